@@ -1,0 +1,498 @@
+/* cdbg: command-line parsing and the REPL loop. Everything else lives in the library (src/). */
+#include <errno.h>
+#include <histedit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands/commands.h"
+#include "deadlock/deadlock.h"
+
+static const char usage_text[] =
+    "usage: cdbg [OPTIONS] attach PID\n"
+    "       cdbg [OPTIONS] core EXE CORE\n"
+    "       cdbg [OPTIONS] run PROG [ARGS...]\n"
+    "       cdbg deadlock PID | cdbg deadlock EXE CORE   [--json]\n"
+    "       cdbg help [COMMAND] | cdbg --help | cdbg --version\n"
+    "\n"
+    "Options (before or after the operands; after PROG, unknown options go to PROG, and everything\n"
+    "after `--` does):\n"
+    "  -ex CMD      run CMD after opening the target (repeatable, in order)\n"
+    "  -x FILE      run the commands in FILE, one per line (repeatable)\n"
+    "  --batch      exit after the -ex/-x commands instead of prompting\n"
+    "  --json       print one JSON object per line for every command (schemas: docs/json.md)\n"
+    "  -q, --quiet  no banner\n"
+    "\n"
+    "Commands are read from standard input when it is not a terminal. Leaving cdbg detaches an\n"
+    "attached process (it runs on, untraced) and kills a process started by `run`.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  a command failed (batch mode stops at the first failure)\n"
+    "  2  usage error\n"
+    "  3  `cdbg deadlock`: a deadlock or a thread blocked forever was found\n"
+    "  4  cannot attach to the process or open the executable/core\n"
+    "  128+N  cdbg was killed by signal N (the target was detached first)\n";
+
+/* The one target being run by `continue`: the SIGINT handler interrupts it. Process-wide because
+ * signal handlers are; it names whichever target is running, never shares state between them. */
+static cd_session *volatile g_session;
+static volatile sig_atomic_t g_sigint;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_sigint = 1;
+    cd_session *s = g_session;
+    cd_target *t = s ? s->running : NULL;
+    if (t)
+        t->ops->interrupt(t);
+}
+
+static void on_fatal(int sig)
+{
+    /* Detach (or kill what we launched) before dying, whatever killed us: the target must never
+     * stay stopped or traced because cdbg went away. */
+    cd_emergency_cleanup();
+    static const char msg[] = "cdbg: terminated by a signal; the target was detached\n";
+    ssize_t r = write(2, msg, sizeof msg - 1);
+    (void)r;
+    signal(sig, SIG_DFL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_sigint; /* no SA_RESTART: a blocking read at the prompt returns */
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = SA_RESETHAND;
+    sigfillset(&sa.sa_mask);
+    int fatal[] = {SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGXCPU};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+typedef struct opts {
+    bool batch, json, quiet;
+    char **cmds;    /* "-ex" commands and "\x01FILE" for -x, in order */
+    size_t ncmds;
+    char **ops;     /* operands */
+    size_t nops;
+} opts;
+
+static void opts_free(opts *o)
+{
+    free(o->cmds);
+    free(o->ops);
+}
+
+static int parse_args(int argc, char **argv, opts *o, cd_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->cmds = cd_xcalloc((size_t)argc + 1, sizeof(char *));
+    o->ops = cd_xcalloc((size_t)argc + 1, sizeof(char *));
+    bool in_prog = false, rest = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (rest || a[0] != '-' || !a[1]) {
+            o->ops[o->nops++] = argv[i];
+            if (o->nops == 2 && !strcmp(o->ops[0], "run"))
+                in_prog = true;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            rest = true;
+            continue;
+        }
+        if (!strcmp(a, "-ex") || !strcmp(a, "--ex") || !strcmp(a, "-x") || !strcmp(a, "--command")) {
+            if (i + 1 >= argc)
+                return cd_fail(err, CD_EXIT_USAGE, "option %s needs an argument: see `cdbg --help`", a);
+            if (a[1] == 'x' || a[2] == 'c')
+                o->cmds[o->ncmds++] = cd_xasprintf("\x01%s", argv[++i]);
+            else
+                o->cmds[o->ncmds++] = cd_xstrdup(argv[++i]);
+            continue;
+        }
+        if (!strcmp(a, "--batch") || !strcmp(a, "-batch")) {
+            o->batch = true;
+            continue;
+        }
+        if (!strcmp(a, "--json")) {
+            o->json = true;
+            continue;
+        }
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = true;
+            continue;
+        }
+        if (in_prog) {
+            o->ops[o->nops++] = argv[i];
+            continue;
+        }
+        return cd_fail(err, CD_EXIT_USAGE, "unknown option '%s': see `cdbg --help`", a);
+    }
+    return 0;
+}
+
+static void free_cmd_strings(opts *o)
+{
+    for (size_t i = 0; i < o->ncmds; i++)
+        free(o->cmds[i]);
+}
+
+/* ---- run: launch and stop at main ---- */
+
+static int run_to(cd_session *s, const char *sym, cd_err *err)
+{
+    uint64_t addr;
+    if (cd_symtab_find_function(s->sym, sym, &addr) < 0)
+        return 1; /* not found: caller tries the next one */
+    cd_target *t = s->target;
+    if (t->ops->insert_breakpoint(t, addr, err) < 0)
+        return -1;
+    if (t->ops->cont(t, err) < 0)
+        return -1;
+    cd_event ev;
+    s->running = t;
+    int rc = t->ops->wait(t, &ev, err);
+    s->running = NULL;
+    cd_err e2;
+    t->ops->remove_breakpoint(t, addr, &e2);
+    if (rc < 0)
+        return -1;
+    if (ev.kind == CD_EV_EXITED)
+        return cd_fail(err, CD_EXIT_TARGET, "the program exited with status %d before reaching %s", ev.status, sym);
+    if (ev.kind == CD_EV_KILLED)
+        return cd_fail(err, CD_EXIT_TARGET, "the program was killed by signal %d (%s) before reaching %s", ev.sig,
+                       strsignal(ev.sig), sym);
+    if (ev.kind != CD_EV_BREAKPOINT || ev.addr != addr) {
+        cd_out_warn(&s->out, "the program stopped before reaching %s (%s)", sym,
+                    ev.kind == CD_EV_SIGNAL ? strsignal(ev.sig) : "interrupted");
+    }
+    for (size_t i = 0; i < t->nthreads; i++)
+        if (t->threads[i]->tid == ev.tid)
+            s->cur_thread = i;
+    return 0;
+}
+
+static int open_target(cd_session *s, opts *o, cd_err *err)
+{
+    if (o->nops == 0)
+        return cd_fail(err, CD_EXIT_USAGE, "no target: give `attach PID`, `core EXE CORE` or `run PROG`; see `cdbg --help`");
+    const char *verb = o->ops[0];
+    cd_target *t = NULL;
+    if (!strcmp(verb, "attach")) {
+        if (o->nops != 2)
+            return cd_fail(err, CD_EXIT_USAGE, "usage: cdbg attach PID");
+        pid_t pid;
+        if (cd_parse_pid(o->ops[1], &pid, err) < 0)
+            return -1;
+        t = cd_live_attach(pid, CD_ATTACH_STOP_ALL, err);
+    } else if (!strcmp(verb, "core")) {
+        if (o->nops != 3)
+            return cd_fail(err, CD_EXIT_USAGE, "usage: cdbg core EXE CORE");
+        t = cd_core_open(o->ops[1], o->ops[2], err);
+    } else if (!strcmp(verb, "run")) {
+        if (o->nops < 2)
+            return cd_fail(err, CD_EXIT_USAGE, "usage: cdbg run PROG [ARGS...]");
+        t = cd_live_launch(&o->ops[1], err);
+    } else {
+        return cd_fail(err, CD_EXIT_USAGE, "unknown mode '%s': use attach, core, run, deadlock or help; see `cdbg --help`",
+                       verb);
+    }
+    if (!t)
+        return -1;
+    if (err->code == 0 && t->warning == NULL) {
+    }
+    if (cd_session_set_target(s, t, err) < 0) {
+        if (err->code == CD_EXIT_CMD)
+            err->code = CD_EXIT_TARGET;
+        return -1;
+    }
+    if (!strcmp(verb, "run")) {
+        int r = run_to(s, "main", err);
+        if (r > 0)
+            r = run_to(s, "_start", err);
+        if (r > 0)
+            cd_out_warn(&s->out, "no `main` or `_start` symbol: stopped right after exec");
+        if (r < 0)
+            return -1;
+        const cd_frame *f = cd_session_frame(s, err);
+        if (f && !s->out.json) {
+            cd_buf b = {0};
+            cd_format_frame(s, f, &b);
+            cd_out_printf(&s->out, "Stopped: %s\n", cd_buf_str(&b));
+            cd_buf_free(&b);
+        }
+        cd_err_clear(err);
+    } else if (!o->quiet && !o->batch && !s->out.json && o->ncmds == 0) {
+        cd_thread *th = cd_session_thread(s);
+        cd_out_printf(&s->out, "%s process %d (%s), %zu thread%s. Type `help` for commands.\n",
+                      t->core_path ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
+                      t->nthreads == 1 ? "" : "s");
+    }
+    return 0;
+}
+
+/* ---- command execution ---- */
+
+static int exec_line(cd_session *s, const char *line, cd_err *err)
+{
+    cd_err_clear(err);
+    g_sigint = 0;
+    int rc = cd_session_exec(s, line, err);
+    if (rc < 0) {
+        const char *sp = line + strspn(line, " \t");
+        char word[64];
+        snprintf(word, sizeof word, "%.*s", (int)strcspn(sp, " \t/"), sp);
+        const cd_command *c = cd_command_find(word);
+        cd_out_error(&s->out, c ? c->name : word, err->msg);
+    }
+    fflush(stdout);
+    return rc;
+}
+
+static int exec_file(cd_session *s, const char *path, cd_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return cd_fail(err, CD_EXIT_USAGE, "cannot read command file %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    while (!s->quit && getline(&line, &cap, f) > 0) {
+        if ((rc = exec_line(s, line, err)) < 0)
+            break;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* ---- REPL ---- */
+
+static char *prompt_fn(EditLine *el)
+{
+    (void)el;
+    return "(cdbg) ";
+}
+
+static unsigned char complete_fn(EditLine *el, int ch)
+{
+    (void)ch;
+    const LineInfo *li = el_line(el);
+    size_t len = (size_t)(li->cursor - li->buffer);
+    const char *start = li->buffer;
+    while (start < li->cursor && (*start == ' ' || *start == '\t'))
+        start++;
+    for (const char *p = start; p < li->cursor; p++)
+        if (*p == ' ')
+            return CC_ERROR; /* only command names complete */
+    size_t plen = (size_t)(li->cursor - start);
+    (void)len;
+    const char *match = NULL;
+    size_t nmatch = 0;
+    for (size_t i = 0; i < cd_ncommands; i++)
+        if (!strncmp(cd_commands[i].name, start, plen)) {
+            match = cd_commands[i].name;
+            nmatch++;
+        }
+    if (nmatch == 1) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s ", match + plen);
+        el_insertstr(el, buf);
+        return CC_REFRESH;
+    }
+    if (nmatch > 1) {
+        fputc('\n', stdout);
+        for (size_t i = 0; i < cd_ncommands; i++)
+            if (!strncmp(cd_commands[i].name, start, plen))
+                printf("%s  ", cd_commands[i].name);
+        fputc('\n', stdout);
+        return CC_REDISPLAY;
+    }
+    return CC_ERROR;
+}
+
+static int repl(cd_session *s, cd_err *err)
+{
+    EditLine *el = el_init("cdbg", stdin, stdout, stderr);
+    History *hist = history_init();
+    HistEvent ev;
+    history(hist, &ev, H_SETSIZE, 2000);
+    history(hist, &ev, H_SETUNIQUE, 1);
+    const char *home = getenv("HOME");
+    char *hpath = home ? cd_xasprintf("%s/.cdbg_history", home) : NULL;
+    if (hpath)
+        history(hist, &ev, H_LOAD, hpath);
+    el_set(el, EL_PROMPT, prompt_fn);
+    el_set(el, EL_EDITOR, "emacs");
+    el_set(el, EL_HIST, history, hist);
+    el_set(el, EL_ADDFN, "cdbg-complete", "Complete a command name", complete_fn);
+    el_set(el, EL_BIND, "^I", "cdbg-complete", NULL);
+    char *last = NULL;
+    int rc = 0;
+    while (!s->quit) {
+        int count = 0;
+        g_sigint = 0;
+        const char *line = el_gets(el, &count);
+        if (!line) {
+            if (g_sigint || errno == EINTR) {
+                /* ^C at the prompt: abandon the line, never exit */
+                fputs("^C\n", stdout);
+                el_reset(el);
+                continue;
+            }
+            fputc('\n', stdout);
+            break; /* EOF (^D) */
+        }
+        char *copy = cd_xstrdup(line);
+        copy[strcspn(copy, "\n")] = 0;
+        const char *p = copy + strspn(copy, " \t");
+        if (!*p) {
+            /* Enter repeats the last command when repeating makes sense (bt, list, up...). */
+            if (last) {
+                char word[64];
+                snprintf(word, sizeof word, "%.*s", (int)strcspn(last, " \t/"), last);
+                const cd_command *c = cd_command_find(word);
+                if (c && (c->flags & CD_CMD_REPEAT))
+                    exec_line(s, last, err);
+            }
+            free(copy);
+            continue;
+        }
+        history(hist, &ev, H_ENTER, copy);
+        if (hpath)
+            history(hist, &ev, H_SAVE, hpath);
+        exec_line(s, copy, err);
+        free(last);
+        last = copy;
+    }
+    free(last);
+    free(hpath);
+    history_end(hist);
+    el_end(el);
+    return rc;
+}
+
+static int read_stdin_commands(cd_session *s, cd_err *err)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (;;) {
+        errno = 0;
+        ssize_t n = getline(&line, &cap, stdin);
+        if (n < 0) {
+            if (errno == EINTR) {
+                clearerr(stdin);
+                continue; /* ^C never ends the session */
+            }
+            break;
+        }
+        if ((rc = exec_line(s, line, err)) < 0 || s->quit)
+            break;
+    }
+    free(line);
+    return rc;
+}
+
+/* docs/commands.md is this output; tests/integration/spine/docs.sh checks they agree. */
+static void print_commands_markdown(void)
+{
+    printf("# cdbg command reference\n\n"
+           "Generated by `cdbg --commands-markdown` from the command table that also drives the REPL,\n"
+           "`help` and tab completion. Do not edit by hand: regenerate it.\n\n"
+           "## Command line\n\n```\n%s```\n\n## Commands\n\n", usage_text);
+    for (size_t i = 0; i < cd_ncommands; i++) {
+        const cd_command *c = &cd_commands[i];
+        printf("### %s\n\n%s\n\n```\n%s\n```\n\n", c->name, c->summary, c->usage);
+        if (c->aliases[0])
+            printf("Aliases: `%s`\n\n", c->aliases);
+        if (c->help[0])
+            printf("%s\n\n", c->help);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    install_signals();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "--version")) {
+            printf("cdbg %s\n", CDBG_VERSION);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--commands-markdown")) {
+            print_commands_markdown();
+            return 0;
+        }
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+    }
+    if (argc > 1 && !strcmp(argv[1], "deadlock"))
+        return cd_deadlock_main(argc - 2, argv + 2);
+
+    cd_err err;
+    cd_err_clear(&err);
+    opts o;
+    if (parse_args(argc, argv, &o, &err) < 0) {
+        fprintf(stderr, "cdbg: %s\n", err.msg);
+        free_cmd_strings(&o);
+        opts_free(&o);
+        return CD_EXIT_USAGE;
+    }
+    cd_session s;
+    cd_session_init(&s, o.json);
+    g_session = &s;
+    int status = 0;
+    if (o.nops > 0 && !strcmp(o.ops[0], "help")) {
+        char *line = cd_xasprintf("help %s", o.nops > 1 ? o.ops[1] : "");
+        status = exec_line(&s, line, &err) < 0 ? err.code : 0;
+        free(line);
+        goto done;
+    }
+    if (o.nops > 0 && !strcmp(o.ops[0], "deadlock")) {
+        fprintf(stderr, "cdbg: `deadlock` must be the first argument: cdbg deadlock PID [--json]\n");
+        status = CD_EXIT_USAGE;
+        goto done;
+    }
+    if (open_target(&s, &o, &err) < 0) {
+        cd_out_error(&s.out, o.nops ? o.ops[0] : "cdbg", err.msg);
+        status = err.code ? err.code : CD_EXIT_TARGET;
+        goto done;
+    }
+    for (size_t i = 0; i < o.ncmds && !s.quit; i++) {
+        int rc = o.cmds[i][0] == '\x01' ? exec_file(&s, o.cmds[i] + 1, &err) : exec_line(&s, o.cmds[i], &err);
+        if (rc < 0) {
+            if (o.cmds[i][0] == '\x01' && err.code == CD_EXIT_USAGE)
+                cd_out_error(&s.out, "-x", err.msg);
+            status = err.code ? err.code : CD_EXIT_CMD;
+            goto done;
+        }
+    }
+    if (!o.batch && !s.quit) {
+        if (isatty(STDIN_FILENO)) {
+            repl(&s, &err);
+        } else if (read_stdin_commands(&s, &err) < 0) {
+            status = err.code ? err.code : CD_EXIT_CMD;
+        }
+    }
+done:
+    g_session = NULL;
+    cd_session_fini(&s);
+    free_cmd_strings(&o);
+    opts_free(&o);
+    return status;
+}

@@ -1,0 +1,696 @@
+/* Threads and stacks: threads, thread, bt, frame, up, down, list, regs. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/cmd_impl.h"
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+static const char *state_word(char c)
+{
+    switch (c) {
+    case 'R': return "running";
+    case 'S': return "sleeping";
+    case 'D': return "disk-wait";
+    case 'T': return "stopped";
+    case 't': return "traced";
+    case 'Z': return "zombie";
+    case 'X': return "dead";
+    case 'I': return "idle";
+    default: return "unknown";
+    }
+}
+
+/* "sleeping in futex" / "running": what the thread was doing when we looked. */
+static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
+{
+    cd_syscall_state sc;
+    cd_err e;
+    long nr = -1;
+    if (th->regs_valid && th->orig_rax >= 0)
+        nr = (long)th->orig_rax;
+    else if (s->target->ops->syscall_state(s->target, th, &sc, &e) == 0 && sc.kind == CD_SC_BLOCKED)
+        nr = sc.nr;
+    cd_buf_puts(b, th->gone ? "exited" : state_word(th->state));
+    if (nr >= 0) {
+        const char *n = cd_syscall_name(nr);
+        if (n)
+            cd_buf_printf(b, " in %s", n);
+        else
+            cd_buf_printf(b, " in syscall %ld", nr);
+    }
+}
+
+static bool frame_in_exe(cd_session *s, const cd_frame *f)
+{
+    if (!f->info.module || !s->target->exe_path)
+        return false;
+    return strcmp(f->info.module, base_name(s->target->exe_path)) == 0;
+}
+
+static void frame_location(const cd_frame *f, cd_buf *b)
+{
+    cd_buf_puts(b, f->info.func ? f->info.func : "??");
+    if (f->info.file && f->info.line > 0)
+        cd_buf_printf(b, " at %s:%d", base_name(f->info.file), f->info.line);
+    else if (f->info.module)
+        cd_buf_printf(b, " from %s", f->info.module);
+    else
+        cd_buf_printf(b, " (0x%" PRIx64 ")", f->pc);
+}
+
+/* The innermost frame, and the first frame of the program itself when the innermost is in a
+ * library: "where is it" and "which of my code got it there". */
+static void stack_summary(cd_session *s, const cd_stack *st, cd_buf *b)
+{
+    if (st->n == 0) {
+        cd_buf_puts(b, "??");
+        return;
+    }
+    frame_location(&st->frames[0], b);
+    if (!frame_in_exe(s, &st->frames[0])) {
+        for (size_t i = 1; i < st->n; i++) {
+            if (frame_in_exe(s, &st->frames[i])) {
+                cd_buf_puts(b, " <- ");
+                frame_location(&st->frames[i], b);
+                break;
+            }
+        }
+    }
+}
+
+typedef struct thread_dump {
+    cd_thread *th;
+    size_t id; /* 1-based */
+    cd_stack st;
+    char *key; /* identity of the stack for grouping */
+} thread_dump;
+
+static char *stack_key(const cd_stack *st)
+{
+    cd_buf b = {0};
+    for (size_t i = 0; i < st->n; i++)
+        cd_buf_printf(&b, "%" PRIx64 "/%d,", st->frames[i].lookup_pc, st->frames[i].info.inlined);
+    if (!b.s)
+        return cd_xstrdup("");
+    return b.s;
+}
+
+/* Holds every thread once (all interrupts first, then the stops), then unwinds each. */
+static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
+{
+    cd_target *t = s->target;
+    if (t->ops->refresh_threads(t, err) < 0)
+        return NULL;
+    if (cd_target_stop(t, NULL, 0, err) < 0)
+        return NULL;
+    thread_dump *d = cd_xcalloc(t->nthreads, sizeof *d);
+    size_t n = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (th->gone)
+            continue;
+        d[n].th = th;
+        d[n].id = i + 1;
+        cd_err e;
+        if (cd_unwind_thread(s->unw, th, 0, &d[n].st, &e) < 0) {
+            memset(&d[n].st, 0, sizeof d[n].st);
+            d[n].st.error = cd_xstrdup(e.msg);
+        }
+        d[n].key = stack_key(&d[n].st);
+        n++;
+    }
+    cd_session_flush_notes(s);
+    *n_out = n;
+    return d;
+}
+
+static void dump_free(thread_dump *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cd_stack_free(&d[i].st);
+        free(d[i].key);
+    }
+    free(d);
+}
+
+typedef struct group {
+    size_t first;   /* index into dump of the representative */
+    size_t *members;
+    size_t n;
+} group;
+
+static int group_cmp(const void *a, const void *b)
+{
+    const group *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Groups threads with identical stacks, largest group first, ties in thread order. */
+static group *make_groups(thread_dump *d, size_t n, size_t *ng_out)
+{
+    group *g = cd_xcalloc(n ? n : 1, sizeof *g);
+    size_t ng = 0;
+    /* Hash by key so 1000 threads do not cost a million string compares. */
+    size_t hcap = 1;
+    while (hcap < n * 2 + 2)
+        hcap <<= 1;
+    long *h = malloc(hcap * sizeof *h);
+    for (size_t i = 0; i < hcap; i++)
+        h[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t hv = 1469598103934665603ull;
+        for (const char *p = d[i].key; *p; p++)
+            hv = (hv ^ (unsigned char)*p) * 1099511628211ull;
+        size_t slot = hv & (hcap - 1);
+        while (h[slot] >= 0 && strcmp(d[g[h[slot]].first].key, d[i].key) != 0)
+            slot = (slot + 1) & (hcap - 1);
+        if (h[slot] < 0) {
+            h[slot] = (long)ng;
+            g[ng].first = i;
+            g[ng].members = cd_xcalloc(n, sizeof(size_t));
+            ng++;
+        }
+        group *gr = &g[h[slot]];
+        gr->members[gr->n++] = i;
+    }
+    free(h);
+    qsort(g, ng, sizeof *g, group_cmp);
+    *ng_out = ng;
+    return g;
+}
+
+static void groups_free(group *g, size_t ng)
+{
+    for (size_t i = 0; i < ng; i++)
+        free(g[i].members);
+    free(g);
+}
+
+static json_object *frames_json(const cd_stack *st)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < st->n; i++)
+        json_object_array_add(a, cd_frame_json(&st->frames[i]));
+    return a;
+}
+
+static void print_stack_text(cd_session *s, const cd_stack *st, const char *indent, int limit)
+{
+    cd_buf b = {0};
+    size_t n = st->n;
+    if (limit > 0 && (size_t)limit < n)
+        n = (size_t)limit;
+    for (size_t i = 0; i < n; i++) {
+        cd_buf_reset(&b);
+        cd_format_frame(s, &st->frames[i], &b);
+        cd_out_printf(&s->out, "%s%s\n", indent, cd_buf_str(&b));
+    }
+    if (n < st->n)
+        cd_out_printf(&s->out, "%s(More stack frames follow...)\n", indent);
+    else if (st->error)
+        cd_out_printf(&s->out, "%s(backtrace stopped: %s)\n", indent, st->error);
+    cd_buf_free(&b);
+}
+
+static json_object *thread_json(cd_session *s, cd_thread *th, size_t id)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "id", json_object_new_int((int)id));
+    json_object_object_add(j, "tid", json_object_new_int(th->tid));
+    json_object_object_add(j, "name", json_object_new_string(th->name));
+    cd_buf b = {0};
+    thread_activity(s, th, &b);
+    json_object_object_add(j, "state", json_object_new_string(cd_buf_str(&b)));
+    cd_buf_free(&b);
+    return j;
+}
+
+static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stacks)
+{
+    size_t ng;
+    group *g = make_groups(d, n, &ng);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(s->cmd_name));
+        json_object_object_add(j, "threads_total", json_object_new_int((int)n));
+        json_object *ga = json_object_new_array();
+        for (size_t i = 0; i < ng; i++) {
+            json_object *gj = json_object_new_object();
+            json_object_object_add(gj, "count", json_object_new_int((int)g[i].n));
+            json_object *ids = json_object_new_array(), *tids = json_object_new_array();
+            for (size_t k = 0; k < g[i].n; k++) {
+                json_object_array_add(ids, json_object_new_int((int)d[g[i].members[k]].id));
+                json_object_array_add(tids, json_object_new_int(d[g[i].members[k]].th->tid));
+            }
+            json_object_object_add(gj, "ids", ids);
+            json_object_object_add(gj, "tids", tids);
+            json_object_object_add(gj, "frames", frames_json(&d[g[i].first].st));
+            json_object_array_add(ga, gj);
+        }
+        json_object_object_add(j, "groups", ga);
+        cd_out_json(&s->out, j);
+    } else {
+        cd_buf b = {0};
+        for (size_t i = 0; i < ng; i++) {
+            cd_buf_reset(&b);
+            for (size_t k = 0; k < g[i].n; k++)
+                cd_buf_printf(&b, "%s%zu", k ? "," : "", d[g[i].members[k]].id);
+            const thread_dump *rep = &d[g[i].first];
+            if (full_stacks) {
+                cd_out_printf(&s->out, "%s%zu thread%s: %s\n", i ? "\n" : "", g[i].n, g[i].n == 1 ? "" : "s",
+                              cd_buf_str(&b));
+                print_stack_text(s, &rep->st, "  ", 0);
+            } else {
+                cd_buf sum = {0};
+                stack_summary(s, &rep->st, &sum);
+                cd_out_printf(&s->out, "%5zu  %s  [%s]\n", g[i].n, cd_buf_str(&sum), cd_buf_str(&b));
+                cd_buf_free(&sum);
+            }
+        }
+        cd_buf_free(&b);
+    }
+    groups_free(g, ng);
+}
+
+int cd_cmd_threads(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    bool grp = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-group") || !strcmp(argv[i], "--group"))
+            grp = true;
+        else
+            return cd_fail(err, CD_EXIT_CMD, "threads: unknown argument '%s': usage: %s", argv[i],
+                           cd_command_find("threads")->usage);
+    }
+    size_t n;
+    thread_dump *d = dump_all(s, &n, err);
+    if (!d)
+        return -1;
+    if (grp) {
+        print_groups(s, d, n, false);
+        dump_free(d, n);
+        return 0;
+    }
+    cd_thread *cur = cd_session_thread(s);
+    json_object *arr = s->out.json ? json_object_new_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        cd_buf act = {0}, loc = {0};
+        thread_activity(s, d[i].th, &act);
+        stack_summary(s, &d[i].st, &loc);
+        if (arr) {
+            json_object *j = thread_json(s, d[i].th, d[i].id);
+            json_object_object_add(j, "current", json_object_new_boolean(d[i].th == cur));
+            json_object_object_add(j, "frame", d[i].st.n ? cd_frame_json(&d[i].st.frames[0]) : NULL);
+            json_object_object_add(j, "location", json_object_new_string(cd_buf_str(&loc)));
+            json_object_array_add(arr, j);
+        } else {
+            cd_out_printf(&s->out, "%c %-4zu %-8d %-16s %-20s %s\n", d[i].th == cur ? '*' : ' ', d[i].id,
+                          (int)d[i].th->tid, d[i].th->name, cd_buf_str(&act), cd_buf_str(&loc));
+        }
+        cd_buf_free(&act);
+        cd_buf_free(&loc);
+    }
+    if (arr) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("threads"));
+        json_object_object_add(j, "threads", arr);
+        cd_out_json(&s->out, j);
+    }
+    dump_free(d, n);
+    return 0;
+}
+
+static void print_selected_frame(cd_session *s, const cd_frame *f, bool with_source);
+
+int cd_cmd_thread(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (argc < 2) {
+        cd_thread *th = cd_session_thread(s);
+        if (!th)
+            return cd_fail(err, CD_EXIT_CMD, "thread: the process has no threads");
+        if (s->out.json) {
+            json_object *j = thread_json(s, th, s->cur_thread + 1);
+            json_object_object_add(j, "command", json_object_new_string("thread"));
+            cd_out_json(&s->out, j);
+        } else {
+            cd_out_printf(&s->out, "[Current thread is %zu (tid %d, %s)]\n", s->cur_thread + 1, (int)th->tid, th->name);
+        }
+        return 0;
+    }
+    unsigned long long id;
+    if (!cd_parse_uint(argv[1], &id) || id == 0 || id > s->target->nthreads)
+        return cd_fail(err, CD_EXIT_CMD, "thread: no thread '%s': give an id from 1 to %zu as listed by `threads`",
+                       argv[1], s->target->nthreads);
+    cd_thread *th = s->target->threads[id - 1];
+    if (th->gone)
+        return cd_fail(err, CD_EXIT_CMD, "thread %llu (tid %d) has exited", id, (int)th->tid);
+    s->cur_thread = (size_t)id - 1;
+    s->cur_frame = 0;
+    s->list_file = NULL;
+    const cd_frame *f = cd_session_frame(s, err);
+    if (!f)
+        return -1;
+    if (s->out.json) {
+        json_object *j = thread_json(s, th, s->cur_thread + 1);
+        json_object_object_add(j, "command", json_object_new_string("thread"));
+        json_object_object_add(j, "frame", cd_frame_json(f));
+        cd_out_json(&s->out, j);
+    } else {
+        cd_out_printf(&s->out, "[Switching to thread %llu (tid %d, %s)]\n", id, (int)th->tid, th->name);
+        print_selected_frame(s, f, true);
+    }
+    return 0;
+}
+
+int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    bool all = false, grp = false, full = false;
+    long limit = 0;
+    for (int i = 1; i < argc; i++) {
+        unsigned long long v;
+        if (!strcmp(argv[i], "all"))
+            all = true;
+        else if (!strcmp(argv[i], "-group") || !strcmp(argv[i], "--group") || !strcmp(argv[i], "group"))
+            grp = true;
+        else if (!strcmp(argv[i], "full") || !strcmp(argv[i], "-full"))
+            full = true;
+        else if (cd_parse_uint(argv[i], &v) && v > 0 && v < 1000000)
+            limit = (long)v;
+        else
+            return cd_fail(err, CD_EXIT_CMD, "bt: unknown argument '%s': usage: %s", argv[i],
+                           cd_command_find("bt")->usage);
+    }
+    if (grp && !all)
+        return cd_fail(err, CD_EXIT_CMD, "bt: -group needs `all`: usage: bt all -group");
+    if (all) {
+        size_t n;
+        thread_dump *d = dump_all(s, &n, err);
+        if (!d)
+            return -1;
+        if (grp) {
+            print_groups(s, d, n, true);
+        } else if (s->out.json) {
+            json_object *arr = json_object_new_array();
+            for (size_t i = 0; i < n; i++) {
+                json_object *j = thread_json(s, d[i].th, d[i].id);
+                json_object_object_add(j, "frames", frames_json(&d[i].st));
+                if (d[i].st.error)
+                    json_object_object_add(j, "unwind_error", json_object_new_string(d[i].st.error));
+                json_object_array_add(arr, j);
+            }
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "command", json_object_new_string("bt"));
+            json_object_object_add(j, "threads", arr);
+            cd_out_json(&s->out, j);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                cd_out_printf(&s->out, "%sThread %zu (tid %d, %s):\n", i ? "\n" : "", d[i].id, (int)d[i].th->tid,
+                              d[i].th->name);
+                print_stack_text(s, &d[i].st, "", (int)limit);
+                if (full && s->frame_vars) {
+                    /* locals per frame come from the value printer when it is present */
+                }
+            }
+        }
+        dump_free(d, n);
+        return 0;
+    }
+    const cd_stack *st = cd_session_stack(s, err);
+    if (!st)
+        return -1;
+    cd_thread *th = cd_session_thread(s);
+    if (s->out.json) {
+        json_object *j = thread_json(s, th, s->cur_thread + 1);
+        json_object_object_add(j, "command", json_object_new_string("bt"));
+        json_object *fa = json_object_new_array();
+        size_t n = st->n;
+        if (limit > 0 && (size_t)limit < n)
+            n = (size_t)limit;
+        for (size_t i = 0; i < n; i++) {
+            json_object *fj = cd_frame_json(&st->frames[i]);
+            if (full && s->frame_vars)
+                json_object_object_add(fj, "locals", s->frame_vars(s, &st->frames[i], true));
+            json_object_array_add(fa, fj);
+        }
+        json_object_object_add(j, "frames", fa);
+        if (st->error)
+            json_object_object_add(j, "unwind_error", json_object_new_string(st->error));
+        cd_out_json(&s->out, j);
+        return 0;
+    }
+    if (!full) {
+        print_stack_text(s, st, "", (int)limit);
+        return 0;
+    }
+    cd_buf b = {0};
+    size_t n = st->n;
+    if (limit > 0 && (size_t)limit < n)
+        n = (size_t)limit;
+    for (size_t i = 0; i < n; i++) {
+        cd_buf_reset(&b);
+        cd_format_frame(s, &st->frames[i], &b);
+        cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+        if (s->frame_vars) {
+            json_object *v = s->frame_vars(s, &st->frames[i], false);
+            json_object_put(v);
+        } else {
+            cd_out_printf(&s->out, "        (locals need the value printer)\n");
+        }
+    }
+    cd_buf_free(&b);
+    return 0;
+}
+
+static void print_source_line(cd_session *s, const char *file, int line, bool arrow)
+{
+    int nl = 0;
+    const char *text = cd_symtab_source_line(s->sym, file, line, &nl);
+    if (!text)
+        return;
+    cd_out_printf(&s->out, "%s%-5d %s\n", arrow ? "=> " : "   ", line, text);
+}
+
+static void print_selected_frame(cd_session *s, const cd_frame *f, bool with_source)
+{
+    if (s->out.json) {
+        json_object *j = cd_frame_json(f);
+        json_object_object_add(j, "command", json_object_new_string(s->cmd_name ? s->cmd_name : "frame"));
+        cd_out_json(&s->out, j);
+        return;
+    }
+    cd_buf b = {0};
+    cd_format_frame(s, f, &b);
+    cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+    cd_buf_free(&b);
+    if (with_source && f->info.file && f->info.line > 0)
+        print_source_line(s, f->info.file, f->info.line, true);
+    s->list_file = f->info.file;
+    s->list_line = f->info.line > 0 ? f->info.line - 5 : 0;
+}
+
+static int select_frame(cd_session *s, long level, cd_err *err)
+{
+    const cd_stack *st = cd_session_stack(s, err);
+    if (!st)
+        return -1;
+    if (level < 0 || (size_t)level >= st->n)
+        return cd_fail(err, CD_EXIT_CMD, "no frame %ld: the stack has frames 0 to %zu", level, st->n ? st->n - 1 : 0);
+    s->cur_frame = (int)level;
+    print_selected_frame(s, &st->frames[level], true);
+    return 0;
+}
+
+int cd_cmd_frame(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (argc < 2) {
+        const cd_frame *f = cd_session_frame(s, err);
+        if (!f)
+            return -1;
+        print_selected_frame(s, f, true);
+        return 0;
+    }
+    unsigned long long v;
+    if (!cd_parse_uint(argv[1], &v))
+        return cd_fail(err, CD_EXIT_CMD, "frame: '%s' is not a frame number: usage: frame N", argv[1]);
+    return select_frame(s, (long)v, err);
+}
+
+static int move_frame(cd_session *s, int argc, char **argv, int dir, cd_err *err)
+{
+    unsigned long long v = 1;
+    if (argc > 1 && !cd_parse_uint(argv[1], &v))
+        return cd_fail(err, CD_EXIT_CMD, "%s: '%s' is not a number of frames", argv[0], argv[1]);
+    const cd_stack *st = cd_session_stack(s, err);
+    if (!st)
+        return -1;
+    long to = s->cur_frame + dir * (long)v;
+    if (to < 0) {
+        if (s->cur_frame == 0)
+            return cd_fail(err, CD_EXIT_CMD, "down: already at the innermost frame (#0)");
+        to = 0;
+    }
+    if ((size_t)to >= st->n) {
+        if ((size_t)s->cur_frame + 1 >= st->n)
+            return cd_fail(err, CD_EXIT_CMD, "up: already at the outermost frame (#%d)", s->cur_frame);
+        to = (long)st->n - 1;
+    }
+    return select_frame(s, to, err);
+}
+
+int cd_cmd_up(cd_session *s, int argc, char **argv, cd_err *err) { return move_frame(s, argc, argv, 1, err); }
+int cd_cmd_down(cd_session *s, int argc, char **argv, cd_err *err) { return move_frame(s, argc, argv, -1, err); }
+
+int cd_cmd_list(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    const char *file = s->list_file;
+    int center = 0, first;
+    int arrow_line = 0;
+    const cd_frame *f = cd_session_frame(s, err);
+    if (!f)
+        return -1;
+    if (f->info.file && f->info.line > 0 && f->info.file == file)
+        arrow_line = f->info.line;
+    if (argc > 1) {
+        unsigned long long v;
+        const char *spec = argv[1];
+        const char *colon = strrchr(spec, ':');
+        if (cd_parse_uint(spec, &v)) {
+            file = f->info.file;
+            center = (int)v;
+        } else if (colon && cd_parse_uint(colon + 1, &v)) {
+            /* FILE:LINE: find the file among the frame's CU files by suffix match */
+            char *fn = cd_xasprintf("%.*s", (int)(colon - spec), spec);
+            file = NULL;
+            if (f->info.file && (!strcmp(base_name(f->info.file), fn) || strstr(f->info.file, fn)))
+                file = f->info.file;
+            free(fn);
+            if (!file)
+                return cd_fail(err, CD_EXIT_CMD, "list: no source file matching '%s' in this frame's program", spec);
+            center = (int)v;
+        } else {
+            uint64_t addr;
+            if (cd_symtab_find_function(s->sym, spec, &addr) < 0)
+                return cd_fail(err, CD_EXIT_CMD, "list: no function, line or FILE:LINE '%s'", spec);
+            const cd_pcinfo *pi;
+            int np = cd_symtab_lookup(s->sym, addr, &pi);
+            if (np < 1 || !pi[np - 1].file)
+                return cd_fail(err, CD_EXIT_CMD, "list: no line information for function %s", spec);
+            file = pi[np - 1].file;
+            center = pi[np - 1].line;
+        }
+        first = center - 5;
+        arrow_line = (f->info.file == file && f->info.line > 0) ? f->info.line : 0;
+    } else if (file && s->list_line > 0) {
+        first = s->list_line;
+    } else {
+        file = f->info.file;
+        if (!file || f->info.line <= 0)
+            return cd_fail(err, CD_EXIT_CMD, "list: no source line for frame #%d (%s): it has no line information",
+                           f->level, f->info.func ? f->info.func : "??");
+        arrow_line = f->info.line;
+        first = f->info.line - 5;
+    }
+    if (first < 1)
+        first = 1;
+    int nl = 0;
+    if (!cd_symtab_source_line(s->sym, file, first, &nl) && nl == 0)
+        return cd_fail(err, CD_EXIT_CMD, "list: cannot read source file %s", file);
+    if (first > nl)
+        return cd_fail(err, CD_EXIT_CMD, "list: line %d is past the end of %s (%d lines)", first, base_name(file), nl);
+    json_object *lines = s->out.json ? json_object_new_array() : NULL;
+    int last = first + 9;
+    if (last > nl)
+        last = nl;
+    for (int l = first; l <= last; l++) {
+        const char *text = cd_symtab_source_line(s->sym, file, l, &nl);
+        if (lines) {
+            json_object *lj = json_object_new_object();
+            json_object_object_add(lj, "line", json_object_new_int(l));
+            json_object_object_add(lj, "text", json_object_new_string(text ? text : ""));
+            json_object_object_add(lj, "current", json_object_new_boolean(l == arrow_line));
+            json_object_array_add(lines, lj);
+        } else {
+            cd_out_printf(&s->out, "%s%-5d %s\n", l == arrow_line ? "=> " : "   ", l, text ? text : "");
+        }
+    }
+    if (lines) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("list"));
+        json_object_object_add(j, "file", json_object_new_string(file));
+        json_object_object_add(j, "lines", lines);
+        cd_out_json(&s->out, j);
+    }
+    s->list_file = file;
+    s->list_line = last + 1;
+    return 0;
+}
+
+/* DWARF register numbers of the frame-relative registers we can show for outer frames. */
+static const struct {
+    const char *name;
+    int dw;
+    size_t off;
+} regtab[] = {
+#define R(n, d) {#n, d, offsetof(cd_regs, n)}
+    R(rax, 0), R(rbx, 3), R(rcx, 2), R(rdx, 1), R(rsi, 4), R(rdi, 5), R(rbp, 6), R(rsp, 7),
+    R(r8, 8), R(r9, 9), R(r10, 10), R(r11, 11), R(r12, 12), R(r13, 13), R(r14, 14), R(r15, 15),
+    R(rip, 16), R(eflags, -1), R(cs, -1), R(ss, -1), R(ds, -1), R(es, -1), R(fs, -1), R(gs, -1),
+    R(fs_base, -1), R(gs_base, -1), R(orig_rax, -1),
+#undef R
+};
+
+int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argv;
+    if (argc > 1)
+        return cd_fail(err, CD_EXIT_CMD, "regs: takes no arguments");
+    cd_thread *th = cd_session_thread(s);
+    const cd_frame *f = cd_session_frame(s, err);
+    if (!f)
+        return -1;
+    cd_regs r;
+    if (s->target->ops->get_regs(s->target, th, &r, err) < 0)
+        return -1;
+    json_object *j = s->out.json ? json_object_new_object() : NULL;
+    for (size_t i = 0; i < sizeof regtab / sizeof regtab[0]; i++) {
+        uint64_t v;
+        bool known;
+        if (f->level == 0 || f->phys == 0) {
+            memcpy(&v, (const char *)&r + regtab[i].off, sizeof v);
+            known = true;
+        } else if (regtab[i].dw >= 0) {
+            known = (f->regs_valid >> regtab[i].dw) & 1;
+            v = f->regs[regtab[i].dw];
+        } else {
+            continue; /* not tracked per frame */
+        }
+        if (j) {
+            json_object_object_add(j, regtab[i].name, known ? cd_json_hex(v) : NULL);
+        } else if (!known) {
+            cd_out_printf(&s->out, "%-10s <not saved>\n", regtab[i].name);
+        } else if (regtab[i].dw == 16) {
+            cd_buf b = {0};
+            frame_location(f, &b);
+            cd_out_printf(&s->out, "%-10s 0x%-18" PRIx64 " <%s>\n", regtab[i].name, v, cd_buf_str(&b));
+            cd_buf_free(&b);
+        } else {
+            cd_out_printf(&s->out, "%-10s 0x%-18" PRIx64 " %" PRId64 "\n", regtab[i].name, v, (int64_t)v);
+        }
+    }
+    if (j) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "command", json_object_new_string("regs"));
+        json_object_object_add(o, "frame", json_object_new_int(f->level));
+        json_object_object_add(o, "registers", j);
+        cd_out_json(&s->out, o);
+    }
+    return 0;
+}

@@ -1,0 +1,97 @@
+/* Commands: the session state and the one command table.
+ *
+ * The table (table.c) is the single source for REPL dispatch, `help`, tab completion and
+ * docs/commands.md (tests/check_docs.sh checks they agree). Command functions never ask which
+ * target backend they have. */
+#ifndef CD_COMMANDS_H
+#define CD_COMMANDS_H
+
+#include <stdbool.h>
+
+#include "output/output.h"
+#include "symbols/symbols.h"
+#include "target/target.h"
+#include "unwind/unwind.h"
+
+typedef struct cd_session {
+    cd_target *target;       /* NULL before attach/core/run */
+    cd_symtab *sym;
+    cd_unwinder *unw;
+    cd_out out;
+    size_t cur_thread;       /* index into target->threads */
+    int cur_frame;           /* logical frame level in the selected thread */
+    cd_stack stack;          /* cached stack of the selected thread */
+    uint64_t stack_gen;      /* target->stop_gen when `stack` was computed */
+    pid_t stack_tid;         /* thread `stack` belongs to (0 = none) */
+    int list_line;           /* `list` continues from here */
+    const char *list_file;
+    bool quit;
+    cd_target *volatile running; /* set while the target runs (`continue`): ^C interrupts it */
+    int max_array, max_string; /* `config` settings for value printing */
+    void *values;            /* value-printer state (convenience variables, displays) */
+    void (*values_free)(void *values); /* set by whoever creates `values` */
+    /* `bt full`: a frame's locals, set by the value printer. In JSON mode returns an object of
+     * locals; in text mode prints them (indented) and returns NULL. */
+    json_object *(*frame_vars)(struct cd_session *s, const cd_frame *f, bool json);
+    /* Called after every stop (for `display`); may be NULL. */
+    void (*on_stop)(struct cd_session *s);
+    const char *raw_args;    /* the current command line after the command word, unsplit
+                                (for commands that parse C expressions themselves) */
+    const char *cmd_name;    /* canonical name of the running command (for JSON "command") */
+} cd_session;
+
+typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);
+
+enum {
+    CD_CMD_REPEAT = 1,       /* an empty line at the prompt repeats it (next, step, list, x...) */
+    CD_CMD_TARGET = 2,       /* needs a target */
+};
+
+typedef struct cd_command {
+    const char *name;
+    const char *aliases;     /* space-separated, or "" */
+    const char *usage;       /* "bt [N] [full] | bt all [-group]" */
+    const char *summary;     /* one line */
+    const char *help;        /* longer text, may be "" */
+    cd_cmd_fn fn;
+    unsigned flags;
+} cd_command;
+
+extern const cd_command cd_commands[];
+extern const size_t cd_ncommands;
+
+const cd_command *cd_command_find(const char *name);
+
+/* Splits a command line into argv (quotes and backslashes as in a shell, no expansion).
+ * Returns argc, or -1 on an unterminated quote. *argv_out is freed with cd_argv_free. */
+int cd_split_args(const char *line, char ***argv_out);
+void cd_argv_free(char **argv);
+
+/* Runs one command line. Returns 0, or -1 with err set (err->code is the exit status to use). */
+int cd_session_exec(cd_session *s, const char *line, cd_err *err);
+
+void cd_session_init(cd_session *s, bool json);
+/* Adopts an opened target: builds the symbol table and unwinder, selects the main thread. */
+int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err);
+/* Detaches/kills as the target's policy says and frees everything. */
+void cd_session_close_target(cd_session *s);
+void cd_session_fini(cd_session *s);
+
+/* Selected thread's stack (computed lazily, cached per stop). NULL with err on failure. */
+const cd_stack *cd_session_stack(cd_session *s, cd_err *err);
+cd_thread *cd_session_thread(cd_session *s);
+/* Selected frame of the selected thread. */
+const cd_frame *cd_session_frame(cd_session *s, cd_err *err);
+/* Unwinds any thread (holding it first if needed); caller frees *out with cd_stack_free. */
+int cd_session_unwind(cd_session *s, cd_thread *th, int max, cd_stack *out, cd_err *err);
+/* Prints pending symbol-layer notes ("no debug info for ...") as warnings. */
+void cd_session_flush_notes(cd_session *s);
+
+/* x86-64 syscall name ("futex"), or NULL if not in the table. */
+const char *cd_syscall_name(long nr);
+
+/* Formats one frame the way `bt` prints it ("#1  0x... in func (args) at file:line"). */
+void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b);
+json_object *cd_frame_json(const cd_frame *f);
+
+#endif

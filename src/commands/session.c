@@ -1,0 +1,234 @@
+/* Session: the target being debugged plus the user's selection (thread, frame). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/commands.h"
+
+void cd_session_init(cd_session *s, bool json)
+{
+    memset(s, 0, sizeof *s);
+    cd_out_init(&s->out, json);
+    s->max_array = 200;
+    s->max_string = 200;
+}
+
+static void drop_stack(cd_session *s)
+{
+    cd_stack_free(&s->stack);
+    s->stack_tid = 0;
+}
+
+void cd_session_close_target(cd_session *s)
+{
+    drop_stack(s);
+    if (s->unw)
+        cd_unwinder_free(s->unw);
+    if (s->sym)
+        cd_symtab_free(s->sym);
+    if (s->target)
+        cd_target_close(s->target);
+    s->unw = NULL;
+    s->sym = NULL;
+    s->target = NULL;
+    s->cur_thread = 0;
+    s->cur_frame = 0;
+    s->list_file = NULL;
+    s->list_line = 0;
+}
+
+void cd_session_fini(cd_session *s)
+{
+    cd_session_close_target(s);
+    if (s->values && s->values_free)
+        s->values_free(s->values);
+    s->values = NULL;
+}
+
+void cd_session_flush_notes(cd_session *s)
+{
+    if (!s->sym)
+        return;
+    char *n;
+    while ((n = cd_symtab_take_notes(s->sym)) != NULL) {
+        cd_out_warn(&s->out, "%s", n);
+        free(n);
+    }
+}
+
+int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
+{
+    cd_session_close_target(s);
+    s->target = t;
+    if (t->warning)
+        cd_out_warn(&s->out, "%s", t->warning);
+    s->sym = cd_symtab_new(t, err);
+    if (!s->sym)
+        goto fail;
+    s->unw = cd_unwinder_new(t, s->sym, err);
+    if (!s->unw)
+        goto fail;
+    s->cur_thread = 0;
+    s->cur_frame = 0;
+    return 0;
+fail:
+    cd_session_close_target(s);
+    return -1;
+}
+
+cd_thread *cd_session_thread(cd_session *s)
+{
+    if (!s->target || s->target->nthreads == 0)
+        return NULL;
+    if (s->cur_thread >= s->target->nthreads)
+        s->cur_thread = 0;
+    return s->target->threads[s->cur_thread];
+}
+
+/* Unwinds a thread, holding it first if it is not held. The caller owns *out. */
+int cd_session_unwind(cd_session *s, cd_thread *th, int max, cd_stack *out, cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (th->gone)
+        return cd_fail(err, CD_EXIT_CMD, "thread %d has exited", (int)th->tid);
+    if (!th->held) {
+        cd_thread *one[1] = {th};
+        if (cd_target_stop(s->target, one, 1, err) < 0)
+            return -1;
+    }
+    return cd_unwind_thread(s->unw, th, max, out, err);
+}
+
+const cd_stack *cd_session_stack(cd_session *s, cd_err *err)
+{
+    cd_thread *th = cd_session_thread(s);
+    if (!th) {
+        cd_fail(err, CD_EXIT_CMD, "no threads: the process has no live threads");
+        return NULL;
+    }
+    if (s->stack_tid == th->tid && s->stack_gen == s->target->stop_gen && s->stack.frames)
+        return &s->stack;
+    drop_stack(s);
+    if (cd_session_unwind(s, th, 0, &s->stack, err) < 0)
+        return NULL;
+    s->stack_tid = th->tid;
+    s->stack_gen = s->target->stop_gen;
+    cd_session_flush_notes(s);
+    return &s->stack;
+}
+
+const cd_frame *cd_session_frame(cd_session *s, cd_err *err)
+{
+    const cd_stack *st = cd_session_stack(s, err);
+    if (!st)
+        return NULL;
+    if (st->n == 0) {
+        cd_fail(err, CD_EXIT_CMD, "no frames: the thread's stack could not be unwound%s%s",
+                st->error ? ": " : "", st->error ? st->error : "");
+        return NULL;
+    }
+    if (s->cur_frame < 0 || (size_t)s->cur_frame >= st->n)
+        s->cur_frame = 0;
+    return &st->frames[s->cur_frame];
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b)
+{
+    (void)s;
+    cd_buf_printf(b, "#%-2d ", f->level);
+    if (f->info.inlined)
+        cd_buf_printf(b, "%-18s ", "(inlined)");
+    else
+        cd_buf_printf(b, "0x%016" PRIx64 " ", f->pc);
+    cd_buf_printf(b, "in %s", f->info.func ? f->info.func : "??");
+    if (f->info.file && f->info.line > 0)
+        cd_buf_printf(b, " at %s:%d", base_name(f->info.file), f->info.line);
+    else if (f->info.module)
+        cd_buf_printf(b, " from %s", f->info.module);
+    if (f->signal_frame)
+        cd_buf_puts(b, " <signal handler called>");
+}
+
+json_object *cd_frame_json(const cd_frame *f)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "level", json_object_new_int(f->level));
+    json_object_object_add(j, "pc", cd_json_hex(f->pc));
+    json_object_object_add(j, "function", cd_json_str_or_null(f->info.func));
+    json_object_object_add(j, "file", cd_json_str_or_null(f->info.file));
+    json_object_object_add(j, "line", f->info.line > 0 ? json_object_new_int(f->info.line) : NULL);
+    json_object_object_add(j, "module", cd_json_str_or_null(f->info.module));
+    json_object_object_add(j, "inlined", json_object_new_boolean(f->info.inlined));
+    if (f->signal_frame)
+        json_object_object_add(j, "signal_frame", json_object_new_boolean(1));
+    return j;
+}
+
+static char *trim(char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strlen(p);
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\n' || p[n - 1] == '\r'))
+        p[--n] = 0;
+    return p;
+}
+
+int cd_session_exec(cd_session *s, const char *line, cd_err *err)
+{
+    char *copy = cd_xstrdup(line);
+    char *l = trim(copy);
+    if (!*l || *l == '#') {
+        free(copy);
+        return 0;
+    }
+    /* gdb's `x/4xg` and `print/x` glue the format to the command word. */
+    size_t wl = strcspn(l, " \t/");
+    char *word = cd_xasprintf("%.*s", (int)wl, l);
+    const char *rest = l + wl;
+    const cd_command *c = cd_command_find(word);
+    int rc = 0;
+    char **argv = NULL;
+    if (!c) {
+        rc = cd_fail(err, CD_EXIT_CMD, "unknown command '%s': type `help` for the list of commands", word);
+        goto out;
+    }
+    if ((c->flags & CD_CMD_TARGET) && !s->target) {
+        rc = cd_fail(err, CD_EXIT_CMD, "%s: no target: start with `cdbg attach PID`, `cdbg core EXE CORE` or `cdbg run PROG`",
+                     c->name);
+        goto out;
+    }
+    /* argv[0] keeps a glued /FMT suffix ("print/x") so the command sees it. */
+    char *rebuilt = cd_xasprintf("%s%s", word, rest);
+    int argc = cd_split_args(rebuilt, &argv);
+    free(rebuilt);
+    if (argc < 0) {
+        rc = cd_fail(err, CD_EXIT_CMD, "%s: unterminated quote in command line", c->name);
+        goto out;
+    }
+    if (argc > 0 && rest[0] == '/') {
+        /* the splitter already kept "print/x" together as argv[0] */
+    }
+    const char *raw = rest;
+    if (*raw == '/')
+        raw += strcspn(raw, " \t");
+    while (*raw == ' ' || *raw == '\t')
+        raw++;
+    s->raw_args = raw;
+    s->cmd_name = c->name;
+    rc = c->fn(s, argc, argv, err);
+    s->raw_args = NULL;
+    if (rc < 0 && err->code == 0)
+        err->code = CD_EXIT_CMD;
+out:
+    cd_argv_free(argv);
+    free(word);
+    free(copy);
+    return rc;
+}

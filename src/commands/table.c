@@ -1,0 +1,71 @@
+/* The command table: the single source for dispatch, `help`, completion and docs/commands.md. */
+#include <string.h>
+
+#include "commands/cmd_impl.h"
+
+const cd_command cd_commands[] = {
+    {"threads", "", "threads [-group]", "List threads: id, tid, name, state, where each one is",
+     "Each line: id (for `thread N`), kernel tid, name (comm), state with the syscall it is blocked in,\n"
+     "and the innermost frame, followed by `<- ` and the first frame of the program itself when the\n"
+     "innermost frame is in a library. `-group` prints one line per distinct stack with its thread\n"
+     "count and ids, largest group first.",
+     cd_cmd_threads, CD_CMD_TARGET},
+    {"thread", "", "thread [N]", "Select thread N (as numbered by `threads`), or show the selected one",
+     "Selecting a thread also selects its innermost frame (#0).", cd_cmd_thread, CD_CMD_TARGET},
+    {"stack", "bt backtrace where", "bt [N] [full] | bt all [-group]",
+     "Backtrace of the selected thread, or of every thread",
+     "`bt N` prints the innermost N frames; `bt full` adds each frame's local variables.\n"
+     "`bt all` prints every thread's stack; `bt all -group` prints each distinct stack once with\n"
+     "the number and ids of the threads that share it, largest group first.\n"
+     "Inlined calls are frames of their own, marked (inlined).",
+     cd_cmd_bt, CD_CMD_TARGET | CD_CMD_REPEAT},
+    {"frame", "f", "frame [N]", "Select frame N of the selected thread, or show the selected frame", "",
+     cd_cmd_frame, CD_CMD_TARGET},
+    {"up", "", "up [N]", "Select the frame N levels up (towards main); default 1", "", cd_cmd_up,
+     CD_CMD_TARGET | CD_CMD_REPEAT},
+    {"down", "", "down [N]", "Select the frame N levels down (towards the innermost); default 1", "", cd_cmd_down,
+     CD_CMD_TARGET | CD_CMD_REPEAT},
+    {"list", "l", "list [LINE | FILE:LINE | FUNCTION]", "Show source around the selected frame's line",
+     "The arrow `=>` marks the line the selected frame is on. Repeating `list` (or pressing Enter)\n"
+     "continues with the next lines.",
+     cd_cmd_list, CD_CMD_TARGET | CD_CMD_REPEAT},
+    {"regs", "", "regs", "Show the registers of the selected frame",
+     "In frame #0 every general register is shown. In outer frames only registers the unwinder\n"
+     "recovered are shown; the others are `<not saved>`.",
+     cd_cmd_regs, CD_CMD_TARGET},
+    {"continue", "c cont", "continue", "Resume every thread until a signal, the process's exit, or ^C",
+     "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again.", cd_cmd_continue,
+     CD_CMD_TARGET},
+    {"attach", "", "attach PID", "Attach to a running process (detaches the current target first)", "",
+     cd_cmd_attach, 0},
+    {"core", "", "core EXE CORE", "Open a core file (closes the current target first)", "", cd_cmd_core, 0},
+    {"detach", "", "detach", "Detach from the process and leave it running (a launched process is killed)",
+     "On a core file, closes it.", cd_cmd_detach, CD_CMD_TARGET},
+    {"help", "h", "help [COMMAND]", "List commands, or show one command's usage", "", cd_cmd_help, 0},
+    {"quit", "q exit", "quit", "Leave cdbg: an attached process is detached and runs on, a launched one is killed",
+     "", cd_cmd_quit, 0},
+};
+
+const size_t cd_ncommands = sizeof cd_commands / sizeof cd_commands[0];
+
+static bool alias_match(const char *aliases, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = aliases; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && !strncmp(p, name, n))
+            return true;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
+}
+
+const cd_command *cd_command_find(const char *name)
+{
+    for (size_t i = 0; i < cd_ncommands; i++)
+        if (!strcmp(cd_commands[i].name, name) || alias_match(cd_commands[i].aliases, name))
+            return &cd_commands[i];
+    return NULL;
+}

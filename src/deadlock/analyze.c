@@ -1,0 +1,394 @@
+/* The analysis: gather futex waits without stopping anything, confirm them, judge the graph,
+ * then stop only the threads in findings to show where they wait. */
+#include "deadlock/deadlock.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <gelf.h>
+
+#define DEFAULT_CONFIRM_MS 15
+
+/* What must not change between the two reads of one wait. */
+typedef struct snap {
+    cd_syscall_state sc;
+    unsigned long long runs; /* scheduler timeslices (live), ~0 if unknown */
+} snap;
+
+/* Number of times the thread was scheduled in: unchanged means it never woke between reads.
+ * procfs is the only source, so this is skipped on cores (nothing moves there anyway). */
+static unsigned long long sched_runs(cd_target *t, pid_t tid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)t->pid, (int)tid);
+    char *s = cd_read_file(path, NULL);
+    unsigned long long a, b, c;
+    int ok = s && sscanf(s, "%llu %llu %llu", &a, &b, &c) == 3;
+    free(s);
+    return ok ? c : ~0ULL;
+}
+
+static bool is_live(const cd_target *t) { return t->core_path == NULL; }
+
+static bool same_wait(const cd_dl_wait *a, const cd_dl_wait *b)
+{
+    return a->kind == b->kind && a->addr == b->addr && a->futex == b->futex && a->word == b->word &&
+           a->owner == b->owner && a->by_readers == b->by_readers;
+}
+
+static bool edge_kind(cd_dl_kind k) { return k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD; }
+
+static void reset_verdict(cd_dl_result *r)
+{
+    for (size_t i = 0; i < r->ncycles; i++)
+        free(r->cycles[i].waits);
+    free(r->cycles);
+    free(r->findings);
+    r->cycles = NULL;
+    r->findings = NULL;
+    r->ncycles = r->nfindings = 0;
+}
+
+static int find_wait(const cd_dl_result *r, pid_t tid)
+{
+    for (size_t i = 0; i < r->nwaits; i++)
+        if (r->waits[i].tid == tid)
+            return (int)i;
+    return -1;
+}
+
+static bool thread_exists(cd_target *t, pid_t tid)
+{
+    cd_thread *th = cd_target_find_thread(t, tid);
+    return th && !th->gone;
+}
+
+/* Draws edges from owners and marks owners that are not threads of the process. A thread that
+ * appeared after the listing is looked for once more before its lock is called orphaned. */
+static void link_owners(cd_target *t, cd_dl_result *r)
+{
+    bool refreshed = false;
+    for (size_t i = 0; i < r->nwaits; i++) {
+        cd_dl_wait *w = &r->waits[i];
+        w->next = -1;
+        w->owner_gone = false;
+        w->owner_name[0] = 0;
+        if (!edge_kind(w->kind) || w->owner <= 0)
+            continue;
+        cd_thread *oth = cd_target_find_thread(t, w->owner);
+        if (oth)
+            snprintf(w->owner_name, sizeof w->owner_name, "%s", oth->name);
+        w->next = find_wait(r, w->owner);
+        if (w->next >= 0)
+            continue;
+        if (!thread_exists(t, w->owner) && is_live(t) && !refreshed) {
+            cd_err e;
+            refreshed = true;
+            (void)t->ops->refresh_threads(t, &e);
+        }
+        w->owner_gone = !thread_exists(t, w->owner);
+    }
+}
+
+static void gather(cd_target *t, cd_dl_result *r, snap **snaps_out)
+{
+    snap *snaps = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *snaps);
+    r->waits = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *r->waits);
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        cd_syscall_state sc;
+        cd_err e;
+        if (th->gone || t->ops->syscall_state(t, th, &sc, &e) != 0)
+            continue;
+        cd_dl_wait w = {.tid = th->tid, .cycle = -1, .next = -1};
+        snprintf(w.name, sizeof w.name, "%s", th->name);
+        cd_dl_classify(t, &sc, &w);
+        if (w.kind == CD_DL_NONE)
+            continue;
+        snaps[r->nwaits].sc = sc;
+        snaps[r->nwaits].runs = edge_kind(w.kind) && is_live(t) ? sched_runs(t, th->tid) : ~0ULL;
+        r->waits[r->nwaits++] = w;
+    }
+    *snaps_out = snaps;
+}
+
+static bool in_verdict(const cd_dl_result *r, size_t i, bool *mark)
+{
+    (void)r;
+    return mark[i];
+}
+
+static bool *verdict_marks(const cd_dl_result *r)
+{
+    bool *mark = cd_xcalloc(r->nwaits ? r->nwaits : 1, sizeof *mark);
+    for (size_t c = 0; c < r->ncycles; c++)
+        for (size_t k = 0; k < r->cycles[c].n; k++)
+            mark[r->cycles[c].waits[k]] = true;
+    for (size_t f = 0; f < r->nfindings; f++)
+        mark[r->findings[f].wait] = true;
+    /* An owner named in a finding is part of the story too (the thread the chain ends at). */
+    for (size_t i = 0; i < r->nwaits; i++)
+        if (mark[i] && r->waits[i].next >= 0)
+            mark[r->waits[i].next] = true;
+    return mark;
+}
+
+/* Re-reads every wait that takes part in a verdict; a wait that moved (different syscall, word,
+ * owner, or the thread ran in between) loses its edge. Returns true if anything moved. */
+static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_ms)
+{
+    bool *mark = verdict_marks(r);
+    if (delay_ms > 0) {
+        struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    bool moved = false;
+    for (size_t i = 0; i < r->nwaits; i++) {
+        if (!in_verdict(r, i, mark))
+            continue;
+        cd_dl_wait *w = &r->waits[i];
+        cd_thread *th = cd_target_find_thread(t, w->tid);
+        cd_syscall_state sc;
+        cd_err e;
+        cd_dl_wait again = {.tid = w->tid};
+        bool same = th && !th->gone && t->ops->syscall_state(t, th, &sc, &e) == 0 &&
+                    sc.kind == snaps[i].sc.kind && sc.nr == snaps[i].sc.nr && sc.sp == snaps[i].sc.sp &&
+                    sc.pc == snaps[i].sc.pc && memcmp(sc.args, snaps[i].sc.args, sizeof sc.args) == 0;
+        if (same) {
+            cd_dl_classify(t, &sc, &again);
+            same = same_wait(w, &again);
+        }
+        if (same && snaps[i].runs != ~0ULL)
+            same = sched_runs(t, w->tid) == snaps[i].runs;
+        if (!same) {
+            moved = true;
+            w->kind = CD_DL_FUTEX; /* keep the thread listed, without an edge */
+            w->owner = 0;
+        }
+    }
+    free(mark);
+    return moved;
+}
+
+/* Skips frames inside the C library and the dynamic loader: the user wants their own code. */
+static bool is_runtime_module(const char *m)
+{
+    return m && (strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libc-", 5) == 0 || strncmp(m, "ld-linux", 8) == 0 ||
+                 strncmp(m, "libpthread", 10) == 0 || strncmp(m, "ld-2.", 5) == 0);
+}
+
+static char *frame_text(const cd_frame *f)
+{
+    const char *func = f->info.func;
+    if (f->info.file && f->info.line > 0) {
+        const char *base = strrchr(f->info.file, '/');
+        return cd_xasprintf("%s at %s:%d", func ? func : "??", base ? base + 1 : f->info.file, f->info.line);
+    }
+    if (func)
+        return f->info.module ? cd_xasprintf("%s in %s", func, f->info.module) : cd_xstrdup(func);
+    return cd_xasprintf("0x%" PRIx64 " in %s", f->pc, f->info.module ? f->info.module : "??");
+}
+
+/* Unwinds the threads of the verdict: stops those not already held, unwinds, releases them,
+ * and only then does the slower symbol work on the copied stacks. */
+static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_result *r)
+{
+    bool *mark = verdict_marks(r);
+    size_t n = 0;
+    for (size_t i = 0; i < r->nwaits; i++)
+        n += mark[i];
+    if (n == 0) {
+        free(mark);
+        return;
+    }
+    cd_thread **tostop = cd_xcalloc(n, sizeof *tostop);
+    size_t *idx = cd_xcalloc(n, sizeof *idx);
+    cd_stack *stacks = cd_xcalloc(n, sizeof *stacks);
+    bool *have = cd_xcalloc(n, sizeof *have);
+    size_t nstop = 0, k = 0;
+    for (size_t i = 0; i < r->nwaits; i++) {
+        if (!mark[i])
+            continue;
+        cd_thread *th = cd_target_find_thread(t, r->waits[i].tid);
+        idx[k++] = i;
+        if (th && !th->gone && !th->held)
+            tostop[nstop++] = th;
+    }
+    /* Held only long enough to copy the registers: a thread asleep in futex does not touch its
+     * stack, so the unwinding itself (the slow part: CFI and DWARF loading) runs after release. */
+    uint64_t (*regs)[CD_NDWREGS] = cd_xcalloc(n, sizeof *regs);
+    bool *have_regs = cd_xcalloc(n, sizeof *have_regs);
+    uint64_t before = t->stopped_ns;
+    cd_err e;
+    bool stopped = nstop == 0 || cd_target_stop(t, tostop, nstop, &e) == 0;
+    if (stopped) {
+        for (k = 0; k < n; k++) {
+            cd_thread *th = cd_target_find_thread(t, r->waits[idx[k]].tid);
+            cd_regs g;
+            if (!th || !th->held || t->ops->get_regs(t, th, &g, &e) != 0)
+                continue;
+            const uint64_t dw[CD_NDWREGS] = {g.rax, g.rdx, g.rcx, g.rbx, g.rsi, g.rdi, g.rbp, g.rsp, g.r8,
+                                             g.r9,  g.r10, g.r11, g.r12, g.r13, g.r14, g.r15, g.rip};
+            memcpy(regs[k], dw, sizeof dw);
+            have_regs[k] = true;
+        }
+        if (nstop)
+            (void)cd_target_resume(t, tostop, nstop, &e);
+        r->nstopped = nstop;
+    } else {
+        r->note = cd_xasprintf("frames not shown: %s", e.msg);
+        /* whatever got held must still be released (n == 0 would mean "all": never pass it) */
+        cd_err e2;
+        (void)cd_target_resume(t, tostop, nstop, &e2);
+    }
+    r->stopped_ms = (double)(t->stopped_ns - before) / 1e6;
+    for (k = 0; k < n; k++)
+        if (have_regs[k] &&
+            cd_unwind_from_regs(unw, r->waits[idx[k]].tid, regs[k], (1u << CD_NDWREGS) - 1, 64, &stacks[k], &e) == 0)
+            have[k] = true;
+    free(regs);
+    free(have_regs);
+
+    for (k = 0; k < n; k++) {
+        if (!have[k])
+            continue;
+        cd_dl_wait *w = &r->waits[idx[k]];
+        const cd_stack *st = &stacks[k];
+        const cd_frame *user = NULL;
+        for (size_t j = 0; j < st->n; j++)
+            if (st->frames[j].info.module && !is_runtime_module(st->frames[j].info.module)) {
+                user = &st->frames[j];
+                break;
+            }
+        if (!user && st->n)
+            user = &st->frames[0];
+        if (user)
+            w->frame = frame_text(user);
+        /* Heap and stack locks: a variable of the waiting frames that points at the lock. */
+        if (!w->symbol && (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK) && user) {
+            for (size_t j = (size_t)(user - st->frames); j < st->n && j < (size_t)(user - st->frames) + 3; j++) {
+                w->symbol = cd_dl_frame_name(sym, t, &st->frames[j], w->addr);
+                if (w->symbol)
+                    break;
+            }
+        }
+    }
+    for (k = 0; k < n; k++)
+        cd_stack_free(&stacks[k]);
+    free(stacks);
+    free(have);
+    free(tostop);
+    free(idx);
+    free(mark);
+}
+
+/* glibc's .symtab (libc6-dbg) names versioned symbols "pthread_mutex_lock@@GLIBC_2.2.5". */
+static int has_pthread_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud;
+    (void)mname;
+    (void)start;
+    bool *found = arg;
+    int nsyms = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < nsyms; i++) {
+        GElf_Sym s;
+        GElf_Addr a;
+        const char *n = dwfl_module_getsym_info(mod, i, &s, &a, NULL, NULL, NULL);
+        if (n && s.st_shndx != SHN_UNDEF && strncmp(n, "pthread_mutex_lock", 18) == 0 && (n[18] == 0 || n[18] == '@')) {
+            *found = true;
+            return DWARF_CB_ABORT;
+        }
+    }
+    return DWARF_CB_OK;
+}
+
+/* A static executable or one without glibc's pthread symbols would make every layout guess
+ * above a guess: refuse instead of giving a false verdict. */
+static int check_glibc(cd_target *t, cd_symtab *sym, cd_err *err)
+{
+    const cd_mapping *maps;
+    size_t nmaps;
+    if (t->ops->mappings(t, &maps, &nmaps, err) != 0)
+        return -1;
+    bool libc = false;
+    for (size_t i = 0; i < nmaps && !libc; i++) {
+        const char *p = maps[i].path, *base = p ? strrchr(p, '/') : NULL;
+        base = base ? base + 1 : p;
+        libc = base && (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-2.", 7) == 0);
+    }
+    if (!libc)
+        return cd_fail(err, CD_EXIT_CMD,
+                       "deadlock analysis of process %d failed: it does not use glibc's shared libc.so.6 "
+                       "(statically linked?); lock layouts are only known for glibc's shared library",
+                       (int)t->pid);
+    uint64_t a;
+    bool found = false;
+    if (sym && cd_symtab_find_function(sym, "pthread_mutex_lock", &a) != 0)
+        dwfl_getmodules(cd_symtab_dwfl(sym), has_pthread_cb, &found, 0);
+    else
+        found = true;
+    if (sym && !found)
+        return cd_fail(err, CD_EXIT_CMD,
+                       "deadlock analysis of process %d failed: no pthread symbols (pthread_mutex_lock) found; "
+                       "the program must use glibc's pthreads",
+                       (int)t->pid);
+    return 0;
+}
+
+int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd_dl_options *opt,
+                        cd_dl_result *out, cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (check_glibc(t, sym, err) != 0)
+        return -1;
+    if (is_live(t) && t->ops->refresh_threads(t, err) != 0)
+        return -1;
+    int delay = opt && opt->confirm_ms >= 0 ? opt->confirm_ms : DEFAULT_CONFIRM_MS;
+    snap *snaps;
+    gather(t, out, &snaps);
+    out->nthreads = t->nthreads;
+    out->pid = t->pid;
+    link_owners(t, out);
+    cd_dl_verdict(out);
+    if (is_live(t) && cd_dl_found(out) && confirm(t, out, snaps, delay)) {
+        link_owners(t, out);
+        reset_verdict(out);
+        cd_dl_verdict(out);
+    }
+    free(snaps);
+
+    /* Names of every lock that is waited for, not only those in findings: `locks` shows all. */
+    for (size_t i = 0; i < out->nwaits; i++) {
+        cd_dl_wait *w = &out->waits[i];
+        if (w->kind != CD_DL_MUTEX && w->kind != CD_DL_RWLOCK && w->kind != CD_DL_CONDVAR)
+            continue;
+        for (size_t j = 0; j < i; j++)
+            if (out->waits[j].addr == w->addr && out->waits[j].kind == w->kind) {
+                w->symbol = out->waits[j].symbol ? cd_xstrdup(out->waits[j].symbol) : NULL;
+                goto named;
+            }
+        w->symbol = cd_dl_global_name(sym, w->addr);
+    named:;
+    }
+    if (unw && !(opt && opt->no_frames))
+        add_frames(t, sym, unw, out);
+    return 0;
+}
+
+void cd_dl_result_free(cd_dl_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nwaits; i++) {
+        free(r->waits[i].symbol);
+        free(r->waits[i].frame);
+    }
+    free(r->waits);
+    reset_verdict(r);
+    free(r->note);
+    memset(r, 0, sizeof *r);
+}

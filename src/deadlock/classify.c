@@ -1,0 +1,254 @@
+/* What a thread sleeping in futex(2) waits for, read from memory only (no stop).
+ *
+ * glibc 2.36 x86-64 layouts (checked with `ptype/o` against libc6-dbg, see docs/json-deadlock.md):
+ *   pthread_mutex_t / mtx_t: __lock 0, __count 4, __owner 8 (TID), __nusers 12, __kind 16. The
+ *     futex word is the mutex itself; a plain waiter sleeps with value 2; robust waiters with
+ *     TID|FUTEX_WAITERS; PI waiters use FUTEX_LOCK_PI and the word holds the owner TID.
+ *   pthread_rwlock_t: __readers 0, __writers 4, __wrphase_futex 8, __writers_futex 12, __pad3 16,
+ *     __pad4 20, __cur_writer 24 (TID), __shared 28, __rwelision 32, __pad1 33..39, __pad2 40,
+ *     __flags 48. Waiters sleep on __readers, __wrphase_futex or __writers_futex.
+ *   struct pthread: header.tcb 0 and header.self 16 point to the struct itself; tid at 720.
+ *     pthread_join sleeps on the joined thread's tid word while it holds that TID.
+ *   pthread_cond_t: waiters sleep on __g_signals[0|1] at 40/44; __wrefs at 36 counts them << 3. */
+#include "deadlock/deadlock.h"
+
+#include <string.h>
+
+enum {
+    FUTEX_WAIT_ = 0,
+    FUTEX_LOCK_PI_ = 6,
+    FUTEX_WAIT_BITSET_ = 9,
+    FUTEX_WAIT_REQUEUE_PI_ = 11,
+    FUTEX_LOCK_PI2_ = 13,
+    FUTEX_CMD_MASK_ = 0x7f, /* strips FUTEX_PRIVATE_FLAG (128); CLOCK_REALTIME (256) is above */
+};
+#define SYS_FUTEX 202
+#define TID_MASK 0x3fffffffu
+#define FUTEX_WAITERS_ 0x80000000u
+
+#define MUTEX_KIND_ROBUST 0x10
+#define MUTEX_KIND_PI 0x20
+#define MUTEX_KIND_PP 0x40
+/* kind bits glibc uses: type (3), robust, PI, PP, pshared (128), elision (256, 512). */
+#define MUTEX_KIND_KNOWN 0x3ff
+
+#define PD_TID_OFF 720
+#define PD_SELF_OFF 16
+
+#define RW_WRLOCKED 2u
+#define RW_RWAITING 4u
+#define RW_READER_SHIFT 3
+#define RW_FUTEX_USED 2u
+
+static inline uint32_t u32_at(const unsigned char *b, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, b + off, sizeof v);
+    return v;
+}
+
+static inline uint64_t u64_at(const unsigned char *b, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, b + off, sizeof v);
+    return v;
+}
+
+static bool mutex_kind_ok(int32_t kind)
+{
+    return kind >= 0 && (kind & ~MUTEX_KIND_KNOWN) == 0 && (kind & 3) != 3;
+}
+
+/* A pthread_rwlock_t at r whose futex word at r+off holds val. Padding must be zero: that is
+ * what tells the three possible bases apart. */
+static bool try_rwlock(cd_target *t, uint64_t r, unsigned off, uint32_t val, cd_dl_wait *w)
+{
+    unsigned char b[56];
+    if (cd_target_read_full(t, r, b, sizeof b) != 0)
+        return false;
+    uint32_t readers = u32_at(b, 0), pad3 = u32_at(b, 16), pad4 = u32_at(b, 20);
+    int32_t cur_writer = (int32_t)u32_at(b, 24), shared = (int32_t)u32_at(b, 28);
+    uint32_t flags = u32_at(b, 48);
+    if (pad3 || pad4 || u64_at(b, 40) || flags > 2 || (shared != 0 && shared != 1) || cur_writer < 0)
+        return false;
+    for (int i = 33; i < 40; i++)
+        if (b[i])
+            return false;
+    switch (off) {
+    case 12: /* a writer waits for the writer lock: always 1 | FUTEX_USED */
+        if (val != (1u | RW_FUTEX_USED))
+            return false;
+        break;
+    case 8: /* waiting for the write phase to start or end: (0|1) | FUTEX_USED */
+        if ((val & ~3u) != 0 || !(val & RW_FUTEX_USED))
+            return false;
+        break;
+    case 0: /* a reader waits on __readers with RWAITING set */
+        if (!(val & RW_RWAITING))
+            return false;
+        break;
+    default:
+        return false;
+    }
+    w->kind = CD_DL_RWLOCK;
+    w->addr = r;
+    if ((readers & RW_WRLOCKED) && cur_writer > 0) {
+        w->owner = cur_writer;
+    } else {
+        w->nreaders = readers >> RW_READER_SHIFT;
+        w->by_readers = w->nreaders > 0;
+    }
+    return true;
+}
+
+/* The joined thread's struct pthread: its tid word, with header.tcb and header.self pointing
+ * back at the struct. */
+static bool try_join(cd_target *t, uint64_t u, uint32_t val, cd_dl_wait *w)
+{
+    if (val == 0 || val > TID_MASK || u < PD_TID_OFF)
+        return false;
+    uint64_t pd = u - PD_TID_OFF;
+    unsigned char b[24];
+    if (cd_target_read_full(t, pd, b, sizeof b) != 0)
+        return false;
+    if (u64_at(b, 0) != pd || u64_at(b, PD_SELF_OFF) != pd)
+        return false;
+    w->kind = CD_DL_THREAD;
+    w->addr = pd;
+    w->owner = (pid_t)val;
+    return true;
+}
+
+static bool try_condvar(cd_target *t, uint64_t u, cd_dl_wait *w)
+{
+    for (unsigned g = 0; g < 2; g++) {
+        uint64_t c = u - 40 - 4 * g;
+        unsigned char b[48];
+        if (u < 44 || cd_target_read_full(t, c, b, sizeof b) != 0)
+            continue;
+        if ((u32_at(b, 36) >> 3) == 0)
+            continue;
+        w->kind = CD_DL_CONDVAR;
+        w->addr = c;
+        return true;
+    }
+    return false;
+}
+
+/* glibc answers EDEADLK from FUTEX_LOCK_PI (the kernel saw the cycle) by sleeping forever on a
+ * zero word on its own stack. The mutex it wanted is still referenced from that stack (saved
+ * registers or spills): look for a PI mutex owned by another thread there. */
+static bool try_pi_deadend(cd_target *t, const cd_syscall_state *sc, uint64_t u, uint32_t val,
+                           uint32_t word, cd_dl_wait *w)
+{
+    if (val != 0 || word != 0 || u < sc->sp || u >= sc->sp + 1024)
+        return false;
+    unsigned char stk[512];
+    ssize_t n = cd_target_read(t, sc->sp, stk, sizeof stk);
+    if (n < 8)
+        return false;
+    for (ssize_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t p = u64_at(stk, (size_t)i);
+        unsigned char m[24];
+        if (p < 0x10000 || (p & 3) || p == u || cd_target_read_full(t, p, m, sizeof m) != 0)
+            continue;
+        uint32_t lock = u32_at(m, 0);
+        int32_t owner = (int32_t)u32_at(m, 8), kind = (int32_t)u32_at(m, 16);
+        if (!mutex_kind_ok(kind) || !(kind & MUTEX_KIND_PI) || (kind & MUTEX_KIND_PP))
+            continue;
+        pid_t o = (pid_t)(lock & TID_MASK);
+        if (o == 0 || o == w->tid || o != owner)
+            continue;
+        w->kind = CD_DL_MUTEX;
+        w->addr = p;
+        w->futex = p;
+        w->word = lock;
+        w->owner = o;
+        w->pi_deadend = true;
+        return true;
+    }
+    return false;
+}
+
+void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+{
+    w->kind = CD_DL_NONE;
+    w->owner = 0;
+    w->by_readers = w->pi_deadend = false;
+    w->nreaders = 0;
+    if (sc->kind != CD_SC_BLOCKED || sc->nr != SYS_FUTEX)
+        return;
+    unsigned op = (unsigned)sc->args[1] & FUTEX_CMD_MASK_;
+    if (op != FUTEX_WAIT_ && op != FUTEX_WAIT_BITSET_ && op != FUTEX_LOCK_PI_ && op != FUTEX_LOCK_PI2_ &&
+        op != FUTEX_WAIT_REQUEUE_PI_)
+        return;
+    uint64_t u = sc->args[0];
+    uint32_t val = (uint32_t)sc->args[2];
+    w->kind = CD_DL_FUTEX;
+    w->addr = w->futex = u;
+    uint32_t word;
+    if (cd_target_read_full(t, u, &word, sizeof word) != 0)
+        return;
+    w->word = word;
+
+    if (op == FUTEX_LOCK_PI_ || op == FUTEX_LOCK_PI2_) {
+        /* The kernel queues PI waiters itself; the word is owner TID | FUTEX_WAITERS. */
+        w->kind = CD_DL_MUTEX;
+        w->owner = (pid_t)(word & TID_MASK);
+        return;
+    }
+    if (op == FUTEX_WAIT_REQUEUE_PI_) {
+        w->kind = CD_DL_CONDVAR;
+        return;
+    }
+    if (word != val) {
+        /* The word moved since the thread went to sleep: it is being woken. Not a stable wait;
+         * still worth a look for a PI dead end, whose word never moves. */
+        return;
+    }
+    if (try_join(t, u, val, w))
+        return;
+
+    unsigned char m[24];
+    if (cd_target_read_full(t, u, m, sizeof m) == 0) {
+        int32_t owner = (int32_t)u32_at(m, 8), kind = (int32_t)u32_at(m, 16);
+        if (mutex_kind_ok(kind) && !(kind & (MUTEX_KIND_PI | MUTEX_KIND_PP))) {
+            if (val == 2 && owner > 0 && (uint32_t)owner <= TID_MASK) {
+                w->kind = CD_DL_MUTEX;
+                w->owner = owner;
+                return;
+            }
+            if ((kind & MUTEX_KIND_ROBUST) && (val & FUTEX_WAITERS_) && (val & TID_MASK)) {
+                w->kind = CD_DL_MUTEX;
+                w->owner = (pid_t)(val & TID_MASK);
+                return;
+            }
+        }
+    }
+    static const unsigned rw_offs[] = {12, 8, 0};
+    for (size_t i = 0; i < sizeof rw_offs / sizeof rw_offs[0]; i++)
+        if (u >= rw_offs[i] && try_rwlock(t, u - rw_offs[i], rw_offs[i], val, w))
+            return;
+    /* A plain mutex whose owner field is not written yet (just acquired): no edge to draw. */
+    if (val == 2 && cd_target_read_full(t, u, m, sizeof m) == 0 && mutex_kind_ok((int32_t)u32_at(m, 16)) &&
+        u32_at(m, 8) == 0) {
+        w->kind = CD_DL_MUTEX;
+        return;
+    }
+    if (try_pi_deadend(t, sc, u, val, word, w))
+        return;
+    try_condvar(t, u, w);
+}
+
+const char *cd_dl_kind_name(cd_dl_kind k)
+{
+    switch (k) {
+    case CD_DL_MUTEX: return "mutex";
+    case CD_DL_RWLOCK: return "rwlock";
+    case CD_DL_THREAD: return "thread";
+    case CD_DL_CONDVAR: return "condvar";
+    case CD_DL_FUTEX: return "futex";
+    case CD_DL_NONE: break;
+    }
+    return "none";
+}

@@ -1,0 +1,142 @@
+/* The deadlock detector: a lock wait-for graph of a live process or a core.
+ *
+ * How it looks without stopping anything: every thread's syscall state comes from the kernel
+ * (/proc/PID/task/TID/syscall live, orig_rax/rdi... on a core). A thread sleeping in futex(2) names
+ * its futex word; the words around it (read with process_vm_readv) say what kind of object it is
+ * (glibc 2.36 x86-64 layouts: pthread_mutex_t / mtx_t, pthread_rwlock_t, a joined thread's
+ * `struct pthread`, a condition variable) and who owns it. Each edge is read twice, some
+ * milliseconds apart, and kept only if nothing moved, so ordinary contention is not reported.
+ * Only threads that end up in a finding are stopped (they are blocked anyway), to unwind their
+ * stacks for the "where does it wait" frame, and released at once.
+ *
+ * Verdicts: cycles (strongly connected components of the wait-for graph), self-deadlocks,
+ * orphaned locks (owner thread gone), and threads blocked on any of those. */
+#ifndef CD_DEADLOCK_H
+#define CD_DEADLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "commands/commands.h"
+#include "symbols/symbols.h"
+#include "target/target.h"
+#include "unwind/unwind.h"
+#include "util/util.h"
+
+/* What a blocked thread waits for. Only MUTEX, RWLOCK and THREAD are wait-for edges. */
+typedef enum {
+    CD_DL_NONE = 0,
+    CD_DL_MUTEX,     /* pthread_mutex_t or C11 mtx_t (any kind, PI and robust included) */
+    CD_DL_RWLOCK,    /* pthread_rwlock_t, as reader or writer */
+    CD_DL_THREAD,    /* pthread_join: waits for a thread to exit */
+    CD_DL_CONDVAR,   /* pthread_cond_t wait: never a deadlock edge by itself */
+    CD_DL_FUTEX,     /* some other futex (semaphore, custom): not understood, no edge */
+} cd_dl_kind;
+
+typedef struct cd_dl_wait {
+    pid_t tid;
+    char name[17];
+    cd_dl_kind kind;
+    uint64_t addr;        /* the object: mutex/rwlock/condvar base, joined thread's struct pthread */
+    uint64_t futex;       /* futex word the thread sleeps on */
+    uint32_t word;        /* its value when read */
+    pid_t owner;          /* owner TID (mutex owner, rwlock writer, joined thread); 0 if none known */
+    char owner_name[17];  /* the owner thread's name, "" if unknown */
+    bool by_readers;      /* rwlock held by readers: no owner field exists */
+    unsigned nreaders;
+    bool owner_gone;      /* owner TID is not a thread of the process */
+    bool pi_deadend;      /* glibc's "sleep forever" after the kernel refused a PI lock (EDEADLK) */
+    char *symbol;         /* the lock's name: `lock_b`, `forks[3]`, `&to->mu`, `sym+0x8`; NULL */
+    char *frame;          /* "func at file:line" of the user frame that waits; NULL if not unwound */
+    int cycle;            /* index into cycles, or -1 */
+    int next;             /* index of the owner's wait in waits[] (an edge), or -1 */
+} cd_dl_wait;
+
+typedef enum {
+    CD_DLF_SELF = 0,      /* waits for a mutex it owns */
+    CD_DLF_ORPHAN,        /* waits for a lock whose owner thread no longer exists */
+    CD_DLF_BLOCKED,       /* waits (maybe through others) on a thread that is blocked forever */
+    CD_DLF_PI,            /* the kernel refused a PI mutex with EDEADLK; glibc sleeps forever */
+} cd_dl_finding_kind;
+
+typedef struct cd_dl_finding {
+    cd_dl_finding_kind kind;
+    size_t wait;          /* index into waits[] */
+} cd_dl_finding;
+
+typedef struct cd_dl_cycle {
+    size_t *waits;        /* indices into waits[], in wait-for order (each waits for the next) */
+    size_t n;
+} cd_dl_cycle;
+
+typedef struct cd_dl_result {
+    cd_dl_wait *waits;    /* every thread blocked in a futex wait, in thread order */
+    size_t nwaits;
+    cd_dl_cycle *cycles;
+    size_t ncycles;
+    cd_dl_finding *findings;
+    size_t nfindings;
+    pid_t pid;
+    size_t nthreads;      /* threads in the process */
+    size_t nstopped;      /* threads this analysis stopped */
+    double stopped_ms;    /* how long any thread was held stopped by this analysis */
+    char *note;           /* one informational line (e.g. frames unavailable), or NULL */
+} cd_dl_result;
+
+typedef struct cd_dl_options {
+    int confirm_ms;       /* delay between the two reads of each edge (live); <0 = default */
+    bool no_frames;       /* do not stop/unwind anything (frames stay NULL) */
+} cd_dl_options;
+
+/* Analyses the target. sym/unw may be NULL (no names / no frames). Threads held before the call
+ * stay held; threads the analysis stops are released before it returns. */
+int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd_dl_options *opt,
+                        cd_dl_result *out, cd_err *err);
+void cd_dl_result_free(cd_dl_result *r);
+
+/* True when a cycle or a thread blocked forever was found (exit status 3). */
+bool cd_dl_found(const cd_dl_result *r);
+
+/* The JSON document of docs/json-deadlock.md, and the two text reports. */
+json_object *cd_dl_result_json(const cd_dl_result *r);
+void cd_dl_format_text(const cd_dl_result *r, cd_buf *b);
+void cd_dl_format_locks(const cd_dl_result *r, cd_buf *b);
+const char *cd_dl_kind_name(cd_dl_kind k);
+
+/* ---- pieces, exposed for unit tests ---- */
+
+/* Classifies one futex wait from the syscall arguments and the target's memory (no stop).
+ * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
+void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+
+/* Given next[] edges (set from owners), fills cycles, findings and each wait's cycle index.
+ * Pure graph work: Tarjan's SCC over the edges; the rest propagates "blocked forever". */
+void cd_dl_verdict(cd_dl_result *r);
+
+/* Strongly connected components of a graph given as CSR adjacency (edges of node i are
+ * adj[off[i] .. off[i+1])). comp[i] receives the component id; returns the number of components.
+ * Components are numbered in reverse topological order (Tarjan). */
+size_t cd_dl_scc(size_t n, const size_t *off, const size_t *adj, size_t *comp);
+
+/* Names a global/static lock from DWARF (`table.buckets[7].mu`) or the ELF symbol (`sym+0x8`).
+ * Caller frees; NULL when the address is in no module. */
+char *cd_dl_global_name(cd_symtab *sym, uint64_t addr);
+
+/* Names a lock through the variables of a stopped thread's frame (`&to->mu`); NULL if none. */
+char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t addr);
+
+/* ---- commands ---- */
+
+/* REPL `deadlock` and `locks` (wired into the command table by commands/table.c). */
+int cd_cmd_deadlock(cd_session *s, int argc, char **argv, cd_err *err);
+int cd_cmd_locks(cd_session *s, int argc, char **argv, cd_err *err);
+
+/* One-shot `cdbg deadlock PID | EXE CORE [--json]`; argv excludes "cdbg" and "deadlock".
+ * Returns the exit status: 0 none found, 3 found, 1 error. */
+int cd_deadlock_main(int argc, char **argv);
+
+#endif

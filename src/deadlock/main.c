@@ -1,0 +1,101 @@
+/* `cdbg deadlock PID | EXE CORE [--json]`: one look, one verdict, the target left running. */
+#include "deadlock/deadlock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: cdbg deadlock PID [--json]\n"
+    "       cdbg deadlock EXE CORE [--json]\n"
+    "Finds lock cycles, self-deadlocks, orphaned locks and threads blocked on them, without\n"
+    "stopping threads that run. Exit status: 0 none, 3 found, 1 error.\n";
+
+static int fail(cd_out *o, const cd_err *err)
+{
+    cd_out_error(o, "deadlock", err->msg);
+    return CD_EXIT_CMD;
+}
+
+int cd_deadlock_main(int argc, char **argv)
+{
+    bool json = false;
+    const char *pos[3];
+    int npos = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage, stdout);
+            return CD_EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "cdbg: deadlock: unknown option '%s'; see `cdbg deadlock --help`\n", argv[i]);
+            return CD_EXIT_CMD;
+        } else if (npos < 3) {
+            pos[npos++] = argv[i];
+        } else {
+            npos++;
+        }
+    }
+    cd_out out;
+    cd_out_init(&out, json);
+    cd_err err;
+    cd_err_clear(&err);
+    if (npos < 1 || npos > 2) {
+        cd_fail(&err, CD_EXIT_CMD, "deadlock needs a PID or an EXE and its CORE (got %d argument%s): "
+                                   "usage cdbg deadlock PID | cdbg deadlock EXE CORE [--json]",
+                npos, npos == 1 ? "" : "s");
+        return fail(&out, &err);
+    }
+
+    cd_target *t = NULL;
+    if (npos == 1) {
+        pid_t pid;
+        if (cd_parse_pid(pos[0], &pid, &err) != 0)
+            return fail(&out, &err);
+        t = cd_live_attach(pid, CD_ATTACH_NONSTOP, &err);
+    } else {
+        t = cd_core_open(pos[0], pos[1], &err);
+        /* A verdict about another program's memory would be a false one: refuse. */
+        if (t && t->warning && strstr(t->warning, "was not produced by")) {
+            cd_fail(&err, CD_EXIT_CMD, "%s", t->warning);
+            cd_target_close(t);
+            return fail(&out, &err);
+        }
+    }
+    if (!t)
+        return fail(&out, &err);
+    if (t->warning)
+        cd_out_warn(&out, "%s", t->warning);
+
+    int rc = CD_EXIT_CMD;
+    cd_symtab *sym = cd_symtab_new(t, &err);
+    cd_unwinder *unw = NULL;
+    cd_dl_result res;
+    if (!sym)
+        goto done;
+    cd_err uerr;
+    unw = cd_unwinder_new(t, sym, &uerr); /* without it: no frames, same verdict */
+    if (cd_deadlock_analyze(t, sym, unw, NULL, &res, &err) != 0)
+        goto done;
+    /* The target is released before printing: a slow terminal must not hold it. */
+    cd_unwinder_free(unw);
+    unw = NULL;
+    if (json) {
+        cd_out_json(&out, cd_dl_result_json(&res));
+    } else {
+        cd_buf b = {0};
+        cd_dl_format_text(&res, &b);
+        cd_out_printf(&out, "%s", cd_buf_str(&b));
+        cd_buf_free(&b);
+    }
+    rc = cd_dl_found(&res) ? CD_EXIT_FOUND : CD_EXIT_OK;
+    cd_dl_result_free(&res);
+done:
+    cd_unwinder_free(unw);
+    cd_symtab_free(sym);
+    cd_target_close(t);
+    if (rc == CD_EXIT_CMD)
+        return fail(&out, &err);
+    return rc;
+}

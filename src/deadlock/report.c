@@ -1,0 +1,213 @@
+/* Text and JSON reports of a deadlock analysis. */
+#include "deadlock/deadlock.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static void thread_ref(cd_buf *b, pid_t tid, const char *name)
+{
+    if (name && *name)
+        cd_buf_printf(b, "thread %d \"%s\"", (int)tid, name);
+    else
+        cd_buf_printf(b, "thread %d", (int)tid);
+}
+
+/* "mutex lock_b (0x...), held by thread 12 "w"" */
+static void describe_wait(cd_buf *b, const cd_dl_wait *w)
+{
+    if (w->kind == CD_DL_THREAD) {
+        cd_buf_puts(b, "the exit of ");
+        thread_ref(b, w->owner, w->owner_name);
+        cd_buf_puts(b, " (pthread_join)");
+        if (w->next >= 0 && w->owner == w->tid)
+            cd_buf_puts(b, ", which is itself");
+        return;
+    }
+    if (w->kind == CD_DL_FUTEX) {
+        cd_buf_printf(b, "futex 0x%" PRIx64 " (value %" PRIu32 "; not a lock cdbg knows)", w->futex, w->word);
+        return;
+    }
+    const char *kind = cd_dl_kind_name(w->kind);
+    if (w->symbol)
+        cd_buf_printf(b, "%s %s (0x%" PRIx64 ")", kind, w->symbol, w->addr);
+    else
+        cd_buf_printf(b, "%s at 0x%" PRIx64, kind, w->addr);
+    if (w->kind == CD_DL_CONDVAR)
+        return;
+    if (w->owner > 0 && w->owner == w->tid) {
+        cd_buf_puts(b, ", which it already holds");
+    } else if (w->owner > 0) {
+        cd_buf_puts(b, ", held by ");
+        thread_ref(b, w->owner, w->owner_name);
+        if (w->kind == CD_DL_RWLOCK)
+            cd_buf_puts(b, " (writer)");
+        if (w->owner_gone)
+            cd_buf_puts(b, ", which has exited");
+    } else if (w->by_readers) {
+        cd_buf_printf(b, ", held by %u reader%s (readers are not recorded)", w->nreaders, w->nreaders == 1 ? "" : "s");
+    } else if (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK) {
+        cd_buf_puts(b, ", owner unknown");
+    }
+    if (w->pi_deadend)
+        cd_buf_puts(b, " [the kernel refused this priority-inheritance lock with EDEADLK]");
+}
+
+static void wait_block(cd_buf *b, const cd_dl_wait *w, const char *indent)
+{
+    cd_buf_puts(b, indent);
+    thread_ref(b, w->tid, w->name);
+    cd_buf_puts(b, " waits for ");
+    describe_wait(b, w);
+    cd_buf_puts(b, "\n");
+    if (w->frame)
+        cd_buf_printf(b, "%s    in %s\n", indent, w->frame);
+}
+
+static const char *finding_title(cd_dl_finding_kind k)
+{
+    switch (k) {
+    case CD_DLF_SELF: return "self-deadlock";
+    case CD_DLF_ORPHAN: return "orphaned lock";
+    case CD_DLF_BLOCKED: return "blocked on the deadlock";
+    case CD_DLF_PI: return "priority-inheritance deadlock (reported by the kernel)";
+    }
+    return "?";
+}
+
+void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
+{
+    size_t nlock = 0;
+    for (size_t i = 0; i < r->nwaits; i++)
+        nlock += r->waits[i].kind == CD_DL_MUTEX || r->waits[i].kind == CD_DL_RWLOCK || r->waits[i].kind == CD_DL_THREAD;
+    if (!cd_dl_found(r)) {
+        cd_buf_printf(b, "no deadlock in process %d: %zu thread%s, %zu waiting for a lock or a thread, none blocked forever\n",
+                      (int)r->pid, r->nthreads, r->nthreads == 1 ? "" : "s", nlock);
+        if (r->note)
+            cd_buf_printf(b, "note: %s\n", r->note);
+        return;
+    }
+    size_t nforever = r->nfindings;
+    for (size_t c = 0; c < r->ncycles; c++)
+        nforever += r->cycles[c].n;
+    cd_buf_printf(b, "DEADLOCK in process %d: %zu cycle%s, %zu thread%s blocked forever (of %zu)\n", (int)r->pid,
+                  r->ncycles, r->ncycles == 1 ? "" : "s", nforever, nforever == 1 ? "" : "s", r->nthreads);
+    for (size_t c = 0; c < r->ncycles; c++) {
+        cd_buf_printf(b, "\ncycle %zu: %zu threads wait for each other\n", c + 1, r->cycles[c].n);
+        for (size_t k = 0; k < r->cycles[c].n; k++)
+            wait_block(b, &r->waits[r->cycles[c].waits[k]], "  ");
+    }
+    for (size_t f = 0; f < r->nfindings; f++) {
+        const cd_dl_wait *w = &r->waits[r->findings[f].wait];
+        cd_buf_printf(b, "\n%s:\n", finding_title(r->findings[f].kind));
+        wait_block(b, w, "  ");
+        if (r->findings[f].kind == CD_DLF_BLOCKED) {
+            /* say what it ends at: the first thread of the chain that is blocked by itself */
+            const cd_dl_wait *e = w;
+            for (int guard = 0; e->next >= 0 && guard < (int)r->nwaits; guard++) {
+                e = &r->waits[e->next];
+                if (e->cycle >= 0) {
+                    cd_buf_printf(b, "    (which leads to cycle %d)\n", e->cycle + 1);
+                    break;
+                }
+            }
+        }
+    }
+    cd_buf_printf(b, "\nstopped %zu thread%s for %.2f ms to read their stacks; every other thread ran on\n",
+                  r->nstopped, r->nstopped == 1 ? "" : "s", r->stopped_ms);
+    if (r->note)
+        cd_buf_printf(b, "note: %s\n", r->note);
+}
+
+static const char *verdict_tag(const cd_dl_result *r, size_t i, char *buf, size_t n)
+{
+    if (r->waits[i].cycle >= 0) {
+        snprintf(buf, n, "  [cycle %d]", r->waits[i].cycle + 1);
+        return buf;
+    }
+    for (size_t f = 0; f < r->nfindings; f++)
+        if (r->findings[f].wait == i) {
+            snprintf(buf, n, "  [%s]", finding_title(r->findings[f].kind));
+            return buf;
+        }
+    return "";
+}
+
+void cd_dl_format_locks(const cd_dl_result *r, cd_buf *b)
+{
+    if (r->nwaits == 0) {
+        cd_buf_printf(b, "no thread of process %d is waiting in futex (no lock, condition or join waits)\n", (int)r->pid);
+        return;
+    }
+    cd_buf_printf(b, "%-8s %-16s %s\n", "TID", "NAME", "WAITS FOR");
+    for (size_t i = 0; i < r->nwaits; i++) {
+        const cd_dl_wait *w = &r->waits[i];
+        char tag[80];
+        cd_buf_printf(b, "%-8d %-16s ", (int)w->tid, w->name);
+        describe_wait(b, w);
+        cd_buf_printf(b, "%s\n", verdict_tag(r, i, tag, sizeof tag));
+        if (w->frame)
+            cd_buf_printf(b, "%-8s %-16s in %s\n", "", "", w->frame);
+    }
+}
+
+static json_object *wait_json(const cd_dl_wait *w)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "tid", json_object_new_int(w->tid));
+    json_object_object_add(o, "name", json_object_new_string(w->name));
+    json_object_object_add(o, "frame", cd_json_str_or_null(w->frame));
+    json_object *wf = json_object_new_object();
+    json_object_object_add(wf, "addr", cd_json_hex(w->addr));
+    json_object_object_add(wf, "kind", json_object_new_string(cd_dl_kind_name(w->kind)));
+    json_object_object_add(wf, "symbol", cd_json_str_or_null(w->symbol));
+    json_object_object_add(wf, "owner_tid", w->owner > 0 ? json_object_new_int(w->owner) : NULL);
+    json_object_object_add(o, "waits_for", wf);
+    return o;
+}
+
+static const char *finding_json_kind(cd_dl_finding_kind k)
+{
+    switch (k) {
+    case CD_DLF_SELF: return "self-deadlock";
+    case CD_DLF_ORPHAN: return "orphaned-lock";
+    case CD_DLF_BLOCKED:
+    case CD_DLF_PI: break;
+    }
+    return "blocked-on-deadlock";
+}
+
+json_object *cd_dl_result_json(const cd_dl_result *r)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "deadlock", json_object_new_boolean(cd_dl_found(r)));
+    json_object *cycles = json_object_new_array();
+    for (size_t c = 0; c < r->ncycles; c++) {
+        json_object *cy = json_object_new_object(), *ths = json_object_new_array();
+        for (size_t k = 0; k < r->cycles[c].n; k++)
+            json_object_array_add(ths, wait_json(&r->waits[r->cycles[c].waits[k]]));
+        json_object_object_add(cy, "threads", ths);
+        json_object_array_add(cycles, cy);
+    }
+    json_object_object_add(o, "cycles", cycles);
+    json_object *fs = json_object_new_array();
+    for (size_t f = 0; f < r->nfindings; f++) {
+        const cd_dl_wait *w = &r->waits[r->findings[f].wait];
+        json_object *fo = json_object_new_object();
+        json_object_object_add(fo, "kind", json_object_new_string(finding_json_kind(r->findings[f].kind)));
+        json_object_object_add(fo, "tid", json_object_new_int(w->tid));
+        json_object_object_add(fo, "addr", cd_json_hex(w->addr));
+        json_object_object_add(fo, "symbol", cd_json_str_or_null(w->symbol));
+        json_object_object_add(fo, "owner_tid", w->owner > 0 ? json_object_new_int(w->owner) : NULL);
+        json_object_array_add(fs, fo);
+    }
+    json_object_object_add(o, "findings", fs);
+    json_object *ws = json_object_new_array();
+    for (size_t i = 0; i < r->nwaits; i++) {
+        cd_dl_kind k = r->waits[i].kind;
+        if (k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD)
+            json_object_array_add(ws, wait_json(&r->waits[i]));
+    }
+    json_object_object_add(o, "waits", ws);
+    json_object_object_add(o, "stopped_ms", json_object_new_double(r->stopped_ms));
+    return o;
+}

@@ -1,0 +1,642 @@
+/* Rendering values: text in C conventions (gdb-compatible where gdb is right) and JSON.
+ * Every read is bounded by max-array / max-string and every nesting by max-depth, so corrupted
+ * memory or a cyclic list cannot make printing unbounded. */
+#include "expr/expr_int.h"
+
+#include <dwarf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPEAT_THRESHOLD 10
+
+void cd_fmtopt_init(cd_fmtopt *o, cd_session *s, char fmt)
+{
+    o->fmt = fmt;
+    o->max_array = s && s->max_array > 0 ? s->max_array : 200;
+    o->max_string = s && s->max_string > 0 ? s->max_string : 200;
+    o->max_depth = 20;
+}
+
+/* ---------- numbers ---------- */
+static void u128_dec(unsigned __int128 v, char *out)
+{
+    char tmp[48];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = 0;
+}
+
+static void i128_dec(__int128 v, bool sgn, char *out)
+{
+    if (sgn && v < 0) {
+        out[0] = '-';
+        u128_dec((unsigned __int128)0 - (unsigned __int128)v, out + 1);
+    } else
+        u128_dec((unsigned __int128)v, out);
+}
+
+/* Shortest text that reads back to the same value. */
+static void float_str(long double f, uint64_t size, char *out, size_t n)
+{
+    if (isnan(f)) {
+        snprintf(out, n, "%snan", signbit(f) ? "-" : "");
+        return;
+    }
+    if (isinf(f)) {
+        snprintf(out, n, "%sinf", f < 0 ? "-" : "");
+        return;
+    }
+    if (size == 4) {
+        float v = (float)f;
+        for (int p = 1; p <= 9; p++) {
+            snprintf(out, n, "%.*g", p, (double)v);
+            if (strtof(out, NULL) == v)
+                return;
+        }
+    } else if (size == 8) {
+        double v = (double)f;
+        for (int p = 1; p <= 17; p++) {
+            snprintf(out, n, "%.*g", p, v);
+            if (strtod(out, NULL) == v)
+                return;
+        }
+    } else {
+        for (int p = 1; p <= 21; p++) {
+            snprintf(out, n, "%.*Lg", p, f);
+            if (strtold(out, NULL) == f)
+                return;
+        }
+    }
+}
+
+static void char_lit(int c, cd_buf *b, char quote)
+{
+    c &= 0xff;
+    switch (c) {
+    case '\n': cd_buf_puts(b, "\\n"); return;
+    case '\t': cd_buf_puts(b, "\\t"); return;
+    case '\r': cd_buf_puts(b, "\\r"); return;
+    case '\a': cd_buf_puts(b, "\\a"); return;
+    case '\b': cd_buf_puts(b, "\\b"); return;
+    case '\f': cd_buf_puts(b, "\\f"); return;
+    case '\v': cd_buf_puts(b, "\\v"); return;
+    case 27: cd_buf_puts(b, "\\033"); return;
+    case '\\': cd_buf_puts(b, "\\\\"); return;
+    }
+    if (c == quote) {
+        cd_buf_printf(b, "\\%c", quote);
+        return;
+    }
+    if (c < 0x20 || c >= 0x7f)
+        cd_buf_printf(b, "\\%03o", c);
+    else
+        cd_buf_printf(b, "%c", c);
+}
+
+static void quoted(const uint8_t *s, size_t n, bool more, cd_buf *b)
+{
+    cd_buf_puts(b, "\"");
+    for (size_t i = 0; i < n; i++)
+        char_lit(s[i], b, '"');
+    cd_buf_puts(b, more ? "\"..." : "\"");
+}
+
+static void radix(unsigned __int128 u, int base, cd_buf *b)
+{
+    char tmp[140];
+    int n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[u % (unsigned)base];
+        u /= (unsigned)base;
+    } while (u);
+    while (n)
+        cd_buf_printf(b, "%c", tmp[--n]);
+}
+
+static bool enum_name(cd_type *t, __int128 v, cd_buf *b)
+{
+    Dwarf_Die c;
+    if (!t->has_die || dwarf_child(&t->die, &c) != 0)
+        return false;
+    /* Exact match first; then a full decomposition into flag enumerators, as gdb does. */
+    unsigned __int128 rest = (unsigned __int128)v;
+    cd_buf flags = {0};
+    int nflags = 0;
+    do {
+        Dwarf_Attribute a;
+        Dwarf_Sword sv;
+        Dwarf_Word uv;
+        if (dwarf_tag(&c) != DW_TAG_enumerator || !dwarf_attr(&c, DW_AT_const_value, &a))
+            continue;
+        __int128 ev;
+        if (t->is_signed ? dwarf_formsdata(&a, &sv) == 0 : false)
+            ev = sv;
+        else if (dwarf_formudata(&a, &uv) == 0)
+            ev = uv;
+        else
+            continue;
+        if (ev == v) {
+            cd_buf_puts(b, dwarf_diename(&c));
+            cd_buf_free(&flags);
+            return true;
+        }
+        unsigned __int128 uev = (unsigned __int128)ev;
+        if (uev && !(uev & (uev - 1)) && (rest & uev)) {
+            cd_buf_printf(&flags, "%s%s", nflags++ ? " | " : "", dwarf_diename(&c));
+            rest &= ~uev;
+        }
+    } while (dwarf_siblingof(&c, &c) == 0);
+    bool ok = v > 0 && nflags > 1 && rest == 0;
+    if (ok)
+        cd_buf_printf(b, "(%s)", cd_buf_str(&flags));
+    cd_buf_free(&flags);
+    return ok;
+}
+
+/* Reads a NUL-terminated string of at most max bytes at addr. Returns length, more = not terminated. */
+static int read_cstr(cd_ectx *x, uint64_t addr, int max, uint8_t *buf, bool *more)
+{
+    *more = false;
+    int n = 0;
+    while (n < max) {
+        uint8_t chunk[64];
+        size_t want = (size_t)(max - n) < sizeof chunk ? (size_t)(max - n) : sizeof chunk;
+        ssize_t got = x->t ? cd_target_read(x->t, addr + (uint64_t)n, chunk, want) : -1;
+        if (got <= 0)
+            return n ? n : -1;
+        for (ssize_t i = 0; i < got; i++) {
+            if (!chunk[i])
+                return n;
+            buf[n++] = chunk[i];
+        }
+    }
+    uint8_t c;
+    *more = x->t && cd_target_read(x->t, addr + (uint64_t)n, &c, 1) == 1 && c != 0;
+    return n;
+}
+
+static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int depth, cd_buf *b);
+
+static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, bool top, cd_buf *b)
+{
+    cd_err e;
+    cd_err *save = x->err;
+    x->err = &e;
+    char num[64];
+    char f = o->fmt;
+    if (s->kind == TY_FLOAT && (f == 0 || f == 'f')) {
+        long double d;
+        if (cd_value_float(x, v, &d) != 0)
+            goto err;
+        float_str(d, s->size, num, sizeof num);
+        cd_buf_puts(b, num);
+        goto out;
+    }
+    if (s->kind == TY_PTR && (f == 0 || f == 's' || f == 'a')) {
+        __int128 iv;
+        if (cd_value_int(x, v, &iv) != 0)
+            goto err;
+        uint64_t a = (uint64_t)iv;
+        cd_type *tt = cd_type_strip(s->target);
+        if (top && f == 0 && tt && !cd_type_is_charlike(tt)) {
+            cd_buf_puts(b, "(");
+            cd_type_name(x->vs, v->type, b);
+            cd_buf_puts(b, ") ");
+        }
+        cd_buf_printf(b, "0x%llx", (unsigned long long)a);
+        if (tt && cd_type_is_charlike(tt) && f != 'a' && a) {
+            uint8_t *buf = cd_arena_alloc(x->ar, (size_t)o->max_string + 1);
+            bool more;
+            int n = read_cstr(x, a, o->max_string, buf, &more);
+            if (n < 0)
+                cd_buf_printf(b, " <error: cannot access memory at 0x%llx>", (unsigned long long)a);
+            else {
+                cd_buf_puts(b, " ");
+                quoted(buf, (size_t)n, more, b);
+            }
+        } else if (a) {
+            cd_buf sym = {0};
+            cd_addr_symbol(x, a, &sym);
+            if (sym.len)
+                cd_buf_printf(b, " %s", cd_buf_str(&sym));
+            cd_buf_free(&sym);
+        }
+        goto out;
+    }
+    __int128 iv;
+    if (s->kind == TY_FLOAT) {
+        long double d;
+        if (cd_value_float(x, v, &d) != 0)
+            goto err;
+        iv = (__int128)d;
+    } else if (cd_value_int(x, v, &iv) != 0)
+        goto err;
+    unsigned bits = v->bitsize ? (unsigned)v->bitsize : (unsigned)s->size * 8;
+    unsigned __int128 u = (unsigned __int128)iv;
+    if (bits < 128)
+        u &= ((unsigned __int128)1 << bits) - 1;
+    switch (f) {
+    case 'x': cd_buf_puts(b, "0x"); radix(u, 16, b); goto out;
+    case 'o': cd_buf_puts(b, u ? "0" : ""); radix(u, 8, b); goto out;
+    case 't': radix(u, 2, b); goto out;
+    case 'd': {
+        __int128 sv = (__int128)u;
+        if (bits < 128 && (u >> (bits - 1)) & 1)
+            sv = (__int128)(u | (~(unsigned __int128)0 << bits));
+        i128_dec(sv, true, num);
+        cd_buf_puts(b, num);
+        goto out;
+    }
+    case 'u': u128_dec(u, num); cd_buf_puts(b, num); goto out;
+    case 'a': {
+        cd_buf_printf(b, "0x%llx", (unsigned long long)u);
+        cd_buf sym = {0};
+        cd_addr_symbol(x, (uint64_t)u, &sym);
+        if (sym.len)
+            cd_buf_printf(b, " %s", cd_buf_str(&sym));
+        cd_buf_free(&sym);
+        goto out;
+    }
+    case 'c':
+        i128_dec((int8_t)(uint8_t)u, true, num);
+        cd_buf_printf(b, "%s '", num);
+        char_lit((int)(u & 0xff), b, '\'');
+        cd_buf_puts(b, "'");
+        goto out;
+    case 'f': {
+        float_str(s->is_signed ? (long double)iv : (long double)u, 8, num, sizeof num);
+        cd_buf_puts(b, num);
+        goto out;
+    }
+    default:
+        break;
+    }
+    if (s->kind == TY_BOOL) {
+        if (iv == 0 || iv == 1)
+            cd_buf_puts(b, iv ? "true" : "false");
+        else
+            i128_dec(iv, false, num), cd_buf_puts(b, num);
+        goto out;
+    }
+    if (s->kind == TY_ENUM) {
+        if (!enum_name(s, iv, b)) {
+            i128_dec(iv, s->is_signed, num);
+            cd_buf_puts(b, num);
+        }
+        goto out;
+    }
+    i128_dec(iv, s->is_signed, num);
+    cd_buf_puts(b, num);
+    if (s->is_char && s->size == 1) {
+        cd_buf_puts(b, " '");
+        char_lit((int)iv, b, '\'');
+        cd_buf_puts(b, "'");
+    }
+    goto out;
+err:
+    cd_buf_printf(b, "<error: %s>", e.msg);
+out:
+    x->err = save;
+}
+
+static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    cd_type *et = s->target;
+    uint64_t es = cd_type_size(et);
+    int64_t count = s->count;
+    cd_err e;
+    cd_err *save = x->err;
+    x->err = &e;
+    if (count < 0)
+        count = 0; /* flexible array member: the size is not in the type */
+    if (cd_type_is_charlike(et) && (o->fmt == 0 || o->fmt == 's')) {
+        int64_t n = count < o->max_string ? count : o->max_string;
+        uint8_t *buf = cd_arena_alloc(x->ar, (size_t)n + 1);
+        if (n && cd_value_read(x, v, 0, buf, (size_t)n) != 0) {
+            cd_buf_printf(b, "<error: %s>", e.msg);
+            x->err = save;
+            return;
+        }
+        int64_t len = 0;
+        while (len < n && buf[len])
+            len++;
+        int64_t end = len;
+        bool rest_zero = true;
+        for (int64_t i = len; i < n; i++)
+            if (buf[i]) {
+                rest_zero = false;
+                break;
+            }
+        if (!rest_zero) { /* embedded NULs: show everything up to trailing zeros */
+            end = n;
+            while (end > 0 && !buf[end - 1])
+                end--;
+        }
+        quoted(buf, (size_t)end, count > o->max_string && (end == n), b);
+        x->err = save;
+        return;
+    }
+    if (depth >= o->max_depth) {
+        cd_buf_puts(b, "{...}");
+        x->err = save;
+        return;
+    }
+    int64_t lim = count < o->max_array ? count : o->max_array;
+    cd_buf_puts(b, "{");
+    uint8_t *prev = NULL, *cur = NULL;
+    bool cmp = es > 0 && es <= 64 && !(v->where != V_MEM && v->where != V_BYTES);
+    if (cmp) {
+        prev = cd_arena_alloc(x->ar, es);
+        cur = cd_arena_alloc(x->ar, es);
+    }
+    int64_t i = 0;
+    int printed = 0;
+    while (i < lim) {
+        cd_value ev = cd_value_sub(v, et, (uint64_t)i * es);
+        int64_t run = 1;
+        if (cmp && cd_value_read(x, &ev, 0, prev, es) == 0) {
+            while (i + run < count && run < 1000000) {
+                cd_value nx = cd_value_sub(v, et, (uint64_t)(i + run) * es);
+                if (cd_value_read(x, &nx, 0, cur, es) != 0 || memcmp(prev, cur, es))
+                    break;
+                run++;
+            }
+        }
+        if (printed++)
+            cd_buf_puts(b, ", ");
+        fmt(x, &ev, o, false, depth + 1, b);
+        if (run >= REPEAT_THRESHOLD) {
+            cd_buf_printf(b, " <repeats %lld times>", (long long)run);
+            i += run;
+        } else
+            i++;
+    }
+    if (lim < count && i < count)
+        cd_buf_puts(b, "...");
+    cd_buf_puts(b, "}");
+    x->err = save;
+}
+
+static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    if (depth >= o->max_depth) {
+        cd_buf_puts(b, "{...}");
+        return;
+    }
+    if (!s->complete) {
+        cd_type *full = s->name ? cd_lookup_type(x, s->kind == TY_UNION ? 'u' : 's', s->name) : NULL;
+        if (!full || !full->complete) {
+            cd_buf_puts(b, "<incomplete type>");
+            return;
+        }
+        s = full;
+    }
+    cd_member *m;
+    int n = cd_type_members(x->vs, s, &m, x->ar);
+    cd_buf_puts(b, "{");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            cd_buf_puts(b, ", ");
+        if (m[i].name)
+            cd_buf_printf(b, "%s = ", m[i].name);
+        cd_value mv = cd_value_sub(v, m[i].type, m[i].offset);
+        mv.bitsize = m[i].bitsize;
+        mv.bitpos = m[i].bitpos;
+        fmt(x, &mv, o, false, depth + 1, b);
+    }
+    cd_buf_puts(b, "}");
+}
+
+static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int depth, cd_buf *b)
+{
+    switch (v->where) {
+    case V_OPTOUT: cd_buf_puts(b, "<optimized out>"); return;
+    case V_UNAVAIL: cd_buf_puts(b, "<unavailable>"); return;
+    case V_ERROR: cd_buf_printf(b, "<error: %s>", v->errmsg); return;
+    default: break;
+    }
+    cd_type *s = cd_type_strip(v->type);
+    if (!s) {
+        cd_buf_puts(b, "void");
+        return;
+    }
+    switch (s->kind) {
+    case TY_VOID: cd_buf_puts(b, "void"); return;
+    case TY_ARRAY: array(x, v, s, o, depth, b); return;
+    case TY_STRUCT:
+    case TY_UNION: record(x, v, s, o, depth, b); return;
+    case TY_FUNC:
+        cd_buf_puts(b, "{");
+        cd_type_name(x->vs, v->type, b);
+        cd_buf_printf(b, "} 0x%llx", (unsigned long long)v->addr);
+        {
+            cd_buf sym = {0};
+            cd_addr_symbol(x, v->addr, &sym);
+            if (sym.len)
+                cd_buf_printf(b, " %s", cd_buf_str(&sym));
+            cd_buf_free(&sym);
+        }
+        return;
+    default: scalar(x, v, s, o, top, b); return;
+    }
+}
+
+void cd_format_value(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, cd_buf *b)
+{
+    fmt(x, v, o, top, 0, b);
+}
+
+/* ---------- JSON ---------- */
+static json_object *jint(__int128 v, bool sgn)
+{
+    if (sgn && v >= INT64_MIN && v <= INT64_MAX)
+        return json_object_new_int64((int64_t)v);
+    if (!sgn && (unsigned __int128)v <= UINT64_MAX)
+        return json_object_new_uint64((uint64_t)v);
+    if (sgn && v >= 0 && (unsigned __int128)v <= UINT64_MAX)
+        return json_object_new_uint64((uint64_t)v);
+    /* 128-bit values beyond 64 bits: exact decimal text (JSON parsers lose them as numbers). */
+    char num[64];
+    i128_dec(v, sgn, num);
+    return json_object_new_string(num);
+}
+
+static json_object *jerr(const char *key, const char *msg)
+{
+    json_object *o = json_object_new_object();
+    if (msg)
+        json_object_object_add(o, key, json_object_new_string(msg));
+    else
+        json_object_object_add(o, key, json_object_new_boolean(1));
+    return o;
+}
+
+/* Bytes as a JSON string: 0x80-0xff become U+0080-U+00FF (Latin-1), so any byte string is valid UTF-8. */
+static json_object *jbytes(const uint8_t *s, size_t n)
+{
+    cd_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x80) {
+            char c = (char)s[i];
+            cd_buf_append(&b, &c, 1);
+        } else {
+            char u[2] = {(char)(0xc0 | (s[i] >> 6)), (char)(0x80 | (s[i] & 0x3f))};
+            cd_buf_append(&b, u, 2);
+        }
+    }
+    json_object *o = json_object_new_string_len(cd_buf_str(&b), (int)b.len);
+    cd_buf_free(&b);
+    return o;
+}
+
+static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int depth);
+
+static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj)
+{
+    cd_member *m;
+    int n = cd_type_members(x->vs, s, &m, x->ar);
+    for (int i = 0; i < n; i++) {
+        cd_value mv = cd_value_sub(v, m[i].type, m[i].offset);
+        mv.bitsize = m[i].bitsize;
+        mv.bitpos = m[i].bitpos;
+        cd_type *ms = cd_type_strip(m[i].type);
+        if (!m[i].name && (ms->kind == TY_STRUCT || ms->kind == TY_UNION) && v->where != V_ERROR) {
+            /* Anonymous members' fields are accessed as the parent's: flatten them. */
+            jrecord_into(x, &mv, ms, o, depth + 1, obj);
+            continue;
+        }
+        json_object_object_add(obj, m[i].name ? m[i].name : "", jval(x, &mv, o, depth + 1));
+    }
+}
+
+static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int depth)
+{
+    switch (v->where) {
+    case V_OPTOUT: return jerr("optimized_out", NULL);
+    case V_UNAVAIL: return jerr("unavailable", NULL);
+    case V_ERROR: return jerr("error", v->errmsg);
+    default: break;
+    }
+    cd_type *s = cd_type_strip(v->type);
+    if (!s || s->kind == TY_VOID)
+        return NULL;
+    cd_err e;
+    cd_err *save = x->err;
+    x->err = &e;
+    json_object *r = NULL;
+    switch (s->kind) {
+    case TY_ARRAY: {
+        int64_t count = s->count < 0 ? 0 : s->count;
+        uint64_t es = cd_type_size(s->target);
+        if (cd_type_is_charlike(s->target) && (o->fmt == 0 || o->fmt == 's')) {
+            int64_t n = count < o->max_string ? count : o->max_string;
+            uint8_t *buf = cd_arena_alloc(x->ar, (size_t)n + 1);
+            if (n && cd_value_read(x, v, 0, buf, (size_t)n) != 0) {
+                r = jerr("error", e.msg);
+                break;
+            }
+            size_t len = 0;
+            while ((int64_t)len < n && buf[len])
+                len++;
+            r = jbytes(buf, len);
+            break;
+        }
+        if (depth >= o->max_depth) {
+            r = json_object_new_string("{...}");
+            break;
+        }
+        r = json_object_new_array();
+        int64_t lim = count < o->max_array ? count : o->max_array;
+        for (int64_t i = 0; i < lim; i++) {
+            cd_value ev = cd_value_sub(v, s->target, (uint64_t)i * es);
+            json_object_array_add(r, jval(x, &ev, o, depth + 1));
+        }
+        break;
+    }
+    case TY_STRUCT:
+    case TY_UNION: {
+        if (depth >= o->max_depth) {
+            r = json_object_new_string("{...}");
+            break;
+        }
+        if (!s->complete) {
+            cd_type *full = s->name ? cd_lookup_type(x, s->kind == TY_UNION ? 'u' : 's', s->name) : NULL;
+            if (!full || !full->complete) {
+                r = jerr("error", "incomplete type");
+                break;
+            }
+            s = full;
+        }
+        r = json_object_new_object();
+        jrecord_into(x, v, s, o, depth, r);
+        break;
+    }
+    case TY_FUNC:
+        r = cd_json_hex(v->addr);
+        break;
+    case TY_PTR: {
+        __int128 iv;
+        if (cd_value_int(x, v, &iv) != 0) {
+            r = jerr("error", e.msg);
+            break;
+        }
+        r = cd_json_hex((uint64_t)iv);
+        break;
+    }
+    case TY_FLOAT: {
+        long double d;
+        if (cd_value_float(x, v, &d) != 0) {
+            r = jerr("error", e.msg);
+            break;
+        }
+        char num[64];
+        float_str(d, s->size, num, sizeof num);
+        if (isnan(d) || isinf(d))
+            r = json_object_new_string(num);
+        else
+            r = json_object_new_double_s((double)d, num);
+        break;
+    }
+    default: {
+        __int128 iv;
+        if (cd_value_int(x, v, &iv) != 0) {
+            r = jerr("error", e.msg);
+            break;
+        }
+        if (o->fmt == 'x' || o->fmt == 'a') {
+            unsigned bits = v->bitsize ? (unsigned)v->bitsize : (unsigned)s->size * 8;
+            unsigned __int128 u = (unsigned __int128)iv;
+            if (bits < 128)
+                u &= ((unsigned __int128)1 << bits) - 1;
+            r = cd_json_hex((uint64_t)u);
+            break;
+        }
+        if (s->kind == TY_BOOL && (iv == 0 || iv == 1)) {
+            r = json_object_new_boolean((int)iv);
+            break;
+        }
+        if (s->kind == TY_ENUM) {
+            cd_buf nb = {0};
+            if (enum_name(s, iv, &nb)) {
+                r = json_object_new_string(cd_buf_str(&nb));
+                cd_buf_free(&nb);
+                break;
+            }
+            cd_buf_free(&nb);
+        }
+        r = jint(iv, s->is_signed);
+        break;
+    }
+    }
+    x->err = save;
+    return r;
+}
+
+json_object *cd_value_json(cd_ectx *x, const cd_value *v, const cd_fmtopt *o) { return jval(x, v, o, 0); }

@@ -1,0 +1,505 @@
+/* DWARF location expressions (DWARF 5 section 2.5/2.6) evaluated against the selected frame:
+ * registers come from the unwinder's per-frame registers, the frame base from DW_AT_frame_base
+ * (usually DW_OP_call_frame_cfa, i.e. cd_frame.cfa), memory through the target. */
+#include "expr/expr_int.h"
+
+#include <dwarf.h>
+#include <gelf.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool cd_frame_reg(cd_ectx *x, int regno, uint64_t *val)
+{
+    const cd_frame *f = x->frame;
+    if (!f || regno < 0 || regno >= CD_NDWREGS || !(f->regs_valid & (1u << regno)))
+        return false;
+    *val = f->regs[regno];
+    return true;
+}
+
+/* xmm0..15 are DWARF 17..32; only the innermost physical frame has them (callee-clobbered). */
+static bool frame_xmm(cd_ectx *x, int regno, uint8_t out[16])
+{
+    if (!x->frame || x->frame->phys != 0 || !x->th || !x->t || regno < 17 || regno > 32)
+        return false;
+    struct user_fpregs_struct fp;
+    cd_err e;
+    if (x->t->ops->get_fpregs(x->t, x->th, &fp, &e) != 0)
+        return false;
+    memcpy(out, (uint8_t *)fp.xmm_space + (regno - 17) * 16, 16);
+    return true;
+}
+
+typedef struct lctx {
+    cd_ectx *x;
+    Dwfl_Module *mod;
+    Dwarf_Addr bias;
+    Dwarf_Attribute *attr;
+    int depth;
+} lctx;
+
+typedef enum { L_MEM, L_REG, L_VAL, L_IMPL, L_OPT, L_UNAVAIL } lkind;
+typedef struct lres {
+    lkind k;
+    uint64_t v;          /* address (L_MEM), register (L_REG), value (L_VAL) */
+    const uint8_t *impl; /* L_IMPL */
+    size_t implen;
+    const char *why;     /* L_UNAVAIL / L_OPT detail */
+} lres;
+
+static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *stack, int sp0, lres *res, uint8_t *pieces,
+               size_t piececap, size_t *piecelen, bool *any_piece);
+
+/* The frame base of the selected frame's out-of-line function. */
+static int frame_base(lctx *c, uint64_t *out)
+{
+    cd_ectx *x = c->x;
+    if (!x->frame || !x->frame->info.has_die)
+        return cd_fail(x->err, CD_EXIT_CMD, "no frame selected for a frame-relative variable");
+    Dwarf_Die *scopes = NULL;
+    Dwarf_Die sd = x->frame->info.scope_die;
+    int n = dwarf_getscopes_die(&sd, &scopes);
+    Dwarf_Die fn;
+    bool found = false;
+    for (int i = 0; i < n; i++)
+        if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+            fn = scopes[i];
+            found = true;
+            break;
+        }
+    free(scopes);
+    if (!found && dwarf_tag(&sd) == DW_TAG_subprogram)
+        fn = sd, found = true;
+    Dwarf_Attribute a;
+    if (!found || !dwarf_attr_integrate(&fn, DW_AT_frame_base, &a))
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot find the frame base of %s", x->frame->info.func ? x->frame->info.func : "this frame");
+    Dwarf_Op *ops;
+    size_t len;
+    int r = dwarf_getlocation_addr(&a, x->frame->lookup_pc - c->bias, &ops, &len, 1);
+    if (r <= 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "frame base of %s is not available at this pc", x->frame->info.func ? x->frame->info.func : "this frame");
+    lctx sub = *c;
+    sub.attr = &a;
+    if (++sub.depth > 8)
+        return cd_fail(x->err, CD_EXIT_CMD, "frame base expression recursion");
+    uint64_t st[64];
+    lres lr = {0};
+    size_t pl = 0;
+    bool anyp = false;
+    if (run(&sub, ops, len, st, 0, &lr, NULL, 0, &pl, &anyp) != 0)
+        return -1;
+    if (lr.k == L_MEM || lr.k == L_VAL) {
+        *out = lr.v;
+        return 0;
+    }
+    if (lr.k == L_REG) { /* DW_OP_bregN style bases are L_MEM; a plain register holds the base */
+        if (cd_frame_reg(x, (int)lr.v, out))
+            return 0;
+    }
+    return cd_fail(x->err, CD_EXIT_CMD, "frame base of %s is unavailable", x->frame->info.func ? x->frame->info.func : "this frame");
+}
+
+/* TLS block of MOD for the selected thread (x86-64 glibc, variant II), without libthread_db:
+ * the executable's block sits right below the thread pointer at a link-time-computable offset. */
+static int tls_base(lctx *c, uint64_t off, uint64_t *out)
+{
+    cd_ectx *x = c->x;
+    if (!x->th || !x->t)
+        return cd_fail(x->err, CD_EXIT_CMD, "thread-local variable needs a thread");
+    cd_regs r;
+    cd_err e;
+    if (x->th->regs_valid)
+        r = x->th->regs;
+    else if (x->t->ops->get_regs(x->t, x->th, &r, &e) != 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot read the thread pointer of thread %d: %s", x->th->tid, e.msg);
+    GElf_Addr ebias;
+    Elf *elf = dwfl_module_getelf(c->mod, &ebias);
+    size_t nph = 0;
+    GElf_Phdr tls = {0};
+    bool have = false, is_exe = false;
+    if (elf && elf_getphdrnum(elf, &nph) == 0)
+        for (size_t i = 0; i < nph; i++) {
+            GElf_Phdr ph;
+            if (!gelf_getphdr(elf, (int)i, &ph))
+                continue;
+            if (ph.p_type == PT_TLS)
+                tls = ph, have = true;
+        }
+    const char *mname = dwfl_module_info(c->mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    if (mname && x->t->exe_path) {
+        const char *a = strrchr(mname, '/'), *b = strrchr(x->t->exe_path, '/');
+        is_exe = !strcmp(a ? a + 1 : mname, b ? b + 1 : x->t->exe_path);
+    }
+    if (!have)
+        return cd_fail(x->err, CD_EXIT_CMD, "module %s has no TLS segment", mname ? mname : "?");
+    if (!is_exe)
+        return cd_fail(x->err, CD_EXIT_CMD,
+                       "thread-local variables of shared libraries are not supported (module %s); only the executable's", mname ? mname : "?");
+    uint64_t align = tls.p_align ? tls.p_align : 1;
+    uint64_t firstbyte = (-(tls.p_vaddr & (align - 1))) & (align - 1);
+    uint64_t toff = ((tls.p_memsz - firstbyte + align - 1) / align) * align + firstbyte;
+    *out = r.fs_base - toff + off;
+    return 0;
+}
+
+static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lres *res, uint8_t *pieces,
+               size_t piececap, size_t *piecelen, bool *any_piece)
+{
+    cd_ectx *x = c->x;
+    int sp = sp0;
+    const int MAXS = 64;
+    res->k = L_MEM;
+    bool have_res = false;
+#define NEED(k) do { if (sp < (k)) return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (stack underflow)"); } while (0)
+#define PUSH(v) do { if (sp >= MAXS) return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (stack overflow)"); { uint64_t pv_ = (v); st[sp] = pv_; sp++; } } while (0)
+    size_t steps = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (++steps > 10000)
+            return cd_fail(x->err, CD_EXIT_CMD, "DWARF location expression does not terminate");
+        const Dwarf_Op *o = &ops[i];
+        uint8_t a = o->atom;
+        uint64_t v;
+        if (a >= DW_OP_lit0 && a <= DW_OP_lit31) {
+            PUSH((uint64_t)(a - DW_OP_lit0));
+            continue;
+        }
+        if (a >= DW_OP_reg0 && a <= DW_OP_reg31) {
+            res->k = L_REG;
+            res->v = a - DW_OP_reg0;
+            have_res = true;
+            continue;
+        }
+        if (a >= DW_OP_breg0 && a <= DW_OP_breg31) {
+            if (!cd_frame_reg(x, a - DW_OP_breg0, &v)) {
+                res->k = L_UNAVAIL;
+                res->why = "register not available in this frame";
+                return 0;
+            }
+            PUSH(v + o->number);
+            continue;
+        }
+        switch (a) {
+        case DW_OP_addr:
+            PUSH(o->number + c->bias);
+            break;
+        case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+        case DW_OP_constu: case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s:
+        case DW_OP_const8s: case DW_OP_consts:
+            PUSH(o->number);
+            break;
+        case DW_OP_regx:
+            res->k = L_REG;
+            res->v = o->number;
+            have_res = true;
+            break;
+        case DW_OP_bregx:
+            if (!cd_frame_reg(x, (int)o->number, &v)) {
+                res->k = L_UNAVAIL;
+                res->why = "register not available in this frame";
+                return 0;
+            }
+            PUSH(v + o->number2);
+            break;
+        case DW_OP_fbreg: {
+            uint64_t fb;
+            if (frame_base(c, &fb) != 0)
+                return -1;
+            PUSH(fb + o->number);
+            break;
+        }
+        case DW_OP_call_frame_cfa:
+            if (!x->frame || !x->frame->cfa) {
+                res->k = L_UNAVAIL;
+                res->why = "frame address unknown";
+                return 0;
+            }
+            PUSH(x->frame->cfa);
+            break;
+        case DW_OP_dup: NEED(1); PUSH(st[sp - 1]); break;
+        case DW_OP_drop: NEED(1); sp--; break;
+        case DW_OP_over: NEED(2); PUSH(st[sp - 2]); break;
+        case DW_OP_pick: if (o->number >= (uint64_t)sp) return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (pick)"); PUSH(st[sp - 1 - (int)o->number]); break;
+        case DW_OP_swap: NEED(2); v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = v; break;
+        case DW_OP_rot: NEED(3); v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = st[sp - 3]; st[sp - 3] = v; break;
+        case DW_OP_deref:
+        case DW_OP_deref_size: {
+            NEED(1);
+            size_t sz = a == DW_OP_deref ? 8 : (size_t)o->number;
+            if (sz > 8)
+                sz = 8;
+            uint64_t m = 0;
+            if (!x->t || cd_target_read_full(x->t, st[sp - 1], &m, sz) != 0) {
+                res->k = L_UNAVAIL;
+                res->why = "memory unreadable";
+                return 0;
+            }
+            st[sp - 1] = m;
+            break;
+        }
+        case DW_OP_abs: NEED(1); if ((int64_t)st[sp - 1] < 0) st[sp - 1] = -st[sp - 1]; break;
+        case DW_OP_neg: NEED(1); st[sp - 1] = -st[sp - 1]; break;
+        case DW_OP_not: NEED(1); st[sp - 1] = ~st[sp - 1]; break;
+        case DW_OP_plus_uconst: NEED(1); st[sp - 1] += o->number; break;
+#define BIN(op, expr) case op: NEED(2); { uint64_t b = st[--sp], aa = st[sp - 1]; (void)aa; (void)b; st[sp - 1] = (expr); } break;
+        BIN(DW_OP_and, aa & b)
+        BIN(DW_OP_or, aa | b)
+        BIN(DW_OP_xor, aa ^ b)
+        BIN(DW_OP_plus, aa + b)
+        BIN(DW_OP_minus, aa - b)
+        BIN(DW_OP_mul, aa * b)
+        BIN(DW_OP_shl, b >= 64 ? 0 : aa << b)
+        BIN(DW_OP_shr, b >= 64 ? 0 : aa >> b)
+        BIN(DW_OP_shra, b >= 64 ? ((int64_t)aa < 0 ? ~0ull : 0) : (uint64_t)((int64_t)aa >> b))
+        BIN(DW_OP_eq, aa == b)
+        BIN(DW_OP_ne, aa != b)
+        BIN(DW_OP_lt, (int64_t)aa < (int64_t)b)
+        BIN(DW_OP_gt, (int64_t)aa > (int64_t)b)
+        BIN(DW_OP_le, (int64_t)aa <= (int64_t)b)
+        BIN(DW_OP_ge, (int64_t)aa >= (int64_t)b)
+        case DW_OP_div:
+        case DW_OP_mod: {
+            NEED(2);
+            uint64_t b = st[--sp], aa = st[sp - 1];
+            if (!b)
+                return cd_fail(x->err, CD_EXIT_CMD, "DWARF location divides by zero");
+            if (a == DW_OP_div)
+                st[sp - 1] = ((int64_t)aa == INT64_MIN && (int64_t)b == -1) ? aa : (uint64_t)((int64_t)aa / (int64_t)b);
+            else
+                st[sp - 1] = aa % b;
+            break;
+        }
+        case DW_OP_skip:
+        case DW_OP_bra: {
+            if (a == DW_OP_bra) {
+                NEED(1);
+                if (!st[--sp])
+                    break;
+            }
+            /* libdw gives the target as a byte offset within the expression. */
+            uint64_t target = o->offset + 3 + (uint64_t)(int64_t)(int16_t)o->number;
+            size_t j;
+            for (j = 0; j < n && ops[j].offset != target; j++)
+                ;
+            if (j == n && target != (n ? ops[n - 1].offset + 1 : 0)) {
+                /* Newer libdw stores the target offset directly in number. */
+                for (j = 0; j < n && ops[j].offset != o->number; j++)
+                    ;
+            }
+            i = j - 1;
+            break;
+        }
+        case DW_OP_nop:
+            break;
+        case DW_OP_stack_value:
+            NEED(1);
+            res->k = L_VAL;
+            res->v = st[sp - 1];
+            have_res = true;
+            break;
+        case DW_OP_implicit_value: {
+            Dwarf_Block blk;
+            if (!c->attr || dwarf_getlocation_implicit_value(c->attr, o, &blk) != 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot read DW_OP_implicit_value");
+            res->k = L_IMPL;
+            res->impl = blk.data;
+            res->implen = blk.length;
+            have_res = true;
+            break;
+        }
+        case DW_OP_implicit_pointer:
+        case DW_OP_GNU_implicit_pointer:
+            res->k = L_OPT;
+            res->why = "implicit pointer";
+            have_res = true;
+            break;
+        case DW_OP_form_tls_address:
+        case DW_OP_GNU_push_tls_address: {
+            NEED(1);
+            uint64_t addr;
+            if (tls_base(c, st[sp - 1], &addr) != 0)
+                return -1;
+            st[sp - 1] = addr;
+            break;
+        }
+        case DW_OP_entry_value:
+        case DW_OP_GNU_entry_value: {
+            /* The value a register had on entry: known for sure only at the entry pc of the
+             * innermost frame; elsewhere it would need call-site parameters of the caller. */
+            Dwarf_Attribute sub;
+            Dwarf_Op *sops;
+            size_t slen;
+            if (c->attr && dwarf_getlocation_attr(c->attr, o, &sub) == 0 &&
+                dwarf_getlocation(&sub, &sops, &slen) == 0 && slen == 1 &&
+                sops[0].atom >= DW_OP_reg0 && sops[0].atom <= DW_OP_reg31 && x->frame &&
+                x->frame->phys == 0 && x->frame->pc == x->frame->info.func_addr &&
+                cd_frame_reg(x, sops[0].atom - DW_OP_reg0, &v)) {
+                PUSH(v);
+                break;
+            }
+            res->k = L_OPT;
+            res->why = "entry value";
+            return 0;
+        }
+        case DW_OP_piece:
+        case DW_OP_bit_piece: {
+            *any_piece = true;
+            size_t sz = a == DW_OP_piece ? (size_t)o->number : (size_t)(o->number + 7) / 8;
+            if (!pieces || *piecelen + sz > piececap)
+                return cd_fail(x->err, CD_EXIT_CMD, "DWARF pieces larger than the variable");
+            uint8_t *dst = pieces + *piecelen;
+            lres pr = *res;
+            if (!have_res && sp > sp0) {
+                pr.k = L_MEM;
+                pr.v = st[sp - 1];
+            } else if (!have_res)
+                pr.k = L_OPT;
+            switch (pr.k) {
+            case L_MEM:
+                if (!x->t || cd_target_read_full(x->t, pr.v, dst, sz) != 0)
+                    return cd_fail(x->err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)pr.v);
+                break;
+            case L_REG: {
+                uint8_t xm[16];
+                if (cd_frame_reg(x, (int)pr.v, &v))
+                    memcpy(dst, &v, sz > 8 ? 8 : sz);
+                else if (frame_xmm(x, (int)pr.v, xm))
+                    memcpy(dst, xm, sz > 16 ? 16 : sz);
+                else {
+                    res->k = L_UNAVAIL;
+                    res->why = "register not available in this frame";
+                    return 0;
+                }
+                break;
+            }
+            case L_VAL: memcpy(dst, &pr.v, sz > 8 ? 8 : sz); break;
+            case L_IMPL: memcpy(dst, pr.impl, sz > pr.implen ? pr.implen : sz); break;
+            default:
+                res->k = L_OPT;
+                return 0;
+            }
+            *piecelen += sz;
+            have_res = false;
+            res->k = L_MEM;
+            sp = sp0;
+            break;
+        }
+        default:
+            res->k = L_UNAVAIL;
+            res->why = "unsupported DWARF operation";
+            return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x", a);
+        }
+    }
+    if (!have_res) {
+        if (sp <= sp0) {
+            if (*any_piece)
+                return 0;
+            res->k = L_OPT;
+            return 0;
+        }
+        res->k = L_MEM;
+        res->v = st[sp - 1];
+    }
+    return 0;
+#undef NEED
+#undef PUSH
+#undef BIN
+}
+
+int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd_value *out)
+{
+    memset(out, 0, sizeof *out);
+    out->type = type;
+    out->regno = -1;
+    Dwarf_Addr bias = 0;
+    if (mod)
+        dwfl_module_getdwarf(mod, &bias);
+    Dwarf_Attribute attr;
+    uint64_t size = cd_type_size(type);
+    if (!dwarf_attr(die, DW_AT_location, &attr)) {
+        if (dwarf_attr_integrate(die, DW_AT_const_value, &attr)) {
+            out->where = V_BYTES;
+            out->bytes = cd_arena_alloc(x->ar, size + 16);
+            Dwarf_Block blk;
+            Dwarf_Word uv;
+            Dwarf_Sword sv;
+            if (dwarf_formblock(&attr, &blk) == 0)
+                memcpy(out->bytes, blk.data, blk.length < size ? blk.length : size);
+            else if (attr.form == DW_FORM_sdata && dwarf_formsdata(&attr, &sv) == 0)
+                memcpy(out->bytes, &sv, size < 8 ? size : 8);
+            else if (dwarf_formudata(&attr, &uv) == 0)
+                memcpy(out->bytes, &uv, size < 8 ? size : 8);
+            return 0;
+        }
+        out->where = V_OPTOUT;
+        return 0;
+    }
+    Dwarf_Op *ops;
+    size_t len;
+    uint64_t pc = x->frame ? x->frame->lookup_pc - bias : 0;
+    int r = dwarf_getlocation_addr(&attr, pc, &ops, &len, 1);
+    if (r < 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot read the location of %s: %s", dwarf_diename(die) ? dwarf_diename(die) : "?", dwarf_errmsg(-1));
+    if (r == 0 || len == 0) {
+        out->where = V_OPTOUT;
+        return 0;
+    }
+    lctx c = {.x = x, .mod = mod, .bias = bias, .attr = &attr};
+    uint64_t st[64];
+    lres res = {0};
+    size_t cap = size ? size : 8, pl = 0;
+    uint8_t *pieces = cd_arena_alloc(x->ar, cap + 16);
+    bool anyp = false;
+    if (run(&c, ops, len, st, 0, &res, pieces, cap, &pl, &anyp) != 0)
+        return -1;
+    if (res.k == L_OPT) {
+        out->where = V_OPTOUT;
+        return 0;
+    }
+    if (res.k == L_UNAVAIL) {
+        out->where = V_UNAVAIL;
+        return 0;
+    }
+    if (anyp) {
+        out->where = V_BYTES;
+        out->bytes = pieces;
+        return 0;
+    }
+    switch (res.k) {
+    case L_MEM:
+        out->where = V_MEM;
+        out->addr = res.v;
+        out->lval = true;
+        return 0;
+    case L_REG: {
+        uint64_t v;
+        uint8_t xm[16];
+        out->where = V_BYTES;
+        out->bytes = cd_arena_alloc(x->ar, size + 16);
+        if (cd_frame_reg(x, (int)res.v, &v))
+            memcpy(out->bytes, &v, size < 8 ? size : 8);
+        else if (frame_xmm(x, (int)res.v, xm))
+            memcpy(out->bytes, xm, size < 16 ? size : 16);
+        else {
+            out->where = V_UNAVAIL;
+            return 0;
+        }
+        out->regno = (int)res.v;
+        out->lval = x->frame && x->frame->phys == 0 && res.v < CD_NDWREGS;
+        return 0;
+    }
+    case L_VAL:
+        out->where = V_BYTES;
+        out->bytes = cd_arena_alloc(x->ar, size + 16);
+        memcpy(out->bytes, &res.v, size < 8 ? size : 8);
+        return 0;
+    case L_IMPL:
+        out->where = V_BYTES;
+        out->bytes = cd_arena_alloc(x->ar, size + res.implen + 16);
+        memcpy(out->bytes, res.impl, res.implen);
+        return 0;
+    default:
+        out->where = V_OPTOUT;
+        return 0;
+    }
+}

@@ -1,0 +1,553 @@
+/* C types built lazily from DWARF: a DIE becomes a cd_type the first time a value of it is touched;
+ * members and enumerators stay in the DIE and are read when printed, so a huge program's types are
+ * never loaded as a whole. */
+#include "expr/expr_int.h"
+
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cd_type *new_type(cd_vstate *vs, cd_tykind k)
+{
+    cd_type *t = cd_arena_alloc(&vs->types, sizeof *t);
+    t->kind = k;
+    t->complete = true;
+    return t;
+}
+
+static size_t hkey(const void *k, size_t cap) { return ((uintptr_t)k >> 3) * 0x9E3779B97F4A7C15ull % cap; }
+
+static cd_type *tc_get(cd_vstate *vs, const void *key)
+{
+    if (!vs->tc_cap)
+        return NULL;
+    for (size_t i = hkey(key, vs->tc_cap);; i = (i + 1) % vs->tc_cap) {
+        if (!vs->tc[i].key)
+            return NULL;
+        if (vs->tc[i].key == key)
+            return vs->tc[i].t;
+    }
+}
+
+static void tc_put(cd_vstate *vs, const void *key, cd_type *t)
+{
+    if ((vs->tc_n + 1) * 2 > vs->tc_cap) {
+        size_t ncap = vs->tc_cap ? vs->tc_cap * 2 : 256;
+        __typeof__(vs->tc) n = cd_xcalloc(ncap, sizeof *n);
+        for (size_t i = 0; i < vs->tc_cap; i++) {
+            if (!vs->tc[i].key)
+                continue;
+            size_t j = hkey(vs->tc[i].key, ncap);
+            while (n[j].key)
+                j = (j + 1) % ncap;
+            n[j] = vs->tc[i];
+        }
+        free(vs->tc);
+        vs->tc = n;
+        vs->tc_cap = ncap;
+    }
+    size_t j = hkey(key, vs->tc_cap);
+    while (vs->tc[j].key)
+        j = (j + 1) % vs->tc_cap;
+    vs->tc[j].key = key;
+    vs->tc[j].t = t;
+    vs->tc_n++;
+}
+
+cd_type *cd_type_base(cd_vstate *vs, cd_tykind k, uint64_t size, bool is_signed, const char *name)
+{
+    for (size_t i = 0; i < vs->nsynth; i++) {
+        cd_type *t = vs->synth[i];
+        if (t->kind == k && t->size == size && t->is_signed == is_signed && !strcmp(t->name, name))
+            return t;
+    }
+    cd_type *t = new_type(vs, k);
+    t->size = size;
+    t->is_signed = is_signed;
+    t->name = cd_arena_strdup(&vs->types, name);
+    t->is_char = k == TY_INT && strstr(name, "char") != NULL;
+    vs->synth = cd_xrealloc(vs->synth, (vs->nsynth + 1) * sizeof *vs->synth);
+    vs->synth[vs->nsynth++] = t;
+    return t;
+}
+
+cd_type *cd_type_int(cd_vstate *vs) { return cd_type_base(vs, TY_INT, 4, true, "int"); }
+cd_type *cd_type_char(cd_vstate *vs) { return cd_type_base(vs, TY_INT, 1, true, "char"); }
+
+cd_type *cd_type_ptr(cd_vstate *vs, cd_type *to)
+{
+    if (!to)
+        to = cd_type_base(vs, TY_VOID, 0, false, "void");
+    if (to->ptr_to)
+        return to->ptr_to;
+    cd_type *t = new_type(vs, TY_PTR);
+    t->size = 8;
+    t->target = to;
+    to->ptr_to = t;
+    return t;
+}
+
+cd_type *cd_type_array(cd_vstate *vs, cd_type *elem, int64_t n)
+{
+    cd_type *t = new_type(vs, TY_ARRAY);
+    t->target = elem;
+    t->count = n;
+    t->size = n > 0 ? (uint64_t)n * cd_type_size(elem) : 0;
+    return t;
+}
+
+static bool die_udata(Dwarf_Die *d, int at, Dwarf_Word *v)
+{
+    Dwarf_Attribute a;
+    return dwarf_attr_integrate(d, at, &a) && dwarf_formudata(&a, v) == 0;
+}
+
+static bool die_type(Dwarf_Die *d, Dwarf_Die *out)
+{
+    Dwarf_Attribute a;
+    return dwarf_attr_integrate(d, DW_AT_type, &a) && dwarf_formref_die(&a, out);
+}
+
+static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth);
+
+static cd_type *target_of(cd_vstate *vs, Dwarf_Die *die, int depth)
+{
+    Dwarf_Die td;
+    if (!die_type(die, &td))
+        return NULL;
+    return from_die(vs, &td, depth + 1);
+}
+
+static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
+{
+    cd_type *t = tc_get(vs, die->addr);
+    if (t)
+        return t;
+    if (depth > 64) /* corrupted DWARF with a type cycle that does not go through a struct */
+        return cd_type_base(vs, TY_VOID, 0, false, "void");
+    int tag = dwarf_tag(die);
+    Dwarf_Word w;
+    const char *name = dwarf_diename(die);
+    switch (tag) {
+    case DW_TAG_base_type: {
+        Dwarf_Word enc = 0;
+        die_udata(die, DW_AT_encoding, &enc);
+        t = new_type(vs, TY_INT);
+        if (die_udata(die, DW_AT_byte_size, &w))
+            t->size = w;
+        switch (enc) {
+        case DW_ATE_boolean: t->kind = TY_BOOL; break;
+        case DW_ATE_float: t->kind = TY_FLOAT; t->is_signed = true; break;
+        case DW_ATE_signed: t->is_signed = true; break;
+        case DW_ATE_signed_char: t->is_signed = true; t->is_char = true; break;
+        case DW_ATE_unsigned_char: t->is_char = true; break;
+        case DW_ATE_complex_float: t->kind = TY_STRUCT; t->has_die = false; break; /* printed raw */
+        default: break;
+        }
+        /* A plain `char` is DW_ATE_signed_char on x86-64; keep is_char for printing. */
+        t->name = name;
+        tc_put(vs, die->addr, t);
+        return t;
+    }
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type:
+        t = new_type(vs, TY_PTR);
+        t->size = die_udata(die, DW_AT_byte_size, &w) ? w : 8;
+        tc_put(vs, die->addr, t);
+        t->target = target_of(vs, die, depth);
+        if (!t->target)
+            t->target = cd_type_base(vs, TY_VOID, 0, false, "void");
+        return t;
+    case DW_TAG_const_type:
+    case DW_TAG_volatile_type:
+    case DW_TAG_restrict_type:
+    case DW_TAG_atomic_type:
+        t = new_type(vs, TY_CV);
+        t->quals = tag == DW_TAG_const_type ? 1 : tag == DW_TAG_volatile_type ? 2 : tag == DW_TAG_restrict_type ? 4 : 8;
+        tc_put(vs, die->addr, t);
+        t->target = target_of(vs, die, depth);
+        if (!t->target)
+            t->target = cd_type_base(vs, TY_VOID, 0, false, "void");
+        t->size = t->target->size;
+        t->complete = t->target->complete;
+        return t;
+    case DW_TAG_typedef:
+        t = new_type(vs, TY_TYPEDEF);
+        t->name = name;
+        tc_put(vs, die->addr, t);
+        t->target = target_of(vs, die, depth);
+        if (!t->target)
+            t->target = cd_type_base(vs, TY_VOID, 0, false, "void");
+        t->size = t->target->size;
+        t->complete = t->target->complete;
+        return t;
+    case DW_TAG_structure_type:
+    case DW_TAG_class_type:
+    case DW_TAG_union_type:
+        t = new_type(vs, tag == DW_TAG_union_type ? TY_UNION : TY_STRUCT);
+        t->name = name;
+        t->has_die = true;
+        t->die = *die;
+        t->complete = !dwarf_hasattr(die, DW_AT_declaration);
+        if (die_udata(die, DW_AT_byte_size, &w))
+            t->size = w;
+        tc_put(vs, die->addr, t);
+        return t;
+    case DW_TAG_enumeration_type: {
+        t = new_type(vs, TY_ENUM);
+        t->name = name;
+        t->has_die = true;
+        t->die = *die;
+        t->complete = !dwarf_hasattr(die, DW_AT_declaration);
+        t->size = die_udata(die, DW_AT_byte_size, &w) ? w : 4;
+        tc_put(vs, die->addr, t);
+        t->target = target_of(vs, die, depth);
+        if (t->target)
+            t->is_signed = cd_type_strip(t->target)->is_signed;
+        else {
+            /* Old DWARF has no underlying type: signed iff some enumerator is negative. */
+            Dwarf_Die c;
+            if (dwarf_child(die, &c) == 0)
+                do {
+                    Dwarf_Attribute a;
+                    Dwarf_Sword sv;
+                    if (dwarf_tag(&c) == DW_TAG_enumerator && dwarf_attr(&c, DW_AT_const_value, &a) &&
+                        a.form != DW_FORM_udata && dwarf_formsdata(&a, &sv) == 0 && sv < 0)
+                        t->is_signed = true;
+                } while (dwarf_siblingof(&c, &c) == 0);
+        }
+        return t;
+    }
+    case DW_TAG_array_type: {
+        cd_type *elem = target_of(vs, die, depth);
+        if (!elem)
+            elem = cd_type_base(vs, TY_VOID, 0, false, "void");
+        int64_t dims[32];
+        int nd = 0;
+        Dwarf_Die c;
+        if (dwarf_child(die, &c) == 0)
+            do {
+                if (dwarf_tag(&c) != DW_TAG_subrange_type && dwarf_tag(&c) != DW_TAG_enumeration_type)
+                    continue;
+                int64_t n = -1;
+                Dwarf_Attribute a;
+                Dwarf_Word cnt;
+                Dwarf_Sword ub, lb = 0;
+                if (dwarf_attr(&c, DW_AT_count, &a) && dwarf_formudata(&a, &cnt) == 0)
+                    n = (int64_t)cnt;
+                else if (dwarf_attr(&c, DW_AT_upper_bound, &a) && dwarf_formsdata(&a, &ub) == 0) {
+                    if (dwarf_attr(&c, DW_AT_lower_bound, &a))
+                        dwarf_formsdata(&a, &lb);
+                    n = ub - lb + 1;
+                    /* gcc encodes `T x[0]` / flexible members as upper_bound -1 or no bound. */
+                    if (n < 0)
+                        n = 0;
+                }
+                if (nd < 32)
+                    dims[nd++] = n;
+            } while (dwarf_siblingof(&c, &c) == 0);
+        if (!nd)
+            dims[nd++] = -1;
+        t = elem;
+        for (int i = nd - 1; i >= 0; i--)
+            t = cd_type_array(vs, t, dims[i]);
+        tc_put(vs, die->addr, t);
+        return t;
+    }
+    case DW_TAG_subroutine_type:
+    case DW_TAG_subprogram: {
+        t = new_type(vs, TY_FUNC);
+        t->has_die = true;
+        t->die = *die;
+        t->prototyped = dwarf_hasattr_integrate(die, DW_AT_prototyped);
+        t->complete = false;
+        tc_put(vs, die->addr, t);
+        t->target = target_of(vs, die, depth);
+        return t;
+    }
+    default:
+        /* DW_TAG_unspecified_type (void-like) and anything exotic. */
+        t = new_type(vs, TY_VOID);
+        t->name = name ? name : "void";
+        tc_put(vs, die->addr, t);
+        return t;
+    }
+}
+
+cd_type *cd_type_from_die(cd_vstate *vs, Dwarf_Die *die)
+{
+    if (!die)
+        return cd_type_base(vs, TY_VOID, 0, false, "void");
+    return from_die(vs, die, 0);
+}
+
+cd_type *cd_type_strip(cd_type *t)
+{
+    int n = 0;
+    while (t && (t->kind == TY_TYPEDEF || t->kind == TY_CV) && n++ < 100)
+        t = t->target;
+    return t;
+}
+
+uint64_t cd_type_size(cd_type *t)
+{
+    t = cd_type_strip(t);
+    if (!t)
+        return 0;
+    if (t->kind == TY_ARRAY)
+        return t->count > 0 ? (uint64_t)t->count * cd_type_size(t->target) : 0;
+    return t->size;
+}
+
+bool cd_type_is_integral(cd_type *t)
+{
+    t = cd_type_strip(t);
+    return t && (t->kind == TY_INT || t->kind == TY_BOOL || t->kind == TY_ENUM);
+}
+
+bool cd_type_is_arith(cd_type *t)
+{
+    t = cd_type_strip(t);
+    return t && (cd_type_is_integral(t) || t->kind == TY_FLOAT);
+}
+
+bool cd_type_is_scalar(cd_type *t)
+{
+    t = cd_type_strip(t);
+    return t && (cd_type_is_arith(t) || t->kind == TY_PTR);
+}
+
+bool cd_type_is_charlike(cd_type *t)
+{
+    t = cd_type_strip(t);
+    return t && t->kind == TY_INT && t->size == 1 && t->is_char;
+}
+
+/* ---------- members ---------- */
+int cd_type_members(cd_vstate *vs, cd_type *t, cd_member **out, cd_arena *a)
+{
+    t = cd_type_strip(t);
+    *out = NULL;
+    if (!t || (t->kind != TY_STRUCT && t->kind != TY_UNION) || !t->has_die)
+        return -1;
+    int n = 0, cap = 0;
+    cd_member *m = NULL;
+    Dwarf_Die c;
+    if (dwarf_child(&t->die, &c) != 0)
+        return 0;
+    do {
+        if (dwarf_tag(&c) != DW_TAG_member)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            cd_member *nm = cd_arena_alloc(a, (size_t)cap * sizeof *nm);
+            if (n)
+                memcpy(nm, m, (size_t)n * sizeof *nm);
+            m = nm;
+        }
+        cd_member *mm = &m[n++];
+        mm->name = dwarf_diename(&c);
+        mm->type = target_of(vs, &c, 0);
+        if (!mm->type)
+            mm->type = cd_type_int(vs);
+        Dwarf_Attribute at;
+        Dwarf_Word w;
+        uint64_t off = 0;
+        if (dwarf_attr(&c, DW_AT_data_member_location, &at) && dwarf_formudata(&at, &w) == 0)
+            off = w;
+        mm->offset = off;
+        int bs = dwarf_hasattr(&c, DW_AT_bit_size) ? dwarf_bitsize(&c) : 0;
+        if (bs > 0) {
+            mm->bitsize = bs;
+            uint64_t total;
+            if (dwarf_attr(&c, DW_AT_data_bit_offset, &at) && dwarf_formudata(&at, &w) == 0)
+                total = w;
+            else {
+                /* DWARF 2/3: bit_offset counts from the most significant bit of the storage unit. */
+                Dwarf_Word bsz = cd_type_size(mm->type);
+                die_udata(&c, DW_AT_byte_size, &bsz);
+                int bo = dwarf_bitoffset(&c);
+                total = off * 8 + bsz * 8 - (uint64_t)(bo < 0 ? 0 : bo) - (uint64_t)bs;
+            }
+            mm->offset = total / 8;
+            mm->bitpos = (int)(total % 8);
+        }
+    } while (dwarf_siblingof(&c, &c) == 0);
+    *out = m;
+    return n;
+}
+
+bool cd_type_find_member(cd_vstate *vs, cd_type *t, const char *name, cd_member *out, cd_arena *a)
+{
+    cd_member *m;
+    int n = cd_type_members(vs, t, &m, a);
+    for (int i = 0; i < n; i++)
+        if (m[i].name && !strcmp(m[i].name, name)) {
+            *out = m[i];
+            return true;
+        }
+    for (int i = 0; i < n; i++)
+        if (!m[i].name && cd_type_find_member(vs, m[i].type, name, out, a)) {
+            out->offset += m[i].offset;
+            return true;
+        }
+    return false;
+}
+
+/* ---------- names ---------- */
+static void base_name(cd_type *t, cd_buf *b)
+{
+    switch (t->kind) {
+    case TY_STRUCT: cd_buf_printf(b, "struct %s", t->name ? t->name : "{...}"); break;
+    case TY_UNION: cd_buf_printf(b, "union %s", t->name ? t->name : "{...}"); break;
+    case TY_ENUM: cd_buf_printf(b, "enum %s", t->name ? t->name : "{...}"); break;
+    default: cd_buf_puts(b, t->name ? t->name : "void"); break;
+    }
+}
+
+static void params(cd_vstate *vs, cd_type *t, cd_buf *b, int depth);
+static void decl(cd_vstate *vs, cd_type *t, const char *inner, cd_buf *b, int depth, bool expand, int indent);
+static void body(cd_vstate *vs, cd_type *t, cd_buf *b, int depth, int indent);
+
+static void decl(cd_vstate *vs, cd_type *t, const char *inner, cd_buf *b, int depth, bool expand, int indent)
+{
+    if (!t) {
+        cd_buf_puts(b, "void");
+        if (*inner)
+            cd_buf_printf(b, " %s", inner);
+        return;
+    }
+    if (depth > 50) {
+        cd_buf_puts(b, "...");
+        return;
+    }
+    cd_buf tmp = {0};
+    switch (t->kind) {
+    case TY_PTR: {
+        cd_type *tt = t->target;
+        while (tt && tt->kind == TY_CV)
+            tt = tt->target;
+        bool paren = tt && (tt->kind == TY_ARRAY || tt->kind == TY_FUNC);
+        cd_buf_printf(&tmp, "%s*%s%s", paren ? "(" : "", inner, paren ? ")" : "");
+        decl(vs, t->target, cd_buf_str(&tmp), b, depth + 1, expand, indent);
+        break;
+    }
+    case TY_CV: {
+        const char *q = t->quals & 1 ? "const" : t->quals & 2 ? "volatile" : t->quals & 4 ? "restrict" : "_Atomic";
+        cd_type *u = t->target;
+        if (u && u->kind == TY_PTR) {
+            cd_buf_printf(&tmp, " %s%s%s", q, *inner ? " " : "", inner);
+            decl(vs, u, cd_buf_str(&tmp), b, depth + 1, expand, indent);
+        } else {
+            cd_buf_printf(b, "%s ", q);
+            decl(vs, u, inner, b, depth + 1, expand, indent);
+        }
+        break;
+    }
+    case TY_ARRAY:
+        if (t->count >= 0)
+            cd_buf_printf(&tmp, "%s[%lld]", inner, (long long)t->count);
+        else
+            cd_buf_printf(&tmp, "%s[]", inner);
+        decl(vs, t->target, cd_buf_str(&tmp), b, depth + 1, expand, indent);
+        break;
+    case TY_FUNC:
+        cd_buf_printf(&tmp, "%s(", inner);
+        params(vs, t, &tmp, depth);
+        cd_buf_puts(&tmp, ")");
+        decl(vs, t->target, cd_buf_str(&tmp), b, depth + 1, expand, indent);
+        break;
+    default:
+        if (expand && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
+            base_name(t, b);
+            if (!t->name)
+                b->len -= 6, b->s[b->len] = 0; /* drop " {...}" */
+            body(vs, t, b, depth, indent);
+        } else
+            base_name(t, b);
+        if (*inner)
+            cd_buf_printf(b, " %s", inner);
+        break;
+    }
+    cd_buf_free(&tmp);
+}
+
+/* A parameter list from the DIE: "int, char *", "void", "int, ...". */
+static void params(cd_vstate *vs, cd_type *t, cd_buf *b, int depth)
+{
+    int n = 0;
+    Dwarf_Die c;
+    if (t->has_die && dwarf_child(&t->die, &c) == 0)
+        do {
+            int tag = dwarf_tag(&c);
+            if (tag == DW_TAG_formal_parameter) {
+                Dwarf_Die td;
+                cd_buf_puts(b, n++ ? ", " : "");
+                cd_type *pt = NULL;
+                if (die_type(&c, &td))
+                    pt = cd_type_from_die(vs, &td);
+                decl(vs, pt, "", b, depth + 1, false, 0);
+            } else if (tag == DW_TAG_unspecified_parameters) {
+                cd_buf_puts(b, n++ ? ", ..." : "...");
+            }
+        } while (dwarf_siblingof(&c, &c) == 0);
+    if (!n && t->prototyped)
+        cd_buf_puts(b, "void");
+}
+
+static void body(cd_vstate *vs, cd_type *t, cd_buf *b, int depth, int indent)
+{
+    cd_buf_puts(b, " {\n");
+    if (t->kind == TY_ENUM) {
+        Dwarf_Die c;
+        int n = 0;
+        if (t->has_die && dwarf_child(&t->die, &c) == 0)
+            do {
+                if (dwarf_tag(&c) != DW_TAG_enumerator)
+                    continue;
+                Dwarf_Attribute a;
+                Dwarf_Sword sv = 0;
+                Dwarf_Word uv = 0;
+                cd_buf_printf(b, "%s%*s%s = ", n++ ? ",\n" : "", indent + 4, "", dwarf_diename(&c));
+                if (dwarf_attr(&c, DW_AT_const_value, &a)) {
+                    if (t->is_signed && dwarf_formsdata(&a, &sv) == 0)
+                        cd_buf_printf(b, "%lld", (long long)sv);
+                    else if (dwarf_formudata(&a, &uv) == 0)
+                        cd_buf_printf(b, "%llu", (unsigned long long)uv);
+                }
+            } while (dwarf_siblingof(&c, &c) == 0);
+        cd_buf_printf(b, "\n%*s}", indent, "");
+        return;
+    }
+    if (!t->complete) {
+        cd_buf_printf(b, "%*s<incomplete type>\n%*s}", indent + 4, "", indent, "");
+        return;
+    }
+    cd_arena a = {0};
+    cd_member *m;
+    int n = cd_type_members(vs, t, &m, &a);
+    for (int i = 0; i < n; i++) {
+        cd_buf_printf(b, "%*s", indent + 4, "");
+        cd_type *mt = m[i].type;
+        cd_type *ms = mt;
+        bool anon = !m[i].name && (ms->kind == TY_STRUCT || ms->kind == TY_UNION) && !ms->name;
+        decl(vs, mt, m[i].name ? m[i].name : "", b, depth + 1, anon, indent + 4);
+        if (m[i].bitsize)
+            cd_buf_printf(b, " : %d", m[i].bitsize);
+        cd_buf_puts(b, ";\n");
+    }
+    cd_arena_free(&a);
+    cd_buf_printf(b, "%*s}", indent, "");
+}
+
+void cd_type_name(cd_vstate *vs, cd_type *t, cd_buf *b) { decl(vs, t, "", b, 0, false, 0); }
+void cd_type_decl(cd_vstate *vs, cd_type *t, const char *var, cd_buf *b) { decl(vs, t, var, b, 0, false, 0); }
+
+void cd_type_ptype(cd_vstate *vs, cd_type *t, cd_buf *b)
+{
+    /* Expand through one typedef at the top, as gdb's ptype does. */
+    while (t && (t->kind == TY_TYPEDEF))
+        t = t->target;
+    decl(vs, t, "", b, 0, true, 0);
+}

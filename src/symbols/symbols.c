@@ -1,0 +1,581 @@
+/* Symbol layer over libdwfl: module list from the target, names/lines/inline scopes per PC. */
+#include "symbols/symbols.h"
+#include "symbols/symbols_internal.h"
+
+#include <dwarf.h>
+#include <elf.h>
+#include <errno.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Memoised result of one PC lookup. */
+typedef struct memo_ent {
+    int n;
+    cd_pcinfo info[];
+} memo_ent;
+
+typedef struct src_file {
+    char *path;
+    char *data;         /* file contents with '\n' replaced by NUL */
+    const char **lines; /* NULL when the file could not be read */
+    int nlines;
+} src_file;
+
+struct cd_symtab {
+    cd_target *t;
+    Dwfl *dwfl;
+    Dwfl_Callbacks cb;
+    char *debuginfo_path;
+
+    cd_u64map memo;     /* pc -> memo_ent* */
+
+    /* Interned strings: every string handed out lives until cd_symtab_free, even across a
+     * refresh that unloads the module it came from. */
+    char **strs;
+    size_t nstrs, capstrs;
+
+    cd_buf notes;               /* pending notes, '\n'-separated */
+    const char **noted;         /* interned module names already noted */
+    size_t nnoted, capnoted;
+
+    src_file *srcs;
+    size_t nsrcs;
+
+    /* Unwinder glue (symbols_internal.h). */
+    bool attached;
+    Elf *attach_elf;
+    unsigned char attach_image[sizeof(Elf64_Ehdr)];
+    void *unwind_slot;
+};
+
+/* ---- string interning ------------------------------------------------------------------- */
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void intern_insert(char **tab, size_t cap, char *s)
+{
+    size_t i = (size_t)str_hash(s) & (cap - 1);
+    while (tab[i])
+        i = (i + 1) & (cap - 1);
+    tab[i] = s;
+}
+
+static const char *intern(cd_symtab *s, const char *str)
+{
+    if (!str)
+        return NULL;
+    if (s->capstrs) {
+        for (size_t i = (size_t)str_hash(str) & (s->capstrs - 1); s->strs[i]; i = (i + 1) & (s->capstrs - 1))
+            if (strcmp(s->strs[i], str) == 0)
+                return s->strs[i];
+    }
+    if ((s->nstrs + 1) * 2 > s->capstrs) {
+        size_t ncap = s->capstrs ? s->capstrs * 2 : 256;
+        char **tab = cd_xcalloc(ncap, sizeof *tab);
+        for (size_t i = 0; i < s->capstrs; i++)
+            if (s->strs[i])
+                intern_insert(tab, ncap, s->strs[i]);
+        free(s->strs);
+        s->strs = tab;
+        s->capstrs = ncap;
+    }
+    char *dup = cd_xstrdup(str);
+    intern_insert(s->strs, s->capstrs, dup);
+    s->nstrs++;
+    return dup;
+}
+
+/* ---- construction ------------------------------------------------------------------------ */
+
+static int report(cd_symtab *s, cd_err *err)
+{
+    dwfl_report_begin(s->dwfl);
+    if (s->t->ops->report_modules(s->t, s->dwfl, err) < 0) {
+        dwfl_report_end(s->dwfl, NULL, NULL);
+        return -1;
+    }
+    if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+        return cd_fail(err, CD_EXIT_TARGET, "cannot list the modules of process %d: %s; check that the target is a valid x86-64 Linux process or core",
+                       (int)s->t->pid, dwfl_errmsg(-1));
+    return 0;
+}
+
+cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
+{
+    cd_symtab *s = cd_xcalloc(1, sizeof *s);
+    s->t = t;
+    /* A core's modules must be matched by build-id (the files on disk may have changed since the
+     * crash) and its vDSO comes from the core; a live process's files are opened by path and its
+     * vDSO is read from /proc/PID/mem. Both search /usr/lib/debug (and .build-id) for DWARF. */
+    s->cb.find_elf = t->core_path ? dwfl_build_id_find_elf : dwfl_linux_proc_find_elf;
+    s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+    /* CDBG_DEBUGINFO_PATH overrides libdwfl's default search path (same syntax as
+     * eu-stack --debuginfo-path), e.g. to check behaviour without separate debug info. */
+    const char *dp = getenv("CDBG_DEBUGINFO_PATH");
+    if (dp && *dp)
+        s->debuginfo_path = cd_xstrdup(dp);
+    s->cb.debuginfo_path = &s->debuginfo_path;
+    s->dwfl = dwfl_begin(&s->cb);
+    if (!s->dwfl) {
+        cd_fail(err, CD_EXIT_TARGET, "cannot start the symbol reader: %s; this is an elfutils problem, try reinstalling libdw1",
+                dwfl_errmsg(-1));
+        free(s->debuginfo_path);
+        free(s);
+        return NULL;
+    }
+    if (report(s, err) < 0) {
+        cd_symtab_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void free_memo(void *p)
+{
+    free(p);
+}
+
+void cd_symtab_free(cd_symtab *s)
+{
+    if (!s)
+        return;
+    if (s->dwfl)
+        dwfl_end(s->dwfl);
+    if (s->attach_elf)
+        elf_end(s->attach_elf);
+    cd_u64map_free(&s->memo, free_memo);
+    for (size_t i = 0; i < s->capstrs; i++)
+        free(s->strs[i]);
+    free(s->strs);
+    free(s->noted);
+    cd_buf_free(&s->notes);
+    for (size_t i = 0; i < s->nsrcs; i++) {
+        free(s->srcs[i].path);
+        free(s->srcs[i].data);
+        free(s->srcs[i].lines);
+    }
+    free(s->srcs);
+    free(s->debuginfo_path);
+    free(s);
+}
+
+Dwfl *cd_symtab_dwfl(cd_symtab *s) { return s->dwfl; }
+cd_target *cd_symtab_target(cd_symtab *s) { return s->t; }
+
+int cd_symtab_refresh(cd_symtab *s, cd_err *err)
+{
+    cd_u64map_clear(&s->memo, free_memo);
+    return report(s, err);
+}
+
+/* ---- notes -------------------------------------------------------------------------------- */
+
+static void note_no_dwarf(cd_symtab *s, const char *modname)
+{
+    /* The vDSO never has DWARF; saying so would be noise. */
+    if (!modname || modname[0] == '[')
+        return;
+    for (size_t i = 0; i < s->nnoted; i++)
+        if (s->noted[i] == modname)
+            return;
+    if (s->nnoted == s->capnoted) {
+        s->capnoted = s->capnoted ? s->capnoted * 2 : 8;
+        s->noted = cd_xrealloc(s->noted, s->capnoted * sizeof *s->noted);
+    }
+    s->noted[s->nnoted++] = modname;
+    if (s->notes.len)
+        cd_buf_puts(&s->notes, "\n");
+    cd_buf_printf(&s->notes, "no debug info for %s: function names from its symbol table only", modname);
+}
+
+char *cd_symtab_take_notes(cd_symtab *s)
+{
+    if (!s->notes.len)
+        return NULL;
+    char *r = cd_xstrdup(s->notes.s);
+    cd_buf_reset(&s->notes);
+    return r;
+}
+
+/* ---- PC lookup ---------------------------------------------------------------------------- */
+
+static const char *module_display_name(cd_symtab *s, Dwfl_Module *mod)
+{
+    const char *name = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    if (!name)
+        return NULL;
+    if (strncmp(name, "[vdso", 5) == 0)
+        return intern(s, "[vdso]");
+    const char *slash = strrchr(name, '/');
+    return intern(s, slash ? slash + 1 : name);
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+    Dwarf_Attribute a;
+    /* DW_AT_name through abstract_origin/specification: inlined and out-of-line instances of an
+     * inline function carry their name only on the abstract DIE. */
+    const char *n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
+    if (!n)
+        n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
+    return n;
+}
+
+/* DWARF file names may be relative to the CU's compilation directory (meson builds use
+ * "../src/x.c"); make them absolute so `list` can open them from any cwd, and fold "dir/.."
+ * so they stay readable. */
+static const char *abs_src(cd_symtab *s, Dwarf_Die *cu, const char *name)
+{
+    if (!name)
+        return NULL;
+    if (name[0] == '/' || !cu)
+        return intern(s, name);
+    Dwarf_Attribute a;
+    const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
+    if (!dir || dir[0] != '/')
+        return intern(s, name);
+    char *joined = cd_xasprintf("%s/%s", dir, name);
+    /* Lexical normalisation: drop "." components, let ".." eat its parent. */
+    char *out = cd_xmalloc(strlen(joined) + 2);
+    size_t olen = 0;
+    for (char *seg = joined; *seg;) {
+        char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if (len == 0 || (len == 1 && seg[0] == '.')) {
+        } else if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (olen > 0 && out[olen - 1] != '/')
+                olen--;
+            if (olen > 0)
+                olen--;
+        } else {
+            out[olen++] = '/';
+            memcpy(out + olen, seg, len);
+            olen += len;
+        }
+        seg += len;
+        if (*seg == '/')
+            seg++;
+    }
+    if (olen == 0)
+        out[olen++] = '/';
+    out[olen] = 0;
+    const char *r = intern(s, out);
+    free(out);
+    free(joined);
+    return r;
+}
+
+/* Call site (file, line, column) recorded on an inlined_subroutine DIE. */
+static void call_site(cd_symtab *s, Dwarf_Die *inl, const char **file, int *line, int *col)
+{
+    Dwarf_Attribute a;
+    Dwarf_Word v;
+    *file = NULL;
+    *line = 0;
+    *col = 0;
+    if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &a), &v) == 0)
+        *line = (int)v;
+    if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_column, &a), &v) == 0)
+        *col = (int)v;
+    if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &a), &v) == 0) {
+        /* The file index refers to the line table of the unit holding this DIE (which may be a
+         * partial unit, not the CU the PC was found in). */
+        Dwarf_Die cu;
+        Dwarf_Files *files;
+        size_t nfiles;
+        if (dwarf_diecu(inl, &cu, NULL, NULL) && dwarf_getsrcfiles(&cu, &files, &nfiles) == 0 && v < nfiles)
+            *file = abs_src(s, &cu, dwarf_filesrc(files, v, NULL, NULL));
+    }
+}
+
+static memo_ent *compute(cd_symtab *s, uint64_t pc)
+{
+    cd_pcinfo tmp[64];
+    int n = 0;
+    memset(tmp, 0, sizeof tmp);
+
+    Dwfl_Module *mod = pc ? dwfl_addrmodule(s->dwfl, pc) : NULL;
+    if (!mod) {
+        memo_ent *e = cd_xcalloc(1, sizeof *e + sizeof(cd_pcinfo));
+        e->n = 1;
+        return e;
+    }
+    const char *modname = module_display_name(s, mod);
+
+    GElf_Off symoff = 0;
+    GElf_Sym sym;
+    const char *symname = dwfl_module_addrinfo(mod, pc, &symoff, &sym, NULL, NULL, NULL);
+    uint64_t symaddr = symname ? pc - symoff : 0;
+
+    const char *file = NULL;
+    int line = 0, col = 0;
+    Dwfl_Line *dl = dwfl_module_getsrc(mod, pc);
+    if (dl) {
+        const char *f = dwfl_lineinfo(dl, NULL, &line, &col, NULL, NULL);
+        file = abs_src(s, dwfl_linecu(dl), f);
+    }
+
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    if (!cu) {
+        Dwarf_Addr b2;
+        if (!dwfl_module_getdwarf(mod, &b2))
+            note_no_dwarf(s, modname);
+    } else {
+        Dwarf_Die *scopes = NULL;
+        int ns = dwarf_getscopes(cu, pc - bias, &scopes);
+        /* Past an inlined_subroutine, dwarf_getscopes continues with the scopes around the inline
+         * function's abstract definition; the concrete callers are the DIE's parents instead. */
+        for (int i = 0; i < ns; i++) {
+            if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
+                Dwarf_Die inl = scopes[i], *chain = NULL;
+                int nc = dwarf_getscopes_die(&inl, &chain);
+                free(scopes);
+                scopes = chain;
+                ns = nc;
+                break;
+            }
+            if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
+                break;
+        }
+        for (int i = 0; i < ns && n < (int)(sizeof tmp / sizeof tmp[0]); i++) {
+            int tag = dwarf_tag(&scopes[i]);
+            if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+                continue;
+            cd_pcinfo *p = &tmp[n++];
+            p->func = intern(s, die_name(&scopes[i]));
+            p->file = file;
+            p->line = line;
+            p->column = col;
+            p->scope_die = scopes[i];
+            p->has_die = true;
+            Dwarf_Addr entry;
+            if (dwarf_entrypc(&scopes[i], &entry) == 0)
+                p->func_addr = entry + bias;
+            if (tag == DW_TAG_subprogram) {
+                /* Outermost real function: a nested C function's container is not a caller. */
+                if (!p->func)
+                    p->func = intern(s, symname);
+                if (!p->func_addr)
+                    p->func_addr = symaddr;
+                break;
+            }
+            p->inlined = true;
+            /* The caller's position is where this inline instance was called from. */
+            call_site(s, &scopes[i], &file, &line, &col);
+        }
+        free(scopes);
+    }
+    if (n == 0) {
+        /* No DWARF function covers pc (no DWARF, or assembly with line info only). */
+        tmp[0].func = intern(s, symname);
+        tmp[0].func_addr = symaddr;
+        tmp[0].file = file;
+        tmp[0].line = line;
+        tmp[0].column = col;
+        n = 1;
+    }
+    uint64_t outer = tmp[n - 1].func_addr;
+    for (int i = 0; i < n; i++) {
+        tmp[i].module = modname;
+        tmp[i].mod = mod;
+        tmp[i].func_off = outer && pc >= outer ? pc - outer : 0;
+    }
+    memo_ent *e = cd_xmalloc(sizeof *e + (size_t)n * sizeof(cd_pcinfo));
+    e->n = n;
+    memcpy(e->info, tmp, (size_t)n * sizeof(cd_pcinfo));
+    return e;
+}
+
+int cd_symtab_lookup(cd_symtab *s, uint64_t pc, const cd_pcinfo **out)
+{
+    /* Key 0 is the map's empty marker; pc 0 is never in a module anyway. */
+    bool found;
+    memo_ent *e = cd_u64map_get(&s->memo, pc, &found);
+    if (!found) {
+        e = compute(s, pc);
+        if (pc)
+            cd_u64map_put(&s->memo, pc, e);
+        else {
+            /* Keep the unknown entry alive via a reserved key that no user-space pc can be. */
+            bool f2;
+            memo_ent *z = cd_u64map_get(&s->memo, UINT64_MAX, &f2);
+            if (f2) {
+                free(e);
+                e = z;
+            } else
+                cd_u64map_put(&s->memo, UINT64_MAX, e);
+        }
+    }
+    *out = e->info;
+    return e->n;
+}
+
+/* ---- by-name and by-address symbols --------------------------------------------------------- */
+
+struct find_arg {
+    cd_symtab *s;
+    const char *name;
+    bool exe_pass;
+    uint64_t addr;
+    bool found;
+};
+
+static bool is_exe_module(cd_symtab *s, Dwfl_Module *mod)
+{
+    const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    const char *exe = s->t->exe_path;
+    if (!mname || !exe)
+        return false;
+    if (strcmp(mname, exe) == 0)
+        return true;
+    const char *a = strrchr(mname, '/'), *b = strrchr(exe, '/');
+    return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
+}
+
+static int find_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud;
+    (void)mname;
+    (void)start;
+    struct find_arg *fa = arg;
+    if (is_exe_module(fa->s, mod) != fa->exe_pass)
+        return DWARF_CB_OK;
+    int nsyms = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < nsyms; i++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        const char *n = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+        if (!n || sym.st_shndx == SHN_UNDEF || addr == 0)
+            continue;
+        int type = GELF_ST_TYPE(sym.st_info);
+        if (type != STT_FUNC && type != STT_GNU_IFUNC)
+            continue;
+        if (strcmp(n, fa->name) == 0) {
+            fa->addr = addr;
+            fa->found = true;
+            return DWARF_CB_ABORT;
+        }
+    }
+    return DWARF_CB_OK;
+}
+
+int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr)
+{
+    struct find_arg fa = {.s = s, .name = name, .exe_pass = true};
+    dwfl_getmodules(s->dwfl, find_cb, &fa, 0);
+    if (!fa.found) {
+        fa.exe_pass = false;
+        dwfl_getmodules(s->dwfl, find_cb, &fa, 0);
+    }
+    *addr = fa.found ? fa.addr : 0;
+    return fa.found ? 0 : -1;
+}
+
+bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+    if (!mod)
+        return false;
+    GElf_Off o;
+    GElf_Sym sym;
+    const char *n = dwfl_module_addrinfo(mod, addr, &o, &sym, NULL, NULL, NULL);
+    if (!n)
+        return false;
+    *name = intern(s, n);
+    *off = o;
+    return true;
+}
+
+/* ---- source text ---------------------------------------------------------------------------- */
+
+static src_file *load_src(cd_symtab *s, const char *path)
+{
+    for (size_t i = 0; i < s->nsrcs; i++)
+        if (strcmp(s->srcs[i].path, path) == 0)
+            return &s->srcs[i];
+    s->srcs = cd_xrealloc(s->srcs, (s->nsrcs + 1) * sizeof *s->srcs);
+    src_file *f = &s->srcs[s->nsrcs++];
+    memset(f, 0, sizeof *f);
+    f->path = cd_xstrdup(path);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return f;
+    cd_buf b = {0};
+    char chunk[65536];
+    size_t r;
+    while ((r = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        cd_buf_append(&b, chunk, r);
+    fclose(fp);
+    f->data = b.s ? b.s : cd_xstrdup("");
+    size_t len = b.len;
+    int cap = 64;
+    f->lines = cd_xmalloc((size_t)cap * sizeof *f->lines);
+    char *p = f->data;
+    while ((size_t)(p - f->data) < len) {
+        if (f->nlines == cap) {
+            cap *= 2;
+            f->lines = cd_xrealloc(f->lines, (size_t)cap * sizeof *f->lines);
+        }
+        f->lines[f->nlines++] = p;
+        char *nl = memchr(p, '\n', len - (size_t)(p - f->data));
+        if (!nl)
+            break;
+        *nl = 0;
+        p = nl + 1;
+    }
+    return f;
+}
+
+const char *cd_symtab_source_line(cd_symtab *s, const char *file, int line, int *nlines_out)
+{
+    if (!file)
+        return NULL;
+    src_file *f = load_src(s, file);
+    if (!f->lines)
+        return NULL;
+    if (nlines_out)
+        *nlines_out = f->nlines;
+    if (line < 1 || line > f->nlines)
+        return NULL;
+    return f->lines[line - 1];
+}
+
+/* ---- unwinder glue ---------------------------------------------------------------------------- */
+
+bool cd_symtab__attach(cd_symtab *s, const Dwfl_Thread_Callbacks *cb, cd_err *err)
+{
+    if (s->attached)
+        return true;
+    /* libdwfl picks its architecture backend from an Elf. Give it a bare x86-64 header it owns
+     * for the Dwfl's lifetime, rather than borrowing a module's Elf that a refresh could unload. */
+    elf_version(EV_CURRENT);
+    Elf64_Ehdr *h = (Elf64_Ehdr *)s->attach_image;
+    memset(h, 0, sizeof *h);
+    memcpy(h->e_ident, ELFMAG, SELFMAG);
+    h->e_ident[EI_CLASS] = ELFCLASS64;
+    h->e_ident[EI_DATA] = ELFDATA2LSB;
+    h->e_ident[EI_VERSION] = EV_CURRENT;
+    h->e_ident[EI_OSABI] = ELFOSABI_NONE;
+    h->e_type = ET_CORE;
+    h->e_machine = EM_X86_64;
+    h->e_version = EV_CURRENT;
+    h->e_ehsize = sizeof *h;
+    s->attach_elf = elf_memory((char *)s->attach_image, sizeof s->attach_image);
+    if (!s->attach_elf)
+        return cd_fail(err, CD_EXIT_CMD, "cannot start the unwinder: %s; this is an elfutils problem", elf_errmsg(-1)), false;
+    if (!dwfl_attach_state(s->dwfl, s->attach_elf, s->t->pid, cb, s))
+        return cd_fail(err, CD_EXIT_CMD, "cannot start the unwinder: %s; this is an elfutils problem", dwfl_errmsg(-1)), false;
+    s->attached = true;
+    return true;
+}
+
+void **cd_symtab__unwind_slot(cd_symtab *s) { return &s->unwind_slot; }

@@ -1,0 +1,66 @@
+/* The symbol layer: one Dwfl per target, fed by the target's module list.
+ *
+ * Everything is lazy: libdwfl opens a module's ELF/DWARF only when an address in it is looked up,
+ * and CUs are parsed on demand. Results of address lookups are memoised per symtab, because a
+ * 1000-thread dump resolves the same few hundred PCs over and over.
+ *
+ * Separate debug info is found by build-id and .gnu_debuglink under /usr/lib/debug (libdwfl's
+ * standard find_debuginfo). Modules without DWARF fall back to .symtab/.dynsym; that is said once
+ * per module through cd_symtab_take_notes(). */
+#ifndef CD_SYMBOLS_H
+#define CD_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include "target/target.h"
+
+typedef struct cd_symtab cd_symtab;
+
+/* One logical frame for a PC: a function, or an inlined call inside one. Strings are owned by the
+ * symtab and live as long as it does. */
+typedef struct cd_pcinfo {
+    const char *func;      /* function name (demangled if C++), NULL if unknown */
+    uint64_t func_addr;    /* entry address of func (0 if unknown) */
+    uint64_t func_off;     /* pc - func_addr for the outermost (non-inlined) function */
+    const char *file;      /* source file (as in DWARF, absolute when DWARF gives a comp_dir), or NULL */
+    int line;              /* 0 if unknown */
+    int column;
+    const char *module;    /* module name (basename of its file), NULL if pc is in no module */
+    bool inlined;          /* this logical frame is an inlined call; its caller is the next entry */
+    Dwfl_Module *mod;      /* for value evaluation (issue: variables) */
+    Dwarf_Die scope_die;   /* DW_TAG_subprogram or DW_TAG_inlined_subroutine DIE (valid if has_die) */
+    bool has_die;
+} cd_pcinfo;
+
+cd_symtab *cd_symtab_new(cd_target *t, cd_err *err);
+void cd_symtab_free(cd_symtab *s);
+Dwfl *cd_symtab_dwfl(cd_symtab *s);
+cd_target *cd_symtab_target(cd_symtab *s);
+
+/* Re-reads the module list (after dlopen / exec). Clears memoised lookups. */
+int cd_symtab_refresh(cd_symtab *s, cd_err *err);
+
+/* Expands PC into logical frames, innermost first (inlined calls first, the containing function
+ * last). `pc` must already be the lookup address (return address - 1 for caller frames).
+ * Returns the number of entries written (>= 1; an unknown PC yields one entry with func NULL).
+ * The returned array is memoised inside the symtab: valid until cd_symtab_refresh/free. */
+int cd_symtab_lookup(cd_symtab *s, uint64_t pc, const cd_pcinfo **out);
+
+/* Address of a function by name (first match in exe, then libraries). 0 + -1 if none. */
+int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr);
+
+/* ELF symbol containing addr (data or code): name and offset. Returns false if none. */
+bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off);
+
+/* Notes produced while loading ("no debug info for /usr/bin/x: function names from .dynsym only").
+ * Each note is produced once per symtab; returns NULL when there are no new ones. Caller frees. */
+char *cd_symtab_take_notes(cd_symtab *s);
+
+/* Source line text (1-based) for `list`; NULL if the file is unreadable. Cached. */
+const char *cd_symtab_source_line(cd_symtab *s, const char *file, int line, int *nlines_out);
+
+#endif

@@ -1,0 +1,31 @@
+/* Private glue between the symbol layer and the unwinder (both own one Dwfl), plus a small
+ * uint64-keyed hash map both use for per-PC memoisation. Not part of the public contract. */
+#ifndef CD_SYMBOLS_INTERNAL_H
+#define CD_SYMBOLS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbols/symbols.h"
+
+/* libdwfl allows one dwfl_attach_state per Dwfl and offers no detach, while the thread callbacks
+ * must reach whichever unwinder is currently driving the Dwfl. So the symtab attaches once with
+ * itself as the callbacks' argument and keeps a slot naming the active unwinder. */
+bool cd_symtab__attach(cd_symtab *s, const Dwfl_Thread_Callbacks *cb, cd_err *err);
+void **cd_symtab__unwind_slot(cd_symtab *s);
+
+/* Open-addressing map uint64 -> void* (key 0 is reserved for "empty"; callers map 0 elsewhere). */
+typedef struct cd_u64map {
+    uint64_t *keys;
+    void **vals;
+    size_t cap, n;
+} cd_u64map;
+
+void *cd_u64map_get(const cd_u64map *m, uint64_t key, bool *found);
+void cd_u64map_put(cd_u64map *m, uint64_t key, void *val);
+/* Calls fn on every value (may be NULL) and empties the map, keeping its storage. */
+void cd_u64map_clear(cd_u64map *m, void (*fn)(void *));
+void cd_u64map_free(cd_u64map *m, void (*fn)(void *));
+
+#endif

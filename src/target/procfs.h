@@ -1,0 +1,53 @@
+/* Parsers for the /proc files the live backend and cd_parse_pid read.
+ *
+ * The parse functions take file contents as strings so they can be unit-tested without a process;
+ * the few I/O helpers at the end only read the files and call them. */
+#ifndef CD_PROCFS_H
+#define CD_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "target/target.h"
+
+/* /proc/PID/task/TID/stat: "TID (comm) S ...". comm may itself contain spaces and ')', so the
+ * name ends at the LAST ')'. name gets at most 16 bytes + NUL. Returns 0, or -1 if malformed. */
+int cd_procfs_parse_stat(const char *s, char name[17], char *state);
+
+/* /proc/PID/task/TID/comm: the name with its trailing newline removed. */
+void cd_procfs_parse_comm(const char *s, char name[17]);
+
+/* /proc/PID/task/TID/syscall:
+ *   "running"            -> CD_SC_RUNNING, nr = -1, sp = pc = 0
+ *   "-1 SP PC"           -> stopped/blocked outside any syscall (page fault, ptrace or group stop):
+ *                           CD_SC_RUNNING with nr = -1 and sp/pc set (it is in user code, not a syscall)
+ *   "NR A1 .. A6 SP PC"  -> CD_SC_BLOCKED inside syscall NR
+ * Returns 0, or -1 (out->kind = CD_SC_UNKNOWN) when the text is not one of these. */
+int cd_procfs_parse_syscall(const char *s, cd_syscall_state *out);
+
+/* Fields of /proc/PID/status that we use. Missing fields are left as -1 / 0. */
+typedef struct cd_proc_status {
+    char state;     /* first letter of "State:" */
+    pid_t tgid, ppid, tracer_pid;
+    int threads;    /* "Threads:" (a zombie leader with live threads is still a live process) */
+} cd_proc_status;
+int cd_procfs_parse_status(const char *s, cd_proc_status *out);
+
+/* /proc/PID/maps -> malloc'd array (free with cd_procfs_free_maps). Lines that do not parse are
+ * skipped. Returns 0 (also for an empty file). */
+int cd_procfs_parse_maps(const char *s, cd_mapping **out, size_t *n);
+void cd_procfs_free_maps(cd_mapping *m, size_t n);
+
+/* ---- I/O helpers (thin: read the file, call the parser) ---- */
+
+/* TIDs in /proc/PID/task, the thread-group leader (PID) first when it is listed, then in directory
+ * order. Returns 0, or -1 with errno (ENOENT: the process is gone). */
+int cd_procfs_list_tasks(pid_t pid, pid_t **out, size_t *n);
+
+int cd_procfs_read_stat(pid_t pid, pid_t tid, char name[17], char *state);
+int cd_procfs_read_status(pid_t pid, cd_proc_status *out);
+/* Command name of a process ("?" if unreadable). */
+void cd_procfs_read_comm(pid_t pid, char name[17]);
+
+#endif

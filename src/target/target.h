@@ -1,0 +1,189 @@
+/* The target interface: one process, live or post-mortem.
+ *
+ * Commands and analyses (unwinder, deadlock detector, value printer) use only this header; they
+ * never ask which backend they have. Two backends implement it: live.c (ptrace + process_vm_readv)
+ * and core.c (ELF core files). Execution-control operations that a backend cannot do (a core
+ * cannot run) fail with a clear cd_err instead of being absent.
+ *
+ * Threading model for the live backend ("stop nothing that need not stop"):
+ *   - A thread is either HELD (in a ptrace-stop we caused; registers readable) or not.
+ *   - cd_target_stop() seizes (if needed) and interrupts the given threads, all interrupts first,
+ *     then collects the stops, so N threads cost one round of wake-ups, not N round trips.
+ *   - cd_target_resume() releases them. The time any thread was held is accumulated in
+ *     t->stopped_ns so commands can report how long the target was stopped.
+ *   - Memory reads and cd_target_syscall_state() work on running threads (process_vm_readv and
+ *     /proc/PID/task/TID/syscall) and never stop anything.
+ * A core's threads are always HELD. */
+#ifndef CD_TARGET_H
+#define CD_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <elfutils/libdwfl.h>
+
+#include "util/util.h"
+
+typedef struct cd_target cd_target;
+typedef struct user_regs_struct cd_regs; /* x86-64 general registers, kernel layout */
+
+typedef struct cd_thread {
+    pid_t tid;
+    char name[17];      /* comm (live: /proc/.../comm; core: NT_PRPSINFO for the main thread, else "") */
+    char state;         /* /proc state letter: R S D T t Z X; core: from pr_sname or 'S' */
+    bool held;          /* in a ptrace-stop caused by us (always true on a core) */
+    bool regs_valid;    /* regs holds this stop's registers */
+    bool gone;          /* exited since we listed it */
+    cd_regs regs;       /* valid when regs_valid */
+    int64_t orig_rax;   /* syscall number the thread was in (-1 if none); = regs.orig_rax */
+    int pending_sig;    /* live: signal to re-inject on resume (0 none); core: pr_cursig */
+    void *backend;      /* backend-private per-thread data */
+} cd_thread;
+
+/* What a thread is doing, as far as can be known without stopping it. */
+typedef enum {
+    CD_SC_UNKNOWN = 0, /* cannot tell (permissions, thread gone) */
+    CD_SC_RUNNING,     /* running in user space ("running" in /proc/.../syscall) */
+    CD_SC_BLOCKED,     /* inside syscall `nr` */
+} cd_sc_kind;
+
+typedef struct cd_syscall_state {
+    cd_sc_kind kind;
+    long nr;           /* syscall number (x86-64), valid when kind == CD_SC_BLOCKED */
+    uint64_t args[6];  /* rdi rsi rdx r10 r8 r9 */
+    uint64_t sp, pc;   /* user sp/pc at syscall entry (pc = after the syscall instruction) */
+} cd_syscall_state;
+
+/* One mapping of the address space (live: /proc/PID/maps; core: NT_FILE + PT_LOAD). */
+typedef struct cd_mapping {
+    uint64_t start, end, offset;
+    int prot;           /* PROT_READ | PROT_WRITE | PROT_EXEC */
+    char *path;         /* file path, "[stack]" etc., or NULL for anonymous */
+} cd_mapping;
+
+/* How a stop was reported by cd_target_wait(). Used by `run` (stop at main) today and by
+ * execution control (breakpoints, step, signals) later. */
+typedef enum {
+    CD_EV_NONE = 0,
+    CD_EV_BREAKPOINT,  /* a thread hit a software breakpoint; ev.addr = breakpoint address, pc already rewound */
+    CD_EV_SIGNAL,      /* a thread stopped with signal ev.sig (will be delivered on resume unless cleared) */
+    CD_EV_EXITED,      /* the process exited with status ev.status */
+    CD_EV_KILLED,      /* the process was killed by signal ev.sig */
+    CD_EV_INTERRUPTED, /* the user pressed ^C (cd_target_interrupt was called) */
+} cd_ev_kind;
+
+typedef struct cd_event {
+    cd_ev_kind kind;
+    pid_t tid;
+    uint64_t addr;
+    int sig;
+    int status;
+} cd_event;
+
+typedef struct cd_target_ops {
+    const char *kind; /* "live" or "core": for messages only, never for branching */
+
+    /* Re-lists threads (live: new threads from /proc/PID/task, exited ones marked gone). */
+    int (*refresh_threads)(cd_target *t, cd_err *err);
+
+    /* Reads up to len bytes at addr; returns bytes read (< len at an unreadable boundary) or -1 with
+     * errno when nothing is readable. Safe on running threads (live). Never cached. */
+    ssize_t (*read_mem)(cd_target *t, uint64_t addr, void *buf, size_t len);
+    int (*write_mem)(cd_target *t, uint64_t addr, const void *buf, size_t len, cd_err *err);
+
+    /* Registers of a HELD thread (live: fetched once per stop and cached in th->regs). */
+    int (*get_regs)(cd_target *t, cd_thread *th, cd_regs *out, cd_err *err);
+    int (*set_regs)(cd_target *t, cd_thread *th, const cd_regs *regs, cd_err *err);
+    int (*get_fpregs)(cd_target *t, cd_thread *th, struct user_fpregs_struct *out, cd_err *err);
+
+    /* Holds (n == 0: all) threads; see the header comment. Already-held threads are skipped. */
+    int (*stop)(cd_target *t, cd_thread **ths, size_t n, cd_err *err);
+    /* Releases held threads (n == 0: all held). */
+    int (*resume)(cd_target *t, cd_thread **ths, size_t n, cd_err *err);
+
+    /* Kernel's view of a thread's syscall, without stopping it. */
+    int (*syscall_state)(cd_target *t, cd_thread *th, cd_syscall_state *out, cd_err *err);
+
+    /* Reports every loaded module (exe, shared libraries, vdso) into dwfl (dwfl_report_begin/end
+     * are called by the caller). */
+    int (*report_modules)(cd_target *t, Dwfl *dwfl, cd_err *err);
+
+    /* Address-space mappings; the array belongs to the target and stays valid until the next call. */
+    int (*mappings)(cd_target *t, const cd_mapping **out, size_t *n, cd_err *err);
+
+    /* Execution control. cont resumes every thread; wait blocks until a stop event, after which
+     * all threads are HELD again (all-stop). interrupt is async-signal-safe. */
+    int (*insert_breakpoint)(cd_target *t, uint64_t addr, cd_err *err);
+    int (*remove_breakpoint)(cd_target *t, uint64_t addr, cd_err *err);
+    int (*cont)(cd_target *t, cd_err *err);
+    int (*wait)(cd_target *t, cd_event *ev, cd_err *err);
+    void (*interrupt)(cd_target *t);
+
+    /* Leaves the target as cdbg found it: breakpoints removed, attached processes detached and
+     * running, launched processes killed; frees everything. */
+    void (*close)(cd_target *t);
+
+    /* Async-signal-safe last resort used from fatal-signal handlers: restore breakpoint bytes,
+     * detach (or kill, if launched) using raw syscalls only; no malloc, no stdio. */
+    void (*emergency)(cd_target *t);
+} cd_target_ops;
+
+struct cd_target {
+    const cd_target_ops *ops;
+    pid_t pid;
+    char *exe_path;         /* executable path (live: /proc/PID/exe; core: the EXE argument) */
+    char *core_path;        /* core file path, NULL when live */
+    bool launched;          /* we started it (`cdbg run`): killed on close */
+    cd_thread **threads;    /* in /proc/PID/task (live) or NT_PRSTATUS (core) order; main thread first */
+    size_t nthreads;
+    uint64_t stopped_ns;    /* accumulated time any thread was held stopped (live); 0 for cores */
+    uint64_t stop_gen;      /* incremented whenever threads resume: invalidates per-stop caches */
+    char *warning;          /* one-time warning produced while opening (e.g. build-id mismatch), or NULL */
+    void *backend;          /* backend-private data */
+};
+
+/* How to attach. */
+typedef enum {
+    CD_ATTACH_STOP_ALL = 0, /* seize and hold every thread (bt all, REPL) */
+    CD_ATTACH_NONSTOP,      /* look, don't touch: nothing is seized until cd_target_stop() */
+} cd_attach_mode;
+
+/* Backends' constructors. Errors are one line (what, why, what to do) with code CD_EXIT_TARGET. */
+cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err);
+/* Launches argv[0] with argv, stopped right after exec (before any user code runs). */
+cd_target *cd_live_launch(char *const argv[], cd_err *err);
+cd_target *cd_core_open(const char *exe, const char *core, cd_err *err);
+
+/* Parses a user-given PID string and checks the process exists and is attachable-looking
+ * (not a zombie, not ourselves). Shared by `attach` and `deadlock`. */
+int cd_parse_pid(const char *s, pid_t *out, cd_err *err);
+
+/* Convenience wrappers (dispatch through ops). */
+static inline ssize_t cd_target_read(cd_target *t, uint64_t a, void *b, size_t n) { return t->ops->read_mem(t, a, b, n); }
+static inline int cd_target_stop(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->stop(t, ths, n, e); }
+static inline int cd_target_resume(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->resume(t, ths, n, e); }
+static inline void cd_target_close(cd_target *t) { if (t) t->ops->close(t); }
+
+/* Reads exactly len bytes or fails (returns -1). */
+int cd_target_read_full(cd_target *t, uint64_t addr, void *buf, size_t len);
+/* Reads a NUL-terminated string of at most max bytes (result always NUL-terminated); -1 if unreadable. */
+int cd_target_read_str(cd_target *t, uint64_t addr, char *buf, size_t max);
+cd_thread *cd_target_find_thread(cd_target *t, pid_t tid);
+
+/* Per-stop page cache over read_mem, for unwinders: valid while t->stop_gen is unchanged.
+ * One cache per user (not shared between targets). */
+typedef struct cd_memcache cd_memcache;
+cd_memcache *cd_memcache_new(cd_target *t);
+void cd_memcache_free(cd_memcache *c);
+int cd_memcache_read(cd_memcache *c, uint64_t addr, void *buf, size_t len); /* 0 or -1 */
+
+/* Process-wide emergency cleanup: live targets register themselves so a fatal signal
+ * (SIGTERM, SIGHUP, SIGSEGV in cdbg...) can still detach them. Async-signal-safe. */
+void cd_emergency_register(cd_target *t);
+void cd_emergency_unregister(cd_target *t);
+void cd_emergency_cleanup(void);
+
+#endif

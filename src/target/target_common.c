@@ -1,0 +1,226 @@
+/* Backend-independent target helpers: full/string reads, the per-stop page cache, PID parsing,
+ * and the process-wide emergency registry. */
+#include "target/target.h"
+#include "target/procfs.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cd_target_read_full(cd_target *t, uint64_t addr, void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t r = t->ops->read_mem(t, addr + done, (char *)buf + done, len - done);
+        if (r <= 0) {
+            if (r == 0)
+                errno = EIO;
+            return -1;
+        }
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+int cd_target_read_str(cd_target *t, uint64_t addr, char *buf, size_t max)
+{
+    if (max == 0)
+        return -1;
+    size_t done = 0;
+    /* Page-sized steps: a string that ends just before an unmapped page must still be readable. */
+    while (done + 1 < max) {
+        uint64_t a = addr + done;
+        size_t chunk = 4096 - (size_t)(a & 4095);
+        if (chunk > max - 1 - done)
+            chunk = max - 1 - done;
+        ssize_t r = t->ops->read_mem(t, a, buf + done, chunk);
+        if (r <= 0) {
+            if (done == 0)
+                return -1;
+            break;
+        }
+        void *nul = memchr(buf + done, 0, (size_t)r);
+        if (nul)
+            return 0;
+        done += (size_t)r;
+    }
+    buf[done] = 0;
+    return 0;
+}
+
+cd_thread *cd_target_find_thread(cd_target *t, pid_t tid)
+{
+    for (size_t i = 0; i < t->nthreads; i++)
+        if (t->threads[i]->tid == tid)
+            return t->threads[i];
+    return NULL;
+}
+
+/* ---- per-stop page cache ---- */
+
+#define MC_PAGE 4096u
+#define MC_BUCKETS 256u
+#define MC_MAX_PAGES 4096u /* 16 MiB; past that the cache restarts empty rather than grow */
+
+typedef struct mc_page {
+    struct mc_page *next;
+    uint64_t base;
+    uint32_t valid; /* bytes [0, valid) readable; 0 = unreadable, remembered for this stop */
+    unsigned char data[MC_PAGE];
+} mc_page;
+
+struct cd_memcache {
+    cd_target *t;
+    uint64_t gen;
+    size_t npages;
+    mc_page *b[MC_BUCKETS];
+};
+
+cd_memcache *cd_memcache_new(cd_target *t)
+{
+    cd_memcache *c = cd_xcalloc(1, sizeof *c);
+    c->t = t;
+    c->gen = t->stop_gen;
+    return c;
+}
+
+static void mc_clear(cd_memcache *c)
+{
+    for (size_t i = 0; i < MC_BUCKETS; i++) {
+        for (mc_page *p = c->b[i], *n; p; p = n) {
+            n = p->next;
+            free(p);
+        }
+        c->b[i] = NULL;
+    }
+    c->npages = 0;
+}
+
+void cd_memcache_free(cd_memcache *c)
+{
+    if (!c)
+        return;
+    mc_clear(c);
+    free(c);
+}
+
+static mc_page *mc_get(cd_memcache *c, uint64_t base)
+{
+    size_t h = (size_t)((base / MC_PAGE) * 0x9E3779B97F4A7C15ull >> 56) % MC_BUCKETS;
+    for (mc_page *p = c->b[h]; p; p = p->next)
+        if (p->base == base)
+            return p;
+    if (c->npages >= MC_MAX_PAGES) {
+        mc_clear(c);
+    }
+    mc_page *p = cd_xmalloc(sizeof *p);
+    p->base = base;
+    p->valid = 0;
+    uint32_t got = 0;
+    while (got < MC_PAGE) {
+        ssize_t r = c->t->ops->read_mem(c->t, base + got, p->data + got, MC_PAGE - got);
+        if (r <= 0)
+            break;
+        got += (uint32_t)r;
+    }
+    p->valid = got;
+    p->next = c->b[h];
+    c->b[h] = p;
+    c->npages++;
+    return p;
+}
+
+int cd_memcache_read(cd_memcache *c, uint64_t addr, void *buf, size_t len)
+{
+    if (c->gen != c->t->stop_gen) {
+        mc_clear(c);
+        c->gen = c->t->stop_gen;
+    }
+    size_t done = 0;
+    while (done < len) {
+        uint64_t a = addr + done;
+        uint64_t base = a & ~(uint64_t)(MC_PAGE - 1);
+        size_t off = (size_t)(a - base);
+        size_t n = MC_PAGE - off;
+        if (n > len - done)
+            n = len - done;
+        mc_page *p = mc_get(c, base);
+        if (off + n > p->valid) {
+            errno = EFAULT;
+            return -1;
+        }
+        memcpy((char *)buf + done, p->data + off, n);
+        done += n;
+    }
+    return 0;
+}
+
+/* ---- PID parsing ---- */
+
+int cd_parse_pid(const char *s, pid_t *out, cd_err *err)
+{
+    unsigned long long v;
+    if (!cd_parse_uint(s, &v) || v == 0 || v > 0x3fffffff)
+        return cd_fail(err, CD_EXIT_USAGE, "'%s' is not a process ID: give a numeric PID (see `ps`)", s);
+    pid_t pid = (pid_t)v;
+    if (pid == getpid())
+        return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: that is cdbg itself; give the PID of another process",
+                       (int)pid);
+    cd_proc_status st;
+    if (cd_procfs_read_status(pid, &st) < 0) {
+        if (kill(pid, 0) == 0 || errno == EPERM)
+            return cd_fail(err, CD_EXIT_TARGET, "cannot read /proc/%d/status: %s; check that /proc is mounted and readable",
+                           (int)pid, strerror(errno));
+        return cd_fail(err, CD_EXIT_TARGET, "no process with PID %d: it does not exist or has already exited (see `ps`)",
+                       (int)pid);
+    }
+    if (st.tgid > 0 && st.tgid != pid)
+        return cd_fail(err, CD_EXIT_TARGET, "%d is a thread of process %d, not a process: attach to PID %d",
+                       (int)pid, (int)st.tgid, (int)st.tgid);
+    if ((st.state == 'Z' || st.state == 'X') && st.threads <= 1)
+        return cd_fail(err, CD_EXIT_TARGET,
+                       "cannot attach to PID %d: it has exited and is a zombie waiting to be reaped by its parent PID %d; "
+                       "there is nothing left to debug",
+                       (int)pid, (int)st.ppid);
+    *out = pid;
+    return 0;
+}
+
+/* ---- emergency registry ---- */
+
+/* The one process-wide mutable state cdbg allows: a fatal-signal handler has no other way to
+ * find the targets it must detach. Lock-free slots, so the handler can run at any moment. */
+#define CD_EMERGENCY_SLOTS 16
+static cd_target *cd_emergency_slots[CD_EMERGENCY_SLOTS];
+
+void cd_emergency_register(cd_target *t)
+{
+    for (int i = 0; i < CD_EMERGENCY_SLOTS; i++) {
+        cd_target *expected = NULL;
+        if (__atomic_compare_exchange_n(&cd_emergency_slots[i], &expected, t, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
+            return;
+    }
+    /* More live targets than slots: the extra ones are only cleaned up by close(). */
+}
+
+void cd_emergency_unregister(cd_target *t)
+{
+    for (int i = 0; i < CD_EMERGENCY_SLOTS; i++) {
+        cd_target *expected = t;
+        __atomic_compare_exchange_n(&cd_emergency_slots[i], &expected, NULL, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+    }
+}
+
+void cd_emergency_cleanup(void)
+{
+    for (int i = 0; i < CD_EMERGENCY_SLOTS; i++) {
+        /* exchange first: a second fatal signal during cleanup must not process a target twice */
+        cd_target *t = __atomic_exchange_n(&cd_emergency_slots[i], NULL, __ATOMIC_SEQ_CST);
+        if (t && t->ops && t->ops->emergency)
+            t->ops->emergency(t);
+    }
+}

@@ -1,0 +1,364 @@
+/* The unwinder: libdwfl's CFI unwinder fed through our own thread callbacks, so live processes and
+ * cores share one code path (memory and registers come from cd_target). */
+#include "unwind/unwind.h"
+#include "symbols/symbols_internal.h"
+
+#include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_FRAMES 1024
+#define DW_RSP 7
+#define DW_RIP 16
+
+typedef struct phys_frame {
+    uint64_t pc;
+    bool activation;
+    bool signal_frame;
+    uint64_t regs[CD_NDWREGS];
+    uint32_t valid;
+} phys_frame;
+
+struct cd_unwinder {
+    cd_target *t;
+    cd_symtab *s;
+    cd_memcache *mc;
+    uint64_t mc_gen;
+
+    /* The thread being unwound: its tid and initial registers. */
+    pid_t cur_tid;
+    uint64_t cur_regs[CD_NDWREGS];
+    uint32_t cur_valid;
+
+    /* Physical frames collected by the frame callback. */
+    phys_frame *phys;
+    size_t nphys, capphys;
+    size_t max_phys;
+    bool truncated;
+    char *stop_reason; /* set when we stopped the walk ourselves */
+
+    cd_u64map sigmemo; /* pc -> (void*)1 signal trampoline / (void*)2 not */
+};
+
+/* ---- thread callbacks ------------------------------------------------------------------------ */
+
+static cd_unwinder *active(void *dwfl_arg)
+{
+    return *cd_symtab__unwind_slot(dwfl_arg);
+}
+
+static pid_t cb_next_thread(Dwfl *dwfl, void *dwfl_arg, void **thread_argp)
+{
+    (void)dwfl;
+    /* Only dwfl_getthreads would iterate; we always ask for one thread by tid. Offer the thread
+     * being unwound, once. */
+    cd_unwinder *u = active(dwfl_arg);
+    if (!u || *thread_argp)
+        return 0;
+    *thread_argp = u;
+    return u->cur_tid;
+}
+
+static bool cb_get_thread(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **thread_argp)
+{
+    (void)dwfl;
+    cd_unwinder *u = active(dwfl_arg);
+    if (!u || tid != u->cur_tid)
+        return false;
+    *thread_argp = u;
+    return true;
+}
+
+static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *dwfl_arg)
+{
+    (void)dwfl;
+    cd_unwinder *u = active(dwfl_arg);
+    return u && cd_memcache_read(u->mc, addr, result, sizeof *result) == 0;
+}
+
+static bool cb_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+    cd_unwinder *u = thread_arg;
+    if (!(u->cur_valid & (1u << DW_RIP)))
+        return false;
+    if ((u->cur_valid & 0x1ffff) == 0x1ffff) {
+        if (!dwfl_thread_state_registers(thread, 0, CD_NDWREGS, (const Dwarf_Word *)u->cur_regs))
+            return false;
+    } else {
+        for (int i = 0; i < CD_NDWREGS; i++)
+            if ((u->cur_valid & (1u << i)) &&
+                !dwfl_thread_state_registers(thread, i, 1, (const Dwarf_Word *)&u->cur_regs[i]))
+                return false;
+    }
+    dwfl_thread_state_register_pc(thread, u->cur_regs[DW_RIP]);
+    return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_cbs = {
+    .next_thread = cb_next_thread,
+    .get_thread = cb_get_thread,
+    .memory_read = cb_memory_read,
+    .set_initial_registers = cb_set_initial_registers,
+};
+
+/* ---- construction ---------------------------------------------------------------------------- */
+
+cd_unwinder *cd_unwinder_new(cd_target *t, cd_symtab *s, cd_err *err)
+{
+    if (!cd_symtab__attach(s, &thread_cbs, err))
+        return NULL;
+    cd_unwinder *u = cd_xcalloc(1, sizeof *u);
+    u->t = t;
+    u->s = s;
+    u->mc = cd_memcache_new(t);
+    u->mc_gen = t->stop_gen;
+    return u;
+}
+
+void cd_unwinder_free(cd_unwinder *u)
+{
+    if (!u)
+        return;
+    void **slot = cd_symtab__unwind_slot(u->s);
+    if (*slot == u)
+        *slot = NULL;
+    cd_memcache_free(u->mc);
+    cd_u64map_free(&u->sigmemo, NULL);
+    free(u->phys);
+    free(u->stop_reason);
+    free(u);
+}
+
+void cd_stack_free(cd_stack *st)
+{
+    if (!st)
+        return;
+    free(st->frames);
+    free(st->error);
+    memset(st, 0, sizeof *st);
+}
+
+/* ---- the walk ------------------------------------------------------------------------------- */
+
+/* Is pc inside a signal trampoline (a CIE with the 'S' augmentation, like glibc's __restore_rt)?
+ * libdwfl uses this internally but does not expose it per frame. */
+static bool is_signal_trampoline(cd_unwinder *u, uint64_t pc)
+{
+    bool found;
+    void *v = cd_u64map_get(&u->sigmemo, pc, &found);
+    if (found)
+        return v == (void *)1;
+    bool sig = false;
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(u->s), pc);
+    if (mod) {
+        for (int pass = 0; pass < 2 && !sig; pass++) {
+            Dwarf_Addr bias;
+            Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+            Dwarf_Frame *fr;
+            if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &fr) == 0) {
+                bool s = false;
+                dwarf_frame_info(fr, NULL, NULL, &s);
+                sig = s;
+                free(fr);
+            }
+        }
+    }
+    cd_u64map_put(&u->sigmemo, pc, sig ? (void *)1 : (void *)2);
+    return sig;
+}
+
+static void set_reason(cd_unwinder *u, char *msg)
+{
+    free(u->stop_reason);
+    u->stop_reason = msg;
+}
+
+static int frame_cb(Dwfl_Frame *f, void *arg)
+{
+    cd_unwinder *u = arg;
+    Dwarf_Addr pc;
+    bool act = false;
+    if (!dwfl_frame_pc(f, &pc, &act)) {
+        set_reason(u, cd_xasprintf("cannot read the pc of frame %zu: %s", u->nphys, dwfl_errmsg(-1)));
+        return DWARF_CB_ABORT;
+    }
+    /* A zero return address is how hand-written outermost frames without CFI end the chain (and
+     * what a frame-pointer walk reads at the top of a stack): nothing lies beyond it. */
+    if (pc == 0 && u->nphys > 0)
+        return DWARF_CB_ABORT;
+    if (u->nphys >= u->max_phys) {
+        u->truncated = true;
+        return DWARF_CB_ABORT;
+    }
+    if (u->nphys == u->capphys) {
+        u->capphys = u->capphys ? u->capphys * 2 : 32;
+        u->phys = cd_xrealloc(u->phys, u->capphys * sizeof *u->phys);
+    }
+    phys_frame *p = &u->phys[u->nphys];
+    memset(p, 0, sizeof *p);
+    p->pc = pc;
+    p->activation = act;
+    for (unsigned r = 0; r < CD_NDWREGS; r++) {
+        Dwarf_Word v;
+        if (dwfl_frame_reg(f, r, &v) == 0) {
+            p->regs[r] = v;
+            p->valid |= 1u << r;
+        }
+    }
+    p->regs[DW_RIP] = pc;
+    p->valid |= 1u << DW_RIP;
+    if (u->nphys > 0) {
+        phys_frame *prev = &u->phys[u->nphys - 1];
+        /* The stack grows down, so each caller's sp must be above its callee's; a walk that
+         * does not move up is looping on bad unwind data. Signal frames switch stacks legally. */
+        if ((p->valid & prev->valid & (1u << DW_RSP)) && p->regs[DW_RSP] <= prev->regs[DW_RSP] &&
+            !prev->signal_frame && !act) {
+            set_reason(u, cd_xasprintf("unwinding stopped at %#llx: the stack pointer did not move up (corrupt stack or bad unwind info)",
+                                       (unsigned long long)pc));
+            return DWARF_CB_ABORT;
+        }
+    }
+    if (act)
+        p->signal_frame = is_signal_trampoline(u, pc);
+    u->nphys++;
+    return DWARF_CB_OK;
+}
+
+static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, int max_frames,
+                cd_stack *out, cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (max_frames <= 0)
+        max_frames = DEFAULT_MAX_FRAMES;
+    if (!(valid & (1u << DW_RIP)))
+        return cd_fail(err, CD_EXIT_CMD, "cannot unwind thread %d: its pc is unknown; stop the thread first", (int)tid);
+
+    /* Memory may change whenever the target ran: start a fresh page cache for each stop. */
+    if (u->mc_gen != u->t->stop_gen) {
+        cd_memcache_free(u->mc);
+        u->mc = cd_memcache_new(u->t);
+        u->mc_gen = u->t->stop_gen;
+    }
+    *cd_symtab__unwind_slot(u->s) = u;
+    u->cur_tid = tid;
+    memcpy(u->cur_regs, regs, sizeof u->cur_regs);
+    u->cur_valid = valid;
+    u->nphys = 0;
+    u->max_phys = (size_t)max_frames;
+    u->truncated = false;
+    set_reason(u, NULL);
+
+    Dwfl *dwfl = cd_symtab_dwfl(u->s);
+    int rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+    if (rc != 0 && !u->stop_reason && !u->truncated && !(u->nphys > 0 && rc == DWARF_CB_ABORT)) {
+        if (u->nphys == 0)
+            set_reason(u, cd_xasprintf("cannot unwind thread %d: %s", (int)tid, dwfl_errmsg(-1)));
+        else {
+            uint64_t lpc = u->phys[u->nphys - 1].pc;
+            const cd_pcinfo *pi;
+            cd_symtab_lookup(u->s, lpc - (u->phys[u->nphys - 1].activation ? 0 : 1), &pi);
+            set_reason(u, cd_xasprintf("unwinding stopped after %#llx in %s (%s): %s", (unsigned long long)lpc,
+                                       pi->func ? pi->func : "??", pi->module ? pi->module : "no module",
+                                       dwfl_errmsg(-1)));
+        }
+    }
+    if (u->nphys == 0) {
+        /* Still show where the thread is, even if nothing could be unwound from it. */
+        phys_frame *p;
+        u->capphys = u->capphys ? u->capphys : 32;
+        u->phys = u->phys ? u->phys : cd_xmalloc(u->capphys * sizeof *u->phys);
+        p = &u->phys[0];
+        memset(p, 0, sizeof *p);
+        p->pc = regs[DW_RIP];
+        p->activation = true;
+        memcpy(p->regs, regs, sizeof p->regs);
+        p->valid = valid;
+        u->nphys = 1;
+    }
+
+    /* Expand physical frames into logical ones (inline scopes innermost first). */
+    size_t cap = u->nphys + 8, n = 0;
+    cd_frame *fr = cd_xmalloc(cap * sizeof *fr);
+    for (size_t i = 0; i < u->nphys && n < (size_t)max_frames; i++) {
+        phys_frame *p = &u->phys[i];
+        uint64_t lpc = p->activation ? p->pc : p->pc - 1;
+        const cd_pcinfo *pi;
+        int ni = cd_symtab_lookup(u->s, lpc, &pi);
+        uint64_t cfa = 0;
+        /* On x86-64 the CFA is the caller's sp right after the return. */
+        if (i + 1 < u->nphys && (u->phys[i + 1].valid & (1u << DW_RSP)))
+            cfa = u->phys[i + 1].regs[DW_RSP];
+        for (int k = 0; k < ni; k++) {
+            if (n == (size_t)max_frames) {
+                u->truncated = true;
+                break;
+            }
+            if (n == cap) {
+                cap *= 2;
+                fr = cd_xrealloc(fr, cap * sizeof *fr);
+            }
+            cd_frame *c = &fr[n];
+            c->level = (int)n;
+            c->phys = (int)i;
+            c->pc = p->pc;
+            c->lookup_pc = lpc;
+            c->cfa = cfa;
+            c->signal_frame = p->signal_frame;
+            c->info = pi[k];
+            memcpy(c->regs, p->regs, sizeof c->regs);
+            c->regs_valid = p->valid;
+            n++;
+        }
+    }
+    out->frames = fr;
+    out->n = n;
+    out->truncated = u->truncated;
+    if (u->stop_reason) {
+        out->error = u->stop_reason;
+        u->stop_reason = NULL;
+    }
+    return 0;
+}
+
+static void user_to_dwarf(const cd_regs *r, uint64_t d[CD_NDWREGS])
+{
+    d[0] = r->rax;
+    d[1] = r->rdx;
+    d[2] = r->rcx;
+    d[3] = r->rbx;
+    d[4] = r->rsi;
+    d[5] = r->rdi;
+    d[6] = r->rbp;
+    d[7] = r->rsp;
+    d[8] = r->r8;
+    d[9] = r->r9;
+    d[10] = r->r10;
+    d[11] = r->r11;
+    d[12] = r->r12;
+    d[13] = r->r13;
+    d[14] = r->r14;
+    d[15] = r->r15;
+    d[16] = r->rip;
+}
+
+int cd_unwind_thread(cd_unwinder *u, cd_thread *th, int max_frames, cd_stack *out, cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (th->gone)
+        return cd_fail(err, CD_EXIT_CMD, "cannot unwind thread %d: it has exited; run `threads` to refresh the list", (int)th->tid);
+    cd_regs r;
+    if (th->regs_valid)
+        r = th->regs;
+    else if (u->t->ops->get_regs(u->t, th, &r, err) < 0)
+        return -1;
+    uint64_t d[CD_NDWREGS];
+    user_to_dwarf(&r, d);
+    return walk(u, th->tid, d, 0x1ffff, max_frames, out, err);
+}
+
+int cd_unwind_from_regs(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid,
+                        int max_frames, cd_stack *out, cd_err *err)
+{
+    return walk(u, tid, regs, valid & 0x1ffff, max_frames, out, err);
+}

@@ -1,0 +1,52 @@
+/* One unwinding API over every target backend.
+ *
+ * The implementation walks DWARF CFI (libdwfl's unwinder driven by our own Dwfl_Thread_Callbacks
+ * that read registers and memory through cd_target, with a per-stop page cache), so live processes
+ * and cores share one code path. Each physical frame is expanded into logical frames with inline
+ * scopes (cd_symtab_lookup), as gdb shows them. See docs/design.md for why and for measurements. */
+#ifndef CD_UNWIND_H
+#define CD_UNWIND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "symbols/symbols.h"
+#include "target/target.h"
+
+/* DWARF x86-64 register numbers 0..16: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip. */
+#define CD_NDWREGS 17
+
+typedef struct cd_frame {
+    int level;               /* logical frame number shown to the user (#0, #1, ...) */
+    int phys;                /* physical frame index; inlined frames share their caller's */
+    uint64_t pc;             /* pc of the physical frame (a return address for callers) */
+    uint64_t lookup_pc;      /* pc used for symbols/lines: pc, or pc-1 for non-activation frames */
+    uint64_t cfa;            /* canonical frame address of the physical frame (0 if unknown) */
+    bool signal_frame;       /* this physical frame is a signal handler trampoline caller */
+    cd_pcinfo info;          /* copy of the symbolisation for this logical frame */
+    uint64_t regs[CD_NDWREGS]; /* the physical frame's registers (DWARF numbering) */
+    uint32_t regs_valid;     /* bit i set when regs[i] is known */
+} cd_frame;
+
+typedef struct cd_stack {
+    cd_frame *frames;
+    size_t n;
+    bool truncated;          /* stopped by max_frames */
+    char *error;             /* why unwinding stopped early (NULL if it reached the outermost frame) */
+} cd_stack;
+
+typedef struct cd_unwinder cd_unwinder;
+
+cd_unwinder *cd_unwinder_new(cd_target *t, cd_symtab *s, cd_err *err);
+void cd_unwinder_free(cd_unwinder *u);
+
+/* Unwinds a HELD thread (registers must be readable). max_frames 0 = default limit (1024 logical). */
+int cd_unwind_thread(cd_unwinder *u, cd_thread *th, int max_frames, cd_stack *out, cd_err *err);
+
+/* Unwinds starting from explicit registers (e.g. a running thread's syscall sp/pc only). */
+int cd_unwind_from_regs(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid,
+                        int max_frames, cd_stack *out, cd_err *err);
+
+void cd_stack_free(cd_stack *st);
+
+#endif

@@ -1,0 +1,117 @@
+/* Busy but not deadlocked: heavy contention on one mutex, a mutex held across sleep, condition
+ * variable waits that never end, a join on a sleeping thread, an rwlock held by a sleeping reader
+ * with a writer queued, and a read on an idle pipe. cdbg deadlock must say "no deadlock". */
+#include "dl_common.h"
+
+pthread_mutex_t hot_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t slow_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t cv_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+pthread_rwlock_t table_rw = PTHREAD_RWLOCK_INITIALIZER;
+static volatile unsigned long counter;
+static int pipefd[2];
+
+static void *contender(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&hot_mu);
+        counter++;
+        pthread_mutex_unlock(&hot_mu);
+    }
+    return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&slow_mu);
+        dl_sleep_ms(30); /* held across sleep: waiters queue up, but it is released */
+        pthread_mutex_unlock(&slow_mu);
+        dl_sleep_ms(1);
+    }
+    return NULL;
+}
+
+static void *slow_waiter(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&slow_mu);
+        pthread_mutex_unlock(&slow_mu);
+        dl_sleep_ms(2);
+    }
+    return NULL;
+}
+
+static void *cv_waiter(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&cv_mu);
+    for (;;)
+        pthread_cond_wait(&cv, &cv_mu);
+    return NULL;
+}
+
+static void *napper(void *arg)
+{
+    (void)arg;
+    dl_forever();
+    return NULL;
+}
+
+static void *joiner(void *arg)
+{
+    pthread_join(*(pthread_t *)arg, NULL);
+    return NULL;
+}
+
+static void *rd_holder(void *arg)
+{
+    (void)arg;
+    pthread_rwlock_rdlock(&table_rw);
+    dl_forever();
+    return NULL;
+}
+
+static void *wr_waiter(void *arg)
+{
+    (void)arg;
+    dl_sleep_ms(20);
+    pthread_rwlock_wrlock(&table_rw);
+    return NULL;
+}
+
+static void *pipe_reader(void *arg)
+{
+    (void)arg;
+    char c;
+    while (read(pipefd[0], &c, 1) != 0) {
+    }
+    return NULL;
+}
+
+int main(void)
+{
+    pthread_t t;
+    static pthread_t nap;
+    if (pipe(pipefd) != 0)
+        return 1;
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t, NULL, contender, NULL);
+    pthread_create(&t, NULL, sleeper, NULL);
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t, NULL, slow_waiter, NULL);
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t, NULL, cv_waiter, NULL);
+    pthread_create(&nap, NULL, napper, NULL);
+    pthread_create(&t, NULL, joiner, &nap);
+    pthread_create(&t, NULL, rd_holder, NULL);
+    pthread_create(&t, NULL, wr_waiter, NULL);
+    pthread_create(&t, NULL, pipe_reader, NULL);
+    dl_sleep_ms(150);
+    printf("ready\n");
+    fflush(stdout);
+    dl_forever();
+}

@@ -1,0 +1,316 @@
+# Shared helpers for integration tests written in bash. Source it first thing:
+#
+#   #!/bin/bash
+#   . "$SRCROOT/tests/integration/lib.sh"     # or: . "$(dirname "$0")/../lib.sh"
+#   td_start threads_O2                         # sets TD_PID, waits for "ready"
+#   td_cdbg out attach "$TD_PID" --batch -ex 'bt all'
+#   expect_status 0
+#   expect_line '^#3 .* in wait_on_mutex \(.*\) at .*threads.c:54$' "$out"
+#   check_untraced "$TD_PID"
+#   td_finish                                    # summary; exit 0 or 1
+#
+# Environment (set by meson test; defaults suit running a script by hand from the source tree):
+#   CDBG      the cdbg binary              (default $SRCROOT/build/cdbg)
+#   TESTDATA  build/testdata               (default $SRCROOT/build/testdata)
+#   SRCROOT   the source tree              (default: two levels above this file)
+#   TD_READY_TIMEOUT  seconds to wait for "ready" (default 30)
+#   TD_CDBG_TIMEOUT   seconds one cdbg run may take before it is killed (default 120)
+# Exit statuses follow meson's convention: 0 pass, 1 fail, 77 skip.
+# Safe under `set -u`; does not turn on `set -e` (a failed check must not end the script).
+
+SRCROOT=${SRCROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+CDBG=${CDBG:-$SRCROOT/build/cdbg}
+TESTDATA=${TESTDATA:-$SRCROOT/build/testdata}
+TD_READY_TIMEOUT=${TD_READY_TIMEOUT:-30}
+TD_CDBG_TIMEOUT=${TD_CDBG_TIMEOUT:-120}
+export CDBG TESTDATA SRCROOT
+
+TD_NAME=$(basename "$0" .sh)
+TD_FAILS=0
+TD_CHECKS=0
+TD_PID=
+TD_PIDS=()
+TD_RC=0
+# Everything a test creates lives here, so one rm cleans up even after a failure.
+TD_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdbg-test.XXXXXX") || { echo "lib.sh: mktemp failed" >&2; exit 1; }
+
+td_cleanup() {
+    local p
+    for p in "${TD_PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+    done
+    for p in "${TD_PIDS[@]}"; do
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$TD_TMP"
+}
+trap td_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# --- results -------------------------------------------------------------------------------------
+
+fail() {
+    TD_FAILS=$((TD_FAILS + 1))
+    TD_CHECKS=$((TD_CHECKS + 1))
+    echo "FAIL: $*" >&2
+    return 1
+}
+
+pass() {
+    TD_CHECKS=$((TD_CHECKS + 1))
+    [ -n "${TD_VERBOSE:-}" ] && echo "ok: $*"
+    return 0
+}
+
+skip() {
+    echo "SKIP: $*" >&2
+    exit 77
+}
+
+# Prints "NAME: N checks, M failed" and exits 1 if anything failed, else 0.
+td_finish() {
+    echo "$TD_NAME: $TD_CHECKS checks, $TD_FAILS failed"
+    [ "$TD_FAILS" -eq 0 ] && exit 0
+    exit 1
+}
+
+# --- test programs -------------------------------------------------------------------------------
+
+# Path of a testdata program: a path as is, else the first $TESTDATA/*/NAME.
+td_bin() {
+    case $1 in
+    */*) echo "$1"; return 0 ;;
+    esac
+    local f
+    for f in "$TESTDATA"/*/"$1"; do
+        [ -x "$f" ] && { echo "$f"; return 0; }
+    done
+    echo "lib.sh: no testdata program '$1' under $TESTDATA (build it first)" >&2
+    return 1
+}
+
+# td_start PROG [ARGS...]: runs a testdata program in the background and returns once it printed
+# "ready" (its first line). Sets TD_PID; the process is killed when the script exits. Any failure
+# to start is fatal for the test (exit 1).
+td_start() {
+    local exe
+    exe=$(td_bin "$1") || exit 1
+    shift
+    local dir
+    dir=$(mktemp -d "$TD_TMP/proc.XXXXXX") || exit 1
+    mkfifo "$dir/out" || exit 1
+    # Read-write open of the FIFO never blocks, even if the program dies before opening it.
+    local fd
+    exec {fd}<>"$dir/out"
+    "$exe" "$@" >"$dir/out" 2>"$dir/err" &
+    TD_PID=$!
+    TD_PIDS+=("$TD_PID")
+    local line deadline=$((SECONDS + TD_READY_TIMEOUT))
+    while :; do
+        if read -r -t 0.1 -u "$fd" line; then
+            [ "$line" = ready ] && break
+            continue
+        fi
+        if ! kill -0 "$TD_PID" 2>/dev/null; then
+            echo "FAIL: $exe exited before printing 'ready'; stderr: $(head -c 2000 "$dir/err")" >&2
+            exit 1
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s" >&2
+            exit 1
+        fi
+    done
+    # Keep the FIFO open (the program may write more); it is closed when the script exits.
+    return 0
+}
+
+# td_stop PID: kills one started program now (e.g. before starting the next).
+td_stop() {
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+# --- running cdbg --------------------------------------------------------------------------------
+
+# td_cdbg VAR ARGS...: runs "$CDBG ARGS..." with a timeout; stdout goes to a new file whose path is
+# stored in VAR, stderr to "$VAR.err"; the exit status is left in TD_RC.
+td_cdbg() {
+    local var=$1 f
+    shift
+    f=$(mktemp "$TD_TMP/out.XXXXXX")
+    printf -v "$var" '%s' "$f"
+    timeout -k 5 "$TD_CDBG_TIMEOUT" "$CDBG" "$@" >"$f" 2>"$f.err" </dev/null
+    TD_RC=$?
+    [ "$TD_RC" -eq 124 ] && echo "note: cdbg $* timed out after ${TD_CDBG_TIMEOUT}s" >&2
+    return 0
+}
+
+# expect_status N [WHAT]: checks TD_RC (from td_cdbg).
+expect_status() {
+    if [ "$TD_RC" -eq "$1" ]; then
+        pass "${2:-exit status} $1"
+    else
+        fail "${2:-exit status}: expected $1, got $TD_RC"
+    fi
+}
+
+# --- checks --------------------------------------------------------------------------------------
+
+td_show() {
+    echo "---- $1 (first 60 lines) ----" >&2
+    head -n 60 "$1" >&2
+    echo "----" >&2
+}
+
+# expect_line PATTERN FILE: some line of FILE matches the extended regex PATTERN.
+expect_line() {
+    if grep -Eq -- "$1" "$2"; then
+        pass "line /$1/"
+    else
+        fail "no line matching /$1/ in $2"
+        td_show "$2"
+        return 1
+    fi
+}
+
+# expect_no_line PATTERN FILE: no line of FILE matches.
+expect_no_line() {
+    if grep -Eq -- "$1" "$2"; then
+        fail "unexpected line matching /$1/ in $2: $(grep -Em1 -- "$1" "$2")"
+        return 1
+    else
+        pass "no line /$1/"
+    fi
+}
+
+# expect_exact FILE EXPECTED_FILE: identical contents (shows a diff otherwise).
+expect_exact() {
+    if diff -u "$2" "$1" >"$TD_TMP/diff" 2>&1; then
+        pass "exact $2"
+    else
+        fail "$1 differs from $2:"
+        head -n 80 "$TD_TMP/diff" >&2
+        return 1
+    fi
+}
+
+# expect_exact_str FILE STRING: FILE's contents equal STRING (plus a final newline).
+expect_exact_str() {
+    local e
+    e=$(mktemp "$TD_TMP/expected.XXXXXX")
+    printf '%s\n' "$2" >"$e"
+    expect_exact "$1" "$e"
+}
+
+# check_untraced PID: after cdbg is done the process and all its threads run free: TracerPid 0 and
+# no thread in a stop (t/T). Detach is synchronous, so this only re-reads briefly in case a thread
+# is still being woken up.
+check_untraced() {
+    local pid=$1 try bad st
+    for try in $(seq 50); do
+        bad=
+        if [ ! -d "/proc/$pid" ]; then
+            fail "process $pid is gone (cdbg should have left it running)"
+            return 1
+        fi
+        for st in "/proc/$pid/status" "/proc/$pid"/task/*/status; do
+            [ -r "$st" ] || continue
+            if ! grep -q '^TracerPid:[[:space:]]*0$' "$st" 2>/dev/null ||
+                grep -q '^State:[[:space:]]*[tT]' "$st" 2>/dev/null; then
+                bad="$st: $(grep -E '^(State|TracerPid):' "$st" 2>/dev/null | tr '\n' ' ')"
+                break
+            fi
+        done
+        [ -z "$bad" ] && { pass "untraced $pid"; return 0; }
+        sleep 0.02
+    done
+    fail "process $pid still traced or stopped: $bad"
+    return 1
+}
+
+# --- cores ---------------------------------------------------------------------------------------
+
+# Skips the test (77) when the kernel does not write cores to the cwd (core_pattern piped to a
+# program such as systemd-coredump, or an absolute directory).
+require_cores() {
+    local pat
+    pat=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+    case $pat in
+    "|"* | /*) skip "core_pattern is '$pat'; cores are not written to the cwd (set it to 'core')" ;;
+    esac
+    return 0
+}
+
+# Finds the core a process PID left in DIR and prints its path.
+td_find_core() {
+    local dir=$1 pid=$2 f
+    for f in "$dir/core.$pid" "$dir/core"; do
+        [ -f "$f" ] && { echo "$f"; return 0; }
+    done
+    f=$(ls -t "$dir"/core* 2>/dev/null | head -n 1)
+    [ -n "$f" ] && { echo "$f"; return 0; }
+    return 1
+}
+
+# make_core PROG [ARGS...]: runs a program that crashes (e.g. crash_O0) in a fresh directory with
+# `ulimit -c unlimited` and prints the core's path. Call require_cores first (in the script, not
+# in the $(...) subshell, so a skip exits the test), then: core=$(make_core crash_O0) || exit 1
+make_core() {
+    require_cores
+    local exe dir pid
+    exe=$(td_bin "$1") || return 1
+    shift
+    dir=$(mktemp -d "$TD_TMP/core.XXXXXX") || return 1
+    (
+        cd "$dir" || exit 1
+        ulimit -c unlimited
+        exec "$exe" "$@" >/dev/null 2>"$dir/stderr"
+    ) &
+    pid=$!
+    wait "$pid"
+    if ! td_find_core "$dir" "$pid"; then
+        echo "FAIL: $exe (pid $pid) left no core in $dir (core_pattern $(cat /proc/sys/kernel/core_pattern))" >&2
+        return 1
+    fi
+}
+
+# make_core_of PROG [ARGS...]: starts a program that runs until killed (threads_O2 ...), waits for
+# "ready", kills it with SIGABRT and prints the core's path: a core of a process whose threads
+# are all blocked where the live tests see them.
+make_core_of() {
+    require_cores
+    local exe dir pid
+    exe=$(td_bin "$1") || return 1
+    shift
+    dir=$(mktemp -d "$TD_TMP/core.XXXXXX") || return 1
+    mkfifo "$dir/out" || return 1
+    local fd line ok=
+    exec {fd}<>"$dir/out"
+    (
+        cd "$dir" || exit 1
+        ulimit -c unlimited
+        exec "$exe" "$@" >"$dir/out" 2>"$dir/stderr"
+    ) &
+    pid=$!
+    local deadline=$((SECONDS + TD_READY_TIMEOUT))
+    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
+        if read -r -t 0.1 -u "$fd" line && [ "$line" = ready ]; then
+            ok=1
+            break
+        fi
+    done
+    exec {fd}>&-
+    if [ -z "$ok" ]; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        echo "FAIL: $exe did not print 'ready'" >&2
+        return 1
+    fi
+    kill -ABRT "$pid"
+    wait "$pid" 2>/dev/null
+    if ! td_find_core "$dir" "$pid"; then
+        echo "FAIL: $exe (pid $pid) left no core in $dir" >&2
+        return 1
+    fi
+}

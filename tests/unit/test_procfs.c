@@ -1,0 +1,198 @@
+/* Unit tests for the /proc parsers (src/target/procfs.c) and the per-stop page cache, which need
+ * no live process: the cache runs over a fake target whose memory is a local buffer. */
+#include "target/procfs.h"
+#include "target/target.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        bool ok_ = (cond);                                                           \
+        printf("%s: %s (line %d)\n", ok_ ? "ok" : "FAIL", #cond, __LINE__);          \
+        if (!ok_)                                                                    \
+            failures++;                                                              \
+    } while (0)
+
+static void test_stat(void)
+{
+    char name[17], st;
+    CHECK(cd_procfs_parse_stat("1234 (bash) S 1 1234 1234 34816 ...", name, &st) == 0);
+    CHECK(strcmp(name, "bash") == 0 && st == 'S');
+    /* a comm with spaces and parentheses: the name ends at the last ')' */
+    CHECK(cd_procfs_parse_stat("77 (a) b (c)) t 1 2 3", name, &st) == 0);
+    CHECK(strcmp(name, "a) b (c)") == 0 && st == 't');
+    CHECK(cd_procfs_parse_stat("77 (0123456789abcdefXYZ) R 1", name, &st) == 0);
+    CHECK(strlen(name) == 16 && st == 'R');
+    CHECK(cd_procfs_parse_stat("garbage", name, &st) == -1);
+    CHECK(cd_procfs_parse_stat("1 (x)", name, &st) == -1);
+}
+
+static void test_comm(void)
+{
+    char name[17];
+    cd_procfs_parse_comm("worker-3\n", name);
+    CHECK(strcmp(name, "worker-3") == 0);
+    cd_procfs_parse_comm("", name);
+    CHECK(name[0] == 0);
+}
+
+static void test_syscall(void)
+{
+    cd_syscall_state s;
+    CHECK(cd_procfs_parse_syscall("running\n", &s) == 0);
+    CHECK(s.kind == CD_SC_RUNNING && s.nr == -1);
+    CHECK(cd_procfs_parse_syscall("-1 0x7ffd1234 0x401000\n", &s) == 0);
+    CHECK(s.kind == CD_SC_RUNNING && s.nr == -1 && s.sp == 0x7ffd1234 && s.pc == 0x401000);
+    CHECK(cd_procfs_parse_syscall("202 0x7f00aa10 0x80 0x2 0x0 0x0 0x0 0x7ffc0000 0x7f11223344\n", &s) == 0);
+    CHECK(s.kind == CD_SC_BLOCKED && s.nr == 202 && s.args[0] == 0x7f00aa10 && s.args[1] == 0x80 &&
+          s.args[2] == 2 && s.sp == 0x7ffc0000 && s.pc == 0x7f11223344);
+    CHECK(cd_procfs_parse_syscall("0 0x3 0x7ffe 0x1 0x0 0x0 0x0 0x7ffd 0x4011", &s) == 0);
+    CHECK(s.kind == CD_SC_BLOCKED && s.nr == 0 && s.args[0] == 3);
+    CHECK(cd_procfs_parse_syscall("202 0x1 0x2\n", &s) == -1);
+    CHECK(cd_procfs_parse_syscall("", &s) == -1);
+    CHECK(cd_procfs_parse_syscall("xyz", &s) == -1 && s.kind == CD_SC_UNKNOWN);
+}
+
+static void test_status(void)
+{
+    const char *txt = "Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4321\nNgid:\t0\n"
+                      "Pid:\t4321\nPPid:\t100\nTracerPid:\t555\nUid:\t0\t0\t0\t0\nThreads:\t3\n";
+    cd_proc_status st;
+    CHECK(cd_procfs_parse_status(txt, &st) == 0);
+    CHECK(st.state == 'S' && st.tgid == 4321 && st.ppid == 100 && st.tracer_pid == 555 && st.threads == 3);
+    CHECK(cd_procfs_parse_status("State:\tZ (zombie)\nTracerPid:\t0\n", &st) == 0);
+    CHECK(st.state == 'Z' && st.tracer_pid == 0 && st.tgid == -1);
+    CHECK(cd_procfs_parse_status("Name:\tx\n", &st) == -1);
+}
+
+static void test_maps(void)
+{
+    const char *txt =
+        "55d0c0a00000-55d0c0a02000 r--p 00000000 08:01 1311 /usr/bin/cat\n"
+        "55d0c0a02000-55d0c0a07000 r-xp 00002000 08:01 1311 /usr/bin/cat\n"
+        "7f0000000000-7f0000021000 rw-p 00000000 00:00 0 \n"
+        "7f1000000000-7f1000001000 ---p 00000000 00:00 0\n"
+        "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n"
+        "7f2000000000-7f2000001000 r--s 00001000 00:05 99 /tmp/my file (deleted)\n"
+        "this line is not a mapping\n"
+        "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]";
+    cd_mapping *m;
+    size_t n;
+    CHECK(cd_procfs_parse_maps(txt, &m, &n) == 0);
+    CHECK(n == 7);
+    if (n == 7) {
+        CHECK(m[0].start == 0x55d0c0a00000 && m[0].end == 0x55d0c0a02000 && m[0].prot == PROT_READ);
+        CHECK(strcmp(m[0].path, "/usr/bin/cat") == 0);
+        CHECK(m[1].offset == 0x2000 && m[1].prot == (PROT_READ | PROT_EXEC));
+        CHECK(m[2].path == NULL && m[2].prot == (PROT_READ | PROT_WRITE));
+        CHECK(m[3].path == NULL && m[3].prot == 0);
+        CHECK(m[4].path && strcmp(m[4].path, "[stack]") == 0);
+        CHECK(m[5].path && strcmp(m[5].path, "/tmp/my file (deleted)") == 0 && m[5].offset == 0x1000);
+        CHECK(m[6].start == 0xffffffffff600000ull && m[6].prot == PROT_EXEC);
+    }
+    cd_procfs_free_maps(m, n);
+    CHECK(cd_procfs_parse_maps("", &m, &n) == 0 && n == 0);
+    cd_procfs_free_maps(m, n);
+}
+
+/* ---- a fake target for the page cache: 3 readable pages, then a hole, then one page ---- */
+
+static unsigned char fake_mem[5 * 4096];
+static const uint64_t FAKE_BASE = 0x10000;
+static int fake_reads;
+
+static ssize_t fake_read(cd_target *t, uint64_t addr, void *buf, size_t len)
+{
+    (void)t;
+    fake_reads++;
+    size_t done = 0;
+    while (done < len) {
+        uint64_t a = addr + done;
+        if (a < FAKE_BASE || a >= FAKE_BASE + sizeof fake_mem || (a >= FAKE_BASE + 3 * 4096 && a < FAKE_BASE + 4 * 4096))
+            break;
+        ((unsigned char *)buf)[done++] = fake_mem[a - FAKE_BASE];
+    }
+    if (done == 0) {
+        errno = EFAULT;
+        return -1;
+    }
+    return (ssize_t)done;
+}
+
+static void test_memcache(void)
+{
+    for (size_t i = 0; i < sizeof fake_mem; i++)
+        fake_mem[i] = (unsigned char)(i * 7 + 3);
+    cd_target_ops ops = {.kind = "fake", .read_mem = fake_read};
+    cd_target t = {.ops = &ops};
+    cd_memcache *c = cd_memcache_new(&t);
+    unsigned char buf[8192];
+
+    CHECK(cd_memcache_read(c, FAKE_BASE + 10, buf, 4) == 0 && buf[0] == fake_mem[10] && buf[3] == fake_mem[13]);
+    int before = fake_reads;
+    CHECK(cd_memcache_read(c, FAKE_BASE + 100, buf, 8) == 0 && buf[0] == fake_mem[100]);
+    CHECK(fake_reads == before); /* served from the cache */
+    /* across a page boundary */
+    CHECK(cd_memcache_read(c, FAKE_BASE + 4090, buf, 12) == 0 && buf[5] == fake_mem[4095] && buf[6] == fake_mem[4096]);
+    /* a large read spanning three pages */
+    CHECK(cd_memcache_read(c, FAKE_BASE + 1, buf, 8192) == 0 && memcmp(buf, fake_mem + 1, 8192) == 0);
+    /* into the hole: fails, and the unreadable page is remembered */
+    CHECK(cd_memcache_read(c, FAKE_BASE + 3 * 4096 - 2, buf, 4) == -1);
+    before = fake_reads;
+    CHECK(cd_memcache_read(c, FAKE_BASE + 3 * 4096 + 8, buf, 1) == -1);
+    CHECK(fake_reads == before);
+    CHECK(cd_memcache_read(c, FAKE_BASE + 4 * 4096, buf, 16) == 0 && buf[0] == fake_mem[4 * 4096]);
+    /* a new stop invalidates the cache */
+    fake_mem[10] ^= 0xff;
+    CHECK(cd_memcache_read(c, FAKE_BASE + 10, buf, 1) == 0 && buf[0] != fake_mem[10]);
+    t.stop_gen++;
+    CHECK(cd_memcache_read(c, FAKE_BASE + 10, buf, 1) == 0 && buf[0] == fake_mem[10]);
+    cd_memcache_free(c);
+
+    /* read_full / read_str over the same fake */
+    CHECK(cd_target_read_full(&t, FAKE_BASE + 3 * 4096 - 4, buf, 8) == -1);
+    CHECK(cd_target_read_full(&t, FAKE_BASE, buf, 64) == 0 && buf[63] == fake_mem[63]);
+    memcpy(fake_mem + 3 * 4096 - 6, "hello", 6);
+    char s[64];
+    CHECK(cd_target_read_str(&t, FAKE_BASE + 3 * 4096 - 6, s, sizeof s) == 0 && strcmp(s, "hello") == 0);
+    memcpy(fake_mem + 3 * 4096 - 3, "abc", 3); /* unterminated before the hole */
+    CHECK(cd_target_read_str(&t, FAKE_BASE + 3 * 4096 - 3, s, sizeof s) == 0 && strcmp(s, "abc") == 0);
+    CHECK(cd_target_read_str(&t, FAKE_BASE + 3 * 4096, s, sizeof s) == -1);
+    CHECK(cd_target_read_str(&t, FAKE_BASE + 1, s, 4) == 0 && strlen(s) == 3);
+}
+
+static void test_parse_pid(void)
+{
+    cd_err err;
+    pid_t pid;
+    CHECK(cd_parse_pid("abc", &pid, &err) == -1 && err.code == CD_EXIT_USAGE);
+    CHECK(strstr(err.msg, "'abc' is not a process ID") != NULL);
+    CHECK(cd_parse_pid("", &pid, &err) == -1 && err.code == CD_EXIT_USAGE);
+    CHECK(cd_parse_pid("12x", &pid, &err) == -1 && err.code == CD_EXIT_USAGE);
+    CHECK(cd_parse_pid("999999999", &pid, &err) == -1 && err.code == CD_EXIT_TARGET);
+    CHECK(strstr(err.msg, "no process with PID 999999999") != NULL);
+    char self[32];
+    snprintf(self, sizeof self, "%d", (int)getpid());
+    CHECK(cd_parse_pid(self, &pid, &err) == -1 && err.code == CD_EXIT_TARGET);
+    CHECK(cd_parse_pid("1", &pid, &err) == 0 && pid == 1);
+}
+
+int main(void)
+{
+    test_stat();
+    test_comm();
+    test_syscall();
+    test_status();
+    test_maps();
+    test_memcache();
+    test_parse_pid();
+    printf("%s\n", failures ? "FAILED" : "all passed");
+    return failures != 0;
+}
