@@ -167,6 +167,8 @@ static int run_to(cd_session *s, const char *sym, cd_err *err)
     s->running = NULL;
     cd_err e2;
     t->ops->remove_breakpoint(t, addr, &e2);
+    if (cd_symtab_refresh(s->sym, &e2) < 0)
+        cd_out_warn(&s->out, "%s", e2.msg);
     if (rc < 0)
         return -1;
     if (ev.kind == CD_EV_EXITED)

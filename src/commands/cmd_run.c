@@ -18,6 +18,12 @@ int cd_cmd_continue(cd_session *s, int argc, char **argv, cd_err *err)
     s->running = NULL;
     if (rc < 0)
         return -1;
+    /* The program may have loaded libraries (dlopen, or libc itself after `run`). */
+    if (ev.kind != CD_EV_EXITED && ev.kind != CD_EV_KILLED) {
+        cd_err e2;
+        if (cd_symtab_refresh(s->sym, &e2) < 0)
+            cd_out_warn(&s->out, "%s", e2.msg);
+    }
     const char *what = "stopped";
     json_object *j = s->out.json ? json_object_new_object() : NULL;
     switch (ev.kind) {

@@ -312,7 +312,7 @@ int cd_cmd_threads(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_object_add(j, "location", json_object_new_string(cd_buf_str(&loc)));
             json_object_array_add(arr, j);
         } else {
-            cd_out_printf(&s->out, "%c %-4zu %-8d %-16s %-20s %s\n", d[i].th == cur ? '*' : ' ', d[i].id,
+            cd_out_printf(&s->out, "%c %3zu  %-7d  %-15s  %-26s  %s\n", d[i].th == cur ? '*' : ' ', d[i].id,
                           (int)d[i].th->tid, d[i].th->name, cd_buf_str(&act), cd_buf_str(&loc));
         }
         cd_buf_free(&act);

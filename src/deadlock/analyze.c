@@ -250,6 +250,49 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
         if (have_regs[k] &&
             cd_unwind_from_regs(unw, r->waits[idx[k]].tid, regs[k], (1u << CD_NDWREGS) - 1, 64, &stacks[k], &e) == 0)
             have[k] = true;
+    /* PI dead ends: confirm from the stack that glibc's mutex lock is what sleeps, and find the
+     * wanted mutex among the registers if the stack scan did not. */
+    bool regraph = false;
+    for (k = 0; k < n; k++) {
+        cd_dl_wait *w = &r->waits[idx[k]];
+        if (!w->pi_deadend)
+            continue;
+        bool in_lock = false;
+        for (size_t j = 0; have[k] && j < stacks[k].n && !in_lock; j++)
+            in_lock = stacks[k].frames[j].info.func && strstr(stacks[k].frames[j].info.func, "mutex_lock");
+        if (!in_lock) {
+            /* some other zero word on a stack (a semaphore, a latch): not ours to judge */
+            w->pi_deadend = false;
+            w->kind = CD_DL_FUTEX;
+            w->owner = 0;
+            regraph = true;
+            continue;
+        }
+        for (size_t j = 0; w->owner == 0 && j <= stacks[k].n; j++) {
+            const uint64_t *rv = j == 0 ? regs[k] : stacks[k].frames[j - 1].regs;
+            uint32_t valid = j == 0 ? (have_regs[k] ? 0x1ffffu : 0) : stacks[k].frames[j - 1].regs_valid;
+            for (unsigned q = 0; q < CD_NDWREGS && w->owner == 0; q++) {
+                pid_t o;
+                uint32_t lw;
+                if ((valid & (1u << q)) && cd_dl_pi_mutex_at(t, rv[q], w->tid, &o, &lw)) {
+                    w->addr = rv[q];
+                    w->owner = o;
+                    w->word = lw;
+                    regraph = true;
+                }
+            }
+        }
+    }
+    if (regraph) {
+        link_owners(t, r);
+        reset_verdict(r);
+        cd_dl_verdict(r);
+        for (k = 0; k < n; k++) {
+            cd_dl_wait *w = &r->waits[idx[k]];
+            if (w->kind == CD_DL_MUTEX && !w->symbol)
+                w->symbol = cd_dl_global_name(sym, w->addr);
+        }
+    }
     free(regs);
     free(have_regs);
 
@@ -345,7 +388,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     memset(out, 0, sizeof *out);
     if (check_glibc(t, sym, err) != 0)
         return -1;
-    if (is_live(t) && t->ops->refresh_threads(t, err) != 0)
+    if (is_live(t) && !(opt && opt->no_refresh) && t->ops->refresh_threads(t, err) != 0)
         return -1;
     int delay = opt && opt->confirm_ms >= 0 ? opt->confirm_ms : DEFAULT_CONFIRM_MS;
     snap *snaps;

@@ -56,7 +56,7 @@ static inline uint64_t u64_at(const unsigned char *b, size_t off)
 
 static bool mutex_kind_ok(int32_t kind)
 {
-    return kind >= 0 && (kind & ~MUTEX_KIND_KNOWN) == 0 && (kind & 3) != 3;
+    return kind >= 0 && (kind & ~MUTEX_KIND_KNOWN) == 0;
 }
 
 /* A pthread_rwlock_t at r whose futex word at r+off holds val. Padding must be zero: that is
@@ -135,39 +135,47 @@ static bool try_condvar(cd_target *t, uint64_t u, cd_dl_wait *w)
     return false;
 }
 
+bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word)
+{
+    unsigned char m[24];
+    if (p < 0x10000 || (p & 3) || cd_target_read_full(t, p, m, sizeof m) != 0)
+        return false;
+    uint32_t lock = u32_at(m, 0);
+    int32_t own = (int32_t)u32_at(m, 8), kind = (int32_t)u32_at(m, 16);
+    if (!mutex_kind_ok(kind) || !(kind & MUTEX_KIND_PI) || (kind & MUTEX_KIND_PP))
+        return false;
+    pid_t o = (pid_t)(lock & TID_MASK);
+    if (o == 0 || o == self || o != own)
+        return false;
+    *owner = o;
+    *word = lock;
+    return true;
+}
+
 /* glibc answers EDEADLK from FUTEX_LOCK_PI (the kernel saw the cycle) by sleeping forever on a
- * zero word on its own stack. The mutex it wanted is still referenced from that stack (saved
- * registers or spills): look for a PI mutex owned by another thread there. */
+ * zero word on its own stack. The mutex it wanted may still be referenced from that stack
+ * (spills); if not, it is in a register, which the caller reads once the thread is held. */
 static bool try_pi_deadend(cd_target *t, const cd_syscall_state *sc, uint64_t u, uint32_t val,
                            uint32_t word, cd_dl_wait *w)
 {
     if (val != 0 || word != 0 || u < sc->sp || u >= sc->sp + 1024)
         return false;
+    w->kind = CD_DL_MUTEX;
+    w->pi_deadend = true;
     unsigned char stk[512];
     ssize_t n = cd_target_read(t, sc->sp, stk, sizeof stk);
-    if (n < 8)
-        return false;
     for (ssize_t i = 0; i + 8 <= n; i += 8) {
         uint64_t p = u64_at(stk, (size_t)i);
-        unsigned char m[24];
-        if (p < 0x10000 || (p & 3) || p == u || cd_target_read_full(t, p, m, sizeof m) != 0)
-            continue;
-        uint32_t lock = u32_at(m, 0);
-        int32_t owner = (int32_t)u32_at(m, 8), kind = (int32_t)u32_at(m, 16);
-        if (!mutex_kind_ok(kind) || !(kind & MUTEX_KIND_PI) || (kind & MUTEX_KIND_PP))
-            continue;
-        pid_t o = (pid_t)(lock & TID_MASK);
-        if (o == 0 || o == w->tid || o != owner)
-            continue;
-        w->kind = CD_DL_MUTEX;
-        w->addr = p;
-        w->futex = p;
-        w->word = lock;
-        w->owner = o;
-        w->pi_deadend = true;
-        return true;
+        pid_t o;
+        uint32_t lw;
+        if (p != u && cd_dl_pi_mutex_at(t, p, w->tid, &o, &lw)) {
+            w->addr = w->futex = p;
+            w->word = lw;
+            w->owner = o;
+            break;
+        }
     }
-    return false;
+    return true;
 }
 
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
@@ -202,8 +210,7 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
         return;
     }
     if (word != val) {
-        /* The word moved since the thread went to sleep: it is being woken. Not a stable wait;
-         * still worth a look for a PI dead end, whose word never moves. */
+        /* The word moved since the thread went to sleep: it is being woken. Not a stable wait. */
         return;
     }
     if (try_join(t, u, val, w))

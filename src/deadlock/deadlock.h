@@ -49,7 +49,8 @@ typedef struct cd_dl_wait {
     bool by_readers;      /* rwlock held by readers: no owner field exists */
     unsigned nreaders;
     bool owner_gone;      /* owner TID is not a thread of the process */
-    bool pi_deadend;      /* glibc's "sleep forever" after the kernel refused a PI lock (EDEADLK) */
+    bool pi_deadend;      /* glibc's "sleep forever" after the kernel refused a PI lock (EDEADLK);
+                           * addr/owner are the wanted mutex once found (else addr = the futex) */
     char *symbol;         /* the lock's name: `lock_b`, `forks[3]`, `&to->mu`, `sym+0x8`; NULL */
     char *frame;          /* "func at file:line" of the user frame that waits; NULL if not unwound */
     int cycle;            /* index into cycles, or -1 */
@@ -90,6 +91,7 @@ typedef struct cd_dl_result {
 typedef struct cd_dl_options {
     int confirm_ms;       /* delay between the two reads of each edge (live); <0 = default */
     bool no_frames;       /* do not stop/unwind anything (frames stay NULL) */
+    bool no_refresh;      /* the thread list is fresh (just attached): do not re-list it */
 } cd_dl_options;
 
 /* Analyses the target. sym/unw may be NULL (no names / no frames). Threads held before the call
@@ -112,6 +114,9 @@ const char *cd_dl_kind_name(cd_dl_kind k);
 /* Classifies one futex wait from the syscall arguments and the target's memory (no stop).
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+
+/* A priority-inheritance mutex at p owned by a thread other than self (its owner and word). */
+bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word);
 
 /* Given next[] edges (set from owners), fills cycles, findings and each wait's cycle index.
  * Pure graph work: Tarjan's SCC over the edges; the rest propagates "blocked forever". */

@@ -27,6 +27,11 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
         cd_buf_printf(b, "futex 0x%" PRIx64 " (value %" PRIu32 "; not a lock cdbg knows)", w->futex, w->word);
         return;
     }
+    if (w->pi_deadend && w->owner <= 0) {
+        cd_buf_puts(b, "a priority-inheritance mutex that the kernel refused with EDEADLK (it closes a lock cycle; "
+                       "which mutex is not recorded where cdbg can read it)");
+        return;
+    }
     const char *kind = cd_dl_kind_name(w->kind);
     if (w->symbol)
         cd_buf_printf(b, "%s %s (0x%" PRIx64 ")", kind, w->symbol, w->addr);
@@ -89,8 +94,10 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
     size_t nforever = r->nfindings;
     for (size_t c = 0; c < r->ncycles; c++)
         nforever += r->cycles[c].n;
-    cd_buf_printf(b, "DEADLOCK in process %d: %zu cycle%s, %zu thread%s blocked forever (of %zu)\n", (int)r->pid,
-                  r->ncycles, r->ncycles == 1 ? "" : "s", nforever, nforever == 1 ? "" : "s", r->nthreads);
+    cd_buf_printf(b, "DEADLOCK in process %d: ", (int)r->pid);
+    if (r->ncycles)
+        cd_buf_printf(b, "%zu cycle%s, ", r->ncycles, r->ncycles == 1 ? "" : "s");
+    cd_buf_printf(b, "%zu thread%s blocked forever (of %zu)\n", nforever, nforever == 1 ? "" : "s", r->nthreads);
     for (size_t c = 0; c < r->ncycles; c++) {
         cd_buf_printf(b, "\ncycle %zu: %zu threads wait for each other\n", c + 1, r->cycles[c].n);
         for (size_t k = 0; k < r->cycles[c].n; k++)

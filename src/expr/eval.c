@@ -2,6 +2,7 @@
  * memory, in registers of the selected frame, or in local byte buffers. All integer arithmetic is
  * done in 128 bits and truncated to the result type, so every C integer type (incl. __int128)
  * behaves exactly. */
+#include "expr/expr.h"
 #include "expr/expr_int.h"
 
 #include <stddef.h>
@@ -49,8 +50,12 @@ void cd_values_free(void *values)
 
 cd_vstate *cd_vstate_get(cd_session *s)
 {
-    if (!s->values)
+    if (!s->values) {
         s->values = cd_vstate_new();
+        s->values_free = cd_values_free;
+        s->frame_vars = cd_values_frame_vars;
+        s->on_stop = cd_values_on_stop;
+    }
     cd_vstate *vs = s->values;
     if (vs->symtab_key != (void *)s->sym) {
         cd_vstate_reset_caches(vs);

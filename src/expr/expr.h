@@ -24,5 +24,9 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err);  /* config
 void cd_values_on_stop(cd_session *s);
 /* Frees cd_session.values. */
 void cd_values_free(void *values);
+/* `bt full` hook (cd_session.frame_vars): locals of one frame. */
+json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json);
+/* Sets the session hooks values_free, frame_vars and on_stop (call once after cd_session_init). */
+void cd_values_install(cd_session *s);
 
 #endif

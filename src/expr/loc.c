@@ -316,7 +316,7 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
         case DW_OP_form_tls_address:
         case DW_OP_GNU_push_tls_address: {
             NEED(1);
-            uint64_t addr;
+            uint64_t addr = 0;
             if (tls_base(c, st[sp - 1], &addr) != 0)
                 return -1;
             st[sp - 1] = addr;

@@ -243,6 +243,9 @@ static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
     }
 }
 
+static int add_unlisted(cd_target *t, size_t *added);
+static void probe_new(cd_target *t, size_t from);
+
 /* Reaps statuses already pending for seized threads (exits of held threads killed meanwhile),
  * without blocking. */
 static void reap_ready(cd_target *t)
@@ -301,6 +304,20 @@ static void collect(cd_target *t)
         if (l->nexpect > 1)
             continue;
         reap_ready(t);
+        if (spins % 8 == 7) {
+            /* the leader may be waiting for threads we never heard of (clones whose parent's
+             * event never came), or may itself have exited while its threads live on */
+            size_t before = t->nthreads, added;
+            if (add_unlisted(t, &added) == 0 && added)
+                probe_new(t, before);
+            char lst;
+            if (cd_procfs_read_stat(t->pid, leader->tid, NULL, &lst) == 0 && (lst == 'Z' || lst == 'X') &&
+                LT(leader)->expect) {
+                set_expect(t, leader, false);
+                LT(leader)->zombie = true;
+                leader->state = lst;
+            }
+        }
         struct timespec ts = {0, spins++ < 50 ? 20000 : 1000000};
         nanosleep(&ts, NULL);
     }
@@ -575,6 +592,26 @@ static int add_unlisted(cd_target *t, size_t *added)
     return 0;
 }
 
+/* Threads from index `from` on were found in /proc, not announced by a clone event. Some may be
+ * auto-attached clones whose parent's event we never saw (the parent died, or was not being
+ * waited for): those are already ours and must be adopted, not seized again (EPERM). */
+static void probe_new(cd_target *t, size_t from)
+{
+    for (size_t i = from; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        int st;
+        pid_t w = waitpid(th->tid, &st, __WALL | WNOHANG);
+        if (w == th->tid) {
+            LT(th)->seized = true;
+            on_status(t, th, st);
+        } else if (w == 0) {
+            LT(th)->seized = true;
+            set_expect(t, th, true);
+        }
+        /* ECHILD: not traced by us */
+    }
+}
+
 static int stop_threads(cd_target *t, cd_thread **ths, size_t n, bool read_stat, cd_err *err)
 {
     live *l = L(t);
@@ -598,6 +635,7 @@ static int stop_threads(cd_target *t, cd_thread **ths, size_t n, bool read_stat,
             size_t before = t->nthreads, added;
             if (add_unlisted(t, &added) < 0 || added == 0)
                 break;
+            probe_new(t, before);
             for (size_t i = before; i < t->nthreads; i++)
                 if (seize_interrupt(t, t->threads[i], false) < 0) {
                     int e = errno;
@@ -800,6 +838,8 @@ static int live_refresh_threads(cd_target *t, cd_err *err)
         }
     }
     free(tids);
+    probe_new(t, before);
+    collect(t);
     /* all-stop: a thread that appeared while everything was held is held too */
     if (l->mode == CD_ATTACH_STOP_ALL && all_held && t->nthreads > before) {
         for (size_t i = before; i < t->nthreads; i++)
@@ -1179,6 +1219,12 @@ static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err)
     cd_proc_status st;
     if (cd_procfs_read_status(tid, &st) == 0 && st.tracer_pid > 0 && st.tracer_pid != getpid())
         return already_traced_error(pid, st.tracer_pid, err);
+    if (e == EPERM || e == ESRCH) {
+        cd_proc_status ps;
+        if (cd_procfs_read_status(pid, &ps) < 0 || ((ps.state == 'Z' || ps.state == 'X')))
+            return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: the process exited while attaching",
+                           (int)pid);
+    }
     if (e == EPERM) {
         char *scope = cd_read_file("/proc/sys/kernel/yama/ptrace_scope", NULL);
         int sc = scope ? atoi(scope) : -1;

@@ -1,0 +1,782 @@
+/* Value commands: print, locals, args, vars, whatis, ptype, set var, x, display, config.
+ * All of them evaluate in the session's selected thread and frame (src/expr). */
+#include "expr/expr.h"
+#include "expr/expr_int.h"
+
+#include <capstone/capstone.h>
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cd_hist_add(cd_ectx *x, const cd_value *v);
+int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v);
+
+/* The expression text: the unsplit command line when the dispatcher gives it (quotes in C string
+ * and character literals survive), else argv re-joined with single spaces. A leading "/FMT" and,
+ * for `set`, the word var/variable are skipped. */
+static char *join_argv(int argc, char **argv, int from);
+static char *expr_text(cd_session *s, int argc, char **argv, int from, bool skip_var)
+{
+    const char *r = s->raw_args;
+    if (!r)
+        return join_argv(argc, argv, from);
+    while (*r == ' ' || *r == '\t')
+        r++;
+    if (*r == '/') {
+        r += strcspn(r, " \t");
+        while (*r == ' ' || *r == '\t')
+            r++;
+    }
+    if (skip_var) {
+        size_t n = strcspn(r, " \t");
+        if ((n == 3 && !strncmp(r, "var", 3)) || (n == 8 && !strncmp(r, "variable", 8))) {
+            r += n;
+            while (*r == ' ' || *r == '\t')
+                r++;
+        }
+    }
+    char *out = cd_xstrdup(r);
+    size_t n = strlen(out);
+    while (n && (out[n - 1] == ' ' || out[n - 1] == '\t' || out[n - 1] == '\n'))
+        out[--n] = 0;
+    return out;
+}
+
+static char *join_argv(int argc, char **argv, int from)
+{
+    cd_buf b = {0};
+    for (int i = from; i < argc; i++) {
+        if (i > from)
+            cd_buf_puts(&b, " ");
+        cd_buf_puts(&b, argv[i]);
+    }
+    char *s = cd_xstrdup(cd_buf_str(&b));
+    cd_buf_free(&b);
+    return s;
+}
+
+/* "/FMT" from "print/x" (argv[0]) or a leading "/x" argument. */
+static int parse_fmt(const char *cmd, int argc, char **argv, int *from, char *fmt, cd_err *err)
+{
+    const char *f = strchr(argv[0], '/');
+    *from = 1;
+    if (!f && argc > 1 && argv[1][0] == '/') {
+        f = argv[1];
+        *from = 2;
+    }
+    *fmt = 0;
+    if (!f)
+        return 0;
+    f++;
+    if (strlen(f) != 1 || !strchr("xduotcfas", f[0]))
+        return cd_fail(err, CD_EXIT_CMD, "%s: unknown format '/%s'; use one of /x /d /u /o /t /c /f /a /s", cmd, f);
+    *fmt = f[0];
+    return 0;
+}
+
+static void type_str(cd_ectx *x, cd_type *t, cd_buf *b) { cd_type_name(x->vs, t, b); }
+
+/* An error already reported in the command's own JSON shape: the dispatcher must not print it again
+ * (err->msg is left empty, err->code says the command failed). */
+static int json_failed(cd_session *s, const char *expr, cd_err *err)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "expr", json_object_new_string(expr));
+    json_object_object_add(j, "error", json_object_new_string(err->msg));
+    cd_out_json(&s->out, j);
+    err->msg[0] = 0;
+    err->code = CD_EXIT_CMD;
+    return -1;
+}
+
+int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    int from;
+    char f;
+    if (parse_fmt("print", argc, argv, &from, &f, err) != 0)
+        return -1;
+    char *src = expr_text(s, argc, argv, from, false);
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, err);
+    cd_value v;
+    int rc = 0;
+    if (!*src) {
+        /* `print` alone shows the last value, as gdb does. */
+        free(src);
+        src = cd_xstrdup("$");
+    }
+    if (cd_eval_string(&x, src, &v) != 0) {
+        rc = s->out.json ? json_failed(s, src, err) : -1;
+        goto out;
+    }
+    cd_fmtopt o;
+    cd_fmtopt_init(&o, s, f);
+    cd_type *vt = cd_type_strip(v.type);
+    bool is_void = !vt || vt->kind == TY_VOID;
+    int n = is_void ? 0 : cd_hist_add(&x, &v);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        cd_buf tb = {0};
+        type_str(&x, v.type, &tb);
+        json_object_object_add(j, "expr", json_object_new_string(src));
+        json_object_object_add(j, "type", json_object_new_string(cd_buf_str(&tb)));
+        json_object_object_add(j, "value", cd_value_json(&x, &v, &o));
+        cd_buf_free(&tb);
+        cd_out_json(&s->out, j);
+    } else {
+        cd_buf b = {0};
+        cd_format_value(&x, &v, &o, true, &b);
+        if (is_void)
+            cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+        else
+            cd_out_printf(&s->out, "$%d = %s\n", n, cd_buf_str(&b));
+        cd_buf_free(&b);
+    }
+out:
+    cd_arena_free(&ar);
+    free(src);
+    return rc;
+}
+
+static int vars_cmd(cd_session *s, bool params, const char *what, cd_err *err)
+{
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, err);
+    if (!s->target) {
+        cd_arena_free(&ar);
+        return cd_fail(err, CD_EXIT_CMD, "%s: no process or core; attach, run or open a core first", what);
+    }
+    cd_var *vars;
+    int n = cd_frame_vars(&x, params, !params, &vars, err);
+    if (n < 0) {
+        cd_arena_free(&ar);
+        return -1;
+    }
+    cd_fmtopt o;
+    cd_fmtopt_init(&o, s, 0);
+    json_object *arr = s->out.json ? json_object_new_array() : NULL;
+    for (int i = 0; i < n; i++) {
+        cd_value v;
+        cd_err e;
+        x.err = &e;
+        if (cd_var_value(&x, vars[i].mod, &vars[i].die, &v) != 0)
+            v = cd_value_error(&x, cd_type_int(x.vs), "%s", e.msg);
+        x.err = err;
+        if (arr) {
+            json_object *j = json_object_new_object();
+            cd_buf tb = {0};
+            type_str(&x, v.type, &tb);
+            json_object_object_add(j, "name", json_object_new_string(vars[i].name));
+            json_object_object_add(j, "type", json_object_new_string(cd_buf_str(&tb)));
+            json_object_object_add(j, "value", cd_value_json(&x, &v, &o));
+            json_object_array_add(arr, j);
+            cd_buf_free(&tb);
+        } else {
+            cd_buf b = {0};
+            cd_format_value(&x, &v, &o, true, &b);
+            cd_out_printf(&s->out, "%s = %s\n", vars[i].name, cd_buf_str(&b));
+            cd_buf_free(&b);
+        }
+    }
+    if (arr) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "frame", json_object_new_int(x.frame ? x.frame->level : 0));
+        json_object_object_add(j, what, arr);
+        cd_out_json(&s->out, j);
+    } else if (!n)
+        cd_out_printf(&s->out, "No %s.\n", params ? "arguments" : "locals");
+    free(vars);
+    cd_arena_free(&ar);
+    return 0;
+}
+
+int cd_cmd_locals(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argc; (void)argv;
+    return vars_cmd(s, false, "locals", err);
+}
+
+int cd_cmd_args(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argc; (void)argv;
+    return vars_cmd(s, true, "args", err);
+}
+
+typedef struct { regex_t re; bool has_re; cd_session *s; json_object *arr; cd_fmtopt o; int n; } vars_arg;
+
+static int vars_cb(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, const char *name, void *argp)
+{
+    vars_arg *a = argp;
+    if (a->has_re && regexec(&a->re, name, 0, NULL, 0) != 0)
+        return 0;
+    cd_value v;
+    cd_err e, *save = x->err;
+    x->err = &e;
+    if (cd_var_value(x, mod, die, &v) != 0)
+        v = cd_value_error(x, cd_type_int(x->vs), "%s", e.msg);
+    x->err = save;
+    a->n++;
+    if (a->arr) {
+        json_object *j = json_object_new_object();
+        cd_buf tb = {0};
+        cd_type_name(x->vs, v.type, &tb);
+        json_object_object_add(j, "name", json_object_new_string(name));
+        json_object_object_add(j, "type", json_object_new_string(cd_buf_str(&tb)));
+        json_object_object_add(j, "value", cd_value_json(x, &v, &a->o));
+        json_object_array_add(a->arr, j);
+        cd_buf_free(&tb);
+    } else {
+        cd_buf b = {0};
+        cd_format_value(x, &v, &a->o, true, &b);
+        cd_out_printf(&a->s->out, "%s = %s\n", name, cd_buf_str(&b));
+        cd_buf_free(&b);
+    }
+    return 0;
+}
+
+int cd_cmd_vars(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (!s->target)
+        return cd_fail(err, CD_EXIT_CMD, "vars: no process or core; attach, run or open a core first");
+    vars_arg a = {.s = s};
+    if (argc > 1) {
+        char *re = expr_text(s, argc, argv, 1, false);
+        int rc = regcomp(&a.re, re, REG_EXTENDED | REG_NOSUB);
+        free(re);
+        if (rc != 0) {
+            char m[256];
+            regerror(rc, &a.re, m, sizeof m);
+            return cd_fail(err, CD_EXIT_CMD, "vars: bad regular expression: %s", m);
+        }
+        a.has_re = true;
+    }
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, err);
+    cd_fmtopt_init(&a.o, s, 0);
+    if (s->out.json)
+        a.arr = json_object_new_array();
+    /* Without a pattern only the executable's globals: libc's debug info alone has thousands. */
+    cd_for_each_global(&x, a.has_re, vars_cb, &a);
+    if (a.arr) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "vars", a.arr);
+        cd_out_json(&s->out, j);
+    } else if (!a.n)
+        cd_out_printf(&s->out, "No matching global or static variables.\n");
+    if (a.has_re)
+        regfree(&a.re);
+    cd_arena_free(&ar);
+    return 0;
+}
+
+/* whatis/ptype accept a type name or an expression. */
+static int type_cmd(cd_session *s, int argc, char **argv, bool expand, cd_err *err)
+{
+    const char *cmd = expand ? "ptype" : "whatis";
+    char *src = expr_text(s, argc, argv, 1, false);
+    if (!*src) {
+        free(src);
+        return cd_fail(err, CD_EXIT_CMD, "%s: missing expression or type name; e.g. %s struct node", cmd, cmd);
+    }
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, err);
+    x.no_side_effects = true;
+    cd_type *t = NULL;
+    int rc = 0;
+    cd_tname *tn = cd_tname_parse(&ar, src, cd_ectx_is_typename, &x);
+    if (tn)
+        t = cd_eval_tname(&x, tn);
+    else {
+        cd_value v;
+        if (cd_eval_string(&x, src, &v) == 0)
+            t = v.type;
+    }
+    if (!t) {
+        rc = s->out.json ? json_failed(s, src, err) : -1;
+        goto out;
+    }
+    cd_buf b = {0};
+    if (expand)
+        cd_type_ptype(x.vs, t, &b);
+    else
+        cd_type_name(x.vs, t, &b);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "expr", json_object_new_string(src));
+        json_object_object_add(j, "type", json_object_new_string(cd_buf_str(&b)));
+        if (expand)
+            json_object_object_add(j, "size", cd_json_u64(cd_type_size(t)));
+        cd_out_json(&s->out, j);
+    } else
+        cd_out_printf(&s->out, "type = %s\n", cd_buf_str(&b));
+    cd_buf_free(&b);
+out:
+    cd_arena_free(&ar);
+    free(src);
+    return rc;
+}
+
+int cd_cmd_whatis(cd_session *s, int argc, char **argv, cd_err *err) { return type_cmd(s, argc, argv, false, err); }
+int cd_cmd_ptype(cd_session *s, int argc, char **argv, cd_err *err) { return type_cmd(s, argc, argv, true, err); }
+
+int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    int from = 1;
+    if (argc > 1 && (!strcmp(argv[1], "var") || !strcmp(argv[1], "variable")))
+        from = 2;
+    char *src = expr_text(s, argc, argv, from, true);
+    cd_arena ar = {0};
+    int rc = -1;
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, err);
+    cd_expr *e = cd_expr_parse(&ar, src, cd_ectx_is_typename, &x, err);
+    if (!e)
+        goto out;
+    if (e->kind != E_ASSIGN) {
+        cd_fail(err, CD_EXIT_CMD, "set var needs an assignment, e.g. set var x = 3");
+        goto out;
+    }
+    bool conv = e->a->kind == E_DOLLAR;
+    if (!conv && s->target && s->target->core_path) {
+        cd_fail(err, CD_EXIT_CMD, "set var: a core file is read-only; attach to or run the live process to change variables");
+        goto out;
+    }
+    cd_value v;
+    if (cd_eval(&x, e, &v) != 0)
+        goto out;
+    rc = 0;
+    if (s->out.json) {
+        cd_fmtopt o;
+        cd_fmtopt_init(&o, s, 0);
+        json_object *j = json_object_new_object();
+        cd_buf tb = {0};
+        cd_type_name(x.vs, v.type, &tb);
+        json_object_object_add(j, "expr", json_object_new_string(src));
+        json_object_object_add(j, "type", json_object_new_string(cd_buf_str(&tb)));
+        json_object_object_add(j, "value", cd_value_json(&x, &v, &o));
+        cd_buf_free(&tb);
+        cd_out_json(&s->out, j);
+    }
+out:
+    if (rc != 0 && s->out.json && err->msg[0])
+        rc = json_failed(s, src, err);
+    cd_arena_free(&ar);
+    free(src);
+    return rc;
+}
+
+/* ---------- x/NFU ---------- */
+static void label(cd_ectx *x, uint64_t a, cd_buf *b)
+{
+    cd_buf_printf(b, "0x%llx", (unsigned long long)a);
+    cd_buf sym = {0};
+    cd_addr_symbol(x, a, &sym);
+    if (sym.len)
+        cd_buf_printf(b, " %s", cd_buf_str(&sym));
+    cd_buf_free(&sym);
+    cd_buf_puts(b, ":");
+}
+
+int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (!s->target)
+        return cd_fail(err, CD_EXIT_CMD, "x: no process or core; attach, run or open a core first");
+    cd_vstate *vs = cd_vstate_get(s);
+    const char *spec = strchr(argv[0], '/');
+    int from = 1;
+    if (!spec && argc > 1 && argv[1][0] == '/')
+        spec = argv[1], from = 2;
+    long count = 1;
+    char f = vs->x_fmt ? vs->x_fmt : 'x';
+    int unit = vs->x_unit ? vs->x_unit : 4;
+    bool unit_given = false;
+    if (spec) {
+        const char *p = spec + 1;
+        if (isdigit((unsigned char)*p)) {
+            count = strtol(p, (char **)&p, 10);
+            if (count <= 0 || count > 100000)
+                return cd_fail(err, CD_EXIT_CMD, "x: count must be between 1 and 100000");
+        }
+        for (; *p; p++) {
+            if (strchr("xduotacfsi", *p))
+                f = *p;
+            else if (strchr("bhwg", *p)) {
+                unit = *p == 'b' ? 1 : *p == 'h' ? 2 : *p == 'w' ? 4 : 8;
+                unit_given = true;
+            } else
+                return cd_fail(err, CD_EXIT_CMD, "x: bad format letter '%c' in '%s'; use x/NFU: F in xduotacfsi, U in bhwg", *p, spec);
+        }
+    }
+    if (f == 'a' && !unit_given)
+        unit = 8;
+    if (f == 'c' && !unit_given)
+        unit = 1;
+    if (f == 'f' && !unit_given && unit != 4 && unit != 8)
+        unit = 8;
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, err);
+    char *src = expr_text(s, argc, argv, from, false);
+    uint64_t addr = vs->x_next;
+    int rc = 0;
+    if (*src) {
+        cd_value v;
+        if (cd_eval_string(&x, src, &v) != 0) {
+            rc = -1;
+            goto out;
+        }
+        cd_type *t = cd_type_strip(v.type);
+        if ((t->kind == TY_ARRAY || t->kind == TY_FUNC || t->kind == TY_STRUCT || t->kind == TY_UNION) && v.where == V_MEM)
+            addr = v.addr;
+        else {
+            __int128 i;
+            if (cd_value_int(&x, &v, &i) != 0) {
+                rc = -1;
+                goto out;
+            }
+            addr = (uint64_t)i;
+        }
+    } else if (!addr) {
+        cd_fail(err, CD_EXIT_CMD, "x: missing address; e.g. x/4xw &var");
+        rc = -1;
+        goto out;
+    }
+    json_object *arr = s->out.json ? json_object_new_array() : NULL;
+    cd_buf line = {0};
+    uint64_t a = addr;
+    if (f == 's' || f == 'i') {
+        csh cs = 0;
+        if (f == 'i' && cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+            cd_fail(err, CD_EXIT_CMD, "x/i: cannot initialise the disassembler");
+            rc = -1;
+            goto out;
+        }
+        for (long k = 0; k < count; k++) {
+            cd_buf_reset(&line);
+            if (f == 's') {
+                int max = s->max_string > 0 ? s->max_string : 200;
+                uint8_t *buf = cd_arena_alloc(&ar, (size_t)max + 1);
+                int n = 0;
+                bool more = false, bad = false;
+                while (n < max) {
+                    uint8_t c;
+                    if (cd_target_read(s->target, a + (uint64_t)n, &c, 1) != 1) {
+                        bad = true;
+                        break;
+                    }
+                    if (!c)
+                        break;
+                    buf[n++] = c;
+                }
+                if (n == max)
+                    more = true;
+                if (bad && !n) {
+                    cd_fail(err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)a);
+                    rc = -1;
+                    break;
+                }
+                label(&x, a, &line);
+                cd_value sv = {.type = cd_type_array(x.vs, cd_type_char(x.vs), n), .where = V_BYTES, .bytes = buf, .regno = -1};
+                cd_fmtopt o;
+                cd_fmtopt_init(&o, s, 0);
+                cd_buf_puts(&line, "\t");
+                cd_format_value(&x, &sv, &o, true, &line);
+                if (more)
+                    cd_buf_puts(&line, "...");
+                if (arr) {
+                    json_object *j = json_object_new_object();
+                    json_object_object_add(j, "address", cd_json_hex(a));
+                    json_object_object_add(j, "value", cd_value_json(&x, &sv, &o));
+                    json_object_array_add(arr, j);
+                } else
+                    cd_out_printf(&s->out, "%s\n", cd_buf_str(&line));
+                a += (uint64_t)n + (more ? 0 : 1);
+            } else {
+                uint8_t code[16];
+                ssize_t got = cd_target_read(s->target, a, code, sizeof code);
+                cs_insn *insn = NULL;
+                if (got <= 0 || cs_disasm(cs, code, (size_t)got, a, 1, &insn) != 1) {
+                    if (got <= 0) {
+                        cd_fail(err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)a);
+                        rc = -1;
+                        break;
+                    }
+                    label(&x, a, &line);
+                    cd_buf_printf(&line, "\t(bad)");
+                    a += 1;
+                } else {
+                    label(&x, a, &line);
+                    cd_buf_printf(&line, "\t%s\t%s", insn->mnemonic, insn->op_str);
+                    a += insn->size;
+                }
+                if (arr) {
+                    json_object *j = json_object_new_object();
+                    json_object_object_add(j, "address", cd_json_hex(insn ? insn->address : a - 1));
+                    json_object_object_add(j, "text", json_object_new_string(strchr(cd_buf_str(&line), '\t') + 1));
+                    json_object_array_add(arr, j);
+                } else
+                    cd_out_printf(&s->out, "%s\n", cd_buf_str(&line));
+                if (insn)
+                    cs_free(insn, 1);
+            }
+        }
+        if (cs)
+            cs_close(&cs);
+    } else {
+        int per_line = unit == 8 ? 2 : unit == 4 ? 4 : 8;
+        if (f == 'c')
+            per_line = 8;
+        cd_type *ut = f == 'f' ? cd_type_base(x.vs, TY_FLOAT, (uint64_t)unit, true, unit == 4 ? "float" : "double")
+                               : cd_type_base(x.vs, TY_INT, (uint64_t)unit, f == 'd', "xint");
+        if (f == 'a')
+            ut = cd_type_ptr(x.vs, NULL);
+        cd_fmtopt o;
+        cd_fmtopt_init(&o, s, f == 'a' ? 'a' : f == 'f' ? 0 : f);
+        for (long k = 0; k < count; k++) {
+            uint8_t buf[8];
+            if (cd_target_read_full(s->target, a, buf, (size_t)unit) != 0) {
+                if (line.len)
+                    cd_out_printf(&s->out, "%s\n", cd_buf_str(&line));
+                cd_buf_reset(&line);
+                cd_fail(err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)a);
+                rc = -1;
+                break;
+            }
+            if (k % per_line == 0) {
+                if (line.len)
+                    cd_out_printf(&s->out, "%s\n", cd_buf_str(&line));
+                cd_buf_reset(&line);
+                label(&x, a, &line);
+            }
+            cd_value v = {.type = ut, .where = V_BYTES, .bytes = buf, .regno = -1};
+            cd_buf_puts(&line, "\t");
+            if (f == 'x') {
+                /* Zero-padded to the unit, as gdb shows memory. */
+                uint64_t u = 0;
+                memcpy(&u, buf, (size_t)unit);
+                cd_buf_printf(&line, "0x%0*llx", unit * 2, (unsigned long long)u);
+            } else
+                cd_format_value(&x, &v, &o, false, &line);
+            if (arr) {
+                uint64_t u = 0;
+                memcpy(&u, buf, (size_t)unit);
+                if (f == 'd') {
+                    int64_t sv = (int64_t)(u << (64 - unit * 8)) >> (64 - unit * 8);
+                    json_object_array_add(arr, json_object_new_int64(sv));
+                } else if (f == 'f' || f == 'a')
+                    json_object_array_add(arr, cd_value_json(&x, &v, &o));
+                else
+                    json_object_array_add(arr, json_object_new_uint64(u));
+            }
+            a += (uint64_t)unit;
+        }
+        if (line.len)
+            cd_out_printf(&s->out, "%s\n", cd_buf_str(&line));
+    }
+    cd_buf_free(&line);
+    vs->x_next = a;
+    vs->x_fmt = f;
+    vs->x_unit = (char)unit;
+    {
+        /* $_ is the last address examined, as in gdb. */
+        cd_value last = cd_value_from_int(&x, cd_type_ptr(x.vs, NULL), addr);
+        cd_conv_set(&x, "_", &last);
+    }
+    if (arr) {
+        if (rc == 0) {
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "address", cd_json_hex(addr));
+            char fs[2] = {f, 0};
+            json_object_object_add(j, "format", json_object_new_string(fs));
+            json_object_object_add(j, "unit", json_object_new_int(unit));
+            json_object_object_add(j, "values", arr);
+            cd_out_json(&s->out, j);
+        } else
+            json_object_put(arr);
+    }
+out:
+    free(src);
+    cd_arena_free(&ar);
+    return rc;
+}
+
+/* ---------- display ---------- */
+static void show_display(cd_session *s, cd_display *d)
+{
+    cd_arena ar = {0};
+    cd_err err = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, &err);
+    cd_value v;
+    cd_fmtopt o;
+    cd_fmtopt_init(&o, s, d->fmt);
+    int r = cd_eval_string(&x, d->expr, &v);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "display", json_object_new_int(d->num));
+        json_object_object_add(j, "expr", json_object_new_string(d->expr));
+        if (r == 0) {
+            cd_buf tb = {0};
+            cd_type_name(x.vs, v.type, &tb);
+            json_object_object_add(j, "type", json_object_new_string(cd_buf_str(&tb)));
+            json_object_object_add(j, "value", cd_value_json(&x, &v, &o));
+            cd_buf_free(&tb);
+        } else
+            json_object_object_add(j, "error", json_object_new_string(err.msg));
+        cd_out_json(&s->out, j);
+    } else {
+        cd_buf b = {0};
+        if (r == 0)
+            cd_format_value(&x, &v, &o, true, &b);
+        else
+            cd_buf_printf(&b, "<error: %s>", err.msg);
+        if (d->fmt)
+            cd_out_printf(&s->out, "%d: /%c %s = %s\n", d->num, d->fmt, d->expr, cd_buf_str(&b));
+        else
+            cd_out_printf(&s->out, "%d: %s = %s\n", d->num, d->expr, cd_buf_str(&b));
+        cd_buf_free(&b);
+    }
+    cd_arena_free(&ar);
+}
+
+void cd_values_on_stop(cd_session *s)
+{
+    if (!s->values)
+        return;
+    cd_vstate *vs = cd_vstate_get(s);
+    for (size_t i = 0; i < vs->ndisp; i++)
+        show_display(s, &vs->disp[i]);
+}
+
+int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    cd_vstate *vs = cd_vstate_get(s);
+    if (argc > 1 && !strcmp(argv[1], "-d")) {
+        unsigned long long n;
+        if (argc != 3 || !cd_parse_uint(argv[2], &n))
+            return cd_fail(err, CD_EXIT_CMD, "display -d: needs a display number, e.g. display -d 1");
+        for (size_t i = 0; i < vs->ndisp; i++)
+            if ((unsigned long long)vs->disp[i].num == n) {
+                free(vs->disp[i].expr);
+                memmove(&vs->disp[i], &vs->disp[i + 1], (vs->ndisp - i - 1) * sizeof *vs->disp);
+                vs->ndisp--;
+                return 0;
+            }
+        return cd_fail(err, CD_EXIT_CMD, "display -d: no display number %llu", n);
+    }
+    int from;
+    char f;
+    if (parse_fmt("display", argc, argv, &from, &f, err) != 0)
+        return -1;
+    char *src = expr_text(s, argc, argv, from, false);
+    if (!*src) {
+        free(src);
+        if (!vs->ndisp && !s->out.json)
+            cd_out_printf(&s->out, "No display expressions.\n");
+        for (size_t i = 0; i < vs->ndisp; i++)
+            show_display(s, &vs->disp[i]);
+        return 0;
+    }
+    /* Reject syntax errors now rather than at every stop. */
+    cd_arena ar = {0};
+    if (!cd_expr_parse(&ar, src, NULL, NULL, err) && strstr(err->msg, "syntax error")) {
+        cd_arena_free(&ar);
+        free(src);
+        return -1;
+    }
+    cd_arena_free(&ar);
+    vs->disp = cd_xrealloc(vs->disp, (vs->ndisp + 1) * sizeof *vs->disp);
+    cd_display *d = &vs->disp[vs->ndisp++];
+    d->num = ++vs->next_disp;
+    d->expr = src;
+    d->fmt = f;
+    if (s->target)
+        show_display(s, d);
+    else if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "display", json_object_new_int(d->num));
+        json_object_object_add(j, "expr", json_object_new_string(d->expr));
+        cd_out_json(&s->out, j);
+    }
+    return 0;
+}
+
+int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (argc == 3) {
+        unsigned long long n;
+        if (!cd_parse_uint(argv[2], &n) || n == 0 || n > 1000000)
+            return cd_fail(err, CD_EXIT_CMD, "config %s: expected a number between 1 and 1000000, got '%s'", argv[1], argv[2]);
+        if (!strcmp(argv[1], "max-array"))
+            s->max_array = (int)n;
+        else if (!strcmp(argv[1], "max-string"))
+            s->max_string = (int)n;
+        else
+            return cd_fail(err, CD_EXIT_CMD, "config: unknown setting '%s'; settings: max-array, max-string", argv[1]);
+    } else if (argc != 1)
+        return cd_fail(err, CD_EXIT_CMD, "config: usage: config [max-array N | max-string N]");
+    cd_fmtopt o;
+    cd_fmtopt_init(&o, s, 0);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "max_array", json_object_new_int(o.max_array));
+        json_object_object_add(j, "max_string", json_object_new_int(o.max_string));
+        cd_out_json(&s->out, j);
+    } else if (argc == 1)
+        cd_out_printf(&s->out, "max-array = %d\nmax-string = %d\n", o.max_array, o.max_string);
+    return 0;
+}
+
+/* `bt full`: the locals of frame F (text: printed indented; JSON: returned as an object). */
+json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json)
+{
+    cd_arena ar = {0};
+    cd_err err = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, s, &ar, &err);
+    x.frame = f;
+    cd_var *vars;
+    int n = cd_frame_vars(&x, false, true, &vars, &err);
+    json_object *obj = json ? json_object_new_object() : NULL;
+    cd_fmtopt o;
+    cd_fmtopt_init(&o, s, 0);
+    if (n < 0) {
+        if (!json)
+            cd_out_printf(&s->out, "        No symbol table info available.\n");
+        cd_arena_free(&ar);
+        return obj;
+    }
+    for (int i = 0; i < n; i++) {
+        cd_value v;
+        cd_err e;
+        x.err = &e;
+        if (cd_var_value(&x, vars[i].mod, &vars[i].die, &v) != 0)
+            v = cd_value_error(&x, cd_type_int(x.vs), "%s", e.msg);
+        if (obj)
+            json_object_object_add(obj, vars[i].name, cd_value_json(&x, &v, &o));
+        else {
+            cd_buf b = {0};
+            cd_format_value(&x, &v, &o, true, &b);
+            cd_out_printf(&s->out, "        %s = %s\n", vars[i].name, cd_buf_str(&b));
+            cd_buf_free(&b);
+        }
+    }
+    if (!n && !json)
+        cd_out_printf(&s->out, "        No locals.\n");
+    free(vars);
+    cd_arena_free(&ar);
+    return obj;
+}
+
+void cd_values_install(cd_session *s)
+{
+    s->values_free = cd_values_free;
+    s->frame_vars = cd_values_frame_vars;
+    s->on_stop = cd_values_on_stop;
+}

@@ -1,0 +1,34 @@
+#!/bin/bash
+# bt all on a live process, in every build variant: each blocked thread's user frame, inline
+# frames as frames of their own, the signal-handler frame, and the target left running untraced.
+. "$SRCROOT/tests/integration/lib.sh"
+
+for v in O0 O2 O0_nopie O2_nopie O2_nofp; do
+    td_start "threads_$v" 2
+    td_cdbg out attach "$TD_PID" --batch -ex 'bt all'
+    expect_status 0 "threads_$v: bt all"
+    expect_line '^Thread 1 \(tid [0-9]+, threads_[A-Za-z0-9_]+\):$' "$out"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in main at threads\.c:201$' "$out"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in wait_on_mutex at threads\.c:54$' "$out"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in wait_on_cond at threads\.c:65$' "$out"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in sleeper at threads\.c:73$' "$out"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in reader at threads\.c:82$' "$out"
+    # The inline chain: leaf and mid are inlined into inline_outer.
+    grep -A3 'inline_leaf' "$out" >"$TD_TMP/inl"
+    expect_line '^#[0-9]+ +\(inlined\) +in inline_leaf at threads\.c:89$' "$TD_TMP/inl"
+    expect_line '^#[0-9]+ +\(inlined\) +in inline_mid at threads\.c:95$' "$TD_TMP/inl"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in inline_outer at threads\.c:101$' "$TD_TMP/inl"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in inline_thread at threads\.c:107$' "$TD_TMP/inl"
+    # Through the signal frame into the interrupted function.
+    grep -A3 'in on_signal' "$out" >"$TD_TMP/sig"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in on_signal at threads\.c:115$' "$TD_TMP/sig"
+    expect_line '<signal handler called>$' "$TD_TMP/sig"
+    expect_line '^#[0-9]+ +0x[0-9a-f]{16} in in_handler at threads\.c:128$' "$TD_TMP/sig"
+    [ "$(grep -c 'in parked_worker at threads\.c:139$' "$out")" = 2 ] && pass "2 workers" || fail "threads_$v: expected 2 parked_worker frames"
+    # Every thread's stack ends in the thread entry, never in garbage.
+    [ "$(grep -c '^Thread ' "$out")" = 9 ] && pass "9 threads" || fail "threads_$v: expected 9 threads"
+    expect_no_line ' in \?\? ' "$out"
+    check_untraced "$TD_PID"
+    td_stop "$TD_PID"
+done
+td_finish

@@ -1,0 +1,39 @@
+#!/bin/bash
+# --json: every command prints exactly one JSON object per line; errors are JSON too.
+. "$SRCROOT/tests/integration/lib.sh"
+
+td_start threads_O0 2
+td_cdbg out attach "$TD_PID" --batch --json -ex threads -ex 'bt' -ex 'bt all' -ex 'bt all -group' \
+    -ex 'threads -group' -ex 'thread 2' -ex 'frame 4' -ex 'regs' -ex 'list' -ex 'help' -ex 'help bt'
+expect_status 0 "json commands"
+python3 - "$out" <<'PY' && pass "json shapes" || fail "json shapes"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 11, len(lines)
+objs = [json.loads(l) for l in lines]
+th, bt, btall, grp, tgrp, thr, fr, regs, lst, hlp, hbt = objs
+assert th["command"] == "threads" and len(th["threads"]) == 9
+assert th["threads"][0]["current"] is True and th["threads"][0]["tid"] > 0
+names = [t["name"] for t in th["threads"]]
+assert names[1] == "mutex-waiter", names
+assert bt["command"] == "bt" and bt["frames"][0]["level"] == 0
+assert all(f["pc"].startswith("0x") for f in bt["frames"])
+assert any(f["function"] == "main" and f["line"] == 201 for f in bt["frames"])
+assert len(btall["threads"]) == 9
+w = [t for t in btall["threads"] if t["name"] == "mutex-waiter"][0]
+assert any(f["function"] == "wait_on_mutex" and f["line"] == 54 and f["file"].endswith("threads.c") for f in w["frames"])
+assert grp["groups"][0]["count"] == 2 and grp["groups"][0]["ids"] == [8, 9]
+assert tgrp["groups"][0]["count"] == 2
+assert thr["command"] == "thread" and thr["id"] == 2
+assert fr["level"] == 4 and fr["function"] == "wait_on_mutex"
+assert regs["registers"]["rip"].startswith("0x")
+assert lst["command"] == "list" and len(lst["lines"]) == 10
+assert any(c["name"] == "stack" for c in hlp["commands"])
+assert hbt["name"] == "stack" and "bt" in hbt["aliases"]
+PY
+td_cdbg out attach "$TD_PID" --batch --json -ex 'bogus'
+expect_status 1 "json error"
+python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).read()); assert o["command"]=="bogus" and "unknown command" in o["error"]' "$out" \
+    && pass "json error object" || fail "json error object: $(cat "$out")"
+check_untraced "$TD_PID"
+td_finish
