@@ -198,7 +198,7 @@ static int open_target(cd_session *s, opts *o, cd_err *err)
         pid_t pid;
         if (cd_parse_pid(o->ops[1], &pid, err) < 0)
             return -1;
-        t = cd_live_attach(pid, CD_ATTACH_STOP_ALL, err);
+        t = cd_live_attach(pid, CD_ATTACH_STOP_ALL_DEFERRED, err);
     } else if (!strcmp(verb, "core")) {
         if (o->nops != 3)
             return cd_fail(err, CD_EXIT_USAGE, "usage: cdbg core EXE CORE");

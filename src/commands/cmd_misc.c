@@ -98,7 +98,7 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
     pid_t pid;
     if (cd_parse_pid(argv[1], &pid, err) < 0)
         return -1;
-    cd_target *t = cd_live_attach(pid, CD_ATTACH_STOP_ALL, err);
+    cd_target *t = cd_live_attach(pid, CD_ATTACH_STOP_ALL_DEFERRED, err);
     if (!t)
         return -1;
     if (cd_session_set_target(s, t, err) < 0)

@@ -105,10 +105,18 @@ static char *stack_key(const cd_stack *st)
 static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
 {
     cd_target *t = s->target;
-    if (t->ops->refresh_threads(t, err) < 0)
-        return NULL;
-    if (cd_target_stop(t, NULL, 0, err) < 0)
-        return NULL;
+    bool held = true;
+    for (size_t i = 0; i < t->nthreads; i++)
+        if (!t->threads[i]->held && !t->threads[i]->gone)
+            held = false;
+    /* With every thread held none can have started another; only a running target needs a
+     * fresh thread list (re-reading it costs a /proc read per thread). */
+    if (!held) {
+        if (t->ops->refresh_threads(t, err) < 0)
+            return NULL;
+        if (cd_target_stop(t, NULL, 0, err) < 0)
+            return NULL;
+    }
     thread_dump *d = cd_xcalloc(t->nthreads, sizeof *d);
     size_t n = 0;
     for (size_t i = 0; i < t->nthreads; i++) {

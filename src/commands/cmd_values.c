@@ -112,6 +112,15 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
         rc = s->out.json ? json_failed(s, src, err) : -1;
         goto out;
     }
+    if (v.where == V_MEM && cd_type_strip(v.type)->kind != TY_FUNC) {
+        /* A value whose memory is unreadable is an error of the command, not a value. */
+        uint8_t probe[64];
+        uint64_t n = cd_type_size(v.type);
+        if (n && cd_value_read(&x, &v, 0, probe, n < sizeof probe ? n : sizeof probe) != 0) {
+            rc = s->out.json ? json_failed(s, src, err) : -1;
+            goto out;
+        }
+    }
     cd_fmtopt o;
     cd_fmtopt_init(&o, s, f);
     cd_type *vt = cd_type_strip(v.type);

@@ -1,5 +1,6 @@
 /* Session: the target being debugged plus the user's selection (thread, frame). */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,20 @@ void cd_session_flush_notes(cd_session *s)
     }
 }
 
+static void *preload_thread(void *arg)
+{
+    cd_symtab_preload(arg);
+    return NULL;
+}
+
+static bool all_held(cd_target *t)
+{
+    for (size_t i = 0; i < t->nthreads; i++)
+        if (!t->threads[i]->held && !t->threads[i]->gone)
+            return false;
+    return true;
+}
+
 int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
 {
     cd_session_close_target(s);
@@ -65,6 +80,21 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
     s->sym = cd_symtab_new(t, err);
     if (!s->sym)
         goto fail;
+    if (!all_held(t)) {
+        /* A deferred attach: stopping 1000 threads is kernel time spent waiting for wake-ups, and
+         * opening the libraries' DWARF (libc6-dbg's is compressed) is CPU time we need anyway.
+         * Do both at once; the preload thread owns the symtab until it is joined. */
+        pthread_t pt;
+        bool threaded = pthread_create(&pt, NULL, preload_thread, s->sym) == 0;
+        int rc = cd_target_stop(t, NULL, 0, err);
+        if (threaded)
+            pthread_join(pt, NULL);
+        if (rc < 0) {
+            if (err->code == CD_EXIT_CMD)
+                err->code = CD_EXIT_TARGET;
+            goto fail;
+        }
+    }
     s->unw = cd_unwinder_new(t, s->sym, err);
     if (!s->unw)
         goto fail;

@@ -395,6 +395,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     gather(t, out, &snaps);
     out->nthreads = t->nthreads;
     out->pid = t->pid;
+    out->live = is_live(t);
     link_owners(t, out);
     cd_dl_verdict(out);
     if (is_live(t) && cd_dl_found(out) && confirm(t, out, snaps, delay)) {

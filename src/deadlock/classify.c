@@ -23,6 +23,7 @@ enum {
     FUTEX_CMD_MASK_ = 0x7f, /* strips FUTEX_PRIVATE_FLAG (128); CLOCK_REALTIME (256) is above */
 };
 #define SYS_FUTEX 202
+#define SYS_RESTART_SYSCALL 219
 #define TID_MASK 0x3fffffffu
 #define FUTEX_WAITERS_ 0x80000000u
 
@@ -54,6 +55,36 @@ static inline uint64_t u64_at(const unsigned char *b, size_t off)
     return v;
 }
 
+/* Memory around the futex word, read once: the mutex, rwlock and condvar checks below all look
+ * within [word-48, word+56), and 1000 waiters should cost 1000 reads, not 6000. */
+typedef struct window {
+    cd_target *t;
+    uint64_t start;
+    size_t len;
+    unsigned char b[104];
+} window;
+
+static void window_fill(window *w, cd_target *t, uint64_t u)
+{
+    w->t = t;
+    w->start = u >= 48 ? u - 48 : 0;
+    ssize_t n = cd_target_read(t, w->start, w->b, sizeof w->b);
+    if (n < 0) { /* the bytes before the word may be unmapped: start at the word */
+        w->start = u;
+        n = cd_target_read(t, u, w->b, 56);
+    }
+    w->len = n > 0 ? (size_t)n : 0;
+}
+
+static int window_read(const window *w, uint64_t addr, void *out, size_t len)
+{
+    if (addr >= w->start && addr + len <= w->start + w->len) {
+        memcpy(out, w->b + (addr - w->start), len);
+        return 0;
+    }
+    return cd_target_read_full(w->t, addr, out, len);
+}
+
 static bool mutex_kind_ok(int32_t kind)
 {
     return kind >= 0 && (kind & ~MUTEX_KIND_KNOWN) == 0;
@@ -61,10 +92,10 @@ static bool mutex_kind_ok(int32_t kind)
 
 /* A pthread_rwlock_t at r whose futex word at r+off holds val. Padding must be zero: that is
  * what tells the three possible bases apart. */
-static bool try_rwlock(cd_target *t, uint64_t r, unsigned off, uint32_t val, cd_dl_wait *w)
+static bool try_rwlock(const window *win, uint64_t r, unsigned off, uint32_t val, cd_dl_wait *w)
 {
     unsigned char b[56];
-    if (cd_target_read_full(t, r, b, sizeof b) != 0)
+    if (window_read(win, r, b, sizeof b) != 0)
         return false;
     uint32_t readers = u32_at(b, 0), pad3 = u32_at(b, 16), pad4 = u32_at(b, 20);
     int32_t cur_writer = (int32_t)u32_at(b, 24), shared = (int32_t)u32_at(b, 28);
@@ -119,12 +150,12 @@ static bool try_join(cd_target *t, uint64_t u, uint32_t val, cd_dl_wait *w)
     return true;
 }
 
-static bool try_condvar(cd_target *t, uint64_t u, cd_dl_wait *w)
+static bool try_condvar(const window *win, uint64_t u, cd_dl_wait *w)
 {
     for (unsigned g = 0; g < 2; g++) {
         uint64_t c = u - 40 - 4 * g;
         unsigned char b[48];
-        if (u < 44 || cd_target_read_full(t, c, b, sizeof b) != 0)
+        if (u < 44 || window_read(win, c, b, sizeof b) != 0)
             continue;
         if ((u32_at(b, 36) >> 3) == 0)
             continue;
@@ -184,7 +215,9 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     w->owner = 0;
     w->by_readers = w->pi_deadend = false;
     w->nreaders = 0;
-    if (sc->kind != CD_SC_BLOCKED || sc->nr != SYS_FUTEX)
+    /* A timed futex wait interrupted by a ptrace stop (someone looked at it before) continues as
+     * restart_syscall; the argument registers still hold the futex call's. */
+    if (sc->kind != CD_SC_BLOCKED || (sc->nr != SYS_FUTEX && sc->nr != SYS_RESTART_SYSCALL))
         return;
     unsigned op = (unsigned)sc->args[1] & FUTEX_CMD_MASK_;
     if (op != FUTEX_WAIT_ && op != FUTEX_WAIT_BITSET_ && op != FUTEX_LOCK_PI_ && op != FUTEX_LOCK_PI2_ &&
@@ -194,8 +227,10 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     uint32_t val = (uint32_t)sc->args[2];
     w->kind = CD_DL_FUTEX;
     w->addr = w->futex = u;
+    window win;
+    window_fill(&win, t, u);
     uint32_t word;
-    if (cd_target_read_full(t, u, &word, sizeof word) != 0)
+    if (window_read(&win, u, &word, sizeof word) != 0)
         return;
     w->word = word;
 
@@ -217,7 +252,7 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
         return;
 
     unsigned char m[24];
-    if (cd_target_read_full(t, u, m, sizeof m) == 0) {
+    if (window_read(&win, u, m, sizeof m) == 0) {
         int32_t owner = (int32_t)u32_at(m, 8), kind = (int32_t)u32_at(m, 16);
         if (mutex_kind_ok(kind) && !(kind & (MUTEX_KIND_PI | MUTEX_KIND_PP))) {
             if (val == 2 && owner > 0 && (uint32_t)owner <= TID_MASK) {
@@ -234,17 +269,17 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     }
     static const unsigned rw_offs[] = {12, 8, 0};
     for (size_t i = 0; i < sizeof rw_offs / sizeof rw_offs[0]; i++)
-        if (u >= rw_offs[i] && try_rwlock(t, u - rw_offs[i], rw_offs[i], val, w))
+        if (u >= rw_offs[i] && try_rwlock(&win, u - rw_offs[i], rw_offs[i], val, w))
             return;
     /* A plain mutex whose owner field is not written yet (just acquired): no edge to draw. */
-    if (val == 2 && cd_target_read_full(t, u, m, sizeof m) == 0 && mutex_kind_ok((int32_t)u32_at(m, 16)) &&
+    if (val == 2 && window_read(&win, u, m, sizeof m) == 0 && mutex_kind_ok((int32_t)u32_at(m, 16)) &&
         u32_at(m, 8) == 0) {
         w->kind = CD_DL_MUTEX;
         return;
     }
     if (try_pi_deadend(t, sc, u, val, word, w))
         return;
-    try_condvar(t, u, w);
+    try_condvar(&win, u, w);
 }
 
 const char *cd_dl_kind_name(cd_dl_kind k)

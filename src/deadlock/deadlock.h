@@ -82,6 +82,7 @@ typedef struct cd_dl_result {
     cd_dl_finding *findings;
     size_t nfindings;
     pid_t pid;
+    bool live;            /* a running process (false: a core) */
     size_t nthreads;      /* threads in the process */
     size_t nstopped;      /* threads this analysis stopped */
     double stopped_ms;    /* how long any thread was held stopped by this analysis */

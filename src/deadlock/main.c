@@ -76,7 +76,7 @@ int cd_deadlock_main(int argc, char **argv)
         goto done;
     cd_err uerr;
     unw = cd_unwinder_new(t, sym, &uerr); /* without it: no frames, same verdict */
-    cd_dl_options opt = {.confirm_ms = -1, .no_refresh = true, .no_frames = getenv("CDBG_DL_NOFRAMES") != NULL};
+    cd_dl_options opt = {.confirm_ms = -1, .no_refresh = true, };
     if (cd_deadlock_analyze(t, sym, unw, &opt, &res, &err) != 0)
         goto done;
     /* The target is released before printing: a slow terminal must not hold it. */

@@ -119,8 +119,11 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
             }
         }
     }
-    cd_buf_printf(b, "\nstopped %zu thread%s for %.2f ms to read their stacks; every other thread ran on\n",
-                  r->nstopped, r->nstopped == 1 ? "" : "s", r->stopped_ms);
+    if (r->live && r->nstopped)
+        cd_buf_printf(b, "\nstopped %zu thread%s for %.2f ms to read their stacks; every other thread ran on\n",
+                      r->nstopped, r->nstopped == 1 ? "" : "s", r->stopped_ms);
+    else if (r->live)
+        cd_buf_puts(b, "\nno thread was stopped for this analysis\n");
     if (r->note)
         cd_buf_printf(b, "note: %s\n", r->note);
 }

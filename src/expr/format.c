@@ -120,7 +120,7 @@ static void radix(unsigned __int128 u, int base, cd_buf *b)
         cd_buf_printf(b, "%c", tmp[--n]);
 }
 
-static bool enum_name(cd_type *t, __int128 v, cd_buf *b)
+static bool enum_name(cd_type *t, __int128 v, bool flags_ok, cd_buf *b)
 {
     Dwarf_Die c;
     if (!t->has_die || dwarf_child(&t->die, &c) != 0)
@@ -153,7 +153,7 @@ static bool enum_name(cd_type *t, __int128 v, cd_buf *b)
             rest &= ~uev;
         }
     } while (dwarf_siblingof(&c, &c) == 0);
-    bool ok = v > 0 && nflags > 1 && rest == 0;
+    bool ok = flags_ok && v > 0 && nflags > 1 && rest == 0;
     if (ok)
         cd_buf_printf(b, "(%s)", cd_buf_str(&flags));
     cd_buf_free(&flags);
@@ -286,7 +286,7 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         goto out;
     }
     if (s->kind == TY_ENUM) {
-        if (!enum_name(s, iv, b)) {
+        if (!enum_name(s, iv, true, b)) {
             i128_dec(iv, s->is_signed, num);
             cd_buf_puts(b, num);
         }
@@ -624,7 +624,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
         }
         if (s->kind == TY_ENUM) {
             cd_buf nb = {0};
-            if (enum_name(s, iv, &nb)) {
+            if (enum_name(s, iv, false, &nb)) {
                 r = json_object_new_string(cd_buf_str(&nb));
                 cd_buf_free(&nb);
                 break;

@@ -307,6 +307,9 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             have_res = true;
             break;
         }
+        case DW_OP_GNU_parameter_ref: /* needs the caller's call-site parameters */
+            res->k = L_OPT;
+            return 0;
         case DW_OP_implicit_pointer:
         case DW_OP_GNU_implicit_pointer:
             res->k = L_OPT;

@@ -245,6 +245,15 @@ static int frame_scopes(cd_ectx *x, Dwarf_Die **scopes, int *lo, int *hi)
     return n;
 }
 
+static Dwarf_Off var_order(cd_var *v)
+{
+    Dwarf_Attribute a;
+    Dwarf_Die o;
+    if (dwarf_formref_die(dwarf_attr(&v->die, DW_AT_abstract_origin, &a), &o))
+        return dwarf_dieoffset(&o);
+    return dwarf_dieoffset(&v->die);
+}
+
 int cd_frame_vars(cd_ectx *x, bool params, bool locals, cd_var **out, cd_err *err)
 {
     *out = NULL;
@@ -261,6 +270,7 @@ int cd_frame_vars(cd_ectx *x, bool params, bool locals, cd_var **out, cd_err *er
         Dwarf_Die c;
         if (dwarf_child(&scopes[i], &c) != 0)
             continue;
+        int first = n;
         do {
             int tag = dwarf_tag(&c);
             bool p = tag == DW_TAG_formal_parameter;
@@ -276,6 +286,14 @@ int cd_frame_vars(cd_ectx *x, bool params, bool locals, cd_var **out, cd_err *er
             v[n].mod = x->frame->info.mod;
             n++;
         } while (dwarf_siblingof(&c, &c) == 0);
+        /* Optimised out-of-line copies list their children in any order; the abstract origin's
+         * order is the declaration order, which is what the user wrote. */
+        for (int a = first + 1; a < n; a++)
+            for (int b = a; b > first && var_order(&v[b]) < var_order(&v[b - 1]); b--) {
+                cd_var t = v[b];
+                v[b] = v[b - 1];
+                v[b - 1] = t;
+            }
     }
     free(scopes);
     *out = v;
@@ -386,14 +404,14 @@ int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
     for (size_t i = 0; i < l.n; i++) {
         cd_modidx *mi = modidx_get(x->vs, l.v[i]);
         Dwarf_Die d, aux;
+        Dwfl_Module *m = l.v[i];
         if (idx_find(mi, name, K_VAR, &d, NULL)) {
             free(l.v);
-            return cd_var_value(x, l.v[i], &d, out);
+            return cd_var_value(x, m, &d, out);
         }
         if (idx_find(mi, name, K_FUNC, &d, NULL)) {
-            int r = func_value(x, l.v[i], &d, out);
             free(l.v);
-            return r;
+            return func_value(x, m, &d, out);
         }
         if (idx_find(mi, name, K_ENUMERATOR, &d, &aux)) {
             free(l.v);

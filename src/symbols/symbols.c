@@ -138,6 +138,25 @@ cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
     return s;
 }
 
+static int preload_module(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)ud;
+    (void)name;
+    (void)start;
+    (void)arg;
+    Dwarf_Addr bias;
+    /* Opening the DWARF is what costs (libdw inflates compressed debug sections at open);
+     * the CFI is what the unwinder needs first. */
+    dwfl_module_getdwarf(mod, &bias);
+    dwfl_module_eh_cfi(mod, &bias);
+    return DWARF_CB_OK;
+}
+
+void cd_symtab_preload(cd_symtab *s)
+{
+    dwfl_getmodules(s->dwfl, preload_module, NULL, 0);
+}
+
 static void free_memo(void *p)
 {
     free(p);

@@ -41,6 +41,11 @@ void cd_symtab_free(cd_symtab *s);
 Dwfl *cd_symtab_dwfl(cd_symtab *s);
 cd_target *cd_symtab_target(cd_symtab *s);
 
+/* Opens every module's ELF, DWARF and CFI now instead of at first use. Used to overlap that cost
+ * with stopping a process's threads: it may run on another thread as long as nothing else uses
+ * this symtab (or its target's Dwfl) meanwhile. */
+void cd_symtab_preload(cd_symtab *s);
+
 /* Re-reads the module list (after dlopen / exec). Clears memoised lookups. */
 int cd_symtab_refresh(cd_symtab *s, cd_err *err);
 

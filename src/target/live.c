@@ -34,6 +34,7 @@ typedef struct lthr {
     bool expect;  /* a stop is on its way (we interrupted it, or it is a new clone) */
     bool zombie;  /* listed as Z (an exited thread-group leader): never seized or waited for */
     bool bp_pending; /* hit a breakpoint while another event was being reported: report it next */
+    bool group_stop; /* held in a job-control stop (SIGSTOP etc.): released with PTRACE_LISTEN */
 } lthr;
 
 typedef struct lbp {
@@ -161,12 +162,14 @@ static void on_status(cd_target *t, cd_thread *th, int status)
     set_expect(t, th, false);
     set_held(t, th, true);
     th->regs_valid = false;
+    LT(th)->group_stop = event == PTRACE_EVENT_STOP && is_group_stop_sig(sig);
     if (event == PTRACE_EVENT_CLONE) {
         unsigned long msg = 0;
         if (ptrace(PTRACE_GETEVENTMSG, th->tid, 0, &msg) == 0 && msg && !find_live(t, (pid_t)msg)) {
             cd_thread *nt = add_thread(t, (pid_t)msg);
             LT(nt)->seized = true; /* auto-attached; its first stop is on its way */
             nt->state = 'R';
+            memcpy(nt->name, th->name, sizeof nt->name); /* a new thread inherits its creator's comm */
             set_expect(t, nt, true);
         }
         th->pending_sig = 0;
@@ -645,6 +648,18 @@ static int stop_threads(cd_target *t, cd_thread **ths, size_t n, bool read_stat,
             collect(t);
         }
     }
+    if (!l->exited) {
+        /* non-stop mode traces nothing, so an exit shows only in /proc */
+        cd_proc_status ps;
+        if (cd_procfs_read_status(t->pid, &ps) < 0 || ((ps.state == 'Z' || ps.state == 'X') && ps.threads <= 1)) {
+            int st = 0;
+            reap_ready(t);
+            if (!l->exited) {
+                waitpid(t->pid, &st, __WALL | WNOHANG); /* a launched child must not stay a zombie */
+                process_gone(t, st);
+            }
+        }
+    }
     if (l->exited)
         return cd_fail(err, CD_EXIT_CMD, "cannot stop threads: process %d exited", (int)t->pid);
     return 0;
@@ -700,7 +715,9 @@ static int release(cd_target *t, cd_thread *th, bool detach)
     LT(th)->bp_pending = false;
     int sig = th->pending_sig;
     th->pending_sig = 0;
-    long r = ptrace(detach ? PTRACE_DETACH : PTRACE_CONT, th->tid, 0, (void *)(long)sig);
+    /* a thread in a job-control stop stays stopped (LISTEN) until the program gets SIGCONT */
+    enum __ptrace_request req = detach ? PTRACE_DETACH : LT(th)->group_stop ? PTRACE_LISTEN : PTRACE_CONT;
+    long r = ptrace(req, th->tid, 0, (void *)(long)sig);
     set_held(t, th, false);
     if (detach && r == 0)
         LT(th)->seized = false;
@@ -791,13 +808,9 @@ static int live_refresh_threads(cd_target *t, cd_err *err)
     int st;
     while (wait_any(t, false, &tid, &st) == 1) {
         cd_thread *th = find_live(t, tid);
-        if (th) {
-            bool was_held = th->held;
+        /* a stop nobody asked for leaves the thread held; its signal is delivered on resume */
+        if (th)
             on_status(t, th, st);
-            /* a stop nobody asked for (while running in all-stop mode) is kept held and reported
-             * by the next resume via pending_sig */
-            (void)was_held;
-        }
     }
     pid_t *tids;
     size_t n;
@@ -1003,8 +1016,17 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
             }
             return 0;
         }
-        if (th->gone)
+        if (th->gone) {
+            if (th->tid == l->intr_tid) {
+                /* interrupt() must target a thread that can still stop */
+                pid_t nt = 0;
+                for (size_t i = 0; i < t->nthreads && !nt; i++)
+                    if (!t->threads[i]->gone && !LT(t->threads[i])->zombie)
+                        nt = t->threads[i]->tid;
+                l->intr_tid = nt;
+            }
             continue;
+        }
         int sig = WSTOPSIG(st), event = st >> 16;
         ev->tid = tid;
         if (event == PTRACE_EVENT_STOP && is_group_stop_sig(sig)) {
@@ -1278,7 +1300,8 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err)
         already_traced_error(pid, ps.tracer_pid, err);
         return NULL;
     }
-    cd_target *t = new_target(pid, mode);
+    /* Deferred all-stop is all-stop whose first stop the caller triggers. */
+    cd_target *t = new_target(pid, mode == CD_ATTACH_STOP_ALL_DEFERRED ? CD_ATTACH_STOP_ALL : mode);
     pid_t *tids;
     size_t n;
     if (cd_procfs_list_tasks(pid, &tids, &n) < 0) {

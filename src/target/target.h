@@ -149,6 +149,8 @@ struct cd_target {
 typedef enum {
     CD_ATTACH_STOP_ALL = 0, /* seize and hold every thread (bt all, REPL) */
     CD_ATTACH_NONSTOP,      /* look, don't touch: nothing is seized until cd_target_stop() */
+    CD_ATTACH_STOP_ALL_DEFERRED, /* all-stop, but the initial stop of every thread happens at the
+                                    first cd_target_stop(): lets the caller overlap work with it */
 } cd_attach_mode;
 
 /* Backends' constructors. Errors are one line (what, why, what to do) with code CD_EXIT_TARGET. */

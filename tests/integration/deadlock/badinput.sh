@@ -1,0 +1,38 @@
+#!/bin/bash
+# Bad input: one clear line each, exit 1, never a verdict.
+. "$SRCROOT/tests/integration/lib.sh"
+. "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
+# a PID that is not running
+sleep 0.01 & dead=$!; wait $dead
+td_cdbg out deadlock "$dead"
+expect_status 1 "dead pid"
+expect_line "no process with PID $dead" "$out.err"
+td_cdbg out deadlock "$dead" --json
+expect_status 1 "dead pid json"
+dl_py "$out" '"error" in d' "dead pid json error"
+# not a number
+td_cdbg out deadlock notapid
+expect_status 1 "not a pid"
+# usage
+td_cdbg out deadlock
+expect_status 1 "no arguments"
+expect_line 'usage' "$out.err"
+# a core from another executable
+core=$(make_core_of abba_O2) || exit 1
+td_cdbg out deadlock "$(td_bin ring_O2)" "$core"
+expect_status 1 "core of another executable"
+expect_line 'was not produced by' "$out.err"
+expect_no_line 'DEADLOCK|no deadlock' "$out"
+# a statically linked program
+td_start abba_static
+td_cdbg out deadlock "$TD_PID"
+expect_status 1 "static program"
+expect_line 'statically linked' "$out.err"
+check_untraced "$TD_PID"
+# a program without pthreads at all: /bin/sleep uses libc.so.6, which has them (glibc >= 2.34), so
+# the verdict is simply "no deadlock"
+sleep 30 & sp=$!
+td_cdbg out deadlock "$sp"
+expect_status 0 "sleep(1)"
+kill $sp
+td_finish

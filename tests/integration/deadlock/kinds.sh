@@ -1,0 +1,26 @@
+#!/bin/bash
+# ABBA with every lock flavour: mutex kinds, PI, robust, timedlock, C11 mtx_t, rwlock readers.
+. "$SRCROOT/tests/integration/lib.sh"
+. "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
+for kind in normal recursive errorcheck adaptive robust timed c11 rdlock pi robust_pi; do
+    for v in O0 O2; do
+        td_start "kinds_$v" "$kind"
+        td_cdbg out deadlock "$TD_PID"
+        expect_status 3 "kinds $kind $v"
+        td_cdbg js deadlock "$TD_PID" --json
+        expect_status 3 "kinds $kind $v json"
+        case $kind in
+        c11) dl_py "$js" 'sorted(t["waits_for"]["symbol"] for t in d["cycles"][0]["threads"]) == ["mtx_a", "mtx_b"]' "c11 names $v" ;;
+        rdlock) dl_py "$js" 'all(t["waits_for"]["kind"] == "rwlock" for t in d["cycles"][0]["threads"])' "rdlock cycle $v"
+                expect_line 'waits for rwlock rw_[ab] .*\(writer\)$' "$out" ;;
+        pi|robust_pi)
+            # the kernel refuses the lock that closes a PI cycle (EDEADLK); glibc then sleeps forever
+            dl_py "$js" 'd["deadlock"] and any(f["kind"] == "blocked-on-deadlock" for f in d["findings"])' "pi verdict $kind $v"
+            expect_line 'EDEADLK' "$out" ;;
+        *) dl_py "$js" 'len(d["cycles"]) == 1 and sorted(t["waits_for"]["symbol"] for t in d["cycles"][0]["threads"]) == ["lock_a", "lock_b"]' "$kind cycle $v" ;;
+        esac
+        check_untraced "$TD_PID"
+        td_stop "$TD_PID"
+    done
+done
+td_finish
