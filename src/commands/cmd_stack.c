@@ -247,7 +247,7 @@ static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stac
     group *g = make_groups(d, n, &ng);
     if (s->out.json) {
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(s->cmd_name));
+        json_object_object_add(j, "command", json_object_new_string(strcmp(s->cmd_name, "threads") ? "bt" : "threads"));
         json_object_object_add(j, "threads_total", json_object_new_int((int)n));
         json_object *ga = json_object_new_array();
         for (size_t i = 0; i < ng; i++) {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "commands/cmd_impl.h"
+#include "deadlock/deadlock.h"
 
 const cd_command cd_commands[] = {
     {"threads", "", "threads [-group]", "List threads: id, tid, name, state, where each one is",
@@ -33,6 +34,16 @@ const cd_command cd_commands[] = {
      "In frame #0 every general register is shown. In outer frames only registers the unwinder\n"
      "recovered are shown; the others are `<not saved>`.",
      cd_cmd_regs, CD_CMD_TARGET},
+    {"deadlock", "", "deadlock",
+     "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
+     "Builds the lock-wait graph from each thread's futex wait (pthread mutexes of every kind, rwlocks,\n"
+     "C11 mtx_t, pthread_join) and names the locks (`lock_b`, `forks[3]`, `&to->mu`). Running threads\n"
+     "are never stopped; only threads in a finding are held, briefly, to unwind them.\n"
+     "One-shot form: `cdbg deadlock PID` or `cdbg deadlock EXE CORE` (exit status 3 when found).",
+     cd_cmd_deadlock, CD_CMD_TARGET},
+    {"locks", "", "locks", "Show every blocked thread's wait edge (the lock it waits for and its owner)",
+     "Deadlocked or not: contention, joins, and the owners of the locks being waited for.", cd_cmd_locks,
+     CD_CMD_TARGET},
     {"continue", "c cont", "continue", "Resume every thread until a signal, the process's exit, or ^C",
      "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again.", cd_cmd_continue,
      CD_CMD_TARGET},
