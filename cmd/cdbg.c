@@ -10,6 +10,7 @@
 
 #include "commands/commands.h"
 #include "deadlock/deadlock.h"
+#include "expr/expr.h"
 
 static const char usage_text[] =
     "usage: cdbg [OPTIONS] attach PID\n"
@@ -57,7 +58,8 @@ static void on_fatal(int sig)
     /* Detach (or kill what we launched) before dying, whatever killed us: the target must never
      * stay stopped or traced because cdbg went away. */
     cd_emergency_cleanup();
-    static const char msg[] = "cdbg: terminated by a signal; the target was detached\n";
+    static const char msg[] = "cdbg: terminated by a signal; the target was released (an attached process "
+                              "detached and running, a launched one killed)\n";
     ssize_t r = write(2, msg, sizeof msg - 1);
     (void)r;
     signal(sig, SIG_DFL);
@@ -251,12 +253,22 @@ static int exec_line(cd_session *s, const char *line, cd_err *err)
 {
     cd_err_clear(err);
     g_sigint = 0;
-    int rc = cd_session_exec(s, line, err);
+    const char *sp = line + strspn(line, " \t");
+    char word[64];
+    snprintf(word, sizeof word, "%.*s", (int)strcspn(sp, " \t\n/"), sp);
+    const cd_command *c = cd_command_find(word);
+    int rc;
+    /* A process killed or exited while we held it: say so once, instead of showing the stacks
+     * cached from its last stop. Cheap when every thread is held (one waitid). `detach` still
+     * runs, to drop the dead target. */
+    if (c && (c->flags & CD_CMD_TARGET) && s->target && strcmp(c->name, "detach") != 0 &&
+        s->target->ops->refresh_threads(s->target, err) < 0)
+        rc = -1;
+    else
+        rc = cd_session_exec(s, line, err);
     if (rc < 0) {
-        const char *sp = line + strspn(line, " \t");
-        char word[64];
-        snprintf(word, sizeof word, "%.*s", (int)strcspn(sp, " \t/"), sp);
-        const cd_command *c = cd_command_find(word);
+        if (!err->code)
+            err->code = CD_EXIT_CMD;
         cd_out_error(&s->out, c ? c->name : word, err->msg);
     }
     fflush(stdout);
@@ -457,6 +469,7 @@ int main(int argc, char **argv)
     }
     cd_session s;
     cd_session_init(&s, o.json);
+    cd_values_install(&s);
     g_session = &s;
     int status = 0;
     if (o.nops > 0 && !strcmp(o.ops[0], "help")) {

@@ -3,6 +3,7 @@
 
 #include "commands/cmd_impl.h"
 #include "deadlock/deadlock.h"
+#include "expr/expr.h"
 
 const cd_command cd_commands[] = {
     {"threads", "", "threads [-group]", "List threads: id, tid, name, state, where each one is",
@@ -34,6 +35,29 @@ const cd_command cd_commands[] = {
      "In frame #0 every general register is shown. In outer frames only registers the unwinder\n"
      "recovered are shown; the others are `<not saved>`.",
      cd_cmd_regs, CD_CMD_TARGET},
+    {"print", "p", "print[/FMT] EXPR",
+     "Evaluate a C expression in the selected frame and print its value",
+     "FMT is one of x d u o t c f a s (hex, signed, unsigned, octal, binary, char, float, address,\n"
+     "string), as gdb's print/x. Identifiers are looked up as locals of the selected frame, then\n"
+     "globals and statics, then other modules. Registers ($rip, $rsp...), value history ($1, $, $$)\n"
+     "and convenience variables ($name) work, and constants need no target.",
+     cd_cmd_print, CD_CMD_REPEAT},
+    {"locals", "", "locals", "Print the local variables of the selected frame", "", cd_cmd_locals, CD_CMD_TARGET},
+    {"args", "", "args", "Print the arguments of the selected frame's function", "", cd_cmd_args, CD_CMD_TARGET},
+    {"vars", "", "vars [REGEX]", "Print global and static variables (of the executable; with REGEX, of every module)",
+     "", cd_cmd_vars, CD_CMD_TARGET},
+    {"whatis", "", "whatis EXPR", "Print the type of an expression", "", cd_cmd_whatis, 0},
+    {"ptype", "", "ptype EXPR|TYPE", "Print the full definition of a type or of an expression's type", "",
+     cd_cmd_ptype, 0},
+    {"set", "", "set var LVALUE = EXPR", "Assign to a variable, a member, an array element or a register (live only)",
+     "A core file cannot be written: `set var` on a core fails and says so.", cd_cmd_set, 0},
+    {"x", "", "x[/NFU] ADDR", "Examine memory at ADDR, as gdb's x: N units of size U (b h w g) in format F",
+     "F is one of x d u o t c a s i f. Pressing Enter continues after the last unit shown.", cd_cmd_x,
+     CD_CMD_TARGET | CD_CMD_REPEAT},
+    {"display", "", "display [EXPR]", "Print EXPR at every stop; without EXPR, print the displays now", "",
+     cd_cmd_display, 0},
+    {"config", "", "config max-array N | max-string N", "Set value-printing limits (elements, characters)", "",
+     cd_cmd_config, 0},
     {"deadlock", "", "deadlock",
      "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
      "Builds the lock-wait graph from each thread's futex wait (pthread mutexes of every kind, rwlocks,\n"

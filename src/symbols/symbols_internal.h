@@ -15,6 +15,12 @@
 bool cd_symtab__attach(cd_symtab *s, const Dwfl_Thread_Callbacks *cb, cd_err *err);
 void **cd_symtab__unwind_slot(cd_symtab *s);
 
+/* find_debuginfo callback: libdwfl's standard search, then the inflated-copy cache
+ * (debugcache.c) for debug files whose sections are compressed. */
+int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                      const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+                      char **debuginfo_file_name);
+
 /* Open-addressing map uint64 -> void* (key 0 is reserved for "empty"; callers map 0 elsewhere). */
 typedef struct cd_u64map {
     uint64_t *keys;

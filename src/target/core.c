@@ -72,6 +72,7 @@ typedef struct core_backend {
     size_t nfiles;
     cd_mapping *maps;
     size_t nmaps;
+    bool truncated;        /* some PT_LOAD's bytes are missing from the file */
     pid_t crash_tid;       /* first NT_PRSTATUS: the thread that took the fatal signal */
     uint64_t at_entry, at_sysinfo_ehdr;
 } core_backend;
@@ -253,14 +254,38 @@ static int core_syscall_state(cd_target *t, cd_thread *th, cd_syscall_state *out
 
 /* ---- modules and mappings ---- */
 
+/* A truncated core lost the first pages of the libraries mapped late in the address space, and
+ * with them libdwfl's only way to find those modules. NT_FILE still names each file and where it
+ * was mapped: report the files on disk there, so the threads' innermost frames get names and CFI
+ * (the core's truncation warning already says the result may be incomplete). */
+static void report_files_from_disk(core_backend *b, Dwfl *dwfl)
+{
+    dwfl_report_end(dwfl, NULL, NULL);
+    dwfl_report_begin_add(dwfl);
+    for (size_t i = 0; i < b->nfmaps; i++) {
+        const core_fmap *m = &b->fmaps[i];
+        const core_file *f = &b->files[m->file];
+        bool first = m->ofs == 0;
+        for (size_t j = 0; j < i && first; j++)
+            first = b->fmaps[j].file != m->file;
+        if (!first || f->name[0] != '/' || !strncmp(f->name, "/dev/", 5) || strstr(f->name, " (deleted)") ||
+            dwfl_addrmodule(dwfl, m->start))
+            continue;
+        const char *base = strrchr(f->name, '/') + 1;
+        dwfl_report_elf(dwfl, base, f->open_as ? f->open_as : f->name, -1, m->start, false);
+    }
+}
+
 static int core_report_modules(cd_target *t, Dwfl *dwfl, cd_err *err)
 {
     core_backend *b = t->backend;
     /* libdwfl finds modules from the r_debug link_map and NT_FILE; passing EXE makes it use the
      * user's executable for the main program even if the core recorded another path. */
-    if (dwfl_core_file_report(dwfl, b->elf, t->exe_path) < 0)
+    if (dwfl_core_file_report(dwfl, b->elf, t->exe_path) < 0 && !b->truncated)
         return cd_fail(err, CD_EXIT_TARGET, "cannot list the modules of core file %s: %s",
                        t->core_path, dwfl_errmsg(-1));
+    if (b->truncated)
+        report_files_from_disk(b, dwfl);
     return 0;
 }
 
@@ -402,7 +427,8 @@ static Elf *open_elf(const char *what, const char *path, int *fd_out, cd_err *er
     }
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     if (!e || elf_kind(e) != ELF_K_ELF) {
-        cd_fail(err, CD_EXIT_TARGET, "%s is not an ELF file: usage cdbg core EXE CORE", path);
+        cd_fail(err, CD_EXIT_TARGET, "cannot open %s %s: it is not an ELF file; give %s (usage: cdbg core EXE CORE)",
+                what, path, strcmp(what, "executable") ? "the core dump the kernel wrote" : "the program that crashed");
         if (e)
             elf_end(e);
         close(fd);
@@ -821,7 +847,8 @@ cd_target *cd_core_open(const char *exe, const char *core, cd_err *err)
     uint64_t main_sp = t->threads[0]->tid == t->pid ? t->threads[0]->regs.rsp : 0;
     build_mappings(b, main_sp);
 
-    if (cut > 0 || want_size > b->image_size)
+    b->truncated = cut > 0 || want_size > b->image_size;
+    if (b->truncated)
         t->warning = cd_xasprintf("core file %s is truncated (%zu of %" PRIu64 " bytes): memory in %zu "
                                   "of %zu segments is unavailable; showing what can be shown",
                                   core, b->image_size, want_size, cut, b->nsegs);

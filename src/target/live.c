@@ -138,6 +138,26 @@ static void process_gone(cd_target *t, int status)
     l->running = false;
     for (size_t i = 0; i < t->nthreads; i++)
         thread_gone(t, t->threads[i]);
+    t->stop_gen++; /* stacks and memory cached for the last stop describe a process that is gone */
+}
+
+/* "process 123 exited with status 0" / "process 123 was killed by signal 9 (Killed)". */
+static int exited_error(cd_target *t, cd_err *err)
+{
+    int st = L(t)->exit_status;
+    if (WIFSIGNALED(st))
+        return cd_fail(err, CD_EXIT_CMD,
+                       "process %d was killed by signal %d (%s): nothing is left to inspect; `quit`, or attach "
+                       "to another process",
+                       (int)t->pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+    if (WIFEXITED(st) && st != 0)
+        return cd_fail(err, CD_EXIT_CMD,
+                       "process %d exited with status %d: nothing is left to inspect; `quit`, or attach to "
+                       "another process",
+                       (int)t->pid, WEXITSTATUS(st));
+    return cd_fail(err, CD_EXIT_CMD,
+                   "process %d exited: nothing is left to inspect; `quit`, or attach to another process",
+                   (int)t->pid);
 }
 
 static bool is_group_stop_sig(int sig)
@@ -802,21 +822,38 @@ static int live_refresh_threads(cd_target *t, cd_err *err)
 {
     live *l = L(t);
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot list threads: process %d exited", (int)t->pid);
+        return exited_error(t, err);
     /* harvest exits (and any other status) already reported, without blocking */
     pid_t tid;
     int st;
+    bool news = false;
     while (wait_any(t, false, &tid, &st) == 1) {
         cd_thread *th = find_live(t, tid);
         /* a stop nobody asked for leaves the thread held; its signal is delivered on resume */
         if (th)
             on_status(t, th, st);
+        news = true;
+    }
+    if (l->exited)
+        return exited_error(t, err);
+    /* A held thread can neither start a thread nor exit without us being told (SIGKILL shows as an
+     * exit status, harvested above): with every thread held and nothing new, the list is current,
+     * and re-reading /proc (a file per thread) is skipped. */
+    if (!news && t->nthreads > 0) {
+        bool all_held_now = true;
+        for (size_t i = 0; i < t->nthreads && all_held_now; i++) {
+            cd_thread *th = t->threads[i];
+            if (!th->gone && !LT(th)->zombie && !(th->held && LT(th)->seized))
+                all_held_now = false;
+        }
+        if (all_held_now)
+            return 0;
     }
     pid_t *tids;
     size_t n;
     if (cd_procfs_list_tasks(t->pid, &tids, &n) < 0) {
         process_gone(t, 0);
-        return cd_fail(err, CD_EXIT_CMD, "cannot list threads: process %d exited", (int)t->pid);
+        return exited_error(t, err);
     }
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
@@ -1319,6 +1356,13 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err)
     }
     free(tids);
     t->exe_path = read_exe(pid);
+    if (!t->exe_path && (errno == EACCES || errno == EPERM)) {
+        /* /proc/PID/exe and /proc/PID/maps need the same ptrace access check as PTRACE_SEIZE:
+         * say why now rather than fail later on some /proc file */
+        seize_error(t, pid, EPERM, err);
+        free_target(t);
+        return NULL;
+    }
     if (mode == CD_ATTACH_STOP_ALL && stop_threads(t, NULL, 0, false, err) < 0) {
         live_close(t);
         return NULL;

@@ -1,0 +1,224 @@
+/* A cache of decompressed separate debug files, keyed by build-id.
+ *
+ * Debian's -dbg packages ship their DWARF with SHF_COMPRESSED sections, and libdw inflates every
+ * one of them when it opens the file: ~60 ms for libc6-dbg on every run that shows a libc frame
+ * with its line. The first time a compressed debug file is used we write an inflated copy to
+ * $CDBG_CACHE_DIR (default $XDG_CACHE_HOME/cdbg/debuginfo or ~/.cache/cdbg/debuginfo) and from
+ * then on hand libdwfl that copy, which it simply maps. The key is the build-id, so a copy can
+ * never be stale; it is written to a temporary name and renamed, so a reader never sees half a
+ * file. CDBG_CACHE_DIR=off disables the cache. Any failure falls back to the original file. */
+#include "symbols/symbols_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+static char *cache_dir(void)
+{
+    const char *d = getenv("CDBG_CACHE_DIR");
+    if (d && *d)
+        return strcmp(d, "off") ? cd_xstrdup(d) : NULL;
+    const char *x = getenv("XDG_CACHE_HOME");
+    if (x && *x == '/')
+        return cd_xasprintf("%s/cdbg/debuginfo", x);
+    const char *h = getenv("HOME");
+    if (h && *h == '/')
+        return cd_xasprintf("%s/.cache/cdbg/debuginfo", h);
+    return NULL;
+}
+
+static int mkdirs(const char *path)
+{
+    char *p = cd_xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s == '/') {
+            *s = 0;
+            if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+                free(p);
+                return -1;
+            }
+            *s = '/';
+        }
+    }
+    int r = mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
+    free(p);
+    return r;
+}
+
+static bool has_compressed_sections(int fd)
+{
+    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    if (!e)
+        return false;
+    bool found = false;
+    Elf_Scn *scn = NULL;
+    while (!found && (scn = elf_nextscn(e, scn)) != NULL) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_COMPRESSED))
+            found = true;
+    }
+    elf_end(e);
+    return found;
+}
+
+static int copy_fd(int from, int to)
+{
+    char buf[1 << 16];
+    off_t off = 0;
+    for (;;) {
+        ssize_t n = pread(from, buf, sizeof buf, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return 0;
+        for (ssize_t w = 0; w < n;) {
+            ssize_t r = write(to, buf + w, (size_t)(n - w));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return -1;
+            w += r;
+        }
+        off += n;
+    }
+}
+
+/* Writes an inflated copy of the ELF file `src` to `final`. */
+static int write_inflated(int src, const char *dir, const char *final)
+{
+    char *tmp = cd_xasprintf("%s/.tmp.%d.XXXXXX", dir, (int)getpid());
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    int rc = -1;
+    Elf *e = NULL;
+    if (copy_fd(src, fd) < 0)
+        goto out;
+    e = elf_begin(fd, ELF_C_RDWR, NULL);
+    if (!e)
+        goto out;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(e, scn)) != NULL) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+            goto out;
+    }
+    if (elf_update(e, ELF_C_WRITE) < 0)
+        goto out;
+    elf_end(e);
+    e = NULL;
+    if (rename(tmp, final) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (e)
+        elf_end(e);
+    close(fd);
+    if (rc < 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static bool exists(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+/* Whether libdwfl's standard search can find anything on this machine. When it cannot, libdw
+ * 0.188 goes on to load the debuginfod client (dlopen of libdebuginfod and some 35 libraries
+ * behind it: curl, gnutls, krb5...) for every module without debug info, the vDSO included, even
+ * with no DEBUGINFOD_URLS to ask. That costs more than the rest of a thread dump, so we look first. */
+static bool worth_searching(Dwfl_Module *mod, const char *file_name, const char *debuglink_file)
+{
+    const char *urls = getenv("DEBUGINFOD_URLS");
+    if (urls && *urls)
+        return true; /* the user asked for debuginfod */
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int n = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (n > 1 && n <= 64) {
+        char hex[130];
+        for (int i = 0; i < n; i++)
+            snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+        char *p = cd_xasprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+        bool ok = exists(p);
+        free(p);
+        if (ok)
+            return true;
+    }
+    if (debuglink_file && file_name && file_name[0] == '/') {
+        const char *slash = strrchr(file_name, '/');
+        int dl = (int)(slash - file_name);
+        const char *fmts[] = {"%.*s/%s", "%.*s/.debug/%s", "/usr/lib/debug%.*s/%s"};
+        for (size_t i = 0; i < 3; i++) {
+            char *p = cd_xasprintf(fmts[i], dl, file_name, debuglink_file);
+            bool ok = strcmp(p, file_name) != 0 && exists(p);
+            free(p);
+            if (ok)
+                return true;
+        }
+    }
+    return false;
+}
+
+static char *cache_path(Dwfl_Module *mod, char **dir_out)
+{
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int n = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (n <= 1 || n > 64)
+        return NULL;
+    char *dir = cache_dir();
+    if (!dir)
+        return NULL;
+    char hex[130];
+    for (int i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+    *dir_out = dir;
+    return cd_xasprintf("%s/%s.debug", dir, hex);
+}
+
+int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                      const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+                      char **debuginfo_file_name)
+{
+    /* A user-given search path (CDBG_DEBUGINFO_PATH) is libdwfl's business entirely. */
+    bool own_path = getenv("CDBG_DEBUGINFO_PATH") != NULL;
+    char *dir = NULL, *path = own_path ? NULL : cache_path(mod, &dir);
+    if (path) {
+        /* An inflated copy made earlier: libdwfl validates its build-id like any debug file. */
+        int cfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (cfd >= 0) {
+            *debuginfo_file_name = path;
+            free(dir);
+            return cfd;
+        }
+    }
+    if (!own_path && !worth_searching(mod, file_name, debuglink_file)) {
+        free(path);
+        free(dir);
+        errno = ENOENT;
+        return -1;
+    }
+    int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                          debuglink_crc, debuginfo_file_name);
+    /* libdwfl has already opened this file for itself (it keeps the handle it validated), so this
+     * run inflates it as usual; the copy is for the next run. */
+    if (fd >= 0 && path && has_compressed_sections(fd) && mkdirs(dir) == 0)
+        write_inflated(fd, dir, path);
+    free(path);
+    free(dir);
+    return fd;
+}
