@@ -1,6 +1,6 @@
 /* What a thread sleeping in futex(2) waits for, read from memory only (no stop).
  *
- * glibc 2.36 x86-64 layouts (checked with `ptype/o` against libc6-dbg, see docs/json-deadlock.md):
+ * glibc 2.36 x86-64 layouts (checked with `ptype/o` against libc6-dbg, see docs/json.md):
  *   pthread_mutex_t / mtx_t: __lock 0, __count 4, __owner 8 (TID), __nusers 12, __kind 16. The
  *     futex word is the mutex itself; a plain waiter sleeps with value 2; robust waiters with
  *     TID|FUTEX_WAITERS; PI waiters use FUTEX_LOCK_PI and the word holds the owner TID.

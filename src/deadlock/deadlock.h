@@ -104,7 +104,7 @@ void cd_dl_result_free(cd_dl_result *r);
 /* True when a cycle or a thread blocked forever was found (exit status 3). */
 bool cd_dl_found(const cd_dl_result *r);
 
-/* The JSON document of docs/json-deadlock.md, and the two text reports. */
+/* The JSON document of docs/json.md, and the two text reports. */
 json_object *cd_dl_result_json(const cd_dl_result *r);
 void cd_dl_format_text(const cd_dl_result *r, cd_buf *b);
 void cd_dl_format_locks(const cd_dl_result *r, cd_buf *b);

@@ -33,7 +33,7 @@ repl_start() {
     dir=$(mktemp -d "$TD_TMP/repl.XXXXXX") || exit 1
     mkfifo "$dir/in" || exit 1
     R_OUT=$dir/out
-    timeout -k 5 "$TD_CDBG_TIMEOUT" "$CDBG" "$@" <"$dir/in" >"$R_OUT" 2>"$R_OUT.err" &
+    "$CDBG" "$@" <"$dir/in" >"$R_OUT" 2>"$R_OUT.err" &
     R_PID=$!
     TD_PIDS+=("$R_PID")
     exec {R_FD}>"$dir/in"
@@ -57,9 +57,19 @@ repl_wait() {
     done
     return 0
 }
-# repl_end: closes the FIFO and waits for cdbg; its status goes to TD_RC.
+# repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC
+# (124 and a failure if it hung).
 repl_end() {
     exec {R_FD}>&-
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$R_PID" 2>/dev/null && [ -z "$(awk '$3 == "Z"' "/proc/$R_PID/stat" 2>/dev/null)" ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "cdbg (pid $R_PID) did not exit"
+            kill -KILL "$R_PID" 2>/dev/null
+            break
+        fi
+        sleep 0.02
+    done
     wait "$R_PID"
     TD_RC=$?
 }
@@ -118,12 +128,13 @@ check_untraced "$target"
 tid=$(ls "/proc/$target/task" | grep -vx "$target" | head -n 1)
 td_cdbg out attach "$tid" --batch -ex bt
 expect_status 4 "a thread's TID"
-err_is "$out.err" "it is a thread of process $target; attach to PID $target" "a thread's TID"
+err_is "$out.err" "^cdbg: $tid is a thread of process $target, not a process: attach to PID $target$" "a thread's TID"
 check_untraced "$target"
 
 # A zombie: a parent that never reaps its exited child.
 zdir=$(mktemp -d "$TD_TMP/zombie.XXXXXX")
-sh -c 'true & echo $! >"$1"; exec sleep 300' sh "$zdir/pid" &
+# the child outlives the exec, so only `sleep` (which never waits) could reap it
+sh -c 'sleep 0.2 & echo $! >"$1"; exec sleep 300' sh "$zdir/pid" &
 TD_PIDS+=($!)
 deadline=$((SECONDS + 10))
 zpid=

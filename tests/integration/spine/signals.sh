@@ -1,0 +1,173 @@
+#!/bin/bash
+# Signals sent to cdbg: SIGTERM and SIGHUP end it but the attached target is left running and
+# untraced (a launched one is killed, never left stopped); SIGINT never ends it: at the prompt it
+# is ignored, while the target runs (`continue`) it stops the target.
+. "$SRCROOT/tests/integration/lib.sh"
+trap '' PIPE # writing to a REPL that already exited must not end the test
+
+# REPL driven through a FIFO the test keeps open: repl_start ARGS... sets R_PID (cdbg itself, so
+# signals reach it), R_FD, R_OUT (stdout) and R_OUT.err.
+repl_start() {
+    local dir
+    dir=$(mktemp -d "$TD_TMP/repl.XXXXXX") || exit 1
+    mkfifo "$dir/in" || exit 1
+    R_OUT=$dir/out
+    "$CDBG" "$@" <"$dir/in" >"$R_OUT" 2>"$R_OUT.err" &
+    R_PID=$!
+    TD_PIDS+=("$R_PID")
+    exec {R_FD}>"$dir/in"
+}
+repl_send() {
+    local c
+    for c in "$@"; do
+        printf '%s\n' "$c" >&"$R_FD"
+    done
+}
+# repl_wait PATTERN FILE [N]: waits (up to 30 s) until N (default 1) lines of FILE match PATTERN.
+repl_wait() {
+    local deadline=$((SECONDS + 30)) want=${3:-1}
+    while [ "$(grep -Ec -- "$1" "$2" 2>/dev/null)" -lt "$want" ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "timed out waiting for /$1/ in $2"
+            td_show "$2"
+            return 1
+        fi
+        sleep 0.02
+    done
+    return 0
+}
+# repl_exited PID: cdbg has exited (a zombie until waited for counts).
+repl_exited() {
+    ! kill -0 "$1" 2>/dev/null || [ -n "$(awk '$3 == "Z"' "/proc/$1/stat" 2>/dev/null)" ]
+}
+# repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC.
+repl_end() {
+    exec {R_FD}>&-
+    local deadline=$((SECONDS + 30))
+    while ! repl_exited "$R_PID"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "cdbg (pid $R_PID) did not exit"
+            kill -KILL "$R_PID" 2>/dev/null
+            break
+        fi
+        sleep 0.02
+    done
+    wait "$R_PID"
+    TD_RC=$?
+}
+# all_threads_in STATES PID: every thread of PID is in one of the /proc state letters STATES.
+all_threads_in() {
+    local st
+    for st in /proc/"$2"/task/*/status; do
+        grep -Eq "^State:[[:space:]]*[$1]" "$st" 2>/dev/null || return 1
+    done
+    return 0
+}
+# not_stopped_orphan PID: a launched program after cdbg died: gone, or dying, never stopped.
+not_stopped_orphan() {
+    local deadline=$((SECONDS + 10))
+    while [ -d "/proc/$1" ] && ! all_threads_in 'ZX' "$1"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "launched program $1 survived cdbg: $(grep -h '^State' /proc/"$1"/task/*/status | sort | uniq -c | tr '\n' ' ')"
+            kill -KILL "$1" 2>/dev/null
+            return 1
+        fi
+        sleep 0.02
+    done
+    pass "launched program $1 did not survive cdbg"
+}
+
+td_start threads_O0
+target=$TD_PID
+
+# SIGTERM and SIGHUP at the prompt: cdbg dies of the signal, the target runs on untraced.
+for sig in TERM HUP; do
+    repl_start attach "$target"
+    repl_send threads
+    repl_wait '^\* +1 +[0-9]+ ' "$R_OUT"
+    kill -"$sig" "$R_PID"
+    repl_end
+    num=$(kill -l "$sig")
+    expect_status $((128 + num)) "SIG$sig"
+    expect_line '^cdbg: terminated by a signal; the target was released' "$R_OUT.err"
+    check_untraced "$target"
+done
+
+# SIGTERM in the middle of a command (the target held, the unwinder at work), and while the
+# threads are being seized: whatever cdbg was doing, the target is released.
+for cmd in 'bt all' 'bt all -group' threads; do
+    repl_start attach "$target"
+    repl_send threads
+    repl_wait '^\* +1 +[0-9]+ ' "$R_OUT"
+    repl_send "$cmd"
+    kill -TERM "$R_PID"
+    repl_end
+    [ "$TD_RC" -eq 143 ] && pass "SIGTERM during $cmd" || fail "SIGTERM during $cmd: status $TD_RC"
+    check_untraced "$target"
+done
+for i in 1 2 3 4 5; do
+    repl_start attach "$target"
+    sleep "0.0$i"
+    kill -TERM "$R_PID"
+    repl_end
+    check_untraced "$target"
+done
+
+# SIGINT at the prompt: ignored; the session goes on and `quit` detaches.
+repl_start attach "$target"
+repl_send threads
+repl_wait '^\* +1 +[0-9]+ ' "$R_OUT"
+kill -INT "$R_PID"
+kill -INT "$R_PID"
+repl_send threads
+repl_wait '^\* +1 +[0-9]+ ' "$R_OUT" 2
+repl_exited "$R_PID" && fail "cdbg exited on SIGINT" || pass "cdbg survives SIGINT"
+expect_line '^ +7 +[0-9]+ +sig-handler ' "$R_OUT"
+repl_send 'bt'
+repl_wait ' in main at threads\.c:201$' "$R_OUT"
+repl_send quit
+repl_end
+expect_status 0 "quit after SIGINT"
+expect_no_line . "$R_OUT.err"
+check_untraced "$target"
+td_stop "$target"
+
+# A launched program: SIGTERM to cdbg kills it (the documented policy), never leaves it stopped.
+repl_start run "$(td_bin threads_O0)"
+repl_send threads
+repl_wait '^\* +1 +[0-9]+ ' "$R_OUT"
+launched=$(sed -nE 's/^\* +1 +([0-9]+) .*/\1/p' "$R_OUT" | head -n 1)
+kill -TERM "$R_PID"
+repl_end
+expect_status 143 "SIGTERM with a launched program"
+not_stopped_orphan "$launched"
+
+# `continue` on a launched program, then SIGINT to cdbg: the program stops, cdbg says where,
+# `bt` works, `quit` kills it.
+repl_start run "$(td_bin threads_O0)"
+repl_wait '^Stopped: #0 .* in main at threads\.c:[0-9]+$' "$R_OUT"
+repl_send threads
+repl_wait '^\* +1 +[0-9]+ ' "$R_OUT"
+launched=$(sed -nE 's/^\* +1 +([0-9]+) .*/\1/p' "$R_OUT" | head -n 1)
+# the sig-handler thread raises SIGUSR1 during start-up: continue past it
+repl_send continue
+repl_wait 'received signal SIGUSR1' "$R_OUT"
+repl_send continue
+# the program prints "ready" (to cdbg's stdout) once every thread is blocked for good
+repl_wait '^ready$' "$R_OUT"
+deadline=$((SECONDS + 10))
+until all_threads_in 'SR' "$launched" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.02; done
+all_threads_in 'SR' "$launched" && pass "target runs after continue" || fail "target not running after continue"
+kill -INT "$R_PID"
+repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT"
+all_threads_in 't' "$launched" && pass "target stopped by SIGINT" || fail "target not stopped after SIGINT"
+repl_send bt
+repl_wait '^#[0-9]+ +0x[0-9a-f]{16} in main at threads\.c:201$' "$R_OUT"
+repl_send 'thread 2' bt
+repl_wait '^#[0-9]+ +0x[0-9a-f]{16} in wait_on_mutex at threads\.c:54$' "$R_OUT"
+repl_send quit
+repl_end
+expect_status 0 "quit after an interrupted continue"
+expect_no_line '^cdbg: ' "$R_OUT.err"
+not_stopped_orphan "$launched"
+td_finish
