@@ -488,6 +488,7 @@ int main(int argc, char **argv)
         status = err.code ? err.code : CD_EXIT_TARGET;
         goto done;
     }
+    fflush(stdout); /* "Stopped: ..." reaches a pipe before cdbg waits for the first command */
     for (size_t i = 0; i < o.ncmds && !s.quit; i++) {
         int rc = o.cmds[i][0] == '\x01' ? exec_file(&s, o.cmds[i] + 1, &err) : exec_line(&s, o.cmds[i], &err);
         if (rc < 0) {

@@ -31,4 +31,17 @@ for v in O0 O2 O0_nopie O2_nopie O2_nofp; do
     check_untraced "$TD_PID"
     td_stop "$TD_PID"
 done
+# Without glibc's separate debug info (as on a machine without libc6-dbg): libc frames come from its
+# symbol table, said once, and the program's own frames are unchanged.
+td_start threads_O2 1
+CDBG_DEBUGINFO_PATH=/nonexistent td_cdbg out attach "$TD_PID" --batch -ex 'bt all'
+expect_status 0 "bt all without libc debug info"
+expect_line '^warning: no debug info for libc\.so\.6' "$out.err"
+[ "$(grep -c 'no debug info for libc' "$out.err")" = 1 ] && pass "said once" || fail "libc note not said exactly once"
+expect_line '^#[0-9]+ +0x[0-9a-f]{16} in (__GI___)?pthread_mutex_lock from libc\.so\.6$' "$out"
+expect_line '^#[0-9]+ +0x[0-9a-f]{16} in wait_on_mutex at threads\.c:54$' "$out"
+expect_line '^#[0-9]+ +\(inlined\) +in inline_leaf at threads\.c:89$' "$out"
+expect_line '^#[0-9]+ +0x[0-9a-f]{16} in in_handler at threads\.c:128$' "$out"
+expect_line '^#[0-9]+ +0x[0-9a-f]{16} in parked_worker at threads\.c:139$' "$out"
+check_untraced "$TD_PID"
 td_finish
