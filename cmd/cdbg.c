@@ -269,7 +269,10 @@ static int exec_line(cd_session *s, const char *line, cd_err *err)
     if (rc < 0) {
         if (!err->code)
             err->code = CD_EXIT_CMD;
-        cd_out_error(&s->out, c ? c->name : word, err->msg);
+        /* An empty message means the command already reported its error in its own shape
+         * (print's {"expr": E, "error": M}). */
+        if (err->msg[0])
+            cd_out_error(&s->out, c ? c->name : word, err->msg);
     }
     fflush(stdout);
     return rc;
@@ -351,13 +354,15 @@ static int repl(cd_session *s, cd_err *err)
     el_set(el, EL_PROMPT, prompt_fn);
     el_set(el, EL_EDITOR, "emacs");
     el_set(el, EL_HIST, history, hist);
-    el_set(el, EL_ADDFN, "cdbg-complete", "Complete a command name", complete_fn);
+    /* the wide call: libedit's narrow EL_ADDFN wcsdup()s both strings and never frees them */
+    el_wset(el, EL_ADDFN, L"cdbg-complete", L"Complete a command name", complete_fn);
     el_set(el, EL_BIND, "^I", "cdbg-complete", NULL);
     char *last = NULL;
     int rc = 0;
     while (!s->quit) {
         int count = 0;
         g_sigint = 0;
+        errno = 0; /* el_gets leaves errno alone at EOF: a stale EINTR would turn ^D into ^C */
         const char *line = el_gets(el, &count);
         if (!line) {
             if (g_sigint || errno == EINTR) {
@@ -371,6 +376,9 @@ static int repl(cd_session *s, cd_err *err)
         }
         char *copy = cd_xstrdup(line);
         copy[strcspn(copy, "\n")] = 0;
+        /* tab completion leaves "regs ": keep history entries as the user would have typed them */
+        for (size_t n = strlen(copy); n > 0 && (copy[n - 1] == ' ' || copy[n - 1] == '\t');)
+            copy[--n] = 0;
         const char *p = copy + strspn(copy, " \t");
         if (!*p) {
             /* Enter repeats the last command when repeating makes sense (bt, list, up...). */

@@ -35,5 +35,11 @@ td_cdbg out attach "$TD_PID" --batch --json -ex 'bogus'
 expect_status 1 "json error"
 python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).read()); assert o["command"]=="bogus" and "unknown command" in o["error"]' "$out" \
     && pass "json error object" || fail "json error object: $(cat "$out")"
+# A failed print reports once, in print's own shape (regression: a second generic error line).
+td_cdbg out attach "$TD_PID" --batch --json -ex 'print no_such_variable'
+expect_status 1 "json print error"
+[ "$(wc -l <"$out")" = 1 ] && pass "one line for a failed print" || fail "failed print printed $(wc -l <"$out") lines: $(cat "$out")"
+python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert o["expr"]=="no_such_variable" and o["error"]' "$out" \
+    && pass "print error object" || fail "print error object: $(cat "$out")"
 check_untraced "$TD_PID"
 td_finish
