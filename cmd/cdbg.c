@@ -1,12 +1,14 @@
 /* cdbg: command-line parsing and the REPL loop. Everything else lives in the library (src/). */
 #include <errno.h>
 #include <histedit.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "commands/commands.h"
 #include "deadlock/deadlock.h"
@@ -340,6 +342,60 @@ static unsigned char complete_fn(EditLine *el, int ch)
     return CC_ERROR;
 }
 
+/* libedit's character reader, replaced so that ^C at the prompt is never lost: a SIGINT landing
+ * after the handler's flag was last checked but before a plain read() blocked would only be seen
+ * at the next key. SIGINT stays blocked between the check and ppoll(), which unblocks it
+ * atomically while waiting. */
+typedef struct repl_input {
+    mbstate_t mb; /* a UTF-8 character arrives one byte per read */
+} repl_input;
+
+static int getc_fn(EditLine *el, wchar_t *wc)
+{
+    repl_input *in = NULL;
+    el_get(el, EL_CLIENTDATA, &in);
+    sigset_t intr, old;
+    sigemptyset(&intr);
+    sigaddset(&intr, SIGINT);
+    for (;;) {
+        sigprocmask(SIG_BLOCK, &intr, &old);
+        if (g_sigint) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            errno = EINTR;
+            return -1;
+        }
+        sigset_t waiting = old;
+        sigdelset(&waiting, SIGINT);
+        struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+        int r = ppoll(&pfd, 1, NULL, &waiting);
+        int e = errno;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (r < 0 && e != EINTR) {
+            errno = e;
+            return -1;
+        }
+        if (r <= 0)
+            continue; /* EINTR: g_sigint is checked at the top */
+        unsigned char c;
+        ssize_t n = read(STDIN_FILENO, &c, 1);
+        if (n == 0)
+            return 0;
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return -1;
+        }
+        size_t k = mbrtowc(wc, (const char *)&c, 1, &in->mb);
+        if (k == (size_t)-2)
+            continue; /* more bytes of this character to come */
+        if (k == (size_t)-1) {
+            memset(&in->mb, 0, sizeof in->mb);
+            *wc = c; /* not valid in this locale: pass the byte through */
+        }
+        return 1;
+    }
+}
+
 static int repl(cd_session *s, cd_err *err)
 {
     EditLine *el = el_init("cdbg", stdin, stdout, stderr);
@@ -351,6 +407,10 @@ static int repl(cd_session *s, cd_err *err)
     char *hpath = home ? cd_xasprintf("%s/.cdbg_history", home) : NULL;
     if (hpath)
         history(hist, &ev, H_LOAD, hpath);
+    repl_input input;
+    memset(&input, 0, sizeof input);
+    el_set(el, EL_CLIENTDATA, &input);
+    el_set(el, EL_GETCFN, getc_fn);
     el_set(el, EL_PROMPT, prompt_fn);
     el_set(el, EL_EDITOR, "emacs");
     el_set(el, EL_HIST, history, hist);

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <capstone/capstone.h>
 #include <gelf.h>
 
 #define DEFAULT_CONFIRM_MS 15
@@ -67,6 +69,14 @@ static bool thread_exists(cd_target *t, pid_t tid)
     return th && !th->gone;
 }
 
+/* A thread of any process on the system (/proc/TID exists for every thread, listed or not). */
+static bool system_thread_exists(pid_t tid)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/proc/%d", (int)tid);
+    return access(path, F_OK) == 0;
+}
+
 /* Draws edges from owners and marks owners that are not threads of the process. A thread that
  * appeared after the listing is looked for once more before its lock is called orphaned. */
 static void link_owners(cd_target *t, cd_dl_result *r)
@@ -75,7 +85,7 @@ static void link_owners(cd_target *t, cd_dl_result *r)
     for (size_t i = 0; i < r->nwaits; i++) {
         cd_dl_wait *w = &r->waits[i];
         w->next = -1;
-        w->owner_gone = false;
+        w->owner_gone = w->owner_foreign = false;
         w->owner_name[0] = 0;
         if (!edge_kind(w->kind) || w->owner <= 0)
             continue;
@@ -91,6 +101,12 @@ static void link_owners(cd_target *t, cd_dl_result *r)
             (void)t->ops->refresh_threads(t, &e);
         }
         w->owner_gone = !thread_exists(t, w->owner);
+        /* A process-shared lock may be held by another process: live, that owner is looked up
+         * system-wide; in a core there is no way to know, so it is never called orphaned. */
+        if (w->owner_gone && w->pshared && (!is_live(t) || system_thread_exists(w->owner))) {
+            w->owner_gone = false;
+            w->owner_foreign = true;
+        }
     }
 }
 
@@ -193,6 +209,133 @@ static char *frame_text(const cd_frame *f)
     return cd_xasprintf("0x%" PRIx64 " in %s", f->pc, f->info.module ? f->info.module : "??");
 }
 
+static bool is_lock_name(const char *n)
+{
+    return strncmp(n, "pthread_mutex_lock", 18) == 0 && (n[18] == 0 || n[18] == '@');
+}
+
+/* The CFI row [start, end) (the range one unwind rule covers) around pc, in process addresses. */
+static bool cfi_range(Dwarf_CFI *cfi, Dwarf_Addr bias, uint64_t pc, uint64_t *start, uint64_t *end)
+{
+    Dwarf_Frame *fr = NULL;
+    Dwarf_Addr s, e;
+    if (dwarf_cfi_addrframe(cfi, pc - bias, &fr) != 0)
+        return false;
+    bool ok = dwarf_frame_info(fr, &s, &e, NULL) >= 0;
+    free(fr);
+    *start = s + bias;
+    *end = e + bias;
+    return ok;
+}
+
+/* Without libc's .symtab (no libc6-dbg), glibc's internal __pthread_mutex_lock_full has no name:
+ * it is recognised as a function that pthread_mutex_lock (a .dynsym name) branches to directly.
+ * Its extent is the chain of adjacent CFI rows from the branch target (the rows of one function
+ * are contiguous; alignment padding between functions has none). */
+static bool in_mutex_lock_code(cd_target *t, cd_symtab *sym, uint64_t pc)
+{
+    Dwfl_Module *mod = sym ? dwfl_addrmodule(cd_symtab_dwfl(sym), pc) : NULL;
+    if (!mod)
+        return false;
+    GElf_Addr lock = 0;
+    GElf_Xword size = 0;
+    int nsyms = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < nsyms && !lock; i++) {
+        GElf_Sym s;
+        GElf_Addr a;
+        const char *n = dwfl_module_getsym_info(mod, i, &s, &a, NULL, NULL, NULL);
+        if (n && s.st_shndx != SHN_UNDEF && GELF_ST_TYPE(s.st_info) == STT_FUNC && is_lock_name(n)) {
+            lock = a;
+            size = s.st_size;
+        }
+    }
+    if (!lock || size == 0)
+        return false;
+    if (pc >= lock && pc < lock + size)
+        return true;
+    Dwarf_Addr bias;
+    Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
+    unsigned char code[1024];
+    ssize_t n = cfi ? cd_target_read(t, lock, code, size < sizeof code ? size : sizeof code) : -1;
+    csh cs;
+    if (n <= 0 || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+        return false;
+    cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn *insn = NULL;
+    size_t ni = cs_disasm(cs, code, (size_t)n, lock, 0, &insn);
+    bool found = false;
+    for (size_t i = 0; i < ni && !found; i++) {
+        const cs_x86 *x = &insn[i].detail->x86;
+        if (!(cs_insn_group(cs, &insn[i], CS_GRP_JUMP) || cs_insn_group(cs, &insn[i], CS_GRP_CALL)) ||
+            x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+            continue;
+        uint64_t target = (uint64_t)x->operands[0].imm, s, e;
+        if (target >= lock && target < lock + size)
+            continue; /* a branch inside pthread_mutex_lock */
+        uint64_t first = target;
+        for (int step = 0; step < 512 && target - first < 16384 && cfi_range(cfi, bias, target, &s, &e) &&
+                           s <= target && e > target;
+             step++) {
+            if (pc >= s && pc < e) {
+                found = true;
+                break;
+            }
+            target = e;
+        }
+    }
+    if (ni)
+        cs_free(insn, ni);
+    cs_close(&cs);
+    return found;
+}
+
+/* Whether a stack sleeps inside glibc's mutex lock. *conclusive (if given) is set false when the
+ * unwind did not reach the user's code, so the answer is only a guess. */
+static bool stack_in_mutex_lock(cd_target *t, cd_symtab *sym, const cd_stack *st, bool *conclusive)
+{
+    size_t j = 0;
+    for (; j < st->n; j++) {
+        const cd_frame *f = &st->frames[j];
+        if (f->info.module && !is_runtime_module(f->info.module))
+            break; /* past the C library: the user's code is not glibc's lock */
+        if (f->info.func && strstr(f->info.func, "mutex_lock"))
+            return true;
+    }
+    if (conclusive)
+        *conclusive = j > 0 && j < st->n;
+    /* Unnamed (no libc .symtab): the libc frame the user's code called into must be the lock. */
+    return j > 0 && j < st->n && in_mutex_lock_code(t, sym, st->frames[j - 1].lookup_pc);
+}
+
+/* A PI dead end looks like any wait on a zero word on the thread's own stack (a semaphore or latch
+ * there, too). glibc's code is unwound with sp and pc alone (from the syscall state, no stop), so
+ * those waits are dropped before anything is stopped. Returns true if any was dropped. */
+static bool drop_false_pi(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_result *r, const snap *snaps)
+{
+    bool dropped = false;
+    for (size_t i = 0; unw && i < r->nwaits; i++) {
+        cd_dl_wait *w = &r->waits[i];
+        if (!w->pi_deadend)
+            continue;
+        uint64_t regs[CD_NDWREGS] = {0};
+        regs[7] = snaps[i].sc.sp;
+        regs[16] = snaps[i].sc.pc;
+        cd_stack st;
+        cd_err e;
+        bool conclusive = false;
+        if (cd_unwind_from_regs(unw, w->tid, regs, (1u << 7) | (1u << 16), 16, &st, &e) != 0)
+            continue;
+        if (!stack_in_mutex_lock(t, sym, &st, &conclusive) && conclusive) {
+            w->pi_deadend = false;
+            w->kind = CD_DL_FUTEX;
+            w->owner = 0;
+            dropped = true;
+        }
+        cd_stack_free(&st);
+    }
+    return dropped;
+}
+
 /* Unwinds the threads of the verdict: stops those not already held, unwinds, releases them,
  * and only then does the slower symbol work on the copied stacks. */
 static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_result *r)
@@ -257,9 +400,7 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
         cd_dl_wait *w = &r->waits[idx[k]];
         if (!w->pi_deadend)
             continue;
-        bool in_lock = false;
-        for (size_t j = 0; have[k] && j < stacks[k].n && !in_lock; j++)
-            in_lock = stacks[k].frames[j].info.func && strstr(stacks[k].frames[j].info.func, "mutex_lock");
+        bool in_lock = have[k] && stack_in_mutex_lock(t, sym, &stacks[k], NULL);
         if (!in_lock) {
             /* some other zero word on a stack (a semaphore, a latch): not ours to judge */
             w->pi_deadend = false;
@@ -398,6 +539,11 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     out->live = is_live(t);
     link_owners(t, out);
     cd_dl_verdict(out);
+    if (cd_dl_found(out) && drop_false_pi(t, sym, unw, out, snaps)) {
+        link_owners(t, out);
+        reset_verdict(out);
+        cd_dl_verdict(out);
+    }
     if (is_live(t) && cd_dl_found(out) && confirm(t, out, snaps, delay)) {
         link_owners(t, out);
         reset_verdict(out);

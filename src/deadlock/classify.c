@@ -30,6 +30,7 @@ enum {
 #define MUTEX_KIND_ROBUST 0x10
 #define MUTEX_KIND_PI 0x20
 #define MUTEX_KIND_PP 0x40
+#define MUTEX_KIND_PSHARED 0x80
 /* kind bits glibc uses: type (3), robust, PI, PP, pshared (128), elision (256, 512). */
 #define MUTEX_KIND_KNOWN 0x3ff
 
@@ -123,6 +124,7 @@ static bool try_rwlock(const window *win, uint64_t r, unsigned off, uint32_t val
     }
     w->kind = CD_DL_RWLOCK;
     w->addr = r;
+    w->pshared = shared != 0;
     if ((readers & RW_WRLOCKED) && cur_writer > 0) {
         w->owner = cur_writer;
     } else {
@@ -213,7 +215,7 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
     w->kind = CD_DL_NONE;
     w->owner = 0;
-    w->by_readers = w->pi_deadend = false;
+    w->by_readers = w->pi_deadend = w->pshared = false;
     w->nreaders = 0;
     /* A timed futex wait interrupted by a ptrace stop (someone looked at it before) continues as
      * restart_syscall; the argument registers still hold the futex call's. */
@@ -238,6 +240,9 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
         /* The kernel queues PI waiters itself; the word is owner TID | FUTEX_WAITERS. */
         w->kind = CD_DL_MUTEX;
         w->owner = (pid_t)(word & TID_MASK);
+        int32_t kind;
+        w->pshared = window_read(&win, u + 16, &kind, sizeof kind) == 0 && mutex_kind_ok(kind) &&
+                     (kind & MUTEX_KIND_PSHARED);
         return;
     }
     if (op == FUTEX_WAIT_REQUEUE_PI_) {
@@ -255,6 +260,7 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     if (window_read(&win, u, m, sizeof m) == 0) {
         int32_t owner = (int32_t)u32_at(m, 8), kind = (int32_t)u32_at(m, 16);
         if (mutex_kind_ok(kind) && !(kind & (MUTEX_KIND_PI | MUTEX_KIND_PP))) {
+            w->pshared = (kind & MUTEX_KIND_PSHARED) != 0;
             if (val == 2 && owner > 0 && (uint32_t)owner <= TID_MASK) {
                 w->kind = CD_DL_MUTEX;
                 w->owner = owner;
@@ -265,6 +271,7 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
                 w->owner = (pid_t)(val & TID_MASK);
                 return;
             }
+            w->pshared = false;
         }
     }
     static const unsigned rw_offs[] = {12, 8, 0};

@@ -49,6 +49,8 @@ typedef struct cd_dl_wait {
     bool by_readers;      /* rwlock held by readers: no owner field exists */
     unsigned nreaders;
     bool owner_gone;      /* owner TID is not a thread of the process */
+    bool pshared;         /* a process-shared lock: its owner may be a thread of another process */
+    bool owner_foreign;   /* pshared, and the owner is not a thread of this process (but may live) */
     bool pi_deadend;      /* glibc's "sleep forever" after the kernel refused a PI lock (EDEADLK);
                            * addr/owner are the wanted mutex once found (else addr = the futex) */
     char *symbol;         /* the lock's name: `lock_b`, `forks[3]`, `&to->mu`, `sym+0x8`; NULL */

@@ -53,6 +53,18 @@ int cd_deadlock_main(int argc, char **argv)
         pid_t pid;
         if (cd_parse_pid(pos[0], &pid, &err) != 0)
             return fail(&out, &err);
+        /* Kernel threads and zombies have no memory map: say so rather than fail reading it. */
+        char path[48];
+        snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+        char *maps = cd_read_file(path, NULL);
+        bool empty = maps && !*maps;
+        free(maps);
+        if (empty) {
+            cd_fail(&err, CD_EXIT_CMD, "deadlock analysis of process %d failed: it has no user-space memory "
+                                       "(a kernel thread or a zombie); give the PID of a running program",
+                    (int)pid);
+            return fail(&out, &err);
+        }
         t = cd_live_attach(pid, CD_ATTACH_NONSTOP, &err);
     } else {
         t = cd_core_open(pos[0], pos[1], &err);

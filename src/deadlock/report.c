@@ -41,6 +41,9 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
         return;
     if (w->owner > 0 && w->owner == w->tid) {
         cd_buf_puts(b, ", which it already holds");
+    } else if (w->owner > 0 && w->owner_foreign) {
+        cd_buf_printf(b, ", held by thread %d, not a thread of this process (the lock is process-shared)",
+                      (int)w->owner);
     } else if (w->owner > 0) {
         cd_buf_puts(b, ", held by ");
         thread_ref(b, w->owner, w->owner_name);
@@ -49,7 +52,7 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
         if (w->owner_gone)
             cd_buf_puts(b, ", which has exited");
     } else if (w->by_readers) {
-        cd_buf_printf(b, ", held by %u reader%s (readers are not recorded)", w->nreaders, w->nreaders == 1 ? "" : "s");
+        cd_buf_printf(b, ", held by readers (%u; glibc does not record which threads)", w->nreaders);
     } else if (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK) {
         cd_buf_puts(b, ", owner unknown");
     }

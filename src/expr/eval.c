@@ -77,8 +77,11 @@ void cd_ectx_init(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err)
     x->th = cd_session_thread(s);
     cd_err e;
     const cd_stack *st = cd_session_stack(s, &e);
-    if (st && s->cur_frame >= 0 && (size_t)s->cur_frame < st->n)
+    if (st && s->cur_frame >= 0 && (size_t)s->cur_frame < st->n) {
         x->frame = &st->frames[s->cur_frame];
+        x->frames = st->frames;
+        x->nframes = st->n;
+    }
 }
 
 /* ---------- value primitives ---------- */
@@ -279,6 +282,8 @@ static cd_type *promote(cd_ectx *x, cd_type *t)
     if (s->kind == TY_FLOAT)
         return t;
     if (s->kind == TY_BOOL || s->size < 4)
+        return ty_int(x, 4, true);
+    if (s->kind == TY_ENUM && s->enum_const)
         return ty_int(x, 4, true);
     if (s->kind == TY_ENUM)
         return ty_int(x, s->size, s->is_signed);

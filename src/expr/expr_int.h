@@ -101,6 +101,8 @@ struct cd_type {
     Dwarf_Die die;
     bool prototyped, varargs;
     cd_type *ptr_to;      /* memoised pointer-to-this type */
+    bool enum_const;      /* ENUM: type of an enumeration constant (prints by name, promotes to int) */
+    cd_type *const_of;    /* ENUM: memoised enum_const twin */
 };
 
 typedef struct cd_vstate cd_vstate;
@@ -161,6 +163,8 @@ struct cd_ectx {
     cd_session *s;          /* NULL in unit tests */
     cd_target *t;           /* NULL: no memory */
     const cd_frame *frame;  /* selected frame, NULL if none */
+    const cd_frame *frames; /* the selected thread's whole stack (callers of frame, for entry values) */
+    size_t nframes;
     cd_thread *th;
     cd_arena *ar;
     cd_err *err;

@@ -53,26 +53,34 @@ static void float_str(long double f, uint64_t size, char *out, size_t n)
         snprintf(out, n, "%sinf", f < 0 ? "-" : "");
         return;
     }
-    if (size == 4) {
-        float v = (float)f;
-        for (int p = 1; p <= 9; p++) {
-            snprintf(out, n, "%.*g", p, (double)v);
-            if (strtof(out, NULL) == v)
-                return;
-        }
-    } else if (size == 8) {
-        double v = (double)f;
-        for (int p = 1; p <= 17; p++) {
-            snprintf(out, n, "%.*g", p, v);
-            if (strtod(out, NULL) == v)
-                return;
-        }
-    } else {
-        for (int p = 1; p <= 21; p++) {
+    int maxp = size == 4 ? 9 : size == 8 ? 17 : 21, p;
+    for (p = 1; p <= maxp; p++) {
+        if (size == 4) {
+            snprintf(out, n, "%.*g", p, (double)(float)f);
+            if (strtof(out, NULL) == (float)f)
+                break;
+        } else if (size == 8) {
+            snprintf(out, n, "%.*g", p, (double)f);
+            if (strtod(out, NULL) == (double)f)
+                break;
+        } else {
             snprintf(out, n, "%.*Lg", p, f);
             if (strtold(out, NULL) == f)
-                return;
+                break;
         }
+    }
+    /* %g switches to an exponent once it exceeds the precision: 1500 is "1.5e+03" at 2 digits.
+     * Like gdb (%g at full precision), keep plain notation while the value has fewer integer
+     * digits than the type's full precision. */
+    const char *e = strchr(out, 'e');
+    int ex = e ? atoi(e + 1) : 0;
+    if (e && ex > 0 && ex < maxp) {
+        if (size == 4)
+            snprintf(out, n, "%.*g", ex + 1, (double)(float)f);
+        else if (size == 8)
+            snprintf(out, n, "%.*g", ex + 1, (double)f);
+        else
+            snprintf(out, n, "%.*Lg", ex + 1, f);
     }
 }
 
@@ -231,14 +239,31 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         goto out;
     }
     __int128 iv;
-    if (s->kind == TY_FLOAT) {
+    unsigned bits = (unsigned)s->size * 8;
+    if (s->kind == TY_FLOAT && f != 'c') {
+        /* /x /d /u /o /t /a show a float's bits, as gdb documents ("the binary representation"). */
+        if (s->size > 16) {
+            cd_fail(x->err, CD_EXIT_CMD, "unsupported floating-point size %llu", (unsigned long long)s->size);
+            goto err;
+        }
+        uint8_t raw[16] = {0};
+        if (cd_value_read(x, v, 0, raw, s->size) != 0)
+            goto err;
+        if (s->size > 10)
+            bits = 80; /* x87 extended: the rest is padding */
+        unsigned __int128 r = 0;
+        for (unsigned i = 0; i < bits / 8; i++)
+            r |= (unsigned __int128)raw[i] << (8 * i);
+        iv = (__int128)r;
+    } else if (s->kind == TY_FLOAT) {
         long double d;
         if (cd_value_float(x, v, &d) != 0)
             goto err;
         iv = (__int128)d;
     } else if (cd_value_int(x, v, &iv) != 0)
         goto err;
-    unsigned bits = v->bitsize ? (unsigned)v->bitsize : (unsigned)s->size * 8;
+    /* A bitfield is formatted as a value of its declared type (gdb does the same): /x of an
+     * int:4 holding -3 is 0xfffffffd, /d of an unsigned:3 holding 5 is 5. */
     unsigned __int128 u = (unsigned __int128)iv;
     if (bits < 128)
         u &= ((unsigned __int128)1 << bits) - 1;
@@ -265,13 +290,36 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         goto out;
     }
     case 'c':
-        i128_dec((int8_t)(uint8_t)u, true, num);
+        /* The value converted to a char of the operand's signedness: 200 '\310' for unsigned. */
+        i128_dec(s->is_signed || s->kind == TY_FLOAT ? (__int128)(int8_t)(uint8_t)u : (__int128)(uint8_t)u, true, num);
         cd_buf_printf(b, "%s '", num);
         char_lit((int)(u & 0xff), b, '\'');
         cd_buf_puts(b, "'");
         goto out;
     case 'f': {
-        float_str(s->is_signed ? (long double)iv : (long double)u, 8, num, sizeof num);
+        /* gdb: "regard the bits of the value as a floating point number" when a float type of
+         * that size exists; other sizes print the integer. */
+        long double d = s->is_signed ? (long double)iv : (long double)u;
+        uint64_t fsz = 8;
+        if (s->kind != TY_BOOL && (s->size == 4 || s->size == 8 || s->size == 16)) {
+            uint8_t raw[16];
+            for (int i = 0; i < 16; i++)
+                raw[i] = (uint8_t)(u >> (8 * i));
+            fsz = s->size;
+            if (fsz == 4) {
+                float fv;
+                memcpy(&fv, raw, 4);
+                d = fv;
+            } else if (fsz == 8) {
+                double dv;
+                memcpy(&dv, raw, 8);
+                d = dv;
+            } else {
+                d = 0;
+                memcpy(&d, raw, 10);
+            }
+        }
+        float_str(d, fsz, num, sizeof num);
         cd_buf_puts(b, num);
         goto out;
     }
@@ -611,11 +659,18 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             break;
         }
         if (o->fmt == 'x' || o->fmt == 'a') {
-            unsigned bits = v->bitsize ? (unsigned)v->bitsize : (unsigned)s->size * 8;
+            unsigned bits = (unsigned)s->size * 8; /* bitfields as their declared type, as in text */
             unsigned __int128 u = (unsigned __int128)iv;
             if (bits < 128)
                 u &= ((unsigned __int128)1 << bits) - 1;
-            r = cd_json_hex((uint64_t)u);
+            if (u > UINT64_MAX) { /* __int128: the full value, not its low half */
+                cd_buf hb = {0};
+                cd_buf_puts(&hb, "0x");
+                radix(u, 16, &hb);
+                r = json_object_new_string(cd_buf_str(&hb));
+                cd_buf_free(&hb);
+            } else
+                r = cd_json_hex((uint64_t)u);
             break;
         }
         if (s->kind == TY_BOOL && (iv == 0 || iv == 1)) {

@@ -9,11 +9,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Shim for an elfutils bug (backends/x86_64_cfi.c up to at least 0.188 lists %rax, DWARF 0, as
+ * call-saved instead of %rbx, DWARF 3): libdwfl never carries rbx through a callee whose CFI does
+ * not mention it, so every caller of such a frame loses rbx. When the callee's CFI has no rule for
+ * rbx (it never saved it), the caller's rbx is the callee's, as the x86-64 ABI says. */
+static bool rbx_from_callee(const cd_ectx *x, const cd_frame *f, uint64_t *val, int depth)
+{
+    if (!x->frames || f <= x->frames || f >= x->frames + x->nframes || f->phys == 0 || depth > 256)
+        return false;
+    const cd_frame *callee = NULL;
+    for (const cd_frame *g = f - 1; g >= x->frames; g--)
+        if (g->phys == f->phys - 1) {
+            callee = g;
+            break;
+        }
+    if (!callee || callee->signal_frame || !callee->info.mod)
+        return false;
+    Dwarf_Addr bias;
+    Dwarf_CFI *cfi = dwfl_module_eh_cfi(callee->info.mod, &bias);
+    Dwarf_Frame *fr = NULL;
+    if (!cfi || dwarf_cfi_addrframe(cfi, callee->lookup_pc - bias, &fr) != 0) {
+        cfi = dwfl_module_dwarf_cfi(callee->info.mod, &bias);
+        if (!cfi || dwarf_cfi_addrframe(cfi, callee->lookup_pc - bias, &fr) != 0)
+            return false;
+    }
+    Dwarf_Op mem[3], *ops = NULL;
+    size_t nops = 0;
+    bool untouched = dwarf_frame_register(fr, 3, mem, &ops, &nops) == 0 && nops == 0;
+    free(fr);
+    if (!untouched)
+        return false; /* saved somewhere: libdwfl would have recovered it */
+    if (callee->regs_valid & (1u << 3)) {
+        *val = callee->regs[3];
+        return true;
+    }
+    return rbx_from_callee(x, callee, val, depth + 1);
+}
+
 bool cd_frame_reg(cd_ectx *x, int regno, uint64_t *val)
 {
     const cd_frame *f = x->frame;
-    if (!f || regno < 0 || regno >= CD_NDWREGS || !(f->regs_valid & (1u << regno)))
+    if (!f || regno < 0 || regno >= CD_NDWREGS)
         return false;
+    if (!(f->regs_valid & (1u << regno)))
+        return regno == 3 && rbx_from_callee(x, f, val, 0);
     *val = f->regs[regno];
     return true;
 }
@@ -51,26 +90,36 @@ typedef struct lres {
 static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *stack, int sp0, lres *res, uint8_t *pieces,
                size_t piececap, size_t *piecelen, bool *any_piece);
 
+/* The out-of-line function (DW_TAG_subprogram) a frame executes, even when the frame is an
+ * inlined call inside it. */
+static bool frame_subprogram(const cd_frame *f, Dwarf_Die *fn)
+{
+    if (!f || !f->info.has_die)
+        return false;
+    Dwarf_Die *scopes = NULL;
+    Dwarf_Die sd = f->info.scope_die;
+    int n = dwarf_getscopes_die(&sd, &scopes);
+    bool found = false;
+    for (int i = 0; i < n; i++)
+        if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+            *fn = scopes[i];
+            found = true;
+            break;
+        }
+    free(scopes);
+    if (!found && dwarf_tag(&sd) == DW_TAG_subprogram)
+        *fn = sd, found = true;
+    return found;
+}
+
 /* The frame base of the selected frame's out-of-line function. */
 static int frame_base(lctx *c, uint64_t *out)
 {
     cd_ectx *x = c->x;
     if (!x->frame || !x->frame->info.has_die)
         return cd_fail(x->err, CD_EXIT_CMD, "no frame selected for a frame-relative variable");
-    Dwarf_Die *scopes = NULL;
-    Dwarf_Die sd = x->frame->info.scope_die;
-    int n = dwarf_getscopes_die(&sd, &scopes);
     Dwarf_Die fn;
-    bool found = false;
-    for (int i = 0; i < n; i++)
-        if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
-            fn = scopes[i];
-            found = true;
-            break;
-        }
-    free(scopes);
-    if (!found && dwarf_tag(&sd) == DW_TAG_subprogram)
-        fn = sd, found = true;
+    bool found = frame_subprogram(x->frame, &fn);
     Dwarf_Attribute a;
     if (!found || !dwarf_attr_integrate(&fn, DW_AT_frame_base, &a))
         return cd_fail(x->err, CD_EXIT_CMD, "cannot find the frame base of %s", x->frame->info.func ? x->frame->info.func : "this frame");
@@ -98,6 +147,102 @@ static int frame_base(lctx *c, uint64_t *out)
             return 0;
     }
     return cd_fail(x->err, CD_EXIT_CMD, "frame base of %s is unavailable", x->frame->info.func ? x->frame->info.func : "this frame");
+}
+
+/* ---------- TLS of shared libraries: glibc's DTV, located without libthread_db ----------
+ * libthread_db itself only reads a few glibc-exported descriptors (_thread_db_*: {bits, count,
+ * offset} of internal fields) plus the r_debug link map; we read the same ones directly:
+ *   modid = link_map(MOD)->l_tls_modid; dtv = THREAD->header.dtv; block = dtv[modid].pointer.val. */
+typedef struct { const char *name; uint64_t addr; } symq;
+
+static int find_sym_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud, (void)mname, (void)start;
+    symq *q = arg;
+    int n = dwfl_module_getsymtab(mod);
+    for (int i = 0; i < n; i++) {
+        GElf_Sym sym;
+        GElf_Addr a;
+        const char *nm = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
+        if (nm && sym.st_shndx != SHN_UNDEF && !strcmp(nm, q->name)) {
+            q->addr = a;
+            return DWARF_CB_ABORT;
+        }
+    }
+    return DWARF_CB_OK;
+}
+
+static bool find_sym(cd_ectx *x, const char *name, uint64_t *addr)
+{
+    symq q = {name, 0};
+    if (!x->s || !x->s->sym)
+        return false;
+    dwfl_getmodules(cd_symtab_dwfl(x->s->sym), find_sym_cb, &q, 0);
+    *addr = q.addr;
+    return q.addr != 0;
+}
+
+static bool rd64(cd_ectx *x, uint64_t addr, uint64_t *v)
+{
+    *v = 0;
+    return cd_target_read_full(x->t, addr, v, 8) == 0;
+}
+
+/* A libthread_db field descriptor: {size in bits, count, offset}. */
+static bool tdb_desc(cd_ectx *x, const char *name, uint32_t d[3])
+{
+    uint64_t a;
+    return find_sym(x, name, &a) && cd_target_read_full(x->t, a, d, 12) == 0;
+}
+
+static int shlib_tls_block(lctx *c, uint64_t tp, const char *mname, uint64_t *out)
+{
+    cd_ectx *x = c->x;
+    const char *what = "the glibc descriptors _r_debug/_thread_db_* (static or non-glibc program?)";
+    uint32_t dmod[3], ddtvp[3], dval[3], delem[3];
+    uint64_t rdebug;
+    if (!find_sym(x, "_r_debug", &rdebug) || !tdb_desc(x, "_thread_db_link_map_l_tls_modid", dmod) ||
+        !tdb_desc(x, "_thread_db_pthread_dtvp", ddtvp) || !tdb_desc(x, "_thread_db_dtv_t_pointer_val", dval) ||
+        !tdb_desc(x, "_thread_db_dtv_dtv", delem) || dmod[0] != 64 || ddtvp[0] != 64 || dval[0] != 64 ||
+        delem[0] < 64)
+        return cd_fail(x->err, CD_EXIT_CMD, "thread-local variable of %s: cannot find %s", mname, what);
+    /* The module's link_map is the one whose l_ld is the module's PT_DYNAMIC. */
+    GElf_Addr ebias;
+    Elf *elf = dwfl_module_getelf(c->mod, &ebias);
+    size_t nph = 0;
+    uint64_t dyn = 0;
+    if (elf && elf_getphdrnum(elf, &nph) == 0)
+        for (size_t i = 0; i < nph; i++) {
+            GElf_Phdr ph;
+            if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_DYNAMIC)
+                dyn = ph.p_vaddr + ebias;
+        }
+    uint64_t lm = 0, modid = 0;
+    if (!dyn || !rd64(x, rdebug + 8, &lm))
+        return cd_fail(x->err, CD_EXIT_CMD, "thread-local variable of %s: cannot read the dynamic linker's module list", mname);
+    for (int guard = 0; lm && guard < 4096; guard++) {
+        uint64_t ld, next;
+        if (!rd64(x, lm + 16, &ld) || !rd64(x, lm + 24, &next))
+            break;
+        if (ld == dyn) {
+            if (!rd64(x, lm + dmod[2], &modid))
+                modid = 0;
+            break;
+        }
+        lm = next;
+    }
+    if (!modid)
+        return cd_fail(x->err, CD_EXIT_CMD, "thread-local variable of %s: the module has no TLS module id in the dynamic linker's list", mname);
+    uint64_t dtv, nslots, block;
+    uint64_t es = delem[0] / 8;
+    if (!rd64(x, tp + ddtvp[2], &dtv) || !dtv || !rd64(x, dtv - es, &nslots))
+        return cd_fail(x->err, CD_EXIT_CMD, "thread-local variable of %s: cannot read thread %d's DTV", mname, x->th->tid);
+    if (modid > nslots || !rd64(x, dtv + modid * es + dval[2], &block) || block == UINT64_MAX || !block)
+        return cd_fail(x->err, CD_EXIT_CMD,
+                       "thread-local variable of %s: not allocated in thread %d yet (the thread has not touched this module's TLS)",
+                       mname, x->th->tid);
+    *out = block;
+    return 0;
 }
 
 /* TLS block of MOD for the selected thread (x86-64 glibc, variant II), without libthread_db:
@@ -133,14 +278,157 @@ static int tls_base(lctx *c, uint64_t off, uint64_t *out)
     }
     if (!have)
         return cd_fail(x->err, CD_EXIT_CMD, "module %s has no TLS segment", mname ? mname : "?");
-    if (!is_exe)
-        return cd_fail(x->err, CD_EXIT_CMD,
-                       "thread-local variables of shared libraries are not supported (module %s); only the executable's", mname ? mname : "?");
+    if (!is_exe) {
+        uint64_t block = 0;
+        if (shlib_tls_block(c, r.fs_base, mname ? mname : "?", &block) != 0)
+            return -1;
+        *out = block + off;
+        return 0;
+    }
     uint64_t align = tls.p_align ? tls.p_align : 1;
     uint64_t firstbyte = (-(tls.p_vaddr & (align - 1))) & (align - 1);
     uint64_t toff = ((tls.p_memsz - firstbyte + align - 1) / align) * align + firstbyte;
     *out = r.fs_base - toff + off;
     return 0;
+}
+
+/* ---------- DW_OP_entry_value through the caller's call site (DWARF 5 section 3.4.2) ----------
+ * The value register REGNO had when the selected frame's function was entered is what the caller
+ * passed: the DW_TAG_call_site whose return pc is the caller frame's pc names it in a
+ * DW_TAG_call_site_parameter, as an expression over the caller's frame. */
+static const cd_frame *caller_frame(cd_ectx *x)
+{
+    if (!x->frame || !x->frames || x->frame < x->frames || x->frame >= x->frames + x->nframes)
+        return NULL;
+    for (size_t i = (size_t)(x->frame - x->frames) + 1; i < x->nframes; i++)
+        if (x->frames[i].phys == x->frame->phys + 1)
+            return &x->frames[i];
+    return NULL;
+}
+
+static bool find_call_site(Dwarf_Die *scope, Dwarf_Addr ret, Dwarf_Die *out, int depth)
+{
+    Dwarf_Die c;
+    if (depth > 64 || dwarf_child(scope, &c) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&c);
+        Dwarf_Attribute a;
+        Dwarf_Addr pc;
+        if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
+            /* GNU call sites keep the return address in DW_AT_low_pc. */
+            if ((dwarf_attr(&c, DW_AT_call_return_pc, &a) || dwarf_attr(&c, DW_AT_low_pc, &a)) &&
+                dwarf_formaddr(&a, &pc) == 0 && pc == ret) {
+                *out = c;
+                return true;
+            }
+        } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
+            if (find_call_site(&c, ret, out, depth + 1))
+                return true;
+        }
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+static const char *die_fn_name(Dwarf_Die *d)
+{
+    Dwarf_Attribute a;
+    return dwarf_formstring(dwarf_attr_integrate(d, DW_AT_name, &a));
+}
+
+static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *stack, int sp0, lres *res, uint8_t *pieces,
+               size_t piececap, size_t *piecelen, bool *any_piece);
+
+/* Does call site CS (in the caller) call the function of the selected frame? A tail call or a
+ * call to another function would make the parameter values wrong, so anything unproven is no. */
+static bool call_site_calls_frame(lctx *c, const cd_frame *caller, Dwarf_Addr cbias, Dwarf_Die *cs, Dwarf_Die *fn)
+{
+    cd_ectx *x = c->x;
+    Dwarf_Attribute a;
+    Dwarf_Die o;
+    Dwarf_Addr lo = 0, flo = 0;
+    bool have_flo = dwarf_lowpc(fn, &flo) == 0;
+    if (dwarf_attr(cs, DW_AT_call_tail_call, &a) || dwarf_attr(cs, DW_AT_GNU_tail_call, &a))
+        return false;
+    if ((dwarf_attr(cs, DW_AT_call_origin, &a) || dwarf_attr(cs, DW_AT_abstract_origin, &a)) &&
+        dwarf_formref_die(&a, &o)) {
+        if (dwarf_lowpc(&o, &lo) == 0 && have_flo)
+            return lo + cbias == flo + c->bias;
+        const char *on = die_fn_name(&o), *fnn = die_fn_name(fn);
+        return on && fnn && !strcmp(on, fnn);
+    }
+    if ((dwarf_attr(cs, DW_AT_call_target, &a) || dwarf_attr(cs, DW_AT_GNU_call_site_target, &a)) && have_flo) {
+        Dwarf_Op *ops;
+        size_t len;
+        if (dwarf_getlocation(&a, &ops, &len) != 0)
+            return false;
+        cd_ectx sub = *x;
+        cd_err e;
+        sub.err = &e;
+        sub.frame = caller;
+        lctx sc = {.x = &sub, .mod = caller->info.mod, .bias = cbias, .attr = &a, .depth = c->depth + 1};
+        uint64_t st[64], target = 0;
+        lres r = {0};
+        size_t pl = 0;
+        bool anyp = false;
+        if (run(&sc, ops, len, st, 0, &r, NULL, 0, &pl, &anyp) != 0)
+            return false;
+        if (r.k == L_MEM || r.k == L_VAL)
+            target = r.v;
+        else if (r.k != L_REG || !cd_frame_reg(&sub, (int)r.v, &target))
+            return false;
+        return target == flo + c->bias;
+    }
+    return false;
+}
+
+/* Entry value of DWARF register REGNO for the selected frame, from its caller. false if unknown. */
+static bool entry_value_from_caller(lctx *c, int regno, uint64_t *val)
+{
+    cd_ectx *x = c->x;
+    const cd_frame *cf = caller_frame(x);
+    Dwarf_Die fn, cfn, cs, p;
+    if (c->depth > 8 || !cf || !cf->info.has_die || !cf->info.mod || !frame_subprogram(x->frame, &fn) ||
+        !frame_subprogram(cf, &cfn))
+        return false;
+    Dwarf_Addr cbias = 0;
+    if (!dwfl_module_getdwarf(cf->info.mod, &cbias) || !find_call_site(&cfn, cf->pc - cbias, &cs, 0) ||
+        !call_site_calls_frame(c, cf, cbias, &cs, &fn) || dwarf_child(&cs, &p) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&p);
+        if (tag != DW_TAG_call_site_parameter && tag != DW_TAG_GNU_call_site_parameter)
+            continue;
+        Dwarf_Attribute la, va;
+        Dwarf_Op *lops, *vops;
+        size_t llen, vlen;
+        if (!dwarf_attr(&p, DW_AT_location, &la) || dwarf_getlocation(&la, &lops, &llen) != 0 || llen != 1)
+            continue;
+        int r = lops[0].atom >= DW_OP_reg0 && lops[0].atom <= DW_OP_reg31 ? lops[0].atom - DW_OP_reg0
+                : lops[0].atom == DW_OP_regx ? (int)lops[0].number : -1;
+        if (r != regno)
+            continue;
+        if ((!dwarf_attr(&p, DW_AT_call_value, &va) && !dwarf_attr(&p, DW_AT_GNU_call_site_value, &va)) ||
+            dwarf_getlocation(&va, &vops, &vlen) != 0)
+            return false;
+        cd_ectx sub = *x;
+        cd_err e;
+        sub.err = &e; /* any failure just means "not known" */
+        sub.frame = cf;
+        lctx sc = {.x = &sub, .mod = cf->info.mod, .bias = cbias, .attr = &va, .depth = c->depth + 1};
+        uint64_t st[64];
+        lres res = {0};
+        size_t pl = 0;
+        bool anyp = false;
+        if (run(&sc, vops, vlen, st, 0, &res, NULL, 0, &pl, &anyp) != 0)
+            return false;
+        if (res.k == L_MEM || res.k == L_VAL) {
+            *val = res.v;
+            return true;
+        }
+        return res.k == L_REG && cd_frame_reg(&sub, (int)res.v, val);
+    } while (dwarf_siblingof(&p, &p) == 0);
+    return false;
 }
 
 static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lres *res, uint8_t *pieces,
@@ -332,11 +620,17 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             Dwarf_Attribute sub;
             Dwarf_Op *sops;
             size_t slen;
+            int ereg = -1;
             if (c->attr && dwarf_getlocation_attr(c->attr, o, &sub) == 0 &&
-                dwarf_getlocation(&sub, &sops, &slen) == 0 && slen == 1 &&
-                sops[0].atom >= DW_OP_reg0 && sops[0].atom <= DW_OP_reg31 && x->frame &&
-                x->frame->phys == 0 && x->frame->pc == x->frame->info.func_addr &&
-                cd_frame_reg(x, sops[0].atom - DW_OP_reg0, &v)) {
+                dwarf_getlocation(&sub, &sops, &slen) == 0 && slen == 1)
+                ereg = sops[0].atom >= DW_OP_reg0 && sops[0].atom <= DW_OP_reg31 ? sops[0].atom - DW_OP_reg0
+                       : sops[0].atom == DW_OP_regx ? (int)sops[0].number : -1;
+            if (ereg >= 0 && x->frame && x->frame->phys == 0 && x->frame->pc == x->frame->info.func_addr &&
+                cd_frame_reg(x, ereg, &v)) {
+                PUSH(v);
+                break;
+            }
+            if (ereg >= 0 && entry_value_from_caller(c, ereg, &v)) {
                 PUSH(v);
                 break;
             }

@@ -327,6 +327,17 @@ static int func_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *d, cd_value *out)
 static int enumerator_value(cd_ectx *x, Dwarf_Die *en, Dwarf_Die *et, cd_value *out)
 {
     cd_type *t = cd_type_from_die(x->vs, et);
+    /* C 6.4.4.3: an enumeration constant has type int (RED + BLUE is int even when the enum's
+     * compatible type is unsigned int); its twin type keeps the enum for printing by name. */
+    if (t->kind == TY_ENUM && !t->enum_const) {
+        if (!t->const_of) {
+            t->const_of = cd_arena_alloc(&x->vs->types, sizeof *t);
+            *t->const_of = *t;
+            t->const_of->enum_const = true;
+            t->const_of->ptr_to = t->const_of->const_of = NULL;
+        }
+        t = t->const_of;
+    }
     Dwarf_Attribute a;
     Dwarf_Sword sv = 0;
     Dwarf_Word uv = 0;

@@ -1,7 +1,11 @@
 /* Busy but not deadlocked: heavy contention on one mutex, a mutex held across sleep, condition
  * variable waits that never end, a join on a sleeping thread, an rwlock held by a sleeping reader
- * with a writer queued, and a read on an idle pipe. cdbg deadlock must say "no deadlock". */
+ * with a writer queued, a read on an idle pipe, and a wait on a semaphore on the waiter's own stack
+ * (a zero futex word on the stack, like glibc's priority-inheritance dead end, but it will be
+ * posted). cdbg deadlock must say "no deadlock". */
 #include "dl_common.h"
+
+#include <semaphore.h>
 
 pthread_mutex_t hot_mu = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t slow_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -92,6 +96,25 @@ static void *pipe_reader(void *arg)
     return NULL;
 }
 
+static void *late_poster(void *arg)
+{
+    dl_sleep_ms(1000 * 1000);
+    sem_post(arg);
+    return NULL;
+}
+
+static void *stack_sem_waiter(void *arg)
+{
+    (void)arg;
+    sem_t done;
+    pthread_t t;
+    sem_init(&done, 0, 0);
+    pthread_create(&t, NULL, late_poster, &done);
+    sem_wait(&done);
+    pthread_join(t, NULL);
+    return NULL;
+}
+
 int main(void)
 {
     pthread_t t;
@@ -110,6 +133,7 @@ int main(void)
     pthread_create(&t, NULL, rd_holder, NULL);
     pthread_create(&t, NULL, wr_waiter, NULL);
     pthread_create(&t, NULL, pipe_reader, NULL);
+    pthread_create(&t, NULL, stack_sem_waiter, NULL);
     dl_sleep_ms(150);
     printf("ready\n");
     fflush(stdout);

@@ -256,8 +256,19 @@ int main(void)
     ev_fmt("65", 'c', "65 'A'");
     ev_fmt("-1", 'u', "4294967295");
     ev_fmt("4294967295u", 'd', "-1");
-    ev_fmt("3", 'f', "3");
-    ev_fmt("1.75", 'x', "0x1");
+    /* /f and /x reinterpret bits as gdb documents; sizes without a float type print the integer */
+    ev_fmt("3", 'f', "4e-45");
+    ev_fmt("(short)3", 'f', "3");
+    ev_fmt("0x3ff0000000000000", 'f', "1");
+    ev_fmt("1.75", 'x', "0x3ffc000000000000");
+    ev_fmt("1.75f", 'c', "1 '\\001'");
+    ev_fmt("(unsigned char)200", 'c', "200 '\\310'");
+    ev_fmt("(signed char)-56", 'c', "-56 '\\310'");
+    ev("1500.0", "1500");
+    ev("1e16", "10000000000000000");
+    ev("1e17", "1e+17");
+    ev("1e10f", "1e+10");
+    ev("123456.5f", "123456.5");
     ev_fmt("(unsigned __int128)0 - 1", 'x', "0xffffffffffffffffffffffffffffffff");
 
     /* errors */

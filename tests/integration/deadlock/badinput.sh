@@ -29,6 +29,10 @@ td_cdbg out deadlock "$TD_PID"
 expect_status 1 "static program"
 expect_line 'statically linked' "$out.err"
 check_untraced "$TD_PID"
+# a kernel thread (no user memory)
+td_cdbg out deadlock 2
+expect_status 1 "kernel thread"
+expect_line '^cdbg: deadlock analysis of process 2 failed: it has no user-space memory' "$out.err"
 # a program without pthreads at all: /bin/sleep uses libc.so.6, which has them (glibc >= 2.34), so
 # the verdict is simply "no deadlock"
 sleep 30 & sp=$!

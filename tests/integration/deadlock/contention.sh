@@ -1,10 +1,11 @@
 #!/bin/bash
 # Contention, a lock held across sleep, condvar waits, a join on a sleeping thread, readers holding
-# an rwlock: no deadlock, exit 0, and the report still lists the lock waits.
+# an rwlock, a semaphore on the waiter's stack: no deadlock, exit 0, and the report still lists the
+# lock waits. Also without libc debug info, where the semaphore must not pass for glibc's PI dead end.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
 dl_text() {
-    expect_line '^no deadlock in process [0-9]+: 15 threads, ' "$1"
+    expect_line '^no deadlock in process [0-9]+: 17 threads, ' "$1"
     expect_no_line 'DEADLOCK|cycle' "$1"
 }
 dl_json_check() {
@@ -20,5 +21,14 @@ for i in 1 2 3 4 5; do
     td_cdbg out deadlock "$TD_PID"
     expect_status 0 "contention look $i"
 done
+for i in 1 2 3; do
+    CDBG_DEBUGINFO_PATH=/nonexistent td_cdbg out deadlock "$TD_PID"
+    expect_status 0 "contention look $i without libc debug info"
+done
+td_cdbg out attach "$TD_PID" --batch -ex locks
+expect_status 0 "locks"
+expect_line '^[0-9]+ +contention_O2 +rwlock table_rw \(0x[0-9a-f]+\), held by readers \(1; glibc does not record which threads\)$' "$out"
+expect_line '^[0-9]+ +contention_O2 +condvar cv \(0x[0-9a-f]+\)$' "$out"
+expect_line '^[0-9]+ +contention_O2 +the exit of thread [0-9]+ "contention_O2" \(pthread_join\)$' "$out"
 check_untraced "$TD_PID"
 td_finish

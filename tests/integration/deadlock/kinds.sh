@@ -19,6 +19,12 @@ for kind in normal recursive errorcheck adaptive robust timed c11 rdlock pi robu
             expect_line 'EDEADLK' "$out" ;;
         *) dl_py "$js" 'len(d["cycles"]) == 1 and sorted(t["waits_for"]["symbol"] for t in d["cycles"][0]["threads"]) == ["lock_a", "lock_b"]' "$kind cycle $v" ;;
         esac
+        # the same verdict without libc debug info (.dynsym names only)
+        CDBG_DEBUGINFO_PATH=/nonexistent td_cdbg nd deadlock "$TD_PID"
+        expect_status 3 "kinds $kind $v without libc debug info"
+        case $kind in
+        pi|robust_pi) expect_line 'EDEADLK' "$nd" ;;
+        esac
         check_untraced "$TD_PID"
         td_stop "$TD_PID"
     done

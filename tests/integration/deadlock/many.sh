@@ -10,10 +10,12 @@ dl_text() {
 dl_json_check() {
     dl_py "$1" 'len(d["cycles"]) == 1 and len(d["cycles"][0]["threads"]) == 3 and d["findings"] == [] and len(d["waits"]) == 3' "small cycle among many $2 $3"
 }
-for v in O2; do
+for v in O0 O2; do
     td_start "many_$v"
     dl_one live "$v" 3 "$TD_PID"
     check_untraced "$TD_PID"
     td_stop "$TD_PID"
 done
+core=$(make_core_of many_O2) || exit 1
+dl_one core O2 3 "$(td_bin many_O2)" "$core"
 td_finish

@@ -199,10 +199,16 @@ repl_send threads
 repl_wait '^\* +1 +[0-9]+ ' "$R_OUT"
 kill -KILL "$victim"
 # every thread dead (zombies until cdbg reaps them): the kill has fully happened
+all_dead() {
+    local st
+    for st in /proc/"$1"/task/*/status; do
+        grep -Eq '^State:[[:space:]]*[ZX]' "$st" 2>/dev/null || { [ -e "$st" ] && return 1; }
+    done
+    return 0
+}
 deadline=$((SECONDS + 10))
-while [ "$SECONDS" -lt "$deadline" ] && grep -qv '^State:[[:space:]]*Z' $(ls -d /proc/"$victim"/task/*/status 2>/dev/null) /dev/null 2>/dev/null; do
-    sleep 0.02
-done
+until all_dead "$victim" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.02; done
+all_dead "$victim" && pass "target died" || fail "target $victim did not die of SIGKILL"
 repl_send bt threads quit
 repl_end
 # commands from a pipe stop at the first failure (status 1), which is the `bt`

@@ -30,6 +30,12 @@ expect_line '^\{"expr":"g_pts","type":"struct point \[3\]"\}$' "$out"
 expect_line '^\{"address":"0x[0-9a-f]+","format":"d","unit":4,"values":\[1,2,3\]\}$' "$out"
 # every stdout line is one JSON object
 if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$out"; then pass "valid JSON"; else fail "invalid JSON"; fi
+# print/x of a 128-bit integer is its whole value, not the low 64 bits
+td_cdbg out --json attach "$TD_PID" --batch -ex 'print/x g_i128' -ex 'print/x g_int' -ex 'print 1.5e3'
+expect_status 0 "json /x"
+expect_line '^\{"expr":"g_i128","type":"__int128","value":"0x10000000000000000000000007"\}$' "$out"
+expect_line '^\{"expr":"g_int","type":"int","value":"0xffffffd6"\}$' "$out"
+expect_line '^\{"expr":"1.5e3","type":"double","value":1500\}$' "$out"
 # errors: {"expr": E, "error": MSG}
 td_cdbg out --json attach "$TD_PID" --batch -ex 'print g_pt.nope'
 expect_status 1 "json error"
