@@ -1,5 +1,6 @@
 /* cdbg: command-line parsing and the REPL loop. Everything else lives in the library (src/). */
 #include <errno.h>
+#include <fcntl.h>
 #include <histedit.h>
 #include <poll.h>
 #include <signal.h>
@@ -345,8 +346,10 @@ static unsigned char complete_fn(EditLine *el, int ch)
 /* libedit's character reader, replaced so that ^C at the prompt is never lost: a SIGINT landing
  * after the handler's flag was last checked but before a plain read() blocked would only be seen
  * at the next key. SIGINT stays blocked between the check and ppoll(), which unblocks it
- * atomically while waiting. */
+ * atomically while waiting. The read itself must not block either: ^C also flushes the
+ * terminal's input, so bytes ppoll() saw may be gone by the time we read. */
 typedef struct repl_input {
+    int fd;       /* the terminal opened again with O_NONBLOCK (fd 0's flags are the shell's too) */
     mbstate_t mb; /* a UTF-8 character arrives one byte per read */
 } repl_input;
 
@@ -377,7 +380,7 @@ static int getc_fn(EditLine *el, wchar_t *wc)
         if (r <= 0)
             continue; /* EINTR: g_sigint is checked at the top */
         unsigned char c;
-        ssize_t n = read(STDIN_FILENO, &c, 1);
+        ssize_t n = read(in->fd, &c, 1);
         if (n == 0)
             return 0;
         if (n < 0) {
@@ -409,6 +412,9 @@ static int repl(cd_session *s, cd_err *err)
         history(hist, &ev, H_LOAD, hpath);
     repl_input input;
     memset(&input, 0, sizeof input);
+    input.fd = open("/proc/self/fd/0", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (input.fd < 0)
+        input.fd = STDIN_FILENO; /* no /proc: a blocking read, ^C then waits for the next key */
     el_set(el, EL_CLIENTDATA, &input);
     el_set(el, EL_GETCFN, getc_fn);
     el_set(el, EL_PROMPT, prompt_fn);
@@ -463,6 +469,8 @@ static int repl(cd_session *s, cd_err *err)
     free(hpath);
     history_end(hist);
     el_end(el);
+    if (input.fd != STDIN_FILENO)
+        close(input.fd);
     return rc;
 }
 

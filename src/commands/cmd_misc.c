@@ -161,7 +161,8 @@ const char *cd_syscall_name(long nr)
         {441, "epoll_pwait2"}, {449, "futex_waitv"},  {56, "clone"},         {57, "fork"},
         {59, "execve"},       {60, "exit"},           {231, "exit_group"},   {39, "getpid"},
         {16, "ioctl"},        {9, "mmap"},            {11, "munmap"},        {3, "close"},
-        {2, "open"},          {257, "openat"},        {435, "clone3"},       {42, "connect"},
+        {2, "open"},          {257, "openat"},     {219, "restart_syscall"}, {234, "tgkill"},
+        {200, "tkill"},       {13, "rt_sigaction"},   {14, "rt_sigprocmask"},        {435, "clone3"},       {42, "connect"},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (tab[i].nr == nr)

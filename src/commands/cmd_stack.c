@@ -84,6 +84,12 @@ static void stack_summary(cd_session *s, const cd_stack *st, cd_buf *b)
     }
 }
 
+/* How long the target has been held so far: a thread dump is only as gentle as this. */
+static json_object *stopped_ms_json(cd_session *s)
+{
+    return json_object_new_double((double)(cd_target_stopped_ns(s->target) / 1000) / 1000.0);
+}
+
 typedef struct thread_dump {
     cd_thread *th;
     size_t id; /* 1-based */
@@ -264,6 +270,7 @@ static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stac
             json_object_array_add(ga, gj);
         }
         json_object_object_add(j, "groups", ga);
+        json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
         cd_out_json(&s->out, j);
     } else {
         cd_buf b = {0};
@@ -330,6 +337,7 @@ int cd_cmd_threads(cd_session *s, int argc, char **argv, cd_err *err)
         json_object *j = json_object_new_object();
         json_object_object_add(j, "command", json_object_new_string("threads"));
         json_object_object_add(j, "threads", arr);
+        json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
         cd_out_json(&s->out, j);
     }
     dump_free(d, n);
@@ -417,6 +425,7 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
             json_object *j = json_object_new_object();
             json_object_object_add(j, "command", json_object_new_string("bt"));
             json_object_object_add(j, "threads", arr);
+            json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
             cd_out_json(&s->out, j);
         } else {
             for (size_t i = 0; i < n; i++) {

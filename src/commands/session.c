@@ -1,6 +1,7 @@
 /* Session: the target being debugged plus the user's selection (thread, frame). */
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +86,12 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
          * opening the libraries' DWARF (libc6-dbg's is compressed) is CPU time we need anyway.
          * Do both at once; the preload thread owns the symtab until it is joined. */
         pthread_t pt;
+        /* Fatal signals must land on this thread, the one that can detach the target. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         bool threaded = pthread_create(&pt, NULL, preload_thread, s->sym) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         int rc = cd_target_stop(t, NULL, 0, err);
         if (threaded)
             pthread_join(pt, NULL);
@@ -239,7 +245,7 @@ int cd_session_exec(cd_session *s, const char *line, cd_err *err)
     int argc = cd_split_args(rebuilt, &argv);
     free(rebuilt);
     if (argc < 0) {
-        rc = cd_fail(err, CD_EXIT_CMD, "%s: unterminated quote in command line", c->name);
+        rc = cd_fail(err, CD_EXIT_CMD, "%s: unterminated quote in the command line: close the quote and retry", c->name);
         goto out;
     }
     if (argc > 0 && rest[0] == '/') {

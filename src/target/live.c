@@ -52,7 +52,6 @@ typedef struct live {
     size_t nexpect;        /* threads with lthr.expect */
     size_t capthreads;
     size_t nheld;
-    uint64_t held_since;
     volatile sig_atomic_t intr;
     volatile pid_t intr_tid;
     lbp *bps;
@@ -101,11 +100,13 @@ static void set_held(cd_target *t, cd_thread *th, bool held)
     th->held = held;
     if (held) {
         if (l->nheld++ == 0)
-            l->held_since = cd_now_ns();
+            t->held_since_ns = cd_now_ns();
     } else {
         th->regs_valid = false;
-        if (--l->nheld == 0)
-            t->stopped_ns += cd_now_ns() - l->held_since;
+        if (--l->nheld == 0) {
+            t->stopped_ns += cd_now_ns() - t->held_since_ns;
+            t->held_since_ns = 0;
+        }
     }
 }
 

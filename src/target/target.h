@@ -140,6 +140,7 @@ struct cd_target {
     cd_thread **threads;    /* in /proc/PID/task (live) or NT_PRSTATUS (core) order; main thread first */
     size_t nthreads;
     uint64_t stopped_ns;    /* accumulated time any thread was held stopped (live); 0 for cores */
+    uint64_t held_since_ns; /* when the current hold began (cd_now_ns), 0 when no thread is held */
     uint64_t stop_gen;      /* incremented whenever threads resume: invalidates per-stop caches */
     char *warning;          /* one-time warning produced while opening (e.g. build-id mismatch), or NULL */
     void *backend;          /* backend-private data */
@@ -168,6 +169,12 @@ static inline ssize_t cd_target_read(cd_target *t, uint64_t a, void *b, size_t n
 static inline int cd_target_stop(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->stop(t, ths, n, e); }
 static inline int cd_target_resume(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->resume(t, ths, n, e); }
 static inline void cd_target_close(cd_target *t) { if (t) t->ops->close(t); }
+
+/* How long any thread has been held so far, including a hold still in progress. */
+static inline uint64_t cd_target_stopped_ns(const cd_target *t)
+{
+    return t->stopped_ns + (t->held_since_ns ? cd_now_ns() - t->held_since_ns : 0);
+}
 
 /* Reads exactly len bytes or fails (returns -1). */
 int cd_target_read_full(cd_target *t, uint64_t addr, void *buf, size_t len);

@@ -26,37 +26,7 @@ not_crashed() {
     fi
 }
 
-# REPL driven through a FIFO: repl_start ARGS... starts "$CDBG ARGS" reading commands from a FIFO
-# the test keeps open (fd R_FD); R_PID, R_OUT (stdout), R_OUT.err. repl_send CMD... writes lines.
-repl_start() {
-    local dir
-    dir=$(mktemp -d "$TD_TMP/repl.XXXXXX") || exit 1
-    mkfifo "$dir/in" || exit 1
-    R_OUT=$dir/out
-    "$CDBG" "$@" <"$dir/in" >"$R_OUT" 2>"$R_OUT.err" &
-    R_PID=$!
-    TD_PIDS+=("$R_PID")
-    exec {R_FD}>"$dir/in"
-}
-repl_send() {
-    local c
-    for c in "$@"; do
-        printf '%s\n' "$c" >&"$R_FD"
-    done
-}
-# repl_wait PATTERN FILE [N]: waits (up to 30 s) until N (default 1) lines of FILE match PATTERN.
-repl_wait() {
-    local deadline=$((SECONDS + 30)) want=${3:-1}
-    while [ "$(grep -Ec -- "$1" "$2" 2>/dev/null)" -lt "$want" ]; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            fail "timed out waiting for /$1/ in $2"
-            td_show "$2"
-            return 1
-        fi
-        sleep 0.02
-    done
-    return 0
-}
+# repl_start / repl_send / repl_wait: see lib.sh.
 # repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC
 # (124 and a failure if it hung).
 repl_end() {

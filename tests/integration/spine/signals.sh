@@ -5,37 +5,7 @@
 . "$SRCROOT/tests/integration/lib.sh"
 trap '' PIPE # writing to a REPL that already exited must not end the test
 
-# REPL driven through a FIFO the test keeps open: repl_start ARGS... sets R_PID (cdbg itself, so
-# signals reach it), R_FD, R_OUT (stdout) and R_OUT.err.
-repl_start() {
-    local dir
-    dir=$(mktemp -d "$TD_TMP/repl.XXXXXX") || exit 1
-    mkfifo "$dir/in" || exit 1
-    R_OUT=$dir/out
-    "$CDBG" "$@" <"$dir/in" >"$R_OUT" 2>"$R_OUT.err" &
-    R_PID=$!
-    TD_PIDS+=("$R_PID")
-    exec {R_FD}>"$dir/in"
-}
-repl_send() {
-    local c
-    for c in "$@"; do
-        printf '%s\n' "$c" >&"$R_FD"
-    done
-}
-# repl_wait PATTERN FILE [N]: waits (up to 30 s) until N (default 1) lines of FILE match PATTERN.
-repl_wait() {
-    local deadline=$((SECONDS + 30)) want=${3:-1}
-    while [ "$(grep -Ec -- "$1" "$2" 2>/dev/null)" -lt "$want" ]; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            fail "timed out waiting for /$1/ in $2"
-            td_show "$2"
-            return 1
-        fi
-        sleep 0.02
-    done
-    return 0
-}
+# repl_start / repl_send / repl_wait: see lib.sh.
 # repl_exited PID: cdbg has exited (a zombie until waited for counts).
 repl_exited() {
     ! kill -0 "$1" 2>/dev/null || [ -n "$(awk '$3 == "Z"' "/proc/$1/stat" 2>/dev/null)" ]
