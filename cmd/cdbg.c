@@ -159,7 +159,8 @@ static void free_cmd_strings(opts *o)
 static int run_to(cd_session *s, const char *sym, cd_err *err)
 {
     uint64_t addr;
-    if (cd_symtab_find_function(s->sym, sym, &addr) < 0)
+    if (!strcmp(sym, "the entry point") ? cd_symtab_entry(s->sym, &addr) < 0
+                                          : cd_symtab_find_function(s->sym, sym, &addr) < 0)
         return 1; /* not found: caller tries the next one */
     cd_target *t = s->target;
     if (t->ops->insert_breakpoint(t, addr, err) < 0)
@@ -227,10 +228,12 @@ static int open_target(cd_session *s, opts *o, cd_err *err)
     }
     if (!strcmp(verb, "run")) {
         int r = run_to(s, "main", err);
+        if (r > 0) {
+            cd_out_warn(&s->out, "no `main` symbol (a stripped program?): stopping at the entry point");
+            r = run_to(s, "the entry point", err);
+        }
         if (r > 0)
-            r = run_to(s, "_start", err);
-        if (r > 0)
-            cd_out_warn(&s->out, "no `main` or `_start` symbol: stopped right after exec");
+            cd_out_warn(&s->out, "no `main` and no entry point found: stopped right after exec");
         if (r < 0)
             return -1;
         const cd_frame *f = cd_session_frame(s, err);

@@ -499,6 +499,32 @@ int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr)
     return fa.found ? 0 : -1;
 }
 
+static int entry_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud;
+    (void)mname;
+    (void)start;
+    struct find_arg *fa = arg;
+    if (!is_exe_module(fa->s, mod))
+        return DWARF_CB_OK;
+    Dwarf_Addr bias;
+    Elf *e = dwfl_module_getelf(mod, &bias);
+    GElf_Ehdr eh;
+    if (e && gelf_getehdr(e, &eh) && eh.e_entry) {
+        fa->addr = eh.e_entry + bias;
+        fa->found = true;
+    }
+    return DWARF_CB_ABORT;
+}
+
+int cd_symtab_entry(cd_symtab *s, uint64_t *addr)
+{
+    struct find_arg fa = {.s = s};
+    dwfl_getmodules(s->dwfl, entry_cb, &fa, 0);
+    *addr = fa.found ? fa.addr : 0;
+    return fa.found ? 0 : -1;
+}
+
 bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off)
 {
     Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);

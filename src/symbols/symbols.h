@@ -58,6 +58,9 @@ int cd_symtab_lookup(cd_symtab *s, uint64_t pc, const cd_pcinfo **out);
 /* Address of a function by name (first match in exe, then libraries). 0 + -1 if none. */
 int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr);
 
+/* The executable's entry point (ELF e_entry, relocated). -1 if unknown. */
+int cd_symtab_entry(cd_symtab *s, uint64_t *addr);
+
 /* ELF symbol containing addr (data or code): name and offset. Returns false if none. */
 bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off);
 

@@ -14,6 +14,11 @@ td_cdbg out run "$(td_bin crash_O0)" --batch -ex continue -ex bt
 expect_status 0 "run + continue to the crash"
 expect_line 'received signal SIGABRT' "$out"
 expect_line ' in crash_level3 at crash\.c:48$' "$out"
+# A stripped program has no main: stop at its ELF entry point and say so.
+td_cdbg out run "$(td_bin nodebug)" --batch -ex bt
+expect_status 0 "run a stripped program"
+expect_line '^warning: no `main` symbol .*stopping at the entry point$' "$out.err"
+expect_line '^Stopped: #0 +0x[0-9a-f]{16} in \?\? from nodebug$' "$out"
 # A program that does not exist.
 td_cdbg out run /nonexistent/prog --batch
 expect_status 4 "run a missing program"
