@@ -456,7 +456,7 @@ static int repl(cd_session *s, cd_err *err)
                 snprintf(word, sizeof word, "%.*s", (int)strcspn(last, " \t/"), last);
                 const cd_command *c = cd_command_find(word);
                 if (c && (c->flags & CD_CMD_REPEAT))
-                    exec_line(s, last, err);
+                    exec_line(s, (c->flags & CD_CMD_REPEAT_BARE) ? c->name : last, err);
             }
             free(copy);
             continue;

@@ -1,5 +1,6 @@
 /* Threads and stacks: threads, thread, bt, frame, up, down, list, regs. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +88,10 @@ static void stack_summary(cd_session *s, const cd_stack *st, cd_buf *b)
 /* How long the target has been held so far: a thread dump is only as gentle as this. */
 static json_object *stopped_ms_json(cd_session *s)
 {
-    return json_object_new_double((double)(cd_target_stopped_ns(s->target) / 1000) / 1000.0);
+    double ms = (double)(cd_target_stopped_ns(s->target) / 1000) / 1000.0;
+    char txt[32];
+    snprintf(txt, sizeof txt, "%.3f", ms); /* json-c would print %.17g: 24.155999999999999 */
+    return json_object_new_double_s(ms, txt);
 }
 
 typedef struct thread_dump {

@@ -123,9 +123,8 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
     }
     cd_fmtopt o;
     cd_fmtopt_init(&o, s, f);
-    cd_type *vt = cd_type_strip(v.type);
-    bool is_void = !vt || vt->kind == TY_VOID;
-    int n = is_void ? 0 : cd_hist_add(&x, &v);
+    /* gdb numbers void results too (`$1 = void` for an unset convenience variable). */
+    int n = cd_hist_add(&x, &v);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         cd_buf tb = {0};
@@ -138,10 +137,7 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
     } else {
         cd_buf b = {0};
         cd_format_value(&x, &v, &o, true, &b);
-        if (is_void)
-            cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
-        else
-            cd_out_printf(&s->out, "$%d = %s\n", n, cd_buf_str(&b));
+        cd_out_printf(&s->out, "$%d = %s\n", n, cd_buf_str(&b));
         cd_buf_free(&b);
     }
 out:
@@ -426,12 +422,21 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
         unit = 8;
     if (f == 'c' && !unit_given)
         unit = 1;
+    /* Strings are read a byte at a time: gdb's x/sh and x/sw (UTF-16/32) are not supported. */
+    if (f == 's') {
+        if (unit_given && unit != 1)
+            return cd_fail(err, CD_EXIT_CMD, "x/s: only byte strings are supported; use x/s or x/sb");
+        unit = 1;
+    }
     if (f == 'f' && !unit_given && unit != 4 && unit != 8)
         unit = 8;
     cd_arena ar = {0};
     cd_ectx x;
     cd_ectx_init(&x, s, &ar, err);
     char *src = expr_text(s, argc, argv, from, false);
+    /* A bare `x` (what Enter repeats) shows as many units as the last one did, as in gdb. */
+    if (!spec && !*src && vs->x_count > 0)
+        count = vs->x_count;
     uint64_t addr = vs->x_next;
     int rc = 0;
     if (*src) {
@@ -458,7 +463,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
     }
     json_object *arr = s->out.json ? json_object_new_array() : NULL;
     cd_buf line = {0};
-    uint64_t a = addr;
+    uint64_t a = addr, last_unit = addr;
     if (f == 's' || f == 'i') {
         csh cs = 0;
         if (f == 'i' && cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
@@ -491,6 +496,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
                     break;
                 }
                 label(&x, a, &line);
+                last_unit = a;
                 cd_value sv = {.type = cd_type_array(x.vs, cd_type_char(x.vs), n), .where = V_BYTES, .bytes = buf, .regno = -1};
                 cd_fmtopt o;
                 cd_fmtopt_init(&o, s, 0);
@@ -508,6 +514,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
                 a += (uint64_t)n + (more ? 0 : 1);
             } else {
                 uint8_t code[16];
+                last_unit = a;
                 ssize_t got = cd_target_read(s->target, a, code, sizeof code);
                 cs_insn *insn = NULL;
                 if (got <= 0 || cs_disasm(cs, code, (size_t)got, a, 1, &insn) != 1) {
@@ -563,13 +570,19 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
                 cd_buf_reset(&line);
                 label(&x, a, &line);
             }
+            last_unit = a;
             cd_value v = {.type = ut, .where = V_BYTES, .bytes = buf, .regno = -1};
             cd_buf_puts(&line, "\t");
-            if (f == 'x') {
-                /* Zero-padded to the unit, as gdb shows memory. */
-                uint64_t u = 0;
-                memcpy(&u, buf, (size_t)unit);
-                cd_buf_printf(&line, "0x%0*llx", unit * 2, (unsigned long long)u);
+            uint64_t bits = 0;
+            memcpy(&bits, buf, (size_t)unit);
+            if (f == 'x') /* zero-padded to the unit, as gdb shows memory */
+                cd_buf_printf(&line, "0x%0*llx", unit * 2, (unsigned long long)bits);
+            else if (f == 't') {
+                char digits[65];
+                for (int i = 0; i < unit * 8; i++)
+                    digits[i] = (char)('0' + ((bits >> (unit * 8 - 1 - i)) & 1));
+                digits[unit * 8] = 0;
+                cd_buf_puts(&line, digits);
             } else
                 cd_format_value(&x, &v, &o, false, &line);
             if (arr) {
@@ -591,10 +604,13 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
     cd_buf_free(&line);
     vs->x_next = a;
     vs->x_fmt = f;
-    vs->x_unit = (char)unit;
+    vs->x_count = count;
+    /* x/i leaves the unit alone, as in gdb: the next x/x reads what it read before. */
+    if (f != 'i')
+        vs->x_unit = (char)unit;
     {
-        /* $_ is the last address examined, as in gdb. */
-        cd_value last = cd_value_from_int(&x, cd_type_ptr(x.vs, NULL), addr);
+        /* $_ is the address of the last unit examined, as in gdb. */
+        cd_value last = cd_value_from_int(&x, cd_type_ptr(x.vs, NULL), last_unit);
         cd_conv_set(&x, "_", &last);
     }
     if (arr) {

@@ -45,6 +45,8 @@ typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);
 enum {
     CD_CMD_REPEAT = 1,       /* an empty line at the prompt repeats it (next, step, list, x...) */
     CD_CMD_TARGET = 2,       /* needs a target */
+    CD_CMD_REPEAT_BARE = 4,  /* with CD_CMD_REPEAT: Enter runs the bare command word, without the
+                                arguments, so it continues where it stopped (gdb's x) */
 };
 
 typedef struct cd_command {

@@ -53,7 +53,7 @@ const cd_command cd_commands[] = {
      "A core file cannot be written: `set var` on a core fails and says so.", cd_cmd_set, 0},
     {"x", "", "x[/NFU] ADDR", "Examine memory at ADDR, as gdb's x: N units of size U (b h w g) in format F",
      "F is one of x d u o t c a s i f. Pressing Enter continues after the last unit shown.", cd_cmd_x,
-     CD_CMD_TARGET | CD_CMD_REPEAT},
+     CD_CMD_TARGET | CD_CMD_REPEAT | CD_CMD_REPEAT_BARE},
     {"display", "", "display [/FMT] [EXPR] | display -d N", "Print EXPR at every stop; without EXPR, print the displays now",
      "Each display gets a number; `display -d N` deletes display N (as Delve's display -d, gdb's undisplay N).",
      cd_cmd_display, 0},

@@ -268,6 +268,7 @@ struct cd_vstate {
     size_t nmods;
     uint64_t x_next;      /* `x` continues here */
     char x_fmt, x_unit;
+    long x_count;         /* a bare `x` shows this many units again */
 };
 
 void cd_vstate_reset_caches(cd_vstate *vs);

@@ -9,50 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Shim for an elfutils bug (backends/x86_64_cfi.c up to at least 0.188 lists %rax, DWARF 0, as
- * call-saved instead of %rbx, DWARF 3): libdwfl never carries rbx through a callee whose CFI does
- * not mention it, so every caller of such a frame loses rbx. When the callee's CFI has no rule for
- * rbx (it never saved it), the caller's rbx is the callee's, as the x86-64 ABI says. */
-static bool rbx_from_callee(const cd_ectx *x, const cd_frame *f, uint64_t *val, int depth)
-{
-    if (!x->frames || f <= x->frames || f >= x->frames + x->nframes || f->phys == 0 || depth > 256)
-        return false;
-    const cd_frame *callee = NULL;
-    for (const cd_frame *g = f - 1; g >= x->frames; g--)
-        if (g->phys == f->phys - 1) {
-            callee = g;
-            break;
-        }
-    if (!callee || callee->signal_frame || !callee->info.mod)
-        return false;
-    Dwarf_Addr bias;
-    Dwarf_CFI *cfi = dwfl_module_eh_cfi(callee->info.mod, &bias);
-    Dwarf_Frame *fr = NULL;
-    if (!cfi || dwarf_cfi_addrframe(cfi, callee->lookup_pc - bias, &fr) != 0) {
-        cfi = dwfl_module_dwarf_cfi(callee->info.mod, &bias);
-        if (!cfi || dwarf_cfi_addrframe(cfi, callee->lookup_pc - bias, &fr) != 0)
-            return false;
-    }
-    Dwarf_Op mem[3], *ops = NULL;
-    size_t nops = 0;
-    bool untouched = dwarf_frame_register(fr, 3, mem, &ops, &nops) == 0 && nops == 0;
-    free(fr);
-    if (!untouched)
-        return false; /* saved somewhere: libdwfl would have recovered it */
-    if (callee->regs_valid & (1u << 3)) {
-        *val = callee->regs[3];
-        return true;
-    }
-    return rbx_from_callee(x, callee, val, depth + 1);
-}
-
 bool cd_frame_reg(cd_ectx *x, int regno, uint64_t *val)
 {
     const cd_frame *f = x->frame;
     if (!f || regno < 0 || regno >= CD_NDWREGS)
         return false;
+    /* rbx in caller frames: the unwinder already works around elfutils' default x86-64 CFI. */
     if (!(f->regs_valid & (1u << regno)))
-        return regno == 3 && rbx_from_callee(x, f, val, 0);
+        return false;
     *val = f->regs[regno];
     return true;
 }

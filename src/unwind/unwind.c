@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define DEFAULT_MAX_FRAMES 1024
+#define DW_RBX 3
 #define DW_RSP 7
 #define DW_RIP 16
 
@@ -168,6 +169,35 @@ static bool is_signal_trampoline(cd_unwinder *u, uint64_t pc)
     return sig;
 }
 
+/* Workaround for elfutils up to at least 0.188: its x86-64 default CFI (backends/x86_64_cfi.c)
+ * lists %rax (DWARF 0) as call-saved instead of %rbx (DWARF 3), so libdwfl drops rbx in the
+ * caller of any frame whose CFI never mentions rbx. The ABI makes rbx call-saved: when the callee's
+ * CFI has no rule of its own for rbx (it never saved it), the caller's rbx is the callee's. A
+ * callee that did save rbx has an explicit rule, and then libdwfl's answer (or lack of one) holds. */
+static bool rbx_unchanged_by(cd_unwinder *u, const phys_frame *callee)
+{
+    if (callee->signal_frame || !(callee->valid & (1u << DW_RBX)))
+        return false;
+    uint64_t lpc = callee->activation ? callee->pc : callee->pc - 1;
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(u->s), lpc);
+    if (!mod)
+        return false;
+    Dwarf_Frame *fr = NULL;
+    for (int pass = 0; pass < 2 && !fr; pass++) {
+        Dwarf_Addr bias;
+        Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+        if (cfi && dwarf_cfi_addrframe(cfi, lpc - bias, &fr) != 0)
+            fr = NULL;
+    }
+    if (!fr)
+        return false;
+    Dwarf_Op mem[3], *ops = NULL;
+    size_t nops = 0;
+    bool untouched = dwarf_frame_register(fr, DW_RBX, mem, &ops, &nops) == 0 && nops == 0;
+    free(fr);
+    return untouched;
+}
+
 static void set_reason(cd_unwinder *u, char *msg)
 {
     free(u->stop_reason);
@@ -210,6 +240,10 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
     p->valid |= 1u << DW_RIP;
     if (u->nphys > 0) {
         phys_frame *prev = &u->phys[u->nphys - 1];
+        if (!(p->valid & (1u << DW_RBX)) && rbx_unchanged_by(u, prev)) {
+            p->regs[DW_RBX] = prev->regs[DW_RBX];
+            p->valid |= 1u << DW_RBX;
+        }
         /* The stack grows down, so each caller's sp must be above its callee's; a walk that
          * does not move up is looping on bad unwind data. Signal frames switch stacks legally. */
         if ((p->valid & prev->valid & (1u << DW_RSP)) && p->regs[DW_RSP] <= prev->regs[DW_RSP] &&
