@@ -30,7 +30,7 @@ const cd_command cd_commands[] = {
     {"list", "l", "list [LINE | FILE:LINE | FUNCTION]", "Show source around the selected frame's line",
      "The arrow `=>` marks the line the selected frame is on. Repeating `list` (or pressing Enter)\n"
      "continues with the next lines.",
-     cd_cmd_list, CD_CMD_TARGET | CD_CMD_REPEAT},
+     cd_cmd_list, CD_CMD_TARGET | CD_CMD_REPEAT | CD_CMD_REPEAT_BARE},
     {"regs", "", "regs", "Show the registers of the selected frame",
      "In frame #0 every general register is shown. In outer frames only registers the unwinder\n"
      "recovered are shown; the others are `<not saved>`.",

@@ -146,6 +146,9 @@ int cd_value_int(cd_ectx *x, const cd_value *v, __int128 *out)
         long double f;
         if (cd_value_float(x, v, &f) != 0)
             return -1;
+        /* Converting inf, nan or an out-of-range float to an integer is undefined in C: refuse. */
+        if (!(f > -1.7e38L && f < 1.7e38L))
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot convert %Lg to an integer: it is out of range", f);
         *out = (__int128)f;
         return 0;
     }
