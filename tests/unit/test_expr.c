@@ -274,6 +274,8 @@ int main(void)
     /* errors */
     ev("1 / 0", "ERROR division by zero (at column 3)");
     ev("5 % (2 - 2)", "ERROR division by zero (at column 3)");
+    /* found by the fuzzer: converting inf to an integer was undefined behaviour */
+    ev("\"ab\"[1 / 0.0]", "ERROR cannot convert inf to an integer: it is out of range");
     ev("1 << 32", "ERROR shift count 32 is out of range for a 32-bit type (at column 3)");
     ev("*1", "ERROR cannot dereference a value of type int: not a pointer");
     ev("*(void *)8", "ERROR cannot dereference a void pointer; cast it first, e.g. *(int *)p");
