@@ -146,6 +146,19 @@ out:
     return rc;
 }
 
+/* A variable's value, or an error value carrying why it could not be read: listings go on past
+ * one unreadable variable. */
+static cd_value var_value_or_error(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die)
+{
+    cd_value v;
+    cd_err e, *save = x->err;
+    x->err = &e;
+    if (cd_var_value(x, mod, die, &v) != 0)
+        v = cd_value_error(x, cd_type_int(x->vs), "%s", e.msg);
+    x->err = save;
+    return v;
+}
+
 static int vars_cmd(cd_session *s, bool params, const char *what, cd_err *err)
 {
     cd_arena ar = {0};
@@ -165,12 +178,7 @@ static int vars_cmd(cd_session *s, bool params, const char *what, cd_err *err)
     cd_fmtopt_init(&o, s, 0);
     json_object *arr = s->out.json ? json_object_new_array() : NULL;
     for (int i = 0; i < n; i++) {
-        cd_value v;
-        cd_err e;
-        x.err = &e;
-        if (cd_var_value(&x, vars[i].mod, &vars[i].die, &v) != 0)
-            v = cd_value_error(&x, cd_type_int(x.vs), "%s", e.msg);
-        x.err = err;
+        cd_value v = var_value_or_error(&x, vars[i].mod, &vars[i].die);
         if (arr) {
             json_object *j = json_object_new_object();
             cd_buf tb = {0};
@@ -218,12 +226,7 @@ static int vars_cb(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, const char *nam
     vars_arg *a = argp;
     if (a->has_re && regexec(&a->re, name, 0, NULL, 0) != 0)
         return 0;
-    cd_value v;
-    cd_err e, *save = x->err;
-    x->err = &e;
-    if (cd_var_value(x, mod, die, &v) != 0)
-        v = cd_value_error(x, cd_type_int(x->vs), "%s", e.msg);
-    x->err = save;
+    cd_value v = var_value_or_error(x, mod, die);
     a->n++;
     if (a->arr) {
         json_object *j = json_object_new_object();
@@ -778,11 +781,7 @@ json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json)
         return obj;
     }
     for (int i = 0; i < n; i++) {
-        cd_value v;
-        cd_err e;
-        x.err = &e;
-        if (cd_var_value(&x, vars[i].mod, &vars[i].die, &v) != 0)
-            v = cd_value_error(&x, cd_type_int(x.vs), "%s", e.msg);
+        cd_value v = var_value_or_error(&x, vars[i].mod, &vars[i].die);
         if (obj)
             json_object_object_add(obj, vars[i].name, cd_value_json(&x, &v, &o));
         else {
