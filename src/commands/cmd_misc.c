@@ -91,6 +91,31 @@ int cd_cmd_quit(cd_session *s, int argc, char **argv, cd_err *err)
     return 0;
 }
 
+/* attach/core replace the current target: say what happened to it (text only; JSON gets the
+ * "replaced" member), so nobody wonders whether the old process is still held. */
+static void say_replaced(cd_session *s, json_object *j, const char *what, pid_t pid)
+{
+    if (!what)
+        return;
+    if (j) {
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "result", json_object_new_string(what));
+        json_object_object_add(r, "pid", json_object_new_int(pid));
+        json_object_object_add(j, "replaced", r);
+    } else {
+        cd_out_printf(&s->out, "%c%s process %d\n", what[0] - 'a' + 'A', what + 1, (int)pid);
+    }
+}
+
+static const char *replaced_what(cd_session *s, pid_t *pid)
+{
+    cd_target *t = s->target;
+    if (!t)
+        return NULL;
+    *pid = t->pid;
+    return t->core_path ? "closed the core of" : t->launched ? "killed" : "detached from";
+}
+
 int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc != 2)
@@ -101,6 +126,8 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
     cd_target *t = cd_live_attach(pid, CD_ATTACH_STOP_ALL_DEFERRED, err);
     if (!t)
         return -1;
+    pid_t old_pid = 0;
+    const char *old = replaced_what(s, &old_pid);
     if (cd_session_set_target(s, t, err) < 0)
         return -1;
     cd_thread *th = cd_session_thread(s);
@@ -109,8 +136,10 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string("attach"));
         json_object_object_add(j, "pid", json_object_new_int(pid));
         json_object_object_add(j, "threads", json_object_new_int((int)t->nthreads));
+        say_replaced(s, j, old, old_pid);
         cd_out_json(&s->out, j);
     } else {
+        say_replaced(s, NULL, old, old_pid);
         cd_out_printf(&s->out, "Attached to process %d (%s), %zu thread%s\n", (int)pid, th ? th->name : "?",
                       t->nthreads, t->nthreads == 1 ? "" : "s");
     }
@@ -124,6 +153,8 @@ int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
     cd_target *t = cd_core_open(argv[1], argv[2], err);
     if (!t)
         return -1;
+    pid_t old_pid = 0;
+    const char *old = replaced_what(s, &old_pid);
     if (cd_session_set_target(s, t, err) < 0)
         return -1;
     if (s->out.json) {
@@ -131,8 +162,10 @@ int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string("core"));
         json_object_object_add(j, "pid", json_object_new_int(t->pid));
         json_object_object_add(j, "threads", json_object_new_int((int)t->nthreads));
+        say_replaced(s, j, old, old_pid);
         cd_out_json(&s->out, j);
     } else {
+        say_replaced(s, NULL, old, old_pid);
         cd_thread *th = cd_session_thread(s);
         cd_out_printf(&s->out, "Core of process %d (%s), %zu thread%s\n", (int)t->pid, th ? th->name : "?",
                       t->nthreads, t->nthreads == 1 ? "" : "s");

@@ -136,7 +136,7 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
         d[n].th = th;
         d[n].id = i + 1;
         cd_err e;
-        if (cd_unwind_thread(s->unw, th, 0, &d[n].st, &e) < 0) {
+        if (cd_session_unwind(s, th, 0, &d[n].st, &e) < 0) {
             memset(&d[n].st, 0, sizeof d[n].st);
             d[n].st.error = cd_xstrdup(e.msg);
         }
@@ -220,7 +220,20 @@ static json_object *frames_json(const cd_stack *st)
     return a;
 }
 
-static void print_stack_text(cd_session *s, const cd_stack *st, const char *indent, int limit)
+/* The line after the frames shown: more follow (bt N), the walk hit the frame cap, or it
+ * stopped early and why. in_dump: a thread dump, whose cap is lower than a single `bt`'s. */
+static void print_stack_trailer(cd_session *s, const cd_stack *st, size_t shown, const char *indent, bool in_dump)
+{
+    if (shown < st->n)
+        cd_out_printf(&s->out, "%s(More stack frames follow...)\n", indent);
+    else if (st->truncated)
+        cd_out_printf(&s->out, "%s(backtrace truncated after %zu frames: the stack goes deeper%s)\n", indent, st->n,
+                      in_dump ? "; `thread ID` then `bt` shows more" : "");
+    else if (st->error)
+        cd_out_printf(&s->out, "%s(backtrace stopped: %s)\n", indent, st->error);
+}
+
+static void print_stack_text(cd_session *s, const cd_stack *st, const char *indent, int limit, bool in_dump)
 {
     cd_buf b = {0};
     size_t n = st->n;
@@ -231,10 +244,7 @@ static void print_stack_text(cd_session *s, const cd_stack *st, const char *inde
         cd_format_frame(s, &st->frames[i], &b);
         cd_out_printf(&s->out, "%s%s\n", indent, cd_buf_str(&b));
     }
-    if (n < st->n)
-        cd_out_printf(&s->out, "%s(More stack frames follow...)\n", indent);
-    else if (st->error)
-        cd_out_printf(&s->out, "%s(backtrace stopped: %s)\n", indent, st->error);
+    print_stack_trailer(s, st, n, indent, in_dump);
     cd_buf_free(&b);
 }
 
@@ -286,7 +296,7 @@ static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stac
             if (full_stacks) {
                 cd_out_printf(&s->out, "%s%zu thread%s: %s\n", i ? "\n" : "", g[i].n, g[i].n == 1 ? "" : "s",
                               cd_buf_str(&b));
-                print_stack_text(s, &rep->st, "  ", 0);
+                print_stack_text(s, &rep->st, "  ", 0, true);
             } else {
                 cd_buf sum = {0};
                 stack_summary(s, &rep->st, &sum);
@@ -422,6 +432,8 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
             for (size_t i = 0; i < n; i++) {
                 json_object *j = thread_json(s, d[i].th, d[i].id);
                 json_object_object_add(j, "frames", frames_json(&d[i].st));
+                if (d[i].st.truncated)
+                    json_object_object_add(j, "truncated", json_object_new_boolean(1));
                 if (d[i].st.error)
                     json_object_object_add(j, "unwind_error", json_object_new_string(d[i].st.error));
                 json_object_array_add(arr, j);
@@ -435,7 +447,7 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
             for (size_t i = 0; i < n; i++) {
                 cd_out_printf(&s->out, "%sThread %zu (tid %d, %s):\n", i ? "\n" : "", d[i].id, (int)d[i].th->tid,
                               d[i].th->name);
-                print_stack_text(s, &d[i].st, "", (int)limit);
+                print_stack_text(s, &d[i].st, "", (int)limit, true);
                 if (full && s->frame_vars) {
                     /* locals per frame come from the value printer when it is present */
                 }
@@ -462,13 +474,15 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_array_add(fa, fj);
         }
         json_object_object_add(j, "frames", fa);
+        if (st->truncated && n == st->n)
+            json_object_object_add(j, "truncated", json_object_new_boolean(1));
         if (st->error)
             json_object_object_add(j, "unwind_error", json_object_new_string(st->error));
         cd_out_json(&s->out, j);
         return 0;
     }
     if (!full) {
-        print_stack_text(s, st, "", (int)limit);
+        print_stack_text(s, st, "", (int)limit, false);
         return 0;
     }
     cd_buf b = {0};
@@ -486,6 +500,7 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
             cd_out_printf(&s->out, "        (locals need the value printer)\n");
         }
     }
+    print_stack_trailer(s, st, n, "", false);
     cd_buf_free(&b);
     return 0;
 }

@@ -127,12 +127,31 @@ int cd_session_unwind(cd_session *s, cd_thread *th, int max, cd_stack *out, cd_e
     memset(out, 0, sizeof *out);
     if (th->gone)
         return cd_fail(err, CD_EXIT_CMD, "thread %d has exited", (int)th->tid);
-    if (!th->held) {
+    /* A thread last seen in uninterruptible sleep already made a stop wait out its deadline. */
+    if (!th->held && th->state != 'D') {
         cd_thread *one[1] = {th};
         if (cd_target_stop(s->target, one, 1, err) < 0)
             return -1;
     }
-    return cd_unwind_thread(s->unw, th, max, out, err);
+    if (th->held || th->gone)
+        return cd_unwind_thread(s->unw, th, max, out, err);
+    /* It did not stop (a vfork parent waiting for its child, a read from a hung NFS server...).
+     * The kernel still says where it sleeps: unwind from its syscall's sp and pc. */
+    cd_syscall_state sc;
+    if (s->target->ops->syscall_state(s->target, th, &sc, err) < 0)
+        return -1;
+    if (sc.kind != CD_SC_BLOCKED || !sc.sp || !sc.pc)
+        return cd_fail(err, CD_EXIT_CMD,
+                       "cannot unwind thread %d: it did not stop (state %c) and is not in a system call; try again",
+                       (int)th->tid, th->state);
+    cd_out_warn(&s->out,
+                "thread %d did not stop (state %c: uninterruptible sleep); its stack is read from where it sleeps in "
+                "syscall %ld, with only sp and pc known",
+                (int)th->tid, th->state, sc.nr);
+    uint64_t regs[CD_NDWREGS] = {0};
+    regs[7] = sc.sp;
+    regs[16] = sc.pc;
+    return cd_unwind_from_regs(s->unw, th->tid, regs, (1u << 7) | (1u << 16), max, out, err);
 }
 
 const cd_stack *cd_session_stack(cd_session *s, cd_err *err)
@@ -145,7 +164,9 @@ const cd_stack *cd_session_stack(cd_session *s, cd_err *err)
     if (s->stack_tid == th->tid && s->stack_gen == s->target->stop_gen && s->stack.frames)
         return &s->stack;
     drop_stack(s);
-    if (cd_session_unwind(s, th, 0, &s->stack, err) < 0)
+    /* The selected thread's stack is shown whole, as gdb does (deep recursion included); a thread
+     * dump keeps the unwinder's default cap per thread. Past this the stack says it is truncated. */
+    if (cd_session_unwind(s, th, 100000, &s->stack, err) < 0)
         return NULL;
     s->stack_tid = th->tid;
     s->stack_gen = s->target->stop_gen;

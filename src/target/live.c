@@ -35,6 +35,7 @@ typedef struct lthr {
     bool zombie;  /* listed as Z (an exited thread-group leader): never seized or waited for */
     bool bp_pending; /* hit a breakpoint while another event was being reported: report it next */
     bool group_stop; /* held in a job-control stop (SIGSTOP etc.): released with PTRACE_LISTEN */
+    bool stuck;   /* interrupted, but did not stop by the deadline (uninterruptible sleep) */
 } lthr;
 
 typedef struct lbp {
@@ -183,6 +184,7 @@ static void on_status(cd_target *t, cd_thread *th, int status)
     set_expect(t, th, false);
     set_held(t, th, true);
     th->regs_valid = false;
+    LT(th)->stuck = false;
     LT(th)->group_stop = event == PTRACE_EVENT_STOP && is_group_stop_sig(sig);
     if (event == PTRACE_EVENT_CLONE) {
         unsigned long msg = 0;
@@ -282,68 +284,107 @@ static void reap_ready(cd_target *t)
     }
 }
 
+/* How long collect() waits for stops. A thread in uninterruptible sleep (D: a vfork parent waiting
+ * for its child to exec, a read from a hung NFS server) cannot stop until the kernel lets it go,
+ * which may be never. Past this cdbg goes on without it rather than hang with every other thread
+ * held; its interrupt stays pending and its stop is taken whenever it comes. */
+#define STOP_DEADLINE_NS (3000ull * 1000000ull)
+/* How long phase 1 waits for one thread before moving on to the next. */
+#define STOP_PATIENCE_NS (50ull * 1000000ull)
+/* The deadline when every thread still awaited already missed one before. */
+#define STUCK_DEADLINE_NS (100ull * 1000000ull)
+
+/* Takes th's status if one is ready; true when no stop is expected from th any more. */
+static bool poll_one(cd_target *t, cd_thread *th)
+{
+    int st;
+    pid_t w;
+    do
+        w = waitpid(th->tid, &st, __WALL | WNOHANG);
+    while (w < 0 && errno == EINTR);
+    if (w == th->tid)
+        on_status(t, th, st);
+    else if (w < 0)
+        thread_gone(t, th); /* ECHILD: no longer traced by us */
+    return !LT(th)->expect;
+}
+
+static void backoff(unsigned *spins)
+{
+    struct timespec ts = {0, (*spins)++ < 50 ? 20000 : 1000000};
+    nanosleep(&ts, NULL);
+}
+
 /* Collects the stops of every thread we expect one from (interrupted or newly cloned).
  * waitpid on each TID, not waitpid(-1): a specific PID is an O(1) lookup in the kernel while
  * waitpid(-1) scans every tracee (O(n^2) for n threads), and it never takes statuses that belong
- * to cdbg's other children. */
+ * to cdbg's other children. Phase 1 takes the threads in order (they stop in the order they were
+ * interrupted), so n threads cost O(n) polls; phase 2 sweeps the few left (the leader, whose exit
+ * is reported only after every other thread's, slow threads, clones found meanwhile) until the
+ * deadline. Nothing blocks: a thread that cannot stop must not hang cdbg. */
 static void collect(cd_target *t)
 {
     live *l = L(t);
+    /* t->nthreads grows when a clone event announces a new thread: it is collected too */
+    for (size_t i = 0; i < t->nthreads && !l->exited && l->nexpect > 0; i++) {
+        cd_thread *th = t->threads[i];
+        if (!LT(th)->expect || LT(th)->stuck || th->tid == t->pid)
+            continue;
+        uint64_t give_up = cd_now_ns() + STOP_PATIENCE_NS;
+        unsigned spins = 0;
+        while (!poll_one(t, th) && !l->exited && cd_now_ns() < give_up)
+            backoff(&spins);
+    }
+    bool all_stuck = true;
+    for (size_t i = 0; i < t->nthreads && all_stuck; i++)
+        if (LT(t->threads[i])->expect && !LT(t->threads[i])->stuck)
+            all_stuck = false;
+    uint64_t deadline = cd_now_ns() + (all_stuck ? STUCK_DEADLINE_NS : STOP_DEADLINE_NS);
     unsigned spins = 0;
     while (l->nexpect > 0 && !l->exited) {
         cd_thread *leader = NULL;
-        /* t->nthreads grows when a clone event announces a new thread: it is collected too */
         for (size_t i = 0; i < t->nthreads && !l->exited; i++) {
             cd_thread *th = t->threads[i];
             if (!LT(th)->expect)
                 continue;
-            if (th->tid == t->pid) {
+            if (th->tid == t->pid)
                 leader = th;
-                continue;
-            }
-            int st;
-            pid_t w;
-            do
-                w = waitpid(th->tid, &st, __WALL);
-            while (w < 0 && errno == EINTR);
-            if (w == th->tid)
-                on_status(t, th, st);
-            else
-                thread_gone(t, th); /* ECHILD: no longer traced by us */
+            else if (poll_one(t, th))
+                LT(th)->stuck = false;
         }
-        if (!leader || l->exited || !LT(leader)->expect)
-            continue;
-        /* The leader's exit is reported only after every other thread's has been reaped, so never
-         * block on it: poll, reaping the others meanwhile. */
-        int st;
-        pid_t w = waitpid(leader->tid, &st, __WALL | WNOHANG);
-        if (w == leader->tid) {
-            on_status(t, leader, st);
-            continue;
-        }
-        if (w < 0 && errno != EINTR) {
-            thread_gone(t, leader);
-            continue;
-        }
-        if (l->nexpect > 1)
-            continue;
-        reap_ready(t);
-        if (spins % 8 == 7) {
-            /* the leader may be waiting for threads we never heard of (clones whose parent's
-             * event never came), or may itself have exited while its threads live on */
-            size_t before = t->nthreads, added;
-            if (add_unlisted(t, &added) == 0 && added)
-                probe_new(t, before);
-            char lst;
-            if (cd_procfs_read_stat(t->pid, leader->tid, NULL, &lst) == 0 && (lst == 'Z' || lst == 'X') &&
-                LT(leader)->expect) {
-                set_expect(t, leader, false);
-                LT(leader)->zombie = true;
-                leader->state = lst;
+        if (leader && !l->exited && LT(leader)->expect && !poll_one(t, leader) && l->nexpect == 1) {
+            reap_ready(t);
+            if (spins % 8 == 7) {
+                /* the leader may be waiting for threads we never heard of (clones whose parent's
+                 * event never came), or may itself have exited while its threads live on */
+                size_t before = t->nthreads, added;
+                if (add_unlisted(t, &added) == 0 && added)
+                    probe_new(t, before);
+                char lst;
+                if (cd_procfs_read_stat(t->pid, leader->tid, NULL, &lst) == 0 && (lst == 'Z' || lst == 'X') &&
+                    LT(leader)->expect) {
+                    set_expect(t, leader, false);
+                    LT(leader)->zombie = true;
+                    leader->state = lst;
+                }
             }
         }
-        struct timespec ts = {0, spins++ < 50 ? 20000 : 1000000};
-        nanosleep(&ts, NULL);
+        if (l->nexpect == 0 || l->exited)
+            break;
+        if (cd_now_ns() >= deadline) {
+            for (size_t i = 0; i < t->nthreads; i++) {
+                cd_thread *th = t->threads[i];
+                if (LT(th)->expect) {
+                    set_expect(t, th, false);
+                    LT(th)->stuck = true;
+                    char st;
+                    if (cd_procfs_read_stat(t->pid, th->tid, NULL, &st) == 0)
+                        th->state = st;
+                }
+            }
+            break;
+        }
+        backoff(&spins);
     }
 }
 
@@ -1192,6 +1233,7 @@ static void live_emergency(cd_target *t)
         if (lt->seized && !th->gone && !th->held && !lt->expect)
             syscall(SYS_ptrace, PTRACE_INTERRUPT, th->tid, 0, 0);
     }
+    long budget_us = 1000000;
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
         lthr *lt = LT(th);
@@ -1199,11 +1241,20 @@ static void live_emergency(cd_target *t)
             continue;
         int sig = th->pending_sig;
         if (!th->held) {
-            int st;
-            pid_t w;
-            do
-                w = waitpid(th->tid, &st, __WALL);
-            while (w < 0 && errno == EINTR);
+            /* Never block: a thread in uninterruptible sleep may not stop for a long time, and
+             * cdbg's own exit detaches whatever is left. ~1 s for all threads together. */
+            int st = 0;
+            pid_t w = 0;
+            while (w == 0 || (w < 0 && errno == EINTR)) {
+                w = waitpid(th->tid, &st, __WALL | WNOHANG);
+                if (w == 0 && budget_us > 0) {
+                    struct timespec ts = {0, 50000};
+                    nanosleep(&ts, NULL);
+                    budget_us -= 50;
+                } else if (w == 0) {
+                    break;
+                }
+            }
             if (w != th->tid || !WIFSTOPPED(st))
                 continue;
             sig = (st >> 16) == 0 ? WSTOPSIG(st) : 0;

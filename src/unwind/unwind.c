@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #define DEFAULT_MAX_FRAMES 1024
 #define DW_RBX 3
@@ -37,7 +38,13 @@ struct cd_unwinder {
     size_t nphys, capphys;
     size_t max_phys;
     bool truncated;
+    bool newborn;      /* the thread has not run any code of its own yet: frame 0 is all there is */
+    size_t restart_at; /* phys index where a second walk resumed from a return address (0: none) */
     char *stop_reason; /* set when we stopped the walk ourselves */
+    /* A memory read that failed since the last frame was reported: libdwfl treats a return
+     * address it cannot read as "no caller" and ends the walk as if the stack were complete. */
+    bool read_failed;
+    uint64_t read_failed_addr;
 
     cd_u64map sigmemo; /* pc -> (void*)1 signal trampoline / (void*)2 not */
 };
@@ -75,7 +82,15 @@ static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 {
     (void)dwfl;
     cd_unwinder *u = active(dwfl_arg);
-    return u && cd_memcache_read(u->mc, addr, result, sizeof *result) == 0;
+    if (!u)
+        return false;
+    if (cd_memcache_read(u->mc, addr, result, sizeof *result) == 0)
+        return true;
+    if (!u->read_failed) {
+        u->read_failed = true;
+        u->read_failed_addr = addr;
+    }
+    return false;
 }
 
 static bool cb_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
@@ -209,10 +224,15 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
     cd_unwinder *u = arg;
     Dwarf_Addr pc;
     bool act = false;
+    u->read_failed = false;
+    if (u->newborn && u->nphys > 0)
+        return DWARF_CB_ABORT;
     if (!dwfl_frame_pc(f, &pc, &act)) {
         set_reason(u, cd_xasprintf("cannot read the pc of frame %zu: %s", u->nphys, dwfl_errmsg(-1)));
         return DWARF_CB_ABORT;
     }
+    if (u->restart_at && u->nphys == u->restart_at)
+        act = false; /* libdwfl sees the restarted walk's first pc as exact; it is a return address */
     /* A zero return address is how hand-written outermost frames without CFI end the chain (and
      * what a frame-pointer walk reads at the top of a stack): nothing lies beyond it. */
     if (pc == 0 && u->nphys > 0)
@@ -259,8 +279,19 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
     return DWARF_CB_OK;
 }
 
-static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, int max_frames,
-                cd_stack *out, cd_err *err)
+/* glibc's clone and clone3 system-call stubs, by name (their symbols are in .dynsym/.symtab). */
+static bool in_clone_stub(cd_unwinder *u, const phys_frame *p)
+{
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(u->s, p->pc, &pi);
+    if (n < 1 || !pi[n - 1].func || !(p->valid & (1u << DW_RSP)))
+        return false;
+    const char *f = pi[n - 1].func;
+    return !strcmp(f, "__clone3") || !strcmp(f, "clone3") || !strcmp(f, "__clone") || !strcmp(f, "clone");
+}
+
+static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, bool newborn,
+                int max_frames, cd_stack *out, cd_err *err)
 {
     memset(out, 0, sizeof *out);
     if (max_frames <= 0)
@@ -281,17 +312,45 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
     u->nphys = 0;
     u->max_phys = (size_t)max_frames;
     u->truncated = false;
+    u->newborn = newborn;
+    u->read_failed = false;
     set_reason(u, NULL);
 
     Dwfl *dwfl = cd_symtab_dwfl(u->s);
+    u->restart_at = 0;
     int rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+    if (rc != 0 && u->nphys == 1 && !u->stop_reason && !u->truncated && !u->newborn && in_clone_stub(u, &u->phys[0])) {
+        /* The parent side of clone()/clone3(): glibc ends the stub's CFI before the syscall (the
+         * child's would be wrong), but the stub has pushed nothing, so the return address is at
+         * sp. Walk again from the caller. */
+        phys_frame *p0 = &u->phys[0];
+        uint64_t ret;
+        if (cd_memcache_read(u->mc, p0->regs[DW_RSP], &ret, sizeof ret) == 0 && ret) {
+            u->cur_regs[DW_RIP] = ret;
+            u->cur_regs[DW_RSP] = p0->regs[DW_RSP] + 8;
+            u->restart_at = 1;
+            rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+        }
+    }
+    if (rc == 0 && u->read_failed && u->nphys > 0 && !u->stop_reason) {
+        /* libdwfl ended the walk "cleanly" only because it could not read the caller's frame */
+        phys_frame *last = &u->phys[u->nphys - 1];
+        const cd_pcinfo *pi;
+        int ni = cd_symtab_lookup(u->s, last->pc - (last->activation ? 0 : 1), &pi);
+        pi += ni > 1 ? ni - 1 : 0; /* the function the frame is in, not what was inlined into it */
+        set_reason(u, cd_xasprintf("unwinding stopped after %#llx in %s: the stack memory at %#llx is not readable "
+                                   "(a truncated core, or a corrupt stack pointer)",
+                                   (unsigned long long)last->pc, pi->func ? pi->func : "??",
+                                   (unsigned long long)u->read_failed_addr));
+    }
     if (rc != 0 && !u->stop_reason && !u->truncated && !(u->nphys > 0 && rc == DWARF_CB_ABORT)) {
         if (u->nphys == 0)
             set_reason(u, cd_xasprintf("cannot unwind thread %d: %s", (int)tid, dwfl_errmsg(-1)));
         else {
             uint64_t lpc = u->phys[u->nphys - 1].pc;
             const cd_pcinfo *pi;
-            cd_symtab_lookup(u->s, lpc - (u->phys[u->nphys - 1].activation ? 0 : 1), &pi);
+            int ni = cd_symtab_lookup(u->s, lpc - (u->phys[u->nphys - 1].activation ? 0 : 1), &pi);
+            pi += ni > 1 ? ni - 1 : 0;
             set_reason(u, cd_xasprintf("unwinding stopped after %#llx in %s (%s): %s", (unsigned long long)lpc,
                                        pi->func ? pi->func : "??", pi->module ? pi->module : "no module",
                                        dwfl_errmsg(-1)));
@@ -388,11 +447,14 @@ int cd_unwind_thread(cd_unwinder *u, cd_thread *th, int max_frames, cd_stack *ou
         return -1;
     uint64_t d[CD_NDWREGS];
     user_to_dwarf(&r, d);
-    return walk(u, th->tid, d, 0x1ffff, max_frames, out, err);
+    /* A thread stopped on its way out of clone()/clone3() in the child (rax 0) has not run any
+     * code yet: its stack is empty and the parent's CFI at that pc would read garbage. */
+    bool newborn = r.rax == 0 && (r.orig_rax == SYS_clone || r.orig_rax == SYS_clone3);
+    return walk(u, th->tid, d, 0x1ffff, newborn, max_frames, out, err);
 }
 
 int cd_unwind_from_regs(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid,
                         int max_frames, cd_stack *out, cd_err *err)
 {
-    return walk(u, tid, regs, valid & 0x1ffff, max_frames, out, err);
+    return walk(u, tid, regs, valid & 0x1ffff, false, max_frames, out, err);
 }

@@ -230,6 +230,10 @@ expect_status 0 "truncated core"
 err_is "$out.err" "^warning: core file $TD_TMP/half\.core is truncated \([0-9]+ of $size bytes\).*showing what can be shown" "truncated core"
 [ "$(grep -c '^Thread [0-9]' "$out")" = 3 ] && pass "3 threads in the truncated core" || fail "truncated core: expected 3 threads"
 [ "$(grep -cE '^#0 .* in [A-Za-z_]' "$out")" = 3 ] && pass "innermost frames named" || { fail "truncated core: innermost frames not named"; td_show "$out"; }
+# where the stack's bytes are missing (at least the main thread's: its stack is mapped last), the
+# stack says so instead of ending as if complete
+[ "$(grep -cE '^\(backtrace stopped: unwinding stopped after 0x[0-9a-f]+ in [A-Za-z_].*: the stack memory at 0x[0-9a-f]+ is not readable \(a truncated core, or a corrupt stack pointer\)\)$' "$out")" -ge 1 ] &&
+    pass "truncated stacks say why" || { fail "truncated core: stacks do not say why they stop"; td_show "$out"; }
 # Any cut, from inside the headers to one byte short: never a crash, one line for the error.
 for n in 0 40 64 700 4096 $((size / 10)) $((size - 1)); do
     head -c "$n" "$core" >"$TD_TMP/cut.core"

@@ -42,4 +42,18 @@ expect_status 1 "json print error"
 python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert o["expr"]=="no_such_variable" and o["error"]' "$out" \
     && pass "print error object" || fail "print error object: $(cat "$out")"
 check_untraced "$TD_PID"
+# `attach` from the prompt while attached: the old process is released and the answer says so.
+first=$TD_PID
+td_start threads_O0
+td_cdbg out attach "$first" --batch -ex "attach $TD_PID" -ex 'bt 1'
+expect_status 0 "attach while attached"
+expect_line "^Detached from process $first\$" "$out"
+expect_line "^Attached to process $TD_PID \\(threads_O0\\), 7 threads\$" "$out"
+check_untraced "$first"
+td_cdbg out attach "$first" --batch --json -ex "attach $TD_PID"
+expect_status 0 "json attach while attached"
+python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert o["command"]=="attach" and o["replaced"]=={"result":"detached from","pid":int(sys.argv[2])}' "$out" "$first" \
+    && pass "json attach names the replaced target" || fail "json attach while attached: $(cat "$out")"
+check_untraced "$first"
+check_untraced "$TD_PID"
 td_finish
