@@ -227,17 +227,32 @@ static int open_target(cd_session *s, opts *o, cd_err *err)
         return -1;
     }
     if (!strcmp(verb, "run")) {
+        const char *where = "main";
         int r = run_to(s, "main", err);
         if (r > 0) {
             cd_out_warn(&s->out, "no `main` symbol (a stripped program?): stopping at the entry point");
+            where = "entry";
             r = run_to(s, "the entry point", err);
         }
-        if (r > 0)
+        if (r > 0) {
             cd_out_warn(&s->out, "no `main` and no entry point found: stopped right after exec");
+            where = "exec";
+        }
         if (r < 0)
             return -1;
         const cd_frame *f = cd_session_frame(s, err);
-        if (f && !s->out.json) {
+        if (s->out.json) {
+            /* the same shape as `continue`'s stop events, so a client reads one kind of line */
+            cd_thread *th = cd_session_thread(s);
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "command", json_object_new_string("run"));
+            json_object_object_add(j, "event", json_object_new_string("started"));
+            json_object_object_add(j, "stopped_at", json_object_new_string(where));
+            json_object_object_add(j, "pid", json_object_new_int(t->pid));
+            json_object_object_add(j, "tid", json_object_new_int(th ? th->tid : t->pid));
+            json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
+            cd_out_json(&s->out, j);
+        } else if (f) {
             cd_buf b = {0};
             cd_format_frame(s, f, &b);
             cd_out_printf(&s->out, "Stopped: %s\n", cd_buf_str(&b));

@@ -1,8 +1,10 @@
 /* Threads and stacks: threads, thread, bt, frame, up, down, list, regs. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands/cmd_impl.h"
 
@@ -508,7 +510,9 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
 static void print_source_line(cd_session *s, const char *file, int line, bool arrow)
 {
     int nl = 0;
-    const char *text = cd_symtab_source_line(s->sym, file, line, &nl);
+    char *path = cd_session_source_path(s, file);
+    const char *text = cd_symtab_source_line(s->sym, path, line, &nl);
+    free(path);
     if (!text)
         return;
     cd_out_printf(&s->out, "%s%-5d %s\n", arrow ? "=> " : "   ", line, text);
@@ -637,16 +641,26 @@ int cd_cmd_list(cd_session *s, int argc, char **argv, cd_err *err)
     if (first < 1)
         first = 1;
     int nl = 0;
-    if (!cd_symtab_source_line(s->sym, file, first, &nl) && nl == 0)
-        return cd_fail(err, CD_EXIT_CMD, "list: cannot read source file %s", file);
-    if (first > nl)
+    char *path = cd_session_source_path(s, file);
+    if (!cd_symtab_source_line(s->sym, path, first, &nl) && nl == 0) {
+        int e = access(path, R_OK) == 0 ? 0 : errno;
+        char *shown = strcmp(path, file) ? cd_xasprintf("%s (as %s)", file, path) : cd_xstrdup(file);
+        cd_fail(err, CD_EXIT_CMD, "list: cannot read source file %s: %s; if the sources are elsewhere, "
+                "`config substitute-path FROM TO` maps the path", shown, e ? strerror(e) : "it is empty");
+        free(shown);
+        free(path);
+        return -1;
+    }
+    if (first > nl) {
+        free(path);
         return cd_fail(err, CD_EXIT_CMD, "list: line %d is past the end of %s (%d lines)", first, base_name(file), nl);
+    }
     json_object *lines = s->out.json ? json_object_new_array() : NULL;
     int last = first + 9;
     if (last > nl)
         last = nl;
     for (int l = first; l <= last; l++) {
-        const char *text = cd_symtab_source_line(s->sym, file, l, &nl);
+        const char *text = cd_symtab_source_line(s->sym, path, l, &nl);
         if (lines) {
             json_object *lj = json_object_new_object();
             json_object_object_add(lj, "line", json_object_new_int(l));
@@ -664,6 +678,7 @@ int cd_cmd_list(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "lines", lines);
         cd_out_json(&s->out, j);
     }
+    free(path);
     s->list_file = file;
     s->list_line = last + 1;
     return 0;

@@ -737,7 +737,18 @@ int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
 
 int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    if (argc == 3) {
+    if (argc >= 2 && !strcmp(argv[1], "substitute-path")) {
+        if (argc == 4) {
+            if (!argv[2][0])
+                return cd_fail(err, CD_EXIT_CMD, "config substitute-path: FROM is empty");
+            cd_session_set_subst(s, argv[2], argv[3]);
+        } else if (argc == 3) {
+            if (!cd_session_set_subst(s, argv[2], NULL))
+                return cd_fail(err, CD_EXIT_CMD, "config substitute-path: no rule for '%s' to remove", argv[2]);
+        } else if (argc != 2) {
+            return cd_fail(err, CD_EXIT_CMD, "config substitute-path: usage: config substitute-path [FROM [TO]]");
+        }
+    } else if (argc == 3) {
         unsigned long long n;
         if (!cd_parse_uint(argv[2], &n) || n == 0 || n > 1000000)
             return cd_fail(err, CD_EXIT_CMD, "config %s: expected a number between 1 and 1000000, got '%s'", argv[1], argv[2]);
@@ -746,18 +757,32 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
         else if (!strcmp(argv[1], "max-string"))
             s->max_string = (int)n;
         else
-            return cd_fail(err, CD_EXIT_CMD, "config: unknown setting '%s'; settings: max-array, max-string", argv[1]);
+            return cd_fail(err, CD_EXIT_CMD, "config: unknown setting '%s'; settings: max-array, max-string, substitute-path",
+                           argv[1]);
     } else if (argc != 1)
-        return cd_fail(err, CD_EXIT_CMD, "config: usage: config [max-array N | max-string N]");
+        return cd_fail(err, CD_EXIT_CMD,
+                       "config: usage: config [max-array N | max-string N | substitute-path [FROM [TO]]]");
     cd_fmtopt o;
     cd_fmtopt_init(&o, s, 0);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "max_array", json_object_new_int(o.max_array));
         json_object_object_add(j, "max_string", json_object_new_int(o.max_string));
+        json_object *sp = json_object_new_array();
+        for (size_t i = 0; i < s->nsubst; i++) {
+            json_object *r = json_object_new_object();
+            json_object_object_add(r, "from", json_object_new_string(s->subst[2 * i]));
+            json_object_object_add(r, "to", json_object_new_string(s->subst[2 * i + 1]));
+            json_object_array_add(sp, r);
+        }
+        json_object_object_add(j, "substitute_path", sp);
         cd_out_json(&s->out, j);
-    } else if (argc == 1)
-        cd_out_printf(&s->out, "max-array = %d\nmax-string = %d\n", o.max_array, o.max_string);
+    } else if (argc == 1 || (argc == 2 && !strcmp(argv[1], "substitute-path"))) {
+        if (argc == 1)
+            cd_out_printf(&s->out, "max-array = %d\nmax-string = %d\n", o.max_array, o.max_string);
+        for (size_t i = 0; i < s->nsubst; i++)
+            cd_out_printf(&s->out, "substitute-path %s -> %s\n", s->subst[2 * i], s->subst[2 * i + 1]);
+    }
     return 0;
 }
 

@@ -28,6 +28,8 @@ typedef struct cd_session {
     bool quit;
     cd_target *volatile running; /* set while the target runs (`continue`): ^C interrupts it */
     int max_array, max_string; /* `config` settings for value printing */
+    char **subst;            /* `config substitute-path`: FROM, TO pairs (2 * nsubst strings) */
+    size_t nsubst;
     void *values;            /* value-printer state (convenience variables, displays) */
     void (*values_free)(void *values); /* set by whoever creates `values` */
     /* `bt full`: a frame's locals, set by the value printer. In JSON mode returns an object of
@@ -88,6 +90,11 @@ const cd_frame *cd_session_frame(cd_session *s, cd_err *err);
 int cd_session_unwind(cd_session *s, cd_thread *th, int max, cd_stack *out, cd_err *err);
 /* Prints pending symbol-layer notes ("no debug info for ...") as warnings. */
 void cd_session_flush_notes(cd_session *s);
+
+/* Where to read FILE (a path from the line table) after `config substitute-path`. Malloc'd. */
+char *cd_session_source_path(cd_session *s, const char *file);
+/* Adds (to != NULL) or removes a substitute-path rule; false when removing one that is not there. */
+bool cd_session_set_subst(cd_session *s, const char *from, const char *to);
 
 /* x86-64 syscall name ("futex"), or NULL if not in the table. */
 const char *cd_syscall_name(long nr);

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,56 @@ void cd_session_fini(cd_session *s)
     if (s->values && s->values_free)
         s->values_free(s->values);
     s->values = NULL;
+    for (size_t i = 0; i < 2 * s->nsubst; i++)
+        free(s->subst[i]);
+    free(s->subst);
+    s->subst = NULL;
+    s->nsubst = 0;
+}
+
+/* A rule applies when FROM is a whole leading path component sequence of FILE (gdb's rule:
+ * "/build" maps "/build/x.c" but not "/buildx/x.c"); the longest matching FROM wins. */
+char *cd_session_source_path(cd_session *s, const char *file)
+{
+    size_t best = SIZE_MAX, best_len = 0;
+    for (size_t i = 0; i < s->nsubst; i++) {
+        const char *from = s->subst[2 * i];
+        size_t n = strlen(from);
+        while (n > 1 && from[n - 1] == '/')
+            n--;
+        if (strncmp(file, from, n) == 0 && (file[n] == '/' || file[n] == 0) && n >= best_len) {
+            best = i;
+            best_len = n;
+        }
+    }
+    if (best == SIZE_MAX)
+        return cd_xstrdup(file);
+    return cd_xasprintf("%s%s", s->subst[2 * best + 1], file + best_len);
+}
+
+bool cd_session_set_subst(cd_session *s, const char *from, const char *to)
+{
+    for (size_t i = 0; i < s->nsubst; i++) {
+        if (strcmp(s->subst[2 * i], from) != 0)
+            continue;
+        if (to) {
+            free(s->subst[2 * i + 1]);
+            s->subst[2 * i + 1] = cd_xstrdup(to);
+        } else {
+            free(s->subst[2 * i]);
+            free(s->subst[2 * i + 1]);
+            memmove(&s->subst[2 * i], &s->subst[2 * i + 2], (2 * (s->nsubst - i - 1)) * sizeof *s->subst);
+            s->nsubst--;
+        }
+        return true;
+    }
+    if (!to)
+        return false;
+    s->subst = cd_xrealloc(s->subst, 2 * (s->nsubst + 1) * sizeof *s->subst);
+    s->subst[2 * s->nsubst] = cd_xstrdup(from);
+    s->subst[2 * s->nsubst + 1] = cd_xstrdup(to);
+    s->nsubst++;
+    return true;
 }
 
 void cd_session_flush_notes(cd_session *s)
@@ -257,7 +308,7 @@ int cd_session_exec(cd_session *s, const char *line, cd_err *err)
         goto out;
     }
     if ((c->flags & CD_CMD_TARGET) && !s->target) {
-        rc = cd_fail(err, CD_EXIT_CMD, "%s: no target: start with `cdbg attach PID`, `cdbg core EXE CORE` or `cdbg run PROG`",
+        rc = cd_fail(err, CD_EXIT_CMD, "%s: no target: open one with `attach PID` or `core EXE CORE` (or start cdbg with `cdbg run PROG`)",
                      c->name);
         goto out;
     }

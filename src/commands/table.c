@@ -57,7 +57,11 @@ const cd_command cd_commands[] = {
     {"display", "", "display [/FMT] [EXPR] | display -d N", "Print EXPR at every stop; without EXPR, print the displays now",
      "Each display gets a number; `display -d N` deletes display N (as Delve's display -d, gdb's undisplay N).",
      cd_cmd_display, 0},
-    {"config", "", "config max-array N | max-string N", "Set value-printing limits (elements, characters)", "",
+    {"config", "", "config [max-array N | max-string N | substitute-path [FROM [TO]]]",
+     "Show or change settings: value-printing limits, where source files are read from",
+     "max-array and max-string limit the elements and characters a value prints.\n"
+     "substitute-path FROM TO reads source files recorded under FROM from TO instead (sources built\n"
+     "elsewhere, e.g. glibc's ./stdlib/abort.c); substitute-path FROM removes the rule; bare, it lists them.",
      cd_cmd_config, 0},
     {"deadlock", "", "deadlock",
      "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
