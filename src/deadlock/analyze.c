@@ -415,8 +415,9 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
             for (unsigned q = 0; q < CD_NDWREGS && w->owner == 0; q++) {
                 pid_t o;
                 uint32_t lw;
-                if ((valid & (1u << q)) && cd_dl_pi_mutex_at(t, rv[q], w->tid, &o, &lw)) {
-                    w->addr = rv[q];
+                uint64_t m;
+                if ((valid & (1u << q)) && cd_dl_pi_mutex_at(t, rv[q], w->tid, &m, &o, &lw)) {
+                    w->addr = m;
                     w->owner = o;
                     w->word = lw;
                     regraph = true;

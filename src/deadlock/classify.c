@@ -168,10 +168,10 @@ static bool try_condvar(const window *win, uint64_t u, cd_dl_wait *w)
     return false;
 }
 
-bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word)
+static bool pi_mutex_exactly_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word)
 {
     unsigned char m[24];
-    if (p < 0x10000 || (p & 3) || cd_target_read_full(t, p, m, sizeof m) != 0)
+    if (p < 0x10000 || (p & 7) || cd_target_read_full(t, p, m, sizeof m) != 0)
         return false;
     uint32_t lock = u32_at(m, 0);
     int32_t own = (int32_t)u32_at(m, 8), kind = (int32_t)u32_at(m, 16);
@@ -183,6 +183,23 @@ bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint3
     *owner = o;
     *word = lock;
     return true;
+}
+
+bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid_t *owner, uint32_t *word)
+{
+    if (p & 3)
+        return false;
+    /* pthread_mutex_t is 40 bytes, 8-aligned; the checks (PI kind bits, the owner TID in both the
+     * word and __owner) make a match by chance vanishingly unlikely at any of these offsets */
+    for (uint64_t off = p & 7; off < 40; off += 8) {
+        if (p < off)
+            break;
+        if (pi_mutex_exactly_at(t, p - off, self, owner, word)) {
+            *base = p - off;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* glibc answers EDEADLK from FUTEX_LOCK_PI (the kernel saw the cycle) by sleeping forever on a
@@ -201,8 +218,9 @@ static bool try_pi_deadend(cd_target *t, const cd_syscall_state *sc, uint64_t u,
         uint64_t p = u64_at(stk, (size_t)i);
         pid_t o;
         uint32_t lw;
-        if (p != u && cd_dl_pi_mutex_at(t, p, w->tid, &o, &lw)) {
-            w->addr = w->futex = p;
+        uint64_t m;
+        if (p != u && cd_dl_pi_mutex_at(t, p, w->tid, &m, &o, &lw)) {
+            w->addr = w->futex = m;
             w->word = lw;
             w->owner = o;
             break;

@@ -118,8 +118,10 @@ const char *cd_dl_kind_name(cd_dl_kind k);
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 
-/* A priority-inheritance mutex at p owned by a thread other than self (its owner and word). */
-bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word);
+/* A priority-inheritance mutex owned by a thread other than self that p points to or into (glibc
+ * keeps &mutex->__kind or &mutex->__list in registers as often as mutex itself): its address,
+ * owner and word. */
+bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid_t *owner, uint32_t *word);
 
 /* Given next[] edges (set from owners), fills cycles, findings and each wait's cycle index.
  * Pure graph work: Tarjan's SCC over the edges; the rest propagates "blocked forever". */

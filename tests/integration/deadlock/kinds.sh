@@ -14,8 +14,10 @@ for kind in normal recursive errorcheck adaptive robust timed c11 rdlock pi robu
         rdlock) dl_py "$js" 'all(t["waits_for"]["kind"] == "rwlock" for t in d["cycles"][0]["threads"])' "rdlock cycle $v"
                 expect_line 'waits for rwlock rw_[ab] .*\(writer\)$' "$out" ;;
         pi|robust_pi)
-            # the kernel refuses the lock that closes a PI cycle (EDEADLK); glibc then sleeps forever
-            dl_py "$js" 'd["deadlock"] and any(f["kind"] == "blocked-on-deadlock" for f in d["findings"])' "pi verdict $kind $v"
+            # the kernel refuses the lock that closes a PI cycle (EDEADLK) and glibc then sleeps
+            # forever on a word of its own stack; the mutex it wanted is found from the registers
+            # (glibc keeps &mutex->__kind there), so the cycle is still named
+            dl_py "$js" 'len(d["cycles"]) == 1 and sorted(t["waits_for"]["symbol"] for t in d["cycles"][0]["threads"]) == ["lock_a", "lock_b"]' "pi cycle $kind $v"
             expect_line 'EDEADLK' "$out" ;;
         *) dl_py "$js" 'len(d["cycles"]) == 1 and sorted(t["waits_for"]["symbol"] for t in d["cycles"][0]["threads"]) == ["lock_a", "lock_b"]' "$kind cycle $v" ;;
         esac
@@ -23,10 +25,20 @@ for kind in normal recursive errorcheck adaptive robust timed c11 rdlock pi robu
         CDBG_DEBUGINFO_PATH=/nonexistent td_cdbg nd deadlock "$TD_PID"
         expect_status 3 "kinds $kind $v without libc debug info"
         case $kind in
-        pi|robust_pi) expect_line 'EDEADLK' "$nd" ;;
+        pi|robust_pi)
+            expect_line 'EDEADLK' "$nd"
+            expect_line '^cycle 1: 2 threads wait for each other$' "$nd" ;;
         esac
         check_untraced "$TD_PID"
         td_stop "$TD_PID"
+        case $kind in
+        pi|robust_pi)
+            # and on a core: the registers come from NT_PRSTATUS
+            core=$(make_core_of "kinds_$v" "$kind") || { fail "no core of kinds_$v $kind"; continue; }
+            td_cdbg cj deadlock "$(td_bin "kinds_$v")" "$core" --json
+            expect_status 3 "kinds $kind $v core"
+            dl_py "$cj" 'len(d["cycles"]) == 1 and sorted(t["waits_for"]["symbol"] for t in d["cycles"][0]["threads"]) == ["lock_a", "lock_b"]' "pi cycle $kind $v core" ;;
+        esac
     done
 done
 td_finish
