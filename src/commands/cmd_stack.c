@@ -72,7 +72,8 @@ static void frame_location(const cd_frame *f, cd_buf *b)
 static void stack_summary(cd_session *s, const cd_stack *st, cd_buf *b)
 {
     if (st->n == 0) {
-        cd_buf_puts(b, "??");
+        /* no frame at all: say why in a few words rather than show a bare "??" */
+        cd_buf_printf(b, "(%s)", st->error && strstr(st->error, "exited") ? "exited" : "stack not readable");
         return;
     }
     frame_location(&st->frames[0], b);
@@ -100,17 +101,28 @@ typedef struct thread_dump {
     cd_thread *th;
     size_t id; /* 1-based */
     cd_stack st;
-    char *key; /* identity of the stack for grouping */
+    /* identity of the stack for grouping and for printing each distinct stack once: a frame's
+     * lookup pc and inline flag decide everything `bt` shows of it */
+    uint64_t *key;
+    uint64_t hash;
 } thread_dump;
 
-static char *stack_key(const cd_stack *st)
+static void stack_key(thread_dump *d)
 {
-    cd_buf b = {0};
-    for (size_t i = 0; i < st->n; i++)
-        cd_buf_printf(&b, "%" PRIx64 "/%d,", st->frames[i].lookup_pc, st->frames[i].info.inlined);
-    if (!b.s)
-        return cd_xstrdup("");
-    return b.s;
+    const cd_stack *st = &d->st;
+    d->key = cd_xcalloc(st->n ? st->n : 1, sizeof *d->key);
+    uint64_t h = 1469598103934665603ull ^ st->n;
+    for (size_t i = 0; i < st->n; i++) {
+        d->key[i] = st->frames[i].lookup_pc << 1 | st->frames[i].info.inlined;
+        h = (h ^ d->key[i]) * 1099511628211ull;
+        h ^= h >> 29;
+    }
+    d->hash = h;
+}
+
+static bool same_stack(const thread_dump *a, const thread_dump *b)
+{
+    return a->hash == b->hash && a->st.n == b->st.n && memcmp(a->key, b->key, a->st.n * sizeof *a->key) == 0;
 }
 
 /* Holds every thread once (all interrupts first, then the stops), then unwinds each. */
@@ -142,7 +154,7 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
             memset(&d[n].st, 0, sizeof d[n].st);
             d[n].st.error = cd_xstrdup(e.msg);
         }
-        d[n].key = stack_key(&d[n].st);
+        stack_key(&d[n]);
         n++;
     }
     cd_session_flush_notes(s);
@@ -173,36 +185,48 @@ static int group_cmp(const void *a, const void *b)
     return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* Groups threads with identical stacks, largest group first, ties in thread order. */
-static group *make_groups(thread_dump *d, size_t n, size_t *ng_out)
+/* Groups threads with identical stacks, largest group first, ties in thread order. With of != NULL,
+ * *of gets each thread's group index (in the sorted order). */
+static group *make_groups(thread_dump *d, size_t n, size_t *ng_out, size_t **of)
 {
     group *g = cd_xcalloc(n ? n : 1, sizeof *g);
+    size_t *gi = cd_xcalloc(n ? n : 1, sizeof *gi);
     size_t ng = 0;
-    /* Hash by key so 1000 threads do not cost a million string compares. */
+    /* Hash by key so 1000 threads do not cost a million stack compares. */
     size_t hcap = 1;
     while (hcap < n * 2 + 2)
         hcap <<= 1;
-    long *h = malloc(hcap * sizeof *h);
+    long *h = cd_xmalloc(hcap * sizeof *h);
     for (size_t i = 0; i < hcap; i++)
         h[i] = -1;
     for (size_t i = 0; i < n; i++) {
-        uint64_t hv = 1469598103934665603ull;
-        for (const char *p = d[i].key; *p; p++)
-            hv = (hv ^ (unsigned char)*p) * 1099511628211ull;
-        size_t slot = hv & (hcap - 1);
-        while (h[slot] >= 0 && strcmp(d[g[h[slot]].first].key, d[i].key) != 0)
+        size_t slot = d[i].hash & (hcap - 1);
+        while (h[slot] >= 0 && !same_stack(&d[g[h[slot]].first], &d[i]))
             slot = (slot + 1) & (hcap - 1);
         if (h[slot] < 0) {
             h[slot] = (long)ng;
             g[ng].first = i;
-            g[ng].members = cd_xcalloc(n, sizeof(size_t));
             ng++;
         }
-        group *gr = &g[h[slot]];
-        gr->members[gr->n++] = i;
+        gi[i] = (size_t)h[slot];
+        g[gi[i]].n++;
     }
     free(h);
+    for (size_t k = 0; k < ng; k++) {
+        g[k].members = cd_xcalloc(g[k].n, sizeof(size_t));
+        g[k].n = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        g[gi[i]].members[g[gi[i]].n++] = i;
     qsort(g, ng, sizeof *g, group_cmp);
+    if (of) {
+        for (size_t k = 0; k < ng; k++)
+            for (size_t m = 0; m < g[k].n; m++)
+                gi[g[k].members[m]] = k;
+        *of = gi;
+    } else {
+        free(gi);
+    }
     *ng_out = ng;
     return g;
 }
@@ -235,18 +259,29 @@ static void print_stack_trailer(cd_session *s, const cd_stack *st, size_t shown,
         cd_out_printf(&s->out, "%s(backtrace stopped: %s)\n", indent, st->error);
 }
 
+static size_t shown_frames(const cd_stack *st, int limit)
+{
+    return limit > 0 && (size_t)limit < st->n ? (size_t)limit : st->n;
+}
+
+/* The frame lines of a stack, without the trailer, into *out. */
+static void stack_lines(cd_session *s, const cd_stack *st, const char *indent, int limit, cd_buf *out)
+{
+    size_t n = shown_frames(st, limit);
+    for (size_t i = 0; i < n; i++) {
+        cd_buf_puts(out, indent);
+        cd_format_frame(s, &st->frames[i], out);
+        cd_buf_puts(out, "\n");
+    }
+}
+
 static void print_stack_text(cd_session *s, const cd_stack *st, const char *indent, int limit, bool in_dump)
 {
     cd_buf b = {0};
-    size_t n = st->n;
-    if (limit > 0 && (size_t)limit < n)
-        n = (size_t)limit;
-    for (size_t i = 0; i < n; i++) {
-        cd_buf_reset(&b);
-        cd_format_frame(s, &st->frames[i], &b);
-        cd_out_printf(&s->out, "%s%s\n", indent, cd_buf_str(&b));
-    }
-    print_stack_trailer(s, st, n, indent, in_dump);
+    stack_lines(s, st, indent, limit, &b);
+    if (b.s)
+        cd_out_printf(&s->out, "%s", b.s);
+    print_stack_trailer(s, st, shown_frames(st, limit), indent, in_dump);
     cd_buf_free(&b);
 }
 
@@ -266,7 +301,7 @@ static json_object *thread_json(cd_session *s, cd_thread *th, size_t id)
 static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stacks)
 {
     size_t ng;
-    group *g = make_groups(d, n, &ng);
+    group *g = make_groups(d, n, &ng, NULL);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "command", json_object_new_string(strcmp(s->cmd_name, "threads") ? "bt" : "threads"));
@@ -429,11 +464,21 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
             return -1;
         if (grp) {
             print_groups(s, d, n, true);
-        } else if (s->out.json) {
+            dump_free(d, n);
+            return 0;
+        }
+        /* Each distinct stack is rendered once and reused by every thread that has it (997
+         * workers parked in one place): text lines cached, JSON frame arrays shared by refcount. */
+        size_t ng, *of;
+        group *g = make_groups(d, n, &ng, &of);
+        if (s->out.json) {
+            json_object **fr = cd_xcalloc(ng ? ng : 1, sizeof *fr);
             json_object *arr = json_object_new_array();
             for (size_t i = 0; i < n; i++) {
                 json_object *j = thread_json(s, d[i].th, d[i].id);
-                json_object_object_add(j, "frames", frames_json(&d[i].st));
+                if (!fr[of[i]])
+                    fr[of[i]] = frames_json(&d[i].st);
+                json_object_object_add(j, "frames", json_object_get(fr[of[i]]));
                 if (d[i].st.truncated)
                     json_object_object_add(j, "truncated", json_object_new_boolean(1));
                 if (d[i].st.error)
@@ -445,16 +490,25 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_object_add(j, "threads", arr);
             json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
             cd_out_json(&s->out, j);
+            for (size_t k = 0; k < ng; k++)
+                json_object_put(fr[k]);
+            free(fr);
         } else {
+            cd_buf *lines = cd_xcalloc(ng ? ng : 1, sizeof *lines);
             for (size_t i = 0; i < n; i++) {
-                cd_out_printf(&s->out, "%sThread %zu (tid %d, %s):\n", i ? "\n" : "", d[i].id, (int)d[i].th->tid,
-                              d[i].th->name);
-                print_stack_text(s, &d[i].st, "", (int)limit, true);
-                if (full && s->frame_vars) {
-                    /* locals per frame come from the value printer when it is present */
-                }
+                cd_buf *l = &lines[of[i]];
+                if (!l->s)
+                    stack_lines(s, &d[i].st, "", (int)limit, l);
+                cd_out_printf(&s->out, "%sThread %zu (tid %d, %s):\n%s", i ? "\n" : "", d[i].id, (int)d[i].th->tid,
+                              d[i].th->name, cd_buf_str(l));
+                print_stack_trailer(s, &d[i].st, shown_frames(&d[i].st, (int)limit), "", true);
             }
+            for (size_t k = 0; k < ng; k++)
+                cd_buf_free(&lines[k]);
+            free(lines);
         }
+        free(of);
+        groups_free(g, ng);
         dump_free(d, n);
         return 0;
     }

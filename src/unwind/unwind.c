@@ -219,6 +219,17 @@ static void set_reason(cd_unwinder *u, char *msg)
     u->stop_reason = msg;
 }
 
+/* glibc's clone and clone3 system-call stubs, by name (their symbols are in .dynsym/.symtab). */
+static bool in_clone_stub(cd_unwinder *u, const phys_frame *p)
+{
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(u->s, p->pc, &pi);
+    if (n < 1 || !pi[n - 1].func || !(p->valid & (1u << DW_RSP)))
+        return false;
+    const char *f = pi[n - 1].func;
+    return !strcmp(f, "__clone3") || !strcmp(f, "clone3") || !strcmp(f, "__clone") || !strcmp(f, "clone");
+}
+
 static int frame_cb(Dwfl_Frame *f, void *arg)
 {
     cd_unwinder *u = arg;
@@ -233,6 +244,14 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
     }
     if (u->restart_at && u->nphys == u->restart_at)
         act = false; /* libdwfl sees the restarted walk's first pc as exact; it is a return address */
+    if (u->nphys == 1 && !u->restart_at && in_clone_stub(u, &u->phys[0])) {
+        /* The parent side of a clone stub pushes nothing: its caller's return address is at sp.
+         * Past the syscall there is no CFI and libdwfl may guess from rbp instead; anything but
+         * [sp] is that guess, so end this walk and let walk() resume from [sp]. */
+        uint64_t ret;
+        if (cd_memcache_read(u->mc, u->phys[0].regs[DW_RSP], &ret, sizeof ret) == 0 && ret && ret != pc)
+            return DWARF_CB_ABORT;
+    }
     /* A zero return address is how hand-written outermost frames without CFI end the chain (and
      * what a frame-pointer walk reads at the top of a stack): nothing lies beyond it. */
     if (pc == 0 && u->nphys > 0)
@@ -277,17 +296,6 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
         p->signal_frame = is_signal_trampoline(u, pc);
     u->nphys++;
     return DWARF_CB_OK;
-}
-
-/* glibc's clone and clone3 system-call stubs, by name (their symbols are in .dynsym/.symtab). */
-static bool in_clone_stub(cd_unwinder *u, const phys_frame *p)
-{
-    const cd_pcinfo *pi;
-    int n = cd_symtab_lookup(u->s, p->pc, &pi);
-    if (n < 1 || !pi[n - 1].func || !(p->valid & (1u << DW_RSP)))
-        return false;
-    const char *f = pi[n - 1].func;
-    return !strcmp(f, "__clone3") || !strcmp(f, "clone3") || !strcmp(f, "__clone") || !strcmp(f, "clone");
 }
 
 static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, bool newborn,
