@@ -417,7 +417,7 @@ static int seize_interrupt(cd_target *t, cd_thread *th, bool read_stat)
         return 0;
     if (!lt->seized) {
         char st;
-        if (read_stat && cd_procfs_read_stat(t->pid, th->tid, th->name, &st) == 0) {
+        if (read_stat && !stat_fresh(th) && read_thread_stat(t, th, &st) == 0) {
             th->state = st;
             if (st == 'Z' || st == 'X') {
                 lt->zombie = true;
