@@ -54,6 +54,12 @@ const cd_command cd_commands[] = {
     {"x", "", "x[/NFU] ADDR", "Examine memory at ADDR, as gdb's x: N units of size U (b h w g) in format F",
      "F is one of x d u o t c a s i f. Pressing Enter continues after the last unit shown.", cd_cmd_x,
      CD_CMD_TARGET | CD_CMD_REPEAT | CD_CMD_REPEAT_BARE},
+    {"disassemble", "disas", "disassemble [/r] [/s] [FUNC | ADDR | START,END | START,+LEN]",
+     "Disassemble a function (the selected frame's by default) or an address range",
+     "FUNC is a function name; ADDR, START and END are C expressions ($rip, &handler, 0x401000). With\n"
+     "an address, the whole function containing it is shown. `=>` marks the selected frame's pc; direct\n"
+     "calls and jumps name their target. /r adds the raw bytes, /s the source line before its code.",
+     cd_cmd_disassemble, CD_CMD_TARGET},
     {"display", "", "display [/FMT] [EXPR] | display -d N", "Print EXPR at every stop; without EXPR, print the displays now",
      "Each display gets a number; `display -d N` deletes display N (as Delve's display -d, gdb's undisplay N).",
      cd_cmd_display, 0},

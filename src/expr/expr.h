@@ -17,6 +17,7 @@ int cd_cmd_whatis(cd_session *s, int argc, char **argv, cd_err *err);
 int cd_cmd_ptype(cd_session *s, int argc, char **argv, cd_err *err);
 int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err);     /* set var LVALUE = EXPR */
 int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err);       /* x/NFU ADDR */
+int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err); /* cmd_disasm.c */
 int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err); /* display [EXPR] */
 int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err);  /* config max-array|max-string N */
 

@@ -525,11 +525,86 @@ int cd_symtab_entry(cd_symtab *s, uint64_t *addr)
     return fa.found ? 0 : -1;
 }
 
+/* The import a PLT stub jumps to ("abort@plt"), which no symbol table names: the stub's
+ * `jmp *GOT(%rip)` (after an endbr64 in .plt.sec) names a GOT slot, and the JUMP_SLOT relocation
+ * for that slot names the symbol. NULL if addr is not in a PLT stub. */
+static const char *plt_name(cd_symtab *s, Dwfl_Module *mod, uint64_t addr, uint64_t *off)
+{
+    Dwarf_Addr bias;
+    Elf *elf = dwfl_module_getelf(mod, &bias);
+    size_t shstrndx;
+    if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return NULL;
+    uint64_t rel = addr - bias;
+    Elf_Scn *scn = NULL, *plt = NULL, *rela = NULL;
+    GElf_Shdr sh, plt_sh = {0}, rela_sh = {0};
+    while ((scn = elf_nextscn(elf, scn)) != NULL) {
+        if (!gelf_getshdr(scn, &sh))
+            continue;
+        const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (!n)
+            continue;
+        if ((!strcmp(n, ".plt") || !strcmp(n, ".plt.sec")) && rel >= sh.sh_addr && rel < sh.sh_addr + sh.sh_size) {
+            plt = scn;
+            plt_sh = sh;
+        } else if (!strcmp(n, ".rela.plt") && sh.sh_type == SHT_RELA) {
+            rela = scn;
+            rela_sh = sh;
+        }
+    }
+    if (!plt || !rela)
+        return NULL;
+    /* stubs are 16 bytes, aligned to the section */
+    uint64_t stub = plt_sh.sh_addr + (rel - plt_sh.sh_addr) / 16 * 16;
+    uint8_t c[16];
+    if (cd_target_read(s->t, stub + bias, c, sizeof c) != (ssize_t)sizeof c)
+        return NULL;
+    size_t i = 0;
+    if (c[0] == 0xf3 && c[1] == 0x0f && c[2] == 0x1e && c[3] == 0xfa) /* endbr64 */
+        i = 4;
+    if (c[i] == 0xf2) /* bnd prefix */
+        i++;
+    if (c[i] != 0xff || c[i + 1] != 0x25) /* not jmp *disp32(%rip): PLT0 or a lazy-binding stub */
+        return NULL;
+    int32_t disp;
+    memcpy(&disp, &c[i + 2], sizeof disp);
+    uint64_t slot = stub + i + 6 + (uint64_t)(int64_t)disp;
+    Elf_Data *d = elf_getdata(rela, NULL);
+    Elf_Scn *dynsym = elf_getscn(elf, rela_sh.sh_link);
+    GElf_Shdr ds;
+    Elf_Data *dd = dynsym ? elf_getdata(dynsym, NULL) : NULL;
+    if (!d || !dd || !gelf_getshdr(dynsym, &ds))
+        return NULL;
+    size_t n = rela_sh.sh_entsize ? rela_sh.sh_size / rela_sh.sh_entsize : 0;
+    for (size_t k = 0; k < n; k++) {
+        GElf_Rela r;
+        GElf_Sym sym;
+        if (!gelf_getrela(d, (int)k, &r) || r.r_offset != slot)
+            continue;
+        if (!gelf_getsym(dd, (int)GELF_R_SYM(r.r_info), &sym))
+            return NULL;
+        const char *sn = elf_strptr(elf, ds.sh_link, sym.st_name);
+        if (!sn || !*sn)
+            return NULL;
+        char *full = cd_xasprintf("%s@plt", sn);
+        const char *interned = intern(s, full);
+        free(full);
+        *off = rel - stub;
+        return interned;
+    }
+    return NULL;
+}
+
 bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off)
 {
     Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
     if (!mod)
         return false;
+    const char *p = plt_name(s, mod, addr, off);
+    if (p) {
+        *name = p;
+        return true;
+    }
     GElf_Off o;
     GElf_Sym sym;
     const char *n = dwfl_module_addrinfo(mod, addr, &o, &sym, NULL, NULL, NULL);
@@ -537,6 +612,22 @@ bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint6
         return false;
     *name = intern(s, n);
     *off = o;
+    return true;
+}
+
+bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *end)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+    if (!mod)
+        return false;
+    GElf_Off o;
+    GElf_Sym sym;
+    const char *n = dwfl_module_addrinfo(mod, addr, &o, &sym, NULL, NULL, NULL);
+    if (!n || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_size == 0 || o >= sym.st_size)
+        return false;
+    *name = intern(s, n);
+    *start = addr - o;
+    *end = *start + sym.st_size;
     return true;
 }
 

@@ -64,6 +64,10 @@ int cd_symtab_entry(cd_symtab *s, uint64_t *addr);
 /* ELF symbol containing addr (data or code): name and offset. Returns false if none. */
 bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off);
 
+/* The function (ELF symbol with a size) containing addr: its name and [start, end). False if addr
+ * is in no sized function symbol. */
+bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *end);
+
 /* Notes produced while loading ("no debug info for /usr/bin/x: function names from .dynsym only").
  * Each note is produced once per symtab; returns NULL when there are no new ones. Caller frees. */
 char *cd_symtab_take_notes(cd_symtab *s);
