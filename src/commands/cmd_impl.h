@@ -20,5 +20,11 @@ CD_CMD(cd_cmd_quit);
 CD_CMD(cd_cmd_attach);
 CD_CMD(cd_cmd_core);
 CD_CMD(cd_cmd_continue);
+CD_CMD(cd_cmd_break);
+CD_CMD(cd_cmd_tbreak);
+CD_CMD(cd_cmd_breakpoints);
+CD_CMD(cd_cmd_clear);
+CD_CMD(cd_cmd_condition);
+CD_CMD(cd_cmd_stepout);
 
 #endif

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cd_hist_add(cd_ectx *x, const cd_value *v);
 int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v);
 
 /* The expression text: the unsplit command line when the dispatcher gives it (quotes in C string

@@ -13,6 +13,19 @@
 #include "target/target.h"
 #include "unwind/unwind.h"
 
+/* A user breakpoint: one source location, which may be several addresses (inlined copies). */
+typedef struct cd_bp {
+    int id;
+    char *spec;              /* as the user wrote it ("take_second", "kinds.c:35", "*0x401000") */
+    char *cond;              /* C expression evaluated in the hitting thread's frame 0, or NULL */
+    char hit_op[3];          /* hit-count condition ("" none, "==", ">=", "%" ...) and its operand */
+    unsigned long hit_val;
+    uint64_t *addrs;
+    size_t naddrs;
+    unsigned long hits;      /* hits whose condition held */
+    bool temp;               /* tbreak: deleted at its first stop */
+} cd_bp;
+
 typedef struct cd_session {
     cd_target *target;       /* NULL before attach/core/run */
     cd_symtab *sym;
@@ -28,6 +41,9 @@ typedef struct cd_session {
     bool quit;
     cd_target *volatile running; /* set while the target runs (`continue`): ^C interrupts it */
     int max_array, max_string; /* `config` settings for value printing */
+    cd_bp *bps;              /* breakpoints of the current target */
+    size_t nbps;
+    int next_bp_id;
     char **subst;            /* `config substitute-path`: FROM, TO pairs (2 * nsubst strings) */
     size_t nsubst;
     void *values;            /* value-printer state (convenience variables, displays) */
@@ -95,6 +111,8 @@ void cd_session_flush_notes(cd_session *s);
 char *cd_session_source_path(cd_session *s, const char *file);
 /* Adds (to != NULL) or removes a substitute-path rule; false when removing one that is not there. */
 bool cd_session_set_subst(cd_session *s, const char *from, const char *to);
+
+void cd_bp_free(cd_bp *b);
 
 /* x86-64 syscall name ("futex"), or NULL if not in the table. */
 const char *cd_syscall_name(long nr);

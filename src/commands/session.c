@@ -22,9 +22,23 @@ static void drop_stack(cd_session *s)
     s->stack_tid = 0;
 }
 
+void cd_bp_free(cd_bp *b)
+{
+    free(b->spec);
+    free(b->cond);
+    free(b->addrs);
+    memset(b, 0, sizeof *b);
+}
+
 void cd_session_close_target(cd_session *s)
 {
     drop_stack(s);
+    /* the target takes its breakpoint bytes out as it closes; the user's list goes with it */
+    for (size_t i = 0; i < s->nbps; i++)
+        cd_bp_free(&s->bps[i]);
+    free(s->bps);
+    s->bps = NULL;
+    s->nbps = 0;
     if (s->unw)
         cd_unwinder_free(s->unw);
     if (s->sym)

@@ -79,7 +79,30 @@ const cd_command cd_commands[] = {
     {"locks", "", "locks", "Show every blocked thread's wait edge (the lock it waits for and its owner)",
      "Deadlocked or not: contention, joins, and the owners of the locks being waited for.", cd_cmd_locks,
      CD_CMD_TARGET},
-    {"continue", "c cont", "continue", "Resume every thread until a signal, the process's exit, or ^C",
+    {"break", "b", "break [LOCATION] [if COND]", "Set a breakpoint: FUNC, FILE:LINE, LINE or *ADDRESS",
+     "FUNC stops past the function's prologue (its arguments are readable); FILE:LINE at the line's first\n"
+     "instruction in every function that has code for it (inlined copies too); a line without code moves\n"
+     "to the next one that has some; *ADDRESS (a C expression) exactly there; no LOCATION: the selected\n"
+     "frame's pc. `if COND` stops only when the C expression COND, evaluated in the hitting thread, is\n"
+     "true. Breakpoints are planted in the live process and taken out when cdbg leaves it.",
+     cd_cmd_break, CD_CMD_TARGET},
+    {"tbreak", "", "tbreak [LOCATION] [if COND]", "Set a temporary breakpoint, deleted when it first stops the program",
+     "", cd_cmd_tbreak, CD_CMD_TARGET},
+    {"breakpoints", "bp", "breakpoints", "List breakpoints with their locations, conditions and hit counts", "",
+     cd_cmd_breakpoints, CD_CMD_TARGET},
+    {"clear", "delete", "clear N [N...] | clear all", "Delete breakpoints", "", cd_cmd_clear, CD_CMD_TARGET},
+    {"condition", "cond", "condition N [COND] | condition -hitcount N [OP VALUE]",
+     "Set or remove breakpoint N's condition, or the hit count at which it stops",
+     "`condition N` alone removes the condition. -hitcount stops only when the number of hits (whose\n"
+     "condition held) compares true: OP is one of == != < <= > >= %, where `% 3` is every third hit.",
+     cd_cmd_condition, CD_CMD_TARGET},
+    {"stepout", "finish", "stepout", "Run until the selected frame returns; print the value it returned",
+     "Every thread runs. Stops in the caller when the selected frame has returned (recursion-safe: the\n"
+     "same function returning from a deeper call does not count), or earlier at a breakpoint, a signal\n"
+     "or ^C. The returned value is read from the registers by the SysV x86-64 convention and kept in\n"
+     "the value history ($N).",
+     cd_cmd_stepout, CD_CMD_TARGET},
+    {"continue", "c cont", "continue", "Resume every thread until a breakpoint, a signal, the process's exit, or ^C",
      "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again.", cd_cmd_continue,
      CD_CMD_TARGET},
     {"attach", "", "attach PID", "Attach to a running process (detaches the current target first)", "",

@@ -535,7 +535,6 @@ static int persist(cd_ectx *x, const cd_value *v, cd_value *out)
     return 0;
 }
 
-int cd_hist_add(cd_ectx *x, const cd_value *v);
 int cd_hist_add(cd_ectx *x, const cd_value *v)
 {
     cd_vstate *vs = x->vs;

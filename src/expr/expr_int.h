@@ -194,6 +194,9 @@ cd_value cd_value_from_int(cd_ectx *x, cd_type *t, __int128 v);
 cd_value cd_value_from_float(cd_ectx *x, cd_type *t, long double v);
 cd_value cd_value_error(cd_ectx *x, cd_type *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Appends v to the value history ($1, $2...); returns its number. */
+int cd_hist_add(cd_ectx *x, const cd_value *v);
+
 /* Formats. */
 void cd_format_value(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, cd_buf *b);
 json_object *cd_value_json(cd_ectx *x, const cd_value *v, const cd_fmtopt *o);

@@ -248,21 +248,10 @@ static const char *die_name(Dwarf_Die *die)
     return n;
 }
 
-/* DWARF file names may be relative to the CU's compilation directory (meson builds use
- * "../src/x.c"); make them absolute so `list` can open them from any cwd, and fold "dir/.."
- * so they stay readable. */
-static const char *abs_src(cd_symtab *s, Dwarf_Die *cu, const char *name)
+/* Lexical normalisation of an absolute path: drop "." components, let ".." eat its parent. */
+static char *lex_normalize(const char *path)
 {
-    if (!name)
-        return NULL;
-    if (name[0] == '/' || !cu)
-        return intern(s, name);
-    Dwarf_Attribute a;
-    const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
-    if (!dir || dir[0] != '/')
-        return intern(s, name);
-    char *joined = cd_xasprintf("%s/%s", dir, name);
-    /* Lexical normalisation: drop "." components, let ".." eat its parent. */
+    char *joined = cd_xstrdup(path);
     char *out = cd_xmalloc(strlen(joined) + 2);
     size_t olen = 0;
     for (char *seg = joined; *seg;) {
@@ -286,6 +275,26 @@ static const char *abs_src(cd_symtab *s, Dwarf_Die *cu, const char *name)
     if (olen == 0)
         out[olen++] = '/';
     out[olen] = 0;
+    free(joined);
+    return out;
+}
+
+
+/* DWARF file names may be relative to the CU's compilation directory (meson builds use
+ * "../src/x.c"); make them absolute so `list` can open them from any cwd, and fold "dir/.."
+ * so they stay readable. */
+static const char *abs_src(cd_symtab *s, Dwarf_Die *cu, const char *name)
+{
+    if (!name)
+        return NULL;
+    if (name[0] == '/' || !cu)
+        return intern(s, name);
+    Dwarf_Attribute a;
+    const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
+    if (!dir || dir[0] != '/')
+        return intern(s, name);
+    char *joined = cd_xasprintf("%s/%s", dir, name);
+    char *out = lex_normalize(joined);
     const char *r = intern(s, out);
     free(out);
     free(joined);
@@ -629,6 +638,129 @@ bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint6
     *start = addr - o;
     *end = *start + sym.st_size;
     return true;
+}
+
+typedef struct getmods_arg {
+    cd_symtab *s;
+    const char *file;
+    const char *want; /* file, normalised when absolute ("./" dropped when relative) */
+    int line;
+    uint64_t *addrs;
+    size_t n, cap;
+    int best_line;
+} getmods_arg;
+
+/* One module's rows for FILE:LINE. libdw answers the exact line or, when no code is there, the
+ * nearest following line that has code: only the lowest such line is kept over all modules. */
+static int line_addrs_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *argp)
+{
+    (void)ud, (void)name, (void)start;
+    getmods_arg *a = argp;
+    Dwfl_Line **lines = NULL;
+    size_t n = 0;
+    /* libdw matches a base name, or a whole path exactly as the line table spells it
+     * ("/src/build/../lib/x.c"): ask by base name, then compare normalised paths by suffix */
+    const char *base = strrchr(a->file, '/');
+    if (dwfl_module_getsrc_file(mod, base ? base + 1 : a->file, a->line, 0, &lines, &n) != 0 || n == 0)
+        return DWARF_CB_OK;
+    for (size_t i = 0; i < n; i++) {
+        Dwarf_Addr addr;
+        int line;
+        const char *lf = dwfl_lineinfo(lines[i], &addr, &line, NULL, NULL, NULL);
+        if (!lf)
+            continue;
+        if (base) {
+            const char *norm = abs_src(a->s, dwfl_linecu(lines[i]), lf);
+            char *tmp = norm[0] == '/' ? lex_normalize(norm) : cd_xstrdup(norm);
+            size_t nl = strlen(tmp), wl = strlen(a->want);
+            bool match = nl >= wl && !strcmp(tmp + nl - wl, a->want) && (nl == wl || a->want[0] == '/' || tmp[nl - wl - 1] == '/');
+            free(tmp);
+            if (!match)
+                continue;
+        }
+        if (a->best_line && line > a->best_line)
+            continue;
+        if (line < a->best_line || !a->best_line) {
+            a->n = 0;
+            a->best_line = line;
+        }
+        /* several rows of one line in one function (a loop's test, say): the first one, as gdb */
+        const char *fn;
+        uint64_t fs, fe;
+        bool in_fn = cd_symtab_func_bounds(a->s, addr, &fn, &fs, &fe);
+        bool dup = false;
+        for (size_t k = 0; k < a->n && !dup; k++) {
+            const char *fn2;
+            uint64_t fs2, fe2;
+            if (a->addrs[k] == addr ||
+                (in_fn && cd_symtab_func_bounds(a->s, a->addrs[k], &fn2, &fs2, &fe2) && fs2 == fs)) {
+                if (addr < a->addrs[k])
+                    a->addrs[k] = addr;
+                dup = true;
+            }
+        }
+        if (dup)
+            continue;
+        if (a->n == a->cap) {
+            a->cap = a->cap ? 2 * a->cap : 4;
+            a->addrs = cd_xrealloc(a->addrs, a->cap * sizeof *a->addrs);
+        }
+        a->addrs[a->n++] = addr;
+    }
+    free(lines);
+    return DWARF_CB_OK;
+}
+
+int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **addrs, size_t *n, int *found_line)
+{
+    char *want = file[0] == '/' ? lex_normalize(file) : cd_xstrdup(file + (strncmp(file, "./", 2) ? 0 : 2));
+    getmods_arg a = {.s = s, .file = file, .want = want, .line = line};
+    dwfl_getmodules(s->dwfl, line_addrs_cb, &a, 0);
+    free(want);
+    *addrs = a.addrs;
+    *n = a.n;
+    *found_line = a.best_line;
+    return a.n ? 0 : -1;
+}
+
+uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
+{
+    const char *fn;
+    uint64_t start, end;
+    if (!cd_symtab_func_bounds(s, addr, &fn, &start, &end) || start != addr)
+        return addr;
+    /* gdb's rule for GCC's code: a function that sets up a frame pointer (endbr64? push %rbp;
+     * mov %rsp,%rbp) has a prologue that ends at the next line-table row; a frameless one (most
+     * -O2 code) has none worth skipping, and its body may return before any "second line". */
+    uint8_t c[8];
+    if (cd_target_read(s->t, start, c, sizeof c) != (ssize_t)sizeof c)
+        return addr;
+    size_t i = 0;
+    if (c[0] == 0xf3 && c[1] == 0x0f && c[2] == 0x1e && c[3] == 0xfa)
+        i = 4;
+    if (c[i] != 0x55 || c[i + 1] != 0x48 || !((c[i + 2] == 0x89 && c[i + 3] == 0xe5) || (c[i + 2] == 0x8b && c[i + 3] == 0xec)))
+        return addr;
+    uint64_t after = start + i + 4;
+    Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, addr, &bias) : NULL;
+    Dwarf_Lines *lines;
+    size_t nl;
+    if (!cu || dwarf_getsrclines(cu, &lines, &nl) != 0)
+        return addr;
+    for (size_t k = 0; k < nl; k++) {
+        Dwarf_Line *l = dwarf_onesrcline(lines, k);
+        Dwarf_Addr la;
+        bool stmt = false, end_seq = false;
+        if (!l || dwarf_lineaddr(l, &la) != 0)
+            continue;
+        dwarf_linebeginstatement(l, &stmt);
+        dwarf_lineendsequence(l, &end_seq);
+        la += bias;
+        if (la >= after && la < end && stmt && !end_seq)
+            return la;
+    }
+    return addr;
 }
 
 /* ---- source text ---------------------------------------------------------------------------- */

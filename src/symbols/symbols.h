@@ -68,6 +68,15 @@ bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint6
  * is in no sized function symbol. */
 bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *end);
 
+/* Addresses where code for FILE:LINE starts (FILE a path or a base name; when LINE has no code, the
+ * next line that has some, returned in *found_line): one per function (inlined copies each count).
+ * Caller frees *addrs. -1 when no module has such a line. */
+int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **addrs, size_t *n, int *found_line);
+
+/* For a function's entry address, where its body starts (past the prologue, by the line table);
+ * addr itself when that cannot be told. */
+uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr);
+
 /* Notes produced while loading ("no debug info for /usr/bin/x: function names from .dynsym only").
  * Each note is produced once per symtab; returns NULL when there are no new ones. Caller frees. */
 char *cd_symtab_take_notes(cd_symtab *s);

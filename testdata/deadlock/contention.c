@@ -71,10 +71,13 @@ static void *joiner(void *arg)
     return NULL;
 }
 
+static _Atomic int rd_held;
+
 static void *rd_holder(void *arg)
 {
     (void)arg;
     pthread_rwlock_rdlock(&table_rw);
+    rd_held = 1;
     dl_forever();
     return NULL;
 }
@@ -82,7 +85,10 @@ static void *rd_holder(void *arg)
 static void *wr_waiter(void *arg)
 {
     (void)arg;
-    dl_sleep_ms(20);
+    /* only once the reader holds it: on a loaded machine a writer that came first would take the
+     * lock and exit holding it, a real orphaned lock the detector rightly reports */
+    while (!rd_held)
+        dl_sleep_ms(1);
     pthread_rwlock_wrlock(&table_rw);
     return NULL;
 }

@@ -336,6 +336,26 @@ repl_send() {
         printf '%s\n' "$c" >&"$R_FD"
     done
 }
+# repl_exited PID: cdbg PID has exited (gone, or a zombie not yet waited for).
+repl_exited() {
+    ! kill -0 "$1" 2>/dev/null || [ -n "$(awk '$3 == "Z"' "/proc/$1/stat" 2>/dev/null)" ]
+}
+# repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC
+# (and a failure if it hung).
+repl_end() {
+    exec {R_FD}>&-
+    local deadline=$((SECONDS + 30))
+    while ! repl_exited "$R_PID"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "cdbg (pid $R_PID) did not exit"
+            kill -KILL "$R_PID" 2>/dev/null
+            break
+        fi
+        sleep 0.02
+    done
+    wait "$R_PID"
+    TD_RC=$?
+}
 # repl_wait PATTERN FILE [N]: waits (up to 30 s) until N (default 1) lines of FILE match PATTERN.
 repl_wait() {
     local deadline=$((SECONDS + 30)) want=${3:-1}

@@ -27,23 +27,6 @@ not_crashed() {
 }
 
 # repl_start / repl_send / repl_wait: see lib.sh.
-# repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC
-# (124 and a failure if it hung).
-repl_end() {
-    exec {R_FD}>&-
-    local deadline=$((SECONDS + 30))
-    while kill -0 "$R_PID" 2>/dev/null && [ -z "$(awk '$3 == "Z"' "/proc/$R_PID/stat" 2>/dev/null)" ]; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            fail "cdbg (pid $R_PID) did not exit"
-            kill -KILL "$R_PID" 2>/dev/null
-            break
-        fi
-        sleep 0.02
-    done
-    wait "$R_PID"
-    TD_RC=$?
-}
-
 # A PID nobody uses: counting down from pid_max, the first one with no /proc entry.
 free_pid() {
     local p=$(($(cat /proc/sys/kernel/pid_max) - 1))

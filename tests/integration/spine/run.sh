@@ -8,7 +8,16 @@ expect_status 0 "run"
 expect_line '^Stopped: #0 +0x[0-9a-f]{16} in main at threads\.c:[0-9]+$' "$out"
 expect_line '^#0 +0x[0-9a-f]{16} in main at threads\.c:[0-9]+$' "$out"
 [ "$(grep -cE '^[* ] +[0-9]+ +[0-9]+ ' "$out")" = 1 ] && pass "one thread at main" || fail "expected one thread at main"
-pgrep -f "$exe" >/dev/null && fail "launched program still running after cdbg exited" || pass "launched program killed"
+# the launched process itself (by PID: other copies of the program may be running) is gone
+td_cdbg out --json run "$exe" 1 --batch -ex bt
+launched=$(grep -oE '"event":"started","stopped_at":"main","pid":[0-9]+' "$out" | grep -oE '[0-9]+$')
+if [ -z "$launched" ]; then
+    fail "no pid in the run event"
+elif kill -0 "$launched" 2>/dev/null; then
+    fail "launched program $launched still running after cdbg exited"
+else
+    pass "launched program killed"
+fi
 # Options after PROG that cdbg does not know go to the program; everything after -- does.
 td_cdbg out run "$(td_bin crash_O0)" --batch -ex continue -ex bt
 expect_status 0 "run + continue to the crash"

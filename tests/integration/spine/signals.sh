@@ -6,25 +6,6 @@
 trap '' PIPE # writing to a REPL that already exited must not end the test
 
 # repl_start / repl_send / repl_wait: see lib.sh.
-# repl_exited PID: cdbg has exited (a zombie until waited for counts).
-repl_exited() {
-    ! kill -0 "$1" 2>/dev/null || [ -n "$(awk '$3 == "Z"' "/proc/$1/stat" 2>/dev/null)" ]
-}
-# repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC.
-repl_end() {
-    exec {R_FD}>&-
-    local deadline=$((SECONDS + 30))
-    while ! repl_exited "$R_PID"; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            fail "cdbg (pid $R_PID) did not exit"
-            kill -KILL "$R_PID" 2>/dev/null
-            break
-        fi
-        sleep 0.02
-    done
-    wait "$R_PID"
-    TD_RC=$?
-}
 # all_threads_in STATES PID: every thread of PID is in one of the /proc state letters STATES.
 all_threads_in() {
     local st

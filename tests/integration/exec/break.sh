@@ -1,0 +1,109 @@
+#!/bin/bash
+# Breakpoints: FUNC (past the prologue at -O0, the entry at -O2), FILE:LINE, LINE, *ADDR; `if COND`;
+# -hitcount; tbreak; several threads hitting one breakpoint; the listing and JSON; bad input; on an
+# attached process, leaving (quit, or SIGTERM at the prompt) takes every int3 out and the target
+# runs on untraced; a core refuses.
+. "$SRCROOT/tests/integration/lib.sh"
+src=$SRCROOT/testdata/exec/exec.c
+tick_line=$(grep -n '@tick' "$src" | cut -d: -f1)
+
+for v in O0 O2; do
+    exe=$(td_bin "exec_$v")
+    td_cdbg out run "$exe" --batch -ex 'break tick if i == 3' -ex continue -ex 'print i' -ex breakpoints -ex continue \
+        -ex breakpoints
+    expect_status 1 "break FUNC if COND ($v), then a command after the exit"
+    expect_line '^Breakpoint 1 \(tick\), hit 1 time, if i == 3$' "$out"
+    expect_line "^Breakpoint 1 at 0x[0-9a-f]+: tick at exec\\.c:[0-9]+ if i == 3\$" "$out"
+    expect_line '^Breakpoint 1, hit 1 time, thread tid [0-9]+$' "$out"
+    expect_line '^\$1 = 3$' "$out"
+    # the condition never holds again: the program runs to its end
+    expect_line '^exec done 314 48$' "$out"
+    expect_line '^Process [0-9]+ exited with status 0$' "$out"
+    expect_line '^cdbg: breakpoints: no target' "$out.err"
+
+    td_cdbg out run "$exe" --batch -ex "break exec.c:$tick_line" -ex 'condition -hitcount 1 % 4' -ex continue \
+        -ex 'print i' -ex continue -ex 'print i' -ex breakpoints -ex 'clear 1' -ex continue
+    expect_status 0 "FILE:LINE with -hitcount ($v)"
+    expect_line '^\$1 = 3$' "$out"
+    expect_line '^\$2 = 7$' "$out"
+    expect_line '^Breakpoint 1 \(exec\.c:[0-9]+\), hit 8 times, when hits % 4$' "$out"
+    expect_line '^Cleared 1 breakpoint$' "$out"
+    expect_line '^exec done 314 48$' "$out"
+
+    # two threads hit one breakpoint; tbreak is gone after its stop
+    td_cdbg out run "$exe" --batch -ex 'break tick_thread' -ex 'tbreak ret_int' -ex continue -ex breakpoints \
+        -ex continue -ex 'print id' -ex continue -ex 'print id' -ex continue
+    expect_status 0 "threads and tbreak ($v)"
+    expect_line '^Temporary breakpoint 2 at 0x[0-9a-f]+: ret_int at exec\.c:[0-9]+$' "$out"
+    expect_no_line '^Breakpoint 2 ' "$out"
+    expect_line '^\$1 = 1$' "$out"
+    expect_line '^\$2 = 2$' "$out"
+    expect_line '^Breakpoint 1, hit 2 times, thread tid [0-9]+$' "$out"
+    expect_line '^exec done' "$out"
+done
+
+exe=$(td_bin exec_O0)
+# -O0: the function's breakpoint is past `push rbp; mov rbp, rsp`, where its arguments are readable
+td_cdbg out run "$exe" --batch -ex 'break ret_pair' -ex continue -ex 'print a'
+expect_line '^\$1 = 40$' "$out"
+# LINE in the selected frame's file; *ADDR exactly there
+td_cdbg out run "$exe" --batch -ex "break $tick_line" -ex 'break *ret_neg' -ex continue -ex 'print $rip == ret_neg'
+expect_line "^Breakpoint 1 at 0x[0-9a-f]+: tick at exec\\.c:$tick_line\$" "$out"
+expect_line '^Breakpoint 2, hit 1 time, thread tid [0-9]+$' "$out"
+expect_line '^\$1 = 1$' "$out"
+
+# JSON
+td_cdbg out --json run "$exe" --batch -ex 'break tick if i == 2' -ex continue -ex breakpoints
+expect_status 0 "break --json"
+expect_line '^\{"command":"break","id":1,"locations":\[\{"address":"0x[0-9a-f]+","function":"tick","file":"[^"]*exec\.c","line":[0-9]+\}\],"condition":"i == 2"\}$' "$out"
+expect_line '^\{"command":"continue","event":"breakpoint","tid":[0-9]+,"breakpoint":1,"hits":1,"frame":\{"level":0,.*"function":"tick"' "$out"
+expect_line '^\{"command":"breakpoints","breakpoints":\[\{"id":1,"spec":"tick","temporary":false,"hits":1,"condition":"i == 2","locations":' "$out"
+
+# a condition that cannot be evaluated stops the program and says why
+td_cdbg out run "$exe" --batch -ex 'break tick if nosuch > 1' -ex continue
+expect_status 0 "an unevaluable condition"
+expect_line '^warning: breakpoint 1: cannot evaluate its condition .nosuch > 1.: no symbol "nosuch" in the current context; stopped here$' "$out.err"
+expect_line '^Breakpoint 1, hit 0 times, thread tid [0-9]+$' "$out"
+
+# bad input: one line, exit 1, nothing set
+for c in 'break nosuch|break: no function .nosuch. in the program or its loaded libraries; locations are FUNC, FILE:LINE, LINE or \*ADDRESS' \
+    'break exec.c:99999|break: no code at or after line 99999 of exec\.c in the program or its libraries' \
+    'tbreak main if (|tbreak: condition .\(.: syntax error at column 2' \
+    'break main if|break: `if` needs a condition: break LOCATION if EXPR' \
+    'clear 7|clear: no breakpoint 7; `breakpoints` lists them' \
+    'condition x y|condition: .x. is not a breakpoint number' \
+    'condition -hitcount 1 ~ 3|condition -hitcount: expected N OP VALUE'; do
+    td_cdbg out run "$exe" --batch -ex 'break tick' -ex "${c%%|*}"
+    expect_status 1 "${c%%|*}"
+    expect_line "^cdbg: ${c#*|}" "$out.err"
+    [ "$(wc -l < "$out.err")" = 1 ] && pass "one line for ${c%%|*}" || fail "more than one line for ${c%%|*}"
+done
+
+# attached: breakpoints are taken out when cdbg leaves, by quit and by SIGTERM at the prompt
+td_start spin_O0
+entry=$("$CDBG" attach "$TD_PID" --batch -ex 'x/8xb spin_step' | tail -1)
+td_cdbg out attach "$TD_PID" --batch -ex 'break spin_step' -ex continue -ex continue
+expect_status 0 "break on an attached process"
+expect_line '^Breakpoint 1, hit 2 times, thread tid [0-9]+$' "$out"
+check_untraced "$TD_PID"
+after=$("$CDBG" attach "$TD_PID" --batch -ex 'x/8xb spin_step' | tail -1)
+[ "$entry" = "$after" ] && pass "code restored after quit" || fail "code changed after quit: [$entry] -> [$after]"
+repl_start attach "$TD_PID"
+repl_send 'break spin_step' continue
+repl_wait '^Breakpoint 1, hit 1 time' "$R_OUT"
+kill -TERM "$R_PID"
+repl_end
+check_untraced "$TD_PID"
+after=$("$CDBG" attach "$TD_PID" --batch -ex 'x/8xb spin_step' | tail -1)
+[ "$entry" = "$after" ] && pass "code restored after SIGTERM" || fail "code changed after SIGTERM: [$entry] -> [$after]"
+sleep 0.3
+kill -0 "$TD_PID" 2>/dev/null && pass "target alive" || fail "target died"
+td_stop "$TD_PID"
+
+# a core cannot stop at a breakpoint
+require_cores
+core=$(make_core crash_O0) || exit 1
+td_cdbg out core "$(td_bin crash_O0)" "$core" --batch -ex 'break main'
+expect_status 1 "break on a core"
+[ "$(wc -l < "$out.err")" = 1 ] && pass "one line for break on a core" || fail "more than one line for break on a core"
+td_finish
