@@ -110,7 +110,25 @@ static void link_owners(cd_target *t, cd_dl_result *r)
     }
 }
 
-static void gather(cd_target *t, cd_dl_result *r, snap **snaps_out)
+/* glibc's lock, condvar and join waits issue futex(2) from its own code; a wait issued through the
+ * generic syscall() wrapper or from the program's own code is a futex the program manages itself,
+ * whatever the words around it look like. The C library's code is found by module name. */
+static bool futex_from_glibc(cd_symtab *sym, uint64_t pc)
+{
+    if (!sym)
+        return true;
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(sym, pc ? pc - 1 : 0, &pi);
+    if (n < 1)
+        return false;
+    const cd_pcinfo *outer = &pi[n - 1];
+    if (!outer->module || !(strncmp(outer->module, "libc.so", 7) == 0 || strncmp(outer->module, "libc-", 5) == 0 ||
+                            strncmp(outer->module, "libpthread", 10) == 0))
+        return false;
+    return !outer->func || strcmp(outer->func, "syscall") != 0;
+}
+
+static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_out)
 {
     snap *snaps = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *snaps);
     r->waits = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *r->waits);
@@ -125,6 +143,12 @@ static void gather(cd_target *t, cd_dl_result *r, snap **snaps_out)
         cd_dl_classify(t, &sc, &w);
         if (w.kind == CD_DL_NONE)
             continue;
+        if (w.kind != CD_DL_FUTEX && !futex_from_glibc(sym, sc.pc)) {
+            w.kind = CD_DL_FUTEX;
+            w.owner = 0;
+            w.pi_deadend = false;
+            w.by_readers = false;
+        }
         snaps[r->nwaits].sc = sc;
         snaps[r->nwaits].runs = edge_kind(w.kind) && is_live(t) ? sched_runs(t, th->tid) : ~0ULL;
         r->waits[r->nwaits++] = w;
@@ -534,7 +558,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
         return -1;
     int delay = opt && opt->confirm_ms >= 0 ? opt->confirm_ms : DEFAULT_CONFIRM_MS;
     snap *snaps;
-    gather(t, out, &snaps);
+    gather(t, sym, out, &snaps);
     out->nthreads = t->nthreads;
     out->pid = t->pid;
     out->live = is_live(t);

@@ -2,9 +2,11 @@
  * variable waits that never end, a join on a sleeping thread, an rwlock held by a sleeping reader
  * with a writer queued, a read on an idle pipe, and a wait on a semaphore on the waiter's own stack
  * (a zero futex word on the stack, like glibc's priority-inheritance dead end, but it will be
- * posted). cdbg deadlock must say "no deadlock". */
+ * posted), and a futex the program manages itself (through syscall()) whose words look like a
+ * pthread mutex waited on with its "owner" the main thread. cdbg deadlock must say "no deadlock". */
 #include "dl_common.h"
 
+#include <linux/futex.h>
 #include <semaphore.h>
 
 pthread_mutex_t hot_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -109,6 +111,20 @@ static void *late_poster(void *arg)
     return NULL;
 }
 
+/* Laid out like a pthread_mutex_t waited on: word 2, an "owner" at +8 (set to the main thread's
+ * TID), kind 0 at +16. It is not one: nothing in glibc's lock code waits on it. */
+static struct {
+    int state, head, owner_like, tail, flags;
+} work_queue = {2, 0, 0, 0, 0};
+
+static void *own_futex_waiter(void *arg)
+{
+    (void)arg;
+    while (__atomic_load_n(&work_queue.state, __ATOMIC_ACQUIRE) == 2)
+        syscall(SYS_futex, &work_queue.state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+    return NULL;
+}
+
 static void *stack_sem_waiter(void *arg)
 {
     (void)arg;
@@ -140,6 +156,8 @@ int main(void)
     pthread_create(&t, NULL, wr_waiter, NULL);
     pthread_create(&t, NULL, pipe_reader, NULL);
     pthread_create(&t, NULL, stack_sem_waiter, NULL);
+    work_queue.owner_like = (int)syscall(SYS_gettid);
+    pthread_create(&t, NULL, own_futex_waiter, NULL);
     dl_sleep_ms(150);
     printf("ready\n");
     fflush(stdout);
