@@ -13,6 +13,7 @@
 #include "deadlock/deadlock.h"
 
 #include <string.h>
+#include <time.h>
 
 enum {
     FUTEX_WAIT_ = 0,
@@ -229,11 +230,40 @@ static bool try_pi_deadend(cd_target *t, const cd_syscall_state *sc, uint64_t u,
     return true;
 }
 
+/* A timed futex wait (its 4th argument points to a timespec): how long until it gives up. Relative
+ * for FUTEX_WAIT (from when the call started, so "at most"), absolute otherwise, on CLOCK_REALTIME
+ * when FUTEX_CLOCK_REALTIME is set or for FUTEX_LOCK_PI, else CLOCK_MONOTONIC. Only a live
+ * process has a "now" to measure from. */
+static void timeout_of(cd_target *t, const cd_syscall_state *sc, unsigned op, cd_dl_wait *w)
+{
+    if (!sc->args[3])
+        return;
+    w->timed = true;
+    if (t->core_path)
+        return;
+    int64_t ts[2];
+    if (cd_target_read_full(t, sc->args[3], ts, sizeof ts) != 0 || ts[1] < 0 || ts[1] >= 1000000000)
+        return;
+    double when = (double)ts[0] + (double)ts[1] / 1e9;
+    if (op == FUTEX_WAIT_) {
+        w->timeout_s = when;
+    } else {
+        bool realtime = (sc->args[1] & 256) || op == FUTEX_LOCK_PI_;
+        struct timespec now;
+        clock_gettime(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
+        w->timeout_s = when - ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
+        if (w->timeout_s < 0)
+            w->timeout_s = 0;
+    }
+    w->timeout_known = true;
+}
+
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
     w->kind = CD_DL_NONE;
     w->owner = 0;
-    w->by_readers = w->pi_deadend = w->pshared = false;
+    w->by_readers = w->pi_deadend = w->pshared = w->timed = w->timeout_known = false;
+    w->timeout_s = 0;
     w->nreaders = 0;
     /* A timed futex wait interrupted by a ptrace stop (someone looked at it before) continues as
      * restart_syscall; the argument registers still hold the futex call's. */
@@ -245,6 +275,7 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
         return;
     uint64_t u = sc->args[0];
     uint32_t val = (uint32_t)sc->args[2];
+    timeout_of(t, sc, op, w);
     w->kind = CD_DL_FUTEX;
     w->addr = w->futex = u;
     window win;

@@ -53,6 +53,9 @@ typedef struct cd_dl_wait {
     bool owner_foreign;   /* pshared, and the owner is not a thread of this process (but may live) */
     bool pi_deadend;      /* glibc's "sleep forever" after the kernel refused a PI lock (EDEADLK);
                            * addr/owner are the wanted mutex once found (else addr = the futex) */
+    bool timed;           /* the futex wait has a timeout (timedlock, clocklock, timedrdlock...) */
+    bool timeout_known;   /* timeout_s is set (live targets) */
+    double timeout_s;     /* seconds until it gives up (relative timeouts: at most this) */
     char *symbol;         /* the lock's name: `lock_b`, `forks[3]`, `&to->mu`, `sym+0x8`; NULL */
     char *frame;          /* "func at file:line" of the user frame that waits; NULL if not unwound */
     int cycle;            /* index into cycles, or -1 */

@@ -2,6 +2,7 @@
 #include "deadlock/deadlock.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 static void thread_ref(cd_buf *b, pid_t tid, const char *name)
@@ -58,6 +59,19 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
     }
     if (w->pi_deadend)
         cd_buf_puts(b, " [the kernel refused this priority-inheritance lock with EDEADLK]");
+    if (w->timed && w->timeout_known)
+        cd_buf_printf(b, " [a timed wait: it gives up in %.1f s]", w->timeout_s);
+    else if (w->timed)
+        cd_buf_puts(b, " [a timed wait]");
+}
+
+/* A cycle one of whose waits has a timeout ends when it fires (the lock order is still wrong). */
+static bool cycle_timed(const cd_dl_result *r, size_t c)
+{
+    for (size_t k = 0; k < r->cycles[c].n; k++)
+        if (r->waits[r->cycles[c].waits[k]].timed)
+            return true;
+    return false;
 }
 
 static void wait_block(cd_buf *b, const cd_dl_wait *w, const char *indent)
@@ -94,15 +108,20 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
             cd_buf_printf(b, "note: %s\n", r->note);
         return;
     }
-    size_t nforever = r->nfindings;
+    size_t nforever = r->nfindings, nuntil = 0;
     for (size_t c = 0; c < r->ncycles; c++)
-        nforever += r->cycles[c].n;
+        *(cycle_timed(r, c) ? &nuntil : &nforever) += r->cycles[c].n;
     cd_buf_printf(b, "DEADLOCK in process %d: ", (int)r->pid);
     if (r->ncycles)
         cd_buf_printf(b, "%zu cycle%s, ", r->ncycles, r->ncycles == 1 ? "" : "s");
-    cd_buf_printf(b, "%zu thread%s blocked forever (of %zu)\n", nforever, nforever == 1 ? "" : "s", r->nthreads);
+    if (nforever || !nuntil)
+        cd_buf_printf(b, "%zu thread%s blocked forever%s", nforever, nforever == 1 ? "" : "s", nuntil ? ", " : "");
+    if (nuntil)
+        cd_buf_printf(b, "%zu blocked until a timed wait gives up", nuntil);
+    cd_buf_printf(b, " (of %zu)\n", r->nthreads);
     for (size_t c = 0; c < r->ncycles; c++) {
-        cd_buf_printf(b, "\ncycle %zu: %zu threads wait for each other\n", c + 1, r->cycles[c].n);
+        cd_buf_printf(b, "\ncycle %zu: %zu threads wait for each other%s\n", c + 1, r->cycles[c].n,
+                      cycle_timed(r, c) ? " until a timed wait in it gives up (the lock order is still a deadlock)" : "");
         for (size_t k = 0; k < r->cycles[c].n; k++)
             wait_block(b, &r->waits[r->cycles[c].waits[k]], "  ");
     }
@@ -174,6 +193,12 @@ static json_object *wait_json(const cd_dl_wait *w)
     json_object_object_add(wf, "kind", json_object_new_string(cd_dl_kind_name(w->kind)));
     json_object_object_add(wf, "symbol", cd_json_str_or_null(w->symbol));
     json_object_object_add(wf, "owner_tid", w->owner > 0 ? json_object_new_int(w->owner) : NULL);
+    json_object_object_add(wf, "timed", json_object_new_boolean(w->timed));
+    if (w->timed && w->timeout_known) {
+        char txt[32];
+        snprintf(txt, sizeof txt, "%.3f", w->timeout_s);
+        json_object_object_add(wf, "timeout_s", json_object_new_double_s(w->timeout_s, txt));
+    }
     json_object_object_add(o, "waits_for", wf);
     return o;
 }
