@@ -548,6 +548,46 @@ static int check_glibc(cd_target *t, cd_symtab *sym, cd_err *err)
     return 0;
 }
 
+/* glibc does not record an rwlock's readers, so a cycle through a reader (it holds the read lock
+ * and waits for a lock held by the writer that waits for it) cannot be proven. Do not let "none
+ * blocked forever" stand unqualified when a reader could be one of the blocked threads. */
+static void readers_note(cd_dl_result *r)
+{
+    for (size_t i = 0; i < r->nwaits; i++) {
+        const cd_dl_wait *w = &r->waits[i];
+        if (!w->by_readers || w->cycle >= 0)
+            continue;
+        cd_buf b = {0};
+        size_t n = 0;
+        for (size_t j = 0; j < r->nwaits; j++) {
+            const cd_dl_wait *o = &r->waits[j];
+            if (j == i || !edge_kind(o->kind) || o->timed)
+                continue;
+            if (n < 5)
+                cd_buf_printf(&b, "%s%d", n ? ", " : "", (int)o->tid);
+            n++;
+        }
+        if (n) {
+            char *note = cd_xasprintf("thread %d waits for the rwlock at 0x%llx, held by %u reader%s glibc does not "
+                                      "name; if %s %s%s (blocked on a lock or a join), this is a deadlock cdbg "
+                                      "cannot prove",
+                                      (int)w->tid, (unsigned long long)w->addr, w->nreaders, w->nreaders == 1 ? "" : "s",
+                                      n == 1 ? "that reader is thread" : "a reader is one of threads", cd_buf_str(&b),
+                                      n > 5 ? ", ..." : "");
+            if (r->note) {
+                char *both = cd_xasprintf("%s\nnote: %s", r->note, note);
+                free(r->note);
+                free(note);
+                r->note = both;
+            } else {
+                r->note = note;
+            }
+        }
+        cd_buf_free(&b);
+        return; /* one note is enough to stop the all-clear from standing alone */
+    }
+}
+
 int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd_dl_options *opt,
                         cd_dl_result *out, cd_err *err)
 {
@@ -591,6 +631,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     }
     if (unw && !(opt && opt->no_frames))
         add_frames(t, sym, unw, out);
+    readers_note(out);
     return 0;
 }
 

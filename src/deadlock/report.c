@@ -247,5 +247,7 @@ json_object *cd_dl_result_json(const cd_dl_result *r)
     }
     json_object_object_add(o, "waits", ws);
     json_object_object_add(o, "stopped_ms", json_object_new_double(r->stopped_ms));
+    if (r->note)
+        json_object_object_add(o, "note", json_object_new_string(r->note));
     return o;
 }

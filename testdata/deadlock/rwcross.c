@@ -1,5 +1,8 @@
 /* An rwlock and a mutex taken in opposite orders: the writer waits for the mutex, the mutex holder
- * waits to write. A reader queued behind the writer is blocked on the deadlock. */
+ * waits to write. A reader queued behind the writer is blocked on the deadlock.
+ * `rwcross readers`: the same crossing through a READ lock (a reader holds config_lock and waits
+ * for log_mu; log_mu's holder waits to write). glibc does not record readers, so this deadlock
+ * cannot be proven: cdbg must say so in a note rather than give a bare all-clear. */
 #include "dl_common.h"
 
 pthread_rwlock_t config_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -34,9 +37,28 @@ static void *reader(void *arg)
     return NULL;
 }
 
-int main(void)
+static void *read_holder(void *arg)
+{
+    (void)arg;
+    pthread_rwlock_rdlock(&config_lock);
+    pthread_barrier_wait(&both_hold);
+    dl_will_block();
+    pthread_mutex_lock(&log_mu);
+    return NULL;
+}
+
+int main(int argc, char **argv)
 {
     pthread_t w, l, r;
+    if (argc > 1 && !strcmp(argv[1], "readers")) {
+        pthread_barrier_init(&both_hold, NULL, 2);
+        pthread_create(&r, NULL, read_holder, NULL);
+        pthread_create(&l, NULL, logger, NULL);
+        pthread_setname_np(r, "read_holder");
+        pthread_setname_np(l, "logger");
+        dl_ready(2);
+        dl_forever();
+    }
     pthread_barrier_init(&both_hold, NULL, 2);
     pthread_create(&w, NULL, writer, NULL);
     pthread_create(&l, NULL, logger, NULL);
