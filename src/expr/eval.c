@@ -747,6 +747,12 @@ static int binary(cd_ectx *x, int op, cd_value *a, cd_value *b, cd_value *out, i
         if (sa->kind == TY_PTR && sb->kind == TY_PTR) {
             if (op != OP_SUB)
                 goto bad;
+            /* C 6.5.6p9: both must point to compatible types (qualifiers aside) */
+            char ta[256], tb[256];
+            tname(x, sa->target ? cd_type_strip(sa->target) : NULL, ta, sizeof ta);
+            tname(x, sb->target ? cd_type_strip(sb->target) : NULL, tb, sizeof tb);
+            if (strcmp(ta, tb) != 0)
+                goto bad;
             uint64_t es = cd_type_size(sa->target);
             __int128 ia, ib;
             if (cd_value_int(x, a, &ia) != 0 || cd_value_int(x, b, &ib) != 0)

@@ -15,6 +15,7 @@ expect_cmd_error memory '^cdbg: cannot access memory at 0x10$' "${A[@]}" -ex 'pr
 expect_cmd_error badtype '^cdbg: no type named struct nosuch in the program.s debug info$' "${A[@]}" -ex 'print (struct nosuch *)0'
 expect_cmd_error badfmt '^cdbg: print: unknown format ./q.' "${A[@]}" -ex 'print/q 1'
 expect_cmd_error notlval '^cdbg: cannot assign at column 3' "${A[@]}" -ex 'set var 1 = 2'
+expect_cmd_error ptrdiff '^cdbg: invalid operands to .-. at column 7 \(int \* and double \*\)$' "${A[@]}" -ex 'print g_ptr - &g_double'
 expect_cmd_error xmem '^cdbg: cannot access memory at 0x0$' "${A[@]}" -ex 'x/4xw 0'
 check_untraced "$TD_PID"
 td_finish
