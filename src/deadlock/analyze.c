@@ -485,6 +485,8 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
                     break;
             }
         }
+        if (!w->symbol && (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK))
+            w->symbol = cd_dl_global_ptr_name(sym, t, w->addr);
     }
     for (k = 0; k < n; k++)
         cd_stack_free(&stacks[k]);

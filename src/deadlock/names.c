@@ -206,6 +206,84 @@ char *cd_dl_global_name(cd_symtab *sym, uint64_t addr)
     return NULL;
 }
 
+/* ---- names through global pointers: `&gctx->rwl` for a heap lock a global points into ---- */
+
+typedef struct ptr_search {
+    cd_target *t;
+    uint64_t addr;
+    Dwarf_Addr bias;
+    char *result;
+} ptr_search;
+
+static void search_ptr_scope(Dwarf_Die *scope, ptr_search *ps, int depth)
+{
+    Dwarf_Die c;
+    if (depth > 8 || dwarf_child(scope, &c) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&c);
+        if (tag == DW_TAG_variable) {
+            uint64_t va, p, size;
+            Dwarf_Die type, peeled, target;
+            const char *name = die_name(&c);
+            if (name && var_static_addr(&c, ps->bias, &va) && die_type(&c, &type) &&
+                dwarf_peel_type(&type, &peeled) == 0 && dwarf_tag(&peeled) == DW_TAG_pointer_type &&
+                die_type(&peeled, &target) && type_size(&target, &size) &&
+                cd_target_read_full(ps->t, va, &p, sizeof p) == 0 && p && ps->addr >= p && ps->addr < p + size) {
+                cd_buf b = {0};
+                size_t mark = b.len;
+                uint64_t rest = append_path(&target, ps->addr - p, &b);
+                cd_buf r = {0};
+                if (b.len > mark && b.s[0] == '.')
+                    cd_buf_printf(&r, "&%s->%s", name, b.s + 1);
+                else if (b.len)
+                    cd_buf_printf(&r, "&(*%s)%s", name, b.s);
+                else
+                    cd_buf_puts(&r, name);
+                if (rest)
+                    cd_buf_printf(&r, "+0x%" PRIx64, rest);
+                cd_buf_free(&b);
+                ps->result = r.s;
+                return;
+            }
+        } else if (tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block || tag == DW_TAG_namespace) {
+            search_ptr_scope(&c, ps, depth + 1);
+            if (ps->result)
+                return;
+        }
+    } while (dwarf_siblingof(&c, &c) == 0);
+}
+
+static int ptr_module_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud, (void)start;
+    ptr_search *ps = arg;
+    const char *base = mname ? strrchr(mname, '/') : NULL;
+    base = base ? base + 1 : mname;
+    /* the C library's own globals never point at the program's locks */
+    if (base && (!strncmp(base, "libc.so", 7) || !strncmp(base, "ld-linux", 8) || !strncmp(base, "[vdso", 5)))
+        return DWARF_CB_OK;
+    Dwarf *dw = dwfl_module_getdwarf(mod, &ps->bias);
+    if (!dw)
+        return DWARF_CB_OK;
+    Dwarf_CU *cu = NULL;
+    Dwarf_Die cudie, subdie;
+    uint8_t unit_type;
+    Dwarf_Half version;
+    while (!ps->result && dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0)
+        search_ptr_scope(&cudie, ps, 0);
+    return ps->result ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+char *cd_dl_global_ptr_name(cd_symtab *sym, cd_target *t, uint64_t addr)
+{
+    if (!sym)
+        return NULL;
+    ptr_search ps = {t, addr, 0, NULL};
+    dwfl_getmodules(cd_symtab_dwfl(sym), ptr_module_cb, &ps, 0);
+    return ps.result;
+}
+
 /* ---- names from a frame's variables ---- */
 
 typedef struct loc_val {

@@ -1,4 +1,6 @@
-/* Locks inside heap objects: two transfers in opposite directions between two accounts. */
+/* Locks inside heap objects: two transfers in opposite directions between two accounts.
+ * `heap global`: a lock inside a heap object only a global pointer leads to (g_registry->lock),
+ * taken by the main thread, which then joins a thread that waits for it. */
 #include "dl_common.h"
 
 struct account {
@@ -32,8 +34,37 @@ static void *teller(void *arg)
     return NULL;
 }
 
-int main(void)
+struct registry {
+    int entries;
+    pthread_rwlock_t lock;
+};
+struct registry *g_registry;
+
+static void *registrar(void *arg)
 {
+    (void)arg;
+    dl_will_block();
+    pthread_rwlock_wrlock(&g_registry->lock);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "global")) {
+        g_registry = calloc(1, sizeof *g_registry);
+        pthread_rwlock_init(&g_registry->lock, NULL);
+        pthread_rwlock_rdlock(&g_registry->lock);
+        pthread_rwlock_unlock(&g_registry->lock);
+        pthread_rwlock_wrlock(&g_registry->lock);
+        pthread_t r;
+        pthread_create(&r, NULL, registrar, NULL);
+        pthread_setname_np(r, "registrar");
+        dl_wait_blocked(1);
+        printf("ready\n");
+        fflush(stdout);
+        pthread_join(r, NULL);
+        return 0;
+    }
     struct account *alice = calloc(1, sizeof *alice), *bob = calloc(1, sizeof *bob);
     pthread_mutex_init(&alice->mu, NULL);
     pthread_mutex_init(&bob->mu, NULL);
