@@ -298,7 +298,16 @@ static int exec_line(cd_session *s, const char *line, cd_err *err)
         if (err->msg[0])
             cd_out_error(&s->out, c ? c->name : word, err->msg);
     }
-    fflush(stdout);
+    /* Results that never reached stdout (a full disk, a closed pipe) are a failure a CI job must
+     * see, not an exit status 0 with nothing behind it. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+        int e = errno ? errno : EIO;
+        clearerr(stdout);
+        cd_fail(err, CD_EXIT_CMD, "%s: cannot write the output: %s; the results are lost (check where stdout goes)",
+                c ? c->name : word, strerror(e));
+        fprintf(stderr, "cdbg: %s\n", err->msg);
+        rc = -1;
+    }
     return rc;
 }
 

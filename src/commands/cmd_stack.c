@@ -39,7 +39,15 @@ static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
         nr = (long)th->orig_rax;
     else if (s->target->ops->syscall_state(s->target, th, &sc, &e) == 0 && sc.kind == CD_SC_BLOCKED)
         nr = sc.nr;
-    cd_buf_puts(b, th->gone ? "exited" : state_word(th->state));
+    char state = th->state;
+    /* a thread first seen running (a new thread) whose syscall our stop interrupted (the kernel
+     * will restart it) was waiting in it, not running */
+    if (state == 'R' && th->held && th->regs_valid && th->orig_rax >= 0) {
+        int64_t rax = (int64_t)th->regs.rax;
+        if (rax == -512 || rax == -513 || rax == -514 || rax == -516 || rax == -4)
+            state = 'S';
+    }
+    cd_buf_puts(b, th->gone ? "exited" : state_word(state));
     if (nr >= 0) {
         const char *n = cd_syscall_name(nr);
         if (n)
@@ -125,6 +133,15 @@ static bool same_stack(const thread_dump *a, const thread_dump *b)
     return a->hash == b->hash && a->st.n == b->st.n && memcmp(a->key, b->key, a->st.n * sizeof *a->key) == 0;
 }
 
+static void dump_free(thread_dump *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cd_stack_free(&d[i].st);
+        free(d[i].key);
+    }
+    free(d);
+}
+
 /* Holds every thread once (all interrupts first, then the stops), then unwinds each. */
 static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
 {
@@ -157,19 +174,20 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
         stack_key(&d[n]);
         n++;
     }
+    /* A process killed while it was being unwound leaves "cannot read the registers" behind: a
+     * dump of a process that no longer exists must fail, not pass for a result. */
+    bool vanished = false; /* a held thread whose registers could not be read at all */
+    for (size_t i = 0; i < n && !vanished; i++)
+        vanished = d[i].st.n == 0 && d[i].st.error;
+    if (t->ops->check_alive(t, vanished ? 2000 : 0, err) < 0) {
+        dump_free(d, n);
+        return NULL;
+    }
     cd_session_flush_notes(s);
     *n_out = n;
     return d;
 }
 
-static void dump_free(thread_dump *d, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        cd_stack_free(&d[i].st);
-        free(d[i].key);
-    }
-    free(d);
-}
 
 typedef struct group {
     size_t first;   /* index into dump of the representative */

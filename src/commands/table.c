@@ -14,7 +14,7 @@ const cd_command cd_commands[] = {
      cd_cmd_threads, CD_CMD_TARGET},
     {"thread", "", "thread [N]", "Select thread N (as numbered by `threads`), or show the selected one",
      "Selecting a thread also selects its innermost frame (#0).", cd_cmd_thread, CD_CMD_TARGET},
-    {"stack", "bt backtrace where", "bt [N] [full] | bt all [-group]",
+    {"bt", "stack backtrace where", "bt [N] [full] | bt all [-group]",
      "Backtrace of the selected thread, or of every thread",
      "`bt N` prints the innermost N frames; `bt full` adds each frame's local variables.\n"
      "`bt all` prints every thread's stack; `bt all -group` prints each distinct stack once with\n"

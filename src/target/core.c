@@ -193,6 +193,13 @@ static int core_refresh_threads(cd_target *t, cd_err *err)
     return 0;
 }
 
+/* a core neither dies nor changes */
+static int core_check_alive(cd_target *t, int wait_ms, cd_err *err)
+{
+    (void)t, (void)wait_ms, (void)err;
+    return 0;
+}
+
 static int core_get_regs(cd_target *t, cd_thread *th, cd_regs *out, cd_err *err)
 {
     (void)t, (void)err;
@@ -372,6 +379,7 @@ static void core_close(cd_target *t)
 static const cd_target_ops core_ops = {
     .kind = "core",
     .refresh_threads = core_refresh_threads,
+    .check_alive = core_check_alive,
     .read_mem = core_read_mem,
     .write_mem = core_write_mem,
     .get_regs = core_get_regs,

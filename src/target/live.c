@@ -65,6 +65,8 @@ typedef struct live {
 #define L(t) ((live *)(t)->backend)
 #define LT(th) ((lthr *)(th)->backend)
 
+static int read_thread_stat(cd_target *t, cd_thread *th, char *state);
+
 static const cd_target_ops live_ops;
 
 /* ---- thread bookkeeping ---- */
@@ -234,6 +236,9 @@ static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
             cd_thread *nt = add_thread(t, p);
             LT(nt)->seized = true;
             nt->state = 'R';
+            /* its creator's clone event has not come yet, so nothing named it: ask /proc */
+            char st;
+            read_thread_stat(t, nt, &st);
             set_expect(t, nt, true);
             ours = true;
         }
@@ -879,24 +884,46 @@ static int live_mappings(cd_target *t, const cd_mapping **out, size_t *n, cd_err
     return 0;
 }
 
-static int live_refresh_threads(cd_target *t, cd_err *err)
+/* Harvests exits (and any other status) already reported, without blocking. */
+static int harvest(cd_target *t, bool *news, cd_err *err)
 {
     live *l = L(t);
     if (l->exited)
         return exited_error(t, err);
-    /* harvest exits (and any other status) already reported, without blocking */
     pid_t tid;
     int st;
-    bool news = false;
     while (wait_any(t, false, &tid, &st) == 1) {
         cd_thread *th = find_live(t, tid);
         /* a stop nobody asked for leaves the thread held; its signal is delivered on resume */
         if (th)
             on_status(t, th, st);
-        news = true;
+        *news = true;
     }
     if (l->exited)
         return exited_error(t, err);
+    return 0;
+}
+
+static int live_check_alive(cd_target *t, int wait_ms, cd_err *err)
+{
+    bool news = false;
+    uint64_t until = cd_now_ns() + (uint64_t)(wait_ms > 0 ? wait_ms : 0) * 1000000ull;
+    for (;;) {
+        if (harvest(t, &news, err) < 0)
+            return -1;
+        if (cd_now_ns() >= until)
+            return 0;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int live_refresh_threads(cd_target *t, cd_err *err)
+{
+    live *l = L(t);
+    bool news = false;
+    if (harvest(t, &news, err) < 0)
+        return -1;
     /* A held thread can neither start a thread nor exit without us being told (SIGKILL shows as an
      * exit status, harvested above): with every thread held and nothing new, the list is current,
      * and re-reading /proc (a file per thread) is skipped. */
@@ -1286,6 +1313,7 @@ static void live_emergency(cd_target *t)
 static const cd_target_ops live_ops = {
     .kind = "live",
     .refresh_threads = live_refresh_threads,
+    .check_alive = live_check_alive,
     .read_mem = live_read_mem,
     .write_mem = live_write_mem,
     .get_regs = live_get_regs,

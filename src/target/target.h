@@ -88,6 +88,10 @@ typedef struct cd_target_ops {
 
     /* Re-lists threads (live: new threads from /proc/PID/task, exited ones marked gone). */
     int (*refresh_threads)(cd_target *t, cd_err *err);
+    /* Takes exit statuses already reported, without reading /proc; -1 with a one-line error when
+     * the process is gone. wait_ms 0: never blocks (cheap enough before every command); > 0: a
+     * death suspected (a held thread vanished) may take that long to be reported: wait for it. */
+    int (*check_alive)(cd_target *t, int wait_ms, cd_err *err);
 
     /* Reads up to len bytes at addr; returns bytes read (< len at an unreadable boundary) or -1 with
      * errno when nothing is readable. Safe on running threads (live). Never cached. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -184,6 +185,28 @@ int cd_parse_pid(const char *s, pid_t *out, cd_err *err)
                        "cannot attach to PID %d: it has exited and is a zombie waiting to be reaped by its parent PID %d; "
                        "there is nothing left to debug",
                        (int)pid, (int)st.ppid);
+    if (st.state == 'Z' || st.state == 'X')
+        return cd_fail(err, CD_EXIT_TARGET,
+                       "cannot attach to PID %d: its main thread has exited (pthread_exit) while %d other thread%s "
+                       "still run%s; the kernel no longer shows the process's memory map, so neither cdbg nor gdb "
+                       "can read its modules: attach while the main thread lives",
+                       (int)pid, st.threads - 1, st.threads - 1 == 1 ? "" : "s", st.threads - 1 == 1 ? "s" : "");
+    /* PF_KTHREAD, the 9th field of /proc/PID/stat (after the parenthesised name) */
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        char *rp = strrchr(buf, ')');
+        unsigned flags = 0;
+        if (rp && sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) == 1 && (flags & 0x00200000u))
+            return cd_fail(err, CD_EXIT_TARGET,
+                           "cannot attach to PID %d: it is a kernel thread (%.*s); there is no user-space program to "
+                           "debug",
+                           (int)pid, (int)(rp - strchr(buf, '(') - 1), strchr(buf, '(') + 1);
+    }
     *out = pid;
     return 0;
 }

@@ -10,6 +10,7 @@
  *   loop     a thread whose saved frame pointer points at itself and whose return address points
  *            back into the same function: a CFA that never moves (corrupt stack)
  *   badsp    a thread whose frame pointer and return address are garbage
+ *   leader   the main thread calls pthread_exit while a second thread runs on (a zombie leader)
  *   churn    4 threads create short-lived threads without pause: a dump catches threads being born
  *            (stopped in the child side of clone3, before any code of their own) and exiting
  *
@@ -99,12 +100,26 @@ NOIPA void *churner(void *arg)
     return arg;
 }
 
+static void *parked(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "deep";
     if (!strcmp(mode, "deep"))
         return recurse(DEEP_FRAMES);
     pthread_t th;
+    if (!strcmp(mode, "leader")) {
+        /* the main thread leaves while another thread runs: a zombie leader */
+        pthread_create(&th, NULL, parked, NULL);
+        spine_say_ready();
+        pthread_exit(NULL);
+    }
     if (!strcmp(mode, "churn")) {
         for (int i = 0; i < 4; i++)
             pthread_create(&th, NULL, churner, NULL);

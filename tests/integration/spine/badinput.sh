@@ -144,6 +144,40 @@ err_is "$f.err" "unknown command 'frobnicate'" "unknown command on stdin"
 expect_no_line '^\* +1 +[0-9]+ ' "$f"
 check_untraced "$target"
 
+# --- processes there is nothing to attach to ------------------------------------------------------
+td_start edge leader
+td_cdbg out attach "$TD_PID" --batch -ex bt
+expect_status 4 "zombie leader"
+err_is "$out.err" "^cdbg: cannot attach to PID $TD_PID: its main thread has exited \(pthread_exit\) while 1 other thread still runs; .*attach while the main thread lives$" "zombie leader"
+td_stop "$TD_PID"
+kthread=
+for st in /proc/[0-9]*/stat; do
+    flags=$(sed -E 's/.*\) //' "$st" 2>/dev/null | awk '{print $7}')
+    if [ -n "$flags" ] && [ $((flags & 0x00200000)) -ne 0 ]; then
+        kthread=${st#/proc/}
+        kthread=${kthread%/stat}
+        break
+    fi
+done
+if [ -n "$kthread" ]; then
+    td_cdbg out attach "$kthread" --batch -ex bt
+    expect_status 4 "kernel thread"
+    err_is "$out.err" "^cdbg: cannot attach to PID $kthread: it is a kernel thread \(.*\); there is no user-space program to debug$" "kernel thread"
+fi
+
+# --- output that cannot be written is a failure ----------------------------------------------------
+if [ -w /dev/full ]; then
+    timeout -k 5 60 "$CDBG" attach "$target" --batch -ex 'bt all' >/dev/full 2>"$TD_TMP/full.err"
+    TD_RC=$?
+    expect_status 1 "stdout on /dev/full"
+    err_is "$TD_TMP/full.err" "^cdbg: bt: cannot write the output: No space left on device; the results are lost" "stdout on /dev/full"
+fi
+timeout -k 5 60 "$CDBG" attach "$target" --batch -ex 'bt all' >&- 2>"$TD_TMP/closed.err"
+TD_RC=$?
+expect_status 1 "stdout closed"
+err_is "$TD_TMP/closed.err" "^cdbg: bt: cannot write the output: Bad file descriptor" "stdout closed"
+check_untraced "$target"
+
 # --- the process exits while attached -------------------------------------------------------
 td_start threads_O0
 victim=$TD_PID

@@ -64,6 +64,30 @@ for i in 1 2 3 4 5; do
 done
 td_stop "$TD_PID"
 
+# --- the process is killed during a dump ----------------------------------------------------------
+# Whenever the SIGKILL lands, cdbg either finished the dump first (exit 0, every stack whole) or
+# says the process is gone (exit 1, one line): never exit 0 with stacks of a dead process.
+for delay in 0.05 0.1 0.15 0.2 0.3; do
+    td_start threads_O2 993
+    victim=$TD_PID
+    out=$TD_TMP/killed.out
+    "$CDBG" attach "$victim" --batch -ex 'bt all' -ex threads >"$out" 2>"$out.err" &
+    cd_pid=$!
+    sleep "$delay"
+    kill -KILL "$victim"
+    wait "$cd_pid"
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+        expect_no_line 'cannot read the registers|No such process' "$out"
+    elif [ "$rc" -eq 1 ] || [ "$rc" -eq 4 ]; then
+        expect_line "^cdbg: .*$victim" "$out.err"
+        [ "$(wc -l < "$out.err")" -le 2 ] && pass "short error after the kill ($delay s)" || fail "long stderr: $(head -3 "$out.err")"
+    else
+        fail "exit status $rc when the target was killed after $delay s"
+    fi
+    td_stop "$victim"
+done
+
 td_start edge badsp
 td_cdbg out attach "$TD_PID" --batch -ex 'bt all'
 expect_status 0 "bt of a garbage return address"

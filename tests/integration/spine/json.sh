@@ -28,9 +28,12 @@ assert thr["command"] == "thread" and thr["id"] == 2
 assert fr["level"] == 4 and fr["function"] == "wait_on_mutex"
 assert regs["registers"]["rip"].startswith("0x")
 assert lst["command"] == "list" and len(lst["lines"]) == 10
-assert any(c["name"] == "stack" for c in hlp["commands"])
-assert hbt["name"] == "stack" and "bt" in hbt["aliases"]
+assert any(c["name"] == "bt" for c in hlp["commands"])
+assert hbt["name"] == "bt" and "stack" in hbt["aliases"]
 PY
+# a failing bt names itself as a successful one does
+td_cdbg out attach "$TD_PID" --batch --json -ex 'bt 0x'
+expect_line '^\{"command":"bt","error":"bt: ' "$out"
 td_cdbg out attach "$TD_PID" --batch --json -ex 'bogus'
 expect_status 1 "json error"
 python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).read()); assert o["command"]=="bogus" and "unknown command" in o["error"]' "$out" \
