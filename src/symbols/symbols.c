@@ -197,7 +197,20 @@ int cd_symtab_refresh(cd_symtab *s, cd_err *err)
 
 /* ---- notes -------------------------------------------------------------------------------- */
 
-static void note_no_dwarf(cd_symtab *s, const char *modname)
+/* Has the module's file a .symtab (all functions), or only .dynsym (exported ones)? */
+static bool has_symtab(Dwfl_Module *mod)
+{
+    Dwarf_Addr bias;
+    Elf *elf = dwfl_module_getelf(mod, &bias);
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    while (elf && (scn = elf_nextscn(elf, scn)) != NULL)
+        if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+            return true;
+    return false;
+}
+
+static void note_no_dwarf(cd_symtab *s, Dwfl_Module *mod, const char *modname)
 {
     /* The vDSO never has DWARF; saying so would be noise. */
     if (!modname || modname[0] == '[')
@@ -212,7 +225,13 @@ static void note_no_dwarf(cd_symtab *s, const char *modname)
     s->noted[s->nnoted++] = modname;
     if (s->notes.len)
         cd_buf_puts(&s->notes, "\n");
-    cd_buf_printf(&s->notes, "no debug info for %s: function names from its symbol table only", modname);
+    if (has_symtab(mod))
+        cd_buf_printf(&s->notes, "no debug info for %s: function names from its symbol table only", modname);
+    else
+        cd_buf_printf(&s->notes,
+                      "no debug info and no symbol table for %s (stripped): only its exported functions have names; "
+                      "install its debug package or use an unstripped build for more",
+                      modname);
 }
 
 char *cd_symtab_take_notes(cd_symtab *s)
@@ -356,7 +375,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     if (!cu) {
         Dwarf_Addr b2;
         if (!dwfl_module_getdwarf(mod, &b2))
-            note_no_dwarf(s, modname);
+            note_no_dwarf(s, mod, modname);
     } else {
         Dwarf_Die *scopes = NULL;
         int ns = dwarf_getscopes(cu, pc - bias, &scopes);

@@ -23,7 +23,7 @@ for v in O0 O2; do
     td_cdbg out deadlock "$TD_PID"
     expect_status 3 "holder exited $v"
     expect_line '^orphaned lock:$' "$out"
-    expect_line 'waits for mutex at 0x[0-9a-f]+, held by thread [0-9]+, which has exited$' "$out"
+    expect_line 'waits for mutex shared_mu \(0x[0-9a-f]+\), held by thread [0-9]+, which has exited$' "$out"
     check_untraced "$TD_PID"
     td_stop "$TD_PID"
 done

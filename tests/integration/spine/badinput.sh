@@ -271,7 +271,7 @@ err_is "$out.err" "^warning: core $core was not produced by .*crash_O2 \(build-i
 td_start nodebug
 td_cdbg out attach "$TD_PID" --batch -ex 'bt all' -ex threads -ex bt
 expect_status 0 "nodebug"
-err_is "$out.err" "^warning: no debug info for nodebug: " "nodebug warning once"
+err_is "$out.err" "^warning: no debug info and no symbol table for nodebug \(stripped\): only its exported functions have names" "nodebug warning once"
 expect_line ' in (__GI_)?__clock_nanosleep' "$out"
 expect_line ' in start_thread ' "$out"
 expect_line '^#[0-9]+ +0x[0-9a-f]{16} in \?\? from nodebug$' "$out"
