@@ -663,32 +663,48 @@ char *cd_core_check_buildid(const char *exe_path, const char *core_path,
                         core_path, exe_path, a, c);
 }
 
-/* The build-id the core recorded for the main executable: libdwfl reads it from the executable's
- * first page, which the kernel dumps for every ELF mapping. */
-static ssize_t core_exe_buildid(core_backend *b, const char *exe, unsigned char *out, size_t max)
+/* The build-id the core recorded for the main executable, read from the executable's first page,
+ * which the kernel dumps for every ELF mapping (coredump_filter bit 4): its program headers lead
+ * to the PT_NOTE holding NT_GNU_BUILD_ID. libelf parses that page (elf_memory); -1 when the page
+ * was not dumped. Deliberately not from the executable file: this is what the crashed program ran. */
+static ssize_t core_exe_buildid(core_backend *b, cd_target *t, unsigned char *out, size_t max)
 {
-    static const Dwfl_Callbacks cb = {
-        .find_elf = dwfl_build_id_find_elf,
-        .find_debuginfo = dwfl_standard_find_debuginfo,
-    };
-    Dwfl *dwfl = dwfl_begin(&cb);
-    if (!dwfl)
+    const core_fmap *m = NULL;
+    for (size_t i = 0; i < b->nfmaps && !m; i++)
+        if (b->at_entry >= b->fmaps[i].start && b->at_entry < b->fmaps[i].end)
+            m = &b->fmaps[i];
+    if (!m || m->ofs > m->start)
         return -1;
+    uint64_t base = m->start - m->ofs; /* where file offset 0 of the executable is mapped */
+    for (size_t i = 0; i < b->nfmaps; i++)
+        if (b->fmaps[i].file == m->file && b->fmaps[i].ofs == 0)
+            base = b->fmaps[i].start;
+    char *page = cd_xmalloc(4096);
+    ssize_t got = core_read_mem(t, base, page, 4096);
     ssize_t len = -1;
-    dwfl_report_begin(dwfl);
-    int r = dwfl_core_file_report(dwfl, b->elf, exe);
-    dwfl_report_end(dwfl, NULL, NULL);
-    if (r >= 0 && b->at_entry) {
-        Dwfl_Module *m = dwfl_addrmodule(dwfl, b->at_entry);
-        const unsigned char *bits;
-        GElf_Addr vaddr;
-        int n = m ? dwfl_module_build_id(m, &bits, &vaddr) : 0;
-        if (n > 0 && (size_t)n <= max) {
-            memcpy(out, bits, (size_t)n);
-            len = n;
+    Elf *e = got > (ssize_t)sizeof(Elf64_Ehdr) ? elf_memory(page, (size_t)got) : NULL;
+    size_t nph = 0;
+    if (e && elf_getphdrnum(e, &nph) == 0) {
+        for (size_t i = 0; i < nph && len < 0; i++) {
+            GElf_Phdr ph;
+            if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE || ph.p_offset + ph.p_filesz > (uint64_t)got)
+                continue;
+            Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+            GElf_Nhdr nh;
+            size_t off = 0, name_off, desc_off;
+            while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+                if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+                    memcmp((char *)d->d_buf + name_off, "GNU", 4) == 0 && nh.n_descsz <= max) {
+                    memcpy(out, (char *)d->d_buf + desc_off, nh.n_descsz);
+                    len = (ssize_t)nh.n_descsz;
+                    break;
+                }
+            }
         }
     }
-    dwfl_end(dwfl);
+    if (e)
+        elf_end(e);
+    free(page);
     return len;
 }
 
@@ -863,7 +879,7 @@ cd_target *cd_core_open(const char *exe, const char *core, cd_err *err)
 
     if (exe_id_len > 0) {
         unsigned char core_id[64];
-        ssize_t n = core_exe_buildid(b, t->exe_path, core_id, sizeof core_id);
+        ssize_t n = core_exe_buildid(b, t, core_id, sizeof core_id);
         if (n > 0)
             t->warning = join_warning(t->warning,
                                       cd_core_check_buildid(exe, core, exe_id, (size_t)exe_id_len,
