@@ -116,7 +116,10 @@ td_start() {
             exit 1
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s" >&2
+            # what it was doing, so a hang can be told from a slow machine
+            local states
+            states=$(cat /proc/"$TD_PID"/task/*/stat 2>/dev/null | sed -E 's/.*\) ([A-Za-z]).*/\1/' | sort | uniq -c | tr '\n' ' ')
+            echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s ($(ls /proc/"$TD_PID"/task 2>/dev/null | wc -l) threads, states: $states; main thread in syscall: $(cut -d' ' -f1 /proc/"$TD_PID"/syscall 2>/dev/null); load: $(cut -d' ' -f1-3 /proc/loadavg); stderr: $(head -c 500 "$dir/err"))" >&2
             exit 1
         fi
     done
