@@ -141,40 +141,59 @@ static bool var_static_addr(Dwarf_Die *var, Dwarf_Addr bias, uint64_t *addr)
     return true;
 }
 
-typedef struct name_search {
-    uint64_t addr;
-    Dwarf_Addr bias;
-    char *result;
-} name_search;
+/* One walk over a module's static variables (globals, and function-scope statics), for both
+ * kinds of global naming below: visit() returns a name to stop the walk, or NULL to go on. */
+typedef char *(*static_var_fn)(Dwarf_Die *var, const char *name, uint64_t va, void *arg);
 
-static void search_scope(Dwarf_Die *scope, name_search *ns, int depth)
+static char *walk_scope(Dwarf_Die *scope, Dwarf_Addr bias, static_var_fn visit, void *arg, int depth)
 {
     Dwarf_Die c;
     if (depth > 8 || dwarf_child(scope, &c) != 0)
-        return;
+        return NULL;
     do {
         int tag = dwarf_tag(&c);
+        char *r = NULL;
         if (tag == DW_TAG_variable) {
-            uint64_t va, size;
-            Dwarf_Die type;
+            uint64_t va;
             const char *name = die_name(&c);
-            if (name && var_static_addr(&c, ns->bias, &va) && ns->addr >= va && die_type(&c, &type) &&
-                type_size(&type, &size) && ns->addr < va + size) {
-                cd_buf b = {0};
-                cd_buf_puts(&b, name);
-                uint64_t rest = append_path(&type, ns->addr - va, &b);
-                if (rest)
-                    cd_buf_printf(&b, "+0x%" PRIx64, rest);
-                ns->result = b.s;
-                return;
-            }
+            if (name && var_static_addr(&c, bias, &va))
+                r = visit(&c, name, va, arg);
         } else if (tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block || tag == DW_TAG_namespace) {
-            /* function-scope statics */
-            search_scope(&c, ns, depth + 1);
-            if (ns->result)
-                return;
+            r = walk_scope(&c, bias, visit, arg, depth + 1);
         }
+        if (r)
+            return r;
     } while (dwarf_siblingof(&c, &c) == 0);
+    return NULL;
+}
+
+static char *walk_module(Dwfl_Module *mod, static_var_fn visit, void *arg)
+{
+    Dwarf_Addr bias;
+    Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+    Dwarf_CU *cu = NULL;
+    Dwarf_Die cudie, subdie;
+    uint8_t unit_type;
+    Dwarf_Half version;
+    char *r = NULL;
+    while (dw && !r && dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0)
+        r = walk_scope(&cudie, bias, visit, arg, 0);
+    return r;
+}
+
+/* The variable containing addr, with the member path: `forks[3]`, `table.buckets[7].mu`. */
+static char *containing_var(Dwarf_Die *var, const char *name, uint64_t va, void *arg)
+{
+    uint64_t addr = *(const uint64_t *)arg, size;
+    Dwarf_Die type;
+    if (addr < va || !die_type(var, &type) || !type_size(&type, &size) || addr >= va + size)
+        return NULL;
+    cd_buf b = {0};
+    cd_buf_puts(&b, name);
+    uint64_t rest = append_path(&type, addr - va, &b);
+    if (rest)
+        cd_buf_printf(&b, "+0x%" PRIx64, rest);
+    return b.s;
 }
 
 char *cd_dl_global_name(cd_symtab *sym, uint64_t addr)
@@ -184,18 +203,9 @@ char *cd_dl_global_name(cd_symtab *sym, uint64_t addr)
     Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(sym), addr);
     if (!mod)
         return NULL;
-    name_search ns = {addr, 0, NULL};
-    Dwarf *dw = dwfl_module_getdwarf(mod, &ns.bias);
-    if (dw) {
-        Dwarf_CU *cu = NULL;
-        Dwarf_Die cudie, subdie;
-        uint8_t unit_type;
-        Dwarf_Half version;
-        while (!ns.result && dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0)
-            search_scope(&cudie, &ns, 0);
-        if (ns.result)
-            return ns.result;
-    }
+    char *r = walk_module(mod, containing_var, &addr);
+    if (r)
+        return r;
     const char *name;
     uint64_t off;
     if (cd_symtab_addr_symbol(sym, addr, &name, &off) && name) {
@@ -211,77 +221,58 @@ char *cd_dl_global_name(cd_symtab *sym, uint64_t addr)
 typedef struct ptr_search {
     cd_target *t;
     uint64_t addr;
-    Dwarf_Addr bias;
-    char *result;
 } ptr_search;
 
-static void search_ptr_scope(Dwarf_Die *scope, ptr_search *ps, int depth)
+/* A pointer variable whose target object contains the lock: `&gctx->rwl`, or the bare pointer's
+ * name when it points at the lock itself. */
+static char *pointing_var(Dwarf_Die *var, const char *name, uint64_t va, void *arg)
 {
-    Dwarf_Die c;
-    if (depth > 8 || dwarf_child(scope, &c) != 0)
-        return;
-    do {
-        int tag = dwarf_tag(&c);
-        if (tag == DW_TAG_variable) {
-            uint64_t va, p, size;
-            Dwarf_Die type, peeled, target;
-            const char *name = die_name(&c);
-            if (name && var_static_addr(&c, ps->bias, &va) && die_type(&c, &type) &&
-                dwarf_peel_type(&type, &peeled) == 0 && dwarf_tag(&peeled) == DW_TAG_pointer_type &&
-                die_type(&peeled, &target) && type_size(&target, &size) &&
-                cd_target_read_full(ps->t, va, &p, sizeof p) == 0 && p && ps->addr >= p && ps->addr < p + size) {
-                cd_buf b = {0};
-                size_t mark = b.len;
-                uint64_t rest = append_path(&target, ps->addr - p, &b);
-                cd_buf r = {0};
-                if (b.len > mark && b.s[0] == '.')
-                    cd_buf_printf(&r, "&%s->%s", name, b.s + 1);
-                else if (b.len)
-                    cd_buf_printf(&r, "&(*%s)%s", name, b.s);
-                else
-                    cd_buf_puts(&r, name);
-                if (rest)
-                    cd_buf_printf(&r, "+0x%" PRIx64, rest);
-                cd_buf_free(&b);
-                ps->result = r.s;
-                return;
-            }
-        } else if (tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block || tag == DW_TAG_namespace) {
-            search_ptr_scope(&c, ps, depth + 1);
-            if (ps->result)
-                return;
-        }
-    } while (dwarf_siblingof(&c, &c) == 0);
+    ptr_search *ps = arg;
+    uint64_t p, size;
+    Dwarf_Die type, peeled, target;
+    if (!die_type(var, &type) || dwarf_peel_type(&type, &peeled) != 0 || dwarf_tag(&peeled) != DW_TAG_pointer_type ||
+        !die_type(&peeled, &target) || !type_size(&target, &size) ||
+        cd_target_read_full(ps->t, va, &p, sizeof p) != 0 || !p || ps->addr < p || ps->addr >= p + size)
+        return NULL;
+    cd_buf b = {0}, r = {0};
+    uint64_t rest = append_path(&target, ps->addr - p, &b);
+    if (b.len && b.s[0] == '.')
+        cd_buf_printf(&r, "&%s->%s", name, b.s + 1);
+    else if (b.len)
+        cd_buf_printf(&r, "&(*%s)%s", name, b.s);
+    else
+        cd_buf_puts(&r, name);
+    if (rest)
+        cd_buf_printf(&r, "+0x%" PRIx64, rest);
+    cd_buf_free(&b);
+    return r.s;
 }
+
+typedef struct ptr_modules {
+    ptr_search ps;
+    char *result;
+} ptr_modules;
 
 static int ptr_module_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
 {
     (void)ud, (void)start;
-    ptr_search *ps = arg;
+    ptr_modules *pm = arg;
     const char *base = mname ? strrchr(mname, '/') : NULL;
     base = base ? base + 1 : mname;
     /* the C library's own globals never point at the program's locks */
     if (base && (!strncmp(base, "libc.so", 7) || !strncmp(base, "ld-linux", 8) || !strncmp(base, "[vdso", 5)))
         return DWARF_CB_OK;
-    Dwarf *dw = dwfl_module_getdwarf(mod, &ps->bias);
-    if (!dw)
-        return DWARF_CB_OK;
-    Dwarf_CU *cu = NULL;
-    Dwarf_Die cudie, subdie;
-    uint8_t unit_type;
-    Dwarf_Half version;
-    while (!ps->result && dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0)
-        search_ptr_scope(&cudie, ps, 0);
-    return ps->result ? DWARF_CB_ABORT : DWARF_CB_OK;
+    pm->result = walk_module(mod, pointing_var, &pm->ps);
+    return pm->result ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
 char *cd_dl_global_ptr_name(cd_symtab *sym, cd_target *t, uint64_t addr)
 {
     if (!sym)
         return NULL;
-    ptr_search ps = {t, addr, 0, NULL};
-    dwfl_getmodules(cd_symtab_dwfl(sym), ptr_module_cb, &ps, 0);
-    return ps.result;
+    ptr_modules pm = {{t, addr}, NULL};
+    dwfl_getmodules(cd_symtab_dwfl(sym), ptr_module_cb, &pm, 0);
+    return pm.result;
 }
 
 /* ---- names from a frame's variables ---- */
