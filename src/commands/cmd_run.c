@@ -630,13 +630,8 @@ static void report_stop(cd_session *s, const char *cmd, stop_info *si, cd_err *e
             cd_buf b = {0};
             cd_format_frame(s, f, &b);
             cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
-            if (f->info.file && f->info.line > 0) {
-                char *path = cd_session_source_path(s, f->info.file);
-                const char *text = cd_symtab_source_line(s->sym, path, f->info.line, NULL);
-                free(path);
-                if (text)
-                    cd_out_printf(&s->out, "=> %-5d %s\n", f->info.line, text);
-            }
+            if (f->info.file && f->info.line > 0)
+                cd_print_source_line(s, f->info.file, f->info.line, true);
             cd_buf_free(&b);
         }
     }

@@ -601,7 +601,7 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
     return 0;
 }
 
-static void print_source_line(cd_session *s, const char *file, int line, bool arrow)
+void cd_print_source_line(cd_session *s, const char *file, int line, bool arrow)
 {
     int nl = 0;
     char *path = cd_session_source_path(s, file);
@@ -625,7 +625,7 @@ static void print_selected_frame(cd_session *s, const cd_frame *f, bool with_sou
     cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
     cd_buf_free(&b);
     if (with_source && f->info.file && f->info.line > 0)
-        print_source_line(s, f->info.file, f->info.line, true);
+        cd_print_source_line(s, f->info.file, f->info.line, true);
     s->list_file = f->info.file;
     s->list_line = f->info.line > 0 ? f->info.line - 5 : 0;
 }

@@ -117,6 +117,10 @@ void cd_bp_free(cd_bp *b);
 /* x86-64 syscall name ("futex"), or NULL if not in the table. */
 const char *cd_syscall_name(long nr);
 
+/* Prints line LINE of FILE (through `config substitute-path`), "=> " marking it when arrow;
+ * nothing when the source cannot be read. */
+void cd_print_source_line(cd_session *s, const char *file, int line, bool arrow);
+
 /* Formats one frame the way `bt` prints it ("#1  0x... in func (args) at file:line"). */
 void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b);
 json_object *cd_frame_json(const cd_frame *f);

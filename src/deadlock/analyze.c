@@ -110,6 +110,13 @@ static void link_owners(cd_target *t, cd_dl_result *r)
     }
 }
 
+/* Skips frames inside the C library and the dynamic loader: the user wants their own code. */
+bool cd_dl_runtime_module(const char *m)
+{
+    return m && (strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libc-", 5) == 0 || strncmp(m, "ld-linux", 8) == 0 ||
+                 strncmp(m, "libpthread", 10) == 0 || strncmp(m, "ld-2.", 5) == 0);
+}
+
 /* glibc's lock, condvar and join waits issue futex(2) from its own code; a wait issued through the
  * generic syscall() wrapper or from the program's own code is a futex the program manages itself,
  * whatever the words around it look like. The C library's code is found by module name. */
@@ -122,8 +129,7 @@ static bool futex_from_glibc(cd_symtab *sym, uint64_t pc)
     if (n < 1)
         return false;
     const cd_pcinfo *outer = &pi[n - 1];
-    if (!outer->module || !(strncmp(outer->module, "libc.so", 7) == 0 || strncmp(outer->module, "libc-", 5) == 0 ||
-                            strncmp(outer->module, "libpthread", 10) == 0))
+    if (!cd_dl_runtime_module(outer->module))
         return false;
     return !outer->func || strcmp(outer->func, "syscall") != 0;
 }
@@ -214,12 +220,6 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
     return moved;
 }
 
-/* Skips frames inside the C library and the dynamic loader: the user wants their own code. */
-static bool is_runtime_module(const char *m)
-{
-    return m && (strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libc-", 5) == 0 || strncmp(m, "ld-linux", 8) == 0 ||
-                 strncmp(m, "libpthread", 10) == 0 || strncmp(m, "ld-2.", 5) == 0);
-}
 
 static char *frame_text(const cd_frame *f)
 {
@@ -320,7 +320,7 @@ static bool stack_in_mutex_lock(cd_target *t, cd_symtab *sym, const cd_stack *st
     size_t j = 0;
     for (; j < st->n; j++) {
         const cd_frame *f = &st->frames[j];
-        if (f->info.module && !is_runtime_module(f->info.module))
+        if (f->info.module && !cd_dl_runtime_module(f->info.module))
             break; /* past the C library: the user's code is not glibc's lock */
         if (f->info.func && strstr(f->info.func, "mutex_lock"))
             return true;
@@ -469,7 +469,7 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
         const cd_stack *st = &stacks[k];
         const cd_frame *user = NULL;
         for (size_t j = 0; j < st->n; j++)
-            if (st->frames[j].info.module && !is_runtime_module(st->frames[j].info.module)) {
+            if (st->frames[j].info.module && !cd_dl_runtime_module(st->frames[j].info.module)) {
                 user = &st->frames[j];
                 break;
             }

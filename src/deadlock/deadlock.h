@@ -141,6 +141,9 @@ char *cd_dl_global_name(cd_symtab *sym, uint64_t addr);
 
 /* Names a lock through the variables of a stopped thread's frame (`&to->mu`); NULL if none. */
 char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t addr);
+/* The C library or the dynamic loader (by module name): not the user's code. */
+bool cd_dl_runtime_module(const char *module);
+
 /* A heap lock named through a global or static pointer into its object: `&gctx->rwl`. NULL if none. */
 char *cd_dl_global_ptr_name(cd_symtab *sym, cd_target *t, uint64_t addr);
 

@@ -260,7 +260,7 @@ static int ptr_module_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_A
     const char *base = mname ? strrchr(mname, '/') : NULL;
     base = base ? base + 1 : mname;
     /* the C library's own globals never point at the program's locks */
-    if (base && (!strncmp(base, "libc.so", 7) || !strncmp(base, "ld-linux", 8) || !strncmp(base, "[vdso", 5)))
+    if (!base || cd_dl_runtime_module(base) || base[0] == '[')
         return DWARF_CB_OK;
     pm->result = walk_module(mod, pointing_var, &pm->ps);
     return pm->result ? DWARF_CB_ABORT : DWARF_CB_OK;
