@@ -430,10 +430,17 @@ static int seize_interrupt(cd_target *t, cd_thread *th, bool read_stat)
             }
         }
         if (ptrace(PTRACE_SEIZE, th->tid, 0, (void *)seize_opts(t)) < 0) {
-            if (errno == ESRCH) {
+            int e = errno;
+            /* ESRCH: gone. EPERM is also what the kernel answers for a thread that has exited but
+             * is not reaped yet (exit_state set): a thread that ended while we listed them. */
+            char st;
+            if (e == ESRCH ||
+                (e == EPERM && th->tid != t->pid &&
+                 (cd_procfs_read_stat(t->pid, th->tid, NULL, &st) < 0 || st == 'Z' || st == 'X'))) {
                 thread_gone(t, th);
                 return 0;
             }
+            errno = e;
             return -1;
         }
         lt->seized = true;

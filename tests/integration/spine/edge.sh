@@ -58,7 +58,7 @@ td_stop "$TD_PID"
 td_start edge churn
 for i in 1 2 3 4 5; do
     td_cdbg out attach "$TD_PID" --batch -ex 'bt all -group' -ex threads
-    expect_status 0 "bt all during thread churn, run $i"
+    expect_status 0 "bt all during thread churn, run $i" || td_show "$out.err"
     expect_no_line 'No DWARF|in \?\?' "$out"
     check_untraced "$TD_PID"
 done
