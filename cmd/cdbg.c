@@ -189,9 +189,7 @@ static int run_to(cd_session *s, const char *sym, cd_err *err)
         cd_out_warn(&s->out, "the program stopped before reaching %s (%s)", sym,
                     ev.kind == CD_EV_SIGNAL ? strsignal(ev.sig) : "interrupted");
     }
-    for (size_t i = 0; i < t->nthreads; i++)
-        if (t->threads[i]->tid == ev.tid)
-            s->cur_thread = i;
+    cd_session_select_tid(s, ev.tid);
     return 0;
 }
 

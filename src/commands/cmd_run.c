@@ -461,14 +461,6 @@ static bool hit_cond_ok(const cd_bp *b)
     return h % v == 0;
 }
 
-static void select_tid(cd_session *s, pid_t tid)
-{
-    for (size_t i = 0; i < s->target->nthreads; i++)
-        if (s->target->threads[i]->tid == tid)
-            s->cur_thread = i;
-    s->cur_frame = 0;
-}
-
 /* Evaluates b's condition in the selected (hitting) thread. 1 true, 0 false, -1 error (err). */
 static int eval_cond(cd_session *s, const cd_bp *b, cd_err *err)
 {
@@ -525,7 +517,7 @@ static int run_until_stop(cd_session *s, const stepout_ctx *so, stop_info *si, c
             return -1;
         if (si->ev.kind != CD_EV_BREAKPOINT)
             return 0;
-        select_tid(s, si->ev.tid);
+        cd_session_select_tid(s, si->ev.tid);
         cd_bp *b = bp_at(s, si->ev.addr);
         if (so && si->ev.addr == so->ret && si->ev.tid == so->tid) {
             cd_thread *th = cd_session_thread(s);
@@ -595,7 +587,7 @@ static void report_stop(cd_session *s, const char *cmd, stop_info *si, cd_err *e
                        : ev->kind == CD_EV_BREAKPOINT  ? (si->returned ? "returned" : "breakpoint")
                        : ev->kind == CD_EV_INTERRUPTED ? "interrupted"
                                                        : "stopped";
-    select_tid(s, ev->tid);
+    cd_session_select_tid(s, ev->tid);
     const cd_frame *f = cd_session_frame(s, err);
     cd_err_clear(err);
     if (si->cond_error)

@@ -114,6 +114,7 @@ typedef struct thread_dump {
      * lookup pc and inline flag decide everything `bt` shows of it */
     uint64_t *key;
     uint64_t hash;
+    size_t rep;           /* the first thread with the same stack (itself if none before it) */
 } thread_dump;
 
 static void stack_key(thread_dump *d)
@@ -179,19 +180,21 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
         }
         d[n].stk = &d[n].st;
         stack_key(&d[n]);
+        /* Hashed by key, so 1000 threads do not cost a million stack compares; `rep` then serves
+         * grouping as well. */
+        size_t slot = d[n].hash & (hcap - 1);
+        while (seen[slot] >= 0 && !same_stack(&d[seen[slot]], &d[n]))
+            slot = (slot + 1) & (hcap - 1);
+        if (seen[slot] < 0)
+            seen[slot] = (long)n;
+        d[n].rep = (size_t)seen[slot];
         /* 997 workers parked in one place have one stack: keep it once. Freeing the copy at once
          * also lets malloc hand the same warm memory to the next thread's unwinding, instead of
          * faulting in ~300 bytes per frame per thread (page faults cost ~20 us in a VM). */
-        if (!d[n].st.error && !d[n].st.truncated && d[n].st.n) {
-            size_t slot = d[n].hash & (hcap - 1);
-            while (seen[slot] >= 0 && !same_stack(&d[seen[slot]], &d[n]))
-                slot = (slot + 1) & (hcap - 1);
-            if (seen[slot] >= 0) {
-                cd_stack_free(&d[n].st);
-                d[n].stk = &d[seen[slot]].st;
-            } else {
-                seen[slot] = (long)n;
-            }
+        const cd_stack *rs = &d[d[n].rep].st;
+        if (d[n].rep != n && d[n].st.n && !d[n].st.error && !d[n].st.truncated && !rs->error && !rs->truncated) {
+            cd_stack_free(&d[n].st);
+            d[n].stk = rs;
         }
         n++;
     }
@@ -232,26 +235,16 @@ static group *make_groups(thread_dump *d, size_t n, size_t *ng_out, size_t **of)
     group *g = cd_xcalloc(n ? n : 1, sizeof *g);
     size_t *gi = cd_xcalloc(n ? n : 1, sizeof *gi);
     size_t ng = 0;
-    /* Hash by key so 1000 threads do not cost a million stack compares. */
-    size_t hcap = 1;
-    while (hcap < n * 2 + 2)
-        hcap <<= 1;
-    long *h = cd_xmalloc(hcap * sizeof *h);
-    for (size_t i = 0; i < hcap; i++)
-        h[i] = -1;
+    /* dump_all matched the stacks already: a thread starts a group or joins its rep's */
     for (size_t i = 0; i < n; i++) {
-        size_t slot = d[i].hash & (hcap - 1);
-        while (h[slot] >= 0 && !same_stack(&d[g[h[slot]].first], &d[i]))
-            slot = (slot + 1) & (hcap - 1);
-        if (h[slot] < 0) {
-            h[slot] = (long)ng;
+        if (d[i].rep == i) {
             g[ng].first = i;
-            ng++;
+            gi[i] = ng++;
+        } else {
+            gi[i] = gi[d[i].rep];
         }
-        gi[i] = (size_t)h[slot];
         g[gi[i]].n++;
     }
-    free(h);
     for (size_t k = 0; k < ng; k++) {
         g[k].members = cd_xcalloc(g[k].n, sizeof(size_t));
         g[k].n = 0;

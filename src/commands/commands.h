@@ -100,6 +100,8 @@ void cd_session_fini(cd_session *s);
 /* Selected thread's stack (computed lazily, cached per stop). NULL with err on failure. */
 const cd_stack *cd_session_stack(cd_session *s, cd_err *err);
 cd_thread *cd_session_thread(cd_session *s);
+/* Selects the thread with this TID (if it is one of the target's) and its innermost frame. */
+void cd_session_select_tid(cd_session *s, pid_t tid);
 /* Selected frame of the selected thread. */
 const cd_frame *cd_session_frame(cd_session *s, cd_err *err);
 /* Unwinds any thread (holding it first if needed); caller frees *out with cd_stack_free. */

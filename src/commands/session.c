@@ -112,6 +112,14 @@ bool cd_session_set_subst(cd_session *s, const char *from, const char *to)
     return true;
 }
 
+void cd_session_select_tid(cd_session *s, pid_t tid)
+{
+    for (size_t i = 0; s->target && i < s->target->nthreads; i++)
+        if (s->target->threads[i]->tid == tid)
+            s->cur_thread = i;
+    s->cur_frame = 0;
+}
+
 void cd_session_flush_notes(cd_session *s)
 {
     if (!s->sym)
