@@ -5,6 +5,8 @@
  * cannot be proven: cdbg must say so in a note rather than give a bare all-clear. */
 #include "dl_common.h"
 
+#include <stdbool.h>
+
 pthread_rwlock_t config_lock = PTHREAD_RWLOCK_INITIALIZER;
 pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_barrier_t both_hold;
@@ -49,21 +51,18 @@ static void *read_holder(void *arg)
 
 int main(int argc, char **argv)
 {
+    /* the crossing's rwlock side: a writer, or (`readers`) a thread holding a read lock */
+    bool readers = argc > 1 && !strcmp(argv[1], "readers");
     pthread_t w, l, r;
-    if (argc > 1 && !strcmp(argv[1], "readers")) {
-        pthread_barrier_init(&both_hold, NULL, 2);
-        pthread_create(&r, NULL, read_holder, NULL);
-        pthread_create(&l, NULL, logger, NULL);
-        pthread_setname_np(r, "read_holder");
-        pthread_setname_np(l, "logger");
+    pthread_barrier_init(&both_hold, NULL, 2);
+    pthread_create(&w, NULL, readers ? read_holder : writer, NULL);
+    pthread_create(&l, NULL, logger, NULL);
+    pthread_setname_np(w, readers ? "read_holder" : "writer");
+    pthread_setname_np(l, "logger");
+    if (readers) {
         dl_ready(2);
         dl_forever();
     }
-    pthread_barrier_init(&both_hold, NULL, 2);
-    pthread_create(&w, NULL, writer, NULL);
-    pthread_create(&l, NULL, logger, NULL);
-    pthread_setname_np(w, "writer");
-    pthread_setname_np(l, "logger");
     dl_wait_blocked(2);
     pthread_create(&r, NULL, reader, NULL);
     pthread_setname_np(r, "reader");
