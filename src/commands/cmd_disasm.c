@@ -1,11 +1,12 @@
 /* disassemble: a function or an address range through capstone, in the selected frame.
  *
  * Locations are C expressions (src/expr) or function names, so `disassemble &handler`,
- * `disassemble $pc-16,+32` and `disassemble memcpy` all work, on a live process or a core. */
+ * `disassemble $pc-16,+32` and `disassemble memcpy` all work, on a live process or a core.
+ * Decoding is src/arch's; this file only chooses the range and renders. */
+#include "arch/arch.h"
 #include "expr/expr.h"
 #include "expr/expr_int.h"
 
-#include <capstone/capstone.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +64,6 @@ static char *range_comma(char *s)
             return p;
     }
     return NULL;
-}
-
-static bool is_branch(const char *mn)
-{
-    return mn[0] == 'j' || !strncmp(mn, "call", 4) || !strncmp(mn, "loop", 4);
 }
 
 int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
@@ -146,10 +142,11 @@ int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
         cd_fail(err, CD_EXIT_CMD, "disassemble: cannot access memory at 0x%llx", (unsigned long long)start);
         goto out;
     }
-    csh cs;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+    cd_err derr = {0};
+    cd_x86 *dis = cd_x86_new(&derr);
+    if (!dis) {
         free(code);
-        cd_fail(err, CD_EXIT_CMD, "disassemble: capstone cannot open x86-64: %s", cs_strerror(cs_errno(cs)));
+        cd_fail(err, CD_EXIT_CMD, "disassemble: %s", derr.msg);
         goto out;
     }
     json_object *arr = s->out.json ? json_object_new_array() : NULL;
@@ -160,22 +157,15 @@ int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
             cd_out_printf(&s->out, "Dump of assembler code from 0x%llx to 0x%llx:\n", (unsigned long long)start,
                           (unsigned long long)end);
     }
-    cs_insn *insn = cs_malloc(cs);
-    const uint8_t *p = code;
-    size_t left = (size_t)got;
-    uint64_t a = start;
     const char *last_file = NULL;
     int last_line = 0;
     cd_buf line = {0}, sym = {0};
-    while (left > 0) {
-        uint64_t here = a;
-        bool ok = cs_disasm_iter(cs, &p, &left, &a, insn);
-        size_t size = ok ? insn->size : 1;
-        if (!ok) { /* undecodable byte: show it and go on after it, as objdump does */
-            p++;
-            left--;
-            a++;
-        }
+    cd_insn in;
+    /* an undecodable byte comes back as a 1-byte "(bad)": show it and go on after it, as objdump does */
+    for (size_t off = 0; off < (size_t)got; off += in.len) {
+        uint64_t here = start + off;
+        cd_x86_decode(dis, code + off, (size_t)got - off, here, &in);
+        size_t size = in.len;
         if (o.source) {
             const cd_pcinfo *pi;
             int n = cd_symtab_lookup(s->sym, here, &pi);
@@ -193,14 +183,10 @@ int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
         }
         cd_buf_reset(&line);
         cd_buf_reset(&sym);
-        const char *mn = ok ? insn->mnemonic : "(bad)";
-        const char *ops = ok ? insn->op_str : "";
+        const char *mn = in.mnemonic, *ops = in.ops;
         /* a direct call or jump: name where it goes, as gdb does */
-        uint64_t target = 0;
-        if (ok && is_branch(mn) && !strncmp(ops, "0x", 2) && ops[2 + strspn(ops + 2, "0123456789abcdef")] == 0) {
-            target = strtoull(ops, NULL, 16);
-            cd_addr_symbol(&x, target, &sym);
-        }
+        if (in.has_target)
+            cd_addr_symbol(&x, in.target, &sym);
         if (arr) {
             json_object *j = json_object_new_object();
             json_object_object_add(j, "address", cd_json_hex(here));
@@ -208,7 +194,7 @@ int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
                 json_object_object_add(j, "offset", json_object_new_int64((int64_t)(here - fstart)));
             cd_buf hex = {0};
             for (size_t k = 0; k < size; k++)
-                cd_buf_printf(&hex, "%s%02x", k ? " " : "", code[here - start + k]);
+                cd_buf_printf(&hex, "%s%02x", k ? " " : "", in.bytes[k]);
             json_object_object_add(j, "bytes", json_object_new_string(cd_buf_str(&hex)));
             cd_buf_free(&hex);
             json_object_object_add(j, "mnemonic", json_object_new_string(mn));
@@ -236,7 +222,7 @@ int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
         cd_buf_puts(&line, ":\t");
         if (o.raw) {
             for (size_t k = 0; k < size; k++)
-                cd_buf_printf(&line, "%02x ", code[here - start + k]);
+                cd_buf_printf(&line, "%02x ", in.bytes[k]);
             cd_buf_puts(&line, "\t");
         }
         cd_buf_printf(&line, "%s\t%s", mn, ops);
@@ -246,8 +232,7 @@ int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
     }
     cd_buf_free(&line);
     cd_buf_free(&sym);
-    cs_free(insn, 1);
-    cs_close(&cs);
+    cd_x86_free(dis);
     if (arr) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "command", json_object_new_string("disassemble"));

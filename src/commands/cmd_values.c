@@ -1,9 +1,9 @@
 /* Value commands: print, locals, args, vars, whatis, ptype, set var, x, display, config.
  * All of them evaluate in the session's selected thread and frame (src/expr). */
+#include "arch/arch.h"
 #include "expr/expr.h"
 #include "expr/expr_int.h"
 
-#include <capstone/capstone.h>
 #include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
@@ -467,8 +467,8 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
     cd_buf line = {0};
     uint64_t a = addr, last_unit = addr;
     if (f == 's' || f == 'i') {
-        csh cs = 0;
-        if (f == 'i' && cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+        cd_x86 *dis = NULL;
+        if (f == 'i' && !(dis = cd_x86_new(NULL))) {
             cd_fail(err, CD_EXIT_CMD, "x/i: cannot initialise the disassembler");
             rc = -1;
             goto out;
@@ -518,34 +518,28 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
                 uint8_t code[16];
                 last_unit = a;
                 ssize_t got = cd_target_read(s->target, a, code, sizeof code);
-                cs_insn *insn = NULL;
-                if (got <= 0 || cs_disasm(cs, code, (size_t)got, a, 1, &insn) != 1) {
-                    if (got <= 0) {
-                        cd_fail(err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)a);
-                        rc = -1;
-                        break;
-                    }
-                    label(&x, a, &line);
-                    cd_buf_printf(&line, "\t(bad)");
-                    a += 1;
-                } else {
-                    label(&x, a, &line);
-                    cd_buf_printf(&line, "\t%s\t%s", insn->mnemonic, insn->op_str);
-                    a += insn->size;
+                if (got <= 0) {
+                    cd_fail(err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)a);
+                    rc = -1;
+                    break;
                 }
+                cd_insn in;
+                label(&x, a, &line);
+                if (cd_x86_decode(dis, code, (size_t)got, a, &in))
+                    cd_buf_printf(&line, "\t%s\t%s", in.mnemonic, in.ops);
+                else
+                    cd_buf_printf(&line, "\t(bad)");
+                a += in.len;
                 if (arr) {
                     json_object *j = json_object_new_object();
-                    json_object_object_add(j, "address", cd_json_hex(insn ? insn->address : a - 1));
+                    json_object_object_add(j, "address", cd_json_hex(in.addr));
                     json_object_object_add(j, "text", json_object_new_string(strchr(cd_buf_str(&line), '\t') + 1));
                     json_object_array_add(arr, j);
                 } else
                     cd_out_printf(&s->out, "%s\n", cd_buf_str(&line));
-                if (insn)
-                    cs_free(insn, 1);
             }
         }
-        if (cs)
-            cs_close(&cs);
+        cd_x86_free(dis);
     } else {
         int per_line = unit == 8 ? 2 : unit == 4 ? 4 : 8;
         if (f == 'c')
