@@ -3,11 +3,49 @@
 # frames as frames of their own, the signal-handler frame, and the target left running untraced.
 . "$SRCROOT/tests/integration/lib.sh"
 
+# tie_headers LABEL PID FILE: each "Thread N (tid T, NAME):" header of a `bt all` names a real
+# thread of PID (every tid once), /proc/PID/task/T/comm says NAME, and the stack under it is that
+# thread's: it shows the function the program runs under that name (threads.c).
+tie_headers() {
+    local label=$1 pid=$2 out=$3 bad
+    local want have
+    want=$(ls /proc/"$pid"/task | sort -n | tr '\n' ' ')
+    have=$(sed -nE 's/^Thread [0-9]+ \(tid ([0-9]+), .*\):$/\1/p' "$out" | sort -n | tr '\n' ' ')
+    [ "$have" = "$want" ] && pass "$label: headers name every tid once" ||
+        fail "$label: header tids '$have', /proc/$pid/task has '$want'"
+    bad=$(awk -v pid="$pid" '
+        function check() {
+            if (tid == "") return
+            f = "/proc/" pid "/task/" tid "/comm"; comm = ""
+            getline comm < f; close(f)
+            if (comm != name) print "tid " tid ": header says " name ", comm says " comm
+            if (!(name in fn)) print "tid " tid ": unknown thread name " name
+            else if (!seen) print "tid " tid " (" name "): no frame in " fn[name]
+        }
+        BEGIN {
+            fn["mutex-waiter"] = "wait_on_mutex"; fn["cond-waiter"] = "wait_on_cond"; fn["sleeper"] = "sleeper"
+            fn["reader"] = "reader"; fn["inline-chain"] = "inline_thread"; fn["sig-handler"] = "in_handler"
+            fn["worker"] = "parked_worker"
+        }
+        /^Thread [0-9]+ \(tid [0-9]+, .*\):$/ {
+            check()
+            tid = $4; sub(/,$/, "", tid)
+            name = $0; sub(/^Thread [0-9]+ \(tid [0-9]+, /, "", name); sub(/\):$/, "", name)
+            if (name ~ /^threads_/) fn[name] = "main"
+            seen = 0; next
+        }
+        tid != "" && name in fn && $0 ~ (" in " fn[name] " at threads\\.c:[0-9]+$") { seen = 1 }
+        END { check() }' "$out")
+    [ -z "$bad" ] && pass "$label: each header is its stack's thread" || fail "$label: $bad"
+}
+
 for v in O0 O2 O0_nopie O2_nopie O2_nofp; do
     td_start "threads_$v" 2
     td_cdbg out attach "$TD_PID" --batch -ex 'bt all'
     expect_status 0 "threads_$v: bt all"
-    expect_line '^Thread 1 \(tid [0-9]+, threads_[A-Za-z0-9_]+\):$' "$out"
+    comm=threads_$v
+    expect_line "^Thread 1 \\(tid $TD_PID, ${comm:0:15}\\):\$" "$out"
+    tie_headers "threads_$v" "$TD_PID" "$out"
     expect_line '^#[0-9]+ +0x[0-9a-f]{16} in main at threads\.c:201$' "$out"
     expect_line '^#[0-9]+ +0x[0-9a-f]{16} in wait_on_mutex at threads\.c:54$' "$out"
     expect_line '^#[0-9]+ +0x[0-9a-f]{16} in wait_on_cond at threads\.c:65$' "$out"

@@ -6,8 +6,9 @@ td_start threads_O0 2
 td_cdbg out attach "$TD_PID" --batch --json -ex threads -ex 'bt' -ex 'bt all' -ex 'bt all -group' \
     -ex 'threads -group' -ex 'thread 2' -ex 'frame 4' -ex 'regs' -ex 'list' -ex 'help' -ex 'help bt'
 expect_status 0 "json commands"
-python3 - "$out" <<'PY' && pass "json shapes" || fail "json shapes"
-import json, sys
+python3 - "$out" "$TD_PID" <<'PY' && pass "json shapes" || fail "json shapes"
+import json, os, sys
+pid = int(sys.argv[2])
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 11, len(lines)
 objs = [json.loads(l) for l in lines]
@@ -24,6 +25,20 @@ w = [t for t in btall["threads"] if t["name"] == "mutex-waiter"][0]
 assert any(f["function"] == "wait_on_mutex" and f["line"] == 54 and f["file"].endswith("threads.c") for f in w["frames"])
 assert grp["groups"][0]["count"] == 2 and grp["groups"][0]["ids"] == [8, 9]
 assert tgrp["groups"][0]["count"] == 2
+# every id and tid is the real thread's: /proc/PID/task/TID/comm names it
+tasks = sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
+id_tid = {t["id"]: t["tid"] for t in th["threads"]}
+assert sorted(id_tid.values()) == tasks, (id_tid, tasks)
+for t in th["threads"] + btall["threads"]:
+    comm = open("/proc/%d/task/%d/comm" % (pid, t["tid"])).read().strip()
+    assert comm == t["name"] and id_tid[t["id"]] == t["tid"], (t["id"], t["tid"], t["name"], comm)
+assert th["threads"][0]["tid"] == pid
+for g in (grp, tgrp):
+    assert g["threads_total"] == 9, g["threads_total"]
+    assert sorted(x for gr in g["groups"] for x in gr["tids"]) == tasks
+    for gr in g["groups"]:
+        assert gr["tids"] == [id_tid[i] for i in gr["ids"]], gr
+assert bt["tid"] == pid and thr["tid"] == id_tid[2]
 assert thr["command"] == "thread" and thr["id"] == 2
 assert fr["level"] == 4 and fr["function"] == "wait_on_mutex"
 assert regs["registers"]["rip"].startswith("0x")

@@ -13,6 +13,14 @@ expect_line '^ +5 +[0-9]+ +reader +sleeping in read +.* <- reader at threads\.c:
 expect_line '^ +6 +[0-9]+ +inline-chain +sleeping in poll +.* <- inline_leaf at threads\.c:89$' "$out"
 expect_line '^ +7 +[0-9]+ +sig-handler +sleeping in pause +.* <- on_signal at threads\.c:115$' "$out"
 expect_line '^ +12 +[0-9]+ +worker +sleeping in futex +.* <- parked_worker at threads\.c:139$' "$out"
+# The tid column: every thread of the process once, each named as /proc/PID/task/TID/comm says.
+want=$(ls /proc/"$TD_PID"/task | sort -n | tr '\n' ' ')
+have=$(sed -nE 's/^[* ] +[0-9]+ +([0-9]+) .*/\1/p' "$out" | sort -n | tr '\n' ' ')
+[ "$have" = "$want" ] && pass "threads lists every tid once" || fail "threads lists tids '$have', /proc has '$want'"
+while read -r id tid name; do
+    comm=$(cat /proc/"$TD_PID"/task/"$tid"/comm 2>/dev/null)
+    [ "$comm" = "$name" ] && pass "thread $id: tid $tid is $name" || fail "thread $id: tid $tid is '$comm', threads says '$name'"
+done < <(sed -nE 's/^[* ] +([0-9]+) +([0-9]+) +([^ ]+) .*/\1 \2 \3/p' "$out")
 # threads -group: the five workers first, as one line.
 expect_line '^    5  .* <- parked_worker at threads\.c:139  \[8,9,10,11,12\]$' "$out"
 [ "$(grep -cE '^ +1  .*\[[0-9]+\]$' "$out")" = 7 ] && pass "7 singleton groups" || fail "expected 7 singleton groups"
@@ -24,7 +32,8 @@ first=$(grep -m1 -E '^[0-9]+ threads?: ' "$out")
 # Selecting threads and frames.
 td_cdbg out attach "$TD_PID" --batch -ex 'thread 2' -ex 'bt' -ex 'up' -ex 'frame' -ex 'down'
 expect_status 0 "thread/frame"
-expect_line '^\[Switching to thread 2 \(tid [0-9]+, mutex-waiter\)\]$' "$out"
+mutex_tid=$(grep -lx mutex-waiter /proc/"$TD_PID"/task/*/comm | cut -d/ -f5)
+expect_line "^\\[Switching to thread 2 \\(tid $mutex_tid, mutex-waiter\\)\\]\$" "$out"
 lvl=$(grep -E ' in wait_on_mutex at threads\.c:54$' "$out" | head -1 | sed -E 's/^#([0-9]+).*/\1/')
 [ -n "$lvl" ] && pass "wait_on_mutex level $lvl" || fail "no wait_on_mutex frame"
 # list around the selected frame's line, with the arrow on it.

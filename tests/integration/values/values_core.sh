@@ -1,12 +1,13 @@
 #!/bin/bash
-# A core of the values program (SIGABRT after "ready") shows the same values as the live process.
+# A core of the values program (SIGABRT after "ready", once both threads are in pause()) shows the
+# same values as the live process.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/values/values_lib.sh"
 T=$SRCROOT/tests/integration/values
 require_cores
 
 for v in O0 O2; do
-    core=$(make_core_of "values_$v") || exit 1
+    core=$(values_core_paused "values_$v") || exit 1
     exe=$(td_bin "values_$v")
     run_table "core globals $v" "$T/globals.tsv" core "$exe" "$core"
     run_table "core frames $v" "$T/frames_$v.tsv" core "$exe" "$core"

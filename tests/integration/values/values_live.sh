@@ -7,6 +7,7 @@ T=$SRCROOT/tests/integration/values
 
 for v in O0 O2; do
     td_start "values_$v"
+    values_wait_paused "$TD_PID" || exit 1
     run_table "globals $v" "$T/globals.tsv" attach "$TD_PID"
     run_table "frames $v" "$T/frames_$v.tsv" attach "$TD_PID"
     check_untraced "$TD_PID"
