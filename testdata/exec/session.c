@@ -3,8 +3,9 @@
  * cdbg's own lines.
  *
  *   args A...    prints "argc=N" and "argv[I]=<A>" for each argument, exits 0
- *   exit N       main -> finish(N) -> exit(N)                                   @finish_exit
- *   raise SIG    main -> die(SIG) -> raise(SIG) (SIG a number), then exits 0 if it survived
+ *   exit N       prints "pid P", then main -> finish(N) -> exit(N)              @finish_exit
+ *   raise SIG    prints "pid P", then main -> die(SIG) -> raise(SIG) (SIG a number); prints
+ *                "survived" and exits 0 if it did                              @die_raise
  *   usr1         SIGUSR1 has a handler: raises it, prints "handled N", exits 0
  *   steps        for i in 0..STEPS-1: prints "step I total T", calls step(i) (adds i*i to total),
  *                prints "after I total T"; exits 0                              @step_add
@@ -214,9 +215,12 @@ int main(int argc, char **argv)
             say("argv[%d]=<%s>\n", i - 2, argv[i]);
         return 0;
     }
-    if (!strcmp(mode, "exit") && argc == 3)
+    if (!strcmp(mode, "exit") && argc == 3) {
+        say("pid %d\n", (int)getpid());
         finish(atoi(argv[2]));
+    }
     if (!strcmp(mode, "raise") && argc == 3) {
+        say("pid %d\n", (int)getpid());
         die(atoi(argv[2]));
         say("survived\n");
         return 0;
