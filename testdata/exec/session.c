@@ -12,10 +12,10 @@
  *   spin         NSPIN "spinner" threads loop in user space forever; a "hitter" thread waits for
  *                SIGUSR1 (sigwait: no signal-delivery stop under ptrace) and calls hit(K) for the
  *                K-th one, then prints "hit K"; prints "ready" once all are there     @hit
- *   block        main -> blocker(a, b) -> parked(...), which blocks in pause(); prints "ready"
- *                once main is in pause(). At -O2 blocker's `lost` has no location (optimized
- *                out); parked's `w` lives in a caller-saved register across an asm call
- *                (unavailable in the caller's frame).                          @parked_pause */
+ *   block        main -> holder(w) -> (asm call) parked_asm -> parked, which blocks in pause();
+ *                a second thread prints "ready" once main is in pause(). At -O2 holder's `lost`
+ *                has no location at the call (optimized out) and `keep` lives in rsi, which no
+ *                CFI says how to recover (unavailable in holder's frame).      @parked_pause */
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
