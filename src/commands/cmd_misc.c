@@ -56,29 +56,24 @@ int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
     return 0;
 }
 
-static void say_done(cd_session *s, const char *what, pid_t pid)
-{
-    if (s->out.json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(s->cmd_name));
-        json_object_object_add(j, "result", json_object_new_string(what));
-        if (pid > 0)
-            json_object_object_add(j, "pid", json_object_new_int(pid));
-        cd_out_json(&s->out, j);
-    } else if (pid > 0) {
-        cd_out_printf(&s->out, "%s process %d\n", what, (int)pid);
-    }
-}
-
 int cd_cmd_detach(cd_session *s, int argc, char **argv, cd_err *err)
 {
     (void)argc;
     (void)argv;
     (void)err;
-    pid_t pid = s->target->core_path ? 0 : s->target->pid;
-    bool launched = s->target->launched;
+    pid_t pid = s->target->pid;
+    const char *result = s->target->core_path ? "closed core" : s->target->launched ? "killed" : "detached from";
+    const char *text = s->target->core_path ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
     cd_session_close_target(s);
-    say_done(s, launched ? "killed" : (pid ? "detached from" : "closed core"), pid);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("detach"));
+        json_object_object_add(j, "result", json_object_new_string(result));
+        json_object_object_add(j, "pid", json_object_new_int(pid));
+        cd_out_json(&s->out, j);
+    } else {
+        cd_out_printf(&s->out, "%s process %d\n", text, (int)pid);
+    }
     return 0;
 }
 

@@ -628,7 +628,9 @@ out:
 }
 
 /* ---------- display ---------- */
-static void show_display(cd_session *s, cd_display *d)
+/* One display's value now: {"display": N, "expr": E, "type": T, "value": V} (or "error"), or in
+ * text "N: EXPR = VALUE". */
+static void show_display(cd_session *s, cd_display *d, json_object *into)
 {
     cd_arena ar = {0};
     cd_err err = {0};
@@ -650,7 +652,10 @@ static void show_display(cd_session *s, cd_display *d)
             cd_buf_free(&tb);
         } else
             json_object_object_add(j, "error", json_object_new_string(err.msg));
-        cd_out_json(&s->out, j);
+        if (into)
+            json_object_array_add(into, j);
+        else
+            cd_out_json(&s->out, j);
     } else {
         cd_buf b = {0};
         if (r == 0)
@@ -672,7 +677,7 @@ void cd_values_on_stop(cd_session *s)
         return;
     cd_vstate *vs = cd_vstate_get(s);
     for (size_t i = 0; i < vs->ndisp; i++)
-        show_display(s, &vs->disp[i]);
+        show_display(s, &vs->disp[i], NULL);
 }
 
 int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
@@ -687,6 +692,13 @@ int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
                 free(vs->disp[i].expr);
                 memmove(&vs->disp[i], &vs->disp[i + 1], (vs->ndisp - i - 1) * sizeof *vs->disp);
                 vs->ndisp--;
+                /* every command prints one JSON object; text says nothing, as gdb's undisplay */
+                if (s->out.json) {
+                    json_object *j = json_object_new_object();
+                    json_object_object_add(j, "command", json_object_new_string("display"));
+                    json_object_object_add(j, "deleted", json_object_new_int((int)n));
+                    cd_out_json(&s->out, j);
+                }
                 return 0;
             }
         return cd_fail(err, CD_EXIT_CMD, "display -d: no display number %llu", n);
@@ -700,8 +712,16 @@ int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
         free(src);
         if (!vs->ndisp && !s->out.json)
             cd_out_printf(&s->out, "No display expressions.\n");
+        /* JSON: one object for the command, the displays in a list */
+        json_object *arr = s->out.json ? json_object_new_array() : NULL;
         for (size_t i = 0; i < vs->ndisp; i++)
-            show_display(s, &vs->disp[i]);
+            show_display(s, &vs->disp[i], arr);
+        if (arr) {
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "command", json_object_new_string("display"));
+            json_object_object_add(j, "displays", arr);
+            cd_out_json(&s->out, j);
+        }
         return 0;
     }
     /* Reject syntax errors now rather than at every stop. */
@@ -718,7 +738,7 @@ int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
     d->expr = src;
     d->fmt = f;
     if (s->target)
-        show_display(s, d);
+        show_display(s, d, NULL);
     else if (s->out.json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "display", json_object_new_int(d->num));
