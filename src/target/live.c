@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1366,16 +1367,26 @@ static char *read_exe(pid_t pid)
     return cd_xstrdup(buf);
 }
 
+/* TracerPid is the tracing *thread*: name its process (PID and command), and the thread too when
+ * it is not the main one, so the user knows which program to stop. */
 static int already_traced_error(pid_t pid, pid_t tracer, cd_err *err)
 {
-    char comm[17];
-    if (tracer == getpid())
+    cd_proc_status ts;
+    pid_t tgid = cd_procfs_read_status(tracer, &ts) == 0 && ts.tgid > 0 ? ts.tgid : tracer;
+    if (tgid == getpid())
         return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: this cdbg is already attached to it",
                        (int)pid);
-    cd_procfs_read_comm(tracer, comm);
+    char comm[17], tcomm[17];
+    cd_procfs_read_comm(tgid, comm);
+    if (tgid == tracer)
+        return cd_fail(err, CD_EXIT_TARGET,
+                       "cannot attach to PID %d: it is already traced by PID %d (%s); detach that debugger first",
+                       (int)pid, (int)tgid, comm);
+    cd_procfs_read_comm(tracer, tcomm);
     return cd_fail(err, CD_EXIT_TARGET,
-                   "cannot attach to PID %d: it is already traced by PID %d (%s); detach that debugger first",
-                   (int)pid, (int)tracer, comm);
+                   "cannot attach to PID %d: it is already traced by PID %d (%s), from its thread %d (%s); "
+                   "detach that debugger first",
+                   (int)pid, (int)tgid, comm, (int)tracer, tcomm);
 }
 
 static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err)
@@ -1559,11 +1570,14 @@ cd_target *cd_live_launch(char *const argv[], cd_err *err)
     int st;
     if (r == (ssize_t)sizeof e) {
         /* exec failed: the child exits; reap it */
+        struct stat pst;
         while (waitpid(pid, &st, __WALL) == pid && !WIFEXITED(st) && !WIFSIGNALED(st))
             ptrace(PTRACE_CONT, pid, 0, 0);
         if (e == ENOENT)
             cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': %s; check the name or give a path", argv[0],
                     strchr(argv[0], '/') ? "no such file" : "not found in $PATH");
+        else if (e == EACCES && strchr(argv[0], '/') && stat(argv[0], &pst) == 0 && !S_ISREG(pst.st_mode))
+            cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': not a regular file; give a compiled program", argv[0]);
         else if (e == EACCES)
             cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': permission denied; is it an executable file (chmod +x)?",
                     argv[0]);
