@@ -2,7 +2,6 @@
  * thread named "tracer-thread" (PTRACE_SEIZE, which leaves the child running). Writes the child's
  * PID to the file given as argv[1], then prints "ready" and sleeps until killed; the child exits
  * with it (PR_SET_PDEATHSIG). */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
