@@ -4,7 +4,7 @@
 # to half, cut by 100 bytes, emptied, zeroed (same size), replaced by another module's entry (a
 # different build-id), and replaced by a FIFO (which must not block the open either).
 . "$SRCROOT/tests/integration/lib.sh"
-TD_CDBG_TIMEOUT=60
+TD_CDBG_TIMEOUT=30
 export CDBG_CACHE_DIR=$TD_TMP/cache
 
 td_start threads_O0

@@ -4,7 +4,7 @@
 # once as "not a regular file", exit 4 like every other open failure; cdbg never blocks in open(2)
 # waiting for a writer (each run has a timeout: a hang fails as status 124).
 . "$SRCROOT/tests/integration/lib.sh"
-TD_CDBG_TIMEOUT=60
+TD_CDBG_TIMEOUT=30
 
 fifo=$TD_TMP/fifo
 mkfifo "$fifo" || { fail "mkfifo"; td_finish; }
