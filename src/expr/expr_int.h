@@ -28,11 +28,12 @@ char *cd_arena_strdup(cd_arena *a, const char *s);
 void cd_arena_free(cd_arena *a);
 
 /* ---------- recursion guard (depth.c) ---------- */
-/* The parser, evaluator and printer recurse on the expression tree, which user input makes as deep
- * as it likes (60,000 casts in a script line). Their depth is bounded by the stack actually used,
- * which holds for every build (ASan's frames are several times larger) and every thread:
- * cd_depth_enter() at the outermost entry returns a limit (a quarter of this thread's stack, at
- * most 512 KiB, at most half of what is left); cd_depth_exceeded(limit) in each recursive step. */
+/* The parser and the evaluator recurse on the expression tree, which user input makes as deep as
+ * it likes (60,000 casts in a script line; the printer's nesting is bounded by max-depth instead).
+ * Their depth is bounded by the stack actually used, which holds for every build (ASan's frames
+ * are several times larger) and every thread: cd_depth_enter() at the outermost entry returns a
+ * limit (a quarter of this thread's stack, at most 512 KiB, at most half of what is left), and
+ * each recursive step checks cd_depth_exceeded(limit). */
 uintptr_t cd_depth_enter(void);
 bool cd_depth_exceeded(uintptr_t limit);
 /* "expression too deeply nested to WHAT (at column COL): ..."; returns -1. */
