@@ -1367,26 +1367,33 @@ static char *read_exe(pid_t pid)
     return cd_xstrdup(buf);
 }
 
-/* TracerPid is the tracing *thread*: name its process (PID and command), and the thread too when
- * it is not the main one, so the user knows which program to stop. */
+/* TracerPid is the tracing *thread*: name its process (PID, command, and whether it is the
+ * target's parent or child, which tells a same-named tracer from the target), and the thread too
+ * when it is not the main one, so the user knows which program to stop. */
 static int already_traced_error(pid_t pid, pid_t tracer, cd_err *err)
 {
-    cd_proc_status ts;
-    pid_t tgid = cd_procfs_read_status(tracer, &ts) == 0 && ts.tgid > 0 ? ts.tgid : tracer;
+    cd_proc_status ts, ps;
+    bool have_ts = cd_procfs_read_status(tracer, &ts) == 0;
+    pid_t tgid = have_ts && ts.tgid > 0 ? ts.tgid : tracer;
     if (tgid == getpid())
         return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: this cdbg is already attached to it",
                        (int)pid);
     char comm[17], tcomm[17];
     cd_procfs_read_comm(tgid, comm);
+    const char *rel = "";
+    if (cd_procfs_read_status(pid, &ps) == 0 && ps.ppid == tgid)
+        rel = ", its parent";
+    else if (have_ts && ts.ppid == pid)
+        rel = ", its child";
     if (tgid == tracer)
         return cd_fail(err, CD_EXIT_TARGET,
-                       "cannot attach to PID %d: it is already traced by PID %d (%s); detach that debugger first",
-                       (int)pid, (int)tgid, comm);
+                       "cannot attach to PID %d: it is already traced by PID %d (%s%s); detach that debugger first",
+                       (int)pid, (int)tgid, comm, rel);
     cd_procfs_read_comm(tracer, tcomm);
     return cd_fail(err, CD_EXIT_TARGET,
-                   "cannot attach to PID %d: it is already traced by PID %d (%s), from its thread %d (%s); "
+                   "cannot attach to PID %d: it is already traced by PID %d (%s%s), from its thread %d (%s); "
                    "detach that debugger first",
-                   (int)pid, (int)tgid, comm, (int)tracer, tcomm);
+                   (int)pid, (int)tgid, comm, rel, (int)tracer, tcomm);
 }
 
 static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err)

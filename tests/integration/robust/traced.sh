@@ -9,7 +9,7 @@ child=$(cat "$TD_TMP/child.pid")
 tracer=$(awk '/^TracerPid:/ {print $2}' "/proc/$child/status")
 [ "$tracer" -gt 0 ] 2>/dev/null || { fail "child $child is not traced (TracerPid '$tracer')"; td_finish; }
 [ "$tracer" != "$TD_PID" ] || fail "the tracer should be a second thread, not the main one"
-msg="cannot attach to PID $child: it is already traced by PID $TD_PID (traced), from its thread $tracer (tracer-thread); detach that debugger first"
+msg="cannot attach to PID $child: it is already traced by PID $TD_PID (traced, its parent), from its thread $tracer (tracer-thread); detach that debugger first"
 
 td_cdbg out attach "$child" --batch -ex bt
 expect_status 4 "attach"
