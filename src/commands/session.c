@@ -270,7 +270,6 @@ static const char *base_name(const char *p)
 
 void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b)
 {
-    (void)s;
     cd_buf_printf(b, "#%-2d ", f->level);
     if (f->info.inlined)
         cd_buf_printf(b, "%-18s ", "(inlined)");
@@ -281,6 +280,8 @@ void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b)
         cd_buf_printf(b, " at %s:%d", base_name(f->info.file), f->info.line);
     else if (f->info.module)
         cd_buf_printf(b, " from %s", f->info.module);
+    else if (!f->info.func && s && s->sym && cd_symtab_pc_note(s->sym, f->pc))
+        cd_buf_printf(b, " (%s)", cd_symtab_pc_note(s->sym, f->pc));
     if (f->signal_frame)
         cd_buf_puts(b, " <signal handler called>");
 }

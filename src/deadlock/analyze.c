@@ -618,17 +618,19 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     }
     free(snaps);
 
-    /* Names of every lock that is waited for, not only those in findings: `locks` shows all. */
+    /* Names of every lock that is waited for, not only those in findings: `locks` shows all. An
+     * unrecognised futex is named too (its addr is the word): where it is says what it may be. */
     for (size_t i = 0; i < out->nwaits; i++) {
         cd_dl_wait *w = &out->waits[i];
-        if (w->kind != CD_DL_MUTEX && w->kind != CD_DL_RWLOCK && w->kind != CD_DL_CONDVAR)
+        if (w->kind != CD_DL_MUTEX && w->kind != CD_DL_RWLOCK && w->kind != CD_DL_CONDVAR && w->kind != CD_DL_FUTEX)
             continue;
+        uint64_t a = w->kind == CD_DL_FUTEX ? w->futex : w->addr;
         for (size_t j = 0; j < i; j++)
-            if (out->waits[j].addr == w->addr && out->waits[j].kind == w->kind) {
+            if (out->waits[j].kind == w->kind && (w->kind == CD_DL_FUTEX ? out->waits[j].futex : out->waits[j].addr) == a) {
                 w->symbol = out->waits[j].symbol ? cd_xstrdup(out->waits[j].symbol) : NULL;
                 goto named;
             }
-        w->symbol = cd_dl_global_name(sym, w->addr);
+        w->symbol = cd_dl_global_name(sym, a);
     named:;
     }
     if (unw && !(opt && opt->no_frames))

@@ -153,14 +153,20 @@ static bool try_join(cd_target *t, uint64_t u, uint32_t val, cd_dl_wait *w)
     return true;
 }
 
-static bool try_condvar(const window *win, uint64_t u, cd_dl_wait *w)
+/* A pthread_cond_t waiter: glibc 2.36 sleeps on __g_signals[g] (40 + 4g) with the expected value
+ * 0, after adding 2 to __g_refs[g] (16 + 4g), and __wrefs (36) counts waiters << 3. All three must
+ * hold: any word whose neighbours happen to be non-zero (a corrupted rwlock next to a condvar) is
+ * otherwise reported as a wait on a condition variable it has nothing to do with. */
+static bool try_condvar(const window *win, uint64_t u, uint32_t val, cd_dl_wait *w)
 {
+    if (val != 0)
+        return false;
     for (unsigned g = 0; g < 2; g++) {
         uint64_t c = u - 40 - 4 * g;
         unsigned char b[48];
         if (u < 44 || window_read(win, c, b, sizeof b) != 0)
             continue;
-        if ((u32_at(b, 36) >> 3) == 0)
+        if ((u32_at(b, 36) >> 3) == 0 || u32_at(b, 16 + 4 * g) < 2)
             continue;
         w->kind = CD_DL_CONDVAR;
         w->addr = c;
@@ -335,7 +341,7 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     }
     if (try_pi_deadend(t, sc, u, val, word, w))
         return;
-    try_condvar(&win, u, w);
+    try_condvar(&win, u, val, w);
 }
 
 const char *cd_dl_kind_name(cd_dl_kind k)

@@ -9,12 +9,15 @@ static const char usage[] =
     "usage: cdbg deadlock PID [--json]\n"
     "       cdbg deadlock EXE CORE [--json]\n"
     "Finds lock cycles, self-deadlocks, orphaned locks and threads blocked on them, without\n"
-    "stopping threads that run. Exit status: 0 none, 3 found, 1 error.\n";
+    "stopping threads that run. Exit status: 0 none, 3 found, 1 error, 2 usage error,\n"
+    "4 cannot attach to the process or open the executable/core.\n";
 
+/* Prints the error; its exit status is the failure's: 2 usage, 4 cannot attach or open (as
+ * `cdbg attach` and `cdbg core`), 1 an analysis that could not be done. */
 static int fail(cd_out *o, const cd_err *err)
 {
     cd_out_error(o, "deadlock", err->msg);
-    return CD_EXIT_CMD;
+    return err->code > 0 ? err->code : CD_EXIT_CMD;
 }
 
 int cd_deadlock_main(int argc, char **argv)
@@ -30,7 +33,7 @@ int cd_deadlock_main(int argc, char **argv)
             return CD_EXIT_OK;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "cdbg: deadlock: unknown option '%s'; see `cdbg deadlock --help`\n", argv[i]);
-            return CD_EXIT_CMD;
+            return CD_EXIT_USAGE;
         } else if (npos < 3) {
             pos[npos++] = argv[i];
         } else {
@@ -42,7 +45,7 @@ int cd_deadlock_main(int argc, char **argv)
     cd_err err;
     cd_err_clear(&err);
     if (npos < 1 || npos > 2) {
-        cd_fail(&err, CD_EXIT_CMD, "deadlock needs a PID or an EXE and its CORE (got %d argument%s): "
+        cd_fail(&err, CD_EXIT_USAGE, "deadlock needs a PID or an EXE and its CORE (got %d argument%s): "
                                    "usage cdbg deadlock PID | cdbg deadlock EXE CORE [--json]",
                 npos, npos == 1 ? "" : "s");
         return fail(&out, &err);
@@ -60,7 +63,7 @@ int cd_deadlock_main(int argc, char **argv)
         bool empty = maps && !*maps;
         free(maps);
         if (empty) {
-            cd_fail(&err, CD_EXIT_CMD, "deadlock analysis of process %d failed: it has no user-space memory "
+            cd_fail(&err, CD_EXIT_TARGET, "deadlock analysis of process %d failed: it has no user-space memory "
                                        "(a kernel thread or a zombie); give the PID of a running program",
                     (int)pid);
             return fail(&out, &err);

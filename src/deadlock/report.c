@@ -25,7 +25,11 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
         return;
     }
     if (w->kind == CD_DL_FUTEX) {
-        cd_buf_printf(b, "futex 0x%" PRIx64 " (value %" PRIu32 "; not a lock cdbg knows)", w->futex, w->word);
+        /* What is known, and no more: the word, its name, its value. */
+        cd_buf_printf(b, "futex 0x%" PRIx64, w->futex);
+        if (w->symbol)
+            cd_buf_printf(b, " (%s)", w->symbol);
+        cd_buf_printf(b, ", not a lock cdbg recognises (value %" PRIu32 ")", w->word);
         return;
     }
     if (w->pi_deadend && w->owner <= 0) {

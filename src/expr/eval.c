@@ -572,7 +572,7 @@ int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v)
 }
 
 /* ---------- the evaluator ---------- */
-static int eval(cd_ectx *x, cd_expr *e, cd_value *out, int depth);
+static int eval(cd_ectx *x, cd_expr *e, cd_value *out);
 
 static int deref(cd_ectx *x, cd_value *p, cd_value *out, int col)
 {
@@ -882,56 +882,67 @@ static int store(cd_ectx *x, cd_value *lv, cd_value *nv)
     return cd_fail(x->err, CD_EXIT_CMD, "left operand of assignment is not an lvalue in memory or in a register of frame 0");
 }
 
-static int assign(cd_ectx *x, cd_expr *e, cd_value *out, int depth)
+/* `$name = R` (or `$name OP= R`) with R evaluated: creates or updates a convenience variable. */
+static __attribute__((noinline)) int assign_conv(cd_ectx *x, cd_expr *e, cd_value *r, cd_value *out)
 {
-    if (x->no_side_effects)
-        return eval(x, e->a, out, depth + 1);
-    cd_value r;
-    /* $name = v creates or updates a convenience variable. */
-    if (e->a->kind == E_DOLLAR && !find_reg(e->a->str)) {
-        if (eval(x, e->b, &r, depth + 1) != 0)
+    if (e->op != OP_NONE) {
+        cd_value l;
+        if (eval(x, e->a, &l) != 0 || binary(x, e->op, &l, r, r, e->col) != 0)
             return -1;
-        if (e->op != OP_NONE) {
-            cd_value l;
-            if (eval(x, e->a, &l, depth + 1) != 0 || binary(x, e->op, &l, &r, &r, e->col) != 0)
-                return -1;
-        }
-        if (decay(x, &r) != 0 || check_readable(x, &r) != 0 || cd_conv_set(x, e->a->str, &r) != 0)
-            return -1;
-        *out = r;
-        return 0;
     }
-    cd_value l;
-    if (eval(x, e->a, &l, depth + 1) != 0 || eval(x, e->b, &r, depth + 1) != 0)
+    if (decay(x, r) != 0 || check_readable(x, r) != 0 || cd_conv_set(x, e->a->str, r) != 0)
         return -1;
-    if (!l.lval) {
-        if (l.where == V_OPTOUT)
+    *out = *r;
+    return 0;
+}
+
+/* `L = R` (or `L OP= R`) with both sides evaluated. */
+static __attribute__((noinline)) int assign_store(cd_ectx *x, cd_expr *e, cd_value *l, cd_value *r, cd_value *out)
+{
+    if (!l->lval) {
+        if (l->where == V_OPTOUT)
             return cd_fail(x->err, CD_EXIT_CMD, "cannot assign: the variable has been optimized out");
         return cd_fail(x->err, CD_EXIT_CMD, "cannot assign at column %d: the left side is not an lvalue (or lives in a register of a caller frame)", e->col);
     }
     if (e->op != OP_NONE) {
-        cd_value cur = l;
-        if (binary(x, e->op, &cur, &r, &r, e->col) != 0)
+        cd_value cur = *l;
+        if (binary(x, e->op, &cur, r, r, e->col) != 0)
             return -1;
     }
-    cd_type *ls = cd_type_strip(l.type);
+    cd_type *ls = cd_type_strip(l->type);
     cd_value nv;
     if (cd_type_is_scalar(ls)) {
-        if (convert(x, &r, l.type, &nv) != 0)
+        if (convert(x, r, l->type, &nv) != 0)
             return -1;
     } else {
-        if (cd_type_size(r.type) != cd_type_size(l.type) || cd_type_strip(r.type)->kind != ls->kind) {
+        if (cd_type_size(r->type) != cd_type_size(l->type) || cd_type_strip(r->type)->kind != ls->kind) {
             char a[256], b[256];
-            tname(x, r.type, a, sizeof a);
-            tname(x, l.type, b, sizeof b);
+            tname(x, r->type, a, sizeof a);
+            tname(x, l->type, b, sizeof b);
             return cd_fail(x->err, CD_EXIT_CMD, "cannot assign a value of type %s to %s", a, b);
         }
-        nv = r;
+        nv = *r;
     }
-    if (store(x, &l, &nv) != 0)
+    if (store(x, l, &nv) != 0)
         return -1;
-    *out = l;
+    *out = *l;
     return 0;
+}
+
+/* Recursive like eval() (`a = b = c = ...`), so it only evaluates the operands. */
+static int assign(cd_ectx *x, cd_expr *e, cd_value *out)
+{
+    if (x->no_side_effects)
+        return eval(x, e->a, out);
+    cd_value l, r;
+    if (e->a->kind == E_DOLLAR && !find_reg(e->a->str)) {
+        if (eval(x, e->b, &r) != 0)
+            return -1;
+        return assign_conv(x, e, &r, out);
+    }
+    if (eval(x, e->a, &l) != 0 || eval(x, e->b, &r) != 0)
+        return -1;
+    return assign_store(x, e, &l, &r, out);
 }
 
 static cd_type *builtin_type(cd_ectx *x, cd_tname *tn)
@@ -1043,11 +1054,14 @@ static int int_literal(cd_ectx *x, cd_expr *e, cd_value *out)
     return cd_fail(x->err, CD_EXIT_CMD, "integer constant at column %d is too large", e->col);
 }
 
-static int eval(cd_ectx *x, cd_expr *e, cd_value *out, int depth)
+/* eval() recurses once per tree level, so its frame is what bounds how deep an expression may be
+ * (cd_depth_exceeded): it only walks the tree, and everything that needs buffers, error copies or
+ * temporaries is in the NOINLINE helpers below, whose frames are gone again before it recurses. */
+#define NOINLINE __attribute__((noinline))
+
+/* Nodes without operands. */
+static NOINLINE int eval_leaf(cd_ectx *x, cd_expr *e, cd_value *out)
 {
-    if (depth > 1000)
-        return cd_fail(x->err, CD_EXIT_CMD, "expression nested too deeply");
-    cd_value a, b;
     switch (e->kind) {
     case E_INT:
         return int_literal(x, e, out);
@@ -1090,116 +1104,6 @@ static int eval(cd_ectx *x, cd_expr *e, cd_value *out, int depth)
         *out = vs->hist[idx - 1].v;
         return 0;
     }
-    case E_UNARY:
-        if (e->op == OP_ADDR) {
-            if (eval(x, e->a, &a, depth + 1) != 0)
-                return -1;
-            if (a.bitsize)
-                return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a bitfield (column %d)", e->col);
-            if (a.where != V_MEM) {
-                if (a.regno >= 0)
-                    return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a value in a register (column %d)", e->col);
-                if (a.where == V_OPTOUT)
-                    return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address: value has been optimized out");
-                return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a value not in memory (column %d)", e->col);
-            }
-            *out = cd_value_from_int(x, cd_type_ptr(x->vs, a.type), a.addr);
-            return 0;
-        }
-        if (eval(x, e->a, &a, depth + 1) != 0)
-            return -1;
-        if (e->op == OP_DEREF) {
-            cd_type *s = cd_type_strip(a.type);
-            if (s->kind == TY_FUNC) { /* *func is func */
-                *out = a;
-                return 0;
-            }
-            return deref(x, &a, out, e->col);
-        }
-        if (decay(x, &a) != 0 || check_readable(x, &a) != 0)
-            return -1;
-        if (e->op == OP_NOT) {
-            bool t;
-            if (to_bool(x, &a, &t) != 0)
-                return -1;
-            *out = cd_value_from_int(x, ty_int(x, 4, true), !t);
-            return 0;
-        }
-        {
-            cd_type *s = cd_type_strip(a.type);
-            if (!cd_type_is_arith(s) || (e->op == OP_BNOT && s->kind == TY_FLOAT)) {
-                char n[256];
-                tname(x, a.type, n, sizeof n);
-                return cd_fail(x->err, CD_EXIT_CMD, "invalid operand to unary operator at column %d (%s)", e->col, n);
-            }
-            if (s->kind == TY_FLOAT) {
-                long double f;
-                if (cd_value_float(x, &a, &f) != 0)
-                    return -1;
-                *out = cd_value_from_float(x, a.type, e->op == OP_NEG ? -f : f);
-                return 0;
-            }
-            cd_type *rt = promote(x, a.type);
-            cd_value ca;
-            __int128 i;
-            if (convert(x, &a, rt, &ca) != 0 || cd_value_int(x, &ca, &i) != 0)
-                return -1;
-            if (e->op == OP_NEG)
-                i = (__int128)(0 - (unsigned __int128)i);
-            else if (e->op == OP_BNOT)
-                i = ~i;
-            *out = cd_value_from_int(x, rt, i);
-            return 0;
-        }
-    case E_BINARY:
-        if (e->op == OP_LAND || e->op == OP_LOR) {
-            bool ta, tb = false;
-            if (eval(x, e->a, &a, depth + 1) != 0 || to_bool(x, &a, &ta) != 0)
-                return -1;
-            if ((e->op == OP_LAND && ta) || (e->op == OP_LOR && !ta)) {
-                if (eval(x, e->b, &b, depth + 1) != 0 || to_bool(x, &b, &tb) != 0)
-                    return -1;
-            }
-            *out = cd_value_from_int(x, ty_int(x, 4, true), e->op == OP_LAND ? (ta && tb) : (ta || tb));
-            return 0;
-        }
-        if (eval(x, e->a, &a, depth + 1) != 0 || eval(x, e->b, &b, depth + 1) != 0)
-            return -1;
-        return binary(x, e->op, &a, &b, out, e->col);
-    case E_ASSIGN:
-        return assign(x, e, out, depth);
-    case E_TERNARY: {
-        bool c;
-        if (eval(x, e->a, &a, depth + 1) != 0 || to_bool(x, &a, &c) != 0)
-            return -1;
-        if (eval(x, c ? e->b : e->c, out, depth + 1) != 0)
-            return -1;
-        /* Arithmetic branches take the common type, so `c ? 1 : 2.5` is a double either way. */
-        if (cd_type_is_arith(out->type) && !x->no_side_effects) {
-            cd_value other;
-            cd_err tmp, *save = x->err;
-            x->err = &tmp;
-            bool saved = x->no_side_effects;
-            x->no_side_effects = true;
-            int r = eval(x, c ? e->c : e->b, &other, depth + 1);
-            x->no_side_effects = saved;
-            x->err = save;
-            if (r == 0 && cd_type_is_arith(other.type)) {
-                cd_type *ct = common(x, out->type, other.type);
-                cd_value cv;
-                if (convert(x, out, ct, &cv) != 0)
-                    return -1;
-                *out = cv;
-            }
-        }
-        return 0;
-    }
-    case E_CAST: {
-        cd_type *t = cd_eval_tname(x, e->tn);
-        if (!t || eval(x, e->a, &a, depth + 1) != 0)
-            return -1;
-        return convert(x, &a, t, out);
-    }
     case E_SIZEOF_TYPE: {
         cd_type *t = cd_eval_tname(x, e->tn);
         if (!t)
@@ -1207,73 +1111,249 @@ static int eval(cd_ectx *x, cd_expr *e, cd_value *out, int depth)
         *out = cd_value_from_int(x, ty_ulong(x), (__int128)cd_type_size(t));
         return 0;
     }
+    default:
+        return cd_fail(x->err, CD_EXIT_CMD, "internal: unknown expression node");
+    }
+}
+
+/* A unary operator applied to its evaluated operand A. */
+static NOINLINE int eval_unary(cd_ectx *x, cd_expr *e, cd_value *a, cd_value *out)
+{
+    if (e->op == OP_ADDR) {
+        if (a->bitsize)
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a bitfield (column %d)", e->col);
+        if (a->where != V_MEM) {
+            if (a->regno >= 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a value in a register (column %d)", e->col);
+            if (a->where == V_OPTOUT)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address: value has been optimized out");
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a value not in memory (column %d)", e->col);
+        }
+        *out = cd_value_from_int(x, cd_type_ptr(x->vs, a->type), a->addr);
+        return 0;
+    }
+    if (e->op == OP_DEREF) {
+        cd_type *s = cd_type_strip(a->type);
+        if (s->kind == TY_FUNC) { /* *func is func */
+            *out = *a;
+            return 0;
+        }
+        return deref(x, a, out, e->col);
+    }
+    if (decay(x, a) != 0 || check_readable(x, a) != 0)
+        return -1;
+    if (e->op == OP_NOT) {
+        bool t;
+        if (to_bool(x, a, &t) != 0)
+            return -1;
+        *out = cd_value_from_int(x, ty_int(x, 4, true), !t);
+        return 0;
+    }
+    cd_type *s = cd_type_strip(a->type);
+    if (!cd_type_is_arith(s) || (e->op == OP_BNOT && s->kind == TY_FLOAT)) {
+        char n[256];
+        tname(x, a->type, n, sizeof n);
+        return cd_fail(x->err, CD_EXIT_CMD, "invalid operand to unary operator at column %d (%s)", e->col, n);
+    }
+    if (s->kind == TY_FLOAT) {
+        long double f;
+        if (cd_value_float(x, a, &f) != 0)
+            return -1;
+        *out = cd_value_from_float(x, a->type, e->op == OP_NEG ? -f : f);
+        return 0;
+    }
+    cd_type *rt = promote(x, a->type);
+    cd_value ca;
+    __int128 i;
+    if (convert(x, a, rt, &ca) != 0 || cd_value_int(x, &ca, &i) != 0)
+        return -1;
+    if (e->op == OP_NEG)
+        i = (__int128)(0 - (unsigned __int128)i);
+    else if (e->op == OP_BNOT)
+        i = ~i;
+    *out = cd_value_from_int(x, rt, i);
+    return 0;
+}
+
+static NOINLINE int eval_truth(cd_ectx *x, cd_value *v, bool *out) { return to_bool(x, v, out); }
+
+/* `c ? b : c`, OUT the chosen branch (C is true if the first was): arithmetic branches take the
+ * common type, so `c ? 1 : 2.5` is a double either way. */
+static NOINLINE int eval_ternary_type(cd_ectx *x, cd_expr *e, bool c, cd_value *out)
+{
+    if (!cd_type_is_arith(out->type) || x->no_side_effects)
+        return 0;
+    cd_value other;
+    cd_err tmp, *save = x->err;
+    x->err = &tmp;
+    bool saved = x->no_side_effects;
+    x->no_side_effects = true;
+    int r = eval(x, c ? e->c : e->b, &other);
+    x->no_side_effects = saved;
+    x->err = save;
+    if (r == 0 && cd_type_is_arith(other.type)) {
+        cd_type *ct = common(x, out->type, other.type);
+        cd_value cv;
+        if (convert(x, out, ct, &cv) != 0)
+            return -1;
+        *out = cv;
+    }
+    return 0;
+}
+
+static NOINLINE cd_type *eval_cast_type(cd_ectx *x, cd_expr *e) { return cd_eval_tname(x, e->tn); }
+
+static NOINLINE int eval_cast(cd_ectx *x, cd_type *t, cd_value *a, cd_value *out) { return convert(x, a, t, out); }
+
+static NOINLINE int eval_arrow(cd_ectx *x, cd_expr *e, cd_value *a, cd_value *out)
+{
+    cd_type *s = cd_type_strip(a->type);
+    if (s->kind != TY_PTR && s->kind != TY_ARRAY) {
+        char n[256];
+        tname(x, a->type, n, sizeof n);
+        if (s->kind == TY_STRUCT || s->kind == TY_UNION)
+            return cd_fail(x->err, CD_EXIT_CMD, "'->' on a %s, which is not a pointer; use '.'", n);
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot use '->' on a value of type %s: not a pointer", n);
+    }
+    cd_value b;
+    if (deref(x, a, &b, e->col) != 0)
+        return -1;
+    return member(x, &b, e->str, out);
+}
+
+static NOINLINE int eval_index(cd_ectx *x, cd_expr *e, cd_value *a, cd_value *b, cd_value *out)
+{
+    cd_type *s = cd_type_strip(a->type);
+    if (s->kind != TY_ARRAY && s->kind != TY_PTR && cd_type_strip(b->type)->kind != TY_PTR) {
+        char n[256];
+        tname(x, a->type, n, sizeof n);
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot subscript a value of type %s: not an array or pointer", n);
+    }
+    if (!cd_type_is_integral(b->type) && s->kind != TY_PTR && s->kind != TY_ARRAY)
+        return cd_fail(x->err, CD_EXIT_CMD, "array subscript is not an integer (column %d)", e->col);
+    __int128 i;
+    if (check_readable(x, b) != 0 || cd_value_int(x, b, &i) != 0)
+        return -1;
+    if (s->kind == TY_ARRAY && a->where != V_MEM) {
+        /* Arrays in registers / literals: index inside the bytes we have. */
+        if (check_readable(x, a) != 0)
+            return -1;
+        if (i < 0 || (s->count >= 0 && i >= s->count))
+            return cd_fail(x->err, CD_EXIT_CMD, "index %lld is out of bounds for an array of %lld held outside memory",
+                           (long long)i, (long long)s->count);
+        *out = cd_value_sub(a, s->target, (uint64_t)i * cd_type_size(s->target));
+        return 0;
+    }
+    cd_value p;
+    if (binary(x, OP_ADD, a, b, &p, e->col) != 0)
+        return -1;
+    return deref(x, &p, out, e->col);
+}
+
+static NOINLINE int eval_binary(cd_ectx *x, cd_expr *e, cd_value *a, cd_value *b, cd_value *out)
+{
+    return binary(x, e->op, a, b, out, e->col);
+}
+
+static NOINLINE int eval_member(cd_ectx *x, cd_expr *e, cd_value *a, cd_value *out)
+{
+    return member(x, a, e->str, out);
+}
+
+static NOINLINE int eval_sizeof(cd_ectx *x, cd_value *a, cd_value *out)
+{
+    *out = cd_value_from_int(x, ty_ulong(x), (__int128)cd_type_size(a->type));
+    return 0;
+}
+
+static NOINLINE int eval_bool(cd_ectx *x, bool v, cd_value *out)
+{
+    *out = cd_value_from_int(x, ty_int(x, 4, true), v);
+    return 0;
+}
+
+static int eval(cd_ectx *x, cd_expr *e, cd_value *out)
+{
+    if (cd_depth_exceeded(x->depth_limit))
+        return cd_depth_fail(x->err, "evaluate", e->col);
+    cd_value a, b;
+    switch (e->kind) {
+    case E_UNARY:
+        if (eval(x, e->a, &a) != 0)
+            return -1;
+        return eval_unary(x, e, &a, out);
+    case E_BINARY:
+        if (e->op == OP_LAND || e->op == OP_LOR) {
+            bool ta, tb = false;
+            if (eval(x, e->a, &a) != 0 || eval_truth(x, &a, &ta) != 0)
+                return -1;
+            if ((e->op == OP_LAND && ta) || (e->op == OP_LOR && !ta)) {
+                if (eval(x, e->b, &b) != 0 || eval_truth(x, &b, &tb) != 0)
+                    return -1;
+            }
+            return eval_bool(x, e->op == OP_LAND ? (ta && tb) : (ta || tb), out);
+        }
+        if (eval(x, e->a, &a) != 0 || eval(x, e->b, &b) != 0)
+            return -1;
+        return eval_binary(x, e, &a, &b, out);
+    case E_ASSIGN:
+        return assign(x, e, out);
+    case E_TERNARY: {
+        bool c;
+        if (eval(x, e->a, &a) != 0 || eval_truth(x, &a, &c) != 0)
+            return -1;
+        if (eval(x, c ? e->b : e->c, out) != 0)
+            return -1;
+        return eval_ternary_type(x, e, c, out);
+    }
+    case E_CAST: {
+        /* The type first: an unknown type is the error to report, before any side effect. */
+        cd_type *t = eval_cast_type(x, e);
+        if (!t || eval(x, e->a, &a) != 0)
+            return -1;
+        return eval_cast(x, t, &a, out);
+    }
     case E_SIZEOF_EXPR: {
         bool saved = x->no_side_effects;
         x->no_side_effects = true;
-        int r = eval(x, e->a, &a, depth + 1);
+        int r = eval(x, e->a, &a);
         x->no_side_effects = saved;
         if (r != 0)
             return -1;
-        *out = cd_value_from_int(x, ty_ulong(x), (__int128)cd_type_size(a.type));
-        return 0;
+        return eval_sizeof(x, &a, out);
     }
     case E_MEMBER:
-        if (eval(x, e->a, &a, depth + 1) != 0)
+        if (eval(x, e->a, &a) != 0)
             return -1;
-        return member(x, &a, e->str, out);
-    case E_ARROW: {
-        if (eval(x, e->a, &a, depth + 1) != 0)
+        return eval_member(x, e, &a, out);
+    case E_ARROW:
+        if (eval(x, e->a, &a) != 0)
             return -1;
-        cd_type *s = cd_type_strip(a.type);
-        if (s->kind != TY_PTR && s->kind != TY_ARRAY) {
-            char n[256];
-            tname(x, a.type, n, sizeof n);
-            if (s->kind == TY_STRUCT || s->kind == TY_UNION)
-                return cd_fail(x->err, CD_EXIT_CMD, "'->' on a %s, which is not a pointer; use '.'", n);
-            return cd_fail(x->err, CD_EXIT_CMD, "cannot use '->' on a value of type %s: not a pointer", n);
-        }
-        if (deref(x, &a, &b, e->col) != 0)
+        return eval_arrow(x, e, &a, out);
+    case E_INDEX:
+        if (eval(x, e->a, &a) != 0 || eval(x, e->b, &b) != 0)
             return -1;
-        return member(x, &b, e->str, out);
-    }
-    case E_INDEX: {
-        if (eval(x, e->a, &a, depth + 1) != 0 || eval(x, e->b, &b, depth + 1) != 0)
-            return -1;
-        cd_type *s = cd_type_strip(a.type);
-        if (s->kind != TY_ARRAY && s->kind != TY_PTR && cd_type_strip(b.type)->kind != TY_PTR) {
-            char n[256];
-            tname(x, a.type, n, sizeof n);
-            return cd_fail(x->err, CD_EXIT_CMD, "cannot subscript a value of type %s: not an array or pointer", n);
-        }
-        if (!cd_type_is_integral(b.type) && s->kind != TY_PTR && s->kind != TY_ARRAY)
-            return cd_fail(x->err, CD_EXIT_CMD, "array subscript is not an integer (column %d)", e->col);
-        __int128 i;
-        if (check_readable(x, &b) != 0 || cd_value_int(x, &b, &i) != 0)
-            return -1;
-        if (s->kind == TY_ARRAY && a.where != V_MEM) {
-            /* Arrays in registers / literals: index inside the bytes we have. */
-            if (check_readable(x, &a) != 0)
-                return -1;
-            if (i < 0 || (s->count >= 0 && i >= s->count))
-                return cd_fail(x->err, CD_EXIT_CMD, "index %lld is out of bounds for an array of %lld held outside memory",
-                               (long long)i, (long long)s->count);
-            *out = cd_value_sub(&a, s->target, (uint64_t)i * cd_type_size(s->target));
-            return 0;
-        }
-        cd_value p;
-        if (binary(x, OP_ADD, &a, &b, &p, e->col) != 0)
-            return -1;
-        return deref(x, &p, out, e->col);
-    }
+        return eval_index(x, e, &a, &b, out);
     case E_COMMA:
-        if (eval(x, e->a, &a, depth + 1) != 0)
+        if (eval(x, e->a, &a) != 0)
             return -1;
-        return eval(x, e->b, out, depth + 1);
+        return eval(x, e->b, out);
+    default:
+        return eval_leaf(x, e, out);
     }
-    return cd_fail(x->err, CD_EXIT_CMD, "internal: unknown expression node");
 }
 
-int cd_eval(cd_ectx *x, cd_expr *e, cd_value *out) { return eval(x, e, out, 0); }
+int cd_eval(cd_ectx *x, cd_expr *e, cd_value *out)
+{
+    /* A nested call (an expression evaluated while evaluating one) keeps the outer limit. */
+    bool outer = !x->depth_limit;
+    if (outer)
+        x->depth_limit = cd_depth_enter();
+    int r = eval(x, e, out);
+    if (outer)
+        x->depth_limit = 0;
+    return r;
+}
 
 int cd_eval_string(cd_ectx *x, const char *src, cd_value *out)
 {

@@ -27,6 +27,18 @@ void *cd_arena_alloc(cd_arena *a, size_t n); /* zeroed */
 char *cd_arena_strdup(cd_arena *a, const char *s);
 void cd_arena_free(cd_arena *a);
 
+/* ---------- recursion guard (depth.c) ---------- */
+/* The parser and the evaluator recurse on the expression tree, which user input makes as deep as
+ * it likes (60,000 casts in a script line; the printer's nesting is bounded by max-depth instead).
+ * Their depth is bounded by the stack actually used, which holds for every build (ASan's frames
+ * are several times larger) and every thread: cd_depth_enter() at the outermost entry returns a
+ * limit (a quarter of this thread's stack, at most 512 KiB, at most half of what is left), and
+ * each recursive step checks cd_depth_exceeded(limit). */
+uintptr_t cd_depth_enter(void);
+bool cd_depth_exceeded(uintptr_t limit);
+/* "expression too deeply nested to WHAT (at column COL): ..."; returns -1. */
+int cd_depth_fail(cd_err *err, const char *what, int col);
+
 /* ---------- AST ---------- */
 typedef enum {
     E_INT, E_FLOAT, E_CHAR, E_STR, E_IDENT, E_DOLLAR, E_HIST,
@@ -169,6 +181,7 @@ struct cd_ectx {
     cd_arena *ar;
     cd_err *err;
     bool no_side_effects;   /* sizeof/whatis/ptype: evaluate types only, never assign */
+    uintptr_t depth_limit;  /* cd_depth_enter() of the outermost cd_eval/format call, 0 outside */
 };
 
 cd_vstate *cd_vstate_get(cd_session *s);   /* creates on first use; resets caches if the symtab changed */

@@ -62,8 +62,20 @@ typedef struct parser {
     bool failed;
     cd_is_typename_fn istype;
     void *ictx;
-    int depth;
+    uintptr_t depth_limit; /* cd_depth_enter() */
 } parser;
+
+/* True (with the error set) when one more level of recursion would take more stack than allowed. */
+static bool too_deep(parser *P)
+{
+    if (P->failed)
+        return true;
+    if (!cd_depth_exceeded(P->depth_limit))
+        return false;
+    P->failed = true;
+    cd_depth_fail(P->err, "parse", P->cur.col);
+    return true;
+}
 
 static void perr(parser *P, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void perr(parser *P, int col, const char *fmt, ...)
@@ -480,10 +492,8 @@ static cd_tname *type_name(parser *P)
 /* abstract-declarator: pointer* [ '(' abstract-declarator ')' ] suffix*  (C11 6.7.7). */
 static void abs_declarator(parser *P, cd_tname *tn)
 {
-    if (++P->depth > 200) {
-        perr(P, P->cur.col, "type name nested too deeply");
+    if (too_deep(P))
         return;
-    }
     while (!P->failed) {
         if (is_p(P, "*")) {
             add_deriv(P, tn, TD_PTR, 0);
@@ -555,7 +565,6 @@ static void abs_declarator(parser *P, cd_tname *tn)
     if (has_inner)
         for (int i = 0; i < inner.nderiv; i++)
             add_deriv(P, tn, inner.deriv[i].kind, inner.deriv[i].n);
-    P->depth--;
 }
 
 /* ---------- expressions ---------- */
@@ -684,10 +693,8 @@ static cd_expr *cast_expr(parser *P);
 
 static cd_expr *unary(parser *P)
 {
-    if (++P->depth > 500) {
-        perr(P, P->cur.col, "expression nested too deeply");
+    if (too_deep(P))
         return NULL;
-    }
     cd_expr *r = NULL;
     int col = P->cur.col;
     int op = 0;
@@ -721,7 +728,6 @@ static cd_expr *unary(parser *P)
                     r = node(P, E_SIZEOF_TYPE, col);
                     r->tn = tn;
                 }
-                P->depth--;
                 return r;
             }
             P->pos = save;
@@ -734,12 +740,13 @@ static cd_expr *unary(parser *P)
         }
     } else
         r = postfix(P);
-    P->depth--;
     return P->failed ? NULL : r;
 }
 
 static cd_expr *cast_expr(parser *P)
 {
+    if (too_deep(P))
+        return NULL;
     if (is_p(P, "(")) {
         size_t save = P->pos;
         tok savet = P->cur;
@@ -837,27 +844,22 @@ static int assign_op(parser *P)
 
 static cd_expr *assign(parser *P)
 {
-    if (++P->depth > 500) {
-        perr(P, P->cur.col, "expression nested too deeply");
+    if (too_deep(P))
         return NULL;
-    }
     cd_expr *l = conditional(P);
     int op;
     if (l && (op = assign_op(P))) {
         int col = P->cur.col;
         next(P);
         cd_expr *r = assign(P);
-        if (!r) {
-            P->depth--;
+        if (!r)
             return NULL;
-        }
         cd_expr *n = node(P, E_ASSIGN, col);
         n->op = op;
         n->a = l;
         n->b = r;
         l = n;
     }
-    P->depth--;
     return l;
 }
 
@@ -880,7 +882,7 @@ static cd_expr *expr(parser *P)
 
 cd_expr *cd_expr_parse(cd_arena *a, const char *src, cd_is_typename_fn istype, void *ictx, cd_err *err)
 {
-    parser P = {.src = src, .ar = a, .err = err, .istype = istype, .ictx = ictx};
+    parser P = {.src = src, .ar = a, .err = err, .istype = istype, .ictx = ictx, .depth_limit = cd_depth_enter()};
     next(&P);
     if (P.cur.t == T_EOF && !P.failed) {
         perr(&P, 1, "expected an expression");
@@ -897,7 +899,7 @@ cd_expr *cd_expr_parse(cd_arena *a, const char *src, cd_is_typename_fn istype, v
 cd_tname *cd_tname_parse(cd_arena *a, const char *src, cd_is_typename_fn istype, void *ictx)
 {
     cd_err err;
-    parser P = {.src = src, .ar = a, .err = &err, .istype = istype, .ictx = ictx};
+    parser P = {.src = src, .ar = a, .err = &err, .istype = istype, .ictx = ictx, .depth_limit = cd_depth_enter()};
     next(&P);
     if (!starts_type(&P))
         return NULL;

@@ -6,12 +6,18 @@
  * $CDBG_CACHE_DIR (default $XDG_CACHE_HOME/cdbg/debuginfo or ~/.cache/cdbg/debuginfo) and from
  * then on hand libdwfl that copy, which it simply maps. The key is the build-id, so a copy can
  * never be stale; it is written to a temporary name and renamed, so a reader never sees half a
- * file. CDBG_CACHE_DIR=off disables the cache. Any failure falls back to the original file. */
+ * file. Still, an entry is never trusted: a full disk, a crash before the data reached it, another
+ * tool or a user can leave it empty, truncated or holding another file, and libdwfl does not
+ * check the file a find_debuginfo callback hands it (another library's debug file gives every
+ * function a wrong name). So each use checks that it is a regular ELF file whose sections all lie
+ * within its size and whose build-id is the module's; a bad entry is removed and rebuilt from the
+ * original. CDBG_CACHE_DIR=off disables the cache. Any failure falls back to the original file. */
 #include "symbols/symbols_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <elfutils/libdwelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +196,55 @@ static char *cache_path(Dwfl_Module *mod, char **dir_out)
     return cd_xasprintf("%s/%s.debug", dir, hex);
 }
 
+/* Is the cache entry open at FD an intact copy of MOD's debug file? See the top of the file. */
+static bool entry_valid(Dwfl_Module *mod, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
+        return false;
+    uint64_t size = (uint64_t)st.st_size;
+    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    if (!e)
+        return false;
+    bool ok = false;
+    GElf_Ehdr eh;
+    size_t shnum;
+    if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh) || elf_getshdrnum(e, &shnum) != 0 || shnum == 0 ||
+        eh.e_shoff > size || (uint64_t)shnum * eh.e_shentsize > size - eh.e_shoff)
+        goto out;
+    /* Truncation: every section with contents must end within the file. */
+    for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn)) != NULL;) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh))
+            goto out;
+        if (sh.sh_type != SHT_NOBITS && (sh.sh_offset > size || sh.sh_size > size - sh.sh_offset))
+            goto out;
+    }
+    const unsigned char *want;
+    GElf_Addr vaddr;
+    int wn = dwfl_module_build_id(mod, &want, &vaddr);
+    const void *have;
+    ssize_t hn = dwelf_elf_gnu_build_id(e, &have);
+    ok = wn > 0 && hn == wn && memcmp(want, have, (size_t)wn) == 0;
+out:
+    elf_end(e);
+    return ok;
+}
+
+/* Opens the cache entry PATH if it is valid; removes it if it is not, so it is rebuilt. */
+static int open_entry(Dwfl_Module *mod, const char *path)
+{
+    /* O_NONBLOCK: a FIFO put there must not block the open (it is then refused as not regular). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    if (entry_valid(mod, fd))
+        return fd;
+    close(fd);
+    unlink(path);
+    return -1;
+}
+
 int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
                       const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
                       char **debuginfo_file_name)
@@ -198,8 +253,8 @@ int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
     bool own_path = getenv("CDBG_DEBUGINFO_PATH") != NULL;
     char *dir = NULL, *path = own_path ? NULL : cache_path(mod, &dir);
     if (path) {
-        /* An inflated copy made earlier: libdwfl validates its build-id like any debug file. */
-        int cfd = open(path, O_RDONLY | O_CLOEXEC);
+        /* An inflated copy made earlier, if it is intact. */
+        int cfd = open_entry(mod, path);
         if (cfd >= 0) {
             *debuginfo_file_name = path;
             free(dir);

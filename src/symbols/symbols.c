@@ -343,13 +343,51 @@ static void call_site(cd_symtab *s, Dwarf_Die *inl, const char **file, int *line
     }
 }
 
+/* The module whose address range holds ADDR, or NULL. dwfl_addrmodule alone is not enough: for an
+ * address above every module (a smashed return address, 0x4141414141414141, or an unmapped
+ * 0x7ffff0000000) it answers with the highest module, ld.so, and a frame would then be shown as
+ * "?? from ld-linux-x86-64.so.2", a confident wrong answer. */
+static Dwfl_Module *module_at(cd_symtab *s, uint64_t addr)
+{
+    Dwfl_Module *mod = addr ? dwfl_addrmodule(s->dwfl, addr) : NULL;
+    Dwarf_Addr lo, hi;
+    if (mod && (!dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL) || addr < lo || addr >= hi))
+        return NULL;
+    return mod;
+}
+
+/* x86-64 with 4-level paging: bits 63..47 all equal. No user mapping can be elsewhere (5-level
+ * paging allows more, but only where a mapping exists, which the caller checks first). */
+static bool canonical48(uint64_t a)
+{
+    uint64_t top = a >> 47;
+    return top == 0 || top == 0x1ffff;
+}
+
+const char *cd_symtab_pc_note(cd_symtab *s, uint64_t pc)
+{
+    if (module_at(s, pc))
+        return NULL;
+    const cd_mapping *m = NULL;
+    size_t n = 0;
+    cd_err err;
+    if (s->t && s->t->ops->mappings && s->t->ops->mappings(s->t, &m, &n, &err) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (m[i].start <= pc && pc < m[i].end)
+                return m[i].path && m[i].path[0] == '[' ? intern(s, m[i].path) : "in a mapping of no module";
+    } else {
+        return NULL; /* mappings unknown: say nothing rather than guess */
+    }
+    return canonical48(pc) ? "not in any mapping" : "not a canonical address";
+}
+
 static memo_ent *compute(cd_symtab *s, uint64_t pc)
 {
     cd_pcinfo tmp[64];
     int n = 0;
     memset(tmp, 0, sizeof tmp);
 
-    Dwfl_Module *mod = pc ? dwfl_addrmodule(s->dwfl, pc) : NULL;
+    Dwfl_Module *mod = module_at(s, pc);
     if (!mod) {
         memo_ent *e = cd_xcalloc(1, sizeof *e + sizeof(cd_pcinfo));
         e->n = 1;
@@ -625,7 +663,7 @@ static const char *plt_name(cd_symtab *s, Dwfl_Module *mod, uint64_t addr, uint6
 
 bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off)
 {
-    Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+    Dwfl_Module *mod = module_at(s, addr);
     if (!mod)
         return false;
     const char *p = plt_name(s, mod, addr, off);
@@ -645,7 +683,7 @@ bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint6
 
 bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *end)
 {
-    Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+    Dwfl_Module *mod = module_at(s, addr);
     if (!mod)
         return false;
     GElf_Off o;

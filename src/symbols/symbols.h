@@ -55,6 +55,11 @@ int cd_symtab_refresh(cd_symtab *s, cd_err *err);
  * The returned array is memoised inside the symtab: valid until cd_symtab_refresh/free. */
 int cd_symtab_lookup(cd_symtab *s, uint64_t pc, const cd_pcinfo **out);
 
+/* Why PC is in no module, for a frame shown as "in ??": "not a canonical address", "not in any
+ * mapping", "[stack]"/"[heap]"..., "in a mapping of no module" (JIT code); NULL when it is in a
+ * module or the mappings cannot be read. */
+const char *cd_symtab_pc_note(cd_symtab *s, uint64_t pc);
+
 /* Address of a function by name (first match in exe, then libraries). 0 + -1 if none. */
 int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr);
 

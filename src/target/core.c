@@ -121,6 +121,31 @@ static const core_fmap *find_fmap(const core_backend *b, uint64_t addr)
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
+/* Opens PATH read-only if it is a regular file; -1 with errno otherwise (ENODEV: it exists but is a
+ * FIFO, socket, device or directory). Nothing else may be opened: open(2) of a FIFO waits for a
+ * writer forever, and opening a device can have side effects. stat first, so no such open is ever
+ * attempted; O_NONBLOCK and an fstat of the descriptor close the race with a path replaced in
+ * between (a FIFO's open never blocks with O_NONBLOCK, and is then refused). */
+static int open_regular(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISREG(st.st_mode)) {
+        errno = ENODEV;
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = ENODEV;
+        return -1;
+    }
+    return fd;
+}
+
 /* Reads from the file mapped at addr (bytes the core did not dump). */
 static ssize_t read_mapped_file(core_backend *b, uint64_t addr, void *buf, size_t len)
 {
@@ -129,7 +154,8 @@ static ssize_t read_mapped_file(core_backend *b, uint64_t addr, void *buf, size_
         return 0;
     core_file *f = &b->files[m->file];
     if (f->fd < 0 && !f->failed) {
-        f->fd = open(f->open_as, O_RDONLY | O_CLOEXEC);
+        /* A name from the core's NT_FILE: a crafted core may name a FIFO or device there. */
+        f->fd = open_regular(f->open_as);
         f->failed = f->fd < 0;
     }
     if (f->fd < 0)
@@ -278,6 +304,10 @@ static void report_files_from_disk(core_backend *b, Dwfl *dwfl)
         if (!first || f->name[0] != '/' || !strncmp(f->name, "/dev/", 5) || strstr(f->name, " (deleted)") ||
             dwfl_addrmodule(dwfl, m->start))
             continue;
+        /* libdwfl opens the file with a plain (blocking) open: only regular files go there. */
+        struct stat st;
+        if (stat(f->open_as ? f->open_as : f->name, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
         const char *base = strrchr(f->name, '/') + 1;
         dwfl_report_elf(dwfl, base, f->open_as ? f->open_as : f->name, -1, m->start, false);
     }
@@ -420,17 +450,15 @@ static const char *machine_name(int m)
 /* Opens path as an ELF file (mmap'd). On failure sets err and returns NULL. */
 static Elf *open_elf(const char *what, const char *path, int *fd_out, cd_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(path);
+    if (fd < 0 && errno == ENODEV) {
+        cd_fail(err, CD_EXIT_TARGET, "cannot open %s %s: not a regular file (usage: cdbg core EXE CORE)",
+                what, path);
+        return NULL;
+    }
     if (fd < 0) {
         cd_fail(err, CD_EXIT_TARGET, "cannot open %s %s: %s; check the path (usage: cdbg core EXE CORE)",
                 what, path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-        cd_fail(err, CD_EXIT_TARGET, "cannot open %s %s: not a regular file (usage: cdbg core EXE CORE)",
-                what, path);
-        close(fd);
         return NULL;
     }
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);

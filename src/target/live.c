@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1366,16 +1367,33 @@ static char *read_exe(pid_t pid)
     return cd_xstrdup(buf);
 }
 
+/* TracerPid is the tracing *thread*: name its process (PID, command, and whether it is the
+ * target's parent or child, which tells a same-named tracer from the target), and the thread too
+ * when it is not the main one, so the user knows which program to stop. */
 static int already_traced_error(pid_t pid, pid_t tracer, cd_err *err)
 {
-    char comm[17];
-    if (tracer == getpid())
+    cd_proc_status ts, ps;
+    bool have_ts = cd_procfs_read_status(tracer, &ts) == 0;
+    pid_t tgid = have_ts && ts.tgid > 0 ? ts.tgid : tracer;
+    if (tgid == getpid())
         return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: this cdbg is already attached to it",
                        (int)pid);
-    cd_procfs_read_comm(tracer, comm);
+    char comm[17], tcomm[17];
+    cd_procfs_read_comm(tgid, comm);
+    const char *rel = "";
+    if (cd_procfs_read_status(pid, &ps) == 0 && ps.ppid == tgid)
+        rel = ", its parent";
+    else if (have_ts && ts.ppid == pid)
+        rel = ", its child";
+    if (tgid == tracer)
+        return cd_fail(err, CD_EXIT_TARGET,
+                       "cannot attach to PID %d: it is already traced by PID %d (%s%s); detach that debugger first",
+                       (int)pid, (int)tgid, comm, rel);
+    cd_procfs_read_comm(tracer, tcomm);
     return cd_fail(err, CD_EXIT_TARGET,
-                   "cannot attach to PID %d: it is already traced by PID %d (%s); detach that debugger first",
-                   (int)pid, (int)tracer, comm);
+                   "cannot attach to PID %d: it is already traced by PID %d (%s%s), from its thread %d (%s); "
+                   "detach that debugger first",
+                   (int)pid, (int)tgid, comm, rel, (int)tracer, tcomm);
 }
 
 static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err)
@@ -1559,11 +1577,14 @@ cd_target *cd_live_launch(char *const argv[], cd_err *err)
     int st;
     if (r == (ssize_t)sizeof e) {
         /* exec failed: the child exits; reap it */
+        struct stat pst;
         while (waitpid(pid, &st, __WALL) == pid && !WIFEXITED(st) && !WIFSIGNALED(st))
             ptrace(PTRACE_CONT, pid, 0, 0);
         if (e == ENOENT)
             cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': %s; check the name or give a path", argv[0],
                     strchr(argv[0], '/') ? "no such file" : "not found in $PATH");
+        else if (e == EACCES && strchr(argv[0], '/') && stat(argv[0], &pst) == 0 && !S_ISREG(pst.st_mode))
+            cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': not a regular file; give a compiled program", argv[0]);
         else if (e == EACCES)
             cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': permission denied; is it an executable file (chmod +x)?",
                     argv[0]);

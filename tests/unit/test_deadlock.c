@@ -269,11 +269,25 @@ static void test_classify(void)
     cd_dl_classify(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_THREAD && w.owner == 73 && w.addr == 0x200000);
 
-    /* condvar at 0x10300: a waiter on __g_signals[0] (+40), __wrefs (+36) = 2 waiters << 3 */
+    /* condvar at 0x10300: a waiter on __g_signals[0] (+40) expecting 0, __wrefs (+36) = 2 waiters
+     * << 3, __g_refs[0] (+16) = 2 per waiter of group 0 */
     put32(f, 0x10300 + 36, 2u << 3);
+    put32(f, 0x10300 + 16, 2u * 2);
     sc = futex(0x10300 + 40, 9 | 128 | 256, 0);
     cd_dl_classify(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_CONDVAR && w.addr == 0x10300 && w.owner == 0);
+    /* the same word expecting another value is no condvar wait: an unknown futex */
+    put32(f, 0x10300 + 40, 8);
+    sc = futex(0x10300 + 40, 9 | 128, 8);
+    cd_dl_classify(&f->t, &sc, &w);
+    CHECK(w.kind == CD_DL_FUTEX && w.futex == 0x10300 + 40);
+    put32(f, 0x10300 + 40, 0);
+    /* nor without a waiter counted in __g_refs */
+    put32(f, 0x10300 + 16, 0);
+    sc = futex(0x10300 + 40, 9 | 128 | 256, 0);
+    cd_dl_classify(&f->t, &sc, &w);
+    CHECK(w.kind == CD_DL_FUTEX);
+    put32(f, 0x10300 + 16, 2u * 2);
 
     /* PI dead end: zero word on the own stack, a PI mutex owned by 91 referenced from the stack */
     put32(f, 0x10400, 0x80000000u | 91);

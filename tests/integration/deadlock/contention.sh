@@ -29,7 +29,7 @@ done
 td_cdbg out attach "$TD_PID" --batch -ex locks
 expect_status 0 "locks"
 expect_line '^[0-9]+ +contention_O2 +rwlock table_rw \(0x[0-9a-f]+\), held by readers \(1; glibc does not record which threads\)$' "$out"
-expect_line '^[0-9]+ +contention_O2 +futex 0x[0-9a-f]+ \(value 2; not a lock cdbg knows\)$' "$out"
+expect_line '^[0-9]+ +contention_O2 +futex 0x[0-9a-f]+ \(work_queue\.state\), not a lock cdbg recognises \(value 2\)$' "$out"
 expect_no_line 'mutex work_queue' "$out"
 expect_line '^[0-9]+ +contention_O2 +condvar cv \(0x[0-9a-f]+\)$' "$out"
 expect_line '^[0-9]+ +contention_O2 +the exit of thread [0-9]+ "contention_O2" \(pthread_join\)$' "$out"

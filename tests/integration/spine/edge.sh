@@ -91,7 +91,7 @@ done
 td_start edge badsp
 td_cdbg out attach "$TD_PID" --batch -ex 'bt all'
 expect_status 0 "bt of a garbage return address"
-expect_line '^#2 +0x00000000deadbeef in \?\?$' "$out"
+expect_line '^#2 +0x00000000deadbeef in \?\? \(not in any mapping\)$' "$out"
 expect_line '^\(backtrace stopped: unwinding stopped after 0xdeadbeef in \?\? \(no module\): ' "$out"
 check_untraced "$TD_PID"
 td_finish
