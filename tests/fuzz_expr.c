@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr/expr.h"
 #include "expr/expr_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -13,8 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *src = malloc(size + 1);
     memcpy(src, data, size);
     src[size] = 0;
-    cd_session s;
-    cd_session_init(&s, false);
+    cd_scope s = {.vs = cd_vstate_new()};
     cd_arena a = {0};
     cd_err err = {0};
     cd_expr *e = cd_expr_parse(&a, src, NULL, NULL, &err);
@@ -37,9 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cd_tname_parse(&a, src, NULL, NULL);
     cd_arena_free(&a);
-    cd_session_fini(&s);
-    if (s.values)
-        cd_values_free(s.values);
+    cd_vstate_free(s.vs);
     free(src);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* REPL `deadlock` and `locks`: the same analysis as `cdbg deadlock`, on the session's target.
  * Threads the session already holds stay held; threads stopped only to read a stack are released. */
+#include "commands/cmd_impl.h"
 #include "deadlock/deadlock.h"
 
 #include <string.h>

@@ -4,7 +4,7 @@
  * `disassemble $pc-16,+32` and `disassemble memcpy` all work, on a live process or a core.
  * Decoding is src/arch's; this file only chooses the range and renders. */
 #include "arch/arch.h"
-#include "expr/expr.h"
+#include "commands/cmd_impl.h"
 #include "expr/expr_int.h"
 
 #include <ctype.h>
@@ -84,7 +84,7 @@ int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err)
 
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     int rc = -1;
     const char *fname = NULL;
     uint64_t start = 0, end = 0, fstart = 0, fend = 0, mark = 0;

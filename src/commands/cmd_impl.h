@@ -1,11 +1,14 @@
-/* Command functions named by the command table (table.c). */
+/* Every command function the command table (table.c) names, and how commands evaluate
+ * expressions: the scope they build from the session for src/expr. */
 #ifndef CD_CMD_IMPL_H
 #define CD_CMD_IMPL_H
 
 #include "commands/commands.h"
+#include "expr/expr.h"
 
 #define CD_CMD(name) int name(cd_session *s, int argc, char **argv, cd_err *err)
 
+/* cmd_stack.c */
 CD_CMD(cd_cmd_threads);
 CD_CMD(cd_cmd_thread);
 CD_CMD(cd_cmd_bt);
@@ -14,11 +17,13 @@ CD_CMD(cd_cmd_up);
 CD_CMD(cd_cmd_down);
 CD_CMD(cd_cmd_list);
 CD_CMD(cd_cmd_regs);
+/* cmd_misc.c */
 CD_CMD(cd_cmd_help);
 CD_CMD(cd_cmd_detach);
 CD_CMD(cd_cmd_quit);
 CD_CMD(cd_cmd_attach);
 CD_CMD(cd_cmd_core);
+/* cmd_run.c */
 CD_CMD(cd_cmd_continue);
 CD_CMD(cd_cmd_break);
 CD_CMD(cd_cmd_tbreak);
@@ -26,5 +31,39 @@ CD_CMD(cd_cmd_breakpoints);
 CD_CMD(cd_cmd_clear);
 CD_CMD(cd_cmd_condition);
 CD_CMD(cd_cmd_stepout);
+/* cmd_values.c (expression commands re-join argv[1..] with spaces) */
+CD_CMD(cd_cmd_print);       /* print/FMT EXPR, alias p */
+CD_CMD(cd_cmd_locals);
+CD_CMD(cd_cmd_args);
+CD_CMD(cd_cmd_vars);        /* vars [REGEX] */
+CD_CMD(cd_cmd_whatis);
+CD_CMD(cd_cmd_ptype);
+CD_CMD(cd_cmd_set);         /* set var LVALUE = EXPR */
+CD_CMD(cd_cmd_x);           /* x/NFU ADDR */
+CD_CMD(cd_cmd_display);     /* display [EXPR] */
+CD_CMD(cd_cmd_config);      /* config max-array|max-string N */
+/* cmd_disasm.c */
+CD_CMD(cd_cmd_disassemble);
+/* cmd_deadlock.c */
+CD_CMD(cd_cmd_deadlock);
+CD_CMD(cd_cmd_locks);
+
+/* ---- the session's side of src/expr (cmd_values.c) ----
+ * The value state lives in cd_session.values, created on first use; its caches are dropped when
+ * the session's symbol table changes. */
+
+/* The selected thread, its stack and selected frame, the value state and the `config` limits. */
+void cd_session_scope(cd_session *s, cd_scope *sc);
+/* An evaluation context in that scope (cd_ectx_init of cd_session_scope). */
+void cd_session_ectx(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err);
+/* Print options with the session's `config` limits. */
+struct cd_fmtopt;
+void cd_session_fmtopt(struct cd_fmtopt *o, cd_session *s, char fmt);
+/* Prints every `display` expression (call after each stop the user sees). */
+void cd_values_on_stop(cd_session *s);
+/* Frees cd_session.values. */
+void cd_values_free(void *values);
+/* `bt full` hook (cd_session.frame_vars): locals of one frame. */
+json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json);
 
 #endif

@@ -117,7 +117,7 @@ static int resolve(cd_session *s, const char *cmd, const char *spec, uint64_t **
         } else {
             cd_arena ar = {0};
             cd_ectx x;
-            cd_ectx_init(&x, s, &ar, err);
+            cd_session_ectx(&x, s, &ar, err);
             cd_value v;
             __int128 i = 0;
             int rc = cd_eval_string(&x, spec + 1, &v);
@@ -204,7 +204,7 @@ static int check_cond_syntax(cd_session *s, const char *cond, const char *cmd, c
 {
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     cd_expr *e = cd_expr_parse(&ar, cond, cd_ectx_is_typename, &x, err);
     cd_arena_free(&ar);
     if (!e) {
@@ -466,7 +466,7 @@ static int eval_cond(cd_session *s, const cd_bp *b, cd_err *err)
 {
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     cd_value v;
     int rc = -1;
     if (cd_eval_string(&x, b->cond, &v) == 0) {
@@ -681,10 +681,10 @@ static bool all_sse(cd_ectx *x, cd_type *t, uint64_t base, uint64_t lo, uint64_t
 
 /* The value a function of return type T just returned, from the registers of the thread that
  * returned (SysV x86-64 calling convention). */
-static int return_value(cd_ectx *x, cd_type *type, cd_value *out, cd_err *err)
+static int return_value(cd_session *s, cd_ectx *x, cd_type *type, cd_value *out, cd_err *err)
 {
-    cd_target *t = x->s->target;
-    cd_thread *th = cd_session_thread(x->s);
+    cd_target *t = s->target;
+    cd_thread *th = cd_session_thread(s);
     cd_regs r;
     struct user_fpregs_struct fp;
     if (!th || t->ops->get_regs(t, th, &r, err) < 0 || t->ops->get_fpregs(t, th, &fp, err) < 0)
@@ -773,7 +773,7 @@ int cd_cmd_stepout(cd_session *s, int argc, char **argv, cd_err *err)
     /* what is returned: the function's DWARF return type, read now, before the stack moves */
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     cd_type *rtype = NULL;
     bool has_type = false;
     char *fname = cd_xstrdup(f->info.func ? f->info.func : "??");
@@ -814,10 +814,10 @@ int cd_cmd_stepout(cd_session *s, int argc, char **argv, cd_err *err)
     }
     cd_value v;
     cd_err ve;
-    bool have_value = has_type && rtype && return_value(&x, rtype, &v, &ve) == 0;
+    bool have_value = has_type && rtype && return_value(s, &x, rtype, &v, &ve) == 0;
     report_stop(s, "stepout", &si, err);
     cd_fmtopt o;
-    cd_fmtopt_init(&o, s, 0);
+    cd_session_fmtopt(&o, s, 0);
     int hn = have_value ? cd_hist_add(&x, &v) : 0;
     if (s->out.json) {
         json_object *j = json_object_new_object();

@@ -1,7 +1,7 @@
 /* Value commands: print, locals, args, vars, whatis, ptype, set var, x, display, config.
  * All of them evaluate in the session's selected thread and frame (src/expr). */
 #include "arch/arch.h"
-#include "expr/expr.h"
+#include "commands/cmd_impl.h"
 #include "expr/expr_int.h"
 
 #include <ctype.h>
@@ -11,6 +11,54 @@
 #include <string.h>
 
 int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v);
+
+void cd_values_free(void *values) { cd_vstate_free(values); }
+
+/* The session's value state, created on first use, its caches tied to the current symbol table. */
+static cd_vstate *session_vstate(cd_session *s)
+{
+    if (!s->values) {
+        s->values = cd_vstate_new();
+        s->values_free = cd_values_free;
+        s->frame_vars = cd_values_frame_vars;
+        s->on_stop = cd_values_on_stop;
+    }
+    cd_vstate_use_symtab(s->values, s->sym);
+    return s->values;
+}
+
+void cd_session_scope(cd_session *s, cd_scope *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->vs = session_vstate(s);
+    sc->sym = s->sym;
+    sc->target = s->target;
+    sc->max_array = s->max_array;
+    sc->max_string = s->max_string;
+    if (!s->target)
+        return;
+    sc->thread = cd_session_thread(s);
+    cd_err e;
+    const cd_stack *st = cd_session_stack(s, &e);
+    if (st && s->cur_frame >= 0 && (size_t)s->cur_frame < st->n) {
+        sc->frame = &st->frames[s->cur_frame];
+        sc->frames = st->frames;
+        sc->nframes = st->n;
+    }
+}
+
+void cd_session_ectx(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err)
+{
+    cd_scope sc;
+    cd_session_scope(s, &sc);
+    cd_ectx_init(x, &sc, ar, err);
+}
+
+void cd_session_fmtopt(cd_fmtopt *o, cd_session *s, char fmt)
+{
+    cd_scope sc = {.max_array = s->max_array, .max_string = s->max_string};
+    cd_fmtopt_init(o, &sc, fmt);
+}
 
 /* The expression text: the unsplit command line when the dispatcher gives it (quotes in C string
  * and character literals survive), else argv re-joined with single spaces. A leading "/FMT" and,
@@ -99,7 +147,7 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
     char *src = expr_text(s, argc, argv, from, false);
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     cd_value v;
     int rc = 0;
     if (!*src) {
@@ -121,7 +169,7 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
         }
     }
     cd_fmtopt o;
-    cd_fmtopt_init(&o, s, f);
+    cd_session_fmtopt(&o, s, f);
     /* gdb numbers void results too (`$1 = void` for an unset convenience variable). */
     int n = cd_hist_add(&x, &v);
     if (s->out.json) {
@@ -162,7 +210,7 @@ static int vars_cmd(cd_session *s, bool params, const char *what, cd_err *err)
 {
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     if (!s->target) {
         cd_arena_free(&ar);
         return cd_fail(err, CD_EXIT_CMD, "%s: no process or core; attach, run or open a core first", what);
@@ -174,7 +222,7 @@ static int vars_cmd(cd_session *s, bool params, const char *what, cd_err *err)
         return -1;
     }
     cd_fmtopt o;
-    cd_fmtopt_init(&o, s, 0);
+    cd_session_fmtopt(&o, s, 0);
     json_object *arr = s->out.json ? json_object_new_array() : NULL;
     for (int i = 0; i < n; i++) {
         cd_value v = var_value_or_error(&x, vars[i].mod, &vars[i].die);
@@ -263,8 +311,8 @@ int cd_cmd_vars(cd_session *s, int argc, char **argv, cd_err *err)
     }
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
-    cd_fmtopt_init(&a.o, s, 0);
+    cd_session_ectx(&x, s, &ar, err);
+    cd_session_fmtopt(&a.o, s, 0);
     if (s->out.json)
         a.arr = json_object_new_array();
     /* Without a pattern only the executable's globals: libc's debug info alone has thousands. */
@@ -292,7 +340,7 @@ static int type_cmd(cd_session *s, int argc, char **argv, bool expand, cd_err *e
     }
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     x.no_side_effects = true;
     cd_type *t = NULL;
     int rc = 0;
@@ -341,7 +389,7 @@ int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
     cd_arena ar = {0};
     int rc = -1;
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     cd_expr *e = cd_expr_parse(&ar, src, cd_ectx_is_typename, &x, err);
     if (!e)
         goto out;
@@ -360,7 +408,7 @@ int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
     rc = 0;
     if (s->out.json) {
         cd_fmtopt o;
-        cd_fmtopt_init(&o, s, 0);
+        cd_session_fmtopt(&o, s, 0);
         json_object *j = json_object_new_object();
         cd_buf tb = {0};
         cd_type_name(x.vs, v.type, &tb);
@@ -394,7 +442,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (!s->target)
         return cd_fail(err, CD_EXIT_CMD, "x: no process or core; attach, run or open a core first");
-    cd_vstate *vs = cd_vstate_get(s);
+    cd_vstate *vs = session_vstate(s);
     const char *spec = strchr(argv[0], '/');
     int from = 1;
     if (!spec && argc > 1 && argv[1][0] == '/')
@@ -434,7 +482,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
         unit = 8;
     cd_arena ar = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, err);
+    cd_session_ectx(&x, s, &ar, err);
     char *src = expr_text(s, argc, argv, from, false);
     /* A bare `x` (what Enter repeats) shows as many units as the last one did, as in gdb. */
     if (!spec && !*src && vs->x_count > 0)
@@ -501,7 +549,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
                 last_unit = a;
                 cd_value sv = {.type = cd_type_array(x.vs, cd_type_char(x.vs), n), .where = V_BYTES, .bytes = buf, .regno = -1};
                 cd_fmtopt o;
-                cd_fmtopt_init(&o, s, 0);
+                cd_session_fmtopt(&o, s, 0);
                 cd_buf_puts(&line, "\t");
                 cd_format_value(&x, &sv, &o, true, &line);
                 if (more)
@@ -549,7 +597,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
         if (f == 'a')
             ut = cd_type_ptr(x.vs, NULL);
         cd_fmtopt o;
-        cd_fmtopt_init(&o, s, f == 'a' ? 'a' : f == 'f' ? 0 : f);
+        cd_session_fmtopt(&o, s, f == 'a' ? 'a' : f == 'f' ? 0 : f);
         for (long k = 0; k < count; k++) {
             uint8_t buf[8];
             if (cd_target_read_full(s->target, a, buf, (size_t)unit) != 0) {
@@ -635,10 +683,10 @@ static void show_display(cd_session *s, cd_display *d, json_object *into)
     cd_arena ar = {0};
     cd_err err = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, &err);
+    cd_session_ectx(&x, s, &ar, &err);
     cd_value v;
     cd_fmtopt o;
-    cd_fmtopt_init(&o, s, d->fmt);
+    cd_session_fmtopt(&o, s, d->fmt);
     int r = cd_eval_string(&x, d->expr, &v);
     if (s->out.json) {
         json_object *j = json_object_new_object();
@@ -675,14 +723,14 @@ void cd_values_on_stop(cd_session *s)
 {
     if (!s->values)
         return;
-    cd_vstate *vs = cd_vstate_get(s);
+    cd_vstate *vs = session_vstate(s);
     for (size_t i = 0; i < vs->ndisp; i++)
         show_display(s, &vs->disp[i], NULL);
 }
 
 int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    cd_vstate *vs = cd_vstate_get(s);
+    cd_vstate *vs = session_vstate(s);
     if (argc > 1 && !strcmp(argv[1], "-d")) {
         unsigned long long n;
         if (argc != 3 || !cd_parse_uint(argv[2], &n))
@@ -776,7 +824,7 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
         return cd_fail(err, CD_EXIT_CMD,
                        "config: usage: config [max-array N | max-string N | substitute-path [FROM [TO]]]");
     cd_fmtopt o;
-    cd_fmtopt_init(&o, s, 0);
+    cd_session_fmtopt(&o, s, 0);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "max_array", json_object_new_int(o.max_array));
@@ -805,13 +853,13 @@ json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json)
     cd_arena ar = {0};
     cd_err err = {0};
     cd_ectx x;
-    cd_ectx_init(&x, s, &ar, &err);
+    cd_session_ectx(&x, s, &ar, &err);
     x.frame = f;
     cd_var *vars;
     int n = cd_frame_vars(&x, false, true, &vars, &err);
     json_object *obj = json ? json_object_new_object() : NULL;
     cd_fmtopt o;
-    cd_fmtopt_init(&o, s, 0);
+    cd_session_fmtopt(&o, s, 0);
     if (n < 0) {
         if (!json)
             cd_out_printf(&s->out, "        No symbol table info available.\n");

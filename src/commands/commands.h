@@ -96,6 +96,9 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err);
 /* Detaches/kills as the target's policy says and frees everything. */
 void cd_session_close_target(cd_session *s);
 void cd_session_fini(cd_session *s);
+/* Sets the value printer's session hooks values_free, frame_vars and on_stop (call once after
+ * cd_session_init). */
+void cd_values_install(cd_session *s);
 
 /* Selected thread's stack (computed lazily, cached per stop). NULL with err on failure. */
 const cd_stack *cd_session_stack(cd_session *s, cd_err *err);

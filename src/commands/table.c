@@ -2,8 +2,6 @@
 #include <string.h>
 
 #include "commands/cmd_impl.h"
-#include "deadlock/deadlock.h"
-#include "expr/expr.h"
 
 const cd_command cd_commands[] = {
     {"threads", "", "threads [-group]", "List threads: id, tid, name, state, where each one is",

@@ -21,7 +21,6 @@
 
 #include <json-c/json.h>
 
-#include "commands/commands.h"
 #include "symbols/symbols.h"
 #include "target/target.h"
 #include "unwind/unwind.h"
@@ -147,11 +146,7 @@ bool cd_dl_runtime_module(const char *module);
 /* A heap lock named through a global or static pointer into its object: `&gctx->rwl`. NULL if none. */
 char *cd_dl_global_ptr_name(cd_symtab *sym, cd_target *t, uint64_t addr);
 
-/* ---- commands ---- */
-
-/* REPL `deadlock` and `locks` (wired into the command table by commands/table.c). */
-int cd_cmd_deadlock(cd_session *s, int argc, char **argv, cd_err *err);
-int cd_cmd_locks(cd_session *s, int argc, char **argv, cd_err *err);
+/* ---- the one-shot mode (the REPL's `deadlock` and `locks` are src/commands/cmd_deadlock.c) ---- */
 
 /* One-shot `cdbg deadlock PID | EXE CORE [--json]`; argv excludes "cdbg" and "deadlock".
  * Returns the exit status: 0 none found, 3 found, 1 error. */

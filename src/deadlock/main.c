@@ -1,5 +1,6 @@
 /* `cdbg deadlock PID | EXE CORE [--json]`: one look, one verdict, the target left running. */
 #include "deadlock/deadlock.h"
+#include "output/output.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* Text and JSON reports of a deadlock analysis. */
 #include "deadlock/deadlock.h"
+#include "output/output.h"
 
 #include <inttypes.h>
 #include <stdio.h>

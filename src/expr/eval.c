@@ -2,7 +2,6 @@
  * memory, in registers of the selected frame, or in local byte buffers. All integer arithmetic is
  * done in 128 bits and truncated to the result type, so every C integer type (incl. __int128)
  * behaves exactly. */
-#include "expr/expr.h"
 #include "expr/expr_int.h"
 
 #include <stddef.h>
@@ -36,9 +35,8 @@ void cd_vstate_reset_caches(cd_vstate *vs)
     cd_arena_free(&vs->persist);
 }
 
-void cd_values_free(void *values)
+void cd_vstate_free(cd_vstate *vs)
 {
-    cd_vstate *vs = values;
     if (!vs)
         return;
     cd_vstate_reset_caches(vs);
@@ -48,40 +46,26 @@ void cd_values_free(void *values)
     free(vs);
 }
 
-cd_vstate *cd_vstate_get(cd_session *s)
+void cd_vstate_use_symtab(cd_vstate *vs, const cd_symtab *sym)
 {
-    if (!s->values) {
-        s->values = cd_vstate_new();
-        s->values_free = cd_values_free;
-        s->frame_vars = cd_values_frame_vars;
-        s->on_stop = cd_values_on_stop;
-    }
-    cd_vstate *vs = s->values;
-    if (vs->symtab_key != (void *)s->sym) {
+    if (vs->symtab_key != (const void *)sym) {
         cd_vstate_reset_caches(vs);
-        vs->symtab_key = s->sym;
+        vs->symtab_key = sym;
     }
-    return vs;
 }
 
-void cd_ectx_init(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err)
+void cd_ectx_init(cd_ectx *x, const cd_scope *sc, cd_arena *ar, cd_err *err)
 {
     memset(x, 0, sizeof *x);
-    x->s = s;
     x->ar = ar;
     x->err = err;
-    x->vs = cd_vstate_get(s);
-    x->t = s->target;
-    if (!s->target)
-        return;
-    x->th = cd_session_thread(s);
-    cd_err e;
-    const cd_stack *st = cd_session_stack(s, &e);
-    if (st && s->cur_frame >= 0 && (size_t)s->cur_frame < st->n) {
-        x->frame = &st->frames[s->cur_frame];
-        x->frames = st->frames;
-        x->nframes = st->n;
-    }
+    x->vs = sc->vs;
+    x->sym = sc->sym;
+    x->t = sc->target;
+    x->th = sc->thread;
+    x->frame = sc->frame;
+    x->frames = sc->frames;
+    x->nframes = sc->nframes;
 }
 
 /* ---------- value primitives ---------- */

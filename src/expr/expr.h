@@ -1,33 +1,68 @@
-/* Variables and C expressions through DWARF: the commands and the session hooks.
+/* Variables and C expressions through DWARF: the scope an expression is evaluated in.
  *
- * Everything is evaluated in the session's selected thread and frame. The value-printer state
- * (convenience variables $1.., $_, user $vars, displays, the DWARF type cache and per-module name
- * indexes) lives in cd_session.values and is created on first use. */
+ * src/expr knows nothing of the session or of commands. Its callers build a cd_scope (the
+ * commands layer builds one from the session's selected thread and frame; the deadlock report
+ * builds one per frame it names locks in) and pass it down; expr_int.h has the parser, the
+ * evaluator and the formatters that take it. */
 #ifndef CD_EXPR_H
 #define CD_EXPR_H
 
-#include "commands/commands.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-/* Commands (argv split shell-style; expression commands re-join argv[1..] with spaces). */
-int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err);   /* print/FMT EXPR, alias p */
-int cd_cmd_locals(cd_session *s, int argc, char **argv, cd_err *err);
-int cd_cmd_args(cd_session *s, int argc, char **argv, cd_err *err);
-int cd_cmd_vars(cd_session *s, int argc, char **argv, cd_err *err);    /* vars [REGEX] */
-int cd_cmd_whatis(cd_session *s, int argc, char **argv, cd_err *err);
-int cd_cmd_ptype(cd_session *s, int argc, char **argv, cd_err *err);
-int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err);     /* set var LVALUE = EXPR */
-int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err);       /* x/NFU ADDR */
-int cd_cmd_disassemble(cd_session *s, int argc, char **argv, cd_err *err); /* cmd_disasm.c */
-int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err); /* display [EXPR] */
-int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err);  /* config max-array|max-string N */
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
 
-/* Prints every `display` expression (call after each stop the user sees). */
-void cd_values_on_stop(cd_session *s);
-/* Frees cd_session.values. */
-void cd_values_free(void *values);
-/* `bt full` hook (cd_session.frame_vars): locals of one frame. */
-json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json);
-/* Sets the session hooks values_free, frame_vars and on_stop (call once after cd_session_init). */
-void cd_values_install(cd_session *s);
+#include "symbols/symbols.h"
+#include "target/target.h"
+#include "unwind/unwind.h"
+#include "util/util.h"
+
+/* Value state that outlives one evaluation: value history ($1..), convenience variables, displays,
+ * the DWARF type cache and per-module name indexes. Its owner keeps it between evaluations. */
+typedef struct cd_vstate cd_vstate;
+typedef struct cd_type cd_type;
+typedef struct cd_ectx cd_ectx;
+typedef struct cd_arena cd_arena;
+
+typedef struct cd_scope {
+    cd_target *target;        /* NULL: no memory, no registers */
+    cd_symtab *sym;           /* NULL: no names */
+    cd_thread *thread;        /* thread of `frame` (TLS, xmm registers), or NULL */
+    const cd_frame *frame;    /* the frame names resolve in, NULL if none */
+    const cd_frame *frames;   /* that thread's whole stack (callers of frame, for entry values) */
+    size_t nframes;
+    cd_vstate *vs;            /* required */
+    int max_array, max_string; /* printing limits; <= 0 is the default, 200 */
+} cd_scope;
+
+cd_vstate *cd_vstate_new(void);
+void cd_vstate_free(cd_vstate *vs);
+/* Caches built from another symbol table's DWARF (types, name indexes, and the history and
+ * convenience variables typed by them) are dropped when SYM is not the one they came from. */
+void cd_vstate_use_symtab(cd_vstate *vs, const cd_symtab *sym);
+
+/* ---------- naming an address through variables (the deadlock report's lock names) ---------- */
+
+/* Where a variable is, from its DWARF location evaluated in the scope's frame (without a frame:
+ * statics only). */
+typedef struct cd_varloc {
+    enum { CD_VARLOC_NONE, CD_VARLOC_MEM, CD_VARLOC_VALUE } kind;
+    uint64_t addr;            /* MEM: where the variable lives */
+    uint64_t val;             /* VALUE: its first 8 bytes (it lives in a register or is computed) */
+} cd_varloc;
+/* Any failure (no location, optimized out, an unsupported operation) is CD_VARLOC_NONE. */
+void cd_var_locate(const cd_scope *sc, Dwfl_Module *mod, Dwarf_Die *var, cd_varloc *out);
+
+/* The type of a variable (or member) DIE; NULL when it has none. */
+cd_type *cd_type_of_die(cd_vstate *vs, Dwarf_Die *die);
+uint64_t cd_type_size(cd_type *t);           /* 0 when unknown or incomplete */
+cd_type *cd_type_pointee(cd_type *t);        /* what a pointer points to; NULL if T is no pointer */
+/* Appends the member and index path from an object of type T down to byte OFF (`.buckets[7].mu`).
+ * It stops at what a user would name as a whole: a union, a scalar, or a struct whose member there
+ * is anonymous or reserved (__*, as glibc's lock internals), so a mutex reads `lock_a`, not
+ * `lock_a.__data.__lock`. Returns the part of OFF the path does not cover. */
+uint64_t cd_type_member_path(cd_vstate *vs, cd_type *t, uint64_t off, cd_buf *b);
 
 #endif

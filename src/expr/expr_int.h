@@ -1,4 +1,5 @@
-/* Internals of the expression layer, shared by its files and the unit tests.
+/* The expression layer in full: its files, the value commands (src/commands/cmd_values.c and the
+ * commands that evaluate: break *EXPR, conditions, stepout's return value) and the unit tests.
  *
  *   parse.c   lexer + recursive-descent parser -> AST (no DWARF needed)
  *   types.c   cd_type: a C type built lazily from DWARF DIEs (or synthesised), names, ptype
@@ -16,13 +17,13 @@
 #include <elfutils/libdwfl.h>
 #include <json-c/json.h>
 
-#include "commands/commands.h"
+#include "expr/expr.h"
 #include "util/util.h"
 
 /* ---------- arena: everything one command allocates, freed at once ---------- */
-typedef struct cd_arena {
+struct cd_arena {
     struct cd_arena_blk *head;
-} cd_arena;
+};
 void *cd_arena_alloc(cd_arena *a, size_t n); /* zeroed */
 char *cd_arena_strdup(cd_arena *a, const char *s);
 void cd_arena_free(cd_arena *a);
@@ -100,7 +101,6 @@ void cd_expr_dump(const cd_expr *e, cd_buf *b);
 typedef enum { TY_VOID, TY_INT, TY_BOOL, TY_FLOAT, TY_PTR, TY_ARRAY, TY_STRUCT, TY_UNION, TY_ENUM,
                TY_FUNC, TY_TYPEDEF, TY_CV } cd_tykind;
 
-typedef struct cd_type cd_type;
 struct cd_type {
     cd_tykind kind;
     uint64_t size;        /* bytes (0 for void, functions, incomplete) */
@@ -117,9 +117,6 @@ struct cd_type {
     cd_type *const_of;    /* ENUM: memoised enum_const twin */
 };
 
-typedef struct cd_vstate cd_vstate;
-typedef struct cd_ectx cd_ectx;
-
 cd_type *cd_type_from_die(cd_vstate *vs, Dwarf_Die *die);    /* NULL die -> void */
 cd_type *cd_type_base(cd_vstate *vs, cd_tykind k, uint64_t size, bool is_signed, const char *name);
 cd_type *cd_type_ptr(cd_vstate *vs, cd_type *to);
@@ -127,7 +124,6 @@ cd_type *cd_type_array(cd_vstate *vs, cd_type *elem, int64_t n);
 cd_type *cd_type_int(cd_vstate *vs);        /* int */
 cd_type *cd_type_char(cd_vstate *vs);       /* char */
 cd_type *cd_type_strip(cd_type *t);         /* through typedefs and qualifiers */
-uint64_t cd_type_size(cd_type *t);
 bool cd_type_is_scalar(cd_type *t);
 bool cd_type_is_integral(cd_type *t);       /* int, bool, char, enum */
 bool cd_type_is_arith(cd_type *t);
@@ -170,9 +166,10 @@ typedef struct cd_fmtopt {
     int max_array, max_string, max_depth;
 } cd_fmtopt;
 
+/* One evaluation: the scope's fields, copied (cd_ectx_init), plus its arena and error. */
 struct cd_ectx {
     cd_vstate *vs;
-    cd_session *s;          /* NULL in unit tests */
+    cd_symtab *sym;         /* NULL: no names beyond the expression's own */
     cd_target *t;           /* NULL: no memory */
     const cd_frame *frame;  /* selected frame, NULL if none */
     const cd_frame *frames; /* the selected thread's whole stack (callers of frame, for entry values) */
@@ -184,9 +181,7 @@ struct cd_ectx {
     uintptr_t depth_limit;  /* cd_depth_enter() of the outermost cd_eval/format call, 0 outside */
 };
 
-cd_vstate *cd_vstate_get(cd_session *s);   /* creates on first use; resets caches if the symtab changed */
-cd_vstate *cd_vstate_new(void);
-void cd_ectx_init(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err);
+void cd_ectx_init(cd_ectx *x, const cd_scope *sc, cd_arena *ar, cd_err *err);
 
 /* Evaluates an AST. Returns 0 or -1 with x->err set. */
 int cd_eval(cd_ectx *x, cd_expr *e, cd_value *out);
@@ -213,7 +208,7 @@ int cd_hist_add(cd_ectx *x, const cd_value *v);
 /* Formats. */
 void cd_format_value(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, cd_buf *b);
 json_object *cd_value_json(cd_ectx *x, const cd_value *v, const cd_fmtopt *o);
-void cd_fmtopt_init(cd_fmtopt *o, cd_session *s, char fmt);
+void cd_fmtopt_init(cd_fmtopt *o, const cd_scope *sc, char fmt); /* limits from sc (may be NULL) */
 
 /* ---------- symbols ---------- */
 /* One variable visible in a frame. */
@@ -279,7 +274,7 @@ struct cd_vstate {
     cd_display *disp;
     size_t ndisp;
     int next_disp;
-    void *symtab_key;     /* symtab the caches belong to */
+    const void *symtab_key; /* symtab the caches belong to */
     cd_modidx *mods;      /* per-module name indexes (symlook.c) */
     size_t nmods;
     uint64_t x_next;      /* `x` continues here */

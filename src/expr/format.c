@@ -2,6 +2,7 @@
  * Every read is bounded by max-array / max-string and every nesting by max-depth, so corrupted
  * memory or a cyclic list cannot make printing unbounded. */
 #include "expr/expr_int.h"
+#include "output/output.h"
 
 #include <dwarf.h>
 #include <math.h>
@@ -11,11 +12,11 @@
 
 #define REPEAT_THRESHOLD 10
 
-void cd_fmtopt_init(cd_fmtopt *o, cd_session *s, char fmt)
+void cd_fmtopt_init(cd_fmtopt *o, const cd_scope *sc, char fmt)
 {
     o->fmt = fmt;
-    o->max_array = s && s->max_array > 0 ? s->max_array : 200;
-    o->max_string = s && s->max_string > 0 ? s->max_string : 200;
+    o->max_array = sc && sc->max_array > 0 ? sc->max_array : 200;
+    o->max_string = sc && sc->max_string > 0 ? sc->max_string : 200;
     o->max_depth = 20;
 }
 

@@ -139,9 +139,9 @@ static int find_sym_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Add
 static bool find_sym(cd_ectx *x, const char *name, uint64_t *addr)
 {
     symq q = {name, 0};
-    if (!x->s || !x->s->sym)
+    if (!x->sym)
         return false;
-    dwfl_getmodules(cd_symtab_dwfl(x->s->sym), find_sym_cb, &q, 0);
+    dwfl_getmodules(cd_symtab_dwfl(x->sym), find_sym_cb, &q, 0);
     *addr = q.addr;
     return q.addr != 0;
 }
@@ -763,4 +763,28 @@ int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd
         out->where = V_OPTOUT;
         return 0;
     }
+}
+
+void cd_var_locate(const cd_scope *sc, Dwfl_Module *mod, Dwarf_Die *var, cd_varloc *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!dwarf_hasattr(var, DW_AT_location))
+        return;
+    cd_arena ar = {0};
+    cd_err err;
+    cd_ectx x;
+    cd_ectx_init(&x, sc, &ar, &err);
+    /* Only the address or the first 8 bytes are wanted: read the value as one 8-byte word. */
+    cd_type *word = cd_type_base(sc->vs, TY_INT, 8, false, "unsigned long");
+    cd_value v;
+    if (cd_loc_value(&x, mod, var, word, &v) == 0) {
+        if (v.where == V_MEM) {
+            out->kind = CD_VARLOC_MEM;
+            out->addr = v.addr;
+        } else if (v.where == V_BYTES) {
+            out->kind = CD_VARLOC_VALUE;
+            memcpy(&out->val, v.bytes, sizeof out->val);
+        }
+    }
+    cd_arena_free(&ar);
 }

@@ -186,9 +186,9 @@ static bool is_exe_mod(cd_ectx *x, Dwfl_Module *m)
 static modlist modules_ordered(cd_ectx *x)
 {
     modlist l = {0};
-    if (!x->s || !x->s->sym)
+    if (!x->sym)
         return l;
-    dwfl_getmodules(cd_symtab_dwfl(x->s->sym), collect_mod, &l, 0);
+    dwfl_getmodules(cd_symtab_dwfl(x->sym), collect_mod, &l, 0);
     Dwfl_Module *first = x->frame ? x->frame->info.mod : NULL;
     for (size_t i = 0; i < l.n; i++)
         if (is_exe_mod(x, l.v[i]) && i) {
@@ -458,7 +458,7 @@ int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
         }
     }
     free(l.v);
-    if (!x->s || !x->s->target)
+    if (!x->t)
         return cd_fail(x->err, CD_EXIT_CMD, "no symbol \"%s\" (no program loaded)", name);
     return cd_fail(x->err, CD_EXIT_CMD, "no symbol \"%s\" in the current context", name);
 }
@@ -531,7 +531,7 @@ cd_type *cd_lookup_type(cd_ectx *x, int kind, const char *name) { return lookup_
 bool cd_ectx_is_typename(void *ctx, const char *name)
 {
     cd_ectx *x = ctx;
-    if (!x->s || !x->s->sym)
+    if (!x->sym)
         return false;
     /* A variable of that name in scope wins, as in C. Only the frame's module and the executable
      * are searched, so `(x)` never makes us index every library. */
@@ -584,7 +584,7 @@ void cd_addr_symbol(cd_ectx *x, uint64_t addr, cd_buf *b)
 {
     const char *name;
     uint64_t off;
-    if (!x->s || !x->s->sym || !addr || !cd_symtab_addr_symbol(x->s->sym, addr, &name, &off) || !name)
+    if (!x->sym || !addr || !cd_symtab_addr_symbol(x->sym, addr, &name, &off) || !name)
         return;
     if (off)
         cd_buf_printf(b, "<%s+%llu>", name, (unsigned long long)off);

@@ -395,6 +395,56 @@ bool cd_type_find_member(cd_vstate *vs, cd_type *t, const char *name, cd_member 
     return false;
 }
 
+cd_type *cd_type_of_die(cd_vstate *vs, Dwarf_Die *die)
+{
+    Dwarf_Die td;
+    return die_type(die, &td) ? cd_type_from_die(vs, &td) : NULL;
+}
+
+cd_type *cd_type_pointee(cd_type *t)
+{
+    t = cd_type_strip(t);
+    return t && t->kind == TY_PTR ? t->target : NULL;
+}
+
+uint64_t cd_type_member_path(cd_vstate *vs, cd_type *t, uint64_t off, cd_buf *b)
+{
+    cd_arena ar = {0};
+    for (int depth = 0; depth < 32; depth++) {
+        cd_type *p = cd_type_strip(t);
+        if (p && p->kind == TY_STRUCT && p->has_die) {
+            cd_member *m;
+            int n = cd_type_members(vs, p, &m, &ar), i;
+            for (i = 0; i < n; i++)
+                if (off >= m[i].offset && off < m[i].offset + cd_type_size(m[i].type))
+                    break;
+            if (i == n || !m[i].name || !strncmp(m[i].name, "__", 2))
+                break;
+            cd_buf_printf(b, ".%s", m[i].name);
+            off -= m[i].offset;
+            t = m[i].type;
+        } else if (p && p->kind == TY_ARRAY) {
+            uint64_t esize = cd_type_size(p->target);
+            if (!esize)
+                break;
+            cd_buf_printf(b, "[%llu]", (unsigned long long)(off / esize));
+            off %= esize;
+            t = p->target;
+        } else {
+            break; /* unions (every glibc lock type), scalars, pointers: the object itself */
+        }
+        if (off == 0) {
+            /* Go on only into a struct or array at offset 0 (`pair.first.mu`); anything else
+             * there is the object itself. */
+            p = cd_type_strip(t);
+            if (!p || (p->kind != TY_STRUCT && p->kind != TY_ARRAY))
+                break;
+        }
+    }
+    cd_arena_free(&ar);
+    return off;
+}
+
 /* ---------- names ---------- */
 static void base_name(cd_type *t, cd_buf *b)
 {

@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr/expr.h"
 #include "expr/expr_int.h"
 
 static int fails, checks;
-static cd_session S;
+static cd_scope S; /* no target: constants, history and convenience variables only */
 
 static void check(bool ok, const char *what, const char *detail)
 {
@@ -130,11 +129,11 @@ static void on_thread(size_t stack, void *arg)
 
 int main(void)
 {
-    cd_session_init(&S, false);
+    S.vs = cd_vstate_new();
     cases(NULL);             /* main thread */
     on_thread(128 << 10, ""); /* a small stack: a quarter of it is the budget */
     on_thread(0, NULL);       /* a default thread stack */
-    cd_session_fini(&S);
+    cd_vstate_free(S.vs);
     printf("test_depth: %d checks, %d failed\n", checks, fails);
     return fails ? 1 : 0;
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr/expr.h"
 #include "expr/expr_int.h"
 
 static int fails, checks;
@@ -43,7 +42,7 @@ static void parse_err(const char *src, const char *want)
     cd_arena_free(&a);
 }
 
-static cd_session S;
+static cd_scope S; /* no target: constants, history and convenience variables only */
 
 /* Evaluates and prints like `print` (without the $N prefix); errors as "ERROR msg". */
 static void ev(const char *src, const char *want)
@@ -184,7 +183,7 @@ int main(void)
     }
 
     /* ---- evaluator on constants ---- */
-    cd_session_init(&S, false);
+    S.vs = cd_vstate_new();
     ev("1 + 2 * 3", "7");
     ev("7 / 2", "3");
     ev("-7 / 2", "-3");
@@ -341,7 +340,7 @@ int main(void)
     ev_json("(char)65", "65");
     ev_json("\"a\\351b\"", "\"a\xc3\xa9" "b\"");
 
-    cd_session_fini(&S);
+    cd_vstate_free(S.vs);
     printf("test_expr: %d checks, %d failed\n", checks, fails);
     return fails ? 1 : 0;
 }
