@@ -15,7 +15,7 @@ int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v);
 void cd_values_free(void *values) { cd_vstate_free(values); }
 
 /* The session's value state, created on first use, its caches tied to the current symbol table. */
-static cd_vstate *session_vstate(cd_session *s)
+static cd_vstate *cd_vstate_get(cd_session *s)
 {
     if (!s->values) {
         s->values = cd_vstate_new();
@@ -30,7 +30,7 @@ static cd_vstate *session_vstate(cd_session *s)
 void cd_session_scope(cd_session *s, cd_scope *sc)
 {
     memset(sc, 0, sizeof *sc);
-    sc->vs = session_vstate(s);
+    sc->vs = cd_vstate_get(s);
     sc->sym = s->sym;
     sc->target = s->target;
     sc->max_array = s->max_array;
@@ -442,7 +442,7 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (!s->target)
         return cd_fail(err, CD_EXIT_CMD, "x: no process or core; attach, run or open a core first");
-    cd_vstate *vs = session_vstate(s);
+    cd_vstate *vs = cd_vstate_get(s);
     const char *spec = strchr(argv[0], '/');
     int from = 1;
     if (!spec && argc > 1 && argv[1][0] == '/')
@@ -723,14 +723,14 @@ void cd_values_on_stop(cd_session *s)
 {
     if (!s->values)
         return;
-    cd_vstate *vs = session_vstate(s);
+    cd_vstate *vs = cd_vstate_get(s);
     for (size_t i = 0; i < vs->ndisp; i++)
         show_display(s, &vs->disp[i], NULL);
 }
 
 int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    cd_vstate *vs = session_vstate(s);
+    cd_vstate *vs = cd_vstate_get(s);
     if (argc > 1 && !strcmp(argv[1], "-d")) {
         unsigned long long n;
         if (argc != 3 || !cd_parse_uint(argv[2], &n))
