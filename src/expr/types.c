@@ -110,6 +110,81 @@ static bool die_type(Dwarf_Die *d, Dwarf_Die *out)
 
 static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth);
 
+/* Whether a subrange's index type is signed, and its width: bounds in DW_FORM_dataN carry no sign of
+ * their own. No DW_AT_type means a signed address-sized integer (DWARF 5, 5.13). */
+static void index_type_sign(Dwarf_Die *sub, bool *is_signed, unsigned *bytes)
+{
+    *is_signed = true;
+    *bytes = 8;
+    Dwarf_Die t;
+    if (!die_type(sub, &t))
+        return;
+    /* Through typedefs and qualifiers to the base or enumeration type; a short chain in practice. */
+    for (int i = 0; i < 16; i++) {
+        int tag = dwarf_tag(&t);
+        if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type)
+            break;
+        if (!die_type(&t, &t))
+            return;
+    }
+    Dwarf_Word enc = 0, size = 0;
+    if (dwarf_tag(&t) == DW_TAG_enumeration_type) {
+        Dwarf_Die u;
+        if (die_type(&t, &u))
+            die_udata(&u, DW_AT_encoding, &enc);
+        else
+            enc = DW_ATE_signed;
+    } else {
+        die_udata(&t, DW_AT_encoding, &enc);
+    }
+    *is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+    if (die_udata(&t, DW_AT_byte_size, &size) && size >= 1 && size <= 8)
+        *bytes = (unsigned)size;
+}
+
+/* A constant subrange bound (DW_AT_lower_bound, DW_AT_upper_bound, DW_AT_count) as gdb reads it:
+ * sdata and udata by their form; DW_FORM_dataN as unsigned, sign-extended from the index type's
+ * width only when that type is signed. dwarf_formsdata sign-extends dataN from the form's own
+ * width, which made gcc's upper bound 128..255 (data1) and 32768..65535 (data2) negative and
+ * `char line[256]` an empty array. false: no such attribute, or not a constant (a VLA's bound). */
+static bool subrange_bound(Dwarf_Die *sub, int at, int64_t *out)
+{
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(sub, at, &a))
+        return false;
+    Dwarf_Sword sv;
+    Dwarf_Word uv;
+    switch (dwarf_whatform(&a)) {
+    case DW_FORM_sdata:
+    case DW_FORM_implicit_const:
+        if (dwarf_formsdata(&a, &sv) != 0)
+            return false;
+        *out = sv;
+        return true;
+    case DW_FORM_udata:
+        if (dwarf_formudata(&a, &uv) != 0)
+            return false;
+        *out = (int64_t)uv;
+        return true;
+    case DW_FORM_data1:
+    case DW_FORM_data2:
+    case DW_FORM_data4:
+    case DW_FORM_data8: {
+        if (dwarf_formudata(&a, &uv) != 0)
+            return false;
+        bool sgn;
+        unsigned bytes;
+        index_type_sign(sub, &sgn, &bytes);
+        if (sgn && bytes < 8 && (uv >> (bytes * 8 - 1)) & 1)
+            uv |= ~(Dwarf_Word)0 << (bytes * 8);
+        *out = (int64_t)uv;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 static cd_type *target_of(cd_vstate *vs, Dwarf_Die *die, int depth)
 {
     Dwarf_Die td;
@@ -230,17 +305,15 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
             do {
                 if (dwarf_tag(&c) != DW_TAG_subrange_type && dwarf_tag(&c) != DW_TAG_enumeration_type)
                     continue;
-                int64_t n = -1;
-                Dwarf_Attribute a;
-                Dwarf_Word cnt;
-                Dwarf_Sword ub, lb = 0;
-                if (dwarf_attr(&c, DW_AT_count, &a) && dwarf_formudata(&a, &cnt) == 0)
-                    n = (int64_t)cnt;
-                else if (dwarf_attr(&c, DW_AT_upper_bound, &a) && dwarf_formsdata(&a, &ub) == 0) {
-                    if (dwarf_attr(&c, DW_AT_lower_bound, &a))
-                        dwarf_formsdata(&a, &lb);
-                    n = ub - lb + 1;
-                    /* gcc encodes `T x[0]` / flexible members as upper_bound -1 or no bound. */
+                int64_t n = -1, v, lb = 0;
+                /* C's lower bound is 0 unless given; one that is not a constant leaves n unknown. */
+                bool lb_known = !dwarf_hasattr(&c, DW_AT_lower_bound) || subrange_bound(&c, DW_AT_lower_bound, &lb);
+                if (subrange_bound(&c, DW_AT_count, &v))
+                    n = v < 0 ? 0 : v;
+                else if (lb_known && subrange_bound(&c, DW_AT_upper_bound, &v)) {
+                    /* Unsigned arithmetic: gcc's `T x[0]` has an all-ones upper bound, which wraps to
+                     * 0 elements whether its index type made it -1 or 2^64-1. */
+                    n = (int64_t)((uint64_t)v - (uint64_t)lb + 1);
                     if (n < 0)
                         n = 0;
                 }
