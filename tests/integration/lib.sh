@@ -24,6 +24,12 @@ TESTDATA=${TESTDATA:-$SRCROOT/build/testdata}
 TD_READY_TIMEOUT=${TD_READY_TIMEOUT:-120}
 TD_CDBG_TIMEOUT=${TD_CDBG_TIMEOUT:-120}
 export CDBG TESTDATA SRCROOT
+# cdbg keeps inflated debug files in a cache (by default under ~/.cache); tests write only under the
+# build directory or a temporary one, so theirs lives next to the cdbg binary (and stays warm).
+CDBG_CACHE_DIR=${CDBG_CACHE_DIR:-$(dirname "$CDBG")/test-debuginfo-cache}
+export CDBG_CACHE_DIR
+# A test program that crashes outside make_core must not leave a core in the working directory.
+ulimit -S -c 0 # the soft limit only: make_core raises it again
 
 TD_NAME=$(basename "$0" .sh)
 TD_FAILS=0
@@ -62,9 +68,20 @@ pass() {
     return 0
 }
 
+# skip WHY: meson's SKIP (77). In CI (CI=true), where every tool and cores are available, a skip
+# means the environment is broken, so it fails instead.
 skip() {
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL: $* (CI=true: CI has every tool the suite needs, so this test may not be skipped there)" >&2
+        exit 1
+    fi
     echo "SKIP: $*" >&2
     exit 77
+}
+
+# need_tool TOOL WHAT_FOR: skips the test (fails in CI) when TOOL is not installed.
+need_tool() {
+    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed; it is needed for $2"
 }
 
 # Prints "NAME: N checks, M failed" and exits 1 if anything failed, else 0.
@@ -134,6 +151,27 @@ td_stop() {
     return 0
 }
 
+# td_tasks PID: "TID NAME" for every thread of PID, read from /proc: the kernel's truth, to check
+# the thread ids cdbg reports against.
+td_tasks() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        [ -r "$t/comm" ] && printf '%s %s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)"
+    done
+}
+
+# td_tid_named TASKS_FILE NAME: prints the TID of the one thread called NAME in a td_tasks listing
+# (fails if there is none or more than one).
+td_tid_named() {
+    local tids
+    tids=$(awk -v n="$2" '$2 == n {print $1}' "$1")
+    if [ -z "$tids" ] || [ "$(wc -w <<<"$tids")" -ne 1 ]; then
+        echo "lib.sh: not exactly one thread named '$2' in $1: $(tr '\n' ' ' <"$1")" >&2
+        return 1
+    fi
+    echo "$tids"
+}
+
 # --- running cdbg --------------------------------------------------------------------------------
 
 # td_cdbg VAR ARGS...: runs "$CDBG ARGS..." with a timeout; stdout goes to a new file whose path is
@@ -185,6 +223,25 @@ expect_no_line() {
     else
         pass "no line /$1/"
     fi
+}
+
+# expect_lines FILE PATTERN...: consecutive lines of FILE match the extended regexes in order (e.g. a
+# thread's line and the frame line under it).
+expect_lines() {
+    local file=$1 i j ok
+    shift
+    local pats=("$@") lines
+    mapfile -t lines <"$file"
+    for ((i = 0; i + ${#pats[@]} <= ${#lines[@]}; i++)); do
+        ok=1
+        for ((j = 0; j < ${#pats[@]}; j++)); do
+            [[ ${lines[i + j]} =~ ${pats[j]} ]] || { ok=; break; }
+        done
+        [ -n "$ok" ] && { pass "lines $(printf '/%s/ ' "$@")"; return 0; }
+    done
+    fail "no consecutive lines matching $(printf '/%s/ ' "$@")in $file"
+    td_show "$file"
+    return 1
 }
 
 # expect_exact FILE EXPECTED_FILE: identical contents (shows a diff otherwise).
@@ -280,7 +337,8 @@ make_core() {
 
 # make_core_of PROG [ARGS...]: starts a program that runs until killed (threads_O2 ...), waits for
 # "ready", kills it with SIGABRT and prints the core's path: a core of a process whose threads
-# are all blocked where the live tests see them.
+# are all blocked where the live tests see them. Its threads (td_tasks, read just before the kill)
+# are left in "$(dirname CORE)/tasks", its pid in "$(dirname CORE)/pid".
 make_core_of() {
     require_cores
     local exe dir pid
@@ -310,6 +368,8 @@ make_core_of() {
         echo "FAIL: $exe did not print 'ready'" >&2
         return 1
     fi
+    td_tasks "$pid" >"$dir/tasks"
+    echo "$pid" >"$dir/pid"
     kill -ABRT "$pid"
     wait "$pid" 2>/dev/null
     if ! td_find_core "$dir" "$pid"; then
