@@ -13,8 +13,9 @@
 #   CDBG      the cdbg binary              (default $SRCROOT/build/cdbg)
 #   TESTDATA  build/testdata               (default $SRCROOT/build/testdata)
 #   SRCROOT   the source tree              (default: two levels above this file)
-#   TD_READY_TIMEOUT  seconds to wait for "ready" (default 30)
+#   TD_READY_TIMEOUT  seconds to wait for "ready" (default 120)
 #   TD_CDBG_TIMEOUT   seconds one cdbg run may take before it is killed (default 120)
+#   TD_WAIT_TIMEOUT   seconds repl_wait and td_wait_for wait for a state before failing (default 60)
 # Exit statuses follow meson's convention: 0 pass, 1 fail, 77 skip.
 # Safe under `set -u`; does not turn on `set -e` (a failed check must not end the script).
 
@@ -23,6 +24,7 @@ CDBG=${CDBG:-$SRCROOT/build/cdbg}
 TESTDATA=${TESTDATA:-$SRCROOT/build/testdata}
 TD_READY_TIMEOUT=${TD_READY_TIMEOUT:-120}
 TD_CDBG_TIMEOUT=${TD_CDBG_TIMEOUT:-120}
+TD_WAIT_TIMEOUT=${TD_WAIT_TIMEOUT:-60}
 export CDBG TESTDATA SRCROOT
 # cdbg keeps inflated debug files in a cache (by default under ~/.cache); tests write only under the
 # build directory or a temporary one, so theirs lives next to the cdbg binary (and stays warm).
@@ -244,6 +246,15 @@ expect_lines() {
     return 1
 }
 
+# expect_empty FILE [WHAT]: FILE is empty (e.g. a stderr that must say nothing).
+expect_empty() {
+    if [ -s "$1" ]; then
+        fail "${2:-$1} is not empty: $(head -c 500 "$1")"
+        return 1
+    fi
+    pass "${2:-$1} empty"
+}
+
 # expect_exact FILE EXPECTED_FILE: identical contents (shows a diff otherwise).
 expect_exact() {
     if diff -u "$2" "$1" >"$TD_TMP/diff" 2>&1; then
@@ -378,6 +389,22 @@ make_core_of() {
     fi
 }
 
+# td_wait_for WHAT COMMAND...: waits (up to TD_WAIT_TIMEOUT s) until COMMAND succeeds; a failure
+# (WHAT not reached) otherwise. For states a test must see before it acts: a line printed, a
+# thread's state in /proc, never a fixed sleep.
+td_wait_for() {
+    local what=$1 deadline=$((SECONDS + TD_WAIT_TIMEOUT))
+    shift
+    until "$@"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "timed out after ${TD_WAIT_TIMEOUT}s waiting for $what"
+            return 1
+        fi
+        sleep 0.02
+    done
+    return 0
+}
+
 # --- a REPL driven through a FIFO ------------------------------------------------------------------
 
 # repl_start ARGS...: starts "$CDBG ARGS" reading commands from a FIFO the test keeps open (fd
@@ -403,11 +430,11 @@ repl_send() {
 repl_exited() {
     ! kill -0 "$1" 2>/dev/null || [ -n "$(awk '$3 == "Z"' "/proc/$1/stat" 2>/dev/null)" ]
 }
-# repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC
+# repl_end: closes the FIFO and waits (up to TD_WAIT_TIMEOUT s) for cdbg to exit; its status goes to TD_RC
 # (and a failure if it hung).
 repl_end() {
     exec {R_FD}>&-
-    local deadline=$((SECONDS + 30))
+    local deadline=$((SECONDS + TD_WAIT_TIMEOUT))
     while ! repl_exited "$R_PID"; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "cdbg (pid $R_PID) did not exit"
@@ -419,9 +446,10 @@ repl_end() {
     wait "$R_PID"
     TD_RC=$?
 }
-# repl_wait PATTERN FILE [N]: waits (up to 30 s) until N (default 1) lines of FILE match PATTERN.
+# repl_wait PATTERN FILE [N]: waits (up to TD_WAIT_TIMEOUT s) until N (default 1) lines of FILE
+# match PATTERN.
 repl_wait() {
-    local deadline=$((SECONDS + 30)) want=${3:-1}
+    local deadline=$((SECONDS + TD_WAIT_TIMEOUT)) want=${3:-1}
     while [ "$(grep -Ec -- "$1" "$2" 2>/dev/null)" -lt "$want" ]; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "timed out waiting for /$1/ in $2"

@@ -8,6 +8,8 @@
 # process and DL_TASKS its threads ("TID NAME" from /proc, read live or just before the core was
 # made): the truth that the thread ids of the report are checked against (dl_thread_re, dl_edge).
 
+need_tool python3 "the JSON checks"
+
 # dl_py FILE EXPR WHAT: EXPR (python, the document is `d`) must be true.
 dl_py() {
     local file=$1 expr=$2 what=$3
