@@ -7,11 +7,13 @@ dl_text() {
     # each teller holds its `from` account's lock and waits for the other's
     dl_edge "$1" "$2" teller1 'mutex &to->mu' teller2 '' '^      in transfer at heap\.c:[0-9]+$'
     dl_edge "$1" "$2" teller2 'mutex &to->mu' teller1 '' '^      in transfer at heap\.c:[0-9]+$'
+    dl_stopped "$1" "$2" 2
 }
 dl_json_check() {
     dl_py "$1" 'len(d["cycles"]) == 1 and all(t["waits_for"]["symbol"] == "&to->mu" for t in d["cycles"][0]["threads"])' "heap names $2 $3"
     dl_json_edge "$1" "$2" teller1 '&to->mu' teller2
     dl_json_edge "$1" "$2" teller2 '&to->mu' teller1
+    dl_json_stopped "$1" "$2"
 }
 dl_case heap 3
 # A heap lock only a global pointer leads to: named through it.

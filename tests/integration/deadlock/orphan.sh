@@ -15,11 +15,13 @@ dl_text() {
     fi
     expect_line '^blocked on the deadlock:$' "$1"
     dl_edge "$1" "$2" bystander 'mutex queue_mu' victim '' '^      in bystander at orphan\.c:[0-9]+$'
+    dl_stopped "$1" "$2" 2
 }
 dl_json_check() {
     dl_py "$1" 'sorted(f["kind"] for f in d["findings"]) == ["blocked-on-deadlock", "orphaned-lock"]' "findings $2 $3"
     dl_py "$1" '[f for f in d["findings"] if f["kind"] == "orphaned-lock"][0]["symbol"] == "state_mu"' "orphan name $2 $3"
     dl_json_edge "$1" "$2" bystander queue_mu victim
+    dl_json_stopped "$1" "$2"
     dl_py "$1" '[(f["tid"], f["owner_tid"] in ['"$(cut -d' ' -f1 "$DL_TASKS" | paste -sd,)"']) for f in d["findings"] if f["kind"] == "orphaned-lock"] == [('"$(dl_tid victim)"', False)]' "orphan finding: victim, an owner that is gone $2 $3"
 }
 dl_case orphan 3

@@ -8,6 +8,7 @@ dl_text() {
     dl_edge "$1" "$2" logger 'rwlock config_lock' writer ' \(writer\)' '^      in logger at rwcross\.c:[0-9]+$'
     expect_line '^blocked on the deadlock:$' "$1"
     dl_edge "$1" "$2" reader 'rwlock config_lock' writer ' \(writer\)' '^      in reader at rwcross\.c:[0-9]+$'
+    dl_stopped "$1" "$2" 3
 }
 dl_json_check() {
     dl_py "$1" 'len(d["cycles"]) == 1 and sorted(t["waits_for"]["kind"] for t in d["cycles"][0]["threads"]) == ["mutex", "rwlock"]' "crossed kinds $2 $3"
@@ -15,6 +16,7 @@ dl_json_check() {
     dl_json_edge "$1" "$2" writer log_mu logger
     dl_json_edge "$1" "$2" logger config_lock writer
     dl_json_edge "$1" "$2" reader config_lock writer
+    dl_json_stopped "$1" "$2"
 }
 dl_case rwcross 3
 # Crossed through a read lock: not provable (glibc does not name readers), so exit 0, but the
