@@ -449,8 +449,9 @@ repl_end() {
 # repl_wait PATTERN FILE [N]: waits (up to TD_WAIT_TIMEOUT s) until N (default 1) lines of FILE
 # match PATTERN.
 repl_wait() {
-    local deadline=$((SECONDS + TD_WAIT_TIMEOUT)) want=${3:-1}
-    while [ "$(grep -Ec -- "$1" "$2" 2>/dev/null)" -lt "$want" ]; do
+    local deadline=$((SECONDS + TD_WAIT_TIMEOUT)) want=${3:-1} n
+    # FILE may not exist yet (the shell that starts cdbg creates it): that counts as no line
+    while n=$(grep -Ec -- "$1" "$2" 2>/dev/null); [ "${n:-0}" -lt "$want" ]; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "timed out waiting for /$1/ in $2"
             td_show "$2"
