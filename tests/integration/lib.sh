@@ -143,7 +143,34 @@ td_start() {
         fi
     done
     # Keep the FIFO open (the program may write more); it is closed when the script exits.
+    td_sleepers "$TD_PID" >"$TD_TMP/sleepers.$TD_PID"
     return 0
+}
+
+# td_sleepers PID: the TIDs of PID's threads that sleep in the kernel (state S or D) right now.
+td_sleepers() {
+    awk '{ tid = FILENAME; sub(/^.*task\//, "", tid); sub(/\/.*$/, "", tid); st = $0
+           sub(/^.*\) /, "", st); split(st, f, " "); if (f[1] == "S" || f[1] == "D") print tid }' \
+        /proc/"$1"/task/*/stat 2>/dev/null
+}
+
+# td_asleep PID: waits until every thread of PID (started by td_start) that slept when it printed
+# "ready" sleeps again. A thread a tracer stopped and released runs a moment to re-enter its system
+# call: looking at it in between (say, the next cdbg run at once) would see it running, not blocked.
+td_asleep() {
+    [ -f "$TD_TMP/sleepers.$1" ] || return 0
+    if ! td_wait_for "the threads of $1 to sleep again" _td_all_asleep "$1"; then
+        echo "  still awake: $(echo $TD_AWAKE)" >&2
+        return 1
+    fi
+}
+_td_all_asleep() {
+    local tid
+    TD_AWAKE=
+    for tid in $(comm -23 <(sort "$TD_TMP/sleepers.$1") <(td_sleepers "$1" | sort)); do
+        [ -d "/proc/$1/task/$tid" ] && TD_AWAKE="$TD_AWAKE $tid"
+    done
+    [ -z "$TD_AWAKE" ]
 }
 
 # td_stop PID: kills one started program now (e.g. before starting the next).

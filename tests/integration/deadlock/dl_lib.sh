@@ -98,10 +98,13 @@ dl_one() {
         DL_PID=$(cat "$(dirname "$2")/pid")
         DL_TASKS=$(dirname "$2")/tasks
     fi
+    # a verdict needs the blocked threads asleep (a deadlock is confirmed by their not running)
+    [ "$mode" = live ] && [ "$rc" -ne 0 ] && td_asleep "$1"
     td_cdbg out deadlock "$@"
     expect_status "$rc" "deadlock $mode $v (text)"
     [ "$TD_RC" -eq "$rc" ] || td_show "$out"
     dl_text "$out" "$mode" "$v"
+    [ "$mode" = live ] && [ "$rc" -ne 0 ] && td_asleep "$1"
     td_cdbg js deadlock "$@" --json
     expect_status "$rc" "deadlock $mode $v (json)"
     # exactly one JSON document on stdout

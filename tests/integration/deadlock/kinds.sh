@@ -19,8 +19,10 @@ for kind in normal recursive errorcheck adaptive robust timed c11 rdlock pi robu
         td_start "kinds_$v" "$kind"
         DL_TASKS=$TD_TMP/tasks.$TD_PID
         td_tasks "$TD_PID" >"$DL_TASKS"
+        td_asleep "$TD_PID"
         td_cdbg out deadlock "$TD_PID"
         expect_status 3 "kinds $kind $v"
+        td_asleep "$TD_PID"
         td_cdbg js deadlock "$TD_PID" --json
         expect_status 3 "kinds $kind $v json"
         # worker_a holds the first lock (X_a) and waits for the second (X_b), worker_b the reverse:
@@ -65,6 +67,7 @@ for kind in normal recursive errorcheck adaptive robust timed c11 rdlock pi robu
         *) dl_py "$js" 'len(d["cycles"]) == 1 and sorted(t["waits_for"]["symbol"] for t in d["cycles"][0]["threads"]) == ["lock_a", "lock_b"] and not any(t["waits_for"]["timed"] for t in d["cycles"][0]["threads"])' "$kind cycle $v" ;;
         esac
         # the same verdict without libc debug info (.dynsym names only)
+        td_asleep "$TD_PID"
         CDBG_DEBUGINFO_PATH=/nonexistent td_cdbg nd deadlock "$TD_PID"
         expect_status 3 "kinds $kind $v without libc debug info"
         case $kind in

@@ -62,6 +62,7 @@ repl_case() { # PROG VARIANT
     td_cdbg out attach "$TD_PID" --batch -ex deadlock -ex locks
     expect_status 0 "attach $prog $v"
     "${prog}_text" "$out" live
+    td_asleep "$TD_PID"
     td_cdbg js attach "$TD_PID" --batch --json -ex deadlock -ex locks
     expect_status 0 "attach $prog $v json"
     "${prog}_json" "$js"

@@ -30,6 +30,7 @@ for v in O0 O2; do
     expect_line "^no deadlock in process $TD_PID: 3 threads, 2 waiting for a lock or a thread, none blocked forever\$" "$out"
     # the logger waits to write; the reader that may block it is read_holder
     expect_line "^note: thread $(dl_tid logger) waits for the rwlock at 0x[0-9a-f]+, held by 1 reader glibc does not name; if that reader is thread $(dl_tid read_holder) \\(blocked on a lock or a join\\), this is a deadlock cdbg cannot prove\$" "$out"
+    td_asleep "$TD_PID"
     td_cdbg js deadlock "$TD_PID" --json
     dl_py "$js" 'd["deadlock"] is False and "cannot prove" in d["note"]' "note in JSON ($v)"
     check_untraced "$TD_PID"
