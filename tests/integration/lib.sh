@@ -42,10 +42,21 @@ TD_RC=0
 # Everything a test creates lives here, so one rm cleans up even after a failure.
 TD_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdbg-test.XXXXXX") || { echo "lib.sh: mktemp failed" >&2; exit 1; }
 
+# _td_ours PID: PID is (still) a child of this script. A program that exited was reaped by bash and
+# its PID may already be another process's (PIDs wrap quickly when programs start 1000 threads),
+# which a blind kill would hit: some other test's program, on a machine running several suites.
+_td_ours() {
+    local st
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    set -- $st
+    [ "$2" = "$$" ]
+}
+
 td_cleanup() {
     local p
     for p in "${TD_PIDS[@]}"; do
-        kill -KILL "$p" 2>/dev/null
+        _td_ours "$p" && kill -KILL "$p" 2>/dev/null
     done
     for p in "${TD_PIDS[@]}"; do
         wait "$p" 2>/dev/null
@@ -175,7 +186,7 @@ _td_all_asleep() {
 
 # td_stop PID: kills one started program now (e.g. before starting the next).
 td_stop() {
-    kill -KILL "$1" 2>/dev/null
+    _td_ours "$1" && kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
     return 0
 }
