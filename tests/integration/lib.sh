@@ -119,6 +119,21 @@ td_bin() {
     return 1
 }
 
+# _td_running PID: PID exists and is not a zombie.
+_td_running() {
+    local st
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    [ "${st:0:1}" != Z ] && [ "${st:0:1}" != X ]
+}
+
+# _td_describe PID: what a program that hangs is doing, so a hang can be told from a slow machine.
+_td_describe() {
+    local states
+    states=$(cat /proc/"$1"/task/*/stat 2>/dev/null | sed -E 's/.*\) ([A-Za-z]).*/\1/' | sort | uniq -c | tr '\n' ' ')
+    echo "$(ls /proc/"$1"/task 2>/dev/null | wc -l) threads, states: $states; main thread in syscall: $(cut -d' ' -f1 /proc/"$1"/syscall 2>/dev/null); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # td_start PROG [ARGS...]: runs a testdata program in the background and returns once it printed
 # "ready" (its first line). Sets TD_PID; the process is killed when the script exits. Any failure
 # to start is fatal for the test (exit 1).
@@ -141,15 +156,14 @@ td_start() {
             [ "$line" = ready ] && break
             continue
         fi
-        if ! kill -0 "$TD_PID" 2>/dev/null; then
-            echo "FAIL: $exe exited before printing 'ready'; stderr: $(head -c 2000 "$dir/err")" >&2
+        if ! _td_running "$TD_PID"; then
+            wait "$TD_PID" 2>/dev/null
+            local rc=$?
+            echo "FAIL: $exe exited before printing 'ready' (status $rc$([ "$rc" -gt 128 ] && echo ", signal $(kill -l "$rc" 2>/dev/null)")); stderr: $(head -c 2000 "$dir/err")" >&2
             exit 1
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
-            # what it was doing, so a hang can be told from a slow machine
-            local states
-            states=$(cat /proc/"$TD_PID"/task/*/stat 2>/dev/null | sed -E 's/.*\) ([A-Za-z]).*/\1/' | sort | uniq -c | tr '\n' ' ')
-            echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s ($(ls /proc/"$TD_PID"/task 2>/dev/null | wc -l) threads, states: $states; main thread in syscall: $(cut -d' ' -f1 /proc/"$TD_PID"/syscall 2>/dev/null); load: $(cut -d' ' -f1-3 /proc/loadavg); stderr: $(head -c 500 "$dir/err"))" >&2
+            echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s ($(_td_describe "$TD_PID"); stderr: $(head -c 500 "$dir/err"))" >&2
             exit 1
         fi
     done
@@ -404,7 +418,8 @@ make_core_of() {
     ) &
     pid=$!
     local deadline=$((SECONDS + TD_READY_TIMEOUT))
-    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
+    # (a zombie counts as gone: this subshell may not reap it while it loops)
+    while [ "$SECONDS" -lt "$deadline" ] && _td_running "$pid"; do
         if read -r -t 0.1 -u "$fd" line && [ "$line" = ready ]; then
             ok=1
             break
@@ -412,9 +427,17 @@ make_core_of() {
     done
     exec {fd}>&-
     if [ -z "$ok" ]; then
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        echo "FAIL: $exe did not print 'ready'" >&2
+        local why
+        if _td_running "$pid"; then
+            why="not within ${TD_READY_TIMEOUT}s ($(_td_describe "$pid"))"
+            kill -KILL "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+        else
+            wait "$pid" 2>/dev/null
+            local rc=$?
+            why="it ended first, status $rc$([ "$rc" -gt 128 ] && echo " (signal $(kill -l "$rc" 2>/dev/null))")"
+        fi
+        echo "FAIL: $exe did not print 'ready': $why; stderr: $(head -c 500 "$dir/stderr")" >&2
         return 1
     fi
     td_tasks "$pid" >"$dir/tasks"
