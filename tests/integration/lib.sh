@@ -143,20 +143,15 @@ td_start() {
     shift
     local dir
     dir=$(mktemp -d "$TD_TMP/proc.XXXXXX") || exit 1
-    mkfifo "$dir/out" || exit 1
-    # Read-write open of the FIFO never blocks, even if the program dies before opening it.
-    local fd
-    exec {fd}<>"$dir/out"
+    # A regular file, polled: `read -t` on a pipe loses the bytes it had read when its timer fires
+    # mid-line (a loaded machine), and "ready" would never be seen.
     "$exe" "$@" >"$dir/out" 2>"$dir/err" &
     TD_PID=$!
     TD_PIDS+=("$TD_PID")
-    local line deadline=$((SECONDS + TD_READY_TIMEOUT))
-    while :; do
-        if read -r -t 0.1 -u "$fd" line; then
-            [ "$line" = ready ] && break
-            continue
-        fi
+    local deadline=$((SECONDS + TD_READY_TIMEOUT))
+    until grep -qx ready "$dir/out" 2>/dev/null; do
         if ! _td_running "$TD_PID"; then
+            grep -qx ready "$dir/out" 2>/dev/null && break
             wait "$TD_PID" 2>/dev/null
             local rc=$?
             echo "FAIL: $exe exited before printing 'ready' (status $rc$([ "$rc" -gt 128 ] && echo ", signal $(kill -l "$rc" 2>/dev/null)")); stderr: $(head -c 2000 "$dir/err")" >&2
@@ -166,8 +161,8 @@ td_start() {
             echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s ($(_td_describe "$TD_PID"); stderr: $(head -c 500 "$dir/err"))" >&2
             exit 1
         fi
+        sleep 0.02
     done
-    # Keep the FIFO open (the program may write more); it is closed when the script exits.
     td_sleepers "$TD_PID" >"$TD_TMP/sleepers.$TD_PID"
     return 0
 }
@@ -408,38 +403,32 @@ make_core_of() {
     exe=$(td_bin "$1") || return 1
     shift
     dir=$(mktemp -d "$TD_TMP/core.XXXXXX") || return 1
-    mkfifo "$dir/out" || return 1
-    local fd line ok=
-    exec {fd}<>"$dir/out"
     (
         cd "$dir" || exit 1
         ulimit -c unlimited
         exec "$exe" "$@" >"$dir/out" 2>"$dir/stderr"
     ) &
     pid=$!
+    # polled like td_start's; a zombie counts as ended (this subshell may not reap it while it loops)
     local deadline=$((SECONDS + TD_READY_TIMEOUT))
-    # (a zombie counts as gone: this subshell may not reap it while it loops)
-    while [ "$SECONDS" -lt "$deadline" ] && _td_running "$pid"; do
-        if read -r -t 0.1 -u "$fd" line && [ "$line" = ready ]; then
-            ok=1
-            break
+    until grep -qx ready "$dir/out" 2>/dev/null; do
+        if ! _td_running "$pid" || [ "$SECONDS" -ge "$deadline" ]; then
+            grep -qx ready "$dir/out" 2>/dev/null && break
+            local why
+            if _td_running "$pid"; then
+                why="not within ${TD_READY_TIMEOUT}s ($(_td_describe "$pid"))"
+                kill -KILL "$pid" 2>/dev/null
+                wait "$pid" 2>/dev/null
+            else
+                wait "$pid" 2>/dev/null
+                local rc=$?
+                why="it ended first, status $rc$([ "$rc" -gt 128 ] && echo " (signal $(kill -l "$rc" 2>/dev/null))")"
+            fi
+            echo "FAIL: $exe did not print 'ready': $why; stderr: $(head -c 500 "$dir/stderr")" >&2
+            return 1
         fi
+        sleep 0.02
     done
-    exec {fd}>&-
-    if [ -z "$ok" ]; then
-        local why
-        if _td_running "$pid"; then
-            why="not within ${TD_READY_TIMEOUT}s ($(_td_describe "$pid"))"
-            kill -KILL "$pid" 2>/dev/null
-            wait "$pid" 2>/dev/null
-        else
-            wait "$pid" 2>/dev/null
-            local rc=$?
-            why="it ended first, status $rc$([ "$rc" -gt 128 ] && echo " (signal $(kill -l "$rc" 2>/dev/null))")"
-        fi
-        echo "FAIL: $exe did not print 'ready': $why; stderr: $(head -c 500 "$dir/stderr")" >&2
-        return 1
-    fi
     td_tasks "$pid" >"$dir/tasks"
     echo "$pid" >"$dir/pid"
     kill -ABRT "$pid"
