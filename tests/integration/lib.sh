@@ -13,8 +13,9 @@
 #   CDBG      the cdbg binary              (default $SRCROOT/build/cdbg)
 #   TESTDATA  build/testdata               (default $SRCROOT/build/testdata)
 #   SRCROOT   the source tree              (default: two levels above this file)
-#   TD_READY_TIMEOUT  seconds to wait for "ready" (default 30)
+#   TD_READY_TIMEOUT  seconds to wait for "ready" (default 120)
 #   TD_CDBG_TIMEOUT   seconds one cdbg run may take before it is killed (default 120)
+#   TD_WAIT_TIMEOUT   seconds repl_wait and td_wait_for wait for a state before failing (default 60)
 # Exit statuses follow meson's convention: 0 pass, 1 fail, 77 skip.
 # Safe under `set -u`; does not turn on `set -e` (a failed check must not end the script).
 
@@ -23,7 +24,14 @@ CDBG=${CDBG:-$SRCROOT/build/cdbg}
 TESTDATA=${TESTDATA:-$SRCROOT/build/testdata}
 TD_READY_TIMEOUT=${TD_READY_TIMEOUT:-120}
 TD_CDBG_TIMEOUT=${TD_CDBG_TIMEOUT:-120}
+TD_WAIT_TIMEOUT=${TD_WAIT_TIMEOUT:-60}
 export CDBG TESTDATA SRCROOT
+# cdbg keeps inflated debug files in a cache (by default under ~/.cache); tests write only under the
+# build directory or a temporary one, so theirs lives next to the cdbg binary (and stays warm).
+CDBG_CACHE_DIR=${CDBG_CACHE_DIR:-$(dirname "$CDBG")/test-debuginfo-cache}
+export CDBG_CACHE_DIR
+# A test program that crashes outside make_core must not leave a core in the working directory.
+ulimit -S -c 0 # the soft limit only: make_core raises it again
 
 TD_NAME=$(basename "$0" .sh)
 TD_FAILS=0
@@ -34,10 +42,21 @@ TD_RC=0
 # Everything a test creates lives here, so one rm cleans up even after a failure.
 TD_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdbg-test.XXXXXX") || { echo "lib.sh: mktemp failed" >&2; exit 1; }
 
+# _td_ours PID: PID is (still) a child of this script. A program that exited was reaped by bash and
+# its PID may already be another process's (PIDs wrap quickly when programs start 1000 threads),
+# which a blind kill would hit: some other test's program, on a machine running several suites.
+_td_ours() {
+    local st
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    set -- $st
+    [ "$2" = "$$" ]
+}
+
 td_cleanup() {
     local p
     for p in "${TD_PIDS[@]}"; do
-        kill -KILL "$p" 2>/dev/null
+        _td_ours "$p" && kill -KILL "$p" 2>/dev/null
     done
     for p in "${TD_PIDS[@]}"; do
         wait "$p" 2>/dev/null
@@ -62,9 +81,20 @@ pass() {
     return 0
 }
 
+# skip WHY: meson's SKIP (77). In CI (CI=true), where every tool and cores are available, a skip
+# means the environment is broken, so it fails instead.
 skip() {
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL: $* (CI=true: CI has every tool the suite needs, so this test may not be skipped there)" >&2
+        exit 1
+    fi
     echo "SKIP: $*" >&2
     exit 77
+}
+
+# need_tool TOOL WHAT_FOR: skips the test (fails in CI) when TOOL is not installed.
+need_tool() {
+    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed; it is needed for $2"
 }
 
 # Prints "NAME: N checks, M failed" and exits 1 if anything failed, else 0.
@@ -89,6 +119,21 @@ td_bin() {
     return 1
 }
 
+# _td_running PID: PID exists and is not a zombie.
+_td_running() {
+    local st
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    [ "${st:0:1}" != Z ] && [ "${st:0:1}" != X ]
+}
+
+# _td_describe PID: what a program that hangs is doing, so a hang can be told from a slow machine.
+_td_describe() {
+    local states
+    states=$(cat /proc/"$1"/task/*/stat 2>/dev/null | sed -E 's/.*\) ([A-Za-z]).*/\1/' | sort | uniq -c | tr '\n' ' ')
+    echo "$(ls /proc/"$1"/task 2>/dev/null | wc -l) threads, states: $states; main thread in syscall: $(cut -d' ' -f1 /proc/"$1"/syscall 2>/dev/null); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # td_start PROG [ARGS...]: runs a testdata program in the background and returns once it printed
 # "ready" (its first line). Sets TD_PID; the process is killed when the script exits. Any failure
 # to start is fatal for the test (exit 1).
@@ -98,40 +143,82 @@ td_start() {
     shift
     local dir
     dir=$(mktemp -d "$TD_TMP/proc.XXXXXX") || exit 1
-    mkfifo "$dir/out" || exit 1
-    # Read-write open of the FIFO never blocks, even if the program dies before opening it.
-    local fd
-    exec {fd}<>"$dir/out"
+    # A regular file, polled: `read -t` on a pipe loses the bytes it had read when its timer fires
+    # mid-line (a loaded machine), and "ready" would never be seen.
     "$exe" "$@" >"$dir/out" 2>"$dir/err" &
     TD_PID=$!
     TD_PIDS+=("$TD_PID")
-    local line deadline=$((SECONDS + TD_READY_TIMEOUT))
-    while :; do
-        if read -r -t 0.1 -u "$fd" line; then
-            [ "$line" = ready ] && break
-            continue
-        fi
-        if ! kill -0 "$TD_PID" 2>/dev/null; then
-            echo "FAIL: $exe exited before printing 'ready'; stderr: $(head -c 2000 "$dir/err")" >&2
+    local deadline=$((SECONDS + TD_READY_TIMEOUT))
+    until grep -qx ready "$dir/out" 2>/dev/null; do
+        if ! _td_running "$TD_PID"; then
+            grep -qx ready "$dir/out" 2>/dev/null && break
+            wait "$TD_PID" 2>/dev/null
+            local rc=$?
+            echo "FAIL: $exe exited before printing 'ready' (status $rc$([ "$rc" -gt 128 ] && echo ", signal $(kill -l "$rc" 2>/dev/null)")); stderr: $(head -c 2000 "$dir/err")" >&2
             exit 1
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
-            # what it was doing, so a hang can be told from a slow machine
-            local states
-            states=$(cat /proc/"$TD_PID"/task/*/stat 2>/dev/null | sed -E 's/.*\) ([A-Za-z]).*/\1/' | sort | uniq -c | tr '\n' ' ')
-            echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s ($(ls /proc/"$TD_PID"/task 2>/dev/null | wc -l) threads, states: $states; main thread in syscall: $(cut -d' ' -f1 /proc/"$TD_PID"/syscall 2>/dev/null); load: $(cut -d' ' -f1-3 /proc/loadavg); stderr: $(head -c 500 "$dir/err"))" >&2
+            echo "FAIL: $exe did not print 'ready' within ${TD_READY_TIMEOUT}s ($(_td_describe "$TD_PID"); stderr: $(head -c 500 "$dir/err"))" >&2
             exit 1
         fi
+        sleep 0.02
     done
-    # Keep the FIFO open (the program may write more); it is closed when the script exits.
+    td_sleepers "$TD_PID" >"$TD_TMP/sleepers.$TD_PID"
     return 0
+}
+
+# td_sleepers PID: the TIDs of PID's threads that sleep in the kernel (state S or D) right now.
+td_sleepers() {
+    awk '{ tid = FILENAME; sub(/^.*task\//, "", tid); sub(/\/.*$/, "", tid); st = $0
+           sub(/^.*\) /, "", st); split(st, f, " "); if (f[1] == "S" || f[1] == "D") print tid }' \
+        /proc/"$1"/task/*/stat 2>/dev/null
+}
+
+# td_asleep PID: waits until every thread of PID (started by td_start) that slept when it printed
+# "ready" sleeps again. A thread a tracer stopped and released runs a moment to re-enter its system
+# call: looking at it in between (say, the next cdbg run at once) would see it running, not blocked.
+td_asleep() {
+    [ -f "$TD_TMP/sleepers.$1" ] || return 0
+    if ! td_wait_for "the threads of $1 to sleep again" _td_all_asleep "$1"; then
+        echo "  still awake: $(echo $TD_AWAKE)" >&2
+        return 1
+    fi
+}
+_td_all_asleep() {
+    local tid
+    TD_AWAKE=
+    for tid in $(comm -23 <(sort "$TD_TMP/sleepers.$1") <(td_sleepers "$1" | sort)); do
+        [ -d "/proc/$1/task/$tid" ] && TD_AWAKE="$TD_AWAKE $tid"
+    done
+    [ -z "$TD_AWAKE" ]
 }
 
 # td_stop PID: kills one started program now (e.g. before starting the next).
 td_stop() {
-    kill -KILL "$1" 2>/dev/null
+    _td_ours "$1" && kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
     return 0
+}
+
+# td_tasks PID: "TID NAME" for every thread of PID, read from /proc: the kernel's truth, to check
+# the thread ids cdbg reports against.
+td_tasks() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        [ -r "$t/comm" ] && printf '%s %s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)"
+    done
+}
+
+# td_tid_named TASKS_FILE NAME: prints the TID of the one thread called NAME in a td_tasks listing
+# (fails if there is none or more than one).
+td_tid_named() {
+    local tids
+    tids=$(awk -v n="$2" '$2 == n {print $1}' "$1")
+    if [ -z "$tids" ] || [ "$(wc -w <<<"$tids")" -ne 1 ]; then
+        echo "lib.sh: not exactly one thread named '$2' in $1: $(tr '\n' ' ' <"$1")" >&2
+        return 1
+    fi
+    echo "$tids"
 }
 
 # --- running cdbg --------------------------------------------------------------------------------
@@ -185,6 +272,34 @@ expect_no_line() {
     else
         pass "no line /$1/"
     fi
+}
+
+# expect_lines FILE PATTERN...: consecutive lines of FILE match the extended regexes in order (e.g. a
+# thread's line and the frame line under it).
+expect_lines() {
+    local file=$1 i j ok
+    shift
+    local pats=("$@") lines
+    mapfile -t lines <"$file"
+    for ((i = 0; i + ${#pats[@]} <= ${#lines[@]}; i++)); do
+        ok=1
+        for ((j = 0; j < ${#pats[@]}; j++)); do
+            [[ ${lines[i + j]} =~ ${pats[j]} ]] || { ok=; break; }
+        done
+        [ -n "$ok" ] && { pass "lines $(printf '/%s/ ' "$@")"; return 0; }
+    done
+    fail "no consecutive lines matching $(printf '/%s/ ' "$@")in $file"
+    td_show "$file"
+    return 1
+}
+
+# expect_empty FILE [WHAT]: FILE is empty (e.g. a stderr that must say nothing).
+expect_empty() {
+    if [ -s "$1" ]; then
+        fail "${2:-$1} is not empty: $(head -c 500 "$1")"
+        return 1
+    fi
+    pass "${2:-$1} empty"
 }
 
 # expect_exact FILE EXPECTED_FILE: identical contents (shows a diff otherwise).
@@ -280,42 +395,64 @@ make_core() {
 
 # make_core_of PROG [ARGS...]: starts a program that runs until killed (threads_O2 ...), waits for
 # "ready", kills it with SIGABRT and prints the core's path: a core of a process whose threads
-# are all blocked where the live tests see them.
+# are all blocked where the live tests see them. Its threads (td_tasks, read just before the kill)
+# are left in "$(dirname CORE)/tasks", its pid in "$(dirname CORE)/pid".
 make_core_of() {
     require_cores
     local exe dir pid
     exe=$(td_bin "$1") || return 1
     shift
     dir=$(mktemp -d "$TD_TMP/core.XXXXXX") || return 1
-    mkfifo "$dir/out" || return 1
-    local fd line ok=
-    exec {fd}<>"$dir/out"
     (
         cd "$dir" || exit 1
         ulimit -c unlimited
         exec "$exe" "$@" >"$dir/out" 2>"$dir/stderr"
     ) &
     pid=$!
+    # polled like td_start's; a zombie counts as ended (this subshell may not reap it while it loops)
     local deadline=$((SECONDS + TD_READY_TIMEOUT))
-    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
-        if read -r -t 0.1 -u "$fd" line && [ "$line" = ready ]; then
-            ok=1
-            break
+    until grep -qx ready "$dir/out" 2>/dev/null; do
+        if ! _td_running "$pid" || [ "$SECONDS" -ge "$deadline" ]; then
+            grep -qx ready "$dir/out" 2>/dev/null && break
+            local why
+            if _td_running "$pid"; then
+                why="not within ${TD_READY_TIMEOUT}s ($(_td_describe "$pid"))"
+                kill -KILL "$pid" 2>/dev/null
+                wait "$pid" 2>/dev/null
+            else
+                wait "$pid" 2>/dev/null
+                local rc=$?
+                why="it ended first, status $rc$([ "$rc" -gt 128 ] && echo " (signal $(kill -l "$rc" 2>/dev/null))")"
+            fi
+            echo "FAIL: $exe did not print 'ready': $why; stderr: $(head -c 500 "$dir/stderr")" >&2
+            return 1
         fi
+        sleep 0.02
     done
-    exec {fd}>&-
-    if [ -z "$ok" ]; then
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        echo "FAIL: $exe did not print 'ready'" >&2
-        return 1
-    fi
+    td_tasks "$pid" >"$dir/tasks"
+    echo "$pid" >"$dir/pid"
     kill -ABRT "$pid"
     wait "$pid" 2>/dev/null
     if ! td_find_core "$dir" "$pid"; then
         echo "FAIL: $exe (pid $pid) left no core in $dir" >&2
         return 1
     fi
+}
+
+# td_wait_for WHAT COMMAND...: waits (up to TD_WAIT_TIMEOUT s) until COMMAND succeeds; a failure
+# (WHAT not reached) otherwise. For states a test must see before it acts: a line printed, a
+# thread's state in /proc, never a fixed sleep.
+td_wait_for() {
+    local what=$1 deadline=$((SECONDS + TD_WAIT_TIMEOUT))
+    shift
+    until "$@"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "timed out after ${TD_WAIT_TIMEOUT}s waiting for $what"
+            return 1
+        fi
+        sleep 0.02
+    done
+    return 0
 }
 
 # --- a REPL driven through a FIFO ------------------------------------------------------------------
@@ -343,11 +480,11 @@ repl_send() {
 repl_exited() {
     ! kill -0 "$1" 2>/dev/null || [ -n "$(awk '$3 == "Z"' "/proc/$1/stat" 2>/dev/null)" ]
 }
-# repl_end: closes the FIFO and waits (up to 30 s) for cdbg to exit; its status goes to TD_RC
+# repl_end: closes the FIFO and waits (up to TD_WAIT_TIMEOUT s) for cdbg to exit; its status goes to TD_RC
 # (and a failure if it hung).
 repl_end() {
     exec {R_FD}>&-
-    local deadline=$((SECONDS + 30))
+    local deadline=$((SECONDS + TD_WAIT_TIMEOUT))
     while ! repl_exited "$R_PID"; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "cdbg (pid $R_PID) did not exit"
@@ -359,10 +496,12 @@ repl_end() {
     wait "$R_PID"
     TD_RC=$?
 }
-# repl_wait PATTERN FILE [N]: waits (up to 30 s) until N (default 1) lines of FILE match PATTERN.
+# repl_wait PATTERN FILE [N]: waits (up to TD_WAIT_TIMEOUT s) until N (default 1) lines of FILE
+# match PATTERN.
 repl_wait() {
-    local deadline=$((SECONDS + 30)) want=${3:-1}
-    while [ "$(grep -Ec -- "$1" "$2" 2>/dev/null)" -lt "$want" ]; do
+    local deadline=$((SECONDS + TD_WAIT_TIMEOUT)) want=${3:-1} n
+    # FILE may not exist yet (the shell that starts cdbg creates it): that counts as no line
+    while n=$(grep -Ec -- "$1" "$2" 2>/dev/null); [ "${n:-0}" -lt "$want" ]; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "timed out waiting for /$1/ in $2"
             td_show "$2"

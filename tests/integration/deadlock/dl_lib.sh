@@ -4,7 +4,11 @@
 # a core, in text and in JSON: the exit status, then the script's own hooks
 #   dl_text FILE MODE VARIANT   (MODE live|core) for the text report
 #   dl_json_check FILE MODE VARIANT   for the JSON document
-# and, live, that the process runs on untraced afterwards.
+# and, live, that the process runs on untraced afterwards. While the hooks run, DL_PID is the
+# process and DL_TASKS its threads ("TID NAME" from /proc, read live or just before the core was
+# made): the truth that the thread ids of the report are checked against (dl_thread_re, dl_edge).
+
+need_tool python3 "the JSON checks"
 
 # dl_py FILE EXPR WHAT: EXPR (python, the document is `d`) must be true.
 dl_py() {
@@ -18,13 +22,89 @@ dl_py() {
     fi
 }
 
+# dl_tid NAME: the TID of the thread called NAME (the programs name their threads).
+dl_tid() {
+    td_tid_named "$DL_TASKS" "$1"
+}
+
+# dl_thread_re NAME MODE: how the report must name thread NAME: its true TID and, live, its name
+# (a core records only the process's name).
+dl_thread_re() {
+    local tid
+    tid=$(dl_tid "$1") || { echo "no thread named $1"; return 1; }
+    if [ "$2" = live ]; then
+        echo "thread $tid \"$1\""
+    else
+        echo "thread $tid \"[^\"]*\""
+    fi
+}
+
+# dl_edge FILE MODE WAITER LOCK_RE OWNER [TAIL_RE [FRAME_RE]]: the text report has the line
+# "  thread W "WAITER" waits for LOCK_RE (0x...), held by thread O "OWNER"TAIL_RE", with the TIDs of
+# the threads named WAITER and OWNER (never the waiter itself), and FRAME_RE on the line under it.
+dl_edge() {
+    local f=$1 m=$2 w o
+    w=$(dl_thread_re "$3" "$m") || { fail "$w"; return 1; }
+    o=$(dl_thread_re "$5" "$m") || { fail "$o"; return 1; }
+    if [ -n "${7:-}" ]; then
+        expect_lines "$f" "^  $w waits for $4 \(0x[0-9a-f]+\), held by $o${6:-}\$" "$7"
+    else
+        expect_line "^  $w waits for $4 \(0x[0-9a-f]+\), held by $o${6:-}\$" "$f"
+    fi
+}
+
+# dl_json_edge FILE MODE WAITER SYMBOL OWNER: in the JSON report the thread called WAITER (its true
+# TID) waits for SYMBOL (- for any) held by the thread called OWNER, in every list it appears in
+# ("cycles", "waits"), and appears in the waits; live, its name is WAITER too.
+dl_json_edge() {
+    local f=$1 m=$2 w o name= sym="t['waits_for']['symbol'] == '$4' and "
+    w=$(dl_tid "$3") && o=$(dl_tid "$5") || { fail "no threads $3, $5 in $DL_TASKS"; return 1; }
+    [ "$m" = live ] && name=" and t['name'] == '$3'"
+    [ "$4" = - ] && sym=
+    dl_py "$f" "any(t['tid'] == $w for t in d['waits']) and all($sym t['waits_for']['owner_tid'] == $o$name for t in [t for c in d['cycles'] for t in c['threads']] + d['waits'] if t['tid'] == $w)" \
+        "json: $3 ($w) waits for $4 held by $5 ($o) [$m]"
+}
+
+# dl_stopped FILE MODE N: live, the report ends with "stopped N threads for X ms ..." with X > 0; a
+# core stops nothing and says nothing about it.
+dl_stopped() {
+    local f=$1 x
+    if [ "$2" = live ]; then
+        expect_line "^stopped $3 threads? for [0-9]+\.[0-9]{2} ms to read their stacks; every other thread ran on\$" "$f" || return 1
+        x=$(sed -nE 's/^stopped [0-9]+ threads? for ([0-9.]+) ms .*/\1/p' "$f")
+        awk -v x="$x" 'BEGIN { exit !(x > 0) }' && pass "stopped for $x ms > 0" || fail "stopped for $x ms, not > 0"
+    else
+        expect_no_line '^stopped |^no thread was stopped' "$f"
+    fi
+}
+
+# dl_json_stopped FILE MODE: stopped_ms > 0 live, exactly 0 on a core.
+dl_json_stopped() {
+    if [ "$2" = live ]; then
+        dl_py "$1" 'isinstance(d["stopped_ms"], (int, float)) and d["stopped_ms"] > 0' "stopped_ms > 0 (live)"
+    else
+        dl_py "$1" 'd["stopped_ms"] == 0' "stopped_ms == 0 (core)"
+    fi
+}
+
 dl_one() {
     local mode=$1 v=$2 rc=$3 out js
     shift 3
+    if [ "$mode" = live ]; then
+        DL_PID=$1
+        DL_TASKS=$TD_TMP/tasks.$1
+        td_tasks "$1" >"$DL_TASKS"
+    else
+        DL_PID=$(cat "$(dirname "$2")/pid")
+        DL_TASKS=$(dirname "$2")/tasks
+    fi
+    # a verdict needs the blocked threads asleep (a deadlock is confirmed by their not running)
+    [ "$mode" = live ] && [ "$rc" -ne 0 ] && td_asleep "$1"
     td_cdbg out deadlock "$@"
     expect_status "$rc" "deadlock $mode $v (text)"
     [ "$TD_RC" -eq "$rc" ] || td_show "$out"
     dl_text "$out" "$mode" "$v"
+    [ "$mode" = live ] && [ "$rc" -ne 0 ] && td_asleep "$1"
     td_cdbg js deadlock "$@" --json
     expect_status "$rc" "deadlock $mode $v (json)"
     # exactly one JSON document on stdout

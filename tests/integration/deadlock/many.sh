@@ -5,10 +5,11 @@
 dl_text() {
     expect_line '^DEADLOCK in process [0-9]+: 1 cycle, 3 threads blocked forever \(of 1001\)$' "$1"
     expect_line 'waits for mutex ring_mu\[[012]\]' "$1"
-    [ "$2" = live ] && expect_line '^stopped 3 threads for ' "$1"
+    dl_stopped "$1" "$2" 3
 }
 dl_json_check() {
     dl_py "$1" 'len(d["cycles"]) == 1 and len(d["cycles"][0]["threads"]) == 3 and d["findings"] == [] and len(d["waits"]) == 3' "small cycle among many $2 $3"
+    dl_json_stopped "$1" "$2"
 }
 for v in O0 O2; do
     td_start "many_$v"

@@ -12,10 +12,15 @@ dl_repl_json() {
 
 ring_text() { # FILE MODE
     expect_line '^DEADLOCK in process [0-9]+: 1 cycle, 5 threads blocked forever \(of 6\)$' "$1"
-    local i
+    local i n w o name
+    # philosopher i holds forks[i] and waits for forks[i+1], held by philosopher i+1 (true TIDs)
     for i in 0 1 2 3 4; do
-        expect_line "^  thread [0-9]+ .*waits for mutex forks\[$i\] \(0x[0-9a-f]+\), held by thread [0-9]+" "$1"
-        expect_line "^[0-9]+ +[A-Za-z0-9_]+ +mutex forks\[$i\] \(0x[0-9a-f]+\), held by thread [0-9]+.*  \[cycle 1\]$" "$1"
+        n=$(((i + 1) % 5))
+        dl_edge "$1" "$2" "phil$i" "mutex forks\\[$n\\]" "phil$n"
+        w=$(dl_tid "phil$i") o=$(dl_thread_re "phil$n" "$2")
+        name='[A-Za-z0-9_]+'
+        [ "$2" = live ] && name=phil$i
+        expect_line "^$w +$name +mutex forks\\[$n\\] \\(0x[0-9a-f]+\\), held by $o  \\[cycle 1\\]\$" "$1"
     done
     expect_line '^      in philosopher at ring.c:[0-9]+$' "$1"
     expect_line '^ +in philosopher at ring.c:[0-9]+$' "$1"
@@ -52,18 +57,22 @@ many_json() {
 repl_case() { # PROG VARIANT
     local prog=$1 v=$2 core
     td_start "${prog}_$v"
+    DL_TASKS=$TD_TMP/tasks.$TD_PID
+    td_tasks "$TD_PID" >"$DL_TASKS"
     td_cdbg out attach "$TD_PID" --batch -ex deadlock -ex locks
     expect_status 0 "attach $prog $v"
-    "${prog}_text" "$out"
+    "${prog}_text" "$out" live
+    td_asleep "$TD_PID"
     td_cdbg js attach "$TD_PID" --batch --json -ex deadlock -ex locks
     expect_status 0 "attach $prog $v json"
     "${prog}_json" "$js"
     check_untraced "$TD_PID"
     td_stop "$TD_PID"
     core=$(make_core_of "${prog}_$v") || { fail "no core of ${prog}_$v"; return; }
+    DL_TASKS=$(dirname "$core")/tasks
     td_cdbg out core "$(td_bin "${prog}_$v")" "$core" --batch -ex deadlock -ex locks
     expect_status 0 "core $prog $v"
-    "${prog}_text" "$out"
+    "${prog}_text" "$out" core
     td_cdbg js core "$(td_bin "${prog}_$v")" "$core" --batch --json -ex deadlock -ex locks
     expect_status 0 "core $prog $v json"
     "${prog}_json" "$js"

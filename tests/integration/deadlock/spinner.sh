@@ -14,6 +14,7 @@ for v in O0 O2; do
     before=$(vcs "$spin")
     td_cdbg out deadlock "$TD_PID"
     expect_status 3 "spinring $v text"
+    td_asleep "$TD_PID"
     td_cdbg js deadlock "$TD_PID" --json
     expect_status 3 "spinring $v json"
     after=$(vcs "$spin")

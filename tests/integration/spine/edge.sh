@@ -65,28 +65,72 @@ done
 td_stop "$TD_PID"
 
 # --- the process is killed during a dump ----------------------------------------------------------
-# Whenever the SIGKILL lands, cdbg either finished the dump first (exit 0, every stack whole) or
-# says the process is gone (exit 1, one line): never exit 0 with stacks of a dead process.
-for delay in 0.05 0.1 0.15 0.2 0.3; do
-    td_start threads_O2 993
-    victim=$TD_PID
-    out=$TD_TMP/killed.out
-    "$CDBG" attach "$victim" --batch -ex 'bt all' -ex threads >"$out" 2>"$out.err" &
-    cd_pid=$!
-    sleep "$delay"
-    kill -KILL "$victim"
-    wait "$cd_pid"
-    rc=$?
-    if [ "$rc" -eq 0 ]; then
-        expect_no_line 'cannot read the registers|No such process' "$out"
-    elif [ "$rc" -eq 1 ] || [ "$rc" -eq 4 ]; then
-        expect_line "^cdbg: .*$victim" "$out.err"
-        [ "$(wc -l < "$out.err")" -le 2 ] && pass "short error after the kill ($delay s)" || fail "long stderr: $(head -3 "$out.err")"
-    else
-        fail "exit status $rc when the target was killed after $delay s"
-    fi
-    td_stop "$victim"
-done
+# all_dead PID: every thread of PID has died (zombies until cdbg reaps them, or gone): the kill has
+# fully happened, so cdbg's next look at the process must find it dead.
+all_dead() {
+    local st
+    for st in /proc/"$1"/task/*/stat; do
+        [ "$(awk '{print $3}' "$st" 2>/dev/null)" = Z ] || { [ -e "$st" ] && return 1; }
+    done
+    return 0
+}
+# dump_tids FILE: the TIDs of the `bt all` headers of FILE, sorted.
+dump_tids() {
+    sed -nE 's/^Thread [0-9]+ \(tid ([0-9]+), .*\):$/\1/p' "$1" | sort -n
+}
+killed_msg() {
+    echo "cdbg: process $1 was killed by signal 9 (Killed): nothing is left to inspect; \`quit\`, or attach to another process"
+}
+# The SIGKILL lands while cdbg prints a dump of 1000 threads (its first `Thread` line is out): the
+# stacks were read before the kill and the dump is printed whole, with the true TIDs; the next
+# command finds the process gone and says so in one line, and the script ends there (exit 1).
+td_start threads_O2 993
+victim=$TD_PID
+ls /proc/"$victim"/task | sort -n >"$TD_TMP/victim.tids"
+[ "$(wc -l <"$TD_TMP/victim.tids")" -eq 1000 ] && pass "1000 threads" || fail "threads_O2 993 has $(wc -l <"$TD_TMP/victim.tids") threads, not 1000"
+repl_start attach "$victim"
+repl_send 'bt all'
+repl_wait '^Thread ' "$R_OUT"
+kill -KILL "$victim"
+deadline=$((SECONDS + 30))
+until all_dead "$victim" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.02; done
+all_dead "$victim" && pass "target died" || fail "target $victim did not die of SIGKILL"
+repl_send threads 'bt all'
+repl_end
+expect_status 1 "a command after the target was killed"
+dump_tids "$R_OUT" >"$TD_TMP/dump.tids"
+expect_exact "$TD_TMP/dump.tids" "$TD_TMP/victim.tids"
+expect_exact_str "$R_OUT.err" "$(killed_msg "$victim")"
+expect_no_line '^\*? +[0-9]+ +[0-9]+ +' "$R_OUT" # nothing from `threads`
+td_stop "$victim"
+
+# The same with the commands given by -ex: the kill may land before or after `threads` looks, so
+# both endings are allowed, each whole: exit 0 with an empty stderr, the 1000 stacks and the 1000
+# threads listed, or the one-line error (exit 1) after the 1000 stacks.
+td_start threads_O2 993
+victim=$TD_PID
+ls /proc/"$victim"/task | sort -n >"$TD_TMP/victim.tids"
+out=$TD_TMP/killed.out
+: >"$out"
+"$CDBG" attach "$victim" --batch -ex 'bt all' -ex threads >"$out" 2>"$out.err" &
+cd_pid=$!
+deadline=$((SECONDS + 60))
+until grep -q '^Thread ' "$out" || ! kill -0 "$cd_pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.01; done
+kill -KILL "$victim"
+wait "$cd_pid"
+rc=$?
+dump_tids "$out" >"$TD_TMP/dump.tids"
+expect_exact "$TD_TMP/dump.tids" "$TD_TMP/victim.tids"
+if [ "$rc" -eq 0 ]; then
+    expect_empty "$out.err" "stderr of a dump that ended with exit 0"
+    [ "$(grep -cE '^\*? +[0-9]+ +[0-9]+ +' "$out")" -eq 1000 ] && pass "1000 threads listed" || fail "exit 0 without the 1000 threads listed"
+elif [ "$rc" -eq 1 ]; then
+    expect_exact_str "$out.err" "$(killed_msg "$victim")"
+else
+    fail "exit status $rc when the target was killed during the dump"
+    td_show "$out.err"
+fi
+td_stop "$victim"
 
 td_start edge badsp
 td_cdbg out attach "$TD_PID" --batch -ex 'bt all'

@@ -16,7 +16,7 @@ all_threads_in() {
 }
 # not_stopped_orphan PID: a launched program after cdbg died: gone, or dying, never stopped.
 not_stopped_orphan() {
-    local deadline=$((SECONDS + 10))
+    local deadline=$((SECONDS + TD_WAIT_TIMEOUT))
     while [ -d "/proc/$1" ] && ! all_threads_in 'ZX' "$1"; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "launched program $1 survived cdbg: $(grep -h '^State' /proc/"$1"/task/*/status | sort | uniq -c | tr '\n' ' ')"
@@ -56,11 +56,40 @@ for cmd in 'bt all' 'bt all -group' threads; do
     [ "$TD_RC" -eq 143 ] && pass "SIGTERM during $cmd" || fail "SIGTERM during $cmd: status $TD_RC"
     check_untraced "$target"
 done
-for i in 1 2 3 4 5; do
+# some_traced_by PID TRACER / all_held_by PID TRACER: one thread / every thread of PID is traced by
+# TRACER (and, for all_held_by, in a tracing stop).
+some_traced_by() {
+    grep -qs "^TracerPid:[[:space:]]*$2\$" /proc/"$1"/task/*/status
+}
+all_held_by() {
+    local st
+    for st in /proc/"$1"/task/*/status; do
+        grep -qs "^TracerPid:[[:space:]]*$2\$" "$st" && grep -qs '^State:[[:space:]]*t' "$st" || return 1
+    done
+    return 0
+}
+# is_cdbg PID: PID runs the cdbg binary (the shell that starts it has exec'd it; a signal sent
+# before that would hit the shell, which swallows it while it runs its TERM trap).
+is_cdbg() {
+    [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$CDBG")" ]
+}
+# SIGTERM during the attach, at states seen from outside (no sleep decides where it lands): as
+# soon as cdbg runs, once a first thread is seized, once every thread is held, once cdbg said it is
+# attached.
+for at in exec seized held attached; do
     repl_start attach "$target"
-    sleep "0.0$i"
+    td_wait_for "cdbg to start" is_cdbg "$R_PID"
+    case $at in
+    seized) td_wait_for "cdbg to seize a thread of $target" some_traced_by "$target" "$R_PID" ;;
+    held) td_wait_for "cdbg to hold every thread of $target" all_held_by "$target" "$R_PID" ;;
+    attached) repl_wait '^Attached to process ' "$R_OUT" ;;
+    esac
     kill -TERM "$R_PID"
     repl_end
+    expect_status 143 "SIGTERM during the attach ($at)"
+    case $at in
+    held | attached) expect_line '^cdbg: terminated by a signal; the target was released' "$R_OUT.err" ;;
+    esac
     check_untraced "$target"
 done
 
@@ -106,9 +135,7 @@ repl_wait 'received signal SIGUSR1' "$R_OUT"
 repl_send continue
 # the program prints "ready" (to cdbg's stdout) once every thread is blocked for good
 repl_wait '^ready$' "$R_OUT"
-deadline=$((SECONDS + 10))
-until all_threads_in 'SR' "$launched" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.02; done
-all_threads_in 'SR' "$launched" && pass "target runs after continue" || fail "target not running after continue"
+td_wait_for "every thread of $launched to run after continue" all_threads_in 'SR' "$launched" && pass "target runs after continue"
 kill -INT "$R_PID"
 repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT"
 all_threads_in 't' "$launched" && pass "target stopped by SIGINT" || fail "target not stopped after SIGINT"

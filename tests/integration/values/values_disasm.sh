@@ -39,9 +39,7 @@ same_insns() {
     fi
 }
 
-if ! command -v objdump >/dev/null; then
-    skip "objdump is not installed"
-fi
+need_tool objdump "the reference disassembly"
 
 exe=$(td_bin crash_O2)
 td_cdbg out run "$exe" --batch -ex continue -ex 'frame 3' -ex disassemble

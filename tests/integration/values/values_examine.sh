@@ -4,6 +4,7 @@
 # and the unit the next x uses); $_ is the last unit's address.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/values/values_lib.sh"
+need_tool python3 "driving cdbg's prompt on a pty (Enter repeats x)"
 td_start values_O0
 A=(attach "$TD_PID")
 H='0x[0-9a-f]+'
@@ -47,9 +48,8 @@ expect_line '^\{"address":"0x[0-9a-f]+","format":"x","unit":1,"values":\[0\]\}$'
 expect_cmd_error xsw '^cdbg: x/s: only byte strings are supported; use x/s or x/sb$' "${A[@]}" -ex 'x/sw g_str'
 
 # Enter at the interactive prompt repeats a bare `x`: it continues, with the same count.
-if command -v python3 >/dev/null; then
-    cat >"$TD_TMP/enter.py" <<'PY'
-import os, pty, re, select, sys, time
+cat >"$TD_TMP/enter.py" <<'PY'
+import os, pty, re, select, sys, termios, time
 cdbg, pid = sys.argv[1], sys.argv[2]
 child, fd = pty.fork()
 if child == 0:
@@ -69,8 +69,14 @@ def until_prompt(n):
                 break
             buf += re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]", "", d.decode("utf-8", "replace")).replace("\r", "")
 until_prompt(1)
+def wait_raw():
+    # libedit prints the prompt a moment before it puts the terminal in its own (non-canonical)
+    # mode; keys typed in between would be read in cooked mode
+    end = time.time() + 30
+    while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
+        time.sleep(0.005)
 for i, keys in enumerate([b"x/2xb g_long_str\r", b"\r", b"\r"]):
-    time.sleep(0.2)  # let libedit switch the terminal to its own mode
+    wait_raw()
     os.write(fd, keys)
     until_prompt(i + 2)
 os.write(fd, b"quit\r")
@@ -78,12 +84,9 @@ until_prompt(99)
 os.waitpid(child, 0)
 sys.stdout.write(buf)
 PY
-    TD_TMP=$TD_TMP timeout -k 5 60 python3 "$TD_TMP/enter.py" "$CDBG" "$TD_PID" >"$TD_TMP/enter.out" 2>&1
-    expect_line "^$H <g_long_str>:${T}0x78${T}0x78\$" "$TD_TMP/enter.out"
-    expect_line "^$H <g_long_str\\+2>:${T}0x78${T}0x78\$" "$TD_TMP/enter.out"
-    expect_line "^$H <g_long_str\\+4>:${T}0x78${T}0x78\$" "$TD_TMP/enter.out"
-else
-    echo "note: python3 (for its pty module) is not installed; Enter repeat not checked" >&2
-fi
+TD_TMP=$TD_TMP timeout -k 5 60 python3 "$TD_TMP/enter.py" "$CDBG" "$TD_PID" >"$TD_TMP/enter.out" 2>&1
+expect_line "^$H <g_long_str>:${T}0x78${T}0x78\$" "$TD_TMP/enter.out"
+expect_line "^$H <g_long_str\\+2>:${T}0x78${T}0x78\$" "$TD_TMP/enter.out"
+expect_line "^$H <g_long_str\\+4>:${T}0x78${T}0x78\$" "$TD_TMP/enter.out"
 check_untraced "$TD_PID"
 td_finish

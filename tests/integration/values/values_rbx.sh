@@ -5,11 +5,11 @@
 # in every frame.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/values/values_lib.sh"
+need_tool gdb "the reference values of the callee-saved registers"
 
-# compare_gdb LABEL: gdb, when installed, is the reference for every callee-saved register in
-# frames 1..4 (up to main) of $TD_PID.
+# compare_gdb LABEL: gdb is the reference for every callee-saved register in frames 1..4 (up to
+# main) of $TD_PID.
 compare_gdb() {
-    command -v gdb >/dev/null || return 0
     local f mine ref
     for f in 1 2 3 4; do
         td_cdbg out attach "$TD_PID" --batch -ex "frame $f" -ex 'regs'
