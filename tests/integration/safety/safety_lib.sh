@@ -77,14 +77,23 @@ hot_dead() {
     hot_start "$v"
 }
 
+# hot_alive PID: the process exists and is not a zombie (it is our child: dead, it stays one).
+hot_alive() {
+    local st
+    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # check_left V WHAT: after a cdbg session on hot_V: not traced or stopped, every worker thread
 # gets through tick() again, the process is alive, and tick()'s code is the ELF's, byte for byte.
 check_left() {
     local v=$1 what=$2 pid=${HOT_PID[$1]}
+    if ! hot_alive "$pid"; then
+        hot_dead "$v" "$what"
+        return 1
+    fi
     if ! check_untraced "$pid" >/dev/null; then
-        [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] ||
-            { hot_dead "$v" "$what"; return 1; }
-        fail "$what: hot_$v still traced or stopped"
+        hot_alive "$pid" || hot_dead "$v" "$what"
         return 1
     fi
     local before now deadline=$((SECONDS + 30)) i ok
@@ -106,7 +115,7 @@ check_left() {
         fi
         sleep 0.01
     done
-    if ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then
+    if ! hot_alive "$pid"; then
         hot_dead "$v" "$what"
         return 1
     fi
@@ -173,7 +182,7 @@ hot_switch() {
 # hot_stop V: kills hot_V; it must still be the process started (no death went unnoticed).
 hot_stop() {
     local pid=${HOT_PID[$1]}
-    if kill -0 "$pid" 2>/dev/null; then
+    if hot_alive "$pid"; then
         pass "hot_$1 alive at the end"
         td_stop "$pid"
     else
