@@ -1509,7 +1509,10 @@ static int em_fix(cd_target *t, cd_thread *th)
     bool regs = em_ptrace(PTRACE_GETREGS, th->tid, NULL, &r) == 0;
     bool stepping = th->tid == l->stepping;
     if (k == STOP_SIGNAL) {
-        /* held by the main flow: it decided what to pass on (a ^C meant for us is not) */
+        /* held by the main flow: it decided what to pass on (a ^C meant for us is not), and a
+         * breakpoint hit it holds back for the next `continue` is rewound already */
+        if (th->held && LT(th)->bp_pending)
+            return 0;
         int sig = th->held ? th->pending_sig : si.si_signo;
         if (si.si_signo == SIGTRAP && regs) {
             if (si.si_code == SI_KERNEL && our_int3(l, r.rip - 1)) {
