@@ -1196,8 +1196,6 @@ static int live_cont(cd_target *t, cd_err *err)
     return 0;
 }
 
-/* After an event: hold every other thread, and rewind any that hit a breakpoint meanwhile so
- * it hits it again after resuming instead of being reported twice. */
 /* th is held in a signal-delivery-stop for SIGTRAP: if the trap is one of our int3s (pc = bp+1, the
  * kernel's si_code SI_KERNEL, which kill(2) and tgkill cannot forge), rewinds pc to the breakpoint
  * and drops the trap. Returns the breakpoint's address, or 0 when the trap is not ours. */
@@ -1220,6 +1218,8 @@ static uint64_t take_our_trap(cd_target *t, cd_thread *th)
     return addr;
 }
 
+/* After an event: hold every other thread, and rewind any that hit a breakpoint meanwhile so
+ * it hits it again after resuming instead of being reported twice. */
 static void stop_all_after_event(cd_target *t)
 {
     live *l = L(t);

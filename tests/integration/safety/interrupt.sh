@@ -28,20 +28,21 @@ for ((i = 1; i <= sessions; i++)); do
     repl_send continue
     wait_running "$v" "$R_PID"
     kill -INT "$R_PID"
-    repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT" 1 || { repl_end; check_left "$v" "session $i (after a lost ^C)"; continue; }
+    repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT" 1 || { repl_end; forget_pid "$R_PID"; check_left "$v" "session $i (after a lost ^C)"; continue; }
     all_held "$pid" && pass "session $i: every thread held after ^C" || fail "session $i: not every thread held after ^C"
     # a never-reached hit count: the same, and a second ^C works as well as the first
     repl_send 'clear 1' 'break tick' 'condition -hitcount 2 == 999999999' continue
     repl_wait '^Cleared 1 breakpoint$' "$R_OUT"
     wait_running "$v" "$R_PID"
     kill -INT "$R_PID"
-    repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT" 2 || { repl_end; check_left "$v" "session $i (after a lost ^C)"; continue; }
+    repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT" 2 || { repl_end; forget_pid "$R_PID"; check_left "$v" "session $i (after a lost ^C)"; continue; }
     repl_send continue
     wait_running "$v" "$R_PID"
     kill -INT "$R_PID"
-    repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT" 3 || { repl_end; check_left "$v" "session $i (after a lost ^C)"; continue; }
+    repl_wait '^Interrupted \(thread tid [0-9]+\)$' "$R_OUT" 3 || { repl_end; forget_pid "$R_PID"; check_left "$v" "session $i (after a lost ^C)"; continue; }
     repl_send breakpoints quit
     repl_end
+    forget_pid "$R_PID"
     expect_status 0 "session $i: quit after ^C"
     expect_line '^Breakpoint 2 \(tick\), hit [0-9]+ times, when hits == 999999999$' "$R_OUT"
     expect_no_line . "$R_OUT.err"

@@ -68,11 +68,22 @@ file_hex() {
     return 1
 }
 
+# forget_pid PID: PID was reaped: drop it from TD_PIDS, which lib.sh's exit trap kills with
+# SIGKILL. Hundreds of sessions recycle PIDs: a stale entry could kill another test's process.
+forget_pid() {
+    local p keep=()
+    for p in "${TD_PIDS[@]}"; do
+        [ "$p" = "$1" ] || keep+=("$p")
+    done
+    TD_PIDS=("${keep[@]}")
+}
+
 # hot_dead V WHAT: the target died; says how (it is our child) and starts a fresh one.
 hot_dead() {
     local v=$1 pid=${HOT_PID[$1]} st
     wait "$pid" 2>/dev/null
     st=$?
+    forget_pid "$pid"
     fail "$2: hot_$v (pid $pid) died after cdbg left it: exit status $st$([ "$st" -gt 128 ] && echo " = signal $((st - 128)) ($(kill -l $((st - 128))))")"
     hot_start "$v"
 }
@@ -162,6 +173,7 @@ wait_exit() {
     done
     wait "$1"
     TD_RC=$?
+    forget_pid "$1"
 }
 
 # hot_variant I: the variant session I of a path uses: the first half -O0, the second -O2.
@@ -185,9 +197,11 @@ hot_stop() {
     if hot_alive "$pid"; then
         pass "hot_$1 alive at the end"
         td_stop "$pid"
+        forget_pid "$pid"
     else
         hot_dead "$1" "at the end"
         td_stop "${HOT_PID[$1]}"
+        forget_pid "${HOT_PID[$1]}"
     fi
     unset "HOT_PID[$1]"
 }

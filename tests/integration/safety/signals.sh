@@ -28,7 +28,7 @@ for sig in TERM HUP INT; do
         "$CDBG" attach "${HOT_PID[$v]}" --batch "${args[@]}" >"$out" 2>"$out.err" </dev/null &
         c=$!
         TD_PIDS+=("$c")
-        wait_running "$v" "$c" || { kill -KILL "$c"; wait "$c"; continue; }
+        wait_running "$v" "$c" || { kill -KILL "$c"; wait "$c"; forget_pid "$c"; check_left "$v" "SIG$sig #$i (cdbg never ran it)"; continue; }
         kill -"$sig" "$c"
         wait_exit "$c"
         what="SIG$sig #$i ($how)"
