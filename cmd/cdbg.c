@@ -7,9 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <wchar.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include "commands/commands.h"
 #include "deadlock/deadlock.h"
@@ -47,16 +51,18 @@ static const char usage_text[] =
 /* The one target being run by `continue`: the SIGINT handler interrupts it. Process-wide because
  * signal handlers are; it names whichever target is running, never shares state between them. */
 static cd_session *volatile g_session;
-static volatile sig_atomic_t g_sigint;
+static volatile sig_atomic_t g_sigint;       /* since the current command began */
+static volatile sig_atomic_t g_sigint_ever;  /* since cdbg began: ends a --batch script */
 
 static void on_sigint(int sig)
 {
     (void)sig;
     g_sigint = 1;
+    g_sigint_ever = 1;
     cd_session *s = g_session;
     cd_target *t = s ? s->running : NULL;
     if (t)
-        t->ops->interrupt(t);
+        cd_target_interrupt(t);
 }
 
 static void on_fatal(int sig)
@@ -73,15 +79,38 @@ static void on_fatal(int sig)
     _exit(128 + sig);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+/* A sanitizer's report ends the process with _exit, not with a signal: clean up first. */
+static void on_sanitizer_death(void)
+{
+    cd_emergency_cleanup();
+}
+#endif
+
 static void install_signals(void)
 {
+    /* The fatal-signal handler runs on its own stack: after a stack overflow in cdbg, the
+     * SIGSEGV has no room on the thread's stack, and the target would be left patched and traced.
+     * One per process, allocated once and never freed (it must outlive any handler run). */
+    static void *altstack;
+    if (!altstack) {
+        long min = sysconf(_SC_MINSIGSTKSZ);
+        size_t size = (size_t)(min > 0 ? min : 0) + 256 * 1024;
+        altstack = malloc(size);
+        stack_t ss = {.ss_sp = altstack, .ss_size = size, .ss_flags = 0};
+        if (altstack)
+            sigaltstack(&ss, NULL);
+    }
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_set_death_callback(on_sanitizer_death);
+#endif
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_sigint; /* no SA_RESTART: a blocking read at the prompt returns */
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_fatal;
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_flags = SA_RESETHAND | SA_ONSTACK;
     sigfillset(&sa.sa_mask);
     int fatal[] = {SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGXCPU};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
@@ -96,6 +125,32 @@ typedef struct opts {
     char **ops;     /* operands */
     size_t nops;
 } opts;
+
+/* Test hook, read here only: CDBG_TEST_CRASH=segv or =stackoverflow makes cdbg crash for real
+ * (an invalid write, or unbounded recursion into the guard page) after its -ex/-x commands, with
+ * the target still open, so tests/integration/safety can check that cdbg's own crash leaves the
+ * target running, untraced and unpatched. Not for users; any other value is ignored. */
+__attribute__((noinline)) static size_t crash_recurse(volatile char *up, size_t depth)
+{
+    volatile char frame[1024];
+    frame[0] = up ? (char)(up[0] + 1) : 0;
+    if (depth == SIZE_MAX) /* never: keeps the recursion from being infinite in the compiler's eyes */
+        return frame[0];
+    return crash_recurse(frame, depth + 1) + (size_t)frame[1];
+}
+
+static void test_crash_hook(void)
+{
+    const char *c = getenv("CDBG_TEST_CRASH");
+    if (!c)
+        return;
+    if (!strcmp(c, "segv")) {
+        volatile uintptr_t bad = 8;
+        *(volatile int *)bad = 1;
+    } else if (!strcmp(c, "stackoverflow")) {
+        crash_recurse(NULL, 0);
+    }
+}
 
 static void opts_free(opts *o)
 {
@@ -174,6 +229,7 @@ static int run_to(cd_session *s, const char *sym, cd_err *err)
     s->running = t;
     int rc = t->ops->wait(t, &ev, err);
     s->running = NULL;
+    t->interrupted = 0;
     cd_err e2;
     t->ops->remove_breakpoint(t, addr, &e2);
     if (cd_symtab_refresh(s->sym, &e2) < 0)
@@ -309,7 +365,13 @@ static int exec_line(cd_session *s, const char *line, cd_err *err)
     return rc;
 }
 
-static int exec_file(cd_session *s, const char *path, cd_err *err)
+/* A ^C ends a --batch session: the script stops and cdbg leaves (detaching what it attached). */
+static bool batch_interrupted(const opts *o)
+{
+    return o->batch && g_sigint_ever;
+}
+
+static int exec_file(cd_session *s, const opts *o, const char *path, cd_err *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -317,7 +379,7 @@ static int exec_file(cd_session *s, const char *path, cd_err *err)
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
-    while (!s->quit && getline(&line, &cap, f) > 0) {
+    while (!s->quit && !batch_interrupted(o) && getline(&line, &cap, f) > 0) {
         if ((rc = exec_line(s, line, err)) < 0)
             break;
     }
@@ -593,15 +655,22 @@ int main(int argc, char **argv)
         goto done;
     }
     fflush(stdout); /* "Stopped: ..." reaches a pipe before cdbg waits for the first command */
-    for (size_t i = 0; i < o.ncmds && !s.quit; i++) {
-        int rc = o.cmds[i][0] == '\x01' ? exec_file(&s, o.cmds[i] + 1, &err) : exec_line(&s, o.cmds[i], &err);
-        if (rc < 0) {
+    for (size_t i = 0; i < o.ncmds && !s.quit && !batch_interrupted(&o); i++) {
+        int rc = o.cmds[i][0] == '\x01' ? exec_file(&s, &o, o.cmds[i] + 1, &err) : exec_line(&s, o.cmds[i], &err);
+        if (rc < 0 && !batch_interrupted(&o)) {
             if (o.cmds[i][0] == '\x01' && err.code == CD_EXIT_USAGE)
                 cd_out_error(&s.out, "-x", err.msg);
             status = err.code ? err.code : CD_EXIT_CMD;
             goto done;
         }
     }
+    if (batch_interrupted(&o)) {
+        fprintf(stderr, "cdbg: interrupted: the rest of the script is not run; leaving (an attached process is "
+                        "detached and runs on, a launched one is killed)\n");
+        status = 128 + SIGINT;
+        goto done;
+    }
+    test_crash_hook();
     if (!o.batch && !s.quit) {
         if (isatty(STDIN_FILENO)) {
             repl(&s, &err);

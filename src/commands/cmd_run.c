@@ -501,18 +501,14 @@ typedef struct stepout_ctx {
     pid_t tid;
 } stepout_ctx;
 
-/* Continues until something the user must see: a breakpoint whose conditions hold, a signal, ^C,
- * the end of the process, or (so != NULL) the frame returning. */
-static int run_until_stop(cd_session *s, const stepout_ctx *so, stop_info *si, cd_err *err)
+static int run_loop(cd_session *s, const stepout_ctx *so, stop_info *si, cd_err *err)
 {
     cd_target *t = s->target;
-    memset(si, 0, sizeof *si);
     for (;;) {
+        /* a ^C that landed since the last stop makes cont run nothing and wait say so */
         if (t->ops->cont(t, err) < 0)
             return -1;
-        s->running = t;
         int rc = t->ops->wait(t, &si->ev, err);
-        s->running = NULL;
         if (rc < 0)
             return -1;
         if (si->ev.kind != CD_EV_BREAKPOINT)
@@ -554,6 +550,22 @@ static int run_until_stop(cd_session *s, const stepout_ctx *so, stop_info *si, c
         si->hits = b->hits;
         return 0;
     }
+}
+
+/* Continues until something the user must see: a breakpoint whose conditions hold, a signal, ^C,
+ * the end of the process, or (so != NULL) the frame returning. ^C reaches the target all along,
+ * also while a condition is evaluated between an internal stop and the next resume: a
+ * breakpoint hit and resumed thousands of times a second must not swallow it. */
+static int run_until_stop(cd_session *s, const stepout_ctx *so, stop_info *si, cd_err *err)
+{
+    cd_target *t = s->target;
+    memset(si, 0, sizeof *si);
+    s->running = t;
+    int rc = run_loop(s, so, si, err);
+    s->running = NULL;
+    /* the stop goes to the user now: a ^C that came with it has done its job */
+    t->interrupted = 0;
+    return rc;
 }
 
 /* Prints a stop as `continue` reports it; closes the target when the process ended. */

@@ -38,12 +38,23 @@ typedef struct lthr {
     bool group_stop; /* held in a job-control stop (SIGSTOP etc.): released with PTRACE_LISTEN */
     bool stuck;   /* interrupted, but did not stop by the deadline (uninterruptible sleep) */
     uint64_t stat_ns; /* when name and state were last read from /proc (0: never) */
+    /* emergency(): what the kernel says about this thread (the bookkeeping above may be half
+     * updated when a fatal signal lands) */
+    signed char em_state; /* EM_* */
+    int em_sig;           /* signal to pass on at detach */
 } lthr;
+
+enum { EM_WAIT = 0, EM_STOPPED, EM_DONE };
 
 typedef struct lbp {
     uint64_t addr;
     unsigned char orig;
 } lbp;
+
+/* Addresses of breakpoints taken out earlier in this session. A thread that hit one just before
+ * it was removed still has the int3's SIGTRAP to come (queued, or in a stop not yet collected):
+ * that trap is ours, never the program's. */
+#define RETIRED_MAX 256
 
 typedef struct live {
     cd_attach_mode mode;
@@ -51,14 +62,16 @@ typedef struct live {
     long opts;             /* PTRACE_O_* given to every seize */
     bool exited;           /* the whole process is gone */
     int exit_status;       /* wait status of the leader */
-    bool running;          /* cont() released everything; wait() is expected */
+    volatile sig_atomic_t running; /* cont() released everything; wait() is expected */
     size_t nexpect;        /* threads with lthr.expect */
     size_t capthreads;
     size_t nheld;
-    volatile sig_atomic_t intr;
-    volatile pid_t intr_tid;
+    volatile pid_t intr_tid;  /* the thread interrupt() stops while everything runs */
     lbp *bps;
     size_t nbps, capbps;
+    uint64_t retired[RETIRED_MAX]; /* a ring: the newest RETIRED_MAX removals */
+    size_t nretired;               /* removals so far (entries valid: min(nretired, RETIRED_MAX)) */
+    volatile pid_t stepping;       /* a thread single-stepping over a breakpoint (its trap is ours) */
     cd_mapping *maps;
     size_t nmaps;
 } live;
@@ -463,6 +476,115 @@ static lbp *find_bp(live *l, uint64_t addr)
     return NULL;
 }
 
+static bool is_retired(live *l, uint64_t addr)
+{
+    size_t n = l->nretired < RETIRED_MAX ? l->nretired : RETIRED_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (l->retired[i] == addr)
+            return true;
+    return false;
+}
+
+/* Is addr one of our int3s, planted now or taken out earlier in this session? Async-signal-safe. */
+static bool our_int3(live *l, uint64_t addr)
+{
+    return find_bp(l, addr) || is_retired(l, addr);
+}
+
+static void retire(live *l, const lbp *b)
+{
+    /* the program's own int3 (we "restored" 0xCC) traps for the program, not for us */
+    if (b->orig == 0xCC || is_retired(l, b->addr))
+        return;
+    l->retired[l->nretired++ % RETIRED_MAX] = b->addr;
+}
+
+/* How the current ptrace-stop of a thread came about, from the kernel's siginfo (not from our
+ * bookkeeping, which a fatal signal may interrupt half-way). Async-signal-safe. */
+typedef enum {
+    STOP_RUNNING = 0, /* not in a ptrace-stop (or not ours any more) */
+    STOP_SIGNAL,      /* signal-delivery-stop: *si is the signal */
+    STOP_EVENT,       /* PTRACE_EVENT_* stop (interrupt, clone, exec...) */
+    STOP_GROUP,       /* group-stop (job control): no siginfo */
+} stop_kind;
+
+static stop_kind stop_kind_of(pid_t tid, siginfo_t *si)
+{
+    memset(si, 0, sizeof *si);
+    if (syscall(SYS_ptrace, PTRACE_GETSIGINFO, tid, 0, si) < 0)
+        return errno == EINVAL ? STOP_GROUP : STOP_RUNNING;
+    /* event stops report SIGTRAP | event << 8 as si_code */
+    if (si->si_signo == SIGTRAP && si->si_code > 0 && (si->si_code >> 8) != 0)
+        return STOP_EVENT;
+    return STOP_SIGNAL;
+}
+
+/* "/proc/PID/LEAF", or "/proc/PID/task/TID/LEAF" when tid > 0, without snprintf (async-signal-safe).
+ * out holds 64 bytes. */
+static void proc_path(char *out, pid_t pid, pid_t tid, const char *leaf)
+{
+    char *p = out;
+    const char *parts[] = {"/proc/", NULL, "/task/", NULL, "/", leaf};
+    pid_t nums[] = {0, pid, 0, tid, 0, 0};
+    for (int k = 0; k < 6; k++) {
+        if ((k == 2 || k == 3) && tid <= 0)
+            continue;
+        if (parts[k]) {
+            for (const char *c = parts[k]; *c && p < out + 62; c++)
+                *p++ = *c;
+        } else {
+            char d[16];
+            int n = 0;
+            unsigned v = (unsigned)nums[k];
+            do
+                d[n++] = (char)('0' + v % 10);
+            while ((v /= 10) != 0);
+            while (n && p < out + 62)
+                *p++ = d[--n];
+        }
+    }
+    *p = 0;
+}
+
+/* Is a SIGTRAP queued for thread tid (SigPnd of /proc/PID/task/TID/status)? An int3 queues it on
+ * the thread itself, so ShdPnd (the process's queue: a kill(2)) is not ours. Async-signal-safe:
+ * open/read/close and hand-made parsing only. */
+static bool sigtrap_queued(pid_t pid, pid_t tid)
+{
+    char path[64], buf[2048];
+    proc_path(path, pid, tid, "status");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t len = 0, r;
+    while (len < (ssize_t)sizeof buf - 1 && (r = read(fd, buf + len, sizeof buf - 1 - (size_t)len)) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        len += r;
+    }
+    close(fd);
+    buf[len > 0 ? len : 0] = 0;
+    for (char *q = buf; *q; q++) {
+        if ((q == buf || q[-1] == '\n') && !strncmp(q, "SigPnd:", 7)) {
+            q += 7;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            unsigned long long mask = 0;
+            for (; *q && *q != '\n'; q++) {
+                int v = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 : -1;
+                if (v < 0)
+                    break;
+                mask = mask << 4 | (unsigned)v;
+            }
+            return (mask >> (SIGTRAP - 1)) & 1;
+        }
+    }
+    return false;
+}
+
 /* ---- memory ---- */
 
 static int memfd(cd_target *t)
@@ -777,6 +899,7 @@ static void step_over_bp(cd_target *t, cd_thread *th)
         return;
     int sig = th->pending_sig;
     raw_write(t, b->addr, &b->orig, 1);
+    l->stepping = th->tid; /* a fatal signal now: this thread's trap is ours */
     if (ptrace(PTRACE_SINGLESTEP, th->tid, 0, 0) == 0) {
         set_expect(t, th, true);
         int st;
@@ -797,6 +920,7 @@ static void step_over_bp(cd_target *t, cd_thread *th)
     unsigned char cc = 0xCC;
     if (!l->exited)
         raw_write(t, b->addr, &cc, 1);
+    l->stepping = 0;
 }
 
 static int release(cd_target *t, cd_thread *th, bool detach)
@@ -1033,6 +1157,7 @@ static int live_remove_bp(cd_target *t, uint64_t addr, cd_err *err)
     if (!l->exited && raw_write(t, addr, &b->orig, 1) < 0)
         return cd_fail(err, CD_EXIT_CMD, "cannot remove the breakpoint at 0x%llx: %s", (unsigned long long)addr,
                        strerror(errno));
+    retire(l, b);
     *b = l->bps[--l->nbps];
     return 0;
 }
@@ -1050,9 +1175,10 @@ static int live_cont(cd_target *t, cd_err *err)
     live *l = L(t);
     if (l->exited)
         return cd_fail(err, CD_EXIT_CMD, "cannot continue: process %d exited", (int)t->pid);
-    /* all-stop: a breakpoint hit that is not reported yet is the next event; nothing runs */
-    if (pending_bp_thread(t)) {
-        l->intr = 0;
+    /* ^C since the last stop (while a condition was evaluated, say): nothing runs, and wait()
+     * reports the interrupt. A breakpoint hit not reported yet is the next event: nothing runs
+     * either (all-stop). */
+    if (t->interrupted || pending_bp_thread(t)) {
         l->running = true;
         return 0;
     }
@@ -1060,7 +1186,6 @@ static int live_cont(cd_target *t, cd_err *err)
     l->mode = CD_ATTACH_STOP_ALL;
     if (live_stop(t, NULL, 0, err) < 0)
         return -1;
-    l->intr = 0;
     l->intr_tid = 0;
     for (size_t i = 0; i < t->nthreads && !l->intr_tid; i++)
         if (!t->threads[i]->gone && !LT(t->threads[i])->zombie)
@@ -1070,6 +1195,28 @@ static int live_cont(cd_target *t, cd_err *err)
     t->stop_gen++;
     l->running = true;
     return 0;
+}
+
+/* th is held in a signal-delivery-stop for SIGTRAP: if the trap is one of our int3s (pc = bp+1, the
+ * kernel's si_code SI_KERNEL, which kill(2) and tgkill cannot forge), rewinds pc to the breakpoint
+ * and drops the trap. Returns the breakpoint's address, or 0 when the trap is not ours. */
+static uint64_t take_our_trap(cd_target *t, cd_thread *th)
+{
+    live *l = L(t);
+    if (th->pending_sig != SIGTRAP || !th->held || th->gone || live_get_regs(t, th, NULL, NULL) < 0)
+        return 0;
+    uint64_t addr = th->regs.rip - 1;
+    if (!our_int3(l, addr))
+        return 0;
+    siginfo_t si;
+    if (stop_kind_of(th->tid, &si) == STOP_SIGNAL && si.si_code != SI_KERNEL)
+        return 0;
+    cd_regs r = th->regs;
+    r.rip = addr;
+    if (live_set_regs(t, th, &r, NULL) < 0)
+        return 0;
+    th->pending_sig = 0;
+    return addr;
 }
 
 /* After an event: hold every other thread, and rewind any that hit a breakpoint meanwhile so
@@ -1085,15 +1232,8 @@ static void stop_all_after_event(cd_target *t)
         return;
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
-        if (!th->held || th->pending_sig != SIGTRAP || live_get_regs(t, th, NULL, NULL) < 0)
-            continue;
-        if (find_bp(l, th->regs.rip - 1)) {
-            cd_regs r = th->regs;
-            r.rip--;
-            live_set_regs(t, th, &r, NULL);
-            th->pending_sig = 0;
+        if (th->held && !th->gone && find_bp(l, take_our_trap(t, th)))
             LT(th)->bp_pending = true;
-        }
     }
 }
 
@@ -1105,7 +1245,7 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d exited", (int)t->pid);
     if (!l->running)
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
-    cd_thread *pb = pending_bp_thread(t);
+    cd_thread *pb = t->interrupted ? NULL : pending_bp_thread(t);
     if (pb) {
         LT(pb)->bp_pending = false;
         l->running = false;
@@ -1115,9 +1255,9 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
         return 0;
     }
     for (;;) {
-        if (l->intr) {
+        if (t->interrupted) {
             stop_all_after_event(t);
-            l->intr = 0;
+            t->interrupted = 0;
             ev->kind = CD_EV_INTERRUPTED;
             ev->tid = l->intr_tid;
             return 0;
@@ -1161,24 +1301,26 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
             continue;
         }
         int sig = WSTOPSIG(st), event = st >> 16;
+        uint64_t bp;
         ev->tid = tid;
         if (event == PTRACE_EVENT_STOP && is_group_stop_sig(sig)) {
             ev->kind = CD_EV_SIGNAL;
             ev->sig = sig;
         } else if (event != 0) {
             /* clone, exec, a new thread's first stop, or an interrupt trap nobody waits for */
-            if (l->intr)
+            if (t->interrupted)
                 continue;
             release(t, th, false);
             continue;
-        } else if (sig == SIGTRAP && live_get_regs(t, th, NULL, NULL) == 0 && find_bp(l, th->regs.rip - 1)) {
-            cd_regs regs = th->regs;
-            regs.rip--;
-            live_set_regs(t, th, &regs, NULL);
-            th->pending_sig = 0;
+        } else if (sig == SIGTRAP && (bp = take_our_trap(t, th)) != 0) {
+            if (!find_bp(l, bp)) {
+                /* a breakpoint taken out since this thread hit it: the trap is spent */
+                release(t, th, false);
+                continue;
+            }
             ev->kind = CD_EV_BREAKPOINT;
-            ev->addr = regs.rip;
-        } else if (sig == SIGINT && l->intr) {
+            ev->addr = bp;
+        } else if (sig == SIGINT && t->interrupted) {
             /* the terminal's ^C also reached the program: it was meant for us */
             th->pending_sig = 0;
             continue;
@@ -1194,9 +1336,9 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
 static void live_interrupt(cd_target *t)
 {
     live *l = L(t);
-    l->intr = 1;
     pid_t tid = l->intr_tid;
-    if (tid > 0)
+    /* held threads need no interrupt: cont() sees t->interrupted and runs nothing */
+    if (tid > 0 && l->running)
         syscall(SYS_ptrace, PTRACE_INTERRUPT, tid, 0, 0);
 }
 
@@ -1222,18 +1364,62 @@ static void free_target(cd_target *t)
     free(t);
 }
 
+/* Brings th (held) to a stop where detaching or resuming it delivers no trap of ours: a SIGTRAP of
+ * one of our int3s is dropped and pc rewound to the breakpoint. */
+static void settle(cd_target *t, cd_thread *th)
+{
+    live *l = L(t);
+    for (int round = 0; round < 8; round++) {
+        if (!th->held || th->gone || LT(th)->group_stop)
+            return;
+        if (th->pending_sig == SIGTRAP) {
+            take_our_trap(t, th);
+            return;
+        }
+        if (th->pending_sig != 0 || live_get_regs(t, th, NULL, NULL) < 0)
+            return;
+        /* An interrupt can win the race with an int3: a thread that executed one just as it was
+         * interrupted reports the interrupt stop first, pc at bp+1 and the SIGTRAP still queued;
+         * detached, it would get that SIGTRAP. Let it take the trap now: a queued signal is
+         * delivered before anything runs in user space, so its next stop is that trap. */
+        if (!our_int3(l, th->regs.rip - 1) || !sigtrap_queued(t->pid, th->tid))
+            return;
+        if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+            return;
+        set_held(t, th, false);
+        set_expect(t, th, true);
+        uint64_t give_up = cd_now_ns() + STOP_DEADLINE_NS;
+        unsigned spins = 0;
+        while (!poll_one(t, th) && !l->exited && cd_now_ns() < give_up)
+            backoff(&spins);
+        if (LT(th)->expect) {
+            set_expect(t, th, false);
+            LT(th)->stuck = true;
+            return;
+        }
+    }
+}
+
 static void live_close(cd_target *t)
 {
     if (!t)
         return;
-    cd_emergency_unregister(t);
     live *l = L(t);
-    if (!l->exited) {
+    /* SIGTERM, SIGHUP or ^C now would leave half a detach for emergency() to sort out: they wait
+     * until this is done. A fault in here still gets emergency(): the target stays registered
+     * until the end. */
+    sigset_t async, old;
+    sigemptyset(&async);
+    sigaddset(&async, SIGTERM);
+    sigaddset(&async, SIGHUP);
+    sigaddset(&async, SIGINT);
+    sigaddset(&async, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &async, &old);
+    bool traps = l->nbps > 0 || l->nretired > 0;
+    if (t->launched && !l->exited) {
         for (size_t i = 0; i < l->nbps; i++)
             raw_write(t, l->bps[i].addr, &l->bps[i].orig, 1);
         l->nbps = 0;
-    }
-    if (t->launched && !l->exited) {
         kill(t->pid, SIGKILL);
         /* reap every traced thread, the leader last (it is reported after all others) */
         while (!l->exited) {
@@ -1249,12 +1435,31 @@ static void live_close(cd_target *t)
                 on_status(t, th, st);
         }
     } else if (!l->exited) {
-        /* a seized thread must be in a ptrace-stop to be detached */
-        for (size_t i = 0; i < t->nthreads; i++)
-            if (LT(t->threads[i])->seized)
-                seize_interrupt(t, t->threads[i], false);
-        collect(t);
-        for (size_t i = 0; i < t->nthreads; i++) {
+        /* a seized thread must be in a ptrace-stop to be detached; with int3s in the code every
+         * thread must be held before they come out, and each one's trap settled */
+        if (traps) {
+            cd_err e;
+            stop_threads(t, NULL, 0, false, &e);
+            for (size_t i = 0; i < t->nthreads; i++)
+                settle(t, t->threads[i]);
+        } else {
+            for (size_t i = 0; i < t->nthreads; i++)
+                if (LT(t->threads[i])->seized)
+                    seize_interrupt(t, t->threads[i], false);
+            collect(t);
+        }
+        for (size_t i = 0; i < l->nbps && !l->exited; i++) {
+            raw_write(t, l->bps[i].addr, &l->bps[i].orig, 1);
+            retire(l, &l->bps[i]);
+        }
+        l->nbps = 0;
+        if (traps && !l->exited) {
+            /* a thread late to stop may have stopped on one of them since */
+            reap_ready(t);
+            for (size_t i = 0; i < t->nthreads; i++)
+                settle(t, t->threads[i]);
+        }
+        for (size_t i = 0; i < t->nthreads && !l->exited; i++) {
             cd_thread *th = t->threads[i];
             if (th->held && LT(th)->seized && !th->gone) {
                 /* detach delivers a pending signal rather than dropping it */
@@ -1264,57 +1469,159 @@ static void live_close(cd_target *t)
             }
         }
     }
+    cd_emergency_unregister(t);
     free_target(t);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- emergency: async-signal-safe, raw syscalls, the kernel's word over our bookkeeping ---- */
+
+static long em_ptrace(long req, pid_t tid, void *addr, void *data)
+{
+    return syscall(SYS_ptrace, req, (long)tid, addr, data);
+}
+
+/* Takes a waiting status of th and asks the kernel whether th is in a ptrace-stop now. */
+static void em_poll(cd_thread *th)
+{
+    lthr *lt = LT(th);
+    int st;
+    pid_t w;
+    do
+        w = waitpid(th->tid, &st, __WALL | WNOHANG);
+    while (w < 0 && errno == EINTR);
+    if ((w == th->tid && (WIFEXITED(st) || WIFSIGNALED(st))) || (w < 0 && errno == ECHILD)) {
+        lt->em_state = EM_DONE; /* exited, or not traced by us */
+        return;
+    }
+    siginfo_t si;
+    if (stop_kind_of(th->tid, &si) != STOP_RUNNING)
+        lt->em_state = EM_STOPPED;
+}
+
+/* th is in a ptrace-stop: rewinds pc and drops a trap of ours. Returns the signal to pass on at
+ * detach, or -1 when th had a trap of ours queued and was resumed to take it (poll it again). */
+static int em_fix(cd_target *t, cd_thread *th)
+{
+    live *l = L(t);
+    siginfo_t si;
+    stop_kind k = stop_kind_of(th->tid, &si);
+    cd_regs r;
+    bool regs = em_ptrace(PTRACE_GETREGS, th->tid, NULL, &r) == 0;
+    bool stepping = th->tid == l->stepping;
+    if (k == STOP_SIGNAL) {
+        /* held by the main flow: it decided what to pass on (a ^C meant for us is not), and a
+         * breakpoint hit it holds back for the next `continue` is rewound already */
+        if (th->held && LT(th)->bp_pending)
+            return 0;
+        int sig = th->held ? th->pending_sig : si.si_signo;
+        if (si.si_signo == SIGTRAP && regs) {
+            if (si.si_code == SI_KERNEL && our_int3(l, r.rip - 1)) {
+                r.rip--;
+                em_ptrace(PTRACE_SETREGS, th->tid, NULL, &r);
+                return 0;
+            }
+            if ((si.si_code == SI_KERNEL && our_int3(l, r.rip)) || stepping)
+                return 0; /* rewound already, or our single-step over a breakpoint */
+        }
+        return sig;
+    }
+    if (k == STOP_EVENT && regs && (our_int3(l, r.rip - 1) || stepping) && sigtrap_queued(t->pid, th->tid) &&
+        em_ptrace(PTRACE_CONT, th->tid, NULL, NULL) == 0)
+        return -1;
+    return 0;
+}
+
+/* Polls every thread not yet settled until each is stopped with no trap of ours left, or until
+ * the deadline: never blocks (a thread in uninterruptible sleep may not stop for a long time;
+ * cdbg's own exit then detaches it). */
+static void em_settle(cd_target *t, uint64_t deadline)
+{
+    for (;;) {
+        bool waiting = false;
+        for (size_t i = 0; i < t->nthreads; i++) {
+            cd_thread *th = t->threads[i];
+            lthr *lt = LT(th);
+            if (lt->em_state != EM_WAIT)
+                continue;
+            em_poll(th);
+            if (lt->em_state == EM_STOPPED) {
+                int sig = em_fix(t, th);
+                if (sig < 0)
+                    lt->em_state = EM_WAIT;
+                else
+                    lt->em_sig = sig;
+            }
+            if (lt->em_state == EM_WAIT)
+                waiting = true;
+        }
+        if (!waiting || cd_now_ns() >= deadline)
+            return;
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void em_restore(cd_target *t)
+{
+    live *l = L(t);
+    int fd = l->memfd;
+    if (fd < 0) {
+        char path[64];
+        proc_path(path, t->pid, 0, "mem");
+        fd = open(path, O_RDWR | O_CLOEXEC);
+    }
+    for (size_t i = 0; i < l->nbps; i++) {
+        lbp *b = &l->bps[i];
+        if (fd >= 0 && pwrite(fd, &b->orig, 1, (off_t)b->addr) == 1)
+            continue;
+        /* word-wise, through any thread in a ptrace-stop */
+        uint64_t a = b->addr & ~7ull;
+        for (size_t k = 0; k < t->nthreads; k++) {
+            cd_thread *th = t->threads[k];
+            unsigned long w;
+            if (LT(th)->em_state != EM_STOPPED || em_ptrace(PTRACE_PEEKDATA, th->tid, (void *)(uintptr_t)a, &w) < 0)
+                continue;
+            ((unsigned char *)&w)[b->addr - a] = b->orig;
+            if (em_ptrace(PTRACE_POKEDATA, th->tid, (void *)(uintptr_t)a, (void *)w) == 0)
+                break;
+        }
+    }
 }
 
 static void live_emergency(cd_target *t)
 {
     live *l = L(t);
-    if (!l)
+    if (!l || l->exited)
         return;
-    if (l->memfd >= 0 && !l->exited)
-        for (size_t i = 0; i < l->nbps; i++)
-            pwrite(l->memfd, &l->bps[i].orig, 1, (off_t)l->bps[i].addr);
     if (t->launched) {
         kill(t->pid, SIGKILL);
         return;
     }
-    if (l->exited)
-        return;
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
         lthr *lt = LT(th);
-        if (lt->seized && !th->gone && !th->held && !lt->expect)
-            syscall(SYS_ptrace, PTRACE_INTERRUPT, th->tid, 0, 0);
+        lt->em_state = lt->seized && !th->gone ? EM_WAIT : EM_DONE;
+        lt->em_sig = 0;
+        /* held ones too: the bookkeeping may be a step behind (a thread resumed a moment ago);
+         * an interrupt still pending at detach is dropped by the kernel */
+        if (lt->em_state == EM_WAIT)
+            em_ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL);
     }
-    long budget_us = 1000000;
+    /* ~1 s for every thread together */
+    uint64_t deadline = cd_now_ns() + 1000000000ull;
+    em_settle(t, deadline);
+    em_restore(t);
+    /* a thread that was late to stop may have stopped on one of them meanwhile */
+    em_settle(t, deadline);
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
         lthr *lt = LT(th);
-        if (!lt->seized || th->gone)
+        if (lt->em_state != EM_STOPPED)
             continue;
-        int sig = th->pending_sig;
-        if (!th->held) {
-            /* Never block: a thread in uninterruptible sleep may not stop for a long time, and
-             * cdbg's own exit detaches whatever is left. ~1 s for all threads together. */
-            int st = 0;
-            pid_t w = 0;
-            while (w == 0 || (w < 0 && errno == EINTR)) {
-                w = waitpid(th->tid, &st, __WALL | WNOHANG);
-                if (w == 0 && budget_us > 0) {
-                    struct timespec ts = {0, 50000};
-                    nanosleep(&ts, NULL);
-                    budget_us -= 50;
-                } else if (w == 0) {
-                    break;
-                }
-            }
-            if (w != th->tid || !WIFSTOPPED(st))
-                continue;
-            sig = (st >> 16) == 0 ? WSTOPSIG(st) : 0;
-        }
-        syscall(SYS_ptrace, PTRACE_DETACH, th->tid, 0, (long)sig);
+        em_ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)lt->em_sig);
         lt->seized = false;
+        lt->em_state = EM_DONE;
     }
 }
 

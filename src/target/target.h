@@ -17,6 +17,7 @@
 #ifndef CD_TARGET_H
 #define CD_TARGET_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,7 +120,8 @@ typedef struct cd_target_ops {
     int (*mappings)(cd_target *t, const cd_mapping **out, size_t *n, cd_err *err);
 
     /* Execution control. cont resumes every thread; wait blocks until a stop event, after which
-     * all threads are HELD again (all-stop). interrupt is async-signal-safe. */
+     * all threads are HELD again (all-stop). interrupt is async-signal-safe; call it through
+     * cd_target_interrupt(), which sets t->interrupted first. */
     int (*insert_breakpoint)(cd_target *t, uint64_t addr, cd_err *err);
     int (*remove_breakpoint)(cd_target *t, uint64_t addr, cd_err *err);
     int (*cont)(cd_target *t, cd_err *err);
@@ -127,11 +129,16 @@ typedef struct cd_target_ops {
     void (*interrupt)(cd_target *t);
 
     /* Leaves the target as cdbg found it: breakpoints removed, attached processes detached and
-     * running, launched processes killed; frees everything. */
+     * running, launched processes killed; frees everything. With breakpoints in the code it first
+     * holds every thread, rewinds each one that stopped on (or has queued) the SIGTRAP of one of
+     * our int3s and drops that trap, takes the int3s out, and only then detaches: a thread left
+     * at bp+1, or with our trap still to be delivered, would kill the program after we left. */
     void (*close)(cd_target *t);
 
-    /* Async-signal-safe last resort used from fatal-signal handlers: restore breakpoint bytes,
-     * detach (or kill, if launched) using raw syscalls only; no malloc, no stdio. */
+    /* Async-signal-safe last resort used from fatal-signal handlers: the same as close (traps
+     * rewound and dropped, breakpoint bytes restored, then detach; or kill, if launched) with
+     * raw syscalls only, no malloc, no stdio, and what the kernel says about each thread rather
+     * than bookkeeping the signal may have interrupted half-way. */
     void (*emergency)(cd_target *t);
 } cd_target_ops;
 
@@ -147,6 +154,11 @@ struct cd_target {
     uint64_t held_since_ns; /* when the current hold began (cd_now_ns), 0 when no thread is held */
     uint64_t stop_gen;      /* incremented whenever threads resume: invalidates per-stop caches */
     char *warning;          /* one-time warning produced while opening (e.g. build-id mismatch), or NULL */
+    /* A ^C (cd_target_interrupt) not yet answered: while it is set, cont runs nothing and wait
+     * reports CD_EV_INTERRUPTED (and clears it), so an interrupt that lands between an internal
+     * stop and the next resume (a breakpoint condition being evaluated) is never lost. Whoever
+     * runs the target clears it when handing a stop to the user. */
+    volatile sig_atomic_t interrupted;
     void *backend;          /* backend-private data */
 };
 
@@ -173,6 +185,12 @@ static inline ssize_t cd_target_read(cd_target *t, uint64_t a, void *b, size_t n
 static inline int cd_target_stop(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->stop(t, ths, n, e); }
 static inline int cd_target_resume(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->resume(t, ths, n, e); }
 static inline void cd_target_close(cd_target *t) { if (t) t->ops->close(t); }
+/* Async-signal-safe (a SIGINT handler's call). */
+static inline void cd_target_interrupt(cd_target *t)
+{
+    t->interrupted = 1;
+    t->ops->interrupt(t);
+}
 
 /* How long any thread has been held so far, including a hold still in progress. */
 static inline uint64_t cd_target_stopped_ns(const cd_target *t)
