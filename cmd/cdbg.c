@@ -665,8 +665,9 @@ int main(int argc, char **argv)
         }
     }
     if (batch_interrupted(&o)) {
-        fprintf(stderr, "cdbg: interrupted: the rest of the script is not run; leaving (an attached process is "
-                        "detached and runs on, a launched one is killed)\n");
+        cd_out_error(&s.out, "cdbg",
+                     "interrupted: the rest of the script is not run; leaving (an attached process is detached "
+                     "and runs on, a launched one is killed)");
         status = 128 + SIGINT;
         goto done;
     }
