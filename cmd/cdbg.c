@@ -46,7 +46,8 @@ static const char usage_text[] =
     "  2  usage error\n"
     "  3  `cdbg deadlock`: a deadlock or a thread blocked forever was found\n"
     "  4  cannot attach to the process or open the executable/core\n"
-    "  128+N  cdbg was killed by signal N (the target was detached first)\n";
+    "  128+N  cdbg was killed by signal N (the target was detached first); 130 also when ^C\n"
+    "         ended a --batch script\n";
 
 /* The one target being run by `continue`: the SIGINT handler interrupts it. Process-wide because
  * signal handlers are; it names whichever target is running, never shares state between them. */
