@@ -19,8 +19,8 @@ for path in batch detach quit; do
         [ "$TD_RC" -eq 0 ] || { fail "$path #$i: cdbg exited with $TD_RC: $(head -c 300 "$out.err")"; continue; }
         grep -q '^Breakpoint 1, hit 1 time, thread tid [0-9]*$' "$out" ||
             { fail "$path #$i: continue did not stop at the breakpoint"; td_show "$out"; }
-        [ "$path" = detach ] && ! grep -q "^detached from process ${HOT_PID[$v]}\$" "$out" &&
-            fail "$path #$i: no 'detached from process' line"
+        [ "$path" = detach ] && ! grep -q "^Detached from process ${HOT_PID[$v]}\$" "$out" &&
+            fail "$path #$i: no 'Detached from process' line"
         check_left "$v" "$path #$i"
     done
 done
