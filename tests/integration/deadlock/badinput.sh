@@ -44,6 +44,12 @@ expect_line '^cdbg: cannot attach to PID 2: it is a kernel thread \(.*\); there 
 # a program without pthreads at all: /bin/sleep uses libc.so.6, which has them (glibc >= 2.34), so
 # the verdict is simply "no deadlock"
 sleep 30 & sp=$!
+# the shell's child is sleep(1) only once it has exec'd and sleeps (until then cdbg would see a
+# process in the middle of exec, which it rightly refuses)
+for _ in $(seq 1500); do
+    case $(cut -d' ' -f1 "/proc/$sp/syscall" 2>/dev/null) in 35 | 230) break ;; esac
+    sleep 0.02
+done
 td_cdbg out deadlock "$sp"
 expect_status 0 "sleep(1)"
 kill $sp
