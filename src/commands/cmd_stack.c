@@ -29,15 +29,19 @@ static const char *state_word(char c)
     }
 }
 
-/* "sleeping in futex" / "running": what the thread was doing when we looked. */
+/* "sleeping in futex" / "stopped" / "running": what the thread was doing when it stopped (held)
+ * or when we looked (running). */
 static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
 {
     cd_syscall_state sc;
     cd_err e;
     long nr = -1;
-    if (th->regs_valid && th->orig_rax >= 0)
-        nr = (long)th->orig_rax;
-    else if (s->target->ops->syscall_state(s->target, th, &sc, &e) == 0 && sc.kind == CD_SC_BLOCKED)
+    cd_target_describe_thread(s->target, th);
+    /* a held thread's registers say whether it is in a syscall; /proc would only repeat them */
+    if (th->regs_valid) {
+        if (th->orig_rax >= 0)
+            nr = (long)th->orig_rax;
+    } else if (s->target->ops->syscall_state(s->target, th, &sc, &e) == 0 && sc.kind == CD_SC_BLOCKED)
         nr = sc.nr;
     char state = th->state;
     /* a thread first seen running (a new thread) whose syscall our stop interrupted (the kernel
@@ -160,6 +164,9 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
         if (cd_target_stop(t, NULL, 0, err) < 0)
             return NULL;
     }
+    /* names and states as of this stop, for the headers and listings printed from the dump */
+    for (size_t i = 0; i < t->nthreads; i++)
+        cd_target_describe_thread(t, t->threads[i]);
     thread_dump *d = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *d);
     size_t n = 0, hcap = 1;
     while (hcap < 2 * t->nthreads + 2)
@@ -436,6 +443,7 @@ int cd_cmd_thread(cd_session *s, int argc, char **argv, cd_err *err)
         cd_thread *th = cd_session_thread(s);
         if (!th)
             return cd_fail(err, CD_EXIT_CMD, "thread: the process has no threads");
+        cd_target_describe_thread(s->target, th);
         if (s->out.json) {
             json_object *j = thread_json(s, th, s->cur_thread + 1);
             json_object_object_add(j, "command", json_object_new_string("thread"));
@@ -458,6 +466,7 @@ int cd_cmd_thread(cd_session *s, int argc, char **argv, cd_err *err)
     const cd_frame *f = cd_session_frame(s, err);
     if (!f)
         return -1;
+    cd_target_describe_thread(s->target, th);
     if (s->out.json) {
         json_object *j = thread_json(s, th, s->cur_thread + 1);
         json_object_object_add(j, "command", json_object_new_string("thread"));

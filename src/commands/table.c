@@ -5,10 +5,13 @@
 
 const cd_command cd_commands[] = {
     {"threads", "", "threads [-group]", "List threads: id, tid, name, state, where each one is",
-     "Each line: id (for `thread N`), kernel tid, name (comm), state with the syscall it is blocked in,\n"
-     "and the innermost frame, followed by `<- ` and the first frame of the program itself when the\n"
-     "innermost frame is in a library. `-group` prints one line per distinct stack with its thread\n"
-     "count and ids, largest group first.",
+     "Each line: id (for `thread N`), kernel tid, name (comm, as of this stop), state with the syscall it\n"
+     "is blocked in, and the innermost frame, followed by `<- ` and the first frame of the program itself\n"
+     "when the innermost frame is in a library. A held thread's state is what it was doing when it\n"
+     "stopped: `sleeping in SYSCALL` when it stopped inside a blocking system call, `stopped` when it\n"
+     "stopped in its own code (at a breakpoint, or interrupted while it ran); `running` is only ever a\n"
+     "thread cdbg does not hold. `-group` prints one line per distinct stack with its thread count and\n"
+     "ids, largest group first.",
      cd_cmd_threads, CD_CMD_TARGET},
     {"thread", "", "thread [N]", "Select thread N (as numbered by `threads`), or show the selected one",
      "Selecting a thread also selects its innermost frame (#0).", cd_cmd_thread, CD_CMD_TARGET},

@@ -90,8 +90,10 @@ static void link_owners(cd_target *t, cd_dl_result *r)
         if (!edge_kind(w->kind) || w->owner <= 0)
             continue;
         cd_thread *oth = cd_target_find_thread(t, w->owner);
-        if (oth)
+        if (oth) {
+            cd_target_describe_thread(t, oth);
             snprintf(w->owner_name, sizeof w->owner_name, "%s", oth->name);
+        }
         w->next = find_wait(r, w->owner);
         if (w->next >= 0)
             continue;
@@ -145,6 +147,7 @@ static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_o
         if (th->gone || t->ops->syscall_state(t, th, &sc, &e) != 0)
             continue;
         cd_dl_wait w = {.tid = th->tid, .cycle = -1, .next = -1};
+        cd_target_describe_thread(t, th);
         snprintf(w.name, sizeof w.name, "%s", th->name);
         cd_dl_classify(t, &sc, &w);
         if (w.kind == CD_DL_NONE)

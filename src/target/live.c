@@ -38,6 +38,11 @@ typedef struct lthr {
     bool group_stop; /* held in a job-control stop (SIGSTOP etc.): released with PTRACE_LISTEN */
     bool stuck;   /* interrupted, but did not stop by the deadline (uninterruptible sleep) */
     uint64_t stat_ns; /* when name and state were last read from /proc (0: never) */
+    /* name and state describe this hold (read while held, at stop_gen desc_gen): a thread renames
+     * itself and changes state only while it runs */
+    bool described;
+    bool named_at_seize; /* name read just before the first seize: good for the first hold */
+    uint64_t desc_gen;
     /* emergency(): what the kernel says about this thread (the bookkeeping above may be half
      * updated when a fatal signal lands) */
     signed char em_state; /* EM_* */
@@ -122,6 +127,8 @@ static void set_held(cd_target *t, cd_thread *th, bool held)
     } else {
         th->regs_valid = false;
         LT(th)->stat_ns = 0; /* running again: it may rename itself or change state */
+        LT(th)->described = false;
+        LT(th)->named_at_seize = false;
         if (--l->nheld == 0) {
             t->stopped_ns += cd_now_ns() - t->held_since_ns;
             t->held_since_ns = 0;
@@ -443,6 +450,7 @@ static int seize_interrupt(cd_target *t, cd_thread *th, bool read_stat)
                 return 0;
             }
         }
+        bool named = stat_fresh(th);
         if (ptrace(PTRACE_SEIZE, th->tid, 0, (void *)seize_opts(t)) < 0) {
             int e = errno;
             /* ESRCH: gone. EPERM is also what the kernel answers for a thread that has exited but
@@ -458,6 +466,9 @@ static int seize_interrupt(cd_target *t, cd_thread *th, bool read_stat)
             return -1;
         }
         lt->seized = true;
+        /* attach listed every thread's name a moment ago: reading 1000 of them again at the first
+         * stop would cost ~30 ms for nothing */
+        lt->named_at_seize = named;
     }
     if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) < 0 && errno != ESRCH)
         return -1;
@@ -987,6 +998,46 @@ static int live_syscall_state(cd_target *t, cd_thread *th, cd_syscall_state *out
     if (cd_procfs_parse_syscall(buf, out) < 0)
         return cd_fail(err, CD_EXIT_CMD, "cannot parse %s: unexpected contents", path);
     return 0;
+}
+
+/* What a held thread was doing when it stopped. /proc says only 't' (traced) for every one of
+ * them; the registers tell a thread stopped inside a blocking syscall (the kernel will restart it,
+ * or it returns EINTR) from one stopped in its own code (a breakpoint, an interrupt). */
+static char held_state(cd_target *t, cd_thread *th)
+{
+    if (LT(th)->group_stop)
+        return 'T';
+    if (live_get_regs(t, th, NULL, NULL) < 0)
+        return th->state;
+    if (th->orig_rax >= 0) {
+        int64_t rax = (int64_t)th->regs.rax;
+        /* -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK, -EINTR */
+        if (rax == -512 || rax == -513 || rax == -514 || rax == -516 || rax == -EINTR)
+            return 'S';
+    }
+    return 'T';
+}
+
+static void live_describe_thread(cd_target *t, cd_thread *th)
+{
+    lthr *lt = LT(th);
+    if (L(t)->exited || th->gone || lt->zombie)
+        return;
+    if (!th->held) {
+        char st;
+        if (!stat_fresh(th) && read_thread_stat(t, th, &st) == 0)
+            th->state = st;
+        return;
+    }
+    if (lt->described && lt->desc_gen == t->stop_gen)
+        return;
+    /* read at most once per hold: internal stops (a breakpoint whose condition is false) that
+     * nobody looks at never pay for it */
+    if (!lt->named_at_seize)
+        read_thread_stat(t, th, NULL);
+    th->state = held_state(t, th);
+    lt->described = true;
+    lt->desc_gen = t->stop_gen;
 }
 
 static int live_report_modules(cd_target *t, Dwfl *dwfl, cd_err *err)
@@ -1628,6 +1679,7 @@ static void live_emergency(cd_target *t)
 static const cd_target_ops live_ops = {
     .kind = "live",
     .refresh_threads = live_refresh_threads,
+    .describe_thread = live_describe_thread,
     .check_alive = live_check_alive,
     .read_mem = live_read_mem,
     .write_mem = live_write_mem,

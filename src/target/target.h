@@ -34,7 +34,9 @@ typedef struct user_regs_struct cd_regs; /* x86-64 general registers, kernel lay
 typedef struct cd_thread {
     pid_t tid;
     char name[17];      /* comm (live: /proc/.../comm; core: NT_PRPSINFO for the main thread, else "") */
-    char state;         /* /proc state letter: R S D T t Z X; core: from pr_sname or 'S' */
+    char state;         /* R S D T Z X; a held thread's: what it was doing when it stopped (S: blocked
+                           in a syscall, T otherwise); core: from pr_sname or 'S'. Live: current only
+                           after cd_target_describe_thread() (name too) */
     bool held;          /* in a ptrace-stop caused by us (always true on a core) */
     bool regs_valid;    /* regs holds this stop's registers */
     bool gone;          /* exited since we listed it */
@@ -89,6 +91,10 @@ typedef struct cd_target_ops {
 
     /* Re-lists threads (live: new threads from /proc/PID/task, exited ones marked gone). */
     int (*refresh_threads)(cd_target *t, cd_err *err);
+    /* Brings th->name and th->state up to date (NULL: always current, a core). Live: a held thread
+     * is read once per stop (keyed by stop_gen), not at every internal stop; a running one when
+     * its last read is older than a fraction of a second. */
+    void (*describe_thread)(cd_target *t, cd_thread *th);
     /* Takes exit statuses already reported, without reading /proc; -1 with a one-line error when
      * the process is gone. wait_ms 0: never blocks (cheap enough before every command); > 0: a
      * death suspected (a held thread vanished) may take that long to be reported: wait for it. */
@@ -185,6 +191,13 @@ static inline ssize_t cd_target_read(cd_target *t, uint64_t a, void *b, size_t n
 static inline int cd_target_stop(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->stop(t, ths, n, e); }
 static inline int cd_target_resume(cd_target *t, cd_thread **ths, size_t n, cd_err *e) { return t->ops->resume(t, ths, n, e); }
 static inline void cd_target_close(cd_target *t) { if (t) t->ops->close(t); }
+/* Before showing a thread's name or state: a thread renames itself (pthread_setname_np) after it
+ * was created, and its state at a stop is not the one it had when last listed. */
+static inline void cd_target_describe_thread(cd_target *t, cd_thread *th)
+{
+    if (t->ops->describe_thread && !th->gone)
+        t->ops->describe_thread(t, th);
+}
 /* Async-signal-safe (a SIGINT handler's call). */
 static inline void cd_target_interrupt(cd_target *t)
 {

@@ -14,8 +14,9 @@
  * tids FILE bp
  *   main        "tids-main"  pthread_join
  *   decoy       decoy        read()   (a non-main thread that never calls only_in_bp_thread)
- *   bp-thread   bp_loop      writes FILE ("TID NAME" for all three), calls only_in_bp_thread()
- *                            once, then in a loop: sigwait(SIGUSR1), only_in_bp_thread().
+ *   bp-thread   bp_loop      names itself, writes FILE ("TID NAME" for all three), calls
+ *                            only_in_bp_thread() once, then in a loop: sigwait(SIGUSR1),
+ *                            only_in_bp_thread().
  *   SIGUSR1 is blocked in every thread, so a `kill -USR1 PID` is taken only by bp-thread's sigwait.
  *   "ready" once bp-thread waits in sigwait. only_in_bp_thread is called by bp-thread alone.
  *
@@ -106,6 +107,9 @@ NOIPA int only_in_bp_thread(int n)
 NOIPA void *bp_loop(void *arg)
 {
     int slot = (int)(long)arg;
+    /* its creator names it too, but maybe only after the breakpoint below: a name a test can
+     * expect at that stop must be set first (still after clone, which gave it its creator's) */
+    pthread_setname_np(pthread_self(), names[slot]);
     atomic_store(&tids[slot], spine_gettid());
     write_tids();
     sigset_t usr1;

@@ -61,9 +61,8 @@ for v in O0 O2; do
         pass "run $v: the program named bp-thread $bp and main $main"
         expect_line "^Breakpoint 1, hit 1 time, thread tid $bp\$" "$out"
         expect_no_line "thread tid $main\$" "$out"
-        # the stop selects that thread. Not its name: after `run`, cdbg still shows the name a thread
-        # inherited at clone, not the one pthread_setname_np gave it later (a known bug)
-        expect_line "^\\[Current thread is [0-9]+ \\(tid $bp, [^)]*\\)\\]\$" "$out"
+        # the stop selects that thread, by the name pthread_setname_np gave it after clone
+        expect_line "^\\[Current thread is [0-9]+ \\(tid $bp, bp-thread\\)\\]\$" "$out"
         expect_line '^#0 +0x[0-9a-f]{16} in only_in_bp_thread at tids\.c:[0-9]+$' "$out"
     else
         fail "run $v: no tids in $f: $(cat "$f" 2>/dev/null)"
@@ -81,8 +80,108 @@ assert bp != main
 run, brk, cont, thr = objs
 assert run["pid"] == main, run
 assert cont["event"] == "breakpoint" and cont["tid"] == bp and cont["frame"]["function"] == "only_in_bp_thread", cont
-assert thr["command"] == "thread" and thr["tid"] == bp, thr
+assert thr["command"] == "thread" and thr["tid"] == bp and thr["name"] == "bp-thread", thr
 PY
+done
+
+# Names and states at a breakpoint stop after `run`, text and JSON, against what the kernel says
+# while cdbg holds every thread: each thread's comm as pthread_setname_np set it after clone
+# (a new thread starts with its creator's), and what it was doing when it stopped: `sleeping in`
+# (or, caught on its way out, `stopped in`) the syscall /proc/PID/task/TID/syscall shows, or
+# `stopped` outside any; never `running` (held). bp-thread is at the breakpoint, decoy in read().
+for mode in text json; do
+    f=$TD_TMP/names.$mode
+    jopt=()
+    [ "$mode" = json ] && jopt=(--json)
+    repl_start "${jopt[@]}" run "$(td_bin tids_O2)" "$f" bp
+    repl_send 'break only_in_bp_thread' continue
+    if [ "$mode" = json ]; then
+        repl_wait '"event": *"breakpoint"' "$R_OUT"
+    else
+        repl_wait '^Breakpoint 1, hit 1 time, thread tid ' "$R_OUT"
+    fi
+    repl_send thread threads
+    if [ "$mode" = json ]; then
+        repl_wait '"command": *"threads"' "$R_OUT"
+    else
+        repl_wait '^[ *] +[0-9]+ +[0-9]+ ' "$R_OUT" 3
+    fi
+    # the target is still held: read /proc now, before quit lets cdbg kill it
+    log=$(mktemp "$TD_TMP/names.XXXXXX")
+    python3 - "$mode" "$R_OUT" "$f" >"$log" 2>&1 <<'PY'
+import json, os, re, sys
+mode, out, tidfile = sys.argv[1:4]
+def check(ok, what):
+    print(("ok: " if ok else "FAIL: ") + what)
+said = {}
+for l in open(tidfile):
+    t, n = l.split()
+    said[n] = int(t)
+pid, bp, decoy = said["tids-main"], said["bp-thread"], said["decoy"]
+names = {}
+for hdr in ("/usr/include/x86_64-linux-gnu/asm/unistd_64.h", "/usr/include/asm/unistd_64.h"):
+    if os.path.exists(hdr):
+        for l in open(hdr):
+            m = re.match(r"#define __NR_(\w+) (\d+)$", l.strip())
+            if m:
+                names[int(m.group(2))] = m.group(1)
+        break
+check(bool(names), "syscall names from asm/unistd_64.h (install linux-libc-dev)")
+kernel = {}  # tid -> (comm, state regex)
+for d in sorted(os.listdir("/proc/%d/task" % pid), key=int):
+    t, base = int(d), "/proc/%d/task/%s/" % (pid, d)
+    comm = open(base + "comm").read().rstrip("\n")
+    st = open(base + "stat").read().rsplit(")", 1)[1].split()[0]
+    check(st == "t", "tid %d is held (state %s) while its name is read" % (t, st))
+    nr = int(open(base + "syscall").read().split()[0])
+    state = "stopped" if nr < 0 else "(sleeping|stopped) in %s" % re.escape(names.get(nr, "syscall %d" % nr))
+    kernel[t] = (comm, state)
+check(set(kernel) == set(said.values()), "/proc/%d/task %s is the program's threads %s" % (pid, sorted(kernel), said))
+check(kernel.get(bp, ("",))[0] == "bp-thread" and kernel.get(decoy, ("",))[0] == "decoy",
+      "the kernel names bp-thread and decoy as the program did: %r" % kernel)
+want = {bp: "stopped", decoy: "sleeping in read"}
+cur, rows = None, []
+if mode == "text":
+    for l in open(out):
+        m = re.match(r"^\[Current thread is (\d+) \(tid (\d+), (.*)\)\]$", l)
+        if m:
+            cur = (int(m.group(2)), m.group(3))
+        m = re.match(r"^([ *]) +(\d+) +(\d+) +(\S+) +(\S+(?: \S+)*)  +\S", l)
+        if m:
+            rows.append((int(m.group(3)), m.group(4), m.group(5), m.group(1) == "*"))
+else:
+    for l in open(out):
+        o = json.loads(l)
+        if o.get("command") == "thread":
+            cur = (o["tid"], o["name"])
+            check(re.fullmatch(kernel.get(o["tid"], ("", "-"))[1], o["state"]) is not None,
+                  "thread: tid %d state %r (kernel: %s)" % (o["tid"], o["state"], kernel.get(o["tid"])))
+        elif o.get("command") == "threads":
+            rows = [(j["tid"], j["name"], j["state"], j["current"]) for j in o["threads"]]
+check(cur == (bp, kernel.get(bp, ("?",))[0]), "thread: the current thread is bp-thread %d by its name: %r" % (bp, cur))
+check(sorted(r[0] for r in rows) == sorted(kernel), "threads lists every tid once: %r" % rows)
+for tid, name, state, current in rows:
+    comm, st = kernel.get(tid, ("?", "-"))
+    check(name == comm, "threads: tid %d is named %r (kernel: %r)" % (tid, name, comm))
+    check(re.fullmatch(st, state) is not None and state == want.get(tid, state),
+          "threads: tid %d is %r (kernel: %s%s)" % (tid, state, st, ", program: " + want[tid] if tid in want else ""))
+    check(current == (tid == bp), "threads: tid %d current=%s" % (tid, current))
+PY
+    rc=$?
+    while IFS= read -r line; do
+        case $line in
+        "ok: "*) pass "run $mode: ${line#ok: }" ;;
+        "FAIL: "*) fail "run $mode: ${line#FAIL: }" ;;
+        esac
+    done <"$log"
+    if [ "$rc" -ne 0 ] && ! grep -q '^FAIL: ' "$log"; then
+        fail "run $mode: the check exited with $rc: $(head -c 2000 "$log")"
+    fi
+    grep -q '^FAIL: ' "$log" && td_show "$R_OUT"
+    repl_send quit
+    repl_end
+    expect_status 0 "run $mode: REPL session"
+    [ -s "$R_OUT.err" ] && fail "run $mode: REPL session wrote to stderr: $(head -c 500 "$R_OUT.err")"
 done
 
 # Attached, at the REPL: two hits, each caused by a SIGUSR1 sent only once every thread runs again
