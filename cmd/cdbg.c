@@ -323,6 +323,9 @@ static int open_target(cd_session *s, opts *o, cd_err *err)
                       t->core_path ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
                       t->nthreads == 1 ? "" : "s");
     }
+    /* why it died comes first, as in gdb, whatever the commands that follow */
+    if (t->core_path && !o->quiet && !s->out.json)
+        cd_print_death(s);
     return 0;
 }
 
