@@ -35,7 +35,8 @@ for v in O0 O2; do
         [ "$mode" = readonly ] && code="SEGV_ACCERR: invalid permissions for mapped object"
 
         gdb_view "$exe" "$core"
-        td_cdbg out core "$exe" "$core" --batch -ex threads
+        # without commands, cdbg prints only why it died, as gdb -batch does
+        td_cdbg out core "$exe" "$core" --batch
         expect_status 0 "$what: status"
         expect_empty "$out.err" "$what: stderr"
         # the opening lines, in gdb's order: signal, fault, selected thread, frame, source line
@@ -50,8 +51,17 @@ for v in O0 O2; do
         [ "$gdb_frame" = "segv_write $write_line" ] && pass "$what: gdb's frame" ||
             fail "$what: gdb's frame #0 is '$gdb_frame', cdbg's is segv_write at line $write_line"
         [ "$gdb_addr" = "$addr" ] && pass "$what: gdb's si_addr" || fail "$what: gdb's si_addr '$gdb_addr', the program's $addr"
-        # the crashing thread: selected, crashed (not sleeping), named after the process (comm)
-        expect_line "^\\* +[0-9]+ +$tid +segv_$v +crashed \\(SIGSEGV\\) +segv_write at segv\\.c:$write_line\$" "$out"
+        # the REPL's `core` says the same; the crashing thread is selected, crashed (not sleeping),
+        # named after the process (comm)
+        td_cdbg out core "$exe" "$core" --batch -ex threads -ex "core $exe $core" -ex threads
+        expect_status 0 "$what: status with commands"
+        [ "$(grep -c '^Program terminated' "$out")" = 1 ] && pass "$what: said once, by the core command" ||
+            fail "$what: 'Program terminated' not printed exactly once (by the core command)"
+        expect_lines "$out" "^Core of process [0-9]+ \\(segv_$v\\), 2 threads\$" "^$(sed 's/[.]/[.]/g' <<<"$gdb_sig")\$" \
+            "^Fault address $addr \\($code\\)\\.\$" "^\\[Current thread is [0-9]+ \\(tid $tid, segv_$v\\)\\]\$"
+        n=$(grep -cE "^\\* +[0-9]+ +$tid +segv_$v +crashed \\(SIGSEGV\\) +segv_write at segv\\.c:$write_line\$" "$out")
+        [ "$n" = 2 ] && pass "$what: crashing thread selected and crashed, at open and after core" ||
+            { fail "$what: crashing thread $tid selected+crashed in $n of 2 thread lists"; td_show "$out"; }
         expect_no_line "^. +[0-9]+ +$tid .*sleeping" "$out"
         expect_no_line " $mode " "$out" # a name cut from the command line ("segv_O0 null")
 
