@@ -7,7 +7,8 @@
  *   segv_O0 readonly    it writes to a page it mapped read-only        (SEGV_ACCERR, that page)
  *
  * Before the fault it prints to stderr, on one line: "tid TID addr 0xADDR" (the faulting thread's
- * TID and the exact address it writes to). main waits in pthread_join meanwhile.
+ * TID and the exact address it writes to). main waits in pthread_join meanwhile (or is still
+ * returning from pthread_create: tests do not check its state).
  *
  *   frame (noipa)   line marker
  *   segv_write      @segv_write    the faulting store
