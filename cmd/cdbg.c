@@ -323,6 +323,10 @@ static int open_target(cd_session *s, opts *o, cd_err *err)
                       t->core_path ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
                       t->nthreads == 1 ? "" : "s");
     }
+    /* Why it died comes first, as in gdb's opening of a core. Not before -ex/-x commands: their
+     * output is what a script reads (`core EXE CORE` or `threads` say it there). */
+    if (t->core_path && !o->quiet && !s->out.json && o->ncmds == 0)
+        cd_print_death(s);
     return 0;
 }
 

@@ -131,6 +131,7 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string("attach"));
         json_object_object_add(j, "pid", json_object_new_int(pid));
         json_object_object_add(j, "threads", json_object_new_int((int)t->nthreads));
+        json_object_object_add(j, "signal", cd_death_json(s));
         say_replaced(s, j, old, old_pid);
         cd_out_json(&s->out, j);
     } else {
@@ -157,6 +158,7 @@ int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string("core"));
         json_object_object_add(j, "pid", json_object_new_int(t->pid));
         json_object_object_add(j, "threads", json_object_new_int((int)t->nthreads));
+        json_object_object_add(j, "signal", cd_death_json(s));
         say_replaced(s, j, old, old_pid);
         cd_out_json(&s->out, j);
     } else {
@@ -164,9 +166,7 @@ int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
         cd_thread *th = cd_session_thread(s);
         cd_out_printf(&s->out, "Core of process %d (%s), %zu thread%s\n", (int)t->pid, th ? th->name : "?",
                       t->nthreads, t->nthreads == 1 ? "" : "s");
-        if (th && th->pending_sig)
-            cd_out_printf(&s->out, "Program terminated with signal %d (%s).\n", th->pending_sig,
-                          strsignal(th->pending_sig));
+        cd_print_death(s);
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 /* Threads and stacks: threads, thread, bt, frame, up, down, list, regs. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,17 @@ static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
         int64_t rax = (int64_t)th->regs.rax;
         if (rax == -512 || rax == -513 || rax == -514 || rax == -516 || rax == -4)
             state = 'S';
+    }
+    /* A core's dumping thread was not waiting for anything: it died of its signal (its registers
+     * may still show a syscall it was in, abort's tgkill) */
+    const cd_death *d = &s->target->death;
+    if (s->target->core_path && d->signo > 0 && th->tid == d->tid) {
+        const char *abbrev = sigabbrev_np(d->signo);
+        if (abbrev)
+            cd_buf_printf(b, "crashed (SIG%s)", abbrev);
+        else
+            cd_buf_printf(b, "crashed (signal %d)", d->signo);
+        return;
     }
     cd_buf_puts(b, th->gone ? "exited" : state_word(state));
     if (nr >= 0) {
@@ -630,6 +642,136 @@ static void print_selected_frame(cd_session *s, const cd_frame *f, bool with_sou
         cd_print_source_line(s, f->info.file, f->info.line, true);
     s->list_file = f->info.file;
     s->list_line = f->info.line > 0 ? f->info.line - 5 : 0;
+}
+
+/* gdb's descriptions where they differ from glibc's strsignal (signals.def) */
+static const char *signal_description(int sig)
+{
+    if (sig == SIGFPE)
+        return "Arithmetic exception";
+    const char *d = strsignal(sig);
+    return d ? d : "Unknown signal";
+}
+
+static const char *si_code_name(int sig, int code, const char **what)
+{
+    static const struct {
+        int sig, code;
+        const char *name, *what;
+    } names[] = {
+        {SIGSEGV, SEGV_MAPERR, "SEGV_MAPERR", "address not mapped to object"},
+        {SIGSEGV, SEGV_ACCERR, "SEGV_ACCERR", "invalid permissions for mapped object"},
+        {SIGSEGV, 3, "SEGV_BNDERR", "failed address bound checks"},
+        {SIGSEGV, 4, "SEGV_PKUERR", "access denied by protection keys"},
+        {SIGSEGV, 10, "SEGV_CPERR", "control protection fault"},
+        {SIGBUS, BUS_ADRALN, "BUS_ADRALN", "invalid address alignment"},
+        {SIGBUS, BUS_ADRERR, "BUS_ADRERR", "nonexistent physical address"},
+        {SIGBUS, BUS_OBJERR, "BUS_OBJERR", "object-specific hardware error"},
+        {SIGBUS, 4, "BUS_MCEERR_AR", "hardware memory error consumed on a machine check"},
+        {SIGBUS, 5, "BUS_MCEERR_AO", "hardware memory error detected in process but not consumed"},
+        {SIGILL, ILL_ILLOPC, "ILL_ILLOPC", "illegal opcode"},
+        {SIGILL, ILL_ILLOPN, "ILL_ILLOPN", "illegal operand"},
+        {SIGILL, ILL_ILLADR, "ILL_ILLADR", "illegal addressing mode"},
+        {SIGILL, ILL_ILLTRP, "ILL_ILLTRP", "illegal trap"},
+        {SIGILL, ILL_PRVOPC, "ILL_PRVOPC", "privileged opcode"},
+        {SIGILL, ILL_PRVREG, "ILL_PRVREG", "privileged register"},
+        {SIGILL, ILL_COPROC, "ILL_COPROC", "coprocessor error"},
+        {SIGILL, ILL_BADSTK, "ILL_BADSTK", "internal stack error"},
+        {SIGFPE, FPE_INTDIV, "FPE_INTDIV", "integer divide by zero"},
+        {SIGFPE, FPE_INTOVF, "FPE_INTOVF", "integer overflow"},
+        {SIGFPE, FPE_FLTDIV, "FPE_FLTDIV", "floating-point divide by zero"},
+        {SIGFPE, FPE_FLTOVF, "FPE_FLTOVF", "floating-point overflow"},
+        {SIGFPE, FPE_FLTUND, "FPE_FLTUND", "floating-point underflow"},
+        {SIGFPE, FPE_FLTRES, "FPE_FLTRES", "floating-point inexact result"},
+        {SIGFPE, FPE_FLTINV, "FPE_FLTINV", "invalid floating-point operation"},
+        {SIGFPE, FPE_FLTSUB, "FPE_FLTSUB", "subscript out of range"},
+        {0, SI_USER, "SI_USER", "kill()"},
+        {0, SI_TKILL, "SI_TKILL", "tgkill()"},
+        {0, SI_QUEUE, "SI_QUEUE", "sigqueue()"},
+        {0, SI_KERNEL, "SI_KERNEL", "sent by the kernel"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if ((names[i].sig == sig || (names[i].sig == 0 && code <= 0) || (names[i].sig == 0 && code == SI_KERNEL)) &&
+            names[i].code == code) {
+            *what = names[i].what;
+            return names[i].name;
+        }
+    *what = NULL;
+    return NULL;
+}
+
+void cd_print_death(cd_session *s)
+{
+    const cd_death *d = s->target ? &s->target->death : NULL;
+    if (!d || d->signo <= 0)
+        return;
+    const char *abbrev = sigabbrev_np(d->signo);
+    if (abbrev)
+        cd_out_printf(&s->out, "Program terminated with signal SIG%s, %s.\n", abbrev, signal_description(d->signo));
+    else
+        cd_out_printf(&s->out, "Program terminated with signal %d, %s.\n", d->signo, signal_description(d->signo));
+    const char *what, *code = d->has_siginfo ? si_code_name(d->signo, d->code, &what) : NULL;
+    if (d->has_addr) {
+        if (code)
+            cd_out_printf(&s->out, "Fault address 0x%" PRIx64 " (%s: %s).\n", d->addr, code, what);
+        else
+            cd_out_printf(&s->out, "Fault address 0x%" PRIx64 " (si_code %d).\n", d->addr, d->code);
+    } else if (d->has_sender && d->sender_pid == s->target->pid) {
+        cd_out_printf(&s->out, "Sent by the process itself with %s (abort, raise or pthread_kill).\n",
+                      code ? what : "a signal call");
+    } else if (d->has_sender) {
+        cd_out_printf(&s->out, "Sent by process %d (uid %u) with %s.\n", (int)d->sender_pid,
+                      (unsigned)d->sender_uid, code ? what : "a signal call");
+    } else if (d->has_siginfo && d->code == SI_KERNEL) {
+        cd_out_printf(&s->out, "Sent by the kernel.\n");
+    }
+    cd_thread *th = cd_session_thread(s);
+    if (!th || th->tid != d->tid)
+        return;
+    if (s->target->nthreads > 1)
+        cd_out_printf(&s->out, "[Current thread is %zu (tid %d, %s)]\n", s->cur_thread + 1, (int)th->tid, th->name);
+    cd_err e = {0};
+    const cd_frame *f = cd_session_frame(s, &e);
+    if (f)
+        print_selected_frame(s, f, true);
+}
+
+json_object *cd_death_json(cd_session *s)
+{
+    const cd_death *d = s->target ? &s->target->death : NULL;
+    if (!d || d->signo <= 0)
+        return NULL;
+    json_object *j = json_object_new_object();
+    const char *abbrev = sigabbrev_np(d->signo);
+    char name[32];
+    if (abbrev)
+        snprintf(name, sizeof name, "SIG%s", abbrev);
+    else
+        snprintf(name, sizeof name, "%d", d->signo);
+    json_object_object_add(j, "number", json_object_new_int(d->signo));
+    json_object_object_add(j, "name", json_object_new_string(name));
+    json_object_object_add(j, "description", json_object_new_string(signal_description(d->signo)));
+    json_object_object_add(j, "tid", json_object_new_int(d->tid));
+    if (d->has_siginfo) {
+        const char *what, *code = si_code_name(d->signo, d->code, &what);
+        json_object_object_add(j, "code", json_object_new_int(d->code));
+        json_object_object_add(j, "code_name", code ? json_object_new_string(code) : NULL);
+    }
+    if (d->has_addr) {
+        char a[32];
+        snprintf(a, sizeof a, "0x%" PRIx64, d->addr);
+        json_object_object_add(j, "fault_address", json_object_new_string(a));
+    }
+    if (d->has_sender) {
+        json_object_object_add(j, "sender_pid", json_object_new_int(d->sender_pid));
+        json_object_object_add(j, "sender_uid", json_object_new_int64(d->sender_uid));
+    }
+    cd_thread *th = cd_session_thread(s);
+    cd_err e = {0};
+    const cd_frame *f = th && th->tid == d->tid ? cd_session_frame(s, &e) : NULL;
+    if (f)
+        json_object_object_add(j, "frame", cd_frame_json(f));
+    return j;
 }
 
 static int select_frame(cd_session *s, long level, cd_err *err)

@@ -130,4 +130,12 @@ void cd_print_source_line(cd_session *s, const char *file, int line, bool arrow)
 void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b);
 json_object *cd_frame_json(const cd_frame *f);
 
+/* A core's cause of death, as gdb opens a core: "Program terminated with signal SIGSEGV,
+ * Segmentation fault.", the fault address or the sender, then the selected (crashing) thread's
+ * frame and source line. Nothing for a live target or a core without a signal. */
+void cd_print_death(cd_session *s);
+/* The same as a JSON object ({"number", "name", "description", "tid", "code", "code_name",
+ * "fault_address"?, "sender_pid"?, "sender_uid"?, "frame"?}), or NULL. */
+json_object *cd_death_json(cd_session *s);
+
 #endif

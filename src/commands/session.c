@@ -179,6 +179,9 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
         goto fail;
     s->cur_thread = 0;
     s->cur_frame = 0;
+    /* a core opens on the thread that took the fatal signal, as gdb's does */
+    if (t->death.signo > 0)
+        cd_session_select_tid(s, t->death.tid);
     return 0;
 fail:
     cd_session_close_target(s);

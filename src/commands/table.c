@@ -108,7 +108,12 @@ const cd_command cd_commands[] = {
      CD_CMD_TARGET},
     {"attach", "", "attach PID", "Attach to a running process (detaches the current target first)", "",
      cd_cmd_attach, 0},
-    {"core", "", "core EXE CORE", "Open a core file (closes the current target first)", "", cd_cmd_core, 0},
+    {"core", "", "core EXE CORE", "Open a core file (closes the current target first)",
+     "Says why the process died, as gdb does: the signal, the fault address (SIGSEGV, SIGBUS) or the\n"
+     "process that sent it, then selects the thread that took it and shows its frame and source line.\n"
+     "`threads` lists that thread as `crashed (SIGNAL)`. `cdbg core EXE CORE` says it when it opens,\n"
+     "unless given -q, --json or commands (-ex, -x).",
+     cd_cmd_core, 0},
     {"detach", "", "detach", "Detach from the process and leave it running (a launched process is killed)",
      "On a core file, closes it.", cd_cmd_detach, CD_CMD_TARGET},
     {"help", "h", "help [COMMAND]", "List commands, or show one command's usage", "", cd_cmd_help, 0},

@@ -560,6 +560,8 @@ typedef struct note_scan {
     size_t n, cap;
     char fname[17];
     pid_t psinfo_pid;
+    bool has_siginfo;
+    siginfo_t si;
 } note_scan;
 
 static void add_prstatus(note_scan *ns, const char *desc, size_t size)
@@ -584,6 +586,27 @@ static void add_prstatus(note_scan *ns, const char *desc, size_t size)
     th->pending_sig = ns->n == 0 ? ps.pr_cursig : 0;
     th->backend = cd_xcalloc(1, sizeof(core_thread));
     ns->threads[ns->n++] = th;
+}
+
+static void fill_death(cd_death *d, const note_scan *ns)
+{
+    d->tid = ns->threads[0]->tid;
+    d->signo = ns->threads[0]->pending_sig;
+    if (!ns->has_siginfo || ns->si.si_signo <= 0)
+        return;
+    /* NT_SIGINFO is the kernel's own record of the fatal signal; pr_cursig only repeats its number */
+    d->has_siginfo = true;
+    d->signo = ns->si.si_signo;
+    d->code = ns->si.si_code;
+    bool fault_sig = d->signo == SIGSEGV || d->signo == SIGBUS || d->signo == SIGILL || d->signo == SIGFPE;
+    if (fault_sig && d->code > 0 && d->code != SI_KERNEL) {
+        d->has_addr = true;
+        d->addr = (uint64_t)(uintptr_t)ns->si.si_addr;
+    } else if (d->code == SI_USER || d->code == SI_TKILL || d->code == SI_QUEUE) {
+        d->has_sender = true;
+        d->sender_pid = ns->si.si_pid;
+        d->sender_uid = ns->si.si_uid;
+    }
 }
 
 /* Walks every PT_NOTE. Notes cut by truncation end the walk; what was found is kept. */
@@ -626,6 +649,13 @@ static void scan_notes(core_backend *b, size_t phnum, note_scan *ns)
                     memcpy(&pi, desc, sizeof pi);
                     snprintf(ns->fname, sizeof ns->fname, "%.16s", pi.pr_fname);
                     ns->psinfo_pid = pi.pr_pid;
+                }
+                break;
+            case NT_SIGINFO:
+                /* Written once, for the dumping thread; the first one wins if a crafted core repeats it. */
+                if (!ns->has_siginfo && nh.n_descsz >= sizeof ns->si) {
+                    memcpy(&ns->si, desc, sizeof ns->si);
+                    ns->has_siginfo = true;
                 }
                 break;
             case NT_FILE:
@@ -870,6 +900,7 @@ cd_target *cd_core_open(const char *exe, const char *core, cd_err *err)
     t->threads = ns.threads;
     t->nthreads = ns.n;
     b->crash_tid = ns.threads[0]->tid;
+    fill_death(&t->death, &ns);
 
     /* pid: NT_PRPSINFO's, else the thread group leader is the lowest tid. */
     t->pid = ns.psinfo_pid;

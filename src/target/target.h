@@ -148,6 +148,22 @@ typedef struct cd_target_ops {
     void (*emergency)(cd_target *t);
 } cd_target_ops;
 
+/* Why a core's process died, from the core's notes. signo is the first NT_PRSTATUS's pr_cursig;
+ * the rest is NT_SIGINFO's (the kernel writes it for the thread that took the fatal signal), valid
+ * when has_siginfo. A fault (si_code > 0 for SIGSEGV/SIGBUS/SIGILL/SIGFPE) has addr; a signal
+ * sent with kill/tgkill/sigqueue (si_code <= 0) has sender_pid and sender_uid. */
+typedef struct cd_death {
+    int signo;              /* 0: unknown (no signal recorded) */
+    pid_t tid;              /* the thread that took it */
+    bool has_siginfo;
+    int code;               /* si_code */
+    bool has_addr;
+    uint64_t addr;          /* si_addr */
+    bool has_sender;
+    pid_t sender_pid;
+    uid_t sender_uid;
+} cd_death;
+
 struct cd_target {
     const cd_target_ops *ops;
     pid_t pid;
@@ -160,6 +176,7 @@ struct cd_target {
     uint64_t held_since_ns; /* when the current hold began (cd_now_ns), 0 when no thread is held */
     uint64_t stop_gen;      /* incremented whenever threads resume: invalidates per-stop caches */
     char *warning;          /* one-time warning produced while opening (e.g. build-id mismatch), or NULL */
+    cd_death death;         /* core: why the process died; all zero when live */
     /* A ^C (cd_target_interrupt) not yet answered: while it is set, cont runs nothing and wait
      * reports CD_EV_INTERRUPTED (and clears it), so an interrupt that lands between an internal
      * stop and the next resume (a breakpoint condition being evaluated) is never lost. Whoever
