@@ -30,6 +30,7 @@ struct cd_symtab {
     char *debuginfo_path;
 
     cd_u64map memo;     /* pc -> memo_ent* */
+    cd_u64map demangled; /* interned linkage name -> interned demangled name (never cleared) */
 
     /* Interned strings: every string handed out lives until cd_symtab_free, even across a
      * refresh that unloads the module it came from. */
@@ -171,6 +172,7 @@ void cd_symtab_free(cd_symtab *s)
     if (s->attach_elf)
         elf_end(s->attach_elf);
     cd_u64map_free(&s->memo, free_memo);
+    cd_u64map_free(&s->demangled, NULL);
     for (size_t i = 0; i < s->capstrs; i++)
         free(s->strs[i]);
     free(s->strs);
@@ -256,6 +258,30 @@ static const char *module_display_name(cd_symtab *s, Dwfl_Module *mod)
     return intern(s, slash ? slash + 1 : name);
 }
 
+/* libstdc++'s demangler (the one gdb's output matches, maintained with the ABI); cdbg links the C++
+ * runtime for it. Declared here because its header is C++ only. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* NAME demangled when it is an Itanium C++ name ("_ZNSt6thread4joinEv" -> "std::thread::join()"),
+ * else NAME itself: C names, and anything the demangler rejects, are shown as the symbol table
+ * spells them. Each name is demangled once per symtab. */
+static const char *demangle(cd_symtab *s, const char *name)
+{
+    if (!name || strncmp(name, "_Z", 2) != 0)
+        return intern(s, name);
+    const char *key = intern(s, name);
+    bool found;
+    const char *d = cd_u64map_get(&s->demangled, (uint64_t)(uintptr_t)key, &found);
+    if (found)
+        return d;
+    int status = -1;
+    char *out = __cxa_demangle(key, NULL, NULL, &status);
+    d = status == 0 && out ? intern(s, out) : key;
+    free(out);
+    cd_u64map_put(&s->demangled, (uint64_t)(uintptr_t)key, (void *)d);
+    return d;
+}
+
 static const char *die_name(Dwarf_Die *die)
 {
     Dwarf_Attribute a;
@@ -265,6 +291,72 @@ static const char *die_name(Dwarf_Die *die)
     if (!n)
         n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
     return n;
+}
+
+static bool cu_is_cxx(Dwarf_Die *cu)
+{
+    switch (dwarf_srclang(cu)) {
+    case DW_LANG_C_plus_plus:
+    case DW_LANG_C_plus_plus_03:
+    case DW_LANG_C_plus_plus_11:
+    case DW_LANG_C_plus_plus_14:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A C++ function's name as gdb shows it in a backtrace: DW_AT_name qualified by the namespaces and
+ * classes around its declaration ("shop::core::Consumer::run", "std::lock_guard<std::mutex>::
+ * lock_guard"), without parameters (gdb prints the arguments instead). A definition outside its
+ * class points at the declaration inside it through DW_AT_specification, an inline or out-of-line
+ * instance at its abstract DIE through DW_AT_abstract_origin: the scopes are those of the last DIE
+ * in that chain. A function or class local to a function (a lambda's operator()) stops the prefix
+ * there, as in gdb. Returns an interned string, or NULL when the DIE has no name. */
+static const char *cxx_qualified_name(cd_symtab *s, Dwarf_Die *die)
+{
+    const char *base = die_name(die);
+    if (!base)
+        return NULL;
+    Dwarf_Die decl = *die;
+    for (int hops = 0; hops < 8; hops++) {
+        Dwarf_Attribute a;
+        Dwarf_Die next;
+        if (!dwarf_attr(&decl, DW_AT_abstract_origin, &a) && !dwarf_attr(&decl, DW_AT_specification, &a))
+            break;
+        if (!dwarf_formref_die(&a, &next))
+            break;
+        decl = next;
+    }
+    Dwarf_Die *chain = NULL;
+    int nc = dwarf_getscopes_die(&decl, &chain);
+    cd_buf prefix = {0};
+    /* chain[0] is decl itself and the last entry its CU: the scopes in between, innermost first. */
+    int top = 1;
+    for (; top < nc - 1; top++) {
+        int tag = dwarf_tag(&chain[top]);
+        if (tag == DW_TAG_namespace) {
+            continue;
+        } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+            if (!dwarf_diename(&chain[top]))
+                break; /* a lambda's closure type, an anonymous struct */
+        } else {
+            break;
+        }
+    }
+    for (int i = top - 1; i >= 1; i--) {
+        const char *n = dwarf_diename(&chain[i]);
+        cd_buf_printf(&prefix, "%s::", n ? n : "(anonymous namespace)");
+    }
+    free(chain);
+    if (!prefix.len) {
+        cd_buf_free(&prefix);
+        return intern(s, base);
+    }
+    cd_buf_printf(&prefix, "%s", base);
+    const char *r = intern(s, prefix.s);
+    cd_buf_free(&prefix);
+    return r;
 }
 
 /* Lexical normalisation of an absolute path: drop "." components, let ".." eat its parent. */
@@ -381,6 +473,31 @@ const char *cd_symtab_pc_note(cd_symtab *s, uint64_t pc)
     return canonical48(pc) ? "not in any mapping" : "not a canonical address";
 }
 
+/* The innermost function, inline instance or block covering PC anywhere under PARENT. libdw's
+ * dwarf_getscopes only descends through scopes that contain PC, so it misses a function defined
+ * inside a class inside another function: a C++ lambda's operator(), whose closure type is local to
+ * the function that wrote the lambda. This walk visits every DIE that can hold one. */
+static bool die_find_pc(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+{
+    Dwarf_Die child;
+    if (depth > 64 || dwarf_child(parent, &child) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&child);
+        bool code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block;
+        if (code && dwarf_haspc(&child, pc) == 1) {
+            *out = child;
+            die_find_pc(&child, pc, out, depth + 1);
+            return true;
+        }
+        if ((code || tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
+             tag == DW_TAG_union_type) &&
+            die_find_pc(&child, pc, out, depth + 1))
+            return true;
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return false;
+}
+
 static memo_ent *compute(cd_symtab *s, uint64_t pc)
 {
     cd_pcinfo tmp[64];
@@ -416,7 +533,17 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
             note_no_dwarf(s, mod, modname);
     } else {
         Dwarf_Die *scopes = NULL;
+        bool cxx = cu_is_cxx(cu);
         int ns = dwarf_getscopes(cu, pc - bias, &scopes);
+        bool has_func = false;
+        for (int i = 0; i < ns && !has_func; i++)
+            has_func = dwarf_tag(&scopes[i]) == DW_TAG_subprogram || dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine;
+        Dwarf_Die deep;
+        if (!has_func && cxx && die_find_pc(cu, pc - bias, &deep, 0)) {
+            free(scopes);
+            scopes = NULL;
+            ns = dwarf_getscopes_die(&deep, &scopes);
+        }
         /* Past an inlined_subroutine, dwarf_getscopes continues with the scopes around the inline
          * function's abstract definition; the concrete callers are the DIE's parents instead. */
         for (int i = 0; i < ns; i++) {
@@ -436,7 +563,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
             if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
                 continue;
             cd_pcinfo *p = &tmp[n++];
-            p->func = intern(s, die_name(&scopes[i]));
+            p->func = cxx ? cxx_qualified_name(s, &scopes[i]) : intern(s, die_name(&scopes[i]));
             p->file = file;
             p->line = line;
             p->column = col;
@@ -448,7 +575,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
             if (tag == DW_TAG_subprogram) {
                 /* Outermost real function: a nested C function's container is not a caller. */
                 if (!p->func)
-                    p->func = intern(s, symname);
+                    p->func = demangle(s, symname);
                 if (!p->func_addr)
                     p->func_addr = symaddr;
                 break;
@@ -461,7 +588,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     }
     if (n == 0) {
         /* No DWARF function covers pc (no DWARF, or assembly with line info only). */
-        tmp[0].func = intern(s, symname);
+        tmp[0].func = demangle(s, symname);
         tmp[0].func_addr = symaddr;
         tmp[0].file = file;
         tmp[0].line = line;
@@ -676,7 +803,9 @@ bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint6
     const char *n = dwfl_module_addrinfo(mod, addr, &o, &sym, NULL, NULL, NULL);
     if (!n)
         return false;
-    *name = intern(s, n);
+    /* Shown in <...> after an address, where gdb shows the demangled symbol: data as its qualified
+     * name, functions with their parameter types. */
+    *name = demangle(s, n);
     *off = o;
     return true;
 }
