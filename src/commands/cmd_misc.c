@@ -131,7 +131,6 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string("attach"));
         json_object_object_add(j, "pid", json_object_new_int(pid));
         json_object_object_add(j, "threads", json_object_new_int((int)t->nthreads));
-        json_object_object_add(j, "signal", cd_death_json(s));
         say_replaced(s, j, old, old_pid);
         cd_out_json(&s->out, j);
     } else {
