@@ -67,16 +67,36 @@ typedef struct cd_mapping {
     char *path;         /* file path, "[stack]" etc., or NULL for anonymous */
 } cd_mapping;
 
-/* How a stop was reported by cd_target_wait(). Used by `run` (stop at main) today and by
- * execution control (breakpoints, step, signals) later. */
+/* How a stop was reported by cd_target_wait(). Every event is returned, none swallowed; which
+ * of the optional ones (clone, thread exit, fork, exec) a backend reports is t->event_mask. After
+ * wait returns, every thread is HELD (all-stop) unless the event says otherwise (ev.all_held). */
 typedef enum {
     CD_EV_NONE = 0,
     CD_EV_BREAKPOINT,  /* a thread hit a software breakpoint; ev.addr = breakpoint address, pc already rewound */
-    CD_EV_SIGNAL,      /* a thread stopped with signal ev.sig (will be delivered on resume unless cleared) */
+    CD_EV_SIGNAL,      /* a thread stopped with signal ev.sig, ev.si its siginfo (has_si); delivered on
+                          resume unless the thread's pending_sig is cleared or changed */
     CD_EV_EXITED,      /* the process exited with status ev.status */
     CD_EV_KILLED,      /* the process was killed by signal ev.sig */
     CD_EV_INTERRUPTED, /* the user pressed ^C (cd_target_interrupt was called) */
+    CD_EV_STEP,        /* ops->step finished one instruction in ev.tid; ev.addr = its new pc */
+    CD_EV_WATCH,       /* a hardware watchpoint fired in ev.tid: ev.slots (bit i = debug register i,
+                          from DR6), ev.addr = the pc after the access (x86 traps after it) */
+    CD_EV_CLONE,       /* ev.tid created thread ev.child (CD_EVM_THREADS) */
+    CD_EV_THREAD_EXIT, /* thread ev.tid exited with status ev.status (CD_EVM_THREADS) */
+    CD_EV_FORK,        /* ev.tid forked process ev.child, which is held, traced, and still has our
+                          breakpoints in its copy of the memory (CD_EVM_FORK) */
+    CD_EV_VFORK,       /* the same for vfork: the child shares our memory until it execs or exits */
+    CD_EV_VFORK_DONE,  /* the vfork child of ev.tid exec'd or exited: the parent's memory is its own again */
+    CD_EV_EXEC,        /* the process exec'd (ev.tid = pid): threads, modules and breakpoints are
+                          gone; ev.addr = the new entry point. Always reported. */
 } cd_ev_kind;
+
+/* Bits of cd_target.event_mask: optional events wait() reports instead of handling silently. */
+enum {
+    CD_EVM_THREADS = 1, /* CD_EV_CLONE and CD_EV_THREAD_EXIT */
+    CD_EVM_FORK = 2,    /* CD_EV_FORK, CD_EV_VFORK, CD_EV_VFORK_DONE; without it a fork child is
+                           cleaned of our breakpoints and detached by the backend */
+};
 
 typedef struct cd_event {
     cd_ev_kind kind;
@@ -84,7 +104,25 @@ typedef struct cd_event {
     uint64_t addr;
     int sig;
     int status;
+    pid_t child;        /* CD_EV_CLONE: the new thread; CD_EV_FORK/VFORK: the new process */
+    unsigned slots;     /* CD_EV_WATCH */
+    bool has_si;        /* si is valid (CD_EV_SIGNAL) */
+    bool all_held;      /* every thread is held (false only for CLONE/THREAD_EXIT: just ev.tid) */
+    siginfo_t si;
 } cd_event;
+
+/* What a backend can do. Callers test these, never the backend's kind or t->core_path. An
+ * operation a backend cannot do still exists and fails with CD_EK_UNSUPPORTED. */
+typedef struct cd_caps {
+    bool can_run;       /* resume, step, breakpoints, watchpoints */
+    bool can_write;     /* memory and registers */
+    bool has_proc;      /* /proc/PID exists: running threads' syscall state, current names, fds */
+    bool post_mortem;   /* a snapshot of a process that died (a core): it has a cause of death */
+    int hw_watch_slots; /* debug registers for watchpoints (x86: 4; 0 on a core) */
+} cd_caps;
+
+/* Watchpoint kinds for set_hw_watch (the x86 DR7 R/W encodings). */
+typedef enum { CD_HW_EXEC = 0, CD_HW_WRITE = 1, CD_HW_RW = 3 } cd_hw_kind;
 
 typedef struct cd_target_ops {
     const char *kind; /* "live" or "core": for messages only, never for branching */
@@ -132,7 +170,24 @@ typedef struct cd_target_ops {
     int (*remove_breakpoint)(cd_target *t, uint64_t addr, cd_err *err);
     int (*cont)(cd_target *t, cd_err *err);
     int (*wait)(cd_target *t, cd_event *ev, cd_err *err);
+    /* Wakes a wait() in progress, from a signal handler or from another thread (a DAP `pause`):
+     * wait then reports CD_EV_INTERRUPTED with every thread held. */
     void (*interrupt)(cd_target *t);
+    /* Single-steps held thread th by one instruction while every other thread stays held,
+     * delivering signal sig (0: none; th->pending_sig is not used) and stepping over a breakpoint
+     * of ours under its pc. Fills ev: CD_EV_STEP, or whatever stopped it instead (a signal, a
+     * watchpoint, its exit, the process's exit). Other threads are not resumed. */
+    int (*step)(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err *err);
+    /* Hardware watchpoint in debug register `slot` (0 .. caps.hw_watch_slots-1) on every thread,
+     * including threads created later: addr aligned to len (1, 2, 4 or 8). Threads must be held. */
+    int (*set_hw_watch)(cd_target *t, int slot, uint64_t addr, int len, cd_hw_kind kind, cd_err *err);
+    int (*clear_hw_watch)(cd_target *t, int slot, cd_err *err);
+    /* A fork child reported by CD_EV_FORK/VFORK: removes our breakpoint bytes from its memory (not
+     * for a vfork child, which shares ours) and detaches it, running. */
+    int (*release_child)(cd_target *t, pid_t child, cd_err *err);
+    /* A fork child reported by CD_EV_FORK/VFORK, kept under the debugger: a target of its own
+     * (its threads held; our breakpoint bytes in its memory are listed as its breakpoints). */
+    cd_target *(*adopt_child)(cd_target *t, pid_t child, cd_err *err);
 
     /* Leaves the target as cdbg found it: breakpoints removed, attached processes detached and
      * running, launched processes killed; frees everything. With breakpoints in the code it first
@@ -166,6 +221,8 @@ typedef struct cd_death {
 
 struct cd_target {
     const cd_target_ops *ops;
+    cd_caps caps;
+    unsigned event_mask;    /* CD_EVM_*: optional events wait() reports (0: none) */
     pid_t pid;
     char *exe_path;         /* executable path (live: /proc/PID/exe; core: the EXE argument) */
     char *core_path;        /* core file path, NULL when live */

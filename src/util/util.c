@@ -17,6 +17,20 @@ int cd_fail(cd_err *err, int code, const char *fmt, ...)
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->code = code;
+        err->kind = CD_EK_OTHER;
+    }
+    return -1;
+}
+
+int cd_failk(cd_err *err, int code, cd_err_kind kind, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+        err->kind = kind;
     }
     return -1;
 }
@@ -25,6 +39,7 @@ void cd_err_clear(cd_err *err)
 {
     if (err) {
         err->code = 0;
+        err->kind = CD_EK_OTHER;
         err->msg[0] = 0;
     }
 }

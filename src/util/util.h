@@ -17,15 +17,31 @@ enum {
     CD_EXIT_TARGET = 4,  /* cannot attach / cannot open the target */
 };
 
+/* What kind of failure an error is, so callers branch on it instead of matching message text. */
+typedef enum cd_err_kind {
+    CD_EK_OTHER = 0,     /* anything not listed below */
+    CD_EK_EXITED,        /* the process is gone (exited, killed): nothing runs any more */
+    CD_EK_UNSUPPORTED,   /* the backend cannot do it (a core cannot run, write or step) */
+    CD_EK_THREAD_GONE,   /* the thread exited since it was listed */
+    CD_EK_MEMORY,        /* an address that cannot be read or written */
+    CD_EK_NOT_FOUND,     /* no such function, file, line, breakpoint, thread, signal... */
+    CD_EK_USAGE,         /* a malformed argument */
+    CD_EK_LIMIT,         /* a resource ran out (debug registers, breakpoint slots) */
+    CD_EK_PERMISSION,    /* the kernel refused (ptrace scope, another tracer, EPERM) */
+} cd_err_kind;
+
 /* One user-facing error: a single line saying what failed, why, and what to do.
- * `code` is the exit status the failure maps to (CD_EXIT_*). */
+ * `code` is the exit status the failure maps to (CD_EXIT_*); `kind` what failed (CD_EK_*). */
 typedef struct cd_err {
     int code;
+    int kind;
     char msg[1024];
 } cd_err;
 
-/* Sets err (if non-NULL) and returns -1, so callers can `return cd_fail(err, ...)`. */
+/* Sets err (if non-NULL) and returns -1, so callers can `return cd_fail(err, ...)`. The kind is
+ * CD_EK_OTHER; cd_failk names it. */
 int cd_fail(cd_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cd_failk(cd_err *err, int code, cd_err_kind kind, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void cd_err_clear(cd_err *err);
 
 void *cd_xmalloc(size_t n);
