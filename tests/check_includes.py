@@ -20,6 +20,7 @@ LAYERS = [
     "src/unwind",
     "src/expr",
     "src/deadlock",
+    "src/control",
     "src/commands",
     "cmd",
 ]
