@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands/cmd_impl.h"
+#include "target/open.h"
 
 int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
 {
@@ -113,12 +114,11 @@ static const char *replaced_what(cd_session *s, pid_t *pid)
 
 int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    if (argc != 2)
-        return cd_fail(err, CD_EXIT_USAGE, "attach: usage: attach PID");
-    pid_t pid;
-    if (cd_parse_pid(argv[1], &pid, err) < 0)
+    cd_open_spec spec = {.mode = CD_ATTACH_STOP_ALL_DEFERRED};
+    if (cd_open_parse(&spec, CD_OPEN_ATTACH, argc - 1, argv + 1, "attach: usage: attach PID", err) < 0)
         return -1;
-    cd_target *t = cd_live_attach(pid, CD_ATTACH_STOP_ALL_DEFERRED, err);
+    pid_t pid = spec.pid;
+    cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
     pid_t old_pid = 0;
@@ -143,9 +143,10 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
 
 int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    if (argc != 3)
-        return cd_fail(err, CD_EXIT_USAGE, "core: usage: core EXE CORE");
-    cd_target *t = cd_core_open(argv[1], argv[2], err);
+    cd_open_spec spec = {0};
+    if (cd_open_parse(&spec, CD_OPEN_CORE, argc - 1, argv + 1, "core: usage: core EXE CORE", err) < 0)
+        return -1;
+    cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
     pid_t old_pid = 0;
