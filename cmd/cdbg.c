@@ -280,6 +280,8 @@ static int open_target(cd_session *s, const mode *m, opts *o, int argc, char **a
     cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
+    if (spec.kind == CD_OPEN_LAUNCH)
+        cd_session_set_run_argv(s, spec.argv);
     if (cd_session_set_target(s, t, err) < 0) {
         if (err->code == CD_EXIT_CMD)
             err->code = CD_EXIT_TARGET;
@@ -323,6 +325,9 @@ static int open_target(cd_session *s, const mode *m, opts *o, int argc, char **a
         cd_out_printf(&s->out, "%s process %d (%s), %zu thread%s. Type `help` for commands.\n",
                       t->core_path ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
                       t->nthreads == 1 ? "" : "s");
+        /* where it is, as gdb says after attaching (a core's cause of death below shows it) */
+        if (!t->core_path)
+            cd_print_where(s);
     }
     /* Why it died comes first, as in gdb's opening of a core. Not before -ex/-x commands: their
      * output is what a script reads (`core EXE CORE` or `threads` say it there). */
@@ -396,11 +401,6 @@ static int exec_file(cd_session *s, const opts *o, const char *path, cd_err *err
 
 /* ---- REPL ---- */
 
-static char *prompt_fn(EditLine *el)
-{
-    (void)el;
-    return "(cdbg) ";
-}
 
 static unsigned char complete_fn(EditLine *el, int ch)
 {
@@ -447,7 +447,54 @@ static unsigned char complete_fn(EditLine *el, int ch)
 typedef struct repl_input {
     int fd;       /* the terminal opened again with O_NONBLOCK (fd 0's flags are the shell's too) */
     mbstate_t mb; /* a UTF-8 character arrives one byte per read */
+    char *prompt; /* "(cdbg) ", or a question's */
 } repl_input;
+
+static char *prompt_fn(EditLine *el)
+{
+    repl_input *in = NULL;
+    el_get(el, EL_CLIENTDATA, &in);
+    return in && in->prompt ? in->prompt : "(cdbg) ";
+}
+
+/* Ctrl-D with a program cdbg started: leaving kills it, so ask first (gdb asks too). Only at a
+ * terminal prompt: a script, a pipe or --batch has nobody to answer. true: leave. */
+static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
+{
+    if (!s->target || !s->target->launched)
+        return true;
+    char q[96];
+    snprintf(q, sizeof q, "Kill the program (process %d) and quit? (y or n) ", (int)s->target->pid);
+    in->prompt = q;
+    bool leave = false;
+    for (;;) {
+        int count = 0;
+        g_sigint = 0;
+        errno = 0;
+        const char *a = el_gets(el, &count);
+        if (!a && (g_sigint || errno == EINTR)) {
+            fputs("^C\n", stdout); /* as gdb: ^C at a question means no */
+            el_reset(el);
+            break;
+        }
+        if (!a) {
+            fputs("EOF [answered Y; input not from terminal]\n", stdout);
+            leave = true;
+            break;
+        }
+        a += strspn(a, " \t");
+        if (a[0] == 'y' || a[0] == 'Y') {
+            leave = true;
+            break;
+        }
+        if (a[0] == 'n' || a[0] == 'N')
+            break;
+        fputs("Please answer y or n.\n", stdout);
+    }
+    in->prompt = NULL;
+    fflush(stdout);
+    return leave;
+}
 
 static int getc_fn(EditLine *el, wchar_t *wc)
 {
@@ -534,6 +581,8 @@ static int repl(cd_session *s, cd_err *err)
                 continue;
             }
             fputc('\n', stdout);
+            if (!confirm_leave(el, &input, s))
+                continue;
             break; /* EOF (^D) */
         }
         char *copy = cd_xstrdup(line);
