@@ -323,15 +323,15 @@ static int open_target(cd_session *s, const mode *m, opts *o, int argc, char **a
     } else if (!o->quiet && !o->batch && !s->out.json && o->ncmds == 0) {
         cd_thread *th = cd_session_thread(s);
         cd_out_printf(&s->out, "%s process %d (%s), %zu thread%s. Type `help` for commands.\n",
-                      t->core_path ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
+                      t->caps.post_mortem ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
                       t->nthreads == 1 ? "" : "s");
         /* where it is, as gdb says after attaching (a core's cause of death below shows it) */
-        if (!t->core_path)
+        if (!t->caps.post_mortem)
             cd_print_where(s);
     }
     /* Why it died comes first, as in gdb's opening of a core. Not before -ex/-x commands: their
      * output is what a script reads (`core EXE CORE` or `threads` say it there). */
-    if (t->core_path && !o->quiet && !s->out.json && o->ncmds == 0)
+    if (t->caps.post_mortem && !o->quiet && !s->out.json && o->ncmds == 0)
         cd_print_death(s);
     return 0;
 }

@@ -66,8 +66,8 @@ int cd_cmd_detach(cd_session *s, int argc, char **argv, cd_err *err)
     (void)argv;
     (void)err;
     pid_t pid = s->target->pid;
-    const char *result = s->target->core_path ? "closed core" : s->target->launched ? "killed" : "detached from";
-    const char *text = s->target->core_path ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
+    const char *result = s->target->caps.post_mortem ? "closed core" : s->target->launched ? "killed" : "detached from";
+    const char *text = s->target->caps.post_mortem ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
     cd_session_close_target(s);
     if (s->out.json) {
         json_object *j = json_object_new_object();
@@ -112,7 +112,7 @@ static const char *replaced_what(cd_session *s, pid_t *pid)
     if (!t)
         return NULL;
     *pid = t->pid;
-    return t->core_path ? "closed the core of" : t->launched ? "killed" : "detached from";
+    return t->caps.post_mortem ? "closed the core of" : t->launched ? "killed" : "detached from";
 }
 
 int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
@@ -356,7 +356,7 @@ int cd_cmd_kill(cd_session *s, int argc, char **argv, cd_err *err)
     if (!t)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "kill: the program is not running%s",
                         s->run_argv ? "; `run` starts it again" : "");
-    if (t->core_path)
+    if (t->caps.post_mortem)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
                         "kill: the target is a core file: there is no process to kill; `detach` closes it");
     if (!t->launched)
