@@ -31,6 +31,12 @@ CD_CMD(cd_cmd_breakpoints);
 CD_CMD(cd_cmd_clear);
 CD_CMD(cd_cmd_condition);
 CD_CMD(cd_cmd_stepout);
+CD_CMD(cd_cmd_next);
+CD_CMD(cd_cmd_step);
+CD_CMD(cd_cmd_stepi);
+CD_CMD(cd_cmd_nexti);
+CD_CMD(cd_cmd_until);
+CD_CMD(cd_cmd_advance);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);

@@ -244,6 +244,84 @@ int cd_cmd_stepout(cd_session *s, int argc, char **argv, cd_err *err)
     return 0;
 }
 
+/* ---- stepping ---- */
+
+static int step_cmd(cd_session *s, int argc, char **argv, cd_step_kind kind, const char *name, cd_err *err)
+{
+    unsigned long long count = 1;
+    if (argc > 2 || (argc == 2 && (!cd_parse_uint(argv[1], &count) || count == 0 || count > 1000000)))
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: usage: %s [COUNT] (COUNT a positive number of %s)", name,
+                        name, kind == CD_STEP_INSN_INTO || kind == CD_STEP_INSN_OVER ? "instructions" : "lines");
+    cd_thread *th = cd_session_thread(s);
+    cd_stop st;
+    if (RUNNING(s, cd_ctl_step(s->ctl, th, kind, (int)count, &st, err)) < 0) {
+        cd_stop_free(&st);
+        return -1;
+    }
+    cd_render_stop(s, name, &st, err);
+    cd_stop_free(&st);
+    return 0;
+}
+
+int cd_cmd_next(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    return step_cmd(s, argc, argv, CD_STEP_LINE_OVER, "next", err);
+}
+
+int cd_cmd_step(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    return step_cmd(s, argc, argv, CD_STEP_LINE_INTO, "step", err);
+}
+
+int cd_cmd_stepi(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    return step_cmd(s, argc, argv, CD_STEP_INSN_INTO, "stepi", err);
+}
+
+int cd_cmd_nexti(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    return step_cmd(s, argc, argv, CD_STEP_INSN_OVER, "nexti", err);
+}
+
+/* until LOCATION / advance LOCATION */
+static int run_to_cmd(cd_session *s, const char *name, bool same_frame, cd_err *err)
+{
+    const char *spec = s->raw_args ? s->raw_args : "";
+    if (!*spec)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: which location? %s LOCATION (FUNC, FILE:LINE, LINE...)",
+                        name, name);
+    if (!s->target->caps.can_run)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot %s: the target is a core file", name);
+    cd_scope sc;
+    cd_session_scope(s, &sc);
+    cd_resolved r;
+    if (cd_ctl_resolve(s->ctl, &sc, name, spec, &r, err) < 0)
+        return -1;
+    if (r.note)
+        cd_out_warn(&s->out, "%s", r.note);
+    cd_stop st;
+    int rc = RUNNING(s, cd_ctl_run_to(s->ctl, cd_session_thread(s), r.addrs, r.n, same_frame, &st, err));
+    cd_resolved_free(&r);
+    if (rc == 0)
+        cd_render_stop(s, name, &st, err);
+    cd_stop_free(&st);
+    return rc;
+}
+
+int cd_cmd_until(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argv;
+    if (argc == 1)
+        return step_cmd(s, argc, argv, CD_STEP_UNTIL, "until", err);
+    return run_to_cmd(s, "until", true, err);
+}
+
+int cd_cmd_advance(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argc, (void)argv;
+    return run_to_cmd(s, "advance", false, err);
+}
+
 /* ---- cdbg run ---- */
 
 int cd_session_start(cd_session *s, cd_err *err)

@@ -30,6 +30,7 @@ typedef struct cd_session {
     cd_target *volatile running; /* set while the target runs (`continue`): ^C interrupts it */
     int max_array, max_string; /* `config` settings for value printing */
     cd_ctl *ctl;             /* the debugger layer over the current target: breakpoints, running */
+    bool program_ended;      /* the last target's process exited or was killed (closed since) */
     char **subst;            /* `config substitute-path`: FROM, TO pairs (2 * nsubst strings) */
     size_t nsubst;
     void *values;            /* value-printer state (convenience variables, displays) */
@@ -51,6 +52,7 @@ enum {
     CD_CMD_TARGET = 2,       /* needs a target */
     CD_CMD_REPEAT_BARE = 4,  /* with CD_CMD_REPEAT: Enter runs the bare command word, without the
                                 arguments, so it continues where it stopped (gdb's x) */
+    CD_CMD_RUNS = 8,         /* runs the program (continue, next...): after it ended, says so */
 };
 
 typedef struct cd_command {

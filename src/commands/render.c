@@ -198,6 +198,7 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
             cd_out_printf(&s->out, "Process %d was killed by signal %d (%s)\n", (int)t->pid, st->sig, strsignal(st->sig));
         }
         cd_session_close_target(s);
+        s->program_ended = true;
         return false;
     }
     /* the program may have loaded libraries meanwhile (dlopen, or libc itself after `run`) */

@@ -138,6 +138,7 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
 {
     cd_session_close_target(s);
     s->target = t;
+    s->program_ended = false;
     if (t->warning)
         cd_out_warn(&s->out, "%s", t->warning);
     s->sym = cd_symtab_new(t, err);
@@ -326,6 +327,11 @@ int cd_session_exec(cd_session *s, const char *line, cd_err *err)
     char **argv = NULL;
     if (!c) {
         rc = cd_fail(err, CD_EXIT_CMD, "unknown command '%s': type `help` for the list of commands", word);
+        goto out;
+    }
+    if ((c->flags & CD_CMD_RUNS) && !s->target && s->program_ended) {
+        rc = cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "%s: the program is not running; `restart` starts it again",
+                      c->name);
         goto out;
     }
     if ((c->flags & CD_CMD_TARGET) && !s->target) {

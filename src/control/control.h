@@ -205,9 +205,10 @@ typedef enum {
 } cd_step_kind;
 /* Steps thread TH COUNT times. Stops earlier at a user breakpoint, a signal, the exit... */
 int cd_ctl_step(cd_ctl *c, cd_thread *th, cd_step_kind kind, int count, cd_stop *stop, cd_err *err);
-/* until LOCATION / advance LOCATION: runs until one of ADDRS, or (until only: UNTIL_FRAME) until
- * the current frame of TH returns. */
-int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, bool until_frame, cd_stop *stop,
+/* until LOCATION / advance LOCATION: runs until one of ADDRS is reached, or the current frame of TH
+ * returns. SAME_FRAME (until): ADDRS count only in TH's current frame or an outer one (not in a
+ * deeper recursive call); advance takes them in any frame. */
+int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, bool same_frame, cd_stop *stop,
                   cd_err *err);
 
 /* `cdbg run`: from the exec stop to main past its prologue, as gdb's `start` (the entry point

@@ -35,6 +35,10 @@ void ctl_internal_drop(cd_ctl *c, cd_bp *b);
 /* Resumes every thread and waits until a stop for the user or an internal breakpoint that
  * matches (reason CD_STOP_INTERNAL, bp_id its id). stop is filled (not reset). */
 int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err);
+/* Runs until internal breakpoint b is hit (*hit) or something the user must see stops first. */
+int ctl_run_to_internal(cd_ctl *c, cd_bp *b, cd_stop *stop, bool *hit, cd_err *err);
+/* finish from an inlined frame (step.c): steps until the pc leaves the inlined call. */
+int ctl_step_out_inline(cd_ctl *c, cd_thread *th, const cd_scope *sel, int level, cd_stop *stop, cd_err *err);
 /* Applies the signal policy's `pass` to the last signal stop before anything resumes. */
 void ctl_apply_pass(cd_ctl *c);
 /* Turns a target event into a stop for the user; false when the run should go on (a signal with

@@ -378,15 +378,11 @@ static int run_to_internal(cd_ctl *c, cd_bp *b, cd_stop *stop, bool *hit, cd_err
     }
 }
 
-int ctl_run_to_internal(cd_ctl *c, cd_bp *b, cd_stop *stop, bool *hit, cd_err *err);
 int ctl_run_to_internal(cd_ctl *c, cd_bp *b, cd_stop *stop, bool *hit, cd_err *err)
 {
     return run_to_internal(c, b, stop, hit, err);
 }
 
-/* Finishing an inlined frame: it has no return address; run (stepping) until the pc leaves the
- * inlined call's ranges in this physical frame. The ranges come from its DIE. */
-int ctl_step_out_inline(cd_ctl *c, cd_thread *th, const cd_scope *sel, int level, cd_stop *stop, cd_err *err);
 
 /* The physical caller of frame LEVEL, or NULL. */
 static const cd_frame *caller_of(const cd_scope *sel, int level)
@@ -426,13 +422,15 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
         return -1;
     const cd_frame *f = &sel->frames[level];
     cd_thread *th = sel->thread;
-    stop->func = cd_xstrdup(f->info.func ? f->info.func : "??");
     if (f->info.inlined) {
-        stop->inlined = true;
+        /* an inlined call has no return address: step until the pc leaves it */
         int rc = ctl_step_out_inline(c, th, sel, level, stop, err);
+        stop->inlined = true;
+        stop->func = cd_xstrdup(f->info.func ? f->info.func : "??");
         handed_over(c);
         return rc;
     }
+    stop->func = cd_xstrdup(f->info.func ? f->info.func : "??");
     const cd_frame *caller = caller_of(sel, level);
     uint64_t cfa = (caller->regs_valid & (1u << DW_RSP)) ? caller->regs[DW_RSP] : f->cfa;
     /* what is returned: the function's DWARF return type, read now, before the stack moves */
@@ -475,28 +473,32 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
 
 /* ---- until / advance LOCATION ---- */
 
-int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, bool until_frame, cd_stop *stop,
+int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, bool same_frame, cd_stop *stop,
                   cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
-    cd_bp *b = cd_ctl_internal_add(c, CD_BPP_UNTIL, addrs, n, 0, 0, err);
+    if (!c->t->caps.can_run)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot run: the target is %s",
+                        c->t->caps.post_mortem ? "a core file" : "not running");
+    cd_regs r;
+    if (c->t->ops->get_regs(c->t, th, &r, err) < 0)
+        return -1;
+    cd_bp *b = cd_ctl_internal_add(c, CD_BPP_UNTIL, addrs, n, same_frame ? th->tid : 0, same_frame ? r.rsp : 0, err);
     if (!b)
         return -1;
+    /* both also stop when the current frame returns (gdb) */
     cd_bp *fb = NULL;
-    if (until_frame) {
-        /* `until LOCATION` also stops when the current frame returns (gdb) */
-        cd_stack st;
-        if (cd_unwind_thread(c->unw, th, 64, &st, err) == 0) {
-            const cd_frame *caller = NULL;
-            for (size_t i = 1; i < st.n && !caller; i++)
-                if (st.frames[i].phys != st.frames[0].phys)
-                    caller = &st.frames[i];
-            if (caller && (caller->regs_valid & (1u << DW_RSP))) {
-                uint64_t ret = caller->pc;
-                fb = cd_ctl_internal_add(c, CD_BPP_UNTIL, &ret, 1, th->tid, caller->regs[DW_RSP], err);
-            }
-            cd_stack_free(&st);
+    cd_stack st;
+    if (cd_unwind_thread(c->unw, th, 64, &st, err) == 0) {
+        const cd_frame *caller = NULL;
+        for (size_t i = 1; i < st.n && !caller; i++)
+            if (st.frames[i].phys != st.frames[0].phys)
+                caller = &st.frames[i];
+        if (caller && (caller->regs_valid & (1u << DW_RSP))) {
+            uint64_t ret = caller->pc;
+            fb = cd_ctl_internal_add(c, CD_BPP_UNTIL, &ret, 1, th->tid, caller->regs[DW_RSP], err);
         }
+        cd_stack_free(&st);
     }
     bool hit = false;
     int rc;
