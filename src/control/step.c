@@ -57,9 +57,12 @@ static const char *base_name(const char *p)
     return b ? b + 1 : p ? p : "";
 }
 
-/* The line-table rows around pc: the line of the last is_stmt row that starts exactly at pc (0 if
- * none) and the address where the row containing pc ends. */
-static int row_at(cd_ctl *c, uint64_t pc, const char **file, uint64_t *row_end)
+/* The line-table rows at pc, as gdb's line table has them. Returns the line of the is_stmt row
+ * that starts exactly at pc (the last one at that address), 0 if none; *other_start tells whether
+ * some other (not is_stmt) row starts there. gdb does not record a row that repeats the line of
+ * the row before it when the line has a discriminator (a loop body's basic blocks): such a row is
+ * part of its predecessor, not a start. *row_end: where the row containing pc ends. */
+static int row_at(cd_ctl *c, uint64_t pc, const char **file, bool *other_start, uint64_t *row_end)
 {
     Dwfl *dwfl = cd_symtab_dwfl(c->sym);
     Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
@@ -69,6 +72,8 @@ static int row_at(cd_ctl *c, uint64_t pc, const char **file, uint64_t *row_end)
     size_t n;
     if (file)
         *file = NULL;
+    if (other_start)
+        *other_start = false;
     if (row_end)
         *row_end = 0;
     if (!cu || dwarf_getsrclines(cu, &lines, &n) != 0 || n == 0)
@@ -96,11 +101,25 @@ static int row_at(cd_ctl *c, uint64_t pc, const char **file, uint64_t *row_end)
         dwarf_linebeginstatement(l, &stmt);
         dwarf_lineendsequence(l, &endseq);
         int ln = 0;
-        if (stmt && !endseq && dwarf_lineno(l, &ln) == 0 && ln > 0) {
-            line = ln;
-            if (file)
-                *file = dwarf_linesrc(l, NULL, NULL);
+        if (endseq || dwarf_lineno(l, &ln) != 0 || ln <= 0)
+            continue;
+        if (!stmt) {
+            if (other_start)
+                *other_start = true;
+            continue;
         }
+        line = ln;
+        if (file)
+            *file = dwarf_linesrc(l, NULL, NULL);
+        unsigned disc = 0, pdisc = 0;
+        dwarf_linediscriminator(l, &disc);
+        Dwarf_Line *p = k == lo && lo > 0 ? dwarf_onesrcline(lines, lo - 1) : NULL;
+        bool pend = false;
+        int pln = 0;
+        if (p && dwarf_lineendsequence(p, &pend) == 0 && !pend && dwarf_lineno(p, &pln) == 0 && pln == ln &&
+            dwarf_linediscriminator(p, &pdisc) == 0 && (disc || pdisc) &&
+            !strcmp(dwarf_linesrc(p, NULL, NULL) ?: "", dwarf_linesrc(l, NULL, NULL) ?: ""))
+            line = 0; /* merged into the row before */
     }
     if (row_end) {
         for (; k < n; k++) {
@@ -165,11 +184,18 @@ static bool in_ld_so(cd_ctl *c, uint64_t addr)
     return m && (!strncmp(m, "ld-linux", 8) || !strncmp(m, "ld.so", 5) || !strncmp(m, "ld64.so", 7));
 }
 
+/* Code a `step` stops in: it has line info, and it is not a PLT stub, the dynamic linker, or
+ * assembly (libc's string functions: gdb steps over them too). */
 static bool has_lines(cd_ctl *c, uint64_t pc)
 {
     where w;
     where_at(c, pc, &w);
-    return w.line > 0 && !in_plt(c, pc) && !in_ld_so(c, pc);
+    if (w.line <= 0 || in_plt(c, pc) || in_ld_so(c, pc))
+        return false;
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(c->sym), pc);
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, pc, &bias) : NULL;
+    return !cu || dwarf_srclang(cu) != DW_LANG_Mips_Assembler;
 }
 
 /* Where a PLT stub at stub goes: the GOT slot it jumps through, when already bound; 0 when not
@@ -456,9 +482,10 @@ static int step_line(stepper *s, cd_step_kind kind)
     int cur_line = start.line;
     int cur_depth = start.depth;
     uint64_t func = start.func;
+    bool changed = false; /* the thread is in another frame than the one the step began in */
     uint64_t until_end = 0;
     if (kind == CD_STEP_UNTIL)
-        row_at(c, pc, NULL, &until_end);
+        row_at(c, pc, NULL, NULL, &until_end);
     for (long n = 0; n < MAX_STEPS; n++) {
         cd_insn in;
         if (decode_at(c, pc, &in, s->err) < 0)
@@ -478,9 +505,7 @@ static int step_line(stepper *s, cd_step_kind kind)
                 uint64_t target;
                 if (get_pc_sp(s, &target, NULL) < 0)
                     return -1;
-                if (target == ret) {
-                    /* not a real call (call next; pop: getting the pc) */
-                } else {
+                if (target != ret) { /* a call to the next instruction only gets the pc */
                     if (entered_call(s, target, ret, call_sp) < 0)
                         return -1;
                     if (s->done)
@@ -499,13 +524,15 @@ static int step_line(stepper *s, cd_step_kind kind)
             return 0;
         where w;
         where_at(c, pc, &w);
-        if (in.kind == CD_INSN_RET || w.func != func) {
-            /* back in the caller (mid-line: stop there, as gdb does), or another function (a
-             * tail call, a longjmp): stop where there are lines, else out again */
-            if (w.line > 0 && !in_plt(c, pc) && !in_ld_so(c, pc)) {
+        bool left = in.kind == CD_INSN_RET || w.func != func;
+        if (left && (w.line <= 0 || in_plt(c, pc) || in_ld_so(c, pc))) {
+            if (in.kind == CD_INSN_RET) {
+                /* returned into code without line info (main's caller in a libc without debug
+                 * info): stop there, as gdb does */
                 finish_step(s, pc, true);
                 return 0;
             }
+            /* jumped into code without lines (a tail call): out of it to its caller */
             uint64_t ret, cfa;
             if (caller_of_frame0(s, &ret, &cfa) < 0)
                 return -1;
@@ -514,39 +541,39 @@ static int step_line(stepper *s, cd_step_kind kind)
             if (get_pc_sp(s, &pc, &sp) < 0)
                 return -1;
             where_at(c, pc, &w);
-            if (w.line > 0) {
+            if (w.line <= 0) {
                 finish_step(s, pc, true);
                 return 0;
             }
-            func = w.func;
-            continue;
+            left = true;
         }
-        if (w.depth > cur_depth) {
-            /* into an inlined call */
+        if (!left && w.depth > cur_depth) {
+            /* into an inlined call: `step` stops on its first line; `next` goes through it as part
+             * of this line */
             if (kind == CD_STEP_LINE_INTO) {
                 finish_step(s, pc, true);
                 return 0;
             }
-            continue; /* next: its code is part of this line */
+            continue;
         }
-        if (w.depth < cur_depth) {
-            /* out of an inlined call into its caller */
-            finish_step(s, pc, true);
-            return 0;
-        }
-        if (kind == CD_STEP_UNTIL && pc < until_end && pc >= func)
+        if (left || w.depth < cur_depth)
+            changed = true;
+        if (kind == CD_STEP_UNTIL && !left && pc < until_end && pc >= func)
             continue; /* until: never back into the loop the line belongs to */
         const char *rf;
-        int rl = row_at(c, pc, &rf, NULL);
+        bool other;
+        int rl = row_at(c, pc, &rf, &other, NULL);
         if (rl > 0 && (rl != cur_line || strcmp(base_name(rf), base_name(cur_file)) != 0)) {
-            finish_step(s, pc, false);
+            finish_step(s, pc, changed);
             return 0;
         }
-        if (rl == 0 && w.line > 0 && w.line != cur_line) {
-            /* in the middle of another line (a jump into it): that line is the one being stepped
-             * now, as gdb refreshes its step range */
+        if (left || w.depth < cur_depth || (rl == 0 && !other && w.line > 0)) {
+            /* in the middle of a line (a jump into it, a return to the caller): that line is the
+             * one being stepped now, as gdb refreshes its step range */
             cur_line = w.line;
             cur_file = w.file;
+            cur_depth = w.depth;
+            func = w.func;
         }
     }
     return cd_failk(s->err, CD_EXIT_CMD, CD_EK_LIMIT, "step: still on line %d after %d instructions; stopped",
@@ -577,8 +604,9 @@ static int step_insn(stepper *s, cd_step_kind kind)
     where b;
     where_at(s->c, pc, &b);
     finish_step(s, pc, true);
-    s->stop->frame_changed = a.func != b.func || a.depth != b.depth;
-    s->stop->step_no_line = b.line <= 0 || row_at(s->c, pc, NULL, NULL) == 0;
+    /* the address is shown too unless the step ended at the start of a line, as gdb's stepi */
+    s->stop->frame_changed = a.func != b.func || a.depth != b.depth || row_at(s->c, pc, NULL, NULL, NULL) == 0;
+    s->stop->step_no_line = b.line <= 0;
     return 0;
 }
 
