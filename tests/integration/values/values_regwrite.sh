@@ -85,4 +85,18 @@ refuse continue continue 'frame 1' 'set var $rax = 1' -- \
 refuse continue 'frame 2' 'set var $rsp = 0' -- '^cdbg: cannot write rsp of frame #2: .*frame address'
 # pieces: p.lo is an empty piece there
 refuse continue continue continue 'frame 2' 'set var p.lo = 1' -- '^cdbg: cannot assign: .*optimized out'
+
+# pieces() at its nop, frame 0: f is three bit pieces, a computed (DW_OP_stack_value), b and c in
+# registers. gdb prints it so; writing the computed part must fail (gdb "succeeds" and nothing
+# changes: the issue's bug).
+nop=$(grep -n '@pieces-nop' "$SRCROOT/testdata/values/regs.c" | cut -d: -f1)
+td_cdbg out run "$exe" --batch -ex "break regs.c:$nop" -ex continue -ex 'print f' -ex 'print f.c' -ex 'set var f.a = 1'
+expect_status 1 "computed piece"
+timeout 120 gdb -nx -batch -ex "break regs.c:$nop" -ex run -ex 'print f' -ex 'print f.c' "$exe" >"$TD_TMP/gdb.nop" 2>&1
+answers "$out" >"$TD_TMP/mine"
+answers "$TD_TMP/gdb.nop" >"$TD_TMP/theirs"
+expect_line '^\$1 = \{a = 5, b = -5, c = 205\}$' "$TD_TMP/theirs"
+expect_exact "$TD_TMP/mine" "$TD_TMP/theirs"
+[ "$(wc -l <"$out.err")" -eq 1 ] && pass "one line" || { fail "not one line of error"; td_show "$out.err"; }
+expect_line '^cdbg: cannot assign: the compiler describes that part of the value as computed' "$out.err"
 td_finish
