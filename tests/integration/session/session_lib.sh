@@ -43,6 +43,7 @@ prog_start() {
         sleep 0.02
     done
     td_wait_main_asleep "$TD_PID" "$exe" || exit 1
+    td_sleepers "$TD_PID" >"$TD_TMP/sleepers.$TD_PID" # for td_asleep
 }
 
 # tid_named PID COMM: the tids of PID's threads whose comm is COMM, one per line (from /proc).
