@@ -84,6 +84,8 @@ for r in ("rip", "rsp", "rbx", "rbp", "r12", "r13", "r14", "r15"):
 PY
 gdb -p "$pid" --batch -nx -x "$TD_TMP/g.py" >"$TD_TMP/gdb.out" 2>/dev/null
 grep -q '^== regs' "$TD_TMP/gdb.out" && pass "gdb ran" || fail "gdb failed: $(tail -n 5 "$TD_TMP/gdb.out")"
+# gdb let the threads go: each must sleep in its call again before cdbg groups them by stack
+td_asleep "$pid"
 td_cdbg out --json attach "$pid" --batch -ex 'thread 7' -ex bt -ex 'thread 6' -ex bt -ex 'frame 3' -ex regs -ex 'bt all -group' \
     -ex 'threads -group' -ex 'bt all' -ex threads
 expect_status 0 "JSON dump"
