@@ -398,7 +398,7 @@ int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
         goto out;
     }
     bool conv = e->a->kind == E_DOLLAR;
-    if (!conv && s->target && s->target->core_path) {
+    if (!conv && s->target && !s->target->caps.can_write) {
         cd_fail(err, CD_EXIT_CMD, "set var: a core file is read-only; attach to or run the live process to change variables");
         goto out;
     }

@@ -116,7 +116,7 @@ cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
     /* A core's modules must be matched by build-id (the files on disk may have changed since the
      * crash) and its vDSO comes from the core; a live process's files are opened by path and its
      * vDSO is read from /proc/PID/mem. Both search /usr/lib/debug (and .build-id) for DWARF. */
-    s->cb.find_elf = t->core_path ? dwfl_build_id_find_elf : dwfl_linux_proc_find_elf;
+    s->cb.find_elf = t->caps.post_mortem ? dwfl_build_id_find_elf : dwfl_linux_proc_find_elf;
     s->cb.find_debuginfo = cd_find_debuginfo;
     /* CDBG_DEBUGINFO_PATH overrides libdwfl's default search path (same syntax as
      * eu-stack --debuginfo-path), e.g. to check behaviour without separate debug info. */
