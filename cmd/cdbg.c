@@ -232,43 +232,6 @@ static void free_cmd_strings(opts *o)
         free(o->cmds[i]);
 }
 
-/* ---- run: launch and stop at main ---- */
-
-static int run_to(cd_session *s, const char *sym, cd_err *err)
-{
-    uint64_t addr;
-    if (!strcmp(sym, "the entry point") ? cd_symtab_entry(s->sym, &addr) < 0
-                                          : cd_symtab_find_function(s->sym, sym, &addr) < 0)
-        return 1; /* not found: caller tries the next one */
-    cd_target *t = s->target;
-    if (t->ops->insert_breakpoint(t, addr, err) < 0)
-        return -1;
-    if (t->ops->cont(t, err) < 0)
-        return -1;
-    cd_event ev;
-    s->running = t;
-    int rc = t->ops->wait(t, &ev, err);
-    s->running = NULL;
-    t->interrupted = 0;
-    cd_err e2;
-    t->ops->remove_breakpoint(t, addr, &e2);
-    if (cd_symtab_refresh(s->sym, &e2) < 0)
-        cd_out_warn(&s->out, "%s", e2.msg);
-    if (rc < 0)
-        return -1;
-    if (ev.kind == CD_EV_EXITED)
-        return cd_fail(err, CD_EXIT_TARGET, "the program exited with status %d before reaching %s", ev.status, sym);
-    if (ev.kind == CD_EV_KILLED)
-        return cd_fail(err, CD_EXIT_TARGET, "the program was killed by signal %d (%s) before reaching %s", ev.sig,
-                       strsignal(ev.sig), sym);
-    if (ev.kind != CD_EV_BREAKPOINT || ev.addr != addr) {
-        cd_out_warn(&s->out, "the program stopped before reaching %s (%s)", sym,
-                    ev.kind == CD_EV_SIGNAL ? strsignal(ev.sig) : "interrupted");
-    }
-    cd_session_select_tid(s, ev.tid);
-    return 0;
-}
-
 static int open_target(cd_session *s, const mode *m, opts *o, int argc, char **argv, cd_err *err)
 {
     char *usage = cd_xasprintf("usage: cdbg %s %s", m->name, m->usage);
@@ -288,38 +251,8 @@ static int open_target(cd_session *s, const mode *m, opts *o, int argc, char **a
         return -1;
     }
     if (spec.kind == CD_OPEN_LAUNCH) {
-        const char *where = "main";
-        int r = run_to(s, "main", err);
-        if (r > 0) {
-            cd_out_warn(&s->out, "no `main` symbol (a stripped program?): stopping at the entry point");
-            where = "entry";
-            r = run_to(s, "the entry point", err);
-        }
-        if (r > 0) {
-            cd_out_warn(&s->out, "no `main` and no entry point found: stopped right after exec");
-            where = "exec";
-        }
-        if (r < 0)
+        if (cd_session_start(s, err) < 0)
             return -1;
-        const cd_frame *f = cd_session_frame(s, err);
-        if (s->out.json) {
-            /* the same shape as `continue`'s stop events, so a client reads one kind of line */
-            cd_thread *th = cd_session_thread(s);
-            json_object *j = json_object_new_object();
-            json_object_object_add(j, "command", json_object_new_string("run"));
-            json_object_object_add(j, "event", json_object_new_string("started"));
-            json_object_object_add(j, "stopped_at", json_object_new_string(where));
-            json_object_object_add(j, "pid", json_object_new_int(t->pid));
-            json_object_object_add(j, "tid", json_object_new_int(th ? th->tid : t->pid));
-            json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
-            cd_out_json(&s->out, j);
-        } else if (f) {
-            cd_buf b = {0};
-            cd_format_frame(s, f, &b);
-            cd_out_printf(&s->out, "Stopped: %s\n", cd_buf_str(&b));
-            cd_buf_free(&b);
-        }
-        cd_err_clear(err);
     } else if (!o->quiet && !o->batch && !s->out.json && o->ncmds == 0) {
         cd_thread *th = cd_session_thread(s);
         cd_out_printf(&s->out, "%s process %d (%s), %zu thread%s. Type `help` for commands.\n",
