@@ -857,7 +857,7 @@ int cd_for_each_global(cd_ectx *x, bool all_modules, cd_global_cb cb, void *arg)
         if (!mi)
             continue;
         for (size_t k = 0; k < mi->n && r == 0; k++) {
-            if (mi->e[k].kind != K_VAR)
+            if ((mi->e[k].kind & ~K_EXT) != K_VAR)
                 continue;
             Dwarf_Die d;
             if (dwarf_offdie(mi->dbg, mi->e[k].off, &d))
