@@ -13,6 +13,7 @@
 #include <libelf.h>
 #include <signal.h>
 #include <stddef.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,72 @@ static void test_fork(const char *exe, const char *mode)
     cd_target_close(t);
 }
 
+/* With CD_EVM_FORK a fork is an event with the child held. Adopted, the child is a target of its
+ * own whose breakpoint list is the int3s in its copy of the memory: it stops at in_child, and runs
+ * to its end (exit 0) after it. Released instead, it runs through in_child without dying. A vfork
+ * child released runs on the parent's memory: the parent hears VFORK_DONE at its exec. */
+static void test_follow_fork(const char *exe, bool adopt)
+{
+    uint64_t in_child = sym_addr(exe, "in_child", NULL);
+    cd_target *t = launch(exe, "fork");
+    if (!t)
+        return;
+    t->event_mask = CD_EVM_FORK;
+    cd_err err;
+    CHECK(t->ops->insert_breakpoint(t, in_child, &err) == 0, "break in_child: %s", err.msg);
+    cd_event ev = run(t);
+    CHECK(ev.kind == CD_EV_FORK && ev.tid == t->pid && ev.child > 0 && ev.all_held, "want a fork event: %s",
+          ev_name(ev.kind));
+    if (ev.kind != CD_EV_FORK) {
+        cd_target_close(t);
+        return;
+    }
+    pid_t child = ev.child;
+    CHECK(t->ops->release_child(t, child + 100000, &err) < 0 && err.kind == CD_EK_NOT_FOUND,
+          "release of a stranger: kind %d", err.kind);
+    if (adopt) {
+        cd_target *c = t->ops->adopt_child(t, child, &err);
+        CHECK(c && c->pid == child && c->nthreads == 1 && c->threads[0]->held, "adopt: %s", c ? "" : err.msg);
+        if (c) {
+            cd_event cev = run(c);
+            CHECK(cev.kind == CD_EV_BREAKPOINT && cev.addr == in_child && cev.tid == child,
+                  "the child stops at its inherited breakpoint: %s", ev_name(cev.kind));
+            CHECK(c->ops->remove_breakpoint(c, in_child, &err) == 0, "the child's breakpoint list: %s", err.msg);
+            cev = run(c);
+            CHECK(cev.kind == CD_EV_EXITED && cev.status == 0, "the child's end: %s status %d", ev_name(cev.kind),
+                  cev.status);
+            cd_target_close(c);
+        }
+    } else {
+        CHECK(t->ops->release_child(t, child, &err) == 0, "release: %s", err.msg);
+    }
+    ev = run(t);
+    for (int n = 0; n < 10 && ev.kind == CD_EV_SIGNAL && ev.sig == SIGCHLD; n++)
+        ev = run(t);
+    CHECK(ev.kind == CD_EV_EXITED && ev.status == 0, "adopt=%d: the parent's end: %s status %d", adopt,
+          ev_name(ev.kind), ev.status);
+    cd_target_close(t);
+
+    t = launch(exe, "vfork");
+    if (!t)
+        return;
+    t->event_mask = CD_EVM_FORK;
+    CHECK(t->ops->insert_breakpoint(t, in_child, &err) == 0, "break in_child: %s", err.msg);
+    ev = run(t);
+    CHECK(ev.kind == CD_EV_VFORK && ev.child > 0, "want a vfork event: %s", ev_name(ev.kind));
+    if (ev.kind == CD_EV_VFORK) {
+        CHECK(t->ops->release_child(t, ev.child, &err) == 0, "release: %s", err.msg);
+        ev = run(t);
+        CHECK(ev.kind == CD_EV_VFORK_DONE && ev.tid == t->pid, "want vfork-done: %s", ev_name(ev.kind));
+        ev = run(t);
+        for (int n = 0; n < 10 && ev.kind == CD_EV_SIGNAL && ev.sig == SIGCHLD; n++)
+            ev = run(t);
+    }
+    CHECK(ev.kind == CD_EV_EXITED && ev.status == 0, "vfork: the parent's end: %s status %d", ev_name(ev.kind),
+          ev.status);
+    cd_target_close(t);
+}
+
 /* exec is always reported, at the new image's entry point, with the old breakpoints gone. */
 static void test_exec(const char *exe)
 {
@@ -274,6 +341,81 @@ static void test_exec(const char *exe)
     ev = run(t);
     CHECK(ev.kind == CD_EV_EXITED && ev.status == 0, "after exec: %s status %d", ev_name(ev.kind), ev.status);
     cd_target_close(t);
+}
+
+/* The ^C case, in a process of its own (H) whose controlling terminal is a pseudo-terminal: H
+ * launches the program, which must get the terminal while it runs, so that the ^C the test types
+ * into the terminal is the program's SIGINT (H's would kill H): wait() reports it as an interrupt,
+ * never delivered, and H has the terminal back. Twice: the program is still there the second time. */
+static int ctrl_c_child(const char *exe, const char *slave, int go)
+{
+    setsid();
+    int fd = open(slave, O_RDWR); /* the session's controlling terminal */
+    if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+        return 10;
+    cd_target *t = launch(exe, "sigint");
+    if (!t)
+        return 11;
+    cd_err err;
+    for (int round = 0; round < 2; round++) {
+        cd_event ev;
+        if (t->ops->cont(t, &err) < 0) {
+            CHECK(0, "cont: %s", err.msg);
+            break;
+        }
+        CHECK(tcgetpgrp(0) == t->pid, "round %d: the program's group has the terminal while it runs (%d)", round,
+              (int)tcgetpgrp(0));
+        if (write(go, "c", 1) != 1)
+            return 12;
+        if (t->ops->wait(t, &ev, &err) < 0) {
+            CHECK(0, "wait: %s", err.msg);
+            break;
+        }
+        cd_thread *th = cd_target_find_thread(t, ev.tid);
+        CHECK(ev.kind == CD_EV_INTERRUPTED && th && th->pending_sig == 0,
+              "round %d: want an interrupt, not delivered: %s sig %d pending %d", round, ev_name(ev.kind), ev.sig,
+              th ? th->pending_sig : -1);
+        CHECK(tcgetpgrp(0) == getpgrp(), "round %d: cdbg's group has the terminal at the stop", round);
+    }
+    cd_target_close(t);
+    CHECK(tcgetpgrp(0) == getpgrp(), "cdbg's group has the terminal after close");
+    return failures ? 1 : 0;
+}
+
+static void test_ctrl_c(const char *exe)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    CHECK(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0, "pseudo-terminal: %s", strerror(errno));
+    if (m < 0)
+        return;
+    char slave[128];
+    snprintf(slave, sizeof slave, "%s", ptsname(m));
+    int go[2];
+    if (pipe(go) < 0)
+        return;
+    fflush(NULL);
+    pid_t h = fork();
+    if (h == 0) {
+        close(go[0]);
+        close(m);
+        _exit(ctrl_c_child(exe, slave, go[1]));
+    }
+    close(go[1]);
+    char c;
+    int rounds = 0;
+    while (read(go[0], &c, 1) == 1) {
+        rounds++;
+        /* ^C as the user types it: the terminal sends SIGINT to its foreground process group */
+        if (write(m, "\003", 1) != 1)
+            break;
+    }
+    int st = 0;
+    waitpid(h, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && rounds == 2,
+          "the ^C test (%d rounds): status %#x%s", rounds, st,
+          WIFSIGNALED(st) && WTERMSIG(st) == SIGINT ? " (the ^C reached cdbg's group, not the program's)" : "");
+    close(go[0]);
+    close(m);
 }
 
 static pid_t spawn(const char *exe, const char *mode)
@@ -373,8 +515,11 @@ int main(int argc, char **argv)
         test_segv(exe);
         test_fork(exe, "fork");
         test_fork(exe, "vfork");
+        test_follow_fork(exe, true);
+        test_follow_fork(exe, false);
         test_exec(exe);
         test_close_dr(exe, true);
+        test_ctrl_c(exe);
         test_close_dr(exe, false);
     }
     if (failures)
