@@ -23,6 +23,10 @@ CD_CMD(cd_cmd_detach);
 CD_CMD(cd_cmd_quit);
 CD_CMD(cd_cmd_attach);
 CD_CMD(cd_cmd_core);
+CD_CMD(cd_cmd_run);         /* run [ARGS...], restart */
+CD_CMD(cd_cmd_kill);
+CD_CMD(cd_cmd_info);        /* info SUB [ARGS]: gdb's forms, through the command table */
+CD_CMD(cd_cmd_libraries);
 /* cmd_run.c */
 CD_CMD(cd_cmd_continue);
 CD_CMD(cd_cmd_break);

@@ -43,6 +43,8 @@ typedef struct cd_session {
     const char *raw_args;    /* the current command line after the command word, unsplit
                                 (for commands that parse C expressions themselves) */
     const char *cmd_name;    /* canonical name of the running command (for JSON "command") */
+    char **run_argv;         /* the program this session started and its arguments (NULL-terminated),
+                                which `run`/`restart` start again; NULL: none */
 } cd_session;
 
 typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);
@@ -118,6 +120,11 @@ void cd_print_source_line(cd_session *s, const char *file, int line, bool arrow)
 /* Formats one frame the way `bt` prints it ("#1  0x... in func (args) at file:line"). */
 void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b);
 json_object *cd_frame_json(const cd_frame *f);
+
+/* Remembers (a copy of) the program and arguments `run`/`restart` start; NULL forgets them. */
+void cd_session_set_run_argv(cd_session *s, char *const *argv);
+/* The selected thread's frame line and source line, as a stop shows them (text; after `attach`). */
+void cd_print_where(cd_session *s);
 
 /* A core's cause of death, as gdb opens a core: "Program terminated with signal SIGSEGV,
  * Segmentation fault.", the fault address or the sender, then the selected (crashing) thread's

@@ -46,6 +46,7 @@ void cd_session_close_target(cd_session *s)
 void cd_session_fini(cd_session *s)
 {
     cd_session_close_target(s);
+    cd_session_set_run_argv(s, NULL);
     if (s->values && s->values_free)
         s->values_free(s->values);
     s->values = NULL;

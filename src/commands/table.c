@@ -133,6 +133,27 @@ const cd_command cd_commands[] = {
      cd_cmd_until, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
     {"advance", "", "advance LOCATION", "Run until LOCATION is reached (in any frame) or the current frame returns", "",
      cd_cmd_advance, CD_CMD_TARGET | CD_CMD_RUNS},
+    {"run", "r", "run [ARGS...]", "Start the program `cdbg run` started again, and stop it at main",
+     "The program still running is killed first (a process cdbg attached to is detached instead), then\n"
+     "it starts as `cdbg run` started it and stops at main. With ARGS, the program gets these\n"
+     "arguments from now on, as with gdb's `run ARGS`; without, the same ones. Only a session begun\n"
+     "with `cdbg run` has a program to start.",
+     cd_cmd_run, 0},
+    {"restart", "", "restart", "Start the program again with the same arguments, and stop it at main",
+     "`run` without arguments.", cd_cmd_run, 0},
+    {"kill", "k", "kill", "Kill the program cdbg started (`run` starts it again)",
+     "Only a program started by `cdbg run` or `run`: a process cdbg attached to is never killed\n"
+     "(`detach` leaves it running), and a core has no process.",
+     cd_cmd_kill, 0},
+    {"info", "i", "info WHAT [ARGS]", "gdb's `info` forms, answered by the cdbg command named below",
+     "info breakpoints: `breakpoints`; info locals: `locals`; info args: `args`; info frame: `frame`;\n"
+     "info threads: `threads`; info registers: `regs`; info sharedlibrary: `libraries`;\n"
+     "info signals: `handle` (the signal table). WHAT abbreviates as in gdb (`info b`, `info reg`,\n"
+     "`info sh`); ARGS go to the command.",
+     cd_cmd_info, 0},
+    {"libraries", "libs", "libraries", "List the shared libraries: where their code is mapped, and their file",
+     "From and To bound each library's executable mappings; the program itself is not listed.",
+     cd_cmd_libraries, CD_CMD_TARGET},
     {"attach", "", "attach PID", "Attach to a running process (detaches the current target first)", "",
      cd_cmd_attach, 0},
     {"core", "", "core EXE CORE", "Open a core file (closes the current target first)",
