@@ -1,9 +1,13 @@
 /* help, detach, quit, attach/core from the prompt, syscall names. */
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands/cmd_impl.h"
+#include "target/open.h"
 
 int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
 {
@@ -62,8 +66,8 @@ int cd_cmd_detach(cd_session *s, int argc, char **argv, cd_err *err)
     (void)argv;
     (void)err;
     pid_t pid = s->target->pid;
-    const char *result = s->target->core_path ? "closed core" : s->target->launched ? "killed" : "detached from";
-    const char *text = s->target->core_path ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
+    const char *result = s->target->caps.post_mortem ? "closed core" : s->target->launched ? "killed" : "detached from";
+    const char *text = s->target->caps.post_mortem ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
     cd_session_close_target(s);
     if (s->out.json) {
         json_object *j = json_object_new_object();
@@ -108,17 +112,16 @@ static const char *replaced_what(cd_session *s, pid_t *pid)
     if (!t)
         return NULL;
     *pid = t->pid;
-    return t->core_path ? "closed the core of" : t->launched ? "killed" : "detached from";
+    return t->caps.post_mortem ? "closed the core of" : t->launched ? "killed" : "detached from";
 }
 
 int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    if (argc != 2)
-        return cd_fail(err, CD_EXIT_USAGE, "attach: usage: attach PID");
-    pid_t pid;
-    if (cd_parse_pid(argv[1], &pid, err) < 0)
+    cd_open_spec spec = {.mode = CD_ATTACH_STOP_ALL_DEFERRED};
+    if (cd_open_parse(&spec, CD_OPEN_ATTACH, argc - 1, argv + 1, "attach: usage: attach PID", err) < 0)
         return -1;
-    cd_target *t = cd_live_attach(pid, CD_ATTACH_STOP_ALL_DEFERRED, err);
+    pid_t pid = spec.pid;
+    cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
     pid_t old_pid = 0;
@@ -131,21 +134,26 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string("attach"));
         json_object_object_add(j, "pid", json_object_new_int(pid));
         json_object_object_add(j, "threads", json_object_new_int((int)t->nthreads));
+        cd_err fe;
+        const cd_frame *f = cd_session_frame(s, &fe);
+        json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
         say_replaced(s, j, old, old_pid);
         cd_out_json(&s->out, j);
     } else {
         say_replaced(s, NULL, old, old_pid);
         cd_out_printf(&s->out, "Attached to process %d (%s), %zu thread%s\n", (int)pid, th ? th->name : "?",
                       t->nthreads, t->nthreads == 1 ? "" : "s");
+        cd_print_where(s);
     }
     return 0;
 }
 
 int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    if (argc != 3)
-        return cd_fail(err, CD_EXIT_USAGE, "core: usage: core EXE CORE");
-    cd_target *t = cd_core_open(argv[1], argv[2], err);
+    cd_open_spec spec = {0};
+    if (cd_open_parse(&spec, CD_OPEN_CORE, argc - 1, argv + 1, "core: usage: core EXE CORE", err) < 0)
+        return -1;
+    cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
     pid_t old_pid = 0;
@@ -167,6 +175,318 @@ int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
                       t->nthreads, t->nthreads == 1 ? "" : "s");
         cd_print_death(s);
     }
+    return 0;
+}
+
+void cd_print_where(cd_session *s)
+{
+    cd_err err;
+    const cd_frame *f = cd_session_frame(s, &err);
+    if (!f) {
+        cd_out_warn(&s->out, "%s", err.msg);
+        return;
+    }
+    cd_buf b = {0};
+    cd_format_frame(s, f, &b);
+    cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+    cd_buf_free(&b);
+    if (f->info.file && f->info.line > 0)
+        cd_print_source_line(s, f->info.file, f->info.line, true);
+}
+
+/* ---- the program `cdbg run` started: run/restart, kill ---- */
+
+static char **argv_dup(char *const *argv)
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **v = cd_xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = cd_xstrdup(argv[i]);
+    return v;
+}
+
+void cd_session_set_run_argv(cd_session *s, char *const *argv)
+{
+    char **old = s->run_argv;
+    s->run_argv = argv ? argv_dup(argv) : NULL;
+    for (size_t i = 0; old && old[i]; i++)
+        free(old[i]);
+    free(old);
+}
+
+/* TODO(h-control): cd_session_start (src/control's start, as `cdbg run` uses it) replaces this copy
+ * of cmd/cdbg.c's run_to once it is merged. 1: SYM not found. */
+static int start_to(cd_session *s, const char *sym, cd_err *err)
+{
+    uint64_t addr;
+    if (!strcmp(sym, "the entry point") ? cd_symtab_entry(s->sym, &addr) < 0
+                                          : cd_symtab_find_function(s->sym, sym, &addr) < 0)
+        return 1;
+    cd_target *t = s->target;
+    if (t->ops->insert_breakpoint(t, addr, err) < 0 || t->ops->cont(t, err) < 0)
+        return -1;
+    cd_event ev;
+    s->running = t;
+    int rc = t->ops->wait(t, &ev, err);
+    s->running = NULL;
+    t->interrupted = 0;
+    cd_err e2;
+    t->ops->remove_breakpoint(t, addr, &e2);
+    if (cd_symtab_refresh(s->sym, &e2) < 0)
+        cd_out_warn(&s->out, "%s", e2.msg);
+    if (rc < 0)
+        return -1;
+    if (ev.kind == CD_EV_EXITED)
+        return cd_fail(err, CD_EXIT_CMD, "the program exited with status %d before reaching %s", ev.status, sym);
+    if (ev.kind == CD_EV_KILLED)
+        return cd_fail(err, CD_EXIT_CMD, "the program was killed by signal %d (%s) before reaching %s", ev.sig,
+                       strsignal(ev.sig), sym);
+    if (ev.kind != CD_EV_BREAKPOINT || ev.addr != addr)
+        cd_out_warn(&s->out, "the program stopped before reaching %s (%s)", sym,
+                    ev.kind == CD_EV_SIGNAL ? strsignal(ev.sig) : "interrupted");
+    cd_session_select_tid(s, ev.tid);
+    return 0;
+}
+
+static int start_program(cd_session *s, const char *cmd, cd_err *err)
+{
+    const char *where = "main";
+    int r = start_to(s, "main", err);
+    if (r > 0) {
+        cd_out_warn(&s->out, "no `main` symbol (a stripped program?): stopping at the entry point");
+        where = "entry";
+        r = start_to(s, "the entry point", err);
+    }
+    if (r > 0) {
+        cd_out_warn(&s->out, "no `main` and no entry point found: stopped right after exec");
+        where = "exec";
+    }
+    if (r < 0)
+        return -1;
+    const cd_frame *f = cd_session_frame(s, err);
+    if (s->out.json) {
+        cd_thread *th = cd_session_thread(s);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(cmd));
+        json_object_object_add(j, "event", json_object_new_string("started"));
+        json_object_object_add(j, "stopped_at", json_object_new_string(where));
+        json_object_object_add(j, "pid", json_object_new_int(s->target->pid));
+        json_object_object_add(j, "tid", json_object_new_int(th ? th->tid : s->target->pid));
+        json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
+        cd_out_json(&s->out, j);
+    } else if (f) {
+        cd_buf b = {0};
+        cd_format_frame(s, f, &b);
+        cd_out_printf(&s->out, "Stopped: %s\n", cd_buf_str(&b));
+        cd_buf_free(&b);
+    }
+    cd_err_clear(err);
+    return 0;
+}
+
+/* What the breakpoints were, to set them again in the new process. TODO(h-control): the control
+ * layer keeps breakpoints across targets; until then a restart starts without them. */
+static void keep_breakpoints(cd_session *s)
+{
+    (void)s;
+}
+static void restore_breakpoints(cd_session *s)
+{
+    (void)s;
+}
+
+int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    const char *cmd = s->cmd_name ? s->cmd_name : "run";
+    bool restart = !strcmp(cmd, "restart");
+    if (!s->run_argv)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "%s: no program to start: this session did not start one; start cdbg with `cdbg run PROG "
+                        "[ARGS...]`",
+                        cmd);
+    if (restart && argc > 1)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "restart: takes no arguments; `run ARGS...` starts the program with other arguments");
+    if (argc > 1) {
+        /* gdb's `run ARGS`: the same program, these arguments from now on */
+        char **v = cd_xcalloc((size_t)argc + 1, sizeof *v);
+        v[0] = s->run_argv[0];
+        for (int i = 1; i < argc; i++)
+            v[i] = argv[i];
+        cd_session_set_run_argv(s, v);
+        free(v);
+    }
+    pid_t old_pid = 0;
+    const char *old = replaced_what(s, &old_pid);
+    keep_breakpoints(s);
+    cd_session_close_target(s);
+    if (old && s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(cmd));
+        json_object_object_add(j, "result", json_object_new_string(old));
+        json_object_object_add(j, "pid", json_object_new_int(old_pid));
+        cd_out_json(&s->out, j);
+    } else {
+        say_replaced(s, NULL, old, old_pid);
+    }
+    cd_open_spec spec = {0};
+    char usage[] = "";
+    size_t n = 0;
+    while (s->run_argv[n])
+        n++;
+    if (cd_open_parse(&spec, CD_OPEN_LAUNCH, (int)n, s->run_argv, usage, err) < 0)
+        return -1;
+    cd_target *t = cd_target_open(&spec, err);
+    if (!t || cd_session_set_target(s, t, err) < 0)
+        return -1;
+    if (start_program(s, cmd, err) < 0)
+        return -1;
+    restore_breakpoints(s);
+    return 0;
+}
+
+int cd_cmd_kill(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argv;
+    if (argc > 1)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "kill: takes no arguments");
+    cd_target *t = s->target;
+    if (!t)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "kill: the program is not running%s",
+                        s->run_argv ? "; `run` starts it again" : "");
+    if (t->caps.post_mortem)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "kill: the target is a core file: there is no process to kill; `detach` closes it");
+    if (!t->launched)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "kill: process %d was attached, not started by cdbg, and cdbg does not kill it; `detach` "
+                        "leaves it running",
+                        (int)t->pid);
+    pid_t pid = t->pid;
+    cd_session_close_target(s);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("kill"));
+        json_object_object_add(j, "result", json_object_new_string("killed"));
+        json_object_object_add(j, "pid", json_object_new_int(pid));
+        cd_out_json(&s->out, j);
+    } else {
+        cd_out_printf(&s->out, "Killed process %d\n", (int)pid);
+    }
+    return 0;
+}
+
+/* ---- info: gdb's `info X` forms, answered by cdbg's commands ---- */
+
+/* SUB matches any prefix of at least MIN characters (gdb's abbreviations: `info b`, `info reg`).
+ * The command named is looked up in the command table when used: one not built yet says so. */
+static const struct {
+    const char *sub;
+    int min;
+    const char *cmd;
+} info_map[] = {
+    {"breakpoints", 1, "breakpoints"}, {"locals", 2, "locals"}, {"args", 2, "args"},
+    {"frame", 1, "frame"},             {"threads", 2, "threads"}, {"registers", 1, "regs"},
+    {"sharedlibrary", 2, "libraries"}, {"signals", 3, "handle"},
+};
+
+int cd_cmd_info(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    size_t nmap = sizeof info_map / sizeof info_map[0];
+    if (argc < 2) {
+        cd_buf b = {0};
+        for (size_t i = 0; i < nmap; i++)
+            cd_buf_printf(&b, "%s%s", i ? ", " : "", info_map[i].sub);
+        int rc = cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "info: say what: info %s (`help info`)", cd_buf_str(&b));
+        cd_buf_free(&b);
+        return rc;
+    }
+    size_t len = strlen(argv[1]);
+    for (size_t i = 0; i < nmap; i++) {
+        if (len < (size_t)info_map[i].min || strncmp(info_map[i].sub, argv[1], len) != 0)
+            continue;
+        const cd_command *c = cd_command_find(info_map[i].cmd);
+        if (!c)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "info %s: this build has no `%s` command to answer it", info_map[i].sub, info_map[i].cmd);
+        /* the rest of the line, as typed, after the subcommand */
+        const char *rest = s->raw_args ? s->raw_args : "";
+        rest += strspn(rest, " \t");
+        rest += strcspn(rest, " \t");
+        char *line = cd_xasprintf("%s%s", c->name, rest);
+        int rc = cd_session_exec(s, line, err);
+        free(line);
+        return rc;
+    }
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                    "info: unknown subcommand '%s': `help info` lists those cdbg answers", argv[1]);
+}
+
+/* ---- libraries ---- */
+
+typedef struct lib {
+    const char *path;
+    uint64_t from, to;
+} lib;
+
+static int lib_cmp(const void *a, const void *b)
+{
+    const lib *x = a, *y = b;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
+int cd_cmd_libraries(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argv;
+    if (argc > 1)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "libraries: takes no arguments");
+    cd_target *t = s->target;
+    const cd_mapping *m;
+    size_t n;
+    if (t->ops->mappings(t, &m, &n, err) < 0)
+        return -1;
+    /* every file mapped with code, but the executable: its code's lowest and highest address */
+    lib *libs = cd_xcalloc(n + 1, sizeof *libs);
+    size_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(m[i].prot & PROT_EXEC) || !m[i].path || m[i].path[0] != '/' ||
+            (t->exe_path && !strcmp(m[i].path, t->exe_path)))
+            continue;
+        size_t k = 0;
+        while (k < nl && strcmp(libs[k].path, m[i].path) != 0)
+            k++;
+        if (k == nl)
+            libs[nl++] = (lib){m[i].path, m[i].start, m[i].end};
+        if (m[i].start < libs[k].from)
+            libs[k].from = m[i].start;
+        if (m[i].end > libs[k].to)
+            libs[k].to = m[i].end;
+    }
+    qsort(libs, nl, sizeof *libs, lib_cmp);
+    if (s->out.json) {
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < nl; i++) {
+            json_object *l = json_object_new_object();
+            json_object_object_add(l, "from", cd_json_hex(libs[i].from));
+            json_object_object_add(l, "to", cd_json_hex(libs[i].to));
+            json_object_object_add(l, "path", json_object_new_string(libs[i].path));
+            json_object_array_add(arr, l);
+        }
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("libraries"));
+        json_object_object_add(j, "libraries", arr);
+        cd_out_json(&s->out, j);
+    } else if (nl == 0) {
+        cd_out_printf(&s->out, "No shared libraries loaded.\n");
+    } else {
+        cd_out_printf(&s->out, "%-18s  %-18s  %s\n", "From", "To", "Library");
+        for (size_t i = 0; i < nl; i++)
+            cd_out_printf(&s->out, "0x%016" PRIx64 "  0x%016" PRIx64 "  %s\n", libs[i].from, libs[i].to,
+                          libs[i].path);
+    }
+    free(libs);
     return 0;
 }
 

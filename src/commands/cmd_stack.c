@@ -55,7 +55,7 @@ static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
     /* A core's dumping thread was not waiting for anything: it died of its signal (its registers
      * may still show a syscall it was in, abort's tgkill) */
     const cd_death *d = &s->target->death;
-    if (s->target->core_path && d->signo > 0 && th->tid == d->tid) {
+    if (s->target->caps.post_mortem && d->signo > 0 && th->tid == d->tid) {
         const char *abbrev = sigabbrev_np(d->signo);
         if (abbrev)
             cd_buf_printf(b, "crashed (SIG%s)", abbrev);

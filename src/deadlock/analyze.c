@@ -34,7 +34,7 @@ static unsigned long long sched_runs(cd_target *t, pid_t tid)
     return ok ? c : ~0ULL;
 }
 
-static bool is_live(const cd_target *t) { return t->core_path == NULL; }
+static bool is_live(const cd_target *t) { return t->caps.has_proc; }
 
 static bool same_wait(const cd_dl_wait *a, const cd_dl_wait *b)
 {

@@ -245,7 +245,7 @@ static void timeout_of(cd_target *t, const cd_syscall_state *sc, unsigned op, cd
     if (!sc->args[3])
         return;
     w->timed = true;
-    if (t->core_path)
+    if (!t->caps.has_proc)
         return;
     int64_t ts[2];
     if (cd_target_read_full(t, sc->args[3], ts, sizeof ts) != 0 || ts[1] < 0 || ts[1] >= 1000000000)

@@ -81,10 +81,10 @@ typedef struct core_backend {
 
 static int post_mortem(cd_err *err, const char *what, const char *instead)
 {
-    return cd_fail(err, CD_EXIT_CMD,
-                   "cannot %s: the target is a core file (post-mortem); attach to a live process or use "
-                   "`cdbg run` to %s",
-                   what, instead);
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                    "cannot %s: the target is a core file (post-mortem); attach to a live process or use "
+                    "`cdbg run` to %s",
+                    what, instead);
 }
 
 /* ---- memory ---- */
@@ -364,6 +364,38 @@ static int core_wait(cd_target *t, cd_event *ev, cd_err *err)
 
 static void core_interrupt(cd_target *t) { (void)t; }
 
+static int core_step(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err *err)
+{
+    (void)t, (void)th, (void)sig;
+    memset(ev, 0, sizeof *ev);
+    return post_mortem(err, "step", "run the program");
+}
+
+static int core_set_hw_watch(cd_target *t, int slot, uint64_t addr, int len, cd_hw_kind kind, cd_err *err)
+{
+    (void)t, (void)slot, (void)addr, (void)len, (void)kind;
+    return post_mortem(err, "watch", "watch a running program");
+}
+
+static int core_clear_hw_watch(cd_target *t, int slot, cd_err *err)
+{
+    (void)t, (void)slot;
+    return post_mortem(err, "watch", "watch a running program");
+}
+
+static int core_release_child(cd_target *t, pid_t child, cd_err *err)
+{
+    (void)t, (void)child;
+    return post_mortem(err, "release a child process", "run the program");
+}
+
+static cd_target *core_adopt_child(cd_target *t, pid_t child, cd_err *err)
+{
+    (void)t, (void)child;
+    post_mortem(err, "follow a child process", "run the program");
+    return NULL;
+}
+
 static void core_emergency(cd_target *t) { (void)t; }
 
 /* ---- lifetime ---- */
@@ -425,6 +457,11 @@ static const cd_target_ops core_ops = {
     .cont = core_cont,
     .wait = core_wait,
     .interrupt = core_interrupt,
+    .step = core_step,
+    .set_hw_watch = core_set_hw_watch,
+    .clear_hw_watch = core_clear_hw_watch,
+    .release_child = core_release_child,
+    .adopt_child = core_adopt_child,
     .close = core_close,
     .emergency = core_emergency,
 };
@@ -894,6 +931,7 @@ cd_target *cd_core_open(const char *exe, const char *core, cd_err *err)
 
     cd_target *t = cd_xcalloc(1, sizeof *t);
     t->ops = &core_ops;
+    t->caps = (cd_caps){.post_mortem = true};
     t->backend = b;
     t->exe_path = cd_xstrdup(exe);
     t->core_path = cd_xstrdup(core);

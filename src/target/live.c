@@ -173,16 +173,16 @@ static int exited_error(cd_target *t, cd_err *err)
 {
     int st = L(t)->exit_status;
     if (WIFSIGNALED(st))
-        return cd_fail(err, CD_EXIT_CMD,
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED,
                        "process %d was killed by signal %d (%s): nothing is left to inspect; `quit`, or attach "
                        "to another process",
                        (int)t->pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
     if (WIFEXITED(st) && st != 0)
-        return cd_fail(err, CD_EXIT_CMD,
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED,
                        "process %d exited with status %d: nothing is left to inspect; `quit`, or attach to "
                        "another process",
                        (int)t->pid, WEXITSTATUS(st));
-    return cd_fail(err, CD_EXIT_CMD,
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED,
                    "process %d exited: nothing is left to inspect; `quit`, or attach to another process",
                    (int)t->pid);
 }
@@ -701,7 +701,7 @@ static int live_write_mem(cd_target *t, uint64_t addr, const void *buf, size_t l
 {
     live *l = L(t);
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot write memory: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot write memory: process %d exited", (int)t->pid);
     /* a write over one of our int3s changes the byte to restore, not the int3 */
     unsigned char *tmp = NULL;
     for (size_t i = 0; i < l->nbps; i++) {
@@ -719,7 +719,7 @@ static int live_write_mem(cd_target *t, uint64_t addr, const void *buf, size_t l
     int e = errno;
     free(tmp);
     if (r < 0)
-        return cd_fail(err, CD_EXIT_CMD, "cannot write %zu bytes at 0x%llx in process %d: %s", len,
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot write %zu bytes at 0x%llx in process %d: %s", len,
                        (unsigned long long)addr, (int)t->pid, strerror(e));
     return 0;
 }
@@ -729,11 +729,11 @@ static int live_write_mem(cd_target *t, uint64_t addr, const void *buf, size_t l
 static int check_held(cd_target *t, cd_thread *th, const char *what, cd_err *err)
 {
     if (L(t)->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot %s: process %d exited", what, (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot %s: process %d exited", what, (int)t->pid);
     if (th->gone)
-        return cd_fail(err, CD_EXIT_CMD, "cannot %s of thread %d: it has exited", what, (int)th->tid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_THREAD_GONE, "cannot %s of thread %d: it has exited", what, (int)th->tid);
     if (LT(th)->zombie)
-        return cd_fail(err, CD_EXIT_CMD, "cannot %s of thread %d: it has exited (zombie thread-group leader)",
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_THREAD_GONE, "cannot %s of thread %d: it has exited (zombie thread-group leader)",
                        what, (int)th->tid);
     if (!th->held)
         return cd_fail(err, CD_EXIT_CMD, "cannot %s of thread %d: it is running; stop it first", what,
@@ -747,8 +747,8 @@ static int live_get_regs(cd_target *t, cd_thread *th, cd_regs *out, cd_err *err)
         return -1;
     if (!th->regs_valid) {
         if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0)
-            return cd_fail(err, CD_EXIT_CMD, "cannot read the registers of thread %d: %s", (int)th->tid,
-                           strerror(errno));
+            return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
+                            "cannot read the registers of thread %d: %s", (int)th->tid, strerror(errno));
         th->regs_valid = true;
         th->orig_rax = (int64_t)th->regs.orig_rax;
     }
@@ -762,8 +762,8 @@ static int live_set_regs(cd_target *t, cd_thread *th, const cd_regs *regs, cd_er
     if (check_held(t, th, "set the registers", err) < 0)
         return -1;
     if (ptrace(PTRACE_SETREGS, th->tid, 0, regs) < 0)
-        return cd_fail(err, CD_EXIT_CMD, "cannot set the registers of thread %d: %s", (int)th->tid,
-                       strerror(errno));
+        return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
+                        "cannot set the registers of thread %d: %s", (int)th->tid, strerror(errno));
     th->regs = *regs;
     th->regs_valid = true;
     th->orig_rax = (int64_t)regs->orig_rax;
@@ -775,8 +775,8 @@ static int live_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struc
     if (check_held(t, th, "read the FP registers", err) < 0)
         return -1;
     if (ptrace(PTRACE_GETFPREGS, th->tid, 0, out) < 0)
-        return cd_fail(err, CD_EXIT_CMD, "cannot read the FP registers of thread %d: %s", (int)th->tid,
-                       strerror(errno));
+        return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
+                        "cannot read the FP registers of thread %d: %s", (int)th->tid, strerror(errno));
     return 0;
 }
 
@@ -846,7 +846,7 @@ static int stop_threads(cd_target *t, cd_thread **ths, size_t n, bool read_stat,
 {
     live *l = L(t);
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot stop threads: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot stop threads: process %d exited", (int)t->pid);
     bool all = n == 0;
     size_t cnt = all ? t->nthreads : n;
     for (size_t i = 0; i < cnt; i++) {
@@ -888,7 +888,7 @@ static int stop_threads(cd_target *t, cd_thread **ths, size_t n, bool read_stat,
         }
     }
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot stop threads: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot stop threads: process %d exited", (int)t->pid);
     return 0;
 }
 
@@ -963,7 +963,7 @@ static int live_resume(cd_target *t, cd_thread **ths, size_t n, cd_err *err)
 {
     live *l = L(t);
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot resume: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot resume: process %d exited", (int)t->pid);
     /* look, don't touch: in non-stop mode a released thread is also untraced, so a signal it
      * receives later does not park it in a ptrace-stop nobody is waiting for */
     bool detach = l->mode == CD_ATTACH_NONSTOP;
@@ -981,7 +981,7 @@ static int live_syscall_state(cd_target *t, cd_thread *th, cd_syscall_state *out
     memset(out, 0, sizeof *out);
     out->nr = -1;
     if (L(t)->exited || th->gone)
-        return cd_fail(err, CD_EXIT_CMD, "cannot read the syscall state of thread %d: it has exited", (int)th->tid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_THREAD_GONE, "cannot read the syscall state of thread %d: it has exited", (int)th->tid);
     char path[96], buf[512];
     snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)t->pid, (int)th->tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1043,7 +1043,7 @@ static void live_describe_thread(cd_target *t, cd_thread *th)
 static int live_report_modules(cd_target *t, Dwfl *dwfl, cd_err *err)
 {
     if (L(t)->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot list modules: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot list modules: process %d exited", (int)t->pid);
     int r = dwfl_linux_proc_report(dwfl, t->pid);
     if (r != 0)
         return cd_fail(err, CD_EXIT_TARGET, "cannot list the modules of process %d from /proc/%d/maps: %s",
@@ -1180,16 +1180,16 @@ static int live_insert_bp(cd_target *t, uint64_t addr, cd_err *err)
 {
     live *l = L(t);
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot set a breakpoint: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot set a breakpoint: process %d exited", (int)t->pid);
     if (find_bp(l, addr))
         return 0;
     unsigned char orig;
     if (live_read_mem(t, addr, &orig, 1) != 1)
-        return cd_fail(err, CD_EXIT_CMD, "cannot set a breakpoint at 0x%llx: the address is not readable",
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot set a breakpoint at 0x%llx: the address is not readable",
                        (unsigned long long)addr);
     unsigned char cc = 0xCC;
     if (raw_write(t, addr, &cc, 1) < 0)
-        return cd_fail(err, CD_EXIT_CMD, "cannot set a breakpoint at 0x%llx: %s", (unsigned long long)addr,
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot set a breakpoint at 0x%llx: %s", (unsigned long long)addr,
                        strerror(errno));
     if (l->nbps == l->capbps) {
         l->capbps = l->capbps ? 2 * l->capbps : 8;
@@ -1204,9 +1204,9 @@ static int live_remove_bp(cd_target *t, uint64_t addr, cd_err *err)
     live *l = L(t);
     lbp *b = find_bp(l, addr);
     if (!b)
-        return cd_fail(err, CD_EXIT_CMD, "no breakpoint at 0x%llx", (unsigned long long)addr);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "no breakpoint at 0x%llx", (unsigned long long)addr);
     if (!l->exited && raw_write(t, addr, &b->orig, 1) < 0)
-        return cd_fail(err, CD_EXIT_CMD, "cannot remove the breakpoint at 0x%llx: %s", (unsigned long long)addr,
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot remove the breakpoint at 0x%llx: %s", (unsigned long long)addr,
                        strerror(errno));
     retire(l, b);
     *b = l->bps[--l->nbps];
@@ -1225,7 +1225,7 @@ static int live_cont(cd_target *t, cd_err *err)
 {
     live *l = L(t);
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot continue: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot continue: process %d exited", (int)t->pid);
     /* ^C since the last stop (while a condition was evaluated, say): nothing runs, and wait()
      * reports the interrupt. A breakpoint hit not reported yet is the next event: nothing runs
      * either (all-stop). */
@@ -1293,7 +1293,7 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
     live *l = L(t);
     memset(ev, 0, sizeof *ev);
     if (l->exited)
-        return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d exited", (int)t->pid);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot wait: process %d exited", (int)t->pid);
     if (!l->running)
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
     cd_thread *pb = t->interrupted ? NULL : pending_bp_thread(t);
@@ -1710,6 +1710,7 @@ static cd_target *new_target(pid_t pid, cd_attach_mode mode)
     l->memfd = -1;
     l->opts = PTRACE_O_TRACECLONE;
     t->ops = &live_ops;
+    t->caps = (cd_caps){.can_run = true, .can_write = true, .has_proc = true, .hw_watch_slots = 4};
     t->pid = pid;
     t->backend = l;
     return t;
@@ -1735,7 +1736,7 @@ static int already_traced_error(pid_t pid, pid_t tracer, cd_err *err)
     bool have_ts = cd_procfs_read_status(tracer, &ts) == 0;
     pid_t tgid = have_ts && ts.tgid > 0 ? ts.tgid : tracer;
     if (tgid == getpid())
-        return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: this cdbg is already attached to it",
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION, "cannot attach to PID %d: this cdbg is already attached to it",
                        (int)pid);
     char comm[17], tcomm[17];
     cd_procfs_read_comm(tgid, comm);
@@ -1745,11 +1746,11 @@ static int already_traced_error(pid_t pid, pid_t tracer, cd_err *err)
     else if (have_ts && ts.ppid == pid)
         rel = ", its child";
     if (tgid == tracer)
-        return cd_fail(err, CD_EXIT_TARGET,
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                        "cannot attach to PID %d: it is already traced by PID %d (%s%s); detach that debugger first",
                        (int)pid, (int)tgid, comm, rel);
     cd_procfs_read_comm(tracer, tcomm);
-    return cd_fail(err, CD_EXIT_TARGET,
+    return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                    "cannot attach to PID %d: it is already traced by PID %d (%s%s), from its thread %d (%s); "
                    "detach that debugger first",
                    (int)pid, (int)tgid, comm, rel, (int)tracer, tcomm);
@@ -1764,7 +1765,7 @@ static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err)
     if (e == EPERM || e == ESRCH) {
         cd_proc_status ps;
         if (cd_procfs_read_status(pid, &ps) < 0 || ((ps.state == 'Z' || ps.state == 'X')))
-            return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: the process exited while attaching",
+            return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "cannot attach to PID %d: the process exited while attaching",
                            (int)pid);
     }
     if (e == EPERM) {
@@ -1772,24 +1773,24 @@ static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err)
         int sc = scope ? atoi(scope) : -1;
         free(scope);
         if (sc > 0)
-            return cd_fail(err, CD_EXIT_TARGET,
+            return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                            "cannot attach to PID %d: permission denied; ptrace needs root or CAP_SYS_PTRACE "
                            "(kernel.yama.ptrace_scope is %d; 0 allows tracing your own processes), and the process "
                            "may belong to another user",
                            (int)pid, sc);
         if (geteuid() == 0)
-            return cd_fail(err, CD_EXIT_TARGET,
+            return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                            "cannot attach to PID %d: permission denied even as root; the kernel protects it (it may be "
                            "another PID namespace's init, in another user namespace, or guarded by a security "
                            "module): debug it from inside its container",
                            (int)pid);
-        return cd_fail(err, CD_EXIT_TARGET,
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                        "cannot attach to PID %d: permission denied; run as the process's owner or as root "
                        "(ptrace needs CAP_SYS_PTRACE for another user's or a setuid process)",
                        (int)pid);
     }
     if (e == ESRCH)
-        return cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: process %d exited", (int)pid, (int)pid);
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "cannot attach to PID %d: process %d exited", (int)pid, (int)pid);
     return cd_fail(err, CD_EXIT_TARGET, "cannot attach to thread %d of PID %d: %s", (int)tid, (int)pid, strerror(e));
 }
 
@@ -1802,16 +1803,16 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err)
     }
     cd_proc_status ps;
     if (cd_procfs_read_status(pid, &ps) < 0) {
-        cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: no such process (see `ps`)", (int)pid);
+        cd_failk(err, CD_EXIT_TARGET, CD_EK_NOT_FOUND, "cannot attach to PID %d: no such process (see `ps`)", (int)pid);
         return NULL;
     }
     if (ps.tgid > 0 && ps.tgid != pid) {
-        cd_fail(err, CD_EXIT_TARGET, "cannot attach to %d: it is a thread of process %d; attach to PID %d", (int)pid,
+        cd_failk(err, CD_EXIT_TARGET, CD_EK_USAGE, "cannot attach to %d: it is a thread of process %d; attach to PID %d", (int)pid,
                 (int)ps.tgid, (int)ps.tgid);
         return NULL;
     }
     if ((ps.state == 'Z' || ps.state == 'X') && ps.threads <= 1) {
-        cd_fail(err, CD_EXIT_TARGET,
+        cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED,
                 "cannot attach to PID %d: it has exited and is waiting to be reaped by its parent PID %d", (int)pid,
                 (int)ps.ppid);
         return NULL;
@@ -1825,7 +1826,7 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err)
     pid_t *tids;
     size_t n;
     if (cd_procfs_list_tasks(pid, &tids, &n) < 0) {
-        cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: process %d exited", (int)pid, (int)pid);
+        cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "cannot attach to PID %d: process %d exited", (int)pid, (int)pid);
         free_target(t);
         return NULL;
     }
@@ -1880,7 +1881,7 @@ static void child_exec(char *const argv[], int gofd, int errfd)
 cd_target *cd_live_launch(char *const argv[], cd_err *err)
 {
     if (!argv || !argv[0] || !argv[0][0]) {
-        cd_fail(err, CD_EXIT_USAGE, "nothing to run: give a program and its arguments");
+        cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE, "nothing to run: give a program and its arguments");
         return NULL;
     }
     int go[2], ep[2];
@@ -1916,7 +1917,7 @@ cd_target *cd_live_launch(char *const argv[], cd_err *err)
     long opts = PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC;
     if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0) {
         int e = errno;
-        cd_fail(err, CD_EXIT_TARGET, "cannot trace the launched '%s': %s; ptrace needs root or CAP_SYS_PTRACE",
+        cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION, "cannot trace the launched '%s': %s; ptrace needs root or CAP_SYS_PTRACE",
                 argv[0], strerror(e));
         close(go[1]);
         close(ep[0]);
@@ -1940,12 +1941,12 @@ cd_target *cd_live_launch(char *const argv[], cd_err *err)
         while (waitpid(pid, &st, __WALL) == pid && !WIFEXITED(st) && !WIFSIGNALED(st))
             ptrace(PTRACE_CONT, pid, 0, 0);
         if (e == ENOENT)
-            cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': %s; check the name or give a path", argv[0],
+            cd_failk(err, CD_EXIT_TARGET, CD_EK_NOT_FOUND, "cannot run '%s': %s; check the name or give a path", argv[0],
                     strchr(argv[0], '/') ? "no such file" : "not found in $PATH");
         else if (e == EACCES && strchr(argv[0], '/') && stat(argv[0], &pst) == 0 && !S_ISREG(pst.st_mode))
             cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': not a regular file; give a compiled program", argv[0]);
         else if (e == EACCES)
-            cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': permission denied; is it an executable file (chmod +x)?",
+            cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION, "cannot run '%s': permission denied; is it an executable file (chmod +x)?",
                     argv[0]);
         else if (e == ENOEXEC)
             cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': not an executable format; give a compiled program",
@@ -1960,7 +1961,7 @@ cd_target *cd_live_launch(char *const argv[], cd_err *err)
         if (wp < 0 && errno == EINTR)
             continue;
         if (wp != pid || WIFEXITED(st) || WIFSIGNALED(st)) {
-            cd_fail(err, CD_EXIT_TARGET, "cannot run '%s': it exited before it started", argv[0]);
+            cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "cannot run '%s': it exited before it started", argv[0]);
             return NULL;
         }
         if ((st >> 16) == PTRACE_EVENT_EXEC)
