@@ -216,74 +216,9 @@ void cd_session_set_run_argv(cd_session *s, char *const *argv)
     free(old);
 }
 
-/* TODO(h-control): cd_session_start (src/control's start, as `cdbg run` uses it) replaces this copy
- * of cmd/cdbg.c's run_to once it is merged. 1: SYM not found. */
-static int start_to(cd_session *s, const char *sym, cd_err *err)
-{
-    uint64_t addr;
-    if (!strcmp(sym, "the entry point") ? cd_symtab_entry(s->sym, &addr) < 0
-                                          : cd_symtab_find_function(s->sym, sym, &addr) < 0)
-        return 1;
-    cd_target *t = s->target;
-    if (t->ops->insert_breakpoint(t, addr, err) < 0 || t->ops->cont(t, err) < 0)
-        return -1;
-    cd_event ev;
-    s->running = t;
-    int rc = t->ops->wait(t, &ev, err);
-    s->running = NULL;
-    t->interrupted = 0;
-    cd_err e2;
-    t->ops->remove_breakpoint(t, addr, &e2);
-    if (cd_symtab_refresh(s->sym, &e2) < 0)
-        cd_out_warn(&s->out, "%s", e2.msg);
-    if (rc < 0)
-        return -1;
-    if (ev.kind == CD_EV_EXITED)
-        return cd_fail(err, CD_EXIT_CMD, "the program exited with status %d before reaching %s", ev.status, sym);
-    if (ev.kind == CD_EV_KILLED)
-        return cd_fail(err, CD_EXIT_CMD, "the program was killed by signal %d (%s) before reaching %s", ev.sig,
-                       strsignal(ev.sig), sym);
-    if (ev.kind != CD_EV_BREAKPOINT || ev.addr != addr)
-        cd_out_warn(&s->out, "the program stopped before reaching %s (%s)", sym,
-                    ev.kind == CD_EV_SIGNAL ? strsignal(ev.sig) : "interrupted");
-    cd_session_select_tid(s, ev.tid);
-    return 0;
-}
-
 static int start_program(cd_session *s, const char *cmd, cd_err *err)
 {
-    const char *where = "main";
-    int r = start_to(s, "main", err);
-    if (r > 0) {
-        cd_out_warn(&s->out, "no `main` symbol (a stripped program?): stopping at the entry point");
-        where = "entry";
-        r = start_to(s, "the entry point", err);
-    }
-    if (r > 0) {
-        cd_out_warn(&s->out, "no `main` and no entry point found: stopped right after exec");
-        where = "exec";
-    }
-    if (r < 0)
-        return -1;
-    const cd_frame *f = cd_session_frame(s, err);
-    if (s->out.json) {
-        cd_thread *th = cd_session_thread(s);
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(cmd));
-        json_object_object_add(j, "event", json_object_new_string("started"));
-        json_object_object_add(j, "stopped_at", json_object_new_string(where));
-        json_object_object_add(j, "pid", json_object_new_int(s->target->pid));
-        json_object_object_add(j, "tid", json_object_new_int(th ? th->tid : s->target->pid));
-        json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
-        cd_out_json(&s->out, j);
-    } else if (f) {
-        cd_buf b = {0};
-        cd_format_frame(s, f, &b);
-        cd_out_printf(&s->out, "Stopped: %s\n", cd_buf_str(&b));
-        cd_buf_free(&b);
-    }
-    cd_err_clear(err);
-    return 0;
+    return cd_session_start_as(s, cmd, CD_EXIT_CMD, err);
 }
 
 /* What the breakpoints were, to set them again in the new process. TODO(h-control): the control
