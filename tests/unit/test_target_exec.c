@@ -350,6 +350,7 @@ static void test_exec(const char *exe)
  * never delivered, and H has the terminal back. Twice: the program is still there the second time. */
 static int ctrl_c_child(const char *exe, const char *slave, int go)
 {
+    failures = 0; /* this process's own, not the ones it inherited */
     setsid();
     int fd = open(slave, O_RDWR); /* the session's controlling terminal */
     if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
