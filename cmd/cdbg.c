@@ -19,35 +19,53 @@
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
-static const char usage_text[] =
-    "usage: cdbg [OPTIONS] attach PID\n"
-    "       cdbg [OPTIONS] core EXE CORE\n"
-    "       cdbg [OPTIONS] run PROG [ARGS...]\n"
-    "       cdbg deadlock PID | cdbg deadlock EXE CORE   [--json]\n"
-    "       cdbg help [COMMAND] | cdbg --help | cdbg --version\n"
-    "\n"
-    "Options (before or after the operands; after PROG, unknown options go to PROG, and everything\n"
-    "after `--` does):\n"
-    "  -ex CMD      run CMD after opening the target (repeatable, in order)\n"
-    "  -x FILE      run the commands in FILE, one per line (repeatable)\n"
-    "  --batch      exit after the -ex/-x commands instead of prompting\n"
-    "  --json       print one JSON object per line for every command (schemas: docs/json.md)\n"
-    "  -q, --quiet  no banner\n"
-    "\n"
-    "Commands are read from standard input when it is not a terminal. Commands from -ex, -x or\n"
-    "such a stdin are a script: it stops at the first one that fails (exit status 1), so a CI job\n"
-    "never acts on a half-done session; at a terminal prompt a failure only prints its error.\n"
-    "Leaving cdbg detaches an attached process (it runs on, untraced) and kills a process started\n"
-    "by `run`.\n"
-    "\n"
-    "Exit status:\n"
-    "  0  success\n"
-    "  1  a command failed (a script stops at the first failure)\n"
-    "  2  usage error\n"
-    "  3  `cdbg deadlock`: a deadlock or a thread blocked forever was found\n"
-    "  4  cannot attach to the process or open the executable/core\n"
-    "  128+N  cdbg was killed by signal N (the target was detached first); 130 also when ^C\n"
-    "         ended a --batch script\n";
+#include "target/open.h"
+
+/* ---- modes: the first operand ---- */
+
+/* The modes (cdbg attach|core|run|deadlock|help) are one table (`modes`, below the handlers) that
+ * drives dispatch, `cdbg --help`, `cdbg MODE --help` and docs/modes.md: a new mode is one entry. */
+typedef struct opts opts;
+typedef struct mode mode;
+/* argc/argv: the operands after the mode's name (MODE_OWN_ARGS: every argument after it). o is
+ * NULL for MODE_OWN_ARGS. Returns the exit status. */
+typedef int (*mode_fn)(const mode *m, opts *o, int argc, char **argv);
+
+enum {
+    MODE_OPTIONS = 1,  /* takes the session options (-ex, -x, --batch, --json, -q) */
+    MODE_OWN_ARGS = 2, /* parses its own arguments: must be the first argument */
+    MODE_PROG = 4,     /* after its first operand (PROG), unknown options are PROG's */
+};
+
+#define EXIT_BIT(n) (1u << (n))
+
+struct mode {
+    const char *name;
+    const char *usage;   /* operands; alternative forms separated by " | " */
+    const char *summary; /* one line */
+    const char *help;    /* a paragraph */
+    unsigned exits;      /* EXIT_BIT(status) for each exit status it can end with (below 128) */
+    mode_fn fn;
+    cd_open_kind open;   /* what a session mode opens (session_mode) */
+    unsigned flags;
+};
+
+/* Every exit status below 128, for `--help` and docs/modes.md; which modes use each is the
+ * modes' `exits`. */
+static const struct {
+    int code;
+    const char *text;
+} exit_codes[] = {
+    {CD_EXIT_OK, "success"},
+    {CD_EXIT_CMD, "a command failed (a script stops at the first failure)"},
+    {CD_EXIT_USAGE, "usage error"},
+    {CD_EXIT_FOUND, "a deadlock or a thread blocked forever was found"},
+    {CD_EXIT_TARGET, "cannot attach to the process or open the executable/core"},
+};
+
+/* The table is defined after its handlers; these read it. */
+static const mode *mode_at(size_t i); /* NULL past the last */
+static const mode *mode_find(const char *name);
 
 /* The one target being run by `continue`: the SIGINT handler interrupts it. Process-wide because
  * signal handlers are; it names whichever target is running, never shares state between them. */
@@ -119,13 +137,13 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-typedef struct opts {
+struct opts {
     bool batch, json, quiet;
     char **cmds;    /* "-ex" commands and "\x01FILE" for -x, in order */
     size_t ncmds;
     char **ops;     /* operands */
     size_t nops;
-} opts;
+};
 
 /* Test hook, read here only: CDBG_TEST_CRASH=segv or =stackoverflow makes cdbg crash for real
  * (an invalid write, or unbounded recursion into the guard page) after its -ex/-x commands, with
@@ -169,7 +187,8 @@ static int parse_args(int argc, char **argv, opts *o, cd_err *err)
         const char *a = argv[i];
         if (rest || a[0] != '-' || !a[1]) {
             o->ops[o->nops++] = argv[i];
-            if (o->nops == 2 && !strcmp(o->ops[0], "run"))
+            const mode *m = o->nops == 2 ? mode_find(o->ops[0]) : NULL;
+            if (m && (m->flags & MODE_PROG))
                 in_prog = true;
             continue;
         }
@@ -213,119 +232,39 @@ static void free_cmd_strings(opts *o)
         free(o->cmds[i]);
 }
 
-/* ---- run: launch and stop at main ---- */
-
-static int run_to(cd_session *s, const char *sym, cd_err *err)
+static int open_target(cd_session *s, const mode *m, opts *o, int argc, char **argv, cd_err *err)
 {
-    uint64_t addr;
-    if (!strcmp(sym, "the entry point") ? cd_symtab_entry(s->sym, &addr) < 0
-                                          : cd_symtab_find_function(s->sym, sym, &addr) < 0)
-        return 1; /* not found: caller tries the next one */
-    cd_target *t = s->target;
-    if (t->ops->insert_breakpoint(t, addr, err) < 0)
+    char *usage = cd_xasprintf("usage: cdbg %s %s", m->name, m->usage);
+    cd_open_spec spec = {.mode = CD_ATTACH_STOP_ALL_DEFERRED};
+    int prc = cd_open_parse(&spec, m->open, argc, argv, usage, err);
+    free(usage);
+    if (prc < 0)
         return -1;
-    if (t->ops->cont(t, err) < 0)
-        return -1;
-    cd_event ev;
-    s->running = t;
-    int rc = t->ops->wait(t, &ev, err);
-    s->running = NULL;
-    t->interrupted = 0;
-    cd_err e2;
-    t->ops->remove_breakpoint(t, addr, &e2);
-    if (cd_symtab_refresh(s->sym, &e2) < 0)
-        cd_out_warn(&s->out, "%s", e2.msg);
-    if (rc < 0)
-        return -1;
-    if (ev.kind == CD_EV_EXITED)
-        return cd_fail(err, CD_EXIT_TARGET, "the program exited with status %d before reaching %s", ev.status, sym);
-    if (ev.kind == CD_EV_KILLED)
-        return cd_fail(err, CD_EXIT_TARGET, "the program was killed by signal %d (%s) before reaching %s", ev.sig,
-                       strsignal(ev.sig), sym);
-    if (ev.kind != CD_EV_BREAKPOINT || ev.addr != addr) {
-        cd_out_warn(&s->out, "the program stopped before reaching %s (%s)", sym,
-                    ev.kind == CD_EV_SIGNAL ? strsignal(ev.sig) : "interrupted");
-    }
-    cd_session_select_tid(s, ev.tid);
-    return 0;
-}
-
-static int open_target(cd_session *s, opts *o, cd_err *err)
-{
-    if (o->nops == 0)
-        return cd_fail(err, CD_EXIT_USAGE, "no target: give `attach PID`, `core EXE CORE` or `run PROG`; see `cdbg --help`");
-    const char *verb = o->ops[0];
-    cd_target *t = NULL;
-    if (!strcmp(verb, "attach")) {
-        if (o->nops != 2)
-            return cd_fail(err, CD_EXIT_USAGE, "usage: cdbg attach PID");
-        pid_t pid;
-        if (cd_parse_pid(o->ops[1], &pid, err) < 0)
-            return -1;
-        t = cd_live_attach(pid, CD_ATTACH_STOP_ALL_DEFERRED, err);
-    } else if (!strcmp(verb, "core")) {
-        if (o->nops != 3)
-            return cd_fail(err, CD_EXIT_USAGE, "usage: cdbg core EXE CORE");
-        t = cd_core_open(o->ops[1], o->ops[2], err);
-    } else if (!strcmp(verb, "run")) {
-        if (o->nops < 2)
-            return cd_fail(err, CD_EXIT_USAGE, "usage: cdbg run PROG [ARGS...]");
-        t = cd_live_launch(&o->ops[1], err);
-    } else {
-        return cd_fail(err, CD_EXIT_USAGE, "unknown mode '%s': use attach, core, run, deadlock or help; see `cdbg --help`",
-                       verb);
-    }
+    cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
-    if (err->code == 0 && t->warning == NULL) {
-    }
+    if (spec.kind == CD_OPEN_LAUNCH)
+        cd_session_set_run_argv(s, spec.argv);
     if (cd_session_set_target(s, t, err) < 0) {
         if (err->code == CD_EXIT_CMD)
             err->code = CD_EXIT_TARGET;
         return -1;
     }
-    if (!strcmp(verb, "run")) {
-        const char *where = "main";
-        int r = run_to(s, "main", err);
-        if (r > 0) {
-            cd_out_warn(&s->out, "no `main` symbol (a stripped program?): stopping at the entry point");
-            where = "entry";
-            r = run_to(s, "the entry point", err);
-        }
-        if (r > 0) {
-            cd_out_warn(&s->out, "no `main` and no entry point found: stopped right after exec");
-            where = "exec";
-        }
-        if (r < 0)
+    if (spec.kind == CD_OPEN_LAUNCH) {
+        if (cd_session_start(s, err) < 0)
             return -1;
-        const cd_frame *f = cd_session_frame(s, err);
-        if (s->out.json) {
-            /* the same shape as `continue`'s stop events, so a client reads one kind of line */
-            cd_thread *th = cd_session_thread(s);
-            json_object *j = json_object_new_object();
-            json_object_object_add(j, "command", json_object_new_string("run"));
-            json_object_object_add(j, "event", json_object_new_string("started"));
-            json_object_object_add(j, "stopped_at", json_object_new_string(where));
-            json_object_object_add(j, "pid", json_object_new_int(t->pid));
-            json_object_object_add(j, "tid", json_object_new_int(th ? th->tid : t->pid));
-            json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
-            cd_out_json(&s->out, j);
-        } else if (f) {
-            cd_buf b = {0};
-            cd_format_frame(s, f, &b);
-            cd_out_printf(&s->out, "Stopped: %s\n", cd_buf_str(&b));
-            cd_buf_free(&b);
-        }
-        cd_err_clear(err);
     } else if (!o->quiet && !o->batch && !s->out.json && o->ncmds == 0) {
         cd_thread *th = cd_session_thread(s);
         cd_out_printf(&s->out, "%s process %d (%s), %zu thread%s. Type `help` for commands.\n",
-                      t->core_path ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
+                      t->caps.post_mortem ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
                       t->nthreads == 1 ? "" : "s");
+        /* where it is, as gdb says after attaching (a core's cause of death below shows it) */
+        if (!t->caps.post_mortem)
+            cd_print_where(s);
     }
     /* Why it died comes first, as in gdb's opening of a core. Not before -ex/-x commands: their
      * output is what a script reads (`core EXE CORE` or `threads` say it there). */
-    if (t->core_path && !o->quiet && !s->out.json && o->ncmds == 0)
+    if (t->caps.post_mortem && !o->quiet && !s->out.json && o->ncmds == 0)
         cd_print_death(s);
     return 0;
 }
@@ -395,11 +334,6 @@ static int exec_file(cd_session *s, const opts *o, const char *path, cd_err *err
 
 /* ---- REPL ---- */
 
-static char *prompt_fn(EditLine *el)
-{
-    (void)el;
-    return "(cdbg) ";
-}
 
 static unsigned char complete_fn(EditLine *el, int ch)
 {
@@ -446,7 +380,54 @@ static unsigned char complete_fn(EditLine *el, int ch)
 typedef struct repl_input {
     int fd;       /* the terminal opened again with O_NONBLOCK (fd 0's flags are the shell's too) */
     mbstate_t mb; /* a UTF-8 character arrives one byte per read */
+    char *prompt; /* "(cdbg) ", or a question's */
 } repl_input;
+
+static char *prompt_fn(EditLine *el)
+{
+    repl_input *in = NULL;
+    el_get(el, EL_CLIENTDATA, &in);
+    return in && in->prompt ? in->prompt : "(cdbg) ";
+}
+
+/* Ctrl-D with a program cdbg started: leaving kills it, so ask first (gdb asks too). Only at a
+ * terminal prompt: a script, a pipe or --batch has nobody to answer. true: leave. */
+static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
+{
+    if (!s->target || !s->target->launched)
+        return true;
+    char q[96];
+    snprintf(q, sizeof q, "Kill the program (process %d) and quit? (y or n) ", (int)s->target->pid);
+    in->prompt = q;
+    bool leave = false;
+    for (;;) {
+        int count = 0;
+        g_sigint = 0;
+        errno = 0;
+        const char *a = el_gets(el, &count);
+        if (!a && (g_sigint || errno == EINTR)) {
+            fputs("^C\n", stdout); /* as gdb: ^C at a question means no */
+            el_reset(el);
+            break;
+        }
+        if (!a) {
+            fputs("EOF [answered Y; input not from terminal]\n", stdout);
+            leave = true;
+            break;
+        }
+        a += strspn(a, " \t");
+        if (a[0] == 'y' || a[0] == 'Y') {
+            leave = true;
+            break;
+        }
+        if (a[0] == 'n' || a[0] == 'N')
+            break;
+        fputs("Please answer y or n.\n", stdout);
+    }
+    in->prompt = NULL;
+    fflush(stdout);
+    return leave;
+}
 
 static int getc_fn(EditLine *el, wchar_t *wc)
 {
@@ -533,6 +514,8 @@ static int repl(cd_session *s, cd_err *err)
                 continue;
             }
             fputc('\n', stdout);
+            if (!confirm_leave(el, &input, s))
+                continue;
             break; /* EOF (^D) */
         }
         char *copy = cd_xstrdup(line);
@@ -591,13 +574,217 @@ static int read_stdin_commands(cd_session *s, cd_err *err)
     return rc;
 }
 
+/* ---- the modes ---- */
+
+/* attach, core, run: open the target, run the -ex/-x commands, then the prompt (or stdin). */
+static int session_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    cd_err err;
+    cd_err_clear(&err);
+    cd_session s;
+    cd_session_init(&s, o->json);
+    cd_values_install(&s);
+    g_session = &s;
+    int status = 0;
+    if (open_target(&s, m, o, argc, argv, &err) < 0) {
+        cd_out_error(&s.out, m->name, err.msg);
+        status = err.code ? err.code : CD_EXIT_TARGET;
+        goto done;
+    }
+    fflush(stdout); /* "Stopped: ..." reaches a pipe before cdbg waits for the first command */
+    for (size_t i = 0; i < o->ncmds && !s.quit && !batch_interrupted(o); i++) {
+        int rc = o->cmds[i][0] == '\x01' ? exec_file(&s, o, o->cmds[i] + 1, &err) : exec_line(&s, o->cmds[i], &err);
+        if (rc < 0 && !batch_interrupted(o)) {
+            if (o->cmds[i][0] == '\x01' && err.code == CD_EXIT_USAGE)
+                cd_out_error(&s.out, "-x", err.msg);
+            status = err.code ? err.code : CD_EXIT_CMD;
+            goto done;
+        }
+    }
+    if (batch_interrupted(o)) {
+        cd_out_error(&s.out, "cdbg",
+                     "interrupted: the rest of the script is not run; leaving (an attached process is detached "
+                     "and runs on, a launched one is killed)");
+        status = 128 + SIGINT;
+        goto done;
+    }
+    test_crash_hook();
+    if (!o->batch && !s.quit) {
+        if (isatty(STDIN_FILENO)) {
+            repl(&s, &err);
+        } else if (read_stdin_commands(&s, &err) < 0) {
+            status = err.code ? err.code : CD_EXIT_CMD;
+        }
+    }
+done:
+    g_session = NULL;
+    cd_session_fini(&s);
+    return status;
+}
+
+/* help [COMMAND]: the prompt's `help`, without a target. */
+static int help_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    cd_err err;
+    cd_err_clear(&err);
+    cd_session s;
+    cd_session_init(&s, o->json);
+    char *line = cd_xasprintf("help %s", argc > 0 ? argv[0] : "");
+    int status = exec_line(&s, line, &err) < 0 ? err.code : 0;
+    free(line);
+    cd_session_fini(&s);
+    return status;
+}
+
+static int deadlock_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_deadlock_main(argc, argv);
+}
+
+#define EXITS_SESSION (EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4))
+
+static const mode modes[] = {
+    {"attach", "PID", "Debug a running process; it runs on, untraced, when cdbg leaves",
+     "Every thread of process PID is stopped (all-stop) while cdbg reads commands: the -ex/-x ones,\n"
+     "then the prompt, or standard input when it is not a terminal. At a prompt (no -ex/-x, -q or\n"
+     "--json) cdbg says which process it attached to and where its selected thread is. `detach`,\n"
+     "`quit`, the end of the input or a fatal signal take cdbg's breakpoints out and leave the process\n"
+     "running where it was.",
+     EXITS_SESSION, session_mode, CD_OPEN_ATTACH, MODE_OPTIONS},
+    {"core", "EXE CORE", "Debug a core file: why the process died, its threads, stacks and variables",
+     "cdbg opens on the thread that took the fatal signal and says why the process died (the signal,\n"
+     "the fault address or the process that sent it), as gdb does, unless given -q, --json or\n"
+     "commands (-ex, -x). Nothing runs in a core: commands that would run or write the process say so.",
+     EXITS_SESSION, session_mode, CD_OPEN_CORE, MODE_OPTIONS},
+    {"run", "PROG [ARGS...]", "Start a program and stop it at main; it is killed when cdbg leaves",
+     "PROG runs with ARGS in cdbg's terminal; options after PROG are PROG's, and so is everything after\n"
+     "`--`. It stops past exec at `main` (at the entry point in a program without one). At the prompt,\n"
+     "`run` or `restart` start it again with the same arguments, `kill` ends it, and Ctrl-D asks\n"
+     "before it kills the program.",
+     EXITS_SESSION, session_mode, CD_OPEN_LAUNCH, MODE_OPTIONS | MODE_PROG},
+    {"deadlock", "PID [--json] | EXE CORE [--json]",
+     "Find deadlocks and threads blocked forever, in one look (exit status 3 when found)",
+     "Builds the lock-wait graph of process PID, or of the process a core was taken from: lock\n"
+     "cycles, self-deadlocks, orphaned locks and the threads blocked on them, each lock named. Running\n"
+     "threads are never stopped; the process is left running. --json prints one object (docs/json.md).\n"
+     "The same analysis is the prompt's `deadlock` command.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), deadlock_mode, CD_OPEN_ANY,
+     MODE_OWN_ARGS},
+    {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
+     "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
+     help_mode, CD_OPEN_ANY, MODE_OPTIONS},
+};
+
+static const mode *mode_at(size_t i)
+{
+    return i < sizeof modes / sizeof modes[0] ? &modes[i] : NULL;
+}
+
+static const mode *mode_find(const char *name)
+{
+    for (const mode *m = modes; m < modes + sizeof modes / sizeof modes[0]; m++)
+        if (!strcmp(m->name, name))
+            return m;
+    return NULL;
+}
+
+/* "attach, core, run, deadlock or help" */
+static void mode_names(cd_buf *b, const char *quote)
+{
+    for (size_t i = 0; mode_at(i); i++)
+        cd_buf_printf(b, "%s%s%s%s", i == 0 ? "" : !mode_at(i + 1) ? " or " : ", ", quote, mode_at(i)->name, quote);
+}
+
+/* One mode's usage lines: "cdbg [OPTIONS] NAME FORM" for each form of its usage. */
+static void mode_usage(const mode *m, cd_buf *b, const char *first, const char *indent)
+{
+    const char *u = m->usage;
+    bool one = true;
+    while (*u) {
+        size_t n = strcspn(u, "|");
+        size_t k = n;
+        while (k > 0 && u[k - 1] == ' ')
+            k--;
+        cd_buf_printf(b, "%scdbg %s%s %.*s\n", one ? first : indent, (m->flags & MODE_OPTIONS) ? "[OPTIONS] " : "",
+                      m->name, (int)k, u);
+        one = false;
+        u += n;
+        if (*u == '|')
+            u += 1 + strspn(u + 1, " ");
+    }
+}
+
+/* The exit-status block: each status, with the mode that uses it when only one does. */
+static void exit_block(cd_buf *b, const char *indent)
+{
+    for (size_t i = 0; i < sizeof exit_codes / sizeof exit_codes[0]; i++) {
+        const mode *only = NULL;
+        int users = 0;
+        for (size_t k = 0; mode_at(k); k++)
+            if (mode_at(k)->exits & EXIT_BIT(exit_codes[i].code)) {
+                only = mode_at(k);
+                users++;
+            }
+        if (users == 1)
+            cd_buf_printf(b, "%s%d  `cdbg %s`: %s\n", indent, exit_codes[i].code, only->name, exit_codes[i].text);
+        else
+            cd_buf_printf(b, "%s%d  %s\n", indent, exit_codes[i].code, exit_codes[i].text);
+    }
+    cd_buf_printf(b, "%s128+N  cdbg was killed by signal N (the target was detached first); 130 also when ^C\n"
+                     "%s       ended a --batch script\n",
+                  indent, indent);
+}
+
+static const char options_text[] =
+    "Options (before or after the operands; after PROG, unknown options go to PROG, and everything\n"
+    "after `--` does):\n"
+    "  -ex CMD      run CMD after opening the target (repeatable, in order)\n"
+    "  -x FILE      run the commands in FILE, one per line (repeatable)\n"
+    "  --batch      exit after the -ex/-x commands instead of prompting\n"
+    "  --json       print one JSON object per line for every command (schemas: docs/json.md)\n"
+    "  -q, --quiet  no banner\n"
+    "\n"
+    "Commands are read from standard input when it is not a terminal. Commands from -ex, -x or\n"
+    "such a stdin are a script: it stops at the first one that fails (exit status 1), so a CI job\n"
+    "never acts on a half-done session; at a terminal prompt a failure only prints its error.\n"
+    "Leaving cdbg detaches an attached process (it runs on, untraced) and kills a process started\n"
+    "by `run`.\n";
+
+/* `cdbg --help`; docs/commands.md and docs/modes.md show it too. */
+static void usage_text(cd_buf *b)
+{
+    for (size_t i = 0; mode_at(i); i++)
+        mode_usage(mode_at(i), b, i == 0 ? "usage: " : "       ", "       ");
+    cd_buf_puts(b, "       cdbg --help | cdbg MODE --help | cdbg --version\n\nModes:\n");
+    for (size_t i = 0; mode_at(i); i++)
+        cd_buf_printf(b, "  %-10s %s\n", mode_at(i)->name, mode_at(i)->summary);
+    cd_buf_printf(b, "\n%s\nExit status:\n", options_text);
+    exit_block(b, "  ");
+}
+
+/* `cdbg MODE --help` */
+static void mode_help_text(const mode *m, cd_buf *b)
+{
+    mode_usage(m, b, "usage: ", "       ");
+    cd_buf_printf(b, "%s.\n\n%s\n\nExit status:\n", m->summary, m->help);
+    for (size_t i = 0; i < sizeof exit_codes / sizeof exit_codes[0]; i++)
+        if (m->exits & EXIT_BIT(exit_codes[i].code))
+            cd_buf_printf(b, "  %d  %s\n", exit_codes[i].code, exit_codes[i].text);
+}
+
 /* docs/commands.md is this output; tests/integration/spine/docs.sh checks they agree. */
 static void print_commands_markdown(void)
 {
+    cd_buf u = {0};
+    usage_text(&u);
     printf("# cdbg command reference\n\n"
            "Generated by `cdbg --commands-markdown` from the command table that also drives the REPL,\n"
            "`help` and tab completion. Do not edit by hand: regenerate it.\n\n"
-           "## Command line\n\n```\n%s```\n\n## Commands\n\n", usage_text);
+           "## Command line\n\n```\n%s```\n\n## Commands\n\n", cd_buf_str(&u));
+    cd_buf_free(&u);
     for (size_t i = 0; i < cd_ncommands; i++) {
         const cd_command *c = &cd_commands[i];
         printf("### %s\n\n%s\n\n```\n%s\n```\n\n", c->name, c->summary, c->usage);
@@ -608,11 +795,67 @@ static void print_commands_markdown(void)
     }
 }
 
+/* docs/modes.md is this output; tests/integration/spine/docs.sh checks they agree. */
+static void print_modes_markdown(void)
+{
+    printf("# cdbg modes\n\n"
+           "Generated by `cdbg --modes-markdown` from the mode table that also drives dispatch,\n"
+           "`cdbg --help` and `cdbg MODE --help`. Do not edit by hand: regenerate it. The prompt's\n"
+           "commands are in docs/commands.md.\n\n");
+    for (size_t i = 0; mode_at(i); i++) {
+        const mode *m = mode_at(i);
+        cd_buf u = {0};
+        mode_usage(m, &u, "", "");
+        printf("## %s\n\n%s.\n\n```\n%s```\n\n%s\n\nExit status:\n\n", m->name, m->summary, cd_buf_str(&u), m->help);
+        cd_buf_free(&u);
+        for (size_t k = 0; k < sizeof exit_codes / sizeof exit_codes[0]; k++)
+            if (m->exits & EXIT_BIT(exit_codes[k].code))
+                printf("- %d: %s\n", exit_codes[k].code, exit_codes[k].text);
+        printf("\n");
+    }
+    printf("## Options\n\n```\n%s```\n\n## Exit status\n\n```\n", options_text);
+    cd_buf b = {0};
+    exit_block(&b, "");
+    printf("%s```\n", cd_buf_str(&b));
+    cd_buf_free(&b);
+}
+
+static void print_buf(void (*fn)(cd_buf *))
+{
+    cd_buf b = {0};
+    fn(&b);
+    fputs(cd_buf_str(&b), stdout);
+    cd_buf_free(&b);
+}
+
+static void print_mode_help(const mode *m)
+{
+    cd_buf b = {0};
+    mode_help_text(m, &b);
+    fputs(cd_buf_str(&b), stdout);
+    cd_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     install_signals();
+    /* A mode that parses its own arguments gets all of them, --help included. */
+    const mode *own = argc > 1 ? mode_find(argv[1]) : NULL;
+    if (own && (own->flags & MODE_OWN_ARGS)) {
+        for (int i = 2; i < argc; i++)
+            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                print_mode_help(own);
+                return 0;
+            }
+        return own->fn(own, NULL, argc - 2, argv + 2);
+    }
+    const mode *first = NULL; /* the first operand's mode, for `cdbg MODE --help` */
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!first && argv[i][0] != '-' && !(i > 1 && (!strcmp(argv[i - 1], "-ex") || !strcmp(argv[i - 1], "--ex") ||
+                                                        !strcmp(argv[i - 1], "-x") || !strcmp(argv[i - 1], "--command"))))
+            first = mode_find(argv[i]);
         if (!strcmp(argv[i], "--version")) {
             printf("cdbg %s\n", CDBG_VERSION);
             return 0;
@@ -621,13 +864,18 @@ int main(int argc, char **argv)
             print_commands_markdown();
             return 0;
         }
+        if (!strcmp(argv[i], "--modes-markdown")) {
+            print_modes_markdown();
+            return 0;
+        }
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage_text, stdout);
+            if (first)
+                print_mode_help(first);
+            else
+                print_buf(usage_text);
             return 0;
         }
     }
-    if (argc > 1 && !strcmp(argv[1], "deadlock"))
-        return cd_deadlock_main(argc - 2, argv + 2);
 
     cd_err err;
     cd_err_clear(&err);
@@ -638,55 +886,43 @@ int main(int argc, char **argv)
         opts_free(&o);
         return CD_EXIT_USAGE;
     }
-    cd_session s;
-    cd_session_init(&s, o.json);
-    cd_values_install(&s);
-    g_session = &s;
-    int status = 0;
-    if (o.nops > 0 && !strcmp(o.ops[0], "help")) {
-        char *line = cd_xasprintf("help %s", o.nops > 1 ? o.ops[1] : "");
-        status = exec_line(&s, line, &err) < 0 ? err.code : 0;
-        free(line);
-        goto done;
-    }
-    if (o.nops > 0 && !strcmp(o.ops[0], "deadlock")) {
-        fprintf(stderr, "cdbg: `deadlock` must be the first argument: cdbg deadlock PID [--json]\n");
-        status = CD_EXIT_USAGE;
-        goto done;
-    }
-    if (open_target(&s, &o, &err) < 0) {
-        cd_out_error(&s.out, o.nops ? o.ops[0] : "cdbg", err.msg);
-        status = err.code ? err.code : CD_EXIT_TARGET;
-        goto done;
-    }
-    fflush(stdout); /* "Stopped: ..." reaches a pipe before cdbg waits for the first command */
-    for (size_t i = 0; i < o.ncmds && !s.quit && !batch_interrupted(&o); i++) {
-        int rc = o.cmds[i][0] == '\x01' ? exec_file(&s, &o, o.cmds[i] + 1, &err) : exec_line(&s, o.cmds[i], &err);
-        if (rc < 0 && !batch_interrupted(&o)) {
-            if (o.cmds[i][0] == '\x01' && err.code == CD_EXIT_USAGE)
-                cd_out_error(&s.out, "-x", err.msg);
-            status = err.code ? err.code : CD_EXIT_CMD;
-            goto done;
+    const mode *m = o.nops > 0 ? mode_find(o.ops[0]) : NULL;
+    int status = CD_EXIT_USAGE;
+    if (m && !(m->flags & MODE_OWN_ARGS)) {
+        status = m->fn(m, &o, (int)o.nops - 1, o.ops + 1);
+    } else if (m) {
+        cd_buf b = {0};
+        mode_usage(m, &b, "", "");
+        fprintf(stderr, "cdbg: `%s` must be the first argument: %.*s\n", m->name, (int)strcspn(cd_buf_str(&b), "\n"),
+                cd_buf_str(&b));
+        cd_buf_free(&b);
+    } else {
+        /* in the shape --json asks for, as a command's error */
+        cd_out out;
+        cd_out_init(&out, o.json);
+        cd_buf b = {0};
+        if (o.nops == 0) {
+            const mode *opening[16];
+            size_t n = 0;
+            for (size_t i = 0; mode_at(i) && n < 16; i++)
+                if (mode_at(i)->open != CD_OPEN_ANY)
+                    opening[n++] = mode_at(i);
+            cd_buf_puts(&b, "no target: give ");
+            for (size_t i = 0; i < n; i++) {
+                int k = (int)strcspn(opening[i]->usage, "|[");
+                while (k > 0 && opening[i]->usage[k - 1] == ' ')
+                    k--;
+                cd_buf_printf(&b, "%s`%s %.*s`", i == 0 ? "" : i + 1 == n ? " or " : ", ", opening[i]->name, k,
+                              opening[i]->usage);
+            }
+        } else {
+            cd_buf_printf(&b, "unknown mode '%s': use ", o.ops[0]);
+            mode_names(&b, "");
         }
+        cd_buf_puts(&b, "; see `cdbg --help`");
+        cd_out_error(&out, o.nops ? o.ops[0] : "cdbg", cd_buf_str(&b));
+        cd_buf_free(&b);
     }
-    if (batch_interrupted(&o)) {
-        cd_out_error(&s.out, "cdbg",
-                     "interrupted: the rest of the script is not run; leaving (an attached process is detached "
-                     "and runs on, a launched one is killed)");
-        status = 128 + SIGINT;
-        goto done;
-    }
-    test_crash_hook();
-    if (!o.batch && !s.quit) {
-        if (isatty(STDIN_FILENO)) {
-            repl(&s, &err);
-        } else if (read_stdin_commands(&s, &err) < 0) {
-            status = err.code ? err.code : CD_EXIT_CMD;
-        }
-    }
-done:
-    g_session = NULL;
-    cd_session_fini(&s);
     free_cmd_strings(&o);
     opts_free(&o);
     return status;

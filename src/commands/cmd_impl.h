@@ -23,6 +23,10 @@ CD_CMD(cd_cmd_detach);
 CD_CMD(cd_cmd_quit);
 CD_CMD(cd_cmd_attach);
 CD_CMD(cd_cmd_core);
+CD_CMD(cd_cmd_run);         /* run [ARGS...], restart */
+CD_CMD(cd_cmd_kill);
+CD_CMD(cd_cmd_info);        /* info SUB [ARGS]: gdb's forms, through the command table */
+CD_CMD(cd_cmd_libraries);
 /* cmd_run.c */
 CD_CMD(cd_cmd_continue);
 CD_CMD(cd_cmd_break);
@@ -31,6 +35,20 @@ CD_CMD(cd_cmd_breakpoints);
 CD_CMD(cd_cmd_clear);
 CD_CMD(cd_cmd_condition);
 CD_CMD(cd_cmd_stepout);
+CD_CMD(cd_cmd_next);
+CD_CMD(cd_cmd_step);
+CD_CMD(cd_cmd_stepi);
+CD_CMD(cd_cmd_nexti);
+CD_CMD(cd_cmd_until);
+CD_CMD(cd_cmd_advance);
+/* render.c: what src/control returns, as text or JSON */
+void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
+void cd_render_bps(cd_session *s);
+/* A stop report; closes the target when the process ended (returns false then). Runs the
+ * `display`s (on_stop) except for a finish, whose value cd_render_finish prints first. */
+bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err);
+/* finish/stepout: the stop, then the value returned (into the value history). */
+void cd_render_finish(cd_session *s, const char *cmd, cd_stop *st, cd_err *err);
 /* cmd_values.c (expression commands re-join argv[1..] with spaces) */
 CD_CMD(cd_cmd_print);       /* print/FMT EXPR, alias p */
 CD_CMD(cd_cmd_locals);

@@ -1,9 +1,13 @@
 /* help, detach, quit, attach/core from the prompt, syscall names. */
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands/cmd_impl.h"
+#include "target/open.h"
 
 int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
 {
@@ -62,8 +66,8 @@ int cd_cmd_detach(cd_session *s, int argc, char **argv, cd_err *err)
     (void)argv;
     (void)err;
     pid_t pid = s->target->pid;
-    const char *result = s->target->core_path ? "closed core" : s->target->launched ? "killed" : "detached from";
-    const char *text = s->target->core_path ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
+    const char *result = s->target->caps.post_mortem ? "closed core" : s->target->launched ? "killed" : "detached from";
+    const char *text = s->target->caps.post_mortem ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
     cd_session_close_target(s);
     if (s->out.json) {
         json_object *j = json_object_new_object();
@@ -108,17 +112,16 @@ static const char *replaced_what(cd_session *s, pid_t *pid)
     if (!t)
         return NULL;
     *pid = t->pid;
-    return t->core_path ? "closed the core of" : t->launched ? "killed" : "detached from";
+    return t->caps.post_mortem ? "closed the core of" : t->launched ? "killed" : "detached from";
 }
 
 int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    if (argc != 2)
-        return cd_fail(err, CD_EXIT_USAGE, "attach: usage: attach PID");
-    pid_t pid;
-    if (cd_parse_pid(argv[1], &pid, err) < 0)
+    cd_open_spec spec = {.mode = CD_ATTACH_STOP_ALL_DEFERRED};
+    if (cd_open_parse(&spec, CD_OPEN_ATTACH, argc - 1, argv + 1, "attach: usage: attach PID", err) < 0)
         return -1;
-    cd_target *t = cd_live_attach(pid, CD_ATTACH_STOP_ALL_DEFERRED, err);
+    pid_t pid = spec.pid;
+    cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
     pid_t old_pid = 0;
@@ -131,21 +134,26 @@ int cd_cmd_attach(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string("attach"));
         json_object_object_add(j, "pid", json_object_new_int(pid));
         json_object_object_add(j, "threads", json_object_new_int((int)t->nthreads));
+        cd_err fe;
+        const cd_frame *f = cd_session_frame(s, &fe);
+        json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
         say_replaced(s, j, old, old_pid);
         cd_out_json(&s->out, j);
     } else {
         say_replaced(s, NULL, old, old_pid);
         cd_out_printf(&s->out, "Attached to process %d (%s), %zu thread%s\n", (int)pid, th ? th->name : "?",
                       t->nthreads, t->nthreads == 1 ? "" : "s");
+        cd_print_where(s);
     }
     return 0;
 }
 
 int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    if (argc != 3)
-        return cd_fail(err, CD_EXIT_USAGE, "core: usage: core EXE CORE");
-    cd_target *t = cd_core_open(argv[1], argv[2], err);
+    cd_open_spec spec = {0};
+    if (cd_open_parse(&spec, CD_OPEN_CORE, argc - 1, argv + 1, "core: usage: core EXE CORE", err) < 0)
+        return -1;
+    cd_target *t = cd_target_open(&spec, err);
     if (!t)
         return -1;
     pid_t old_pid = 0;
@@ -167,6 +175,306 @@ int cd_cmd_core(cd_session *s, int argc, char **argv, cd_err *err)
                       t->nthreads, t->nthreads == 1 ? "" : "s");
         cd_print_death(s);
     }
+    return 0;
+}
+
+void cd_print_where(cd_session *s)
+{
+    cd_err err;
+    const cd_frame *f = cd_session_frame(s, &err);
+    if (!f) {
+        cd_out_warn(&s->out, "%s", err.msg);
+        return;
+    }
+    cd_buf b = {0};
+    cd_format_frame(s, f, &b);
+    cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+    cd_buf_free(&b);
+    if (f->info.file && f->info.line > 0)
+        cd_print_source_line(s, f->info.file, f->info.line, true);
+}
+
+/* ---- the program `cdbg run` started: run/restart, kill ---- */
+
+static char **argv_dup(char *const *argv)
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **v = cd_xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = cd_xstrdup(argv[i]);
+    return v;
+}
+
+void cd_session_set_run_argv(cd_session *s, char *const *argv)
+{
+    char **old = s->run_argv;
+    s->run_argv = argv ? argv_dup(argv) : NULL;
+    for (size_t i = 0; old && old[i]; i++)
+        free(old[i]);
+    free(old);
+}
+
+/* The user's breakpoints, kept across a restart: set again (same numbers, conditions, ignore
+ * counts, `on` commands, enabled or not) once the new process stands at main. Hit counts start
+ * over with the new process. */
+typedef struct kept_bp {
+    int id;
+    cd_bp_kind kind;
+    char *spec, *cond;
+    bool enabled;
+    char hit_op[3];
+    unsigned long hit_val, ignore;
+    char **cmds;
+    size_t ncmds;
+} kept_bp;
+
+static size_t keep_breakpoints(cd_session *s, kept_bp **out)
+{
+    *out = NULL;
+    if (!s->ctl)
+        return 0;
+    cd_bp **bps;
+    size_t n = cd_ctl_bps(s->ctl, &bps);
+    kept_bp *k = cd_xcalloc(n + 1, sizeof *k);
+    for (size_t i = 0; i < n; i++) {
+        const cd_bp *b = bps[i];
+        k[i] = (kept_bp){.id = b->id, .kind = b->kind, .spec = cd_xstrdup(b->spec),
+                         .cond = b->cond ? cd_xstrdup(b->cond) : NULL, .enabled = b->enabled,
+                         .hit_val = b->hit_val, .ignore = b->ignore, .ncmds = b->ncmds};
+        memcpy(k[i].hit_op, b->hit_op, sizeof k[i].hit_op);
+        k[i].cmds = cd_xcalloc(b->ncmds + 1, sizeof *k[i].cmds);
+        for (size_t c = 0; c < b->ncmds; c++)
+            k[i].cmds[c] = cd_xstrdup(b->cmds[c]);
+    }
+    *out = k;
+    return n;
+}
+
+/* Sets the kept breakpoints again (when set and there is a process to set them in); frees them. */
+static void restore_breakpoints(cd_session *s, const char *cmd, kept_bp *k, size_t n, bool set)
+{
+    cd_scope sc;
+    if (!s->ctl)
+        set = false;
+    if (set)
+        cd_session_scope(s, &sc);
+    for (size_t i = 0; i < n; i++) {
+        cd_err e;
+        char *note = NULL;
+        cd_bp *b = set ? cd_ctl_break(s->ctl, &sc, cmd, k[i].spec, k[i].kind, k[i].cond, &note, &e) : NULL;
+        free(note);
+        if (b) {
+            cd_ctl_bp_renumber(s->ctl, b, k[i].id);
+            memcpy(b->hit_op, k[i].hit_op, sizeof b->hit_op);
+            b->hit_val = k[i].hit_val;
+            b->ignore = k[i].ignore;
+            b->cmds = k[i].cmds;
+            b->ncmds = k[i].ncmds;
+            k[i].cmds = NULL;
+            if (!k[i].enabled && cd_ctl_bp_enable(s->ctl, b, false, &e) < 0)
+                cd_out_warn(&s->out, "%s", e.msg);
+        } else if (set) {
+            cd_out_warn(&s->out, "breakpoint %d (%s) is not set in the new process: %s", k[i].id, k[i].spec, e.msg);
+        }
+        free(k[i].spec);
+        free(k[i].cond);
+        for (size_t c = 0; k[i].cmds && c < k[i].ncmds; c++)
+            free(k[i].cmds[c]);
+        free(k[i].cmds);
+    }
+    free(k);
+}
+
+int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    const char *cmd = s->cmd_name ? s->cmd_name : "run";
+    bool restart = !strcmp(cmd, "restart");
+    if (!s->run_argv)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "%s: no program to start: this session did not start one; start cdbg with `cdbg run PROG "
+                        "[ARGS...]`",
+                        cmd);
+    if (restart && argc > 1)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "restart: takes no arguments; `run ARGS...` starts the program with other arguments");
+    if (argc > 1) {
+        /* gdb's `run ARGS`: the same program, these arguments from now on */
+        char **v = cd_xcalloc((size_t)argc + 1, sizeof *v);
+        v[0] = s->run_argv[0];
+        for (int i = 1; i < argc; i++)
+            v[i] = argv[i];
+        cd_session_set_run_argv(s, v);
+        free(v);
+    }
+    pid_t old_pid = 0;
+    const char *old = replaced_what(s, &old_pid);
+    kept_bp *kept;
+    size_t nkept = keep_breakpoints(s, &kept);
+    cd_session_close_target(s);
+    if (old && s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(cmd));
+        json_object_object_add(j, "result", json_object_new_string(old));
+        json_object_object_add(j, "pid", json_object_new_int(old_pid));
+        cd_out_json(&s->out, j);
+    } else {
+        say_replaced(s, NULL, old, old_pid);
+    }
+    cd_open_spec spec = {0};
+    char usage[] = "";
+    size_t n = 0;
+    while (s->run_argv[n])
+        n++;
+    if (cd_open_parse(&spec, CD_OPEN_LAUNCH, (int)n, s->run_argv, usage, err) < 0)
+        return -1;
+    cd_target *t = cd_target_open(&spec, err);
+    int rc = !t || cd_session_set_target(s, t, err) < 0 || cd_session_start(s, err) < 0 ? -1 : 0;
+    restore_breakpoints(s, cmd, kept, nkept, rc == 0);
+    return rc;
+}
+
+int cd_cmd_kill(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argv;
+    if (argc > 1)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "kill: takes no arguments");
+    cd_target *t = s->target;
+    if (!t)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "kill: the program is not running%s",
+                        s->run_argv ? "; `run` starts it again" : "");
+    if (t->caps.post_mortem)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "kill: the target is a core file: there is no process to kill; `detach` closes it");
+    if (!t->launched)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "kill: process %d was attached, not started by cdbg, and cdbg does not kill it; `detach` "
+                        "leaves it running",
+                        (int)t->pid);
+    pid_t pid = t->pid;
+    cd_session_close_target(s);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("kill"));
+        json_object_object_add(j, "result", json_object_new_string("killed"));
+        json_object_object_add(j, "pid", json_object_new_int(pid));
+        cd_out_json(&s->out, j);
+    } else {
+        cd_out_printf(&s->out, "Killed process %d\n", (int)pid);
+    }
+    return 0;
+}
+
+/* ---- info: gdb's `info X` forms, answered by cdbg's commands ---- */
+
+/* SUB matches any prefix of at least MIN characters (gdb's abbreviations: `info b`, `info reg`).
+ * The command named is looked up in the command table when used: one not built yet says so. */
+static const struct {
+    const char *sub;
+    int min;
+    const char *cmd;
+} info_map[] = {
+    {"breakpoints", 1, "breakpoints"}, {"locals", 2, "locals"}, {"args", 2, "args"},
+    {"frame", 1, "frame"},             {"threads", 2, "threads"}, {"registers", 1, "regs"},
+    {"sharedlibrary", 2, "libraries"}, {"signals", 3, "handle"},
+};
+
+int cd_cmd_info(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    size_t nmap = sizeof info_map / sizeof info_map[0];
+    if (argc < 2) {
+        cd_buf b = {0};
+        for (size_t i = 0; i < nmap; i++)
+            cd_buf_printf(&b, "%s%s", i ? ", " : "", info_map[i].sub);
+        int rc = cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "info: say what: info %s (`help info`)", cd_buf_str(&b));
+        cd_buf_free(&b);
+        return rc;
+    }
+    size_t len = strlen(argv[1]);
+    for (size_t i = 0; i < nmap; i++) {
+        if (len < (size_t)info_map[i].min || strncmp(info_map[i].sub, argv[1], len) != 0)
+            continue;
+        const cd_command *c = cd_command_find(info_map[i].cmd);
+        if (!c)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "info %s: this build has no `%s` command to answer it", info_map[i].sub, info_map[i].cmd);
+        /* the rest of the line, as typed, after the subcommand */
+        const char *rest = s->raw_args ? s->raw_args : "";
+        rest += strspn(rest, " \t");
+        rest += strcspn(rest, " \t");
+        char *line = cd_xasprintf("%s%s", c->name, rest);
+        int rc = cd_session_exec(s, line, err);
+        free(line);
+        return rc;
+    }
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                    "info: unknown subcommand '%s': `help info` lists those cdbg answers", argv[1]);
+}
+
+/* ---- libraries ---- */
+
+typedef struct lib {
+    const char *path;
+    uint64_t from, to;
+} lib;
+
+static int lib_cmp(const void *a, const void *b)
+{
+    const lib *x = a, *y = b;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
+int cd_cmd_libraries(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argv;
+    if (argc > 1)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "libraries: takes no arguments");
+    cd_target *t = s->target;
+    const cd_mapping *m;
+    size_t n;
+    if (t->ops->mappings(t, &m, &n, err) < 0)
+        return -1;
+    /* every file mapped with code, but the executable: its code's lowest and highest address */
+    lib *libs = cd_xcalloc(n + 1, sizeof *libs);
+    size_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(m[i].prot & PROT_EXEC) || !m[i].path || m[i].path[0] != '/' ||
+            (t->exe_path && !strcmp(m[i].path, t->exe_path)))
+            continue;
+        size_t k = 0;
+        while (k < nl && strcmp(libs[k].path, m[i].path) != 0)
+            k++;
+        if (k == nl)
+            libs[nl++] = (lib){m[i].path, m[i].start, m[i].end};
+        if (m[i].start < libs[k].from)
+            libs[k].from = m[i].start;
+        if (m[i].end > libs[k].to)
+            libs[k].to = m[i].end;
+    }
+    qsort(libs, nl, sizeof *libs, lib_cmp);
+    if (s->out.json) {
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < nl; i++) {
+            json_object *l = json_object_new_object();
+            json_object_object_add(l, "from", cd_json_hex(libs[i].from));
+            json_object_object_add(l, "to", cd_json_hex(libs[i].to));
+            json_object_object_add(l, "path", json_object_new_string(libs[i].path));
+            json_object_array_add(arr, l);
+        }
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("libraries"));
+        json_object_object_add(j, "libraries", arr);
+        cd_out_json(&s->out, j);
+    } else if (nl == 0) {
+        cd_out_printf(&s->out, "No shared libraries loaded.\n");
+    } else {
+        cd_out_printf(&s->out, "%-18s  %-18s  %s\n", "From", "To", "Library");
+        for (size_t i = 0; i < nl; i++)
+            cd_out_printf(&s->out, "0x%016" PRIx64 "  0x%016" PRIx64 "  %s\n", libs[i].from, libs[i].to,
+                          libs[i].path);
+    }
+    free(libs);
     return 0;
 }
 

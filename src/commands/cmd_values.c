@@ -138,6 +138,17 @@ static int json_failed(cd_session *s, const char *expr, cd_err *err)
     return -1;
 }
 
+/* After an assignment wrote the target, the selected thread's cached stack (its frames' registers,
+ * read through saved-register slots) and the unwinder's page cache describe what was there
+ * before: the next command unwinds again. */
+static void after_write(cd_session *s, const cd_ectx *x)
+{
+    if (!x->wrote || !s->target)
+        return;
+    cd_unwinder_flush(s->unw);
+    s->stack_gen = s->target->stop_gen - 1;
+}
+
 int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
 {
     int from;
@@ -188,6 +199,7 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
         cd_buf_free(&b);
     }
 out:
+    after_write(s, &x);
     cd_arena_free(&ar);
     free(src);
     return rc;
@@ -421,6 +433,7 @@ int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
 out:
     if (rc != 0 && s->out.json && err->msg[0])
         rc = json_failed(s, src, err);
+    after_write(s, &x);
     cd_arena_free(&ar);
     free(src);
     return rc;

@@ -8,23 +8,11 @@
 
 #include <stdbool.h>
 
+#include "control/control.h"
 #include "output/output.h"
 #include "symbols/symbols.h"
 #include "target/target.h"
 #include "unwind/unwind.h"
-
-/* A user breakpoint: one source location, which may be several addresses (inlined copies). */
-typedef struct cd_bp {
-    int id;
-    char *spec;              /* as the user wrote it ("take_second", "kinds.c:35", "*0x401000") */
-    char *cond;              /* C expression evaluated in the hitting thread's frame 0, or NULL */
-    char hit_op[3];          /* hit-count condition ("" none, "==", ">=", "%" ...) and its operand */
-    unsigned long hit_val;
-    uint64_t *addrs;
-    size_t naddrs;
-    unsigned long hits;      /* hits whose condition held */
-    bool temp;               /* tbreak: deleted at its first stop */
-} cd_bp;
 
 typedef struct cd_session {
     cd_target *target;       /* NULL before attach/core/run */
@@ -41,9 +29,8 @@ typedef struct cd_session {
     bool quit;
     cd_target *volatile running; /* set while the target runs (`continue`): ^C interrupts it */
     int max_array, max_string; /* `config` settings for value printing */
-    cd_bp *bps;              /* breakpoints of the current target */
-    size_t nbps;
-    int next_bp_id;
+    cd_ctl *ctl;             /* the debugger layer over the current target: breakpoints, running */
+    bool program_ended;      /* the last target's process exited or was killed (closed since) */
     char **subst;            /* `config substitute-path`: FROM, TO pairs (2 * nsubst strings) */
     size_t nsubst;
     void *values;            /* value-printer state (convenience variables, displays) */
@@ -56,6 +43,8 @@ typedef struct cd_session {
     const char *raw_args;    /* the current command line after the command word, unsplit
                                 (for commands that parse C expressions themselves) */
     const char *cmd_name;    /* canonical name of the running command (for JSON "command") */
+    char **run_argv;         /* the program this session started and its arguments (NULL-terminated),
+                                which `run`/`restart` start again; NULL: none */
 } cd_session;
 
 typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);
@@ -65,6 +54,7 @@ enum {
     CD_CMD_TARGET = 2,       /* needs a target */
     CD_CMD_REPEAT_BARE = 4,  /* with CD_CMD_REPEAT: Enter runs the bare command word, without the
                                 arguments, so it continues where it stopped (gdb's x) */
+    CD_CMD_RUNS = 8,         /* runs the program (continue, next...): after it ended, says so */
 };
 
 typedef struct cd_command {
@@ -93,6 +83,9 @@ int cd_session_exec(cd_session *s, const char *line, cd_err *err);
 void cd_session_init(cd_session *s, bool json);
 /* Adopts an opened target: builds the symbol table and unwinder, selects the main thread. */
 int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err);
+/* `cdbg run`: runs the launched program to main past its prologue (as gdb's `start`) and prints
+ * where it stopped ("Stopped: FRAME", or the JSON "started" event). */
+int cd_session_start(cd_session *s, cd_err *err);
 /* Detaches/kills as the target's policy says and frees everything. */
 void cd_session_close_target(cd_session *s);
 void cd_session_fini(cd_session *s);
@@ -117,8 +110,6 @@ char *cd_session_source_path(cd_session *s, const char *file);
 /* Adds (to != NULL) or removes a substitute-path rule; false when removing one that is not there. */
 bool cd_session_set_subst(cd_session *s, const char *from, const char *to);
 
-void cd_bp_free(cd_bp *b);
-
 /* x86-64 syscall name ("futex"), or NULL if not in the table. */
 const char *cd_syscall_name(long nr);
 
@@ -129,6 +120,11 @@ void cd_print_source_line(cd_session *s, const char *file, int line, bool arrow)
 /* Formats one frame the way `bt` prints it ("#1  0x... in func (args) at file:line"). */
 void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b);
 json_object *cd_frame_json(const cd_frame *f);
+
+/* Remembers (a copy of) the program and arguments `run`/`restart` start; NULL forgets them. */
+void cd_session_set_run_argv(cd_session *s, char *const *argv);
+/* The selected thread's frame line and source line, as a stop shows them (text; after `attach`). */
+void cd_print_where(cd_session *s);
 
 /* A core's cause of death, as gdb opens a core: "Program terminated with signal SIGSEGV,
  * Segmentation fault.", the fault address or the sender, then the selected (crashing) thread's

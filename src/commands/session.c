@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/commands.h"
+#include "commands/cmd_impl.h"
 
 void cd_session_init(cd_session *s, bool json)
 {
@@ -22,23 +22,12 @@ static void drop_stack(cd_session *s)
     s->stack_tid = 0;
 }
 
-void cd_bp_free(cd_bp *b)
-{
-    free(b->spec);
-    free(b->cond);
-    free(b->addrs);
-    memset(b, 0, sizeof *b);
-}
-
 void cd_session_close_target(cd_session *s)
 {
     drop_stack(s);
     /* the target takes its breakpoint bytes out as it closes; the user's list goes with it */
-    for (size_t i = 0; i < s->nbps; i++)
-        cd_bp_free(&s->bps[i]);
-    free(s->bps);
-    s->bps = NULL;
-    s->nbps = 0;
+    cd_ctl_free(s->ctl);
+    s->ctl = NULL;
     if (s->unw)
         cd_unwinder_free(s->unw);
     if (s->sym)
@@ -57,6 +46,7 @@ void cd_session_close_target(cd_session *s)
 void cd_session_fini(cd_session *s)
 {
     cd_session_close_target(s);
+    cd_session_set_run_argv(s, NULL);
     if (s->values && s->values_free)
         s->values_free(s->values);
     s->values = NULL;
@@ -149,6 +139,7 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
 {
     cd_session_close_target(s);
     s->target = t;
+    s->program_ended = false;
     if (t->warning)
         cd_out_warn(&s->out, "%s", t->warning);
     s->sym = cd_symtab_new(t, err);
@@ -177,6 +168,12 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
     s->unw = cd_unwinder_new(t, s->sym, err);
     if (!s->unw)
         goto fail;
+    /* breakpoint conditions and returned values are evaluated with the session's value state */
+    if (!s->values) {
+        s->values = cd_vstate_new();
+        s->values_free = cd_values_free;
+    }
+    s->ctl = cd_ctl_new(t, s->sym, s->unw, s->values);
     s->cur_thread = 0;
     s->cur_frame = 0;
     /* a core opens on the thread that took the fatal signal, as gdb's does */
@@ -331,6 +328,11 @@ int cd_session_exec(cd_session *s, const char *line, cd_err *err)
     char **argv = NULL;
     if (!c) {
         rc = cd_fail(err, CD_EXIT_CMD, "unknown command '%s': type `help` for the list of commands", word);
+        goto out;
+    }
+    if ((c->flags & CD_CMD_RUNS) && !s->target && s->program_ended) {
+        rc = cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "%s: the program is not running; `restart` starts it again",
+                      c->name);
         goto out;
     }
     if ((c->flags & CD_CMD_TARGET) && !s->target) {

@@ -102,10 +102,59 @@ const cd_command cd_commands[] = {
      "same function returning from a deeper call does not count), or earlier at a breakpoint, a signal\n"
      "or ^C. The returned value is read from the registers by the SysV x86-64 convention and kept in\n"
      "the value history ($N).",
-     cd_cmd_stepout, CD_CMD_TARGET},
+     cd_cmd_stepout, CD_CMD_TARGET | CD_CMD_RUNS},
     {"continue", "c cont", "continue", "Resume every thread until a breakpoint, a signal, the process's exit, or ^C",
-     "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again.", cd_cmd_continue,
-     CD_CMD_TARGET},
+     "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again. A signal stops the\n"
+     "program and is delivered at the next continue, except SIGINT and SIGTRAP (the debugger's own);\n"
+     "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults).\n"
+     "Enter repeats it.",
+     cd_cmd_continue, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
+    {"next", "n", "next [COUNT]", "Run to the next source line of the selected thread, over calls",
+     "The thread steps through the line alone; a call runs at full speed (every thread) to its return,\n"
+     "recognised by the frame's stack pointer, so recursion is stepped over too. Inlined calls are part\n"
+     "of the line. Stepping off the end of a function stops in the caller. A breakpoint reached on the\n"
+     "way, a signal, or the end of the process stops it earlier and is reported. Enter repeats it.",
+     cd_cmd_next, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
+    {"step", "s", "step [COUNT]", "Run to the next source line, into calls of functions that have line info",
+     "A called function with line information is entered and the step stops past its prologue, on its\n"
+     "first line; one without (a library without debug info) is run over at full speed, as are PLT stubs\n"
+     "and the dynamic linker (a call through the PLT stops in its target when that has line info).\n"
+     "Entering an inlined call stops on its first line, in the inlined frame. Enter repeats it.",
+     cd_cmd_step, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
+    {"stepi", "si", "stepi [COUNT]", "Execute one machine instruction of the selected thread (into calls)", "",
+     cd_cmd_stepi, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
+    {"nexti", "ni", "nexti [COUNT]", "Execute one machine instruction; a call runs to its return", "",
+     cd_cmd_nexti, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
+    {"until", "u", "until [LOCATION]",
+     "Without LOCATION, next, but never back into a loop; with LOCATION, run there or out of the frame",
+     "Bare `until` at a loop's last line runs the loop to its end and stops at the first line after it.\n"
+     "`until LOCATION` runs until LOCATION is reached in the current frame (not in a deeper recursive\n"
+     "call) or the current frame returns, whichever comes first.",
+     cd_cmd_until, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
+    {"advance", "", "advance LOCATION", "Run until LOCATION is reached (in any frame) or the current frame returns", "",
+     cd_cmd_advance, CD_CMD_TARGET | CD_CMD_RUNS},
+    {"run", "r", "run [ARGS...]", "Start the program `cdbg run` started again, and stop it at main",
+     "The program still running is killed first (a process cdbg attached to is detached instead), then\n"
+     "it starts as `cdbg run` started it and stops at main, where the breakpoints are set again (the\n"
+     "same numbers and conditions; hit counts start over). With ARGS, the program gets these\n"
+     "arguments from now on, as with gdb's `run ARGS`; without, the same ones. Only a session begun\n"
+     "with `cdbg run` has a program to start.",
+     cd_cmd_run, 0},
+    {"restart", "", "restart", "Start the program again with the same arguments, and stop it at main",
+     "`run` without arguments.", cd_cmd_run, 0},
+    {"kill", "k", "kill", "Kill the program cdbg started (`run` starts it again)",
+     "Only a program started by `cdbg run` or `run`: a process cdbg attached to is never killed\n"
+     "(`detach` leaves it running), and a core has no process.",
+     cd_cmd_kill, 0},
+    {"info", "i", "info WHAT [ARGS]", "gdb's `info` forms, answered by the cdbg command named below",
+     "info breakpoints: `breakpoints`; info locals: `locals`; info args: `args`; info frame: `frame`;\n"
+     "info threads: `threads`; info registers: `regs`; info sharedlibrary: `libraries`;\n"
+     "info signals: `handle` (the signal table). WHAT abbreviates as in gdb (`info b`, `info reg`,\n"
+     "`info sh`); ARGS go to the command.",
+     cd_cmd_info, 0},
+    {"libraries", "libs", "libraries", "List the shared libraries: where their code is mapped, and their file",
+     "From and To bound each library's executable mappings; the program itself is not listed.",
+     cd_cmd_libraries, CD_CMD_TARGET},
     {"attach", "", "attach PID", "Attach to a running process (detaches the current target first)", "",
      cd_cmd_attach, 0},
     {"core", "", "core EXE CORE", "Open a core file (closes the current target first)",

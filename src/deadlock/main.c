@@ -1,6 +1,7 @@
 /* `cdbg deadlock PID | EXE CORE [--json]`: one look, one verdict, the target left running. */
 #include "deadlock/deadlock.h"
 #include "output/output.h"
+#include "target/open.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,40 +46,15 @@ int cd_deadlock_main(int argc, char **argv)
     cd_out_init(&out, json);
     cd_err err;
     cd_err_clear(&err);
-    if (npos < 1 || npos > 2) {
-        cd_fail(&err, CD_EXIT_USAGE, "deadlock needs a PID or an EXE and its CORE (got %d argument%s): "
-                                   "usage cdbg deadlock PID | cdbg deadlock EXE CORE [--json]",
-                npos, npos == 1 ? "" : "s");
+    char why[160];
+    snprintf(why, sizeof why,
+             "deadlock needs a PID or an EXE and its CORE (got %d argument%s): usage cdbg deadlock PID | "
+             "cdbg deadlock EXE CORE [--json]",
+             npos, npos == 1 ? "" : "s");
+    cd_open_spec spec = {.mode = CD_ATTACH_NONSTOP, .strict_core = true};
+    if (cd_open_parse(&spec, CD_OPEN_ANY, npos, (char *const *)pos, why, &err) < 0)
         return fail(&out, &err);
-    }
-
-    cd_target *t = NULL;
-    if (npos == 1) {
-        pid_t pid;
-        if (cd_parse_pid(pos[0], &pid, &err) != 0)
-            return fail(&out, &err);
-        /* Kernel threads and zombies have no memory map: say so rather than fail reading it. */
-        char path[48];
-        snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-        char *maps = cd_read_file(path, NULL);
-        bool empty = maps && !*maps;
-        free(maps);
-        if (empty) {
-            cd_fail(&err, CD_EXIT_TARGET, "deadlock analysis of process %d failed: it has no user-space memory "
-                                       "(a kernel thread or a zombie); give the PID of a running program",
-                    (int)pid);
-            return fail(&out, &err);
-        }
-        t = cd_live_attach(pid, CD_ATTACH_NONSTOP, &err);
-    } else {
-        t = cd_core_open(pos[0], pos[1], &err);
-        /* A verdict about another program's memory would be a false one: refuse. */
-        if (t && t->warning && strstr(t->warning, "was not produced by")) {
-            cd_fail(&err, CD_EXIT_CMD, "%s", t->warning);
-            cd_target_close(t);
-            return fail(&out, &err);
-        }
-    }
+    cd_target *t = cd_target_open(&spec, &err);
     if (!t)
         return fail(&out, &err);
     if (t->warning)

@@ -118,7 +118,9 @@ cd_value cd_value_sub(const cd_value *v, cd_type *type, uint64_t off)
     else if (v->where == V_BYTES)
         s.bytes = v->bytes + off;
     s.regno = -1;
-    s.lval = v->lval && v->where == V_MEM;
+    if (v->where == V_BYTES && v->pieces)
+        s.pbase = v->pbase + off;
+    s.lval = v->lval && (v->where == V_MEM || (v->where == V_BYTES && v->pieces));
     return s;
 }
 
@@ -469,14 +471,24 @@ static int reg_value(cd_ectx *x, const regdesc *r, cd_value *out)
     if (!ok) {
         if (!x->th)
             return cd_fail(x->err, CD_EXIT_CMD, "no registers: attach to a process or open a core first");
-        *out = (cd_value){.type = reg_type(x, r), .where = V_UNAVAIL, .regno = -1};
+        *out = (cd_value){.type = reg_type(x, r), .where = V_UNAVAIL, .regno = r->dw};
         return 0;
     }
     *out = cd_value_from_int(x, reg_type(x, r), (__int128)(int64_t)v);
     if (r->width == 4)
         *out = cd_value_from_int(x, reg_type(x, r), (int32_t)v);
     out->regno = r->dw;
-    out->lval = x->frame ? x->frame->phys == 0 : true;
+    out->lval = false;
+    if (r->dw >= 0 && r->dw < CD_NDWREGS) {
+        /* writable through the same path as a variable held in that register */
+        cd_vpiece *p = cd_arena_alloc(x->ar, sizeof *p);
+        p->kind = VP_REG;
+        p->regno = r->dw;
+        p->bits = (uint64_t)(r->width ? r->width : 8) * 8;
+        out->pieces = p;
+        out->npieces = 1;
+        out->lval = true;
+    }
     return 0;
 }
 
@@ -494,6 +506,9 @@ static int persist(cd_ectx *x, const cd_value *v, cd_value *out)
     *out = *v;
     out->lval = false;
     out->regno = -1;
+    out->pieces = NULL; /* arena storage, and a saved value is no longer where it came from */
+    out->npieces = 0;
+    out->pbase = 0;
     if (v->where != V_MEM && v->where != V_BYTES) {
         if (v->errmsg) {
             char *m = cd_arena_alloc(&x->vs->persist, strlen(v->errmsg) + 1);
@@ -607,8 +622,6 @@ static int member(cd_ectx *x, cd_value *v, const char *name, cd_value *out)
     *out = cd_value_sub(v, m.type, m.offset);
     out->bitsize = m.bitsize;
     out->bitpos = m.bitpos;
-    if (v->where == V_BYTES && v->regno >= 0) /* a struct in a register */
-        out->lval = false;
     return 0;
 }
 
@@ -803,6 +816,137 @@ bad: {
 }
 }
 
+/* ---------- writing registers and pieces ---------- */
+static const size_t ureg_off[CD_NDWREGS] = {
+    offsetof(cd_regs, rax), offsetof(cd_regs, rdx), offsetof(cd_regs, rcx), offsetof(cd_regs, rbx),
+    offsetof(cd_regs, rsi), offsetof(cd_regs, rdi), offsetof(cd_regs, rbp), offsetof(cd_regs, rsp),
+    offsetof(cd_regs, r8), offsetof(cd_regs, r9), offsetof(cd_regs, r10), offsetof(cd_regs, r11),
+    offsetof(cd_regs, r12), offsetof(cd_regs, r13), offsetof(cd_regs, r14), offsetof(cd_regs, r15),
+    offsetof(cd_regs, rip)};
+static const char *const dwreg_name[CD_NDWREGS] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+                                                   "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+
+/* Where register REGNO of the selected frame is written: frame 0's (or no frame's) is the
+ * thread's register; an outer frame's is where the unwinder says it was saved. */
+static int reg_slot(cd_ectx *x, int regno, cd_regslot *slot)
+{
+    if (regno < 0 || regno >= CD_NDWREGS) {
+        if (regno >= 17 && regno <= 32)
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot write xmm%d: cdbg does not write SSE registers; write the variable's memory or a general register", regno - 17);
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot write DWARF register %d: not a general-purpose register", regno);
+    }
+    if (!x->t || !x->th)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot write %s: no thread", dwreg_name[regno]);
+    if (!x->frame || x->frame->phys == 0) {
+        memset(slot, 0, sizeof *slot);
+        slot->kind = CD_REGSLOT_LIVE;
+        return 0;
+    }
+    if (!x->frames || !x->sym)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot write %s of frame #%d: the frames below it are not known",
+                       dwreg_name[regno], x->frame->level);
+    cd_unwind_reg_slot(x->sym, x->t, x->th, x->frames, x->nframes, x->frame->phys, regno, slot);
+    if (slot->kind == CD_REGSLOT_NONE)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot write %s of frame #%d: %s", dwreg_name[regno], x->frame->level, slot->why);
+    return 0;
+}
+
+static int reg_access(cd_ectx *x, int regno, const cd_regslot *slot, uint64_t *val, bool write)
+{
+    cd_err e;
+    if (slot->kind == CD_REGSLOT_MEM) {
+        if (!write)
+            return cd_target_read_full(x->t, slot->addr, val, 8) == 0 ? 0
+                   : cd_fail(x->err, CD_EXIT_CMD, "cannot read the slot of %s at 0x%llx", dwreg_name[regno], (unsigned long long)slot->addr);
+        if (x->t->ops->write_mem(x->t, slot->addr, val, 8, &e) != 0)
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot write the slot of %s at 0x%llx: %s", dwreg_name[regno],
+                           (unsigned long long)slot->addr, e.msg);
+        return 0;
+    }
+    cd_regs r;
+    if (x->t->ops->get_regs(x->t, x->th, &r, &e) != 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot read registers: %s", e.msg);
+    if (!write) {
+        memcpy(val, (uint8_t *)&r + ureg_off[regno], 8);
+        return 0;
+    }
+    memcpy((uint8_t *)&r + ureg_off[regno], val, 8);
+    if (x->t->ops->set_regs(x->t, x->th, &r, &e) != 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot set %s: %s", dwreg_name[regno], e.msg);
+    x->th->regs = r;
+    return 0;
+}
+
+/* Writes the SIZE bytes at SRC (the new value of LV, converted) to the pieces LV's bytes came
+ * from: registers of its frame (or the slots they were saved to), memory. Nothing is written
+ * unless every piece it touches can be. */
+static int store_pieces(cd_ectx *x, cd_value *lv, const uint8_t *src, uint64_t size)
+{
+    uint64_t n = lv->bitsize ? (uint64_t)(lv->bitpos + lv->bitsize + 7) / 8 : size;
+    uint64_t lo = lv->pbase * 8 + (lv->bitsize ? (uint64_t)lv->bitpos : 0);
+    uint64_t nbits = lv->bitsize ? (uint64_t)lv->bitsize : size * 8;
+    uint8_t *img = cd_arena_alloc(x->ar, n + 16);
+    memcpy(img, lv->bytes, n);
+    cd_copy_bits(img, lv->bitsize ? (uint64_t)lv->bitpos : 0, src, 0, nbits);
+    cd_regslot *slots = cd_arena_alloc(x->ar, (size_t)lv->npieces * sizeof *slots);
+    bool any = false;
+    for (int i = 0; i < lv->npieces; i++) {
+        const cd_vpiece *p = &lv->pieces[i];
+        if (p->bitoff >= lo + nbits || p->bitoff + p->bits <= lo)
+            continue;
+        any = true;
+        switch (p->kind) {
+        case VP_OPT:
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot assign: that part of the value has been optimized out (it is nowhere to write)");
+        case VP_VAL:
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot assign: the compiler describes that part of the value as computed, not stored in memory or a register");
+        case VP_REG:
+            if (reg_slot(x, p->regno, &slots[i]) != 0)
+                return -1;
+            if (p->srcbit + p->bits > 64)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot write %llu bits at bit %llu of %s",
+                               (unsigned long long)p->bits, (unsigned long long)p->srcbit, dwreg_name[p->regno]);
+            break;
+        case VP_MEM:
+            if (!x->t)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot write memory: no process");
+            break;
+        }
+    }
+    if (!any)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot assign: no part of the value is stored anywhere");
+    for (int i = 0; i < lv->npieces; i++) {
+        const cd_vpiece *p = &lv->pieces[i];
+        if (p->bitoff >= lo + nbits || p->bitoff + p->bits <= lo)
+            continue;
+        uint64_t a = p->bitoff > lo ? p->bitoff : lo;
+        uint64_t b = p->bitoff + p->bits < lo + nbits ? p->bitoff + p->bits : lo + nbits;
+        /* image bit of object bit j: j - pbase*8; piece bit: j - bitoff + srcbit */
+        uint64_t ibit = a - lv->pbase * 8, sbit = a - p->bitoff + p->srcbit;
+        if (p->kind == VP_REG) {
+            uint64_t r;
+            if (reg_access(x, p->regno, &slots[i], &r, false) != 0)
+                return -1;
+            cd_copy_bits((uint8_t *)&r, sbit, img, ibit, b - a);
+            if (reg_access(x, p->regno, &slots[i], &r, true) != 0)
+                return -1;
+        } else {
+            uint64_t first = p->addr + sbit / 8, nb = (sbit % 8 + (b - a) + 7) / 8;
+            uint8_t *m = cd_arena_alloc(x->ar, nb + 1);
+            cd_err e;
+            if ((sbit % 8 || (b - a) % 8) && cd_target_read_full(x->t, first, m, nb) != 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)first);
+            cd_copy_bits(m, sbit % 8, img, ibit, b - a);
+            if (x->t->ops->write_mem(x->t, first, m, nb, &e) != 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot write %llu bytes at 0x%llx: %s", (unsigned long long)nb,
+                               (unsigned long long)first, e.msg);
+        }
+    }
+    memcpy(lv->bytes, img, n); /* the value now reads what was written */
+    x->wrote = true;
+    return 0;
+}
+
 /* Writes V's new contents NEWV (already converted to V's type) to wherever V lives. */
 static int store(cd_ectx *x, cd_value *lv, cd_value *nv)
 {
@@ -840,30 +984,20 @@ static int store(cd_ectx *x, cd_value *lv, cd_value *nv)
         }
         if (x->t->ops->write_mem(x->t, lv->addr, src, n, &e) != 0)
             return cd_fail(x->err, CD_EXIT_CMD, "cannot write %zu bytes at 0x%llx: %s", n, (unsigned long long)lv->addr, e.msg);
+        x->wrote = true;
         return 0;
     }
-    if (lv->regno >= 0 && lv->regno < CD_NDWREGS && x->th && x->t && lv->lval) {
-        static const size_t off[CD_NDWREGS] = {
-            offsetof(cd_regs, rax), offsetof(cd_regs, rdx), offsetof(cd_regs, rcx), offsetof(cd_regs, rbx),
-            offsetof(cd_regs, rsi), offsetof(cd_regs, rdi), offsetof(cd_regs, rbp), offsetof(cd_regs, rsp),
-            offsetof(cd_regs, r8), offsetof(cd_regs, r9), offsetof(cd_regs, r10), offsetof(cd_regs, r11),
-            offsetof(cd_regs, r12), offsetof(cd_regs, r13), offsetof(cd_regs, r14), offsetof(cd_regs, r15),
-            offsetof(cd_regs, rip)};
-        cd_regs r;
-        cd_err e;
-        if (x->t->ops->get_regs(x->t, x->th, &r, &e) != 0 )
-            return cd_fail(x->err, CD_EXIT_CMD, "cannot read registers: %s", e.msg);
-        uint64_t v = 0;
-        memcpy(&v, buf, size < 8 ? size : 8);
-        if (cd_type_strip(lv->type)->is_signed && size < 8 && (v >> (size * 8 - 1)) & 1)
-            v |= ~0ull << (size * 8);
-        memcpy((uint8_t *)&r + off[lv->regno], &v, 8);
-        if (x->t->ops->set_regs(x->t, x->th, &r, &e) != 0)
-            return cd_fail(x->err, CD_EXIT_CMD, "cannot set the register: %s", e.msg);
-        x->th->regs = r;
-        return 0;
+    if (lv->where == V_BYTES && lv->pieces) {
+        const uint8_t *src = buf;
+        if (!lv->bitsize && size > 16) {
+            uint8_t *big = cd_arena_alloc(x->ar, size);
+            if (cd_value_read(x, nv, 0, big, size) != 0)
+                return -1;
+            src = big;
+        }
+        return store_pieces(x, lv, src, size);
     }
-    return cd_fail(x->err, CD_EXIT_CMD, "left operand of assignment is not an lvalue in memory or in a register of frame 0");
+    return cd_fail(x->err, CD_EXIT_CMD, "left operand of assignment is not an lvalue in memory or in a register");
 }
 
 /* `$name = R` (or `$name OP= R`) with R evaluated: creates or updates a convenience variable. */
@@ -884,9 +1018,15 @@ static __attribute__((noinline)) int assign_conv(cd_ectx *x, cd_expr *e, cd_valu
 static __attribute__((noinline)) int assign_store(cd_ectx *x, cd_expr *e, cd_value *l, cd_value *r, cd_value *out)
 {
     if (!l->lval) {
+        cd_regslot slot;
         if (l->where == V_OPTOUT)
             return cd_fail(x->err, CD_EXIT_CMD, "cannot assign: the variable has been optimized out");
-        return cd_fail(x->err, CD_EXIT_CMD, "cannot assign at column %d: the left side is not an lvalue (or lives in a register of a caller frame)", e->col);
+        /* a register this frame's callees did not save: say why it cannot be written */
+        if (l->where == V_UNAVAIL && l->regno >= 0 && reg_slot(x, l->regno, &slot) != 0)
+            return -1;
+        if (l->where == V_UNAVAIL)
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot assign at column %d: the value is not available in this frame", e->col);
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot assign at column %d: the left side is not an lvalue (not stored in memory or a register)", e->col);
     }
     if (e->op != OP_NONE) {
         cd_value cur = *l;
@@ -1107,7 +1247,7 @@ static NOINLINE int eval_unary(cd_ectx *x, cd_expr *e, cd_value *a, cd_value *ou
         if (a->bitsize)
             return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a bitfield (column %d)", e->col);
         if (a->where != V_MEM) {
-            if (a->regno >= 0)
+            if (a->regno >= 0 || a->pieces)
                 return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address of a value in a register (column %d)", e->col);
             if (a->where == V_OPTOUT)
                 return cd_fail(x->err, CD_EXIT_CMD, "cannot take the address: value has been optimized out");

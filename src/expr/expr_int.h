@@ -149,16 +149,36 @@ bool cd_type_find_member(cd_vstate *vs, cd_type *t, const char *name, cd_member 
 /* ---------- values ---------- */
 typedef enum { V_MEM, V_BYTES, V_OPTOUT, V_UNAVAIL, V_ERROR } cd_vwhere;
 
+/* Where bits [bitoff, bitoff + bits) of a V_BYTES value's object live: the pieces of a DWARF
+ * location (DW_OP_piece, DW_OP_bit_piece), or one piece for a value held whole in a register. A
+ * write goes back to them (cd_eval's assignment); VP_VAL and VP_OPT pieces cannot be written. */
+typedef enum { VP_MEM, VP_REG, VP_VAL, VP_OPT } cd_vpkind;
+typedef struct cd_vpiece {
+    uint64_t bitoff, bits;
+    cd_vpkind kind;
+    uint64_t addr;          /* VP_MEM */
+    int regno;              /* VP_REG: DWARF register number of the value's frame */
+    uint64_t srcbit;        /* bit offset within the register, or from addr (DW_OP_bit_piece) */
+    const uint8_t *data;    /* VP_VAL: the computed value's bytes */
+    uint64_t datalen;
+} cd_vpiece;
+
 typedef struct cd_value {
     cd_type *type;
     cd_vwhere where;
     uint64_t addr;          /* V_MEM */
     uint8_t *bytes;         /* V_BYTES (arena or history storage), at least type size */
-    int regno;              /* >= 0: the bytes are DWARF register regno of the frame (assignable) */
-    bool lval;              /* assignable / addressable (V_MEM) */
+    int regno;              /* >= 0: the bytes are DWARF register regno of the frame */
+    bool lval;              /* assignable: V_MEM, or V_BYTES with pieces */
     int bitsize, bitpos;    /* bitfield within the bytes at addr/bytes */
     const char *errmsg;     /* V_ERROR */
+    const cd_vpiece *pieces; /* V_BYTES: where the bytes came from (NULL: nowhere writable) */
+    int npieces;
+    uint64_t pbase;         /* byte offset of these bytes within the object the pieces describe */
 } cd_value;
+
+/* Copies N bits from SRC at bit SBIT to DST at bit DBIT (little-endian bit numbering). */
+void cd_copy_bits(uint8_t *dst, uint64_t dbit, const uint8_t *src, uint64_t sbit, uint64_t n);
 
 /* Print formats (gdb letters), 0 = natural. */
 typedef struct cd_fmtopt {
@@ -179,6 +199,8 @@ struct cd_ectx {
     cd_err *err;
     bool no_side_effects;   /* sizeof/whatis/ptype: evaluate types only, never assign */
     uintptr_t depth_limit;  /* cd_depth_enter() of the outermost cd_eval/format call, 0 outside */
+    bool wrote;             /* an assignment wrote the target (memory or registers): cached stacks
+                               and the unwinder's page cache are stale */
 };
 
 void cd_ectx_init(cd_ectx *x, const cd_scope *sc, cd_arena *ar, cd_err *err);

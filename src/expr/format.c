@@ -463,6 +463,28 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
     cd_buf_puts(b, "}");
 }
 
+/* Bits of V's object that are optimized out (empty DWARF pieces): 0 none, 1 some, 2 all. gdb
+ * prints such a member or scalar as <optimized out> and still prints the rest of an aggregate. */
+static int optout_state(const cd_value *v)
+{
+    if (v->where != V_BYTES || !v->pieces)
+        return 0;
+    uint64_t size = cd_type_size(v->type);
+    uint64_t lo = v->pbase * 8 + (v->bitsize ? (uint64_t)v->bitpos : 0);
+    uint64_t n = v->bitsize ? (uint64_t)v->bitsize : size * 8, opt = 0;
+    if (!n)
+        return 0;
+    for (int i = 0; i < v->npieces; i++) {
+        const cd_vpiece *p = &v->pieces[i];
+        if (p->kind != VP_OPT)
+            continue;
+        uint64_t a = p->bitoff > lo ? p->bitoff : lo, e = p->bitoff + p->bits < lo + n ? p->bitoff + p->bits : lo + n;
+        if (e > a)
+            opt += e - a;
+    }
+    return opt == 0 ? 0 : opt >= n ? 2 : 1;
+}
+
 static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int depth, cd_buf *b)
 {
     switch (v->where) {
@@ -474,6 +496,11 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
     cd_type *s = cd_type_strip(v->type);
     if (!s) {
         cd_buf_puts(b, "void");
+        return;
+    }
+    int opt = optout_state(v);
+    if (opt == 2 || (opt == 1 && s->kind != TY_STRUCT && s->kind != TY_UNION && s->kind != TY_ARRAY)) {
+        cd_buf_puts(b, "<optimized out>");
         return;
     }
     switch (s->kind) {
@@ -576,6 +603,9 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
     cd_type *s = cd_type_strip(v->type);
     if (!s || s->kind == TY_VOID)
         return NULL;
+    int opt = optout_state(v);
+    if (opt == 2 || (opt == 1 && s->kind != TY_STRUCT && s->kind != TY_UNION && s->kind != TY_ARRAY))
+        return jerr("optimized_out", NULL);
     cd_err e;
     cd_err *save = x->err;
     x->err = &e;

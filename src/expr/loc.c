@@ -51,8 +51,14 @@ typedef struct lres {
     const char *why;     /* L_UNAVAIL / L_OPT detail */
 } lres;
 
-static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *stack, int sp0, lres *res, uint8_t *pieces,
-               size_t piececap, size_t *piecelen, bool *any_piece);
+/* The pieces of a location being evaluated (NULL where pieces make no sense: a frame base). */
+typedef struct pcoll {
+    cd_vpiece *p;
+    size_t n, cap;
+    uint64_t bits;
+} pcoll;
+
+static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *stack, int sp0, lres *res, pcoll *pc);
 
 /* The out-of-line function (DW_TAG_subprogram) a frame executes, even when the frame is an
  * inlined call inside it. */
@@ -98,9 +104,7 @@ static int frame_base(lctx *c, uint64_t *out)
         return cd_fail(x->err, CD_EXIT_CMD, "frame base expression recursion");
     uint64_t st[64];
     lres lr = {0};
-    size_t pl = 0;
-    bool anyp = false;
-    if (run(&sub, ops, len, st, 0, &lr, NULL, 0, &pl, &anyp) != 0)
+    if (run(&sub, ops, len, st, 0, &lr, NULL) != 0)
         return -1;
     if (lr.k == L_MEM || lr.k == L_VAL) {
         *out = lr.v;
@@ -300,8 +304,7 @@ static const char *die_fn_name(Dwarf_Die *d)
     return dwarf_formstring(dwarf_attr_integrate(d, DW_AT_name, &a));
 }
 
-static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *stack, int sp0, lres *res, uint8_t *pieces,
-               size_t piececap, size_t *piecelen, bool *any_piece);
+static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *stack, int sp0, lres *res, pcoll *pc);
 
 /* Does call site CS (in the caller) call the function of the selected frame? A tail call or a
  * call to another function would make the parameter values wrong, so anything unproven is no. */
@@ -333,9 +336,7 @@ static bool call_site_calls_frame(lctx *c, const cd_frame *caller, Dwarf_Addr cb
         lctx sc = {.x = &sub, .mod = caller->info.mod, .bias = cbias, .attr = &a, .depth = c->depth + 1};
         uint64_t st[64], target = 0;
         lres r = {0};
-        size_t pl = 0;
-        bool anyp = false;
-        if (run(&sc, ops, len, st, 0, &r, NULL, 0, &pl, &anyp) != 0)
+        if (run(&sc, ops, len, st, 0, &r, NULL) != 0)
             return false;
         if (r.k == L_MEM || r.k == L_VAL)
             target = r.v;
@@ -382,9 +383,7 @@ static bool entry_value_from_caller(lctx *c, int regno, uint64_t *val)
         lctx sc = {.x = &sub, .mod = cf->info.mod, .bias = cbias, .attr = &va, .depth = c->depth + 1};
         uint64_t st[64];
         lres res = {0};
-        size_t pl = 0;
-        bool anyp = false;
-        if (run(&sc, vops, vlen, st, 0, &res, NULL, 0, &pl, &anyp) != 0)
+        if (run(&sc, vops, vlen, st, 0, &res, NULL) != 0)
             return false;
         if (res.k == L_MEM || res.k == L_VAL) {
             *val = res.v;
@@ -395,8 +394,7 @@ static bool entry_value_from_caller(lctx *c, int regno, uint64_t *val)
     return false;
 }
 
-static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lres *res, uint8_t *pieces,
-               size_t piececap, size_t *piecelen, bool *any_piece)
+static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lres *res, pcoll *pc)
 {
     cd_ectx *x = c->x;
     int sp = sp0;
@@ -604,42 +602,50 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
         }
         case DW_OP_piece:
         case DW_OP_bit_piece: {
-            *any_piece = true;
-            size_t sz = a == DW_OP_piece ? (size_t)o->number : (size_t)(o->number + 7) / 8;
-            if (!pieces || *piecelen + sz > piececap)
-                return cd_fail(x->err, CD_EXIT_CMD, "DWARF pieces larger than the variable");
-            uint8_t *dst = pieces + *piecelen;
-            lres pr = *res;
+            if (!pc)
+                return cd_fail(x->err, CD_EXIT_CMD, "DWARF pieces in an expression that must give one address");
+            if (pc->n == pc->cap) {
+                size_t nc = pc->cap ? pc->cap * 2 : 8;
+                cd_vpiece *np = cd_arena_alloc(x->ar, nc * sizeof *np);
+                if (pc->n)
+                    memcpy(np, pc->p, pc->n * sizeof *np);
+                pc->p = np;
+                pc->cap = nc;
+            }
+            cd_vpiece *pp = &pc->p[pc->n];
+            memset(pp, 0, sizeof *pp);
+            pp->bitoff = pc->bits;
+            pp->bits = a == DW_OP_piece ? o->number * 8 : o->number;
+            pp->srcbit = a == DW_OP_bit_piece ? o->number2 : 0;
+            if (pp->bits > ((uint64_t)1 << 40))
+                return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (a piece of %llu bits)", (unsigned long long)pp->bits);
             if (!have_res && sp > sp0) {
-                pr.k = L_MEM;
-                pr.v = st[sp - 1];
-            } else if (!have_res)
-                pr.k = L_OPT;
-            switch (pr.k) {
-            case L_MEM:
-                if (!x->t || cd_target_read_full(x->t, pr.v, dst, sz) != 0)
-                    return cd_fail(x->err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)pr.v);
-                break;
-            case L_REG: {
-                uint8_t xm[16];
-                if (cd_frame_reg(x, (int)pr.v, &v))
-                    memcpy(dst, &v, sz > 8 ? 8 : sz);
-                else if (frame_xmm(x, (int)pr.v, xm))
-                    memcpy(dst, xm, sz > 16 ? 16 : sz);
-                else {
-                    res->k = L_UNAVAIL;
-                    res->why = "register not available in this frame";
-                    return 0;
+                pp->kind = VP_MEM;
+                pp->addr = st[sp - 1];
+            } else if (!have_res) {
+                pp->kind = VP_OPT; /* an empty piece: that part of the object is nowhere */
+            } else {
+                switch (res->k) {
+                case L_MEM: pp->kind = VP_MEM; pp->addr = res->v; break;
+                case L_REG: pp->kind = VP_REG; pp->regno = (int)res->v; break;
+                case L_VAL: {
+                    uint8_t *cp = cd_arena_alloc(x->ar, 8);
+                    memcpy(cp, &res->v, 8);
+                    pp->kind = VP_VAL;
+                    pp->data = cp;
+                    pp->datalen = 8;
+                    break;
                 }
-                break;
+                case L_IMPL:
+                    pp->kind = VP_VAL;
+                    pp->data = res->impl;
+                    pp->datalen = res->implen;
+                    break;
+                default: pp->kind = VP_OPT; break;
+                }
             }
-            case L_VAL: memcpy(dst, &pr.v, sz > 8 ? 8 : sz); break;
-            case L_IMPL: memcpy(dst, pr.impl, sz > pr.implen ? pr.implen : sz); break;
-            default:
-                res->k = L_OPT;
-                return 0;
-            }
-            *piecelen += sz;
+            pc->n++;
+            pc->bits += pp->bits;
             have_res = false;
             res->k = L_MEM;
             sp = sp0;
@@ -653,7 +659,7 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
     }
     if (!have_res) {
         if (sp <= sp0) {
-            if (*any_piece)
+            if (pc && pc->n)
                 return 0;
             res->k = L_OPT;
             return 0;
@@ -665,6 +671,83 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
 #undef NEED
 #undef PUSH
 #undef BIN
+}
+
+
+void cd_copy_bits(uint8_t *dst, uint64_t dbit, const uint8_t *src, uint64_t sbit, uint64_t n)
+{
+    if (!(dbit % 8) && !(sbit % 8) && !(n % 8)) {
+        memmove(dst + dbit / 8, src + sbit / 8, n / 8);
+        return;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t s = sbit + i, d = dbit + i;
+        unsigned b = (src[s / 8] >> (s % 8)) & 1;
+        dst[d / 8] = (uint8_t)((dst[d / 8] & ~(1u << (d % 8))) | (b << (d % 8)));
+    }
+}
+
+/* Reads the pieces of a location into one value of SIZE bytes. Bits no piece covers, and the
+ * bits of empty pieces, read as zero; cd_value_bits_avail tells the printer which they are. A
+ * register the frame does not have makes the whole value unavailable, as before pieces. */
+static int assemble_pieces(cd_ectx *x, const pcoll *pc, uint64_t size, cd_value *out)
+{
+    uint64_t nbytes = size > (pc->bits + 7) / 8 ? size : (pc->bits + 7) / 8;
+    if (nbytes > (1u << 24))
+        return cd_fail(x->err, CD_EXIT_CMD, "DWARF pieces of %llu bytes: too large", (unsigned long long)nbytes);
+    uint8_t *bytes = cd_arena_alloc(x->ar, nbytes + 16);
+    for (size_t i = 0; i < pc->n; i++) {
+        const cd_vpiece *p = &pc->p[i];
+        uint8_t tmp[16] = {0};
+        const uint8_t *src = tmp;
+        uint64_t avail = 0; /* bits available from src, from bit 0 */
+        uint64_t sbit = p->srcbit, v;
+        switch (p->kind) {
+        case VP_REG:
+            if (cd_frame_reg(x, p->regno, &v)) {
+                memcpy(tmp, &v, 8);
+                avail = 64;
+            } else if (frame_xmm(x, p->regno, tmp)) {
+                avail = 128;
+            } else {
+                out->where = V_UNAVAIL;
+                out->regno = p->regno; /* an assignment says why it is not there */
+                return 0;
+            }
+            break;
+        case VP_MEM: {
+            uint64_t n = (p->srcbit % 8 + p->bits + 7) / 8;
+            uint8_t *m = cd_arena_alloc(x->ar, n + 1);
+            if (!x->t || cd_target_read_full(x->t, p->addr + p->srcbit / 8, m, n) != 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot access memory at 0x%llx", (unsigned long long)(p->addr + p->srcbit / 8));
+            src = m;
+            avail = n * 8;
+            sbit = p->srcbit % 8;
+            break;
+        }
+        case VP_VAL:
+            src = p->data;
+            avail = p->datalen * 8;
+            break;
+        default:
+            continue;
+        }
+        uint64_t n = p->bits;
+        if (sbit >= avail)
+            continue;
+        if (sbit + n > avail)
+            n = avail - sbit;
+        if (p->bitoff + n > nbytes * 8)
+            n = p->bitoff < nbytes * 8 ? nbytes * 8 - p->bitoff : 0;
+        cd_copy_bits(bytes, p->bitoff, src, sbit, n);
+    }
+    out->where = V_BYTES;
+    out->bytes = bytes;
+    out->pieces = pc->p;
+    out->npieces = (int)pc->n;
+    out->pbase = 0;
+    out->lval = true;
+    return 0;
 }
 
 int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd_value *out)
@@ -708,10 +791,8 @@ int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd
     lctx c = {.x = x, .mod = mod, .bias = bias, .attr = &attr};
     uint64_t st[64];
     lres res = {0};
-    size_t cap = size ? size : 8, pl = 0;
-    uint8_t *pieces = cd_arena_alloc(x->ar, cap + 16);
-    bool anyp = false;
-    if (run(&c, ops, len, st, 0, &res, pieces, cap, &pl, &anyp) != 0)
+    pcoll pcs = {0};
+    if (run(&c, ops, len, st, 0, &res, &pcs) != 0)
         return -1;
     if (res.k == L_OPT) {
         out->where = V_OPTOUT;
@@ -721,11 +802,8 @@ int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd
         out->where = V_UNAVAIL;
         return 0;
     }
-    if (anyp) {
-        out->where = V_BYTES;
-        out->bytes = pieces;
-        return 0;
-    }
+    if (pcs.n)
+        return assemble_pieces(x, &pcs, size, out);
     switch (res.k) {
     case L_MEM:
         out->where = V_MEM;
@@ -733,20 +811,15 @@ int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd
         out->lval = true;
         return 0;
     case L_REG: {
-        uint64_t v;
-        uint8_t xm[16];
-        out->where = V_BYTES;
-        out->bytes = cd_arena_alloc(x->ar, size + 16);
-        if (cd_frame_reg(x, (int)res.v, &v))
-            memcpy(out->bytes, &v, size < 8 ? size : 8);
-        else if (frame_xmm(x, (int)res.v, xm))
-            memcpy(out->bytes, xm, size < 16 ? size : 16);
-        else {
-            out->where = V_UNAVAIL;
-            return 0;
-        }
+        /* One piece: the whole value in the register, so an assignment writes it back. */
+        cd_vpiece *p = cd_arena_alloc(x->ar, sizeof *p);
+        p->kind = VP_REG;
+        p->regno = (int)res.v;
+        p->bits = (size ? size : 8) * 8;
+        pcs = (pcoll){.p = p, .n = 1, .cap = 1, .bits = p->bits};
+        if (assemble_pieces(x, &pcs, size, out) != 0)
+            return -1;
         out->regno = (int)res.v;
-        out->lval = x->frame && x->frame->phys == 0 && res.v < CD_NDWREGS;
         return 0;
     }
     case L_VAL:

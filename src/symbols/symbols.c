@@ -498,6 +498,59 @@ static bool die_find_pc(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int de
     return false;
 }
 
+/* The source line of PC as gdb chooses it (find_pc_sect_line): the last row at or below PC; when
+ * that row is not a statement (is_stmt false), an earlier row at the same address that is one. gcc
+ * -O2 emits several rows at one address (24, 25 is_stmt, 24 not is_stmt): the statement is 25.
+ * libdwfl's dwfl_module_getsrc returns whichever of them its binary search lands on. A PC past the
+ * end of a sequence (an end-of-sequence row) has no line. */
+static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **file, int *line, int *col)
+{
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    Dwarf_Lines *lines;
+    size_t nl;
+    if (!cu || dwarf_getsrclines(cu, &lines, &nl) != 0 || nl == 0)
+        return;
+    uint64_t a = pc - bias;
+    size_t lo = 0, hi = nl; /* first row with address > a */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        Dwarf_Addr ma = 0;
+        dwarf_lineaddr(dwarf_onesrcline(lines, mid), &ma);
+        if (ma <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return;
+    size_t i = lo - 1;
+    Dwarf_Line *l = dwarf_onesrcline(lines, i);
+    bool eos = false, stmt = false;
+    Dwarf_Addr la = 0;
+    if (!l || dwarf_lineendsequence(l, &eos) != 0 || eos || dwarf_lineaddr(l, &la) != 0)
+        return;
+    dwarf_linebeginstatement(l, &stmt);
+    for (size_t k = i; !stmt && k > 0; k--) {
+        Dwarf_Line *p = dwarf_onesrcline(lines, k - 1);
+        Dwarf_Addr pa = 0;
+        bool pe = false, ps = false;
+        if (!p || dwarf_lineaddr(p, &pa) != 0 || pa != la || dwarf_lineendsequence(p, &pe) != 0 || pe)
+            break;
+        dwarf_linebeginstatement(p, &ps);
+        if (ps) {
+            l = p;
+            break;
+        }
+    }
+    const char *f = dwarf_linesrc(l, NULL, NULL);
+    if (!f)
+        return;
+    *file = abs_src(s, cu, f);
+    dwarf_lineno(l, line);
+    dwarf_linecol(l, col);
+}
+
 static memo_ent *compute(cd_symtab *s, uint64_t pc)
 {
     cd_pcinfo tmp[64];
@@ -519,11 +572,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
 
     const char *file = NULL;
     int line = 0, col = 0;
-    Dwfl_Line *dl = dwfl_module_getsrc(mod, pc);
-    if (dl) {
-        const char *f = dwfl_lineinfo(dl, NULL, &line, &col, NULL, NULL);
-        file = abs_src(s, dwfl_linecu(dl), f);
-    }
+    pc_line(s, mod, pc, &file, &line, &col);
 
     Dwarf_Addr bias = 0;
     Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
@@ -826,87 +875,139 @@ bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint6
     return true;
 }
 
+/* A line-table row of the file asked for, a candidate location for FILE:LINE. */
+typedef struct line_cand {
+    uint64_t addr;
+    int line;
+    bool stmt;
+} line_cand;
+
 typedef struct getmods_arg {
     cd_symtab *s;
     const char *file;
     const char *want; /* file, normalised when absolute ("./" dropped when relative) */
-    int line;
-    uint64_t *addrs;
+    line_cand *c;
     size_t n, cap;
-    int best_line;
 } getmods_arg;
 
-/* One module's rows for FILE:LINE. libdw answers the exact line or, when no code is there, the
- * nearest following line that has code: only the lowest such line is kept over all modules. */
+/* Every row of FILE in one module (by base name; a FILE with a directory is then compared with the
+ * normalised path, "/src/build/../lib/x.c", by suffix). End-of-sequence rows are dropped: they mark the first address past a sequence's code
+ * (past a function's `ret`, in the next function or in _fini), never a place where a line is. */
+static bool same_base(const char *path, const char *base)
+{
+    const char *b = strrchr(path, '/');
+    return !strcmp(b ? b + 1 : path, base);
+}
+
 static int line_addrs_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *argp)
 {
     (void)ud, (void)name, (void)start;
     getmods_arg *a = argp;
-    Dwfl_Line **lines = NULL;
-    size_t n = 0;
-    /* libdw matches a base name, or a whole path exactly as the line table spells it
-     * ("/src/build/../lib/x.c"): ask by base name, then compare normalised paths by suffix */
-    const char *base = strrchr(a->file, '/');
-    if (dwfl_module_getsrc_file(mod, base ? base + 1 : a->file, a->line, 0, &lines, &n) != 0 || n == 0)
-        return DWARF_CB_OK;
-    for (size_t i = 0; i < n; i++) {
-        Dwarf_Addr addr;
-        int line;
-        const char *lf = dwfl_lineinfo(lines[i], &addr, &line, NULL, NULL, NULL);
-        if (!lf)
+    const char *slash = strrchr(a->file, '/');
+    const char *base = slash ? slash + 1 : a->file;
+    Dwarf_Die *cu = NULL;
+    Dwarf_Addr bias;
+    while ((cu = dwfl_module_nextcu(mod, cu, &bias)) != NULL) {
+        Dwarf_Files *files;
+        size_t nfiles;
+        if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
             continue;
-        if (base) {
-            const char *norm = abs_src(a->s, dwfl_linecu(lines[i]), lf);
-            char *tmp = norm[0] == '/' ? lex_normalize(norm) : cd_xstrdup(norm);
-            size_t nl = strlen(tmp), wl = strlen(a->want);
-            bool match = nl >= wl && !strcmp(tmp + nl - wl, a->want) && (nl == wl || a->want[0] == '/' || tmp[nl - wl - 1] == '/');
-            free(tmp);
-            if (!match)
+        bool has = false;
+        for (size_t f = 0; f < nfiles && !has; f++) {
+            const char *fn = dwarf_filesrc(files, f, NULL, NULL);
+            has = fn && same_base(fn, base);
+        }
+        Dwarf_Lines *lines;
+        size_t nl;
+        if (!has || dwarf_getsrclines(cu, &lines, &nl) != 0)
+            continue;
+        for (size_t i = 0; i < nl; i++) {
+            Dwarf_Line *l = dwarf_onesrcline(lines, i);
+            Dwarf_Addr addr;
+            int line = 0;
+            bool stmt = false, eos = false;
+            const char *lf = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+            if (!lf || !same_base(lf, base) || dwarf_lineaddr(l, &addr) != 0 || dwarf_lineno(l, &line) != 0 || line <= 0)
                 continue;
+            dwarf_lineendsequence(l, &eos);
+            dwarf_linebeginstatement(l, &stmt);
+            if (eos)
+                continue;
+            if (slash) {
+                const char *norm = abs_src(a->s, cu, lf);
+                char *tmp = norm[0] == '/' ? lex_normalize(norm) : cd_xstrdup(norm);
+                size_t tl = strlen(tmp), wl = strlen(a->want);
+                bool match = tl >= wl && !strcmp(tmp + tl - wl, a->want) && (tl == wl || a->want[0] == '/' || tmp[tl - wl - 1] == '/');
+                free(tmp);
+                if (!match)
+                    continue;
+            }
+            if (a->n == a->cap) {
+                a->cap = a->cap ? 2 * a->cap : 64;
+                a->c = cd_xrealloc(a->c, a->cap * sizeof *a->c);
+            }
+            a->c[a->n++] = (line_cand){addr + bias, line, stmt};
         }
-        if (a->best_line && line > a->best_line)
+    }
+    return DWARF_CB_OK;
+}
+
+/* gdb's choice (find_line_common): only statement rows (is_stmt) count; LINE itself if it has one,
+ * else the lowest later line that has one. When no statement row is at LINE or after it (the
+ * closing brace of an -O2 function often has only a non-statement row), the rows of LINE itself
+ * are used rather than nothing. Then one address per function: the lowest (a line split in several
+ * blocks, a loop's test, is entered at its first), moved past the prologue when it is a function's
+ * entry. */
+int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **addrs, size_t *n, int *found_line)
+{
+    char *want = file[0] == '/' ? lex_normalize(file) : cd_xstrdup(file + (strncmp(file, "./", 2) ? 0 : 2));
+    getmods_arg a = {.s = s, .file = file, .want = want};
+    dwfl_getmodules(s->dwfl, line_addrs_cb, &a, 0);
+    free(want);
+    int best = 0;
+    bool stmt_only = true;
+    for (size_t i = 0; i < a.n; i++)
+        if (a.c[i].stmt && a.c[i].line >= line && (!best || a.c[i].line < best))
+            best = a.c[i].line;
+    if (!best) {
+        stmt_only = false;
+        for (size_t i = 0; i < a.n && !best; i++)
+            if (a.c[i].line == line)
+                best = line;
+    }
+    uint64_t *out = NULL;
+    size_t nout = 0;
+    for (size_t i = 0; best && i < a.n; i++) {
+        if (a.c[i].line != best || (stmt_only && !a.c[i].stmt))
             continue;
-        if (line < a->best_line || !a->best_line) {
-            a->n = 0;
-            a->best_line = line;
-        }
-        /* several rows of one line in one function (a loop's test, say): the first one, as gdb */
+        uint64_t addr = a.c[i].addr;
         const char *fn;
         uint64_t fs, fe;
-        bool in_fn = cd_symtab_func_bounds(a->s, addr, &fn, &fs, &fe);
+        bool in_fn = cd_symtab_func_bounds(s, addr, &fn, &fs, &fe);
         bool dup = false;
-        for (size_t k = 0; k < a->n && !dup; k++) {
+        for (size_t k = 0; k < nout && !dup; k++) {
             const char *fn2;
             uint64_t fs2, fe2;
-            if (a->addrs[k] == addr ||
-                (in_fn && cd_symtab_func_bounds(a->s, a->addrs[k], &fn2, &fs2, &fe2) && fs2 == fs)) {
-                if (addr < a->addrs[k])
-                    a->addrs[k] = addr;
+            if (out[k] == addr || (in_fn && cd_symtab_func_bounds(s, out[k], &fn2, &fs2, &fe2) && fs2 == fs)) {
+                if (addr < out[k])
+                    out[k] = addr;
                 dup = true;
             }
         }
         if (dup)
             continue;
-        if (a->n == a->cap) {
-            a->cap = a->cap ? 2 * a->cap : 4;
-            a->addrs = cd_xrealloc(a->addrs, a->cap * sizeof *a->addrs);
-        }
-        a->addrs[a->n++] = addr;
+        out = cd_xrealloc(out, (nout + 1) * sizeof *out);
+        out[nout++] = addr;
     }
-    free(lines);
-    return DWARF_CB_OK;
-}
-
-int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **addrs, size_t *n, int *found_line)
-{
-    char *want = file[0] == '/' ? lex_normalize(file) : cd_xstrdup(file + (strncmp(file, "./", 2) ? 0 : 2));
-    getmods_arg a = {.s = s, .file = file, .want = want, .line = line};
-    dwfl_getmodules(s->dwfl, line_addrs_cb, &a, 0);
-    free(want);
-    *addrs = a.addrs;
-    *n = a.n;
-    *found_line = a.best_line;
-    return a.n ? 0 : -1;
+    /* A line whose code starts a function (its opening brace at -O0) is its prologue: past it, as
+     * gdb's skip_prologue_sal (and `break FUNC`) does. */
+    for (size_t k = 0; k < nout; k++)
+        out[k] = cd_symtab_skip_prologue(s, out[k]);
+    free(a.c);
+    *addrs = out;
+    *n = nout;
+    *found_line = best;
+    return nout ? 0 : -1;
 }
 
 uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)

@@ -75,6 +75,8 @@ bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint6
 
 /* Addresses where code for FILE:LINE starts (FILE a path or a base name; when LINE has no code, the
  * next line that has some, returned in *found_line): one per function (inlined copies each count).
+ * As gdb: statement rows only (is_stmt; a line with none at or after it falls back to its own
+ * rows), never an end-of-sequence row, past the prologue when the line starts a function.
  * Caller frees *addrs. -1 when no module has such a line. */
 int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **addrs, size_t *n, int *found_line);
 

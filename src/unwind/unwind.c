@@ -5,6 +5,8 @@
 
 #include <dwarf.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -465,4 +467,245 @@ int cd_unwind_from_regs(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREG
                         int max_frames, cd_stack *out, cd_err *err)
 {
     return walk(u, tid, regs, valid & 0x1ffff, false, max_frames, out, err);
+}
+
+void cd_unwinder_flush(cd_unwinder *u)
+{
+    if (!u)
+        return;
+    cd_memcache_free(u->mc);
+    u->mc = cd_memcache_new(u->t);
+    u->mc_gen = u->t->stop_gen;
+}
+
+/* ---- where a caller's register was saved -------------------------------------------------- */
+
+static const char *const dw_reg_name[CD_NDWREGS] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+                                                    "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+
+typedef struct slotctx {
+    cd_symtab *s;
+    cd_target *t;
+    const cd_frame *frames;
+    size_t nframes;
+} slotctx;
+
+static const cd_frame *frame_of_phys(const slotctx *c, int phys)
+{
+    for (size_t i = 0; i < c->nframes; i++)
+        if (c->frames[i].phys == phys)
+            return &c->frames[i];
+    return NULL;
+}
+
+static Dwarf_Frame *cfi_row(cd_symtab *s, uint64_t lpc)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(s), lpc);
+    Dwarf_Frame *fr = NULL;
+    for (int pass = 0; mod && pass < 2 && !fr; pass++) {
+        Dwarf_Addr bias;
+        Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+        if (cfi && dwarf_cfi_addrframe(cfi, lpc - bias, &fr) != 0)
+            fr = NULL;
+    }
+    return fr;
+}
+
+/* A CFI expression (the CFA rule, or a register's rule other than same/undefined/register) over
+ * frame F's registers: the address it computes, or with *is_value its value. */
+static bool cfi_eval(const slotctx *c, const cd_frame *f, bool have_cfa, uint64_t cfa, const Dwarf_Op *ops,
+                     size_t n, uint64_t *res, bool *is_value)
+{
+    uint64_t st[16];
+    size_t sp = 0;
+    *is_value = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned a = ops[i].atom;
+        int r = -1;
+        if (sp >= 15)
+            return false;
+        if (a >= DW_OP_breg0 && a <= DW_OP_breg31)
+            r = (int)(a - DW_OP_breg0);
+        else if (a == DW_OP_bregx)
+            r = (int)ops[i].number;
+        if (r >= 0) {
+            if (r >= CD_NDWREGS || !(f->regs_valid & (1u << r)))
+                return false;
+            st[sp++] = f->regs[r] + (uint64_t)(a == DW_OP_bregx ? ops[i].number2 : ops[i].number);
+            continue;
+        }
+        if (a >= DW_OP_lit0 && a <= DW_OP_lit31) {
+            st[sp++] = a - DW_OP_lit0;
+            continue;
+        }
+        switch (a) {
+        case DW_OP_call_frame_cfa:
+            if (!have_cfa)
+                return false;
+            st[sp++] = cfa;
+            break;
+        case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+        case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+        case DW_OP_constu: case DW_OP_consts:
+            st[sp++] = ops[i].number;
+            break;
+        case DW_OP_plus_uconst:
+            if (sp < 1)
+                return false;
+            st[sp - 1] += ops[i].number;
+            break;
+        case DW_OP_plus:
+        case DW_OP_minus:
+            if (sp < 2)
+                return false;
+            sp--;
+            st[sp - 1] = a == DW_OP_plus ? st[sp - 1] + st[sp] : st[sp - 1] - st[sp];
+            break;
+        case DW_OP_deref:
+            if (sp < 1 || cd_target_read_full(c->t, st[sp - 1], &st[sp - 1], 8) != 0)
+                return false;
+            break;
+        case DW_OP_stack_value:
+            if (i + 1 != n)
+                return false;
+            *is_value = true;
+            break;
+        default:
+            return false;
+        }
+    }
+    if (sp != 1)
+        return false;
+    *res = st[0];
+    return true;
+}
+
+static void slot_none(cd_regslot *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void slot_none(cd_regslot *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    out->kind = CD_REGSLOT_NONE;
+    vsnprintf(out->why, sizeof out->why, fmt, ap);
+    va_end(ap);
+}
+
+/* Register REGNO of physical frame PHYS is wherever its callee (PHYS-1) says the callee's caller's
+ * REGNO is: unchanged (same value: wherever the callee's REGNO is), in another of the callee's
+ * registers, or in memory at an address computed from the callee's registers and CFA. */
+static void slot_of(const slotctx *c, int phys, int regno, cd_regslot *out, int depth)
+{
+    if (phys == 0) {
+        out->kind = CD_REGSLOT_LIVE;
+        return;
+    }
+    const cd_frame *callee = frame_of_phys(c, phys - 1);
+    if (!callee || depth > 256) {
+        slot_none(out, "the frames below it were not unwound");
+        return;
+    }
+    const char *fn = callee->info.func ? callee->info.func : "??";
+    Dwarf_Frame *fr = cfi_row(c->s, callee->lookup_pc);
+    if (!fr) {
+        slot_none(out, "frame #%d (%s) has no unwind information at its pc, so where it saved %s is unknown",
+                  callee->level, fn, dw_reg_name[regno]);
+        return;
+    }
+    Dwarf_Op mem[3], *ops = NULL;
+    size_t nops = 0;
+    if (dwarf_frame_register(fr, regno, mem, &ops, &nops) < 0) {
+        free(fr);
+        slot_none(out, "the unwind information of frame #%d (%s) cannot be read", callee->level, fn);
+        return;
+    }
+    /* nops 0: "same value" (ops NULL) or "undefined" (ops == mem). elfutils' default x86-64 rules
+     * make an unmentioned rbx undefined although the ABI keeps it (see rbx_unchanged_by). */
+    /* Callee-saved registers (rbx rbp r12-r15) and rip; the others are call-clobbered: a
+     * callee that did not save one may have changed it, whatever elfutils' default rule says. */
+    bool abi_saved = regno == DW_RBX || regno == 6 || (regno >= 12 && regno <= 16);
+    if (nops == 0 && (!ops || regno == DW_RBX) && abi_saved) {
+        free(fr);
+        slot_of(c, phys - 1, regno, out, depth + 1);
+        return;
+    }
+    if (nops == 0) {
+        free(fr);
+        slot_none(out, "frame #%d (%s) did not save it (%s is call-clobbered there), so its value in the caller is lost",
+                  callee->level, fn, dw_reg_name[regno]);
+        return;
+    }
+    if (nops == 1 && (ops[0].atom == DW_OP_regx || (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31))) {
+        int r = ops[0].atom == DW_OP_regx ? (int)ops[0].number : ops[0].atom - DW_OP_reg0;
+        free(fr);
+        if (r < 0 || r >= CD_NDWREGS) {
+            slot_none(out, "frame #%d (%s) keeps it in a register cdbg cannot write", callee->level, fn);
+            return;
+        }
+        slot_of(c, phys - 1, r, out, depth + 1);
+        return;
+    }
+    Dwarf_Op *cops = NULL;
+    size_t ncops = 0;
+    uint64_t cfa = callee->cfa, addr;
+    bool have_cfa = callee->cfa != 0, is_value = false;
+    if (dwarf_frame_cfa(fr, &cops, &ncops) == 0 && ncops > 0) {
+        uint64_t v;
+        bool isv;
+        if (cfi_eval(c, callee, false, 0, cops, ncops, &v, &isv))
+            cfa = v, have_cfa = true;
+    }
+    bool ok = cfi_eval(c, callee, have_cfa, cfa, ops, nops, &addr, &is_value);
+    free(fr);
+    if (!ok) {
+        slot_none(out, "the rule frame #%d (%s) saved %s with is not one cdbg evaluates", callee->level, fn,
+                  dw_reg_name[regno]);
+        return;
+    }
+    if (is_value) {
+        slot_none(out, "frame #%d (%s) recomputes it rather than storing it", callee->level, fn);
+        return;
+    }
+    out->kind = CD_REGSLOT_MEM;
+    out->addr = addr;
+    out->saved_by = callee->level;
+}
+
+void cd_unwind_reg_slot(cd_symtab *s, cd_target *t, cd_thread *th, const cd_frame *frames, size_t nframes,
+                        int phys, int regno, cd_regslot *out)
+{
+    memset(out, 0, sizeof *out);
+    slotctx c = {s, t, frames, nframes};
+    const cd_frame *f = frame_of_phys(&c, phys);
+    if (regno < 0 || regno >= CD_NDWREGS || !f) {
+        slot_none(out, "no such register or frame");
+        return;
+    }
+    if (phys > 0 && regno == DW_RSP) {
+        slot_none(out, "rsp of a caller frame is its callee's frame address, not a saved register");
+        return;
+    }
+    slot_of(&c, phys, regno, out, 0);
+    if (out->kind != CD_REGSLOT_NONE && !(f->regs_valid & (1u << regno)))
+        slot_none(out, "the unwinder did not recover %s in frame #%d", dw_reg_name[regno], f->level);
+    /* Whatever the rules said, the slot must hold what the unwinder found, or writing it would
+     * change something else. */
+    uint64_t now = 0;
+    if (out->kind == CD_REGSLOT_MEM) {
+        if (cd_target_read_full(t, out->addr, &now, sizeof now) != 0 || now != f->regs[regno])
+            slot_none(out, "the slot at %#llx where %s was saved does not hold frame #%d's value",
+                       (unsigned long long)out->addr, dw_reg_name[regno], f->level);
+    } else if (out->kind == CD_REGSLOT_LIVE) {
+        cd_regs r;
+        cd_err e;
+        uint64_t d[CD_NDWREGS];
+        if (!th || (!th->regs_valid && t->ops->get_regs(t, th, &r, &e) != 0)) {
+            slot_none(out, "the thread's registers cannot be read");
+            return;
+        }
+        if (th->regs_valid)
+            r = th->regs;
+        user_to_dwarf(&r, d);
+        if (d[regno] != f->regs[regno])
+            slot_none(out, "the thread's %s no longer holds frame #%d's value", dw_reg_name[regno], f->level);
+    }
 }

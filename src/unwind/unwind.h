@@ -49,4 +49,23 @@ int cd_unwind_from_regs(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREG
 
 void cd_stack_free(cd_stack *st);
 
+/* Drops the unwinder's page cache before the next stop: after cdbg itself wrote the target's
+ * memory (a saved register's slot, a variable), so the next unwind reads what is there now. */
+void cd_unwinder_flush(cd_unwinder *u);
+
+/* Where the value of DWARF register REGNO (0..16) of physical frame PHYS lives, so that writing
+ * there changes what that frame sees when it resumes: frame 0's registers are the thread's; a
+ * caller's callee-saved register is either still in the thread's register (no callee saved it) or
+ * in the stack slot where the innermost callee that saved it put it (its CFI rule "offset(N)").
+ * Derived from the same CFI rules libdwfl unwound with (libdwfl gives only values), frame by frame
+ * from frame 0, and checked against the unwound value. FRAMES is the thread's whole stack. */
+typedef struct cd_regslot {
+    enum { CD_REGSLOT_NONE, CD_REGSLOT_LIVE, CD_REGSLOT_MEM } kind;
+    uint64_t addr;           /* MEM: the slot's address */
+    int saved_by;            /* MEM: logical level of the frame that saved it */
+    char why[160];           /* NONE: why it cannot be written ("frame #1 did not save it") */
+} cd_regslot;
+void cd_unwind_reg_slot(cd_symtab *s, cd_target *t, cd_thread *th, const cd_frame *frames, size_t nframes,
+                        int phys, int regno, cd_regslot *out);
+
 #endif

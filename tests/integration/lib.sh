@@ -163,8 +163,36 @@ td_start() {
         fi
         sleep 0.02
     done
+    td_wait_main_asleep "$TD_PID" "$exe" || exit 1
     td_sleepers "$TD_PID" >"$TD_TMP/sleepers.$TD_PID"
     return 0
+}
+
+# td_wait_main_asleep PID WHAT: after "ready", waits until PID's main thread sleeps in the kernel
+# (S or D, in any system call but the write(2) of "ready" itself) or has exited (Z, a zombie
+# leader). Every test program's main thread blocks for good once "ready" is out (pause, join, or
+# the print is a helper thread's and main sleeps already), but the line can be read while main is
+# still returning from writing it: a look then (cdbg attaching at once, on a loaded machine) would
+# find main running, not in the join or pause the checks name, and the sleepers td_asleep waits for
+# would leave main out.
+td_wait_main_asleep() {
+    td_wait_for "the main thread of $2 (pid $1) to block after 'ready'" _td_main_asleep "$1" || {
+        echo "  ($(_td_describe "$1"))" >&2
+        return 1
+    }
+}
+_td_main_asleep() {
+    local st nr
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0 # gone: the checks that follow will say so
+    st=${st##*) }
+    case ${st:0:1} in
+    Z | X) return 0 ;;
+    S | D)
+        nr=$(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null)
+        [ -n "$nr" ] && [ "$nr" != running ] && [ "$nr" != 1 ]
+        ;;
+    *) return 1 ;;
+    esac
 }
 
 # td_sleepers PID: the TIDs of PID's threads that sleep in the kernel (state S or D) right now.
@@ -429,6 +457,12 @@ make_core_of() {
         fi
         sleep 0.02
     done
+    # the core shows main where the live process has it (in its join or pause, not in the write)
+    if ! td_wait_main_asleep "$pid" "$exe"; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 1
+    fi
     td_tasks "$pid" >"$dir/tasks"
     echo "$pid" >"$dir/pid"
     kill -ABRT "$pid"

@@ -296,7 +296,7 @@ int main(void)
     ev("nosuch", "ERROR no symbol \"nosuch\" (no program loaded)");
     ev("*(int *)16", "<error: cannot access memory at 0x10: no process or core>");
     ev("(struct foo *)0", "ERROR no type named struct foo in the program's debug info");
-    ev("1 = 2", "ERROR cannot assign at column 3: the left side is not an lvalue (or lives in a register of a caller frame)");
+    ev("1 = 2", "ERROR cannot assign at column 3: the left side is not an lvalue (not stored in memory or a register)");
     ev("$1", "ERROR history is empty; print something first");
 
     /* convenience variables and history */

@@ -65,23 +65,26 @@ dl_json_edge() {
         "json: $3 ($w) waits for $4 held by $5 ($o) [$m]"
 }
 
-# dl_stopped FILE MODE N: live, the report ends with "stopped N threads for X ms ..." with X > 0; a
-# core stops nothing and says nothing about it.
+# dl_stopped FILE MODE N: live, the report ends with "stopped N threads for X.XX ms ..."; a core stops
+# nothing and says nothing about it. X is not checked against 0 here: the text rounds to 0.01 ms and
+# a fast machine holds the threads for less than 5 us (stop, copy the registers, release), which is
+# correctly "0.00". The exact value (and its unit) is checked in the JSON (dl_json_stopped).
 dl_stopped() {
-    local f=$1 x
+    local f=$1
     if [ "$2" = live ]; then
-        expect_line "^stopped $3 threads? for [0-9]+\.[0-9]{2} ms to read their stacks; every other thread ran on\$" "$f" || return 1
-        x=$(sed -nE 's/^stopped [0-9]+ threads? for ([0-9.]+) ms .*/\1/p' "$f")
-        awk -v x="$x" 'BEGIN { exit !(x > 0) }' && pass "stopped for $x ms > 0" || fail "stopped for $x ms, not > 0"
+        expect_line "^stopped $3 threads? for [0-9]+\.[0-9]{2} ms to read their stacks; every other thread ran on\$" "$f"
     else
         expect_no_line '^stopped |^no thread was stopped' "$f"
     fi
 }
 
-# dl_json_stopped FILE MODE: stopped_ms > 0 live, exactly 0 on a core.
+# dl_json_stopped FILE MODE: live, stopped_ms (exact, not rounded) is at least 0.0005 ms, exactly 0 on a
+# core. Stopping a thread, copying its registers and letting it go takes several system calls, never
+# less than half a microsecond on any machine; a time computed in the wrong unit (seconds shown as
+# ms) is a thousand times too small: below it for any hold under half a millisecond.
 dl_json_stopped() {
     if [ "$2" = live ]; then
-        dl_py "$1" 'isinstance(d["stopped_ms"], (int, float)) and d["stopped_ms"] > 0' "stopped_ms > 0 (live)"
+        dl_py "$1" 'isinstance(d["stopped_ms"], (int, float)) and d["stopped_ms"] >= 0.0005' "stopped_ms >= 0.0005 (live)"
     else
         dl_py "$1" 'd["stopped_ms"] == 0' "stopped_ms == 0 (core)"
     fi

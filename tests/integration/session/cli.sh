@@ -18,7 +18,10 @@ aliases: q exit'
 "$CDBG" attach "$pid" <"$TD_TMP/cmds" >"$TD_TMP/banner.out" 2>"$TD_TMP/banner.err"
 TD_RC=$?
 expect_status 0 "banner"
+# the banner says where the selected thread is: the line `frame` prints (session/attach.sh checks it against gdb)
+where=$("$CDBG" attach "$pid" --batch -ex frame)
 expect_exact_str "$TD_TMP/banner.out" "Attached to process $pid ($(cat /proc/"$pid"/comm)), $nthreads threads. Type \`help\` for commands.
+$where
 $help_text"
 for q in -q --quiet; do
     "$CDBG" $q attach "$pid" <"$TD_TMP/cmds" >"$TD_TMP/quiet.out" 2>"$TD_TMP/quiet.err"

@@ -26,7 +26,8 @@ exec(sys.argv[2])
 }
 
 # prog_start PROG ARGS...: like td_start, but the program's stdout goes to a file (PROG_OUT) the
-# test can read later. Waits for its "ready" line; sets TD_PID.
+# test can read later. Waits for its "ready" line and for main to block (td_wait_main_asleep);
+# sets TD_PID.
 prog_start() {
     local exe
     exe=$(td_bin "$1") || exit 1
@@ -41,6 +42,8 @@ prog_start() {
         [ "$SECONDS" -ge "$deadline" ] && { echo "FAIL: $exe did not print 'ready'" >&2; exit 1; }
         sleep 0.02
     done
+    td_wait_main_asleep "$TD_PID" "$exe" || exit 1
+    td_sleepers "$TD_PID" >"$TD_TMP/sleepers.$TD_PID" # for td_asleep
 }
 
 # tid_named PID COMM: the tids of PID's threads whose comm is COMM, one per line (from /proc).

@@ -102,8 +102,9 @@ def lacks(text, pattern, what):
     else:
         fail("%s: unexpected /%s/ in %r" % (what, pattern, text))
 
-expect(r"^Attached to process %d \(threads_O0\), 7 threads\. Type `help` for commands\.\n\(cdbg\) $" % pid,
-       "banner and prompt")
+# the banner, then where the selected thread is (session/attach.sh checks that line against gdb)
+expect(r"^Attached to process %d \(threads_O0\), 7 threads\. Type `help` for commands\.\n#0 +[^\n]* in [^\n]+\n"
+       r"(=> [^\n]*\n)?\(cdbg\) $" % pid, "banner, where, and prompt")
 
 if scenario == "main":
     out = command(b"bt\r", "bt")

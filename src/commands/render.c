@@ -1,0 +1,302 @@
+/* One renderer for what src/control returns: stop reports (continue, finish, the steps, run's first
+ * stop) and breakpoints (set, listed), as text or JSON. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/cmd_impl.h"
+#include "expr/expr_int.h"
+
+static const char *sig_abbrev(int sig)
+{
+    const char *a = sigabbrev_np(sig);
+    return a ? a : "?";
+}
+
+/* "func at file:line" (or "func from module", or the address) for one breakpoint address. */
+static void where_text(cd_session *s, uint64_t addr, cd_buf *b)
+{
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(s->sym, addr, &pi);
+    if (n < 1 || !pi[0].func) {
+        cd_buf_printf(b, "0x%llx", (unsigned long long)addr);
+        return;
+    }
+    cd_buf_puts(b, pi[0].func);
+    if (pi[0].file && pi[0].line > 0) {
+        const char *base = strrchr(pi[0].file, '/');
+        cd_buf_printf(b, " at %s:%d", base ? base + 1 : pi[0].file, pi[0].line);
+    } else if (pi[n - 1].module) {
+        cd_buf_printf(b, " from %s", pi[n - 1].module);
+    }
+}
+
+static json_object *where_json(cd_session *s, uint64_t addr)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "address", cd_json_hex(addr));
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(s->sym, addr, &pi);
+    json_object_object_add(j, "function", cd_json_str_or_null(n > 0 ? pi[0].func : NULL));
+    json_object_object_add(j, "file", cd_json_str_or_null(n > 0 ? pi[0].file : NULL));
+    json_object_object_add(j, "line", n > 0 && pi[0].line > 0 ? json_object_new_int(pi[0].line) : NULL);
+    return j;
+}
+
+void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b)
+{
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(cmd));
+        json_object_object_add(j, "id", json_object_new_int(b->id));
+        json_object *la = json_object_new_array();
+        for (size_t k = 0; k < b->nlocs; k++)
+            json_object_array_add(la, where_json(s, b->locs[k].addr));
+        json_object_object_add(j, "locations", la);
+        json_object_object_add(j, "condition", cd_json_str_or_null(b->cond));
+        cd_out_json(&s->out, j);
+        return;
+    }
+    if (b->nlocs == 0) {
+        cd_out_printf(&s->out, "%s %d (%s) pending\n", b->kind == CD_BPK_TEMP ? "Temporary breakpoint" : "Breakpoint",
+                      b->id, b->spec);
+        return;
+    }
+    cd_buf w = {0};
+    where_text(s, b->locs[0].addr, &w);
+    cd_out_printf(&s->out, "%s %d at 0x%llx: %s", b->kind == CD_BPK_TEMP ? "Temporary breakpoint" : "Breakpoint", b->id,
+                  (unsigned long long)b->locs[0].addr, cd_buf_str(&w));
+    if (b->nlocs > 1)
+        cd_out_printf(&s->out, " (and %zu more location%s)", b->nlocs - 1, b->nlocs == 2 ? "" : "s");
+    if (b->cond)
+        cd_out_printf(&s->out, " if %s", b->cond);
+    cd_out_printf(&s->out, "\n");
+    cd_buf_free(&w);
+}
+
+void cd_render_bps(cd_session *s)
+{
+    cd_bp **bps;
+    size_t n = cd_ctl_bps(s->ctl, &bps);
+    json_object *arr = s->out.json ? json_object_new_array() : NULL;
+    if (!arr && n == 0)
+        cd_out_printf(&s->out, "No breakpoints.\n");
+    for (size_t i = 0; i < n; i++) {
+        cd_bp *b = bps[i];
+        bool temp = b->kind == CD_BPK_TEMP;
+        if (arr) {
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "id", json_object_new_int(b->id));
+            json_object_object_add(j, "spec", json_object_new_string(b->spec));
+            json_object_object_add(j, "temporary", json_object_new_boolean(temp));
+            json_object_object_add(j, "hits", json_object_new_int64((int64_t)b->hits));
+            json_object_object_add(j, "condition", cd_json_str_or_null(b->cond));
+            if (b->hit_op[0]) {
+                char hc[64];
+                snprintf(hc, sizeof hc, "%s %lu", b->hit_op, b->hit_val);
+                json_object_object_add(j, "hitcount_condition", json_object_new_string(hc));
+            }
+            if (!b->enabled)
+                json_object_object_add(j, "enabled", json_object_new_boolean(0));
+            if (b->ignore)
+                json_object_object_add(j, "ignore", json_object_new_int64((int64_t)b->ignore));
+            if (b->pending)
+                json_object_object_add(j, "pending", json_object_new_boolean(1));
+            json_object *la = json_object_new_array();
+            for (size_t k = 0; k < b->nlocs; k++)
+                json_object_array_add(la, where_json(s, b->locs[k].addr));
+            json_object_object_add(j, "locations", la);
+            json_object_array_add(arr, j);
+            continue;
+        }
+        cd_out_printf(&s->out, "Breakpoint %d%s (%s), hit %lu time%s", b->id, temp ? " [temporary]" : "", b->spec,
+                      b->hits, b->hits == 1 ? "" : "s");
+        if (b->cond)
+            cd_out_printf(&s->out, ", if %s", b->cond);
+        if (b->hit_op[0])
+            cd_out_printf(&s->out, ", when hits %s %lu", b->hit_op, b->hit_val);
+        if (b->ignore)
+            cd_out_printf(&s->out, ", ignore next %lu hit%s", b->ignore, b->ignore == 1 ? "" : "s");
+        if (!b->enabled)
+            cd_out_printf(&s->out, ", disabled");
+        if (b->pending)
+            cd_out_printf(&s->out, ", pending");
+        cd_out_printf(&s->out, "\n");
+        for (size_t k = 0; k < b->nlocs; k++) {
+            cd_buf w = {0};
+            where_text(s, b->locs[k].addr, &w);
+            cd_out_printf(&s->out, "    0x%016llx in %s\n", (unsigned long long)b->locs[k].addr, cd_buf_str(&w));
+            cd_buf_free(&w);
+        }
+    }
+    if (arr) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("breakpoints"));
+        json_object_object_add(j, "breakpoints", arr);
+        cd_out_json(&s->out, j);
+    }
+}
+
+static const char *event_name(const cd_stop *st)
+{
+    switch (st->reason) {
+    case CD_STOP_SIGNAL:
+        return "signal";
+    case CD_STOP_BREAKPOINT:
+    case CD_STOP_TRAP:
+        return "breakpoint";
+    case CD_STOP_FINISHED:
+        return "returned";
+    case CD_STOP_INTERRUPTED:
+        return "interrupted";
+    case CD_STOP_STEP:
+        return "step";
+    case CD_STOP_LOCATION:
+        return "location";
+    case CD_STOP_WATCHPOINT:
+        return "watchpoint";
+    case CD_STOP_EXEC:
+        return "exec";
+    default:
+        return "stopped";
+    }
+}
+
+/* Where a step ended, as gdb says it: the source line alone while in the same function, the frame
+ * first when the step entered or left one (or there is no source to show). */
+static void step_text(cd_session *s, const cd_stop *st, const cd_frame *f)
+{
+    bool src = f->info.file && f->info.line > 0;
+    if (st->frame_changed || !src || st->step_no_line) {
+        cd_buf b = {0};
+        cd_format_frame(s, f, &b);
+        cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+        cd_buf_free(&b);
+    }
+    if (src && !st->step_no_line)
+        cd_print_source_line(s, f->info.file, f->info.line, true);
+}
+
+bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
+{
+    cd_target *t = s->target;
+    for (size_t i = 0; i < st->nnotes && !s->out.json; i++)
+        cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s), passed to the program\n",
+                      (int)st->notes[i].tid, sig_abbrev(st->notes[i].sig), strsignal(st->notes[i].sig));
+    if (st->reason == CD_STOP_EXITED || st->reason == CD_STOP_KILLED) {
+        bool exited = st->reason == CD_STOP_EXITED;
+        if (s->out.json) {
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "command", json_object_new_string(cmd));
+            json_object_object_add(j, "event", json_object_new_string(exited ? "exited" : "killed"));
+            json_object_object_add(j, exited ? "status" : "signal", json_object_new_int(exited ? st->status : st->sig));
+            cd_out_json(&s->out, j);
+        } else if (exited) {
+            cd_out_printf(&s->out, "Process %d exited with status %d\n", (int)t->pid, st->status);
+        } else {
+            cd_out_printf(&s->out, "Process %d was killed by signal %d (%s)\n", (int)t->pid, st->sig, strsignal(st->sig));
+        }
+        cd_session_close_target(s);
+        s->program_ended = true;
+        return false;
+    }
+    /* the program may have loaded libraries meanwhile (dlopen, or libc itself after `run`) */
+    cd_err e2;
+    if (cd_symtab_refresh(s->sym, &e2) < 0)
+        cd_out_warn(&s->out, "%s", e2.msg);
+    cd_session_select_tid(s, st->tid);
+    const cd_frame *f = cd_session_frame(s, err);
+    cd_err_clear(err);
+    if (st->cond_error)
+        cd_out_warn(&s->out, "%s", st->cond_error);
+    bool stepped = st->reason == CD_STOP_STEP || st->reason == CD_STOP_LOCATION;
+    if (s->out.json) {
+        if (st->reason == CD_STOP_FINISHED)
+            return true; /* finish prints its own object, with the value */
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(cmd));
+        json_object_object_add(j, "event", json_object_new_string(event_name(st)));
+        json_object_object_add(j, "tid", json_object_new_int(st->tid));
+        if (st->reason == CD_STOP_SIGNAL)
+            json_object_object_add(j, "signal", json_object_new_string(sig_abbrev(st->sig)));
+        if (st->bp_id) {
+            json_object_object_add(j, "breakpoint", json_object_new_int(st->bp_id));
+            json_object_object_add(j, "hits", json_object_new_int64((int64_t)st->hits));
+        }
+        if (st->cond_error)
+            json_object_object_add(j, "condition_error", json_object_new_string(st->cond_error));
+        json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
+        cd_out_json(&s->out, j);
+    } else {
+        if (st->reason == CD_STOP_SIGNAL)
+            cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s)\n", (int)st->tid, sig_abbrev(st->sig),
+                          strsignal(st->sig));
+        else if (st->reason == CD_STOP_INTERRUPTED)
+            cd_out_printf(&s->out, "Interrupted (thread tid %d)\n", (int)st->tid);
+        else if (st->bp_id)
+            cd_out_printf(&s->out, "Breakpoint %d, hit %lu time%s, thread tid %d\n", st->bp_id, st->hits,
+                          st->hits == 1 ? "" : "s", (int)st->tid);
+        if (f && stepped && !st->bp_id) {
+            step_text(s, st, f);
+        } else if (f) {
+            cd_buf b = {0};
+            cd_format_frame(s, f, &b);
+            cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+            if (f->info.file && f->info.line > 0)
+                cd_print_source_line(s, f->info.file, f->info.line, true);
+            cd_buf_free(&b);
+        }
+    }
+    if (s->on_stop && st->reason != CD_STOP_FINISHED)
+        s->on_stop(s);
+    return true;
+}
+
+void cd_render_finish(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
+{
+    /* the frame and source line first, as for any stop (text) */
+    if (!cd_render_stop(s, cmd, st, err) || st->reason != CD_STOP_FINISHED)
+        return;
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_err xe;
+    cd_session_ectx(&x, s, &ar, &xe);
+    cd_fmtopt o;
+    cd_session_fmtopt(&o, s, 0);
+    int hn = st->has_value ? cd_hist_add(&x, st->value) : 0;
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(cmd));
+        json_object_object_add(j, "event", json_object_new_string("returned"));
+        json_object_object_add(j, "function", json_object_new_string(st->func ? st->func : "??"));
+        json_object_object_add(j, "tid", json_object_new_int(st->tid));
+        const cd_frame *nf = cd_session_frame(s, err);
+        cd_err_clear(err);
+        json_object_object_add(j, "frame", nf ? cd_frame_json(nf) : NULL);
+        if (st->inlined)
+            json_object_object_add(j, "inlined", json_object_new_boolean(1));
+        if (st->has_value) {
+            cd_buf tb = {0};
+            cd_type_name(x.vs, st->value->type, &tb);
+            json_object *rv = json_object_new_object();
+            json_object_object_add(rv, "type", json_object_new_string(cd_buf_str(&tb)));
+            json_object_object_add(rv, "value", cd_value_json(&x, st->value, &o));
+            json_object_object_add(j, "return", rv);
+            cd_buf_free(&tb);
+        }
+        cd_out_json(&s->out, j);
+    } else if (st->has_value) {
+        cd_buf b = {0};
+        cd_format_value(&x, st->value, &o, true, &b);
+        cd_out_printf(&s->out, "Value returned: $%d = %s\n", hn, cd_buf_str(&b));
+        cd_buf_free(&b);
+    } else if (st->inlined) {
+        cd_out_printf(&s->out, "(%s was an inlined call: it has no return value to show)\n", st->func ? st->func : "??");
+    } else if (st->value_error) {
+        cd_out_warn(&s->out, "the value %s returned is not shown: %s", st->func ? st->func : "??", st->value_error);
+    }
+    cd_arena_free(&ar);
+    if (s->on_stop)
+        s->on_stop(s);
+}

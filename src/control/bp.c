@@ -1,0 +1,518 @@
+/* Logical breakpoints: location specs, their resolved addresses, and the int3 bookkeeping.
+ *
+ * A breakpoint has locations; the target plants one int3 per address however many locations
+ * share it, so an address is inserted when the first location on it is and removed with the last. */
+#include <ctype.h>
+#include <dwarf.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/control_int.h"
+
+void cd_resolved_free(cd_resolved *r)
+{
+    free(r->addrs);
+    free(r->note);
+    memset(r, 0, sizeof *r);
+}
+
+static void bp_free(cd_bp *b)
+{
+    free(b->spec);
+    free(b->cond);
+    for (size_t i = 0; i < b->ncmds; i++)
+        free(b->cmds[i]);
+    free(b->cmds);
+    free(b->locs);
+    free(b);
+}
+
+bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except)
+{
+    for (size_t i = 0; i < c->nbps; i++)
+        for (size_t k = 0; k < c->bps[i]->nlocs; k++) {
+            const cd_bploc *l = &c->bps[i]->locs[k];
+            if (l != except && l->inserted && l->addr == addr)
+                return true;
+        }
+    return false;
+}
+
+/* The next breakpoint (after `after`, NULL: from the start) with an inserted location at addr. */
+cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after)
+{
+    size_t i = 0;
+    if (after)
+        while (i < c->nbps && c->bps[i++] != after)
+            ;
+    for (; i < c->nbps; i++)
+        for (size_t k = 0; k < c->bps[i]->nlocs; k++)
+            if (c->bps[i]->locs[k].addr == addr && c->bps[i]->locs[k].inserted)
+                return c->bps[i];
+    return NULL;
+}
+
+static int loc_insert(cd_ctl *c, cd_bploc *l, cd_err *err)
+{
+    if (l->inserted)
+        return 0;
+    if (!ctl_addr_inserted(c, l->addr, NULL) && c->t->ops->insert_breakpoint(c->t, l->addr, err) < 0)
+        return -1;
+    l->inserted = true;
+    return 0;
+}
+
+static int loc_remove(cd_ctl *c, cd_bploc *l, cd_err *err)
+{
+    if (!l->inserted)
+        return 0;
+    l->inserted = false;
+    if (!ctl_addr_inserted(c, l->addr, NULL))
+        return c->t->ops->remove_breakpoint(c->t, l->addr, err);
+    return 0;
+}
+
+/* Inserts every location of b, or none (what was inserted is taken out again on a failure). */
+static int bp_insert_all(cd_ctl *c, cd_bp *b, cd_err *err)
+{
+    for (size_t k = 0; k < b->nlocs; k++)
+        if (loc_insert(c, &b->locs[k], err) < 0) {
+            for (size_t j = 0; j < k; j++) {
+                cd_err e;
+                loc_remove(c, &b->locs[j], &e);
+            }
+            return -1;
+        }
+    return 0;
+}
+
+static void bp_add(cd_ctl *c, cd_bp *b)
+{
+    c->bps = cd_xrealloc(c->bps, (c->nbps + 1) * sizeof *c->bps);
+    c->bps[c->nbps++] = b;
+}
+
+static void set_locs(cd_bp *b, const uint64_t *addrs, size_t n)
+{
+    free(b->locs);
+    b->locs = cd_xcalloc(n ? n : 1, sizeof *b->locs);
+    b->nlocs = n;
+    for (size_t k = 0; k < n; k++)
+        b->locs[k].addr = addrs[k];
+}
+
+cd_bp *cd_ctl_bp_find(cd_ctl *c, int id)
+{
+    for (size_t i = 0; i < c->nbps; i++)
+        if (c->bps[i]->id == id)
+            return c->bps[i];
+    return NULL;
+}
+
+size_t cd_ctl_bps(cd_ctl *c, cd_bp ***out)
+{
+    /* internal ones are kept after the user's (see cd_ctl_internal_add), so the list is a prefix */
+    size_t n = 0;
+    while (n < c->nbps && c->bps[n]->kind != CD_BPK_INTERNAL)
+        n++;
+    *out = c->bps;
+    return n;
+}
+
+int cd_ctl_bp_delete(cd_ctl *c, cd_bp *b, cd_err *err)
+{
+    int rc = 0;
+    for (size_t k = 0; k < b->nlocs; k++) {
+        cd_err e;
+        if (loc_remove(c, &b->locs[k], &e) < 0 && rc == 0) {
+            rc = -1;
+            if (err)
+                *err = e;
+        }
+    }
+    for (size_t i = 0; i < c->nbps; i++)
+        if (c->bps[i] == b) {
+            memmove(&c->bps[i], &c->bps[i + 1], (c->nbps - i - 1) * sizeof *c->bps);
+            c->nbps--;
+            break;
+        }
+    bp_free(b);
+    return rc;
+}
+
+void ctl_internal_drop(cd_ctl *c, cd_bp *b)
+{
+    cd_err e;
+    if (b)
+        cd_ctl_bp_delete(c, b, &e);
+}
+
+int cd_ctl_bp_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err)
+{
+    if (on == b->enabled)
+        return 0;
+    if (on) {
+        if (bp_insert_all(c, b, err) < 0)
+            return -1;
+    } else {
+        int rc = 0;
+        for (size_t k = 0; k < b->nlocs; k++)
+            if (loc_remove(c, &b->locs[k], err) < 0)
+                rc = -1;
+        if (rc < 0)
+            return -1;
+    }
+    b->enabled = on;
+    return 0;
+}
+
+cd_bp *cd_ctl_internal_add(cd_ctl *c, cd_bp_purpose purpose, const uint64_t *addrs, size_t n, pid_t tid,
+                           uint64_t min_sp, cd_err *err)
+{
+    cd_bp *b = cd_xcalloc(1, sizeof *b);
+    b->id = --c->next_internal;
+    b->kind = CD_BPK_INTERNAL;
+    b->purpose = purpose;
+    b->enabled = true;
+    b->tid = tid;
+    b->min_sp = min_sp;
+    set_locs(b, addrs, n);
+    if (bp_insert_all(c, b, err) < 0) {
+        bp_free(b);
+        return NULL;
+    }
+    bp_add(c, b);
+    return b;
+}
+
+/* ---- location specs ---- */
+
+static bool all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+static void add_addr(uint64_t **a, size_t *n, uint64_t v)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*a)[i] == v)
+            return;
+    *a = cd_xrealloc(*a, (*n + 1) * sizeof **a);
+    (*a)[(*n)++] = v;
+}
+
+typedef struct func_search {
+    cd_ctl *c;
+    const char *name;
+    const char *file;     /* FILE:FUNC: only compile units of this file (NULL any) */
+    bool exe_pass;        /* ELF symbols: the executable first, then every other module */
+    uint64_t *addrs;
+    size_t n;
+} func_search;
+
+static bool is_exe(cd_ctl *c, Dwfl_Module *mod)
+{
+    const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    const char *exe = c->t->exe_path;
+    if (!mname || !exe)
+        return false;
+    const char *a = strrchr(mname, '/'), *b = strrchr(exe, '/');
+    return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
+}
+
+static int elf_syms_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud, (void)mname, (void)start;
+    func_search *fs = arg;
+    if (is_exe(fs->c, mod) != fs->exe_pass)
+        return DWARF_CB_OK;
+    int nsyms = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < nsyms; i++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        const char *n = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+        if (!n || sym.st_shndx == SHN_UNDEF || addr == 0)
+            continue;
+        int type = GELF_ST_TYPE(sym.st_info);
+        if ((type == STT_FUNC || type == STT_GNU_IFUNC) && !strcmp(n, fs->name))
+            add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, addr));
+    }
+    return DWARF_CB_OK;
+}
+
+static bool cu_matches(Dwarf_Die *cu, const char *file)
+{
+    const char *name = dwarf_diename(cu);
+    if (!name)
+        return false;
+    if (!strchr(file, '/')) {
+        const char *b = strrchr(name, '/');
+        return !strcmp(b ? b + 1 : name, file);
+    }
+    size_t nl = strlen(name), fl = strlen(file);
+    return nl >= fl && !strcmp(name + nl - fl, file) && (nl == fl || file[0] == '/' || name[nl - fl - 1] == '/');
+}
+
+static const char *origin_name(Dwarf_Die *d)
+{
+    Dwarf_Attribute a;
+    Dwarf_Die o;
+    const char *n = dwarf_diename(d);
+    for (int i = 0; !n && i < 4 && dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &o); i++) {
+        *d = o;
+        n = dwarf_diename(d);
+    }
+    if (!n && dwarf_attr(d, DW_AT_specification, &a) && dwarf_formref_die(&a, &o))
+        n = dwarf_diename(&o);
+    return n;
+}
+
+/* Out-of-line copies (with a FILE filter) and inlined copies of fs->name in one CU's DIE tree. */
+static void walk_dies(func_search *fs, Dwarf_Die *parent, Dwarf_Addr bias, int depth)
+{
+    Dwarf_Die d;
+    if (depth > 64 || dwarf_child(parent, &d) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&d);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+            Dwarf_Die named = d;
+            const char *n = origin_name(&named);
+            if (n && !strcmp(n, fs->name)) {
+                Dwarf_Addr lo;
+                if (tag == DW_TAG_subprogram && fs->file && dwarf_lowpc(&d, &lo) == 0)
+                    add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, lo + bias));
+                else if (tag == DW_TAG_inlined_subroutine && dwarf_entrypc(&d, &lo) == 0)
+                    add_addr(&fs->addrs, &fs->n, lo + bias);
+            }
+        }
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block ||
+            tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type)
+            walk_dies(fs, &d, bias, depth + 1);
+    } while (dwarf_siblingof(&d, &d) == 0);
+}
+
+static int dwarf_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud, (void)mname, (void)start;
+    func_search *fs = arg;
+    /* inlined copies: the executable's (a library's full DIE walk would cost seconds) */
+    if (!fs->file && !is_exe(fs->c, mod))
+        return DWARF_CB_OK;
+    Dwarf_Addr bias;
+    Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+    if (!dw)
+        return DWARF_CB_OK;
+    Dwarf_Off off = 0, next;
+    size_t hsize;
+    while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+        Dwarf_Die cu;
+        if (dwarf_offdie(dw, off + hsize, &cu) && (!fs->file || cu_matches(&cu, fs->file)))
+            walk_dies(fs, &cu, bias, 0);
+        off = next;
+    }
+    return DWARF_CB_OK;
+}
+
+static int func_addrs(cd_ctl *c, const char *file, const char *name, uint64_t **addrs, size_t *n)
+{
+    func_search fs = {.c = c, .name = name, .file = file, .exe_pass = true};
+    Dwfl *dwfl = cd_symtab_dwfl(c->sym);
+    if (!file) {
+        dwfl_getmodules(dwfl, elf_syms_cb, &fs, 0);
+        if (!fs.n) {
+            fs.exe_pass = false;
+            dwfl_getmodules(dwfl, elf_syms_cb, &fs, 0);
+        }
+    }
+    dwfl_getmodules(dwfl, dwarf_cb, &fs, 0);
+    *addrs = fs.addrs;
+    *n = fs.n;
+    return fs.n ? 0 : -1;
+}
+
+static int one_addr(cd_resolved *out, uint64_t a)
+{
+    out->addrs = cd_xmalloc(sizeof *out->addrs);
+    out->addrs[0] = a;
+    out->n = 1;
+    return 0;
+}
+
+static int line_addrs(cd_ctl *c, const char *who, const char *file, unsigned long long line, cd_resolved *out,
+                      cd_err *err)
+{
+    int found;
+    if (cd_symtab_line_addrs(c->sym, file, (int)line, &out->addrs, &out->n, &found) < 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                        "%s: no code at or after line %llu of %s in the program or its libraries", who, line, file);
+    if (found != (int)line)
+        out->note = cd_xasprintf("line %llu of %s has no code: using line %d", line, file, found);
+    return 0;
+}
+
+int cd_ctl_resolve(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_resolved *out, cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const cd_frame *f = sel ? sel->frame : NULL;
+    if (!*spec) {
+        if (!f)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "%s: no selected frame to take the location from", who);
+        return one_addr(out, f->pc);
+    }
+    if (*spec == '*') {
+        cd_arena ar = {0};
+        cd_ectx x;
+        cd_ectx_init(&x, sel, &ar, err);
+        cd_value v;
+        __int128 i = 0;
+        int rc = cd_eval_string(&x, spec + 1, &v);
+        if (rc == 0) {
+            cd_type *t = cd_type_strip(v.type);
+            if (t->kind == TY_FUNC && v.where == V_MEM)
+                i = (__int128)v.addr;
+            else
+                rc = cd_value_int(&x, &v, &i);
+        }
+        cd_arena_free(&ar);
+        if (rc != 0)
+            return -1;
+        return one_addr(out, (uint64_t)i);
+    }
+    if ((*spec == '+' || *spec == '-') && all_digits(spec + 1)) {
+        unsigned long long d;
+        if (!cd_parse_uint(spec + 1, &d) || d > 10000000)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: '%s' is not a line offset", who, spec);
+        if (!f || !f->info.file || f->info.line <= 0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                            "%s: %s is relative to the selected frame's line, and it has none; say FILE:LINE", who,
+                            spec);
+        long long line = f->info.line + (*spec == '+' ? (long long)d : -(long long)d);
+        if (line < 1)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: %s is before line 1", who, spec);
+        return line_addrs(c, who, f->info.file, (unsigned long long)line, out, err);
+    }
+    const char *colon = strrchr(spec, ':');
+    const char *num = colon ? colon + 1 : spec;
+    if (all_digits(num)) {
+        unsigned long long line;
+        if (!cd_parse_uint(num, &line) || line == 0 || line > 10000000)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: '%s' is not a line number", who, num);
+        if (colon) {
+            char *file = cd_xasprintf("%.*s", (int)(colon - spec), spec);
+            int rc = line_addrs(c, who, file, line, out, err);
+            free(file);
+            return rc;
+        }
+        if (!f || !f->info.file) {
+            if (f)
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                                "%s: frame #%d has no source file; say which: %s FILE:%s", who, f->level, who, num);
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "%s: no selected frame; say which file: %s FILE:%s",
+                            who, who, num);
+        }
+        return line_addrs(c, who, f->info.file, line, out, err);
+    }
+    if (colon && colon > spec && colon[1] && !(colon > spec + 1 && colon[-1] == ':')) {
+        /* FILE:FUNC (a C++ name's "::" is not a file separator) */
+        char *file = cd_xasprintf("%.*s", (int)(colon - spec), spec);
+        int rc = func_addrs(c, file, colon + 1, &out->addrs, &out->n);
+        if (rc < 0)
+            cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "%s: no function '%s' in %s (a compile unit with debug info)",
+                     who, colon + 1, file);
+        free(file);
+        return rc;
+    }
+    if (func_addrs(c, NULL, spec, &out->addrs, &out->n) < 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                        "%s: no function '%s' in the program or its loaded libraries; locations are FUNC, "
+                        "FILE:LINE, LINE or *ADDRESS",
+                        who, spec);
+    return 0;
+}
+
+int cd_ctl_check_cond(cd_ctl *c, const cd_scope *sel, const char *who, const char *cond, cd_err *err)
+{
+    (void)c;
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, sel, &ar, err);
+    cd_expr *e = cd_expr_parse(&ar, cond, cd_ectx_is_typename, &x, err);
+    cd_arena_free(&ar);
+    if (!e) {
+        char *m = cd_xstrdup(err->msg);
+        cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: condition '%s': %s", who, cond, m);
+        free(m);
+        return -1;
+    }
+    return 0;
+}
+
+cd_bp *cd_ctl_break(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
+                    const char *cond, char **note, cd_err *err)
+{
+    if (note)
+        *note = NULL;
+    if (cond && cd_ctl_check_cond(c, sel, who, cond, err) < 0)
+        return NULL;
+    cd_resolved r;
+    if (cd_ctl_resolve(c, sel, who, spec, &r, err) < 0)
+        return NULL;
+    cd_bp *b = cd_xcalloc(1, sizeof *b);
+    b->kind = kind;
+    b->spec = cd_xstrdup(spec);
+    b->cond = cond ? cd_xstrdup(cond) : NULL;
+    b->enabled = true;
+    set_locs(b, r.addrs, r.n);
+    if (bp_insert_all(c, b, err) < 0) {
+        bp_free(b);
+        cd_resolved_free(&r);
+        return NULL;
+    }
+    b->id = ++c->next_id;
+    /* user breakpoints go before the internal ones (cd_ctl_bps lists a prefix) */
+    size_t i = 0;
+    while (i < c->nbps && c->bps[i]->kind != CD_BPK_INTERNAL)
+        i++;
+    c->bps = cd_xrealloc(c->bps, (c->nbps + 1) * sizeof *c->bps);
+    memmove(&c->bps[i + 1], &c->bps[i], (c->nbps - i) * sizeof *c->bps);
+    c->bps[i] = b;
+    c->nbps++;
+    if (note)
+        *note = r.note;
+    else
+        free(r.note);
+    r.note = NULL;
+    cd_resolved_free(&r);
+    return b;
+}
+
+int cd_ctl_reresolve(cd_ctl *c, cd_err *err)
+{
+    int done = 0;
+    for (size_t i = 0; i < c->nbps; i++) {
+        cd_bp *b = c->bps[i];
+        if (!b->pending || b->kind == CD_BPK_INTERNAL)
+            continue;
+        cd_resolved r;
+        cd_err e;
+        if (cd_ctl_resolve(c, NULL, "break", b->spec, &r, &e) < 0)
+            continue;
+        set_locs(b, r.addrs, r.n);
+        cd_resolved_free(&r);
+        b->pending = false;
+        if (b->enabled && bp_insert_all(c, b, err) < 0)
+            return -1;
+        done++;
+    }
+    return done;
+}
+
+void cd_ctl_bp_renumber(cd_ctl *c, cd_bp *b, int id)
+{
+    b->id = id;
+    if (id > c->next_id)
+        c->next_id = id;
+}

@@ -1,0 +1,81 @@
+/* The cd_ctl object, stops and the signal policy table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/control_int.h"
+
+static void default_policy(cd_ctl *c)
+{
+    for (int s = 0; s < CD_NSIG; s++)
+        c->sig[s] = (cd_sigpolicy){.stop = true, .print = true, .pass = true};
+    /* gdb's defaults: a ^C or a trap is the debugger's, never the program's */
+    c->sig[SIGINT] = (cd_sigpolicy){.stop = true, .print = true, .pass = false};
+    c->sig[SIGTRAP] = (cd_sigpolicy){.stop = true, .print = true, .pass = false};
+    /* signals programs use for their own business: neither stop nor say anything */
+    const int quiet[] = {SIGALRM, SIGCHLD, SIGWINCH, SIGURG, SIGPROF, SIGPOLL};
+    for (size_t i = 0; i < sizeof quiet / sizeof *quiet; i++)
+        c->sig[quiet[i]] = (cd_sigpolicy){.stop = false, .print = false, .pass = true};
+    /* glibc's own real-time signals (thread cancellation, setxid) */
+    for (int s = SIGRTMIN; s < SIGRTMIN + 2 && s < CD_NSIG; s++)
+        c->sig[s] = (cd_sigpolicy){.stop = false, .print = false, .pass = true};
+}
+
+cd_ctl *cd_ctl_new(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_vstate *vs)
+{
+    cd_ctl *c = cd_xcalloc(1, sizeof *c);
+    c->t = t;
+    c->sym = sym;
+    c->unw = unw;
+    c->vs = vs;
+    default_policy(c);
+    return c;
+}
+
+void cd_ctl_free(cd_ctl *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nbps; i++) {
+        cd_bp *b = c->bps[i];
+        free(b->spec);
+        free(b->cond);
+        for (size_t k = 0; k < b->ncmds; k++)
+            free(b->cmds[k]);
+        free(b->cmds);
+        free(b->locs);
+        free(b);
+    }
+    free(c->bps);
+    if (c->x86)
+        cd_x86_free(c->x86);
+    free(c);
+}
+
+cd_target *cd_ctl_target(cd_ctl *c) { return c->t; }
+cd_symtab *cd_ctl_symtab(cd_ctl *c) { return c->sym; }
+
+cd_sigpolicy cd_ctl_sigpolicy(const cd_ctl *c, int sig)
+{
+    if (sig <= 0 || sig >= CD_NSIG)
+        return (cd_sigpolicy){.stop = true, .print = true, .pass = true};
+    return c->sig[sig];
+}
+
+void cd_ctl_set_sigpolicy(cd_ctl *c, int sig, cd_sigpolicy p)
+{
+    if (sig > 0 && sig < CD_NSIG)
+        c->sig[sig] = p;
+}
+
+void cd_stop_free(cd_stop *s)
+{
+    free(s->cond_error);
+    free(s->notes);
+    free(s->func);
+    free(s->value_error);
+    if (s->ar) {
+        cd_arena_free(s->ar);
+        free(s->ar);
+    }
+    memset(s, 0, sizeof *s);
+}
