@@ -272,6 +272,27 @@ static const char *origin_name(Dwarf_Die *d)
     return n;
 }
 
+/* Where an inlined copy starts: its DW_AT_entry_pc when that is inside the copy's code, else the
+ * first address of its first non-empty range. gcc may give an entry_pc whose range is empty (the
+ * call's first instruction belongs to the caller): a stop there would not be in the inlined
+ * frame, and gdb stops at the range instead. */
+static bool inline_entry(Dwarf_Die *d, Dwarf_Addr *out)
+{
+    Dwarf_Addr e;
+    if (dwarf_entrypc(d, &e) == 0 && dwarf_haspc(d, e) == 1) {
+        *out = e;
+        return true;
+    }
+    Dwarf_Addr base, lo, hi;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(d, off, &base, &lo, &hi)) > 0)
+        if (hi > lo) {
+            *out = lo;
+            return true;
+        }
+    return false;
+}
+
 /* Out-of-line copies (with a FILE filter) and inlined copies of fs->name in one CU's DIE tree. */
 static void walk_dies(func_search *fs, Dwarf_Die *parent, Dwarf_Addr bias, int depth)
 {
@@ -287,7 +308,7 @@ static void walk_dies(func_search *fs, Dwarf_Die *parent, Dwarf_Addr bias, int d
                 Dwarf_Addr lo;
                 if (tag == DW_TAG_subprogram && fs->file && dwarf_lowpc(&d, &lo) == 0)
                     add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, lo + bias));
-                else if (tag == DW_TAG_inlined_subroutine && dwarf_entrypc(&d, &lo) == 0)
+                else if (tag == DW_TAG_inlined_subroutine && inline_entry(&d, &lo))
                     add_addr(&fs->addrs, &fs->n, lo + bias);
             }
         }
