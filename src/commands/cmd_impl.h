@@ -41,6 +41,14 @@ CD_CMD(cd_cmd_stepi);
 CD_CMD(cd_cmd_nexti);
 CD_CMD(cd_cmd_until);
 CD_CMD(cd_cmd_advance);
+/* cmd_bp.c */
+CD_CMD(cd_cmd_enable);
+CD_CMD(cd_cmd_disable);
+CD_CMD(cd_cmd_delete);
+CD_CMD(cd_cmd_ignore);
+CD_CMD(cd_cmd_on);
+/* Runs the `on` commands of the breakpoint that made stop ST (after its report). */
+void cd_bp_run_on_commands(cd_session *s, const cd_stop *st);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);

@@ -80,18 +80,42 @@ const cd_command cd_commands[] = {
     {"locks", "", "locks", "Show every blocked thread's wait edge (the lock it waits for and its owner)",
      "Deadlocked or not: contention, joins, and the owners of the locks being waited for.", cd_cmd_locks,
      CD_CMD_TARGET},
-    {"break", "b", "break [LOCATION] [if COND]", "Set a breakpoint: FUNC, FILE:LINE, LINE or *ADDRESS",
-     "FUNC stops past the function's prologue (its arguments are readable); FILE:LINE at the line's first\n"
-     "instruction in every function that has code for it (inlined copies too); a line without code moves\n"
-     "to the next one that has some; *ADDRESS (a C expression) exactly there; no LOCATION: the selected\n"
-     "frame's pc. `if COND` stops only when the C expression COND, evaluated in the hitting thread, is\n"
-     "true. Breakpoints are planted in the live process and taken out when cdbg leaves it.",
+    {"break", "b", "break [-pending] [LOCATION] [if COND]", "Set a breakpoint: FUNC, FILE:LINE, LINE or *ADDRESS",
+     "FUNC stops past the function's prologue (its arguments are readable), at every function of that\n"
+     "name and every inlined copy of it; FILE:LINE at the line's first instruction in every function\n"
+     "that has code for it (inlined copies too); a line without code moves to the next one that has\n"
+     "some; *ADDRESS (a C expression) exactly there; no LOCATION: the selected frame's pc. `if COND`\n"
+     "stops only when the C expression COND, evaluated in the hitting thread, is true. Breakpoints are\n"
+     "planted in the live process and taken out when cdbg leaves it.\n"
+     "-pending: a FUNC, FILE:LINE or FILE:FUNC found nowhere yet is kept, listed as pending, and set\n"
+     "when a library that has it is loaded (dlopen), through the dynamic linker's r_debug rendezvous.\n"
+     "Without -pending such a location is an error (gdb's answer to \"Make breakpoint pending?\" when\n"
+     "nobody is at a terminal). A breakpoint in a library that is unloaded (dlclose) is pending again.",
      cd_cmd_break, CD_CMD_TARGET},
-    {"tbreak", "", "tbreak [LOCATION] [if COND]", "Set a temporary breakpoint, deleted when it first stops the program",
-     "", cd_cmd_tbreak, CD_CMD_TARGET},
-    {"breakpoints", "bp", "breakpoints", "List breakpoints with their locations, conditions and hit counts", "",
-     cd_cmd_breakpoints, CD_CMD_TARGET},
-    {"clear", "delete", "clear N [N...] | clear all", "Delete breakpoints", "", cd_cmd_clear, CD_CMD_TARGET},
+    {"tbreak", "", "tbreak [-pending] [LOCATION] [if COND]",
+     "Set a temporary breakpoint, deleted when it first stops the program", "", cd_cmd_tbreak, CD_CMD_TARGET},
+    {"breakpoints", "bp", "breakpoints",
+     "List breakpoints: locations, conditions, hit and ignore counts, disabled, pending, `on` commands",
+     "A pending breakpoint has no location yet (see `break -pending`).", cd_cmd_breakpoints, CD_CMD_TARGET},
+    {"enable", "", "enable [N|N-M ...]", "Enable breakpoints (none given: all of them)",
+     "Every number is checked first: one that names no breakpoint changes nothing.", cd_cmd_enable, CD_CMD_TARGET},
+    {"disable", "", "disable [N|N-M ...]", "Disable breakpoints (none given: all of them)",
+     "A disabled breakpoint keeps its locations, counts and commands; its int3s are taken out until\n"
+     "`enable`.",
+     cd_cmd_disable, CD_CMD_TARGET},
+    {"delete", "d", "delete [N|N-M ...]", "Delete breakpoints (none given: all of them, without asking)",
+     "Every number is checked first: one that names no breakpoint deletes nothing.", cd_cmd_delete, CD_CMD_TARGET},
+    {"clear", "", "clear N [N...] | clear all", "Delete breakpoints (Delve's form of `delete`)", "", cd_cmd_clear,
+     CD_CMD_TARGET},
+    {"ignore", "", "ignore N COUNT", "Let breakpoint N pass its next COUNT hits without stopping",
+     "A hit counts only when the breakpoint's condition holds; `ignore N 0` stops at the next one.", cd_cmd_ignore,
+     CD_CMD_TARGET},
+    {"on", "", "on N [COMMAND]", "Run COMMAND each time breakpoint N stops the program (Delve's `on`)",
+     "Several are allowed: they run in the order given, after the stop is reported (and after the\n"
+     "displays), e.g. `on 1 print x`. `on N` alone removes all of N's commands; `breakpoints` lists\n"
+     "them. A command that runs or leaves the program (continue, next, run, detach...) is refused. A\n"
+     "failing command reports its error and the next one runs.",
+     cd_cmd_on, CD_CMD_TARGET},
     {"condition", "cond", "condition N [COND] | condition -hitcount N [OP VALUE]",
      "Set or remove breakpoint N's condition, or the hit count at which it stops",
      "`condition N` alone removes the condition. -hitcount stops only when the number of hits (whose\n"

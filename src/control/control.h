@@ -9,10 +9,11 @@
  *     cd_ctl_bp_delete, and the cd_bp fields (ignore, cmds). The run loop already honours
  *     `enabled` and `ignore`; `cmds` is kept for the commands layer, which runs them after a stop.
  *   - Pending breakpoints (r_debug): a spec that resolves nowhere can be created with
- *     cd_ctl_break(..., CD_BPF_PENDING_OK) and has `pending` set; cd_ctl_reresolve() resolves every
- *     pending spec again (call it when the module list changed) and plants what it found. The
- *     rendezvous breakpoint itself is an internal breakpoint (cd_ctl_internal_add) whose hit the
- *     run loop reports as CD_STOP_INTERNAL with its purpose, so the caller can react and resume.
+ *     cd_ctl_break_flags(..., CD_BPF_PENDING_OK) and has `pending` set; cd_ctl_reresolve() resolves
+ *     every pending spec again and plants what it found. The rendezvous breakpoint (solib.c,
+ *     purpose CD_BPP_SOLIB) is planted when a breakpoint is pending or has a location in a
+ *     library; the run loop handles its hits itself (refresh the modules, re-resolve, take out and
+ *     put back locations around a dlclose) and records what changed in stop.bpnotes.
  *   - Watchpoints: the run loop returns CD_EV_WATCH events as CD_STOP_WATCHPOINT with the event
  *     (ev.slots); old/new values belong to the watch code, which keeps its slots and decides.
  *   - Signals: cd_ctl_sigpolicy()/cd_ctl_set_sigpolicy() are the `handle` table (gdb's defaults);
@@ -54,12 +55,15 @@ typedef enum {
     CD_BPP_FINISH,      /* finish/stepout: the return address */
     CD_BPP_UNTIL,       /* until/advance LOCATION, or a frame's return for them */
     CD_BPP_START,       /* `cdbg run`: main past its prologue */
-    CD_BPP_OTHER,       /* reported to the caller as is (rendezvous, ...) */
+    CD_BPP_OTHER,       /* reported to the caller as is */
+    CD_BPP_SOLIB,       /* the dynamic linker's rendezvous (r_debug.r_brk): handled inside the run
+                           loop (solib.c), never reported */
 } cd_bp_purpose;
 
 typedef struct cd_bploc {
     uint64_t addr;
     bool inserted;       /* this location's int3 is in the code (one byte per address, shared) */
+    bool lifted;         /* taken out while the dynamic linker unloads a library (solib.c) */
 } cd_bploc;
 
 typedef struct cd_bp {
@@ -103,6 +107,12 @@ int cd_ctl_check_cond(cd_ctl *c, const cd_scope *sel, const char *who, const cha
  * *note gets the resolver's note (caller frees), or NULL. */
 cd_bp *cd_ctl_break(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
                     const char *cond, char **note, cd_err *err);
+/* cd_ctl_break with flags. CD_BPF_PENDING_OK: a FUNC, FILE:LINE or FILE:FUNC spec that resolves
+ * nowhere yet is kept pending (no location, `pending` set) and resolved when a library loads, if
+ * the program has a dynamic linker to watch; otherwise the resolver's error stands. */
+#define CD_BPF_PENDING_OK 1u
+cd_bp *cd_ctl_break_flags(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
+                          const char *cond, unsigned flags, char **note, cd_err *err);
 /* An internal breakpoint at addresses (no spec resolution), inserted at once. */
 cd_bp *cd_ctl_internal_add(cd_ctl *c, cd_bp_purpose purpose, const uint64_t *addrs, size_t n, pid_t tid,
                            uint64_t min_sp, cd_err *err);
@@ -146,6 +156,14 @@ typedef enum {
     CD_STOP_INTERNAL,    /* an internal breakpoint of purpose CD_BPP_OTHER (bp_id) */
 } cd_stop_reason;
 
+/* A user breakpoint whose locations changed because a library was loaded or unloaded while the
+ * program ran (solib.c): resolved (it was pending, now it has locations) or pending again (its
+ * library went away). */
+typedef struct cd_bpnote {
+    int bp_id;
+    bool resolved;
+} cd_bpnote;
+
 /* A signal the run loop passed on without stopping (policy nostop) while printing was asked for. */
 typedef struct cd_signote {
     pid_t tid;
@@ -167,6 +185,8 @@ typedef struct cd_stop {
     int status;          /* EXITED */
     cd_signote *notes;   /* signals passed without stopping (policy print) */
     size_t nnotes;
+    cd_bpnote *bpnotes;  /* breakpoints resolved or made pending again on the way (solib.c) */
+    size_t nbpnotes;
     /* FINISHED: what returned. The value lives in `ar` with types from the session's vstate. */
     char *func;          /* the function (or inlined call) finished */
     bool inlined;        /* an inlined call: it has no return value */

@@ -26,6 +26,8 @@ struct cd_ctl {
     int skip_n;
     pid_t sig_tid;        /* the last stop was signal sig_sig in sig_tid: its `pass` is applied at resume */
     int sig_sig;
+    int solib_bp;         /* the rendezvous breakpoint's id (solib.c), 0 none */
+    uint64_t r_debug;     /* the dynamic linker's struct r_debug, 0 not found yet */
 };
 
 /* bp.c */
@@ -33,6 +35,21 @@ cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after);
 bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except);
 /* Deletes internal breakpoint B, ignoring errors (a process that is gone). */
 void ctl_internal_drop(cd_ctl *c, cd_bp *b);
+/* One location's int3, in or out (shared addresses counted). */
+int ctl_loc_insert(cd_ctl *c, cd_bploc *l, cd_err *err);
+int ctl_loc_remove(cd_ctl *c, cd_bploc *l, cd_err *err);
+
+/* solib.c: the dynamic linker's rendezvous */
+/* Plants the rendezvous breakpoint unless it is in; -1 (err) when the program has no dynamic
+ * linker to watch (static, a core) or its r_debug cannot be found. */
+int ctl_solib_arm(cd_ctl *c, cd_err *err);
+/* Whether B is the rendezvous breakpoint. */
+bool ctl_solib_is(cd_ctl *c, const cd_bp *b);
+/* The rendezvous was hit (every thread held): follows the library list and the breakpoints,
+ * recording what changed in stop->bpnotes. */
+void ctl_solib_event(cd_ctl *c, cd_stop *stop);
+/* After an exec: the old image's rendezvous is gone (call before breakpoints are re-resolved). */
+void ctl_solib_forget(cd_ctl *c);
 
 /* step.c: at a stop of tid at pc, how many inlined calls that start at pc are shown as their call
  * site (gdb's skip_inline_frames): all, except down to the one a breakpoint (its spec) names. The

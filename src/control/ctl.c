@@ -71,6 +71,7 @@ void cd_stop_free(cd_stop *s)
 {
     free(s->cond_error);
     free(s->notes);
+    free(s->bpnotes);
     free(s->func);
     free(s->value_error);
     if (s->ar) {

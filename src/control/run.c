@@ -190,7 +190,7 @@ static cd_bp *internal_match(cd_ctl *c, const cd_event *ev)
     cd_regs r;
     bool have_regs = false;
     for (cd_bp *b = ctl_bp_at(c, ev->addr, NULL); b; b = ctl_bp_at(c, ev->addr, b)) {
-        if (b->kind != CD_BPK_INTERNAL || (b->tid && b->tid != ev->tid))
+        if (b->kind != CD_BPK_INTERNAL || b->purpose == CD_BPP_SOLIB || (b->tid && b->tid != ev->tid))
             continue;
         if (b->min_sp) {
             cd_err e;
@@ -224,6 +224,11 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
         stop->ev = ev;
         stop->tid = ev.tid;
         stop->pc = ev.addr;
+        for (cd_bp *sb = ctl_bp_at(c, ev.addr, NULL); sb; sb = ctl_bp_at(c, ev.addr, sb))
+            if (ctl_solib_is(c, sb)) {
+                ctl_solib_event(c, stop); /* a library came or went: follow it, invisibly */
+                break;
+            }
         cd_bp *ib = internal_match(c, &ev);
         if (ib) {
             stop->reason = CD_STOP_INTERNAL;
