@@ -8,7 +8,7 @@
 #include "control/control.h"
 #include "expr/expr_int.h"
 
-#define CD_NSIG 65
+#define CD_NSIG (CD_SIG_MAX + 1)
 
 struct cd_ctl {
     cd_target *t;
@@ -23,6 +23,9 @@ struct cd_ctl {
     cd_x86 *x86;          /* created on first use (stepping) */
     pid_t sig_tid;        /* the last stop was signal sig_sig in sig_tid: its `pass` is applied at resume */
     int sig_sig;
+    bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
+    void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
+    void *note_arg;
 };
 
 /* bp.c */
