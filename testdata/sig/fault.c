@@ -66,7 +66,8 @@ int main(int argc, char **argv)
             return 2;
         printf("fault tid %d addr %p\n", (int)gettid(), (void *)(m + 8));
         fflush(stdout);
-        printf("%d\n", m[8]); /* @bus: the file is empty: no page backs it */
+        /* the file is empty: no page backs the mapping */
+        printf("%d\n", m[8]); /* @bus */
     }
     printf("no fault\n");
     return 0;
