@@ -181,6 +181,8 @@ static void step_text(cd_session *s, const cd_stop *st, const cd_frame *f)
 bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
 {
     cd_target *t = s->target;
+    if (st->reason != CD_STOP_EXITED && st->reason != CD_STOP_KILLED)
+        cd_ctl_note_gone_threads(s->ctl, st);
     cd_render_notes(s, cmd, st);
     if (st->reason == CD_STOP_EXITED || st->reason == CD_STOP_KILLED) {
         bool exited = st->reason == CD_STOP_EXITED;

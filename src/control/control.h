@@ -206,6 +206,10 @@ typedef struct cd_stop {
     bool frame_changed;  /* a step ended in another function or frame than it began in */
 } cd_stop;
 void cd_stop_free(cd_stop *s);
+/* Notes, before a stop is shown, the exit of every thread the backend found gone while it stopped
+ * the program (a thread that ended just before the stop: its own exit event would come only at the
+ * next resume, after the stop report it preceded); that event is then not noted again. */
+void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop);
 /* Hands each note (cd_signote) to FN as it happens, from inside the run loop, instead of keeping
  * it for the stop (stop.notes stays empty): the user reads of a thread or a passed signal while the
  * program runs on. FN must not touch the target. NULL: back to stop.notes. */

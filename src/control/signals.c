@@ -213,3 +213,44 @@ void cd_ctl_set_note_fn(cd_ctl *c, void (*fn)(void *arg, const cd_signote *n), v
     c->note_fn = fn;
     c->note_arg = arg;
 }
+
+void ctl_add_note(cd_ctl *c, cd_stop *stop, cd_signote n)
+{
+    if (c->note_fn) {
+        c->note_fn(c->note_arg, &n);
+        return;
+    }
+    stop->notes = cd_xrealloc(stop->notes, (stop->nnotes + 1) * sizeof *stop->notes);
+    stop->notes[stop->nnotes++] = n;
+}
+
+static bool early_exit(cd_ctl *c, pid_t tid, bool take)
+{
+    for (size_t i = 0; i < c->nearly_exits; i++)
+        if (c->early_exits[i] == tid) {
+            if (take)
+                c->early_exits[i] = c->early_exits[--c->nearly_exits];
+            return true;
+        }
+    return false;
+}
+
+bool ctl_exit_unnoted(cd_ctl *c, pid_t tid)
+{
+    return !early_exit(c, tid, true);
+}
+
+void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop)
+{
+    if (!c->thread_events)
+        return;
+    cd_target *t = c->t;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (!th->gone || th->tid == t->pid || early_exit(c, th->tid, false))
+            continue;
+        c->early_exits = cd_xrealloc(c->early_exits, (c->nearly_exits + 1) * sizeof *c->early_exits);
+        c->early_exits[c->nearly_exits++] = th->tid;
+        ctl_add_note(c, stop, (cd_signote){.kind = CD_NOTE_THREAD_EXIT, .tid = th->tid});
+    }
+}
