@@ -26,8 +26,13 @@ struct cd_ctl {
     bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
     void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
     void *note_arg;
-    pid_t *early_exits;   /* threads whose exit was noted before their THREAD_EXIT event came */
-    size_t nearly_exits;
+    /* threads whose exit was noted: early, at a stop, before their THREAD_EXIT event came (the
+     * event is then not noted), or by the event while the thread is still listed, gone */
+    struct ctl_exit {
+        pid_t tid;
+        bool by_event;
+    } *exits;
+    size_t nexits;
 };
 
 /* bp.c */

@@ -36,7 +36,7 @@ void cd_ctl_free(cd_ctl *c)
         free(b);
     }
     free(c->bps);
-    free(c->early_exits);
+    free(c->exits);
     if (c->x86)
         cd_x86_free(c->x86);
     free(c);

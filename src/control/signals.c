@@ -224,20 +224,30 @@ void ctl_add_note(cd_ctl *c, cd_stop *stop, cd_signote n)
     stop->notes[stop->nnotes++] = n;
 }
 
-static bool early_exit(cd_ctl *c, pid_t tid, bool take)
+static struct ctl_exit *noted_exit(cd_ctl *c, pid_t tid)
 {
-    for (size_t i = 0; i < c->nearly_exits; i++)
-        if (c->early_exits[i] == tid) {
-            if (take)
-                c->early_exits[i] = c->early_exits[--c->nearly_exits];
-            return true;
-        }
-    return false;
+    for (size_t i = 0; i < c->nexits; i++)
+        if (c->exits[i].tid == tid)
+            return &c->exits[i];
+    return NULL;
+}
+
+static void add_exit(cd_ctl *c, pid_t tid, bool by_event)
+{
+    c->exits = cd_xrealloc(c->exits, (c->nexits + 1) * sizeof *c->exits);
+    c->exits[c->nexits++] = (struct ctl_exit){tid, by_event};
 }
 
 bool ctl_exit_unnoted(cd_ctl *c, pid_t tid)
 {
-    return !early_exit(c, tid, true);
+    struct ctl_exit *e = noted_exit(c, tid);
+    if (e && !e->by_event) {
+        *e = c->exits[--c->nexits];
+        return false;
+    }
+    if (!e)
+        add_exit(c, tid, true);
+    return true;
 }
 
 void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop)
@@ -245,12 +255,21 @@ void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop)
     if (!c->thread_events)
         return;
     cd_target *t = c->t;
+    /* forget exits noted by their event once the backend forgot the thread */
+    for (size_t i = 0; i < c->nexits;) {
+        bool listed = false;
+        for (size_t k = 0; k < t->nthreads && !listed; k++)
+            listed = t->threads[k]->tid == c->exits[i].tid;
+        if (c->exits[i].by_event && !listed)
+            c->exits[i] = c->exits[--c->nexits];
+        else
+            i++;
+    }
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
-        if (!th->gone || th->tid == t->pid || early_exit(c, th->tid, false))
+        if (!th->gone || th->tid == t->pid || noted_exit(c, th->tid))
             continue;
-        c->early_exits = cd_xrealloc(c->early_exits, (c->nearly_exits + 1) * sizeof *c->early_exits);
-        c->early_exits[c->nearly_exits++] = th->tid;
+        add_exit(c, th->tid, false);
         ctl_add_note(c, stop, (cd_signote){.kind = CD_NOTE_THREAD_EXIT, .tid = th->tid});
     }
 }
