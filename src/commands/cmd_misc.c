@@ -216,85 +216,75 @@ void cd_session_set_run_argv(cd_session *s, char *const *argv)
     free(old);
 }
 
-/* TODO(h-control): cd_session_start (src/control's start, as `cdbg run` uses it) replaces this copy
- * of cmd/cdbg.c's run_to once it is merged. 1: SYM not found. */
-static int start_to(cd_session *s, const char *sym, cd_err *err)
+/* The user's breakpoints, kept across a restart: set again (same numbers, conditions, ignore
+ * counts, `on` commands, enabled or not) once the new process stands at main. Hit counts start
+ * over with the new process. */
+typedef struct kept_bp {
+    int id;
+    cd_bp_kind kind;
+    char *spec, *cond;
+    bool enabled;
+    char hit_op[3];
+    unsigned long hit_val, ignore;
+    char **cmds;
+    size_t ncmds;
+} kept_bp;
+
+static size_t keep_breakpoints(cd_session *s, kept_bp **out)
 {
-    uint64_t addr;
-    if (!strcmp(sym, "the entry point") ? cd_symtab_entry(s->sym, &addr) < 0
-                                          : cd_symtab_find_function(s->sym, sym, &addr) < 0)
-        return 1;
-    cd_target *t = s->target;
-    if (t->ops->insert_breakpoint(t, addr, err) < 0 || t->ops->cont(t, err) < 0)
-        return -1;
-    cd_event ev;
-    s->running = t;
-    int rc = t->ops->wait(t, &ev, err);
-    s->running = NULL;
-    t->interrupted = 0;
-    cd_err e2;
-    t->ops->remove_breakpoint(t, addr, &e2);
-    if (cd_symtab_refresh(s->sym, &e2) < 0)
-        cd_out_warn(&s->out, "%s", e2.msg);
-    if (rc < 0)
-        return -1;
-    if (ev.kind == CD_EV_EXITED)
-        return cd_fail(err, CD_EXIT_CMD, "the program exited with status %d before reaching %s", ev.status, sym);
-    if (ev.kind == CD_EV_KILLED)
-        return cd_fail(err, CD_EXIT_CMD, "the program was killed by signal %d (%s) before reaching %s", ev.sig,
-                       strsignal(ev.sig), sym);
-    if (ev.kind != CD_EV_BREAKPOINT || ev.addr != addr)
-        cd_out_warn(&s->out, "the program stopped before reaching %s (%s)", sym,
-                    ev.kind == CD_EV_SIGNAL ? strsignal(ev.sig) : "interrupted");
-    cd_session_select_tid(s, ev.tid);
-    return 0;
+    *out = NULL;
+    if (!s->ctl)
+        return 0;
+    cd_bp **bps;
+    size_t n = cd_ctl_bps(s->ctl, &bps);
+    kept_bp *k = cd_xcalloc(n + 1, sizeof *k);
+    for (size_t i = 0; i < n; i++) {
+        const cd_bp *b = bps[i];
+        k[i] = (kept_bp){.id = b->id, .kind = b->kind, .spec = cd_xstrdup(b->spec),
+                         .cond = b->cond ? cd_xstrdup(b->cond) : NULL, .enabled = b->enabled,
+                         .hit_val = b->hit_val, .ignore = b->ignore, .ncmds = b->ncmds};
+        memcpy(k[i].hit_op, b->hit_op, sizeof k[i].hit_op);
+        k[i].cmds = cd_xcalloc(b->ncmds + 1, sizeof *k[i].cmds);
+        for (size_t c = 0; c < b->ncmds; c++)
+            k[i].cmds[c] = cd_xstrdup(b->cmds[c]);
+    }
+    *out = k;
+    return n;
 }
 
-static int start_program(cd_session *s, const char *cmd, cd_err *err)
+/* Sets the kept breakpoints again (when set and there is a process to set them in); frees them. */
+static void restore_breakpoints(cd_session *s, const char *cmd, kept_bp *k, size_t n, bool set)
 {
-    const char *where = "main";
-    int r = start_to(s, "main", err);
-    if (r > 0) {
-        cd_out_warn(&s->out, "no `main` symbol (a stripped program?): stopping at the entry point");
-        where = "entry";
-        r = start_to(s, "the entry point", err);
+    cd_scope sc;
+    if (!s->ctl)
+        set = false;
+    if (set)
+        cd_session_scope(s, &sc);
+    for (size_t i = 0; i < n; i++) {
+        cd_err e;
+        char *note = NULL;
+        cd_bp *b = set ? cd_ctl_break(s->ctl, &sc, cmd, k[i].spec, k[i].kind, k[i].cond, &note, &e) : NULL;
+        free(note);
+        if (b) {
+            cd_ctl_bp_renumber(s->ctl, b, k[i].id);
+            memcpy(b->hit_op, k[i].hit_op, sizeof b->hit_op);
+            b->hit_val = k[i].hit_val;
+            b->ignore = k[i].ignore;
+            b->cmds = k[i].cmds;
+            b->ncmds = k[i].ncmds;
+            k[i].cmds = NULL;
+            if (!k[i].enabled && cd_ctl_bp_enable(s->ctl, b, false, &e) < 0)
+                cd_out_warn(&s->out, "%s", e.msg);
+        } else if (set) {
+            cd_out_warn(&s->out, "breakpoint %d (%s) is not set in the new process: %s", k[i].id, k[i].spec, e.msg);
+        }
+        free(k[i].spec);
+        free(k[i].cond);
+        for (size_t c = 0; k[i].cmds && c < k[i].ncmds; c++)
+            free(k[i].cmds[c]);
+        free(k[i].cmds);
     }
-    if (r > 0) {
-        cd_out_warn(&s->out, "no `main` and no entry point found: stopped right after exec");
-        where = "exec";
-    }
-    if (r < 0)
-        return -1;
-    const cd_frame *f = cd_session_frame(s, err);
-    if (s->out.json) {
-        cd_thread *th = cd_session_thread(s);
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(cmd));
-        json_object_object_add(j, "event", json_object_new_string("started"));
-        json_object_object_add(j, "stopped_at", json_object_new_string(where));
-        json_object_object_add(j, "pid", json_object_new_int(s->target->pid));
-        json_object_object_add(j, "tid", json_object_new_int(th ? th->tid : s->target->pid));
-        json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
-        cd_out_json(&s->out, j);
-    } else if (f) {
-        cd_buf b = {0};
-        cd_format_frame(s, f, &b);
-        cd_out_printf(&s->out, "Stopped: %s\n", cd_buf_str(&b));
-        cd_buf_free(&b);
-    }
-    cd_err_clear(err);
-    return 0;
-}
-
-/* What the breakpoints were, to set them again in the new process. TODO(h-control): the control
- * layer keeps breakpoints across targets; until then a restart starts without them. */
-static void keep_breakpoints(cd_session *s)
-{
-    (void)s;
-}
-static void restore_breakpoints(cd_session *s)
-{
-    (void)s;
+    free(k);
 }
 
 int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
@@ -320,7 +310,8 @@ int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
     }
     pid_t old_pid = 0;
     const char *old = replaced_what(s, &old_pid);
-    keep_breakpoints(s);
+    kept_bp *kept;
+    size_t nkept = keep_breakpoints(s, &kept);
     cd_session_close_target(s);
     if (old && s->out.json) {
         json_object *j = json_object_new_object();
@@ -339,12 +330,9 @@ int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
     if (cd_open_parse(&spec, CD_OPEN_LAUNCH, (int)n, s->run_argv, usage, err) < 0)
         return -1;
     cd_target *t = cd_target_open(&spec, err);
-    if (!t || cd_session_set_target(s, t, err) < 0)
-        return -1;
-    if (start_program(s, cmd, err) < 0)
-        return -1;
-    restore_breakpoints(s);
-    return 0;
+    int rc = !t || cd_session_set_target(s, t, err) < 0 || cd_session_start(s, err) < 0 ? -1 : 0;
+    restore_breakpoints(s, cmd, kept, nkept, rc == 0);
+    return rc;
 }
 
 int cd_cmd_kill(cd_session *s, int argc, char **argv, cd_err *err)

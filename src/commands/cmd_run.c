@@ -363,7 +363,7 @@ int cd_session_start(cd_session *s, cd_err *err)
         /* the same shape as `continue`'s stop events, so a client reads one kind of line */
         cd_thread *th = cd_session_thread(s);
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("run"));
+        json_object_object_add(j, "command", json_object_new_string(s->cmd_name ? s->cmd_name : "run"));
         json_object_object_add(j, "event", json_object_new_string("started"));
         json_object_object_add(j, "stopped_at", json_object_new_string(where));
         json_object_object_add(j, "pid", json_object_new_int(t->pid));

@@ -154,7 +154,8 @@ const cd_command cd_commands[] = {
      cd_cmd_signal, CD_CMD_TARGET | CD_CMD_RUNS},
     {"run", "r", "run [ARGS...]", "Start the program `cdbg run` started again, and stop it at main",
      "The program still running is killed first (a process cdbg attached to is detached instead), then\n"
-     "it starts as `cdbg run` started it and stops at main. With ARGS, the program gets these\n"
+     "it starts as `cdbg run` started it and stops at main, where the breakpoints are set again (the\n"
+     "same numbers and conditions; hit counts start over). With ARGS, the program gets these\n"
      "arguments from now on, as with gdb's `run ARGS`; without, the same ones. Only a session begun\n"
      "with `cdbg run` has a program to start.",
      cd_cmd_run, 0},

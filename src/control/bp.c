@@ -509,3 +509,10 @@ int cd_ctl_reresolve(cd_ctl *c, cd_err *err)
     }
     return done;
 }
+
+void cd_ctl_bp_renumber(cd_ctl *c, cd_bp *b, int id)
+{
+    b->id = id;
+    if (id > c->next_id)
+        c->next_id = id;
+}

@@ -111,6 +111,9 @@ cd_bp *cd_ctl_internal_add(cd_ctl *c, cd_bp_purpose purpose, const uint64_t *add
 int cd_ctl_bp_delete(cd_ctl *c, cd_bp *b, cd_err *err);
 int cd_ctl_bp_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err);
 cd_bp *cd_ctl_bp_find(cd_ctl *c, int id);
+/* Gives breakpoint B the number ID (a breakpoint set again in a restarted program keeps the number
+ * the user knows); later breakpoints are numbered above every number given. */
+void cd_ctl_bp_renumber(cd_ctl *c, cd_bp *b, int id);
 /* The user's breakpoints (user and temporary kinds), in creation order. */
 size_t cd_ctl_bps(cd_ctl *c, cd_bp ***out);
 /* Resolves every pending breakpoint again and inserts what resolves; the number that did. */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 enum { K_VAR = 1, K_VARDECL = 2, K_FUNC = 4, K_STRUCT = 8, K_UNION = 16, K_ENUM = 32, K_TYPEDEF = 64,
-       K_BASE = 128, K_ENUMERATOR = 256, K_INCOMPLETE = 512 };
+       K_BASE = 128, K_ENUMERATOR = 256, K_INCOMPLETE = 512, K_EXT = 1024 /* DW_AT_external */ };
 
 typedef struct ientry {
     const char *name;
@@ -30,6 +30,7 @@ struct cd_modidx {
     size_t n, cap;
     int *bucket;
     size_t nb;
+    cd_arena names;       /* qualified C++ names ("shop::core::inventory_mu") */
 };
 
 static size_t shash(const char *s)
@@ -81,17 +82,85 @@ static unsigned classify(Dwarf_Die *d)
     }
 }
 
-/* Index every top-level DIE of a CU (and the enumerators of its enums). */
-static void index_cu(cd_modidx *mi, Dwarf_Die *cu)
+/* The C++ scope prefix of a declaration ("shop::core::Consumer::"), from the namespaces and named
+ * classes around it; "" at file scope, NULL inside a function (not nameable from outside). */
+static char *decl_prefix(cd_arena *ar, Dwarf_Die *decl)
+{
+    Dwarf_Die *chain = NULL;
+    int nc = dwarf_getscopes_die(decl, &chain);
+    cd_buf b = {0};
+    bool ok = true;
+    for (int i = nc - 2; i >= 1 && ok; i--) {
+        int tag = dwarf_tag(&chain[i]);
+        const char *n = dwarf_diename(&chain[i]);
+        if (tag == DW_TAG_namespace) {
+            if (n) /* an anonymous namespace's members are named from the enclosing one */
+                cd_buf_printf(&b, "%s::", n);
+        } else if ((tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) && n)
+            cd_buf_printf(&b, "%s::", n);
+        else
+            ok = false;
+    }
+    free(chain);
+    char *r = ok ? cd_arena_strdup(ar, b.len ? cd_buf_str(&b) : "") : NULL;
+    cd_buf_free(&b);
+    return r;
+}
+
+/* The name to index DIE under: its own name, qualified in C++ by the scopes of the declaration a
+ * definition points at (DW_AT_specification: a namespace variable, a static member, a member
+ * function defined outside its class) or by PREFIX, the namespaces it sits in. A member function
+ * is never indexed under its bare name: `id` is not std::locale::id::id. */
+static const char *index_name(cd_modidx *mi, Dwarf_Die *d, const char *prefix)
+{
+    const char *name = die_name(d);
+    if (!name)
+        return NULL;
+    Dwarf_Attribute a;
+    Dwarf_Die decl;
+    if (dwarf_formref_die(dwarf_attr(d, DW_AT_specification, &a), &decl)) {
+        char *p = decl_prefix(&mi->names, &decl);
+        if (!p)
+            return NULL;
+        prefix = p;
+    }
+    if (!prefix || !*prefix)
+        return name;
+    size_t lp = strlen(prefix), ln = strlen(name);
+    char *q = cd_arena_alloc(&mi->names, lp + ln + 1);
+    memcpy(q, prefix, lp);
+    memcpy(q + lp, name, ln + 1);
+    return q;
+}
+
+/* Index the file-scope DIEs under PARENT (a CU, or a namespace inside one, with its prefix) and the
+ * enumerators of their enums. */
+static void index_scope(cd_modidx *mi, Dwarf_Die *parent, const char *prefix, int depth)
 {
     Dwarf_Die d;
-    if (dwarf_child(cu, &d) != 0)
+    if (depth > 32 || dwarf_child(parent, &d) != 0)
         return;
     do {
+        if (dwarf_tag(&d) == DW_TAG_namespace) {
+            const char *n = dwarf_diename(&d);
+            const char *np = prefix;
+            if (n) {
+                size_t lp = strlen(prefix), ln = strlen(n);
+                char *q = cd_arena_alloc(&mi->names, lp + ln + 3);
+                memcpy(q, prefix, lp);
+                memcpy(q + lp, n, ln);
+                memcpy(q + lp + ln, "::", 3);
+                np = q;
+            }
+            index_scope(mi, &d, np, depth + 1);
+            continue;
+        }
         unsigned k = classify(&d);
         if (!k)
             continue;
-        const char *name = die_name(&d);
+        if ((k & (K_VAR | K_VARDECL | K_FUNC)) && dwarf_hasattr_integrate(&d, DW_AT_external))
+            k |= K_EXT;
+        const char *name = index_name(mi, &d, prefix);
         if (name)
             idx_add(mi, name, dwarf_dieoffset(&d), 0, k);
         if (k & K_ENUM) {
@@ -99,10 +168,15 @@ static void index_cu(cd_modidx *mi, Dwarf_Die *cu)
             if (dwarf_child(&d, &c) == 0)
                 do
                     if (dwarf_tag(&c) == DW_TAG_enumerator && (name = dwarf_diename(&c)))
-                        idx_add(mi, name, dwarf_dieoffset(&c), dwarf_dieoffset(&d), K_ENUMERATOR);
+                        idx_add(mi, index_name(mi, &c, prefix), dwarf_dieoffset(&c), dwarf_dieoffset(&d), K_ENUMERATOR);
                 while (dwarf_siblingof(&c, &c) == 0);
         }
     } while (dwarf_siblingof(&d, &d) == 0);
+}
+
+static void index_cu(cd_modidx *mi, Dwarf_Die *cu)
+{
+    index_scope(mi, cu, "", 0);
 }
 
 static cd_modidx *modidx_get(cd_vstate *vs, Dwfl_Module *mod)
@@ -135,14 +209,16 @@ void cd_modidx_free_all(cd_vstate *vs)
     for (size_t i = 0; i < vs->nmods; i++) {
         free(vs->mods[i].e);
         free(vs->mods[i].bucket);
+        cd_arena_free(&vs->mods[i].names);
     }
     free(vs->mods);
     vs->mods = NULL;
     vs->nmods = 0;
 }
 
-/* Best entry of KINDS for NAME: complete definitions beat declarations. */
-static bool idx_find(cd_modidx *mi, const char *name, unsigned kinds, Dwarf_Die *out, Dwarf_Die *aux)
+/* Best entry of KINDS for NAME (EXT 1: external only, 0: not external, -1: either): complete
+ * definitions beat declarations. */
+static bool idx_find_ext(cd_modidx *mi, const char *name, unsigned kinds, int ext, Dwarf_Die *out, Dwarf_Die *aux)
 {
     if (!mi)
         return false;
@@ -150,6 +226,8 @@ static bool idx_find(cd_modidx *mi, const char *name, unsigned kinds, Dwarf_Die 
     for (int i = mi->bucket[shash(name) % mi->nb]; i >= 0; i = mi->e[i].next) {
         ientry *e = &mi->e[i];
         if (!(e->kind & kinds) || strcmp(e->name, name))
+            continue;
+        if (ext >= 0 && !!(e->kind & K_EXT) != ext)
             continue;
         if (best < 0 || ((mi->e[best].kind & (K_INCOMPLETE | K_VARDECL)) && !(e->kind & (K_INCOMPLETE | K_VARDECL))))
             best = i;
@@ -159,6 +237,11 @@ static bool idx_find(cd_modidx *mi, const char *name, unsigned kinds, Dwarf_Die 
     if (aux && mi->e[best].aux)
         dwarf_offdie(mi->dbg, mi->e[best].aux, aux);
     return !(mi->e[best].kind & (K_INCOMPLETE | K_VARDECL)) || true;
+}
+
+static bool idx_find(cd_modidx *mi, const char *name, unsigned kinds, Dwarf_Die *out, Dwarf_Die *aux)
+{
+    return idx_find_ext(mi, name, kinds, -1, out, aux);
 }
 
 /* ---------- modules ---------- */
@@ -362,8 +445,18 @@ static int cu_lookup(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *cu, const char *na
         int tag = dwarf_tag(&d);
         if (tag == DW_TAG_variable) {
             const char *n = die_name(&d);
-            if (n && !strcmp(n, name) && classify(&d) == K_VAR)
+            Dwarf_Attribute a;
+            Dwarf_Die decl;
+            if (n && !strcmp(n, name) && classify(&d) == K_VAR) {
+                /* a C++ definition of a namespace variable or static member sits at the top of the
+                 * CU but is named in its namespace or class (lookup_global finds it qualified) */
+                if (dwarf_formref_die(dwarf_attr(&d, DW_AT_specification, &a), &decl)) {
+                    const char *p = decl_prefix(x->ar, &decl);
+                    if (!p || *p)
+                        continue;
+                }
                 return cd_var_value(x, mod, &d, out);
+            }
         } else if (tag == DW_TAG_enumeration_type) {
             Dwarf_Die c;
             if (dwarf_child(&d, &c) == 0)
@@ -377,9 +470,215 @@ static int cu_lookup(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *cu, const char *na
     return 1;
 }
 
+/* ---------- C++ scopes ---------- */
+static bool frame_is_cxx(cd_ectx *x)
+{
+    Dwarf_Die cud, sd;
+    if (!x->frame || !x->frame->info.has_die)
+        return false;
+    sd = x->frame->info.scope_die;
+    if (!dwarf_diecu(&sd, &cud, NULL, NULL))
+        return false;
+    switch (dwarf_srclang(&cud)) {
+    case DW_LANG_C_plus_plus: case DW_LANG_C_plus_plus_03: case DW_LANG_C_plus_plus_11: case DW_LANG_C_plus_plus_14:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The declaration a function DIE stands for: through DW_AT_abstract_origin (an inlined or
+ * out-of-line instance) and DW_AT_specification (a definition outside its class). */
+static Dwarf_Die decl_die(Dwarf_Die d)
+{
+    for (int hops = 0; hops < 8; hops++) {
+        Dwarf_Attribute a;
+        Dwarf_Die next;
+        if (!dwarf_attr(&d, DW_AT_abstract_origin, &a) && !dwarf_attr(&d, DW_AT_specification, &a))
+            break;
+        if (!dwarf_formref_die(&a, &next))
+            break;
+        d = next;
+    }
+    return d;
+}
+
+/* `this` of the selected frame's function, when it is a non-static member function. */
+static bool frame_this(cd_ectx *x, Dwarf_Die *scopes, int hi, cd_value *out)
+{
+    Dwarf_Die c;
+    if (dwarf_child(&scopes[hi], &c) != 0)
+        return false;
+    do {
+        const char *n;
+        if (dwarf_tag(&c) == DW_TAG_formal_parameter && (n = die_name(&c)) && !strcmp(n, "this")) {
+            cd_err e, *save = x->err;
+            x->err = &e;
+            int r = cd_var_value(x, x->frame->info.mod, &c, out);
+            x->err = save;
+            return r == 0 && (out->where == V_MEM || out->where == V_BYTES) &&
+                   cd_type_strip(out->type)->kind == TY_PTR;
+        }
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+/* NAME as a (static) member declared in class CLS or its bases: its qualified name. */
+static bool class_static(cd_ectx *x, Dwarf_Die *cls, const char *name, const char **qual, int depth)
+{
+    Dwarf_Die c;
+    if (depth > 16 || dwarf_child(cls, &c) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&c);
+        const char *n = dwarf_diename(&c);
+        if ((tag == DW_TAG_member || tag == DW_TAG_variable) && n && !strcmp(n, name) &&
+            dwarf_hasattr(&c, DW_AT_declaration)) {
+            char *p = decl_prefix(x->ar, &c);
+            if (!p)
+                return false;
+            size_t lp = strlen(p), ln = strlen(name);
+            char *q = cd_arena_alloc(x->ar, lp + ln + 1);
+            memcpy(q, p, lp);
+            memcpy(q + lp, name, ln + 1);
+            *qual = q;
+            return true;
+        }
+        Dwarf_Attribute a;
+        Dwarf_Die base;
+        if (tag == DW_TAG_inheritance && dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &base) &&
+            class_static(x, &base, name, qual, depth + 1))
+            return true;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+static int lookup_global(cd_ectx *x, const char *name, cd_value *out);
+
+/* C++ lookup between the locals and file scope: members of `this` (data members, inherited ones
+ * included, then static members), the classes and namespaces around the function's declaration,
+ * innermost first, and the namespaces a using-directive brought into the function or the file.
+ * 0: found, 1: not found, -1: error. */
+static int cxx_scope_lookup(cd_ectx *x, Dwarf_Die *scopes, int hi, const char *name, cd_value *out)
+{
+    cd_value tv;
+    if (frame_this(x, scopes, hi, &tv)) {
+        cd_type *cls = cd_type_strip(cd_type_pointee(tv.type));
+        cd_member m;
+        __int128 p;
+        if (cls && (cls->kind == TY_STRUCT || cls->kind == TY_UNION) &&
+            cd_type_find_member(x->vs, cls, name, &m, x->ar)) {
+            if (cd_value_int(x, &tv, &p) != 0)
+                return -1;
+            cd_value obj = {.type = cls, .where = V_MEM, .addr = (uint64_t)p, .lval = true, .regno = -1};
+            *out = cd_value_sub(&obj, m.type, m.offset);
+            out->bitsize = m.bitsize;
+            out->bitpos = m.bitpos;
+            return 0;
+        }
+    }
+    /* the scopes of the function's declaration: classes (static members), then namespaces */
+    Dwarf_Die decl = decl_die(scopes[hi]);
+    Dwarf_Die *chain = NULL;
+    int nc = dwarf_getscopes_die(&decl, &chain);
+    int r = 1;
+    for (int i = 1; i < nc - 1 && r == 1; i++) {
+        int tag = dwarf_tag(&chain[i]);
+        const char *qual = NULL;
+        if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+            if (!class_static(x, &chain[i], name, &qual, 0))
+                continue;
+        } else if (tag == DW_TAG_namespace) {
+            char *p = decl_prefix(x->ar, &chain[i]);
+            const char *n = dwarf_diename(&chain[i]);
+            if (!p || !n)
+                continue;
+            size_t lp = strlen(p), ln = strlen(n), lm = strlen(name);
+            char *q = cd_arena_alloc(x->ar, lp + ln + lm + 3);
+            memcpy(q, p, lp);
+            memcpy(q + lp, n, ln);
+            memcpy(q + lp + ln, "::", 2);
+            memcpy(q + lp + ln + 2, name, lm + 1);
+            qual = q;
+        } else
+            break; /* a class local to a function: nothing above it is a C++ scope of ours */
+        r = lookup_global(x, qual, out);
+    }
+    free(chain);
+    if (r != 1)
+        return r;
+    /* using-directives (DW_TAG_imported_module) in the function's blocks, then at file scope */
+    Dwarf_Die cud;
+    Dwarf_Die sd = x->frame->info.scope_die;
+    Dwarf_Die where[2];
+    int nw = 0;
+    where[nw++] = scopes[hi];
+    if (dwarf_diecu(&sd, &cud, NULL, NULL))
+        where[nw++] = cud;
+    for (int w = 0; w < nw && r == 1; w++) {
+        Dwarf_Die c;
+        if (dwarf_child(&where[w], &c) != 0)
+            continue;
+        do {
+            Dwarf_Attribute a;
+            Dwarf_Die ns;
+            if (dwarf_tag(&c) != DW_TAG_imported_module || !dwarf_formref_die(dwarf_attr(&c, DW_AT_import, &a), &ns))
+                continue;
+            char *p = decl_prefix(x->ar, &ns);
+            const char *n = dwarf_diename(&ns);
+            if (!p || !n)
+                continue;
+            cd_buf q = {0};
+            cd_buf_printf(&q, "%s%s::%s", p, n, name);
+            r = lookup_global(x, cd_arena_strdup(x->ar, cd_buf_str(&q)), out);
+            cd_buf_free(&q);
+        } while (r == 1 && dwarf_siblingof(&c, &c) == 0);
+    }
+    return r;
+}
+
+/* NAME at file scope through the module indexes, in the order a name means what the program's
+ * author meant: the program's own variables and functions (external or static), then externals
+ * of the frame's module and of the other libraries, and only then another library's statics (libc
+ * has a static `name`; it must not hide the program's). Enumerators with the program's names, and
+ * last anyone's. 0 found, 1 not found, -1 error. */
+static int lookup_global(cd_ectx *x, const char *name, cd_value *out)
+{
+    modlist l = modules_ordered(x);
+    size_t exe = l.n;
+    for (size_t i = 0; i < l.n; i++)
+        if (is_exe_mod(x, l.v[i]))
+            exe = i;
+    /* stage 0: the program; 1: externals elsewhere; 2: statics and enumerators elsewhere */
+    for (int stage = 0; stage < 3; stage++) {
+        for (size_t i = 0; i < l.n; i++) {
+            if ((stage == 0) != (i == exe))
+                continue;
+            cd_modidx *mi = modidx_get(x->vs, l.v[i]);
+            Dwarf_Die d, aux;
+            Dwfl_Module *m = l.v[i];
+            int ext = stage == 0 ? -1 : stage == 1 ? 1 : 0;
+            int r = 1;
+            if (idx_find_ext(mi, name, K_VAR, ext, &d, NULL))
+                r = cd_var_value(x, m, &d, out);
+            else if (idx_find_ext(mi, name, K_FUNC, ext, &d, NULL))
+                r = func_value(x, m, &d, out);
+            else if (stage != 1 && idx_find(mi, name, K_ENUMERATOR, &d, &aux))
+                r = enumerator_value(x, &d, &aux, out);
+            if (r != 1) {
+                free(l.v);
+                return r;
+            }
+        }
+    }
+    free(l.v);
+    return 1;
+}
+
 int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
 {
-    /* 1. locals and parameters, innermost block first */
+    /* 1. locals and parameters, innermost block first; then, in C++, the members of `this` and
+     * the names of the function's classes and namespaces */
     if (x->frame) {
         Dwarf_Die *scopes;
         int lo, hi;
@@ -400,7 +699,10 @@ int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
                     }
                 } while (dwarf_siblingof(&c, &c) == 0);
             }
+            int r = frame_is_cxx(x) ? cxx_scope_lookup(x, scopes, hi, name, out) : 1;
             free(scopes);
+            if (r <= 0)
+                return r;
         }
         /* 2. the frame's CU (file statics shadow other files' globals) */
         Dwarf_Die cud, sd = x->frame->info.scope_die;
@@ -411,24 +713,10 @@ int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
         }
     }
     /* 3. every module, via its index */
+    int r = lookup_global(x, name, out);
+    if (r <= 0)
+        return r;
     modlist l = modules_ordered(x);
-    for (size_t i = 0; i < l.n; i++) {
-        cd_modidx *mi = modidx_get(x->vs, l.v[i]);
-        Dwarf_Die d, aux;
-        Dwfl_Module *m = l.v[i];
-        if (idx_find(mi, name, K_VAR, &d, NULL)) {
-            free(l.v);
-            return cd_var_value(x, m, &d, out);
-        }
-        if (idx_find(mi, name, K_FUNC, &d, NULL)) {
-            free(l.v);
-            return func_value(x, m, &d, out);
-        }
-        if (idx_find(mi, name, K_ENUMERATOR, &d, &aux)) {
-            free(l.v);
-            return enumerator_value(x, &d, &aux, out);
-        }
-    }
     /* 4. ELF symbols of modules without DWARF: the address is known, the type is not. */
     for (size_t i = 0; i < l.n; i++) {
         int ns = dwfl_module_getsymtab(l.v[i]);
@@ -569,7 +857,7 @@ int cd_for_each_global(cd_ectx *x, bool all_modules, cd_global_cb cb, void *arg)
         if (!mi)
             continue;
         for (size_t k = 0; k < mi->n && r == 0; k++) {
-            if (mi->e[k].kind != K_VAR)
+            if ((mi->e[k].kind & ~K_EXT) != K_VAR)
                 continue;
             Dwarf_Die d;
             if (dwarf_offdie(mi->dbg, mi->e[k].off, &d))

@@ -410,7 +410,8 @@ int cd_type_members(cd_vstate *vs, cd_type *t, cd_member **out, cd_arena *a)
     if (dwarf_child(&t->die, &c) != 0)
         return 0;
     do {
-        if (dwarf_tag(&c) != DW_TAG_member)
+        /* a C++ static member (DW_AT_declaration, no offset) is not part of the object */
+        if (dwarf_tag(&c) != DW_TAG_member || dwarf_hasattr(&c, DW_AT_declaration))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -465,6 +466,23 @@ bool cd_type_find_member(cd_vstate *vs, cd_type *t, const char *name, cd_member 
             out->offset += m[i].offset;
             return true;
         }
+    /* C++ base classes (DW_TAG_inheritance), at their offset in the derived object */
+    Dwarf_Die c;
+    t = cd_type_strip(t);
+    if (t && t->has_die && dwarf_child(&t->die, &c) == 0)
+        do {
+            Dwarf_Attribute at;
+            Dwarf_Die bd;
+            Dwarf_Word w = 0;
+            if (dwarf_tag(&c) != DW_TAG_inheritance || !dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &at), &bd))
+                continue;
+            if (dwarf_attr(&c, DW_AT_data_member_location, &at) && dwarf_formudata(&at, &w) != 0)
+                continue; /* a virtual base: its offset is in the object's vtable */
+            if (cd_type_find_member(vs, cd_type_from_die(vs, &bd), name, out, a)) {
+                out->offset += w;
+                return true;
+            }
+        } while (dwarf_siblingof(&c, &c) == 0);
     return false;
 }
 

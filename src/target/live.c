@@ -11,6 +11,7 @@
 #include "target/procfs.h"
 #include "target/target.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,13 +23,21 @@
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
+
+/* x86 debug registers through PTRACE_PEEKUSER/POKEUSER */
+#define DR_OFF(i) (offsetof(struct user, u_debugreg) + (size_t)(i) * sizeof(unsigned long))
+#define DR6_HIT 0xFul                         /* B0..B3: which watchpoint fired */
+#define DR7_SLOT(i) ((3ull << (2 * (i))) | (0xFull << (16 + 4 * (i)))) /* L/G enable, R/W and LEN bits */
+#define DR7_EN(i) (1ull << (2 * (i)))
 
 typedef struct lthr {
     bool seized;  /* ptrace-attached (held or running) */
@@ -37,6 +46,10 @@ typedef struct lthr {
     bool bp_pending; /* hit a breakpoint while another event was being reported: report it next */
     bool group_stop; /* held in a job-control stop (SIGSTOP etc.): released with PTRACE_LISTEN */
     bool stuck;   /* interrupted, but did not stop by the deadline (uninterruptible sleep) */
+    bool unrep;   /* held in a signal-delivery stop nobody has classified yet (see sweep()) */
+    /* the debug registers as written to this thread; current when dr_gen == live.dr_gen */
+    uint64_t dr7, dra[4];
+    uint64_t dr_gen;
     uint64_t stat_ns; /* when name and state were last read from /proc (0: never) */
     /* name and state describe this hold (read while held, at stop_gen desc_gen): a thread renames
      * itself and changes state only while it runs */
@@ -55,6 +68,17 @@ typedef struct lbp {
     uint64_t addr;
     unsigned char orig;
 } lbp;
+
+/* A fork child still traced by us: one reported with CD_EVM_FORK and not released or adopted yet
+ * (held at its first stop), or a vfork child let go, which shares our memory (and our int3s) until
+ * it execs or exits: kept traced until then, and stepped over any int3 of ours it runs into. */
+typedef struct kid {
+    pid_t pid;
+    bool vfork;
+    bool held;  /* in a ptrace-stop of ours (its first stop, or stopped by close) */
+    int sig;    /* close: the signal it stopped with, passed on at detach */
+} kid;
+#define KIDS_MAX 64
 
 /* Addresses of breakpoints taken out earlier in this session. A thread that hit one just before
  * it was removed still has the int3's SIGTRAP to come (queued, or in a stop not yet collected):
@@ -76,7 +100,29 @@ typedef struct live {
     size_t nbps, capbps;
     uint64_t retired[RETIRED_MAX]; /* a ring: the newest RETIRED_MAX removals */
     size_t nretired;               /* removals so far (entries valid: min(nretired, RETIRED_MAX)) */
-    volatile pid_t stepping;       /* a thread single-stepping over a breakpoint (its trap is ours) */
+    volatile pid_t stepping;       /* a thread single-stepping (its trap is ours) */
+    unsigned exec_gen;             /* exec()s seen: the breakpoint list describes the image of this one */
+    /* Events seen but not reported yet (another thread's signal collected while stopping everyone,
+     * a clone, a fork...): wait() reports them, oldest first, before anything runs again. */
+    cd_event *q;
+    size_t nq, capq;
+    /* Hardware watchpoints: what every thread's debug registers should hold (DR7 and DR0-3).
+     * A thread gets them at its next resume when its lthr.dr_gen is behind. */
+    uint64_t dr7, dra[4];
+    uint64_t dr_gen;
+    volatile sig_atomic_t dr_ever; /* a debug register was ever written: clear DR7 before leaving */
+    kid kids[KIDS_MAX];            /* a fixed array: emergency() reads it */
+    volatile size_t nkids;
+    /* A launched program runs in a process group of its own (prog_pgrp). When cdbg was started in
+     * the foreground of a terminal (tty: its fd, else -1), that group is the terminal's foreground
+     * group while the program runs, so a ^C typed then is the program's SIGINT (from the kernel:
+     * SI_KERNEL), which its stop shows and wait() reports as CD_EV_INTERRUPTED, never delivered.
+     * cdbg's group takes the terminal back, with its own modes, at every stop. */
+    int tty;
+    pid_t our_pgrp, prog_pgrp;
+    volatile sig_atomic_t tty_given;
+    bool prog_tio_valid;
+    struct termios our_tio, prog_tio;
     cd_mapping *maps;
     size_t nmaps;
 } live;
@@ -148,8 +194,53 @@ static void set_expect(cd_target *t, cd_thread *th, bool e)
         L(t)->nexpect--;
 }
 
+/* ---- events not reported yet ---- */
+
+static void q_push(cd_target *t, const cd_event *ev)
+{
+    live *l = L(t);
+    if (l->nq == l->capq) {
+        l->capq = l->capq ? 2 * l->capq : 8;
+        l->q = cd_xrealloc(l->q, l->capq * sizeof *l->q);
+    }
+    l->q[l->nq++] = *ev;
+}
+
+static void q_remove(live *l, size_t i)
+{
+    memmove(&l->q[i], &l->q[i + 1], (l->nq - i - 1) * sizeof *l->q);
+    l->nq--;
+}
+
+/* Takes the oldest queued event (kind CD_EV_NONE: any kind) of thread tid (0: any thread). */
+static bool q_take(cd_target *t, pid_t tid, cd_ev_kind kind, cd_event *ev)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < l->nq; i++)
+        if ((!tid || l->q[i].tid == tid) && (kind == CD_EV_NONE || l->q[i].kind == kind)) {
+            *ev = l->q[i];
+            q_remove(l, i);
+            return true;
+        }
+    return false;
+}
+
+/* Forgets what was queued about a thread's stop: it is resumed (its signal, if any, delivered) or gone. */
+static void q_drop_stop(cd_target *t, pid_t tid)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < l->nq;)
+        if (l->q[i].tid == tid && (l->q[i].kind == CD_EV_SIGNAL || l->q[i].kind == CD_EV_WATCH ||
+                                   l->q[i].kind == CD_EV_INTERRUPTED))
+            q_remove(l, i);
+        else
+            i++;
+}
+
 static void thread_gone(cd_target *t, cd_thread *th)
 {
+    q_drop_stop(t, th->tid);
+    LT(th)->unrep = false;
     set_expect(t, th, false);
     set_held(t, th, false);
     th->gone = true;
@@ -165,6 +256,7 @@ static void process_gone(cd_target *t, int status)
     l->running = false;
     for (size_t i = 0; i < t->nthreads; i++)
         thread_gone(t, t->threads[i]);
+    l->nq = 0; /* the end of the process is the news now */
     t->stop_gen++; /* stacks and memory cached for the last stop describe a process that is gone */
 }
 
@@ -192,15 +284,28 @@ static bool is_group_stop_sig(int sig)
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* Applies one waitpid status of a known thread. */
+static void on_fork(cd_target *t, cd_thread *th, int event);
+static void on_exec(cd_target *t, cd_thread *th);
+
+/* Applies one waitpid status of a known thread: bookkeeping, and what must happen at once (a fork
+ * child's first stop, an exec's new image); events the caller does not report itself are queued. */
 static void on_status(cd_target *t, cd_thread *th, int status)
 {
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
         /* with __WALL the leader is reported only after every other thread: the process is gone */
-        if (th->tid == t->pid)
+        if (th->tid == t->pid) {
             process_gone(t, status);
-        else
+        } else {
             thread_gone(t, th);
+            if (t->event_mask & CD_EVM_THREADS) {
+                cd_event ev = {.kind = CD_EV_THREAD_EXIT, .tid = th->tid};
+                if (WIFEXITED(status))
+                    ev.status = WEXITSTATUS(status);
+                else
+                    ev.sig = WTERMSIG(status);
+                q_push(t, &ev);
+            }
+        }
         return;
     }
     if (!WIFSTOPPED(status))
@@ -210,6 +315,7 @@ static void on_status(cd_target *t, cd_thread *th, int status)
     set_held(t, th, true);
     th->regs_valid = false;
     LT(th)->stuck = false;
+    LT(th)->unrep = false;
     LT(th)->group_stop = event == PTRACE_EVENT_STOP && is_group_stop_sig(sig);
     if (event == PTRACE_EVENT_CLONE) {
         unsigned long msg = 0;
@@ -219,14 +325,33 @@ static void on_status(cd_target *t, cd_thread *th, int status)
             nt->state = 'R';
             memcpy(nt->name, th->name, sizeof nt->name); /* a new thread inherits its creator's comm */
             set_expect(t, nt, true);
+            if (t->event_mask & CD_EVM_THREADS) {
+                cd_event ev = {.kind = CD_EV_CLONE, .tid = th->tid, .child = (pid_t)msg};
+                q_push(t, &ev);
+            }
         }
         th->pending_sig = 0;
-    } else if (event == PTRACE_EVENT_STOP || event != 0) {
-        /* interrupt stop, a new thread's first stop, exec, or a group stop: nothing to re-inject */
+    } else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+        th->pending_sig = 0;
+        on_fork(t, th, event);
+    } else if (event == PTRACE_EVENT_VFORK_DONE) {
+        th->pending_sig = 0;
+        unsigned long msg = 0;
+        if (t->event_mask & CD_EVM_FORK) {
+            ptrace(PTRACE_GETEVENTMSG, th->tid, 0, &msg);
+            cd_event ev = {.kind = CD_EV_VFORK_DONE, .tid = th->tid, .child = (pid_t)msg};
+            q_push(t, &ev);
+        }
+    } else if (event == PTRACE_EVENT_EXEC) {
+        th->pending_sig = 0;
+        on_exec(t, th);
+    } else if (event != 0) {
+        /* interrupt stop, a new thread's first stop, or a group stop: nothing to re-inject */
         th->pending_sig = 0;
     } else {
         /* signal-delivery stop: the signal is the program's, never swallow it */
         th->pending_sig = sig;
+        LT(th)->unrep = true;
     }
 }
 
@@ -239,7 +364,10 @@ static bool is_our_new_thread(cd_target *t, pid_t tid)
     return access(path, F_OK) == 0;
 }
 
-/* Waits for one status of one of our threads. block=false: returns 0 when none is ready.
+static bool kid_take(cd_target *t, pid_t p);
+
+/* Waits for one status of one of our threads (a vfork child's is handled on the way: kid_take).
+ * block=false: returns 0 when none is ready.
  * Returns 1 with tid and status set, 0, or -1 with errno (EINTR when a signal arrived). */
 static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
 {
@@ -252,6 +380,8 @@ static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
         if (si.si_pid == 0)
             return 0;
         pid_t p = si.si_pid;
+        if (kid_take(t, p))
+            continue;
         bool ours = find_live(t, p) != NULL;
         if (!ours && is_our_new_thread(t, p)) {
             cd_thread *nt = add_thread(t, p);
@@ -277,6 +407,15 @@ static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
             continue;
         }
         /* Someone else's child has a status pending: leave it for its owner and poll ours. */
+        for (size_t i = 0; i < L(t)->nkids; i++) {
+            siginfo_t ks;
+            memset(&ks, 0, sizeof ks);
+            pid_t kp = L(t)->kids[i].pid;
+            if (waitid(P_PID, (id_t)kp, &ks, WEXITED | WSTOPPED | __WALL | WNOWAIT | WNOHANG) == 0 && ks.si_pid == kp) {
+                kid_take(t, kp);
+                break;
+            }
+        }
         for (size_t i = 0; i < t->nthreads; i++) {
             cd_thread *th = t->threads[i];
             if (th->gone || !LT(th)->seized)
@@ -897,59 +1036,469 @@ static int live_stop(cd_target *t, cd_thread **ths, size_t n, cd_err *err)
     return stop_threads(t, ths, n, true, err);
 }
 
-/* Executes the instruction under a breakpoint th sits on, with the original byte restored. */
+/* ---- debug registers ---- */
+
+static long peek_dr(pid_t tid, int i, bool *ok)
+{
+    errno = 0;
+    long v = ptrace(PTRACE_PEEKUSER, tid, (void *)DR_OFF(i), 0);
+    *ok = errno == 0;
+    return v;
+}
+
+static int poke_dr(pid_t tid, int i, uint64_t v)
+{
+    return (int)ptrace(PTRACE_POKEUSER, tid, (void *)DR_OFF(i), (void *)(uintptr_t)v);
+}
+
+static unsigned dr_enabled(uint64_t dr7)
+{
+    unsigned m = 0;
+    for (int i = 0; i < 4; i++)
+        if (dr7 & DR7_EN(i))
+            m |= 1u << i;
+    return m;
+}
+
+/* Brings held th's debug registers up to the watchpoints of the moment (a thread created since
+ * the last change has none: Linux does not copy them to a clone). 0, or -1 with errno. */
+static int apply_dr(cd_target *t, cd_thread *th)
+{
+    live *l = L(t);
+    lthr *lt = LT(th);
+    if (lt->dr_gen == l->dr_gen)
+        return 0;
+    unsigned changed = 0;
+    for (int i = 0; i < 4; i++)
+        if (((lt->dr7 ^ l->dr7) & DR7_SLOT(i)) || ((l->dr7 & DR7_EN(i)) && lt->dra[i] != l->dra[i]))
+            changed |= 1u << i;
+    if (changed) {
+        /* a slot is disabled before its address changes: the kernel checks an enabled slot's
+         * address against the length DR7 gives it */
+        uint64_t mid = lt->dr7;
+        for (int i = 0; i < 4; i++)
+            if (changed & (1u << i))
+                mid &= ~DR7_SLOT(i);
+        if (mid != lt->dr7) {
+            if (poke_dr(th->tid, 7, mid) < 0)
+                return -1;
+            lt->dr7 = mid;
+        }
+        for (int i = 0; i < 4; i++)
+            if ((changed & (1u << i)) && (l->dr7 & DR7_EN(i))) {
+                if (poke_dr(th->tid, i, l->dra[i]) < 0)
+                    return -1;
+                lt->dra[i] = l->dra[i];
+            }
+        if (l->dr7 != lt->dr7) {
+            if (poke_dr(th->tid, 7, l->dr7) < 0)
+                return -1;
+            lt->dr7 = l->dr7;
+        }
+    }
+    lt->dr_gen = l->dr_gen;
+    return 0;
+}
+
+/* Before a held thread is let go for good: debug registers survive PTRACE_DETACH, and a watchpoint
+ * that fires after we left kills the program with SIGTRAP. */
+static void clear_dr(cd_thread *th)
+{
+    lthr *lt = LT(th);
+    if (lt->dr7 && poke_dr(th->tid, 7, 0) == 0)
+        lt->dr7 = 0;
+}
+
+/* The watchpoint bits (DR6 B0-B3) of held th's SIGTRAP, cleared once read (the kernel keeps them
+ * until the next debug trap) so that a later trap says only its own; 0 when none. */
+static unsigned take_dr6(cd_target *t, cd_thread *th)
+{
+    if (!L(t)->dr_ever)
+        return 0;
+    bool ok;
+    long dr6 = peek_dr(th->tid, 6, &ok);
+    if (!ok || !(dr6 & DR6_HIT))
+        return 0;
+    poke_dr(th->tid, 6, 0);
+    return (unsigned)(dr6 & DR6_HIT);
+}
+
+static int live_set_hw_watch(cd_target *t, int slot, uint64_t addr, int len, cd_hw_kind kind, cd_err *err)
+{
+    live *l = L(t);
+    if (l->exited)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot watch: process %d exited", (int)t->pid);
+    if (slot < 0 || slot >= t->caps.hw_watch_slots)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "cannot watch: there is no debug register %d (x86 has %d)",
+                        slot, t->caps.hw_watch_slots);
+    if ((len != 1 && len != 2 && len != 4 && len != 8) || addr % (uint64_t)len != 0 || (kind == CD_HW_EXEC && len != 1))
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "cannot watch %d bytes at 0x%llx: a debug register covers 1, 2, 4 or 8 bytes aligned to "
+                        "their size (1 for an instruction)",
+                        len, (unsigned long long)addr);
+    if (kind != CD_HW_EXEC && kind != CD_HW_WRITE && kind != CD_HW_RW)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "cannot watch: unknown watchpoint kind %d", (int)kind);
+    if (addr >= 0x800000000000ull - (uint64_t)len)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot watch 0x%llx: not a user-space address",
+                        (unsigned long long)addr);
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        lthr *lt = LT(th);
+        /* a thread whose stop is on its way gets the registers at its next resume, before it runs */
+        if (!th->gone && !lt->zombie && !th->held && !(lt->seized && lt->expect))
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,
+                            "cannot watch: thread %d is running; stop the program first", (int)th->tid);
+    }
+    static const unsigned lenbits[9] = {0, 0, 1, 0, 3, 0, 0, 0, 2};
+    uint64_t old7 = l->dr7, olda = l->dra[slot];
+    l->dr_ever = 1; /* before the first write: emergency() must know to clear DR7 */
+    l->dra[slot] = addr;
+    l->dr7 = (l->dr7 & ~DR7_SLOT(slot)) | DR7_EN(slot) | ((uint64_t)kind << (16 + 4 * slot)) |
+             ((uint64_t)lenbits[len] << (18 + 4 * slot));
+    l->dr_gen++;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (!th->held || th->gone || LT(th)->zombie || apply_dr(t, th) == 0)
+            continue;
+        int e = errno;
+        if (e == ESRCH) {
+            /* died while held: its exit status will say so */
+            continue;
+        }
+        l->dr7 = old7;
+        l->dra[slot] = olda;
+        l->dr_gen++;
+        for (size_t k = 0; k <= i; k++)
+            if (t->threads[k]->held && !t->threads[k]->gone)
+                apply_dr(t, t->threads[k]);
+        return cd_failk(err, CD_EXIT_CMD, e == ENOSPC ? CD_EK_LIMIT : CD_EK_OTHER,
+                        "cannot watch %d bytes at 0x%llx in thread %d: the kernel refused the debug register (%s)",
+                        len, (unsigned long long)addr, (int)th->tid, strerror(e));
+    }
+    return 0;
+}
+
+static int live_clear_hw_watch(cd_target *t, int slot, cd_err *err)
+{
+    live *l = L(t);
+    if (slot < 0 || slot >= t->caps.hw_watch_slots)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "cannot clear a watchpoint: there is no debug register %d",
+                        slot);
+    if (!(l->dr7 & DR7_SLOT(slot)))
+        return 0;
+    l->dr7 &= ~DR7_SLOT(slot);
+    l->dra[slot] = 0;
+    l->dr_gen++;
+    if (l->exited)
+        return 0;
+    /* running threads get it at their next resume; a hit of theirs meanwhile is dropped as spent */
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (th->held && !th->gone && !LT(th)->zombie)
+            apply_dr(t, th);
+    }
+    return 0;
+}
+
+/* ---- what a stop means ---- */
+
+/* th is held in a signal-delivery-stop for SIGTRAP: if the trap is one of our int3s (pc = bp+1, the
+ * kernel's si_code SI_KERNEL, which kill(2) and tgkill cannot forge), rewinds pc to the breakpoint
+ * and drops the trap. Returns the breakpoint's address, or 0 when the trap is not ours. */
+static uint64_t take_our_trap(cd_target *t, cd_thread *th)
+{
+    live *l = L(t);
+    if (th->pending_sig != SIGTRAP || !th->held || th->gone || live_get_regs(t, th, NULL, NULL) < 0)
+        return 0;
+    uint64_t addr = th->regs.rip - 1;
+    if (!our_int3(l, addr))
+        return 0;
+    siginfo_t si;
+    if (stop_kind_of(th->tid, &si) == STOP_SIGNAL && si.si_code != SI_KERNEL)
+        return 0;
+    cd_regs r = th->regs;
+    r.rip = addr;
+    if (live_set_regs(t, th, &r, NULL) < 0)
+        return 0;
+    th->pending_sig = 0;
+    return addr;
+}
+
+static bool ctrl_c(cd_target *t, const siginfo_t *si);
+
+/* What held th's signal-delivery stop (th->pending_sig) means. stepping: th was single-stepped by
+ * us, so a trap that is neither an int3 nor a watchpoint is the step's. Fills ev and returns true,
+ * or returns false when the stop is spent (the trap of a breakpoint or watchpoint removed since):
+ * th just goes on. */
+static bool classify(cd_target *t, cd_thread *th, bool stepping, cd_event *ev)
+{
+    live *l = L(t);
+    int sig = th->pending_sig;
+    memset(ev, 0, sizeof *ev);
+    ev->tid = th->tid;
+    ev->all_held = true;
+    LT(th)->unrep = false;
+    if (sig == SIGTRAP) {
+        uint64_t bp = stepping ? 0 : take_our_trap(t, th);
+        if (bp) {
+            if (!find_bp(l, bp))
+                return false; /* a breakpoint taken out since this thread hit it */
+            ev->kind = CD_EV_BREAKPOINT;
+            ev->addr = bp;
+            return true;
+        }
+        unsigned hit = take_dr6(t, th);
+        if (hit) {
+            th->pending_sig = 0;
+            hit &= dr_enabled(l->dr7);
+            if (hit) {
+                live_get_regs(t, th, NULL, NULL);
+                ev->kind = CD_EV_WATCH;
+                ev->slots = hit;
+                ev->addr = th->regs.rip;
+                return true;
+            }
+            if (!stepping)
+                return false; /* a watchpoint cleared since it fired */
+        }
+    }
+    siginfo_t si;
+    bool has_si = ptrace(PTRACE_GETSIGINFO, th->tid, 0, &si) == 0;
+    /* the step's own trap is TRAP_TRACE (TRAP_BRKPT after a syscall instruction, 5 when it entered
+     * a signal handler); an int3 of the program's (SI_KERNEL) or a SIGTRAP sent (<= 0) is a signal */
+    if (sig == SIGTRAP && stepping && (!has_si || (si.si_code > 0 && si.si_code != SI_KERNEL))) {
+        th->pending_sig = 0;
+        live_get_regs(t, th, NULL, NULL);
+        ev->kind = CD_EV_STEP;
+        ev->addr = th->regs.rip;
+        return true;
+    }
+    if (sig == SIGINT && (t->interrupted || (has_si && ctrl_c(t, &si)))) {
+        /* a ^C: it was meant for us, never for the program */
+        th->pending_sig = 0;
+        t->interrupted = 0;
+        ev->kind = CD_EV_INTERRUPTED;
+        return true;
+    }
+    ev->kind = CD_EV_SIGNAL;
+    ev->sig = sig;
+    if (has_si) {
+        ev->si = si;
+        ev->has_si = true;
+    }
+    return true;
+}
+
+/* Classifies the stops of held threads nobody has looked at yet (collected while everyone was being
+ * stopped, or while another thread stepped): a breakpoint hit is kept for the next wait
+ * (bp_pending, pc rewound so that it hits again if the breakpoint goes), anything else is queued.
+ * None is lost, no signal is delivered unseen. */
+static void sweep(cd_target *t)
+{
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (!LT(th)->unrep || !th->held || th->gone)
+            continue;
+        cd_event ev;
+        if (!classify(t, th, false, &ev))
+            continue;
+        if (ev.kind == CD_EV_BREAKPOINT)
+            LT(th)->bp_pending = true;
+        else
+            q_push(t, &ev);
+    }
+}
+
+static bool all_held_now(cd_target *t)
+{
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (!th->gone && !LT(th)->zombie && !th->held)
+            return false;
+    }
+    return true;
+}
+
+static void exit_event(cd_target *t, cd_event *ev)
+{
+    int st = L(t)->exit_status;
+    ev->tid = t->pid;
+    if (WIFSIGNALED(st)) {
+        ev->kind = CD_EV_KILLED;
+        ev->sig = WTERMSIG(st);
+    } else {
+        ev->kind = CD_EV_EXITED;
+        ev->status = WEXITSTATUS(st);
+    }
+}
+
+/* Waits for the end of a process that is exiting: every thread's status, the leader's last. */
+static void wait_exit(cd_target *t)
+{
+    while (!L(t)->exited) {
+        pid_t tid;
+        int st;
+        int r = wait_any(t, true, &tid, &st);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            process_gone(t, 0);
+            break;
+        }
+        cd_thread *o = r ? find_live(t, tid) : NULL;
+        if (o)
+            on_status(t, o, st);
+    }
+}
+
+/* After th exited: is the whole process on its way out (exit_group, a fatal signal)? Its held
+ * threads were woken to die, and ptrace refuses them as no longer stopped even before their exits
+ * are reported. */
+static bool dying(cd_target *t, cd_thread *except)
+{
+    bool alive = false;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (th == except || th->gone || LT(th)->zombie || !LT(th)->seized)
+            continue;
+        alive = true;
+        if (!th->held)
+            continue;
+        errno = 0;
+        ptrace(PTRACE_PEEKUSER, th->tid, 0, 0);
+        return errno == ESRCH;
+    }
+    return !alive; /* nothing else lives: the leader's exit is coming */
+}
+
+/* ---- stepping ---- */
+
+/* Single-steps held th by one instruction, delivering sig, with our int3 under its pc taken out for
+ * that one instruction. Statuses of other threads that arrive meanwhile are applied (they stay
+ * held; what they say is classified later by sweep()). Returns 0 with th's wait status (on_status
+ * applied), or -1 when none came (th or the process gone). The caller clears l->stepping. */
+static int step_core(cd_target *t, cd_thread *th, int sig, int *status)
+{
+    live *l = L(t);
+    if (live_get_regs(t, th, NULL, NULL) < 0)
+        return -1;
+    lbp *b = find_bp(l, th->regs.rip);
+    uint64_t baddr = b ? b->addr : 0;
+    unsigned gen = l->exec_gen;
+    if (b && raw_write(t, b->addr, &b->orig, 1) < 0)
+        return -1;
+    apply_dr(t, th);
+    int rc = -1;
+    l->stepping = th->tid; /* a fatal signal now: this thread's trap is ours */
+    if (ptrace(PTRACE_SINGLESTEP, th->tid, 0, (void *)(long)sig) == 0) {
+        set_held(t, th, false);
+        set_expect(t, th, true);
+        t->stop_gen++;
+        while (!l->exited && !th->gone) {
+            pid_t tid;
+            int st;
+            int r = wait_any(t, true, &tid, &st);
+            if (r < 0) {
+                if (errno == EINTR)
+                    continue;
+                break;
+            }
+            cd_thread *o = r ? find_live(t, tid) : NULL;
+            if (!o)
+                continue;
+            on_status(t, o, st);
+            if (o == th && WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP && !LT(th)->group_stop &&
+                sigtrap_queued(t->pid, th->tid) && ptrace(PTRACE_CONT, th->tid, 0, 0) == 0) {
+                /* an interrupt (a ^C) that overtook the step's trap: the instruction ran and its
+                 * SIGTRAP is queued; resumed, th takes it before running anything */
+                set_held(t, th, false);
+                set_expect(t, th, true);
+                continue;
+            }
+            if (o == th) {
+                *status = st;
+                rc = 0;
+                break;
+            }
+        }
+    } else if (errno == ESRCH) {
+        int st;
+        if (waitpid(th->tid, &st, __WALL | WNOHANG) == th->tid) {
+            on_status(t, th, st);
+            *status = st;
+            rc = 0;
+        }
+    }
+    /* put the int3 back, unless the process exec'd meanwhile (its old image is gone) */
+    unsigned char cc = 0xCC;
+    if (b && !l->exited && l->exec_gen == gen && find_bp(l, baddr))
+        raw_write(t, baddr, &cc, 1);
+    /* l->stepping stays set until the caller has classified th's stop: until then th's SIGTRAP is
+     * the step's for emergency() */
+    return rc;
+}
+
+/* Executes the instruction under a breakpoint th sits on, with the original byte restored, before
+ * th is resumed; every other thread is still held, so none can pass the breakpoint meanwhile. */
+static void step_over_inner(cd_target *t, cd_thread *th, int sig);
+
 static void step_over_bp(cd_target *t, cd_thread *th)
 {
     live *l = L(t);
-    if (!l->nbps || !th->held)
+    if (!l->nbps || !th->held || th->gone || LT(th)->group_stop)
         return;
-    if (live_get_regs(t, th, NULL, NULL) < 0)
+    if (live_get_regs(t, th, NULL, NULL) < 0 || !find_bp(l, th->regs.rip))
         return;
-    lbp *b = find_bp(l, th->regs.rip);
-    if (!b)
-        return;
-    int sig = th->pending_sig;
-    raw_write(t, b->addr, &b->orig, 1);
-    l->stepping = th->tid; /* a fatal signal now: this thread's trap is ours */
-    if (ptrace(PTRACE_SINGLESTEP, th->tid, 0, 0) == 0) {
-        set_expect(t, th, true);
-        int st;
-        pid_t w;
-        do
-            w = waitpid(th->tid, &st, __WALL);
-        while (w < 0 && errno == EINTR);
-        if (w == th->tid) {
-            on_status(t, th, st);
-            if (WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
-                th->pending_sig = sig; /* the step's own trap */
-            else if (th->pending_sig == 0)
-                th->pending_sig = sig;
-        } else {
-            set_expect(t, th, false);
-        }
-    }
-    unsigned char cc = 0xCC;
-    if (!l->exited)
-        raw_write(t, b->addr, &cc, 1);
+    step_over_inner(t, th, th->pending_sig); /* the signal is delivered when th is resumed, not on the step */
     l->stepping = 0;
+}
+
+static void step_over_inner(cd_target *t, cd_thread *th, int sig)
+{
+    for (int round = 0; round < 8; round++) {
+        int st;
+        if (step_core(t, th, 0, &st) < 0 || !th->held || th->gone)
+            return;
+        int event = st >> 16;
+        if (event == 0 && WSTOPSIG(st) == SIGTRAP) {
+            /* the step's trap; a watchpoint it hit (or a SIGTRAP sent to it) is an event of its own */
+            cd_event ev;
+            if (classify(t, th, true, &ev) && ev.kind != CD_EV_STEP)
+                q_push(t, &ev);
+            if (ev.kind == CD_EV_STEP || ev.kind == CD_EV_WATCH)
+                th->pending_sig = sig;
+            return;
+        }
+        if (event == PTRACE_EVENT_STOP && !LT(th)->group_stop && !t->interrupted)
+            continue; /* a stale interrupt: the instruction has not run yet */
+        /* an event stop (the instruction was a syscall: clone, fork, exec): the signal waits for
+         * the resume; another signal that came first stays unreported for sweep() */
+        if (event != 0 && th->pending_sig == 0)
+            th->pending_sig = sig;
+        return;
+    }
 }
 
 static int release(cd_target *t, cd_thread *th, bool detach)
 {
     if (!th->held || th->gone)
         return 0;
-    step_over_bp(t, th);
-    if (!th->held || th->gone)
-        return 0;
-    LT(th)->bp_pending = false;
+    lthr *lt = LT(th);
+    lt->bp_pending = false;
+    lt->unrep = false;
+    q_drop_stop(t, th->tid);
+    if (detach)
+        clear_dr(th);
+    else
+        apply_dr(t, th);
     int sig = th->pending_sig;
     th->pending_sig = 0;
     /* a thread in a job-control stop stays stopped (LISTEN) until the program gets SIGCONT */
-    enum __ptrace_request req = detach ? PTRACE_DETACH : LT(th)->group_stop ? PTRACE_LISTEN : PTRACE_CONT;
+    enum __ptrace_request req = detach ? PTRACE_DETACH : lt->group_stop ? PTRACE_LISTEN : PTRACE_CONT;
     long r = ptrace(req, th->tid, 0, (void *)(long)sig);
     set_held(t, th, false);
     if (detach && r == 0)
-        LT(th)->seized = false;
+        lt->seized = false;
     if (r < 0 && errno == ESRCH) {
         /* killed while held: reap it if its exit is already there */
         int st;
@@ -968,9 +1517,102 @@ static int live_resume(cd_target *t, cd_thread **ths, size_t n, cd_err *err)
      * receives later does not park it in a ptrace-stop nobody is waiting for */
     bool detach = l->mode == CD_ATTACH_NONSTOP;
     size_t cnt = n ? n : t->nthreads;
+    /* every step over a breakpoint first, while no thread runs that could pass it */
+    for (size_t i = 0; i < cnt; i++)
+        step_over_bp(t, n ? ths[i] : t->threads[i]);
     for (size_t i = 0; i < cnt; i++)
         release(t, n ? ths[i] : t->threads[i], detach);
     t->stop_gen++;
+    return 0;
+}
+
+static void give_tty(cd_target *t);
+static void take_tty(cd_target *t);
+
+static int live_step(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err *err)
+{
+    live *l = L(t);
+    memset(ev, 0, sizeof *ev);
+    if (check_held(t, th, "single-step", err) < 0)
+        return -1;
+    if (sig < 0 || sig >= NSIG)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "cannot single-step with signal %d: no such signal", sig);
+    ev->tid = th->tid;
+    if (t->interrupted) {
+        t->interrupted = 0;
+        ev->kind = CD_EV_INTERRUPTED;
+        ev->all_held = all_held_now(t);
+        return 0;
+    }
+    LT(th)->bp_pending = false;
+    q_drop_stop(t, th->tid);
+    give_tty(t);
+    for (int round = 0;; round++) {
+        int st = 0;
+        int r = step_core(t, th, sig, &st);
+        sig = 0;
+        if (q_take(t, t->pid, CD_EV_EXEC, ev))
+            break; /* th may have been another thread: its TID went with the old image */
+        if (l->exited) {
+            exit_event(t, ev);
+            break;
+        }
+        if (th->gone) {
+            if (dying(t, th)) {
+                wait_exit(t);
+                exit_event(t, ev);
+                break;
+            }
+            /* its own exit is this event: not queued a second time */
+            cd_event q;
+            while (q_take(t, th->tid, CD_EV_THREAD_EXIT, &q))
+                ;
+            ev->kind = CD_EV_THREAD_EXIT;
+            if (WIFEXITED(st))
+                ev->status = WEXITSTATUS(st);
+            else if (WIFSIGNALED(st))
+                ev->sig = WTERMSIG(st);
+            break;
+        }
+        if (r < 0) {
+            l->stepping = 0;
+            take_tty(t);
+            return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
+                            "cannot single-step thread %d: %s", (int)th->tid, strerror(errno));
+        }
+        int event = st >> 16, s = WSTOPSIG(st);
+        if (event == 0) {
+            if (classify(t, th, true, ev))
+                break;
+            continue;
+        }
+        if (event == PTRACE_EVENT_STOP) {
+            if (is_group_stop_sig(s)) {
+                ev->kind = CD_EV_SIGNAL;
+                ev->sig = s;
+                break;
+            }
+            if (t->interrupted) {
+                t->interrupted = 0;
+                ev->kind = CD_EV_INTERRUPTED;
+                break;
+            }
+            if (round < 64)
+                continue; /* a stale interrupt: the instruction has not run yet */
+        }
+        /* fork, vfork, their end and exec are reported at once (a vfork parent cannot finish its
+         * instruction before its child lets the memory go); a clone is queued and the step goes on */
+        if (q_take(t, th->tid, CD_EV_FORK, ev) || q_take(t, th->tid, CD_EV_VFORK, ev) ||
+            q_take(t, th->tid, CD_EV_VFORK_DONE, ev))
+            break;
+    }
+    l->stepping = 0;
+    take_tty(t);
+    if (!l->exited) {
+        collect(t); /* a thread it created: held before anyone looks */
+        sweep(t);
+    }
+    ev->all_held = all_held_now(t);
     return 0;
 }
 
@@ -1221,26 +1863,46 @@ static cd_thread *pending_bp_thread(cd_target *t)
     return NULL;
 }
 
+/* Something to report before anything runs: a ^C, a breakpoint hit or an event held back. */
+static bool news_pending(cd_target *t)
+{
+    return t->interrupted || L(t)->nq > 0 || pending_bp_thread(t);
+}
+
 static int live_cont(cd_target *t, cd_err *err)
 {
     live *l = L(t);
     if (l->exited)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot continue: process %d exited", (int)t->pid);
-    /* ^C since the last stop (while a condition was evaluated, say): nothing runs, and wait()
-     * reports the interrupt. A breakpoint hit not reported yet is the next event: nothing runs
-     * either (all-stop). */
-    if (t->interrupted || pending_bp_thread(t)) {
-        l->running = true;
+    /* wait() needs every thread traced: seize the ones non-stop mode left alone */
+    bool unseized = l->mode != CD_ATTACH_STOP_ALL;
+    for (size_t i = 0; i < t->nthreads && !unseized; i++) {
+        cd_thread *th = t->threads[i];
+        unseized = !th->gone && !LT(th)->zombie && !LT(th)->seized;
+    }
+    if (unseized) {
+        l->mode = CD_ATTACH_STOP_ALL;
+        if (live_stop(t, NULL, 0, err) < 0)
+            return -1;
+    }
+    /* ^C since the last stop (while a condition was evaluated, say), a breakpoint hit or an event
+     * not reported yet: nothing runs, and wait() reports it (all-stop) */
+    sweep(t);
+    if (!news_pending(t)) {
+        /* every step over a breakpoint first, while no thread runs that could pass it */
+        for (size_t i = 0; i < t->nthreads; i++)
+            step_over_bp(t, t->threads[i]);
+        sweep(t);
+    }
+    if (l->exited || news_pending(t)) {
+        l->running = !l->exited;
         return 0;
     }
-    /* wait() needs every thread traced: seize the ones non-stop mode left alone */
-    l->mode = CD_ATTACH_STOP_ALL;
-    if (live_stop(t, NULL, 0, err) < 0)
-        return -1;
     l->intr_tid = 0;
     for (size_t i = 0; i < t->nthreads && !l->intr_tid; i++)
         if (!t->threads[i]->gone && !LT(t->threads[i])->zombie)
             l->intr_tid = t->threads[i]->tid;
+    give_tty(t);
     for (size_t i = 0; i < t->nthreads; i++)
         release(t, t->threads[i], false);
     t->stop_gen++;
@@ -1248,30 +1910,7 @@ static int live_cont(cd_target *t, cd_err *err)
     return 0;
 }
 
-/* th is held in a signal-delivery-stop for SIGTRAP: if the trap is one of our int3s (pc = bp+1, the
- * kernel's si_code SI_KERNEL, which kill(2) and tgkill cannot forge), rewinds pc to the breakpoint
- * and drops the trap. Returns the breakpoint's address, or 0 when the trap is not ours. */
-static uint64_t take_our_trap(cd_target *t, cd_thread *th)
-{
-    live *l = L(t);
-    if (th->pending_sig != SIGTRAP || !th->held || th->gone || live_get_regs(t, th, NULL, NULL) < 0)
-        return 0;
-    uint64_t addr = th->regs.rip - 1;
-    if (!our_int3(l, addr))
-        return 0;
-    siginfo_t si;
-    if (stop_kind_of(th->tid, &si) == STOP_SIGNAL && si.si_code != SI_KERNEL)
-        return 0;
-    cd_regs r = th->regs;
-    r.rip = addr;
-    if (live_set_regs(t, th, &r, NULL) < 0)
-        return 0;
-    th->pending_sig = 0;
-    return addr;
-}
-
-/* After an event: hold every other thread, and rewind any that hit a breakpoint meanwhile so
- * it hits it again after resuming instead of being reported twice. */
+/* After an event: hold every other thread; what they stopped with meanwhile is kept (sweep). */
 static void stop_all_after_event(cd_target *t)
 {
     live *l = L(t);
@@ -1279,12 +1918,97 @@ static void stop_all_after_event(cd_target *t)
         seize_interrupt(t, t->threads[i], false);
     collect(t);
     l->running = false;
-    if (!l->nbps)
-        return;
-    for (size_t i = 0; i < t->nthreads; i++) {
-        cd_thread *th = t->threads[i];
-        if (th->held && !th->gone && find_bp(l, take_our_trap(t, th)))
-            LT(th)->bp_pending = true;
+    sweep(t);
+}
+
+static int wait_inner(cd_target *t, cd_event *ev)
+{
+    live *l = L(t);
+    if (!t->interrupted) {
+        cd_thread *pb;
+        while ((pb = pending_bp_thread(t)) != NULL) {
+            LT(pb)->bp_pending = false;
+            if (live_get_regs(t, pb, NULL, NULL) < 0 || !find_bp(l, pb->regs.rip))
+                continue; /* taken out since: the thread just runs the instruction */
+            l->running = false;
+            ev->kind = CD_EV_BREAKPOINT;
+            ev->tid = pb->tid;
+            ev->addr = pb->regs.rip;
+            ev->all_held = all_held_now(t);
+            return 0;
+        }
+        if (q_take(t, 0, CD_EV_NONE, ev)) {
+            l->running = false;
+            ev->all_held = all_held_now(t);
+            return 0;
+        }
+    }
+    for (;;) {
+        if (t->interrupted) {
+            stop_all_after_event(t);
+            t->interrupted = 0;
+            ev->kind = CD_EV_INTERRUPTED;
+            ev->tid = l->intr_tid;
+            ev->all_held = all_held_now(t);
+            return 0;
+        }
+        pid_t tid;
+        int st;
+        int r = wait_any(t, true, &tid, &st);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            process_gone(t, 0);
+            exit_event(t, ev);
+            return 0;
+        }
+        if (r == 0)
+            continue;
+        cd_thread *th = find_live(t, tid);
+        if (!th)
+            continue;
+        on_status(t, th, st);
+        if (l->exited) {
+            exit_event(t, ev);
+            return 0;
+        }
+        if (th->gone && th->tid == l->intr_tid) {
+            /* interrupt() must target a thread that can still stop */
+            pid_t nt = 0;
+            for (size_t i = 0; i < t->nthreads && !nt; i++)
+                if (!t->threads[i]->gone && !LT(t->threads[i])->zombie)
+                    nt = t->threads[i]->tid;
+            l->intr_tid = nt;
+        }
+        if (q_take(t, 0, CD_EV_NONE, ev)) {
+            /* clone and thread exit are notices: only the thread concerned stops */
+            if (ev->kind != CD_EV_CLONE && ev->kind != CD_EV_THREAD_EXIT)
+                stop_all_after_event(t);
+            l->running = false;
+            ev->all_held = all_held_now(t);
+            return 0;
+        }
+        if (th->gone)
+            continue;
+        int sig = WSTOPSIG(st), event = st >> 16;
+        if (event == PTRACE_EVENT_STOP && is_group_stop_sig(sig)) {
+            ev->kind = CD_EV_SIGNAL;
+            ev->tid = tid;
+            ev->sig = sig;
+        } else if (event != 0) {
+            /* a clone or fork nobody asked about, a new thread's first stop, or an interrupt trap
+             * nobody waits for */
+            if (t->interrupted)
+                continue;
+            release(t, th, false);
+            continue;
+        } else if (!classify(t, th, false, ev)) {
+            release(t, th, false); /* spent */
+            continue;
+        }
+        stop_all_after_event(t);
+        ev->all_held = all_held_now(t);
+        return 0;
     }
 }
 
@@ -1296,101 +2020,382 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot wait: process %d exited", (int)t->pid);
     if (!l->running)
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
-    cd_thread *pb = t->interrupted ? NULL : pending_bp_thread(t);
-    if (pb) {
-        LT(pb)->bp_pending = false;
-        l->running = false;
-        ev->kind = CD_EV_BREAKPOINT;
-        ev->tid = pb->tid;
-        ev->addr = pb->regs.rip;
-        return 0;
-    }
-    for (;;) {
-        if (t->interrupted) {
-            stop_all_after_event(t);
-            t->interrupted = 0;
-            ev->kind = CD_EV_INTERRUPTED;
-            ev->tid = l->intr_tid;
-            return 0;
-        }
-        pid_t tid;
-        int st;
-        int r = wait_any(t, true, &tid, &st);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            process_gone(t, 0);
-            ev->kind = CD_EV_EXITED;
-            return 0;
-        }
-        if (r == 0)
-            continue;
-        cd_thread *th = find_live(t, tid);
-        if (!th)
-            continue;
-        on_status(t, th, st);
-        if (l->exited) {
-            ev->tid = t->pid;
-            if (WIFSIGNALED(st)) {
-                ev->kind = CD_EV_KILLED;
-                ev->sig = WTERMSIG(st);
-            } else {
-                ev->kind = CD_EV_EXITED;
-                ev->status = WEXITSTATUS(st);
-            }
-            return 0;
-        }
-        if (th->gone) {
-            if (th->tid == l->intr_tid) {
-                /* interrupt() must target a thread that can still stop */
-                pid_t nt = 0;
-                for (size_t i = 0; i < t->nthreads && !nt; i++)
-                    if (!t->threads[i]->gone && !LT(t->threads[i])->zombie)
-                        nt = t->threads[i]->tid;
-                l->intr_tid = nt;
-            }
-            continue;
-        }
-        int sig = WSTOPSIG(st), event = st >> 16;
-        uint64_t bp;
-        ev->tid = tid;
-        if (event == PTRACE_EVENT_STOP && is_group_stop_sig(sig)) {
-            ev->kind = CD_EV_SIGNAL;
-            ev->sig = sig;
-        } else if (event != 0) {
-            /* clone, exec, a new thread's first stop, or an interrupt trap nobody waits for */
-            if (t->interrupted)
-                continue;
-            release(t, th, false);
-            continue;
-        } else if (sig == SIGTRAP && (bp = take_our_trap(t, th)) != 0) {
-            if (!find_bp(l, bp)) {
-                /* a breakpoint taken out since this thread hit it: the trap is spent */
-                release(t, th, false);
-                continue;
-            }
-            ev->kind = CD_EV_BREAKPOINT;
-            ev->addr = bp;
-        } else if (sig == SIGINT && t->interrupted) {
-            /* the terminal's ^C also reached the program: it was meant for us */
-            th->pending_sig = 0;
-            continue;
-        } else {
-            ev->kind = CD_EV_SIGNAL;
-            ev->sig = sig;
-        }
-        stop_all_after_event(t);
-        return 0;
-    }
+    int rc = wait_inner(t, ev);
+    take_tty(t);
+    return rc;
 }
 
 static void live_interrupt(cd_target *t)
 {
     live *l = L(t);
+    pid_t st = l->stepping;
+    if (st > 0) {
+        /* a step that does not end by itself (a blocking system call) */
+        syscall(SYS_ptrace, PTRACE_INTERRUPT, st, 0, 0);
+        return;
+    }
     pid_t tid = l->intr_tid;
     /* held threads need no interrupt: cont() sees t->interrupted and runs nothing */
     if (tid > 0 && l->running)
         syscall(SYS_ptrace, PTRACE_INTERRUPT, tid, 0, 0);
+}
+
+/* ---- fork and exec ---- */
+
+/* Writes the original bytes of our breakpoints into a fork child's copy of the memory (the child
+ * is in a ptrace-stop). */
+static void clean_child(cd_target *t, pid_t child)
+{
+    live *l = L(t);
+    if (!l->nbps)
+        return;
+    char path[64];
+    proc_path(path, child, 0, "mem");
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    for (size_t i = 0; i < l->nbps; i++) {
+        lbp *b = &l->bps[i];
+        if (fd >= 0 && pwrite(fd, &b->orig, 1, (off_t)b->addr) == 1)
+            continue;
+        uint64_t a = b->addr & ~7ull;
+        errno = 0;
+        long w = ptrace(PTRACE_PEEKDATA, child, (void *)(uintptr_t)a, 0);
+        if (errno)
+            continue;
+        ((unsigned char *)&w)[b->addr - a] = b->orig;
+        ptrace(PTRACE_POKEDATA, child, (void *)(uintptr_t)a, (void *)w);
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+static kid *kid_find(live *l, pid_t pid)
+{
+    for (size_t i = 0; i < l->nkids; i++)
+        if (l->kids[i].pid == pid)
+            return &l->kids[i];
+    return NULL;
+}
+
+static bool kid_add(live *l, pid_t pid, bool vfork, bool held)
+{
+    if (l->nkids == KIDS_MAX)
+        return false;
+    l->kids[l->nkids] = (kid){pid, vfork, held, 0};
+    l->nkids++;
+    return true;
+}
+
+static void kid_del(live *l, kid *k)
+{
+    *k = l->kids[l->nkids - 1];
+    l->nkids--;
+}
+
+/* A fork or vfork child at its first stop, not followed: let it go. A fork child first gets the
+ * original bytes under our int3s in its copy of the memory. A vfork child runs on our memory until
+ * it execs or exits, where writing would take the parent's breakpoints out: it stays traced until
+ * then, stepped over any int3 of ours it runs into (kid_status), and is detached at its exec. */
+static void let_go(cd_target *t, pid_t child, bool vfork)
+{
+    live *l = L(t);
+    if (!vfork) {
+        clean_child(t, child);
+        ptrace(PTRACE_DETACH, child, 0, 0);
+    } else if (kid_add(l, child, true, false)) {
+        ptrace(PTRACE_CONT, child, 0, 0);
+    } else {
+        ptrace(PTRACE_DETACH, child, 0, 0); /* no room to follow it: best effort */
+    }
+}
+
+/* th stopped at PTRACE_EVENT_FORK/VFORK: the child is traced too (the options are inherited) and
+ * stops before it runs anything. */
+static void on_fork(cd_target *t, cd_thread *th, int event)
+{
+    live *l = L(t);
+    unsigned long msg = 0;
+    if (ptrace(PTRACE_GETEVENTMSG, th->tid, 0, &msg) < 0 || !msg)
+        return;
+    pid_t child = (pid_t)msg;
+    bool vfork = event == PTRACE_EVENT_VFORK;
+    int st;
+    pid_t w;
+    do
+        w = waitpid(child, &st, __WALL);
+    while (w < 0 && errno == EINTR);
+    if (w != child || !WIFSTOPPED(st))
+        return; /* killed before its first stop */
+    if ((t->event_mask & CD_EVM_FORK) && kid_add(l, child, vfork, true)) {
+        cd_event ev = {.kind = vfork ? CD_EV_VFORK : CD_EV_FORK, .tid = th->tid, .child = child, .all_held = true};
+        q_push(t, &ev);
+        return;
+    }
+    let_go(t, child, vfork);
+}
+
+/* A status of a vfork child we keep traced (see let_go). */
+static void kid_status(cd_target *t, kid *k, int st)
+{
+    live *l = L(t);
+    pid_t pid = k->pid;
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+        kid_del(l, k);
+        return;
+    }
+    if (!WIFSTOPPED(st) || k->held)
+        return;
+    int sig = WSTOPSIG(st), event = st >> 16;
+    for (int round = 0; round < 16; round++) {
+        if (event == PTRACE_EVENT_EXEC) {
+            /* its own memory from now on: nothing of ours in it */
+            ptrace(PTRACE_DETACH, pid, 0, 0);
+            kid_del(l, k);
+            return;
+        }
+        if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+            /* its child is traced too; its copy of the memory is ours, int3s included */
+            unsigned long gc = 0;
+            int gst;
+            if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &gc) == 0 && gc && waitpid((pid_t)gc, &gst, __WALL) == (pid_t)gc &&
+                WIFSTOPPED(gst))
+                let_go(t, (pid_t)gc, event == PTRACE_EVENT_VFORK);
+            k = kid_find(l, pid); /* let_go may have moved the array's entries */
+        }
+        int pass = 0;
+        if (event == 0 && sig == SIGTRAP) {
+            cd_regs r;
+            siginfo_t si;
+            lbp *b = NULL;
+            if (ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 && ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0 &&
+                si.si_code == SI_KERNEL && (b = find_bp(l, r.rip - 1)) != NULL) {
+                /* our int3: rewind and execute the instruction under it, with the byte put back
+                 * for that one step (the memory is the parent's too) */
+                r.rip--;
+                unsigned char cc = 0xCC;
+                uint64_t addr = b->addr;
+                unsigned gen = l->exec_gen;
+                int s2 = 0;
+                if (ptrace(PTRACE_SETREGS, pid, 0, &r) == 0 && raw_write(t, addr, &b->orig, 1) == 0) {
+                    pid_t w = -1;
+                    if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) == 0)
+                        do
+                            w = waitpid(pid, &s2, __WALL);
+                        while (w < 0 && errno == EINTR);
+                    if (l->exec_gen == gen && find_bp(l, addr))
+                        raw_write(t, addr, &cc, 1);
+                    if (w != pid)
+                        return;
+                    if (WIFEXITED(s2) || WIFSIGNALED(s2)) {
+                        kid_del(l, k);
+                        return;
+                    }
+                    sig = WSTOPSIG(s2);
+                    event = s2 >> 16;
+                    siginfo_t si2;
+                    if (event == 0 && sig == SIGTRAP && ptrace(PTRACE_GETSIGINFO, pid, 0, &si2) == 0 &&
+                        si2.si_code > 0 && si2.si_code != SI_KERNEL)
+                        sig = 0; /* the step's trap */
+                    else
+                        continue; /* what stopped it instead: handled as a status of its own */
+                }
+            } else {
+                pass = sig;
+            }
+        } else if (event == 0) {
+            pass = sig;
+        }
+        ptrace(event == PTRACE_EVENT_STOP && is_group_stop_sig(sig) ? PTRACE_LISTEN : PTRACE_CONT, pid, 0,
+               (void *)(long)pass);
+        return;
+    }
+}
+
+/* wait_any(): p's status is pending; if p is a vfork child we keep, takes and handles it. */
+static bool kid_take(cd_target *t, pid_t p)
+{
+    live *l = L(t);
+    kid *k = kid_find(l, p);
+    if (!k)
+        return false;
+    int st;
+    pid_t w;
+    do
+        w = waitpid(p, &st, __WALL | WNOHANG);
+    while (w < 0 && errno == EINTR);
+    if (w == p)
+        kid_status(t, k, st);
+    else if (w < 0)
+        kid_del(l, k); /* not ours any more */
+    return true;
+}
+
+/* The entry point of the image a process runs (AT_ENTRY of /proc/PID/auxv), 0 if unknown. */
+static uint64_t read_entry(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
+    size_t len = 0;
+    char *buf = cd_read_file(path, &len);
+    uint64_t entry = 0;
+    for (size_t off = 0; buf && off + 16 <= len; off += 16) {
+        uint64_t kv[2];
+        memcpy(kv, buf + off, sizeof kv);
+        if (kv[0] == AT_ENTRY) {
+            entry = kv[1];
+            break;
+        }
+        if (kv[0] == AT_NULL)
+            break;
+    }
+    free(buf);
+    return entry;
+}
+
+static char *read_exe(pid_t pid);
+
+/* th (found by the TID the stop came with: the leader's) stopped at PTRACE_EVENT_EXEC. Every other
+ * thread is gone (the kernel killed them; an exec from another thread takes over the leader's TID),
+ * and with the old image our breakpoints, watchpoints and the memory file. */
+static void on_exec(cd_target *t, cd_thread *th)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *o = t->threads[i];
+        if (o == th || o->gone)
+            continue;
+        bool seized = LT(o)->seized;
+        thread_gone(t, o);
+        int st;
+        if (seized)
+            waitpid(o->tid, &st, __WALL | WNOHANG); /* its exit status, if it is there already */
+    }
+    LT(th)->zombie = false;
+    LT(th)->seized = true;
+    LT(th)->bp_pending = false;
+    l->nbps = 0;
+    l->nretired = 0;
+    l->nq = 0;
+    /* the kernel drops debug registers at exec (flush_thread) */
+    l->dr7 = 0;
+    memset(l->dra, 0, sizeof l->dra);
+    l->dr_gen++;
+    LT(th)->dr7 = 0;
+    memset(LT(th)->dra, 0, sizeof LT(th)->dra);
+    LT(th)->dr_gen = l->dr_gen;
+    if (l->memfd >= 0) {
+        close(l->memfd);
+        l->memfd = -1;
+    }
+    char *exe = read_exe(t->pid);
+    if (exe) {
+        free(t->exe_path);
+        t->exe_path = exe;
+    }
+    cd_procfs_read_stat(t->pid, th->tid, th->name, NULL);
+    l->exec_gen++;
+    l->intr_tid = th->tid;
+    t->stop_gen++;
+    cd_event ev = {.kind = CD_EV_EXEC, .tid = t->pid, .addr = read_entry(t->pid), .all_held = true};
+    q_push(t, &ev);
+}
+
+static int live_release_child(cd_target *t, pid_t child, cd_err *err)
+{
+    live *l = L(t);
+    kid *k = kid_find(l, child);
+    if (!k || !k->held)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "process %d is not a fork child held by cdbg", (int)child);
+    bool vfork = k->vfork;
+    kid_del(l, k);
+    let_go(t, child, vfork);
+    return 0;
+}
+
+static cd_target *new_target(pid_t pid, cd_attach_mode mode);
+
+static cd_target *live_adopt_child(cd_target *t, pid_t child, cd_err *err)
+{
+    live *l = L(t);
+    kid *k = kid_find(l, child);
+    if (!k || !k->held) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "process %d is not a fork child held by cdbg", (int)child);
+        return NULL;
+    }
+    kid_del(l, k);
+    cd_target *c = new_target(child, CD_ATTACH_STOP_ALL);
+    live *cl = L(c);
+    cl->opts = l->opts;
+    c->launched = t->launched;
+    c->event_mask = t->event_mask;
+    cl->tty = l->tty;
+    cl->our_pgrp = l->our_pgrp;
+    cl->our_tio = l->our_tio;
+    cl->prog_tio = l->prog_tio;
+    cd_thread *th = add_thread(c, child);
+    LT(th)->seized = true;
+    set_held(c, th, true);
+    th->state = 'T';
+    cd_procfs_read_stat(child, child, th->name, NULL);
+    c->exe_path = read_exe(child);
+    /* its breakpoints: ours whose int3 its memory holds (one being stepped over at the fork has
+     * the original byte) */
+    for (size_t i = 0; i < l->nbps; i++) {
+        unsigned char byte;
+        if (live_read_mem(c, l->bps[i].addr, &byte, 1) == 1 && byte == 0xCC) {
+            if (cl->nbps == cl->capbps) {
+                cl->capbps = cl->capbps ? 2 * cl->capbps : 8;
+                cl->bps = cd_xrealloc(cl->bps, cl->capbps * sizeof *cl->bps);
+            }
+            cl->bps[cl->nbps++] = l->bps[i];
+        }
+    }
+    cd_emergency_register(c);
+    return c;
+}
+
+/* ---- the terminal ---- */
+
+/* A SIGINT the terminal sent (the kernel's, SI_KERNEL; kill(2) says SI_USER) while the program had
+ * the terminal: the user's ^C. */
+static bool ctrl_c(cd_target *t, const siginfo_t *si)
+{
+    return L(t)->tty_given && si->si_code == SI_KERNEL;
+}
+
+/* tcsetpgrp from what may be a background group by then: SIGTTOU blocked, not raised.
+ * Async-signal-safe. */
+static void tty_pgrp(int fd, pid_t pgrp)
+{
+    sigset_t b, old;
+    sigemptyset(&b);
+    sigaddset(&b, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &b, &old);
+    tcsetpgrp(fd, pgrp);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void give_tty(cd_target *t)
+{
+    live *l = L(t);
+    if (l->tty < 0 || l->tty_given || l->exited)
+        return;
+    tcgetattr(l->tty, &l->our_tio);
+    if (l->prog_tio_valid)
+        tcsetattr(l->tty, TCSADRAIN, &l->prog_tio);
+    tty_pgrp(l->tty, l->prog_pgrp);
+    l->tty_given = 1;
+}
+
+static void take_tty(cd_target *t)
+{
+    live *l = L(t);
+    if (l->tty < 0 || !l->tty_given)
+        return;
+    if (tcgetattr(l->tty, &l->prog_tio) == 0)
+        l->prog_tio_valid = true;
+    tty_pgrp(l->tty, l->our_pgrp);
+    tcsetattr(l->tty, TCSADRAIN, &l->our_tio);
+    l->tty_given = 0;
 }
 
 /* ---- close / emergency ---- */
@@ -1407,6 +2412,7 @@ static void free_target(cd_target *t)
         if (l->memfd >= 0)
             close(l->memfd);
         free(l->bps);
+        free(l->q);
         cd_procfs_free_maps(l->maps, l->nmaps);
         free(l);
     }
@@ -1424,16 +2430,24 @@ static void settle(cd_target *t, cd_thread *th)
         if (!th->held || th->gone || LT(th)->group_stop)
             return;
         if (th->pending_sig == SIGTRAP) {
-            take_our_trap(t, th);
+            /* an int3 of ours, or a watchpoint's trap: dropped */
+            if (!take_our_trap(t, th) && take_dr6(t, th))
+                th->pending_sig = 0;
             return;
         }
         if (th->pending_sig != 0 || live_get_regs(t, th, NULL, NULL) < 0)
             return;
-        /* An interrupt can win the race with an int3: a thread that executed one just as it was
-         * interrupted reports the interrupt stop first, pc at bp+1 and the SIGTRAP still queued;
-         * detached, it would get that SIGTRAP. Let it take the trap now: a queued signal is
-         * delivered before anything runs in user space, so its next stop is that trap. */
-        if (!our_int3(l, th->regs.rip - 1) || !sigtrap_queued(t->pid, th->tid))
+        /* An interrupt can win the race with an int3 (or a watchpoint): a thread that executed one
+         * just as it was interrupted reports the interrupt stop first, pc at bp+1 (DR6 saying
+         * which watchpoint) and the SIGTRAP still queued; detached, it would get that SIGTRAP. Let
+         * it take the trap now: a queued signal is delivered before anything runs in user space,
+         * so its next stop is that trap. */
+        bool dr6_hit = false;
+        if (l->dr_ever) {
+            bool ok;
+            dr6_hit = (peek_dr(th->tid, 6, &ok) & DR6_HIT) && ok;
+        }
+        if ((!our_int3(l, th->regs.rip - 1) && !dr6_hit) || !sigtrap_queued(t->pid, th->tid))
             return;
         if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
             return;
@@ -1451,6 +2465,75 @@ static void settle(cd_target *t, cd_thread *th)
     }
 }
 
+/* close(): every fork child still traced is brought to a stop it can be detached from. One held
+ * at its first stop (CD_EVM_FORK, never released) has its own copy of the memory: cleaned of our
+ * int3s and let go at once. A vfork child runs on the parent's memory: stopped (an int3 of ours it
+ * sits on rewound), and detached by kids_detach once the parent's breakpoints are out. */
+static void kids_stop(cd_target *t)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < l->nkids;) {
+        kid *k = &l->kids[i];
+        if (k->held && !k->vfork) {
+            clean_child(t, k->pid);
+            ptrace(PTRACE_DETACH, k->pid, 0, 0);
+            kid_del(l, k);
+            continue;
+        }
+        bool gone = false;
+        if (!k->held) {
+            ptrace(PTRACE_INTERRUPT, k->pid, 0, 0);
+            uint64_t give_up = cd_now_ns() + STOP_DEADLINE_NS;
+            unsigned spins = 0;
+            while (!gone && !k->held) {
+                int st;
+                pid_t w = waitpid(k->pid, &st, __WALL | WNOHANG);
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w < 0 || (w == k->pid && (WIFEXITED(st) || WIFSIGNALED(st)))) {
+                    gone = true;
+                    break;
+                }
+                if (w == k->pid) {
+                    int event = st >> 16, sig = WSTOPSIG(st);
+                    cd_regs r;
+                    bool regs = ptrace(PTRACE_GETREGS, k->pid, 0, &r) == 0;
+                    siginfo_t si;
+                    if (event == 0 && sig == SIGTRAP && regs && ptrace(PTRACE_GETSIGINFO, k->pid, 0, &si) == 0 &&
+                        si.si_code == SI_KERNEL && our_int3(l, r.rip - 1)) {
+                        r.rip--;
+                        ptrace(PTRACE_SETREGS, k->pid, 0, &r);
+                        sig = 0;
+                    } else if (event != 0 && regs && our_int3(l, r.rip - 1) && sigtrap_queued(k->pid, k->pid) &&
+                               ptrace(PTRACE_CONT, k->pid, 0, 0) == 0) {
+                        continue; /* the interrupt overtook our int3's trap: take that first */
+                    } else if (event != 0) {
+                        sig = 0;
+                    }
+                    k->sig = sig;
+                    k->held = true;
+                    break;
+                }
+                if (cd_now_ns() >= give_up)
+                    break;
+                backoff(&spins);
+            }
+        }
+        if (gone)
+            kid_del(l, k);
+        else
+            i++;
+    }
+}
+
+static void kids_detach(cd_target *t)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < l->nkids; i++)
+        ptrace(PTRACE_DETACH, l->kids[i].pid, 0, (void *)(long)l->kids[i].sig);
+    l->nkids = 0;
+}
+
 static void live_close(cd_target *t)
 {
     if (!t)
@@ -1466,7 +2549,9 @@ static void live_close(cd_target *t)
     sigaddset(&async, SIGINT);
     sigaddset(&async, SIGQUIT);
     sigprocmask(SIG_BLOCK, &async, &old);
-    bool traps = l->nbps > 0 || l->nretired > 0;
+    take_tty(t);
+    kids_stop(t);
+    bool traps = l->nbps > 0 || l->nretired > 0 || l->dr_ever;
     if (t->launched && !l->exited) {
         for (size_t i = 0; i < l->nbps; i++)
             raw_write(t, l->bps[i].addr, &l->bps[i].orig, 1);
@@ -1513,6 +2598,7 @@ static void live_close(cd_target *t)
         for (size_t i = 0; i < t->nthreads && !l->exited; i++) {
             cd_thread *th = t->threads[i];
             if (th->held && LT(th)->seized && !th->gone) {
+                clear_dr(th);
                 /* detach delivers a pending signal rather than dropping it */
                 ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)th->pending_sig);
                 set_held(t, th, false);
@@ -1520,6 +2606,7 @@ static void live_close(cd_target *t)
             }
         }
     }
+    kids_detach(t);
     cd_emergency_unregister(t);
     free_target(t);
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1566,6 +2653,8 @@ static int em_fix(cd_target *t, cd_thread *th)
         if (th->held && LT(th)->bp_pending)
             return 0;
         int sig = th->held ? th->pending_sig : si.si_signo;
+        if (si.si_signo == SIGTRAP && l->dr_ever && si.si_code == TRAP_HWBKPT)
+            return 0; /* a watchpoint's */
         if (si.si_signo == SIGTRAP && regs) {
             if (si.si_code == SI_KERNEL && our_int3(l, r.rip - 1)) {
                 r.rip--;
@@ -1577,8 +2666,11 @@ static int em_fix(cd_target *t, cd_thread *th)
         }
         return sig;
     }
-    if (k == STOP_EVENT && regs && (our_int3(l, r.rip - 1) || stepping) && sigtrap_queued(t->pid, th->tid) &&
-        em_ptrace(PTRACE_CONT, th->tid, NULL, NULL) == 0)
+    long dr6 = 0;
+    if (l->dr_ever)
+        em_ptrace(PTRACE_PEEKUSER, th->tid, (void *)DR_OFF(6), &dr6);
+    if (k == STOP_EVENT && regs && (our_int3(l, r.rip - 1) || stepping || (dr6 & DR6_HIT)) &&
+        sigtrap_queued(t->pid, th->tid) && em_ptrace(PTRACE_CONT, th->tid, NULL, NULL) == 0)
         return -1;
     return 0;
 }
@@ -1640,12 +2732,75 @@ static void em_restore(cd_target *t)
     }
 }
 
+/* emergency(): fork children still traced. A held fork child is cleaned of our int3s and let go; a
+ * vfork child (the parent's memory) is stopped now, its int3 trap rewound, and detached after
+ * em_restore. */
+static void em_kids_stop(cd_target *t)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < l->nkids; i++) {
+        kid *k = &l->kids[i];
+        k->sig = 0;
+        if (!k->vfork) {
+            if (k->held)
+                clean_child(t, k->pid);
+            continue; /* detached by em_kids_detach */
+        }
+        if (k->held)
+            continue;
+        em_ptrace(PTRACE_INTERRUPT, k->pid, NULL, NULL);
+        uint64_t give_up = cd_now_ns() + 200000000ull;
+        for (;;) {
+            int st;
+            pid_t w = waitpid(k->pid, &st, __WALL | WNOHANG);
+            if (w == k->pid && WIFSTOPPED(st)) {
+                cd_regs r;
+                siginfo_t si;
+                if ((st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP && em_ptrace(PTRACE_GETREGS, k->pid, NULL, &r) == 0 &&
+                    em_ptrace(PTRACE_GETSIGINFO, k->pid, NULL, &si) == 0 && si.si_code == SI_KERNEL &&
+                    our_int3(l, r.rip - 1)) {
+                    r.rip--;
+                    em_ptrace(PTRACE_SETREGS, k->pid, NULL, &r);
+                } else if ((st >> 16) == 0) {
+                    k->sig = WSTOPSIG(st);
+                }
+                break;
+            }
+            if ((w < 0 && errno != EINTR) || w == k->pid || cd_now_ns() >= give_up)
+                break;
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+static void em_kids_detach(cd_target *t)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < l->nkids; i++)
+        em_ptrace(PTRACE_DETACH, l->kids[i].pid, NULL, (void *)(long)l->kids[i].sig);
+    l->nkids = 0;
+}
+
 static void live_emergency(cd_target *t)
 {
     live *l = L(t);
-    if (!l || l->exited)
+    if (!l)
         return;
+    if (l->tty >= 0 && l->tty_given) {
+        tty_pgrp(l->tty, l->our_pgrp);
+        tcsetattr(l->tty, TCSADRAIN, &l->our_tio);
+        l->tty_given = 0;
+    }
+    em_kids_stop(t);
+    if (l->exited) {
+        em_kids_detach(t);
+        return;
+    }
     if (t->launched) {
+        if (l->nkids)
+            em_restore(t); /* a vfork child runs on this memory */
+        em_kids_detach(t);
         kill(t->pid, SIGKILL);
         return;
     }
@@ -1670,10 +2825,14 @@ static void live_emergency(cd_target *t)
         lthr *lt = LT(th);
         if (lt->em_state != EM_STOPPED)
             continue;
+        /* debug registers survive the detach: a watchpoint left would kill the program */
+        if (l->dr_ever)
+            em_ptrace(PTRACE_POKEUSER, th->tid, (void *)DR_OFF(7), NULL);
         em_ptrace(PTRACE_DETACH, th->tid, NULL, (void *)(long)lt->em_sig);
         lt->seized = false;
         lt->em_state = EM_DONE;
     }
+    em_kids_detach(t);
 }
 
 static const cd_target_ops live_ops = {
@@ -1696,6 +2855,11 @@ static const cd_target_ops live_ops = {
     .cont = live_cont,
     .wait = live_wait,
     .interrupt = live_interrupt,
+    .step = live_step,
+    .set_hw_watch = live_set_hw_watch,
+    .clear_hw_watch = live_clear_hw_watch,
+    .release_child = live_release_child,
+    .adopt_child = live_adopt_child,
     .close = live_close,
     .emergency = live_emergency,
 };
@@ -1708,7 +2872,10 @@ static cd_target *new_target(pid_t pid, cd_attach_mode mode)
     live *l = cd_xcalloc(1, sizeof *l);
     l->mode = mode;
     l->memfd = -1;
-    l->opts = PTRACE_O_TRACECLONE;
+    l->tty = -1;
+    l->prog_pgrp = pid;
+    l->opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+              PTRACE_O_TRACEVFORKDONE;
     t->ops = &live_ops;
     t->caps = (cd_caps){.can_run = true, .can_write = true, .has_proc = true, .hw_watch_slots = 4};
     t->pid = pid;
@@ -1864,6 +3031,8 @@ static void child_exec(char *const argv[], int gofd, int errfd)
     for (int sig = 1; sig < 32; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
             signal(sig, SIG_DFL);
+    /* a process group of its own: the terminal's ^C goes to it, not to cdbg, while it runs */
+    setpgid(0, 0);
     char c;
     ssize_t r;
     do
@@ -1912,9 +3081,11 @@ cd_target *cd_live_launch(char *const argv[], cd_err *err)
     }
     close(go[0]);
     close(ep[1]);
+    setpgid(pid, pid); /* also here: whichever of the two runs first, the group exists before exec */
     /* The child waits on the pipe until it is seized, so exec is its first traced event and no
      * user code runs before we hold it. */
-    long opts = PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC;
+    long opts = PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK |
+                PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
     if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) < 0) {
         int e = errno;
         cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION, "cannot trace the launched '%s': %s; ptrace needs root or CAP_SYS_PTRACE",
@@ -1973,6 +3144,12 @@ cd_target *cd_live_launch(char *const argv[], cd_err *err)
     live *l = L(t);
     l->opts = opts;
     t->launched = true;
+    l->our_pgrp = getpgrp();
+    if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == l->our_pgrp && tcgetattr(STDIN_FILENO, &l->our_tio) == 0) {
+        l->tty = STDIN_FILENO;
+        l->prog_tio = l->our_tio;
+        l->prog_tio_valid = true;
+    }
     cd_thread *th = add_thread(t, pid);
     LT(th)->seized = true;
     set_held(t, th, true);

@@ -69,33 +69,44 @@ typedef struct cd_mapping {
 
 /* How a stop was reported by cd_target_wait(). Every event is returned, none swallowed; which
  * of the optional ones (clone, thread exit, fork, exec) a backend reports is t->event_mask. After
- * wait returns, every thread is HELD (all-stop) unless the event says otherwise (ev.all_held). */
+ * wait returns, every thread is HELD (all-stop) unless the event says otherwise (ev.all_held).
+ * Live: stops of other threads collected while everyone is being held (another breakpoint hit, a
+ * signal, a watchpoint) are kept and reported by the next waits, oldest first; cont runs nothing
+ * while one is waiting, so none is lost and no signal is delivered unseen. */
 typedef enum {
     CD_EV_NONE = 0,
     CD_EV_BREAKPOINT,  /* a thread hit a software breakpoint; ev.addr = breakpoint address, pc already rewound */
-    CD_EV_SIGNAL,      /* a thread stopped with signal ev.sig, ev.si its siginfo (has_si); delivered on
-                          resume unless the thread's pending_sig is cleared or changed */
+    CD_EV_SIGNAL,      /* a thread stopped with signal ev.sig, ev.si its siginfo (has_si; not for a
+                          job-control stop); delivered on resume unless the thread's pending_sig is
+                          cleared or changed */
     CD_EV_EXITED,      /* the process exited with status ev.status */
     CD_EV_KILLED,      /* the process was killed by signal ev.sig */
-    CD_EV_INTERRUPTED, /* the user pressed ^C (cd_target_interrupt was called) */
+    CD_EV_INTERRUPTED, /* the user pressed ^C: cd_target_interrupt was called, or (a launched program
+                          holding the terminal, see cd_live_launch) the terminal's SIGINT reached the
+                          program: that signal is dropped, never delivered */
     CD_EV_STEP,        /* ops->step finished one instruction in ev.tid; ev.addr = its new pc */
     CD_EV_WATCH,       /* a hardware watchpoint fired in ev.tid: ev.slots (bit i = debug register i,
                           from DR6), ev.addr = the pc after the access (x86 traps after it) */
     CD_EV_CLONE,       /* ev.tid created thread ev.child (CD_EVM_THREADS) */
-    CD_EV_THREAD_EXIT, /* thread ev.tid exited with status ev.status (CD_EVM_THREADS) */
+    CD_EV_THREAD_EXIT, /* thread ev.tid exited with status ev.status, or was killed by ev.sig
+                          (CD_EVM_THREADS; live: from the waitpid status, no extra stop per thread;
+                          the main thread's own exit shows only with the process's) */
     CD_EV_FORK,        /* ev.tid forked process ev.child, which is held, traced, and still has our
                           breakpoints in its copy of the memory (CD_EVM_FORK) */
     CD_EV_VFORK,       /* the same for vfork: the child shares our memory until it execs or exits */
     CD_EV_VFORK_DONE,  /* the vfork child of ev.tid exec'd or exited: the parent's memory is its own again */
-    CD_EV_EXEC,        /* the process exec'd (ev.tid = pid): threads, modules and breakpoints are
-                          gone; ev.addr = the new entry point. Always reported. */
+    CD_EV_EXEC,        /* the process exec'd (ev.tid = pid): threads, modules, breakpoints and
+                          watchpoints are gone (the backend's lists are emptied, exe_path re-read);
+                          ev.addr = the new entry point (AT_ENTRY). Always reported. */
 } cd_ev_kind;
 
 /* Bits of cd_target.event_mask: optional events wait() reports instead of handling silently. */
 enum {
     CD_EVM_THREADS = 1, /* CD_EV_CLONE and CD_EV_THREAD_EXIT */
     CD_EVM_FORK = 2,    /* CD_EV_FORK, CD_EV_VFORK, CD_EV_VFORK_DONE; without it a fork child is
-                           cleaned of our breakpoints and detached by the backend */
+                           cleaned of our breakpoints and detached by the backend, and a vfork
+                           child (which runs on our memory, int3s included) is kept traced until it
+                           execs or exits, stepped over any int3 of ours it runs into, then detached */
 };
 
 typedef struct cd_event {
@@ -176,17 +187,26 @@ typedef struct cd_target_ops {
     /* Single-steps held thread th by one instruction while every other thread stays held,
      * delivering signal sig (0: none; th->pending_sig is not used) and stepping over a breakpoint
      * of ours under its pc. Fills ev: CD_EV_STEP, or whatever stopped it instead (a signal, a
-     * watchpoint, its exit, the process's exit). Other threads are not resumed. */
+     * watchpoint, its exit (CD_EV_THREAD_EXIT whatever the mask), the process's exit, an
+     * interrupt). Other threads are not resumed. When the instruction is a system call that
+     * forks, vforks or execs, that event is returned instead (with CD_EVM_FORK; exec always) and
+     * a step from there finishes the instruction; a clone is queued for the next wait. */
     int (*step)(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err *err);
     /* Hardware watchpoint in debug register `slot` (0 .. caps.hw_watch_slots-1) on every thread,
-     * including threads created later: addr aligned to len (1, 2, 4 or 8). Threads must be held. */
+     * including threads created later: addr aligned to len (1, 2, 4 or 8). Threads must be held
+     * (or have a stop on its way): a running one fails it. clear_hw_watch works any time (a
+     * running thread loses it at its next stop; a hit it makes meanwhile is dropped). A hit is
+     * CD_EV_WATCH; close() and emergency() clear DR7 on every thread before detaching. */
     int (*set_hw_watch)(cd_target *t, int slot, uint64_t addr, int len, cd_hw_kind kind, cd_err *err);
     int (*clear_hw_watch)(cd_target *t, int slot, cd_err *err);
-    /* A fork child reported by CD_EV_FORK/VFORK: removes our breakpoint bytes from its memory (not
-     * for a vfork child, which shares ours) and detaches it, running. */
+    /* A fork child reported by CD_EV_FORK/VFORK: removes our breakpoint bytes from its memory and
+     * detaches it, running. A vfork child shares our memory: nothing is written, and it is kept
+     * traced until it execs or exits, as without CD_EVM_FORK. */
     int (*release_child)(cd_target *t, pid_t child, cd_err *err);
     /* A fork child reported by CD_EV_FORK/VFORK, kept under the debugger: a target of its own
-     * (its threads held; our breakpoint bytes in its memory are listed as its breakpoints). */
+     * (its threads held; our breakpoint bytes in its memory are listed as its breakpoints). A
+     * vfork child's memory is the parent's until it execs: a breakpoint inserted or removed
+     * through either target changes both. */
     cd_target *(*adopt_child)(cd_target *t, pid_t child, cd_err *err);
 
     /* Leaves the target as cdbg found it: breakpoints removed, attached processes detached and
@@ -252,7 +272,11 @@ typedef enum {
 
 /* Backends' constructors. Errors are one line (what, why, what to do) with code CD_EXIT_TARGET. */
 cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err);
-/* Launches argv[0] with argv, stopped right after exec (before any user code runs). */
+/* Launches argv[0] with argv, stopped right after exec (before any user code runs), in a process
+ * group of its own. When cdbg's stdin is a terminal and cdbg is in its foreground, the program's
+ * group is the terminal's foreground group while it runs (cont, step) and cdbg's takes it back,
+ * with cdbg's terminal modes, at every stop and at close: a ^C typed while it runs reaches the
+ * program as SIGINT, and wait reports that as CD_EV_INTERRUPTED (never delivered). */
 cd_target *cd_live_launch(char *const argv[], cd_err *err);
 cd_target *cd_core_open(const char *exe, const char *core, cd_err *err);
 

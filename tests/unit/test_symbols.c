@@ -1,6 +1,7 @@
 /* Symbols and unwinder against this very process: a tiny target whose modules are our own
  * (/proc/self) and whose "threads" are register snapshots taken with getcontext(), so the test
  * needs no ptrace and no other backend. */
+#include <link.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +29,47 @@ static ssize_t self_read(cd_target *t, uint64_t addr, void *buf, size_t len)
     struct iovec l = {buf, len}, r = {(void *)(uintptr_t)addr, len};
     return process_vm_readv(t->pid, &l, 1, &r, 1, 0);
 }
+/* The modules are what the loader loaded, where it loaded them (dl_iterate_phdr), not what
+ * /proc/self/maps shows (dwfl_linux_proc_report): this process is the debugger too, and libelf's
+ * private copy of a library it reads (libc.so.6, rw-p at offset 0) can be mapped right below that
+ * library's own segments, where libdwfl merges the two into one module at the wrong address.
+ * Whether it lands there depends on where ASLR put the libraries: about one run in eight could
+ * not unwind past libc ("address out of range"). A real target never maps the debugger's files.
+ * Each module is reported as libdwfl's maps reader would (a path as its name, its ELF found by
+ * the target's find_elf), so a second report (cd_symtab_refresh) finds the same modules. */
+struct report_ctx {
+    Dwfl *dwfl;
+    const char *exe;
+    int failed;
+};
+static int report_loaded(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct report_ctx *c = data;
+    const char *path = info->dlpi_name[0] ? info->dlpi_name : c->exe;
+    if (path[0] != '/')
+        return 0; /* linux-vdso.so.1: no file, and nothing here unwinds through it */
+    bool first = true;
+    uint64_t lo = 0, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+        if (p->p_type != PT_LOAD)
+            continue;
+        if (first) /* where libdwfl puts the file's start: the first segment, aligned */
+            lo = p->p_vaddr & -(p->p_align ? p->p_align : 1);
+        first = false;
+        if (p->p_vaddr + p->p_memsz > hi)
+            hi = p->p_vaddr + p->p_memsz;
+    }
+    if (!first && !dwfl_report_module(c->dwfl, path, info->dlpi_addr + lo, info->dlpi_addr + hi))
+        c->failed++;
+    return 0;
+}
 static int self_report(cd_target *t, Dwfl *d, cd_err *err)
 {
-    int r = dwfl_linux_proc_report(d, t->pid);
-    return r ? cd_fail(err, CD_EXIT_TARGET, "report failed") : 0;
+    struct report_ctx c = {d, t->exe_path, 0};
+    dl_iterate_phdr(report_loaded, &c);
+    return c.failed ? cd_fail(err, CD_EXIT_TARGET, "report failed: %s", dwfl_errmsg(-1)) : 0;
 }
 static const cd_target_ops self_ops = {.kind = "live", .read_mem = self_read, .report_modules = self_report};
 

@@ -10,7 +10,9 @@
 trap '' PIPE
 
 conts=$TD_TMP/continues
-for ((k = 0; k < 2000; k++)); do echo continue; done >"$conts"
+# More than cdbg can run before the signal, however fast it is: the program runs free only for a
+# moment in each `continue` (its threads hit tick at once), and wait_running must see that moment.
+for ((k = 0; k < 50000; k++)); do echo continue; done >"$conts"
 
 for sig in TERM HUP INT; do
     num=$(kill -l "$sig")

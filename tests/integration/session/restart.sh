@@ -1,7 +1,7 @@
 #!/bin/bash
 # The program `cdbg run` started, from the prompt: `run`/`r` and `restart` start it again (after it
-# exited, or killing it while it runs) with the same arguments, `run ARGS` with new ones from then
-# on; `kill` ends it. Each new process is checked in /proc (a new pid, the arguments it really got,
+# exited, or killing it while it runs) with the same arguments and breakpoints, `run ARGS` with new
+# arguments from then on; `kill` ends it. Each new process is checked in /proc (a new pid, the arguments it really got,
 # the old one gone), and the text transcript exactly. Sessions without a program to start say so.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/session/session_lib.sh"
@@ -104,6 +104,31 @@ argv[0]=<c>
 Process PID exited with status 0
 $stop
 Killed process PID"
+expect_empty "$out.err" "stderr"
+
+# --- breakpoints live on in the new process: numbers, kinds, conditions; new addresses ---------------
+td_cdbg out run "$exe" steps --batch -ex 'break step' -ex 'tbreak finish' -ex 'break session.c:72 if i == 3' \
+    -ex 'delete 1' -ex breakpoints -ex restart -ex breakpoints -ex continue -ex 'print i' -ex 'break main'
+expect_status 0 "breakpoints across restart"
+sed -n '/^Cleared 1 breakpoint$/,/^Killed process/p' "$out" | sed '1d;$d' >"$TD_TMP/before"
+sed -n '/^Killed process/,/^step 0 /p' "$out" | sed '1,2d;$d' >"$TD_TMP/after"
+[ -s "$TD_TMP/before" ] && pass "breakpoints before restart listed" || fail "no breakpoints listed before restart"
+# the same list; the addresses are the new process's (ASLR), each the same offset in the program
+sed -E 's/0x[0-9a-f]+/ADDR/' "$TD_TMP/before" >"$TD_TMP/before.n"
+sed -E 's/0x[0-9a-f]+/ADDR/' "$TD_TMP/after" >"$TD_TMP/after.n"
+expect_exact "$TD_TMP/after.n" "$TD_TMP/before.n"
+# each at the same offset from main's stop as before, in the new process (not the old addresses)
+mains=($(sed -nE 's/^Stopped: #0  (0x[0-9a-f]+) in main .*/\1/p' "$out"))
+b3=($(grep -A1 '^Breakpoint 3 ' "$TD_TMP/before" "$TD_TMP/after" | sed -nE 's/.* (0x[0-9a-f]+) in step .*/\1/p'))
+if [ "${#mains[@]}" -eq 2 ] && [ "${#b3[@]}" -eq 2 ] && [ $((b3[0] - mains[0])) -eq $((b3[1] - mains[1])) ]; then
+    pass "breakpoint 3 at the new process's address"
+else
+    fail "breakpoint 3 at ${b3[*]}, main stops at ${mains[*]}"
+fi
+# breakpoint 3 (i == 3) stops the new process; the next one set is number 4
+expect_lines "$out" '^Breakpoint 3, hit 1 time, thread tid [0-9]+$' '^#0  0x[0-9a-f]{16} in step at session\.c:[0-9]+$'
+expect_line '^\$1 = 3$' "$out"
+expect_line '^Breakpoint 4 at 0x[0-9a-f]+: main at session\.c:[0-9]+$' "$out"
 expect_empty "$out.err" "stderr"
 
 # --- mistakes -------------------------------------------------------------------------------------

@@ -21,10 +21,13 @@ gdb.events.exited.connect(_on_exit)
 
 
 def _depth(f):
-    # frames from f up to main (gdb's `backtrace past-main` is off: older() ends at main)
+    # frames from f up to main (gdb's `backtrace past-main` is off: older() ends at main). Not
+    # counted: the tail-call frames gdb rebuilds from DW_TAG_call_site (pthread_kill's in libc),
+    # which no CFI unwinder sees; they say nothing about where a step stopped.
     n = 0
     while f is not None:
-        n += 1
+        if f.type() != gdb.TAILCALL_FRAME:
+            n += 1
         if f.name() == "main":
             break
         f = f.older()

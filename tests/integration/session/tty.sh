@@ -1,0 +1,213 @@
+#!/bin/bash
+# At a terminal (a pseudo-terminal here), Ctrl-D at the prompt with a program cdbg started asks
+# before it kills it: `n` and Ctrl-C keep the session (the program still held), `y` and a second
+# Ctrl-D leave and kill it, anything else asks again. No question once the program exited or was
+# killed, nor for an attached process (it is detached, running). Ctrl-C at the prompt gives a new
+# prompt with the program still held.
+. "$SRCROOT/tests/integration/lib.sh"
+command -v python3 >/dev/null || skip "python3 (for its pty module) is not installed"
+exe=$(td_bin session_O0)
+
+# The driver: python3 DRIVER CDBG SCENARIO ARGS... runs `cdbg ARGS` on a pty, plays SCENARIO and
+# prints "ok: ..." / "FAIL: ..." lines (the transcript after a failure). Every wait is for output
+# or a process state, with a timeout, so a hang fails instead of hanging the test.
+cat >"$TD_TMP/driver.py" <<'EOF'
+import os, pty, re, select, signal, sys, termios, time
+
+cdbg, scenario, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+env = dict(os.environ, HOME=os.environ["TD_HOME"], TERM="xterm")
+child, fd = pty.fork()
+if child == 0:
+    os.execve(cdbg, [cdbg] + args, env)
+
+transcript = b""
+pending = ""
+failed = False
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
+
+def ok(what):
+    print("ok: " + what)
+
+def fail(what):
+    global failed
+    failed = True
+    print("FAIL: " + what)
+
+def read_some(timeout):
+    global transcript, pending
+    r, _, _ = select.select([fd], [], [], timeout)
+    if not r:
+        return True
+    try:
+        d = os.read(fd, 65536)
+    except OSError:
+        return False
+    if not d:
+        return False
+    transcript += d
+    pending += ANSI.sub("", d.decode("utf-8", "replace")).replace("\r", "")
+    return True
+
+def expect(pattern, what, timeout=30):
+    global pending
+    end = time.time() + timeout
+    while True:
+        m = re.search(pattern, pending, re.S)
+        if m:
+            text, pending = pending[:m.end()], pending[m.end():]
+            ok(what)
+            return text
+        if time.time() >= end or not read_some(min(0.1, max(0, end - time.time()))):
+            if re.search(pattern, pending, re.S):
+                continue
+            fail("%s: no /%s/ in %r" % (what, pattern, pending[-400:]))
+            return None
+
+def wait_raw(timeout=10):
+    # libedit prints the prompt a moment before it puts the terminal in raw mode: a ^D typed in
+    # between would be the cooked mode's end-of-file
+    end = time.time() + timeout
+    while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
+        time.sleep(0.005)
+
+def prompt(what):
+    r = expect(r"\(cdbg\) $", what)
+    wait_raw()
+    return r
+
+def key(k):
+    os.write(fd, k)
+
+def wait_exit(what, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        p, st = os.waitpid(child, os.WNOHANG)
+        if p == child:
+            if os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0:
+                ok(what)
+            else:
+                fail("%s: status %r" % (what, st))
+            return
+        read_some(0.05)
+    fail("%s: cdbg did not exit" % what)
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+
+def program():
+    """The program cdbg started: its only child."""
+    kids = open("/proc/%d/task/%d/children" % (child, child)).read().split()
+    return int(kids[0]) if len(kids) == 1 else None
+
+def tracer(pid):
+    try:
+        return int(re.search(r"^TracerPid:\s*(\d+)", open("/proc/%d/status" % pid).read(), re.M).group(1))
+    except (OSError, AttributeError):
+        return None
+
+def held(pid, what):
+    if tracer(pid) == child:
+        ok(what)
+    else:
+        fail("%s: process %s is not traced by cdbg (tracer %r)" % (what, pid, tracer(pid)))
+
+def gone(pid, what):
+    # cdbg reaps what it kills before it exits; a pid reused since is not cdbg's child
+    try:
+        st = open("/proc/%d/stat" % pid).read()
+        alive = int(st.rsplit(")", 1)[1].split()[1]) == child
+    except OSError:
+        alive = False
+    (fail if alive else ok)(what + ("" if not alive else ": process %d still there" % pid))
+
+QUESTION = r"Kill the program \(process %d\) and quit\? \(y or n\) $"
+
+if scenario == "ask":
+    prompt("run: the first prompt")
+    pid = program()
+    if pid is None:
+        fail("no program under cdbg")
+        sys.exit(1)
+    # ^C at the prompt: a new prompt, the program untouched
+    key(b"frame")
+    key(b"\x03")
+    expect(r"\^C\n\(cdbg\) $", "^C at the prompt gives a new prompt")
+    wait_raw()
+    held(pid, "^C: the program is still held")
+    key(b"\x04")
+    expect(QUESTION % pid, "^D asks")
+    key(b"maybe\r")
+    expect(r"maybe\nPlease answer y or n\.\n" + QUESTION % pid, "another answer asks again")
+    key(b"n\r")
+    prompt("n: back to the prompt")
+    held(pid, "n: the program is still held")
+    key(b"info threads\r")
+    out = prompt("a command after n")
+    if out and re.search(r"^\* +1 +%d +session_O0 " % pid, out, re.M):
+        ok("the session goes on")
+    else:
+        fail("info threads after n: %r" % out)
+    key(b"\x04")
+    expect(QUESTION % pid, "^D asks again")
+    key(b"\x03")
+    expect(r"\^C\n\(cdbg\) $", "^C at the question: no")
+    wait_raw()
+    held(pid, "^C: the program is still held")
+    key(b"\x04")
+    expect(QUESTION % pid, "^D asks a third time")
+    key(b"y\r")
+    wait_exit("y: cdbg leaves with status 0")
+    gone(pid, "y: the program was killed")
+elif scenario == "eof":
+    prompt("run: the first prompt")
+    pid = program()
+    key(b"\x04")
+    expect(QUESTION % pid, "^D asks")
+    key(b"\x04")
+    expect(r"EOF \[answered Y; input not from terminal\]\n", "^D at the question: yes")
+    wait_exit("cdbg leaves with status 0")
+    gone(pid, "the program was killed")
+elif scenario in ("exited", "killed"):
+    prompt("run: the first prompt")
+    pid = program()
+    key(b"continue\r" if scenario == "exited" else b"kill\r")
+    prompt("the program ended")
+    key(b"\x04")
+    wait_exit("^D leaves at once")
+    gone(pid, "the program is gone")
+elif scenario == "attached":
+    prompt("attach: the first prompt")
+    key(b"\x04")
+    wait_exit("^D leaves at once")
+
+if re.search(r"\(y or n\)", transcript.decode("utf-8", "replace")) and scenario not in ("ask", "eof"):
+    fail("cdbg asked a question: %r" % transcript.decode("utf-8", "replace")[-300:])
+if failed:
+    sys.stdout.write("---- transcript ----\n" + transcript.decode("utf-8", "replace") + "\n----\n")
+EOF
+
+# drive SCENARIO ARGS...: runs the driver and turns its ok/FAIL lines into checks.
+drive() {
+    local log line rc scenario=$1
+    log=$(mktemp "$TD_TMP/drive.XXXXXX")
+    TD_HOME=$home timeout -k 5 150 python3 "$TD_TMP/driver.py" "$CDBG" "$@" >"$log" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+        case $line in
+        "ok: "*) pass "$scenario: ${line#ok: }" ;;
+        "FAIL: "*) fail "$scenario: ${line#FAIL: }" ;;
+        esac
+    done <"$log"
+    grep -q '^FAIL: ' "$log" && sed -n '/^---- transcript/,$p' "$log" | head -n 60 >&2
+    [ "$rc" -eq 0 ] || { fail "$scenario: driver exited with $rc"; head -n 40 "$log" >&2; }
+    grep -q '^ok: ' "$log" || fail "$scenario: the driver checked nothing"
+}
+
+home=$(mktemp -d "$TD_TMP/home.XXXXXX")
+drive ask run "$exe" args
+drive eof run "$exe" args
+drive exited run "$exe" args
+drive killed run "$exe" args
+td_start threads_O0
+drive attached attach "$TD_PID"
+check_untraced "$TD_PID"
+td_finish
