@@ -108,7 +108,8 @@ const cd_command cd_commands[] = {
     {"continue", "c cont", "continue", "Resume every thread until a breakpoint, a signal, the process's exit, or ^C",
      "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again. A signal stops the\n"
      "program and is delivered at the next continue, except SIGINT and SIGTRAP (the debugger's own);\n"
-     "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults).\n"
+     "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults;\n"
+     "`handle` shows and changes them).\n"
      "Enter repeats it.",
      cd_cmd_continue, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
     {"next", "n", "next [COUNT]", "Run to the next source line of the selected thread, over calls",

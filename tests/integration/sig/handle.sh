@@ -21,6 +21,10 @@ grep -P '^SIG\S+ +(Yes|No)\t' "$out" >"$TD_TMP/ours.rows"
 sort "$TD_TMP/ours.rows" | grep -v '^SIGSTKFLT ' >"$TD_TMP/ours.sorted"
 awk 'NR == FNR { n[$1]; next } $1 in n' "$TD_TMP/ours.sorted" "$TD_TMP/gdb.rows" >"$TD_TMP/gdb.common"
 expect_exact "$TD_TMP/ours.sorted" "$TD_TMP/gdb.common"
+# `info signals` is the same table
+td_cdbg info run "$exe" --batch -ex 'info signals'
+expect_status 0 "info signals"
+expect_exact <(tail -n +2 "$info") <(tail -n +2 "$out")
 # gdb's lines around the rows: header, blank line, rows, blank line, footer
 head -n 4 "$out" | tail -n 3 >"$TD_TMP/head"
 printf 'Signal        Stop\tPrint\tPass to program\tDescription\n\nSIGHUP        Yes\tYes\tYes\t\tHangup\n' >"$TD_TMP/head.want"
