@@ -49,6 +49,20 @@ CD_CMD(cd_cmd_ignore);
 CD_CMD(cd_cmd_on);
 /* Runs the `on` commands of the breakpoint that made stop ST (after its report). */
 void cd_bp_run_on_commands(cd_session *s, const cd_stop *st);
+/* cmd_signal.c */
+CD_CMD(cd_cmd_handle);      /* handle [SIG... [stop|nostop|print|noprint|pass|nopass]...] */
+CD_CMD(cd_cmd_signal);      /* signal SIG: continue with SIG */
+/* A new target's layer takes the session's `handle` table and thread-event setting. */
+void cd_signal_target_opened(cd_session *s);
+/* `config print-thread-events [on|off]` (called by `config`). */
+int cd_config_thread_events(cd_session *s, int argc, char **argv, cd_err *err);
+/* What a stop report says about signals and threads: the notes of things that happened while the
+ * program ran (text lines, or one JSON object each), and a signal stop's opening lines
+ * ("Thread tid N received signal SIGSEGV, Segmentation fault." and the fault address) or its
+ * JSON "siginfo" object. */
+void cd_render_notes(cd_session *s, const char *cmd, const cd_stop *st);
+void cd_render_signal_text(cd_session *s, const cd_stop *st);
+json_object *cd_signal_json(const cd_stop *st);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);

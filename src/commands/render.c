@@ -8,10 +8,10 @@
 #include "commands/cmd_impl.h"
 #include "expr/expr_int.h"
 
-static const char *sig_abbrev(int sig)
+/* "SEGV", "34" */
+static const char *sig_abbrev(int sig, char buf[16])
 {
-    const char *a = sigabbrev_np(sig);
-    return a ? a : "?";
+    return cd_sig_name(sig, buf) + 3;
 }
 
 /* "func at file:line" (or "func from module", or the address) for one breakpoint address. */
@@ -226,9 +226,9 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
 {
     cd_target *t = s->target;
     render_bpnotes(s, cmd, st);
-    for (size_t i = 0; i < st->nnotes && !s->out.json; i++)
-        cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s), passed to the program\n",
-                      (int)st->notes[i].tid, sig_abbrev(st->notes[i].sig), strsignal(st->notes[i].sig));
+    if (st->reason != CD_STOP_EXITED && st->reason != CD_STOP_KILLED)
+        cd_ctl_note_gone_threads(s->ctl, st);
+    cd_render_notes(s, cmd, st);
     if (st->reason == CD_STOP_EXITED || st->reason == CD_STOP_KILLED) {
         bool exited = st->reason == CD_STOP_EXITED;
         if (s->out.json) {
@@ -267,8 +267,11 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string(cmd));
         json_object_object_add(j, "event", json_object_new_string(event_name(st)));
         json_object_object_add(j, "tid", json_object_new_int(st->tid));
-        if (st->reason == CD_STOP_SIGNAL)
-            json_object_object_add(j, "signal", json_object_new_string(sig_abbrev(st->sig)));
+        if (st->reason == CD_STOP_SIGNAL) {
+            char sb[16];
+            json_object_object_add(j, "signal", json_object_new_string(sig_abbrev(st->sig, sb)));
+            json_object_object_add(j, "siginfo", cd_signal_json(st));
+        }
         if (st->bp_id) {
             json_object_object_add(j, "breakpoint", json_object_new_int(st->bp_id));
             json_object_object_add(j, "hits", json_object_new_int64((int64_t)st->hits));
@@ -279,8 +282,7 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         cd_out_json(&s->out, j);
     } else {
         if (st->reason == CD_STOP_SIGNAL)
-            cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s)\n", (int)st->tid, sig_abbrev(st->sig),
-                          strsignal(st->sig));
+            cd_render_signal_text(s, st);
         else if (st->reason == CD_STOP_INTERRUPTED)
             cd_out_printf(&s->out, "Interrupted (thread tid %d)\n", (int)st->tid);
         else if (st->bp_id)

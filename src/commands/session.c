@@ -174,6 +174,7 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
         s->values_free = cd_values_free;
     }
     s->ctl = cd_ctl_new(t, s->sym, s->unw, s->values);
+    cd_signal_target_opened(s);
     s->cur_thread = 0;
     s->cur_frame = 0;
     /* a core opens on the thread that took the fatal signal, as gdb's does */

@@ -64,11 +64,13 @@ const cd_command cd_commands[] = {
     {"display", "", "display [/FMT] [EXPR] | display -d N", "Print EXPR at every stop; without EXPR, print the displays now",
      "Each display gets a number; `display -d N` deletes display N (as Delve's display -d, gdb's undisplay N).",
      cd_cmd_display, 0},
-    {"config", "", "config [max-array N | max-string N | substitute-path [FROM [TO]]]",
-     "Show or change settings: value-printing limits, where source files are read from",
+    {"config", "", "config [max-array N | max-string N | substitute-path [FROM [TO]] | print-thread-events on|off]",
+     "Show or change settings: value-printing limits, where source files are read from, thread events",
      "max-array and max-string limit the elements and characters a value prints.\n"
      "substitute-path FROM TO reads source files recorded under FROM from TO instead (sources built\n"
-     "elsewhere, e.g. glibc's ./stdlib/abort.c); substitute-path FROM removes the rule; bare, it lists them.",
+     "elsewhere, e.g. glibc's ./stdlib/abort.c); substitute-path FROM removes the rule; bare, it lists them.\n"
+     "print-thread-events (on by default): `[New thread tid N]` and `[Thread tid N exited]` when threads\n"
+     "start and end while the program runs, printed before the next stop report.",
      cd_cmd_config, 0},
     {"deadlock", "", "deadlock",
      "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
@@ -130,7 +132,8 @@ const cd_command cd_commands[] = {
     {"continue", "c cont", "continue", "Resume every thread until a breakpoint, a signal, the process's exit, or ^C",
      "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again. A signal stops the\n"
      "program and is delivered at the next continue, except SIGINT and SIGTRAP (the debugger's own);\n"
-     "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults).\n"
+     "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults;\n"
+     "`handle` shows and changes them).\n"
      "Enter repeats it.",
      cd_cmd_continue, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
     {"next", "n", "next [COUNT]", "Run to the next source line of the selected thread, over calls",
@@ -157,6 +160,23 @@ const cd_command cd_commands[] = {
      cd_cmd_until, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
     {"advance", "", "advance LOCATION", "Run until LOCATION is reached (in any frame) or the current frame returns", "",
      cd_cmd_advance, CD_CMD_TARGET | CD_CMD_RUNS},
+    /* signals (cmd_signal.c) */
+    {"handle", "", "handle [SIG... [stop|nostop|print|noprint|pass|nopass]...]",
+     "Show or change what a signal does: stop the program, say so, pass it to the program",
+     "SIG is a name (SIGUSR1 or USR1), a number (Linux's: 1-64), a range N-M, or all (every signal but\n"
+     "SIGINT and SIGTRAP, the debugger's own, which change only when named). The keywords apply to every\n"
+     "SIG named: stop implies print, noprint implies nostop (gdb's rules); ignore and noignore are nopass\n"
+     "and pass. The rows named are printed, in gdb's layout; bare `handle` (and `info signals`) prints\n"
+     "the whole table. gdb's defaults: every signal stop print pass, except SIGINT and SIGTRAP (stop,\n"
+     "never passed: a ^C is an interrupt) and SIGALRM, SIGURG, SIGCHLD, SIGIO, SIGVTALRM, SIGPROF,\n"
+     "SIGWINCH and glibc's SIG32, SIG33 (nostop noprint pass). A signal that stops the program is passed\n"
+     "at the next continue if its row says pass; one that does not stop it is passed at once (and\n"
+     "said, when print). The table outlives the target: `run`, `restart` and `attach` keep it.",
+     cd_cmd_handle, 0},
+    {"signal", "", "signal SIG", "Continue with signal SIG delivered to the selected thread (signal 0: none)",
+     "Instead of the signal the thread stopped with (if any), whatever `handle` says about either; the\n"
+     "other threads keep theirs. SIG as for `handle`, or 0 to continue without a signal.",
+     cd_cmd_signal, CD_CMD_TARGET | CD_CMD_RUNS},
     {"run", "r", "run [ARGS...]", "Start the program `cdbg run` started again, and stop it at main",
      "The program still running is killed first (a process cdbg attached to is detached instead), then\n"
      "it starts as `cdbg run` started it and stops at main, where the breakpoints are set again (the\n"

@@ -131,11 +131,35 @@ int cd_ctl_reresolve(cd_ctl *c, cd_err *err);
 
 /* ---- signal policy (gdb's `handle`) ---- */
 
+/* Signals are Linux's numbers, 1 to CD_SIG_MAX (32 and up: the real-time ones). */
+#define CD_SIG_MAX 64
 typedef struct cd_sigpolicy {
     bool stop, print, pass;
 } cd_sigpolicy;
 cd_sigpolicy cd_ctl_sigpolicy(const cd_ctl *c, int sig);
 void cd_ctl_set_sigpolicy(cd_ctl *c, int sig, cd_sigpolicy p);
+/* gdb's default for SIG: stop print pass, except SIGINT/SIGTRAP (stop print nopass) and the
+ * signals programs use for their own business (SIGALRM, SIGCHLD, SIGIO, SIGURG, SIGVTALRM,
+ * SIGPROF, SIGWINCH, glibc's 32 and 33: nostop noprint pass). */
+cd_sigpolicy cd_sig_default_policy(int sig);
+/* `signal SIG`: held thread TH resumes with SIG (0: none) at the next resume, whatever it stopped
+ * with and whatever that signal's `pass` says. */
+int cd_ctl_signal(cd_ctl *c, cd_thread *th, int sig, cd_err *err);
+/* Report thread creation and exit as notes on the next stop (sets t->event_mask's
+ * CD_EVM_THREADS; off: the backend handles them silently). */
+void cd_ctl_set_thread_events(cd_ctl *c, bool on);
+
+/* Names: "SIGSEGV", "SIG34" (buf: room for a number); gdb's descriptions ("Segmentation fault",
+ * "Arithmetic exception", "Real-time event 34"). */
+const char *cd_sig_name(int sig, char buf[16]);
+const char *cd_sig_description(int sig);
+/* SIGUSR1, sigusr1, USR1, 10, SIG34, SIGPOLL...: 0 and *sig, or -1 for no such signal. */
+int cd_sig_parse(const char *s, int *sig);
+/* si_code's name and meaning ("SEGV_MAPERR", "address not mapped to object"), or NULL. */
+const char *cd_sig_code_name(int sig, int code, const char **what);
+/* The CPU raised SIG (SIGSEGV, SIGBUS, SIGILL, SIGFPE with a fault code): si_addr is the fault
+ * address. */
+bool cd_sig_is_fault(int sig, int code);
 
 /* ---- stops ---- */
 
@@ -164,10 +188,15 @@ typedef struct cd_bpnote {
     bool resolved;
 } cd_bpnote;
 
-/* A signal the run loop passed on without stopping (policy nostop) while printing was asked for. */
+/* Something that happened while the program ran without stopping it, for the user to read before
+ * the stop report: a signal with policy nostop print (passed on, or discarded by nopass), or a
+ * thread created or exited (cd_ctl_set_thread_events). */
+typedef enum { CD_NOTE_SIGNAL = 0, CD_NOTE_THREAD_NEW, CD_NOTE_THREAD_EXIT } cd_note_kind;
 typedef struct cd_signote {
     pid_t tid;
-    int sig;
+    int sig;             /* SIGNAL */
+    cd_note_kind kind;
+    bool passed;         /* SIGNAL: delivered to the program (policy pass) */
 } cd_signote;
 
 typedef struct cd_stop {
@@ -202,6 +231,14 @@ typedef struct cd_stop {
                             here: shown as their call site, as gdb does, until `step` enters them */
 } cd_stop;
 void cd_stop_free(cd_stop *s);
+/* Notes, before a stop is shown, the exit of every thread the backend found gone while it stopped
+ * the program (a thread that ended just before the stop: its own exit event would come only at the
+ * next resume, after the stop report it preceded); that event is then not noted again. */
+void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop);
+/* Hands each note (cd_signote) to FN as it happens, from inside the run loop, instead of keeping
+ * it for the stop (stop.notes stays empty): the user reads of a thread or a passed signal while the
+ * program runs on. FN must not touch the target. NULL: back to stop.notes. */
+void cd_ctl_set_note_fn(cd_ctl *c, void (*fn)(void *arg, const cd_signote *n), void *arg);
 
 /* ---- the layer ---- */
 

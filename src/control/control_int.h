@@ -8,7 +8,7 @@
 #include "control/control.h"
 #include "expr/expr_int.h"
 
-#define CD_NSIG 65
+#define CD_NSIG (CD_SIG_MAX + 1)
 
 struct cd_ctl {
     cd_target *t;
@@ -28,6 +28,16 @@ struct cd_ctl {
     int sig_sig;
     int solib_bp;         /* the rendezvous breakpoint's id (solib.c), 0 none */
     uint64_t r_debug;     /* the dynamic linker's struct r_debug, 0 not found yet */
+    bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
+    void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
+    void *note_arg;
+    /* threads whose exit was noted: early, at a stop, before their THREAD_EXIT event came (the
+     * event is then not noted), or by the event while the thread is still listed, gone */
+    struct ctl_exit {
+        pid_t tid;
+        bool by_event;
+    } *exits;
+    size_t nexits;
 };
 
 /* bp.c */
@@ -69,6 +79,11 @@ void ctl_apply_pass(cd_ctl *c);
 /* Turns a target event into a stop for the user; false when the run should go on (a signal with
  * policy nostop). */
 bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop);
+/* signals.c */
+/* A note for the user (to the note function, or kept in stop->notes). */
+void ctl_add_note(cd_ctl *c, cd_stop *stop, cd_signote n);
+/* A THREAD_EXIT event for tid: false when cd_ctl_note_gone_threads already noted it. */
+bool ctl_exit_unnoted(cd_ctl *c, pid_t tid);
 /* Evaluates a condition in thread th's innermost frame: 1 true, 0 false, -1 error (err). */
 int ctl_eval_cond(cd_ctl *c, cd_thread *th, const char *cond, cd_err *err);
 /* Fills stop for a user breakpoint hit by th: conditions, ignore count, hit count. Returns true

@@ -129,12 +129,6 @@ void ctl_apply_pass(cd_ctl *c)
     c->sig_sig = 0;
 }
 
-static void add_note(cd_stop *stop, pid_t tid, int sig)
-{
-    stop->notes = cd_xrealloc(stop->notes, (stop->nnotes + 1) * sizeof *stop->notes);
-    stop->notes[stop->nnotes++] = (cd_signote){tid, sig};
-}
-
 bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
 {
     stop->ev = *ev;
@@ -147,7 +141,7 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
             if (th && !p.pass)
                 th->pending_sig = 0;
             if (p.print)
-                add_note(stop, ev->tid, ev->sig);
+                ctl_add_note(c, stop, (cd_signote){.kind = CD_NOTE_SIGNAL, .tid = ev->tid, .sig = ev->sig, .passed = p.pass});
             return false;
         }
         stop->reason = CD_STOP_SIGNAL;
@@ -158,6 +152,13 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
         c->sig_sig = ev->sig;
         return true;
     }
+    case CD_EV_CLONE:
+    case CD_EV_THREAD_EXIT:
+        /* told, never stopped for: the thread that made the event goes on */
+        if (c->thread_events && (ev->kind == CD_EV_CLONE || ctl_exit_unnoted(c, ev->tid)))
+            ctl_add_note(c, stop, (cd_signote){.kind = ev->kind == CD_EV_CLONE ? CD_NOTE_THREAD_NEW : CD_NOTE_THREAD_EXIT,
+                                        .tid = ev->kind == CD_EV_CLONE ? ev->child : ev->tid});
+        return false;
     case CD_EV_EXITED:
         stop->reason = CD_STOP_EXITED;
         stop->status = ev->status;
