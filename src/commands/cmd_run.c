@@ -27,7 +27,7 @@ static cd_bp *bp_by_id(cd_session *s, const char *arg, const char *cmd, cd_err *
 }
 
 /* Splits "LOCATION if COND": the first word "if" after the location. */
-static void split_if(const char *args, char **loc, char **cond)
+void cd_split_if(const char *args, char **loc, char **cond)
 {
     const char *p = args;
     *cond = NULL;
@@ -52,7 +52,7 @@ static int set_break(cd_session *s, bool temp, cd_err *err)
 {
     const char *cmd = temp ? "tbreak" : "break";
     char *loc, *cond;
-    split_if(s->raw_args ? s->raw_args : "", &loc, &cond);
+    cd_split_if(s->raw_args ? s->raw_args : "", &loc, &cond);
     if (cond && !*cond) {
         free(loc);
         free(cond);
