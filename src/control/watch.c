@@ -277,7 +277,9 @@ cd_bp *cd_ctl_watch(cd_ctl *c, const cd_scope *sel, const char *expr, cd_bp_kind
     cd_type *st = v.type ? cd_type_strip(v.type) : NULL;
     uint64_t size = st ? cd_type_size(st) : 0;
     const char *why = NULL;
-    if (v.where == V_OPTOUT)
+    if (st && st->kind == TY_FUNC)
+        why = "is a function, not an object";
+    else if (v.where == V_OPTOUT)
         why = "is optimized out: it has no memory to watch";
     else if (v.where == V_UNAVAIL || v.where == V_ERROR)
         why = "is not available here";
@@ -289,8 +291,6 @@ cd_bp *cd_ctl_watch(cd_ctl *c, const cd_scope *sel, const char *expr, cd_bp_kind
         why = "has no memory location here (optimized code computes its value): there is nothing to watch";
     else if (v.where != V_MEM || !v.lval)
         why = "is not an lvalue: watch a variable, a member, an array element or *POINTER";
-    else if (st && st->kind == TY_FUNC)
-        why = "is a function, not an object";
     else if (!size && !v.bitsize)
         why = "has no size (an incomplete or void type)";
     if (why) {

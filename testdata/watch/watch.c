@@ -8,6 +8,8 @@
  *   shared    read and written (reader): -r and -rw
  *   local     a local of scoped(), written through a pointer by bump(): its watchpoint goes away
  *             when scoped() returns
+ *   mine      a local of the recursive rec(): a deeper call returning to the same address is not
+ *             the watched frame returning
  * With an argument (a FIFO's path), main prints "ready" and waits for a line on that FIFO first,
  * then writes counter many times: a process to attach to, watch, and detach from. */
 #include <fcntl.h>
@@ -93,6 +95,14 @@ NOIPA int scoped(int n)
     return local; /* @scoped_ret */
 }
 
+NOIPA int rec(int n)
+{
+    volatile int mine = n * 10;
+    if (n > 0)
+        mine += rec(n - 1) + 1; /* @rec_add */
+    return mine; /* @rec_ret */
+}
+
 static void wait_fifo(const char *path)
 {
     printf("ready\n");
@@ -123,6 +133,7 @@ int main(int argc, char **argv)
     fill_wide();
     sink = reader();
     sink = scoped(3); /* @call_scoped */
-    printf("watch done %d %d %d %d\n", counter, pt.y, blob.data[8], (int)sink);
+    sink = rec(3);
+    printf("watch done %d %d %d %d\n", counter, pt.y, blob.data[8], (int)sink); /* @done */
     return 0;
 }
