@@ -186,6 +186,8 @@ typedef struct cd_stop {
     bool frame_changed;  /* a step ended in another function or frame than it began in */
     struct cd_watchhit *watch; /* WATCHPOINT: the watchpoints that fired or went out of scope */
     size_t nwatch;
+    int inline_skip;     /* the innermost N logical frames at pc are inlined calls that start right
+                            here: shown as their call site, as gdb does, until `step` enters them */
 } cd_stop;
 void cd_stop_free(cd_stop *s);
 
