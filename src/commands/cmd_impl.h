@@ -63,6 +63,18 @@ int cd_config_thread_events(cd_session *s, int argc, char **argv, cd_err *err);
 void cd_render_notes(cd_session *s, const char *cmd, const cd_stop *st);
 void cd_render_signal_text(cd_session *s, const cd_stop *st);
 json_object *cd_signal_json(const cd_stop *st);
+/* cmd_watch.c */
+CD_CMD(cd_cmd_watch);       /* watch [-r | -rw] EXPR [if COND] */
+CD_CMD(cd_cmd_rwatch);
+CD_CMD(cd_cmd_awatch);
+void cd_render_watch_set(cd_session *s, const char *cmd, const cd_bp *b);
+/* One watchpoint in `breakpoints`: printed (text, returns NULL) or returned as a JSON object. */
+json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b);
+/* The watchpoints of a stop (cd_stop.watch): old and new values, or the deletion of one whose
+ * frame returned; printed (j NULL) or added to the stop's JSON object j as "watchpoints". */
+void cd_render_watch_stop(cd_session *s, const cd_stop *st, json_object *j);
+/* cmd_run.c: "LOCATION if COND" split at the word "if" (*cond NULL without one); both malloc'd. */
+void cd_split_if(const char *args, char **loc, char **cond);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);

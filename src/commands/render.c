@@ -86,6 +86,12 @@ void cd_render_bps(cd_session *s)
         cd_out_printf(&s->out, "No breakpoints.\n");
     for (size_t i = 0; i < n; i++) {
         cd_bp *b = bps[i];
+        if (b->watch) { /* cmd_watch.c */
+            json_object *wj = cd_render_watch_listed(s, b);
+            if (arr)
+                json_object_array_add(arr, wj);
+            continue;
+        }
         bool temp = b->kind == CD_BPK_TEMP;
         if (arr) {
             json_object *j = json_object_new_object();
@@ -278,14 +284,16 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         }
         if (st->cond_error)
             json_object_object_add(j, "condition_error", json_object_new_string(st->cond_error));
+        cd_render_watch_stop(s, st, j);
         json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
         cd_out_json(&s->out, j);
     } else {
+        cd_render_watch_stop(s, st, NULL); /* old and new values, or a local's watchpoint deleted */
         if (st->reason == CD_STOP_SIGNAL)
             cd_render_signal_text(s, st);
         else if (st->reason == CD_STOP_INTERRUPTED)
             cd_out_printf(&s->out, "Interrupted (thread tid %d)\n", (int)st->tid);
-        else if (st->bp_id)
+        else if (st->bp_id && !st->nwatch)
             cd_out_printf(&s->out, "Breakpoint %d, hit %lu time%s, thread tid %d\n", st->bp_id, st->hits,
                           st->hits == 1 ? "" : "s", (int)st->tid);
         if (f && stepped && !st->bp_id) {
@@ -328,6 +336,7 @@ void cd_render_finish(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         json_object_object_add(j, "frame", nf ? cd_frame_json(nf) : NULL);
         if (st->inlined)
             json_object_object_add(j, "inlined", json_object_new_boolean(1));
+        cd_render_watch_stop(s, st, j);
         if (st->has_value) {
             cd_buf tb = {0};
             cd_type_name(x.vs, st->value->type, &tb);

@@ -118,6 +118,22 @@ const cd_command cd_commands[] = {
      "them. A command that runs or leaves the program (continue, next, run, detach...) is refused. A\n"
      "failing command reports its error and the next one runs.",
      cd_cmd_on, CD_CMD_TARGET},
+    {"watch", "", "watch [-r | -rw] EXPR [if COND]",
+     "Stop when EXPR (an lvalue in memory) changes; -r: when it is read; -rw: at any access",
+     "EXPR is evaluated once, in the selected frame: the object it designates (a variable, a member,\n"
+     "an array element, *POINTER) is watched by the CPU's debug registers in every thread, threads\n"
+     "created later included. Each stop shows the old and the new value, the thread, and the frame\n"
+     "after the accessing instruction (x86 traps after it). A plain watch stops only when the value\n"
+     "changes (a store of the same value is not reported, as gdb's). x86 cannot watch reads alone: -r\n"
+     "watches every access and reports those that leave the value as it was. An object that is\n"
+     "unaligned or larger than 8 bytes takes several of the 4 registers, split as gdb splits it. A\n"
+     "watchpoint on a local is deleted when its frame returns. Watchpoints are numbered, listed,\n"
+     "disabled and deleted with the breakpoints.",
+     cd_cmd_watch, CD_CMD_TARGET},
+    {"rwatch", "", "rwatch EXPR [if COND]", "Stop when EXPR is read (`watch -r`)", "", cd_cmd_rwatch, CD_CMD_TARGET},
+    {"awatch", "", "awatch EXPR [if COND]", "Stop at any access to EXPR (`watch -rw`)", "", cd_cmd_awatch,
+     CD_CMD_TARGET},
+    {"clear", "delete", "clear N [N...] | clear all", "Delete breakpoints", "", cd_cmd_clear, CD_CMD_TARGET},
     {"condition", "cond", "condition N [COND] | condition -hitcount N [OP VALUE]",
      "Set or remove breakpoint N's condition, or the hit count at which it stops",
      "`condition N` alone removes the condition. -hitcount stops only when the number of hits (whose\n"

@@ -45,6 +45,9 @@ typedef enum {
     CD_BPK_USER = 0,  /* break */
     CD_BPK_TEMP,      /* tbreak: deleted when it first stops the program */
     CD_BPK_INTERNAL,  /* the layer's own: step-resume, finish, until/advance, rendezvous; never listed */
+    CD_BPK_WATCH,     /* watch: a hardware watchpoint (control/watch.h); stops when the value changes */
+    CD_BPK_RWATCH,    /* watch -r / rwatch: stops when the value is read */
+    CD_BPK_AWATCH,    /* watch -rw / awatch: stops at any access */
 } cd_bp_kind;
 
 /* Why an internal breakpoint exists; the run loop stops for it only in the thread and frame it
@@ -58,6 +61,8 @@ typedef enum {
     CD_BPP_OTHER,       /* reported to the caller as is */
     CD_BPP_SOLIB,       /* the dynamic linker's rendezvous (r_debug.r_brk): handled inside the run
                            loop (solib.c), never reported */
+    CD_BPP_WATCH_SCOPE, /* the return of the frame a watched local lives in (watch.c): handled by the
+                           run loop, which deletes the watchpoint and stops */
 } cd_bp_purpose;
 
 typedef struct cd_bploc {
@@ -84,6 +89,7 @@ typedef struct cd_bp {
     bool pending;        /* the spec resolved nowhere yet (a library not loaded) */
     pid_t tid;           /* internal: only this thread (0 any) */
     uint64_t min_sp;     /* internal: only when rsp >= min_sp (0 any) */
+    struct cd_watch *watch; /* watchpoint kinds: what is watched (control/watch.h) */
 } cd_bp;
 
 /* What a location spec resolved to. */
@@ -227,6 +233,8 @@ typedef struct cd_stop {
     cd_arena *ar;
     bool step_no_line;   /* a step ended in code without line info (stepi into a library) */
     bool frame_changed;  /* a step ended in another function or frame than it began in */
+    struct cd_watchhit *watch; /* WATCHPOINT: the watchpoints that fired or went out of scope */
+    size_t nwatch;
     int inline_skip;     /* the innermost N logical frames at pc are inlined calls that start right
                             here: shown as their call site, as gdb does, until `step` enters them */
 } cd_stop;

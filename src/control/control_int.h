@@ -61,12 +61,33 @@ void ctl_solib_event(cd_ctl *c, cd_stop *stop);
 /* After an exec: the old image's rendezvous is gone (call before breakpoints are re-resolved). */
 void ctl_solib_forget(cd_ctl *c);
 
+/* watch.c (watch.h) */
+struct cd_watch;
+void ctl_watch_free(struct cd_watch *w);
+void ctl_watchhits_free(cd_stop *s);
+/* cd_ctl_break of a watchpoint kind (a restart sets the user's watchpoints again through it) */
+cd_bp *ctl_watch_break(cd_ctl *c, const cd_scope *sel, const char *spec, cd_bp_kind kind, const char *cond,
+                       cd_err *err);
+/* Before a watchpoint is deleted: its debug registers and its scope breakpoint go. */
+void ctl_watch_release(cd_ctl *c, cd_bp *b);
+int ctl_watch_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err);
+/* A CD_EV_WATCH: fills stop and returns true when a watchpoint reports it (a changed value, a
+ * read...), false when the program goes on (a write watchpoint's value unchanged). */
+bool ctl_watch_event(cd_ctl *c, const cd_event *ev, cd_stop *stop);
+/* An int3 event at a watchpoint's scope breakpoint, in its frame: the watchpoints of that frame
+ * are deleted and recorded in stop (reason WATCHPOINT, or INTERNAL when another internal
+ * breakpoint of that thread and frame is at the same address). false: not that (go on as usual). */
+bool ctl_watch_scope_event(cd_ctl *c, const cd_event *ev, cd_stop *stop);
+/* After a single step of th: the same when th has left a watched local's frame. */
+bool ctl_watch_scope_step(cd_ctl *c, cd_thread *th, cd_stop *stop);
 /* step.c: at a stop of tid at pc, how many inlined calls that start at pc are shown as their call
  * site (gdb's skip_inline_frames): all, except down to the one a breakpoint (its spec) names. The
  * next `step` of tid enters them one by one. */
 int ctl_stop_inline_skip(cd_ctl *c, pid_t tid, uint64_t pc, const char *bp_spec);
 
 /* run.c */
+/* Whether b's hit-count condition (`condition -hitcount`) holds for its current hit count. */
+bool ctl_hit_cond_ok(const cd_bp *b);
 /* Resumes every thread and waits until a stop for the user or an internal breakpoint that
  * matches (reason CD_STOP_INTERNAL, bp_id its id). stop is filled (not reset). */
 int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err);

@@ -33,6 +33,7 @@ void cd_ctl_free(cd_ctl *c)
             free(b->cmds[k]);
         free(b->cmds);
         free(b->locs);
+        ctl_watch_free(b->watch);
         free(b);
     }
     free(c->bps);
@@ -65,6 +66,7 @@ void cd_stop_free(cd_stop *s)
     free(s->bpnotes);
     free(s->func);
     free(s->value_error);
+    ctl_watchhits_free(s);
     if (s->ar) {
         cd_arena_free(s->ar);
         free(s->ar);

@@ -21,7 +21,7 @@ int ctl_regs(cd_ctl *c, pid_t tid, cd_regs *r, cd_err *err)
 
 /* ---- conditions ---- */
 
-static bool hit_cond_ok(const cd_bp *b)
+bool ctl_hit_cond_ok(const cd_bp *b)
 {
     unsigned long h = b->hits, v = b->hit_val;
     const char *op = b->hit_op;
@@ -96,7 +96,7 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
                 continue;
         }
         b->hits++;
-        if (!hit_cond_ok(b))
+        if (!ctl_hit_cond_ok(b))
             continue;
         if (b->ignore > 0) {
             b->ignore--;
@@ -171,8 +171,7 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
         stop->reason = CD_STOP_INTERRUPTED;
         return true;
     case CD_EV_WATCH:
-        stop->reason = CD_STOP_WATCHPOINT;
-        return true;
+        return ctl_watch_event(c, ev, stop); /* watch.c: values decide */
     case CD_EV_EXEC:
         stop->reason = CD_STOP_EXEC;
         return true;
@@ -217,6 +216,8 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
         cd_event ev;
         if (t->ops->wait(t, &ev, err) < 0)
             return -1;
+        if (ev.kind == CD_EV_BREAKPOINT && ctl_watch_scope_event(c, &ev, stop))
+            return 0; /* a watched local's frame returned */
         if (ev.kind != CD_EV_BREAKPOINT) {
             if (ctl_event_stop(c, &ev, stop))
                 return 0;
@@ -472,6 +473,7 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
     if (rc < 0 || !hit)
         return rc;
     stop->reason = CD_STOP_FINISHED;
+    stop->bp_id = 0; /* the finish breakpoint's (internal) number is no user's business */
     stop->pc = ret;
     if (rtype) {
         stop->ar = cd_xcalloc(1, sizeof *stop->ar);
