@@ -41,6 +41,21 @@ CD_CMD(cd_cmd_stepi);
 CD_CMD(cd_cmd_nexti);
 CD_CMD(cd_cmd_until);
 CD_CMD(cd_cmd_advance);
+/* cmd_inferior.c: fork following */
+CD_CMD(cd_cmd_inferiors);
+CD_CMD(cd_cmd_inferior);
+/* The fork policy and the other inferiors: closed (fini), or dropped for a new program whose layer
+ * gets the policy (on_target, from cd_session_set_target). */
+void cd_inferiors_fini(cd_session *s);
+void cd_inferiors_on_target(cd_session *s);
+/* `config follow-fork ...` / `config detach-on-fork ...` (is_setting: NAME is one of them);
+ * config_show adds both to `config`'s listing (J: its JSON object, or NULL for text). */
+bool cd_inferiors_is_setting(const char *name);
+int cd_inferiors_config(cd_session *s, int argc, char **argv, cd_err *err);
+void cd_inferiors_config_show(cd_session *s, json_object *j);
+/* Before a stop is rendered: says what forks did, switches to a followed child, reloads the
+ * symbols after an exec; `continue` goes on after an exec or into a followed child (gdb). */
+void cd_inferiors_settle(cd_session *s, const char *cmd, cd_stop *st);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);

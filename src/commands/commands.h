@@ -45,6 +45,8 @@ typedef struct cd_session {
     const char *cmd_name;    /* canonical name of the running command (for JSON "command") */
     char **run_argv;         /* the program this session started and its arguments (NULL-terminated),
                                 which `run`/`restart` start again; NULL: none */
+    struct cd_infs *infs;    /* the other inferiors (fork children kept) and the fork policy
+                                (cmd_inferior.c); NULL until first needed */
 } cd_session;
 
 typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);

@@ -180,6 +180,7 @@ static void step_text(cd_session *s, const cd_stop *st, const cd_frame *f)
 
 bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
 {
+    cd_inferiors_settle(s, cmd, st);
     cd_target *t = s->target;
     for (size_t i = 0; i < st->nnotes && !s->out.json; i++)
         cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s), passed to the program\n",

@@ -23,6 +23,9 @@ struct cd_ctl {
     cd_x86 *x86;          /* created on first use (stepping) */
     pid_t sig_tid;        /* the last stop was signal sig_sig in sig_tid: its `pass` is applied at resume */
     int sig_sig;
+    cd_forkpolicy fork;   /* inferior.c: what a fork does */
+    cd_forked *forks;     /* forks seen and not yet taken (cd_ctl_take_forks) */
+    size_t nforks;
 };
 
 /* bp.c */
@@ -30,6 +33,15 @@ cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after);
 bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except);
 /* Deletes internal breakpoint B, ignoring errors (a process that is gone). */
 void ctl_internal_drop(cd_ctl *c, cd_bp *b);
+
+/* inferior.c */
+/* A fork, vfork or vfork-done event: applies the fork policy; true when the run must stop
+ * (follow-fork child). */
+bool ctl_fork_event(cd_ctl *c, const cd_event *ev);
+/* An exec: the old image's int3s are gone with it (the target forgot them). */
+void ctl_exec_event(cd_ctl *c);
+/* Closes the inferiors of forks nobody took (cd_ctl_free). */
+void ctl_forks_free(cd_ctl *c);
 
 /* run.c */
 /* Resumes every thread and waits until a stop for the user or an internal breakpoint that
