@@ -241,8 +241,6 @@ static void take_forks(cd_session *s, const char *cmd)
             hold(s, parent);
         }
         make_current(s, child);
-        snprintf(line, sizeof line, "[Switching to process %d]", (int)f[i].child);
-        note(s, cmd, "switched", f[i].child, infs(s)->cur, line);
     }
     free(f);
 }
@@ -275,6 +273,8 @@ static void vfork_child_done(cd_session *s, pid_t pid)
 static void exec_reload(cd_session *s, const char *cmd)
 {
     cd_target *t = s->target;
+    /* gdb's order: the vfork parent goes first, then the new program is named */
+    vfork_child_done(s, t->pid);
     cd_err e;
     cd_symtab *sym = cd_symtab_new(t, &e);
     cd_unwinder *unw = sym ? cd_unwinder_new(t, sym, &e) : NULL;
@@ -304,13 +304,13 @@ static void exec_reload(cd_session *s, const char *cmd)
         cd_out_printf(&s->out, "process %d is executing new program: %s\n", (int)t->pid,
                       t->exe_path ? t->exe_path : "?");
     }
-    vfork_child_done(s, t->pid);
 }
 
 void cd_inferiors_settle(cd_session *s, const char *cmd, cd_stop *st)
 {
     /* gdb goes on after an exec or into a followed child: `continue` does too, and says why */
     bool go_on = !strcmp(cmd, "continue");
+    pid_t was = s->target ? s->target->pid : 0;
     while (s->ctl) {
         take_forks(s, cmd);
         if (st->reason == CD_STOP_EXEC) {
@@ -321,10 +321,10 @@ void cd_inferiors_settle(cd_session *s, const char *cmd, cd_stop *st)
         } else {
             if (st->reason == CD_STOP_EXITED || st->reason == CD_STOP_KILLED)
                 vfork_child_done(s, s->target->pid);
-            return;
+            break;
         }
         if (!go_on || !s->ctl)
-            return;
+            break;
         cd_stop_free(st);
         cd_err e;
         s->running = s->target;
@@ -332,8 +332,14 @@ void cd_inferiors_settle(cd_session *s, const char *cmd, cd_stop *st)
         s->running = NULL;
         if (rc < 0) {
             cd_out_warn(&s->out, "%s", e.msg);
-            return;
+            break;
         }
+    }
+    /* the stop is in another process than the one the command ran: say so before it (gdb) */
+    if (s->target && was && s->target->pid != was) {
+        char line[64];
+        snprintf(line, sizeof line, "[Switching to process %d]", (int)s->target->pid);
+        note(s, cmd, "switched", s->target->pid, infs(s)->cur, line);
     }
 }
 
