@@ -6,10 +6,11 @@
 # exits 0, the parent reports it and exits 0). Also when the kept child was never resumed.
 . "$(dirname "$0")/fork_lib.sh"
 
-# one session: NAME, then the commands to run in it after the fork's stop
+# one session: NAME, how cdbg leaves (quit, or SIGTERM: the emergency cleanup, which must know
+# every process), then the commands to run in it after the fork's stop
 session() {
-    local name=$1
-    shift
+    local name=$1 leave=$2
+    shift 2
     local rep=$TD_TMP/$name.report g1=$TD_TMP/$name.gate1 g2=$TD_TMP/$name.gate2
     mkfifo "$g1" "$g2"
     td_start "$FORKS" gated-fork "$rep" "$g1" "$g2"
@@ -28,9 +29,15 @@ session() {
     [ "$(tracer "$parent")" = "$R_PID" ] && [ "$(tracer "$child")" = "$R_PID" ] &&
         pass "$name: both traced by cdbg" ||
         fail "$name: TracerPid parent $(tracer "$parent") child $(tracer "$child"), cdbg is $R_PID"
-    repl_send quit
-    repl_end
-    expect_status 0 "$name: quit"
+    if [ "$leave" = quit ]; then
+        repl_send quit
+        repl_end
+        expect_status 0 "$name: quit"
+    else
+        kill -TERM "$R_PID"
+        repl_end
+        expect_status $((128 + 15)) "$name: SIGTERM"
+    fi
     # after: both run free (the child waits at its second gate, the parent for the child)
     check_untraced "$parent"
     check_untraced "$child"
@@ -45,7 +52,7 @@ session() {
         sed -E '/ at forks\.c:[0-9]+$/!s/^#[0-9]+ .*/#N (libc)/; s/^#[0-9]+ +/#N /; /^=> [0-9]+\t/d' | uniq >"$TD_TMP/$name.got"
 }
 
-session keep inferiors 'inferior 2' bt continue 'print who' 'bt 2' inferiors
+session keep quit inferiors 'inferior 2' bt continue 'print who' 'bt 2' inferiors
 expect_exact_str "$TD_TMP/keep.got" 'Breakpoint 1 at ADDR: shared_work at forks.c:21
 [New inferior 2 (process C)]
 Breakpoint 1, hit 1 time, thread tid P
@@ -70,7 +77,7 @@ $1 = 1
 * 2 C stopped TESTDATA/forks_O0'
 
 # the kept child never resumed: held at its first stop when cdbg leaves
-session never inferiors
+session never quit inferiors
 expect_exact_str "$TD_TMP/never.got" 'Breakpoint 1 at ADDR: shared_work at forks.c:21
 [New inferior 2 (process C)]
 Breakpoint 1, hit 1 time, thread tid P
@@ -79,4 +86,7 @@ Breakpoint 1, hit 1 time, thread tid P
  Num PID State Executable
 * 1 P stopped TESTDATA/forks_O0
  2 C stopped TESTDATA/forks_O0'
+# cdbg killed (SIGTERM) with the child at its breakpoint and the parent at its own: both let go
+session term term 'inferior 2' continue
+expect_line '^Breakpoint 1, hit 1 time, thread tid C$' "$TD_TMP/term.got"
 td_finish

@@ -70,4 +70,17 @@ if need_tool gdb; then
     expect_exact_str "$rep" "parent $PARENT: child $CHILD exited with status 3"
     expect_line "^\\[Detaching after vfork from child process $CHILD\\]$" "$TD_TMP/gdb"
 fi
+# ---- bad input: one line each, status 1 (a command failed) ----
+for c in 'config follow-fork sideways|cdbg: config follow-fork: expected parent or child, got '"'sideways'" \
+         'config detach-on-fork maybe|cdbg: config detach-on-fork: expected on or off, got '"'maybe'" \
+         'inferior 9|cdbg: inferior: no inferior 9; `inferiors` lists them' \
+         'inferior x|cdbg: inferior: usage: inferior [N] (N as `inferiors` numbers them)'; do
+    td_cdbg out run "$FORKS" fork "$TD_TMP/bad.report" --batch -ex "${c%%|*}"
+    expect_status 1 "${c%%|*}"
+    expect_exact_str "$out.err" "${c#*|}"
+done
+td_cdbg out run "$FORKS" fork "$TD_TMP/bad.report" --batch -ex 'config detach-on-fork off' -ex config -ex inferior
+expect_status 0 "config listing"
+expect_lines "$out" '^max-string = 200$' '^follow-fork = parent$' '^detach-on-fork = off$' \
+    '^\[Current inferior is 1 \[process [0-9]+\] \(.*/forks_O0\)\]$'
 td_finish
