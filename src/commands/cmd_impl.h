@@ -75,6 +75,21 @@ json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b);
 void cd_render_watch_stop(cd_session *s, const cd_stop *st, json_object *j);
 /* cmd_run.c: "LOCATION if COND" split at the word "if" (*cond NULL without one); both malloc'd. */
 void cd_split_if(const char *args, char **loc, char **cond);
+/* cmd_inferior.c: fork following */
+CD_CMD(cd_cmd_inferiors);
+CD_CMD(cd_cmd_inferior);
+/* The fork policy and the other inferiors: closed (fini), or dropped for a new program whose layer
+ * gets the policy (on_target, from cd_session_set_target). */
+void cd_inferiors_fini(cd_session *s);
+void cd_inferiors_on_target(cd_session *s);
+/* `config follow-fork ...` / `config detach-on-fork ...` (is_setting: NAME is one of them);
+ * config_show adds both to `config`'s listing (J: its JSON object, or NULL for text). */
+bool cd_inferiors_is_setting(const char *name);
+int cd_inferiors_config(cd_session *s, int argc, char **argv, cd_err *err);
+void cd_inferiors_config_show(cd_session *s, json_object *j);
+/* Before a stop is rendered: says what forks did, switches to a followed child, reloads the
+ * symbols after an exec; `continue` goes on after an exec or into a followed child (gdb). */
+void cd_inferiors_settle(cd_session *s, const char *cmd, cd_stop *st);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);

@@ -53,6 +53,8 @@ typedef struct cd_session {
     cd_sigpolicy sigpolicy[CD_SIG_MAX + 1];
     bool sigpolicy_set;
     bool no_thread_events;   /* `config print-thread-events off` */
+    struct cd_infs *infs;    /* the other inferiors (fork children kept) and the fork policy
+                                (cmd_inferior.c); NULL until first needed */
 } cd_session;
 
 typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);

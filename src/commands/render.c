@@ -230,6 +230,7 @@ static void render_bpnotes(cd_session *s, const char *cmd, const cd_stop *st)
 
 bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
 {
+    cd_inferiors_settle(s, cmd, st);
     cd_target *t = s->target;
     render_bpnotes(s, cmd, st);
     if (st->reason != CD_STOP_EXITED && st->reason != CD_STOP_KILLED)

@@ -64,13 +64,19 @@ const cd_command cd_commands[] = {
     {"display", "", "display [/FMT] [EXPR] | display -d N", "Print EXPR at every stop; without EXPR, print the displays now",
      "Each display gets a number; `display -d N` deletes display N (as Delve's display -d, gdb's undisplay N).",
      cd_cmd_display, 0},
-    {"config", "", "config [max-array N | max-string N | substitute-path [FROM [TO]] | print-thread-events on|off]",
-     "Show or change settings: value-printing limits, where source files are read from, thread events",
+    {"config", "",
+     "config [max-array N | max-string N | substitute-path [FROM [TO]] | print-thread-events on|off | "
+     "follow-fork parent|child | detach-on-fork on|off]",
+     "Show or change settings: value-printing limits, where source files are read from, thread events, fork following",
      "max-array and max-string limit the elements and characters a value prints.\n"
      "substitute-path FROM TO reads source files recorded under FROM from TO instead (sources built\n"
      "elsewhere, e.g. glibc's ./stdlib/abort.c); substitute-path FROM removes the rule; bare, it lists them.\n"
      "print-thread-events (on by default): `[New thread tid N]` and `[Thread tid N exited]` when threads\n"
-     "start and end while the program runs, printed before the next stop report.",
+     "start and end while the program runs, printed before the next stop report.\n"
+     "follow-fork (gdb's follow-fork-mode): at a fork, `parent` (the default) goes on with the parent;\n"
+     "`child` switches to the child, where the breakpoints are too. detach-on-fork `on` (the default)\n"
+     "lets the process not followed go (our breakpoints taken out of its memory, detached, running);\n"
+     "`off` keeps it as an inferior of its own, held (`inferiors`, `inferior N`).",
      cd_cmd_config, 0},
     {"deadlock", "", "deadlock",
      "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
@@ -215,6 +221,15 @@ const cd_command cd_commands[] = {
     {"libraries", "libs", "libraries", "List the shared libraries: where their code is mapped, and their file",
      "From and To bound each library's executable mappings; the program itself is not listed.",
      cd_cmd_libraries, CD_CMD_TARGET},
+    {"inferiors", "", "inferiors", "List the processes being debugged: number, pid, state, executable",
+     "A fork child kept under the debugger (`config detach-on-fork off`, or `config follow-fork child`\n"
+     "and its parent) is an inferior of its own; `*` marks the current one, which `continue`, `next`\n"
+     "and the others run. The others stay held (stopped) until selected with `inferior N` (gdb's\n"
+     "schedule-multiple off). A vfork parent is held until its child execs or exits. Every one is\n"
+     "detached (or killed, if cdbg started the program) when cdbg leaves.",
+     cd_cmd_inferiors, 0},
+    {"inferior", "", "inferior [N]", "Switch to inferior N (as `inferiors` numbers them), or show the current one",
+     "The inferior left stays held where it is; `inferior N` again goes back to it.", cd_cmd_inferior, 0},
     {"attach", "", "attach PID", "Attach to a running process (detaches the current target first)", "",
      cd_cmd_attach, 0},
     {"core", "", "core EXE CORE", "Open a core file (closes the current target first)",

@@ -289,4 +289,50 @@ int cd_ctl_start(cd_ctl *c, cd_stop *stop, const char **where, cd_err *err);
 /* Copies of the per-target objects, for the commands layer. */
 cd_symtab *cd_ctl_symtab(cd_ctl *c);
 
+/* ---- fork and exec (inferior.c) ----
+ * A forked process kept under the debugger is an inferior of its own: a target, its symbols, its
+ * unwinder and its layer. The session keeps them (the current one and the others, held); this layer
+ * makes them, and closes them on request. */
+
+typedef struct cd_forkpolicy {
+    bool follow_child;   /* gdb's follow-fork-mode child: the run stops and the child is followed */
+    bool detach;         /* gdb's detach-on-fork: the process not followed is let go */
+} cd_forkpolicy;
+/* Sets the policy the run loop applies at each fork (and asks the target for fork events). */
+void cd_ctl_set_fork_policy(cd_ctl *c, cd_forkpolicy p);
+cd_forkpolicy cd_ctl_fork_policy(const cd_ctl *c);
+
+typedef struct cd_inferior {
+    int num;             /* the user's number (`inferior N`), given by whoever keeps it; 0 none yet */
+    cd_target *t;
+    cd_symtab *sym;
+    cd_unwinder *unw;
+    cd_ctl *ctl;
+    pid_t vfork_child;   /* a vfork parent held while its child (sharing its memory) runs: released
+                            when that child execs or exits, never before (its int3s are the child's) */
+} cd_inferior;
+/* Leaves the inferior's process as cdbg found it (its target's close) and frees everything. */
+void cd_inferior_close(cd_inferior *inf);
+
+/* What the run loop did at a fork. */
+typedef enum {
+    CD_FORK_DETACHED,    /* the child was let go (our int3s out of its memory, detached) */
+    CD_FORK_KEPT,        /* the child is held as a new inferior (detach-on-fork off) */
+    CD_FORK_FOLLOW,      /* follow-fork child: the run stopped (CD_STOP_FORK); the child is `inf` */
+} cd_fork_fate;
+typedef struct cd_forked {
+    pid_t parent, child;
+    bool vfork;
+    cd_fork_fate fate;
+    cd_inferior *inf;    /* KEPT, FOLLOW: the child (the caller owns it once taken) */
+} cd_forked;
+/* The forks seen since the last call, oldest first; the caller frees the array and owns the
+ * inferiors in it. Untaken inferiors are closed by cd_ctl_free. */
+size_t cd_ctl_take_forks(cd_ctl *c, cd_forked **out);
+
+/* After a CD_STOP_EXEC: the layer's symbols and unwinder become SYM and UNW (the new image's; the
+ * caller frees the old ones), and every user breakpoint is resolved again by its spec in the new
+ * program (one that resolves nowhere becomes pending). Returns how many are pending. */
+int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw);
+
 #endif

@@ -38,6 +38,9 @@ struct cd_ctl {
         bool by_event;
     } *exits;
     size_t nexits;
+    cd_forkpolicy fork;   /* inferior.c: what a fork does */
+    cd_forked *forks;     /* forks seen and not yet taken (cd_ctl_take_forks) */
+    size_t nforks;
 };
 
 /* bp.c */
@@ -84,6 +87,15 @@ bool ctl_watch_scope_step(cd_ctl *c, cd_thread *th, cd_stop *stop);
  * site (gdb's skip_inline_frames): all, except down to the one a breakpoint (its spec) names. The
  * next `step` of tid enters them one by one. */
 int ctl_stop_inline_skip(cd_ctl *c, pid_t tid, uint64_t pc, const char *bp_spec);
+
+/* inferior.c */
+/* A fork, vfork or vfork-done event: applies the fork policy; true when the run must stop
+ * (follow-fork child). */
+bool ctl_fork_event(cd_ctl *c, const cd_event *ev);
+/* An exec: the old image's int3s are gone with it (the target forgot them). */
+void ctl_exec_event(cd_ctl *c);
+/* Closes the inferiors of forks nobody took (cd_ctl_free). */
+void ctl_forks_free(cd_ctl *c);
 
 /* run.c */
 /* Whether b's hit-count condition (`condition -hitcount`) holds for its current hit count. */

@@ -25,6 +25,7 @@ void cd_ctl_free(cd_ctl *c)
 {
     if (!c)
         return;
+    ctl_forks_free(c);
     for (size_t i = 0; i < c->nbps; i++) {
         cd_bp *b = c->bps[i];
         free(b->spec);

@@ -173,7 +173,15 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
     case CD_EV_WATCH:
         return ctl_watch_event(c, ev, stop); /* watch.c: values decide */
     case CD_EV_EXEC:
+        ctl_exec_event(c);
         stop->reason = CD_STOP_EXEC;
+        return true;
+    case CD_EV_FORK:
+    case CD_EV_VFORK:
+    case CD_EV_VFORK_DONE:
+        if (!ctl_fork_event(c, ev))
+            return false;
+        stop->reason = CD_STOP_FORK;
         return true;
     case CD_EV_BREAKPOINT:
         stop->reason = CD_STOP_TRAP;
