@@ -330,7 +330,7 @@ int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
     if (cd_open_parse(&spec, CD_OPEN_LAUNCH, (int)n, s->run_argv, usage, err) < 0)
         return -1;
     cd_target *t = cd_target_open(&spec, err);
-    int rc = !t || cd_session_set_target(s, t, err) < 0 || cd_session_start(s, err) < 0 ? -1 : 0;
+    int rc = !t || cd_session_set_target(s, t, err) < 0 || cd_session_start_as(s, s->cmd_name ? s->cmd_name : "run", CD_EXIT_CMD, err) < 0 ? -1 : 0;
     restore_breakpoints(s, cmd, kept, nkept, rc == 0);
     return rc;
 }

@@ -326,6 +326,11 @@ int cd_cmd_advance(cd_session *s, int argc, char **argv, cd_err *err)
 
 int cd_session_start(cd_session *s, cd_err *err)
 {
+    return cd_session_start_as(s, "run", CD_EXIT_TARGET, err);
+}
+
+int cd_session_start_as(cd_session *s, const char *cmd, int fail_code, cd_err *err)
+{
     cd_target *t = s->target;
     cd_stop st;
     const char *where;
@@ -344,12 +349,12 @@ int cd_session_start(cd_session *s, cd_err *err)
     }
     if (st.reason == CD_STOP_EXITED) {
         cd_stop_free(&st);
-        return cd_fail(err, CD_EXIT_TARGET, "the program exited with status %d before reaching %s", st.status, sym);
+        return cd_fail(err, fail_code, "the program exited with status %d before reaching %s", st.status, sym);
     }
     if (st.reason == CD_STOP_KILLED) {
         int sig = st.sig;
         cd_stop_free(&st);
-        return cd_fail(err, CD_EXIT_TARGET, "the program was killed by signal %d (%s) before reaching %s", sig,
+        return cd_fail(err, fail_code, "the program was killed by signal %d (%s) before reaching %s", sig,
                        strsignal(sig), sym);
     }
     if (st.reason != CD_STOP_LOCATION && st.reason != CD_STOP_NONE)
@@ -363,7 +368,7 @@ int cd_session_start(cd_session *s, cd_err *err)
         /* the same shape as `continue`'s stop events, so a client reads one kind of line */
         cd_thread *th = cd_session_thread(s);
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(s->cmd_name ? s->cmd_name : "run"));
+        json_object_object_add(j, "command", json_object_new_string(cmd));
         json_object_object_add(j, "event", json_object_new_string("started"));
         json_object_object_add(j, "stopped_at", json_object_new_string(where));
         json_object_object_add(j, "pid", json_object_new_int(t->pid));

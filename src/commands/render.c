@@ -206,6 +206,10 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
     if (cd_symtab_refresh(s->sym, &e2) < 0)
         cd_out_warn(&s->out, "%s", e2.msg);
     cd_session_select_tid(s, st->tid);
+    s->inline_skip = st->inline_skip;
+    s->inline_skip_tid = st->tid;
+    s->inline_skip_gen = t->stop_gen;
+    s->stack_tid = 0; /* computed again, without the inlined calls not entered yet */
     const cd_frame *f = cd_session_frame(s, err);
     cd_err_clear(err);
     if (st->cond_error)

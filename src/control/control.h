@@ -178,6 +178,8 @@ typedef struct cd_stop {
     cd_arena *ar;
     bool step_no_line;   /* a step ended in code without line info (stepi into a library) */
     bool frame_changed;  /* a step ended in another function or frame than it began in */
+    int inline_skip;     /* the innermost N logical frames at pc are inlined calls that start right
+                            here: shown as their call site, as gdb does, until `step` enters them */
 } cd_stop;
 void cd_stop_free(cd_stop *s);
 

@@ -21,6 +21,9 @@ struct cd_ctl {
     int next_internal;    /* last internal id given (counts down) */
     cd_sigpolicy sig[CD_NSIG];
     cd_x86 *x86;          /* created on first use (stepping) */
+    pid_t skip_tid;       /* after a step: inlined calls entered at skip_pc not shown yet (gdb's */
+    uint64_t skip_pc;     /* inline_skipped_frames): the next `step` of skip_tid enters one */
+    int skip_n;
     pid_t sig_tid;        /* the last stop was signal sig_sig in sig_tid: its `pass` is applied at resume */
     int sig_sig;
 };
@@ -30,6 +33,11 @@ cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after);
 bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except);
 /* Deletes internal breakpoint B, ignoring errors (a process that is gone). */
 void ctl_internal_drop(cd_ctl *c, cd_bp *b);
+
+/* step.c: at a stop of tid at pc, how many inlined calls that start at pc are shown as their call
+ * site (gdb's skip_inline_frames): all, except down to the one a breakpoint (its spec) names. The
+ * next `step` of tid enters them one by one. */
+int ctl_stop_inline_skip(cd_ctl *c, pid_t tid, uint64_t pc, const char *bp_spec);
 
 /* run.c */
 /* Resumes every thread and waits until a stop for the user or an internal breakpoint that

@@ -104,6 +104,7 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
         }
         stop->bp_id = b->id;
         stop->hits = b->hits;
+        stop->inline_skip = ctl_stop_inline_skip(c, th->tid, addr, b->spec);
         if (b->kind == CD_BPK_TEMP) {
             /* a temporary breakpoint is spent once it stopped the program */
             stop->bp_temp = true;
@@ -242,15 +243,24 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
     }
 }
 
-/* The stop goes to the user now: a ^C that came with it has done its job. */
-static void handed_over(cd_ctl *c)
+/* The stop goes to the user now: a ^C that came with it has done its job. Inlined calls that
+ * start at the stop's pc are shown as their call site (a breakpoint's stop has decided already). */
+static void handed_over(cd_ctl *c, cd_stop *stop)
 {
     c->t->interrupted = 0;
+    if (!stop || stop->reason == CD_STOP_BREAKPOINT || stop->reason == CD_STOP_EXITED ||
+        stop->reason == CD_STOP_KILLED || stop->reason == CD_STOP_NONE || !stop->tid)
+        return;
+    cd_regs r;
+    cd_err e;
+    if (ctl_regs(c, stop->tid, &r, &e) == 0)
+        stop->inline_skip = ctl_stop_inline_skip(c, stop->tid, r.rip, NULL);
 }
 
 int cd_ctl_continue(cd_ctl *c, cd_stop *stop, cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     int rc;
     for (;;) {
         rc = ctl_run(c, stop, err);
@@ -262,7 +272,7 @@ int cd_ctl_continue(cd_ctl *c, cd_stop *stop, cd_err *err)
         if (b && b->purpose == CD_BPP_OTHER)
             break;
     }
-    handed_over(c);
+    handed_over(c, stop);
     return rc;
 }
 
@@ -370,6 +380,7 @@ static int run_to_internal(cd_ctl *c, cd_bp *b, cd_stop *stop, bool *hit, cd_err
             return 0;
         if (stop->bp_id == b->id) {
             *hit = true;
+            stop->bp_id = 0; /* internal: not the user's to see */
             return 0;
         }
         cd_bp *o = cd_ctl_bp_find(c, stop->bp_id);
@@ -418,6 +429,7 @@ int cd_ctl_finish_check(cd_ctl *c, const cd_scope *sel, int level, cd_err *err)
 int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     if (cd_ctl_finish_check(c, sel, level, err) < 0)
         return -1;
     const cd_frame *f = &sel->frames[level];
@@ -427,7 +439,7 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
         int rc = ctl_step_out_inline(c, th, sel, level, stop, err);
         stop->inlined = true;
         stop->func = cd_xstrdup(f->info.func ? f->info.func : "??");
-        handed_over(c);
+        handed_over(c, stop);
         return rc;
     }
     stop->func = cd_xstrdup(f->info.func ? f->info.func : "??");
@@ -450,7 +462,7 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
     bool hit;
     int rc = run_to_internal(c, b, stop, &hit, err);
     ctl_internal_drop(c, b);
-    handed_over(c);
+    handed_over(c, stop);
     if (rc < 0 || !hit)
         return rc;
     stop->reason = CD_STOP_FINISHED;
@@ -477,6 +489,7 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
                   cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     if (!c->t->caps.can_run)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot run: the target is %s",
                         c->t->caps.post_mortem ? "a core file" : "not running");
@@ -516,7 +529,7 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
     }
     ctl_internal_drop(c, b);
     ctl_internal_drop(c, fb);
-    handed_over(c);
+    handed_over(c, stop);
     if (rc == 0 && hit) {
         stop->reason = CD_STOP_LOCATION;
         stop->bp_id = 0;
@@ -533,6 +546,7 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
 int cd_ctl_start(cd_ctl *c, cd_stop *stop, const char **where, cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     uint64_t addr;
     *where = "main";
     if (cd_symtab_find_function(c->sym, "main", &addr) == 0) {
@@ -551,7 +565,7 @@ int cd_ctl_start(cd_ctl *c, cd_stop *stop, const char **where, cd_err *err)
     bool hit;
     int rc = run_to_internal(c, b, stop, &hit, err);
     ctl_internal_drop(c, b);
-    handed_over(c);
+    handed_over(c, stop);
     if (rc == 0 && hit)
         stop->reason = CD_STOP_LOCATION;
     return rc;

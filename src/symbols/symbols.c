@@ -1237,6 +1237,21 @@ uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
     uint64_t start, end;
     if (!cd_symtab_func_bounds(s, addr, &fn, &start, &end) || start != addr)
         return addr;
+    /* gdb 13 first: a row the compiler marked prologue_end (clang does, GCC does not) */
+    Dwfl_Module *pmod = dwfl_addrmodule(s->dwfl, addr);
+    Dwarf_Addr pbias;
+    Dwarf_Die *pcu = pmod ? dwfl_module_addrdie(pmod, addr, &pbias) : NULL;
+    Dwarf_Lines *plines;
+    size_t pn;
+    if (pcu && dwarf_getsrclines(pcu, &plines, &pn) == 0)
+        for (size_t k = 0; k < pn; k++) {
+            Dwarf_Line *l = dwarf_onesrcline(plines, k);
+            Dwarf_Addr la;
+            bool pe = false;
+            if (l && dwarf_lineaddr(l, &la) == 0 && la + pbias > start && la + pbias < end &&
+                dwarf_lineprologueend(l, &pe) == 0 && pe)
+                return la + pbias;
+        }
     /* gdb's rule for GCC's code: a function that sets up a frame pointer (endbr64? push %rbp;
      * mov %rsp,%rbp) has a prologue that ends at the next line-table row; a frameless one (most
      * -O2 code) has none worth skipping, and its body may return before any "second line". */
