@@ -53,11 +53,8 @@ typedef struct row {
 static bool rows_of(cd_ctl *c, uint64_t pc, rows *r)
 {
     Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(c->sym), pc);
-    Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, pc, &r->bias) : NULL;
-    if (!cu || dwarf_getsrclines(cu, &r->lines, &r->n) != 0 || r->n == 0)
-        return false;
-    r->cu = *cu;
-    return true;
+    return mod && cd_symtab_cu_at(c->sym, mod, pc, &r->cu, &r->bias) &&
+           dwarf_getsrclines(&r->cu, &r->lines, &r->n) == 0 && r->n > 0;
 }
 
 static void row_get(const rows *r, size_t k, row *o)
@@ -947,7 +944,8 @@ static int step_line(stepper *s, cd_step_kind kind, int skip)
     stepctx x = {.over = kind != CD_STEP_LINE_INTO};
     x.frame = fid_of(s, &h, h.skip);
     x.start_func = phys_code(&h);
-    x.start_resolver = in_resolver(c, pc);
+    /* gdb's step_start_function is a function with debug info: a PLT stub is none */
+    x.start_resolver = h.pi[h.n - 1].has_die && in_resolver(c, x.start_func);
     sal sl;
     find_sal(c, pc, &sl);
     x.lo = sl.pc;
