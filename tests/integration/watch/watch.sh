@@ -101,6 +101,14 @@ expect_line '^Hardware watchpoint 1: counter if counter > 2$' "$out"
 expect_lines "$out" '^Hardware watchpoint 1: counter, thread tid [0-9]+$' '^Old value = 2$' '^New value = 3$'
 expect_no_line '^Old value = [01]$' "$out"
 
+# restart: the watchpoints are set again in the new process (same numbers and kinds)
+td_cdbg out run "$exe" --batch -ex 'watch pt.y' -ex 'rwatch shared' -ex continue -ex restart -ex breakpoints -ex continue
+expect_status 0 "watchpoints across restart"
+expect_lines "$out" '^Hardware watchpoint 1: pt\.y, hit 0 times$' '^    4 bytes at 0x[0-9a-f]{16} \(debug register 0\)$' \
+    '^Hardware read watchpoint 2: shared, hit 0 times$' '^    4 bytes at 0x[0-9a-f]{16} \(debug register 1\)$'
+[ "$(grep -c '^Hardware watchpoint 1: pt.y, thread tid' "$out")" = 2 ] && pass "a hit before and after restart" ||
+    fail "expected a hit on pt.y before and after restart"
+
 # JSON
 td_cdbg out --json run "$exe" --batch -ex 'watch counter' -ex 'rwatch shared' -ex continue -ex breakpoints
 expect_status 0 "watch --json"
