@@ -269,7 +269,7 @@ int cd_cmd_on(cd_session *s, int argc, char **argv, cd_err *err)
 
 void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
 {
-    if (st->reason != CD_STOP_BREAKPOINT || !st->bp_id || !s->ctl)
+    if ((st->reason != CD_STOP_BREAKPOINT && st->reason != CD_STOP_WATCHPOINT) || !st->bp_id || !s->ctl)
         return;
     cd_bp *b = cd_ctl_bp_find(s->ctl, st->bp_id);
     if (!b || !b->ncmds)

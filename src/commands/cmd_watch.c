@@ -130,6 +130,12 @@ json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b)
         watch_fields(wj, b);
         json_object_object_add(j, "watchpoint", wj);
         json_object_object_add(j, "locations", json_object_new_array());
+        if (b->ncmds) {
+            json_object *ca = json_object_new_array();
+            for (size_t k = 0; k < b->ncmds; k++)
+                json_object_array_add(ca, json_object_new_string(b->cmds[k]));
+            json_object_object_add(j, "commands", ca);
+        }
         return j;
     }
     cd_out_printf(&s->out, "%s %d: %s, hit %lu time%s", cd_watch_kind_title(b->kind), b->id, b->spec, b->hits,
@@ -153,6 +159,8 @@ json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b)
     if (w->scoped)
         cd_out_printf(&s->out, ", a local of %s in thread tid %d", w->func ? w->func : "??", (int)w->tid);
     cd_out_printf(&s->out, "\n");
+    for (size_t k = 0; k < b->ncmds; k++)
+        cd_out_printf(&s->out, "    on: %s\n", b->cmds[k]);
     return NULL;
 }
 

@@ -135,6 +135,7 @@ void ctl_exec_event(cd_ctl *c)
     for (size_t i = 0; i < c->nbps; i++)
         for (size_t k = 0; k < c->bps[i]->nlocs; k++)
             c->bps[i]->locs[k].inserted = false;
+    ctl_watch_exec(c);
 }
 
 int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
@@ -149,6 +150,8 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
     size_t n = cd_ctl_bps(c, &bps);
     for (size_t i = 0; i < n; i++) {
         cd_bp *b = bps[i];
+        if (b->watch)
+            continue; /* watch.c's, below */
         free(b->locs);
         b->locs = NULL;
         b->nlocs = 0;
@@ -171,5 +174,6 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
         }
         cd_resolved_free(&r);
     }
+    ctl_watch_rebind(c, &sc);
     return pending;
 }

@@ -79,6 +79,22 @@ expect_no_line '^Hardware watchpoint 1: counter, hit' "$out"
 expect_line '^Breakpoint 2, hit 1 time, thread tid [0-9]+$' "$out"
 expect_lines "$out" '^Hardware watchpoint 3: pt\.y, thread tid [0-9]+$' '^Old value = 0$' '^New value = 2$'
 
+# the breakpoint commands work on watchpoints: disable gives the registers back, enable takes
+# them again (or says why it cannot), ignore, on
+td_cdbg out run "$exe" --batch -ex 'watch pt' -ex 'disable 1' -ex 'watch blob.data' -ex breakpoints -ex 'enable 1'
+expect_status 1 "enable without free registers"
+expect_lines "$out" '^Hardware watchpoint 1: pt, hit 0 times, disabled$' '^    16 bytes at 0x[0-9a-f]{16}$' \
+    '^Hardware watchpoint 2: blob\.data, hit 0 times$' '^    16 bytes at 0x[0-9a-f]{16} \(debug registers 0, 1, 2\)$'
+expect_exact_str "$out.err" 'cdbg: enable: breakpoint 1: needs 2 debug registers, 1 of 4 is free (watchpoint 2 uses them)'
+td_cdbg out run "$exe" --batch -ex 'watch pt.y' -ex 'on 1 print pt' -ex 'ignore 1 1' -ex breakpoints -ex continue \
+    -ex 'disable 1' -ex 'watch blob.data' -ex 'enable 1' -ex breakpoints
+expect_status 0 "on, ignore, disable, enable"
+expect_lines "$out" '^Hardware watchpoint 1: pt\.y, hit 0 times, ignore next 1 hit$' \
+    '^    4 bytes at 0x[0-9a-f]{16} \(debug register 0\)$' '^    on: print pt$'
+expect_lines "$out" '^Hardware watchpoint 1: pt\.y, thread tid [0-9]+$' '^Old value = 2$' '^New value = 4$' '^#0 ' '^=> ' \
+    '^\$1 = \{x = 1, y = 4, z = 3\}$'
+expect_lines "$out" '^Hardware watchpoint 1: pt\.y, hit 2 times$' '^    4 bytes at 0x[0-9a-f]{16} \(debug register 3\)$'
+
 # reads: -r reports the accesses that leave the value as it was, -rw every access
 for form in 'watch -r shared|Hardware read watchpoint' 'rwatch shared|Hardware read watchpoint' \
     'watch -rw shared|Hardware access \(read/write\) watchpoint' 'awatch shared|Hardware access \(read/write\) watchpoint'; do
@@ -108,6 +124,18 @@ expect_lines "$out" '^Hardware watchpoint 1: pt\.y, hit 0 times$' '^    4 bytes 
     '^Hardware read watchpoint 2: shared, hit 0 times$' '^    4 bytes at 0x[0-9a-f]{16} \(debug register 1\)$'
 [ "$(grep -c '^Hardware watchpoint 1: pt.y, thread tid' "$out")" = 2 ] && pass "a hit before and after restart" ||
     fail "expected a hit on pt.y before and after restart"
+
+# exec: a watchpoint on a global is set again in the new program (gdb's re-set), in its own sink
+fork=$(td_bin forks_O0)
+td_cdbg out run "$fork" exec "$TD_TMP/report" "$(td_bin newprog_O0)" --batch -ex 'watch sink' -ex continue -ex continue \
+    -ex breakpoints -ex continue
+expect_status 0 "a watchpoint across exec"
+expect_lines "$out" '^Hardware watchpoint 1: sink, thread tid [0-9]+$' '^Old value = 0$' '^New value = 2$' \
+    '^#0  0x[0-9a-f]+ in shared_work at forks\.c:[0-9]+$'
+expect_lines "$out" '^Hardware watchpoint 1: sink, thread tid [0-9]+$' '^Old value = 0$' '^New value = 2$' \
+    '^#0  0x[0-9a-f]+ in new_work at newprog\.c:[0-9]+$'
+expect_line '^Hardware watchpoint 1: sink, hit 2 times$' "$out"
+expect_line '^Process [0-9]+ exited with status 3$' "$out"
 
 # JSON
 td_cdbg out --json run "$exe" --batch -ex 'watch counter' -ex 'rwatch shared' -ex continue -ex breakpoints
