@@ -27,7 +27,7 @@ static cd_bp *bp_by_id(cd_session *s, const char *arg, const char *cmd, cd_err *
 }
 
 /* Splits "LOCATION if COND": the first word "if" after the location. */
-static void split_if(const char *args, char **loc, char **cond)
+void cd_split_if(const char *args, char **loc, char **cond)
 {
     const char *p = args;
     *cond = NULL;
@@ -61,7 +61,7 @@ static int set_break(cd_session *s, bool temp, cd_err *err)
             return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: -pending needs a location: %s -pending FUNC", cmd, cmd);
     }
     char *loc, *cond;
-    split_if(args, &loc, &cond);
+    cd_split_if(args, &loc, &cond);
     if (cond && !*cond) {
         free(loc);
         free(cond);

@@ -8,10 +8,10 @@
 #include "commands/cmd_impl.h"
 #include "expr/expr_int.h"
 
-static const char *sig_abbrev(int sig)
+/* "SEGV", "34" */
+static const char *sig_abbrev(int sig, char buf[16])
 {
-    const char *a = sigabbrev_np(sig);
-    return a ? a : "?";
+    return cd_sig_name(sig, buf) + 3;
 }
 
 /* "func at file:line" (or "func from module", or the address) for one breakpoint address. */
@@ -86,6 +86,12 @@ void cd_render_bps(cd_session *s)
         cd_out_printf(&s->out, "No breakpoints.\n");
     for (size_t i = 0; i < n; i++) {
         cd_bp *b = bps[i];
+        if (b->watch) { /* cmd_watch.c */
+            json_object *wj = cd_render_watch_listed(s, b);
+            if (arr)
+                json_object_array_add(arr, wj);
+            continue;
+        }
         bool temp = b->kind == CD_BPK_TEMP;
         if (arr) {
             json_object *j = json_object_new_object();
@@ -224,11 +230,12 @@ static void render_bpnotes(cd_session *s, const char *cmd, const cd_stop *st)
 
 bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
 {
+    cd_inferiors_settle(s, cmd, st);
     cd_target *t = s->target;
     render_bpnotes(s, cmd, st);
-    for (size_t i = 0; i < st->nnotes && !s->out.json; i++)
-        cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s), passed to the program\n",
-                      (int)st->notes[i].tid, sig_abbrev(st->notes[i].sig), strsignal(st->notes[i].sig));
+    if (st->reason != CD_STOP_EXITED && st->reason != CD_STOP_KILLED)
+        cd_ctl_note_gone_threads(s->ctl, st);
+    cd_render_notes(s, cmd, st);
     if (st->reason == CD_STOP_EXITED || st->reason == CD_STOP_KILLED) {
         bool exited = st->reason == CD_STOP_EXITED;
         if (s->out.json) {
@@ -267,23 +274,27 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string(cmd));
         json_object_object_add(j, "event", json_object_new_string(event_name(st)));
         json_object_object_add(j, "tid", json_object_new_int(st->tid));
-        if (st->reason == CD_STOP_SIGNAL)
-            json_object_object_add(j, "signal", json_object_new_string(sig_abbrev(st->sig)));
+        if (st->reason == CD_STOP_SIGNAL) {
+            char sb[16];
+            json_object_object_add(j, "signal", json_object_new_string(sig_abbrev(st->sig, sb)));
+            json_object_object_add(j, "siginfo", cd_signal_json(st));
+        }
         if (st->bp_id) {
             json_object_object_add(j, "breakpoint", json_object_new_int(st->bp_id));
             json_object_object_add(j, "hits", json_object_new_int64((int64_t)st->hits));
         }
         if (st->cond_error)
             json_object_object_add(j, "condition_error", json_object_new_string(st->cond_error));
+        cd_render_watch_stop(s, st, j);
         json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
         cd_out_json(&s->out, j);
     } else {
+        cd_render_watch_stop(s, st, NULL); /* old and new values, or a local's watchpoint deleted */
         if (st->reason == CD_STOP_SIGNAL)
-            cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s)\n", (int)st->tid, sig_abbrev(st->sig),
-                          strsignal(st->sig));
+            cd_render_signal_text(s, st);
         else if (st->reason == CD_STOP_INTERRUPTED)
             cd_out_printf(&s->out, "Interrupted (thread tid %d)\n", (int)st->tid);
-        else if (st->bp_id)
+        else if (st->bp_id && !st->nwatch)
             cd_out_printf(&s->out, "Breakpoint %d, hit %lu time%s, thread tid %d\n", st->bp_id, st->hits,
                           st->hits == 1 ? "" : "s", (int)st->tid);
         if (f && stepped && !st->bp_id) {
@@ -326,6 +337,7 @@ void cd_render_finish(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         json_object_object_add(j, "frame", nf ? cd_frame_json(nf) : NULL);
         if (st->inlined)
             json_object_object_add(j, "inlined", json_object_new_boolean(1));
+        cd_render_watch_stop(s, st, j);
         if (st->has_value) {
             cd_buf tb = {0};
             cd_type_name(x.vs, st->value->type, &tb);

@@ -26,6 +26,7 @@ static void bp_free(cd_bp *b)
         free(b->cmds[i]);
     free(b->cmds);
     free(b->locs);
+    ctl_watch_free(b->watch);
     free(b);
 }
 
@@ -123,6 +124,7 @@ size_t cd_ctl_bps(cd_ctl *c, cd_bp ***out)
 
 int cd_ctl_bp_delete(cd_ctl *c, cd_bp *b, cd_err *err)
 {
+    ctl_watch_release(c, b); /* a watchpoint's debug registers and scope breakpoint */
     int rc = 0;
     for (size_t k = 0; k < b->nlocs; k++) {
         cd_err e;
@@ -154,6 +156,8 @@ void ctl_internal_drop(cd_ctl *c, cd_bp *b)
 
 int cd_ctl_bp_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err)
 {
+    if (b->watch)
+        return ctl_watch_enable(c, b, on, err);
     if (on == b->enabled)
         return 0;
     if (on) {
@@ -506,6 +510,8 @@ cd_bp *cd_ctl_break_flags(cd_ctl *c, const cd_scope *sel, const char *who, const
 {
     if (note)
         *note = NULL;
+    if (kind == CD_BPK_WATCH || kind == CD_BPK_RWATCH || kind == CD_BPK_AWATCH)
+        return ctl_watch_break(c, sel, spec, kind, cond, err);
     if (cond && cd_ctl_check_cond(c, sel, who, cond, err) < 0)
         return NULL;
     cd_resolved r;
