@@ -139,7 +139,6 @@ const cd_command cd_commands[] = {
     {"rwatch", "", "rwatch EXPR [if COND]", "Stop when EXPR is read (`watch -r`)", "", cd_cmd_rwatch, CD_CMD_TARGET},
     {"awatch", "", "awatch EXPR [if COND]", "Stop at any access to EXPR (`watch -rw`)", "", cd_cmd_awatch,
      CD_CMD_TARGET},
-    {"clear", "delete", "clear N [N...] | clear all", "Delete breakpoints", "", cd_cmd_clear, CD_CMD_TARGET},
     {"condition", "cond", "condition N [COND] | condition -hitcount N [OP VALUE]",
      "Set or remove breakpoint N's condition, or the hit count at which it stops",
      "`condition N` alone removes the condition. -hitcount stops only when the number of hits (whose\n"

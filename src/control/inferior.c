@@ -143,6 +143,7 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
     c->sym = sym;
     c->unw = unw;
     cd_vstate_use_symtab(c->vs, sym);
+    ctl_solib_forget(c); /* the old image's rendezvous (solib.c) */
     /* a spec names a place in a program: look for it in the new one */
     cd_scope sc = {.target = c->t, .sym = sym, .vs = c->vs};
     int pending = 0;
@@ -175,5 +176,10 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
         cd_resolved_free(&r);
     }
     ctl_watch_rebind(c, &sc);
+    if (pending) {
+        /* the new image's dynamic linker loads its libraries next: follow it (solib.c) */
+        cd_err e;
+        ctl_solib_arm(c, &e);
+    }
     return pending;
 }
