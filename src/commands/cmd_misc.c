@@ -263,7 +263,9 @@ static void restore_breakpoints(cd_session *s, const char *cmd, kept_bp *k, size
     for (size_t i = 0; i < n; i++) {
         cd_err e;
         char *note = NULL;
-        cd_bp *b = set ? cd_ctl_break(s->ctl, &sc, cmd, k[i].spec, k[i].kind, k[i].cond, &note, &e) : NULL;
+        /* a location in a library the new process has not loaded yet waits for it (pending) */
+        cd_bp *b = set ? cd_ctl_break_flags(s->ctl, &sc, cmd, k[i].spec, k[i].kind, k[i].cond, CD_BPF_PENDING_OK, &note, &e)
+                       : NULL;
         free(note);
         if (b) {
             cd_ctl_bp_renumber(s->ctl, b, k[i].id);
@@ -330,7 +332,7 @@ int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
     if (cd_open_parse(&spec, CD_OPEN_LAUNCH, (int)n, s->run_argv, usage, err) < 0)
         return -1;
     cd_target *t = cd_target_open(&spec, err);
-    int rc = !t || cd_session_set_target(s, t, err) < 0 || cd_session_start(s, err) < 0 ? -1 : 0;
+    int rc = !t || cd_session_set_target(s, t, err) < 0 || cd_session_start_as(s, s->cmd_name ? s->cmd_name : "run", CD_EXIT_CMD, err) < 0 ? -1 : 0;
     restore_breakpoints(s, cmd, kept, nkept, rc == 0);
     return rc;
 }

@@ -31,6 +31,9 @@ typedef struct cd_session {
     int max_array, max_string; /* `config` settings for value printing */
     cd_ctl *ctl;             /* the debugger layer over the current target: breakpoints, running */
     bool program_ended;      /* the last target's process exited or was killed (closed since) */
+    int inline_skip;         /* at this stop (inline_skip_gen) of thread inline_skip_tid, the innermost N */
+    pid_t inline_skip_tid;   /* logical frames are inlined calls that start at the pc and are shown as */
+    uint64_t inline_skip_gen; /* their call site (gdb): the stack leaves them out */
     char **subst;            /* `config substitute-path`: FROM, TO pairs (2 * nsubst strings) */
     size_t nsubst;
     void *values;            /* value-printer state (convenience variables, displays) */
@@ -45,6 +48,11 @@ typedef struct cd_session {
     const char *cmd_name;    /* canonical name of the running command (for JSON "command") */
     char **run_argv;         /* the program this session started and its arguments (NULL-terminated),
                                 which `run`/`restart` start again; NULL: none */
+    /* `handle` (cmd_signal.c): the signal table, kept across targets (each new target's layer
+     * gets it); sigpolicy_set: changed from gdb's defaults at least once */
+    cd_sigpolicy sigpolicy[CD_SIG_MAX + 1];
+    bool sigpolicy_set;
+    bool no_thread_events;   /* `config print-thread-events off` */
     struct cd_infs *infs;    /* the other inferiors (fork children kept) and the fork policy
                                 (cmd_inferior.c); NULL until first needed */
 } cd_session;
@@ -88,6 +96,9 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err);
 /* `cdbg run`: runs the launched program to main past its prologue (as gdb's `start`) and prints
  * where it stopped ("Stopped: FRAME", or the JSON "started" event). */
 int cd_session_start(cd_session *s, cd_err *err);
+/* The same for the REPL's run/restart: CMD names the JSON event, FAIL_CODE the exit status of a
+ * program that ended before main. */
+int cd_session_start_as(cd_session *s, const char *cmd, int fail_code, cd_err *err);
 /* Detaches/kills as the target's policy says and frees everything. */
 void cd_session_close_target(cd_session *s);
 void cd_session_fini(cd_session *s);

@@ -175,6 +175,7 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
         s->values_free = cd_values_free;
     }
     s->ctl = cd_ctl_new(t, s->sym, s->unw, s->values);
+    cd_signal_target_opened(s);
     cd_inferiors_on_target(s);
     s->cur_thread = 0;
     s->cur_frame = 0;
@@ -243,6 +244,20 @@ const cd_stack *cd_session_stack(cd_session *s, cd_err *err)
      * dump keeps the unwinder's default cap per thread. Past this the stack says it is truncated. */
     if (cd_session_unwind(s, th, 100000, &s->stack, err) < 0)
         return NULL;
+    /* inlined calls that start right at the pc, not entered yet: their call site is frame #0 */
+    int skip = s->inline_skip_tid == th->tid && s->inline_skip_gen == s->target->stop_gen ? s->inline_skip : 0;
+    cd_stack *st = &s->stack;
+    if (skip > 0 && (size_t)skip < st->n) {
+        int k = 0;
+        while (k < skip && st->frames[k].info.inlined && st->frames[k].phys == st->frames[skip].phys)
+            k++;
+        if (k == skip) {
+            memmove(st->frames, st->frames + k, (st->n - (size_t)k) * sizeof *st->frames);
+            st->n -= (size_t)k;
+            for (size_t i = 0; i < st->n; i++)
+                st->frames[i].level -= k;
+        }
+    }
     s->stack_tid = th->tid;
     s->stack_gen = s->target->stop_gen;
     cd_session_flush_notes(s);

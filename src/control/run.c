@@ -21,7 +21,7 @@ int ctl_regs(cd_ctl *c, pid_t tid, cd_regs *r, cd_err *err)
 
 /* ---- conditions ---- */
 
-static bool hit_cond_ok(const cd_bp *b)
+bool ctl_hit_cond_ok(const cd_bp *b)
 {
     unsigned long h = b->hits, v = b->hit_val;
     const char *op = b->hit_op;
@@ -96,7 +96,7 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
                 continue;
         }
         b->hits++;
-        if (!hit_cond_ok(b))
+        if (!ctl_hit_cond_ok(b))
             continue;
         if (b->ignore > 0) {
             b->ignore--;
@@ -104,6 +104,7 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
         }
         stop->bp_id = b->id;
         stop->hits = b->hits;
+        stop->inline_skip = ctl_stop_inline_skip(c, th->tid, addr, b->spec);
         if (b->kind == CD_BPK_TEMP) {
             /* a temporary breakpoint is spent once it stopped the program */
             stop->bp_temp = true;
@@ -128,12 +129,6 @@ void ctl_apply_pass(cd_ctl *c)
     c->sig_sig = 0;
 }
 
-static void add_note(cd_stop *stop, pid_t tid, int sig)
-{
-    stop->notes = cd_xrealloc(stop->notes, (stop->nnotes + 1) * sizeof *stop->notes);
-    stop->notes[stop->nnotes++] = (cd_signote){tid, sig};
-}
-
 bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
 {
     stop->ev = *ev;
@@ -146,7 +141,7 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
             if (th && !p.pass)
                 th->pending_sig = 0;
             if (p.print)
-                add_note(stop, ev->tid, ev->sig);
+                ctl_add_note(c, stop, (cd_signote){.kind = CD_NOTE_SIGNAL, .tid = ev->tid, .sig = ev->sig, .passed = p.pass});
             return false;
         }
         stop->reason = CD_STOP_SIGNAL;
@@ -157,6 +152,13 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
         c->sig_sig = ev->sig;
         return true;
     }
+    case CD_EV_CLONE:
+    case CD_EV_THREAD_EXIT:
+        /* told, never stopped for: the thread that made the event goes on */
+        if (c->thread_events && (ev->kind == CD_EV_CLONE || ctl_exit_unnoted(c, ev->tid)))
+            ctl_add_note(c, stop, (cd_signote){.kind = ev->kind == CD_EV_CLONE ? CD_NOTE_THREAD_NEW : CD_NOTE_THREAD_EXIT,
+                                        .tid = ev->kind == CD_EV_CLONE ? ev->child : ev->tid});
+        return false;
     case CD_EV_EXITED:
         stop->reason = CD_STOP_EXITED;
         stop->status = ev->status;
@@ -169,8 +171,7 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
         stop->reason = CD_STOP_INTERRUPTED;
         return true;
     case CD_EV_WATCH:
-        stop->reason = CD_STOP_WATCHPOINT;
-        return true;
+        return ctl_watch_event(c, ev, stop); /* watch.c: values decide */
     case CD_EV_EXEC:
         ctl_exec_event(c);
         stop->reason = CD_STOP_EXEC;
@@ -197,7 +198,7 @@ static cd_bp *internal_match(cd_ctl *c, const cd_event *ev)
     cd_regs r;
     bool have_regs = false;
     for (cd_bp *b = ctl_bp_at(c, ev->addr, NULL); b; b = ctl_bp_at(c, ev->addr, b)) {
-        if (b->kind != CD_BPK_INTERNAL || (b->tid && b->tid != ev->tid))
+        if (b->kind != CD_BPK_INTERNAL || b->purpose == CD_BPP_SOLIB || (b->tid && b->tid != ev->tid))
             continue;
         if (b->min_sp) {
             cd_err e;
@@ -223,6 +224,8 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
         cd_event ev;
         if (t->ops->wait(t, &ev, err) < 0)
             return -1;
+        if (ev.kind == CD_EV_BREAKPOINT && ctl_watch_scope_event(c, &ev, stop))
+            return 0; /* a watched local's frame returned */
         if (ev.kind != CD_EV_BREAKPOINT) {
             if (ctl_event_stop(c, &ev, stop))
                 return 0;
@@ -231,6 +234,11 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
         stop->ev = ev;
         stop->tid = ev.tid;
         stop->pc = ev.addr;
+        for (cd_bp *sb = ctl_bp_at(c, ev.addr, NULL); sb; sb = ctl_bp_at(c, ev.addr, sb))
+            if (ctl_solib_is(c, sb)) {
+                ctl_solib_event(c, stop); /* a library came or went: follow it, invisibly */
+                break;
+            }
         cd_bp *ib = internal_match(c, &ev);
         if (ib) {
             stop->reason = CD_STOP_INTERNAL;
@@ -250,15 +258,24 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
     }
 }
 
-/* The stop goes to the user now: a ^C that came with it has done its job. */
-static void handed_over(cd_ctl *c)
+/* The stop goes to the user now: a ^C that came with it has done its job. Inlined calls that
+ * start at the stop's pc are shown as their call site (a breakpoint's stop has decided already). */
+static void handed_over(cd_ctl *c, cd_stop *stop)
 {
     c->t->interrupted = 0;
+    if (!stop || stop->reason == CD_STOP_BREAKPOINT || stop->reason == CD_STOP_EXITED ||
+        stop->reason == CD_STOP_KILLED || stop->reason == CD_STOP_NONE || !stop->tid)
+        return;
+    cd_regs r;
+    cd_err e;
+    if (ctl_regs(c, stop->tid, &r, &e) == 0)
+        stop->inline_skip = ctl_stop_inline_skip(c, stop->tid, r.rip, NULL);
 }
 
 int cd_ctl_continue(cd_ctl *c, cd_stop *stop, cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     int rc;
     for (;;) {
         rc = ctl_run(c, stop, err);
@@ -270,7 +287,7 @@ int cd_ctl_continue(cd_ctl *c, cd_stop *stop, cd_err *err)
         if (b && b->purpose == CD_BPP_OTHER)
             break;
     }
-    handed_over(c);
+    handed_over(c, stop);
     return rc;
 }
 
@@ -378,6 +395,7 @@ static int run_to_internal(cd_ctl *c, cd_bp *b, cd_stop *stop, bool *hit, cd_err
             return 0;
         if (stop->bp_id == b->id) {
             *hit = true;
+            stop->bp_id = 0; /* internal: not the user's to see */
             return 0;
         }
         cd_bp *o = cd_ctl_bp_find(c, stop->bp_id);
@@ -426,6 +444,7 @@ int cd_ctl_finish_check(cd_ctl *c, const cd_scope *sel, int level, cd_err *err)
 int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     if (cd_ctl_finish_check(c, sel, level, err) < 0)
         return -1;
     const cd_frame *f = &sel->frames[level];
@@ -435,7 +454,7 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
         int rc = ctl_step_out_inline(c, th, sel, level, stop, err);
         stop->inlined = true;
         stop->func = cd_xstrdup(f->info.func ? f->info.func : "??");
-        handed_over(c);
+        handed_over(c, stop);
         return rc;
     }
     stop->func = cd_xstrdup(f->info.func ? f->info.func : "??");
@@ -458,10 +477,11 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
     bool hit;
     int rc = run_to_internal(c, b, stop, &hit, err);
     ctl_internal_drop(c, b);
-    handed_over(c);
+    handed_over(c, stop);
     if (rc < 0 || !hit)
         return rc;
     stop->reason = CD_STOP_FINISHED;
+    stop->bp_id = 0; /* the finish breakpoint's (internal) number is no user's business */
     stop->pc = ret;
     if (rtype) {
         stop->ar = cd_xcalloc(1, sizeof *stop->ar);
@@ -485,6 +505,7 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
                   cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     if (!c->t->caps.can_run)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot run: the target is %s",
                         c->t->caps.post_mortem ? "a core file" : "not running");
@@ -524,7 +545,7 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
     }
     ctl_internal_drop(c, b);
     ctl_internal_drop(c, fb);
-    handed_over(c);
+    handed_over(c, stop);
     if (rc == 0 && hit) {
         stop->reason = CD_STOP_LOCATION;
         stop->bp_id = 0;
@@ -541,6 +562,7 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
 int cd_ctl_start(cd_ctl *c, cd_stop *stop, const char **where, cd_err *err)
 {
     memset(stop, 0, sizeof *stop);
+    c->skip_n = 0;
     uint64_t addr;
     *where = "main";
     if (cd_symtab_find_function(c->sym, "main", &addr) == 0) {
@@ -559,7 +581,7 @@ int cd_ctl_start(cd_ctl *c, cd_stop *stop, const char **where, cd_err *err)
     bool hit;
     int rc = run_to_internal(c, b, stop, &hit, err);
     ctl_internal_drop(c, b);
-    handed_over(c);
+    handed_over(c, stop);
     if (rc == 0 && hit)
         stop->reason = CD_STOP_LOCATION;
     return rc;

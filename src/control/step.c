@@ -184,18 +184,13 @@ static bool in_ld_so(cd_ctl *c, uint64_t addr)
     return m && (!strncmp(m, "ld-linux", 8) || !strncmp(m, "ld.so", 5) || !strncmp(m, "ld64.so", 7));
 }
 
-/* Code a `step` stops in: it has line info, and it is not a PLT stub, the dynamic linker, or
- * assembly (libc's string functions: gdb steps over them too). */
+/* Code a `step` stops in: it has line info (assembly too, as gdb), and it is not a PLT stub or
+ * the dynamic linker. */
 static bool has_lines(cd_ctl *c, uint64_t pc)
 {
     where w;
     where_at(c, pc, &w);
-    if (w.line <= 0 || in_plt(c, pc) || in_ld_so(c, pc))
-        return false;
-    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(c->sym), pc);
-    Dwarf_Addr bias;
-    Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, pc, &bias) : NULL;
-    return !cu || dwarf_srclang(cu) != DW_LANG_Mips_Assembler;
+    return w.line > 0 && !in_plt(c, pc) && !in_ld_so(c, pc);
 }
 
 /* Where a PLT stub at stub goes: the GOT slot it jumps through, when already bound; 0 when not
@@ -219,6 +214,14 @@ static uint64_t plt_target(cd_ctl *c, uint64_t stub)
         pc += in.len; /* endbr64, bnd prefix */
     }
     return 0;
+}
+
+/* glibc's __restore_rt: mov $15 (rt_sigreturn), %rax; syscall */
+static bool is_sigreturn(cd_ctl *c, uint64_t pc)
+{
+    static const uint8_t code[9] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+    uint8_t b[9];
+    return cd_target_read_full(c->t, pc, b, sizeof b) == 0 && !memcmp(b, code, sizeof b);
 }
 
 /* ---- the thread ---- */
@@ -303,6 +306,8 @@ static int single_step(stepper *s)
             s->done = true;
             return 0;
         }
+        if (ev.kind == CD_EV_WATCH)
+            return 0; /* a watchpoint that does not stop (value unchanged): the instruction ran */
         /* a signal with policy nostop: pending_sig holds it if it is to be passed; step again */
     }
 }
@@ -330,6 +335,10 @@ static int run_to(stepper *s, uint64_t addr, uint64_t min_sp)
  * counts), as when the thread runs into it. */
 static bool user_bp_here(stepper *s, uint64_t pc)
 {
+    if (ctl_watch_scope_step(s->c, s->th, s->stop)) {
+        s->done = true; /* out of a watched local's frame: its watchpoint is deleted, the step ends */
+        return true;
+    }
     cd_bp *b = ctl_bp_at(s->c, pc, NULL);
     for (; b; b = ctl_bp_at(s->c, pc, b))
         if (b->kind != CD_BPK_INTERNAL && b->enabled)
@@ -365,17 +374,57 @@ static int caller_of_frame0(stepper *s, uint64_t *ret, uint64_t *cfa)
     return rc;
 }
 
-static void finish_step(stepper *s, uint64_t pc, bool changed)
+static void finish_step_skip(stepper *s, uint64_t pc, bool changed, int skip)
 {
     stop_clear(s->stop);
     s->stop->reason = CD_STOP_STEP;
     s->stop->tid = s->th->tid;
     s->stop->pc = pc;
     s->stop->frame_changed = changed;
+    s->stop->inline_skip = skip;
+    s->c->skip_tid = skip ? s->th->tid : 0;
+    s->c->skip_pc = pc;
+    s->c->skip_n = skip;
     where w;
     where_at(s->c, pc, &w);
     s->stop->step_no_line = w.line <= 0;
     s->done = true;
+}
+
+static void finish_step(stepper *s, uint64_t pc, bool changed)
+{
+    finish_step_skip(s, pc, changed, 0);
+}
+
+/* Does the inlined call of scope DIE d start at pc (its entry, or the start of one of its ranges)? */
+static bool inline_starts_at(cd_ctl *c, const cd_pcinfo *pi, uint64_t pc)
+{
+    if (!pi->inlined || !pi->has_die || !pi->mod)
+        return false;
+    Dwarf_Addr bias;
+    if (!dwfl_module_getdwarf(pi->mod, &bias))
+        return false;
+    Dwarf_Die d = pi->scope_die;
+    Dwarf_Addr e;
+    if (dwarf_entrypc(&d, &e) == 0 && e + bias == pc)
+        return true;
+    Dwarf_Addr base, lo, hi;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(&d, off, &base, &lo, &hi)) > 0)
+        if (lo + bias == pc)
+            return true;
+    (void)c;
+    return false;
+}
+
+/* How many of the innermost logical frames at pc are inlined calls starting right there. */
+static int inline_entries_at(cd_ctl *c, uint64_t pc, int max)
+{
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(c->sym, pc, &pi), k = 0;
+    while (k < max && k < n - 1 && inline_starts_at(c, &pi[k], pc))
+        k++;
+    return k;
 }
 
 /* `step` went into a call at target (the thread is at its first instruction, sp just past the
@@ -390,9 +439,14 @@ static int entered_call(stepper *s, uint64_t target, uint64_t ret, uint64_t call
         } else {
             /* lazy binding: follow the stub and the resolver one instruction at a time (gdb runs
              * _dl_fixup to its end; the few thousand steps cost well under a second) */
-            uint64_t pc = target;
+            uint64_t pc = target, sp;
             for (int i = 0; i < PLT_STEPS && (in_plt(s->c, pc) || in_ld_so(s->c, pc)); i++) {
-                if (single_step(s) < 0)
+                /* the resolver's own calls (_dl_fixup, which may call an IFUNC's selector) run at
+                 * full speed: only its jump to the bound function matters */
+                cd_insn in;
+                if (get_pc_sp(s, &pc, &sp) < 0 || decode_at(s->c, pc, &in, s->err) < 0)
+                    return -1;
+                if (in.kind == CD_INSN_CALL ? run_to(s, pc + in.len, sp) < 0 : single_step(s) < 0)
                     return -1;
                 if (s->done)
                     return 0;
@@ -453,8 +507,31 @@ static int entered_call(stepper *s, uint64_t target, uint64_t ret, uint64_t call
     return 0;
 }
 
-/* One line step (step, next, until). */
-static int step_line(stepper *s, cd_step_kind kind)
+int ctl_stop_inline_skip(cd_ctl *c, pid_t tid, uint64_t pc, const char *bp_spec)
+{
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(c->sym, pc, &pi);
+    int k = inline_entries_at(c, pc, n);
+    if (bp_spec && k > 0) {
+        /* a breakpoint on the inlined function itself, or on a line of its body, stops in it */
+        const char *colon = strrchr(bp_spec, ':');
+        const char *num = colon ? colon + 1 : bp_spec;
+        if (*num && strspn(num, "0123456789") == strlen(num) && atoi(num) == pi[0].line)
+            k = 0;
+        for (int i = 0; i < k; i++)
+            if (pi[i].func && (!strcmp(pi[i].func, bp_spec) || (colon && !strcmp(pi[i].func, colon + 1)))) {
+                k = i;
+                break;
+            }
+    }
+    c->skip_tid = k ? tid : 0;
+    c->skip_pc = pc;
+    c->skip_n = k;
+    return k;
+}
+
+/* One line step (step, next, until). skip: inlined calls starting at the pc not entered yet. */
+static int step_line(stepper *s, cd_step_kind kind, int skip)
 {
     cd_ctl *c = s->c;
     uint64_t pc, sp;
@@ -462,9 +539,12 @@ static int step_line(stepper *s, cd_step_kind kind)
         return -1;
     where start;
     where_at(c, pc, &start);
-    if (start.line <= 0) {
-        /* gdb: "Single stepping until exit from function X, which has no line number
-         * information": out to the caller, and on while the code there has no lines either */
+    /* a function without line info is stepped through as a whole (gdb: "Single stepping until exit
+     * from function X, which has no line number information"), into calls that have lines */
+    uint64_t nl_lo = 0, nl_hi = 0;
+    const char *nl_name;
+    if (start.line <= 0 && !cd_symtab_func_bounds(c->sym, pc, &nl_name, &nl_lo, &nl_hi)) {
+        /* not even its bounds: out to the caller, and on while the code there has no lines */
         for (int i = 0; i < 64; i++) {
             uint64_t ret, cfa;
             if (caller_of_frame0(s, &ret, &cfa) < 0)
@@ -483,6 +563,15 @@ static int step_line(stepper *s, cd_step_kind kind)
     int cur_depth = start.depth;
     uint64_t func = start.func;
     bool changed = false; /* the thread is in another frame than the one the step began in */
+    if (skip > 0 && skip < start.depth) {
+        /* the step begins at the call site of inlined calls not entered yet: that line is the
+         * one stepped, in the frame that makes the call */
+        const cd_pcinfo *pi;
+        cd_symtab_lookup(c->sym, pc, &pi);
+        cur_line = pi[skip].line;
+        cur_file = pi[skip].file;
+        cur_depth = start.depth - skip;
+    }
     uint64_t until_end = 0;
     if (kind == CD_STEP_UNTIL)
         row_at(c, pc, NULL, NULL, &until_end);
@@ -525,6 +614,23 @@ static int step_line(stepper *s, cd_step_kind kind)
         where w;
         where_at(c, pc, &w);
         bool left = in.kind == CD_INSN_RET || w.func != func;
+        if (nl_hi) {
+            if (in.kind != CD_INSN_RET && pc >= nl_lo && pc < nl_hi)
+                continue; /* still in the function without lines */
+            nl_hi = 0;
+            left = true;
+        }
+        if (in.kind == CD_INSN_RET && is_sigreturn(c, pc)) {
+            /* a signal handler returned into the kernel's trampoline: through rt_sigreturn to the
+             * interrupted code, where the step stops (gdb) */
+            for (int i = 0; i < 2; i++)
+                if (single_step(s) < 0 || s->done)
+                    return s->done ? 0 : -1;
+            if (get_pc_sp(s, &pc, &sp) < 0)
+                return -1;
+            finish_step(s, pc, true);
+            return 0;
+        }
         if (left && (w.line <= 0 || in_plt(c, pc) || in_ld_so(c, pc))) {
             if (in.kind == CD_INSN_RET) {
                 /* returned into code without line info (main's caller in a libc without debug
@@ -548,17 +654,39 @@ static int step_line(stepper *s, cd_step_kind kind)
             left = true;
         }
         if (!left && w.depth > cur_depth) {
-            /* into an inlined call: `step` stops on its first line; `next` goes through it as part
-             * of this line */
+            /* into an inlined call (gdb's rules). At its start the call is first shown at its call
+             * site when that is another line (`step` then enters it without running anything);
+             * on the line being stepped, `step` enters it and `next` goes through it. Inside it
+             * (not at its start), `step` stops and `next` goes on. */
+            const cd_pcinfo *pi;
+            int nf = cd_symtab_lookup(c->sym, pc, &pi);
+            int entered = w.depth - cur_depth;
+            int at_start = inline_entries_at(c, pc, entered);
+            if (at_start > 0) {
+                const cd_pcinfo *site = &pi[nf - cur_depth];
+                bool same_line = site->line == cur_line && !strcmp(base_name(site->file), base_name(cur_file));
+                if (!same_line) {
+                    finish_step_skip(s, pc, changed, at_start);
+                    return 0;
+                }
+                if (kind == CD_STEP_LINE_INTO) {
+                    finish_step_skip(s, pc, true, at_start - 1);
+                    return 0;
+                }
+                continue;
+            }
             if (kind == CD_STEP_LINE_INTO) {
                 finish_step(s, pc, true);
                 return 0;
             }
             continue;
         }
-        if (left || w.depth < cur_depth)
+        bool new_frame = left || w.depth < cur_depth;
+        if (new_frame) {
             changed = true;
-        if (kind == CD_STEP_UNTIL && !left && pc < until_end && pc >= func)
+            until_end = 0; /* until's "not back into the loop" is about the frame it began in */
+        }
+        if (kind == CD_STEP_UNTIL && !new_frame && pc < until_end && pc >= func)
             continue; /* until: never back into the loop the line belongs to */
         const char *rf;
         bool other;
@@ -567,14 +695,24 @@ static int step_line(stepper *s, cd_step_kind kind)
             finish_step(s, pc, changed);
             return 0;
         }
-        if (left || w.depth < cur_depth || (rl == 0 && !other && w.line > 0)) {
-            /* in the middle of a line (a jump into it, a return to the caller): that line is the
-             * one being stepped now, as gdb refreshes its step range */
-            cur_line = w.line;
-            cur_file = w.file;
-            cur_depth = w.depth;
-            func = w.func;
+        if (rl == 0 && other) {
+            /* the start of a row that is not a statement: not a place to stop. In the same frame
+             * the line stepped stays; in a new one no line is (gdb sets it to 0, so that the next
+             * statement row stops the step even when it has the line of this row) */
+            if (new_frame) {
+                cur_line = 0;
+                cur_file = w.file;
+                cur_depth = w.depth;
+                func = w.func;
+            }
+            continue;
         }
+        /* in the middle of a line (a jump into it, a return to the caller), or at a row of the
+         * same line: that line is the one being stepped now, as gdb refreshes its step range */
+        cur_line = w.line;
+        cur_file = w.file;
+        cur_depth = w.depth;
+        func = w.func;
     }
     return cd_failk(s->err, CD_EXIT_CMD, CD_EK_LIMIT, "step: still on line %d after %d instructions; stopped",
                     cur_line, MAX_STEPS);
@@ -630,13 +768,24 @@ int cd_ctl_step(cd_ctl *c, cd_thread *th, cd_step_kind kind, int count, cd_stop 
     for (int i = 0; i < (count > 0 ? count : 1) && rc == 0; i++) {
         s.done = false;
         cd_stop_free(stop);
+        uint64_t pc;
+        if (get_pc_sp(&s, &pc, NULL) < 0)
+            return -1;
+        int skip = c->skip_tid == th->tid && c->skip_pc == pc ? c->skip_n : 0;
+        c->skip_tid = 0;
+        c->skip_n = 0;
+        if (skip > 0 && kind == CD_STEP_LINE_INTO) {
+            /* into an inlined call shown at its call site: nothing runs (gdb's step_into_inline_frame) */
+            finish_step_skip(&s, pc, true, skip - 1);
+            continue;
+        }
         /* a ^C during a long step (a loop over one line) ends it like any stop */
         if (c->t->interrupted) {
             stop->reason = CD_STOP_INTERRUPTED;
             stop->tid = th->tid;
             break;
         }
-        rc = kind == CD_STEP_INSN_INTO || kind == CD_STEP_INSN_OVER ? step_insn(&s, kind) : step_line(&s, kind);
+        rc = kind == CD_STEP_INSN_INTO || kind == CD_STEP_INSN_OVER ? step_insn(&s, kind) : step_line(&s, kind, skip);
         if (rc == 0 && stop->reason != CD_STOP_STEP)
             break;
     }

@@ -433,6 +433,25 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
         case DW_OP_addr:
             PUSH(o->number + c->bias);
             break;
+        case DW_OP_addrx:
+        case DW_OP_GNU_addr_index:
+        case DW_OP_constx:
+        case DW_OP_GNU_const_index: {
+            /* DWARF 5 (clang's default) and split DWARF keep addresses in .debug_addr, indexed from
+             * the unit's DW_AT_addr_base (the skeleton's for a split unit): libdw resolves the
+             * index. An addrx is an address, relocated like DW_OP_addr; a constx is an
+             * address-sized constant (a TLS offset), as gdb reads them. */
+            Dwarf_Attribute aa;
+            Dwarf_Addr av;
+            Dwarf_Word cv;
+            bool isaddr = a == DW_OP_addrx || a == DW_OP_GNU_addr_index;
+            if (!c->attr || dwarf_getlocation_attr(c->attr, o, &aa) != 0 ||
+                (isaddr ? dwarf_formaddr(&aa, &av) : dwarf_formudata(&aa, &cv)) != 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "cannot read entry %llu of the address table (.debug_addr): %s",
+                               (unsigned long long)o->number, dwarf_errmsg(-1));
+            PUSH(isaddr ? av + c->bias : cv);
+            break;
+        }
         case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
         case DW_OP_constu: case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s:
         case DW_OP_const8s: case DW_OP_consts:

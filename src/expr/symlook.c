@@ -344,9 +344,13 @@ int cd_frame_vars(cd_ectx *x, bool params, bool locals, cd_var **out, cd_err *er
         return cd_fail(err, CD_EXIT_CMD, "no frame selected; attach to a process or open a core first");
     Dwarf_Die *scopes;
     int lo, hi;
-    if (frame_scopes(x, &scopes, &lo, &hi) < 0)
-        return cd_fail(err, CD_EXIT_CMD, "no debug info for frame #%d (%s); compile with -g", x->frame->level,
-                       x->frame->info.func ? x->frame->info.func : "??");
+    if (frame_scopes(x, &scopes, &lo, &hi) < 0) {
+        const char *fn = x->frame->info.func ? x->frame->info.func : "??";
+        /* The module has DWARF, in a split unit that cannot be read: -g is not what is missing. */
+        if (x->frame->info.nodebug)
+            return cd_fail(err, CD_EXIT_CMD, "no debug info for frame #%d (%s): %s", x->frame->level, fn, x->frame->info.nodebug);
+        return cd_fail(err, CD_EXIT_CMD, "no debug info for frame #%d (%s); compile with -g", x->frame->level, fn);
+    }
     cd_var *v = NULL;
     int n = 0;
     for (int i = lo; i <= hi; i++) {

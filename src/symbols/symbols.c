@@ -5,10 +5,12 @@
 #include <dwarf.h>
 #include <elf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Memoised result of one PC lookup. */
 typedef struct memo_ent {
@@ -30,6 +32,7 @@ struct cd_symtab {
     char *debuginfo_path;
 
     cd_u64map memo;     /* pc -> memo_ent* */
+    cd_u64map cuidx;    /* Dwfl_Module* -> cu_index*, built on a module's first aranges miss */
     cd_u64map demangled; /* interned linkage name -> interned demangled name (never cleared) */
 
     /* Interned strings: every string handed out lives until cd_symtab_free, even across a
@@ -163,6 +166,26 @@ static void free_memo(void *p)
     free(p);
 }
 
+/* One address range of one compilation unit, in DWARF addresses (the module's bias not added). */
+typedef struct cu_range {
+    uint64_t lo, hi;
+    uint64_t maxhi; /* the highest hi of this entry and every one before it (sorted by lo) */
+    Dwarf_Die cu;
+} cu_range;
+
+typedef struct cu_index {
+    cu_range *r;
+    size_t n, cap;
+} cu_index;
+
+static void free_cuidx(void *p)
+{
+    cu_index *ix = p;
+    if (ix)
+        free(ix->r);
+    free(ix);
+}
+
 void cd_symtab_free(cd_symtab *s)
 {
     if (!s)
@@ -172,6 +195,7 @@ void cd_symtab_free(cd_symtab *s)
     if (s->attach_elf)
         elf_end(s->attach_elf);
     cd_u64map_free(&s->memo, free_memo);
+    cd_u64map_free(&s->cuidx, free_cuidx);
     cd_u64map_free(&s->demangled, NULL);
     for (size_t i = 0; i < s->capstrs; i++)
         free(s->strs[i]);
@@ -194,6 +218,9 @@ cd_target *cd_symtab_target(cd_symtab *s) { return s->t; }
 int cd_symtab_refresh(cd_symtab *s, cd_err *err)
 {
     cd_u64map_clear(&s->memo, free_memo);
+    /* The index holds DIEs of modules the new report may unload (and a new module may reuse the
+     * address of an old one). */
+    cd_u64map_clear(&s->cuidx, free_cuidx);
     return report(s, err);
 }
 
@@ -212,28 +239,44 @@ static bool has_symtab(Dwfl_Module *mod)
     return false;
 }
 
-static void note_no_dwarf(cd_symtab *s, Dwfl_Module *mod, const char *modname)
+/* True the first time KEY (any string) is seen: each note is said once per symtab. */
+static bool first_note(cd_symtab *s, const char *key)
 {
-    /* The vDSO never has DWARF; saying so would be noise. */
-    if (!modname || modname[0] == '[')
-        return;
+    key = intern(s, key);
     for (size_t i = 0; i < s->nnoted; i++)
-        if (s->noted[i] == modname)
-            return;
+        if (s->noted[i] == key)
+            return false;
     if (s->nnoted == s->capnoted) {
         s->capnoted = s->capnoted ? s->capnoted * 2 : 8;
         s->noted = cd_xrealloc(s->noted, s->capnoted * sizeof *s->noted);
     }
-    s->noted[s->nnoted++] = modname;
+    s->noted[s->nnoted++] = key;
+    return true;
+}
+
+static void add_note(cd_symtab *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_note(cd_symtab *s, const char *fmt, ...)
+{
     if (s->notes.len)
         cd_buf_puts(&s->notes, "\n");
+    va_list ap;
+    va_start(ap, fmt);
+    cd_buf_vprintf(&s->notes, fmt, ap);
+    va_end(ap);
+}
+
+static void note_no_dwarf(cd_symtab *s, Dwfl_Module *mod, const char *modname)
+{
+    /* The vDSO never has DWARF; saying so would be noise. */
+    if (!modname || modname[0] == '[' || !first_note(s, modname))
+        return;
     if (has_symtab(mod))
-        cd_buf_printf(&s->notes, "no debug info for %s: function names from its symbol table only", modname);
+        add_note(s, "no debug info for %s: function names from its symbol table only", modname);
     else
-        cd_buf_printf(&s->notes,
-                      "no debug info and no symbol table for %s (stripped): only its exported functions have names; "
-                      "install its debug package or use an unstripped build for more",
-                      modname);
+        add_note(s,
+                 "no debug info and no symbol table for %s (stripped): only its exported functions have names; "
+                 "install its debug package or use an unstripped build for more",
+                 modname);
 }
 
 char *cd_symtab_take_notes(cd_symtab *s)
@@ -473,6 +516,182 @@ const char *cd_symtab_pc_note(cd_symtab *s, uint64_t pc)
     return canonical48(pc) ? "not in any mapping" : "not a canonical address";
 }
 
+/* ---- the compilation unit of a PC ------------------------------------------------------------
+ * libdw 0.188 finds a PC's CU only through .debug_aranges (dwarf_addrdie, dwfl_module_addrdie and
+ * dwfl_module_getsrc all go through dwarf_getaranges), so in a binary without them (clang's
+ * default, gcc after `objcopy --remove-section=.debug_aranges`, Go) no PC has a file, a line or a
+ * variable. gdb reads each CU's own DW_AT_low_pc/high_pc/DW_AT_ranges instead; so do we, once per
+ * module, on the first PC the aranges do not cover. dwarf_ranges reads every form of them: addrx,
+ * DWARF 5 range lists (DW_FORM_rnglistx, DW_AT_rnglists_base) and GNU split DWARF's
+ * DW_AT_GNU_ranges_base. */
+
+static void cuidx_add(cu_index *ix, uint64_t lo, uint64_t hi, const Dwarf_Die *cu)
+{
+    /* A function the linker dropped (--gc-sections, a discarded COMDAT copy) keeps its range from
+     * 0: it would claim the module's first pages. */
+    if (lo == 0 || hi <= lo)
+        return;
+    if (ix->n == ix->cap) {
+        ix->cap = ix->cap ? ix->cap * 2 : 16;
+        ix->r = cd_xrealloc(ix->r, ix->cap * sizeof *ix->r);
+    }
+    ix->r[ix->n++] = (cu_range){.lo = lo, .hi = hi, .cu = *cu};
+}
+
+static void cuidx_add_ranges(cu_index *ix, Dwarf_Die *die, const Dwarf_Die *cu)
+{
+    Dwarf_Addr base, lo, hi;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0)
+        cuidx_add(ix, lo, hi, cu);
+}
+
+/* For a CU DIE that gives no range of its own: the functions at file scope or in namespaces. */
+static void cuidx_add_funcs(cu_index *ix, Dwarf_Die *parent, const Dwarf_Die *cu, int depth)
+{
+    Dwarf_Die d;
+    if (depth > 32 || dwarf_child(parent, &d) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&d);
+        if (tag == DW_TAG_subprogram)
+            cuidx_add_ranges(ix, &d, cu);
+        else if (tag == DW_TAG_namespace)
+            cuidx_add_funcs(ix, &d, cu, depth + 1);
+    } while (dwarf_siblingof(&d, &d) == 0);
+}
+
+static int cu_range_cmp(const void *a, const void *b)
+{
+    const cu_range *x = a, *y = b;
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static cu_index *cuidx_build(Dwarf *dw)
+{
+    cu_index *ix = cd_xcalloc(1, sizeof *ix);
+    Dwarf_CU *cu = NULL;
+    Dwarf_Die cud;
+    uint8_t ut;
+    /* Without subdie: a skeleton's .dwo is opened only when a PC in it is looked up. */
+    while (dwarf_get_units(dw, cu, &cu, NULL, &ut, &cud, NULL) == 0) {
+        if (ut != DW_UT_compile && ut != DW_UT_skeleton)
+            continue;
+        size_t before = ix->n;
+        cuidx_add_ranges(ix, &cud, &cud);
+        if (ix->n != before)
+            continue;
+        Dwarf_Die sub;
+        if (ut == DW_UT_skeleton && dwarf_cu_info(cud.cu, NULL, NULL, NULL, &sub, NULL, NULL, NULL) == 0 && sub.addr)
+            cuidx_add_funcs(ix, &sub, &cud, 0);
+        else
+            cuidx_add_funcs(ix, &cud, &cud, 0);
+    }
+    if (ix->n)
+        qsort(ix->r, ix->n, sizeof *ix->r, cu_range_cmp);
+    for (size_t i = 0; i < ix->n; i++)
+        ix->r[i].maxhi = i && ix->r[i - 1].maxhi > ix->r[i].hi ? ix->r[i - 1].maxhi : ix->r[i].hi;
+    return ix;
+}
+
+/* The CU whose range holds A: the last range starting at or below A that ends above it. Ranges of
+ * different CUs do not normally overlap, so the walk back stops at once; maxhi bounds it when they
+ * do. */
+static bool cuidx_find(const cu_index *ix, uint64_t a, Dwarf_Die *out)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->r[mid].lo <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i-- > 0 && ix->r[i].maxhi > a;)
+        if (ix->r[i].hi > a) {
+            *out = ix->r[i].cu;
+            return true;
+        }
+    return false;
+}
+
+/* A skeleton unit (-gsplit-dwarf) holds ranges and the line table, but its functions, variables and
+ * types are in the split unit of the .dwo beside the object, which libdw opens here. Without it
+ * there is only the skeleton: names from the symbol table, lines from the skeleton; say why once.
+ * Split DWARF packed into a .dwp: libdw 0.188 cannot read those packages (0.191 can). */
+static const char *split_missing(cd_symtab *s, Dwfl_Module *mod, Dwarf_Die *skel)
+{
+    const char *mainfile = NULL;
+    dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+    const char *modname = module_display_name(s, mod);
+    char *dwp = mainfile ? cd_xasprintf("%s.dwp", mainfile) : NULL;
+    char *why;
+    if (dwp && access(dwp, R_OK) == 0) {
+        why = cd_xasprintf("its split DWARF package %s cannot be read by libdw %s (elfutils reads .dwp from 0.191 on); "
+                           "keep the .dwo files beside the objects instead",
+                           dwp, dwfl_version(NULL));
+    } else {
+        Dwarf_Attribute a;
+        const char *dwo = dwarf_formstring(dwarf_attr(skel, DW_AT_dwo_name, &a));
+        if (!dwo)
+            dwo = dwarf_formstring(dwarf_attr(skel, DW_AT_GNU_dwo_name, &a));
+        const char *dir = dwarf_formstring(dwarf_attr(skel, DW_AT_comp_dir, &a));
+        char *path = dwo && dwo[0] != '/' && dir ? cd_xasprintf("%s/%s", dir, dwo) : cd_xstrdup(dwo ? dwo : "?");
+        why = cd_xasprintf("its split DWARF %s cannot be read; the .dwo files must stay where the compiler wrote them", path);
+        free(path);
+    }
+    free(dwp);
+    const char *r = intern(s, why);
+    free(why);
+    char *key = cd_xasprintf("split DWARF of %s", modname ? modname : "?");
+    if (modname && first_note(s, key))
+        add_note(s, "%s: no locals, types or inlined frames: %s", modname, r);
+    free(key);
+    return r;
+}
+
+/* cd_symtab_cu_at, and why the unit has no DIEs when it is a skeleton without its split unit. */
+static bool cu_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, Dwarf_Die *out, Dwarf_Addr *bias, const char **nodebug)
+
+{
+    if (nodebug)
+        *nodebug = NULL;
+    Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, pc, bias) : NULL;
+    if (cu) {
+        *out = *cu;
+    } else {
+        Dwarf *dw = mod ? dwfl_module_getdwarf(mod, bias) : NULL;
+        if (!dw)
+            return false;
+        bool found;
+        cu_index *ix = cd_u64map_get(&s->cuidx, (uint64_t)(uintptr_t)mod, &found);
+        if (!found) {
+            ix = cuidx_build(dw);
+            cd_u64map_put(&s->cuidx, (uint64_t)(uintptr_t)mod, ix);
+        }
+        if (!cuidx_find(ix, pc - *bias, out))
+            return false;
+    }
+    uint8_t ut;
+    Dwarf_Die sub;
+    if (dwarf_cu_info(out->cu, NULL, &ut, NULL, &sub, NULL, NULL, NULL) == 0 && ut == DW_UT_skeleton) {
+        if (sub.addr && dwarf_tag(&sub) == DW_TAG_compile_unit)
+            *out = sub;
+        else if (nodebug)
+            *nodebug = split_missing(s, mod, out);
+        else
+            split_missing(s, mod, out);
+    }
+    return true;
+}
+
+bool cd_symtab_cu_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, Dwarf_Die *out, Dwarf_Addr *bias)
+{
+    return cu_at(s, mod, pc, out, bias, NULL);
+}
+
 /* The innermost function, inline instance or block covering PC anywhere under PARENT. libdw's
  * dwarf_getscopes only descends through scopes that contain PC, so it misses a function defined
  * inside a class inside another function: a C++ lambda's operator(), whose closure type is local to
@@ -506,7 +725,7 @@ static bool die_find_pc(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int de
 static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **file, int *line, int *col)
 {
     Dwarf_Addr bias;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    Dwarf_Die cu_mem, *cu = cd_symtab_cu_at(s, mod, pc, &cu_mem, &bias) ? &cu_mem : NULL;
     Dwarf_Lines *lines;
     size_t nl;
     if (!cu || dwarf_getsrclines(cu, &lines, &nl) != 0 || nl == 0)
@@ -575,7 +794,8 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     pc_line(s, mod, pc, &file, &line, &col);
 
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    const char *nodebug = NULL;
+    Dwarf_Die cu_mem, *cu = cu_at(s, mod, pc, &cu_mem, &bias, &nodebug) ? &cu_mem : NULL;
     if (!cu) {
         Dwarf_Addr b2;
         if (!dwfl_module_getdwarf(mod, &b2))
@@ -646,6 +866,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     }
     uint64_t outer = tmp[n - 1].func_addr;
     for (int i = 0; i < n; i++) {
+        tmp[i].nodebug = tmp[i].has_die ? NULL : nodebug;
         tmp[i].module = modname;
         tmp[i].mod = mod;
         tmp[i].func_off = outer && pc >= outer ? pc - outer : 0;
@@ -1016,6 +1237,21 @@ uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
     uint64_t start, end;
     if (!cd_symtab_func_bounds(s, addr, &fn, &start, &end) || start != addr)
         return addr;
+    /* gdb 13 first: a row the compiler marked prologue_end (clang does, GCC does not) */
+    Dwfl_Module *pmod = dwfl_addrmodule(s->dwfl, addr);
+    Dwarf_Addr pbias;
+    Dwarf_Die *pcu = pmod ? dwfl_module_addrdie(pmod, addr, &pbias) : NULL;
+    Dwarf_Lines *plines;
+    size_t pn;
+    if (pcu && dwarf_getsrclines(pcu, &plines, &pn) == 0)
+        for (size_t k = 0; k < pn; k++) {
+            Dwarf_Line *l = dwarf_onesrcline(plines, k);
+            Dwarf_Addr la;
+            bool pe = false;
+            if (l && dwarf_lineaddr(l, &la) == 0 && la + pbias > start && la + pbias < end &&
+                dwarf_lineprologueend(l, &pe) == 0 && pe)
+                return la + pbias;
+        }
     /* gdb's rule for GCC's code: a function that sets up a frame pointer (endbr64? push %rbp;
      * mov %rsp,%rbp) has a prologue that ends at the next line-table row; a frameless one (most
      * -O2 code) has none worth skipping, and its body may return before any "second line". */
@@ -1030,7 +1266,7 @@ uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
     uint64_t after = start + i + 4;
     Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
     Dwarf_Addr bias;
-    Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, addr, &bias) : NULL;
+    Dwarf_Die cu_mem, *cu = mod && cd_symtab_cu_at(s, mod, addr, &cu_mem, &bias) ? &cu_mem : NULL;
     Dwarf_Lines *lines;
     size_t nl;
     if (!cu || dwarf_getsrclines(cu, &lines, &nl) != 0)

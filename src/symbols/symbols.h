@@ -34,6 +34,8 @@ typedef struct cd_pcinfo {
     Dwfl_Module *mod;      /* for value evaluation (issue: variables) */
     Dwarf_Die scope_die;   /* DW_TAG_subprogram or DW_TAG_inlined_subroutine DIE (valid if has_die) */
     bool has_die;
+    const char *nodebug;   /* when !has_die though the module has DWARF here: why (a split unit whose
+                            * .dwo or .dwp cannot be read), else NULL */
 } cd_pcinfo;
 
 cd_symtab *cd_symtab_new(cd_target *t, cd_err *err);
@@ -54,6 +56,15 @@ int cd_symtab_refresh(cd_symtab *s, cd_err *err);
  * Returns the number of entries written (>= 1; an unknown PC yields one entry with func NULL).
  * The returned array is memoised inside the symtab: valid until cd_symtab_refresh/free. */
 int cd_symtab_lookup(cd_symtab *s, uint64_t pc, const cd_pcinfo **out);
+
+/* The compilation unit whose code holds PC (a runtime address in MOD), into *out, with the module's
+ * bias. Use it instead of dwfl_module_addrdie, which libdw 0.188 answers from .debug_aranges only:
+ * without them (clang's default) this falls back to the CUs' own ranges, indexed once per module.
+ * For split DWARF (-gsplit-dwarf) it is the split unit from the .dwo, where the functions,
+ * variables and types are (its line table is the skeleton's: libdw reads it through the split
+ * unit); when the .dwo cannot be read, the skeleton, and a note says why. False when no CU covers
+ * PC or MOD has no DWARF. */
+bool cd_symtab_cu_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, Dwarf_Die *out, Dwarf_Addr *bias);
 
 /* Why PC is in no module, for a frame shown as "in ??": "not a canonical address", "not in any
  * mapping", "[stack]"/"[heap]"..., "in a mapping of no module" (JIT code); NULL when it is in a

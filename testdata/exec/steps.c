@@ -8,6 +8,8 @@
 #include <string.h>
 
 #define NOIPA __attribute__((noipa))
+/* -O2 would turn the recursion into a loop (tail recursion with an accumulator) */
+#define RECURSIVE __attribute__((noipa, optimize("no-optimize-sibling-calls")))
 
 int g_sum;
 
@@ -22,7 +24,7 @@ NOIPA int add(int a, int b)
     return r; /* @add_ret */
 }
 
-NOIPA int depth(int n)
+RECURSIVE int depth(int n)
 {
     if (n == 0) /* @depth_test */
         return 0; /* @depth_base */

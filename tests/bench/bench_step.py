@@ -155,11 +155,11 @@ def roundtrip(a, prog):
     # `start` made breakpoint 1: $bpnum is tick's
     gdb_ways = {"ignore": ["break tick", "ignore $bpnum %d" % HITS], "condition": ["break tick if i == %d" % HITS]}
     res = {}
+    ts_of = {}
     for way in ("ignore", "condition"):
-        for tool in ("cdbg", "gdb"):
-            ts = []
-            err = None
-            for _ in range(a.runs):
+        for run in range(a.runs):
+            for tool in ("cdbg", "gdb"):  # interleaved: a noisy moment costs both, not one
+                ts, err = ts_of.setdefault((way, tool), ([], [None]))
                 d = Cdbg(a.cdbg, prog, args) if tool == "cdbg" else Gdb(prog, args)
                 try:
                     if tool == "gdb":
@@ -167,19 +167,20 @@ def roundtrip(a, prog):
                     for c in (cdbg_ways if tool == "cdbg" else gdb_ways)[way]:
                         _, r = d.cmd(c)
                         if tool == "cdbg" and "error" in r:
-                            err = r["error"]
+                            err[0] = r["error"]
                     t, r = d.cmd("continue")
                     if tool == "cdbg":
                         ok = r.get("event") == "breakpoint" and d.cmd("print i")[1].get("value") == HITS
                     else:
                         ok = "tick (i=%d)" % HITS in r
                     if not ok:
-                        err = err or ("did not stop at the breakpoint: %s" % str(r)[:200])
+                        err[0] = err[0] or ("did not stop at the breakpoint: %s" % str(r)[:200])
                     else:
                         ts.append(t)
                 finally:
                     d.close()
-            res[(way, tool)] = (med(ts), err)
+    for k, (ts, err) in ts_of.items():
+        res[k] = (med(ts), err[0])
     prog_t = program_time(prog, args, a.runs)
     rows = []
     for way in ("ignore", "condition"):
@@ -211,11 +212,12 @@ def nextover(a, prog):
     args = ["spin", str(SPIN)]
     line = marker("spin_call")
     after = marker("spin_after")
-    res = {}
-    for tool in ("cdbg", "gdb"):
-        ts = []
-        err = None
-        for _ in range(a.runs):
+    ts_of = {"cdbg": [], "gdb": [], "prog": []}
+    errs = {}
+    for _ in range(a.runs):
+        ts_of["prog"].append(program_time(prog, args, 1))
+        for tool in ("cdbg", "gdb"):  # interleaved with each other and with the program alone
+            ts = ts_of[tool]
             d = Cdbg(a.cdbg, prog, args) if tool == "cdbg" else Gdb(prog, args)
             try:
                 if tool == "gdb":
@@ -226,16 +228,16 @@ def nextover(a, prog):
                 if tool == "cdbg":
                     got = (r.get("frame") or {}).get("line")
                     if got != after:
-                        err = r.get("error") or "stopped at line %s, not %d" % (got, after)
+                        errs[tool] = r.get("error") or "stopped at line %s, not %d" % (got, after)
                         continue
                 elif not re.search(r"^%d\t" % after, r, re.M):
-                    err = "stopped elsewhere: %s" % r.strip()[:200]
+                    errs[tool] = "stopped elsewhere: %s" % r.strip()[:200]
                     continue
                 ts.append(t)
             finally:
                 d.close()
-        res[tool] = (med(ts), err)
-    prog_t = program_time(prog, args, a.runs)
+    res = {tool: (med(ts_of[tool]), errs.get(tool)) for tool in ("cdbg", "gdb")}
+    prog_t = med(ts_of["prog"])
     rows = [["program alone", ms(prog_t), "1.00"]]
     for tool in ("cdbg", "gdb"):
         t, e = res[tool]
@@ -256,11 +258,11 @@ def nextloop(a, prog):
     args = ["loop", "1000000"]
     line = marker("loop_for")
     lines = {marker("loop_for"), marker("loop_body"), marker("loop_call")}
-    res = {}
-    for tool in ("cdbg", "gdb"):
-        ts = []
-        err = None
-        for _ in range(a.runs):
+    ts_of = {"cdbg": [], "gdb": []}
+    errs = {}
+    for _ in range(a.runs):
+        for tool in ("cdbg", "gdb"):  # interleaved
+            ts = ts_of[tool]
             d = Cdbg(a.cdbg, prog, args) if tool == "cdbg" else Gdb(prog, args)
             try:
                 if tool == "gdb":
@@ -281,12 +283,12 @@ def nextloop(a, prog):
                         bad = "stopped elsewhere: %s" % r.strip()[:200]
                         break
                 if bad:
-                    err = bad
+                    errs[tool] = bad
                 else:
                     ts.append(total)
             finally:
                 d.close()
-        res[tool] = (med(ts), err)
+    res = {tool: (med(ts_of[tool]), errs.get(tool)) for tool in ("cdbg", "gdb")}
     rows = []
     for tool in ("cdbg", "gdb"):
         t, e = res[tool]
