@@ -44,6 +44,9 @@ static void copy_bps(cd_ctl *p, cd_ctl *c)
     c->bps = cd_xcalloc(n ? n : 1, sizeof *c->bps);
     for (size_t i = 0; i < n; i++) {
         const cd_bp *b = bps[i];
+        /* watchpoints are the parent's threads' debug registers, which a fork does not copy */
+        if (b->kind != CD_BPK_USER && b->kind != CD_BPK_TEMP)
+            continue;
         cd_bp *d = cd_xcalloc(1, sizeof *d);
         *d = *b;
         d->spec = dup_or_null(b->spec);
@@ -142,6 +145,8 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
     c->sym = sym;
     c->unw = unw;
     cd_vstate_use_symtab(c->vs, sym);
+    /* the old image's dynamic linker went with it */
+    ctl_solib_forget(c);
     /* a spec names a place in a program: look for it in the new one */
     cd_scope sc = {.target = c->t, .sym = sym, .vs = c->vs};
     int pending = 0;
@@ -149,6 +154,8 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
     size_t n = cd_ctl_bps(c, &bps);
     for (size_t i = 0; i < n; i++) {
         cd_bp *b = bps[i];
+        if (b->kind != CD_BPK_USER && b->kind != CD_BPK_TEMP)
+            continue;
         free(b->locs);
         b->locs = NULL;
         b->nlocs = 0;
@@ -171,5 +178,9 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
         }
         cd_resolved_free(&r);
     }
+    /* what is pending now may be in a library the new program loads: follow its dynamic linker */
+    cd_err e;
+    if (pending)
+        ctl_solib_arm(c, &e);
     return pending;
 }
