@@ -44,6 +44,9 @@ static void copy_bps(cd_ctl *p, cd_ctl *c)
     c->bps = cd_xcalloc(n ? n : 1, sizeof *c->bps);
     for (size_t i = 0; i < n; i++) {
         const cd_bp *b = bps[i];
+        /* watchpoints are the parent's threads' debug registers, which a fork does not copy */
+        if (b->kind != CD_BPK_USER && b->kind != CD_BPK_TEMP)
+            continue;
         cd_bp *d = cd_xcalloc(1, sizeof *d);
         *d = *b;
         d->spec = dup_or_null(b->spec);
@@ -151,8 +154,8 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
     size_t n = cd_ctl_bps(c, &bps);
     for (size_t i = 0; i < n; i++) {
         cd_bp *b = bps[i];
-        if (b->watch)
-            continue; /* watch.c's, below */
+        if (b->watch || (b->kind != CD_BPK_USER && b->kind != CD_BPK_TEMP))
+            continue; /* watchpoints: watch.c's, below; internal ones belong to the old image */
         free(b->locs);
         b->locs = NULL;
         b->nlocs = 0;
