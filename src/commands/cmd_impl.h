@@ -41,6 +41,55 @@ CD_CMD(cd_cmd_stepi);
 CD_CMD(cd_cmd_nexti);
 CD_CMD(cd_cmd_until);
 CD_CMD(cd_cmd_advance);
+/* cmd_bp.c */
+CD_CMD(cd_cmd_enable);
+CD_CMD(cd_cmd_disable);
+CD_CMD(cd_cmd_delete);
+CD_CMD(cd_cmd_ignore);
+CD_CMD(cd_cmd_on);
+/* Runs the `on` commands of the breakpoint that made stop ST (after its report). */
+void cd_bp_run_on_commands(cd_session *s, const cd_stop *st);
+/* cmd_signal.c */
+CD_CMD(cd_cmd_handle);      /* handle [SIG... [stop|nostop|print|noprint|pass|nopass]...] */
+CD_CMD(cd_cmd_signal);      /* signal SIG: continue with SIG */
+/* A new target's layer takes the session's `handle` table and thread-event setting. */
+void cd_signal_target_opened(cd_session *s);
+/* `config print-thread-events [on|off]` (called by `config`). */
+int cd_config_thread_events(cd_session *s, int argc, char **argv, cd_err *err);
+/* What a stop report says about signals and threads: the notes of things that happened while the
+ * program ran (text lines, or one JSON object each), and a signal stop's opening lines
+ * ("Thread tid N received signal SIGSEGV, Segmentation fault." and the fault address) or its
+ * JSON "siginfo" object. */
+void cd_render_notes(cd_session *s, const char *cmd, const cd_stop *st);
+void cd_render_signal_text(cd_session *s, const cd_stop *st);
+json_object *cd_signal_json(const cd_stop *st);
+/* cmd_watch.c */
+CD_CMD(cd_cmd_watch);       /* watch [-r | -rw] EXPR [if COND] */
+CD_CMD(cd_cmd_rwatch);
+CD_CMD(cd_cmd_awatch);
+void cd_render_watch_set(cd_session *s, const char *cmd, const cd_bp *b);
+/* One watchpoint in `breakpoints`: printed (text, returns NULL) or returned as a JSON object. */
+json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b);
+/* The watchpoints of a stop (cd_stop.watch): old and new values, or the deletion of one whose
+ * frame returned; printed (j NULL) or added to the stop's JSON object j as "watchpoints". */
+void cd_render_watch_stop(cd_session *s, const cd_stop *st, json_object *j);
+/* cmd_run.c: "LOCATION if COND" split at the word "if" (*cond NULL without one); both malloc'd. */
+void cd_split_if(const char *args, char **loc, char **cond);
+/* cmd_inferior.c: fork following */
+CD_CMD(cd_cmd_inferiors);
+CD_CMD(cd_cmd_inferior);
+/* The fork policy and the other inferiors: closed (fini), or dropped for a new program whose layer
+ * gets the policy (on_target, from cd_session_set_target). */
+void cd_inferiors_fini(cd_session *s);
+void cd_inferiors_on_target(cd_session *s);
+/* `config follow-fork ...` / `config detach-on-fork ...` (is_setting: NAME is one of them);
+ * config_show adds both to `config`'s listing (J: its JSON object, or NULL for text). */
+bool cd_inferiors_is_setting(const char *name);
+int cd_inferiors_config(cd_session *s, int argc, char **argv, cd_err *err);
+void cd_inferiors_config_show(cd_session *s, json_object *j);
+/* Before a stop is rendered: says what forks did, switches to a followed child, reloads the
+ * symbols after an exec; `continue` goes on after an exec or into a followed child (gdb). */
+void cd_inferiors_settle(cd_session *s, const char *cmd, cd_stop *st);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);

@@ -263,7 +263,9 @@ static void restore_breakpoints(cd_session *s, const char *cmd, kept_bp *k, size
     for (size_t i = 0; i < n; i++) {
         cd_err e;
         char *note = NULL;
-        cd_bp *b = set ? cd_ctl_break(s->ctl, &sc, cmd, k[i].spec, k[i].kind, k[i].cond, &note, &e) : NULL;
+        /* a location in a library the new process has not loaded yet waits for it (pending) */
+        cd_bp *b = set ? cd_ctl_break_flags(s->ctl, &sc, cmd, k[i].spec, k[i].kind, k[i].cond, CD_BPF_PENDING_OK, &note, &e)
+                       : NULL;
         free(note);
         if (b) {
             cd_ctl_bp_renumber(s->ctl, b, k[i].id);

@@ -27,7 +27,7 @@ static cd_bp *bp_by_id(cd_session *s, const char *arg, const char *cmd, cd_err *
 }
 
 /* Splits "LOCATION if COND": the first word "if" after the location. */
-static void split_if(const char *args, char **loc, char **cond)
+void cd_split_if(const char *args, char **loc, char **cond)
 {
     const char *p = args;
     *cond = NULL;
@@ -51,8 +51,17 @@ static void split_if(const char *args, char **loc, char **cond)
 static int set_break(cd_session *s, bool temp, cd_err *err)
 {
     const char *cmd = temp ? "tbreak" : "break";
+    const char *args = s->raw_args ? s->raw_args : "";
+    unsigned flags = 0;
+    if (!strncmp(args, "-pending", 8) && (!args[8] || isspace((unsigned char)args[8]))) {
+        /* kept when no loaded module has it yet (cmd_bp.c's docs, solib.c) */
+        flags = CD_BPF_PENDING_OK;
+        args += 8 + strspn(args + 8, " \t");
+        if (!*args)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: -pending needs a location: %s -pending FUNC", cmd, cmd);
+    }
     char *loc, *cond;
-    split_if(s->raw_args ? s->raw_args : "", &loc, &cond);
+    cd_split_if(args, &loc, &cond);
     if (cond && !*cond) {
         free(loc);
         free(cond);
@@ -61,7 +70,7 @@ static int set_break(cd_session *s, bool temp, cd_err *err)
     cd_scope sc;
     cd_session_scope(s, &sc);
     char *note = NULL;
-    cd_bp *b = cd_ctl_break(s->ctl, &sc, cmd, loc, temp ? CD_BPK_TEMP : CD_BPK_USER, cond, &note, err);
+    cd_bp *b = cd_ctl_break_flags(s->ctl, &sc, cmd, loc, temp ? CD_BPK_TEMP : CD_BPK_USER, cond, flags, &note, err);
     if (note) {
         cd_out_warn(&s->out, "%s", note);
         free(note);

@@ -644,61 +644,9 @@ static void print_selected_frame(cd_session *s, const cd_frame *f, bool with_sou
     s->list_line = f->info.line > 0 ? f->info.line - 5 : 0;
 }
 
-/* gdb's descriptions where they differ from glibc's strsignal (signals.def) */
-static const char *signal_description(int sig)
-{
-    if (sig == SIGFPE)
-        return "Arithmetic exception";
-    const char *d = strsignal(sig);
-    return d ? d : "Unknown signal";
-}
+static const char *signal_description(int sig) { return cd_sig_description(sig); }
 
-static const char *si_code_name(int sig, int code, const char **what)
-{
-    static const struct {
-        int sig, code;
-        const char *name, *what;
-    } names[] = {
-        {SIGSEGV, SEGV_MAPERR, "SEGV_MAPERR", "address not mapped to object"},
-        {SIGSEGV, SEGV_ACCERR, "SEGV_ACCERR", "invalid permissions for mapped object"},
-        {SIGSEGV, 3, "SEGV_BNDERR", "failed address bound checks"},
-        {SIGSEGV, 4, "SEGV_PKUERR", "access denied by protection keys"},
-        {SIGSEGV, 10, "SEGV_CPERR", "control protection fault"},
-        {SIGBUS, BUS_ADRALN, "BUS_ADRALN", "invalid address alignment"},
-        {SIGBUS, BUS_ADRERR, "BUS_ADRERR", "nonexistent physical address"},
-        {SIGBUS, BUS_OBJERR, "BUS_OBJERR", "object-specific hardware error"},
-        {SIGBUS, 4, "BUS_MCEERR_AR", "hardware memory error consumed on a machine check"},
-        {SIGBUS, 5, "BUS_MCEERR_AO", "hardware memory error detected in process but not consumed"},
-        {SIGILL, ILL_ILLOPC, "ILL_ILLOPC", "illegal opcode"},
-        {SIGILL, ILL_ILLOPN, "ILL_ILLOPN", "illegal operand"},
-        {SIGILL, ILL_ILLADR, "ILL_ILLADR", "illegal addressing mode"},
-        {SIGILL, ILL_ILLTRP, "ILL_ILLTRP", "illegal trap"},
-        {SIGILL, ILL_PRVOPC, "ILL_PRVOPC", "privileged opcode"},
-        {SIGILL, ILL_PRVREG, "ILL_PRVREG", "privileged register"},
-        {SIGILL, ILL_COPROC, "ILL_COPROC", "coprocessor error"},
-        {SIGILL, ILL_BADSTK, "ILL_BADSTK", "internal stack error"},
-        {SIGFPE, FPE_INTDIV, "FPE_INTDIV", "integer divide by zero"},
-        {SIGFPE, FPE_INTOVF, "FPE_INTOVF", "integer overflow"},
-        {SIGFPE, FPE_FLTDIV, "FPE_FLTDIV", "floating-point divide by zero"},
-        {SIGFPE, FPE_FLTOVF, "FPE_FLTOVF", "floating-point overflow"},
-        {SIGFPE, FPE_FLTUND, "FPE_FLTUND", "floating-point underflow"},
-        {SIGFPE, FPE_FLTRES, "FPE_FLTRES", "floating-point inexact result"},
-        {SIGFPE, FPE_FLTINV, "FPE_FLTINV", "invalid floating-point operation"},
-        {SIGFPE, FPE_FLTSUB, "FPE_FLTSUB", "subscript out of range"},
-        {0, SI_USER, "SI_USER", "kill()"},
-        {0, SI_TKILL, "SI_TKILL", "tgkill()"},
-        {0, SI_QUEUE, "SI_QUEUE", "sigqueue()"},
-        {0, SI_KERNEL, "SI_KERNEL", "sent by the kernel"},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if ((names[i].sig == sig || (names[i].sig == 0 && code <= 0) || (names[i].sig == 0 && code == SI_KERNEL)) &&
-            names[i].code == code) {
-            *what = names[i].what;
-            return names[i].name;
-        }
-    *what = NULL;
-    return NULL;
-}
+static const char *si_code_name(int sig, int code, const char **what) { return cd_sig_code_name(sig, code, what); }
 
 void cd_print_death(cd_session *s)
 {

@@ -811,6 +811,10 @@ int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
 
 int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
 {
+    if (argc >= 2 && !strcmp(argv[1], "print-thread-events"))
+        return cd_config_thread_events(s, argc, argv, err);
+    if (argc >= 2 && cd_inferiors_is_setting(argv[1]))
+        return cd_inferiors_config(s, argc, argv, err);
     if (argc >= 2 && !strcmp(argv[1], "substitute-path")) {
         if (argc == 4) {
             if (!argv[2][0])
@@ -831,11 +835,13 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
         else if (!strcmp(argv[1], "max-string"))
             s->max_string = (int)n;
         else
-            return cd_fail(err, CD_EXIT_CMD, "config: unknown setting '%s'; settings: max-array, max-string, substitute-path",
+            return cd_fail(err, CD_EXIT_CMD, "config: unknown setting '%s'; settings: max-array, max-string, substitute-path, "
+                           "print-thread-events, follow-fork, detach-on-fork",
                            argv[1]);
     } else if (argc != 1)
         return cd_fail(err, CD_EXIT_CMD,
-                       "config: usage: config [max-array N | max-string N | substitute-path [FROM [TO]]]");
+                       "config: usage: config [max-array N | max-string N | substitute-path [FROM [TO]] | "
+                       "print-thread-events on|off | follow-fork parent|child | detach-on-fork on|off]");
     cd_fmtopt o;
     cd_session_fmtopt(&o, s, 0);
     if (s->out.json) {
@@ -850,10 +856,15 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_array_add(sp, r);
         }
         json_object_object_add(j, "substitute_path", sp);
+        json_object_object_add(j, "print_thread_events", json_object_new_boolean(!s->no_thread_events));
+        cd_inferiors_config_show(s, j);
         cd_out_json(&s->out, j);
     } else if (argc == 1 || (argc == 2 && !strcmp(argv[1], "substitute-path"))) {
-        if (argc == 1)
-            cd_out_printf(&s->out, "max-array = %d\nmax-string = %d\n", o.max_array, o.max_string);
+        if (argc == 1) {
+            cd_out_printf(&s->out, "max-array = %d\nmax-string = %d\nprint-thread-events = %s\n", o.max_array,
+                          o.max_string, s->no_thread_events ? "off" : "on");
+            cd_inferiors_config_show(s, NULL);
+        }
         for (size_t i = 0; i < s->nsubst; i++)
             cd_out_printf(&s->out, "substitute-path %s -> %s\n", s->subst[2 * i], s->subst[2 * i + 1]);
     }

@@ -48,6 +48,13 @@ typedef struct cd_session {
     const char *cmd_name;    /* canonical name of the running command (for JSON "command") */
     char **run_argv;         /* the program this session started and its arguments (NULL-terminated),
                                 which `run`/`restart` start again; NULL: none */
+    /* `handle` (cmd_signal.c): the signal table, kept across targets (each new target's layer
+     * gets it); sigpolicy_set: changed from gdb's defaults at least once */
+    cd_sigpolicy sigpolicy[CD_SIG_MAX + 1];
+    bool sigpolicy_set;
+    bool no_thread_events;   /* `config print-thread-events off` */
+    struct cd_infs *infs;    /* the other inferiors (fork children kept) and the fork policy
+                                (cmd_inferior.c); NULL until first needed */
 } cd_session;
 
 typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);

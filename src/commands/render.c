@@ -8,10 +8,10 @@
 #include "commands/cmd_impl.h"
 #include "expr/expr_int.h"
 
-static const char *sig_abbrev(int sig)
+/* "SEGV", "34" */
+static const char *sig_abbrev(int sig, char buf[16])
 {
-    const char *a = sigabbrev_np(sig);
-    return a ? a : "?";
+    return cd_sig_name(sig, buf) + 3;
 }
 
 /* "func at file:line" (or "func from module", or the address) for one breakpoint address. */
@@ -55,12 +55,14 @@ void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b)
             json_object_array_add(la, where_json(s, b->locs[k].addr));
         json_object_object_add(j, "locations", la);
         json_object_object_add(j, "condition", cd_json_str_or_null(b->cond));
+        if (b->pending)
+            json_object_object_add(j, "pending", json_object_new_boolean(1));
         cd_out_json(&s->out, j);
         return;
     }
     if (b->nlocs == 0) {
-        cd_out_printf(&s->out, "%s %d (%s) pending\n", b->kind == CD_BPK_TEMP ? "Temporary breakpoint" : "Breakpoint",
-                      b->id, b->spec);
+        cd_out_printf(&s->out, "%s %d (%s) pending: set when a library that has it is loaded\n",
+                      b->kind == CD_BPK_TEMP ? "Temporary breakpoint" : "Breakpoint", b->id, b->spec);
         return;
     }
     cd_buf w = {0};
@@ -84,6 +86,12 @@ void cd_render_bps(cd_session *s)
         cd_out_printf(&s->out, "No breakpoints.\n");
     for (size_t i = 0; i < n; i++) {
         cd_bp *b = bps[i];
+        if (b->watch) { /* cmd_watch.c */
+            json_object *wj = cd_render_watch_listed(s, b);
+            if (arr)
+                json_object_array_add(arr, wj);
+            continue;
+        }
         bool temp = b->kind == CD_BPK_TEMP;
         if (arr) {
             json_object *j = json_object_new_object();
@@ -107,6 +115,12 @@ void cd_render_bps(cd_session *s)
             for (size_t k = 0; k < b->nlocs; k++)
                 json_object_array_add(la, where_json(s, b->locs[k].addr));
             json_object_object_add(j, "locations", la);
+            if (b->ncmds) {
+                json_object *ca = json_object_new_array();
+                for (size_t k = 0; k < b->ncmds; k++)
+                    json_object_array_add(ca, json_object_new_string(b->cmds[k]));
+                json_object_object_add(j, "commands", ca);
+            }
             json_object_array_add(arr, j);
             continue;
         }
@@ -129,6 +143,8 @@ void cd_render_bps(cd_session *s)
             cd_out_printf(&s->out, "    0x%016llx in %s\n", (unsigned long long)b->locs[k].addr, cd_buf_str(&w));
             cd_buf_free(&w);
         }
+        for (size_t k = 0; k < b->ncmds; k++)
+            cd_out_printf(&s->out, "    on: %s\n", b->cmds[k]);
     }
     if (arr) {
         json_object *j = json_object_new_object();
@@ -178,12 +194,48 @@ static void step_text(cd_session *s, const cd_stop *st, const cd_frame *f)
         cd_print_source_line(s, f->info.file, f->info.line, true);
 }
 
+/* Breakpoints a library load resolved, or an unload made pending again, while the program ran. */
+static void render_bpnotes(cd_session *s, const char *cmd, const cd_stop *st)
+{
+    for (size_t i = 0; i < st->nbpnotes; i++) {
+        const cd_bpnote *n = &st->bpnotes[i];
+        cd_bp *b = cd_ctl_bp_find(s->ctl, n->bp_id);
+        if (!b)
+            continue;
+        if (s->out.json) {
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "command", json_object_new_string(cmd));
+            json_object_object_add(j, "event", json_object_new_string(n->resolved ? "breakpoint_resolved"
+                                                                                 : "breakpoint_pending"));
+            json_object_object_add(j, "id", json_object_new_int(b->id));
+            json_object *la = json_object_new_array();
+            for (size_t k = 0; n->resolved && k < b->nlocs; k++)
+                json_object_array_add(la, where_json(s, b->locs[k].addr));
+            json_object_object_add(j, "locations", la);
+            cd_out_json(&s->out, j);
+        } else if (n->resolved && b->nlocs > 0) {
+            cd_buf w = {0};
+            where_text(s, b->locs[0].addr, &w);
+            cd_out_printf(&s->out, "Breakpoint %d (%s) resolved at 0x%llx: %s", b->id, b->spec,
+                          (unsigned long long)b->locs[0].addr, cd_buf_str(&w));
+            if (b->nlocs > 1)
+                cd_out_printf(&s->out, " (and %zu more location%s)", b->nlocs - 1, b->nlocs == 2 ? "" : "s");
+            cd_out_printf(&s->out, "\n");
+            cd_buf_free(&w);
+        } else if (!n->resolved) {
+            cd_out_printf(&s->out, "Breakpoint %d (%s) pending again: its library was unloaded\n", b->id, b->spec);
+        }
+    }
+}
+
 bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
 {
+    cd_inferiors_settle(s, cmd, st);
     cd_target *t = s->target;
-    for (size_t i = 0; i < st->nnotes && !s->out.json; i++)
-        cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s), passed to the program\n",
-                      (int)st->notes[i].tid, sig_abbrev(st->notes[i].sig), strsignal(st->notes[i].sig));
+    render_bpnotes(s, cmd, st);
+    if (st->reason != CD_STOP_EXITED && st->reason != CD_STOP_KILLED)
+        cd_ctl_note_gone_threads(s->ctl, st);
+    cd_render_notes(s, cmd, st);
     if (st->reason == CD_STOP_EXITED || st->reason == CD_STOP_KILLED) {
         bool exited = st->reason == CD_STOP_EXITED;
         if (s->out.json) {
@@ -222,23 +274,27 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         json_object_object_add(j, "command", json_object_new_string(cmd));
         json_object_object_add(j, "event", json_object_new_string(event_name(st)));
         json_object_object_add(j, "tid", json_object_new_int(st->tid));
-        if (st->reason == CD_STOP_SIGNAL)
-            json_object_object_add(j, "signal", json_object_new_string(sig_abbrev(st->sig)));
+        if (st->reason == CD_STOP_SIGNAL) {
+            char sb[16];
+            json_object_object_add(j, "signal", json_object_new_string(sig_abbrev(st->sig, sb)));
+            json_object_object_add(j, "siginfo", cd_signal_json(st));
+        }
         if (st->bp_id) {
             json_object_object_add(j, "breakpoint", json_object_new_int(st->bp_id));
             json_object_object_add(j, "hits", json_object_new_int64((int64_t)st->hits));
         }
         if (st->cond_error)
             json_object_object_add(j, "condition_error", json_object_new_string(st->cond_error));
+        cd_render_watch_stop(s, st, j);
         json_object_object_add(j, "frame", f ? cd_frame_json(f) : NULL);
         cd_out_json(&s->out, j);
     } else {
+        cd_render_watch_stop(s, st, NULL); /* old and new values, or a local's watchpoint deleted */
         if (st->reason == CD_STOP_SIGNAL)
-            cd_out_printf(&s->out, "Thread tid %d received signal SIG%s (%s)\n", (int)st->tid, sig_abbrev(st->sig),
-                          strsignal(st->sig));
+            cd_render_signal_text(s, st);
         else if (st->reason == CD_STOP_INTERRUPTED)
             cd_out_printf(&s->out, "Interrupted (thread tid %d)\n", (int)st->tid);
-        else if (st->bp_id)
+        else if (st->bp_id && !st->nwatch)
             cd_out_printf(&s->out, "Breakpoint %d, hit %lu time%s, thread tid %d\n", st->bp_id, st->hits,
                           st->hits == 1 ? "" : "s", (int)st->tid);
         if (f && stepped && !st->bp_id) {
@@ -254,6 +310,7 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
     }
     if (s->on_stop && st->reason != CD_STOP_FINISHED)
         s->on_stop(s);
+    cd_bp_run_on_commands(s, st);
     return true;
 }
 
@@ -280,6 +337,7 @@ void cd_render_finish(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         json_object_object_add(j, "frame", nf ? cd_frame_json(nf) : NULL);
         if (st->inlined)
             json_object_object_add(j, "inlined", json_object_new_boolean(1));
+        cd_render_watch_stop(s, st, j);
         if (st->has_value) {
             cd_buf tb = {0};
             cd_type_name(x.vs, st->value->type, &tb);

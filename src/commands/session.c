@@ -45,6 +45,7 @@ void cd_session_close_target(cd_session *s)
 
 void cd_session_fini(cd_session *s)
 {
+    cd_inferiors_fini(s);
     cd_session_close_target(s);
     cd_session_set_run_argv(s, NULL);
     if (s->values && s->values_free)
@@ -174,6 +175,8 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
         s->values_free = cd_values_free;
     }
     s->ctl = cd_ctl_new(t, s->sym, s->unw, s->values);
+    cd_signal_target_opened(s);
+    cd_inferiors_on_target(s);
     s->cur_thread = 0;
     s->cur_frame = 0;
     /* a core opens on the thread that took the fatal signal, as gdb's does */

@@ -64,11 +64,19 @@ const cd_command cd_commands[] = {
     {"display", "", "display [/FMT] [EXPR] | display -d N", "Print EXPR at every stop; without EXPR, print the displays now",
      "Each display gets a number; `display -d N` deletes display N (as Delve's display -d, gdb's undisplay N).",
      cd_cmd_display, 0},
-    {"config", "", "config [max-array N | max-string N | substitute-path [FROM [TO]]]",
-     "Show or change settings: value-printing limits, where source files are read from",
+    {"config", "",
+     "config [max-array N | max-string N | substitute-path [FROM [TO]] | print-thread-events on|off | "
+     "follow-fork parent|child | detach-on-fork on|off]",
+     "Show or change settings: value-printing limits, where source files are read from, thread events, fork following",
      "max-array and max-string limit the elements and characters a value prints.\n"
      "substitute-path FROM TO reads source files recorded under FROM from TO instead (sources built\n"
-     "elsewhere, e.g. glibc's ./stdlib/abort.c); substitute-path FROM removes the rule; bare, it lists them.",
+     "elsewhere, e.g. glibc's ./stdlib/abort.c); substitute-path FROM removes the rule; bare, it lists them.\n"
+     "print-thread-events (on by default): `[New thread tid N]` and `[Thread tid N exited]` when threads\n"
+     "start and end while the program runs, printed before the next stop report.\n"
+     "follow-fork (gdb's follow-fork-mode): at a fork, `parent` (the default) goes on with the parent;\n"
+     "`child` switches to the child, where the breakpoints are too. detach-on-fork `on` (the default)\n"
+     "lets the process not followed go (our breakpoints taken out of its memory, detached, running);\n"
+     "`off` keeps it as an inferior of its own, held (`inferiors`, `inferior N`).",
      cd_cmd_config, 0},
     {"deadlock", "", "deadlock",
      "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
@@ -80,18 +88,57 @@ const cd_command cd_commands[] = {
     {"locks", "", "locks", "Show every blocked thread's wait edge (the lock it waits for and its owner)",
      "Deadlocked or not: contention, joins, and the owners of the locks being waited for.", cd_cmd_locks,
      CD_CMD_TARGET},
-    {"break", "b", "break [LOCATION] [if COND]", "Set a breakpoint: FUNC, FILE:LINE, LINE or *ADDRESS",
-     "FUNC stops past the function's prologue (its arguments are readable); FILE:LINE at the line's first\n"
-     "instruction in every function that has code for it (inlined copies too); a line without code moves\n"
-     "to the next one that has some; *ADDRESS (a C expression) exactly there; no LOCATION: the selected\n"
-     "frame's pc. `if COND` stops only when the C expression COND, evaluated in the hitting thread, is\n"
-     "true. Breakpoints are planted in the live process and taken out when cdbg leaves it.",
+    {"break", "b", "break [-pending] [LOCATION] [if COND]", "Set a breakpoint: FUNC, FILE:LINE, LINE or *ADDRESS",
+     "FUNC stops past the function's prologue (its arguments are readable), at every function of that\n"
+     "name and every inlined copy of it; FILE:LINE at the line's first instruction in every function\n"
+     "that has code for it (inlined copies too); a line without code moves to the next one that has\n"
+     "some; *ADDRESS (a C expression) exactly there; no LOCATION: the selected frame's pc. `if COND`\n"
+     "stops only when the C expression COND, evaluated in the hitting thread, is true. Breakpoints are\n"
+     "planted in the live process and taken out when cdbg leaves it.\n"
+     "-pending: a FUNC, FILE:LINE or FILE:FUNC found nowhere yet is kept, listed as pending, and set\n"
+     "when a library that has it is loaded (dlopen), through the dynamic linker's r_debug rendezvous.\n"
+     "Without -pending such a location is an error (gdb's answer to \"Make breakpoint pending?\" when\n"
+     "nobody is at a terminal). A breakpoint in a library that is unloaded (dlclose) is pending again.",
      cd_cmd_break, CD_CMD_TARGET},
-    {"tbreak", "", "tbreak [LOCATION] [if COND]", "Set a temporary breakpoint, deleted when it first stops the program",
-     "", cd_cmd_tbreak, CD_CMD_TARGET},
-    {"breakpoints", "bp", "breakpoints", "List breakpoints with their locations, conditions and hit counts", "",
-     cd_cmd_breakpoints, CD_CMD_TARGET},
-    {"clear", "delete", "clear N [N...] | clear all", "Delete breakpoints", "", cd_cmd_clear, CD_CMD_TARGET},
+    {"tbreak", "", "tbreak [-pending] [LOCATION] [if COND]",
+     "Set a temporary breakpoint, deleted when it first stops the program", "", cd_cmd_tbreak, CD_CMD_TARGET},
+    {"breakpoints", "bp", "breakpoints",
+     "List breakpoints: locations, conditions, hit and ignore counts, disabled, pending, `on` commands",
+     "A pending breakpoint has no location yet (see `break -pending`).", cd_cmd_breakpoints, CD_CMD_TARGET},
+    {"enable", "", "enable [N|N-M ...]", "Enable breakpoints (none given: all of them)",
+     "Every number is checked first: one that names no breakpoint changes nothing.", cd_cmd_enable, CD_CMD_TARGET},
+    {"disable", "", "disable [N|N-M ...]", "Disable breakpoints (none given: all of them)",
+     "A disabled breakpoint keeps its locations, counts and commands; its int3s are taken out until\n"
+     "`enable`.",
+     cd_cmd_disable, CD_CMD_TARGET},
+    {"delete", "d", "delete [N|N-M ...]", "Delete breakpoints (none given: all of them, without asking)",
+     "Every number is checked first: one that names no breakpoint deletes nothing.", cd_cmd_delete, CD_CMD_TARGET},
+    {"clear", "", "clear N [N...] | clear all", "Delete breakpoints (Delve's form of `delete`)", "", cd_cmd_clear,
+     CD_CMD_TARGET},
+    {"ignore", "", "ignore N COUNT", "Let breakpoint N pass its next COUNT hits without stopping",
+     "A hit counts only when the breakpoint's condition holds; `ignore N 0` stops at the next one.", cd_cmd_ignore,
+     CD_CMD_TARGET},
+    {"on", "", "on N [COMMAND]", "Run COMMAND each time breakpoint N stops the program (Delve's `on`)",
+     "Several are allowed: they run in the order given, after the stop is reported (and after the\n"
+     "displays), e.g. `on 1 print x`. `on N` alone removes all of N's commands; `breakpoints` lists\n"
+     "them. A command that runs or leaves the program (continue, next, run, detach...) is refused. A\n"
+     "failing command reports its error and the next one runs.",
+     cd_cmd_on, CD_CMD_TARGET},
+    {"watch", "", "watch [-r | -rw] EXPR [if COND]",
+     "Stop when EXPR (an lvalue in memory) changes; -r: when it is read; -rw: at any access",
+     "EXPR is evaluated once, in the selected frame: the object it designates (a variable, a member,\n"
+     "an array element, *POINTER) is watched by the CPU's debug registers in every thread, threads\n"
+     "created later included. Each stop shows the old and the new value, the thread, and the frame\n"
+     "after the accessing instruction (x86 traps after it). A plain watch stops only when the value\n"
+     "changes (a store of the same value is not reported, as gdb's). x86 cannot watch reads alone: -r\n"
+     "watches every access and reports those that leave the value as it was. An object that is\n"
+     "unaligned or larger than 8 bytes takes several of the 4 registers, split as gdb splits it. A\n"
+     "watchpoint on a local is deleted when its frame returns. Watchpoints are numbered, listed,\n"
+     "disabled and deleted with the breakpoints.",
+     cd_cmd_watch, CD_CMD_TARGET},
+    {"rwatch", "", "rwatch EXPR [if COND]", "Stop when EXPR is read (`watch -r`)", "", cd_cmd_rwatch, CD_CMD_TARGET},
+    {"awatch", "", "awatch EXPR [if COND]", "Stop at any access to EXPR (`watch -rw`)", "", cd_cmd_awatch,
+     CD_CMD_TARGET},
     {"condition", "cond", "condition N [COND] | condition -hitcount N [OP VALUE]",
      "Set or remove breakpoint N's condition, or the hit count at which it stops",
      "`condition N` alone removes the condition. -hitcount stops only when the number of hits (whose\n"
@@ -106,7 +153,8 @@ const cd_command cd_commands[] = {
     {"continue", "c cont", "continue", "Resume every thread until a breakpoint, a signal, the process's exit, or ^C",
      "All threads run; the first stop (a signal, a breakpoint, ^C) stops them all again. A signal stops the\n"
      "program and is delivered at the next continue, except SIGINT and SIGTRAP (the debugger's own);\n"
-     "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults).\n"
+     "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults;\n"
+     "`handle` shows and changes them).\n"
      "Enter repeats it.",
      cd_cmd_continue, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
     {"next", "n", "next [COUNT]", "Run to the next source line of the selected thread, over calls",
@@ -133,6 +181,23 @@ const cd_command cd_commands[] = {
      cd_cmd_until, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
     {"advance", "", "advance LOCATION", "Run until LOCATION is reached (in any frame) or the current frame returns", "",
      cd_cmd_advance, CD_CMD_TARGET | CD_CMD_RUNS},
+    /* signals (cmd_signal.c) */
+    {"handle", "", "handle [SIG... [stop|nostop|print|noprint|pass|nopass]...]",
+     "Show or change what a signal does: stop the program, say so, pass it to the program",
+     "SIG is a name (SIGUSR1 or USR1), a number (Linux's: 1-64), a range N-M, or all (every signal but\n"
+     "SIGINT and SIGTRAP, the debugger's own, which change only when named). The keywords apply to every\n"
+     "SIG named: stop implies print, noprint implies nostop (gdb's rules); ignore and noignore are nopass\n"
+     "and pass. The rows named are printed, in gdb's layout; bare `handle` (and `info signals`) prints\n"
+     "the whole table. gdb's defaults: every signal stop print pass, except SIGINT and SIGTRAP (stop,\n"
+     "never passed: a ^C is an interrupt) and SIGALRM, SIGURG, SIGCHLD, SIGIO, SIGVTALRM, SIGPROF,\n"
+     "SIGWINCH and glibc's SIG32, SIG33 (nostop noprint pass). A signal that stops the program is passed\n"
+     "at the next continue if its row says pass; one that does not stop it is passed at once (and\n"
+     "said, when print). The table outlives the target: `run`, `restart` and `attach` keep it.",
+     cd_cmd_handle, 0},
+    {"signal", "", "signal SIG", "Continue with signal SIG delivered to the selected thread (signal 0: none)",
+     "Instead of the signal the thread stopped with (if any), whatever `handle` says about either; the\n"
+     "other threads keep theirs. SIG as for `handle`, or 0 to continue without a signal.",
+     cd_cmd_signal, CD_CMD_TARGET | CD_CMD_RUNS},
     {"run", "r", "run [ARGS...]", "Start the program `cdbg run` started again, and stop it at main",
      "The program still running is killed first (a process cdbg attached to is detached instead), then\n"
      "it starts as `cdbg run` started it and stops at main, where the breakpoints are set again (the\n"
@@ -155,6 +220,15 @@ const cd_command cd_commands[] = {
     {"libraries", "libs", "libraries", "List the shared libraries: where their code is mapped, and their file",
      "From and To bound each library's executable mappings; the program itself is not listed.",
      cd_cmd_libraries, CD_CMD_TARGET},
+    {"inferiors", "", "inferiors", "List the processes being debugged: number, pid, state, executable",
+     "A fork child kept under the debugger (`config detach-on-fork off`, or `config follow-fork child`\n"
+     "and its parent) is an inferior of its own; `*` marks the current one, which `continue`, `next`\n"
+     "and the others run. The others stay held (stopped) until selected with `inferior N` (gdb's\n"
+     "schedule-multiple off). A vfork parent is held until its child execs or exits. Every one is\n"
+     "detached (or killed, if cdbg started the program) when cdbg leaves.",
+     cd_cmd_inferiors, 0},
+    {"inferior", "", "inferior [N]", "Switch to inferior N (as `inferiors` numbers them), or show the current one",
+     "The inferior left stays held where it is; `inferior N` again goes back to it.", cd_cmd_inferior, 0},
     {"attach", "", "attach PID", "Attach to a running process (detaches the current target first)", "",
      cd_cmd_attach, 0},
     {"core", "", "core EXE CORE", "Open a core file (closes the current target first)",

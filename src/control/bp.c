@@ -26,6 +26,7 @@ static void bp_free(cd_bp *b)
         free(b->cmds[i]);
     free(b->cmds);
     free(b->locs);
+    ctl_watch_free(b->watch);
     free(b);
 }
 
@@ -123,6 +124,7 @@ size_t cd_ctl_bps(cd_ctl *c, cd_bp ***out)
 
 int cd_ctl_bp_delete(cd_ctl *c, cd_bp *b, cd_err *err)
 {
+    ctl_watch_release(c, b); /* a watchpoint's debug registers and scope breakpoint */
     int rc = 0;
     for (size_t k = 0; k < b->nlocs; k++) {
         cd_err e;
@@ -142,6 +144,9 @@ int cd_ctl_bp_delete(cd_ctl *c, cd_bp *b, cd_err *err)
     return rc;
 }
 
+int ctl_loc_insert(cd_ctl *c, cd_bploc *l, cd_err *err) { return loc_insert(c, l, err); }
+int ctl_loc_remove(cd_ctl *c, cd_bploc *l, cd_err *err) { return loc_remove(c, l, err); }
+
 void ctl_internal_drop(cd_ctl *c, cd_bp *b)
 {
     cd_err e;
@@ -151,6 +156,8 @@ void ctl_internal_drop(cd_ctl *c, cd_bp *b)
 
 int cd_ctl_bp_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err)
 {
+    if (b->watch)
+        return ctl_watch_enable(c, b, on, err);
     if (on == b->enabled)
         return 0;
     if (on) {
@@ -269,6 +276,27 @@ static const char *origin_name(Dwarf_Die *d)
     return n;
 }
 
+/* Where an inlined copy starts: its DW_AT_entry_pc when that is inside the copy's code, else the
+ * first address of its first non-empty range. gcc may give an entry_pc whose range is empty (the
+ * call's first instruction belongs to the caller): a stop there would not be in the inlined
+ * frame, and gdb stops at the range instead. */
+static bool inline_entry(Dwarf_Die *d, Dwarf_Addr *out)
+{
+    Dwarf_Addr e;
+    if (dwarf_entrypc(d, &e) == 0 && dwarf_haspc(d, e) == 1) {
+        *out = e;
+        return true;
+    }
+    Dwarf_Addr base, lo, hi;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(d, off, &base, &lo, &hi)) > 0)
+        if (hi > lo) {
+            *out = lo;
+            return true;
+        }
+    return false;
+}
+
 /* Out-of-line copies (with a FILE filter) and inlined copies of fs->name in one CU's DIE tree. */
 static void walk_dies(func_search *fs, Dwarf_Die *parent, Dwarf_Addr bias, int depth)
 {
@@ -284,7 +312,7 @@ static void walk_dies(func_search *fs, Dwarf_Die *parent, Dwarf_Addr bias, int d
                 Dwarf_Addr lo;
                 if (tag == DW_TAG_subprogram && fs->file && dwarf_lowpc(&d, &lo) == 0)
                     add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, lo + bias));
-                else if (tag == DW_TAG_inlined_subroutine && dwarf_entrypc(&d, &lo) == 0)
+                else if (tag == DW_TAG_inlined_subroutine && inline_entry(&d, &lo))
                     add_addr(&fs->addrs, &fs->n, lo + bias);
             }
         }
@@ -450,17 +478,65 @@ int cd_ctl_check_cond(cd_ctl *c, const cd_scope *sel, const char *who, const cha
     return 0;
 }
 
+/* Specs that name code a library may bring: FUNC, FILE:LINE, FILE:FUNC (not *EXPR, a bare LINE
+ * or +N/-N, which are about what is loaded now). */
+static bool pendable(const char *spec)
+{
+    if (!*spec || *spec == '*' || *spec == '+' || *spec == '-' || all_digits(spec))
+        return false;
+    return true;
+}
+
+/* Whether any location of b is outside the executable (a library's code, which dlclose can take away). */
+static bool in_library(cd_ctl *c, const cd_bp *b)
+{
+    Dwfl *dwfl = cd_symtab_dwfl(c->sym);
+    for (size_t k = 0; k < b->nlocs; k++) {
+        Dwfl_Module *m = dwfl_addrmodule(dwfl, b->locs[k].addr);
+        if (m && !is_exe(c, m))
+            return true;
+    }
+    return false;
+}
+
 cd_bp *cd_ctl_break(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
                     const char *cond, char **note, cd_err *err)
 {
+    return cd_ctl_break_flags(c, sel, who, spec, kind, cond, 0, note, err);
+}
+
+cd_bp *cd_ctl_break_flags(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
+                          const char *cond, unsigned flags, char **note, cd_err *err)
+{
     if (note)
         *note = NULL;
+    if (kind == CD_BPK_WATCH || kind == CD_BPK_RWATCH || kind == CD_BPK_AWATCH)
+        return ctl_watch_break(c, sel, spec, kind, cond, err);
     if (cond && cd_ctl_check_cond(c, sel, who, cond, err) < 0)
         return NULL;
     cd_resolved r;
-    if (cd_ctl_resolve(c, sel, who, spec, &r, err) < 0)
-        return NULL;
+    bool pending = false;
+    if (cd_ctl_resolve(c, sel, who, spec, &r, err) < 0) {
+        if (err->kind != CD_EK_NOT_FOUND || !pendable(spec) || !c->t->caps.can_run)
+            return NULL;
+        size_t len = strlen(err->msg);
+        if (!(flags & CD_BPF_PENDING_OK)) {
+            /* gdb in batch mode answers its "Make breakpoint pending?" with no; say how to say yes */
+            snprintf(err->msg + len, sizeof err->msg - len,
+                     "; `%s -pending %s` keeps it for a library the program loads later", who, spec);
+            return NULL;
+        }
+        cd_err e;
+        if (ctl_solib_arm(c, &e) < 0) {
+            snprintf(err->msg + len, sizeof err->msg - len, "; it cannot be pending: %s", e.msg);
+            return NULL;
+        }
+        cd_err_clear(err);
+        memset(&r, 0, sizeof r);
+        pending = true;
+    }
     cd_bp *b = cd_xcalloc(1, sizeof *b);
+    b->pending = pending;
     b->kind = kind;
     b->spec = cd_xstrdup(spec);
     b->cond = cond ? cd_xstrdup(cond) : NULL;
@@ -480,6 +556,11 @@ cd_bp *cd_ctl_break(cd_ctl *c, const cd_scope *sel, const char *who, const char 
     memmove(&c->bps[i + 1], &c->bps[i], (c->nbps - i) * sizeof *c->bps);
     c->bps[i] = b;
     c->nbps++;
+    if (!pending && c->t->caps.can_run && in_library(c, b)) {
+        /* a dlclose would take the code away under the int3s: follow the library list */
+        cd_err e;
+        ctl_solib_arm(c, &e);
+    }
     if (note)
         *note = r.note;
     else

@@ -9,10 +9,11 @@
  *     cd_ctl_bp_delete, and the cd_bp fields (ignore, cmds). The run loop already honours
  *     `enabled` and `ignore`; `cmds` is kept for the commands layer, which runs them after a stop.
  *   - Pending breakpoints (r_debug): a spec that resolves nowhere can be created with
- *     cd_ctl_break(..., CD_BPF_PENDING_OK) and has `pending` set; cd_ctl_reresolve() resolves every
- *     pending spec again (call it when the module list changed) and plants what it found. The
- *     rendezvous breakpoint itself is an internal breakpoint (cd_ctl_internal_add) whose hit the
- *     run loop reports as CD_STOP_INTERNAL with its purpose, so the caller can react and resume.
+ *     cd_ctl_break_flags(..., CD_BPF_PENDING_OK) and has `pending` set; cd_ctl_reresolve() resolves
+ *     every pending spec again and plants what it found. The rendezvous breakpoint (solib.c,
+ *     purpose CD_BPP_SOLIB) is planted when a breakpoint is pending or has a location in a
+ *     library; the run loop handles its hits itself (refresh the modules, re-resolve, take out and
+ *     put back locations around a dlclose) and records what changed in stop.bpnotes.
  *   - Watchpoints: the run loop returns CD_EV_WATCH events as CD_STOP_WATCHPOINT with the event
  *     (ev.slots); old/new values belong to the watch code, which keeps its slots and decides.
  *   - Signals: cd_ctl_sigpolicy()/cd_ctl_set_sigpolicy() are the `handle` table (gdb's defaults);
@@ -44,6 +45,9 @@ typedef enum {
     CD_BPK_USER = 0,  /* break */
     CD_BPK_TEMP,      /* tbreak: deleted when it first stops the program */
     CD_BPK_INTERNAL,  /* the layer's own: step-resume, finish, until/advance, rendezvous; never listed */
+    CD_BPK_WATCH,     /* watch: a hardware watchpoint (control/watch.h); stops when the value changes */
+    CD_BPK_RWATCH,    /* watch -r / rwatch: stops when the value is read */
+    CD_BPK_AWATCH,    /* watch -rw / awatch: stops at any access */
 } cd_bp_kind;
 
 /* Why an internal breakpoint exists; the run loop stops for it only in the thread and frame it
@@ -54,12 +58,17 @@ typedef enum {
     CD_BPP_FINISH,      /* finish/stepout: the return address */
     CD_BPP_UNTIL,       /* until/advance LOCATION, or a frame's return for them */
     CD_BPP_START,       /* `cdbg run`: main past its prologue */
-    CD_BPP_OTHER,       /* reported to the caller as is (rendezvous, ...) */
+    CD_BPP_OTHER,       /* reported to the caller as is */
+    CD_BPP_SOLIB,       /* the dynamic linker's rendezvous (r_debug.r_brk): handled inside the run
+                           loop (solib.c), never reported */
+    CD_BPP_WATCH_SCOPE, /* the return of the frame a watched local lives in (watch.c): handled by the
+                           run loop, which deletes the watchpoint and stops */
 } cd_bp_purpose;
 
 typedef struct cd_bploc {
     uint64_t addr;
     bool inserted;       /* this location's int3 is in the code (one byte per address, shared) */
+    bool lifted;         /* taken out while the dynamic linker unloads a library (solib.c) */
 } cd_bploc;
 
 typedef struct cd_bp {
@@ -80,6 +89,7 @@ typedef struct cd_bp {
     bool pending;        /* the spec resolved nowhere yet (a library not loaded) */
     pid_t tid;           /* internal: only this thread (0 any) */
     uint64_t min_sp;     /* internal: only when rsp >= min_sp (0 any) */
+    struct cd_watch *watch; /* watchpoint kinds: what is watched (control/watch.h) */
 } cd_bp;
 
 /* What a location spec resolved to. */
@@ -103,6 +113,12 @@ int cd_ctl_check_cond(cd_ctl *c, const cd_scope *sel, const char *who, const cha
  * *note gets the resolver's note (caller frees), or NULL. */
 cd_bp *cd_ctl_break(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
                     const char *cond, char **note, cd_err *err);
+/* cd_ctl_break with flags. CD_BPF_PENDING_OK: a FUNC, FILE:LINE or FILE:FUNC spec that resolves
+ * nowhere yet is kept pending (no location, `pending` set) and resolved when a library loads, if
+ * the program has a dynamic linker to watch; otherwise the resolver's error stands. */
+#define CD_BPF_PENDING_OK 1u
+cd_bp *cd_ctl_break_flags(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
+                          const char *cond, unsigned flags, char **note, cd_err *err);
 /* An internal breakpoint at addresses (no spec resolution), inserted at once. */
 cd_bp *cd_ctl_internal_add(cd_ctl *c, cd_bp_purpose purpose, const uint64_t *addrs, size_t n, pid_t tid,
                            uint64_t min_sp, cd_err *err);
@@ -121,11 +137,35 @@ int cd_ctl_reresolve(cd_ctl *c, cd_err *err);
 
 /* ---- signal policy (gdb's `handle`) ---- */
 
+/* Signals are Linux's numbers, 1 to CD_SIG_MAX (32 and up: the real-time ones). */
+#define CD_SIG_MAX 64
 typedef struct cd_sigpolicy {
     bool stop, print, pass;
 } cd_sigpolicy;
 cd_sigpolicy cd_ctl_sigpolicy(const cd_ctl *c, int sig);
 void cd_ctl_set_sigpolicy(cd_ctl *c, int sig, cd_sigpolicy p);
+/* gdb's default for SIG: stop print pass, except SIGINT/SIGTRAP (stop print nopass) and the
+ * signals programs use for their own business (SIGALRM, SIGCHLD, SIGIO, SIGURG, SIGVTALRM,
+ * SIGPROF, SIGWINCH, glibc's 32 and 33: nostop noprint pass). */
+cd_sigpolicy cd_sig_default_policy(int sig);
+/* `signal SIG`: held thread TH resumes with SIG (0: none) at the next resume, whatever it stopped
+ * with and whatever that signal's `pass` says. */
+int cd_ctl_signal(cd_ctl *c, cd_thread *th, int sig, cd_err *err);
+/* Report thread creation and exit as notes on the next stop (sets t->event_mask's
+ * CD_EVM_THREADS; off: the backend handles them silently). */
+void cd_ctl_set_thread_events(cd_ctl *c, bool on);
+
+/* Names: "SIGSEGV", "SIG34" (buf: room for a number); gdb's descriptions ("Segmentation fault",
+ * "Arithmetic exception", "Real-time event 34"). */
+const char *cd_sig_name(int sig, char buf[16]);
+const char *cd_sig_description(int sig);
+/* SIGUSR1, sigusr1, USR1, 10, SIG34, SIGPOLL...: 0 and *sig, or -1 for no such signal. */
+int cd_sig_parse(const char *s, int *sig);
+/* si_code's name and meaning ("SEGV_MAPERR", "address not mapped to object"), or NULL. */
+const char *cd_sig_code_name(int sig, int code, const char **what);
+/* The CPU raised SIG (SIGSEGV, SIGBUS, SIGILL, SIGFPE with a fault code): si_addr is the fault
+ * address. */
+bool cd_sig_is_fault(int sig, int code);
 
 /* ---- stops ---- */
 
@@ -146,10 +186,23 @@ typedef enum {
     CD_STOP_INTERNAL,    /* an internal breakpoint of purpose CD_BPP_OTHER (bp_id) */
 } cd_stop_reason;
 
-/* A signal the run loop passed on without stopping (policy nostop) while printing was asked for. */
+/* A user breakpoint whose locations changed because a library was loaded or unloaded while the
+ * program ran (solib.c): resolved (it was pending, now it has locations) or pending again (its
+ * library went away). */
+typedef struct cd_bpnote {
+    int bp_id;
+    bool resolved;
+} cd_bpnote;
+
+/* Something that happened while the program ran without stopping it, for the user to read before
+ * the stop report: a signal with policy nostop print (passed on, or discarded by nopass), or a
+ * thread created or exited (cd_ctl_set_thread_events). */
+typedef enum { CD_NOTE_SIGNAL = 0, CD_NOTE_THREAD_NEW, CD_NOTE_THREAD_EXIT } cd_note_kind;
 typedef struct cd_signote {
     pid_t tid;
-    int sig;
+    int sig;             /* SIGNAL */
+    cd_note_kind kind;
+    bool passed;         /* SIGNAL: delivered to the program (policy pass) */
 } cd_signote;
 
 typedef struct cd_stop {
@@ -167,6 +220,8 @@ typedef struct cd_stop {
     int status;          /* EXITED */
     cd_signote *notes;   /* signals passed without stopping (policy print) */
     size_t nnotes;
+    cd_bpnote *bpnotes;  /* breakpoints resolved or made pending again on the way (solib.c) */
+    size_t nbpnotes;
     /* FINISHED: what returned. The value lives in `ar` with types from the session's vstate. */
     char *func;          /* the function (or inlined call) finished */
     bool inlined;        /* an inlined call: it has no return value */
@@ -178,10 +233,20 @@ typedef struct cd_stop {
     cd_arena *ar;
     bool step_no_line;   /* a step ended in code without line info (stepi into a library) */
     bool frame_changed;  /* a step ended in another function or frame than it began in */
+    struct cd_watchhit *watch; /* WATCHPOINT: the watchpoints that fired or went out of scope */
+    size_t nwatch;
     int inline_skip;     /* the innermost N logical frames at pc are inlined calls that start right
                             here: shown as their call site, as gdb does, until `step` enters them */
 } cd_stop;
 void cd_stop_free(cd_stop *s);
+/* Notes, before a stop is shown, the exit of every thread the backend found gone while it stopped
+ * the program (a thread that ended just before the stop: its own exit event would come only at the
+ * next resume, after the stop report it preceded); that event is then not noted again. */
+void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop);
+/* Hands each note (cd_signote) to FN as it happens, from inside the run loop, instead of keeping
+ * it for the stop (stop.notes stays empty): the user reads of a thread or a passed signal while the
+ * program runs on. FN must not touch the target. NULL: back to stop.notes. */
+void cd_ctl_set_note_fn(cd_ctl *c, void (*fn)(void *arg, const cd_signote *n), void *arg);
 
 /* ---- the layer ---- */
 
@@ -223,5 +288,51 @@ int cd_ctl_start(cd_ctl *c, cd_stop *stop, const char **where, cd_err *err);
 
 /* Copies of the per-target objects, for the commands layer. */
 cd_symtab *cd_ctl_symtab(cd_ctl *c);
+
+/* ---- fork and exec (inferior.c) ----
+ * A forked process kept under the debugger is an inferior of its own: a target, its symbols, its
+ * unwinder and its layer. The session keeps them (the current one and the others, held); this layer
+ * makes them, and closes them on request. */
+
+typedef struct cd_forkpolicy {
+    bool follow_child;   /* gdb's follow-fork-mode child: the run stops and the child is followed */
+    bool detach;         /* gdb's detach-on-fork: the process not followed is let go */
+} cd_forkpolicy;
+/* Sets the policy the run loop applies at each fork (and asks the target for fork events). */
+void cd_ctl_set_fork_policy(cd_ctl *c, cd_forkpolicy p);
+cd_forkpolicy cd_ctl_fork_policy(const cd_ctl *c);
+
+typedef struct cd_inferior {
+    int num;             /* the user's number (`inferior N`), given by whoever keeps it; 0 none yet */
+    cd_target *t;
+    cd_symtab *sym;
+    cd_unwinder *unw;
+    cd_ctl *ctl;
+    pid_t vfork_child;   /* a vfork parent held while its child (sharing its memory) runs: released
+                            when that child execs or exits, never before (its int3s are the child's) */
+} cd_inferior;
+/* Leaves the inferior's process as cdbg found it (its target's close) and frees everything. */
+void cd_inferior_close(cd_inferior *inf);
+
+/* What the run loop did at a fork. */
+typedef enum {
+    CD_FORK_DETACHED,    /* the child was let go (our int3s out of its memory, detached) */
+    CD_FORK_KEPT,        /* the child is held as a new inferior (detach-on-fork off) */
+    CD_FORK_FOLLOW,      /* follow-fork child: the run stopped (CD_STOP_FORK); the child is `inf` */
+} cd_fork_fate;
+typedef struct cd_forked {
+    pid_t parent, child;
+    bool vfork;
+    cd_fork_fate fate;
+    cd_inferior *inf;    /* KEPT, FOLLOW: the child (the caller owns it once taken) */
+} cd_forked;
+/* The forks seen since the last call, oldest first; the caller frees the array and owns the
+ * inferiors in it. Untaken inferiors are closed by cd_ctl_free. */
+size_t cd_ctl_take_forks(cd_ctl *c, cd_forked **out);
+
+/* After a CD_STOP_EXEC: the layer's symbols and unwinder become SYM and UNW (the new image's; the
+ * caller frees the old ones), and every user breakpoint is resolved again by its spec in the new
+ * program (one that resolves nowhere becomes pending). Returns how many are pending. */
+int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw);
 
 #endif

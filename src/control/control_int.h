@@ -8,7 +8,7 @@
 #include "control/control.h"
 #include "expr/expr_int.h"
 
-#define CD_NSIG 65
+#define CD_NSIG (CD_SIG_MAX + 1)
 
 struct cd_ctl {
     cd_target *t;
@@ -26,6 +26,21 @@ struct cd_ctl {
     int skip_n;
     pid_t sig_tid;        /* the last stop was signal sig_sig in sig_tid: its `pass` is applied at resume */
     int sig_sig;
+    int solib_bp;         /* the rendezvous breakpoint's id (solib.c), 0 none */
+    uint64_t r_debug;     /* the dynamic linker's struct r_debug, 0 not found yet */
+    bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
+    void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
+    void *note_arg;
+    /* threads whose exit was noted: early, at a stop, before their THREAD_EXIT event came (the
+     * event is then not noted), or by the event while the thread is still listed, gone */
+    struct ctl_exit {
+        pid_t tid;
+        bool by_event;
+    } *exits;
+    size_t nexits;
+    cd_forkpolicy fork;   /* inferior.c: what a fork does */
+    cd_forked *forks;     /* forks seen and not yet taken (cd_ctl_take_forks) */
+    size_t nforks;
 };
 
 /* bp.c */
@@ -33,13 +48,58 @@ cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after);
 bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except);
 /* Deletes internal breakpoint B, ignoring errors (a process that is gone). */
 void ctl_internal_drop(cd_ctl *c, cd_bp *b);
+/* One location's int3, in or out (shared addresses counted). */
+int ctl_loc_insert(cd_ctl *c, cd_bploc *l, cd_err *err);
+int ctl_loc_remove(cd_ctl *c, cd_bploc *l, cd_err *err);
 
+/* solib.c: the dynamic linker's rendezvous */
+/* Plants the rendezvous breakpoint unless it is in; -1 (err) when the program has no dynamic
+ * linker to watch (static, a core) or its r_debug cannot be found. */
+int ctl_solib_arm(cd_ctl *c, cd_err *err);
+/* Whether B is the rendezvous breakpoint. */
+bool ctl_solib_is(cd_ctl *c, const cd_bp *b);
+/* The rendezvous was hit (every thread held): follows the library list and the breakpoints,
+ * recording what changed in stop->bpnotes. */
+void ctl_solib_event(cd_ctl *c, cd_stop *stop);
+/* After an exec: the old image's rendezvous is gone (call before breakpoints are re-resolved). */
+void ctl_solib_forget(cd_ctl *c);
+
+/* watch.c (watch.h) */
+struct cd_watch;
+void ctl_watch_free(struct cd_watch *w);
+void ctl_watchhits_free(cd_stop *s);
+/* cd_ctl_break of a watchpoint kind (a restart sets the user's watchpoints again through it) */
+cd_bp *ctl_watch_break(cd_ctl *c, const cd_scope *sel, const char *spec, cd_bp_kind kind, const char *cond,
+                       cd_err *err);
+/* Before a watchpoint is deleted: its debug registers and its scope breakpoint go. */
+void ctl_watch_release(cd_ctl *c, cd_bp *b);
+int ctl_watch_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err);
+/* A CD_EV_WATCH: fills stop and returns true when a watchpoint reports it (a changed value, a
+ * read...), false when the program goes on (a write watchpoint's value unchanged). */
+bool ctl_watch_event(cd_ctl *c, const cd_event *ev, cd_stop *stop);
+/* An int3 event at a watchpoint's scope breakpoint, in its frame: the watchpoints of that frame
+ * are deleted and recorded in stop (reason WATCHPOINT, or INTERNAL when another internal
+ * breakpoint of that thread and frame is at the same address). false: not that (go on as usual). */
+bool ctl_watch_scope_event(cd_ctl *c, const cd_event *ev, cd_stop *stop);
+/* After a single step of th: the same when th has left a watched local's frame. */
+bool ctl_watch_scope_step(cd_ctl *c, cd_thread *th, cd_stop *stop);
 /* step.c: at a stop of tid at pc, how many inlined calls that start at pc are shown as their call
  * site (gdb's skip_inline_frames): all, except down to the one a breakpoint (its spec) names. The
  * next `step` of tid enters them one by one. */
 int ctl_stop_inline_skip(cd_ctl *c, pid_t tid, uint64_t pc, const char *bp_spec);
 
+/* inferior.c */
+/* A fork, vfork or vfork-done event: applies the fork policy; true when the run must stop
+ * (follow-fork child). */
+bool ctl_fork_event(cd_ctl *c, const cd_event *ev);
+/* An exec: the old image's int3s are gone with it (the target forgot them). */
+void ctl_exec_event(cd_ctl *c);
+/* Closes the inferiors of forks nobody took (cd_ctl_free). */
+void ctl_forks_free(cd_ctl *c);
+
 /* run.c */
+/* Whether b's hit-count condition (`condition -hitcount`) holds for its current hit count. */
+bool ctl_hit_cond_ok(const cd_bp *b);
 /* Resumes every thread and waits until a stop for the user or an internal breakpoint that
  * matches (reason CD_STOP_INTERNAL, bp_id its id). stop is filled (not reset). */
 int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err);
@@ -52,6 +112,11 @@ void ctl_apply_pass(cd_ctl *c);
 /* Turns a target event into a stop for the user; false when the run should go on (a signal with
  * policy nostop). */
 bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop);
+/* signals.c */
+/* A note for the user (to the note function, or kept in stop->notes). */
+void ctl_add_note(cd_ctl *c, cd_stop *stop, cd_signote n);
+/* A THREAD_EXIT event for tid: false when cd_ctl_note_gone_threads already noted it. */
+bool ctl_exit_unnoted(cd_ctl *c, pid_t tid);
 /* Evaluates a condition in thread th's innermost frame: 1 true, 0 false, -1 error (err). */
 int ctl_eval_cond(cd_ctl *c, cd_thread *th, const char *cond, cd_err *err);
 /* Fills stop for a user breakpoint hit by th: conditions, ignore count, hit count. Returns true

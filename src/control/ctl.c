@@ -1,4 +1,4 @@
-/* The cd_ctl object, stops and the signal policy table. */
+/* The cd_ctl object, stops and the signal policy table (gdb's defaults: signals.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,17 +7,7 @@
 static void default_policy(cd_ctl *c)
 {
     for (int s = 0; s < CD_NSIG; s++)
-        c->sig[s] = (cd_sigpolicy){.stop = true, .print = true, .pass = true};
-    /* gdb's defaults: a ^C or a trap is the debugger's, never the program's */
-    c->sig[SIGINT] = (cd_sigpolicy){.stop = true, .print = true, .pass = false};
-    c->sig[SIGTRAP] = (cd_sigpolicy){.stop = true, .print = true, .pass = false};
-    /* signals programs use for their own business: neither stop nor say anything */
-    const int quiet[] = {SIGALRM, SIGCHLD, SIGWINCH, SIGURG, SIGPROF, SIGPOLL};
-    for (size_t i = 0; i < sizeof quiet / sizeof *quiet; i++)
-        c->sig[quiet[i]] = (cd_sigpolicy){.stop = false, .print = false, .pass = true};
-    /* glibc's own real-time signals (thread cancellation, setxid) */
-    for (int s = SIGRTMIN; s < SIGRTMIN + 2 && s < CD_NSIG; s++)
-        c->sig[s] = (cd_sigpolicy){.stop = false, .print = false, .pass = true};
+        c->sig[s] = cd_sig_default_policy(s);
 }
 
 cd_ctl *cd_ctl_new(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_vstate *vs)
@@ -35,6 +25,7 @@ void cd_ctl_free(cd_ctl *c)
 {
     if (!c)
         return;
+    ctl_forks_free(c);
     for (size_t i = 0; i < c->nbps; i++) {
         cd_bp *b = c->bps[i];
         free(b->spec);
@@ -43,9 +34,11 @@ void cd_ctl_free(cd_ctl *c)
             free(b->cmds[k]);
         free(b->cmds);
         free(b->locs);
+        ctl_watch_free(b->watch);
         free(b);
     }
     free(c->bps);
+    free(c->exits);
     if (c->x86)
         cd_x86_free(c->x86);
     free(c);
@@ -71,8 +64,10 @@ void cd_stop_free(cd_stop *s)
 {
     free(s->cond_error);
     free(s->notes);
+    free(s->bpnotes);
     free(s->func);
     free(s->value_error);
+    ctl_watchhits_free(s);
     if (s->ar) {
         cd_arena_free(s->ar);
         free(s->ar);

@@ -21,7 +21,7 @@ int ctl_regs(cd_ctl *c, pid_t tid, cd_regs *r, cd_err *err)
 
 /* ---- conditions ---- */
 
-static bool hit_cond_ok(const cd_bp *b)
+bool ctl_hit_cond_ok(const cd_bp *b)
 {
     unsigned long h = b->hits, v = b->hit_val;
     const char *op = b->hit_op;
@@ -96,7 +96,7 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
                 continue;
         }
         b->hits++;
-        if (!hit_cond_ok(b))
+        if (!ctl_hit_cond_ok(b))
             continue;
         if (b->ignore > 0) {
             b->ignore--;
@@ -129,12 +129,6 @@ void ctl_apply_pass(cd_ctl *c)
     c->sig_sig = 0;
 }
 
-static void add_note(cd_stop *stop, pid_t tid, int sig)
-{
-    stop->notes = cd_xrealloc(stop->notes, (stop->nnotes + 1) * sizeof *stop->notes);
-    stop->notes[stop->nnotes++] = (cd_signote){tid, sig};
-}
-
 bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
 {
     stop->ev = *ev;
@@ -147,7 +141,7 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
             if (th && !p.pass)
                 th->pending_sig = 0;
             if (p.print)
-                add_note(stop, ev->tid, ev->sig);
+                ctl_add_note(c, stop, (cd_signote){.kind = CD_NOTE_SIGNAL, .tid = ev->tid, .sig = ev->sig, .passed = p.pass});
             return false;
         }
         stop->reason = CD_STOP_SIGNAL;
@@ -158,6 +152,13 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
         c->sig_sig = ev->sig;
         return true;
     }
+    case CD_EV_CLONE:
+    case CD_EV_THREAD_EXIT:
+        /* told, never stopped for: the thread that made the event goes on */
+        if (c->thread_events && (ev->kind == CD_EV_CLONE || ctl_exit_unnoted(c, ev->tid)))
+            ctl_add_note(c, stop, (cd_signote){.kind = ev->kind == CD_EV_CLONE ? CD_NOTE_THREAD_NEW : CD_NOTE_THREAD_EXIT,
+                                        .tid = ev->kind == CD_EV_CLONE ? ev->child : ev->tid});
+        return false;
     case CD_EV_EXITED:
         stop->reason = CD_STOP_EXITED;
         stop->status = ev->status;
@@ -170,10 +171,17 @@ bool ctl_event_stop(cd_ctl *c, const cd_event *ev, cd_stop *stop)
         stop->reason = CD_STOP_INTERRUPTED;
         return true;
     case CD_EV_WATCH:
-        stop->reason = CD_STOP_WATCHPOINT;
-        return true;
+        return ctl_watch_event(c, ev, stop); /* watch.c: values decide */
     case CD_EV_EXEC:
+        ctl_exec_event(c);
         stop->reason = CD_STOP_EXEC;
+        return true;
+    case CD_EV_FORK:
+    case CD_EV_VFORK:
+    case CD_EV_VFORK_DONE:
+        if (!ctl_fork_event(c, ev))
+            return false;
+        stop->reason = CD_STOP_FORK;
         return true;
     case CD_EV_BREAKPOINT:
         stop->reason = CD_STOP_TRAP;
@@ -190,7 +198,7 @@ static cd_bp *internal_match(cd_ctl *c, const cd_event *ev)
     cd_regs r;
     bool have_regs = false;
     for (cd_bp *b = ctl_bp_at(c, ev->addr, NULL); b; b = ctl_bp_at(c, ev->addr, b)) {
-        if (b->kind != CD_BPK_INTERNAL || (b->tid && b->tid != ev->tid))
+        if (b->kind != CD_BPK_INTERNAL || b->purpose == CD_BPP_SOLIB || (b->tid && b->tid != ev->tid))
             continue;
         if (b->min_sp) {
             cd_err e;
@@ -216,6 +224,8 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
         cd_event ev;
         if (t->ops->wait(t, &ev, err) < 0)
             return -1;
+        if (ev.kind == CD_EV_BREAKPOINT && ctl_watch_scope_event(c, &ev, stop))
+            return 0; /* a watched local's frame returned */
         if (ev.kind != CD_EV_BREAKPOINT) {
             if (ctl_event_stop(c, &ev, stop))
                 return 0;
@@ -224,6 +234,11 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
         stop->ev = ev;
         stop->tid = ev.tid;
         stop->pc = ev.addr;
+        for (cd_bp *sb = ctl_bp_at(c, ev.addr, NULL); sb; sb = ctl_bp_at(c, ev.addr, sb))
+            if (ctl_solib_is(c, sb)) {
+                ctl_solib_event(c, stop); /* a library came or went: follow it, invisibly */
+                break;
+            }
         cd_bp *ib = internal_match(c, &ev);
         if (ib) {
             stop->reason = CD_STOP_INTERNAL;
@@ -466,6 +481,7 @@ int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_e
     if (rc < 0 || !hit)
         return rc;
     stop->reason = CD_STOP_FINISHED;
+    stop->bp_id = 0; /* the finish breakpoint's (internal) number is no user's business */
     stop->pc = ret;
     if (rtype) {
         stop->ar = cd_xcalloc(1, sizeof *stop->ar);

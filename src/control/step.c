@@ -306,6 +306,8 @@ static int single_step(stepper *s)
             s->done = true;
             return 0;
         }
+        if (ev.kind == CD_EV_WATCH)
+            return 0; /* a watchpoint that does not stop (value unchanged): the instruction ran */
         /* a signal with policy nostop: pending_sig holds it if it is to be passed; step again */
     }
 }
@@ -333,6 +335,10 @@ static int run_to(stepper *s, uint64_t addr, uint64_t min_sp)
  * counts), as when the thread runs into it. */
 static bool user_bp_here(stepper *s, uint64_t pc)
 {
+    if (ctl_watch_scope_step(s->c, s->th, s->stop)) {
+        s->done = true; /* out of a watched local's frame: its watchpoint is deleted, the step ends */
+        return true;
+    }
     cd_bp *b = ctl_bp_at(s->c, pc, NULL);
     for (; b; b = ctl_bp_at(s->c, pc, b))
         if (b->kind != CD_BPK_INTERNAL && b->enabled)

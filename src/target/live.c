@@ -2756,13 +2756,19 @@ static void em_kids_stop(cd_target *t)
             if (w == k->pid && WIFSTOPPED(st)) {
                 cd_regs r;
                 siginfo_t si;
-                if ((st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP && em_ptrace(PTRACE_GETREGS, k->pid, NULL, &r) == 0 &&
-                    em_ptrace(PTRACE_GETSIGINFO, k->pid, NULL, &si) == 0 && si.si_code == SI_KERNEL &&
-                    our_int3(l, r.rip - 1)) {
-                    r.rip--;
-                    em_ptrace(PTRACE_SETREGS, k->pid, NULL, &r);
+                if ((st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP) {
+                    /* our int3 (rewound), or the trap of our step over one (kid_status was
+                     * interrupted): never the child's */
+                    if (em_ptrace(PTRACE_GETREGS, k->pid, NULL, &r) == 0 &&
+                        em_ptrace(PTRACE_GETSIGINFO, k->pid, NULL, &si) == 0 && si.si_code == SI_KERNEL &&
+                        our_int3(l, r.rip - 1)) {
+                        r.rip--;
+                        em_ptrace(PTRACE_SETREGS, k->pid, NULL, &r);
+                    }
                 } else if ((st >> 16) == 0) {
                     k->sig = WSTOPSIG(st);
+                } else if (sigtrap_queued(k->pid, k->pid) && em_ptrace(PTRACE_CONT, k->pid, NULL, NULL) == 0) {
+                    continue; /* the interrupt overtook such a trap: take it first */
                 }
                 break;
             }

@@ -458,8 +458,16 @@ int cd_unwind_thread(cd_unwinder *u, cd_thread *th, int max_frames, cd_stack *ou
     uint64_t d[CD_NDWREGS];
     user_to_dwarf(&r, d);
     /* A thread stopped on its way out of clone()/clone3() in the child (rax 0) has not run any
-     * code yet: its stack is empty and the parent's CFI at that pc would read garbage. */
-    bool newborn = r.rax == 0 && (r.orig_rax == SYS_clone || r.orig_rax == SYS_clone3);
+     * code yet: its stack is empty and the parent's CFI at that pc would read garbage. A fork
+     * child (no CLONE_VM: glibc's fork is a clone) has a copy of its parent's stack: unwound. */
+    const uint64_t clone_vm = 0x100;
+    bool newborn = false;
+    if (r.rax == 0 && r.orig_rax == SYS_clone) {
+        newborn = (r.rdi & clone_vm) != 0;
+    } else if (r.rax == 0 && r.orig_rax == SYS_clone3) {
+        uint64_t flags; /* struct clone_args starts with them */
+        newborn = cd_target_read_full(u->t, r.rdi, &flags, sizeof flags) < 0 || (flags & clone_vm);
+    }
     return walk(u, th->tid, d, 0x1ffff, newborn, max_frames, out, err);
 }
 

@@ -51,7 +51,7 @@ assert L[-1] == {"command": "continue", "event": "killed", "signal": 9}, L[-1]'
 td_cdbg out run "$exe" raise 15 --batch -ex continue -ex bt -ex continue
 expect_status 0 "SIGTERM then continue"
 p=$(prog_pid "$out")
-expect_line "^Thread tid $p received signal SIGTERM \\(Terminated\\)\$" "$out"
+expect_line "^Thread tid $p received signal SIGTERM, Terminated\\.\$" "$out"
 expect_line "^#[0-9]  0x[0-9a-f]{16} in die at session\\.c:$die_line\$" "$out"
 [ "$(tail -n 1 "$out")" = "Process $p was killed by signal 15 (Terminated)" ] && pass "SIGTERM delivered" ||
     fail "after SIGTERM: $(tail -n 1 "$out")"
@@ -61,7 +61,8 @@ json_check "signal, then killed (JSON)" <(grep '^{' "$out") '
 ev = [o for o in L if o.get("command") == "continue"]
 assert len(ev) == 2, ev
 s = ev[0]
-assert set(s) == {"command", "event", "tid", "signal", "frame"}, s
+assert set(s) == {"command", "event", "tid", "signal", "siginfo", "frame"}, s
+assert s["siginfo"]["name"] == "SIGTERM" and s["siginfo"]["number"] == 15, s
 assert s["event"] == "signal" and s["signal"] == "TERM" and s["tid"] == L[0]["pid"], s
 assert s["frame"]["level"] == 0 and s["frame"]["module"] == "libc.so.6", s["frame"]
 assert ev[1] == {"command": "continue", "event": "killed", "signal": 15}, ev[1]'
@@ -82,7 +83,7 @@ assert L[-1]["command"] == "stepout" and L[-1]["event"] == "signal" and L[-1]["s
 assert L[-1]["tid"] == L[0]["pid"], L[-1]'
 td_cdbg out run "$exe" raise 15 --batch -ex 'break die' -ex continue -ex stepout
 p=$(prog_pid "$out")
-expect_line "^Thread tid $p received signal SIGTERM \\(Terminated\\)\$" "$out"
+expect_line "^Thread tid $p received signal SIGTERM, Terminated\\.\$" "$out"
 
 # --- interrupted: SIGINT to cdbg while the target runs -----------------------------------------
 prog_start session_O0 spin

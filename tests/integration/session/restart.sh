@@ -110,7 +110,7 @@ expect_empty "$out.err" "stderr"
 td_cdbg out run "$exe" steps --batch -ex 'break step' -ex 'tbreak finish' -ex 'break session.c:72 if i == 3' \
     -ex 'delete 1' -ex breakpoints -ex restart -ex breakpoints -ex continue -ex 'print i' -ex 'break main'
 expect_status 0 "breakpoints across restart"
-sed -n '/^Cleared 1 breakpoint$/,/^Killed process/p' "$out" | sed '1d;$d' >"$TD_TMP/before"
+sed -n '/^Deleted 1 breakpoint$/,/^Killed process/p' "$out" | sed '1d;$d' >"$TD_TMP/before"
 sed -n '/^Killed process/,/^step 0 /p' "$out" | sed '1,2d;$d' >"$TD_TMP/after"
 [ -s "$TD_TMP/before" ] && pass "breakpoints before restart listed" || fail "no breakpoints listed before restart"
 # the same list; the addresses are the new process's (ASLR), each the same offset in the program

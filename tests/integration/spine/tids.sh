@@ -77,6 +77,7 @@ for v in O0 O2; do
     python3 - "$out" "$bp" "$(tid_of "$f" tids-main)" <<'PY' && pass "run $v --json: event and thread name bp-thread's tid" || fail "run $v --json: $(cat "$out")"
 import json, sys
 objs = [json.loads(l) for l in open(sys.argv[1])]
+objs = [o for o in objs if o.get("event") not in ("thread_created", "thread_exited")]
 bp, main = int(sys.argv[2]), int(sys.argv[3])
 assert bp != main
 run, brk, cont, thr = objs
