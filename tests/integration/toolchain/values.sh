@@ -9,7 +9,8 @@
 # (else a passing comparison would prove nothing). Then one session per binary, in cdbg and in gdb:
 # stop in report() (main -> walk, always inlined -> leaf -> report, in the other CU), bt, args and
 # locals of every frame, globals of every storage kind (a file-static of the other CU included),
-# expressions. The transcripts (frame lines as "LEVEL FUNC FILE:LINE", value lines with addresses
+# expressions; and `break walk` (a function that exists only inlined), `break FILE:LINE` in each
+# CU, whose FILE:LINE must be gdb's. The transcripts (frame lines as "LEVEL FUNC FILE:LINE", value lines with addresses
 # blanked, as the two runs have different ASLR) must be equal, except where gdb is known wrong:
 #   - gdb lists an inlined function's locals twice at -O2 (gcc's extra lexical block: the abstract
 #     copies, <optimized out>, after the real ones): the second listing is dropped;
@@ -116,6 +117,16 @@ for v in "${VARIANTS[@]}"; do
     [ "${#tls[@]}" -eq 2 ] && [ "${tls[0]}" = "${tls[1]}" ] && pass "$v: tls_hits = tls_seen = ${tls[0]}" ||
         fail "$v: tls_hits and tls_seen: '${tls[*]}'"
     [ "$(grep -c '^warning: ' "$out.err")" -eq 0 ] && pass "$v: no warnings" || { fail "$v: warnings"; td_show "$out.err"; }
+    # breakpoints by the name of a function that exists only inlined (walk: found in the DIEs, of
+    # the split unit with -gsplit-dwarf) and by line, where gdb puts them
+    bex=(-ex 'break walk' -ex 'break toolchain.c:44' -ex 'break toolchain_aux.c:13')
+    td_cdbg out run "$exe" --batch "${bex[@]}"
+    expect_status 0 "$v: breakpoints" || td_show "$out.err"
+    timeout 120 gdb -nx -batch "${bex[@]}" "$exe" >"$TD_TMP/$v.gdb_bp" 2>&1
+    sed -nE 's/^Breakpoint [0-9]+ at 0x[0-9a-f]+: .* at ([^ ]*\/)?([^ /]+:[0-9]+)$/\2/p' "$out" >"$TD_TMP/$v.bp_mine"
+    sed -nE 's/^Breakpoint [0-9]+ at 0x[0-9a-f]+: file ([^ ]*\/)?([^ /]+), line ([0-9]+)\.$/\2:\3/p' "$TD_TMP/$v.gdb_bp" >"$TD_TMP/$v.bp_theirs"
+    [ "$(wc -l <"$TD_TMP/$v.bp_theirs")" -eq 3 ] || { fail "$v: gdb set $(wc -l <"$TD_TMP/$v.bp_theirs") of 3 breakpoints"; td_show "$TD_TMP/$v.gdb_bp"; }
+    expect_exact "$TD_TMP/$v.bp_mine" "$TD_TMP/$v.bp_theirs"
 done
 [ "${#missing[@]}" -gt 0 ] && [ "$TD_FAILS" -eq 0 ] && skip "clang is not installed: ${missing[*]} not built (the gcc variants passed)"
 td_finish
