@@ -67,7 +67,7 @@ static int row_at(cd_ctl *c, uint64_t pc, const char **file, bool *other_start, 
     Dwfl *dwfl = cd_symtab_dwfl(c->sym);
     Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
     Dwarf_Addr bias;
-    Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, pc, &bias) : NULL;
+    Dwarf_Die cu_mem, *cu = mod && cd_symtab_cu_at(c->sym, mod, pc, &cu_mem, &bias) ? &cu_mem : NULL;
     Dwarf_Lines *lines;
     size_t n;
     if (file)
