@@ -430,7 +430,8 @@ int cd_ctl_finish_check(cd_ctl *c, const cd_scope *sel, int level, cd_err *err)
     if (f->info.inlined)
         return 0;
     const cd_frame *caller = caller_of(sel, level);
-    if (!caller)
+    /* gdb does not unwind past main (backtrace past-main off): main has no caller to return to */
+    if (!caller || (f->info.func && !strcmp(f->info.func, "main")))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
                         "stepout: frame #%d (%s) is the outermost frame: there is no caller to return to", f->level,
                         f->info.func ? f->info.func : "??");

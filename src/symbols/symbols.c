@@ -744,6 +744,13 @@ static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **fi
     if (lo == 0)
         return;
     size_t i = lo - 1;
+    /* gdb's DWARF reader drops a row of line 0 (clang's "no source line"): the row before it goes on */
+    for (int ln = -1; i > 0 && dwarf_lineno(dwarf_onesrcline(lines, i), &ln) == 0 && ln == 0; ln = -1) {
+        bool e = false;
+        if (dwarf_lineendsequence(dwarf_onesrcline(lines, i), &e) != 0 || e)
+            break;
+        i--;
+    }
     Dwarf_Line *l = dwarf_onesrcline(lines, i);
     bool eos = false, stmt = false;
     Dwarf_Addr la = 0;
@@ -770,6 +777,8 @@ static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **fi
     dwarf_linecol(l, col);
 }
 
+static const char *plt_name(cd_symtab *s, Dwfl_Module *mod, uint64_t addr, uint64_t *off);
+
 static memo_ent *compute(cd_symtab *s, uint64_t pc)
 {
     cd_pcinfo tmp[64];
@@ -787,6 +796,8 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     GElf_Off symoff = 0;
     GElf_Sym sym;
     const char *symname = dwfl_module_addrinfo(mod, pc, &symoff, &sym, NULL, NULL, NULL);
+    if (!symname)
+        symname = plt_name(s, mod, pc, &symoff); /* a PLT stub: "signal@plt", as gdb names it */
     uint64_t symaddr = symname ? pc - symoff : 0;
 
     const char *file = NULL;

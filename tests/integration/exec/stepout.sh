@@ -39,8 +39,9 @@ expect_line '^\$2 = 2$' "$out"
 td_cdbg out run "$exe" --batch -ex 'break fact if n == 1' -ex continue -ex 'up' -ex stepout
 expect_line '^Run till exit from #1 fact$' "$out"
 expect_line '^Value returned: \$1 = 2$' "$out"
-# a breakpoint reached first stops the program there instead
-td_cdbg out run "$exe" --batch -ex 'tbreak ret_int' -ex 'break ret_neg' -ex continue -ex 'frame 1' -ex finish
+# a breakpoint reached first stops the program there instead (a deeper call; not from main, whose
+# finish gdb refuses: it does not unwind past main)
+td_cdbg out run "$exe" --batch -ex 'tbreak fact' -ex continue -ex 'break fact if n == 3' -ex finish
 expect_line '^Breakpoint 2, hit 1 time, thread tid [0-9]+$' "$out"
 expect_no_line '^Value returned' "$out"
 
