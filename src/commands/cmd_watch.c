@@ -140,14 +140,7 @@ json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b)
     }
     cd_out_printf(&s->out, "%s %d: %s, hit %lu time%s", cd_watch_kind_title(b->kind), b->id, b->spec, b->hits,
                   b->hits == 1 ? "" : "s");
-    if (b->cond)
-        cd_out_printf(&s->out, ", if %s", b->cond);
-    if (b->hit_op[0])
-        cd_out_printf(&s->out, ", when hits %s %lu", b->hit_op, b->hit_val);
-    if (b->ignore)
-        cd_out_printf(&s->out, ", ignore next %lu hit%s", b->ignore, b->ignore == 1 ? "" : "s");
-    if (!b->enabled)
-        cd_out_printf(&s->out, ", disabled");
+    cd_render_bp_state(s, b);
     cd_out_printf(&s->out, "\n    %llu byte%s at 0x%016llx", (unsigned long long)w->len, w->len == 1 ? "" : "s",
                   (unsigned long long)w->addr);
     if (w->armed) {
