@@ -112,4 +112,74 @@ typedef enum cd_x86_scan {
 cd_x86_scan cd_x86_scan_branches_into(cd_x86 *d, const uint8_t *code, size_t len, uint64_t addr, uint64_t lo,
                                       uint64_t hi, uint64_t *where);
 
+/* ---- emulating one instruction (stepping over a breakpoint without single-stepping) ----
+ *
+ * To resume a thread that sits on a breakpoint, the instruction the int3 replaced must run once
+ * without the int3. A single-step does that at the cost of a second ptrace stop (~190 us when the
+ * tracer runs on the other CPU); for the few instructions that start most functions or most -O0
+ * lines the tracer can do what the CPU would do instead. The classifier accepts only instructions
+ * whose whole architectural effect is listed below, exactly:
+ *   NOP    nop (any form but lock), endbr64                     rip
+ *   PUSH   push r64                                             rsp -= 8, [rsp] = r (old rsp for push rsp), rip
+ *   MOV    mov r64/r32, r64/r32 or imm (r32 zero-extends)       dst, rip
+ *   LOAD   mov r64/r32, [mem] (r32 zero-extends)                dst, rip
+ *   STORE  mov [mem], r or imm (1, 4 or 8 bytes)                memory, rip
+ *   LEA    lea r64/r32, [mem]                                   dst, rip
+ *   ADD/SUB  add/sub r64/r32, imm                               dst, CF PF AF ZF SF OF, rip
+ * Refused (the caller single-steps): any legacy prefix but a nop's, segment overrides (fs/gs
+ * bases are not in the register file), 16-bit and high-byte registers, memory operands that
+ * cross a page, everything else. Faults are the caller's: a memory access that fails (unmapped,
+ * protected) means "single-step instead", so the CPU raises the fault itself. */
+typedef enum cd_x86_emu_op {
+    CD_EMU_NONE,
+    CD_EMU_NOP,
+    CD_EMU_PUSH,
+    CD_EMU_MOV,
+    CD_EMU_LOAD,
+    CD_EMU_STORE,
+    CD_EMU_LEA,
+    CD_EMU_ADD,
+    CD_EMU_SUB,
+} cd_x86_emu_op;
+
+/* General registers in encoding order: rax rcx rdx rbx rsp rbp rsi rdi r8..r15. */
+enum { CD_GPR_RAX, CD_GPR_RCX, CD_GPR_RDX, CD_GPR_RBX, CD_GPR_RSP, CD_GPR_RBP, CD_GPR_RSI, CD_GPR_RDI };
+typedef struct cd_x86_regs {
+    uint64_t gpr[16];
+    uint64_t rip, rflags;
+} cd_x86_regs;
+
+typedef struct cd_x86_emu {
+    cd_x86_emu_op op;
+    uint64_t addr;
+    uint8_t len;
+    uint8_t size;    /* operand size in bytes (the memory access's for LOAD/STORE) */
+    int8_t dst, src; /* GPR numbers; -1: none (src -1 with has_imm: the immediate) */
+    bool has_imm;
+    int64_t imm;     /* sign-extended as the CPU extends it */
+    /* memory operand (LOAD, STORE, LEA): base + index * scale + disp, rip-relative from addr + len */
+    int8_t base, index; /* -1: none */
+    uint8_t scale;
+    bool rip_rel;
+    int64_t disp;
+} cd_x86_emu;
+
+/* Whether the instruction at code[0..len) (placed at addr) is one of the above; fills out (op
+ * CD_EMU_NONE when not). */
+bool cd_x86_emulable(cd_x86 *d, const uint8_t *code, size_t len, uint64_t addr, cd_x86_emu *out);
+
+/* The memory access e makes with registers r: dir 0 none, 'r' a load of size bytes at addr, 'w' a
+ * store of value (its low size bytes) at addr. False when the access would cross a page (a fault on
+ * the second page must leave the first untouched, as the CPU does): single-step instead. */
+typedef struct cd_x86_mem {
+    char dir;
+    uint8_t size;
+    uint64_t addr;
+    uint64_t value;
+} cd_x86_mem;
+bool cd_x86_emu_mem(const cd_x86_emu *e, const cd_x86_regs *r, cd_x86_mem *m);
+
+/* What e does to the registers (rip included); loaded: the value a LOAD read (low size bytes). */
+void cd_x86_emu_apply(const cd_x86_emu *e, cd_x86_regs *r, uint64_t loaded);
+
 #endif

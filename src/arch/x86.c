@@ -231,3 +231,261 @@ cd_x86_scan cd_x86_scan_branches_into(cd_x86 *d, const uint8_t *code, size_t len
         *where = at;
     return verdict;
 }
+
+/* ---- emulation (contract in arch.h) ---- */
+
+/* The GPR number and width of a capstone register; false for 16-bit, high-byte and other
+ * registers (their partial writes merge, and the classifier does not take them). */
+static bool gpr_of(x86_reg r, int *num, int *size)
+{
+    static const x86_reg r64[16] = {X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP,
+                                    X86_REG_RSI, X86_REG_RDI, X86_REG_R8,  X86_REG_R9,  X86_REG_R10, X86_REG_R11,
+                                    X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15};
+    static const x86_reg r32[16] = {X86_REG_EAX,  X86_REG_ECX,  X86_REG_EDX,  X86_REG_EBX,  X86_REG_ESP,  X86_REG_EBP,
+                                    X86_REG_ESI,  X86_REG_EDI,  X86_REG_R8D,  X86_REG_R9D,  X86_REG_R10D, X86_REG_R11D,
+                                    X86_REG_R12D, X86_REG_R13D, X86_REG_R14D, X86_REG_R15D};
+    static const x86_reg r8[16] = {X86_REG_AL,  X86_REG_CL,  X86_REG_DL,   X86_REG_BL,   X86_REG_SPL,  X86_REG_BPL,
+                                   X86_REG_SIL, X86_REG_DIL, X86_REG_R8B,  X86_REG_R9B,  X86_REG_R10B, X86_REG_R11B,
+                                   X86_REG_R12B, X86_REG_R13B, X86_REG_R14B, X86_REG_R15B};
+    for (int i = 0; i < 16; i++) {
+        if (r == r64[i] || r == r32[i] || r == r8[i]) {
+            *num = i;
+            *size = r == r64[i] ? 8 : r == r32[i] ? 4 : 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A memory operand the emulation can address: no segment, 64-bit base/index (or rip, or none). */
+static bool mem_of(const cs_x86_op *op, cd_x86_emu *e)
+{
+    int n, sz;
+    if (op->type != X86_OP_MEM || op->mem.segment != X86_REG_INVALID)
+        return false;
+    e->base = e->index = -1;
+    e->scale = 1;
+    e->disp = op->mem.disp;
+    if (op->mem.base == X86_REG_RIP)
+        e->rip_rel = true;
+    else if (op->mem.base != X86_REG_INVALID) {
+        if (!gpr_of(op->mem.base, &n, &sz) || sz != 8)
+            return false;
+        e->base = (int8_t)n;
+    }
+    if (op->mem.index != X86_REG_INVALID) {
+        if (!gpr_of(op->mem.index, &n, &sz) || sz != 8 || e->rip_rel)
+            return false;
+        e->index = (int8_t)n;
+        if (op->mem.scale != 1 && op->mem.scale != 2 && op->mem.scale != 4 && op->mem.scale != 8)
+            return false;
+        e->scale = (uint8_t)op->mem.scale;
+    }
+    return true;
+}
+
+static bool no_prefix(const cs_x86 *x)
+{
+    return !x->prefix[0] && !x->prefix[1] && !x->prefix[2] && !x->prefix[3];
+}
+
+bool cd_x86_emulable(cd_x86 *d, const uint8_t *code, size_t len, uint64_t addr, cd_x86_emu *out)
+{
+    memset(out, 0, sizeof *out);
+    out->op = CD_EMU_NONE;
+    out->dst = out->src = out->base = out->index = -1;
+    out->addr = addr;
+    if (cd_x86_is_endbr64(code, len)) {
+        out->op = CD_EMU_NOP;
+        out->len = 4;
+        return true;
+    }
+    const uint8_t *p = code;
+    size_t left = len;
+    uint64_t a = addr;
+    if (!len || !cs_disasm_iter(d->cs, &p, &left, &a, d->insn))
+        return false;
+    const cs_insn *in = d->insn;
+    const cs_x86 *x = &in->detail->x86;
+    cd_x86_emu e = *out;
+    e.len = (uint8_t)in->size;
+    int n0 = -1, s0 = 0, n1 = -1, s1 = 0;
+    const cs_x86_op *o0 = x->op_count > 0 ? &x->operands[0] : NULL, *o1 = x->op_count > 1 ? &x->operands[1] : NULL;
+    bool r0 = o0 && o0->type == X86_OP_REG && gpr_of(o0->reg, &n0, &s0);
+    bool r1 = o1 && o1->type == X86_OP_REG && gpr_of(o1->reg, &n1, &s1);
+    switch (in->id) {
+    case X86_INS_NOP:
+        /* nop, nopw/nopl with an operand (never accessed), 66/2e padding prefixes; lock nop is #UD */
+        if (has_prefix(x, 0xf0))
+            return false;
+        e.op = CD_EMU_NOP;
+        break;
+    case X86_INS_PUSH:
+        if (!no_prefix(x) || x->op_count != 1 || !r0 || s0 != 8)
+            return false;
+        e.op = CD_EMU_PUSH;
+        e.src = (int8_t)n0;
+        e.size = 8;
+        break;
+    case X86_INS_MOV:
+    case X86_INS_MOVABS:
+        if (!no_prefix(x) || x->op_count != 2)
+            return false;
+        if (r0 && (s0 == 8 || s0 == 4)) {
+            e.dst = (int8_t)n0;
+            e.size = (uint8_t)s0;
+            if (r1 && s1 == s0) {
+                e.op = CD_EMU_MOV;
+                e.src = (int8_t)n1;
+            } else if (o1->type == X86_OP_IMM) {
+                e.op = CD_EMU_MOV;
+                e.has_imm = true;
+                e.imm = o1->imm;
+            } else if (mem_of(o1, &e) && o1->size == s0) {
+                e.op = CD_EMU_LOAD;
+            } else
+                return false;
+        } else if (o0->type == X86_OP_MEM && (o0->size == 8 || o0->size == 4 || o0->size == 1) && mem_of(o0, &e)) {
+            e.op = CD_EMU_STORE;
+            e.size = o0->size;
+            if (r1 && s1 == o0->size)
+                e.src = (int8_t)n1;
+            else if (o1->type == X86_OP_IMM) {
+                e.has_imm = true;
+                e.imm = o1->imm;
+            } else
+                return false;
+        } else
+            return false;
+        break;
+    case X86_INS_LEA:
+        if (!no_prefix(x) || x->op_count != 2 || !r0 || (s0 != 8 && s0 != 4) || !mem_of(o1, &e))
+            return false;
+        e.op = CD_EMU_LEA;
+        e.dst = (int8_t)n0;
+        e.size = (uint8_t)s0;
+        break;
+    case X86_INS_ADD:
+    case X86_INS_SUB:
+        if (!no_prefix(x) || x->op_count != 2 || !r0 || (s0 != 8 && s0 != 4) || o1->type != X86_OP_IMM)
+            return false;
+        e.op = in->id == X86_INS_ADD ? CD_EMU_ADD : CD_EMU_SUB;
+        e.dst = (int8_t)n0;
+        e.size = (uint8_t)s0;
+        e.has_imm = true;
+        e.imm = o1->imm;
+        break;
+    default:
+        return false;
+    }
+    *out = e;
+    return true;
+}
+
+static uint64_t mask_of(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static uint64_t ea_of(const cd_x86_emu *e, const cd_x86_regs *r)
+{
+    uint64_t a = (uint64_t)e->disp;
+    if (e->rip_rel)
+        a += e->addr + e->len;
+    if (e->base >= 0)
+        a += r->gpr[e->base];
+    if (e->index >= 0)
+        a += r->gpr[e->index] * e->scale;
+    return a;
+}
+
+bool cd_x86_emu_mem(const cd_x86_emu *e, const cd_x86_regs *r, cd_x86_mem *m)
+{
+    memset(m, 0, sizeof *m);
+    switch (e->op) {
+    case CD_EMU_PUSH:
+        m->dir = 'w';
+        m->addr = r->gpr[CD_GPR_RSP] - 8;
+        m->value = r->gpr[e->src]; /* push rsp pushes rsp as it was before the push */
+        break;
+    case CD_EMU_LOAD:
+        m->dir = 'r';
+        m->addr = ea_of(e, r);
+        break;
+    case CD_EMU_STORE:
+        m->dir = 'w';
+        m->addr = ea_of(e, r);
+        m->value = (e->src >= 0 ? r->gpr[e->src] : (uint64_t)e->imm) & mask_of(e->size);
+        break;
+    default:
+        return true;
+    }
+    m->size = e->size;
+    return (m->addr & 4095) + m->size <= 4096;
+}
+
+/* RFLAGS bits add and sub set */
+#define FL_CF 0x1ull
+#define FL_PF 0x4ull
+#define FL_AF 0x10ull
+#define FL_ZF 0x40ull
+#define FL_SF 0x80ull
+#define FL_OF 0x800ull
+
+static uint64_t arith_flags(uint64_t flags, uint64_t a, uint64_t b, uint64_t res, unsigned size, bool sub)
+{
+    uint64_t m = mask_of(size), top = 1ull << (8 * size - 1);
+    a &= m;
+    b &= m;
+    res &= m;
+    flags &= ~(FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF);
+    if (sub ? a < b : res < a)
+        flags |= FL_CF;
+    if (!(__builtin_popcount((unsigned)(res & 0xff)) & 1))
+        flags |= FL_PF;
+    if ((a ^ b ^ res) & 0x10)
+        flags |= FL_AF;
+    if (res == 0)
+        flags |= FL_ZF;
+    if (res & top)
+        flags |= FL_SF;
+    /* overflow: the operands' signs (b's negated for sub) agree and the result's differs */
+    if ((sub ? (a ^ b) & (a ^ res) : ~(a ^ b) & (a ^ res)) & top)
+        flags |= FL_OF;
+    return flags;
+}
+
+void cd_x86_emu_apply(const cd_x86_emu *e, cd_x86_regs *r, uint64_t loaded)
+{
+    uint64_t m = mask_of(e->size);
+    switch (e->op) {
+    case CD_EMU_NONE:
+        return;
+    case CD_EMU_NOP:
+    case CD_EMU_STORE:
+        break;
+    case CD_EMU_PUSH:
+        r->gpr[CD_GPR_RSP] -= 8;
+        break;
+    case CD_EMU_MOV:
+        /* a 32-bit destination zero-extends into the whole register */
+        r->gpr[e->dst] = (e->src >= 0 ? r->gpr[e->src] : (uint64_t)e->imm) & m;
+        break;
+    case CD_EMU_LOAD:
+        r->gpr[e->dst] = loaded & m;
+        break;
+    case CD_EMU_LEA:
+        r->gpr[e->dst] = ea_of(e, r) & m;
+        break;
+    case CD_EMU_ADD:
+    case CD_EMU_SUB: {
+        bool sub = e->op == CD_EMU_SUB;
+        uint64_t a = r->gpr[e->dst] & m, b = (uint64_t)e->imm & m;
+        uint64_t res = (sub ? a - b : a + b) & m;
+        r->rflags = arith_flags(r->rflags, a, b, res, e->size, sub);
+        r->gpr[e->dst] = res;
+        break;
+    }
+    }
+    r->rip = e->addr + e->len;
+}

@@ -21,20 +21,6 @@ static cd_bp *user_bp(cd_session *s, unsigned long long id)
     return b && b->kind != CD_BPK_INTERNAL ? b : NULL;
 }
 
-static cd_bp *bp_arg(cd_session *s, const char *arg, const char *cmd, cd_err *err)
-{
-    unsigned long long id;
-    if (!cd_parse_uint(arg, &id)) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: '%s' is not a breakpoint number; `breakpoints` lists them", cmd,
-                 arg);
-        return NULL;
-    }
-    cd_bp *b = user_bp(s, id);
-    if (!b)
-        no_bp(err, cmd, id);
-    return b;
-}
-
 /* The breakpoints argv[1..] name (N or N-M each; none: every user breakpoint), every one checked
  * before anything changes, so a typo changes nothing (gdb's). Caller frees *out. */
 static int bp_list(cd_session *s, int argc, char **argv, const char *cmd, cd_bp ***out, size_t *n, cd_err *err)
@@ -179,7 +165,7 @@ int cd_cmd_ignore(cd_session *s, int argc, char **argv, cd_err *err)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
                         "ignore: usage: ignore N COUNT (breakpoint N does not stop the program for its next COUNT "
                         "hits)");
-    cd_bp *b = bp_arg(s, argv[1], "ignore", err);
+    cd_bp *b = cd_bp_arg(s, argv[1], "ignore", err);
     if (!b)
         return -1;
     unsigned long long count;
@@ -219,7 +205,7 @@ int cd_cmd_on(cd_session *s, int argc, char **argv, cd_err *err)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
                         "on: usage: on N COMMAND (run COMMAND each time breakpoint N stops the program; `on N` "
                         "alone removes N's commands)");
-    cd_bp *b = bp_arg(s, argv[1], "on", err);
+    cd_bp *b = cd_bp_arg(s, argv[1], "on", err);
     if (!b)
         return -1;
     /* the command is the unsplit text after the number (quotes and spaces kept) */
@@ -269,7 +255,7 @@ int cd_cmd_on(cd_session *s, int argc, char **argv, cd_err *err)
 
 void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
 {
-    if (st->reason != CD_STOP_BREAKPOINT || !st->bp_id || !s->ctl)
+    if ((st->reason != CD_STOP_BREAKPOINT && st->reason != CD_STOP_WATCHPOINT) || !st->bp_id || !s->ctl)
         return;
     cd_bp *b = cd_ctl_bp_find(s->ctl, st->bp_id);
     if (!b || !b->ncmds)

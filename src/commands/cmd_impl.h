@@ -42,6 +42,8 @@ CD_CMD(cd_cmd_nexti);
 CD_CMD(cd_cmd_until);
 CD_CMD(cd_cmd_advance);
 /* cmd_bp.c */
+/* The user breakpoint (or watchpoint) ARG names; NULL with a one-line error naming CMD. */
+cd_bp *cd_bp_arg(cd_session *s, const char *arg, const char *cmd, cd_err *err);
 CD_CMD(cd_cmd_enable);
 CD_CMD(cd_cmd_disable);
 CD_CMD(cd_cmd_delete);
@@ -93,6 +95,7 @@ void cd_inferiors_settle(cd_session *s, const char *cmd, cd_stop *st);
 /* render.c: what src/control returns, as text or JSON */
 void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b);
 void cd_render_bps(cd_session *s);
+void cd_render_bp_state(cd_session *s, const cd_bp *b);
 /* A stop report; closes the target when the process ended (returns false then). Runs the
  * `display`s (on_stop) except for a finish, whose value cd_render_finish prints first. */
 bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err);

@@ -10,7 +10,7 @@
 
 /* ---- breakpoints ---- */
 
-static cd_bp *bp_by_id(cd_session *s, const char *arg, const char *cmd, cd_err *err)
+cd_bp *cd_bp_arg(cd_session *s, const char *arg, const char *cmd, cd_err *err)
 {
     unsigned long long id;
     if (!cd_parse_uint(arg, &id)) {
@@ -126,10 +126,10 @@ int cd_cmd_clear(cd_session *s, int argc, char **argv, cd_err *err)
     } else {
         /* check every number first, so a typo deletes nothing */
         for (int i = 1; i < argc; i++)
-            if (!bp_by_id(s, argv[i], "clear", err))
+            if (!cd_bp_arg(s, argv[i], "clear", err))
                 return -1;
         for (int i = 1; i < argc; i++) {
-            cd_bp *b = bp_by_id(s, argv[i], "clear", err);
+            cd_bp *b = cd_bp_arg(s, argv[i], "clear", err);
             if (b) {
                 delete_bp(s, b);
                 cleared++;
@@ -153,7 +153,7 @@ int cd_cmd_condition(cd_session *s, int argc, char **argv, cd_err *err)
     if (argc < 2)
         return cd_fail(err, CD_EXIT_CMD, "condition: usage: %s", cd_command_find("condition")->usage);
     bool hitcount = !strcmp(argv[1], "-hitcount");
-    cd_bp *b = bp_by_id(s, argv[hitcount ? 2 : 1], "condition", err);
+    cd_bp *b = cd_bp_arg(s, argv[hitcount ? 2 : 1], "condition", err);
     if (hitcount && argc < 3)
         return cd_fail(err, CD_EXIT_CMD, "condition: usage: %s", cd_command_find("condition")->usage);
     if (!b)

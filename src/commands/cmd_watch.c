@@ -130,18 +130,17 @@ json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b)
         watch_fields(wj, b);
         json_object_object_add(j, "watchpoint", wj);
         json_object_object_add(j, "locations", json_object_new_array());
+        if (b->ncmds) {
+            json_object *ca = json_object_new_array();
+            for (size_t k = 0; k < b->ncmds; k++)
+                json_object_array_add(ca, json_object_new_string(b->cmds[k]));
+            json_object_object_add(j, "commands", ca);
+        }
         return j;
     }
     cd_out_printf(&s->out, "%s %d: %s, hit %lu time%s", cd_watch_kind_title(b->kind), b->id, b->spec, b->hits,
                   b->hits == 1 ? "" : "s");
-    if (b->cond)
-        cd_out_printf(&s->out, ", if %s", b->cond);
-    if (b->hit_op[0])
-        cd_out_printf(&s->out, ", when hits %s %lu", b->hit_op, b->hit_val);
-    if (b->ignore)
-        cd_out_printf(&s->out, ", ignore next %lu hit%s", b->ignore, b->ignore == 1 ? "" : "s");
-    if (!b->enabled)
-        cd_out_printf(&s->out, ", disabled");
+    cd_render_bp_state(s, b);
     cd_out_printf(&s->out, "\n    %llu byte%s at 0x%016llx", (unsigned long long)w->len, w->len == 1 ? "" : "s",
                   (unsigned long long)w->addr);
     if (w->armed) {
@@ -153,6 +152,8 @@ json_object *cd_render_watch_listed(cd_session *s, const cd_bp *b)
     if (w->scoped)
         cd_out_printf(&s->out, ", a local of %s in thread tid %d", w->func ? w->func : "??", (int)w->tid);
     cd_out_printf(&s->out, "\n");
+    for (size_t k = 0; k < b->ncmds; k++)
+        cd_out_printf(&s->out, "    on: %s\n", b->cmds[k]);
     return NULL;
 }
 

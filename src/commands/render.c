@@ -77,6 +77,20 @@ void cd_render_bp_set(cd_session *s, const char *cmd, const cd_bp *b)
     cd_buf_free(&w);
 }
 
+/* The part of a `breakpoints` line every kind shares: condition, hit-count rule, ignore count,
+ * disabled. */
+void cd_render_bp_state(cd_session *s, const cd_bp *b)
+{
+    if (b->cond)
+        cd_out_printf(&s->out, ", if %s", b->cond);
+    if (b->hit_op[0])
+        cd_out_printf(&s->out, ", when hits %s %lu", b->hit_op, b->hit_val);
+    if (b->ignore)
+        cd_out_printf(&s->out, ", ignore next %lu hit%s", b->ignore, b->ignore == 1 ? "" : "s");
+    if (!b->enabled)
+        cd_out_printf(&s->out, ", disabled");
+}
+
 void cd_render_bps(cd_session *s)
 {
     cd_bp **bps;
@@ -126,14 +140,7 @@ void cd_render_bps(cd_session *s)
         }
         cd_out_printf(&s->out, "Breakpoint %d%s (%s), hit %lu time%s", b->id, temp ? " [temporary]" : "", b->spec,
                       b->hits, b->hits == 1 ? "" : "s");
-        if (b->cond)
-            cd_out_printf(&s->out, ", if %s", b->cond);
-        if (b->hit_op[0])
-            cd_out_printf(&s->out, ", when hits %s %lu", b->hit_op, b->hit_val);
-        if (b->ignore)
-            cd_out_printf(&s->out, ", ignore next %lu hit%s", b->ignore, b->ignore == 1 ? "" : "s");
-        if (!b->enabled)
-            cd_out_printf(&s->out, ", disabled");
+        cd_render_bp_state(s, b);
         if (b->pending)
             cd_out_printf(&s->out, ", pending");
         cd_out_printf(&s->out, "\n");

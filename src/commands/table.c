@@ -74,7 +74,8 @@ const cd_command cd_commands[] = {
      "print-thread-events (on by default): `[New thread tid N]` and `[Thread tid N exited]` when threads\n"
      "start and end while the program runs, printed before the next stop report.\n"
      "follow-fork (gdb's follow-fork-mode): at a fork, `parent` (the default) goes on with the parent;\n"
-     "`child` switches to the child, where the breakpoints are too. detach-on-fork `on` (the default)\n"
+     "`child` switches to the child, where the breakpoints are too (a `next` over the fork stops in the\n"
+     "child just after the fork, in the C library). detach-on-fork `on` (the default)\n"
      "lets the process not followed go (our breakpoints taken out of its memory, detached, running);\n"
      "`off` keeps it as an inferior of its own, held (`inferiors`, `inferior N`).",
      cd_cmd_config, 0},
@@ -155,7 +156,9 @@ const cd_command cd_commands[] = {
      "program and is delivered at the next continue, except SIGINT and SIGTRAP (the debugger's own);\n"
      "SIGALRM, SIGCHLD, SIGWINCH, SIGURG and SIGPROF are passed on without stopping (gdb's defaults;\n"
      "`handle` shows and changes them).\n"
-     "Enter repeats it.",
+     "A fork is followed as `config follow-fork` and `detach-on-fork` say; an exec goes on in the new\n"
+     "program (its breakpoints found again there). With several inferiors (`inferiors`) only the\n"
+     "current one runs; the others stay held (gdb's schedule-multiple off). Enter repeats it.",
      cd_cmd_continue, CD_CMD_TARGET | CD_CMD_RUNS | CD_CMD_REPEAT},
     {"next", "n", "next [COUNT]", "Run to the next source line of the selected thread, over calls",
      "The thread steps through the line alone; a call runs at full speed (every thread) to its return,\n"

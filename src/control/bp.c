@@ -333,13 +333,14 @@ static int dwarf_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr s
     Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
     if (!dw)
         return DWARF_CB_OK;
-    Dwarf_Off off = 0, next;
-    size_t hsize;
-    while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-        Dwarf_Die cu;
-        if (dwarf_offdie(dw, off + hsize, &cu) && (!fs->file || cu_matches(&cu, fs->file)))
-            walk_dies(fs, &cu, bias, 0);
-        off = next;
+    Dwarf_CU *unit = NULL;
+    Dwarf_Die cu, sub;
+    uint8_t ut;
+    while (dwarf_get_units(dw, unit, &unit, NULL, &ut, &cu, &sub) == 0) {
+        /* -gsplit-dwarf: the functions are in the split unit (the .dwo), not in the skeleton */
+        Dwarf_Die *u = ut == DW_UT_skeleton && sub.addr ? &sub : &cu;
+        if ((ut == DW_UT_compile || ut == DW_UT_partial || u == &sub) && (!fs->file || cu_matches(u, fs->file)))
+            walk_dies(fs, u, bias, 0);
     }
     return DWARF_CB_OK;
 }

@@ -83,6 +83,11 @@ bool ctl_watch_event(cd_ctl *c, const cd_event *ev, cd_stop *stop);
 bool ctl_watch_scope_event(cd_ctl *c, const cd_event *ev, cd_stop *stop);
 /* After a single step of th: the same when th has left a watched local's frame. */
 bool ctl_watch_scope_step(cd_ctl *c, cd_thread *th, cd_stop *stop);
+/* exec: the watchpoints lost their debug registers (ctl_watch_exec, at the event); after the new
+ * program's symbols are in, those on a local are deleted and the others evaluated again there
+ * (ctl_watch_rebind): set again, or disabled when the expression means nothing there. */
+void ctl_watch_exec(cd_ctl *c);
+void ctl_watch_rebind(cd_ctl *c, const cd_scope *sc);
 /* step.c: at a stop of tid at pc, how many inlined calls that start at pc are shown as their call
  * site (gdb's skip_inline_frames): all, except down to the one a breakpoint (its spec) names. The
  * next `step` of tid enters them one by one. */

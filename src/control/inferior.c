@@ -44,6 +44,9 @@ static void copy_bps(cd_ctl *p, cd_ctl *c)
     c->bps = cd_xcalloc(n ? n : 1, sizeof *c->bps);
     for (size_t i = 0; i < n; i++) {
         const cd_bp *b = bps[i];
+        /* watchpoints are the parent's threads' debug registers, which a fork does not copy */
+        if (b->kind != CD_BPK_USER && b->kind != CD_BPK_TEMP)
+            continue;
         cd_bp *d = cd_xcalloc(1, sizeof *d);
         *d = *b;
         d->spec = dup_or_null(b->spec);
@@ -135,6 +138,7 @@ void ctl_exec_event(cd_ctl *c)
     for (size_t i = 0; i < c->nbps; i++)
         for (size_t k = 0; k < c->bps[i]->nlocs; k++)
             c->bps[i]->locs[k].inserted = false;
+    ctl_watch_exec(c);
 }
 
 int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
@@ -142,6 +146,7 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
     c->sym = sym;
     c->unw = unw;
     cd_vstate_use_symtab(c->vs, sym);
+    ctl_solib_forget(c); /* the old image's rendezvous (solib.c) */
     /* a spec names a place in a program: look for it in the new one */
     cd_scope sc = {.target = c->t, .sym = sym, .vs = c->vs};
     int pending = 0;
@@ -149,6 +154,8 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
     size_t n = cd_ctl_bps(c, &bps);
     for (size_t i = 0; i < n; i++) {
         cd_bp *b = bps[i];
+        if (b->watch || (b->kind != CD_BPK_USER && b->kind != CD_BPK_TEMP))
+            continue; /* watchpoints: watch.c's, below; internal ones belong to the old image */
         free(b->locs);
         b->locs = NULL;
         b->nlocs = 0;
@@ -170,6 +177,12 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
                 b->locs[k].inserted = true;
         }
         cd_resolved_free(&r);
+    }
+    ctl_watch_rebind(c, &sc);
+    if (pending) {
+        /* the new image's dynamic linker loads its libraries next: follow it (solib.c) */
+        cd_err e;
+        ctl_solib_arm(c, &e);
     }
     return pending;
 }

@@ -101,7 +101,8 @@ static void id_list(cd_buf *b, const int *ids, int n)
         cd_buf_printf(b, "%s%d", i == 0 ? "" : i == n - 1 ? " and " : ", ", ids[i]);
 }
 
-/* Puts b's chunks in free debug registers, or fails naming who holds the others. */
+/* Puts b's chunks in free debug registers, or fails naming who holds the others (the message
+ * prefixed "WHO: " unless who is NULL). */
 static int arm(cd_ctl *c, cd_bp *b, const char *who, cd_err *err)
 {
     cd_watch *w = b->watch;
@@ -111,9 +112,9 @@ static int arm(cd_ctl *c, cd_bp *b, const char *who, cd_err *err)
         total = CD_WATCH_MAX_SLOTS;
     if (w->nchunks > total)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT,
-                        "%s: needs %d debug registers for %llu bytes at 0x%llx, and the CPU has %d: watch a part of "
+                        "%s%sneeds %d debug registers for %llu bytes at 0x%llx, and the CPU has %d: watch a part of "
                         "it (a member, an element)",
-                        who, w->nchunks, (unsigned long long)w->len, (unsigned long long)w->addr, total);
+                        who ? who : "", who ? ": " : "", w->nchunks, (unsigned long long)w->len, (unsigned long long)w->addr, total);
     unsigned used = slots_used(c, b);
     int nfree = 0;
     for (int s = 0; s < total; s++)
@@ -126,8 +127,8 @@ static int arm(cd_ctl *c, cd_bp *b, const char *who, cd_err *err)
                 ids[n++] = c->bps[i]->id;
         cd_buf l = {0};
         id_list(&l, ids, n);
-        cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "%s: needs %d debug register%s, %d of %d %s free (watchpoint%s %s use%s them)",
-                 who, w->nchunks, w->nchunks == 1 ? "" : "s", nfree, total, nfree == 1 ? "is" : "are", n == 1 ? "" : "s",
+        cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "%s%sneeds %d debug register%s, %d of %d %s free (watchpoint%s %s use%s them)",
+                 who ? who : "", who ? ": " : "", w->nchunks, w->nchunks == 1 ? "" : "s", nfree, total, nfree == 1 ? "is" : "are", n == 1 ? "" : "s",
                  cd_buf_str(&l), n == 1 ? "s" : "");
         cd_buf_free(&l);
         return -1;
@@ -236,33 +237,9 @@ static bool is_ident(const char *s)
     return !*s;
 }
 
-cd_bp *cd_ctl_watch(cd_ctl *c, const cd_scope *sel, const char *expr, cd_bp_kind kind, const char *cond,
-                    cd_err *err)
+/* What EXPR designates in sel's frame, as a watch (not armed, not scoped), or NULL (err, "watch: ..."). */
+static cd_watch *watch_eval(cd_ctl *c, const cd_scope *sel, const char *expr, cd_err *err)
 {
-    const char *who = "watch";
-    cd_target *t = c->t;
-    if (!cd_bp_kind_is_watch(kind)) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "watch: not a watchpoint kind");
-        return NULL;
-    }
-    if (!t->caps.can_run) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot watch: the target is %s",
-                 t->caps.post_mortem ? "a core file" : "not running");
-        return NULL;
-    }
-    if (t->caps.hw_watch_slots <= 0) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot watch: the target has no debug registers");
-        return NULL;
-    }
-    while (*expr == ' ' || *expr == '\t')
-        expr++;
-    if (!*expr) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "watch: what? watch [-r | -rw] EXPR (a variable, a member, *POINTER)");
-        return NULL;
-    }
-    if (cond && cd_ctl_check_cond(c, sel, who, cond, err) < 0)
-        return NULL;
-    /* the object: an lvalue in memory, evaluated in the selected frame */
     cd_arena ar = {0};
     cd_ectx x;
     cd_err ee;
@@ -305,26 +282,57 @@ cd_bp *cd_ctl_watch(cd_ctl *c, const cd_scope *sel, const char *expr, cd_bp_kind
     w->symkey = c->vs->symtab_key;
     if (v.bitsize) {
         w->bitsize = v.bitsize;
-        w->bitpos = v.bitpos;
         w->addr += (uint64_t)(v.bitpos / 8);
         w->bitpos = v.bitpos % 8;
         w->len = ((uint64_t)w->bitpos + (uint64_t)v.bitsize + 7) / 8;
     }
     cd_arena_free(&ar);
     w->nchunks = split(w->addr, w->len, w->chunk_addr, w->chunk_len, CD_WATCH_MAX_SLOTS);
+    w->old = cd_xmalloc(w->len);
+    cd_err re;
+    if (read_now(c, w, w->old, &re) < 0) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "watch: '%s': %s", expr, re.msg);
+        ctl_watch_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+cd_bp *cd_ctl_watch(cd_ctl *c, const cd_scope *sel, const char *expr, cd_bp_kind kind, const char *cond,
+                    cd_err *err)
+{
+    const char *who = "watch";
+    cd_target *t = c->t;
+    if (!cd_bp_kind_is_watch(kind)) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "watch: not a watchpoint kind");
+        return NULL;
+    }
+    if (!t->caps.can_run) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot watch: the target is %s",
+                 t->caps.post_mortem ? "a core file" : "not running");
+        return NULL;
+    }
+    if (t->caps.hw_watch_slots <= 0) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot watch: the target has no debug registers");
+        return NULL;
+    }
+    while (*expr == ' ' || *expr == '\t')
+        expr++;
+    if (!*expr) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "watch: what? watch [-r | -rw] EXPR (a variable, a member, *POINTER)");
+        return NULL;
+    }
+    if (cond && cd_ctl_check_cond(c, sel, who, cond, err) < 0)
+        return NULL;
+    cd_watch *w = watch_eval(c, sel, expr, err);
+    if (!w)
+        return NULL;
     cd_bp *b = cd_xcalloc(1, sizeof *b);
     b->kind = kind;
     b->spec = cd_xstrdup(expr);
     b->cond = cond ? cd_xstrdup(cond) : NULL;
     b->enabled = true;
     b->watch = w;
-    w->old = cd_xmalloc(w->len);
-    cd_err re;
-    if (read_now(c, w, w->old, &re) < 0) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "watch: '%s': %s", expr, re.msg);
-        watch_bp_free(b);
-        return NULL;
-    }
     if (arm(c, b, who, err) < 0) {
         watch_bp_free(b);
         return NULL;
@@ -374,12 +382,15 @@ int ctl_watch_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err)
     cd_watch *w = b->watch;
     if (on == b->enabled)
         return 0;
+    if (on && !w->len)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                        "'%s' designates nothing in this program (the watchpoint was set before an exec)", b->spec);
     if (on) {
         /* the value it had when disabled means nothing now */
         cd_err re;
         if (read_now(c, w, w->old, &re) < 0)
-            return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "enable: watchpoint %d: %s", b->id, re.msg);
-        if (arm(c, b, "enable", err) < 0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "%s", re.msg);
+        if (arm(c, b, NULL, err) < 0)
             return -1;
     } else {
         disarm(c, w);
@@ -542,4 +553,44 @@ bool ctl_watch_scope_step(cd_ctl *c, cd_thread *th, cd_stop *stop)
     stop->pc = r.rip;
     stop->bp_id = 0;
     return true;
+}
+
+/* ---- exec ---- */
+
+void ctl_watch_exec(cd_ctl *c)
+{
+    /* the new image starts without our debug registers (the target dropped them) */
+    for (size_t i = 0; i < c->nbps; i++)
+        if (c->bps[i]->watch)
+            c->bps[i]->watch->armed = false;
+}
+
+void ctl_watch_rebind(cd_ctl *c, const cd_scope *sc)
+{
+    for (size_t i = 0; i < c->nbps;) {
+        cd_bp *b = c->bps[i];
+        if (!b->watch) {
+            i++;
+            continue;
+        }
+        cd_err e;
+        if (b->watch->scoped) {
+            /* its frame went with the old program */
+            cd_ctl_bp_delete(c, b, &e);
+            continue;
+        }
+        i++;
+        /* the same expression in the new program (gdb re-sets watchpoints on globals at exec);
+         * one that means nothing there stays, disabled */
+        cd_watch *w = watch_eval(c, sc, b->spec, &e);
+        ctl_watch_free(b->watch);
+        b->watch = w;
+        if (!w) {
+            b->watch = cd_xcalloc(1, sizeof *b->watch);
+            b->enabled = false;
+            continue;
+        }
+        if (b->enabled && arm(c, b, "watch", &e) < 0)
+            b->enabled = false;
+    }
 }

@@ -2,6 +2,8 @@
  * then stop only the threads in findings to show where they wait. */
 #include "deadlock/deadlock.h"
 
+#include "arch/arch.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <capstone/capstone.h>
 #include <gelf.h>
 
 #define DEFAULT_CONFIRM_MS 15
@@ -284,19 +285,18 @@ static bool in_mutex_lock_code(cd_target *t, cd_symtab *sym, uint64_t pc)
     Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
     unsigned char code[1024];
     ssize_t n = cfi ? cd_target_read(t, lock, code, size < sizeof code ? size : sizeof code) : -1;
-    csh cs;
-    if (n <= 0 || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+    cd_x86 *dx = n > 0 ? cd_x86_new(NULL) : NULL;
+    if (!dx)
         return false;
-    cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-    cs_insn *insn = NULL;
-    size_t ni = cs_disasm(cs, code, (size_t)n, lock, 0, &insn);
     bool found = false;
-    for (size_t i = 0; i < ni && !found; i++) {
-        const cs_x86 *x = &insn[i].detail->x86;
-        if (!(cs_insn_group(cs, &insn[i], CS_GRP_JUMP) || cs_insn_group(cs, &insn[i], CS_GRP_CALL)) ||
-            x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+    /* the direct branches and calls out of glibc's lock lead to the code that sleeps: is pc in it? */
+    for (ssize_t off = 0; off < n && !found;) {
+        cd_insn in;
+        cd_x86_decode(dx, code + off, (size_t)(n - off), lock + (uint64_t)off, &in);
+        off += in.len;
+        if (!in.has_target || (in.kind != CD_INSN_CALL && in.kind != CD_INSN_JMP && in.kind != CD_INSN_JCC))
             continue;
-        uint64_t target = (uint64_t)x->operands[0].imm, s, e;
+        uint64_t target = in.target, s, e;
         if (target >= lock && target < lock + size)
             continue; /* a branch inside pthread_mutex_lock */
         uint64_t first = target;
@@ -310,9 +310,7 @@ static bool in_mutex_lock_code(cd_target *t, cd_symtab *sym, uint64_t pc)
             target = e;
         }
     }
-    if (ni)
-        cs_free(insn, ni);
-    cs_close(&cs);
+    cd_x86_free(dx);
     return found;
 }
 

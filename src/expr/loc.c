@@ -246,6 +246,13 @@ static int tls_base(lctx *c, uint64_t off, uint64_t *out)
     }
     if (!have)
         return cd_fail(x->err, CD_EXIT_CMD, "module %s has no TLS segment", mname ? mname : "?");
+    /* gcc 12 -gsplit-dwarf relocates a TLS variable's .debug_addr entry with R_X86_64_64 instead of
+     * R_X86_64_DTPOFF64, so the table holds its link-time address in the TLS segment, not its
+     * offset in the TLS block (gdb 13 reads that as an offset and shows whatever lies there). No
+     * offset is ever past the segment's size: one that falls inside the segment's own addresses
+     * is that address. */
+    if (off >= tls.p_memsz && off - tls.p_vaddr < tls.p_memsz)
+        off -= tls.p_vaddr;
     if (!is_exe) {
         uint64_t block = 0;
         if (shlib_tls_block(c, r.fs_base, mname ? mname : "?", &block) != 0)

@@ -17,6 +17,7 @@ enum { K_VAR = 1, K_VARDECL = 2, K_FUNC = 4, K_STRUCT = 8, K_UNION = 16, K_ENUM 
 
 typedef struct ientry {
     const char *name;
+    Dwarf *dbg;           /* the module's DWARF, or the .dwo of a split unit */
     Dwarf_Off off, aux;   /* DIE; for enumerators, aux = the enumeration type */
     unsigned kind;
     int next;             /* next entry with the same hash bucket */
@@ -25,6 +26,7 @@ typedef struct ientry {
 struct cd_modidx {
     Dwfl_Module *mod;
     Dwarf *dbg;
+    Dwarf *cur;           /* while indexing: the Dwarf of the unit being read */
     Dwarf_Addr bias;
     ientry *e;
     size_t n, cap;
@@ -55,6 +57,7 @@ static void idx_add(cd_modidx *mi, const char *name, Dwarf_Off off, Dwarf_Off au
     }
     ientry *e = &mi->e[mi->n];
     e->name = name;
+    e->dbg = mi->cur;
     e->off = off;
     e->aux = aux;
     e->kind = kind;
@@ -67,7 +70,12 @@ static unsigned classify(Dwarf_Die *d)
 {
     switch (dwarf_tag(d)) {
     case DW_TAG_variable:
-        return dwarf_hasattr(d, DW_AT_location) || dwarf_hasattr_integrate(d, DW_AT_const_value) ? K_VAR : K_VARDECL;
+        /* A definition with neither location nor value is one the optimizer removed (gcc -O2's
+         * `static double ratio = 2.5;` never written): gdb prints it as <optimized out>. */
+        return dwarf_hasattr(d, DW_AT_location) || dwarf_hasattr_integrate(d, DW_AT_const_value) ||
+                       !dwarf_hasattr_integrate(d, DW_AT_declaration)
+                   ? K_VAR
+                   : K_VARDECL;
     case DW_TAG_subprogram:
         return dwarf_hasattr(d, DW_AT_low_pc) || dwarf_hasattr(d, DW_AT_entry_pc) || dwarf_hasattr(d, DW_AT_ranges) ? K_FUNC : 0;
     case DW_TAG_structure_type: case DW_TAG_class_type:
@@ -196,11 +204,19 @@ static cd_modidx *modidx_get(cd_vstate *vs, Dwfl_Module *mod)
     for (size_t i = 0; i < mi->nb; i++)
         mi->bucket[i] = -1;
     Dwarf_CU *cu = NULL;
-    Dwarf_Die cudie;
+    Dwarf_Die cudie, subdie;
     uint8_t ut;
-    while (dwarf_get_units(mi->dbg, cu, &cu, NULL, &ut, &cudie, NULL) == 0)
-        if (ut == DW_UT_compile || ut == DW_UT_partial)
-            index_cu(mi, &cudie);
+    /* A skeleton unit (-gsplit-dwarf) has no DIEs of its own: they are in its split unit, read
+     * from the .dwo, whose DIE offsets belong to that file's Dwarf. */
+    while (dwarf_get_units(mi->dbg, cu, &cu, NULL, &ut, &cudie, &subdie) == 0) {
+        Dwarf_Die *u = ut == DW_UT_compile || ut == DW_UT_partial ? &cudie
+                       : ut == DW_UT_skeleton && subdie.addr && dwarf_tag(&subdie) == DW_TAG_compile_unit ? &subdie
+                       : NULL;
+        if (!u)
+            continue;
+        mi->cur = dwarf_cu_getdwarf(u->cu);
+        index_cu(mi, u);
+    }
     return mi;
 }
 
@@ -232,10 +248,10 @@ static bool idx_find_ext(cd_modidx *mi, const char *name, unsigned kinds, int ex
         if (best < 0 || ((mi->e[best].kind & (K_INCOMPLETE | K_VARDECL)) && !(e->kind & (K_INCOMPLETE | K_VARDECL))))
             best = i;
     }
-    if (best < 0 || !dwarf_offdie(mi->dbg, mi->e[best].off, out))
+    if (best < 0 || !dwarf_offdie(mi->e[best].dbg, mi->e[best].off, out))
         return false;
     if (aux && mi->e[best].aux)
-        dwarf_offdie(mi->dbg, mi->e[best].aux, aux);
+        dwarf_offdie(mi->e[best].dbg, mi->e[best].aux, aux);
     return !(mi->e[best].kind & (K_INCOMPLETE | K_VARDECL)) || true;
 }
 
@@ -864,7 +880,7 @@ int cd_for_each_global(cd_ectx *x, bool all_modules, cd_global_cb cb, void *arg)
             if ((mi->e[k].kind & ~K_EXT) != K_VAR)
                 continue;
             Dwarf_Die d;
-            if (dwarf_offdie(mi->dbg, mi->e[k].off, &d))
+            if (dwarf_offdie(mi->e[k].dbg, mi->e[k].off, &d))
                 r = cb(x, l.v[i], &d, mi->e[k].name, arg);
         }
     }

@@ -8,6 +8,7 @@
  * Waiting: we never use waitpid(-1) blindly, because cdbg may have other children whose statuses
  * belong to someone else. wait_any() peeks with waitid(WNOWAIT) and only consumes statuses of our
  * own threads. */
+#include "arch/arch.h"
 #include "target/procfs.h"
 #include "target/target.h"
 
@@ -67,6 +68,11 @@ enum { EM_WAIT = 0, EM_STOPPED, EM_DONE };
 typedef struct lbp {
     uint64_t addr;
     unsigned char orig;
+    /* the instruction under it as last decoded for step_emulated(), and the bytes it came from */
+    bool emu_known;
+    uint8_t ncode;
+    uint8_t code[16];
+    cd_x86_emu emu;
 } lbp;
 
 /* A fork child still traced by us: one reported with CD_EVM_FORK and not released or adopted yet
@@ -125,6 +131,8 @@ typedef struct live {
     struct termios our_tio, prog_tio;
     cd_mapping *maps;
     size_t nmaps;
+    cd_x86 *x86; /* step_emulated()'s decoder, opened at the first step over a breakpoint */
+    bool no_x86; /* capstone would not open: always single-step */
 } live;
 
 #define L(t) ((live *)(t)->backend)
@@ -1442,12 +1450,100 @@ static int step_core(cd_target *t, cd_thread *th, int sig, int *status)
  * th is resumed; every other thread is still held, so none can pass the breakpoint meanwhile. */
 static void step_over_inner(cd_target *t, cd_thread *th, int sig);
 
+static void regs_to_x86(const cd_regs *u, cd_x86_regs *x)
+{
+    const uint64_t g[16] = {u->rax, u->rcx, u->rdx, u->rbx, u->rsp, u->rbp, u->rsi, u->rdi,
+                            u->r8,  u->r9,  u->r10, u->r11, u->r12, u->r13, u->r14, u->r15};
+    memcpy(x->gpr, g, sizeof g);
+    x->rip = u->rip;
+    x->rflags = u->eflags;
+}
+
+static void x86_to_regs(const cd_x86_regs *x, cd_regs *u)
+{
+    u->rax = x->gpr[0], u->rcx = x->gpr[1], u->rdx = x->gpr[2], u->rbx = x->gpr[3];
+    u->rsp = x->gpr[4], u->rbp = x->gpr[5], u->rsi = x->gpr[6], u->rdi = x->gpr[7];
+    u->r8 = x->gpr[8], u->r9 = x->gpr[9], u->r10 = x->gpr[10], u->r11 = x->gpr[11];
+    u->r12 = x->gpr[12], u->r13 = x->gpr[13], u->r14 = x->gpr[14], u->r15 = x->gpr[15];
+    u->rip = x->rip;
+    u->eflags = x->rflags;
+}
+
+#define EFLAGS_TF 0x100ull
+
+/* Steps held th over the instruction under breakpoint b by doing what the CPU would (the few
+ * instructions src/arch can emulate: a function's push/mov/sub/endbr64, an -O0 line's load or
+ * store) instead of a single-step, which costs a second ptrace stop. th stays held throughout:
+ * nothing runs, so a fatal signal to cdbg meanwhile finds th at the breakpoint (the registers are
+ * written last, in one SETREGS, after any store the instruction makes, and running that store
+ * again from the breakpoint writes the same bytes). True when done; false with nothing changed
+ * when the CPU must do it: a watchpoint is set (a debug-register hit must not be lost), th has its
+ * trap flag set (the program single-steps itself), th stopped inside a syscall (the kernel would
+ * restart it at resume, moving rip), the memory access fails (let the CPU fault), would cross a
+ * page or touch a breakpoint's byte. Memory goes through process_vm_readv/writev, which honour
+ * the page protections as the CPU does (/proc/PID/mem would write a read-only page). */
+static bool step_emulated(cd_target *t, cd_thread *th, lbp *b)
+{
+    live *l = L(t);
+    if (l->dr7 || LT(th)->dr7 || (th->regs.eflags & EFLAGS_TF) || (int64_t)th->regs.orig_rax != -1 ||
+        b->orig == 0xCC || l->no_x86)
+        return false;
+    if (!l->x86 && !(l->x86 = cd_x86_new(NULL))) {
+        l->no_x86 = true;
+        return false;
+    }
+    uint8_t code[16];
+    ssize_t n = live_read_mem(t, b->addr, code, sizeof code); /* the program's bytes, not our int3s */
+    if (n <= 0)
+        return false;
+    if (!b->emu_known || b->ncode != (uint8_t)n || memcmp(b->code, code, (size_t)n) != 0) {
+        cd_x86_emulable(l->x86, code, (size_t)n, b->addr, &b->emu);
+        memcpy(b->code, code, (size_t)n);
+        b->ncode = (uint8_t)n;
+        b->emu_known = true;
+    }
+    const cd_x86_emu *e = &b->emu;
+    if (e->op == CD_EMU_NONE)
+        return false;
+    cd_x86_regs x;
+    regs_to_x86(&th->regs, &x);
+    cd_x86_mem m;
+    if (!cd_x86_emu_mem(e, &x, &m))
+        return false;
+    uint64_t loaded = 0;
+    if (m.dir) {
+        for (size_t i = 0; i < l->nbps; i++)
+            if (l->bps[i].addr >= m.addr && l->bps[i].addr < m.addr + m.size)
+                return false;
+        struct iovec lo = {m.dir == 'r' ? (void *)&loaded : (void *)&m.value, m.size};
+        struct iovec re = {(void *)(uintptr_t)m.addr, m.size};
+        ssize_t r = m.dir == 'r' ? process_vm_readv(t->pid, &lo, 1, &re, 1, 0)
+                                 : process_vm_writev(t->pid, &lo, 1, &re, 1, 0);
+        if (r != (ssize_t)m.size)
+            return false;
+    }
+    cd_x86_emu_apply(e, &x, loaded);
+    cd_regs u = th->regs;
+    x86_to_regs(&x, &u);
+    if (live_set_regs(t, th, &u, NULL) < 0)
+        return false; /* gone meanwhile: the step path finds that out too */
+    t->stop_gen++; /* registers and maybe memory changed as if th had run */
+    return true;
+}
+
 static void step_over_bp(cd_target *t, cd_thread *th)
 {
     live *l = L(t);
     if (!l->nbps || !th->held || th->gone || LT(th)->group_stop)
         return;
-    if (live_get_regs(t, th, NULL, NULL) < 0 || !find_bp(l, th->regs.rip))
+    if (live_get_regs(t, th, NULL, NULL) < 0)
+        return;
+    lbp *b = find_bp(l, th->regs.rip);
+    if (!b)
+        return;
+    /* the signal (th->pending_sig) is delivered when th is resumed, after the instruction, as with
+     * the single-step below */
+    if (step_emulated(t, th, b))
         return;
     step_over_inner(t, th, th->pending_sig); /* the signal is delivered when th is resumed, not on the step */
     l->stepping = 0;
@@ -1837,7 +1933,7 @@ static int live_insert_bp(cd_target *t, uint64_t addr, cd_err *err)
         l->capbps = l->capbps ? 2 * l->capbps : 8;
         l->bps = cd_xrealloc(l->bps, l->capbps * sizeof *l->bps);
     }
-    l->bps[l->nbps++] = (lbp){addr, orig};
+    l->bps[l->nbps++] = (lbp){.addr = addr, .orig = orig};
     return 0;
 }
 
@@ -2412,6 +2508,7 @@ static void free_target(cd_target *t)
         if (l->memfd >= 0)
             close(l->memfd);
         free(l->bps);
+        cd_x86_free(l->x86);
         free(l->q);
         cd_procfs_free_maps(l->maps, l->nmaps);
         free(l);

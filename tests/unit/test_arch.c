@@ -380,6 +380,264 @@ static void test_function_scan(cd_x86 *d)
     CHECK(cd_x86_head_decode(d, cdt_fa, 8, A(cdt_fa), 0, &h, &err) == -1);
 }
 
+/* ---- emulation: bytes -> emulable? and the effect, against values worked out by hand and, for
+ * the flags add and sub set, against this CPU running the same operation ---- */
+
+#define EA 0x401000ull /* where the emulated instructions "sit" */
+
+/* A register file whose every register differs from the others (a wrong source shows). */
+static cd_x86_regs regs0(void)
+{
+    cd_x86_regs r;
+    for (int i = 0; i < 16; i++)
+        r.gpr[i] = 0x1111111111111111ull * (uint64_t)(i + 1) + 0x100;
+    r.gpr[CD_GPR_RSP] = 0x7ffffffde000ull + 0x800;
+    r.gpr[CD_GPR_RBP] = 0x7ffffffde000ull + 0x900;
+    r.rip = EA;
+    r.rflags = 0x246; /* IF ZF PF: flags nothing but add/sub may touch */
+    return r;
+}
+
+/* emu(bytes) -> the effect; false when the classifier refuses */
+static bool emu(cd_x86 *d, const char *bytes, size_t n, cd_x86_emu *e)
+{
+    return cd_x86_emulable(d, (const uint8_t *)bytes, n, EA, e) && e->op != CD_EMU_NONE;
+}
+#define EMU(b, e) emu(d, b, sizeof b - 1, e)
+
+/* Registers equal to r0 except gpr[skip] (skip -1: none). */
+static bool same_but(const cd_x86_regs *a, const cd_x86_regs *b, int skip)
+{
+    for (int i = 0; i < 16; i++)
+        if (i != skip && a->gpr[i] != b->gpr[i])
+            return false;
+    return true;
+}
+
+static uint64_t cpu_flags(bool sub, int size, uint64_t a, uint64_t b, uint64_t *res)
+{
+    uint64_t f;
+    if (size == 8) {
+        if (sub)
+            __asm__("subq %2, %0\n pushfq\n popq %1" : "+r"(a), "=r"(f) : "r"(b) : "cc");
+        else
+            __asm__("addq %2, %0\n pushfq\n popq %1" : "+r"(a), "=r"(f) : "r"(b) : "cc");
+        *res = a;
+    } else {
+        uint32_t x = (uint32_t)a, y = (uint32_t)b;
+        if (sub)
+            __asm__("subl %2, %0\n pushfq\n popq %1" : "+r"(x), "=r"(f) : "r"(y) : "cc");
+        else
+            __asm__("addl %2, %0\n pushfq\n popq %1" : "+r"(x), "=r"(f) : "r"(y) : "cc");
+        *res = x;
+    }
+    return f & 0x8d5; /* CF PF AF ZF SF OF */
+}
+
+static void test_emulate(cd_x86 *d)
+{
+    cd_x86_emu e;
+    cd_x86_mem m;
+    cd_x86_regs r0 = regs0(), r;
+
+    /* endbr64 and nops: only rip moves */
+    const char *nops[] = {"\xf3\x0f\x1e\xfa", "\x90", "\x66\x0f\x1f\x44\x00\x00", "\x0f\x1f\x40\x00",
+                          "\x66\x2e\x0f\x1f\x84\x00\x00\x00\x00\x00"};
+    const int nlen[] = {4, 1, 6, 4, 10};
+    for (int i = 0; i < 5; i++) {
+        r = r0;
+        CHECK(emu(d, nops[i], (size_t)nlen[i], &e) && e.op == CD_EMU_NOP && e.len == nlen[i]);
+        CHECK(cd_x86_emu_mem(&e, &r, &m) && m.dir == 0);
+        cd_x86_emu_apply(&e, &r, 0);
+        CHECK(r.rip == EA + (uint64_t)nlen[i] && same_but(&r, &r0, -1) && r.rflags == r0.rflags);
+    }
+
+    /* push r64, REX.B pushes of r8-r15, push rsp (the value before the push) */
+    struct {
+        const char *b;
+        int n, reg;
+    } pushes[] = {{"\x55", 1, CD_GPR_RBP}, {"\x50", 1, CD_GPR_RAX}, {"\x53", 1, CD_GPR_RBX}, {"\x41\x50", 2, 8},
+                  {"\x41\x54", 2, 12},     {"\x41\x57", 2, 15},      {"\x54", 1, CD_GPR_RSP}};
+    for (size_t i = 0; i < sizeof pushes / sizeof *pushes; i++) {
+        r = r0;
+        CHECK(emu(d, pushes[i].b, (size_t)pushes[i].n, &e) && e.op == CD_EMU_PUSH && e.len == pushes[i].n);
+        CHECK(cd_x86_emu_mem(&e, &r, &m) && m.dir == 'w' && m.size == 8 &&
+              m.addr == r0.gpr[CD_GPR_RSP] - 8 && m.value == r0.gpr[pushes[i].reg]);
+        cd_x86_emu_apply(&e, &r, 0);
+        CHECK(r.gpr[CD_GPR_RSP] == r0.gpr[CD_GPR_RSP] - 8 && same_but(&r, &r0, CD_GPR_RSP) &&
+              r.rip == EA + (uint64_t)pushes[i].n && r.rflags == r0.rflags);
+    }
+
+    /* mov rbp, rsp; mov eax, ecx (zero-extends); mov r9, r15; mov eax, 5; movabs */
+    r = r0;
+    CHECK(EMU("\x48\x89\xe5", &e) && e.op == CD_EMU_MOV && e.len == 3);
+    CHECK(cd_x86_emu_mem(&e, &r, &m) && m.dir == 0);
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RBP] == r0.gpr[CD_GPR_RSP] && same_but(&r, &r0, CD_GPR_RBP) && r.rip == EA + 3);
+    r = r0;
+    CHECK(EMU("\x89\xc8", &e));
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RAX] == (r0.gpr[CD_GPR_RCX] & 0xffffffff) && same_but(&r, &r0, CD_GPR_RAX));
+    r = r0;
+    CHECK(EMU("\x4d\x89\xf9", &e));
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[9] == r0.gpr[15] && same_but(&r, &r0, 9) && r.rip == EA + 3);
+    r = r0;
+    CHECK(EMU("\xb8\x05\x00\x00\x00", &e));
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RAX] == 5 && r.rip == EA + 5);
+    r = r0;
+    CHECK(EMU("\x48\xc7\xc0\xff\xff\xff\xff", &e)); /* mov rax, -1: imm32 sign-extended */
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RAX] == ~0ull && r.rip == EA + 7);
+    r = r0;
+    CHECK(EMU("\x49\xbb\x88\x77\x66\x55\x44\x33\x22\x11", &e)); /* movabs r11, imm64 */
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[11] == 0x1122334455667788ull && same_but(&r, &r0, 11) && r.rip == EA + 10);
+
+    /* loads: mov rax, [rbp-8]; mov eax, [rbp-4] (zero-extends); mov rdx, [rip+0x10] */
+    r = r0;
+    CHECK(EMU("\x48\x8b\x45\xf8", &e) && e.op == CD_EMU_LOAD);
+    CHECK(cd_x86_emu_mem(&e, &r, &m) && m.dir == 'r' && m.size == 8 && m.addr == r0.gpr[CD_GPR_RBP] - 8);
+    cd_x86_emu_apply(&e, &r, 0xdeadbeefcafef00dull);
+    CHECK(r.gpr[CD_GPR_RAX] == 0xdeadbeefcafef00dull && same_but(&r, &r0, CD_GPR_RAX) && r.rip == EA + 4);
+    r = r0;
+    CHECK(EMU("\x8b\x45\xfc", &e) && e.op == CD_EMU_LOAD);
+    CHECK(cd_x86_emu_mem(&e, &r, &m) && m.dir == 'r' && m.size == 4 && m.addr == r0.gpr[CD_GPR_RBP] - 4);
+    cd_x86_emu_apply(&e, &r, 0x87654321);
+    CHECK(r.gpr[CD_GPR_RAX] == 0x87654321 && r.rip == EA + 3);
+    r = r0;
+    CHECK(EMU("\x48\x8b\x15\x10\x00\x00\x00", &e) && e.op == CD_EMU_LOAD);
+    CHECK(cd_x86_emu_mem(&e, &r, &m) && m.addr == EA + 7 + 0x10);
+    r = r0;
+    CHECK(EMU("\x4a\x8b\x44\xc5\x08", &e) && e.op == CD_EMU_LOAD); /* mov rax, [rbp + r8*8 + 8] */
+    CHECK(cd_x86_emu_mem(&e, &r, &m) && m.addr == r0.gpr[CD_GPR_RBP] + r0.gpr[8] * 8 + 8);
+
+    /* stores: mov [rbp-8], rdi; mov [rbp-0x14], r12d; movl $5, [rbp-4]; mov [rbp-1], sil; movq $-1, [rsp] */
+    r = r0;
+    CHECK(EMU("\x48\x89\x7d\xf8", &e) && e.op == CD_EMU_STORE);
+    CHECK(cd_x86_emu_mem(&e, &r, &m) && m.dir == 'w' && m.size == 8 && m.addr == r0.gpr[CD_GPR_RBP] - 8 &&
+          m.value == r0.gpr[CD_GPR_RDI]);
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(same_but(&r, &r0, -1) && r.rip == EA + 4 && r.rflags == r0.rflags);
+    r = r0;
+    CHECK(EMU("\x44\x89\x65\xec", &e) && cd_x86_emu_mem(&e, &r, &m) && m.size == 4 &&
+          m.value == (r0.gpr[12] & 0xffffffff) && m.addr == r0.gpr[CD_GPR_RBP] - 0x14);
+    CHECK(EMU("\xc7\x45\xfc\x05\x00\x00\x00", &e) && cd_x86_emu_mem(&e, &r, &m) && m.dir == 'w' && m.size == 4 &&
+          m.value == 5 && m.addr == r0.gpr[CD_GPR_RBP] - 4);
+    CHECK(EMU("\x40\x88\x75\xff", &e) && cd_x86_emu_mem(&e, &r, &m) && m.size == 1 &&
+          m.value == (r0.gpr[CD_GPR_RSI] & 0xff));
+    CHECK(EMU("\x48\xc7\x04\x24\xff\xff\xff\xff", &e) && cd_x86_emu_mem(&e, &r, &m) && m.size == 8 &&
+          m.value == ~0ull && m.addr == r0.gpr[CD_GPR_RSP]);
+
+    /* lea rax, [rbp-0x10]; lea rax, [rax+rcx*8]; lea rdi, [rip+0x10]; lea eax, [rdi+1] */
+    r = r0;
+    CHECK(EMU("\x48\x8d\x45\xf0", &e) && e.op == CD_EMU_LEA && cd_x86_emu_mem(&e, &r, &m) && m.dir == 0);
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RAX] == r0.gpr[CD_GPR_RBP] - 0x10 && same_but(&r, &r0, CD_GPR_RAX) && r.rip == EA + 4);
+    r = r0;
+    CHECK(EMU("\x48\x8d\x04\xc8", &e));
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RAX] == r0.gpr[CD_GPR_RAX] + r0.gpr[CD_GPR_RCX] * 8);
+    r = r0;
+    CHECK(EMU("\x48\x8d\x3d\x10\x00\x00\x00", &e));
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RDI] == EA + 7 + 0x10 && r.rip == EA + 7);
+    r = r0;
+    CHECK(EMU("\x8d\x47\x01", &e));
+    cd_x86_emu_apply(&e, &r, 0);
+    CHECK(r.gpr[CD_GPR_RAX] == ((r0.gpr[CD_GPR_RDI] + 1) & 0xffffffff));
+
+    /* sub rsp, imm; add rsp, imm; sub/add r32: the value, and the flags this CPU sets */
+    struct {
+        const char *b;
+        int n, reg, size;
+        bool sub;
+        uint64_t imm;
+    } ar[] = {
+        {"\x48\x83\xec\x10", 4, CD_GPR_RSP, 8, true, 0x10},
+        {"\x48\x81\xec\x88\x01\x00\x00", 7, CD_GPR_RSP, 8, true, 0x188},
+        {"\x48\x83\xc4\xf0", 4, CD_GPR_RSP, 8, false, (uint64_t)-16},
+        {"\x49\x83\xe8\x01", 4, 8, 8, true, 1},
+        {"\x83\xe8\x01", 3, CD_GPR_RAX, 4, true, 1},
+        {"\x83\xc1\x7f", 3, CD_GPR_RCX, 4, false, 0x7f},
+    };
+    const uint64_t vals[] = {0, 1, 0x10, 0x7ffffffde800ull, 0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull,
+                             0x7fffffff, 0x80000000, 0xffffffff, 0x0f, 0x8f};
+    for (size_t i = 0; i < sizeof ar / sizeof *ar; i++) {
+        CHECK(emu(d, ar[i].b, (size_t)ar[i].n, &e) && e.op == (ar[i].sub ? CD_EMU_SUB : CD_EMU_ADD));
+        int bad = 0;
+        for (size_t v = 0; v < sizeof vals / sizeof *vals; v++) {
+            for (uint64_t fl = 0x202; fl <= 0xad7; fl += 0x8d5) { /* flags before: all clear, all set */
+                r = r0;
+                r.gpr[ar[i].reg] = vals[v];
+                r.rflags = fl;
+                uint64_t want;
+                uint64_t wf = cpu_flags(ar[i].sub, ar[i].size, vals[v], ar[i].imm, &want);
+                cd_x86_emu_apply(&e, &r, 0);
+                if (r.gpr[ar[i].reg] != want || (r.rflags & 0x8d5) != wf || (r.rflags & ~0x8d5ull) != (fl & ~0x8d5ull) ||
+                    r.rip != EA + (uint64_t)ar[i].n || !same_but(&r, &r0, ar[i].reg)) {
+                    printf("FAIL: %s by %d bytes: 0x%llx -> 0x%llx flags 0x%llx, the CPU: 0x%llx flags 0x%llx\n",
+                           ar[i].sub ? "sub" : "add", ar[i].size, (unsigned long long)vals[v],
+                           (unsigned long long)r.gpr[ar[i].reg], (unsigned long long)r.rflags,
+                           (unsigned long long)want, (unsigned long long)wf);
+                    bad++;
+                }
+            }
+        }
+        CHECK(bad == 0);
+    }
+
+    /* an access that crosses a page: the CPU's (a fault on the second page writes nothing) */
+    r = r0;
+    r.gpr[CD_GPR_RBP] = 0x7ffffffdf004ull; /* [rbp-8] is 0x...effc: 4 bytes each side of the page */
+    CHECK(EMU("\x48\x8b\x45\xf8", &e) && !cd_x86_emu_mem(&e, &r, &m));
+    CHECK(EMU("\x48\x89\x7d\xf8", &e) && !cd_x86_emu_mem(&e, &r, &m));
+    r.gpr[CD_GPR_RBP] = 0x7ffffffdf008ull; /* ends on the page boundary: fine */
+    CHECK(EMU("\x48\x8b\x45\xf8", &e) && cd_x86_emu_mem(&e, &r, &m));
+
+    /* what must NOT be emulated: everything else is the CPU's */
+    struct {
+        const char *b;
+        int n;
+        const char *what;
+    } no[] = {
+        {"\x64\x48\x8b\x04\x25\x28\x00\x00\x00", 9, "mov rax, fs:0x28 (segment base)"},
+        {"\x65\x48\x89\x04\x25\x10\x00\x00\x00", 9, "mov gs:0x10, rax"},
+        {"\xe8\x00\x00\x00\x00", 5, "call"},
+        {"\xc3", 1, "ret"},
+        {"\x0f\x05", 2, "syscall"},
+        {"\xcc", 1, "int3"},
+        {"\x5d", 1, "pop rbp"},
+        {"\x66\x55", 2, "push bp (16-bit)"},
+        {"\xff\x35\x10\x00\x00\x00", 6, "push [rip+0x10]"},
+        {"\x6a\x01", 2, "push 1"},
+        {"\x88\xe0", 2, "mov al, ah"},
+        {"\x66\x89\x45\xfe", 4, "mov [rbp-2], ax (16-bit)"},
+        {"\x66\x8b\x45\xfe", 4, "mov ax, [rbp-2]"},
+        {"\x8a\x45\xff", 3, "mov al, [rbp-1] (merges)"},
+        {"\x48\x31\xc0", 3, "xor rax, rax"},
+        {"\xf0\x48\x83\x00\x01", 5, "lock add [rax], 1"},
+        {"\x48\x83\x04\x24\x01", 5, "add [rsp], 1 (memory destination)"},
+        {"\x48\x01\xc8", 3, "add rax, rcx"},
+        {"\x67\x48\x8d\x04\x24", 5, "lea rax, [esp] (address size)"},
+        {"\xf3\x90", 2, "pause"},
+        {"\x48\x0f\xaf\xc1", 4, "imul rax, rcx"},
+        {"\x48\x39\xc8", 3, "cmp rax, rcx"},
+        {"\x8e\xd8", 2, "mov ds, eax"},
+        {"\x0f\x20\xc0", 3, "mov rax, cr0"},
+        {"\xf3\x48\xa5", 3, "rep movsq"},
+        {"\x48\x89", 2, "cut short"},
+        {"\x06", 1, "invalid"},
+    };
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        bool yes = emu(d, no[i].b, (size_t)no[i].n, &e);
+        if (yes)
+            printf("FAIL: %s is emulated\n", no[i].what);
+        CHECK(!yes && e.op == CD_EMU_NONE);
+    }
+}
+
 int main(void)
 {
     cd_err err = {0};
@@ -392,6 +650,7 @@ int main(void)
     test_branches(d);
     test_kinds(d);
     test_function_scan(d);
+    test_emulate(d);
     /* a second handle beside the first: no state shared between them */
     cd_x86 *d2 = cd_x86_new(&err);
     cd_insn a, b;

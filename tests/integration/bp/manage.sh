@@ -58,7 +58,9 @@ for v in O0 O2; do
         '^    on: print i$' '^    on: print nosuch$' '^    on: print i \* 2$'
     expect_lines "$out" '^Breakpoint 1, hit 1 time, thread tid [0-9]+$' '^#0 .* tick ' '^=> ' '^\$1 = 8$' '^\$2 = 16$' \
         '^Breakpoint 1, hit 2 times, thread tid [0-9]+$' '^#0 .* tick ' '^=> ' '^\$3 = 9$' '^\$4 = 18$' \
-        '^Breakpoint 1 \(tick\), hit 2 times, if i >= 8$' '^    0x' '^exec done 314 48$'
+        '^Breakpoint 1 \(tick\), hit 2 times, if i >= 8$' '^    0x'
+    expect_line '^exec done 314 48$' "$out"
+    expect_no_line '^\$5 = ' "$out" # `on 1` removed the commands
     expect_line '^cdbg: no symbol "nosuch" in the current context$' "$out.err"
     [ "$(grep -c 'nosuch' "$out.err")" = 2 ] && pass "the failing command ran at both stops ($v)" ||
         fail "expected the failing \`on\` command's error at both stops ($v)"

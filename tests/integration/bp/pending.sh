@@ -4,7 +4,8 @@
 # lib_add(1, 2)): `break -pending` before the library exists, listed as pending, resolved at the
 # dlopen (said so), hit with the arguments gdb sees; the dlclose makes it pending again and the
 # second dlopen resolves and hits it again (its int3 put back in the new mapping); a `next` over the
-# dlopen is not disturbed by the rendezvous; tbreak, disabled, FILE:LINE, JSON; `run` keeps it;
+# dlopen is not disturbed by the rendezvous; tbreak, disabled, FILE:LINE, JSON; `run` keeps it; an
+# exec into dlmain keeps following the new program's dynamic linker;
 # without -pending the location is an error (gdb in batch answers its question with no).
 . "$SRCROOT/tests/integration/lib.sh"
 need_tool gdb "the reference for the arguments at the pending breakpoint"
@@ -80,6 +81,18 @@ td_cdbg out run "$exe" --batch -ex 'break -pending lib_add' -ex continue -ex run
 expect_status 0 "run keeps the pending breakpoint"
 expect_lines "$out" '^Breakpoint 1 \(lib_add\), hit 0 times, pending$'
 expect_line '^\$1 = 20$' "$out"
+
+# exec: a breakpoint pending in the old program is followed into the new one's dynamic linker
+# (testdata/fork/forks execs dlmain)
+rep=$TD_TMP/exec.report
+td_cdbg out run "$(td_bin forks_O0)" exec "$rep" "$exe" --batch -ex 'break -pending lib_add' -ex continue \
+    -ex 'print a' -ex continue -ex 'print a' -ex continue
+expect_status 0 "pending across exec"
+expect_lines "$out" '^process [0-9]+ is executing new program: .*/dlmain$' \
+    '^Breakpoint 1 \(lib_add\) resolved at 0x[0-9a-f]+: lib_add' '^Breakpoint 1, hit 1 time, thread tid [0-9]+$'
+expect_line '^\$1 = 20$' "$out"
+expect_line '^\$2 = 1$' "$out"
+expect_line '^dlmain done 42 3$' "$out"
 
 # JSON
 td_cdbg out --json run "$exe" --batch -ex 'break -pending lib_add' -ex breakpoints -ex continue -ex continue

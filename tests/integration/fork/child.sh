@@ -34,6 +34,34 @@ $1 = 1
 Process C exited with status 0'
 expect_empty "$out.err"
 
+# ---- follow child with detach-on-fork off: the parent is kept (inferior 1), held where it forked,
+# and runs to its own hit when selected and continued ----
+rep=$TD_TMP/both.report
+td_cdbg out run "$FORKS" fork "$rep" --batch -ex 'config follow-fork child' -ex 'config detach-on-fork off' \
+    -ex 'break shared_work' -ex continue -ex inferiors -ex continue -ex 'inferior 1' -ex continue -ex 'print who' -ex continue
+expect_status 0 "fork, follow child, parent kept"
+report_pids "$rep"
+expect_exact_str "$rep" "parent $PARENT: child $CHILD exited with status 0"
+norm "$out" "$PARENT=P" "$CHILD=C" | sed -E '/^#0  \(inlined\) +in arch_fork/d' >"$TD_TMP/got"
+expect_exact_str "$TD_TMP/got" 'Stopped: #0  ADDR in main at forks.c:53
+Breakpoint 1 at ADDR: shared_work at forks.c:21
+[Attaching after process P fork to child process C]
+[New inferior 2 (process C)]
+[Switching to process C]
+Breakpoint 1, hit 1 time, thread tid C
+#0  ADDR in shared_work at forks.c:21
+=> 21        sink = who;
+ Num PID State Executable
+ 1 P stopped TESTDATA/forks_O0
+* 2 C stopped TESTDATA/forks_O0
+Process C exited with status 0
+[Switching to inferior 1 [process P] (TESTDATA/forks_O0)]
+Breakpoint 1, hit 1 time, thread tid P
+#0  ADDR in shared_work at forks.c:21
+=> 21        sink = who;
+$1 = 2
+Process P exited with status 0'
+
 # ---- fork, at the prompt: while cdbg holds the child at its hit, /proc says who traces whom ----
 rep=$TD_TMP/repl.report
 repl_start run "$FORKS" fork "$rep"

@@ -41,9 +41,12 @@ session() {
     # after: both run free (the child waits at its second gate, the parent for the child)
     check_untraced "$parent"
     check_untraced "$child"
-    printf x >"$g2"
-    wait "$parent"
-    local st=$?
+    # opened read-write: never blocks, and the byte waits in the pipe for the child (if it lives)
+    local gfd st=none
+    exec {gfd}<>"$g2"
+    printf x >&"$gfd"
+    td_wait_for "$name: the parent $parent to exit" repl_exited "$parent" && { wait "$parent"; st=$?; }
+    exec {gfd}>&-
     [ "$st" = 0 ] && pass "$name: the parent exited 0" || fail "$name: the parent exited with status $st"
     expect_exact_str "$rep" "parent $parent: child $child exited with status 0"
     # the attach banner and where it found the program (in libc) left out; frames in libc (the
