@@ -1242,6 +1242,42 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
     return nout ? 0 : -1;
 }
 
+/* gdb's locations_valid (dwarf2/read.c): the CU is from GCC >= 4.5 and some variable has a
+ * location list. */
+static bool die_has_loclist(Dwarf_Die *die, int depth)
+{
+    Dwarf_Die c;
+    if (depth > 64 || dwarf_child(die, &c) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&c);
+        Dwarf_Attribute at;
+        if ((tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) && dwarf_attr(&c, DW_AT_location, &at)) {
+            unsigned f = dwarf_whatform(&at);
+            if (f == DW_FORM_sec_offset || f == DW_FORM_loclistx || f == DW_FORM_data4 || f == DW_FORM_data8)
+                return true;
+        }
+        if (dwarf_haschildren(&c) > 0 && die_has_loclist(&c, depth + 1))
+            return true;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+static bool prologue_gcc_optimized(Dwarf_Die *cu)
+{
+    Dwarf_Attribute at;
+    const char *p = dwarf_attr(cu, DW_AT_producer, &at) ? dwarf_formstring(&at) : NULL;
+    int major = 0, minor = 0;
+    if (!p || strncmp(p, "GNU ", 4) != 0)
+        return false;
+    p += 4;
+    if (*p && (*p < '0' || *p > '9')) /* the language: "C11 ", "C++17 " */
+        p = strchr(p, ' ') ? strchr(p, ' ') + 1 : "";
+    if (sscanf(p, "%d.%d", &major, &minor) != 2 || (major < 4 || (major == 4 && minor < 5)))
+        return false;
+    return die_has_loclist(cu, 0);
+}
+
 uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
 {
     const char *fn;
@@ -1251,7 +1287,7 @@ uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
     /* gdb 13 first: a row the compiler marked prologue_end (clang does, GCC does not) */
     Dwfl_Module *pmod = dwfl_addrmodule(s->dwfl, addr);
     Dwarf_Addr pbias;
-    Dwarf_Die *pcu = pmod ? dwfl_module_addrdie(pmod, addr, &pbias) : NULL;
+    Dwarf_Die pcu_mem, *pcu = pmod && cd_symtab_cu_at(s, pmod, addr, &pcu_mem, &pbias) ? &pcu_mem : NULL;
     Dwarf_Lines *plines;
     size_t pn;
     if (pcu && dwarf_getsrclines(pcu, &plines, &pn) == 0)
@@ -1263,6 +1299,10 @@ uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
                 dwarf_lineprologueend(l, &pe) == 0 && pe)
                 return la + pbias;
         }
+    /* then gdb's "locations valid": optimized code from GCC >= 4.5 (a CU with a location list) has
+     * variable locations right from the entry, so gdb breaks there (skip_prologue_sal) */
+    if (pcu && prologue_gcc_optimized(pcu))
+        return addr;
     /* gdb's rule for GCC's code: a function that sets up a frame pointer (endbr64? push %rbp;
      * mov %rsp,%rbp) has a prologue that ends at the next line-table row; a frameless one (most
      * -O2 code) has none worth skipping, and its body may return before any "second line". */
