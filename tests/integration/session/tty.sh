@@ -135,8 +135,10 @@ if scenario == "ask":
     held(pid, "^C: the program is still held")
     key(b"\x04")
     expect(QUESTION % pid, "^D asks")
+    wait_raw()  # libedit puts the terminal in raw mode after printing the question
     key(b"maybe\r")
     expect(r"maybe\nPlease answer y or n\.\n" + QUESTION % pid, "another answer asks again")
+    wait_raw()  # libedit puts the terminal in raw mode after printing the question
     key(b"n\r")
     prompt("n: back to the prompt")
     held(pid, "n: the program is still held")
@@ -148,12 +150,14 @@ if scenario == "ask":
         fail("info threads after n: %r" % out)
     key(b"\x04")
     expect(QUESTION % pid, "^D asks again")
+    wait_raw()  # libedit puts the terminal in raw mode after printing the question
     key(b"\x03")
     expect(r"\^C\n\(cdbg\) $", "^C at the question: no")
     wait_raw()
     held(pid, "^C: the program is still held")
     key(b"\x04")
     expect(QUESTION % pid, "^D asks a third time")
+    wait_raw()  # libedit puts the terminal in raw mode after printing the question
     key(b"y\r")
     wait_exit("y: cdbg leaves with status 0")
     gone(pid, "y: the program was killed")
@@ -162,6 +166,7 @@ elif scenario == "eof":
     pid = program()
     key(b"\x04")
     expect(QUESTION % pid, "^D asks")
+    wait_raw()  # libedit puts the terminal in raw mode after printing the question
     key(b"\x04")
     expect(r"EOF \[answered Y; input not from terminal\]\n", "^D at the question: yes")
     wait_exit("cdbg leaves with status 0")
