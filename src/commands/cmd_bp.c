@@ -257,14 +257,16 @@ void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
 {
     if ((st->reason != CD_STOP_BREAKPOINT && st->reason != CD_STOP_WATCHPOINT) || !st->bp_id || !s->ctl)
         return;
-    cd_bp *b = cd_ctl_bp_find(s->ctl, st->bp_id);
-    if (!b || !b->ncmds)
+    /* a temporary breakpoint is deleted by the stop it made: its commands came with the stop */
+    cd_bp *b = st->bp_temp ? NULL : cd_ctl_bp_find(s->ctl, st->bp_id);
+    char *const *src = b ? b->cmds : st->bp_cmds;
+    size_t n = b ? b->ncmds : st->bp_temp ? st->nbp_cmds : 0;
+    if (!n)
         return;
     /* a copy: a command may delete the breakpoint (`delete 1`) or change its list */
-    size_t n = b->ncmds;
     char **cmds = cd_xcalloc(n, sizeof *cmds);
     for (size_t k = 0; k < n; k++)
-        cmds[k] = cd_xstrdup(b->cmds[k]);
+        cmds[k] = cd_xstrdup(src[k]);
     const char *raw = s->raw_args, *name = s->cmd_name;
     for (size_t k = 0; k < n && s->target; k++) {
         cd_err e = {0};
