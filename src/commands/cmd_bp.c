@@ -139,6 +139,11 @@ int cd_cmd_delete(cd_session *s, int argc, char **argv, cd_err *err)
     size_t n;
     if (bp_list(s, argc, argv, "delete", &v, &n, err) < 0)
         return -1;
+    /* all of them at once: gdb asks first, when someone is there to answer (never in JSON) */
+    if (argc < 2 && n > 0 && s->ask && !s->out.json && !s->ask(s, "Delete all breakpoints? (y or n) ")) {
+        free(v);
+        return 0;
+    }
     json_object *ids = s->out.json ? ids_json(v, n) : NULL;
     for (size_t i = 0; i < n; i++) {
         cd_err e;
@@ -268,6 +273,9 @@ void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
     for (size_t k = 0; k < n; k++)
         cmds[k] = cd_xstrdup(src[k]);
     const char *raw = s->raw_args, *name = s->cmd_name;
+    /* breakpoint commands run unattended: no question (gdb runs them with from_tty 0) */
+    bool (*ask)(cd_session *, const char *) = s->ask;
+    s->ask = NULL;
     for (size_t k = 0; k < n && s->target; k++) {
         cd_err e = {0};
         if (cd_session_exec(s, cmds[k], &e) < 0 && e.msg[0]) {
@@ -279,6 +287,7 @@ void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
     }
     s->raw_args = raw;
     s->cmd_name = name;
+    s->ask = ask;
     for (size_t k = 0; k < n; k++)
         free(cmds[k]);
     free(cmds);
