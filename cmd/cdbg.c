@@ -402,14 +402,11 @@ static char *prompt_fn(EditLine *el)
     return in && in->prompt ? in->prompt : "(cdbg) ";
 }
 
-/* Ctrl-D with a program cdbg started: leaving kills it, so ask first (gdb asks too). Only at a
- * terminal prompt: a script, a pipe or --batch has nobody to answer. true: leave. */
-static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
+/* A yes/no question at the terminal prompt, as gdb's query: ^C is no, ^D yes. */
+static bool ask_yn(EditLine *el, repl_input *in, const char *question)
 {
-    if (!s->target || !s->target->launched)
-        return true;
-    char q[96];
-    snprintf(q, sizeof q, "Kill the program (process %d) and quit? (y or n) ", (int)s->target->pid);
+    char *q = cd_xstrdup(question);
+    fflush(stdout);
     in->prompt = q;
     bool leave = false;
     for (;;) {
@@ -437,8 +434,29 @@ static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
         fputs("Please answer y or n.\n", stdout);
     }
     in->prompt = NULL;
+    free(q);
     fflush(stdout);
     return leave;
+}
+
+/* Ctrl-D with a program cdbg started: leaving kills it, so ask first (gdb asks too). Only at a
+ * terminal prompt: a script, a pipe or --batch has nobody to answer. true: leave. */
+static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
+{
+    if (!s->target || !s->target->launched)
+        return true;
+    char q[96];
+    snprintf(q, sizeof q, "Kill the program (process %d) and quit? (y or n) ", (int)s->target->pid);
+    return ask_yn(el, in, q);
+}
+
+/* The session's `ask` while a typed line runs (a command's question, gdb's query). */
+static EditLine *g_ask_el;
+static repl_input *g_ask_in;
+static bool ask_fn(cd_session *s, const char *question)
+{
+    (void)s;
+    return g_ask_el ? ask_yn(g_ask_el, g_ask_in, question) : true;
 }
 
 static int getc_fn(EditLine *el, wchar_t *wc)
@@ -551,7 +569,13 @@ static int repl(cd_session *s, cd_err *err)
         history(hist, &ev, H_ENTER, copy);
         if (hpath)
             history(hist, &ev, H_SAVE, hpath);
+        g_ask_el = el;
+        g_ask_in = &input;
+        s->ask = ask_fn;
         exec_line(s, copy, err);
+        s->ask = NULL;
+        g_ask_el = NULL;
+        g_ask_in = NULL;
         free(last);
         last = copy;
     }
