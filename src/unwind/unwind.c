@@ -300,6 +300,43 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
     return DWARF_CB_OK;
 }
 
+static const char *const dw_reg_name[CD_NDWREGS] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+                                                    "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+
+/* A walk from partial registers that ended "cleanly" at P may only have lacked a register: P's
+ * CFA (or its return address's) rule reads one the walk never had. Returns that DWARF register,
+ * or -1 when P's CFI names only registers it knows (a true outermost frame: _start, the child side
+ * of clone), or P has no CFI (nothing to say). */
+static int missing_cfa_reg(cd_unwinder *u, const phys_frame *p)
+{
+    uint64_t lpc = p->activation ? p->pc : p->pc - 1;
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(u->s), lpc);
+    Dwarf_Frame *fr = NULL;
+    for (int pass = 0; mod && pass < 2 && !fr; pass++) {
+        Dwarf_Addr bias;
+        Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+        if (cfi && dwarf_cfi_addrframe(cfi, lpc - bias, &fr) != 0)
+            fr = NULL;
+    }
+    if (!fr)
+        return (p->valid & (1u << 6)) ? -1 : 6; /* libdwfl falls back to the rbp chain */
+    int missing = -1;
+    Dwarf_Op *ops = NULL;
+    size_t nops = 0;
+    if (dwarf_frame_cfa(fr, &ops, &nops) == 0) {
+        for (size_t i = 0; i < nops && missing < 0; i++) {
+            unsigned a = ops[i].atom;
+            int r = a >= DW_OP_breg0 && a <= DW_OP_breg31 ? (int)(a - DW_OP_breg0)
+                    : a == DW_OP_bregx                   ? (int)ops[i].number
+                                                         : -1;
+            if (r >= 0 && r < CD_NDWREGS && !(p->valid & (1u << r)))
+                missing = r;
+        }
+    }
+    free(fr);
+    return missing;
+}
+
 static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, bool newborn,
                 int max_frames, cd_stack *out, cd_err *err)
 {
@@ -366,6 +403,20 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
                                        dwfl_errmsg(-1)));
         }
     }
+    int missing = -1;
+    if (rc == 0 && u->nphys > 0 && !u->stop_reason && !u->truncated && (valid & 0x1ffff) != 0x1ffff)
+        missing = missing_cfa_reg(u, &u->phys[u->nphys - 1]);
+    if (missing >= 0) {
+        /* libdwfl ends a walk whose next frame it cannot compute as if the stack ended there */
+        phys_frame *last = &u->phys[u->nphys - 1];
+        const cd_pcinfo *pi;
+        int ni = cd_symtab_lookup(u->s, last->pc - (last->activation ? 0 : 1), &pi);
+        pi += ni > 1 ? ni - 1 : 0;
+        set_reason(u, cd_xasprintf("the caller of %s is not known: its frame address is computed from %s, which no "
+                                   "frame below saved on the stack and the kernel does not show for a thread asleep "
+                                   "in a system call (`cdbg attach` stops the thread and shows it)",
+                                   pi->func ? pi->func : "??", dw_reg_name[missing]));
+    }
     if (u->nphys == 0) {
         /* Still show where the thread is, even if nothing could be unwound from it. */
         phys_frame *p;
@@ -416,6 +467,7 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
     }
     out->frames = fr;
     out->n = n;
+    out->missing_reg = missing >= 0 ? dw_reg_name[missing] : NULL;
     out->truncated = u->truncated;
     if (u->stop_reason) {
         out->error = u->stop_reason;
@@ -488,8 +540,6 @@ void cd_unwinder_flush(cd_unwinder *u)
 
 /* ---- where a caller's register was saved -------------------------------------------------- */
 
-static const char *const dw_reg_name[CD_NDWREGS] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
-                                                    "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
 
 typedef struct slotctx {
     cd_symtab *s;
@@ -716,4 +766,100 @@ void cd_unwind_reg_slot(cd_symtab *s, cd_target *t, cd_thread *th, const cd_fram
         if (d[regno] != f->regs[regno])
             slot_none(out, "the thread's %s no longer holds frame #%d's value", dw_reg_name[regno], f->level);
     }
+}
+
+/* ---- reading a thread without stopping it ------------------------------------------------- */
+
+/* How often a thread that keeps moving while it is unwound is read again before it is stopped. */
+#define UNSTOPPED_TRIES 3
+
+uint32_t cd_syscall_regs(const cd_syscall_state *sc, uint64_t regs[CD_NDWREGS])
+{
+    memset(regs, 0, CD_NDWREGS * sizeof *regs);
+    /* the syscall instruction preserves every register but rax, rcx and r11: the argument
+     * registers still hold the arguments at the pc after it */
+    static const int argreg[6] = {5, 4, 1, 10, 8, 9}; /* rdi rsi rdx r10 r8 r9 */
+    uint32_t valid = 0;
+    for (int i = 0; i < 6; i++) {
+        regs[argreg[i]] = sc->args[i];
+        valid |= 1u << argreg[i];
+    }
+    regs[DW_RSP] = sc->sp;
+    regs[DW_RIP] = sc->pc;
+    return valid | (1u << DW_RSP) | (1u << DW_RIP);
+}
+
+int cd_unwind_syscall(cd_unwinder *u, pid_t tid, const cd_syscall_state *sc, int max_frames, cd_stack *out,
+                      cd_err *err)
+{
+    uint64_t regs[CD_NDWREGS];
+    uint32_t valid = cd_syscall_regs(sc, regs);
+    return walk(u, tid, regs, valid, false, max_frames, out, err);
+}
+
+static bool same_line(const cd_syscall_state *a, const cd_syscall_state *b)
+{
+    return a->kind == b->kind && a->nr == b->nr && a->sp == b->sp && a->pc == b->pc &&
+           memcmp(a->args, b->args, sizeof a->args) == 0;
+}
+
+int cd_unwind_unstopped(cd_unwinder *u, cd_thread *th, int max_frames, cd_read_hook hook, void *hook_arg,
+                        cd_stack *out, cd_read_info *info, cd_err *err)
+{
+    cd_target *t = u->t;
+    memset(out, 0, sizeof *out);
+    memset(info, 0, sizeof *info);
+    if (th->held) {
+        info->how = CD_READ_HELD;
+        return cd_unwind_thread(u, th, max_frames, out, err);
+    }
+    cd_syscall_state sc, again;
+    for (int attempt = 0; attempt < UNSTOPPED_TRIES; attempt++) {
+        if (t->ops->syscall_state(t, th, &sc, err) < 0)
+            return -1;
+        info->sc = sc;
+        if (sc.kind != CD_SC_BLOCKED || !sc.sp || !sc.pc)
+            break; /* running, or asleep outside a system call (a page fault): stop it */
+        /* its stack may have changed since the cache read it (a thread that moved, or one read
+         * earlier on this stop whose pages it shares) */
+        if (attempt > 0)
+            cd_unwinder_flush(u);
+        if (cd_unwind_syscall(u, th->tid, &sc, max_frames, out, err) < 0)
+            return -1;
+        if (hook)
+            hook(th->tid, attempt, hook_arg);
+        /* The stack was read while the thread slept only if it still sleeps in the same call:
+         * woken, it may have rewritten the frames we read. */
+        if (t->ops->syscall_state(t, th, &again, err) < 0) {
+            cd_stack_free(out);
+            return -1;
+        }
+        if (same_line(&sc, &again)) {
+            info->how = CD_READ_BLOCKED;
+            return 0;
+        }
+        info->sc = again;
+        info->rereads++;
+        cd_stack_free(out);
+    }
+    /* Running, or moving each time it was read: hold it alone for the time of one unwind. */
+    cd_thread *one[1] = {th};
+    if (cd_target_stop(t, one, 1, err) < 0)
+        return -1;
+    info->how = CD_READ_STOPPED;
+    int rc = th->held ? cd_unwind_thread(u, th, max_frames, out, err) : -1;
+    if (rc < 0 && !th->held && !th->gone)
+        rc = cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,
+                      "cannot read the stack of thread %d: it neither stopped nor sleeps in a system call",
+                      (int)th->tid);
+    else if (rc < 0 && th->gone)
+        rc = cd_failk(err, CD_EXIT_CMD, CD_EK_THREAD_GONE, "thread %d exited while its stack was read",
+                      (int)th->tid);
+    cd_err e2;
+    if (th->held && cd_target_resume(t, one, 1, &e2) < 0 && rc == 0) {
+        cd_stack_free(out);
+        *err = e2;
+        return -1;
+    }
+    return rc;
 }
