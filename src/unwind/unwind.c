@@ -2,6 +2,7 @@
  * cores share one code path (memory and registers come from cd_target). */
 #include "unwind/unwind.h"
 #include "symbols/symbols_internal.h"
+#include "arch/arch.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -49,6 +50,7 @@ struct cd_unwinder {
     uint64_t read_failed_addr;
 
     cd_u64map sigmemo; /* pc -> (void*)1 signal trampoline / (void*)2 not */
+    cd_x86 *x86;       /* decoder for frame-pointer prologues (fp_rbp_from_code), made when first needed */
 };
 
 /* ---- thread callbacks ------------------------------------------------------------------------ */
@@ -142,6 +144,7 @@ void cd_unwinder_free(cd_unwinder *u)
     if (*slot == u)
         *slot = NULL;
     cd_memcache_free(u->mc);
+    cd_x86_free(u->x86);
     cd_u64map_free(&u->sigmemo, NULL);
     free(u->phys);
     free(u->stop_reason);
@@ -337,6 +340,94 @@ static int missing_cfa_reg(cd_unwinder *u, const phys_frame *p)
     return missing;
 }
 
+/* rbp of frame P, a frame-pointer function (its CFI at P's pc: CFA = rbp + 16) that nobody below
+ * saved rbp for: it is still in the sleeping thread's register, which the kernel does not show.
+ * P's sp is exact (its callee's CFA), and so is how far its own code moved sp from its entry to
+ * the call P returns to, when every instruction on the way is a push, a pop, or an add/sub of sp
+ * by a constant (the frame-pointer code of gcc and clang): CFA = sp - delta + 8, rbp = CFA - 16.
+ * Anything else on the way (leave, ret, enter, alloca's sub rsp, reg; mov/and/lea into rsp; bytes
+ * that do not decode; a pc that is not just after a call) and there is no answer: the frame then
+ * says its caller is unknown rather than guess. */
+static bool fp_rbp_from_code(cd_unwinder *u, const phys_frame *p, uint64_t *rbp)
+{
+    if (p->activation || !(p->valid & (1u << DW_RSP)))
+        return false;
+    uint64_t lpc = p->pc - 1;
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(u->s), lpc);
+    if (!mod)
+        return false;
+    Dwarf_Frame *fr = NULL;
+    for (int pass = 0; pass < 2 && !fr; pass++) {
+        Dwarf_Addr bias;
+        Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+        if (cfi && dwarf_cfi_addrframe(cfi, lpc - bias, &fr) != 0)
+            fr = NULL;
+    }
+    if (!fr)
+        return false;
+    Dwarf_Op *cops = NULL;
+    size_t ncops = 0;
+    bool fp = dwarf_frame_cfa(fr, &cops, &ncops) == 0 && ncops == 1 && cops[0].atom == DW_OP_bregx &&
+              cops[0].number == 6 && cops[0].number2 == 16;
+    free(fr);
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    if (!fp || !dwfl_module_addrinfo(mod, lpc, &off, &sym, NULL, NULL, NULL))
+        return false;
+    uint64_t entry = lpc - off;
+    size_t len = (size_t)(p->pc - entry);
+    if (len == 0 || len > 256 * 1024)
+        return false;
+    if (!u->x86) {
+        cd_err e;
+        if (!(u->x86 = cd_x86_new(&e)))
+            return false;
+    }
+    uint8_t *code = cd_xmalloc(len);
+    bool ok = cd_memcache_read(u->mc, entry, code, len) == 0;
+    int64_t delta = 0;
+    size_t o = 0;
+    cd_insn in = {0};
+    while (ok && o < len) {
+        if (cd_x86_is_endbr64(code + o, len - o)) {
+            o += 4;
+            in.kind = CD_INSN_OTHER;
+            continue;
+        }
+        if (!cd_x86_decode(u->x86, code + o, len - o, entry + o, &in)) {
+            ok = false;
+            break;
+        }
+        const char *m = in.mnemonic, *ops = in.ops;
+        bool to_sp = !strncmp(ops, "rsp", 3) && (ops[3] == ',' || ops[3] == 0);
+        if (!strcmp(m, "push") || !strcmp(m, "pushfq")) {
+            delta -= 8;
+        } else if (!strcmp(m, "pop") || !strcmp(m, "popfq")) {
+            ok = !to_sp;
+            delta += 8;
+        } else if ((!strcmp(m, "sub") || !strcmp(m, "add")) && to_sp) {
+            char *end;
+            long long v = strtoll(ops + 5, &end, 0);
+            ok = end != ops + 5 && *end == 0;
+            delta += m[0] == 'a' ? v : -v;
+        } else if (in.kind == CD_INSN_RET || !strcmp(m, "leave") || !strcmp(m, "enter") || to_sp ||
+                   !strncmp(ops, "esp", 3) || !strncmp(ops, "sp,", 3)) {
+            ok = false; /* an epilogue before the call, alloca, realignment: not a constant frame */
+        }
+        o += in.len;
+    }
+    free(code);
+    /* the return address follows a call, on an instruction boundary */
+    if (!ok || o != len || in.kind != CD_INSN_CALL || delta > 0)
+        return false;
+    uint64_t r = p->regs[DW_RSP] - (uint64_t)delta - 8, ret;
+    /* the slot above the saved rbp must hold a return address into code */
+    if (cd_memcache_read(u->mc, r + 8, &ret, sizeof ret) != 0 || !ret || !dwfl_addrmodule(cd_symtab_dwfl(u->s), ret))
+        return false;
+    *rbp = r;
+    return true;
+}
+
 static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, bool newborn,
                 int max_frames, cd_stack *out, cd_err *err)
 {
@@ -402,6 +493,23 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
                                        pi->func ? pi->func : "??", pi->module ? pi->module : "no module",
                                        dwfl_errmsg(-1)));
         }
+    }
+    /* A frame-pointer function below which nobody saved rbp (a thread read from its syscall line):
+     * rbp from its own code, then the walk goes on from that frame. */
+    for (int tries = 0; tries < 16 && rc == 0 && u->nphys >= 2 && !u->stop_reason && !u->truncated &&
+                        (valid & 0x1ffff) != 0x1ffff;
+         tries++) {
+        phys_frame *last = &u->phys[u->nphys - 1];
+        uint64_t rbp;
+        if (missing_cfa_reg(u, last) != 6 || !fp_rbp_from_code(u, last, &rbp))
+            break;
+        memcpy(u->cur_regs, last->regs, sizeof u->cur_regs);
+        u->cur_regs[6] = rbp;
+        u->cur_valid = last->valid | (1u << 6);
+        u->nphys--;
+        u->restart_at = u->nphys; /* that frame again, as a return address */
+        u->read_failed = false;
+        rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
     }
     int missing = -1;
     if (rc == 0 && u->nphys > 0 && !u->stop_reason && !u->truncated && (valid & 0x1ffff) != 0x1ffff)
