@@ -8,6 +8,10 @@
  *   reader         read_pipe       read(2) on a pipe nobody writes
  *   sleeper        nap             nanosleep(2) (clock_nanosleep in glibc)
  *   epoller        poll_events     epoll_wait(2) on an empty epoll set
+ *   vla            vla_read        read(2) on a pipe nobody writes, from a function with a
+ *                                  variable-length array: its frame is rbp-based at every -O level
+ *                                  and its size is not constant, so a thread read from its syscall
+ *                                  line cannot know its rbp (the one stack `cdbg stacks` cuts short)
  *   spinner        spin            nothing: a busy loop in user space (state R)
  *   mover          wait_first      nanosleep, until SIGUSR1 (sent to the process: every other
  *                                  thread blocks it) moves it on to wait_second: read(2) on a pipe
@@ -32,7 +36,7 @@
 
 #define NOIPA __attribute__((noipa))
 
-enum { T_MUTEX, T_COND, T_READ, T_SLEEP, T_EPOLL, T_SPIN, T_MOVER, T_FIXED };
+enum { T_MUTEX, T_COND, T_READ, T_SLEEP, T_EPOLL, T_VLA, T_SPIN, T_MOVER, T_FIXED };
 
 static pthread_mutex_t held_mutex = PTHREAD_MUTEX_INITIALIZER; /* locked by main forever */
 static pthread_mutex_t cond_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -89,6 +93,21 @@ NOIPA void *poll_events(void *arg)
     atomic_store(&fixed_tids[T_EPOLL], spine_gettid());
     for (;;)
         sink += epoll_wait(epfd, &ev, 1, -1);
+    return arg;
+}
+
+NOIPA void vla_read(int n)
+{
+    char buf[n];
+    for (;;)
+        sink += (int)read(pipe_fds[0], buf, (size_t)n);
+}
+
+NOIPA void *vla_thread(void *arg)
+{
+    atomic_store(&fixed_tids[T_VLA], spine_gettid());
+    vla_read(16 + sink);
+    sink++;
     return arg;
 }
 
@@ -195,6 +214,7 @@ int main(int argc, char **argv)
         [T_READ] = {read_pipe, "reader", {{SYS_read, -1, -1}, 0, 0}},
         [T_SLEEP] = {nap, "sleeper", {{SYS_clock_nanosleep, SYS_nanosleep, -1}, 0, 0}},
         [T_EPOLL] = {poll_events, "epoller", {{SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_pwait2}, 0, 0}},
+        [T_VLA] = {vla_thread, "vla", {{SYS_read, -1, -1}, 0, 0}},
         [T_SPIN] = {spin, "spinner", {{-1, -1, -1}, 0, 0}},
         [T_MOVER] = {mover, "mover", {{SYS_clock_nanosleep, SYS_nanosleep, -1}, 0, 0}},
     };
