@@ -17,6 +17,7 @@
 #endif
 
 #include "commands/commands.h"
+#include "commands/stacks.h"
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
@@ -680,6 +681,13 @@ static int deadlock_mode(const mode *m, opts *o, int argc, char **argv)
     return cd_deadlock_main(argc, argv);
 }
 
+static int stacks_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_stacks_main(argc, argv);
+}
+
 #define EXITS_SESSION (EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4))
 
 static const mode modes[] = {
@@ -709,6 +717,14 @@ static const mode modes[] = {
      "The same analysis is the prompt's `deadlock` command.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), deadlock_mode, CD_OPEN_ANY,
      MODE_OWN_ARGS},
+    {"stacks", "PID [-group] [--json]",
+     "Print every thread's stack without stopping the threads that sleep (pstack's job)",
+     "The output of `bt all` (-group: `bt all -group`) for process PID, read without waking it: a\n"
+     "thread asleep in a system call is unwound from where the kernel says it sleeps\n"
+     "(/proc/PID/task/TID/syscall) and never stopped; a running thread is stopped alone, briefly. The\n"
+     "last line (--json: \"threads_stopped\", \"stopped_ms\" and each thread's \"read\") says how many\n"
+     "threads were stopped and for how long. The process is left running, untraced.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ATTACH, MODE_OWN_ARGS},
     {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
      "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
      help_mode, CD_OPEN_ANY, MODE_OPTIONS},
