@@ -129,9 +129,10 @@ static void radix(unsigned __int128 u, int base, cd_buf *b)
         cd_buf_printf(b, "%c", tmp[--n]);
 }
 
-static bool enum_name(cd_type *t, __int128 v, bool flags_ok, cd_buf *b)
+static bool enum_name(cd_vstate *vs, cd_type *t, __int128 v, bool flags_ok, cd_buf *b)
 {
     Dwarf_Die c;
+    const char *pre = cd_enumerator_prefix(vs, t);
     if (!t->has_die || dwarf_child(&t->die, &c) != 0)
         return false;
     /* Exact match first; then a full decomposition into flag enumerators, as gdb does. */
@@ -152,13 +153,13 @@ static bool enum_name(cd_type *t, __int128 v, bool flags_ok, cd_buf *b)
         else
             continue;
         if (ev == v) {
-            cd_buf_puts(b, dwarf_diename(&c));
+            cd_buf_printf(b, "%s%s", pre, dwarf_diename(&c));
             cd_buf_free(&flags);
             return true;
         }
         unsigned __int128 uev = (unsigned __int128)ev;
         if (uev && !(uev & (uev - 1)) && (rest & uev)) {
-            cd_buf_printf(&flags, "%s%s", nflags++ ? " | " : "", dwarf_diename(&c));
+            cd_buf_printf(&flags, "%s%s%s", nflags++ ? " | " : "", pre, dwarf_diename(&c));
             rest &= ~uev;
         }
     } while (dwarf_siblingof(&c, &c) == 0);
@@ -335,7 +336,7 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         goto out;
     }
     if (s->kind == TY_ENUM) {
-        if (!enum_name(s, iv, true, b)) {
+        if (!enum_name(x->vs, s, iv, true, b)) {
             i128_dec(iv, s->is_signed, num);
             cd_buf_puts(b, num);
         }
@@ -433,6 +434,92 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
     x->err = save;
 }
 
+/* A static data member's value: its definition (named Class::member) or the declaration's
+ * constant; optimized out when the program has neither (an unused constexpr). */
+static void static_member(cd_ectx *x, cd_type *cls, Dwarf_Die *decl, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    const char *q = cd_type_qname(x->vs, cls), *n = dwarf_diename(decl);
+    cd_err e, *save = x->err;
+    x->err = &e;
+    cd_value sv;
+    int r = -1;
+    if (q && n) {
+        cd_buf qn = {0};
+        cd_buf_printf(&qn, "%s::%s", q, n);
+        r = cd_lookup_ident(x, cd_arena_strdup(x->ar, cd_buf_str(&qn)), &sv);
+        cd_buf_free(&qn);
+    }
+    if (r != 0 && dwarf_hasattr(decl, DW_AT_const_value)) {
+        cd_type *t = cd_type_of_die(x->vs, decl);
+        Dwfl_Module *mod = x->frame ? x->frame->info.mod : NULL;
+        r = t && mod ? cd_loc_value(x, mod, decl, t, &sv) : -1;
+    }
+    x->err = save;
+    if (r != 0) {
+        cd_buf_puts(b, "<optimized out>");
+        return;
+    }
+    /* a static member of the class's own type would print the class forever */
+    if (cd_type_strip(sv.type) == cls) {
+        cd_buf_puts(b, "<same as static member of an already seen type>");
+        return;
+    }
+    fmt(x, &sv, o, false, depth + 1, b);
+}
+
+/* A C++ object as gdb prints it: base classes first (`<ns::Base> = {...}`), then the members in
+ * declaration order, static ones too (`static count = 3`). */
+static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, int n, const cd_fmtopt *o, int depth,
+                       cd_buf *b)
+{
+    Dwarf_Die c;
+    int mi = 0, nb = 0, nf = 0;
+    cd_buf_puts(b, "{");
+    if (dwarf_child(&s->die, &c) == 0)
+        do {
+            int tag = dwarf_tag(&c);
+            Dwarf_Attribute a;
+            if (tag == DW_TAG_inheritance) {
+                Dwarf_Die bd;
+                Dwarf_Word off = 0;
+                if (!dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &bd))
+                    continue;
+                cd_type *bt = cd_type_from_die(x->vs, &bd);
+                const char *bn = cd_type_qname(x->vs, cd_type_strip(bt));
+                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn ? bn : "");
+                if (dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0) {
+                    cd_buf_puts(b, "<virtual base>"); /* its offset is in the object's vtable */
+                    continue;
+                }
+                cd_value bv = cd_value_sub(v, bt, off);
+                fmt(x, &bv, o, false, depth + 1, b);
+                continue;
+            }
+            if (tag != DW_TAG_member && tag != DW_TAG_variable)
+                continue;
+            bool is_static = tag == DW_TAG_variable || dwarf_hasattr(&c, DW_AT_declaration);
+            if (!is_static && mi >= n)
+                continue;
+            const char *name = is_static ? dwarf_diename(&c) : m[mi].name;
+            cd_buf_puts(b, nb + nf++ ? ", " : "");
+            if (is_static) {
+                cd_buf_printf(b, "static %s = ", name ? name : "");
+                static_member(x, s, &c, o, depth, b);
+                continue;
+            }
+            if (name)
+                cd_buf_printf(b, "%s = ", name);
+            cd_value mv = cd_value_sub(v, m[mi].type, m[mi].offset);
+            mv.bitsize = m[mi].bitsize;
+            mv.bitpos = m[mi].bitpos;
+            mi++;
+            fmt(x, &mv, o, false, depth + 1, b);
+        } while (dwarf_siblingof(&c, &c) == 0);
+    if (!nf)
+        cd_buf_printf(b, "%s<No data fields>", nb ? ", " : "");
+    cd_buf_puts(b, "}");
+}
+
 static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
 {
     if (depth >= o->max_depth) {
@@ -449,6 +536,10 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
     }
     cd_member *m;
     int n = cd_type_members(x->vs, s, &m, x->ar);
+    if (s->cxx) {
+        cxx_record(x, v, s, m, n, o, depth, b);
+        return;
+    }
     cd_buf_puts(b, "{");
     for (int i = 0; i < n; i++) {
         if (i)
@@ -501,6 +592,30 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
     int opt = optout_state(v);
     if (opt == 2 || (opt == 1 && s->kind != TY_STRUCT && s->kind != TY_UNION && s->kind != TY_ARRAY)) {
         cd_buf_puts(b, "<optimized out>");
+        return;
+    }
+    if (s->kind == TY_PTR && s->ref && !o->fmt) {
+        /* gdb: a reference at the top is `(int &) @0x...: 5`, a member of an object `@0x...` */
+        __int128 a;
+        cd_err e, *save = x->err;
+        x->err = &e;
+        int r = cd_value_int(x, v, &a);
+        x->err = save;
+        if (r != 0) {
+            cd_buf_printf(b, "<error: %s>", e.msg);
+            return;
+        }
+        if (top) {
+            cd_buf_puts(b, "(");
+            cd_type_name(x->vs, v->type, b);
+            cd_buf_puts(b, ") ");
+        }
+        cd_buf_printf(b, "@0x%llx", (unsigned long long)a);
+        if (depth == 0) {
+            cd_value rv = {.type = s->target, .where = V_MEM, .addr = (uint64_t)a, .lval = true, .regno = -1};
+            cd_buf_puts(b, ": ");
+            fmt(x, &rv, o, false, depth + 1, b);
+        }
         return;
     }
     switch (s->kind) {
@@ -606,6 +721,18 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
     int opt = optout_state(v);
     if (opt == 2 || (opt == 1 && s->kind != TY_STRUCT && s->kind != TY_UNION && s->kind != TY_ARRAY))
         return jerr("optimized_out", NULL);
+    if (s->kind == TY_PTR && s->ref && depth < o->max_depth) {
+        /* a reference is its referent's value, as C++ uses it */
+        __int128 a;
+        cd_err re, *rsave = x->err;
+        x->err = &re;
+        int r = cd_value_int(x, v, &a);
+        x->err = rsave;
+        if (r != 0)
+            return jerr("error", re.msg);
+        cd_value rv = {.type = s->target, .where = V_MEM, .addr = (uint64_t)a, .lval = true, .regno = -1};
+        return jval(x, &rv, o, depth + 1);
+    }
     cd_err e;
     cd_err *save = x->err;
     x->err = &e;
@@ -710,7 +837,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
         }
         if (s->kind == TY_ENUM) {
             cd_buf nb = {0};
-            if (enum_name(s, iv, false, &nb)) {
+            if (enum_name(x->vs, s, iv, false, &nb)) {
                 r = json_object_new_string(cd_buf_str(&nb));
                 cd_buf_free(&nb);
                 break;
