@@ -199,6 +199,7 @@ void cd_copy_bits(uint8_t *dst, uint64_t dbit, const uint8_t *src, uint64_t sbit
 /* Print formats (gdb letters), 0 = natural. */
 typedef struct cd_fmtopt {
     char fmt;
+    bool raw;               /* print/r: the standard library's objects as their raw layout */
     int max_array, max_string, max_depth;
 } cd_fmtopt;
 

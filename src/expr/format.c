@@ -14,7 +14,8 @@
 
 void cd_fmtopt_init(cd_fmtopt *o, const cd_scope *sc, char fmt)
 {
-    o->fmt = fmt;
+    o->raw = fmt == 'r'; /* print/r: no library printer, otherwise the natural format */
+    o->fmt = fmt == 'r' ? 0 : fmt;
     o->max_array = sc && sc->max_array > 0 ? sc->max_array : 200;
     o->max_string = sc && sc->max_string > 0 ? sc->max_string : 200;
     o->max_depth = 20;
@@ -434,6 +435,51 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
     x->err = save;
 }
 
+/* ---------- the standard library, as gdb's libstdc++ printers show it ---------- */
+/* A libstdc++ std::string (the C++11 ABI's basic_string<char>) read through its DWARF layout:
+ * _M_dataplus._M_p and _M_string_length. false when the type is not one or its layout is not the
+ * expected one (another library version, libc++): the caller then prints the raw object rather
+ * than a wrong string. */
+static bool std_string(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, cd_buf *b)
+{
+    const char *q = cd_type_qname(x->vs, s);
+    if (!q || (strncmp(q, "std::__cxx11::basic_string<char,", 32) != 0 && strncmp(q, "std::basic_string<char,", 23) != 0))
+        return false;
+    cd_member dp, p, len;
+    if (!cd_type_find_member(x->vs, s, "_M_dataplus", &dp, x->ar) ||
+        !cd_type_find_member(x->vs, dp.type, "_M_p", &p, x->ar) ||
+        !cd_type_find_member(x->vs, s, "_M_string_length", &len, x->ar))
+        return false;
+    cd_type *pt = cd_type_strip(p.type);
+    if (!pt || pt->kind != TY_PTR || pt->ref || !cd_type_is_charlike(pt->target) || !cd_type_is_integral(len.type) ||
+        cd_type_size(len.type) != 8)
+        return false;
+    cd_err e, *save = x->err;
+    x->err = &e;
+    uint64_t addr = 0, n = 0;
+    bool ok = cd_value_read(x, v, dp.offset + p.offset, &addr, 8) == 0 && cd_value_read(x, v, len.offset, &n, 8) == 0;
+    x->err = save;
+    if (!ok || n > (1ull << 40) || (n && !addr))
+        return false; /* not a string a program could hold: show the raw object */
+    uint64_t want = n < (uint64_t)o->max_string ? n : (uint64_t)o->max_string;
+    uint8_t *buf = cd_arena_alloc(x->ar, want + 1);
+    if (want && (!x->t || cd_target_read(x->t, addr, buf, want) != (ssize_t)want)) {
+        cd_buf_printf(b, "<error: cannot access memory at 0x%llx>", (unsigned long long)addr);
+        return true;
+    }
+    quoted(buf, want, want < n, b);
+    return true;
+}
+
+/* Whether a value of type S is printed by one of the library printers above (print/r: never). */
+static bool pretty_printed(cd_ectx *x, cd_type *s, const cd_fmtopt *o)
+{
+    if (o->raw || !s || !s->cxx || s->kind != TY_STRUCT)
+        return false;
+    const char *q = cd_type_qname(x->vs, s);
+    return q && (!strncmp(q, "std::__cxx11::basic_string<char,", 32) || !strncmp(q, "std::basic_string<char,", 23));
+}
+
 /* A static data member's value: its definition (named Class::member) or the declaration's
  * constant; optimized out when the program has neither (an unused constexpr). */
 static void static_member(cd_ectx *x, cd_type *cls, Dwarf_Die *decl, const cd_fmtopt *o, int depth, cd_buf *b)
@@ -534,6 +580,8 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         }
         s = full;
     }
+    if (s->cxx && !o->raw && std_string(x, v, s, o, b))
+        return;
     cd_member *m;
     int n = cd_type_members(x->vs, s, &m, x->ar);
     if (s->cxx) {
@@ -605,6 +653,11 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
             cd_buf_printf(b, "<error: %s>", e.msg);
             return;
         }
+        cd_value rv = {.type = s->target, .where = V_MEM, .addr = (uint64_t)a, .lval = true, .regno = -1};
+        if (pretty_printed(x, cd_type_strip(s->target), o)) { /* gdb: the printer's text alone */
+            fmt(x, &rv, o, false, depth + 1, b);
+            return;
+        }
         if (top) {
             cd_buf_puts(b, "(");
             cd_type_name(x->vs, v->type, b);
@@ -612,7 +665,6 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
         }
         cd_buf_printf(b, "@0x%llx", (unsigned long long)a);
         if (depth == 0) {
-            cd_value rv = {.type = s->target, .where = V_MEM, .addr = (uint64_t)a, .lval = true, .regno = -1};
             cd_buf_puts(b, ": ");
             fmt(x, &rv, o, false, depth + 1, b);
         }
