@@ -31,6 +31,7 @@ __attribute__((noinline)) static int show(const std::string &who, std::string co
 __attribute__((noinline)) static int containers()
 {
     std::vector<int> v = {1, 2, 3};
+    v.reserve(8); // spare capacity: length and capacity differ
     std::vector<std::string> vs = {"a", "bb"};
     std::vector<int> ve;
     std::map<std::string, int> m = {{"one", 1}, {"two", 2}, {"three", 3}};

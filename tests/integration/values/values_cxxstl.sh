@@ -49,7 +49,7 @@ type = std::string'
     answers "$out" >"$TD_TMP/mine2.$build"
     answers "$TD_TMP/gdb2.$build" >"$TD_TMP/theirs2.$build"
     expect_exact "$TD_TMP/mine2.$build" "$TD_TMP/theirs2.$build"
-    expect_exact_str "$TD_TMP/mine2.$build" '$1 = std::vector of length 3, capacity 3 = {1, 2, 3}
+    expect_exact_str "$TD_TMP/mine2.$build" '$1 = std::vector of length 3, capacity 8 = {1, 2, 3}
 $2 = std::vector of length 2, capacity 2 = {"a", "bb"}
 $3 = std::vector of length 0, capacity 0
 $4 = std::map with 3 elements = {["one"] = 1, ["three"] = 3, ["two"] = 2}
