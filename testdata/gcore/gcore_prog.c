@@ -2,7 +2,8 @@
  * back from the core), a heartbeat thread that measures the longest gap in its own scheduling (how
  * long the process was paused, seen from inside), a SIGCHLD counter, and MB of touched heap.
  * Usage: gcore_prog [NTHREADS [HEAP_MB]]. Prints "ready" once every worker is blocked; on SIGUSR1
- * it prints "report maxgap_us=G sigchld=C", on SIGUSR2 it resets the longest gap. */
+ * it prints "report N maxgap_us=G sigchld=C" (N counts reports) and starts measuring the gap anew,
+ * on SIGUSR2 it only starts anew. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,8 +67,10 @@ static void *heartbeat(void *arg)
         }
         if (want_report) {
             want_report = 0;
-            printf("report maxgap_us=%lld sigchld=%d\n", maxgap, (int)sigchld_count);
+            static int reports;
+            printf("report %d maxgap_us=%lld sigchld=%d\n", ++reports, maxgap, (int)sigchld_count);
             fflush(stdout);
+            maxgap = 0;
         }
     }
     return NULL;
