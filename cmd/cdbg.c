@@ -18,6 +18,7 @@
 
 #include "commands/commands.h"
 #include "commands/stacks.h"
+#include "commands/cmd_impl.h"
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
@@ -688,6 +689,13 @@ static int stacks_mode(const mode *m, opts *o, int argc, char **argv)
     return cd_stacks_main(argc, argv);
 }
 
+static int gcore_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_gcore_main(argc, argv);
+}
+
 #define EXITS_SESSION (EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4))
 
 static const mode modes[] = {
@@ -725,6 +733,15 @@ static const mode modes[] = {
      "last line (--json: \"threads_stopped\", \"stopped_ms\" and each thread's \"read\") says how many\n"
      "threads were stopped and for how long. The process is left running, untraced.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ATTACH, MODE_OWN_ARGS},
+    {"gcore", "[-o FILE] [--force] [--all] [--no-snapshot] [--json] PID",
+     "Write a core file of a running process with a pause of milliseconds; it runs on, untraced",
+     "Writes FILE (default core.PID, mode 0600, renamed into place when complete; an existing FILE only\n"
+     "with --force) and prints its path. Threads are held only to take their registers and fork a\n"
+     "copy-on-write snapshot, whose memory is then copied while the process runs; --no-snapshot copies\n"
+     "it while the threads are held. How long the process was paused is printed on stderr (--json:\n"
+     "one object with path, threads, bytes, stopped_ms). --all dumps every readable mapping whatever\n"
+     "coredump_filter says. Exit status 1: the core could not be written (nothing is left at FILE).",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), gcore_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
      "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
      help_mode, CD_OPEN_ANY, MODE_OPTIONS},
