@@ -259,6 +259,7 @@ struct cd_target {
      * stop and the next resume (a breakpoint condition being evaluated) is never lost. Whoever
      * runs the target clears it when handing a stop to the user. */
     volatile sig_atomic_t interrupted;
+    uint64_t syscall_insn;  /* cd_target_inject_syscall: a `syscall` instruction's address, 0 = not found yet */
     void *backend;          /* backend-private data */
 };
 
@@ -279,6 +280,42 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err);
  * program as SIGINT, and wait reports that as CD_EV_INTERRUPTED (never delivered). */
 cd_target *cd_live_launch(char *const argv[], cd_err *err);
 cd_target *cd_core_open(const char *exe, const char *core, cd_err *err);
+
+/* A snapshot of one instant of one thread (a tracepoint hit, a profiler sample) over a live base
+ * target (src/target/snapshot.c): its one thread is always held with the instant's registers, and
+ * memory reads are answered from the copy first, then from the base (code, data, heap as they are
+ * NOW: a value read there may be newer than the instant). Build an unwinder on it with the base's
+ * cd_symtab (cd_unwinder_new(snap, base_sym)) and a cd_scope on it to evaluate expressions with the
+ * code `bt` and `print` use. It never runs or writes (CD_EK_UNSUPPORTED). The base must outlive it;
+ * cd_target_close(snap) frees only the snapshot. */
+typedef struct cd_snapshot_instant {
+    pid_t tid;                  /* 0: the base's pid */
+    const char *name;           /* thread name, or NULL */
+    cd_regs regs;               /* every general register of the instant (orig_rax -1 outside a syscall) */
+    const struct user_fpregs_struct *fpregs; /* NULL: not recorded (float values then fail) */
+    uint64_t mem_addr;          /* the copied bytes: [mem_addr, mem_addr + mem_len), usually from sp */
+    const void *mem;
+    size_t mem_len;
+    /* Reads in [deny_lo, deny_hi) that the copy does not hold fail instead of reaching the base:
+     * set it to the thread's stack mapping when the rest of the stack has moved on since the
+     * instant (a profiler sample), so an unwind stops ("cut") instead of reading a later frame. */
+    uint64_t deny_lo, deny_hi;
+} cd_snapshot_instant;
+cd_target *cd_snapshot_new(cd_target *base, cd_err *err);
+/* Starts a new instant: the copy is taken (in->mem may be reused by the caller after it returns)
+ * and t->stop_gen moves, so no per-stop cache serves the previous instant. */
+int cd_snapshot_set(cd_target *snap, const cd_snapshot_instant *in, cd_err *err);
+
+/* Runs one system call in held thread th of a target that can run (caps.can_run): saves its
+ * registers, points it at a `syscall` instruction already in the process (found once per target
+ * in the vdso or another executable mapping) with rax = nr and the six arguments, single-steps it
+ * through ops->step with every other thread held, reads rax, and restores the saved registers
+ * (an interrupted system call of the thread's own restarts as before). *ret is the raw return
+ * value (-errno on failure). For mmap/munmap/memfd_create/close/wait4... in the target (tracepoint
+ * trampolines, gcore's snapshot). A system call that creates a process or thread (clone, fork) is
+ * reported by the backend like the program's own (CD_EV_CLONE/FORK queued): the caller deals with it. */
+int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_t args[6], int64_t *ret,
+                             cd_err *err);
 
 /* Parses a user-given PID string and checks the process exists and is attachable-looking
  * (not a zombie, not ourselves). Shared by `attach` and `deadlock`. */
