@@ -39,6 +39,8 @@ void cd_ctl_free(cd_ctl *c)
     }
     free(c->bps);
     free(c->exits);
+    free(c->cond_cache.src);
+    cd_arena_free(&c->cond_cache.ar);
     if (c->x86)
         cd_x86_free(c->x86);
     free(c);
