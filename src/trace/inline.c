@@ -91,8 +91,11 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         "1: mov 128(%rdi), %rax\n"          /* head */
         " mov %rax, %rdx\n"
         " sub 192(%rdi), %rdx\n"            /* - tail */
-        " cmp 8(%rdi), %rdx\n"              /* >= cap: full */
-        " jae 8f\n"
+        /* >= cap: full. Signed: the head read may be stale by the time the tail is read (other
+         * writers claimed, the reader consumed past it): negative, not full; the cmpxchg below
+         * then fails and the loop reads both again. */
+        " cmp 8(%rdi), %rdx\n"
+        " jge 8f\n"
         " lea 1(%rax), %rdx\n"
         " lock cmpxchg %rdx, 128(%rdi)\n"
         " jne 1b\n"
