@@ -331,8 +331,8 @@ static void traced_run(const char *path, const char *const *funcs, int nf, long 
     drain_until(b, &p, &ts, "done sum=", rest, sizeof rest);
     uint64_t hi = now_mono();
     long prog_sum = atol(rest);
-    const char *a2 = strstr(rest, "acc2=");
-    long prog_acc2 = a2 ? atol(a2 + 5) : -1;
+    const char *a1 = strstr(rest, "acc="), *a2 = strstr(rest, "acc2=");
+    long prog_acc = a1 ? atol(a1 + 4) : -1, prog_acc2 = a2 ? atol(a2 + 5) : -1;
     uint64_t want_sum = (uint64_t)threads * (uint64_t)(n * (n - 1) / 2);
     collect_tids(&p);
     CHECK(ts.foreign == 0, "%llu records of no probe", (unsigned long long)ts.foreign);
@@ -374,8 +374,10 @@ static void traced_run(const char *path, const char *const *funcs, int nf, long 
               (unsigned long long)t->stack_bad);
     }
     CHECK(prog_sum == (long)want_sum, "the program's own sum %ld, want %llu", prog_sum, (unsigned long long)want_sum);
-    if (threads == 1) /* jccwork's adds (through its relocated je and rip-relative add) */
+    if (threads == 1) { /* what the probed functions added up: their argument and code survived the probe */
+        CHECK(prog_acc == (long)want_sum, "acc %ld, want %llu", prog_acc, (unsigned long long)want_sum);
         CHECK(prog_acc2 == (long)want_sum, "acc2 %ld, want %llu", prog_acc2, (unsigned long long)want_sum);
+    }
     CHECK(b->ops->disarm(b, &err) == 0, "disarm: %s", err.msg);
     for (int i = 0; i < nf; i++)
         CHECK(code_is_file(tg, path, &fs[i]), "%s's bytes differ from the file's after disarm", funcs[i]);
