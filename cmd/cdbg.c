@@ -16,9 +16,9 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#include "commands/cmd_impl.h"
 #include "commands/commands.h"
 #include "commands/stacks.h"
-#include "commands/cmd_impl.h"
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
@@ -696,6 +696,13 @@ static int gcore_mode(const mode *m, opts *o, int argc, char **argv)
     return cd_gcore_main(argc, argv);
 }
 
+static int trace_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_trace_main(argc, argv);
+}
+
 #define EXITS_SESSION (EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4))
 
 static const mode modes[] = {
@@ -742,6 +749,16 @@ static const mode modes[] = {
      "one object with path, threads, bytes, stopped_ms). --all dumps every readable mapping whatever\n"
      "coredump_filter says. Exit status 1: the core could not be written (nothing is left at FILE).",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), gcore_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"trace", "[options] PATTERN... -p PID | [options] PATTERN... -- PROG [ARGS...]",
+     "Log function calls (arguments, expressions, returns) without stopping the program",
+     "Every function matching PATTERN (a regex, MODULE:REGEX or FILE:LINE) gets a tracepoint that\n"
+     "logs each hit, one line each (`> work(x=5) hot.c:4 [tid 1234]`, with --ret `< work = 16 (0.4 us)`)\n"
+     "or one JSON object with --json, and lets the program run on. Options: -o FILE, -e EXPR, --ret,\n"
+     "--if COND, --max-hits N, --duration S, --backend auto|inline|uprobe|ptrace, --buffer-size N,\n"
+     "--list. With -- PROG cdbg exits with the program's status (128+N for signal N); with -p, 0 after\n"
+     "Ctrl-C, --duration or --max-hits removed every probe (the process runs on). 1: no function\n"
+     "matches or tracing failed; 2: bad options, --if or -e; 4: cannot attach or start. docs/tracing.md.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), trace_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
      "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
      help_mode, CD_OPEN_ANY, MODE_OPTIONS},
