@@ -44,6 +44,8 @@ struct cd_ctl {
 /* bp.c */
 cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after);
 bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except);
+/* Puts B's locations in address order (gdb's N.1, N.2...). */
+void ctl_locs_sort(cd_bp *b);
 /* Deletes internal breakpoint B, ignoring errors (a process that is gone). */
 void ctl_internal_drop(cd_ctl *c, cd_bp *b);
 /* One location's int3, in or out (shared addresses counted). */
