@@ -309,7 +309,7 @@ static int step_cmd(cd_session *s, int argc, char **argv, cd_step_kind kind, con
     /* the stepping frame's CFA: a forked child followed in the middle of the step has it too */
     uint64_t cfa = 0;
     cd_err fe;
-    const cd_stack *stk = th ? cd_session_stack(s, &fe) : NULL;
+    const cd_stack *stk = th && cd_ctl_fork_policy(s->ctl).follow_child ? cd_session_stack(s, &fe) : NULL;
     if (stk && stk->n > 0)
         cfa = stk->frames[0].cfa;
     cd_stop st;
