@@ -2210,6 +2210,14 @@ static int wait_inner(cd_target *t, cd_event *ev, uint64_t deadline)
     }
 }
 
+/* A hit in non-stop breakpoint mode: the other threads run on, and so the terminal stays the
+ * program's (taken back, a thread of it that writes or reads there would be stopped by SIGTTOU
+ * or SIGTTIN). */
+static bool tracepoint_hit(cd_target *t, const cd_event *ev)
+{
+    return ev->kind == CD_EV_BREAKPOINT && (t->event_mask & CD_EVM_BP_NONSTOP) && !ev->all_held;
+}
+
 static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
 {
     live *l = L(t);
@@ -2219,7 +2227,8 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
     if (!l->running)
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
     int rc = wait_inner(t, ev, 0);
-    take_tty(t);
+    if (!tracepoint_hit(t, ev))
+        take_tty(t);
     return rc;
 }
 
@@ -2235,7 +2244,7 @@ static int live_wait_timeout(cd_target *t, int timeout_ms, cd_event *ev, cd_err 
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
     /* deadline 0 means none: a timeout of 0 ms is 1 ns */
     int rc = wait_inner(t, ev, cd_now_ns() + (uint64_t)timeout_ms * 1000000ull + 1);
-    if (rc == 0)
+    if (rc == 0 && !tracepoint_hit(t, ev))
         take_tty(t); /* 1: still running, the terminal still the program's */
     return rc;
 }
