@@ -2078,9 +2078,12 @@ static int live_cont(cd_target *t, cd_err *err)
      * not reported yet: nothing runs, and wait() reports it (all-stop) */
     sweep(t);
     if (!news_pending(t)) {
-        /* every step over a breakpoint first, while no thread runs that could pass it */
+        /* every step over a breakpoint first, while no thread runs that could pass it; a thread
+         * whose hit is not reported yet is not stepped past it (non-stop mode: the step of one
+         * thread held the others, some of them at a breakpoint) */
         for (size_t i = 0; i < t->nthreads; i++)
-            step_over_bp(t, t->threads[i]);
+            if (!LT(t->threads[i])->bp_pending)
+                step_over_bp(t, t->threads[i]);
         sweep(t);
     }
     if (l->exited || news_pending(t)) {

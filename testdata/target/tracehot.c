@@ -1,15 +1,19 @@
 /* The ptrace tracepoint backend's program (tests/unit/test_trace_ptrace.c), -O1, non-PIE.
- *   tracehot NTHREADS NCALLS
- * prints "work=ADDR", waits for a byte on stdin (the tracer is ready), then starts a spinner
+ *   tracehot NTHREADS NCALLS [split]
+ * prints "work=ADDR load8=ADDR", waits for a byte on stdin (the tracer is ready), then starts a spinner
  * thread (a loop without system calls: it is never stopped unless a debugger stops it) and
  * NTHREADS threads that each call work(k * 1000000 + i) for i = 0..NCALLS-1, thread k = 0, 1...
  * Then it prints "sum=S" (the sum of work's results) and the spinner's voluntary context switches
- * while the workers ran ("spinner_vcs=N": each stop of the spinner by a debugger is one). */
+ * while the workers ran ("spinner_vcs=N": each stop of the spinner by a debugger is one).
+ * With `split`, the workers call load8(p) instead, p an 8-byte value k * 1000000 + i that
+ * straddles a page boundary (an access no emulation takes: a tracer must run it on the CPU). */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 __attribute__((noipa)) int work(int x)
@@ -17,7 +21,13 @@ __attribute__((noipa)) int work(int x)
     return x + 1;
 }
 
+__attribute__((noipa)) long load8(const long *p)
+{
+    return *p;
+}
+
 static int ncalls;
+static bool split;
 static atomic_int done;
 static long spun;
 
@@ -49,6 +59,17 @@ static void *spinner(void *arg)
 static void *worker(void *arg)
 {
     long k = (long)arg, s = 0;
+    if (split) {
+        char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page == MAP_FAILED)
+            return (void *)-1;
+        long *p = (long *)(page + 4096 - 4);
+        for (int i = 0; i < ncalls; i++) {
+            *p = k * 1000000 + i;
+            s += load8(p) + 1;
+        }
+        return (void *)s;
+    }
     for (int i = 0; i < ncalls; i++)
         s += work((int)(k * 1000000 + i));
     return (void *)s;
@@ -60,7 +81,8 @@ int main(int argc, char **argv)
         return 2;
     int nthreads = atoi(argv[1]);
     ncalls = atoi(argv[2]);
-    printf("work=%p\n", (void *)work);
+    split = argc > 3 && !strcmp(argv[3], "split");
+    printf("work=%p load8=%p\n", (void *)work, (void *)load8);
     fflush(stdout);
     char c;
     if (read(0, &c, 1) != 1)
