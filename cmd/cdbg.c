@@ -700,7 +700,7 @@ static const mode modes[] = {
      "(/proc/PID/task/TID/syscall) and never stopped; a running thread is stopped alone, briefly. The\n"
      "last line (--json: \"threads_stopped\", \"stopped_ms\" and each thread's \"read\") says how many\n"
      "threads were stopped and for how long. The process is left running, untraced.",
-     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ATTACH, MODE_OWN_ARGS},
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
      "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
      help_mode, CD_OPEN_ANY, MODE_OPTIONS},
