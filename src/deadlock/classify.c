@@ -12,8 +12,11 @@
  *   pthread_cond_t: waiters sleep on __g_signals[0|1] at 40/44; __wrefs at 36 counts them << 3. */
 #include "deadlock/deadlock.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "target/procfs.h"
 
 enum {
     FUTEX_WAIT_ = 0,
@@ -90,6 +93,74 @@ static int window_read(const window *w, uint64_t addr, void *out, size_t len)
 static bool mutex_kind_ok(int32_t kind)
 {
     return kind >= 0 && (kind & ~MUTEX_KIND_KNOWN) == 0;
+}
+
+/* ---- PID namespaces ----
+ * A process in its own PID namespace (any container) sees its threads as 1, 2, 3...: those are
+ * the TIDs glibc writes into lock owners and struct pthread, while /proc, ptrace and the thread
+ * list use ours. Every TID read from the target's memory goes through this map, built from each
+ * task's NSpid line and rebuilt once when a TID is not in it (a thread created since). */
+static struct {
+    pid_t pid;         /* the process the map is of (0: none) */
+    bool other;        /* it lives in another PID namespace: TIDs need translating */
+    size_t n;
+    pid_t *host, *ns;  /* host[i] is ns[i] in the process's namespace */
+} nsmap;
+
+static void nsmap_build(pid_t pid)
+{
+    free(nsmap.host);
+    free(nsmap.ns);
+    nsmap.host = nsmap.ns = NULL;
+    nsmap.n = 0;
+    nsmap.pid = pid;
+    nsmap.other = cd_procfs_other_pidns(pid);
+    pid_t *tids;
+    size_t n;
+    if (!nsmap.other || cd_procfs_list_tasks(pid, &tids, &n) != 0)
+        return;
+    nsmap.host = cd_xcalloc(n ? n : 1, sizeof *nsmap.host);
+    nsmap.ns = cd_xcalloc(n ? n : 1, sizeof *nsmap.ns);
+    for (size_t i = 0; i < n; i++) {
+        pid_t v = cd_procfs_read_ns_tid(pid, tids[i]);
+        if (v > 0) {
+            nsmap.host[nsmap.n] = tids[i];
+            nsmap.ns[nsmap.n++] = v;
+        }
+    }
+    free(tids);
+}
+
+/* Looks TID up in the map (by its host or its namespace number); 0 if absent. */
+static pid_t nsmap_find(pid_t tid, bool from_ns)
+{
+    for (size_t i = 0; i < nsmap.n; i++)
+        if ((from_ns ? nsmap.ns : nsmap.host)[i] == tid)
+            return (from_ns ? nsmap.host : nsmap.ns)[i];
+    return 0;
+}
+
+pid_t cd_dl_host_tid(cd_target *t, pid_t ns_tid)
+{
+    /* a core's TIDs are the ones the process saw: its lock owners match them as they are */
+    if (ns_tid <= 0 || !t->caps.has_proc)
+        return ns_tid;
+    if (nsmap.pid != t->pid)
+        nsmap_build(t->pid);
+    if (!nsmap.other)
+        return ns_tid;
+    pid_t h = nsmap_find(ns_tid, true);
+    if (!h) {
+        nsmap_build(t->pid);
+        h = nsmap_find(ns_tid, true);
+    }
+    /* not a thread of the process (any more): the number it saw, which is all there is */
+    return h ? h : ns_tid;
+}
+
+pid_t cd_dl_ns_tid(pid_t host_tid)
+{
+    return nsmap.other ? nsmap_find(host_tid, false) : 0;
 }
 
 /* A pthread_rwlock_t at r whose futex word at r+off holds val. Padding must be zero: that is
@@ -185,7 +256,10 @@ static bool pi_mutex_exactly_at(cd_target *t, uint64_t p, pid_t self, pid_t *own
     if (!mutex_kind_ok(kind) || !(kind & MUTEX_KIND_PI) || (kind & MUTEX_KIND_PP))
         return false;
     pid_t o = (pid_t)(lock & TID_MASK);
-    if (o == 0 || o == self || o != own)
+    if (o == 0 || o != own)
+        return false;
+    o = cd_dl_host_tid(t, o);
+    if (o == self)
         return false;
     *owner = o;
     *word = lock;
@@ -264,7 +338,17 @@ static void timeout_of(cd_target *t, const cd_syscall_state *sc, unsigned op, cd
     w->timeout_known = true;
 }
 
+static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+{
+    classify(t, sc, w);
+    /* a PI dead end's owner came through cd_dl_pi_mutex_at, already translated */
+    if (w->owner > 0 && !w->pi_deadend)
+        w->owner = cd_dl_host_tid(t, w->owner);
+}
+
+static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
     w->kind = CD_DL_NONE;
     w->owner = 0;

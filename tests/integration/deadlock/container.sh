@@ -1,0 +1,72 @@
+#!/bin/bash
+# Deadlocks in a container (issue 13): a process in its own PID namespace sees its threads as 1,
+# 2, 3... and glibc writes those numbers into lock owners and struct pthread, while /proc and ptrace
+# use the host's. Each program runs inside `unshare --pid --fork --mount-proc` and outside it, and
+# the two text reports must say the same once every thread id is replaced by the name of the thread
+# it is (read from /proc: host TID -> comm) and addresses are blanked: a cycle stays a cycle, not
+# "orphaned locks held by thread 3". Inside, every thread is shown with both numbers,
+# "thread HOST (NS in its PID namespace)", and NS must be the thread's own (NSpid in /proc).
+. "$SRCROOT/tests/integration/lib.sh"
+. "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
+need_tool unshare "running programs in a PID namespace"
+[ "$(id -u)" = 0 ] || skip "unshare --pid needs root"
+
+# norm FILE PID: the report with thread ids replaced by names, ns numbers checked and dropped.
+norm() {
+    local f=$1 pid=$2 t h n ns args=()
+    for t in /proc/"$pid"/task/*; do
+        h=${t##*/}
+        n=$(cat "$t/comm")
+        ns=$(awk '/^NSpid:/ { print $NF }' "$t/status")
+        args+=(-e "s/thread $h \\($ns in its PID namespace\\)/thread <$n>/g" -e "s/thread $h([^0-9(]|\$)/thread <$n>\\1/g")
+    done
+    sed -E "${args[@]}" -e 's/thread [0-9]+, which has exited/thread <gone>, which has exited/' \
+        -e 's/0x[0-9a-f]+/0xADDR/g' -e 's/process [0-9]+/process PID/' -e '/^stopped /d' "$f"
+}
+
+# in_ns PROG: runs PROG inside a new PID and mount namespace; sets NS_PID (the program) and
+# TD_PID (unshare, its parent).
+in_ns() {
+    td_start "$(command -v unshare)" --pid --fork --mount-proc "$(td_bin "$1")"
+    NS_PID=$(awk '{ print $1 }' "/proc/$TD_PID/task/$TD_PID/children")
+    [ -n "$NS_PID" ] || { fail "$1: no program under unshare $TD_PID"; return 1; }
+    td_wait_main_asleep "$NS_PID" "$1"
+}
+# stop_ns: the namespace's init first (that ends everything in it), then unshare.
+stop_ns() {
+    [ "$(awk '{ print $4 }' "/proc/$NS_PID/stat" 2>/dev/null)" = "$TD_PID" ] && kill -KILL "$NS_PID"
+    td_stop "$TD_PID"
+}
+
+for prog in abba_O0 abba_O2 ring_O0 join_O0 rwcross_O0 self_O0 orphan_O0; do
+    td_start "$prog"
+    td_cdbg out deadlock "$TD_PID"
+    host_rc=$TD_RC
+    norm "$out" "$TD_PID" >"$TD_TMP/$prog.host"
+    td_stop "$TD_PID"
+
+    in_ns "$prog" || continue
+    [ "$(awk '/^NSpid:/ { print $NF }' "/proc/$NS_PID/status")" = 1 ] && pass "$prog: pid 1 in its namespace" ||
+        fail "$prog: not in its own PID namespace"
+    td_cdbg out deadlock "$NS_PID"
+    [ "$TD_RC" = "$host_rc" ] && pass "$prog: exit status $TD_RC in the namespace, as outside" ||
+        fail "$prog: exit status $TD_RC in the namespace, $host_rc outside"
+    norm "$out" "$NS_PID" >"$TD_TMP/$prog.ns"
+    expect_no_line 'in its PID namespace' "$TD_TMP/$prog.ns"
+    expect_line '[0-9]+ \([0-9]+ in its PID namespace\) "' "$out"
+    if diff "$TD_TMP/$prog.ns" "$TD_TMP/$prog.host" >"$TD_TMP/$prog.diff"; then
+        pass "$prog: the report in a namespace is the report outside"
+    else
+        fail "$prog: the report in a PID namespace (<) differs from outside (>):"
+        td_show "$TD_TMP/$prog.diff"
+        td_show "$out"
+    fi
+    if [ "${prog%_O*}" = abba ]; then
+        grep -qx 'cycle 1: 2 threads wait for each other' "$out" && pass "$prog: the cycle" || fail "$prog: no cycle"
+        td_cdbg js deadlock --json "$NS_PID"
+        dl_py "$js" '(lambda a, b: a["waits_for"]["owner_tid"] == b["tid"] and b["waits_for"]["owner_tid"] == a["tid"])(*d["cycles"][0]["threads"])' "$prog: JSON owners are the host's TIDs"
+    fi
+    check_untraced "$NS_PID"
+    stop_ns
+done
+td_finish
