@@ -11,7 +11,10 @@
 #   replaced  v2 renamed over the executable and the library;
 #   deleted   both removed;
 #   stripped  a stripped v1 whose DWARF is found by the build-id in memory in a debug directory
-#             (CDBG_DEBUG_FILE_DIRECTORY) that holds v2's too, replaced by a stripped v2.
+#             (CDBG_DEBUG_FILE_DIRECTORY) that holds v2's too, replaced by a stripped v2;
+#   mountns   v1 runs in its own mount namespace from a directory bind-mounted over the one that,
+#             in ours, holds v2: maps names PATH, not deleted, and our PATH is the other build
+#             (a container's files: /proc/PID/root/PATH is the process's own).
 . "$SRCROOT/tests/integration/lib.sh"
 need_tool gdb "the reference for frames and values"
 need_tool nm "checking that the two builds differ"
@@ -98,5 +101,25 @@ cp "$D/v2/deploy_stripped" "$DIR/deploy.new" && mv "$DIR/deploy.new" "$DIR/deplo
 cp "$D/v2/libdeploy.so" "$DIR/libdeploy.so.new" && mv "$DIR/libdeploy.so.new" "$DIR/libdeploy.so"
 check stripped
 unset CDBG_DEBUG_FILE_DIRECTORY
+
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+    DIR=$(mktemp -d "$TD_TMP/svc.XXXXXX") V1=$(mktemp -d "$TD_TMP/v1.XXXXXX")
+    cp "$D/v2/deploy" "$D/v2/libdeploy.so" "$DIR/"
+    cp "$D/v1/deploy" "$D/v1/libdeploy.so" "$V1/"
+    LD_LIBRARY_PATH=$DIR td_start "$(command -v unshare)" --mount --propagation private \
+        sh -c 'mount --bind "$1" "$2" && exec "$2/deploy"' sh "$V1" "$DIR"
+    [ "$(readlink "/proc/$TD_PID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+        grep -q " $DIR/deploy\$" "/proc/$TD_PID/maps" && pass "mountns: runs $DIR/deploy in its own mount namespace" ||
+        fail "mountns: not running $DIR/deploy in another mount namespace"
+    td_cdbg out attach "$TD_PID" --batch "${CMDS[@]}"
+    expect_status 0 "mountns: cdbg"
+    [ "$(frames "$out")" = "$ref" ] && pass "mountns: frames and values as gdb's on the untouched build" ||
+        { fail "mountns: cdbg (<) and gdb (>) differ:"; diff <(frames "$out") <(echo "$ref") >&2; td_show "$out"; }
+    expect_empty "$out.err"
+    check_untraced "$TD_PID"
+    td_stop "$TD_PID"
+elif [ "${CI:-}" = true ]; then
+    fail "mountns: needs root and unshare (CI has both)"
+fi
 
 td_finish
