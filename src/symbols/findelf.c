@@ -116,10 +116,10 @@ static char *map_files_path(cd_target *t, const char *path, uint64_t base)
     return NULL;
 }
 
-int cd_symtab__live_find_elf(cd_target *t, bool *replaced, Dwfl_Module *mod, void **ud, const char *name,
+int cd_symtab__live_find_elf(cd_target *t, int *lost, Dwfl_Module *mod, void **ud, const char *name,
                              Dwarf_Addr base, char **file_name, Elf **elfp)
 {
-    *replaced = false;
+    *lost = CD_FILE_OK;
     unsigned char id[CD_MAX_BUILD_ID];
     int idlen = name[0] == '/' ? cd_symtab__memory_build_id(t, base, id) : 0;
     if (idlen <= 0)
@@ -145,7 +145,7 @@ int cd_symtab__live_find_elf(cd_target *t, bool *replaced, Dwfl_Module *mod, voi
         /* No file on disk is the running build: the loaded segments are all that is left (a file
          * that is there but another build is never used). */
         struct stat st;
-        *replaced = stat(path, &st) == 0;
+        *lost = stat(path, &st) == 0 ? CD_FILE_OTHER_BUILD : CD_FILE_GONE;
         char *mem_name = cd_xasprintf("%s%s", name, is_deleted ? "" : deleted);
         fd = dwfl_linux_proc_find_elf(mod, ud, mem_name, base, file_name, elfp);
         free(mem_name);
