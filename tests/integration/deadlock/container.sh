@@ -6,6 +6,8 @@
 # it is (read from /proc: host TID -> comm) and addresses are blanked: a cycle stays a cycle, not
 # "orphaned locks held by thread 3". Inside, every thread is shown with both numbers,
 # "thread HOST (NS in its PID namespace)", and NS must be the thread's own (NSpid in /proc).
+# A core the kernel dumps of a process in a container records the TIDs the process saw (the
+# namespace's), as its lock owners do: the cycle is found there too, with those TIDs.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
 need_tool unshare "running programs in a PID namespace"
@@ -69,4 +71,37 @@ for prog in abba_O0 abba_O2 ring_O0 join_O0 rwcross_O0 self_O0 orphan_O0; do
     check_untraced "$NS_PID"
     stop_ns
 done
+# A core of abba dumped by the kernel in the namespace: abba runs under a shell (the namespace's
+# init, which ignores SIGABRT from outside) and is killed with SIGABRT.
+require_cores
+cdir=$(mktemp -d "$TD_TMP/core.XXXXXX")
+(
+    cd "$cdir" || exit 1
+    ulimit -c unlimited
+    exec unshare --pid --fork --mount-proc sh -c '"$1" & echo $! >ns_pid; wait' sh "$(td_bin abba_O0)" >"$cdir/out" 2>&1
+) &
+TD_PID=$!
+TD_PIDS+=("$TD_PID")
+td_wait_for "abba in a namespace to be ready" grep -qsx ready "$cdir/out"
+sh_pid=$(awk '{ print $1 }' "/proc/$TD_PID/task/$TD_PID/children")
+NS_PID=$(awk '{ print $1 }' "/proc/$sh_pid/task/$sh_pid/children" 2>/dev/null)
+if [ -n "$NS_PID" ] && [ "$(awk '/^NSpid:/ { print $NF }' "/proc/$NS_PID/status")" = "$(cat "$cdir/ns_pid")" ]; then
+    td_wait_main_asleep "$NS_PID" abba_O0
+    ns_tids=$(for t in /proc/"$NS_PID"/task/*; do awk '/^NSpid:/ { print $NF }' "$t/status"; done | sort -n | tr '\n' ' ')
+    kill -ABRT "$NS_PID"
+    # the shell's wait returns once abba's core is written and abba is reaped
+    wait "$TD_PID" 2>/dev/null
+    core=$(td_find_core "$cdir" "$NS_PID")
+    td_cdbg out deadlock "$(td_bin abba_O0)" "$core"
+    expect_status 3 "core in a namespace: deadlock found"
+    grep -qx 'cycle 1: 2 threads wait for each other' "$out" && pass "core in a namespace: the cycle" ||
+        { fail "core in a namespace: no cycle"; td_show "$out"; }
+    got=$(sed -nE 's/^  thread ([0-9]+) .* held by thread ([0-9]+) .*/\1 \2/p' "$out" | tr ' ' '\n' | sort -un | tr '\n' ' ')
+    # the two workers, by the numbers the process saw (ns 2 and 3 after its main, 1)
+    [ "$got" = "$(echo "$ns_tids" | cut -d' ' -f2-3) " ] && pass "core in a namespace: TIDs $got as the process saw them" ||
+        fail "core in a namespace: TIDs '$got', the process's were '$ns_tids'"
+else
+    fail "core in a namespace: abba is not running under unshare's shell"
+fi
+
 td_finish
