@@ -98,37 +98,72 @@ static bool mutex_kind_ok(int32_t kind)
 /* ---- PID namespaces ----
  * A process in its own PID namespace (any container) sees its threads as 1, 2, 3...: those are
  * the TIDs glibc writes into lock owners and struct pthread, while /proc, ptrace and the thread
- * list use ours. Every TID read from the target's memory goes through this map, built from each
- * task's NSpid line and rebuilt once when a TID is not in it (a thread created since). */
+ * list use ours. Every TID read from the target's memory goes through this map. Live, it is built
+ * from each task's NSpid line, and rebuilt once when a TID is not in it (a thread created since).
+ * A core records the TIDs of whoever wrote it: the kernel writes the process's own, a gcore run
+ * from the host the host's; each thread's struct pthread (at its fs_base) holds the one the
+ * process saw, so the map is read from there. */
 static struct {
-    pid_t pid;         /* the process the map is of (0: none) */
-    bool other;        /* it lives in another PID namespace: TIDs need translating */
+    const cd_target *t; /* the target the map is of (NULL: none) */
+    pid_t pid;
+    bool other;         /* the TIDs it uses are not the target's: they need translating */
     size_t n;
-    pid_t *host, *ns;  /* host[i] is ns[i] in the process's namespace */
+    pid_t *host, *ns;   /* host[i] is ns[i] in the process's namespace */
 } nsmap;
 
-static void nsmap_build(pid_t pid)
+static void nsmap_reset(const cd_target *t, size_t cap)
 {
     free(nsmap.host);
     free(nsmap.ns);
-    nsmap.host = nsmap.ns = NULL;
+    nsmap.host = cd_xcalloc(cap ? cap : 1, sizeof *nsmap.host);
+    nsmap.ns = cd_xcalloc(cap ? cap : 1, sizeof *nsmap.ns);
     nsmap.n = 0;
-    nsmap.pid = pid;
-    nsmap.other = cd_procfs_other_pidns(pid);
+    nsmap.t = t;
+    nsmap.pid = t->pid;
+    nsmap.other = false;
+}
+
+static void nsmap_build_live(cd_target *t)
+{
+    nsmap_reset(t, 0);
     pid_t *tids;
     size_t n;
-    if (!nsmap.other || cd_procfs_list_tasks(pid, &tids, &n) != 0)
+    if (!cd_procfs_other_pidns(t->pid) || cd_procfs_list_tasks(t->pid, &tids, &n) != 0)
         return;
-    nsmap.host = cd_xcalloc(n ? n : 1, sizeof *nsmap.host);
-    nsmap.ns = cd_xcalloc(n ? n : 1, sizeof *nsmap.ns);
+    nsmap_reset(t, n);
+    nsmap.other = true;
     for (size_t i = 0; i < n; i++) {
-        pid_t v = cd_procfs_read_ns_tid(pid, tids[i]);
+        pid_t v = cd_procfs_read_ns_tid(t->pid, tids[i]);
         if (v > 0) {
             nsmap.host[nsmap.n] = tids[i];
             nsmap.ns[nsmap.n++] = v;
         }
     }
     free(tids);
+}
+
+static void nsmap_build_core(cd_target *t)
+{
+    nsmap_reset(t, t->nthreads);
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        cd_regs r;
+        cd_err err;
+        if (th->regs_valid)
+            r = th->regs;
+        else if (!t->ops->get_regs || t->ops->get_regs(t, th, &r, &err) != 0)
+            continue;
+        /* struct pthread: header.tcb (0) and header.self (16) point at it, as try_join checks */
+        uint64_t pd = r.fs_base, hdr[3];
+        uint32_t tid;
+        if (!pd || cd_target_read_full(t, pd, hdr, sizeof hdr) != 0 || hdr[0] != pd || hdr[2] != pd ||
+            cd_target_read_full(t, pd + PD_TID_OFF, &tid, sizeof tid) != 0 || tid == 0 || tid > TID_MASK)
+            continue;
+        nsmap.host[nsmap.n] = th->tid;
+        nsmap.ns[nsmap.n++] = (pid_t)tid;
+        if ((pid_t)tid != th->tid)
+            nsmap.other = true;
+    }
 }
 
 /* Looks TID up in the map (by its host or its namespace number); 0 if absent. */
@@ -142,16 +177,16 @@ static pid_t nsmap_find(pid_t tid, bool from_ns)
 
 pid_t cd_dl_host_tid(cd_target *t, pid_t ns_tid)
 {
-    /* a core's TIDs are the ones the process saw: its lock owners match them as they are */
-    if (ns_tid <= 0 || !t->caps.has_proc)
+    if (ns_tid <= 0)
         return ns_tid;
-    if (nsmap.pid != t->pid)
-        nsmap_build(t->pid);
+    bool live = t->caps.has_proc;
+    if (nsmap.t != t || nsmap.pid != t->pid)
+        live ? nsmap_build_live(t) : nsmap_build_core(t);
     if (!nsmap.other)
         return ns_tid;
     pid_t h = nsmap_find(ns_tid, true);
-    if (!h) {
-        nsmap_build(t->pid);
+    if (!h && live) {
+        nsmap_build_live(t);
         h = nsmap_find(ns_tid, true);
     }
     /* not a thread of the process (any more): the number it saw, which is all there is */

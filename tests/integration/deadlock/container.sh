@@ -7,7 +7,9 @@
 # "orphaned locks held by thread 3". Inside, every thread is shown with both numbers,
 # "thread HOST (NS in its PID namespace)", and NS must be the thread's own (NSpid in /proc).
 # A core the kernel dumps of a process in a container records the TIDs the process saw (the
-# namespace's), as its lock owners do: the cycle is found there too, with those TIDs.
+# namespace's), as its lock owners do: the cycle is found there too, with those TIDs. A core that
+# cdbg gcore writes from the host records the host's TIDs: the ones the process saw come from each
+# thread's struct pthread, and the report is the live one.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
 need_tool unshare "running programs in a PID namespace"
@@ -62,6 +64,22 @@ for prog in abba_O0 abba_O2 ring_O0 join_O0 rwcross_O0 self_O0 orphan_O0; do
         fail "$prog: the report in a PID namespace (<) differs from outside (>):"
         td_show "$TD_TMP/$prog.diff"
         td_show "$out"
+    fi
+    if [ "$prog" = abba_O0 ]; then
+        # a core written from the host (host TIDs in it): the same report as live
+        td_cdbg g gcore -o "$TD_TMP/abba.gcore" "$NS_PID"
+        expect_status 0 "$prog: gcore from the host"
+        td_cdbg gout deadlock "$(td_bin "$prog")" "$TD_TMP/abba.gcore"
+        expect_status 3 "$prog: deadlock on its gcore"
+        # a core has no thread names but the process's: names dropped from both sides
+        if diff <(sed -E 's/ "[^"]*"//g' "$out" | grep -v -e '^stopped ' -e '^$') \
+            <(sed -E 's/ "[^"]*"//g' "$gout" | grep -v -e '^stopped ' -e '^$') >"$TD_TMP/gcore.diff"; then
+            pass "$prog: the report on a gcore from the host is the live one"
+        else
+            fail "$prog: the report on a gcore from the host (>) differs from the live one (<):"
+            td_show "$TD_TMP/gcore.diff"
+        fi
+        rm -f "$TD_TMP/abba.gcore"
     fi
     if [ "${prog%_O*}" = abba ]; then
         grep -qx 'cycle 1: 2 threads wait for each other' "$out" && pass "$prog: the cycle" || fail "$prog: no cycle"
