@@ -281,6 +281,11 @@ int cd_trace_main(int argc, char **argv)
             goto close;
         }
         cd_stop_free(&stop);
+        /* the libraries ld.so mapped before main */
+        if (cd_symtab_refresh(st.lsym, &err) < 0) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
     }
     if (!launched) {
         cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
@@ -333,10 +338,14 @@ int cd_trace_main(int argc, char **argv)
         for (size_t i = 0; i < nm; i++)
             only_uprobe &= !strcmp(m[i].backend, "uprobe");
         if (only_uprobe) {
+            /* Stopped across the hand-over (a pending SIGSTOP that takes effect at the detach), so
+             * that a short program is still there to be opened again; continued right after. */
+            kill(pid, SIGSTOP);
             release_launch(&st, true);
             cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
             st.t = cd_target_open(&as, &err);
             st.sym = st.t ? cd_symtab_new(st.t, &err) : NULL;
+            kill(pid, SIGCONT);
             if (!st.sym || cd_trace_rebase(tr, st.t, st.sym, &err) < 0) {
                 status = fail(&err, CD_EXIT_CMD);
                 cd_trace_disarm(tr, &err);
