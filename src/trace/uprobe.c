@@ -668,6 +668,25 @@ static int up_disarm(cd_trace_backend *b, cd_err *err)
     for (size_t i = 0; i < u->nev; i++)
         ioctl(u->ev[i].fd, PERF_EVENT_IOC_DISABLE, 0);
     drain(u);
+    /* The kernel's count of hits (an inherited event's read adds its threads' counts) against the
+     * samples read: the ring's last losses have no PERF_RECORD_LOST yet when it stops. */
+    uint64_t *kc = cd_xcalloc(u->nprobes + 1, sizeof *kc);
+    for (size_t i = 0; i < u->nev; i++) {
+        uint64_t c = 0;
+        if (!u->ev[i].ret && read(u->ev[i].fd, &c, sizeof c) == (ssize_t)sizeof c)
+            kc[u->ev[i].probe] += c;
+    }
+    for (size_t p = 0; p < u->nprobes; p++) {
+        if (kc[p] <= u->hits[p] + u->drops[p])
+            continue;
+        prec *r = pend_new(u);
+        r->kind = CD_REC_DROPPED;
+        r->probe = (uint32_t)p;
+        r->dropped = kc[p] - u->hits[p] - u->drops[p];
+        r->ts = UINT64_MAX; /* after everything delivered */
+        u->drops[p] += r->dropped;
+    }
+    free(kc);
     /* the probes leave the program when the last reference to their events goes: the mappings too */
     close_all(u);
     tp_undefine(u);
@@ -678,7 +697,7 @@ static int up_disarm(cd_trace_backend *b, cd_err *err)
 static void up_counts(cd_trace_backend *b, uint32_t id, uint64_t *hits, uint64_t *dropped)
 {
     ub *u = b->priv;
-    *hits = id < u->nprobes ? u->hits[id] : 0;
+    *hits = id < u->nprobes ? u->hits[id] + u->drops[id] : 0; /* every hit, recorded or lost */
     *dropped = id < u->nprobes ? u->drops[id] : 0;
 }
 

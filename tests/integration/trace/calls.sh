@@ -57,6 +57,19 @@ for v in O0 O2; do
     expect_exact_str "$TD_TMP/e_$v" $'r->size=700\nr->size=800\nr->size=900'
 done
 
+# a ring too small to hold what the program writes while cdbg is slower: whatever is lost is
+# counted, never silent: the entries shown plus the drops reported are every call
+exe=$(td_bin trace_hot_O2)
+td_cdbg out trace --backend "$backend" '^work$' --buffer-size 32K -o "$TD_TMP/small" -- "$exe" 100000
+expect_status 0 "a small ring"
+shown=$(grep -c '^> work' "$TD_TMP/small")
+lost=$(sed -nE 's/^cdbg: trace: [0-9]+ hits, [0-9]+ shown, ([0-9]+) dropped.*/\1/p' "$out.err")
+[ -n "$lost" ] && [ $((shown + lost)) = 100000 ] && pass "shown $shown + dropped $lost = 100000" ||
+    fail "a small ring: $shown shown, '$lost' dropped, not 100000 in all"
+if [ "${lost:-0}" -gt 0 ]; then
+    expect_line '^! [0-9]+ records lost \(work\)' "$TD_TMP/small"
+fi
+
 # a shared library's function: by MODULE:REGEX and by a plain regex
 exe=$(td_bin trace_libmain)
 for pat in 'libtrace.so:^lib_fn$' '^lib_f.$'; do
