@@ -117,6 +117,9 @@ CD_CMD(cd_cmd_disassemble);
 /* cmd_deadlock.c */
 CD_CMD(cd_cmd_deadlock);
 CD_CMD(cd_cmd_locks);
+/* cmd_gcore.c */
+CD_CMD(cd_cmd_gcore);        /* dump FILE, gcore */
+int cd_gcore_main(int argc, char **argv); /* `cdbg gcore`: exit status */
 
 /* ---- the session's side of src/expr (cmd_values.c) ----
  * The value state lives in cd_session.values, created on first use; its caches are dropped when
