@@ -477,8 +477,98 @@ static void refusals(const char *path)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
 }
 
+/* ---- tests/bench/bench_inline.sh's driver (not a test) ----
+ * --bench launch|attach PROG N OUT: traces work in `PROG N 1`, every record written to OUT in
+ * binary (tid, timestamp, argument: 16 bytes, as uftrace's record writes binary), and prints one
+ * line: records, drops, seconds from the first traced call to the last record written, hits/s,
+ * and the program's own loop time. launch: armed before the loop starts (what `cdbg trace --
+ * PROG` does); attach: armed while the loop already runs (hits/s over the traced part). */
+typedef struct bsink {
+    FILE *f;
+    uint64_t n, drops;
+} bsink;
+
+static int bench_sink(void *arg, const cd_trace_rec *r)
+{
+    bsink *b = arg;
+    if (r->kind == CD_REC_DROPPED) {
+        b->drops += r->dropped;
+        return 0;
+    }
+    struct {
+        uint32_t tid;
+        int32_t arg;
+        uint64_t ts;
+    } out = {(uint32_t)r->tid, (int32_t)r->regs.rdi, r->ts_ns};
+    fwrite(&out, sizeof out, 1, b->f);
+    b->n++;
+    return 0;
+}
+
+static int bench(const char *mode, const char *path, const char *n, const char *outp)
+{
+    bool attach = strcmp(mode, "attach") == 0;
+    fsym work;
+    if (!find_sym(path, "work", &work))
+        return fprintf(stderr, "no work in %s\n", path), 2;
+    FILE *f = fopen(outp, "w");
+    if (!f)
+        return perror(outp), 2;
+    static char fbuf[1 << 20];
+    setvbuf(f, fbuf, _IOFBF, sizeof fbuf);
+    prog p;
+    if (!spawn(&p, path, n, "1") || !saw(&p, "ready", -1, NULL, 0))
+        return fprintf(stderr, "cannot start %s\n", path), 2;
+    cd_err err = {0};
+    cd_target *tg = cd_live_attach(p.pid, CD_ATTACH_NONSTOP, &err);
+    cd_trace_env env = {.t = tg, .pid = p.pid};
+    cd_trace_backend *b = tg ? cd_tb_inline_new(&env, &err) : NULL;
+    cd_probe pr = probe_of(&work, "work");
+    if (!b || b->ops->add(b, &pr, &err) < 0)
+        return fprintf(stderr, "%s\n", err.msg), 2;
+    uint64_t t0;
+    if (attach) {
+        go(&p);
+        struct timespec ts = {0, 20000000}; /* let the loop get going */
+        nanosleep(&ts, NULL);
+    }
+    if (b->ops->arm(b, &err) < 0)
+        return fprintf(stderr, "arm: %s\n", err.msg), 2;
+    t0 = now_mono();
+    if (!attach)
+        go(&p);
+    bsink bs = {f, 0, 0};
+    char rest[256];
+    bool done = false;
+    for (;;) {
+        int r = b->ops->poll(b, done ? 0 : 10, bench_sink, &bs, &err);
+        if (r < 0)
+            return fprintf(stderr, "poll: %s\n", err.msg), 2;
+        if (done && r == 0)
+            break;
+        if (!done)
+            done = saw(&p, "done sum=", 0, rest, sizeof rest);
+    }
+    fflush(f);
+    uint64_t t1 = now_mono();
+    const char *ns = strstr(rest, "ns=");
+    double secs = (double)(t1 - t0) / 1e9;
+    printf("records %llu drops %llu seconds %.3f hits/s %.0f loop_seconds %.3f\n", (unsigned long long)bs.n,
+           (unsigned long long)bs.drops, secs, (double)bs.n / secs, ns ? atof(ns + 3) / 1e9 : 0.0);
+    b->ops->disarm(b, &err);
+    go(&p);
+    saw(&p, "done2", -1, NULL, 0);
+    b->ops->free(b);
+    cd_target_close(tg);
+    finish(&p);
+    fclose(f);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "--bench") == 0)
+        return bench(argv[2], argv[3], argv[4], argv[5]);
     if (argc < 2) {
         fprintf(stderr, "usage: test_inline DIR\n");
         return 2;
