@@ -41,6 +41,14 @@ struct cd_ctl {
     cd_forkpolicy fork;   /* inferior.c: what a fork does */
     cd_forked *forks;     /* forks seen and not yet taken (cd_ctl_take_forks) */
     size_t nforks;
+    /* ctl_eval_cond(): the last condition parsed, with the pc it was parsed at (a cast's typedef
+     * names depend on the scope), so that a hot conditional breakpoint parses it once */
+    struct ctl_condcache {
+        char *src;
+        uint64_t pc;
+        cd_arena ar;
+        cd_expr *e;
+    } cond_cache;
 };
 
 /* bp.c */
