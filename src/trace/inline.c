@@ -202,6 +202,7 @@ typedef struct inl {
     double scale;
     uint64_t last_alive_ns;
     uint64_t stuck_since_ns; /* the tail's slot claimed but not yet published since then */
+    pid_t pid;
 } inl;
 
 #define I(b) ((inl *)(b)->priv)
@@ -688,8 +689,8 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
     cd_target *t = b->env.t;
     if (s->armed)
         return 0;
-    if (!s->nprobes)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "inline: no probe to arm");
+    if (!s->nprobes) /* every probe went to another backend: nothing to inject */
+        return 0;
     if (hold_safe(s, t, unsafe_to_patch, err) < 0)
         return -1;
     int rc = -1;
@@ -758,11 +759,13 @@ out:;
     return rc;
 }
 
+static bool process_ended(inl *s, pid_t pid);
+
 static int inl_disarm(cd_trace_backend *b, cd_err *err)
 {
     inl *s = I(b);
     cd_target *t = b->env.t;
-    if (!s->armed || s->disarmed || s->ended)
+    if (!s->armed || s->disarmed || process_ended(s, s->pid))
         return 0;
     if (hold_safe(s, t, patched_unsafe, err) < 0)
         return -1;
@@ -780,15 +783,14 @@ static int inl_disarm(cd_trace_backend *b, cd_err *err)
 
 /* ---- reading ---- */
 
-static bool process_ended(inl *s, cd_target *t)
+/* From /proc alone: the target's own check_alive would reap the exit status of a child that the
+ * caller (cdbg trace -- PROG, its parent) waits for, and a zombie is an ended process here. */
+static bool process_ended(inl *s, pid_t pid)
 {
-    cd_err e = {0};
     if (s->ended)
         return true;
-    if (t->ops->check_alive && t->ops->check_alive(t, 0, &e) < 0)
-        return s->ended = true;
     char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)t->pid);
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return s->ended = true;
@@ -837,7 +839,7 @@ static iprobe *by_slot(inl *s, uint32_t slot)
 }
 
 /* Hands every published record to sink: 1 when the sink asked to stop, -1 on its error. */
-static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *delivered)
+static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
 {
     uint64_t *tailp = (uint64_t *)(s->ring + H_TAIL);
     uint64_t mask = s->cap - 1;
@@ -857,7 +859,7 @@ static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *deliv
             uint64_t now = cd_now_ns();
             if (!s->stuck_since_ns)
                 s->stuck_since_ns = now;
-            bool dead = s->ended || process_ended(s, t);
+            bool dead = s->ended || process_ended(s, s->pid);
             if (!dead && now - s->stuck_since_ns < 2000000000ull)
                 break;
             cd_trace_rec rec;
@@ -926,8 +928,14 @@ static int inl_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, voi
 {
     inl *s = I(b);
     cd_target *t = b->env.t;
-    if (!s->ring)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "inline: poll before arm");
+    if (!s->ring) { /* nothing armed here (every probe went to another backend) */
+        if (process_ended(s, s->pid))
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "inline: process %d has ended", (int)t->pid);
+        int ms = timeout_ms < 0 || timeout_ms > 10 ? 10 : timeout_ms;
+        struct timespec ts = {0, ms * 1000000L};
+        nanosleep(&ts, NULL);
+        return 0;
+    }
     /* a fresh calibration point every 50 ms or so: a poll that returns a handful of records must
      * not pay the ~10 clock reads each time */
     if ((double)(__rdtsc() - s->tsc_ref) * s->scale > 50e6)
@@ -936,7 +944,7 @@ static int inl_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, voi
     long sleep_ns = 50000;
     for (;;) {
         int delivered = 0;
-        int r = drain(s, t, sink, arg, &delivered);
+        int r = drain(s, sink, arg, &delivered);
         if (r < 0)
             return cd_fail(err, CD_EXIT_CMD, "inline: the trace consumer failed");
         if (delivered > 0 || r > 0)
@@ -947,7 +955,7 @@ static int inl_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, voi
         uint64_t now = cd_now_ns();
         if (now - s->last_alive_ns > 20000000ull) {
             s->last_alive_ns = now;
-            if (process_ended(s, t))
+            if (process_ended(s, s->pid))
                 continue; /* one more drain: what it wrote before it ended */
         }
         if (now >= deadline)
@@ -1029,6 +1037,7 @@ cd_trace_backend *cd_tb_inline_new(const cd_trace_env *env, cd_err *err)
     inl *s = cd_xcalloc(1, sizeof *s);
     s->x86 = x;
     s->fd = -1;
+    s->pid = env->pid ? env->pid : env->t->pid;
     b->ops = &inl_ops;
     b->env = *env;
     b->priv = s;
