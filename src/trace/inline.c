@@ -917,6 +917,10 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
             __atomic_store_n(tailp, s->tail, __ATOMIC_RELEASE);
         if (rc != 0)
             break;
+        /* a program that writes faster than the sink reads would keep one poll here forever: the
+         * caller must get to check its clock (--duration) and its ^C */
+        if (n >= 65536)
+            break;
     }
     __atomic_store_n(tailp, s->tail, __ATOMIC_RELEASE);
     if (rc == 0)

@@ -482,7 +482,8 @@ static void refusals(const char *path)
  * binary (tid, timestamp, argument: 16 bytes, as uftrace's record writes binary), and prints one
  * line: records, drops, seconds from the first traced call to the last record written, hits/s,
  * and the program's own loop time. launch: armed before the loop starts (what `cdbg trace --
- * PROG` does); attach: armed while the loop already runs (hits/s over the traced part). */
+ * PROG` does); attach: armed while a loop of N calls already runs (give a large N), traced for
+ * one second, unpatched, the rest of the ring read: hits/s over that. */
 typedef struct bsink {
     FILE *f;
     uint64_t n, drops;
@@ -538,8 +539,31 @@ static int bench(const char *mode, const char *path, const char *n, const char *
     if (!attach)
         go(&p);
     bsink bs = {f, 0, 0};
-    char rest[256];
+    char rest[256] = "";
     bool done = false;
+    if (attach) {
+        /* the program's loop is far longer than this: one second of it traced, then unpatched,
+         * the rest read, and the program killed */
+        while (now_mono() - t0 < 1000000000ull)
+            if (b->ops->poll(b, 10, bench_sink, &bs, &err) < 0)
+                return fprintf(stderr, "poll: %s\n", err.msg), 2;
+        if (b->ops->disarm(b, &err) < 0)
+            return fprintf(stderr, "disarm: %s\n", err.msg), 2;
+        uint64_t t1 = now_mono();
+        while (b->ops->poll(b, 0, bench_sink, &bs, &err) > 0)
+            ;
+        fflush(f);
+        uint64_t t2 = now_mono();
+        double secs = (double)(t2 - t0) / 1e9;
+        printf("records %llu drops %llu seconds %.3f hits/s %.0f traced_seconds %.3f\n", (unsigned long long)bs.n,
+               (unsigned long long)bs.drops, secs, (double)bs.n / secs, (double)(t1 - t0) / 1e9);
+        kill(p.pid, SIGKILL);
+        b->ops->free(b);
+        cd_target_close(tg);
+        finish(&p);
+        fclose(f);
+        return 0;
+    }
     for (;;) {
         int r = b->ops->poll(b, done ? 0 : 10, bench_sink, &bs, &err);
         if (r < 0)
