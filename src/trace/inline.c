@@ -53,7 +53,6 @@
 #define H_PROBES 256 /* probe table: PROBE_SZ bytes per slot */
 #define PROBE_SZ 32  /* u64 addr; u32 id; u32 stack_n; u64 drops; u64 pad */
 #define MAX_PROBES 2048
-#define DATA_OFF (H_PROBES + MAX_PROBES * PROBE_SZ) /* 64 KB + 256: rounded up to a page below */
 
 /* record layout */
 #define R_SEQ 0
@@ -522,7 +521,8 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
             maxstack = s->probes[i].p.stack_bytes;
     s->rec_size = (R_STACK + maxstack + 63) & ~63ull;
     size_t want = b->env.buffer_size ? b->env.buffer_size : DEFAULT_RING;
-    size_t data_off = (DATA_OFF + 4095) & ~4095ull;
+    /* the header holds the probe table of the probes there are: a small --buffer-size is records */
+    size_t data_off = (H_PROBES + s->nprobes * PROBE_SZ + 4095) & ~4095ull;
     uint64_t cap = 1;
     while (data_off + cap * 2 * s->rec_size <= want)
         cap *= 2;
