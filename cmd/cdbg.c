@@ -739,7 +739,7 @@ static const mode modes[] = {
      "(/proc/PID/task/TID/syscall) and never stopped; a running thread is stopped alone, briefly. The\n"
      "last line (--json: \"threads_stopped\", \"stopped_ms\" and each thread's \"read\") says how many\n"
      "threads were stopped and for how long. The process is left running, untraced.",
-     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ATTACH, MODE_OWN_ARGS},
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"gcore", "[-o FILE] [--force] [--all] [--no-snapshot] [--json] PID",
      "Write a core file of a running process with a pause of milliseconds; it runs on, untraced",
      "Writes FILE (default core.PID, mode 0600, renamed into place when complete; an existing FILE only\n"
