@@ -24,6 +24,7 @@ drv=$BUILD/tests/unit/unit_test_inline
 [ -x "$drv" ] || { echo "bench_inline: $drv is missing: build first (meson compile -C build)" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" # a -pg program writes gmon.out where it runs
 cc -O2 -g -pg -mfentry -mnop-mcount -fno-pie -no-pie -D_GNU_SOURCE -o "$tmp/hot" "$SRCROOT/testdata/inline/hot.c" -lpthread
 
 loop_s() { sed -n "s/^$1 .*ns=\([0-9]*\).*/\1/p" | awk '{printf "%.3f", $1 / 1e9}'; }
