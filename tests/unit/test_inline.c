@@ -4,7 +4,8 @@
  *   - every call recorded exactly once, in order per thread (the argument is the call's index),
  *     the argument sum exact, zero drops, the TIDs the program's threads print, timestamps on
  *     CLOCK_MONOTONIC between the driver's own readings;
- *   - four threads at once;
+ *   - four threads at once; two probes at once, one of them on libc's fflush (a trampoline region
+ *     near libc, far from this non-PIE program);
  *   - after disarm the code bytes are the file's again and the second run records nothing;
  *   - a ring too small: every call is a record or a counted drop, and the drops are reported;
  *   - SIGKILL of the tracer (a child of this driver) while tracing: the program finishes its two
