@@ -333,7 +333,7 @@ static bool stack_in_mutex_lock(cd_target *t, cd_symtab *sym, const cd_stack *st
 }
 
 /* A PI dead end looks like any wait on a zero word on the thread's own stack (a semaphore or latch
- * there, too). glibc's code is unwound with sp and pc alone (from the syscall state, no stop), so
+ * there, too). glibc's code is unwound from the syscall line (cd_unwind_syscall: no stop), so
  * those waits are dropped before anything is stopped. Returns true if any was dropped. */
 static bool drop_false_pi(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_result *r, const snap *snaps)
 {
@@ -342,13 +342,10 @@ static bool drop_false_pi(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_
         cd_dl_wait *w = &r->waits[i];
         if (!w->pi_deadend)
             continue;
-        uint64_t regs[CD_NDWREGS] = {0};
-        regs[7] = snaps[i].sc.sp;
-        regs[16] = snaps[i].sc.pc;
         cd_stack st;
         cd_err e;
         bool conclusive = false;
-        if (cd_unwind_from_regs(unw, w->tid, regs, (1u << 7) | (1u << 16), 16, &st, &e) != 0)
+        if (cd_unwind_syscall(unw, w->tid, &snaps[i].sc, 16, &st, &e) != 0)
             continue;
         if (!stack_in_mutex_lock(t, sym, &st, &conclusive) && conclusive) {
             w->pi_deadend = false;

@@ -30,15 +30,6 @@
 #include "expr/expr_int.h"
 #include "unwind/unwind.h"
 
-/* ---- backends not built yet (the real constructors, when linked in, take precedence) ---- */
-
-__attribute__((weak)) cd_trace_backend *cd_tb_ptrace_new(const cd_trace_env *env, cd_err *err)
-{
-    (void)env;
-    cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "backend ptrace is not built yet");
-    return NULL;
-}
-
 /* ---- per probe ---- */
 
 #define MAX_SPILLS 16
