@@ -337,8 +337,8 @@ int cd_trace_main(int argc, char **argv)
         /* The uprobes are in; the program runs on, untraced (we stay its parent), and a NONSTOP
          * view of it gives the symbols and memory from now on. */
         bool only_uprobe = true;
-        for (size_t i = 0; i < nm; i++)
-            only_uprobe &= !strcmp(m[i].backend, "uprobe");
+        for (size_t i = 0; i < nm; i++) /* inline needs ptrace only to patch and unpatch */
+            only_uprobe &= !strcmp(m[i].backend, "uprobe") || !strcmp(m[i].backend, "inline");
         if (only_uprobe) {
             /* Stopped across the hand-over (a pending SIGSTOP that takes effect at the detach), so
              * that a short program is still there to be opened again; continued right after. */
@@ -350,7 +350,10 @@ int cd_trace_main(int argc, char **argv)
             kill(pid, SIGCONT);
             if (!st.sym || cd_trace_rebase(tr, st.t, st.sym, &err) < 0) {
                 status = fail(&err, CD_EXIT_CMD);
-                cd_trace_disarm(tr, &err);
+                /* without a new view (the program ended already) the backends still point at the
+                 * closed launch target: nothing to disarm through it */
+                if (st.sym)
+                    cd_trace_disarm(tr, &err);
                 goto close;
             }
         }

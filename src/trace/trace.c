@@ -703,6 +703,11 @@ int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
         cd_target_close(tr->snap);
     tr->t = t;
     tr->sym = sym;
+    for (int k = 1; k < 4; k++) /* the backends' target was the one being replaced */
+        if (tr->bk[k]) {
+            tr->bk[k]->env.t = t;
+            tr->bk[k]->env.sym = sym;
+        }
     cd_vstate_use_symtab(tr->vs, sym);
     for (size_t i = 0; i < tr->nprobes; i++) {
         symbolize(tr, &tr->probes[i]);
