@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static int pipefd[2];
@@ -18,6 +19,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int blocked;
 char *heap_block;
+char *dontdump_block; /* MADV_DONTDUMP: not in a core unless `gcore --all` */
 long global_marker = 0x6763;
 
 static void on_sigchld(int sig) { (void)sig; sigchld_count++; }
@@ -94,6 +96,11 @@ int main(int argc, char **argv)
     heap_block = malloc((size_t)mb << 20);
     for (long i = 0; i < (mb << 20); i += 4096)
         heap_block[i] = (char)(i >> 12);
+    dontdump_block = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (dontdump_block == MAP_FAILED)
+        return 1;
+    memset(dontdump_block, 'D', 1 << 20);
+    madvise(dontdump_block, 1 << 20, MADV_DONTDUMP);
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setstacksize(&at, 64 << 10);
