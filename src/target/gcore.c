@@ -621,7 +621,8 @@ static void build_notes(gctx *g, bbuf *nb)
 static uint64_t layout(gctx *g, size_t notes_len, uint64_t *notes_off)
 {
     size_t nph = 1 + g->nmaps;
-    *notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+    /* past 65534 program headers the count lives in section header 0 (PN_XNUM) */
+    *notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr) + (nph >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
     uint64_t off = (*notes_off + notes_len + PAGE - 1) & ~(PAGE - 1);
     for (size_t i = 0; i < g->nmaps; i++) {
         g->maps[i].file_off = off;
@@ -648,6 +649,13 @@ static int write_headers(gctx *g, const bbuf *nb, uint64_t notes_off, cd_err *er
     eh->e_ehsize = sizeof(Elf64_Ehdr);
     eh->e_phentsize = sizeof(Elf64_Phdr);
     eh->e_phnum = nph < PN_XNUM ? (Elf64_Half)nph : PN_XNUM;
+    if (nph >= PN_XNUM) {
+        eh->e_shoff = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+        eh->e_shentsize = sizeof(Elf64_Shdr);
+        eh->e_shnum = 1;
+        Elf64_Shdr *sh = (Elf64_Shdr *)(h + eh->e_shoff);
+        sh->sh_info = (Elf64_Word)nph;
+    }
     Elf64_Phdr *ph = (Elf64_Phdr *)(h + sizeof *eh);
     ph[0].p_type = PT_NOTE;
     ph[0].p_offset = notes_off;
