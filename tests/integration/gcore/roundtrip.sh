@@ -79,6 +79,13 @@ expect_exact "$TD_TMP/gdb.pcs2" "$TD_TMP/live.pcs2"
 grep -E '^ +secret = ' "$TD_TMP/gdb" | sed -E 's/^ +secret = //' | sort >"$TD_TMP/gdb.vals"
 expect_exact "$TD_TMP/gdb.vals" "$TD_TMP/live.vals"
 
+# eu-stack: every thread, and the workers' stacks through worker_wait
+need_tool eu-stack "reading the core back as elfutils does"
+timeout 120 eu-stack --core "$core" -e "$GC_EXE" >"$TD_TMP/eu" 2>&1
+[ "$(grep -c '^TID ' "$TD_TMP/eu")" -eq "$ntask" ] && pass "eu-stack threads" ||
+    { fail "eu-stack sees $(grep -c '^TID ' "$TD_TMP/eu") threads, expected $ntask"; td_show "$TD_TMP/eu"; }
+[ "$(grep -c ' worker_wait$' "$TD_TMP/eu")" -eq 4 ] && pass "eu-stack workers" || { fail "eu-stack workers"; td_show "$TD_TMP/eu"; }
+
 # --no-snapshot: memory copied while held; the same stacks
 core2=$TD_TMP/dir/core.held
 td_cdbg out2 gcore --no-snapshot -o "$core2" "$TD_PID"
