@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/procfs.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -214,7 +215,20 @@ typedef struct gctx {
     unsigned char *buf;
     int fd, dirfd;
     char *dir, *base, *tmpname;
+    cd_target em; /* registered for cd_emergency_cleanup(): see em_cleanup() */
 } gctx;
+
+/* cdbg killed by a signal mid-dump (its fatal-signal handler runs cd_emergency_cleanup): the
+ * snapshot child is killed and the partial file removed, with async-signal-safe calls only. */
+static void em_cleanup(cd_target *t)
+{
+    gctx *g = t->backend;
+    if (g->child > 0)
+        kill(g->child, SIGKILL);
+    if (g->tmpname && g->dirfd >= 0)
+        unlinkat(g->dirfd, g->tmpname, 0);
+}
+static const cd_target_ops em_ops = {.kind = "gcore", .emergency = em_cleanup};
 
 /* ---- reading memory for the dump ---- */
 
@@ -266,6 +280,7 @@ static int write_all(int fd, const void *p, size_t n, off_t off)
 
 static int write_loads(gctx *g, cd_err *err)
 {
+    bool stalled = false;
     for (size_t i = 0; i < g->nmaps; i++) {
         gmap *m = &g->maps[i];
         /* Code comes from the process itself: its reads give the original bytes under cdbg's
@@ -278,6 +293,12 @@ static int write_loads(gctx *g, cd_err *err)
                 return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed%s",
                                g->o->path, strerror(errno),
                                errno == ENOSPC || errno == EFBIG ? " (free some space or choose another FILE)" : "");
+            if (!stalled && getenv("CDBG_TEST_GCORE_STALL")) {
+                /* tests/integration/gcore/killed.sh: cdbg stops itself mid-dump (after the
+                 * target was resumed), so the test can kill it at a known point */
+                stalled = true;
+                raise(SIGSTOP);
+            }
         }
     }
     return 0;
@@ -519,6 +540,18 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
         snprintf(why, whylen, "the snapshot process %d was not held by the debugger", (int)child);
         return -child;
     }
+    /* Should cdbg die before it kills the child, the child must not go on as a copy of the
+     * program: with PTRACE_O_EXITKILL our exit kills it, and a detach (the fatal-signal cleanup
+     * releases every thread it holds) lets it run only exit_group(0). Its memory is unchanged. */
+    ptrace(PTRACE_SETOPTIONS, child, 0, (void *)(long)PTRACE_O_EXITKILL);
+    cd_regs cr;
+    if (t->ops->get_regs(t, ct, &cr, NULL) == 0) {
+        cr.rip = t->syscall_insn;
+        cr.rax = SYS_exit_group;
+        cr.rdi = 0;
+        cr.orig_rax = (uint64_t)-1;
+        t->ops->set_regs(t, ct, &cr, NULL);
+    }
     return child;
 }
 
@@ -699,7 +732,12 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
     /* a SIGXFSZ (RLIMIT_FSIZE) must fail the write, not kill cdbg with the target held */
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
     sigaction(SIGXFSZ, &ign, &old_xfsz);
-    if (open_tmp(&g, err) < 0 || prepare(&g, err) < 0)
+    g.em.ops = &em_ops;
+    g.em.backend = &g;
+    if (open_tmp(&g, err) < 0)
+        goto out;
+    cd_emergency_register(&g.em);
+    if (prepare(&g, err) < 0)
         goto out;
     g.buf = cd_xmalloc(CHUNK);
 
@@ -775,7 +813,9 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             if (g.child_mem >= 0)
                 close(g.child_mem);
             g.child_mem = -1;
-            r->stopped_ns += end_snapshot(&g, g.child, reaper);
+            pid_t c = g.child;
+            g.child = 0; /* reaped below: its pid may be someone else's afterwards */
+            r->stopped_ns += end_snapshot(&g, c, reaper);
         }
         if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
             goto out;
@@ -796,12 +836,14 @@ finish:
                  e == EEXIST ? "; remove it, choose another FILE or give --force to replace it" : "");
         goto out;
     }
-    free(g.tmpname);
-    g.tmpname = NULL;
+    char *tn = g.tmpname;
+    g.tmpname = NULL; /* before the free: em_cleanup() may read it */
+    free(tn);
     r->threads = g.nth;
     r->segments = g.nmaps;
     rc = 0;
 out:
+    cd_emergency_unregister(&g.em);
     if (g.child_mem >= 0)
         close(g.child_mem);
     drop_tmp(&g);
