@@ -32,6 +32,9 @@
 #define PAGE 4096ull
 #define CHUNK (1u << 20)
 #define XSTATE_MAX 16384
+/* The exit status of a snapshot child that a dying cdbg had to let go: it runs exit_group(113)
+ * and nothing else (docs/gcore.md). */
+#define CHILD_EXIT 113
 
 /* coredump_filter bits (man 5 core) */
 enum {
@@ -542,13 +545,14 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
     }
     /* Should cdbg die before it kills the child, the child must not go on as a copy of the
      * program: with PTRACE_O_EXITKILL our exit kills it, and a detach (the fatal-signal cleanup
-     * releases every thread it holds) lets it run only exit_group(0). Its memory is unchanged. */
+     * releases every thread it holds) lets it run only exit_group(CHILD_EXIT). Its memory is
+     * unchanged. */
     ptrace(PTRACE_SETOPTIONS, child, 0, (void *)(long)PTRACE_O_EXITKILL);
     cd_regs cr;
     if (t->ops->get_regs(t, ct, &cr, NULL) == 0) {
         cr.rip = t->syscall_insn;
         cr.rax = SYS_exit_group;
-        cr.rdi = 0;
+        cr.rdi = CHILD_EXIT;
         cr.orig_rax = (uint64_t)-1;
         t->ops->set_regs(t, ct, &cr, NULL);
     }
