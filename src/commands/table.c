@@ -121,7 +121,7 @@ const cd_command cd_commands[] = {
      "A disabled breakpoint keeps its locations, counts and commands; its int3s are taken out until\n"
      "`enable`.",
      cd_cmd_disable, CD_CMD_TARGET},
-    {"delete", "d", "delete [N|N-M ...]", "Delete breakpoints (none given: all of them, without asking)",
+    {"delete", "d", "delete [N|N-M ...]", "Delete breakpoints (none given: all of them; at a terminal, after asking as gdb)",
      "Every number is checked first: one that names no breakpoint deletes nothing.", cd_cmd_delete, CD_CMD_TARGET},
     {"clear", "", "clear N [N...] | clear all", "Delete breakpoints (Delve's form of `delete`)", "", cd_cmd_clear,
      CD_CMD_TARGET},

@@ -31,21 +31,29 @@ struct cd_ctl {
     bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
     void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
     void *note_arg;
-    /* threads whose exit was noted: early, at a stop, before their THREAD_EXIT event came (the
-     * event is then not noted), or by the event while the thread is still listed, gone */
-    struct ctl_exit {
-        pid_t tid;
-        bool by_event;
-    } *exits;
+    /* the threads (the backend's entries, which live as long as the target) whose exit was noted,
+     * by its event or early at a stop: each is noted once, whichever comes first and however
+     * often the backend reports it. Entries, not tids: a tid used again is another entry. */
+    const cd_thread **exits;
     size_t nexits;
     cd_forkpolicy fork;   /* inferior.c: what a fork does */
     cd_forked *forks;     /* forks seen and not yet taken (cd_ctl_take_forks) */
     size_t nforks;
+    /* ctl_eval_cond(): the last condition parsed, with the pc it was parsed at (a cast's typedef
+     * names depend on the scope), so that a hot conditional breakpoint parses it once */
+    struct ctl_condcache {
+        char *src;
+        uint64_t pc;
+        cd_arena ar;
+        cd_expr *e;
+    } cond_cache;
 };
 
 /* bp.c */
 cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after);
 bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except);
+/* Puts B's locations in address order (gdb's N.1, N.2...). */
+void ctl_locs_sort(cd_bp *b);
 /* Deletes internal breakpoint B, ignoring errors (a process that is gone). */
 void ctl_internal_drop(cd_ctl *c, cd_bp *b);
 /* One location's int3, in or out (shared addresses counted). */

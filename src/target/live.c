@@ -48,6 +48,10 @@ typedef struct lthr {
     bool group_stop; /* held in a job-control stop (SIGSTOP etc.): released with PTRACE_LISTEN */
     bool stuck;   /* interrupted, but did not stop by the deadline (uninterruptible sleep) */
     bool unrep;   /* held in a signal-delivery stop nobody has classified yet (see sweep()) */
+    /* th->regs differ from the kernel's (a breakpoint's pc rewound in the cache only): written by
+     * flush_regs() before the thread runs or is let go, or merged into the next SETREGS (a
+     * breakpoint hit that the emulation steps over costs one SETREGS, not two) */
+    bool regs_dirty;
     /* the debug registers as written to this thread; current when dr_gen == live.dr_gen */
     uint64_t dr7, dra[4];
     uint64_t dr_gen;
@@ -68,10 +72,9 @@ enum { EM_WAIT = 0, EM_STOPPED, EM_DONE };
 typedef struct lbp {
     uint64_t addr;
     unsigned char orig;
-    /* the instruction under it as last decoded for step_emulated(), and the bytes it came from */
+    /* the instruction under it, decoded once for step_emulated() (the bytes are the program's
+     * and change only through write_mem, which forgets the decoding) */
     bool emu_known;
-    uint8_t ncode;
-    uint8_t code[16];
     cd_x86_emu emu;
 } lbp;
 
@@ -180,6 +183,7 @@ static void set_held(cd_target *t, cd_thread *th, bool held)
             t->held_since_ns = cd_now_ns();
     } else {
         th->regs_valid = false;
+        LT(th)->regs_dirty = false;
         LT(th)->stat_ns = 0; /* running again: it may rename itself or change state */
         LT(th)->described = false;
         LT(th)->named_at_seize = false;
@@ -379,6 +383,34 @@ static bool kid_take(cd_target *t, pid_t p);
  * Returns 1 with tid and status set, 0, or -1 with errno (EINTR when a signal arrived). */
 static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
 {
+    /* One thread and no fork child: its status is the only one that can come, so one blocking
+     * waitpid on it does what waitid(WNOWAIT) + waitpid do (a breakpoint hit costs one system call
+     * less). A clone's event stops this thread before anything else is waited for. */
+    cd_thread *only = NULL;
+    if (block && L(t)->nkids == 0) {
+        for (size_t i = 0; i < t->nthreads; i++) {
+            cd_thread *th = t->threads[i];
+            if (th->gone)
+                continue;
+            if (only || LT(th)->zombie || !LT(th)->seized) {
+                only = NULL;
+                break;
+            }
+            only = th;
+        }
+    }
+    if (only) {
+        int st;
+        pid_t w = waitpid(only->tid, &st, __WALL);
+        if (w == only->tid) {
+            *tid = w;
+            *status = st;
+            return 1;
+        }
+        if (w < 0 && errno == EINTR)
+            return -1;
+        /* ECHILD: not ours any more; the general loop below sorts it out */
+    }
     for (;;) {
         siginfo_t si;
         memset(&si, 0, sizeof si);
@@ -853,6 +885,8 @@ static int live_write_mem(cd_target *t, uint64_t addr, const void *buf, size_t l
     unsigned char *tmp = NULL;
     for (size_t i = 0; i < l->nbps; i++) {
         lbp *b = &l->bps[i];
+        if (b->addr + 16 > addr && b->addr < addr + len)
+            b->emu_known = false; /* its instruction's bytes may change: decoded again */
         if (b->addr >= addr && b->addr < addr + len) {
             if (!tmp) {
                 tmp = cd_xmalloc(len);
@@ -913,8 +947,20 @@ static int live_set_regs(cd_target *t, cd_thread *th, const cd_regs *regs, cd_er
                         "cannot set the registers of thread %d: %s", (int)th->tid, strerror(errno));
     th->regs = *regs;
     th->regs_valid = true;
+    LT(th)->regs_dirty = false;
     th->orig_rax = (int64_t)regs->orig_rax;
     return 0;
+}
+
+/* Writes the cached registers of a held thread whose pc was rewound in the cache only: before
+ * anything resumes or detaches it. Fails when the thread is gone (its exit comes next). */
+static int flush_regs(cd_thread *th)
+{
+    lthr *lt = LT(th);
+    if (!lt->regs_dirty)
+        return 0;
+    lt->regs_dirty = false;
+    return ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs) < 0 ? -1 : 0;
 }
 
 static int live_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struct *out, cd_err *err)
@@ -1245,13 +1291,19 @@ static uint64_t take_our_trap(cd_target *t, cd_thread *th)
     uint64_t addr = th->regs.rip - 1;
     if (!our_int3(l, addr))
         return 0;
-    siginfo_t si;
-    if (stop_kind_of(th->tid, &si) == STOP_SIGNAL && si.si_code != SI_KERNEL)
-        return 0;
-    cd_regs r = th->regs;
-    r.rip = addr;
-    if (live_set_regs(t, th, &r, NULL) < 0)
-        return 0;
+    /* A SIGTRAP with pc at bp+1 is our int3's unless something else can stop there: a kill(2) or
+     * a trap of the program's (its trap flag, a watchpoint) stops at an instruction boundary, and
+     * bp+1 is one only when the instruction under the int3 is one byte long. For a longer one the
+     * kernel's si_code (SI_KERNEL for an int3) need not be read. */
+    lbp *b = find_bp(l, addr);
+    if (!b || !b->emu_known || b->emu.op == CD_EMU_NONE || b->emu.len < 2) {
+        siginfo_t si;
+        if (stop_kind_of(th->tid, &si) == STOP_SIGNAL && si.si_code != SI_KERNEL)
+            return 0;
+    }
+    /* rewound in the cache; the kernel gets it with the step's registers or at flush_regs() */
+    th->regs.rip = addr;
+    LT(th)->regs_dirty = true;
     th->pending_sig = 0;
     return addr;
 }
@@ -1422,6 +1474,7 @@ static int step_core(cd_target *t, cd_thread *th, int sig, int *status)
     apply_dr(t, th);
     int rc = -1;
     l->stepping = th->tid; /* a fatal signal now: this thread's trap is ours */
+    flush_regs(th);
     if (ptrace(PTRACE_SINGLESTEP, th->tid, 0, (void *)(long)sig) == 0) {
         set_held(t, th, false);
         set_expect(t, th, true);
@@ -1516,14 +1569,12 @@ static bool step_emulated(cd_target *t, cd_thread *th, lbp *b)
         l->no_x86 = true;
         return false;
     }
-    uint8_t code[16];
-    ssize_t n = live_read_mem(t, b->addr, code, sizeof code); /* the program's bytes, not our int3s */
-    if (n <= 0)
-        return false;
-    if (!b->emu_known || b->ncode != (uint8_t)n || memcmp(b->code, code, (size_t)n) != 0) {
+    if (!b->emu_known) {
+        uint8_t code[16];
+        ssize_t n = live_read_mem(t, b->addr, code, sizeof code); /* the program's bytes, not our int3s */
+        if (n <= 0)
+            return false;
         cd_x86_emulable(l->x86, code, (size_t)n, b->addr, &b->emu);
-        memcpy(b->code, code, (size_t)n);
-        b->ncode = (uint8_t)n;
         b->emu_known = true;
     }
     const cd_x86_emu *e = &b->emu;
@@ -1613,6 +1664,7 @@ static int release(cd_target *t, cd_thread *th, bool detach)
         apply_dr(t, th);
     int sig = th->pending_sig;
     th->pending_sig = 0;
+    flush_regs(th);
     /* a thread in a job-control stop stays stopped (LISTEN) until the program gets SIGCONT */
     enum __ptrace_request req = detach ? PTRACE_DETACH : lt->group_stop ? PTRACE_LISTEN : PTRACE_CONT;
     long r = ptrace(req, th->tid, 0, (void *)(long)sig);
@@ -2570,7 +2622,7 @@ static void settle(cd_target *t, cd_thread *th)
         }
         if ((!our_int3(l, th->regs.rip - 1) && !dr6_hit) || !sigtrap_queued(t->pid, th->tid))
             return;
-        if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+        if (flush_regs(th) < 0 || ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
             return;
         set_held(t, th, false);
         set_expect(t, th, true);
@@ -2721,6 +2773,7 @@ static void live_close(cd_target *t)
             if (th->held && LT(th)->seized && !th->gone) {
                 clear_dr(th);
                 /* detach delivers a pending signal rather than dropping it */
+                flush_regs(th);
                 ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)th->pending_sig);
                 set_held(t, th, false);
                 LT(th)->seized = false;
@@ -2771,7 +2824,7 @@ static int em_fix(cd_target *t, cd_thread *th)
     if (k == STOP_SIGNAL) {
         /* held by the main flow: it decided what to pass on (a ^C meant for us is not), and a
          * breakpoint hit it holds back for the next `continue` is rewound already */
-        if (th->held && LT(th)->bp_pending)
+        if (th->held && LT(th)->bp_pending && !LT(th)->regs_dirty)
             return 0;
         int sig = th->held ? th->pending_sig : si.si_signo;
         if (si.si_signo == SIGTRAP && l->dr_ever && si.si_code == TRAP_HWBKPT)
