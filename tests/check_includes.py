@@ -21,6 +21,7 @@ LAYERS = [
     "src/expr",
     "src/deadlock",
     "src/control",
+    "src/trace",
     "src/commands",
     "cmd",
 ]

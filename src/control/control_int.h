@@ -30,6 +30,8 @@ struct cd_ctl {
     uint64_t r_debug;     /* the dynamic linker's struct r_debug, 0 not found yet */
     bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
     void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
+    void (*trace_fn)(void *arg, cd_bp *b, cd_thread *th); /* cd_ctl_set_trace_fn */
+    void *trace_arg;
     void *note_arg;
     /* the threads (the backend's entries, which live as long as the target) whose exit was noted,
      * by its event or early at a stop: each is noted once, whichever comes first and however
@@ -39,6 +41,14 @@ struct cd_ctl {
     cd_forkpolicy fork;   /* inferior.c: what a fork does */
     cd_forked *forks;     /* forks seen and not yet taken (cd_ctl_take_forks) */
     size_t nforks;
+    /* ctl_eval_cond(): the last condition parsed, with the pc it was parsed at (a cast's typedef
+     * names depend on the scope), so that a hot conditional breakpoint parses it once */
+    struct ctl_condcache {
+        char *src;
+        uint64_t pc;
+        cd_arena ar;
+        cd_expr *e;
+    } cond_cache;
 };
 
 /* bp.c */

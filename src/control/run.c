@@ -44,9 +44,9 @@ bool ctl_hit_cond_ok(const cd_bp *b)
 
 int ctl_eval_cond(cd_ctl *c, cd_thread *th, const char *cond, cd_err *err)
 {
-    /* a condition names frame 0's variables; entry values need the caller: a short unwind does */
+    /* a condition names frame 0's variables; entry values need its caller: two physical frames */
     cd_stack st;
-    if (cd_unwind_thread(c->unw, th, 32, &st, err) < 0)
+    if (cd_unwind_thread(c->unw, th, 2, &st, err) < 0)
         return -1;
     cd_vstate_use_symtab(c->vs, c->sym);
     cd_scope sc = {.target = c->t, .sym = c->sym, .thread = th, .vs = c->vs};
@@ -60,7 +60,19 @@ int ctl_eval_cond(cd_ctl *c, cd_thread *th, const char *cond, cd_err *err)
     cd_ectx_init(&x, &sc, &ar, err);
     cd_value v;
     int rc = -1;
-    if (cd_eval_string(&x, cond, &v) == 0) {
+    struct ctl_condcache *cc = &c->cond_cache;
+    uint64_t pc = st.n > 0 ? st.frames[0].pc : 0;
+    if (!cc->e || cc->pc != pc || strcmp(cc->src, cond) != 0) {
+        free(cc->src);
+        cd_arena_free(&cc->ar);
+        memset(cc, 0, sizeof *cc);
+        cc->e = cd_expr_parse(&cc->ar, cond, cd_ectx_is_typename, &x, err);
+        if (cc->e) {
+            cc->src = cd_xstrdup(cond);
+            cc->pc = pc;
+        }
+    }
+    if (cc->e && cd_eval(&x, cc->e, &v) == 0) {
         cd_type *t = cd_type_strip(v.type);
         if (t->kind == TY_FLOAT) {
             long double d;
@@ -100,6 +112,11 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
             continue;
         if (b->ignore > 0) {
             b->ignore--;
+            continue;
+        }
+        if (b->trace) { /* reported, never stops */
+            if (c->trace_fn)
+                c->trace_fn(c->trace_arg, b, th);
             continue;
         }
         stop->bp_id = b->id;

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,10 @@ typedef struct lthr {
     bool group_stop; /* held in a job-control stop (SIGSTOP etc.): released with PTRACE_LISTEN */
     bool stuck;   /* interrupted, but did not stop by the deadline (uninterruptible sleep) */
     bool unrep;   /* held in a signal-delivery stop nobody has classified yet (see sweep()) */
+    /* th->regs differ from the kernel's (a breakpoint's pc rewound in the cache only): written by
+     * flush_regs() before the thread runs or is let go, or merged into the next SETREGS (a
+     * breakpoint hit that the emulation steps over costs one SETREGS, not two) */
+    bool regs_dirty;
     /* the debug registers as written to this thread; current when dr_gen == live.dr_gen */
     uint64_t dr7, dra[4];
     uint64_t dr_gen;
@@ -68,10 +73,9 @@ enum { EM_WAIT = 0, EM_STOPPED, EM_DONE };
 typedef struct lbp {
     uint64_t addr;
     unsigned char orig;
-    /* the instruction under it as last decoded for step_emulated(), and the bytes it came from */
+    /* the instruction under it, decoded once for step_emulated() (the bytes are the program's
+     * and change only through write_mem, which forgets the decoding) */
     bool emu_known;
-    uint8_t ncode;
-    uint8_t code[16];
     cd_x86_emu emu;
 } lbp;
 
@@ -180,6 +184,7 @@ static void set_held(cd_target *t, cd_thread *th, bool held)
             t->held_since_ns = cd_now_ns();
     } else {
         th->regs_valid = false;
+        LT(th)->regs_dirty = false;
         LT(th)->stat_ns = 0; /* running again: it may rename itself or change state */
         LT(th)->described = false;
         LT(th)->named_at_seize = false;
@@ -379,6 +384,34 @@ static bool kid_take(cd_target *t, pid_t p);
  * Returns 1 with tid and status set, 0, or -1 with errno (EINTR when a signal arrived). */
 static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
 {
+    /* One thread and no fork child: its status is the only one that can come, so one blocking
+     * waitpid on it does what waitid(WNOWAIT) + waitpid do (a breakpoint hit costs one system call
+     * less). A clone's event stops this thread before anything else is waited for. */
+    cd_thread *only = NULL;
+    if (block && L(t)->nkids == 0) {
+        for (size_t i = 0; i < t->nthreads; i++) {
+            cd_thread *th = t->threads[i];
+            if (th->gone)
+                continue;
+            if (only || LT(th)->zombie || !LT(th)->seized) {
+                only = NULL;
+                break;
+            }
+            only = th;
+        }
+    }
+    if (only) {
+        int st;
+        pid_t w = waitpid(only->tid, &st, __WALL);
+        if (w == only->tid) {
+            *tid = w;
+            *status = st;
+            return 1;
+        }
+        if (w < 0 && errno == EINTR)
+            return -1;
+        /* ECHILD: not ours any more; the general loop below sorts it out */
+    }
     for (;;) {
         siginfo_t si;
         memset(&si, 0, sizeof si);
@@ -442,6 +475,39 @@ static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
         if (nanosleep(&ts, NULL) < 0 && errno == EINTR)
             return -1;
     }
+}
+
+/* wait_any(block) until deadline (cd_now_ns; 0: none): 0 when nothing came by then. A stop of a
+ * tracee sends its tracer SIGCHLD: blocked here, it is what the sleep waits for (in slices, as a
+ * thread of cdbg's that does not block it would take it instead). */
+#define WAIT_SLICE_NS (10ull * 1000000ull)
+static int wait_any_until(cd_target *t, uint64_t deadline, pid_t *tid, int *status)
+{
+    if (!deadline)
+        return wait_any(t, true, tid, status);
+    int r = wait_any(t, false, tid, status);
+    if (r != 0)
+        return r;
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &chld, &old);
+    for (;;) {
+        r = wait_any(t, false, tid, status); /* one that came before SIGCHLD was blocked */
+        uint64_t now = cd_now_ns();
+        if (r != 0 || now >= deadline)
+            break;
+        uint64_t left = deadline - now < WAIT_SLICE_NS ? deadline - now : WAIT_SLICE_NS;
+        struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
+        if (sigtimedwait(&chld, NULL, &ts) < 0 && errno == EINTR) {
+            r = -1;
+            break;
+        }
+    }
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return r;
 }
 
 static int add_unlisted(cd_target *t, size_t *added);
@@ -853,6 +919,8 @@ static int live_write_mem(cd_target *t, uint64_t addr, const void *buf, size_t l
     unsigned char *tmp = NULL;
     for (size_t i = 0; i < l->nbps; i++) {
         lbp *b = &l->bps[i];
+        if (b->addr + 16 > addr && b->addr < addr + len)
+            b->emu_known = false; /* its instruction's bytes may change: decoded again */
         if (b->addr >= addr && b->addr < addr + len) {
             if (!tmp) {
                 tmp = cd_xmalloc(len);
@@ -913,8 +981,20 @@ static int live_set_regs(cd_target *t, cd_thread *th, const cd_regs *regs, cd_er
                         "cannot set the registers of thread %d: %s", (int)th->tid, strerror(errno));
     th->regs = *regs;
     th->regs_valid = true;
+    LT(th)->regs_dirty = false;
     th->orig_rax = (int64_t)regs->orig_rax;
     return 0;
+}
+
+/* Writes the cached registers of a held thread whose pc was rewound in the cache only: before
+ * anything resumes or detaches it. Fails when the thread is gone (its exit comes next). */
+static int flush_regs(cd_thread *th)
+{
+    lthr *lt = LT(th);
+    if (!lt->regs_dirty)
+        return 0;
+    lt->regs_dirty = false;
+    return ptrace(PTRACE_SETREGS, th->tid, 0, &th->regs) < 0 ? -1 : 0;
 }
 
 static int live_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struct *out, cd_err *err)
@@ -925,6 +1005,30 @@ static int live_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struc
         return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
                         "cannot read the FP registers of thread %d: %s", (int)th->tid, strerror(errno));
     return 0;
+}
+
+/* PTRACE_GETREGSET by note type (NT_X86_XSTATE...), or the stop's siginfo for NT_SIGINFO. */
+static ssize_t live_get_regset(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err)
+{
+    if (check_held(t, th, "read a register set", err) < 0)
+        return -1;
+    long r;
+    struct iovec iov = {buf, len};
+    if (type == NT_SIGINFO) {
+        siginfo_t si;
+        r = ptrace(PTRACE_GETSIGINFO, th->tid, 0, &si);
+        iov.iov_len = len < sizeof si ? len : sizeof si;
+        if (r == 0)
+            memcpy(buf, &si, iov.iov_len);
+    } else {
+        r = ptrace(PTRACE_GETREGSET, th->tid, (void *)(uintptr_t)type, &iov);
+    }
+    if (r < 0)
+        return cd_failk(err, CD_EXIT_CMD,
+                        errno == ESRCH ? CD_EK_THREAD_GONE : errno == EINVAL || errno == ENODEV ? CD_EK_UNSUPPORTED
+                                                                                                 : CD_EK_OTHER,
+                        "cannot read register set 0x%x of thread %d: %s", type, (int)th->tid, strerror(errno));
+    return (ssize_t)iov.iov_len;
 }
 
 /* ---- stop / resume ---- */
@@ -1221,13 +1325,19 @@ static uint64_t take_our_trap(cd_target *t, cd_thread *th)
     uint64_t addr = th->regs.rip - 1;
     if (!our_int3(l, addr))
         return 0;
-    siginfo_t si;
-    if (stop_kind_of(th->tid, &si) == STOP_SIGNAL && si.si_code != SI_KERNEL)
-        return 0;
-    cd_regs r = th->regs;
-    r.rip = addr;
-    if (live_set_regs(t, th, &r, NULL) < 0)
-        return 0;
+    /* A SIGTRAP with pc at bp+1 is our int3's unless something else can stop there: a kill(2) or
+     * a trap of the program's (its trap flag, a watchpoint) stops at an instruction boundary, and
+     * bp+1 is one only when the instruction under the int3 is one byte long. For a longer one the
+     * kernel's si_code (SI_KERNEL for an int3) need not be read. */
+    lbp *b = find_bp(l, addr);
+    if (!b || !b->emu_known || b->emu.op == CD_EMU_NONE || b->emu.len < 2) {
+        siginfo_t si;
+        if (stop_kind_of(th->tid, &si) == STOP_SIGNAL && si.si_code != SI_KERNEL)
+            return 0;
+    }
+    /* rewound in the cache; the kernel gets it with the step's registers or at flush_regs() */
+    th->regs.rip = addr;
+    LT(th)->regs_dirty = true;
     th->pending_sig = 0;
     return addr;
 }
@@ -1398,6 +1508,7 @@ static int step_core(cd_target *t, cd_thread *th, int sig, int *status)
     apply_dr(t, th);
     int rc = -1;
     l->stepping = th->tid; /* a fatal signal now: this thread's trap is ours */
+    flush_regs(th);
     if (ptrace(PTRACE_SINGLESTEP, th->tid, 0, (void *)(long)sig) == 0) {
         set_held(t, th, false);
         set_expect(t, th, true);
@@ -1492,14 +1603,12 @@ static bool step_emulated(cd_target *t, cd_thread *th, lbp *b)
         l->no_x86 = true;
         return false;
     }
-    uint8_t code[16];
-    ssize_t n = live_read_mem(t, b->addr, code, sizeof code); /* the program's bytes, not our int3s */
-    if (n <= 0)
-        return false;
-    if (!b->emu_known || b->ncode != (uint8_t)n || memcmp(b->code, code, (size_t)n) != 0) {
+    if (!b->emu_known) {
+        uint8_t code[16];
+        ssize_t n = live_read_mem(t, b->addr, code, sizeof code); /* the program's bytes, not our int3s */
+        if (n <= 0)
+            return false;
         cd_x86_emulable(l->x86, code, (size_t)n, b->addr, &b->emu);
-        memcpy(b->code, code, (size_t)n);
-        b->ncode = (uint8_t)n;
         b->emu_known = true;
     }
     const cd_x86_emu *e = &b->emu;
@@ -1545,6 +1654,13 @@ static void step_over_bp(cd_target *t, cd_thread *th)
      * the single-step below */
     if (step_emulated(t, th, b))
         return;
+    if ((t->event_mask & CD_EVM_BP_NONSTOP) && !all_held_now(t)) {
+        /* the int3 comes out for the step: no other thread may run past it meanwhile; what they
+         * stopped with is kept for wait() (sweep) */
+        cd_err e;
+        stop_threads(t, NULL, 0, false, &e);
+        sweep(t);
+    }
     step_over_inner(t, th, th->pending_sig); /* the signal is delivered when th is resumed, not on the step */
     l->stepping = 0;
 }
@@ -1589,6 +1705,7 @@ static int release(cd_target *t, cd_thread *th, bool detach)
         apply_dr(t, th);
     int sig = th->pending_sig;
     th->pending_sig = 0;
+    flush_regs(th);
     /* a thread in a job-control stop stays stopped (LISTEN) until the program gets SIGCONT */
     enum __ptrace_request req = detach ? PTRACE_DETACH : lt->group_stop ? PTRACE_LISTEN : PTRACE_CONT;
     long r = ptrace(req, th->tid, 0, (void *)(long)sig);
@@ -1985,9 +2102,12 @@ static int live_cont(cd_target *t, cd_err *err)
      * not reported yet: nothing runs, and wait() reports it (all-stop) */
     sweep(t);
     if (!news_pending(t)) {
-        /* every step over a breakpoint first, while no thread runs that could pass it */
+        /* every step over a breakpoint first, while no thread runs that could pass it; a thread
+         * whose hit is not reported yet is not stepped past it (non-stop mode: the step of one
+         * thread held the others, some of them at a breakpoint) */
         for (size_t i = 0; i < t->nthreads; i++)
-            step_over_bp(t, t->threads[i]);
+            if (!LT(t->threads[i])->bp_pending)
+                step_over_bp(t, t->threads[i]);
         sweep(t);
     }
     if (l->exited || news_pending(t)) {
@@ -2017,7 +2137,8 @@ static void stop_all_after_event(cd_target *t)
     sweep(t);
 }
 
-static int wait_inner(cd_target *t, cd_event *ev)
+/* Returns 0 with *ev, or 1 when deadline (0: none) passed first. */
+static int wait_inner(cd_target *t, cd_event *ev, uint64_t deadline)
 {
     live *l = L(t);
     if (!t->interrupted) {
@@ -2050,7 +2171,7 @@ static int wait_inner(cd_target *t, cd_event *ev)
         }
         pid_t tid;
         int st;
-        int r = wait_any(t, true, &tid, &st);
+        int r = wait_any_until(t, deadline, &tid, &st);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -2058,8 +2179,11 @@ static int wait_inner(cd_target *t, cd_event *ev)
             exit_event(t, ev);
             return 0;
         }
-        if (r == 0)
+        if (r == 0) {
+            if (deadline && cd_now_ns() >= deadline)
+                return 1;
             continue;
+        }
         cd_thread *th = find_live(t, tid);
         if (!th)
             continue;
@@ -2102,10 +2226,23 @@ static int wait_inner(cd_target *t, cd_event *ev)
             release(t, th, false); /* spent */
             continue;
         }
+        if (ev->kind == CD_EV_BREAKPOINT && (t->event_mask & CD_EVM_BP_NONSTOP)) {
+            /* a tracepoint: the others run on (l->running stays set) */
+            ev->all_held = all_held_now(t);
+            return 0;
+        }
         stop_all_after_event(t);
         ev->all_held = all_held_now(t);
         return 0;
     }
+}
+
+/* A hit in non-stop breakpoint mode: the other threads run on, and so the terminal stays the
+ * program's (taken back, a thread of it that writes or reads there would be stopped by SIGTTOU
+ * or SIGTTIN). */
+static bool tracepoint_hit(cd_target *t, const cd_event *ev)
+{
+    return ev->kind == CD_EV_BREAKPOINT && (t->event_mask & CD_EVM_BP_NONSTOP) && !ev->all_held;
 }
 
 static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
@@ -2116,8 +2253,26 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot wait: process %d exited", (int)t->pid);
     if (!l->running)
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
-    int rc = wait_inner(t, ev);
-    take_tty(t);
+    int rc = wait_inner(t, ev, 0);
+    if (!tracepoint_hit(t, ev))
+        take_tty(t);
+    return rc;
+}
+
+static int live_wait_timeout(cd_target *t, int timeout_ms, cd_event *ev, cd_err *err)
+{
+    live *l = L(t);
+    if (timeout_ms < 0)
+        return live_wait(t, ev, err);
+    memset(ev, 0, sizeof *ev);
+    if (l->exited)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot wait: process %d exited", (int)t->pid);
+    if (!l->running)
+        return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
+    /* deadline 0 means none: a timeout of 0 ms is 1 ns */
+    int rc = wait_inner(t, ev, cd_now_ns() + (uint64_t)timeout_ms * 1000000ull + 1);
+    if (rc == 0 && !tracepoint_hit(t, ev))
+        take_tty(t); /* 1: still running, the terminal still the program's */
     return rc;
 }
 
@@ -2546,7 +2701,7 @@ static void settle(cd_target *t, cd_thread *th)
         }
         if ((!our_int3(l, th->regs.rip - 1) && !dr6_hit) || !sigtrap_queued(t->pid, th->tid))
             return;
-        if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+        if (flush_regs(th) < 0 || ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
             return;
         set_held(t, th, false);
         set_expect(t, th, true);
@@ -2697,6 +2852,7 @@ static void live_close(cd_target *t)
             if (th->held && LT(th)->seized && !th->gone) {
                 clear_dr(th);
                 /* detach delivers a pending signal rather than dropping it */
+                flush_regs(th);
                 ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)th->pending_sig);
                 set_held(t, th, false);
                 LT(th)->seized = false;
@@ -2747,7 +2903,7 @@ static int em_fix(cd_target *t, cd_thread *th)
     if (k == STOP_SIGNAL) {
         /* held by the main flow: it decided what to pass on (a ^C meant for us is not), and a
          * breakpoint hit it holds back for the next `continue` is rewound already */
-        if (th->held && LT(th)->bp_pending)
+        if (th->held && LT(th)->bp_pending && !LT(th)->regs_dirty)
             return 0;
         int sig = th->held ? th->pending_sig : si.si_signo;
         if (si.si_signo == SIGTRAP && l->dr_ever && si.si_code == TRAP_HWBKPT)
@@ -2948,6 +3104,7 @@ static const cd_target_ops live_ops = {
     .get_regs = live_get_regs,
     .set_regs = live_set_regs,
     .get_fpregs = live_get_fpregs,
+    .get_regset = live_get_regset,
     .stop = live_stop,
     .resume = live_resume,
     .syscall_state = live_syscall_state,
@@ -2957,6 +3114,7 @@ static const cd_target_ops live_ops = {
     .remove_breakpoint = live_remove_bp,
     .cont = live_cont,
     .wait = live_wait,
+    .wait_timeout = live_wait_timeout,
     .interrupt = live_interrupt,
     .step = live_step,
     .set_hw_watch = live_set_hw_watch,

@@ -107,6 +107,13 @@ enum {
                            cleaned of our breakpoints and detached by the backend, and a vfork
                            child (which runs on our memory, int3s included) is kept traced until it
                            execs or exits, stepped over any int3 of ours it runs into, then detached */
+    CD_EVM_BP_NONSTOP = 4, /* tracepoints (src/trace/ptrace.c): a breakpoint hit stops the hitting
+                           thread alone; wait() reports it with every other thread still running
+                           (ev.all_held false unless it is the only one), and cont() steps it over
+                           the breakpoint by emulating the instruction (src/arch cd_x86_emulable)
+                           and lets it go. An instruction that cannot be emulated there is single-
+                           stepped with every thread held, as in all-stop, so that no thread runs
+                           past the breakpoint unseen. Any other event stops every thread. */
 };
 
 typedef struct cd_event {
@@ -158,6 +165,12 @@ typedef struct cd_target_ops {
     int (*get_regs)(cd_target *t, cd_thread *th, cd_regs *out, cd_err *err);
     int (*set_regs)(cd_target *t, cd_thread *th, const cd_regs *regs, cd_err *err);
     int (*get_fpregs)(cd_target *t, cd_thread *th, struct user_fpregs_struct *out, cd_err *err);
+    /* One register set of a HELD thread by its core-note type: NT_X86_XSTATE etc. as
+     * PTRACE_GETREGSET gives it, NT_SIGINFO as PTRACE_GETSIGINFO (its stop's siginfo); a core
+     * answers from its notes. Returns the bytes written to buf (at most len), or -1
+     * (CD_EK_UNSUPPORTED when the backend does not have that set). NULL: none (use
+     * cd_target_get_regset, which says so). */
+    ssize_t (*get_regset)(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err);
 
     /* Holds (n == 0: all) threads; see the header comment. Already-held threads are skipped. */
     int (*stop)(cd_target *t, cd_thread **ths, size_t n, cd_err *err);
@@ -181,6 +194,9 @@ typedef struct cd_target_ops {
     int (*remove_breakpoint)(cd_target *t, uint64_t addr, cd_err *err);
     int (*cont)(cd_target *t, cd_err *err);
     int (*wait)(cd_target *t, cd_event *ev, cd_err *err);
+    /* Optional (NULL: only wait). wait with a limit: timeout_ms >= 0 returns 1 when nothing came
+     * by then (ev->kind CD_EV_NONE; the target still runs, nothing changed), -1 waits as wait. */
+    int (*wait_timeout)(cd_target *t, int timeout_ms, cd_event *ev, cd_err *err);
     /* Wakes a wait() in progress, from a signal handler or from another thread (a DAP `pause`):
      * wait then reports CD_EV_INTERRUPTED with every thread held. */
     void (*interrupt)(cd_target *t);
@@ -259,6 +275,7 @@ struct cd_target {
      * stop and the next resume (a breakpoint condition being evaluated) is never lost. Whoever
      * runs the target clears it when handing a stop to the user. */
     volatile sig_atomic_t interrupted;
+    uint64_t syscall_insn;  /* cd_target_inject_syscall: a `syscall` instruction's address, 0 = not found yet */
     void *backend;          /* backend-private data */
 };
 
@@ -279,6 +296,75 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err);
  * program as SIGINT, and wait reports that as CD_EV_INTERRUPTED (never delivered). */
 cd_target *cd_live_launch(char *const argv[], cd_err *err);
 cd_target *cd_core_open(const char *exe, const char *core, cd_err *err);
+
+/* A snapshot of one instant of one thread (a tracepoint hit, a profiler sample) over a live base
+ * target (src/target/snapshot.c): its one thread is always held with the instant's registers, and
+ * memory reads are answered from the copy first, then from the base (code, data, heap as they are
+ * NOW: a value read there may be newer than the instant). Build an unwinder on it with the base's
+ * cd_symtab (cd_unwinder_new(snap, base_sym)) and a cd_scope on it to evaluate expressions with the
+ * code `bt` and `print` use. It never runs or writes (CD_EK_UNSUPPORTED). The base must outlive it;
+ * cd_target_close(snap) frees only the snapshot. */
+typedef struct cd_snapshot_instant {
+    pid_t tid;                  /* 0: the base's pid */
+    const char *name;           /* thread name, or NULL */
+    cd_regs regs;               /* every general register of the instant (orig_rax -1 outside a syscall) */
+    const struct user_fpregs_struct *fpregs; /* NULL: not recorded (float values then fail) */
+    uint64_t mem_addr;          /* the copied bytes: [mem_addr, mem_addr + mem_len), usually from sp */
+    const void *mem;
+    size_t mem_len;
+    /* Reads in [deny_lo, deny_hi) that the copy does not hold fail instead of reaching the base:
+     * set it to the thread's stack mapping when the rest of the stack has moved on since the
+     * instant (a profiler sample), so an unwind stops ("cut") instead of reading a later frame. */
+    uint64_t deny_lo, deny_hi;
+} cd_snapshot_instant;
+cd_target *cd_snapshot_new(cd_target *base, cd_err *err);
+/* Starts a new instant: the copy is taken (in->mem may be reused by the caller after it returns)
+ * and t->stop_gen moves, so no per-stop cache serves the previous instant. */
+int cd_snapshot_set(cd_target *snap, const cd_snapshot_instant *in, cd_err *err);
+
+/* Runs one system call in held thread th of a target that can run (caps.can_run): saves its
+ * registers, points it at a `syscall` instruction already in the process (found once per target
+ * in the vdso or another executable mapping) with rax = nr and the six arguments, single-steps it
+ * through ops->step with every other thread held, reads rax, and restores the saved registers
+ * (an interrupted system call of the thread's own restarts as before). *ret is the raw return
+ * value (-errno on failure). For mmap/munmap/memfd_create/close/wait4... in the target (tracepoint
+ * trampolines, gcore's snapshot). A system call that creates a process or thread (clone, fork) is
+ * reported by the backend like the program's own (CD_EV_CLONE/FORK queued): the caller deals with it. */
+int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_t args[6], int64_t *ret,
+                             cd_err *err);
+
+/* ops->get_regset, or CD_EK_UNSUPPORTED when the backend has none. */
+ssize_t cd_target_get_regset(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err);
+
+/* gcore (src/target/gcore.c): writes an ELF core of a live target, as the kernel and gdb's gcore
+ * do (NT_PRSTATUS, NT_FPREGSET, NT_X86_XSTATE, NT_SIGINFO per thread; NT_PRPSINFO, NT_AUXV,
+ * NT_FILE; PT_LOADs under /proc/PID/coredump_filter and VM_DONTDUMP), recording no fatal signal.
+ * The file is created 0600 under a temporary name in FILE's directory (O_EXCL|O_NOFOLLOW) and
+ * renamed to FILE when complete (RENAME_NOREPLACE unless force); on any failure it is removed and
+ * the threads are resumed first.
+ * Threads held at the call stay held and memory is copied from the process as it is (breakpoint
+ * bytes restored). With none held and snapshot set, the pause is minimal: everything that needs
+ * no stop is read first, every thread is held only to take its registers and to run an injected
+ * clone (no exit signal, no CLONE_VM) that makes a copy-on-write snapshot of the process, and the
+ * memory is copied from that child while the threads run on; the child is killed and reaped from
+ * inside the target (an injected wait4), which never sees a SIGCHLD. When the clone is refused,
+ * memory is copied while the threads are held. docs/gcore.md says what a snapshot cannot see. */
+typedef struct cd_gcore_opts {
+    const char *path;  /* FILE */
+    bool force;        /* replace an existing FILE */
+    bool all;          /* every readable mapping, whatever coredump_filter and VM_DONTDUMP say */
+    bool snapshot;     /* allow the fork snapshot (when no thread is held at the call) */
+} cd_gcore_opts;
+typedef struct cd_gcore_result {
+    size_t threads;     /* NT_PRSTATUS notes written */
+    size_t segments;    /* PT_LOADs */
+    uint64_t bytes;     /* size of the file */
+    uint64_t stopped_ns; /* how long threads were held by gcore (0 when they were held already) */
+    uint64_t total_ns;  /* the whole dump */
+    bool snapshot;      /* memory came from the fork snapshot */
+    char why_held[160]; /* when a snapshot was wanted but not used: why (else "") */
+} cd_gcore_result;
+int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *err);
 
 /* Parses a user-given PID string and checks the process exists and is attachable-looking
  * (not a zombie, not ourselves). Shared by `attach` and `deadlock`. */

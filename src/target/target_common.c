@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int cd_target_read_full(cd_target *t, uint64_t addr, void *buf, size_t len)
@@ -260,4 +261,110 @@ void cd_emergency_cleanup(void)
         if (t && t->ops && t->ops->emergency)
             t->ops->emergency(t);
     }
+}
+
+/* ---- system calls run inside the target ---- */
+
+/* The address of two bytes 0f 05 (`syscall`) in executable memory. Whether they begin an
+ * instruction of the program's own is irrelevant: we jump to them, and the CPU decodes from there.
+ * The vdso comes first (every process has it, and nothing replaces it), then the other mappings. */
+static int find_syscall_insn(cd_target *t, uint64_t *out, cd_err *err)
+{
+    if (t->syscall_insn) {
+        *out = t->syscall_insn;
+        return 0;
+    }
+    const cd_mapping *maps;
+    size_t n;
+    if (t->ops->mappings(t, &maps, &n, err) < 0)
+        return -1;
+    unsigned char *buf = malloc(65536);
+    if (!buf)
+        return cd_fail(err, CD_EXIT_CMD, "out of memory");
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const cd_mapping *m = &maps[i];
+            bool vdso = m->path && strcmp(m->path, "[vdso]") == 0;
+            if (!(m->prot & PROT_EXEC) || vdso != (pass == 0))
+                continue;
+            for (uint64_t a = m->start; a < m->end; a += 65536 - 1) {
+                size_t want = m->end - a < 65536 ? (size_t)(m->end - a) : 65536;
+                ssize_t r = t->ops->read_mem(t, a, buf, want);
+                if (r < 2)
+                    break;
+                for (ssize_t k = 0; k + 1 < r; k++)
+                    if (buf[k] == 0x0f && buf[k + 1] == 0x05) {
+                        t->syscall_insn = a + (uint64_t)k;
+                        *out = t->syscall_insn;
+                        free(buf);
+                        return 0;
+                    }
+                if (want < 65536)
+                    break;
+            }
+        }
+    }
+    free(buf);
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                    "cannot run a system call in process %d: no `syscall` instruction in its executable memory",
+                    (int)t->pid);
+}
+
+int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_t args[6], int64_t *ret,
+                             cd_err *err)
+{
+    if (!t->caps.can_run || !t->caps.can_write)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "cannot run a system call in process %d: the target cannot run", (int)t->pid);
+    if (!th->held)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "cannot run a system call in thread %d: it is not stopped", (int)th->tid);
+    uint64_t insn = 0;
+    if (find_syscall_insn(t, &insn, err) < 0)
+        return -1;
+    cd_regs saved, r;
+    if (t->ops->get_regs(t, th, &saved, err) < 0)
+        return -1;
+    int saved_sig = th->pending_sig;
+    r = saved;
+    r.rax = (uint64_t)nr;
+    r.rdi = args[0], r.rsi = args[1], r.rdx = args[2], r.r10 = args[3], r.r8 = args[4], r.r9 = args[5];
+    r.rip = insn;
+    /* Not inside a system call any more: otherwise the kernel's restart logic, seeing orig_rax and
+     * an -ERESTART* rax, would move rip back over our instruction at resume. */
+    r.orig_rax = (uint64_t)-1;
+    if (t->ops->set_regs(t, th, &r, err) < 0)
+        return -1;
+    cd_event ev = {0};
+    cd_err serr = {0};
+    int rc = t->ops->step(t, th, 0, &ev, &serr);
+    bool ended = rc == 0 && (ev.kind == CD_EV_EXITED || ev.kind == CD_EV_KILLED);
+    cd_regs after = {0};
+    cd_err gerr = {0};
+    bool done = rc == 0 && !ended && t->ops->get_regs(t, th, &after, &gerr) == 0 && after.rip == insn + 2;
+    if (rc == 0 && !ended) {
+        cd_err rerr = {0};
+        if (t->ops->set_regs(t, th, &saved, &rerr) < 0) {
+            if (err)
+                *err = rerr;
+            return -1;
+        }
+        th->pending_sig = saved_sig;
+    }
+    if (rc < 0) {
+        cd_err rerr = {0};
+        t->ops->set_regs(t, th, &saved, &rerr); /* best effort: the thread may be gone */
+        th->pending_sig = saved_sig;
+        if (err)
+            *err = serr;
+        return -1;
+    }
+    if (!done)
+        return cd_failk(err, CD_EXIT_CMD, ended ? CD_EK_EXITED : CD_EK_OTHER,
+                        "cannot run system call %ld in thread %d: %s", nr, (int)th->tid,
+                        ended ? "the process ended"
+                        : ev.kind == CD_EV_SIGNAL ? "a signal arrived first; try again"
+                                                  : "the thread did not finish the instruction");
+    *ret = (int64_t)after.rax;
+    return 0;
 }
