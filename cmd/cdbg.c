@@ -16,7 +16,9 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#include "commands/cmd_impl.h"
 #include "commands/commands.h"
+#include "commands/stacks.h"
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
@@ -402,14 +404,11 @@ static char *prompt_fn(EditLine *el)
     return in && in->prompt ? in->prompt : "(cdbg) ";
 }
 
-/* Ctrl-D with a program cdbg started: leaving kills it, so ask first (gdb asks too). Only at a
- * terminal prompt: a script, a pipe or --batch has nobody to answer. true: leave. */
-static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
+/* A yes/no question at the terminal prompt, as gdb's query: ^C is no, ^D yes. */
+static bool ask_yn(EditLine *el, repl_input *in, const char *question)
 {
-    if (!s->target || !s->target->launched)
-        return true;
-    char q[96];
-    snprintf(q, sizeof q, "Kill the program (process %d) and quit? (y or n) ", (int)s->target->pid);
+    char *q = cd_xstrdup(question);
+    fflush(stdout);
     in->prompt = q;
     bool leave = false;
     for (;;) {
@@ -437,8 +436,29 @@ static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
         fputs("Please answer y or n.\n", stdout);
     }
     in->prompt = NULL;
+    free(q);
     fflush(stdout);
     return leave;
+}
+
+/* Ctrl-D with a program cdbg started: leaving kills it, so ask first (gdb asks too). Only at a
+ * terminal prompt: a script, a pipe or --batch has nobody to answer. true: leave. */
+static bool confirm_leave(EditLine *el, repl_input *in, cd_session *s)
+{
+    if (!s->target || !s->target->launched)
+        return true;
+    char q[96];
+    snprintf(q, sizeof q, "Kill the program (process %d) and quit? (y or n) ", (int)s->target->pid);
+    return ask_yn(el, in, q);
+}
+
+/* The session's `ask` while a typed line runs (a command's question, gdb's query). */
+static EditLine *g_ask_el;
+static repl_input *g_ask_in;
+static bool ask_fn(cd_session *s, const char *question)
+{
+    (void)s;
+    return g_ask_el ? ask_yn(g_ask_el, g_ask_in, question) : true;
 }
 
 static int getc_fn(EditLine *el, wchar_t *wc)
@@ -551,7 +571,13 @@ static int repl(cd_session *s, cd_err *err)
         history(hist, &ev, H_ENTER, copy);
         if (hpath)
             history(hist, &ev, H_SAVE, hpath);
+        g_ask_el = el;
+        g_ask_in = &input;
+        s->ask = ask_fn;
         exec_line(s, copy, err);
+        s->ask = NULL;
+        g_ask_el = NULL;
+        g_ask_in = NULL;
         free(last);
         last = copy;
     }
@@ -656,6 +682,27 @@ static int deadlock_mode(const mode *m, opts *o, int argc, char **argv)
     return cd_deadlock_main(argc, argv);
 }
 
+static int stacks_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_stacks_main(argc, argv);
+}
+
+static int gcore_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_gcore_main(argc, argv);
+}
+
+static int trace_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_trace_main(argc, argv);
+}
+
 #define EXITS_SESSION (EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4))
 
 static const mode modes[] = {
@@ -685,6 +732,33 @@ static const mode modes[] = {
      "The same analysis is the prompt's `deadlock` command.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), deadlock_mode, CD_OPEN_ANY,
      MODE_OWN_ARGS},
+    {"stacks", "PID [-group] [--json]",
+     "Print every thread's stack without stopping the threads that sleep (pstack's job)",
+     "The output of `bt all` (-group: `bt all -group`) for process PID, read without waking it: a\n"
+     "thread asleep in a system call is unwound from where the kernel says it sleeps\n"
+     "(/proc/PID/task/TID/syscall) and never stopped; a running thread is stopped alone, briefly. The\n"
+     "last line (--json: \"threads_stopped\", \"stopped_ms\" and each thread's \"read\") says how many\n"
+     "threads were stopped and for how long. The process is left running, untraced.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"gcore", "[-o FILE] [--force] [--all] [--no-snapshot] [--json] PID",
+     "Write a core file of a running process with a pause of milliseconds; it runs on, untraced",
+     "Writes FILE (default core.PID, mode 0600, renamed into place when complete; an existing FILE only\n"
+     "with --force) and prints its path. Threads are held only to take their registers and fork a\n"
+     "copy-on-write snapshot, whose memory is then copied while the process runs; --no-snapshot copies\n"
+     "it while the threads are held. How long the process was paused is printed on stderr (--json:\n"
+     "one object with path, threads, bytes, stopped_ms). --all dumps every readable mapping whatever\n"
+     "coredump_filter says. Exit status 1: the core could not be written (nothing is left at FILE).",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), gcore_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"trace", "[options] PATTERN... -p PID | [options] PATTERN... -- PROG [ARGS...]",
+     "Log function calls (arguments, expressions, returns) without stopping the program",
+     "Every function matching PATTERN (a regex, MODULE:REGEX or FILE:LINE) gets a tracepoint that\n"
+     "logs each hit, one line each (`> work(x=5) hot.c:4 [tid 1234]`, with --ret `< work = 16 (0.4 us)`)\n"
+     "or one JSON object with --json, and lets the program run on. Options: -o FILE, -e EXPR, --ret,\n"
+     "--if COND, --max-hits N, --duration S, --backend auto|inline|uprobe|ptrace, --buffer-size N,\n"
+     "--list. With -- PROG cdbg exits with the program's status (128+N for signal N); with -p, 0 after\n"
+     "Ctrl-C, --duration or --max-hits removed every probe (the process runs on). 1: no function\n"
+     "matches or tracing failed; 2: bad options, --if or -e; 4: cannot attach or start. docs/tracing.md.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), trace_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
      "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
      help_mode, CD_OPEN_ANY, MODE_OPTIONS},

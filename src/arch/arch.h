@@ -112,6 +112,23 @@ typedef enum cd_x86_scan {
 cd_x86_scan cd_x86_scan_branches_into(cd_x86 *d, const uint8_t *code, size_t len, uint64_t addr, uint64_t lo,
                                       uint64_t hi, uint64_t *where);
 
+/* ---- relocation (the inline tracepoint backend's trampolines) ----
+ *
+ * Copies instruction `in` (decoded at its own address) to new_addr so that it does the same thing
+ * there: a rip-relative displacement is re-aimed at the same address, a rel32 branch at the same
+ * target, a rel8 jmp/jcc is widened to rel32 (EB -> E9, 7x -> 0F 8x, prefixes kept). Refused, -1
+ * with a one-line reason in err: an instruction that is not reloc_ok (undecodable, fields that
+ * disagree with the bytes, 0x66 branches), int3/int N (a breakpoint of someone else's is in the
+ * bytes), loop/jrcxz (rel8 only: there is no rel32 form), a displacement or target that no longer
+ * fits in 32 bits from new_addr, or an output buffer shorter than CD_X86_RELOC_MAX. On success
+ * *outlen bytes were written to out. */
+#define CD_X86_RELOC_MAX 16
+int cd_x86_relocate(const cd_insn *in, uint64_t new_addr, uint8_t *out, size_t cap, size_t *outlen, cd_err *err);
+/* Relocates the head's instructions one after the other to new_addr (out holds at least
+ * h->n * CD_X86_RELOC_MAX bytes); *outlen is their total length. */
+int cd_x86_relocate_head(const cd_x86_head *h, uint64_t new_addr, uint8_t *out, size_t cap, size_t *outlen,
+                         cd_err *err);
+
 /* ---- emulating one instruction (stepping over a breakpoint without single-stepping) ----
  *
  * To resume a thread that sits on a breakpoint, the instruction the int3 replaced must run once

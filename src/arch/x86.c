@@ -232,6 +232,88 @@ cd_x86_scan cd_x86_scan_branches_into(cd_x86 *d, const uint8_t *code, size_t len
     return verdict;
 }
 
+/* ---- relocation (contract in arch.h) ---- */
+
+static bool fits32(int64_t v)
+{
+    return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+int cd_x86_relocate(const cd_insn *in, uint64_t new_addr, uint8_t *out, size_t cap, size_t *outlen, cd_err *err)
+{
+    unsigned long long a = (unsigned long long)in->addr;
+    if (cap < CD_X86_RELOC_MAX)
+        return cd_fail(err, CD_EXIT_CMD, "cannot relocate the instruction at 0x%llx: output buffer too small", a);
+    if (in->kind == CD_INSN_BAD || !in->reloc_ok)
+        return cd_fail(err, CD_EXIT_CMD, "cannot relocate the instruction at 0x%llx (%s %s): its encoding is not one "
+                       "that can be moved safely", a, in->mnemonic, in->ops);
+    if (in->kind == CD_INSN_INT)
+        return cd_fail(err, CD_EXIT_CMD, "cannot relocate the instruction at 0x%llx (%s): a trap instruction (a "
+                       "breakpoint of another tool?)", a, in->mnemonic);
+    if (in->has_target && in->rel_size == 1) {
+        uint8_t op = in->bytes[in->rel_off - 1];
+        size_t np = in->rel_off - 1u; /* prefixes before the one-byte opcode */
+        size_t n = 0;
+        memcpy(out, in->bytes, np);
+        n = np;
+        if (op == 0xEB)
+            out[n++] = 0xE9;
+        else if (op >= 0x70 && op <= 0x7F) {
+            out[n++] = 0x0F;
+            out[n++] = (uint8_t)(0x80 | (op & 0x0F));
+        } else
+            return cd_fail(err, CD_EXIT_CMD, "cannot relocate the instruction at 0x%llx (%s %s): a short branch "
+                           "with no 32-bit form", a, in->mnemonic, in->ops);
+        int64_t rel = (int64_t)(in->target - (new_addr + n + 4));
+        if (!fits32(rel))
+            return cd_fail(err, CD_EXIT_CMD, "cannot relocate the branch at 0x%llx: its target is more than 2 GB "
+                           "from 0x%llx", a, (unsigned long long)new_addr);
+        int32_t r32 = (int32_t)rel;
+        memcpy(out + n, &r32, 4);
+        *outlen = n + 4;
+        return 0;
+    }
+    memcpy(out, in->bytes, in->len);
+    if (in->has_target) {
+        if (in->rel_size != 4)
+            return cd_fail(err, CD_EXIT_CMD, "cannot relocate the branch at 0x%llx (%s %s)", a, in->mnemonic, in->ops);
+        int64_t rel = (int64_t)(in->target - (new_addr + in->len));
+        if (!fits32(rel))
+            return cd_fail(err, CD_EXIT_CMD, "cannot relocate the branch at 0x%llx: its target is more than 2 GB "
+                           "from 0x%llx", a, (unsigned long long)new_addr);
+        int32_t r32 = (int32_t)rel;
+        memcpy(out + in->rel_off, &r32, 4);
+    }
+    if (in->rip_rel) {
+        uint64_t ea = in->addr + in->len + (uint64_t)(int64_t)in->disp;
+        int64_t d = (int64_t)(ea - (new_addr + in->len));
+        if (!fits32(d))
+            return cd_fail(err, CD_EXIT_CMD, "cannot relocate the instruction at 0x%llx (%s %s): the address it "
+                           "names is more than 2 GB from 0x%llx", a, in->mnemonic, in->ops,
+                           (unsigned long long)new_addr);
+        int32_t d32 = (int32_t)d;
+        memcpy(out + in->disp_off, &d32, 4);
+    }
+    *outlen = in->len;
+    return 0;
+}
+
+int cd_x86_relocate_head(const cd_x86_head *h, uint64_t new_addr, uint8_t *out, size_t cap, size_t *outlen,
+                         cd_err *err)
+{
+    size_t n = 0;
+    for (int i = 0; i < h->n; i++) {
+        size_t k = 0;
+        if (cap - n < CD_X86_RELOC_MAX)
+            return cd_fail(err, CD_EXIT_CMD, "cannot relocate %d instructions: output buffer too small", h->n);
+        if (cd_x86_relocate(&h->insn[i], new_addr + n, out + n, cap - n, &k, err) < 0)
+            return -1;
+        n += k;
+    }
+    *outlen = n;
+    return 0;
+}
+
 /* ---- emulation (contract in arch.h) ---- */
 
 /* The GPR number and width of a capstone register; false for 16-bit, high-byte and other

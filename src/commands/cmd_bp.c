@@ -139,6 +139,11 @@ int cd_cmd_delete(cd_session *s, int argc, char **argv, cd_err *err)
     size_t n;
     if (bp_list(s, argc, argv, "delete", &v, &n, err) < 0)
         return -1;
+    /* all of them at once: gdb asks first, when someone is there to answer (never in JSON) */
+    if (argc < 2 && n > 0 && s->ask && !s->out.json && !s->ask(s, "Delete all breakpoints? (y or n) ")) {
+        free(v);
+        return 0;
+    }
     json_object *ids = s->out.json ? ids_json(v, n) : NULL;
     for (size_t i = 0; i < n; i++) {
         cd_err e;
@@ -257,15 +262,20 @@ void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
 {
     if ((st->reason != CD_STOP_BREAKPOINT && st->reason != CD_STOP_WATCHPOINT) || !st->bp_id || !s->ctl)
         return;
-    cd_bp *b = cd_ctl_bp_find(s->ctl, st->bp_id);
-    if (!b || !b->ncmds)
+    /* a temporary breakpoint is deleted by the stop it made: its commands came with the stop */
+    cd_bp *b = st->bp_temp ? NULL : cd_ctl_bp_find(s->ctl, st->bp_id);
+    char *const *src = b ? b->cmds : st->bp_cmds;
+    size_t n = b ? b->ncmds : st->bp_temp ? st->nbp_cmds : 0;
+    if (!n)
         return;
     /* a copy: a command may delete the breakpoint (`delete 1`) or change its list */
-    size_t n = b->ncmds;
     char **cmds = cd_xcalloc(n, sizeof *cmds);
     for (size_t k = 0; k < n; k++)
-        cmds[k] = cd_xstrdup(b->cmds[k]);
+        cmds[k] = cd_xstrdup(src[k]);
     const char *raw = s->raw_args, *name = s->cmd_name;
+    /* breakpoint commands run unattended: no question (gdb runs them with from_tty 0) */
+    bool (*ask)(cd_session *, const char *) = s->ask;
+    s->ask = NULL;
     for (size_t k = 0; k < n && s->target; k++) {
         cd_err e = {0};
         if (cd_session_exec(s, cmds[k], &e) < 0 && e.msg[0]) {
@@ -277,6 +287,7 @@ void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
     }
     s->raw_args = raw;
     s->cmd_name = name;
+    s->ask = ask;
     for (size_t k = 0; k < n; k++)
         free(cmds[k]);
     free(cmds);

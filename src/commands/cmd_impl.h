@@ -117,6 +117,9 @@ CD_CMD(cd_cmd_disassemble);
 /* cmd_deadlock.c */
 CD_CMD(cd_cmd_deadlock);
 CD_CMD(cd_cmd_locks);
+/* cmd_gcore.c */
+CD_CMD(cd_cmd_gcore);        /* dump FILE, gcore */
+int cd_gcore_main(int argc, char **argv); /* `cdbg gcore`: exit status */
 
 /* ---- the session's side of src/expr (cmd_values.c) ----
  * The value state lives in cd_session.values, created on first use; its caches are dropped when
@@ -135,5 +138,19 @@ void cd_values_on_stop(cd_session *s);
 void cd_values_free(void *values);
 /* `bt full` hook (cd_session.frame_vars): locals of one frame. */
 json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json);
+
+/* cmd_trace.c, render_trace.c: tracepoints (src/trace) */
+#include <stdio.h>
+#include "trace/trace.h"
+typedef struct cd_trace_out {
+    FILE *fp;
+    bool json;
+} cd_trace_out;
+/* Renders one event on o->fp (arg: a cd_trace_out). */
+int cd_trace_render(void *arg, const cd_trace_event *ev);
+/* One-shot `cdbg trace [options] PATTERN... (-p PID | -- PROG [ARGS...])`; argv excludes "cdbg"
+ * and "trace". Returns the exit status. */
+int cd_trace_main(int argc, char **argv);
+extern const char cd_trace_usage[];
 
 #endif

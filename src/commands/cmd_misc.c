@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands/cmd_impl.h"
+#include "control/watch.h"
 #include "target/open.h"
 
 int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
@@ -238,8 +239,13 @@ static size_t keep_breakpoints(cd_session *s, kept_bp **out)
     cd_bp **bps;
     size_t n = cd_ctl_bps(s->ctl, &bps);
     kept_bp *k = cd_xcalloc(n + 1, sizeof *k);
-    for (size_t i = 0; i < n; i++) {
-        const cd_bp *b = bps[i];
+    size_t nk = 0;
+    for (size_t j = 0; j < n; j++) {
+        const cd_bp *b = bps[j];
+        /* a watchpoint on a local means nothing in another process: gdb drops it, silently */
+        if (b->watch && b->watch->scoped)
+            continue;
+        size_t i = nk++;
         k[i] = (kept_bp){.id = b->id, .kind = b->kind, .spec = cd_xstrdup(b->spec),
                          .cond = b->cond ? cd_xstrdup(b->cond) : NULL, .enabled = b->enabled,
                          .hit_val = b->hit_val, .ignore = b->ignore, .ncmds = b->ncmds};
@@ -249,7 +255,7 @@ static size_t keep_breakpoints(cd_session *s, kept_bp **out)
             k[i].cmds[c] = cd_xstrdup(b->cmds[c]);
     }
     *out = k;
-    return n;
+    return nk;
 }
 
 /* Sets the kept breakpoints again (when set and there is a process to set them in); frees them. */

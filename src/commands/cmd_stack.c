@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commands/cmd_impl.h"
+#include "commands/stacks.h"
 
 static const char *base_name(const char *p)
 {
@@ -31,20 +32,26 @@ static const char *state_word(char c)
 }
 
 /* "sleeping in futex" / "stopped" / "running": what the thread was doing when it stopped (held)
- * or when we looked (running). */
-static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
+ * or when we looked (running). rd: how `cdbg stacks` read it (NULL otherwise): a thread read
+ * asleep slept in the syscall of the line its stack came from. */
+static void thread_activity_rd(cd_session *s, cd_thread *th, const cd_read_info *rd, cd_buf *b)
 {
     cd_syscall_state sc;
     cd_err e;
     long nr = -1;
     cd_target_describe_thread(s->target, th);
+    char state = th->state;
     /* a held thread's registers say whether it is in a syscall; /proc would only repeat them */
-    if (th->regs_valid) {
+    if (rd && rd->how == CD_READ_BLOCKED) {
+        nr = rd->sc.nr;
+        state = state == 'D' ? 'D' : 'S';
+    } else if (rd && rd->how == CD_READ_STOPPED) {
+        state = 'R';
+    } else if (th->regs_valid) {
         if (th->orig_rax >= 0)
             nr = (long)th->orig_rax;
     } else if (s->target->ops->syscall_state(s->target, th, &sc, &e) == 0 && sc.kind == CD_SC_BLOCKED)
         nr = sc.nr;
-    char state = th->state;
     /* a thread first seen running (a new thread) whose syscall our stop interrupted (the kernel
      * will restart it) was waiting in it, not running */
     if (state == 'R' && th->held && th->regs_valid && th->orig_rax >= 0) {
@@ -71,6 +78,11 @@ static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
         else
             cd_buf_printf(b, " in syscall %ld", nr);
     }
+}
+
+static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
+{
+    thread_activity_rd(s, th, NULL, b);
 }
 
 static bool frame_in_exe(cd_session *s, const cd_frame *f)
@@ -131,7 +143,14 @@ typedef struct thread_dump {
     uint64_t *key;
     uint64_t hash;
     size_t rep;           /* the first thread with the same stack (itself if none before it) */
+    cd_read_info rd;      /* `cdbg stacks`: how it was read (how 0 for `bt all`: held) */
 } thread_dump;
+
+/* How a dump reads the threads: NULL for `bt all` (hold every thread, then unwind each). */
+typedef struct dump_how {
+    cd_read_hook hook;    /* `cdbg stacks`: read each thread without stopping it if it sleeps */
+    void *hook_arg;
+} dump_how;
 
 static void stack_key(thread_dump *d)
 {
@@ -160,8 +179,10 @@ static void dump_free(thread_dump *d, size_t n)
     free(d);
 }
 
-/* Holds every thread once (all interrupts first, then the stops), then unwinds each. */
-static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
+/* Holds every thread once (all interrupts first, then the stops), then unwinds each. With how
+ * (`cdbg stacks`): holds nothing up front; each thread is read as cd_unwind_unstopped says (the
+ * thread list is the one the non-stop attach just read). */
+static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, cd_err *err)
 {
     cd_target *t = s->target;
     bool held = true;
@@ -170,7 +191,7 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
             held = false;
     /* With every thread held none can have started another; only a running target needs a
      * fresh thread list (re-reading it costs a /proc read per thread). */
-    if (!held) {
+    if (!held && !how) {
         if (t->ops->refresh_threads(t, err) < 0)
             return NULL;
         if (cd_target_stop(t, NULL, 0, err) < 0)
@@ -193,7 +214,9 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, cd_err *err)
         d[n].th = th;
         d[n].id = i + 1;
         cd_err e;
-        if (cd_session_unwind(s, th, 0, &d[n].st, &e) < 0) {
+        int urc = how ? cd_unwind_unstopped(s->unw, th, 0, how->hook, how->hook_arg, &d[n].st, &d[n].rd, &e)
+                      : cd_session_unwind(s, th, 0, &d[n].st, &e);
+        if (urc < 0) {
             memset(&d[n].st, 0, sizeof d[n].st);
             d[n].st.error = cd_xstrdup(e.msg);
         }
@@ -337,26 +360,60 @@ static void print_stack_text(cd_session *s, const cd_stack *st, const char *inde
     cd_buf_free(&b);
 }
 
-static json_object *thread_json(cd_session *s, cd_thread *th, size_t id)
+static json_object *thread_json_rd(cd_session *s, cd_thread *th, size_t id, const cd_read_info *rd)
 {
     json_object *j = json_object_new_object();
     json_object_object_add(j, "id", json_object_new_int((int)id));
     json_object_object_add(j, "tid", json_object_new_int(th->tid));
     json_object_object_add(j, "name", json_object_new_string(th->name));
     cd_buf b = {0};
-    thread_activity(s, th, &b);
+    thread_activity_rd(s, th, rd, &b);
     json_object_object_add(j, "state", json_object_new_string(cd_buf_str(&b)));
     cd_buf_free(&b);
     return j;
 }
 
-static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stacks)
+static json_object *thread_json(cd_session *s, cd_thread *th, size_t id)
+{
+    return thread_json_rd(s, th, id, NULL);
+}
+
+static const char *read_word(const cd_read_info *rd)
+{
+    return rd->how == CD_READ_BLOCKED ? "blocked" : "stopped";
+}
+
+/* `cdbg stacks`: how many threads had to be stopped, and for how long in all. */
+static size_t count_stopped(const thread_dump *d, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += d[i].rd.how != CD_READ_BLOCKED;
+    return k;
+}
+
+static void stacks_summary_json(const thread_dump *d, size_t n, json_object *j)
+{
+    json_object_object_add(j, "threads_stopped", json_object_new_int((int)count_stopped(d, n)));
+}
+
+static void stacks_summary_text(cd_session *s, const thread_dump *d, size_t n)
+{
+    size_t k = count_stopped(d, n);
+    double ms = (double)(cd_target_stopped_ns(s->target) / 1000) / 1000.0;
+    cd_out_printf(&s->out, "\nstopped %zu of %zu thread%s for %.3f ms to read %s stack%s; the other %zu %s read asleep, never stopped\n",
+                  k, n, n == 1 ? "" : "s", ms, k == 1 ? "its" : "their", k == 1 ? "" : "s", n - k,
+                  n - k == 1 ? "was" : "were");
+}
+
+/* stacks: `cdbg stacks` (adds how each thread was read and the summary) */
+static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stacks, bool stacks)
 {
     size_t ng;
     group *g = make_groups(d, n, &ng, NULL);
     if (s->out.json) {
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(strcmp(s->cmd_name, "threads") ? "bt" : "threads"));
+        json_object_object_add(j, "command", json_object_new_string(stacks ? "stacks" : strcmp(s->cmd_name, "threads") ? "bt" : "threads"));
         json_object_object_add(j, "threads_total", json_object_new_int((int)n));
         json_object *ga = json_object_new_array();
         for (size_t i = 0; i < ng; i++) {
@@ -369,10 +426,18 @@ static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stac
             }
             json_object_object_add(gj, "ids", ids);
             json_object_object_add(gj, "tids", tids);
+            if (stacks) {
+                json_object *rd = json_object_new_array();
+                for (size_t k = 0; k < g[i].n; k++)
+                    json_object_array_add(rd, json_object_new_string(read_word(&d[g[i].members[k]].rd)));
+                json_object_object_add(gj, "read", rd);
+            }
             json_object_object_add(gj, "frames", frames_json(d[g[i].first].stk));
             json_object_array_add(ga, gj);
         }
         json_object_object_add(j, "groups", ga);
+        if (stacks)
+            stacks_summary_json(d, n, j);
         json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
         cd_out_json(&s->out, j);
     } else {
@@ -394,6 +459,8 @@ static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stac
             }
         }
         cd_buf_free(&b);
+        if (stacks)
+            stacks_summary_text(s, d, n);
     }
     groups_free(g, ng);
 }
@@ -409,11 +476,11 @@ int cd_cmd_threads(cd_session *s, int argc, char **argv, cd_err *err)
                            cd_command_find("threads")->usage);
     }
     size_t n;
-    thread_dump *d = dump_all(s, &n, err);
+    thread_dump *d = dump_all(s, &n, NULL, err);
     if (!d)
         return -1;
     if (grp) {
-        print_groups(s, d, n, false);
+        print_groups(s, d, n, false, false);
         dump_free(d, n);
         return 0;
     }
@@ -491,6 +558,66 @@ int cd_cmd_thread(cd_session *s, int argc, char **argv, cd_err *err)
     return 0;
 }
 
+/* `bt all`, and `cdbg stacks` (stacks: how each thread was read, and the summary). */
+static void print_all(cd_session *s, thread_dump *d, size_t n, long limit, bool stacks)
+{
+    /* Each distinct stack is rendered once and reused by every thread that has it (997
+     * workers parked in one place): text lines cached, JSON frame arrays shared by refcount. */
+    size_t ng, *of;
+    group *g = make_groups(d, n, &ng, &of);
+    if (s->out.json) {
+        json_object **fr = cd_xcalloc(ng ? ng : 1, sizeof *fr);
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < n; i++) {
+            json_object *j = thread_json_rd(s, d[i].th, d[i].id, stacks ? &d[i].rd : NULL);
+            if (stacks)
+                json_object_object_add(j, "read", json_object_new_string(read_word(&d[i].rd)));
+            if (!fr[of[i]])
+                fr[of[i]] = frames_json(d[i].stk);
+            json_object_object_add(j, "frames", json_object_get(fr[of[i]]));
+            if (d[i].stk->truncated)
+                json_object_object_add(j, "truncated", json_object_new_boolean(1));
+            if (d[i].stk->error)
+                json_object_object_add(j, "unwind_error", json_object_new_string(d[i].stk->error));
+            if (stacks && d[i].stk->missing_reg) {
+                /* the frame after the last one shown is unknown, and why */
+                json_object *u = json_object_new_object();
+                json_object_object_add(u, "after_level", json_object_new_int((int)d[i].stk->n - 1));
+                json_object_object_add(u, "needs", json_object_new_string(d[i].stk->missing_reg));
+                json_object_object_add(j, "caller_unknown", u);
+            }
+            json_object_array_add(arr, j);
+        }
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string(stacks ? "stacks" : "bt"));
+        json_object_object_add(j, "threads", arr);
+        if (stacks)
+            stacks_summary_json(d, n, j);
+        json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
+        cd_out_json(&s->out, j);
+        for (size_t k = 0; k < ng; k++)
+            json_object_put(fr[k]);
+        free(fr);
+    } else {
+        cd_buf *lines = cd_xcalloc(ng ? ng : 1, sizeof *lines);
+        for (size_t i = 0; i < n; i++) {
+            cd_buf *l = &lines[of[i]];
+            if (!l->s)
+                stack_lines(s, d[i].stk, "", (int)limit, l);
+            cd_out_printf(&s->out, "%sThread %zu (tid %d, %s):\n%s", i ? "\n" : "", d[i].id, (int)d[i].th->tid,
+                          d[i].th->name, cd_buf_str(l));
+            print_stack_trailer(s, d[i].stk, shown_frames(d[i].stk, (int)limit), "", true);
+        }
+        for (size_t k = 0; k < ng; k++)
+            cd_buf_free(&lines[k]);
+        free(lines);
+        if (stacks)
+            stacks_summary_text(s, d, n);
+    }
+    free(of);
+    groups_free(g, ng);
+}
+
 int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
 {
     bool all = false, grp = false, full = false;
@@ -513,56 +640,13 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
         return cd_fail(err, CD_EXIT_CMD, "bt: -group needs `all`: usage: bt all -group");
     if (all) {
         size_t n;
-        thread_dump *d = dump_all(s, &n, err);
+        thread_dump *d = dump_all(s, &n, NULL, err);
         if (!d)
             return -1;
-        if (grp) {
-            print_groups(s, d, n, true);
-            dump_free(d, n);
-            return 0;
-        }
-        /* Each distinct stack is rendered once and reused by every thread that has it (997
-         * workers parked in one place): text lines cached, JSON frame arrays shared by refcount. */
-        size_t ng, *of;
-        group *g = make_groups(d, n, &ng, &of);
-        if (s->out.json) {
-            json_object **fr = cd_xcalloc(ng ? ng : 1, sizeof *fr);
-            json_object *arr = json_object_new_array();
-            for (size_t i = 0; i < n; i++) {
-                json_object *j = thread_json(s, d[i].th, d[i].id);
-                if (!fr[of[i]])
-                    fr[of[i]] = frames_json(d[i].stk);
-                json_object_object_add(j, "frames", json_object_get(fr[of[i]]));
-                if (d[i].stk->truncated)
-                    json_object_object_add(j, "truncated", json_object_new_boolean(1));
-                if (d[i].stk->error)
-                    json_object_object_add(j, "unwind_error", json_object_new_string(d[i].stk->error));
-                json_object_array_add(arr, j);
-            }
-            json_object *j = json_object_new_object();
-            json_object_object_add(j, "command", json_object_new_string("bt"));
-            json_object_object_add(j, "threads", arr);
-            json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
-            cd_out_json(&s->out, j);
-            for (size_t k = 0; k < ng; k++)
-                json_object_put(fr[k]);
-            free(fr);
-        } else {
-            cd_buf *lines = cd_xcalloc(ng ? ng : 1, sizeof *lines);
-            for (size_t i = 0; i < n; i++) {
-                cd_buf *l = &lines[of[i]];
-                if (!l->s)
-                    stack_lines(s, d[i].stk, "", (int)limit, l);
-                cd_out_printf(&s->out, "%sThread %zu (tid %d, %s):\n%s", i ? "\n" : "", d[i].id, (int)d[i].th->tid,
-                              d[i].th->name, cd_buf_str(l));
-                print_stack_trailer(s, d[i].stk, shown_frames(d[i].stk, (int)limit), "", true);
-            }
-            for (size_t k = 0; k < ng; k++)
-                cd_buf_free(&lines[k]);
-            free(lines);
-        }
-        free(of);
-        groups_free(g, ng);
+        if (grp)
+            print_groups(s, d, n, true, false);
+        else
+            print_all(s, d, n, limit, false);
         dump_free(d, n);
         return 0;
     }
@@ -929,5 +1013,22 @@ int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
         json_object_object_add(o, "registers", j);
         cd_out_json(&s->out, o);
     }
+    return 0;
+}
+
+/* `cdbg stacks`: the dump of `bt all` / `bt all -group`, each thread read as cd_unwind_unstopped
+ * says (asleep: from its syscall line, never stopped; running: stopped alone, briefly). */
+int cd_stacks_dump(cd_session *s, bool group, cd_read_hook hook, void *hook_arg, cd_err *err)
+{
+    dump_how how = {hook, hook_arg};
+    size_t n;
+    thread_dump *d = dump_all(s, &n, &how, err);
+    if (!d)
+        return -1;
+    if (group)
+        print_groups(s, d, n, true, true);
+    else
+        print_all(s, d, n, 0, true);
+    dump_free(d, n);
     return 0;
 }

@@ -117,8 +117,8 @@ static int parse_fmt(const char *cmd, int argc, char **argv, int *from, char *fm
     if (!f)
         return 0;
     f++;
-    if (strlen(f) != 1 || !strchr("xduotcfas", f[0]))
-        return cd_fail(err, CD_EXIT_CMD, "%s: unknown format '/%s'; use one of /x /d /u /o /t /c /f /a /s", cmd, f);
+    if (strlen(f) != 1 || !strchr("xduotcfasr", f[0]))
+        return cd_fail(err, CD_EXIT_CMD, "%s: unknown format '/%s'; use one of /x /d /u /o /t /c /f /a /s /r", cmd, f);
     *fmt = f[0];
     return 0;
 }

@@ -55,6 +55,10 @@ typedef struct cd_session {
     bool no_thread_events;   /* `config print-thread-events off` */
     struct cd_infs *infs;    /* the other inferiors (fork children kept) and the fork policy
                                 (cmd_inferior.c); NULL until first needed */
+    /* Asks the user QUESTION ("... (y or n) "), gdb's query: true for yes. Set by the REPL while
+     * it runs a line typed at a terminal; NULL (--batch, a script, a pipe, a breakpoint's `on`
+     * commands): nobody to ask, and the answer is yes, as gdb's with confirm off. */
+    bool (*ask)(struct cd_session *s, const char *question);
 } cd_session;
 
 typedef int (*cd_cmd_fn)(cd_session *s, int argc, char **argv, cd_err *err);

@@ -86,6 +86,15 @@ const cd_command cd_commands[] = {
      "are never stopped; only threads in a finding are held, briefly, to unwind them.\n"
      "One-shot form: `cdbg deadlock PID` or `cdbg deadlock EXE CORE` (exit status 3 when found).",
      cd_cmd_deadlock, CD_CMD_TARGET},
+    {"dump", "gcore", "dump [FILE] [--force] [--all]",
+     "Write a core file of the process (default core.PID) that gdb, lldb, eu-stack and `cdbg core` read",
+     "The file is created with mode 0600 under a temporary name beside FILE and renamed to FILE when\n"
+     "complete; an existing FILE is never replaced without --force, and a symbolic link there is never\n"
+     "followed. It holds every thread's registers (general, FP, XSAVE), the auxiliary vector, the mapped\n"
+     "files and the memory /proc/PID/coredump_filter selects (`--all`: every readable mapping, also\n"
+     "VM_DONTDUMP ones), with the original bytes under breakpoints; it records no fatal signal. At the\n"
+     "prompt the process is already stopped. One-shot form: `cdbg gcore PID` (docs/gcore.md).",
+     cd_cmd_gcore, CD_CMD_TARGET},
     {"locks", "", "locks", "Show every blocked thread's wait edge (the lock it waits for and its owner)",
      "Deadlocked or not: contention, joins, and the owners of the locks being waited for.", cd_cmd_locks,
      CD_CMD_TARGET},
@@ -112,7 +121,7 @@ const cd_command cd_commands[] = {
      "A disabled breakpoint keeps its locations, counts and commands; its int3s are taken out until\n"
      "`enable`.",
      cd_cmd_disable, CD_CMD_TARGET},
-    {"delete", "d", "delete [N|N-M ...]", "Delete breakpoints (none given: all of them, without asking)",
+    {"delete", "d", "delete [N|N-M ...]", "Delete breakpoints (none given: all of them; at a terminal, after asking as gdb)",
      "Every number is checked first: one that names no breakpoint deletes nothing.", cd_cmd_delete, CD_CMD_TARGET},
     {"clear", "", "clear N [N...] | clear all", "Delete breakpoints (Delve's form of `delete`)", "", cd_cmd_clear,
      CD_CMD_TARGET},

@@ -229,6 +229,74 @@ static bool is_exe(cd_ctl *c, Dwfl_Module *mod)
     return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
 }
 
+/* libstdc++'s demangler (src/symbols uses it too; its header is C++ only). */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* Whether the C++ symbol SYM is function SPEC as gdb matches a linespec: the demangled name without
+ * its parameters, return type and template arguments is SPEC or ends in "::SPEC", so `bark`,
+ * `Dog::bark` and `zoo::Dog::bark` all take every overload of zoo::Dog::bark. */
+static bool cxx_sym_matches(const char *sym, const char *spec)
+{
+    const char *last = strrchr(spec, ':');
+    last = last ? last + 1 : spec;
+    if (strncmp(sym, "_Z", 2) != 0 || !*last || !strstr(sym, last))
+        return false; /* the mangled name spells each identifier as it is */
+    int st = -1;
+    char *d = __cxa_demangle(sym, NULL, NULL, &st);
+    bool ok = false;
+    if (st != 0 || !d || strstr(d, "[clone ")) /* a .cold part is not where the function starts */
+        goto out;
+    /* cut at the parameter list: the first '(' outside template arguments that is not
+     * "(anonymous namespace)" or part of an operator's name */
+    int depth = 0;
+    size_t start = 0, end = 0;
+    for (size_t i = 0; d[i]; i++) {
+        char ch = d[i];
+        if (ch == '<')
+            depth++;
+        else if (ch == '>' && depth > 0)
+            depth--;
+        else if (ch == ' ' && depth == 0)
+            start = i + 1; /* a template function's return type comes first */
+        else if (ch == '(' && depth == 0) {
+            if (!strncmp(d + i, "(anonymous namespace)", 21)) {
+                i += 20;
+                continue;
+            }
+            if (i >= 8 && !strncmp(d + i - 8, "operator", 8) && d[i + 1] == ')') {
+                i++;
+                continue;
+            }
+            end = i;
+            break;
+        }
+    }
+    if (!end || start >= end)
+        goto out;
+    d[end] = 0;
+    char *q = d + start;
+    /* template arguments of the function itself: `tally` matches tally<int> */
+    size_t n = strlen(q);
+    if (n && q[n - 1] == '>') {
+        int dd = 0;
+        for (size_t i = n; i-- > 0;) {
+            dd += q[i] == '>' ? 1 : q[i] == '<' ? -1 : 0;
+            if (!dd) {
+                if (strcmp(q, spec) != 0 && !(n >= strlen(spec) + 2 && !strcmp(q + n - strlen(spec), spec) &&
+                                              !strncmp(q + n - strlen(spec) - 2, "::", 2)))
+                    q[i] = 0;
+                break;
+            }
+        }
+        n = strlen(q);
+    }
+    size_t ls = strlen(spec);
+    ok = !strcmp(q, spec) || (n > ls + 2 && !strcmp(q + n - ls, spec) && !strncmp(q + n - ls - 2, "::", 2));
+out:
+    free(d);
+    return ok;
+}
+
 static int elf_syms_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
 {
     (void)ud, (void)mname, (void)start;
@@ -243,7 +311,7 @@ static int elf_syms_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Add
         if (!n || sym.st_shndx == SHN_UNDEF || addr == 0)
             continue;
         int type = GELF_ST_TYPE(sym.st_info);
-        if ((type == STT_FUNC || type == STT_GNU_IFUNC) && !strcmp(n, fs->name))
+        if ((type == STT_FUNC || type == STT_GNU_IFUNC) && (!strcmp(n, fs->name) || cxx_sym_matches(n, fs->name)))
             add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, addr));
     }
     return DWARF_CB_OK;

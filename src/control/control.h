@@ -213,6 +213,9 @@ typedef struct cd_stop {
     int bp_id;           /* BREAKPOINT (still valid after a temporary breakpoint is deleted) */
     unsigned long hits;
     bool bp_temp;        /* it was a temporary breakpoint, now deleted */
+    char **bp_cmds;      /* bp_temp: the deleted breakpoint's `on` commands, for the commands layer to
+                            run at this stop as gdb does (the breakpoint itself is gone) */
+    size_t nbp_cmds;
     char *cond_error;    /* a condition that could not be evaluated stopped the program here */
     int sig;             /* SIGNAL, KILLED */
     bool has_si;

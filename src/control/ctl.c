@@ -65,6 +65,9 @@ void cd_ctl_set_sigpolicy(cd_ctl *c, int sig, cd_sigpolicy p)
 void cd_stop_free(cd_stop *s)
 {
     free(s->cond_error);
+    for (size_t k = 0; k < s->nbp_cmds; k++)
+        free(s->bp_cmds[k]);
+    free(s->bp_cmds);
     free(s->notes);
     free(s->bpnotes);
     free(s->func);

@@ -120,6 +120,10 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
         if (b->kind == CD_BPK_TEMP) {
             /* a temporary breakpoint is spent once it stopped the program */
             stop->bp_temp = true;
+            stop->bp_cmds = b->cmds;
+            stop->nbp_cmds = b->ncmds;
+            b->cmds = NULL;
+            b->ncmds = 0;
             cd_err e;
             cd_ctl_bp_delete(c, b, &e);
         }

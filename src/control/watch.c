@@ -204,6 +204,25 @@ static const cd_frame *owner_frame(const cd_scope *sel, uint64_t addr, const cd_
     return NULL;
 }
 
+/* The physical frame of sel's selected frame, and its caller (NULL: the outermost). */
+static const cd_frame *sel_frame(const cd_scope *sel, const cd_frame **caller)
+{
+    *caller = NULL;
+    if (!sel->frame || !sel->frames || !sel->thread || !sel->frame->cfa)
+        return NULL;
+    for (size_t i = 0; i < sel->nframes; i++) {
+        if (sel->frames[i].phys != sel->frame->phys)
+            continue;
+        for (size_t k = i + 1; k < sel->nframes; k++)
+            if (sel->frames[k].phys != sel->frame->phys) {
+                *caller = &sel->frames[k];
+                break;
+            }
+        return &sel->frames[i];
+    }
+    return NULL;
+}
+
 /* ---- setting ---- */
 
 static void bp_insert_user(cd_ctl *c, cd_bp *b)
@@ -237,7 +256,67 @@ static bool is_ident(const char *s)
     return !*s;
 }
 
-/* What EXPR designates in sel's frame, as a watch (not armed, not scoped), or NULL (err, "watch: ..."). */
+/* ---- what the expression loads on the way (gdb's value chain) ---- */
+
+typedef struct deps_ctx {
+    cd_ectx *x;
+    cd_watch *w;
+    cd_var *vars;
+    int nvars;
+    bool locals;          /* the expression names a local or a parameter of the frame */
+} deps_ctx;
+
+static void add_dep(deps_ctx *d, cd_expr *e)
+{
+    cd_value v;
+    if (cd_eval(d->x, e, &v) < 0)
+        return;
+    cd_type *t = v.type ? cd_type_strip(v.type) : NULL;
+    /* an array, a struct or a function is not loaded, only its address is used */
+    if (!t || v.where != V_MEM || !v.lval || v.bitsize || t->kind == TY_ARRAY || t->kind == TY_STRUCT ||
+        t->kind == TY_UNION || t->kind == TY_FUNC)
+        return;
+    uint64_t n = cd_type_size(t);
+    cd_watch *w = d->w;
+    if (!n || n > sizeof w->dep_old[0] || w->ndeps >= CD_WATCH_MAX_DEPS)
+        return;
+    for (int k = 0; k < w->ndeps; k++)
+        if (w->dep_addr[k] == v.addr)
+            return;
+    w->dep_addr[w->ndeps] = v.addr;
+    w->dep_len[w->ndeps++] = (int)n;
+}
+
+/* LOADED: e's value is used (not only its address, as `&e`, `e.m`, or the watched object itself). */
+static void walk_deps(deps_ctx *d, cd_expr *e, bool loaded)
+{
+    if (!e)
+        return;
+    if (e->kind == E_IDENT && e->str)
+        for (int i = 0; i < d->nvars && !d->locals; i++)
+            d->locals = d->vars[i].name && !strcmp(d->vars[i].name, e->str);
+    if (loaded && (e->kind == E_IDENT || e->kind == E_MEMBER || e->kind == E_ARROW || e->kind == E_INDEX ||
+                   (e->kind == E_UNARY && e->op == OP_DEREF)))
+        add_dep(d, e);
+    switch (e->kind) {
+    case E_MEMBER:
+        walk_deps(d, e->a, false);
+        break;
+    case E_UNARY:
+        walk_deps(d, e->a, e->op != OP_ADDR);
+        break;
+    case E_SIZEOF_EXPR:
+    case E_SIZEOF_TYPE:
+        break;
+    default:
+        walk_deps(d, e->a, true);
+        walk_deps(d, e->b, true);
+        walk_deps(d, e->c, true);
+    }
+}
+
+/* What EXPR designates in sel's frame, as a watch (not armed, not scoped), with what it loads on the
+ * way, or NULL (err, "watch: ..."). */
 static cd_watch *watch_eval(cd_ctl *c, const cd_scope *sel, const char *expr, cd_err *err)
 {
     cd_arena ar = {0};
@@ -246,7 +325,8 @@ static cd_watch *watch_eval(cd_ctl *c, const cd_scope *sel, const char *expr, cd
     cd_ectx_init(&x, sel, &ar, &ee);
     x.no_side_effects = true; /* `watch x = 3` must not write */
     cd_value v;
-    if (cd_eval_string(&x, expr, &v) < 0) {
+    cd_expr *ast = cd_expr_parse(&ar, expr, cd_ectx_is_typename, &x, &ee);
+    if (!ast || cd_eval(&x, ast, &v) < 0) {
         cd_failk(err, CD_EXIT_CMD, ee.kind ? ee.kind : CD_EK_NOT_FOUND, "watch: %s", ee.msg);
         cd_arena_free(&ar);
         return NULL;
@@ -286,8 +366,30 @@ static cd_watch *watch_eval(cd_ctl *c, const cd_scope *sel, const char *expr, cd
         w->bitpos = v.bitpos % 8;
         w->len = ((uint64_t)w->bitpos + (uint64_t)v.bitsize + 7) / 8;
     }
+    deps_ctx d = {.x = &x, .w = w};
+    cd_err ve;
+    if (sel->frame) {
+        int n = cd_frame_vars(&x, true, true, &d.vars, &ve);
+        d.nvars = n > 0 ? n : 0;
+    }
+    walk_deps(&d, ast, false);
+    free(d.vars);
+    if (d.locals && sel->frame)
+        w->eval_cfa = sel->frame->cfa;
     cd_arena_free(&ar);
-    w->nchunks = split(w->addr, w->len, w->chunk_addr, w->chunk_len, CD_WATCH_MAX_SLOTS);
+    w->nmain = split(w->addr, w->len, w->chunk_addr, w->chunk_len, CD_WATCH_MAX_SLOTS);
+    w->nchunks = w->nmain;
+    for (int k = 0; k < w->ndeps; k++) {
+        int room = CD_WATCH_MAX_SLOTS - w->nchunks;
+        int n = room > 0 ? split(w->dep_addr[k], (uint64_t)w->dep_len[k], w->chunk_addr + w->nchunks,
+                                 w->chunk_len + w->nchunks, room)
+                         : 1;
+        if (n > room) {
+            w->ndeps = k; /* no room: the object alone is watched */
+            break;
+        }
+        w->nchunks += n;
+    }
     w->old = cd_xmalloc(w->len);
     cd_err re;
     if (read_now(c, w, w->old, &re) < 0) {
@@ -295,7 +397,28 @@ static cd_watch *watch_eval(cd_ctl *c, const cd_scope *sel, const char *expr, cd
         ctl_watch_free(w);
         return NULL;
     }
+    for (int k = 0; k < w->ndeps; k++)
+        if (cd_target_read_full(c->t, w->dep_addr[k], w->dep_old[k], (size_t)w->dep_len[k]) < 0)
+            w->ndeps = k; /* cannot happen for memory the expression just read; keep what was read */
+    if (w->nchunks > w->nmain) {
+        /* chunks of dropped dependencies go too */
+        int n = w->nmain;
+        for (int k = 0; k < w->ndeps; k++) {
+            uint64_t ca[CD_WATCH_MAX_SLOTS];
+            int cl[CD_WATCH_MAX_SLOTS];
+            n += split(w->dep_addr[k], (uint64_t)w->dep_len[k], ca, cl, CD_WATCH_MAX_SLOTS);
+        }
+        w->nchunks = n;
+    }
     return w;
+}
+
+/* Watches the object only: what it loads on the way is not followed (a read or access watchpoint,
+ * or no debug registers left for it: gdb would fall back to single-stepping). */
+static void drop_deps(cd_watch *w)
+{
+    w->ndeps = 0;
+    w->nchunks = w->nmain;
 }
 
 cd_bp *cd_ctl_watch(cd_ctl *c, const cd_scope *sel, const char *expr, cd_bp_kind kind, const char *cond,
@@ -333,12 +456,20 @@ cd_bp *cd_ctl_watch(cd_ctl *c, const cd_scope *sel, const char *expr, cd_bp_kind
     b->cond = cond ? cd_xstrdup(cond) : NULL;
     b->enabled = true;
     b->watch = w;
-    if (arm(c, b, who, err) < 0) {
-        watch_bp_free(b);
-        return NULL;
+    if (kind != CD_BPK_WATCH)
+        drop_deps(w); /* a read of the pointer is no change of the object */
+    cd_err ae;
+    if (arm(c, b, who, &ae) < 0) {
+        if (!w->ndeps || (drop_deps(w), arm(c, b, who, &ae) < 0)) {
+            *err = ae;
+            watch_bp_free(b);
+            return NULL;
+        }
     }
     const cd_frame *caller;
-    const cd_frame *f = owner_frame(sel, w->addr, &caller);
+    /* gdb's scope: an expression naming a local lives as long as the frame it was set in (`*p`
+     * goes when p's function returns, wherever p points); otherwise, the frame its object is in */
+    const cd_frame *f = w->eval_cfa ? sel_frame(sel, &caller) : owner_frame(sel, w->addr, &caller);
     if (f) {
         w->scoped = true;
         w->tid = sel->thread->tid;
@@ -390,6 +521,8 @@ int ctl_watch_enable(cd_ctl *c, cd_bp *b, bool on, cd_err *err)
         cd_err re;
         if (read_now(c, w, w->old, &re) < 0)
             return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "%s", re.msg);
+        for (int k = 0; k < w->ndeps; k++)
+            cd_target_read_full(c->t, w->dep_addr[k], w->dep_old[k], (size_t)w->dep_len[k]);
         if (arm(c, b, NULL, err) < 0)
             return -1;
     } else {
@@ -413,6 +546,59 @@ static cd_watchhit *add_hit(cd_stop *stop, const cd_bp *b)
     return h;
 }
 
+/* One of the values the expression loaded on the way changed (`p = &other` under `watch *p`):
+ * evaluates it again, in its frame, and moves the watch to the object it designates now, keeping
+ * the value last seen, so the hit reports the old object's value against the new one's, as gdb. */
+static void follow(cd_ctl *c, cd_bp *b, pid_t tid)
+{
+    cd_watch *w = b->watch;
+    bool moved = false;
+    for (int k = 0; k < w->ndeps; k++) {
+        uint8_t now[sizeof w->dep_old[0]];
+        if (cd_target_read_full(c->t, w->dep_addr[k], now, (size_t)w->dep_len[k]) == 0 &&
+            memcmp(now, w->dep_old[k], (size_t)w->dep_len[k]) != 0) {
+            memcpy(w->dep_old[k], now, (size_t)w->dep_len[k]);
+            moved = true;
+        }
+    }
+    if (!moved)
+        return;
+    cd_thread *th = cd_target_find_thread(c->t, w->scoped ? w->tid : tid);
+    cd_stack st = {0};
+    cd_err e;
+    if (!th || cd_unwind_thread(c->unw, th, 0, &st, &e) < 0)
+        return;
+    cd_vstate_use_symtab(c->vs, c->sym);
+    cd_scope sc = {.target = c->t, .sym = c->sym, .thread = th, .vs = c->vs, .frames = st.frames, .nframes = st.n};
+    for (size_t i = 0; i < st.n && !sc.frame; i++)
+        if (!w->eval_cfa || st.frames[i].cfa == w->eval_cfa)
+            sc.frame = &st.frames[i];
+    cd_watch *nw = sc.frame ? watch_eval(c, &sc, b->spec, &e) : NULL;
+    cd_stack_free(&st);
+    if (!nw || nw->len != w->len || nw->addr == w->addr) {
+        /* the same object (or one that cannot be read now): watch on as before */
+        ctl_watch_free(nw);
+        return;
+    }
+    disarm(c, w);
+    free(nw->old);
+    nw->old = w->old;
+    w->old = NULL;
+    nw->scoped = w->scoped;
+    nw->tid = w->tid;
+    nw->cfa = w->cfa;
+    nw->func = w->func;
+    w->func = NULL;
+    nw->scope_bp = w->scope_bp;
+    nw->eval_cfa = w->eval_cfa;
+    b->watch = nw;
+    ctl_watch_free(w);
+    if (arm(c, b, NULL, &e) < 0) {
+        drop_deps(nw);
+        arm(c, b, NULL, &e);
+    }
+}
+
 bool ctl_watch_event(cd_ctl *c, const cd_event *ev, cd_stop *stop)
 {
     cd_thread *th = cd_target_find_thread(c->t, ev->tid);
@@ -427,6 +613,12 @@ bool ctl_watch_event(cd_ctl *c, const cd_event *ev, cd_stop *stop)
             mine |= 1u << w->slots[k];
         if (!(ev->slots & mine))
             continue;
+        if (w->ndeps) {
+            follow(c, b, ev->tid);
+            w = b->watch;
+            if (!w->armed)
+                continue;
+        }
         uint8_t *now = cd_xmalloc(w->len);
         cd_err re;
         if (read_now(c, w, now, &re) < 0) {

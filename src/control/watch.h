@@ -23,6 +23,7 @@
 #include "control/control.h"
 
 #define CD_WATCH_MAX_SLOTS 8
+#define CD_WATCH_MAX_DEPS 4
 
 typedef struct cd_watch {
     uint64_t addr;       /* first byte watched */
@@ -42,6 +43,15 @@ typedef struct cd_watch {
     char *func;          /* the frame's function, for messages */
     int scope_bp;        /* the internal breakpoint at the frame's return address (0 none) */
     const void *symkey;  /* the symbol table `type` came from */
+    /* What the expression loaded on the way to its object, as gdb's value chain: the pointer of
+     * `*p` and `p->x`, the index of `arr[i]`. Their chunks follow the object's (chunk nmain on);
+     * when one changes the expression is evaluated again and the watch moves to the new object. */
+    int nmain;           /* chunks of the object itself */
+    int ndeps;
+    uint64_t dep_addr[CD_WATCH_MAX_DEPS];
+    int dep_len[CD_WATCH_MAX_DEPS];
+    uint8_t dep_old[CD_WATCH_MAX_DEPS][8];
+    uint64_t eval_cfa;   /* the expression names locals: the CFA of the frame it is evaluated in */
 } cd_watch;
 
 /* One watchpoint in a WATCHPOINT stop (cd_stop.watch). */

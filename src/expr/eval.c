@@ -674,6 +674,12 @@ static int arith_int(cd_ectx *x, int op, cd_type *rt, __int128 a, __int128 b, cd
     return 0;
 }
 
+/* The type of a comparison or logical operator: int in C, bool in C++ (gdb prints true/false). */
+static cd_type *truth_type(cd_ectx *x)
+{
+    return cd_ectx_is_cxx(x) ? cd_type_base(x->vs, TY_BOOL, 1, false, "bool") : ty_int(x, 4, true);
+}
+
 static int compare(cd_ectx *x, int op, cd_value *a, cd_value *b, cd_value *out)
 {
     cd_type *sa = cd_type_strip(a->type), *sb = cd_type_strip(b->type);
@@ -700,7 +706,7 @@ static int compare(cd_ectx *x, int op, cd_value *a, cd_value *b, cd_value *out)
             case OP_EQ: r = fa == fb; break;
             default: r = fa != fb; break;
             }
-            *out = cd_value_from_int(x, ty_int(x, 4, true), r);
+            *out = cd_value_from_int(x, truth_type(x), r);
             return 0;
         }
         cd_value ca, cb;
@@ -725,7 +731,7 @@ static int compare(cd_ectx *x, int op, cd_value *a, cd_value *b, cd_value *out)
     case OP_EQ: r = c == 0; break;
     default: r = c != 0; break;
     }
-    *out = cd_value_from_int(x, ty_int(x, 4, true), r);
+    *out = cd_value_from_int(x, truth_type(x), r);
     return 0;
 }
 
@@ -1270,7 +1276,7 @@ static NOINLINE int eval_unary(cd_ectx *x, cd_expr *e, cd_value *a, cd_value *ou
         bool t;
         if (to_bool(x, a, &t) != 0)
             return -1;
-        *out = cd_value_from_int(x, ty_int(x, 4, true), !t);
+        *out = cd_value_from_int(x, truth_type(x), !t);
         return 0;
     }
     cd_type *s = cd_type_strip(a->type);
@@ -1392,11 +1398,34 @@ static NOINLINE int eval_sizeof(cd_ectx *x, cd_value *a, cd_value *out)
 
 static NOINLINE int eval_bool(cd_ectx *x, bool v, cd_value *out)
 {
-    *out = cd_value_from_int(x, ty_int(x, 4, true), v);
+    *out = cd_value_from_int(x, truth_type(x), v);
     return 0;
 }
 
+/* A C++ reference used as an operand is the object it refers to; only the expression's own
+ * value keeps its reference type (print shows `(int &) @0x...: 5`, whatis `int &`). */
+static int coerce_ref(cd_ectx *x, cd_value *v)
+{
+    cd_type *s = cd_type_strip(v->type);
+    if (!s || s->kind != TY_PTR || !s->ref || (v->where != V_MEM && v->where != V_BYTES))
+        return 0;
+    __int128 a;
+    if (cd_value_int(x, v, &a) != 0)
+        return -1;
+    *v = (cd_value){.type = s->target, .where = V_MEM, .addr = (uint64_t)a, .lval = true, .regno = -1};
+    return 0;
+}
+
+static int eval_raw(cd_ectx *x, cd_expr *e, cd_value *out);
+
 static int eval(cd_ectx *x, cd_expr *e, cd_value *out)
+{
+    if (eval_raw(x, e, out) != 0)
+        return -1;
+    return coerce_ref(x, out);
+}
+
+static int eval_raw(cd_ectx *x, cd_expr *e, cd_value *out)
 {
     if (cd_depth_exceeded(x->depth_limit))
         return cd_depth_fail(x->err, "evaluate", e->col);
@@ -1473,7 +1502,7 @@ int cd_eval(cd_ectx *x, cd_expr *e, cd_value *out)
     bool outer = !x->depth_limit;
     if (outer)
         x->depth_limit = cd_depth_enter();
-    int r = eval(x, e, out);
+    int r = eval_raw(x, e, out);
     if (outer)
         x->depth_limit = 0;
     return r;

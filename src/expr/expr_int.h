@@ -115,6 +115,13 @@ struct cd_type {
     cd_type *ptr_to;      /* memoised pointer-to-this type */
     bool enum_const;      /* ENUM: type of an enumeration constant (prints by name, promotes to int) */
     cd_type *const_of;    /* ENUM: memoised enum_const twin */
+    /* C++ (the DIE's unit is C++): names print qualified and without struct/union/enum, as gdb's */
+    bool cxx;
+    bool is_class;        /* STRUCT: declared `class` (ptype's keyword, default access private) */
+    bool enum_class;      /* ENUM: a scoped enum (its enumerators are named E::x) */
+    int ref;              /* PTR: 1 an lvalue reference (T &), 2 an rvalue reference (T &&) */
+    const char *qname;    /* C++: the qualified name ("zoo::Dog"), computed when first needed */
+    const char *scope;    /* C++: the prefix of the scopes around the type ("zoo::"), likewise */
 };
 
 cd_type *cd_type_from_die(cd_vstate *vs, Dwarf_Die *die);    /* NULL die -> void */
@@ -124,6 +131,15 @@ cd_type *cd_type_array(cd_vstate *vs, cd_type *elem, int64_t n);
 cd_type *cd_type_int(cd_vstate *vs);        /* int */
 cd_type *cd_type_char(cd_vstate *vs);       /* char */
 cd_type *cd_type_strip(cd_type *t);         /* through typedefs and qualifiers */
+/* The name a C++ type or enumerator is printed with: "zoo::Dog" (t->name in C). */
+const char *cd_type_qname(cd_vstate *vs, cd_type *t);
+/* The scope prefix of a C++ type ("zoo::", "" at file scope). */
+const char *cd_type_scope(cd_vstate *vs, cd_type *t);
+bool cd_die_is_cxx(Dwarf_Die *die);
+/* What a C++ enumerator's name is prefixed with: "zoo::Color::" (enum class), "zoo::" (plain). */
+const char *cd_enumerator_prefix(cd_vstate *vs, cd_type *t);         /* the DIE's unit is C++ */
+/* ptype of a C++ class: gdb's layout (bases, access labels, static members, methods). */
+void cd_type_ptype_class(cd_vstate *vs, cd_type *t, cd_buf *b, int indent);
 bool cd_type_is_scalar(cd_type *t);
 bool cd_type_is_integral(cd_type *t);       /* int, bool, char, enum */
 bool cd_type_is_arith(cd_type *t);
@@ -183,6 +199,7 @@ void cd_copy_bits(uint8_t *dst, uint64_t dbit, const uint8_t *src, uint64_t sbit
 /* Print formats (gdb letters), 0 = natural. */
 typedef struct cd_fmtopt {
     char fmt;
+    bool raw;               /* print/r: the standard library's objects as their raw layout */
     int max_array, max_string, max_depth;
 } cd_fmtopt;
 
@@ -250,6 +267,8 @@ int cd_var_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_value *out);
 int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out);
 /* Looks a named type up: kind 's','u','e' tags, 't' typedef, 'b' base type. NULL if none. */
 cd_type *cd_lookup_type(cd_ectx *x, int kind, const char *name);
+/* The selected frame's function is C++ (operators then follow C++: a comparison is a bool). */
+bool cd_ectx_is_cxx(cd_ectx *x);
 /* Iterates global/static variables of modules with DWARF (exe only unless all). */
 typedef int (*cd_global_cb)(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, const char *name, void *arg);
 int cd_for_each_global(cd_ectx *x, bool all_modules, cd_global_cb cb, void *arg);

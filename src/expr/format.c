@@ -14,7 +14,8 @@
 
 void cd_fmtopt_init(cd_fmtopt *o, const cd_scope *sc, char fmt)
 {
-    o->fmt = fmt;
+    o->raw = fmt == 'r'; /* print/r: no library printer, otherwise the natural format */
+    o->fmt = fmt == 'r' ? 0 : fmt;
     o->max_array = sc && sc->max_array > 0 ? sc->max_array : 200;
     o->max_string = sc && sc->max_string > 0 ? sc->max_string : 200;
     o->max_depth = 20;
@@ -129,9 +130,10 @@ static void radix(unsigned __int128 u, int base, cd_buf *b)
         cd_buf_printf(b, "%c", tmp[--n]);
 }
 
-static bool enum_name(cd_type *t, __int128 v, bool flags_ok, cd_buf *b)
+static bool enum_name(cd_vstate *vs, cd_type *t, __int128 v, bool flags_ok, cd_buf *b)
 {
     Dwarf_Die c;
+    const char *pre = cd_enumerator_prefix(vs, t);
     if (!t->has_die || dwarf_child(&t->die, &c) != 0)
         return false;
     /* Exact match first; then a full decomposition into flag enumerators, as gdb does. */
@@ -152,13 +154,13 @@ static bool enum_name(cd_type *t, __int128 v, bool flags_ok, cd_buf *b)
         else
             continue;
         if (ev == v) {
-            cd_buf_puts(b, dwarf_diename(&c));
+            cd_buf_printf(b, "%s%s", pre, dwarf_diename(&c));
             cd_buf_free(&flags);
             return true;
         }
         unsigned __int128 uev = (unsigned __int128)ev;
         if (uev && !(uev & (uev - 1)) && (rest & uev)) {
-            cd_buf_printf(&flags, "%s%s", nflags++ ? " | " : "", dwarf_diename(&c));
+            cd_buf_printf(&flags, "%s%s%s", nflags++ ? " | " : "", pre, dwarf_diename(&c));
             rest &= ~uev;
         }
     } while (dwarf_siblingof(&c, &c) == 0);
@@ -335,7 +337,7 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         goto out;
     }
     if (s->kind == TY_ENUM) {
-        if (!enum_name(s, iv, true, b)) {
+        if (!enum_name(x->vs, s, iv, true, b)) {
             i128_dec(iv, s->is_signed, num);
             cd_buf_puts(b, num);
         }
@@ -433,6 +435,542 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
     x->err = save;
 }
 
+/* ---------- the standard library, as gdb's libstdc++ printers show it ---------- */
+/* A libstdc++ std::string (the C++11 ABI's basic_string<char>) read through its DWARF layout:
+ * _M_dataplus._M_p and _M_string_length. false when the type is not one or its layout is not the
+ * expected one (another library version, libc++): the caller then prints the raw object rather
+ * than a wrong string. */
+static bool std_string(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, cd_buf *b)
+{
+    const char *q = cd_type_qname(x->vs, s);
+    if (!q || (strncmp(q, "std::__cxx11::basic_string<char,", 32) != 0 && strncmp(q, "std::basic_string<char,", 23) != 0))
+        return false;
+    cd_member dp, p, len;
+    if (!cd_type_find_member(x->vs, s, "_M_dataplus", &dp, x->ar) ||
+        !cd_type_find_member(x->vs, dp.type, "_M_p", &p, x->ar) ||
+        !cd_type_find_member(x->vs, s, "_M_string_length", &len, x->ar))
+        return false;
+    cd_type *pt = cd_type_strip(p.type);
+    if (!pt || pt->kind != TY_PTR || pt->ref || !cd_type_is_charlike(pt->target) || !cd_type_is_integral(len.type) ||
+        cd_type_size(len.type) != 8)
+        return false;
+    cd_err e, *save = x->err;
+    x->err = &e;
+    uint64_t addr = 0, n = 0;
+    bool ok = cd_value_read(x, v, dp.offset + p.offset, &addr, 8) == 0 && cd_value_read(x, v, len.offset, &n, 8) == 0;
+    x->err = save;
+    if (!ok || n > (1ull << 40) || (n && !addr))
+        return false; /* not a string a program could hold: show the raw object */
+    uint64_t want = n < (uint64_t)o->max_string ? n : (uint64_t)o->max_string;
+    uint8_t *buf = cd_arena_alloc(x->ar, want + 1);
+    if (want && (!x->t || cd_target_read(x->t, addr, buf, want) != (ssize_t)want)) {
+        cd_buf_printf(b, "<error: cannot access memory at 0x%llx>", (unsigned long long)addr);
+        return true;
+    }
+    quoted(buf, want, want < n, b);
+    return true;
+}
+
+/* ---------- containers and smart pointers ---------- */
+typedef enum { STL_NONE, STL_STRING, STL_VECTOR, STL_MAP, STL_SET, STL_UMAP, STL_USET, STL_UNIQUE, STL_SHARED,
+               STL_WEAK, STL_ATOMIC, STL_OPTIONAL } stl_kind;
+
+static stl_kind stl_classify(const char *q)
+{
+    static const struct { const char *prefix; stl_kind k; } tab[] = {
+        {"std::__cxx11::basic_string<char,", STL_STRING}, {"std::basic_string<char,", STL_STRING},
+        {"std::vector<", STL_VECTOR}, {"std::map<", STL_MAP}, {"std::set<", STL_SET},
+        {"std::unordered_map<", STL_UMAP}, {"std::unordered_set<", STL_USET}, {"std::unique_ptr<", STL_UNIQUE},
+        {"std::shared_ptr<", STL_SHARED}, {"std::weak_ptr<", STL_WEAK}, {"std::atomic<", STL_ATOMIC},
+        {"std::optional<", STL_OPTIONAL},
+    };
+    if (!q)
+        return STL_NONE;
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (!strncmp(q, tab[i].prefix, strlen(tab[i].prefix)))
+            return tab[i].k;
+    return STL_NONE;
+}
+
+/* Whether a value of type S is printed by one of the library printers (print/r: never). */
+static bool pretty_printed(cd_ectx *x, cd_type *s, const cd_fmtopt *o)
+{
+    if (o->raw || !s || !s->cxx || s->kind != TY_STRUCT)
+        return false;
+    return stl_classify(cd_type_qname(x->vs, s)) != STL_NONE;
+}
+
+/* The Nth template type argument of a class (DW_TAG_template_type_param), or NULL. */
+static cd_type *template_arg(cd_ectx *x, cd_type *s, int n)
+{
+    Dwarf_Die c;
+    if (!s->has_die || dwarf_child(&s->die, &c) != 0)
+        return NULL;
+    do {
+        if (dwarf_tag(&c) == DW_TAG_template_type_parameter && n-- == 0)
+            return cd_type_of_die(x->vs, &c);
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return NULL;
+}
+
+/* A member by name, through base classes, whose type passes the check: where the first one found
+ * by name is the wrong one (a tuple's deleter beside its pointer, both _M_head_impl). */
+static bool find_typed(cd_ectx *x, cd_type *t, const char *name, cd_tykind kind, cd_member *out, int depth)
+{
+    t = cd_type_strip(t);
+    if (!t || !t->has_die || depth > 16)
+        return false;
+    cd_member *m;
+    int n = cd_type_members(x->vs, t, &m, x->ar);
+    for (int i = 0; i < n; i++) {
+        cd_type *mt = cd_type_strip(m[i].type);
+        if (m[i].name && !strcmp(m[i].name, name) && mt && mt->kind == kind && !(kind == TY_PTR && mt->ref)) {
+            *out = m[i];
+            return true;
+        }
+    }
+    Dwarf_Die c;
+    if (dwarf_child(&t->die, &c) == 0)
+        do {
+            Dwarf_Attribute at;
+            Dwarf_Die bd;
+            Dwarf_Word w = 0;
+            if (dwarf_tag(&c) != DW_TAG_inheritance || !dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &at), &bd))
+                continue;
+            if (dwarf_attr(&c, DW_AT_data_member_location, &at) && dwarf_formudata(&at, &w) != 0)
+                continue;
+            if (find_typed(x, cd_type_from_die(x->vs, &bd), name, kind, out, depth + 1)) {
+                out->offset += w;
+                return true;
+            }
+        } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+/* A member path ("_M_impl", "_M_start") through base classes: its offset and type; false when a
+ * step is missing, which is how another layout is noticed. */
+static bool member_at(cd_ectx *x, cd_type *t, const char *const *path, int n, uint64_t *off, cd_type **type)
+{
+    uint64_t o = 0;
+    for (int i = 0; i < n; i++) {
+        cd_member m;
+        if (!cd_type_find_member(x->vs, t, path[i], &m, x->ar) || m.bitsize)
+            return false;
+        o += m.offset;
+        t = m.type;
+    }
+    *off = o;
+    *type = t;
+    return true;
+}
+
+static bool read_u64(cd_ectx *x, const cd_value *v, uint64_t off, uint64_t *out)
+{
+    cd_err e, *save = x->err;
+    x->err = &e;
+    *out = 0;
+    bool ok = cd_value_read(x, v, off, out, 8) == 0;
+    x->err = save;
+    return ok;
+}
+
+static bool read_mem(cd_ectx *x, uint64_t addr, void *buf, size_t n)
+{
+    return x->t && cd_target_read(x->t, addr, buf, n) == (ssize_t)n;
+}
+
+static cd_value mem_value(cd_type *t, uint64_t addr)
+{
+    return (cd_value){.type = t, .where = V_MEM, .addr = addr, .lval = true, .regno = -1};
+}
+
+/* "std::unique_ptr<int>": the printers' names, from the template argument's type name */
+static void tmpl_name(cd_ectx *x, const char *what, cd_type *arg, cd_buf *b)
+{
+    cd_buf_printf(b, "%s<", what);
+    cd_type_name(x->vs, arg, b);
+    cd_buf_puts(b, ">");
+}
+
+/* Elements past print elements end with "..." as gdb's children do. */
+static bool elem_sep(cd_buf *b, int64_t i, const cd_fmtopt *o)
+{
+    if (i >= o->max_array) {
+        cd_buf_puts(b, "...");
+        return false;
+    }
+    if (i)
+        cd_buf_puts(b, ", ");
+    return true;
+}
+
+static bool stl_vector(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    static const char *const st[] = {"_M_impl", "_M_start"}, *const fi[] = {"_M_impl", "_M_finish"},
+                             *const en[] = {"_M_impl", "_M_end_of_storage"};
+    uint64_t o1, o2, o3, a1, a2, a3;
+    cd_type *t1, *t2, *t3;
+    if (!member_at(x, s, st, 2, &o1, &t1) || !member_at(x, s, fi, 2, &o2, &t2) || !member_at(x, s, en, 2, &o3, &t3))
+        return false;
+    cd_type *et = cd_type_pointee(t1); /* vector<bool> keeps bit iterators here: not this printer */
+    if (!et || cd_type_strip(t1)->ref || !cd_type_pointee(t2) || !cd_type_pointee(t3))
+        return false;
+    uint64_t es = cd_type_size(et);
+    if (!es || !read_u64(x, v, o1, &a1) || !read_u64(x, v, o2, &a2) || !read_u64(x, v, o3, &a3) || a2 < a1 ||
+        a3 < a2 || (a2 - a1) % es || (a3 - a1) % es)
+        return false;
+    uint64_t n = (a2 - a1) / es, cap = (a3 - a1) / es;
+    cd_buf_printf(b, "std::vector of length %llu, capacity %llu", (unsigned long long)n, (unsigned long long)cap);
+    if (!n)
+        return true;
+    cd_buf_puts(b, " = {");
+    for (uint64_t i = 0; i < n; i++) {
+        if (!elem_sep(b, (int64_t)i, o))
+            break;
+        cd_value ev = mem_value(et, a1 + i * es);
+        fmt(x, &ev, o, false, depth + 1, b);
+    }
+    cd_buf_puts(b, "}");
+    return true;
+}
+
+/* std::map and std::set: an in-order walk of the red-black tree from its header. */
+static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    static const char *const tp[] = {"_M_t"}, *const hp[] = {"_M_t", "_M_impl", "_M_header"},
+                             *const cp[] = {"_M_t", "_M_impl", "_M_node_count"};
+    uint64_t to, ho, co, count, left;
+    cd_type *tt, *ht, *ct;
+    if (!member_at(x, s, tp, 1, &to, &tt) || !member_at(x, s, hp, 3, &ho, &ht) || !member_at(x, s, cp, 3, &co, &ct))
+        return false;
+    cd_type *val = template_arg(x, cd_type_strip(tt), 1); /* _Rb_tree<Key, Val, ...> */
+    cd_member ml, mr, mp;
+    if (!val || !cd_type_find_member(x->vs, ht, "_M_left", &ml, x->ar) ||
+        !cd_type_find_member(x->vs, ht, "_M_right", &mr, x->ar) ||
+        !cd_type_find_member(x->vs, ht, "_M_parent", &mp, x->ar) || cd_type_size(ct) != 8 ||
+        !read_u64(x, v, co, &count) || !read_u64(x, v, ho + ml.offset, &left) || v->where != V_MEM)
+        return false;
+    cd_member first, second;
+    if (is_map && (!cd_type_find_member(x->vs, val, "first", &first, x->ar) ||
+                   !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
+        return false;
+    /* the node's value follows its _Rb_tree_node_base, aligned as __aligned_membuf does */
+    uint64_t vs_off = (cd_type_size(ht) + 7) & ~7ull, header = v->addr + ho;
+    cd_buf_printf(b, "std::%s with %llu element%s", is_map ? "map" : "set", (unsigned long long)count,
+                  count == 1 ? "" : "s");
+    if (!count)
+        return true;
+    cd_buf_puts(b, " = {");
+    uint64_t node = left;
+    for (uint64_t i = 0; i < count && node && node != header; i++) {
+        if (!elem_sep(b, (int64_t)i, o))
+            break;
+        cd_value ev = mem_value(val, node + vs_off);
+        if (is_map) {
+            cd_value kv = cd_value_sub(&ev, first.type, first.offset), vv = cd_value_sub(&ev, second.type, second.offset);
+            cd_buf_puts(b, "[");
+            fmt(x, &kv, o, false, depth + 1, b);
+            cd_buf_puts(b, "] = ");
+            fmt(x, &vv, o, false, depth + 1, b);
+        } else {
+            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
+            fmt(x, &ev, o, false, depth + 1, b);
+        }
+        /* in-order successor */
+        uint64_t r, p;
+        if (!read_mem(x, node + mr.offset, &r, 8))
+            break;
+        if (r) {
+            node = r;
+            uint64_t l;
+            for (int k = 0; k < 128 && read_mem(x, node + ml.offset, &l, 8) && l; k++)
+                node = l;
+        } else {
+            int k;
+            for (k = 0; k < 128 && read_mem(x, node + mp.offset, &p, 8); k++) {
+                if (!read_mem(x, p + mr.offset, &r, 8) || r != node) {
+                    node = p;
+                    break;
+                }
+                node = p;
+            }
+            if (k == 128)
+                break;
+        }
+    }
+    cd_buf_puts(b, "}");
+    return true;
+}
+
+/* std::unordered_map/set: the singly linked list from _M_before_begin. */
+static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, const cd_fmtopt *o, int depth,
+                          cd_buf *b)
+{
+    static const char *const hp[] = {"_M_h"}, *const bp[] = {"_M_h", "_M_before_begin", "_M_nxt"},
+                             *const cp[] = {"_M_h", "_M_element_count"};
+    uint64_t ho, bo, co, count, node;
+    cd_type *ht, *bt, *ct;
+    if (!member_at(x, s, hp, 1, &ho, &ht) || !member_at(x, s, bp, 3, &bo, &bt) || !member_at(x, s, cp, 2, &co, &ct))
+        return false;
+    cd_type *val = template_arg(x, cd_type_strip(ht), 1); /* _Hashtable<Key, Value, ...> */
+    cd_member first, second;
+    if (!val || !cd_type_pointee(bt) || cd_type_size(ct) != 8 || !read_u64(x, v, co, &count) || !read_u64(x, v, bo, &node))
+        return false;
+    if (is_map && (!cd_type_find_member(x->vs, val, "first", &first, x->ar) ||
+                   !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
+        return false;
+    /* _Hash_node<V>: its _M_nxt, then the value (aligned as __aligned_buffer does) */
+    uint64_t align = cd_type_size(val) >= 16 ? 16 : 8, voff = (8 + align - 1) & ~(align - 1);
+    cd_buf_printf(b, "std::unordered_%s with %llu element%s", is_map ? "map" : "set", (unsigned long long)count,
+                  count == 1 ? "" : "s");
+    if (!count)
+        return true;
+    cd_buf_puts(b, " = {");
+    for (uint64_t i = 0; i < count && node; i++) {
+        if (!elem_sep(b, (int64_t)i, o))
+            break;
+        cd_value ev = mem_value(val, node + voff);
+        if (is_map) {
+            cd_value kv = cd_value_sub(&ev, first.type, first.offset), vv = cd_value_sub(&ev, second.type, second.offset);
+            cd_buf_puts(b, "[");
+            fmt(x, &kv, o, false, depth + 1, b);
+            cd_buf_puts(b, "] = ");
+            fmt(x, &vv, o, false, depth + 1, b);
+        } else {
+            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
+            fmt(x, &ev, o, false, depth + 1, b);
+        }
+        if (!read_mem(x, node, &node, 8))
+            break;
+    }
+    cd_buf_puts(b, "}");
+    return true;
+}
+
+static void ptr_child(cd_ectx *x, cd_type *pt, uint64_t p, cd_buf *b)
+{
+    cd_buf_printf(b, "{get() = 0x%llx", (unsigned long long)p);
+    (void)pt;
+    cd_buf sym = {0};
+    cd_addr_symbol(x, p, &sym);
+    if (sym.len)
+        cd_buf_printf(b, " %s", cd_buf_str(&sym));
+    cd_buf_free(&sym);
+    cd_buf_puts(b, "}");
+}
+
+static bool stl_unique(cd_ectx *x, const cd_value *v, cd_type *s, cd_buf *b)
+{
+    /* the pointer is a tuple's _M_head_impl: in __uniq_ptr_impl's _M_t since gcc 7, _M_t before */
+    static const char *const tp[] = {"_M_t", "_M_t"};
+    cd_type *arg = template_arg(x, s, 0), *tt;
+    cd_member m;
+    uint64_t p, to;
+    if (!arg || !(member_at(x, s, tp, 2, &to, &tt) || member_at(x, s, tp, 1, &to, &tt)) ||
+        !find_typed(x, tt, "_M_head_impl", TY_PTR, &m, 0) || !read_u64(x, v, to + m.offset, &p))
+        return false;
+    tmpl_name(x, "std::unique_ptr", arg, b);
+    cd_buf_puts(b, " = ");
+    ptr_child(x, m.type, p, b);
+    return true;
+}
+
+static bool stl_shared(cd_ectx *x, const cd_value *v, cd_type *s, bool weak, cd_buf *b)
+{
+    static const char *const pp[] = {"_M_ptr"}, *const cp[] = {"_M_refcount", "_M_pi"};
+    cd_type *arg = template_arg(x, s, 0), *pt, *ct;
+    uint64_t po, co, p, pi;
+    if (!arg || !member_at(x, s, pp, 1, &po, &pt) || !member_at(x, s, cp, 2, &co, &ct) || !cd_type_pointee(pt) ||
+        !cd_type_pointee(ct) || !read_u64(x, v, po, &p) || !read_u64(x, v, co, &pi))
+        return false;
+    cd_buf st = {0};
+    if (!pi)
+        cd_buf_puts(&st, "empty");
+    else {
+        cd_member mu, mw;
+        int32_t use, wk;
+        cd_type *base = cd_type_pointee(ct);
+        if (!cd_type_find_member(x->vs, base, "_M_use_count", &mu, x->ar) ||
+            !cd_type_find_member(x->vs, base, "_M_weak_count", &mw, x->ar) || cd_type_size(mu.type) != 4 ||
+            !read_mem(x, pi + mu.offset, &use, 4) || !read_mem(x, pi + mw.offset, &wk, 4)) {
+            cd_buf_free(&st);
+            return false;
+        }
+        if (use == 0)
+            cd_buf_printf(&st, "expired, weak count %d", wk);
+        else
+            cd_buf_printf(&st, "use count %d, weak count %d", use, wk - 1);
+    }
+    tmpl_name(x, weak ? "std::weak_ptr" : "std::shared_ptr", arg, b);
+    cd_buf_printf(b, " (%s) = ", cd_buf_str(&st));
+    cd_buf_free(&st);
+    ptr_child(x, pt, p, b);
+    return true;
+}
+
+static bool stl_atomic(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    cd_type *arg = template_arg(x, s, 0), *as = cd_type_strip(arg);
+    if (!as || !cd_type_is_arith(as) || as->kind == TY_BOOL)
+        return false; /* the printer reads other members for pointers and bool: raw here */
+    cd_member m;
+    if (!cd_type_find_member(x->vs, s, as->kind == TY_FLOAT ? "_M_fp" : "_M_i", &m, x->ar) || m.bitsize ||
+        cd_type_size(m.type) != cd_type_size(arg))
+        return false;
+    tmpl_name(x, "std::atomic", arg, b);
+    cd_buf_puts(b, " = { ");
+    cd_value mv = cd_value_sub(v, m.type, m.offset);
+    fmt(x, &mv, o, false, depth + 1, b);
+    cd_buf_puts(b, " }");
+    return true;
+}
+
+static bool stl_optional(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    static const char *const ep[] = {"_M_payload", "_M_engaged"}, *const vp[] = {"_M_payload", "_M_payload", "_M_value"};
+    cd_type *arg = template_arg(x, s, 0), *et, *vt;
+    uint64_t eo, vo;
+    uint8_t engaged;
+    if (!arg || !member_at(x, s, ep, 2, &eo, &et) || !member_at(x, s, vp, 3, &vo, &vt) ||
+        cd_type_strip(et)->kind != TY_BOOL || cd_value_read(x, v, eo, &engaged, 1) != 0)
+        return false;
+    cd_type *as = cd_type_strip(arg);
+    stl_kind ak = as && as->cxx && as->kind == TY_STRUCT ? stl_classify(cd_type_qname(x->vs, as)) : STL_NONE;
+    if (ak != STL_NONE && ak != STL_STRING)
+        return false; /* gdb says "containing" a container's text: not done here, raw instead */
+    cd_buf_puts(b, "std::optional<");
+    if (ak == STL_STRING)
+        cd_buf_puts(b, "std::string"); /* the name gdb's type printers give it */
+    else
+        cd_type_name(x->vs, arg, b);
+    cd_buf_puts(b, ">");
+    if (!engaged) {
+        cd_buf_puts(b, " [no contained value]");
+        return true;
+    }
+    cd_buf_puts(b, " = {[contained value] = ");
+    cd_value cv = cd_value_sub(v, vt, vo);
+    fmt(x, &cv, o, false, depth + 1, b);
+    cd_buf_puts(b, "}");
+    return true;
+}
+
+/* The libstdc++ printers gdb loads from /usr/share/gcc/python, for the types they cover; false:
+ * not one of them, or not the layout they expect (print the object raw). */
+static bool stl_print(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    if (v->where != V_MEM && v->where != V_BYTES)
+        return false;
+    size_t mark = b->len;
+    bool ok;
+    switch (stl_classify(cd_type_qname(x->vs, s))) {
+    case STL_STRING: ok = std_string(x, v, s, o, b); break;
+    case STL_VECTOR: ok = stl_vector(x, v, s, o, depth, b); break;
+    case STL_MAP: ok = stl_rbtree(x, v, s, true, o, depth, b); break;
+    case STL_SET: ok = stl_rbtree(x, v, s, false, o, depth, b); break;
+    case STL_UMAP: ok = stl_hashtable(x, v, s, true, o, depth, b); break;
+    case STL_USET: ok = stl_hashtable(x, v, s, false, o, depth, b); break;
+    case STL_UNIQUE: ok = stl_unique(x, v, s, b); break;
+    case STL_SHARED: ok = stl_shared(x, v, s, false, b); break;
+    case STL_WEAK: ok = stl_shared(x, v, s, true, b); break;
+    case STL_ATOMIC: ok = stl_atomic(x, v, s, o, depth, b); break;
+    case STL_OPTIONAL: ok = stl_optional(x, v, s, o, depth, b); break;
+    default: ok = false; break;
+    }
+    if (!ok) { /* nothing half-printed */
+        b->len = mark;
+        if (b->s)
+            b->s[mark] = 0;
+    }
+    return ok;
+}
+
+/* A static data member's value: its definition (named Class::member) or the declaration's
+ * constant; optimized out when the program has neither (an unused constexpr). */
+static void static_member(cd_ectx *x, cd_type *cls, Dwarf_Die *decl, const cd_fmtopt *o, int depth, cd_buf *b)
+{
+    const char *q = cd_type_qname(x->vs, cls), *n = dwarf_diename(decl);
+    cd_err e, *save = x->err;
+    x->err = &e;
+    cd_value sv;
+    int r = -1;
+    if (q && n) {
+        cd_buf qn = {0};
+        cd_buf_printf(&qn, "%s::%s", q, n);
+        r = cd_lookup_ident(x, cd_arena_strdup(x->ar, cd_buf_str(&qn)), &sv);
+        cd_buf_free(&qn);
+    }
+    if (r != 0 && dwarf_hasattr(decl, DW_AT_const_value)) {
+        cd_type *t = cd_type_of_die(x->vs, decl);
+        Dwfl_Module *mod = x->frame ? x->frame->info.mod : NULL;
+        r = t && mod ? cd_loc_value(x, mod, decl, t, &sv) : -1;
+    }
+    x->err = save;
+    if (r != 0) {
+        cd_buf_puts(b, "<optimized out>");
+        return;
+    }
+    /* a static member of the class's own type would print the class forever */
+    if (cd_type_strip(sv.type) == cls) {
+        cd_buf_puts(b, "<same as static member of an already seen type>");
+        return;
+    }
+    fmt(x, &sv, o, false, depth + 1, b);
+}
+
+/* A C++ object as gdb prints it: base classes first (`<ns::Base> = {...}`), then the members in
+ * declaration order, static ones too (`static count = 3`). */
+static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, int n, const cd_fmtopt *o, int depth,
+                       cd_buf *b)
+{
+    Dwarf_Die c;
+    int mi = 0, nb = 0, nf = 0;
+    cd_buf_puts(b, "{");
+    if (dwarf_child(&s->die, &c) == 0)
+        do {
+            int tag = dwarf_tag(&c);
+            Dwarf_Attribute a;
+            if (tag == DW_TAG_inheritance) {
+                Dwarf_Die bd;
+                Dwarf_Word off = 0;
+                if (!dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &bd))
+                    continue;
+                cd_type *bt = cd_type_from_die(x->vs, &bd);
+                const char *bn = cd_type_qname(x->vs, cd_type_strip(bt));
+                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn ? bn : "");
+                if (dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0) {
+                    cd_buf_puts(b, "<virtual base>"); /* its offset is in the object's vtable */
+                    continue;
+                }
+                cd_value bv = cd_value_sub(v, bt, off);
+                fmt(x, &bv, o, false, depth + 1, b);
+                continue;
+            }
+            if (tag != DW_TAG_member && tag != DW_TAG_variable)
+                continue;
+            bool is_static = tag == DW_TAG_variable || dwarf_hasattr(&c, DW_AT_declaration);
+            if (!is_static && mi >= n)
+                continue;
+            const char *name = is_static ? dwarf_diename(&c) : m[mi].name;
+            cd_buf_puts(b, nb + nf++ ? ", " : "");
+            if (is_static) {
+                cd_buf_printf(b, "static %s = ", name ? name : "");
+                static_member(x, s, &c, o, depth, b);
+                continue;
+            }
+            if (name)
+                cd_buf_printf(b, "%s = ", name);
+            cd_value mv = cd_value_sub(v, m[mi].type, m[mi].offset);
+            mv.bitsize = m[mi].bitsize;
+            mv.bitpos = m[mi].bitpos;
+            mi++;
+            fmt(x, &mv, o, false, depth + 1, b);
+        } while (dwarf_siblingof(&c, &c) == 0);
+    if (!nf)
+        cd_buf_printf(b, "%s<No data fields>", nb ? ", " : "");
+    cd_buf_puts(b, "}");
+}
+
 static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
 {
     if (depth >= o->max_depth) {
@@ -447,8 +985,14 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         }
         s = full;
     }
+    if (s->cxx && !o->raw && stl_print(x, v, s, o, depth, b))
+        return;
     cd_member *m;
     int n = cd_type_members(x->vs, s, &m, x->ar);
+    if (s->cxx) {
+        cxx_record(x, v, s, m, n, o, depth, b);
+        return;
+    }
     cd_buf_puts(b, "{");
     for (int i = 0; i < n; i++) {
         if (i)
@@ -501,6 +1045,38 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
     int opt = optout_state(v);
     if (opt == 2 || (opt == 1 && s->kind != TY_STRUCT && s->kind != TY_UNION && s->kind != TY_ARRAY)) {
         cd_buf_puts(b, "<optimized out>");
+        return;
+    }
+    if (s->kind == TY_PTR && s->ref && !o->fmt) {
+        /* gdb: a reference at the top is `(int &) @0x...: 5`, a member of an object `@0x...` */
+        __int128 a;
+        cd_err e, *save = x->err;
+        x->err = &e;
+        int r = cd_value_int(x, v, &a);
+        x->err = save;
+        if (r != 0) {
+            cd_buf_printf(b, "<error: %s>", e.msg);
+            return;
+        }
+        cd_value rv = {.type = s->target, .where = V_MEM, .addr = (uint64_t)a, .lval = true, .regno = -1};
+        if (pretty_printed(x, cd_type_strip(s->target), o)) { /* gdb: the printer's text alone */
+            size_t mark = b->len;
+            fmt(x, &rv, o, false, depth + 1, b);
+            if (b->len > mark && b->s[mark] != '{') /* the printer took it; else gdb's usual form */
+                return;
+            b->len = mark;
+            b->s[mark] = 0;
+        }
+        if (top) {
+            cd_buf_puts(b, "(");
+            cd_type_name(x->vs, v->type, b);
+            cd_buf_puts(b, ") ");
+        }
+        cd_buf_printf(b, "@0x%llx", (unsigned long long)a);
+        if (depth == 0) {
+            cd_buf_puts(b, ": ");
+            fmt(x, &rv, o, false, depth + 1, b);
+        }
         return;
     }
     switch (s->kind) {
@@ -606,6 +1182,18 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
     int opt = optout_state(v);
     if (opt == 2 || (opt == 1 && s->kind != TY_STRUCT && s->kind != TY_UNION && s->kind != TY_ARRAY))
         return jerr("optimized_out", NULL);
+    if (s->kind == TY_PTR && s->ref && depth < o->max_depth) {
+        /* a reference is its referent's value, as C++ uses it */
+        __int128 a;
+        cd_err re, *rsave = x->err;
+        x->err = &re;
+        int r = cd_value_int(x, v, &a);
+        x->err = rsave;
+        if (r != 0)
+            return jerr("error", re.msg);
+        cd_value rv = {.type = s->target, .where = V_MEM, .addr = (uint64_t)a, .lval = true, .regno = -1};
+        return jval(x, &rv, o, depth + 1);
+    }
     cd_err e;
     cd_err *save = x->err;
     x->err = &e;
@@ -710,7 +1298,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
         }
         if (s->kind == TY_ENUM) {
             cd_buf nb = {0};
-            if (enum_name(s, iv, false, &nb)) {
+            if (enum_name(x->vs, s, iv, false, &nb)) {
                 r = json_object_new_string(cd_buf_str(&nb));
                 cd_buf_free(&nb);
                 break;

@@ -247,10 +247,21 @@ static void next(parser *P)
         lex_number(P, t);
         return;
     }
+    /* `::name` is a C++ name at global scope: the name itself */
+    if (c == ':' && s[P->pos + 1] == ':' && (isalpha((unsigned char)s[P->pos + 2]) || s[P->pos + 2] == '_')) {
+        P->pos += 2;
+        c = s[P->pos];
+    }
     if (isalpha((unsigned char)c) || c == '_') {
         size_t i = P->pos;
-        while (isalnum((unsigned char)s[i]) || s[i] == '_')
-            i++;
+        /* a C++ qualified name (`ns::Class::member`) is one identifier, looked up whole */
+        for (;;) {
+            while (isalnum((unsigned char)s[i]) || s[i] == '_')
+                i++;
+            if (s[i] != ':' || s[i + 1] != ':' || !(isalpha((unsigned char)s[i + 2]) || s[i + 2] == '_'))
+                break;
+            i += 2;
+        }
         t->t = T_ID;
         t->slen = i - P->pos;
         t->s = cd_arena_alloc(P->ar, t->slen + 1);

@@ -172,11 +172,20 @@ static void index_scope(cd_modidx *mi, Dwarf_Die *parent, const char *prefix, in
         if (name)
             idx_add(mi, name, dwarf_dieoffset(&d), 0, k);
         if (k & K_ENUM) {
+            /* a scoped enum's enumerators are named through it: zoo::Color::Red */
+            const char *ep = prefix;
+            if (name && dwarf_hasattr(&d, DW_AT_enum_class)) {
+                size_t ln = strlen(name);
+                char *q = cd_arena_alloc(&mi->names, ln + 3);
+                memcpy(q, name, ln); /* NAME is already qualified by PREFIX */
+                memcpy(q + ln, "::", 3);
+                ep = q;
+            }
             Dwarf_Die c;
             if (dwarf_child(&d, &c) == 0)
                 do
                     if (dwarf_tag(&c) == DW_TAG_enumerator && (name = dwarf_diename(&c)))
-                        idx_add(mi, index_name(mi, &c, prefix), dwarf_dieoffset(&c), dwarf_dieoffset(&d), K_ENUMERATOR);
+                        idx_add(mi, index_name(mi, &c, ep), dwarf_dieoffset(&c), dwarf_dieoffset(&d), K_ENUMERATOR);
                 while (dwarf_siblingof(&c, &c) == 0);
         }
     } while (dwarf_siblingof(&d, &d) == 0);
@@ -507,6 +516,8 @@ static bool frame_is_cxx(cd_ectx *x)
     }
 }
 
+bool cd_ectx_is_cxx(cd_ectx *x) { return frame_is_cxx(x); }
+
 /* The declaration a function DIE stands for: through DW_AT_abstract_origin (an inlined or
  * out-of-line instance) and DW_AT_specification (a definition outside its class). */
 static Dwarf_Die decl_die(Dwarf_Die d)
@@ -803,9 +814,14 @@ static bool cu_find_type(Dwarf_Die *cu, unsigned kb, const char *name, Dwarf_Die
     return found;
 }
 
+static bool frame_is_cxx(cd_ectx *x);
+
 static cd_type *lookup_type(cd_ectx *x, int kind, const char *name, bool all_modules)
 {
     unsigned kb = kind_bits(kind);
+    /* C++ names a class or enum without its keyword */
+    if (kind == 't' && (strstr(name, "::") || frame_is_cxx(x)))
+        kb |= K_STRUCT | K_UNION | K_ENUM;
     Dwarf_Die d;
     if (x->frame && x->frame->info.has_die) {
         Dwarf_Die cud, sd = x->frame->info.scope_die;

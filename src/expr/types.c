@@ -221,6 +221,16 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
         }
         /* A plain `char` is DW_ATE_signed_char on x86-64; keep is_char for printing. */
         t->name = name;
+        if (name && cd_die_is_cxx(die)) {
+            /* gdb prints C++'s base types canonically: `long`, not gcc's `long int` */
+            static const char *const canon[][2] = {
+                {"long int", "long"}, {"long unsigned int", "unsigned long"}, {"short int", "short"},
+                {"short unsigned int", "unsigned short"}, {"long long int", "long long"},
+                {"long long unsigned int", "unsigned long long"}, {"__int128 unsigned", "unsigned __int128"}};
+            for (size_t i = 0; i < sizeof canon / sizeof canon[0]; i++)
+                if (!strcmp(name, canon[i][0]))
+                    t->name = canon[i][1];
+        }
         tc_put(vs, die->addr, t);
         return t;
     }
@@ -228,6 +238,7 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
     case DW_TAG_reference_type:
     case DW_TAG_rvalue_reference_type:
         t = new_type(vs, TY_PTR);
+        t->ref = tag == DW_TAG_reference_type ? 1 : tag == DW_TAG_rvalue_reference_type ? 2 : 0;
         t->size = die_udata(die, DW_AT_byte_size, &w) ? w : 8;
         tc_put(vs, die->addr, t);
         t->target = target_of(vs, die, depth);
@@ -250,6 +261,8 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
     case DW_TAG_typedef:
         t = new_type(vs, TY_TYPEDEF);
         t->name = name;
+        t->die = *die; /* for its C++ scope only: has_die stays false */
+        t->cxx = cd_die_is_cxx(die);
         tc_put(vs, die->addr, t);
         t->target = target_of(vs, die, depth);
         if (!t->target)
@@ -264,6 +277,8 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
         t->name = name;
         t->has_die = true;
         t->die = *die;
+        t->cxx = cd_die_is_cxx(die);
+        t->is_class = tag == DW_TAG_class_type;
         t->complete = !dwarf_hasattr(die, DW_AT_declaration);
         if (die_udata(die, DW_AT_byte_size, &w))
             t->size = w;
@@ -274,6 +289,8 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
         t->name = name;
         t->has_die = true;
         t->die = *die;
+        t->cxx = cd_die_is_cxx(die);
+        t->enum_class = dwarf_hasattr(die, DW_AT_enum_class);
         t->complete = !dwarf_hasattr(die, DW_AT_declaration);
         t->size = die_udata(die, DW_AT_byte_size, &w) ? w : 4;
         tc_put(vs, die->addr, t);
@@ -353,6 +370,76 @@ cd_type *cd_type_from_die(cd_vstate *vs, Dwarf_Die *die)
     if (!die)
         return cd_type_base(vs, TY_VOID, 0, false, "void");
     return from_die(vs, die, 0);
+}
+
+bool cd_die_is_cxx(Dwarf_Die *die)
+{
+    Dwarf_Die cu;
+    if (!die || !die->addr || !dwarf_diecu(die, &cu, NULL, NULL))
+        return false;
+    switch (dwarf_srclang(&cu)) {
+    case DW_LANG_C_plus_plus: case DW_LANG_C_plus_plus_03: case DW_LANG_C_plus_plus_11:
+    case DW_LANG_C_plus_plus_14: case 0x2a /* C++17 */: case 0x2b /* C++20 */:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* "ns::Outer::" for a declaration inside namespaces and classes, as gdb names it; a type local to a
+ * function is named by its own name. One walk of the unit per type, done when a name is printed. */
+static const char *scope_prefix(cd_vstate *vs, Dwarf_Die *die)
+{
+    Dwarf_Attribute a;
+    Dwarf_Die spec = *die;
+    for (int i = 0; i < 4 && dwarf_formref_die(dwarf_attr(&spec, DW_AT_specification, &a), &spec); i++)
+        ;
+    Dwarf_Die *chain = NULL;
+    int nc = dwarf_getscopes_die(&spec, &chain);
+    cd_buf b = {0};
+    for (int i = nc - 2; i >= 1; i--) {
+        int tag = dwarf_tag(&chain[i]);
+        const char *n = dwarf_diename(&chain[i]);
+        if (tag == DW_TAG_namespace)
+            cd_buf_printf(&b, "%s::", n ? n : "(anonymous namespace)");
+        else if ((tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+                  tag == DW_TAG_enumeration_type) && n)
+            cd_buf_printf(&b, "%s::", n);
+        else
+            b.len = 0; /* inside a function: nothing outside it names the type */
+    }
+    free(chain);
+    const char *r = cd_arena_strdup(&vs->types, b.len ? cd_buf_str(&b) : "");
+    cd_buf_free(&b);
+    return r;
+}
+
+const char *cd_type_scope(cd_vstate *vs, cd_type *t)
+{
+    if (!t->cxx || !t->die.addr)
+        return "";
+    if (!t->scope)
+        t->scope = scope_prefix(vs, &t->die);
+    return t->scope;
+}
+
+const char *cd_type_qname(cd_vstate *vs, cd_type *t)
+{
+    if (!t->cxx || !t->name || !t->die.addr)
+        return t->name;
+    if (!t->qname) {
+        const char *p = cd_type_scope(vs, t);
+        if (!*p)
+            t->qname = t->name;
+        else {
+            size_t lp = strlen(p), ln = strlen(t->name);
+            char *q = cd_arena_alloc(&vs->types, lp + ln + 1);
+            memcpy(q, p, lp);
+            memcpy(q + lp, t->name, ln + 1);
+            t->qname = q;
+        }
+    }
+    return t->qname;
 }
 
 cd_type *cd_type_strip(cd_type *t)
@@ -537,8 +624,12 @@ uint64_t cd_type_member_path(cd_vstate *vs, cd_type *t, uint64_t off, cd_buf *b)
 }
 
 /* ---------- names ---------- */
-static void base_name(cd_type *t, cd_buf *b)
+static void base_name(cd_vstate *vs, cd_type *t, cd_buf *b)
 {
+    if (t->cxx && t->name) { /* C++ names a class or enum without its keyword */
+        cd_buf_puts(b, cd_type_qname(vs, t));
+        return;
+    }
     switch (t->kind) {
     case TY_STRUCT: cd_buf_printf(b, "struct %s", t->name ? t->name : "{...}"); break;
     case TY_UNION: cd_buf_printf(b, "union %s", t->name ? t->name : "{...}"); break;
@@ -570,7 +661,8 @@ static void decl(cd_vstate *vs, cd_type *t, const char *inner, cd_buf *b, int de
         while (tt && tt->kind == TY_CV)
             tt = tt->target;
         bool paren = tt && (tt->kind == TY_ARRAY || tt->kind == TY_FUNC);
-        cd_buf_printf(&tmp, "%s*%s%s", paren ? "(" : "", inner, paren ? ")" : "");
+        cd_buf_printf(&tmp, "%s%s%s%s", paren ? "(" : "", t->ref == 1 ? "&" : t->ref == 2 ? "&&" : "*", inner,
+                      paren ? ")" : "");
         decl(vs, t->target, cd_buf_str(&tmp), b, depth + 1, expand, indent);
         break;
     }
@@ -600,13 +692,15 @@ static void decl(cd_vstate *vs, cd_type *t, const char *inner, cd_buf *b, int de
         decl(vs, t->target, cd_buf_str(&tmp), b, depth + 1, expand, indent);
         break;
     default:
-        if (expand && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
-            base_name(t, b);
+        if (expand && t->cxx && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
+            cd_type_ptype_class(vs, t, b, indent);
+        } else if (expand && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
+            base_name(vs, t, b);
             if (!t->name)
                 b->len -= 6, b->s[b->len] = 0; /* drop " {...}" */
             body(vs, t, b, depth, indent);
         } else
-            base_name(t, b);
+            base_name(vs, t, b);
         if (*inner)
             cd_buf_printf(b, " %s", inner);
         break;
@@ -691,4 +785,272 @@ void cd_type_ptype(cd_vstate *vs, cd_type *t, cd_buf *b)
     while (t && (t->kind == TY_TYPEDEF))
         t = t->target;
     decl(vs, t, "", b, 0, true, 0);
+}
+
+/* ---------- C++ classes and enums, as gdb's ptype shows them ---------- */
+const char *cd_enumerator_prefix(cd_vstate *vs, cd_type *t)
+{
+    if (!t->cxx)
+        return "";
+    if (!t->enum_class)
+        return cd_type_scope(vs, t);
+    const char *q = cd_type_qname(vs, t);
+    if (!q)
+        return cd_type_scope(vs, t);
+    size_t n = strlen(q);
+    char *p = cd_arena_alloc(&vs->types, n + 3);
+    memcpy(p, q, n);
+    memcpy(p + n, "::", 3);
+    return p;
+}
+
+/* DW_AT_accessibility with DWARF 3's default: private in a class, public in a struct or union. */
+static int access_of(Dwarf_Die *d, bool in_class)
+{
+    Dwarf_Word w;
+    if (die_udata(d, DW_AT_accessibility, &w))
+        return (int)w;
+    return in_class ? DW_ACCESS_private : DW_ACCESS_public;
+}
+
+static bool vptr_name(const char *n) { return n && !strncmp(n, "_vptr", 5) && (n[5] == '.' || n[5] == '$'); }
+
+/* A data member ptype lists: non-static members and static ones, not the vtable pointer. */
+static bool shown_field(Dwarf_Die *c)
+{
+    int tag = dwarf_tag(c);
+    return (tag == DW_TAG_member || tag == DW_TAG_variable) && !vptr_name(dwarf_diename(c));
+}
+
+static bool shown_method(Dwarf_Die *c)
+{
+    Dwarf_Attribute a;
+    bool art = false;
+    if (dwarf_tag(c) != DW_TAG_subprogram)
+        return false;
+    if (dwarf_attr(c, DW_AT_artificial, &a))
+        dwarf_formflag(&a, &art);
+    return !art;
+}
+
+/* The method's `this` parameter (the first, artificial one); false for a static member function. */
+static bool method_this(Dwarf_Die *m, Dwarf_Die *out)
+{
+    Dwarf_Die c;
+    if (dwarf_child(m, &c) != 0)
+        return false;
+    do {
+        if (dwarf_tag(&c) != DW_TAG_formal_parameter)
+            continue;
+        Dwarf_Attribute a;
+        bool art = false;
+        if (dwarf_attr(&c, DW_AT_artificial, &a))
+            dwarf_formflag(&a, &art);
+        if (art)
+            *out = c;
+        return art;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+static void label(cd_buf *b, int indent, int *section, int acc)
+{
+    if (*section == acc)
+        return;
+    *section = acc;
+    cd_buf_printf(b, "%*s%s:\n", indent + 2, "",
+                  acc == DW_ACCESS_private ? "private" : acc == DW_ACCESS_protected ? "protected" : "public");
+}
+
+static void method(cd_vstate *vs, cd_type *cls, Dwarf_Die *m, cd_buf *b, int indent)
+{
+    const char *n = dwarf_diename(m);
+    if (!n)
+        return;
+    Dwarf_Die self;
+    bool has_this = method_this(m, &self);
+    Dwarf_Word virt = 0;
+    die_udata(m, DW_AT_virtuality, &virt);
+    cd_buf_printf(b, "%*s%s", indent + 4, "", virt ? "virtual " : has_this ? "" : "static ");
+    /* constructors and destructors have no return type */
+    if (!(cls->name && !strcmp(n, cls->name)) && n[0] != '~') {
+        decl(vs, target_of(vs, m, 0), "", b, 1, false, 0);
+        cd_buf_puts(b, " ");
+    }
+    cd_buf_printf(b, "%s(", n);
+    int np = 0;
+    Dwarf_Die c;
+    if (dwarf_child(m, &c) == 0)
+        do {
+            int tag = dwarf_tag(&c);
+            if (tag == DW_TAG_formal_parameter) {
+                if (has_this && c.addr == self.addr)
+                    continue;
+                cd_buf_puts(b, np++ ? ", " : "");
+                decl(vs, target_of(vs, &c, 0), "", b, 1, false, 0);
+            } else if (tag == DW_TAG_unspecified_parameters)
+                cd_buf_puts(b, np++ ? ", ..." : "..."), np++;
+        } while (dwarf_siblingof(&c, &c) == 0);
+    cd_buf_puts(b, np ? ")" : "void)");
+    if (has_this) {
+        cd_type *tt = cd_type_pointee(target_of(vs, &self, 0));
+        while (tt && tt->kind == TY_TYPEDEF)
+            tt = tt->target;
+        unsigned q = 0;
+        for (; tt && tt->kind == TY_CV; tt = tt->target)
+            q |= tt->quals;
+        cd_buf_printf(b, "%s%s", q & 1 ? " const" : "", q & 2 ? " volatile" : "");
+    }
+    cd_buf_puts(b, ";\n");
+}
+
+static void enum_body(cd_vstate *vs, cd_type *t, cd_buf *b)
+{
+    cd_type *u = cd_type_strip(t->target);
+    if (u && u->name)
+        cd_buf_printf(b, ": %s ", u->name);
+    cd_buf_puts(b, "{");
+    const char *pre = cd_enumerator_prefix(vs, t);
+    Dwarf_Die c;
+    int n = 0;
+    __int128 next = 0;
+    if (t->has_die && dwarf_child(&t->die, &c) == 0)
+        do {
+            Dwarf_Attribute a;
+            Dwarf_Sword sv = 0;
+            Dwarf_Word uv = 0;
+            if (dwarf_tag(&c) != DW_TAG_enumerator)
+                continue;
+            __int128 v = 0;
+            if (dwarf_attr(&c, DW_AT_const_value, &a)) {
+                if (t->is_signed && dwarf_formsdata(&a, &sv) == 0)
+                    v = sv;
+                else if (dwarf_formudata(&a, &uv) == 0)
+                    v = uv;
+            }
+            cd_buf_printf(b, "%s%s%s", n++ ? ", " : "", pre, dwarf_diename(&c));
+            if (v != next) {
+                if (t->is_signed)
+                    cd_buf_printf(b, " = %lld", (long long)v);
+                else
+                    cd_buf_printf(b, " = %llu", (unsigned long long)v);
+            }
+            next = v + 1;
+        } while (dwarf_siblingof(&c, &c) == 0);
+    cd_buf_puts(b, "}");
+}
+
+void cd_type_ptype_class(cd_vstate *vs, cd_type *t, cd_buf *b, int indent)
+{
+    const char *q = cd_type_qname(vs, t);
+    if (t->kind == TY_ENUM) {
+        cd_buf_printf(b, "enum %s", t->enum_class ? "class " : "");
+        if (q)
+            cd_buf_printf(b, "%s ", q);
+        enum_body(vs, t, b);
+        return;
+    }
+    cd_buf_puts(b, t->kind == TY_UNION ? "union " : t->is_class ? "class " : "struct ");
+    if (q)
+        cd_buf_printf(b, "%s ", q);
+    if (!t->complete || !t->has_die) {
+        cd_buf_printf(b, "{\n%*s<incomplete type>\n%*s}", indent + 4, "", indent, "");
+        return;
+    }
+    bool in_class = t->is_class;
+    Dwarf_Die c;
+    int nbases = 0, nfields = 0, nmethods = 0;
+    bool need_label = false;
+    if (dwarf_child(&t->die, &c) == 0)
+        do {
+            int tag = dwarf_tag(&c);
+            if (tag == DW_TAG_inheritance) {
+                Dwarf_Die bd;
+                Dwarf_Attribute a;
+                Dwarf_Word virt = 0;
+                die_udata(&c, DW_AT_virtuality, &virt);
+                int acc = access_of(&c, in_class);
+                cd_type *bt = dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &bd) ? cd_type_from_die(vs, &bd) : NULL;
+                const char *bn = bt ? cd_type_qname(vs, cd_type_strip(bt)) : NULL;
+                cd_buf_printf(b, "%s%s%s %s", nbases++ ? ", " : ": ",
+                              acc == DW_ACCESS_public ? "public" : acc == DW_ACCESS_protected ? "protected" : "private",
+                              virt ? " virtual" : "", bn ? bn : "(null)");
+                continue;
+            }
+            bool f = shown_field(&c), m = !f && shown_method(&c);
+            nfields += f;
+            nmethods += m;
+            if (f || m) {
+                int acc = access_of(&c, in_class);
+                /* gdb: a class needs labels once anything is not private, a struct once anything is */
+                if (in_class ? acc != DW_ACCESS_private : acc != DW_ACCESS_public)
+                    need_label = true;
+            }
+        } while (dwarf_siblingof(&c, &c) == 0);
+    cd_buf_puts(b, nbases ? " {\n" : "{\n");
+    if (!nbases && !nfields && !nmethods)
+        cd_buf_printf(b, "%*s<no data fields>\n", indent + 4, "");
+    int section = 0;
+    cd_arena ar = {0};
+    cd_member *mem = NULL;
+    int nmem = cd_type_members(vs, t, &mem, &ar), mi = 0;
+    if (dwarf_child(&t->die, &c) == 0)
+        do {
+            if (!shown_field(&c))
+                continue;
+            if (need_label)
+                label(b, indent, &section, access_of(&c, in_class));
+            cd_buf_printf(b, "%*s", indent + 4, "");
+            const char *n = dwarf_diename(&c);
+            bool is_static = dwarf_tag(&c) == DW_TAG_variable || dwarf_hasattr(&c, DW_AT_declaration);
+            cd_type *mt = target_of(vs, &c, 0);
+            if (!mt)
+                mt = cd_type_int(vs);
+            if (is_static) {
+                cd_buf_puts(b, "static ");
+                decl(vs, mt, n ? n : "", b, 1, false, indent + 4);
+            } else {
+                /* the member's bitfield width, from the same reading print uses */
+                int bits = 0;
+                for (; mi < nmem; mi++)
+                    if (mem[mi].name == n) {
+                        bits = mem[mi++].bitsize;
+                        break;
+                    }
+                cd_type *ms = cd_type_strip(mt);
+                bool anon = !n && ms && (ms->kind == TY_STRUCT || ms->kind == TY_UNION) && !ms->name;
+                decl(vs, mt, n ? n : "", b, 1, anon, indent + 4);
+                if (bits)
+                    cd_buf_printf(b, " : %d", bits);
+            }
+            cd_buf_puts(b, ";\n");
+        } while (dwarf_siblingof(&c, &c) == 0);
+    cd_arena_free(&ar);
+    if (nmethods && section)
+        cd_buf_puts(b, "\n");
+    /* gdb lists overloads together, in the order each name first appears */
+    Dwarf_Die *ms = nmethods ? cd_xmalloc((size_t)nmethods * sizeof *ms) : NULL;
+    int k = 0;
+    if (dwarf_child(&t->die, &c) == 0)
+        do
+            if (shown_method(&c) && k < nmethods)
+                ms[k++] = c;
+        while (dwarf_siblingof(&c, &c) == 0);
+    for (int i = 0; i < k; i++) {
+        const char *ni = dwarf_diename(&ms[i]);
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = ni && dwarf_diename(&ms[j]) && !strcmp(ni, dwarf_diename(&ms[j]));
+        if (seen)
+            continue;
+        for (int j = i; j < k; j++) {
+            const char *nj = dwarf_diename(&ms[j]);
+            if (j != i && !(ni && nj && !strcmp(ni, nj)))
+                continue;
+            label(b, indent, &section, access_of(&ms[j], in_class));
+            method(vs, t, &ms[j], b, indent);
+        }
+    }
+    free(ms);
+    cd_buf_printf(b, "%*s}", indent, "");
 }

@@ -26,6 +26,12 @@
 
 #include "util/util.h"
 
+char *cd_debug_file_dirs(void)
+{
+    const char *d = getenv("CDBG_DEBUG_FILE_DIRECTORY");
+    return cd_xstrdup(d && *d ? d : "/usr/lib/debug");
+}
+
 static char *cache_dir(void)
 {
     const char *d = getenv("CDBG_CACHE_DIR");
@@ -154,21 +160,15 @@ static bool worth_searching(Dwfl_Module *mod, const char *file_name, const char 
     const unsigned char *bits;
     GElf_Addr vaddr;
     int n = dwfl_module_build_id(mod, &bits, &vaddr);
-    if (n > 1 && n <= 64) {
-        char hex[130];
+    char hex[130] = "";
+    if (n > 1 && n <= 64)
         for (int i = 0; i < n; i++)
             snprintf(hex + 2 * i, 3, "%02x", bits[i]);
-        char *p = cd_xasprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
-        bool ok = exists(p);
-        free(p);
-        if (ok)
-            return true;
-    }
-    if (debuglink_file && file_name && file_name[0] == '/') {
-        const char *slash = strrchr(file_name, '/');
-        int dl = (int)(slash - file_name);
-        const char *fmts[] = {"%.*s/%s", "%.*s/.debug/%s", "/usr/lib/debug%.*s/%s"};
-        for (size_t i = 0; i < 3; i++) {
+    const char *slash = file_name && file_name[0] == '/' ? strrchr(file_name, '/') : NULL;
+    int dl = slash ? (int)(slash - file_name) : 0;
+    if (debuglink_file && slash) {
+        const char *fmts[] = {"%.*s/%s", "%.*s/.debug/%s"};
+        for (size_t i = 0; i < 2; i++) {
             char *p = cd_xasprintf(fmts[i], dl, file_name, debuglink_file);
             bool ok = strcmp(p, file_name) != 0 && exists(p);
             free(p);
@@ -176,7 +176,25 @@ static bool worth_searching(Dwfl_Module *mod, const char *file_name, const char 
                 return true;
         }
     }
-    return false;
+    /* the debug directories: DIR/.build-id/xx/rest.debug and DIR/FILE'S-DIR/DEBUGLINK */
+    char *dirs = cd_debug_file_dirs();
+    bool found = false;
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        if (d[0] != '/')
+            continue;
+        if (hex[0]) {
+            char *p = cd_xasprintf("%s/.build-id/%.2s/%s.debug", d, hex, hex + 2);
+            found = exists(p);
+            free(p);
+        }
+        if (!found && debuglink_file && slash) {
+            char *p = cd_xasprintf("%s%.*s/%s", d, dl, file_name, debuglink_file);
+            found = exists(p);
+            free(p);
+        }
+    }
+    free(dirs);
+    return found;
 }
 
 static char *cache_path(Dwfl_Module *mod, char **dir_out)

@@ -99,6 +99,32 @@ static const char *intern(cd_symtab *s, const char *str)
 
 /* ---- construction ------------------------------------------------------------------------ */
 
+static int set_module_symtab(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)mod;
+    (void)name;
+    (void)start;
+    *ud = arg;
+    return DWARF_CB_OK;
+}
+
+static void note_replaced(cd_symtab *s, const char *modname);
+
+/* A live module's file is the one whose build-id is the running one's (findelf.c); the module's
+ * userdata is its symtab (set by report()). */
+static int live_find_elf(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr base, char **file_name,
+                         Elf **elfp)
+{
+    cd_symtab *s = *ud;
+    if (!s)
+        return dwfl_linux_proc_find_elf(mod, ud, name, base, file_name, elfp);
+    bool replaced;
+    int fd = cd_symtab__live_find_elf(s->t, &replaced, mod, ud, name, base, file_name, elfp);
+    if (replaced)
+        note_replaced(s, name);
+    return fd;
+}
+
 static int report(cd_symtab *s, cd_err *err)
 {
     dwfl_report_begin(s->dwfl);
@@ -109,6 +135,8 @@ static int report(cd_symtab *s, cd_err *err)
     if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
         return cd_fail(err, CD_EXIT_TARGET, "cannot list the modules of process %d: %s; check that the target is a valid x86-64 Linux process or core",
                        (int)s->t->pid, dwfl_errmsg(-1));
+    if (!s->t->caps.post_mortem)
+        dwfl_getmodules(s->dwfl, set_module_symtab, s, 0);
     return 0;
 }
 
@@ -119,13 +147,21 @@ cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
     /* A core's modules must be matched by build-id (the files on disk may have changed since the
      * crash) and its vDSO comes from the core; a live process's files are opened by path and its
      * vDSO is read from /proc/PID/mem. Both search /usr/lib/debug (and .build-id) for DWARF. */
-    s->cb.find_elf = t->caps.post_mortem ? dwfl_build_id_find_elf : dwfl_linux_proc_find_elf;
+    s->cb.find_elf = t->caps.post_mortem ? dwfl_build_id_find_elf : live_find_elf;
     s->cb.find_debuginfo = cd_find_debuginfo;
-    /* CDBG_DEBUGINFO_PATH overrides libdwfl's default search path (same syntax as
-     * eu-stack --debuginfo-path), e.g. to check behaviour without separate debug info. */
+    /* CDBG_DEBUGINFO_PATH overrides libdwfl's whole search path (same syntax as eu-stack
+     * --debuginfo-path), e.g. to check behaviour without separate debug info;
+     * CDBG_DEBUG_FILE_DIRECTORY only the debug directories (gdb's debug-file-directory). */
     const char *dp = getenv("CDBG_DEBUGINFO_PATH");
     if (dp && *dp)
         s->debuginfo_path = cd_xstrdup(dp);
+    else {
+        /* libdwfl's default (the file's directory, its .debug/, then the debug directories, where
+         * it also looks up .build-id/) with gdb's debug-file-directory in place of /usr/lib/debug */
+        char *dirs = cd_debug_file_dirs();
+        s->debuginfo_path = cd_xasprintf(":.debug:%s", dirs);
+        free(dirs);
+    }
     s->cb.debuginfo_path = &s->debuginfo_path;
     s->dwfl = dwfl_begin(&s->cb);
     if (!s->dwfl) {
@@ -277,6 +313,19 @@ static void note_no_dwarf(cd_symtab *s, Dwfl_Module *mod, const char *modname)
                  "no debug info and no symbol table for %s (stripped): only its exported functions have names; "
                  "install its debug package or use an unstripped build for more",
                  modname);
+}
+
+static void note_replaced(cd_symtab *s, const char *modname)
+{
+    const char *slash = strrchr(modname, '/');
+    char *key = cd_xasprintf("replaced %s", modname);
+    if (first_note(s, key))
+        add_note(s,
+                 "%s on disk is another build than the one process %d runs (their build-ids differ) and the "
+                 "running file cannot be opened: names from its loaded image only; run cdbg as root to read "
+                 "it through /proc/%d/map_files",
+                 slash ? slash + 1 : modname, (int)s->t->pid, (int)s->t->pid);
+    free(key);
 }
 
 char *cd_symtab_take_notes(cd_symtab *s)

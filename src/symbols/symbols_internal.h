@@ -21,6 +21,19 @@ int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
                       const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
                       char **debuginfo_file_name);
 
+#define CD_MAX_BUILD_ID 64
+/* The build-id note of the image loaded at BASE in T's memory: its length, 0 if none (findelf.c). */
+int cd_symtab__memory_build_id(cd_target *t, uint64_t base, unsigned char id[CD_MAX_BUILD_ID]);
+/* find_elf for a live process (findelf.c): the file whose build-id is the running one's, through
+ * the process's root, map_files or exe; else the loaded image, *replaced telling whether a file of
+ * another build has the module's name. */
+int cd_symtab__live_find_elf(cd_target *t, bool *replaced, Dwfl_Module *mod, void **ud, const char *name,
+                             Dwarf_Addr base, char **file_name, Elf **elfp);
+
+/* The directories searched for separate debug files, ':'-separated as gdb's debug-file-directory:
+ * $CDBG_DEBUG_FILE_DIRECTORY, else /usr/lib/debug. malloc'd. */
+char *cd_debug_file_dirs(void);
+
 /* Open-addressing map uint64 -> void* (key 0 is reserved for "empty"; callers map 0 elsewhere). */
 typedef struct cd_u64map {
     uint64_t *keys;

@@ -57,6 +57,9 @@ typedef struct core_fmap {
 typedef struct core_thread {
     bool fp_valid;
     struct user_fpregs_struct fp;
+    /* get_regset: the thread's NT_X86_XSTATE and NT_SIGINFO notes (in the core's Elf data) */
+    const void *xstate, *si;
+    size_t xstate_len, si_len;
 } core_thread;
 
 typedef struct core_backend {
@@ -249,6 +252,20 @@ static int core_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struc
                        (int)th->tid, t->core_path);
     *out = ct->fp;
     return 0;
+}
+
+static ssize_t core_get_regset(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err)
+{
+    const core_thread *ct = th->backend;
+    const void *src = !ct ? NULL : type == NT_X86_XSTATE ? ct->xstate : type == NT_SIGINFO ? ct->si : NULL;
+    size_t n = !src ? 0 : type == NT_X86_XSTATE ? ct->xstate_len : ct->si_len;
+    if (!src)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "cannot read register set 0x%x of thread %d: core file %s has no such note for it", type,
+                        (int)th->tid, t->core_path);
+    n = n < len ? n : len;
+    memcpy(buf, src, n);
+    return (ssize_t)n;
 }
 
 static int core_stop(cd_target *t, cd_thread **ths, size_t n, cd_err *err)
@@ -447,6 +464,7 @@ static const cd_target_ops core_ops = {
     .get_regs = core_get_regs,
     .set_regs = core_set_regs,
     .get_fpregs = core_get_fpregs,
+    .get_regset = core_get_regset,
     .stop = core_stop,
     .resume = core_resume,
     .syscall_state = core_syscall_state,
@@ -664,8 +682,15 @@ static void scan_notes(core_backend *b, size_t phnum, note_scan *ns)
         while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
             const char *name = (const char *)d->d_buf + name_off;
             const char *desc = (const char *)d->d_buf + desc_off;
-            if (nh.n_namesz == sizeof "LINUX" && memcmp(name, "LINUX", sizeof "LINUX") == 0)
-                continue; /* NT_X86_XSTATE etc.: numbers that overlap the CORE ones */
+            if (nh.n_namesz == sizeof "LINUX" && memcmp(name, "LINUX", sizeof "LINUX") == 0) {
+                /* NT_X86_XSTATE etc.: numbers that overlap the CORE ones */
+                if (nh.n_type == NT_X86_XSTATE && ns->n > 0) {
+                    core_thread *ct = ns->threads[ns->n - 1]->backend;
+                    ct->xstate = desc;
+                    ct->xstate_len = nh.n_descsz;
+                }
+                continue;
+            }
             if (nh.n_namesz != sizeof "CORE" || memcmp(name, "CORE", sizeof "CORE") != 0)
                 continue;
             switch (nh.n_type) {
@@ -689,6 +714,11 @@ static void scan_notes(core_backend *b, size_t phnum, note_scan *ns)
                 }
                 break;
             case NT_SIGINFO:
+                if (ns->n > 0) {
+                    core_thread *ct = ns->threads[ns->n - 1]->backend;
+                    ct->si = desc;
+                    ct->si_len = nh.n_descsz;
+                }
                 /* Written once, for the dumping thread; the first one wins if a crafted core repeats it. */
                 if (!ns->has_siginfo && nh.n_descsz >= sizeof ns->si) {
                     memcpy(&ns->si, desc, sizeof ns->si);

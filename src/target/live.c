@@ -1007,6 +1007,30 @@ static int live_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struc
     return 0;
 }
 
+/* PTRACE_GETREGSET by note type (NT_X86_XSTATE...), or the stop's siginfo for NT_SIGINFO. */
+static ssize_t live_get_regset(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err)
+{
+    if (check_held(t, th, "read a register set", err) < 0)
+        return -1;
+    long r;
+    struct iovec iov = {buf, len};
+    if (type == NT_SIGINFO) {
+        siginfo_t si;
+        r = ptrace(PTRACE_GETSIGINFO, th->tid, 0, &si);
+        iov.iov_len = len < sizeof si ? len : sizeof si;
+        if (r == 0)
+            memcpy(buf, &si, iov.iov_len);
+    } else {
+        r = ptrace(PTRACE_GETREGSET, th->tid, (void *)(uintptr_t)type, &iov);
+    }
+    if (r < 0)
+        return cd_failk(err, CD_EXIT_CMD,
+                        errno == ESRCH ? CD_EK_THREAD_GONE : errno == EINVAL || errno == ENODEV ? CD_EK_UNSUPPORTED
+                                                                                                 : CD_EK_OTHER,
+                        "cannot read register set 0x%x of thread %d: %s", type, (int)th->tid, strerror(errno));
+    return (ssize_t)iov.iov_len;
+}
+
 /* ---- stop / resume ---- */
 
 static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err);
@@ -3080,6 +3104,7 @@ static const cd_target_ops live_ops = {
     .get_regs = live_get_regs,
     .set_regs = live_set_regs,
     .get_fpregs = live_get_fpregs,
+    .get_regset = live_get_regset,
     .stop = live_stop,
     .resume = live_resume,
     .syscall_state = live_syscall_state,

@@ -165,6 +165,12 @@ typedef struct cd_target_ops {
     int (*get_regs)(cd_target *t, cd_thread *th, cd_regs *out, cd_err *err);
     int (*set_regs)(cd_target *t, cd_thread *th, const cd_regs *regs, cd_err *err);
     int (*get_fpregs)(cd_target *t, cd_thread *th, struct user_fpregs_struct *out, cd_err *err);
+    /* One register set of a HELD thread by its core-note type: NT_X86_XSTATE etc. as
+     * PTRACE_GETREGSET gives it, NT_SIGINFO as PTRACE_GETSIGINFO (its stop's siginfo); a core
+     * answers from its notes. Returns the bytes written to buf (at most len), or -1
+     * (CD_EK_UNSUPPORTED when the backend does not have that set). NULL: none (use
+     * cd_target_get_regset, which says so). */
+    ssize_t (*get_regset)(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err);
 
     /* Holds (n == 0: all) threads; see the header comment. Already-held threads are skipped. */
     int (*stop)(cd_target *t, cd_thread **ths, size_t n, cd_err *err);
@@ -326,6 +332,39 @@ int cd_snapshot_set(cd_target *snap, const cd_snapshot_instant *in, cd_err *err)
  * reported by the backend like the program's own (CD_EV_CLONE/FORK queued): the caller deals with it. */
 int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_t args[6], int64_t *ret,
                              cd_err *err);
+
+/* ops->get_regset, or CD_EK_UNSUPPORTED when the backend has none. */
+ssize_t cd_target_get_regset(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err);
+
+/* gcore (src/target/gcore.c): writes an ELF core of a live target, as the kernel and gdb's gcore
+ * do (NT_PRSTATUS, NT_FPREGSET, NT_X86_XSTATE, NT_SIGINFO per thread; NT_PRPSINFO, NT_AUXV,
+ * NT_FILE; PT_LOADs under /proc/PID/coredump_filter and VM_DONTDUMP), recording no fatal signal.
+ * The file is created 0600 under a temporary name in FILE's directory (O_EXCL|O_NOFOLLOW) and
+ * renamed to FILE when complete (RENAME_NOREPLACE unless force); on any failure it is removed and
+ * the threads are resumed first.
+ * Threads held at the call stay held and memory is copied from the process as it is (breakpoint
+ * bytes restored). With none held and snapshot set, the pause is minimal: everything that needs
+ * no stop is read first, every thread is held only to take its registers and to run an injected
+ * clone (no exit signal, no CLONE_VM) that makes a copy-on-write snapshot of the process, and the
+ * memory is copied from that child while the threads run on; the child is killed and reaped from
+ * inside the target (an injected wait4), which never sees a SIGCHLD. When the clone is refused,
+ * memory is copied while the threads are held. docs/gcore.md says what a snapshot cannot see. */
+typedef struct cd_gcore_opts {
+    const char *path;  /* FILE */
+    bool force;        /* replace an existing FILE */
+    bool all;          /* every readable mapping, whatever coredump_filter and VM_DONTDUMP say */
+    bool snapshot;     /* allow the fork snapshot (when no thread is held at the call) */
+} cd_gcore_opts;
+typedef struct cd_gcore_result {
+    size_t threads;     /* NT_PRSTATUS notes written */
+    size_t segments;    /* PT_LOADs */
+    uint64_t bytes;     /* size of the file */
+    uint64_t stopped_ns; /* how long threads were held by gcore (0 when they were held already) */
+    uint64_t total_ns;  /* the whole dump */
+    bool snapshot;      /* memory came from the fork snapshot */
+    char why_held[160]; /* when a snapshot was wanted but not used: why (else "") */
+} cd_gcore_result;
+int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *err);
 
 /* Parses a user-given PID string and checks the process exists and is attachable-looking
  * (not a zombie, not ourselves). Shared by `attach` and `deadlock`. */

@@ -2,6 +2,7 @@
  * cores share one code path (memory and registers come from cd_target). */
 #include "unwind/unwind.h"
 #include "symbols/symbols_internal.h"
+#include "arch/arch.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -49,6 +50,7 @@ struct cd_unwinder {
     uint64_t read_failed_addr;
 
     cd_u64map sigmemo; /* pc -> (void*)1 signal trampoline / (void*)2 not */
+    cd_x86 *x86;       /* decoder for frame-pointer prologues (fp_rbp_from_code), made when first needed */
 };
 
 /* ---- thread callbacks ------------------------------------------------------------------------ */
@@ -142,6 +144,7 @@ void cd_unwinder_free(cd_unwinder *u)
     if (*slot == u)
         *slot = NULL;
     cd_memcache_free(u->mc);
+    cd_x86_free(u->x86);
     cd_u64map_free(&u->sigmemo, NULL);
     free(u->phys);
     free(u->stop_reason);
@@ -300,6 +303,131 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
     return DWARF_CB_OK;
 }
 
+static const char *const dw_reg_name[CD_NDWREGS] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+                                                    "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
+
+/* A walk from partial registers that ended "cleanly" at P may only have lacked a register: P's
+ * CFA (or its return address's) rule reads one the walk never had. Returns that DWARF register,
+ * or -1 when P's CFI names only registers it knows (a true outermost frame: _start, the child side
+ * of clone), or P has no CFI (nothing to say). */
+static int missing_cfa_reg(cd_unwinder *u, const phys_frame *p)
+{
+    uint64_t lpc = p->activation ? p->pc : p->pc - 1;
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(u->s), lpc);
+    Dwarf_Frame *fr = NULL;
+    for (int pass = 0; mod && pass < 2 && !fr; pass++) {
+        Dwarf_Addr bias;
+        Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+        if (cfi && dwarf_cfi_addrframe(cfi, lpc - bias, &fr) != 0)
+            fr = NULL;
+    }
+    if (!fr)
+        return (p->valid & (1u << 6)) ? -1 : 6; /* libdwfl falls back to the rbp chain */
+    int missing = -1;
+    Dwarf_Op *ops = NULL;
+    size_t nops = 0;
+    if (dwarf_frame_cfa(fr, &ops, &nops) == 0) {
+        for (size_t i = 0; i < nops && missing < 0; i++) {
+            unsigned a = ops[i].atom;
+            int r = a >= DW_OP_breg0 && a <= DW_OP_breg31 ? (int)(a - DW_OP_breg0)
+                    : a == DW_OP_bregx                   ? (int)ops[i].number
+                                                         : -1;
+            if (r >= 0 && r < CD_NDWREGS && !(p->valid & (1u << r)))
+                missing = r;
+        }
+    }
+    free(fr);
+    return missing;
+}
+
+/* rbp of frame P, a frame-pointer function (its CFI at P's pc: CFA = rbp + 16) that nobody below
+ * saved rbp for: it is still in the sleeping thread's register, which the kernel does not show.
+ * P's sp is exact (its callee's CFA), and so is how far its own code moved sp from its entry to
+ * the call P returns to, when every instruction on the way is a push, a pop, or an add/sub of sp
+ * by a constant (the frame-pointer code of gcc and clang): CFA = sp - delta + 8, rbp = CFA - 16.
+ * Anything else on the way (leave, ret, enter, alloca's sub rsp, reg; mov/and/lea into rsp; bytes
+ * that do not decode; a pc that is not just after a call) and there is no answer: the frame then
+ * says its caller is unknown rather than guess. */
+static bool fp_rbp_from_code(cd_unwinder *u, const phys_frame *p, uint64_t *rbp)
+{
+    if (p->activation || !(p->valid & (1u << DW_RSP)))
+        return false;
+    uint64_t lpc = p->pc - 1;
+    Dwfl_Module *mod = dwfl_addrmodule(cd_symtab_dwfl(u->s), lpc);
+    if (!mod)
+        return false;
+    Dwarf_Frame *fr = NULL;
+    for (int pass = 0; pass < 2 && !fr; pass++) {
+        Dwarf_Addr bias;
+        Dwarf_CFI *cfi = pass == 0 ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+        if (cfi && dwarf_cfi_addrframe(cfi, lpc - bias, &fr) != 0)
+            fr = NULL;
+    }
+    if (!fr)
+        return false;
+    Dwarf_Op *cops = NULL;
+    size_t ncops = 0;
+    bool fp = dwarf_frame_cfa(fr, &cops, &ncops) == 0 && ncops == 1 && cops[0].atom == DW_OP_bregx &&
+              cops[0].number == 6 && cops[0].number2 == 16;
+    free(fr);
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    if (!fp || !dwfl_module_addrinfo(mod, lpc, &off, &sym, NULL, NULL, NULL))
+        return false;
+    uint64_t entry = lpc - off;
+    size_t len = (size_t)(p->pc - entry);
+    if (len == 0 || len > 256 * 1024)
+        return false;
+    if (!u->x86) {
+        cd_err e;
+        if (!(u->x86 = cd_x86_new(&e)))
+            return false;
+    }
+    uint8_t *code = cd_xmalloc(len);
+    bool ok = cd_memcache_read(u->mc, entry, code, len) == 0;
+    int64_t delta = 0;
+    size_t o = 0;
+    cd_insn in = {0};
+    while (ok && o < len) {
+        if (cd_x86_is_endbr64(code + o, len - o)) {
+            o += 4;
+            in.kind = CD_INSN_OTHER;
+            continue;
+        }
+        if (!cd_x86_decode(u->x86, code + o, len - o, entry + o, &in)) {
+            ok = false;
+            break;
+        }
+        const char *m = in.mnemonic, *ops = in.ops;
+        bool to_sp = !strncmp(ops, "rsp", 3) && (ops[3] == ',' || ops[3] == 0);
+        if (!strcmp(m, "push") || !strcmp(m, "pushfq")) {
+            delta -= 8;
+        } else if (!strcmp(m, "pop") || !strcmp(m, "popfq")) {
+            ok = !to_sp;
+            delta += 8;
+        } else if ((!strcmp(m, "sub") || !strcmp(m, "add")) && to_sp) {
+            char *end;
+            long long v = strtoll(ops + 5, &end, 0);
+            ok = end != ops + 5 && *end == 0;
+            delta += m[0] == 'a' ? v : -v;
+        } else if (in.kind == CD_INSN_RET || !strcmp(m, "leave") || !strcmp(m, "enter") || to_sp ||
+                   !strncmp(ops, "esp", 3) || !strncmp(ops, "sp,", 3)) {
+            ok = false; /* an epilogue before the call, alloca, realignment: not a constant frame */
+        }
+        o += in.len;
+    }
+    free(code);
+    /* the return address follows a call, on an instruction boundary */
+    if (!ok || o != len || in.kind != CD_INSN_CALL || delta > 0)
+        return false;
+    uint64_t r = p->regs[DW_RSP] - (uint64_t)delta - 8, ret;
+    /* the slot above the saved rbp must hold a return address into code */
+    if (cd_memcache_read(u->mc, r + 8, &ret, sizeof ret) != 0 || !ret || !dwfl_addrmodule(cd_symtab_dwfl(u->s), ret))
+        return false;
+    *rbp = r;
+    return true;
+}
+
 static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, bool newborn,
                 int max_frames, cd_stack *out, cd_err *err)
 {
@@ -366,6 +494,37 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
                                        dwfl_errmsg(-1)));
         }
     }
+    /* A frame-pointer function below which nobody saved rbp (a thread read from its syscall line):
+     * rbp from its own code, then the walk goes on from that frame. */
+    for (int tries = 0; tries < 16 && rc == 0 && u->nphys >= 2 && !u->stop_reason && !u->truncated &&
+                        (valid & 0x1ffff) != 0x1ffff;
+         tries++) {
+        phys_frame *last = &u->phys[u->nphys - 1];
+        uint64_t rbp;
+        if (missing_cfa_reg(u, last) != 6 || !fp_rbp_from_code(u, last, &rbp))
+            break;
+        memcpy(u->cur_regs, last->regs, sizeof u->cur_regs);
+        u->cur_regs[6] = rbp;
+        u->cur_valid = last->valid | (1u << 6);
+        u->nphys--;
+        u->restart_at = u->nphys; /* that frame again, as a return address */
+        u->read_failed = false;
+        rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+    }
+    int missing = -1;
+    if (rc == 0 && u->nphys > 0 && !u->stop_reason && !u->truncated && (valid & 0x1ffff) != 0x1ffff)
+        missing = missing_cfa_reg(u, &u->phys[u->nphys - 1]);
+    if (missing >= 0) {
+        /* libdwfl ends a walk whose next frame it cannot compute as if the stack ended there */
+        phys_frame *last = &u->phys[u->nphys - 1];
+        const cd_pcinfo *pi;
+        int ni = cd_symtab_lookup(u->s, last->pc - (last->activation ? 0 : 1), &pi);
+        pi += ni > 1 ? ni - 1 : 0;
+        set_reason(u, cd_xasprintf("the caller of %s is not known: its frame address is computed from %s, which no "
+                                   "frame below saved on the stack and the kernel does not show for a thread asleep "
+                                   "in a system call (`cdbg attach` stops the thread and shows it)",
+                                   pi->func ? pi->func : "??", dw_reg_name[missing]));
+    }
     if (u->nphys == 0) {
         /* Still show where the thread is, even if nothing could be unwound from it. */
         phys_frame *p;
@@ -416,6 +575,7 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
     }
     out->frames = fr;
     out->n = n;
+    out->missing_reg = missing >= 0 ? dw_reg_name[missing] : NULL;
     out->truncated = u->truncated;
     if (u->stop_reason) {
         out->error = u->stop_reason;
@@ -488,8 +648,6 @@ void cd_unwinder_flush(cd_unwinder *u)
 
 /* ---- where a caller's register was saved -------------------------------------------------- */
 
-static const char *const dw_reg_name[CD_NDWREGS] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
-                                                    "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"};
 
 typedef struct slotctx {
     cd_symtab *s;
@@ -716,4 +874,100 @@ void cd_unwind_reg_slot(cd_symtab *s, cd_target *t, cd_thread *th, const cd_fram
         if (d[regno] != f->regs[regno])
             slot_none(out, "the thread's %s no longer holds frame #%d's value", dw_reg_name[regno], f->level);
     }
+}
+
+/* ---- reading a thread without stopping it ------------------------------------------------- */
+
+/* How often a thread that keeps moving while it is unwound is read again before it is stopped. */
+#define UNSTOPPED_TRIES 3
+
+uint32_t cd_syscall_regs(const cd_syscall_state *sc, uint64_t regs[CD_NDWREGS])
+{
+    memset(regs, 0, CD_NDWREGS * sizeof *regs);
+    /* the syscall instruction preserves every register but rax, rcx and r11: the argument
+     * registers still hold the arguments at the pc after it */
+    static const int argreg[6] = {5, 4, 1, 10, 8, 9}; /* rdi rsi rdx r10 r8 r9 */
+    uint32_t valid = 0;
+    for (int i = 0; i < 6; i++) {
+        regs[argreg[i]] = sc->args[i];
+        valid |= 1u << argreg[i];
+    }
+    regs[DW_RSP] = sc->sp;
+    regs[DW_RIP] = sc->pc;
+    return valid | (1u << DW_RSP) | (1u << DW_RIP);
+}
+
+int cd_unwind_syscall(cd_unwinder *u, pid_t tid, const cd_syscall_state *sc, int max_frames, cd_stack *out,
+                      cd_err *err)
+{
+    uint64_t regs[CD_NDWREGS];
+    uint32_t valid = cd_syscall_regs(sc, regs);
+    return walk(u, tid, regs, valid, false, max_frames, out, err);
+}
+
+static bool same_line(const cd_syscall_state *a, const cd_syscall_state *b)
+{
+    return a->kind == b->kind && a->nr == b->nr && a->sp == b->sp && a->pc == b->pc &&
+           memcmp(a->args, b->args, sizeof a->args) == 0;
+}
+
+int cd_unwind_unstopped(cd_unwinder *u, cd_thread *th, int max_frames, cd_read_hook hook, void *hook_arg,
+                        cd_stack *out, cd_read_info *info, cd_err *err)
+{
+    cd_target *t = u->t;
+    memset(out, 0, sizeof *out);
+    memset(info, 0, sizeof *info);
+    if (th->held) {
+        info->how = CD_READ_HELD;
+        return cd_unwind_thread(u, th, max_frames, out, err);
+    }
+    cd_syscall_state sc, again;
+    for (int attempt = 0; attempt < UNSTOPPED_TRIES; attempt++) {
+        if (t->ops->syscall_state(t, th, &sc, err) < 0)
+            return -1;
+        info->sc = sc;
+        if (sc.kind != CD_SC_BLOCKED || !sc.sp || !sc.pc)
+            break; /* running, or asleep outside a system call (a page fault): stop it */
+        /* its stack may have changed since the cache read it (a thread that moved, or one read
+         * earlier on this stop whose pages it shares) */
+        if (attempt > 0)
+            cd_unwinder_flush(u);
+        if (cd_unwind_syscall(u, th->tid, &sc, max_frames, out, err) < 0)
+            return -1;
+        if (hook)
+            hook(th->tid, attempt, hook_arg);
+        /* The stack was read while the thread slept only if it still sleeps in the same call:
+         * woken, it may have rewritten the frames we read. */
+        if (t->ops->syscall_state(t, th, &again, err) < 0) {
+            cd_stack_free(out);
+            return -1;
+        }
+        if (same_line(&sc, &again)) {
+            info->how = CD_READ_BLOCKED;
+            return 0;
+        }
+        info->sc = again;
+        info->rereads++;
+        cd_stack_free(out);
+    }
+    /* Running, or moving each time it was read: hold it alone for the time of one unwind. */
+    cd_thread *one[1] = {th};
+    if (cd_target_stop(t, one, 1, err) < 0)
+        return -1;
+    info->how = CD_READ_STOPPED;
+    int rc = th->held ? cd_unwind_thread(u, th, max_frames, out, err) : -1;
+    if (rc < 0 && !th->held && !th->gone)
+        rc = cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,
+                      "cannot read the stack of thread %d: it neither stopped nor sleeps in a system call",
+                      (int)th->tid);
+    else if (rc < 0 && th->gone)
+        rc = cd_failk(err, CD_EXIT_CMD, CD_EK_THREAD_GONE, "thread %d exited while its stack was read",
+                      (int)th->tid);
+    cd_err e2;
+    if (th->held && cd_target_resume(t, one, 1, &e2) < 0 && rc == 0) {
+        cd_stack_free(out);
+        *err = e2;
+        return -1;
+    }
+    return rc;
 }

@@ -33,6 +33,10 @@ typedef struct cd_stack {
     size_t n;
     bool truncated;          /* stopped by max_frames */
     char *error;             /* why unwinding stopped early (NULL if it reached the outermost frame) */
+    /* Unwound from partial registers (a sleeping thread's syscall line): the outermost frame's
+     * caller could not be found because its CFA rule needs this DWARF register (6: rbp), which
+     * no frame below saved ("rbp"); NULL otherwise. error says so. */
+    const char *missing_reg;
 } cd_stack;
 
 typedef struct cd_unwinder cd_unwinder;
@@ -48,6 +52,42 @@ int cd_unwind_from_regs(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREG
                         int max_frames, cd_stack *out, cd_err *err);
 
 void cd_stack_free(cd_stack *st);
+
+/* ---- reading a thread without stopping it ---------------------------------------------------- */
+
+/* The registers the kernel shows for a thread asleep in a system call (its syscall line, from
+ * cd_target_syscall_state): sp, the pc after the syscall instruction and the six argument
+ * registers, in DWARF numbering. Returns their valid mask. Callee-saved registers are not in it:
+ * the unwinder recovers those a frame below saved on the stack, and a frame whose CFA needs one
+ * nobody saved (rbp in frame-pointer code) ends the stack with an error saying so. */
+uint32_t cd_syscall_regs(const cd_syscall_state *sc, uint64_t regs[CD_NDWREGS]);
+
+/* Unwinds a thread from its syscall line (kind CD_SC_BLOCKED), not stopping it. */
+int cd_unwind_syscall(cd_unwinder *u, pid_t tid, const cd_syscall_state *sc, int max_frames, cd_stack *out,
+                      cd_err *err);
+
+typedef enum cd_read_kind {
+    CD_READ_BLOCKED = 1, /* unwound from its syscall line while it slept: never stopped */
+    CD_READ_STOPPED,     /* it was running (or kept moving): stopped alone, unwound, resumed */
+    CD_READ_HELD,        /* it was already held by someone else: unwound as it is */
+} cd_read_kind;
+
+typedef struct cd_read_info {
+    cd_read_kind how;
+    int rereads;         /* times it was unwound again because it moved while being unwound */
+    cd_syscall_state sc; /* the syscall line it was read from (BLOCKED); the last one seen otherwise */
+} cd_read_info;
+
+/* Between a blocked thread's unwinding and the second read of its syscall line (tests make a thread
+ * move exactly there); NULL for none. */
+typedef void (*cd_read_hook)(pid_t tid, int attempt, void *arg);
+
+/* Unwinds TH with as little disturbance as possible: a thread asleep in a system call is unwound
+ * from its syscall line, then the line is read again; if the thread moved meanwhile (another
+ * syscall, sp or pc), it is unwound again, up to a few times, then stopped. A thread that runs is
+ * stopped alone, unwound and resumed (the target's stopped_ns counts the hold). */
+int cd_unwind_unstopped(cd_unwinder *u, cd_thread *th, int max_frames, cd_read_hook hook, void *hook_arg,
+                        cd_stack *out, cd_read_info *info, cd_err *err);
 
 /* Drops the unwinder's page cache before the next stop: after cdbg itself wrote the target's
  * memory (a saved register's slot, a variable), so the next unwind reads what is there now. */

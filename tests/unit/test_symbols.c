@@ -71,7 +71,17 @@ static int self_report(cd_target *t, Dwfl *d, cd_err *err)
     dl_iterate_phdr(report_loaded, &c);
     return c.failed ? cd_fail(err, CD_EXIT_TARGET, "report failed: %s", dwfl_errmsg(-1)) : 0;
 }
-static const cd_target_ops self_ops = {.kind = "live", .read_mem = self_read, .report_modules = self_report};
+/* No mappings: the module finder then checks the files by path alone (map_files is for a process
+ * whose file was replaced, not this one). */
+static int self_mappings(cd_target *t, const cd_mapping **out, size_t *n, cd_err *err)
+{
+    (void)t, (void)err;
+    *out = NULL;
+    *n = 0;
+    return 0;
+}
+static const cd_target_ops self_ops = {.kind = "live", .read_mem = self_read, .report_modules = self_report,
+                                       .mappings = self_mappings};
 
 static cd_target self_target;
 static cd_symtab *sym;

@@ -1,0 +1,105 @@
+/* `cdbg stacks PID [-group] [--json]` (see stacks.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands/cmd_impl.h"
+#include "commands/stacks.h"
+#include "target/open.h"
+
+static const char usage[] =
+    "usage: cdbg stacks PID [-group] [--json]\n"
+    "Prints every thread's stack as `bt all` does (-group: as `bt all -group`), stopping only the\n"
+    "threads that are running: a thread asleep in a system call is read where it sleeps, never\n"
+    "woken. Exit status: 0 done, 1 the dump failed, 2 usage error, 4 cannot attach to the process.\n";
+
+/* Test hook, CDBG_TEST_STACKS_PAUSE="TID DIR": after thread TID's first unwinding and before its
+ * syscall line is read again, create DIR/paused and wait for DIR/go, so a test can move the thread
+ * at exactly that moment (tests/integration/stacks/race.sh). */
+typedef struct pause_hook {
+    pid_t tid;
+    char dir[256];
+} pause_hook;
+
+static void pause_between_reads(pid_t tid, int attempt, void *arg)
+{
+    pause_hook *p = arg;
+    if (tid != p->tid || attempt != 0)
+        return;
+    char path[300];
+    snprintf(path, sizeof path, "%s/paused", p->dir);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof path, "%s/go", p->dir);
+    const struct timespec tick = {0, 1000 * 1000};
+    struct stat st;
+    for (int i = 0; i < 120 * 1000 && stat(path, &st) != 0; i++)
+        nanosleep(&tick, NULL);
+}
+
+static int fail(cd_out *o, const cd_err *err)
+{
+    cd_out_error(o, "stacks", err->msg);
+    return err->code > 0 ? err->code : CD_EXIT_CMD;
+}
+
+int cd_stacks_main(int argc, char **argv)
+{
+    bool json = false, group = false;
+    const char *pos[2];
+    int npos = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (!strcmp(argv[i], "-group") || !strcmp(argv[i], "--group")) {
+            group = true;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage, stdout);
+            return CD_EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "cdbg: stacks: unknown option '%s'; see `cdbg stacks --help`\n", argv[i]);
+            return CD_EXIT_USAGE;
+        } else if (npos < 2) {
+            pos[npos++] = argv[i];
+        } else {
+            npos++;
+        }
+    }
+    cd_session s;
+    cd_session_init(&s, json);
+    cd_err err;
+    cd_err_clear(&err);
+    char why[160];
+    snprintf(why, sizeof why, "stacks needs one PID (got %d argument%s): usage cdbg stacks PID [-group] [--json]",
+             npos, npos == 1 ? "" : "s");
+    /* look, don't touch: nothing is seized unless a running thread must be stopped to be read */
+    cd_open_spec spec = {.mode = CD_ATTACH_NONSTOP};
+    int rc = CD_EXIT_OK;
+    if (cd_open_parse(&spec, CD_OPEN_ATTACH, npos, (char *const *)pos, why, &err) < 0 ||
+        !(s.target = cd_target_open(&spec, &err))) {
+        rc = fail(&s.out, &err);
+        goto done;
+    }
+    if (s.target->warning)
+        cd_out_warn(&s.out, "%s", s.target->warning);
+    if (!(s.sym = cd_symtab_new(s.target, &err)) || !(s.unw = cd_unwinder_new(s.target, s.sym, &err))) {
+        rc = fail(&s.out, &err);
+        goto done;
+    }
+    pause_hook ph = {0};
+    const char *hk = getenv("CDBG_TEST_STACKS_PAUSE");
+    int tid = 0;
+    if (hk && sscanf(hk, "%d %255s", &tid, ph.dir) == 2)
+        ph.tid = tid;
+    s.cmd_name = "stacks";
+    if (cd_stacks_dump(&s, group, ph.tid ? pause_between_reads : NULL, &ph, &err) < 0)
+        rc = fail(&s.out, &err);
+done:
+    cd_session_fini(&s);
+    return rc;
+}

@@ -1,0 +1,444 @@
+/* `cdbg trace [options] PATTERN... (-p PID | -- PROG [ARGS...])`: tracepoints that log without
+ * stopping the program (issue 12; docs/tracing.md).
+ *
+ * -p PID: the process is opened NONSTOP (nothing is seized; the uprobe backend needs no ptrace)
+ * for its symbols and memory. -- PROG: the program is launched under ptrace and run to main (so
+ * ld.so has mapped its libraries and patterns in them resolve), the probes are armed, and then the
+ * program is detached: it runs untraced to its end while we are only its parent (waitpid gives
+ * its status); a second, NONSTOP view of it gives symbols and memory. */
+#include "commands/cmd_impl.h"
+#include "control/control.h"
+#include "target/open.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char cd_trace_usage[] =
+    "usage: cdbg trace [options] PATTERN... -p PID\n"
+    "       cdbg trace [options] PATTERN... -- PROG [ARGS...]\n"
+    "PATTERN: a function-name regex (^work$), MODULE:REGEX (libc.so.6:malloc) or FILE:LINE.\n"
+    "Options: --json, -o FILE, -e EXPR (repeatable), --ret, --if COND, --max-hits N,\n"
+    "         --duration SECONDS, --backend auto|inline|uprobe|ptrace, --buffer-size BYTES[K|M], --list\n"
+    "Exit status: with -- PROG the program's (128+N for signal N); with -p 0 after a clean detach;\n"
+    "1 tracing failed or no function matches, 2 usage error (options, --if, -e, a PID that is not a\n"
+    "number), 4 cannot attach (no such process, not permitted, already traced) or start PROG.\n";
+
+static volatile sig_atomic_t g_stop;
+
+static void on_int(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static int fail(const cd_err *e, int def)
+{
+    fprintf(stderr, "cdbg: %s\n", e->msg);
+    return e->code > 0 ? e->code : def;
+}
+
+static int usage_fail(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "cdbg: trace: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "; see `cdbg trace --help`\n");
+    return CD_EXIT_USAGE;
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return false;
+    if (*end == 'K' || *end == 'k')
+        v <<= 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        v <<= 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        v <<= 30, end++;
+    if (*end || !v)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+/* Another tracer (gdb, strace) holds the process: a second one must not stack on it. */
+static int check_untraced(pid_t pid, cd_err *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    char *s = cd_read_file(path, NULL);
+    if (!s)
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "trace: no process with PID %d: it has exited", (int)pid);
+    const char *t = strstr(s, "TracerPid:");
+    int tracer = t ? atoi(t + 10) : 0;
+    free(s);
+    if (tracer)
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
+                        "trace: process %d is already traced by process %d; detach that tracer first", (int)pid, tracer);
+    return 0;
+}
+
+typedef struct tm_state {
+    cd_target *t;
+    cd_symtab *sym;
+    /* the launch: */
+    cd_target *lt;
+    cd_symtab *lsym;
+    cd_unwinder *lunw;
+    cd_vstate *lvs;
+    cd_ctl *lctl;
+} tm_state;
+
+static void release_launch(tm_state *st, bool detach)
+{
+    if (st->lctl)
+        cd_ctl_free(st->lctl);
+    if (st->lunw)
+        cd_unwinder_free(st->lunw);
+    if (st->lsym)
+        cd_symtab_free(st->lsym);
+    if (st->lvs)
+        cd_vstate_free(st->lvs);
+    if (st->lt) {
+        if (detach)
+            st->lt->launched = false; /* close detaches it, running, instead of killing it */
+        cd_target_close(st->lt);
+    }
+    st->lctl = NULL, st->lunw = NULL, st->lsym = NULL, st->lvs = NULL, st->lt = NULL;
+}
+
+static int status_of(int ws)
+{
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : CD_EXIT_CMD;
+}
+
+int cd_trace_main(int argc, char **argv)
+{
+    cd_trace_opts o = {.backend = CD_TB_AUTO};
+    char **pats = cd_xcalloc((size_t)argc + 1, sizeof *pats), **exprs = cd_xcalloc((size_t)argc + 1, sizeof *exprs);
+    const char *pid_s = NULL, *outfile = NULL;
+    char **prog = NULL;
+    double duration = 0;
+    bool list = false;
+    int status = CD_EXIT_OK;
+    size_t npats = 0, nexprs = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VAL()                                                                                                     \
+    do {                                                                                                               \
+        if (!val) {                                                                                                    \
+            status = usage_fail("option %s needs a value", a);                                                         \
+            goto out;                                                                                                  \
+        }                                                                                                              \
+        i++;                                                                                                           \
+    } while (0)
+        if (!strcmp(a, "--")) {
+            if (i + 1 >= argc) {
+                status = usage_fail("%s needs a program to run after it", a);
+                goto out;
+            }
+            prog = argv + i + 1;
+            break;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(cd_trace_usage, stdout);
+            goto out;
+        } else if (!strcmp(a, "--json")) {
+            o.json = true;
+        } else if (!strcmp(a, "--ret")) {
+            o.want_return = true;
+        } else if (!strcmp(a, "--list")) {
+            list = true;
+        } else if (!strcmp(a, "-p")) {
+            NEED_VAL();
+            pid_s = val;
+        } else if (!strcmp(a, "-o")) {
+            NEED_VAL();
+            outfile = val;
+        } else if (!strcmp(a, "-e")) {
+            NEED_VAL();
+            exprs[nexprs++] = (char *)val;
+        } else if (!strcmp(a, "--if")) {
+            NEED_VAL();
+            o.cond = val;
+        } else if (!strcmp(a, "--max-hits")) {
+            NEED_VAL();
+            unsigned long long n;
+            if (!cd_parse_uint(val, &n) || !n) {
+                status = usage_fail("--max-hits needs a positive number, not '%s'", val);
+                goto out;
+            }
+            o.max_hits = n;
+        } else if (!strcmp(a, "--duration")) {
+            NEED_VAL();
+            char *end;
+            duration = strtod(val, &end);
+            if (*end || !(duration > 0)) {
+                status = usage_fail("--duration needs a positive number of seconds, not '%s'", val);
+                goto out;
+            }
+        } else if (!strcmp(a, "--buffer-size")) {
+            NEED_VAL();
+            if (!parse_size(val, &o.buffer_size)) {
+                status = usage_fail("--buffer-size needs a size in bytes (K, M, G suffixes), not '%s'", val);
+                goto out;
+            }
+        } else if (!strcmp(a, "--backend")) {
+            NEED_VAL();
+            static const char *names[] = {"auto", "inline", "uprobe", "ptrace"};
+            int k = -1;
+            for (int j = 0; j < 4; j++)
+                if (!strcmp(val, names[j]))
+                    k = j;
+            if (k < 0) {
+                status = usage_fail("--backend is auto, inline, uprobe or ptrace, not '%s'", val);
+                goto out;
+            }
+            o.backend = (cd_tb_kind)k;
+        } else if (a[0] == '-' && a[1]) {
+            status = usage_fail("unknown option '%s'", a);
+            goto out;
+        } else {
+            pats[npats++] = (char *)a;
+        }
+#undef NEED_VAL
+    }
+    if (!npats) {
+        status = usage_fail("%s", "give at least one PATTERN (a function-name regex, MODULE:REGEX or FILE:LINE)");
+        goto out;
+    }
+    if (!pid_s == !prog) {
+        status = usage_fail("%s", pid_s ? "give -p PID or -- PROG, not both" : "give -p PID or -- PROG [ARGS...]");
+        goto out;
+    }
+    o.patterns = pats;
+    o.npatterns = npats;
+    o.exprs = exprs;
+    o.nexprs = nexprs;
+    cd_err err;
+    cd_err_clear(&err);
+    if (cd_trace_check_exprs(o.cond, exprs, nexprs, &err) < 0) {
+        status = fail(&err, CD_EXIT_USAGE);
+        goto out;
+    }
+    FILE *outfp = stdout;
+    if (outfile && !list) {
+        outfp = fopen(outfile, "w");
+        if (!outfp) {
+            fprintf(stderr, "cdbg: trace: cannot write %s: %s\n", outfile, strerror(errno));
+            status = CD_EXIT_USAGE;
+            goto out;
+        }
+    }
+    static char obuf[1 << 20];
+    setvbuf(outfp, obuf, _IOFBF, sizeof obuf);
+
+    tm_state st = {0};
+    cd_trace *tr = NULL;
+    pid_t pid = 0;
+    bool launched = prog != NULL, ended = false, interrupted = false;
+    int ws = 0;
+    if (pid_s) {
+        if (cd_parse_pid(pid_s, &pid, &err) < 0 || check_untraced(pid, &err) < 0) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
+    } else {
+        cd_open_spec ls = {.kind = CD_OPEN_LAUNCH, .argv = prog};
+        st.lt = cd_target_open(&ls, &err);
+        if (!st.lt) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
+        pid = st.lt->pid;
+        st.lsym = cd_symtab_new(st.lt, &err);
+        st.lunw = st.lsym ? cd_unwinder_new(st.lt, st.lsym, &err) : NULL;
+        if (!st.lunw) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
+        st.lvs = cd_vstate_new();
+        st.lctl = cd_ctl_new(st.lt, st.lsym, st.lunw, st.lvs);
+        cd_stop stop;
+        memset(&stop, 0, sizeof stop);
+        const char *where = NULL;
+        if (cd_ctl_start(st.lctl, &stop, &where, &err) < 0) {
+            status = fail(&err, CD_EXIT_TARGET);
+            cd_stop_free(&stop);
+            goto close;
+        }
+        if (stop.reason == CD_STOP_EXITED || stop.reason == CD_STOP_KILLED) {
+            status = stop.reason == CD_STOP_EXITED ? stop.status : 128 + stop.sig;
+            fprintf(stderr, "cdbg: trace: %s ended before main; nothing was traced\n", prog[0]);
+            cd_stop_free(&stop);
+            goto close;
+        }
+        cd_stop_free(&stop);
+    }
+    if (!launched) {
+        cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
+        st.t = cd_target_open(&as, &err);
+        if (!st.t) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
+        st.sym = cd_symtab_new(st.t, &err);
+        if (!st.sym) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
+    }
+    tr = cd_trace_new(launched ? st.lt : st.t, launched ? st.lsym : st.sym, &o, &err);
+    if (!tr || cd_trace_resolve(tr, &err) < 0) {
+        status = fail(&err, CD_EXIT_CMD);
+        goto close;
+    }
+    const cd_trace_match *m;
+    size_t nm = cd_trace_matches(tr, &m);
+    if (list) {
+        for (size_t i = 0; i < nm; i++) {
+            printf("%s\t%s", m[i].func, m[i].module);
+            if (m[i].file)
+                printf("\t%s:%d", m[i].file, m[i].line);
+            printf("\t0x%llx%s\n", (unsigned long long)m[i].addr, m[i].has_debug ? "" : "\t(no debug info)");
+        }
+        goto close;
+    }
+    if (cd_trace_arm(tr, &err) < 0) {
+        status = fail(&err, CD_EXIT_CMD);
+        goto close;
+    }
+    char *notes = cd_trace_take_notes(tr);
+    if (notes) {
+        for (char *l = strtok(notes, "\n"); l; l = strtok(NULL, "\n"))
+            fprintf(stderr, "cdbg: trace: %s\n", l);
+        free(notes);
+    }
+    nm = cd_trace_matches(tr, &m);
+    fprintf(stderr, "cdbg: trace: %zu tracepoint%s in process %d:", nm, nm == 1 ? "" : "s", (int)pid);
+    for (size_t i = 0; i < nm && i < 8; i++)
+        fprintf(stderr, " %s (%s)", m[i].func, m[i].backend);
+    fprintf(stderr, "%s\n", nm > 8 ? " ..." : "");
+    if (launched) {
+        /* The uprobes are in; the program runs on, untraced (we stay its parent), and a NONSTOP
+         * view of it gives the symbols and memory from now on. */
+        bool only_uprobe = true;
+        for (size_t i = 0; i < nm; i++)
+            only_uprobe &= !strcmp(m[i].backend, "uprobe");
+        if (only_uprobe) {
+            release_launch(&st, true);
+            cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
+            st.t = cd_target_open(&as, &err);
+            st.sym = st.t ? cd_symtab_new(st.t, &err) : NULL;
+            if (!st.sym || cd_trace_rebase(tr, st.t, st.sym, &err) < 0) {
+                status = fail(&err, CD_EXIT_CMD);
+                cd_trace_disarm(tr, &err);
+                goto close;
+            }
+        }
+    }
+
+    struct sigaction sa, old_int, old_pipe;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    g_stop = 0;
+    cd_trace_out to = {outfp, o.json};
+    uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
+    for (;;) {
+        if (g_stop) {
+            interrupted = true;
+            break;
+        }
+        if (deadline && cd_now_ns() >= deadline)
+            break;
+        int n = cd_trace_poll(tr, 100, cd_trace_render, &to, &err);
+        if (n < 0) {
+            if (err.kind == CD_EK_EXITED) {
+                ended = true;
+                break;
+            }
+            status = fail(&err, CD_EXIT_CMD);
+            break;
+        }
+        if (n == 0 || ferror(outfp))
+            fflush(outfp);
+        if (ferror(outfp)) {
+            fprintf(stderr, "cdbg: trace: writing the events failed: %s\n", strerror(errno));
+            status = CD_EXIT_CMD;
+            break;
+        }
+        if (cd_trace_limit_reached(tr))
+            break;
+    }
+    cd_err de;
+    cd_err_clear(&de);
+    if (cd_trace_disarm(tr, &de) < 0)
+        fprintf(stderr, "cdbg: trace: %s\n", de.msg);
+    while (!cd_trace_limit_reached(tr) && cd_trace_poll(tr, 0, cd_trace_render, &to, &de) > 0)
+        ;
+    fflush(outfp);
+    char *late = cd_trace_take_notes(tr);
+    if (late) {
+        for (char *l = strtok(late, "\n"); l; l = strtok(NULL, "\n"))
+            fprintf(stderr, "cdbg: trace: %s\n", l);
+        free(late);
+    }
+    /* the summary: never a silent drop */
+    uint64_t tot = 0, totshown = 0, totdrop = cd_trace_dropped_other(tr);
+    for (size_t i = 0; i < nm; i++) {
+        cd_trace_count c;
+        cd_trace_counts(tr, i, &c);
+        tot += c.hits;
+        totshown += c.shown;
+        totdrop += c.dropped;
+        fprintf(stderr, "cdbg: trace: %s (%s): %llu hit%s", m[i].func, m[i].backend, (unsigned long long)c.hits,
+                c.hits == 1 ? "" : "s");
+        if (o.cond)
+            fprintf(stderr, ", %llu shown (--if)", (unsigned long long)c.shown);
+        fprintf(stderr, ", %llu dropped\n", (unsigned long long)c.dropped);
+    }
+    fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s\n", (unsigned long long)tot,
+            (unsigned long long)totshown, (unsigned long long)totdrop,
+            totdrop ? " (the ring buffer was full: a larger --buffer-size keeps them)" : "",
+            interrupted ? "; interrupted: every probe removed, the process runs on"
+            : ended   ? ""
+                      : "; every probe removed, the process runs on");
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    if (launched && status == CD_EXIT_OK) {
+        if (interrupted) {
+            status = 128 + SIGINT;
+        } else {
+            /* the program runs to its end (untraced after --max-hits or --duration) */
+            while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+                ;
+            status = status_of(ws);
+        }
+    }
+close:
+    cd_trace_free(tr);
+    if (st.sym)
+        cd_symtab_free(st.sym);
+    if (st.t)
+        cd_target_close(st.t);
+    release_launch(&st, false);
+    if (outfp != stdout)
+        fclose(outfp);
+    else
+        fflush(stdout);
+out:
+    free(pats);
+    free(exprs);
+    return status;
+}

@@ -1,0 +1,815 @@
+/* gcore: an ELF core of a live process, with the shortest pause we can manage.
+ *
+ * The order is what keeps the pause short: everything that needs no stop (smaps, coredump_filter,
+ * auxv, psinfo, ELF magic of file mappings, the temporary file) comes first; then every thread is
+ * held just long enough to copy its registers and to run one injected clone() that makes a
+ * copy-on-write child of the process; the threads then run on while memory is copied from the
+ * child, which is itself never resumed (auto-attached by the live backend's PTRACE_O_TRACECLONE,
+ * it stays in its first ptrace-stop: it runs no instruction at all). The clone has no exit signal,
+ * so the target gets no SIGCHLD; the child is killed, its exit taken by us (its tracer) and then
+ * reaped from inside the target with an injected wait4(child, __WALL), so it leaves no zombie. */
+#include "target/target.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/procfs.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096ull
+#define CHUNK (1u << 20)
+#define XSTATE_MAX 16384
+
+/* coredump_filter bits (man 5 core) */
+enum {
+    F_ANON_PRIVATE = 1, F_ANON_SHARED = 2, F_MAPPED_PRIVATE = 4, F_MAPPED_SHARED = 8,
+    F_ELF_HEADERS = 16, F_HUGETLB_PRIVATE = 32, F_HUGETLB_SHARED = 64,
+};
+
+ssize_t cd_target_get_regset(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err)
+{
+    if (!t->ops->get_regset)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot read register set 0x%x: the %s target has none",
+                        type, t->ops->kind);
+    return t->ops->get_regset(t, th, type, buf, len, err);
+}
+
+/* ---- the address space, from /proc/PID/smaps ---- */
+
+typedef struct gmap {
+    uint64_t start, end, offset;
+    int prot;
+    bool shared;
+    char *path;           /* NULL: anonymous */
+    bool dd, io, ht, dc, wf; /* VmFlags: dontdump, I/O, hugetlb, dontcopy (DONTFORK), wipeonfork */
+    uint64_t anon_kb;     /* "Anonymous:": pages written (the kernel's anon_vma, as gdb reads it) */
+    bool elf;             /* starts with an ELF header (file mappings at offset 0) */
+    uint64_t dump;        /* bytes of it the core carries, from start */
+    uint64_t file_off;    /* where they go */
+} gmap;
+
+static void free_maps(gmap *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(m[i].path);
+    free(m);
+}
+
+static int parse_smaps(const char *s, gmap **out, size_t *nout)
+{
+    gmap *v = NULL;
+    size_t n = 0, cap = 0;
+    while (*s) {
+        const char *eol = strchr(s, '\n');
+        size_t len = eol ? (size_t)(eol - s) : strlen(s);
+        unsigned long long a, b, off;
+        char perms[5];
+        int pos = 0;
+        if (sscanf(s, "%llx-%llx %4s %llx %*x:%*x %*u%n", &a, &b, perms, &off, &pos) == 4 && pos > 0 &&
+            (size_t)pos <= len) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                v = cd_xrealloc(v, cap * sizeof *v);
+            }
+            gmap *m = &v[n++];
+            memset(m, 0, sizeof *m);
+            m->start = a, m->end = b, m->offset = off;
+            m->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+                      (perms[2] == 'x' ? PROT_EXEC : 0);
+            m->shared = perms[3] == 's';
+            const char *p = s + pos;
+            while (p < s + len && *p == ' ')
+                p++;
+            if (p < s + len) {
+                m->path = cd_xmalloc((size_t)(s + len - p) + 1);
+                memcpy(m->path, p, (size_t)(s + len - p));
+                m->path[s + len - p] = 0;
+            }
+        } else if (n > 0 && !strncmp(s, "Anonymous:", 10)) {
+            v[n - 1].anon_kb = strtoull(s + 10, NULL, 10);
+        } else if (n > 0 && !strncmp(s, "VmFlags:", 8)) {
+            gmap *m = &v[n - 1];
+            for (const char *p = s + 8; p + 1 < s + len; p++) {
+                if (p[-1] != ' ' || p[0] == ' ')
+                    continue;
+                if (p + 2 <= s + len && (p + 2 == s + len || p[2] == ' ')) {
+                    if (!strncmp(p, "dd", 2)) m->dd = true;
+                    else if (!strncmp(p, "io", 2)) m->io = true;
+                    else if (!strncmp(p, "ht", 2)) m->ht = true;
+                    else if (!strncmp(p, "dc", 2)) m->dc = true;
+                    else if (!strncmp(p, "wf", 2)) m->wf = true;
+                }
+            }
+        }
+        s += len + (eol ? 1 : 0);
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+static bool is_file(const gmap *m) { return m->path && m->path[0] == '/'; }
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* How much of m the kernel would dump (fs/coredump.c vma_dump_size), decided from what smaps
+ * shows: "Anonymous:" > 0 stands for the vma's anon_vma, " (deleted)" for an unlinked (shmem)
+ * file. VM_IO mappings are never read (device memory: a read can have side effects). */
+static uint64_t dump_size(const gmap *m, unsigned filter, bool all)
+{
+    uint64_t size = m->end - m->start;
+    bool touched = m->anon_kb > 0;
+    if (m->io)
+        return 0;
+    if (!(m->prot & PROT_READ) && !touched)
+        return 0; /* guard pages and PROT_NONE reservations: nothing was ever there */
+    if (all)
+        return size;
+    if (m->dd)
+        return 0;
+    if (m->ht)
+        return (filter & (m->shared ? F_HUGETLB_SHARED : F_HUGETLB_PRIVATE)) ? size : 0;
+    if (m->shared) {
+        bool anon = !is_file(m) || ends_with(m->path, " (deleted)");
+        return (filter & (anon ? F_ANON_SHARED : F_MAPPED_SHARED)) ? size : 0;
+    }
+    if ((touched || !is_file(m)) && (filter & F_ANON_PRIVATE))
+        return size;
+    if (!is_file(m))
+        return 0;
+    if (filter & F_MAPPED_PRIVATE)
+        return size;
+    /* the first page of an ELF file (its build-id note), as the kernel does */
+    if ((filter & F_ELF_HEADERS) && m->offset == 0 && (m->prot & PROT_READ) && m->elf)
+        return PAGE < size ? PAGE : size;
+    return 0;
+}
+
+/* ---- a growable byte buffer for the notes ---- */
+
+typedef struct bbuf {
+    unsigned char *p;
+    size_t len, cap;
+} bbuf;
+
+static void bb_put(bbuf *b, const void *d, size_t n)
+{
+    if (b->len + n + 8 > b->cap) {
+        b->cap = (b->len + n + 8) * 2;
+        b->p = cd_xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+    while (b->len % 4)
+        b->p[b->len++] = 0;
+}
+
+static void note(bbuf *b, const char *name, uint32_t type, const void *desc, size_t n)
+{
+    Elf64_Nhdr h = {.n_namesz = (Elf64_Word)strlen(name) + 1, .n_descsz = (Elf64_Word)n, .n_type = type};
+    bb_put(b, &h, sizeof h);
+    bb_put(b, name, h.n_namesz);
+    bb_put(b, desc, n);
+}
+
+/* ---- per-thread state taken while held ---- */
+
+typedef struct gthr {
+    pid_t tid;
+    cd_regs regs;
+    struct user_fpregs_struct fp;
+    bool fp_ok;
+    unsigned char *xstate;
+    size_t xstate_len;
+} gthr;
+
+typedef struct gctx {
+    cd_target *t;
+    const cd_gcore_opts *o;
+    gmap *maps;
+    size_t nmaps;
+    char *auxv;
+    size_t auxv_len;
+    struct elf_prpsinfo ps;
+    gthr *th;
+    size_t nth;
+    pid_t child;          /* the snapshot, 0 when memory comes from the process itself */
+    int child_mem;        /* /proc/CHILD/mem, for pages process_vm_readv refuses */
+    unsigned char *buf;
+    int fd, dirfd;
+    char *dir, *base, *tmpname;
+} gctx;
+
+/* ---- reading memory for the dump ---- */
+
+/* Fills buf with [addr, addr+len) of the snapshot child or of the target, zeros where unreadable
+ * (as the kernel leaves a hole). */
+static void read_span(gctx *g, bool from_child, uint64_t addr, unsigned char *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t r;
+        if (from_child) {
+            struct iovec lo = {buf + done, len - done}, re = {(void *)(uintptr_t)(addr + done), len - done};
+            r = process_vm_readv(g->child, &lo, 1, &re, 1, 0);
+            if (r <= 0 && g->child_mem >= 0)
+                r = pread(g->child_mem, buf + done, len - done, (off_t)(addr + done));
+        } else {
+            r = cd_target_read(g->t, addr + done, buf + done, len - done);
+        }
+        if (r > 0) {
+            done += (size_t)r;
+            continue;
+        }
+        /* skip the unreadable page */
+        size_t skip = (size_t)(PAGE - ((addr + done) & (PAGE - 1)));
+        if (skip > len - done)
+            skip = len - done;
+        memset(buf + done, 0, skip);
+        done += skip;
+    }
+}
+
+static int write_all(int fd, const void *p, size_t n, off_t off)
+{
+    while (n > 0) {
+        ssize_t w = pwrite(fd, p, n, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
+            return -1;
+        }
+        p = (const char *)p + w;
+        n -= (size_t)w;
+        off += w;
+    }
+    return 0;
+}
+
+static int write_loads(gctx *g, cd_err *err)
+{
+    for (size_t i = 0; i < g->nmaps; i++) {
+        gmap *m = &g->maps[i];
+        /* Code comes from the process itself: its reads give the original bytes under cdbg's
+         * breakpoints. DONTFORK and WIPEONFORK regions are missing or zero in the child. */
+        bool from_child = g->child > 0 && !(m->prot & PROT_EXEC) && !m->dc && !m->wf;
+        for (uint64_t a = 0; a < m->dump; a += CHUNK) {
+            size_t n = m->dump - a < CHUNK ? (size_t)(m->dump - a) : CHUNK;
+            read_span(g, from_child, m->start + a, g->buf, n);
+            if (write_all(g->fd, g->buf, n, (off_t)(m->file_off + a)) < 0)
+                return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed%s",
+                               g->o->path, strerror(errno),
+                               errno == ENOSPC || errno == EFBIG ? " (free some space or choose another FILE)" : "");
+        }
+    }
+    return 0;
+}
+
+/* ---- what needs no stop ---- */
+
+static char *slurp(pid_t pid, const char *leaf, size_t *len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, leaf);
+    return cd_read_file(path, len);
+}
+
+static void read_psinfo(gctx *g)
+{
+    pid_t pid = g->t->pid;
+    struct elf_prpsinfo *ps = &g->ps;
+    memset(ps, 0, sizeof *ps);
+    ps->pr_pid = pid;
+    char *s = slurp(pid, "stat", NULL);
+    if (s) {
+        char *rp = strrchr(s, ')'), *lp = strchr(s, '(');
+        if (lp && rp && rp > lp) {
+            snprintf(ps->pr_fname, sizeof ps->pr_fname, "%.*s", (int)(rp - lp - 1), lp + 1);
+            char st = 0;
+            int ppid = 0, pgrp = 0, sid = 0;
+            unsigned flags = 0;
+            long nice = 0;
+            if (sscanf(rp + 1, " %c %d %d %d %*d %*d %u %*u %*u %*u %*u %*u %*u %*d %*d %*d %ld", &st, &ppid, &pgrp,
+                       &sid, &flags, &nice) >= 5) {
+                ps->pr_sname = st;
+                const char *states = "RSDTZW";
+                const char *p = strchr(states, st);
+                ps->pr_state = p ? (char)(p - states) : 0;
+                ps->pr_zomb = st == 'Z';
+                ps->pr_nice = (char)nice;
+                ps->pr_flag = flags;
+                ps->pr_ppid = ppid, ps->pr_pgrp = pgrp, ps->pr_sid = sid;
+            }
+        }
+        free(s);
+    }
+    s = slurp(pid, "status", NULL);
+    if (s) {
+        const char *u = strstr(s, "\nUid:"), *gi = strstr(s, "\nGid:");
+        if (u)
+            sscanf(u + 5, "%u", &ps->pr_uid);
+        if (gi)
+            sscanf(gi + 5, "%u", &ps->pr_gid);
+        free(s);
+    }
+    size_t n = 0;
+    s = slurp(pid, "cmdline", &n);
+    if (s) {
+        if (n > sizeof ps->pr_psargs - 1)
+            n = sizeof ps->pr_psargs - 1;
+        for (size_t i = 0; i < n; i++)
+            ps->pr_psargs[i] = s[i] ? s[i] : ' ';
+        while (n > 0 && ps->pr_psargs[n - 1] == ' ')
+            ps->pr_psargs[--n] = 0;
+        free(s);
+    }
+}
+
+/* A `syscall` instruction in the vdso, found before the pause so the injection reads nothing. */
+static void find_syscall_insn(gctx *g)
+{
+    if (g->t->syscall_insn)
+        return;
+    for (size_t i = 0; i < g->nmaps; i++) {
+        gmap *m = &g->maps[i];
+        if (!m->path || strcmp(m->path, "[vdso]") || !(m->prot & PROT_EXEC) || m->end - m->start > (1u << 20))
+            continue;
+        size_t n = (size_t)(m->end - m->start);
+        unsigned char *b = cd_xmalloc(n);
+        ssize_t r = cd_target_read(g->t, m->start, b, n);
+        for (ssize_t k = 0; k + 1 < r; k++)
+            if (b[k] == 0x0f && b[k + 1] == 0x05) {
+                g->t->syscall_insn = m->start + (uint64_t)k;
+                break;
+            }
+        free(b);
+    }
+}
+
+static int prepare(gctx *g, cd_err *err)
+{
+    pid_t pid = g->t->pid;
+    char *s = slurp(pid, "smaps", NULL);
+    if (!s)
+        return cd_failk(err, CD_EXIT_CMD, errno == ENOENT || errno == ESRCH ? CD_EK_EXITED : CD_EK_PERMISSION,
+                        "cannot read /proc/%d/smaps: %s", (int)pid, strerror(errno));
+    parse_smaps(s, &g->maps, &g->nmaps);
+    free(s);
+    unsigned filter = 0x33;
+    s = slurp(pid, "coredump_filter", NULL);
+    if (s) {
+        filter = (unsigned)strtoul(s, NULL, 16);
+        free(s);
+    }
+    for (size_t i = 0; i < g->nmaps; i++) {
+        gmap *m = &g->maps[i];
+        unsigned char magic[4];
+        if (is_file(m) && m->offset == 0 && (m->prot & PROT_READ) && cd_target_read(g->t, m->start, magic, 4) == 4)
+            m->elf = !memcmp(magic, ELFMAG, SELFMAG);
+        m->dump = dump_size(m, filter, g->o->all);
+    }
+    g->auxv = slurp(pid, "auxv", &g->auxv_len);
+    read_psinfo(g);
+    if (g->o->snapshot)
+        find_syscall_insn(g);
+    return 0;
+}
+
+/* ---- the file: created 0600 beside FILE, renamed over it when complete ---- */
+
+static int open_tmp(gctx *g, cd_err *err)
+{
+    const char *path = g->o->path;
+    const char *slash = strrchr(path, '/');
+    g->dir = slash ? (slash == path ? cd_xstrdup("/") : cd_xasprintf("%.*s", (int)(slash - path), path)) : cd_xstrdup(".");
+    g->base = cd_xstrdup(slash ? slash + 1 : path);
+    if (!g->base[0])
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "cannot write a core to '%s': it names a directory; give a file name",
+                        path);
+    g->dirfd = open(g->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (g->dirfd < 0)
+        return cd_failk(err, CD_EXIT_CMD, errno == EACCES ? CD_EK_PERMISSION : CD_EK_NOT_FOUND,
+                        "cannot write a core in directory %s: %s", g->dir, strerror(errno));
+    struct stat st;
+    if (fstatat(g->dirfd, g->base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "cannot write a core to %s: it is a directory; give a file name",
+                            path);
+        if (!g->o->force)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                            "cannot write a core to %s: %s already exists; remove it, choose another FILE or give "
+                            "--force to replace it",
+                            path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+    }
+    for (int i = 0; i < 100; i++) {
+        free(g->tmpname);
+        g->tmpname = cd_xasprintf(".%s.cdbg-%d-%d.tmp", g->base, (int)getpid(), i);
+        g->fd = openat(g->dirfd, g->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (g->fd >= 0 || errno != EEXIST)
+            break;
+    }
+    if (g->fd < 0)
+        return cd_failk(err, CD_EXIT_CMD, errno == EACCES || errno == EPERM || errno == EROFS ? CD_EK_PERMISSION : CD_EK_OTHER,
+                        "cannot create a core file in %s: %s", g->dir, strerror(errno));
+    fchmod(g->fd, 0600); /* the umask may only have taken bits away; make it exactly 0600 */
+    return 0;
+}
+
+static void drop_tmp(gctx *g)
+{
+    if (g->fd >= 0) {
+        close(g->fd);
+        g->fd = -1;
+    }
+    if (g->tmpname && g->dirfd >= 0)
+        unlinkat(g->dirfd, g->tmpname, 0);
+}
+
+/* ---- registers, while held ---- */
+
+static int take_threads(gctx *g, cd_err *err)
+{
+    cd_target *t = g->t;
+    g->th = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *g->th);
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (th->gone || !th->held)
+            continue;
+        gthr *x = &g->th[g->nth];
+        cd_err e = {0};
+        if (t->ops->get_regs(t, th, &x->regs, &e) < 0) {
+            if (e.kind == CD_EK_THREAD_GONE)
+                continue;
+            if (err)
+                *err = e;
+            return -1;
+        }
+        x->tid = th->tid;
+        x->fp_ok = t->ops->get_fpregs(t, th, &x->fp, NULL) == 0;
+        unsigned char xs[XSTATE_MAX];
+        ssize_t n = cd_target_get_regset(t, th, NT_X86_XSTATE, xs, sizeof xs, NULL);
+        if (n > 0) {
+            x->xstate = cd_xmalloc((size_t)n);
+            memcpy(x->xstate, xs, (size_t)n);
+            x->xstate_len = (size_t)n;
+        }
+        g->nth++;
+    }
+    if (g->nth == 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot write a core of process %d: no thread could be stopped",
+                        (int)t->pid);
+    return 0;
+}
+
+/* ---- the snapshot child ---- */
+
+static void ms_sleep(long ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Clones the process inside held thread inj. Returns the child's pid (held by us, never run), or
+ * 0 with why set. */
+static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
+{
+    cd_target *t = g->t;
+    if (!t->syscall_insn) {
+        snprintf(why, whylen, "no `syscall` instruction found in the vdso");
+        return 0;
+    }
+    /* flags 0: no CLONE_VM (a copy-on-write copy), no CLONE_THREAD, exit signal 0 (none) */
+    uint64_t args[6] = {0, 0, 0, 0, 0, 0};
+    int64_t ret = 0;
+    cd_err e = {0};
+    if (cd_target_inject_syscall(t, inj, SYS_clone, args, &ret, &e) < 0) {
+        snprintf(why, whylen, "%.150s", e.msg);
+        return 0;
+    }
+    if (ret <= 0) {
+        snprintf(why, whylen, "the process could not fork: %s", strerror((int)-ret));
+        return 0;
+    }
+    pid_t child = (pid_t)ret;
+    /* The backend traced it (PTRACE_O_TRACECLONE) and holds it at its first stop; it must never
+     * run: it would go on from the instruction after our `syscall`, in the vdso. */
+    cd_thread *ct = cd_target_find_thread(t, child);
+    if (ct && !ct->held)
+        cd_target_stop(t, &ct, 1, NULL);
+    if (!ct || !ct->held) {
+        kill(child, SIGKILL);
+        snprintf(why, whylen, "the snapshot process %d was not held by the debugger", (int)child);
+        return -child;
+    }
+    return child;
+}
+
+/* Kills the snapshot and has the target reap it, so it neither keeps a zombie nor sees SIGCHLD
+ * (the clone had no exit signal). Returns the time the reaping thread was held. */
+static uint64_t end_snapshot(gctx *g, pid_t child, cd_thread *reaper)
+{
+    cd_target *t = g->t;
+    kill(child, SIGKILL);
+    /* we are its tracer: its exit comes to us first; the backend takes it */
+    cd_thread *ct = cd_target_find_thread(t, child);
+    for (int i = 0; ct && !ct->gone && i < 5000; i++) {
+        cd_err e = {0};
+        if (t->ops->check_alive(t, 0, &e) < 0)
+            break;
+        if (!ct->gone)
+            ms_sleep(1);
+    }
+    uint64_t t0 = cd_now_ns();
+    cd_err e = {0};
+    if (reaper->gone || cd_target_stop(t, &reaper, 1, &e) < 0 || !reaper->held)
+        return 0;
+    for (int i = 0; i < 200; i++) {
+        uint64_t args[6] = {(uint64_t)child, 0, (uint64_t)(__WALL | WNOHANG), 0, 0, 0};
+        int64_t ret = 0;
+        if (cd_target_inject_syscall(t, reaper, SYS_wait4, args, &ret, &e) < 0 || ret != 0)
+            break;
+        ms_sleep(1); /* not a zombie for its parent yet */
+    }
+    cd_target_resume(t, &reaper, 1, &e);
+    return cd_now_ns() - t0;
+}
+
+/* ---- the ELF image ---- */
+
+static void build_notes(gctx *g, bbuf *nb)
+{
+    /* main thread first, then the others; the process notes after the first NT_PRSTATUS, as the
+     * kernel orders them */
+    for (size_t i = 0; i < g->nth; i++) {
+        gthr *x = &g->th[i];
+        struct elf_prstatus pr;
+        memset(&pr, 0, sizeof pr);
+        pr.pr_pid = x->tid;
+        pr.pr_ppid = g->ps.pr_ppid;
+        pr.pr_pgrp = g->ps.pr_pgrp;
+        pr.pr_sid = g->ps.pr_sid;
+        memcpy(&pr.pr_reg, &x->regs, sizeof pr.pr_reg);
+        pr.pr_fpvalid = x->fp_ok;
+        note(nb, "CORE", NT_PRSTATUS, &pr, sizeof pr);
+        if (i == 0) {
+            note(nb, "CORE", NT_PRPSINFO, &g->ps, sizeof g->ps);
+            if (g->auxv && g->auxv_len)
+                note(nb, "CORE", NT_AUXV, g->auxv, g->auxv_len);
+            /* NT_FILE: count, page size, (start, end, offset in pages) per file mapping, then names */
+            bbuf f = {0};
+            uint64_t cnt = 0, pg = PAGE;
+            for (size_t k = 0; k < g->nmaps; k++)
+                cnt += is_file(&g->maps[k]);
+            size_t hdr = 16 + (size_t)cnt * 24;
+            f.p = cd_xcalloc(1, hdr + 64);
+            f.cap = hdr + 64;
+            memcpy(f.p, &cnt, 8);
+            memcpy(f.p + 8, &pg, 8);
+            size_t j = 0;
+            for (size_t k = 0; k < g->nmaps; k++) {
+                gmap *m = &g->maps[k];
+                if (!is_file(m))
+                    continue;
+                uint64_t tr[3] = {m->start, m->end, m->offset / PAGE};
+                memcpy(f.p + 16 + j++ * 24, tr, 24);
+            }
+            f.len = hdr;
+            for (size_t k = 0; k < g->nmaps; k++) {
+                gmap *m = &g->maps[k];
+                if (!is_file(m))
+                    continue;
+                size_t n = strlen(m->path) + 1;
+                if (f.len + n > f.cap) {
+                    f.cap = (f.len + n) * 2;
+                    f.p = cd_xrealloc(f.p, f.cap);
+                }
+                memcpy(f.p + f.len, m->path, n);
+                f.len += n;
+            }
+            note(nb, "CORE", NT_FILE, f.p, f.len);
+            free(f.p);
+        }
+        if (x->fp_ok)
+            note(nb, "CORE", NT_FPREGSET, &x->fp, sizeof x->fp);
+        if (x->xstate)
+            note(nb, "LINUX", NT_X86_XSTATE, x->xstate, x->xstate_len);
+        /* a live process took no signal: si_signo 0, so no reader reports a crash */
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        note(nb, "CORE", NT_SIGINFO, &si, sizeof si);
+    }
+}
+
+static uint64_t layout(gctx *g, size_t notes_len, uint64_t *notes_off)
+{
+    size_t nph = 1 + g->nmaps;
+    *notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+    uint64_t off = (*notes_off + notes_len + PAGE - 1) & ~(PAGE - 1);
+    for (size_t i = 0; i < g->nmaps; i++) {
+        g->maps[i].file_off = off;
+        off += g->maps[i].dump;
+    }
+    return off;
+}
+
+static int write_headers(gctx *g, const bbuf *nb, uint64_t notes_off, cd_err *err)
+{
+    size_t nph = 1 + g->nmaps;
+    size_t len = (size_t)notes_off + nb->len;
+    unsigned char *h = cd_xcalloc(1, len);
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)h;
+    memcpy(eh->e_ident, ELFMAG, SELFMAG);
+    eh->e_ident[EI_CLASS] = ELFCLASS64;
+    eh->e_ident[EI_DATA] = ELFDATA2LSB;
+    eh->e_ident[EI_VERSION] = EV_CURRENT;
+    eh->e_ident[EI_OSABI] = ELFOSABI_NONE;
+    eh->e_type = ET_CORE;
+    eh->e_machine = EM_X86_64;
+    eh->e_version = EV_CURRENT;
+    eh->e_phoff = sizeof(Elf64_Ehdr);
+    eh->e_ehsize = sizeof(Elf64_Ehdr);
+    eh->e_phentsize = sizeof(Elf64_Phdr);
+    eh->e_phnum = nph < PN_XNUM ? (Elf64_Half)nph : PN_XNUM;
+    Elf64_Phdr *ph = (Elf64_Phdr *)(h + sizeof *eh);
+    ph[0].p_type = PT_NOTE;
+    ph[0].p_offset = notes_off;
+    ph[0].p_filesz = nb->len;
+    for (size_t i = 0; i < g->nmaps; i++) {
+        gmap *m = &g->maps[i];
+        Elf64_Phdr *p = &ph[1 + i];
+        p->p_type = PT_LOAD;
+        p->p_offset = m->file_off;
+        p->p_vaddr = m->start;
+        p->p_filesz = m->dump;
+        p->p_memsz = m->end - m->start;
+        p->p_flags = ((m->prot & PROT_READ) ? PF_R : 0) | ((m->prot & PROT_WRITE) ? PF_W : 0) |
+                     ((m->prot & PROT_EXEC) ? PF_X : 0);
+        p->p_align = PAGE;
+    }
+    memcpy(h + notes_off, nb->p, nb->len);
+    int r = write_all(g->fd, h, len, 0);
+    free(h);
+    if (r < 0)
+        return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed", g->o->path,
+                       strerror(errno));
+    return 0;
+}
+
+/* ---- the whole ---- */
+
+int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *err)
+{
+    memset(r, 0, sizeof *r);
+    uint64_t start = cd_now_ns();
+    if (!t->caps.has_proc || !t->caps.can_run)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "cannot write a core: the target is not a live process (a core file is one already)");
+    gctx g = {.t = t, .o = o, .fd = -1, .dirfd = -1, .child_mem = -1};
+    int rc = -1;
+    bbuf nb = {0};
+    bool held_before = false;
+    for (size_t i = 0; i < t->nthreads; i++)
+        held_before |= t->threads[i]->held && !t->threads[i]->gone;
+    /* a SIGXFSZ (RLIMIT_FSIZE) must fail the write, not kill cdbg with the target held */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
+    sigaction(SIGXFSZ, &ign, &old_xfsz);
+    if (open_tmp(&g, err) < 0 || prepare(&g, err) < 0)
+        goto out;
+    g.buf = cd_xmalloc(CHUNK);
+
+    cd_thread **ours = NULL; /* threads gcore holds, to release */
+    size_t nours = 0;
+    cd_thread *reaper = NULL;
+    if (held_before) {
+        if (take_threads(&g, err) < 0)
+            goto out;
+    } else {
+        uint64_t t0 = cd_now_ns();
+        cd_err e = {0};
+        if (cd_target_stop(t, NULL, 0, &e) < 0) {
+            cd_target_resume(t, NULL, 0, NULL);
+            if (err)
+                *err = e;
+            goto out;
+        }
+        ours = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ours);
+        for (size_t i = 0; i < t->nthreads; i++)
+            if (t->threads[i]->held && !t->threads[i]->gone)
+                ours[nours++] = t->threads[i];
+        if (take_threads(&g, &e) < 0) {
+            cd_target_resume(t, ours, nours, NULL);
+            r->stopped_ns = cd_now_ns() - t0;
+            free(ours);
+            if (err)
+                *err = e;
+            goto out;
+        }
+        reaper = nours ? ours[0] : NULL;
+        pid_t child = 0;
+        if (o->snapshot && reaper) {
+            child = make_snapshot(&g, reaper, r->why_held, sizeof r->why_held);
+            if (child < 0) {
+                /* not held: killed at once; still ours to reap */
+                end_snapshot(&g, -child, reaper);
+                child = 0;
+            }
+        } else if (!o->snapshot) {
+            snprintf(r->why_held, sizeof r->why_held, "snapshot disabled");
+        }
+        if (child > 0) {
+            cd_target_resume(t, ours, nours, NULL);
+            r->stopped_ns = cd_now_ns() - t0;
+            g.child = child;
+            r->snapshot = true;
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/mem", (int)child);
+            g.child_mem = open(path, O_RDONLY | O_CLOEXEC);
+        } else {
+            /* the fallback: copy while everything is held */
+            uint64_t notes_off;
+            build_notes(&g, &nb);
+            uint64_t total = layout(&g, nb.len, &notes_off);
+            int wr = write_loads(&g, err);
+            cd_target_resume(t, ours, nours, NULL);
+            r->stopped_ns = cd_now_ns() - t0;
+            free(ours);
+            if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
+                goto out;
+            r->bytes = total;
+            goto finish;
+        }
+        free(ours);
+    }
+    {
+        uint64_t notes_off;
+        build_notes(&g, &nb);
+        uint64_t total = layout(&g, nb.len, &notes_off);
+        int wr = write_loads(&g, err);
+        if (g.child > 0) {
+            if (g.child_mem >= 0)
+                close(g.child_mem);
+            g.child_mem = -1;
+            r->stopped_ns += end_snapshot(&g, g.child, reaper);
+        }
+        if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
+            goto out;
+        r->bytes = total;
+    }
+finish:
+    if (ftruncate(g.fd, (off_t)r->bytes) < 0 || close(g.fd) < 0) {
+        g.fd = -1;
+        cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed", o->path,
+                strerror(errno));
+        goto out;
+    }
+    g.fd = -1;
+    if (renameat2(g.dirfd, g.tmpname, g.dirfd, g.base, o->force ? 0 : RENAME_NOREPLACE) < 0) {
+        int e = errno;
+        cd_failk(err, CD_EXIT_CMD, e == EEXIST ? CD_EK_USAGE : CD_EK_OTHER, "cannot write a core to %s: %s%s", o->path,
+                 e == EEXIST ? "it was created meanwhile" : strerror(e),
+                 e == EEXIST ? "; remove it, choose another FILE or give --force to replace it" : "");
+        goto out;
+    }
+    free(g.tmpname);
+    g.tmpname = NULL;
+    r->threads = g.nth;
+    r->segments = g.nmaps;
+    rc = 0;
+out:
+    if (g.child_mem >= 0)
+        close(g.child_mem);
+    drop_tmp(&g);
+    if (g.dirfd >= 0)
+        close(g.dirfd);
+    sigaction(SIGXFSZ, &old_xfsz, NULL);
+    for (size_t i = 0; i < g.nth; i++)
+        free(g.th[i].xstate);
+    free(g.th);
+    free(nb.p);
+    free(g.buf);
+    free(g.auxv);
+    free_maps(g.maps, g.nmaps);
+    free(g.dir);
+    free(g.base);
+    free(g.tmpname);
+    r->total_ns = cd_now_ns() - start;
+    return rc;
+}

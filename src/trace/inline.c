@@ -1,0 +1,1039 @@
+/* The inline tracepoint backend (contract in backend.h): uftrace's dynamic patching, on a process
+ * that may already be running.
+ *
+ * Layout in the target, injected through ptrace while every thread is held:
+ *   - a ring: a memfd mapped MAP_SHARED in the target and in cdbg (through /proc/PID/fd/N). Its
+ *     first bytes are a header (ring geometry, the writers' head, cdbg's tail, the drop counters,
+ *     the probe table), then fixed-size records.
+ *   - trampoline regions of REGION bytes, each within +-2 GB of the code it serves: at offset 0 a
+ *     copy of the record routine below (position-independent, with its own pointer to the ring),
+ *     then one stub per probe: `lea -128(%rsp),%rsp` (the red zone), `push $slot`, `call record`,
+ *     `lea 136(%rsp),%rsp`, the relocated instructions, `jmp` back.
+ *   - at the probe address, after any endbr64: a 5-byte `jmp` to the stub.
+ *
+ * Records are claimed with one `lock cmpxchg` on the head when there is room (head - tail < cap),
+ * else one `lock inc` of the drop counters: a full ring never blocks, and a claimed slot is never
+ * abandoned, so the reader can take the slots strictly in claim order (per thread, that is the
+ * order the hits happened). A record is published by writing its sequence number (pos + 1) last.
+ * The timestamp is the raw TSC (rdtsc, ~20 cycles against ~50 for the vdso's clock_gettime); cdbg
+ * converts it to CLOCK_MONOTONIC with a calibration it refreshes at every poll. The thread ID comes
+ * from glibc's struct pthread (%fs:OFFSET, the offset found at arm by matching the held threads'
+ * TIDs); where that cannot be found (no TLS yet, another libc) the routine asks the kernel (gettid).
+ *
+ * If cdbg dies, nothing in the target depends on it: the stubs keep recording until the ring is
+ * full, then count drops. Unpatching puts the original bytes back; the regions and the ring stay
+ * mapped (a thread may still be inside a stub), which is harmless. */
+#include "trace/backend.h"
+
+#include "arch/arch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+/* ---- the shared ring (offsets are used by the assembly below: keep them in step) ---- */
+#define RING_MAGIC 0x676e697269646463ull /* "cdiring" */
+#define H_CAP 8
+#define H_MASK 16
+#define H_RECSZ 24
+#define H_DATA 32
+#define H_TIDOFF 40
+#define H_DROPS 48
+#define H_HEAD 128
+#define H_TAIL 192
+#define H_PROBES 256 /* probe table: PROBE_SZ bytes per slot */
+#define PROBE_SZ 32  /* u64 addr; u32 id; u32 stack_n; u64 drops; u64 pad */
+#define MAX_PROBES 2048
+#define DATA_OFF (H_PROBES + MAX_PROBES * PROBE_SZ) /* 64 KB + 256: rounded up to a page below */
+
+/* record layout */
+#define R_SEQ 0
+#define R_SLOT 8
+#define R_TID 12
+#define R_TSC 16
+#define R_REGS 24 /* r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi rip eflags rsp */
+#define R_STACKN 168
+#define R_XMM 176
+#define R_STACK 304
+
+#define REGION (64 * 1024)
+#define COMMON_SPACE 1024 /* bytes reserved for the record routine at the start of a region */
+#define STUB_MAX 128
+#define DEFAULT_RING (256u << 20)
+
+/* The record routine, copied into each region. Entry (from a stub): [rsp] = return into the stub,
+ * [rsp+8] = probe slot, then the 128-byte red zone; the probed code's rsp is rsp + 144. It keeps
+ * every register and the flags, and leaves rsp as it found it. */
+__asm__(".pushsection .rodata.cdti, \"a\"\n"
+        ".globl cdti_blob, cdti_blob_end, cdti_entry\n"
+        ".hidden cdti_blob, cdti_blob_end, cdti_entry\n"
+        ".balign 16\n"
+        "cdti_blob:\n"
+        ".Lring: .quad 0\n"
+        ".balign 16\n"
+        "cdti_entry:\n"
+        " pushfq\n"
+        " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
+        " push %r8\n push %r9\n push %r10\n push %r11\n"
+        /* [rsp]=r11 8=r10 16=r9 24=r8 32=rdi 40=rsi 48=rdx 56=rcx 64=rax 72=flags 80=ret 88=slot;
+         * the probed code's rsp = rsp + 224 */
+        " cld\n"
+        " mov .Lring(%rip), %rdi\n"
+        "1: mov 128(%rdi), %rax\n"          /* head */
+        " mov %rax, %rdx\n"
+        " sub 192(%rdi), %rdx\n"            /* - tail */
+        /* >= cap: full. Signed: the head read may be stale by the time the tail is read (other
+         * writers claimed, the reader consumed past it): negative, not full; the cmpxchg below
+         * then fails and the loop reads both again. */
+        " cmp 8(%rdi), %rdx\n"
+        " jge 8f\n"
+        " lea 1(%rax), %rdx\n"
+        " lock cmpxchg %rdx, 128(%rdi)\n"
+        " jne 1b\n"
+        " mov %rax, %r8\n"                  /* r8 = pos */
+        " and 16(%rdi), %rax\n"
+        " imul 24(%rdi), %rax\n"
+        " add 32(%rdi), %rax\n"
+        " lea (%rdi,%rax), %rsi\n"          /* rsi = the record */
+        " mov 88(%rsp), %rcx\n"
+        " mov %ecx, 8(%rsi)\n"
+        " mov 40(%rdi), %rax\n"             /* tid offset in struct pthread, or -1 */
+        " test %rax, %rax\n"
+        " js 2f\n"
+        " mov %fs:(%rax), %eax\n"
+        " jmp 3f\n"
+        "2: mov $186, %eax\n"               /* gettid: clobbers rcx and r11, both saved */
+        " syscall\n"
+        "3: mov %eax, 12(%rsi)\n"
+        " rdtsc\n"
+        " shl $32, %rdx\n"
+        " or %rdx, %rax\n"
+        " mov %rax, 16(%rsi)\n"
+        " mov %r15, 24(%rsi)\n mov %r14, 32(%rsi)\n mov %r13, 40(%rsi)\n mov %r12, 48(%rsi)\n"
+        " mov %rbp, 56(%rsi)\n mov %rbx, 64(%rsi)\n"
+        " mov 0(%rsp), %rax\n mov %rax, 72(%rsi)\n"   /* r11 */
+        " mov 8(%rsp), %rax\n mov %rax, 80(%rsi)\n"   /* r10 */
+        " mov 16(%rsp), %rax\n mov %rax, 88(%rsi)\n"  /* r9 */
+        " mov 24(%rsp), %rax\n mov %rax, 96(%rsi)\n"  /* r8 */
+        " mov 64(%rsp), %rax\n mov %rax, 104(%rsi)\n" /* rax */
+        " mov 56(%rsp), %rax\n mov %rax, 112(%rsi)\n" /* rcx */
+        " mov 48(%rsp), %rax\n mov %rax, 120(%rsi)\n" /* rdx */
+        " mov 40(%rsp), %rax\n mov %rax, 128(%rsi)\n" /* rsi */
+        " mov 32(%rsp), %rax\n mov %rax, 136(%rsi)\n" /* rdi */
+        " mov 88(%rsp), %rcx\n"
+        " shl $5, %rcx\n"
+        " lea 256(%rdi,%rcx), %rcx\n"                 /* the probe's table entry */
+        " mov (%rcx), %rax\n mov %rax, 144(%rsi)\n"   /* rip = the probe address */
+        " mov 72(%rsp), %rax\n mov %rax, 152(%rsi)\n" /* eflags */
+        " lea 224(%rsp), %rax\n mov %rax, 160(%rsi)\n"/* rsp */
+        " mov 12(%rcx), %ecx\n"                       /* stack bytes */
+        " mov %ecx, 168(%rsi)\n"
+        " movdqu %xmm0, 176(%rsi)\n movdqu %xmm1, 192(%rsi)\n movdqu %xmm2, 208(%rsi)\n"
+        " movdqu %xmm3, 224(%rsi)\n movdqu %xmm4, 240(%rsi)\n movdqu %xmm5, 256(%rsi)\n"
+        " movdqu %xmm6, 272(%rsi)\n movdqu %xmm7, 288(%rsi)\n"
+        " mov %rsi, %r9\n"
+        " lea 304(%rsi), %rdi\n"
+        " lea 224(%rsp), %rsi\n"
+        " rep movsb\n"
+        " lea 1(%r8), %rax\n"
+        " mov %rax, (%r9)\n"                          /* publish: seq = pos + 1, written last */
+        " jmp 9f\n"
+        "8: lock incq 48(%rdi)\n"                     /* full: count the drop, globally and per probe */
+        " mov 88(%rsp), %rcx\n"
+        " shl $5, %rcx\n"
+        " lock incq 272(%rdi,%rcx)\n"
+        "9: pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
+        " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " popfq\n"
+        " ret\n"
+        "cdti_blob_end:\n"
+        ".popsection\n");
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[];
+
+typedef struct region {
+    uint64_t base;  /* in the target */
+    size_t used;    /* bytes handed out (record routine included) */
+    bool written;   /* the record routine and ring pointer are in place */
+} region;
+
+typedef struct iprobe {
+    cd_probe p;
+    char *func, *module;
+    uint32_t slot;
+    uint64_t patch_at;      /* addr + skip */
+    size_t patch_len;       /* bytes of whole instructions the jmp covers (>= 5) */
+    uint8_t orig[CD_X86_HEAD_MAX];
+    uint8_t reloc[CD_X86_HEAD_MAX * CD_X86_RELOC_MAX];
+    size_t reloc_len;
+    cd_x86_head head;
+    int region;             /* index into regions, -1 before arm */
+    uint64_t stub;
+    bool patched;
+    uint64_t hits, drops_seen;
+} iprobe;
+
+typedef struct inl {
+    cd_x86 *x86;
+    iprobe *probes;
+    size_t nprobes;
+    region *regions;
+    size_t nregions;
+    /* the ring, as cdbg maps it */
+    int fd;
+    uint8_t *ring;
+    size_t ring_size;
+    uint64_t target_ring;   /* where the target maps it */
+    uint64_t cap, rec_size;
+    uint64_t tail;
+    uint64_t drops_seen;
+    bool armed, disarmed, ended;
+    /* TSC -> CLOCK_MONOTONIC: ns = mono_ref + (tsc - tsc_ref) * scale */
+    uint64_t tsc0, mono0;   /* the first calibration point: scale = (mono - mono0) / (tsc - tsc0) */
+    uint64_t tsc_ref, mono_ref;
+    double scale;
+    uint64_t last_alive_ns;
+    uint64_t stuck_since_ns; /* the tail's slot claimed but not yet published since then */
+} inl;
+
+#define I(b) ((inl *)(b)->priv)
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One (tsc, monotonic) pair, the TSC read between two clock reads as close together as we can get. */
+static void tsc_pair(uint64_t *tsc, uint64_t *mono)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t a = mono_ns();
+        uint64_t t = __rdtsc();
+        uint64_t b = mono_ns();
+        if (b - a < best) {
+            best = b - a;
+            *tsc = t;
+            *mono = a + (b - a) / 2;
+        }
+    }
+}
+
+static void recalibrate(inl *s)
+{
+    tsc_pair(&s->tsc_ref, &s->mono_ref);
+    if (s->tsc_ref > s->tsc0 + 1000000 && s->mono_ref > s->mono0)
+        s->scale = (double)(s->mono_ref - s->mono0) / (double)(s->tsc_ref - s->tsc0);
+}
+
+static uint64_t tsc_to_ns(const inl *s, uint64_t tsc)
+{
+    double d = ((double)(int64_t)(tsc - s->tsc_ref)) * s->scale;
+    return (uint64_t)((int64_t)s->mono_ref + (int64_t)d);
+}
+
+/* ---- check ---- */
+
+static int analyse(inl *s, cd_trace_backend *b, const cd_probe *p, iprobe *out, cd_err *err)
+{
+    const char *fn = p->func ? p->func : "?";
+    if (p->want_return)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: return probes (--ret) are not implemented by the inline backend", fn);
+    if (!p->func_lo || !p->func_hi || p->func_hi <= p->func_lo || p->addr < p->func_lo || p->addr >= p->func_hi)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: the function's bounds are unknown, so jumps into the patch cannot be ruled out", fn);
+    size_t flen = (size_t)(p->func_hi - p->func_lo);
+    if (flen > (16u << 20))
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the function is implausibly large (%zu bytes)",
+                        fn, flen);
+    uint8_t *code = cd_xmalloc(flen);
+    if (cd_target_read_full(b->env.t, p->func_lo, code, flen) < 0) {
+        free(code);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "inline: %s: cannot read its code at 0x%" PRIx64, fn,
+                        p->func_lo);
+    }
+    size_t off = (size_t)(p->addr - p->func_lo);
+    cd_x86_head *h = &out->head;
+    cd_err herr = {0};
+    if (cd_x86_head_decode(s->x86, code + off, flen - off, p->addr, 5, h, &herr) < 0) {
+        free(code);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", fn, herr.msg);
+    }
+    uint64_t patch_at = p->addr + h->skip;
+    uint64_t lo = p->addr == p->func_lo ? p->func_lo : p->addr + 1, hi = patch_at + h->len;
+    if (p->addr != p->func_lo && h->skip)
+        lo = patch_at + 1; /* an endbr64 mid-function is a landing pad: a jump to it is a hit */
+    uint64_t where = 0;
+    cd_x86_scan sc = cd_x86_scan_branches_into(s->x86, code, flen, p->func_lo, lo, hi, &where);
+    free(code);
+    if (sc == CD_X86_SCAN_BRANCH_INTO)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: a branch at %s+0x%" PRIx64 " lands inside the %zu patched bytes", fn, fn,
+                        where - p->func_lo, h->len);
+    if (sc == CD_X86_SCAN_UNDECODABLE)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: bytes at %s+0x%" PRIx64 " do not decode, so jumps into the patch cannot be ruled out",
+                        fn, fn, where - p->func_lo);
+    /* CD_X86_SCAN_INDIRECT is taken: an indirect jmp is a tail call or a jump table, and compilers do
+     * not aim a table at a function's first bytes (its prologue). */
+    for (int i = 0; i < h->n; i++) {
+        const cd_insn *in = &h->insn[i];
+        if (in->kind == CD_INSN_BAD || !in->reloc_ok || in->kind == CD_INSN_INT ||
+            (in->has_target && in->rel_size == 1 && !(in->bytes[in->rel_off - 1] == 0xEB ||
+                                                       (in->bytes[in->rel_off - 1] >= 0x70 &&
+                                                        in->bytes[in->rel_off - 1] <= 0x7F))))
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "inline: %s: the instruction at %s+0x%" PRIx64 " (%s %s) cannot be relocated", fn, fn,
+                            in->addr - p->func_lo, in->mnemonic, in->ops);
+    }
+    for (size_t i = 0; i < s->nprobes; i++) {
+        const iprobe *o = &s->probes[i];
+        if (patch_at < o->patch_at + o->patch_len && o->patch_at < patch_at + h->len)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "inline: %s: the patch at 0x%" PRIx64 " overlaps the one already placed for %s", fn,
+                            patch_at, o->func ? o->func : "another probe");
+    }
+    if (s->nprobes >= MAX_PROBES)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: %s: more than %d probes", fn, MAX_PROBES);
+    if (s->armed)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: probes must be added before arm", fn);
+    out->patch_at = patch_at;
+    out->patch_len = h->len;
+    return 0;
+}
+
+static int inl_check(cd_trace_backend *b, const cd_probe *p, cd_err *err)
+{
+    iprobe tmp;
+    memset(&tmp, 0, sizeof tmp);
+    return analyse(I(b), b, p, &tmp, err);
+}
+
+static int inl_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
+{
+    inl *s = I(b);
+    iprobe ip;
+    memset(&ip, 0, sizeof ip);
+    if (analyse(s, b, p, &ip, err) < 0)
+        return -1;
+    ip.p = *p;
+    ip.func = p->func ? strdup(p->func) : NULL;
+    ip.module = p->module_path ? strdup(p->module_path) : NULL;
+    ip.p.func = ip.func;
+    ip.p.module_path = ip.module;
+    ip.p.stack_bytes = p->stack_bytes > CD_TRACE_MAX_STACK ? CD_TRACE_MAX_STACK : p->stack_bytes;
+    ip.slot = (uint32_t)s->nprobes;
+    ip.region = -1;
+    for (int i = 0; i < ip.head.n; i++)
+        memcpy(ip.orig + (ip.head.insn[i].addr - ip.patch_at), ip.head.insn[i].bytes, ip.head.insn[i].len);
+    s->probes = cd_xrealloc(s->probes, (s->nprobes + 1) * sizeof *s->probes);
+    s->probes[s->nprobes++] = ip;
+    return 0;
+}
+
+/* ---- holding every thread ---- */
+
+/* Holds every thread (those the process starts meanwhile too). */
+static int hold_all(cd_target *t, cd_err *err)
+{
+    for (int round = 0; round < 50; round++) {
+        if (t->ops->refresh_threads(t, err) < 0)
+            return -1;
+        if (cd_target_stop(t, NULL, 0, err) < 0)
+            return -1;
+        if (t->ops->refresh_threads(t, err) < 0)
+            return -1;
+        bool all = true;
+        for (size_t i = 0; i < t->nthreads; i++)
+            if (!t->threads[i]->gone && !t->threads[i]->held)
+                all = false;
+        if (all)
+            return 0;
+    }
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "inline: cannot hold every thread of process %d: it keeps "
+                    "starting new ones", (int)t->pid);
+}
+
+static cd_thread *a_held_thread(cd_target *t)
+{
+    for (size_t i = 0; i < t->nthreads; i++)
+        if (!t->threads[i]->gone && t->threads[i]->held)
+            return t->threads[i];
+    return NULL;
+}
+
+/* Whether some held thread's pc is in [lo, hi). */
+static bool pc_in(cd_target *t, uint64_t lo, uint64_t hi)
+{
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        cd_regs r;
+        cd_err e = {0};
+        if (th->gone || !th->held || t->ops->get_regs(t, th, &r, &e) < 0)
+            continue;
+        if (r.rip >= lo && r.rip < hi)
+            return true;
+    }
+    return false;
+}
+
+/* Holds every thread with no pc inside any of the byte ranges `unsafe` says; lets them run a little
+ * and tries again when one is (bounded). */
+typedef bool (*unsafe_fn)(inl *s, cd_target *t);
+
+static int hold_safe(inl *s, cd_target *t, unsafe_fn unsafe, cd_err *err)
+{
+    for (int round = 0; round < 200; round++) {
+        if (hold_all(t, err) < 0)
+            return -1;
+        if (!unsafe(s, t))
+            return 0;
+        if (cd_target_resume(t, NULL, 0, err) < 0)
+            return -1;
+        struct timespec ts = {0, 200000 + 100000 * (round % 10)};
+        nanosleep(&ts, NULL);
+    }
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,
+                    "inline: a thread of process %d stays inside the bytes to patch; try again", (int)t->pid);
+}
+
+static bool unsafe_to_patch(inl *s, cd_target *t)
+{
+    for (size_t i = 0; i < s->nprobes; i++) {
+        const iprobe *ip = &s->probes[i];
+        if (!ip->patched && pc_in(t, ip->patch_at + 1, ip->patch_at + ip->patch_len))
+            return true;
+    }
+    return false;
+}
+
+static bool unsafe_to_unpatch(inl *s, cd_target *t)
+{
+    /* pc == patch_at is on the jmp: after the unpatch it runs the original first instruction */
+    return unsafe_to_patch(s, t) || false;
+}
+
+static bool patched_unsafe(inl *s, cd_target *t)
+{
+    for (size_t i = 0; i < s->nprobes; i++) {
+        const iprobe *ip = &s->probes[i];
+        if (ip->patched && pc_in(t, ip->patch_at + 1, ip->patch_at + ip->patch_len))
+            return true;
+    }
+    return false;
+}
+
+/* ---- injection ---- */
+
+static int inject(cd_target *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                  uint64_t a5, int64_t *ret, cd_err *err)
+{
+    cd_thread *th = a_held_thread(t);
+    if (!th)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "inline: no thread of process %d is held", (int)t->pid);
+    uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
+    return cd_target_inject_syscall(t, th, nr, args, ret, err);
+}
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+static bool near(uint64_t a, uint64_t b, uint64_t range)
+{
+    return a > b ? a - b < range : b - a < range;
+}
+
+/* A new region within 1 GB of addr (the stubs' rel32 jumps and the relocated rip-relative operands
+ * must reach; the relocation checks the exact distances): the free gap of the address space
+ * closest to addr. */
+static int new_region(inl *s, cd_target *t, uint64_t addr, cd_err *err)
+{
+    const cd_mapping *m;
+    size_t n;
+    if (t->ops->mappings(t, &m, &n, err) < 0)
+        return -1;
+    const uint64_t range = 1ull << 30;
+    uint64_t cands[64];
+    size_t nc = 0;
+    uint64_t prev_end = 0x10000;
+    for (size_t i = 0; i <= n && nc < 64; i++) {
+        uint64_t start = i < n ? m[i].start : 0x7ffffffff000ull;
+        if (start > prev_end && start - prev_end >= 2 * REGION) {
+            /* the end of the gap nearest to addr */
+            uint64_t c = addr < prev_end ? prev_end + REGION : addr > start ? start - 2 * REGION : addr & ~0xffffull;
+            c = (c + 0xffff) & ~0xffffull;
+            if (c >= prev_end && c + REGION <= start && near(c, addr, range) && near(c + REGION, addr, range))
+                cands[nc++] = c;
+        }
+        if (i < n && m[i].end > prev_end)
+            prev_end = m[i].end;
+    }
+    /* nearest first */
+    for (size_t i = 0; i < nc; i++)
+        for (size_t j = i + 1; j < nc; j++) {
+            uint64_t di = cands[i] > addr ? cands[i] - addr : addr - cands[i];
+            uint64_t dj = cands[j] > addr ? cands[j] - addr : addr - cands[j];
+            if (dj < di) {
+                uint64_t x = cands[i];
+                cands[i] = cands[j];
+                cands[j] = x;
+            }
+        }
+    for (size_t i = 0; i < nc; i++) {
+        int64_t r;
+        if (inject(t, SYS_mmap, cands[i], REGION, PROT_READ | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0, &r, err) < 0)
+            return -1;
+        if (r < 0 && r > -4096)
+            continue;
+        if ((uint64_t)r != cands[i]) { /* a kernel without MAP_FIXED_NOREPLACE takes it as a hint */
+            int64_t r2;
+            cd_err e = {0};
+            inject(t, SYS_munmap, (uint64_t)r, REGION, 0, 0, 0, 0, &r2, &e);
+            continue;
+        }
+        s->regions = cd_xrealloc(s->regions, (s->nregions + 1) * sizeof *s->regions);
+        s->regions[s->nregions] = (region){.base = (uint64_t)r, .used = COMMON_SPACE, .written = false};
+        return (int)s->nregions++;
+    }
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT,
+                    "inline: no free address space within 1 GB of 0x%" PRIx64 " for a trampoline", addr);
+}
+
+static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
+{
+    cd_target *t = b->env.t;
+    uint32_t maxstack = 0;
+    for (size_t i = 0; i < s->nprobes; i++)
+        if (s->probes[i].p.stack_bytes > maxstack)
+            maxstack = s->probes[i].p.stack_bytes;
+    s->rec_size = (R_STACK + maxstack + 63) & ~63ull;
+    size_t want = b->env.buffer_size ? b->env.buffer_size : DEFAULT_RING;
+    size_t data_off = (DATA_OFF + 4095) & ~4095ull;
+    uint64_t cap = 1;
+    while (data_off + cap * 2 * s->rec_size <= want)
+        cap *= 2;
+    if (cap < 16)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "inline: a buffer of %zu bytes holds fewer than 16 records of %" PRIu64 " bytes; give a larger "
+                        "--buffer-size", want, s->rec_size);
+    s->cap = cap;
+    s->ring_size = data_off + cap * s->rec_size;
+    /* the memfd's name must be in the target's memory: the first region serves */
+    static const char name[] = "cdbg-trace-ring";
+    region *r0 = &s->regions[0];
+    if (t->ops->write_mem(t, r0->base + COMMON_SPACE - 64, name, sizeof name, err) < 0)
+        return -1;
+    int64_t fd;
+    if (inject(t, SYS_memfd_create, r0->base + COMMON_SPACE - 64, MFD_CLOEXEC, 0, 0, 0, 0, &fd, err) < 0)
+        return -1;
+    if (fd < 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "inline: memfd_create in process %d failed: %s", (int)t->pid,
+                        strerror((int)-fd));
+    int rc = -1;
+    int64_t r;
+    char path[64];
+    if (inject(t, SYS_ftruncate, (uint64_t)fd, s->ring_size, 0, 0, 0, 0, &r, err) < 0)
+        goto close_fd;
+    if (r < 0) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot size the %zu-byte ring in process %d: %s", s->ring_size,
+                 (int)t->pid, strerror((int)-r));
+        goto close_fd;
+    }
+    if (inject(t, SYS_mmap, 0, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, (uint64_t)fd, 0, &r, err) < 0)
+        goto close_fd;
+    if (r < 0 && r > -4096) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot map the ring in process %d: %s", (int)t->pid,
+                 strerror((int)-r));
+        goto close_fd;
+    }
+    s->target_ring = (uint64_t)r;
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)t->pid, (int)fd);
+    s->fd = open(path, O_RDWR | O_CLOEXEC);
+    if (s->fd < 0) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_PERMISSION, "inline: cannot open the ring %s: %s", path, strerror(errno));
+        goto close_fd;
+    }
+    void *p = mmap(NULL, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
+    if (p == MAP_FAILED) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot map the ring (%zu bytes): %s", s->ring_size,
+                 strerror(errno));
+        close(s->fd);
+        s->fd = -1;
+        goto close_fd;
+    }
+    s->ring = p;
+    uint64_t *h = (uint64_t *)s->ring;
+    h[H_CAP / 8] = cap;
+    h[H_MASK / 8] = cap - 1;
+    h[H_RECSZ / 8] = s->rec_size;
+    h[H_DATA / 8] = data_off;
+    h[0] = RING_MAGIC;
+    rc = 0;
+close_fd:;
+    cd_err e = {0};
+    inject(t, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &r, &e);
+    return rc;
+}
+
+/* The TID's offset in glibc's struct pthread (at %fs:0), matched against every held thread: -1
+ * when a thread has no TLS yet or no offset fits them all. */
+static int64_t find_tid_offset(cd_target *t)
+{
+    enum { SPAN = 0x800 };
+    int64_t found = -1;
+    uint8_t buf[SPAN];
+    bool cand[SPAN / 4];
+    memset(cand, 1, sizeof cand);
+    int nth = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        cd_regs r;
+        cd_err e = {0};
+        if (th->gone || !th->held || t->ops->get_regs(t, th, &r, &e) < 0)
+            continue;
+        if (!r.fs_base || cd_target_read_full(t, r.fs_base, buf, SPAN) < 0)
+            return -1;
+        for (size_t o = 0; o < SPAN; o += 4) {
+            int32_t v;
+            memcpy(&v, buf + o, 4);
+            if (v != th->tid)
+                cand[o / 4] = false;
+        }
+        nth++;
+    }
+    if (!nth)
+        return -1;
+    /* glibc 2.26 and later keep it at 0x2d0; otherwise the first that fits */
+    if (cand[0x2d0 / 4])
+        return 0x2d0;
+    for (size_t o = 0x10; o < SPAN && found < 0; o += 4)
+        if (cand[o / 4])
+            found = (int64_t)o;
+    return found;
+}
+
+static void put32(uint8_t *p, int32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* The stub for ip at `at` in buf: see the header comment. */
+static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *buf, size_t *len, cd_err *err)
+{
+    (void)s;
+    size_t n = 0;
+    static const uint8_t lea_down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};                   /* lea -128(%rsp),%rsp */
+    static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24, 0x88, 0x00, 0x00, 0x00}; /* lea 136(%rsp),%rsp */
+    memcpy(buf + n, lea_down, sizeof lea_down);
+    n += sizeof lea_down;
+    buf[n++] = 0x68; /* push $slot */
+    put32(buf + n, (int32_t)ip->slot);
+    n += 4;
+    buf[n++] = 0xE8; /* call entry */
+    put32(buf + n, (int32_t)(int64_t)(entry - (at + n + 4)));
+    n += 4;
+    memcpy(buf + n, lea_up, sizeof lea_up);
+    n += sizeof lea_up;
+    size_t rl = 0;
+    cd_err rerr = {0};
+    if (cd_x86_relocate_head(&ip->head, at + n, buf + n, STUB_MAX - n - 5, &rl, &rerr) < 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", ip->func ? ip->func : "?", rerr.msg);
+    n += rl;
+    int64_t back = (int64_t)(ip->patch_at + ip->patch_len - (at + n + 5));
+    if (back < INT32_MIN || back > INT32_MAX)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the trampoline is out of reach", ip->func);
+    buf[n++] = 0xE9;
+    put32(buf + n, (int32_t)back);
+    n += 4;
+    *len = n;
+    return 0;
+}
+
+static int write_patch(cd_target *t, iprobe *ip, bool on, cd_err *err)
+{
+    uint8_t bytes[CD_X86_HEAD_MAX];
+    memcpy(bytes, ip->orig, ip->patch_len);
+    if (on) {
+        bytes[0] = 0xE9;
+        put32(bytes + 1, (int32_t)(int64_t)(ip->stub - (ip->patch_at + 5)));
+        /* the covered bytes past the jmp keep their instructions: nothing branches there, and a
+         * signal frame that would return there still finds whole instructions at boundaries */
+    }
+    /* one write while every thread is held: no thread can see part of it */
+    if (t->ops->write_mem(t, ip->patch_at, bytes, ip->patch_len, err) < 0)
+        return -1;
+    ip->patched = on;
+    return 0;
+}
+
+static int inl_arm(cd_trace_backend *b, cd_err *err)
+{
+    inl *s = I(b);
+    cd_target *t = b->env.t;
+    if (s->armed)
+        return 0;
+    if (!s->nprobes)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "inline: no probe to arm");
+    if (hold_safe(s, t, unsafe_to_patch, err) < 0)
+        return -1;
+    int rc = -1;
+    /* regions and stubs */
+    for (size_t i = 0; i < s->nprobes; i++) {
+        iprobe *ip = &s->probes[i];
+        int ri = -1;
+        for (size_t k = 0; k < s->nregions && ri < 0; k++)
+            if (s->regions[k].used + STUB_MAX <= REGION && near(s->regions[k].base, ip->patch_at, 1ull << 30) &&
+                near(s->regions[k].base + REGION, ip->patch_at, 1ull << 30))
+                ri = (int)k;
+        if (ri < 0 && (ri = new_region(s, t, ip->patch_at, err)) < 0)
+            goto out;
+        ip->region = ri;
+        ip->stub = s->regions[ri].base + s->regions[ri].used;
+        s->regions[ri].used += STUB_MAX;
+    }
+    if (make_ring(s, b, err) < 0)
+        goto out;
+    int64_t tidoff = find_tid_offset(t);
+    uint64_t *h = (uint64_t *)s->ring;
+    h[H_TIDOFF / 8] = (uint64_t)tidoff;
+    for (size_t i = 0; i < s->nprobes; i++) {
+        uint8_t *e = s->ring + H_PROBES + s->probes[i].slot * PROBE_SZ;
+        uint64_t a = s->probes[i].p.addr;
+        uint32_t n = s->probes[i].p.stack_bytes;
+        memcpy(e, &a, 8);
+        memcpy(e + 8, &s->probes[i].p.id, 4);
+        memcpy(e + 12, &n, 4);
+    }
+    size_t blob = (size_t)(cdti_blob_end - cdti_blob);
+    uint64_t entry_off = (uint64_t)(cdti_entry - cdti_blob);
+    for (size_t k = 0; k < s->nregions; k++) {
+        uint8_t *buf = cd_xmalloc(blob);
+        memcpy(buf, cdti_blob, blob);
+        memcpy(buf, &s->target_ring, 8);
+        int w = t->ops->write_mem(t, s->regions[k].base, buf, blob, err);
+        free(buf);
+        if (w < 0)
+            goto out;
+        s->regions[k].written = true;
+    }
+    for (size_t i = 0; i < s->nprobes; i++) {
+        iprobe *ip = &s->probes[i];
+        uint8_t buf[STUB_MAX];
+        size_t n = 0;
+        if (build_stub(s, ip, ip->stub, s->regions[ip->region].base + entry_off, buf, &n, err) < 0)
+            goto out;
+        if (t->ops->write_mem(t, ip->stub, buf, n, err) < 0)
+            goto out;
+    }
+    recalibrate(s);
+    for (size_t i = 0; i < s->nprobes; i++)
+        if (write_patch(t, &s->probes[i], true, err) < 0) {
+            cd_err e = {0};
+            for (size_t k = 0; k < i; k++)
+                write_patch(t, &s->probes[k], false, &e);
+            goto out;
+        }
+    s->armed = true;
+    rc = 0;
+out:;
+    cd_err e = {0};
+    if (cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0 && rc == 0)
+        rc = -1;
+    return rc;
+}
+
+static int inl_disarm(cd_trace_backend *b, cd_err *err)
+{
+    inl *s = I(b);
+    cd_target *t = b->env.t;
+    if (!s->armed || s->disarmed || s->ended)
+        return 0;
+    if (hold_safe(s, t, patched_unsafe, err) < 0)
+        return -1;
+    (void)unsafe_to_unpatch;
+    int rc = 0;
+    for (size_t i = 0; i < s->nprobes; i++)
+        if (s->probes[i].patched && write_patch(t, &s->probes[i], false, err) < 0)
+            rc = -1;
+    s->disarmed = rc == 0;
+    cd_err e = {0};
+    if (cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0)
+        rc = -1;
+    return rc;
+}
+
+/* ---- reading ---- */
+
+static bool process_ended(inl *s, cd_target *t)
+{
+    cd_err e = {0};
+    if (s->ended)
+        return true;
+    if (t->ops->check_alive && t->ops->check_alive(t, 0, &e) < 0)
+        return s->ended = true;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)t->pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return s->ended = true;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return s->ended = true;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (p && (p[2] == 'Z' || p[2] == 'X'))
+        return s->ended = true;
+    return false;
+}
+
+static int emit_drops(inl *s, cd_trace_sink sink, void *arg, int *delivered)
+{
+    if (!s->ring)
+        return 0;
+    uint64_t total = __atomic_load_n((uint64_t *)(s->ring + H_DROPS), __ATOMIC_ACQUIRE);
+    if (total == s->drops_seen)
+        return 0;
+    s->drops_seen = total;
+    for (size_t i = 0; i < s->nprobes; i++) {
+        iprobe *ip = &s->probes[i];
+        uint64_t d = __atomic_load_n((uint64_t *)(s->ring + H_PROBES + ip->slot * PROBE_SZ + 16), __ATOMIC_ACQUIRE);
+        if (d == ip->drops_seen)
+            continue;
+        cd_trace_rec rec;
+        memset(&rec, 0, sizeof rec);
+        rec.kind = CD_REC_DROPPED;
+        rec.probe = ip->p.id;
+        rec.ts_ns = mono_ns();
+        rec.dropped = d - ip->drops_seen;
+        ip->drops_seen = d;
+        (*delivered)++;
+        int r = sink(arg, &rec);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+static iprobe *by_slot(inl *s, uint32_t slot)
+{
+    return slot < s->nprobes ? &s->probes[slot] : NULL;
+}
+
+/* Hands every published record to sink: 1 when the sink asked to stop, -1 on its error. */
+static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *delivered)
+{
+    uint64_t *tailp = (uint64_t *)(s->ring + H_TAIL);
+    uint64_t mask = s->cap - 1;
+    uint8_t *data = s->ring + ((uint64_t *)s->ring)[H_DATA / 8];
+    int rc = 0;
+    uint64_t n = 0;
+    for (;;) {
+        uint8_t *r = data + (s->tail & mask) * s->rec_size;
+        uint64_t seq = __atomic_load_n((uint64_t *)(r + R_SEQ), __ATOMIC_ACQUIRE);
+        if (seq != s->tail + 1) {
+            uint64_t head = __atomic_load_n((uint64_t *)(s->ring + H_HEAD), __ATOMIC_ACQUIRE);
+            if (head == s->tail)
+                break;
+            /* claimed, not yet published: its writer is between two instructions of the record
+             * routine. A writer that can never finish (its process ended, or it was killed mid-way
+             * for seconds) loses its record, reported as a drop. */
+            uint64_t now = cd_now_ns();
+            if (!s->stuck_since_ns)
+                s->stuck_since_ns = now;
+            bool dead = s->ended || process_ended(s, t);
+            if (!dead && now - s->stuck_since_ns < 2000000000ull)
+                break;
+            cd_trace_rec rec;
+            memset(&rec, 0, sizeof rec);
+            rec.kind = CD_REC_DROPPED;
+            rec.probe = UINT32_MAX;
+            rec.ts_ns = mono_ns();
+            rec.dropped = 1;
+            s->tail++;
+            n++;
+            s->stuck_since_ns = 0;
+            (*delivered)++;
+            if ((rc = sink(arg, &rec)) != 0)
+                break;
+            continue;
+        }
+        s->stuck_since_ns = 0;
+        uint32_t slot, tid;
+        memcpy(&slot, r + R_SLOT, 4);
+        memcpy(&tid, r + R_TID, 4);
+        iprobe *ip = by_slot(s, slot);
+        cd_trace_rec rec;
+        memset(&rec, 0, sizeof rec);
+        rec.kind = CD_REC_ENTRY;
+        rec.probe = ip ? ip->p.id : slot;
+        rec.tid = (pid_t)tid;
+        uint64_t tsc;
+        memcpy(&tsc, r + R_TSC, 8);
+        rec.ts_ns = tsc_to_ns(s, tsc);
+        uint64_t g[18];
+        memcpy(g, r + R_REGS, sizeof g);
+        cd_regs *R = &rec.regs;
+        R->r15 = g[0], R->r14 = g[1], R->r13 = g[2], R->r12 = g[3], R->rbp = g[4], R->rbx = g[5];
+        R->r11 = g[6], R->r10 = g[7], R->r9 = g[8], R->r8 = g[9], R->rax = g[10], R->rcx = g[11];
+        R->rdx = g[12], R->rsi = g[13], R->rdi = g[14], R->rip = g[15], R->eflags = g[16], R->rsp = g[17];
+        R->orig_rax = (uint64_t)-1;
+        R->cs = 0x33;
+        R->ss = 0x2b;
+        rec.has_fp = true;
+        memcpy(rec.xmm, r + R_XMM, sizeof rec.xmm);
+        uint32_t sn;
+        memcpy(&sn, r + R_STACKN, 4);
+        if (sn > s->rec_size - R_STACK)
+            sn = 0;
+        rec.stack_addr = R->rsp;
+        rec.stack = r + R_STACK;
+        rec.stack_len = sn;
+        if (ip)
+            ip->hits++;
+        (*delivered)++;
+        rc = sink(arg, &rec);
+        s->tail++;
+        /* give the slots back in batches: every store to the tail's cache line costs the writers */
+        if ((++n & 255) == 0)
+            __atomic_store_n(tailp, s->tail, __ATOMIC_RELEASE);
+        if (rc != 0)
+            break;
+    }
+    __atomic_store_n(tailp, s->tail, __ATOMIC_RELEASE);
+    if (rc == 0)
+        rc = emit_drops(s, sink, arg, delivered);
+    return rc < 0 ? -1 : rc;
+}
+
+static int inl_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void *arg, cd_err *err)
+{
+    inl *s = I(b);
+    cd_target *t = b->env.t;
+    if (!s->ring)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "inline: poll before arm");
+    recalibrate(s);
+    uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : cd_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    long sleep_ns = 50000;
+    for (;;) {
+        int delivered = 0;
+        int r = drain(s, t, sink, arg, &delivered);
+        if (r < 0)
+            return cd_fail(err, CD_EXIT_CMD, "inline: the trace consumer failed");
+        if (delivered > 0 || r > 0)
+            return delivered;
+        if (s->ended) {
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "inline: process %d has ended", (int)t->pid);
+        }
+        uint64_t now = cd_now_ns();
+        if (now - s->last_alive_ns > 20000000ull) {
+            s->last_alive_ns = now;
+            if (process_ended(s, t))
+                continue; /* one more drain: what it wrote before it ended */
+        }
+        if (now >= deadline)
+            return 0;
+        struct timespec ts = {0, sleep_ns};
+        nanosleep(&ts, NULL);
+        if (sleep_ns < 2000000)
+            sleep_ns *= 2;
+    }
+}
+
+static void inl_counts(cd_trace_backend *b, uint32_t id, uint64_t *hits, uint64_t *dropped)
+{
+    inl *s = I(b);
+    *hits = 0;
+    *dropped = 0;
+    for (size_t i = 0; i < s->nprobes; i++)
+        if (s->probes[i].p.id == id) {
+            *hits += s->probes[i].hits;
+            if (s->ring)
+                *dropped += __atomic_load_n((uint64_t *)(s->ring + H_PROBES + s->probes[i].slot * PROBE_SZ + 16),
+                                            __ATOMIC_ACQUIRE);
+        }
+}
+
+/* Unpatching from a signal handler would mean holding every thread of a process we may not be
+ * tracing any more (non-stop), with raw ptrace and waitpid and no bookkeeping: the patches are left
+ * instead. They are harmless without cdbg: the stubs record into a ring that nobody drains, and
+ * once it is full they only count drops. */
+static void inl_emergency(cd_trace_backend *b)
+{
+    (void)b;
+}
+
+static void inl_free(cd_trace_backend *b)
+{
+    if (!b)
+        return;
+    inl *s = I(b);
+    if (s) {
+        if (s->ring)
+            munmap(s->ring, s->ring_size);
+        if (s->fd >= 0)
+            close(s->fd);
+        for (size_t i = 0; i < s->nprobes; i++) {
+            free(s->probes[i].func);
+            free(s->probes[i].module);
+        }
+        free(s->probes);
+        free(s->regions);
+        cd_x86_free(s->x86);
+        free(s);
+    }
+    free(b);
+}
+
+static const cd_trace_backend_ops inl_ops = {
+    .name = "inline",
+    .check = inl_check,
+    .add = inl_add,
+    .arm = inl_arm,
+    .poll = inl_poll,
+    .disarm = inl_disarm,
+    .counts = inl_counts,
+    .emergency = inl_emergency,
+    .free = inl_free,
+};
+
+cd_trace_backend *cd_tb_inline_new(const cd_trace_env *env, cd_err *err)
+{
+    if (!env->t || !env->t->caps.can_run || !env->t->caps.can_write) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: the target cannot run or be written (a core?)");
+        return NULL;
+    }
+    cd_x86 *x = cd_x86_new(err);
+    if (!x)
+        return NULL;
+    cd_trace_backend *b = cd_xcalloc(1, sizeof *b);
+    inl *s = cd_xcalloc(1, sizeof *s);
+    s->x86 = x;
+    s->fd = -1;
+    b->ops = &inl_ops;
+    b->env = *env;
+    b->priv = s;
+    tsc_pair(&s->tsc0, &s->mono0);
+    /* a first scale from 10 ms, refined at every poll from the first point */
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+    uint64_t t1, m1;
+    tsc_pair(&t1, &m1);
+    s->scale = (double)(m1 - s->mono0) / (double)(t1 - s->tsc0);
+    s->tsc_ref = t1;
+    s->mono_ref = m1;
+    return b;
+}

@@ -1,0 +1,1153 @@
+/* The trace core (trace.h): patterns → probes → backends → records → events.
+ *
+ * Evaluating a hit. Each record becomes an instant of a snapshot target (its registers and its
+ * stack copy over the live process) and frame 0 of that instant is built here, not unwound: the
+ * probe's symbolisation, its parameter DIEs and the rule giving the CFA from the registers
+ * (`rsp+8`, `rbp+16`: the CFI row at the probe's pc, looked up once) are precomputed per probe, so
+ * a record costs a copy, the register transfer and the value code `print` uses.
+ *
+ * The red zone. At -O0 a leaf function's prologue spills its argument registers BELOW the stack
+ * pointer (`mov [rbp-0x14], edi` with rbp == rsp), and a sample copies the stack from rsp up: the
+ * DWARF location of `x` (fbreg -20) would be read from the live process, long after the hit. The
+ * spills are replayed instead: the prologue (function entry to the probe) is decoded once, each
+ * store of a general register to [rbp/rsp - N] whose register and base are not written again before
+ * the probe is kept, and at each hit those bytes are rebuilt from the hit's registers below the
+ * copy. The rest of the red zone is denied (a read there fails instead of returning a later
+ * value). */
+#include "trace/trace.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dwarf.h>
+
+#include "arch/arch.h"
+#include "expr/expr.h"
+#include "expr/expr_int.h"
+#include "unwind/unwind.h"
+
+/* ---- per probe ---- */
+
+#define MAX_SPILLS 16
+typedef struct spill {
+    int base;       /* DWARF register number of the base: 6 rbp, 7 rsp */
+    int64_t disp;
+    int src;        /* DWARF register number of the stored register */
+    int width;      /* bytes */
+} spill;
+
+typedef struct tprobe {
+    cd_trace_match m;
+    cd_probe p;
+    char *func, *module, *path, *file;
+    cd_frame tmpl;          /* frame 0 at the probe: symbolisation; registers filled per record */
+    bool has_frame;
+    cd_var *params;
+    int nparams;
+    int cfa_reg;            /* DWARF register, -1: unwind the snapshot per record */
+    int64_t cfa_off;
+    spill spills[MAX_SPILLS];
+    int nspills;
+    cd_type *ret_type;      /* NULL: void or unknown */
+    bool ret_known;
+    cd_trace_backend *b;
+    uint64_t shown, dropped_seen;
+    bool cond_noted;
+} tprobe;
+
+/* Calls in flight per thread (--ret): entry time, and whether the entry was shown. */
+typedef struct tcall {
+    uint64_t ts;
+    uint32_t probe;
+    bool shown;
+} tcall;
+typedef struct tstack {
+    pid_t tid;
+    tcall *c;
+    size_t n, cap;
+} tstack;
+
+struct cd_trace {
+    cd_target *t;
+    cd_symtab *sym;
+    cd_trace_opts o;
+    cd_vstate *vs;
+    cd_arena parse_ar;      /* parsed expressions, the params arrays' names */
+    cd_expr *cond;
+    cd_expr **exprs;
+    tprobe *probes;
+    size_t nprobes;
+    cd_trace_match *matches; /* for cd_trace_matches: copies of probes[i].m */
+    cd_buf notes;
+    cd_trace_backend *bk[4]; /* by cd_tb_kind (AUTO unused) */
+    cd_target *snap;
+    cd_unwinder *snap_unw;
+    uint64_t shown_total;
+    bool limit;
+    uint64_t dropped_other;
+    tstack *ts;
+    size_t nts;
+    size_t last_ts;
+    unsigned char *membuf;
+    size_t membuf_cap;
+    cd_trace_val *vals;
+    size_t vals_cap;
+    cd_buf *texts;
+    size_t texts_cap;
+    cd_trace_render_fn render;
+    void *render_arg;
+    cd_err *cur_err;
+};
+
+static void note(cd_trace *tr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(cd_trace *tr, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cd_buf_vprintf(&tr->notes, fmt, ap);
+    va_end(ap);
+    cd_buf_puts(&tr->notes, "\n");
+}
+
+char *cd_trace_take_notes(cd_trace *tr)
+{
+    if (!tr->notes.len)
+        return NULL;
+    char *s = cd_xstrdup(tr->notes.s);
+    tr->notes.s[0] = 0;
+    tr->notes.len = 0;
+    if (s[strlen(s) - 1] == '\n')
+        s[strlen(s) - 1] = 0;
+    return s;
+}
+
+int cd_trace_check_exprs(const char *cond, char *const *exprs, size_t nexprs, cd_err *err)
+{
+    cd_arena ar = {0};
+    int rc = 0;
+    for (size_t i = 0; i <= nexprs && rc == 0; i++) {
+        const char *src = i < nexprs ? exprs[i] : cond;
+        if (!src)
+            continue;
+        cd_err e;
+        cd_err_clear(&e);
+        /* Without symbols a `(T)x` cast of a typedef name cannot parse: checked again later. */
+        if (!cd_expr_parse(&ar, src, NULL, NULL, &e) && !strchr(src, '('))
+            rc = cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE, "trace: %s '%s' does not parse: %s",
+                          i < nexprs ? "-e" : "--if", src, e.msg);
+    }
+    cd_arena_free(&ar);
+    return rc;
+}
+
+cd_trace *cd_trace_new(cd_target *t, cd_symtab *sym, const cd_trace_opts *o, cd_err *err)
+{
+    cd_trace *tr = cd_xcalloc(1, sizeof *tr);
+    tr->t = t;
+    tr->sym = sym;
+    tr->o = *o;
+    tr->vs = cd_vstate_new();
+    cd_vstate_use_symtab(tr->vs, sym);
+    cd_scope sc = {.target = t, .sym = sym, .vs = tr->vs};
+    cd_ectx x;
+    cd_ectx_init(&x, &sc, &tr->parse_ar, err);
+    if (o->cond) {
+        tr->cond = cd_expr_parse(&tr->parse_ar, o->cond, cd_ectx_is_typename, &x, err);
+        if (!tr->cond) {
+            char m[sizeof err->msg];
+            snprintf(m, sizeof m, "%s", err->msg);
+            cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE, "trace: --if '%s' does not parse: %s", o->cond, m);
+            cd_trace_free(tr);
+            return NULL;
+        }
+    }
+    tr->exprs = cd_xcalloc(o->nexprs + 1, sizeof *tr->exprs);
+    for (size_t i = 0; i < o->nexprs; i++) {
+        tr->exprs[i] = cd_expr_parse(&tr->parse_ar, o->exprs[i], cd_ectx_is_typename, &x, err);
+        if (!tr->exprs[i]) {
+            char m[sizeof err->msg];
+            snprintf(m, sizeof m, "%s", err->msg);
+            cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE, "trace: -e '%s' does not parse: %s", o->exprs[i], m);
+            cd_trace_free(tr);
+            return NULL;
+        }
+    }
+    return tr;
+}
+
+void cd_trace_free(cd_trace *tr)
+{
+    if (!tr)
+        return;
+    for (int k = 0; k < 4; k++)
+        if (tr->bk[k])
+            tr->bk[k]->ops->free(tr->bk[k]);
+    for (size_t i = 0; i < tr->nprobes; i++) {
+        tprobe *p = &tr->probes[i];
+        free(p->func);
+        free(p->module);
+        free(p->path);
+        free(p->file);
+        free(p->params);
+    }
+    free(tr->probes);
+    free(tr->matches);
+    for (size_t i = 0; i < tr->nts; i++)
+        free(tr->ts[i].c);
+    free(tr->ts);
+    free(tr->membuf);
+    free(tr->vals);
+    for (size_t i = 0; i < tr->texts_cap; i++)
+        cd_buf_free(&tr->texts[i]);
+    free(tr->texts);
+    if (tr->snap_unw)
+        cd_unwinder_free(tr->snap_unw);
+    if (tr->snap)
+        cd_target_close(tr->snap);
+    cd_buf_free(&tr->notes);
+    free(tr->exprs);
+    cd_arena_free(&tr->parse_ar);
+    cd_vstate_free(tr->vs);
+    free(tr);
+}
+
+/* ---- resolving patterns ---- */
+
+typedef struct mapping {
+    uint64_t lo, hi, off;
+    char *path;
+} mapping;
+
+static size_t read_maps(pid_t pid, mapping **out)
+{
+    *out = NULL;
+    char fn[64];
+    snprintf(fn, sizeof fn, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(fn, "r");
+    if (!f)
+        return 0;
+    size_t n = 0;
+    char line[4352];
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long lo, hi, off;
+        char perms[8];
+        int pos = 0;
+        if (sscanf(line, "%llx-%llx %7s %llx %*s %*s%n", &lo, &hi, perms, &off, &pos) < 4 || perms[2] != 'x')
+            continue;
+        char *p = line + pos;
+        while (*p == ' ')
+            p++;
+        p[strcspn(p, "\n")] = 0;
+        if (*p != '/')
+            continue;
+        *out = cd_xrealloc(*out, (n + 1) * sizeof **out);
+        (*out)[n++] = (mapping){lo, hi, off, cd_xstrdup(p)};
+    }
+    fclose(f);
+    return n;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = p ? strrchr(p, '/') : NULL;
+    return s ? s + 1 : p;
+}
+
+typedef struct fsym {
+    const char *name;
+    uint64_t addr, size;
+    Dwfl_Module *mod;
+    const char *modname;
+} fsym;
+
+typedef struct modsyms {
+    fsym *f;
+    size_t n, cap;
+} modsyms;
+
+static int collect_mod(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)ud, (void)start;
+    modsyms *ms = arg;
+    if (!name || name[0] == '[')
+        return DWARF_CB_OK; /* [vdso]: no file for a probe */
+    int n = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < n; i++) {
+        GElf_Sym s;
+        GElf_Addr addr;
+        GElf_Word shndx;
+        const char *sn = dwfl_module_getsym_info(mod, i, &s, &addr, &shndx, NULL, NULL);
+        if (!sn || !*sn || GELF_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF || !addr)
+            continue;
+        if (ms->n == ms->cap) {
+            ms->cap = ms->cap ? ms->cap * 2 : 1024;
+            ms->f = cd_xrealloc(ms->f, ms->cap * sizeof *ms->f);
+        }
+        ms->f[ms->n++] = (fsym){sn, addr, s.st_size, mod, base_name(name)};
+    }
+    return DWARF_CB_OK;
+}
+
+static bool is_number(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return false;
+    return true;
+}
+
+static size_t levenshtein(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c)
+                c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c)
+                c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+/* "near: work, worker" for a pattern that matched nothing: names within a small edit distance of
+ * the pattern's letters, or containing them. */
+static void near_names(const modsyms *ms, const char *pat, cd_buf *b)
+{
+    char key[128];
+    size_t k = 0;
+    for (const char *p = pat; *p && k < sizeof key - 1; p++)
+        if (isalnum((unsigned char)*p) || *p == '_')
+            key[k++] = *p;
+    key[k] = 0;
+    if (!k)
+        return;
+    const char *best[5];
+    size_t bd[5], nb = 0;
+    size_t lim = k / 3 + 1;
+    for (size_t i = 0; i < ms->n; i++) {
+        const char *n = ms->f[i].name;
+        size_t d = strstr(n, key) || (strlen(n) >= 3 && strstr(key, n)) ? 1 : levenshtein(key, n);
+        if (d > lim)
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < nb; j++)
+            dup |= !strcmp(best[j], n);
+        if (dup)
+            continue;
+        size_t pos = nb;
+        while (pos > 0 && bd[pos - 1] > d)
+            pos--;
+        if (pos >= 5)
+            continue;
+        if (nb < 5)
+            nb++;
+        for (size_t j = nb - 1; j > pos; j--) {
+            best[j] = best[j - 1];
+            bd[j] = bd[j - 1];
+        }
+        best[pos] = n;
+        bd[pos] = d;
+    }
+    for (size_t j = 0; j < nb; j++)
+        cd_buf_printf(b, "%s%s", j ? ", " : "; near: ", best[j]);
+}
+
+static bool have_probe(cd_trace *tr, uint64_t addr)
+{
+    for (size_t i = 0; i < tr->nprobes; i++)
+        if (tr->probes[i].p.addr == addr)
+            return true;
+    return false;
+}
+
+/* The probe's symbolisation and frame template, from tr->sym. */
+static void symbolize(cd_trace *tr, tprobe *p)
+{
+    uint64_t addr = p->p.addr, lo = p->p.func_lo;
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(tr->sym, addr, &pi);
+    /* A function's probe names its own (outermost) frame; a FILE:LINE one the innermost. */
+    const cd_pcinfo *use = &pi[0];
+    for (int i = 0; i < n; i++)
+        if (!pi[i].inlined && pi[i].func_addr == lo)
+            use = &pi[i];
+    free(p->file);
+    p->file = use->file ? cd_xstrdup(use->file) : NULL;
+    p->m.file = p->file;
+    p->m.line = use->line;
+    p->m.has_debug = use->has_die;
+    p->has_frame = false;
+    memset(&p->tmpl, 0, sizeof p->tmpl);
+    if (use->has_die) {
+        p->has_frame = true;
+        p->tmpl.info = *use;
+        p->tmpl.pc = p->tmpl.lookup_pc = addr;
+    }
+}
+
+static tprobe *add_probe(cd_trace *tr, const char *func, const char *modname, uint64_t addr, uint64_t lo,
+                         uint64_t hi, const mapping *maps, size_t nmaps)
+{
+    tr->probes = cd_xrealloc(tr->probes, (tr->nprobes + 1) * sizeof *tr->probes);
+    tprobe *p = &tr->probes[tr->nprobes];
+    memset(p, 0, sizeof *p);
+    p->p.id = (uint32_t)tr->nprobes++;
+    p->func = cd_xstrdup(func);
+    p->module = cd_xstrdup(modname ? modname : "?");
+    p->p.addr = addr;
+    p->p.func_lo = lo;
+    p->p.func_hi = hi;
+    p->p.func = p->func;
+    p->p.want_return = tr->o.want_return;
+    p->p.stack_bytes = 512;
+    for (size_t i = 0; i < nmaps; i++)
+        if (addr >= maps[i].lo && addr < maps[i].hi) {
+            p->path = cd_xstrdup(maps[i].path);
+            p->p.file_offset = addr - maps[i].lo + maps[i].off;
+            break;
+        }
+    p->p.module_path = p->path;
+    symbolize(tr, p);
+    p->p.at_entry = addr == lo;
+    return p;
+}
+
+static int resolve_line(cd_trace *tr, const char *pat, char *colon, const mapping *maps, size_t nmaps, cd_err *err)
+{
+    *colon = 0;
+    int line = atoi(colon + 1);
+    uint64_t *addrs = NULL;
+    size_t n = 0;
+    int found = 0;
+    int rc = cd_symtab_line_addrs(tr->sym, pat, line, &addrs, &n, &found);
+    *colon = ':';
+    if (rc < 0 || !n) {
+        free(addrs);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "trace: no code at %s (no such file or line in any module)", pat);
+    }
+    if (found != line)
+        note(tr, "%s has no code: using line %d", pat, found);
+    for (size_t i = 0; i < n; i++) {
+        if (have_probe(tr, addrs[i]))
+            continue;
+        const char *name = NULL;
+        uint64_t lo = 0, hi = 0;
+        cd_symtab_func_bounds(tr->sym, addrs[i], &name, &lo, &hi);
+        const cd_pcinfo *pi;
+        cd_symtab_lookup(tr->sym, addrs[i], &pi);
+        add_probe(tr, name ? name : pat, pi[0].module, addrs[i], lo, hi, maps, nmaps);
+    }
+    free(addrs);
+    return 0;
+}
+
+int cd_trace_resolve(cd_trace *tr, cd_err *err)
+{
+    mapping *maps;
+    size_t nmaps = read_maps(tr->t->pid, &maps);
+    modsyms ms = {0};
+    dwfl_getmodules(cd_symtab_dwfl(tr->sym), collect_mod, &ms, 0);
+    int rc = 0;
+    for (size_t pi = 0; pi < tr->o.npatterns && rc == 0; pi++) {
+        const char *pat = tr->o.patterns[pi];
+        char *copy = cd_xstrdup(pat);
+        char *colon = strrchr(copy, ':');
+        const char *module = NULL, *re = copy;
+        if (colon && is_number(colon + 1)) {
+            rc = resolve_line(tr, copy, colon, maps, nmaps, err);
+            free(copy);
+            continue;
+        }
+        colon = strchr(copy, ':');
+        if (colon && colon[1] != ':') {
+            *colon = 0;
+            bool known = false;
+            for (size_t i = 0; i < ms.n && !known; i++)
+                known = !strcmp(ms.f[i].modname, copy);
+            if (known) {
+                module = copy;
+                re = colon + 1;
+            } else {
+                *colon = ':';
+            }
+        }
+        regex_t rx;
+        int e = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+        if (e) {
+            char m[256];
+            regerror(e, &rx, m, sizeof m);
+            rc = cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE, "trace: pattern '%s' is not a regular expression: %s", pat, m);
+            free(copy);
+            continue;
+        }
+        size_t before = tr->nprobes;
+        for (size_t i = 0; i < ms.n; i++) {
+            fsym *f = &ms.f[i];
+            if ((module && strcmp(f->modname, module)) || regexec(&rx, f->name, 0, NULL, 0))
+                continue;
+            uint64_t addr = cd_symtab_skip_prologue(tr->sym, f->addr);
+            if (addr < f->addr || (f->size && addr >= f->addr + f->size))
+                addr = f->addr;
+            if (have_probe(tr, addr))
+                continue;
+            add_probe(tr, f->name, f->modname, addr, f->addr, f->size ? f->addr + f->size : 0, maps, nmaps);
+        }
+        regfree(&rx);
+        if (tr->nprobes == before) {
+            cd_buf b = {0};
+            near_names(&ms, re, &b);
+            rc = cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "trace: no function matches '%s'%s%s", pat,
+                          module ? "" : " in any module", b.len ? b.s : "");
+            cd_buf_free(&b);
+        }
+        free(copy);
+    }
+    free(ms.f);
+    for (size_t i = 0; i < nmaps; i++)
+        free(maps[i].path);
+    free(maps);
+    if (rc < 0)
+        return -1;
+    tr->matches = cd_xcalloc(tr->nprobes + 1, sizeof *tr->matches);
+    for (size_t i = 0; i < tr->nprobes; i++) {
+        tprobe *p = &tr->probes[i];
+        if (!p->path)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "trace: %s at 0x%llx is in no mapped file", p->func,
+                            (unsigned long long)p->p.addr);
+        p->m.func = p->func;
+        p->m.module = p->module;
+        p->m.file = p->file;
+        p->m.addr = p->p.addr;
+        p->m.func_lo = p->p.func_lo;
+        p->m.func_hi = p->p.func_hi;
+        tr->matches[i] = p->m;
+    }
+    return 0;
+}
+
+size_t cd_trace_matches(cd_trace *tr, const cd_trace_match **out)
+{
+    *out = tr->matches;
+    return tr->nprobes;
+}
+
+/* ---- per-probe precomputation ---- */
+
+/* The CFA at the probe as register + offset, from the CFI row (libdw gives DW_OP_bregN off). */
+static void cfa_rule(cd_trace *tr, tprobe *p)
+{
+    p->cfa_reg = -1;
+    if (!p->has_frame || !p->tmpl.info.mod)
+        return;
+    Dwarf_Addr bias;
+    Dwarf_CFI *cfis[2] = {dwfl_module_dwarf_cfi(p->tmpl.info.mod, &bias), NULL};
+    Dwarf_Addr bias2;
+    cfis[1] = dwfl_module_eh_cfi(p->tmpl.info.mod, &bias2);
+    for (int i = 0; i < 2 && p->cfa_reg < 0; i++) {
+        if (!cfis[i])
+            continue;
+        Dwarf_Frame *fr = NULL;
+        if (dwarf_cfi_addrframe(cfis[i], p->p.addr - (i ? bias2 : bias), &fr) != 0)
+            continue;
+        Dwarf_Op *ops;
+        size_t nops;
+        int fcr = dwarf_frame_cfa(fr, &ops, &nops);
+        if (fcr == 0 && nops == 1 && ops[0].atom >= DW_OP_breg0 &&
+            ops[0].atom <= DW_OP_breg16) {
+            p->cfa_reg = ops[0].atom - DW_OP_breg0;
+            p->cfa_off = (int64_t)ops[0].number;
+        } else if (fcr == 0 && nops == 1 && ops[0].atom == DW_OP_bregx && ops[0].number < CD_NDWREGS) {
+            p->cfa_reg = (int)ops[0].number;
+            p->cfa_off = (int64_t)ops[0].number2;
+        }
+        free(fr);
+    }
+    (void)tr;
+}
+
+static int gpr_dwarf(const char *r, int *width)
+{
+    static const struct {
+        const char *n[4];
+        int dw;
+    } regs[] = {
+        {{"rax", "eax", "ax", "al"}, 0},   {{"rdx", "edx", "dx", "dl"}, 1},   {{"rcx", "ecx", "cx", "cl"}, 2},
+        {{"rbx", "ebx", "bx", "bl"}, 3},   {{"rsi", "esi", "si", "sil"}, 4},  {{"rdi", "edi", "di", "dil"}, 5},
+        {{"rbp", "ebp", "bp", "bpl"}, 6},  {{"rsp", "esp", "sp", "spl"}, 7},  {{"r8", "r8d", "r8w", "r8b"}, 8},
+        {{"r9", "r9d", "r9w", "r9b"}, 9},  {{"r10", "r10d", "r10w", "r10b"}, 10}, {{"r11", "r11d", "r11w", "r11b"}, 11},
+        {{"r12", "r12d", "r12w", "r12b"}, 12}, {{"r13", "r13d", "r13w", "r13b"}, 13}, {{"r14", "r14d", "r14w", "r14b"}, 14},
+        {{"r15", "r15d", "r15w", "r15b"}, 15},
+    };
+    static const int w[4] = {8, 4, 2, 1};
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(r, regs[i].n[k])) {
+                if (width)
+                    *width = w[k];
+                return regs[i].dw;
+            }
+    return -1;
+}
+
+/* The register an Intel-syntax instruction writes first (its first operand), or -1. */
+static int dest_reg(const cd_insn *in)
+{
+    char r[16];
+    if (sscanf(in->ops, "%15[a-z0-9]", r) != 1)
+        return -1;
+    return gpr_dwarf(r, NULL);
+}
+
+static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
+{
+    uint64_t lo = p->p.func_lo, hi = p->p.addr;
+    if (!x86 || !lo || hi <= lo || hi - lo > 96)
+        return;
+    uint8_t code[96];
+    if (cd_target_read(tr->t, lo, code, hi - lo) != (ssize_t)(hi - lo))
+        return;
+    cd_insn ins[48];
+    int n = 0;
+    for (uint64_t a = lo; a < hi && n < 48;) {
+        if (!cd_x86_decode(x86, code + (a - lo), hi - a, a, &ins[n]) || ins[n].kind == CD_INSN_BAD)
+            return;
+        if (ins[n].kind != CD_INSN_OTHER)
+            return; /* a branch in the prologue: not a straight line to replay */
+        a += ins[n].len;
+        n++;
+    }
+    for (int i = 0; i < n && p->nspills < MAX_SPILLS; i++) {
+        if (strcmp(ins[i].mnemonic, "mov"))
+            continue;
+        char size[8], base[8], sign, src[8];
+        long long disp;
+        if (sscanf(ins[i].ops, "%7s ptr [%7[a-z] %c %lli], %7[a-z0-9]", size, base, &sign, &disp, src) != 5 || disp < 0)
+            continue;
+        int b = gpr_dwarf(base, NULL), width, s = gpr_dwarf(src, &width);
+        if ((b != 6 && b != 7) || s < 0 || (sign != '-' && sign != '+'))
+            continue;
+        bool clobbered = false;
+        for (int j = i + 1; j < n && !clobbered; j++) {
+            int d = dest_reg(&ins[j]);
+            clobbered = d == s || d == b || (b == 7 && (!strcmp(ins[j].mnemonic, "push") || !strcmp(ins[j].mnemonic, "pop")));
+        }
+        if (clobbered)
+            continue;
+        p->spills[p->nspills++] = (spill){b, sign == '-' ? -(int64_t)disp : (int64_t)disp, s, width};
+    }
+}
+
+/* What the symbols say: the parameters and the return type (again after cd_trace_rebase). */
+static void prepare_syms(cd_trace *tr, tprobe *p)
+{
+    free(p->params);
+    p->params = NULL;
+    p->nparams = 0;
+    p->ret_type = NULL;
+    p->ret_known = false;
+    if (!p->has_frame)
+        return;
+    cd_scope sc = {.target = tr->t, .sym = tr->sym, .frame = &p->tmpl, .frames = &p->tmpl, .nframes = 1, .vs = tr->vs};
+    cd_err e;
+    cd_ectx x;
+    cd_ectx_init(&x, &sc, &tr->parse_ar, &e);
+    cd_var *v = NULL;
+    int n = cd_frame_vars(&x, true, false, &v, &e);
+    if (n > 0) {
+        p->params = v;
+        p->nparams = n;
+    } else {
+        free(v);
+    }
+    /* The return type: DW_AT_type of the function's DIE (none: void). */
+    Dwarf_Die fd = p->tmpl.info.scope_die;
+    if (dwarf_tag(&fd) == DW_TAG_subprogram) {
+        Dwarf_Attribute a;
+        p->ret_known = true;
+        Dwarf_Die td;
+        if (dwarf_attr_integrate(&fd, DW_AT_type, &a) && dwarf_formref_die(&a, &td))
+            p->ret_type = cd_type_from_die(tr->vs, &td);
+    }
+}
+
+/* ---- arming ---- */
+
+/* What the code says, read before any probe changes it: the CFA rule and the prologue's spills. */
+static void prepare_code(cd_trace *tr, tprobe *p, cd_x86 *x86)
+{
+    cfa_rule(tr, p);
+    find_spills(tr, p, x86);
+}
+
+int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
+{
+    if (tr->snap_unw)
+        cd_unwinder_free(tr->snap_unw);
+    tr->snap_unw = NULL;
+    if (tr->snap)
+        cd_target_close(tr->snap);
+    tr->t = t;
+    tr->sym = sym;
+    cd_vstate_use_symtab(tr->vs, sym);
+    for (size_t i = 0; i < tr->nprobes; i++) {
+        symbolize(tr, &tr->probes[i]);
+        prepare_syms(tr, &tr->probes[i]);
+        tr->matches[i].file = tr->probes[i].file;
+    }
+    tr->snap = cd_snapshot_new(t, err);
+    return tr->snap ? 0 : -1;
+}
+
+static const char *kind_name(cd_tb_kind k)
+{
+    static const char *n[] = {"auto", "inline", "uprobe", "ptrace"};
+    return n[k];
+}
+
+static cd_trace_backend *backend(cd_trace *tr, cd_tb_kind k, cd_err *err)
+{
+    if (tr->bk[k])
+        return tr->bk[k];
+    cd_trace_env env = {.t = tr->t, .sym = tr->sym, .pid = tr->t->pid, .buffer_size = tr->o.buffer_size};
+    cd_trace_backend *b = k == CD_TB_INLINE ? cd_tb_inline_new(&env, err)
+                          : k == CD_TB_UPROBE ? cd_tb_uprobe_new(&env, err)
+                                              : cd_tb_ptrace_new(&env, err);
+    tr->bk[k] = b;
+    return b;
+}
+
+int cd_trace_arm(cd_trace *tr, cd_err *err)
+{
+    cd_err xe;
+    cd_x86 *x86 = cd_x86_new(&xe);
+    for (size_t i = 0; i < tr->nprobes; i++) {
+        prepare_code(tr, &tr->probes[i], x86);
+        prepare_syms(tr, &tr->probes[i]);
+    }
+    cd_x86_free(x86);
+    tr->snap = cd_snapshot_new(tr->t, err);
+    if (!tr->snap)
+        return -1;
+    bool tried[4] = {0};
+    char why[4][sizeof err->msg] = {{0}};
+    for (size_t i = 0; i < tr->nprobes; i++) {
+        tprobe *p = &tr->probes[i];
+        cd_tb_kind order[3] = {CD_TB_INLINE, CD_TB_UPROBE, CD_TB_PTRACE};
+        size_t nord = 3;
+        if (tr->o.backend != CD_TB_AUTO) {
+            order[0] = tr->o.backend;
+            nord = 1;
+        }
+        cd_buf refused = {0};
+        for (size_t k = 0; k < nord && !p->b; k++) {
+            cd_tb_kind kind = order[k];
+            cd_err e;
+            cd_err_clear(&e);
+            cd_trace_backend *b = tr->bk[kind];
+            if (!b && !tried[kind]) {
+                tried[kind] = true;
+                b = backend(tr, kind, &e);
+                if (!b)
+                    snprintf(why[kind], sizeof why[kind], "%s", e.msg);
+            }
+            if (!b) {
+                if (nord == 1) {
+                    cd_buf_free(&refused);
+                    return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "trace: %s", why[kind]);
+                }
+                continue;
+            }
+            if (b->ops->check(b, &p->p, &e) < 0 || b->ops->add(b, &p->p, &e) < 0) {
+                if (nord == 1) {
+                    cd_buf_free(&refused);
+                    return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "trace: %s: %s", p->func, e.msg);
+                }
+                cd_buf_printf(&refused, "%s%s", refused.len ? "; " : "", e.msg);
+                continue;
+            }
+            p->b = b;
+            p->m.backend = tr->matches[i].backend = b->ops->name;
+        }
+        if (!p->b) {
+            cd_err_clear(err);
+            cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "trace: no backend can take %s: %s", p->func,
+                     refused.len ? refused.s : why[CD_TB_UPROBE]);
+            cd_buf_free(&refused);
+            return -1;
+        }
+        if (refused.len)
+            note(tr, "%s: %s; the %s backend took it", p->func, refused.s, p->m.backend);
+        cd_buf_free(&refused);
+    }
+    for (int k = 1; k < 4; k++)
+        if (tr->bk[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
+            return -1;
+    (void)kind_name;
+    return 0;
+}
+
+int cd_trace_disarm(cd_trace *tr, cd_err *err)
+{
+    int rc = 0;
+    for (int k = 1; k < 4; k++)
+        if (tr->bk[k] && tr->bk[k]->ops->disarm(tr->bk[k], err) < 0)
+            rc = -1;
+    return rc;
+}
+
+void cd_trace_emergency(cd_trace *tr)
+{
+    for (int k = 1; k < 4; k++)
+        if (tr->bk[k])
+            tr->bk[k]->ops->emergency(tr->bk[k]);
+}
+
+bool cd_trace_limit_reached(const cd_trace *tr)
+{
+    return tr->limit;
+}
+
+void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out)
+{
+    memset(out, 0, sizeof *out);
+    tprobe *p = &tr->probes[i];
+    if (p->b)
+        p->b->ops->counts(p->b, p->p.id, &out->hits, &out->dropped);
+    if (p->dropped_seen > out->dropped)
+        out->dropped = p->dropped_seen;
+    out->shown = p->shown;
+}
+
+uint64_t cd_trace_dropped_other(cd_trace *tr)
+{
+    return tr->dropped_other;
+}
+
+/* ---- records → events ---- */
+
+static tstack *thread_stack(cd_trace *tr, pid_t tid)
+{
+    if (tr->last_ts < tr->nts && tr->ts[tr->last_ts].tid == tid)
+        return &tr->ts[tr->last_ts];
+    for (size_t i = 0; i < tr->nts; i++)
+        if (tr->ts[i].tid == tid) {
+            tr->last_ts = i;
+            return &tr->ts[i];
+        }
+    tr->ts = cd_xrealloc(tr->ts, (tr->nts + 1) * sizeof *tr->ts);
+    tr->ts[tr->nts] = (tstack){.tid = tid};
+    tr->last_ts = tr->nts;
+    return &tr->ts[tr->nts++];
+}
+
+static cd_trace_val *vals(cd_trace *tr, size_t n)
+{
+    if (n > tr->vals_cap) {
+        tr->vals = cd_xrealloc(tr->vals, n * sizeof *tr->vals);
+        tr->texts = cd_xrealloc(tr->texts, n * sizeof *tr->texts);
+        for (size_t i = tr->vals_cap; i < n; i++)
+            tr->texts[i] = (cd_buf){0};
+        tr->vals_cap = n;
+    }
+    return tr->vals;
+}
+
+/* The value's text or JSON into slot i. */
+static void put_value(cd_trace *tr, cd_ectx *x, size_t i, const char *name, int rc, const cd_value *v, const cd_err *e)
+{
+    cd_trace_val *tv = &tr->vals[i];
+    tv->name = name;
+    tv->json = NULL;
+    tv->text = NULL;
+    cd_fmtopt fo;
+    cd_fmtopt_init(&fo, NULL, 0);
+    if (tr->o.json) {
+        if (rc < 0) {
+            tv->json = json_object_new_object();
+            json_object_object_add(tv->json, "error", json_object_new_string(e->msg));
+        } else {
+            tv->json = cd_value_json(x, v, &fo);
+        }
+        return;
+    }
+    cd_buf *b = &tr->texts[i];
+    cd_buf_reset(b);
+    if (rc < 0)
+        cd_buf_printf(b, "<error: %s>", e->msg);
+    else
+        cd_format_value(x, v, &fo, true, b);
+    tv->text = cd_buf_str(b);
+}
+
+static void fill_frame(const tprobe *p, const cd_trace_rec *r, cd_frame *f)
+{
+    *f = p->tmpl;
+    const cd_regs *g = &r->regs;
+    uint64_t v[CD_NDWREGS] = {g->rax, g->rdx, g->rcx, g->rbx, g->rsi, g->rdi, g->rbp, g->rsp, g->r8, g->r9,
+                              g->r10, g->r11, g->r12, g->r13, g->r14, g->r15, g->rip};
+    memcpy(f->regs, v, sizeof v);
+    f->regs_valid = (1u << CD_NDWREGS) - 1;
+    f->pc = f->lookup_pc = r->kind == CD_REC_ENTRY ? p->p.addr : g->rip;
+    if (p->cfa_reg >= 0)
+        f->cfa = v[p->cfa_reg] + (uint64_t)p->cfa_off;
+}
+
+/* The instant in the snapshot: the record's stack copy, with the prologue's spills rebuilt below it. */
+static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, const cd_frame *f, cd_err *err)
+{
+    cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs};
+    uint64_t lo = r->stack_addr;
+    uint64_t sp = r->regs.rsp;
+    for (int i = 0; i < p->nspills; i++) {
+        uint64_t a = f->regs[p->spills[i].base] + (uint64_t)p->spills[i].disp;
+        if (a < lo && a + 128 >= sp)
+            lo = a;
+    }
+    size_t below = (size_t)(r->stack_addr - lo);
+    size_t need = below + r->stack_len;
+    if (need > tr->membuf_cap) {
+        tr->membuf = cd_xrealloc(tr->membuf, need);
+        tr->membuf_cap = need;
+    }
+    memset(tr->membuf, 0, below);
+    if (r->stack_len)
+        memcpy(tr->membuf + below, r->stack, r->stack_len);
+    for (int i = 0; i < p->nspills; i++) {
+        const spill *s = &p->spills[i];
+        uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
+        if (a >= lo && a + (uint64_t)s->width <= r->stack_addr)
+            memcpy(tr->membuf + (a - lo), &f->regs[s->src], (size_t)s->width);
+    }
+    in.mem_addr = lo;
+    in.mem = tr->membuf;
+    in.mem_len = need;
+    /* the red zone the copy does not hold: a read there would see a later instant */
+    in.deny_lo = sp - 128;
+    in.deny_hi = lo;
+    return cd_snapshot_set(tr->snap, &in, err);
+}
+
+static int emit(cd_trace *tr, cd_trace_event *ev, size_t nvals)
+{
+    int rc = tr->render(tr->render_arg, ev);
+    if (tr->o.json)
+        for (size_t i = 0; i < nvals; i++)
+            if (tr->vals[i].json) {
+                json_object_put(tr->vals[i].json);
+                tr->vals[i].json = NULL;
+            }
+    return rc;
+}
+
+static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
+{
+    cd_err e;
+    cd_err_clear(&e);
+    cd_frame f;
+    fill_frame(p, r, &f);
+    bool need_eval = p->has_frame && (p->nparams || tr->cond || tr->o.nexprs);
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_scope sc = {.sym = tr->sym, .vs = tr->vs};
+    if (need_eval || tr->cond || tr->o.nexprs) {
+        if (set_instant(tr, p, r, &f, &e) < 0)
+            return -1;
+        if (p->has_frame && p->cfa_reg < 0) {
+            /* no simple CFA rule at this pc: unwind the instant for it */
+            if (!tr->snap_unw)
+                tr->snap_unw = cd_unwinder_new(tr->snap, tr->sym, &e);
+            cd_stack st = {0};
+            if (tr->snap_unw && cd_unwind_thread(tr->snap_unw, tr->snap->threads[0], 1, &st, &e) == 0 && st.n)
+                f.cfa = st.frames[0].cfa;
+            cd_stack_free(&st);
+        }
+        sc = (cd_scope){.target = tr->snap, .sym = tr->sym, .thread = tr->snap->threads[0],
+                        .frame = p->has_frame ? &f : NULL, .frames = p->has_frame ? &f : NULL,
+                        .nframes = p->has_frame ? 1 : 0, .vs = tr->vs};
+    }
+    cd_ectx_init(&x, &sc, &ar, &e);
+    if (tr->cond) {
+        cd_value v;
+        __int128 iv = 0;
+        if (cd_eval(&x, tr->cond, &v) < 0 || cd_value_int(&x, &v, &iv) < 0) {
+            if (!p->cond_noted) {
+                p->cond_noted = true;
+                note(tr, "--if cannot be evaluated at %s: %s (those hits are not shown)", p->func, e.msg);
+            }
+            iv = 0;
+        }
+        if (!iv) {
+            cd_arena_free(&ar);
+            if (tr->o.want_return) {
+                tstack *s = thread_stack(tr, r->tid);
+                if (s->n == s->cap) {
+                    s->cap = s->cap ? s->cap * 2 : 16;
+                    s->c = cd_xrealloc(s->c, s->cap * sizeof *s->c);
+                }
+                s->c[s->n++] = (tcall){r->ts_ns, p->p.id, false};
+            }
+            return 0;
+        }
+    }
+    size_t nv = (size_t)p->nparams + tr->o.nexprs;
+    vals(tr, nv + 1);
+    for (int i = 0; i < p->nparams; i++) {
+        cd_value v;
+        cd_err_clear(&e);
+        int rc = cd_var_value(&x, p->params[i].mod, &p->params[i].die, &v);
+        put_value(tr, &x, (size_t)i, p->params[i].name, rc, &v, &e);
+    }
+    for (size_t i = 0; i < tr->o.nexprs; i++) {
+        cd_value v;
+        cd_err_clear(&e);
+        int rc = cd_eval(&x, tr->exprs[i], &v);
+        put_value(tr, &x, (size_t)p->nparams + i, tr->o.exprs[i], rc, &v, &e);
+    }
+    cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .func = p->func, .file = p->file,
+                         .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .args = tr->vals,
+                         .nargs = (size_t)p->nparams, .exprs = tr->vals + p->nparams, .nexprs = tr->o.nexprs};
+    int rc = emit(tr, &ev, nv);
+    cd_arena_free(&ar);
+    if (rc < 0)
+        return -1;
+    p->shown++;
+    tr->shown_total++;
+    if (tr->o.want_return) {
+        tstack *s = thread_stack(tr, r->tid);
+        if (s->n == s->cap) {
+            s->cap = s->cap ? s->cap * 2 : 16;
+            s->c = cd_xrealloc(s->c, s->cap * sizeof *s->c);
+        }
+        s->c[s->n++] = (tcall){r->ts_ns, p->p.id, true};
+    }
+    if (tr->o.max_hits && tr->shown_total >= tr->o.max_hits) {
+        tr->limit = true;
+        return 1;
+    }
+    return 0;
+}
+
+static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
+{
+    tstack *s = thread_stack(tr, r->tid);
+    bool has_entry = false, shown = true;
+    uint64_t ts = 0;
+    /* pop to this probe's newest call (a call whose return was lost leaves an entry behind) */
+    while (s->n) {
+        tcall c = s->c[--s->n];
+        if (c.probe == p->p.id) {
+            has_entry = true;
+            shown = c.shown;
+            ts = c.ts;
+            break;
+        }
+    }
+    if (!shown || tr->limit)
+        return 0;
+    if (!has_entry && tr->cond)
+        return 0; /* its entry came before the probes: --if cannot tell */
+    cd_err e;
+    cd_err_clear(&e);
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_scope sc = {.target = tr->snap, .sym = tr->sym, .vs = tr->vs};
+    cd_ectx_init(&x, &sc, &ar, &e);
+    cd_trace_event ev = {.kind = CD_REC_RETURN, .probe = p->p.id, .func = p->func, .file = p->file,
+                         .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .has_dur = has_entry,
+                         .dur_ns = has_entry && r->ts_ns > ts ? r->ts_ns - ts : 0};
+    vals(tr, 1);
+    size_t nv = 0;
+    if (p->ret_type) {
+        cd_buf tb = {0};
+        cd_type_name(tr->vs, p->ret_type, &tb);
+        cd_type *st = cd_type_strip(p->ret_type);
+        uint64_t size = cd_type_size(st);
+        cd_value v = {.type = p->ret_type, .where = V_BYTES, .regno = -1};
+        int rc = 0;
+        uint64_t gpr[2] = {r->regs.rax, r->regs.rdx};
+        v.bytes = cd_arena_alloc(&ar, size > 16 ? size : 16);
+        if ((st->kind == TY_INT || st->kind == TY_BOOL || st->kind == TY_ENUM || st->kind == TY_PTR) && size <= 16) {
+            memcpy(v.bytes, gpr, size);
+        } else if (st->kind == TY_FLOAT && size <= 8 && r->has_fp) {
+            memcpy(v.bytes, r->xmm[0], size);
+        } else if ((st->kind == TY_STRUCT || st->kind == TY_UNION) && size > 16) {
+            v.where = V_MEM;
+            v.addr = r->regs.rax;
+            v.bytes = NULL;
+        } else {
+            rc = cd_fail(&e, CD_EXIT_CMD, "the returned %s is not recorded by the %s backend", tb.s, p->b->ops->name);
+        }
+        put_value(tr, &x, 0, "return", rc, &v, &e);
+        ev.has_ret = true;
+        ev.ret_type = cd_arena_strdup(&ar, cd_buf_str(&tb));
+        ev.ret = tr->vals[0];
+        nv = 1;
+        cd_buf_free(&tb);
+    }
+    int rc = emit(tr, &ev, nv);
+    cd_arena_free(&ar);
+    return rc < 0 ? -1 : 0;
+}
+
+static int sink(void *arg, const cd_trace_rec *r)
+{
+    cd_trace *tr = arg;
+    if (r->kind == CD_REC_DROPPED) {
+        if (r->probe < tr->nprobes)
+            tr->probes[r->probe].dropped_seen += r->dropped;
+        else
+            tr->dropped_other += r->dropped;
+        cd_trace_event ev = {.kind = CD_REC_DROPPED, .probe = r->probe, .tid = r->tid, .ts_ns = r->ts_ns,
+                             .dropped = r->dropped,
+                             .func = r->probe < tr->nprobes ? tr->probes[r->probe].func : NULL};
+        return tr->render(tr->render_arg, &ev) < 0 ? -1 : 0;
+    }
+    if (r->probe >= tr->nprobes || tr->limit)
+        return tr->limit ? 1 : 0;
+    tprobe *p = &tr->probes[r->probe];
+    return r->kind == CD_REC_ENTRY ? on_entry(tr, p, r) : on_return(tr, p, r);
+}
+
+int cd_trace_poll(cd_trace *tr, int timeout_ms, cd_trace_render_fn render, void *arg, cd_err *err)
+{
+    tr->render = render;
+    tr->render_arg = arg;
+    int total = 0;
+    bool exited = false, first = true;
+    for (int k = 1; k < 4; k++) {
+        cd_trace_backend *b = tr->bk[k];
+        if (!b)
+            continue;
+        cd_err e;
+        cd_err_clear(&e);
+        int n = b->ops->poll(b, first ? timeout_ms : 0, sink, tr, &e);
+        first = false;
+        if (n < 0) {
+            if (e.kind == CD_EK_EXITED) {
+                exited = true;
+                continue;
+            }
+            *err = e;
+            return -1;
+        }
+        total += n;
+    }
+    if (exited && total == 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "the process has ended");
+    return total;
+}

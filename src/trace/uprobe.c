@@ -1,0 +1,634 @@
+/* The uprobe backend: perf_event_open with the kernel's uprobe PMU (backend.h).
+ *
+ * Each probe is a perf event of type /sys/bus/event_source/devices/uprobe/type on its file and
+ * offset (config1 = the path, config2 = the offset; the retprobe bit from .../format/retprobe for
+ * --ret), sampling every hit with the thread, a CLOCK_MONOTONIC time, the user registers and a copy
+ * of the stack top. Nothing is ptraced: the kernel patches its private copy of the page, and removes
+ * the probes when the events are closed, so when cdbg dies.
+ *
+ * Per CPU, not per thread: the kernel forbids mmap on an inherited per-task event that follows its
+ * task on every CPU, and inheritance is what catches threads created later. So every event is
+ * opened once per CPU (pid = each thread that exists at arm time, inherit = 1) and all events of a
+ * CPU write into that CPU's one ring (PERF_EVENT_IOC_SET_OUTPUT). A thread that migrates leaves its
+ * records in two rings; they are merged by time, holding back for HOLD_NS what is younger than the
+ * moment the rings were read, so that a record still being written on another CPU (a sample is
+ * written with preemption off, in microseconds) cannot come after a later one of the same thread.
+ * Lost records (PERF_RECORD_LOST: a full ring) become CD_REC_DROPPED where they were lost. */
+
+#include "trace/backend.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOLD_NS (20ull * 1000 * 1000)
+#define DEFAULT_RING (16u << 20)
+
+/* perf's x86-64 user register numbers (asm/perf_regs.h) */
+enum { PR_AX, PR_BX, PR_CX, PR_DX, PR_SI, PR_DI, PR_BP, PR_SP, PR_IP, PR_FLAGS, PR_CS, PR_SS,
+       PR_R8 = 16, PR_R9, PR_R10, PR_R11, PR_R12, PR_R13, PR_R14, PR_R15 };
+static const uint64_t REG_MASK = ((1ull << 10) - 1) | (0xffull << 16);
+
+typedef struct uevent {
+    int fd;
+    uint64_t id;
+    uint32_t probe;
+    bool ret;
+} uevent;
+
+typedef struct uring {
+    int cpu;
+    int fd;                 /* the event whose buffer it is */
+    struct perf_event_mmap_page *meta;
+    uint8_t *data;
+    size_t size;            /* data area, a power of two */
+    size_t map_len;
+} uring;
+
+typedef struct prec {
+    uint64_t ts, seq;
+    cd_rec_kind kind;
+    uint32_t probe;
+    pid_t tid;
+    cd_regs regs;
+    uint64_t stack_addr;
+    size_t off;             /* stack bytes in the pool */
+    uint32_t stack_len;
+    uint64_t dropped;
+} prec;
+
+typedef struct ub {
+    int pmu, retbit;
+    pid_t pid;
+    cd_probe *probes;
+    char **paths;
+    size_t nprobes;
+    uint64_t *hits, *drops;
+    uevent *ev;
+    size_t nev;
+    uring *rings;
+    size_t nrings;
+    size_t ring_size;
+    prec *pend;
+    size_t npend, pend_cap;
+    uint8_t *pool;
+    size_t pool_len, pool_cap;
+    uint64_t seq;
+    uint8_t *tmp;           /* a record that wraps around the ring's end */
+    size_t tmp_cap;
+    bool armed, disarmed;
+} ub;
+
+static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group, unsigned long flags)
+{
+    return syscall(SYS_perf_event_open, a, pid, cpu, group, flags);
+}
+
+static int read_int_file(const char *path, int *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fscanf(f, "%d", out) == 1;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+static int up_check(cd_trace_backend *b, const cd_probe *p, cd_err *err)
+{
+    (void)b;
+    if (!p->module_path)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "uprobe: %s is in no file (a uprobe needs a path and an offset)", p->func);
+    if (p->want_return && !p->func_lo)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "uprobe: %s: the function's entry is unknown (needed for --ret)", p->func);
+    return 0;
+}
+
+static int up_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
+{
+    ub *u = b->priv;
+    if (up_check(b, p, err) < 0)
+        return -1;
+    if (p->id >= u->nprobes) {
+        size_t n = p->id + 1;
+        u->probes = cd_xrealloc(u->probes, n * sizeof *u->probes);
+        u->paths = cd_xrealloc(u->paths, n * sizeof *u->paths);
+        u->hits = cd_xrealloc(u->hits, n * sizeof *u->hits);
+        u->drops = cd_xrealloc(u->drops, n * sizeof *u->drops);
+        for (size_t i = u->nprobes; i < n; i++) {
+            memset(&u->probes[i], 0, sizeof u->probes[i]);
+            u->paths[i] = NULL;
+            u->hits[i] = u->drops[i] = 0;
+        }
+        u->nprobes = n;
+    }
+    u->probes[p->id] = *p;
+    u->paths[p->id] = cd_xstrdup(p->module_path);
+    u->probes[p->id].module_path = u->paths[p->id];
+    u->probes[p->id].func = NULL; /* not kept: the core's string */
+    return 0;
+}
+
+static size_t list_tids(pid_t pid, pid_t **out)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    size_t n = 0;
+    *out = NULL;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        *out = cd_xrealloc(*out, (n + 1) * sizeof **out);
+        (*out)[n++] = atoi(e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+static uring *ring_of(ub *u, int cpu)
+{
+    for (size_t i = 0; i < u->nrings; i++)
+        if (u->rings[i].cpu == cpu)
+            return &u->rings[i];
+    return NULL;
+}
+
+static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err *err)
+{
+    cd_probe *p = &u->probes[probe];
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.type = (uint32_t)u->pmu;
+    a.config = ret ? 1ull << u->retbit : 0;
+    a.config1 = (uint64_t)(uintptr_t)p->module_path;
+    /* a uretprobe takes the return address at the function's first instruction */
+    a.config2 = ret ? p->file_offset - (p->addr - p->func_lo) : p->file_offset;
+    a.sample_period = 1;
+    a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER |
+                    (ret ? 0 : PERF_SAMPLE_STACK_USER);
+    a.sample_regs_user = REG_MASK;
+    uint32_t st = p->stack_bytes < 64 ? 64 : p->stack_bytes > CD_TRACE_MAX_STACK ? CD_TRACE_MAX_STACK : p->stack_bytes;
+    a.sample_stack_user = (st + 7) & ~7u;
+    a.use_clockid = 1;
+    a.clockid = CLOCK_MONOTONIC;
+    a.inherit = 1;
+    a.watermark = 1;
+    a.wakeup_watermark = (uint32_t)(u->ring_size / 4);
+    int fd = (int)sys_perf_event_open(&a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENODEV || e == EINVAL) {
+            if (cpu >= 0 && e == ENODEV)
+                return 1; /* an offline CPU */
+        }
+        if (e == ESRCH)
+            return 1; /* a thread that ended meanwhile */
+        return cd_failk(err, CD_EXIT_CMD, e == EACCES || e == EPERM ? CD_EK_PERMISSION : CD_EK_OTHER,
+                        "uprobe: cannot probe %s+0x%llx%s: %s%s", p->module_path, (unsigned long long)a.config2,
+                        ret ? " (return)" : "", strerror(e),
+                        e == EACCES || e == EPERM ? "; uprobes need root or CAP_PERFMON and CAP_SYS_ADMIN" : "");
+    }
+    uint64_t id = 0;
+    ioctl(fd, PERF_EVENT_IOC_ID, &id);
+    uring *r = ring_of(u, cpu);
+    if (!r) {
+        size_t size = u->ring_size;
+        long pg = sysconf(_SC_PAGESIZE);
+        void *m = MAP_FAILED;
+        while (size >= (size_t)pg * 8) {
+            m = mmap(NULL, size + (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (m != MAP_FAILED)
+                break;
+            size /= 2; /* over the locked-memory limit: a smaller ring */
+        }
+        if (m == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "uprobe: cannot map a ring buffer: %s", strerror(e));
+        }
+        u->rings = cd_xrealloc(u->rings, (u->nrings + 1) * sizeof *u->rings);
+        r = &u->rings[u->nrings++];
+        *r = (uring){cpu, fd, m, (uint8_t *)m + pg, size, size + (size_t)pg};
+    } else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
+        int e = errno;
+        close(fd);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "uprobe: cannot share a CPU's ring: %s", strerror(e));
+    }
+    u->ev = cd_xrealloc(u->ev, (u->nev + 1) * sizeof *u->ev);
+    u->ev[u->nev++] = (uevent){fd, id, probe, ret};
+    return 0;
+}
+
+static int up_arm(cd_trace_backend *b, cd_err *err)
+{
+    ub *u = b->priv;
+    long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+    pid_t *seen = NULL;
+    size_t nseen = 0;
+    /* Threads that exist now each need their events (inheritance covers only the ones they create
+     * later); list again until no new thread appeared while the events were being opened. */
+    for (int round = 0; round < 16; round++) {
+        pid_t *tids;
+        size_t n = list_tids(u->pid, &tids);
+        if (!n && !nseen) {
+            free(tids);
+            return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "uprobe: process %d is gone", (int)u->pid);
+        }
+        bool fresh = false;
+        for (size_t i = 0; i < n; i++) {
+            bool known = false;
+            for (size_t j = 0; j < nseen && !known; j++)
+                known = seen[j] == tids[i];
+            if (known)
+                continue;
+            fresh = true;
+            seen = cd_xrealloc(seen, (nseen + 1) * sizeof *seen);
+            seen[nseen++] = tids[i];
+            /* entries first: a call whose return probe fired at its entry then also meets its entry probe */
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t p = 0; p < u->nprobes; p++) {
+                    if (!u->paths[p] || (pass == 1 && !u->probes[p].want_return))
+                        continue;
+                    for (int c = 0; c < ncpu; c++)
+                        if (open_one(u, (uint32_t)p, pass == 1, tids[i], c, err) < 0) {
+                            free(tids);
+                            free(seen);
+                            return -1;
+                        }
+                }
+        }
+        free(tids);
+        if (!fresh)
+            break;
+    }
+    free(seen);
+    u->armed = true;
+    return 0;
+}
+
+static int ev_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const uevent *)a)->id, y = ((const uevent *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static const uevent *ev_find(ub *u, uint64_t id)
+{
+    uevent key = {.id = id};
+    return bsearch(&key, u->ev, u->nev, sizeof *u->ev, ev_cmp);
+}
+
+static prec *pend_new(ub *u)
+{
+    if (u->npend == u->pend_cap) {
+        u->pend_cap = u->pend_cap ? u->pend_cap * 2 : 4096;
+        u->pend = cd_xrealloc(u->pend, u->pend_cap * sizeof *u->pend);
+    }
+    prec *p = &u->pend[u->npend++];
+    memset(p, 0, sizeof *p);
+    p->seq = u->seq++;
+    return p;
+}
+
+static void parse_sample(ub *u, const uint8_t *d, size_t len)
+{
+    const uint64_t *q = (const uint64_t *)d, *end = (const uint64_t *)(d + len);
+    if (len < 4 * 8)
+        return;
+    const uevent *e = ev_find(u, q[0]);
+    if (!e)
+        return;
+    const uint32_t *pt = (const uint32_t *)&q[1];
+    prec *r = pend_new(u);
+    r->kind = e->ret ? CD_REC_RETURN : CD_REC_ENTRY;
+    r->probe = e->probe;
+    r->tid = (pid_t)pt[1];
+    r->ts = q[2];
+    q += 3;
+    uint64_t abi = *q++;
+    if (abi != PERF_SAMPLE_REGS_ABI_NONE && q + 18 <= end) {
+        cd_regs *g = &r->regs;
+        g->rax = q[0], g->rbx = q[1], g->rcx = q[2], g->rdx = q[3], g->rsi = q[4], g->rdi = q[5];
+        g->rbp = q[6], g->rsp = q[7], g->rip = q[8], g->eflags = q[9];
+        g->r8 = q[10], g->r9 = q[11], g->r10 = q[12], g->r11 = q[13], g->r12 = q[14], g->r13 = q[15];
+        g->r14 = q[16], g->r15 = q[17];
+        g->orig_rax = (uint64_t)-1;
+        q += 18;
+    }
+    r->stack_addr = r->regs.rsp;
+    if (!e->ret && q < end) {
+        uint64_t size = *q++;
+        if (size && (const uint8_t *)q + size + 8 <= (const uint8_t *)end) {
+            uint64_t dyn = *(const uint64_t *)((const uint8_t *)q + size);
+            if (dyn > size)
+                dyn = size;
+            if (u->pool_len + dyn > u->pool_cap) {
+                u->pool_cap = (u->pool_len + dyn) * 2;
+                u->pool = cd_xrealloc(u->pool, u->pool_cap);
+            }
+            memcpy(u->pool + u->pool_len, q, dyn);
+            r->off = u->pool_len;
+            r->stack_len = (uint32_t)dyn;
+            u->pool_len += dyn;
+        }
+    }
+    if (!e->ret)
+        u->hits[e->probe]++;
+}
+
+/* Copies every record out of every ring into the pending list. */
+static void drain(ub *u)
+{
+    for (size_t i = 0; i < u->nrings; i++) {
+        uring *r = &u->rings[i];
+        uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+        uint64_t tail = r->meta->data_tail;
+        while (tail < head) {
+            struct perf_event_header h;
+            size_t at = tail & (r->size - 1);
+            if (at + sizeof h <= r->size) {
+                memcpy(&h, r->data + at, sizeof h);
+            } else {
+                size_t k = r->size - at;
+                memcpy(&h, r->data + at, k);
+                memcpy((uint8_t *)&h + k, r->data, sizeof h - k);
+            }
+            if (h.size < sizeof h)
+                break;
+            const uint8_t *rec;
+            if (at + h.size <= r->size) {
+                rec = r->data + at;
+            } else {
+                if (h.size > u->tmp_cap) {
+                    u->tmp_cap = h.size;
+                    u->tmp = cd_xrealloc(u->tmp, u->tmp_cap);
+                }
+                size_t k = r->size - at;
+                memcpy(u->tmp, r->data + at, k);
+                memcpy(u->tmp + k, r->data, h.size - k);
+                rec = u->tmp;
+            }
+            if (h.type == PERF_RECORD_SAMPLE) {
+                parse_sample(u, rec + sizeof h, h.size - sizeof h);
+            } else if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
+                uint64_t id, lost;
+                memcpy(&id, rec + sizeof h, 8);
+                memcpy(&lost, rec + sizeof h + 8, 8);
+                const uevent *e = ev_find(u, id);
+                prec *p = pend_new(u);
+                p->kind = CD_REC_DROPPED;
+                p->probe = e ? e->probe : UINT32_MAX;
+                p->dropped = lost;
+                /* where they were lost: after what this ring held before */
+                p->ts = u->npend > 1 ? u->pend[u->npend - 2].ts : 0;
+                if (e)
+                    u->drops[e->probe] += lost;
+            }
+            tail += h.size;
+        }
+        __atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);
+    }
+}
+
+static int prec_cmp(const void *a, const void *b)
+{
+    const prec *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool process_gone(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char *s = cd_read_file(path, NULL);
+    if (!s)
+        return true;
+    const char *p = strrchr(s, ')');
+    bool gone = !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+    free(s);
+    return gone;
+}
+
+static uint64_t now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Hands pending records up to `upto` (all when final) to the sink, oldest first. */
+static int deliver(ub *u, bool final, uint64_t upto, cd_trace_sink sink, void *arg, cd_err *err)
+{
+    if (!u->npend)
+        return 0;
+    qsort(u->pend, u->npend, sizeof *u->pend, prec_cmp);
+    size_t n = 0;
+    int rc = 0;
+    for (; n < u->npend; n++) {
+        prec *p = &u->pend[n];
+        if (!final && p->ts + HOLD_NS > upto)
+            break;
+        cd_trace_rec r = {.kind = p->kind, .probe = p->probe, .tid = p->tid, .ts_ns = p->ts, .regs = p->regs,
+                          .stack_addr = p->stack_addr, .stack = u->pool + p->off, .stack_len = p->stack_len,
+                          .dropped = p->dropped};
+        int s = sink(arg, &r);
+        if (s < 0) {
+            rc = cd_fail(err, CD_EXIT_CMD, "trace: writing the events failed");
+            n++;
+            break;
+        }
+        if (s > 0) {
+            n = u->npend; /* the consumer has had enough */
+            break;
+        }
+    }
+    size_t left = u->npend - n;
+    if (left) {
+        /* keep the rest, with their stack bytes moved to the pool's start */
+        size_t first = u->pend[n].off, pos = 0;
+        memmove(u->pend, u->pend + n, left * sizeof *u->pend);
+        size_t lo = first;
+        for (size_t i = 0; i < left; i++)
+            if (u->pend[i].off < lo)
+                lo = u->pend[i].off;
+        memmove(u->pool, u->pool + lo, u->pool_len - lo);
+        for (size_t i = 0; i < left; i++)
+            u->pend[i].off -= lo;
+        pos = u->pool_len - lo;
+        u->pool_len = pos;
+    } else {
+        u->pool_len = 0;
+    }
+    u->npend = left;
+    return rc < 0 ? -1 : (int)n;
+}
+
+static int up_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void *arg, cd_err *err)
+{
+    ub *u = b->priv;
+    if (u->disarmed) {
+        int n = deliver(u, true, 0, sink, arg, err);
+        return n;
+    }
+    if (!u->armed)
+        return 0;
+    struct pollfd pf[256];
+    size_t np = u->nrings < 256 ? u->nrings : 256;
+    for (size_t i = 0; i < np; i++)
+        pf[i] = (struct pollfd){.fd = u->rings[i].fd, .events = POLLIN};
+    /* never sleep longer than the hold: held records must come out */
+    int to = timeout_ms;
+    if (u->npend && (to < 0 || to > 25))
+        to = 25;
+    if (to < 0 || to > 200)
+        to = 200;
+    bool any = false;
+    for (size_t i = 0; i < u->nrings; i++)
+        any |= u->rings[i].meta->data_head != u->rings[i].meta->data_tail;
+    if (!any)
+        poll(pf, np, to);
+    uint64_t t0 = now_mono();
+    drain(u);
+    bool gone = false;
+    if (!u->npend || u->pend[u->npend - 1].ts + HOLD_NS > t0)
+        gone = process_gone(u->pid);
+    if (gone)
+        drain(u); /* what the last moments wrote */
+    int n = deliver(u, gone, t0, sink, arg, err);
+    if (n < 0)
+        return -1;
+    if (gone && !u->npend && n == 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "process %d has ended", (int)u->pid);
+    return n;
+}
+
+static void close_all(ub *u)
+{
+    for (size_t i = 0; i < u->nrings; i++)
+        if (u->rings[i].meta)
+            munmap(u->rings[i].meta, u->rings[i].map_len);
+    for (size_t i = 0; i < u->nev; i++)
+        close(u->ev[i].fd);
+    free(u->rings);
+    u->rings = NULL;
+    u->nrings = 0;
+    u->nev = 0;
+}
+
+static int up_disarm(cd_trace_backend *b, cd_err *err)
+{
+    (void)err;
+    ub *u = b->priv;
+    if (u->disarmed)
+        return 0;
+    for (size_t i = 0; i < u->nev; i++)
+        ioctl(u->ev[i].fd, PERF_EVENT_IOC_DISABLE, 0);
+    drain(u);
+    /* the probes leave the program when the last reference to their events goes: the mappings too */
+    close_all(u);
+    u->disarmed = true;
+    return 0;
+}
+
+static void up_counts(cd_trace_backend *b, uint32_t id, uint64_t *hits, uint64_t *dropped)
+{
+    ub *u = b->priv;
+    *hits = id < u->nprobes ? u->hits[id] : 0;
+    *dropped = id < u->nprobes ? u->drops[id] : 0;
+}
+
+static void up_emergency(cd_trace_backend *b)
+{
+    /* Nothing to do: the kernel removes the probes when cdbg's descriptors close at its death. */
+    (void)b;
+}
+
+static void up_free(cd_trace_backend *b)
+{
+    if (!b)
+        return;
+    ub *u = b->priv;
+    close_all(u);
+    for (size_t i = 0; i < u->nprobes; i++)
+        free(u->paths[i]);
+    free(u->paths);
+    free(u->probes);
+    free(u->hits);
+    free(u->drops);
+    free(u->ev);
+    free(u->pend);
+    free(u->pool);
+    free(u->tmp);
+    free(u);
+    free(b);
+}
+
+static int up_arm_sorted(cd_trace_backend *b, cd_err *err)
+{
+    ub *u = b->priv;
+    if (up_arm(b, err) < 0) {
+        close_all(u);
+        return -1;
+    }
+    qsort(u->ev, u->nev, sizeof *u->ev, ev_cmp);
+    return 0;
+}
+
+static const cd_trace_backend_ops up_ops = {
+    .name = "uprobe",
+    .check = up_check,
+    .add = up_add,
+    .arm = up_arm_sorted,
+    .poll = up_poll,
+    .disarm = up_disarm,
+    .counts = up_counts,
+    .emergency = up_emergency,
+    .free = up_free,
+};
+
+cd_trace_backend *cd_tb_uprobe_new(const cd_trace_env *env, cd_err *err)
+{
+    int pmu, bit = 0;
+    if (read_int_file("/sys/bus/event_source/devices/uprobe/type", &pmu) < 0) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                 "uprobe: this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe/type); it needs "
+                 "CONFIG_UPROBE_EVENTS and Linux 4.17 or later");
+        return NULL;
+    }
+    FILE *f = fopen("/sys/bus/event_source/devices/uprobe/format/retprobe", "r");
+    if (f) {
+        if (fscanf(f, "config:%d", &bit) != 1)
+            bit = 0;
+        fclose(f);
+    }
+    cd_trace_backend *b = cd_xcalloc(1, sizeof *b);
+    ub *u = cd_xcalloc(1, sizeof *u);
+    u->pmu = pmu;
+    u->retbit = bit;
+    u->pid = env->pid;
+    size_t want = env->buffer_size ? env->buffer_size : DEFAULT_RING;
+    size_t size = 8 * (size_t)sysconf(_SC_PAGESIZE);
+    while (size < want && size < ((size_t)1 << 30))
+        size *= 2;
+    u->ring_size = size;
+    b->ops = &up_ops;
+    b->env = *env;
+    b->priv = u;
+    return b;
+}
