@@ -37,6 +37,9 @@ static void report(cd_out *out, const char *cmd, const char *path, pid_t pid, co
             : r->stopped_ns ? "held while its memory was copied"
                             : "already stopped",
             r->threads, r->bytes, total);
+    if (r->missing)
+        fprintf(stderr, "gcore: warning: %zu thread%s could not be stopped (uninterruptible sleep) and %s not in the core\n",
+                r->missing, r->missing == 1 ? "" : "s", r->missing == 1 ? "is" : "are");
     if (!r->snapshot && r->why_held[0] && r->stopped_ns)
         fprintf(stderr, "gcore: no snapshot (%s): memory was copied while the threads were held\n", r->why_held);
 }
