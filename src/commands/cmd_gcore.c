@@ -21,6 +21,7 @@ static void report(cd_out *out, const char *cmd, const char *path, pid_t pid, co
         json_object_object_add(o, "path", json_object_new_string(path));
         json_object_object_add(o, "pid", json_object_new_int(pid));
         json_object_object_add(o, "threads", cd_json_u64(r->threads));
+        json_object_object_add(o, "missing_threads", cd_json_u64(r->missing));
         json_object_object_add(o, "segments", cd_json_u64(r->segments));
         json_object_object_add(o, "bytes", cd_json_u64(r->bytes));
         json_object_object_add(o, "snapshot", json_object_new_boolean(r->snapshot));
