@@ -112,6 +112,15 @@ const cd_command cd_commands[] = {
      cd_cmd_break, CD_CMD_TARGET},
     {"tbreak", "", "tbreak [-pending] [LOCATION] [if COND]",
      "Set a temporary breakpoint, deleted when it first stops the program", "", cd_cmd_tbreak, CD_CMD_TARGET},
+    {"trace", "", "trace LOCATION [EXPR...]",
+     "Set a tracepoint: each hit is logged with its arguments and EXPRs, and the program runs on",
+     "LOCATION is what `break` takes. At each hit (whose `condition`, if any, holds) one line is printed,\n"
+     "`> work(x=5) hot.c:4 e=7 [tid 1234]` (with --json an object as `cdbg trace --json` prints), and the\n"
+     "program goes on: `continue` runs it while the lines come, Ctrl-C brings the prompt back.\n"
+     "Tracepoints are listed, disabled and deleted with the breakpoints (`breakpoints` says\n"
+     "\"Tracepoint\"). Each hit stops the hitting thread for the time it takes to read it (an int3,\n"
+     "as a breakpoint); `cdbg trace` logs without stopping anything (docs/tracing.md).",
+     cd_cmd_trace, CD_CMD_TARGET},
     {"breakpoints", "bp", "breakpoints",
      "List breakpoints: locations, conditions, hit and ignore counts, disabled, pending, `on` commands",
      "A pending breakpoint has no location yet (see `break -pending`).", cd_cmd_breakpoints, CD_CMD_TARGET},

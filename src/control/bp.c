@@ -25,6 +25,9 @@ static void bp_free(cd_bp *b)
     for (size_t i = 0; i < b->ncmds; i++)
         free(b->cmds[i]);
     free(b->cmds);
+    for (size_t i = 0; i < b->ntexprs; i++)
+        free(b->texprs[i]);
+    free(b->texprs);
     free(b->locs);
     ctl_watch_free(b->watch);
     free(b);

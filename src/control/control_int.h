@@ -30,6 +30,8 @@ struct cd_ctl {
     uint64_t r_debug;     /* the dynamic linker's struct r_debug, 0 not found yet */
     bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
     void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
+    void (*trace_fn)(void *arg, cd_bp *b, cd_thread *th); /* cd_ctl_set_trace_fn */
+    void *trace_arg;
     void *note_arg;
     /* the threads (the backend's entries, which live as long as the target) whose exit was noted,
      * by its event or early at a stop: each is noted once, whichever comes first and however

@@ -30,15 +30,6 @@
 #include "expr/expr_int.h"
 #include "unwind/unwind.h"
 
-/* ---- backends not built yet (the real constructors, when linked in, take precedence) ---- */
-
-__attribute__((weak)) cd_trace_backend *cd_tb_ptrace_new(const cd_trace_env *env, cd_err *err)
-{
-    (void)env;
-    cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "backend ptrace is not built yet");
-    return NULL;
-}
-
 /* ---- per probe ---- */
 
 #define MAX_SPILLS 16
@@ -712,6 +703,11 @@ int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
         cd_target_close(tr->snap);
     tr->t = t;
     tr->sym = sym;
+    for (int k = 1; k < 4; k++) /* the backends' target was the one being replaced */
+        if (tr->bk[k]) {
+            tr->bk[k]->env.t = t;
+            tr->bk[k]->env.sym = sym;
+        }
     cd_vstate_use_symtab(tr->vs, sym);
     for (size_t i = 0; i < tr->nprobes; i++) {
         symbolize(tr, &tr->probes[i]);
