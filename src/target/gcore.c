@@ -761,9 +761,12 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             goto out;
         }
         ours = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ours);
-        for (size_t i = 0; i < t->nthreads; i++)
+        for (size_t i = 0; i < t->nthreads; i++) {
             if (t->threads[i]->held && !t->threads[i]->gone)
                 ours[nours++] = t->threads[i];
+            else if (!t->threads[i]->gone)
+                r->missing++;
+        }
         if (take_threads(&g, &e) < 0) {
             cd_target_resume(t, ours, nours, NULL);
             r->stopped_ns = cd_now_ns() - t0;
