@@ -96,8 +96,7 @@ struct cd_trace {
     size_t membuf_cap;
     cd_trace_val *vals;
     size_t vals_cap;
-    cd_buf *texts;
-    size_t texts_cap;
+    cd_buf *texts;          /* as many as vals */
     cd_trace_render_fn render;
     void *render_arg;
     cd_err *cur_err;
@@ -201,7 +200,7 @@ void cd_trace_free(cd_trace *tr)
     free(tr->ts);
     free(tr->membuf);
     free(tr->vals);
-    for (size_t i = 0; i < tr->texts_cap; i++)
+    for (size_t i = 0; i < tr->vals_cap; i++)
         cd_buf_free(&tr->texts[i]);
     free(tr->texts);
     if (tr->snap_unw)
