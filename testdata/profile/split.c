@@ -7,11 +7,13 @@
  * usage: split UNITS [wait|deep|exit]
  *   prints "ready", then (wait) blocks until a line arrives on stdin before working; deep: the
  *   work runs under a 100 KB stack frame chain (stacks deeper than a sample's copy: "cut"); exit:
- *   the process exits from the worker in the middle of the work (exit status 3). Exit status 0. */
+ *   the process exits from the worker in the middle of the work (exit status 3). At the end it
+ *   prints "cpu_ms N", the process's CPU time. Exit status 0. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static long units = 10;
 static const char *mode = "";
@@ -92,5 +94,9 @@ int main(int argc, char **argv)
     pthread_create(&t, NULL, worker_main, NULL);
     pthread_setname_np(t, "worker");
     pthread_join(t, NULL);
+    /* the CPU time the profile should have sampled (hz samples per CPU-second) */
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    printf("cpu_ms %lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
     return 0;
 }

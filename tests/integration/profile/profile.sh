@@ -36,7 +36,7 @@ expect_line '^ +[0-9.]+% +[0-9]+  step$' "$out.err"
 # stdout is the default: folded text too
 td_cdbg out profile --hz 499 -- "$SPLIT" 10
 expect_status 0 "-- PROG to stdout"
-grep -v '^ready$' "$out" >"$TD_TMP/stdout.folded"
+grep -Ev '^(ready|cpu_ms [0-9]+)$' "$out" >"$TD_TMP/stdout.folded"
 check folded "$TD_TMP/stdout.folded" --min 100
 
 # --- -p PID: the program waits on a FIFO until the profile runs --------------------------------
@@ -85,6 +85,15 @@ start_waiting 25
 profile_p out --hz 999 -o "$TD_TMP/p.pb.gz"
 expect_status 0 "-p, pprof"
 check pprof "$TD_TMP/p.pb.gz" --build-id "$BUILD_ID" --min 300
+# hz samples per CPU-second: the samples (and those lost) against the CPU time split measured itself
+cpu_ms=$(awk '/^cpu_ms/ {print $2}' "$WOUT")
+got=$(sed -nE 's/^cdbg: profile: ([0-9]+) samples .*, ([0-9]+) lost, .*/\1 \2/p' "$out.err")
+if [ -n "$cpu_ms" ] && [ -n "$got" ] && awk -v c="$cpu_ms" -v g="$got" 'BEGIN { split(g, a, " "); e = c * 999 / 1000;
+        r = (a[1] + a[2]) / e; exit !(r > 0.85 && r < 1.05) }'; then
+    pass "samples ($got) at 999 per CPU-second of $cpu_ms ms"
+else
+    fail "samples and lost ($got) not 999 per CPU-second of split's $cpu_ms ms"
+fi
 start_waiting 10
 profile_p out --hz 499 --threads -o "$TD_TMP/t.pb.gz"
 check pprof "$TD_TMP/t.pb.gz" --threads --min 100
