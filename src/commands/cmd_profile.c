@@ -223,14 +223,15 @@ static void add_stack(agg *g, const uint32_t *locs, size_t n, const char *thread
     for (; g->st_tab[j]; j = (j + 1) & (g->st_cap - 1)) {
         pstack *s = &g->stacks[g->st_tab[j] - 1];
         if (s->hash == h && s->nlocs == n && s->cut == cut && streq0(s->thread, thread) &&
-            !memcmp(s->locs, locs, n * sizeof *locs)) {
+            (!n || !memcmp(s->locs, locs, n * sizeof *locs))) {
             s->count++;
             return;
         }
     }
     pstack s = {.nlocs = n, .cut = cut, .count = 1, .hash = h};
     s.locs = cd_xcalloc(n ? n : 1, sizeof *s.locs);
-    memcpy(s.locs, locs, n * sizeof *locs);
+    if (n)
+        memcpy(s.locs, locs, n * sizeof *locs);
     s.thread = thread ? cd_xstrdup(thread) : NULL;
     g->stacks = cd_xrealloc(g->stacks, (g->nstacks + 1) * sizeof *g->stacks);
     g->stacks[g->nstacks] = s;
@@ -307,9 +308,10 @@ typedef struct prof_state {
     cd_prof *prof;
     bool threads;
     agg g;
-    const cd_mapping *maps;
+    uint64_t (*maps)[2];     /* our copy of the mappings' ranges (the target's array is not stable) */
     size_t nmaps;
     uint64_t maps_ns;
+    uint64_t refresh_ns;     /* the module list was last read again then */
     uint32_t *ids;
     size_t ids_cap;
     uint8_t *membuf;
@@ -318,12 +320,16 @@ typedef struct prof_state {
     char cut1[1100];         /* why the first cut stack ended (CDBG_PROFILE_DEBUG) */
 } prof_state;
 
-static const cd_mapping *find_map(prof_state *ps, uint64_t addr)
+/* The mapping that holds addr: [lo, hi), or false. */
+static bool find_map(prof_state *ps, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < ps->nmaps; i++)
-            if (addr >= ps->maps[i].start && addr < ps->maps[i].end)
-                return &ps->maps[i];
+            if (addr >= ps->maps[i][0] && addr < ps->maps[i][1]) {
+                *lo = ps->maps[i][0];
+                *hi = ps->maps[i][1];
+                return true;
+            }
         /* a thread created since: its stack is a new mapping */
         uint64_t now = cd_now_ns();
         if (pass || (ps->maps_ns && now - ps->maps_ns < 50 * 1000 * 1000ull))
@@ -331,10 +337,16 @@ static const cd_mapping *find_map(prof_state *ps, uint64_t addr)
         cd_err e;
         cd_err_clear(&e);
         ps->maps_ns = now;
-        if (ps->t->ops->mappings(ps->t, &ps->maps, &ps->nmaps, &e) < 0)
-            ps->maps = NULL, ps->nmaps = 0;
+        const cd_mapping *m;
+        size_t n;
+        if (ps->t->ops->mappings(ps->t, &m, &n, &e) < 0)
+            n = 0;
+        ps->maps = cd_xrealloc(ps->maps, (n ? n : 1) * sizeof *ps->maps);
+        for (size_t i = 0; i < n; i++)
+            ps->maps[i][0] = m[i].start, ps->maps[i][1] = m[i].end;
+        ps->nmaps = n;
     }
-    return NULL;
+    return false;
 }
 
 static void on_sample(void *arg, const cd_prof_sample *s)
@@ -359,19 +371,16 @@ static void on_sample(void *arg, const cd_prof_sample *s)
      * at the instant, or the red zone, which no unwind needs) as zeros rather than later ones. */
     uint64_t lo = s->stack_addr & ~(uint64_t)4095;
     size_t below = (size_t)(s->stack_addr - lo), need = below + s->stack_len;
-    if (need > ps->membuf_cap) {
-        ps->membuf_cap = need;
-        ps->membuf = cd_xrealloc(ps->membuf, need);
+    if (!ps->membuf || need > ps->membuf_cap) {
+        ps->membuf_cap = need > 4096 ? need : 4096;
+        ps->membuf = cd_xrealloc(ps->membuf, ps->membuf_cap);
     }
     memset(ps->membuf, 0, below);
-    memcpy(ps->membuf + below, s->stack, s->stack_len);
+    if (s->stack_len)
+        memcpy(ps->membuf + below, s->stack, s->stack_len);
     cd_snapshot_instant in = {.tid = s->tid, .regs = s->regs, .mem_addr = lo, .mem = ps->membuf, .mem_len = need};
     /* The rest of this thread's stack holds later frames: an unwind that needs it is cut there. */
-    const cd_mapping *m = find_map(ps, s->regs.rsp);
-    if (m) {
-        in.deny_lo = m->start;
-        in.deny_hi = m->end;
-    } else {
+    if (!find_map(ps, s->regs.rsp, &in.deny_lo, &in.deny_hi)) {
         in.deny_lo = s->regs.rsp;
         in.deny_hi = s->regs.rsp + (8u << 20);
     }
@@ -385,6 +394,28 @@ static void on_sample(void *arg, const cd_prof_sample *s)
         add_stack(g, NULL, 0, tname, true);
         cd_stack_free(&st);
         return;
+    }
+    /* a pc in no module: a library loaded since (dlopen); read the module list again, at most
+     * once a second, and unwind this sample again with it */
+    bool unknown = false;
+    for (size_t i = 0; i < st.n; i++)
+        unknown |= !st.frames[i].info.module;
+    uint64_t now = cd_now_ns();
+    if (unknown && now - ps->refresh_ns > 1000000000ull) {
+        ps->refresh_ns = now;
+        cd_err e2;
+        cd_err_clear(&e2);
+        if (cd_symtab_refresh(ps->sym, &e2) == 0) {
+            cd_stack st2;
+            memset(&st2, 0, sizeof st2);
+            if (cd_snapshot_set(ps->snap, &in, &e2) == 0 &&
+                cd_unwind_thread(ps->unw, ps->snap->threads[0], 0, &st2, &e2) == 0 && st2.n) {
+                cd_stack_free(&st);
+                st = st2;
+            } else {
+                cd_stack_free(&st2);
+            }
+        }
     }
     if (st.n > ps->ids_cap) {
         ps->ids_cap = st.n * 2;
@@ -544,7 +575,8 @@ static void svg_node(FILE *fp, ftree *t, size_t i, uint64_t x, int depth, int ma
         fputs("</text></g>\n", fp);
     }
     /* children in name order, as flame graphs draw them (their x is not time) */
-    qsort_r(n->kids, n->nkids, sizeof *n->kids, fnode_cmp_name, t);
+    if (n->nkids)
+        qsort_r(n->kids, n->nkids, sizeof *n->kids, fnode_cmp_name, t);
     uint64_t cx = x;
     for (size_t k = 0; k < t->n[i].nkids; k++) {
         size_t c = t->n[i].kids[k];
@@ -901,7 +933,8 @@ static void print_top(const agg *g)
         }
         c[k].n += s->count;
     }
-    qsort(c, n, sizeof *c, selfc_cmp);
+    if (n)
+        qsort(c, n, sizeof *c, selfc_cmp);
     if (n)
         fprintf(stderr, "cdbg: profile: top functions by self time:\n");
     for (size_t k = 0; k < n && k < 5; k++)
@@ -1165,6 +1198,7 @@ close:
     agg_free(&ps.g);
     free(ps.ids);
     free(ps.membuf);
+    free(ps.maps);
     if (outfp != stdout)
         fclose(outfp);
     return status;

@@ -36,7 +36,7 @@ expect_line '^ +[0-9.]+% +[0-9]+  step$' "$out.err"
 # stdout is the default: folded text too
 td_cdbg out profile --hz 499 -- "$SPLIT" 10
 expect_status 0 "-- PROG to stdout"
-grep -Ev '^(ready|cpu_ms [0-9]+)$' "$out" >"$TD_TMP/stdout.folded"
+grep -Ev '^(ready|cpu_ms [0-9]+|work_us [0-9]+)$' "$out" >"$TD_TMP/stdout.folded"
 check folded "$TD_TMP/stdout.folded" --min 100
 
 # --- -p PID: the program waits on a FIFO until the profile runs --------------------------------
