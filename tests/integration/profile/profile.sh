@@ -98,6 +98,32 @@ start_waiting 10
 profile_p out --hz 499 --threads -o "$TD_TMP/t.pb.gz"
 check pprof "$TD_TMP/t.pb.gz" --threads --min 100
 
+# --- Ctrl-C and --duration: the process is left running, never traced, and the (empty) profile
+# of an idle process is written
+start_waiting 1
+f=$TD_TMP/int.err
+"$CDBG" profile -p "$WPID" -o "$TD_TMP/int.folded" 2>"$f" &
+cpid=$!
+td_wait_for "cdbg profile to start sampling" grep -qs '^cdbg: profile: sampling process' "$f"
+grep -q "^TracerPid:[[:space:]]*0$" "/proc/$WPID/status" && pass "not traced while profiled" ||
+    fail "traced while profiled: $(grep TracerPid "/proc/$WPID/status")"
+kill -INT "$cpid"
+wait "$cpid"
+TD_RC=$?
+expect_status 0 "-p, Ctrl-C"
+expect_line '^cdbg: profile: 0 samples .*; interrupted$' "$f"
+[ -f "$TD_TMP/int.folded" ] && [ ! -s "$TD_TMP/int.folded" ] && pass "empty profile written" ||
+    fail "int.folded: $(ls -l "$TD_TMP/int.folded" 2>&1)"
+check_untraced "$WPID"
+td_cdbg out profile -p "$WPID" --duration 0.5 -o "$TD_TMP/idle.svg"
+expect_status 0 "-p --duration"
+python3 -c "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])" "$TD_TMP/idle.svg" && pass "empty SVG parses" ||
+    fail "empty SVG does not parse"
+check_untraced "$WPID"
+echo go >&7
+exec 7>&-
+wait "$WPID"
+
 # --- stacks deeper than the copy: cut ----------------------------------------------------------
 td_cdbg out profile --hz 499 -o "$TD_TMP/deep.txt" -- "$SPLIT" 10 deep
 expect_status 0 "deep"
