@@ -14,7 +14,10 @@
 
 #include "trace/perfring.h"
 
-#define RING_BYTES (8u << 20) /* per CPU: ~120 full-stack samples, drained every 100 ms at most */
+/* Per CPU: at least 8 MB (~120 full-stack samples), and a quarter second of one busy thread's
+ * samples at high rates: cdbg drains the rings every 100 ms at most, sooner at a quarter full. */
+#define RING_MIN (8u << 20)
+#define RING_MAX (64u << 20)
 
 /* perf's x86-64 user registers (asm/perf_regs.h): ax..flags (0-9) and r8..r15 (16-23), in that order */
 static const uint64_t REG_MASK = ((1ull << 10) - 1) | (0xffull << 16);
@@ -27,6 +30,7 @@ typedef struct tname {
 struct cd_prof {
     pid_t pid;
     unsigned hz;
+    size_t ring_bytes;
     int *fds;
     size_t nfds;
     cd_perf_ring *rings;     /* one per CPU */
@@ -146,7 +150,7 @@ static int open_one(cd_prof *p, pid_t tid, int cpu, cd_err *err)
     a.inherit = 1;
     a.comm = 1;
     a.watermark = 1;
-    a.wakeup_watermark = RING_BYTES / 4;
+    a.wakeup_watermark = (uint32_t)(p->ring_bytes / 4);
     int fd = (int)cd_perf_event_open(&a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
     if (fd < 0) {
         int e = errno;
@@ -180,7 +184,7 @@ static int open_one(cd_prof *p, pid_t tid, int cpu, cd_err *err)
     if (r == p->nrings) {
         p->rings = cd_xrealloc(p->rings, (p->nrings + 1) * sizeof *p->rings);
         p->ring_cpu = cd_xrealloc(p->ring_cpu, (p->nrings + 1) * sizeof *p->ring_cpu);
-        if (cd_perf_ring_map(&p->rings[r], fd, RING_BYTES) < 0) {
+        if (cd_perf_ring_map(&p->rings[r], fd, p->ring_bytes) < 0) {
             int e = errno;
             close(fd);
             return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "profile: cannot map a ring buffer: %s", strerror(e));
@@ -217,6 +221,9 @@ cd_prof *cd_prof_start(pid_t pid, unsigned hz, cd_err *err)
     cd_prof *p = cd_xcalloc(1, sizeof *p);
     p->pid = pid;
     p->hz = hz ? hz : 99;
+    p->ring_bytes = RING_MIN;
+    while (p->ring_bytes < RING_MAX && p->ring_bytes < (size_t)p->hz * 65536 / 4)
+        p->ring_bytes *= 2;
     long ncpu = sysconf(_SC_NPROCESSORS_CONF);
     if (ncpu < 1)
         ncpu = 1;

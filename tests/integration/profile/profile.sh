@@ -28,7 +28,7 @@ check() {
 }
 
 # --- -- PROG, folded ---------------------------------------------------------------------------
-td_cdbg out profile --hz 999 -o "$TD_TMP/a.folded" -- "$SPLIT" 25
+td_cdbg out profile --hz 999 -o "$TD_TMP/a.folded" -- "$SPLIT" 20
 expect_status 0 "-- PROG: the program's exit status"
 check folded "$TD_TMP/a.folded" --min 300
 expect_line '^cdbg: profile: [0-9]+ samples \(0 cut, 0 not unwound\), [0-9]+ lost, 1 threads' "$out.err"
@@ -72,7 +72,7 @@ profile_p() {
     WSTATUS=$?
 }
 
-start_waiting 25
+start_waiting 15
 profile_p out --hz 999 --threads -o "$TD_TMP/p.svg"
 expect_status 0 "-p: the process ended: what was collected is written"
 expect_line "^cdbg: profile: process $WPID ended after [0-9.]+ s; writing the [0-9]+ samples collected$" "$out.err"
@@ -81,7 +81,7 @@ check svg "$TD_TMP/p.svg" --threads --min 300
 grep -q 'split): [0-9]* samples, [0-9.]*%</title>' "$TD_TMP/p.svg" && pass "SVG titles name the module" ||
     fail "no title with the module (split)"
 
-start_waiting 25
+start_waiting 15
 profile_p out --hz 999 -o "$TD_TMP/p.pb.gz"
 expect_status 0 "-p, pprof"
 check pprof "$TD_TMP/p.pb.gz" --build-id "$BUILD_ID" --min 300
@@ -131,7 +131,7 @@ check folded "$TD_TMP/deep.txt" --cut --min 100
 expect_line '^cdbg: profile: [0-9]+ samples \([1-9][0-9]* cut' "$out.err"
 
 # --- a process that exits mid-profile ----------------------------------------------------------
-start_waiting 40 exit
+start_waiting 30 exit
 profile_p out --hz 999 --duration 3600 -o "$TD_TMP/exit.folded"
 expect_status 0 "-p, the process exits mid-profile"
 [ "$WSTATUS" -eq 3 ] && pass "split exited by itself (3)" || fail "split's status $WSTATUS, expected 3"
