@@ -159,8 +159,13 @@ expect_status 2 "--hz 0"
 if [ "$(id -u)" -eq 0 ]; then
     # an unprivileged user may not sample root's process: perf_event_open refuses, and says why
     start_waiting 1
+    # a copy of cdbg the unprivileged user can run wherever the build is (a private directory)
+    chmod 711 "$TD_TMP"
+    mkdir -m 755 "$TD_TMP/bin"
+    cp "$CDBG" "$TD_TMP/bin/cdbg"
+    chmod 755 "$TD_TMP/bin/cdbg"
     setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-        timeout 60 "$CDBG" profile -p "$WPID" --duration 1 >"$TD_TMP/perm.out" 2>"$TD_TMP/perm.err"
+        timeout 60 "$TD_TMP/bin/cdbg" profile -p "$WPID" --duration 1 >"$TD_TMP/perm.out" 2>"$TD_TMP/perm.err"
     TD_RC=$?
     expect_status 4 "perf_event_open refused"
     expect_line 'perf_event_open refused to sample process [0-9]+: .*kernel.perf_event_paranoid.*CAP_PERFMON' "$TD_TMP/perm.err"
