@@ -64,7 +64,7 @@ static const struct {
     {CD_EXIT_OK, "success"},
     {CD_EXIT_CMD, "a command failed (a script stops at the first failure)"},
     {CD_EXIT_USAGE, "usage error"},
-    {CD_EXIT_FOUND, "a deadlock or a thread blocked forever was found"},
+    {CD_EXIT_FOUND, "found: a deadlock or a thread blocked forever (`cdbg deadlock`), a lock-order inversion (`cdbg lockorder`)"},
     {CD_EXIT_TARGET, "cannot attach to the process or open the executable/core"},
 };
 

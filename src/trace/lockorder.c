@@ -141,6 +141,7 @@ struct cd_lo {
     size_t nedges;
     cd_target *snap;
     cd_unwinder *unw;
+    uint64_t ldso_lo, ldso_hi; /* the dynamic loader's code: its own locks (dl_load_lock) are not the program's */
     unsigned char *membuf;
     size_t membuf_cap;
     cd_lo_stats st;
@@ -265,6 +266,13 @@ int cd_lo_resolve(cd_lo *lo, char **missing, cd_err *err)
     size_t nmaps;
     if (lo->t->ops->mappings(lo->t, &maps, &nmaps, err) < 0)
         return -1;
+    for (size_t m = 0; m < nmaps; m++)
+        if (maps[m].path && strstr(maps[m].path, "/ld-linux")) {
+            if (!lo->ldso_lo || maps[m].start < lo->ldso_lo)
+                lo->ldso_lo = maps[m].start;
+            if (maps[m].end > lo->ldso_hi)
+                lo->ldso_hi = maps[m].end;
+        }
     cd_buf mb = {0};
     for (size_t fi = 0; fi < NFUNCS; fi++) {
         find_arg fa = {.lo = lo, .fi = fi, .maps = maps, .nmaps = nmaps};
@@ -486,6 +494,8 @@ static int sink(void *arg, const cd_trace_rec *r)
         uint64_t ret = 0;
         if (r->stack_len >= 8 && r->stack_addr == r->regs.rsp)
             memcpy(&ret, r->stack, 8);
+        if (ret >= lo->ldso_lo && ret < lo->ldso_hi)
+            return 0;
         switch (p->kind) {
         case K_LOCK:
             acquire(lo, th, r->regs.rdi, p->rw, ret, true, r);

@@ -14,8 +14,8 @@ expect_status 0 "--modes-markdown"
 expect_exact "$out" "$SRCROOT/docs/modes.md"
 td_cdbg modes --help
 modes=$(sed -n '/^Modes:$/,/^$/p' "$modes" | sed -nE 's/^  ([a-z]+) +.*/\1/p')
-[ "$(echo $modes)" = "attach core run deadlock stacks gcore trace profile help" ] && pass "--help lists the modes" ||
-    fail "--help lists the modes '$(echo $modes)', expected attach core run deadlock stacks gcore trace profile help"
+[ "$(echo $modes)" = "attach core run deadlock stacks gcore trace profile lockorder help" ] && pass "--help lists the modes" ||
+    fail "--help lists the modes '$(echo $modes)', expected attach core run deadlock stacks gcore trace profile lockorder help"
 for m in $modes; do
     grep -q "^## $m\$" "$SRCROOT/docs/modes.md" && pass "mode $m documented" || fail "mode $m missing from docs/modes.md"
     td_cdbg mh "$m" --help
@@ -25,7 +25,7 @@ for m in $modes; do
     expect_lines "$mh" '^Exit status:$' '^  0  success$'
 done
 td_cdbg mh deadlock --help
-expect_line '^  3  a deadlock or a thread blocked forever was found$' "$mh"
+expect_line '^  3  found: a deadlock or a thread blocked forever \(`cdbg deadlock`\), a lock-order inversion \(`cdbg lockorder`\)$' "$mh"
 td_cdbg mh attach --help
 expect_no_line '^  3 ' "$mh"
 td_cdbg out -q deadlock 1
@@ -55,7 +55,7 @@ expect_line '^cdbg [0-9]+\.[0-9]+\.[0-9]+$' "$out"
 td_cdbg out --help
 expect_status 0 "--help"
 expect_line '^  4  cannot attach' "$out"
-expect_lines "$out" '^  2  usage error$' '^  3  `cdbg deadlock`: a deadlock or a thread blocked forever was found$'
+expect_lines "$out" '^  2  usage error$' '^  3  found: a deadlock or a thread blocked forever \(`cdbg deadlock`\), a lock-order inversion \(`cdbg lockorder`\)$'
 td_cdbg out --bogus-option
 expect_status 2 "unknown option"
 expect_line "unknown option '--bogus-option'" "$out.err"
@@ -64,8 +64,8 @@ expect_status 2 "no operands"
 expect_exact_str "$out.err" 'cdbg: no target: give `attach PID`, `core EXE CORE` or `run PROG`; see `cdbg --help`'
 td_cdbg out frobnicate 1
 expect_status 2 "unknown mode"
-expect_exact_str "$out.err" "cdbg: unknown mode 'frobnicate': use attach, core, run, deadlock, stacks, gcore, trace, profile or help; see \`cdbg --help\`"
+expect_exact_str "$out.err" "cdbg: unknown mode 'frobnicate': use attach, core, run, deadlock, stacks, gcore, trace, profile, lockorder or help; see \`cdbg --help\`"
 td_cdbg out --json frobnicate 1
 expect_status 2 "unknown mode (JSON)"
-expect_exact_str "$out" '{"command":"frobnicate","error":"unknown mode '"'"'frobnicate'"'"': use attach, core, run, deadlock, stacks, gcore, trace, profile or help; see `cdbg --help`"}'
+expect_exact_str "$out" '{"command":"frobnicate","error":"unknown mode '"'"'frobnicate'"'"': use attach, core, run, deadlock, stacks, gcore, trace, profile, lockorder or help; see `cdbg --help`"}'
 td_finish

@@ -1,0 +1,124 @@
+#!/bin/bash
+# cdbg lockorder (issue 15 section 2): lock-order inversions found from runs that never deadlocked
+# (testdata/lockorder/lo.c, each mode's phases sequential): reported with both edges' function and
+# file:line (exit 3), at -O0 and -O2; a pair gated by a common lock, recursion on a recursive lock
+# and a cycle closed by a trylock are not reported (exit 0); one thread taking both orders is; a
+# condition wait retakes its mutex; 1000 threads; -p attach (the program runs on, untraced);
+# bad input: no lock taken, a core, no libc.
+. "$SRCROOT/tests/integration/lib.sh"
+
+SRC=$SRCROOT/testdata/lockorder/lo.c
+# line MARKER: the line number of the marker comment in lo.c
+line() { grep -n "$1" "$SRC" | head -1 | cut -d: -f1; }
+AB=$(line EDGE_AB)
+BA=$(line EDGE_BA)
+CA=$(line EDGE_CA)
+AC=$(line EDGE_AC)
+
+for v in O0 O2; do
+    exe=$(td_bin lockorder_lo_$v) || exit 1
+    td_cdbg out lockorder -- "$exe" inversion
+    expect_status 3 "inversion ($v)"
+    expect_line '^potential deadlock 1: lock-order inversion between lock_(a|b) and lock_(a|b)$' "$out"
+    expect_line "^  thread [0-9]+ took mutex lock_b while holding mutex lock_a \(1 time\)$" "$out"
+    expect_line "^    lock_b taken in phase1 at .*lo.c:$AB$" "$out"
+    expect_line "^    lock_a taken in phase2 at .*lo.c:$BA$" "$out"
+    expect_no_line '^potential deadlock 2' "$out"
+    expect_line '^inversion: ok$' "$out"  # the program's own output, unchanged
+    expect_line 'exited with status 0$' "$out.err"
+
+    td_cdbg out lockorder --json -- "$exe" inversion
+    expect_status 3 "inversion --json ($v)"
+    python3 - "$out" "$AB" "$BA" <<'PY' && pass "json edges ($v)" || fail "json edges ($v)"
+import json, sys
+doc = json.loads([l for l in open(sys.argv[1]) if l.startswith("{")][0])
+assert len(doc["cycles"]) == 1, doc
+e = {(x["held"], x["acquired"]): x for x in doc["cycles"][0]["edges"]}
+assert set(e) == {("lock_a", "lock_b"), ("lock_b", "lock_a")}, e
+ab, ba = e[("lock_a", "lock_b")], e[("lock_b", "lock_a")]
+assert ab["function"] == "phase1" and ab["line"] == int(sys.argv[2]) and ab["file"].endswith("lo.c"), ab
+assert ba["function"] == "phase2" and ba["line"] == int(sys.argv[3]), ba
+assert ab["tid"] != ba["tid"], (ab["tid"], ba["tid"])
+assert ab["stack"][0]["function"] == "phase1", ab["stack"]
+PY
+
+    td_cdbg out lockorder -- "$exe" self
+    expect_status 3 "one thread, both orders ($v)"
+    expect_line "^    lock_b taken in phase1 at .*lo.c:$AB$" "$out"
+    expect_line "^    lock_a taken in phase2 at .*lo.c:$BA$" "$out"
+
+    td_cdbg out lockorder -- "$exe" gated
+    expect_status 0 "gated pair ($v)"
+    expect_line '^no lock-order inversion' "$out"
+    expect_line ' 1 gated \(not reported\)$' "$out.err"
+
+    td_cdbg out lockorder -- "$exe" recursive
+    expect_status 0 "recursion on a recursive mutex ($v)"
+    expect_no_line '^potential deadlock' "$out"
+
+    td_cdbg out lockorder -- "$exe" trylock
+    expect_status 0 "a cycle closed by a trylock ($v)"
+    expect_no_line '^potential deadlock' "$out"
+
+    td_cdbg out lockorder -- "$exe" cond
+    expect_status 3 "a condition wait retakes its mutex ($v)"
+    expect_line "^    lock_a taken in waiter at .*lo.c:$CA$" "$out"
+    expect_line "^    cmu taken in signaller at .*lo.c:$AC$" "$out"
+done
+
+# 1000 threads, no inversion: the program completes, every thread seen
+exe=$(td_bin lockorder_lo_O2) || exit 1
+td_cdbg out lockorder -- "$exe" many
+expect_status 0 "1000 threads"
+expect_line '^1000 threads done$' "$out"
+expect_line '^no lock-order inversion: 2 locks, 1 order edge, 1001 threads$' "$out"
+
+# no pthread lock taken: said so
+td_cdbg out lockorder -- "$exe" none
+expect_status 0 "no lock used"
+expect_line '^no pthread lock was taken in process [0-9]+ while it was recorded: nothing to check$' "$out"
+
+# -p: the program waits for SIGUSR1 to run its phases, SIGUSR2 to end
+td_start lockorder_lo_O0 wait
+pid=$TD_PID
+pout=$(ls -d "$TD_TMP"/proc.*/out | head -1)
+"$CDBG" lockorder -p "$pid" >"$TD_TMP/att.out" 2>"$TD_TMP/att.err" &
+cpid=$!
+armed() { grep -q 'recording the lock operations' "$TD_TMP/att.err"; }
+td_wait_for "cdbg lockorder to arm its probes" armed
+kill -USR1 "$pid"
+done_() { grep -qx 'phases done' "$pout"; }
+td_wait_for "the program's phases" done_
+# its records are read within a poll after they were made; the end of the run delivers the rest
+kill -INT "$cpid"
+wait "$cpid"
+TD_RC=$?
+expect_status 3 "-p: an inversion"
+expect_line "^    lock_b taken in phase1 at .*lo.c:$AB$" "$TD_TMP/att.out"
+expect_line "^    lock_a taken in phase2 at .*lo.c:$BA$" "$TD_TMP/att.out"
+expect_line "every probe removed, process $pid runs on$" "$TD_TMP/att.err"
+check_untraced "$pid"
+kill -USR2 "$pid"
+wait "$pid"
+TD_RC=$?
+expect_status 0 "the program ended normally after that"
+expect_line '^wait: ok$' "$pout"
+
+# a core: refused, it needs a run
+core=$(mktemp "$TD_TMP/core.XXXXXX")
+python3 -c 'import sys; sys.stdout.buffer.write(b"\x7fELF\x02\x01\x01" + b"\0" * 9 + b"\x04\x00" + b"\0" * 46)' >"$core"
+td_cdbg out lockorder "$exe" "$core"
+expect_status 2 "a core"
+expect_line 'is a core: lock order is learnt from a run' "$out.err"
+
+# no libc: a static program without pthread (nothing to trace)
+if command -v gcc >/dev/null; then
+    printf 'int main(void){return 0;}\n' >"$TD_TMP/st.c"
+    gcc -static -o "$TD_TMP/st" "$TD_TMP/st.c" && strip "$TD_TMP/st"
+    td_cdbg out lockorder -- "$TD_TMP/st"
+    expect_status 1 "a static binary without symbols"
+    expect_line 'no pthread lock function to trace \(pthread_mutex_lock, .*pthread_cond_clockwait not found' "$out.err"
+fi
+td_cdbg out lockorder -p
+expect_status 2 "-p without PID"
+td_finish
