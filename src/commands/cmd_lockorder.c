@@ -248,6 +248,8 @@ int cd_lockorder_main(int argc, char **argv)
     cd_lo *lo = NULL;
     pid_t pid = 0;
     bool held = false, ended = false, interrupted = false;
+    unsigned char park[2];
+    uint64_t park_pc = 0;
     int ws = 0;
     if (pid_s) {
         if (cd_parse_pid(pid_s, &pid, &err) < 0) {
@@ -281,6 +283,17 @@ int cd_lockorder_main(int argc, char **argv)
         cd_stop_free(&stop);
         if (lctl)
             cd_ctl_free(lctl);
+        /* The main thread is parked on a `jmp .` at its pc while the probes go in: a SIGSTOP would
+         * hold it too, but the inline backend must stop the threads itself to patch them, which it
+         * cannot do to a stopped process. The two bytes go back once everything is armed. */
+        cd_regs rr;
+        if (rc == 0 && !gone) {
+            cd_thread *mth = lt->nthreads ? lt->threads[0] : NULL;
+            if (!mth || lt->ops->get_regs(lt, mth, &rr, &err) < 0 || cd_target_read_full(lt, rr.rip, park, 2) < 0 ||
+                lt->ops->write_mem(lt, rr.rip, "\xeb\xfe", 2, &err) < 0)
+                rc = -1;
+            park_pc = rr.rip;
+        }
         if (lunw)
             cd_unwinder_free(lunw);
         if (lsym)
@@ -295,9 +308,8 @@ int cd_lockorder_main(int argc, char **argv)
             lt = NULL;
             goto close;
         }
-        /* At main, libc is mapped. Detached, held by a SIGSTOP (pending at the detach) until the
-         * probes are in; killed if cdbg fails before that. We stay its parent. */
-        kill(pid, SIGSTOP);
+        /* At main, libc is mapped. Detached, parked until the probes are in; killed if cdbg fails
+         * before that. We stay its parent. */
         lt->launched = false;
         cd_target_close(lt);
         lt = NULL;
@@ -328,10 +340,17 @@ int cd_lockorder_main(int argc, char **argv)
         status = fail(&err, CD_EXIT_CMD);
         goto close;
     }
+    if (cd_lo_note(lo))
+        fprintf(stderr, "cdbg: lockorder: kernel uprobes only (slower): %s\n", cd_lo_note(lo));
     fprintf(stderr, "cdbg: lockorder: recording the lock operations of process %d%s\n", (int)pid,
             prog ? "" : " (Ctrl-C or --duration to stop)");
     if (held) {
-        kill(pid, SIGCONT);
+        /* unpark: the main thread takes its own two bytes and goes on */
+        if (cd_target_stop(t, NULL, 0, &err) < 0 || t->ops->write_mem(t, park_pc, park, 2, &err) < 0 ||
+            cd_target_resume(t, NULL, 0, &err) < 0) {
+            status = fail(&err, CD_EXIT_CMD);
+            goto close;
+        }
         held = false;
     }
     struct sigaction sa, old_int;
@@ -359,12 +378,9 @@ int cd_lockorder_main(int argc, char **argv)
     }
     cd_err de;
     cd_err_clear(&de);
-    if (!ended) {
-        if (cd_lo_disarm(lo, &de) < 0)
-            fprintf(stderr, "cdbg: lockorder: %s\n", de.msg);
-        while (cd_lo_poll(lo, 0, &de) > 0)
-            ;
-    }
+    if (!ended && cd_lo_disarm(lo, &de) < 0)
+        fprintf(stderr, "cdbg: lockorder: %s\n", de.msg);
+    cd_lo_drain(lo);
     sigaction(SIGINT, &old_int, NULL);
     if (status != CD_EXIT_OK)
         goto close;

@@ -126,10 +126,23 @@ typedef struct edge {
     uint64_t held_pc;
 } edge;
 
+/* A record held until every record older than it has come from both backends. */
+typedef struct brec {
+    cd_trace_rec r;
+    uint64_t seq;
+    void *stack;
+} brec;
+
 struct cd_lo {
     cd_target *t;
     cd_symtab *sym;
-    cd_trace_backend *b;
+    cd_trace_backend *bi, *bu; /* inline (entry-only probes), uprobe (the rest, or all) */
+    bool bi_ended, bu_ended;
+    const char *note;          /* why the inline backend is not used, or NULL */
+    char notebuf[1100];
+    brec *buf;
+    size_t nbuf, cbuf;
+    uint64_t seq;
     lprobe *probes;
     size_t nprobes;
     u64map lockmap, threadmap, edgemap;
@@ -173,8 +186,13 @@ void cd_lo_free(cd_lo *lo)
 {
     if (!lo)
         return;
-    if (lo->b)
-        lo->b->ops->free(lo->b);
+    if (lo->bi)
+        lo->bi->ops->free(lo->bi);
+    if (lo->bu)
+        lo->bu->ops->free(lo->bu);
+    for (size_t i = 0; i < lo->nbuf; i++)
+        free(lo->buf[i].stack);
+    free(lo->buf);
     for (size_t i = 0; i < lo->nprobes; i++)
         free(lo->probes[i].path);
     free(lo->probes);
@@ -294,31 +312,85 @@ int cd_lo_resolve(cd_lo *lo, char **missing, cd_err *err)
     return 0;
 }
 
-int cd_lo_arm(cd_lo *lo, cd_err *err)
+static bool needs_return(const lprobe *lp)
 {
-    cd_trace_env env = {.t = lo->t, .sym = lo->sym, .pid = lo->t->pid};
-    lo->b = cd_tb_uprobe_new(&env, err);
-    if (!lo->b)
+    return lp->kind == K_TRY || lp->kind == K_TIMED || lp->kind == K_CWAIT;
+}
+
+static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
+{
+    const cd_mapping *maps;
+    size_t nmaps;
+    if (lo->t->ops->mappings(lo->t, &maps, &nmaps, err) < 0)
         return -1;
     for (size_t i = 0; i < lo->nprobes; i++) {
         lprobe *lp = &lo->probes[i];
-        const cd_mapping *maps;
-        size_t nmaps;
-        if (lo->t->ops->mappings(lo->t, &maps, &nmaps, err) < 0)
-            return -1;
         cd_probe p = {.id = (uint32_t)i, .addr = lp->lo, .func_lo = lp->lo, .func_hi = lp->hi, .at_entry = true,
-                      .func = lp->name, .module_path = lp->path,
-                      .want_return = lp->kind == K_TRY || lp->kind == K_TIMED || lp->kind == K_CWAIT,
-                      /* enough for the caller's frame and its return address; deeper frames are
-                       * read from the process when the first occurrence of an edge is unwound */
-                      .stack_bytes = 1024};
+                      .func = lp->name, .module_path = lp->path, .want_return = needs_return(lp),
+                      /* the caller's frame and its return address; deeper frames are read from
+                       * the process when the first occurrence of an edge is unwound */
+                      .stack_bytes = 512};
+        bool inl = use_inline && !p.want_return;
+        if (inl) /* small records: a lock-heavy loop fills the ring between two polls */
+            p.stack_bytes = 128;
         for (size_t m = 0; m < nmaps; m++)
             if (lp->lo >= maps[m].start && lp->lo < maps[m].end)
                 p.file_offset = lp->lo - maps[m].start + maps[m].offset;
-        if (lo->b->ops->add(lo->b, &p, err) < 0)
+        cd_err ce;
+        cd_err_clear(&ce);
+        cd_trace_backend *b = lo->bu;
+        if (inl && lo->bi->ops->check(lo->bi, &p, &ce) == 0)
+            b = lo->bi;
+        else if (inl && !lo->note) {
+            snprintf(lo->notebuf, sizeof lo->notebuf, "%s", ce.msg);
+            lo->note = lo->notebuf;
+        }
+        if (b == lo->bu)
+            p.stack_bytes = 512;
+        if (b->ops->add(b, &p, err) < 0)
             return -1;
     }
-    return lo->b->ops->arm(lo->b, err);
+    return 0;
+}
+
+/* Entry-only probes (lock, unlock) go to the inline backend (a jump to a trampoline in the process,
+ * ~100 ns a hit), those that need the return (trylock, timedlock, condition waits) to uprobes (a
+ * kernel trap, microseconds): the records of both are merged by time before the replay. Without
+ * the inline backend (it cannot take a function, or the process), everything goes to uprobes. */
+int cd_lo_arm(cd_lo *lo, cd_err *err)
+{
+    cd_trace_env env = {.t = lo->t, .sym = lo->sym, .pid = lo->t->pid};
+    lo->bu = cd_tb_uprobe_new(&env, err);
+    if (!lo->bu)
+        return -1;
+    cd_err ie;
+    cd_err_clear(&ie);
+    lo->bi = getenv("CDBG_LOCKORDER_UPROBE_ONLY") ? NULL : cd_tb_inline_new(&env, &ie);
+    bool use_inline = lo->bi != NULL;
+    if (use_inline && (add_all(lo, true, &ie) < 0 || lo->bi->ops->arm(lo->bi, &ie) < 0)) {
+        lo->bi->ops->free(lo->bi);
+        lo->bi = NULL;
+        lo->bu->ops->free(lo->bu);
+        lo->bu = cd_tb_uprobe_new(&env, err);
+        if (!lo->bu)
+            return -1;
+        use_inline = false;
+    }
+    if (!use_inline) {
+        if (!lo->note) {
+            snprintf(lo->notebuf, sizeof lo->notebuf, "%s", ie.msg[0] ? ie.msg : "inline backend not used");
+            lo->note = lo->notebuf;
+        }
+        if (add_all(lo, false, err) < 0)
+            return -1;
+    }
+    lo->bi_ended = !lo->bi;
+    return lo->bu->ops->arm(lo->bu, err);
+}
+
+const char *cd_lo_note(cd_lo *lo)
+{
+    return lo->note;
 }
 
 /* ---- replay ---- */
@@ -478,6 +550,7 @@ static void release(cd_lo *lo, lthread *th, uint64_t addr)
         }
 }
 
+static int sink(void *arg, const cd_trace_rec *r);
 static int sink(void *arg, const cd_trace_rec *r)
 {
     cd_lo *lo = arg;
@@ -533,21 +606,124 @@ static int sink(void *arg, const cd_trace_rec *r)
     return 0;
 }
 
+/* Records are buffered (with the first bytes of their stack copy) and replayed in time order once
+ * both backends have delivered everything older: the uprobe backend holds its records back 20 ms,
+ * so what is older than HOLD_NS is complete. */
+#define HOLD_NS (80ull * 1000 * 1000)
+#define KEEP_STACK 512u
+
+static int buffer_sink(void *arg, const cd_trace_rec *r)
+{
+    cd_lo *lo = arg;
+    if (lo->nbuf == lo->cbuf) {
+        lo->cbuf = lo->cbuf ? lo->cbuf * 2 : 4096;
+        lo->buf = cd_xrealloc(lo->buf, lo->cbuf * sizeof *lo->buf);
+    }
+    brec *b = &lo->buf[lo->nbuf++];
+    b->r = *r;
+    b->seq = lo->seq++;
+    b->r.stack_len = r->stack_len < KEEP_STACK ? r->stack_len : KEEP_STACK;
+    b->stack = NULL;
+    if (b->r.stack_len) {
+        b->stack = cd_xmalloc(b->r.stack_len);
+        memcpy(b->stack, r->stack, b->r.stack_len);
+    }
+    b->r.stack = b->stack;
+    return 0;
+}
+
+static int cmp_brec(const void *a, const void *b)
+{
+    const brec *x = a, *y = b;
+    if (x->r.ts_ns != y->r.ts_ns)
+        return x->r.ts_ns < y->r.ts_ns ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Replays the buffered records older than cutoff (UINT64_MAX: all). */
+static void replay(cd_lo *lo, uint64_t cutoff)
+{
+    if (!lo->nbuf)
+        return;
+    qsort(lo->buf, lo->nbuf, sizeof *lo->buf, cmp_brec);
+    size_t n = 0;
+    while (n < lo->nbuf && lo->buf[n].r.ts_ns < cutoff) {
+        sink(lo, &lo->buf[n].r);
+        free(lo->buf[n].stack);
+        n++;
+    }
+    memmove(lo->buf, lo->buf + n, (lo->nbuf - n) * sizeof *lo->buf);
+    lo->nbuf -= n;
+}
+
+static int poll_one(cd_lo *lo, cd_trace_backend *b, bool *ended, int timeout_ms, cd_err *err)
+{
+    if (!b || *ended)
+        return 0;
+    cd_err e;
+    cd_err_clear(&e);
+    int n = b->ops->poll(b, timeout_ms, buffer_sink, lo, &e);
+    if (n < 0) {
+        if (e.kind == CD_EK_EXITED) {
+            *ended = true;
+            return 0;
+        }
+        *err = e;
+    }
+    return n;
+}
+
 int cd_lo_poll(cd_lo *lo, int timeout_ms, cd_err *err)
 {
     lo->analysed = false;
-    return lo->b->ops->poll(lo->b, timeout_ms, sink, lo, err);
+    int a = poll_one(lo, lo->bi, &lo->bi_ended, 0, err);
+    if (a < 0)
+        return -1;
+    /* the inline ring is drained at every call: wait on the uprobes' only a little */
+    int b = poll_one(lo, lo->bu, &lo->bu_ended, lo->bi && timeout_ms > 5 ? 5 : timeout_ms, err);
+    if (b < 0)
+        return -1;
+    int c = poll_one(lo, lo->bi, &lo->bi_ended, 0, err);
+    if (c < 0)
+        return -1;
+    if (lo->bi_ended && lo->bu_ended) {
+        replay(lo, UINT64_MAX);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "lockorder: process %d has ended", (int)lo->t->pid);
+    }
+    uint64_t now = cd_now_ns();
+    replay(lo, now > HOLD_NS ? now - HOLD_NS : 0);
+    return a + b + c;
 }
 
 int cd_lo_disarm(cd_lo *lo, cd_err *err)
 {
-    return lo->b ? lo->b->ops->disarm(lo->b, err) : 0;
+    int rc = 0;
+    if (lo->bi && !lo->bi_ended && lo->bi->ops->disarm(lo->bi, err) < 0)
+        rc = -1;
+    if (lo->bu && !lo->bu_ended && lo->bu->ops->disarm(lo->bu, err) < 0)
+        rc = -1;
+    return rc;
+}
+
+/* After disarm: everything still buffered in the backends, then the replay of all. */
+void cd_lo_drain(cd_lo *lo)
+{
+    cd_err e;
+    cd_err_clear(&e);
+    while (poll_one(lo, lo->bi, &lo->bi_ended, 0, &e) > 0)
+        ;
+    while (poll_one(lo, lo->bu, &lo->bu_ended, 0, &e) > 0)
+        ;
+    replay(lo, UINT64_MAX);
+    lo->analysed = false;
 }
 
 void cd_lo_emergency(cd_lo *lo)
 {
-    if (lo && lo->b)
-        lo->b->ops->emergency(lo->b);
+    if (lo && lo->bi)
+        lo->bi->ops->emergency(lo->bi);
+    if (lo && lo->bu)
+        lo->bu->ops->emergency(lo->bu);
 }
 
 /* ---- the graph ---- */

@@ -63,6 +63,10 @@ int cd_lo_arm(cd_lo *lo, cd_err *err);
  * once the process has ended and everything was delivered. */
 int cd_lo_poll(cd_lo *lo, int timeout_ms, cd_err *err);
 int cd_lo_disarm(cd_lo *lo, cd_err *err);
+/* After disarm (or the end): what the backends still hold, and the replay of every record. */
+void cd_lo_drain(cd_lo *lo);
+/* Why the fast (inline) backend was not used for some probe, or NULL. */
+const char *cd_lo_note(cd_lo *lo);
 /* The cycles (potential deadlocks) of the graph so far. Valid until cd_lo_free. */
 size_t cd_lo_cycles(cd_lo *lo, const cd_lo_cycle **out);
 void cd_lo_get_stats(cd_lo *lo, cd_lo_stats *out);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
@@ -121,6 +122,21 @@ static void *many(void *arg)
     return arg;
 }
 
+static long counter;
+
+static void *loop(void *arg)
+{
+    long n = *(long *)arg;
+    for (long i = 0; i < n; i++) {
+        pthread_mutex_lock(&lock_a);
+        pthread_mutex_lock(&lock_b);
+        counter++;
+        pthread_mutex_unlock(&lock_b);
+        pthread_mutex_unlock(&lock_a);
+    }
+    return NULL;
+}
+
 static void *nolock(void *arg)
 {
     return arg;
@@ -169,6 +185,26 @@ int main(int argc, char **argv)
         for (int i = 0; i < N; i++)
             pthread_join(t[i], NULL);
         printf("%d threads done\n", N);
+    } else if (!strcmp(m, "loop")) {
+        /* tests/bench/bench_lockorder.sh: N lock operations (lock and unlock each count) on two
+         * locks, always in one order, in THREADS threads (default 2) */
+        long n = argc > 2 ? atol(argv[2]) : 400000;
+        int nt = argc > 3 ? atoi(argv[3]) : 2;
+        static long iters;
+        pthread_t t[8];
+        if (nt < 1 || nt > 8)
+            return 2;
+        iters = n / 4 / nt; /* 4 operations per iteration */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int i = 0; i < nt; i++)
+            pthread_create(&t[i], NULL, loop, &iters);
+        for (int i = 0; i < nt; i++)
+            pthread_join(t[i], NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        /* the loop's wall time, on stderr: stdout is compared with the untraced run's */
+        fprintf(stderr, "loop_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+        printf("loop: counter=%ld\n", counter);
     } else if (!strcmp(m, "none")) {
         run(nolock);
     } else if (!strcmp(m, "wait")) {
