@@ -249,7 +249,7 @@ static int tp_define(ub *u, uint32_t probe, bool ret, uint64_t *id, cd_err *err)
 
 static void tp_undefine(ub *u)
 {
-    if (!u->tracefs)
+    if (!u->tracefs || !u->defined)
         return;
     for (size_t i = 0; i < u->nprobes; i++) {
         if (!u->defined[i])
@@ -589,17 +589,17 @@ static int deliver(ub *u, bool final, uint64_t upto, cd_trace_sink sink, void *a
     size_t left = u->npend - n;
     if (left) {
         /* keep the rest, with their stack bytes moved to the pool's start */
-        size_t first = u->pend[n].off, pos = 0;
         memmove(u->pend, u->pend + n, left * sizeof *u->pend);
-        size_t lo = first;
+        /* only records with stack bytes pin the pool (a return's or a drop's off means nothing) */
+        size_t lo = u->pool_len;
         for (size_t i = 0; i < left; i++)
-            if (u->pend[i].off < lo)
+            if (u->pend[i].stack_len && u->pend[i].off < lo)
                 lo = u->pend[i].off;
-        memmove(u->pool, u->pool + lo, u->pool_len - lo);
+        if (u->pool_len > lo)
+            memmove(u->pool, u->pool + lo, u->pool_len - lo);
         for (size_t i = 0; i < left; i++)
-            u->pend[i].off -= lo;
-        pos = u->pool_len - lo;
-        u->pool_len = pos;
+            u->pend[i].off = u->pend[i].stack_len ? u->pend[i].off - lo : 0;
+        u->pool_len -= lo;
     } else {
         u->pool_len = 0;
     }
