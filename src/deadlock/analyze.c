@@ -225,6 +225,24 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
 }
 
 
+/* Code of the toolchain's headers and runtime rather than the program's own: std::mutex::lock and
+ * gthr-posix.h's __gthread_mutex_lock live in the executable (out of line at -O0, inlined into the
+ * caller at -O2) but their source is a system header; libstdc++ and libgcc are the C++ runtime.
+ * The frame a user wants named is the first one past them (Transfer::lock_both at cxxsrv.cpp). */
+static bool toolchain_code(const cd_frame *f)
+{
+    const char *m = f->info.module, *file = f->info.file;
+    if (m && (!strncmp(m, "libstdc++", 9) || !strncmp(m, "libgcc_s", 8) || !strncmp(m, "libc++", 6)))
+        return true;
+    if (!file)
+        return false;
+    static const char *const prefix[] = {"/usr/include/", "/usr/local/include/", "/usr/lib/gcc/", "/usr/lib/llvm"};
+    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+        if (!strncmp(file, prefix[i], strlen(prefix[i])))
+            return true;
+    return strstr(file, "/include/c++/") || strstr(file, "/libstdc++-v3/");
+}
+
 static char *frame_text(const cd_frame *f)
 {
     const char *func = f->info.func;
@@ -466,11 +484,13 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
         cd_dl_wait *w = &r->waits[idx[k]];
         const cd_stack *st = &stacks[k];
         const cd_frame *user = NULL;
-        for (size_t j = 0; j < st->n; j++)
-            if (st->frames[j].info.module && !cd_dl_runtime_module(st->frames[j].info.module)) {
+        for (size_t j = 0; j < st->n && !user; j++)
+            if (st->frames[j].info.module && !cd_dl_runtime_module(st->frames[j].info.module) &&
+                !toolchain_code(&st->frames[j]))
                 user = &st->frames[j];
-                break;
-            }
+        for (size_t j = 0; j < st->n && !user; j++) /* all of it is toolchain code: its outermost use */
+            if (st->frames[j].info.module && !cd_dl_runtime_module(st->frames[j].info.module))
+                user = &st->frames[j];
         if (!user && st->n)
             user = &st->frames[0];
         if (user)
