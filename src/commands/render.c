@@ -154,7 +154,11 @@ void cd_render_bps(cd_session *s)
         for (size_t k = 0; k < b->nlocs; k++) {
             cd_buf w = {0};
             where_text(s, b->locs[k].addr, &w);
-            cd_out_printf(&s->out, "    0x%016llx in %s\n", (unsigned long long)b->locs[k].addr, cd_buf_str(&w));
+            if (b->nlocs > 1) /* gdb's numbers for the locations of one breakpoint */
+                cd_out_printf(&s->out, "    %d.%zu 0x%016llx in %s\n", b->id, k + 1, (unsigned long long)b->locs[k].addr,
+                              cd_buf_str(&w));
+            else
+                cd_out_printf(&s->out, "    0x%016llx in %s\n", (unsigned long long)b->locs[k].addr, cd_buf_str(&w));
             cd_buf_free(&w);
         }
         for (size_t k = 0; k < b->ncmds; k++)

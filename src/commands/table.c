@@ -87,7 +87,7 @@ const cd_command cd_commands[] = {
      "One-shot form: `cdbg deadlock PID` or `cdbg deadlock EXE CORE` (exit status 3 when found).",
      cd_cmd_deadlock, CD_CMD_TARGET},
     {"dump", "gcore", "dump [FILE] [--force] [--all]",
-     "Write a core file of the process (default core.PID) that gdb, lldb, eu-stack and `cdbg core` read",
+     "Write a core file of the process (default core.PID) that gdb, eu-stack and `cdbg core` read",
      "The file is created with mode 0600 under a temporary name beside FILE and renamed to FILE when\n"
      "complete; an existing FILE is never replaced without --force, and a symbolic link there is never\n"
      "followed. It holds every thread's registers (general, FP, XSAVE), the auxiliary vector, the mapped\n"

@@ -9,6 +9,7 @@
  * so the target gets no SIGCHLD; the child is killed, its exit taken by us (its tracer) and then
  * reaped from inside the target with an injected wait4(child, __WALL), so it leaves no zombie. */
 #include "target/target.h"
+#include "target/procfs.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/procfs.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -31,6 +33,9 @@
 #define PAGE 4096ull
 #define CHUNK (1u << 20)
 #define XSTATE_MAX 16384
+/* The exit status of a snapshot child that a dying cdbg had to let go: it runs exit_group(113)
+ * and nothing else (docs/gcore.md). */
+#define CHILD_EXIT 113
 
 /* coredump_filter bits (man 5 core) */
 enum {
@@ -210,11 +215,26 @@ typedef struct gctx {
     gthr *th;
     size_t nth;
     pid_t child;          /* the snapshot, 0 when memory comes from the process itself */
+    pid_t child_ns;       /* its PID as the target sees it (another number in a PID namespace):
+                             for the wait4 the target runs; kill and ptrace take `child` */
     int child_mem;        /* /proc/CHILD/mem, for pages process_vm_readv refuses */
     unsigned char *buf;
     int fd, dirfd;
     char *dir, *base, *tmpname;
+    cd_target em; /* registered for cd_emergency_cleanup(): see em_cleanup() */
 } gctx;
+
+/* cdbg killed by a signal mid-dump (its fatal-signal handler runs cd_emergency_cleanup): the
+ * snapshot child is killed and the partial file removed, with async-signal-safe calls only. */
+static void em_cleanup(cd_target *t)
+{
+    gctx *g = t->backend;
+    if (g->child > 0)
+        kill(g->child, SIGKILL);
+    if (g->tmpname && g->dirfd >= 0)
+        unlinkat(g->dirfd, g->tmpname, 0);
+}
+static const cd_target_ops em_ops = {.kind = "gcore", .emergency = em_cleanup};
 
 /* ---- reading memory for the dump ---- */
 
@@ -266,6 +286,7 @@ static int write_all(int fd, const void *p, size_t n, off_t off)
 
 static int write_loads(gctx *g, cd_err *err)
 {
+    bool stalled = false;
     for (size_t i = 0; i < g->nmaps; i++) {
         gmap *m = &g->maps[i];
         /* Code comes from the process itself: its reads give the original bytes under cdbg's
@@ -278,6 +299,12 @@ static int write_loads(gctx *g, cd_err *err)
                 return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed%s",
                                g->o->path, strerror(errno),
                                errno == ENOSPC || errno == EFBIG ? " (free some space or choose another FILE)" : "");
+            if (!stalled && getenv("CDBG_TEST_GCORE_STALL")) {
+                /* tests/integration/gcore/killed.sh: cdbg stops itself mid-dump (after the
+                 * target was resumed), so the test can kill it at a known point */
+                stalled = true;
+                raise(SIGSTOP);
+            }
         }
     }
     return 0;
@@ -500,6 +527,7 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
     uint64_t args[6] = {0, 0, 0, 0, 0, 0};
     int64_t ret = 0;
     cd_err e = {0};
+    size_t before = t->nthreads;
     if (cd_target_inject_syscall(t, inj, SYS_clone, args, &ret, &e) < 0) {
         snprintf(why, whylen, "%.150s", e.msg);
         return 0;
@@ -508,16 +536,48 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
         snprintf(why, whylen, "the process could not fork: %s", strerror((int)-ret));
         return 0;
     }
-    pid_t child = (pid_t)ret;
-    /* The backend traced it (PTRACE_O_TRACECLONE) and holds it at its first stop; it must never
-     * run: it would go on from the instruction after our `syscall`, in the vdso. */
-    cd_thread *ct = cd_target_find_thread(t, child);
-    if (ct && !ct->held)
+    /* clone returns the child's PID in the target's PID namespace; in a container that is not
+     * the number kill, ptrace and /proc take here (and killing it would hit another process).
+     * The backend traced the child (PTRACE_O_TRACECLONE) and listed it under its host PID: the
+     * thread that appeared during our system call whose innermost NSpid is that number. */
+    g->child_ns = (pid_t)ret;
+    cd_thread *ct = NULL;
+    for (size_t i = before; i < t->nthreads && !ct; i++) {
+        pid_t h = t->threads[i]->tid;
+        if (h == g->child_ns || cd_procfs_read_ns_tid(h, h) == g->child_ns)
+            ct = t->threads[i];
+    }
+    if (!ct && !cd_procfs_other_pidns(t->pid))
+        ct = cd_target_find_thread(t, g->child_ns);
+    if (!ct) {
+        /* Not listed, and its host PID unknown: it cannot be killed by number safely. The target
+         * reaps it below (wait4 on its own PID) once it exits: it runs from the vdso after our
+         * `syscall` into the process's own code only if the kernel did not trace it, which
+         * PTRACE_O_TRACECLONE rules out. */
+        snprintf(why, whylen, "the snapshot process (%d in the target's PID namespace) was not found", (int)g->child_ns);
+        return 0;
+    }
+    pid_t child = ct->tid;
+    /* It must never run: it would go on from the instruction after our `syscall`, in the vdso. */
+    if (!ct->held)
         cd_target_stop(t, &ct, 1, NULL);
-    if (!ct || !ct->held) {
+    if (!ct->held) {
         kill(child, SIGKILL);
         snprintf(why, whylen, "the snapshot process %d was not held by the debugger", (int)child);
         return -child;
+    }
+    /* Should cdbg die before it kills the child, the child must not go on as a copy of the
+     * program: with PTRACE_O_EXITKILL our exit kills it, and a detach (the fatal-signal cleanup
+     * releases every thread it holds) lets it run only exit_group(CHILD_EXIT). Its memory is
+     * unchanged. */
+    ptrace(PTRACE_SETOPTIONS, child, 0, (void *)(long)PTRACE_O_EXITKILL);
+    cd_regs cr;
+    if (t->ops->get_regs(t, ct, &cr, NULL) == 0) {
+        cr.rip = t->syscall_insn;
+        cr.rax = SYS_exit_group;
+        cr.rdi = CHILD_EXIT;
+        cr.orig_rax = (uint64_t)-1;
+        t->ops->set_regs(t, ct, &cr, NULL);
     }
     return child;
 }
@@ -542,7 +602,7 @@ static uint64_t end_snapshot(gctx *g, pid_t child, cd_thread *reaper)
     if (reaper->gone || cd_target_stop(t, &reaper, 1, &e) < 0 || !reaper->held)
         return 0;
     for (int i = 0; i < 200; i++) {
-        uint64_t args[6] = {(uint64_t)child, 0, (uint64_t)(__WALL | WNOHANG), 0, 0, 0};
+        uint64_t args[6] = {(uint64_t)(g->child_ns ? g->child_ns : child), 0, (uint64_t)(__WALL | WNOHANG), 0, 0, 0};
         int64_t ret = 0;
         if (cd_target_inject_syscall(t, reaper, SYS_wait4, args, &ret, &e) < 0 || ret != 0)
             break;
@@ -621,7 +681,8 @@ static void build_notes(gctx *g, bbuf *nb)
 static uint64_t layout(gctx *g, size_t notes_len, uint64_t *notes_off)
 {
     size_t nph = 1 + g->nmaps;
-    *notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+    /* past 65534 program headers the count lives in section header 0 (PN_XNUM) */
+    *notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr) + (nph >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
     uint64_t off = (*notes_off + notes_len + PAGE - 1) & ~(PAGE - 1);
     for (size_t i = 0; i < g->nmaps; i++) {
         g->maps[i].file_off = off;
@@ -648,6 +709,13 @@ static int write_headers(gctx *g, const bbuf *nb, uint64_t notes_off, cd_err *er
     eh->e_ehsize = sizeof(Elf64_Ehdr);
     eh->e_phentsize = sizeof(Elf64_Phdr);
     eh->e_phnum = nph < PN_XNUM ? (Elf64_Half)nph : PN_XNUM;
+    if (nph >= PN_XNUM) {
+        eh->e_shoff = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+        eh->e_shentsize = sizeof(Elf64_Shdr);
+        eh->e_shnum = 1;
+        Elf64_Shdr *sh = (Elf64_Shdr *)(h + eh->e_shoff);
+        sh->sh_info = (Elf64_Word)nph;
+    }
     Elf64_Phdr *ph = (Elf64_Phdr *)(h + sizeof *eh);
     ph[0].p_type = PT_NOTE;
     ph[0].p_offset = notes_off;
@@ -691,7 +759,12 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
     /* a SIGXFSZ (RLIMIT_FSIZE) must fail the write, not kill cdbg with the target held */
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
     sigaction(SIGXFSZ, &ign, &old_xfsz);
-    if (open_tmp(&g, err) < 0 || prepare(&g, err) < 0)
+    g.em.ops = &em_ops;
+    g.em.backend = &g;
+    if (open_tmp(&g, err) < 0)
+        goto out;
+    cd_emergency_register(&g.em);
+    if (prepare(&g, err) < 0)
         goto out;
     g.buf = cd_xmalloc(CHUNK);
 
@@ -711,9 +784,12 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             goto out;
         }
         ours = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ours);
-        for (size_t i = 0; i < t->nthreads; i++)
+        for (size_t i = 0; i < t->nthreads; i++) {
             if (t->threads[i]->held && !t->threads[i]->gone)
                 ours[nours++] = t->threads[i];
+            else if (!t->threads[i]->gone)
+                r->missing++;
+        }
         if (take_threads(&g, &e) < 0) {
             cd_target_resume(t, ours, nours, NULL);
             r->stopped_ns = cd_now_ns() - t0;
@@ -767,7 +843,9 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             if (g.child_mem >= 0)
                 close(g.child_mem);
             g.child_mem = -1;
-            r->stopped_ns += end_snapshot(&g, g.child, reaper);
+            pid_t c = g.child;
+            g.child = 0; /* reaped below: its pid may be someone else's afterwards */
+            r->stopped_ns += end_snapshot(&g, c, reaper);
         }
         if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
             goto out;
@@ -788,12 +866,14 @@ finish:
                  e == EEXIST ? "; remove it, choose another FILE or give --force to replace it" : "");
         goto out;
     }
-    free(g.tmpname);
-    g.tmpname = NULL;
+    char *tn = g.tmpname;
+    g.tmpname = NULL; /* before the free: em_cleanup() may read it */
+    free(tn);
     r->threads = g.nth;
     r->segments = g.nmaps;
     rc = 0;
 out:
+    cd_emergency_unregister(&g.em);
     if (g.child_mem >= 0)
         close(g.child_mem);
     drop_tmp(&g);
