@@ -12,15 +12,16 @@ static const char usage[] =
     "process runs on, untraced. Exit status: 0 written, 1 the core could not be written, 2 usage\n"
     "error, 4 cannot attach to the process.\n";
 
-static void report(cd_out *out, const char *path, pid_t pid, const cd_gcore_result *r)
+static void report(cd_out *out, const char *cmd, const char *path, pid_t pid, const cd_gcore_result *r)
 {
     double stopped = (double)r->stopped_ns / 1e6, total = (double)r->total_ns / 1e6;
     if (out->json) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "command", json_object_new_string("gcore"));
+        json_object_object_add(o, "command", json_object_new_string(cmd));
         json_object_object_add(o, "path", json_object_new_string(path));
         json_object_object_add(o, "pid", json_object_new_int(pid));
         json_object_object_add(o, "threads", cd_json_u64(r->threads));
+        json_object_object_add(o, "missing_threads", cd_json_u64(r->missing));
         json_object_object_add(o, "segments", cd_json_u64(r->segments));
         json_object_object_add(o, "bytes", cd_json_u64(r->bytes));
         json_object_object_add(o, "snapshot", json_object_new_boolean(r->snapshot));
@@ -37,6 +38,9 @@ static void report(cd_out *out, const char *path, pid_t pid, const cd_gcore_resu
             : r->stopped_ns ? "held while its memory was copied"
                             : "already stopped",
             r->threads, r->bytes, total);
+    if (r->missing)
+        fprintf(stderr, "gcore: warning: %zu thread%s could not be stopped (uninterruptible sleep) and %s not in the core\n",
+                r->missing, r->missing == 1 ? "" : "s", r->missing == 1 ? "is" : "are");
     if (!r->snapshot && r->why_held[0] && r->stopped_ns)
         fprintf(stderr, "gcore: no snapshot (%s): memory was copied while the threads were held\n", r->why_held);
 }
@@ -105,7 +109,7 @@ int cd_gcore_main(int argc, char **argv)
         free(def);
         return CD_EXIT_CMD;
     }
-    report(&out, o.path, pid, &r);
+    report(&out, "gcore", o.path, pid, &r);
     free(def);
     return CD_EXIT_OK;
 }
@@ -135,7 +139,7 @@ int cd_cmd_gcore(cd_session *s, int argc, char **argv, cd_err *err)
     cd_gcore_result r;
     int rc = cd_gcore(s->target, &o, &r, err);
     if (rc == 0)
-        report(&s->out, o.path, s->target->pid, &r);
+        report(&s->out, "dump", o.path, s->target->pid, &r);
     free(def);
     return rc;
 }

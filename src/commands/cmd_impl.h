@@ -151,6 +151,8 @@ int cd_trace_render(void *arg, const cd_trace_event *ev);
 /* One-shot `cdbg trace [options] PATTERN... (-p PID | -- PROG [ARGS...])`; argv excludes "cdbg"
  * and "trace". Returns the exit status. */
 int cd_trace_main(int argc, char **argv);
+/* trace LOCATION [EXPR...]: a tracepoint at the prompt */
+CD_CMD(cd_cmd_trace);
 extern const char cd_trace_usage[];
 
 #endif

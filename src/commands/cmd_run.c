@@ -255,6 +255,50 @@ int cd_cmd_stepout(cd_session *s, int argc, char **argv, cd_err *err)
 
 /* ---- stepping ---- */
 
+/* A line step over a call that forked, with follow-fork child: the session is now in the child,
+ * which stands inside the fork call. As gdb, the step goes on there: back to the stepping frame
+ * (the one with CFA cfa, the same in the child's copy of the stack), and on to the next line. *st
+ * becomes the child's stop; it stays the fork stop when the child cannot be followed that far. */
+static void step_in_child(cd_session *s, const char *name, cd_step_kind kind, uint64_t cfa, cd_stop *st)
+{
+    pid_t was = s->target ? s->target->pid : 0;
+    cd_inferiors_settle(s, name, st); /* takes the fork: the child becomes current, as gdb says */
+    if (!s->target || s->target->pid == was || st->reason != CD_STOP_FORK)
+        return;
+    cd_err e;
+    const cd_stack *stk = cd_session_stack(s, &e);
+    if (!stk)
+        return;
+    size_t level = 0;
+    while (level < stk->n && stk->frames[level].cfa != cfa)
+        level++;
+    if (level == 0 || level >= stk->n)
+        return; /* already in the stepping frame, or it is not on the child's stack */
+    /* finish the call the stepping frame made (the outermost frame inside it) */
+    int inner = stk->frames[level - 1].level;
+    cd_scope sc;
+    cd_session_scope(s, &sc);
+    cd_stop fin;
+    if (RUNNING(s, cd_ctl_finish(s->ctl, &sc, inner, &fin, &e)) < 0) {
+        cd_stop_free(&fin);
+        return;
+    }
+    if (fin.reason != CD_STOP_FINISHED) {
+        /* something else stopped the child first (a breakpoint, its end): that is the news */
+        cd_stop_free(st);
+        *st = fin;
+        return;
+    }
+    cd_stop_free(&fin);
+    cd_stop next;
+    if (RUNNING(s, cd_ctl_step(s->ctl, cd_session_thread(s), kind, 1, &next, &e)) < 0) {
+        cd_stop_free(&next);
+        return;
+    }
+    cd_stop_free(st);
+    *st = next;
+}
+
 static int step_cmd(cd_session *s, int argc, char **argv, cd_step_kind kind, const char *name, cd_err *err)
 {
     unsigned long long count = 1;
@@ -262,11 +306,19 @@ static int step_cmd(cd_session *s, int argc, char **argv, cd_step_kind kind, con
         return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: usage: %s [COUNT] (COUNT a positive number of %s)", name,
                         name, kind == CD_STEP_INSN_INTO || kind == CD_STEP_INSN_OVER ? "instructions" : "lines");
     cd_thread *th = cd_session_thread(s);
+    /* the stepping frame's CFA: a forked child followed in the middle of the step has it too */
+    uint64_t cfa = 0;
+    cd_err fe;
+    const cd_stack *stk = th && cd_ctl_fork_policy(s->ctl).follow_child ? cd_session_stack(s, &fe) : NULL;
+    if (stk && stk->n > 0)
+        cfa = stk->frames[0].cfa;
     cd_stop st;
     if (RUNNING(s, cd_ctl_step(s->ctl, th, kind, (int)count, &st, err)) < 0) {
         cd_stop_free(&st);
         return -1;
     }
+    if (st.reason == CD_STOP_FORK && cfa && (kind == CD_STEP_LINE_OVER || kind == CD_STEP_LINE_INTO))
+        step_in_child(s, name, kind, cfa, &st);
     cd_render_stop(s, name, &st, err);
     cd_stop_free(&st);
     return 0;

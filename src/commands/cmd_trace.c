@@ -3,12 +3,14 @@
  *
  * -p PID: the process is opened NONSTOP (nothing is seized; the uprobe backend needs no ptrace)
  * for its symbols and memory. -- PROG: the program is launched under ptrace and run to main (so
- * ld.so has mapped its libraries and patterns in them resolve), the probes are armed, and then the
- * program is detached: it runs untraced to its end while we are only its parent (waitpid gives
- * its status); a second, NONSTOP view of it gives symbols and memory. */
+ * ld.so has mapped its libraries and patterns in them resolve), then detached, held by a SIGSTOP,
+ * and opened NONSTOP like an attached process; the probes are armed, and it is continued: it runs
+ * to its end while we are only its parent (waitpid gives its status). */
 #include "commands/cmd_impl.h"
 #include "control/control.h"
 #include "target/open.h"
+
+#include "expr/expr_int.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -228,6 +230,14 @@ int cd_trace_main(int argc, char **argv)
         status = fail(&err, CD_EXIT_USAGE);
         goto out;
     }
+    if (prog && (o.backend == CD_TB_INLINE || o.backend == CD_TB_PTRACE)) {
+        fprintf(stderr, "cdbg: trace: --backend %s cannot take a launched program yet (it is held stopped by a "
+                        "signal while the probes go in, and that backend must stop it itself); start the program "
+                        "and use -p PID, or --backend uprobe\n", o.backend == CD_TB_INLINE ? "inline" : "ptrace");
+        status = CD_EXIT_CMD;
+        goto out;
+    }
+    o.prefer_uprobe = prog != NULL;
     FILE *outfp = stdout;
     if (outfile && !list) {
         outfp = fopen(outfile, "w");
@@ -243,7 +253,7 @@ int cd_trace_main(int argc, char **argv)
     tm_state st = {0};
     cd_trace *tr = NULL;
     pid_t pid = 0;
-    bool launched = prog != NULL, ended = false, interrupted = false;
+    bool launched = prog != NULL, ended = false, interrupted = false, held = false;
     int ws = 0;
     if (pid_s) {
         if (cd_parse_pid(pid_s, &pid, &err) < 0 || check_untraced(pid, &err) < 0) {
@@ -281,21 +291,26 @@ int cd_trace_main(int argc, char **argv)
             goto close;
         }
         cd_stop_free(&stop);
+        /* At main, ld.so has mapped the libraries. The program is detached now and traced like an
+         * attached one (every backend works on the NONSTOP view opened below); it is held with a
+         * SIGSTOP (pending at the detach, so it takes effect at once) until the probes are in, and
+         * killed if cdbg fails before that, as a launched program is. We stay its parent. */
+        kill(pid, SIGSTOP);
+        release_launch(&st, true);
+        held = true;
     }
-    if (!launched) {
-        cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
-        st.t = cd_target_open(&as, &err);
-        if (!st.t) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
-        st.sym = cd_symtab_new(st.t, &err);
-        if (!st.sym) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
+    cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
+    st.t = cd_target_open(&as, &err);
+    if (!st.t) {
+        status = fail(&err, CD_EXIT_TARGET);
+        goto close;
     }
-    tr = cd_trace_new(launched ? st.lt : st.t, launched ? st.lsym : st.sym, &o, &err);
+    st.sym = cd_symtab_new(st.t, &err);
+    if (!st.sym) {
+        status = fail(&err, CD_EXIT_TARGET);
+        goto close;
+    }
+    tr = cd_trace_new(st.t, st.sym, &o, &err);
     if (!tr || cd_trace_resolve(tr, &err) < 0) {
         status = fail(&err, CD_EXIT_CMD);
         goto close;
@@ -326,23 +341,9 @@ int cd_trace_main(int argc, char **argv)
     for (size_t i = 0; i < nm && i < 8; i++)
         fprintf(stderr, " %s (%s)", m[i].func, m[i].backend);
     fprintf(stderr, "%s\n", nm > 8 ? " ..." : "");
-    if (launched) {
-        /* The uprobes are in; the program runs on, untraced (we stay its parent), and a NONSTOP
-         * view of it gives the symbols and memory from now on. */
-        bool only_uprobe = true;
-        for (size_t i = 0; i < nm; i++)
-            only_uprobe &= !strcmp(m[i].backend, "uprobe");
-        if (only_uprobe) {
-            release_launch(&st, true);
-            cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
-            st.t = cd_target_open(&as, &err);
-            st.sym = st.t ? cd_symtab_new(st.t, &err) : NULL;
-            if (!st.sym || cd_trace_rebase(tr, st.t, st.sym, &err) < 0) {
-                status = fail(&err, CD_EXIT_CMD);
-                cd_trace_disarm(tr, &err);
-                goto close;
-            }
-        }
+    if (held) {
+        kill(pid, SIGCONT);
+        held = false;
     }
 
     struct sigaction sa, old_int, old_pipe;
@@ -427,6 +428,12 @@ int cd_trace_main(int argc, char **argv)
         }
     }
 close:
+    if (held) {
+        /* launched, and cdbg failed (or --list) before tracing: the program goes, as in `cdbg run` */
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+            ;
+    }
     cd_trace_free(tr);
     if (st.sym)
         cd_symtab_free(st.sym);
@@ -441,4 +448,124 @@ out:
     free(pats);
     free(exprs);
     return status;
+}
+
+/* ---- the prompt's `trace LOCATION [EXPR...]` ---- */
+
+/* The trace hook (cd_ctl_set_trace_fn): the hitting thread is held; its frame 0 gives the
+ * arguments and the tracepoint's expressions, as `print` would show them there. */
+static void trace_hook(void *arg, cd_bp *b, cd_thread *th)
+{
+    cd_session *s = arg;
+    cd_stack st = {0};
+    cd_err e;
+    cd_err_clear(&e);
+    if (cd_unwind_thread(s->unw, th, 32, &st, &e) < 0 || !st.n) {
+        cd_out_warn(&s->out, "tracepoint %d: thread %d: %s", b->id, (int)th->tid, e.msg[0] ? e.msg : "no frame");
+        cd_stack_free(&st);
+        return;
+    }
+    const cd_frame *f = &st.frames[0];
+    cd_vstate *vs = s->values;
+    cd_vstate_use_symtab(vs, s->sym);
+    cd_scope sc = {.target = s->target, .sym = s->sym, .thread = th, .frame = f, .frames = st.frames,
+                   .nframes = st.n, .vs = vs};
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_ectx_init(&x, &sc, &ar, &e);
+    cd_fmtopt fo;
+    cd_fmtopt_init(&fo, &sc, 0);
+    cd_var *vars = NULL;
+    int nv = cd_frame_vars(&x, true, false, &vars, &e);
+    if (nv < 0)
+        nv = 0;
+    size_t n = (size_t)nv + b->ntexprs;
+    cd_trace_val *vals = cd_xcalloc(n + 1, sizeof *vals);
+    cd_buf *texts = cd_xcalloc(n + 1, sizeof *texts);
+    for (size_t i = 0; i < n; i++) {
+        cd_value v;
+        cd_err_clear(&e);
+        int rc = i < (size_t)nv ? cd_var_value(&x, vars[i].mod, &vars[i].die, &v)
+                                : cd_eval_string(&x, b->texprs[i - (size_t)nv], &v);
+        vals[i].name = i < (size_t)nv ? vars[i].name : b->texprs[i - (size_t)nv];
+        if (s->out.json) {
+            if (rc < 0) {
+                vals[i].json = json_object_new_object();
+                json_object_object_add(vals[i].json, "error", json_object_new_string(e.msg));
+            } else {
+                vals[i].json = cd_value_json(&x, &v, &fo);
+            }
+        } else {
+            if (rc < 0)
+                cd_buf_printf(&texts[i], "<error: %s>", e.msg);
+            else
+                cd_format_value(&x, &v, &fo, true, &texts[i]);
+            vals[i].text = cd_buf_str(&texts[i]);
+        }
+    }
+    cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = (uint32_t)b->id, .func = f->info.func ? f->info.func : "??",
+                         .file = f->info.file, .line = f->info.line, .tid = th->tid, .ts_ns = cd_now_ns(),
+                         .args = vals, .nargs = (size_t)nv, .exprs = vals + nv, .nexprs = b->ntexprs};
+    cd_trace_out to = {s->out.fp ? s->out.fp : stdout, s->out.json};
+    cd_trace_render(&to, &ev);
+    fflush(to.fp);
+    for (size_t i = 0; i < n; i++) {
+        if (vals[i].json)
+            json_object_put(vals[i].json);
+        cd_buf_free(&texts[i]);
+    }
+    free(vals);
+    free(texts);
+    free(vars);
+    cd_arena_free(&ar);
+    cd_stack_free(&st);
+}
+
+int cd_cmd_trace(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (argc < 2)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "trace: where? `trace LOCATION [EXPR...]` (LOCATION as `break` takes it)");
+    if (cd_trace_check_exprs(NULL, argv + 2, (size_t)argc - 2, err) < 0) {
+        err->code = CD_EXIT_CMD;
+        return -1;
+    }
+    cd_scope sc;
+    cd_session_scope(s, &sc);
+    char *note = NULL;
+    cd_bp *b = cd_ctl_break_flags(s->ctl, &sc, "trace", argv[1], CD_BPK_USER, NULL, 0, &note, err);
+    if (note) {
+        cd_out_warn(&s->out, "%s", note);
+        free(note);
+    }
+    if (!b)
+        return -1;
+    b->trace = true;
+    b->ntexprs = (size_t)argc - 2;
+    b->texprs = cd_xcalloc(b->ntexprs + 1, sizeof *b->texprs);
+    for (size_t i = 0; i < b->ntexprs; i++)
+        b->texprs[i] = cd_xstrdup(argv[2 + i]);
+    cd_ctl_set_trace_fn(s->ctl, trace_hook, s);
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "command", json_object_new_string("trace"));
+        json_object_object_add(j, "id", json_object_new_int(b->id));
+        json_object *la = json_object_new_array();
+        for (size_t k = 0; k < b->nlocs; k++)
+            json_object_array_add(la, cd_json_hex(b->locs[k].addr));
+        json_object_object_add(j, "addresses", la);
+        cd_out_json(&s->out, j);
+        return 0;
+    }
+    const cd_pcinfo *pi;
+    uint64_t a = b->nlocs ? b->locs[0].addr : 0;
+    int n = cd_symtab_lookup(s->sym, a, &pi);
+    const cd_pcinfo *p = &pi[n > 0 ? 0 : 0];
+    const char *file = p->file ? strrchr(p->file, '/') : NULL;
+    cd_out_printf(&s->out, "Tracepoint %d at 0x%llx: %s", b->id, (unsigned long long)a, p->func ? p->func : "??");
+    if (p->file)
+        cd_out_printf(&s->out, " (%s:%d)", file ? file + 1 : p->file, p->line);
+    if (b->nlocs > 1)
+        cd_out_printf(&s->out, " and %zu more location%s", b->nlocs - 1, b->nlocs == 2 ? "" : "s");
+    cd_out_printf(&s->out, "\n");
+    return 0;
 }

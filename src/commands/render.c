@@ -112,6 +112,13 @@ void cd_render_bps(cd_session *s)
             json_object_object_add(j, "id", json_object_new_int(b->id));
             json_object_object_add(j, "spec", json_object_new_string(b->spec));
             json_object_object_add(j, "temporary", json_object_new_boolean(temp));
+            if (b->trace) {
+                json_object_object_add(j, "tracepoint", json_object_new_boolean(1));
+                json_object *ea = json_object_new_array();
+                for (size_t k = 0; k < b->ntexprs; k++)
+                    json_object_array_add(ea, json_object_new_string(b->texprs[k]));
+                json_object_object_add(j, "exprs", ea);
+            }
             json_object_object_add(j, "hits", json_object_new_int64((int64_t)b->hits));
             json_object_object_add(j, "condition", cd_json_str_or_null(b->cond));
             if (b->hit_op[0]) {
@@ -138,8 +145,8 @@ void cd_render_bps(cd_session *s)
             json_object_array_add(arr, j);
             continue;
         }
-        cd_out_printf(&s->out, "Breakpoint %d%s (%s), hit %lu time%s", b->id, temp ? " [temporary]" : "", b->spec,
-                      b->hits, b->hits == 1 ? "" : "s");
+        cd_out_printf(&s->out, "%s %d%s (%s), hit %lu time%s", b->trace ? "Tracepoint" : "Breakpoint", b->id,
+                      temp ? " [temporary]" : "", b->spec, b->hits, b->hits == 1 ? "" : "s");
         cd_render_bp_state(s, b);
         if (b->pending)
             cd_out_printf(&s->out, ", pending");
@@ -147,11 +154,17 @@ void cd_render_bps(cd_session *s)
         for (size_t k = 0; k < b->nlocs; k++) {
             cd_buf w = {0};
             where_text(s, b->locs[k].addr, &w);
-            cd_out_printf(&s->out, "    0x%016llx in %s\n", (unsigned long long)b->locs[k].addr, cd_buf_str(&w));
+            if (b->nlocs > 1) /* gdb's numbers for the locations of one breakpoint */
+                cd_out_printf(&s->out, "    %d.%zu 0x%016llx in %s\n", b->id, k + 1, (unsigned long long)b->locs[k].addr,
+                              cd_buf_str(&w));
+            else
+                cd_out_printf(&s->out, "    0x%016llx in %s\n", (unsigned long long)b->locs[k].addr, cd_buf_str(&w));
             cd_buf_free(&w);
         }
         for (size_t k = 0; k < b->ncmds; k++)
             cd_out_printf(&s->out, "    on: %s\n", b->cmds[k]);
+        for (size_t k = 0; k < b->ntexprs; k++)
+            cd_out_printf(&s->out, "    records: %s\n", b->texprs[k]);
     }
     if (arr) {
         json_object *j = json_object_new_object();

@@ -87,7 +87,7 @@ const cd_command cd_commands[] = {
      "One-shot form: `cdbg deadlock PID` or `cdbg deadlock EXE CORE` (exit status 3 when found).",
      cd_cmd_deadlock, CD_CMD_TARGET},
     {"dump", "gcore", "dump [FILE] [--force] [--all]",
-     "Write a core file of the process (default core.PID) that gdb, lldb, eu-stack and `cdbg core` read",
+     "Write a core file of the process (default core.PID) that gdb, eu-stack and `cdbg core` read",
      "The file is created with mode 0600 under a temporary name beside FILE and renamed to FILE when\n"
      "complete; an existing FILE is never replaced without --force, and a symbolic link there is never\n"
      "followed. It holds every thread's registers (general, FP, XSAVE), the auxiliary vector, the mapped\n"
@@ -112,6 +112,15 @@ const cd_command cd_commands[] = {
      cd_cmd_break, CD_CMD_TARGET},
     {"tbreak", "", "tbreak [-pending] [LOCATION] [if COND]",
      "Set a temporary breakpoint, deleted when it first stops the program", "", cd_cmd_tbreak, CD_CMD_TARGET},
+    {"trace", "", "trace LOCATION [EXPR...]",
+     "Set a tracepoint: each hit is logged with its arguments and EXPRs, and the program runs on",
+     "LOCATION is what `break` takes. At each hit (whose `condition`, if any, holds) one line is printed,\n"
+     "`> work(x=5) hot.c:4 e=7 [tid 1234]` (with --json an object as `cdbg trace --json` prints), and the\n"
+     "program goes on: `continue` runs it while the lines come, Ctrl-C brings the prompt back.\n"
+     "Tracepoints are listed, disabled and deleted with the breakpoints (`breakpoints` says\n"
+     "\"Tracepoint\"). Each hit stops the hitting thread for the time it takes to read it (an int3,\n"
+     "as a breakpoint); `cdbg trace` logs without stopping anything (docs/tracing.md).",
+     cd_cmd_trace, CD_CMD_TARGET},
     {"breakpoints", "bp", "breakpoints",
      "List breakpoints: locations, conditions, hit and ignore counts, disabled, pending, `on` commands",
      "A pending breakpoint has no location yet (see `break -pending`).", cd_cmd_breakpoints, CD_CMD_TARGET},

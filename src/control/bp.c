@@ -25,6 +25,9 @@ static void bp_free(cd_bp *b)
     for (size_t i = 0; i < b->ncmds; i++)
         free(b->cmds[i]);
     free(b->cmds);
+    for (size_t i = 0; i < b->ntexprs; i++)
+        free(b->texprs[i]);
+    free(b->texprs);
     free(b->locs);
     ctl_watch_free(b->watch);
     free(b);
@@ -95,6 +98,12 @@ static void bp_add(cd_ctl *c, cd_bp *b)
     c->bps[c->nbps++] = b;
 }
 
+static int loc_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const cd_bploc *)a)->addr, y = ((const cd_bploc *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
 static void set_locs(cd_bp *b, const uint64_t *addrs, size_t n)
 {
     free(b->locs);
@@ -102,6 +111,13 @@ static void set_locs(cd_bp *b, const uint64_t *addrs, size_t n)
     b->nlocs = n;
     for (size_t k = 0; k < n; k++)
         b->locs[k].addr = addrs[k];
+    ctl_locs_sort(b);
+}
+
+void ctl_locs_sort(cd_bp *b)
+{
+    /* by address, as gdb numbers them (N.1, N.2...), whatever order the DWARF listed them in */
+    qsort(b->locs, b->nlocs, sizeof *b->locs, loc_cmp);
 }
 
 cd_bp *cd_ctl_bp_find(cd_ctl *c, int id)

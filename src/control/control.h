@@ -90,6 +90,12 @@ typedef struct cd_bp {
     pid_t tid;           /* internal: only this thread (0 any) */
     uint64_t min_sp;     /* internal: only when rsp >= min_sp (0 any) */
     struct cd_watch *watch; /* watchpoint kinds: what is watched (control/watch.h) */
+    /* A tracepoint (the prompt's `trace`): a user breakpoint that never stops the program; at
+     * each hit whose conditions hold the run loop calls the trace hook (cd_ctl_set_trace_fn) and
+     * resumes. texprs: the expressions it records (the commands layer's). */
+    bool trace;
+    char **texprs;
+    size_t ntexprs;
 } cd_bp;
 
 /* What a location spec resolved to. */
@@ -250,6 +256,11 @@ void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop);
  * it for the stop (stop.notes stays empty): the user reads of a thread or a passed signal while the
  * program runs on. FN must not touch the target. NULL: back to stop.notes. */
 void cd_ctl_set_note_fn(cd_ctl *c, void (*fn)(void *arg, const cd_signote *n), void *arg);
+
+/* The trace hook: called from inside the run loop at each hit of a tracepoint (cd_bp.trace) whose
+ * conditions held, with the hitting thread held (its registers and memory readable, nothing
+ * resumed); the loop then goes on as if nothing stopped. FN must not run the target. */
+void cd_ctl_set_trace_fn(cd_ctl *c, void (*fn)(void *arg, cd_bp *b, cd_thread *th), void *arg);
 
 /* ---- the layer ---- */
 

@@ -30,13 +30,13 @@ struct cd_ctl {
     uint64_t r_debug;     /* the dynamic linker's struct r_debug, 0 not found yet */
     bool thread_events;   /* thread creation and exit become notes (cd_ctl_set_thread_events) */
     void (*note_fn)(void *arg, const cd_signote *n); /* cd_ctl_set_note_fn */
+    void (*trace_fn)(void *arg, cd_bp *b, cd_thread *th); /* cd_ctl_set_trace_fn */
+    void *trace_arg;
     void *note_arg;
-    /* threads whose exit was noted: early, at a stop, before their THREAD_EXIT event came (the
-     * event is then not noted), or by the event while the thread is still listed, gone */
-    struct ctl_exit {
-        pid_t tid;
-        bool by_event;
-    } *exits;
+    /* the threads (the backend's entries, which live as long as the target) whose exit was noted,
+     * by its event or early at a stop: each is noted once, whichever comes first and however
+     * often the backend reports it. Entries, not tids: a tid used again is another entry. */
+    const cd_thread **exits;
     size_t nexits;
     cd_forkpolicy fork;   /* inferior.c: what a fork does */
     cd_forked *forks;     /* forks seen and not yet taken (cd_ctl_take_forks) */
@@ -54,6 +54,8 @@ struct cd_ctl {
 /* bp.c */
 cd_bp *ctl_bp_at(cd_ctl *c, uint64_t addr, cd_bp *after);
 bool ctl_addr_inserted(cd_ctl *c, uint64_t addr, const cd_bploc *except);
+/* Puts B's locations in address order (gdb's N.1, N.2...). */
+void ctl_locs_sort(cd_bp *b);
 /* Deletes internal breakpoint B, ignoring errors (a process that is gone). */
 void ctl_internal_drop(cd_ctl *c, cd_bp *b);
 /* One location's int3, in or out (shared addresses counted). */

@@ -33,6 +33,9 @@ void cd_ctl_free(cd_ctl *c)
         for (size_t k = 0; k < b->ncmds; k++)
             free(b->cmds[k]);
         free(b->cmds);
+        for (size_t k = 0; k < b->ntexprs; k++)
+            free(b->texprs[k]);
+        free(b->texprs);
         free(b->locs);
         ctl_watch_free(b->watch);
         free(b);
@@ -78,4 +81,10 @@ void cd_stop_free(cd_stop *s)
         free(s->ar);
     }
     memset(s, 0, sizeof *s);
+}
+
+void cd_ctl_set_trace_fn(cd_ctl *c, void (*fn)(void *arg, cd_bp *b, cd_thread *th), void *arg)
+{
+    c->trace_fn = fn;
+    c->trace_arg = arg;
 }

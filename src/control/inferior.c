@@ -176,6 +176,7 @@ int cd_ctl_rebind(cd_ctl *c, cd_symtab *sym, cd_unwinder *unw)
             if (ctl_addr_inserted(c, r.addrs[k], NULL) || c->t->ops->insert_breakpoint(c->t, r.addrs[k], &e) == 0)
                 b->locs[k].inserted = true;
         }
+        ctl_locs_sort(b);
         cd_resolved_free(&r);
     }
     ctl_watch_rebind(c, &sc);

@@ -114,6 +114,11 @@ bool ctl_user_hit(cd_ctl *c, cd_thread *th, uint64_t addr, cd_stop *stop)
             b->ignore--;
             continue;
         }
+        if (b->trace) { /* reported, never stops */
+            if (c->trace_fn)
+                c->trace_fn(c->trace_arg, b, th);
+            continue;
+        }
         stop->bp_id = b->id;
         stop->hits = b->hits;
         stop->inline_skip = ctl_stop_inline_skip(c, th->tid, addr, b->spec);

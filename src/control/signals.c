@@ -224,29 +224,32 @@ void ctl_add_note(cd_ctl *c, cd_stop *stop, cd_signote n)
     stop->notes[stop->nnotes++] = n;
 }
 
-static struct ctl_exit *noted_exit(cd_ctl *c, pid_t tid)
+static bool noted_exit(cd_ctl *c, const cd_thread *th)
 {
     for (size_t i = 0; i < c->nexits; i++)
-        if (c->exits[i].tid == tid)
-            return &c->exits[i];
-    return NULL;
+        if (c->exits[i] == th)
+            return true;
+    return false;
 }
 
-static void add_exit(cd_ctl *c, pid_t tid, bool by_event)
+static void add_exit(cd_ctl *c, const cd_thread *th)
 {
     c->exits = cd_xrealloc(c->exits, (c->nexits + 1) * sizeof *c->exits);
-    c->exits[c->nexits++] = (struct ctl_exit){tid, by_event};
+    c->exits[c->nexits++] = th;
 }
 
 bool ctl_exit_unnoted(cd_ctl *c, pid_t tid)
 {
-    struct ctl_exit *e = noted_exit(c, tid);
-    if (e && !e->by_event) {
-        *e = c->exits[--c->nexits];
+    /* the newest entry of that tid: an older one is a thread that had the tid before */
+    const cd_thread *th = NULL;
+    for (size_t i = 0; i < c->t->nthreads; i++)
+        if (c->t->threads[i]->tid == tid)
+            th = c->t->threads[i];
+    if (!th)
+        return true; /* not listed at all: nothing else can have noted it */
+    if (noted_exit(c, th))
         return false;
-    }
-    if (!e)
-        add_exit(c, tid, true);
+    add_exit(c, th);
     return true;
 }
 
@@ -255,21 +258,11 @@ void cd_ctl_note_gone_threads(cd_ctl *c, cd_stop *stop)
     if (!c->thread_events)
         return;
     cd_target *t = c->t;
-    /* forget exits noted by their event once the backend forgot the thread */
-    for (size_t i = 0; i < c->nexits;) {
-        bool listed = false;
-        for (size_t k = 0; k < t->nthreads && !listed; k++)
-            listed = t->threads[k]->tid == c->exits[i].tid;
-        if (c->exits[i].by_event && !listed)
-            c->exits[i] = c->exits[--c->nexits];
-        else
-            i++;
-    }
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
-        if (!th->gone || th->tid == t->pid || noted_exit(c, th->tid))
+        if (!th->gone || th->tid == t->pid || noted_exit(c, th))
             continue;
-        add_exit(c, th->tid, false);
+        add_exit(c, th);
         ctl_add_note(c, stop, (cd_signote){.kind = CD_NOTE_THREAD_EXIT, .tid = th->tid});
     }
 }

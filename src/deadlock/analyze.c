@@ -225,6 +225,24 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
 }
 
 
+/* Code of the toolchain's headers and runtime rather than the program's own: std::mutex::lock and
+ * gthr-posix.h's __gthread_mutex_lock live in the executable (out of line at -O0, inlined into the
+ * caller at -O2) but their source is a system header; libstdc++ and libgcc are the C++ runtime.
+ * The frame a user wants named is the first one past them (Transfer::lock_both at cxxsrv.cpp). */
+static bool toolchain_code(const cd_frame *f)
+{
+    const char *m = f->info.module, *file = f->info.file;
+    if (m && (!strncmp(m, "libstdc++", 9) || !strncmp(m, "libgcc_s", 8) || !strncmp(m, "libc++", 6)))
+        return true;
+    if (!file)
+        return false;
+    static const char *const prefix[] = {"/usr/include/", "/usr/local/include/", "/usr/lib/gcc/", "/usr/lib/llvm"};
+    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+        if (!strncmp(file, prefix[i], strlen(prefix[i])))
+            return true;
+    return strstr(file, "/include/c++/") || strstr(file, "/libstdc++-v3/");
+}
+
 static char *frame_text(const cd_frame *f)
 {
     const char *func = f->info.func;
@@ -333,7 +351,7 @@ static bool stack_in_mutex_lock(cd_target *t, cd_symtab *sym, const cd_stack *st
 }
 
 /* A PI dead end looks like any wait on a zero word on the thread's own stack (a semaphore or latch
- * there, too). glibc's code is unwound with sp and pc alone (from the syscall state, no stop), so
+ * there, too). glibc's code is unwound from the syscall line (cd_unwind_syscall: no stop), so
  * those waits are dropped before anything is stopped. Returns true if any was dropped. */
 static bool drop_false_pi(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_result *r, const snap *snaps)
 {
@@ -342,13 +360,10 @@ static bool drop_false_pi(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_
         cd_dl_wait *w = &r->waits[i];
         if (!w->pi_deadend)
             continue;
-        uint64_t regs[CD_NDWREGS] = {0};
-        regs[7] = snaps[i].sc.sp;
-        regs[16] = snaps[i].sc.pc;
         cd_stack st;
         cd_err e;
         bool conclusive = false;
-        if (cd_unwind_from_regs(unw, w->tid, regs, (1u << 7) | (1u << 16), 16, &st, &e) != 0)
+        if (cd_unwind_syscall(unw, w->tid, &snaps[i].sc, 16, &st, &e) != 0)
             continue;
         if (!stack_in_mutex_lock(t, sym, &st, &conclusive) && conclusive) {
             w->pi_deadend = false;
@@ -469,11 +484,13 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
         cd_dl_wait *w = &r->waits[idx[k]];
         const cd_stack *st = &stacks[k];
         const cd_frame *user = NULL;
-        for (size_t j = 0; j < st->n; j++)
-            if (st->frames[j].info.module && !cd_dl_runtime_module(st->frames[j].info.module)) {
+        for (size_t j = 0; j < st->n && !user; j++)
+            if (st->frames[j].info.module && !cd_dl_runtime_module(st->frames[j].info.module) &&
+                !toolchain_code(&st->frames[j]))
                 user = &st->frames[j];
-                break;
-            }
+        for (size_t j = 0; j < st->n && !user; j++) /* all of it is toolchain code: its outermost use */
+            if (st->frames[j].info.module && !cd_dl_runtime_module(st->frames[j].info.module))
+                user = &st->frames[j];
         if (!user && st->n)
             user = &st->frames[0];
         if (user)

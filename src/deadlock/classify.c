@@ -12,8 +12,11 @@
  *   pthread_cond_t: waiters sleep on __g_signals[0|1] at 40/44; __wrefs at 36 counts them << 3. */
 #include "deadlock/deadlock.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "target/procfs.h"
 
 enum {
     FUTEX_WAIT_ = 0,
@@ -90,6 +93,109 @@ static int window_read(const window *w, uint64_t addr, void *out, size_t len)
 static bool mutex_kind_ok(int32_t kind)
 {
     return kind >= 0 && (kind & ~MUTEX_KIND_KNOWN) == 0;
+}
+
+/* ---- PID namespaces ----
+ * A process in its own PID namespace (any container) sees its threads as 1, 2, 3...: those are
+ * the TIDs glibc writes into lock owners and struct pthread, while /proc, ptrace and the thread
+ * list use ours. Every TID read from the target's memory goes through this map. Live, it is built
+ * from each task's NSpid line, and rebuilt once when a TID is not in it (a thread created since).
+ * A core records the TIDs of whoever wrote it: the kernel writes the process's own, a gcore run
+ * from the host the host's; each thread's struct pthread (at its fs_base) holds the one the
+ * process saw, so the map is read from there. */
+static struct {
+    const cd_target *t; /* the target the map is of (NULL: none) */
+    pid_t pid;
+    bool other;         /* the TIDs it uses are not the target's: they need translating */
+    size_t n;
+    pid_t *host, *ns;   /* host[i] is ns[i] in the process's namespace */
+} nsmap;
+
+static void nsmap_reset(const cd_target *t, size_t cap)
+{
+    free(nsmap.host);
+    free(nsmap.ns);
+    nsmap.host = cd_xcalloc(cap ? cap : 1, sizeof *nsmap.host);
+    nsmap.ns = cd_xcalloc(cap ? cap : 1, sizeof *nsmap.ns);
+    nsmap.n = 0;
+    nsmap.t = t;
+    nsmap.pid = t->pid;
+    nsmap.other = false;
+}
+
+static void nsmap_build_live(cd_target *t)
+{
+    nsmap_reset(t, 0);
+    pid_t *tids;
+    size_t n;
+    if (!cd_procfs_other_pidns(t->pid) || cd_procfs_list_tasks(t->pid, &tids, &n) != 0)
+        return;
+    nsmap_reset(t, n);
+    nsmap.other = true;
+    for (size_t i = 0; i < n; i++) {
+        pid_t v = cd_procfs_read_ns_tid(t->pid, tids[i]);
+        if (v > 0) {
+            nsmap.host[nsmap.n] = tids[i];
+            nsmap.ns[nsmap.n++] = v;
+        }
+    }
+    free(tids);
+}
+
+static void nsmap_build_core(cd_target *t)
+{
+    nsmap_reset(t, t->nthreads);
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        cd_regs r;
+        cd_err err;
+        if (th->regs_valid)
+            r = th->regs;
+        else if (!t->ops->get_regs || t->ops->get_regs(t, th, &r, &err) != 0)
+            continue;
+        /* struct pthread: header.tcb (0) and header.self (16) point at it, as try_join checks */
+        uint64_t pd = r.fs_base, hdr[3];
+        uint32_t tid;
+        if (!pd || cd_target_read_full(t, pd, hdr, sizeof hdr) != 0 || hdr[0] != pd || hdr[2] != pd ||
+            cd_target_read_full(t, pd + PD_TID_OFF, &tid, sizeof tid) != 0 || tid == 0 || tid > TID_MASK)
+            continue;
+        nsmap.host[nsmap.n] = th->tid;
+        nsmap.ns[nsmap.n++] = (pid_t)tid;
+        if ((pid_t)tid != th->tid)
+            nsmap.other = true;
+    }
+}
+
+/* Looks TID up in the map (by its host or its namespace number); 0 if absent. */
+static pid_t nsmap_find(pid_t tid, bool from_ns)
+{
+    for (size_t i = 0; i < nsmap.n; i++)
+        if ((from_ns ? nsmap.ns : nsmap.host)[i] == tid)
+            return (from_ns ? nsmap.host : nsmap.ns)[i];
+    return 0;
+}
+
+pid_t cd_dl_host_tid(cd_target *t, pid_t ns_tid)
+{
+    if (ns_tid <= 0)
+        return ns_tid;
+    bool live = t->caps.has_proc;
+    if (nsmap.t != t || nsmap.pid != t->pid)
+        live ? nsmap_build_live(t) : nsmap_build_core(t);
+    if (!nsmap.other)
+        return ns_tid;
+    pid_t h = nsmap_find(ns_tid, true);
+    if (!h && live) {
+        nsmap_build_live(t);
+        h = nsmap_find(ns_tid, true);
+    }
+    /* not a thread of the process (any more): the number it saw, which is all there is */
+    return h ? h : ns_tid;
+}
+
+pid_t cd_dl_ns_tid(pid_t host_tid)
+{
+    return nsmap.other ? nsmap_find(host_tid, false) : 0;
 }
 
 /* A pthread_rwlock_t at r whose futex word at r+off holds val. Padding must be zero: that is
@@ -185,7 +291,10 @@ static bool pi_mutex_exactly_at(cd_target *t, uint64_t p, pid_t self, pid_t *own
     if (!mutex_kind_ok(kind) || !(kind & MUTEX_KIND_PI) || (kind & MUTEX_KIND_PP))
         return false;
     pid_t o = (pid_t)(lock & TID_MASK);
-    if (o == 0 || o == self || o != own)
+    if (o == 0 || o != own)
+        return false;
+    o = cd_dl_host_tid(t, o);
+    if (o == self)
         return false;
     *owner = o;
     *word = lock;
@@ -264,7 +373,17 @@ static void timeout_of(cd_target *t, const cd_syscall_state *sc, unsigned op, cd
     w->timeout_known = true;
 }
 
+static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+{
+    classify(t, sc, w);
+    /* a PI dead end's owner came through cd_dl_pi_mutex_at, already translated */
+    if (w->owner > 0 && !w->pi_deadend)
+        w->owner = cd_dl_host_tid(t, w->owner);
+}
+
+static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
     w->kind = CD_DL_NONE;
     w->owner = 0;

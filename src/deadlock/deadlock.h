@@ -120,6 +120,13 @@ const char *cd_dl_kind_name(cd_dl_kind k);
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 
+/* A TID read from the target's memory (the number its PID namespace gives the thread: 1, 2, 3...
+ * in a container) as /proc and ptrace know it; TIDs of a process in cdbg's namespace, and of a
+ * core, are returned as they are. cd_dl_ns_tid: the reverse, for display (0 when the process
+ * shares cdbg's namespace or the thread is unknown), valid after a cd_dl_host_tid of the process. */
+pid_t cd_dl_host_tid(cd_target *t, pid_t ns_tid);
+pid_t cd_dl_ns_tid(pid_t host_tid);
+
 /* A priority-inheritance mutex owned by a thread other than self that p points to or into (glibc
  * keeps &mutex->__kind or &mutex->__list in registers as often as mutex itself): its address,
  * owner and word. */

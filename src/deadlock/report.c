@@ -8,7 +8,12 @@
 
 static void thread_ref(cd_buf *b, pid_t tid, const char *name)
 {
-    if (name && *name)
+    /* in a container, also the number the process itself sees (its logs, its lock owners) */
+    pid_t ns = cd_dl_ns_tid(tid);
+    if (ns > 0 && ns != tid)
+        cd_buf_printf(b, "thread %d (%d in its PID namespace)%s%s%s", (int)tid, (int)ns, name && *name ? " \"" : "",
+                      name && *name ? name : "", name && *name ? "\"" : "");
+    else if (name && *name)
         cd_buf_printf(b, "thread %d \"%s\"", (int)tid, name);
     else
         cd_buf_printf(b, "thread %d", (int)tid);

@@ -34,6 +34,8 @@
 int cd_symtab__memory_build_id(cd_target *t, uint64_t base, unsigned char id[CD_MAX_BUILD_ID])
 {
     Elf64_Ehdr eh;
+    if (!t->ops->read_mem)
+        return 0;
     if (t->ops->read_mem(t, base, &eh, sizeof eh) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
         eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
         eh.e_phnum > 256)
@@ -100,13 +102,19 @@ static int open_if_build(const char *path, const unsigned char *id, int idlen, i
     return -1;
 }
 
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* The mapping of the module at BASE whose file is PATH (as maps spells it): its map_files name. */
 static char *map_files_path(cd_target *t, const char *path, uint64_t base)
 {
     const cd_mapping *m;
     size_t n;
     cd_err err;
-    if (t->ops->mappings(t, &m, &n, &err) < 0)
+    if (!t->ops->mappings || t->ops->mappings(t, &m, &n, &err) < 0)
         return NULL;
     for (size_t i = 0; i < n; i++)
         if (m[i].path && m[i].start >= base && strcmp(m[i].path, path) == 0)
@@ -114,10 +122,10 @@ static char *map_files_path(cd_target *t, const char *path, uint64_t base)
     return NULL;
 }
 
-int cd_symtab__live_find_elf(cd_target *t, bool *replaced, Dwfl_Module *mod, void **ud, const char *name,
+int cd_symtab__live_find_elf(cd_target *t, int *lost, Dwfl_Module *mod, void **ud, const char *name,
                              Dwarf_Addr base, char **file_name, Elf **elfp)
 {
-    *replaced = false;
+    *lost = CD_FILE_OK;
     unsigned char id[CD_MAX_BUILD_ID];
     int idlen = name[0] == '/' ? cd_symtab__memory_build_id(t, base, id) : 0;
     if (idlen <= 0)
@@ -127,26 +135,23 @@ int cd_symtab__live_find_elf(cd_target *t, bool *replaced, Dwfl_Module *mod, voi
     size_t len = strlen(name), dl = sizeof deleted - 1;
     bool is_deleted = len > dl && strcmp(name + len - dl, deleted) == 0;
     char *path = cd_xasprintf("%.*s", (int)(is_deleted ? len - dl : len), name);
-    char *cands[4] = {0};
-    cands[0] = cd_xasprintf("/proc/%d/root%s", (int)t->pid, path);
-    cands[1] = cd_xstrdup(path);
-    cands[2] = map_files_path(t, name, base);
-    cands[3] = cd_xasprintf("/proc/%d/exe", (int)t->pid);
     int fd = -1;
-    for (size_t i = 0; i < sizeof cands / sizeof cands[0] && fd < 0; i++) {
-        if (!cands[i] || open_if_build(cands[i], id, idlen, &fd, elfp) < 0)
-            continue;
-        /* the name the process knows the file by, when that file is the one running: debuglink
-         * search and messages then see the real directory */
-        *file_name = cd_xstrdup(i <= 1 ? path : cands[i]);
+    for (int i = 0; i < 4 && fd < 0; i++) {
+        char *cand = i == 0   ? cd_xasprintf("/proc/%d/root%s", (int)t->pid, path)
+                     : i == 1 ? cd_xstrdup(path)
+                     : i == 2 ? map_files_path(t, name, base)
+                              : cd_xasprintf("/proc/%d/exe", (int)t->pid);
+        if (cand && open_if_build(cand, id, idlen, &fd, elfp) == 0)
+            /* PATH itself when it is this very file in our namespace too (debuglink search and
+             * messages then see the real directory), else the name that reaches it */
+            *file_name = cd_xstrdup(i == 1 || (i == 0 && same_file(cand, path)) ? path : cand);
+        free(cand);
     }
-    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++)
-        free(cands[i]);
     if (fd < 0) {
         /* No file on disk is the running build: the loaded segments are all that is left (a file
          * that is there but another build is never used). */
         struct stat st;
-        *replaced = stat(path, &st) == 0;
+        *lost = stat(path, &st) == 0 ? CD_FILE_OTHER_BUILD : CD_FILE_GONE;
         char *mem_name = cd_xasprintf("%s%s", name, is_deleted ? "" : deleted);
         fd = dwfl_linux_proc_find_elf(mod, ud, mem_name, base, file_name, elfp);
         free(mem_name);

@@ -108,7 +108,7 @@ static int set_module_symtab(Dwfl_Module *mod, void **ud, const char *name, Dwar
     return DWARF_CB_OK;
 }
 
-static void note_replaced(cd_symtab *s, const char *modname);
+static void note_lost(cd_symtab *s, const char *modname, int lost);
 
 /* A live module's file is the one whose build-id is the running one's (findelf.c); the module's
  * userdata is its symtab (set by report()). */
@@ -118,10 +118,10 @@ static int live_find_elf(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Ad
     cd_symtab *s = *ud;
     if (!s)
         return dwfl_linux_proc_find_elf(mod, ud, name, base, file_name, elfp);
-    bool replaced;
-    int fd = cd_symtab__live_find_elf(s->t, &replaced, mod, ud, name, base, file_name, elfp);
-    if (replaced)
-        note_replaced(s, name);
+    int lost;
+    int fd = cd_symtab__live_find_elf(s->t, &lost, mod, ud, name, base, file_name, elfp);
+    if (lost != CD_FILE_OK)
+        note_lost(s, name, lost);
     return fd;
 }
 
@@ -315,16 +315,26 @@ static void note_no_dwarf(cd_symtab *s, Dwfl_Module *mod, const char *modname)
                  modname);
 }
 
-static void note_replaced(cd_symtab *s, const char *modname)
+static void note_lost(cd_symtab *s, const char *modname, int lost)
 {
-    const char *slash = strrchr(modname, '/');
-    char *key = cd_xasprintf("replaced %s", modname);
+    static const char deleted[] = " (deleted)";
+    size_t len = strlen(modname), dl = sizeof deleted - 1;
+    if (len > dl && strcmp(modname + len - dl, deleted) == 0)
+        len -= dl;
+    const char *slash = memrchr(modname, '/', len);
+    const char *base = slash ? slash + 1 : modname;
+    int blen = (int)(modname + len - base);
+    /* this says more than note_no_dwarf would (a loaded image has no DWARF nor .symtab) */
+    const char *last = strrchr(modname, '/');
+    first_note(s, last ? last + 1 : modname);
+    char *key = cd_xasprintf("lost %s", modname);
     if (first_note(s, key))
         add_note(s,
-                 "%s on disk is another build than the one process %d runs (their build-ids differ) and the "
-                 "running file cannot be opened: names from its loaded image only; run cdbg as root to read "
-                 "it through /proc/%d/map_files",
-                 slash ? slash + 1 : modname, (int)s->t->pid, (int)s->t->pid);
+                 "%.*s %s since process %d started, and the file it runs cannot be opened: names from its loaded "
+                 "image only (no line numbers); run cdbg as root to read it through /proc/%d/map_files",
+                 blen, base,
+                 lost == CD_FILE_OTHER_BUILD ? "on disk is another build (its build-id differs)" : "was deleted",
+                 (int)s->t->pid, (int)s->t->pid);
     free(key);
 }
 

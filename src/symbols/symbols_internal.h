@@ -25,9 +25,9 @@ int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
 /* The build-id note of the image loaded at BASE in T's memory: its length, 0 if none (findelf.c). */
 int cd_symtab__memory_build_id(cd_target *t, uint64_t base, unsigned char id[CD_MAX_BUILD_ID]);
 /* find_elf for a live process (findelf.c): the file whose build-id is the running one's, through
- * the process's root, map_files or exe; else the loaded image, *replaced telling whether a file of
- * another build has the module's name. */
-int cd_symtab__live_find_elf(cd_target *t, bool *replaced, Dwfl_Module *mod, void **ud, const char *name,
+ * the process's root, map_files or exe; else the loaded image, *lost saying why no file was used. */
+enum { CD_FILE_OK, CD_FILE_GONE, CD_FILE_OTHER_BUILD };
+int cd_symtab__live_find_elf(cd_target *t, int *lost, Dwfl_Module *mod, void **ud, const char *name,
                              Dwarf_Addr base, char **file_name, Elf **elfp);
 
 /* The directories searched for separate debug files, ':'-separated as gdb's debug-file-directory:

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/procfs.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -31,6 +32,9 @@
 #define PAGE 4096ull
 #define CHUNK (1u << 20)
 #define XSTATE_MAX 16384
+/* The exit status of a snapshot child that a dying cdbg had to let go: it runs exit_group(113)
+ * and nothing else (docs/gcore.md). */
+#define CHILD_EXIT 113
 
 /* coredump_filter bits (man 5 core) */
 enum {
@@ -214,7 +218,20 @@ typedef struct gctx {
     unsigned char *buf;
     int fd, dirfd;
     char *dir, *base, *tmpname;
+    cd_target em; /* registered for cd_emergency_cleanup(): see em_cleanup() */
 } gctx;
+
+/* cdbg killed by a signal mid-dump (its fatal-signal handler runs cd_emergency_cleanup): the
+ * snapshot child is killed and the partial file removed, with async-signal-safe calls only. */
+static void em_cleanup(cd_target *t)
+{
+    gctx *g = t->backend;
+    if (g->child > 0)
+        kill(g->child, SIGKILL);
+    if (g->tmpname && g->dirfd >= 0)
+        unlinkat(g->dirfd, g->tmpname, 0);
+}
+static const cd_target_ops em_ops = {.kind = "gcore", .emergency = em_cleanup};
 
 /* ---- reading memory for the dump ---- */
 
@@ -266,6 +283,7 @@ static int write_all(int fd, const void *p, size_t n, off_t off)
 
 static int write_loads(gctx *g, cd_err *err)
 {
+    bool stalled = false;
     for (size_t i = 0; i < g->nmaps; i++) {
         gmap *m = &g->maps[i];
         /* Code comes from the process itself: its reads give the original bytes under cdbg's
@@ -278,6 +296,12 @@ static int write_loads(gctx *g, cd_err *err)
                 return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed%s",
                                g->o->path, strerror(errno),
                                errno == ENOSPC || errno == EFBIG ? " (free some space or choose another FILE)" : "");
+            if (!stalled && getenv("CDBG_TEST_GCORE_STALL")) {
+                /* tests/integration/gcore/killed.sh: cdbg stops itself mid-dump (after the
+                 * target was resumed), so the test can kill it at a known point */
+                stalled = true;
+                raise(SIGSTOP);
+            }
         }
     }
     return 0;
@@ -519,6 +543,19 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
         snprintf(why, whylen, "the snapshot process %d was not held by the debugger", (int)child);
         return -child;
     }
+    /* Should cdbg die before it kills the child, the child must not go on as a copy of the
+     * program: with PTRACE_O_EXITKILL our exit kills it, and a detach (the fatal-signal cleanup
+     * releases every thread it holds) lets it run only exit_group(CHILD_EXIT). Its memory is
+     * unchanged. */
+    ptrace(PTRACE_SETOPTIONS, child, 0, (void *)(long)PTRACE_O_EXITKILL);
+    cd_regs cr;
+    if (t->ops->get_regs(t, ct, &cr, NULL) == 0) {
+        cr.rip = t->syscall_insn;
+        cr.rax = SYS_exit_group;
+        cr.rdi = CHILD_EXIT;
+        cr.orig_rax = (uint64_t)-1;
+        t->ops->set_regs(t, ct, &cr, NULL);
+    }
     return child;
 }
 
@@ -621,7 +658,8 @@ static void build_notes(gctx *g, bbuf *nb)
 static uint64_t layout(gctx *g, size_t notes_len, uint64_t *notes_off)
 {
     size_t nph = 1 + g->nmaps;
-    *notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+    /* past 65534 program headers the count lives in section header 0 (PN_XNUM) */
+    *notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr) + (nph >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
     uint64_t off = (*notes_off + notes_len + PAGE - 1) & ~(PAGE - 1);
     for (size_t i = 0; i < g->nmaps; i++) {
         g->maps[i].file_off = off;
@@ -648,6 +686,13 @@ static int write_headers(gctx *g, const bbuf *nb, uint64_t notes_off, cd_err *er
     eh->e_ehsize = sizeof(Elf64_Ehdr);
     eh->e_phentsize = sizeof(Elf64_Phdr);
     eh->e_phnum = nph < PN_XNUM ? (Elf64_Half)nph : PN_XNUM;
+    if (nph >= PN_XNUM) {
+        eh->e_shoff = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+        eh->e_shentsize = sizeof(Elf64_Shdr);
+        eh->e_shnum = 1;
+        Elf64_Shdr *sh = (Elf64_Shdr *)(h + eh->e_shoff);
+        sh->sh_info = (Elf64_Word)nph;
+    }
     Elf64_Phdr *ph = (Elf64_Phdr *)(h + sizeof *eh);
     ph[0].p_type = PT_NOTE;
     ph[0].p_offset = notes_off;
@@ -691,7 +736,12 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
     /* a SIGXFSZ (RLIMIT_FSIZE) must fail the write, not kill cdbg with the target held */
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
     sigaction(SIGXFSZ, &ign, &old_xfsz);
-    if (open_tmp(&g, err) < 0 || prepare(&g, err) < 0)
+    g.em.ops = &em_ops;
+    g.em.backend = &g;
+    if (open_tmp(&g, err) < 0)
+        goto out;
+    cd_emergency_register(&g.em);
+    if (prepare(&g, err) < 0)
         goto out;
     g.buf = cd_xmalloc(CHUNK);
 
@@ -711,9 +761,12 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             goto out;
         }
         ours = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ours);
-        for (size_t i = 0; i < t->nthreads; i++)
+        for (size_t i = 0; i < t->nthreads; i++) {
             if (t->threads[i]->held && !t->threads[i]->gone)
                 ours[nours++] = t->threads[i];
+            else if (!t->threads[i]->gone)
+                r->missing++;
+        }
         if (take_threads(&g, &e) < 0) {
             cd_target_resume(t, ours, nours, NULL);
             r->stopped_ns = cd_now_ns() - t0;
@@ -767,7 +820,9 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             if (g.child_mem >= 0)
                 close(g.child_mem);
             g.child_mem = -1;
-            r->stopped_ns += end_snapshot(&g, g.child, reaper);
+            pid_t c = g.child;
+            g.child = 0; /* reaped below: its pid may be someone else's afterwards */
+            r->stopped_ns += end_snapshot(&g, c, reaper);
         }
         if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
             goto out;
@@ -788,12 +843,14 @@ finish:
                  e == EEXIST ? "; remove it, choose another FILE or give --force to replace it" : "");
         goto out;
     }
-    free(g.tmpname);
-    g.tmpname = NULL;
+    char *tn = g.tmpname;
+    g.tmpname = NULL; /* before the free: em_cleanup() may read it */
+    free(tn);
     r->threads = g.nth;
     r->segments = g.nmaps;
     rc = 0;
 out:
+    cd_emergency_unregister(&g.em);
     if (g.child_mem >= 0)
         close(g.child_mem);
     drop_tmp(&g);

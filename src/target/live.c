@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,6 +475,39 @@ static int wait_any(cd_target *t, bool block, pid_t *tid, int *status)
         if (nanosleep(&ts, NULL) < 0 && errno == EINTR)
             return -1;
     }
+}
+
+/* wait_any(block) until deadline (cd_now_ns; 0: none): 0 when nothing came by then. A stop of a
+ * tracee sends its tracer SIGCHLD: blocked here, it is what the sleep waits for (in slices, as a
+ * thread of cdbg's that does not block it would take it instead). */
+#define WAIT_SLICE_NS (10ull * 1000000ull)
+static int wait_any_until(cd_target *t, uint64_t deadline, pid_t *tid, int *status)
+{
+    if (!deadline)
+        return wait_any(t, true, tid, status);
+    int r = wait_any(t, false, tid, status);
+    if (r != 0)
+        return r;
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &chld, &old);
+    for (;;) {
+        r = wait_any(t, false, tid, status); /* one that came before SIGCHLD was blocked */
+        uint64_t now = cd_now_ns();
+        if (r != 0 || now >= deadline)
+            break;
+        uint64_t left = deadline - now < WAIT_SLICE_NS ? deadline - now : WAIT_SLICE_NS;
+        struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
+        if (sigtimedwait(&chld, NULL, &ts) < 0 && errno == EINTR) {
+            r = -1;
+            break;
+        }
+    }
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return r;
 }
 
 static int add_unlisted(cd_target *t, size_t *added);
@@ -1620,6 +1654,13 @@ static void step_over_bp(cd_target *t, cd_thread *th)
      * the single-step below */
     if (step_emulated(t, th, b))
         return;
+    if ((t->event_mask & CD_EVM_BP_NONSTOP) && !all_held_now(t)) {
+        /* the int3 comes out for the step: no other thread may run past it meanwhile; what they
+         * stopped with is kept for wait() (sweep) */
+        cd_err e;
+        stop_threads(t, NULL, 0, false, &e);
+        sweep(t);
+    }
     step_over_inner(t, th, th->pending_sig); /* the signal is delivered when th is resumed, not on the step */
     l->stepping = 0;
 }
@@ -2061,9 +2102,12 @@ static int live_cont(cd_target *t, cd_err *err)
      * not reported yet: nothing runs, and wait() reports it (all-stop) */
     sweep(t);
     if (!news_pending(t)) {
-        /* every step over a breakpoint first, while no thread runs that could pass it */
+        /* every step over a breakpoint first, while no thread runs that could pass it; a thread
+         * whose hit is not reported yet is not stepped past it (non-stop mode: the step of one
+         * thread held the others, some of them at a breakpoint) */
         for (size_t i = 0; i < t->nthreads; i++)
-            step_over_bp(t, t->threads[i]);
+            if (!LT(t->threads[i])->bp_pending)
+                step_over_bp(t, t->threads[i]);
         sweep(t);
     }
     if (l->exited || news_pending(t)) {
@@ -2093,7 +2137,8 @@ static void stop_all_after_event(cd_target *t)
     sweep(t);
 }
 
-static int wait_inner(cd_target *t, cd_event *ev)
+/* Returns 0 with *ev, or 1 when deadline (0: none) passed first. */
+static int wait_inner(cd_target *t, cd_event *ev, uint64_t deadline)
 {
     live *l = L(t);
     if (!t->interrupted) {
@@ -2126,7 +2171,7 @@ static int wait_inner(cd_target *t, cd_event *ev)
         }
         pid_t tid;
         int st;
-        int r = wait_any(t, true, &tid, &st);
+        int r = wait_any_until(t, deadline, &tid, &st);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -2134,8 +2179,11 @@ static int wait_inner(cd_target *t, cd_event *ev)
             exit_event(t, ev);
             return 0;
         }
-        if (r == 0)
+        if (r == 0) {
+            if (deadline && cd_now_ns() >= deadline)
+                return 1;
             continue;
+        }
         cd_thread *th = find_live(t, tid);
         if (!th)
             continue;
@@ -2178,10 +2226,23 @@ static int wait_inner(cd_target *t, cd_event *ev)
             release(t, th, false); /* spent */
             continue;
         }
+        if (ev->kind == CD_EV_BREAKPOINT && (t->event_mask & CD_EVM_BP_NONSTOP)) {
+            /* a tracepoint: the others run on (l->running stays set) */
+            ev->all_held = all_held_now(t);
+            return 0;
+        }
         stop_all_after_event(t);
         ev->all_held = all_held_now(t);
         return 0;
     }
+}
+
+/* A hit in non-stop breakpoint mode: the other threads run on, and so the terminal stays the
+ * program's (taken back, a thread of it that writes or reads there would be stopped by SIGTTOU
+ * or SIGTTIN). */
+static bool tracepoint_hit(cd_target *t, const cd_event *ev)
+{
+    return ev->kind == CD_EV_BREAKPOINT && (t->event_mask & CD_EVM_BP_NONSTOP) && !ev->all_held;
 }
 
 static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
@@ -2192,8 +2253,26 @@ static int live_wait(cd_target *t, cd_event *ev, cd_err *err)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot wait: process %d exited", (int)t->pid);
     if (!l->running)
         return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
-    int rc = wait_inner(t, ev);
-    take_tty(t);
+    int rc = wait_inner(t, ev, 0);
+    if (!tracepoint_hit(t, ev))
+        take_tty(t);
+    return rc;
+}
+
+static int live_wait_timeout(cd_target *t, int timeout_ms, cd_event *ev, cd_err *err)
+{
+    live *l = L(t);
+    if (timeout_ms < 0)
+        return live_wait(t, ev, err);
+    memset(ev, 0, sizeof *ev);
+    if (l->exited)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot wait: process %d exited", (int)t->pid);
+    if (!l->running)
+        return cd_fail(err, CD_EXIT_CMD, "cannot wait: process %d is not running; continue it first", (int)t->pid);
+    /* deadline 0 means none: a timeout of 0 ms is 1 ns */
+    int rc = wait_inner(t, ev, cd_now_ns() + (uint64_t)timeout_ms * 1000000ull + 1);
+    if (rc == 0 && !tracepoint_hit(t, ev))
+        take_tty(t); /* 1: still running, the terminal still the program's */
     return rc;
 }
 
@@ -3035,6 +3114,7 @@ static const cd_target_ops live_ops = {
     .remove_breakpoint = live_remove_bp,
     .cont = live_cont,
     .wait = live_wait,
+    .wait_timeout = live_wait_timeout,
     .interrupt = live_interrupt,
     .step = live_step,
     .set_hw_watch = live_set_hw_watch,

@@ -116,6 +116,32 @@ int cd_procfs_parse_status(const char *s, cd_proc_status *out)
     return out->state ? 0 : -1;
 }
 
+pid_t cd_procfs_parse_nspid(const char *s)
+{
+    for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, "NSpid:", 6) != 0)
+            continue;
+        long last = 0;
+        int n = 0;
+        for (p += 6; *p && *p != '\n';) {
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (*p == '\n' || !*p)
+                break;
+            char *end;
+            errno = 0;
+            long v = strtol(p, &end, 10);
+            if (end == p || errno || v <= 0 || v > 0x3fffffff)
+                return 0;
+            last = v;
+            n++;
+            p = end;
+        }
+        return n ? (pid_t)last : 0;
+    }
+    return 0;
+}
+
 int cd_procfs_parse_maps(const char *s, cd_mapping **out, size_t *n)
 {
     cd_mapping *m = NULL;
@@ -240,6 +266,27 @@ int cd_procfs_read_status(pid_t pid, cd_proc_status *out)
     if (!s)
         return -1;
     int r = cd_procfs_parse_status(s, out);
+    free(s);
+    return r;
+}
+
+bool cd_procfs_other_pidns(pid_t pid)
+{
+    char path[64], mine[64] = "", theirs[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
+    ssize_t a = readlink("/proc/self/ns/pid", mine, sizeof mine - 1);
+    ssize_t b = readlink(path, theirs, sizeof theirs - 1);
+    return a > 0 && b > 0 && strcmp(mine, theirs) != 0;
+}
+
+pid_t cd_procfs_read_ns_tid(pid_t pid, pid_t tid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+    char *s = cd_read_file(path, NULL);
+    if (!s)
+        return 0;
+    pid_t r = cd_procfs_parse_nspid(s);
     free(s);
     return r;
 }

@@ -34,6 +34,11 @@ typedef struct cd_proc_status {
 } cd_proc_status;
 int cd_procfs_parse_status(const char *s, cd_proc_status *out);
 
+/* The "NSpid:" line of a /proc/.../status: the thread's ID in the innermost PID namespace it
+ * belongs to (its last field: the number the process itself sees, and glibc stores as a lock
+ * owner), or 0 when the line is missing or malformed. */
+pid_t cd_procfs_parse_nspid(const char *status);
+
 /* /proc/PID/maps -> malloc'd array (free with cd_procfs_free_maps). Lines that do not parse are
  * skipped. Returns 0 (also for an empty file). */
 int cd_procfs_parse_maps(const char *s, cd_mapping **out, size_t *n);
@@ -47,6 +52,11 @@ int cd_procfs_list_tasks(pid_t pid, pid_t **out, size_t *n);
 
 int cd_procfs_read_stat(pid_t pid, pid_t tid, char name[17], char *state);
 int cd_procfs_read_status(pid_t pid, cd_proc_status *out);
+/* Whether process PID lives in another PID namespace than cdbg (a container): then the TIDs it
+ * sees, and writes into its memory, are not the ones /proc and ptrace use. */
+bool cd_procfs_other_pidns(pid_t pid);
+/* The thread's ID in the process's own PID namespace (cd_procfs_parse_nspid), or 0. */
+pid_t cd_procfs_read_ns_tid(pid_t pid, pid_t tid);
 /* Command name of a process ("?" if unreadable). */
 void cd_procfs_read_comm(pid_t pid, char name[17]);
 

@@ -107,6 +107,13 @@ enum {
                            cleaned of our breakpoints and detached by the backend, and a vfork
                            child (which runs on our memory, int3s included) is kept traced until it
                            execs or exits, stepped over any int3 of ours it runs into, then detached */
+    CD_EVM_BP_NONSTOP = 4, /* tracepoints (src/trace/ptrace.c): a breakpoint hit stops the hitting
+                           thread alone; wait() reports it with every other thread still running
+                           (ev.all_held false unless it is the only one), and cont() steps it over
+                           the breakpoint by emulating the instruction (src/arch cd_x86_emulable)
+                           and lets it go. An instruction that cannot be emulated there is single-
+                           stepped with every thread held, as in all-stop, so that no thread runs
+                           past the breakpoint unseen. Any other event stops every thread. */
 };
 
 typedef struct cd_event {
@@ -187,6 +194,9 @@ typedef struct cd_target_ops {
     int (*remove_breakpoint)(cd_target *t, uint64_t addr, cd_err *err);
     int (*cont)(cd_target *t, cd_err *err);
     int (*wait)(cd_target *t, cd_event *ev, cd_err *err);
+    /* Optional (NULL: only wait). wait with a limit: timeout_ms >= 0 returns 1 when nothing came
+     * by then (ev->kind CD_EV_NONE; the target still runs, nothing changed), -1 waits as wait. */
+    int (*wait_timeout)(cd_target *t, int timeout_ms, cd_event *ev, cd_err *err);
     /* Wakes a wait() in progress, from a signal handler or from another thread (a DAP `pause`):
      * wait then reports CD_EV_INTERRUPTED with every thread held. */
     void (*interrupt)(cd_target *t);
@@ -347,6 +357,7 @@ typedef struct cd_gcore_opts {
 } cd_gcore_opts;
 typedef struct cd_gcore_result {
     size_t threads;     /* NT_PRSTATUS notes written */
+    size_t missing;     /* threads that could not be stopped (uninterruptible sleep): not in the core */
     size_t segments;    /* PT_LOADs */
     uint64_t bytes;     /* size of the file */
     uint64_t stopped_ns; /* how long threads were held by gcore (0 when they were held already) */

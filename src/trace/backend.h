@@ -108,7 +108,8 @@ typedef struct cd_trace_backend_ops {
     /* Removes every probe and delivers what is still buffered (through poll afterwards). The
      * program keeps running. */
     int (*disarm)(cd_trace_backend *b, cd_err *err);
-    /* Counts for the summary: hits recorded and dropped so far for probe id. */
+    /* Counts for the summary, for probe id: every hit so far (recorded or lost), and how many of
+     * them were lost (full buffers). */
     void (*counts)(cd_trace_backend *b, uint32_t id, uint64_t *hits, uint64_t *dropped);
     /* Async-signal-safe: take the probes out (or leave them harmless) from a fatal-signal handler. */
     void (*emergency)(cd_trace_backend *b);

@@ -53,7 +53,6 @@
 #define H_PROBES 256 /* probe table: PROBE_SZ bytes per slot */
 #define PROBE_SZ 32  /* u64 addr; u32 id; u32 stack_n; u64 drops; u64 pad */
 #define MAX_PROBES 2048
-#define DATA_OFF (H_PROBES + MAX_PROBES * PROBE_SZ) /* 64 KB + 256: rounded up to a page below */
 
 /* record layout */
 #define R_SEQ 0
@@ -202,6 +201,7 @@ typedef struct inl {
     double scale;
     uint64_t last_alive_ns;
     uint64_t stuck_since_ns; /* the tail's slot claimed but not yet published since then */
+    pid_t pid;
 } inl;
 
 #define I(b) ((inl *)(b)->priv)
@@ -521,7 +521,8 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
             maxstack = s->probes[i].p.stack_bytes;
     s->rec_size = (R_STACK + maxstack + 63) & ~63ull;
     size_t want = b->env.buffer_size ? b->env.buffer_size : DEFAULT_RING;
-    size_t data_off = (DATA_OFF + 4095) & ~4095ull;
+    /* the header holds the probe table of the probes there are: a small --buffer-size is records */
+    size_t data_off = (H_PROBES + s->nprobes * PROBE_SZ + 4095) & ~4095ull;
     uint64_t cap = 1;
     while (data_off + cap * 2 * s->rec_size <= want)
         cap *= 2;
@@ -552,7 +553,10 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
                  (int)t->pid, strerror((int)-r));
         goto close_fd;
     }
-    if (inject(t, SYS_mmap, 0, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, (uint64_t)fd, 0, &r, err) < 0)
+    /* MAP_POPULATE, here and in cdbg: a page fault at the first record of each page would cost the
+     * traced thread more than the record itself (the shmem page's allocation and clearing) */
+    if (inject(t, SYS_mmap, 0, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, (uint64_t)fd, 0,
+               &r, err) < 0)
         goto close_fd;
     if (r < 0 && r > -4096) {
         cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot map the ring in process %d: %s", (int)t->pid,
@@ -566,7 +570,7 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
         cd_failk(err, CD_EXIT_CMD, CD_EK_PERMISSION, "inline: cannot open the ring %s: %s", path, strerror(errno));
         goto close_fd;
     }
-    void *p = mmap(NULL, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
+    void *p = mmap(NULL, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
     if (p == MAP_FAILED) {
         cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot map the ring (%zu bytes): %s", s->ring_size,
                  strerror(errno));
@@ -685,8 +689,8 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
     cd_target *t = b->env.t;
     if (s->armed)
         return 0;
-    if (!s->nprobes)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "inline: no probe to arm");
+    if (!s->nprobes) /* every probe went to another backend: nothing to inject */
+        return 0;
     if (hold_safe(s, t, unsafe_to_patch, err) < 0)
         return -1;
     int rc = -1;
@@ -755,11 +759,13 @@ out:;
     return rc;
 }
 
+static bool process_ended(inl *s, pid_t pid);
+
 static int inl_disarm(cd_trace_backend *b, cd_err *err)
 {
     inl *s = I(b);
     cd_target *t = b->env.t;
-    if (!s->armed || s->disarmed || s->ended)
+    if (!s->armed || s->disarmed || process_ended(s, s->pid))
         return 0;
     if (hold_safe(s, t, patched_unsafe, err) < 0)
         return -1;
@@ -777,15 +783,14 @@ static int inl_disarm(cd_trace_backend *b, cd_err *err)
 
 /* ---- reading ---- */
 
-static bool process_ended(inl *s, cd_target *t)
+/* From /proc alone: the target's own check_alive would reap the exit status of a child that the
+ * caller (cdbg trace -- PROG, its parent) waits for, and a zombie is an ended process here. */
+static bool process_ended(inl *s, pid_t pid)
 {
-    cd_err e = {0};
     if (s->ended)
         return true;
-    if (t->ops->check_alive && t->ops->check_alive(t, 0, &e) < 0)
-        return s->ended = true;
     char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)t->pid);
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return s->ended = true;
@@ -834,7 +839,7 @@ static iprobe *by_slot(inl *s, uint32_t slot)
 }
 
 /* Hands every published record to sink: 1 when the sink asked to stop, -1 on its error. */
-static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *delivered)
+static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
 {
     uint64_t *tailp = (uint64_t *)(s->ring + H_TAIL);
     uint64_t mask = s->cap - 1;
@@ -843,6 +848,7 @@ static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *deliv
     uint64_t n = 0;
     for (;;) {
         uint8_t *r = data + (s->tail & mask) * s->rec_size;
+        __builtin_prefetch(r + 4 * s->rec_size);
         uint64_t seq = __atomic_load_n((uint64_t *)(r + R_SEQ), __ATOMIC_ACQUIRE);
         if (seq != s->tail + 1) {
             uint64_t head = __atomic_load_n((uint64_t *)(s->ring + H_HEAD), __ATOMIC_ACQUIRE);
@@ -854,7 +860,7 @@ static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *deliv
             uint64_t now = cd_now_ns();
             if (!s->stuck_since_ns)
                 s->stuck_since_ns = now;
-            bool dead = s->ended || process_ended(s, t);
+            bool dead = s->ended || process_ended(s, s->pid);
             if (!dead && now - s->stuck_since_ns < 2000000000ull)
                 break;
             cd_trace_rec rec;
@@ -876,9 +882,10 @@ static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *deliv
         memcpy(&slot, r + R_SLOT, 4);
         memcpy(&tid, r + R_TID, 4);
         iprobe *ip = by_slot(s, slot);
+        /* every field is set below: no memset of the ~450-byte record per hit */
         cd_trace_rec rec;
-        memset(&rec, 0, sizeof rec);
         rec.kind = CD_REC_ENTRY;
+        rec.dropped = 0;
         rec.probe = ip ? ip->p.id : slot;
         rec.tid = (pid_t)tid;
         uint64_t tsc;
@@ -893,6 +900,7 @@ static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *deliv
         R->orig_rax = (uint64_t)-1;
         R->cs = 0x33;
         R->ss = 0x2b;
+        R->fs_base = R->gs_base = R->ds = R->es = R->fs = R->gs = 0;
         rec.has_fp = true;
         memcpy(rec.xmm, r + R_XMM, sizeof rec.xmm);
         uint32_t sn;
@@ -912,6 +920,10 @@ static int drain(inl *s, cd_target *t, cd_trace_sink sink, void *arg, int *deliv
             __atomic_store_n(tailp, s->tail, __ATOMIC_RELEASE);
         if (rc != 0)
             break;
+        /* a program that writes faster than the sink reads would keep one poll here forever: the
+         * caller must get to check its clock (--duration) and its ^C */
+        if (n >= 65536)
+            break;
     }
     __atomic_store_n(tailp, s->tail, __ATOMIC_RELEASE);
     if (rc == 0)
@@ -923,14 +935,23 @@ static int inl_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, voi
 {
     inl *s = I(b);
     cd_target *t = b->env.t;
-    if (!s->ring)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "inline: poll before arm");
-    recalibrate(s);
+    if (!s->ring) { /* nothing armed here (every probe went to another backend) */
+        if (process_ended(s, s->pid))
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "inline: process %d has ended", (int)t->pid);
+        int ms = timeout_ms < 0 || timeout_ms > 10 ? 10 : timeout_ms;
+        struct timespec ts = {0, ms * 1000000L};
+        nanosleep(&ts, NULL);
+        return 0;
+    }
+    /* a fresh calibration point every 50 ms or so: a poll that returns a handful of records must
+     * not pay the ~10 clock reads each time */
+    if ((double)(__rdtsc() - s->tsc_ref) * s->scale > 50e6)
+        recalibrate(s);
     uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : cd_now_ns() + (uint64_t)timeout_ms * 1000000ull;
     long sleep_ns = 50000;
     for (;;) {
         int delivered = 0;
-        int r = drain(s, t, sink, arg, &delivered);
+        int r = drain(s, sink, arg, &delivered);
         if (r < 0)
             return cd_fail(err, CD_EXIT_CMD, "inline: the trace consumer failed");
         if (delivered > 0 || r > 0)
@@ -941,7 +962,7 @@ static int inl_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, voi
         uint64_t now = cd_now_ns();
         if (now - s->last_alive_ns > 20000000ull) {
             s->last_alive_ns = now;
-            if (process_ended(s, t))
+            if (process_ended(s, s->pid))
                 continue; /* one more drain: what it wrote before it ended */
         }
         if (now >= deadline)
@@ -1023,6 +1044,7 @@ cd_trace_backend *cd_tb_inline_new(const cd_trace_env *env, cd_err *err)
     inl *s = cd_xcalloc(1, sizeof *s);
     s->x86 = x;
     s->fd = -1;
+    s->pid = env->pid ? env->pid : env->t->pid;
     b->ops = &inl_ops;
     b->env = *env;
     b->priv = s;

@@ -30,15 +30,6 @@
 #include "expr/expr_int.h"
 #include "unwind/unwind.h"
 
-/* ---- backends not built yet (the real constructors, when linked in, take precedence) ---- */
-
-__attribute__((weak)) cd_trace_backend *cd_tb_ptrace_new(const cd_trace_env *env, cd_err *err)
-{
-    (void)env;
-    cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "backend ptrace is not built yet");
-    return NULL;
-}
-
 /* ---- per probe ---- */
 
 #define MAX_SPILLS 16
@@ -105,8 +96,7 @@ struct cd_trace {
     size_t membuf_cap;
     cd_trace_val *vals;
     size_t vals_cap;
-    cd_buf *texts;
-    size_t texts_cap;
+    cd_buf *texts;          /* as many as vals */
     cd_trace_render_fn render;
     void *render_arg;
     cd_err *cur_err;
@@ -210,7 +200,7 @@ void cd_trace_free(cd_trace *tr)
     free(tr->ts);
     free(tr->membuf);
     free(tr->vals);
-    for (size_t i = 0; i < tr->texts_cap; i++)
+    for (size_t i = 0; i < tr->vals_cap; i++)
         cd_buf_free(&tr->texts[i]);
     free(tr->texts);
     if (tr->snap_unw)
@@ -703,25 +693,6 @@ static void prepare_code(cd_trace *tr, tprobe *p, cd_x86 *x86)
     find_spills(tr, p, x86);
 }
 
-int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
-{
-    if (tr->snap_unw)
-        cd_unwinder_free(tr->snap_unw);
-    tr->snap_unw = NULL;
-    if (tr->snap)
-        cd_target_close(tr->snap);
-    tr->t = t;
-    tr->sym = sym;
-    cd_vstate_use_symtab(tr->vs, sym);
-    for (size_t i = 0; i < tr->nprobes; i++) {
-        symbolize(tr, &tr->probes[i]);
-        prepare_syms(tr, &tr->probes[i]);
-        tr->matches[i].file = tr->probes[i].file;
-    }
-    tr->snap = cd_snapshot_new(t, err);
-    return tr->snap ? 0 : -1;
-}
-
 static const char *kind_name(cd_tb_kind k)
 {
     static const char *n[] = {"auto", "inline", "uprobe", "ptrace"};
@@ -757,6 +728,8 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
     for (size_t i = 0; i < tr->nprobes; i++) {
         tprobe *p = &tr->probes[i];
         cd_tb_kind order[3] = {CD_TB_INLINE, CD_TB_UPROBE, CD_TB_PTRACE};
+        if (tr->o.prefer_uprobe)
+            order[0] = CD_TB_UPROBE, order[1] = CD_TB_INLINE;
         size_t nord = 3;
         if (tr->o.backend != CD_TB_AUTO) {
             order[0] = tr->o.backend;

@@ -25,7 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +89,9 @@ typedef struct ub {
     uint8_t *tmp;           /* a record that wraps around the ring's end */
     size_t tmp_cap;
     bool armed, disarmed;
+    char *tracefs;          /* NULL: the uprobe PMU, without inheritance */
+    uint64_t *tp_entry, *tp_ret; /* per probe: the tracefs event ids (0 none) */
+    bool *defined;          /* per probe: e<id>/r<id> written into uprobe_events */
 } ub;
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group, unsigned long flags)
@@ -158,6 +164,108 @@ static size_t list_tids(pid_t pid, pid_t **out)
     return n;
 }
 
+/* ---- tracefs: probes defined in uprobe_events, opened as tracepoint events ----
+ * Why not the uprobe PMU for everything: an inherited PMU event is initialised again in the
+ * thread that clones, which re-reads config1 (the path, a pointer into cdbg) in the TARGET's
+ * memory and checks the TARGET's privileges; the clone then fails (measured: pthread_create
+ * returns EFAULT). A tracefs probe is a tracepoint, which inherits with no such re-reading. */
+
+static bool write_line(const char *dir, const char *file, const char *line, int *err_out)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+        *err_out = errno;
+        return false;
+    }
+    ssize_t n = write(fd, line, strlen(line));
+    *err_out = n < 0 ? errno : 0;
+    close(fd);
+    return n == (ssize_t)strlen(line);
+}
+
+static char *find_tracefs(void)
+{
+    static const char *dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+    for (int i = 0; i < 2; i++) {
+        char p[128];
+        snprintf(p, sizeof p, "%s/uprobe_events", dirs[i]);
+        if (access(p, W_OK) == 0)
+            return cd_xstrdup(dirs[i]);
+    }
+    /* not mounted: mount it where it belongs, as perf does */
+    if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+        access("/sys/kernel/tracing/uprobe_events", W_OK) == 0)
+        return cd_xstrdup("/sys/kernel/tracing");
+    return NULL;
+}
+
+/* Definitions left by a cdbg that was killed (its probes went with its events; the names stay). */
+static void remove_stale(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/uprobe_events", dir);
+    char *s = cd_read_file(path, NULL);
+    if (!s)
+        return;
+    for (char *l = strtok(s, "\n"); l; l = strtok(NULL, "\n")) {
+        int pid;
+        char name[64];
+        if (sscanf(l, "%*c:cdbg_%d/%63s", &pid, name) != 2 || (kill(pid, 0) == 0 || errno != ESRCH))
+            continue;
+        char line[128];
+        int e;
+        snprintf(line, sizeof line, "-:cdbg_%d/%s\n", pid, name);
+        write_line(dir, "uprobe_events", line, &e);
+    }
+    free(s);
+}
+
+static int tp_define(ub *u, uint32_t probe, bool ret, uint64_t *id, cd_err *err)
+{
+    cd_probe *p = &u->probes[probe];
+    uint64_t off = ret ? p->file_offset - (p->addr - p->func_lo) : p->file_offset;
+    if (strchr(p->module_path, ' '))
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "uprobe: the path %s has a space, which uprobe_events cannot take", p->module_path);
+    char line[4352];
+    snprintf(line, sizeof line, "%c:cdbg_%d/%c%u %s:0x%llx\n", ret ? 'r' : 'p', (int)getpid(), ret ? 'r' : 'e', probe,
+             p->module_path, (unsigned long long)off);
+    int e;
+    if (!write_line(u->tracefs, "uprobe_events", line, &e))
+        return cd_failk(err, CD_EXIT_CMD, e == EACCES || e == EPERM ? CD_EK_PERMISSION : CD_EK_OTHER,
+                        "uprobe: cannot define a probe at %s+0x%llx in %s/uprobe_events: %s", p->module_path,
+                        (unsigned long long)off, u->tracefs, strerror(e));
+    u->defined[probe] = true;
+    char path[512];
+    snprintf(path, sizeof path, "%s/events/cdbg_%d/%c%u/id", u->tracefs, (int)getpid(), ret ? 'r' : 'e', probe);
+    char *s = cd_read_file(path, NULL);
+    if (!s)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "uprobe: cannot read %s: %s", path, strerror(errno));
+    *id = strtoull(s, NULL, 10);
+    free(s);
+    return 0;
+}
+
+static void tp_undefine(ub *u)
+{
+    if (!u->tracefs)
+        return;
+    for (size_t i = 0; i < u->nprobes; i++) {
+        if (!u->defined[i])
+            continue;
+        char line[128];
+        int e;
+        snprintf(line, sizeof line, "-:cdbg_%d/e%zu\n", (int)getpid(), i);
+        write_line(u->tracefs, "uprobe_events", line, &e);
+        if (u->probes[i].want_return) {
+            snprintf(line, sizeof line, "-:cdbg_%d/r%zu\n", (int)getpid(), i);
+            write_line(u->tracefs, "uprobe_events", line, &e);
+        }
+        u->defined[i] = false;
+    }
+}
+
 static uring *ring_of(ub *u, int cpu)
 {
     for (size_t i = 0; i < u->nrings; i++)
@@ -172,11 +280,17 @@ static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err 
     struct perf_event_attr a;
     memset(&a, 0, sizeof a);
     a.size = sizeof a;
-    a.type = (uint32_t)u->pmu;
-    a.config = ret ? 1ull << u->retbit : 0;
-    a.config1 = (uint64_t)(uintptr_t)p->module_path;
-    /* a uretprobe takes the return address at the function's first instruction */
-    a.config2 = ret ? p->file_offset - (p->addr - p->func_lo) : p->file_offset;
+    if (u->tracefs) {
+        a.type = PERF_TYPE_TRACEPOINT;
+        a.config = ret ? u->tp_ret[probe] : u->tp_entry[probe];
+        a.inherit = 1;
+    } else {
+        a.type = (uint32_t)u->pmu;
+        a.config = ret ? 1ull << u->retbit : 0;
+        a.config1 = (uint64_t)(uintptr_t)p->module_path;
+        /* a uretprobe takes the return address at the function's first instruction */
+        a.config2 = ret ? p->file_offset - (p->addr - p->func_lo) : p->file_offset;
+    }
     a.sample_period = 1;
     a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER |
                     (ret ? 0 : PERF_SAMPLE_STACK_USER);
@@ -185,7 +299,6 @@ static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err 
     a.sample_stack_user = (st + 7) & ~7u;
     a.use_clockid = 1;
     a.clockid = CLOCK_MONOTONIC;
-    a.inherit = 1;
     a.watermark = 1;
     a.wakeup_watermark = (uint32_t)(u->ring_size / 4);
     int fd = (int)sys_perf_event_open(&a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -198,7 +311,7 @@ static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err 
         if (e == ESRCH)
             return 1; /* a thread that ended meanwhile */
         return cd_failk(err, CD_EXIT_CMD, e == EACCES || e == EPERM ? CD_EK_PERMISSION : CD_EK_OTHER,
-                        "uprobe: cannot probe %s+0x%llx%s: %s%s", p->module_path, (unsigned long long)a.config2,
+                        "uprobe: cannot probe %s+0x%llx%s: %s%s", p->module_path, (unsigned long long)p->file_offset,
                         ret ? " (return)" : "", strerror(e),
                         e == EACCES || e == EPERM ? "; uprobes need root or CAP_PERFMON and CAP_SYS_ADMIN" : "");
     }
@@ -237,6 +350,18 @@ static int up_arm(cd_trace_backend *b, cd_err *err)
 {
     ub *u = b->priv;
     long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+    if (u->tracefs) {
+        u->tp_entry = cd_xcalloc(u->nprobes + 1, sizeof *u->tp_entry);
+        u->tp_ret = cd_xcalloc(u->nprobes + 1, sizeof *u->tp_ret);
+        u->defined = cd_xcalloc(u->nprobes + 1, sizeof *u->defined);
+        for (size_t p = 0; p < u->nprobes; p++) {
+            if (!u->paths[p])
+                continue;
+            if (tp_define(u, (uint32_t)p, false, &u->tp_entry[p], err) < 0 ||
+                (u->probes[p].want_return && tp_define(u, (uint32_t)p, true, &u->tp_ret[p], err) < 0))
+                return -1;
+        }
+    }
     pid_t *seen = NULL;
     size_t nseen = 0;
     /* Threads that exist now each need their events (inheritance covers only the ones they create
@@ -258,13 +383,15 @@ static int up_arm(cd_trace_backend *b, cd_err *err)
             fresh = true;
             seen = cd_xrealloc(seen, (nseen + 1) * sizeof *seen);
             seen[nseen++] = tids[i];
-            /* entries first: a call whose return probe fired at its entry then also meets its entry probe */
+            /* Returns first: a uretprobe registered on a running process after the entry probe of the
+             * same function never fired (measured, Linux 6.18); in this order both do. A call that
+             * passes the return probe before its entry probe is in has a return without an entry. */
             for (int pass = 0; pass < 2; pass++)
                 for (size_t p = 0; p < u->nprobes; p++) {
-                    if (!u->paths[p] || (pass == 1 && !u->probes[p].want_return))
+                    if (!u->paths[p] || (pass == 0 && !u->probes[p].want_return))
                         continue;
                     for (int c = 0; c < ncpu; c++)
-                        if (open_one(u, (uint32_t)p, pass == 1, tids[i], c, err) < 0) {
+                        if (open_one(u, (uint32_t)p, pass == 0, tids[i], c, err) < 0) {
                             free(tids);
                             free(seen);
                             return -1;
@@ -310,8 +437,9 @@ static void parse_sample(ub *u, const uint8_t *d, size_t len)
     if (len < 4 * 8)
         return;
     const uevent *e = ev_find(u, q[0]);
-    if (!e)
+    if (!e) {
         return;
+    }
     const uint32_t *pt = (const uint32_t *)&q[1];
     prec *r = pend_new(u);
     r->kind = e->ret ? CD_REC_RETURN : CD_REC_ENTRY;
@@ -540,8 +668,28 @@ static int up_disarm(cd_trace_backend *b, cd_err *err)
     for (size_t i = 0; i < u->nev; i++)
         ioctl(u->ev[i].fd, PERF_EVENT_IOC_DISABLE, 0);
     drain(u);
+    /* The kernel's count of hits (an inherited event's read adds its threads' counts) against the
+     * samples read: the ring's last losses have no PERF_RECORD_LOST yet when it stops. */
+    uint64_t *kc = cd_xcalloc(u->nprobes + 1, sizeof *kc);
+    for (size_t i = 0; i < u->nev; i++) {
+        uint64_t c = 0;
+        if (!u->ev[i].ret && read(u->ev[i].fd, &c, sizeof c) == (ssize_t)sizeof c)
+            kc[u->ev[i].probe] += c;
+    }
+    for (size_t p = 0; p < u->nprobes; p++) {
+        if (kc[p] <= u->hits[p] + u->drops[p])
+            continue;
+        prec *r = pend_new(u);
+        r->kind = CD_REC_DROPPED;
+        r->probe = (uint32_t)p;
+        r->dropped = kc[p] - u->hits[p] - u->drops[p];
+        r->ts = UINT64_MAX; /* after everything delivered */
+        u->drops[p] += r->dropped;
+    }
+    free(kc);
     /* the probes leave the program when the last reference to their events goes: the mappings too */
     close_all(u);
+    tp_undefine(u);
     u->disarmed = true;
     return 0;
 }
@@ -549,7 +697,7 @@ static int up_disarm(cd_trace_backend *b, cd_err *err)
 static void up_counts(cd_trace_backend *b, uint32_t id, uint64_t *hits, uint64_t *dropped)
 {
     ub *u = b->priv;
-    *hits = id < u->nprobes ? u->hits[id] : 0;
+    *hits = id < u->nprobes ? u->hits[id] + u->drops[id] : 0; /* every hit, recorded or lost */
     *dropped = id < u->nprobes ? u->drops[id] : 0;
 }
 
@@ -565,6 +713,11 @@ static void up_free(cd_trace_backend *b)
         return;
     ub *u = b->priv;
     close_all(u);
+    tp_undefine(u);
+    free(u->tracefs);
+    free(u->tp_entry);
+    free(u->tp_ret);
+    free(u->defined);
     for (size_t i = 0; i < u->nprobes; i++)
         free(u->paths[i]);
     free(u->paths);
@@ -584,6 +737,7 @@ static int up_arm_sorted(cd_trace_backend *b, cd_err *err)
     ub *u = b->priv;
     if (up_arm(b, err) < 0) {
         close_all(u);
+        tp_undefine(u);
         return -1;
     }
     qsort(u->ev, u->nev, sizeof *u->ev, ev_cmp);
@@ -627,6 +781,9 @@ cd_trace_backend *cd_tb_uprobe_new(const cd_trace_env *env, cd_err *err)
     while (size < want && size < ((size_t)1 << 30))
         size *= 2;
     u->ring_size = size;
+    u->tracefs = find_tracefs();
+    if (u->tracefs)
+        remove_stale(u->tracefs);
     b->ops = &up_ops;
     b->env = *env;
     b->priv = u;

@@ -225,14 +225,19 @@ static void set_reason(cd_unwinder *u, char *msg)
 }
 
 /* glibc's clone and clone3 system-call stubs, by name (their symbols are in .dynsym/.symtab). */
-static bool in_clone_stub(cd_unwinder *u, const phys_frame *p)
+static bool pc_in_clone_stub(cd_unwinder *u, uint64_t pc)
 {
     const cd_pcinfo *pi;
-    int n = cd_symtab_lookup(u->s, p->pc, &pi);
-    if (n < 1 || !pi[n - 1].func || !(p->valid & (1u << DW_RSP)))
+    int n = cd_symtab_lookup(u->s, pc, &pi);
+    if (n < 1 || !pi[n - 1].func)
         return false;
     const char *f = pi[n - 1].func;
     return !strcmp(f, "__clone3") || !strcmp(f, "clone3") || !strcmp(f, "__clone") || !strcmp(f, "clone");
+}
+
+static bool in_clone_stub(cd_unwinder *u, const phys_frame *p)
+{
+    return (p->valid & (1u << DW_RSP)) && pc_in_clone_stub(u, p->pc);
 }
 
 static int frame_cb(Dwfl_Frame *f, void *arg)
@@ -627,6 +632,11 @@ int cd_unwind_thread(cd_unwinder *u, cd_thread *th, int max_frames, cd_stack *ou
     } else if (r.rax == 0 && r.orig_rax == SYS_clone3) {
         uint64_t flags; /* struct clone_args starts with them */
         newborn = cd_target_read_full(u->t, r.rdi, &flags, sizeof flags) < 0 || (flags & clone_vm);
+    } else if (r.rax == 0 && (int64_t)r.orig_rax < 0 && pc_in_clone_stub(u, r.rip)) {
+        /* Stopped a few instructions later, on the child's side of the stub before it calls the
+         * thread's function (rax is still clone's 0 there; the parent's side has the child's TID):
+         * [sp] is whatever the reused stack held, not a return address. */
+        newborn = true;
     }
     return walk(u, th->tid, d, 0x1ffff, newborn, max_frames, out, err);
 }
@@ -955,6 +965,9 @@ int cd_unwind_unstopped(cd_unwinder *u, cd_thread *th, int max_frames, cd_read_h
     if (cd_target_stop(t, one, 1, err) < 0)
         return -1;
     info->how = CD_READ_STOPPED;
+    /* the pages read while it slept are not its stack any more if it moved since */
+    if (info->rereads)
+        cd_unwinder_flush(u);
     int rc = th->held ? cd_unwind_thread(u, th, max_frames, out, err) : -1;
     if (rc < 0 && !th->held && !th->gone)
         rc = cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,

@@ -35,7 +35,7 @@ __attribute__((noinline)) static int containers()
     std::vector<std::string> vs = {"a", "bb"};
     std::vector<int> ve;
     std::map<std::string, int> m = {{"one", 1}, {"two", 2}, {"three", 3}};
-    std::set<int> st = {30, 10, 20};
+    std::set<int> st = {50, 10, 40, 20, 30, 70, 60}; // deep enough that a successor is a leftmost descent
     std::map<int, int> me;
     std::unordered_map<int, int> um = {{1, 10}, {2, 20}};
     std::unique_ptr<int> up(new int(7));

@@ -1,7 +1,8 @@
 /* gcore's test program: N threads blocked in worker_wait() (each with a local `secret` a test reads
  * back from the core), a heartbeat thread that measures the longest gap in its own scheduling (how
  * long the process was paused, seen from inside), a SIGCHLD counter, and MB of touched heap.
- * Usage: gcore_prog [NTHREADS [HEAP_MB]]. Prints "ready" once every worker is blocked; on SIGUSR1
+ * Usage: gcore_prog [NTHREADS [HEAP_MB [noclone]]]; `noclone` installs a seccomp filter (every
+ * thread) that refuses clone() without CLONE_THREAD, so gcore's snapshot cannot be made. Prints "ready" once every worker is blocked; on SIGUSR1
  * it prints "report N maxgap_us=G sigchld=C" (N counts reports) and starts measuring the gap anew,
  * on SIGUSR2 it only starts anew. */
 #include <pthread.h>
@@ -10,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int pipefd[2];
@@ -18,6 +25,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int blocked;
 char *heap_block;
+char *dontdump_block; /* MADV_DONTDUMP: not in a core unless `gcore --all` */
 long global_marker = 0x6763;
 
 static void on_sigchld(int sig) { (void)sig; sigchld_count++; }
@@ -76,6 +84,23 @@ static void *heartbeat(void *arg)
     return NULL;
 }
 
+/* clone(flags) with CLONE_THREAD clear fails with EPERM; everything else is allowed */
+static int refuse_fork(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 2),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x10000 /* CLONE_THREAD */, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1 /* EPERM */),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 4;
@@ -94,6 +119,11 @@ int main(int argc, char **argv)
     heap_block = malloc((size_t)mb << 20);
     for (long i = 0; i < (mb << 20); i += 4096)
         heap_block[i] = (char)(i >> 12);
+    dontdump_block = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (dontdump_block == MAP_FAILED)
+        return 1;
+    memset(dontdump_block, 'D', 1 << 20);
+    madvise(dontdump_block, 1 << 20, MADV_DONTDUMP);
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setstacksize(&at, 64 << 10);
@@ -108,6 +138,10 @@ int main(int argc, char **argv)
     while (blocked < n)
         pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
+    if (argc > 3 && !strcmp(argv[3], "noclone") && refuse_fork() != 0) {
+        perror("seccomp");
+        return 1;
+    }
     printf("ready\n");
     fflush(stdout);
     for (;;)

@@ -1,11 +1,12 @@
 /* The inline tracepoint backend's program (tests/unit/test_inline.c): `hot N T` prints "ready",
  * waits for a byte on stdin, runs T threads that each call work(i) for i = 0..N-1 (each thread
- * prints "tid TID" first), prints "done sum=S acc=A acc2=B" (S = the sum of every argument, as the
- * program counted it; A and B what work and jccwork added up), waits for a second byte, does it all again untraced-or-not ("done2 sum=S"), and
+ * prints "tid TID" first), prints "done sum=S acc=A acc2=B ns=T" (S = the sum of every argument, as
+ * the program counted it; A and B what work and jccwork added up; T the loop's time), waits for a second byte, does it all again untraced-or-not ("done2 sum=S"), and
  * exits 0. A probe that corrupts a register, the stack or the flags shows as a wrong sum or a crash. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 long acc;
@@ -76,6 +77,13 @@ static long phase(int nthreads)
     return total;
 }
 
+static long long mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* one thread: the main thread itself (its TID is the PID) */
 static long one(void)
 {
@@ -93,19 +101,24 @@ int main(int argc, char **argv)
     char c;
     printf("ready\n");
     fflush(stdout);
-    if (read(0, &c, 1) != 1)
+    /* "hot N T run": no wait (a process to attach to while it runs, or a tracer that launches it) */
+    if (!(argc > 3 && argv[3][0] == 'r') && read(0, &c, 1) != 1)
         return 3;
+    long long t0 = mono();
     long s = nthreads == 1 ? one() : phase(nthreads);
+    long long t1 = mono();
     tiny();
     loopy(3);
-    printf("done sum=%ld acc=%ld acc2=%ld\n", s, acc, acc2);
+    printf("done sum=%ld acc=%ld acc2=%ld ns=%lld\n", s, acc, acc2, t1 - t0);
     fflush(stdout);
-    if (read(0, &c, 1) != 1)
+    if (!(argc > 3 && argv[3][0] == 'r') && read(0, &c, 1) != 1)
         return 3;
     acc = 0;
     acc2 = 0;
+    t0 = mono();
     s = nthreads == 1 ? one() : phase(nthreads);
-    printf("done2 sum=%ld acc=%ld acc2=%ld\n", s, acc, acc2);
+    t1 = mono();
+    printf("done2 sum=%ld acc=%ld acc2=%ld ns=%lld\n", s, acc, acc2, t1 - t0);
     fflush(stdout);
     return 0;
 }

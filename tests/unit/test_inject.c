@@ -4,8 +4,13 @@
  *   registers exactly as they were, and the interrupted sleep goes on after we leave (the
  *   process is still there, sleeping, not ended early by a mangled restart);
  * - the snapshot answers from its copy, then from the base, refuses its denied range, never runs,
- *   and moves stop_gen at every instant. */
+ *   and moves stop_gen at every instant;
+ * - the unwinder on a snapshot: a thread caught on the child's side of glibc's clone3 stub, a few
+ *   instructions after the system call (rax 0, not in a system call), is one frame, never a second
+ *   one made of what the reused stack held at sp (the churn flake of spine_edge). */
 #include "target/target.h"
+#include "symbols/symbols.h"
+#include "unwind/unwind.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -145,6 +150,41 @@ int main(void)
         CHECK(cd_snapshot_set(snap, &in, &err) == 0, "%s", err.msg);
         CHECK(snap->ops->read_mem(snap, page, buf, 32) == 16, "the denied range was read from the base");
         CHECK(snap->ops->read_mem(snap, page + 100, buf, 4) == -1, "the denied range was read from the base");
+
+        /* The child's side of clone3: just after its `syscall`, where the parent's CFI still applies
+         * (from the `xor %ebp,%ebp` on, the stub's CFI says the chain ends). */
+        cd_symtab *sym = cd_symtab_new(t, &err);
+        CHECK(sym != NULL, "%s", err.msg);
+        uint64_t clone3 = 0;
+        if (sym && cd_symtab_find_function(sym, "__clone3", &clone3) < 0)
+            cd_symtab_find_function(sym, "clone3", &clone3);
+        CHECK(clone3 != 0, "no clone3 in the process's libc");
+        unsigned char code[64];
+        uint64_t child_pc = 0;
+        if (clone3 && cd_target_read_full(t, clone3, code, sizeof code) == 0)
+            for (size_t k = 0; k + 1 < sizeof code && !child_pc; k++)
+                if (code[k] == 0x0f && code[k + 1] == 0x05)
+                    child_pc = clone3 + k + 2;
+        CHECK(child_pc != 0, "no syscall in clone3");
+        cd_unwinder *u = sym ? cd_unwinder_new(snap, sym, &err) : NULL;
+        if (u && child_pc) {
+            uint64_t garbage[4] = {page + 0x240, child_pc + 0x100, 0, 0}; /* what an old stack held */
+            cd_snapshot_instant nb = {.tid = pid, .regs = before, .mem_addr = page + 2048, .mem = garbage,
+                                      .mem_len = sizeof garbage};
+            nb.regs.rip = child_pc;
+            nb.regs.rax = 0;
+            nb.regs.orig_rax = (uint64_t)-1;
+            nb.regs.rsp = page + 2048;
+            nb.regs.rbp = page + 2048 + 64;
+            CHECK(cd_snapshot_set(snap, &nb, &err) == 0, "%s", err.msg);
+            cd_stack st;
+            CHECK(cd_unwind_thread(u, snap->threads[0], 0, &st, &err) == 0, "%s", err.msg);
+            CHECK(st.n == 1, "a newborn thread on clone3's child side unwound to %zu frames (frame 1 pc %llx)", st.n,
+                  st.n > 1 ? (unsigned long long)st.frames[1].pc : 0ull);
+            cd_stack_free(&st);
+        }
+        cd_unwinder_free(u);
+        cd_symtab_free(sym);
         cd_target_close(snap);
     }
 

@@ -4,7 +4,8 @@
  *   - every call recorded exactly once, in order per thread (the argument is the call's index),
  *     the argument sum exact, zero drops, the TIDs the program's threads print, timestamps on
  *     CLOCK_MONOTONIC between the driver's own readings;
- *   - four threads at once;
+ *   - four threads at once; two probes at once, one of them on libc's fflush (a trampoline region
+ *     near libc, far from this non-PIE program);
  *   - after disarm the code bytes are the file's again and the second run records nothing;
  *   - a ring too small: every call is a record or a counted drop, and the drops are reported;
  *   - SIGKILL of the tracer (a child of this driver) while tracing: the program finishes its two
@@ -54,7 +55,7 @@ static bool find_sym(const char *path, const char *name, fsym *out)
     Elf_Scn *scn = NULL;
     while (e && !ok && (scn = elf_nextscn(e, scn)) != NULL) {
         GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+        if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
             continue;
         Elf_Data *d = elf_getdata(scn, NULL);
         for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
@@ -81,6 +82,27 @@ static bool find_sym(const char *path, const char *name, fsym *out)
         elf_end(e);
     close(fd);
     return ok;
+}
+
+/* Where a shared library is mapped in pid (the start of its offset-0 mapping), and its path. */
+static uint64_t lib_base(pid_t pid, const char *name, char *path, size_t pathsz)
+{
+    char f[64], line[1024];
+    snprintf(f, sizeof f, "/proc/%d/maps", (int)pid);
+    FILE *fp = fopen(f, "r");
+    uint64_t base = 0;
+    while (fp && !base && fgets(line, sizeof line, fp)) {
+        unsigned long long lo, off;
+        char *slash = strchr(line, '/');
+        if (!slash || !strstr(slash, name) || sscanf(line, "%llx-%*x %*s %llx", &lo, &off) != 2 || off != 0)
+            continue;
+        base = lo;
+        snprintf(path, pathsz, "%s", slash);
+        path[strcspn(path, "\n")] = 0;
+    }
+    if (fp)
+        fclose(fp);
+    return base;
 }
 
 /* ---- the program ---- */
@@ -181,7 +203,8 @@ typedef struct tally {
     int nt;
     uint64_t order_errors, foreign, ts_lo, ts_hi, ts_bad, rip_bad, stack_bad;
     uint64_t want_rip;
-    int stop_after; /* 0: never */
+    bool count_only; /* a libc function: its argument is no call index */
+    int stop_after;  /* 0: never */
 } tally;
 
 #define MAXP 2
@@ -218,6 +241,12 @@ static int sink(void *arg, const cd_trace_rec *r)
             return -1;
         t->tid[t->nt] = r->tid;
         t->next[t->nt++] = 0;
+    }
+    if (t->count_only) {
+        t->n++;
+        if (r->regs.rip != t->want_rip)
+            t->rip_bad++;
+        return 0;
     }
     int x = (int)r->regs.rdi;
     if (x != t->next[k])
@@ -297,11 +326,21 @@ static void traced_run(const char *path, const char *const *funcs, int nf, long 
     fprintf(stderr, "-- %s: %s%s, %ld calls x %d threads, buffer %zu%s\n", path, funcs[0], nf > 1 ? " and more" : "",
             n, threads, buffer, poll_while_running ? "" : ", drained at the end");
     fsym fs[MAXP];
-    for (int i = 0; i < nf; i++)
-        CHECK(find_sym(path, funcs[i], &fs[i]), "no symbol %s in %s", funcs[i], path);
     prog p;
     CHECK(spawn(&p, path, ns, tstr), "spawn");
     CHECK(saw(&p, "ready", -1, NULL, 0), "no ready");
+    for (int i = 0; i < nf; i++) {
+        /* "libc:NAME": a function of libc.so.6, mapped far from this non-PIE program (a
+         * trampoline region of its own) */
+        if (strncmp(funcs[i], "libc:", 5) == 0) {
+            char lib[4096] = "";
+            uint64_t base = lib_base(p.pid, "libc.so.6", lib, sizeof lib);
+            CHECK(base && find_sym(lib, funcs[i] + 5, &fs[i]), "no %s in the program's libc (%s)", funcs[i], lib);
+            fs[i].addr += base;
+            CHECK(fs[i].addr - 0x400000 > (1ull << 32), "libc at 0x%llx is near the program", (unsigned long long)base);
+        } else
+            CHECK(find_sym(path, funcs[i], &fs[i]), "no symbol %s in %s", funcs[i], path);
+    }
     cd_err err = {0};
     cd_target *tg = cd_live_attach(p.pid, CD_ATTACH_NONSTOP, &err);
     CHECK(tg, "attach: %s", err.msg);
@@ -320,11 +359,21 @@ static void traced_run(const char *path, const char *const *funcs, int nf, long 
         pr[i].id = 7 + (uint32_t)i;
         CHECK(b->ops->check(b, &pr[i], &err) == 0, "check: %s", err.msg);
         CHECK(b->ops->add(b, &pr[i], &err) == 0, "add: %s", err.msg);
-        ts.t[i] = (tally){.probe = pr[i].id, .want_rip = fs[i].addr, .ts_lo = now_mono(), .ts_hi = UINT64_MAX};
+        ts.t[i] = (tally){.probe = pr[i].id, .want_rip = fs[i].addr, .ts_lo = now_mono(), .ts_hi = UINT64_MAX,
+                          .count_only = strncmp(funcs[i], "libc:", 5) == 0};
     }
+    uint8_t before[MAXP][16];
+    for (int i = 0; i < nf; i++)
+        CHECK(cd_target_read_full(tg, fs[i].addr, before[i], 16) == 0, "cannot read %s", funcs[i]);
     CHECK(b->ops->arm(b, &err) == 0, "arm: %s", err.msg);
     for (int i = 0; i < nf; i++)
-        CHECK(!code_is_file(tg, path, &fs[i]), "%s is not patched after arm", funcs[i]);
+        if (strncmp(funcs[i], "libc:", 5) != 0)
+            CHECK(!code_is_file(tg, path, &fs[i]), "%s is not patched after arm", funcs[i]);
+        else {
+            uint8_t now[16];
+            CHECK(cd_target_read_full(tg, fs[i].addr, now, 16) == 0 && memcmp(now, before[i], 16) != 0,
+                  "%s is not patched after arm", funcs[i]);
+        }
     go(&p);
     if (!poll_while_running)
         CHECK(saw(&p, "done sum=", -1, rest, sizeof rest), "no done");
@@ -341,7 +390,10 @@ static void traced_run(const char *path, const char *const *funcs, int nf, long 
         t->ts_hi = hi;
         uint64_t hits = 0, dropped = 0;
         b->ops->counts(b, pr[i].id, &hits, &dropped);
-        if (buffer == 0) {
+        if (t->count_only) /* fflush: once in each thread after its "tid" line, once after "done" */
+            CHECK(t->n == (uint64_t)threads + 1 && t->rip_bad == 0, "%s: %llu records, want %d", funcs[i],
+                  (unsigned long long)t->n, threads + 1);
+        else if (buffer == 0) {
             CHECK(t->n == (uint64_t)(n * threads), "%s: %llu records for %ld calls", funcs[i], (unsigned long long)t->n,
                   n * threads);
             CHECK(t->drops == 0 && dropped == 0, "%llu drops reported, %llu counted", (unsigned long long)t->drops,
@@ -379,14 +431,19 @@ static void traced_run(const char *path, const char *const *funcs, int nf, long 
         CHECK(prog_acc2 == (long)want_sum, "acc2 %ld, want %llu", prog_acc2, (unsigned long long)want_sum);
     }
     CHECK(b->ops->disarm(b, &err) == 0, "disarm: %s", err.msg);
-    for (int i = 0; i < nf; i++)
-        CHECK(code_is_file(tg, path, &fs[i]), "%s's bytes differ from the file's after disarm", funcs[i]);
-    uint64_t before = ts.t[0].n;
+    for (int i = 0; i < nf; i++) {
+        uint8_t now[16];
+        if (strncmp(funcs[i], "libc:", 5) != 0)
+            CHECK(code_is_file(tg, path, &fs[i]), "%s's bytes differ from the file's after disarm", funcs[i]);
+        CHECK(cd_target_read_full(tg, fs[i].addr, now, 16) == 0 && memcmp(now, before[i], 16) == 0,
+              "%s's bytes differ from before arm after disarm", funcs[i]);
+    }
+    uint64_t n_before = ts.t[0].n;
     go(&p);
     CHECK(saw(&p, "done2 sum=", -1, rest, sizeof rest), "no done2");
     CHECK(atol(rest) == (long)want_sum, "second run's sum %s, want %llu", rest, (unsigned long long)want_sum);
     b->ops->poll(b, 0, sink, &ts, &err);
-    CHECK(ts.t[0].n == before, "%llu records after disarm", (unsigned long long)(ts.t[0].n - before));
+    CHECK(ts.t[0].n == n_before, "%llu records after disarm", (unsigned long long)(ts.t[0].n - n_before));
     b->ops->free(b);
     cd_target_close(tg);
     int st = finish(&p);
@@ -477,8 +534,122 @@ static void refusals(const char *path)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
 }
 
+/* ---- tests/bench/bench_inline.sh's driver (not a test) ----
+ * --bench launch|attach PROG N OUT: traces work in `PROG N 1`, every record written to OUT in
+ * binary (tid, timestamp, argument: 16 bytes, as uftrace's record writes binary), and prints one
+ * line: records, drops, seconds from the first traced call to the last record written, hits/s,
+ * and the program's own loop time. launch: armed before the loop starts (what `cdbg trace --
+ * PROG` does); attach: armed while a loop of N calls already runs (give a large N), traced for
+ * one second, unpatched, the rest of the ring read: hits/s over that. */
+typedef struct bsink {
+    FILE *f;
+    uint64_t n, drops;
+} bsink;
+
+static int bench_sink(void *arg, const cd_trace_rec *r)
+{
+    bsink *b = arg;
+    if (r->kind == CD_REC_DROPPED) {
+        b->drops += r->dropped;
+        return 0;
+    }
+    struct {
+        uint32_t tid;
+        int32_t arg;
+        uint64_t ts;
+    } out = {(uint32_t)r->tid, (int32_t)r->regs.rdi, r->ts_ns};
+    fwrite(&out, sizeof out, 1, b->f);
+    b->n++;
+    return 0;
+}
+
+static int bench(const char *mode, const char *path, const char *n, const char *outp)
+{
+    bool attach = strcmp(mode, "attach") == 0;
+    fsym work;
+    if (!find_sym(path, "work", &work))
+        return fprintf(stderr, "no work in %s\n", path), 2;
+    FILE *f = fopen(outp, "w");
+    if (!f)
+        return perror(outp), 2;
+    static char fbuf[1 << 20];
+    setvbuf(f, fbuf, _IOFBF, sizeof fbuf);
+    prog p;
+    if (!spawn(&p, path, n, "1") || !saw(&p, "ready", -1, NULL, 0))
+        return fprintf(stderr, "cannot start %s\n", path), 2;
+    cd_err err = {0};
+    cd_target *tg = cd_live_attach(p.pid, CD_ATTACH_NONSTOP, &err);
+    cd_trace_env env = {.t = tg, .pid = p.pid};
+    cd_trace_backend *b = tg ? cd_tb_inline_new(&env, &err) : NULL;
+    cd_probe pr = probe_of(&work, "work");
+    if (!b || b->ops->add(b, &pr, &err) < 0)
+        return fprintf(stderr, "%s\n", err.msg), 2;
+    uint64_t t0;
+    if (attach) {
+        go(&p);
+        struct timespec ts = {0, 20000000}; /* let the loop get going */
+        nanosleep(&ts, NULL);
+    }
+    if (b->ops->arm(b, &err) < 0)
+        return fprintf(stderr, "arm: %s\n", err.msg), 2;
+    t0 = now_mono();
+    if (!attach)
+        go(&p);
+    bsink bs = {f, 0, 0};
+    char rest[256] = "";
+    bool done = false;
+    if (attach) {
+        /* the program's loop is far longer than this: one second of it traced, then unpatched,
+         * the rest read, and the program killed */
+        while (now_mono() - t0 < 1000000000ull)
+            if (b->ops->poll(b, 10, bench_sink, &bs, &err) < 0)
+                return fprintf(stderr, "poll: %s\n", err.msg), 2;
+        if (b->ops->disarm(b, &err) < 0)
+            return fprintf(stderr, "disarm: %s\n", err.msg), 2;
+        uint64_t t1 = now_mono();
+        while (b->ops->poll(b, 0, bench_sink, &bs, &err) > 0)
+            ;
+        fflush(f);
+        uint64_t t2 = now_mono();
+        double secs = (double)(t2 - t0) / 1e9;
+        printf("records %llu drops %llu seconds %.3f hits/s %.0f traced_seconds %.3f\n", (unsigned long long)bs.n,
+               (unsigned long long)bs.drops, secs, (double)bs.n / secs, (double)(t1 - t0) / 1e9);
+        kill(p.pid, SIGKILL);
+        b->ops->free(b);
+        cd_target_close(tg);
+        finish(&p);
+        fclose(f);
+        return 0;
+    }
+    for (;;) {
+        int r = b->ops->poll(b, done ? 0 : 10, bench_sink, &bs, &err);
+        if (r < 0)
+            return fprintf(stderr, "poll: %s\n", err.msg), 2;
+        if (done && r == 0)
+            break;
+        if (!done)
+            done = saw(&p, "done sum=", 0, rest, sizeof rest);
+    }
+    fflush(f);
+    uint64_t t1 = now_mono();
+    const char *ns = strstr(rest, "ns=");
+    double secs = (double)(t1 - t0) / 1e9;
+    printf("records %llu drops %llu seconds %.3f hits/s %.0f loop_seconds %.3f\n", (unsigned long long)bs.n,
+           (unsigned long long)bs.drops, secs, (double)bs.n / secs, ns ? atof(ns + 3) / 1e9 : 0.0);
+    b->ops->disarm(b, &err);
+    go(&p);
+    saw(&p, "done2", -1, NULL, 0);
+    b->ops->free(b);
+    cd_target_close(tg);
+    finish(&p);
+    fclose(f);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "--bench") == 0)
+        return bench(argv[2], argv[3], argv[4], argv[5]);
     if (argc < 2) {
         fprintf(stderr, "usage: test_inline DIR\n");
         return 2;
@@ -491,6 +662,9 @@ int main(int argc, char **argv)
         traced_run(path, w, 1, 100000, 1, 0, true);
         traced_run(path, j, 1, 100000, 1, 0, true);
         traced_run(path, both, 2, 50000, 4, 0, true);
+        static const char *const lib[] = {"work", "libc:fflush"};
+        traced_run(path, lib, 2, 100000, 1, 0, true);
+        traced_run(path, lib, 2, 20000, 4, 0, true);
         traced_run(path, w, 1, 100000, 1, 1u << 20, false);
         killed_tracer(path, 0);
         killed_tracer(path, 1u << 20);

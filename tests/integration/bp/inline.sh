@@ -23,7 +23,7 @@ for v in O0 O2; do
         -ex continue -ex args -ex continue -ex args -ex continue -ex args -ex continue
     expect_status 0 "break validate ($v)"
     cmain=$(sed -n 's/^\$1 = //p' "$out")
-    sed -n "s/^    \\(0x[0-9a-f]*\\) in validate at inl\\.c:$line\$/\\1/p" "$out" |
+    sed -n "s/^    \\([0-9]*\\.[0-9]* \\)\\{0,1\\}\\(0x[0-9a-f]*\\) in validate at inl\\.c:$line\$/\\2/p" "$out" |
         while read -r a; do printf '%d\n' $((a - cmain)); done | sort -n >"$TD_TMP/cdbg_offs"
     expect_exact "$TD_TMP/cdbg_offs" "$TD_TMP/gdb_offs"
     if [ "$v" = O2 ]; then

@@ -30,6 +30,11 @@ grep -oE '\b0x[0-9a-f]{2}\b' "$cx" >"$TD_TMP/core.bytes"
 timeout 60 gdb -nx -batch -ex 'x/16xb worker_wait' "$GC_EXE" 2>/dev/null | grep -oE '\b0x[0-9a-f]{2}\b' >"$TD_TMP/file.bytes"
 [ "$(wc -l <"$TD_TMP/file.bytes")" -eq 16 ] && pass "16 bytes from the file" || fail "gdb read $(wc -l <"$TD_TMP/file.bytes") bytes"
 expect_exact "$TD_TMP/core.bytes" "$TD_TMP/file.bytes"
+# --json: the command's object
+td_cdbg j attach "$TD_PID" --json --batch -ex "dump $core.3"
+expect_status 0 "dump --json"
+expect_line '^\{"command":"dump","path":"'"$core.3"'","pid":'"$TD_PID"',"threads":[0-9]+,.*"snapshot":false,"stopped_ms":0' "$j"
+check_untraced "$TD_PID"
 # on a core there is nothing to dump
 td_cdbg out core "$GC_EXE" "$core" --batch -ex "dump $TD_TMP/again"
 expect_status 1 "dump of a core"

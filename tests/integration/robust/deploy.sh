@@ -11,7 +11,13 @@
 #   replaced  v2 renamed over the executable and the library;
 #   deleted   both removed;
 #   stripped  a stripped v1 whose DWARF is found by the build-id in memory in a debug directory
-#             (CDBG_DEBUG_FILE_DIRECTORY) that holds v2's too, replaced by a stripped v2.
+#             (CDBG_DEBUG_FILE_DIRECTORY) that holds v2's too, replaced by a stripped v2;
+#   mountns   v1 runs in its own mount namespace from a directory bind-mounted over the one that,
+#             in ours, holds v2: maps names PATH, not deleted, and our PATH is the other build
+#             (a container's files: /proc/PID/root/PATH is the process's own);
+#   nobody    both deleted, the process and cdbg running as an unprivileged user, who may not
+#             open /proc/PID/map_files: the executable comes through /proc/PID/exe (frames and
+#             lines as gdb's), the library cannot be read, which one warning says.
 . "$SRCROOT/tests/integration/lib.sh"
 need_tool gdb "the reference for frames and values"
 need_tool nm "checking that the two builds differ"
@@ -98,5 +104,49 @@ cp "$D/v2/deploy_stripped" "$DIR/deploy.new" && mv "$DIR/deploy.new" "$DIR/deplo
 cp "$D/v2/libdeploy.so" "$DIR/libdeploy.so.new" && mv "$DIR/libdeploy.so.new" "$DIR/libdeploy.so"
 check stripped
 unset CDBG_DEBUG_FILE_DIRECTORY
+
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+    DIR=$(mktemp -d "$TD_TMP/svc.XXXXXX") V1=$(mktemp -d "$TD_TMP/v1.XXXXXX")
+    cp "$D/v2/deploy" "$D/v2/libdeploy.so" "$DIR/"
+    cp "$D/v1/deploy" "$D/v1/libdeploy.so" "$V1/"
+    LD_LIBRARY_PATH=$DIR td_start "$(command -v unshare)" --mount --propagation private \
+        sh -c 'mount --bind "$1" "$2" && exec "$2/deploy"' sh "$V1" "$DIR"
+    [ "$(readlink "/proc/$TD_PID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+        grep -q " $DIR/deploy\$" "/proc/$TD_PID/maps" && pass "mountns: runs $DIR/deploy in its own mount namespace" ||
+        fail "mountns: not running $DIR/deploy in another mount namespace"
+    td_cdbg out attach "$TD_PID" --batch "${CMDS[@]}"
+    expect_status 0 "mountns: cdbg"
+    [ "$(frames "$out")" = "$ref" ] && pass "mountns: frames and values as gdb's on the untouched build" ||
+        { fail "mountns: cdbg (<) and gdb (>) differ:"; diff <(frames "$out") <(echo "$ref") >&2; td_show "$out"; }
+    expect_empty "$out.err"
+    check_untraced "$TD_PID"
+    td_stop "$TD_PID"
+elif [ "${CI:-}" = true ]; then
+    fail "mountns: needs root and unshare (CI has both)"
+fi
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    as_nobody=("$(command -v setpriv)" --reuid=65534 --regid=65534 --clear-groups)
+    chmod o+x "$TD_TMP"
+    DIR=$(mktemp -d "$TD_TMP/svc.XXXXXX")
+    chmod 755 "$DIR"
+    cp "$D/v1/deploy" "$D/v1/libdeploy.so" "$DIR/"
+    LD_LIBRARY_PATH=$DIR td_start "${as_nobody[0]}" "${as_nobody[@]:1}" "$DIR/deploy"
+    rm "$DIR/deploy" "$DIR/libdeploy.so"
+    printf '#!/bin/sh\nexec %s "$@"\n' "${as_nobody[*]} $CDBG" >"$TD_TMP/cdbg_nobody"
+    chmod 755 "$TD_TMP/cdbg_nobody"
+    CDBG=$TD_TMP/cdbg_nobody td_cdbg out attach "$TD_PID" --batch "${CMDS[@]}"
+    expect_status 0 "nobody: cdbg"
+    [ "$(stat -c %U "/proc/$TD_PID")" = nobody ] && pass "nobody: the process runs as nobody" || fail "nobody: the process is not nobody's"
+    # the executable's frames and values as gdb's; the library's frame without a line
+    [ "$(frames "$out" | grep -v '^#1 ')" = "$(grep -v '^#1 ' <<<"$ref")" ] && pass "nobody: the executable's frames and values" ||
+        { fail "nobody: cdbg (<) and gdb (>) differ beyond the library's frame:"; diff <(frames "$out") <(echo "$ref") >&2; td_show "$out"; }
+    expect_line '^#1 +0x[0-9a-f]+ in .* from libdeploy\.so \(deleted\)$' "$out"
+    expect_exact_str "$out.err" "warning: libdeploy.so was deleted since process $TD_PID started, and the file it runs cannot be opened: names from its loaded image only (no line numbers); run cdbg as root to read it through /proc/$TD_PID/map_files"
+    check_untraced "$TD_PID"
+    td_stop "$TD_PID"
+elif [ "${CI:-}" = true ]; then
+    fail "nobody: needs root (to become nobody) and setpriv (CI has both)"
+fi
 
 td_finish

@@ -45,7 +45,7 @@ def read_some(timeout):
     pending += ANSI.sub("", d.decode("utf-8", "replace")).replace("\r", "")
     return True
 
-def expect(pattern, what, timeout=60):
+def expect(pattern, what, timeout=30):
     global pending
     end = time.time() + timeout
     while True:

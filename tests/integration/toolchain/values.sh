@@ -5,7 +5,9 @@
 # -ffunction-sections (DWARF 5 range lists), gcc -gdwarf-5 -O2, gcc with .debug_aranges removed by
 # objcopy, gcc and clang objects linked together (aranges that do not cover the clang CU), gcc
 # -gsplit-dwarf (DWARF 4 GNU extension and DWARF 5 skeletons), clang -gsplit-dwarf, gcc -gz,
-# -O2 -fomit-frame-pointer, -static, no PIE. First each binary is checked to be what its name says
+# -O2 -fomit-frame-pointer, -static, no PIE, -O3, and a binary stripped of everything whose DWARF
+# is found by its build-id in a debug directory (CDBG_DEBUG_FILE_DIRECTORY for cdbg, gdb's
+# debug-file-directory for gdb, both the build's OUT.debugdir). First each binary is checked to be what its name says
 # (else a passing comparison would prove nothing). Then one session per binary, in cdbg and in gdb:
 # stop in report() (main -> walk, always inlined -> leaf -> report, in the other CU), bt, args and
 # locals of every frame, globals of every storage kind (a file-static of the other CU included),
@@ -26,7 +28,7 @@ need_tool gdb "the reference for frames and values"
 need_tool readelf "checking what each binary is"
 
 VARIANTS=(tc_clang tc_clang_dwarf4 tc_clang_O2 tc_clang_split tc_mixed tc_gcc_O2_dwarf5 tc_gcc_noaranges
-    tc_gcc_split4 tc_gcc_split5 tc_gcc_gz tc_gcc_O2_omitfp tc_gcc_static tc_gcc_nopie)
+    tc_gcc_split4 tc_gcc_split5 tc_gcc_gz tc_gcc_O2_omitfp tc_gcc_static tc_gcc_nopie tc_gcc_O3 tc_gcc_buildid)
 CMDS=('break report' RUN bt 'info args' 'info locals' 'print counter' 'print ratio' 'print table'
     'print run_mode' 'print accum' 'print tls_seen' 'print origin' 'print shared_scale' 'print px'
     'print scaled / k' up 'print p->name' 'info args' 'info locals' 'print *p' 'print sum * 2' up
@@ -62,6 +64,10 @@ what() {
         fail "$v: .debug_info is not compressed" ;;
     tc_gcc_static) ! readelf -l -W "$exe" | grep -q INTERP && pass "$v: static" || fail "$v has an interpreter" ;;
     tc_gcc_nopie) readelf -h "$exe" | grep -q 'EXEC (Executable' && pass "$v: no PIE" || fail "$v is not ET_EXEC" ;;
+    tc_gcc_buildid)
+        ! has ' \.debug_info ' "$sections" && ! has ' \.symtab ' "$sections" &&
+            [ "$(find "$exe.debugdir/.build-id" -name '*.debug' | wc -l)" -eq 1 ] &&
+            pass "$v: stripped, one debug file by build-id" || fail "$v: not stripped with a .build-id debug file" ;;
     esac
 }
 
@@ -94,9 +100,16 @@ for v in "${VARIANTS[@]}"; do
         continue
     fi
     what "$v" "$exe"
+    # a separate debug directory: the same one for both debuggers, nothing else in it
+    gdir=()
+    unset CDBG_DEBUG_FILE_DIRECTORY
+    if [ -d "$exe.debugdir" ]; then
+        export CDBG_DEBUG_FILE_DIRECTORY=$exe.debugdir
+        gdir=(-iex "set debug-file-directory $exe.debugdir")
+    fi
     td_cdbg out run "$exe" --batch "${cex[@]}" -ex 'print tls_hits' -ex 'print tls_seen'
     expect_status 0 "$v: cdbg session" || td_show "$out.err"
-    timeout 120 gdb -nx -batch "${gex[@]}" "$exe" >"$TD_TMP/$v.gdb" 2>&1
+    timeout 120 gdb -nx -batch "${gdir[@]}" "${gex[@]}" "$exe" >"$TD_TMP/$v.gdb" 2>&1
     # the last two answers are the TLS check's, not gdb's
     transcript "$out" | head -n -2 >"$TD_TMP/$v.mine"
     transcript "$TD_TMP/$v.gdb" | gdb_dedup >"$TD_TMP/$v.theirs"
@@ -122,7 +135,7 @@ for v in "${VARIANTS[@]}"; do
     bex=(-ex 'break walk' -ex 'break toolchain.c:44' -ex 'break toolchain_aux.c:13')
     td_cdbg out run "$exe" --batch "${bex[@]}"
     expect_status 0 "$v: breakpoints" || td_show "$out.err"
-    timeout 120 gdb -nx -batch "${bex[@]}" "$exe" >"$TD_TMP/$v.gdb_bp" 2>&1
+    timeout 120 gdb -nx -batch "${gdir[@]}" "${bex[@]}" "$exe" >"$TD_TMP/$v.gdb_bp" 2>&1
     sed -nE 's/^Breakpoint [0-9]+ at 0x[0-9a-f]+: .* at ([^ ]*\/)?([^ /]+:[0-9]+)$/\2/p' "$out" >"$TD_TMP/$v.bp_mine"
     sed -nE 's/^Breakpoint [0-9]+ at 0x[0-9a-f]+: file ([^ ]*\/)?([^ /]+), line ([0-9]+)\.$/\2:\3/p' "$TD_TMP/$v.gdb_bp" >"$TD_TMP/$v.bp_theirs"
     [ "$(wc -l <"$TD_TMP/$v.bp_theirs")" -eq 3 ] || { fail "$v: gdb set $(wc -l <"$TD_TMP/$v.bp_theirs") of 3 breakpoints"; td_show "$TD_TMP/$v.gdb_bp"; }

@@ -53,7 +53,7 @@ type = std::string'
 $2 = std::vector of length 2, capacity 2 = {"a", "bb"}
 $3 = std::vector of length 0, capacity 0
 $4 = std::map with 3 elements = {["one"] = 1, ["three"] = 3, ["two"] = 2}
-$5 = std::set with 3 elements = {[0] = 10, [1] = 20, [2] = 30}
+$5 = std::set with 7 elements = {[0] = 10, [1] = 20, [2] = 30, [3] = 40, [4] = 50, [5] = 60, [6] = 70}
 $6 = std::map with 0 elements
 $7 = std::unordered_map with 2 elements = {[2] = 20, [1] = 10}
 $8 = std::unique_ptr<int> = {get() = ADDR}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Thread-dump benchmark for `cdbg stacks` (issue 14): against gdb and eu-stack, on the same
+# 1000-thread process, in one run.
+#
+#   bash tests/bench/bench_stacks.sh [BUILD_DIR] [--runs N] [--threads N]
+#
+# Starts testdata blocked_O2 with N threads in total (default 1000: main, 8 fixed threads of which
+# one spins in user space, and parked workers asleep in pthread_cond_wait) and times, against it:
+#   cdbg stacks   cdbg stacks PID
+#   gdb           gdb -nx -batch -p PID -ex 'thread apply all bt'
+#   eu-stack      eu-stack -p PID
+# Each cell is the median wall time of N runs (default 5) after one untimed warm-up run. It also
+# checks the promise: across every `cdbg stacks` run (warm-up included) no thread but the spinner
+# changed its voluntary_ctxt_switches (/proc/PID/task/TID/status: a thread woken from its sleep
+# counts one), and `--json` reports exactly one thread stopped. Prints a markdown table on stdout;
+# progress goes to stderr. Never run by meson test.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=./build
+RUNS=5
+THREADS=1000
+while [ $# -gt 0 ]; do
+    case $1 in
+    --runs) RUNS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "bench_stacks.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) BUILD=$1; shift ;;
+    esac
+done
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "bench_stacks.sh: build dir not found; run meson setup build && ninja -C build first" >&2; exit 2; }
+
+export TESTDATA=$BUILD/testdata
+export CDBG=$BUILD/cdbg
+export SRCROOT=${SRCROOT:-$(cd "$here/../.." && pwd)}
+export TD_READY_TIMEOUT=300
+. "$SRCROOT/tests/integration/lib.sh"
+BB_EXPECT=parked_worker # every correct dump of the process shows the workers' function
+. "$here/bench_bt_lib.sh"
+
+[ -x "$TESTDATA/stacks/blocked_O2" ] || { echo "bench_stacks.sh: blocked_O2 missing; run ninja -C $BUILD first" >&2; exit 2; }
+FIXED=9 # main + the 8 named threads of blocked.c
+workers=$((THREADS - FIXED))
+[ "$workers" -lt 0 ] && workers=0
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+echo "bench: starting blocked_O2 with $((workers + FIXED)) threads" >&2
+td_start blocked_O2 "$workers"
+pid=$TD_PID
+n=$(ls "/proc/$pid/task" | wc -l)
+spin=$(td_tasks "$pid" | awk '$2 == "spinner" {print $1}')
+
+switches() {
+    local t
+    for t in /proc/"$pid"/task/*; do
+        [ "${t##*/}" = "$spin" ] && continue
+        echo "${t##*/} $(awk '/^voluntary_ctxt_switches:/ {print $2}' "$t/status" 2>/dev/null)"
+    done
+}
+
+switches >"$TD_TMP/sw.before"
+c=$(bb_median_ms "cdbg stacks" "$RUNS" "$CDBG" stacks "$pid")
+s=$(bb_stopped_ms "$CDBG" stacks "$pid" --json)
+"$CDBG" stacks "$pid" --json >"$TD_TMP/stacks.json" 2>/dev/null
+nstopped=$(grep -oE '"threads_stopped"[[:space:]]*:[[:space:]]*[0-9]+' "$TD_TMP/stacks.json" | grep -oE '[0-9]+$')
+switches >"$TD_TMP/sw.after"
+woken=$(diff "$TD_TMP/sw.before" "$TD_TMP/sw.after" | grep -c '^>')
+bb_check_untraced "$pid"
+
+g=n/a
+e=n/a
+have gdb && g=$(bb_median_ms gdb "$RUNS" gdb -nx -batch -p "$pid" -ex 'thread apply all bt')
+td_asleep "$pid" >&2
+have eu-stack && e=$(bb_median_ms eu-stack "$RUNS" eu-stack -p "$pid")
+td_asleep "$pid" >&2
+bb_check_untraced "$pid"
+td_stop "$pid"
+
+echo "### cdbg stacks vs gdb vs eu-stack on one $n-thread process (median of $RUNS runs, wall ms)"
+echo
+echo "| threads | cdbg stacks | gdb | eu-stack | gdb/cdbg | eu-stack/cdbg | threads stopped | stopped ms | sleeping threads woken by cdbg |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $n | $c | $g | $e | $(bb_ratio "$g" "$c") | $(bb_ratio "$e" "$c") | ${nstopped:-n/a} | $s | $woken of $((n - 1)) |"
+echo
+echo "$(bb_env_line)"
+[ "$woken" -eq 0 ] && [ "${nstopped:-x}" = 1 ] && exit 0
+echo "bench: FAILED: cdbg stacks woke $woken sleeping threads / stopped ${nstopped:-?} threads (want 0 / 1)" >&2
+exit 1
