@@ -950,7 +950,7 @@ static int status_of(int ws)
 
 /* `-- PROG`: started under ptrace and run to main (its libraries mapped), then the events are
  * opened and the program is let go: it runs untraced to its end while we are only its parent. */
-static int launch_to_main(char **prog, pid_t *pid, cd_err *err)
+static int launch_to_main(char **prog, pid_t *pid, unsigned hz, cd_prof **prof, cd_err *err)
 {
     cd_open_spec ls = {.kind = CD_OPEN_LAUNCH, .argv = prog};
     cd_target *lt = cd_target_open(&ls, err);
@@ -972,7 +972,7 @@ static int launch_to_main(char **prog, pid_t *pid, cd_err *err)
             if (stop.reason == CD_STOP_EXITED || stop.reason == CD_STOP_KILLED)
                 cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "profile: %s ended before main; nothing was profiled",
                          prog[0]);
-            else
+            else if ((*prof = cd_prof_start(*pid, hz, err))) /* while it is held: from main on */
                 rc = 0;
         }
         cd_stop_free(&stop);
@@ -1065,7 +1065,7 @@ int cd_profile_main(int argc, char **argv)
     memset(&ps, 0, sizeof ps);
     ps.threads = threads;
     bool launched = prog != NULL;
-    if (launched && launch_to_main(prog, &pid, &err) < 0) {
+    if (launched && launch_to_main(prog, &pid, hz, &ps.prof, &err) < 0) {
         status = fail(&err, CD_EXIT_TARGET);
         if (err.kind == CD_EK_EXITED && pid > 0) {
             int ws;
@@ -1074,7 +1074,8 @@ int cd_profile_main(int argc, char **argv)
         }
         goto close;
     }
-    ps.prof = cd_prof_start(pid, hz, &err);
+    if (!launched)
+        ps.prof = cd_prof_start(pid, hz, &err);
     if (!ps.prof) {
         status = fail(&err, CD_EXIT_TARGET);
         if (launched) {
