@@ -1061,6 +1061,7 @@ int cd_profile_main(int argc, char **argv)
         return CD_EXIT_CMD;
     }
     int status = CD_EXIT_OK;
+    bool wrote = false;
     prof_state ps;
     memset(&ps, 0, sizeof ps);
     ps.threads = threads;
@@ -1161,6 +1162,8 @@ int cd_profile_main(int argc, char **argv)
             fprintf(stderr, "cdbg: profile: writing %s failed: %s\n", outfile ? outfile : "the profile",
                     strerror(errno));
             status = CD_EXIT_CMD;
+        } else {
+            wrote = true;
         }
     }
     fprintf(stderr, "cdbg: profile: %llu samples (%llu cut, %llu not unwound), %llu lost, %zu threads, %.1f s%s%s\n",
@@ -1200,7 +1203,10 @@ close:
     free(ps.ids);
     free(ps.membuf);
     free(ps.maps);
-    if (outfp != stdout)
+    if (outfp != stdout) {
         fclose(outfp);
+        if (!wrote)
+            unlink(outfile); /* no profile: no file that looks like one */
+    }
     return status;
 }
