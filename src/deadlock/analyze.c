@@ -44,6 +44,7 @@ static bool same_wait(const cd_dl_wait *a, const cd_dl_wait *b)
 }
 
 static bool edge_kind(cd_dl_kind k) { return k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD; }
+static bool fd_kind(cd_dl_kind k) { return k == CD_DL_PIPE || k == CD_DL_EVENTFD || k == CD_DL_FD; }
 
 static void reset_verdict(cd_dl_result *r)
 {
@@ -151,9 +152,11 @@ static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_o
         cd_target_describe_thread(t, th);
         snprintf(w.name, sizeof w.name, "%s", th->name);
         cd_dl_classify(t, &sc, &w);
+        if (w.kind == CD_DL_NONE && !cd_dl_classify_fd(t, &sc, &w))
+            continue;
         if (w.kind == CD_DL_NONE)
             continue;
-        if (w.kind != CD_DL_FUTEX && !futex_from_glibc(sym, sc.pc)) {
+        if (!fd_kind(w.kind) && w.kind != CD_DL_FUTEX && !futex_from_glibc(sym, sc.pc)) {
             w.kind = CD_DL_FUTEX;
             w.owner = 0;
             w.pi_deadend = false;
@@ -161,7 +164,9 @@ static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_o
         }
         snaps[r->nwaits].sc = sc;
         snaps[r->nwaits].runs =
-            (edge_kind(w.kind) || w.kind == CD_DL_CONDVAR || w.kind == CD_DL_SEM) && is_live(t) ? sched_runs(t, th->tid) : ~0ULL;
+            (edge_kind(w.kind) || w.kind == CD_DL_CONDVAR || w.kind == CD_DL_SEM || fd_kind(w.kind)) && is_live(t)
+                ? sched_runs(t, th->tid)
+                : ~0ULL;
         r->waits[r->nwaits++] = w;
     }
     *snaps_out = snaps;
@@ -211,6 +216,8 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
                     sc.pc == snaps[i].sc.pc && memcmp(sc.args, snaps[i].sc.args, sizeof sc.args) == 0;
         if (same) {
             cd_dl_classify(t, &sc, &again);
+            if (again.kind == CD_DL_NONE)
+                (void)cd_dl_classify_fd(t, &sc, &again);
             same = same_wait(w, &again);
         }
         if (same && snaps[i].runs != ~0ULL)
@@ -648,6 +655,28 @@ static const char *doing(cd_target *t, pid_t tid, char *buf, size_t n)
     return buf;
 }
 
+/* A core records registers and memory, not the kernel's fd tables. */
+static void core_fd_note(cd_dl_result *r)
+{
+    if (r->live)
+        return;
+    for (size_t i = 0; i < r->nwaits; i++) {
+        const cd_dl_wait *w = &r->waits[i];
+        if (w->kind != CD_DL_FD)
+            continue;
+        char *note = cd_xasprintf("thread %d \"%s\" blocks in read(2) on fd %d; a core does not record what fd %d was or "
+                                  "which threads or processes could write to it, so no wait on it is proven",
+                                  (int)w->tid, w->name, w->fd, w->fd);
+        if (r->note) {
+            char *both = cd_xasprintf("%s\nnote: %s", r->note, note);
+            free(r->note);
+            free(note);
+            note = both;
+        }
+        r->note = note;
+    }
+}
+
 static void add_warning(cd_dl_result *r, char *w)
 {
     r->warnings = cd_xrealloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
@@ -660,7 +689,8 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
 {
     for (size_t i = 0; i < r->nwaits; i++) {
         const cd_dl_wait *w = &r->waits[i];
-        if ((w->kind != CD_DL_CONDVAR && w->kind != CD_DL_SEM) || w->forever)
+        bool fdw = w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD;
+        if ((w->kind != CD_DL_CONDVAR && w->kind != CD_DL_SEM && !fdw) || w->forever)
             continue;
         const cd_dl_wait *needer = NULL;
         for (size_t j = 0; j < r->nwaits && !needer; j++)
@@ -684,13 +714,25 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
             }
         }
         char buf[64];
+        const char *wname = fdw ? (w->kind == CD_DL_PIPE ? "pipe" : "eventfd") : w->symbol ? w->symbol : "(unnamed)";
+        if (fdw && (w->fd_other_pid || w->fd_sockets)) {
+            char pidbuf[64];
+            snprintf(pidbuf, sizeof pidbuf, "process %d holds a writable end", (int)w->fd_other_pid);
+            add_warning(r, cd_xasprintf("thread %d \"%s\" reads %s on fd %d while it holds %s %s, which thread %d \"%s\" "
+                                        "waits for; not proven a deadlock: %s",
+                                        (int)w->tid, w->name, wname, w->fd, cd_dl_kind_name(needer->kind),
+                                        needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name,
+                                        w->fd_other_pid ? pidbuf
+                                                        : "the process holds a socket, over which an end may be in flight"));
+            continue;
+        }
         const char *what = !waker ? "" : wk && wk->timed ? "in a timed wait" : wk && wk->kind == CD_DL_FUTEX ? "in a futex wait cdbg does not understand" : doing(t, waker->tid, buf, sizeof buf);
         char *msg = cd_xasprintf(
             "thread %d \"%s\" waits on %s %s while it holds %s %s, which thread %d \"%s\" waits for; not proven a "
             "deadlock: thread %d \"%s\" (%s) could still %s it",
-            (int)w->tid, w->name, cd_dl_kind_name(w->kind), w->symbol ? w->symbol : "(unnamed)", cd_dl_kind_name(needer->kind),
+            (int)w->tid, w->name, cd_dl_kind_name(w->kind), wname, cd_dl_kind_name(needer->kind),
             needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name, waker ? (int)waker->tid : 0,
-            waker ? waker->name : "", what, w->kind == CD_DL_SEM ? "post" : "signal");
+            waker ? waker->name : "", what, w->kind == CD_DL_SEM ? "post" : fdw ? "write" : "signal");
         add_warning(r, msg);
     }
 }
@@ -744,6 +786,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     if (unw && !(opt && opt->no_frames))
         add_frames(t, sym, unw, out);
     readers_note(out);
+    core_fd_note(out);
     wake_warnings(t, out);
     return 0;
 }

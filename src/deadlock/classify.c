@@ -502,6 +502,9 @@ const char *cd_dl_kind_name(cd_dl_kind k)
     case CD_DL_CONDVAR: return "condvar";
     case CD_DL_FUTEX: return "futex";
     case CD_DL_SEM: return "semaphore";
+    case CD_DL_PIPE: return "pipe";
+    case CD_DL_EVENTFD: return "eventfd";
+    case CD_DL_FD: return "fd";
     case CD_DL_NONE: break;
     }
     return "none";

@@ -35,6 +35,9 @@ typedef enum {
     CD_DL_CONDVAR,   /* pthread_cond_t wait: never a deadlock edge by itself */
     CD_DL_FUTEX,     /* some other futex (custom): not understood, no edge */
     CD_DL_SEM,       /* POSIX semaphore (sem_t) wait: never a deadlock edge by itself */
+    CD_DL_PIPE,      /* read(2) on a pipe; addr is its inode (live only) */
+    CD_DL_EVENTFD,   /* read(2) on an eventfd; addr is its eventfd-id (live only) */
+    CD_DL_FD,        /* read(2) on some other fd, or on a core (what it is is not known) */
 } cd_dl_kind;
 
 typedef struct cd_dl_wait {
@@ -62,6 +65,12 @@ typedef struct cd_dl_wait {
     uint32_t sem_waiters;
     uint64_t cv_mutex;    /* CONDVAR: the mutex pthread_cond_wait released (0: not known) */
     char *cv_mutex_symbol;
+    int fd;               /* PIPE/EVENTFD/FD: the fd it reads */
+    int fd_writers[8];    /* the writable ends in this process (the first 8) */
+    size_t fd_nwriters;
+    pid_t fd_other_pid;   /* another process holding a writable end (0: none) */
+    bool fd_sockets;      /* the process holds a socket: an end may be in flight (SCM_RIGHTS) */
+    bool live_fd;         /* FD: read from a live process (else a core, which records no fds) */
     bool forever;         /* blocked forever (cd_dl_verdict): nothing outside the blocked set can wake it */
     int cycle;            /* index into cycles, or -1 */
     int next;             /* index of the owner's wait in waits[] (an edge), or -1 */
@@ -74,6 +83,7 @@ typedef enum {
     CD_DLF_PI,            /* the kernel refused a PI mutex with EDEADLK; glibc sleeps forever */
     CD_DLF_CONDVAR,       /* waits on a condition variable no thread can ever signal */
     CD_DLF_SEM,           /* waits on a semaphore no thread can ever post */
+    CD_DLF_FD,            /* reads a pipe or eventfd no thread can ever write */
 } cd_dl_finding_kind;
 
 typedef struct cd_dl_finding {
@@ -131,6 +141,9 @@ const char *cd_dl_kind_name(cd_dl_kind k);
 /* Classifies one futex wait from the syscall arguments and the target's memory (no stop).
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+/* A thread blocked in read(2): on a pipe or an eventfd, with its writers (live); CD_DL_FD for
+ * any other fd or on a core. False when it is not in read(2). */
+bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 
 /* A TID read from the target's memory (the number its PID namespace gives the thread: 1, 2, 3...
  * in a container) as /proc and ptrace know it; TIDs of a process in cdbg's namespace, and of a

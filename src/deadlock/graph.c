@@ -82,7 +82,12 @@ static void add_finding(cd_dl_result *r, cd_dl_finding_kind k, size_t i)
 
 /* Waits that end only when another thread acts: a condition variable is signalled, a semaphore
  * posted, by any thread of the process. */
-static bool anyone_wakes(const cd_dl_wait *w) { return w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM; }
+static bool anyone_wakes(const cd_dl_wait *w)
+{
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) /* only this process's threads can write */
+        return w->fd_nwriters > 0 && !w->fd_other_pid && !w->fd_sockets;
+    return w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM;
+}
 
 /* The set S of threads none of which can ever run again: start from every untimed wait whose
  * waker is known and remove, until nothing changes, each one a thread outside S could wake (a lock
@@ -132,7 +137,8 @@ static void beyond_locks(cd_dl_result *r, int *forever)
         if (!in[i] || forever[i])
             continue;
         const cd_dl_wait *w = &r->waits[i];
-        add_finding(r, w->kind == CD_DL_CONDVAR ? CD_DLF_CONDVAR : w->kind == CD_DL_SEM ? CD_DLF_SEM : CD_DLF_BLOCKED, i);
+        add_finding(r, w->kind == CD_DL_CONDVAR ? CD_DLF_CONDVAR : w->kind == CD_DL_SEM ? CD_DLF_SEM
+                       : anyone_wakes(w)        ? CD_DLF_FD : CD_DLF_BLOCKED, i);
         r->waits[i].forever = true;
     }
     free(in);

@@ -30,6 +30,32 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
             cd_buf_puts(b, ", which is itself");
         return;
     }
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+        if (w->kind == CD_DL_PIPE)
+            cd_buf_printf(b, "pipe:[%" PRIu64 "] (read on fd %d; ", w->addr, w->fd);
+        else
+            cd_buf_printf(b, "eventfd (read on fd %d, eventfd-id %" PRIx64 "; ", w->fd, w->addr);
+        if (w->fd_nwriters) {
+            cd_buf_puts(b, "writable ends in this process: fd");
+            for (size_t k = 0; k < w->fd_nwriters && k < sizeof w->fd_writers / sizeof w->fd_writers[0]; k++)
+                cd_buf_printf(b, "%s %d", k ? "," : "", w->fd_writers[k]);
+            if (w->fd_nwriters > sizeof w->fd_writers / sizeof w->fd_writers[0])
+                cd_buf_puts(b, ", ...");
+        } else {
+            cd_buf_puts(b, "no writable end in this process");
+        }
+        if (w->fd_other_pid)
+            cd_buf_printf(b, "; also writable in process %d", (int)w->fd_other_pid);
+        if (w->fd_sockets)
+            cd_buf_puts(b, "; the process holds sockets: an end may be in flight");
+        cd_buf_puts(b, ")");
+        return;
+    }
+    if (w->kind == CD_DL_FD) {
+        cd_buf_printf(b, "read on fd %d (%s)", w->fd,
+                      w->live_fd ? "not a pipe or eventfd" : "a core does not record what it is");
+        return;
+    }
     if (w->kind == CD_DL_FUTEX) {
         /* What is known, and no more: the word, its name, its value. */
         cd_buf_printf(b, "futex 0x%" PRIx64, w->futex);
@@ -133,6 +159,7 @@ static const char *finding_title(cd_dl_finding_kind k)
     case CD_DLF_PI: return "priority-inheritance deadlock (reported by the kernel)";
     case CD_DLF_CONDVAR: return "condition variable no thread can signal";
     case CD_DLF_SEM: return "semaphore no thread can post";
+    case CD_DLF_FD: return "read no thread can ever satisfy";
     }
     return "?";
 }
@@ -189,7 +216,20 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
                 cd_buf_puts(b, "    (which leads to ");
                 thread_ref(b, e->tid, e->name);
                 cd_buf_printf(b, ", waiting forever on %s %s)\n", cd_dl_kind_name(e->kind), e->symbol ? e->symbol : "(unnamed)");
+            } else if (e != w && e->kind == CD_DL_PIPE) {
+                cd_buf_puts(b, "    (which leads to ");
+                thread_ref(b, e->tid, e->name);
+                cd_buf_printf(b, ", reading pipe:[%" PRIu64 "] forever)\n", e->addr);
+            } else if (e != w && e->kind == CD_DL_EVENTFD) {
+                cd_buf_puts(b, "    (which leads to ");
+                thread_ref(b, e->tid, e->name);
+                cd_buf_puts(b, ", reading an eventfd forever)\n");
             }
+        } else if (fk == CD_DLF_FD) {
+            held_lines(b, r, w);
+            cd_buf_printf(b, "    no thread can ever write %s: only this process holds its writable end%s, and every other "
+                             "thread of the process is blocked forever\n",
+                          w->kind == CD_DL_PIPE ? "the pipe" : "the eventfd", w->fd_nwriters == 1 ? "" : "s");
         } else if (fk == CD_DLF_CONDVAR || fk == CD_DLF_SEM) {
             held_lines(b, r, w);
             cd_buf_printf(b, "    no thread can ever %s %s: every other thread of the process is blocked forever\n",
@@ -267,6 +307,7 @@ static const char *finding_json_kind(cd_dl_finding_kind k)
     case CD_DLF_ORPHAN: return "orphaned-lock";
     case CD_DLF_CONDVAR: return "condvar-forever";
     case CD_DLF_SEM: return "semaphore-forever";
+    case CD_DLF_FD: return "read-forever";
     case CD_DLF_BLOCKED:
     case CD_DLF_PI: break;
     }
@@ -310,7 +351,16 @@ json_object *cd_dl_result_json(const cd_dl_result *r)
             json_object_object_add(fo, "value", json_object_new_int64(w->sem_value));
             json_object_object_add(fo, "waiters", json_object_new_int64(w->sem_waiters));
         }
-        if (w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM) {
+        if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+            json_object_object_add(fo, "fd", json_object_new_int(w->fd));
+            json_object *wf = json_object_new_array();
+            for (size_t k = 0; k < w->fd_nwriters && k < sizeof w->fd_writers / sizeof w->fd_writers[0]; k++)
+                json_object_array_add(wf, json_object_new_int(w->fd_writers[k]));
+            json_object_object_add(fo, "writer_fds", wf);
+            if (w->kind == CD_DL_PIPE)
+                json_object_object_add(fo, "inode", json_object_new_int64((int64_t)w->addr));
+        }
+        if (w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM || w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
             /* the locks it keeps across the wait, named by the threads that want them */
             json_object *held = json_object_new_array();
             for (size_t j = 0; j < r->nwaits; j++) {
