@@ -163,10 +163,7 @@ static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_o
             w.by_readers = false;
         }
         snaps[r->nwaits].sc = sc;
-        snaps[r->nwaits].runs =
-            (edge_kind(w.kind) || w.kind == CD_DL_CONDVAR || w.kind == CD_DL_SEM || fd_kind(w.kind)) && is_live(t)
-                ? sched_runs(t, th->tid)
-                : ~0ULL;
+        snaps[r->nwaits].runs = edge_kind(w.kind) && is_live(t) ? sched_runs(t, th->tid) : ~0ULL;
         r->waits[r->nwaits++] = w;
     }
     *snaps_out = snaps;
@@ -198,6 +195,12 @@ static bool *verdict_marks(const cd_dl_result *r)
 static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_ms)
 {
     bool *mark = verdict_marks(r);
+    /* Condition, semaphore and read waits are many in an idle server (a thousand workers on one
+     * queue) and in a verdict only when every thread is blocked: their timeslice counts are taken
+     * only now, for the threads of a verdict, and must not move during the delay. */
+    unsigned long long *runs = cd_xcalloc(r->nwaits ? r->nwaits : 1, sizeof *runs);
+    for (size_t i = 0; i < r->nwaits; i++)
+        runs[i] = snaps[i].runs == ~0ULL && mark[i] && is_live(t) ? sched_runs(t, r->waits[i].tid) : snaps[i].runs;
     if (delay_ms > 0) {
         struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -220,8 +223,8 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
                 (void)cd_dl_classify_fd(t, &sc, &again);
             same = same_wait(w, &again);
         }
-        if (same && snaps[i].runs != ~0ULL)
-            same = sched_runs(t, w->tid) == snaps[i].runs;
+        if (same && runs[i] != ~0ULL)
+            same = sched_runs(t, w->tid) == runs[i];
         if (!same) {
             moved = true;
             w->kind = CD_DL_FUTEX; /* keep the thread listed, without an edge */
@@ -229,6 +232,7 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
         }
     }
     free(mark);
+    free(runs);
     return moved;
 }
 
