@@ -29,6 +29,21 @@ for i in "${!names[@]}"; do
     [ "${got[$i]:-}" = "${want[$i]:-}" ] && pass "print ${names[$i]}" ||
         fail "print ${names[$i]}: cdbg '${got[$i]:-}', gdb '${want[$i]:-}'"
 done
+# a lower limit (gdb's print elements is cdbg's max-string and max-array): where runs cross it
+small=(limit_cross long300 long_rep zero256 seg40 cross_short names_rep big300 big_runs mid_runs l20 wb)
+args=()
+for n in "${small[@]}"; do args+=(-ex "print $n"); done
+timeout 120 gdb -nx -batch -ex "break arrays.c:$line" -ex run -ex 'set print elements 14' "${args[@]}" "$exe" \
+    >"$TD_TMP/gdb14.out" 2>&1
+td_cdbg out14 run "$exe" --batch -ex "break arrays.c:$line" -ex continue -ex 'config max-string 14' \
+    -ex 'config max-array 14' "${args[@]}"
+expect_status 0 "print with a limit of 14"
+mapfile -t want14 < <(grep '^\$' "$TD_TMP/gdb14.out" | norm /dev/stdin)
+mapfile -t got14 < <(grep '^\$' "$out14" | norm /dev/stdin)
+for i in "${!small[@]}"; do
+    [ -n "${want14[$i]:-}" ] && [ "${got14[$i]:-}" = "${want14[$i]}" ] && pass "print ${small[$i]}, limit 14" ||
+        fail "print ${small[$i]} with a limit of 14: cdbg '${got14[$i]:-}', gdb '${want14[$i]:-}'"
+done
 # the reference shows the cases (a gdb that stopped at the first NUL would make this pointless)
 printf '%s\n' "${want[@]}" | grep -q "^\"abc\", '\\\\000' <repeats 12 times>\$" && pass "gdb: abc16 with its NULs" ||
     fail "gdb does not print abc16 as expected"
