@@ -41,4 +41,26 @@ for spec in validate "inl.c:$line" "hot.c:$hot_line"; do
     sort "$TD_TMP/ja" | cmp -s - "$TD_TMP/ja" && [ "$(wc -l <"$TD_TMP/ja")" = "$(wc -l <"$TD_TMP/want")" ] &&
         pass "JSON locations in address order ($spec)" || { fail "JSON locations not in address order ($spec)"; td_show "$out"; }
 done
+
+# one location, a line with several statement rows in its block (a loop's init and its test): the
+# lowest, as gdb's
+exe=$(td_bin inline_hot_O2)
+for pat in 'for (long i = 0; i < n_calls; i++)' 'for (int i = 0; i < nthreads; i++)' 'n_calls = argc > 1'; do
+    l=$(grep -nF "$pat" "$SRCROOT/testdata/inline/hot.c" | head -1 | cut -d: -f1)
+    timeout 120 gdb -nx -batch -ex "break hot.c:$l" -ex 'info breakpoints' -ex 'print/x (long)&main' "$exe" >"$TD_TMP/gdb.out" 2>&1
+    gmain=$(sed -n 's/^\$1 = //p' "$TD_TMP/gdb.out")
+    ga=$(sed -nE 's/^1 +breakpoint +keep +y +(0x[0-9a-f]+) in .*/\1/p' "$TD_TMP/gdb.out")
+    td_cdbg out run "$exe" --batch -ex "break hot.c:$l" -ex breakpoints -ex 'print/x (long)&main'
+    cmain=$(sed -n 's/^\$1 = //p' "$out")
+    ca=$(sed -nE 's/^    (0x[0-9a-f]+) in [a-z_]+ at hot\.c:[0-9]+$/\1/p' "$out")
+    if [ -z "$ga" ] || [ -z "$gmain" ]; then
+        fail "gdb set no single location at hot.c:$l"
+        td_show "$TD_TMP/gdb.out"
+    elif [ -n "$ca" ] && [ -n "$cmain" ] && [ $((ca - cmain)) = $((ga - gmain)) ]; then
+        pass "hot.c:$l at main+$((ga - gmain)) as gdb"
+    else
+        fail "hot.c:$l: cdbg at ${ca:-nothing} (main ${cmain:-?}), gdb at main+$((ga - gmain))"
+        td_show "$out"
+    fi
+done
 td_finish
