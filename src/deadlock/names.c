@@ -253,3 +253,53 @@ char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t
     cd_vstate_free(sc.vs);
     return fs.result;
 }
+
+typedef struct fptr_search {
+    const cd_scope *sc;
+    Dwfl_Module *mod;
+    Dwarf_Addr pc;
+    const char *name;
+    uint64_t val;
+    bool found;
+} fptr_search;
+
+static void search_ptr_scope(fptr_search *ps, Dwarf_Die *scope, int depth)
+{
+    Dwarf_Die c;
+    if (depth > 8 || dwarf_child(scope, &c) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&c);
+        const char *n;
+        if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && (n = die_name(&c)) && !strcmp(n, ps->name)) {
+            cd_varloc lv;
+            cd_var_locate(ps->sc, ps->mod, &c, &lv);
+            uint64_t p = lv.val;
+            if (lv.kind == CD_VARLOC_MEM && cd_target_read_full(ps->sc->target, lv.addr, &p, sizeof p) != 0)
+                lv.kind = CD_VARLOC_NONE;
+            if (lv.kind != CD_VARLOC_NONE && p) {
+                ps->val = p;
+                ps->found = true;
+            }
+        } else if (tag == DW_TAG_lexical_block && dwarf_haspc(&c, ps->pc) == 1) {
+            search_ptr_scope(ps, &c, depth + 1);
+        }
+    } while (!ps->found && dwarf_siblingof(&c, &c) == 0);
+}
+
+bool cd_dl_frame_ptr(cd_symtab *sym, cd_target *t, const cd_frame *f, const char *name, uint64_t *out)
+{
+    if (!f->info.has_die || !f->info.mod)
+        return false;
+    Dwarf_Addr bias;
+    if (!dwfl_module_getdwarf(f->info.mod, &bias))
+        return false;
+    cd_scope sc = {.target = t, .sym = sym, .frame = f, .frames = f, .nframes = 1, .vs = cd_vstate_new()};
+    fptr_search ps = {&sc, f->info.mod, f->lookup_pc - bias, name, 0, false};
+    Dwarf_Die scope = f->info.scope_die;
+    search_ptr_scope(&ps, &scope, 0);
+    cd_vstate_free(sc.vs);
+    if (ps.found)
+        *out = ps.val;
+    return ps.found;
+}
