@@ -29,6 +29,12 @@ void cd_session_close_target(cd_session *s)
      * as gdb's does (kill, exit): the next `run` sets it again in the new one (cmd_misc.c). Only
      * the list is used from here: the target, symbols and unwinder it points to go now. */
     if (s->ctl) {
+        /* processes forked and kept (follow-fork) go now, not when the list is dropped */
+        cd_forked *f;
+        size_t nf = cd_ctl_take_forks(s->ctl, &f);
+        for (size_t i = 0; i < nf; i++)
+            cd_inferior_close(f[i].inf);
+        free(f);
         cd_ctl_free(s->kept_ctl);
         s->kept_ctl = s->ctl;
         s->ctl = NULL;
