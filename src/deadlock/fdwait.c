@@ -94,21 +94,17 @@ static void find_writers(pid_t pid, const char *want, unsigned long long evid, c
         closedir(proc);
 }
 
-bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+/* What fd FDN of the process is, and who could write to it, into w (kind, addr, writers). */
+static void one_fd(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
 {
-    if (sc->kind != CD_SC_BLOCKED || sc->nr != SYS_READ)
-        return false;
-    w->fd = (int)sc->args[0];
-    if (!t->caps.has_proc) {
-        w->kind = CD_DL_FD; /* a core: what the fd is, and who could write it, is not recorded */
-        return true;
-    }
     char fd[24], l[128];
-    snprintf(fd, sizeof fd, "%d", w->fd);
+    snprintf(fd, sizeof fd, "%d", fdn);
     unsigned flags;
     unsigned long long evid;
+    w->kind = CD_DL_FD;
+    w->live_fd = true;
     if (!link_of(t->pid, fd, l, sizeof l) || !fdinfo(t->pid, fd, &flags, &evid))
-        return false;
+        return;
     if (!strncmp(l, "pipe:[", 6)) {
         w->kind = CD_DL_PIPE;
         w->addr = strtoull(l + 6, NULL, 10);
@@ -117,15 +113,98 @@ bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
         w->kind = CD_DL_EVENTFD;
         w->addr = evid;
     } else {
-        w->kind = CD_DL_FD;
-        w->live_fd = true;
-        return true;
+        return;
     }
-    if (flags & O_NONBLOCK) { /* it does not sleep in read: whatever keeps it here, it is not this fd */
+    if (reads && (flags & O_NONBLOCK)) { /* read does not sleep on it: whatever keeps it here, not this fd */
         w->kind = CD_DL_FD;
-        w->live_fd = true;
-        return true;
+        return;
     }
     find_writers(t->pid, l, evid, w);
+}
+
+/* Adds one more polled fd to w: the first one is w's object; any other must be a pipe or eventfd
+ * that only this process can write too, or the wait cannot be proven (fd_mixed). */
+static void merge_fd(cd_target *t, int fdn, cd_dl_wait *w)
+{
+    if (w->fd_count++ == 0) {
+        w->fd = fdn;
+        one_fd(t, fdn, false, w);
+        return;
+    }
+    cd_dl_wait o = {.tid = w->tid};
+    one_fd(t, fdn, false, &o);
+    if ((o.kind != CD_DL_PIPE && o.kind != CD_DL_EVENTFD) || !o.fd_nwriters)
+        w->fd_mixed = true;
+    if (o.fd_other_pid && !w->fd_other_pid)
+        w->fd_other_pid = o.fd_other_pid;
+    w->fd_sockets |= o.fd_sockets;
+}
+
+enum { SYS_POLL = 7, SYS_EPOLL_WAIT = 232, SYS_PPOLL = 271, SYS_EPOLL_PWAIT = 281, SYS_EPOLL_PWAIT2 = 441 };
+
+bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+{
+    if (sc->kind != CD_SC_BLOCKED)
+        return false;
+    long nr = sc->nr;
+    const char *call = nr == SYS_READ ? "read" : nr == SYS_POLL ? "poll" : nr == SYS_PPOLL ? "ppoll"
+                     : nr == SYS_EPOLL_WAIT ? "epoll_wait" : nr == SYS_EPOLL_PWAIT ? "epoll_pwait"
+                     : nr == SYS_EPOLL_PWAIT2 ? "epoll_pwait2" : NULL;
+    if (!call)
+        return false;
+    w->fd_call = call;
+    w->fd = nr == SYS_READ ? (int)sc->args[0] : -1;
+    /* timeouts: poll's and epoll_wait's int (< 0: none), ppoll's and epoll_pwait2's timespec */
+    if (nr == SYS_POLL || nr == SYS_EPOLL_WAIT || nr == SYS_EPOLL_PWAIT)
+        w->timed = (int)sc->args[nr == SYS_POLL ? 2 : 3] >= 0;
+    else if (nr == SYS_PPOLL || nr == SYS_EPOLL_PWAIT2)
+        w->timed = sc->args[nr == SYS_PPOLL ? 2 : 3] != 0;
+    if (!t->caps.has_proc) {
+        w->kind = CD_DL_FD; /* a core: what the fd is, and who could write it, is not recorded */
+        return true;
+    }
+    if (nr == SYS_READ) {
+        w->fd_count = 1;
+        one_fd(t, w->fd, true, w);
+        return true;
+    }
+    w->kind = CD_DL_FD;
+    w->live_fd = true;
+    if (nr == SYS_POLL || nr == SYS_PPOLL) {
+        struct { int32_t fd; int16_t events, revents; } pf[16];
+        size_t n = sc->args[1];
+        if (n == 0 || n > sizeof pf / sizeof pf[0] || cd_target_read_full(t, sc->args[0], pf, n * sizeof pf[0]) != 0) {
+            w->fd_mixed = true;
+            return true;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (pf[i].fd < 0)
+                continue;
+            if (pf[i].events & ~(0x1 | 0x40)) /* anything but POLLIN / POLLRDNORM: not a wait for a writer */
+                w->fd_mixed = true;
+            merge_fd(t, pf[i].fd, w);
+        }
+        if (!w->fd_count)
+            w->kind = CD_DL_FD;
+        return true;
+    }
+    /* epoll: the interest list is in the epoll fd's fdinfo ("tfd: N events: HEX ...") */
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", (int)t->pid, (int)sc->args[0]);
+    char *info = cd_read_file(path, NULL);
+    for (const char *q = info; q && (q = strstr(q, "tfd:"));) {
+        int tfd;
+        unsigned ev;
+        if (sscanf(q + 4, "%d events: %x", &tfd, &ev) == 2) {
+            /* IN, RDNORM, ERR and HUP (the kernel adds those), ET, ONESHOT, EXCLUSIVE */
+            if (ev & ~(0x1u | 0x40u | 0x8u | 0x10u | 0x80000000u | 0x40000000u | 0x10000000u))
+                w->fd_mixed = true;
+            merge_fd(t, tfd, w);
+        }
+        q += 4;
+    }
+    if (!info)
+        w->fd_mixed = true;
+    free(info);
     return true;
 }
