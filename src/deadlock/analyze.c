@@ -824,6 +824,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     readers_note(out);
     core_fd_note(out);
     wake_warnings(t, out);
+    cd_dl_fd_forget();
     return 0;
 }
 

@@ -484,7 +484,7 @@ static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     /* a semaphore on the thread's own stack looks like glibc's PI dead end: that one is judged
      * from the stack later (drop_false_pi), so only semaphores elsewhere are recognised first */
     bool near_sp = u >= sc->sp && u < sc->sp + 1024;
-    if (!near_sp && try_sem(&win, sc, u, val, w))
+    if (!near_sp && (try_condvar(&win, u, val, w) || try_sem(&win, sc, u, val, w)))
         return;
     if (try_pi_deadend(t, sc, u, val, word, w))
         return;

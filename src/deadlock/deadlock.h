@@ -147,6 +147,8 @@ void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 /* A thread blocked in read(2), poll(2) or epoll_wait(2): on pipes or eventfds, with their writers
  * (live); CD_DL_FD for any other fd or on a core. False when it is in none of those calls. */
 bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+/* Drops what cd_dl_classify_fd learnt of every process's fds (an analysis ends). */
+void cd_dl_fd_forget(void);
 
 /* A TID read from the target's memory (the number its PID namespace gives the thread: 1, 2, 3...
  * in a container) as /proc and ptrace know it; TIDs of a process in cdbg's namespace, and of a

@@ -47,10 +47,36 @@ static bool link_of(pid_t pid, const char *fd, char *buf, size_t n)
     return true;
 }
 
-/* Every process's fds: counts the writable ends of the object (link, eventfd id) in PID and
- * elsewhere; notes whether PID holds a socket. */
-static void find_writers(pid_t pid, const char *want, unsigned long long evid, cd_dl_wait *w)
+/* Every pipe and eventfd fd of every process, and which processes hold sockets: one scan of /proc
+ * per analysis (cd_dl_fd_forget ends it), however many threads wait on pipes. */
+typedef struct fdent {
+    pid_t pid;
+    int fd;
+    bool writable;
+    unsigned long long key; /* pipe inode, or eventfd-id */
+    bool eventfd;
+} fdent;
+
+static struct {
+    bool valid;
+    fdent *e;
+    size_t n, cap;
+    pid_t *sock; /* processes holding a socket */
+    size_t nsock, capsock;
+} scan;
+
+void cd_dl_fd_forget(void)
 {
+    free(scan.e);
+    free(scan.sock);
+    memset(&scan, 0, sizeof scan);
+}
+
+static void scan_all(void)
+{
+    if (scan.valid)
+        return;
+    scan.valid = true;
     DIR *proc = opendir("/proc");
     struct dirent *pe;
     while (proc && (pe = readdir(proc))) {
@@ -62,36 +88,63 @@ static void find_writers(pid_t pid, const char *want, unsigned long long evid, c
         snprintf(dpath, sizeof dpath, "/proc/%ld/fd", p);
         DIR *fds = opendir(dpath);
         struct dirent *fe;
+        bool sock = false;
         while (fds && (fe = readdir(fds))) {
             if (fe->d_name[0] == '.')
                 continue;
             char l[128];
             if (!link_of((pid_t)p, fe->d_name, l, sizeof l))
                 continue;
-            if (p == pid && !strncmp(l, "socket:", 7))
-                w->fd_sockets = true;
-            if (strcmp(l, want) != 0)
+            bool pipe = !strncmp(l, "pipe:[", 6), efd = !strcmp(l, "anon_inode:[eventfd]");
+            sock |= !strncmp(l, "socket:", 7);
+            if (!pipe && !efd)
                 continue;
             unsigned flags;
             unsigned long long id;
             if (!fdinfo((pid_t)p, fe->d_name, &flags, &id))
                 continue;
-            bool writable = evid ? id == evid : (flags & O_ACCMODE) != O_RDONLY;
-            if (!writable)
-                continue;
-            if (p == pid) {
-                if (w->fd_nwriters < sizeof w->fd_writers / sizeof w->fd_writers[0])
-                    w->fd_writers[w->fd_nwriters] = atoi(fe->d_name);
-                w->fd_nwriters++;
-            } else if (!w->fd_other_pid) {
-                w->fd_other_pid = (pid_t)p;
+            if (scan.n == scan.cap) {
+                scan.cap = scan.cap ? 2 * scan.cap : 64;
+                scan.e = cd_xrealloc(scan.e, scan.cap * sizeof *scan.e);
             }
+            /* an eventfd is always writable; a pipe end when opened O_WRONLY or O_RDWR */
+            scan.e[scan.n++] = (fdent){(pid_t)p, atoi(fe->d_name), efd || (flags & O_ACCMODE) != O_RDONLY,
+                                       pipe ? strtoull(l + 6, NULL, 10) : id, efd};
         }
         if (fds)
             closedir(fds);
+        if (sock) {
+            if (scan.nsock == scan.capsock) {
+                scan.capsock = scan.capsock ? 2 * scan.capsock : 16;
+                scan.sock = cd_xrealloc(scan.sock, scan.capsock * sizeof *scan.sock);
+            }
+            scan.sock[scan.nsock++] = (pid_t)p;
+        }
     }
     if (proc)
         closedir(proc);
+}
+
+/* Counts the writable ends of the object (pipe inode or eventfd-id) in PID and elsewhere; notes
+ * whether PID holds a socket. */
+static void find_writers(pid_t pid, unsigned long long key, bool eventfd, cd_dl_wait *w)
+{
+    scan_all();
+    for (size_t i = 0; i < scan.nsock; i++)
+        if (scan.sock[i] == pid)
+            w->fd_sockets = true;
+    for (size_t i = 0; i < scan.n; i++) {
+        const fdent *e = &scan.e[i];
+        if (e->key != key || e->eventfd != eventfd || !e->writable)
+            continue;
+        if (e->pid == pid) {
+            if (w->fd_nwriters < sizeof w->fd_writers / sizeof w->fd_writers[0])
+                w->fd_writers[w->fd_nwriters] = e->fd;
+            w->fd_nwriters++;
+        } else if (!w->fd_other_pid) {
+            w->fd_other_pid = e->pid;
+        }
+    }
 }
 
 /* What fd FDN of the process is, and who could write to it, into w (kind, addr, writers). */
@@ -119,7 +172,7 @@ static void one_fd(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
         w->kind = CD_DL_FD;
         return;
     }
-    find_writers(t->pid, l, evid, w);
+    find_writers(t->pid, w->addr, w->kind == CD_DL_EVENTFD, w);
 }
 
 /* Adds one more polled fd to w: the first one is w's object; any other must be a pipe or eventfd
