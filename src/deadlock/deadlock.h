@@ -10,7 +10,11 @@
  * stacks for the "where does it wait" frame, and released at once.
  *
  * Verdicts: cycles (strongly connected components of the wait-for graph), self-deadlocks,
- * orphaned locks (owner thread gone), and threads blocked on any of those. */
+ * orphaned locks (owner thread gone), and threads blocked on any of those. Beyond locks: a wait
+ * any thread of the process could end (a condition variable, a semaphore, a read or poll of a
+ * pipe or eventfd whose every writable end is in the process: fdwait.c) is blocked forever only
+ * when every other thread is; a thread running, in a timed wait or any other system call keeps
+ * the verdict "not proven" (cd_dl_verdict's greatest fixpoint). */
 #ifndef CD_DEADLOCK_H
 #define CD_DEADLOCK_H
 
