@@ -19,6 +19,8 @@
 #include "commands/cmd_impl.h"
 #include "commands/commands.h"
 #include "commands/stacks.h"
+#include "commands/profile.h"
+#include "commands/lockorder.h"
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
@@ -703,6 +705,20 @@ static int trace_mode(const mode *m, opts *o, int argc, char **argv)
     return cd_trace_main(argc, argv);
 }
 
+static int profile_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_profile_main(argc, argv);
+}
+
+static int lockorder_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_lockorder_main(argc, argv);
+}
+
 #define EXITS_SESSION (EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4))
 
 static const mode modes[] = {
@@ -759,6 +775,26 @@ static const mode modes[] = {
      "Ctrl-C, --duration or --max-hits removed every probe (the process runs on). 1: no function\n"
      "matches or tracing failed; 2: bad options, --if or -e; 4: cannot attach or start. docs/tracing.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), trace_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"profile", "[options] -p PID | [options] -- PROG [ARGS...]",
+     "Sample where every thread spends its CPU time, without stopping it; flame graphs",
+     "An on-CPU sampling profile of every thread (threads created meanwhile too) taken by the kernel\n"
+     "(perf_event_open): --hz N samples per CPU-second (default 99), each stack unwound and symbolized\n"
+     "as `bt` does, inline frames included. Until --duration S, Ctrl-C or the process's end. -o FILE\n"
+     "by its extension: .folded/.txt folded stacks (also stdout's), .svg a flame graph, .pb.gz pprof;\n"
+     "--threads: one root per thread name. A summary (samples, lost, top functions) on stderr.\n"
+     "Exit status: with -- PROG the program's; with -p 0 (also when the process ended: what was\n"
+     "collected is written); 1 failed, 2 usage or unknown format, 4 no process or perf refused.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), profile_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"lockorder", "[--json] [--duration S] -p PID | [--json] [--duration S] -- PROG [ARGS...]",
+     "Find lock-order inversions (potential deadlocks) in a run that did not deadlock (exit status 3)",
+     "Records every pthread mutex and rwlock acquisition (condition waits and successful trylocks too)\n"
+     "with kernel uprobes, and reports each cycle of the lock-order graph with where every edge was\n"
+     "taken (function, file:line, stack); a cycle whose edges were all taken under one common lock is\n"
+     "not reported, nor one closed by a trylock. -p: until --duration S or Ctrl-C, then the process\n"
+     "runs on, untraced; -- PROG: to its end (its status on stderr). Exit status: 3 an inversion, 0\n"
+     "none, 1 no lock function could be traced, 2 usage (a core: a run is needed), 4 cannot attach\n"
+     "or start. docs/lockorder.md.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), lockorder_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
      "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
      help_mode, CD_OPEN_ANY, MODE_OPTIONS},

@@ -21,6 +21,7 @@ static void report(cd_out *out, const char *cmd, const char *path, pid_t pid, co
         json_object_object_add(o, "path", json_object_new_string(path));
         json_object_object_add(o, "pid", json_object_new_int(pid));
         json_object_object_add(o, "threads", cd_json_u64(r->threads));
+        json_object_object_add(o, "missing_threads", cd_json_u64(r->missing));
         json_object_object_add(o, "segments", cd_json_u64(r->segments));
         json_object_object_add(o, "bytes", cd_json_u64(r->bytes));
         json_object_object_add(o, "snapshot", json_object_new_boolean(r->snapshot));
@@ -37,6 +38,9 @@ static void report(cd_out *out, const char *cmd, const char *path, pid_t pid, co
             : r->stopped_ns ? "held while its memory was copied"
                             : "already stopped",
             r->threads, r->bytes, total);
+    if (r->missing)
+        fprintf(stderr, "gcore: warning: %zu thread%s could not be stopped (uninterruptible sleep) and %s not in the core\n",
+                r->missing, r->missing == 1 ? "" : "s", r->missing == 1 ? "is" : "are");
     if (!r->snapshot && r->why_held[0] && r->stopped_ns)
         fprintf(stderr, "gcore: no snapshot (%s): memory was copied while the threads were held\n", r->why_held);
 }

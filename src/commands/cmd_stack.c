@@ -46,7 +46,9 @@ static void thread_activity_rd(cd_session *s, cd_thread *th, const cd_read_info 
         nr = rd->sc.nr;
         state = state == 'D' ? 'D' : 'S';
     } else if (rd && rd->how == CD_READ_STOPPED) {
-        state = 'R';
+        /* stopped because it kept moving: where it last slept, if it did */
+        state = rd->sc.kind == CD_SC_BLOCKED ? 'S' : 'R';
+        nr = rd->sc.kind == CD_SC_BLOCKED ? rd->sc.nr : -1;
     } else if (th->regs_valid) {
         if (th->orig_rax >= 0)
             nr = (long)th->orig_rax;

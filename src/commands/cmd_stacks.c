@@ -17,25 +17,27 @@ static const char usage[] =
     "threads that are running: a thread asleep in a system call is read where it sleeps, never\n"
     "woken. Exit status: 0 done, 1 the dump failed, 2 usage error, 4 cannot attach to the process.\n";
 
-/* Test hook, CDBG_TEST_STACKS_PAUSE="TID DIR": after thread TID's first unwinding and before its
- * syscall line is read again, create DIR/paused and wait for DIR/go, so a test can move the thread
- * at exactly that moment (tests/integration/stacks/race.sh). */
+/* Test hook, CDBG_TEST_STACKS_PAUSE="TID DIR [all]": after thread TID's first unwinding (all: after
+ * each, N = 0, 1, ...) and before its syscall line is read again, create DIR/paused.N and wait for
+ * DIR/go.N, so a test can move the thread at exactly that moment
+ * (tests/integration/stacks/race.sh). */
 typedef struct pause_hook {
     pid_t tid;
+    bool all;
     char dir[256];
 } pause_hook;
 
 static void pause_between_reads(pid_t tid, int attempt, void *arg)
 {
     pause_hook *p = arg;
-    if (tid != p->tid || attempt != 0)
+    if (tid != p->tid || (attempt != 0 && !p->all))
         return;
     char path[300];
-    snprintf(path, sizeof path, "%s/paused", p->dir);
+    snprintf(path, sizeof path, "%s/paused.%d", p->dir, attempt);
     FILE *f = fopen(path, "w");
     if (f)
         fclose(f);
-    snprintf(path, sizeof path, "%s/go", p->dir);
+    snprintf(path, sizeof path, "%s/go.%d", p->dir, attempt);
     const struct timespec tick = {0, 1000 * 1000};
     struct stat st;
     for (int i = 0; i < 120 * 1000 && stat(path, &st) != 0; i++)
@@ -94,8 +96,11 @@ int cd_stacks_main(int argc, char **argv)
     pause_hook ph = {0};
     const char *hk = getenv("CDBG_TEST_STACKS_PAUSE");
     int tid = 0;
-    if (hk && sscanf(hk, "%d %255s", &tid, ph.dir) == 2)
+    char mode[8] = "";
+    if (hk && sscanf(hk, "%d %255s %7s", &tid, ph.dir, mode) >= 2) {
         ph.tid = tid;
+        ph.all = !strcmp(mode, "all");
+    }
     s.cmd_name = "stacks";
     if (cd_stacks_dump(&s, group, ph.tid ? pause_between_reads : NULL, &ph, &err) < 0)
         rc = fail(&s.out, &err);

@@ -3,9 +3,9 @@
  *
  * -p PID: the process is opened NONSTOP (nothing is seized; the uprobe backend needs no ptrace)
  * for its symbols and memory. -- PROG: the program is launched under ptrace and run to main (so
- * ld.so has mapped its libraries and patterns in them resolve), the probes are armed, and then the
- * program is detached: it runs untraced to its end while we are only its parent (waitpid gives
- * its status); a second, NONSTOP view of it gives symbols and memory. */
+ * ld.so has mapped its libraries and patterns in them resolve), then detached, held by a SIGSTOP,
+ * and opened NONSTOP like an attached process; the probes are armed, and it is continued: it runs
+ * to its end while we are only its parent (waitpid gives its status). */
 #include "commands/cmd_impl.h"
 #include "control/control.h"
 #include "target/open.h"
@@ -230,6 +230,14 @@ int cd_trace_main(int argc, char **argv)
         status = fail(&err, CD_EXIT_USAGE);
         goto out;
     }
+    if (prog && (o.backend == CD_TB_INLINE || o.backend == CD_TB_PTRACE)) {
+        fprintf(stderr, "cdbg: trace: --backend %s cannot take a launched program yet (it is held stopped by a "
+                        "signal while the probes go in, and that backend must stop it itself); start the program "
+                        "and use -p PID, or --backend uprobe\n", o.backend == CD_TB_INLINE ? "inline" : "ptrace");
+        status = CD_EXIT_CMD;
+        goto out;
+    }
+    o.prefer_uprobe = prog != NULL;
     FILE *outfp = stdout;
     if (outfile && !list) {
         outfp = fopen(outfile, "w");
@@ -245,7 +253,7 @@ int cd_trace_main(int argc, char **argv)
     tm_state st = {0};
     cd_trace *tr = NULL;
     pid_t pid = 0;
-    bool launched = prog != NULL, ended = false, interrupted = false;
+    bool launched = prog != NULL, ended = false, interrupted = false, held = false;
     int ws = 0;
     if (pid_s) {
         if (cd_parse_pid(pid_s, &pid, &err) < 0 || check_untraced(pid, &err) < 0) {
@@ -283,26 +291,26 @@ int cd_trace_main(int argc, char **argv)
             goto close;
         }
         cd_stop_free(&stop);
-        /* the libraries ld.so mapped before main */
-        if (cd_symtab_refresh(st.lsym, &err) < 0) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
+        /* At main, ld.so has mapped the libraries. The program is detached now and traced like an
+         * attached one (every backend works on the NONSTOP view opened below); it is held with a
+         * SIGSTOP (pending at the detach, so it takes effect at once) until the probes are in, and
+         * killed if cdbg fails before that, as a launched program is. We stay its parent. */
+        kill(pid, SIGSTOP);
+        release_launch(&st, true);
+        held = true;
     }
-    if (!launched) {
-        cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
-        st.t = cd_target_open(&as, &err);
-        if (!st.t) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
-        st.sym = cd_symtab_new(st.t, &err);
-        if (!st.sym) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
+    cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
+    st.t = cd_target_open(&as, &err);
+    if (!st.t) {
+        status = fail(&err, CD_EXIT_TARGET);
+        goto close;
     }
-    tr = cd_trace_new(launched ? st.lt : st.t, launched ? st.lsym : st.sym, &o, &err);
+    st.sym = cd_symtab_new(st.t, &err);
+    if (!st.sym) {
+        status = fail(&err, CD_EXIT_TARGET);
+        goto close;
+    }
+    tr = cd_trace_new(st.t, st.sym, &o, &err);
     if (!tr || cd_trace_resolve(tr, &err) < 0) {
         status = fail(&err, CD_EXIT_CMD);
         goto close;
@@ -333,30 +341,9 @@ int cd_trace_main(int argc, char **argv)
     for (size_t i = 0; i < nm && i < 8; i++)
         fprintf(stderr, " %s (%s)", m[i].func, m[i].backend);
     fprintf(stderr, "%s\n", nm > 8 ? " ..." : "");
-    if (launched) {
-        /* The uprobes are in; the program runs on, untraced (we stay its parent), and a NONSTOP
-         * view of it gives the symbols and memory from now on. */
-        bool only_uprobe = true;
-        for (size_t i = 0; i < nm; i++) /* inline needs ptrace only to patch and unpatch */
-            only_uprobe &= !strcmp(m[i].backend, "uprobe") || !strcmp(m[i].backend, "inline");
-        if (only_uprobe) {
-            /* Stopped across the hand-over (a pending SIGSTOP that takes effect at the detach), so
-             * that a short program is still there to be opened again; continued right after. */
-            kill(pid, SIGSTOP);
-            release_launch(&st, true);
-            cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
-            st.t = cd_target_open(&as, &err);
-            st.sym = st.t ? cd_symtab_new(st.t, &err) : NULL;
-            kill(pid, SIGCONT);
-            if (!st.sym || cd_trace_rebase(tr, st.t, st.sym, &err) < 0) {
-                status = fail(&err, CD_EXIT_CMD);
-                /* without a new view (the program ended already) the backends still point at the
-                 * closed launch target: nothing to disarm through it */
-                if (st.sym)
-                    cd_trace_disarm(tr, &err);
-                goto close;
-            }
-        }
+    if (held) {
+        kill(pid, SIGCONT);
+        held = false;
     }
 
     struct sigaction sa, old_int, old_pipe;
@@ -441,6 +428,12 @@ int cd_trace_main(int argc, char **argv)
         }
     }
 close:
+    if (held) {
+        /* launched, and cdbg failed (or --list) before tracing: the program goes, as in `cdbg run` */
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+            ;
+    }
     cd_trace_free(tr);
     if (st.sym)
         cd_symtab_free(st.sym);

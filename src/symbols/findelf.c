@@ -102,6 +102,12 @@ static int open_if_build(const char *path, const unsigned char *id, int idlen, i
     return -1;
 }
 
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* The mapping of the module at BASE whose file is PATH (as maps spells it): its map_files name. */
 static char *map_files_path(cd_target *t, const char *path, uint64_t base)
 {
@@ -136,9 +142,9 @@ int cd_symtab__live_find_elf(cd_target *t, int *lost, Dwfl_Module *mod, void **u
                      : i == 2 ? map_files_path(t, name, base)
                               : cd_xasprintf("/proc/%d/exe", (int)t->pid);
         if (cand && open_if_build(cand, id, idlen, &fd, elfp) == 0)
-            /* the name the process knows the file by, when that file is the one running: debuglink
-             * search and messages then see the real directory */
-            *file_name = cd_xstrdup(i <= 1 ? path : cand);
+            /* PATH itself when it is this very file in our namespace too (debuglink search and
+             * messages then see the real directory), else the name that reaches it */
+            *file_name = cd_xstrdup(i == 1 || (i == 0 && same_file(cand, path)) ? path : cand);
         free(cand);
     }
     if (fd < 0) {

@@ -357,6 +357,7 @@ typedef struct cd_gcore_opts {
 } cd_gcore_opts;
 typedef struct cd_gcore_result {
     size_t threads;     /* NT_PRSTATUS notes written */
+    size_t missing;     /* threads that could not be stopped (uninterruptible sleep): not in the core */
     size_t segments;    /* PT_LOADs */
     uint64_t bytes;     /* size of the file */
     uint64_t stopped_ns; /* how long threads were held by gcore (0 when they were held already) */

@@ -84,6 +84,7 @@ struct cd_trace {
     cd_trace_match *matches; /* for cd_trace_matches: copies of probes[i].m */
     cd_buf notes;
     cd_trace_backend *bk[4]; /* by cd_tb_kind (AUTO unused) */
+    bool used[4];           /* bk[k] took at least one probe: only those are armed, polled, disarmed */
     cd_target *snap;
     cd_unwinder *snap_unw;
     uint64_t shown_total;
@@ -96,8 +97,7 @@ struct cd_trace {
     size_t membuf_cap;
     cd_trace_val *vals;
     size_t vals_cap;
-    cd_buf *texts;
-    size_t texts_cap;
+    cd_buf *texts;          /* as many as vals */
     cd_trace_render_fn render;
     void *render_arg;
     cd_err *cur_err;
@@ -201,7 +201,7 @@ void cd_trace_free(cd_trace *tr)
     free(tr->ts);
     free(tr->membuf);
     free(tr->vals);
-    for (size_t i = 0; i < tr->texts_cap; i++)
+    for (size_t i = 0; i < tr->vals_cap; i++)
         cd_buf_free(&tr->texts[i]);
     free(tr->texts);
     if (tr->snap_unw)
@@ -694,30 +694,6 @@ static void prepare_code(cd_trace *tr, tprobe *p, cd_x86 *x86)
     find_spills(tr, p, x86);
 }
 
-int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
-{
-    if (tr->snap_unw)
-        cd_unwinder_free(tr->snap_unw);
-    tr->snap_unw = NULL;
-    if (tr->snap)
-        cd_target_close(tr->snap);
-    tr->t = t;
-    tr->sym = sym;
-    for (int k = 1; k < 4; k++) /* the backends' target was the one being replaced */
-        if (tr->bk[k]) {
-            tr->bk[k]->env.t = t;
-            tr->bk[k]->env.sym = sym;
-        }
-    cd_vstate_use_symtab(tr->vs, sym);
-    for (size_t i = 0; i < tr->nprobes; i++) {
-        symbolize(tr, &tr->probes[i]);
-        prepare_syms(tr, &tr->probes[i]);
-        tr->matches[i].file = tr->probes[i].file;
-    }
-    tr->snap = cd_snapshot_new(t, err);
-    return tr->snap ? 0 : -1;
-}
-
 static const char *kind_name(cd_tb_kind k)
 {
     static const char *n[] = {"auto", "inline", "uprobe", "ptrace"};
@@ -753,6 +729,8 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
     for (size_t i = 0; i < tr->nprobes; i++) {
         tprobe *p = &tr->probes[i];
         cd_tb_kind order[3] = {CD_TB_INLINE, CD_TB_UPROBE, CD_TB_PTRACE};
+        if (tr->o.prefer_uprobe)
+            order[0] = CD_TB_UPROBE, order[1] = CD_TB_INLINE;
         size_t nord = 3;
         if (tr->o.backend != CD_TB_AUTO) {
             order[0] = tr->o.backend;
@@ -786,6 +764,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
                 continue;
             }
             p->b = b;
+            tr->used[kind] = true;
             p->m.backend = tr->matches[i].backend = b->ops->name;
         }
         if (!p->b) {
@@ -800,7 +779,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
         cd_buf_free(&refused);
     }
     for (int k = 1; k < 4; k++)
-        if (tr->bk[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
+        if (tr->used[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
             return -1;
     (void)kind_name;
     return 0;
@@ -810,7 +789,7 @@ int cd_trace_disarm(cd_trace *tr, cd_err *err)
 {
     int rc = 0;
     for (int k = 1; k < 4; k++)
-        if (tr->bk[k] && tr->bk[k]->ops->disarm(tr->bk[k], err) < 0)
+        if (tr->used[k] && tr->bk[k]->ops->disarm(tr->bk[k], err) < 0)
             rc = -1;
     return rc;
 }
@@ -818,7 +797,7 @@ int cd_trace_disarm(cd_trace *tr, cd_err *err)
 void cd_trace_emergency(cd_trace *tr)
 {
     for (int k = 1; k < 4; k++)
-        if (tr->bk[k])
+        if (tr->used[k])
             tr->bk[k]->ops->emergency(tr->bk[k]);
 }
 
@@ -1136,7 +1115,7 @@ int cd_trace_poll(cd_trace *tr, int timeout_ms, cd_trace_render_fn render, void 
     bool exited = false, first = true;
     for (int k = 1; k < 4; k++) {
         cd_trace_backend *b = tr->bk[k];
-        if (!b)
+        if (!tr->used[k])
             continue;
         cd_err e;
         cd_err_clear(&e);

@@ -39,6 +39,8 @@ typedef struct cd_trace_opts {
     uint64_t max_hits;       /* entries delivered (after --if) before the core stops: 0 no limit */
     size_t buffer_size;      /* --buffer-size (0: the backend's default) */
     cd_tb_kind backend;
+    bool prefer_uprobe;      /* auto tries uprobe first (a launched program, held by SIGSTOP while
+                                the probes go in: the inline backend cannot stop it then) */
 } cd_trace_opts;
 
 /* One resolved location (what --list prints). Strings live as long as the cd_trace. */
@@ -102,9 +104,6 @@ char *cd_trace_take_notes(cd_trace *tr);
 
 /* Creates the backend(s) and installs every probe. */
 int cd_trace_arm(cd_trace *tr, cd_err *err);
-/* The target and symbols change (a launched program detached after arming, and opened again
- * NONSTOP): the same process, seen anew. Only between cd_trace_arm and the first cd_trace_poll. */
-int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err);
 /* Delivers the available events to RENDER, waiting up to timeout_ms for the first. Returns the
  * number of records handled, 0 on timeout, -1 (err; CD_EK_EXITED when the process is gone and
  * everything has been delivered). */

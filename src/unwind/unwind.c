@@ -965,6 +965,9 @@ int cd_unwind_unstopped(cd_unwinder *u, cd_thread *th, int max_frames, cd_read_h
     if (cd_target_stop(t, one, 1, err) < 0)
         return -1;
     info->how = CD_READ_STOPPED;
+    /* the pages read while it slept are not its stack any more if it moved since */
+    if (info->rereads)
+        cd_unwinder_flush(u);
     int rc = th->held ? cd_unwind_thread(u, th, max_frames, out, err) : -1;
     if (rc < 0 && !th->held && !th->gone)
         rc = cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,

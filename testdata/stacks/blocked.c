@@ -15,7 +15,8 @@
  *   spinner        spin            nothing: a busy loop in user space (state R)
  *   mover          wait_first      nanosleep, until SIGUSR1 (sent to the process: every other
  *                                  thread blocks it) moves it on to wait_second: read(2) on a pipe
- *                                  nobody writes; it then prints "moved"
+ *                                  nobody writes; the next SIGUSR1 back to wait_first, and so on.
+ *                                  Arrived, it prints "moved N" (N signals so far)
  *   worker x N     parked_worker   pthread_cond_wait (argv[1] = N, default 0: the benchmark's
  *                                  1000-thread process)
  *
@@ -47,7 +48,7 @@ static int pipe_fds[2], pipe2_fds[2], epfd;
 static _Atomic pid_t fixed_tids[T_FIXED];
 static _Atomic pid_t *worker_tids;
 static _Atomic int spinning;
-static volatile sig_atomic_t move_on;
+static volatile sig_atomic_t moves;
 static volatile int sink;
 
 NOIPA void *wait_on_mutex(void *arg)
@@ -120,26 +121,37 @@ NOIPA void *spin(void *arg)
     return arg;
 }
 
+static void arrived(int seen)
+{
+    if (seen > 0) {
+        printf("moved %d\n", seen);
+        fflush(stdout);
+    }
+}
+
 NOIPA void wait_second(void)
 {
     char c;
-    fputs("moved\n", stdout);
-    fflush(stdout);
-    for (;;)
+    int seen = moves;
+    arrived(seen);
+    while (moves == seen)
         sink += (int)read(pipe2_fds[0], &c, 1);
+    sink++;
 }
 
 NOIPA void wait_first(void)
 {
     const struct timespec ts = {100000, 0};
-    while (!move_on)
+    int seen = moves;
+    arrived(seen);
+    while (moves == seen)
         sink += nanosleep(&ts, NULL);
     sink++;
 }
 
 static void on_usr1(int sig)
 {
-    move_on = sig;
+    moves = moves + (sig == SIGUSR1);
 }
 
 NOIPA void *mover(void *arg)
@@ -149,8 +161,10 @@ NOIPA void *mover(void *arg)
     sigaddset(&usr1, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
     atomic_store(&fixed_tids[T_MOVER], spine_gettid());
-    wait_first();
-    wait_second();
+    for (;;) {
+        wait_first();
+        wait_second();
+    }
     return arg;
 }
 

@@ -4,10 +4,11 @@ meson test.
 
 tests/bench/trace_bench.c's work(int x) (-O1: `lea 0x1(%rdi),%eax; ret`) is called N times in a
 loop; every call is logged with its argument to a file: gdb `dprintf work,"x=%d\\n",x` (output
-redirected to a file), cdbg's ptrace backend through build/tests/unit/bench_trace_ptrace (one
-"x=N" line per hit written by the backend's consumer; until `cdbg trace --backend ptrace` exists).
-Hits/s: gdb's from its run time minus the run time of the same session with N = 0 (start-up and
-symbol loading are not counted); the driver's from arm to the program's end. Each tool's log is
+redirected to a file); `cdbg trace --backend ptrace -o FILE '^work$' -- PROG N` (one text line per
+hit, from the trace core: arguments read through DWARF at each record); and the backend alone,
+through build/tests/unit/bench_trace_ptrace (one "x=N" line per record written by its consumer).
+Hits/s: gdb's and cdbg trace's from the run time minus that of the same command with N = 0
+(start-up and symbol loading are not counted); the driver's from arm to the program's end. Each tool's log is
 checked: N lines, the last one x=N-1. Median of RUNS, the tools interleaved.
 Usage: tests/bench/bench_trace.py [--build DIR] [--runs N] [--calls N]
 """
@@ -54,7 +55,9 @@ def main():
     n = a.calls
     gdb = ["gdb", "-nx", "-batch", "-ex", "set debuginfod enabled off", "-ex", 'dprintf work,"x=%d\\n",x', "-ex",
            "run", "--args", prog]
-    res = {"gdb": [], "cdbg": [], "prog": []}
+    cdbg_bin = os.path.join(a.build, "cdbg")
+    trace = [cdbg_bin, "trace", "--backend", "ptrace", "-o"]
+    res = {"gdb": [], "cdbg": [], "trace": [], "prog": []}
     errs = {}
     for _ in range(a.runs):
         t, _ = timed([prog, str(n)])
@@ -72,6 +75,15 @@ def main():
             res["gdb"].append(n / (t - base))
         else:
             errs["gdb"] = "its log does not have the %d hits" % n
+        log = os.path.join(tmp, "trace.log")
+        base, _ = timed(trace + [log, "^work$", "--", prog, "0"])
+        t, r = timed(trace + [log, "^work$", "--", prog, str(n)])
+        with open(log) as f:
+            lines = f.read().splitlines()
+        if r.returncode == 0 and len(lines) == n and lines[-1].startswith("> work(x=%d)" % (n - 1)):
+            res["trace"].append(n / (t - base))
+        else:
+            errs["cdbg trace"] = "status %d, %d lines: %s" % (r.returncode, len(lines), r.stderr.strip()[:200])
         log = os.path.join(tmp, "cdbg.log")
         _, r = timed([driver, addr, log, prog, str(n)])
         m = re.search(r"hits=(\d+) dropped=(\d+) ns=(\d+)", r.stdout)
@@ -81,6 +93,7 @@ def main():
             errs["cdbg"] = "hits or log wrong: %s %s" % (r.stdout.strip(), r.stderr.strip()[:200])
     g = statistics.median(res["gdb"]) if res["gdb"] else None
     c = statistics.median(res["cdbg"]) if res["cdbg"] else None
+    tr = statistics.median(res["trace"]) if res["trace"] else None
     p = statistics.median(res["prog"])
     print("gdb: %s; program: cc -g -O1 -fno-pie -no-pie tests/bench/trace_bench.c; %s" % (
         subprocess.run(["gdb", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
@@ -88,15 +101,14 @@ def main():
     print()
     print("Tracing every call of work(int) (%d calls, the argument logged to a file; median of %d; the program "
           "alone: %.1f ms)" % (n, a.runs, p * 1000))
-    print("| tool | hits/s | per hit |")
-    print("|---|---:|---:|")
-    for name, v in (("gdb `dprintf`", g), ("cdbg ptrace backend", c)):
-        print("| %s | %s | %s |" % (name, "%.0f" % v if v else "n/a (%s)" % errs.get(name.split()[0]),
-                                    "%.1f us" % (1e6 / v) if v else "n/a"))
-    if g and c:
-        print()
-        print("cdbg ptrace / gdb dprintf: %.1fx" % (c / g))
-    print("commands: %s %s LOG %s %d" % (shlex.quote(driver), addr, prog, n))
+    print("| tool | hits/s | per hit | / gdb |")
+    print("|---|---:|---:|---:|")
+    for name, key, v in (("gdb `dprintf`", "gdb", g), ("`cdbg trace --backend ptrace`", "cdbg trace", tr),
+                         ("the ptrace backend alone (driver)", "cdbg", c)):
+        print("| %s | %s | %s | %s |" % (name, "%.0f" % v if v else "n/a (%s)" % errs.get(key),
+                                         "%.1f us" % (1e6 / v) if v else "n/a", "%.1f" % (v / g) if v and g else "n/a"))
+    print("commands: %s LOG '^work$' -- %s %d" % (shlex.join(trace), prog, n))
+    print("          %s %s LOG %s %d" % (shlex.quote(driver), addr, prog, n))
     print("          %s %d > LOG" % (shlex.join(gdb), n))
 
 

@@ -9,10 +9,40 @@ backend=${1:-uprobe}
 CHECK="python3 $SRCROOT/tests/integration/trace/check.py"
 
 # A backend another helper has not built yet says so; any other failure is a failure.
-td_cdbg out trace --backend "$backend" '^work$' -- "$(td_bin trace_hot_O0)" 1
+td_start trace_spin_O0 "$TD_TMP/stop0"
+td_cdbg out trace --backend "$backend" -p "$TD_PID" '^tick$' --max-hits 1
 if grep -q "backend $backend is not built yet" "$out.err"; then
     skip "the $backend backend is not built yet"
 fi
+touch "$TD_TMP/stop0"
+
+# attached (-p): hot.c waits for a file before its loop; every call once, in order, no drop
+for v in O0 O2; do
+    td_start trace_hot_$v 100000 0 "$TD_TMP/go_$v"
+    pid=$TD_PID
+    "$CDBG" trace --backend "$backend" -p "$pid" '^work$' -o "$TD_TMP/att_$v" 2>"$TD_TMP/att_$v.err" &
+    cpid=$!
+    armed() { grep -q '^cdbg: trace: 1 tracepoint' "$TD_TMP/att_$v.err" 2>/dev/null || ! kill -0 "$cpid" 2>/dev/null; }
+    td_wait_for "cdbg's probes in process $pid" armed
+    touch "$TD_TMP/go_$v"
+    wait "$pid"
+    wait "$cpid"
+    TD_RC=$?
+    expect_status 0 "attached, the program's end ($v)"
+    res=$($CHECK seq "$TD_TMP/att_$v" x 100000) && pass "attached: 100000 calls, in order ($v)" || fail "attached ($v): $res"
+    took=$backend
+    [ "$backend" = auto ] && took='(inline|uprobe|ptrace)'
+    expect_line "^cdbg: trace: work \\($took\\): 100000 hits, 0 dropped\$" "$TD_TMP/att_$v.err"
+done
+case $backend in
+inline | ptrace)
+    # a launched program is held by SIGSTOP while the probes go in: these backends refuse it
+    td_cdbg out trace --backend "$backend" '^work$' -- "$(td_bin trace_hot_O0)" 1
+    expect_status 1 "--backend $backend with a launched program"
+    expect_line "^cdbg: trace: --backend $backend cannot take a launched program yet" "$out.err"
+    td_finish
+    ;;
+esac
 
 for v in O0 O2; do
     exe=$(td_bin "trace_hot_$v")

@@ -12,7 +12,7 @@ specs=('bark' 'Dog::bark' 'zoo::Dog::bark' 'speak' 'zoo::Animal::speak' 'Dog' 'z
 
 # locs_cdbg FILE / locs_gdb FILE: one line per location, "FUNC LINE PAGE-OFFSET", sorted
 locs_cdbg() {
-    sed -nE 's/^    0x0*([0-9a-f]*)([0-9a-f]{3}) in ([^ ]+) at [^ ]+:([0-9]+)$/\3 \4 \2/p' "$1" | sort
+    sed -nE 's/^    ([0-9]+\.[0-9]+ )?0x0*([0-9a-f]*)([0-9a-f]{3}) in ([^ ]+) at [^ ]+:([0-9]+)$/\4 \5 \3/p' "$1" | sort
 }
 locs_gdb() {
     sed -nE 's/^[0-9.]+ +breakpoint +keep +y +0x0*([0-9a-f]*)([0-9a-f]{3}) in ([^(]+)\(.* at [^ ]+:([0-9]+)$/\3 \4 \2/p

@@ -1,0 +1,716 @@
+/* Lock-order checking: recording and the graph (lockorder.h). */
+#include "trace/lockorder.h"
+
+#include "deadlock/deadlock.h"
+#include "trace/backend.h"
+#include "unwind/unwind.h"
+
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CYCLES 64
+#define SITE_FRAMES 4
+
+typedef enum { K_LOCK, K_TRY, K_TIMED, K_UNLOCK, K_CWAIT } fkind;
+
+static const struct {
+    const char *name;
+    fkind kind;
+    bool rw;
+} FUNCS[] = {
+    {"pthread_mutex_lock", K_LOCK, false},       {"pthread_mutex_trylock", K_TRY, false},
+    {"pthread_mutex_timedlock", K_TIMED, false}, {"pthread_mutex_clocklock", K_TIMED, false},
+    {"pthread_mutex_unlock", K_UNLOCK, false},   {"pthread_rwlock_rdlock", K_LOCK, true},
+    {"pthread_rwlock_wrlock", K_LOCK, true},     {"pthread_rwlock_tryrdlock", K_TRY, true},
+    {"pthread_rwlock_trywrlock", K_TRY, true},   {"pthread_rwlock_timedrdlock", K_TIMED, true},
+    {"pthread_rwlock_timedwrlock", K_TIMED, true}, {"pthread_rwlock_clockrdlock", K_TIMED, true},
+    {"pthread_rwlock_clockwrlock", K_TIMED, true}, {"pthread_rwlock_unlock", K_UNLOCK, true},
+    {"pthread_cond_wait", K_CWAIT, false},       {"pthread_cond_timedwait", K_CWAIT, false},
+    {"pthread_cond_clockwait", K_CWAIT, false},
+};
+#define NFUNCS (sizeof FUNCS / sizeof FUNCS[0])
+
+/* u64 → u32 open addressing (key 0 is never stored: no lock lives at address 0, tids are > 0) */
+typedef struct u64map {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t cap, n;
+} u64map;
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    return k;
+}
+
+static uint32_t *map_slot(u64map *m, uint64_t key, bool insert)
+{
+    if (insert && (m->n + 1) * 2 > m->cap) {
+        u64map nm = {0};
+        nm.cap = m->cap ? m->cap * 2 : 64;
+        nm.keys = cd_xcalloc(nm.cap, sizeof *nm.keys);
+        nm.vals = cd_xcalloc(nm.cap, sizeof *nm.vals);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->keys[i]) {
+                size_t j = mix(m->keys[i]) & (nm.cap - 1);
+                while (nm.keys[j])
+                    j = (j + 1) & (nm.cap - 1);
+                nm.keys[j] = m->keys[i];
+                nm.vals[j] = m->vals[i];
+            }
+        nm.n = m->n;
+        free(m->keys);
+        free(m->vals);
+        *m = nm;
+    }
+    if (!m->cap)
+        return NULL;
+    size_t j = mix(key) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (m->keys[j] == key)
+            return &m->vals[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (!insert)
+        return NULL;
+    m->keys[j] = key;
+    m->n++;
+    m->vals[j] = UINT32_MAX;
+    return &m->vals[j];
+}
+
+typedef struct lprobe {
+    fkind kind;
+    bool rw;
+    uint64_t lo, hi;
+    char *path;
+    const char *name;
+} lprobe;
+
+typedef struct held {
+    uint32_t lock;
+    uint32_t count;
+    uint64_t pc;             /* return address of the lock call */
+} held;
+
+typedef struct pending {
+    uint32_t probe;
+    uint64_t lock;
+    uint64_t pc;
+} pending;
+
+typedef struct lthread {
+    pid_t tid;
+    held *held;
+    size_t nheld, cheld;
+    pending *pend;
+    size_t npend, cpend;
+} lthread;
+
+typedef struct lock {
+    uint64_t addr;
+    bool rw;
+    char *name;
+} lock;
+
+typedef struct edge {
+    cd_lo_edge pub;
+    uint32_t from, to;
+    uint32_t *gates;         /* locks held at every occurrence besides `from` */
+    size_t ngates;
+    uint64_t held_pc;
+} edge;
+
+struct cd_lo {
+    cd_target *t;
+    cd_symtab *sym;
+    cd_trace_backend *b;
+    lprobe *probes;
+    size_t nprobes;
+    u64map lockmap, threadmap, edgemap;
+    lock *locks;
+    size_t nlocks;
+    lthread *threads;
+    size_t nthreads;
+    edge *edges;
+    size_t nedges;
+    cd_target *snap;
+    cd_unwinder *unw;
+    unsigned char *membuf;
+    size_t membuf_cap;
+    cd_lo_stats st;
+    cd_lo_cycle *cycles;
+    size_t ncycles;
+    bool analysed;
+};
+
+cd_lo *cd_lo_new(cd_target *t, cd_symtab *sym, cd_err *err)
+{
+    cd_lo *lo = cd_xcalloc(1, sizeof *lo);
+    lo->t = t;
+    lo->sym = sym;
+    lo->snap = cd_snapshot_new(t, err);
+    if (!lo->snap) {
+        free(lo);
+        return NULL;
+    }
+    return lo;
+}
+
+static void free_frame(cd_lo_frame *f)
+{
+    free(f->func);
+    free(f->file);
+}
+
+void cd_lo_free(cd_lo *lo)
+{
+    if (!lo)
+        return;
+    if (lo->b)
+        lo->b->ops->free(lo->b);
+    for (size_t i = 0; i < lo->nprobes; i++)
+        free(lo->probes[i].path);
+    free(lo->probes);
+    free(lo->lockmap.keys), free(lo->lockmap.vals);
+    free(lo->threadmap.keys), free(lo->threadmap.vals);
+    free(lo->edgemap.keys), free(lo->edgemap.vals);
+    for (size_t i = 0; i < lo->nlocks; i++)
+        free(lo->locks[i].name);
+    free(lo->locks);
+    for (size_t i = 0; i < lo->nthreads; i++)
+        free(lo->threads[i].held), free(lo->threads[i].pend);
+    free(lo->threads);
+    for (size_t i = 0; i < lo->nedges; i++) {
+        free(lo->edges[i].gates);
+        free_frame(&lo->edges[i].pub.held_at);
+        for (size_t j = 0; j < lo->edges[i].pub.nstack; j++)
+            free_frame(&lo->edges[i].pub.stack[j]);
+        free(lo->edges[i].pub.stack);
+    }
+    free(lo->edges);
+    for (size_t i = 0; i < lo->ncycles; i++)
+        free(lo->cycles[i].edges);
+    free(lo->cycles);
+    if (lo->unw)
+        cd_unwinder_free(lo->unw);
+    free(lo->membuf);
+    if (lo->snap)
+        cd_target_close(lo->snap);
+    free(lo);
+}
+
+/* ---- resolving ---- */
+
+typedef struct find_arg {
+    cd_lo *lo;
+    size_t fi;
+    const cd_mapping *maps;
+    size_t nmaps;
+    bool found;
+} find_arg;
+
+static int find_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud;
+    (void)start;
+    find_arg *fa = arg;
+    /* ld.so has no locks of the program's; its own copies would only add noise */
+    if (mname && strstr(mname, "ld-linux"))
+        return DWARF_CB_OK;
+    int nsyms = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < nsyms; i++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        const char *n = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+        if (!n || sym.st_shndx == SHN_UNDEF || addr == 0 || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+            continue;
+        size_t fl = strlen(FUNCS[fa->fi].name);
+        if (strncmp(n, FUNCS[fa->fi].name, fl) || (n[fl] && n[fl] != '@'))
+            continue;
+        cd_lo *lo = fa->lo;
+        bool dup = false;
+        /* versioned twins (pthread_cond_wait@GLIBC_2.2.5 and @@GLIBC_2.3.2) are two functions;
+         * aliases of one address are one */
+        for (size_t k = 0; k < lo->nprobes; k++)
+            dup |= lo->probes[k].lo == addr;
+        if (dup)
+            continue;
+        for (size_t m = 0; m < fa->nmaps; m++)
+            if (addr >= fa->maps[m].start && addr < fa->maps[m].end && fa->maps[m].path) {
+                lo->probes = cd_xrealloc(lo->probes, (lo->nprobes + 1) * sizeof *lo->probes);
+                lprobe *p = &lo->probes[lo->nprobes++];
+                p->kind = FUNCS[fa->fi].kind;
+                p->rw = FUNCS[fa->fi].rw;
+                p->lo = addr;
+                p->hi = addr + (sym.st_size ? sym.st_size : 1);
+                p->path = cd_xstrdup(fa->maps[m].path);
+                p->name = FUNCS[fa->fi].name;
+                fa->found = true;
+                break;
+            }
+    }
+    return DWARF_CB_OK;
+}
+
+int cd_lo_resolve(cd_lo *lo, char **missing, cd_err *err)
+{
+    *missing = NULL;
+    const cd_mapping *maps;
+    size_t nmaps;
+    if (lo->t->ops->mappings(lo->t, &maps, &nmaps, err) < 0)
+        return -1;
+    cd_buf mb = {0};
+    for (size_t fi = 0; fi < NFUNCS; fi++) {
+        find_arg fa = {.lo = lo, .fi = fi, .maps = maps, .nmaps = nmaps};
+        dwfl_getmodules(cd_symtab_dwfl(lo->sym), find_cb, &fa, 0);
+        if (!fa.found)
+            cd_buf_printf(&mb, "%s%s", mb.len ? ", " : "", FUNCS[fi].name);
+    }
+    bool any_lock = false;
+    for (size_t i = 0; i < lo->nprobes; i++)
+        any_lock |= lo->probes[i].kind == K_LOCK && !lo->probes[i].rw;
+    if (!any_lock) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
+                 "lockorder: process %d has no pthread lock function to trace (%s not found: a static binary "
+                 "without symbols, or no libc)", (int)lo->t->pid, mb.len ? mb.s : "pthread_mutex_lock");
+        free(mb.s);
+        return -1;
+    }
+    *missing = mb.s;
+    return 0;
+}
+
+int cd_lo_arm(cd_lo *lo, cd_err *err)
+{
+    cd_trace_env env = {.t = lo->t, .sym = lo->sym, .pid = lo->t->pid};
+    lo->b = cd_tb_uprobe_new(&env, err);
+    if (!lo->b)
+        return -1;
+    for (size_t i = 0; i < lo->nprobes; i++) {
+        lprobe *lp = &lo->probes[i];
+        const cd_mapping *maps;
+        size_t nmaps;
+        if (lo->t->ops->mappings(lo->t, &maps, &nmaps, err) < 0)
+            return -1;
+        cd_probe p = {.id = (uint32_t)i, .addr = lp->lo, .func_lo = lp->lo, .func_hi = lp->hi, .at_entry = true,
+                      .func = lp->name, .module_path = lp->path,
+                      .want_return = lp->kind == K_TRY || lp->kind == K_TIMED || lp->kind == K_CWAIT,
+                      /* enough for the caller's frame and its return address; deeper frames are
+                       * read from the process when the first occurrence of an edge is unwound */
+                      .stack_bytes = 1024};
+        for (size_t m = 0; m < nmaps; m++)
+            if (lp->lo >= maps[m].start && lp->lo < maps[m].end)
+                p.file_offset = lp->lo - maps[m].start + maps[m].offset;
+        if (lo->b->ops->add(lo->b, &p, err) < 0)
+            return -1;
+    }
+    return lo->b->ops->arm(lo->b, err);
+}
+
+/* ---- replay ---- */
+
+static lthread *thread_of(cd_lo *lo, pid_t tid)
+{
+    uint32_t *v = map_slot(&lo->threadmap, (uint64_t)tid, true);
+    if (*v == UINT32_MAX) {
+        lo->threads = cd_xrealloc(lo->threads, (lo->nthreads + 1) * sizeof *lo->threads);
+        memset(&lo->threads[lo->nthreads], 0, sizeof *lo->threads);
+        lo->threads[lo->nthreads].tid = tid;
+        *v = (uint32_t)lo->nthreads++;
+    }
+    return &lo->threads[*v];
+}
+
+static uint32_t lock_of(cd_lo *lo, uint64_t addr, bool rw)
+{
+    uint32_t *v = map_slot(&lo->lockmap, addr, true);
+    if (*v == UINT32_MAX) {
+        lo->locks = cd_xrealloc(lo->locks, (lo->nlocks + 1) * sizeof *lo->locks);
+        lo->locks[lo->nlocks] = (lock){.addr = addr, .rw = rw};
+        *v = (uint32_t)lo->nlocks++;
+    }
+    return *v;
+}
+
+static void set_frame(cd_lo *lo, cd_lo_frame *f, uint64_t pc, bool caller)
+{
+    const cd_pcinfo *pi;
+    cd_symtab_lookup(lo->sym, caller && pc ? pc - 1 : pc, &pi);
+    f->pc = pc;
+    f->func = cd_xstrdup(pi[0].func ? pi[0].func : "??");
+    f->file = pi[0].file ? cd_xstrdup(pi[0].file) : NULL;
+    f->line = pi[0].line;
+}
+
+static bool in_lock_func(cd_lo *lo, uint64_t pc)
+{
+    for (size_t i = 0; i < lo->nprobes; i++)
+        if (pc >= lo->probes[i].lo && pc < lo->probes[i].hi)
+            return true;
+    return false;
+}
+
+/* The library frames between the program and the lock (std::mutex::lock, __gthread_mutex_lock) are
+ * not where the program took the lock. */
+static bool wrapper_frame(const char *fn)
+{
+    return fn && (!strncmp(fn, "std::", 5) || !strncmp(fn, "__gthread", 9) || !strncmp(fn, "__gthrw", 7));
+}
+
+/* The first occurrence of an edge: where the acquired lock was taken, from the record's instant. */
+static void unwind_site(cd_lo *lo, edge *e, const cd_trace_rec *r, uint64_t pc)
+{
+    cd_err err;
+    cd_err_clear(&err);
+    /* The copy starts on its page: the unwinder reads whole pages, and the part below sp is not in
+     * the record (nor needed); from a process that has ended since, it could not be read at all. */
+    uint64_t lo_addr = r->stack_addr & ~(uint64_t)4095;
+    size_t below = (size_t)(r->stack_addr - lo_addr);
+    if (below + r->stack_len > lo->membuf_cap) {
+        lo->membuf_cap = below + r->stack_len;
+        lo->membuf = cd_xrealloc(lo->membuf, lo->membuf_cap);
+    }
+    memset(lo->membuf, 0, below);
+    if (r->stack_len)
+        memcpy(lo->membuf + below, r->stack, r->stack_len);
+    cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs, .mem_addr = lo_addr, .mem = lo->membuf,
+                              .mem_len = below + r->stack_len};
+    cd_stack st = {0};
+    if (cd_snapshot_set(lo->snap, &in, &err) == 0) {
+        if (!lo->unw)
+            lo->unw = cd_unwinder_new(lo->snap, lo->sym, &err);
+        if (lo->unw && lo->snap->nthreads)
+            cd_unwind_thread(lo->unw, lo->snap->threads[0], 12, &st, &err);
+    }
+    size_t i = 0;
+    while (i < st.n && (in_lock_func(lo, st.frames[i].pc) || (i + 1 < st.n && wrapper_frame(st.frames[i].info.func))))
+        i++;
+    e->pub.stack = cd_xcalloc(SITE_FRAMES, sizeof *e->pub.stack);
+    for (; i < st.n && e->pub.nstack < SITE_FRAMES; i++) {
+        cd_lo_frame *f = &e->pub.stack[e->pub.nstack++];
+        f->pc = st.frames[i].pc;
+        f->func = cd_xstrdup(st.frames[i].info.func ? st.frames[i].info.func : "??");
+        f->file = st.frames[i].info.file ? cd_xstrdup(st.frames[i].info.file) : NULL;
+        f->line = st.frames[i].info.line;
+    }
+    if (!e->pub.nstack) /* not unwound: at least the caller, from the return address */
+        set_frame(lo, &e->pub.stack[e->pub.nstack++], pc, true);
+    cd_stack_free(&st);
+}
+
+static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, uint64_t pc, bool blocking, const cd_trace_rec *r)
+{
+    lo->st.acquisitions++;
+    uint32_t l = lock_of(lo, addr, rw);
+    for (size_t i = 0; i < th->nheld; i++)
+        if (th->held[i].lock == l) { /* recursion on one lock: no order */
+            th->held[i].count++;
+            return;
+        }
+    if (blocking)
+        for (size_t i = 0; i < th->nheld; i++) {
+            uint32_t from = th->held[i].lock;
+            uint32_t *v = map_slot(&lo->edgemap, ((uint64_t)from << 32 | l) + 1, true);
+            edge *e;
+            if (*v == UINT32_MAX) {
+                lo->edges = cd_xrealloc(lo->edges, (lo->nedges + 1) * sizeof *lo->edges);
+                e = &lo->edges[lo->nedges];
+                memset(e, 0, sizeof *e);
+                *v = (uint32_t)lo->nedges++;
+                e->from = from, e->to = l;
+                e->pub.tid = r->tid;
+                e->held_pc = th->held[i].pc;
+                e->gates = cd_xcalloc(th->nheld ? th->nheld : 1, sizeof *e->gates);
+                for (size_t k = 0; k < th->nheld; k++)
+                    if (k != i)
+                        e->gates[e->ngates++] = th->held[k].lock;
+                unwind_site(lo, e, r, pc);
+            } else {
+                e = &lo->edges[*v];
+                /* a gate must be held at every occurrence */
+                size_t w = 0;
+                for (size_t g = 0; g < e->ngates; g++) {
+                    bool keep = false;
+                    for (size_t k = 0; k < th->nheld && !keep; k++)
+                        keep = k != i && th->held[k].lock == e->gates[g];
+                    if (keep)
+                        e->gates[w++] = e->gates[g];
+                }
+                e->ngates = w;
+            }
+            e->pub.count++;
+        }
+    if (th->nheld == th->cheld) {
+        th->cheld = th->cheld ? th->cheld * 2 : 8;
+        th->held = cd_xrealloc(th->held, th->cheld * sizeof *th->held);
+    }
+    th->held[th->nheld++] = (held){.lock = l, .count = 1, .pc = pc};
+}
+
+static void release(cd_lo *lo, lthread *th, uint64_t addr)
+{
+    lo->st.releases++;
+    uint32_t *v = map_slot(&lo->lockmap, addr, false);
+    if (!v)
+        return;
+    /* the latest acquisition first: locks are mostly released in reverse order */
+    for (size_t i = th->nheld; i-- > 0;)
+        if (th->held[i].lock == *v) {
+            if (--th->held[i].count == 0) {
+                memmove(&th->held[i], &th->held[i + 1], (th->nheld - i - 1) * sizeof *th->held);
+                th->nheld--;
+            }
+            return;
+        }
+}
+
+static int sink(void *arg, const cd_trace_rec *r)
+{
+    cd_lo *lo = arg;
+    lo->st.records++;
+    if (r->kind == CD_REC_DROPPED) {
+        lo->st.dropped += r->dropped;
+        return 0;
+    }
+    if (r->probe >= lo->nprobes)
+        return 0;
+    const lprobe *p = &lo->probes[r->probe];
+    lthread *th = thread_of(lo, r->tid);
+    if (r->kind == CD_REC_ENTRY) {
+        uint64_t ret = 0;
+        if (r->stack_len >= 8 && r->stack_addr == r->regs.rsp)
+            memcpy(&ret, r->stack, 8);
+        switch (p->kind) {
+        case K_LOCK:
+            acquire(lo, th, r->regs.rdi, p->rw, ret, true, r);
+            break;
+        case K_UNLOCK:
+            release(lo, th, r->regs.rdi);
+            break;
+        case K_CWAIT:
+            /* glibc releases the mutex inside and retakes it before returning */
+            release(lo, th, r->regs.rsi);
+            /* fall through */
+        case K_TRY:
+        case K_TIMED:
+            if (th->npend == th->cpend) {
+                th->cpend = th->cpend ? th->cpend * 2 : 4;
+                th->pend = cd_xrealloc(th->pend, th->cpend * sizeof *th->pend);
+            }
+            th->pend[th->npend++] = (pending){.probe = r->probe, .lock = p->kind == K_CWAIT ? r->regs.rsi : r->regs.rdi,
+                                              .pc = ret};
+            break;
+        }
+        return 0;
+    }
+    /* a return: its entry is the latest pending call of that function in this thread */
+    for (size_t i = th->npend; i-- > 0;)
+        if (th->pend[i].probe == r->probe) {
+            pending pd = th->pend[i];
+            th->npend = i;
+            if (p->kind == K_CWAIT)
+                acquire(lo, th, pd.lock, false, pd.pc, true, r);
+            else if ((uint32_t)r->regs.rax == 0) /* taken; EBUSY, ETIMEDOUT...: not taken */
+                acquire(lo, th, pd.lock, p->rw, pd.pc, p->kind == K_TIMED, r);
+            break;
+        }
+    return 0;
+}
+
+int cd_lo_poll(cd_lo *lo, int timeout_ms, cd_err *err)
+{
+    lo->analysed = false;
+    return lo->b->ops->poll(lo->b, timeout_ms, sink, lo, err);
+}
+
+int cd_lo_disarm(cd_lo *lo, cd_err *err)
+{
+    return lo->b ? lo->b->ops->disarm(lo->b, err) : 0;
+}
+
+void cd_lo_emergency(cd_lo *lo)
+{
+    if (lo && lo->b)
+        lo->b->ops->emergency(lo->b);
+}
+
+/* ---- the graph ---- */
+
+static const char *lock_name(cd_lo *lo, uint32_t l)
+{
+    lock *k = &lo->locks[l];
+    if (!k->name) {
+        char *n = cd_dl_global_name(lo->sym, k->addr);
+        if (!n)
+            n = cd_dl_global_ptr_name(lo->sym, lo->t, k->addr);
+        if (!n) {
+            n = cd_xcalloc(1, 24);
+            snprintf(n, 24, "0x%llx", (unsigned long long)k->addr);
+        }
+        k->name = n;
+    }
+    return k->name;
+}
+
+/* Shortest path of edges from `from` to `to` (BFS over the edges); its length, or 0. */
+static size_t path(cd_lo *lo, const size_t *const *out_adj, const size_t *nadj, uint32_t from, uint32_t to,
+                   uint32_t *prev_edge, uint32_t *queue, size_t *out)
+{
+    for (size_t i = 0; i < lo->nlocks; i++)
+        prev_edge[i] = UINT32_MAX;
+    size_t qh = 0, qt = 0;
+    queue[qt++] = from;
+    bool found = from == to;
+    while (qh < qt && !found) {
+        uint32_t u = queue[qh++];
+        for (size_t k = 0; k < nadj[u]; k++) {
+            const edge *e = &lo->edges[out_adj[u][k]];
+            if (prev_edge[e->to] != UINT32_MAX || e->to == from)
+                continue;
+            prev_edge[e->to] = (uint32_t)out_adj[u][k];
+            if (e->to == to) {
+                found = true;
+                break;
+            }
+            queue[qt++] = e->to;
+        }
+    }
+    if (!found || from == to)
+        return 0;
+    size_t n = 0;
+    for (uint32_t v = to; v != from; v = lo->edges[prev_edge[v]].from)
+        out[n++] = prev_edge[v];
+    for (size_t i = 0; i < n / 2; i++) {
+        size_t x = out[i];
+        out[i] = out[n - 1 - i];
+        out[n - 1 - i] = x;
+    }
+    return n;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool gated(cd_lo *lo, const size_t *ce, size_t n)
+{
+    const edge *e0 = &lo->edges[ce[0]];
+    for (size_t g = 0; g < e0->ngates; g++) {
+        bool all = true;
+        for (size_t i = 1; i < n && all; i++) {
+            const edge *e = &lo->edges[ce[i]];
+            bool has = false;
+            for (size_t k = 0; k < e->ngates && !has; k++)
+                has = e->gates[k] == e0->gates[g];
+            all = has;
+        }
+        if (all)
+            return true;
+    }
+    return false;
+}
+
+static void analyse(cd_lo *lo)
+{
+    for (size_t i = 0; i < lo->ncycles; i++)
+        free(lo->cycles[i].edges);
+    free(lo->cycles);
+    lo->cycles = NULL;
+    lo->ncycles = 0;
+    lo->st.gated_cycles = 0;
+    size_t nl = lo->nlocks;
+    size_t **adj = cd_xcalloc(nl ? nl : 1, sizeof *adj);
+    size_t *nadj = cd_xcalloc(nl ? nl : 1, sizeof *nadj);
+    for (size_t i = 0; i < lo->nedges; i++) {
+        uint32_t u = lo->edges[i].from;
+        adj[u] = cd_xrealloc(adj[u], (nadj[u] + 1) * sizeof **adj);
+        adj[u][nadj[u]++] = i;
+    }
+    uint32_t *prev = cd_xcalloc(nl ? nl : 1, sizeof *prev);
+    uint32_t *queue = cd_xcalloc(nl ? nl : 1, sizeof *queue);
+    size_t *pe = cd_xcalloc(nl + 1, sizeof *pe);
+    char **seen = NULL;
+    size_t nseen = 0;
+    /* every edge u→v closed by a shortest path v→...→u: one cycle per distinct edge set */
+    for (size_t i = 0; i < lo->nedges && lo->ncycles < MAX_CYCLES; i++) {
+        const edge *e = &lo->edges[i];
+        size_t n = path(lo, (const size_t *const *)adj, nadj, e->to, e->from, prev, queue, pe + 1);
+        if (!n)
+            continue;
+        pe[0] = i;
+        n++;
+        size_t *sorted = cd_xcalloc(n, sizeof *sorted);
+        memcpy(sorted, pe, n * sizeof *pe);
+        qsort(sorted, n, sizeof *sorted, cmp_size);
+        cd_buf key = {0};
+        for (size_t k = 0; k < n; k++)
+            cd_buf_printf(&key, "%zu,", sorted[k]);
+        free(sorted);
+        bool dup = false;
+        for (size_t k = 0; k < nseen && !dup; k++)
+            dup = !strcmp(seen[k], key.s);
+        if (dup) {
+            free(key.s);
+            continue;
+        }
+        seen = cd_xrealloc(seen, (nseen + 1) * sizeof *seen);
+        seen[nseen++] = key.s;
+        if (gated(lo, pe, n)) {
+            lo->st.gated_cycles++;
+            continue;
+        }
+        lo->cycles = cd_xrealloc(lo->cycles, (lo->ncycles + 1) * sizeof *lo->cycles);
+        cd_lo_cycle *c = &lo->cycles[lo->ncycles++];
+        c->n = n;
+        c->edges = cd_xcalloc(n, sizeof *c->edges);
+        for (size_t k = 0; k < n; k++) {
+            edge *ce = &lo->edges[pe[k]];
+            ce->pub.held = lo->locks[ce->from].addr;
+            ce->pub.acquired = lo->locks[ce->to].addr;
+            ce->pub.held_name = lock_name(lo, ce->from);
+            ce->pub.acquired_name = lock_name(lo, ce->to);
+            ce->pub.held_kind = lo->locks[ce->from].rw ? "rwlock" : "mutex";
+            ce->pub.acquired_kind = lo->locks[ce->to].rw ? "rwlock" : "mutex";
+            if (!ce->pub.held_at.func)
+                set_frame(lo, &ce->pub.held_at, ce->held_pc, true);
+            c->edges[k] = &ce->pub;
+        }
+    }
+    for (size_t k = 0; k < nseen; k++)
+        free(seen[k]);
+    free(seen);
+    for (size_t i = 0; i < nl; i++)
+        free(adj[i]);
+    free(adj);
+    free(nadj);
+    free(prev);
+    free(queue);
+    free(pe);
+    lo->analysed = true;
+}
+
+size_t cd_lo_cycles(cd_lo *lo, const cd_lo_cycle **out)
+{
+    if (!lo->analysed)
+        analyse(lo);
+    *out = lo->cycles;
+    return lo->ncycles;
+}
+
+void cd_lo_get_stats(cd_lo *lo, cd_lo_stats *out)
+{
+    if (!lo->analysed)
+        analyse(lo);
+    *out = lo->st;
+    out->locks = lo->nlocks;
+    out->threads = lo->nthreads;
+    out->edges = lo->nedges;
+}

@@ -1,0 +1,196 @@
+/* Lock-order cases for `cdbg lockorder` (tests/integration/lockorder/): each mode a run that never
+ * deadlocks, the phases sequential (a thread is joined before the next starts) unless said.
+ * Lines the tests look up by their marker comment (EDGE_...). */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t rec;
+pthread_mutex_t cmu = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t ccv = PTHREAD_COND_INITIALIZER;
+static atomic_int started, ready;
+
+static void run(void *(*fn)(void *))
+{
+    pthread_t t;
+    pthread_create(&t, NULL, fn, NULL);
+    pthread_join(t, NULL);
+}
+
+/* inversion: A then B in one thread, B then A in another, never at the same time */
+static void *phase1(void *arg)
+{
+    pthread_mutex_lock(&lock_a);
+    pthread_mutex_lock(&lock_b); /* EDGE_AB */
+    pthread_mutex_unlock(&lock_b);
+    pthread_mutex_unlock(&lock_a);
+    return arg;
+}
+
+static void *phase2(void *arg)
+{
+    pthread_mutex_lock(&lock_b);
+    pthread_mutex_lock(&lock_a); /* EDGE_BA */
+    pthread_mutex_unlock(&lock_a);
+    pthread_mutex_unlock(&lock_b);
+    return arg;
+}
+
+/* gated: both orders, each under `gate` */
+static void *gated1(void *arg)
+{
+    pthread_mutex_lock(&gate);
+    phase1(arg);
+    pthread_mutex_unlock(&gate);
+    return arg;
+}
+
+static void *gated2(void *arg)
+{
+    pthread_mutex_lock(&gate);
+    phase2(arg);
+    pthread_mutex_unlock(&gate);
+    return arg;
+}
+
+/* recursion: rec, then lock_a, then rec again (already held: no order lock_a → rec) */
+static void *recursive(void *arg)
+{
+    pthread_mutex_lock(&rec);
+    pthread_mutex_lock(&lock_a);
+    pthread_mutex_lock(&rec); /* EDGE_REC */
+    pthread_mutex_unlock(&rec);
+    pthread_mutex_unlock(&lock_a);
+    pthread_mutex_unlock(&rec);
+    return arg;
+}
+
+/* trylock: B then trylock(A) closes the cycle, but a trylock never waits */
+static void *trying(void *arg)
+{
+    pthread_mutex_lock(&lock_b);
+    if (pthread_mutex_trylock(&lock_a) == 0) /* EDGE_TRY */
+        pthread_mutex_unlock(&lock_a);
+    pthread_mutex_unlock(&lock_b);
+    return arg;
+}
+
+/* condition wait: cmu is released inside pthread_cond_wait and retaken before it returns; the
+ * waiter then takes lock_a under cmu, the signaller took cmu under lock_a */
+static void *waiter(void *arg)
+{
+    pthread_mutex_lock(&cmu);
+    started = 1;
+    while (!ready)
+        pthread_cond_wait(&ccv, &cmu);
+    pthread_mutex_lock(&lock_a); /* EDGE_CA */
+    pthread_mutex_unlock(&lock_a);
+    pthread_mutex_unlock(&cmu);
+    return arg;
+}
+
+static void *signaller(void *arg)
+{
+    while (!started)
+        sched_yield();
+    pthread_mutex_lock(&lock_a);
+    pthread_mutex_lock(&cmu); /* EDGE_AC: given only once the waiter sleeps in pthread_cond_wait */
+    ready = 1;
+    pthread_cond_signal(&ccv);
+    pthread_mutex_unlock(&cmu);
+    pthread_mutex_unlock(&lock_a);
+    return arg;
+}
+
+static void *many(void *arg)
+{
+    for (int i = 0; i < 3; i++) {
+        pthread_mutex_lock(&lock_a);
+        pthread_mutex_lock(&lock_b);
+        pthread_mutex_unlock(&lock_b);
+        pthread_mutex_unlock(&lock_a);
+    }
+    return arg;
+}
+
+static void *nolock(void *arg)
+{
+    return arg;
+}
+
+int main(int argc, char **argv)
+{
+    const char *m = argc > 1 ? argv[1] : "";
+    pthread_mutexattr_t ra;
+    pthread_mutexattr_init(&ra);
+    pthread_mutexattr_settype(&ra, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&rec, &ra);
+    if (!strcmp(m, "inversion")) {
+        run(phase1);
+        run(phase2);
+    } else if (!strcmp(m, "gated")) {
+        run(gated1);
+        run(gated2);
+    } else if (!strcmp(m, "recursive")) {
+        run(recursive);
+        run(phase1);
+    } else if (!strcmp(m, "trylock")) {
+        run(phase1);
+        run(trying);
+    } else if (!strcmp(m, "self")) {
+        phase1(NULL);
+        phase2(NULL);
+    } else if (!strcmp(m, "cond")) {
+        pthread_t w, s;
+        pthread_create(&w, NULL, waiter, NULL);
+        pthread_create(&s, NULL, signaller, NULL);
+        pthread_join(w, NULL);
+        pthread_join(s, NULL);
+    } else if (!strcmp(m, "many")) {
+        enum { N = 1000 };
+        static pthread_t t[N];
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setstacksize(&at, 64 * 1024);
+        /* all alive at once: each waits for the last to be created */
+        for (int i = 0; i < N; i++)
+            if (pthread_create(&t[i], &at, many, NULL)) {
+                fprintf(stderr, "pthread_create %d failed\n", i);
+                return 1;
+            }
+        for (int i = 0; i < N; i++)
+            pthread_join(t[i], NULL);
+        printf("%d threads done\n", N);
+    } else if (!strcmp(m, "none")) {
+        run(nolock);
+    } else if (!strcmp(m, "wait")) {
+        /* -p: the phases start at SIGUSR1; SIGUSR2 ends the program */
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR1);
+        sigaddset(&s, SIGUSR2);
+        pthread_sigmask(SIG_BLOCK, &s, NULL);
+        printf("ready\n");
+        fflush(stdout);
+        int sig = 0;
+        sigwait(&s, &sig);
+        run(phase1);
+        run(phase2);
+        printf("phases done\n");
+        fflush(stdout);
+        sigwait(&s, &sig);
+    } else {
+        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|self|cond|many|none|wait\n");
+        return 2;
+    }
+    printf("%s: ok\n", m);
+    return 0;
+}
