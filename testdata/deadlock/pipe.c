@@ -5,12 +5,15 @@
  *   pipe poll      the reader waits in poll(2) (no timeout) before it reads
  *   pipe epoll     the reader waits in epoll_wait(2) (no timeout) before it reads
  *   pipe polltimed the look-alike: the reader's poll has a (long) timeout
+ *   pipe socket    the look-alike: the process holds a unix socket, over which a write end could be
+ *                  in flight (SCM_RIGHTS) to or from anyone: not provable
  * Prints "ready" once the reader sleeps in read(2) and the writer in futex(2). */
 #include "dl_common.h"
 
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -78,6 +81,9 @@ int main(int argc, char **argv)
         rfd = p[0];
         wfd = p[1];
     }
+    int sv[2];
+    if (!strcmp(mode, "socket") && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return 1;
     pid_t parent = getpid();
     if (!strcmp(mode, "child") && fork() == 0) {
         /* holds the write end and could write at any time; it waits for its parent to go (then

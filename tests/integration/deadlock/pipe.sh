@@ -2,7 +2,8 @@
 # read(2) nobody can ever satisfy: the reader holds log_mu while it reads a pipe (or an eventfd)
 # whose only writable end is in this process, the writer waits for log_mu, main joins the reader
 # (exit 3); the same when the reader waits in poll(2) or epoll_wait(2) first. The look-alikes: a
-# child process also holds the write end; the poll has a timeout (exit 0, a warning each). A core
+# child process also holds the write end; the poll has a timeout; the process holds a unix socket
+# (an end may be in flight) (exit 0, a warning each). A core
 # records no fd tables: the same hang there is not proven, and the report says why.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
@@ -104,5 +105,19 @@ dl_json_check() {
 }
 td_start pipe_O2 polltimed
 dl_one live O2 0 "$TD_PID"
+td_stop "$TD_PID"
+
+# the look-alike: the process holds a unix socket (a write end may be in flight over it)
+dl_text() {
+    local r w
+    r=$(dl_thread_re reader "$2") && w=$(dl_thread_re writer "$2") || { fail "threads"; return 1; }
+    expect_line '^no deadlock in process [0-9]+: 3 threads, 2 waiting for a lock or a thread, none blocked forever$' "$1"
+    expect_line "^warning: $r waits on pipe:\\[[0-9]+\\] \\(read on fd 3\\) while it holds mutex log_mu, which $w waits for; not proven a deadlock: the process holds a socket, over which an end may be in flight\$" "$1"
+}
+dl_json_check() {
+    dl_py "$1" 'd["deadlock"] is False and d["findings"] == [] and len(d["warnings"]) == 1 and "in flight" in d["warnings"][0]' "socket held: not proven $3"
+}
+td_start pipe_O0 socket
+dl_one live O0 0 "$TD_PID"
 td_stop "$TD_PID"
 td_finish
