@@ -15,6 +15,7 @@
 #include <gelf.h>
 
 #define DEFAULT_CONFIRM_MS 15
+#define SYS_RESTART_SYSCALL_ 219
 
 /* What must not change between the two reads of one wait. */
 typedef struct snap {
@@ -138,6 +139,24 @@ static bool futex_from_glibc(cd_symtab *sym, uint64_t pc)
     return !outer->func || strcmp(outer->func, "syscall") != 0;
 }
 
+/* poll(2) interrupted by a ptrace stop (an earlier look at the process) goes on as
+ * restart_syscall with poll's arguments still in their registers: which call it was is told by
+ * the C library function the thread is in. */
+static void unrestart(cd_symtab *sym, cd_syscall_state *sc)
+{
+    if (!sym || sc->kind != CD_SC_BLOCKED || sc->nr != SYS_RESTART_SYSCALL_)
+        return;
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(sym, sc->pc ? sc->pc - 1 : 0, &pi);
+    const char *f = n >= 1 && cd_dl_runtime_module(pi[n - 1].module) ? pi[n - 1].func : NULL;
+    if (!f)
+        return;
+    if (strstr(f, "ppoll"))
+        sc->nr = 271;
+    else if (strstr(f, "poll") && !strstr(f, "epoll"))
+        sc->nr = 7;
+}
+
 static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_out)
 {
     snap *snaps = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *snaps);
@@ -152,7 +171,9 @@ static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_o
         cd_target_describe_thread(t, th);
         snprintf(w.name, sizeof w.name, "%s", th->name);
         cd_dl_classify(t, &sc, &w);
-        if (w.kind == CD_DL_NONE && !cd_dl_classify_fd(t, &sc, &w))
+        cd_syscall_state fsc = sc;
+        unrestart(sym, &fsc);
+        if (w.kind == CD_DL_NONE && !cd_dl_classify_fd(t, &fsc, &w))
             continue;
         if (w.kind == CD_DL_NONE)
             continue;
@@ -192,7 +213,7 @@ static bool *verdict_marks(const cd_dl_result *r)
 
 /* Re-reads every wait that takes part in a verdict; a wait that moved (different syscall, word,
  * owner, or the thread ran in between) loses its edge. Returns true if anything moved. */
-static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_ms)
+static bool confirm(cd_target *t, cd_symtab *sym, cd_dl_result *r, const snap *snaps, int delay_ms)
 {
     bool *mark = verdict_marks(r);
     /* Condition, semaphore and read waits are many in an idle server (a thousand workers on one
@@ -219,6 +240,7 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
                     sc.pc == snaps[i].sc.pc && memcmp(sc.args, snaps[i].sc.args, sizeof sc.args) == 0;
         if (same) {
             cd_dl_classify(t, &sc, &again);
+            unrestart(sym, &sc);
             if (again.kind == CD_DL_NONE)
                 (void)cd_dl_classify_fd(t, &sc, &again);
             same = same_wait(w, &again);
@@ -668,9 +690,12 @@ static void core_fd_note(cd_dl_result *r)
         const cd_dl_wait *w = &r->waits[i];
         if (w->kind != CD_DL_FD)
             continue;
-        char *note = cd_xasprintf("thread %d \"%s\" blocks in read(2) on fd %d; a core does not record what fd %d was or "
-                                  "which threads or processes could write to it, so no wait on it is proven",
-                                  (int)w->tid, w->name, w->fd, w->fd);
+        char *note = w->fd >= 0 ? cd_xasprintf("thread %d \"%s\" blocks in %s(2) on fd %d; a core does not record what fd %d "
+                                               "was or which threads or processes could write to it, so no wait on it is proven",
+                                               (int)w->tid, w->name, w->fd_call ? w->fd_call : "read", w->fd, w->fd)
+                                : cd_xasprintf("thread %d \"%s\" blocks in %s(2); a core does not record which fds it waits "
+                                               "on or who could write to them, so no wait on them is proven",
+                                               (int)w->tid, w->name, w->fd_call ? w->fd_call : "read");
         if (r->note) {
             char *both = cd_xasprintf("%s\nnote: %s", r->note, note);
             free(r->note);
@@ -717,27 +742,34 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
                 wk = j >= 0 ? &r->waits[j] : NULL;
             }
         }
-        char buf[64];
-        const char *wname = fdw ? (w->kind == CD_DL_PIPE ? "pipe" : "eventfd") : w->symbol ? w->symbol : "(unnamed)";
-        if (fdw && (w->fd_other_pid || w->fd_sockets)) {
-            char pidbuf[64];
-            snprintf(pidbuf, sizeof pidbuf, "process %d holds a writable end", (int)w->fd_other_pid);
-            add_warning(r, cd_xasprintf("thread %d \"%s\" reads %s on fd %d while it holds %s %s, which thread %d \"%s\" "
-                                        "waits for; not proven a deadlock: %s",
-                                        (int)w->tid, w->name, wname, w->fd, cd_dl_kind_name(needer->kind),
-                                        needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name,
-                                        w->fd_other_pid ? pidbuf
-                                                        : "the process holds a socket, over which an end may be in flight"));
-            continue;
+        /* "condvar q_cv", "pipe:[123] (poll on fd 3)": the object as the rest of the report names it */
+        char obj[160], held[160], buf[64];
+        if (w->kind == CD_DL_PIPE)
+            snprintf(obj, sizeof obj, "pipe:[%" PRIu64 "] (%s on fd %d)", w->addr, w->fd_call ? w->fd_call : "read", w->fd);
+        else if (w->kind == CD_DL_EVENTFD)
+            snprintf(obj, sizeof obj, "eventfd (%s on fd %d)", w->fd_call ? w->fd_call : "read", w->fd);
+        else
+            snprintf(obj, sizeof obj, "%s %s", cd_dl_kind_name(w->kind), w->symbol ? w->symbol : "(unnamed)");
+        snprintf(held, sizeof held, "%s %s, which thread %d \"%s\" waits for", cd_dl_kind_name(needer->kind),
+                 needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name);
+        char why[224];
+        if (w->timed) {
+            snprintf(why, sizeof why, "its wait has a timeout");
+        } else if (fdw && w->fd_other_pid) {
+            snprintf(why, sizeof why, "process %d holds a writable end", (int)w->fd_other_pid);
+        } else if (fdw && w->fd_sockets) {
+            snprintf(why, sizeof why, "the process holds a socket, over which an end may be in flight");
+        } else if (fdw && w->fd_mixed) {
+            snprintf(why, sizeof why, "it also waits on fds that are not pipes or eventfds only this process writes");
+        } else {
+            const char *what = !waker ? "" : wk && wk->timed ? "in a timed wait"
+                             : wk && wk->kind == CD_DL_FUTEX ? "in a futex wait cdbg does not understand"
+                                                              : doing(t, waker->tid, buf, sizeof buf);
+            snprintf(why, sizeof why, "thread %d \"%s\" (%s) could still %s it", waker ? (int)waker->tid : 0,
+                     waker ? waker->name : "", what, w->kind == CD_DL_SEM ? "post" : fdw ? "write" : "signal");
         }
-        const char *what = !waker ? "" : wk && wk->timed ? "in a timed wait" : wk && wk->kind == CD_DL_FUTEX ? "in a futex wait cdbg does not understand" : doing(t, waker->tid, buf, sizeof buf);
-        char *msg = cd_xasprintf(
-            "thread %d \"%s\" waits on %s %s while it holds %s %s, which thread %d \"%s\" waits for; not proven a "
-            "deadlock: thread %d \"%s\" (%s) could still %s it",
-            (int)w->tid, w->name, cd_dl_kind_name(w->kind), wname, cd_dl_kind_name(needer->kind),
-            needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name, waker ? (int)waker->tid : 0,
-            waker ? waker->name : "", what, w->kind == CD_DL_SEM ? "post" : fdw ? "write" : "signal");
-        add_warning(r, msg);
+        add_warning(r, cd_xasprintf("thread %d \"%s\" waits on %s while it holds %s; not proven a deadlock: %s",
+                                    (int)w->tid, w->name, obj, held, why));
     }
 }
 
@@ -764,7 +796,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
         reset_verdict(out);
         cd_dl_verdict(out);
     }
-    if (is_live(t) && cd_dl_found(out) && confirm(t, out, snaps, delay)) {
+    if (is_live(t) && cd_dl_found(out) && confirm(t, sym, out, snaps, delay)) {
         link_owners(t, out);
         reset_verdict(out);
         cd_dl_verdict(out);
@@ -792,6 +824,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     readers_note(out);
     core_fd_note(out);
     wake_warnings(t, out);
+    cd_dl_fd_forget();
     return 0;
 }
 

@@ -400,6 +400,10 @@ static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
     classify(t, sc, w);
+    /* a process-shared condition variable sleeps on a shared futex (no FUTEX_PRIVATE_FLAG): a
+     * thread of another process may signal it, so it is never proven to wait forever */
+    if (w->kind == CD_DL_CONDVAR && !(sc->args[1] & 128))
+        w->pshared = true;
     /* a PI dead end's owner came through cd_dl_pi_mutex_at, already translated */
     if (w->owner > 0 && !w->pi_deadend)
         w->owner = cd_dl_host_tid(t, w->owner);
@@ -484,7 +488,7 @@ static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     /* a semaphore on the thread's own stack looks like glibc's PI dead end: that one is judged
      * from the stack later (drop_false_pi), so only semaphores elsewhere are recognised first */
     bool near_sp = u >= sc->sp && u < sc->sp + 1024;
-    if (!near_sp && try_sem(&win, sc, u, val, w))
+    if (!near_sp && (try_condvar(&win, u, val, w) || try_sem(&win, sc, u, val, w)))
         return;
     if (try_pi_deadend(t, sc, u, val, word, w))
         return;

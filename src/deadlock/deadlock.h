@@ -10,7 +10,11 @@
  * stacks for the "where does it wait" frame, and released at once.
  *
  * Verdicts: cycles (strongly connected components of the wait-for graph), self-deadlocks,
- * orphaned locks (owner thread gone), and threads blocked on any of those. */
+ * orphaned locks (owner thread gone), and threads blocked on any of those. Beyond locks: a wait
+ * any thread of the process could end (a condition variable, a semaphore, a read or poll of a
+ * pipe or eventfd whose every writable end is in the process: fdwait.c) is blocked forever only
+ * when every other thread is; a thread running, in a timed wait or any other system call keeps
+ * the verdict "not proven" (cd_dl_verdict's greatest fixpoint). */
 #ifndef CD_DEADLOCK_H
 #define CD_DEADLOCK_H
 
@@ -71,6 +75,9 @@ typedef struct cd_dl_wait {
     pid_t fd_other_pid;   /* another process holding a writable end (0: none) */
     bool fd_sockets;      /* the process holds a socket: an end may be in flight (SCM_RIGHTS) */
     bool live_fd;         /* FD: read from a live process (else a core, which records no fds) */
+    const char *fd_call;  /* "read", "poll", "epoll_wait"... (static) */
+    size_t fd_count;      /* fds it waits on (poll, epoll); fd is the first */
+    bool fd_mixed;        /* some of them are not pipes or eventfds this process alone writes */
     bool forever;         /* blocked forever (cd_dl_verdict): nothing outside the blocked set can wake it */
     int cycle;            /* index into cycles, or -1 */
     int next;             /* index of the owner's wait in waits[] (an edge), or -1 */
@@ -141,9 +148,11 @@ const char *cd_dl_kind_name(cd_dl_kind k);
 /* Classifies one futex wait from the syscall arguments and the target's memory (no stop).
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
-/* A thread blocked in read(2): on a pipe or an eventfd, with its writers (live); CD_DL_FD for
- * any other fd or on a core. False when it is not in read(2). */
+/* A thread blocked in read(2), poll(2) or epoll_wait(2): on pipes or eventfds, with their writers
+ * (live); CD_DL_FD for any other fd or on a core. False when it is in none of those calls. */
 bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+/* Drops what cd_dl_classify_fd learnt of every process's fds (an analysis ends). */
+void cd_dl_fd_forget(void);
 
 /* A TID read from the target's memory (the number its PID namespace gives the thread: 1, 2, 3...
  * in a container) as /proc and ptrace know it; TIDs of a process in cdbg's namespace, and of a

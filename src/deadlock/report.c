@@ -31,10 +31,14 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
         return;
     }
     if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+        const char *call = w->fd_call ? w->fd_call : "read";
         if (w->kind == CD_DL_PIPE)
-            cd_buf_printf(b, "pipe:[%" PRIu64 "] (read on fd %d; ", w->addr, w->fd);
+            cd_buf_printf(b, "pipe:[%" PRIu64 "] (%s on fd %d", w->addr, call, w->fd);
         else
-            cd_buf_printf(b, "eventfd (read on fd %d, eventfd-id %" PRIx64 "; ", w->fd, w->addr);
+            cd_buf_printf(b, "eventfd (%s on fd %d, eventfd-id %" PRIx64, call, w->fd, w->addr);
+        if (w->fd_count > 1)
+            cd_buf_printf(b, " and %zu other fd%s", w->fd_count - 1, w->fd_count == 2 ? "" : "s");
+        cd_buf_puts(b, "; ");
         if (w->fd_nwriters) {
             cd_buf_puts(b, "writable ends in this process: fd");
             for (size_t k = 0; k < w->fd_nwriters && k < sizeof w->fd_writers / sizeof w->fd_writers[0]; k++)
@@ -48,12 +52,17 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
             cd_buf_printf(b, "; also writable in process %d", (int)w->fd_other_pid);
         if (w->fd_sockets)
             cd_buf_puts(b, "; the process holds sockets: an end may be in flight");
+        if (w->fd_mixed)
+            cd_buf_puts(b, "; it also waits on fds that are not pipes or eventfds only this process writes");
         cd_buf_puts(b, ")");
         return;
     }
     if (w->kind == CD_DL_FD) {
-        cd_buf_printf(b, "read on fd %d (%s)", w->fd,
-                      w->live_fd ? "not a pipe or eventfd" : "a core does not record what it is");
+        if (w->fd >= 0)
+            cd_buf_printf(b, "%s on fd %d", w->fd_call ? w->fd_call : "read", w->fd);
+        else
+            cd_buf_printf(b, "%s", w->fd_call ? w->fd_call : "read");
+        cd_buf_printf(b, " (%s)", w->live_fd ? "not only pipes or eventfds" : "a core does not record what its fds are");
         return;
     }
     if (w->kind == CD_DL_FUTEX) {
