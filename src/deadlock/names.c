@@ -72,7 +72,7 @@ static char *containing_var(const cd_scope *sc, Dwarf_Die *var, const char *name
     if (!type || addr >= va + cd_type_size(type))
         return NULL;
     cd_buf b = {0};
-    cd_buf_puts(&b, name);
+    cd_buf_printf(&b, "%s%s", cd_die_scope(sc->vs, var), name); /* bank::audit_mu, as gdb names it */
     uint64_t rest = cd_type_member_path(sc->vs, type, addr - va, &b);
     if (rest)
         cd_buf_printf(&b, "+0x%" PRIx64, rest);
@@ -118,7 +118,9 @@ static char *pointing_var(const cd_scope *sc, Dwarf_Die *var, const char *name, 
     if (!target || !(size = cd_type_size(target)) || cd_target_read_full(ps->t, va, &p, sizeof p) != 0 || !p ||
         ps->addr < p || ps->addr >= p + size)
         return NULL;
-    cd_buf b = {0}, r = {0};
+    cd_buf b = {0}, r = {0}, qn = {0};
+    cd_buf_printf(&qn, "%s%s", cd_die_scope(sc->vs, var), name);
+    name = qn.s;
     uint64_t rest = cd_type_member_path(sc->vs, target, ps->addr - p, &b);
     if (b.len && b.s[0] == '.')
         cd_buf_printf(&r, "&%s->%s", name, b.s + 1);
@@ -129,6 +131,7 @@ static char *pointing_var(const cd_scope *sc, Dwarf_Die *var, const char *name, 
     if (rest)
         cd_buf_printf(&r, "+0x%" PRIx64, rest);
     cd_buf_free(&b);
+    cd_buf_free(&qn);
     return r.s;
 }
 
