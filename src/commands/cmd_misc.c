@@ -234,10 +234,12 @@ typedef struct kept_bp {
 static size_t keep_breakpoints(cd_session *s, kept_bp **out)
 {
     *out = NULL;
-    if (!s->ctl)
+    /* no process: the last one's list, kept when it was killed or exited (session.c) */
+    cd_ctl *ctl = s->ctl ? s->ctl : s->kept_ctl;
+    if (!ctl)
         return 0;
     cd_bp **bps;
-    size_t n = cd_ctl_bps(s->ctl, &bps);
+    size_t n = cd_ctl_bps(ctl, &bps);
     kept_bp *k = cd_xcalloc(n + 1, sizeof *k);
     size_t nk = 0;
     for (size_t j = 0; j < n; j++) {

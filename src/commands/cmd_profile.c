@@ -950,7 +950,7 @@ static int status_of(int ws)
 
 /* `-- PROG`: started under ptrace and run to main (its libraries mapped), then the events are
  * opened and the program is let go: it runs untraced to its end while we are only its parent. */
-static int launch_to_main(char **prog, pid_t *pid, cd_err *err)
+static int launch_to_main(char **prog, pid_t *pid, unsigned hz, cd_prof **prof, cd_err *err)
 {
     cd_open_spec ls = {.kind = CD_OPEN_LAUNCH, .argv = prog};
     cd_target *lt = cd_target_open(&ls, err);
@@ -972,7 +972,7 @@ static int launch_to_main(char **prog, pid_t *pid, cd_err *err)
             if (stop.reason == CD_STOP_EXITED || stop.reason == CD_STOP_KILLED)
                 cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "profile: %s ended before main; nothing was profiled",
                          prog[0]);
-            else
+            else if ((*prof = cd_prof_start(*pid, hz, err))) /* while it is held: from main on */
                 rc = 0;
         }
         cd_stop_free(&stop);
@@ -1061,11 +1061,12 @@ int cd_profile_main(int argc, char **argv)
         return CD_EXIT_CMD;
     }
     int status = CD_EXIT_OK;
+    bool wrote = false;
     prof_state ps;
     memset(&ps, 0, sizeof ps);
     ps.threads = threads;
     bool launched = prog != NULL;
-    if (launched && launch_to_main(prog, &pid, &err) < 0) {
+    if (launched && launch_to_main(prog, &pid, hz, &ps.prof, &err) < 0) {
         status = fail(&err, CD_EXIT_TARGET);
         if (err.kind == CD_EK_EXITED && pid > 0) {
             int ws;
@@ -1074,7 +1075,8 @@ int cd_profile_main(int argc, char **argv)
         }
         goto close;
     }
-    ps.prof = cd_prof_start(pid, hz, &err);
+    if (!launched)
+        ps.prof = cd_prof_start(pid, hz, &err);
     if (!ps.prof) {
         status = fail(&err, CD_EXIT_TARGET);
         if (launched) {
@@ -1160,6 +1162,8 @@ int cd_profile_main(int argc, char **argv)
             fprintf(stderr, "cdbg: profile: writing %s failed: %s\n", outfile ? outfile : "the profile",
                     strerror(errno));
             status = CD_EXIT_CMD;
+        } else {
+            wrote = true;
         }
     }
     fprintf(stderr, "cdbg: profile: %llu samples (%llu cut, %llu not unwound), %llu lost, %zu threads, %.1f s%s%s\n",
@@ -1199,7 +1203,10 @@ close:
     free(ps.ids);
     free(ps.membuf);
     free(ps.maps);
-    if (outfp != stdout)
+    if (outfp != stdout) {
         fclose(outfp);
+        if (!wrote)
+            unlink(outfile); /* no profile: no file that looks like one */
+    }
     return status;
 }

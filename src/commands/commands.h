@@ -31,6 +31,7 @@ typedef struct cd_session {
     int max_array, max_string; /* `config` settings for value printing */
     cd_ctl *ctl;             /* the debugger layer over the current target: breakpoints, running */
     bool program_ended;      /* the last target's process exited or was killed (closed since) */
+    cd_ctl *kept_ctl;        /* the closed target's breakpoints, for the next `run` (gdb keeps them) */
     int inline_skip;         /* at this stop (inline_skip_gen) of thread inline_skip_tid, the innermost N */
     pid_t inline_skip_tid;   /* logical frames are inlined calls that start at the pc and are shown as */
     uint64_t inline_skip_gen; /* their call site (gdb): the stack leaves them out */

@@ -25,9 +25,20 @@ static void drop_stack(cd_session *s)
 void cd_session_close_target(cd_session *s)
 {
     drop_stack(s);
-    /* the target takes its breakpoint bytes out as it closes; the user's list goes with it */
-    cd_ctl_free(s->ctl);
-    s->ctl = NULL;
+    /* The target takes its breakpoint bytes out as it closes. The user's list outlives the process,
+     * as gdb's does (kill, exit): the next `run` sets it again in the new one (cmd_misc.c). Only
+     * the list is used from here: the target, symbols and unwinder it points to go now. */
+    if (s->ctl) {
+        /* processes forked and kept (follow-fork) go now, not when the list is dropped */
+        cd_forked *f;
+        size_t nf = cd_ctl_take_forks(s->ctl, &f);
+        for (size_t i = 0; i < nf; i++)
+            cd_inferior_close(f[i].inf);
+        free(f);
+        cd_ctl_free(s->kept_ctl);
+        s->kept_ctl = s->ctl;
+        s->ctl = NULL;
+    }
     if (s->unw)
         cd_unwinder_free(s->unw);
     if (s->sym)
@@ -47,6 +58,8 @@ void cd_session_fini(cd_session *s)
 {
     cd_inferiors_fini(s);
     cd_session_close_target(s);
+    cd_ctl_free(s->kept_ctl);
+    s->kept_ctl = NULL;
     cd_session_set_run_argv(s, NULL);
     if (s->values && s->values_free)
         s->values_free(s->values);
@@ -139,6 +152,9 @@ static bool all_held(cd_target *t)
 int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
 {
     cd_session_close_target(s);
+    /* `run` took what it keeps before this; another target (attach, core) starts with none */
+    cd_ctl_free(s->kept_ctl);
+    s->kept_ctl = NULL;
     s->target = t;
     s->program_ended = false;
     if (t->warning)

@@ -15,6 +15,7 @@
 #include <gelf.h>
 
 #define DEFAULT_CONFIRM_MS 15
+#define SYS_RESTART_SYSCALL_ 219
 
 /* What must not change between the two reads of one wait. */
 typedef struct snap {
@@ -44,6 +45,7 @@ static bool same_wait(const cd_dl_wait *a, const cd_dl_wait *b)
 }
 
 static bool edge_kind(cd_dl_kind k) { return k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD; }
+static bool fd_kind(cd_dl_kind k) { return k == CD_DL_PIPE || k == CD_DL_EVENTFD || k == CD_DL_FD; }
 
 static void reset_verdict(cd_dl_result *r)
 {
@@ -137,6 +139,24 @@ static bool futex_from_glibc(cd_symtab *sym, uint64_t pc)
     return !outer->func || strcmp(outer->func, "syscall") != 0;
 }
 
+/* poll(2) interrupted by a ptrace stop (an earlier look at the process) goes on as
+ * restart_syscall with poll's arguments still in their registers: which call it was is told by
+ * the C library function the thread is in. */
+static void unrestart(cd_symtab *sym, cd_syscall_state *sc)
+{
+    if (!sym || sc->kind != CD_SC_BLOCKED || sc->nr != SYS_RESTART_SYSCALL_)
+        return;
+    const cd_pcinfo *pi;
+    int n = cd_symtab_lookup(sym, sc->pc ? sc->pc - 1 : 0, &pi);
+    const char *f = n >= 1 && cd_dl_runtime_module(pi[n - 1].module) ? pi[n - 1].func : NULL;
+    if (!f)
+        return;
+    if (strstr(f, "ppoll"))
+        sc->nr = 271;
+    else if (strstr(f, "poll") && !strstr(f, "epoll"))
+        sc->nr = 7;
+}
+
 static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_out)
 {
     snap *snaps = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *snaps);
@@ -151,9 +171,13 @@ static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_o
         cd_target_describe_thread(t, th);
         snprintf(w.name, sizeof w.name, "%s", th->name);
         cd_dl_classify(t, &sc, &w);
+        cd_syscall_state fsc = sc;
+        unrestart(sym, &fsc);
+        if (w.kind == CD_DL_NONE && !cd_dl_classify_fd(t, &fsc, &w))
+            continue;
         if (w.kind == CD_DL_NONE)
             continue;
-        if (w.kind != CD_DL_FUTEX && !futex_from_glibc(sym, sc.pc)) {
+        if (!fd_kind(w.kind) && w.kind != CD_DL_FUTEX && !futex_from_glibc(sym, sc.pc)) {
             w.kind = CD_DL_FUTEX;
             w.owner = 0;
             w.pi_deadend = false;
@@ -189,9 +213,15 @@ static bool *verdict_marks(const cd_dl_result *r)
 
 /* Re-reads every wait that takes part in a verdict; a wait that moved (different syscall, word,
  * owner, or the thread ran in between) loses its edge. Returns true if anything moved. */
-static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_ms)
+static bool confirm(cd_target *t, cd_symtab *sym, cd_dl_result *r, const snap *snaps, int delay_ms)
 {
     bool *mark = verdict_marks(r);
+    /* Condition, semaphore and read waits are many in an idle server (a thousand workers on one
+     * queue) and in a verdict only when every thread is blocked: their timeslice counts are taken
+     * only now, for the threads of a verdict, and must not move during the delay. */
+    unsigned long long *runs = cd_xcalloc(r->nwaits ? r->nwaits : 1, sizeof *runs);
+    for (size_t i = 0; i < r->nwaits; i++)
+        runs[i] = snaps[i].runs == ~0ULL && mark[i] && is_live(t) ? sched_runs(t, r->waits[i].tid) : snaps[i].runs;
     if (delay_ms > 0) {
         struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -210,10 +240,13 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
                     sc.pc == snaps[i].sc.pc && memcmp(sc.args, snaps[i].sc.args, sizeof sc.args) == 0;
         if (same) {
             cd_dl_classify(t, &sc, &again);
+            unrestart(sym, &sc);
+            if (again.kind == CD_DL_NONE)
+                (void)cd_dl_classify_fd(t, &sc, &again);
             same = same_wait(w, &again);
         }
-        if (same && snaps[i].runs != ~0ULL)
-            same = sched_runs(t, w->tid) == snaps[i].runs;
+        if (same && runs[i] != ~0ULL)
+            same = sched_runs(t, w->tid) == runs[i];
         if (!same) {
             moved = true;
             w->kind = CD_DL_FUTEX; /* keep the thread listed, without an edge */
@@ -221,6 +254,7 @@ static bool confirm(cd_target *t, cd_dl_result *r, const snap *snaps, int delay_
         }
     }
     free(mark);
+    free(runs);
     return moved;
 }
 
@@ -495,6 +529,19 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
             user = &st->frames[0];
         if (user)
             w->frame = frame_text(user);
+        /* the mutex pthread_cond_wait released: glibc's own parameter (libc6-dbg's DWARF) */
+        for (size_t j = 0; w->kind == CD_DL_CONDVAR && !w->cv_mutex && j < st->n; j++) {
+            const cd_frame *f = &st->frames[j];
+            if (f->info.func && strstr(f->info.func, "cond_") && cd_dl_runtime_module(f->info.module))
+                (void)cd_dl_frame_ptr(sym, t, f, "mutex", &w->cv_mutex);
+        }
+        if (w->cv_mutex) {
+            w->cv_mutex_symbol = cd_dl_global_name(sym, w->cv_mutex);
+            for (size_t j = 0; !w->cv_mutex_symbol && user && j < st->n; j++)
+                w->cv_mutex_symbol = cd_dl_frame_name(sym, t, &st->frames[j], w->cv_mutex);
+            if (!w->cv_mutex_symbol)
+                w->cv_mutex_symbol = cd_dl_global_ptr_name(sym, t, w->cv_mutex);
+        }
         /* Heap and stack locks: a variable of the waiting frames that points at the lock. */
         if (!w->symbol && (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK) && user) {
             for (size_t j = (size_t)(user - st->frames); j < st->n && j < (size_t)(user - st->frames) + 3; j++) {
@@ -608,6 +655,124 @@ static void readers_note(cd_dl_result *r)
     }
 }
 
+/* What a thread outside the blocked set is doing, for "it could still wake it". */
+static const char *doing(cd_target *t, pid_t tid, char *buf, size_t n)
+{
+    cd_thread *th = cd_target_find_thread(t, tid);
+    cd_syscall_state sc;
+    cd_err e;
+    if (!th || th->gone || t->ops->syscall_state(t, th, &sc, &e) != 0 || sc.kind == CD_SC_UNKNOWN)
+        return "in a state cdbg cannot read";
+    if (sc.kind == CD_SC_RUNNING)
+        return "running";
+    static const struct { long nr; const char *name; } calls[] = {
+        {0, "read"}, {7, "poll"}, {23, "select"}, {34, "pause"}, {35, "nanosleep"}, {61, "wait4"},
+        {202, "futex"}, {219, "restart_syscall"}, {230, "clock_nanosleep"}, {232, "epoll_wait"},
+        {270, "pselect6"}, {271, "ppoll"}, {281, "epoll_pwait"},
+    };
+    const char *name = NULL;
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        if (calls[i].nr == sc.nr)
+            name = calls[i].name;
+    if (name)
+        snprintf(buf, n, "in %s%s", name, sc.nr == 35 || sc.nr == 230 ? ", a timed sleep" : "");
+    else
+        snprintf(buf, n, "in system call %ld", sc.nr);
+    return buf;
+}
+
+/* A core records registers and memory, not the kernel's fd tables. */
+static void core_fd_note(cd_dl_result *r)
+{
+    if (r->live)
+        return;
+    for (size_t i = 0; i < r->nwaits; i++) {
+        const cd_dl_wait *w = &r->waits[i];
+        if (w->kind != CD_DL_FD)
+            continue;
+        char *note = w->fd >= 0 ? cd_xasprintf("thread %d \"%s\" blocks in %s(2) on fd %d; a core does not record what fd %d "
+                                               "was or which threads or processes could write to it, so no wait on it is proven",
+                                               (int)w->tid, w->name, w->fd_call ? w->fd_call : "read", w->fd, w->fd)
+                                : cd_xasprintf("thread %d \"%s\" blocks in %s(2); a core does not record which fds it waits "
+                                               "on or who could write to them, so no wait on them is proven",
+                                               (int)w->tid, w->name, w->fd_call ? w->fd_call : "read");
+        if (r->note) {
+            char *both = cd_xasprintf("%s\nnote: %s", r->note, note);
+            free(r->note);
+            free(note);
+            note = both;
+        }
+        r->note = note;
+    }
+}
+
+static void add_warning(cd_dl_result *r, char *w)
+{
+    r->warnings = cd_xrealloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
+    r->warnings[r->nwarnings++] = w;
+}
+
+/* A condition variable or semaphore waiter that holds a lock another thread waits for, while some
+ * thread could still wake it: the shape of the hang, not (yet) a proof. */
+static void wake_warnings(cd_target *t, cd_dl_result *r)
+{
+    for (size_t i = 0; i < r->nwaits; i++) {
+        const cd_dl_wait *w = &r->waits[i];
+        bool fdw = w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD;
+        if ((w->kind != CD_DL_CONDVAR && w->kind != CD_DL_SEM && !fdw) || w->forever)
+            continue;
+        const cd_dl_wait *needer = NULL;
+        for (size_t j = 0; j < r->nwaits && !needer; j++)
+            if (j != i && edge_kind(r->waits[j].kind) && r->waits[j].kind != CD_DL_THREAD && r->waits[j].owner == w->tid)
+                needer = &r->waits[j];
+        if (!needer)
+            continue;
+        /* the first thread that is not blocked forever, other than the waiter */
+        const cd_thread *waker = NULL;
+        const cd_dl_wait *wk = NULL;
+        /* first one that is free (running, sleeping, timed), then one waiting on something it may get */
+        for (size_t k = 0; k < 2 * t->nthreads && !waker; k++) {
+            const cd_thread *th = t->threads[k % t->nthreads];
+            if (th->gone || th->tid == w->tid)
+                continue;
+            int j = find_wait(r, th->tid);
+            bool free_now = j < 0 || r->waits[j].timed || r->waits[j].kind == CD_DL_FUTEX;
+            if ((j < 0 || !r->waits[j].forever) && (free_now || k >= t->nthreads)) {
+                waker = th;
+                wk = j >= 0 ? &r->waits[j] : NULL;
+            }
+        }
+        /* "condvar q_cv", "pipe:[123] (poll on fd 3)": the object as the rest of the report names it */
+        char obj[160], held[160], buf[64];
+        if (w->kind == CD_DL_PIPE)
+            snprintf(obj, sizeof obj, "pipe:[%" PRIu64 "] (%s on fd %d)", w->addr, w->fd_call ? w->fd_call : "read", w->fd);
+        else if (w->kind == CD_DL_EVENTFD)
+            snprintf(obj, sizeof obj, "eventfd (%s on fd %d)", w->fd_call ? w->fd_call : "read", w->fd);
+        else
+            snprintf(obj, sizeof obj, "%s %s", cd_dl_kind_name(w->kind), w->symbol ? w->symbol : "(unnamed)");
+        snprintf(held, sizeof held, "%s %s, which thread %d \"%s\" waits for", cd_dl_kind_name(needer->kind),
+                 needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name);
+        char why[224];
+        if (w->timed) {
+            snprintf(why, sizeof why, "its wait has a timeout");
+        } else if (fdw && w->fd_other_pid) {
+            snprintf(why, sizeof why, "process %d holds a writable end", (int)w->fd_other_pid);
+        } else if (fdw && w->fd_sockets) {
+            snprintf(why, sizeof why, "the process holds a socket, over which an end may be in flight");
+        } else if (fdw && w->fd_mixed) {
+            snprintf(why, sizeof why, "it also waits on fds that are not pipes or eventfds only this process writes");
+        } else {
+            const char *what = !waker ? "" : wk && wk->timed ? "in a timed wait"
+                             : wk && wk->kind == CD_DL_FUTEX ? "in a futex wait cdbg does not understand"
+                                                              : doing(t, waker->tid, buf, sizeof buf);
+            snprintf(why, sizeof why, "thread %d \"%s\" (%s) could still %s it", waker ? (int)waker->tid : 0,
+                     waker ? waker->name : "", what, w->kind == CD_DL_SEM ? "post" : fdw ? "write" : "signal");
+        }
+        add_warning(r, cd_xasprintf("thread %d \"%s\" waits on %s while it holds %s; not proven a deadlock: %s",
+                                    (int)w->tid, w->name, obj, held, why));
+    }
+}
+
 int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd_dl_options *opt,
                         cd_dl_result *out, cd_err *err)
 {
@@ -620,6 +785,8 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     snap *snaps;
     gather(t, sym, out, &snaps);
     out->nthreads = t->nthreads;
+    for (size_t i = 0; i < t->nthreads; i++)
+        out->nlive += !t->threads[i]->gone;
     out->pid = t->pid;
     out->live = is_live(t);
     link_owners(t, out);
@@ -629,7 +796,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
         reset_verdict(out);
         cd_dl_verdict(out);
     }
-    if (is_live(t) && cd_dl_found(out) && confirm(t, out, snaps, delay)) {
+    if (is_live(t) && cd_dl_found(out) && confirm(t, sym, out, snaps, delay)) {
         link_owners(t, out);
         reset_verdict(out);
         cd_dl_verdict(out);
@@ -640,7 +807,8 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
      * unrecognised futex is named too (its addr is the word): where it is says what it may be. */
     for (size_t i = 0; i < out->nwaits; i++) {
         cd_dl_wait *w = &out->waits[i];
-        if (w->kind != CD_DL_MUTEX && w->kind != CD_DL_RWLOCK && w->kind != CD_DL_CONDVAR && w->kind != CD_DL_FUTEX)
+        if (w->kind != CD_DL_MUTEX && w->kind != CD_DL_RWLOCK && w->kind != CD_DL_CONDVAR && w->kind != CD_DL_FUTEX &&
+            w->kind != CD_DL_SEM)
             continue;
         uint64_t a = w->kind == CD_DL_FUTEX ? w->futex : w->addr;
         for (size_t j = 0; j < i; j++)
@@ -654,6 +822,9 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     if (unw && !(opt && opt->no_frames))
         add_frames(t, sym, unw, out);
     readers_note(out);
+    core_fd_note(out);
+    wake_warnings(t, out);
+    cd_dl_fd_forget();
     return 0;
 }
 
@@ -664,7 +835,11 @@ void cd_dl_result_free(cd_dl_result *r)
     for (size_t i = 0; i < r->nwaits; i++) {
         free(r->waits[i].symbol);
         free(r->waits[i].frame);
+        free(r->waits[i].cv_mutex_symbol);
     }
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
     free(r->waits);
     reset_verdict(r);
     free(r->note);

@@ -9,7 +9,10 @@
  *     __flags 48. Waiters sleep on __readers, __wrphase_futex or __writers_futex.
  *   struct pthread: header.tcb 0 and header.self 16 point to the struct itself; tid at 720.
  *     pthread_join sleeps on the joined thread's tid word while it holds that TID.
- *   pthread_cond_t: waiters sleep on __g_signals[0|1] at 40/44; __wrefs at 36 counts them << 3. */
+ *   pthread_cond_t: waiters sleep on __g_signals[0|1] at 40/44; __wrefs at 36 counts them << 3.
+ *   sem_t (struct new_sem): data 0 (value in the low 32 bits, waiters in the high 32), private 8
+ *     (LLL_PRIVATE 0, or LLL_SHARED 128 when process-shared), pad 12. Waiters sleep on the value
+ *     word with the expected value 0; the futex op's FUTEX_PRIVATE_FLAG is `private ^ 128`. */
 #include "deadlock/deadlock.h"
 
 #include <stdlib.h>
@@ -281,6 +284,25 @@ static bool try_condvar(const window *win, uint64_t u, uint32_t val, cd_dl_wait 
     return false;
 }
 
+/* A sem_wait: the word is the value (0), the waiter count above it counts this thread, and the
+ * futex call's private flag is the one the semaphore records. */
+static bool try_sem(const window *win, const cd_syscall_state *sc, uint64_t u, uint32_t val, cd_dl_wait *w)
+{
+    unsigned char b[16];
+    if (val != 0 || (u & 7) || window_read(win, u, b, sizeof b) != 0)
+        return false;
+    uint32_t value = u32_at(b, 0), nwaiters = u32_at(b, 4), priv = u32_at(b, 8), pad = u32_at(b, 12);
+    if (value != 0 || nwaiters == 0 || nwaiters > TID_MASK || pad != 0 || (priv != 0 && priv != 128) ||
+        (uint32_t)(sc->args[1] & 128) != (priv ^ 128))
+        return false;
+    w->kind = CD_DL_SEM;
+    w->addr = u;
+    w->pshared = priv != 0;
+    w->sem_value = value;
+    w->sem_waiters = nwaiters;
+    return true;
+}
+
 static bool pi_mutex_exactly_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word)
 {
     unsigned char m[24];
@@ -378,6 +400,10 @@ static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
     classify(t, sc, w);
+    /* a process-shared condition variable sleeps on a shared futex (no FUTEX_PRIVATE_FLAG): a
+     * thread of another process may signal it, so it is never proven to wait forever */
+    if (w->kind == CD_DL_CONDVAR && !(sc->args[1] & 128))
+        w->pshared = true;
     /* a PI dead end's owner came through cd_dl_pi_mutex_at, already translated */
     if (w->owner > 0 && !w->pi_deadend)
         w->owner = cd_dl_host_tid(t, w->owner);
@@ -390,6 +416,7 @@ static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     w->by_readers = w->pi_deadend = w->pshared = w->timed = w->timeout_known = false;
     w->timeout_s = 0;
     w->nreaders = 0;
+    w->sem_value = w->sem_waiters = 0;
     /* A timed futex wait interrupted by a ptrace stop (someone looked at it before) continues as
      * restart_syscall; the argument registers still hold the futex call's. */
     if (sc->kind != CD_SC_BLOCKED || (sc->nr != SYS_FUTEX && sc->nr != SYS_RESTART_SYSCALL))
@@ -458,9 +485,16 @@ static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
         w->kind = CD_DL_MUTEX;
         return;
     }
+    /* a semaphore on the thread's own stack looks like glibc's PI dead end: that one is judged
+     * from the stack later (drop_false_pi), so only semaphores elsewhere are recognised first */
+    bool near_sp = u >= sc->sp && u < sc->sp + 1024;
+    if (!near_sp && (try_condvar(&win, u, val, w) || try_sem(&win, sc, u, val, w)))
+        return;
     if (try_pi_deadend(t, sc, u, val, word, w))
         return;
-    try_condvar(&win, u, val, w);
+    if (try_condvar(&win, u, val, w))
+        return;
+    try_sem(&win, sc, u, val, w);
 }
 
 const char *cd_dl_kind_name(cd_dl_kind k)
@@ -471,6 +505,10 @@ const char *cd_dl_kind_name(cd_dl_kind k)
     case CD_DL_THREAD: return "thread";
     case CD_DL_CONDVAR: return "condvar";
     case CD_DL_FUTEX: return "futex";
+    case CD_DL_SEM: return "semaphore";
+    case CD_DL_PIPE: return "pipe";
+    case CD_DL_EVENTFD: return "eventfd";
+    case CD_DL_FD: return "fd";
     case CD_DL_NONE: break;
     }
     return "none";

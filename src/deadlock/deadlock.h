@@ -10,7 +10,11 @@
  * stacks for the "where does it wait" frame, and released at once.
  *
  * Verdicts: cycles (strongly connected components of the wait-for graph), self-deadlocks,
- * orphaned locks (owner thread gone), and threads blocked on any of those. */
+ * orphaned locks (owner thread gone), and threads blocked on any of those. Beyond locks: a wait
+ * any thread of the process could end (a condition variable, a semaphore, a read or poll of a
+ * pipe or eventfd whose every writable end is in the process: fdwait.c) is blocked forever only
+ * when every other thread is; a thread running, in a timed wait or any other system call keeps
+ * the verdict "not proven" (cd_dl_verdict's greatest fixpoint). */
 #ifndef CD_DEADLOCK_H
 #define CD_DEADLOCK_H
 
@@ -33,7 +37,11 @@ typedef enum {
     CD_DL_RWLOCK,    /* pthread_rwlock_t, as reader or writer */
     CD_DL_THREAD,    /* pthread_join: waits for a thread to exit */
     CD_DL_CONDVAR,   /* pthread_cond_t wait: never a deadlock edge by itself */
-    CD_DL_FUTEX,     /* some other futex (semaphore, custom): not understood, no edge */
+    CD_DL_FUTEX,     /* some other futex (custom): not understood, no edge */
+    CD_DL_SEM,       /* POSIX semaphore (sem_t) wait: never a deadlock edge by itself */
+    CD_DL_PIPE,      /* read(2) on a pipe; addr is its inode (live only) */
+    CD_DL_EVENTFD,   /* read(2) on an eventfd; addr is its eventfd-id (live only) */
+    CD_DL_FD,        /* read(2) on some other fd, or on a core (what it is is not known) */
 } cd_dl_kind;
 
 typedef struct cd_dl_wait {
@@ -57,6 +65,20 @@ typedef struct cd_dl_wait {
     double timeout_s;     /* seconds until it gives up (relative timeouts: at most this) */
     char *symbol;         /* the lock's name: `lock_b`, `forks[3]`, `&to->mu`, `sym+0x8`; NULL */
     char *frame;          /* "func at file:line" of the user frame that waits; NULL if not unwound */
+    uint32_t sem_value;   /* SEM: the semaphore's value and waiter count when read */
+    uint32_t sem_waiters;
+    uint64_t cv_mutex;    /* CONDVAR: the mutex pthread_cond_wait released (0: not known) */
+    char *cv_mutex_symbol;
+    int fd;               /* PIPE/EVENTFD/FD: the fd it reads */
+    int fd_writers[8];    /* the writable ends in this process (the first 8) */
+    size_t fd_nwriters;
+    pid_t fd_other_pid;   /* another process holding a writable end (0: none) */
+    bool fd_sockets;      /* the process holds a socket: an end may be in flight (SCM_RIGHTS) */
+    bool live_fd;         /* FD: read from a live process (else a core, which records no fds) */
+    const char *fd_call;  /* "read", "poll", "epoll_wait"... (static) */
+    size_t fd_count;      /* fds it waits on (poll, epoll); fd is the first */
+    bool fd_mixed;        /* some of them are not pipes or eventfds this process alone writes */
+    bool forever;         /* blocked forever (cd_dl_verdict): nothing outside the blocked set can wake it */
     int cycle;            /* index into cycles, or -1 */
     int next;             /* index of the owner's wait in waits[] (an edge), or -1 */
 } cd_dl_wait;
@@ -66,6 +88,9 @@ typedef enum {
     CD_DLF_ORPHAN,        /* waits for a lock whose owner thread no longer exists */
     CD_DLF_BLOCKED,       /* waits (maybe through others) on a thread that is blocked forever */
     CD_DLF_PI,            /* the kernel refused a PI mutex with EDEADLK; glibc sleeps forever */
+    CD_DLF_CONDVAR,       /* waits on a condition variable no thread can ever signal */
+    CD_DLF_SEM,           /* waits on a semaphore no thread can ever post */
+    CD_DLF_FD,            /* reads a pipe or eventfd no thread can ever write */
 } cd_dl_finding_kind;
 
 typedef struct cd_dl_finding {
@@ -91,6 +116,10 @@ typedef struct cd_dl_result {
     size_t nstopped;      /* threads this analysis stopped */
     double stopped_ms;    /* how long any thread was held stopped by this analysis */
     char *note;           /* one informational line (e.g. frames unavailable), or NULL */
+    size_t nlive;         /* threads of the process that exist (the possible wakers) */
+    bool all_asleep;      /* every thread of the process is blocked forever */
+    char **warnings;      /* suspicious but unproven patterns (exit 0), one line each */
+    size_t nwarnings;
 } cd_dl_result;
 
 typedef struct cd_dl_options {
@@ -119,6 +148,11 @@ const char *cd_dl_kind_name(cd_dl_kind k);
 /* Classifies one futex wait from the syscall arguments and the target's memory (no stop).
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+/* A thread blocked in read(2), poll(2) or epoll_wait(2): on pipes or eventfds, with their writers
+ * (live); CD_DL_FD for any other fd or on a core. False when it is in none of those calls. */
+bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+/* Drops what cd_dl_classify_fd learnt of every process's fds (an analysis ends). */
+void cd_dl_fd_forget(void);
 
 /* A TID read from the target's memory (the number its PID namespace gives the thread: 1, 2, 3...
  * in a container) as /proc and ptrace know it; TIDs of a process in cdbg's namespace, and of a
@@ -132,8 +166,10 @@ pid_t cd_dl_ns_tid(pid_t host_tid);
  * owner and word. */
 bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid_t *owner, uint32_t *word);
 
-/* Given next[] edges (set from owners), fills cycles, findings and each wait's cycle index.
- * Pure graph work: Tarjan's SCC over the edges; the rest propagates "blocked forever". */
+/* Given next[] edges (set from owners) and nlive, fills cycles, findings, each wait's cycle index
+ * and forever flag. Pure graph work: Tarjan's SCC over the edges; the rest propagates "blocked
+ * forever", and a condition variable or semaphore waiter is blocked forever only when every other
+ * thread of the process is (the largest such set: the greatest fixpoint). */
 void cd_dl_verdict(cd_dl_result *r);
 
 /* Strongly connected components of a graph given as CSR adjacency (edges of node i are
@@ -147,6 +183,9 @@ char *cd_dl_global_name(cd_symtab *sym, uint64_t addr);
 
 /* Names a lock through the variables of a stopped thread's frame (`&to->mu`); NULL if none. */
 char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t addr);
+/* The value of the pointer variable or parameter NAME of a frame (`mutex` of glibc's
+ * __pthread_cond_wait_common, from libc6-dbg's DWARF); false when it is not known there. */
+bool cd_dl_frame_ptr(cd_symtab *sym, cd_target *t, const cd_frame *f, const char *name, uint64_t *out);
 /* The C library or the dynamic loader (by module name): not the user's code. */
 bool cd_dl_runtime_module(const char *module);
 

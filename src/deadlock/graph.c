@@ -80,8 +80,73 @@ static void add_finding(cd_dl_result *r, cd_dl_finding_kind k, size_t i)
     r->findings[r->nfindings++] = (cd_dl_finding){k, i};
 }
 
+/* Waits that end only when another thread acts: a condition variable is signalled, a semaphore
+ * posted, by any thread of the process. */
+static bool anyone_wakes(const cd_dl_wait *w)
+{
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) /* only this process's threads can write */
+        return w->fd_nwriters > 0 && !w->fd_other_pid && !w->fd_sockets && !w->fd_mixed;
+    return w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM;
+}
+
+/* The set S of threads none of which can ever run again: start from every untimed wait whose
+ * waker is known and remove, until nothing changes, each one a thread outside S could wake (a lock
+ * or join whose owner is outside S; a condvar or semaphore while any thread at all is outside S).
+ * What is left is the largest set closed under "only a member could wake a member": proven. A
+ * timed wait, a thread running or in any other system call, an unknown futex, a process-shared
+ * object, a lock held by unnamed readers: all outside. forever[] (lock verdicts) is extended. */
+static void beyond_locks(cd_dl_result *r, int *forever)
+{
+    size_t n = r->nwaits, ns = 0;
+    bool *in = cd_xcalloc(n ? n : 1, sizeof *in);
+
+    if (r->nlive == 0) { /* the possible wakers are not known: nothing beyond the lock verdicts */
+        free(in);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const cd_dl_wait *w = &r->waits[i];
+        if (forever[i] && !w->timed)
+            in[i] = true; /* cycles, self-deadlocks, orphans, PI dead ends and their chains */
+        else if (w->timed || w->pshared || w->owner_foreign)
+            in[i] = false;
+        else if (anyone_wakes(w))
+            in[i] = true;
+        else if (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK || w->kind == CD_DL_THREAD)
+            in[i] = w->next >= 0;
+        ns += in[i];
+    }
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t i = 0; i < n; i++) {
+            if (!in[i])
+                continue;
+            const cd_dl_wait *w = &r->waits[i];
+            bool out = anyone_wakes(w)                     ? ns < r->nlive
+                       : (w->cycle < 0 && forever[i] == 1) ? false /* self, orphan, PI dead end */
+                                                           : w->next < 0 || !in[w->next];
+            if (out) {
+                in[i] = false;
+                ns--;
+                changed = true;
+            }
+        }
+    }
+    r->all_asleep = ns == r->nlive;
+    for (size_t i = 0; i < n; i++) {
+        if (!in[i] || forever[i])
+            continue;
+        const cd_dl_wait *w = &r->waits[i];
+        add_finding(r, w->kind == CD_DL_CONDVAR ? CD_DLF_CONDVAR : w->kind == CD_DL_SEM ? CD_DLF_SEM
+                       : anyone_wakes(w)        ? CD_DLF_FD : CD_DLF_BLOCKED, i);
+        r->waits[i].forever = true;
+    }
+    free(in);
+}
+
 void cd_dl_verdict(cd_dl_result *r)
 {
+    r->all_asleep = false;
     size_t n = r->nwaits;
     size_t *off = cd_xcalloc(n + 1, sizeof *off);
     size_t *adj = cd_xmalloc((n ? n : 1) * sizeof *adj);
@@ -158,6 +223,9 @@ void cd_dl_verdict(cd_dl_result *r)
     for (size_t i = 0; i < n; i++)
         if (forever[i] == 2)
             add_finding(r, CD_DLF_BLOCKED, i);
+    for (size_t i = 0; i < n; i++)
+        r->waits[i].forever = forever[i] != 0;
+    beyond_locks(r, forever);
 
     free(forever);
     free(size);

@@ -72,7 +72,7 @@ static char *containing_var(const cd_scope *sc, Dwarf_Die *var, const char *name
     if (!type || addr >= va + cd_type_size(type))
         return NULL;
     cd_buf b = {0};
-    cd_buf_puts(&b, name);
+    cd_buf_printf(&b, "%s%s", cd_die_scope(sc->vs, var), name); /* bank::audit_mu, as gdb names it */
     uint64_t rest = cd_type_member_path(sc->vs, type, addr - va, &b);
     if (rest)
         cd_buf_printf(&b, "+0x%" PRIx64, rest);
@@ -118,7 +118,9 @@ static char *pointing_var(const cd_scope *sc, Dwarf_Die *var, const char *name, 
     if (!target || !(size = cd_type_size(target)) || cd_target_read_full(ps->t, va, &p, sizeof p) != 0 || !p ||
         ps->addr < p || ps->addr >= p + size)
         return NULL;
-    cd_buf b = {0}, r = {0};
+    cd_buf b = {0}, r = {0}, qn = {0};
+    cd_buf_printf(&qn, "%s%s", cd_die_scope(sc->vs, var), name);
+    name = qn.s;
     uint64_t rest = cd_type_member_path(sc->vs, target, ps->addr - p, &b);
     if (b.len && b.s[0] == '.')
         cd_buf_printf(&r, "&%s->%s", name, b.s + 1);
@@ -129,6 +131,7 @@ static char *pointing_var(const cd_scope *sc, Dwarf_Die *var, const char *name, 
     if (rest)
         cd_buf_printf(&r, "+0x%" PRIx64, rest);
     cd_buf_free(&b);
+    cd_buf_free(&qn);
     return r.s;
 }
 
@@ -252,4 +255,54 @@ char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t
     search_frame_scope(&fs, &scope, 0);
     cd_vstate_free(sc.vs);
     return fs.result;
+}
+
+typedef struct fptr_search {
+    const cd_scope *sc;
+    Dwfl_Module *mod;
+    Dwarf_Addr pc;
+    const char *name;
+    uint64_t val;
+    bool found;
+} fptr_search;
+
+static void search_ptr_scope(fptr_search *ps, Dwarf_Die *scope, int depth)
+{
+    Dwarf_Die c;
+    if (depth > 8 || dwarf_child(scope, &c) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&c);
+        const char *n;
+        if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && (n = die_name(&c)) && !strcmp(n, ps->name)) {
+            cd_varloc lv;
+            cd_var_locate(ps->sc, ps->mod, &c, &lv);
+            uint64_t p = lv.val;
+            if (lv.kind == CD_VARLOC_MEM && cd_target_read_full(ps->sc->target, lv.addr, &p, sizeof p) != 0)
+                lv.kind = CD_VARLOC_NONE;
+            if (lv.kind != CD_VARLOC_NONE && p) {
+                ps->val = p;
+                ps->found = true;
+            }
+        } else if (tag == DW_TAG_lexical_block && dwarf_haspc(&c, ps->pc) == 1) {
+            search_ptr_scope(ps, &c, depth + 1);
+        }
+    } while (!ps->found && dwarf_siblingof(&c, &c) == 0);
+}
+
+bool cd_dl_frame_ptr(cd_symtab *sym, cd_target *t, const cd_frame *f, const char *name, uint64_t *out)
+{
+    if (!f->info.has_die || !f->info.mod)
+        return false;
+    Dwarf_Addr bias;
+    if (!dwfl_module_getdwarf(f->info.mod, &bias))
+        return false;
+    cd_scope sc = {.target = t, .sym = sym, .frame = f, .frames = f, .nframes = 1, .vs = cd_vstate_new()};
+    fptr_search ps = {&sc, f->info.mod, f->lookup_pc - bias, name, 0, false};
+    Dwarf_Die scope = f->info.scope_die;
+    search_ptr_scope(&ps, &scope, 0);
+    cd_vstate_free(sc.vs);
+    if (ps.found)
+        *out = ps.val;
+    return ps.found;
 }

@@ -30,6 +30,41 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
             cd_buf_puts(b, ", which is itself");
         return;
     }
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+        const char *call = w->fd_call ? w->fd_call : "read";
+        if (w->kind == CD_DL_PIPE)
+            cd_buf_printf(b, "pipe:[%" PRIu64 "] (%s on fd %d", w->addr, call, w->fd);
+        else
+            cd_buf_printf(b, "eventfd (%s on fd %d, eventfd-id %" PRIx64, call, w->fd, w->addr);
+        if (w->fd_count > 1)
+            cd_buf_printf(b, " and %zu other fd%s", w->fd_count - 1, w->fd_count == 2 ? "" : "s");
+        cd_buf_puts(b, "; ");
+        if (w->fd_nwriters) {
+            cd_buf_puts(b, "writable ends in this process: fd");
+            for (size_t k = 0; k < w->fd_nwriters && k < sizeof w->fd_writers / sizeof w->fd_writers[0]; k++)
+                cd_buf_printf(b, "%s %d", k ? "," : "", w->fd_writers[k]);
+            if (w->fd_nwriters > sizeof w->fd_writers / sizeof w->fd_writers[0])
+                cd_buf_puts(b, ", ...");
+        } else {
+            cd_buf_puts(b, "no writable end in this process");
+        }
+        if (w->fd_other_pid)
+            cd_buf_printf(b, "; also writable in process %d", (int)w->fd_other_pid);
+        if (w->fd_sockets)
+            cd_buf_puts(b, "; the process holds sockets: an end may be in flight");
+        if (w->fd_mixed)
+            cd_buf_puts(b, "; it also waits on fds that are not pipes or eventfds only this process writes");
+        cd_buf_puts(b, ")");
+        return;
+    }
+    if (w->kind == CD_DL_FD) {
+        if (w->fd >= 0)
+            cd_buf_printf(b, "%s on fd %d", w->fd_call ? w->fd_call : "read", w->fd);
+        else
+            cd_buf_printf(b, "%s", w->fd_call ? w->fd_call : "read");
+        cd_buf_printf(b, " (%s)", w->live_fd ? "not only pipes or eventfds" : "a core does not record what its fds are");
+        return;
+    }
     if (w->kind == CD_DL_FUTEX) {
         /* What is known, and no more: the word, its name, its value. */
         cd_buf_printf(b, "futex 0x%" PRIx64, w->futex);
@@ -48,8 +83,18 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
         cd_buf_printf(b, "%s %s (0x%" PRIx64 ")", kind, w->symbol, w->addr);
     else
         cd_buf_printf(b, "%s at 0x%" PRIx64, kind, w->addr);
-    if (w->kind == CD_DL_CONDVAR)
+    if (w->kind == CD_DL_CONDVAR) {
+        if (w->cv_mutex && w->cv_mutex_symbol)
+            cd_buf_printf(b, ", having released mutex %s (0x%" PRIx64 ")", w->cv_mutex_symbol, w->cv_mutex);
+        else if (w->cv_mutex)
+            cd_buf_printf(b, ", having released the mutex at 0x%" PRIx64, w->cv_mutex);
         return;
+    }
+    if (w->kind == CD_DL_SEM) {
+        cd_buf_printf(b, ", value %" PRIu32 ", %" PRIu32 " waiter%s", w->sem_value, w->sem_waiters,
+                      w->sem_waiters == 1 ? "" : "s");
+        return;
+    }
     if (w->owner > 0 && w->owner == w->tid) {
         cd_buf_puts(b, ", which it already holds");
     } else if (w->owner > 0 && w->owner_foreign) {
@@ -95,6 +140,25 @@ static void wait_block(cd_buf *b, const cd_dl_wait *w, const char *indent)
         cd_buf_printf(b, "%s    in %s\n", indent, w->frame);
 }
 
+/* "it holds mutex config_mu (0x...), which thread 13 "producer" waits for": the locks a waiter keeps
+ * across its wait, known from the threads that want them. */
+static void held_lines(cd_buf *b, const cd_dl_result *r, const cd_dl_wait *w)
+{
+    for (size_t j = 0; j < r->nwaits; j++) {
+        const cd_dl_wait *o = &r->waits[j];
+        if (o == w || o->owner != w->tid || (o->kind != CD_DL_MUTEX && o->kind != CD_DL_RWLOCK))
+            continue;
+        cd_buf_printf(b, "    it holds %s ", cd_dl_kind_name(o->kind));
+        if (o->symbol)
+            cd_buf_printf(b, "%s (0x%" PRIx64 ")", o->symbol, o->addr);
+        else
+            cd_buf_printf(b, "at 0x%" PRIx64, o->addr);
+        cd_buf_puts(b, ", which ");
+        thread_ref(b, o->tid, o->name);
+        cd_buf_puts(b, " waits for\n");
+    }
+}
+
 static const char *finding_title(cd_dl_finding_kind k)
 {
     switch (k) {
@@ -102,6 +166,9 @@ static const char *finding_title(cd_dl_finding_kind k)
     case CD_DLF_ORPHAN: return "orphaned lock";
     case CD_DLF_BLOCKED: return "blocked on the deadlock";
     case CD_DLF_PI: return "priority-inheritance deadlock (reported by the kernel)";
+    case CD_DLF_CONDVAR: return "condition variable no thread can signal";
+    case CD_DLF_SEM: return "semaphore no thread can post";
+    case CD_DLF_FD: return "read no thread can ever satisfy";
     }
     return "?";
 }
@@ -116,6 +183,8 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
                       (int)r->pid, r->nthreads, r->nthreads == 1 ? "" : "s", nlock);
         if (r->note)
             cd_buf_printf(b, "note: %s\n", r->note);
+        for (size_t i = 0; i < r->nwarnings; i++)
+            cd_buf_printf(b, "warning: %s\n", r->warnings[i]);
         return;
     }
     size_t nforever = r->nfindings, nuntil = 0;
@@ -129,6 +198,8 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
     if (nuntil)
         cd_buf_printf(b, "%zu blocked until a timed wait gives up", nuntil);
     cd_buf_printf(b, " (of %zu)\n", r->nthreads);
+    if (r->all_asleep)
+        cd_buf_printf(b, "all threads are asleep - deadlock! (no thread of process %d can ever run again)\n", (int)r->pid);
     for (size_t c = 0; c < r->ncycles; c++) {
         cd_buf_printf(b, "\ncycle %zu: %zu threads wait for each other%s\n", c + 1, r->cycles[c].n,
                       cycle_timed(r, c) ? " until a timed wait in it gives up (the lock order is still a deadlock)" : "");
@@ -139,7 +210,8 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
         const cd_dl_wait *w = &r->waits[r->findings[f].wait];
         cd_buf_printf(b, "\n%s:\n", finding_title(r->findings[f].kind));
         wait_block(b, w, "  ");
-        if (r->findings[f].kind == CD_DLF_BLOCKED) {
+        cd_dl_finding_kind fk = r->findings[f].kind;
+        if (fk == CD_DLF_BLOCKED) {
             /* say what it ends at: the first thread of the chain that is blocked by itself */
             const cd_dl_wait *e = w;
             for (int guard = 0; e->next >= 0 && guard < (int)r->nwaits; guard++) {
@@ -149,6 +221,28 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
                     break;
                 }
             }
+            if (e != w && (e->kind == CD_DL_CONDVAR || e->kind == CD_DL_SEM)) {
+                cd_buf_puts(b, "    (which leads to ");
+                thread_ref(b, e->tid, e->name);
+                cd_buf_printf(b, ", waiting forever on %s %s)\n", cd_dl_kind_name(e->kind), e->symbol ? e->symbol : "(unnamed)");
+            } else if (e != w && e->kind == CD_DL_PIPE) {
+                cd_buf_puts(b, "    (which leads to ");
+                thread_ref(b, e->tid, e->name);
+                cd_buf_printf(b, ", reading pipe:[%" PRIu64 "] forever)\n", e->addr);
+            } else if (e != w && e->kind == CD_DL_EVENTFD) {
+                cd_buf_puts(b, "    (which leads to ");
+                thread_ref(b, e->tid, e->name);
+                cd_buf_puts(b, ", reading an eventfd forever)\n");
+            }
+        } else if (fk == CD_DLF_FD) {
+            held_lines(b, r, w);
+            cd_buf_printf(b, "    no thread can ever write %s: only this process holds its writable end%s, and every other "
+                             "thread of the process is blocked forever\n",
+                          w->kind == CD_DL_PIPE ? "the pipe" : "the eventfd", w->fd_nwriters == 1 ? "" : "s");
+        } else if (fk == CD_DLF_CONDVAR || fk == CD_DLF_SEM) {
+            held_lines(b, r, w);
+            cd_buf_printf(b, "    no thread can ever %s %s: every other thread of the process is blocked forever\n",
+                          fk == CD_DLF_SEM ? "post" : "signal", w->symbol ? w->symbol : "it");
         }
     }
     if (r->live && r->nstopped)
@@ -158,6 +252,8 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
         cd_buf_puts(b, "\nno thread was stopped for this analysis\n");
     if (r->note)
         cd_buf_printf(b, "note: %s\n", r->note);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        cd_buf_printf(b, "warning: %s\n", r->warnings[i]);
 }
 
 static const char *verdict_tag(const cd_dl_result *r, size_t i, char *buf, size_t n)
@@ -218,6 +314,9 @@ static const char *finding_json_kind(cd_dl_finding_kind k)
     switch (k) {
     case CD_DLF_SELF: return "self-deadlock";
     case CD_DLF_ORPHAN: return "orphaned-lock";
+    case CD_DLF_CONDVAR: return "condvar-forever";
+    case CD_DLF_SEM: return "semaphore-forever";
+    case CD_DLF_FD: return "read-forever";
     case CD_DLF_BLOCKED:
     case CD_DLF_PI: break;
     }
@@ -246,6 +345,46 @@ json_object *cd_dl_result_json(const cd_dl_result *r)
         json_object_object_add(fo, "addr", cd_json_hex(w->addr));
         json_object_object_add(fo, "symbol", cd_json_str_or_null(w->symbol));
         json_object_object_add(fo, "owner_tid", w->owner > 0 ? json_object_new_int(w->owner) : NULL);
+        json_object_object_add(fo, "wait_kind", json_object_new_string(cd_dl_kind_name(w->kind)));
+        json_object_object_add(fo, "frame", cd_json_str_or_null(w->frame));
+        if (w->kind == CD_DL_CONDVAR) {
+            json_object *m = NULL;
+            if (w->cv_mutex) {
+                m = json_object_new_object();
+                json_object_object_add(m, "addr", cd_json_hex(w->cv_mutex));
+                json_object_object_add(m, "symbol", cd_json_str_or_null(w->cv_mutex_symbol));
+            }
+            json_object_object_add(fo, "released_mutex", m);
+        }
+        if (w->kind == CD_DL_SEM) {
+            json_object_object_add(fo, "value", json_object_new_int64(w->sem_value));
+            json_object_object_add(fo, "waiters", json_object_new_int64(w->sem_waiters));
+        }
+        if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+            json_object_object_add(fo, "fd", json_object_new_int(w->fd));
+            json_object *wf = json_object_new_array();
+            for (size_t k = 0; k < w->fd_nwriters && k < sizeof w->fd_writers / sizeof w->fd_writers[0]; k++)
+                json_object_array_add(wf, json_object_new_int(w->fd_writers[k]));
+            json_object_object_add(fo, "writer_fds", wf);
+            if (w->kind == CD_DL_PIPE)
+                json_object_object_add(fo, "inode", json_object_new_int64((int64_t)w->addr));
+        }
+        if (w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM || w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+            /* the locks it keeps across the wait, named by the threads that want them */
+            json_object *held = json_object_new_array();
+            for (size_t j = 0; j < r->nwaits; j++) {
+                const cd_dl_wait *o = &r->waits[j];
+                if (o == w || o->owner != w->tid || (o->kind != CD_DL_MUTEX && o->kind != CD_DL_RWLOCK))
+                    continue;
+                json_object *h = json_object_new_object();
+                json_object_object_add(h, "addr", cd_json_hex(o->addr));
+                json_object_object_add(h, "kind", json_object_new_string(cd_dl_kind_name(o->kind)));
+                json_object_object_add(h, "symbol", cd_json_str_or_null(o->symbol));
+                json_object_object_add(h, "wanted_by", json_object_new_int(o->tid));
+                json_object_array_add(held, h);
+            }
+            json_object_object_add(fo, "holds", held);
+        }
         json_object_array_add(fs, fo);
     }
     json_object_object_add(o, "findings", fs);
@@ -259,5 +398,10 @@ json_object *cd_dl_result_json(const cd_dl_result *r)
     json_object_object_add(o, "stopped_ms", json_object_new_double(r->stopped_ms));
     if (r->note)
         json_object_object_add(o, "note", json_object_new_string(r->note));
+    json_object_object_add(o, "all_asleep", json_object_new_boolean(r->all_asleep));
+    json_object *wa = json_object_new_array();
+    for (size_t i = 0; i < r->nwarnings; i++)
+        json_object_array_add(wa, json_object_new_string(r->warnings[i]));
+    json_object_object_add(o, "warnings", wa);
     return o;
 }

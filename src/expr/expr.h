@@ -57,6 +57,9 @@ void cd_var_locate(const cd_scope *sc, Dwfl_Module *mod, Dwarf_Die *var, cd_varl
 
 /* The type of a variable (or member) DIE; NULL when it has none. */
 cd_type *cd_type_of_die(cd_vstate *vs, Dwarf_Die *die);
+/* The C++ scope a DIE is declared in, as a prefix ("shop::core::", "Ledger::"; "" at file scope,
+ * inside a function, and in C), through DW_AT_specification: how gdb qualifies a global's name. */
+const char *cd_die_scope(cd_vstate *vs, Dwarf_Die *die);
 uint64_t cd_type_size(cd_type *t);           /* 0 when unknown or incomplete */
 cd_type *cd_type_pointee(cd_type *t);        /* what a pointer points to; NULL if T is no pointer */
 /* Appends the member and index path from an object of type T down to byte OFF (`.buckets[7].mu`).

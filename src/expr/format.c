@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* gdb's `repeats` threshold: a run of more than this many equal elements is printed once */
 #define REPEAT_THRESHOLD 10
+/* the most of a char array read to print it */
+#define CHAR_ARRAY_MAX 65536
 
 void cd_fmtopt_init(cd_fmtopt *o, const cd_scope *sc, char fmt)
 {
@@ -116,6 +119,50 @@ static void quoted(const uint8_t *s, size_t n, bool more, cd_buf *b)
     for (size_t i = 0; i < n; i++)
         char_lit(s[i], b, '"');
     cd_buf_puts(b, more ? "\"..." : "\"");
+}
+
+/* A char array of N bytes, as gdb's generic_printstr prints it (print null-stop off): every byte,
+ * NULs included, but one NUL at the very end (when TRUNC is false: the whole array was read); a run
+ * of more than REPEAT_THRESHOLD equal bytes as 'c' <repeats N times>, the rest in quoted segments,
+ * joined by ", ". LIMIT (print elements) counts bytes, a whole run at a time, so the run that crosses
+ * it is printed whole; "..." when bytes were left. */
+static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit, cd_buf *b)
+{
+    if (!trunc && n > 0 && buf[n - 1] == 0)
+        n--;
+    if (n == 0) {
+        cd_buf_puts(b, "\"\"");
+        return;
+    }
+    int64_t i = 0, done = 0;
+    bool in_str = false;
+    while (i < n && done < limit) {
+        int64_t run = 1;
+        while (i + run < n && buf[i + run] == buf[i])
+            run++;
+        if (run > REPEAT_THRESHOLD) {
+            if (in_str)
+                cd_buf_puts(b, "\"");
+            in_str = false;
+            if (i)
+                cd_buf_puts(b, ", ");
+            cd_buf_puts(b, "'");
+            char_lit(buf[i], b, '\'');
+            cd_buf_printf(b, "' <repeats %lld times>", (long long)run);
+        } else {
+            if (!in_str)
+                cd_buf_puts(b, i ? ", \"" : "\"");
+            in_str = true;
+            for (int64_t k = 0; k < run; k++)
+                char_lit(buf[i], b, '"');
+        }
+        i += run;
+        done += run;
+    }
+    if (in_str)
+        cd_buf_puts(b, "\"");
+    if (i < n || trunc)
+        cd_buf_puts(b, "...");
 }
 
 static void radix(unsigned __int128 u, int base, cd_buf *b)
@@ -368,29 +415,15 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
     if (count < 0)
         count = 0; /* flexible array member: the size is not in the type */
     if (cd_type_is_charlike(et) && (o->fmt == 0 || o->fmt == 's')) {
-        int64_t n = count < o->max_string ? count : o->max_string;
+        /* the whole array, as gdb reads it (its max-value-size, 64 KiB, bounds it: so does this) */
+        int64_t n = count < CHAR_ARRAY_MAX ? count : CHAR_ARRAY_MAX;
         uint8_t *buf = cd_arena_alloc(x->ar, (size_t)n + 1);
         if (n && cd_value_read(x, v, 0, buf, (size_t)n) != 0) {
             cd_buf_printf(b, "<error: %s>", e.msg);
             x->err = save;
             return;
         }
-        int64_t len = 0;
-        while (len < n && buf[len])
-            len++;
-        int64_t end = len;
-        bool rest_zero = true;
-        for (int64_t i = len; i < n; i++)
-            if (buf[i]) {
-                rest_zero = false;
-                break;
-            }
-        if (!rest_zero) { /* embedded NULs: show everything up to trailing zeros */
-            end = n;
-            while (end > 0 && !buf[end - 1])
-                end--;
-        }
-        quoted(buf, (size_t)end, count > o->max_string && (end == n), b);
+        char_array(buf, n, n < count, o->max_string, b);
         x->err = save;
         return;
     }
@@ -399,7 +432,9 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
         x->err = save;
         return;
     }
-    int64_t lim = count < o->max_array ? count : o->max_array;
+    /* gdb's value_print_array_elements: a run counts as REPEAT_THRESHOLD elements towards the
+     * limit, so {0 <repeats 300 times>, 1} is printed whole */
+    int64_t lim = o->max_array;
     cd_buf_puts(b, "{");
     uint8_t *prev = NULL, *cur = NULL;
     bool cmp = es > 0 && es <= 64 && !(v->where != V_MEM && v->where != V_BYTES);
@@ -407,9 +442,8 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
         prev = cd_arena_alloc(x->ar, es);
         cur = cd_arena_alloc(x->ar, es);
     }
-    int64_t i = 0;
-    int printed = 0;
-    while (i < lim) {
+    int64_t i = 0, printed = 0;
+    while (i < count && printed < lim) {
         cd_value ev = cd_value_sub(v, et, (uint64_t)i * es);
         int64_t run = 1;
         if (cmp && cd_value_read(x, &ev, 0, prev, es) == 0) {
@@ -420,16 +454,19 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
                 run++;
             }
         }
-        if (printed++)
+        if (i)
             cd_buf_puts(b, ", ");
         fmt(x, &ev, o, false, depth + 1, b);
-        if (run >= REPEAT_THRESHOLD) {
+        if (run > REPEAT_THRESHOLD) {
             cd_buf_printf(b, " <repeats %lld times>", (long long)run);
             i += run;
-        } else
+            printed += REPEAT_THRESHOLD;
+        } else {
             i++;
+            printed++;
+        }
     }
-    if (lim < count && i < count)
+    if (i < count)
         cd_buf_puts(b, "...");
     cd_buf_puts(b, "}");
     x->err = save;

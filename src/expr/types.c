@@ -414,6 +414,11 @@ static const char *scope_prefix(cd_vstate *vs, Dwarf_Die *die)
     return r;
 }
 
+const char *cd_die_scope(cd_vstate *vs, Dwarf_Die *die)
+{
+    return scope_prefix(vs, die);
+}
+
 const char *cd_type_scope(cd_vstate *vs, cd_type *t)
 {
     if (!t->cxx || !t->die.addr)

@@ -1243,12 +1243,52 @@ static int line_addrs_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Ad
     return DWARF_CB_OK;
 }
 
+/* gdb's blocks: a function, an inlined call, and a lexical block that declares something (gdb
+ * makes no block of one that declares nothing: buildsym's read_lexical_block_scope). */
+static bool block_declares(Dwarf_Die *blk)
+{
+    Dwarf_Die c;
+    if (dwarf_child(blk, &c) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&c);
+        if (tag != DW_TAG_lexical_block && tag != DW_TAG_inlined_subroutine && tag != DW_TAG_call_site &&
+            tag != DW_TAG_GNU_call_site)
+            return true;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+/* The innermost gdb block at ADDR, as the module and the DIE offset; false without DWARF there. */
+static bool line_block_at(cd_symtab *s, uint64_t addr, Dwfl_Module **mod, Dwarf_Off *off)
+{
+    *mod = dwfl_addrmodule(s->dwfl, addr);
+    Dwarf_Addr bias;
+    Dwarf_Die cu_mem;
+    if (!*mod || !cd_symtab_cu_at(s, *mod, addr, &cu_mem, &bias))
+        return false;
+    Dwarf_Die *scopes = NULL;
+    int ns = dwarf_getscopes(&cu_mem, addr - bias, &scopes);
+    bool found = false;
+    for (int i = 0; i < ns && !found; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+            (tag == DW_TAG_lexical_block && block_declares(&scopes[i]))) {
+            *off = dwarf_dieoffset(&scopes[i]);
+            found = true;
+        }
+    }
+    free(scopes);
+    return found;
+}
+
 /* gdb's choice (find_line_common): only statement rows (is_stmt) count; LINE itself if it has one,
  * else the lowest later line that has one. When no statement row is at LINE or after it (the
  * closing brace of an -O2 function often has only a non-statement row), the rows of LINE itself
- * are used rather than nothing. Then one address per function: the lowest (a line split in several
- * blocks, a loop's test, is entered at its first), moved past the prologue when it is a function's
- * entry. */
+ * are used rather than nothing. Then one address per block, as gdb's create_sals_line_offset: the
+ * lowest (a line split in several places, a loop's test, is entered at its first); two inlined
+ * copies of one function in the same caller are two blocks, so two locations. Moved past the
+ * prologue when it is a function's entry. */
 int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **addrs, size_t *n, int *found_line)
 {
     char *want = file[0] == '/' ? lex_normalize(file) : cd_xstrdup(file + (strncmp(file, "./", 2) ? 0 : 2));
@@ -1267,19 +1307,21 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
                 best = line;
     }
     uint64_t *out = NULL;
+    struct blkkey {
+        Dwfl_Module *mod; /* NULL: no block known (no DWARF there): only the same address merges */
+        Dwarf_Off off;
+    } *okeys = NULL;
     size_t nout = 0;
     for (size_t i = 0; best && i < a.n; i++) {
         if (a.c[i].line != best || (stmt_only && !a.c[i].stmt))
             continue;
         uint64_t addr = a.c[i].addr;
-        const char *fn;
-        uint64_t fs, fe;
-        bool in_fn = cd_symtab_func_bounds(s, addr, &fn, &fs, &fe);
+        Dwfl_Module *mod;
+        Dwarf_Off off = 0;
+        bool in_blk = line_block_at(s, addr, &mod, &off);
         bool dup = false;
         for (size_t k = 0; k < nout && !dup; k++) {
-            const char *fn2;
-            uint64_t fs2, fe2;
-            if (out[k] == addr || (in_fn && cd_symtab_func_bounds(s, out[k], &fn2, &fs2, &fe2) && fs2 == fs)) {
+            if (out[k] == addr || (in_blk && okeys[k].mod == mod && okeys[k].off == off)) {
                 if (addr < out[k])
                     out[k] = addr;
                 dup = true;
@@ -1288,8 +1330,11 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
         if (dup)
             continue;
         out = cd_xrealloc(out, (nout + 1) * sizeof *out);
+        okeys = cd_xrealloc(okeys, (nout + 1) * sizeof *okeys);
+        okeys[nout] = (struct blkkey){in_blk ? mod : NULL, off};
         out[nout++] = addr;
     }
+    free(okeys);
     /* A line whose code starts a function (its opening brace at -O0) is its prologue: past it, as
      * gdb's skip_prologue_sal (and `break FUNC`) does. */
     for (size_t k = 0; k < nout; k++)

@@ -9,6 +9,7 @@
  * so the target gets no SIGCHLD; the child is killed, its exit taken by us (its tracer) and then
  * reaped from inside the target with an injected wait4(child, __WALL), so it leaves no zombie. */
 #include "target/target.h"
+#include "target/procfs.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -214,6 +215,8 @@ typedef struct gctx {
     gthr *th;
     size_t nth;
     pid_t child;          /* the snapshot, 0 when memory comes from the process itself */
+    pid_t child_ns;       /* its PID as the target sees it (another number in a PID namespace):
+                             for the wait4 the target runs; kill and ptrace take `child` */
     int child_mem;        /* /proc/CHILD/mem, for pages process_vm_readv refuses */
     unsigned char *buf;
     int fd, dirfd;
@@ -524,6 +527,7 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
     uint64_t args[6] = {0, 0, 0, 0, 0, 0};
     int64_t ret = 0;
     cd_err e = {0};
+    size_t before = t->nthreads;
     if (cd_target_inject_syscall(t, inj, SYS_clone, args, &ret, &e) < 0) {
         snprintf(why, whylen, "%.150s", e.msg);
         return 0;
@@ -532,13 +536,32 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
         snprintf(why, whylen, "the process could not fork: %s", strerror((int)-ret));
         return 0;
     }
-    pid_t child = (pid_t)ret;
-    /* The backend traced it (PTRACE_O_TRACECLONE) and holds it at its first stop; it must never
-     * run: it would go on from the instruction after our `syscall`, in the vdso. */
-    cd_thread *ct = cd_target_find_thread(t, child);
-    if (ct && !ct->held)
+    /* clone returns the child's PID in the target's PID namespace; in a container that is not
+     * the number kill, ptrace and /proc take here (and killing it would hit another process).
+     * The backend traced the child (PTRACE_O_TRACECLONE) and listed it under its host PID: the
+     * thread that appeared during our system call whose innermost NSpid is that number. */
+    g->child_ns = (pid_t)ret;
+    cd_thread *ct = NULL;
+    for (size_t i = before; i < t->nthreads && !ct; i++) {
+        pid_t h = t->threads[i]->tid;
+        if (h == g->child_ns || cd_procfs_read_ns_tid(h, h) == g->child_ns)
+            ct = t->threads[i];
+    }
+    if (!ct && !cd_procfs_other_pidns(t->pid))
+        ct = cd_target_find_thread(t, g->child_ns);
+    if (!ct) {
+        /* Not listed, and its host PID unknown: it cannot be killed by number safely. The target
+         * reaps it below (wait4 on its own PID) once it exits: it runs from the vdso after our
+         * `syscall` into the process's own code only if the kernel did not trace it, which
+         * PTRACE_O_TRACECLONE rules out. */
+        snprintf(why, whylen, "the snapshot process (%d in the target's PID namespace) was not found", (int)g->child_ns);
+        return 0;
+    }
+    pid_t child = ct->tid;
+    /* It must never run: it would go on from the instruction after our `syscall`, in the vdso. */
+    if (!ct->held)
         cd_target_stop(t, &ct, 1, NULL);
-    if (!ct || !ct->held) {
+    if (!ct->held) {
         kill(child, SIGKILL);
         snprintf(why, whylen, "the snapshot process %d was not held by the debugger", (int)child);
         return -child;
@@ -579,7 +602,7 @@ static uint64_t end_snapshot(gctx *g, pid_t child, cd_thread *reaper)
     if (reaper->gone || cd_target_stop(t, &reaper, 1, &e) < 0 || !reaper->held)
         return 0;
     for (int i = 0; i < 200; i++) {
-        uint64_t args[6] = {(uint64_t)child, 0, (uint64_t)(__WALL | WNOHANG), 0, 0, 0};
+        uint64_t args[6] = {(uint64_t)(g->child_ns ? g->child_ns : child), 0, (uint64_t)(__WALL | WNOHANG), 0, 0, 0};
         int64_t ret = 0;
         if (cd_target_inject_syscall(t, reaper, SYS_wait4, args, &ret, &e) < 0 || ret != 0)
             break;

@@ -84,6 +84,7 @@ struct cd_trace {
     cd_trace_match *matches; /* for cd_trace_matches: copies of probes[i].m */
     cd_buf notes;
     cd_trace_backend *bk[4]; /* by cd_tb_kind (AUTO unused) */
+    bool used[4];           /* bk[k] took at least one probe: only those are armed, polled, disarmed */
     cd_target *snap;
     cd_unwinder *snap_unw;
     uint64_t shown_total;
@@ -763,6 +764,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
                 continue;
             }
             p->b = b;
+            tr->used[kind] = true;
             p->m.backend = tr->matches[i].backend = b->ops->name;
         }
         if (!p->b) {
@@ -777,7 +779,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
         cd_buf_free(&refused);
     }
     for (int k = 1; k < 4; k++)
-        if (tr->bk[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
+        if (tr->used[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
             return -1;
     (void)kind_name;
     return 0;
@@ -787,7 +789,7 @@ int cd_trace_disarm(cd_trace *tr, cd_err *err)
 {
     int rc = 0;
     for (int k = 1; k < 4; k++)
-        if (tr->bk[k] && tr->bk[k]->ops->disarm(tr->bk[k], err) < 0)
+        if (tr->used[k] && tr->bk[k]->ops->disarm(tr->bk[k], err) < 0)
             rc = -1;
     return rc;
 }
@@ -795,7 +797,7 @@ int cd_trace_disarm(cd_trace *tr, cd_err *err)
 void cd_trace_emergency(cd_trace *tr)
 {
     for (int k = 1; k < 4; k++)
-        if (tr->bk[k])
+        if (tr->used[k])
             tr->bk[k]->ops->emergency(tr->bk[k]);
 }
 
@@ -1113,7 +1115,7 @@ int cd_trace_poll(cd_trace *tr, int timeout_ms, cd_trace_render_fn render, void 
     bool exited = false, first = true;
     for (int k = 1; k < 4; k++) {
         cd_trace_backend *b = tr->bk[k];
-        if (!b)
+        if (!tr->used[k])
             continue;
         cd_err e;
         cd_err_clear(&e);

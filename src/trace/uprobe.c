@@ -16,6 +16,7 @@
  * Lost records (PERF_RECORD_LOST: a full ring) become CD_REC_DROPPED where they were lost. */
 
 #include "trace/backend.h"
+#include "trace/perfring.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,9 +28,7 @@
 #include <sys/ioctl.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,11 +49,7 @@ typedef struct uevent {
 
 typedef struct uring {
     int cpu;
-    int fd;                 /* the event whose buffer it is */
-    struct perf_event_mmap_page *meta;
-    uint8_t *data;
-    size_t size;            /* data area, a power of two */
-    size_t map_len;
+    cd_perf_ring r;         /* perfring.h */
 } uring;
 
 typedef struct prec {
@@ -86,18 +81,11 @@ typedef struct ub {
     uint8_t *pool;
     size_t pool_len, pool_cap;
     uint64_t seq;
-    uint8_t *tmp;           /* a record that wraps around the ring's end */
-    size_t tmp_cap;
     bool armed, disarmed;
     char *tracefs;          /* NULL: the uprobe PMU, without inheritance */
     uint64_t *tp_entry, *tp_ret; /* per probe: the tracefs event ids (0 none) */
     bool *defined;          /* per probe: e<id>/r<id> written into uprobe_events */
 } ub;
-
-static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group, unsigned long flags)
-{
-    return syscall(SYS_perf_event_open, a, pid, cpu, group, flags);
-}
 
 static int read_int_file(const char *path, int *out)
 {
@@ -249,7 +237,7 @@ static int tp_define(ub *u, uint32_t probe, bool ret, uint64_t *id, cd_err *err)
 
 static void tp_undefine(ub *u)
 {
-    if (!u->tracefs)
+    if (!u->tracefs || !u->defined)
         return;
     for (size_t i = 0; i < u->nprobes; i++) {
         if (!u->defined[i])
@@ -301,7 +289,7 @@ static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err 
     a.clockid = CLOCK_MONOTONIC;
     a.watermark = 1;
     a.wakeup_watermark = (uint32_t)(u->ring_size / 4);
-    int fd = (int)sys_perf_event_open(&a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+    int fd = (int)cd_perf_event_open(&a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         if (e == ENODEV || e == EINVAL) {
@@ -319,24 +307,16 @@ static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err 
     ioctl(fd, PERF_EVENT_IOC_ID, &id);
     uring *r = ring_of(u, cpu);
     if (!r) {
-        size_t size = u->ring_size;
-        long pg = sysconf(_SC_PAGESIZE);
-        void *m = MAP_FAILED;
-        while (size >= (size_t)pg * 8) {
-            m = mmap(NULL, size + (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-            if (m != MAP_FAILED)
-                break;
-            size /= 2; /* over the locked-memory limit: a smaller ring */
-        }
-        if (m == MAP_FAILED) {
+        cd_perf_ring pr;
+        if (cd_perf_ring_map(&pr, fd, u->ring_size) < 0) {
             int e = errno;
             close(fd);
             return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "uprobe: cannot map a ring buffer: %s", strerror(e));
         }
         u->rings = cd_xrealloc(u->rings, (u->nrings + 1) * sizeof *u->rings);
         r = &u->rings[u->nrings++];
-        *r = (uring){cpu, fd, m, (uint8_t *)m + pg, size, size + (size_t)pg};
-    } else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
+        *r = (uring){cpu, pr};
+    } else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->r.fd) < 0) {
         int e = errno;
         close(fd);
         return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "uprobe: cannot share a CPU's ring: %s", strerror(e));
@@ -478,58 +458,32 @@ static void parse_sample(ub *u, const uint8_t *d, size_t len)
         u->hits[e->probe]++;
 }
 
+static void on_record(void *arg, const struct perf_event_header *h, const uint8_t *body, size_t len)
+{
+    ub *u = arg;
+    if (h->type == PERF_RECORD_SAMPLE) {
+        parse_sample(u, body, len);
+    } else if (h->type == PERF_RECORD_LOST && len >= 16) {
+        uint64_t id, lost;
+        memcpy(&id, body, 8);
+        memcpy(&lost, body + 8, 8);
+        const uevent *e = ev_find(u, id);
+        prec *p = pend_new(u);
+        p->kind = CD_REC_DROPPED;
+        p->probe = e ? e->probe : UINT32_MAX;
+        p->dropped = lost;
+        /* where they were lost: after what this ring held before */
+        p->ts = u->npend > 1 ? u->pend[u->npend - 2].ts : 0;
+        if (e)
+            u->drops[e->probe] += lost;
+    }
+}
+
 /* Copies every record out of every ring into the pending list. */
 static void drain(ub *u)
 {
-    for (size_t i = 0; i < u->nrings; i++) {
-        uring *r = &u->rings[i];
-        uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
-        uint64_t tail = r->meta->data_tail;
-        while (tail < head) {
-            struct perf_event_header h;
-            size_t at = tail & (r->size - 1);
-            if (at + sizeof h <= r->size) {
-                memcpy(&h, r->data + at, sizeof h);
-            } else {
-                size_t k = r->size - at;
-                memcpy(&h, r->data + at, k);
-                memcpy((uint8_t *)&h + k, r->data, sizeof h - k);
-            }
-            if (h.size < sizeof h)
-                break;
-            const uint8_t *rec;
-            if (at + h.size <= r->size) {
-                rec = r->data + at;
-            } else {
-                if (h.size > u->tmp_cap) {
-                    u->tmp_cap = h.size;
-                    u->tmp = cd_xrealloc(u->tmp, u->tmp_cap);
-                }
-                size_t k = r->size - at;
-                memcpy(u->tmp, r->data + at, k);
-                memcpy(u->tmp + k, r->data, h.size - k);
-                rec = u->tmp;
-            }
-            if (h.type == PERF_RECORD_SAMPLE) {
-                parse_sample(u, rec + sizeof h, h.size - sizeof h);
-            } else if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
-                uint64_t id, lost;
-                memcpy(&id, rec + sizeof h, 8);
-                memcpy(&lost, rec + sizeof h + 8, 8);
-                const uevent *e = ev_find(u, id);
-                prec *p = pend_new(u);
-                p->kind = CD_REC_DROPPED;
-                p->probe = e ? e->probe : UINT32_MAX;
-                p->dropped = lost;
-                /* where they were lost: after what this ring held before */
-                p->ts = u->npend > 1 ? u->pend[u->npend - 2].ts : 0;
-                if (e)
-                    u->drops[e->probe] += lost;
-            }
-            tail += h.size;
-        }
-        __atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);
-    }
+    for (size_t i = 0; i < u->nrings; i++)
+        cd_perf_ring_drain(&u->rings[i].r, on_record, u);
 }
 
 static int prec_cmp(const void *a, const void *b)
@@ -589,17 +543,17 @@ static int deliver(ub *u, bool final, uint64_t upto, cd_trace_sink sink, void *a
     size_t left = u->npend - n;
     if (left) {
         /* keep the rest, with their stack bytes moved to the pool's start */
-        size_t first = u->pend[n].off, pos = 0;
         memmove(u->pend, u->pend + n, left * sizeof *u->pend);
-        size_t lo = first;
+        /* only records with stack bytes pin the pool (a return's or a drop's off means nothing) */
+        size_t lo = u->pool_len;
         for (size_t i = 0; i < left; i++)
-            if (u->pend[i].off < lo)
+            if (u->pend[i].stack_len && u->pend[i].off < lo)
                 lo = u->pend[i].off;
-        memmove(u->pool, u->pool + lo, u->pool_len - lo);
+        if (u->pool_len > lo)
+            memmove(u->pool, u->pool + lo, u->pool_len - lo);
         for (size_t i = 0; i < left; i++)
-            u->pend[i].off -= lo;
-        pos = u->pool_len - lo;
-        u->pool_len = pos;
+            u->pend[i].off = u->pend[i].stack_len ? u->pend[i].off - lo : 0;
+        u->pool_len -= lo;
     } else {
         u->pool_len = 0;
     }
@@ -619,7 +573,7 @@ static int up_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void
     struct pollfd pf[256];
     size_t np = u->nrings < 256 ? u->nrings : 256;
     for (size_t i = 0; i < np; i++)
-        pf[i] = (struct pollfd){.fd = u->rings[i].fd, .events = POLLIN};
+        pf[i] = (struct pollfd){.fd = u->rings[i].r.fd, .events = POLLIN};
     /* never sleep longer than the hold: held records must come out */
     int to = timeout_ms;
     if (u->npend && (to < 0 || to > 25))
@@ -628,7 +582,7 @@ static int up_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void
         to = 200;
     bool any = false;
     for (size_t i = 0; i < u->nrings; i++)
-        any |= u->rings[i].meta->data_head != u->rings[i].meta->data_tail;
+        any |= cd_perf_ring_pending(&u->rings[i].r) != 0;
     if (!any)
         poll(pf, np, to);
     uint64_t t0 = now_mono();
@@ -649,8 +603,7 @@ static int up_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void
 static void close_all(ub *u)
 {
     for (size_t i = 0; i < u->nrings; i++)
-        if (u->rings[i].meta)
-            munmap(u->rings[i].meta, u->rings[i].map_len);
+        cd_perf_ring_unmap(&u->rings[i].r);
     for (size_t i = 0; i < u->nev; i++)
         close(u->ev[i].fd);
     free(u->rings);
@@ -727,7 +680,6 @@ static void up_free(cd_trace_backend *b)
     free(u->ev);
     free(u->pend);
     free(u->pool);
-    free(u->tmp);
     free(u);
     free(b);
 }

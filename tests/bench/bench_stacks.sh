@@ -12,7 +12,9 @@
 # Each cell is the median wall time of N runs (default 5) after one untimed warm-up run. It also
 # checks the promise: across every `cdbg stacks` run (warm-up included) no thread but the spinner
 # changed its voluntary_ctxt_switches (/proc/PID/task/TID/status: a thread woken from its sleep
-# counts one), and `--json` reports exactly one thread stopped. Prints a markdown table on stdout;
+# counts one), and `--json` reports exactly one thread stopped. A second table gives the CPU time
+# (user + system, of the tool and its children, median of N runs) of cdbg and gdb: on a loaded
+# machine wall time is mostly waiting for a CPU, CPU time is the work. Prints markdown on stdout;
 # progress goes to stderr. Never run by meson test.
 set -uo pipefail
 
@@ -60,9 +62,22 @@ switches() {
     done
 }
 
+# cpu_ms RUNS CMD...: median CPU time (user + sys of CMD and its children, from bash's `times`) in ms
+cpu_ms() {
+    local runs=$1 i t=()
+    shift
+    for ((i = 0; i < runs; i++)); do
+        t+=("$( ("$@" >/dev/null 2>&1 </dev/null; times) | tail -n 1 |
+            awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.1f", s * 1000 }')")
+    done
+    echo "bench: CPU of $1: ${t[*]} ms" >&2
+    printf '%s\n' "${t[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 switches >"$TD_TMP/sw.before"
 c=$(bb_median_ms "cdbg stacks" "$RUNS" "$CDBG" stacks "$pid")
 s=$(bb_stopped_ms "$CDBG" stacks "$pid" --json)
+cc=$(cpu_ms "$RUNS" "$CDBG" stacks "$pid")
 "$CDBG" stacks "$pid" --json >"$TD_TMP/stacks.json" 2>/dev/null
 nstopped=$(grep -oE '"threads_stopped"[[:space:]]*:[[:space:]]*[0-9]+' "$TD_TMP/stacks.json" | grep -oE '[0-9]+$')
 switches >"$TD_TMP/sw.after"
@@ -71,7 +86,10 @@ bb_check_untraced "$pid"
 
 g=n/a
 e=n/a
+gc=n/a
 have gdb && g=$(bb_median_ms gdb "$RUNS" gdb -nx -batch -p "$pid" -ex 'thread apply all bt')
+td_asleep "$pid" >&2
+have gdb && gc=$(cpu_ms "$RUNS" gdb -nx -batch -p "$pid" -ex 'thread apply all bt')
 td_asleep "$pid" >&2
 have eu-stack && e=$(bb_median_ms eu-stack "$RUNS" eu-stack -p "$pid")
 td_asleep "$pid" >&2
@@ -84,7 +102,11 @@ echo "| threads | cdbg stacks | gdb | eu-stack | gdb/cdbg | eu-stack/cdbg | thre
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 echo "| $n | $c | $g | $e | $(bb_ratio "$g" "$c") | $(bb_ratio "$e" "$c") | ${nstopped:-n/a} | $s | $woken of $((n - 1)) |"
 echo
-echo "$(bb_env_line)"
+echo "| CPU ms (user + sys) | cdbg stacks | gdb | gdb/cdbg |"
+echo "|---|---:|---:|---:|"
+echo "| median of $RUNS | $cc | $gc | $(bb_ratio "$gc" "$cc") |"
+echo
+echo "$(bb_env_line); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$woken" -eq 0 ] && [ "${nstopped:-x}" = 1 ] && exit 0
 echo "bench: FAILED: cdbg stacks woke $woken sleeping threads / stopped ${nstopped:-?} threads (want 0 / 1)" >&2
 exit 1

@@ -13,8 +13,23 @@ exe=$TESTDATA/target/target_tracehot
 N=100000
 log=$TD_TMP/trace.json
 err=$TD_TMP/trace.err
-printf g | timeout -k 5 "$TD_CDBG_TIMEOUT" "$CDBG" trace --backend ptrace --json -o "$log" '^work$' -- "$exe" 1 $N \
-    >"$TD_TMP/prog.out" 2>"$err"
+# attached (`--backend ptrace -- PROG` is refused: a launched program is held by SIGSTOP while the
+# probes go in): the program waits for a byte on stdin before it starts, given once we are in
+mkfifo "$TD_TMP/in"
+"$exe" 1 $N <"$TD_TMP/in" >"$TD_TMP/prog.out" 2>&1 &
+pid=$!
+TD_PIDS+=("$pid")
+exec 7>"$TD_TMP/in"
+_ready() { grep -q '^work=' "$TD_TMP/prog.out" 2>/dev/null; }
+td_wait_for "tracehot to start" _ready
+timeout -k 5 "$TD_CDBG_TIMEOUT" "$CDBG" trace --backend ptrace --json -o "$log" -p "$pid" '^work$' 2>"$err" &
+cpid=$!
+_armed() { grep -q '^cdbg: trace: 1 tracepoint' "$err" 2>/dev/null || ! kill -0 "$cpid" 2>/dev/null; }
+td_wait_for "the probe in process $pid" _armed
+printf g >&7
+exec 7>&-
+wait "$pid"
+wait "$cpid"
 TD_RC=$?
 expect_status 0 "trace"
 expect_line '^cdbg: trace: 1 tracepoint in process [0-9]+: work \(ptrace\)$' "$err"
@@ -42,8 +57,9 @@ expect_line "^sum=$((N * (N + 1) / 2))\$" "$TD_TMP/prog.out"
 expect_line '^spinner_vcs=[0-9]$' "$TD_TMP/prog.out"
 
 # refusal
-printf g | timeout -k 5 "$TD_CDBG_TIMEOUT" "$CDBG" trace --backend ptrace --ret '^work$' -- "$exe" 1 10 >/dev/null 2>"$err"
+td_start trace_spin_O0 "$TD_TMP/stop"
+timeout -k 5 "$TD_CDBG_TIMEOUT" "$CDBG" trace --backend ptrace --ret -p "$TD_PID" '^tick$' >/dev/null 2>"$err"
 TD_RC=$?
 expect_status 1 "--ret"
-expect_line '^cdbg: trace: work: ptrace: cannot trace the returns of work: .*--ret needs the inline or uprobe backend' "$err"
+expect_line '^cdbg: trace: tick: ptrace: cannot trace the returns of tick: .*--ret needs the inline or uprobe backend' "$err"
 td_finish

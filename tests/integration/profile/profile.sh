@@ -162,14 +162,16 @@ if [ "$(id -u)" -eq 0 ]; then
     # a copy of cdbg the unprivileged user can run wherever the build is (a private directory)
     chmod 711 "$TD_TMP"
     mkdir -m 755 "$TD_TMP/bin"
+    mkdir -m 777 "$TD_TMP/w"
     cp "$CDBG" "$TD_TMP/bin/cdbg"
     chmod 755 "$TD_TMP/bin/cdbg"
     setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-        timeout 60 "$TD_TMP/bin/cdbg" profile -p "$WPID" --duration 1 >"$TD_TMP/perm.out" 2>"$TD_TMP/perm.err"
+        timeout 60 "$TD_TMP/bin/cdbg" profile -p "$WPID" --duration 1 -o "$TD_TMP/w/perm.svg" >"$TD_TMP/perm.out" 2>"$TD_TMP/perm.err"
     TD_RC=$?
     expect_status 4 "perf_event_open refused"
     expect_line 'perf_event_open refused to sample process [0-9]+: .*kernel.perf_event_paranoid.*CAP_PERFMON' "$TD_TMP/perm.err"
     [ "$(wc -l <"$TD_TMP/perm.err")" -eq 1 ] && pass "one line" || fail "$(cat "$TD_TMP/perm.err")"
+    [ ! -e "$TD_TMP/w/perm.svg" ] && pass "no profile file left" || fail "perm.svg left behind"
     echo go >&7
     exec 7>&-
     wait "$WPID"

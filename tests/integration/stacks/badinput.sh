@@ -39,7 +39,12 @@ bad 4 "$tid is a thread of process $pid, not a process: attach to PID $pid" stac
 if [ "$(id -u)" -eq 0 ]; then
     need_tool setpriv "running cdbg as another user"
     bad_pid=$pid
-    timeout -k 5 60 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$CDBG" stacks "$pid" >"$TD_TMP/np" 2>"$TD_TMP/np.err" </dev/null
+    # a copy of cdbg the unprivileged user can run wherever the build is (a private directory)
+    chmod 711 "$TD_TMP"
+    mkdir -m 755 "$TD_TMP/bin"
+    cp "$CDBG" "$TD_TMP/bin/cdbg"
+    chmod 755 "$TD_TMP/bin/cdbg"
+    timeout -k 5 60 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$TD_TMP/bin/cdbg" stacks "$pid" >"$TD_TMP/np" 2>"$TD_TMP/np.err" </dev/null
     TD_RC=$?
 else
     bad_pid=1

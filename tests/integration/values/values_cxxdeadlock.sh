@@ -19,6 +19,16 @@ for v in O0 O2; do
         pass "both waits in lock_both at cxxsrv.cpp:$line ($v)" ||
         { fail "the waits are not named by lock_both at cxxsrv.cpp:$line ($v)"; td_show "$out"; }
     expect_no_line 'gthr|std::mutex::lock|\.h:' "$out"
+    # the locks named as gdb names them, namespace included (`bank::audit_mu`)
+    expect_line '^  thread [0-9]+ "transfer_[ab]" waits for mutex bank::audit_mu \(0x[0-9a-f]+\)' "$out"
+    expect_line '^  thread [0-9]+ "transfer_[ab]" waits for mutex bank::ledger_mu \(0x[0-9a-f]+\)' "$out"
+    sed -nE 's/.* waits for mutex ([^ ]+) \((0x[0-9a-f]+)\).*/\1 \2/p' "$out" | sort -u >"$TD_TMP/locks.$v"
+    gdb_ex=()
+    while read -r _ a; do gdb_ex+=(-ex "info symbol $a"); done <"$TD_TMP/locks.$v"
+    timeout 120 gdb -nx -batch -p "$TD_PID" "${gdb_ex[@]}" 2>/dev/null | sed -nE 's/^([^ ]+) in section .*/\1/p' >"$TD_TMP/gdbsym.$v"
+    [ "$(cut -d' ' -f1 "$TD_TMP/locks.$v")" = "$(cat "$TD_TMP/gdbsym.$v")" ] && [ -s "$TD_TMP/gdbsym.$v" ] &&
+        pass "lock names equal gdb's info symbol ($v)" ||
+        fail "lock names ($v): cdbg '$(cut -d' ' -f1 "$TD_TMP/locks.$v" | tr '\n' ' ')', gdb '$(tr '\n' ' ' <"$TD_TMP/gdbsym.$v")'"
     td_cdbg out deadlock "$TD_PID" --json
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if sorted(w["frame"] for w in d["waits"]) == ["bank::Transfer::lock_both at cxxsrv.cpp:'"$line"'"] * 2 else 1)' "$out" &&
         pass "JSON frames ($v)" || { fail "JSON frames ($v)"; td_show "$out"; }

@@ -55,8 +55,11 @@ for v in O0 O2; do
         pass "3 hits on blob.data ($v)" || fail "expected 3 hits on blob.data ($v)"
     expect_no_line "^#0 .* at watch\\.c:$(line data0)\$" "$out"
     if [ $v = O0 ]; then
-        expect_lines "$out" '^Old value = ""$' '^New value = "a"$' "^#0  0x[0-9a-f]+ in fill_blob at watch\\.c:$(line data15)\$"
-        expect_lines "$out" '^Old value = "a"$' '^New value = "a\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000z"$'
+        # gdb's text for the char array: every byte, runs of more than 10 as <repeats>
+        expect_lines "$out" "^Old value = '\\\\000' <repeats 15 times>\$" "^New value = \"a\", '\\\\000' <repeats 14 times>\$" \
+            "^#0  0x[0-9a-f]+ in fill_blob at watch\\.c:$(line data15)\$"
+        expect_lines "$out" "^Old value = \"a\", '\\\\000' <repeats 14 times>\$" \
+            "^New value = \"a\", '\\\\000' <repeats 14 times>, \"z\"\$"
         expect_lines "$out" '^New value = "a\\000\\000\\000\\000\\000\\000\\000m\\000\\000\\000\\000\\000\\000z"$' \
             "^#0  0x[0-9a-f]+ in fill_blob at watch\\.c:$(line tail)\$"
     fi
