@@ -230,14 +230,13 @@ int cd_trace_main(int argc, char **argv)
         status = fail(&err, CD_EXIT_USAGE);
         goto out;
     }
-    if (prog && (o.backend == CD_TB_INLINE || o.backend == CD_TB_PTRACE)) {
+    if (prog && o.backend == CD_TB_PTRACE) {
         fprintf(stderr, "cdbg: trace: --backend %s cannot take a launched program yet (it is held stopped by a "
                         "signal while the probes go in, and that backend must stop it itself); start the program "
-                        "and use -p PID, or --backend uprobe\n", o.backend == CD_TB_INLINE ? "inline" : "ptrace");
+                        "and use -p PID, or --backend uprobe\n", "ptrace");
         status = CD_EXIT_CMD;
         goto out;
     }
-    o.prefer_uprobe = prog != NULL;
     FILE *outfp = stdout;
     if (outfile && !list) {
         outfp = fopen(outfile, "w");
@@ -291,29 +290,56 @@ int cd_trace_main(int argc, char **argv)
             goto close;
         }
         cd_stop_free(&stop);
-        /* At main, ld.so has mapped the libraries. The program is detached now and traced like an
-         * attached one (every backend works on the NONSTOP view opened below); it is held with a
-         * SIGSTOP (pending at the detach, so it takes effect at once) until the probes are in, and
-         * killed if cdbg fails before that, as a launched program is. We stay its parent. */
+        /* At main, ld.so has mapped the libraries. The probes go in now, while ptrace holds every
+         * thread (the inline backend patches only a held program); then the program is detached
+         * and watched through a NONSTOP view like an attached one. Across that hand-over it is
+         * held with a SIGSTOP (pending at the detach, so it takes effect at once), and killed if
+         * cdbg fails before it is released, as a launched program is. We stay its parent. */
+        /* the symbols were listed at exec: the libraries ld.so has mapped since are added */
+        if (cd_symtab_refresh(st.lsym, &err) < 0) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
+        tr = cd_trace_new(st.lt, st.lsym, &o, &err);
+        if (!tr || cd_trace_resolve(tr, &err) < 0) {
+            status = fail(&err, CD_EXIT_CMD);
+            goto close;
+        }
+        if (!list && cd_trace_arm(tr, &err) < 0) {
+            status = fail(&err, CD_EXIT_CMD);
+            goto close;
+        }
         kill(pid, SIGSTOP);
-        release_launch(&st, true);
         held = true;
+        if (!list) {
+            /* the probes stay in the program: only the debugger's own state is let go */
+            release_launch(&st, true);
+        }
     }
-    cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
-    st.t = cd_target_open(&as, &err);
-    if (!st.t) {
-        status = fail(&err, CD_EXIT_TARGET);
-        goto close;
+    if (!tr || !list) {
+        cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
+        st.t = cd_target_open(&as, &err);
+        if (!st.t) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
+        st.sym = cd_symtab_new(st.t, &err);
+        if (!st.sym) {
+            status = fail(&err, CD_EXIT_TARGET);
+            goto close;
+        }
     }
-    st.sym = cd_symtab_new(st.t, &err);
-    if (!st.sym) {
-        status = fail(&err, CD_EXIT_TARGET);
-        goto close;
-    }
-    tr = cd_trace_new(st.t, st.sym, &o, &err);
-    if (!tr || cd_trace_resolve(tr, &err) < 0) {
-        status = fail(&err, CD_EXIT_CMD);
-        goto close;
+    if (tr && !list) {
+        if (cd_trace_rebase(tr, st.t, st.sym, &err) < 0) {
+            status = fail(&err, CD_EXIT_CMD);
+            goto close;
+        }
+    } else if (!tr) {
+        tr = cd_trace_new(st.t, st.sym, &o, &err);
+        if (!tr || cd_trace_resolve(tr, &err) < 0) {
+            status = fail(&err, CD_EXIT_CMD);
+            goto close;
+        }
     }
     const cd_trace_match *m;
     size_t nm = cd_trace_matches(tr, &m);
@@ -326,7 +352,7 @@ int cd_trace_main(int argc, char **argv)
         }
         goto close;
     }
-    if (cd_trace_arm(tr, &err) < 0) {
+    if (!launched && cd_trace_arm(tr, &err) < 0) {
         status = fail(&err, CD_EXIT_CMD);
         goto close;
     }

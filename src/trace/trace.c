@@ -785,6 +785,34 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
     return 0;
 }
 
+int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
+{
+    if (tr->snap_unw)
+        cd_unwinder_free(tr->snap_unw);
+    tr->snap_unw = NULL;
+    if (tr->snap)
+        cd_target_close(tr->snap);
+    tr->snap = NULL;
+    tr->t = t;
+    tr->sym = sym;
+    for (int k = 1; k < 4; k++) /* the backends reach the process through the core's view */
+        if (tr->bk[k]) {
+            tr->bk[k]->env.t = t;
+            tr->bk[k]->env.sym = sym;
+        }
+    /* The old symtab's types go (parameters are redone below). Through NULL first: the new
+     * symtab may sit at the freed one's address, which would look like no change. */
+    cd_vstate_use_symtab(tr->vs, NULL);
+    cd_vstate_use_symtab(tr->vs, sym);
+    for (size_t i = 0; i < tr->nprobes; i++) {
+        symbolize(tr, &tr->probes[i]);
+        prepare_syms(tr, &tr->probes[i]);
+        tr->matches[i] = tr->probes[i].m;
+    }
+    tr->snap = cd_snapshot_new(t, err);
+    return tr->snap ? 0 : -1;
+}
+
 int cd_trace_disarm(cd_trace *tr, cd_err *err)
 {
     int rc = 0;

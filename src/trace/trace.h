@@ -104,6 +104,10 @@ char *cd_trace_take_notes(cd_trace *tr);
 
 /* Creates the backend(s) and installs every probe. */
 int cd_trace_arm(cd_trace *tr, cd_err *err);
+/* Moves an armed trace to another view of the same process (same address space, same probes): a
+ * launched program is armed while ptrace holds it at main, then handed over to a NONSTOP view.
+ * Symbol-derived data is recomputed against SYM; the old target and symtab may be freed after. */
+int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err);
 /* Delivers the available events to RENDER, waiting up to timeout_ms for the first. Returns the
  * number of records handled, 0 on timeout, -1 (err; CD_EK_EXITED when the process is gone and
  * everything has been delivered). */

@@ -66,9 +66,8 @@ for v in O0; do
     expect_status 0 "the program ended normally after all that ($v)"
 done
 
-# A function the inline backend refuses: its loop jumps back to its first instruction. On an
-# attached program (a launched one is held by SIGSTOP while probes go in, which the inline backend
-# cannot take yet: `cdbg trace --backend inline -- PROG` refuses it, see trace_calls_inline).
+# A function the inline backend refuses: its loop jumps back to its first instruction (on an
+# attached program; launched ones are trace_calls_inline's).
 exe=$(td_bin inline_hot_O2)
 mkfifo "$TD_TMP/in"
 "$exe" 10 1 <"$TD_TMP/in" >"$TD_TMP/loopy.out" 2>&1 &
