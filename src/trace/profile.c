@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "target/procfs.h"
 #include "trace/perfring.h"
 
 /* Per CPU: at least 8 MB (~120 full-stack samples), and a quarter second of one busy thread's
@@ -96,26 +97,6 @@ const char *cd_prof_thread_name(cd_prof *p, pid_t tid)
 {
     tname *t = name_slot(p, tid, false);
     return t && t->name[0] ? t->name : NULL;
-}
-
-static size_t list_tids(pid_t pid, pid_t **out)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    size_t n = 0;
-    *out = NULL;
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        *out = cd_xrealloc(*out, (n + 1) * sizeof **out);
-        (*out)[n++] = atoi(e->d_name);
-    }
-    closedir(d);
-    return n;
 }
 
 /* Thousands of threads times the CPUs: one descriptor each. */
@@ -232,8 +213,10 @@ cd_prof *cd_prof_start(pid_t pid, unsigned hz, cd_err *err)
     /* Threads that exist now each need their events (inheritance covers only those they create
      * later): list again until no new thread appeared while the events were being opened. */
     for (int round = 0; round < 64; round++) {
-        pid_t *tids;
-        size_t n = list_tids(pid, &tids);
+        pid_t *tids = NULL;
+        size_t n = 0;
+        if (cd_procfs_list_tasks(pid, &tids, &n) < 0)
+            n = 0;
         if (!n && !nseen) {
             free(tids);
             cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "profile: no process with PID %d", (int)pid);

@@ -16,6 +16,7 @@
  * Lost records (PERF_RECORD_LOST: a full ring) become CD_REC_DROPPED where they were lost. */
 
 #include "trace/backend.h"
+#include "target/procfs.h"
 #include "trace/perfring.h"
 
 #include <dirent.h>
@@ -130,26 +131,6 @@ static int up_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     u->probes[p->id].module_path = u->paths[p->id];
     u->probes[p->id].func = NULL; /* not kept: the core's string */
     return 0;
-}
-
-static size_t list_tids(pid_t pid, pid_t **out)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    size_t n = 0;
-    *out = NULL;
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        *out = cd_xrealloc(*out, (n + 1) * sizeof **out);
-        (*out)[n++] = atoi(e->d_name);
-    }
-    closedir(d);
-    return n;
 }
 
 /* ---- tracefs: probes defined in uprobe_events, opened as tracepoint events ----
@@ -347,8 +328,10 @@ static int up_arm(cd_trace_backend *b, cd_err *err)
     /* Threads that exist now each need their events (inheritance covers only the ones they create
      * later); list again until no new thread appeared while the events were being opened. */
     for (int round = 0; round < 16; round++) {
-        pid_t *tids;
-        size_t n = list_tids(u->pid, &tids);
+        pid_t *tids = NULL;
+        size_t n = 0;
+        if (cd_procfs_list_tasks(u->pid, &tids, &n) < 0)
+            n = 0;
         if (!n && !nseen) {
             free(tids);
             return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "uprobe: process %d is gone", (int)u->pid);
