@@ -10,6 +10,7 @@
 #include "commands/cmd_impl.h"
 #include "control/control.h"
 #include "target/open.h"
+#include "target/procfs.h"
 #include "trace/lockorder.h"
 
 #include <errno.h>
@@ -54,18 +55,13 @@ static int usage_fail(const char *fmt, const char *arg)
 
 static int check_untraced(pid_t pid, cd_err *err)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    char *s = cd_read_file(path, NULL);
-    if (!s)
+    cd_proc_status st;
+    if (cd_procfs_read_status(pid, &st) < 0)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "lockorder: no process with PID %d", (int)pid);
-    const char *t = strstr(s, "TracerPid:");
-    int tracer = t ? atoi(t + 10) : 0;
-    free(s);
-    if (tracer)
+    if (st.tracer_pid)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                         "lockorder: process %d is already traced by process %d; detach that tracer first", (int)pid,
-                        tracer);
+                        (int)st.tracer_pid);
     return 0;
 }
 

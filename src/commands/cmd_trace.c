@@ -9,6 +9,7 @@
 #include "commands/cmd_impl.h"
 #include "control/control.h"
 #include "target/open.h"
+#include "target/procfs.h"
 
 #include "expr/expr_int.h"
 
@@ -73,17 +74,13 @@ static bool parse_size(const char *s, size_t *out)
 /* Another tracer (gdb, strace) holds the process: a second one must not stack on it. */
 static int check_untraced(pid_t pid, cd_err *err)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    char *s = cd_read_file(path, NULL);
-    if (!s)
+    cd_proc_status st;
+    if (cd_procfs_read_status(pid, &st) < 0)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "trace: no process with PID %d: it has exited", (int)pid);
-    const char *t = strstr(s, "TracerPid:");
-    int tracer = t ? atoi(t + 10) : 0;
-    free(s);
-    if (tracer)
+    if (st.tracer_pid)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
-                        "trace: process %d is already traced by process %d; detach that tracer first", (int)pid, tracer);
+                        "trace: process %d is already traced by process %d; detach that tracer first", (int)pid,
+                        (int)st.tracer_pid);
     return 0;
 }
 
