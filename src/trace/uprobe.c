@@ -82,6 +82,8 @@ typedef struct ub {
     char **paths;
     size_t nprobes;
     uint64_t *hits, *drops;
+    uint64_t *early;        /* per probe: hits before every event was enabled, discarded */
+    uint64_t armed_ts;      /* CLOCK_MONOTONIC when the last event was enabled */
     uevent *ev;
     size_t nev;
     uring *rings;
@@ -253,6 +255,13 @@ static uring *ring_of(ub *u, int cpu)
     return NULL;
 }
 
+static uint64_t now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err *err)
 {
     cd_probe *p = &u->probes[probe];
@@ -271,6 +280,9 @@ static int open_one(ub *u, uint32_t probe, bool ret, pid_t tid, int cpu, cd_err 
         a.config2 = ret ? p->file_offset - (p->addr - p->func_lo) : p->file_offset;
     }
     a.sample_period = 1;
+    /* enabled together once every CPU's event exists (up_arm): one enabled first would record a
+     * call on its CPU while the same thread's next call, on another CPU, went unseen */
+    a.disabled = 1;
     a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER |
                     (ret ? 0 : PERF_SAMPLE_STACK_USER);
     a.sample_regs_user = REG_MASK;
@@ -376,6 +388,12 @@ static int up_arm(cd_trace_backend *b, cd_err *err)
             break;
     }
     free(seen);
+    for (size_t i = 0; i < u->nev; i++)
+        ioctl(u->ev[i].fd, PERF_EVENT_IOC_ENABLE, 0);
+    /* From here every hit on every CPU is recorded; a hit before it came while some CPU's event was
+     * still off, so it is dropped from the trace (a trace starts when all of it is in). */
+    u->armed_ts = now_mono();
+    u->early = cd_xcalloc(u->nprobes + 1, sizeof *u->early);
     u->armed = true;
     return 0;
 }
@@ -414,6 +432,11 @@ static void parse_sample(ub *u, const uint8_t *d, size_t len)
         return;
     }
     const uint32_t *pt = (const uint32_t *)&q[1];
+    if (q[2] < u->armed_ts) {
+        if (!e->ret && u->early)
+            u->early[e->probe]++;
+        return;
+    }
     prec *r = pend_new(u);
     r->kind = e->ret ? CD_REC_RETURN : CD_REC_ENTRY;
     r->probe = e->probe;
@@ -498,13 +521,6 @@ static bool process_gone(pid_t pid)
     bool gone = !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
     free(s);
     return gone;
-}
-
-static uint64_t now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Hands pending records up to `upto` (all when final) to the sink, oldest first. */
@@ -623,12 +639,13 @@ static int up_disarm(cd_trace_backend *b, cd_err *err)
             kc[u->ev[i].probe] += c;
     }
     for (size_t p = 0; p < u->nprobes; p++) {
-        if (kc[p] <= u->hits[p] + u->drops[p])
+        uint64_t seen = u->hits[p] + u->drops[p] + (u->early ? u->early[p] : 0);
+        if (kc[p] <= seen)
             continue;
         prec *r = pend_new(u);
         r->kind = CD_REC_DROPPED;
         r->probe = (uint32_t)p;
-        r->dropped = kc[p] - u->hits[p] - u->drops[p];
+        r->dropped = kc[p] - seen;
         r->ts = UINT64_MAX; /* after everything delivered */
         u->drops[p] += r->dropped;
     }
@@ -670,6 +687,7 @@ static void up_free(cd_trace_backend *b)
     free(u->probes);
     free(u->hits);
     free(u->drops);
+    free(u->early);
     free(u->ev);
     free(u->pend);
     free(u->pool);

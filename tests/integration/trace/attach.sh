@@ -52,6 +52,31 @@ for v in O0 O2; do
     expect_status 0 "the program ended normally after all that ($v)"
 done
 
+# A thread that hops between CPUs on every call: the trace starts with no gap. Each CPU's event was
+# enabled when opened, before its ring was mapped: calls on a CPU whose event had no ring yet were
+# counted and lost, after calls on the CPU armed first had been recorded (a gap, reported as drops).
+# The program never blocks, so it is started here rather than by td_start.
+for v in O0 O2; do
+    hop=$(td_bin trace_hop_$v) || exit 1
+    "$hop" "$TD_TMP/stop_hop_$v" >"$TD_TMP/hop_$v.out" 2>&1 &
+    pid=$!
+    TD_PIDS+=("$pid")
+    hop_ready() { grep -q '^ready$' "$TD_TMP/hop_$v.out"; }
+    td_wait_for "trace_hop_$v to print ready" hop_ready || exit 1
+    for b in uprobe auto; do
+        td_cdbg out trace -p "$pid" '^tick$' --max-hits 300 --backend $b
+        expect_status 0 "--max-hits 300 on a CPU-hopping thread ($v, $b)"
+        grep -oE 'i=[0-9]+' "$out" | cut -d= -f2 | awk 'NR > 1 && $1 != p + 1 {bad = 1} {p = $1} END {exit bad || NR != 300}' &&
+            pass "300 consecutive calls from the first ($v, $b)" ||
+            fail "CPU-hopping tick's i not consecutive or not 300 ($v, $b): $(grep -oE 'i=[0-9]+' "$out" | head -5 | tr '\n' ' ')"
+        expect_line ', 0 dropped; every probe removed, the process runs on$' "$out.err"
+    done
+    touch "$TD_TMP/stop_hop_$v"
+    wait "$pid"
+    TD_RC=$?
+    expect_status 0 "the hopping program ended normally ($v)"
+done
+
 # another tracer holds the process: refused, status 4, the tracer still its tracer
 td_start trace_spin_O0 "$TD_TMP/stop_t"
 pid=$TD_PID
