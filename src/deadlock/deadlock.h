@@ -41,6 +41,7 @@ typedef enum {
     CD_DL_SEM,       /* POSIX semaphore (sem_t) wait: never a deadlock edge by itself */
     CD_DL_PIPE,      /* read(2) on a pipe; addr is its inode (live only) */
     CD_DL_EVENTFD,   /* read(2) on an eventfd; addr is its eventfd-id (live only) */
+    CD_DL_SOCKET,    /* read/recv on a unix socket; addr is its inode, sock_peer the peer's (live only) */
     CD_DL_FD,        /* read(2) on some other fd, or on a core (what it is is not known) */
 } cd_dl_kind;
 
@@ -78,6 +79,9 @@ typedef struct cd_dl_wait {
     const char *fd_call;  /* "read", "poll", "epoll_wait"... (static) */
     size_t fd_count;      /* fds it waits on (poll, epoll); fd is the first */
     bool fd_mixed;        /* some of them are not pipes or eventfds this process alone writes */
+    uint64_t sock_peer;   /* SOCKET: the peer's inode (0: none); its holders are the writers */
+    bool sock_pair;       /* SOCKET: unnamed, connected, not listening: a socketpair end */
+    char fd_why[120];     /* PIPE/EVENTFD/SOCKET: why no wait on it can be proven ("" if it can) */
     bool forever;         /* blocked forever (cd_dl_verdict): nothing outside the blocked set can wake it */
     int cycle;            /* index into cycles, or -1 */
     int next;             /* index of the owner's wait in waits[] (an edge), or -1 */
