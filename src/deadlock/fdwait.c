@@ -80,13 +80,37 @@ static struct {
     cd_unix_sock *us;   /* its sockets, by inode (NULL: no dump) */
     size_t nus;
     const char *us_why; /* why there is no dump */
+    /* the one target process's answers, asked once per analysis, not once per waiting thread */
+    pid_t pid;          /* the process they are for (0: none yet) */
+    int netns;          /* its network namespace is cdbg's: 1, 0; -1 not asked */
+    int inflight;       /* may_have_inflight: 1, 0; -1 not asked */
+    int pidfd;          /* pidfd_open of it, -1 if it failed (valid when pid is set) */
+    int pidfd_errno;
+    struct fdres { int fd; bool reads; cd_dl_wait w; } *res; /* one_fd's answer per fd */
+    size_t nres, capres;
 } scan;
 
 void cd_dl_fd_forget(void)
 {
     free(scan.e);
     free(scan.us);
+    free(scan.res);
+    if (scan.pid && scan.pidfd >= 0)
+        close(scan.pidfd);
     memset(&scan, 0, sizeof scan);
+}
+
+/* The per-process answers are for PID from now on. */
+static void for_pid(pid_t pid)
+{
+    if (scan.pid == pid)
+        return;
+    if (scan.pid && scan.pidfd >= 0)
+        close(scan.pidfd);
+    scan.pid = pid;
+    scan.netns = scan.inflight = -1;
+    scan.pidfd = -2; /* opened on first use */
+    scan.nres = 0;
 }
 
 /* The unix sockets of PID's network namespace, or NULL (why: *why). */
@@ -102,7 +126,10 @@ static const cd_unix_sock *unix_socks(pid_t pid, size_t *n, const char **why)
         *why = scan.us_why;
         return NULL;
     }
-    if (!cd_dl_same_netns(pid)) {
+    for_pid(pid);
+    if (scan.netns < 0)
+        scan.netns = cd_dl_same_netns(pid);
+    if (!scan.netns) {
         *why = "the process is in another network namespace, whose sockets cdbg's diagnostics do not list";
         return NULL;
     }
@@ -118,19 +145,20 @@ static bool may_have_inflight(pid_t pid)
     size_t nus;
     const char *why;
     const cd_unix_sock *us = unix_socks(pid, &nus, &why);
-    for (size_t i = 0; i < scan.n; i++) {
+    if (scan.inflight >= 0)
+        return scan.inflight;
+    scan.inflight = 0;
+    for (size_t i = 0; i < scan.n && !scan.inflight; i++) {
         const fdent *e = &scan.e[i];
         if (e->pid != pid || !e->socket)
             continue;
-        if (!us)
-            return true;
-        const cd_unix_sock *u = cd_dl_unix_find(us, nus, (uint32_t)e->key);
-        if (!u) /* not a unix socket (or gone since): it cannot carry an fd */
-            continue;
-        if (busy(u) || (u->peer && busy(cd_dl_unix_find(us, nus, u->peer))))
-            return true;
+        const cd_unix_sock *u = us ? cd_dl_unix_find(us, nus, (uint32_t)e->key) : NULL;
+        if (!us) /* no dump: any socket may carry one */
+            scan.inflight = 1;
+        else if (u && (busy(u) || (u->peer && busy(cd_dl_unix_find(us, nus, u->peer)))))
+            scan.inflight = 1; /* (not a unix socket, or gone since: it cannot carry an fd) */
     }
-    return false;
+    return scan.inflight;
 }
 
 static void scan_all(void)
@@ -203,7 +231,13 @@ static void find_writers(pid_t pid, unsigned long long key, cd_dl_kind kind, cd_
 /* SO_RCVTIMEO of the target's socket FD, through a copy of it (pidfd_getfd: nothing stops). */
 static bool rcv_timeout(pid_t pid, int fd, bool *timed, char *err, size_t n)
 {
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    for_pid(pid);
+    if (scan.pidfd == -2) {
+        scan.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        scan.pidfd_errno = errno;
+    }
+    int pfd = scan.pidfd;
+    errno = scan.pidfd_errno;
     int s = pfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pfd, fd, 0) : -1;
     struct timeval tv = {0};
     socklen_t len = sizeof tv;
@@ -212,8 +246,6 @@ static bool rcv_timeout(pid_t pid, int fd, bool *timed, char *err, size_t n)
         snprintf(err, n, "its receive timeout (SO_RCVTIMEO) could not be read: %s", strerror(errno));
     if (s >= 0)
         close(s);
-    if (pfd >= 0)
-        close(pfd);
     *timed = tv.tv_sec || tv.tv_usec;
     return ok;
 }
@@ -255,7 +287,7 @@ static void socket_writers(pid_t pid, bool reads, cd_dl_wait *w)
 }
 
 /* What fd FDN of the process is, and who could write to it, into w (kind, addr, writers). */
-static void one_fd(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
+static void classify_one(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
 {
     char fd[24], l[128];
     snprintf(fd, sizeof fd, "%d", fdn);
@@ -288,6 +320,39 @@ static void one_fd(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
         return;
     }
     find_writers(t->pid, w->addr, w->kind, w);
+}
+
+/* classify_one, asked once per fd: a pool of threads often waits on one socket or pipe. */
+static void one_fd(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
+{
+    for_pid(t->pid);
+    const cd_dl_wait *r = NULL;
+    for (size_t i = 0; i < scan.nres && !r; i++)
+        if (scan.res[i].fd == fdn && scan.res[i].reads == reads)
+            r = &scan.res[i].w;
+    if (!r) {
+        if (scan.nres == scan.capres) {
+            scan.capres = scan.capres ? 2 * scan.capres : 16;
+            scan.res = cd_xrealloc(scan.res, scan.capres * sizeof *scan.res);
+        }
+        struct fdres *n = &scan.res[scan.nres++];
+        n->fd = fdn;
+        n->reads = reads;
+        n->w = (cd_dl_wait){.fd = fdn};
+        classify_one(t, fdn, reads, &n->w);
+        r = &n->w;
+    }
+    w->kind = r->kind;
+    w->live_fd = r->live_fd;
+    w->addr = r->addr;
+    w->sock_peer = r->sock_peer;
+    w->sock_pair = r->sock_pair;
+    memcpy(w->fd_why, r->fd_why, sizeof w->fd_why);
+    memcpy(w->fd_writers, r->fd_writers, sizeof w->fd_writers);
+    w->fd_nwriters = r->fd_nwriters;
+    w->fd_other_pid = r->fd_other_pid;
+    w->fd_sockets |= r->fd_sockets;
+    w->timed |= r->timed;
 }
 
 /* Adds one more polled fd to w: the first one is w's object; any other must be a pipe, eventfd or
