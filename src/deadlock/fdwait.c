@@ -8,8 +8,8 @@
  * "pipe:[N]") may be opened by anyone later: not classified. A unix socket ("socket:[N]") is looked
  * up in one NETLINK_SOCK_DIAG dump per analysis (sockdiag.c): its writers are the holders of its
  * peer's inode; a named or listening socket (anyone may connect or send), one with no peer, or a peer
- * nobody visible holds (it may be in flight) is never proven, and bytes already queued mean the read
- * returns.
+ * nobody visible holds (it may be in flight) is never proven, nor is one with bytes already queued
+ * (the wait may end) or a read with a receive timeout (SO_RCVTIMEO, read through a pidfd_getfd copy).
  *
  * An end sent over a unix socket (SCM_RIGHTS) and not yet received is in no fd table. It sits in
  * a socket's queue: with the dump, a process may have one in flight when a unix socket it holds, or
