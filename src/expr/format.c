@@ -955,10 +955,37 @@ static void static_member(cd_ectx *x, cd_type *cls, Dwarf_Die *decl, const cd_fm
     fmt(x, &sv, o, false, depth + 1, b);
 }
 
+/* The virtual bases an object's printing has shown: gdb shows each one once, in the first base
+ * that has it (a diamond's shared base inside its left side), and leaves it out of the others. */
+typedef struct vbseen {
+    const char *name[32];
+    int n;
+} vbseen;
+
+static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, int n, const cd_fmtopt *o, int depth,
+                       cd_buf *b, vbseen *seen);
+
+static int optout_state(const cd_value *v);
+
+/* A base-class subobject: the object's printing, sharing the object's virtual bases seen. */
+static void cxx_base(cd_ectx *x, const cd_value *v, cd_type *bt, const cd_fmtopt *o, int depth, cd_buf *b, vbseen *seen)
+{
+    cd_type *s = cd_type_strip(bt);
+    if (!s || s->kind != TY_STRUCT || !s->cxx || !s->complete || depth >= o->max_depth ||
+        (v->where != V_MEM && v->where != V_BYTES) || optout_state(v) == 2 ||
+        (!o->raw && pretty_printed(x, s, o))) {
+        fmt(x, v, o, false, depth, b);
+        return;
+    }
+    cd_member *m;
+    int n = cd_type_members(x->vs, s, &m, x->ar);
+    cxx_record(x, v, s, m, n, o, depth, b, seen);
+}
+
 /* A C++ object as gdb prints it: base classes first (`<ns::Base> = {...}`), then the members in
  * declaration order, static ones too (`static count = 3`). */
 static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, int n, const cd_fmtopt *o, int depth,
-                       cd_buf *b)
+                       cd_buf *b, vbseen *seen)
 {
     Dwarf_Die c;
     int mi = 0, nb = 0, nf = 0;
@@ -974,13 +1001,32 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
                     continue;
                 cd_type *bt = cd_type_from_die(x->vs, &bd);
                 const char *bn = cd_type_qname(x->vs, cd_type_strip(bt));
-                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn ? bn : "");
-                if (dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0) {
-                    cd_buf_puts(b, "<virtual base>"); /* its offset is in the object's vtable */
+                bn = bn ? bn : "";
+                bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
+                if (virt) {
+                    int i = 0;
+                    while (i < seen->n && strcmp(seen->name[i], bn))
+                        i++;
+                    if (i < seen->n)
+                        continue;
+                    if (seen->n < (int)(sizeof seen->name / sizeof seen->name[0]))
+                        seen->name[seen->n++] = bn;
+                }
+                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn);
+                if (virt && v->where != V_MEM) { /* held in registers: no vtable to read it from */
+                    cd_buf_puts(b, "<invalid address>");
                     continue;
                 }
-                cd_value bv = cd_value_sub(v, bt, off);
-                fmt(x, &bv, o, false, depth + 1, b);
+                cd_value bv;
+                cd_err e, *save = x->err;
+                x->err = &e;
+                int r = cd_value_base(x, v, &c, bt, &bv);
+                x->err = save;
+                if (r != 0) {
+                    cd_buf_printf(b, "<error: %s>", e.msg);
+                    continue;
+                }
+                cxx_base(x, &bv, bt, o, depth + 1, b, seen);
                 continue;
             }
             if (tag != DW_TAG_member && tag != DW_TAG_variable)
@@ -1027,7 +1073,8 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
     cd_member *m;
     int n = cd_type_members(x->vs, s, &m, x->ar);
     if (s->cxx) {
-        cxx_record(x, v, s, m, n, o, depth, b);
+        vbseen seen = {.n = 0};
+        cxx_record(x, v, s, m, n, o, depth, b, &seen);
         return;
     }
     cd_buf_puts(b, "{");
@@ -1187,8 +1234,64 @@ static json_object *jbytes(const uint8_t *s, size_t n)
 
 static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int depth);
 
-static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj)
+static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj,
+                         vbseen *seen);
+
+/* C++ base classes as the text shows them: one key per base, "<ns::Base>", before the members,
+ * holding the base's object (its own bases nested the same way); a virtual base once, where the
+ * text shows it. */
+static void jbases_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj,
+                        vbseen *seen)
 {
+    Dwarf_Die c;
+    if (!s->cxx || !s->has_die || dwarf_child(&s->die, &c) != 0)
+        return;
+    do {
+        Dwarf_Attribute a;
+        Dwarf_Die bd;
+        Dwarf_Word off;
+        if (dwarf_tag(&c) != DW_TAG_inheritance || !dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &bd))
+            continue;
+        cd_type *bt = cd_type_from_die(x->vs, &bd), *bs = cd_type_strip(bt);
+        const char *bn = cd_type_qname(x->vs, bs);
+        bn = bn ? bn : "";
+        bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
+        if (virt) {
+            int i = 0;
+            while (i < seen->n && strcmp(seen->name[i], bn))
+                i++;
+            if (i < seen->n)
+                continue;
+            if (seen->n < (int)(sizeof seen->name / sizeof seen->name[0]))
+                seen->name[seen->n++] = bn;
+        }
+        cd_buf key = {0};
+        cd_buf_printf(&key, "<%s>", bn);
+        json_object *jb;
+        cd_value bv;
+        cd_err e, *save = x->err;
+        x->err = &e;
+        if (virt && v->where != V_MEM)
+            jb = jerr("error", "invalid address");
+        else if (cd_value_base(x, v, &c, bt, &bv) != 0)
+            jb = jerr("error", e.msg);
+        else if (!bs || bs->kind != TY_STRUCT || !bs->complete || depth + 1 >= o->max_depth || optout_state(&bv) == 2 ||
+                 pretty_printed(x, bs, o))
+            jb = jval(x, &bv, o, depth + 1);
+        else {
+            jb = json_object_new_object();
+            jrecord_into(x, &bv, bs, o, depth + 1, jb, seen);
+        }
+        x->err = save;
+        json_object_object_add(obj, cd_buf_str(&key), jb);
+        cd_buf_free(&key);
+    } while (dwarf_siblingof(&c, &c) == 0);
+}
+
+static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj,
+                         vbseen *seen)
+{
+    jbases_into(x, v, s, o, depth, obj, seen);
     cd_member *m;
     int n = cd_type_members(x->vs, s, &m, x->ar);
     for (int i = 0; i < n; i++) {
@@ -1198,7 +1301,8 @@ static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmt
         cd_type *ms = cd_type_strip(m[i].type);
         if (!m[i].name && (ms->kind == TY_STRUCT || ms->kind == TY_UNION) && v->where != V_ERROR) {
             /* Anonymous members' fields are accessed as the parent's: flatten them. */
-            jrecord_into(x, &mv, ms, o, depth + 1, obj);
+            vbseen fresh = {.n = 0};
+            jrecord_into(x, &mv, ms, o, depth + 1, obj, &fresh);
             continue;
         }
         json_object_object_add(obj, m[i].name ? m[i].name : "", jval(x, &mv, o, depth + 1));
@@ -1279,7 +1383,8 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             s = full;
         }
         r = json_object_new_object();
-        jrecord_into(x, v, s, o, depth, r);
+        vbseen seen = {.n = 0};
+        jrecord_into(x, v, s, o, depth, r, &seen);
         break;
     }
     case TY_FUNC:
