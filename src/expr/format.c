@@ -3,6 +3,7 @@
  * memory or a cyclic list cannot make printing unbounded. */
 #include "expr/expr_int.h"
 #include "output/output.h"
+#include "target/procfs.h"
 
 #include <dwarf.h>
 #include <math.h>
@@ -510,7 +511,7 @@ static bool std_string(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
 
 /* ---------- containers and smart pointers ---------- */
 typedef enum { STL_NONE, STL_STRING, STL_VECTOR, STL_MAP, STL_SET, STL_UMAP, STL_USET, STL_UNIQUE, STL_SHARED,
-               STL_WEAK, STL_ATOMIC, STL_OPTIONAL } stl_kind;
+               STL_WEAK, STL_ATOMIC, STL_OPTIONAL, STL_MUTEX } stl_kind;
 
 static stl_kind stl_classify(const char *q)
 {
@@ -521,8 +522,14 @@ static stl_kind stl_classify(const char *q)
         {"std::shared_ptr<", STL_SHARED}, {"std::weak_ptr<", STL_WEAK}, {"std::atomic<", STL_ATOMIC},
         {"std::optional<", STL_OPTIONAL},
     };
+    /* the mutexes are no templates: their whole names */
+    static const char *const mutexes[] = {"std::mutex", "std::recursive_mutex", "std::timed_mutex",
+                                          "std::recursive_timed_mutex"};
     if (!q)
         return STL_NONE;
+    for (size_t i = 0; i < sizeof mutexes / sizeof mutexes[0]; i++)
+        if (!strcmp(q, mutexes[i]))
+            return STL_MUTEX;
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (!strncmp(q, tab[i].prefix, strlen(tab[i].prefix)))
             return tab[i].k;
@@ -892,6 +899,66 @@ static bool stl_optional(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmt
     return true;
 }
 
+/* The thread that owns a lock whose owner word holds TID: its number as `threads` shows it and its
+ * host TID; a process in its own PID namespace (a container) stores the TIDs it sees there, which
+ * NSpid maps. false: no thread of the process has it (it exited holding the lock). */
+static bool owner_thread(cd_ectx *x, pid_t tid, size_t *num, pid_t *host)
+{
+    cd_target *t = x->t;
+    for (size_t i = 0; t && i < t->nthreads; i++)
+        if (t->threads[i]->tid == tid) {
+            *num = i + 1;
+            *host = tid;
+            return true;
+        }
+    for (size_t i = 0; t && t->caps.has_proc && i < t->nthreads; i++)
+        if (cd_procfs_read_ns_tid(t->pid, t->threads[i]->tid) == tid) {
+            *num = i + 1;
+            *host = t->threads[i]->tid;
+            return true;
+        }
+    return false;
+}
+
+/* std::mutex and its kin: no gdb printer exists, so this one says what a user asks of a lock,
+ * whether it is held and by which thread (glibc's __owner is the owner's TID), and a recursive
+ * mutex's count; print/r shows the pthread_mutex_t. */
+static bool stl_mutex(cd_ectx *x, const cd_value *v, cd_type *s, cd_buf *b)
+{
+    static const char *const lp[] = {"_M_mutex", "__data", "__lock"}, *const op[] = {"_M_mutex", "__data", "__owner"},
+                      *const cp[] = {"_M_mutex", "__data", "__count"};
+    uint64_t lo, oo, co;
+    cd_type *lt, *ot, *ct;
+    int32_t lock, owner;
+    uint32_t count;
+    if (!member_at(x, s, lp, 3, &lo, &lt) || !member_at(x, s, op, 3, &oo, &ot) || !member_at(x, s, cp, 3, &co, &ct) ||
+        cd_type_size(lt) != 4 || cd_type_size(ot) != 4 || cd_type_size(ct) != 4 ||
+        cd_value_read(x, v, lo, &lock, 4) != 0 || cd_value_read(x, v, oo, &owner, 4) != 0 ||
+        cd_value_read(x, v, co, &count, 4) != 0)
+        return false;
+    const char *q = cd_type_qname(x->vs, s);
+    bool recursive = strstr(q, "recursive") != NULL;
+    cd_buf_printf(b, "%s (", q);
+    if (!lock && !owner) {
+        cd_buf_puts(b, "unlocked)");
+        return true;
+    }
+    size_t num;
+    pid_t host;
+    if (owner <= 0)
+        cd_buf_puts(b, "locked, owner unknown");
+    else if (!owner_thread(x, owner, &num, &host))
+        cd_buf_printf(b, "locked by LWP %d, which is not a thread of the process", (int)owner);
+    else if (host != owner)
+        cd_buf_printf(b, "locked by thread %zu, LWP %d (%d in its PID namespace)", num, (int)host, (int)owner);
+    else
+        cd_buf_printf(b, "locked by thread %zu, LWP %d", num, (int)host);
+    if (recursive)
+        cd_buf_printf(b, ", count %u", count);
+    cd_buf_puts(b, ")");
+    return true;
+}
+
 /* The libstdc++ printers gdb loads from /usr/share/gcc/python, for the types they cover; false:
  * not one of them, or not the layout they expect (print the object raw). */
 static bool stl_print(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
@@ -912,6 +979,7 @@ static bool stl_print(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt
     case STL_WEAK: ok = stl_shared(x, v, s, true, b); break;
     case STL_ATOMIC: ok = stl_atomic(x, v, s, o, depth, b); break;
     case STL_OPTIONAL: ok = stl_optional(x, v, s, o, depth, b); break;
+    case STL_MUTEX: ok = stl_mutex(x, v, s, b); break;
     default: ok = false; break;
     }
     if (!ok) { /* nothing half-printed */
