@@ -394,6 +394,8 @@ int cd_cmd_ptype(cd_session *s, int argc, char **argv, cd_err *err) { return typ
 
 int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
 {
+    if (argc >= 2 && !strcmp(argv[1], "debug-file-directory"))
+        return cd_cmd_debugdir(s, argc, argv, err);
     int from = 1;
     if (argc > 1 && (!strcmp(argv[1], "var") || !strcmp(argv[1], "variable")))
         from = 2;
@@ -813,6 +815,8 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc >= 2 && !strcmp(argv[1], "print-thread-events"))
         return cd_config_thread_events(s, argc, argv, err);
+    if (argc >= 2 && !strcmp(argv[1], "debug-file-directory"))
+        return cd_cmd_debugdir(s, argc, argv, err);
     if (argc >= 2 && cd_inferiors_is_setting(argv[1]))
         return cd_inferiors_config(s, argc, argv, err);
     if (argc >= 2 && !strcmp(argv[1], "substitute-path")) {
