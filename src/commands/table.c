@@ -132,7 +132,9 @@ const cd_command cd_commands[] = {
      cd_cmd_trace, CD_CMD_TARGET},
     {"breakpoints", "bp", "breakpoints",
      "List breakpoints: locations, conditions, hit and ignore counts, disabled, pending, `on` commands",
-     "A pending breakpoint has no location yet (see `break -pending`).", cd_cmd_breakpoints, CD_CMD_TARGET},
+     "A pending breakpoint has no location yet (see `break -pending`). With no process (after `kill`, the\n"
+     "program's exit or `detach`) it lists the breakpoints the next `run` sets again, without locations.",
+     cd_cmd_breakpoints_any, 0},
     {"enable", "", "enable [N|N-M ...]", "Enable breakpoints (none given: all of them)",
      "Every number is checked first: one that names no breakpoint changes nothing.", cd_cmd_enable, CD_CMD_TARGET},
     {"disable", "", "disable [N|N-M ...]", "Disable breakpoints (none given: all of them)",
