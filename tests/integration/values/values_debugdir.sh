@@ -77,8 +77,9 @@ vb_stop vbase.cpp:9'
 done
 # the environment's directory stays the default, and a relative one is refused in one line
 CDBG_DEBUG_FILE_DIRECTORY=$W/dbg1 td_cdbg out run "$W/bid/bin/prog" --batch -ex 'show debug-file-directory' -ex 'print d.lx' \
-    -ex 'set debug-file-directory rel/dir'
+    -ex config -ex 'set debug-file-directory rel/dir'
 expect_status 1 "a relative directory is an error"
 expect_line "^The directory where separate debug symbols are searched for is \"$W/dbg1\".\$" "$out"
 expect_line '^cdbg: set debug-file-directory: .rel/dir. is not an absolute path' "$out.err"
+expect_line "^debug-file-directory = $W/dbg1\$" "$out" # config lists it with the other settings
 td_finish
