@@ -1,12 +1,19 @@
 /* Virtual base classes as gdb prints them (tests/integration/values/values_cxxvbase.sh): a diamond
  * (Left and Right share one virtual Base), a class deriving from it, and a pointer to it through a
- * base. The program stops in vb_stop(), called from main. */
+ * base. The program stops in vb_probe(), called from geo::Plain::probe() (members of the virtual
+ * base used implicitly through `this`), then in vb_stop(), called from main. */
 #include <cstdio>
 
 extern "C" __attribute__((noinline)) int vb_stop(int v)
 {
     __asm__ volatile("" ::: "memory");
     return v + 1;
+}
+
+extern "C" __attribute__((noinline)) int vb_probe(int v)
+{
+    __asm__ volatile("" ::: "memory");
+    return v - 1;
 }
 
 namespace geo {
@@ -26,6 +33,7 @@ struct Diamond : Left, Right {
 };
 struct Plain : Diamond {
     int extra = 99;
+    __attribute__((noinline)) int probe() { return vb_probe(id + (int)serial + lx + extra); }
 };
 } // namespace geo
 
@@ -39,7 +47,7 @@ int main()
     geo::Right *rp = &p;
     geo::Base *bp = &d;
     geo::Diamond *dp = &d;
-    int r = vb_stop(d.id + lp->lx + rp->ry + (int)bp->serial + dp->lx + p.extra);
+    int r = vb_stop(d.id + lp->lx + rp->ry + (int)bp->serial + dp->lx + p.extra + p.probe());
     printf("%d\n", r);
     return 0;
 }
