@@ -7,6 +7,7 @@
 . "$SRCROOT/tests/integration/lib.sh"
 need_tool gdb "the reference for the breakpoint list"
 exe=$(td_bin cxx_vbase_gcc_O0) || exit 1
+L=$(grep -n 'int r = vb_stop(' "$SRCROOT/testdata/cxx/vbase.cpp" | cut -d: -f1) # main's call of vb_stop
 
 # fields FILE: "N enabled HITS cond COND [pending]" per breakpoint, from cdbg's list or gdb's table
 mine() {
@@ -29,10 +30,10 @@ theirs() {
         END { out() }' | sed -E 's/ +$//'
 }
 
-set_bps=(-ex 'break vb_stop' -ex 'break -pending nosuch' -ex 'tbreak vbase.cpp:42 if d.id > 3'
-    -ex 'break vbase.cpp:42 if d.id < 0' -ex 'disable 2')
-gset_bps=(-ex 'set breakpoint pending on' -ex 'break vb_stop' -ex 'break nosuch' -ex 'tbreak vbase.cpp:42 if d.id > 3'
-    -ex 'break vbase.cpp:42 if d.id < 0' -ex 'disable 2')
+set_bps=(-ex 'break vb_stop' -ex 'break -pending nosuch' -ex "tbreak vbase.cpp:$L if d.id > 3"
+    -ex "break vbase.cpp:$L if d.id < 0" -ex 'disable 2')
+gset_bps=(-ex 'set breakpoint pending on' -ex 'break vb_stop' -ex 'break nosuch' -ex "tbreak vbase.cpp:$L if d.id > 3"
+    -ex "break vbase.cpp:$L if d.id < 0" -ex 'disable 2')
 # after kill
 td_cdbg out run "$exe" --batch "${set_bps[@]}" -ex continue -ex continue -ex kill -ex breakpoints -ex 'info breakpoints'
 expect_status 0 "breakpoints after kill" || td_show "$out.err"
@@ -50,10 +51,10 @@ sed -nE '/^Killed process/,$p' "$out" | grep -E '^Breakpoint ' >"$TD_TMP/both"
 expect_no_line 'no target' "$out.err"
 
 # after the program's exit, then `run` sets them again (and locations come back)
-td_cdbg out run "$exe" --batch -ex 'break vb_stop' -ex 'break vbase.cpp:42 if d.id < 0' -ex continue -ex continue \
+td_cdbg out run "$exe" --batch -ex 'break vb_stop' -ex "break vbase.cpp:$L if d.id < 0" -ex continue -ex continue \
     -ex breakpoints -ex run -ex breakpoints
 expect_status 0 "breakpoints after the exit, and after run" || td_show "$out.err"
-timeout 120 gdb -nx -batch -ex 'break vb_stop' -ex 'break vbase.cpp:42 if d.id < 0' -ex run -ex continue -ex 'info breakpoints' \
+timeout 120 gdb -nx -batch -ex 'break vb_stop' -ex "break vbase.cpp:$L if d.id < 0" -ex run -ex continue -ex 'info breakpoints' \
     "$exe" >"$TD_TMP/gdb.exit" 2>&1
 sed -n '/exited with status/,/^Stopped:/p' "$out" >"$TD_TMP/exit.part"
 mine "$TD_TMP/exit.part" | sed -E 's/ +$//' >"$TD_TMP/mine.exit"
@@ -62,7 +63,7 @@ expect_exact_str "$TD_TMP/mine.exit" '1 y 1 cond=
 2 y 0 cond=d.id < 0'
 expect_exact "$TD_TMP/mine.exit" "$TD_TMP/theirs.exit"
 expect_no_line '^    0x' "$TD_TMP/exit.part" # no stale locations of the process that is gone
-expect_line '^    0x[0-9a-f]+ in vb_stop at vbase.cpp:9$' "$out" # set again by run
+expect_line '^    0x[0-9a-f]+ in vb_stop at vbase.cpp:[0-9]+$' "$out" # set again by run
 
 # JSON: the same list, no locations
 td_cdbg out run "$exe" --batch --json -ex 'break vb_stop' -ex 'break -pending nosuch' -ex kill -ex breakpoints
