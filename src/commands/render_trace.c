@@ -17,10 +17,8 @@ typedef struct line {
     char small[512];
 } line;
 
-static void grow(line *l, size_t more)
+static void grow_slow(line *l, size_t more)
 {
-    if (l->n + more <= l->cap)
-        return;
     size_t cap = l->cap * 2;
     while (cap < l->n + more)
         cap *= 2;
@@ -30,6 +28,12 @@ static void grow(line *l, size_t more)
         free(l->s);
     l->s = s;
     l->cap = cap;
+}
+
+static inline void grow(line *l, size_t more)
+{
+    if (__builtin_expect(l->n + more > l->cap, 0))
+        grow_slow(l, more);
 }
 
 static inline void put(line *l, const char *s, size_t n)
@@ -52,12 +56,23 @@ static inline void putch(line *l, char c)
 
 static void put_u64(line *l, uint64_t v)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     char t[24];
     int i = sizeof t;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        t[--i] = pairs[d + 1];
+        t[--i] = pairs[d];
+    }
+    if (v >= 10) {
+        t[--i] = pairs[v * 2 + 1];
+        t[--i] = pairs[v * 2];
+    } else {
+        t[--i] = (char)('0' + v);
+    }
     put(l, t + i, sizeof t - (size_t)i);
 }
 

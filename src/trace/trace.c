@@ -896,12 +896,23 @@ static bool plan_bytes(const tprobe *p, const pval *v, const cd_trace_rec *r, co
 
 static size_t u64_dec(uint64_t v, char *out)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     char t[24];
     int i = sizeof t;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        t[--i] = pairs[d + 1];
+        t[--i] = pairs[d];
+    }
+    if (v >= 10) {
+        t[--i] = pairs[v * 2 + 1];
+        t[--i] = pairs[v * 2];
+    } else {
+        t[--i] = (char)('0' + v);
+    }
     size_t n = sizeof t - (size_t)i;
     memcpy(out, t + i, n);
     out[n] = 0;
