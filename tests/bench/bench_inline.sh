@@ -12,7 +12,8 @@
 #                   the last record written; with drops, if any
 #   cdbg attached   armed while a long loop already runs (--bench attach), traced for one
 #                   second, unpatched: records / seconds from arm to the last record written
-#   cdbg trace      `cdbg trace --backend inline -o FILE` (text output) when the mode exists
+#   trace text/json `cdbg trace --backend inline -o FILE` (text, --json): the compiled plan
+#   trace ... gen   the same with CDBG_TRACE_PLAN=off: the general path for every hit
 # Not a test: numbers depend on the machine and its load (run it on a quiet machine).
 # usage: bash tests/bench/bench_inline.sh [CALLS]     (default 5,000,000 per loop; the program
 #        runs two loops)
@@ -60,11 +61,31 @@ drops=$(echo "$line" | awk '{print $4}')
 s=$(echo "$line" | awk '{print $6}')
 printf '%-16s %12s %10s %12s %s\n' "cdbg attached" "$rec" "$s" "$(rate "$rec" "$s")" "entry; drops $drops; 1 s traced, then the ring read"
 
+# `cdbg trace` end to end (the trace core: values, formatting, the file), text and --json, with the
+# compiled plan (the default) and with the general path (CDBG_TRACE_PLAN=off: a snapshot target and
+# the DWARF evaluator per hit, as every hit was handled before the plan): hits logged / wall seconds
+# of the whole command, the drops it reported, and cdbg's own CPU time per hit logged (perf stat
+# --no-inherit: the traced program's time left out), when perf is there.
+# EXTRA (environment): more options for these runs, e.g. EXTRA='--buffer-size 6G'.
 if "$BUILD/cdbg" trace --help 2>&1 | grep -q -- --backend; then
-    t0=$(date +%s.%N)
-    "$BUILD/cdbg" trace --backend inline -o "$tmp/trace.txt" '^work$' -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/trace.err" || true
-    t1=$(date +%s.%N)
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-    hits=$(grep -c '^> work' "$tmp/trace.txt" || true)
-    printf '%-16s %12s %10s %12s %s\n' "cdbg trace" "$hits" "$s" "$(rate "$hits" "$s")" "text output, whole run; $(tail -1 "$tmp/trace.err")"
+    trace_row() { # trace_row LABEL PLANMODE JSONFLAG
+        local label=$1 mode=$2 json=$3 t0 t1 s hits drops cpu=""
+        local pre=()
+        command -v perf >/dev/null && pre=(perf stat --no-inherit -x, -e task-clock -o "$tmp/stat")
+        rm -f "$tmp/stat"
+        t0=$(date +%s.%N)
+        CDBG_TRACE_PLAN=$mode "${pre[@]}" "$BUILD/cdbg" trace $json ${EXTRA:-} --backend inline -o "$tmp/trace.txt" '^work$' \
+            -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/trace.err" || true
+        t1=$(date +%s.%N)
+        s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        if [ -n "$json" ]; then hits=$(grep -c '"event":"entry"' "$tmp/trace.txt" || true); else hits=$(grep -c '^> work' "$tmp/trace.txt" || true); fi
+        drops=$(sed -n 's/.* \([0-9]*\) dropped.*/\1/p' "$tmp/trace.err" | tail -1)
+        [ -s "$tmp/stat" ] && cpu=$(awk -F, -v n="$hits" '/task-clock/ { if (n > 0) printf "; cdbg CPU %.0f ns/hit", $1 * 1e6 / n }' "$tmp/stat")
+        printf '%-16s %12s %10s %12s %s\n' "$label" "$hits" "$s" "$(rate "$hits" "$s")" "dropped ${drops:-?}$cpu"
+    }
+    trace_row "trace text" on ""
+    trace_row "trace json" on --json
+    trace_row "trace text gen" off ""
+    trace_row "trace json gen" off --json
 fi
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
