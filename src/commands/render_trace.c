@@ -54,24 +54,43 @@ static inline void putch(line *l, char c)
     l->s[l->n++] = c;
 }
 
+static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
+/* v < 10^8 as exactly 8 digits, in 32-bit arithmetic */
+static void dec8(uint32_t v, char *t)
+{
+    for (int i = 6; i >= 0; i -= 2) {
+        uint32_t d = (v % 100) * 2;
+        v /= 100;
+        t[i] = pairs[d];
+        t[i + 1] = pairs[d + 1];
+    }
+}
+
 static void put_u64(line *l, uint64_t v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
     char t[24];
     int i = sizeof t;
-    while (v >= 100) {
-        unsigned d = (unsigned)(v % 100) * 2;
-        v /= 100;
+    /* a timestamp has 14+ digits: 8 at a time in 32 bits, then the rest by pairs */
+    while (v >= 100000000) {
+        i -= 8;
+        dec8((uint32_t)(v % 100000000), t + i);
+        v /= 100000000;
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned d = (w % 100) * 2;
+        w /= 100;
         t[--i] = pairs[d + 1];
         t[--i] = pairs[d];
     }
-    if (v >= 10) {
-        t[--i] = pairs[v * 2 + 1];
-        t[--i] = pairs[v * 2];
+    if (w >= 10) {
+        t[--i] = pairs[w * 2 + 1];
+        t[--i] = pairs[w * 2];
     } else {
-        t[--i] = (char)('0' + v);
+        t[--i] = (char)('0' + w);
     }
     put(l, t + i, sizeof t - (size_t)i);
 }
@@ -136,6 +155,70 @@ static void dur_text(uint64_t ns, char *b, size_t n)
         snprintf(b, n, "%.2f s", (double)ns / 1e9);
 }
 
+/* What does not change from one hit of a probe to the next, made once: the text line's
+ * " hot.c:17" and the JSON's ,"function":"work","file":"...","line":17 (escaping a path at every
+ * hit cost more than the rest of the line). A slot per probe number (modulo); the strings are
+ * compared, not only their addresses, so a slot is never reused for another function by mistake. */
+typedef struct seg {
+    bool used;
+    uint32_t probe;
+    int line;
+    char *func, *file;      /* copies: the key */
+    line text, json;
+} seg;
+static seg segs[64];
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static void seg_free(line *l)
+{
+    if (l->s != l->small)
+        free(l->s);
+}
+
+static const seg *seg_of(const cd_trace_event *ev)
+{
+    seg *g = &segs[ev->probe % 64];
+    if (g->used && g->probe == ev->probe && g->line == ev->line && same_str(g->func, ev->func) &&
+        same_str(g->file, ev->file))
+        return g;
+    if (g->used) {
+        free(g->func);
+        free(g->file);
+        seg_free(&g->text);
+        seg_free(&g->json);
+    }
+    memset(g, 0, sizeof *g);
+    g->used = true;
+    g->probe = ev->probe;
+    g->line = ev->line;
+    g->func = ev->func ? cd_xstrdup(ev->func) : NULL;
+    g->file = ev->file ? cd_xstrdup(ev->file) : NULL;
+    g->text.s = g->text.small;
+    g->text.cap = sizeof g->text.small;
+    g->json.s = g->json.small;
+    g->json.cap = sizeof g->json.small;
+    if (ev->file) {
+        putch(&g->text, ' ');
+        puts_(&g->text, base_name(ev->file));
+        putch(&g->text, ':');
+        put_i64(&g->text, ev->line);
+    }
+    put(&g->json, ",\"function\":", 12);
+    put_jstr(&g->json, ev->func);
+    put(&g->json, ",\"file\":", 8);
+    if (ev->file)
+        put_jstr(&g->json, ev->file);
+    else
+        put(&g->json, "null", 4);
+    put(&g->json, ",\"line\":", 8);
+    put_i64(&g->json, ev->line);
+    return g;
+}
+
 /* One value as JSON: its json-c object, or the literal the trace core's plan made, or null. */
 static void put_jval(line *l, const cd_trace_val *v)
 {
@@ -181,15 +264,8 @@ static void render_json(line *l, const cd_trace_event *ev)
         put_u64(l, ev->ts_ns);
         put(l, ",\"tid\":", 7);
         put_i64(l, ev->tid);
-        put(l, ",\"function\":", 12);
-        put_jstr(l, ev->func);
-        put(l, ",\"file\":", 8);
-        if (ev->file)
-            put_jstr(l, ev->file);
-        else
-            put(l, "null", 4);
-        put(l, ",\"line\":", 8);
-        put_i64(l, ev->line);
+        const seg *g = seg_of(ev);
+        put(l, g->json.s, g->json.n);
         if (ev->kind == CD_REC_ENTRY) {
             put(l, ",\"args\":", 8);
             put_jvals(l, ev->args, ev->nargs);
@@ -226,12 +302,8 @@ static void render_text(line *l, const cd_trace_event *ev)
             puts_(l, ev->args[i].text);
         }
         putch(l, ')');
-        if (ev->file) {
-            putch(l, ' ');
-            puts_(l, base_name(ev->file));
-            putch(l, ':');
-            put_i64(l, ev->line);
-        }
+        const seg *g = seg_of(ev);
+        put(l, g->text.s, g->text.n);
         for (size_t i = 0; i < ev->nexprs; i++) {
             putch(l, ' ');
             puts_(l, ev->exprs[i].name);
