@@ -1413,8 +1413,6 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     vals(tr, 1);
     size_t nv = 0;
     if (p->ret_type) {
-        cd_buf tb = {0};
-        cd_type_name(tr->vs, p->ret_type, &tb);
         cd_type *st = cd_type_strip(p->ret_type);
         uint64_t size = cd_type_size(st);
         cd_value v = {.type = p->ret_type, .where = V_BYTES, .regno = -1};
@@ -1430,14 +1428,13 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
             v.addr = r->regs.rax;
             v.bytes = NULL;
         } else {
-            rc = cd_fail(&e, CD_EXIT_CMD, "the returned %s is not recorded by the %s backend", tb.s, p->b->ops->name);
+            rc = cd_fail(&e, CD_EXIT_CMD, "the returned %s is not recorded by the %s backend", p->ret_tname, p->b->ops->name);
         }
         put_value(tr, &x, 0, "return", rc, &v, &e);
         ev.has_ret = true;
-        ev.ret_type = cd_arena_strdup(&ar, cd_buf_str(&tb));
+        ev.ret_type = p->ret_tname;
         ev.ret = tr->vals[0];
         nv = 1;
-        cd_buf_free(&tb);
     }
     int rc = emit(tr, &ev, nv);
     cd_arena_free(&ar);
