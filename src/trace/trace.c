@@ -73,9 +73,12 @@ typedef struct pval {
     int64_t off;            /* PV_MEM: the address is regs[reg] + off */
     int size;               /* 1, 2, 4, 8 */
     bool is_signed, is_bool;
+    bool is_ptr;            /* a pointer (not to a char, not a reference): hex, and the symbol */
+    const char *prefix;     /* is_ptr: "(struct req *) ", as `print` writes it at the top (tr->parse_ar) */
 } pval;
 
 typedef enum { PLAN_ON, PLAN_OFF, PLAN_CHECK } plan_mode;
+#define PTEXT 256
 
 /* Calls in flight per thread (--ret): entry time, and whether the entry was shown. */
 typedef struct tcall {
@@ -121,7 +124,7 @@ struct cd_trace {
     cd_err *cur_err;
     plan_mode plan;
     cd_trace_plan_stats ps;
-    char (*ptext)[48];      /* the plan's texts of one record (check mode: beside the general's) */
+    char (*ptext)[PTEXT];   /* the plan's texts of one record (check mode: beside the general's) */
     size_t ptext_cap;
 };
 
@@ -724,13 +727,28 @@ static bool plan_var(cd_trace *tr, tprobe *p, Dwfl_Module *mod, Dwarf_Die *die, 
     Dwarf_Die td;
     if (!mod || !dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &td))
         return false;
-    cd_type *t = cd_type_strip(cd_type_from_die(tr->vs, &td));
+    cd_type *decl = cd_type_from_die(tr->vs, &td), *t = cd_type_strip(decl);
     if (!t || (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8))
         return false;
-    if (t->kind == TY_BOOL && t->size == 1)
+    if (t->kind == TY_BOOL && t->size == 1) {
         out->is_bool = true;
-    else if (t->kind != TY_INT || t->is_char)
+    } else if (t->kind == TY_PTR && t->size == 8 && !t->ref) {
+        /* a char pointer's text is the string it points to, read from the process: general */
+        cd_type *tt = cd_type_strip(t->target);
+        if (tt && cd_type_is_charlike(tt))
+            return false;
+        out->is_ptr = true;
+        if (tt) {
+            cd_buf b = {0};
+            cd_buf_puts(&b, "(");
+            cd_type_name(tr->vs, decl, &b);
+            cd_buf_puts(&b, ") ");
+            out->prefix = cd_arena_strdup(&tr->parse_ar, cd_buf_str(&b));
+            cd_buf_free(&b);
+        }
+    } else if (t->kind != TY_INT || t->is_char) {
         return false;
+    }
     out->size = (int)t->size;
     out->is_signed = t->is_signed && !out->is_bool;
     Dwarf_Addr bias = 0;
@@ -920,11 +938,26 @@ static size_t u64_dec(uint64_t v, char *out)
 }
 
 /* A planned value's text, the same in text and JSON (`print` and json-c write an integer in
- * decimal, a bool 0/1 as false/true). false: the general path formats this one. */
-static bool plan_text(const pval *v, const uint8_t b[8], char out[48])
+ * decimal, a bool 0/1 as false/true); a pointer as `print` shows it ("(struct req *) 0x7ffd...",
+ * " <sym+off>" when the address is a symbol's) or, in JSON, as its "0x..." string. false: the
+ * general path formats this one. */
+static bool plan_text(cd_trace *tr, const pval *v, const uint8_t b[8], char out[PTEXT])
 {
     uint64_t u = 0;
     memcpy(&u, b, (size_t)v->size);
+    if (v->is_ptr) {
+        char hex[24];
+        int n = snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)u);
+        if (tr->o.json)
+            return snprintf(out, PTEXT, "\"%s\"", hex) < PTEXT;
+        const char *name = NULL;
+        uint64_t off = 0;
+        char sym[PTEXT] = "";
+        if (u && cd_symtab_addr_symbol(tr->sym, u, &name, &off) && name)
+            snprintf(sym, sizeof sym, off ? " <%s+%llu>" : " <%s>", name, (unsigned long long)off);
+        (void)n;
+        return snprintf(out, PTEXT, "%s%s%s", v->prefix ? v->prefix : "", hex, sym) < PTEXT;
+    }
     if (v->is_bool) {
         if (u > 1)
             return false;
@@ -953,7 +986,7 @@ static bool plan_record(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, si
     plan_regs(r, regs);
     for (size_t i = 0; i < nv; i++) {
         uint8_t b[8];
-        if (!plan_bytes(p, &p->pv[i], r, regs, b) || !plan_text(&p->pv[i], b, tr->ptext[i]))
+        if (!plan_bytes(p, &p->pv[i], r, regs, b) || !plan_text(tr, &p->pv[i], b, tr->ptext[i]))
             return false;
     }
     return true;

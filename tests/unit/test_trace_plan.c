@@ -4,13 +4,15 @@
  * target and the DWARF evaluator) and counts the values whose text (or JSON) differ. For gcc and
  * clang at -O0 and -O2, the inline and uprobe backends, text and --json: every value is compared
  * (the plan covers these functions: a count short of calls x values fails), none differs. Then
- * the plan's own output (the default) against CDBG_TRACE_PLAN=off on two runs: the same lines
- * once the thread ids and timestamps are taken out.
+ * (inline with text, uprobe with --json and --ret) the plan's own output (the default) against
+ * CDBG_TRACE_PLAN=off on two runs without ASLR: the same lines once the thread ids, timestamps and
+ * durations are taken out; and every JSON line is what json-c writes for it.
  * usage: unit_test_trace_plan CDBG PROGRAM_SOURCE */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,6 +160,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "SKIP: the uprobe backend needs root\n");
         return 77;
     }
+    /* the same addresses in two runs of a program (ptrs' pointers): no ASLR for the children */
+    personality(ADDR_NO_RANDOMIZE);
     if (!mkdtemp(tmp)) {
         perror("mkdtemp");
         return 2;
@@ -187,14 +191,18 @@ int main(int argc, char **argv)
                     char what[256];
                     snprintf(what, sizeof what, "%s %s, %s backend%s%s", ccs[c], opts[o], backends[b], *jsons[j] ? ", " : "",
                              jsons[j]);
-                    /* ints' 8 arguments, leaf's 1, nonleaf's 2, small_s's and small_b's 1, at every
-                     * call; clang -O2's small_b is left to the general path (DW_OP_convert) */
+                    /* ints' 8 arguments, leaf's 1, nonleaf's 2, small_s's and small_b's 1, ptrs' 4, at
+                     * every call; clang -O2's small_b is left to the general path (DW_OP_convert) */
                     bool nob = c == 1 && o == 1;
-                    const char *pat = nob ? "^(ints|leaf|nonleaf|small_s)$" : "^(ints|leaf|nonleaf|small_s|small_b)$";
-                    check_run(argv[1], prog, backends[b], jsons[j], pat, "", (nob ? 12L : 13L) * CALLS, what);
+                    const char *pat = nob ? "^(ints|leaf|nonleaf|small_s|ptrs)$" : "^(ints|leaf|nonleaf|small_s|small_b|ptrs)$";
+                    check_run(argv[1], prog, backends[b], jsons[j], pat, "", (nob ? 16L : 17L) * CALLS, what);
+                    if (b != j)
+                        continue;
                     /* -e names of parameters, two of them passed on the stack */
                     check_run(argv[1], prog, backends[b], jsons[j], "^ints$", "-e a -e g -e h", 11L * CALLS, what);
-                    same_output(argv[1], prog, backends[b], jsons[j], "^(ints|leaf|nonleaf|small_s|small_b)$", 5, what);
+                    /* inline with text, uprobe with JSON (and --ret) */
+                    same_output(argv[1], prog, backends[b], jsons[j], "^(ints|leaf|nonleaf|small_s|small_b|ptrs)$", 6,
+                                what);
                 }
         }
     }

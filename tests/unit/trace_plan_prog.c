@@ -46,6 +46,22 @@ __attribute__((noinline)) long nonleaf(int x, long y)
     return (long)buf[0] + y + x;
 }
 
+struct req {
+    int id;
+    long size;
+};
+struct req reqs[2];
+int gint;
+typedef struct req *reqp;
+
+/* Pointers: to a struct (through a typedef), void *, to a function (its symbol shown), to an int
+ * (a global: its symbol too); only static addresses, the same in every run without ASLR. */
+__attribute__((noinline)) long ptrs(reqp r, void *v, long (*fp)(int, long), int *ip)
+{
+    __asm__ volatile("" ::: "memory");
+    return r->id + (v != 0) + (fp != 0) + *ip;
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 100;
@@ -57,6 +73,7 @@ int main(int argc, char **argv)
         small_b(i & 1);
         leaf(i % 2 ? -i : i * 1000);
         s += nonleaf(-i, (long)i << 33);
+        s += ptrs(&reqs[i % 2], i % 3 ? (void *)&reqs[1] : NULL, i % 2 ? nonleaf : NULL, &gint);
     }
     printf("%ld %ld\n", s, sink);
     return 0;
