@@ -123,6 +123,7 @@ static void *many(void *arg)
 }
 
 static long counter;
+static atomic_llong loop_cpu_ns;
 
 static void *loop(void *arg)
 {
@@ -134,6 +135,10 @@ static void *loop(void *arg)
         pthread_mutex_unlock(&lock_b);
         pthread_mutex_unlock(&lock_a);
     }
+    /* the thread's CPU time: on a loaded machine the wall time also counts the waits for a CPU */
+    struct timespec c;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+    loop_cpu_ns += (long long)c.tv_sec * 1000000000LL + c.tv_nsec;
     return NULL;
 }
 
@@ -204,6 +209,7 @@ int main(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         /* the loop's wall time, on stderr: stdout is compared with the untraced run's */
         fprintf(stderr, "loop_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+        fprintf(stderr, "loop_cpu_ns %lld\n", (long long)loop_cpu_ns);
         printf("loop: counter=%ld\n", counter);
     } else if (!strcmp(m, "none")) {
         run(nolock);
