@@ -171,6 +171,7 @@ struct cd_lo {
     size_t nsnaps;
     struct { uint64_t lo, hi; } *text; /* executable mappings at arm: what a return address is */
     size_t ntext;
+    uint64_t text_lo, text_hi;  /* their hull: most words of a stack (counts, stack addresses) are outside */
     lprobe *probes;
     size_t nprobes;
     u64map lockmap, threadmap, edgemap;
@@ -403,10 +404,15 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
     if (lo->t->ops->mappings(lo->t, &maps, &nmaps, err) < 0)
         return -1;
     lo->text = cd_xcalloc(nmaps ? nmaps : 1, sizeof *lo->text);
+    /* [vdso] and [vsyscall] hold no lock calls, and the vdso lies next to the stacks */
     for (size_t m = 0; m < nmaps; m++)
-        if (maps[m].prot & PROT_EXEC) {
+        if ((maps[m].prot & PROT_EXEC) && !(maps[m].path && maps[m].path[0] == '[')) {
             lo->text[lo->ntext].lo = maps[m].start;
             lo->text[lo->ntext++].hi = maps[m].end;
+            if (!lo->text_lo || maps[m].start < lo->text_lo)
+                lo->text_lo = maps[m].start;
+            if (maps[m].end > lo->text_hi)
+                lo->text_hi = maps[m].end;
         }
     lo->bu = cd_tb_uprobe_new(&env, err);
     if (!lo->bu)
@@ -660,6 +666,8 @@ static void replay_one(cd_lo *lo, const crec *r)
 
 static bool in_text(const cd_lo *lo, uint64_t v)
 {
+    if (v < lo->text_lo || v >= lo->text_hi)
+        return false;
     for (size_t i = 0; i < lo->ntext; i++)
         if (v >= lo->text[i].lo && v < lo->text[i].hi)
             return true;
