@@ -363,7 +363,7 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
                       /* the caller's frame and its return address; deeper frames are read from
                        * the process when the first occurrence of an edge is unwound */
                       .stack_bytes = 512};
-        bool inl = use_inline && !p.want_return;
+        bool inl = use_inline;
         /* Inline records are as small as the unwinding of an edge's first occurrence allows: the
          * record routine's cost in the program grows with the cache lines it writes (80 bytes make
          * a record of six; 128 took a lock-heavy loop a third more CPU). 80 bytes hold the return
@@ -379,7 +379,7 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
         cd_trace_backend *b = lo->bu;
         if (inl && lo->bi->ops->check(lo->bi, &p, &ce) == 0)
             b = lo->bi;
-        else if (inl) { /* this function alone falls back: said with the reason */
+        else if (inl && !p.want_return) { /* this function alone falls back: said with the reason */
             size_t l = strlen(lo->notebuf);
             snprintf(lo->notebuf + l, sizeof lo->notebuf - l, "%s%s", l ? "; " : "", ce.msg);
             lo->note = lo->notebuf;
@@ -392,10 +392,12 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
     return 0;
 }
 
-/* Entry-only probes (lock, unlock) go to the inline backend (a jump to a trampoline in the process,
- * ~100 ns a hit), those that need the return (trylock, timedlock, condition waits) to uprobes (a
- * kernel trap, microseconds): the records of both are merged by time before the replay. Without
- * the inline backend (it cannot take a function, or the process), everything goes to uprobes. */
+/* Every probe the inline backend can take goes there (a jump to a trampoline in the process, tens
+ * of ns a hit): lock and unlock, and the functions whose return matters (trylock, timedlock,
+ * condition waits) once it records returns. The rest go to uprobes (a kernel trap, microseconds),
+ * each function that could have been inline named with the reason in the note: the records of
+ * both are merged by time before the replay. Without the inline backend (it cannot take the
+ * process), everything goes to uprobes. */
 int cd_lo_arm(cd_lo *lo, cd_err *err)
 {
     cd_trace_env env = {.t = lo->t, .sym = lo->sym, .pid = lo->t->pid};
