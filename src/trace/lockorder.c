@@ -172,6 +172,7 @@ struct cd_lo {
     struct { uint64_t lo, hi; } *text; /* executable mappings at arm: what a return address is */
     size_t ntext;
     uint64_t text_lo, text_hi;  /* their hull: most words of a stack (counts, stack addresses) are outside */
+    struct { uint64_t h; uint32_t id; } snapcache[8]; /* the last hashes seen: a loop has a few stacks */
     lprobe *probes;
     size_t nprobes;
     u64map lockmap, threadmap, edgemap;
@@ -689,6 +690,9 @@ static uint32_t snapshot_of(cd_lo *lo, const cd_trace_rec *r)
         if (in_text(lo, w))
             h = mix(h ^ w ^ ((uint64_t)i << 48)) | 1;
     }
+    size_t ci = h & 7;
+    if (lo->snapcache[ci].h == h)
+        return lo->snapcache[ci].id;
     uint32_t *v = map_slot(&lo->snapmap, h, true);
     if (*v == UINT32_MAX) {
         if ((lo->nsnaps & (lo->nsnaps - 1)) == 0) /* a power of two: double */
@@ -701,6 +705,8 @@ static uint32_t snapshot_of(cd_lo *lo, const cd_trace_rec *r)
         memcpy(sn->stack, r->stack, sn->stack_len);
         *v = (uint32_t)lo->nsnaps++;
     }
+    lo->snapcache[ci].h = h;
+    lo->snapcache[ci].id = *v;
     return *v;
 }
 
