@@ -84,6 +84,19 @@ static void *trying(void *arg)
     return arg;
 }
 
+/* trylock, then a blocking lock under it: that order is an edge (lock_b can block while lock_a is
+ * held), found only when the trylock's success (a return, from another backend than the lock's
+ * entry) is replayed before the lock of lock_b */
+static void *trythen(void *arg)
+{
+    if (pthread_mutex_trylock(&lock_a) == 0) {
+        pthread_mutex_lock(&lock_b); /* EDGE_TRYAB */
+        pthread_mutex_unlock(&lock_b);
+        pthread_mutex_unlock(&lock_a);
+    }
+    return arg;
+}
+
 /* condition wait: cmu is released inside pthread_cond_wait and retaken before it returns; the
  * waiter then takes lock_a under cmu, the signaller took cmu under lock_a */
 static void *waiter(void *arg)
@@ -166,6 +179,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(m, "trylock")) {
         run(phase1);
         run(trying);
+    } else if (!strcmp(m, "trythen")) {
+        run(trythen);
+        run(phase2);
     } else if (!strcmp(m, "self")) {
         phase1(NULL);
         phase2(NULL);
@@ -230,7 +246,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         sigwait(&s, &sig);
     } else {
-        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|self|cond|many|none|wait\n");
+        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|self|cond|many|none|wait\n");
         return 2;
     }
     printf("%s: ok\n", m);
