@@ -21,6 +21,8 @@ typedef struct snap_backend {
     cd_thread thread;
     cd_thread *threads[1];
     unsigned char *mem;     /* the copy: [mem_addr, mem_addr + mem_len) */
+    unsigned char *valid;   /* per byte of mem, when has_valid: 0 where the copy holds nothing */
+    bool has_valid;
     size_t mem_len, mem_cap;
     uint64_t mem_addr;
     uint64_t deny_lo, deny_hi; /* reads here outside the copy fail instead of reaching the base */
@@ -58,6 +60,16 @@ static ssize_t snap_read_mem(cd_target *t, uint64_t addr, void *buf, size_t len)
         if (b->mem_len && a >= b->mem_addr && a - b->mem_addr < b->mem_len) {
             size_t off = (size_t)(a - b->mem_addr);
             size_t n = b->mem_len - off < want ? b->mem_len - off : want;
+            if (b->has_valid) {
+                size_t k = 0;
+                while (k < n && b->valid[off + k])
+                    k++;
+                memcpy((char *)buf + done, b->mem + off, k);
+                done += k;
+                if (k < n)
+                    break;
+                continue;
+            }
             memcpy((char *)buf + done, b->mem + off, n);
             done += n;
             continue;
@@ -210,6 +222,7 @@ static void snap_close(cd_target *t)
 {
     snap_backend *b = t->backend;
     free(b->mem);
+    free(b->valid);
     free(b);
     free(t->exe_path);
     free(t);
@@ -285,10 +298,17 @@ int cd_snapshot_set(cd_target *snap, const cd_snapshot_instant *in, cd_err *err)
         if (!m)
             return cd_fail(err, CD_EXIT_CMD, "out of memory copying a snapshot's %zu bytes", in->mem_len);
         b->mem = m;
+        unsigned char *v = realloc(b->valid, in->mem_len);
+        if (!v)
+            return cd_fail(err, CD_EXIT_CMD, "out of memory copying a snapshot's %zu bytes", in->mem_len);
+        b->valid = v;
         b->mem_cap = in->mem_len;
     }
     if (in->mem_len)
         memcpy(b->mem, in->mem, in->mem_len);
+    b->has_valid = in->mem_valid && in->mem_len;
+    if (b->has_valid)
+        memcpy(b->valid, in->mem_valid, in->mem_len);
     b->mem_len = in->mem_len;
     b->mem_addr = in->mem_addr;
     b->deny_lo = in->deny_lo;

@@ -312,6 +312,10 @@ typedef struct cd_snapshot_instant {
     uint64_t mem_addr;          /* the copied bytes: [mem_addr, mem_addr + mem_len), usually from sp */
     const void *mem;
     size_t mem_len;
+    /* NULL, or one byte per byte of mem: 0 where the copy holds no value of the instant (a slot
+     * below the stack pointer that only some of a prologue's stores would have written): a read
+     * that reaches such a byte fails, where a zero would be a wrong value printed as right. */
+    const unsigned char *mem_valid;
     /* Reads in [deny_lo, deny_hi) that the copy does not hold fail instead of reaching the base:
      * set it to the thread's stack mapping when the rest of the stack has moved on since the
      * instant (a profiler sample), so an unwind stops ("cut") instead of reading a later frame. */

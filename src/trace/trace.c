@@ -116,6 +116,8 @@ struct cd_trace {
     size_t last_ts;
     unsigned char *membuf;
     size_t membuf_cap;
+    unsigned char *validbuf; /* set_instant: per byte of membuf, 1 where it holds a value */
+    size_t validbuf_cap;
     cd_trace_val *vals;
     size_t vals_cap;
     cd_buf *texts;          /* as many as vals */
@@ -230,6 +232,7 @@ void cd_trace_free(cd_trace *tr)
         free(tr->ts[i].c);
     free(tr->ts);
     free(tr->membuf);
+    free(tr->validbuf);
     free(tr->vals);
     for (size_t i = 0; i < tr->vals_cap; i++)
         cd_buf_free(&tr->texts[i]);
@@ -1254,17 +1257,27 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
         tr->membuf = cd_xrealloc(tr->membuf, need);
         tr->membuf_cap = need;
     }
+    if (need > tr->validbuf_cap) {
+        tr->validbuf = cd_xrealloc(tr->validbuf, need);
+        tr->validbuf_cap = need;
+    }
+    /* below the copy only what a spill rebuilt holds a value: the rest fails to read */
     memset(tr->membuf, 0, below);
+    memset(tr->validbuf, 0, below);
+    memset(tr->validbuf + below, 1, r->stack_len);
     if (r->stack_len)
         memcpy(tr->membuf + below, r->stack, r->stack_len);
     for (int i = 0; i < p->nspills; i++) {
         const spill *s = &p->spills[i];
         uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
-        if (a >= lo && a + (uint64_t)s->width <= r->stack_addr)
+        if (a >= lo && a + (uint64_t)s->width <= r->stack_addr) {
             memcpy(tr->membuf + (a - lo), &f->regs[s->src], (size_t)s->width);
+            memset(tr->validbuf + (a - lo), 1, (size_t)s->width);
+        }
     }
     in.mem_addr = lo;
     in.mem = tr->membuf;
+    in.mem_valid = tr->validbuf;
     in.mem_len = need;
     /* the red zone the copy does not hold: a read there would see a later instant */
     in.deny_lo = sp - 128;
