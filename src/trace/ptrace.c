@@ -126,8 +126,8 @@ static int pt_check(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     int64_t off;
     if (p->want_return && !cfa_rule(b, p, &reg, &off))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "ptrace: cannot trace the returns of %s: no call frame information at %#llx tells where "
-                        "its return address is",
+                        "ptrace: --ret cannot take %s: no call frame information at %#llx says where its return "
+                        "address is; use the uprobe backend",
                         fn, (unsigned long long)p->addr);
     if (p->stack_bytes > CD_TRACE_MAX_STACK)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "ptrace: %s asks for %u bytes of stack, more than %u", fn,
