@@ -132,5 +132,64 @@ PY
     printf '< depth = 0\n< depth = 1\n< depth = 3\n' >"$TD_TMP/jump_tail"
     expect_exact_str "$TD_TMP/jump_tail" "$(norm "$out" | grep '^< ')"
     expect_line '^cdbg: trace: dive \(ptrace\): 12 hits, 12 dropped$' "$out.err"
+    # --max-hits with --ret: the first calls, then the probes go and the program runs to its end
+    td_cdbg out trace --backend ptrace --ret --max-hits 3 '^work$' -o "$TD_TMP/max_$v" -- "$(td_bin trace_hot_$v)" 1000 5
+    expect_status 5 "--max-hits 3 --ret: the program's status ($v)"
+    expect_exact_str "$out" "sum 1000000"
+    printf '> work(x=0)\n< work = 1\n> work(x=1)\n< work = 3\n> work(x=2)\n' >"$TD_TMP/max_$v.n"
+    expect_exact_str "$TD_TMP/max_$v.n" "$(norm "$TD_TMP/max_$v" | sed -E 's/ hot\.c:[0-9]+$//')"
+
+    # --duration on a launched program: it is let go, untraced and unpatched, and runs to its end
+    spin=$(td_bin trace_spin_$v)
+    "$CDBG" trace --backend ptrace --ret --duration 0.5 '^tick$' -o "$TD_TMP/dur_$v" -- "$spin" "$TD_TMP/stop_d$v" \
+        >"$TD_TMP/dur_$v.out" 2>"$TD_TMP/dur_$v.err" &
+    cpid=$!
+    started() { grep -q '^cdbg: trace: 1 tracepoint in process' "$TD_TMP/dur_$v.err" 2>/dev/null; }
+    td_wait_for "the trace to start ($v)" started
+    pid=$(sed -nE 's/^cdbg: trace: 1 tracepoint in process ([0-9]+):.*/\1/p' "$TD_TMP/dur_$v.err")
+    let_go() { grep -q '^TracerPid:[[:space:]]*0$' "/proc/$pid/status" 2>/dev/null; }
+    td_wait_for "the program let go after --duration ($v)" let_go && check_untraced "$pid"
+    d=$(code_diff "$pid" "$spin")
+    [ -z "$d" ] && pass "its code is its file's after --duration ($v)" || fail "code changed after --duration ($v): $d"
+    grep -q '^< tick = ' "$TD_TMP/dur_$v" && pass "ticks and returns traced meanwhile ($v)" || fail "nothing traced in 0.5 s ($v)"
+    touch "$TD_TMP/stop_d$v"
+    wait "$cpid"
+    TD_RC=$?
+    expect_status 0 "--duration: the program's status ($v)"
+    expect_line '^ticks [0-9]+$' "$TD_TMP/dur_$v.out"
+
+    # Ctrl-C, launched and attached: while the trace runs the int3s are in (the check can fail);
+    # after it the program runs on, untraced and unpatched
+    for how in launched attached; do
+        if [ $how = launched ]; then
+            "$CDBG" trace --backend ptrace --ret '^tick$' -o "$TD_TMP/int_${how}_$v" -- "$spin" "$TD_TMP/stop_i$v" \
+                >"$TD_TMP/int_${how}_$v.out" 2>"$TD_TMP/int_${how}_$v.err" &
+            cpid=$!
+        else
+            td_start trace_spin_$v "$TD_TMP/stop_i$v"
+            "$CDBG" trace --backend ptrace --ret -p "$TD_PID" '^tick$' -o "$TD_TMP/int_${how}_$v" >/dev/null 2>"$TD_TMP/int_${how}_$v.err" &
+            cpid=$!
+        fi
+        returned() { grep -q '^< tick = ' "$TD_TMP/int_${how}_$v" 2>/dev/null; }
+        td_wait_for "a return of tick in the trace ($how, $v)" returned
+        pid=$(sed -nE 's/^cdbg: trace: 1 tracepoint in process ([0-9]+):.*/\1/p' "$TD_TMP/int_${how}_$v.err")
+        d=$(code_diff "$pid" "$spin")
+        [ -n "$d" ] && pass "int3 in tick's code while tracing ($how, $v)" || fail "no int3 in the code while tracing ($how, $v)"
+        kill -INT "$cpid"
+        wait "$cpid"
+        TD_RC=$?
+        expect_status $([ $how = launched ] && echo 130 || echo 0) "Ctrl-C ($how, $v)"
+        expect_line 'interrupted: every probe removed, the process runs on$' "$TD_TMP/int_${how}_$v.err"
+        [ $how = attached ] &&
+            expect_line '^cdbg: trace: warning: the ptrace backend does not survive a SIGKILL of cdbg: its breakpoints stay in the process, which dies of SIGTRAP at its next hit$' "$TD_TMP/int_${how}_$v.err"
+        check_untraced "$pid"
+        d=$(code_diff "$pid" "$spin")
+        [ -z "$d" ] && pass "its code is its file's after Ctrl-C ($how, $v)" || fail "code changed after Ctrl-C ($how, $v): $d"
+        touch "$TD_TMP/stop_i$v"
+        gone() { ! _td_running "$pid"; }
+        td_wait_for "the program's end after Ctrl-C ($how, $v)" gone
+        [ $how = launched ] && expect_line '^ticks [0-9]+$' "$TD_TMP/int_${how}_$v.out"
+        rm -f "$TD_TMP/stop_i$v"
+    done
 done
 td_finish
