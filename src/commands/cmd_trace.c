@@ -499,6 +499,8 @@ int cd_trace_main(int argc, char **argv)
             status = 128 + SIGINT;
         } else if (pt_launch && ended) {
             status = g_pt_status >= 0 ? g_pt_status : CD_EXIT_CMD;
+            if (g_pt_status < 0)
+                fprintf(stderr, "cdbg: trace: process %d has ended, but its exit status was not reported\n", (int)pid);
         } else {
             if (pt_launch) {
                 /* --max-hits or --duration: untraced, it runs on to its end (we are its parent) */
