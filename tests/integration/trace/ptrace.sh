@@ -132,6 +132,30 @@ PY
     printf '< depth = 0\n< depth = 1\n< depth = 3\n' >"$TD_TMP/jump_tail"
     expect_exact_str "$TD_TMP/jump_tail" "$(norm "$out" | grep '^< ')"
     expect_line '^cdbg: trace: dive \(ptrace\): 12 hits, 12 dropped$' "$out.err"
+    # the internal int3s at return addresses are in while a call is pending on them, out when none
+    # is: depth(3) blocks in its innermost call (four calls pending on two return addresses), then
+    # the program blocks with nothing pending
+    "$CDBG" trace --backend ptrace --ret '^depth$' -o "$TD_TMP/blk_$v" -- "$exe" block "$TD_TMP/g1_$v" "$TD_TMP/g2_$v" \
+        >"$TD_TMP/blk_$v.out" 2>"$TD_TMP/blk_$v.err" &
+    cpid=$!
+    entered() { grep -q '^> depth(n=0)' "$TD_TMP/blk_$v" 2>/dev/null; }
+    td_wait_for "depth(0) in the trace ($v)" entered
+    pid=$(sed -nE 's/^cdbg: trace: 1 tracepoint in process ([0-9]+):.*/\1/p' "$TD_TMP/blk_$v.err")
+    n=$(code_diff "$pid" "$exe" | wc -w)
+    [ "$n" = 12 ] && pass "three int3s while calls are pending: the probe and two return addresses ($v)" ||
+        fail "while calls are pending ($v): $(code_diff "$pid" "$exe")"
+    touch "$TD_TMP/g1_$v"
+    printed() { grep -q '^depth 3 = 6$' "$TD_TMP/blk_$v.out"; }
+    td_wait_for "the program's line after the calls ($v)" printed
+    n=$(code_diff "$pid" "$exe" | wc -w)
+    [ "$n" = 4 ] && pass "only the probe's int3 once no call is pending ($v)" ||
+        fail "no call pending ($v): $(code_diff "$pid" "$exe")"
+    touch "$TD_TMP/g2_$v"
+    wait "$cpid"
+    TD_RC=$?
+    expect_status 0 "block ($v)"
+    [ "$(grep -c '^< depth' "$TD_TMP/blk_$v")" = 4 ] && pass "four returns ($v)" || fail "block ($v): $(cat "$TD_TMP/blk_$v")"
+
     # --max-hits with --ret: the first calls, then the probes go and the program runs to its end
     td_cdbg out trace --backend ptrace --ret --max-hits 3 '^work$' -o "$TD_TMP/max_$v" -- "$(td_bin trace_hot_$v)" 1000 5
     expect_status 5 "--max-hits 3 --ret: the program's status ($v)"

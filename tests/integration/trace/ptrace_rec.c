@@ -3,6 +3,7 @@
  *   thr K         four threads, thread t calling depth(3 + (t + k) % 5) for k in 0..K-1
  *   half          half(3.0), half(5.0): a double returned in xmm0
  *   jump          three times dive(3), which longjmps out of its innermost call; then depth(2)
+ *   block F1 F2   depth(3), whose innermost call waits for the file F1; then waits for F2
  * The ptrace backend refuses a probe on an instruction it cannot emulate (a `cmp` to memory at
  * -O0, an SSE one): each traced function's body starts with a nop, which it can. */
 #include <pthread.h>
@@ -10,12 +11,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *gate; /* block: depth(0) waits for this file */
+
+static void wait_file(const char *f)
+{
+    struct timespec ms = {0, 1000000};
+    while (access(f, F_OK) != 0)
+        nanosleep(&ms, NULL);
+}
 
 __attribute__((noinline, noclone)) int depth(int n)
 {
     __asm__ volatile("nop");
-    if (n == 0)
+    if (n == 0) {
+        if (gate)
+            wait_file(gate);
         return 0;
+    }
     int r = depth(n - 1);
     __asm__ volatile("" : "+r"(r)); /* no accumulator rewrite: a real call and return per level */
     return r + n;
@@ -90,6 +105,14 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "jump")) {
         int l = jumper();
         printf("landed %d, depth %d\n", l, depth(2));
+        return 0;
+    }
+    if (!strcmp(mode, "block") && argc > 3) {
+        gate = argv[2];
+        int r = depth(3);
+        printf("depth 3 = %d\n", r);
+        fflush(stdout);
+        wait_file(argv[3]);
         return 0;
     }
     return 2;
