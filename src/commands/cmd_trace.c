@@ -503,16 +503,34 @@ int cd_trace_main(int argc, char **argv)
                 fprintf(stderr, "cdbg: trace: process %d has ended, but its exit status was not reported\n", (int)pid);
         } else {
             if (pt_launch) {
-                /* --max-hits or --duration: untraced, it runs on to its end (we are its parent) */
+                /* --max-hits or --duration: untraced, it runs on to its end (we are its parent).
+                 * An end it has reached already is taken first, and it is held for the detach:
+                 * the detach of an ended process would reap it, its status unseen. */
+                cd_target *lt = st.lt;
+                cd_event ev;
+                cd_err e;
+                while (g_pt_status < 0 && lt->ops->wait_timeout && lt->ops->wait_timeout(lt, 0, &ev, &e) == 0 &&
+                       ev.kind != CD_EV_EXITED && ev.kind != CD_EV_KILLED && lt->ops->cont(lt, &e) == 0)
+                    ;
+                if (g_pt_status < 0)
+                    lt->ops->stop(lt, NULL, 0, &e);
                 cd_trace_free(tr);
                 tr = NULL;
-                st.lt->ops = g_pt_real;
+                lt->ops = g_pt_real;
                 release_launch(&st, true);
             }
             /* the program runs to its end (untraced after --max-hits or --duration) */
-            while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-                ;
-            status = status_of(ws);
+            if (pt_launch && g_pt_status >= 0) {
+                status = g_pt_status;
+            } else {
+                int w;
+                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+                    ;
+                status = w == pid ? status_of(ws) : CD_EXIT_CMD;
+                if (w != pid)
+                    fprintf(stderr, "cdbg: trace: process %d has ended, but its exit status was not reported\n",
+                            (int)pid);
+            }
         }
     }
 close:
