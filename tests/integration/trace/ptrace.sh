@@ -215,5 +215,8 @@ PY
         [ $how = launched ] && expect_line '^ticks [0-9]+$' "$TD_TMP/int_${how}_$v.out"
         rm -f "$TD_TMP/stop_i$v"
     done
+    # the same ^C typed at a terminal, where the program has the terminal while it runs
+    td_pty_drive "^C at a terminal ($v)" 120 "$SRCROOT/tests/integration/trace/ptrace_pty.py" "$CDBG" "$spin" \
+        "$TD_TMP/pty_$v" "$TD_TMP/stop_p$v" "$TD_TMP"
 done
 td_finish
