@@ -193,6 +193,10 @@ static int pt_arm(cd_trace_backend *b, cd_err *err)
     cd_target *t = b->env.t;
     if (s->armed)
         return 0;
+    /* every thread seized and held before the first int3 goes in: an attached process opened
+     * NONSTOP is not traced yet, and a hit before cont() seized it would kill it (SIGTRAP) */
+    if (t->ops->stop && t->ops->stop(t, NULL, 0, err) < 0)
+        return -1;
     t->event_mask |= CD_EVM_BP_NONSTOP;
     s->armed = true;
     for (size_t i = 0; i < s->n; i++) {
