@@ -292,3 +292,18 @@ void cd_bp_run_on_commands(cd_session *s, const cd_stop *st)
         free(cmds[k]);
     free(cmds);
 }
+
+/* `breakpoints` at any time: with no process (after kill, the program's exit or detach) the list
+ * the next `run` sets again, as gdb lists its breakpoints then; their locations went with the
+ * process (the next one's addresses differ), so each shows what was asked for, its state and hits. */
+int cd_cmd_breakpoints_any(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (s->target)
+        return cd_cmd_breakpoints(s, argc, argv, err);
+    if (argc > 1)
+        return cd_fail(err, CD_EXIT_CMD, "breakpoints: takes no arguments");
+    s->ctl = s->kept_ctl; /* only the list is read: the render needs no target */
+    cd_render_bps(s);
+    s->ctl = NULL;
+    return 0;
+}

@@ -25,6 +25,10 @@ CD_CMD(cd_cmd_attach);
 CD_CMD(cd_cmd_core);
 CD_CMD(cd_cmd_run);         /* run [ARGS...], restart */
 CD_CMD(cd_cmd_kill);
+CD_CMD(cd_cmd_breakpoints_any); /* breakpoints, with or without a process (cmd_bp.c) */
+CD_CMD(cd_cmd_show);        /* show SETTING (gdb's: debug-file-directory) */
+/* `set debug-file-directory DIRS`, `config debug-file-directory [DIRS]` (argv[0] is set/config) */
+int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err);
 CD_CMD(cd_cmd_info);        /* info SUB [ARGS]: gdb's forms, through the command table */
 CD_CMD(cd_cmd_libraries);
 /* cmd_run.c */

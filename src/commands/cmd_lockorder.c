@@ -337,7 +337,7 @@ int cd_lockorder_main(int argc, char **argv)
         goto close;
     }
     if (cd_lo_note(lo))
-        fprintf(stderr, "cdbg: lockorder: kernel uprobes only (slower): %s\n", cd_lo_note(lo));
+        fprintf(stderr, "cdbg: lockorder: through kernel uprobes (slower): %s\n", cd_lo_note(lo));
     fprintf(stderr, "cdbg: lockorder: recording the lock operations of process %d%s\n", (int)pid,
             prog ? "" : " (Ctrl-C or --duration to stop)");
     if (held) {

@@ -8,6 +8,7 @@
 
 #include "commands/cmd_impl.h"
 #include "control/watch.h"
+#include "symbols/symbols.h"
 #include "target/open.h"
 
 int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
@@ -586,4 +587,52 @@ const char *cd_syscall_name(long nr)
     if (nr < 0 || (unsigned long)nr >= sizeof syscall_names / sizeof syscall_names[0])
         return NULL;
     return syscall_names[nr];
+}
+
+/* The debug directories as gdb's `show debug-file-directory` says them. */
+static void show_debugdir(cd_session *s)
+{
+    char *dirs = cd_symbols_debug_file_dirs();
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "debug_file_directory", json_object_new_string(dirs));
+        cd_out_json(&s->out, j);
+    } else
+        cd_out_printf(&s->out, "The directory where separate debug symbols are searched for is \"%s\".\n", dirs);
+    free(dirs);
+}
+
+int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    bool config = !strcmp(argv[0], "config");
+    if (argc > 3)
+        return cd_fail(err, CD_EXIT_CMD, "%s debug-file-directory: one argument, the directories separated by ':' "
+                       "(e.g. %s debug-file-directory /usr/lib/debug:/opt/debug)", argv[0], argv[0]);
+    if (argc == 2 && config) {
+        show_debugdir(s);
+        return 0;
+    }
+    /* gdb: `set debug-file-directory` alone empties the list */
+    const char *dirs = argc == 3 ? argv[2] : "";
+    for (const char *d = dirs; *d;) {
+        size_t n = strcspn(d, ":");
+        if (n && d[0] != '/')
+            return cd_fail(err, CD_EXIT_CMD, "%s debug-file-directory: '%.*s' is not an absolute path; give each "
+                           "directory from the root (/usr/lib/debug)", argv[0], (int)n, d);
+        d += n + (d[n] == ':');
+    }
+    cd_symbols_set_debug_file_dirs(dirs);
+    if (config || s->out.json) /* JSON: one object per command; gdb's set says nothing */
+        show_debugdir(s);
+    return 0;
+}
+
+int cd_cmd_show(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (argc == 2 && !strcmp(argv[1], "debug-file-directory")) {
+        show_debugdir(s);
+        return 0;
+    }
+    return cd_fail(err, CD_EXIT_CMD, "show: %s; show knows debug-file-directory, `config` shows the other settings",
+                   argc < 2 ? "which setting? (show debug-file-directory)" : "unknown setting");
 }

@@ -3,6 +3,7 @@
 #include "arch/arch.h"
 #include "commands/cmd_impl.h"
 #include "expr/expr_int.h"
+#include "symbols/symbols.h"
 
 #include <ctype.h>
 #include <regex.h>
@@ -394,6 +395,8 @@ int cd_cmd_ptype(cd_session *s, int argc, char **argv, cd_err *err) { return typ
 
 int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
 {
+    if (argc >= 2 && !strcmp(argv[1], "debug-file-directory"))
+        return cd_cmd_debugdir(s, argc, argv, err);
     int from = 1;
     if (argc > 1 && (!strcmp(argv[1], "var") || !strcmp(argv[1], "variable")))
         from = 2;
@@ -813,6 +816,8 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc >= 2 && !strcmp(argv[1], "print-thread-events"))
         return cd_config_thread_events(s, argc, argv, err);
+    if (argc >= 2 && !strcmp(argv[1], "debug-file-directory"))
+        return cd_cmd_debugdir(s, argc, argv, err);
     if (argc >= 2 && cd_inferiors_is_setting(argv[1]))
         return cd_inferiors_config(s, argc, argv, err);
     if (argc >= 2 && !strcmp(argv[1], "substitute-path")) {
@@ -857,6 +862,9 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
         }
         json_object_object_add(j, "substitute_path", sp);
         json_object_object_add(j, "print_thread_events", json_object_new_boolean(!s->no_thread_events));
+        char *dd = cd_symbols_debug_file_dirs();
+        json_object_object_add(j, "debug_file_directory", json_object_new_string(dd));
+        free(dd);
         cd_inferiors_config_show(s, j);
         cd_out_json(&s->out, j);
     } else if (argc == 1 || (argc == 2 && !strcmp(argv[1], "substitute-path"))) {
@@ -864,6 +872,9 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
             cd_out_printf(&s->out, "max-array = %d\nmax-string = %d\nprint-thread-events = %s\n", o.max_array,
                           o.max_string, s->no_thread_events ? "off" : "on");
             cd_inferiors_config_show(s, NULL);
+            char *dd = cd_symbols_debug_file_dirs();
+            cd_out_printf(&s->out, "debug-file-directory = %s\n", dd);
+            free(dd);
         }
         for (size_t i = 0; i < s->nsubst; i++)
             cd_out_printf(&s->out, "substitute-path %s -> %s\n", s->subst[2 * i], s->subst[2 * i + 1]);

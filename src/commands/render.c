@@ -133,7 +133,7 @@ void cd_render_bps(cd_session *s)
             if (b->pending)
                 json_object_object_add(j, "pending", json_object_new_boolean(1));
             json_object *la = json_object_new_array();
-            for (size_t k = 0; k < b->nlocs; k++)
+            for (size_t k = 0; s->sym && k < b->nlocs; k++)
                 json_object_array_add(la, where_json(s, b->locs[k].addr));
             json_object_object_add(j, "locations", la);
             if (b->ncmds) {
@@ -151,7 +151,7 @@ void cd_render_bps(cd_session *s)
         if (b->pending)
             cd_out_printf(&s->out, ", pending");
         cd_out_printf(&s->out, "\n");
-        for (size_t k = 0; k < b->nlocs; k++) {
+        for (size_t k = 0; s->sym && k < b->nlocs; k++) { /* no process: its locations went with it */
             cd_buf w = {0};
             where_text(s, b->locs[k].addr, &w);
             if (b->nlocs > 1) /* gdb's numbers for the locations of one breakpoint */

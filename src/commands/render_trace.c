@@ -1,10 +1,141 @@
 /* Rendering of tracepoint events (src/trace/trace.h cd_trace_event): one line per event, text
  * (`> work(x=5, acc=10) hot.c:4 [tid 1234]`, `< work = 16 (0.4 µs) [tid 1234]`) or one JSON object
- * per line (docs/json.md, "Trace events"). Used by `cdbg trace` and the prompt's `trace`. */
+ * per line (docs/json.md, "Trace events"). Used by `cdbg trace` and the prompt's `trace`.
+ *
+ * This runs once per hit, millions of times a second on a hot function: each line is built in
+ * one buffer with no printf and no json-c object tree (JSON is written by hand, escaped as json-c
+ * escapes, so the bytes are those json_object_to_json_string_ext(PLAIN) gave), then handed to
+ * the stream in one fwrite (the stream's buffer makes that one large write per batch). */
 #include "commands/cmd_impl.h"
 
 #include <stdio.h>
 #include <string.h>
+
+typedef struct line {
+    char *s;
+    size_t n, cap;
+    char small[512];
+} line;
+
+static void grow_slow(line *l, size_t more)
+{
+    size_t cap = l->cap * 2;
+    while (cap < l->n + more)
+        cap *= 2;
+    char *s = cd_xmalloc(cap);
+    memcpy(s, l->s, l->n);
+    if (l->s != l->small)
+        free(l->s);
+    l->s = s;
+    l->cap = cap;
+}
+
+static inline void grow(line *l, size_t more)
+{
+    if (__builtin_expect(l->n + more > l->cap, 0))
+        grow_slow(l, more);
+}
+
+static inline void put(line *l, const char *s, size_t n)
+{
+    grow(l, n);
+    memcpy(l->s + l->n, s, n);
+    l->n += n;
+}
+
+static inline void puts_(line *l, const char *s)
+{
+    put(l, s, strlen(s));
+}
+
+static inline void putch(line *l, char c)
+{
+    grow(l, 1);
+    l->s[l->n++] = c;
+}
+
+static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
+/* v < 10^8 as exactly 8 digits, in 32-bit arithmetic */
+static void dec8(uint32_t v, char *t)
+{
+    for (int i = 6; i >= 0; i -= 2) {
+        uint32_t d = (v % 100) * 2;
+        v /= 100;
+        t[i] = pairs[d];
+        t[i + 1] = pairs[d + 1];
+    }
+}
+
+static void put_u64(line *l, uint64_t v)
+{
+    char t[24];
+    int i = sizeof t;
+    /* a timestamp has 14+ digits: 8 at a time in 32 bits, then the rest by pairs */
+    while (v >= 100000000) {
+        i -= 8;
+        dec8((uint32_t)(v % 100000000), t + i);
+        v /= 100000000;
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned d = (w % 100) * 2;
+        w /= 100;
+        t[--i] = pairs[d + 1];
+        t[--i] = pairs[d];
+    }
+    if (w >= 10) {
+        t[--i] = pairs[w * 2 + 1];
+        t[--i] = pairs[w * 2];
+    } else {
+        t[--i] = (char)('0' + w);
+    }
+    put(l, t + i, sizeof t - (size_t)i);
+}
+
+static void put_i64(line *l, int64_t v)
+{
+    if (v < 0) {
+        putch(l, '-');
+        put_u64(l, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(l, (uint64_t)v);
+    }
+}
+
+/* A JSON string as json-c 0.16 writes it: ", \, / and \b \f \n \r \t escaped, other control
+ * characters as \u00xx, everything else (UTF-8 included) as is. */
+static void put_jstr(line *l, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    putch(l, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\' && c != '/')
+            continue;
+        put(l, run, (size_t)(s - run));
+        run = s + 1;
+        switch (c) {
+        case '"': put(l, "\\\"", 2); break;
+        case '\\': put(l, "\\\\", 2); break;
+        case '/': put(l, "\\/", 2); break;
+        case '\b': put(l, "\\b", 2); break;
+        case '\f': put(l, "\\f", 2); break;
+        case '\n': put(l, "\\n", 2); break;
+        case '\r': put(l, "\\r", 2); break;
+        case '\t': put(l, "\\t", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put(l, u, 6);
+        }
+        }
+    }
+    put(l, run, (size_t)(s - run));
+    putch(l, '"');
+}
 
 static const char *base_name(const char *p)
 {
@@ -24,84 +155,204 @@ static void dur_text(uint64_t ns, char *b, size_t n)
         snprintf(b, n, "%.2f s", (double)ns / 1e9);
 }
 
-static json_object *vals_json(const cd_trace_val *v, size_t n)
+/* What does not change from one hit of a probe to the next, made once: the text line's
+ * " hot.c:17" and the JSON's ,"function":"work","file":"...","line":17 (escaping a path at every
+ * hit cost more than the rest of the line). A slot per probe number (modulo); the strings are
+ * compared, not only their addresses, so a slot is never reused for another function by mistake. */
+typedef struct seg {
+    bool used;
+    uint32_t probe;
+    int line;
+    char *func, *file;      /* copies: the key */
+    line text, json;
+} seg;
+static seg segs[64];
+
+static bool same_str(const char *a, const char *b)
 {
-    json_object *o = json_object_new_object();
-    for (size_t i = 0; i < n; i++)
-        json_object_object_add(o, v[i].name, v[i].json ? json_object_get(v[i].json) : NULL);
-    return o;
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static void seg_free(line *l)
+{
+    if (l->s != l->small)
+        free(l->s);
+}
+
+static const seg *seg_of(const cd_trace_event *ev)
+{
+    seg *g = &segs[ev->probe % 64];
+    if (g->used && g->probe == ev->probe && g->line == ev->line && same_str(g->func, ev->func) &&
+        same_str(g->file, ev->file))
+        return g;
+    if (g->used) {
+        free(g->func);
+        free(g->file);
+        seg_free(&g->text);
+        seg_free(&g->json);
+    }
+    memset(g, 0, sizeof *g);
+    g->used = true;
+    g->probe = ev->probe;
+    g->line = ev->line;
+    g->func = ev->func ? cd_xstrdup(ev->func) : NULL;
+    g->file = ev->file ? cd_xstrdup(ev->file) : NULL;
+    g->text.s = g->text.small;
+    g->text.cap = sizeof g->text.small;
+    g->json.s = g->json.small;
+    g->json.cap = sizeof g->json.small;
+    if (ev->file) {
+        putch(&g->text, ' ');
+        puts_(&g->text, base_name(ev->file));
+        putch(&g->text, ':');
+        put_i64(&g->text, ev->line);
+    }
+    put(&g->json, ",\"function\":", 12);
+    put_jstr(&g->json, ev->func);
+    put(&g->json, ",\"file\":", 8);
+    if (ev->file)
+        put_jstr(&g->json, ev->file);
+    else
+        put(&g->json, "null", 4);
+    put(&g->json, ",\"line\":", 8);
+    put_i64(&g->json, ev->line);
+    return g;
+}
+
+/* One value as JSON: its json-c object, or the literal the trace core's plan made, or null. */
+static void put_jval(line *l, const cd_trace_val *v)
+{
+    if (v->json)
+        puts_(l, json_object_to_json_string_ext(v->json, JSON_C_TO_STRING_PLAIN));
+    else if (v->json_raw)
+        puts_(l, v->json_raw);
+    else
+        put(l, "null", 4);
+}
+
+static void put_jvals(line *l, const cd_trace_val *v, size_t n)
+{
+    putch(l, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            putch(l, ',');
+        put_jstr(l, v[i].name);
+        putch(l, ':');
+        put_jval(l, &v[i]);
+    }
+    putch(l, '}');
+}
+
+static void render_json(line *l, const cd_trace_event *ev)
+{
+    static const char *names[] = {"", "entry", "return", "dropped"};
+    put(l, "{\"event\":", 9);
+    put_jstr(l, names[ev->kind]);
+    if (ev->kind == CD_REC_DROPPED) {
+        put(l, ",\"count\":", 9);
+        put_u64(l, ev->dropped);
+        if (ev->func) {
+            put(l, ",\"function\":", 12);
+            put_jstr(l, ev->func);
+        }
+        if (ev->tid) {
+            put(l, ",\"tid\":", 7);
+            put_i64(l, ev->tid);
+        }
+    } else {
+        put(l, ",\"ts_ns\":", 9);
+        put_u64(l, ev->ts_ns);
+        put(l, ",\"tid\":", 7);
+        put_i64(l, ev->tid);
+        const seg *g = seg_of(ev);
+        put(l, g->json.s, g->json.n);
+        if (ev->kind == CD_REC_ENTRY) {
+            put(l, ",\"args\":", 8);
+            put_jvals(l, ev->args, ev->nargs);
+            put(l, ",\"exprs\":", 9);
+            put_jvals(l, ev->exprs, ev->nexprs);
+        } else {
+            if (ev->has_ret) {
+                put(l, ",\"return\":{\"type\":", 18);
+                put_jstr(l, ev->ret_type);
+                put(l, ",\"value\":", 9);
+                put_jval(l, &ev->ret);
+                putch(l, '}');
+            }
+            if (ev->has_dur) {
+                put(l, ",\"dur_ns\":", 10);
+                put_u64(l, ev->dur_ns);
+            }
+        }
+    }
+    putch(l, '}');
+}
+
+static void render_text(line *l, const cd_trace_event *ev)
+{
+    if (ev->kind == CD_REC_ENTRY) {
+        put(l, "> ", 2);
+        puts_(l, ev->func);
+        putch(l, '(');
+        for (size_t i = 0; i < ev->nargs; i++) {
+            if (i)
+                put(l, ", ", 2);
+            puts_(l, ev->args[i].name);
+            putch(l, '=');
+            puts_(l, ev->args[i].text);
+        }
+        putch(l, ')');
+        const seg *g = seg_of(ev);
+        put(l, g->text.s, g->text.n);
+        for (size_t i = 0; i < ev->nexprs; i++) {
+            putch(l, ' ');
+            puts_(l, ev->exprs[i].name);
+            putch(l, '=');
+            puts_(l, ev->exprs[i].text);
+        }
+    } else if (ev->kind == CD_REC_RETURN) {
+        put(l, "< ", 2);
+        puts_(l, ev->func);
+        if (ev->has_ret) {
+            put(l, " = ", 3);
+            puts_(l, ev->ret.text);
+        }
+        if (ev->has_dur) {
+            char d[32];
+            dur_text(ev->dur_ns, d, sizeof d);
+            put(l, " (", 2);
+            puts_(l, d);
+            putch(l, ')');
+        }
+    } else {
+        put(l, "! ", 2);
+        put_u64(l, ev->dropped);
+        puts_(l, " records lost");
+        if (ev->func) {
+            put(l, " (", 2);
+            puts_(l, ev->func);
+            putch(l, ')');
+        }
+        puts_(l, ": the ring buffer was full; a larger --buffer-size keeps them");
+        return;
+    }
+    put(l, " [tid ", 6);
+    put_i64(l, ev->tid);
+    putch(l, ']');
 }
 
 int cd_trace_render(void *arg, const cd_trace_event *ev)
 {
     cd_trace_out *o = arg;
-    FILE *f = o->fp;
-    if (o->json) {
-        json_object *j = json_object_new_object();
-        static const char *names[] = {"", "entry", "return", "dropped"};
-        json_object_object_add(j, "event", json_object_new_string(names[ev->kind]));
-        if (ev->kind == CD_REC_DROPPED) {
-            json_object_object_add(j, "count", cd_json_u64(ev->dropped));
-            if (ev->func)
-                json_object_object_add(j, "function", json_object_new_string(ev->func));
-            if (ev->tid)
-                json_object_object_add(j, "tid", json_object_new_int64(ev->tid));
-        } else {
-            json_object_object_add(j, "ts_ns", cd_json_u64(ev->ts_ns));
-            json_object_object_add(j, "tid", json_object_new_int64(ev->tid));
-            json_object_object_add(j, "function", json_object_new_string(ev->func));
-            json_object_object_add(j, "file", cd_json_str_or_null(ev->file));
-            json_object_object_add(j, "line", json_object_new_int(ev->line));
-            if (ev->kind == CD_REC_ENTRY) {
-                json_object_object_add(j, "args", vals_json(ev->args, ev->nargs));
-                json_object_object_add(j, "exprs", vals_json(ev->exprs, ev->nexprs));
-            } else {
-                if (ev->has_ret) {
-                    json_object *r = json_object_new_object();
-                    json_object_object_add(r, "type", json_object_new_string(ev->ret_type));
-                    json_object_object_add(r, "value", ev->ret.json ? json_object_get(ev->ret.json) : NULL);
-                    json_object_object_add(j, "return", r);
-                }
-                if (ev->has_dur)
-                    json_object_object_add(j, "dur_ns", cd_json_u64(ev->dur_ns));
-            }
-        }
-        fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), f);
-        json_object_put(j);
-    } else if (ev->kind == CD_REC_ENTRY) {
-        fputs("> ", f);
-        fputs(ev->func, f);
-        putc('(', f);
-        for (size_t i = 0; i < ev->nargs; i++) {
-            if (i)
-                fputs(", ", f);
-            fputs(ev->args[i].name, f);
-            putc('=', f);
-            fputs(ev->args[i].text, f);
-        }
-        putc(')', f);
-        if (ev->file)
-            fprintf(f, " %s:%d", base_name(ev->file), ev->line);
-        for (size_t i = 0; i < ev->nexprs; i++)
-            fprintf(f, " %s=%s", ev->exprs[i].name, ev->exprs[i].text);
-        fprintf(f, " [tid %d]", (int)ev->tid);
-    } else if (ev->kind == CD_REC_RETURN) {
-        fprintf(f, "< %s", ev->func);
-        if (ev->has_ret)
-            fprintf(f, " = %s", ev->ret.text);
-        if (ev->has_dur) {
-            char d[32];
-            dur_text(ev->dur_ns, d, sizeof d);
-            fprintf(f, " (%s)", d);
-        }
-        fprintf(f, " [tid %d]", (int)ev->tid);
-    } else {
-        fprintf(f, "! %llu records lost", (unsigned long long)ev->dropped);
-        if (ev->func)
-            fprintf(f, " (%s)", ev->func);
-        fputs(": the ring buffer was full; a larger --buffer-size keeps them", f);
-    }
-    if (putc('\n', f) == EOF)
-        return -1;
-    return 0;
+    line l = {.cap = sizeof l.small};
+    l.s = l.small;
+    if (o->json)
+        render_json(&l, ev);
+    else
+        render_text(&l, ev);
+    putch(&l, '\n');
+    size_t w = fwrite_unlocked(l.s, 1, l.n, o->fp);
+    if (l.s != l.small)
+        free(l.s);
+    return w == l.n ? 0 : -1;
 }

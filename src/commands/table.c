@@ -50,8 +50,16 @@ const cd_command cd_commands[] = {
     {"whatis", "", "whatis EXPR", "Print the type of an expression", "", cd_cmd_whatis, 0},
     {"ptype", "", "ptype EXPR|TYPE", "Print the full definition of a type or of an expression's type", "",
      cd_cmd_ptype, 0},
-    {"set", "", "set var LVALUE = EXPR", "Assign to a variable, a member, an array element or a register (live only)",
-     "A core file cannot be written: `set var` on a core fails and says so.", cd_cmd_set, 0},
+    {"set", "", "set var LVALUE = EXPR | set debug-file-directory DIR[:DIR...]",
+     "Assign to a variable, a member, an array element or a register (live only); or set gdb's debug-file-directory",
+     "A core file cannot be written: `set var` on a core fails and says so.\n"
+     "debug-file-directory: the directories searched for separate debug files (DIR/.build-id/xx/rest.debug\n"
+     "by build-id, DIR/FILE'S-DIR/NAME by .gnu_debuglink), in place of $CDBG_DEBUG_FILE_DIRECTORY or\n"
+     "/usr/lib/debug; for the modules loaded afterwards: libraries loaded later, the program after\n"
+     "`run`/`restart`, `attach` and `core` (the open program's own debug info is already read).",
+     cd_cmd_set, 0},
+    {"show", "", "show debug-file-directory", "Show gdb's debug-file-directory (`config` shows the other settings)",
+     "", cd_cmd_show, 0},
     {"x", "", "x[/NFU] ADDR", "Examine memory at ADDR, as gdb's x: N units of size U (b h w g) in format F",
      "F is one of x d u o t c a s i f. Pressing Enter continues after the last unit shown.", cd_cmd_x,
      CD_CMD_TARGET | CD_CMD_REPEAT | CD_CMD_REPEAT_BARE},
@@ -66,7 +74,7 @@ const cd_command cd_commands[] = {
      cd_cmd_display, 0},
     {"config", "",
      "config [max-array N | max-string N | substitute-path [FROM [TO]] | print-thread-events on|off | "
-     "follow-fork parent|child | detach-on-fork on|off]",
+     "follow-fork parent|child | detach-on-fork on|off | debug-file-directory [DIR[:DIR...]]]",
      "Show or change settings: value-printing limits, where source files are read from, thread events, fork following",
      "max-array and max-string limit the elements and characters a value prints.\n"
      "substitute-path FROM TO reads source files recorded under FROM from TO instead (sources built\n"
@@ -77,7 +85,8 @@ const cd_command cd_commands[] = {
      "`child` switches to the child, where the breakpoints are too (a `next` over the fork stops in the\n"
      "child just after the fork, in the C library). detach-on-fork `on` (the default)\n"
      "lets the process not followed go (our breakpoints taken out of its memory, detached, running);\n"
-     "`off` keeps it as an inferior of its own, held (`inferiors`, `inferior N`).",
+     "`off` keeps it as an inferior of its own, held (`inferiors`, `inferior N`).\n"
+     "debug-file-directory: as `set debug-file-directory` (bare: `show debug-file-directory`).",
      cd_cmd_config, 0},
     {"deadlock", "", "deadlock",
      "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
@@ -123,7 +132,9 @@ const cd_command cd_commands[] = {
      cd_cmd_trace, CD_CMD_TARGET},
     {"breakpoints", "bp", "breakpoints",
      "List breakpoints: locations, conditions, hit and ignore counts, disabled, pending, `on` commands",
-     "A pending breakpoint has no location yet (see `break -pending`).", cd_cmd_breakpoints, CD_CMD_TARGET},
+     "A pending breakpoint has no location yet (see `break -pending`). With no process (after `kill`, the\n"
+     "program's exit or `detach`) it lists the breakpoints the next `run` sets again, without locations.",
+     cd_cmd_breakpoints_any, 0},
     {"enable", "", "enable [N|N-M ...]", "Enable breakpoints (none given: all of them)",
      "Every number is checked first: one that names no breakpoint changes nothing.", cd_cmd_enable, CD_CMD_TARGET},
     {"disable", "", "disable [N|N-M ...]", "Disable breakpoints (none given: all of them)",

@@ -3,6 +3,7 @@
  * done in 128 bits and truncated to the result type, so every C integer type (incl. __int128)
  * behaves exactly. */
 #include "expr/expr_int.h"
+#include <dwarf.h>
 
 #include <stddef.h>
 #include <stdio.h>
@@ -596,6 +597,62 @@ static int deref(cd_ectx *x, cd_value *p, cd_value *out, int col)
     return 0;
 }
 
+int cd_value_base(cd_ectx *x, const cd_value *v, Dwarf_Die *inh, cd_type *bt, cd_value *out)
+{
+    Dwarf_Attribute a;
+    Dwarf_Word w = 0;
+    if (!dwarf_attr(inh, DW_AT_data_member_location, &a) || dwarf_formudata(&a, &w) == 0) {
+        *out = cd_value_sub(v, bt, w);
+        return 0;
+    }
+    if (x->no_side_effects && v->where != V_MEM) { /* whatis/sizeof: the type is enough */
+        *out = *v;
+        out->type = bt;
+        return 0;
+    }
+    if (check_readable(x, v) != 0)
+        return -1;
+    if (v->where != V_MEM)
+        return cd_fail(x->err, CD_EXIT_CMD, "a virtual base is found through the object's vtable: the object is not in memory");
+    uint64_t addr;
+    if (cd_loc_base_addr(x, NULL, inh, v->addr, &addr) != 0)
+        return -1;
+    *out = (cd_value){.type = bt, .where = V_MEM, .addr = addr, .lval = v->lval, .regno = -1};
+    return 0;
+}
+
+int cd_value_member(cd_ectx *x, const cd_value *v, cd_type *s, const char *name, cd_value *out, int depth)
+{
+    cd_member m;
+    s = cd_type_strip(s);
+    if (!s || depth > 32)
+        return 1;
+    if (cd_type_find_member(x->vs, s, name, &m, x->ar)) {
+        *out = cd_value_sub(v, m.type, m.offset);
+        out->bitsize = m.bitsize;
+        out->bitpos = m.bitpos;
+        return 0;
+    }
+    /* not at a fixed offset: behind a virtual base, wherever this object's vtable puts it */
+    Dwarf_Die c;
+    if (!s->has_die || !s->cxx || dwarf_child(&s->die, &c) != 0)
+        return 1;
+    do {
+        Dwarf_Attribute a;
+        Dwarf_Die bd;
+        if (dwarf_tag(&c) != DW_TAG_inheritance || !dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &bd))
+            continue;
+        cd_type *bt = cd_type_from_die(x->vs, &bd);
+        cd_value bv;
+        if (cd_value_base(x, v, &c, bt, &bv) != 0)
+            return -1;
+        int r = cd_value_member(x, &bv, bt, name, out, depth + 1);
+        if (r <= 0)
+            return r;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return 1;
+}
+
 static int member(cd_ectx *x, cd_value *v, const char *name, cd_value *out)
 {
     cd_type *s = cd_type_strip(v->type);
@@ -609,20 +666,17 @@ static int member(cd_ectx *x, cd_value *v, const char *name, cd_value *out)
         if (full && full->complete)
             s = full;
     }
-    cd_member m;
-    if (!cd_type_find_member(x->vs, s, name, &m, x->ar)) {
+    int r = cd_value_member(x, v, s, name, out, 0);
+    if (r < 0)
+        return -1;
+    if (r > 0) {
         char n[256];
         tname(x, v->type, n, sizeof n);
         if (!s->complete)
             return cd_fail(x->err, CD_EXIT_CMD, "%s is an incomplete type (no definition in the debug info)", n);
         return cd_fail(x->err, CD_EXIT_CMD, "no member named %s in %s", name, n);
     }
-    if (check_readable(x, v) != 0)
-        return -1;
-    *out = cd_value_sub(v, m.type, m.offset);
-    out->bitsize = m.bitsize;
-    out->bitpos = m.bitpos;
-    return 0;
+    return x->no_side_effects ? 0 : check_readable(x, v);
 }
 
 static int arith_int(cd_ectx *x, int op, cd_type *rt, __int128 a, __int128 b, cd_value *out, int col)

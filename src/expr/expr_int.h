@@ -278,6 +278,14 @@ void cd_addr_symbol(cd_ectx *x, uint64_t addr, cd_buf *b);
 /* ---------- locations ---------- */
 /* Evaluates DW_AT_location (or const_value) of DIE in the frame into a value of TYPE. */
 int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd_value *out);
+/* A C++ base class's address in the object at OBJ (DW_TAG_inheritance INH): its constant offset,
+ * or a virtual base's through the object's vtable. */
+int cd_loc_base_addr(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *inh, uint64_t obj, uint64_t *out);
+/* The base-class subobject (of type BT) of the object V that inheritance INH names. */
+int cd_value_base(cd_ectx *x, const cd_value *v, Dwarf_Die *inh, cd_type *bt, cd_value *out);
+/* Member NAME of the object V of class S, through base classes, virtual ones included (their
+ * place read from the object): 0 found, 1 no such member, -1 error. */
+int cd_value_member(cd_ectx *x, const cd_value *v, cd_type *s, const char *name, cd_value *out, int depth);
 /* Register of the selected frame (DWARF number). false if unknown. */
 bool cd_frame_reg(cd_ectx *x, int regno, uint64_t *val);
 

@@ -3,6 +3,7 @@
  * memory or a cyclic list cannot make printing unbounded. */
 #include "expr/expr_int.h"
 #include "output/output.h"
+#include "target/procfs.h"
 
 #include <dwarf.h>
 #include <math.h>
@@ -510,7 +511,7 @@ static bool std_string(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
 
 /* ---------- containers and smart pointers ---------- */
 typedef enum { STL_NONE, STL_STRING, STL_VECTOR, STL_MAP, STL_SET, STL_UMAP, STL_USET, STL_UNIQUE, STL_SHARED,
-               STL_WEAK, STL_ATOMIC, STL_OPTIONAL } stl_kind;
+               STL_WEAK, STL_ATOMIC, STL_OPTIONAL, STL_MUTEX } stl_kind;
 
 static stl_kind stl_classify(const char *q)
 {
@@ -521,8 +522,14 @@ static stl_kind stl_classify(const char *q)
         {"std::shared_ptr<", STL_SHARED}, {"std::weak_ptr<", STL_WEAK}, {"std::atomic<", STL_ATOMIC},
         {"std::optional<", STL_OPTIONAL},
     };
+    /* the mutexes are no templates: their whole names */
+    static const char *const mutexes[] = {"std::mutex", "std::recursive_mutex", "std::timed_mutex",
+                                          "std::recursive_timed_mutex"};
     if (!q)
         return STL_NONE;
+    for (size_t i = 0; i < sizeof mutexes / sizeof mutexes[0]; i++)
+        if (!strcmp(q, mutexes[i]))
+            return STL_MUTEX;
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (!strncmp(q, tab[i].prefix, strlen(tab[i].prefix)))
             return tab[i].k;
@@ -892,6 +899,66 @@ static bool stl_optional(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmt
     return true;
 }
 
+/* The thread that owns a lock whose owner word holds TID: its number as `threads` shows it and its
+ * host TID; a process in its own PID namespace (a container) stores the TIDs it sees there, which
+ * NSpid maps. false: no thread of the process has it (it exited holding the lock). */
+static bool owner_thread(cd_ectx *x, pid_t tid, size_t *num, pid_t *host)
+{
+    cd_target *t = x->t;
+    for (size_t i = 0; t && i < t->nthreads; i++)
+        if (t->threads[i]->tid == tid) {
+            *num = i + 1;
+            *host = tid;
+            return true;
+        }
+    for (size_t i = 0; t && t->caps.has_proc && i < t->nthreads; i++)
+        if (cd_procfs_read_ns_tid(t->pid, t->threads[i]->tid) == tid) {
+            *num = i + 1;
+            *host = t->threads[i]->tid;
+            return true;
+        }
+    return false;
+}
+
+/* std::mutex and its kin: no gdb printer exists, so this one says what a user asks of a lock,
+ * whether it is held and by which thread (glibc's __owner is the owner's TID), and a recursive
+ * mutex's count; print/r shows the pthread_mutex_t. */
+static bool stl_mutex(cd_ectx *x, const cd_value *v, cd_type *s, cd_buf *b)
+{
+    static const char *const lp[] = {"_M_mutex", "__data", "__lock"}, *const op[] = {"_M_mutex", "__data", "__owner"},
+                      *const cp[] = {"_M_mutex", "__data", "__count"};
+    uint64_t lo, oo, co;
+    cd_type *lt, *ot, *ct;
+    int32_t lock, owner;
+    uint32_t count;
+    if (!member_at(x, s, lp, 3, &lo, &lt) || !member_at(x, s, op, 3, &oo, &ot) || !member_at(x, s, cp, 3, &co, &ct) ||
+        cd_type_size(lt) != 4 || cd_type_size(ot) != 4 || cd_type_size(ct) != 4 ||
+        cd_value_read(x, v, lo, &lock, 4) != 0 || cd_value_read(x, v, oo, &owner, 4) != 0 ||
+        cd_value_read(x, v, co, &count, 4) != 0)
+        return false;
+    const char *q = cd_type_qname(x->vs, s);
+    bool recursive = strstr(q, "recursive") != NULL;
+    cd_buf_printf(b, "%s (", q);
+    if (!lock && !owner) {
+        cd_buf_puts(b, "unlocked)");
+        return true;
+    }
+    size_t num;
+    pid_t host;
+    if (owner <= 0)
+        cd_buf_puts(b, "locked, owner unknown");
+    else if (!owner_thread(x, owner, &num, &host))
+        cd_buf_printf(b, "locked by LWP %d, which is not a thread of the process", (int)owner);
+    else if (host != owner)
+        cd_buf_printf(b, "locked by thread %zu, LWP %d (%d in its PID namespace)", num, (int)host, (int)owner);
+    else
+        cd_buf_printf(b, "locked by thread %zu, LWP %d", num, (int)host);
+    if (recursive)
+        cd_buf_printf(b, ", count %u", count);
+    cd_buf_puts(b, ")");
+    return true;
+}
+
 /* The libstdc++ printers gdb loads from /usr/share/gcc/python, for the types they cover; false:
  * not one of them, or not the layout they expect (print the object raw). */
 static bool stl_print(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
@@ -912,6 +979,7 @@ static bool stl_print(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt
     case STL_WEAK: ok = stl_shared(x, v, s, true, b); break;
     case STL_ATOMIC: ok = stl_atomic(x, v, s, o, depth, b); break;
     case STL_OPTIONAL: ok = stl_optional(x, v, s, o, depth, b); break;
+    case STL_MUTEX: ok = stl_mutex(x, v, s, b); break;
     default: ok = false; break;
     }
     if (!ok) { /* nothing half-printed */
@@ -955,10 +1023,37 @@ static void static_member(cd_ectx *x, cd_type *cls, Dwarf_Die *decl, const cd_fm
     fmt(x, &sv, o, false, depth + 1, b);
 }
 
+/* The virtual bases an object's printing has shown: gdb shows each one once, in the first base
+ * that has it (a diamond's shared base inside its left side), and leaves it out of the others. */
+typedef struct vbseen {
+    const char *name[32];
+    int n;
+} vbseen;
+
+static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, int n, const cd_fmtopt *o, int depth,
+                       cd_buf *b, vbseen *seen);
+
+static int optout_state(const cd_value *v);
+
+/* A base-class subobject: the object's printing, sharing the object's virtual bases seen. */
+static void cxx_base(cd_ectx *x, const cd_value *v, cd_type *bt, const cd_fmtopt *o, int depth, cd_buf *b, vbseen *seen)
+{
+    cd_type *s = cd_type_strip(bt);
+    if (!s || s->kind != TY_STRUCT || !s->cxx || !s->complete || depth >= o->max_depth ||
+        (v->where != V_MEM && v->where != V_BYTES) || optout_state(v) == 2 ||
+        (!o->raw && pretty_printed(x, s, o))) {
+        fmt(x, v, o, false, depth, b);
+        return;
+    }
+    cd_member *m;
+    int n = cd_type_members(x->vs, s, &m, x->ar);
+    cxx_record(x, v, s, m, n, o, depth, b, seen);
+}
+
 /* A C++ object as gdb prints it: base classes first (`<ns::Base> = {...}`), then the members in
  * declaration order, static ones too (`static count = 3`). */
 static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, int n, const cd_fmtopt *o, int depth,
-                       cd_buf *b)
+                       cd_buf *b, vbseen *seen)
 {
     Dwarf_Die c;
     int mi = 0, nb = 0, nf = 0;
@@ -974,13 +1069,32 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
                     continue;
                 cd_type *bt = cd_type_from_die(x->vs, &bd);
                 const char *bn = cd_type_qname(x->vs, cd_type_strip(bt));
-                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn ? bn : "");
-                if (dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0) {
-                    cd_buf_puts(b, "<virtual base>"); /* its offset is in the object's vtable */
+                bn = bn ? bn : "";
+                bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
+                if (virt) {
+                    int i = 0;
+                    while (i < seen->n && strcmp(seen->name[i], bn))
+                        i++;
+                    if (i < seen->n)
+                        continue;
+                    if (seen->n < (int)(sizeof seen->name / sizeof seen->name[0]))
+                        seen->name[seen->n++] = bn;
+                }
+                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn);
+                if (virt && v->where != V_MEM) { /* held in registers: no vtable to read it from */
+                    cd_buf_puts(b, "<invalid address>");
                     continue;
                 }
-                cd_value bv = cd_value_sub(v, bt, off);
-                fmt(x, &bv, o, false, depth + 1, b);
+                cd_value bv;
+                cd_err e, *save = x->err;
+                x->err = &e;
+                int r = cd_value_base(x, v, &c, bt, &bv);
+                x->err = save;
+                if (r != 0) {
+                    cd_buf_printf(b, "<error: %s>", e.msg);
+                    continue;
+                }
+                cxx_base(x, &bv, bt, o, depth + 1, b, seen);
                 continue;
             }
             if (tag != DW_TAG_member && tag != DW_TAG_variable)
@@ -1027,7 +1141,8 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
     cd_member *m;
     int n = cd_type_members(x->vs, s, &m, x->ar);
     if (s->cxx) {
-        cxx_record(x, v, s, m, n, o, depth, b);
+        vbseen seen = {.n = 0};
+        cxx_record(x, v, s, m, n, o, depth, b, &seen);
         return;
     }
     cd_buf_puts(b, "{");
@@ -1187,8 +1302,64 @@ static json_object *jbytes(const uint8_t *s, size_t n)
 
 static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int depth);
 
-static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj)
+static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj,
+                         vbseen *seen);
+
+/* C++ base classes as the text shows them: one key per base, "<ns::Base>", before the members,
+ * holding the base's object (its own bases nested the same way); a virtual base once, where the
+ * text shows it. */
+static void jbases_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj,
+                        vbseen *seen)
 {
+    Dwarf_Die c;
+    if (!s->cxx || !s->has_die || dwarf_child(&s->die, &c) != 0)
+        return;
+    do {
+        Dwarf_Attribute a;
+        Dwarf_Die bd;
+        Dwarf_Word off;
+        if (dwarf_tag(&c) != DW_TAG_inheritance || !dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &bd))
+            continue;
+        cd_type *bt = cd_type_from_die(x->vs, &bd), *bs = cd_type_strip(bt);
+        const char *bn = cd_type_qname(x->vs, bs);
+        bn = bn ? bn : "";
+        bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
+        if (virt) {
+            int i = 0;
+            while (i < seen->n && strcmp(seen->name[i], bn))
+                i++;
+            if (i < seen->n)
+                continue;
+            if (seen->n < (int)(sizeof seen->name / sizeof seen->name[0]))
+                seen->name[seen->n++] = bn;
+        }
+        cd_buf key = {0};
+        cd_buf_printf(&key, "<%s>", bn);
+        json_object *jb;
+        cd_value bv;
+        cd_err e, *save = x->err;
+        x->err = &e;
+        if (virt && v->where != V_MEM)
+            jb = jerr("error", "invalid address");
+        else if (cd_value_base(x, v, &c, bt, &bv) != 0)
+            jb = jerr("error", e.msg);
+        else if (!bs || bs->kind != TY_STRUCT || !bs->complete || depth + 1 >= o->max_depth || optout_state(&bv) == 2 ||
+                 pretty_printed(x, bs, o))
+            jb = jval(x, &bv, o, depth + 1);
+        else {
+            jb = json_object_new_object();
+            jrecord_into(x, &bv, bs, o, depth + 1, jb, seen);
+        }
+        x->err = save;
+        json_object_object_add(obj, cd_buf_str(&key), jb);
+        cd_buf_free(&key);
+    } while (dwarf_siblingof(&c, &c) == 0);
+}
+
+static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, json_object *obj,
+                         vbseen *seen)
+{
+    jbases_into(x, v, s, o, depth, obj, seen);
     cd_member *m;
     int n = cd_type_members(x->vs, s, &m, x->ar);
     for (int i = 0; i < n; i++) {
@@ -1198,7 +1369,8 @@ static void jrecord_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmt
         cd_type *ms = cd_type_strip(m[i].type);
         if (!m[i].name && (ms->kind == TY_STRUCT || ms->kind == TY_UNION) && v->where != V_ERROR) {
             /* Anonymous members' fields are accessed as the parent's: flatten them. */
-            jrecord_into(x, &mv, ms, o, depth + 1, obj);
+            vbseen fresh = {.n = 0};
+            jrecord_into(x, &mv, ms, o, depth + 1, obj, &fresh);
             continue;
         }
         json_object_object_add(obj, m[i].name ? m[i].name : "", jval(x, &mv, o, depth + 1));
@@ -1279,7 +1451,8 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             s = full;
         }
         r = json_object_new_object();
-        jrecord_into(x, v, s, o, depth, r);
+        vbseen seen = {.n = 0};
+        jrecord_into(x, v, s, o, depth, r, &seen);
         break;
     }
     case TY_FUNC:

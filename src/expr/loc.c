@@ -887,3 +887,34 @@ void cd_var_locate(const cd_scope *sc, Dwfl_Module *mod, Dwarf_Die *var, cd_varl
     }
     cd_arena_free(&ar);
 }
+
+/* A C++ base class's address in an object (DW_TAG_inheritance at OBJ): a constant offset, or for
+ * a virtual base the expression that reads it from the object's vtable (the vbase offset), run
+ * with the object's address pushed as DWARF says. */
+int cd_loc_base_addr(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *inh, uint64_t obj, uint64_t *out)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word w = 0;
+    if (!dwarf_attr(inh, DW_AT_data_member_location, &attr) || dwarf_formudata(&attr, &w) == 0) {
+        *out = obj + w;
+        return 0;
+    }
+    Dwarf_Op *ops;
+    size_t len;
+    if (dwarf_getlocation(&attr, &ops, &len) != 0 || len == 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot read a virtual base's location: %s", dwarf_errmsg(-1));
+    Dwarf_Addr bias = 0;
+    if (mod)
+        dwfl_module_getdwarf(mod, &bias);
+    lctx c = {.x = x, .mod = mod, .bias = bias, .attr = &attr};
+    uint64_t st[64] = {obj};
+    lres res = {0};
+    if (run(&c, ops, len, st, 1, &res, NULL) != 0)
+        return -1;
+    if (res.k == L_UNAVAIL)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot read the virtual base's offset from the vtable of the object at 0x%llx",
+                       (unsigned long long)obj);
+    /* the usual expression leaves one entry, the base's address, where the object's was */
+    *out = res.k == L_OPT ? st[0] : res.v;
+    return res.k == L_OPT || res.k == L_MEM ? 0 : cd_fail(x->err, CD_EXIT_CMD, "unexpected virtual base location");
+}

@@ -595,17 +595,22 @@ static int cxx_scope_lookup(cd_ectx *x, Dwarf_Die *scopes, int hi, const char *n
     cd_value tv;
     if (frame_this(x, scopes, hi, &tv)) {
         cd_type *cls = cd_type_strip(cd_type_pointee(tv.type));
-        cd_member m;
         __int128 p;
-        if (cls && (cls->kind == TY_STRUCT || cls->kind == TY_UNION) &&
-            cd_type_find_member(x->vs, cls, name, &m, x->ar)) {
-            if (cd_value_int(x, &tv, &p) != 0)
-                return -1;
+        cd_member m;
+        bool fixed = cls && (cls->kind == TY_STRUCT || cls->kind == TY_UNION) &&
+                     cd_type_find_member(x->vs, cls, name, &m, x->ar);
+        if (fixed && cd_value_int(x, &tv, &p) != 0)
+            return -1;
+        /* a member of a virtual base needs `this` read first; an unreadable `this` then is no member */
+        cd_err e, *save = x->err;
+        x->err = &e;
+        bool ok = fixed || (cls && cls->cxx && cls->kind == TY_STRUCT && cd_value_int(x, &tv, &p) == 0);
+        x->err = save;
+        if (ok) {
             cd_value obj = {.type = cls, .where = V_MEM, .addr = (uint64_t)p, .lval = true, .regno = -1};
-            *out = cd_value_sub(&obj, m.type, m.offset);
-            out->bitsize = m.bitsize;
-            out->bitpos = m.bitpos;
-            return 0;
+            int r = cd_value_member(x, &obj, cls, name, out, 0);
+            if (r <= 0)
+                return r;
         }
     }
     /* the scopes of the function's declaration: classes (static members), then namespaces */

@@ -874,8 +874,8 @@ static void method(cd_vstate *vs, cd_type *cls, Dwarf_Die *m, cd_buf *b, int ind
         return;
     Dwarf_Die self;
     bool has_this = method_this(m, &self);
-    Dwarf_Word virt = 0;
-    die_udata(m, DW_AT_virtuality, &virt);
+    /* gdb takes a method as virtual by its vtable slot: gcc's virtual destructors have none */
+    bool virt = dwarf_hasattr(m, DW_AT_vtable_elem_location);
     cd_buf_printf(b, "%*s%s", indent + 4, "", virt ? "virtual " : has_this ? "" : "static ");
     /* constructors and destructors have no return type */
     if (!(cls->name && !strcmp(n, cls->name)) && n[0] != '~') {
@@ -889,8 +889,8 @@ static void method(cd_vstate *vs, cd_type *cls, Dwarf_Die *m, cd_buf *b, int ind
         do {
             int tag = dwarf_tag(&c);
             if (tag == DW_TAG_formal_parameter) {
-                if (has_this && c.addr == self.addr)
-                    continue;
+                if ((has_this && c.addr == self.addr) || dwarf_hasattr(&c, DW_AT_artificial))
+                    continue; /* gcc's __in_chrg and __vtt_parm too, as gdb leaves them out */
                 cd_buf_puts(b, np++ ? ", " : "");
                 decl(vs, target_of(vs, &c, 0), "", b, 1, false, 0);
             } else if (tag == DW_TAG_unspecified_parameters)
@@ -985,6 +985,9 @@ void cd_type_ptype_class(cd_vstate *vs, cd_type *t, cd_buf *b, int indent)
             bool f = shown_field(&c), m = !f && shown_method(&c);
             nfields += f;
             nmethods += m;
+            /* gdb reads an artificial member (a vtable pointer, not shown) as private */
+            if (!f && !m && tag == DW_TAG_member && dwarf_hasattr(&c, DW_AT_artificial) && !in_class)
+                need_label = true;
             if (f || m) {
                 int acc = access_of(&c, in_class);
                 /* gdb: a class needs labels once anything is not private, a struct once anything is */

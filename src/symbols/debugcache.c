@@ -26,11 +26,57 @@
 
 #include "util/util.h"
 
+/* `set debug-file-directory` (NULL: never set), and libdwfl's search path made of it. Every
+ * symbol table's libdwfl reads the path through debuginfo_path when it looks for a module's debug
+ * file, so a change reaches modules loaded afterwards; the paths it replaced stay allocated (a
+ * preloading thread may be reading one), reachable from `old_paths`. */
+static char *user_dirs;
+static char *dwfl_path;
+static char **old_paths;
+static size_t n_old_paths;
+
 char *cd_debug_file_dirs(void)
 {
+    if (user_dirs)
+        return cd_xstrdup(user_dirs);
     const char *d = getenv("CDBG_DEBUG_FILE_DIRECTORY");
     return cd_xstrdup(d && *d ? d : "/usr/lib/debug");
 }
+
+static char *build_path(void)
+{
+    /* CDBG_DEBUGINFO_PATH overrides libdwfl's whole search path (same syntax as eu-stack
+     * --debuginfo-path), e.g. to check behaviour without separate debug info */
+    const char *dp = getenv("CDBG_DEBUGINFO_PATH");
+    if (dp && *dp)
+        return cd_xstrdup(dp);
+    /* libdwfl's default (the file's directory, its .debug/, then the debug directories, where it
+     * also looks up .build-id/) with gdb's debug-file-directory in place of /usr/lib/debug */
+    char *dirs = cd_debug_file_dirs();
+    char *p = cd_xasprintf(":.debug:%s", dirs);
+    free(dirs);
+    return p;
+}
+
+char **cd_debuginfo_path_ref(void)
+{
+    if (!dwfl_path)
+        dwfl_path = build_path();
+    return &dwfl_path;
+}
+
+void cd_symbols_set_debug_file_dirs(const char *dirs)
+{
+    free(user_dirs);
+    user_dirs = cd_xstrdup(dirs);
+    if (dwfl_path) {
+        old_paths = cd_xrealloc(old_paths, (n_old_paths + 1) * sizeof *old_paths);
+        old_paths[n_old_paths++] = dwfl_path;
+    }
+    dwfl_path = build_path();
+}
+
+char *cd_symbols_debug_file_dirs(void) { return cd_debug_file_dirs(); }
 
 static char *cache_dir(void)
 {

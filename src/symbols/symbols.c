@@ -29,7 +29,6 @@ struct cd_symtab {
     cd_target *t;
     Dwfl *dwfl;
     Dwfl_Callbacks cb;
-    char *debuginfo_path;
 
     cd_u64map memo;     /* pc -> memo_ent* */
     cd_u64map cuidx;    /* Dwfl_Module* -> cu_index*, built on a module's first aranges miss */
@@ -149,25 +148,13 @@ cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
      * vDSO is read from /proc/PID/mem. Both search /usr/lib/debug (and .build-id) for DWARF. */
     s->cb.find_elf = t->caps.post_mortem ? dwfl_build_id_find_elf : live_find_elf;
     s->cb.find_debuginfo = cd_find_debuginfo;
-    /* CDBG_DEBUGINFO_PATH overrides libdwfl's whole search path (same syntax as eu-stack
-     * --debuginfo-path), e.g. to check behaviour without separate debug info;
-     * CDBG_DEBUG_FILE_DIRECTORY only the debug directories (gdb's debug-file-directory). */
-    const char *dp = getenv("CDBG_DEBUGINFO_PATH");
-    if (dp && *dp)
-        s->debuginfo_path = cd_xstrdup(dp);
-    else {
-        /* libdwfl's default (the file's directory, its .debug/, then the debug directories, where
-         * it also looks up .build-id/) with gdb's debug-file-directory in place of /usr/lib/debug */
-        char *dirs = cd_debug_file_dirs();
-        s->debuginfo_path = cd_xasprintf(":.debug:%s", dirs);
-        free(dirs);
-    }
-    s->cb.debuginfo_path = &s->debuginfo_path;
+    /* the debug directories: `set debug-file-directory`, CDBG_DEBUG_FILE_DIRECTORY (gdb's
+     * debug-file-directory) or CDBG_DEBUGINFO_PATH (libdwfl's whole path), debugcache.c */
+    s->cb.debuginfo_path = cd_debuginfo_path_ref();
     s->dwfl = dwfl_begin(&s->cb);
     if (!s->dwfl) {
         cd_fail(err, CD_EXIT_TARGET, "cannot start the symbol reader: %s; this is an elfutils problem, try reinstalling libdw1",
                 dwfl_errmsg(-1));
-        free(s->debuginfo_path);
         free(s);
         return NULL;
     }
@@ -244,7 +231,6 @@ void cd_symtab_free(cd_symtab *s)
         free(s->srcs[i].lines);
     }
     free(s->srcs);
-    free(s->debuginfo_path);
     free(s);
 }
 

@@ -99,6 +99,14 @@ uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr);
  * Each note is produced once per symtab; returns NULL when there are no new ones. Caller frees. */
 char *cd_symtab_take_notes(cd_symtab *s);
 
+/* gdb's debug-file-directory: the ':'-separated directories searched for separate debug files
+ * (DIR/.build-id/xx/rest.debug, DIR/FILE'S-DIR/DEBUGLINK), in place of $CDBG_DEBUG_FILE_DIRECTORY
+ * or /usr/lib/debug, for every module whose debug info is looked for afterwards (libraries loaded
+ * later, a program started again). Process-wide, as gdb's. */
+void cd_symbols_set_debug_file_dirs(const char *dirs);
+/* The directories in use (the setting, the environment's or the default). malloc'd. */
+char *cd_symbols_debug_file_dirs(void);
+
 /* Source line text (1-based) for `list`; NULL if the file is unreadable. Cached. */
 const char *cd_symtab_source_line(cd_symtab *s, const char *file, int line, int *nlines_out);
 

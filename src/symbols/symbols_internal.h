@@ -31,8 +31,10 @@ int cd_symtab__live_find_elf(cd_target *t, int *lost, Dwfl_Module *mod, void **u
                              Dwarf_Addr base, char **file_name, Elf **elfp);
 
 /* The directories searched for separate debug files, ':'-separated as gdb's debug-file-directory:
- * $CDBG_DEBUG_FILE_DIRECTORY, else /usr/lib/debug. malloc'd. */
+ * `set debug-file-directory`'s, else $CDBG_DEBUG_FILE_DIRECTORY, else /usr/lib/debug. malloc'd. */
 char *cd_debug_file_dirs(void);
+/* libdwfl's debuginfo_path (Dwfl_Callbacks), shared by every symbol table: follows the setting. */
+char **cd_debuginfo_path_ref(void);
 
 /* Open-addressing map uint64 -> void* (key 0 is reserved for "empty"; callers map 0 elsewhere). */
 typedef struct cd_u64map {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define MAX_CYCLES 64
 #define SITE_FRAMES 4
@@ -126,12 +127,35 @@ typedef struct edge {
     uint64_t held_pc;
 } edge;
 
-/* A record held until every record older than it has come from both backends. */
-typedef struct brec {
-    cd_trace_rec r;
-    uint64_t seq;
-    void *stack;
-} brec;
+/* A record held until every record older than it has come from both backends: only what the
+ * replay needs (a few words), never the registers or the stack copy. */
+typedef struct crec {
+    uint64_t ts, seq;
+    uint64_t lock;           /* the lock (rdi, rsi for a condition wait); CD_REC_DROPPED: the count */
+    uint64_t ret;            /* entry: the return address, where the lock function was called */
+    uint32_t probe;
+    uint32_t snap;           /* the instant to unwind from (snapshots), UINT32_MAX: none */
+    pid_t tid;
+    uint8_t kind;            /* cd_rec_kind */
+    uint8_t ok;              /* a return: rax == 0 */
+} crec;
+
+/* One backend's records in time order (each backend delivers a thread's records in order, and
+ * nearly in time order across threads: an append moves back past the few it is older than). */
+typedef struct rqueue {
+    crec *v;
+    size_t head, n, cap;     /* v[head, n) are waiting */
+} rqueue;
+
+/* The instant of an acquisition that may be the first of an edge: its registers and stack copy,
+ * kept once per distinct stack (the hash of the return addresses in the copy and where they are):
+ * a loop taking one lock a million times keeps one. */
+typedef struct snapshot {
+    cd_regs regs;
+    uint64_t stack_addr;
+    uint32_t stack_len;
+    unsigned char *stack;
+} snapshot;
 
 struct cd_lo {
     cd_target *t;
@@ -140,9 +164,15 @@ struct cd_lo {
     bool bi_ended, bu_ended;
     const char *note;          /* why the inline backend is not used, or NULL */
     char notebuf[1100];
-    brec *buf;
-    size_t nbuf, cbuf;
+    rqueue qi, qu;             /* waiting records of the inline and the uprobe backend */
     uint64_t seq;
+    u64map snapmap;            /* stack hash -> snapshots[] */
+    snapshot *snaps;
+    size_t nsnaps;
+    struct { uint64_t lo, hi; } *text; /* executable mappings at arm: what a return address is */
+    size_t ntext;
+    uint64_t text_lo, text_hi;  /* their hull: most words of a stack (counts, stack addresses) are outside */
+    struct { uint64_t h; uint32_t id; } snapcache[8]; /* the last hashes seen: a loop has a few stacks */
     lprobe *probes;
     size_t nprobes;
     u64map lockmap, threadmap, edgemap;
@@ -190,9 +220,13 @@ void cd_lo_free(cd_lo *lo)
         lo->bi->ops->free(lo->bi);
     if (lo->bu)
         lo->bu->ops->free(lo->bu);
-    for (size_t i = 0; i < lo->nbuf; i++)
-        free(lo->buf[i].stack);
-    free(lo->buf);
+    free(lo->qi.v);
+    free(lo->qu.v);
+    free(lo->snapmap.keys), free(lo->snapmap.vals);
+    for (size_t i = 0; i < lo->nsnaps; i++)
+        free(lo->snaps[i].stack);
+    free(lo->snaps);
+    free(lo->text);
     for (size_t i = 0; i < lo->nprobes; i++)
         free(lo->probes[i].path);
     free(lo->probes);
@@ -330,9 +364,14 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
                       /* the caller's frame and its return address; deeper frames are read from
                        * the process when the first occurrence of an edge is unwound */
                       .stack_bytes = 512};
-        bool inl = use_inline && !p.want_return;
-        if (inl) /* small records: a lock-heavy loop fills the ring between two polls */
-            p.stack_bytes = 128;
+        bool inl = use_inline;
+        /* Inline records are as small as the unwinding of an edge's first occurrence allows: the
+         * record routine's cost in the program grows with the cache lines it writes (80 bytes make
+         * a record of six; 128 took a lock-heavy loop a third more CPU). 80 bytes hold the return
+         * address and the caller's saved registers and locals at -O2, so the caller's caller is
+         * found in the copy; deeper frames are read from the process. */
+        if (inl)
+            p.stack_bytes = 80;
         for (size_t m = 0; m < nmaps; m++)
             if (lp->lo >= maps[m].start && lp->lo < maps[m].end)
                 p.file_offset = lp->lo - maps[m].start + maps[m].offset;
@@ -341,8 +380,9 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
         cd_trace_backend *b = lo->bu;
         if (inl && lo->bi->ops->check(lo->bi, &p, &ce) == 0)
             b = lo->bi;
-        else if (inl && !lo->note) {
-            snprintf(lo->notebuf, sizeof lo->notebuf, "%s", ce.msg);
+        else if (inl && !p.want_return) { /* this function alone falls back: said with the reason */
+            size_t l = strlen(lo->notebuf);
+            snprintf(lo->notebuf + l, sizeof lo->notebuf - l, "%s%s", l ? "; " : "", ce.msg);
             lo->note = lo->notebuf;
         }
         if (b == lo->bu)
@@ -353,13 +393,30 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
     return 0;
 }
 
-/* Entry-only probes (lock, unlock) go to the inline backend (a jump to a trampoline in the process,
- * ~100 ns a hit), those that need the return (trylock, timedlock, condition waits) to uprobes (a
- * kernel trap, microseconds): the records of both are merged by time before the replay. Without
- * the inline backend (it cannot take a function, or the process), everything goes to uprobes. */
+/* Every probe the inline backend can take goes there (a jump to a trampoline in the process, tens
+ * of ns a hit): lock and unlock, and the functions whose return matters (trylock, timedlock,
+ * condition waits) once it records returns. The rest go to uprobes (a kernel trap, microseconds),
+ * each function that could have been inline named with the reason in the note: the records of
+ * both are merged by time before the replay. Without the inline backend (it cannot take the
+ * process), everything goes to uprobes. */
 int cd_lo_arm(cd_lo *lo, cd_err *err)
 {
     cd_trace_env env = {.t = lo->t, .sym = lo->sym, .pid = lo->t->pid};
+    const cd_mapping *maps;
+    size_t nmaps;
+    if (lo->t->ops->mappings(lo->t, &maps, &nmaps, err) < 0)
+        return -1;
+    lo->text = cd_xcalloc(nmaps ? nmaps : 1, sizeof *lo->text);
+    /* [vdso] and [vsyscall] hold no lock calls, and the vdso lies next to the stacks */
+    for (size_t m = 0; m < nmaps; m++)
+        if ((maps[m].prot & PROT_EXEC) && !(maps[m].path && maps[m].path[0] == '[')) {
+            lo->text[lo->ntext].lo = maps[m].start;
+            lo->text[lo->ntext++].hi = maps[m].end;
+            if (!lo->text_lo || maps[m].start < lo->text_lo)
+                lo->text_lo = maps[m].start;
+            if (maps[m].end > lo->text_hi)
+                lo->text_hi = maps[m].end;
+        }
     lo->bu = cd_tb_uprobe_new(&env, err);
     if (!lo->bu)
         return -1;
@@ -377,7 +434,8 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
         use_inline = false;
     }
     if (!use_inline) {
-        if (!lo->note) {
+        lo->notebuf[0] = 0;
+        {
             snprintf(lo->notebuf, sizeof lo->notebuf, "%s", ie.msg[0] ? ie.msg : "inline backend not used");
             lo->note = lo->notebuf;
         }
@@ -444,12 +502,15 @@ static bool wrapper_frame(const char *fn)
 }
 
 /* The first occurrence of an edge: where the acquired lock was taken, from the record's instant. */
-static void unwind_site(cd_lo *lo, edge *e, const cd_trace_rec *r, uint64_t pc)
+static void unwind_site(cd_lo *lo, edge *e, const snapshot *r, pid_t tid, uint64_t pc)
 {
     cd_err err;
     cd_err_clear(&err);
     /* The copy starts on its page: the unwinder reads whole pages, and the part below sp is not in
      * the record (nor needed); from a process that has ended since, it could not be read at all. */
+    static const snapshot none = {0};
+    if (!r)
+        r = &none;
     uint64_t lo_addr = r->stack_addr & ~(uint64_t)4095;
     size_t below = (size_t)(r->stack_addr - lo_addr);
     if (below + r->stack_len > lo->membuf_cap) {
@@ -459,10 +520,10 @@ static void unwind_site(cd_lo *lo, edge *e, const cd_trace_rec *r, uint64_t pc)
     memset(lo->membuf, 0, below);
     if (r->stack_len)
         memcpy(lo->membuf + below, r->stack, r->stack_len);
-    cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs, .mem_addr = lo_addr, .mem = lo->membuf,
+    cd_snapshot_instant in = {.tid = tid, .regs = r->regs, .mem_addr = lo_addr, .mem = lo->membuf,
                               .mem_len = below + r->stack_len};
     cd_stack st = {0};
-    if (cd_snapshot_set(lo->snap, &in, &err) == 0) {
+    if (r != &none && cd_snapshot_set(lo->snap, &in, &err) == 0) {
         if (!lo->unw)
             lo->unw = cd_unwinder_new(lo->snap, lo->sym, &err);
         if (lo->unw && lo->snap->nthreads)
@@ -484,7 +545,7 @@ static void unwind_site(cd_lo *lo, edge *e, const cd_trace_rec *r, uint64_t pc)
     cd_stack_free(&st);
 }
 
-static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, uint64_t pc, bool blocking, const cd_trace_rec *r)
+static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, uint64_t pc, bool blocking, const crec *r)
 {
     lo->st.acquisitions++;
     uint32_t l = lock_of(lo, addr, rw);
@@ -510,7 +571,7 @@ static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, uint64_t pc,
                 for (size_t k = 0; k < th->nheld; k++)
                     if (k != i)
                         e->gates[e->ngates++] = th->held[k].lock;
-                unwind_site(lo, e, r, pc);
+                unwind_site(lo, e, r->snap < lo->nsnaps ? &lo->snaps[r->snap] : NULL, r->tid, pc);
             } else {
                 e = &lo->edges[*v];
                 /* a gate must be held at every occurrence */
@@ -550,35 +611,31 @@ static void release(cd_lo *lo, lthread *th, uint64_t addr)
         }
 }
 
-static int sink(void *arg, const cd_trace_rec *r);
-static int sink(void *arg, const cd_trace_rec *r)
+/* One record, in its thread's order. */
+static void replay_one(cd_lo *lo, const crec *r)
 {
-    cd_lo *lo = arg;
     lo->st.records++;
     if (r->kind == CD_REC_DROPPED) {
-        lo->st.dropped += r->dropped;
-        return 0;
+        lo->st.dropped += r->lock;
+        return;
     }
     if (r->probe >= lo->nprobes)
-        return 0;
+        return;
     const lprobe *p = &lo->probes[r->probe];
     lthread *th = thread_of(lo, r->tid);
     if (r->kind == CD_REC_ENTRY) {
-        uint64_t ret = 0;
-        if (r->stack_len >= 8 && r->stack_addr == r->regs.rsp)
-            memcpy(&ret, r->stack, 8);
-        if (ret >= lo->ldso_lo && ret < lo->ldso_hi)
-            return 0;
+        if (r->ret >= lo->ldso_lo && r->ret < lo->ldso_hi)
+            return;
         switch (p->kind) {
         case K_LOCK:
-            acquire(lo, th, r->regs.rdi, p->rw, ret, true, r);
+            acquire(lo, th, r->lock, p->rw, r->ret, true, r);
             break;
         case K_UNLOCK:
-            release(lo, th, r->regs.rdi);
+            release(lo, th, r->lock);
             break;
         case K_CWAIT:
             /* glibc releases the mutex inside and retakes it before returning */
-            release(lo, th, r->regs.rsi);
+            release(lo, th, r->lock);
             /* fall through */
         case K_TRY:
         case K_TIMED:
@@ -586,11 +643,10 @@ static int sink(void *arg, const cd_trace_rec *r)
                 th->cpend = th->cpend ? th->cpend * 2 : 4;
                 th->pend = cd_xrealloc(th->pend, th->cpend * sizeof *th->pend);
             }
-            th->pend[th->npend++] = (pending){.probe = r->probe, .lock = p->kind == K_CWAIT ? r->regs.rsi : r->regs.rdi,
-                                              .pc = ret};
+            th->pend[th->npend++] = (pending){.probe = r->probe, .lock = r->lock, .pc = r->ret};
             break;
         }
-        return 0;
+        return;
     }
     /* a return: its entry is the latest pending call of that function in this thread */
     for (size_t i = th->npend; i-- > 0;)
@@ -599,61 +655,141 @@ static int sink(void *arg, const cd_trace_rec *r)
             th->npend = i;
             if (p->kind == K_CWAIT)
                 acquire(lo, th, pd.lock, false, pd.pc, true, r);
-            else if ((uint32_t)r->regs.rax == 0) /* taken; EBUSY, ETIMEDOUT...: not taken */
+            else if (r->ok) /* taken; EBUSY, ETIMEDOUT...: not taken */
                 acquire(lo, th, pd.lock, p->rw, pd.pc, p->kind == K_TIMED, r);
             break;
         }
-    return 0;
 }
 
-/* Records are buffered (with the first bytes of their stack copy) and replayed in time order once
- * both backends have delivered everything older: the uprobe backend holds its records back 20 ms,
- * so what is older than HOLD_NS is complete. */
+/* Records are buffered and replayed in time order once both backends have delivered everything
+ * older: the uprobe backend holds its records back 20 ms, so what is older than HOLD_NS is
+ * complete. */
 #define HOLD_NS (80ull * 1000 * 1000)
 #define KEEP_STACK 512u
 
-static int buffer_sink(void *arg, const cd_trace_rec *r)
+static bool in_text(const cd_lo *lo, uint64_t v)
+{
+    if (v < lo->text_lo || v >= lo->text_hi)
+        return false;
+    for (size_t i = 0; i < lo->ntext; i++)
+        if (v >= lo->text[i].lo && v < lo->text[i].hi)
+            return true;
+    return false;
+}
+
+/* The instant r may have to be unwound from, kept once per distinct stack: the hash of the probed
+ * pc and of every word of the copy that points into code, with its offset (the return addresses
+ * the unwinder would find). Two instants with the same hash unwind to the same frames. */
+static uint32_t snapshot_of(cd_lo *lo, const cd_trace_rec *r)
+{
+    uint64_t h = mix(r->regs.rip ^ ((uint64_t)r->kind << 56)) | 1;
+    size_t nw = r->stack_len / 8;
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t w;
+        memcpy(&w, (const unsigned char *)r->stack + i * 8, 8);
+        if (in_text(lo, w))
+            h = mix(h ^ w ^ ((uint64_t)i << 48)) | 1;
+    }
+    size_t ci = h & 7;
+    if (lo->snapcache[ci].h == h)
+        return lo->snapcache[ci].id;
+    uint32_t *v = map_slot(&lo->snapmap, h, true);
+    if (*v == UINT32_MAX) {
+        if ((lo->nsnaps & (lo->nsnaps - 1)) == 0) /* a power of two: double */
+            lo->snaps = cd_xrealloc(lo->snaps, (lo->nsnaps ? lo->nsnaps * 2 : 16) * sizeof *lo->snaps);
+        snapshot *sn = &lo->snaps[lo->nsnaps];
+        sn->regs = r->regs;
+        sn->stack_addr = r->stack_addr;
+        sn->stack_len = r->stack_len < KEEP_STACK ? r->stack_len : KEEP_STACK;
+        sn->stack = cd_xmalloc(sn->stack_len ? sn->stack_len : 1);
+        memcpy(sn->stack, r->stack, sn->stack_len);
+        *v = (uint32_t)lo->nsnaps++;
+    }
+    lo->snapcache[ci].h = h;
+    lo->snapcache[ci].id = *v;
+    return *v;
+}
+
+static void enqueue(cd_lo *lo, rqueue *q, const cd_trace_rec *r)
+{
+    if (q->n == q->cap) {
+        if (q->head > q->cap / 2) { /* the replayed half goes */
+            memmove(q->v, q->v + q->head, (q->n - q->head) * sizeof *q->v);
+            q->n -= q->head;
+            q->head = 0;
+        } else {
+            q->cap = q->cap ? q->cap * 2 : 4096;
+            q->v = cd_xrealloc(q->v, q->cap * sizeof *q->v);
+        }
+    }
+    crec c = {.ts = r->ts_ns, .seq = lo->seq++, .probe = r->probe, .snap = UINT32_MAX, .tid = r->tid,
+              .kind = (uint8_t)r->kind};
+    if (r->kind == CD_REC_DROPPED) {
+        c.lock = r->dropped;
+    } else if (r->probe < lo->nprobes) {
+        const lprobe *p = &lo->probes[r->probe];
+        if (r->kind == CD_REC_ENTRY) {
+            c.lock = p->kind == K_CWAIT ? r->regs.rsi : r->regs.rdi;
+            if (r->stack_len >= 8 && r->stack_addr == r->regs.rsp)
+                memcpy(&c.ret, r->stack, 8);
+            if (p->kind == K_LOCK && !(c.ret >= lo->ldso_lo && c.ret < lo->ldso_hi))
+                c.snap = snapshot_of(lo, r);
+        } else {
+            c.ok = (uint32_t)r->regs.rax == 0;
+            /* a timed lock or a condition wait that returned may be an edge's first occurrence */
+            if (p->kind == K_CWAIT || (p->kind == K_TIMED && c.ok))
+                c.snap = snapshot_of(lo, r);
+        }
+    }
+    /* in place: past the few waiting records it is older than */
+    size_t i = q->n++;
+    while (i > q->head && q->v[i - 1].ts > c.ts)
+        i--;
+    if (i < q->n - 1)
+        memmove(&q->v[i + 1], &q->v[i], (q->n - 1 - i) * sizeof *q->v);
+    q->v[i] = c;
+}
+
+static int sink_inline(void *arg, const cd_trace_rec *r)
 {
     cd_lo *lo = arg;
-    if (lo->nbuf == lo->cbuf) {
-        lo->cbuf = lo->cbuf ? lo->cbuf * 2 : 4096;
-        lo->buf = cd_xrealloc(lo->buf, lo->cbuf * sizeof *lo->buf);
-    }
-    brec *b = &lo->buf[lo->nbuf++];
-    b->r = *r;
-    b->seq = lo->seq++;
-    b->r.stack_len = r->stack_len < KEEP_STACK ? r->stack_len : KEEP_STACK;
-    b->stack = NULL;
-    if (b->r.stack_len) {
-        b->stack = cd_xmalloc(b->r.stack_len);
-        memcpy(b->stack, r->stack, b->r.stack_len);
-    }
-    b->r.stack = b->stack;
+    enqueue(lo, &lo->qi, r);
     return 0;
 }
 
-static int cmp_brec(const void *a, const void *b)
+static int sink_uprobe(void *arg, const cd_trace_rec *r)
 {
-    const brec *x = a, *y = b;
-    if (x->r.ts_ns != y->r.ts_ns)
-        return x->r.ts_ns < y->r.ts_ns ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    cd_lo *lo = arg;
+    enqueue(lo, &lo->qu, r);
+    return 0;
 }
 
-/* Replays the buffered records older than cutoff (UINT64_MAX: all). */
+static bool before(const crec *x, const crec *y)
+{
+    return x->ts != y->ts ? x->ts < y->ts : x->seq < y->seq;
+}
+
+/* Replays the waiting records older than cutoff (UINT64_MAX: all), the two queues merged. */
 static void replay(cd_lo *lo, uint64_t cutoff)
 {
-    if (!lo->nbuf)
-        return;
-    qsort(lo->buf, lo->nbuf, sizeof *lo->buf, cmp_brec);
-    size_t n = 0;
-    while (n < lo->nbuf && lo->buf[n].r.ts_ns < cutoff) {
-        sink(lo, &lo->buf[n].r);
-        free(lo->buf[n].stack);
-        n++;
+    rqueue *qi = &lo->qi, *qu = &lo->qu;
+    for (;;) {
+        const crec *a = qi->head < qi->n ? &qi->v[qi->head] : NULL;
+        const crec *b = qu->head < qu->n ? &qu->v[qu->head] : NULL;
+        bool take_a = a && (!b || before(a, b));
+        const crec *c = take_a ? a : b;
+        if (!c || c->ts >= cutoff)
+            break;
+        replay_one(lo, c);
+        if (take_a)
+            qi->head++;
+        else
+            qu->head++;
     }
-    memmove(lo->buf, lo->buf + n, (lo->nbuf - n) * sizeof *lo->buf);
-    lo->nbuf -= n;
+    if (qi->head == qi->n)
+        qi->head = qi->n = 0;
+    if (qu->head == qu->n)
+        qu->head = qu->n = 0;
 }
 
 static int poll_one(cd_lo *lo, cd_trace_backend *b, bool *ended, int timeout_ms, cd_err *err)
@@ -662,7 +798,7 @@ static int poll_one(cd_lo *lo, cd_trace_backend *b, bool *ended, int timeout_ms,
         return 0;
     cd_err e;
     cd_err_clear(&e);
-    int n = b->ops->poll(b, timeout_ms, buffer_sink, lo, &e);
+    int n = b->ops->poll(b, timeout_ms, b == lo->bi ? sink_inline : sink_uprobe, lo, &e);
     if (n < 0) {
         if (e.kind == CD_EK_EXITED) {
             *ended = true;

@@ -1,12 +1,14 @@
 /* Lock-order checking (issue 15, section 2): potential deadlocks found from a run in which they
  * did not happen.
  *
- * Every pthread lock acquisition and release of a process is recorded with the uprobe backend
- * (backend.h: probes on libc's pthread_mutex_*, pthread_rwlock_* and pthread_cond_*wait, a
- * uretprobe where only the return says whether the lock was taken). Each thread's held-lock set
- * is replayed from the records; every blocking acquisition of B while A is held is an edge A→B of
- * the lock-order graph, kept with its first occurrence's stack (unwound through a snapshot target
- * of the record) and the set of other locks held at every occurrence (its possible gates). A
+ * Every pthread lock acquisition and release of a process is recorded with the tracepoint backends
+ * (backend.h: probes on libc's pthread_mutex_*, pthread_rwlock_* and pthread_cond_*wait; inline
+ * where it can, uprobes and uretprobes where only the return says whether the lock was taken).
+ * The reader keeps a few words a record (lock, return address, thread) and one register and stack
+ * snapshot per distinct stack. Each thread's held-lock set is replayed from the records; every
+ * blocking acquisition of B while A is held is an edge A→B of the lock-order graph, kept with its
+ * first occurrence's stack (unwound once, through a snapshot target of that snapshot) and the set
+ * of other locks held at every occurrence (its possible gates). A
  * cycle of edges is a potential deadlock unless one lock was held at every edge of it (a gate:
  * two threads cannot both be inside it), or one of its edges never blocks (a trylock: it fails
  * instead of waiting, so such acquisitions make no edge). Nothing here prints. */
@@ -65,7 +67,8 @@ int cd_lo_poll(cd_lo *lo, int timeout_ms, cd_err *err);
 int cd_lo_disarm(cd_lo *lo, cd_err *err);
 /* After disarm (or the end): what the backends still hold, and the replay of every record. */
 void cd_lo_drain(cd_lo *lo);
-/* Why the fast (inline) backend was not used for some probe, or NULL. */
+/* Why the fast (inline) backend was not used for some lock function (each named with its reason),
+ * or NULL. */
 const char *cd_lo_note(cd_lo *lo);
 /* The cycles (potential deadlocks) of the graph so far. Valid until cd_lo_free. */
 size_t cd_lo_cycles(cd_lo *lo, const cd_lo_cycle **out);

@@ -57,7 +57,28 @@ typedef struct tprobe {
     cd_trace_backend *b;
     uint64_t shown, dropped_seen;
     bool cond_noted;
+    /* the compiled plan: one pval per parameter, then one per -e; planned when every one has a plan */
+    struct pval *pv;
+    bool planned;
+    char *ret_tname;        /* the return type's name, made once */
 } tprobe;
+
+/* A value the plan reads straight from a record: the whole of a general register, or the bytes at
+ * a register + offset (found in the record's stack copy or in a replayed prologue spill; anywhere
+ * else the record takes the general path), of an integer or bool type. */
+typedef enum { PV_NONE = 0, PV_REG, PV_MEM } pvkind;
+typedef struct pval {
+    pvkind kind;
+    int reg;                /* DWARF register: PV_REG the value, PV_MEM the base */
+    int64_t off;            /* PV_MEM: the address is regs[reg] + off */
+    int size;               /* 1, 2, 4, 8 */
+    bool is_signed, is_bool;
+    bool is_ptr;            /* a pointer (not to a char, not a reference): hex, and the symbol */
+    const char *prefix;     /* is_ptr: "(struct req *) ", as `print` writes it at the top (tr->parse_ar) */
+} pval;
+
+typedef enum { PLAN_ON, PLAN_OFF, PLAN_CHECK } plan_mode;
+#define PTEXT 256
 
 /* Calls in flight per thread (--ret): entry time, and whether the entry was shown. */
 typedef struct tcall {
@@ -101,6 +122,10 @@ struct cd_trace {
     cd_trace_render_fn render;
     void *render_arg;
     cd_err *cur_err;
+    plan_mode plan;
+    cd_trace_plan_stats ps;
+    char (*ptext)[PTEXT];   /* the plan's texts of one record (check mode: beside the general's) */
+    size_t ptext_cap;
 };
 
 static void note(cd_trace *tr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -152,6 +177,8 @@ cd_trace *cd_trace_new(cd_target *t, cd_symtab *sym, const cd_trace_opts *o, cd_
     tr->o = *o;
     tr->vs = cd_vstate_new();
     cd_vstate_use_symtab(tr->vs, sym);
+    const char *pm = getenv("CDBG_TRACE_PLAN");
+    tr->plan = pm && !strcmp(pm, "off") ? PLAN_OFF : pm && !strcmp(pm, "check") ? PLAN_CHECK : PLAN_ON;
     cd_scope sc = {.target = t, .sym = sym, .vs = tr->vs};
     cd_ectx x;
     cd_ectx_init(&x, &sc, &tr->parse_ar, err);
@@ -193,7 +220,10 @@ void cd_trace_free(cd_trace *tr)
         free(p->path);
         free(p->file);
         free(p->params);
+        free(p->pv);
+        free(p->ret_tname);
     }
+    free(tr->ptext);
     free(tr->probes);
     free(tr->matches);
     for (size_t i = 0; i < tr->nts; i++)
@@ -685,6 +715,288 @@ static void prepare_syms(cd_trace *tr, tprobe *p)
     }
 }
 
+/* ---- the compiled plan ---- */
+
+/* A value's plan from its DIE: its type (an integer that is not a char, or a bool) and its
+ * location at the probe's pc (one operation: a register, register + offset, or frame base +
+ * offset with the frame base the CFA or a register). false: the general path evaluates it. */
+static bool plan_var(cd_trace *tr, tprobe *p, Dwfl_Module *mod, Dwarf_Die *die, pval *out)
+{
+    memset(out, 0, sizeof *out);
+    Dwarf_Attribute a;
+    Dwarf_Die td;
+    if (!mod || !dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &td))
+        return false;
+    cd_type *decl = cd_type_from_die(tr->vs, &td), *t = cd_type_strip(decl);
+    if (!t || (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8))
+        return false;
+    if (t->kind == TY_BOOL && t->size == 1) {
+        out->is_bool = true;
+    } else if (t->kind == TY_PTR && t->size == 8 && !t->ref) {
+        /* a char pointer's text is the string it points to, read from the process: general */
+        cd_type *tt = cd_type_strip(t->target);
+        if (tt && cd_type_is_charlike(tt))
+            return false;
+        out->is_ptr = true;
+        if (tt) {
+            cd_buf b = {0};
+            cd_buf_puts(&b, "(");
+            cd_type_name(tr->vs, decl, &b);
+            cd_buf_puts(&b, ") ");
+            out->prefix = cd_arena_strdup(&tr->parse_ar, cd_buf_str(&b));
+            cd_buf_free(&b);
+        }
+    } else if (t->kind != TY_INT || t->is_char) {
+        return false;
+    }
+    out->size = (int)t->size;
+    out->is_signed = t->is_signed && !out->is_bool;
+    Dwarf_Addr bias = 0;
+    dwfl_module_getdwarf(mod, &bias);
+    if (!dwarf_attr(die, DW_AT_location, &a))
+        return false; /* a constant or optimized out: rare enough for the general path */
+    Dwarf_Op *ops;
+    size_t len;
+    if (dwarf_getlocation_addr(&a, p->p.addr - bias, &ops, &len, 1) != 1 || len != 1)
+        return false;
+    unsigned at = ops[0].atom;
+    if (at >= DW_OP_reg0 && at <= DW_OP_reg15) {
+        out->kind = PV_REG;
+        out->reg = (int)(at - DW_OP_reg0);
+    } else if (at >= DW_OP_breg0 && at <= DW_OP_breg15) {
+        out->kind = PV_MEM;
+        out->reg = (int)(at - DW_OP_breg0);
+        out->off = (int64_t)ops[0].number;
+    } else if (at == DW_OP_fbreg) {
+        Dwarf_Die fn = p->tmpl.info.scope_die;
+        Dwarf_Op *fo;
+        size_t fl;
+        if (!p->has_frame || dwarf_tag(&fn) != DW_TAG_subprogram || !dwarf_attr_integrate(&fn, DW_AT_frame_base, &a) ||
+            dwarf_getlocation_addr(&a, p->p.addr - bias, &fo, &fl, 1) != 1 || fl != 1)
+            return false;
+        unsigned fa = fo[0].atom;
+        out->kind = PV_MEM;
+        out->off = (int64_t)ops[0].number;
+        if (fa == DW_OP_call_frame_cfa && p->cfa_reg >= 0 && p->cfa_reg < 16) {
+            out->reg = p->cfa_reg;
+            out->off += p->cfa_off;
+        } else if (fa >= DW_OP_reg0 && fa <= DW_OP_reg15) {
+            out->reg = (int)(fa - DW_OP_reg0);
+        } else if (fa >= DW_OP_breg0 && fa <= DW_OP_breg15) {
+            out->reg = (int)(fa - DW_OP_breg0);
+            out->off += (int64_t)fo[0].number;
+        } else {
+            out->kind = PV_NONE;
+            return false;
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Plans every value of p (after prepare_syms). A -e is planned when it is a bare name that the
+ * general lookup resolves to one of the parameters (the innermost variable of that name is it). */
+static void plan_probe(cd_trace *tr, tprobe *p)
+{
+    free(p->pv);
+    p->pv = NULL;
+    p->planned = false;
+    free(p->ret_tname);
+    p->ret_tname = NULL;
+    if (p->ret_type) {
+        cd_buf tb = {0};
+        cd_type_name(tr->vs, p->ret_type, &tb);
+        p->ret_tname = cd_xstrdup(cd_buf_str(&tb));
+        cd_buf_free(&tb);
+    }
+    if (tr->plan == PLAN_OFF || tr->cond)
+        return;
+    size_t n = (size_t)p->nparams + tr->o.nexprs;
+    p->pv = cd_xcalloc(n + 1, sizeof *p->pv);
+    bool all = true;
+    for (int i = 0; i < p->nparams; i++)
+        all &= plan_var(tr, p, p->params[i].mod, &p->params[i].die, &p->pv[i]);
+    cd_var *vars = NULL;
+    int nvars = -1;
+    for (size_t i = 0; i < tr->o.nexprs && all; i++) {
+        const cd_expr *e = tr->exprs[i];
+        all = false;
+        if (e->kind != E_IDENT || !p->has_frame)
+            break;
+        if (nvars < 0) {
+            cd_scope sc = {.target = tr->t, .sym = tr->sym, .frame = &p->tmpl, .frames = &p->tmpl, .nframes = 1,
+                           .vs = tr->vs};
+            cd_err ee;
+            cd_ectx x;
+            cd_arena ar = {0};
+            cd_ectx_init(&x, &sc, &ar, &ee);
+            nvars = cd_frame_vars(&x, true, true, &vars, &ee);
+            cd_arena_free(&ar);
+        }
+        for (int k = 0; k < nvars; k++) {
+            if (!vars[k].name || strcmp(vars[k].name, e->str))
+                continue;
+            for (int j = 0; j < p->nparams && vars[k].is_param; j++)
+                if (dwarf_dieoffset(&p->params[j].die) == dwarf_dieoffset(&vars[k].die) && p->pv[j].kind) {
+                    p->pv[(size_t)p->nparams + i] = p->pv[j];
+                    all = true;
+                }
+            break; /* the innermost of that name is the one a lookup finds */
+        }
+    }
+    free(vars);
+    p->planned = all;
+    if (all)
+        tr->ps.planned_probes++;
+}
+
+/* The stack bytes a planned probe needs copied: its rsp-relative values'; others keep the default. */
+static uint32_t plan_stack(const cd_trace *tr, const tprobe *p)
+{
+    if (!p->planned)
+        return 512;
+    uint32_t need = 0;
+    for (size_t i = 0; i < (size_t)p->nparams + tr->o.nexprs; i++) {
+        const pval *v = &p->pv[i];
+        if (v->kind != PV_MEM)
+            continue;
+        if (v->reg != 7 || v->off < 0 || v->off > 4096)
+            return 512;
+        if ((uint32_t)v->off + (uint32_t)v->size > need)
+            need = (uint32_t)v->off + (uint32_t)v->size;
+    }
+    return need;
+}
+
+static void plan_regs(const cd_trace_rec *r, uint64_t v[CD_NDWREGS])
+{
+    const cd_regs *g = &r->regs;
+    v[0] = g->rax, v[1] = g->rdx, v[2] = g->rcx, v[3] = g->rbx, v[4] = g->rsi, v[5] = g->rdi, v[6] = g->rbp;
+    v[7] = g->rsp, v[8] = g->r8, v[9] = g->r9, v[10] = g->r10, v[11] = g->r11, v[12] = g->r12, v[13] = g->r13;
+    v[14] = g->r14, v[15] = g->r15, v[16] = g->rip;
+}
+
+/* The bytes of one planned value, as the snapshot would give them: the stack copy, or a prologue
+ * spill replayed below it (set_instant's rules). false: somewhere else (the general path). */
+static bool plan_bytes(const tprobe *p, const pval *v, const cd_trace_rec *r, const uint64_t regs[CD_NDWREGS],
+                       uint8_t out[8])
+{
+    if (v->kind == PV_REG) {
+        memcpy(out, &regs[v->reg], 8);
+        return true;
+    }
+    uint64_t a = regs[v->reg] + (uint64_t)v->off, n = (uint64_t)v->size;
+    if (a >= r->stack_addr && a + n <= r->stack_addr + r->stack_len && a + n > a) {
+        memcpy(out, (const uint8_t *)r->stack + (a - r->stack_addr), n);
+        return true;
+    }
+    if (a + n > r->stack_addr || a + 128 < r->regs.rsp)
+        return false;
+    /* below the copy: only bytes that one spill rebuilt (the later spill wins, as in set_instant) */
+    int got = -1;
+    for (int i = 0; i < p->nspills; i++) {
+        const spill *s = &p->spills[i];
+        uint64_t sa = regs[s->base] + (uint64_t)s->disp, se = sa + (uint64_t)s->width;
+        if (se <= a || sa >= a + n)
+            continue;
+        if (sa + 128 < r->regs.rsp || se > r->stack_addr || sa > a || se < a + n)
+            return false; /* not replayed, or covering part of the value only */
+        got = i;
+    }
+    if (got < 0)
+        return false;
+    const spill *s = &p->spills[got];
+    uint64_t sa = regs[s->base] + (uint64_t)s->disp;
+    memcpy(out, (const uint8_t *)&regs[s->src] + (a - sa), n);
+    return true;
+}
+
+static size_t u64_dec(uint64_t v, char *out)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    char t[24];
+    int i = sizeof t;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        t[--i] = pairs[d + 1];
+        t[--i] = pairs[d];
+    }
+    if (v >= 10) {
+        t[--i] = pairs[v * 2 + 1];
+        t[--i] = pairs[v * 2];
+    } else {
+        t[--i] = (char)('0' + v);
+    }
+    size_t n = sizeof t - (size_t)i;
+    memcpy(out, t + i, n);
+    out[n] = 0;
+    return n;
+}
+
+/* A planned value's text, the same in text and JSON (`print` and json-c write an integer in
+ * decimal, a bool 0/1 as false/true); a pointer as `print` shows it ("(struct req *) 0x7ffd...",
+ * " <sym+off>" when the address is a symbol's) or, in JSON, as its "0x..." string. false: the
+ * general path formats this one. */
+static bool plan_text(cd_trace *tr, const pval *v, const uint8_t b[8], char out[PTEXT])
+{
+    uint64_t u = 0;
+    memcpy(&u, b, (size_t)v->size);
+    if (v->is_ptr) {
+        char hex[24];
+        int n = snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)u);
+        if (tr->o.json)
+            return snprintf(out, PTEXT, "\"%s\"", hex) < PTEXT;
+        const char *name = NULL;
+        uint64_t off = 0;
+        char sym[PTEXT] = "";
+        if (u && cd_symtab_addr_symbol(tr->sym, u, &name, &off) && name)
+            snprintf(sym, sizeof sym, off ? " <%s+%llu>" : " <%s>", name, (unsigned long long)off);
+        (void)n;
+        return snprintf(out, PTEXT, "%s%s%s", v->prefix ? v->prefix : "", hex, sym) < PTEXT;
+    }
+    if (v->is_bool) {
+        if (u > 1)
+            return false;
+        memcpy(out, u ? "true" : "false", u ? 5 : 6);
+        return true;
+    }
+    if (v->is_signed && v->size < 8 && (u >> (v->size * 8 - 1)) & 1)
+        u |= ~(uint64_t)0 << (v->size * 8);
+    if (v->is_signed && (int64_t)u < 0) {
+        out[0] = '-';
+        u64_dec((uint64_t)0 - u, out + 1);
+    } else {
+        u64_dec(u, out);
+    }
+    return true;
+}
+
+/* Every value of a planned probe's record into tr->ptext. false: one of them needs the general path. */
+static bool plan_record(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, size_t nv)
+{
+    if (nv > tr->ptext_cap) {
+        tr->ptext = cd_xrealloc(tr->ptext, nv * sizeof *tr->ptext);
+        tr->ptext_cap = nv;
+    }
+    uint64_t regs[CD_NDWREGS];
+    plan_regs(r, regs);
+    for (size_t i = 0; i < nv; i++) {
+        uint8_t b[8];
+        if (!plan_bytes(p, &p->pv[i], r, regs, b) || !plan_text(tr, &p->pv[i], b, tr->ptext[i]))
+            return false;
+    }
+    return true;
+}
+
+void cd_trace_plan_stats_get(const cd_trace *tr, cd_trace_plan_stats *out)
+{
+    *out = tr->ps;
+}
+
 /* ---- arming ---- */
 
 /* What the code says, read before any probe changes it: the CFA rule and the prologue's spills. */
@@ -719,6 +1031,9 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
     for (size_t i = 0; i < tr->nprobes; i++) {
         prepare_code(tr, &tr->probes[i], x86);
         prepare_syms(tr, &tr->probes[i]);
+        plan_probe(tr, &tr->probes[i]);
+        /* the backends copy only what the plan reads (the copy costs the program and the reader) */
+        tr->probes[i].p.stack_bytes = plan_stack(tr, &tr->probes[i]);
     }
     cd_x86_free(x86);
     tr->snap = cd_snapshot_new(tr->t, err);
@@ -804,9 +1119,11 @@ int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
      * symtab may sit at the freed one's address, which would look like no change. */
     cd_vstate_use_symtab(tr->vs, NULL);
     cd_vstate_use_symtab(tr->vs, sym);
+    tr->ps.planned_probes = 0;
     for (size_t i = 0; i < tr->nprobes; i++) {
         symbolize(tr, &tr->probes[i]);
         prepare_syms(tr, &tr->probes[i]);
+        plan_probe(tr, &tr->probes[i]); /* the copy armed stays: a value outside it takes the general path */
         tr->matches[i] = tr->probes[i].m;
     }
     tr->snap = cd_snapshot_new(t, err);
@@ -885,6 +1202,7 @@ static void put_value(cd_trace *tr, cd_ectx *x, size_t i, const char *name, int 
     cd_trace_val *tv = &tr->vals[i];
     tv->name = name;
     tv->json = NULL;
+    tv->json_raw = NULL;
     tv->text = NULL;
     cd_fmtopt fo;
     cd_fmtopt_init(&fo, NULL, 0);
@@ -966,8 +1284,63 @@ static int emit(cd_trace *tr, cd_trace_event *ev, size_t nvals)
     return rc;
 }
 
+/* An entry was shown: the count, --max-hits, and the call --ret pairs with its return. */
+static int entry_shown(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
+{
+    p->shown++;
+    tr->shown_total++;
+    if (tr->o.want_return) {
+        tstack *s = thread_stack(tr, r->tid);
+        if (s->n == s->cap) {
+            s->cap = s->cap ? s->cap * 2 : 16;
+            s->c = cd_xrealloc(s->c, s->cap * sizeof *s->c);
+        }
+        s->c[s->n++] = (tcall){r->ts_ns, p->p.id, true};
+    }
+    if (tr->o.max_hits && tr->shown_total >= tr->o.max_hits) {
+        tr->limit = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* The plan's values against the general path's, on the same record (CDBG_TRACE_PLAN=check). */
+static void plan_compare(cd_trace *tr, const tprobe *p, size_t nv)
+{
+    for (size_t i = 0; i < nv; i++) {
+        const cd_trace_val *tv = &tr->vals[i];
+        const char *g = tr->o.json ? (tv->json ? json_object_to_json_string_ext(tv->json, JSON_C_TO_STRING_PLAIN) : "null")
+                                   : tv->text;
+        tr->ps.compared++;
+        if (g && !strcmp(g, tr->ptext[i]))
+            continue;
+        if (!tr->ps.differ++)
+            snprintf(tr->ps.first_diff, sizeof tr->ps.first_diff, "%s: %s: plan %s, general %s", p->func, tv->name,
+                     tr->ptext[i], g ? g : "(none)");
+    }
+}
+
 static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
 {
+    size_t nplan = (size_t)p->nparams + tr->o.nexprs;
+    bool planned = p->planned && tr->plan != PLAN_OFF && plan_record(tr, p, r, nplan);
+    if (planned && tr->plan == PLAN_ON) {
+        /* the fast path: no snapshot, no unwind, no DWARF evaluation */
+        vals(tr, nplan + 1);
+        for (size_t i = 0; i < nplan; i++) {
+            cd_trace_val *tv = &tr->vals[i];
+            tv->name = i < (size_t)p->nparams ? p->params[i].name : tr->o.exprs[i - (size_t)p->nparams];
+            tv->json = NULL;
+            tv->text = tv->json_raw = tr->ptext[i];
+        }
+        cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .func = p->func, .file = p->file,
+                             .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .args = tr->vals,
+                             .nargs = (size_t)p->nparams, .exprs = tr->vals + p->nparams, .nexprs = tr->o.nexprs};
+        if (tr->render(tr->render_arg, &ev) < 0)
+            return -1;
+        tr->ps.fast++;
+        return entry_shown(tr, p, r);
+    }
     cd_err e;
     cd_err_clear(&e);
     cd_frame f;
@@ -1030,6 +1403,8 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
         int rc = cd_eval(&x, tr->exprs[i], &v);
         put_value(tr, &x, (size_t)p->nparams + i, tr->o.exprs[i], rc, &v, &e);
     }
+    if (planned)
+        plan_compare(tr, p, nv);
     cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .func = p->func, .file = p->file,
                          .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .args = tr->vals,
                          .nargs = (size_t)p->nparams, .exprs = tr->vals + p->nparams, .nexprs = tr->o.nexprs};
@@ -1037,21 +1412,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     cd_arena_free(&ar);
     if (rc < 0)
         return -1;
-    p->shown++;
-    tr->shown_total++;
-    if (tr->o.want_return) {
-        tstack *s = thread_stack(tr, r->tid);
-        if (s->n == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 16;
-            s->c = cd_xrealloc(s->c, s->cap * sizeof *s->c);
-        }
-        s->c[s->n++] = (tcall){r->ts_ns, p->p.id, true};
-    }
-    if (tr->o.max_hits && tr->shown_total >= tr->o.max_hits) {
-        tr->limit = true;
-        return 1;
-    }
-    return 0;
+    return entry_shown(tr, p, r);
 }
 
 static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
@@ -1085,8 +1446,6 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     vals(tr, 1);
     size_t nv = 0;
     if (p->ret_type) {
-        cd_buf tb = {0};
-        cd_type_name(tr->vs, p->ret_type, &tb);
         cd_type *st = cd_type_strip(p->ret_type);
         uint64_t size = cd_type_size(st);
         cd_value v = {.type = p->ret_type, .where = V_BYTES, .regno = -1};
@@ -1102,14 +1461,13 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
             v.addr = r->regs.rax;
             v.bytes = NULL;
         } else {
-            rc = cd_fail(&e, CD_EXIT_CMD, "the returned %s is not recorded by the %s backend", tb.s, p->b->ops->name);
+            rc = cd_fail(&e, CD_EXIT_CMD, "the returned %s is not recorded by the %s backend", p->ret_tname, p->b->ops->name);
         }
         put_value(tr, &x, 0, "return", rc, &v, &e);
         ev.has_ret = true;
-        ev.ret_type = cd_arena_strdup(&ar, cd_buf_str(&tb));
+        ev.ret_type = p->ret_tname;
         ev.ret = tr->vals[0];
         nv = 1;
-        cd_buf_free(&tb);
     }
     int rc = emit(tr, &ev, nv);
     cd_arena_free(&ar);

@@ -60,6 +60,8 @@ typedef struct cd_trace_val {
     const char *text;        /* !json: the value as `print` shows it (or "<error: ...>") */
     json_object *json;       /* json: as `print --json` encodes it ({"error": MSG} on failure);
                                 borrowed, freed by the core after the render call */
+    const char *json_raw;    /* json with json NULL: the value as JSON text ("5", "true"), which is
+                                what json-c writes for that object (the core's compiled plan) */
 } cd_trace_val;
 
 /* One event, valid during the render call only. */
@@ -126,5 +128,19 @@ typedef struct cd_trace_count {
 void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out);
 /* Drops not attributed to one probe. */
 uint64_t cd_trace_dropped_other(cd_trace *tr);
+
+/* The compiled plan (trace.c): arguments and `-e` names whose DWARF location at the probe is a
+ * register or a register + offset, of an integer or bool type, are read straight from the record
+ * and formatted without the snapshot target, the unwinder or the DWARF evaluator. The environment
+ * variable CDBG_TRACE_PLAN chooses: unset or "on" (the plan where it applies), "off" (the general
+ * path for everything), "check" (both on every record, the general path's output kept, every value
+ * compared: the unit test of the plan). */
+typedef struct cd_trace_plan_stats {
+    uint64_t planned_probes;  /* probes whose every value has a plan */
+    uint64_t fast;            /* entries rendered from the plan */
+    uint64_t compared, differ; /* check: values compared, and how many differed */
+    char first_diff[256];     /* check: the first difference, "work: x: plan 5, general 6" */
+} cd_trace_plan_stats;
+void cd_trace_plan_stats_get(const cd_trace *tr, cd_trace_plan_stats *out);
 
 #endif

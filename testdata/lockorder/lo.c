@@ -84,6 +84,19 @@ static void *trying(void *arg)
     return arg;
 }
 
+/* trylock, then a blocking lock under it: that order is an edge (lock_b can block while lock_a is
+ * held), found only when the trylock's success (a return, from another backend than the lock's
+ * entry) is replayed before the lock of lock_b */
+static void *trythen(void *arg)
+{
+    if (pthread_mutex_trylock(&lock_a) == 0) {
+        pthread_mutex_lock(&lock_b); /* EDGE_TRYAB */
+        pthread_mutex_unlock(&lock_b);
+        pthread_mutex_unlock(&lock_a);
+    }
+    return arg;
+}
+
 /* condition wait: cmu is released inside pthread_cond_wait and retaken before it returns; the
  * waiter then takes lock_a under cmu, the signaller took cmu under lock_a */
 static void *waiter(void *arg)
@@ -123,6 +136,7 @@ static void *many(void *arg)
 }
 
 static long counter;
+static atomic_llong loop_cpu_ns;
 
 static void *loop(void *arg)
 {
@@ -134,6 +148,10 @@ static void *loop(void *arg)
         pthread_mutex_unlock(&lock_b);
         pthread_mutex_unlock(&lock_a);
     }
+    /* the thread's CPU time: on a loaded machine the wall time also counts the waits for a CPU */
+    struct timespec c;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+    loop_cpu_ns += (long long)c.tv_sec * 1000000000LL + c.tv_nsec;
     return NULL;
 }
 
@@ -161,6 +179,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(m, "trylock")) {
         run(phase1);
         run(trying);
+    } else if (!strcmp(m, "trythen")) {
+        run(trythen);
+        run(phase2);
     } else if (!strcmp(m, "self")) {
         phase1(NULL);
         phase2(NULL);
@@ -204,6 +225,7 @@ int main(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         /* the loop's wall time, on stderr: stdout is compared with the untraced run's */
         fprintf(stderr, "loop_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+        fprintf(stderr, "loop_cpu_ns %lld\n", (long long)loop_cpu_ns);
         printf("loop: counter=%ld\n", counter);
     } else if (!strcmp(m, "none")) {
         run(nolock);
@@ -224,7 +246,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         sigwait(&s, &sig);
     } else {
-        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|self|cond|many|none|wait\n");
+        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|self|cond|many|none|wait\n");
         return 2;
     }
     printf("%s: ok\n", m);

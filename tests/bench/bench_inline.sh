@@ -12,7 +12,8 @@
 #                   the last record written; with drops, if any
 #   cdbg attached   armed while a long loop already runs (--bench attach), traced for one
 #                   second, unpatched: records / seconds from arm to the last record written
-#   cdbg trace      `cdbg trace --backend inline -o FILE` (text output) when the mode exists
+#   trace text/json `cdbg trace --backend inline -o FILE` (text, --json): the compiled plan
+#   trace ... gen   the same with CDBG_TRACE_PLAN=off: the general path for every hit
 # Not a test: numbers depend on the machine and its load (run it on a quiet machine).
 # usage: bash tests/bench/bench_inline.sh [CALLS]     (default 5,000,000 per loop; the program
 #        runs two loops)
@@ -37,12 +38,13 @@ printf '%-16s %12s %10s %12s %s\n' untraced "$N" "$s" "$(rate "$N" "$s")" "calls
 
 if command -v uftrace >/dev/null; then
     t0=$(date +%s.%N)
-    out=$(cd "$tmp" && uftrace record -d "$tmp/uftrace.data" -P work -A work@arg1 "$tmp/hot" "$N" 1 run 2>&1)
+    out=$(cd "$tmp" && /usr/bin/time -f 'cpu %U %S' uftrace record -d "$tmp/uftrace.data" -P work -A work@arg1 "$tmp/hot" "$N" 1 run 2>&1)
     t1=$(date +%s.%N)
     s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     calls=$(( 2 * N ))
     ls1=$(echo "$out" | loop_s done)
-    printf '%-16s %12s %10s %12s %s\n' uftrace "$calls" "$s" "$(rate "$calls" "$s")" "entry+exit; first loop alone ${ls1}s: $(rate "$N" "$ls1")"
+    cpu=$(echo "$out" | awk -v n="$calls" '/^cpu / { printf "%.0f", ($2 + $3) * 1e9 / n }')
+    printf '%-16s %12s %10s %12s %s\n' uftrace "$calls" "$s" "$(rate "$calls" "$s")" "entry+exit; first loop alone ${ls1}s: $(rate "$N" "$ls1"); CPU of every process ${cpu} ns/call"
 else
     echo "uftrace: not installed (apt-get install uftrace)"
 fi
@@ -54,17 +56,55 @@ s=$(echo "$line" | awk '{print $6}')
 ls1=$(echo "$line" | awk '{print $10}')
 printf '%-16s %12s %10s %12s %s\n' "cdbg launched" "$rec" "$s" "$(rate "$rec" "$s")" "entry; drops $drops; loop ${ls1}s: $(rate "$N" "$ls1")"
 # attached to a loop of 2,000,000,000 calls already running: one second traced
-line=$("$drv" --bench attach "$tmp/hot" 2000000000 "$tmp/cdbg.bin")
-rec=$(echo "$line" | awk '{print $2}')
-drops=$(echo "$line" | awk '{print $4}')
-s=$(echo "$line" | awk '{print $6}')
-printf '%-16s %12s %10s %12s %s\n' "cdbg attached" "$rec" "$s" "$(rate "$rec" "$s")" "entry; drops $drops; 1 s traced, then the ring read"
-
-if "$BUILD/cdbg" trace --help 2>&1 | grep -q -- --backend; then
-    t0=$(date +%s.%N)
-    "$BUILD/cdbg" trace --backend inline -o "$tmp/trace.txt" '^work$' -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/trace.err" || true
-    t1=$(date +%s.%N)
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-    hits=$(grep -c '^> work' "$tmp/trace.txt" || true)
-    printf '%-16s %12s %10s %12s %s\n' "cdbg trace" "$hits" "$s" "$(rate "$hits" "$s")" "text output, whole run; $(tail -1 "$tmp/trace.err")"
+if line=$("$drv" --bench attach "$tmp/hot" 2000000000 "$tmp/cdbg.bin" 2>"$tmp/attach.err"); then
+    rec=$(echo "$line" | awk '{print $2}')
+    drops=$(echo "$line" | awk '{print $4}')
+    s=$(echo "$line" | awk '{print $6}')
+    printf '%-16s %12s %10s %12s %s\n' "cdbg attached" "$rec" "$s" "$(rate "$rec" "$s")" "entry; drops $drops; 1 s traced, then the ring read"
+else
+    printf '%-16s %s\n' "cdbg attached" "failed: $(tail -1 "$tmp/attach.err")"
 fi
+
+# `cdbg trace` end to end (the trace core: values, formatting, the file), text and --json, with the
+# compiled plan (the default) and with the general path (CDBG_TRACE_PLAN=off: a snapshot target and
+# the DWARF evaluator per hit, as every hit was handled before the plan): hits logged / wall seconds
+# of the whole command, the drops it reported, and cdbg's own CPU time per hit logged (perf stat
+# --no-inherit: the traced program's time left out), when perf is there.
+# EXTRA (environment): more options for these runs, e.g. EXTRA='--buffer-size 6G'; BIG: the
+# --buffer-size of the last row (default 4G, empty: no such row).
+if "$BUILD/cdbg" trace --help 2>&1 | grep -q -- --backend; then
+    trace_row() { # trace_row LABEL PLANMODE JSONFLAG
+        local label=$1 mode=$2 json=$3 t0 t1 s hits drops cpu=""
+        local pre=()
+        command -v perf >/dev/null && pre=(perf stat --no-inherit -x, -e task-clock -o "$tmp/stat")
+        rm -f "$tmp/stat"
+        t0=$(date +%s.%N)
+        CDBG_TRACE_PLAN=$mode "${pre[@]}" "$BUILD/cdbg" trace $json ${EXTRA:-} --backend inline -o "$tmp/trace.txt" '^work$' \
+            -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/trace.err" || true
+        t1=$(date +%s.%N)
+        s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        if [ -n "$json" ]; then hits=$(grep -c '"event":"entry"' "$tmp/trace.txt" || true); else hits=$(grep -c '^> work' "$tmp/trace.txt" || true); fi
+        drops=$(sed -n 's/.* \([0-9]*\) dropped.*/\1/p' "$tmp/trace.err" | tail -1)
+        [ -s "$tmp/stat" ] && cpu=$(awk -F, -v n="$hits" '/task-clock/ { if (n > 0) printf "; cdbg CPU %.0f ns/hit", $1 * 1e6 / n }' "$tmp/stat")
+        printf '%-16s %12s %10s %12s %s\n' "$label" "$hits" "$s" "$(rate "$hits" "$s")" "dropped ${drops:-?}$cpu"
+    }
+    trace_row "trace text" on ""
+    trace_row "trace json" on --json
+    trace_row "trace text gen" off ""
+    trace_row "trace json gen" off --json
+    # a ring that holds the whole run (--buffer-size): nothing dropped, so the CPU of every process
+    # (cdbg and the program, user+sys) per call compares with uftrace's above whatever the load;
+    # the wall time is then the CPU share this machine gives the reader
+    if [ -n "${BIG-4G}" ]; then
+        t0=$(date +%s.%N)
+        /usr/bin/time -o "$tmp/time" -f '%U %S' "$BUILD/cdbg" trace --buffer-size "${BIG-4G}" --backend inline \
+            -o "$tmp/trace.txt" '^work$' -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/trace.err" || true
+        t1=$(date +%s.%N)
+        s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        hits=$(grep -c '^> work' "$tmp/trace.txt" || true)
+        drops=$(sed -n 's/.* \([0-9]*\) dropped.*/\1/p' "$tmp/trace.err" | tail -1)
+        cpu=$(awk -v n="$hits" '{ if (n > 0) printf "%.0f", ($1 + $2) * 1e9 / n }' "$tmp/time")
+        printf '%-16s %12s %10s %12s %s\n' "trace text big" "$hits" "$s" "$(rate "$hits" "$s")" "--buffer-size ${BIG-4G}: dropped ${drops:-?}; CPU of every process ${cpu} ns/hit"
+    fi
+fi
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -37,7 +37,7 @@ bg=$(base "$NG")
 echo "| tool (hot.c work(x), -O2, one int logged to a file) | calls | lines logged | time | calls/s | slowdown |"
 echo "|---|---|---|---|---|---|"
 
-t0=$(now); "$CDBG" trace '^work$' -o "$tmp/cdbg.out" -- "$PROG" "$N" >/dev/null 2>"$tmp/cdbg.err"; t1=$(now)
+t0=$(now); "$CDBG" trace --backend uprobe '^work$' -o "$tmp/cdbg.out" -- "$PROG" "$N" >/dev/null 2>"$tmp/cdbg.err"; t1=$(now)
 row "cdbg trace -- PROG (uprobe, launched; whole command)" "$N" $((t1 - t0)) "$bn" "$(grep -c '^>' "$tmp/cdbg.out")"
 
 # attached: the program waits for a file, the tracer attaches, then the loop runs; the time is the
@@ -67,8 +67,12 @@ attached() { # attached NAME LINES_FILE LINE_REGEX CMD... (CMD gets the PID as i
     awk -v name="$name" -v n="$N" -v c="$cpu" 'BEGIN {
         printf "| %s: the program'"'"'s CPU time (user+sys, the kernel'"'"'s probe work included) | %d | | %.2f s | %.0f per CPU-second | |\n", name, n, c / 1e9, n / (c / 1e9) }'
 }
-cdbg_p() { "$CDBG" trace '^work$' -o "$tmp/cdbga.out" -p "$1"; }
+cdbg_p() { "$CDBG" trace --backend uprobe '^work$' -o "$tmp/cdbga.out" -p "$1"; }
 attached "cdbg trace -p (uprobe)" "$tmp/cdbga.out" '^>' cdbg_p
+# the default backend (auto: inline where it can), for scale
+cdbg_auto() { "$CDBG" trace '^work$' -o "$tmp/cdbga.out" -p "$1"; }
+attached "cdbg trace -p (auto)" "$tmp/cdbga.out" '^>' cdbg_auto
+echo "| (auto took: $(sed -n 's/.*tracepoint in process [0-9]*: //p' "$tmp/tracer.err" | head -1)) | | | | | |"
 if command -v bpftrace >/dev/null; then
     bpf_p() { bpftrace -q -o "$tmp/bpf.out" -e "uprobe:$PROG:work { printf(\"%d\\n\", arg0); }" -p "$1"; }
     attached "bpftrace (kernel uprobe)" "$tmp/bpf.out" '^[0-9]' bpf_p

@@ -3,7 +3,7 @@
 # (testdata/lockorder/lo.c, each mode's phases sequential): reported with both edges' function and
 # file:line (exit 3), at -O0 and -O2; a pair gated by a common lock, recursion on a recursive lock
 # and a cycle closed by a trylock are not reported (exit 0); one thread taking both orders is; a
-# condition wait retakes its mutex; 1000 threads; -p attach (the program runs on, untraced);
+# lock taken under a successful trylock is an edge; a condition wait retakes its mutex; 1000 threads; -p attach (the program runs on, untraced);
 # bad input: no lock taken, a core, no libc.
 . "$SRCROOT/tests/integration/lib.sh"
 
@@ -14,6 +14,7 @@ AB=$(line EDGE_AB)
 BA=$(line EDGE_BA)
 CA=$(line EDGE_CA)
 AC=$(line EDGE_AC)
+TAB=$(line EDGE_TRYAB)
 
 for v in O0 O2; do
     exe=$(td_bin lockorder_lo_$v) || exit 1
@@ -59,6 +60,13 @@ PY
     td_cdbg out lockorder -- "$exe" trylock
     expect_status 0 "a cycle closed by a trylock ($v)"
     expect_no_line '^potential deadlock' "$out"
+
+    # a blocking lock under a successful trylock is an edge: the trylock's return (uprobe) and the
+    # lock's entry (inline) are replayed in the order they happened
+    td_cdbg out lockorder -- "$exe" trythen
+    expect_status 3 "a lock taken under a trylock ($v)"
+    expect_line "^    lock_b taken in trythen at .*lo.c:$TAB$" "$out"
+    expect_line "^    lock_a taken in phase2 at .*lo.c:$BA$" "$out"
 
     td_cdbg out lockorder -- "$exe" cond
     expect_status 3 "a condition wait retakes its mutex ($v)"
