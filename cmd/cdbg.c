@@ -773,7 +773,8 @@ static const mode modes[] = {
      "--if COND, --max-hits N, --duration S, --backend auto|inline|uprobe|ptrace, --buffer-size N,\n"
      "--list. With -- PROG cdbg exits with the program's status (128+N for signal N); with -p, 0 after\n"
      "Ctrl-C, --duration or --max-hits removed every probe (the process runs on). 1: no function\n"
-     "matches or tracing failed; 2: bad options, --if or -e; 4: cannot attach or start. docs/tracing.md.",
+     "matches or tracing failed; 2: bad options, --if or -e; 4: cannot attach or start. The ptrace\n"
+     "backend cannot promise the program survives a SIGKILL of cdbg (it warns). docs/tracing.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), trace_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"profile", "[options] -p PID | [options] -- PROG [ARGS...]",
      "Sample where every thread spends its CPU time, without stopping it; flame graphs",

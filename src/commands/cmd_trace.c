@@ -28,7 +28,9 @@ const char cd_trace_usage[] =
     "         --duration SECONDS, --backend auto|inline|uprobe|ptrace, --buffer-size BYTES[K|M], --list\n"
     "Exit status: with -- PROG the program's (128+N for signal N); with -p 0 after a clean detach;\n"
     "1 tracing failed or no function matches, 2 usage error (options, --if, -e, a PID that is not a\n"
-    "number), 4 cannot attach (no such process, not permitted, already traced) or start PROG.\n";
+    "number), 4 cannot attach (no such process, not permitted, already traced) or start PROG.\n"
+    "--backend ptrace cannot promise the program survives a SIGKILL of cdbg: its int3s stay in an\n"
+    "attached process (which then dies of SIGTRAP at its next hit), and a launched one is killed.\n";
 
 static volatile sig_atomic_t g_stop;
 
@@ -111,6 +113,49 @@ static void release_launch(tm_state *st, bool detach)
         cd_target_close(st->lt);
     }
     st->lctl = NULL, st->lunw = NULL, st->lsym = NULL, st->lvs = NULL, st->lt = NULL;
+}
+
+/* --backend ptrace -- PROG: the launch target stays the program's tracer, and its wait() is where
+ * the program's end shows: the trace core reports that it ended, not how, so the status (and a
+ * ^C typed at the terminal, which the target reports instead of delivering) is taken on the way. */
+static cd_target_ops g_pt_ops;
+static const cd_target_ops *g_pt_real;
+static int g_pt_status = -1;
+
+static void pt_seen(const cd_event *ev)
+{
+    if (ev->kind == CD_EV_EXITED)
+        g_pt_status = ev->status;
+    else if (ev->kind == CD_EV_KILLED)
+        g_pt_status = 128 + ev->sig;
+    else if (ev->kind == CD_EV_INTERRUPTED)
+        g_stop = 1;
+}
+
+static int pt_wait(cd_target *t, cd_event *ev, cd_err *err)
+{
+    int r = g_pt_real->wait(t, ev, err);
+    if (r == 0)
+        pt_seen(ev);
+    return r;
+}
+
+static int pt_wait_timeout(cd_target *t, int timeout_ms, cd_event *ev, cd_err *err)
+{
+    int r = g_pt_real->wait_timeout(t, timeout_ms, ev, err);
+    if (r == 0)
+        pt_seen(ev);
+    return r;
+}
+
+static void pt_watch(cd_target *t)
+{
+    g_pt_real = t->ops;
+    g_pt_ops = *t->ops;
+    g_pt_ops.wait = pt_wait;
+    g_pt_ops.wait_timeout = g_pt_real->wait_timeout ? pt_wait_timeout : NULL;
+    g_pt_status = -1;
+    t->ops = &g_pt_ops;
 }
 
 static int status_of(int ws)
@@ -227,13 +272,8 @@ int cd_trace_main(int argc, char **argv)
         status = fail(&err, CD_EXIT_USAGE);
         goto out;
     }
-    if (prog && o.backend == CD_TB_PTRACE) {
-        fprintf(stderr, "cdbg: trace: --backend %s cannot take a launched program yet (it is held stopped by a "
-                        "signal while the probes go in, and that backend must stop it itself); start the program "
-                        "and use -p PID, or --backend uprobe\n", "ptrace");
-        status = CD_EXIT_CMD;
-        goto out;
-    }
+    /* the ptrace backend traces the program itself: no hand-over, the launch target stays */
+    bool pt_launch = prog && o.backend == CD_TB_PTRACE;
     FILE *outfp = stdout;
     if (outfile && !list) {
         outfp = fopen(outfile, "w");
@@ -249,7 +289,7 @@ int cd_trace_main(int argc, char **argv)
     tm_state st = {0};
     cd_trace *tr = NULL;
     pid_t pid = 0;
-    bool launched = prog != NULL, ended = false, interrupted = false, held = false;
+    bool launched = prog != NULL, ended = false, interrupted = false, held = false, detach_launch = false;
     int ws = 0;
     if (pid_s) {
         if (cd_parse_pid(pid_s, &pid, &err) < 0 || check_untraced(pid, &err) < 0) {
@@ -302,18 +342,22 @@ int cd_trace_main(int argc, char **argv)
             status = fail(&err, CD_EXIT_CMD);
             goto close;
         }
-        if (!list && cd_trace_arm(tr, &err) < 0) {
-            status = fail(&err, CD_EXIT_CMD);
-            goto close;
-        }
-        kill(pid, SIGSTOP);
-        held = true;
-        if (!list) {
-            /* the probes stay in the program: only the debugger's own state is let go */
-            release_launch(&st, true);
+        if (pt_launch && !list) {
+            pt_watch(st.lt);
+        } else {
+            if (!list && cd_trace_arm(tr, &err) < 0) {
+                status = fail(&err, CD_EXIT_CMD);
+                goto close;
+            }
+            kill(pid, SIGSTOP);
+            held = true;
+            if (!list) {
+                /* the probes stay in the program: only the debugger's own state is let go */
+                release_launch(&st, true);
+            }
         }
     }
-    if (!tr || !list) {
+    if (!pt_launch && (!tr || !list)) {
         cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
         st.t = cd_target_open(&as, &err);
         if (!st.t) {
@@ -326,7 +370,7 @@ int cd_trace_main(int argc, char **argv)
             goto close;
         }
     }
-    if (tr && !list) {
+    if (tr && !list && !pt_launch) {
         if (cd_trace_rebase(tr, st.t, st.sym, &err) < 0) {
             status = fail(&err, CD_EXIT_CMD);
             goto close;
@@ -349,7 +393,8 @@ int cd_trace_main(int argc, char **argv)
         }
         goto close;
     }
-    if (!launched && cd_trace_arm(tr, &err) < 0) {
+    /* ptrace: the program runs from here (arm continues it), traced to its end */
+    if ((!launched || pt_launch) && cd_trace_arm(tr, &err) < 0) {
         status = fail(&err, CD_EXIT_CMD);
         goto close;
     }
@@ -364,6 +409,15 @@ int cd_trace_main(int argc, char **argv)
     for (size_t i = 0; i < nm && i < 8; i++)
         fprintf(stderr, " %s (%s)", m[i].func, m[i].backend);
     fprintf(stderr, "%s\n", nm > 8 ? " ..." : "");
+    for (size_t i = 0; i < nm; i++)
+        if (m[i].backend && !strcmp(m[i].backend, "ptrace")) {
+            /* issue 12: the one backend that cannot promise the program survives cdbg */
+            fprintf(stderr, "cdbg: trace: warning: the ptrace backend does not survive a SIGKILL of cdbg: %s\n",
+                    launched ? "the program is killed with it"
+                             : "its breakpoints stay in the process, which dies of SIGTRAP at its next hit");
+            break;
+        }
+    detach_launch = pt_launch;
     if (held) {
         kill(pid, SIGCONT);
         held = false;
@@ -451,11 +505,40 @@ int cd_trace_main(int argc, char **argv)
     if (launched && status == CD_EXIT_OK) {
         if (interrupted) {
             status = 128 + SIGINT;
+        } else if (pt_launch && ended) {
+            status = g_pt_status >= 0 ? g_pt_status : CD_EXIT_CMD;
+            if (g_pt_status < 0)
+                fprintf(stderr, "cdbg: trace: process %d has ended, but its exit status was not reported\n", (int)pid);
         } else {
+            if (pt_launch) {
+                /* --max-hits or --duration: untraced, it runs on to its end (we are its parent).
+                 * An end it has reached already is taken first, and it is held for the detach:
+                 * the detach of an ended process would reap it, its status unseen. */
+                cd_target *lt = st.lt;
+                cd_event ev;
+                cd_err e;
+                while (g_pt_status < 0 && lt->ops->wait_timeout && lt->ops->wait_timeout(lt, 0, &ev, &e) == 0 &&
+                       ev.kind != CD_EV_EXITED && ev.kind != CD_EV_KILLED && lt->ops->cont(lt, &e) == 0)
+                    ;
+                if (g_pt_status < 0)
+                    lt->ops->stop(lt, NULL, 0, &e);
+                cd_trace_free(tr);
+                tr = NULL;
+                lt->ops = g_pt_real;
+                release_launch(&st, true);
+            }
             /* the program runs to its end (untraced after --max-hits or --duration) */
-            while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-                ;
-            status = status_of(ws);
+            if (pt_launch && g_pt_status >= 0) {
+                status = g_pt_status;
+            } else {
+                int w;
+                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+                    ;
+                status = w == pid ? status_of(ws) : CD_EXIT_CMD;
+                if (w != pid)
+                    fprintf(stderr, "cdbg: trace: process %d has ended, but its exit status was not reported\n",
+                            (int)pid);
+            }
         }
     }
 close:
@@ -466,11 +549,14 @@ close:
             ;
     }
     cd_trace_free(tr);
+    if (st.lt && g_pt_real && st.lt->ops == &g_pt_ops)
+        st.lt->ops = g_pt_real;
     if (st.sym)
         cd_symtab_free(st.sym);
     if (st.t)
         cd_target_close(st.t);
-    release_launch(&st, false);
+    /* a program traced by ptrace runs on once the trace has begun (interrupted, a failure) */
+    release_launch(&st, detach_launch);
     if (outfp != stdout)
         fclose(outfp);
     else

@@ -8,11 +8,21 @@
  * 2-vCPU VM, docs/benchmarks.md): this is the fallback for locations the inline and uprobe
  * backends refuse. It cannot outlive cdbg: the int3s are in the program, so cdbg's close and
  * emergency paths (the live target's) take them out; a SIGKILL of cdbg leaves them in, and the
- * program dies of SIGTRAP at its next hit (the trace core warns). */
+ * program dies of SIGTRAP at its next hit (`cdbg trace` warns).
+ *
+ * --ret: at an entry hit the return address is read from the CFA (the CFI rule at the probe,
+ * computed once per probe) and an internal int3 goes there, one per return address, counted by
+ * the calls pending on it and removed when none is. Each thread keeps its pending calls as a stack
+ * by CFA (strictly decreasing: a call made inside another has a lower CFA); a return hit is the
+ * call whose CFA is the sp after the `ret` and whose return address is the pc. A call that never
+ * returns through its return address (longjmp, an exception, a thread that exits inside it) is
+ * found when its thread next hits anything with sp above its CFA, or enters a call at the same or
+ * a higher CFA: it is discarded and reported as a lost record. */
 #include "trace/backend.h"
 
 #include "arch/arch.h"
 
+#include <dwarf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/user.h>
@@ -21,11 +31,37 @@ typedef struct pt_probe {
     cd_probe p;
     char *func;
     uint64_t hits, dropped;
+    int cfa_reg; /* --ret: the CFA at the probe is DWARF register cfa_reg + cfa_off */
+    int64_t cfa_off;
 } pt_probe;
+
+/* A call in flight (--ret). */
+typedef struct pt_call {
+    uint64_t cfa, ret; /* its CFA (the sp after its `ret`) and return address */
+    uint32_t probe;    /* index in probes[] */
+} pt_call;
+
+typedef struct pt_thr {
+    pid_t tid;
+    pt_call *c;
+    size_t n, cap;
+} pt_thr;
+
+/* An internal breakpoint at a return address, and how many pending calls return there. */
+typedef struct pt_rbp {
+    uint64_t addr;
+    uint32_t refs;
+    bool probe; /* a probe's int3 is there already: it is not ours to insert or remove */
+} pt_rbp;
 
 typedef struct pt {
     pt_probe *probes;
     size_t n, cap;
+    pt_thr *thr;
+    size_t nthr, last_thr;
+    pt_rbp *rbps;
+    size_t nrbps, caprbps;
+    bool want_return;
     cd_x86 *x86;
     bool armed, ended;
     uint32_t stack_bytes; /* the most any probe asks for */
@@ -34,17 +70,65 @@ typedef struct pt {
 
 #define P(b) ((pt *)(b)->priv)
 
+/* The CFA at addr as DWARF register + offset, from the module's CFI (.debug_frame, then
+ * .eh_frame); at the function's first instruction, without CFI, rsp + 8. */
+static bool cfa_rule(cd_trace_backend *b, const cd_probe *p, int *reg, int64_t *off)
+{
+    const cd_pcinfo *pi;
+    int n = b->env.sym ? cd_symtab_lookup(b->env.sym, p->addr, &pi) : 0;
+    Dwfl_Module *mod = n > 0 ? pi[0].mod : NULL;
+    for (int i = 0; i < 2 && mod; i++) {
+        Dwarf_Addr bias;
+        Dwarf_CFI *cfi = i ? dwfl_module_eh_cfi(mod, &bias) : dwfl_module_dwarf_cfi(mod, &bias);
+        Dwarf_Frame *fr = NULL;
+        if (!cfi || dwarf_cfi_addrframe(cfi, p->addr - bias, &fr) != 0)
+            continue;
+        Dwarf_Op *ops;
+        size_t nops;
+        bool ok = false;
+        if (dwarf_frame_cfa(fr, &ops, &nops) == 0 && nops == 1) {
+            if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg16) {
+                *reg = ops[0].atom - DW_OP_breg0;
+                *off = (int64_t)ops[0].number;
+                ok = true;
+            } else if (ops[0].atom == DW_OP_bregx && ops[0].number <= 16) {
+                *reg = (int)ops[0].number;
+                *off = (int64_t)ops[0].number2;
+                ok = true;
+            }
+        }
+        free(fr);
+        if (ok)
+            return true;
+    }
+    if (p->at_entry) {
+        *reg = 7;
+        *off = 8;
+        return true;
+    }
+    return false;
+}
+
+static uint64_t dwarf_reg(const cd_regs *g, int r)
+{
+    const uint64_t v[17] = {g->rax, g->rdx, g->rcx, g->rbx, g->rsi, g->rdi, g->rbp, g->rsp, g->r8,
+                            g->r9,  g->r10, g->r11, g->r12, g->r13, g->r14, g->r15, g->rip};
+    return r >= 0 && r < 17 ? v[r] : 0;
+}
+
 /* Reads and decodes the instruction at addr: false with err when it cannot be emulated. */
 static int pt_check(cd_trace_backend *b, const cd_probe *p, cd_err *err)
 {
     pt *s = P(b);
     cd_target *t = b->env.t;
     const char *fn = p->func ? p->func : "??";
-    if (p->want_return)
+    int reg;
+    int64_t off;
+    if (p->want_return && !cfa_rule(b, p, &reg, &off))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "ptrace: cannot trace the returns of %s: the ptrace backend records entries only "
-                        "(--ret needs the inline or uprobe backend)",
-                        fn);
+                        "ptrace: --ret cannot take %s: no call frame information at %#llx says where its return "
+                        "address is; use the uprobe backend",
+                        fn, (unsigned long long)p->addr);
     if (p->stack_bytes > CD_TRACE_MAX_STACK)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "ptrace: %s asks for %u bytes of stack, more than %u", fn,
                         p->stack_bytes, CD_TRACE_MAX_STACK);
@@ -83,6 +167,10 @@ static int pt_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     q->func = cd_xstrdup(p->func ? p->func : "??");
     q->p.func = q->func;
     q->p.module_path = NULL; /* not kept: the core's */
+    if (p->want_return) {
+        cfa_rule(b, p, &q->cfa_reg, &q->cfa_off);
+        s->want_return = true;
+    }
     if (p->stack_bytes > s->stack_bytes)
         s->stack_bytes = p->stack_bytes;
     return 0;
@@ -105,6 +193,10 @@ static int pt_arm(cd_trace_backend *b, cd_err *err)
     cd_target *t = b->env.t;
     if (s->armed)
         return 0;
+    /* every thread seized and held before the first int3 goes in: an attached process opened
+     * NONSTOP is not traced yet, and a hit before cont() seized it would kill it (SIGTRAP) */
+    if (t->ops->stop && t->ops->stop(t, NULL, 0, err) < 0)
+        return -1;
     t->event_mask |= CD_EVM_BP_NONSTOP;
     s->armed = true;
     for (size_t i = 0; i < s->n; i++) {
@@ -120,8 +212,158 @@ static int pt_arm(cd_trace_backend *b, cd_err *err)
     return t->ops->cont(t, err);
 }
 
-/* The records of a hit at ev->addr in thread ev->tid, one per probe there. Returns the sink's
- * verdict (1: no more), or -1. */
+static pt_thr *thr_of(pt *s, pid_t tid)
+{
+    if (s->last_thr < s->nthr && s->thr[s->last_thr].tid == tid)
+        return &s->thr[s->last_thr];
+    for (size_t i = 0; i < s->nthr; i++)
+        if (s->thr[i].tid == tid) {
+            s->last_thr = i;
+            return &s->thr[i];
+        }
+    s->thr = cd_xrealloc(s->thr, (s->nthr + 1) * sizeof *s->thr);
+    s->thr[s->nthr] = (pt_thr){.tid = tid};
+    s->last_thr = s->nthr;
+    return &s->thr[s->nthr++];
+}
+
+static pt_rbp *rbp_find(pt *s, uint64_t addr)
+{
+    for (size_t i = 0; i < s->nrbps; i++)
+        if (s->rbps[i].addr == addr)
+            return &s->rbps[i];
+    return NULL;
+}
+
+static bool probe_at(const pt *s, uint64_t addr)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->probes[i].p.addr == addr)
+            return true;
+    return false;
+}
+
+/* One more call returning to addr: the int3 goes in with the first. */
+static int rbp_ref(cd_trace_backend *b, uint64_t addr)
+{
+    pt *s = P(b);
+    pt_rbp *r = rbp_find(s, addr);
+    if (r) {
+        r->refs++;
+        return 0;
+    }
+    bool probe = probe_at(s, addr);
+    cd_err e;
+    if (!probe && b->env.t->ops->insert_breakpoint(b->env.t, addr, &e) < 0)
+        return -1;
+    if (s->nrbps == s->caprbps) {
+        s->caprbps = s->caprbps ? 2 * s->caprbps : 8;
+        s->rbps = cd_xrealloc(s->rbps, s->caprbps * sizeof *s->rbps);
+    }
+    s->rbps[s->nrbps++] = (pt_rbp){.addr = addr, .refs = 1, .probe = probe};
+    return 0;
+}
+
+/* One call fewer: the int3 comes out with the last (a thread that hit it meanwhile is the live
+ * target's: a trap of a removed breakpoint is spent, not reported). */
+static void rbp_unref(cd_trace_backend *b, uint64_t addr)
+{
+    pt *s = P(b);
+    pt_rbp *r = rbp_find(s, addr);
+    if (!r || --r->refs)
+        return;
+    cd_err e;
+    if (!r->probe)
+        b->env.t->ops->remove_breakpoint(b->env.t, addr, &e);
+    *r = s->rbps[--s->nrbps];
+}
+
+/* A lost record: a call of probe index i whose return will not be seen. */
+static int lost_return(cd_trace_backend *b, size_t i, pid_t tid, cd_trace_sink sink, void *arg)
+{
+    pt *s = P(b);
+    s->probes[i].dropped++;
+    cd_trace_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = CD_REC_DROPPED;
+    rec.probe = s->probes[i].p.id;
+    rec.tid = tid;
+    rec.ts_ns = cd_now_ns();
+    rec.dropped = 1;
+    return sink(arg, &rec) < 0 ? -1 : 0;
+}
+
+/* Pops th's pending calls down to keep: they returned some other way (longjmp, an exception). */
+static int drop_calls(cd_trace_backend *b, pt_thr *th, size_t keep, cd_trace_sink sink, void *arg)
+{
+    int rc = 0;
+    while (th->n > keep) {
+        pt_call c = th->c[--th->n];
+        rbp_unref(b, c.ret);
+        if (lost_return(b, c.probe, th->tid, sink, arg) < 0)
+            rc = -1;
+    }
+    return rc;
+}
+
+/* The calls of th that return at this hit (sp and pc after their `ret`), newest first. */
+static int deliver_returns(cd_trace_backend *b, pt_thr *ct, const cd_event *ev, cd_thread *th, cd_trace_rec *rec,
+                           cd_trace_sink sink, void *arg, int *n, int *verdict)
+{
+    pt *s = P(b);
+    cd_target *t = b->env.t;
+    uint64_t sp = rec->regs.rsp;
+    bool fp = false;
+    while (ct->n && ct->c[ct->n - 1].cfa == sp && ct->c[ct->n - 1].ret == ev->addr) {
+        pt_call c = ct->c[--ct->n];
+        rbp_unref(b, c.ret);
+        if (!fp) {
+            struct user_fpregs_struct f;
+            cd_err e;
+            fp = true;
+            if (t->ops->get_fpregs(t, th, &f, &e) == 0) {
+                rec->has_fp = true;
+                memcpy(rec->xmm, f.xmm_space, sizeof rec->xmm);
+            }
+        }
+        rec->kind = CD_REC_RETURN;
+        rec->probe = s->probes[c.probe].p.id;
+        rec->regs.rip = ev->addr;
+        rec->stack_addr = sp;
+        rec->stack = NULL;
+        rec->stack_len = 0;
+        (*n)++;
+        if (*verdict == 0 && (*verdict = sink(arg, rec)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Probe index i was entered by ct's thread with registers g: its return is awaited. */
+static int push_call(cd_trace_backend *b, pt_thr *ct, size_t i, const cd_regs *g, cd_trace_sink sink, void *arg)
+{
+    pt *s = P(b);
+    pt_probe *q = &s->probes[i];
+    uint64_t cfa = dwarf_reg(g, q->cfa_reg) + (uint64_t)q->cfa_off, ret = 0;
+    /* a pending call at a lower CFA, or this probe's at the same, has left without returning */
+    size_t k = ct->n;
+    while (k && (ct->c[k - 1].cfa < cfa || (ct->c[k - 1].cfa == cfa && ct->c[k - 1].probe == i)))
+        k--;
+    if (drop_calls(b, ct, k, sink, arg) < 0)
+        return -1;
+    if (b->env.t->ops->read_mem(b->env.t, cfa - 8, &ret, sizeof ret) != (ssize_t)sizeof ret || !ret ||
+        rbp_ref(b, ret) < 0)
+        return lost_return(b, i, ct->tid, sink, arg);
+    if (ct->n == ct->cap) {
+        ct->cap = ct->cap ? 2 * ct->cap : 16;
+        ct->c = cd_xrealloc(ct->c, ct->cap * sizeof *ct->c);
+    }
+    ct->c[ct->n++] = (pt_call){.cfa = cfa, .ret = ret, .probe = (uint32_t)i};
+    return 0;
+}
+
+/* The records of a hit at ev->addr in thread ev->tid: the returns of the calls it ends, then one
+ * entry per probe there. Returns the sink's verdict (1: no more), or -1. */
 static int deliver(cd_trace_backend *b, const cd_event *ev, cd_trace_sink sink, void *arg, int *n, cd_err *err)
 {
     pt *s = P(b);
@@ -129,7 +371,6 @@ static int deliver(cd_trace_backend *b, const cd_event *ev, cd_trace_sink sink, 
     cd_thread *th = cd_target_find_thread(t, ev->tid);
     cd_trace_rec rec;
     memset(&rec, 0, sizeof rec);
-    rec.kind = CD_REC_ENTRY;
     rec.tid = ev->tid;
     rec.ts_ns = cd_now_ns();
     cd_err e;
@@ -140,6 +381,22 @@ static int deliver(cd_trace_backend *b, const cd_event *ev, cd_trace_sink sink, 
                 s->probes[i].dropped++;
         return 0;
     }
+    int verdict = 0;
+    pt_thr *ct = NULL;
+    if (s->want_return) {
+        ct = thr_of(s, ev->tid);
+        /* calls whose frame is gone (sp above their CFA) returned some other way */
+        size_t k = ct->n;
+        while (k && ct->c[k - 1].cfa < rec.regs.rsp)
+            k--;
+        if (drop_calls(b, ct, k, sink, arg) < 0 ||
+            (rbp_find(s, ev->addr) && deliver_returns(b, ct, ev, th, &rec, sink, arg, n, &verdict) < 0))
+            return cd_fail(err, CD_EXIT_CMD, "ptrace: the trace's consumer failed");
+        if (verdict != 0 || !probe_at(s, ev->addr))
+            return verdict;
+    }
+    rec.kind = CD_REC_ENTRY;
+    rec.has_fp = false;
     struct user_fpregs_struct fp;
     if (t->ops->get_fpregs(t, th, &fp, &e) == 0) {
         rec.has_fp = true;
@@ -151,7 +408,6 @@ static int deliver(cd_trace_backend *b, const cd_event *ev, cd_trace_sink sink, 
         rec.stack = s->stack;
         rec.stack_len = got > 0 ? (uint32_t)got : 0;
     }
-    int verdict = 0;
     for (size_t i = 0; i < s->n && verdict == 0; i++) {
         pt_probe *q = &s->probes[i];
         if (q->p.addr != ev->addr)
@@ -160,7 +416,7 @@ static int deliver(cd_trace_backend *b, const cd_event *ev, cd_trace_sink sink, 
         q->hits++;
         (*n)++;
         verdict = sink(arg, &rec);
-        if (verdict < 0)
+        if (verdict < 0 || (q->p.want_return && push_call(b, ct, i, &rec.regs, sink, arg) < 0))
             return cd_fail(err, CD_EXIT_CMD, "ptrace: the trace's consumer failed");
     }
     return verdict;
@@ -253,7 +509,19 @@ static int pt_disarm(cd_trace_backend *b, cd_err *err)
                 rc = -1;
             }
         }
+        /* the calls still in flight return unseen: the trace has ended, nothing is lost */
+        for (size_t i = 0; i < s->nrbps; i++) {
+            cd_err e;
+            if (!s->rbps[i].probe && t->ops->remove_breakpoint(t, s->rbps[i].addr, &e) < 0 &&
+                e.kind != CD_EK_NOT_FOUND && e.kind != CD_EK_EXITED && rc == 0) {
+                *err = e;
+                rc = -1;
+            }
+        }
     }
+    s->nrbps = 0;
+    for (size_t i = 0; i < s->nthr; i++)
+        s->thr[i].n = 0;
     t->event_mask &= ~(unsigned)CD_EVM_BP_NONSTOP;
     s->armed = false;
     return rc;
@@ -281,6 +549,10 @@ static void pt_free(cd_trace_backend *b)
     for (size_t i = 0; i < s->n; i++)
         free(s->probes[i].func);
     free(s->probes);
+    for (size_t i = 0; i < s->nthr; i++)
+        free(s->thr[i].c);
+    free(s->thr);
+    free(s->rbps);
     cd_x86_free(s->x86);
     free(s);
     free(b);

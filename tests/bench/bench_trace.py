@@ -5,7 +5,8 @@ meson test.
 tests/bench/trace_bench.c's work(int x) (-O1: `lea 0x1(%rdi),%eax; ret`) is called N times in a
 loop; every call is logged with its argument to a file: gdb `dprintf work,"x=%d\\n",x` (output
 redirected to a file); `cdbg trace --backend ptrace -o FILE '^work$' -- PROG N` (one text line per
-hit, from the trace core: arguments read through DWARF at each record); and the backend alone,
+hit, from the trace core: arguments read through DWARF at each record); the same with --ret (an
+entry and a return line per call: its rate is in calls/s); and the backend alone,
 through build/tests/unit/bench_trace_ptrace (one "x=N" line per record written by its consumer).
 Hits/s: gdb's and cdbg trace's from the run time minus that of the same command with N = 0
 (start-up and symbol loading are not counted); the driver's from arm to the program's end. Each tool's log is
@@ -57,7 +58,7 @@ def main():
            "run", "--args", prog]
     cdbg_bin = os.path.join(a.build, "cdbg")
     trace = [cdbg_bin, "trace", "--backend", "ptrace", "-o"]
-    res = {"gdb": [], "cdbg": [], "trace": [], "prog": []}
+    res = {"gdb": [], "cdbg": [], "trace": [], "ret": [], "prog": []}
     errs = {}
     for _ in range(a.runs):
         t, _ = timed([prog, str(n)])
@@ -84,6 +85,16 @@ def main():
             res["trace"].append(n / (t - base))
         else:
             errs["cdbg trace"] = "status %d, %d lines: %s" % (r.returncode, len(lines), r.stderr.strip()[:200])
+        rtrace = trace[:2] + ["--ret"] + trace[2:]
+        base, _ = timed(rtrace + [log, "^work$", "--", prog, "0"])
+        t, r = timed(rtrace + [log, "^work$", "--", prog, str(n)])
+        with open(log) as f:
+            lines = f.read().splitlines()
+        if r.returncode == 0 and len(lines) == 2 * n and lines[-2].startswith("> work(x=%d)" % (n - 1)) and \
+                lines[-1].startswith("< work = %d " % n):
+            res["ret"].append(n / (t - base))
+        else:
+            errs["cdbg trace --ret"] = "status %d, %d lines: %s" % (r.returncode, len(lines), r.stderr.strip()[:200])
         log = os.path.join(tmp, "cdbg.log")
         _, r = timed([driver, addr, log, prog, str(n)])
         m = re.search(r"hits=(\d+) dropped=(\d+) ns=(\d+)", r.stdout)
@@ -94,6 +105,7 @@ def main():
     g = statistics.median(res["gdb"]) if res["gdb"] else None
     c = statistics.median(res["cdbg"]) if res["cdbg"] else None
     tr = statistics.median(res["trace"]) if res["trace"] else None
+    rt = statistics.median(res["ret"]) if res["ret"] else None
     p = statistics.median(res["prog"])
     print("gdb: %s; program: cc -g -O1 -fno-pie -no-pie tests/bench/trace_bench.c; %s" % (
         subprocess.run(["gdb", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
@@ -104,10 +116,12 @@ def main():
     print("| tool | hits/s | per hit | / gdb |")
     print("|---|---:|---:|---:|")
     for name, key, v in (("gdb `dprintf`", "gdb", g), ("`cdbg trace --backend ptrace`", "cdbg trace", tr),
+                         ("`cdbg trace --backend ptrace --ret` (calls/s)", "cdbg trace --ret", rt),
                          ("the ptrace backend alone (driver)", "cdbg", c)):
         print("| %s | %s | %s | %s |" % (name, "%.0f" % v if v else "n/a (%s)" % errs.get(key),
                                          "%.1f us" % (1e6 / v) if v else "n/a", "%.1f" % (v / g) if v and g else "n/a"))
     print("commands: %s LOG '^work$' -- %s %d" % (shlex.join(trace), prog, n))
+    print("          %s LOG '^work$' -- %s %d" % (shlex.join(trace[:2] + ["--ret"] + trace[2:]), prog, n))
     print("          %s %s LOG %s %d" % (shlex.quote(driver), addr, prog, n))
     print("          %s %d > LOG" % (shlex.join(gdb), n))
 

@@ -34,16 +34,6 @@ for v in O0 O2; do
     [ "$backend" = auto ] && took='(inline|uprobe|ptrace)'
     expect_line "^cdbg: trace: work \\($took\\): 100000 hits, 0 dropped\$" "$TD_TMP/att_$v.err"
 done
-case $backend in
-ptrace)
-    # the ptrace backend must trace the program itself while it runs, not through the NONSTOP
-    # view a launched program is handed over to: it refuses a launched program
-    td_cdbg out trace --backend "$backend" '^work$' -- "$(td_bin trace_hot_O0)" 1
-    expect_status 1 "--backend $backend with a launched program"
-    expect_line "^cdbg: trace: --backend $backend cannot take a launched program yet" "$out.err"
-    td_finish
-    ;;
-esac
 
 for v in O0 O2; do
     exe=$(td_bin "trace_hot_$v")
@@ -86,6 +76,12 @@ for v in O0 O2; do
     # -e through a pointer, with --if on another member
     exe=$(td_bin "trace_structp_$v")
     td_cdbg out trace --backend "$backend" '^handle$' -e 'r->size' --if 'r->id >= 7' -- "$exe"
+    if [ "$backend" = ptrace ] && [ "$v" = O2 ]; then
+        # handle's first instruction is a movslq, which the ptrace backend cannot emulate: refused
+        expect_status 1 "ptrace: handle refused ($v)"
+        expect_line '^cdbg: trace: handle: ptrace: cannot trace handle at 0x[0-9a-f]+: its instruction `movsxd rax, dword ptr \[rdi\]` cannot be emulated' "$out.err"
+        continue
+    fi
     expect_status 0 "-e r->size ($v)"
     grep '^> ' "$out" | sed -E 's/^> handle\(r=\(struct req \*\) 0x[0-9a-f]+\) structp\.c:[0-9]+ (r->size=[0-9]+) \[tid [0-9]+\]$/\1/' >"$TD_TMP/e_$v"
     expect_exact_str "$TD_TMP/e_$v" $'r->size=700\nr->size=800\nr->size=900'
