@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -256,6 +257,72 @@ int cd_procfs_read_stat(pid_t pid, pid_t tid, char name[17], char *state)
     }
     buf[r] = 0;
     return cd_procfs_parse_stat(buf, name, state);
+}
+
+/* The syscall file of the thread read last stays open: a dump reads each thread's line twice, before
+ * and after unwinding it, and a pread of the open file regenerates the line for a third of the
+ * cost of open + read + close. One slot keeps cdbg's open files at one whatever the thread count.
+ * The open file is bound to the task, not to the number: once that thread is gone (and its TID
+ * possibly reused) the pread fails with ESRCH and the path is opened afresh. */
+static struct {
+    pthread_mutex_t lock;
+    int fd;
+    pid_t pid, tid;
+} sc_slot = {PTHREAD_MUTEX_INITIALIZER, -1, 0, 0};
+
+static ssize_t sc_pread(int fd, char *buf, size_t len)
+{
+    ssize_t r;
+    do
+        r = pread(fd, buf, len, 0);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+int cd_procfs_read_syscall(pid_t pid, pid_t tid, cd_syscall_state *out)
+{
+    memset(out, 0, sizeof *out);
+    out->nr = -1;
+    char buf[512];
+    ssize_t r = -1;
+    int e = 0;
+    pthread_mutex_lock(&sc_slot.lock);
+    if (sc_slot.fd >= 0 && sc_slot.pid == pid && sc_slot.tid == tid) {
+        r = sc_pread(sc_slot.fd, buf, sizeof buf - 1);
+        e = errno;
+        if (r <= 0) {
+            close(sc_slot.fd);
+            sc_slot.fd = -1;
+        }
+    }
+    if (r <= 0) {
+        if (sc_slot.fd >= 0)
+            close(sc_slot.fd);
+        sc_slot.fd = -1;
+        char path[96];
+        snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        r = fd < 0 ? -1 : sc_pread(fd, buf, sizeof buf - 1);
+        e = errno;
+        if (r > 0) {
+            sc_slot.fd = fd;
+            sc_slot.pid = pid;
+            sc_slot.tid = tid;
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+    pthread_mutex_unlock(&sc_slot.lock);
+    if (r <= 0) {
+        errno = r < 0 ? e : ENODATA;
+        return -1;
+    }
+    buf[r] = 0;
+    if (cd_procfs_parse_syscall(buf, out) < 0) {
+        errno = EBADMSG;
+        return -1;
+    }
+    return 0;
 }
 
 int cd_procfs_read_status(pid_t pid, cd_proc_status *out)

@@ -52,6 +52,10 @@ int cd_procfs_list_tasks(pid_t pid, pid_t **out, size_t *n);
 
 int cd_procfs_read_stat(pid_t pid, pid_t tid, char name[17], char *state);
 int cd_procfs_read_status(pid_t pid, cd_proc_status *out);
+/* /proc/PID/task/TID/syscall, parsed (cd_procfs_parse_syscall). Reading the same thread again
+ * reuses the file opened for it last time (see procfs.c). Returns 0, or -1 with errno: the open's
+ * or read's, ENODATA for an empty file, EBADMSG for contents that do not parse. */
+int cd_procfs_read_syscall(pid_t pid, pid_t tid, cd_syscall_state *out);
 /* Whether process PID lives in another PID namespace than cdbg (a container): then the TIDs it
  * sees, and writes into its memory, are not the ones /proc and ptrace use. */
 bool cd_procfs_other_pidns(pid_t pid);
