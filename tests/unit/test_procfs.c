@@ -270,12 +270,72 @@ static void test_read_syscall(void)
     }
 }
 
+/* The helper thread of cdbg stacks (cd_procfs_prefetch_start): what it read is handed out once,
+ * to the thread it was read for; the next read is a new one (a renamed thread's new name, a moved
+ * thread's new line, the latter through the file the helper opened). */
+static bool pf_wait(pid_t pid, pid_t tid, bool syscall)
+{
+    const struct timespec tick = {0, 1000 * 1000};
+    for (int i = 0; i < 120 * 1000 && !cd_procfs_prefetch_has(pid, tid, syscall); i++)
+        nanosleep(&tick, NULL);
+    return cd_procfs_prefetch_has(pid, tid, syscall);
+}
+
+static void test_prefetch(void)
+{
+    sc_thr a = {0}, b = {0};
+    pthread_t ta, tb;
+    if (pipe(a.fds) || pipe(a.fds2) || pipe(b.fds) || pipe(b.fds2) || pthread_create(&ta, NULL, sc_reader, &a) ||
+        pthread_create(&tb, NULL, sc_reader, &b)) {
+        CHECK(!"cannot make the reader threads");
+        return;
+    }
+    while (!__atomic_load_n(&a.started, __ATOMIC_SEQ_CST) || !__atomic_load_n(&b.started, __ATOMIC_SEQ_CST))
+        sched_yield();
+    pthread_setname_np(ta, "pf-a");
+    pthread_setname_np(tb, "pf-b");
+    pid_t pid = getpid();
+    CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
+    cd_procfs_prefetch_start(pid);
+    CHECK(pf_wait(pid, a.tid, false) && pf_wait(pid, b.tid, false));
+    CHECK(pf_wait(pid, a.tid, true) && pf_wait(pid, b.tid, true));
+    /* a is renamed and moves on to its second read after the helper read it */
+    pthread_setname_np(ta, "pf-a2");
+    CHECK(write(a.fds[1], "m", 1) == 1);
+    CHECK(sc_wait_in_read(a.tid, a.fds2[0]));
+    char name[17] = "";
+    char st = 0;
+    /* b's own results, not a's */
+    CHECK(cd_procfs_read_stat(pid, b.tid, name, &st) == 0 && strcmp(name, "pf-b") == 0 && st == 'S');
+    cd_syscall_state s;
+    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    /* what the helper read of a, once (it was read before this call: the first read's role) */
+    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a") == 0);
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    /* then the files as they are now */
+    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a2") == 0);
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
+    CHECK(!cd_procfs_prefetch_has(pid, a.tid, false) && !cd_procfs_prefetch_has(pid, a.tid, true));
+    cd_procfs_prefetch_stop();
+    CHECK(!cd_procfs_prefetch_has(pid, b.tid, true));
+    CHECK(write(a.fds2[1], "x", 1) == 1 && write(b.fds[1], "x", 1) == 1);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    for (int i = 0; i < 2; i++) {
+        close(a.fds[i]);
+        close(a.fds2[i]);
+        close(b.fds[i]);
+        close(b.fds2[i]);
+    }
+}
+
 int main(void)
 {
     test_stat();
     test_comm();
     test_syscall();
     test_read_syscall();
+    test_prefetch();
     test_status();
     test_maps();
     test_memcache();
