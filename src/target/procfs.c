@@ -306,6 +306,7 @@ static struct {
     int32_t *hash; /* tid -> index + 1 */
     atomic_bool stop;
     atomic_size_t taken; /* how far the caller has taken syscall lines (index + 1) */
+    size_t wake_at;      /* the helper waits until taken reaches this (0: it does not wait) */
 } pf = {.lock = PTHREAD_MUTEX_INITIALIZER, .moved = PTHREAD_COND_INITIALIZER};
 
 /* How many threads' syscall files the helper may hold open ahead of the caller: bounds the open
@@ -338,10 +339,16 @@ static void *pf_main(void *arg)
     }
     /* Then the syscall lines, open file kept, a few threads ahead of the caller's unwinding. */
     for (size_t i = 0; i < pf.n && !atomic_load(&pf.stop); i++) {
-        pthread_mutex_lock(&pf.lock);
-        while (i >= atomic_load(&pf.taken) + PF_AHEAD && !atomic_load(&pf.stop))
-            pthread_cond_wait(&pf.moved, &pf.lock);
-        pthread_mutex_unlock(&pf.lock);
+        if (i >= atomic_load(&pf.taken) + PF_AHEAD) {
+            /* woken when half of what it read ahead is taken, not at every take: a wake-up per
+             * thread would cost more than the read it saves */
+            pthread_mutex_lock(&pf.lock);
+            pf.wake_at = i - PF_AHEAD / 2;
+            while (i >= atomic_load(&pf.taken) + PF_AHEAD && !atomic_load(&pf.stop))
+                pthread_cond_wait(&pf.moved, &pf.lock);
+            pf.wake_at = 0;
+            pthread_mutex_unlock(&pf.lock);
+        }
         pf_ent *x = &pf.e[i];
         int want = PF_EMPTY;
         if (!atomic_compare_exchange_strong(&x->sc, &want, PF_BUSY))
@@ -475,7 +482,8 @@ static int pf_take_syscall(pid_t pid, pid_t tid, char *buf, size_t cap, ssize_t 
         size_t i = (size_t)(x - pf.e) + 1;
         if (i > atomic_load(&pf.taken)) {
             atomic_store(&pf.taken, i);
-            pthread_cond_signal(&pf.moved);
+            if (pf.wake_at && i >= pf.wake_at)
+                pthread_cond_signal(&pf.moved);
         }
     }
     pthread_mutex_unlock(&pf.lock);
