@@ -10,6 +10,7 @@
 #include "commands/cmd_impl.h"
 #include "commands/stacks.h"
 #include "target/open.h"
+#include "target/procfs.h"
 
 static const char usage[] =
     "usage: cdbg stacks PID [-group] [--json]\n"
@@ -82,8 +83,13 @@ int cd_stacks_main(int argc, char **argv)
     /* look, don't touch: nothing is seized unless a running thread must be stopped to be read */
     cd_open_spec spec = {.mode = CD_ATTACH_NONSTOP};
     int rc = CD_EXIT_OK;
-    if (cd_open_parse(&spec, CD_OPEN_ATTACH, npos, (char *const *)pos, why, &err) < 0 ||
-        !(s.target = cd_target_open(&spec, &err))) {
+    if (cd_open_parse(&spec, CD_OPEN_ATTACH, npos, (char *const *)pos, why, &err) < 0) {
+        rc = fail(&s.out, &err);
+        goto done;
+    }
+    /* the second CPU reads half of the /proc files the attach and the dump need (procfs.h) */
+    cd_procfs_prefetch_start(spec.pid);
+    if (!(s.target = cd_target_open(&spec, &err))) {
         rc = fail(&s.out, &err);
         goto done;
     }
@@ -105,6 +111,7 @@ int cd_stacks_main(int argc, char **argv)
     if (cd_stacks_dump(&s, group, ph.tid ? pause_between_reads : NULL, &ph, &err) < 0)
         rc = fail(&s.out, &err);
 done:
+    cd_procfs_prefetch_stop();
     cd_session_fini(&s);
     return rc;
 }

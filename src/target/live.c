@@ -1837,22 +1837,13 @@ static int live_syscall_state(cd_target *t, cd_thread *th, cd_syscall_state *out
     out->nr = -1;
     if (L(t)->exited || th->gone)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_THREAD_GONE, "cannot read the syscall state of thread %d: it has exited", (int)th->tid);
-    char path[96], buf[512];
+    if (cd_procfs_read_syscall(t->pid, th->tid, out) == 0)
+        return 0;
+    char path[96];
     snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)t->pid, (int)th->tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t r = -1;
-    if (fd >= 0) {
-        do
-            r = read(fd, buf, sizeof buf - 1);
-        while (r < 0 && errno == EINTR);
-        close(fd);
-    }
-    if (r <= 0)
-        return cd_fail(err, CD_EXIT_CMD, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "empty");
-    buf[r] = 0;
-    if (cd_procfs_parse_syscall(buf, out) < 0)
+    if (errno == EBADMSG)
         return cd_fail(err, CD_EXIT_CMD, "cannot parse %s: unexpected contents", path);
-    return 0;
+    return cd_fail(err, CD_EXIT_CMD, "cannot read %s: %s", path, errno == ENODATA ? "empty" : strerror(errno));
 }
 
 /* What a held thread was doing when it stopped. /proc says only 't' (traced) for every one of

@@ -4,6 +4,10 @@
 #include "target/target.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,11 +188,154 @@ static void test_parse_pid(void)
     CHECK(cd_parse_pid("1", &pid, &err) == 0 && pid == 1);
 }
 
+/* cd_procfs_read_syscall keeps the file of the thread it read last open: it must still answer for
+ * the thread asked (not the one cached), with the line as it is now (not as it was cached), and
+ * fail for a thread that is gone. Threads of this process, each blocked in read() on its own pipe
+ * (the fd in the line tells them apart). */
+typedef struct sc_thr {
+    int fds[2], fds2[2];
+    pid_t tid;
+    volatile int started;
+} sc_thr;
+
+static void *sc_reader(void *arg)
+{
+    sc_thr *t = arg;
+    t->tid = (pid_t)syscall(SYS_gettid);
+    __atomic_store_n(&t->started, 1, __ATOMIC_SEQ_CST);
+    char c;
+    if (read(t->fds[0], &c, 1) == 1 && c == 'm') /* moved on: now blocked on the second pipe */
+        (void)!read(t->fds2[0], &c, 1);
+    return NULL;
+}
+
+/* Waits (bounded, not timed: the line is observed) until TID sleeps in read(FD), reading the file
+ * afresh each time, bypassing the cache under test. */
+static bool sc_wait_in_read(pid_t tid, int fd)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+    const struct timespec tick = {0, 1000 * 1000};
+    for (int i = 0; i < 120 * 1000; i++) {
+        char *s = cd_read_file(path, NULL);
+        cd_syscall_state st;
+        bool in = s && cd_procfs_parse_syscall(s, &st) == 0 && st.kind == CD_SC_BLOCKED && st.nr == SYS_read &&
+                  st.args[0] == (uint64_t)fd;
+        free(s);
+        if (in)
+            return true;
+        nanosleep(&tick, NULL);
+    }
+    return false;
+}
+
+static void test_read_syscall(void)
+{
+    sc_thr a = {0}, b = {0};
+    pthread_t ta, tb;
+    if (pipe(a.fds) || pipe(a.fds2) || pipe(b.fds) || pipe(b.fds2) || pthread_create(&ta, NULL, sc_reader, &a) ||
+        pthread_create(&tb, NULL, sc_reader, &b)) {
+        CHECK(!"cannot make the reader threads");
+        return;
+    }
+    while (!__atomic_load_n(&a.started, __ATOMIC_SEQ_CST) || !__atomic_load_n(&b.started, __ATOMIC_SEQ_CST))
+        sched_yield();
+    pid_t pid = getpid();
+    CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
+    cd_syscall_state s;
+    /* two threads at the same place, different arguments: each read answers for its own thread */
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    /* the thread moves on to another read while its file is the one kept open: the second read
+     * shows where it is now */
+    CHECK(write(a.fds[1], "m", 1) == 1);
+    CHECK(sc_wait_in_read(a.tid, a.fds2[0]));
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
+    /* a thread that is gone has no line, though its file was the one kept open */
+    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    CHECK(write(b.fds[1], "x", 1) == 1);
+    pthread_join(tb, NULL);
+    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == -1);
+    CHECK(write(a.fds2[1], "x", 1) == 1);
+    pthread_join(ta, NULL);
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == -1);
+    CHECK(cd_procfs_read_syscall(pid, 0x7ffffff0, &s) == -1);
+    for (int i = 0; i < 2; i++) {
+        close(a.fds[i]);
+        close(a.fds2[i]);
+        close(b.fds[i]);
+        close(b.fds2[i]);
+    }
+}
+
+/* The helper thread of cdbg stacks (cd_procfs_prefetch_start): what it read is handed out once,
+ * to the thread it was read for; the next read is a new one (a renamed thread's new name, a moved
+ * thread's new line, the latter through the file the helper opened). */
+static bool pf_wait(pid_t pid, pid_t tid, bool syscall)
+{
+    const struct timespec tick = {0, 1000 * 1000};
+    for (int i = 0; i < 120 * 1000 && !cd_procfs_prefetch_has(pid, tid, syscall); i++)
+        nanosleep(&tick, NULL);
+    return cd_procfs_prefetch_has(pid, tid, syscall);
+}
+
+static void test_prefetch(void)
+{
+    sc_thr a = {0}, b = {0};
+    pthread_t ta, tb;
+    if (pipe(a.fds) || pipe(a.fds2) || pipe(b.fds) || pipe(b.fds2) || pthread_create(&ta, NULL, sc_reader, &a) ||
+        pthread_create(&tb, NULL, sc_reader, &b)) {
+        CHECK(!"cannot make the reader threads");
+        return;
+    }
+    while (!__atomic_load_n(&a.started, __ATOMIC_SEQ_CST) || !__atomic_load_n(&b.started, __ATOMIC_SEQ_CST))
+        sched_yield();
+    pthread_setname_np(ta, "pf-a");
+    pthread_setname_np(tb, "pf-b");
+    pid_t pid = getpid();
+    CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
+    cd_procfs_prefetch_start(pid);
+    CHECK(pf_wait(pid, a.tid, false) && pf_wait(pid, b.tid, false));
+    CHECK(pf_wait(pid, a.tid, true) && pf_wait(pid, b.tid, true));
+    /* a is renamed and moves on to its second read after the helper read it */
+    pthread_setname_np(ta, "pf-a2");
+    CHECK(write(a.fds[1], "m", 1) == 1);
+    CHECK(sc_wait_in_read(a.tid, a.fds2[0]));
+    char name[17] = "";
+    char st = 0;
+    /* b's own results, not a's */
+    CHECK(cd_procfs_read_stat(pid, b.tid, name, &st) == 0 && strcmp(name, "pf-b") == 0 && st == 'S');
+    cd_syscall_state s;
+    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    /* what the helper read of a, once (it was read before this call: the first read's role) */
+    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a") == 0);
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    /* then the files as they are now */
+    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a2") == 0);
+    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
+    CHECK(!cd_procfs_prefetch_has(pid, a.tid, false) && !cd_procfs_prefetch_has(pid, a.tid, true));
+    cd_procfs_prefetch_stop();
+    CHECK(!cd_procfs_prefetch_has(pid, b.tid, true));
+    CHECK(write(a.fds2[1], "x", 1) == 1 && write(b.fds[1], "x", 1) == 1);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    for (int i = 0; i < 2; i++) {
+        close(a.fds[i]);
+        close(a.fds2[i]);
+        close(b.fds[i]);
+        close(b.fds2[i]);
+    }
+}
+
 int main(void)
 {
     test_stat();
     test_comm();
     test_syscall();
+    test_read_syscall();
+    test_prefetch();
     test_status();
     test_maps();
     test_memcache();

@@ -5,7 +5,7 @@
 # compiled plan's path and on the general one (CDBG_TRACE_PLAN=off), for every backend.
 . "$SRCROOT/tests/integration/lib.sh"
 exe=$(td_bin trace_redzone)
-for b in uprobe inline; do
+for b in uprobe inline ptrace; do
     for plan in on off; do
         CDBG_TRACE_PLAN=$plan td_cdbg out trace --backend $b '^ints$' -- "$exe"
         expect_status 0 "traced to the end ($b, plan $plan)"
