@@ -49,6 +49,7 @@ struct cd_ctl {
     struct ctl_fastbp {
         int bp_id;
         uint64_t addr;
+        uint64_t stub;    /* the stub (codepatch.h) the counters are read from */
         uint64_t hits;
         int64_t ignore;
         bool armed;

@@ -20,7 +20,7 @@
 #define AREA (64 * 1024)
 #define DATA_SPACE 4096 /* the counters, at the start of the area (read-write); code after it */
 #define SLOT_DATA 16    /* u64 hits, i64 ignore */
-#define STUB_MAX 128
+#define STUB_MAX 192
 #define NEAR (1ull << 30)
 
 typedef struct area {
@@ -31,6 +31,7 @@ typedef struct area {
 
 typedef struct stub {
     uint64_t addr;     /* the breakpoint's */
+    cd_fastrule rule;  /* what it evaluates (zeroed padding: compared with memcmp) */
     size_t len;        /* bytes the jmp covers (whole instructions, >= 5) */
     uint8_t orig[CD_X86_HEAD_MAX];
     uint64_t code, int3_at, reloc, data;
@@ -74,10 +75,19 @@ void cd_cpatch_free(cd_cpatch *cp)
     free(cp);
 }
 
+/* addr's armed stub (at most one is), else NULL */
 static stub *find_stub(const cd_cpatch *cp, uint64_t addr)
 {
     for (size_t i = 0; cp && i < cp->nstubs; i++)
-        if (cp->stubs[i].addr == addr)
+        if (cp->stubs[i].addr == addr && cp->stubs[i].armed)
+            return &cp->stubs[i];
+    return NULL;
+}
+
+static stub *find_rule_stub(const cd_cpatch *cp, uint64_t addr, const cd_fastrule *rule)
+{
+    for (size_t i = 0; cp && i < cp->nstubs; i++)
+        if (cp->stubs[i].addr == addr && !memcmp(&cp->stubs[i].rule, rule, sizeof *rule))
             return &cp->stubs[i];
     return NULL;
 }
@@ -278,7 +288,51 @@ out:
     return rc;
 }
 
-static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, uint64_t hi, cd_err *err)
+/* x86 condition codes of value OP imm after `cmp $imm, value` */
+static int cc_of(const cd_fastcmp *c)
+{
+    switch (c->op) {
+    case CD_FCMP_EQ: return 0x4;
+    case CD_FCMP_NE: return 0x5;
+    case CD_FCMP_LT: return c->is_signed ? 0xc : 0x2;
+    case CD_FCMP_LE: return c->is_signed ? 0xe : 0x6;
+    case CD_FCMP_GT: return c->is_signed ? 0xf : 0x7;
+    default: return c->is_signed ? 0xd : 0x3;
+    }
+}
+
+/* `cmp $imm, value` for c into b (at most 16 bytes); the stub has moved rsp down by 136 */
+static size_t emit_cmp(const cd_fastcmp *c, uint8_t *b)
+{
+    size_t n = 0;
+    int reg = c->reg & 15;
+    int32_t off = c->off + (reg == 4 ? 136 : 0);
+    uint8_t rex = (uint8_t)((c->size == 8 ? 0x48 : 0x40) | (reg >= 8 ? 1 : 0));
+    if (c->size == 2)
+        b[n++] = 0x66;
+    if (rex != 0x40 || (c->size == 1 && !c->mem && reg >= 4))
+        b[n++] = rex; /* REX alone makes 4-7 spl/bpl/sil/dil in a byte operation */
+    b[n++] = c->size == 1 ? 0x80 : 0x81;
+    if (c->mem) {
+        b[n++] = (uint8_t)(0x80 | (7 << 3) | (reg & 7));
+        if ((reg & 7) == 4)
+            b[n++] = 0x24;
+        put32(b + n, off), n += 4;
+    } else {
+        b[n++] = (uint8_t)(0xc0 | (7 << 3) | (reg & 7));
+    }
+    int64_t v = c->imm;
+    if (c->size == 1)
+        b[n++] = (uint8_t)v;
+    else if (c->size == 2)
+        b[n++] = (uint8_t)v, b[n++] = (uint8_t)(v >> 8);
+    else
+        put32(b + n, v), n += 4;
+    return n;
+}
+
+static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, uint64_t hi,
+                       const cd_fastrule *rule, cd_err *err)
 {
     cd_x86_head h;
     if (analyse(cp, t, addr, lo, hi, &h, err) < 0)
@@ -298,6 +352,23 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
     static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00}; /* lea 128(%rsp),%rsp */
     memcpy(b + n, lea_down, 5), n += 5;
     b[n++] = 0x9c; /* pushfq */
+    /* the condition: false jumps to PASS (rel32 fixed up below) */
+    size_t to_pass[2], npass = 0, to_true = 0;
+    for (int k = 0; k < rule->n; k++) {
+        n += emit_cmp(&rule->c[k], b + n);
+        int cc = cc_of(&rule->c[k]);
+        b[n++] = 0x0f;
+        if (rule->any && k == 0) {
+            b[n++] = (uint8_t)(0x80 | cc); /* true: counted */
+            to_true = n;
+        } else {
+            b[n++] = (uint8_t)(0x80 | (cc ^ 1)); /* false: passed over */
+            to_pass[npass++] = n;
+        }
+        n += 4;
+    }
+    if (to_true)
+        put32(b + to_true, (int64_t)n - (int64_t)(to_true + 4)); /* TRUE: the count */
     static const uint8_t inc[] = {0xf0, 0x48, 0xff, 0x05}, dec[] = {0xf0, 0x48, 0xff, 0x0d};
     memcpy(b + n, inc, 4), n += 4; /* lock incq HITS(%rip) */
     put32(b + n, (int64_t)data - (int64_t)(code + n + 4)), n += 4;
@@ -305,7 +376,9 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
     put32(b + n, (int64_t)(data + 8) - (int64_t)(code + n + 4)), n += 4;
     b[n++] = 0x7c; /* jl STOP */
     size_t jl_at = n++;
-    b[n++] = 0x9d; /* popfq */
+    for (size_t k = 0; k < npass; k++)
+        put32(b + to_pass[k], (int64_t)n - (int64_t)(to_pass[k] + 4));
+    b[n++] = 0x9d; /* PASS: popfq */
     memcpy(b + n, lea_up, 8), n += 8;
     b[n++] = 0xeb; /* jmp RELOC */
     size_t jmp_at = n++;
@@ -332,6 +405,7 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
     stub *s = &cp->stubs[cp->nstubs++];
     memset(s, 0, sizeof *s);
     s->addr = addr;
+    s->rule = *rule;
     s->len = h.len;
     for (int i = 0; i < h.n; i++)
         memcpy(s->orig + (h.insn[i].addr - addr), h.insn[i].bytes, h.insn[i].len);
@@ -358,8 +432,13 @@ static bool pc_inside(cd_target *t, uint64_t lo, uint64_t hi)
     return false;
 }
 
-int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore, cd_err *err)
+int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore,
+                  const cd_fastrule *rule, uint64_t *stub_id, cd_err *err)
 {
+    cd_fastrule none;
+    memset(&none, 0, sizeof none);
+    if (!rule)
+        rule = &none;
     cd_cpatch *cp = cd_target_cpatch(t);
     if (!cp)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "this target cannot be patched");
@@ -367,8 +446,11 @@ int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_h
         if (!t->threads[i]->gone && !t->threads[i]->held)
             return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "thread %d runs", (int)t->threads[i]->tid);
     stub *s = find_stub(cp, addr);
-    if (!s && !(s = make_stub(cp, t, addr, func_lo, func_hi, err)))
+    if (s && memcmp(&s->rule, rule, sizeof *rule) && cd_fastbp_disarm(t, addr, err) < 0)
         return -1;
+    if (!(s = find_rule_stub(cp, addr, rule)) && !(s = make_stub(cp, t, addr, func_lo, func_hi, rule, err)))
+        return -1;
+    *stub_id = s->code;
     if (s->armed)
         return 0;
     /* a thread between the first and the last covered byte would resume in the middle of the jmp;
@@ -405,10 +487,13 @@ int cd_fastbp_disarm(cd_target *t, uint64_t addr, cd_err *err)
     return 0;
 }
 
-bool cd_fastbp_counts(cd_target *t, uint64_t addr, uint64_t *hits, int64_t *ignore)
+bool cd_fastbp_counts(cd_target *t, uint64_t stub_id, uint64_t *hits, int64_t *ignore)
 {
     cd_cpatch *cp = cd_target_cpatch(t);
-    stub *s = find_stub(cp, addr);
+    stub *s = NULL;
+    for (size_t i = 0; cp && i < cp->nstubs && !s; i++)
+        if (cp->stubs[i].code == stub_id)
+            s = &cp->stubs[i];
     uint64_t v[2];
     if (!s || cd_target_read_full(t, s->data, v, sizeof v) < 0)
         return false;

@@ -32,16 +32,38 @@ typedef struct cd_cpatch cd_cpatch;
  * (a core). */
 cd_cpatch *cd_target_cpatch(cd_target *t);
 
+/* A condition the stub evaluates before it counts a hit (the hits whose condition is false are
+ * not hits, as in the run loop): one or two comparisons of a register, or of the memory at a
+ * register plus an offset (the values the program has at addr), with a constant. */
+typedef enum { CD_FCMP_EQ, CD_FCMP_NE, CD_FCMP_LT, CD_FCMP_LE, CD_FCMP_GT, CD_FCMP_GE } cd_fcmp_op;
+typedef struct cd_fastcmp {
+    int reg;        /* x86 encoding: 0 rax, 1 rcx, 2 rdx, 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8-15 */
+    bool mem;       /* the size bytes at reg + off, else the register's low size bytes */
+    int32_t off;
+    int size;       /* 1, 2, 4 or 8 */
+    bool is_signed;
+    cd_fcmp_op op;  /* value OP imm */
+    int64_t imm;    /* in the value's range, and in int32_t's */
+} cd_fastcmp;
+typedef struct cd_fastrule {
+    int n;          /* 0 (no condition), 1 or 2 comparisons */
+    bool any;       /* 2: || (else &&) */
+    cd_fastcmp c[2];
+} cd_fastrule;
+
 /* Puts the jmp to addr's stub in place (making the stub the first time) with `ignore` hits still
  * to pass over. Every thread must be held, an int3 of ours must be at addr, and addr must lie in
  * the function [func_lo, func_hi) (to rule out jumps into the patched bytes). -1 with err
  * (CD_EK_UNSUPPORTED: this address cannot be patched, keep the int3) otherwise. */
-int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore, cd_err *err);
+/* rule (NULL: none) is evaluated before the count; each rule has a stub of its own, and *stub
+ * names the one armed (for cd_fastbp_counts). */
+int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore,
+                  const cd_fastrule *rule, uint64_t *stub, cd_err *err);
 /* The int3 back in place of the jmp (nothing to do when it is not armed). */
 int cd_fastbp_disarm(cd_target *t, uint64_t addr, cd_err *err);
-/* addr's counters as the run loop must see them (traps reported as int3 hits taken back): false
- * when addr has no stub. */
-bool cd_fastbp_counts(cd_target *t, uint64_t addr, uint64_t *hits, int64_t *ignore);
+/* A stub's counters as the run loop must see them (traps reported as int3 hits taken back): false
+ * when there is no such stub. */
+bool cd_fastbp_counts(cd_target *t, uint64_t stub, uint64_t *hits, int64_t *ignore);
 
 /* ---- hooks for the live backend (src/target/live.c) ---- */
 typedef int (*cd_cpatch_write_fn)(cd_target *t, uint64_t addr, const void *buf, size_t len);
