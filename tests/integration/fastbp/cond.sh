@@ -24,7 +24,7 @@ sys.exit(1)' "$1"
 # each condition: two continues, "$1 $2 HITS" (the hit count at the last stop) from cdbg and gdb
 for v in O0 O2; do
     exe=$(eval echo "\$FASTBP_$v")
-    for cond in 'i == 6000' '6000 <= i && i < 6002' 'i == 5 || i == 6000' 'i > 5999' 'i != 0 && i <= 1' \
+    for cond in 'i == 6000' 'i > -1' '6000 <= i && i < 6002' 'i == 5 || i == 6000' 'i > 5999' 'i != 0 && i <= 1' \
         '(int)i == 6000' 'sink > 0 && i >= 6000'; do
         td_cdbg out run "$exe" run 0 8000 --batch -ex "break tick if $cond" -ex continue -ex 'print i' -ex continue \
             -ex 'print i' -ex breakpoints
