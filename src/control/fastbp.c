@@ -236,7 +236,8 @@ static struct ctl_fastbp *entry(cd_ctl *c, cd_bp *b)
 void ctl_fast_arm(cd_ctl *c)
 {
     const char *env = getenv("CDBG_FASTBP");
-    if ((env && !strcmp(env, "0")) || !c->t->caps.can_run || !cd_target_cpatch(c->t))
+    /* (the patcher is made by the first arm: a program never patched is left as before) */
+    if ((env && !strcmp(env, "0")) || !c->t->caps.can_run)
         return;
     for (size_t i = 0; i < c->nbps; i++)
         if (c->bps[i]->watch)
