@@ -3,11 +3,15 @@
  *                          "done TOTAL" and exit 0
  *   fastbp_prog wait T N   prints "ready", waits until a debugger sets go = 1, runs as above,
  *                          prints "done TOTAL" and sleeps until killed (the test checks the
- *                          process it left behind) */
+ *                          process it left behind)
+ *   fastbp_prog fork 0 N   calls tick(i) N times, forks: the child calls tick(i) N times and exits
+ *                          0 ("child done N"), the parent waits for it ("child status S"), calls
+ *                          tick(i) N more times and exits 0 ("done 2N") */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAXT 16
@@ -37,6 +41,28 @@ int main(int argc, char **argv)
     if (argc < 4)
         return 2;
     int wait = strcmp(argv[1], "wait") == 0;
+    if (strcmp(argv[1], "fork") == 0) {
+        long n = atol(argv[3]);
+        for (long i = 0; i < n; i++)
+            tick(i);
+        fflush(stdout);
+        pid_t kid = fork();
+        if (kid == 0) {
+            for (long i = 0; i < n; i++)
+                tick(i);
+            printf("child done %ld\n", n);
+            fflush(stdout);
+            _exit(0);
+        }
+        int st = -1;
+        waitpid(kid, &st, 0);
+        printf("child status %d\n", st);
+        fflush(stdout);
+        for (long i = 0; i < n; i++)
+            tick(i);
+        printf("done %ld\n", 2 * n);
+        return 0;
+    }
     long nt = atol(argv[2]);
     n_calls = atol(argv[3]);
     if (nt < 0 || nt > MAXT)
