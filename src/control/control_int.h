@@ -52,6 +52,7 @@ struct cd_ctl {
         uint64_t stub;    /* the stub (codepatch.h) the counters are read from */
         uint64_t hits;
         int64_t ignore;
+        unsigned long synced; /* the breakpoint's ignore count as the last look left it */
         bool armed;
     } fast[CTL_FAST_MAX];
     size_t nfast;

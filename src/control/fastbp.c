@@ -261,7 +261,8 @@ void ctl_fast_arm(cd_ctl *c)
         const char *name = NULL;
         cd_err err;
         if (!cd_symtab_func_bounds(c->sym, e->addr, &name, &lo, &hi) ||
-            cd_fastbp_arm(c->t, e->addr, lo, hi, (int64_t)b->ignore, &rule, &e->stub, &err) < 0) {
+            cd_fastbp_arm(c->t, e->addr, lo, hi, (int64_t)b->ignore, !fresh && b->ignore == e->synced, &rule,
+                          &e->stub, &err) < 0) {
             if (fresh)
                 c->nfast--; /* stays an int3 */
             continue;
@@ -272,6 +273,7 @@ void ctl_fast_arm(cd_ctl *c)
             continue;
         }
         e->ignore = ig;
+        e->synced = b->ignore;
         e->armed = true;
     }
 }
@@ -295,10 +297,15 @@ void ctl_fast_disarm(cd_ctl *c)
         /* the stub's hits since the last look; a thread that was inside the stub when it was
          * disarmed may still move them on later, so this runs at every stop */
         b->hits += h - e->hits;
-        int64_t left = (int64_t)b->ignore - (e->ignore - ig);
+        /* The stub's count goes below zero while threads that spent it have their traps to come
+         * (each gives one back), where the breakpoint's stays at zero: the count as it would be
+         * unclamped is the breakpoint's, plus what was clamped away at the last look, plus what
+         * the stub did since (the run loop may have counted hits too, when it was not armed). */
+        int64_t left = (int64_t)b->ignore + (e->ignore < 0 ? e->ignore : 0) + (ig - e->ignore);
         b->ignore = left > 0 ? (unsigned long)left : 0;
         e->hits = h;
         e->ignore = ig;
+        e->synced = b->ignore;
         i++;
     }
 }

@@ -36,6 +36,7 @@ typedef struct stub {
     uint8_t orig[CD_X86_HEAD_MAX];
     uint64_t code, int3_at, reloc, data;
     bool armed;
+    uint64_t arm_seq;  /* when it was last armed (0 never) */
     uint64_t trapped;  /* traps reported as hits: taken back from the counters */
 } stub;
 
@@ -46,6 +47,7 @@ struct cd_cpatch {
     size_t nareas;
     stub *stubs;
     size_t nstubs;
+    uint64_t arm_seq;
 };
 
 cd_cpatch *cd_cpatch_new(cd_cpatch_write_fn raw_write)
@@ -432,7 +434,7 @@ static bool pc_inside(cd_target *t, uint64_t lo, uint64_t hi)
     return false;
 }
 
-int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore,
+int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore, bool keep,
                   const cd_fastrule *rule, uint64_t *stub_id, cd_err *err)
 {
     cd_fastrule none;
@@ -457,9 +459,13 @@ int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_h
      * one at addr itself resumes in the stub (cd_cpatch_resume_pc) */
     if (pc_inside(t, addr + 1, addr + s->len))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "a thread is inside the bytes at 0x%" PRIx64, addr);
+    bool last = s->arm_seq != 0;
+    for (size_t i = 0; i < cp->nstubs && last; i++)
+        if (cp->stubs[i].addr == addr && cp->stubs[i].arm_seq > s->arm_seq)
+            last = false;
     /* in the books' terms (cd_fastbp_counts): traps taken back are added to what the target holds */
     int64_t raw = ignore - (int64_t)s->trapped;
-    if (t->ops->write_mem(t, s->data + 8, &raw, 8, err) < 0)
+    if (!(keep && last) && t->ops->write_mem(t, s->data + 8, &raw, 8, err) < 0)
         return -1;
     uint8_t b[CD_X86_HEAD_MAX];
     memcpy(b, s->orig, s->len);
@@ -469,6 +475,7 @@ int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_h
     if (cp->raw_write(t, addr, b, s->len) < 0)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot patch the code at 0x%" PRIx64, addr);
     s->armed = true;
+    s->arm_seq = ++cp->arm_seq;
     return 0;
 }
 

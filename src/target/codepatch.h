@@ -56,8 +56,10 @@ typedef struct cd_fastrule {
  * the function [func_lo, func_hi) (to rule out jumps into the patched bytes). -1 with err
  * (CD_EK_UNSUPPORTED: this address cannot be patched, keep the int3) otherwise. */
 /* rule (NULL: none) is evaluated before the count; each rule has a stub of its own, and *stub
- * names the one armed (for cd_fastbp_counts). */
-int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore,
+ * names the one armed (for cd_fastbp_counts). keep: leave the stub's ignore counter as it is when
+ * it is the stub last armed at addr (it may be below zero: a thread inside it spent the count
+ * and its trap is still to come; writing the run loop's clamped count would lose that). */
+int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore, bool keep,
                   const cd_fastrule *rule, uint64_t *stub, cd_err *err);
 /* The int3 back in place of the jmp (nothing to do when it is not armed). */
 int cd_fastbp_disarm(cd_target *t, uint64_t addr, cd_err *err);
