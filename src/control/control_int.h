@@ -9,6 +9,7 @@
 #include "expr/expr_int.h"
 
 #define CD_NSIG (CD_SIG_MAX + 1)
+#define CTL_FAST_MAX 16
 
 struct cd_ctl {
     cd_target *t;
@@ -43,6 +44,18 @@ struct cd_ctl {
     size_t nforks;
     /* ctl_eval_cond(): the last condition parsed, with the pc it was parsed at (a cast's typedef
      * names depend on the scope), so that a hot conditional breakpoint parses it once */
+    /* fastbp.c: breakpoints whose non-stopping hits the target decides while it runs, with the
+     * stub's counters as last read (the run loop's books are moved on by the difference) */
+    struct ctl_fastbp {
+        int bp_id;
+        uint64_t addr;
+        uint64_t stub;    /* the stub (codepatch.h) the counters are read from */
+        uint64_t hits;
+        int64_t ignore;
+        unsigned long synced; /* the breakpoint's ignore count as the last look left it */
+        bool armed;
+    } fast[CTL_FAST_MAX];
+    size_t nfast;
     struct ctl_condcache {
         char *src;
         uint64_t pc;
@@ -111,6 +124,13 @@ bool ctl_fork_event(cd_ctl *c, const cd_event *ev);
 void ctl_exec_event(cd_ctl *c);
 /* Closes the inferiors of forks nobody took (cd_ctl_free). */
 void ctl_forks_free(cd_ctl *c);
+
+/* fastbp.c */
+/* Before the program runs (every thread held): the breakpoints that qualify get their jmp. */
+void ctl_fast_arm(cd_ctl *c);
+/* At a stop: the int3s back, and the hits the stubs passed over added to the breakpoints'
+ * counts. Call before looking at any breakpoint hit. */
+void ctl_fast_disarm(cd_ctl *c);
 
 /* run.c */
 /* Whether b's hit-count condition (`condition -hitcount`) holds for its current hit count. */

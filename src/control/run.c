@@ -239,11 +239,16 @@ int ctl_run(cd_ctl *c, cd_stop *stop, cd_err *err)
     cd_target *t = c->t;
     for (;;) {
         ctl_apply_pass(c);
+        ctl_fast_arm(c);
         /* a ^C that landed since the last stop makes cont run nothing and wait say so */
-        if (t->ops->cont(t, err) < 0)
+        if (t->ops->cont(t, err) < 0) {
+            ctl_fast_disarm(c);
             return -1;
+        }
         cd_event ev;
-        if (t->ops->wait(t, &ev, err) < 0)
+        int w = t->ops->wait(t, &ev, err);
+        ctl_fast_disarm(c); /* the int3s back, and the hits the stubs passed over counted */
+        if (w < 0)
             return -1;
         if (ev.kind == CD_EV_BREAKPOINT && ctl_watch_scope_event(c, &ev, stop))
             return 0; /* a watched local's frame returned */

@@ -9,6 +9,7 @@
  * belong to someone else. wait_any() peeks with waitid(WNOWAIT) and only consumes statuses of our
  * own threads. */
 #include "arch/arch.h"
+#include "target/codepatch.h"
 #include "target/procfs.h"
 #include "target/target.h"
 
@@ -137,6 +138,7 @@ typedef struct live {
     size_t nmaps;
     cd_x86 *x86; /* step_emulated()'s decoder, opened at the first step over a breakpoint */
     bool no_x86; /* capstone would not open: always single-step */
+    cd_cpatch *cp; /* fast breakpoints' stubs and patches (codepatch.h), NULL until the first */
 } live;
 
 #define L(t) ((live *)(t)->backend)
@@ -712,7 +714,7 @@ static bool is_retired(live *l, uint64_t addr)
 /* Is addr one of our int3s, planted now or taken out earlier in this session? Async-signal-safe. */
 static bool our_int3(live *l, uint64_t addr)
 {
-    return find_bp(l, addr) || is_retired(l, addr);
+    return find_bp(l, addr) || is_retired(l, addr) || cd_cpatch_is_int3(l->cp, addr);
 }
 
 static void retire(live *l, const lbp *b)
@@ -870,6 +872,7 @@ static ssize_t live_read_mem(cd_target *t, uint64_t addr, void *buf, size_t len)
     for (size_t i = 0; i < l->nbps; i++)
         if (l->bps[i].addr >= addr && l->bps[i].addr < addr + (uint64_t)r)
             ((unsigned char *)buf)[l->bps[i].addr - addr] = l->bps[i].orig;
+    cd_cpatch_hide(l->cp, addr, buf, (size_t)r); /* and the program's bytes under a fast breakpoint's jmp */
     return r;
 }
 
@@ -908,6 +911,29 @@ static int raw_write(cd_target *t, uint64_t addr, const void *buf, size_t len)
         done += n;
     }
     return 0;
+}
+
+cd_cpatch *cd_target_cpatch(cd_target *t)
+{
+    if (!t || t->ops != &live_ops || L(t)->exited)
+        return NULL;
+    live *l = L(t);
+    if (!l->cp)
+        l->cp = cd_cpatch_new(raw_write);
+    return l->cp;
+}
+
+/* cd_cpatch_undo()'s writer for a /proc/PID/mem descriptor (async-signal-safe). */
+static void fd_undo_write(void *arg, uint64_t addr, const uint8_t *b, size_t n)
+{
+    int fd = *(int *)arg;
+    if (fd >= 0 && pwrite(fd, b, n, (off_t)addr) < 0)
+        return;
+}
+
+static void undo_write(void *arg, uint64_t addr, const uint8_t *b, size_t n)
+{
+    raw_write(arg, addr, b, n);
 }
 
 static int live_write_mem(cd_target *t, uint64_t addr, const void *buf, size_t len, cd_err *err)
@@ -1323,6 +1349,14 @@ static uint64_t take_our_trap(cd_target *t, cd_thread *th)
     if (th->pending_sig != SIGTRAP || !th->held || th->gone || live_get_regs(t, th, NULL, NULL) < 0)
         return 0;
     uint64_t addr = th->regs.rip - 1;
+    uint64_t fast = cd_cpatch_trap(l->cp, th->regs.rip, true);
+    if (fast) {
+        /* a fast breakpoint's stub decided to stop: the hit of the breakpoint at fast */
+        th->regs.rip = fast;
+        LT(th)->regs_dirty = true;
+        th->pending_sig = 0;
+        return fast;
+    }
     if (!our_int3(l, addr))
         return 0;
     /* A SIGTRAP with pc at bp+1 is our int3's unless something else can stop there: a kill(2) or
@@ -1650,6 +1684,16 @@ static void step_over_bp(cd_target *t, cd_thread *th)
     lbp *b = find_bp(l, th->regs.rip);
     if (!b)
         return;
+    uint64_t reloc = cd_cpatch_resume_pc(l->cp, b->addr);
+    if (reloc) {
+        /* a fast breakpoint in place: its stub runs the instructions under it, then comes back */
+        cd_regs u = th->regs;
+        u.rip = reloc;
+        if (live_set_regs(t, th, &u, NULL) == 0) {
+            t->stop_gen++;
+            return;
+        }
+    }
     /* the signal (th->pending_sig) is delivered when th is resumed, after the instruction, as with
      * the single-step below */
     if (step_emulated(t, th, b))
@@ -2051,6 +2095,8 @@ static int live_remove_bp(cd_target *t, uint64_t addr, cd_err *err)
     lbp *b = find_bp(l, addr);
     if (!b)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "no breakpoint at 0x%llx", (unsigned long long)addr);
+    if (!l->exited && cd_fastbp_disarm(t, addr, err) < 0)
+        return -1;
     if (!l->exited && raw_write(t, addr, &b->orig, 1) < 0)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot remove the breakpoint at 0x%llx: %s", (unsigned long long)addr,
                        strerror(errno));
@@ -2367,6 +2413,16 @@ static void on_fork(cd_target *t, cd_thread *th, int event)
     while (w < 0 && errno == EINTR);
     if (w != child || !WIFSTOPPED(st))
         return; /* killed before its first stop */
+    if (!vfork && l->cp) {
+        /* the child's copy of a fast breakpoint's jmp goes back to the int3 (its memory is its
+         * own: the parent's stubs are disarmed without it), its stubs' int3s to nops */
+        char path[64];
+        proc_path(path, child, 0, "mem");
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        cd_cpatch_undo(l->cp, fd_undo_write, &fd);
+        if (fd >= 0)
+            close(fd);
+    }
     if ((t->event_mask & CD_EVM_FORK) && kid_add(l, child, vfork, true)) {
         cd_event ev = {.kind = vfork ? CD_EV_VFORK : CD_EV_FORK, .tid = th->tid, .child = child, .all_held = true};
         q_push(t, &ev);
@@ -2440,6 +2496,8 @@ static void kid_status(cd_target *t, kid *k, int st)
                     else
                         continue; /* what stopped it instead: handled as a status of its own */
                 }
+            } else if (b == NULL && si.si_code == SI_KERNEL && cd_cpatch_trap(l->cp, r.rip, true)) {
+                pass = 0; /* a fast breakpoint's stub in the vfork child: it goes on past the int3 */
             } else {
                 pass = sig;
             }
@@ -2516,6 +2574,7 @@ static void on_exec(cd_target *t, cd_thread *th)
     LT(th)->bp_pending = false;
     l->nbps = 0;
     l->nretired = 0;
+    cd_cpatch_forget(l->cp);
     l->nq = 0;
     /* the kernel drops debug registers at exec (flush_thread) */
     l->dr7 = 0;
@@ -2654,6 +2713,7 @@ static void free_target(cd_target *t)
         if (l->memfd >= 0)
             close(l->memfd);
         free(l->bps);
+        cd_cpatch_free(l->cp);
         cd_x86_free(l->x86);
         free(l->q);
         cd_procfs_free_maps(l->maps, l->nmaps);
@@ -2794,7 +2854,7 @@ static void live_close(cd_target *t)
     sigprocmask(SIG_BLOCK, &async, &old);
     take_tty(t);
     kids_stop(t);
-    bool traps = l->nbps > 0 || l->nretired > 0 || l->dr_ever;
+    bool traps = l->nbps > 0 || l->nretired > 0 || l->dr_ever || l->cp;
     if (t->launched && !l->exited) {
         for (size_t i = 0; i < l->nbps; i++)
             raw_write(t, l->bps[i].addr, &l->bps[i].orig, 1);
@@ -2826,6 +2886,12 @@ static void live_close(cd_target *t)
                 if (LT(t->threads[i])->seized)
                     seize_interrupt(t, t->threads[i], false);
             collect(t);
+        }
+        if (!l->exited) {
+            /* fast breakpoints' jmps out, their stubs' int3s made nops: a thread inside a stub
+             * goes on as if the hit were ignored */
+            cd_cpatch_undo(l->cp, undo_write, t);
+            cd_cpatch_undone(l->cp);
         }
         for (size_t i = 0; i < l->nbps && !l->exited; i++) {
             raw_write(t, l->bps[i].addr, &l->bps[i].orig, 1);
@@ -2958,6 +3024,7 @@ static void em_restore(cd_target *t)
         proc_path(path, t->pid, 0, "mem");
         fd = open(path, O_RDWR | O_CLOEXEC);
     }
+    cd_cpatch_undo(l->cp, fd_undo_write, &fd); /* before the int3s: it puts 0xCC under each jmp */
     for (size_t i = 0; i < l->nbps; i++) {
         lbp *b = &l->bps[i];
         if (fd >= 0 && pwrite(fd, &b->orig, 1, (off_t)b->addr) == 1)
