@@ -42,6 +42,8 @@ int cd_trace_render(void *arg, const cd_trace_event *ev)
         json_object_object_add(j, "event", json_object_new_string(names[ev->kind]));
         if (ev->kind == CD_REC_DROPPED) {
             json_object_object_add(j, "count", cd_json_u64(ev->dropped));
+            if (ev->drop_why == CD_DROP_RETURNS)
+                json_object_object_add(j, "what", json_object_new_string("returns"));
             if (ev->func)
                 json_object_object_add(j, "function", json_object_new_string(ev->func));
             if (ev->tid)
@@ -95,6 +97,9 @@ int cd_trace_render(void *arg, const cd_trace_event *ev)
             fprintf(f, " (%s)", d);
         }
         fprintf(f, " [tid %d]", (int)ev->tid);
+    } else if (ev->drop_why == CD_DROP_RETURNS) {
+        fprintf(f, "! %llu returns of %s lost: a longjmp left the calls, or their thread's shadow stack was full",
+                (unsigned long long)ev->dropped, ev->func ? ev->func : "?");
     } else {
         fprintf(f, "! %llu records lost", (unsigned long long)ev->dropped);
         if (ev->func)
