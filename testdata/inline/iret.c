@@ -5,8 +5,8 @@
  *                    depth(3); prints "jmp=K depth=R" (a return routed wrongly is a crash or a
  *                    wrong R)
  *   iret threads T N T threads, each depth(i % 5) for i = 0..N-1, summed; prints "threads=S"
- *   iret wait FILE   prints "ready", then outer(5) calls inner() which waits for FILE; both return
- *                    after cdbg is gone; prints "wait=R"
+ *   iret wait FILE   prints "ready", waits for FILE.go, then outer(5) calls inner() which waits
+ *                    for FILE (the calls are in flight while cdbg detaches or dies); prints "wait=R"
  * Every function here is noinline so that each call is a call at -O2 and with clang. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -107,8 +107,13 @@ int main(int argc, char **argv)
         }
         printf("threads=%ld\n", s);
     } else if (mode[0] == 'w') {
-        wait_file = argv[2];
+        static char go[4096];
+        snprintf(go, sizeof go, "%s.go", argv[2]);
         printf("ready\n");
+        struct timespec ts = {0, 1000000};
+        while (access(go, F_OK) != 0)
+            nanosleep(&ts, NULL);
+        wait_file = argv[2];
         printf("wait=%d\n", outer(5));
     }
     return 0;
