@@ -5,10 +5,18 @@
  *                    depth(3); prints "jmp=K depth=R" (a return routed wrongly is a crash or a
  *                    wrong R)
  *   iret threads T N T threads, each depth(i % 5) for i = 0..N-1, summed; prints "threads=S"
+ *   iret collide N   starts threads until one has a TID equal to main's modulo 1024 (the inline
+ *                    backend's shadow stacks are found by TID % 1024, then the next ones: the two
+ *                    share a hash chain), then it and main each call depth(i % 5) N times at the
+ *                    same time; prints "collide=S tries=T"
  *   iret wait FILE   prints "ready", waits for FILE.go, then outer(5) calls inner() which waits
  *                    for FILE (the calls are in flight while cdbg detaches or dies); prints "wait=R"
  * Every function here is noinline so that each call is a call at -O2 and with clang. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* gettid */
+#endif
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +80,18 @@ static void *worker(void *arg)
     return NULL;
 }
 
+static int target_slot;
+static _Atomic int verdict; /* 0: not yet, 1: no collision (the thread ended), 2: the colliding one */
+static void *collider(void *arg)
+{
+    if (gettid() % 1024 != target_slot) {
+        verdict = 1;
+        return NULL;
+    }
+    verdict = 2;
+    return worker(arg);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -106,6 +126,29 @@ int main(int argc, char **argv)
             s += sums[i];
         }
         printf("threads=%ld\n", s);
+    } else if (mode[0] == 'c') {
+        per_thread = atoi(argv[2]);
+        target_slot = gettid() % 1024;
+        long other = 0;
+        int tries = 0;
+        pthread_t th;
+        for (;;) {
+            verdict = 0;
+            tries++;
+            if (pthread_create(&th, NULL, collider, &other) != 0)
+                return 3;
+            while (verdict == 0)
+                sched_yield();
+            if (verdict == 2)
+                break;
+            pthread_join(th, NULL);
+            if (tries > 100000)
+                return 4;
+        }
+        long mine = 0;
+        worker(&mine);
+        pthread_join(th, NULL);
+        printf("collide=%ld tries=%d\n", mine + other, tries);
     } else if (mode[0] == 'w') {
         static char go[4096];
         snprintf(go, sizeof go, "%s.go", argv[2]);

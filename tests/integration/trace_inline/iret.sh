@@ -7,7 +7,8 @@
 #   as the uprobe backend (uretprobes) gives on the same program; JSON return events;
 # - longjmp out of 4 nested traced calls, K times: the program runs on correctly and cdbg says it
 #   lost 4K returns of thrower; the other function's returns still right;
-# - 4 threads: each thread's calls nest and return the right values, none lost;
+# - 4 threads: each thread's calls nest and return the right values, none lost; two threads whose
+#   TIDs fall on the same shadow stack hash chain;
 # - --if, -e and --max-hits with --ret (max-hits removes the probes with calls in flight);
 # - calls in flight when cdbg detaches (Ctrl-C) or is SIGKILLed: they return through the trampoline
 #   later and the program ends normally with the right output.
@@ -111,6 +112,17 @@ r=$(nested "$TD_TMP/thr" depth)
 [ "$r" = 36000 ] && pass "36000 returns, nested per thread, right values" || fail "threads: $r"
 [ "$(grep -oE '\[tid [0-9]+\]' "$TD_TMP/thr" | sort -u | wc -l)" = 4 ] && pass "4 threads" || fail "threads seen: $(grep -oE '\[tid [0-9]+\]' "$TD_TMP/thr" | sort -u | wc -l)"
 expect_line '^cdbg: trace: 36000 hits, 36000 shown, 0 dropped$' "$out.err"
+
+# two threads whose TIDs share a hash chain of the shadow stacks (equal modulo 1024), calling at the
+# same time: each keeps its own stack
+td_cdbg out trace --backend inline --ret '^depth$' -o "$TD_TMP/col" -- "$prog" collide 3000
+expect_status 0 "colliding TIDs"
+grep -qE "^collide=$((2 * 3000 / 5 * 73)) tries=[0-9]+$" "$out" && pass "the colliding threads' sums" || fail "collide: $(cat "$out")"
+r=$(nested "$TD_TMP/col" depth)
+[ "$r" = 18000 ] && pass "18000 returns of two threads on one hash chain, right values" || fail "collide: $r"
+tids=$(grep -oE '\[tid [0-9]+\]' "$TD_TMP/col" | sort -u | tr -dc '0-9\n' | paste -sd' ')
+set -- $tids
+[ $# = 2 ] && [ $(($1 % 1024)) = $(($2 % 1024)) ] && pass "two threads, TIDs equal modulo 1024" || fail "collide TIDs: $tids"
 
 # --if, -e with --ret: the calls shown get their returns, the others none
 td_cdbg out trace --backend inline --ret --if 'n == 2' -e 'n * 10' '^depth$' -o "$TD_TMP/if" -- "$prog" rec 4
