@@ -13,6 +13,7 @@
 #   cdbg attached   armed while a long loop already runs (--bench attach), traced for one
 #                   second, unpatched: records / seconds from arm to the last record written
 #   cdbg trace      `cdbg trace --backend inline -o FILE` (text output) when the mode exists
+#   --ret           entry and return: uftrace, cdbg inline --ret, cdbg uprobe --ret (below)
 # Not a test: numbers depend on the machine and its load (run it on a quiet machine).
 # usage: bash tests/bench/bench_inline.sh [CALLS]     (default 5,000,000 per loop; the program
 #        runs two loops)
@@ -68,3 +69,30 @@ if "$BUILD/cdbg" trace --help 2>&1 | grep -q -- --backend; then
     hits=$(grep -c '^> work' "$tmp/trace.txt" || true)
     printf '%-16s %12s %10s %12s %s\n' "cdbg trace" "$hits" "$s" "$(rate "$hits" "$s")" "text output, whole run; $(tail -1 "$tmp/trace.err")"
 fi
+
+# --ret: entry AND return of every call (the return value and duration), one run, the same program
+# and call count for each: uftrace (it records returns by default: its mcount return trampoline),
+# `cdbg trace --ret` with the inline backend (a return trampoline and a per-thread shadow stack in
+# the process) and with the uprobe backend (uretprobes: a kernel trap per entry and per return).
+# Whole runs, launch to exit, text output to a file. RET_CALLS calls per loop (default 500,000;
+# the program runs two loops).
+RN=${RET_CALLS:-500000}
+calls=$((2 * RN))
+echo
+echo "--ret: $calls calls of work (entry + return each), whole runs"
+printf '%-22s %10s %10s %10s %s\n' what records seconds calls/s notes
+if command -v uftrace >/dev/null; then
+    t0=$(date +%s.%N)
+    (cd "$tmp" && uftrace record -d "$tmp/uftrace2.data" -P work -A work@arg1 "$tmp/hot" "$RN" 1 run >/dev/null 2>&1)
+    t1=$(date +%s.%N)
+    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    printf '%-22s %10s %10s %10s %s\n' uftrace "$((2 * calls))" "$s" "$(rate "$calls" "$s")" "binary records; \`uftrace replay\` not counted"
+fi
+for be in inline uprobe; do
+    t0=$(date +%s.%N)
+    "$BUILD/cdbg" trace --backend $be --ret -o "$tmp/ret_$be.txt" '^work$' -- "$tmp/hot" "$RN" 1 run >/dev/null 2>"$tmp/ret_$be.err" || true
+    t1=$(date +%s.%N)
+    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    recs=$(grep -c '^[<>] work' "$tmp/ret_$be.txt" || true)
+    printf '%-22s %10s %10s %10s %s\n' "cdbg trace --ret $be" "$recs" "$s" "$(rate "$calls" "$s")" "text; $(tail -1 "$tmp/ret_$be.err")"
+done
