@@ -98,7 +98,7 @@ int cd_trace_render(void *arg, const cd_trace_event *ev)
         }
         fprintf(f, " [tid %d]", (int)ev->tid);
     } else if (ev->drop_why == CD_DROP_RETURNS) {
-        fprintf(f, "! %llu returns of %s lost: a longjmp left the calls, or their thread's shadow stack was full",
+        fprintf(f, "! %llu returns of %s lost: a longjmp or an exception left the calls, or their thread's shadow stack was full",
                 (unsigned long long)ev->dropped, ev->func ? ev->func : "?");
     } else {
         fprintf(f, "! %llu records lost", (unsigned long long)ev->dropped);

@@ -70,7 +70,8 @@
 
 /* --ret's shadow stacks: a private anonymous mapping of SH_N stacks of SH_SZ bytes; a header (u64
  * owner TID, 0 = never used, -1 = free; u64 count) then SH_DEPTH entries of 32 bytes (u64 sp = where
- * the return address was, u64 the real return address, u32 probe slot). The assembly uses these. */
+ * the return address was, u64 the real return address, u32 probe slot, u32 pad, u64 the trampoline
+ * address written there). The assembly uses these. */
 #define SH_N 1024
 #define SH_NMASK 1023
 #define SH_SHIFT 13
@@ -88,8 +89,8 @@
  * [rsp+8] = probe slot, then the 128-byte red zone; the probed code's rsp is rsp + 144. It keeps
  * every register and the flags, and leaves rsp as it found it. */
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
-        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret\n"
-        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret\n"
+        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack\n"
+        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
@@ -187,14 +188,11 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " cmp %r11, %rax\n"
         " ja 5f\n"
         " jb 6f\n"
-        /* made at this same S: dead unless the slot holds a return trampoline (this call is a tail
-         * call from a traced call, whose entry it is). Regions are 64 KB-aligned, so the low 16
-         * bits name .Lret in any region; a real return address that matches them keeps a dead
-         * entry (a leak, never a wrong return). */
-        " lea .Lret(%rip), %rsi\n"
-        " xor (%r11), %rsi\n"
-        " test $0xffff, %esi\n"
-        " jz 5f\n"
+        /* made at this same S: dead unless the slot holds the trampoline address that entry put
+         * there (this call is a tail call from a traced call, whose entry it is) */
+        " mov 24(%rdx), %rsi\n"
+        " cmp (%r11), %rsi\n"
+        " je 5f\n"
         " jmp 61f\n"
         "6: mov %r11, %rsi\n"
         " sub %rax, %rsi\n"
@@ -212,14 +210,14 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " lea 32(%r10,%rdx), %rdx\n"                  /* entry[count] */
         " mov (%r11), %rax\n"                         /* the real return address */
         " mov 88(%rsp), %esi\n"
-        " mov %r11, (%rdx)\n mov %rax, 8(%rdx)\n mov %esi, 16(%rdx)\n"
+        " lea .Lret(%rip), %r8\n"
+        " mov %r11, (%rdx)\n mov %rax, 8(%rdx)\n mov %esi, 16(%rdx)\n mov %r8, 24(%rdx)\n"
         " inc %rcx\n"
         " mov %rcx, 8(%r10)\n"
         /* once more: a signal handler that traced a call between the first writes and the count
          * used this same entry */
-        " mov %r11, (%rdx)\n mov %rax, 8(%rdx)\n mov %esi, 16(%rdx)\n"
-        " lea .Lret(%rip), %rax\n"
-        " mov %rax, (%r11)\n"
+        " mov %r11, (%rdx)\n mov %rax, 8(%rdx)\n mov %esi, 16(%rdx)\n mov %r8, 24(%rdx)\n"
+        " mov %r8, (%r11)\n"
         " jmp 9f\n"
         "7: lock incq 64(%rdi)\n"                     /* no room on the shadow stack: not hijacked, */
         " mov 88(%rsp), %esi\n"                       /* its return is counted lost */
@@ -426,9 +424,54 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
         " popfq\n"
         " ret\n"
+        /* cdti_unhijack: called like cdti_entry from the stubs at the unwinder's entry points
+         * (_Unwind_RaiseException, _Unwind_Resume_or_Rethrow, _Unwind_ForcedUnwind): an exception
+         * is about to walk the stack, and a trampoline address has no unwind information (the
+         * program would terminate). Every hijacked return address of this thread is put back;
+         * those calls' returns are lost (counted). An entry whose slot no longer holds the
+         * trampoline address it put there is a dead frame: its slot is not written. */
+        ".balign 16\n"
+        "cdti_unhijack:\n"
+        " pushfq\n"
+        " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
+        " push %r8\n push %r9\n push %r10\n push %r11\n"
+        " mov .Lring(%rip), %rdi\n"
+        " mov 40(%rdi), %rax\n"
+        " test %rax, %rax\n"
+        " js 1f\n"
+        " mov %fs:(%rax), %eax\n"
+        " jmp 2f\n"
+        "1: mov $186, %eax\n"
+        " syscall\n"
+        "2: xor %edx, %edx\n"
+        " call .Lfind\n"
+        " test %r10, %r10\n"
+        " jz 9f\n"
+        " mov 8(%r10), %rcx\n"
+        "3: test %rcx, %rcx\n"
+        " jz 5f\n"
+        " dec %rcx\n"
+        " mov %rcx, %rdx\n"
+        " shl $5, %rdx\n"
+        " lea 32(%r10,%rdx), %rdx\n"
+        " mov (%rdx), %r11\n"
+        " mov 24(%rdx), %rax\n"
+        " cmp (%r11), %rax\n"
+        " jne 4f\n"
+        " mov 8(%rdx), %rax\n"
+        " mov %rax, (%r11)\n"
+        "4: mov 16(%rdx), %esi\n"
+        " call .Llostret\n"
+        " mov %rcx, 8(%r10)\n"
+        " jmp 3b\n"
+        "5: movq $-1, (%r10)\n"
+        "9: pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
+        " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " popfq\n"
+        " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
-extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[];
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
@@ -449,6 +492,7 @@ typedef struct iprobe {
     int region;             /* index into regions, -1 before arm */
     uint64_t stub;
     bool patched;
+    bool internal;          /* an unwinder hook (add_unwind_hooks), not the core's probe */
     uint32_t ret_off;       /* --ret: the return address is at the probed code's rsp + this */
     uint64_t hits, drops_seen, lostret_seen;
 } iprobe;
@@ -468,6 +512,7 @@ typedef struct inl {
     uint64_t cap, rec_size;
     uint64_t tail;
     uint64_t drops_seen;
+    int hooks_missing;      /* unwinder entry points that could not be hooked */
     bool armed, disarmed, ended;
     /* TSC -> CLOCK_MONOTONIC: ns = mono_ref + (tsc - tsc_ref) * scale */
     uint64_t tsc0, mono0;   /* the first calibration point: scale = (mono - mono0) / (tsc - tsc0) */
@@ -654,6 +699,41 @@ static int inl_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     s->probes = cd_xrealloc(s->probes, (s->nprobes + 1) * sizeof *s->probes);
     s->probes[s->nprobes++] = ip;
     return 0;
+}
+
+/* --ret: the unwinder's entry points get a stub that calls cdti_unhijack (every hijacked return
+ * address of the thread put back) before an exception or a forced unwind (pthread_exit,
+ * pthread_cancel) walks the stack: the trampoline has no unwind information, and a C++ exception
+ * through a hijacked call would terminate the program. Where an entry point is not loaded yet
+ * (libgcc_s dlopened later) or cannot be patched, that remains a limit (docs/tracing-inline.md). */
+static void add_unwind_hooks(inl *s, cd_trace_backend *b)
+{
+    /* libgcc_s's own entry points where they can be patched; libstdc++'s throws where they
+     * cannot (Debian's libgcc_s has CET shadow-stack instructions that capstone does not decode,
+     * so the whole-function scan refuses them) */
+    static const char *const names[] = {"_Unwind_RaiseException", "_Unwind_Resume_or_Rethrow", "_Unwind_ForcedUnwind",
+                                        "__cxa_throw", "__cxa_rethrow",
+                                        "_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE"};
+    bool want = false;
+    for (size_t i = 0; i < s->nprobes; i++)
+        want |= s->probes[i].p.want_return;
+    if (!want || !b->env.sym)
+        return;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        uint64_t a = 0, lo, hi;
+        const char *n;
+        if (cd_symtab_find_function(b->env.sym, names[k], &a) < 0 || !a ||
+            !cd_symtab_func_bounds(b->env.sym, a, &n, &lo, &hi) || lo != a)
+            continue;
+        cd_probe p = {.id = UINT32_MAX, .addr = a, .func_lo = lo, .func_hi = hi, .at_entry = true, .func = names[k]};
+        cd_err e = {0};
+        size_t before = s->nprobes;
+        int ar = inl_add(b, &p, &e);
+        if (ar == 0 && s->nprobes > before)
+            s->probes[before].internal = true;
+        else
+            s->hooks_missing++;
+    }
 }
 
 /* ---- holding every thread ---- */
@@ -987,11 +1067,42 @@ static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *
     n += 4;
     memcpy(buf + n, lea_up, sizeof lea_up);
     n += sizeof lea_up;
-    size_t rl = 0;
-    cd_err rerr = {0};
-    if (cd_x86_relocate_head(&ip->head, at + n, buf + n, STUB_MAX - n - 5, &rl, &rerr) < 0)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", ip->func ? ip->func : "?", rerr.msg);
-    n += rl;
+    /* The covered instructions, moved. A direct call among them is emulated with the original
+     * return address pushed (`lea -8(%rsp),%rsp; push %rax; lea RET(%rip),%rax; mov %rax,8(%rsp);
+     * pop %rax; jmp TARGET`): the callee returns into the function's own code, past the jump
+     * (those bytes were left whole), not into the stub, which has no unwind information (a C++
+     * exception thrown below would terminate the program; backtraces would stop at the stub).
+     * The instructions after it run from the original code. */
+    for (int i = 0; i < ip->head.n; i++) {
+        const cd_insn *in = &ip->head.insn[i];
+        if (in->kind == CD_INSN_CALL && in->has_target && !in->indirect) {
+            static const uint8_t pre[] = {0x48, 0x8d, 0x64, 0x24, 0xf8, 0x50, 0x48, 0x8d, 0x05};
+            if (n + 24 > STUB_MAX)
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the stub is too long", ip->func);
+            memcpy(buf + n, pre, sizeof pre);
+            n += sizeof pre;
+            int64_t d = (int64_t)(in->addr + in->len - (at + n + 4));
+            int64_t j = (int64_t)(in->target - (at + n + 4 + 5 + 1 + 5));
+            if (d < INT32_MIN || d > INT32_MAX || j < INT32_MIN || j > INT32_MAX)
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the trampoline is out of reach",
+                                ip->func);
+            put32(buf + n, (int32_t)d);
+            n += 4;
+            static const uint8_t post[] = {0x48, 0x89, 0x44, 0x24, 0x08, 0x58, 0xE9};
+            memcpy(buf + n, post, sizeof post);
+            n += sizeof post;
+            put32(buf + n, (int32_t)j);
+            n += 4;
+            *len = n;
+            return 0;
+        }
+        size_t k = 0;
+        cd_err rerr = {0};
+        if (STUB_MAX - n - 5 < CD_X86_RELOC_MAX || cd_x86_relocate(in, at + n, buf + n, STUB_MAX - n - 5, &k, &rerr) < 0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", ip->func ? ip->func : "?",
+                            rerr.msg[0] ? rerr.msg : "the stub is too long");
+        n += k;
+    }
     int64_t back = (int64_t)(ip->patch_at + ip->patch_len - (at + n + 5));
     if (back < INT32_MIN || back > INT32_MAX)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the trampoline is out of reach", ip->func);
@@ -1027,6 +1138,7 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         return 0;
     if (!s->nprobes) /* every probe went to another backend: nothing to inject */
         return 0;
+    add_unwind_hooks(s, b);
     if (hold_safe(s, t, unsafe_to_patch, err) < 0)
         return -1;
     int rc = -1;
@@ -1083,7 +1195,8 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         iprobe *ip = &s->probes[i];
         uint8_t buf[STUB_MAX];
         size_t n = 0;
-        if (build_stub(s, ip, ip->stub, s->regions[ip->region].base + entry_off, buf, &n, err) < 0)
+        uint64_t routine = ip->internal ? (uint64_t)(cdti_unhijack - cdti_blob) : entry_off;
+        if (build_stub(s, ip, ip->stub, s->regions[ip->region].base + routine, buf, &n, err) < 0)
             goto out;
         if (t->ops->write_mem(t, ip->stub, buf, n, err) < 0)
             goto out;

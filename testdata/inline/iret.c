@@ -9,6 +9,8 @@
  *                    backend's shadow stacks are found by TID % 1024, then the next ones: the two
  *                    share a hash chain), then it and main each call depth(i % 5) N times at the
  *                    same time; prints "collide=S tries=T"
+ *   iret exit N      a thread's quitter(N) calls itself down to quitter(0), which calls
+ *                    pthread_exit (a forced unwind through every hijacked frame); prints "exit=ok"
  *   iret wait FILE   prints "ready", waits for FILE.go, then outer(5) calls inner() which waits
  *                    for FILE (the calls are in flight while cdbg detaches or dies); prints "wait=R"
  * Every function here is noinline so that each call is a call at -O2 and with clang. */
@@ -53,6 +55,24 @@ __attribute__((noinline)) int thrower(int n)
     return r + 1;
 }
 
+__attribute__((noinline)) int quitter(int n)
+{
+    if (n <= 0) {
+        if (sink >= 0)
+            pthread_exit(NULL);
+        return 0;
+    }
+    int r = quitter(n - 1);
+    sink = r;
+    return r + 1;
+}
+
+static void *quit_thread(void *arg)
+{
+    quitter(*(int *)arg);
+    return (void *)1;
+}
+
 static const char *wait_file;
 __attribute__((noinline)) int inner(void)
 {
@@ -81,6 +101,7 @@ static void *worker(void *arg)
 }
 
 static int target_slot;
+static pthread_barrier_t both; /* the colliding thread and main start their loops together */
 static _Atomic int verdict; /* 0: not yet, 1: no collision (the thread ended), 2: the colliding one */
 static void *collider(void *arg)
 {
@@ -89,6 +110,7 @@ static void *collider(void *arg)
         return NULL;
     }
     verdict = 2;
+    pthread_barrier_wait(&both);
     return worker(arg);
 }
 
@@ -129,6 +151,7 @@ int main(int argc, char **argv)
     } else if (mode[0] == 'c') {
         per_thread = atoi(argv[2]);
         target_slot = gettid() % 1024;
+        pthread_barrier_init(&both, NULL, 2);
         long other = 0;
         int tries = 0;
         pthread_t th;
@@ -146,9 +169,17 @@ int main(int argc, char **argv)
                 return 4;
         }
         long mine = 0;
+        pthread_barrier_wait(&both);
         worker(&mine);
         pthread_join(th, NULL);
         printf("collide=%ld tries=%d\n", mine + other, tries);
+    } else if (mode[0] == 'e') {
+        int n = atoi(argv[2]);
+        pthread_t th;
+        void *rv = NULL;
+        pthread_create(&th, NULL, quit_thread, &n);
+        pthread_join(th, &rv);
+        printf("exit=%s\n", rv == NULL ? "ok" : "returned");
     } else if (mode[0] == 'w') {
         static char go[4096];
         snprintf(go, sizeof go, "%s.go", argv[2]);
