@@ -47,12 +47,15 @@ print(n if not left else "%d calls never returned" % left)
 PY
 }
 
+# expect_status, and cdbg's stderr when it is not that (a failure says why)
+expect_status_err() { [ "$TD_RC" -eq "$1" ] || { echo "cdbg's stderr:"; head -5 "$out.err"; } >&2; expect_status "$@"; }
+
 N=6
 for cc in gcc clang; do
     for v in O0 O2; do
         prog=$(td_bin "iret_${cc}_$v") || { fail "iret_${cc}_$v not built"; continue; }
         td_cdbg out trace --backend inline --ret '^(depth|half)$' -o "$TD_TMP/rec_${cc}_$v" -- "$prog" rec $N
-        expect_status 0 "rec ($cc -$v)"
+        expect_status_err 0 "rec ($cc -$v)"
         grep -qx "rec=$(d $N) half=3.5" "$out" && pass "the program's output ($cc -$v)" ||
             fail "the program's output ($cc -$v): $(cat "$out")"
         expect_line '^cdbg: trace: 2 tracepoints in process [0-9]+: (half \(inline\) depth \(inline\)|depth \(inline\) half \(inline\))$' "$out.err"
@@ -69,7 +72,7 @@ for cc in gcc clang; do
         expect_line '^cdbg: trace: depth \(inline\): 7 hits, 0 dropped$' "$out.err"
         # the uprobe backend's uretprobes on the same program: the same lines for depth
         td_cdbg out trace --backend uprobe --ret '^depth$' -o "$TD_TMP/up_${cc}_$v" -- "$prog" rec $N
-        expect_status 0 "uprobe rec ($cc -$v)"
+        expect_status_err 0 "uprobe rec ($cc -$v)"
         if cmp -s <(norm "$TD_TMP/up_${cc}_$v") <(grep -v half "$TD_TMP/want"); then
             pass "the uprobe backend agrees ($cc -$v)"
         else fail "uprobe and inline differ ($cc -$v)"; diff <(grep -v half "$TD_TMP/want") <(norm "$TD_TMP/up_${cc}_$v") >&2; fi
@@ -79,7 +82,7 @@ done
 prog=$(td_bin iret_gcc_O2)
 # JSON: a return event per call, with the value and its type and dur_ns
 td_cdbg out trace --backend inline --ret --json '^depth$' -o "$TD_TMP/json" -- "$prog" rec 2
-expect_status 0 "--json"
+expect_status_err 0 "--json"
 python3 - "$TD_TMP/json" <<'PY' && pass "JSON return events" || fail "JSON return events: $(head -c 1500 "$TD_TMP/json")"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -93,7 +96,7 @@ PY
 K=5
 for v in O0 O2; do
     td_cdbg out trace --backend inline --ret '^(thrower|depth)$' -o "$TD_TMP/jmp_$v" -- "$(td_bin "iret_gcc_$v")" jmp $K
-    expect_status 0 "longjmp (-$v)"
+    expect_status_err 0 "longjmp (-$v)"
     grep -qx "jmp=$K depth=$(d 3)" "$out" && pass "the program ran on correctly after longjmp (-$v)" ||
         fail "after longjmp (-$v): $(cat "$out")"
     lost=$(sed -nE 's/^! ([0-9]+) returns of thrower lost: a longjmp or an exception left the calls, or their thread.s shadow stack was full$/\1/p' "$TD_TMP/jmp_$v" | paste -sd+ | bc)
@@ -109,7 +112,7 @@ done
 # addresses back first (a trampoline address has no unwind information: std::terminate); f starts
 # with a call (moved into the stub: it must return into f's own code for the same reason)
 td_cdbg out trace --backend inline --ret '^_Z(1f|7catcher)i$' -o "$TD_TMP/throw" -- "$(td_bin iret_throw)" 5
-expect_status 0 "exceptions through hijacked calls"
+expect_status_err 0 "exceptions through hijacked calls"
 grep -qx 'caught=2 sum=61' "$out" && pass "the program caught its exceptions" || fail "exceptions: $(cat "$out") $(tail -3 "$out.err")"
 [ "$(grep -c '^< _Z1fi' "$TD_TMP/throw")" = 3 ] && grep -q '^< _Z1fi = 41 ' "$TD_TMP/throw" && pass "f's returns that came" ||
     fail "f's returns: $(grep '^<' "$TD_TMP/throw")"
@@ -119,13 +122,13 @@ for fn in _Z1fi _Z7catcheri; do
 done
 # pthread_exit from inside 4 traced calls: a forced unwind through them
 td_cdbg out trace --backend inline --ret '^quitter$' -o "$TD_TMP/exit" -- "$prog" exit 3
-expect_status 0 "pthread_exit through hijacked calls"
+expect_status_err 0 "pthread_exit through hijacked calls"
 grep -qx 'exit=ok' "$out" && pass "the thread ended through pthread_exit" || fail "pthread_exit: $(cat "$out")"
 expect_line '^! 4 returns of quitter lost: ' "$TD_TMP/exit"
 
 # threads: 4 x 3000 calls of depth(i % 5), 3 nested calls each on average
 td_cdbg out trace --backend inline --ret '^depth$' -o "$TD_TMP/thr" -- "$prog" threads 4 3000
-expect_status 0 "threads"
+expect_status_err 0 "threads"
 grep -qx "threads=$((4 * 3000 / 5 * 73))" "$out" && pass "the threads' sums" || fail "threads: $(cat "$out")"
 r=$(nested "$TD_TMP/thr" depth)
 [ "$r" = 36000 ] && pass "36000 returns, nested per thread, right values" || fail "threads: $r"
@@ -135,7 +138,7 @@ expect_line '^cdbg: trace: 36000 hits, 36000 shown, 0 dropped$' "$out.err"
 # two threads whose TIDs share a hash chain of the shadow stacks (equal modulo 1024), calling at the
 # same time: each keeps its own stack
 td_cdbg out trace --backend inline --ret '^depth$' -o "$TD_TMP/col" -- "$prog" collide 10000
-expect_status 0 "colliding TIDs"
+expect_status_err 0 "colliding TIDs"
 grep -qE "^collide=$((2 * 10000 / 5 * 73)) tries=[0-9]+$" "$out" && pass "the colliding threads' sums" || fail "collide: $(cat "$out")"
 r=$(nested "$TD_TMP/col" depth)
 [ "$r" = 60000 ] && pass "60000 returns of two threads on one hash chain, right values" || fail "collide: $r"
@@ -145,13 +148,13 @@ set -- $tids
 
 # --if, -e with --ret: the calls shown get their returns, the others none
 td_cdbg out trace --backend inline --ret --if 'n == 2' -e 'n * 10' '^depth$' -o "$TD_TMP/if" -- "$prog" rec 4
-expect_status 0 "--if -e --ret"
+expect_status_err 0 "--if -e --ret"
 printf '%s\n' '> depth(n=2) n * 10=20' '< depth = 8' >"$TD_TMP/want"
 cmp -s "$TD_TMP/want" <(norm "$TD_TMP/if") && pass "--if and -e with --ret" ||
     { fail "--if -e --ret:"; diff "$TD_TMP/want" <(norm "$TD_TMP/if") >&2; }
 # --max-hits takes the probes out with 3 calls in flight: they return through the trampoline
 td_cdbg out trace --backend inline --ret --max-hits 3 '^depth$' -o "$TD_TMP/max" -- "$prog" rec 5
-expect_status 0 "--max-hits 3 --ret"
+expect_status_err 0 "--max-hits 3 --ret"
 grep -qx "rec=$(d 5) half=3.5" "$out" && pass "the program's output after --max-hits" || fail "after --max-hits: $(cat "$out")"
 printf '%s\n' '> depth(n=5)' '> depth(n=4)' '> depth(n=3)' >"$TD_TMP/want"
 cmp -s "$TD_TMP/want" <(norm "$TD_TMP/max") && pass "--max-hits 3: three entries" ||
@@ -170,7 +173,7 @@ td_wait_for "inner's entry" inflight && pass "inner entered while traced"
 kill -INT "$cpid"
 wait "$cpid"
 TD_RC=$?
-expect_status 0 "cdbg detached with 2 calls in flight"
+expect_status_err 0 "cdbg detached with 2 calls in flight"
 check_untraced "$pid"
 # a debugger looking at the thread now sees the trampoline as inner's return address
 td_cdbg out stacks "$pid"
@@ -178,7 +181,7 @@ expect_line '^#3 +0x[0-9a-f]+ in \?\? \(in a mapping of no module\)$' "$out"
 touch "$TD_TMP/w1"
 wait "$pid"
 TD_RC=$?
-expect_status 0 "the program ended normally after returning through the trampoline"
+expect_status_err 0 "the program ended normally after returning through the trampoline"
 grep -qx 'wait=47' "$(dirname "$(ls "$TD_TMP"/proc.*/out | head -1)")/out" && pass "outer's result after the detach" ||
     fail "the program's output: $(cat "$TD_TMP"/proc.*/out)"
 
