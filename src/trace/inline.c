@@ -1139,6 +1139,15 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
     if (!s->nprobes) /* every probe went to another backend: nothing to inject */
         return 0;
     add_unwind_hooks(s, b);
+    /* A program the caller holds (launched, stopped at main) stays held: resuming it here would
+     * let it run on before the caller's hand-over (cdbg trace -- PROG sends SIGSTOP and detaches;
+     * a program already running took that SIGSTOP as a ptrace stop that the detach swallowed, and
+     * ran to its end unwatched: "cannot attach ... no such process", 1 run in 10 under load). */
+    cd_err herr = {0};
+    bool was_held = t->ops->refresh_threads(t, &herr) == 0 && t->nthreads > 0;
+    for (size_t i = 0; i < t->nthreads && was_held; i++)
+        if (!t->threads[i]->gone && !t->threads[i]->held)
+            was_held = false;
     if (hold_safe(s, t, unsafe_to_patch, err) < 0)
         return -1;
     int rc = -1;
@@ -1213,12 +1222,48 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
     rc = 0;
 out:;
     cd_err e = {0};
-    if (cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0 && rc == 0)
+    if (!was_held && cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0 && rc == 0)
         rc = -1;
     return rc;
 }
 
 static bool process_ended(inl *s, pid_t pid);
+
+static bool in_injected(inl *s, cd_target *t)
+{
+    for (size_t k = 0; k < s->nregions; k++)
+        if (pc_in(t, s->regions[k].base, s->regions[k].base + REGION))
+            return true;
+    return false;
+}
+
+/* Every hijacked return address of every thread put back (threads held, none in the injected
+ * code); those returns are counted lost. A slot that no longer holds its trampoline address is a
+ * dead frame's (a longjmp): not written. */
+static void unhijack_all(inl *s, cd_target *t)
+{
+    for (uint64_t k = 0; k < SH_N; k++) {
+        uint64_t base = s->shadow + k * SH_SZ, hdr[2];
+        if (cd_target_read_full(t, base, hdr, sizeof hdr) < 0)
+            return;
+        if (hdr[0] == 0 || hdr[0] == UINT64_MAX)
+            continue;
+        for (uint64_t i = hdr[1] > SH_DEPTH ? SH_DEPTH : hdr[1]; i-- > 0;) {
+            uint64_t ent[4], cur = 0;
+            cd_err e = {0};
+            if (cd_target_read_full(t, base + 32 + i * 32, ent, sizeof ent) < 0)
+                continue;
+            if (cd_target_read_full(t, ent[0], &cur, 8) == 0 && cur == ent[3])
+                t->ops->write_mem(t, ent[0], &ent[1], 8, &e);
+            uint32_t slot = (uint32_t)ent[2];
+            if (slot < s->nprobes)
+                __atomic_fetch_add((uint64_t *)(s->ring + H_PROBES + slot * PROBE_SZ + P_LOSTRET), 1, __ATOMIC_RELEASE);
+        }
+        uint64_t freed[2] = {UINT64_MAX, 0};
+        cd_err e = {0};
+        t->ops->write_mem(t, base, freed, sizeof freed, &e);
+    }
+}
 
 static int inl_disarm(cd_trace_backend *b, cd_err *err)
 {
@@ -1237,6 +1282,19 @@ static int inl_disarm(cd_trace_backend *b, cd_err *err)
     cd_err e = {0};
     if (cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0)
         rc = -1;
+    /* --ret: the calls still in flight get their real return addresses back, with every thread
+     * held outside the injected code (none between two steps of a hijack or of a return): after
+     * the detach nothing returns through the trampoline, a C++ exception meets no trampoline
+     * address (the unwinder hooks are gone), and debuggers see whole stacks. Where the threads
+     * never leave it (bounded), the hijacks stay and the trampoline serves them, as after a
+     * SIGKILL. */
+    if (rc == 0 && s->shadow) {
+        cd_err e2 = {0};
+        if (hold_safe(s, t, in_injected, &e2) == 0) {
+            unhijack_all(s, t);
+            cd_target_resume(t, NULL, 0, &e2);
+        }
+    }
     return rc;
 }
 

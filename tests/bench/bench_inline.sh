@@ -74,25 +74,28 @@ fi
 # and call count for each: uftrace (it records returns by default: its mcount return trampoline),
 # `cdbg trace --ret` with the inline backend (a return trampoline and a per-thread shadow stack in
 # the process) and with the uprobe backend (uretprobes: a kernel trap per entry and per return).
-# Whole runs, launch to exit, text output to a file. RET_CALLS calls per loop (default 500,000;
-# the program runs two loops).
+# Text output to a file. Per tool: the whole run's wall seconds, the records it wrote, and the
+# traced program's own first loop (its calls/s under the probes: the cost in the program).
+# RET_CALLS calls per loop (default 500,000; the program runs two loops).
 RN=${RET_CALLS:-500000}
 calls=$((2 * RN))
 echo
-echo "--ret: $calls calls of work (entry + return each), whole runs"
-printf '%-22s %10s %10s %10s %s\n' what records seconds calls/s notes
+echo "--ret: $calls calls of work (two loops of $RN), entry + return each"
+printf '%-22s %10s %9s %12s %s\n' what records seconds loop-calls/s notes
 if command -v uftrace >/dev/null; then
     t0=$(date +%s.%N)
-    (cd "$tmp" && uftrace record -d "$tmp/uftrace2.data" -P work -A work@arg1 "$tmp/hot" "$RN" 1 run >/dev/null 2>&1)
+    out=$(cd "$tmp" && uftrace record -d "$tmp/uftrace2.data" -P work -A work@arg1 "$tmp/hot" "$RN" 1 run 2>&1)
     t1=$(date +%s.%N)
     s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-    printf '%-22s %10s %10s %10s %s\n' uftrace "$((2 * calls))" "$s" "$(rate "$calls" "$s")" "binary records; \`uftrace replay\` not counted"
+    ls1=$(echo "$out" | loop_s done)
+    printf '%-22s %10s %9s %12s %s\n' uftrace "$((2 * calls))" "$s" "$(rate "$RN" "$ls1")" "binary; none lost"
 fi
 for be in inline uprobe; do
     t0=$(date +%s.%N)
-    "$BUILD/cdbg" trace --backend $be --ret -o "$tmp/ret_$be.txt" '^work$' -- "$tmp/hot" "$RN" 1 run >/dev/null 2>"$tmp/ret_$be.err" || true
+    "$BUILD/cdbg" trace --backend $be --ret -o "$tmp/ret_$be.txt" '^work$' -- "$tmp/hot" "$RN" 1 run >"$tmp/ret_$be.out" 2>"$tmp/ret_$be.err" || true
     t1=$(date +%s.%N)
     s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     recs=$(grep -c '^[<>] work' "$tmp/ret_$be.txt" || true)
-    printf '%-22s %10s %10s %10s %s\n' "cdbg trace --ret $be" "$recs" "$s" "$(rate "$calls" "$s")" "text; $(tail -1 "$tmp/ret_$be.err")"
+    ls1=$(loop_s done <"$tmp/ret_$be.out")
+    printf '%-22s %10s %9s %12s %s\n' "cdbg --ret $be" "$recs" "$s" "$(rate "$RN" "$ls1")" "text; $(tail -1 "$tmp/ret_$be.err")"
 done

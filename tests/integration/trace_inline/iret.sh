@@ -175,9 +175,18 @@ wait "$cpid"
 TD_RC=$?
 expect_status_err 0 "cdbg detached with 2 calls in flight"
 check_untraced "$pid"
-# a debugger looking at the thread now sees the trampoline as inner's return address
+# the detach put the real return addresses back: a debugger sees whole stacks (while cdbg traced,
+# the trampoline was inner's return address: `?? (in a mapping of no module)`, where unwinding
+# stopped), and the calls return without the trampoline
 td_cdbg out stacks "$pid"
-expect_line '^#3 +0x[0-9a-f]+ in \?\? \(in a mapping of no module\)$' "$out"
+expect_line '^#2 +0x[0-9a-f]+ in inner at iret\.c:[0-9]+$' "$out"
+expect_line '^#3 +0x[0-9a-f]+ in outer at iret\.c:[0-9]+$' "$out"
+expect_line '^#4 +0x[0-9a-f]+ in main at iret\.c:[0-9]+$' "$out"
+expect_no_line '\?\?' "$out"
+gdb -nx -batch -p "$pid" -ex bt >"$TD_TMP/gdb_bt" 2>&1
+grep -Eq '^#[0-9]+ +0x[0-9a-f]+ in outer \(' "$TD_TMP/gdb_bt" && grep -Eq '^#[0-9]+ +0x[0-9a-f]+ in main \(' "$TD_TMP/gdb_bt" &&
+    pass "gdb's bt after the detach: inner, outer, main" || { fail "gdb's bt after the detach"; td_show "$TD_TMP/gdb_bt"; }
+check_untraced "$pid"
 touch "$TD_TMP/w1"
 wait "$pid"
 TD_RC=$?
