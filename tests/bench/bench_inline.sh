@@ -76,7 +76,8 @@ fi
 # the process) and with the uprobe backend (uretprobes: a kernel trap per entry and per return).
 # Text output to a file. Per tool: the whole run's wall seconds, the records it wrote, and the
 # traced program's own first loop (its calls/s under the probes: the cost in the program).
-# RET_CALLS calls per loop (default 500,000; the program runs two loops).
+# RET_CALLS calls per loop (default 500,000; the program runs two loops); RET_BUF, when set, is
+# cdbg's --buffer-size (a ring that holds the whole run: nothing dropped however slow the text).
 RN=${RET_CALLS:-500000}
 calls=$((2 * RN))
 echo
@@ -92,7 +93,7 @@ if command -v uftrace >/dev/null; then
 fi
 for be in inline uprobe; do
     t0=$(date +%s.%N)
-    "$BUILD/cdbg" trace --backend $be --ret -o "$tmp/ret_$be.txt" '^work$' -- "$tmp/hot" "$RN" 1 run >"$tmp/ret_$be.out" 2>"$tmp/ret_$be.err" || true
+    "$BUILD/cdbg" trace --backend $be ${RET_BUF:+--buffer-size $RET_BUF} --ret -o "$tmp/ret_$be.txt" '^work$' -- "$tmp/hot" "$RN" 1 run >"$tmp/ret_$be.out" 2>"$tmp/ret_$be.err" || true
     t1=$(date +%s.%N)
     s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     recs=$(grep -c '^[<>] work' "$tmp/ret_$be.txt" || true)
