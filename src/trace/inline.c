@@ -130,6 +130,7 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         "2: mov $186, %eax\n"               /* gettid: clobbers rcx and r11, both saved */
         " syscall\n"
         "3: mov %eax, 12(%rsi)\n"
+        " mov %eax, %r10d\n"                         /* kept for --ret (saved r10 is on the stack) */
         " rdtsc\n"
         " shl $32, %rdx\n"
         " or %rdx, %rax\n"
@@ -169,7 +170,8 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " shl $6, %rcx\n"
         " testb $1, 280(%rdi,%rcx)\n"                 /* the probe's flags: 1 = --ret */
         " jz 9f\n"
-        " mov 12(%r9), %eax\n"                        /* the TID, as recorded */
+        " mov %r10d, %eax\n"                          /* the TID (not from the published record: */
+                                                      /* the reader may have recycled it) */
         " mov $1, %edx\n"
         " call .Lfind\n"                              /* r10 = this thread's stack, claimed if need be */
         " test %r10, %r10\n"
