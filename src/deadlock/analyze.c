@@ -45,7 +45,7 @@ static bool same_wait(const cd_dl_wait *a, const cd_dl_wait *b)
 }
 
 static bool edge_kind(cd_dl_kind k) { return k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD; }
-static bool fd_kind(cd_dl_kind k) { return k == CD_DL_PIPE || k == CD_DL_EVENTFD || k == CD_DL_FD; }
+static bool fd_kind(cd_dl_kind k) { return k == CD_DL_PIPE || k == CD_DL_EVENTFD || k == CD_DL_SOCKET || k == CD_DL_FD; }
 
 static void reset_verdict(cd_dl_result *r)
 {
@@ -718,7 +718,7 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
 {
     for (size_t i = 0; i < r->nwaits; i++) {
         const cd_dl_wait *w = &r->waits[i];
-        bool fdw = w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD;
+        bool fdw = w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD || w->kind == CD_DL_SOCKET;
         if ((w->kind != CD_DL_CONDVAR && w->kind != CD_DL_SEM && !fdw) || w->forever)
             continue;
         const cd_dl_wait *needer = NULL;
@@ -748,6 +748,9 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
             snprintf(obj, sizeof obj, "pipe:[%" PRIu64 "] (%s on fd %d)", w->addr, w->fd_call ? w->fd_call : "read", w->fd);
         else if (w->kind == CD_DL_EVENTFD)
             snprintf(obj, sizeof obj, "eventfd (%s on fd %d)", w->fd_call ? w->fd_call : "read", w->fd);
+        else if (w->kind == CD_DL_SOCKET)
+            snprintf(obj, sizeof obj, "%s:[%" PRIu64 "] (%s on fd %d)", w->sock_pair ? "socketpair" : "socket", w->addr,
+                     w->fd_call ? w->fd_call : "read", w->fd);
         else
             snprintf(obj, sizeof obj, "%s %s", cd_dl_kind_name(w->kind), w->symbol ? w->symbol : "(unnamed)");
         snprintf(held, sizeof held, "%s %s, which thread %d \"%s\" waits for", cd_dl_kind_name(needer->kind),
@@ -755,8 +758,11 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
         char why[224];
         if (w->timed) {
             snprintf(why, sizeof why, "its wait has a timeout");
+        } else if (fdw && w->fd_why[0]) {
+            snprintf(why, sizeof why, "%s", w->fd_why);
         } else if (fdw && w->fd_other_pid) {
-            snprintf(why, sizeof why, "process %d holds a writable end", (int)w->fd_other_pid);
+            snprintf(why, sizeof why, "process %d holds a writable end%s", (int)w->fd_other_pid,
+                     w->kind == CD_DL_SOCKET ? " (the other end of the socketpair)" : "");
         } else if (fdw && w->fd_sockets) {
             snprintf(why, sizeof why, "the process holds a socket, over which an end may be in flight");
         } else if (fdw && w->fd_mixed) {

@@ -508,6 +508,7 @@ const char *cd_dl_kind_name(cd_dl_kind k)
     case CD_DL_SEM: return "semaphore";
     case CD_DL_PIPE: return "pipe";
     case CD_DL_EVENTFD: return "eventfd";
+    case CD_DL_SOCKET: return "socketpair";
     case CD_DL_FD: return "fd";
     case CD_DL_NONE: break;
     }

@@ -12,7 +12,7 @@
  * Verdicts: cycles (strongly connected components of the wait-for graph), self-deadlocks,
  * orphaned locks (owner thread gone), and threads blocked on any of those. Beyond locks: a wait
  * any thread of the process could end (a condition variable, a semaphore, a read or poll of a
- * pipe or eventfd whose every writable end is in the process: fdwait.c) is blocked forever only
+ * pipe, eventfd or unix socketpair whose every writable end is in the process: fdwait.c) is blocked forever only
  * when every other thread is; a thread running, in a timed wait or any other system call keeps
  * the verdict "not proven" (cd_dl_verdict's greatest fixpoint). */
 #ifndef CD_DEADLOCK_H
@@ -41,6 +41,7 @@ typedef enum {
     CD_DL_SEM,       /* POSIX semaphore (sem_t) wait: never a deadlock edge by itself */
     CD_DL_PIPE,      /* read(2) on a pipe; addr is its inode (live only) */
     CD_DL_EVENTFD,   /* read(2) on an eventfd; addr is its eventfd-id (live only) */
+    CD_DL_SOCKET,    /* read/recv on a unix socket; addr is its inode, sock_peer the peer's (live only) */
     CD_DL_FD,        /* read(2) on some other fd, or on a core (what it is is not known) */
 } cd_dl_kind;
 
@@ -78,6 +79,9 @@ typedef struct cd_dl_wait {
     const char *fd_call;  /* "read", "poll", "epoll_wait"... (static) */
     size_t fd_count;      /* fds it waits on (poll, epoll); fd is the first */
     bool fd_mixed;        /* some of them are not pipes or eventfds this process alone writes */
+    uint64_t sock_peer;   /* SOCKET: the peer's inode (0: none); its holders are the writers */
+    bool sock_pair;       /* SOCKET: unnamed, connected, not listening: a socketpair end */
+    char fd_why[120];     /* PIPE/EVENTFD/SOCKET: why no wait on it can be proven ("" if it can) */
     bool forever;         /* blocked forever (cd_dl_verdict): nothing outside the blocked set can wake it */
     int cycle;            /* index into cycles, or -1 */
     int next;             /* index of the owner's wait in waits[] (an edge), or -1 */
@@ -148,8 +152,8 @@ const char *cd_dl_kind_name(cd_dl_kind k);
 /* Classifies one futex wait from the syscall arguments and the target's memory (no stop).
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
 void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
-/* A thread blocked in read(2), poll(2) or epoll_wait(2): on pipes or eventfds, with their writers
- * (live); CD_DL_FD for any other fd or on a core. False when it is in none of those calls. */
+/* A thread blocked in read(2), recv, poll(2) or epoll_wait(2): on pipes, eventfds or unix socketpairs,
+ * with their writers (live); CD_DL_FD for any other fd or on a core. False when it is in none of those calls. */
 bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 /* Drops what cd_dl_classify_fd learnt of every process's fds (an analysis ends). */
 void cd_dl_fd_forget(void);

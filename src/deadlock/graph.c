@@ -84,8 +84,8 @@ static void add_finding(cd_dl_result *r, cd_dl_finding_kind k, size_t i)
  * posted, by any thread of the process. */
 static bool anyone_wakes(const cd_dl_wait *w)
 {
-    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) /* only this process's threads can write */
-        return w->fd_nwriters > 0 && !w->fd_other_pid && !w->fd_sockets && !w->fd_mixed;
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD || w->kind == CD_DL_SOCKET) /* only this process's threads can write */
+        return w->fd_nwriters > 0 && !w->fd_other_pid && !w->fd_sockets && !w->fd_mixed && !w->fd_why[0];
     return w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM;
 }
 

@@ -30,26 +30,39 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
             cd_buf_puts(b, ", which is itself");
         return;
     }
-    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD || w->kind == CD_DL_SOCKET) {
         const char *call = w->fd_call ? w->fd_call : "read";
+        bool sk = w->kind == CD_DL_SOCKET;
         if (w->kind == CD_DL_PIPE)
             cd_buf_printf(b, "pipe:[%" PRIu64 "] (%s on fd %d", w->addr, call, w->fd);
+        else if (sk)
+            cd_buf_printf(b, "%s:[%" PRIu64 "] (%s on fd %d", w->sock_pair ? "socketpair" : "socket", w->addr, call, w->fd);
         else
             cd_buf_printf(b, "eventfd (%s on fd %d, eventfd-id %" PRIx64, call, w->fd, w->addr);
         if (w->fd_count > 1)
             cd_buf_printf(b, " and %zu other fd%s", w->fd_count - 1, w->fd_count == 2 ? "" : "s");
         cd_buf_puts(b, "; ");
+        if (sk && w->fd_why[0] && !w->fd_nwriters && !w->fd_other_pid) {
+            if (w->sock_peer)
+                cd_buf_printf(b, "its other end socket:[%" PRIu64 "]; ", w->sock_peer);
+            cd_buf_printf(b, "not proven: %s)", w->fd_why);
+            return;
+        }
+        if (sk && w->sock_peer)
+            cd_buf_printf(b, "its other end socket:[%" PRIu64 "] ", w->sock_peer);
         if (w->fd_nwriters) {
-            cd_buf_puts(b, "writable ends in this process: fd");
+            cd_buf_puts(b, sk ? "in this process: fd" : "writable ends in this process: fd");
             for (size_t k = 0; k < w->fd_nwriters && k < sizeof w->fd_writers / sizeof w->fd_writers[0]; k++)
                 cd_buf_printf(b, "%s %d", k ? "," : "", w->fd_writers[k]);
             if (w->fd_nwriters > sizeof w->fd_writers / sizeof w->fd_writers[0])
                 cd_buf_puts(b, ", ...");
         } else {
-            cd_buf_puts(b, "no writable end in this process");
+            cd_buf_puts(b, sk ? "not in this process" : "no writable end in this process");
         }
         if (w->fd_other_pid)
-            cd_buf_printf(b, "; also writable in process %d", (int)w->fd_other_pid);
+            cd_buf_printf(b, sk ? "; also held by process %d" : "; also writable in process %d", (int)w->fd_other_pid);
+        if (w->fd_why[0])
+            cd_buf_printf(b, "; not proven: %s", w->fd_why);
         if (w->fd_sockets)
             cd_buf_puts(b, "; the process holds sockets: an end may be in flight");
         if (w->fd_mixed)
@@ -62,7 +75,7 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
             cd_buf_printf(b, "%s on fd %d", w->fd_call ? w->fd_call : "read", w->fd);
         else
             cd_buf_printf(b, "%s", w->fd_call ? w->fd_call : "read");
-        cd_buf_printf(b, " (%s)", w->live_fd ? "not only pipes or eventfds" : "a core does not record what its fds are");
+        cd_buf_printf(b, " (%s)", w->live_fd ? "not only pipes, eventfds or unix socketpairs" : "a core does not record what its fds are");
         return;
     }
     if (w->kind == CD_DL_FUTEX) {
@@ -229,6 +242,10 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
                 cd_buf_puts(b, "    (which leads to ");
                 thread_ref(b, e->tid, e->name);
                 cd_buf_printf(b, ", reading pipe:[%" PRIu64 "] forever)\n", e->addr);
+            } else if (e != w && e->kind == CD_DL_SOCKET) {
+                cd_buf_puts(b, "    (which leads to ");
+                thread_ref(b, e->tid, e->name);
+                cd_buf_printf(b, ", reading socketpair:[%" PRIu64 "] forever)\n", e->addr);
             } else if (e != w && e->kind == CD_DL_EVENTFD) {
                 cd_buf_puts(b, "    (which leads to ");
                 thread_ref(b, e->tid, e->name);
@@ -236,9 +253,13 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
             }
         } else if (fk == CD_DLF_FD) {
             held_lines(b, r, w);
-            cd_buf_printf(b, "    no thread can ever write %s: only this process holds its writable end%s, and every other "
-                             "thread of the process is blocked forever\n",
-                          w->kind == CD_DL_PIPE ? "the pipe" : "the eventfd", w->fd_nwriters == 1 ? "" : "s");
+            if (w->kind == CD_DL_SOCKET)
+                cd_buf_printf(b, "    no thread can ever write to the socketpair: only this process holds its other end "
+                                 "socket:[%" PRIu64 "], and every other thread of the process is blocked forever\n", w->sock_peer);
+            else
+                cd_buf_printf(b, "    no thread can ever write %s: only this process holds its writable end%s, and every other "
+                                 "thread of the process is blocked forever\n",
+                              w->kind == CD_DL_PIPE ? "the pipe" : "the eventfd", w->fd_nwriters == 1 ? "" : "s");
         } else if (fk == CD_DLF_CONDVAR || fk == CD_DLF_SEM) {
             held_lines(b, r, w);
             cd_buf_printf(b, "    no thread can ever %s %s: every other thread of the process is blocked forever\n",
@@ -360,16 +381,19 @@ json_object *cd_dl_result_json(const cd_dl_result *r)
             json_object_object_add(fo, "value", json_object_new_int64(w->sem_value));
             json_object_object_add(fo, "waiters", json_object_new_int64(w->sem_waiters));
         }
-        if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+        if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD || w->kind == CD_DL_SOCKET) {
             json_object_object_add(fo, "fd", json_object_new_int(w->fd));
             json_object *wf = json_object_new_array();
             for (size_t k = 0; k < w->fd_nwriters && k < sizeof w->fd_writers / sizeof w->fd_writers[0]; k++)
                 json_object_array_add(wf, json_object_new_int(w->fd_writers[k]));
             json_object_object_add(fo, "writer_fds", wf);
-            if (w->kind == CD_DL_PIPE)
+            if (w->kind == CD_DL_PIPE || w->kind == CD_DL_SOCKET)
                 json_object_object_add(fo, "inode", json_object_new_int64((int64_t)w->addr));
+            if (w->kind == CD_DL_SOCKET)
+                json_object_object_add(fo, "peer_inode", json_object_new_int64((int64_t)w->sock_peer));
         }
-        if (w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM || w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD) {
+        if (w->kind == CD_DL_CONDVAR || w->kind == CD_DL_SEM || w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD ||
+            w->kind == CD_DL_SOCKET) {
             /* the locks it keeps across the wait, named by the threads that want them */
             json_object *held = json_object_new_array();
             for (size_t j = 0; j < r->nwaits; j++) {

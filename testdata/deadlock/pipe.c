@@ -5,8 +5,10 @@
  *   pipe poll      the reader waits in poll(2) (no timeout) before it reads
  *   pipe epoll     the reader waits in epoll_wait(2) (no timeout) before it reads
  *   pipe polltimed the look-alike: the reader's poll has a (long) timeout
- *   pipe socket    the look-alike: the process holds a unix socket, over which a write end could be
- *                  in flight (SCM_RIGHTS) to or from anyone: not provable
+ *   pipe socket    the look-alike: a copy of the write end is in flight (SCM_RIGHTS) over a unix
+ *                  socketpair the process holds: whoever receives it could write
+ *   pipe sockidle  the hang, with an idle unix socketpair held: nothing is queued on it (the
+ *                  kernel's socket diagnostics say so), so no end can be in flight
  * Prints "ready" once the reader sleeps in read(2) and the writer in futex(2). */
 #include "dl_common.h"
 
@@ -82,8 +84,20 @@ int main(int argc, char **argv)
         wfd = p[1];
     }
     int sv[2];
-    if (!strcmp(mode, "socket") && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+    if (!strncmp(mode, "sock", 4) && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
         return 1;
+    if (!strcmp(mode, "socket")) {
+        char c = 'w', ctl[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec io = {&c, 1};
+        struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+        struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+        h->cmsg_level = SOL_SOCKET;
+        h->cmsg_type = SCM_RIGHTS;
+        h->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(h), &wfd, sizeof wfd);
+        if (sendmsg(sv[0], &m, 0) != 1)
+            return 1;
+    }
     pid_t parent = getpid();
     if (!strcmp(mode, "child") && fork() == 0) {
         /* holds the write end and could write at any time; it waits for its parent to go (then

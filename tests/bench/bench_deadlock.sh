@@ -1,12 +1,15 @@
 #!/bin/bash
 # Benchmark: `cdbg deadlock PID` on a 1000-thread process (997 idle in a condvar wait, 3 in a lock
 # cycle) against gdb's `thread apply all bt` on the same process, median of N runs each.
-# Usage: tests/bench/bench_deadlock.sh [BUILDDIR] [N]     (default build, 5)
+# Usage: tests/bench/bench_deadlock.sh [BUILDDIR] [N] [sock]     (default build, 5)
+#   sock: the 997 idle threads block in read(2) on a unix socketpair instead (many_O2 sock): every
+#   one of them is classified through the socket diagnostics dump
 # Prints one table (markdown) for docs/benchmarks.md. Not part of `meson test`: timings only.
 set -u
 SRCROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$SRCROOT/build}
 N=${2:-5}
+MODE=${3:-}
 CDBG=$BUILD/cdbg
 PROG=$BUILD/testdata/deadlock/many_O2
 for f in "$CDBG" "$PROG"; do
@@ -14,7 +17,7 @@ for f in "$CDBG" "$PROG"; do
 done
 tmp=$(mktemp -d)
 trap 'kill -KILL $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-"$PROG" >"$tmp/out" &
+"$PROG" $MODE >"$tmp/out" &
 pid=$!
 for _ in $(seq 600); do grep -q ready "$tmp/out" && break; sleep 0.05; done
 grep -q ready "$tmp/out" || { echo "bench_deadlock: $PROG not ready" >&2; exit 1; }
@@ -37,7 +40,7 @@ for _ in $(seq "$N"); do
     fi
 done
 threads=$(ls /proc/$pid/task | wc -l)
-echo "| command ($threads threads, 3 in a cycle, -O2, median of $N) | time | threads stopped |"
+echo "| command ($threads threads, 3 in a cycle${MODE:+, 997 reading a socketpair}, -O2, median of $N) | time | threads stopped |"
 echo "|---|---|---|"
 echo "| \`cdbg deadlock PID\` | $(median "$tmp/cdbg") ms | 3, for $(sort -n "$tmp/stopped" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms |"
 [ -f "$tmp/gdb" ] && echo "| \`gdb -nx -batch -p PID -ex 'thread apply all bt'\` | $(median "$tmp/gdb") ms | all $threads |"

@@ -545,3 +545,23 @@ repl_wait() {
     done
     return 0
 }
+
+# td_pty_drive NAME TIMEOUT PYTHON_ARGS...: runs a pty driver script (built on ptydrive.py, found
+# through PYTHONPATH) under a timeout, and turns its "ok: ..." / "FAIL: ..." lines into checks
+# prefixed with NAME; a failure shows the transcript, a driver that dies or checks nothing fails.
+td_pty_drive() {
+    local name=$1 limit=$2 log line rc
+    shift 2
+    log=$(mktemp "$TD_TMP/drive.XXXXXX")
+    PYTHONPATH="$SRCROOT/tests/integration${PYTHONPATH:+:$PYTHONPATH}" timeout -k 5 "$limit" python3 "$@" >"$log" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+        case $line in
+        "ok: "*) pass "$name: ${line#ok: }" ;;
+        "FAIL: "*) fail "$name: ${line#FAIL: }" ;;
+        esac
+    done <"$log"
+    grep -q '^FAIL: ' "$log" && sed -n '/^---- transcript/,$p' "$log" | head -n 80 >&2
+    [ "$rc" -eq 0 ] || { fail "$name: driver exited with $rc"; head -n 40 "$log" >&2; }
+    grep -q '^ok: ' "$log" || fail "$name: the driver checked nothing"
+}

@@ -1,10 +1,10 @@
 #!/bin/bash
 # read(2) nobody can ever satisfy: the reader holds log_mu while it reads a pipe (or an eventfd)
 # whose only writable end is in this process, the writer waits for log_mu, main joins the reader
-# (exit 3); the same when the reader waits in poll(2) or epoll_wait(2) first. The look-alikes: a
-# child process also holds the write end; the poll has a timeout; the process holds a unix socket
-# (an end may be in flight) (exit 0, a warning each). A core
-# records no fd tables: the same hang there is not proven, and the report says why.
+# (exit 3); the same when the reader waits in poll(2) or epoll_wait(2) first, or while the process
+# holds an idle unix socketpair (nothing queued on it: no end in flight). The look-alikes: a child
+# process also holds the write end; the poll has a timeout; a copy of the write end is in flight
+# over a unix socketpair (SCM_RIGHTS) (exit 0, a warning each). A core records no fd tables: the same hang there is not proven, and the report says why.
 . "$SRCROOT/tests/integration/lib.sh"
 . "$SRCROOT/tests/integration/deadlock/dl_lib.sh"
 H='\(0x[0-9a-f]+\)'
@@ -72,6 +72,8 @@ run_pipe
 MODE=eventfd run_pipe
 MODE=poll run_pipe
 MODE=epoll run_pipe
+# an idle unix socketpair is held: nothing is queued on it, so no end can be in flight
+MODE=sockidle run_pipe
 
 # the look-alike: a child process holds the write end too
 dl_text() {

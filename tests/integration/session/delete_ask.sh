@@ -8,63 +8,17 @@ command -v python3 >/dev/null || skip "python3 (for its pty module) is not insta
 need_tool gdb "the reference for delete's question"
 exe=$(td_bin exec_O0)
 
+# The driver: python3 DRIVER WHO ARGV... runs ARGV (cdbg or gdb) on a pty (ptydrive.py).
 cat >"$TD_TMP/driver.py" <<'PY'
-import os, pty, re, select, signal, sys, termios, time
+import os, re, sys
+from ptydrive import Pty
 
 who, args = sys.argv[1], sys.argv[2:]
-env = dict(os.environ, HOME=os.environ["TD_HOME"], TERM="xterm")
-child, fd = pty.fork()
-if child == 0:
-    os.execve(args[0], args, env)
+t = Pty(args, os.environ["TD_HOME"])
+ok, fail, wait_raw = t.ok, t.fail, t.wait_raw
 
-transcript = b""
-pending = ""
-failed = False
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\x1b\[\?2004[hl]")
-
-def ok(what):
-    print("ok: " + what)
-
-def fail(what):
-    global failed
-    failed = True
-    print("FAIL: " + what)
-
-def read_some(timeout):
-    global transcript, pending
-    r, _, _ = select.select([fd], [], [], timeout)
-    if not r:
-        return True
-    try:
-        d = os.read(fd, 65536)
-    except OSError:
-        return False
-    if not d:
-        return False
-    transcript += d
-    pending += ANSI.sub("", d.decode("utf-8", "replace")).replace("\r", "")
-    return True
-
-def expect(pattern, what, timeout=30):
-    global pending
-    end = time.time() + timeout
-    while True:
-        m = re.search(pattern, pending, re.S)
-        if m:
-            text, pending = pending[:m.end()], pending[m.end():]
-            ok(what)
-            return text
-        if time.time() >= end or not read_some(min(0.1, max(0, end - time.time()))):
-            if re.search(pattern, pending, re.S):
-                continue
-            fail("%s: no /%s/ in %r" % (what, pattern, pending[-400:]))
-            return ""
-
-def wait_raw(timeout=10):
-    # the line editor prints the prompt a moment before it puts the terminal in raw mode
-    end = time.time() + timeout
-    while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
-        time.sleep(0.005)
+def expect(pattern, what):
+    return t.expect(pattern, what) or ""
 
 PROMPT = r"\(cdbg\) $" if who == "cdbg" else r"\(gdb\) $"
 QUESTION = r"Delete all breakpoints\? \(y or n\) $"
@@ -72,18 +26,16 @@ LISTED = r"^Breakpoint 1 \(tick\)" if who == "cdbg" else r"^1 +breakpoint "
 NONE = r"^No breakpoints" if who == "cdbg" else r"^No breakpoints or watchpoints\."
 
 def prompt(what):
-    r = expect(PROMPT, what)
-    wait_raw()
-    return r
+    return t.prompt(what, PROMPT) or ""
 
 def line(s, what):
-    os.write(fd, s.encode() + b"\r")
+    t.key(s.encode() + b"\r")
     return prompt(what)
 
 prompt("the first prompt")
 line("break tick", "break tick")
 line("break fact", "break fact")
-os.write(fd, b"delete\r")
+t.key(b"delete\r")
 expect(QUESTION, "delete asks")
 wait_raw()
 out = line("n", "n: back to the prompt")
@@ -91,7 +43,7 @@ if re.search(r"Deleted", out):
     fail("n deleted something: %r" % out)
 out = line("info breakpoints", "listed after n")
 (ok if re.search(LISTED, out, re.M) and re.search(r"fact", out) else fail)("n: both breakpoints kept")
-os.write(fd, b"delete\r")
+t.key(b"delete\r")
 expect(QUESTION, "delete asks again")
 wait_raw()
 line("y", "y: back to the prompt")
@@ -109,37 +61,15 @@ if who == "cdbg":
     out = line("info breakpoints", "listed after the commands")
     (ok if re.search(NONE, out, re.M) else fail)("the commands deleted every breakpoint")
     line("kill", "kill")
-    os.write(fd, b"\x04")
+    t.key(b"\x04")
 else:
-    os.write(fd, b"quit\r")
-end = time.time() + 60
-while time.time() < end:
-    p, st = os.waitpid(child, os.WNOHANG)
-    if p == child:
-        break
-    read_some(0.05)
-else:
-    fail("%s did not exit" % who)
-    os.kill(child, signal.SIGKILL)
-    os.waitpid(child, 0)
-if failed:
-    sys.stdout.write("---- transcript ----\n" + transcript.decode("utf-8", "replace") + "\n----\n")
+    t.key(b"quit\r")
+t.wait_exit("%s exits" % who, 60, status=None)
+t.finish()
 PY
 
 drive() {
-    local log line rc who=$1
-    log=$(mktemp "$TD_TMP/drive.XXXXXX")
-    TD_HOME=$home timeout -k 5 200 python3 "$TD_TMP/driver.py" "$@" >"$log" 2>&1
-    rc=$?
-    while IFS= read -r line; do
-        case $line in
-        "ok: "*) pass "$who: ${line#ok: }" ;;
-        "FAIL: "*) fail "$who: ${line#FAIL: }" ;;
-        esac
-    done <"$log"
-    grep -q '^FAIL: ' "$log" && sed -n '/^---- transcript/,$p' "$log" | head -n 80 >&2
-    [ "$rc" -eq 0 ] || { fail "$who: driver exited with $rc"; head -n 40 "$log" >&2; }
-    grep -q '^ok: ' "$log" || fail "$who: the driver checked nothing"
+    TD_HOME=$home td_pty_drive "$1" 200 "$TD_TMP/driver.py" "$@"
 }
 
 home=$(mktemp -d "$TD_TMP/home.XXXXXX")

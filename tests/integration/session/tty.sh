@@ -8,90 +8,16 @@
 command -v python3 >/dev/null || skip "python3 (for its pty module) is not installed"
 exe=$(td_bin session_O0)
 
-# The driver: python3 DRIVER CDBG SCENARIO ARGS... runs `cdbg ARGS` on a pty, plays SCENARIO and
-# prints "ok: ..." / "FAIL: ..." lines (the transcript after a failure). Every wait is for output
-# or a process state, with a timeout, so a hang fails instead of hanging the test.
+# The driver: python3 DRIVER CDBG SCENARIO ARGS... runs `cdbg ARGS` on a pty
+# (tests/integration/ptydrive.py) and plays SCENARIO.
 cat >"$TD_TMP/driver.py" <<'EOF'
-import os, pty, re, select, signal, sys, termios, time
+import os, re, sys
+from ptydrive import Pty
 
 cdbg, scenario, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-env = dict(os.environ, HOME=os.environ["TD_HOME"], TERM="xterm")
-child, fd = pty.fork()
-if child == 0:
-    os.execve(cdbg, [cdbg] + args, env)
-
-transcript = b""
-pending = ""
-failed = False
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
-
-def ok(what):
-    print("ok: " + what)
-
-def fail(what):
-    global failed
-    failed = True
-    print("FAIL: " + what)
-
-def read_some(timeout):
-    global transcript, pending
-    r, _, _ = select.select([fd], [], [], timeout)
-    if not r:
-        return True
-    try:
-        d = os.read(fd, 65536)
-    except OSError:
-        return False
-    if not d:
-        return False
-    transcript += d
-    pending += ANSI.sub("", d.decode("utf-8", "replace")).replace("\r", "")
-    return True
-
-def expect(pattern, what, timeout=30):
-    global pending
-    end = time.time() + timeout
-    while True:
-        m = re.search(pattern, pending, re.S)
-        if m:
-            text, pending = pending[:m.end()], pending[m.end():]
-            ok(what)
-            return text
-        if time.time() >= end or not read_some(min(0.1, max(0, end - time.time()))):
-            if re.search(pattern, pending, re.S):
-                continue
-            fail("%s: no /%s/ in %r" % (what, pattern, pending[-400:]))
-            return None
-
-def wait_raw(timeout=10):
-    # libedit prints the prompt a moment before it puts the terminal in raw mode: a ^D typed in
-    # between would be the cooked mode's end-of-file
-    end = time.time() + timeout
-    while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
-        time.sleep(0.005)
-
-def prompt(what):
-    r = expect(r"\(cdbg\) $", what)
-    wait_raw()
-    return r
-
-def key(k):
-    os.write(fd, k)
-
-def wait_exit(what, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        p, st = os.waitpid(child, os.WNOHANG)
-        if p == child:
-            if os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0:
-                ok(what)
-            else:
-                fail("%s: status %r" % (what, st))
-            return
-        read_some(0.05)
-    fail("%s: cdbg did not exit" % what)
-    os.kill(child, signal.SIGKILL)
-    os.waitpid(child, 0)
+t = Pty([cdbg] + args, os.environ["TD_HOME"])
+ok, fail, key, expect, wait_raw, prompt, wait_exit = t.ok, t.fail, t.key, t.expect, t.wait_raw, t.prompt, t.wait_exit
+child = t.child
 
 def program():
     """The program cdbg started: its only child."""
@@ -184,27 +110,14 @@ elif scenario == "attached":
     key(b"\x04")
     wait_exit("^D leaves at once")
 
-if re.search(r"\(y or n\)", transcript.decode("utf-8", "replace")) and scenario not in ("ask", "eof"):
-    fail("cdbg asked a question: %r" % transcript.decode("utf-8", "replace")[-300:])
-if failed:
-    sys.stdout.write("---- transcript ----\n" + transcript.decode("utf-8", "replace") + "\n----\n")
+if re.search(r"\(y or n\)", t.text()) and scenario not in ("ask", "eof"):
+    fail("cdbg asked a question: %r" % t.text()[-300:])
+t.finish()
 EOF
 
-# drive SCENARIO ARGS...: runs the driver and turns its ok/FAIL lines into checks.
+# drive SCENARIO ARGS...: runs the driver; its ok/FAIL lines become checks.
 drive() {
-    local log line rc scenario=$1
-    log=$(mktemp "$TD_TMP/drive.XXXXXX")
-    TD_HOME=$home timeout -k 5 150 python3 "$TD_TMP/driver.py" "$CDBG" "$@" >"$log" 2>&1
-    rc=$?
-    while IFS= read -r line; do
-        case $line in
-        "ok: "*) pass "$scenario: ${line#ok: }" ;;
-        "FAIL: "*) fail "$scenario: ${line#FAIL: }" ;;
-        esac
-    done <"$log"
-    grep -q '^FAIL: ' "$log" && sed -n '/^---- transcript/,$p' "$log" | head -n 60 >&2
-    [ "$rc" -eq 0 ] || { fail "$scenario: driver exited with $rc"; head -n 40 "$log" >&2; }
-    grep -q '^ok: ' "$log" || fail "$scenario: the driver checked nothing"
+    TD_HOME=$home td_pty_drive "$1" 150 "$TD_TMP/driver.py" "$CDBG" "$@"
 }
 
 home=$(mktemp -d "$TD_TMP/home.XXXXXX")

@@ -5,70 +5,18 @@
 . "$SRCROOT/tests/integration/lib.sh"
 command -v python3 >/dev/null || skip "python3 (for its pty module) is not installed"
 
-# The driver: python3 DRIVER CDBG HOME SCENARIO PID. It runs `cdbg attach PID` on a pty with
-# HOME set, plays SCENARIO, and prints "ok: ..." / "FAIL: ..." lines (and the transcript on a
-# failure). Every wait has a timeout, so a hung cdbg fails the test instead of hanging it.
+# The driver: python3 DRIVER CDBG HOME SCENARIO PID runs `cdbg attach PID` on a pty with HOME set
+# (tests/integration/ptydrive.py) and plays SCENARIO.
 cat >"$TD_TMP/pty_driver.py" <<'EOF'
-import os, pty, re, select, signal, sys, termios, time
+import os, re, signal, sys, time
+from ptydrive import Pty
 
 cdbg, home, scenario, pid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-env = dict(os.environ, HOME=home, TERM="xterm")
-child, fd = pty.fork()
-if child == 0:
-    os.execve(cdbg, [cdbg, "attach", str(pid)], env)
-
-transcript = b""
-pending = ""      # output not yet consumed by expect()
-failed = False
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
-
-def ok(what):
-    print("ok: " + what)
-
-def fail(what):
-    global failed
-    failed = True
-    print("FAIL: " + what)
-
-def read_some(timeout):
-    global transcript, pending
-    r, _, _ = select.select([fd], [], [], timeout)
-    if not r:
-        return True
-    try:
-        d = os.read(fd, 65536)
-    except OSError:
-        return False  # EIO: the child closed the terminal (exited)
-    if not d:
-        return False
-    transcript += d
-    pending += ANSI.sub("", d.decode("utf-8", "replace")).replace("\r", "")
-    return True
+t = Pty([cdbg, "attach", str(pid)], home)
+ok, fail, fd, wait_raw = t.ok, t.fail, t.fd, t.wait_raw
 
 def expect(pattern, what, timeout=20):
-    """Consumes output up to the end of the first match of pattern; returns the consumed text."""
-    global pending
-    end = time.time() + timeout
-    while True:
-        m = re.search(pattern, pending, re.S)
-        if m:
-            text, pending = pending[:m.end()], pending[m.end():]
-            ok(what)
-            return text
-        if time.time() >= end or not read_some(min(0.1, max(0, end - time.time()))):
-            m = re.search(pattern, pending, re.S)
-            if m:
-                continue
-            fail("%s: no /%s/ in the output" % (what, pattern))
-            return None
-
-def wait_raw(timeout=10):
-    """Waits until libedit has put the terminal in its own (non-canonical) mode. It prints the
-    prompt a moment before: a ^D typed in between is the cooked mode's end-of-file, which the mode
-    switch turns into a NUL byte."""
-    end = time.time() + timeout
-    while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
-        time.sleep(0.005)
+    return t.expect(pattern, what, timeout)
 
 def command(keys, what, timeout=20):
     """Types keys and returns the output up to the next prompt."""
@@ -76,19 +24,7 @@ def command(keys, what, timeout=20):
     return expect(r"\n\(cdbg\) ", what, timeout) or ""
 
 def wait_exit(what, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        p, st = os.waitpid(child, os.WNOHANG)
-        if p == child:
-            if os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0:
-                ok(what)
-            else:
-                fail("%s: status %r" % (what, st))
-            return
-        read_some(0.05)
-    fail("%s: cdbg did not exit" % what)
-    os.kill(child, signal.SIGKILL)
-    os.waitpid(child, 0)
+    t.wait_exit(what, timeout)
 
 def has(text, pattern, what):
     if text is not None and re.search(pattern, text, re.M):
@@ -173,26 +109,12 @@ elif scenario == "dies":
     os.write(fd, b"quit\r")
     wait_exit("quit after the target died")
 
-if failed:
-    sys.stdout.write("---- transcript ----\n" + transcript.decode("utf-8", "replace") + "\n----\n")
+t.finish()
 EOF
 
-# drive SCENARIO PID: runs the driver and turns its ok/FAIL lines into checks.
+# drive SCENARIO PID: runs the driver; its ok/FAIL lines become checks.
 drive() {
-    local log line
-    log=$(mktemp "$TD_TMP/drive.XXXXXX")
-    timeout -k 5 120 python3 "$TD_TMP/pty_driver.py" "$CDBG" "$home" "$1" "$2" >"$log" 2>&1
-    local rc=$?
-    while IFS= read -r line; do
-        case $line in
-        "ok: "*) pass "${line#ok: }" ;;
-        "FAIL: "*) fail "$1: ${line#FAIL: }" ;;
-        esac
-    done <"$log"
-    if grep -q '^FAIL: ' "$log"; then
-        sed -n '/^---- transcript/,$p' "$log" | head -n 80 >&2
-    fi
-    [ "$rc" -eq 0 ] || { fail "$1: driver exited with $rc"; head -n 40 "$log" >&2; }
+    td_pty_drive "$1" 120 "$TD_TMP/pty_driver.py" "$CDBG" "$home" "$1" "$2"
 }
 
 home=$(mktemp -d "$TD_TMP/home.XXXXXX")
