@@ -251,6 +251,8 @@ static void render_json(line *l, const cd_trace_event *ev)
     if (ev->kind == CD_REC_DROPPED) {
         put(l, ",\"count\":", 9);
         put_u64(l, ev->dropped);
+        if (ev->drop_why == CD_DROP_RETURNS)
+            put(l, ",\"what\":\"returns\"", 17);
         if (ev->func) {
             put(l, ",\"function\":", 12);
             put_jstr(l, ev->func);
@@ -324,6 +326,13 @@ static void render_text(line *l, const cd_trace_event *ev)
             puts_(l, d);
             putch(l, ')');
         }
+    } else if (ev->drop_why == CD_DROP_RETURNS) {
+        put(l, "! ", 2);
+        put_u64(l, ev->dropped);
+        puts_(l, " returns of ");
+        puts_(l, ev->func ? ev->func : "?");
+        puts_(l, " lost: a longjmp or an exception left the calls, or their thread's shadow stack was full");
+        return;
     } else {
         put(l, "! ", 2);
         put_u64(l, ev->dropped);

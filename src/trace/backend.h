@@ -61,6 +61,12 @@ typedef enum {
                                 lost here, in this thread when tid != 0 */
 } cd_rec_kind;
 
+typedef enum {
+    CD_DROP_RING = 0,        /* records: the buffer was full */
+    CD_DROP_RETURNS,         /* returns that will never come (--ret, inline): a longjmp out of the
+                                calls, or no room left to hijack their return */
+} cd_drop_why;
+
 /* One hit. Valid only during the sink call: copy what you keep. */
 typedef struct cd_trace_rec {
     cd_rec_kind kind;
@@ -74,6 +80,7 @@ typedef struct cd_trace_rec {
     const void *stack;
     uint32_t stack_len;
     uint64_t dropped;        /* CD_REC_DROPPED: how many */
+    cd_drop_why why;         /* CD_REC_DROPPED: what was lost */
 } cd_trace_rec;
 
 /* The core's consumer. Returns 0 to go on, 1 to stop delivering (--max-hits reached), -1 on error. */

@@ -48,10 +48,14 @@
 #define H_DATA 32
 #define H_TIDOFF 40
 #define H_DROPS 48
+#define H_LOST 56    /* returns never recorded: calls a longjmp left (their shadow entries discarded) */
+#define H_SHFULL 64  /* calls not hijacked for --ret: their thread's shadow stack was full */
 #define H_HEAD 128
 #define H_TAIL 192
 #define H_PROBES 256 /* probe table: PROBE_SZ bytes per slot */
-#define PROBE_SZ 32  /* u64 addr; u32 id; u32 stack_n; u64 drops; u64 pad */
+#define PROBE_SZ 64  /* u64 addr; u32 id; u32 stack_n; u64 drops; u8 flags (1: --ret); pad; u32 ret_off;
+                        u64 returns lost (--ret: longjmp, a full shadow stack) */
+#define P_LOSTRET 32
 #define MAX_PROBES 2048
 
 /* record layout */
@@ -64,8 +68,20 @@
 #define R_XMM 176
 #define R_STACK 304
 
+/* --ret's shadow stacks: a private anonymous mapping of SH_N stacks of SH_SZ bytes; a header (u64
+ * owner TID, 0 = never used, -1 = free; u64 count) then SH_DEPTH entries of 32 bytes (u64 sp = where
+ * the return address was, u64 the real return address, u32 probe slot, u32 pad, u64 the trampoline
+ * address written there). The assembly uses these. */
+#define SH_N 1024
+#define SH_NMASK 1023
+#define SH_SHIFT 13
+#define SH_SZ 8192
+#define SH_DEPTH 255
+#define CDTI_STR2(x) #x
+#define CDTI_STR(x) CDTI_STR2(x)
+
 #define REGION (64 * 1024)
-#define COMMON_SPACE 1024 /* bytes reserved for the record routine at the start of a region */
+#define COMMON_SPACE 2048 /* bytes reserved for the record routine at the start of a region */
 #define STUB_MAX 128
 #define DEFAULT_RING (256u << 20)
 
@@ -73,11 +89,12 @@
  * [rsp+8] = probe slot, then the 128-byte red zone; the probed code's rsp is rsp + 144. It keeps
  * every register and the flags, and leaves rsp as it found it. */
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
-        ".globl cdti_blob, cdti_blob_end, cdti_entry\n"
-        ".hidden cdti_blob, cdti_blob_end, cdti_entry\n"
+        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack\n"
+        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
+        ".Lshadow: .quad 0\n"
         ".balign 16\n"
         "cdti_entry:\n"
         " pushfq\n"
@@ -113,6 +130,7 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         "2: mov $186, %eax\n"               /* gettid: clobbers rcx and r11, both saved */
         " syscall\n"
         "3: mov %eax, 12(%rsi)\n"
+        " mov %eax, %r10d\n"                         /* kept for --ret (saved r10 is on the stack) */
         " rdtsc\n"
         " shl $32, %rdx\n"
         " or %rdx, %rax\n"
@@ -129,7 +147,7 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " mov 40(%rsp), %rax\n mov %rax, 128(%rsi)\n" /* rsi */
         " mov 32(%rsp), %rax\n mov %rax, 136(%rsi)\n" /* rdi */
         " mov 88(%rsp), %rcx\n"
-        " shl $5, %rcx\n"
+        " shl $6, %rcx\n"
         " lea 256(%rdi,%rcx), %rcx\n"                 /* the probe's table entry */
         " mov (%rcx), %rax\n mov %rax, 144(%rsi)\n"   /* rip = the probe address */
         " mov 72(%rsp), %rax\n mov %rax, 152(%rsi)\n" /* eflags */
@@ -145,18 +163,317 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " rep movsb\n"
         " lea 1(%r8), %rax\n"
         " mov %rax, (%r9)\n"                          /* publish: seq = pos + 1, written last */
+        /* --ret: the return address goes on this thread's shadow stack, .Lret takes its place.
+         * Only when the entry was recorded: a return without its entry would pair with nothing. */
+        " mov .Lring(%rip), %rdi\n"
+        " mov 88(%rsp), %rcx\n"
+        " shl $6, %rcx\n"
+        " testb $1, 280(%rdi,%rcx)\n"                 /* the probe's flags: 1 = --ret */
+        " jz 9f\n"
+        " mov %r10d, %eax\n"                          /* the TID (not from the published record: */
+                                                      /* the reader may have recycled it) */
+        " mov $1, %edx\n"
+        " call .Lfind\n"                              /* r10 = this thread's stack, claimed if need be */
+        " test %r10, %r10\n"
+        " jz 7f\n"
+        " mov 284(%rdi,%rcx), %r11d\n"                /* + the prologue's bytes before the probe */
+        " lea 224(%rsp,%r11), %r11\n"                 /* S: where the return address is */
+        /* entries on top for frames deeper than this call's are calls a longjmp left: dead,
+         * counted as lost returns. One more than 1 MB away is on another stack (sigaltstack): kept. */
+        "4: mov 8(%r10), %rcx\n"
+        " test %rcx, %rcx\n"
+        " jz 5f\n"
+        " mov %rcx, %rdx\n"
+        " shl $5, %rdx\n"
+        " add %r10, %rdx\n"                           /* entry[count - 1] */
+        " mov (%rdx), %rax\n"
+        " cmp %r11, %rax\n"
+        " ja 5f\n"
+        " jb 6f\n"
+        /* made at this same S: dead unless the slot holds the trampoline address that entry put
+         * there (this call is a tail call from a traced call, whose entry it is) */
+        " mov 24(%rdx), %rsi\n"
+        " cmp (%r11), %rsi\n"
+        " je 5f\n"
+        " jmp 61f\n"
+        "6: mov %r11, %rsi\n"
+        " sub %rax, %rsi\n"
+        " cmp $0x100000, %rsi\n"
+        " ja 5f\n"
+        "61: mov 16(%rdx), %esi\n"
+        " call .Llostret\n"
+        " dec %rcx\n"
+        " mov %rcx, 8(%r10)\n"
+        " jmp 4b\n"
+        "5: cmp $" CDTI_STR(SH_DEPTH) ", %rcx\n"
+        " jae 7f\n"
+        " mov %rcx, %rdx\n"
+        " shl $5, %rdx\n"
+        " lea 32(%r10,%rdx), %rdx\n"                  /* entry[count] */
+        " mov (%r11), %rax\n"                         /* the real return address */
+        " mov 88(%rsp), %esi\n"
+        " lea .Lret(%rip), %r8\n"
+        " mov %r11, (%rdx)\n mov %rax, 8(%rdx)\n mov %esi, 16(%rdx)\n mov %r8, 24(%rdx)\n"
+        " inc %rcx\n"
+        " mov %rcx, 8(%r10)\n"
+        /* once more: a signal handler that traced a call between the first writes and the count
+         * used this same entry */
+        " mov %r11, (%rdx)\n mov %rax, 8(%rdx)\n mov %esi, 16(%rdx)\n mov %r8, 24(%rdx)\n"
+        " mov %r8, (%r11)\n"
+        " jmp 9f\n"
+        "7: lock incq 64(%rdi)\n"                     /* no room on the shadow stack: not hijacked, */
+        " mov 88(%rsp), %esi\n"                       /* its return is counted lost */
+        " call .Llostret\n"
         " jmp 9f\n"
         "8: lock incq 48(%rdi)\n"                     /* full: count the drop, globally and per probe */
         " mov 88(%rsp), %rcx\n"
-        " shl $5, %rcx\n"
+        " shl $6, %rcx\n"
         " lock incq 272(%rdi,%rcx)\n"
+        "9: pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
+        " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " popfq\n"
+        " ret\n"
+        /* .Llost: one record of probe %esi lost (rdi = the ring). Clobbers rsi. */
+        ".Llost:\n"
+        " lock incq 48(%rdi)\n"
+        " shl $6, %esi\n"
+        " lock incq 272(%rdi,%rsi)\n"
+        " ret\n"
+        /* .Llostret: a return of probe %esi that will not be recorded. Clobbers rsi. */
+        ".Llostret:\n"
+        " lock incq 56(%rdi)\n"
+        " shl $6, %esi\n"
+        " lock incq 288(%rdi,%rsi)\n"
+        " ret\n"
+        /* .Lfind: the shadow stack of TID %rax (zero-extended); with %dl set, claims one if the
+         * thread has none. Out: r10 = its header, or 0. Keeps every other register.
+         * Open addressing from TID % SH_N; an owner of -1 is a stack given back (no call in
+         * flight), reusable; 0 ends a chain. Only the thread itself inserts its TID, so a claim
+         * races only with other TIDs' claims of the same free stack: cmpxchg, and look again. */
+        ".Lfind:\n"
+        " push %rcx\n push %rsi\n push %rdi\n push %r8\n push %r11\n"
+        " mov .Lshadow(%rip), %r11\n"
+        " xor %r10d, %r10d\n"
+        " test %r11, %r11\n"
+        " jz 59f\n"
+        "50: mov %eax, %ecx\n"
+        " and $" CDTI_STR(SH_NMASK) ", %ecx\n"
+        " xor %r8d, %r8d\n"
+        " mov $" CDTI_STR(SH_N) ", %esi\n"
+        "51: mov %rcx, %rdi\n"
+        " shl $" CDTI_STR(SH_SHIFT) ", %rdi\n"
+        " add %r11, %rdi\n"
+        " mov (%rdi), %r10\n"
+        " cmp %rax, %r10\n"
+        " je 58f\n"
+        " test %r10, %r10\n"
+        " jz 54f\n"
+        " cmp $-1, %r10\n"
+        " jne 52f\n"
+        " test %r8, %r8\n"
+        " jnz 52f\n"
+        " mov %rdi, %r8\n"
+        "52: inc %ecx\n"
+        " and $" CDTI_STR(SH_NMASK) ", %ecx\n"
+        " dec %esi\n"
+        " jnz 51b\n"
+        " xor %edi, %edi\n"
+        "54: test %dl, %dl\n"
+        " jz 57f\n"
+        " test %r8, %r8\n"
+        " jz 55f\n"
+        " mov %r8, %rdi\n"
+        "55: test %rdi, %rdi\n"
+        " jz 57f\n"
+        " mov (%rdi), %r10\n"
+        " test %r10, %r10\n"
+        " je 56f\n"
+        " cmp $-1, %r10\n"
+        " jne 50b\n"
+        "56: push %rax\n"
+        " mov %rax, %rcx\n"
+        " mov %r10, %rax\n"
+        " lock cmpxchg %rcx, (%rdi)\n"
+        " pop %rax\n"
+        " jne 50b\n"
+        "58: mov %rdi, %r10\n"
+        " jmp 59f\n"
+        "57: xor %r10d, %r10d\n"
+        "59: pop %r11\n pop %r8\n pop %rdi\n pop %rsi\n pop %rcx\n"
+        " ret\n"
+        /* .Lret: a traced call returns here (its return address was replaced at entry). */
+        ".balign 16\n"
+        "cdti_ret:\n"
+        ".Lret:\n"
+        " sub $8, %rsp\n"                             /* S: the real return address goes here */
+        " pushfq\n"
+        " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
+        " push %r8\n push %r9\n push %r10\n push %r11\n"
+        /* [rsp]=r11 ... 64=rax 72=flags 80=S; the caller's rsp = rsp + 88 */
+        " cld\n"
+        " mov .Lring(%rip), %rdi\n"
+        " mov 40(%rdi), %rax\n"
+        " test %rax, %rax\n"
+        " js 1f\n"
+        " mov %fs:(%rax), %eax\n"
+        " jmp 2f\n"
+        "1: mov $186, %eax\n"
+        " syscall\n"
+        "2: mov %eax, %r9d\n"                         /* r9 = the TID */
+        " lea 80(%rsp), %r11\n"                       /* r11 = S */
+        " xor %edx, %edx\n"
+        " call .Lfind\n"
+        " test %r10, %r10\n"
+        " jz 20f\n"
+        " mov 8(%r10), %rcx\n"
+        "3: test %rcx, %rcx\n"                        /* from the top, the entry made at S */
+        " jz 20f\n"
+        " dec %rcx\n"
+        " mov %rcx, %rdx\n"
+        " shl $5, %rdx\n"
+        " lea 32(%r10,%rdx), %rdx\n"
+        " cmp %r11, (%rdx)\n"
+        " jne 3b\n"
+        /* the entries above it are calls that will not return (a longjmp out of them): lost */
+        " mov 8(%r10), %r8\n"
+        "4: dec %r8\n"
+        " cmp %rcx, %r8\n"
+        " jbe 5f\n"
+        " mov %r8, %rax\n"
+        " shl $5, %rax\n"
+        " mov 48(%r10,%rax), %esi\n"
+        " call .Llostret\n"
+        " jmp 4b\n"
+        "5: mov 8(%rdx), %rax\n"
+        " mov %rax, 80(%rsp)\n"                       /* ret goes there */
+        " mov 16(%rdx), %esi\n"                       /* the probe */
+        " mov %rcx, 8(%r10)\n"
+        " test %rcx, %rcx\n"
+        " jnz 30f\n"
+        " movq $-1, (%r10)\n"                         /* nothing in flight: back to the pool */
+        " jmp 30f\n"
+        /* not on this thread's stack: a child forked inside a traced call has a new TID and its own
+         * copy of the stacks (MAP_PRIVATE), where its parent thread's stack holds the call */
+        "20: mov .Lshadow(%rip), %r10\n"
+        " xor %ecx, %ecx\n"
+        "21: mov (%r10), %rax\n"
+        " test %rax, %rax\n"
+        " jz 23f\n"
+        " cmp $-1, %rax\n"
+        " je 23f\n"
+        " mov 8(%r10), %r8\n"
+        "22: test %r8, %r8\n"
+        " jz 23f\n"
+        " dec %r8\n"
+        " mov %r8, %rdx\n"
+        " shl $5, %rdx\n"
+        " lea 32(%r10,%rdx), %rdx\n"
+        " cmp %r11, (%rdx)\n"
+        " jne 22b\n"
+        " mov 8(%rdx), %rax\n"
+        " mov %rax, 80(%rsp)\n"
+        " mov 16(%rdx), %esi\n"
+        " jmp 30f\n"
+        "23: add $" CDTI_STR(SH_SZ) ", %r10\n"
+        " inc %ecx\n"
+        " cmp $" CDTI_STR(SH_N) ", %ecx\n"
+        " jb 21b\n"
+        " ud2\n"                                      /* no trace of this call anywhere (docs) */
+        /* the return record: rax/rdx/xmm0-1 are the value, rip the return address */
+        "30: mov 128(%rdi), %rax\n"
+        " mov %rax, %rdx\n"
+        " sub 192(%rdi), %rdx\n"
+        " cmp 8(%rdi), %rdx\n"
+        " jge 38f\n"
+        " lea 1(%rax), %rdx\n"
+        " lock cmpxchg %rdx, 128(%rdi)\n"
+        " jne 30b\n"
+        " mov %rax, %r8\n"
+        " and 16(%rdi), %rax\n"
+        " imul 24(%rdi), %rax\n"
+        " add 32(%rdi), %rax\n"
+        " lea (%rdi,%rax), %rcx\n"                    /* rcx = the record */
+        " or $0x80000000, %esi\n"
+        " mov %esi, 8(%rcx)\n"
+        " mov %r9d, 12(%rcx)\n"
+        " rdtsc\n"
+        " shl $32, %rdx\n"
+        " or %rdx, %rax\n"
+        " mov %rax, 16(%rcx)\n"
+        " mov %r15, 24(%rcx)\n mov %r14, 32(%rcx)\n mov %r13, 40(%rcx)\n mov %r12, 48(%rcx)\n"
+        " mov %rbp, 56(%rcx)\n mov %rbx, 64(%rcx)\n"
+        " mov 0(%rsp), %rax\n mov %rax, 72(%rcx)\n"
+        " mov 8(%rsp), %rax\n mov %rax, 80(%rcx)\n"
+        " mov 16(%rsp), %rax\n mov %rax, 88(%rcx)\n"
+        " mov 24(%rsp), %rax\n mov %rax, 96(%rcx)\n"
+        " mov 64(%rsp), %rax\n mov %rax, 104(%rcx)\n"
+        " mov 56(%rsp), %rax\n mov %rax, 112(%rcx)\n"
+        " mov 48(%rsp), %rax\n mov %rax, 120(%rcx)\n"
+        " mov 40(%rsp), %rax\n mov %rax, 128(%rcx)\n"
+        " mov 32(%rsp), %rax\n mov %rax, 136(%rcx)\n"
+        " mov 80(%rsp), %rax\n mov %rax, 144(%rcx)\n"   /* rip = where it returns to */
+        " mov 72(%rsp), %rax\n mov %rax, 152(%rcx)\n"
+        " lea 88(%rsp), %rax\n mov %rax, 160(%rcx)\n"
+        " movl $0, 168(%rcx)\n"
+        " movdqu %xmm0, 176(%rcx)\n movdqu %xmm1, 192(%rcx)\n movdqu %xmm2, 208(%rcx)\n"
+        " movdqu %xmm3, 224(%rcx)\n movdqu %xmm4, 240(%rcx)\n movdqu %xmm5, 256(%rcx)\n"
+        " movdqu %xmm6, 272(%rcx)\n movdqu %xmm7, 288(%rcx)\n"
+        " lea 1(%r8), %rax\n"
+        " mov %rax, (%rcx)\n"                         /* publish */
+        " jmp 39f\n"
+        "38: call .Llost\n"                           /* the ring is full */
+        "39: pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
+        " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " popfq\n"
+        " ret\n"
+        /* cdti_unhijack: called like cdti_entry from the stubs at the unwinder's entry points
+         * (_Unwind_RaiseException, _Unwind_Resume_or_Rethrow, _Unwind_ForcedUnwind): an exception
+         * is about to walk the stack, and a trampoline address has no unwind information (the
+         * program would terminate). Every hijacked return address of this thread is put back;
+         * those calls' returns are lost (counted). An entry whose slot no longer holds the
+         * trampoline address it put there is a dead frame: its slot is not written. */
+        ".balign 16\n"
+        "cdti_unhijack:\n"
+        " pushfq\n"
+        " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
+        " push %r8\n push %r9\n push %r10\n push %r11\n"
+        " mov .Lring(%rip), %rdi\n"
+        " mov 40(%rdi), %rax\n"
+        " test %rax, %rax\n"
+        " js 1f\n"
+        " mov %fs:(%rax), %eax\n"
+        " jmp 2f\n"
+        "1: mov $186, %eax\n"
+        " syscall\n"
+        "2: xor %edx, %edx\n"
+        " call .Lfind\n"
+        " test %r10, %r10\n"
+        " jz 9f\n"
+        " mov 8(%r10), %rcx\n"
+        "3: test %rcx, %rcx\n"
+        " jz 5f\n"
+        " dec %rcx\n"
+        " mov %rcx, %rdx\n"
+        " shl $5, %rdx\n"
+        " lea 32(%r10,%rdx), %rdx\n"
+        " mov (%rdx), %r11\n"
+        " mov 24(%rdx), %rax\n"
+        " cmp (%r11), %rax\n"
+        " jne 4f\n"
+        " mov 8(%rdx), %rax\n"
+        " mov %rax, (%r11)\n"
+        "4: mov 16(%rdx), %esi\n"
+        " call .Llostret\n"
+        " mov %rcx, 8(%r10)\n"
+        " jmp 3b\n"
+        "5: movq $-1, (%r10)\n"
         "9: pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
         " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
         " popfq\n"
         " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
-extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[];
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
@@ -177,7 +494,9 @@ typedef struct iprobe {
     int region;             /* index into regions, -1 before arm */
     uint64_t stub;
     bool patched;
-    uint64_t hits, drops_seen;
+    bool internal;          /* an unwinder hook (add_unwind_hooks), not the core's probe */
+    uint32_t ret_off;       /* --ret: the return address is at the probed code's rsp + this */
+    uint64_t hits, drops_seen, lostret_seen;
 } iprobe;
 
 typedef struct inl {
@@ -191,9 +510,11 @@ typedef struct inl {
     uint8_t *ring;
     size_t ring_size;
     uint64_t target_ring;   /* where the target maps it */
+    uint64_t shadow;        /* --ret's shadow stacks in the target (0: no probe wants returns) */
     uint64_t cap, rec_size;
     uint64_t tail;
     uint64_t drops_seen;
+    int hooks_missing;      /* unwinder entry points that could not be hooked */
     bool armed, disarmed, ended;
     /* TSC -> CLOCK_MONOTONIC: ns = mono_ref + (tsc - tsc_ref) * scale */
     uint64_t tsc0, mono0;   /* the first calibration point: scale = (mono - mono0) / (tsc - tsc0) */
@@ -244,12 +565,48 @@ static uint64_t tsc_to_ns(const inl *s, uint64_t tsc)
 
 /* ---- check ---- */
 
+/* --ret: where the return address is, as an offset from the stack pointer at the probe: the bytes
+ * the prologue before it pushed and reserved (a probe after `push %rbp; mov %rsp,%rbp; sub $N,%rsp`
+ * and the spills, as -O0 code is probed). Anything else that moves the stack pointer is refused. */
+static int ret_offset(inl *s, const uint8_t *code, size_t upto, uint64_t lo, uint32_t *out, cd_err *err,
+                      const char *fn)
+{
+    uint64_t off = 0;
+    size_t at = 0;
+    while (at < upto) {
+        cd_insn in;
+        if (!cd_x86_decode(s->x86, code + at, upto - at, lo + at, &in) || in.kind != CD_INSN_OTHER)
+            goto refuse;
+        const uint8_t *b = in.bytes;
+        size_t ol = strlen(in.ops);
+        if (!strcmp(in.mnemonic, "push") || !strcmp(in.mnemonic, "pushq")) {
+            off += 8;
+        } else if (in.len == 4 && b[0] == 0x48 && b[1] == 0x83 && b[2] == 0xec) {
+            off += b[3];
+        } else if (in.len == 7 && b[0] == 0x48 && b[1] == 0x81 && b[2] == 0xec) {
+            uint32_t v;
+            memcpy(&v, b + 3, 4);
+            off += v;
+        } else if (!strncmp(in.mnemonic, "pop", 3) || !strncmp(in.mnemonic, "leave", 5) ||
+                   !strncmp(in.mnemonic, "enter", 5) || (ol >= 4 && !strcmp(in.ops + ol - 4, "%rsp")) ||
+                   (ol >= 4 && !strcmp(in.ops + ol - 4, "%esp")) || strstr(in.ops, "%sp")) {
+            goto refuse;
+        }
+        at += in.len;
+        if (off > 0x100000)
+            goto refuse;
+    }
+    *out = (uint32_t)off;
+    return 0;
+refuse:
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                    "inline: %s: --ret: the code before the probe moves the stack pointer in a way this backend does "
+                    "not follow, so it cannot find the return address", fn);
+}
+
 static int analyse(inl *s, cd_trace_backend *b, const cd_probe *p, iprobe *out, cd_err *err)
 {
     const char *fn = p->func ? p->func : "?";
-    if (p->want_return)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "inline: %s: return probes (--ret) are not implemented by the inline backend", fn);
     if (!p->func_lo || !p->func_hi || p->func_hi <= p->func_lo || p->addr < p->func_lo || p->addr >= p->func_hi)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
                         "inline: %s: the function's bounds are unknown, so jumps into the patch cannot be ruled out", fn);
@@ -264,6 +621,10 @@ static int analyse(inl *s, cd_trace_backend *b, const cd_probe *p, iprobe *out, 
                         p->func_lo);
     }
     size_t off = (size_t)(p->addr - p->func_lo);
+    if (p->want_return && ret_offset(s, code, off, p->func_lo, &out->ret_off, err, fn) < 0) {
+        free(code);
+        return -1;
+    }
     cd_x86_head *h = &out->head;
     cd_err herr = {0};
     if (cd_x86_head_decode(s->x86, code + off, flen - off, p->addr, 5, h, &herr) < 0) {
@@ -340,6 +701,41 @@ static int inl_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     s->probes = cd_xrealloc(s->probes, (s->nprobes + 1) * sizeof *s->probes);
     s->probes[s->nprobes++] = ip;
     return 0;
+}
+
+/* --ret: the unwinder's entry points get a stub that calls cdti_unhijack (every hijacked return
+ * address of the thread put back) before an exception or a forced unwind (pthread_exit,
+ * pthread_cancel) walks the stack: the trampoline has no unwind information, and a C++ exception
+ * through a hijacked call would terminate the program. Where an entry point is not loaded yet
+ * (libgcc_s dlopened later) or cannot be patched, that remains a limit (docs/tracing-inline.md). */
+static void add_unwind_hooks(inl *s, cd_trace_backend *b)
+{
+    /* libgcc_s's own entry points where they can be patched; libstdc++'s throws where they
+     * cannot (Debian's libgcc_s has CET shadow-stack instructions that capstone does not decode,
+     * so the whole-function scan refuses them) */
+    static const char *const names[] = {"_Unwind_RaiseException", "_Unwind_Resume_or_Rethrow", "_Unwind_ForcedUnwind",
+                                        "__cxa_throw", "__cxa_rethrow",
+                                        "_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE"};
+    bool want = false;
+    for (size_t i = 0; i < s->nprobes; i++)
+        want |= s->probes[i].p.want_return;
+    if (!want || !b->env.sym)
+        return;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        uint64_t a = 0, lo, hi;
+        const char *n;
+        if (cd_symtab_find_function(b->env.sym, names[k], &a) < 0 || !a ||
+            !cd_symtab_func_bounds(b->env.sym, a, &n, &lo, &hi) || lo != a)
+            continue;
+        cd_probe p = {.id = UINT32_MAX, .addr = a, .func_lo = lo, .func_hi = hi, .at_entry = true, .func = names[k]};
+        cd_err e = {0};
+        size_t before = s->nprobes;
+        int ar = inl_add(b, &p, &e);
+        if (ar == 0 && s->nprobes > before)
+            s->probes[before].internal = true;
+        else
+            s->hooks_missing++;
+    }
 }
 
 /* ---- holding every thread ---- */
@@ -592,6 +988,28 @@ close_fd:;
     return rc;
 }
 
+/* --ret's shadow stacks: private (a child forked inside a traced call gets its own copy, where its
+ * parent thread's entries tell it where to return; a shared one would be popped by both), anonymous
+ * and not pre-populated (a thread touches its own stack's pages only). cdbg never reads them: the
+ * counters it reports are in the ring. */
+static int make_shadow(inl *s, cd_target *t, cd_err *err)
+{
+    bool want = false;
+    for (size_t i = 0; i < s->nprobes; i++)
+        want |= s->probes[i].p.want_return;
+    if (!want)
+        return 0;
+    int64_t r;
+    if (inject(t, SYS_mmap, 0, (uint64_t)SH_N * SH_SZ, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, (uint64_t)-1, 0, &r, err) < 0)
+        return -1;
+    if (r < 0 && r > -4096)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot map --ret's shadow stacks in process %d: %s",
+                        (int)t->pid, strerror((int)-r));
+    s->shadow = (uint64_t)r;
+    return 0;
+}
+
 /* The TID's offset in glibc's struct pthread (at %fs:0), matched against every held thread: -1
  * when a thread has no TLS yet or no offset fits them all. */
 static int64_t find_tid_offset(cd_target *t)
@@ -651,11 +1069,42 @@ static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *
     n += 4;
     memcpy(buf + n, lea_up, sizeof lea_up);
     n += sizeof lea_up;
-    size_t rl = 0;
-    cd_err rerr = {0};
-    if (cd_x86_relocate_head(&ip->head, at + n, buf + n, STUB_MAX - n - 5, &rl, &rerr) < 0)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", ip->func ? ip->func : "?", rerr.msg);
-    n += rl;
+    /* The covered instructions, moved. A direct call among them is emulated with the original
+     * return address pushed (`lea -8(%rsp),%rsp; push %rax; lea RET(%rip),%rax; mov %rax,8(%rsp);
+     * pop %rax; jmp TARGET`): the callee returns into the function's own code, past the jump
+     * (those bytes were left whole), not into the stub, which has no unwind information (a C++
+     * exception thrown below would terminate the program; backtraces would stop at the stub).
+     * The instructions after it run from the original code. */
+    for (int i = 0; i < ip->head.n; i++) {
+        const cd_insn *in = &ip->head.insn[i];
+        if (in->kind == CD_INSN_CALL && in->has_target && !in->indirect) {
+            static const uint8_t pre[] = {0x48, 0x8d, 0x64, 0x24, 0xf8, 0x50, 0x48, 0x8d, 0x05};
+            if (n + 24 > STUB_MAX)
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the stub is too long", ip->func);
+            memcpy(buf + n, pre, sizeof pre);
+            n += sizeof pre;
+            int64_t d = (int64_t)(in->addr + in->len - (at + n + 4));
+            int64_t j = (int64_t)(in->target - (at + n + 4 + 5 + 1 + 5));
+            if (d < INT32_MIN || d > INT32_MAX || j < INT32_MIN || j > INT32_MAX)
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the trampoline is out of reach",
+                                ip->func);
+            put32(buf + n, (int32_t)d);
+            n += 4;
+            static const uint8_t post[] = {0x48, 0x89, 0x44, 0x24, 0x08, 0x58, 0xE9};
+            memcpy(buf + n, post, sizeof post);
+            n += sizeof post;
+            put32(buf + n, (int32_t)j);
+            n += 4;
+            *len = n;
+            return 0;
+        }
+        size_t k = 0;
+        cd_err rerr = {0};
+        if (STUB_MAX - n - 5 < CD_X86_RELOC_MAX || cd_x86_relocate(in, at + n, buf + n, STUB_MAX - n - 5, &k, &rerr) < 0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", ip->func ? ip->func : "?",
+                            rerr.msg[0] ? rerr.msg : "the stub is too long");
+        n += k;
+    }
     int64_t back = (int64_t)(ip->patch_at + ip->patch_len - (at + n + 5));
     if (back < INT32_MIN || back > INT32_MAX)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the trampoline is out of reach", ip->func);
@@ -691,6 +1140,16 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         return 0;
     if (!s->nprobes) /* every probe went to another backend: nothing to inject */
         return 0;
+    add_unwind_hooks(s, b);
+    /* A program the caller holds (launched, stopped at main) stays held: resuming it here would
+     * let it run on before the caller's hand-over (cdbg trace -- PROG sends SIGSTOP and detaches;
+     * a program already running took that SIGSTOP as a ptrace stop that the detach swallowed, and
+     * ran to its end unwatched: "cannot attach ... no such process", 1 run in 10 under load). */
+    cd_err herr = {0};
+    bool was_held = t->ops->refresh_threads(t, &herr) == 0 && t->nthreads > 0;
+    for (size_t i = 0; i < t->nthreads && was_held; i++)
+        if (!t->threads[i]->gone && !t->threads[i]->held)
+            was_held = false;
     if (hold_safe(s, t, unsafe_to_patch, err) < 0)
         return -1;
     int rc = -1;
@@ -710,6 +1169,8 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
     }
     if (make_ring(s, b, err) < 0)
         goto out;
+    if (make_shadow(s, t, err) < 0)
+        goto out;
     int64_t tidoff = find_tid_offset(t);
     uint64_t *h = (uint64_t *)s->ring;
     h[H_TIDOFF / 8] = (uint64_t)tidoff;
@@ -720,13 +1181,21 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         memcpy(e, &a, 8);
         memcpy(e + 8, &s->probes[i].p.id, 4);
         memcpy(e + 12, &n, 4);
+        e[24] = s->probes[i].p.want_return ? 1 : 0;
+        memcpy(e + 28, &s->probes[i].ret_off, 4);
     }
     size_t blob = (size_t)(cdti_blob_end - cdti_blob);
+    if (blob > COMMON_SPACE - 64) { /* the memfd's name sits at COMMON_SPACE - 64 */
+        cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "inline: internal: the record routine (%zu bytes) outgrew its space",
+                 blob);
+        goto out;
+    }
     uint64_t entry_off = (uint64_t)(cdti_entry - cdti_blob);
     for (size_t k = 0; k < s->nregions; k++) {
         uint8_t *buf = cd_xmalloc(blob);
         memcpy(buf, cdti_blob, blob);
         memcpy(buf, &s->target_ring, 8);
+        memcpy(buf + 8, &s->shadow, 8);
         int w = t->ops->write_mem(t, s->regions[k].base, buf, blob, err);
         free(buf);
         if (w < 0)
@@ -737,7 +1206,8 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         iprobe *ip = &s->probes[i];
         uint8_t buf[STUB_MAX];
         size_t n = 0;
-        if (build_stub(s, ip, ip->stub, s->regions[ip->region].base + entry_off, buf, &n, err) < 0)
+        uint64_t routine = ip->internal ? (uint64_t)(cdti_unhijack - cdti_blob) : entry_off;
+        if (build_stub(s, ip, ip->stub, s->regions[ip->region].base + routine, buf, &n, err) < 0)
             goto out;
         if (t->ops->write_mem(t, ip->stub, buf, n, err) < 0)
             goto out;
@@ -754,12 +1224,48 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
     rc = 0;
 out:;
     cd_err e = {0};
-    if (cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0 && rc == 0)
+    if (!was_held && cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0 && rc == 0)
         rc = -1;
     return rc;
 }
 
 static bool process_ended(inl *s, pid_t pid);
+
+static bool in_injected(inl *s, cd_target *t)
+{
+    for (size_t k = 0; k < s->nregions; k++)
+        if (pc_in(t, s->regions[k].base, s->regions[k].base + REGION))
+            return true;
+    return false;
+}
+
+/* Every hijacked return address of every thread put back (threads held, none in the injected
+ * code); those returns are counted lost. A slot that no longer holds its trampoline address is a
+ * dead frame's (a longjmp): not written. */
+static void unhijack_all(inl *s, cd_target *t)
+{
+    for (uint64_t k = 0; k < SH_N; k++) {
+        uint64_t base = s->shadow + k * SH_SZ, hdr[2];
+        if (cd_target_read_full(t, base, hdr, sizeof hdr) < 0)
+            return;
+        if (hdr[0] == 0 || hdr[0] == UINT64_MAX)
+            continue;
+        for (uint64_t i = hdr[1] > SH_DEPTH ? SH_DEPTH : hdr[1]; i-- > 0;) {
+            uint64_t ent[4], cur = 0;
+            cd_err e = {0};
+            if (cd_target_read_full(t, base + 32 + i * 32, ent, sizeof ent) < 0)
+                continue;
+            if (cd_target_read_full(t, ent[0], &cur, 8) == 0 && cur == ent[3])
+                t->ops->write_mem(t, ent[0], &ent[1], 8, &e);
+            uint32_t slot = (uint32_t)ent[2];
+            if (slot < s->nprobes)
+                __atomic_fetch_add((uint64_t *)(s->ring + H_PROBES + slot * PROBE_SZ + P_LOSTRET), 1, __ATOMIC_RELEASE);
+        }
+        uint64_t freed[2] = {UINT64_MAX, 0};
+        cd_err e = {0};
+        t->ops->write_mem(t, base, freed, sizeof freed, &e);
+    }
+}
 
 static int inl_disarm(cd_trace_backend *b, cd_err *err)
 {
@@ -778,6 +1284,19 @@ static int inl_disarm(cd_trace_backend *b, cd_err *err)
     cd_err e = {0};
     if (cd_target_resume(t, NULL, 0, rc < 0 ? &e : err) < 0)
         rc = -1;
+    /* --ret: the calls still in flight get their real return addresses back, with every thread
+     * held outside the injected code (none between two steps of a hijack or of a return): after
+     * the detach nothing returns through the trampoline, a C++ exception meets no trampoline
+     * address (the unwinder hooks are gone), and debuggers see whole stacks. Where the threads
+     * never leave it (bounded), the hijacks stay and the trampoline serves them, as after a
+     * SIGKILL. */
+    if (rc == 0 && s->shadow) {
+        cd_err e2 = {0};
+        if (hold_safe(s, t, in_injected, &e2) == 0) {
+            unhijack_all(s, t);
+            cd_target_resume(t, NULL, 0, &e2);
+        }
+    }
     return rc;
 }
 
@@ -805,10 +1324,41 @@ static bool process_ended(inl *s, pid_t pid)
     return false;
 }
 
+/* Returns that will never be recorded (--ret): calls a longjmp left, calls not hijacked because
+ * their thread's shadow stack was full. Said where it was noticed, per probe. */
+static int emit_lostret(inl *s, cd_trace_sink sink, void *arg, int *delivered)
+{
+    for (size_t i = 0; i < s->nprobes; i++) {
+        iprobe *ip = &s->probes[i];
+        if (!ip->p.want_return)
+            continue;
+        uint64_t d = __atomic_load_n((uint64_t *)(s->ring + H_PROBES + ip->slot * PROBE_SZ + P_LOSTRET),
+                                     __ATOMIC_ACQUIRE);
+        if (d == ip->lostret_seen)
+            continue;
+        cd_trace_rec rec;
+        memset(&rec, 0, sizeof rec);
+        rec.kind = CD_REC_DROPPED;
+        rec.why = CD_DROP_RETURNS;
+        rec.probe = ip->p.id;
+        rec.ts_ns = mono_ns();
+        rec.dropped = d - ip->lostret_seen;
+        ip->lostret_seen = d;
+        (*delivered)++;
+        int r = sink(arg, &rec);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
 static int emit_drops(inl *s, cd_trace_sink sink, void *arg, int *delivered)
 {
     if (!s->ring)
         return 0;
+    int lr = emit_lostret(s, sink, arg, delivered);
+    if (lr != 0)
+        return lr;
     uint64_t total = __atomic_load_n((uint64_t *)(s->ring + H_DROPS), __ATOMIC_ACQUIRE);
     if (total == s->drops_seen)
         return 0;
@@ -881,10 +1431,12 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         uint32_t slot, tid;
         memcpy(&slot, r + R_SLOT, 4);
         memcpy(&tid, r + R_TID, 4);
+        bool ret = slot & 0x80000000u;
+        slot &= 0x7fffffffu;
         iprobe *ip = by_slot(s, slot);
         /* every field is set below: no memset of the ~450-byte record per hit */
         cd_trace_rec rec;
-        rec.kind = CD_REC_ENTRY;
+        rec.kind = ret ? CD_REC_RETURN : CD_REC_ENTRY;
         rec.dropped = 0;
         rec.probe = ip ? ip->p.id : slot;
         rec.tid = (pid_t)tid;
@@ -910,7 +1462,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         rec.stack_addr = R->rsp;
         rec.stack = r + R_STACK;
         rec.stack_len = sn;
-        if (ip)
+        if (ip && !ret)
             ip->hits++;
         (*delivered)++;
         rc = sink(arg, &rec);

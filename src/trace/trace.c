@@ -1491,12 +1491,14 @@ static int sink(void *arg, const cd_trace_rec *r)
 {
     cd_trace *tr = arg;
     if (r->kind == CD_REC_DROPPED) {
-        if (r->probe < tr->nprobes)
+        if (r->why == CD_DROP_RETURNS) /* said in the trace; records were not lost */
+            ;
+        else if (r->probe < tr->nprobes)
             tr->probes[r->probe].dropped_seen += r->dropped;
         else
             tr->dropped_other += r->dropped;
         cd_trace_event ev = {.kind = CD_REC_DROPPED, .probe = r->probe, .tid = r->tid, .ts_ns = r->ts_ns,
-                             .dropped = r->dropped,
+                             .dropped = r->dropped, .drop_why = r->why,
                              .func = r->probe < tr->nprobes ? tr->probes[r->probe].func : NULL};
         return tr->render(tr->render_arg, &ev) < 0 ? -1 : 0;
     }

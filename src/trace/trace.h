@@ -84,6 +84,7 @@ typedef struct cd_trace_event {
     uint64_t dur_ns;
     /* DROPPED */
     uint64_t dropped;
+    cd_drop_why drop_why;    /* records (a full buffer) or returns that will never come */
 } cd_trace_event;
 
 typedef int (*cd_trace_render_fn)(void *arg, const cd_trace_event *ev);

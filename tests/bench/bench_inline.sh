@@ -14,6 +14,7 @@
 #                   second, unpatched: records / seconds from arm to the last record written
 #   trace text/json `cdbg trace --backend inline -o FILE` (text, --json): the compiled plan
 #   trace ... gen   the same with CDBG_TRACE_PLAN=off: the general path for every hit
+#   --ret           entry and return: uftrace, cdbg inline --ret, cdbg uprobe --ret (below)
 # Not a test: numbers depend on the machine and its load (run it on a quiet machine).
 # usage: bash tests/bench/bench_inline.sh [CALLS]     (default 5,000,000 per loop; the program
 #        runs two loops)
@@ -108,3 +109,33 @@ if "$BUILD/cdbg" trace --help 2>&1 | grep -q -- --backend; then
     fi
 fi
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+# --ret: entry AND return of every call (the return value and duration), one run, the same program
+# and call count for each: uftrace (it records returns by default: its mcount return trampoline),
+# `cdbg trace --ret` with the inline backend (a return trampoline and a per-thread shadow stack in
+# the process) and with the uprobe backend (uretprobes: a kernel trap per entry and per return).
+# Text output to a file. Per tool: the whole run's wall seconds, the records it wrote, and the
+# traced program's own first loop (its calls/s under the probes: the cost in the program).
+# RET_CALLS calls per loop (default 500,000; the program runs two loops); RET_BUF, when set, is
+# cdbg's --buffer-size (a ring that holds the whole run: nothing dropped however slow the text).
+RN=${RET_CALLS:-500000}
+calls=$((2 * RN))
+echo
+echo "--ret: $calls calls of work (two loops of $RN), entry + return each"
+printf '%-22s %10s %9s %12s %s\n' what records seconds loop-calls/s notes
+if command -v uftrace >/dev/null; then
+    t0=$(date +%s.%N)
+    out=$(cd "$tmp" && uftrace record -d "$tmp/uftrace2.data" -P work -A work@arg1 "$tmp/hot" "$RN" 1 run 2>&1)
+    t1=$(date +%s.%N)
+    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    ls1=$(echo "$out" | loop_s done)
+    printf '%-22s %10s %9s %12s %s\n' uftrace "$((2 * calls))" "$s" "$(rate "$RN" "$ls1")" "binary; none lost"
+fi
+for be in inline uprobe; do
+    t0=$(date +%s.%N)
+    "$BUILD/cdbg" trace --backend $be ${RET_BUF:+--buffer-size $RET_BUF} --ret -o "$tmp/ret_$be.txt" '^work$' -- "$tmp/hot" "$RN" 1 run >"$tmp/ret_$be.out" 2>"$tmp/ret_$be.err" || true
+    t1=$(date +%s.%N)
+    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    recs=$(grep -c '^[<>] work' "$tmp/ret_$be.txt" || true)
+    ls1=$(loop_s done <"$tmp/ret_$be.out")
+    printf '%-22s %10s %9s %12s %s\n' "cdbg --ret $be" "$recs" "$s" "$(rate "$RN" "$ls1")" "text; $(tail -1 "$tmp/ret_$be.err")"
+done
