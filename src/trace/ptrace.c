@@ -290,6 +290,7 @@ static int lost_return(cd_trace_backend *b, size_t i, pid_t tid, cd_trace_sink s
     rec.tid = tid;
     rec.ts_ns = cd_now_ns();
     rec.dropped = 1;
+    rec.why = CD_DROP_RETURNS;
     return sink(arg, &rec) < 0 ? -1 : 0;
 }
 

@@ -126,8 +126,8 @@ PY
     td_cdbg out trace --backend ptrace --ret '^(dive|depth)$' -- "$exe" jump
     expect_status 0 "longjmp ($v)"
     expect_line '^landed 3, depth 3$' "$out"
-    [ "$(grep -c '^! 1 records lost (dive)' "$out")" = 12 ] && pass "12 dive calls lost ($v)" ||
-        fail "longjmp ($v): $(grep -c '^! 1 records lost (dive)' "$out") lost, expected 12"
+    [ "$(grep -c '^! 1 returns of dive lost: a longjmp or an exception left the calls' "$out")" = 12 ] && pass "12 dive calls lost ($v)" ||
+        fail "longjmp ($v): $(grep -c '^! 1 returns of dive lost: a longjmp or an exception left the calls' "$out") lost, expected 12"
     expect_no_line '^< dive' "$out"
     printf '< depth = 0\n< depth = 1\n< depth = 3\n' >"$TD_TMP/jump_tail"
     expect_exact_str "$TD_TMP/jump_tail" "$(norm "$out" | grep '^< ')"
