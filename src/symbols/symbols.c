@@ -370,6 +370,11 @@ static const char *demangle(cd_symtab *s, const char *name)
     return d;
 }
 
+const char *cd_symtab_demangle(cd_symtab *s, const char *name)
+{
+    return demangle(s, name);
+}
+
 static const char *die_name(Dwarf_Die *die)
 {
     Dwarf_Attribute a;

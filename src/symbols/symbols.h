@@ -78,6 +78,9 @@ int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr);
 int cd_symtab_entry(cd_symtab *s, uint64_t *addr);
 
 /* ELF symbol containing addr (data or code): name and offset. Returns false if none. */
+/* NAME demangled when it is an Itanium C++ symbol ("_ZN4shop4Cart3addEi" -> "shop::Cart::add(int)"),
+ * else NAME; the result lives as long as the symtab. */
+const char *cd_symtab_demangle(cd_symtab *s, const char *name);
 bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint64_t *off);
 
 /* The function (ELF symbol with a size) containing addr: its name and [start, end). False if addr

@@ -38,6 +38,7 @@ typedef struct stub {
     bool armed;
     uint64_t arm_seq;  /* when it was last armed (0 never) */
     uint64_t trapped;  /* traps reported as hits: taken back from the counters */
+    bool stale;        /* the code it copied was written since: never armed again (a new stub is) */
 } stub;
 
 struct cd_cpatch {
@@ -89,9 +90,18 @@ static stub *find_stub(const cd_cpatch *cp, uint64_t addr)
 static stub *find_rule_stub(const cd_cpatch *cp, uint64_t addr, const cd_fastrule *rule)
 {
     for (size_t i = 0; cp && i < cp->nstubs; i++)
-        if (cp->stubs[i].addr == addr && !memcmp(&cp->stubs[i].rule, rule, sizeof *rule))
+        if (cp->stubs[i].addr == addr && !cp->stubs[i].stale && !memcmp(&cp->stubs[i].rule, rule, sizeof *rule))
             return &cp->stubs[i];
     return NULL;
+}
+
+void cd_cpatch_code_written(cd_cpatch *cp, uint64_t addr, size_t len)
+{
+    for (size_t i = 0; cp && i < cp->nstubs; i++) {
+        stub *s = &cp->stubs[i];
+        if (!s->armed && s->addr < addr + len && s->addr + s->len > addr)
+            s->stale = true;
+    }
 }
 
 void cd_cpatch_hide(const cd_cpatch *cp, uint64_t addr, void *buf, size_t len)

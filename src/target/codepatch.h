@@ -71,6 +71,9 @@ bool cd_fastbp_counts(cd_target *t, uint64_t stub, uint64_t *hits, int64_t *igno
 typedef int (*cd_cpatch_write_fn)(cd_target *t, uint64_t addr, const void *buf, size_t len);
 cd_cpatch *cd_cpatch_new(cd_cpatch_write_fn raw_write);
 void cd_cpatch_free(cd_cpatch *cp);
+/* The program's code in [addr, addr + len) was written (at a stop, the jmps out): a stub that
+ * copied any of those bytes is not armed again; the next arm makes a new one from the new code. */
+void cd_cpatch_code_written(cd_cpatch *cp, uint64_t addr, size_t len);
 /* Memory read at addr: the patched bytes are shown as the program's. */
 void cd_cpatch_hide(const cd_cpatch *cp, uint64_t addr, void *buf, size_t len);
 /* A SIGTRAP with pc rip: when rip - 1 is a stub's int3, its breakpoint's address (the trap is

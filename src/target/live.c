@@ -309,6 +309,8 @@ static void on_status(cd_target *t, cd_thread *th, int status)
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
         /* with __WALL the leader is reported only after every other thread: the process is gone */
         if (th->tid == t->pid) {
+            t->end_known = true;
+            t->end_wstatus = status;
             process_gone(t, status);
         } else {
             thread_gone(t, th);
@@ -956,6 +958,8 @@ static int live_write_mem(cd_target *t, uint64_t addr, const void *buf, size_t l
             tmp[b->addr - addr] = 0xCC;
         }
     }
+    /* a fast breakpoint's stub that copied these bytes would run the old instructions */
+    cd_cpatch_code_written(l->cp, addr, len);
     int r = raw_write(t, addr, tmp ? tmp : buf, len);
     int e = errno;
     free(tmp);
@@ -1159,7 +1163,11 @@ static int stop_threads(cd_target *t, cd_thread **ths, size_t n, bool read_stat,
             int st = 0;
             reap_ready(t);
             if (!l->exited) {
-                waitpid(t->pid, &st, __WALL | WNOHANG); /* a launched child must not stay a zombie */
+                /* a launched child must not stay a zombie: its status is kept for the caller */
+                if (waitpid(t->pid, &st, __WALL | WNOHANG) == t->pid) {
+                    t->end_known = true;
+                    t->end_wstatus = st;
+                }
                 process_gone(t, st);
             }
         }

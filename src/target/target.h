@@ -268,6 +268,10 @@ struct cd_target {
     uint64_t stopped_ns;    /* accumulated time any thread was held stopped (live); 0 for cores */
     uint64_t held_since_ns; /* when the current hold began (cd_now_ns), 0 when no thread is held */
     uint64_t stop_gen;      /* incremented whenever threads resume: invalidates per-stop caches */
+    /* The process's end as waitpid reported it to the backend (a tracer that is also the parent
+     * collects it: the parent's own waitpid then finds nothing): valid when end_known. */
+    bool end_known;
+    int end_wstatus;
     char *warning;          /* one-time warning produced while opening (e.g. build-id mismatch), or NULL */
     cd_death death;         /* core: why the process died; all zero when live */
     /* A ^C (cd_target_interrupt) not yet answered: while it is set, cont runs nothing and wait

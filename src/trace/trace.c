@@ -325,6 +325,36 @@ static int collect_mod(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr
     return DWARF_CB_OK;
 }
 
+/* The name a C++ function is shown and matched by: demangled, without its parameter list
+ * ("_ZN4shop4Cart3addEi" -> "shop::Cart::add", as the trace line's own parentheses give the
+ * arguments); *full gets the whole demangled name ("shop::Cart::add(int)"), which PATTERN may
+ * match too. A C name is itself. */
+static const char *shown_name(cd_trace *tr, const char *name, char *buf, size_t cap, const char **full)
+{
+    *full = name;
+    if (strncmp(name, "_Z", 2) != 0)
+        return name;
+    const char *d = cd_symtab_demangle(tr->sym, name);
+    *full = d;
+    const char *rp = strrchr(d, ')');
+    if (!rp)
+        return d;
+    int depth = 0;
+    for (const char *q = rp; q >= d; q--) {
+        if (*q == ')')
+            depth++;
+        else if (*q == '(' && --depth == 0) {
+            size_t len = (size_t)(q - d);
+            if (!len || len >= cap)
+                return d;
+            memcpy(buf, d, len);
+            buf[len] = 0;
+            return buf;
+        }
+    }
+    return d;
+}
+
 static bool is_number(const char *s)
 {
     if (!*s)
@@ -531,14 +561,19 @@ int cd_trace_resolve(cd_trace *tr, cd_err *err)
         size_t before = tr->nprobes;
         for (size_t i = 0; i < ms.n; i++) {
             fsym *f = &ms.f[i];
-            if ((module && strcmp(f->modname, module)) || regexec(&rx, f->name, 0, NULL, 0))
+            if (module && strcmp(f->modname, module))
+                continue;
+            char sbuf[512];
+            const char *full, *shown = shown_name(tr, f->name, sbuf, sizeof sbuf, &full);
+            if (regexec(&rx, shown, 0, NULL, 0) && regexec(&rx, full, 0, NULL, 0) &&
+                regexec(&rx, f->name, 0, NULL, 0))
                 continue;
             uint64_t addr = cd_symtab_skip_prologue(tr->sym, f->addr);
             if (addr < f->addr || (f->size && addr >= f->addr + f->size))
                 addr = f->addr;
             if (have_probe(tr, addr))
                 continue;
-            add_probe(tr, f->name, f->modname, addr, f->addr, f->size ? f->addr + f->size : 0, maps, nmaps);
+            add_probe(tr, shown, f->modname, addr, f->addr, f->size ? f->addr + f->size : 0, maps, nmaps);
         }
         regfree(&rx);
         if (tr->nprobes == before) {

@@ -81,6 +81,6 @@ for c in 'config follow-fork sideways|cdbg: config follow-fork: expected parent 
 done
 td_cdbg out run "$FORKS" fork "$TD_TMP/bad.report" --batch -ex 'config detach-on-fork off' -ex config -ex inferior
 expect_status 0 "config listing"
-expect_lines "$out" '^follow-fork = parent$' '^detach-on-fork = off$' \
+expect_lines "$out" '^follow-fork = parent$' '^detach-on-fork = off$' '^debug-file-directory = ' \
     '^\[Current inferior is 1 \[process [0-9]+\] \(.*/forks_O0\)\]$'
 td_finish

@@ -4,8 +4,8 @@
 # drop, the program's own result right (the instruction under the int3, `lea 0x1(%rdi),%eax`, is
 # emulated, never single-stepped), and the program's spinner thread, which never calls work,
 # never stopped (the hitting thread alone stops: an all-stop tracer would stop it 100,000 times).
-# Then --ret, which this backend does not record, is refused in one line (a location that cannot
-# be emulated is refused by check(): tests/unit/test_trace_ptrace.c).
+# (--ret and launched programs through this backend: tests/integration/trace/ptrace.sh; a location
+# that cannot be emulated is refused by check(): tests/unit/test_trace_ptrace.c.)
 . "$SRCROOT/tests/integration/lib.sh"
 need_tool python3 "reading the JSON lines"
 
@@ -13,8 +13,8 @@ exe=$TESTDATA/target/target_tracehot
 N=100000
 log=$TD_TMP/trace.json
 err=$TD_TMP/trace.err
-# attached (`--backend ptrace -- PROG` is refused: a launched program is held by SIGSTOP while the
-# probes go in): the program waits for a byte on stdin before it starts, given once we are in
+# attached (launched programs are trace/ptrace.sh's):
+# the program waits for a byte on stdin before it starts, given once we are in
 mkfifo "$TD_TMP/in"
 "$exe" 1 $N <"$TD_TMP/in" >"$TD_TMP/prog.out" 2>&1 &
 pid=$!
@@ -56,10 +56,4 @@ want="$N $((N * (N - 1) / 2)) 0"
 expect_line "^sum=$((N * (N + 1) / 2))\$" "$TD_TMP/prog.out"
 expect_line '^spinner_vcs=[0-9]$' "$TD_TMP/prog.out"
 
-# refusal
-td_start trace_spin_O0 "$TD_TMP/stop"
-timeout -k 5 "$TD_CDBG_TIMEOUT" "$CDBG" trace --backend ptrace --ret -p "$TD_PID" '^tick$' >/dev/null 2>"$err"
-TD_RC=$?
-expect_status 1 "--ret"
-expect_line '^cdbg: trace: tick: ptrace: cannot trace the returns of tick: .*--ret needs the inline or uprobe backend' "$err"
 td_finish
