@@ -209,6 +209,17 @@ static void *sc_reader(void *arg)
     return NULL;
 }
 
+/* Waits (bounded, observed) until thread TID of PID is gone from /proc: pthread_join returns when
+ * the thread has cleared its TID, a moment before the kernel removes the task. */
+static void task_gone(pid_t pid, pid_t tid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d", (int)pid, (int)tid);
+    const struct timespec tick = {0, 1000 * 1000};
+    for (int i = 0; i < 120 * 1000 && access(path, F_OK) == 0; i++)
+        nanosleep(&tick, NULL);
+}
+
 /* Waits (bounded, not timed: the line is observed) until TID sleeps in read(FD), reading the file
  * afresh each time, bypassing the cache under test. */
 static bool sc_wait_in_read(pid_t tid, int fd)
@@ -257,9 +268,11 @@ static void test_read_syscall(void)
     CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
     CHECK(write(b.fds[1], "x", 1) == 1);
     pthread_join(tb, NULL);
+    task_gone(pid, b.tid);
     CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == -1);
     CHECK(write(a.fds2[1], "x", 1) == 1);
     pthread_join(ta, NULL);
+    task_gone(pid, a.tid);
     CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == -1);
     CHECK(cd_procfs_read_syscall(pid, 0x7ffffff0, &s) == -1);
     for (int i = 0; i < 2; i++) {
