@@ -122,20 +122,6 @@ static cd_target_ops g_pt_ops;
 static const cd_target_ops *g_pt_real;
 static int g_pt_status = -1;
 
-static bool is_zombie(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' && p[2] == 'Z';
-}
-
 static void pt_seen(const cd_event *ev)
 {
     if (ev->kind == CD_EV_EXITED)
@@ -475,10 +461,7 @@ int cd_trace_main(int argc, char **argv)
     }
     cd_err de;
     cd_err_clear(&de);
-    /* A launched program that has already ended (a zombie: we are its parent) has no probes left to
-     * take out, and stopping its threads would reap it through the tracer, its status lost. */
-    bool zombie = launched && !pt_launch && is_zombie(pid);
-    if (!zombie && cd_trace_disarm(tr, &de) < 0)
+    if (cd_trace_disarm(tr, &de) < 0)
         fprintf(stderr, "cdbg: trace: %s\n", de.msg);
     while (!cd_trace_limit_reached(tr) && cd_trace_poll(tr, 0, cd_trace_render, &to, &de) > 0)
         ;
