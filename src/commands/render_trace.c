@@ -54,45 +54,10 @@ static inline void putch(line *l, char c)
     l->s[l->n++] = c;
 }
 
-static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                            "8081828384858687888990919293949596979899";
-
-/* v < 10^8 as exactly 8 digits, in 32-bit arithmetic */
-static void dec8(uint32_t v, char *t)
-{
-    for (int i = 6; i >= 0; i -= 2) {
-        uint32_t d = (v % 100) * 2;
-        v /= 100;
-        t[i] = pairs[d];
-        t[i + 1] = pairs[d + 1];
-    }
-}
-
 static void put_u64(line *l, uint64_t v)
 {
     char t[24];
-    int i = sizeof t;
-    /* a timestamp has 14+ digits: 8 at a time in 32 bits, then the rest by pairs */
-    while (v >= 100000000) {
-        i -= 8;
-        dec8((uint32_t)(v % 100000000), t + i);
-        v /= 100000000;
-    }
-    uint32_t w = (uint32_t)v;
-    while (w >= 100) {
-        unsigned d = (w % 100) * 2;
-        w /= 100;
-        t[--i] = pairs[d + 1];
-        t[--i] = pairs[d];
-    }
-    if (w >= 10) {
-        t[--i] = pairs[w * 2 + 1];
-        t[--i] = pairs[w * 2];
-    } else {
-        t[--i] = (char)('0' + w);
-    }
-    put(l, t + i, sizeof t - (size_t)i);
+    put(l, t, cd_u64_dec(v, t));
 }
 
 static void put_i64(line *l, int64_t v)

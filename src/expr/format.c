@@ -1030,6 +1030,18 @@ typedef struct vbseen {
     int n;
 } vbseen;
 
+/* A virtual base is shown once, in the first base that has it (as gdb does): true the first time
+ * NAME is seen, and it is remembered. */
+static bool vbase_first(vbseen *seen, const char *name)
+{
+    for (int i = 0; i < seen->n; i++)
+        if (!strcmp(seen->name[i], name))
+            return false;
+    if (seen->n < (int)(sizeof seen->name / sizeof seen->name[0]))
+        seen->name[seen->n++] = name;
+    return true;
+}
+
 static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, int n, const cd_fmtopt *o, int depth,
                        cd_buf *b, vbseen *seen);
 
@@ -1071,15 +1083,8 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
                 const char *bn = cd_type_qname(x->vs, cd_type_strip(bt));
                 bn = bn ? bn : "";
                 bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
-                if (virt) {
-                    int i = 0;
-                    while (i < seen->n && strcmp(seen->name[i], bn))
-                        i++;
-                    if (i < seen->n)
-                        continue;
-                    if (seen->n < (int)(sizeof seen->name / sizeof seen->name[0]))
-                        seen->name[seen->n++] = bn;
-                }
+                if (virt && !vbase_first(seen, bn))
+                    continue;
                 cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn);
                 if (virt && v->where != V_MEM) { /* held in registers: no vtable to read it from */
                     cd_buf_puts(b, "<invalid address>");
@@ -1324,15 +1329,8 @@ static void jbases_into(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmto
         const char *bn = cd_type_qname(x->vs, bs);
         bn = bn ? bn : "";
         bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
-        if (virt) {
-            int i = 0;
-            while (i < seen->n && strcmp(seen->name[i], bn))
-                i++;
-            if (i < seen->n)
-                continue;
-            if (seen->n < (int)(sizeof seen->name / sizeof seen->name[0]))
-                seen->name[seen->n++] = bn;
-        }
+        if (virt && !vbase_first(seen, bn))
+            continue;
         cd_buf key = {0};
         cd_buf_printf(&key, "<%s>", bn);
         json_object *jb;

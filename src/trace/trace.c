@@ -950,30 +950,6 @@ static bool plan_bytes(const tprobe *p, const pval *v, const cd_trace_rec *r, co
     return true;
 }
 
-static size_t u64_dec(uint64_t v, char *out)
-{
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
-    char t[24];
-    int i = sizeof t;
-    while (v >= 100) {
-        unsigned d = (unsigned)(v % 100) * 2;
-        v /= 100;
-        t[--i] = pairs[d + 1];
-        t[--i] = pairs[d];
-    }
-    if (v >= 10) {
-        t[--i] = pairs[v * 2 + 1];
-        t[--i] = pairs[v * 2];
-    } else {
-        t[--i] = (char)('0' + v);
-    }
-    size_t n = sizeof t - (size_t)i;
-    memcpy(out, t + i, n);
-    out[n] = 0;
-    return n;
-}
 
 /* A planned value's text, the same in text and JSON (`print` and json-c write an integer in
  * decimal, a bool 0/1 as false/true); a pointer as `print` shows it ("(struct req *) 0x7ffd...",
@@ -1006,9 +982,9 @@ static bool plan_text(cd_trace *tr, const pval *v, const uint8_t b[8], char out[
         u |= ~(uint64_t)0 << (v->size * 8);
     if (v->is_signed && (int64_t)u < 0) {
         out[0] = '-';
-        u64_dec((uint64_t)0 - u, out + 1);
+        cd_u64_dec((uint64_t)0 - u, out + 1);
     } else {
-        u64_dec(u, out);
+        cd_u64_dec(u, out);
     }
     return true;
 }

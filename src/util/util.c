@@ -210,3 +210,41 @@ bool cd_parse_uint(const char *s, unsigned long long *out)
     *out = v;
     return true;
 }
+
+static const char dec_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+
+size_t cd_u64_dec(uint64_t v, char *out)
+{
+    char t[24];
+    int i = sizeof t;
+    /* a timestamp has 14+ digits: 8 at a time in 32-bit arithmetic, then the rest by pairs */
+    while (v >= 100000000) {
+        uint32_t w = (uint32_t)(v % 100000000);
+        v /= 100000000;
+        for (int k = 0; k < 4; k++) {
+            uint32_t d = (w % 100) * 2;
+            w /= 100;
+            t[--i] = dec_pairs[d + 1];
+            t[--i] = dec_pairs[d];
+        }
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        uint32_t d = (w % 100) * 2;
+        w /= 100;
+        t[--i] = dec_pairs[d + 1];
+        t[--i] = dec_pairs[d];
+    }
+    if (w >= 10) {
+        t[--i] = dec_pairs[w * 2 + 1];
+        t[--i] = dec_pairs[w * 2];
+    } else {
+        t[--i] = (char)('0' + w);
+    }
+    size_t n = sizeof t - (size_t)i;
+    memcpy(out, t + i, n);
+    out[n] = 0;
+    return n;
+}

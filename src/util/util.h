@@ -72,4 +72,8 @@ char *cd_read_file(const char *path, size_t *len_out);
 /* Parses a decimal non-negative integer that fills the whole string. */
 bool cd_parse_uint(const char *s, unsigned long long *out);
 
+/* v in decimal into out (at least 21 bytes), NUL-terminated; returns the digits' count. Without
+ * printf: the trace renderer writes millions of these a second. */
+size_t cd_u64_dec(uint64_t v, char *out);
+
 #endif
