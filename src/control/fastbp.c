@@ -224,7 +224,7 @@ static bool qualifies(cd_ctl *c, cd_bp *b, cd_fastrule *rule)
     uint64_t a = b->locs[0].addr;
     if (ctl_bp_at(c, a, NULL) != b || ctl_bp_at(c, a, b) != NULL)
         return false;
-    /* The jmp covers up to 16 bytes from a, and another fast breakpoint's jmp may cover a: an int3
+    /* The jmp covers up to CD_X86_HEAD_MAX bytes from a, and another fast breakpoint's jmp may cover a: an int3
      * of any other breakpoint (user, internal, a tracepoint) within that reach would be overwritten
      * by a jmp or land in the middle of one, and the program would crash. */
     for (size_t i = 0; i < c->nbps; i++) {
@@ -233,7 +233,7 @@ static bool qualifies(cd_ctl *c, cd_bp *b, cd_fastrule *rule)
             continue;
         for (size_t k = 0; k < o->nlocs; k++) {
             uint64_t l = o->locs[k].addr;
-            if (l + 16 > a && l < a + 16)
+            if (l + CD_X86_HEAD_MAX > a && l < a + CD_X86_HEAD_MAX)
                 return false;
         }
     }

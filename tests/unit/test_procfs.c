@@ -240,17 +240,35 @@ static bool sc_wait_in_read(pid_t tid, int fd)
     return false;
 }
 
+/* Two reader threads, each blocked in read on its first pipe once this returns true. */
+static bool start_readers(sc_thr *a, sc_thr *b, pthread_t *ta, pthread_t *tb)
+{
+    if (pipe(a->fds) || pipe(a->fds2) || pipe(b->fds) || pipe(b->fds2) || pthread_create(ta, NULL, sc_reader, a) ||
+        pthread_create(tb, NULL, sc_reader, b)) {
+        CHECK(!"cannot make the reader threads");
+        return false;
+    }
+    while (!__atomic_load_n(&a->started, __ATOMIC_SEQ_CST) || !__atomic_load_n(&b->started, __ATOMIC_SEQ_CST))
+        sched_yield();
+    return true;
+}
+
+static void close_readers(sc_thr *a, sc_thr *b)
+{
+    for (int i = 0; i < 2; i++) {
+        close(a->fds[i]);
+        close(a->fds2[i]);
+        close(b->fds[i]);
+        close(b->fds2[i]);
+    }
+}
+
 static void test_read_syscall(void)
 {
     sc_thr a = {0}, b = {0};
     pthread_t ta, tb;
-    if (pipe(a.fds) || pipe(a.fds2) || pipe(b.fds) || pipe(b.fds2) || pthread_create(&ta, NULL, sc_reader, &a) ||
-        pthread_create(&tb, NULL, sc_reader, &b)) {
-        CHECK(!"cannot make the reader threads");
+    if (!start_readers(&a, &b, &ta, &tb))
         return;
-    }
-    while (!__atomic_load_n(&a.started, __ATOMIC_SEQ_CST) || !__atomic_load_n(&b.started, __ATOMIC_SEQ_CST))
-        sched_yield();
     pid_t pid = getpid();
     CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
     cd_syscall_state s;
@@ -275,12 +293,7 @@ static void test_read_syscall(void)
     task_gone(pid, a.tid);
     CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == -1);
     CHECK(cd_procfs_read_syscall(pid, 0x7ffffff0, &s) == -1);
-    for (int i = 0; i < 2; i++) {
-        close(a.fds[i]);
-        close(a.fds2[i]);
-        close(b.fds[i]);
-        close(b.fds2[i]);
-    }
+    close_readers(&a, &b);
 }
 
 /* The helper thread of cdbg stacks (cd_procfs_prefetch_start): what it read is handed out once,
@@ -298,13 +311,8 @@ static void test_prefetch(void)
 {
     sc_thr a = {0}, b = {0};
     pthread_t ta, tb;
-    if (pipe(a.fds) || pipe(a.fds2) || pipe(b.fds) || pipe(b.fds2) || pthread_create(&ta, NULL, sc_reader, &a) ||
-        pthread_create(&tb, NULL, sc_reader, &b)) {
-        CHECK(!"cannot make the reader threads");
+    if (!start_readers(&a, &b, &ta, &tb))
         return;
-    }
-    while (!__atomic_load_n(&a.started, __ATOMIC_SEQ_CST) || !__atomic_load_n(&b.started, __ATOMIC_SEQ_CST))
-        sched_yield();
     pthread_setname_np(ta, "pf-a");
     pthread_setname_np(tb, "pf-b");
     pid_t pid = getpid();
@@ -334,12 +342,7 @@ static void test_prefetch(void)
     CHECK(write(a.fds2[1], "x", 1) == 1 && write(b.fds[1], "x", 1) == 1);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
-    for (int i = 0; i < 2; i++) {
-        close(a.fds[i]);
-        close(a.fds2[i]);
-        close(b.fds[i]);
-        close(b.fds2[i]);
-    }
+    close_readers(&a, &b);
 }
 
 int main(void)

@@ -5,21 +5,9 @@
 # simple (a cast, a global) stays on the ptrace path and stops the same. A condition changed at a
 # stop takes effect at the next continue. Attached, the stub area proves the hits were not stops.
 . "$SRCROOT/tests/integration/lib.sh"
+. "$SRCROOT/tests/integration/fastbp/stub_area.sh"
 need_tool gdb "the reference for the stops"
 
-stub_area() {
-    python3 -c 'import sys
-prev = None
-for line in open("/proc/%s/maps" % sys.argv[1]):
-    f = line.split()
-    s, e = (int(x, 16) for x in f[0].split("-"))
-    cur = (s, e, f[1], len(f) > 5)
-    if prev and prev[1] == s and prev[2] == "rw-p" and prev[1] - prev[0] == 4096 and not prev[3] \
-            and f[1] == "r-xp" and e - s == 61440 and not cur[3]:
-        sys.exit(0)
-    prev = cur
-sys.exit(1)' "$1"
-}
 
 # each condition: two continues, "$1 $2 HITS" (the hit count at the last stop) from cdbg and gdb
 for v in O0 O2; do

@@ -8,6 +8,7 @@
 # behind runs on untraced with its code bytes as they were (/proc/PID/mem) and holds the stub
 # area cdbg mapped (the proof that the ignored hits were not ptrace stops).
 . "$SRCROOT/tests/integration/lib.sh"
+. "$SRCROOT/tests/integration/fastbp/stub_area.sh"
 need_tool gdb "the reference for the stops"
 
 # code_bytes PID ADDR N: N bytes at ADDR in PID's memory, in hex
@@ -15,20 +16,6 @@ code_bytes() {
     python3 -c 'import sys
 with open("/proc/%s/mem" % sys.argv[1], "rb") as f:
     f.seek(int(sys.argv[2], 16)); print(f.read(int(sys.argv[3])).hex())' "$1" "$2" "$3"
-}
-# stub_area PID: the area cdbg maps for stubs (4 KB read-write counters, then 60 KB of code)
-stub_area() {
-    python3 -c 'import sys
-prev = None
-for line in open("/proc/%s/maps" % sys.argv[1]):
-    f = line.split()
-    s, e = (int(x, 16) for x in f[0].split("-"))
-    cur = (s, e, f[1], len(f) > 5)
-    if prev and prev[1] == s and prev[2] == "rw-p" and prev[1] - prev[0] == 4096 and not prev[3] \
-            and f[1] == "r-xp" and e - s == 61440 and not cur[3]:
-        sys.exit(0)
-    prev = cur
-sys.exit(1)' "$1"
 }
 
 N=12345
