@@ -3,7 +3,7 @@ the way a user at a terminal does: keys in, output matched. Every wait is for ou
 state, with a timeout, so a hang fails the test instead of hanging it. Checks print "ok: WHAT" or
 "FAIL: WHAT" lines, which lib.sh's td_pty_drive turns into the test's checks; on a failure,
 finish() prints the end of the transcript."""
-import os, pty, re, select, signal, termios, time
+import codecs, os, pty, re, select, signal, termios, time
 
 # colour and cursor sequences, keypad mode, bracketed paste: what a line editor adds
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
@@ -17,6 +17,8 @@ class Pty:
             os.execve(argv[0], argv, env)
         self.transcript = b""
         self.pending = ""  # output not yet consumed by expect()
+        # incremental: a read may end inside a UTF-8 sequence (the bullets and dashes cdbg prints)
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.failed = False
         self.match = None  # the last expect()'s match
 
@@ -42,7 +44,7 @@ class Pty:
         if not d:
             return False
         self.transcript += d
-        self.pending += ANSI.sub("", d.decode("utf-8", "replace")).replace("\r", "")
+        self.pending += ANSI.sub("", self.decoder.decode(d)).replace("\r", "")
         return True
 
     def expect(self, pattern, what, timeout=30, flags=re.S):

@@ -9,7 +9,8 @@ p = Pty([cdbg, "trace", "--backend", "ptrace", "--ret", "^tick$", "-o", trace, "
 p.expect(r"1 tracepoint in process (\d+)", "the trace starts")
 pid = int(p.match.group(1)) if p.match else 0
 end = time.time() + 60
-while time.time() < end and not (os.path.exists(trace) and re.search(r"^< tick", open(trace).read(), re.M)):
+# Bytes, not text: the file is read while cdbg writes it, so its end may cut a UTF-8 sequence.
+while time.time() < end and not (os.path.exists(trace) and re.search(rb"^< tick", open(trace, "rb").read(), re.M)):
     p.read_some(0.05)
 p.key("\x03")
 p.expect(r"interrupted: every probe removed, the process runs on", "^C: the probes removed")
