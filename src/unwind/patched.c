@@ -69,3 +69,9 @@ bool cd_unwind_patched(cd_memcache *mc, pid_t tid, uint64_t pc, bool activation,
     }
     return true;
 }
+
+bool cd_unwind_in_patch(cd_memcache *mc, uint64_t pc)
+{
+    cd_pp_hit h;
+    return cd_pp_lookup(rd, mc, pc, &h);
+}

@@ -18,4 +18,7 @@ typedef struct cd_patch_fix {
 bool cd_unwind_patched(cd_memcache *mc, pid_t tid, uint64_t pc, bool activation, const uint64_t regs[CD_NDWREGS],
                        uint32_t valid, cd_patch_fix *fix);
 
+/* Whether pc is in cdbg's patched code (a patch page's entry). */
+bool cd_unwind_in_patch(cd_memcache *mc, uint64_t pc);
+
 #endif

@@ -444,8 +444,9 @@ static bool fp_rbp_from_code(cd_unwinder *u, const phys_frame *p, uint64_t *rbp)
     if (!ok || o != len || in.kind != CD_INSN_CALL || delta > 0)
         return false;
     uint64_t r = p->regs[DW_RSP] - (uint64_t)delta - 8, ret;
-    /* the slot above the saved rbp must hold a return address into code */
-    if (cd_memcache_read(u->mc, r + 8, &ret, sizeof ret) != 0 || !ret || !dwfl_addrmodule(cd_symtab_dwfl(u->s), ret))
+    /* the slot above the saved rbp must hold a return address into code (or --ret's trampoline) */
+    if (cd_memcache_read(u->mc, r + 8, &ret, sizeof ret) != 0 || !ret ||
+        (!dwfl_addrmodule(cd_symtab_dwfl(u->s), ret) && !cd_unwind_in_patch(u->mc, ret)))
         return false;
     *rbp = r;
     return true;
