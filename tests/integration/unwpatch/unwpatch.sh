@@ -37,6 +37,7 @@ start_fifo() {
     td_wait_for "$1 to print ready" grep -qx ready "$P_OUT" || exit 1
 }
 feed() { printf '%s' "$1" >&"$P_FD"; }
+two_threads() { [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" = 2 ]; }
 # syscall_is PID TID NR ARG0 ARG2: the thread sleeps in syscall NR with those arguments
 syscall_is() {
     local s
@@ -119,7 +120,7 @@ assert [x["function"] for x in f[1:3]] == ["outer", "main"], f' &&
     trace_start "$P_PID" --ret '^leaf$'
     feed g
     for p in "$ref_pid" "$P_PID"; do
-        td_wait_for "two threads" test "$(ls /proc/"$p"/task | wc -l)" = 2
+        td_wait_for "two threads" two_threads "$p"
         for t in $(ls /proc/"$p"/task); do
             if [ "$t" = "$p" ]; then td_wait_for "main in leaf's read" syscall_is "$p" "$t" 0 0 2
             else td_wait_for "the thread in leaf's read" syscall_is "$p" "$t" 0 3 2; fi
