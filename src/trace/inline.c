@@ -1189,7 +1189,8 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         int ri = -1;
         for (size_t k = 0; k < s->nregions && ri < 0; k++)
             if (s->regions[k].used + STUB_MAX <= REGION - CD_PP_HDR_SIZE &&
-                s->regions[k].nent + CD_PP_STUB_ENTRIES <= CD_PP_CAP && near(s->regions[k].base, ip->patch_at, 1ull << 30) &&
+                s->regions[k].nent + CD_PP_STUB_ENTRIES <= CD_PP_CAP &&
+                near(s->regions[k].base, ip->patch_at, 1ull << 30) &&
                 near(s->regions[k].base + REGION, ip->patch_at, 1ull << 30))
                 ri = (int)k;
         if (ri < 0 && (ri = new_region(s, t, ip->patch_at, err)) < 0)
@@ -1235,8 +1236,10 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         /* the routines in the patch page header: a thread in one is in a stub's call */
         uint64_t rbase = s->regions[k].base;
         cd_pp_entry re[3] = {
-            {.off = (uint16_t)(cdti_entry - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry), .kind = CD_PP_ROUTINE},
-            {.off = (uint16_t)(cdti_ret - cdti_blob), .len = (uint16_t)(cdti_unhijack - cdti_ret), .kind = CD_PP_RETTRAMP},
+            {.off = (uint16_t)(cdti_entry - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry),
+             .kind = CD_PP_ROUTINE},
+            {.off = (uint16_t)(cdti_ret - cdti_blob), .len = (uint16_t)(cdti_unhijack - cdti_ret),
+             .kind = CD_PP_RETTRAMP},
             {.off = (uint16_t)(cdti_unhijack - cdti_blob), .len = (uint16_t)(cdti_blob_end - cdti_unhijack),
              .kind = CD_PP_ROUTINE},
         };
