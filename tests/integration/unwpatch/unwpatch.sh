@@ -5,7 +5,8 @@
 # replaces a return address --ret hijacked by the real one from the thread's shadow stack, so the
 # frames are gdb's for the unpatched program. testdata/unwpatch, -O0 and -O2:
 # - a fast breakpoint's stub faults at its counter (stubfault fastbp): `bt` in the session that
-#   patched = gdb's bt at that breakpoint's next hit, the program's frames one by one;
+#   patched = gdb's bt at that breakpoint's next hit, the program's frames one by one, and the
+#   variables of tick's frame and its caller's are read there;
 # - a thread that faulted in the inline record routine and sleeps in its SIGSEGV handler
 #   (stubfault inline, `cdbg trace` running): `cdbg stacks` from a second cdbg shows the handler,
 #   the signal frame, then the traced function and its callers as gdb shows them at its
@@ -71,8 +72,10 @@ for v in O0 O2; do
     br=$(td_bin "blockret_$v") || exit 1
 
     # --- a fast breakpoint's stub, in the session that patched it
-    td_cdbg out run "$sf" fastbp --batch -ex 'break tick' -ex 'ignore 1 100' -ex continue -ex bt
+    td_cdbg out run "$sf" fastbp --batch -ex 'break tick' -ex 'ignore 1 100' -ex continue -ex bt -ex 'print i' \
+        -ex up -ex 'print i'
     expect_line '^Thread tid [0-9]+ received signal SIGSEGV' "$out"
+    expect_lines "$out" '^\$1 = 1$' '^#1 .* in outer at stubfault\.c:[0-9]+$' '^=> ' '^\$2 = 1$' # tick(1), outer(1)
     expect_line "^#0  0x[0-9a-f]+ in tick at stubfault\\.c:[0-9]+ \\[in cdbg's trampoline\\]\$" "$out"
     timeout 120 gdb -nx -batch -ex 'break tick' -ex run -ex continue -ex bt --args "$sf" fastbp >"$TD_TMP/g.out" 2>&1
     # gdb's bt at the second stop
