@@ -68,6 +68,9 @@ typedef struct cd_trace_val {
 typedef struct cd_trace_event {
     cd_rec_kind kind;        /* ENTRY, RETURN or DROPPED */
     uint32_t probe;
+    uint64_t key;            /* ENTRY, RETURN: no other probe of any trace in this process has it, and
+                                func, file, line, the names of args and exprs are the same at every
+                                event of one key (a renderer caches what it makes of them); 0: none */
     const char *func, *file; /* file NULL without debug info */
     int line;
     pid_t tid;
