@@ -1370,6 +1370,7 @@ static void plan_compare(cd_trace *tr, const tprobe *p, size_t nv)
 static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
 {
     size_t nplan = (size_t)p->nparams + tr->o.nexprs;
+    tr->ps.partial += r->partial;
     bool planned = p->planned && tr->plan != PLAN_OFF && plan_record(tr, p, r, nplan);
     if (planned && tr->plan == PLAN_ON) {
         /* the fast path: no snapshot, no unwind, no DWARF evaluation */

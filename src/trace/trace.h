@@ -144,6 +144,7 @@ typedef struct cd_trace_plan_stats {
     uint64_t fast;            /* entries rendered from the plan */
     uint64_t compared, differ; /* check: values compared, and how many differed */
     char first_diff[256];     /* check: the first difference, "work: x: plan 5, general 6" */
+    uint64_t partial;         /* entries that came as compact records (backend.h regs_only) */
 } cd_trace_plan_stats;
 void cd_trace_plan_stats_get(const cd_trace *tr, cd_trace_plan_stats *out);
 
