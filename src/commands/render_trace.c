@@ -196,29 +196,12 @@ static const seg *seg_text(const cd_trace_event *ev)
     g->nvals = ev->nargs + ev->nexprs;
     g->off = cd_xcalloc(g->nvals + 2, sizeof *g->off);
     line *t = &g->text;
-    {
-        put(t, "> ", 2);
-        puts_(t, ev->func);
-        putch(t, '(');
-        for (size_t i = 0; i < g->nvals; i++) {
-            if (i == ev->nargs) {
-                putch(t, ')');
-                if (ev->file) {
-                    putch(t, ' ');
-                    puts_(t, base_name(ev->file));
-                    putch(t, ':');
-                    put_i64(t, ev->line);
-                }
-            }
-            if (i && i < ev->nargs)
-                put(t, ", ", 2);
-            if (i >= ev->nargs)
-                putch(t, ' ');
-            puts_(t, i < ev->nargs ? ev->args[i].name : ev->exprs[i - ev->nargs].name);
-            putch(t, '=');
-            g->off[i + 1] = t->n;
-        }
-        if (ev->nexprs == 0) {
+    put(t, "> ", 2);
+    puts_(t, ev->func);
+    putch(t, '(');
+    /* the arguments' names inside the parentheses, then the place, then the expressions' names */
+    for (size_t i = 0; i <= g->nvals; i++) {
+        if (i == ev->nargs) {
             putch(t, ')');
             if (ev->file) {
                 putch(t, ' ');
@@ -227,8 +210,17 @@ static const seg *seg_text(const cd_trace_event *ev)
                 put_i64(t, ev->line);
             }
         }
-        put(t, " [tid ", 6);
+        if (i == g->nvals)
+            break;
+        if (i && i < ev->nargs)
+            put(t, ", ", 2);
+        if (i >= ev->nargs)
+            putch(t, ' ');
+        puts_(t, i < ev->nargs ? ev->args[i].name : ev->exprs[i - ev->nargs].name);
+        putch(t, '=');
+        g->off[i + 1] = t->n;
     }
+    put(t, " [tid ", 6);
     g->off[0] = 0;
     g->off[g->nvals + 1] = t->n;
     return g;

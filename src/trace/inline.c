@@ -26,6 +26,7 @@
 #include "trace/backend.h"
 
 #include "arch/arch.h"
+#include "target/codepatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -732,16 +733,11 @@ static int analyse(inl *s, cd_trace_backend *b, const cd_probe *p, iprobe *out, 
                         fn, fn, where - p->func_lo);
     /* CD_X86_SCAN_INDIRECT is taken: an indirect jmp is a tail call or a jump table, and compilers do
      * not aim a table at a function's first bytes (its prologue). */
-    for (int i = 0; i < h->n; i++) {
-        const cd_insn *in = &h->insn[i];
-        if (in->kind == CD_INSN_BAD || !in->reloc_ok || in->kind == CD_INSN_INT ||
-            (in->has_target && in->rel_size == 1 && !(in->bytes[in->rel_off - 1] == 0xEB ||
-                                                       (in->bytes[in->rel_off - 1] >= 0x70 &&
-                                                        in->bytes[in->rel_off - 1] <= 0x7F))))
-            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                            "inline: %s: the instruction at %s+0x%" PRIx64 " (%s %s) cannot be relocated", fn, fn,
-                            in->addr - p->func_lo, in->mnemonic, in->ops);
-    }
+    const cd_insn *in = cd_cpatch_unmovable(h);
+    if (in)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: the instruction at %s+0x%" PRIx64 " (%s %s) cannot be relocated", fn, fn,
+                        in->addr - p->func_lo, in->mnemonic, in->ops);
     for (size_t i = 0; i < s->nprobes; i++) {
         const iprobe *o = &s->probes[i];
         if (patch_at < o->patch_at + o->patch_len && o->patch_at < patch_at + h->len)
@@ -848,27 +844,10 @@ static int hold_all(cd_target *t, cd_err *err)
                     "starting new ones", (int)t->pid);
 }
 
-static cd_thread *a_held_thread(cd_target *t)
-{
-    for (size_t i = 0; i < t->nthreads; i++)
-        if (!t->threads[i]->gone && t->threads[i]->held)
-            return t->threads[i];
-    return NULL;
-}
-
 /* Whether some held thread's pc is in [lo, hi). */
 static bool pc_in(cd_target *t, uint64_t lo, uint64_t hi)
 {
-    for (size_t i = 0; i < t->nthreads; i++) {
-        cd_thread *th = t->threads[i];
-        cd_regs r;
-        cd_err e = {0};
-        if (th->gone || !th->held || t->ops->get_regs(t, th, &r, &e) < 0)
-            continue;
-        if (r.rip >= lo && r.rip < hi)
-            return true;
-    }
-    return false;
+    return cd_cpatch_pc_in(t, lo, hi, false);
 }
 
 /* Holds every thread with no pc inside any of the byte ranges `unsafe` says; lets them run a little
@@ -922,11 +901,10 @@ static bool patched_unsafe(inl *s, cd_target *t)
 static int inject(cd_target *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                   uint64_t a5, int64_t *ret, cd_err *err)
 {
-    cd_thread *th = a_held_thread(t);
-    if (!th)
+    if (!cd_cpatch_held_thread(t))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "inline: no thread of process %d is held", (int)t->pid);
     uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
-    return cd_target_inject_syscall(t, th, nr, args, ret, err);
+    return cd_cpatch_inject(t, nr, args, ret, err);
 }
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -943,37 +921,11 @@ static bool near(uint64_t a, uint64_t b, uint64_t range)
  * closest to addr. */
 static int new_region(inl *s, cd_target *t, uint64_t addr, cd_err *err)
 {
-    const cd_mapping *m;
-    size_t n;
-    if (t->ops->mappings(t, &m, &n, err) < 0)
-        return -1;
-    const uint64_t range = 1ull << 30;
     uint64_t cands[64];
-    size_t nc = 0;
-    uint64_t prev_end = 0x10000;
-    for (size_t i = 0; i <= n && nc < 64; i++) {
-        uint64_t start = i < n ? m[i].start : 0x7ffffffff000ull;
-        if (start > prev_end && start - prev_end >= 2 * REGION) {
-            /* the end of the gap nearest to addr */
-            uint64_t c = addr < prev_end ? prev_end + REGION : addr > start ? start - 2 * REGION : addr & ~0xffffull;
-            c = (c + 0xffff) & ~0xffffull;
-            if (c >= prev_end && c + REGION <= start && near(c, addr, range) && near(c + REGION, addr, range))
-                cands[nc++] = c;
-        }
-        if (i < n && m[i].end > prev_end)
-            prev_end = m[i].end;
-    }
-    /* nearest first */
-    for (size_t i = 0; i < nc; i++)
-        for (size_t j = i + 1; j < nc; j++) {
-            uint64_t di = cands[i] > addr ? cands[i] - addr : addr - cands[i];
-            uint64_t dj = cands[j] > addr ? cands[j] - addr : addr - cands[j];
-            if (dj < di) {
-                uint64_t x = cands[i];
-                cands[i] = cands[j];
-                cands[j] = x;
-            }
-        }
+    int ncand = cd_cpatch_gaps_near(t, addr, REGION, 1ull << 30, cands, 64, err);
+    if (ncand < 0)
+        return -1;
+    size_t nc = (size_t)ncand;
     for (size_t i = 0; i < nc; i++) {
         int64_t r;
         if (inject(t, SYS_mmap, cands[i], REGION, PROT_READ | PROT_EXEC,
