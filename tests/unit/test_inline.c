@@ -13,6 +13,7 @@
  *   - refusals: a function shorter than the jump, --ret.
  * argv[1]: the directory holding inline_hot_O0 and inline_hot_O2. */
 #include "trace/backend.h"
+#include "target/codepatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -508,6 +509,42 @@ static void killed_tracer(const char *path, size_t buffer)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program ended with status 0x%x", st);
 }
 
+/* The check both patchers (fast breakpoints, this backend) make of the instructions a jmp covers:
+ * what cannot run out of line is named, what can passes. */
+static void unmovable(void)
+{
+    fprintf(stderr, "-- instructions a jmp may cover\n");
+    cd_err err = {0};
+    cd_x86 *x = cd_x86_new(&err);
+    CHECK(x, "capstone: %s", err.msg);
+    if (!x)
+        return;
+    static const struct {
+        uint8_t b[8];
+        const char *bad; /* the mnemonic refused, or NULL */
+    } cases[] = {
+        {{0x48, 0x89, 0xf8, 0x48, 0x01, 0xf0, 0xc3, 0x90}, NULL},   /* mov %rdi,%rax; add %rsi,%rax */
+        {{0x74, 0x03, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3}, NULL},   /* je +3: a jcc rel8 is widened */
+        {{0xe3, 0x03, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3}, "jrcxz"}, /* no rel32 form */
+        {{0x90, 0xe2, 0x02, 0x90, 0x90, 0x90, 0x90, 0xc3}, "loop"},  /* the second instruction */
+        {{0x90, 0xcc, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3}, "int3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cd_x86_head h;
+        if (cd_x86_head_decode(x, cases[i].b, sizeof cases[i].b, 0x401000, 5, &h, &err) < 0) {
+            CHECK(0, "case %zu does not decode: %s", i, err.msg);
+            continue;
+        }
+        const cd_insn *in = cd_cpatch_unmovable(&h);
+        if (cases[i].bad)
+            CHECK(in && !strcmp(in->mnemonic, cases[i].bad), "case %zu: %s accepted (or another refused: %s)", i,
+                  cases[i].bad, in ? in->mnemonic : "none");
+        else
+            CHECK(!in, "case %zu: %s %s refused", i, in ? in->mnemonic : "", in ? in->ops : "");
+    }
+    cd_x86_free(x);
+}
+
 static void refusals(const char *path)
 {
     fprintf(stderr, "-- %s: refusals\n", path);
@@ -665,6 +702,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    unmovable();
     char path[4096];
     for (int v = 0; v < 2; v++) {
         snprintf(path, sizeof path, "%s/inline_hot_%s", argv[1], v ? "O2" : "O0");
