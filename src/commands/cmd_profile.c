@@ -1171,6 +1171,9 @@ int cd_profile_main(int argc, char **argv)
             (unsigned long long)stats.lost, stats.threads, (double)dur / 1e9,
             stats.lost ? " (samples were lost: the ring buffer was full; try a lower --hz)" : "",
             interrupted ? "; interrupted" : "");
+    if (stats.other_procs)
+        fprintf(stderr, "cdbg: profile: %llu samples of child processes left out (a profile covers process %d "
+                "only; profile a child with -p CHILD_PID)\n", (unsigned long long)stats.other_procs, (int)pid);
     if (ps.err1[0])
         fprintf(stderr, "cdbg: profile: a sample could not be unwound: %s\n", ps.err1);
     if (ps.cut1[0] && getenv("CDBG_PROFILE_DEBUG"))
