@@ -43,27 +43,29 @@ ROUNDS=${ROUNDS:-3}
 if command -v uftrace >/dev/null && [ "$ROUNDS" -gt 0 ]; then
     echo
     echo "end to end, default ring: $((2 * N)) calls of work, one int argument logged to a file"
-    printf '%-5s %-22s %10s %9s %9s %8s %s\n' round what logged dropped seconds hits/s "cdbg CPU ns/hit"
+    printf '%-5s %-22s %10s %9s %9s %8s %s\n' round what logged dropped seconds hits/s "cdbg CPU ns/hit; CPU of every process ns/call"
     calls=$((2 * N))
     for r in $(seq 1 "$ROUNDS"); do
         rm -rf "$tmp/uf.data"
         t0=$(date +%s.%N)
-        (cd "$tmp" && uftrace record -d "$tmp/uf.data" -P work -A work@arg1 "$tmp/hot" "$N" 1 run >/dev/null 2>&1) || true
+        (cd "$tmp" && /usr/bin/time -o "$tmp/time" -f '%U %S' uftrace record -d "$tmp/uf.data" -P work -A work@arg1 "$tmp/hot" "$N" 1 run >/dev/null 2>&1) || true
         t1=$(date +%s.%N)
         s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-        printf '%-5s %-22s %10s %9s %9s %8s %s\n' "$r" "uftrace record" "$calls" 0 "$s" "$(rate "$calls" "$s")" "(binary; replay not included)"
+        all=$(awk -v n="$calls" '{ printf "%.0f", ($1 + $2) * 1e9 / n }' "$tmp/time")
+        printf '%-5s %-22s %10s %9s %9s %8s %s\n' "$r" "uftrace record" "$calls" 0 "$s" "$(rate "$calls" "$s")" "-; $all (binary; replay not included)"
         # launched
         rm -f "$tmp/e2e.txt" "$tmp/stat"
         pre=()
         command -v perf >/dev/null && pre=(perf stat --no-inherit -x, -e task-clock -o "$tmp/stat")
         t0=$(date +%s.%N)
-        "${pre[@]}" "$BUILD/cdbg" trace -o "$tmp/e2e.txt" '^work$' -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/e2e.err" || true
+        /usr/bin/time -o "$tmp/time" -f '%U %S' "${pre[@]}" "$BUILD/cdbg" trace -o "$tmp/e2e.txt" '^work$' -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/e2e.err" || true
         t1=$(date +%s.%N)
         s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
         hits=$(grep -c '^> work' "$tmp/e2e.txt" || true)
         drops=$(sed -n 's/^cdbg: trace: [0-9]* hits, [0-9]* shown, \([0-9]*\) dropped.*/\1/p' "$tmp/e2e.err" | tail -1)
         cpu=$([ -s "$tmp/stat" ] && awk -F, -v n="$hits" '/task-clock/ { if (n > 0) printf "%.0f", $1 * 1e6 / n }' "$tmp/stat")
-        printf '%-5s %-22s %10s %9s %9s %8s %s\n' "$r" "cdbg trace -- PROG" "$hits" "${drops:-?}" "$s" "$(rate "$hits" "$s")" "${cpu:--}"
+        all=$(awk -v n="$calls" '{ printf "%.0f", ($1 + $2) * 1e9 / n }' "$tmp/time")
+        printf '%-5s %-22s %10s %9s %9s %8s %s\n' "$r" "cdbg trace -- PROG" "$hits" "${drops:-?}" "$s" "$(rate "$hits" "$s")" "${cpu:--}; $all"
         # attached: the program waits on a FIFO before each loop
         rm -f "$tmp/e2e.txt" "$tmp/stat" "$tmp/fifo"
         mkfifo "$tmp/fifo"
