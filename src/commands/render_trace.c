@@ -350,7 +350,11 @@ static void render_text(line *l, const cd_trace_event *ev)
 int cd_trace_render(void *arg, const cd_trace_event *ev)
 {
     cd_trace_out *o = arg;
-    line l = {.cap = sizeof l.small};
+    /* not `line l = {...}`: that clears the 512-byte buffer at every event (half this function's
+     * time) */
+    line l;
+    l.n = 0;
+    l.cap = sizeof l.small;
     l.s = l.small;
     if (o->json)
         render_json(&l, ev);
