@@ -61,6 +61,7 @@ typedef struct tprobe {
     struct pval *pv;
     bool planned;
     char *ret_tname;        /* the return type's name, made once */
+    uint64_t key;           /* cd_trace_event.key: new at each symbolize */
 } tprobe;
 
 /* A value the plan reads straight from a record: the whole of a general register, or the bytes at
@@ -449,6 +450,8 @@ static void symbolize(cd_trace *tr, tprobe *p)
     for (int i = 0; i < n; i++)
         if (!pi[i].inlined && pi[i].func_addr == lo)
             use = &pi[i];
+    static _Atomic uint64_t keys;
+    p->key = ++keys;
     free(p->file);
     p->file = use->file ? cd_xstrdup(use->file) : NULL;
     p->m.file = p->file;
@@ -907,6 +910,25 @@ static uint32_t plan_stack(const cd_trace *tr, const tprobe *p)
     return need;
 }
 
+/* A planned probe whose values are all whole registers needs nothing else of an entry record: the
+ * backend may record those registers alone (the inline backend's compact record). */
+static void plan_regs_needed(const cd_trace *tr, tprobe *p)
+{
+    p->p.regs_only = false;
+    p->p.reg_mask = 0;
+    if (!p->planned || tr->plan == PLAN_OFF || tr->cond)
+        return;
+    uint32_t mask = 0;
+    for (size_t i = 0; i < (size_t)p->nparams + tr->o.nexprs; i++) {
+        const pval *v = &p->pv[i];
+        if (v->kind != PV_REG || v->reg < 0 || v->reg > 15)
+            return;
+        mask |= 1u << v->reg;
+    }
+    p->p.regs_only = true;
+    p->p.reg_mask = mask;
+}
+
 static void plan_regs(const cd_trace_rec *r, uint64_t v[CD_NDWREGS])
 {
     const cd_regs *g = &r->regs;
@@ -1048,6 +1070,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
         plan_probe(tr, &tr->probes[i]);
         /* the backends copy only what the plan reads (the copy costs the program and the reader) */
         tr->probes[i].p.stack_bytes = plan_stack(tr, &tr->probes[i]);
+        plan_regs_needed(tr, &tr->probes[i]);
     }
     cd_x86_free(x86);
     tr->snap = cd_snapshot_new(tr->t, err);
@@ -1347,6 +1370,7 @@ static void plan_compare(cd_trace *tr, const tprobe *p, size_t nv)
 static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
 {
     size_t nplan = (size_t)p->nparams + tr->o.nexprs;
+    tr->ps.partial += r->partial;
     bool planned = p->planned && tr->plan != PLAN_OFF && plan_record(tr, p, r, nplan);
     if (planned && tr->plan == PLAN_ON) {
         /* the fast path: no snapshot, no unwind, no DWARF evaluation */
@@ -1357,7 +1381,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
             tv->json = NULL;
             tv->text = tv->json_raw = tr->ptext[i];
         }
-        cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .func = p->func, .file = p->file,
+        cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .key = p->key, .func = p->func, .file = p->file,
                              .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .args = tr->vals,
                              .nargs = (size_t)p->nparams, .exprs = tr->vals + p->nparams, .nexprs = tr->o.nexprs};
         if (tr->render(tr->render_arg, &ev) < 0)
@@ -1429,7 +1453,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     }
     if (planned)
         plan_compare(tr, p, nv);
-    cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .func = p->func, .file = p->file,
+    cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .key = p->key, .func = p->func, .file = p->file,
                          .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .args = tr->vals,
                          .nargs = (size_t)p->nparams, .exprs = tr->vals + p->nparams, .nexprs = tr->o.nexprs};
     int rc = emit(tr, &ev, nv);
@@ -1464,7 +1488,7 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     cd_ectx x;
     cd_scope sc = {.target = tr->snap, .sym = tr->sym, .vs = tr->vs};
     cd_ectx_init(&x, &sc, &ar, &e);
-    cd_trace_event ev = {.kind = CD_REC_RETURN, .probe = p->p.id, .func = p->func, .file = p->file,
+    cd_trace_event ev = {.kind = CD_REC_RETURN, .probe = p->p.id, .key = p->key, .func = p->func, .file = p->file,
                          .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .has_dur = has_entry,
                          .dur_ns = has_entry && r->ts_ns > ts ? r->ts_ns - ts : 0};
     vals(tr, 1);
