@@ -333,6 +333,12 @@ static int deliver_returns(cd_trace_backend *b, pt_thr *ct, const cd_event *ev, 
         rec->stack_addr = sp;
         rec->stack = NULL;
         rec->stack_len = 0;
+        if (s->stack_bytes) {
+            /* a struct returned in memory is in the caller's frame, read from here (rax) */
+            ssize_t got = t->ops->read_mem(t, sp, s->stack, s->stack_bytes);
+            rec->stack = s->stack;
+            rec->stack_len = got > 0 ? (uint32_t)got : 0;
+        }
         (*n)++;
         if (*verdict == 0 && (*verdict = sink(arg, rec)) < 0)
             return -1;

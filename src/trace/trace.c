@@ -26,6 +26,7 @@
 #include <dwarf.h>
 
 #include "arch/arch.h"
+#include "control/control.h"
 #include "expr/expr.h"
 #include "expr/expr_int.h"
 #include "unwind/unwind.h"
@@ -36,7 +37,7 @@
 typedef struct spill {
     int base;       /* DWARF register number of the base: 6 rbp, 7 rsp */
     int64_t disp;
-    int src;        /* DWARF register number of the stored register */
+    int src;        /* DWARF register number of the stored register: 0-15, or 17-24 for xmm0-7 */
     int width;      /* bytes */
 } spill;
 
@@ -52,6 +53,10 @@ typedef struct tprobe {
     int64_t cfa_off;
     spill spills[MAX_SPILLS];
     int nspills;
+    /* The record's xmm0-7 are all the xmm registers a value can be in at the probe: the code from
+     * the function's entry to it is one straight line that names no other xmm register (a record
+     * holds no xmm8-15, and they are zeros in the instant). false: xmm values fail to read. */
+    bool xmm_ok;
     cd_type *ret_type;      /* NULL: void or unknown */
     bool ret_known;
     cd_trace_backend *b;
@@ -117,6 +122,7 @@ struct cd_trace {
     unsigned char *membuf;
     size_t membuf_cap;
     unsigned char *validbuf; /* set_instant: per byte of membuf, 1 where it holds a value */
+    struct user_fpregs_struct fpregs; /* set_instant: the instant's xmm registers */
     size_t validbuf_cap;
     cd_trace_val *vals;
     size_t vals_cap;
@@ -672,18 +678,53 @@ static int gpr_dwarf(const char *r, int *width)
     return -1;
 }
 
+/* DWARF 17-32: xmm0-15 (and their ymm/zmm names), else -1. */
+static int xmm_dwarf(const char *r)
+{
+    int k;
+    char tail;
+    if ((r[0] == 'x' || r[0] == 'y' || r[0] == 'z') && !strncmp(r + 1, "mm", 2) &&
+        sscanf(r + 3, "%d%c", &k, &tail) == 1 && k >= 0 && k < 32)
+        return k < 16 ? 17 + k : 99; /* xmm16-31 (AVX-512): not a DWARF 17-32 register, but written */
+    return -1;
+}
+
 /* The register an Intel-syntax instruction writes first (its first operand), or -1. */
 static int dest_reg(const cd_insn *in)
 {
     char r[16];
     if (sscanf(in->ops, "%15[a-z0-9]", r) != 1)
         return -1;
-    return gpr_dwarf(r, NULL);
+    int x = xmm_dwarf(r);
+    return x >= 0 ? x : gpr_dwarf(r, NULL);
+}
+
+/* The bytes of an Intel-syntax memory operand's size ("qword"), or 0. */
+static int ptr_width(const char *size)
+{
+    static const char *const n[] = {"byte", "word", "dword", "qword", "xmmword"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(size, n[i]))
+            return 1 << i;
+    return 0;
+}
+
+/* A store of a whole xmm register's low bytes to memory, whose width is the operand's size. */
+static bool xmm_store(const char *mn)
+{
+    static const char *const n[] = {"movsd", "movss", "movq", "movd", "movaps", "movapd", "movups", "movupd",
+                                    "movdqa", "movdqu", "movlps", "movlpd"};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+        if (!strcmp(mn, n[i]))
+            return true;
+    return false;
 }
 
 static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
 {
     uint64_t lo = p->p.func_lo, hi = p->p.addr;
+    p->nspills = 0;
+    p->xmm_ok = lo && hi == lo;
     if (!x86 || !lo || hi <= lo || hi - lo > 96)
         return;
     uint8_t code[96];
@@ -699,14 +740,28 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
         a += ins[n].len;
         n++;
     }
+    p->xmm_ok = true;
+    for (int i = 0; i < n; i++)
+        for (const char *o = ins[i].ops; (o = strpbrk(o, "xyz")) != NULL; o++) {
+            char r[8];
+            if (sscanf(o, "%7[a-z0-9]", r) == 1 && xmm_dwarf(r) > 24)
+                p->xmm_ok = false;
+        }
     for (int i = 0; i < n && p->nspills < MAX_SPILLS; i++) {
-        if (strcmp(ins[i].mnemonic, "mov"))
+        bool gpr = !strcmp(ins[i].mnemonic, "mov");
+        if (!gpr && !xmm_store(ins[i].mnemonic))
             continue;
         char size[8], base[8], sign, src[8];
         long long disp;
         if (sscanf(ins[i].ops, "%7s ptr [%7[a-z] %c %lli], %7[a-z0-9]", size, base, &sign, &disp, src) != 5 || disp < 0)
             continue;
-        int b = gpr_dwarf(base, NULL), width, s = gpr_dwarf(src, &width);
+        int b = gpr_dwarf(base, NULL), width = 0, s = gpr ? gpr_dwarf(src, &width) : xmm_dwarf(src);
+        if (!gpr) {
+            /* only xmm0-7 are in a record */
+            width = ptr_width(size);
+            if (s > 24 || !width || width > 16)
+                s = -1;
+        }
         if ((b != 6 && b != 7) || s < 0 || (sign != '-' && sign != '+'))
             continue;
         bool clobbered = false;
@@ -945,6 +1000,8 @@ static bool plan_bytes(const tprobe *p, const pval *v, const cd_trace_rec *r, co
     if (got < 0)
         return false;
     const spill *s = &p->spills[got];
+    if (s->src >= CD_NDWREGS)
+        return false; /* an xmm register's spill: the general path rebuilds it */
     uint64_t sa = regs[s->base] + (uint64_t)s->disp;
     memcpy(out, (const uint8_t *)&regs[s->src] + (a - sa), n);
     return true;
@@ -1251,10 +1308,18 @@ static void fill_frame(const tprobe *p, const cd_trace_rec *r, cd_frame *f)
         f->cfa = v[p->cfa_reg] + (uint64_t)p->cfa_off;
 }
 
-/* The instant in the snapshot: the record's stack copy, with the prologue's spills rebuilt below it. */
+/* The instant in the snapshot: the record's stack copy, with the prologue's spills rebuilt below it.
+ * A spill of an xmm register the record does not hold (the uprobe backend's) is not rebuilt: its
+ * bytes fail to read, and on_entry says why. */
 static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, const cd_frame *f, cd_err *err)
 {
     cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs};
+    if (r->has_fp && p->xmm_ok) {
+        /* xmm0-7 from the record; the rest (xmm8-15, x87, mxcsr) are zeros no value can be in here */
+        memset(&tr->fpregs, 0, sizeof tr->fpregs);
+        memcpy(tr->fpregs.xmm_space, r->xmm, sizeof r->xmm);
+        in.fpregs = &tr->fpregs;
+    }
     uint64_t lo = r->stack_addr;
     uint64_t sp = r->regs.rsp;
     for (int i = 0; i < p->nspills; i++) {
@@ -1281,8 +1346,11 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
     for (int i = 0; i < p->nspills; i++) {
         const spill *s = &p->spills[i];
         uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
-        if (a >= lo && a + (uint64_t)s->width <= r->stack_addr) {
-            memcpy(tr->membuf + (a - lo), &f->regs[s->src], (size_t)s->width);
+        const void *from = s->src < CD_NDWREGS ? (const void *)&f->regs[s->src]
+                           : r->has_fp         ? (const void *)r->xmm[s->src - 17]
+                                               : NULL;
+        if (from && a >= lo && a + (uint64_t)s->width <= r->stack_addr) {
+            memcpy(tr->membuf + (a - lo), from, (size_t)s->width);
             memset(tr->validbuf + (a - lo), 1, (size_t)s->width);
         }
     }
@@ -1294,6 +1362,35 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
     in.deny_lo = sp - 128;
     in.deny_hi = lo;
     return cd_snapshot_set(tr->snap, &in, err);
+}
+
+/* A parameter's value that lives in an xmm register the record does not hold (in one at the probe,
+ * or spilled from one by the prologue): one error saying so, where the value would read as
+ * <unavailable> or as memory that cannot be accessed. 0: nothing of the kind. */
+static int xmm_missing(const cd_trace *tr, const tprobe *p, const cd_trace_rec *r, const cd_frame *f, const char *name,
+                       const cd_value *v, cd_err *e)
+{
+    if (v->where == V_UNAVAIL && v->regno >= 17 && v->regno <= 32) {
+        if (!r->has_fp)
+            return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "%s is in xmm%d, which the %s backend does not record",
+                            name, v->regno - 17, p->b->ops->name);
+        return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "%s is in xmm%d, which is known only at a probe reached by a straight line from the "
+                        "function's entry (a record holds xmm0-7)", name, v->regno - 17);
+    }
+    if (v->where != V_MEM || r->has_fp)
+        return 0;
+    uint64_t n = cd_type_size(cd_type_strip(v->type));
+    for (int i = 0; i < p->nspills; i++) {
+        const spill *s = &p->spills[i];
+        uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
+        if (s->src >= CD_NDWREGS && a < v->addr + n && v->addr < a + (uint64_t)s->width && a < r->stack_addr)
+            return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "%s was stored from xmm%d below the stack pointer, and the %s backend does not record xmm "
+                            "registers", name, s->src - 17, p->b->ops->name);
+    }
+    (void)tr;
+    return 0;
 }
 
 static int emit(cd_trace *tr, cd_trace_event *ev, size_t nvals)
@@ -1419,6 +1516,8 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
         cd_value v;
         cd_err_clear(&e);
         int rc = cd_var_value(&x, p->params[i].mod, &p->params[i].die, &v);
+        if (rc == 0 && p->has_frame)
+            rc = xmm_missing(tr, p, r, &f, p->params[i].name, &v, &e);
         put_value(tr, &x, (size_t)i, p->params[i].name, rc, &v, &e);
     }
     for (size_t i = 0; i < tr->o.nexprs; i++) {
@@ -1470,22 +1569,28 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     vals(tr, 1);
     size_t nv = 0;
     if (p->ret_type) {
-        cd_type *st = cd_type_strip(p->ret_type);
-        uint64_t size = cd_type_size(st);
-        cd_value v = {.type = p->ret_type, .where = V_BYTES, .regno = -1};
-        int rc = 0;
-        uint64_t gpr[2] = {r->regs.rax, r->regs.rdx};
-        v.bytes = cd_arena_alloc(&ar, size > 16 ? size : 16);
-        if ((st->kind == TY_INT || st->kind == TY_BOOL || st->kind == TY_ENUM || st->kind == TY_PTR) && size <= 16) {
-            memcpy(v.bytes, gpr, size);
-        } else if (st->kind == TY_FLOAT && size <= 8 && r->has_fp) {
-            memcpy(v.bytes, r->xmm[0], size);
-        } else if ((st->kind == TY_STRUCT || st->kind == TY_UNION) && size > 16) {
-            v.where = V_MEM;
-            v.addr = r->regs.rax;
-            v.bytes = NULL;
-        } else {
-            rc = cd_fail(&e, CD_EXIT_CMD, "the returned %s is not recorded by the %s backend", p->ret_tname, p->b->ops->name);
+        cd_ret_regs rr = {.rax = r->regs.rax, .rdx = r->regs.rdx, .xmm0 = r->has_fp ? (const uint8_t *)r->xmm[0] : NULL,
+                          .xmm1 = r->has_fp ? (const uint8_t *)r->xmm[1] : NULL};
+        cd_value v;
+        int rc = cd_ctl_return_value(&x, p->ret_type, &rr, &v, &e);
+        if (rc < 0 && e.kind == CD_EK_UNSUPPORTED) {
+            char m[sizeof e.msg];
+            snprintf(m, sizeof m, "%s", e.msg);
+            rc = cd_failk(&e, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "the returned %s: %s by the %s backend", p->ret_tname, m,
+                          p->b->ops->name);
+        } else if (rc == 0 && v.where == V_MEM) {
+            /* the caller's buffer (rax): read from the record's stack copy, the memory of the return's
+             * instant; the live process has moved on (it may be reused by the next call already) */
+            uint64_t n = cd_type_size(cd_type_strip(p->ret_type)), a = v.addr;
+            if (r->stack && a >= r->stack_addr && a + n <= r->stack_addr + r->stack_len && a + n >= a) {
+                v.where = V_BYTES;
+                v.bytes = cd_arena_alloc(&ar, n);
+                memcpy(v.bytes, (const uint8_t *)r->stack + (a - r->stack_addr), n);
+            } else {
+                rc = cd_failk(&e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                              "the returned %s is in memory at 0x%llx, outside the %u stack bytes the %s backend "
+                              "recorded at the return", p->ret_tname, (unsigned long long)a, r->stack_len, p->b->ops->name);
+            }
         }
         put_value(tr, &x, 0, "return", rc, &v, &e);
         ev.has_ret = true;
