@@ -3,7 +3,10 @@
  * -O2), and every kind of return the SysV x86-64 ABI has: xmm0 (float, double, a struct of two
  * floats), xmm0:xmm1, rax:xmm0, rax alone (a struct of a float and an int), memory (rax = the
  * caller's buffer), st0 (long double), and the small integers _Bool and char. Each function is
- * called once with values from volatile globals, so no clone specialises its arguments away.
+ * called once with values from volatile globals, so no clone specialises its arguments away, and
+ * begins with an integer statement (the ptrace backend emulates the instruction at the probe, which
+ * it cannot do for SSE instructions; the inline backend needs 5 bytes without a rip-relative SSE
+ * operand).
  * The test compares each value with what gdb prints at the same place. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,41 +29,64 @@ volatile long vl = -40;
 volatile int vi = 7;
 volatile long double vld = 1.5L;
 double dsink;
+volatile int ncalls;
 
 KEEP double dmix(int n, double d, float f, long l, double e)
 {
+    ncalls++;
     dsink += e;
     return d * n + f + (double)l + e;
 }
-KEEP float fret(float a, float b) { return a * b; }
-KEEP long double ldret(long double a) { return a * 2 + 0.25L; }
+KEEP float fret(float a, float b)
+{
+    ncalls++;
+    return a * b;
+}
+KEEP long double ldret(long double a)
+{
+    ncalls++;
+    return a * 2 + 0.25L;
+}
 KEEP struct pt ptret(struct pt p, double k)
 {
+    ncalls++;
     struct pt r = {p.x * k, p.y + k};
     return r;
 }
 KEEP struct mix mixret(long a, double d)
 {
+    ncalls++;
     struct mix m = {a * 3, d / 4};
     return m;
 }
 KEEP struct fi firet(float f, int i)
 {
+    ncalls++;
     struct fi r = {f + 1, i - 1};
     return r;
 }
 KEEP struct ff ffret(struct ff v)
 {
+    ncalls++;
     struct ff r = {v.b, v.a};
     return r;
 }
 KEEP struct big bigret(long a)
 {
+    ncalls++;
     struct big b = {a, a + 1, a * a};
     return b;
 }
-KEEP bool bret(double d) { return d > 1; }
-KEEP char cret(int i) { return (char)('A' + i); }
+KEEP bool bret(double d)
+{
+    ncalls++;
+    return d > 1;
+}
+KEEP char cret(int i)
+{
+    ncalls++;
+    return (char)('A' + i);
+}
 
 int main(void)
 {
