@@ -37,9 +37,13 @@
 typedef struct spill {
     int base;       /* DWARF register number of the base: 6 rbp, 7 rsp */
     int64_t disp;
-    int src;        /* DWARF register number of the stored register: 0-15, or 17-24 for xmm0-7 */
+    int src;        /* DWARF register number of the stored register: 0-15, or 17-24 for xmm0-7;
+                       SPILL_MEM: a copy of the bytes at [src_base + src_disp] (x87 fld/fstp) */
     int width;      /* bytes */
+    int src_base;
+    int64_t src_disp;
 } spill;
+#define SPILL_MEM 64
 
 typedef struct tprobe {
     cd_trace_match m;
@@ -706,7 +710,7 @@ static int ptr_width(const char *size)
     for (int i = 0; i < 5; i++)
         if (!strcmp(size, n[i]))
             return 1 << i;
-    return 0;
+    return !strcmp(size, "tbyte") || !strcmp(size, "xword") ? 10 : 0;
 }
 
 /* A store of a whole xmm register's low bytes to memory, whose width is the operand's size. */
@@ -748,11 +752,32 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
                 p->xmm_ok = false;
         }
     for (int i = 0; i < n && p->nspills < MAX_SPILLS; i++) {
+        char size[8], base[8], sign, src[8], size2[8], base2[8], sign2;
+        long long disp, disp2;
+        /* clang -O0 copies a long double argument from the caller's frame (in the record's copy)
+         * below sp: `fld tbyte ptr [rbp + 0x10]; fstp tbyte ptr [rbp - 0x10]` */
+        if (!strcmp(ins[i].mnemonic, "fld") && i + 1 < n && !strcmp(ins[i + 1].mnemonic, "fstp") &&
+            sscanf(ins[i].ops, "%7s ptr [%7[a-z] %c %lli]", size, base, &sign, &disp) == 4 &&
+            sscanf(ins[i + 1].ops, "%7s ptr [%7[a-z] %c %lli]", size2, base2, &sign2, &disp2) == 4 &&
+            !strcmp(size, size2) && ptr_width(size) && disp >= 0 && disp2 >= 0 && strchr("+-", sign) &&
+            strchr("+-", sign2)) {
+            int sb = gpr_dwarf(base, NULL), b = gpr_dwarf(base2, NULL);
+            bool clobbered = (sb != 6 && sb != 7) || (b != 6 && b != 7);
+            for (int j = i + 2; j < n && !clobbered; j++) {
+                int d = dest_reg(&ins[j]);
+                clobbered = d == sb || d == b || ((b == 7 || sb == 7) && (!strcmp(ins[j].mnemonic, "push") ||
+                                                                          !strcmp(ins[j].mnemonic, "pop")));
+            }
+            /* a long double's 16-byte slot: its 6 bytes of padding come along, as the value reads 16 */
+            int w = ptr_width(size) == 10 ? 16 : ptr_width(size);
+            if (!clobbered)
+                p->spills[p->nspills++] = (spill){b, sign2 == '-' ? -(int64_t)disp2 : (int64_t)disp2, SPILL_MEM, w,
+                                                  sb, sign == '-' ? -(int64_t)disp : (int64_t)disp};
+            continue;
+        }
         bool gpr = !strcmp(ins[i].mnemonic, "mov");
         if (!gpr && !xmm_store(ins[i].mnemonic))
             continue;
-        char size[8], base[8], sign, src[8];
-        long long disp;
         if (sscanf(ins[i].ops, "%7s ptr [%7[a-z] %c %lli], %7[a-z0-9]", size, base, &sign, &disp, src) != 5 || disp < 0)
             continue;
         int b = gpr_dwarf(base, NULL), width = 0, s = gpr ? gpr_dwarf(src, &width) : xmm_dwarf(src);
@@ -771,7 +796,7 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
         }
         if (clobbered)
             continue;
-        p->spills[p->nspills++] = (spill){b, sign == '-' ? -(int64_t)disp : (int64_t)disp, s, width};
+        p->spills[p->nspills++] = (spill){b, sign == '-' ? -(int64_t)disp : (int64_t)disp, s, width, 0, 0};
     }
 }
 
@@ -1347,8 +1372,13 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
         const spill *s = &p->spills[i];
         uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
         const void *from = s->src < CD_NDWREGS ? (const void *)&f->regs[s->src]
-                           : r->has_fp         ? (const void *)r->xmm[s->src - 17]
-                                               : NULL;
+                           : s->src != SPILL_MEM ? (r->has_fp ? (const void *)r->xmm[s->src - 17] : NULL)
+                                                 : NULL;
+        if (s->src == SPILL_MEM) {
+            uint64_t sa = f->regs[s->src_base] + (uint64_t)s->src_disp;
+            if (r->stack && sa >= r->stack_addr && sa + (uint64_t)s->width <= r->stack_addr + r->stack_len)
+                from = (const uint8_t *)r->stack + (sa - r->stack_addr);
+        }
         if (from && a >= lo && a + (uint64_t)s->width <= r->stack_addr) {
             memcpy(tr->membuf + (a - lo), from, (size_t)s->width);
             memset(tr->validbuf + (a - lo), 1, (size_t)s->width);
@@ -1384,7 +1414,8 @@ static int xmm_missing(const cd_trace *tr, const tprobe *p, const cd_trace_rec *
     for (int i = 0; i < p->nspills; i++) {
         const spill *s = &p->spills[i];
         uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
-        if (s->src >= CD_NDWREGS && a < v->addr + n && v->addr < a + (uint64_t)s->width && a < r->stack_addr)
+        if (s->src >= CD_NDWREGS && s->src != SPILL_MEM && a < v->addr + n && v->addr < a + (uint64_t)s->width &&
+            a < r->stack_addr)
             return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
                             "%s was stored from xmm%d below the stack pointer, and the %s backend does not record xmm "
                             "registers", name, s->src - 17, p->b->ops->name);
