@@ -57,9 +57,9 @@ typedef struct tprobe {
     int64_t cfa_off;
     spill spills[MAX_SPILLS];
     int nspills;
-    /* The record's xmm0-7 are all the xmm registers a value can be in at the probe: the code from
-     * the function's entry to it is one straight line that names no other xmm register (a record
-     * holds no xmm8-15, and they are zeros in the instant). false: xmm values fail to read. */
+    /* The record's xmm0-7 are all the xmm registers a value can be in at the probe: the function
+     * names no other xmm register (a record holds no xmm8-15, and they are zeros in the instant).
+     * false: xmm values fail to read. */
     bool xmm_ok;
     cd_type *ret_type;      /* NULL: void or unknown */
     bool ret_known;
@@ -724,11 +724,37 @@ static bool xmm_store(const char *mn)
     return false;
 }
 
+/* Whether function [lo, hi) names no xmm register beyond xmm7 (ymm, zmm included): a variable of
+ * its is in one only after an instruction of its own put it there (at its entry xmm8-15 hold its
+ * callers' values, which no location of its describes). false when it cannot be decoded. */
+static bool only_xmm0_7(cd_trace *tr, cd_x86 *x86, uint64_t lo, uint64_t hi)
+{
+    if (!x86 || !lo || hi <= lo || hi - lo > 65536)
+        return false;
+    uint8_t *code = cd_xmalloc(hi - lo);
+    bool ok = cd_target_read(tr->t, lo, code, hi - lo) == (ssize_t)(hi - lo);
+    for (uint64_t a = lo; ok && a < hi;) {
+        cd_insn in;
+        if (!cd_x86_decode(x86, code + (a - lo), hi - a, a, &in) || in.kind == CD_INSN_BAD) {
+            ok = false;
+            break;
+        }
+        for (const char *o = in.ops; (o = strpbrk(o, "xyz")) != NULL; o++) {
+            char r[8];
+            if (sscanf(o, "%7[a-z0-9]", r) == 1 && xmm_dwarf(r) > 24)
+                ok = false;
+        }
+        a += in.len;
+    }
+    free(code);
+    return ok;
+}
+
 static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
 {
     uint64_t lo = p->p.func_lo, hi = p->p.addr;
     p->nspills = 0;
-    p->xmm_ok = lo && hi == lo;
+    p->xmm_ok = only_xmm0_7(tr, x86, lo, p->p.func_hi);
     if (!x86 || !lo || hi <= lo || hi - lo > 96)
         return;
     uint8_t code[96];
@@ -744,13 +770,6 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
         a += ins[n].len;
         n++;
     }
-    p->xmm_ok = true;
-    for (int i = 0; i < n; i++)
-        for (const char *o = ins[i].ops; (o = strpbrk(o, "xyz")) != NULL; o++) {
-            char r[8];
-            if (sscanf(o, "%7[a-z0-9]", r) == 1 && xmm_dwarf(r) > 24)
-                p->xmm_ok = false;
-        }
     for (int i = 0; i < n && p->nspills < MAX_SPILLS; i++) {
         char size[8], base[8], sign, src[8], size2[8], base2[8], sign2;
         long long disp, disp2;
@@ -1405,8 +1424,8 @@ static int xmm_missing(const cd_trace *tr, const tprobe *p, const cd_trace_rec *
             return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "%s is in xmm%d, which the %s backend does not record",
                             name, v->regno - 17, p->b->ops->name);
         return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "%s is in xmm%d, which is known only at a probe reached by a straight line from the "
-                        "function's entry (a record holds xmm0-7)", name, v->regno - 17);
+                        "%s is in xmm%d, which a record does not hold (xmm0-7 only), or in a function that uses "
+                        "xmm8-15", name, v->regno - 17);
     }
     if (v->where != V_MEM || r->has_fp)
         return 0;

@@ -88,6 +88,16 @@ KEEP char cret(int i)
     return (char)('A' + i);
 }
 
+/* A double changed in a loop: at the line after it (a FILE:LINE tracepoint, past branches) x is
+ * still in an xmm register at -O2. */
+KEEP double loopy(double x, int n)
+{
+    for (int i = 0; i < n; i++)
+        x = x * 1.5 + i;
+    ncalls++; /* @loopy_after */
+    return x;
+}
+
 int main(void)
 {
     struct pt p = {vd[0], vd[1]};
@@ -101,6 +111,7 @@ int main(void)
     s += ffret(f2).a;
     s += (double)bigret(vl).c;
     s += bret(vd[0]) + cret(vi);
+    s += loopy(vd[1], vi);
     printf("%g\n", s);
     return 0;
 }

@@ -2,7 +2,7 @@
 # Floating-point and struct values at tracepoints against gdb at the same places (floats.c, gcc and
 # clang, -O0 and -O2): the arguments (xmm registers, their -O0 spills below the stack pointer, entry
 # values, pieces) and --ret's value (xmm0, xmm0:xmm1, rax:xmm0, rax, memory, st0, _Bool, char), for
-# the inline, uprobe and ptrace backends. Each is gdb's value or an error floats.py allows (the
+# the inline, uprobe and ptrace backends; and loopy's double at a FILE:LINE probe after a loop. Each is gdb's value or an error floats.py allows (the
 # uprobe backend cannot sample xmm registers: an error per value, never a number that is not gdb's).
 # A function a backend refuses must be refused with one line naming it (the run then goes on without
 # it). The compiled plan agrees with the general path on every value it takes (CDBG_TRACE_PLAN=check).
@@ -11,13 +11,21 @@ need_tool gdb "the reference values"
 need_tool python3 "comparing the values"
 need_tool setarch "running cdbg's --list without ASLR, as gdb runs the program"
 need_tool clang "the clang builds of floats.c"
-funcs=(dmix fret ldret ptret mixret firet ffret bigret bret cret)
+funcs=(dmix fret ldret ptret mixret firet ffret bigret bret cret loopy)
 here=$SRCROOT/tests/integration/trace
+line=$(grep -n '@loopy_after' "$SRCROOT/testdata/trace/floats.c" | cut -d: -f1)
+# the patterns for functions $@: each by name, loopy by its line
+pats() {
+    local fs=() f
+    for f in "$@"; do [ "$f" = loopy ] || fs+=("$f"); done
+    [ ${#fs[@]} -gt 0 ] && echo "^($(IFS='|'; echo "${fs[*]}"))\$"
+    for f in "$@"; do [ "$f" = loopy ] && echo "floats.c:$line"; done
+}
 for v in gcc_O0 gcc_O2 clang_O0 clang_O2; do
     exe=$(td_bin trace_floats_$v) || { fail "no trace_floats_$v"; continue; }
-    pat="^($(IFS='|'; echo "${funcs[*]}"))\$"
+    mapfile -t pat < <(pats "${funcs[@]}")
     # the probes' addresses without ASLR (gdb's default), so gdb stops at the same pcs
-    timeout -k 5 "$TD_CDBG_TIMEOUT" setarch -R "$CDBG" trace --list "$pat" -- "$exe" >"$TD_TMP/list.$v" 2>&1
+    timeout -k 5 "$TD_CDBG_TIMEOUT" setarch -R "$CDBG" trace --list "${pat[@]}" -- "$exe" >"$TD_TMP/list.$v" 2>&1
     [ "$(wc -l <"$TD_TMP/list.$v")" -eq ${#funcs[@]} ] && pass "--list $v" || { fail "--list $v: $(cat "$TD_TMP/list.$v")"; continue; }
     {
         echo "set pagination off"
@@ -30,8 +38,8 @@ for v in gcc_O0 gcc_O2 clang_O0 clang_O2; do
     for b in inline uprobe ptrace; do
         left=("${funcs[@]}")
         for _ in "${funcs[@]}"; do
-            pat="^($(IFS='|'; echo "${left[*]}"))\$"
-            td_cdbg out trace --backend $b --ret "$pat" -- "$exe"
+            mapfile -t pat < <(pats "${left[@]}")
+            td_cdbg out trace --backend $b --ret "${pat[@]}" -- "$exe"
             [ "$TD_RC" -eq 0 ] && break
             # a refusal: one line naming the function and the backend; trace the rest without it
             gone=$(sed -nE "s/^cdbg: trace: ([a-z]+): $b: .*/\1/p" "$out.err")
@@ -48,9 +56,10 @@ for v in gcc_O0 gcc_O2 clang_O0 clang_O2; do
             ok:) pass "$v $rest" ;;
             *) fail "$v $verdict $rest" ;;
             esac
-        done < <(python3 "$here/floats.py" "$TD_TMP/gdb.$v" "$out" $b "${left[@]}")
+        done < <(python3 "$here/floats.py" "$TD_TMP/gdb.$v" "$out" $v $b "${left[@]}")
     done
-    CDBG_TRACE_PLAN=check td_cdbg out trace --backend uprobe "$pat" -- "$exe"
+    mapfile -t pat < <(pats "${funcs[@]}")
+    CDBG_TRACE_PLAN=check td_cdbg out trace --backend uprobe "${pat[@]}" -- "$exe"
     expect_line '^cdbg: trace: plan check: [0-9]+ planned probes, [0-9]+ values compared, 0 differ$' "$out.err"
 done
 td_finish
