@@ -58,6 +58,19 @@ for v in gcc_O0 gcc_O2 clang_O0 clang_O2; do
             esac
         done < <(python3 "$here/floats.py" "$TD_TMP/gdb.$v" "$out" $v $b "${left[@]}")
     done
+    # alone, bigret's probe asks for no stack bytes (its argument is a register at -O2): the return
+    # record still holds the caller's buffer
+    td_cdbg out trace --backend ptrace --ret '^bigret$' -- "$exe"
+    if [ "$TD_RC" -ne 0 ]; then
+        grep -q '^cdbg: trace: bigret: ptrace: ' "$out.err" && pass "$v ptrace refuses bigret alone" ||
+            fail "$v ptrace bigret alone: exit $TD_RC: $(head -2 "$out.err")"
+    fi
+    [ "$TD_RC" -eq 0 ] && while read -r verdict rest; do
+        case $verdict in
+        ok:) pass "$v alone: $rest" ;;
+        *) fail "$v alone: $verdict $rest" ;;
+        esac
+    done < <(python3 "$here/floats.py" "$TD_TMP/gdb.$v" "$out" $v ptrace bigret)
     mapfile -t pat < <(pats "${funcs[@]}")
     CDBG_TRACE_PLAN=check td_cdbg out trace --backend uprobe "${pat[@]}" -- "$exe"
     expect_line '^cdbg: trace: plan check: [0-9]+ planned probes, [0-9]+ values compared, 0 differ$' "$out.err"
