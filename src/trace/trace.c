@@ -1416,16 +1416,16 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
 /* A parameter's value that lives in an xmm register the record does not hold (in one at the probe,
  * or spilled from one by the prologue): one error saying so, where the value would read as
  * <unavailable> or as memory that cannot be accessed. 0: nothing of the kind. */
-static int xmm_missing(const cd_trace *tr, const tprobe *p, const cd_trace_rec *r, const cd_frame *f, const char *name,
-                       const cd_value *v, cd_err *e)
+static int xmm_missing(const tprobe *p, const cd_trace_rec *r, const cd_frame *f, const char *name, const cd_value *v,
+                       cd_err *e)
 {
     if (v->where == V_UNAVAIL && v->regno >= 17 && v->regno <= 32) {
         if (!r->has_fp)
             return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "%s is in xmm%d, which the %s backend does not record",
                             name, v->regno - 17, p->b->ops->name);
         return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "%s is in xmm%d, which a record does not hold (xmm0-7 only), or in a function that uses "
-                        "xmm8-15", name, v->regno - 17);
+                        "%s is in xmm%d: a record holds xmm0-7 only, which are not used in a function that uses "
+                        "xmm8-15 or whose code cannot be decoded", name, v->regno - 17);
     }
     if (v->where != V_MEM || r->has_fp)
         return 0;
@@ -1439,7 +1439,6 @@ static int xmm_missing(const cd_trace *tr, const tprobe *p, const cd_trace_rec *
                             "%s was stored from xmm%d below the stack pointer, and the %s backend does not record xmm "
                             "registers", name, s->src - 17, p->b->ops->name);
     }
-    (void)tr;
     return 0;
 }
 
@@ -1567,7 +1566,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
         cd_err_clear(&e);
         int rc = cd_var_value(&x, p->params[i].mod, &p->params[i].die, &v);
         if (rc == 0 && p->has_frame)
-            rc = xmm_missing(tr, p, r, &f, p->params[i].name, &v, &e);
+            rc = xmm_missing(p, r, &f, p->params[i].name, &v, &e);
         put_value(tr, &x, (size_t)i, p->params[i].name, rc, &v, &e);
     }
     for (size_t i = 0; i < tr->o.nexprs; i++) {
