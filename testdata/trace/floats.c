@@ -29,6 +29,7 @@ volatile long vl = -40;
 volatile int vi = 7;
 volatile long double vld = 1.5L;
 double dsink;
+double gd[2] = {0.375, -12.5}; /* not volatile: a call site can say where after's arguments came from */
 volatile int ncalls;
 
 KEEP double dmix(int n, double d, float f, long l, double e)
@@ -98,6 +99,17 @@ KEEP double loopy(double x, int n)
     return x;
 }
 
+/* d and e are dead once multiplied: at the line after it (a FILE:LINE tracepoint) -O2 code has
+ * reused their registers, and their DWARF locations are entry values (DW_OP_entry_value of xmm0
+ * and xmm1: the caller's values, found through the call site). */
+KEEP double after(double d, double e)
+{
+    ncalls++;
+    double r = d * e;
+    dsink += r; /* @after_mul */
+    return r + 1;
+}
+
 int main(void)
 {
     struct pt p = {vd[0], vd[1]};
@@ -112,6 +124,9 @@ int main(void)
     s += (double)bigret(vl).c;
     s += bret(vd[0]) + cret(vi);
     s += loopy(vd[1], vi);
+    double a0 = gd[0], a1 = gd[1];
+    s += after(a0, a1);
+    s += a0 * a1; /* kept across the call: the call site can say where the arguments came from */
     printf("%g\n", s);
     return 0;
 }

@@ -2,7 +2,8 @@
 # Floating-point and struct values at tracepoints against gdb at the same places (floats.c, gcc and
 # clang, -O0 and -O2): the arguments (xmm registers, their -O0 spills below the stack pointer, entry
 # values, pieces) and --ret's value (xmm0, xmm0:xmm1, rax:xmm0, rax, memory, st0, _Bool, char), for
-# the inline, uprobe and ptrace backends; and loopy's double at a FILE:LINE probe after a loop. Each is gdb's value or an error floats.py allows (the
+# the inline, uprobe and ptrace backends; and FILE:LINE probes: loopy's double after a loop, after's
+# dead arguments (entry values at -O2). Each is gdb's value or an error floats.py allows (the
 # uprobe backend cannot sample xmm registers: an error per value, never a number that is not gdb's).
 # A function a backend refuses must be refused with one line naming it (the run then goes on without
 # it). The compiled plan agrees with the general path on every value it takes (CDBG_TRACE_PLAN=check).
@@ -11,15 +12,17 @@ need_tool gdb "the reference values"
 need_tool python3 "comparing the values"
 need_tool setarch "running cdbg's --list without ASLR, as gdb runs the program"
 need_tool clang "the clang builds of floats.c"
-funcs=(dmix fret ldret ptret mixret firet ffret bigret bret cret loopy)
+funcs=(dmix fret ldret ptret mixret firet ffret bigret bret cret loopy after)
 here=$SRCROOT/tests/integration/trace
-line=$(grep -n '@loopy_after' "$SRCROOT/testdata/trace/floats.c" | cut -d: -f1)
-# the patterns for functions $@: each by name, loopy by its line
+declare -A line=([loopy]=$(grep -n '@loopy_after' "$SRCROOT/testdata/trace/floats.c" | cut -d: -f1)
+                 [after]=$(grep -n '@after_mul' "$SRCROOT/testdata/trace/floats.c" | cut -d: -f1))
+# the patterns for functions $@: each by name, loopy and after by their line
 pats() {
     local fs=() f
-    for f in "$@"; do [ "$f" = loopy ] || fs+=("$f"); done
+    for f in "$@"; do [ -n "${line[$f]:-}" ] || fs+=("$f"); done
     [ ${#fs[@]} -gt 0 ] && echo "^($(IFS='|'; echo "${fs[*]}"))\$"
-    for f in "$@"; do [ "$f" = loopy ] && echo "floats.c:$line"; done
+    for f in "$@"; do [ -n "${line[$f]:-}" ] && echo "floats.c:${line[$f]}"; done
+    return 0
 }
 for v in gcc_O0 gcc_O2 clang_O0 clang_O2; do
     exe=$(td_bin trace_floats_$v) || { fail "no trace_floats_$v"; continue; }
