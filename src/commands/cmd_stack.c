@@ -9,6 +9,7 @@
 
 #include "commands/cmd_impl.h"
 #include "commands/stacks.h"
+#include "unwind/stackcache.h"
 
 static const char *base_name(const char *p)
 {
@@ -152,6 +153,7 @@ typedef struct thread_dump {
 typedef struct dump_how {
     cd_read_hook hook;    /* `cdbg stacks`: read each thread without stopping it if it sleeps */
     void *hook_arg;
+    cd_stackcache *cache; /* the dump's stack cache (stackcache.h) */
 } dump_how;
 
 static void stack_key(thread_dump *d)
@@ -216,7 +218,7 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, 
         d[n].th = th;
         d[n].id = i + 1;
         cd_err e;
-        int urc = how ? cd_unwind_unstopped(s->unw, th, 0, how->hook, how->hook_arg, &d[n].st, &d[n].rd, &e)
+        int urc = how ? cd_unwind_unstopped_cached(how->cache, th, how->hook, how->hook_arg, &d[n].st, &d[n].rd, &e)
                       : cd_session_unwind(s, th, 0, &d[n].st, &e);
         if (urc < 0) {
             memset(&d[n].st, 0, sizeof d[n].st);
@@ -1022,9 +1024,15 @@ int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
  * says (asleep: from its syscall line, never stopped; running: stopped alone, briefly). */
 int cd_stacks_dump(cd_session *s, bool group, cd_read_hook hook, void *hook_arg, cd_err *err)
 {
-    dump_how how = {hook, hook_arg};
+    dump_how how = {hook, hook_arg, cd_stackcache_new(s->unw, s->target, s->sym)};
     size_t n;
     thread_dump *d = dump_all(s, &n, &how, err);
+    if (getenv("CDBG_STACKS_TIMING")) {
+        size_t replayed, full;
+        cd_stackcache_counts(how.cache, &replayed, &full);
+        fprintf(stderr, "stacks timing: %zu stacks from the cache, %zu unwound in full\n", replayed, full);
+    }
+    cd_stackcache_free(how.cache);
     if (!d)
         return -1;
     if (group)

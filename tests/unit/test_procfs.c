@@ -188,9 +188,9 @@ static void test_parse_pid(void)
     CHECK(cd_parse_pid("1", &pid, &err) == 0 && pid == 1);
 }
 
-/* cd_procfs_read_syscall keeps the file of the thread it read last open: it must still answer for
- * the thread asked (not the one cached), with the line as it is now (not as it was cached), and
- * fail for a thread that is gone. Threads of this process, each blocked in read() on its own pipe
+/* cd_procfs_sc_read keeps the file of the thread it read last open: it must still answer for
+ * the thread asked (not the one kept), with the line as it is now (not as it was first read), and
+ * fail for a thread that is gone; cd_procfs_read_syscall reads once. Threads of this process, each blocked in read() on its own pipe
  * (the fd in the line tells them apart). */
 typedef struct sc_thr {
     int fds[2], fds2[2];
@@ -272,76 +272,32 @@ static void test_read_syscall(void)
     pid_t pid = getpid();
     CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
     cd_syscall_state s;
+    cd_procfs_sc_reader rd = CD_PROCFS_SC_READER_INIT;
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)b.fds[0]);
     /* two threads at the same place, different arguments: each read answers for its own thread */
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds[0]);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
     /* the thread moves on to another read while its file is the one kept open: the second read
      * shows where it is now */
     CHECK(write(a.fds[1], "m", 1) == 1);
     CHECK(sc_wait_in_read(a.tid, a.fds2[0]));
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
     /* a thread that is gone has no line, though its file was the one kept open */
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
     CHECK(write(b.fds[1], "x", 1) == 1);
     pthread_join(tb, NULL);
     task_gone(pid, b.tid);
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == -1);
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == -1);
     CHECK(write(a.fds2[1], "x", 1) == 1);
     pthread_join(ta, NULL);
     task_gone(pid, a.tid);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == -1);
+    CHECK(cd_procfs_sc_read(&rd, pid, 0x7ffffff0, &s) == -1);
     CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == -1);
-    CHECK(cd_procfs_read_syscall(pid, 0x7ffffff0, &s) == -1);
-    close_readers(&a, &b);
-}
-
-/* The helper thread of cdbg stacks (cd_procfs_prefetch_start): what it read is handed out once,
- * to the thread it was read for; the next read is a new one (a renamed thread's new name, a moved
- * thread's new line, the latter through the file the helper opened). */
-static bool pf_wait(pid_t pid, pid_t tid, bool syscall)
-{
-    const struct timespec tick = {0, 1000 * 1000};
-    for (int i = 0; i < 120 * 1000 && !cd_procfs_prefetch_has(pid, tid, syscall); i++)
-        nanosleep(&tick, NULL);
-    return cd_procfs_prefetch_has(pid, tid, syscall);
-}
-
-static void test_prefetch(void)
-{
-    sc_thr a = {0}, b = {0};
-    pthread_t ta, tb;
-    if (!start_readers(&a, &b, &ta, &tb))
-        return;
-    pthread_setname_np(ta, "pf-a");
-    pthread_setname_np(tb, "pf-b");
-    pid_t pid = getpid();
-    CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
-    cd_procfs_prefetch_start(pid);
-    CHECK(pf_wait(pid, a.tid, false) && pf_wait(pid, b.tid, false));
-    CHECK(pf_wait(pid, a.tid, true) && pf_wait(pid, b.tid, true));
-    /* a is renamed and moves on to its second read after the helper read it */
-    pthread_setname_np(ta, "pf-a2");
-    CHECK(write(a.fds[1], "m", 1) == 1);
-    CHECK(sc_wait_in_read(a.tid, a.fds2[0]));
-    char name[17] = "";
-    char st = 0;
-    /* b's own results, not a's */
-    CHECK(cd_procfs_read_stat(pid, b.tid, name, &st) == 0 && strcmp(name, "pf-b") == 0 && st == 'S');
-    cd_syscall_state s;
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
-    /* what the helper read of a, once (it was read before this call: the first read's role) */
-    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a") == 0);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
-    /* then the files as they are now */
-    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a2") == 0);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
-    CHECK(!cd_procfs_prefetch_has(pid, a.tid, false) && !cd_procfs_prefetch_has(pid, a.tid, true));
-    cd_procfs_prefetch_stop();
-    CHECK(!cd_procfs_prefetch_has(pid, b.tid, true));
-    CHECK(write(a.fds2[1], "x", 1) == 1 && write(b.fds[1], "x", 1) == 1);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
+    CHECK(rd.fd == -1);
+    cd_procfs_sc_close(&rd);
     close_readers(&a, &b);
 }
 
@@ -351,7 +307,6 @@ int main(void)
     test_comm();
     test_syscall();
     test_read_syscall();
-    test_prefetch();
     test_status();
     test_maps();
     test_memcache();
