@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #define DW_RSP 7
 #define DW_RIP 16
@@ -31,9 +34,17 @@ typedef struct tmpl {
     size_t nphys;
     uint64_t *pc;     /* each physical frame's pc */
     uint64_t *off;    /* its sp - frame 0's sp */
-    cd_frame *frames; /* the logical frames (symbols, levels); sp-dependent fields rewritten per use */
-    size_t n;
+    cd_stack st;      /* the full walk's stack: what every thread that fits it shows */
 } tmpl;
+
+/* A reader of the target's memory for replay(): the dump's thread reads through the target; the
+ * helper thread (read_all) reads the process directly, never touching the target object. */
+typedef struct memrd {
+    cd_target *t; /* NULL: pid */
+    pid_t pid;
+    uint8_t *buf;
+    size_t cap;
+} memrd;
 
 struct cd_stackcache {
     cd_unwinder *u;
@@ -41,10 +52,11 @@ struct cd_stackcache {
     cd_symtab *s;
     cd_procfs_sc_reader rd;
     cd_u64map rules; /* lookup pc -> rule* */
-    cd_u64map tmpls; /* frame 0's pc -> tmpl* chain */
-    uint8_t *buf;
-    size_t cap;
-    size_t replayed, full;
+    cd_u64map tmpls; /* frame 0's pc -> tmpl* chain; new templates go first, a chain never changes */
+    pthread_mutex_t lock; /* guards tmpls: read_all's helper looks templates up */
+    memrd mem;
+    size_t replayed, full, helped;
+    bool helper_first;
 };
 
 cd_stackcache *cd_stackcache_new(cd_unwinder *u, cd_target *t, cd_symtab *s)
@@ -54,6 +66,8 @@ cd_stackcache *cd_stackcache_new(cd_unwinder *u, cd_target *t, cd_symtab *s)
     c->t = t;
     c->s = s;
     c->rd = (cd_procfs_sc_reader)CD_PROCFS_SC_READER_INIT;
+    c->mem.t = t;
+    pthread_mutex_init(&c->lock, NULL);
     return c;
 }
 
@@ -63,7 +77,7 @@ static void tmpl_free(void *v)
         nx = p->next;
         free(p->pc);
         free(p->off);
-        free(p->frames);
+        cd_stack_free(&p->st);
         free(p);
     }
 }
@@ -75,12 +89,19 @@ void cd_stackcache_free(cd_stackcache *c)
     cd_procfs_sc_close(&c->rd);
     cd_u64map_free(&c->rules, free);
     cd_u64map_free(&c->tmpls, tmpl_free);
-    free(c->buf);
+    free(c->mem.buf);
+    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
-void cd_stackcache_counts(const cd_stackcache *c, size_t *replayed, size_t *full)
+void cd_stackcache_test_helper_first(cd_stackcache *c)
 {
+    c->helper_first = true;
+}
+
+void cd_stackcache_counts(const cd_stackcache *c, size_t *replayed, size_t *full, size_t *helped)
+{
+    *helped = c->helped;
     *replayed = c->replayed;
     *full = c->full;
 }
@@ -156,7 +177,9 @@ static void keep_template(cd_stackcache *c, const cd_syscall_state *sc, const cd
     }
     ok = ok && off[nphys - 1] <= MAX_SPAN;
     bool found;
+    pthread_mutex_lock(&c->lock);
     tmpl *head = cd_u64map_get(&c->tmpls, sc->pc, &found);
+    pthread_mutex_unlock(&c->lock);
     size_t have = 0;
     for (tmpl *p = head; p; p = p->next)
         have++;
@@ -169,71 +192,58 @@ static void keep_template(cd_stackcache *c, const cd_syscall_state *sc, const cd
     t->nphys = nphys;
     t->pc = pc;
     t->off = off;
-    t->n = st->n;
-    t->frames = cd_xmalloc(st->n * sizeof *t->frames);
-    memcpy(t->frames, st->frames, st->n * sizeof *t->frames);
+    t->st.n = st->n;
+    t->st.frames = cd_xmalloc(st->n * sizeof *t->st.frames);
+    memcpy(t->st.frames, st->frames, st->n * sizeof *t->st.frames);
+    pthread_mutex_lock(&c->lock);
     t->next = head;
     cd_u64map_put(&c->tmpls, sc->pc, t);
+    pthread_mutex_unlock(&c->lock);
 }
 
-/* The stack of a thread asleep at SC from a template whose every return address it has at the
- * same offsets from its sp, read once; 0, or -1 when none fits. */
-static int replay(cd_stackcache *c, const cd_syscall_state *sc, cd_stack *out)
+static int mem_read(memrd *m, uint64_t addr, size_t len)
+{
+    if (len > m->cap) {
+        m->cap = len;
+        m->buf = cd_xrealloc(m->buf, len);
+    }
+    if (m->t)
+        return cd_target_read_full(m->t, addr, m->buf, len);
+    struct iovec lo = {m->buf, len}, re = {(void *)(uintptr_t)addr, len};
+    return process_vm_readv(m->pid, &lo, 1, &re, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* The template whose every return address a thread asleep at SC has at the same offsets from its
+ * sp (its stack read once), or NULL. */
+static const tmpl *replay(cd_stackcache *c, memrd *m, const cd_syscall_state *sc)
 {
     bool found;
-    tmpl *head = cd_u64map_get(&c->tmpls, sc->pc, &found);
+    pthread_mutex_lock(&c->lock);
+    const tmpl *head = cd_u64map_get(&c->tmpls, sc->pc, &found);
+    pthread_mutex_unlock(&c->lock);
     if (!head)
-        return -1;
+        return NULL;
     size_t span = 0;
-    for (tmpl *p = head; p; p = p->next)
+    for (const tmpl *p = head; p; p = p->next)
         if (p->off[p->nphys - 1] > span)
             span = p->off[p->nphys - 1];
-    if (span > c->cap) {
-        c->cap = span;
-        c->buf = cd_xrealloc(c->buf, span);
-    }
     /* the thread's stack from its sp to the outermost frame's, in one read */
-    if (span && cd_target_read_full(c->t, sc->sp, c->buf, span) < 0) {
-        /* shorter templates may still fit within what is readable: read each one's own span */
-        span = 0;
-    }
-    for (tmpl *p = head; p; p = p->next) {
+    if (span && mem_read(m, sc->sp, span) < 0)
+        span = 0; /* shorter templates may still fit within what is readable: each reads its own */
+    for (const tmpl *p = head; p; p = p->next) {
         size_t need = p->off[p->nphys - 1];
-        if (need > span && cd_target_read_full(c->t, sc->sp, c->buf, need) < 0)
+        if (need > span && mem_read(m, sc->sp, need) < 0)
             continue;
         bool ok = true;
         for (size_t i = 1; i < p->nphys && ok; i++) {
             uint64_t ra;
-            memcpy(&ra, c->buf + p->off[i] - 8, sizeof ra);
+            memcpy(&ra, m->buf + p->off[i] - 8, sizeof ra);
             ok = ra == p->pc[i];
         }
-        if (!ok)
-            continue;
-        uint64_t regs0[CD_NDWREGS];
-        uint32_t valid0 = cd_syscall_regs(sc, regs0);
-        memset(out, 0, sizeof *out);
-        out->frames = cd_xmalloc(p->n * sizeof *out->frames);
-        out->n = p->n;
-        for (size_t k = 0; k < p->n; k++) {
-            cd_frame *f = &out->frames[k];
-            *f = p->frames[k];
-            size_t ph = (size_t)f->phys;
-            memset(f->regs, 0, sizeof f->regs);
-            if (ph == 0) {
-                memcpy(f->regs, regs0, sizeof f->regs);
-                f->regs_valid = valid0;
-            } else {
-                /* the callee-saved registers a full walk recovers are not needed to print a
-                 * stack: only sp and pc are kept */
-                f->regs[DW_RSP] = sc->sp + p->off[ph];
-                f->regs[DW_RIP] = f->pc;
-                f->regs_valid = 1u << DW_RSP | 1u << DW_RIP;
-            }
-            f->cfa = ph + 1 < p->nphys ? sc->sp + p->off[ph + 1] : 0;
-        }
-        return 0;
+        if (ok)
+            return p;
     }
-    return -1;
+    return NULL;
 }
 
 static int read_line(cd_stackcache *c, cd_thread *th, cd_syscall_state *sc, cd_err *err)
@@ -259,10 +269,11 @@ static bool same_line(const cd_syscall_state *a, const cd_syscall_state *b)
 }
 
 int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, cd_stack *out,
-                               cd_read_info *info, cd_err *err)
+                               const cd_stack **shared, cd_read_info *info, cd_err *err)
 {
     memset(out, 0, sizeof *out);
     memset(info, 0, sizeof *info);
+    *shared = NULL;
     if (th->held || c->t->caps.post_mortem)
         return cd_unwind_unstopped(c->u, th, 0, hook, hook_arg, out, info, err);
     cd_syscall_state sc, again;
@@ -274,8 +285,10 @@ int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hoo
             break; /* running, or asleep outside a system call: stopped below */
         if (attempt > 0)
             cd_unwinder_flush(c->u);
-        if (replay(c, &sc, out) == 0) {
+        const tmpl *p = replay(c, &c->mem, &sc);
+        if (p) {
             c->replayed++;
+            *shared = &p->st;
         } else {
             if (cd_unwind_syscall(c->u, th->tid, &sc, 0, out, err) < 0)
                 return -1;
@@ -287,6 +300,7 @@ int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hoo
         /* read while it slept only if it still sleeps in the same call (cd_unwind_unstopped) */
         if (read_line(c, th, &again, err) < 0) {
             cd_stack_free(out);
+            *shared = NULL;
             return -1;
         }
         if (same_line(&sc, &again)) {
@@ -296,6 +310,7 @@ int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hoo
         info->sc = again;
         info->rereads++;
         cd_stack_free(out);
+        *shared = NULL;
     }
     /* running, or moving each time it was read: held alone for one unwind */
     cd_thread *one[1] = {th};
@@ -317,4 +332,97 @@ int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hoo
         return -1;
     }
     return rc;
+}
+
+/* ---- the whole dump: two threads ---------------------------------------------------------- */
+
+enum { SLOT_FREE, SLOT_MAIN, SLOT_HELPER, SLOT_DONE, SLOT_LEFT };
+
+typedef struct helper {
+    cd_stackcache *c;
+    cd_thread **ths;
+    cd_cached_read *res;
+    _Atomic int *slot;
+    size_t n;
+    pid_t pid;
+    size_t replayed;
+} helper;
+
+/* From the end of the list, the threads that fit a template: line, replay, line again. Anything
+ * else (no template yet, running, moved, an error) is left to the dump's thread, which alone may
+ * stop a thread or unwind in full (libdwfl's state is not shared between threads). */
+static void *helper_main(void *arg)
+{
+    helper *h = arg;
+    cd_procfs_sc_reader rd = CD_PROCFS_SC_READER_INIT;
+    memrd m = {.pid = h->pid};
+    for (size_t i = h->n; i-- > 0;) {
+        int want = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&h->slot[i], &want, SLOT_HELPER))
+            break; /* met the dump's thread */
+        cd_thread *th = h->ths[i];
+        cd_cached_read *r = &h->res[i];
+        cd_syscall_state sc, again;
+        const tmpl *p = NULL;
+        /* a held thread's line is not a syscall's, a gone one's cannot be read: both left */
+        bool ok = cd_procfs_sc_read(&rd, h->pid, th->tid, &sc) == 0 &&
+                  sc.kind == CD_SC_BLOCKED && sc.sp && sc.pc && (p = replay(h->c, &m, &sc)) &&
+                  cd_procfs_sc_read(&rd, h->pid, th->tid, &again) == 0 && same_line(&sc, &again);
+        if (ok) {
+            r->shared = &p->st;
+            r->rd.how = CD_READ_BLOCKED;
+            r->rd.sc = sc;
+            h->replayed++;
+        }
+        atomic_store(&h->slot[i], ok ? SLOT_DONE : SLOT_LEFT);
+    }
+    cd_procfs_sc_close(&rd);
+    free(m.buf);
+    return NULL;
+}
+
+static void read_one(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, cd_cached_read *r)
+{
+    cd_err e;
+    memset(r, 0, sizeof *r);
+    r->rc = cd_unwind_unstopped_cached(c, th, hook, hook_arg, &r->st, &r->shared, &r->rd, &e);
+    if (r->rc < 0)
+        r->error = cd_xstrdup(e.msg);
+}
+
+/* A helper thread pays off only where there are threads enough to share, after the first few
+ * threads have made the templates it replays. */
+#define HELPER_AFTER 16
+
+void cd_stackcache_read_all(cd_stackcache *c, cd_thread **ths, size_t n, cd_read_hook hook, void *hook_arg,
+                            cd_cached_read *res)
+{
+    _Atomic int *slot = cd_xcalloc(n ? n : 1, sizeof *slot);
+    helper h = {.c = c, .ths = ths, .res = res, .slot = slot, .n = n, .pid = c->t->pid};
+    pthread_t thr;
+    bool started = false;
+    /* the test hook pauses in the dump's thread: no helper then, the order stays the list's */
+    bool want = !hook && !c->t->caps.post_mortem && n > 4 * HELPER_AFTER;
+    size_t i = 0;
+    for (; i < n; i++) {
+        if (want && i == HELPER_AFTER && !started) {
+            started = pthread_create(&thr, NULL, helper_main, &h) == 0;
+            if (started && c->helper_first) {
+                pthread_join(thr, NULL);
+                started = false;
+            }
+        }
+        int free_ = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&slot[i], &free_, SLOT_MAIN))
+            break; /* the helper has this one and every one after it */
+        read_one(c, ths[i], hook, hook_arg, &res[i]);
+    }
+    if (started)
+        pthread_join(thr, NULL);
+    for (; i < n; i++)
+        if (atomic_load(&slot[i]) != SLOT_DONE)
+            read_one(c, ths[i], hook, hook_arg, &res[i]);
+    c->replayed += h.replayed;
+    c->helped += h.replayed;
+    free(slot);
 }
