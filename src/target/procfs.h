@@ -51,6 +51,16 @@ void cd_procfs_free_maps(cd_mapping *m, size_t n);
 int cd_procfs_list_tasks(pid_t pid, pid_t **out, size_t *n);
 
 int cd_procfs_read_stat(pid_t pid, pid_t tid, char name[17], char *state);
+/* cd_procfs_read_stat of each of TIDS into OUT[i] (ok false: unreadable, the thread gone). Past a
+ * few dozen threads a helper thread made for the call (joined before it returns) reads from the
+ * end of the list while the caller's reads from the start: the attach to a 1000-thread process
+ * reads 1000 files. */
+typedef struct cd_procfs_stat {
+    bool ok;
+    char state;
+    char name[17];
+} cd_procfs_stat;
+void cd_procfs_read_stats(pid_t pid, const pid_t *tids, size_t n, cd_procfs_stat *out);
 int cd_procfs_read_status(pid_t pid, cd_proc_status *out);
 /* /proc/PID/task/TID/syscall, parsed (cd_procfs_parse_syscall). Returns 0, or -1 with errno: the
  * open's or read's, ENODATA for an empty file, EBADMSG for contents that do not parse. */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -301,12 +302,69 @@ static void test_read_syscall(void)
     close_readers(&a, &b);
 }
 
+/* cd_procfs_read_stats: each thread's own name and state, in the list's order, with the helper
+ * thread at work (past STATS_HELPER_MIN threads) and without it; a TID that is gone is not ok. */
+#define NSTAT 80
+typedef struct stat_thr {
+    int fd;
+    _Atomic pid_t tid;
+} stat_thr;
+
+static void *stat_sleeper(void *arg)
+{
+    stat_thr *t = arg;
+    atomic_store(&t->tid, (pid_t)syscall(SYS_gettid));
+    char c;
+    (void)!read(t->fd, &c, 1); /* until the write end is closed */
+    return NULL;
+}
+
+static void test_read_stats(void)
+{
+    int p[2];
+    pthread_t th[NSTAT];
+    static stat_thr t[NSTAT];
+    pid_t tids[NSTAT + 1];
+    CHECK(pipe(p) == 0);
+    for (int i = 0; i < NSTAT; i++) {
+        t[i].fd = p[0];
+        CHECK(pthread_create(&th[i], NULL, stat_sleeper, &t[i]) == 0);
+        char name[16];
+        snprintf(name, sizeof name, "st-%d", i);
+        pthread_setname_np(th[i], name);
+        while (!(tids[i] = atomic_load(&t[i].tid)))
+            sched_yield();
+    }
+    tids[NSTAT] = 0x7ffffff0;
+    /* 3 threads: no helper; 81, ten times: the helper reads some of them whatever the timing */
+    for (int rep = 0; rep < 11; rep++) {
+        size_t n = rep == 0 ? 3 : NSTAT + 1;
+        cd_procfs_stat st[NSTAT + 1];
+        memset(st, 0x55, sizeof st);
+        cd_procfs_read_stats(getpid(), tids, n, st);
+        int bad = 0;
+        for (size_t i = 0; i < n && i < NSTAT; i++) {
+            char want[16];
+            snprintf(want, sizeof want, "st-%zu", i);
+            bad += !st[i].ok || strcmp(st[i].name, want) != 0 || (st[i].state != 'S' && st[i].state != 'R');
+        }
+        CHECK(bad == 0);
+        if (n == NSTAT + 1)
+            CHECK(!st[NSTAT].ok);
+    }
+    close(p[1]);
+    for (int i = 0; i < NSTAT; i++)
+        pthread_join(th[i], NULL);
+    close(p[0]);
+}
+
 int main(void)
 {
     test_stat();
     test_comm();
     test_syscall();
     test_read_syscall();
+    test_read_stats();
     test_status();
     test_maps();
     test_memcache();
