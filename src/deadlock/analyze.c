@@ -755,7 +755,7 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
             snprintf(obj, sizeof obj, "%s %s", cd_dl_kind_name(w->kind), w->symbol ? w->symbol : "(unnamed)");
         snprintf(held, sizeof held, "%s %s, which thread %d \"%s\" waits for", cd_dl_kind_name(needer->kind),
                  needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name);
-        char why[224];
+        char why[400];
         if (w->timed) {
             snprintf(why, sizeof why, "its wait has a timeout");
         } else if (fdw && w->fd_why[0]) {

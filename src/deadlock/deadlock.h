@@ -81,7 +81,7 @@ typedef struct cd_dl_wait {
     bool fd_mixed;        /* some of them are not pipes or eventfds this process alone writes */
     uint64_t sock_peer;   /* SOCKET: the peer's inode (0: none); its holders are the writers */
     bool sock_pair;       /* SOCKET: unnamed, connected, not listening: a socketpair end */
-    char fd_why[120];     /* PIPE/EVENTFD/SOCKET: why no wait on it can be proven ("" if it can) */
+    char fd_why[320];     /* PIPE/EVENTFD/SOCKET: why no wait on it can be proven ("" if it can) */
     bool forever;         /* blocked forever (cd_dl_verdict): nothing outside the blocked set can wake it */
     int cycle;            /* index into cycles, or -1 */
     int next;             /* index of the owner's wait in waits[] (an edge), or -1 */

@@ -5,7 +5,7 @@
  * named by its inode (readlink "pipe:[N]"), an eventfd by the `eventfd-id` of its fdinfo; the
  * writers are every fd of every process that refers to the same object and was opened for writing
  * (fdinfo `flags`: O_WRONLY or O_RDWR; an eventfd is always writable). A named FIFO (a path, not
- * "pipe:[N]") may be opened by anyone later: not classified. A unix socket ("socket:[N]") is looked
+ * "pipe:[N]") may be opened by anyone later: a pipe wait never proven. A unix socket ("socket:[N]") is looked
  * up in one NETLINK_SOCK_DIAG dump per analysis (sockdiag.c): its writers are the holders of its
  * peer's inode; a named or listening socket (anyone may connect or send), one with no peer, or a peer
  * nobody visible holds (it may be in flight) is never proven, nor is one with bytes already queued
@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -287,9 +288,21 @@ static void socket_writers(pid_t pid, bool reads, cd_dl_wait *w)
 }
 
 /* What fd FDN of the process is, and who could write to it, into w (kind, addr, writers). */
+/* fd of pid is a FIFO (the link is its path): its inode in *ino. */
+static bool is_fifo(pid_t pid, const char *fd, uint64_t *ino)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/fd/%s", (int)pid, fd);
+    if (stat(path, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return false;
+    *ino = st.st_ino;
+    return true;
+}
+
 static void classify_one(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
 {
-    char fd[24], l[128];
+    char fd[24], l[256];
     snprintf(fd, sizeof fd, "%d", fdn);
     unsigned flags;
     unsigned long long evid;
@@ -312,6 +325,16 @@ static void classify_one(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
     } else if (!strcmp(l, "anon_inode:[eventfd]") && evid) {
         w->kind = CD_DL_EVENTFD;
         w->addr = evid;
+    } else if (l[0] == '/' && is_fifo(t->pid, fd, &w->addr)) {
+        /* a pipe with a name: a process that does not hold it yet may open it and write, so no wait
+         * on it is ever proven; the lock held across it is still the shape of a hang (a warning) */
+        if (reads && (flags & O_NONBLOCK)) {
+            w->kind = CD_DL_FD;
+            return;
+        }
+        w->kind = CD_DL_PIPE;
+        snprintf(w->fd_why, sizeof w->fd_why, "it is the named FIFO %.200s: any process may open it and write", l);
+        return;
     } else {
         return;
     }

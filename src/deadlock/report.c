@@ -326,6 +326,20 @@ static json_object *wait_json(const cd_dl_wait *w)
         snprintf(txt, sizeof txt, "%.3f", w->timeout_s);
         json_object_object_add(wf, "timeout_s", json_object_new_double_s(w->timeout_s, txt));
     }
+    if (w->kind == CD_DL_FUTEX) {
+        json_object_object_add(wf, "futex", cd_json_hex(w->futex));
+        json_object_object_add(wf, "value", json_object_new_int64(w->word));
+    }
+    if (w->kind == CD_DL_CONDVAR && w->cv_mutex)
+        json_object_object_add(wf, "released_mutex", cd_json_hex(w->cv_mutex));
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD || w->kind == CD_DL_SOCKET || w->kind == CD_DL_FD) {
+        json_object_object_add(wf, "fd", w->fd >= 0 ? json_object_new_int(w->fd) : NULL);
+        json_object_object_add(wf, "call", cd_json_str_or_null(w->fd_call));
+        if (w->kind == CD_DL_PIPE || w->kind == CD_DL_SOCKET)
+            json_object_object_add(wf, "inode", json_object_new_int64((int64_t)w->addr));
+        if (w->fd_why[0])
+            json_object_object_add(wf, "not_proven", json_object_new_string(w->fd_why));
+    }
     json_object_object_add(o, "waits_for", wf);
     return o;
 }
@@ -413,12 +427,16 @@ json_object *cd_dl_result_json(const cd_dl_result *r)
     }
     json_object_object_add(o, "findings", fs);
     json_object *ws = json_object_new_array();
+    /* "waits": the lock and join waits (the graph's edges); "other_waits": every other wait the text's
+     * `locks` lists — a condition, a semaphore, an fd, a futex the program manages itself (kind
+     * "futex": unknown, its word and value, never guessed) */
+    json_object *ows = json_object_new_array();
     for (size_t i = 0; i < r->nwaits; i++) {
         cd_dl_kind k = r->waits[i].kind;
-        if (k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD)
-            json_object_array_add(ws, wait_json(&r->waits[i]));
+        json_object_array_add(k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD ? ws : ows, wait_json(&r->waits[i]));
     }
     json_object_object_add(o, "waits", ws);
+    json_object_object_add(o, "other_waits", ows);
     json_object_object_add(o, "stopped_ms", json_object_new_double(r->stopped_ms));
     if (r->note)
         json_object_object_add(o, "note", json_object_new_string(r->note));

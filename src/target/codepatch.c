@@ -6,6 +6,7 @@
 #include "target/codepatch.h"
 
 #include "arch/arch.h"
+#include "target/patchmap.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ typedef struct area {
     uint64_t base;
     size_t ndata; /* counter slots handed out */
     size_t used;  /* code bytes handed out after DATA_SPACE */
+    size_t nent;  /* patch page header entries (target/patchmap.h, the area's last bytes) */
 } area;
 
 typedef struct stub {
@@ -233,6 +235,9 @@ static area *new_area(cd_cpatch *cp, cd_target *t, uint64_t addr, cd_err *err)
     int64_t r2;
     if (inject(t, SYS_mprotect, best + DATA_SPACE, AREA - DATA_SPACE, PROT_READ | PROT_EXEC, 0, &r2, err) < 0)
         return NULL;
+    /* the header that lets any unwinder map a stub's pcs back to the breakpoint's */
+    if (cd_pp_init(t, best, CD_PP_FASTBP, err) < 0)
+        return NULL;
     cp->areas = cd_xrealloc(cp->areas, (cp->nareas + 1) * sizeof *cp->areas);
     cp->areas[cp->nareas] = (area){.base = best};
     return &cp->areas[cp->nareas++];
@@ -351,7 +356,9 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
         return NULL;
     area *a = NULL;
     for (size_t k = 0; k < cp->nareas && !a; k++)
-        if (cp->areas[k].ndata < DATA_SPACE / SLOT_DATA && DATA_SPACE + cp->areas[k].used + STUB_MAX <= AREA &&
+        if (cp->areas[k].ndata < DATA_SPACE / SLOT_DATA &&
+            DATA_SPACE + cp->areas[k].used + STUB_MAX <= AREA - CD_PP_HDR_SIZE &&
+            cp->areas[k].nent + CD_PP_STUB_ENTRIES <= CD_PP_CAP &&
             near(cp->areas[k].base, addr) && near(cp->areas[k].base + AREA, addr))
             a = &cp->areas[k];
     if (!a && !(a = new_area(cp, t, addr, err)))
@@ -390,29 +397,61 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
     size_t jl_at = n++;
     for (size_t k = 0; k < npass; k++)
         put32(b + to_pass[k], (int64_t)n - (int64_t)(to_pass[k] + 4));
+    size_t pass_at = n;
     b[n++] = 0x9d; /* PASS: popfq */
     memcpy(b + n, lea_up, 8), n += 8;
     b[n++] = 0xeb; /* jmp RELOC */
     size_t jmp_at = n++;
     b[jl_at] = (uint8_t)(n - (jl_at + 1));
+    size_t stop_at = n;
     b[n++] = 0x9d;
     memcpy(b + n, lea_up, 8), n += 8;
     size_t int3_off = n;
     b[n++] = 0xcc;
     b[jmp_at] = (uint8_t)(n - (jmp_at + 1));
-    size_t reloc_off = n, rl = 0;
-    cd_err rerr = {0};
-    if (cd_x86_relocate_head(&h, code + n, b + n, STUB_MAX - n - 5, &rl, &rerr) < 0)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr, rerr.msg), NULL;
-    n += rl;
+    size_t reloc_off = n;
+    /* the patch page entries: what each byte range stands for, and how far below the
+     * breakpoint's rsp the stub has moved it there (codepatch.h's layout) */
+    cd_pp_entry pe[CD_PP_STUB_ENTRIES];
+    size_t ne = 0;
+    const size_t seg[][3] = {{0, 5, 0},
+                             {5, 6, 128},
+                             {6, pass_at + 1, 136},
+                             {pass_at + 1, pass_at + 9, 128},
+                             {pass_at + 9, pass_at + 11, 0},
+                             {stop_at, stop_at + 1, 136},
+                             {stop_at + 1, stop_at + 9, 128},
+                             {int3_off, int3_off + 1, 0}};
+    for (size_t k = 0; k < sizeof seg / sizeof *seg; k++)
+        pe[ne++] = (cd_pp_entry){.off = (uint16_t)(code - a->base + seg[k][0]),
+                                 .len = (uint16_t)(seg[k][1] - seg[k][0]),
+                                 .sp = (int16_t)seg[k][2],
+                                 .kind = CD_PP_CODE,
+                                 .orig = addr};
+    for (int i = 0; i < h.n; i++) {
+        size_t k = 0;
+        cd_err rerr = {0};
+        if (STUB_MAX - n - 5 < CD_X86_RELOC_MAX ||
+            cd_x86_relocate(&h.insn[i], code + n, b + n, STUB_MAX - n - 5, &k, &rerr) < 0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr,
+                            rerr.msg[0] ? rerr.msg : "the stub is too long"),
+                   NULL;
+        if (ne < CD_PP_STUB_ENTRIES - 1)
+            pe[ne++] = (cd_pp_entry){.off = (uint16_t)(code - a->base + n), .len = (uint16_t)k, .kind = CD_PP_CODE,
+                                     .orig = h.insn[i].addr};
+        n += k;
+    }
+    pe[ne++] = (cd_pp_entry){.off = (uint16_t)(code - a->base + n), .len = 5, .kind = CD_PP_CODE, .orig = addr + h.len};
     b[n] = 0xe9; /* jmp back */
     put32(b + n + 1, (int64_t)(addr + h.len) - (int64_t)(code + n + 5));
     n += 5;
     uint8_t zero[SLOT_DATA] = {0};
-    if (t->ops->write_mem(t, data, zero, sizeof zero, err) < 0 || t->ops->write_mem(t, code, b, n, err) < 0)
+    if (t->ops->write_mem(t, data, zero, sizeof zero, err) < 0 || t->ops->write_mem(t, code, b, n, err) < 0 ||
+        cd_pp_add(t, a->base, pe, ne, err) < 0)
         return NULL;
     a->ndata++;
     a->used += STUB_MAX;
+    a->nent += CD_PP_STUB_ENTRIES;
     cp->stubs = cd_xrealloc(cp->stubs, (cp->nstubs + 1) * sizeof *cp->stubs);
     stub *s = &cp->stubs[cp->nstubs++];
     memset(s, 0, sizeof *s);

@@ -26,6 +26,7 @@
 #include "trace/backend.h"
 
 #include "arch/arch.h"
+#include "target/patchmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -478,6 +479,7 @@ extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdt
 typedef struct region {
     uint64_t base;  /* in the target */
     size_t used;    /* bytes handed out (record routine included) */
+    size_t nent;    /* patch page header entries handed out (target/patchmap.h) */
     bool written;   /* the record routine and ring pointer are in place */
 } region;
 
@@ -900,8 +902,11 @@ static int new_region(inl *s, cd_target *t, uint64_t addr, cd_err *err)
             inject(t, SYS_munmap, (uint64_t)r, REGION, 0, 0, 0, 0, &r2, &e);
             continue;
         }
+        /* the header that lets any unwinder map the region's pcs back (target/patchmap.h) */
+        if (cd_pp_init(t, (uint64_t)r, CD_PP_INLINE, err) < 0)
+            return -1;
         s->regions = cd_xrealloc(s->regions, (s->nregions + 1) * sizeof *s->regions);
-        s->regions[s->nregions] = (region){.base = (uint64_t)r, .used = COMMON_SPACE, .written = false};
+        s->regions[s->nregions] = (region){.base = (uint64_t)r, .used = COMMON_SPACE, .nent = 3, .written = false};
         return (int)s->nregions++;
     }
     return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT,
@@ -1052,11 +1057,28 @@ static void put32(uint8_t *p, int32_t v)
     memcpy(p, &v, 4);
 }
 
-/* The stub for ip at `at` in buf: see the header comment. */
-static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *buf, size_t *len, cd_err *err)
+/* A patch page entry: stub bytes [lo, hi) from the region's base stand for orig, whose rsp is
+ * the thread's + sp there. */
+static void pp_ent(cd_pp_entry *e, size_t *ne, uint64_t base, uint64_t lo, uint64_t hi, uint64_t orig, int sp,
+                   int flags)
+{
+    if (*ne < CD_PP_STUB_ENTRIES && hi > lo)
+        e[(*ne)++] = (cd_pp_entry){.off = (uint16_t)(lo - base), .len = (uint16_t)(hi - lo), .sp = (int16_t)sp,
+                                   .kind = CD_PP_CODE, .flags = (uint8_t)flags, .orig = orig};
+}
+
+/* The stub for ip at `at` in buf: see the header comment. Its patch page entries (for the
+ * unwinder) into ents (CD_PP_STUB_ENTRIES), relative to the region's base. */
+static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *buf, size_t *len, uint64_t base,
+                      cd_pp_entry *ents, size_t *nents, cd_err *err)
 {
     (void)s;
     size_t n = 0;
+    *nents = 0;
+    pp_ent(ents, nents, base, at, at + 5, ip->patch_at, 0, 0);        /* lea -128(%rsp),%rsp */
+    pp_ent(ents, nents, base, at + 5, at + 10, ip->patch_at, 128, 0); /* push $slot */
+    pp_ent(ents, nents, base, at + 10, at + 15, ip->patch_at, 136, 0); /* call entry */
+    pp_ent(ents, nents, base, at + 15, at + 23, ip->patch_at, 136, CD_PP_F_RETSITE); /* lea 136(%rsp),%rsp */
     static const uint8_t lea_down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};                   /* lea -128(%rsp),%rsp */
     static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24, 0x88, 0x00, 0x00, 0x00}; /* lea 136(%rsp),%rsp */
     memcpy(buf + n, lea_down, sizeof lea_down);
@@ -1081,6 +1103,12 @@ static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *
             static const uint8_t pre[] = {0x48, 0x8d, 0x64, 0x24, 0xf8, 0x50, 0x48, 0x8d, 0x05};
             if (n + 24 > STUB_MAX)
                 return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the stub is too long", ip->func);
+            /* lea -8(%rsp),%rsp; push %rax; lea; mov; pop %rax (24 bytes with the jmp): the call
+             * not made yet; at the jmp, the callee's first instruction, its return address pushed */
+            pp_ent(ents, nents, base, at + n, at + n + 5, in->addr, 0, 0);
+            pp_ent(ents, nents, base, at + n + 5, at + n + 6, in->addr, 8, 0);
+            pp_ent(ents, nents, base, at + n + 6, at + n + 19, in->addr, 16, 0);
+            pp_ent(ents, nents, base, at + n + 19, at + n + 24, in->target, 0, 0);
             memcpy(buf + n, pre, sizeof pre);
             n += sizeof pre;
             int64_t d = (int64_t)(in->addr + in->len - (at + n + 4));
@@ -1103,11 +1131,13 @@ static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *
         if (STUB_MAX - n - 5 < CD_X86_RELOC_MAX || cd_x86_relocate(in, at + n, buf + n, STUB_MAX - n - 5, &k, &rerr) < 0)
             return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", ip->func ? ip->func : "?",
                             rerr.msg[0] ? rerr.msg : "the stub is too long");
+        pp_ent(ents, nents, base, at + n, at + n + k, in->addr, 0, 0);
         n += k;
     }
     int64_t back = (int64_t)(ip->patch_at + ip->patch_len - (at + n + 5));
     if (back < INT32_MIN || back > INT32_MAX)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the trampoline is out of reach", ip->func);
+    pp_ent(ents, nents, base, at + n, at + n + 5, ip->patch_at + ip->patch_len, 0, 0);
     buf[n++] = 0xE9;
     put32(buf + n, (int32_t)back);
     n += 4;
@@ -1158,7 +1188,9 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         iprobe *ip = &s->probes[i];
         int ri = -1;
         for (size_t k = 0; k < s->nregions && ri < 0; k++)
-            if (s->regions[k].used + STUB_MAX <= REGION && near(s->regions[k].base, ip->patch_at, 1ull << 30) &&
+            if (s->regions[k].used + STUB_MAX <= REGION - CD_PP_HDR_SIZE &&
+                s->regions[k].nent + CD_PP_STUB_ENTRIES <= CD_PP_CAP &&
+                near(s->regions[k].base, ip->patch_at, 1ull << 30) &&
                 near(s->regions[k].base + REGION, ip->patch_at, 1ull << 30))
                 ri = (int)k;
         if (ri < 0 && (ri = new_region(s, t, ip->patch_at, err)) < 0)
@@ -1166,6 +1198,7 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         ip->region = ri;
         ip->stub = s->regions[ri].base + s->regions[ri].used;
         s->regions[ri].used += STUB_MAX;
+        s->regions[ri].nent += CD_PP_STUB_ENTRIES;
     }
     if (make_ring(s, b, err) < 0)
         goto out;
@@ -1200,6 +1233,19 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         free(buf);
         if (w < 0)
             goto out;
+        /* the routines in the patch page header: a thread in one is in a stub's call */
+        uint64_t rbase = s->regions[k].base;
+        cd_pp_entry re[3] = {
+            {.off = (uint16_t)(cdti_entry - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry),
+             .kind = CD_PP_ROUTINE},
+            {.off = (uint16_t)(cdti_ret - cdti_blob), .len = (uint16_t)(cdti_unhijack - cdti_ret),
+             .kind = CD_PP_RETTRAMP},
+            {.off = (uint16_t)(cdti_unhijack - cdti_blob), .len = (uint16_t)(cdti_blob_end - cdti_unhijack),
+             .kind = CD_PP_ROUTINE},
+        };
+        if (cd_pp_add(t, rbase, re, 3, err) < 0 ||
+            (s->shadow && cd_pp_set_shadow(t, rbase, s->shadow, SH_N, SH_SZ, SH_DEPTH, err) < 0))
+            goto out;
         s->regions[k].written = true;
     }
     for (size_t i = 0; i < s->nprobes; i++) {
@@ -1207,9 +1253,12 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         uint8_t buf[STUB_MAX];
         size_t n = 0;
         uint64_t routine = ip->internal ? (uint64_t)(cdti_unhijack - cdti_blob) : entry_off;
-        if (build_stub(s, ip, ip->stub, s->regions[ip->region].base + routine, buf, &n, err) < 0)
+        cd_pp_entry ents[CD_PP_STUB_ENTRIES];
+        size_t ne = 0;
+        uint64_t rbase = s->regions[ip->region].base;
+        if (build_stub(s, ip, ip->stub, rbase + routine, buf, &n, rbase, ents, &ne, err) < 0)
             goto out;
-        if (t->ops->write_mem(t, ip->stub, buf, n, err) < 0)
+        if (t->ops->write_mem(t, ip->stub, buf, n, err) < 0 || cd_pp_add(t, rbase, ents, ne, err) < 0)
             goto out;
     }
     recalibrate(s);
