@@ -26,6 +26,7 @@
 #include "trace/backend.h"
 
 #include "arch/arch.h"
+#include "target/codepatch.h"
 #include "target/patchmap.h"
 
 #include <errno.h>
@@ -640,16 +641,33 @@ static int analyse(inl *s, cd_trace_backend *b, const cd_probe *p, iprobe *out, 
     uint64_t where = 0;
     cd_x86_scan sc = cd_x86_scan_branches_into(s->x86, code, flen, p->func_lo, lo, hi, &where);
     free(code);
+    /* the function's other pieces (gcc's NAME.cold jumps back into NAME's middle); unknown ones
+     * (no DWARF) cannot be ruled out */
+    uint64_t pieces[16][2];
+    size_t npieces = 0;
+    if (sc == CD_X86_SCAN_CLEAR || sc == CD_X86_SCAN_INDIRECT) {
+        if (!b->env.sym || cd_symtab_func_extent(b->env.sym, p->addr, pieces, 16, &npieces) < 0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "inline: %s: the function's pieces are unknown (no debug info), so jumps into the patch "
+                            "cannot be ruled out",
+                            fn);
+        cd_x86_scan s2 = cd_cpatch_scan_pieces(b->env.t, s->x86, (const uint64_t(*)[2])pieces, npieces, lo, hi, &where);
+        if (s2 == CD_X86_SCAN_BRANCH_INTO || s2 == CD_X86_SCAN_UNDECODABLE || (s2 == CD_X86_SCAN_INDIRECT && !sc))
+            sc = s2;
+    }
+    if (sc == CD_X86_SCAN_INDIRECT && p->addr != p->func_lo)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: an indirect jump at 0x%" PRIx64 " (a jump table?) could land inside the patch", fn,
+                        where);
     if (sc == CD_X86_SCAN_BRANCH_INTO)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "inline: %s: a branch at %s+0x%" PRIx64 " lands inside the %zu patched bytes", fn, fn,
-                        where - p->func_lo, h->len);
+                        "inline: %s: a branch at 0x%" PRIx64 " lands inside the %zu patched bytes", fn, where, h->len);
     if (sc == CD_X86_SCAN_UNDECODABLE)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "inline: %s: bytes at %s+0x%" PRIx64 " do not decode, so jumps into the patch cannot be ruled out",
-                        fn, fn, where - p->func_lo);
-    /* CD_X86_SCAN_INDIRECT is taken: an indirect jmp is a tail call or a jump table, and compilers do
-     * not aim a table at a function's first bytes (its prologue). */
+                        "inline: %s: bytes at 0x%" PRIx64 " do not decode, so jumps into the patch cannot be ruled out",
+                        fn, where);
+    /* CD_X86_SCAN_INDIRECT is taken at the entry: an indirect jmp is a tail call or a jump table,
+     * and compilers do not aim a table at a function's first bytes (its prologue). */
     for (int i = 0; i < h->n; i++) {
         const cd_insn *in = &h->insn[i];
         if (in->kind == CD_INSN_BAD || !in->reloc_ok || in->kind == CD_INSN_INT ||
