@@ -277,7 +277,7 @@ void ctl_fast_arm(cd_ctl *c)
         uint64_t pieces[16][2];
         size_t npieces = 0;
         cd_err err;
-        if (cd_symtab_func_extent(c->sym, e->addr, pieces, 16, &npieces) < 0 ||
+        if (cd_symtab_func_extent(c->sym, e->addr, pieces, 16, &npieces) != 1 ||
             cd_fastbp_arm(c->t, e->addr, (const uint64_t(*)[2])pieces, npieces, (int64_t)b->ignore,
                           !fresh && b->ignore == e->synced, &rule, &e->stub, &err) < 0) {
             if (fresh)

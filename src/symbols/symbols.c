@@ -1207,13 +1207,15 @@ int cd_symtab_func_extent(cd_symtab *s, uint64_t addr, uint64_t (*ranges)[2], si
      * without DWARF the pieces cannot all be known */
     Dwarf_Addr bias;
     Dwarf_Die cu, sp;
-    if (!cd_symtab_cu_at(s, mod, addr, &cu, &bias) || !subprogram_at(&cu, addr - bias, &sp, 0))
-        return -1;
-    Dwarf_Addr base, start, end;
-    ptrdiff_t off = 0;
-    while ((off = dwarf_ranges(&sp, off, &base, &start, &end)) > 0)
-        if (!add_range(ranges, cap, n, start + bias, end + bias))
-            return -1;
+    int known = 0;
+    if (cd_symtab_cu_at(s, mod, addr, &cu, &bias) && subprogram_at(&cu, addr - bias, &sp, 0)) {
+        Dwarf_Addr base, start, end;
+        ptrdiff_t off = 0;
+        known = 1;
+        while ((off = dwarf_ranges(&sp, off, &base, &start, &end)) > 0)
+            if (!add_range(ranges, cap, n, start + bias, end + bias))
+                return -1;
+    }
     /* the pieces by their symbols too (NAME.cold, NAME.part.0, NAME.part.0.cold...), for the
      * compilers whose DWARF does not list them: every function symbol that shares NAME's stem */
     size_t stem = strcspn(name, ".");
@@ -1228,7 +1230,7 @@ int cd_symtab_func_extent(cd_symtab *s, uint64_t addr, uint64_t (*ranges)[2], si
         if (!add_range(ranges, cap, n, a, a + sym.st_size))
             return -1;
     }
-    return 0;
+    return known;
 }
 
 /* A line-table row of the file asked for, a candidate location for FILE:LINE. */

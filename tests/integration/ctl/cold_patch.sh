@@ -67,5 +67,20 @@ for cc in gcc clang; do
     [ "$TD_RC" -eq 0 ] && grep -q "exited with status $want_rc" "$out" && cmp -s "$TD_TMP/alone.out" "$TD_TMP/got.out" &&
         pass "$cc: the stop at hit 5, then the program's own output and status" ||
         { fail "$cc: after the stop at hit 5"; td_show "$out"; }
+    # tracepoints on every line of work, inline where the check lets them (else uprobes): the
+    # program's output and status are its own; at
+    # gcc's work.cold the branch from work into it (another piece) is seen and the probe refused
+    : >"$TD_TMP/refusals"
+    for line in $(seq 5 15); do
+        td_cdbg out trace --backend auto "cold.c:$line" -- "$exe"
+        grep -v '^[<>]' "$out" | sed -n '/^slow\|^s=/p' >"$TD_TMP/got.out"
+        cat "$out.err" >>"$TD_TMP/refusals"
+        [ "$TD_RC" -eq "$want_rc" ] && cmp -s "$TD_TMP/alone.out" "$TD_TMP/got.out" && ! grep -q SIGILL "$out" "$out.err" ||
+            { fail "$cc: inline trace of cold.c:$line changed the program (status $TD_RC)"; td_show "$out.err"; }
+    done
+    pass "$cc: inline tracepoints on cold.c:5-15: the program's own output and status"
+    if [ "$cc" = gcc ]; then
+        expect_line '^cdbg: trace: work[.]cold: inline: work[.]cold: a branch at 0x[0-9a-f]+ [(]in another piece of work[.]cold[)] lands inside' "$TD_TMP/refusals"
+    fi
 done
 td_finish
