@@ -286,13 +286,27 @@ static int analyse(cd_cpatch *cp, cd_target *t, uint64_t addr, const uint64_t (*
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
                         "0x%" PRIx64 ": the function's extent is unknown, so jumps into a patch cannot be ruled out",
                         addr);
-    uint8_t code[CD_X86_HEAD_MAX * 15];
-    size_t clen = hi - addr < sizeof code ? (size_t)(hi - addr) : sizeof code;
-    if (cd_target_read_full(t, addr, code, clen) < 0) /* the program's bytes: int3s hidden */
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot read the code at 0x%" PRIx64, addr);
+    size_t flen = (size_t)(hi - lo);
+    uint8_t *code = cd_xmalloc(flen);
+    if (cd_target_read_full(t, lo, code, flen) < 0) { /* the program's bytes: int3s hidden */
+        free(code);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot read the code at 0x%" PRIx64, lo);
+    }
+    /* an address inside an instruction (b *ADDR) is decoded as what it is not: the relocated
+     * copy would run other instructions than the program's */
+    cd_insn in;
+    uint64_t at = lo;
+    while (at < addr && cd_x86_decode(cp->x86, code + (at - lo), (size_t)(hi - at), at, &in))
+        at += in.len;
     cd_err herr = {0};
-    if (cd_x86_head_decode(cp->x86, code, clen, addr, 5, h, &herr) < 0)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr, herr.msg);
+    int rc = at != addr ? cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                                   "0x%" PRIx64 ": not the start of an instruction of the function", addr)
+         : cd_x86_head_decode(cp->x86, code + (addr - lo), (size_t)(hi - addr), addr, 5, h, &herr) < 0
+             ? cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr, herr.msg)
+             : 0;
+    free(code);
+    if (rc < 0)
+        return -1;
     if (h->skip)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": an endbr64 is under the breakpoint", addr);
     /* a jump to addr itself is a hit, as it is with the int3; a jump past it into the covered
