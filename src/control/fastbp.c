@@ -272,12 +272,14 @@ void ctl_fast_arm(cd_ctl *c)
             e->bp_id = b->id;
             e->addr = b->locs[0].addr;
         }
-        uint64_t lo = 0, hi = 0;
-        const char *name = NULL;
+        /* every piece of the function (a .cold part jumps back into the middle); a function whose
+         * pieces cannot all be known keeps its int3 */
+        uint64_t pieces[16][2];
+        size_t npieces = 0;
         cd_err err;
-        if (!cd_symtab_func_bounds(c->sym, e->addr, &name, &lo, &hi) ||
-            cd_fastbp_arm(c->t, e->addr, lo, hi, (int64_t)b->ignore, !fresh && b->ignore == e->synced, &rule,
-                          &e->stub, &err) < 0) {
+        if (cd_symtab_func_extent(c->sym, e->addr, pieces, 16, &npieces) != 1 ||
+            cd_fastbp_arm(c->t, e->addr, (const uint64_t(*)[2])pieces, npieces, (int64_t)b->ignore,
+                          !fresh && b->ignore == e->synced, &rule, &e->stub, &err) < 0) {
             if (fresh)
                 c->nfast--; /* stays an int3 */
             continue;

@@ -1157,6 +1157,82 @@ bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint6
     return true;
 }
 
+/* The concrete function (outermost DW_TAG_subprogram) whose code covers pc under parent: the
+ * walk goes through namespaces and types, and into functions that do not cover pc (a C++ lambda's
+ * operator() is defined inside the function that wrote it, yet its code is its own). */
+static bool subprogram_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int depth)
+{
+    Dwarf_Die child;
+    if (depth > 64 || dwarf_child(parent, &child) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&child);
+        if (tag == DW_TAG_subprogram && dwarf_haspc(&child, pc) == 1) {
+            *out = child;
+            return true;
+        }
+        if ((tag == DW_TAG_subprogram || tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+             tag == DW_TAG_structure_type || tag == DW_TAG_union_type) &&
+            subprogram_at(&child, pc, out, depth + 1))
+            return true;
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return false;
+}
+
+static bool add_range(uint64_t (*r)[2], size_t cap, size_t *n, uint64_t lo, uint64_t hi)
+{
+    if (hi <= lo)
+        return true;
+    for (size_t i = 0; i < *n; i++)
+        if (r[i][0] == lo && r[i][1] == hi)
+            return true;
+    if (*n == cap)
+        return false;
+    r[*n][0] = lo;
+    r[*n][1] = hi;
+    (*n)++;
+    return true;
+}
+
+int cd_symtab_func_extent(cd_symtab *s, uint64_t addr, uint64_t (*ranges)[2], size_t cap, size_t *n)
+{
+    *n = 0;
+    const char *name;
+    uint64_t lo, hi;
+    Dwfl_Module *mod = module_at(s, addr);
+    if (!mod || !cd_symtab_func_bounds(s, addr, &name, &lo, &hi) || !add_range(ranges, cap, n, lo, hi))
+        return -1;
+    /* gcc moves a function's unlikely paths to NAME.cold (and outlines parts to NAME.part.N), whose
+     * jmps come back into NAME's middle; DW_AT_ranges of NAME's subprogram lists every piece, and
+     * without DWARF the pieces cannot all be known */
+    Dwarf_Addr bias;
+    Dwarf_Die cu, sp;
+    int known = 0;
+    if (cd_symtab_cu_at(s, mod, addr, &cu, &bias) && subprogram_at(&cu, addr - bias, &sp, 0)) {
+        Dwarf_Addr base, start, end;
+        ptrdiff_t off = 0;
+        known = 1;
+        while ((off = dwarf_ranges(&sp, off, &base, &start, &end)) > 0)
+            if (!add_range(ranges, cap, n, start + bias, end + bias))
+                return -1;
+    }
+    /* the pieces by their symbols too (NAME.cold, NAME.part.0, NAME.part.0.cold...), for the
+     * compilers whose DWARF does not list them: every function symbol that shares NAME's stem */
+    size_t stem = strcspn(name, ".");
+    int nsym = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < nsym; i++) {
+        GElf_Sym sym;
+        GElf_Addr a;
+        const char *sn = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
+        if (!sn || GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_size || strncmp(sn, name, stem) ||
+            (sn[stem] != '.' && sn[stem] != 0))
+            continue;
+        if (!add_range(ranges, cap, n, a, a + sym.st_size))
+            return -1;
+    }
+    return known;
+}
+
 /* A line-table row of the file asked for, a candidate location for FILE:LINE. */
 typedef struct line_cand {
     uint64_t addr;

@@ -87,6 +87,15 @@ bool cd_symtab_addr_symbol(cd_symtab *s, uint64_t addr, const char **name, uint6
  * is in no sized function symbol. */
 bool cd_symtab_func_bounds(cd_symtab *s, uint64_t addr, const char **name, uint64_t *start, uint64_t *end);
 
+/* Every piece of code that belongs to the function containing addr, so that a patch in it can
+ * be checked against every jump that may land in it: the ELF symbol's range, the DW_AT_ranges of
+ * its DWARF subprogram (gcc's NAME.cold part) and the function symbols of the same stem
+ * (NAME.cold, NAME.part.N), at most cap ranges [lo, hi) into ranges, *n of them, ranges[0] the
+ * symbol's. 1: complete (the DWARF subprogram was found); 0: the symbols' pieces only (no DWARF for
+ * the function: stripped, assembly; a stripped .symtab hides NAME.cold too); -1: addr is in no
+ * sized function symbol, or there are more than cap pieces. */
+int cd_symtab_func_extent(cd_symtab *s, uint64_t addr, uint64_t (*ranges)[2], size_t cap, size_t *n);
+
 /* Addresses where code for FILE:LINE starts (FILE a path or a base name; when LINE has no code, the
  * next line that has some, returned in *found_line): one per function (inlined copies each count).
  * As gdb: statement rows only (is_stmt; a line with none at or after it falls back to its own

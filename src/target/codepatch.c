@@ -313,15 +313,42 @@ static void put32(uint8_t *p, int64_t v)
     memcpy(p, &x, 4);
 }
 
-/* Decodes the instructions at addr the jmp would cover and checks that nothing jumps into them. */
-static int analyse(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, uint64_t hi, cd_x86_head *h,
-                   cd_err *err)
+cd_x86_scan cd_cpatch_scan_pieces(cd_target *t, cd_x86 *x86, const uint64_t (*pieces)[2], size_t n, uint64_t lo,
+                                  uint64_t hi, uint64_t *where)
+{
+    cd_x86_scan verdict = CD_X86_SCAN_CLEAR;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = (size_t)(pieces[i][1] - pieces[i][0]);
+        uint64_t w = pieces[i][0];
+        uint8_t *code = len && len <= (16u << 20) ? malloc(len) : NULL;
+        cd_x86_scan sc = CD_X86_SCAN_UNDECODABLE;
+        if (code && cd_target_read_full(t, pieces[i][0], code, len) == 0) /* the program's bytes: int3s hidden */
+            sc = cd_x86_scan_branches_into(x86, code, len, pieces[i][0], lo, hi, &w);
+        free(code);
+        if (sc == CD_X86_SCAN_BRANCH_INTO || (sc == CD_X86_SCAN_UNDECODABLE && verdict != CD_X86_SCAN_UNDECODABLE) ||
+            (sc == CD_X86_SCAN_INDIRECT && verdict == CD_X86_SCAN_CLEAR)) {
+            verdict = sc;
+            if (where)
+                *where = w;
+        }
+        if (sc == CD_X86_SCAN_BRANCH_INTO)
+            break;
+    }
+    return verdict;
+}
+
+/* Decodes the instructions at addr the jmp would cover and checks that nothing jumps into them:
+ * pieces are every range of the function's code (its .cold part too: a jmp from there into the
+ * covered bytes would land inside the jmp, SIGILL at best), pieces[0] the one holding addr. */
+static int analyse(cd_cpatch *cp, cd_target *t, uint64_t addr, const uint64_t (*pieces)[2], size_t npieces,
+                   cd_x86_head *h, cd_err *err)
 {
     if (!cp->x86 && !(cp->x86 = cd_x86_new(err)))
         return -1;
+    uint64_t lo = npieces ? pieces[0][0] : 0, hi = npieces ? pieces[0][1] : 0;
     if (!lo || hi <= lo || addr < lo || addr >= hi || hi - lo > (16u << 20))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "0x%" PRIx64 ": the function's bounds are unknown, so jumps into a patch cannot be ruled out",
+                        "0x%" PRIx64 ": the function's extent is unknown, so jumps into a patch cannot be ruled out",
                         addr);
     size_t flen = (size_t)(hi - lo);
     uint8_t *code = cd_xmalloc(flen);
@@ -329,39 +356,39 @@ static int analyse(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, uint
         free(code);
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot read the code at 0x%" PRIx64, lo);
     }
-    size_t off = (size_t)(addr - lo);
-    int rc = -1;
+    /* an address inside an instruction (b *ADDR) is decoded as what it is not: the relocated
+     * copy would run other instructions than the program's */
+    cd_insn in;
+    uint64_t at = lo;
+    while (at < addr && cd_x86_decode(cp->x86, code + (at - lo), (size_t)(hi - at), at, &in))
+        at += in.len;
     cd_err herr = {0};
-    if (cd_x86_head_decode(cp->x86, code + off, flen - off, addr, 5, h, &herr) < 0) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr, herr.msg);
-        goto out;
-    }
-    if (h->skip) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": an endbr64 is under the breakpoint", addr);
-        goto out;
-    }
-    /* a jump to addr itself is a hit, as it is with the int3; a jump past it into the covered
-     * bytes would land inside the jmp. An indirect jmp (a jump table) could be aimed anywhere. */
-    uint64_t where = 0;
-    cd_x86_scan sc = cd_x86_scan_branches_into(cp->x86, code, flen, lo, addr + 1, addr + h->len, &where);
-    if (sc != CD_X86_SCAN_CLEAR) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s at 0x%" PRIx64, addr,
-                 sc == CD_X86_SCAN_BRANCH_INTO  ? "a branch into the bytes a jmp would cover"
-                 : sc == CD_X86_SCAN_INDIRECT   ? "an indirect jump in the function"
-                                                : "undecodable bytes in the function",
-                 where);
-        goto out;
-    }
-    const cd_insn *in = cd_cpatch_unmovable(h);
-    if (in) {
-        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s %s cannot be relocated", in->addr,
-                 in->mnemonic, in->ops);
-        goto out;
-    }
-    rc = 0;
-out:
+    int rc = at != addr ? cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                                   "0x%" PRIx64 ": not the start of an instruction of the function", addr)
+         : cd_x86_head_decode(cp->x86, code + (addr - lo), (size_t)(hi - addr), addr, 5, h, &herr) < 0
+             ? cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr, herr.msg)
+             : 0;
     free(code);
-    return rc;
+    if (rc < 0)
+        return -1;
+    if (h->skip)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": an endbr64 is under the breakpoint", addr);
+    /* a jump to addr itself is a hit, as it is with the int3; a jump past it into the covered
+     * bytes would land inside the jmp. An indirect jmp (a jump table) could be aimed anywhere:
+     * its table is not bounded here, so a function with one keeps the int3. */
+    uint64_t where = 0;
+    cd_x86_scan sc = cd_cpatch_scan_pieces(t, cp->x86, pieces, npieces, addr + 1, addr + h->len, &where);
+    if (sc != CD_X86_SCAN_CLEAR)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s at 0x%" PRIx64, addr,
+                        sc == CD_X86_SCAN_BRANCH_INTO  ? "a branch into the bytes a jmp would cover"
+                        : sc == CD_X86_SCAN_INDIRECT   ? "an indirect jump in the function"
+                                                       : "undecodable bytes in the function",
+                        where);
+    const cd_insn *bad = cd_cpatch_unmovable(h);
+    if (bad)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s %s cannot be relocated", bad->addr,
+                        bad->mnemonic, bad->ops);
+    return 0;
 }
 
 /* x86 condition codes of value OP imm after `cmp $imm, value` */
@@ -407,11 +434,11 @@ static size_t emit_cmp(const cd_fastcmp *c, uint8_t *b)
     return n;
 }
 
-static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, uint64_t hi,
+static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, const uint64_t (*pieces)[2], size_t npieces,
                        const cd_fastrule *rule, cd_err *err)
 {
     cd_x86_head h;
-    if (analyse(cp, t, addr, lo, hi, &h, err) < 0)
+    if (analyse(cp, t, addr, pieces, npieces, &h, err) < 0)
         return NULL;
     area *a = NULL;
     for (size_t k = 0; k < cp->nareas && !a; k++)
@@ -528,7 +555,7 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
 
 /* ---- arming ---- */
 
-int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore, bool keep,
+int cd_fastbp_arm(cd_target *t, uint64_t addr, const uint64_t (*pieces)[2], size_t npieces, int64_t ignore, bool keep,
                   const cd_fastrule *rule, uint64_t *stub_id, cd_err *err)
 {
     cd_fastrule none;
@@ -544,7 +571,7 @@ int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_h
     stub *s = find_stub(cp, addr);
     if (s && memcmp(&s->rule, rule, sizeof *rule) && cd_fastbp_disarm(t, addr, err) < 0)
         return -1;
-    if (!(s = find_rule_stub(cp, addr, rule)) && !(s = make_stub(cp, t, addr, func_lo, func_hi, rule, err)))
+    if (!(s = find_rule_stub(cp, addr, rule)) && !(s = make_stub(cp, t, addr, pieces, npieces, rule, err)))
         return -1;
     *stub_id = s->code;
     if (s->armed)

@@ -24,6 +24,7 @@
 #ifndef CD_CODEPATCH_H
 #define CD_CODEPATCH_H
 
+#include "arch/arch.h"
 #include "target/target.h"
 
 typedef struct cd_cpatch cd_cpatch;
@@ -52,20 +53,27 @@ typedef struct cd_fastrule {
 } cd_fastrule;
 
 /* Puts the jmp to addr's stub in place (making the stub the first time) with `ignore` hits still
- * to pass over. Every thread must be held, an int3 of ours must be at addr, and addr must lie in
- * the function [func_lo, func_hi) (to rule out jumps into the patched bytes). -1 with err
+ * to pass over. Every thread must be held, an int3 of ours must be at addr, and pieces must be
+ * every range [lo, hi) of the function's code, pieces[0] the one holding addr (its .cold part
+ * too: cd_symtab_func_extent), to rule out jumps into the patched bytes. -1 with err
  * (CD_EK_UNSUPPORTED: this address cannot be patched, keep the int3) otherwise. */
 /* rule (NULL: none) is evaluated before the count; each rule has a stub of its own, and *stub
  * names the one armed (for cd_fastbp_counts). keep: leave the stub's ignore counter as it is when
  * it is the stub last armed at addr (it may be below zero: a thread inside it spent the count
  * and its trap is still to come; writing the run loop's clamped count would lose that). */
-int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore, bool keep,
+int cd_fastbp_arm(cd_target *t, uint64_t addr, const uint64_t (*pieces)[2], size_t npieces, int64_t ignore, bool keep,
                   const cd_fastrule *rule, uint64_t *stub, cd_err *err);
 /* The int3 back in place of the jmp (nothing to do when it is not armed). */
 int cd_fastbp_disarm(cd_target *t, uint64_t addr, cd_err *err);
 /* A stub's counters as the run loop must see them (traps reported as int3 hits taken back): false
  * when there is no such stub. */
 bool cd_fastbp_counts(cd_target *t, uint64_t stub, uint64_t *hits, int64_t *ignore);
+
+/* Whether a branch in any of the n pieces [lo, hi) of a function's code lands in [lo, hi) (see
+ * cd_x86_scan_branches_into; the worst verdict, *where the instruction that decided it, or the
+ * piece that could not be read: UNDECODABLE). Shared with the inline tracepoint backend. */
+cd_x86_scan cd_cpatch_scan_pieces(cd_target *t, cd_x86 *x86, const uint64_t (*pieces)[2], size_t n, uint64_t lo,
+                                  uint64_t hi, uint64_t *where);
 
 /* ---- hooks for the live backend (src/target/live.c) ---- */
 typedef int (*cd_cpatch_write_fn)(cd_target *t, uint64_t addr, const void *buf, size_t len);

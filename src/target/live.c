@@ -2121,6 +2121,23 @@ static cd_thread *pending_bp_thread(cd_target *t)
     return NULL;
 }
 
+/* A hit kept for the next wait (bp_pending) of a breakpoint taken out since (delete, disable) is no
+ * news. Its pc was rewound to the breakpoint's address (the int3 stood in place of the instruction,
+ * which did not run), so the thread runs that instruction when it is released with the others.
+ * Were it kept as news, cont would release no thread, and wait() would find nothing to report and
+ * wait for threads that all stay held. */
+static void drop_spent_hits(cd_target *t)
+{
+    live *l = L(t);
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        if (!LT(th)->bp_pending || !th->held || th->gone)
+            continue;
+        if (live_get_regs(t, th, NULL, NULL) < 0 || !find_bp(l, th->regs.rip))
+            LT(th)->bp_pending = false;
+    }
+}
+
 /* Something to report before anything runs: a ^C, a breakpoint hit or an event held back. */
 static bool news_pending(cd_target *t)
 {
@@ -2146,6 +2163,7 @@ static int live_cont(cd_target *t, cd_err *err)
     /* ^C since the last stop (while a condition was evaluated, say), a breakpoint hit or an event
      * not reported yet: nothing runs, and wait() reports it (all-stop) */
     sweep(t);
+    drop_spent_hits(t);
     if (!news_pending(t)) {
         /* every step over a breakpoint first, while no thread runs that could pass it; a thread
          * whose hit is not reported yet is not stepped past it (non-stop mode: the step of one

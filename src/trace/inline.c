@@ -727,16 +727,42 @@ static int analyse(inl *s, cd_trace_backend *b, const cd_probe *p, iprobe *out, 
     uint64_t where = 0;
     cd_x86_scan sc = cd_x86_scan_branches_into(s->x86, code, flen, p->func_lo, lo, hi, &where);
     free(code);
+    /* the function's other pieces (gcc's NAME.cold jumps back into NAME's middle). Without DWARF
+     * they may not all be known: a probe in the middle is refused then; one at the entry is taken
+     * with the pieces the symbols show (a cold part returns to where its function's frame is set
+     * up, past the entry's prologue), and so is a backend driven without a symbol table, whose
+     * caller vouches for [func_lo, func_hi). */
+    uint64_t pieces[16][2];
+    size_t npieces = 0;
+    if (sc == CD_X86_SCAN_CLEAR || sc == CD_X86_SCAN_INDIRECT) {
+        int known = b->env.sym ? cd_symtab_func_extent(b->env.sym, p->addr, pieces, 16, &npieces) : 0;
+        if (known < 0 || (known == 0 && p->addr != p->func_lo))
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "inline: %s: the function's pieces are unknown (no debug info), so jumps into the patch "
+                            "cannot be ruled out",
+                            fn);
+        cd_x86_scan s2 = cd_cpatch_scan_pieces(b->env.t, s->x86, (const uint64_t(*)[2])pieces, npieces, lo, hi, &where);
+        if (s2 == CD_X86_SCAN_BRANCH_INTO || s2 == CD_X86_SCAN_UNDECODABLE || (s2 == CD_X86_SCAN_INDIRECT && !sc))
+            sc = s2;
+    }
+    char at[96];
+    if (where >= p->func_lo && where < p->func_hi)
+        snprintf(at, sizeof at, "%s+0x%" PRIx64, fn, where - p->func_lo);
+    else
+        snprintf(at, sizeof at, "0x%" PRIx64 " (in another piece of %s)", where, fn);
     if (sc == CD_X86_SCAN_BRANCH_INTO)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "inline: %s: a branch at %s+0x%" PRIx64 " lands inside the %zu patched bytes", fn, fn,
-                        where - p->func_lo, h->len);
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: a branch at %s lands inside the %zu patched bytes",
+                        fn, at, h->len);
     if (sc == CD_X86_SCAN_UNDECODABLE)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "inline: %s: bytes at %s+0x%" PRIx64 " do not decode, so jumps into the patch cannot be ruled out",
-                        fn, fn, where - p->func_lo);
-    /* CD_X86_SCAN_INDIRECT is taken: an indirect jmp is a tail call or a jump table, and compilers do
-     * not aim a table at a function's first bytes (its prologue). */
+                        "inline: %s: bytes at %s do not decode, so jumps into the patch cannot be ruled out", fn,
+                        at);
+    /* its table is not bounded here: in the middle of a function, a case could be in the patch */
+    if (sc == CD_X86_SCAN_INDIRECT && p->addr != p->func_lo)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: an indirect jump at %s (a jump table?) could land inside the patch", fn, at);
+    /* CD_X86_SCAN_INDIRECT is taken at the entry: an indirect jmp is a tail call or a jump table,
+     * and compilers do not aim a table at a function's first bytes (its prologue). */
     const cd_insn *in = cd_cpatch_unmovable(h);
     if (in)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
