@@ -290,6 +290,7 @@ int cd_trace_main(int argc, char **argv)
     cd_trace *tr = NULL;
     pid_t pid = 0;
     bool launched = prog != NULL, ended = false, interrupted = false, held = false, detach_launch = false;
+    bool armed = false;
     int ws = 0;
     if (pid_s) {
         if (cd_parse_pid(pid_s, &pid, &err) < 0 || check_untraced(pid, &err) < 0) {
@@ -349,7 +350,19 @@ int cd_trace_main(int argc, char **argv)
                 status = fail(&err, CD_EXIT_CMD);
                 goto close;
             }
-            kill(pid, SIGSTOP);
+            armed = !list;
+        }
+        /* auto gave a probe to the ptrace backend (the others refused it): its breakpoints live
+         * through the launch target, so the program is not handed over but traced as with
+         * --backend ptrace */
+        const cd_trace_match *am;
+        size_t anm = armed ? cd_trace_matches(tr, &am) : 0;
+        for (size_t i = 0; i < anm && !pt_launch; i++)
+            if (am[i].backend && !strcmp(am[i].backend, "ptrace")) {
+                pt_launch = true;
+                pt_watch(st.lt);
+            }
+        if (!pt_launch || list) {
             held = true;
             if (!list) {
                 /* the probes stay in the program: only the debugger's own state is let go */
@@ -394,7 +407,7 @@ int cd_trace_main(int argc, char **argv)
         goto close;
     }
     /* ptrace: the program runs from here (arm continues it), traced to its end */
-    if ((!launched || pt_launch) && cd_trace_arm(tr, &err) < 0) {
+    if ((!launched || pt_launch) && !armed && cd_trace_arm(tr, &err) < 0) {
         status = fail(&err, CD_EXIT_CMD);
         goto close;
     }

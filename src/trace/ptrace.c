@@ -278,11 +278,11 @@ static void rbp_unref(cd_trace_backend *b, uint64_t addr)
     *r = s->rbps[--s->nrbps];
 }
 
-/* A lost record: a call of probe index i whose return will not be seen. */
+/* A call of probe index i whose return will not be seen: a lost return, said in the trace. Not a
+ * lost record (counts()' dropped): there is no buffer to make larger. */
 static int lost_return(cd_trace_backend *b, size_t i, pid_t tid, cd_trace_sink sink, void *arg)
 {
     pt *s = P(b);
-    s->probes[i].dropped++;
     cd_trace_rec rec;
     memset(&rec, 0, sizeof rec);
     rec.kind = CD_REC_DROPPED;
@@ -468,6 +468,11 @@ static int pt_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void
             break;
         case CD_EV_EXITED:
         case CD_EV_KILLED:
+            /* the calls still in flight never returned (an exception or a longjmp left them, or
+             * exit() was called inside them) */
+            for (size_t i = 0; i < s->nthr; i++)
+                if (s->thr[i].n && (n++, drop_calls(b, &s->thr[i], 0, sink, arg) < 0))
+                    return cd_fail(err, CD_EXIT_CMD, "ptrace: the trace's consumer failed");
             if (n > 0) {
                 s->ended = true;
                 return n;

@@ -1013,11 +1013,41 @@ void cd_trace_plan_stats_get(const cd_trace *tr, cd_trace_plan_stats *out)
 
 /* ---- arming ---- */
 
+/* Whether an exception can unwind through a call of p's function. It cannot when the process has
+ * no unwinder (a C program: glibc loads libgcc_s only for pthread_cancel), or when the function is
+ * a leaf: every instruction decodes, none is a call, an indirect jmp or a jmp out of its bounds (a
+ * tail call, a .cold fragment where throws live), so nothing it runs can throw. Anything else,
+ * including bytes that cannot be read, counts as "can". */
+static bool may_unwind(cd_trace *tr, tprobe *p, cd_x86 *x86, bool unwinder)
+{
+    uint64_t lo = p->p.func_lo, hi = p->p.func_hi;
+    if (!unwinder)
+        return false;
+    if (!x86 || !lo || hi <= lo || hi - lo > (1u << 20))
+        return true;
+    uint8_t *code = cd_xmalloc(hi - lo);
+    bool can = cd_target_read(tr->t, lo, code, hi - lo) != (ssize_t)(hi - lo);
+    for (uint64_t a = lo; a < hi && !can;) {
+        cd_insn in;
+        if (!cd_x86_decode(x86, code + (a - lo), hi - a, a, &in) || in.kind == CD_INSN_BAD)
+            can = true;
+        else if (in.kind == CD_INSN_CALL || in.kind == CD_INSN_SYSCALL || in.kind == CD_INSN_INT)
+            can = true;
+        else if ((in.kind == CD_INSN_JMP || in.kind == CD_INSN_JCC) &&
+                 (in.indirect || !in.has_target || in.target < lo || in.target >= hi))
+            can = true;
+        a += in.len;
+    }
+    free(code);
+    return can;
+}
+
 /* What the code says, read before any probe changes it: the CFA rule and the prologue's spills. */
-static void prepare_code(cd_trace *tr, tprobe *p, cd_x86 *x86)
+static void prepare_code(cd_trace *tr, tprobe *p, cd_x86 *x86, bool unwinder)
 {
     cfa_rule(tr, p);
     find_spills(tr, p, x86);
+    p->p.may_unwind = p->p.want_return && may_unwind(tr, p, x86, unwinder);
 }
 
 static const char *kind_name(cd_tb_kind k)
@@ -1042,8 +1072,10 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
 {
     cd_err xe;
     cd_x86 *x86 = cd_x86_new(&xe);
+    uint64_t ua;
+    bool unwinder = cd_symtab_find_function(tr->sym, "_Unwind_RaiseException", &ua) == 0;
     for (size_t i = 0; i < tr->nprobes; i++) {
-        prepare_code(tr, &tr->probes[i], x86);
+        prepare_code(tr, &tr->probes[i], x86, unwinder);
         prepare_syms(tr, &tr->probes[i]);
         plan_probe(tr, &tr->probes[i]);
         /* the backends copy only what the plan reads (the copy costs the program and the reader) */
