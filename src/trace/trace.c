@@ -490,6 +490,18 @@ static tprobe *add_probe(cd_trace *tr, const char *func, const char *modname, ui
     return p;
 }
 
+/* gcc's hot/cold splitting moves a function's unlikely paths (throws, error exits) into a
+ * symbol of their own, "f.cold" ("f.cold.12" in older gccs; demangled "f(int) [clone .cold]"):
+ * jumped to from inside f, never called, so a probe there would log one call twice. The other
+ * clones (.part.N, .isra.N, .constprop.N) are real entries, called directly. */
+static bool cold_fragment(const char *sym)
+{
+    for (const char *c = strstr(sym, ".cold"); c; c = strstr(c + 1, ".cold"))
+        if (c[5] == 0 || c[5] == '.')
+            return true;
+    return false;
+}
+
 static int resolve_line(cd_trace *tr, const char *pat, char *colon, const mapping *maps, size_t nmaps, cd_err *err)
 {
     *colon = 0;
@@ -562,6 +574,8 @@ int cd_trace_resolve(cd_trace *tr, cd_err *err)
         for (size_t i = 0; i < ms.n; i++) {
             fsym *f = &ms.f[i];
             if (module && strcmp(f->modname, module))
+                continue;
+            if (cold_fragment(f->name))
                 continue;
             char sbuf[512];
             const char *full, *shown = shown_name(tr, f->name, sbuf, sizeof sbuf, &full);

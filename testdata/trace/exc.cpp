@@ -1,11 +1,12 @@
 // Exceptions and longjmp through traced calls (--ret): thrower throws for odd x, mid calls it,
 // loop_mid (assembly: a loop back to its first bytes, which the inline backend cannot patch, then
 // a tail call of mid) is what main calls. The program's output and exit status must not change.
+// At -O2 gcc moves the throw into a fragment, thrower(int) [clone .cold]: not an entry.
 #include <cstdio>
 #include <setjmp.h>
 #include <stdexcept>
 static jmp_buf jb;
-extern "C" __attribute__((noinline)) int thrower(int x)
+__attribute__((noinline)) int thrower(int x)
 {
     asm volatile("nop;nop;nop;nop;nop" ::: "memory");
     if (x % 2)
@@ -41,7 +42,7 @@ extern "C" __attribute__((noinline)) void jumper(int x)
 }
 int main()
 {
-    long s = 0;
+    static long s; /* static: kept across the longjmps at -O2 */
     for (int i = 0; i < 6; i++) {
         try {
             s += loop_mid(i);

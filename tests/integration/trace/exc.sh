@@ -47,5 +47,21 @@ for fn in mid loop_mid thrower; do
     expect_status "$plain_rc" "$fn/uprobe without --ret"
     [ "$(grep -c '^s=3309$' "$out")" = 1 ] && pass "$fn/uprobe: the program's output" || fail "$fn/uprobe: output"
 done
+# -O2: the throw is in "thrower(int) [clone .cold]", a fragment gcc jumps to from inside thrower:
+# not an entry, so neither listed nor probed (a call that throws would be logged twice)
+need_tool nm "checking that gcc split thrower"
+exe2=$(td_bin trace_exc_O2)
+nm -C "$exe2" | grep -q ' thrower(int) \[clone \.cold\]$' && pass "the -O2 build has the .cold fragment" ||
+    fail "trace_exc_O2 has no thrower .cold fragment: this check proves nothing"
+td_cdbg out trace --list '^thrower$' -- "$exe2"
+expect_status 0 "--list thrower"
+[ "$(wc -l <"$out")" = 1 ] && pass "one row for thrower" || fail "--list thrower: $(cat "$out")"
+expect_line '^thrower	trace_exc_O2	' "$out"
+td_cdbg out trace '^thrower$' -- "$exe2"
+expect_status "$plain_rc" "trace thrower -O2"
+[ "$(grep -c '^> thrower(' "$out")" = 6 ] && pass "6 calls of thrower" || fail "thrower: $(grep -c '^> thrower(' "$out") entries for 6 calls"
+td_cdbg out trace --list 'clone' -- "$exe2"
+expect_no_line 'cold' "$out"
+
 # a C program (no unwinder in the process) keeps uprobe --ret: trace_calls_uprobe traces with it
 td_finish
