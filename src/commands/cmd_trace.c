@@ -446,6 +446,11 @@ int cd_trace_main(int argc, char **argv)
     g_stop = 0;
     cd_trace_out to = {outfp, o.json};
     uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
+    /* Output is live: written out at most FLUSH_NS after an event entered the buffer, at once on a
+     * terminal, and batched in between (one write per ~100 ms at high rates, not one per event). */
+    const uint64_t FLUSH_NS = 100 * 1000000ull;
+    bool flush_each = isatty(fileno(outfp));
+    uint64_t pending_since = 0; /* when the oldest unwritten event was buffered; 0: none */
     for (;;) {
         if (g_stop) {
             interrupted = true;
@@ -453,7 +458,12 @@ int cd_trace_main(int argc, char **argv)
         }
         if (deadline && cd_now_ns() >= deadline)
             break;
-        int n = cd_trace_poll(tr, 100, cd_trace_render, &to, &err);
+        int tmo = 100;
+        if (pending_since) {
+            uint64_t age = cd_now_ns() - pending_since;
+            tmo = age >= FLUSH_NS ? 0 : (int)((FLUSH_NS - age + 999999) / 1000000);
+        }
+        int n = cd_trace_poll(tr, tmo, cd_trace_render, &to, &err);
         if (n < 0) {
             if (err.kind == CD_EK_EXITED) {
                 ended = true;
@@ -462,8 +472,12 @@ int cd_trace_main(int argc, char **argv)
             status = fail(&err, CD_EXIT_CMD);
             break;
         }
-        if (n == 0 || ferror(outfp))
+        if (n > 0 && !pending_since)
+            pending_since = cd_now_ns();
+        if (pending_since && (n == 0 || flush_each || ferror(outfp) || cd_now_ns() - pending_since >= FLUSH_NS)) {
             fflush(outfp);
+            pending_since = 0;
+        }
         if (ferror(outfp)) {
             fprintf(stderr, "cdbg: trace: writing the events failed: %s\n", strerror(errno));
             status = CD_EXIT_CMD;
