@@ -24,6 +24,7 @@
 #ifndef CD_CODEPATCH_H
 #define CD_CODEPATCH_H
 
+#include "arch/arch.h"
 #include "target/target.h"
 
 typedef struct cd_cpatch cd_cpatch;
@@ -66,6 +67,18 @@ int cd_fastbp_disarm(cd_target *t, uint64_t addr, cd_err *err);
 /* A stub's counters as the run loop must see them (traps reported as int3 hits taken back): false
  * when there is no such stub. */
 bool cd_fastbp_counts(cd_target *t, uint64_t stub, uint64_t *hits, int64_t *ignore);
+
+/* Out-of-line execution: a copy of the one instruction at addr (relocated: rip-relative operands
+ * and branch targets still name what they named) followed by a jmp back to the next instruction,
+ * in the code area near addr. From then on a thread resumed from a breakpoint at addr runs it
+ * there (cd_cpatch_resume_pc) instead of being single-stepped or emulated over the int3: no other
+ * thread stops. Read-only code shared by every thread, never unmapped (a thread may be inside);
+ * a write over addr's bytes retires it. Making the area needs a held thread (an injected mmap).
+ * 0, or -1 with err (CD_EK_UNSUPPORTED: an instruction that cannot be moved, no room nearby). */
+int cd_cpatch_ool(cd_target *t, uint64_t addr, cd_err *err);
+/* Whether the instruction at the start of code (at addr) can be run out of line (without making
+ * anything): the same test cd_cpatch_ool applies. */
+bool cd_cpatch_ool_ok(cd_x86 *x86, const uint8_t *code, size_t len, uint64_t addr, cd_err *err);
 
 /* ---- hooks for the live backend (src/target/live.c) ---- */
 typedef int (*cd_cpatch_write_fn)(cd_target *t, uint64_t addr, const void *buf, size_t len);

@@ -21,6 +21,7 @@
 #include "trace/backend.h"
 
 #include "arch/arch.h"
+#include "target/codepatch.h"
 
 #include <dwarf.h>
 #include <stdlib.h>
@@ -142,12 +143,17 @@ static int pt_check(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     cd_x86_emu e;
     if (cd_x86_emulable(s->x86, code, (size_t)n, p->addr, &e) && e.op != CD_EMU_NONE)
         return 0;
+    /* else run out of line (arm makes the slot): never a single-step, which holds every thread */
+    cd_err oe = {0};
+    if (cd_cpatch_ool_ok(s->x86, code, (size_t)n, p->addr, &oe))
+        return 0;
     cd_insn in;
     cd_x86_decode(s->x86, code, (size_t)n, p->addr, &in);
     return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                    "ptrace: cannot trace %s at %#llx: its instruction `%s%s%s` cannot be emulated, and "
-                    "single-stepping it would stop every thread at each hit; use the inline or uprobe backend",
-                    fn, (unsigned long long)p->addr, in.mnemonic, in.ops[0] ? " " : "", in.ops);
+                    "ptrace: cannot trace %s at %#llx: its instruction `%s%s%s` can be neither emulated nor run "
+                    "out of line (%s), and single-stepping it would stop every thread at each hit; use the inline "
+                    "or uprobe backend",
+                    fn, (unsigned long long)p->addr, in.mnemonic, in.ops[0] ? " " : "", in.ops, oe.msg);
 }
 
 static int pt_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
@@ -187,6 +193,20 @@ static bool addr_seen(const pt *s, size_t i)
 
 static int pt_disarm(cd_trace_backend *b, cd_err *err);
 
+/* An instruction at addr that cannot be emulated is run out of line (src/target/codepatch.h): the
+ * thread resumed from the int3 goes to a relocated copy, then back. Needs a held thread. */
+static int ool_if_needed(cd_trace_backend *b, uint64_t addr, cd_err *err)
+{
+    pt *s = P(b);
+    cd_target *t = b->env.t;
+    uint8_t code[16];
+    ssize_t n = t->ops->read_mem(t, addr, code, sizeof code);
+    cd_x86_emu e;
+    if (n > 0 && s->x86 && cd_x86_emulable(s->x86, code, (size_t)n, addr, &e) && e.op != CD_EMU_NONE)
+        return 0;
+    return cd_cpatch_ool(t, addr, err);
+}
+
 static int pt_arm(cd_trace_backend *b, cd_err *err)
 {
     pt *s = P(b);
@@ -202,6 +222,13 @@ static int pt_arm(cd_trace_backend *b, cd_err *err)
     for (size_t i = 0; i < s->n; i++) {
         if (addr_seen(s, i))
             continue;
+        cd_err oe = {0};
+        if (ool_if_needed(b, s->probes[i].p.addr, &oe) < 0) {
+            cd_err e2;
+            pt_disarm(b, &e2);
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "ptrace: %s: its instruction cannot run out of line: %s",
+                            s->probes[i].func, oe.msg);
+        }
         if (t->ops->insert_breakpoint(t, s->probes[i].p.addr, err) < 0) {
             cd_err e2;
             pt_disarm(b, &e2);
@@ -254,6 +281,9 @@ static int rbp_ref(cd_trace_backend *b, uint64_t addr)
     }
     bool probe = probe_at(s, addr);
     cd_err e;
+    /* where it cannot be run out of line (or emulated) it is single-stepped, every thread held */
+    if (!probe)
+        ool_if_needed(b, addr, &e);
     if (!probe && b->env.t->ops->insert_breakpoint(b->env.t, addr, &e) < 0)
         return -1;
     if (s->nrbps == s->caprbps) {
