@@ -2,9 +2,11 @@
  * non-stop breakpoint mode (target.h CD_EVM_BP_NONSTOP). A hit stops the hitting thread alone;
  * its registers, its floating-point registers and the top of its stack are copied into a record,
  * and the thread is resumed past the int3 by emulating the instruction under it (src/arch
- * cd_x86_emulable): no single-step, and every other thread runs on meanwhile. A location whose
- * instruction cannot be emulated is refused (check): a single-step there would stop every thread
- * at every hit. Each hit still costs two context switches and a few system calls (~25-80 us on a
+ * cd_x86_emulable), or, where it cannot be emulated, by running a relocated copy of it followed by
+ * a jmp back (src/target/codepatch.h cd_cpatch_ool, made at arm while every thread is held): no
+ * single-step, and every other thread runs on meanwhile. A location whose instruction can be
+ * neither (a call, a syscall, an encoding the relocator refuses) is refused (check): a single-step
+ * there would stop every thread at every hit. Each hit still costs two context switches and a few system calls (~25-80 us on a
  * 2-vCPU VM, docs/benchmarks.md): this is the fallback for locations the inline and uprobe
  * backends refuse. It cannot outlive cdbg: the int3s are in the program, so cdbg's close and
  * emergency paths (the live target's) take them out; a SIGKILL of cdbg leaves them in, and the
@@ -17,7 +19,8 @@
  * call whose CFA is the sp after the `ret` and whose return address is the pc. A call that never
  * returns through its return address (longjmp, an exception, a thread that exits inside it) is
  * found when its thread next hits anything with sp above its CFA, or enters a call at the same or
- * a higher CFA: it is discarded and reported as a lost record. */
+ * a higher CFA: it is discarded and reported as a lost return (CD_DROP_RETURNS), as are the calls
+ * still pending when the process ends. */
 #include "trace/backend.h"
 
 #include "arch/arch.h"
