@@ -284,9 +284,9 @@ static int rbp_ref(cd_trace_backend *b, uint64_t addr)
     }
     bool probe = probe_at(s, addr);
     cd_err e;
-    /* where it cannot be run out of line (or emulated) it is single-stepped, every thread held */
-    if (!probe)
-        ool_if_needed(b, addr, &e);
+    /* an instruction that cannot be emulated here is single-stepped, every thread held: not run
+     * out of line, whose code area would be mapped now, by a syscall injected while the other
+     * threads run (four threads crashed, SIGSEGV, 1 run in 2) */
     if (!probe && b->env.t->ops->insert_breakpoint(b->env.t, addr, &e) < 0)
         return -1;
     if (s->nrbps == s->caprbps) {
