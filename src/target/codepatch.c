@@ -558,7 +558,24 @@ bool cd_cpatch_ool_ok(cd_x86 *x86, const uint8_t *code, size_t len, uint64_t add
     return cd_x86_relocate(&in, addr, out, sizeof out, &n, err) == 0;
 }
 
-int cd_cpatch_ool(cd_target *t, uint64_t addr, cd_err *err)
+static area *ool_area(cd_cpatch *cp, uint64_t addr)
+{
+    for (size_t k = 0; k < cp->nareas; k++)
+        if (DATA_SPACE + cp->areas[k].used + STUB_MAX <= AREA && near(cp->areas[k].base, addr) &&
+            near(cp->areas[k].base + AREA, addr))
+            return &cp->areas[k];
+    return NULL;
+}
+
+int cd_cpatch_ool_area(cd_target *t, uint64_t addr, cd_err *err)
+{
+    cd_cpatch *cp = cd_target_cpatch(t);
+    if (!cp)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "process %d cannot have code injected", (int)t->pid);
+    return ool_area(cp, addr) || new_area(cp, t, addr, err) ? 0 : -1;
+}
+
+int cd_cpatch_ool(cd_target *t, uint64_t addr, bool no_map, cd_err *err)
 {
     cd_cpatch *cp = cd_target_cpatch(t);
     if (!cp)
@@ -576,11 +593,9 @@ int cd_cpatch_ool(cd_target *t, uint64_t addr, cd_err *err)
         return -1;
     cd_insn in;
     cd_x86_decode(cp->x86, code, (size_t)got, addr, &in);
-    area *a = NULL;
-    for (size_t k = 0; k < cp->nareas && !a; k++)
-        if (DATA_SPACE + cp->areas[k].used + STUB_MAX <= AREA && near(cp->areas[k].base, addr) &&
-            near(cp->areas[k].base + AREA, addr))
-            a = &cp->areas[k];
+    area *a = ool_area(cp, addr);
+    if (!a && no_map)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "no code area near 0x%" PRIx64, addr);
     if (!a && !(a = new_area(cp, t, addr, err)))
         return -1;
     uint64_t slot = a->base + DATA_SPACE + a->used;

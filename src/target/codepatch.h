@@ -75,7 +75,10 @@ bool cd_fastbp_counts(cd_target *t, uint64_t stub, uint64_t *hits, int64_t *igno
  * thread stops. Read-only code shared by every thread, never unmapped (a thread may be inside);
  * a write over addr's bytes retires it. Making the area needs a held thread (an injected mmap).
  * 0, or -1 with err (CD_EK_UNSUPPORTED: an instruction that cannot be moved, no room nearby). */
-int cd_cpatch_ool(cd_target *t, uint64_t addr, cd_err *err);
+int cd_cpatch_ool(cd_target *t, uint64_t addr, bool no_map, cd_err *err);
+/* Maps a code area near addr now if there is none (every thread held): cd_cpatch_ool with no_map
+ * (true: fail rather than map an area, for a process whose threads run) then finds room. */
+int cd_cpatch_ool_area(cd_target *t, uint64_t addr, cd_err *err);
 /* Whether the instruction at the start of code (at addr) can be run out of line (without making
  * anything): the same test cd_cpatch_ool applies. */
 bool cd_cpatch_ool_ok(cd_x86 *x86, const uint8_t *code, size_t len, uint64_t addr, cd_err *err);

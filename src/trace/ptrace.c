@@ -198,7 +198,7 @@ static int pt_disarm(cd_trace_backend *b, cd_err *err);
 
 /* An instruction at addr that cannot be emulated is run out of line (src/target/codepatch.h): the
  * thread resumed from the int3 goes to a relocated copy, then back. Needs a held thread. */
-static int ool_if_needed(cd_trace_backend *b, uint64_t addr, cd_err *err)
+static int ool_if_needed(cd_trace_backend *b, uint64_t addr, bool no_map, cd_err *err)
 {
     pt *s = P(b);
     cd_target *t = b->env.t;
@@ -207,7 +207,7 @@ static int ool_if_needed(cd_trace_backend *b, uint64_t addr, cd_err *err)
     cd_x86_emu e;
     if (n > 0 && s->x86 && cd_x86_emulable(s->x86, code, (size_t)n, addr, &e) && e.op != CD_EMU_NONE)
         return 0;
-    return cd_cpatch_ool(t, addr, err);
+    return cd_cpatch_ool(t, addr, no_map, err);
 }
 
 static int pt_arm(cd_trace_backend *b, cd_err *err)
@@ -226,12 +226,15 @@ static int pt_arm(cd_trace_backend *b, cd_err *err)
         if (addr_seen(s, i))
             continue;
         cd_err oe = {0};
-        if (ool_if_needed(b, s->probes[i].p.addr, &oe) < 0) {
+        if (ool_if_needed(b, s->probes[i].p.addr, false, &oe) < 0) {
             cd_err e2;
             pt_disarm(b, &e2);
             return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "ptrace: %s: its instruction cannot run out of line: %s",
                             s->probes[i].func, oe.msg);
         }
+        /* --ret: the code area the return addresses' out-of-line copies go in, mapped now */
+        if (s->probes[i].p.want_return)
+            cd_cpatch_ool_area(t, s->probes[i].p.addr, &oe);
         if (t->ops->insert_breakpoint(t, s->probes[i].p.addr, err) < 0) {
             cd_err e2;
             pt_disarm(b, &e2);
@@ -284,9 +287,11 @@ static int rbp_ref(cd_trace_backend *b, uint64_t addr)
     }
     bool probe = probe_at(s, addr);
     cd_err e;
-    /* an instruction that cannot be emulated here is single-stepped, every thread held: not run
-     * out of line, whose code area would be mapped now, by a syscall injected while the other
-     * threads run (four threads crashed, SIGSEGV, 1 run in 2) */
+    /* one that cannot be emulated runs out of line where a code area is already mapped near it
+     * (arm maps one, every thread held: mapping it now, by a syscall injected while the other
+     * threads run, crashed a four-thread program); else it is single-stepped, every thread held */
+    if (!probe)
+        ool_if_needed(b, addr, true, &e);
     if (!probe && b->env.t->ops->insert_breakpoint(b->env.t, addr, &e) < 0)
         return -1;
     if (s->nrbps == s->caprbps) {
