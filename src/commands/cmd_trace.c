@@ -290,6 +290,7 @@ int cd_trace_main(int argc, char **argv)
     cd_trace *tr = NULL;
     pid_t pid = 0;
     bool launched = prog != NULL, ended = false, interrupted = false, held = false, detach_launch = false;
+    bool armed = false;
     int ws = 0;
     if (pid_s) {
         if (cd_parse_pid(pid_s, &pid, &err) < 0 || check_untraced(pid, &err) < 0) {
@@ -349,7 +350,19 @@ int cd_trace_main(int argc, char **argv)
                 status = fail(&err, CD_EXIT_CMD);
                 goto close;
             }
-            kill(pid, SIGSTOP);
+            armed = !list;
+        }
+        /* auto gave a probe to the ptrace backend (the others refused it): its breakpoints live
+         * through the launch target, so the program is not handed over but traced as with
+         * --backend ptrace */
+        const cd_trace_match *am;
+        size_t anm = armed ? cd_trace_matches(tr, &am) : 0;
+        for (size_t i = 0; i < anm && !pt_launch; i++)
+            if (am[i].backend && !strcmp(am[i].backend, "ptrace")) {
+                pt_launch = true;
+                pt_watch(st.lt);
+            }
+        if (!pt_launch || list) {
             held = true;
             if (!list) {
                 /* the probes stay in the program: only the debugger's own state is let go */
@@ -394,7 +407,7 @@ int cd_trace_main(int argc, char **argv)
         goto close;
     }
     /* ptrace: the program runs from here (arm continues it), traced to its end */
-    if ((!launched || pt_launch) && cd_trace_arm(tr, &err) < 0) {
+    if ((!launched || pt_launch) && !armed && cd_trace_arm(tr, &err) < 0) {
         status = fail(&err, CD_EXIT_CMD);
         goto close;
     }
@@ -433,6 +446,11 @@ int cd_trace_main(int argc, char **argv)
     g_stop = 0;
     cd_trace_out to = {outfp, o.json};
     uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
+    /* Output is live: written out at most FLUSH_NS after an event entered the buffer, at once on a
+     * terminal, and batched in between (one write per ~100 ms at high rates, not one per event). */
+    const uint64_t FLUSH_NS = 100 * 1000000ull;
+    bool flush_each = isatty(fileno(outfp));
+    uint64_t pending_since = 0; /* when the oldest unwritten event was buffered; 0: none */
     for (;;) {
         if (g_stop) {
             interrupted = true;
@@ -440,7 +458,12 @@ int cd_trace_main(int argc, char **argv)
         }
         if (deadline && cd_now_ns() >= deadline)
             break;
-        int n = cd_trace_poll(tr, 100, cd_trace_render, &to, &err);
+        int tmo = 100;
+        if (pending_since) {
+            uint64_t age = cd_now_ns() - pending_since;
+            tmo = age >= FLUSH_NS ? 0 : (int)((FLUSH_NS - age + 999999) / 1000000);
+        }
+        int n = cd_trace_poll(tr, tmo, cd_trace_render, &to, &err);
         if (n < 0) {
             if (err.kind == CD_EK_EXITED) {
                 ended = true;
@@ -449,8 +472,12 @@ int cd_trace_main(int argc, char **argv)
             status = fail(&err, CD_EXIT_CMD);
             break;
         }
-        if (n == 0 || ferror(outfp))
+        if (n > 0 && !pending_since)
+            pending_since = cd_now_ns();
+        if (pending_since && (n == 0 || flush_each || ferror(outfp) || cd_now_ns() - pending_since >= FLUSH_NS)) {
             fflush(outfp);
+            pending_since = 0;
+        }
         if (ferror(outfp)) {
             fprintf(stderr, "cdbg: trace: writing the events failed: %s\n", strerror(errno));
             status = CD_EXIT_CMD;

@@ -42,8 +42,16 @@ typedef struct stub {
     bool stale;        /* the code it copied was written since: never armed again (a new stub is) */
 } stub;
 
+typedef struct ool {
+    uint64_t addr, slot;
+    size_t len;  /* the instruction's */
+    bool stale;
+} ool;
+
 struct cd_cpatch {
     cd_cpatch_write_fn raw_write;
+    ool *ools;
+    size_t nools;
     cd_x86 *x86;
     area *areas;
     size_t nareas;
@@ -65,9 +73,11 @@ void cd_cpatch_forget(cd_cpatch *cp)
         return;
     free(cp->areas);
     free(cp->stubs);
+    free(cp->ools);
     cp->areas = NULL;
     cp->stubs = NULL;
-    cp->nareas = cp->nstubs = 0;
+    cp->ools = NULL;
+    cp->nareas = cp->nstubs = cp->nools = 0;
 }
 
 void cd_cpatch_free(cd_cpatch *cp)
@@ -103,6 +113,9 @@ void cd_cpatch_code_written(cd_cpatch *cp, uint64_t addr, size_t len)
         if (!s->armed && s->addr < addr + len && s->addr + s->len > addr)
             s->stale = true;
     }
+    for (size_t i = 0; cp && i < cp->nools; i++)
+        if (cp->ools[i].addr < addr + len && cp->ools[i].addr + cp->ools[i].len > addr)
+            cp->ools[i].stale = true;
 }
 
 void cd_cpatch_hide(const cd_cpatch *cp, uint64_t addr, void *buf, size_t len)
@@ -140,7 +153,12 @@ uint64_t cd_cpatch_trap(cd_cpatch *cp, uint64_t rip, bool count)
 uint64_t cd_cpatch_resume_pc(const cd_cpatch *cp, uint64_t addr)
 {
     const stub *s = find_stub(cp, addr);
-    return s && s->armed ? s->reloc : 0;
+    if (s && s->armed)
+        return s->reloc;
+    for (size_t i = 0; cp && i < cp->nools; i++)
+        if (cp->ools[i].addr == addr && !cp->ools[i].stale)
+            return cp->ools[i].slot;
+    return 0;
 }
 
 void cd_cpatch_undo(const cd_cpatch *cp, void (*fn)(void *arg, uint64_t addr, const uint8_t *b, size_t n), void *arg)
@@ -628,4 +646,81 @@ bool cd_fastbp_counts(cd_target *t, uint64_t stub_id, uint64_t *hits, int64_t *i
     *hits = v[0] - s->trapped;
     *ignore = (int64_t)v[1] + (int64_t)s->trapped;
     return true;
+}
+
+/* ---- out-of-line execution ---- */
+
+bool cd_cpatch_ool_ok(cd_x86 *x86, const uint8_t *code, size_t len, uint64_t addr, cd_err *err)
+{
+    cd_insn in;
+    if (!cd_x86_decode(x86, code, len, addr, &in) || in.kind == CD_INSN_BAD)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "the bytes at 0x%" PRIx64 " do not decode", addr), false;
+    /* a call would push the slot's address: a backtrace or an unwinder inside the callee would see
+     * code of no module; a syscall may be clone (the child starts in the slot: harmless, but exec
+     * and vfork are not worth the doubt) */
+    if (in.kind == CD_INSN_CALL || in.kind == CD_INSN_SYSCALL)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "`%s %s` at 0x%" PRIx64 " is not run out of line",
+                        in.mnemonic, in.ops, addr),
+               false;
+    uint8_t out[CD_X86_RELOC_MAX];
+    size_t n;
+    /* moved to its own address: only whether it can be moved at all (the distance is checked when
+     * the slot is made) */
+    return cd_x86_relocate(&in, addr, out, sizeof out, &n, err) == 0;
+}
+
+static area *ool_area(cd_cpatch *cp, uint64_t addr)
+{
+    for (size_t k = 0; k < cp->nareas; k++)
+        if (DATA_SPACE + cp->areas[k].used + STUB_MAX <= AREA && near(cp->areas[k].base, addr) &&
+            near(cp->areas[k].base + AREA, addr))
+            return &cp->areas[k];
+    return NULL;
+}
+
+int cd_cpatch_ool_area(cd_target *t, uint64_t addr, cd_err *err)
+{
+    cd_cpatch *cp = cd_target_cpatch(t);
+    if (!cp)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "process %d cannot have code injected", (int)t->pid);
+    return ool_area(cp, addr) || new_area(cp, t, addr, err) ? 0 : -1;
+}
+
+int cd_cpatch_ool(cd_target *t, uint64_t addr, bool no_map, cd_err *err)
+{
+    cd_cpatch *cp = cd_target_cpatch(t);
+    if (!cp)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "process %d cannot have code injected", (int)t->pid);
+    for (size_t i = 0; i < cp->nools; i++)
+        if (cp->ools[i].addr == addr && !cp->ools[i].stale)
+            return 0;
+    if (!cp->x86 && !(cp->x86 = cd_x86_new(err)))
+        return -1;
+    uint8_t code[16];
+    ssize_t got = t->ops->read_mem(t, addr, code, sizeof code); /* the program's bytes, not our int3s */
+    if (got <= 0)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_MEMORY, "cannot read the code at 0x%" PRIx64, addr);
+    if (!cd_cpatch_ool_ok(cp->x86, code, (size_t)got, addr, err))
+        return -1;
+    cd_insn in;
+    cd_x86_decode(cp->x86, code, (size_t)got, addr, &in);
+    area *a = ool_area(cp, addr);
+    if (!a && no_map)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "no code area near 0x%" PRIx64, addr);
+    if (!a && !(a = new_area(cp, t, addr, err)))
+        return -1;
+    uint64_t slot = a->base + DATA_SPACE + a->used;
+    uint8_t b[CD_X86_RELOC_MAX + 5];
+    size_t n = 0;
+    if (cd_x86_relocate(&in, slot, b, CD_X86_RELOC_MAX, &n, err) < 0)
+        return -1;
+    b[n] = 0xe9; /* jmp back */
+    put32(b + n + 1, (int64_t)(addr + in.len) - (int64_t)(slot + n + 5));
+    n += 5;
+    if (t->ops->write_mem(t, slot, b, n, err) < 0)
+        return -1;
+    a->used += STUB_MAX;
+    cp->ools = cd_xrealloc(cp->ools, (cp->nools + 1) * sizeof *cp->ools);
+    cp->ools[cp->nools++] = (ool){.addr = addr, .slot = slot, .len = in.len};
+    return 0;
 }

@@ -74,6 +74,20 @@ bool cd_fastbp_counts(cd_target *t, uint64_t stub, uint64_t *hits, int64_t *igno
  * piece that could not be read: UNDECODABLE). Shared with the inline tracepoint backend. */
 cd_x86_scan cd_cpatch_scan_pieces(cd_target *t, cd_x86 *x86, const uint64_t (*pieces)[2], size_t n, uint64_t lo,
                                   uint64_t hi, uint64_t *where);
+/* Out-of-line execution: a copy of the one instruction at addr (relocated: rip-relative operands
+ * and branch targets still name what they named) followed by a jmp back to the next instruction,
+ * in the code area near addr. From then on a thread resumed from a breakpoint at addr runs it
+ * there (cd_cpatch_resume_pc) instead of being single-stepped or emulated over the int3: no other
+ * thread stops. Read-only code shared by every thread, never unmapped (a thread may be inside);
+ * a write over addr's bytes retires it. Making the area needs a held thread (an injected mmap).
+ * 0, or -1 with err (CD_EK_UNSUPPORTED: an instruction that cannot be moved, no room nearby). */
+int cd_cpatch_ool(cd_target *t, uint64_t addr, bool no_map, cd_err *err);
+/* Maps a code area near addr now if there is none (every thread held): cd_cpatch_ool with no_map
+ * (true: fail rather than map an area, for a process whose threads run) then finds room. */
+int cd_cpatch_ool_area(cd_target *t, uint64_t addr, cd_err *err);
+/* Whether the instruction at the start of code (at addr) can be run out of line (without making
+ * anything): the same test cd_cpatch_ool applies. */
+bool cd_cpatch_ool_ok(cd_x86 *x86, const uint8_t *code, size_t len, uint64_t addr, cd_err *err);
 
 /* ---- hooks for the live backend (src/target/live.c) ---- */
 typedef int (*cd_cpatch_write_fn)(cd_target *t, uint64_t addr, const void *buf, size_t len);

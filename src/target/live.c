@@ -917,7 +917,8 @@ static int raw_write(cd_target *t, uint64_t addr, const void *buf, size_t len)
 
 cd_cpatch *cd_target_cpatch(cd_target *t)
 {
-    if (!t || t->ops != &live_ops || L(t)->exited)
+    /* by an op, not the table: `cdbg trace --backend ptrace` wraps the table to watch wait() */
+    if (!t || !t->ops || t->ops->read_mem != live_ops.read_mem || L(t)->exited)
         return NULL;
     live *l = L(t);
     if (!l->cp)

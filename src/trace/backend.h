@@ -46,6 +46,10 @@ typedef struct cd_probe {
     const char *module_path; /* the file the code was mapped from (uprobe: path + file_offset) */
     uint64_t file_offset;    /* addr's offset in module_path */
     bool want_return;        /* --ret: a CD_REC_RETURN record at each return of this call */
+    bool may_unwind;         /* a C++ exception can unwind through this call: the process has the
+                                unwinder (_Unwind_RaiseException) and the function calls or jumps
+                                out of itself. A return hijacked to code without an FDE (a
+                                uretprobe's trampoline) makes the unwinder call std::terminate */
     uint32_t stack_bytes;    /* bytes to copy from sp at the hit (arguments on the stack, locals
                                 the expressions need); a backend may copy more, never less (up to
                                 CD_TRACE_MAX_STACK) */

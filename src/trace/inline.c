@@ -1733,10 +1733,11 @@ static void inl_counts(cd_trace_backend *b, uint32_t id, uint64_t *hits, uint64_
     *dropped = 0;
     for (size_t i = 0; i < s->nprobes; i++)
         if (s->probes[i].p.id == id) {
-            *hits += s->probes[i].hits;
-            if (s->ring)
-                *dropped += __atomic_load_n((uint64_t *)(s->ring + H_PROBES + s->probes[i].slot * PROBE_SZ + 16),
-                                            __ATOMIC_ACQUIRE);
+            uint64_t lost = s->ring ? __atomic_load_n((uint64_t *)(s->ring + H_PROBES + s->probes[i].slot * PROBE_SZ + 16),
+                                                      __ATOMIC_ACQUIRE)
+                                    : 0;
+            *hits += s->probes[i].hits + lost; /* every hit, recorded or lost (backend.h) */
+            *dropped += lost;
         }
 }
 

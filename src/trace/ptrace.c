@@ -2,9 +2,11 @@
  * non-stop breakpoint mode (target.h CD_EVM_BP_NONSTOP). A hit stops the hitting thread alone;
  * its registers, its floating-point registers and the top of its stack are copied into a record,
  * and the thread is resumed past the int3 by emulating the instruction under it (src/arch
- * cd_x86_emulable): no single-step, and every other thread runs on meanwhile. A location whose
- * instruction cannot be emulated is refused (check): a single-step there would stop every thread
- * at every hit. Each hit still costs two context switches and a few system calls (~25-80 us on a
+ * cd_x86_emulable), or, where it cannot be emulated, by running a relocated copy of it followed by
+ * a jmp back (src/target/codepatch.h cd_cpatch_ool, made at arm while every thread is held): no
+ * single-step, and every other thread runs on meanwhile. A location whose instruction can be
+ * neither (a call, a syscall, an encoding the relocator refuses) is refused (check): a single-step
+ * there would stop every thread at every hit. Each hit still costs two context switches and a few system calls (~25-80 us on a
  * 2-vCPU VM, docs/benchmarks.md): this is the fallback for locations the inline and uprobe
  * backends refuse. It cannot outlive cdbg: the int3s are in the program, so cdbg's close and
  * emergency paths (the live target's) take them out; a SIGKILL of cdbg leaves them in, and the
@@ -17,10 +19,12 @@
  * call whose CFA is the sp after the `ret` and whose return address is the pc. A call that never
  * returns through its return address (longjmp, an exception, a thread that exits inside it) is
  * found when its thread next hits anything with sp above its CFA, or enters a call at the same or
- * a higher CFA: it is discarded and reported as a lost record. */
+ * a higher CFA: it is discarded and reported as a lost return (CD_DROP_RETURNS), as are the calls
+ * still pending when the process ends. */
 #include "trace/backend.h"
 
 #include "arch/arch.h"
+#include "target/codepatch.h"
 
 #include <dwarf.h>
 #include <stdlib.h>
@@ -143,12 +147,17 @@ static int pt_check(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     cd_x86_emu e;
     if (cd_x86_emulable(s->x86, code, (size_t)n, p->addr, &e) && e.op != CD_EMU_NONE)
         return 0;
+    /* else run out of line (arm makes the slot): never a single-step, which holds every thread */
+    cd_err oe = {0};
+    if (cd_cpatch_ool_ok(s->x86, code, (size_t)n, p->addr, &oe))
+        return 0;
     cd_insn in;
     cd_x86_decode(s->x86, code, (size_t)n, p->addr, &in);
     return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                    "ptrace: cannot trace %s at %#llx: its instruction `%s%s%s` cannot be emulated, and "
-                    "single-stepping it would stop every thread at each hit; use the inline or uprobe backend",
-                    fn, (unsigned long long)p->addr, in.mnemonic, in.ops[0] ? " " : "", in.ops);
+                    "ptrace: cannot trace %s at %#llx: its instruction `%s%s%s` can be neither emulated nor run "
+                    "out of line (%s), and single-stepping it would stop every thread at each hit; use the inline "
+                    "or uprobe backend",
+                    fn, (unsigned long long)p->addr, in.mnemonic, in.ops[0] ? " " : "", in.ops, oe.msg);
 }
 
 static int pt_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
@@ -188,6 +197,20 @@ static bool addr_seen(const pt *s, size_t i)
 
 static int pt_disarm(cd_trace_backend *b, cd_err *err);
 
+/* An instruction at addr that cannot be emulated is run out of line (src/target/codepatch.h): the
+ * thread resumed from the int3 goes to a relocated copy, then back. Needs a held thread. */
+static int ool_if_needed(cd_trace_backend *b, uint64_t addr, bool no_map, cd_err *err)
+{
+    pt *s = P(b);
+    cd_target *t = b->env.t;
+    uint8_t code[16];
+    ssize_t n = t->ops->read_mem(t, addr, code, sizeof code);
+    cd_x86_emu e;
+    if (n > 0 && s->x86 && cd_x86_emulable(s->x86, code, (size_t)n, addr, &e) && e.op != CD_EMU_NONE)
+        return 0;
+    return cd_cpatch_ool(t, addr, no_map, err);
+}
+
 static int pt_arm(cd_trace_backend *b, cd_err *err)
 {
     pt *s = P(b);
@@ -203,6 +226,16 @@ static int pt_arm(cd_trace_backend *b, cd_err *err)
     for (size_t i = 0; i < s->n; i++) {
         if (addr_seen(s, i))
             continue;
+        cd_err oe = {0};
+        if (ool_if_needed(b, s->probes[i].p.addr, false, &oe) < 0) {
+            cd_err e2;
+            pt_disarm(b, &e2);
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "ptrace: %s: its instruction cannot run out of line: %s",
+                            s->probes[i].func, oe.msg);
+        }
+        /* --ret: the code area the return addresses' out-of-line copies go in, mapped now */
+        if (s->probes[i].p.want_return)
+            cd_cpatch_ool_area(t, s->probes[i].p.addr, &oe);
         if (t->ops->insert_breakpoint(t, s->probes[i].p.addr, err) < 0) {
             cd_err e2;
             pt_disarm(b, &e2);
@@ -255,6 +288,11 @@ static int rbp_ref(cd_trace_backend *b, uint64_t addr)
     }
     bool probe = probe_at(s, addr);
     cd_err e;
+    /* one that cannot be emulated runs out of line where a code area is already mapped near it
+     * (arm maps one, every thread held: mapping it now, by a syscall injected while the other
+     * threads run, crashed a four-thread program); else it is single-stepped, every thread held */
+    if (!probe)
+        ool_if_needed(b, addr, true, &e);
     if (!probe && b->env.t->ops->insert_breakpoint(b->env.t, addr, &e) < 0)
         return -1;
     if (s->nrbps == s->caprbps) {
@@ -279,11 +317,11 @@ static void rbp_unref(cd_trace_backend *b, uint64_t addr)
     *r = s->rbps[--s->nrbps];
 }
 
-/* A lost record: a call of probe index i whose return will not be seen. */
+/* A call of probe index i whose return will not be seen: a lost return, said in the trace. Not a
+ * lost record (counts()' dropped): there is no buffer to make larger. */
 static int lost_return(cd_trace_backend *b, size_t i, pid_t tid, cd_trace_sink sink, void *arg)
 {
     pt *s = P(b);
-    s->probes[i].dropped++;
     cd_trace_rec rec;
     memset(&rec, 0, sizeof rec);
     rec.kind = CD_REC_DROPPED;
@@ -475,6 +513,11 @@ static int pt_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void
             break;
         case CD_EV_EXITED:
         case CD_EV_KILLED:
+            /* the calls still in flight never returned (an exception or a longjmp left them, or
+             * exit() was called inside them) */
+            for (size_t i = 0; i < s->nthr; i++)
+                if (s->thr[i].n && (n++, drop_calls(b, &s->thr[i], 0, sink, arg) < 0))
+                    return cd_fail(err, CD_EXIT_CMD, "ptrace: the trace's consumer failed");
             if (n > 0) {
                 s->ended = true;
                 return n;

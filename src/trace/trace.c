@@ -55,6 +55,8 @@ typedef struct tprobe {
     int nparams;
     int cfa_reg;            /* DWARF register, -1: unwind the snapshot per record */
     int64_t cfa_off;
+    int64_t sp_to_cfa;      /* CFA - sp at the probe (the frame's bytes), -1 when the code does not tell */
+    uint64_t param_bytes;   /* an upper bound of the arguments passed on the stack, above the CFA */
     spill spills[MAX_SPILLS];
     int nspills;
     /* The record's xmm0-7 are all the xmm registers a value can be in at the probe: the function
@@ -503,6 +505,18 @@ static tprobe *add_probe(cd_trace *tr, const char *func, const char *modname, ui
     return p;
 }
 
+/* gcc's hot/cold splitting moves a function's unlikely paths (throws, error exits) into a
+ * symbol of their own, "f.cold" ("f.cold.12" in older gccs; demangled "f(int) [clone .cold]"):
+ * jumped to from inside f, never called, so a probe there would log one call twice. The other
+ * clones (.part.N, .isra.N, .constprop.N) are real entries, called directly. */
+static bool cold_fragment(const char *sym)
+{
+    for (const char *c = strstr(sym, ".cold"); c; c = strstr(c + 1, ".cold"))
+        if (c[5] == 0 || c[5] == '.')
+            return true;
+    return false;
+}
+
 static int resolve_line(cd_trace *tr, const char *pat, char *colon, const mapping *maps, size_t nmaps, cd_err *err)
 {
     *colon = 0;
@@ -575,6 +589,8 @@ int cd_trace_resolve(cd_trace *tr, cd_err *err)
         for (size_t i = 0; i < ms.n; i++) {
             fsym *f = &ms.f[i];
             if (module && strcmp(f->modname, module))
+                continue;
+            if (cold_fragment(f->name))
                 continue;
             char sbuf[512];
             const char *full, *shown = shown_name(tr, f->name, sbuf, sizeof sbuf, &full);
@@ -992,10 +1008,19 @@ static void plan_probe(cd_trace *tr, tprobe *p)
 }
 
 /* The stack bytes a planned probe needs copied: its rsp-relative values'; others keep the default. */
+/* The stack copy a probe asks for. Unplanned (any value the general path reads), the whole frame
+ * at the hit and the arguments above it, so that a by-value struct or a local is read as it was at
+ * the hit: up to CD_TRACE_MAX_STACK (set_instant makes a read past the copy in that range fail). */
 static uint32_t plan_stack(const cd_trace *tr, const tprobe *p)
 {
-    if (!p->planned)
-        return 512;
+    if (!p->planned) {
+        uint64_t need = 512;
+        if (p->sp_to_cfa >= 0 && (uint64_t)p->sp_to_cfa + p->param_bytes > need)
+            need = (uint64_t)p->sp_to_cfa + p->param_bytes;
+        if (p->sp_to_cfa < 0 && p->param_bytes + 512 > need)
+            need = p->param_bytes + 512;
+        return need > CD_TRACE_MAX_STACK ? CD_TRACE_MAX_STACK : (uint32_t)need;
+    }
     uint32_t need = 0;
     for (size_t i = 0; i < (size_t)p->nparams + tr->o.nexprs; i++) {
         const pval *v = &p->pv[i];
@@ -1136,11 +1161,92 @@ void cd_trace_plan_stats_get(const cd_trace *tr, cd_trace_plan_stats *out)
 
 /* ---- arming ---- */
 
+/* Whether an exception can unwind through a call of p's function. It cannot when the process has
+ * no unwinder (a C program: glibc loads libgcc_s only for pthread_cancel), or when the function is
+ * a leaf: every instruction decodes, none is a call, an indirect jmp or a jmp out of its bounds (a
+ * tail call, a .cold fragment where throws live), so nothing it runs can throw. Anything else,
+ * including bytes that cannot be read, counts as "can". */
+static bool may_unwind(cd_trace *tr, tprobe *p, cd_x86 *x86, bool unwinder)
+{
+    uint64_t lo = p->p.func_lo, hi = p->p.func_hi;
+    if (!unwinder)
+        return false;
+    if (!x86 || !lo || hi <= lo || hi - lo > (1u << 20))
+        return true;
+    uint8_t *code = cd_xmalloc(hi - lo);
+    bool can = cd_target_read(tr->t, lo, code, hi - lo) != (ssize_t)(hi - lo);
+    for (uint64_t a = lo; a < hi && !can;) {
+        cd_insn in;
+        if (!cd_x86_decode(x86, code + (a - lo), hi - a, a, &in) || in.kind == CD_INSN_BAD)
+            can = true;
+        else if (in.kind == CD_INSN_CALL || in.kind == CD_INSN_SYSCALL || in.kind == CD_INSN_INT)
+            can = true;
+        else if ((in.kind == CD_INSN_JMP || in.kind == CD_INSN_JCC) &&
+                 (in.indirect || !in.has_target || in.target < lo || in.target >= hi))
+            can = true;
+        a += in.len;
+    }
+    free(code);
+    return can;
+}
+
+/* CFA - sp at the probe, from the CFA rule when it is sp-based, else by following the prologue's
+ * pushes and `sub rsp, N` from the entry (gcc -O0: push rbp; mov rbp, rsp; sub rsp, N). -1 when
+ * anything else moves sp before the probe. */
+static int64_t sp_to_cfa(cd_trace *tr, const tprobe *p, cd_x86 *x86)
+{
+    if (p->cfa_reg == 7)
+        return p->cfa_off;
+    uint64_t lo = p->p.func_lo, hi = p->p.addr;
+    if (!x86 || !lo || hi < lo || hi - lo > 96)
+        return -1;
+    uint8_t code[96];
+    if (hi > lo && cd_target_read(tr->t, lo, code, hi - lo) != (ssize_t)(hi - lo))
+        return -1;
+    int64_t off = 8; /* the return address */
+    for (uint64_t a = lo; a < hi;) {
+        cd_insn in;
+        if (!cd_x86_decode(x86, code + (a - lo), hi - a, a, &in) || in.kind != CD_INSN_OTHER)
+            return -1;
+        long long n;
+        char r[16];
+        if (!strcmp(in.mnemonic, "push") && sscanf(in.ops, "%15[a-z0-9]", r) == 1 && strlen(in.ops) == strlen(r) &&
+            r[0] == 'r')
+            off += 8;
+        else if (!strcmp(in.mnemonic, "sub") && sscanf(in.ops, "rsp, %lli", &n) == 1 && n >= 0 && n < (1 << 20))
+            off += n;
+        else if (dest_reg(&in) == 7 || !strcmp(in.mnemonic, "pop") || !strcmp(in.mnemonic, "push"))
+            return -1;
+        a += in.len;
+    }
+    return off;
+}
+
+/* The bytes the arguments can take on the stack above the CFA: every parameter's size, each
+ * rounded to the 8-byte slot the ABI gives it (an over-estimate: most come in registers). */
+static uint64_t param_bytes(const tprobe *p)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < p->nparams; i++) {
+        Dwarf_Die die = p->params[i].die, ty;
+        Dwarf_Attribute at;
+        Dwarf_Word sz;
+        if (dwarf_attr_integrate(&die, DW_AT_type, &at) && dwarf_formref_die(&at, &ty) &&
+            dwarf_aggregate_size(&ty, &sz) == 0 && sz < (1u << 24))
+            n += (sz + 7) & ~(Dwarf_Word)7;
+        else
+            n += 8;
+    }
+    return n;
+}
+
 /* What the code says, read before any probe changes it: the CFA rule and the prologue's spills. */
-static void prepare_code(cd_trace *tr, tprobe *p, cd_x86 *x86)
+static void prepare_code(cd_trace *tr, tprobe *p, cd_x86 *x86, bool unwinder)
 {
     cfa_rule(tr, p);
     find_spills(tr, p, x86);
+    p->sp_to_cfa = sp_to_cfa(tr, p, x86);
+    p->p.may_unwind = p->p.want_return && may_unwind(tr, p, x86, unwinder);
 }
 
 static const char *kind_name(cd_tb_kind k)
@@ -1165,9 +1271,12 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
 {
     cd_err xe;
     cd_x86 *x86 = cd_x86_new(&xe);
+    uint64_t ua;
+    bool unwinder = cd_symtab_find_function(tr->sym, "_Unwind_RaiseException", &ua) == 0;
     for (size_t i = 0; i < tr->nprobes; i++) {
-        prepare_code(tr, &tr->probes[i], x86);
+        prepare_code(tr, &tr->probes[i], x86, unwinder);
         prepare_syms(tr, &tr->probes[i]);
+        tr->probes[i].param_bytes = param_bytes(&tr->probes[i]);
         plan_probe(tr, &tr->probes[i]);
         /* the backends copy only what the plan reads (the copy costs the program and the reader) */
         tr->probes[i].p.stack_bytes = plan_stack(tr, &tr->probes[i]);
@@ -1261,6 +1370,7 @@ int cd_trace_rebase(cd_trace *tr, cd_target *t, cd_symtab *sym, cd_err *err)
     for (size_t i = 0; i < tr->nprobes; i++) {
         symbolize(tr, &tr->probes[i]);
         prepare_syms(tr, &tr->probes[i]);
+        tr->probes[i].param_bytes = param_bytes(&tr->probes[i]);
         plan_probe(tr, &tr->probes[i]); /* the copy armed stays: a value outside it takes the general path */
         tr->matches[i] = tr->probes[i].m;
     }
@@ -1430,9 +1540,12 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
     in.mem = tr->membuf;
     in.mem_valid = tr->validbuf;
     in.mem_len = need;
-    /* the red zone the copy does not hold: a read there would see a later instant */
+    /* the red zone the copy does not hold: a read there would see a later instant; at an entry, so
+     * would one of the frame or the arguments above the copy (the copy's size has a cap) */
     in.deny_lo = sp - 128;
     in.deny_hi = lo;
+    if (r->kind == CD_REC_ENTRY && p->cfa_reg >= 0 && f->cfa + p->param_bytes > in.deny_hi)
+        in.deny_hi = f->cfa + p->param_bytes;
     return cd_snapshot_set(tr->snap, &in, err);
 }
 

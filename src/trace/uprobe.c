@@ -117,6 +117,8 @@ static int up_check(cd_trace_backend *b, const cd_probe *p, cd_err *err)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "uprobe: %s is in no file (a uprobe needs a path and an offset)", p->func);
     if (p->want_return && !p->func_lo)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "uprobe: %s: the function's entry is unknown (needed for --ret)", p->func);
+    if (p->want_return && p->may_unwind)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "uprobe: %s: --ret would kill the program when a C++ exception passes through the call (the kernel's return probe has no unwind info): use --backend inline or ptrace", p->func);
     return 0;
 }
 

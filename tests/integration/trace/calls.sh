@@ -96,6 +96,9 @@ shown=$(grep -c '^> work' "$TD_TMP/small")
 lost=$(sed -nE 's/^cdbg: trace: [0-9]+ hits, [0-9]+ shown, ([0-9]+) dropped.*/\1/p' "$out.err")
 [ -n "$lost" ] && [ $((shown + lost)) = 100000 ] && pass "shown $shown + dropped $lost = 100000" ||
     fail "a small ring: $shown shown, '$lost' dropped, not 100000 in all"
+# hits are every call, recorded or lost (docs/tracing.md), in both summary lines
+expect_line "^cdbg: trace: work \\(.*\\): 100000 hits, ${lost:-x} dropped\$" "$out.err"
+expect_line "^cdbg: trace: 100000 hits, $shown shown, ${lost:-x} dropped" "$out.err"
 if [ "${lost:-0}" -gt 0 ] && [ "$backend" = uprobe ]; then
     # where they were lost: a drop line with calls after it, not only a total at the end
     grep -A1 '^! [0-9]* records lost (work)' "$TD_TMP/small" | grep -q '^> work' &&

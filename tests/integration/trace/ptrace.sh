@@ -131,7 +131,9 @@ PY
     expect_no_line '^< dive' "$out"
     printf '< depth = 0\n< depth = 1\n< depth = 3\n' >"$TD_TMP/jump_tail"
     expect_exact_str "$TD_TMP/jump_tail" "$(norm "$out" | grep '^< ')"
-    expect_line '^cdbg: trace: dive \(ptrace\): 12 hits, 12 dropped$' "$out.err"
+    # lost returns are not lost records: no buffer was full (issue 12)
+    expect_line '^cdbg: trace: dive \(ptrace\): 12 hits, 0 dropped$' "$out.err"
+    expect_no_line 'ring buffer' "$out.err"
     # the internal int3s at return addresses are in while a call is pending on them, out when none
     # is: depth(3) blocks in its innermost call (four calls pending on two return addresses), then
     # the program blocks with nothing pending
