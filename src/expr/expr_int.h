@@ -131,6 +131,7 @@ cd_type *cd_type_array(cd_vstate *vs, cd_type *elem, int64_t n);
 cd_type *cd_type_int(cd_vstate *vs);        /* int */
 cd_type *cd_type_char(cd_vstate *vs);       /* char */
 cd_type *cd_type_strip(cd_type *t);         /* through typedefs and qualifiers */
+uint64_t cd_type_align(cd_vstate *vs, cd_type *t); /* alignof: DW_AT_alignment, else the members' */
 /* The name a C++ type or enumerator is printed with: "zoo::Dog" (t->name in C). */
 const char *cd_type_qname(cd_vstate *vs, cd_type *t);
 /* The scope prefix of a C++ type ("zoo::", "" at file scope). */

@@ -764,7 +764,7 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
                    !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
         return false;
     /* _Hash_node<V>: its _M_nxt, then the value (aligned as __aligned_buffer does) */
-    uint64_t align = cd_type_size(val) >= 16 ? 16 : 8, voff = (8 + align - 1) & ~(align - 1);
+    uint64_t align = cd_type_align(x->vs, val), voff = (8 + align - 1) & ~(align - 1);
     cd_buf_printf(b, "std::unordered_%s with %llu element%s", is_map ? "map" : "set", (unsigned long long)count,
                   count == 1 ? "" : "s");
     if (!count)

@@ -247,13 +247,11 @@ static void next(parser *P)
         lex_number(P, t);
         return;
     }
-    /* `::name` is a C++ name at global scope: the name itself */
-    if (c == ':' && s[P->pos + 1] == ':' && (isalpha((unsigned char)s[P->pos + 2]) || s[P->pos + 2] == '_')) {
-        P->pos += 2;
-        c = s[P->pos];
-    }
-    if (isalpha((unsigned char)c) || c == '_') {
-        size_t i = P->pos;
+    /* `::name` is a C++ name at global scope: it keeps its `::`, which tells the lookup to skip the
+     * frame's locals, members and namespaces (gdb's `p ::level` is the global, not a shadowing one) */
+    bool global = c == ':' && s[P->pos + 1] == ':' && (isalpha((unsigned char)s[P->pos + 2]) || s[P->pos + 2] == '_');
+    if (global || isalpha((unsigned char)c) || c == '_') {
+        size_t i = P->pos + (global ? 2 : 0);
         /* a C++ qualified name (`ns::Class::member`) is one identifier, looked up whole */
         for (;;) {
             while (isalnum((unsigned char)s[i]) || s[i] == '_')

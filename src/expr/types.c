@@ -465,6 +465,48 @@ uint64_t cd_type_size(cd_type *t)
     return t->size;
 }
 
+/* alignof(T) as the compiler laid T out: DW_AT_alignment where given (alignas), else a scalar's
+ * size and an aggregate's largest member alignment, bases included. Containers place values by it
+ * (std::unordered_map's node: a 40-byte pair<const string, int> is 8-aligned, not 16). */
+static uint64_t align_of(cd_vstate *vs, cd_type *t, int depth)
+{
+    if (!t || depth > 32)
+        return 1;
+    Dwarf_Word w;
+    if ((t->kind == TY_TYPEDEF || t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM) &&
+        (t->has_die || t->kind == TY_TYPEDEF) && die_udata(&t->die, DW_AT_alignment, &w) && w)
+        return w;
+    switch (t->kind) {
+    case TY_TYPEDEF:
+    case TY_CV:
+    case TY_ARRAY:
+        return align_of(vs, t->target, depth + 1);
+    case TY_STRUCT:
+    case TY_UNION: {
+        if (!t->has_die)
+            /* a complex base type: its parts' alignment */
+            return t->size >= 2 ? (t->size / 2 > 16 ? 16 : t->size / 2) : 1;
+        uint64_t a = 1;
+        Dwarf_Die c;
+        if (dwarf_child(&t->die, &c) == 0)
+            do {
+                int tag = dwarf_tag(&c);
+                if ((tag != DW_TAG_member && tag != DW_TAG_inheritance) || dwarf_hasattr(&c, DW_AT_declaration) ||
+                    dwarf_hasattr(&c, DW_AT_external))
+                    continue;
+                uint64_t m = die_udata(&c, DW_AT_alignment, &w) && w ? w : align_of(vs, cd_type_of_die(vs, &c), depth + 1);
+                if (m > a)
+                    a = m;
+            } while (dwarf_siblingof(&c, &c) == 0);
+        return a;
+    }
+    default:
+        return t->size == 0 ? 1 : t->size > 16 ? 16 : t->size;
+    }
+}
+
+uint64_t cd_type_align(cd_vstate *vs, cd_type *t) { return align_of(vs, t, 0); }
+
 bool cd_type_is_integral(cd_type *t)
 {
     t = cd_type_strip(t);
