@@ -459,7 +459,12 @@ static int func_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *d, cd_value *out)
 {
     Dwarf_Addr bias, lo = 0;
     dwfl_module_getdwarf(mod, &bias);
-    if (dwarf_entrypc(d, &lo) != 0 && dwarf_lowpc(d, &lo) != 0)
+    Dwarf_Addr base, end;
+    ptrdiff_t off;
+    /* a function split into hot and cold parts has DW_AT_ranges only: gdb's entry pc is then the
+     * start of the first range listed (BLOCK_ENTRY_PC) */
+    if (dwarf_entrypc(d, &lo) != 0 && dwarf_lowpc(d, &lo) != 0 &&
+        ((off = dwarf_ranges(d, 0, &base, &lo, &end)) <= 0))
         return cd_fail(x->err, CD_EXIT_CMD, "function %s has no address (inlined everywhere)", die_name(d));
     memset(out, 0, sizeof *out);
     out->type = cd_type_from_die(x->vs, d);
