@@ -116,6 +116,7 @@ struct cd_type {
     bool enum_const;      /* ENUM: type of an enumeration constant (prints by name, promotes to int) */
     cd_type *const_of;    /* ENUM: memoised enum_const twin */
     /* C++ (the DIE's unit is C++): names print qualified and without struct/union/enum, as gdb's */
+    bool complex;         /* STRUCT without a DIE: a complex base type, two `target` parts */
     bool cxx;
     bool is_class;        /* STRUCT: declared `class` (ptype's keyword, default access private) */
     bool enum_class;      /* ENUM: a scoped enum (its enumerators are named E::x) */

@@ -1236,6 +1236,14 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
         }
         return;
     }
+    if (s->complex && s->target) { /* gdb: `1 + -2i` */
+        cd_value re = cd_value_sub(v, s->target, 0), im = cd_value_sub(v, s->target, s->size / 2);
+        fmt(x, &re, o, false, depth + 1, b);
+        cd_buf_puts(b, " + ");
+        fmt(x, &im, o, false, depth + 1, b);
+        cd_buf_puts(b, "i");
+        return;
+    }
     switch (s->kind) {
     case TY_VOID: cd_buf_puts(b, "void"); return;
     case TY_ARRAY: array(x, v, s, o, depth, b); return;
@@ -1436,6 +1444,13 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
     }
     case TY_STRUCT:
     case TY_UNION: {
+        if (s->complex) { /* the text form: JSON has no complex numbers */
+            cd_buf t = {0};
+            fmt(x, v, o, false, depth, &t);
+            r = json_object_new_string(cd_buf_str(&t));
+            cd_buf_free(&t);
+            break;
+        }
         if (depth >= o->max_depth) {
             r = json_object_new_string("{...}");
             break;

@@ -216,7 +216,12 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
         case DW_ATE_signed: t->is_signed = true; break;
         case DW_ATE_signed_char: t->is_signed = true; t->is_char = true; break;
         case DW_ATE_unsigned_char: t->is_char = true; break;
-        case DW_ATE_complex_float: t->kind = TY_STRUCT; t->has_die = false; break; /* printed raw */
+        case DW_ATE_complex_float: /* its real part, then its imaginary part */
+            t->kind = TY_STRUCT;
+            t->complex = t->complete = true;
+            t->target = cd_type_base(vs, TY_FLOAT, t->size / 2, true,
+                                     t->size == 8 ? "float" : t->size == 16 ? "double" : "long double");
+            break;
         default: break;
         }
         /* A plain `char` is DW_ATE_signed_char on x86-64; keep is_char for printing. */
@@ -678,7 +683,12 @@ static void base_name(cd_vstate *vs, cd_type *t, cd_buf *b)
         return;
     }
     switch (t->kind) {
-    case TY_STRUCT: cd_buf_printf(b, "struct %s", t->name ? t->name : "{...}"); break;
+    case TY_STRUCT:
+        if (t->complex) /* a base type, named as one */
+            cd_buf_puts(b, t->name ? t->name : "complex");
+        else
+            cd_buf_printf(b, "struct %s", t->name ? t->name : "{...}");
+        break;
     case TY_UNION: cd_buf_printf(b, "union %s", t->name ? t->name : "{...}"); break;
     case TY_ENUM: cd_buf_printf(b, "enum %s", t->name ? t->name : "{...}"); break;
     default: cd_buf_puts(b, t->name ? t->name : "void"); break;
@@ -739,7 +749,9 @@ static void decl(cd_vstate *vs, cd_type *t, const char *inner, cd_buf *b, int de
         decl(vs, t->target, cd_buf_str(&tmp), b, depth + 1, expand, indent);
         break;
     default:
-        if (expand && t->cxx && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
+        if (t->complex) {
+            base_name(vs, t, b);
+        } else if (expand && t->cxx && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
             cd_type_ptype_class(vs, t, b, indent);
         } else if (expand && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
             base_name(vs, t, b);
