@@ -88,7 +88,7 @@ static void perr(parser *P, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    cd_fail(P->err, CD_EXIT_CMD, "syntax error at column %d: %s", col, m);
+    cd_failk(P->err, CD_EXIT_CMD, CD_EK_USAGE, "syntax error at column %d: %s", col, m);
 }
 
 static const char *puncts[] = {
