@@ -677,6 +677,40 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             sp = sp0;
             break;
         }
+        case DW_OP_convert:
+        case DW_OP_GNU_convert:
+        case DW_OP_reinterpret:
+        case DW_OP_GNU_reinterpret: {
+            /* The stack holds untyped 64-bit words: a conversion to an integral base type is its
+             * truncation to that width, sign-extended when the type is signed (clang's _Bool
+             * argument: `and 0xffffffff, convert unsigned_1, convert unsigned_8`). Offset 0 is the
+             * generic type: the word as it is. */
+            NEED(1);
+            if (o->number == 0)
+                break;
+            Dwarf_Die bt;
+            Dwarf_Word enc = 0, bsz = 0;
+            Dwarf_Attribute ba;
+            if (!c->attr || dwarf_getlocation_die(c->attr, o, &bt) != 0 || dwarf_tag(&bt) != DW_TAG_base_type ||
+                !dwarf_attr(&bt, DW_AT_byte_size, &ba) || dwarf_formudata(&ba, &bsz) != 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (DW_OP_convert names no base type)");
+            if (dwarf_attr(&bt, DW_AT_encoding, &ba))
+                dwarf_formudata(&ba, &enc);
+            if (enc == DW_ATE_float || enc == DW_ATE_complex_float || enc == DW_ATE_decimal_float || bsz > 8 || !bsz) {
+                res->k = L_UNAVAIL;
+                res->why = "unsupported DWARF operation";
+                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x to a %llu-byte %s type", a,
+                               (unsigned long long)bsz, enc == DW_ATE_float ? "floating" : "non-integral");
+            }
+            if (bsz < 8) {
+                unsigned bits = (unsigned)bsz * 8;
+                v = st[sp - 1] & ((1ull << bits) - 1);
+                if ((enc == DW_ATE_signed || enc == DW_ATE_signed_char) && (v >> (bits - 1)) & 1)
+                    v |= ~0ull << bits;
+                st[sp - 1] = v;
+            }
+            break;
+        }
         default:
             res->k = L_UNAVAIL;
             res->why = "unsupported DWARF operation";
