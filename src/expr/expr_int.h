@@ -117,6 +117,7 @@ struct cd_type {
     cd_type *const_of;    /* ENUM: memoised enum_const twin */
     /* C++ (the DIE's unit is C++): names print qualified and without struct/union/enum, as gdb's */
     bool complex;         /* STRUCT without a DIE: a complex base type, two `target` parts */
+    bool vla;             /* ARRAY: a bound is computed at run time (die: its subrange); see cd_type_resolve */
     bool cxx;
     bool is_class;        /* STRUCT: declared `class` (ptype's keyword, default access private) */
     bool enum_class;      /* ENUM: a scoped enum (its enumerators are named E::x) */
@@ -280,6 +281,10 @@ void cd_addr_symbol(cd_ectx *x, uint64_t addr, cd_buf *b);
 /* ---------- locations ---------- */
 /* Evaluates DW_AT_location (or const_value) of DIE in the frame into a value of TYPE. */
 int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd_value *out);
+/* TYPE with the variable-length arrays in it given their lengths in the frame (a bound that is a
+ * variable or an expression, read where the value lives); TYPE itself when it has none. NULL and
+ * x->err set when a bound cannot be read there. */
+cd_type *cd_type_resolve(cd_ectx *x, Dwfl_Module *mod, cd_type *type);
 /* A C++ base class's address in the object at OBJ (DW_TAG_inheritance INH): its constant offset,
  * or a virtual base's through the object's vtable. */
 int cd_loc_base_addr(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *inh, uint64_t obj, uint64_t *out);

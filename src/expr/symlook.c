@@ -452,6 +452,8 @@ int cd_var_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_value *out)
     Dwarf_Die td;
     cd_type *t = dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &td)
                      ? cd_type_from_die(x->vs, &td) : cd_type_int(x->vs);
+    if (!(t = cd_type_resolve(x, mod, t)))
+        return -1;
     return cd_loc_value(x, mod, die, t, out);
 }
 

@@ -321,6 +321,8 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
         if (!elem)
             elem = cd_type_base(vs, TY_VOID, 0, false, "void");
         int64_t dims[32];
+        Dwarf_Die dyn[32];
+        bool isdyn[32] = {false};
         int nd = 0;
         Dwarf_Die c;
         if (dwarf_child(die, &c) == 0)
@@ -339,14 +341,25 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
                     if (n < 0)
                         n = 0;
                 }
-                if (nd < 32)
+                /* a VLA's bound: a variable or an expression, read when a value has this type */
+                bool d = n < 0 && ((dwarf_hasattr(&c, DW_AT_count) && !subrange_bound(&c, DW_AT_count, &v)) ||
+                                   (dwarf_hasattr(&c, DW_AT_upper_bound) && !subrange_bound(&c, DW_AT_upper_bound, &v)));
+                if (nd < 32) {
+                    isdyn[nd] = d;
+                    dyn[nd] = c;
                     dims[nd++] = n;
+                }
             } while (dwarf_siblingof(&c, &c) == 0);
         if (!nd)
             dims[nd++] = -1;
         t = elem;
-        for (int i = nd - 1; i >= 0; i--)
+        for (int i = nd - 1; i >= 0; i--) {
             t = cd_type_array(vs, t, dims[i]);
+            if (isdyn[i]) {
+                t->vla = true;
+                t->die = dyn[i];
+            }
+        }
         tc_put(vs, die->addr, t);
         return t;
     }
