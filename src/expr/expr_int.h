@@ -52,6 +52,7 @@ enum {
     OP_NEG = 256, OP_POS, OP_NOT, OP_BNOT, OP_DEREF, OP_ADDR,
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_SHL, OP_SHR, OP_LT, OP_GT, OP_LE, OP_GE, OP_EQ,
     OP_NE, OP_BAND, OP_BOR, OP_BXOR, OP_LAND, OP_LOR, OP_NONE,
+    OP_AT, /* gdb's `arr[1]@3`: an array of 3 from arr[1] */
 };
 
 /* A parsed type name: base specifiers plus derivations applied in order. */

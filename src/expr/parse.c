@@ -94,7 +94,7 @@ static void perr(parser *P, int col, const char *fmt, ...)
 static const char *puncts[] = {
     "<<=", ">>=", "->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+=", "-=", "*=", "/=",
     "%=", "&=", "|=", "^=", "+", "-", "*", "/", "%", "<", ">", "&", "|", "^", "~", "!", "?", ":",
-    "=", "(", ")", "[", "]", ".", ",", NULL,
+    "=", "(", ")", "[", "]", ".", ",", "@", NULL,
 };
 
 static int escape(parser *P, const char *s, size_t *i, int col)
@@ -783,8 +783,8 @@ typedef struct { const char *p; int op, prec; } binop;
 static const binop binops[] = {
     {"||", OP_LOR, 1}, {"&&", OP_LAND, 2}, {"|", OP_BOR, 3}, {"^", OP_BXOR, 4}, {"&", OP_BAND, 5},
     {"==", OP_EQ, 6}, {"!=", OP_NE, 6}, {"<", OP_LT, 7}, {">", OP_GT, 7}, {"<=", OP_LE, 7},
-    {">=", OP_GE, 7}, {"<<", OP_SHL, 8}, {">>", OP_SHR, 8}, {"+", OP_ADD, 9}, {"-", OP_SUB, 9},
-    {"*", OP_MUL, 10}, {"/", OP_DIV, 10}, {"%", OP_MOD, 10}, {NULL, 0, 0},
+    {">=", OP_GE, 7}, {"<<", OP_SHL, 8}, {">>", OP_SHR, 8}, {"@", OP_AT, 9}, {"+", OP_ADD, 10}, {"-", OP_SUB, 10},
+    {"*", OP_MUL, 11}, {"/", OP_DIV, 11}, {"%", OP_MOD, 11}, {NULL, 0, 0}, /* `@` binds as in gdb's grammar */
 };
 
 static const binop *cur_binop(parser *P)
