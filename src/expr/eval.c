@@ -1294,6 +1294,10 @@ static NOINLINE int eval_leaf(cd_ectx *x, cd_expr *e, cd_value *out)
             *out = c->v;
             return 0;
         }
+        /* gdb's $_siginfo would read as an unset variable (void): say it is not there instead */
+        if (!strcmp(e->str, "_siginfo"))
+            return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "$_siginfo is not supported by cdbg (the signal's siginfo is not read); the stop line names the signal");
         /* An unset convenience variable is void, as in gdb. */
         *out = (cd_value){.type = cd_type_base(x->vs, TY_VOID, 0, false, "void"), .where = V_BYTES,
                           .bytes = cd_arena_alloc(x->ar, 1), .regno = -1};
