@@ -1,7 +1,8 @@
 #!/bin/bash
 # gdb habits (issue 13): the `@` operator (`print arr[1]@3`, `*arr@2`, `pts[1]@2`, its type and size,
 # its precedence between shifts and `+`, and its two errors), and a character literal printed as gdb
-# prints it (`97 'a'`, a char: sizeof 1, promoted in arithmetic); $_siginfo an error, not void. testdata/exprfix/habits.c, every
+# prints it (`97 'a'`, a char: sizeof 1, promoted in arithmetic); $_siginfo an error, not void; wchar_t,
+# char16_t and char32_t strings as L"..", u"..", U"..". testdata/exprfix/habits.c, every
 # answer compared with gdb's on the same binary.
 . "$SRCROOT/tests/integration/lib.sh"
 need_tool gdb "the reference for expressions"
@@ -36,4 +37,19 @@ for c in 'print 1@2' 'print arr[0]@0' 'print $_siginfo'; do
     expect_status 1 "$c"
     [ "$(wc -l <"$out.err")" -eq 1 ] && pass "$c: one error line" || fail "$c: $(cat "$out.err")"
 done
+# wide strings behind pointers (testdata/exprfix/wide.c), as gdb prints them
+exe=$(td_bin exprfix_wide) || fail "exprfix_wide is not built"
+w=(-ex 'print ws' -ex 'print s16' -ex 'print s32' -ex 'print wnull' -ex 'print/x ws')
+td_cdbg out run "$exe" --batch "${w[@]}"
+expect_status 0 "cdbg on wide strings" || td_show "$out.err"
+timeout 120 gdb -nx -batch -ex 'break main' -ex run "${w[@]}" "$exe" >"$TD_TMP/gdbw" 2>&1
+# (addresses aside: cdbg does not turn address randomization off)
+grep -E '^\$[0-9]+ = ' "$out" | sed -E 's/0x[0-9a-f]{6,}/ADDR/' >"$TD_TMP/minew"
+grep -E '^\$[0-9]+ = ' "$TD_TMP/gdbw" | sed -E 's/0x[0-9a-f]{6,}/ADDR/' >"$TD_TMP/theirsw"
+expect_exact "$TD_TMP/minew" "$TD_TMP/theirsw"
+expect_exact_str "$TD_TMP/minew" '$1 = ADDR L"wide string"
+$2 = ADDR u"sixteen"
+$3 = ADDR U"thirty-two"
+$4 = 0x0
+$5 = ADDR'
 td_finish
