@@ -42,5 +42,9 @@ for build in gcc_O0 clang_O0; do
     td_cdbg out run "$exe" --batch -ex 'break outer::inner::free_fn' -ex continue -ex 'info args'
     expect_status 0 "info args in outer::inner::free_fn ($build)" || td_show "$out.err"
     expect_line '^k = 2$' "$out"
+    # and a tracepoint's line names it (it showed `outer::inner::free_fn()`)
+    td_cdbg out trace 'outer::inner::free_fn' -- "$exe"
+    expect_status 0 "trace outer::inner::free_fn ($build)" || td_show "$out.err"
+    expect_line '^> outer::inner::free_fn\(k=2\) ' "$out"
 done
 td_finish
