@@ -922,8 +922,8 @@ cd_tname *cd_tname_parse(cd_arena *a, const char *src, cd_is_typename_fn istype,
 static const char *opname(int op)
 {
     static const char *n[] = {"neg", "pos", "!", "~", "deref", "addr", "+", "-", "*", "/", "%", "<<",
-                              ">>", "<", ">", "<=", ">=", "==", "!=", "&", "|", "^", "&&", "||", "="};
-    return op >= OP_NEG && op <= OP_NONE ? n[op - OP_NEG] : "?";
+                              ">>", "<", ">", "<=", ">=", "==", "!=", "&", "|", "^", "&&", "||", "=", "@"};
+    return op >= OP_NEG && op <= OP_AT ? n[op - OP_NEG] : "?";
 }
 
 static void dump_tname(const cd_tname *tn, cd_buf *b)

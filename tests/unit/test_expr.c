@@ -125,6 +125,10 @@ int main(void)
     parse_ok("(1 + 2) * 3", "(* (+ 1 2) 3)");
     parse_ok("a - b - c", "(- (- a b) c)");
     parse_ok("a = b = 3", "(= a (= b 3))");
+    /* gdb: `@` between the shifts and `+` */
+    parse_ok("a[1]@2 + 1", "(@ ([] a 1) (+ 2 1))");
+    parse_ok("a @ 2 << 1", "(<< (@ a 2) 1)");
+    parse_ok("::g + 1", "(+ ::g 1)");
     parse_ok("x += 1", "(=+ x 1)");
     parse_ok("p->next->v[2].x", "(. ([] (-> (-> p next) v) 2) x)");
     parse_ok("*&x", "(deref (addr x))");
