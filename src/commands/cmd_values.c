@@ -790,7 +790,7 @@ int cd_cmd_display(cd_session *s, int argc, char **argv, cd_err *err)
     }
     /* Reject syntax errors now rather than at every stop. */
     cd_arena ar = {0};
-    if (!cd_expr_parse(&ar, src, NULL, NULL, err) && strstr(err->msg, "syntax error")) {
+    if (!cd_expr_parse(&ar, src, NULL, NULL, err) && err->kind == CD_EK_USAGE) {
         cd_arena_free(&ar);
         free(src);
         return -1;

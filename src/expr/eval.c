@@ -572,6 +572,27 @@ int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v)
 }
 
 /* ---------- the evaluator ---------- */
+/* gdb's `a@n`: n objects of a's type in memory from a's address, as an array. */
+static int eval_at(cd_ectx *x, const cd_value *a, const cd_value *b, cd_value *out)
+{
+    __int128 n;
+    if (!cd_type_is_integral(b->type) || cd_value_int(x, b, &n) != 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "the count after '@' must be an integer");
+    if (n <= 0 || n > 100000000)
+        return cd_fail(x->err, CD_EXIT_CMD, "invalid number %lld of repetitions after '@'", (long long)n);
+    if (a->where != V_MEM || !a->lval)
+        return cd_fail(x->err, CD_EXIT_CMD, "only values in memory can be extended with '@'");
+    if (!cd_type_size(a->type))
+        return cd_fail(x->err, CD_EXIT_CMD, "'@' needs an object with a size");
+    memset(out, 0, sizeof *out);
+    out->type = cd_type_array(x->vs, a->type, (int64_t)n);
+    out->where = V_MEM;
+    out->addr = a->addr;
+    out->lval = true;
+    out->regno = -1;
+    return 0;
+}
+
 static int eval(cd_ectx *x, cd_expr *e, cd_value *out);
 
 static int deref(cd_ectx *x, cd_value *p, cd_value *out, int col)
@@ -1250,8 +1271,8 @@ static NOINLINE int eval_leaf(cd_ectx *x, cd_expr *e, cd_value *out)
     case E_INT:
         return int_literal(x, e, out);
     case E_CHAR:
-        /* C: a character constant has type int (gdb says char; C is right). */
-        *out = cd_value_from_int(x, ty_int(x, 4, true), (int)(signed char)(uint8_t)e->ival);
+        /* a char, as gdb types it (`97 'a'`): C says int, but it prints as the character */
+        *out = cd_value_from_int(x, cd_type_char(x->vs), (int)(signed char)(uint8_t)e->ival);
         return 0;
     case E_FLOAT:
         *out = cd_value_from_float(x, e->is_float_suffix ? ty_float(x, 4) : ty_float(x, 8), e->fval);
@@ -1273,6 +1294,10 @@ static NOINLINE int eval_leaf(cd_ectx *x, cd_expr *e, cd_value *out)
             *out = c->v;
             return 0;
         }
+        /* gdb's $_siginfo would read as an unset variable (void): say it is not there instead */
+        if (!strcmp(e->str, "_siginfo"))
+            return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "$_siginfo is not supported by cdbg (the signal's siginfo is not read); the stop line names the signal");
         /* An unset convenience variable is void, as in gdb. */
         *out = (cd_value){.type = cd_type_base(x->vs, TY_VOID, 0, false, "void"), .where = V_BYTES,
                           .bytes = cd_arena_alloc(x->ar, 1), .regno = -1};
@@ -1502,6 +1527,8 @@ static int eval_raw(cd_ectx *x, cd_expr *e, cd_value *out)
         }
         if (eval(x, e->a, &a) != 0 || eval(x, e->b, &b) != 0)
             return -1;
+        if (e->op == OP_AT)
+            return eval_at(x, &a, &b, out);
         return eval_binary(x, e, &a, &b, out);
     case E_ASSIGN:
         return assign(x, e, out);

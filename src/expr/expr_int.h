@@ -52,6 +52,7 @@ enum {
     OP_NEG = 256, OP_POS, OP_NOT, OP_BNOT, OP_DEREF, OP_ADDR,
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_SHL, OP_SHR, OP_LT, OP_GT, OP_LE, OP_GE, OP_EQ,
     OP_NE, OP_BAND, OP_BOR, OP_BXOR, OP_LAND, OP_LOR, OP_NONE,
+    OP_AT, /* gdb's `arr[1]@3`: an array of 3 from arr[1] */
 };
 
 /* A parsed type name: base specifiers plus derivations applied in order. */
@@ -116,6 +117,8 @@ struct cd_type {
     bool enum_const;      /* ENUM: type of an enumeration constant (prints by name, promotes to int) */
     cd_type *const_of;    /* ENUM: memoised enum_const twin */
     /* C++ (the DIE's unit is C++): names print qualified and without struct/union/enum, as gdb's */
+    bool complex;         /* STRUCT without a DIE: a complex base type, two `target` parts */
+    bool vla;             /* ARRAY: a bound is computed at run time (die: its subrange); see cd_type_resolve */
     bool cxx;
     bool is_class;        /* STRUCT: declared `class` (ptype's keyword, default access private) */
     bool enum_class;      /* ENUM: a scoped enum (its enumerators are named E::x) */
@@ -131,6 +134,7 @@ cd_type *cd_type_array(cd_vstate *vs, cd_type *elem, int64_t n);
 cd_type *cd_type_int(cd_vstate *vs);        /* int */
 cd_type *cd_type_char(cd_vstate *vs);       /* char */
 cd_type *cd_type_strip(cd_type *t);         /* through typedefs and qualifiers */
+uint64_t cd_type_align(cd_vstate *vs, cd_type *t); /* alignof: DW_AT_alignment, else the members' */
 /* The name a C++ type or enumerator is printed with: "zoo::Dog" (t->name in C). */
 const char *cd_type_qname(cd_vstate *vs, cd_type *t);
 /* The scope prefix of a C++ type ("zoo::", "" at file scope). */
@@ -278,6 +282,10 @@ void cd_addr_symbol(cd_ectx *x, uint64_t addr, cd_buf *b);
 /* ---------- locations ---------- */
 /* Evaluates DW_AT_location (or const_value) of DIE in the frame into a value of TYPE. */
 int cd_loc_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_type *type, cd_value *out);
+/* TYPE with the variable-length arrays in it given their lengths in the frame (a bound that is a
+ * variable or an expression, read where the value lives); TYPE itself when it has none. NULL and
+ * x->err set when a bound cannot be read there. */
+cd_type *cd_type_resolve(cd_ectx *x, Dwfl_Module *mod, cd_type *type);
 /* A C++ base class's address in the object at OBJ (DW_TAG_inheritance INH): its constant offset,
  * or a virtual base's through the object's vtable. */
 int cd_loc_base_addr(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *inh, uint64_t obj, uint64_t *out);

@@ -127,6 +127,74 @@ static void quoted(const uint8_t *s, size_t n, bool more, cd_buf *b)
  * of more than REPEAT_THRESHOLD equal bytes as 'c' <repeats N times>, the rest in quoted segments,
  * joined by ", ". LIMIT (print elements) counts bytes, a whole run at a time, so the run that crosses
  * it is printed whole; "..." when bytes were left. */
+/* gdb prints wchar_t, char16_t and char32_t strings as L"..", u"..", U"..": the prefix for a type
+ * that is one of them (by its name: wchar_t is a typedef of int in C), 0 otherwise. */
+static char wide_prefix(cd_type *t)
+{
+    for (int i = 0; t && i < 16; i++, t = t->target) {
+        if (t->name && (t->kind == TY_TYPEDEF || t->kind == TY_INT)) {
+            if (!strcmp(t->name, "wchar_t"))
+                return 'L';
+            if (!strcmp(t->name, "char16_t"))
+                return 'u';
+            if (!strcmp(t->name, "char32_t"))
+                return 'U';
+        }
+        if (t->kind != TY_TYPEDEF && t->kind != TY_CV)
+            break;
+    }
+    return 0;
+}
+
+/* The code units at ADDR up to a 0 (at most MAX), as UTF-8 in quotes after PREFIX. */
+static void wide_string(cd_ectx *x, uint64_t addr, uint64_t usz, char prefix, int max, cd_buf *b)
+{
+    if (usz != 2 && usz != 4) {
+        cd_buf_puts(b, "<error: unsupported wide character size>");
+        return;
+    }
+    uint8_t *out = cd_arena_alloc(x->ar, (size_t)max * 4 + 4);
+    size_t n = 0;
+    bool more = false;
+    for (int i = 0;; i++) {
+        if (i >= max) {
+            more = true;
+            break;
+        }
+        uint32_t c = 0;
+        if (!x->t || cd_target_read_full(x->t, addr + (uint64_t)i * usz, &c, usz) != 0) {
+            cd_buf_printf(b, "<error: cannot access memory at 0x%llx>", (unsigned long long)(addr + (uint64_t)i * usz));
+            return;
+        }
+        if (!c)
+            break;
+        if (usz == 2 && c >= 0xd800 && c < 0xdc00) { /* a UTF-16 surrogate pair */
+            uint32_t lo = 0;
+            if (cd_target_read_full(x->t, addr + (uint64_t)(i + 1) * usz, &lo, usz) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+                c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                i++;
+            }
+        }
+        if (c < 0x80)
+            out[n++] = (uint8_t)c;
+        else if (c < 0x800) {
+            out[n++] = (uint8_t)(0xc0 | c >> 6);
+            out[n++] = (uint8_t)(0x80 | (c & 0x3f));
+        } else if (c < 0x10000) {
+            out[n++] = (uint8_t)(0xe0 | c >> 12);
+            out[n++] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+            out[n++] = (uint8_t)(0x80 | (c & 0x3f));
+        } else {
+            out[n++] = (uint8_t)(0xf0 | (c >> 18 & 7));
+            out[n++] = (uint8_t)(0x80 | ((c >> 12) & 0x3f));
+            out[n++] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+            out[n++] = (uint8_t)(0x80 | (c & 0x3f));
+        }
+    }
+    cd_buf_printf(b, "%c", prefix);
+    quoted(out, n, more, b);
+}
+
 static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit, cd_buf *b)
 {
     if (!trunc && n > 0 && buf[n - 1] == 0)
@@ -264,13 +332,17 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
             goto err;
         uint64_t a = (uint64_t)iv;
         cd_type *tt = cd_type_strip(s->target);
-        if (top && f == 0 && tt && !cd_type_is_charlike(tt)) {
+        if (top && f == 0 && tt && !cd_type_is_charlike(tt) && !wide_prefix(s->target)) {
             cd_buf_puts(b, "(");
             cd_type_name(x->vs, v->type, b);
             cd_buf_puts(b, ") ");
         }
         cd_buf_printf(b, "0x%llx", (unsigned long long)a);
-        if (tt && cd_type_is_charlike(tt) && f != 'a' && a) {
+        char wp = wide_prefix(s->target);
+        if (wp && f != 'a' && a) {
+            cd_buf_puts(b, " ");
+            wide_string(x, a, cd_type_size(s->target), wp, o->max_string, b);
+        } else if (tt && cd_type_is_charlike(tt) && f != 'a' && a) {
             uint8_t *buf = cd_arena_alloc(x->ar, (size_t)o->max_string + 1);
             bool more;
             int n = read_cstr(x, a, o->max_string, buf, &more);
@@ -764,7 +836,7 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
                    !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
         return false;
     /* _Hash_node<V>: its _M_nxt, then the value (aligned as __aligned_buffer does) */
-    uint64_t align = cd_type_size(val) >= 16 ? 16 : 8, voff = (8 + align - 1) & ~(align - 1);
+    uint64_t align = cd_type_align(x->vs, val), voff = (8 + align - 1) & ~(align - 1);
     cd_buf_printf(b, "std::unordered_%s with %llu element%s", is_map ? "map" : "set", (unsigned long long)count,
                   count == 1 ? "" : "s");
     if (!count)
@@ -1236,6 +1308,14 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
         }
         return;
     }
+    if (s->complex && s->target) { /* gdb: `1 + -2i` */
+        cd_value re = cd_value_sub(v, s->target, 0), im = cd_value_sub(v, s->target, s->size / 2);
+        fmt(x, &re, o, false, depth + 1, b);
+        cd_buf_puts(b, " + ");
+        fmt(x, &im, o, false, depth + 1, b);
+        cd_buf_puts(b, "i");
+        return;
+    }
     switch (s->kind) {
     case TY_VOID: cd_buf_puts(b, "void"); return;
     case TY_ARRAY: array(x, v, s, o, depth, b); return;
@@ -1436,6 +1516,13 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
     }
     case TY_STRUCT:
     case TY_UNION: {
+        if (s->complex) { /* the text form: JSON has no complex numbers */
+            cd_buf t = {0};
+            fmt(x, v, o, false, depth, &t);
+            r = json_object_new_string(cd_buf_str(&t));
+            cd_buf_free(&t);
+            break;
+        }
         if (depth >= o->max_depth) {
             r = json_object_new_string("{...}");
             break;

@@ -677,6 +677,40 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             sp = sp0;
             break;
         }
+        case DW_OP_convert:
+        case DW_OP_GNU_convert:
+        case DW_OP_reinterpret:
+        case DW_OP_GNU_reinterpret: {
+            /* The stack holds untyped 64-bit words: a conversion to an integral base type is its
+             * truncation to that width, sign-extended when the type is signed (clang's _Bool
+             * argument: `and 0xffffffff, convert unsigned_1, convert unsigned_8`). Offset 0 is the
+             * generic type: the word as it is. */
+            NEED(1);
+            if (o->number == 0)
+                break;
+            Dwarf_Die bt;
+            Dwarf_Word enc = 0, bsz = 0;
+            Dwarf_Attribute ba;
+            if (!c->attr || dwarf_getlocation_die(c->attr, o, &bt) != 0 || dwarf_tag(&bt) != DW_TAG_base_type ||
+                !dwarf_attr(&bt, DW_AT_byte_size, &ba) || dwarf_formudata(&ba, &bsz) != 0)
+                return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (DW_OP_convert names no base type)");
+            if (dwarf_attr(&bt, DW_AT_encoding, &ba))
+                dwarf_formudata(&ba, &enc);
+            if (enc == DW_ATE_float || enc == DW_ATE_complex_float || enc == DW_ATE_decimal_float || bsz > 8 || !bsz) {
+                res->k = L_UNAVAIL;
+                res->why = "unsupported DWARF operation";
+                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x to a %llu-byte %s type", a,
+                               (unsigned long long)bsz, enc == DW_ATE_float ? "floating" : "non-integral");
+            }
+            if (bsz < 8) {
+                unsigned bits = (unsigned)bsz * 8;
+                v = st[sp - 1] & ((1ull << bits) - 1);
+                if ((enc == DW_ATE_signed || enc == DW_ATE_signed_char) && (v >> (bits - 1)) & 1)
+                    v |= ~0ull << bits;
+                st[sp - 1] = v;
+            }
+            break;
+        }
         default:
             res->k = L_UNAVAIL;
             res->why = "unsupported DWARF operation";
@@ -917,4 +951,83 @@ int cd_loc_base_addr(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *inh, uint64_t obj,
     /* the usual expression leaves one entry, the base's address, where the object's was */
     *out = res.k == L_OPT ? st[0] : res.v;
     return res.k == L_OPT || res.k == L_MEM ? 0 : cd_fail(x->err, CD_EXIT_CMD, "unexpected virtual base location");
+}
+
+/* One bound of a VLA's subrange SUB (DW_AT_count or DW_AT_upper_bound): a reference to the
+ * artificial variable holding it (clang's __vla_expr0) or an expression computing it (gcc's
+ * `fbreg -56; deref`), in x's frame. */
+static int vla_bound(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *sub, int at, int64_t *out)
+{
+    Dwarf_Attribute attr;
+    if (!dwarf_attr(sub, at, &attr))
+        return 1;
+    Dwarf_Die var;
+    Dwarf_Sword sv;
+    if (dwarf_formref_die(&attr, &var)) {
+        cd_value v;
+        __int128 iv;
+        if (cd_var_value(x, mod, &var, &v) != 0)
+            return -1;
+        if (v.where == V_OPTOUT || v.where == V_UNAVAIL)
+            return cd_fail(x->err, CD_EXIT_CMD, "the length of a variable-length array is %s here",
+                           v.where == V_OPTOUT ? "optimized out" : "unavailable");
+        if (cd_value_int(x, &v, &iv) != 0)
+            return -1;
+        *out = (int64_t)iv;
+        return 0;
+    }
+    if (dwarf_formsdata(&attr, &sv) == 0) {
+        *out = sv;
+        return 0;
+    }
+    Dwarf_Op *ops;
+    size_t len;
+    if (dwarf_getlocation(&attr, &ops, &len) != 0 || len == 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot read the bound of a variable-length array: %s", dwarf_errmsg(-1));
+    Dwarf_Addr bias = 0;
+    if (mod)
+        dwfl_module_getdwarf(mod, &bias);
+    lctx c = {.x = x, .mod = mod, .bias = bias, .attr = &attr};
+    uint64_t st[64];
+    lres res = {0};
+    if (run(&c, ops, len, st, 0, &res, NULL) != 0)
+        return -1;
+    if (res.k == L_MEM || res.k == L_VAL) { /* the value the expression left (stack_value or not) */
+        *out = (int64_t)res.v;
+        return 0;
+    }
+    return cd_fail(x->err, CD_EXIT_CMD, "the length of a variable-length array is %s here",
+                   res.k == L_UNAVAIL ? "unavailable" : "optimized out");
+}
+
+cd_type *cd_type_resolve(cd_ectx *x, Dwfl_Module *mod, cd_type *t)
+{
+    if (!t || t->kind != TY_ARRAY)
+        return t;
+    cd_type *el = cd_type_resolve(x, mod, t->target);
+    if (!el)
+        return NULL;
+    if (!t->vla)
+        return el == t->target ? t : cd_type_array(x->vs, el, t->count);
+    if (!x->frame)
+        return cd_fail(x->err, CD_EXIT_CMD, "a variable-length array's length is only known in its frame"), NULL;
+    int64_t n, lb = 0, ub;
+    Dwarf_Die sub = t->die;
+    int r = vla_bound(x, mod, &sub, DW_AT_count, &n);
+    if (r > 0) {
+        if ((r = vla_bound(x, mod, &sub, DW_AT_lower_bound, &lb)) < 0)
+            return NULL;
+        r = vla_bound(x, mod, &sub, DW_AT_upper_bound, &ub);
+        if (r == 0)
+            n = ub - lb + 1;
+    }
+    if (r != 0) {
+        if (r > 0)
+            cd_fail(x->err, CD_EXIT_CMD, "a variable-length array has no length in its DWARF");
+        return NULL;
+    }
+    if (n < 0 || n > (int64_t)1 << 40)
+        return cd_fail(x->err, CD_EXIT_CMD, "a variable-length array's length reads as %lld here (not yet set?)",
+                       (long long)n), NULL;
+    return cd_type_array(x->vs, el, n);
 }

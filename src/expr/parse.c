@@ -88,13 +88,13 @@ static void perr(parser *P, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    cd_fail(P->err, CD_EXIT_CMD, "syntax error at column %d: %s", col, m);
+    cd_failk(P->err, CD_EXIT_CMD, CD_EK_USAGE, "syntax error at column %d: %s", col, m);
 }
 
 static const char *puncts[] = {
     "<<=", ">>=", "->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+=", "-=", "*=", "/=",
     "%=", "&=", "|=", "^=", "+", "-", "*", "/", "%", "<", ">", "&", "|", "^", "~", "!", "?", ":",
-    "=", "(", ")", "[", "]", ".", ",", NULL,
+    "=", "(", ")", "[", "]", ".", ",", "@", NULL,
 };
 
 static int escape(parser *P, const char *s, size_t *i, int col)
@@ -247,13 +247,11 @@ static void next(parser *P)
         lex_number(P, t);
         return;
     }
-    /* `::name` is a C++ name at global scope: the name itself */
-    if (c == ':' && s[P->pos + 1] == ':' && (isalpha((unsigned char)s[P->pos + 2]) || s[P->pos + 2] == '_')) {
-        P->pos += 2;
-        c = s[P->pos];
-    }
-    if (isalpha((unsigned char)c) || c == '_') {
-        size_t i = P->pos;
+    /* `::name` is a C++ name at global scope: it keeps its `::`, which tells the lookup to skip the
+     * frame's locals, members and namespaces (gdb's `p ::level` is the global, not a shadowing one) */
+    bool global = c == ':' && s[P->pos + 1] == ':' && (isalpha((unsigned char)s[P->pos + 2]) || s[P->pos + 2] == '_');
+    if (global || isalpha((unsigned char)c) || c == '_') {
+        size_t i = P->pos + (global ? 2 : 0);
         /* a C++ qualified name (`ns::Class::member`) is one identifier, looked up whole */
         for (;;) {
             while (isalnum((unsigned char)s[i]) || s[i] == '_')
@@ -785,8 +783,8 @@ typedef struct { const char *p; int op, prec; } binop;
 static const binop binops[] = {
     {"||", OP_LOR, 1}, {"&&", OP_LAND, 2}, {"|", OP_BOR, 3}, {"^", OP_BXOR, 4}, {"&", OP_BAND, 5},
     {"==", OP_EQ, 6}, {"!=", OP_NE, 6}, {"<", OP_LT, 7}, {">", OP_GT, 7}, {"<=", OP_LE, 7},
-    {">=", OP_GE, 7}, {"<<", OP_SHL, 8}, {">>", OP_SHR, 8}, {"+", OP_ADD, 9}, {"-", OP_SUB, 9},
-    {"*", OP_MUL, 10}, {"/", OP_DIV, 10}, {"%", OP_MOD, 10}, {NULL, 0, 0},
+    {">=", OP_GE, 7}, {"<<", OP_SHL, 8}, {">>", OP_SHR, 8}, {"@", OP_AT, 9}, {"+", OP_ADD, 10}, {"-", OP_SUB, 10},
+    {"*", OP_MUL, 11}, {"/", OP_DIV, 11}, {"%", OP_MOD, 11}, {NULL, 0, 0}, /* `@` binds as in gdb's grammar */
 };
 
 static const binop *cur_binop(parser *P)
@@ -924,8 +922,8 @@ cd_tname *cd_tname_parse(cd_arena *a, const char *src, cd_is_typename_fn istype,
 static const char *opname(int op)
 {
     static const char *n[] = {"neg", "pos", "!", "~", "deref", "addr", "+", "-", "*", "/", "%", "<<",
-                              ">>", "<", ">", "<=", ">=", "==", "!=", "&", "|", "^", "&&", "||", "="};
-    return op >= OP_NEG && op <= OP_NONE ? n[op - OP_NEG] : "?";
+                              ">>", "<", ">", "<=", ">=", "==", "!=", "&", "|", "^", "&&", "||", "=", "@"};
+    return op >= OP_NEG && op <= OP_AT ? n[op - OP_NEG] : "?";
 }
 
 static void dump_tname(const cd_tname *tn, cd_buf *b)

@@ -316,6 +316,36 @@ static modlist modules_ordered(cd_ectx *x)
 }
 
 /* ---------- frame scopes ---------- */
+static int scopes_from(Dwarf_Die *sd, Dwarf_Addr pc, Dwarf_Die **scopes)
+{
+    Dwarf_Die *up = NULL, inner[64];
+    int ni = 0;
+    Dwarf_Die cur = *sd, c;
+    /* the blocks and inlined calls inside SD that hold the pc, outermost first */
+    for (bool found = true; found && ni < 64;) {
+        found = false;
+        if (dwarf_child(&cur, &c) != 0)
+            break;
+        do {
+            int tag = dwarf_tag(&c);
+            if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) && dwarf_haspc(&c, pc) > 0) {
+                inner[ni++] = cur = c;
+                found = true;
+                break;
+            }
+        } while (dwarf_siblingof(&c, &c) == 0);
+    }
+    int nu = dwarf_getscopes_die(sd, &up);
+    if (nu <= 0)
+        return -1;
+    *scopes = cd_xmalloc((size_t)(ni + nu) * sizeof **scopes);
+    for (int i = 0; i < ni; i++)
+        (*scopes)[i] = inner[ni - 1 - i];
+    memcpy(*scopes + ni, up, (size_t)nu * sizeof *up);
+    free(up);
+    return ni + nu;
+}
+
 static int frame_scopes(cd_ectx *x, Dwarf_Die **scopes, int *lo, int *hi)
 {
     const cd_frame *f = x->frame;
@@ -328,6 +358,10 @@ static int frame_scopes(cd_ectx *x, Dwarf_Die **scopes, int *lo, int *hi)
         return -1;
     dwfl_module_getdwarf(f->info.mod, &bias);
     int n = dwarf_getscopes(&cud, f->lookup_pc - bias, scopes);
+    if (n <= 0)
+        /* clang nests a namespace's functions in the DW_TAG_namespace, where dwarf_getscopes does
+         * not look: the chain from the symbol layer's DIE down to the pc and up to the CU instead */
+        n = scopes_from(&sd, f->lookup_pc - bias, scopes);
     if (n <= 0)
         return -1;
     int k = -1;
@@ -418,6 +452,8 @@ int cd_var_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, cd_value *out)
     Dwarf_Die td;
     cd_type *t = dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &td)
                      ? cd_type_from_die(x->vs, &td) : cd_type_int(x->vs);
+    if (!(t = cd_type_resolve(x, mod, t)))
+        return -1;
     return cd_loc_value(x, mod, die, t, out);
 }
 
@@ -425,7 +461,12 @@ static int func_value(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *d, cd_value *out)
 {
     Dwarf_Addr bias, lo = 0;
     dwfl_module_getdwarf(mod, &bias);
-    if (dwarf_entrypc(d, &lo) != 0 && dwarf_lowpc(d, &lo) != 0)
+    Dwarf_Addr base, end;
+    ptrdiff_t off;
+    /* a function split into hot and cold parts has DW_AT_ranges only: gdb's entry pc is then the
+     * start of the first range listed (BLOCK_ENTRY_PC) */
+    if (dwarf_entrypc(d, &lo) != 0 && dwarf_lowpc(d, &lo) != 0 &&
+        ((off = dwarf_ranges(d, 0, &base, &lo, &end)) <= 0))
         return cd_fail(x->err, CD_EXIT_CMD, "function %s has no address (inlined everywhere)", die_name(d));
     memset(out, 0, sizeof *out);
     out->type = cd_type_from_die(x->vs, d);
@@ -713,9 +754,12 @@ static int lookup_global(cd_ectx *x, const char *name, cd_value *out)
 
 int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
 {
+    bool global = name[0] == ':' && name[1] == ':';
+    if (global)
+        name += 2;
     /* 1. locals and parameters, innermost block first; then, in C++, the members of `this` and
-     * the names of the function's classes and namespaces */
-    if (x->frame) {
+     * the names of the function's classes and namespaces (none of them for `::name`) */
+    if (x->frame && !global) {
         Dwarf_Die *scopes;
         int lo, hi;
         if (frame_scopes(x, &scopes, &lo, &hi) >= 0) {
@@ -740,6 +784,8 @@ int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
             if (r <= 0)
                 return r;
         }
+    }
+    if (x->frame) {
         /* 2. the frame's CU (file statics shadow other files' globals) */
         Dwarf_Die cud, sd = x->frame->info.scope_die;
         if (x->frame->info.has_die && dwarf_diecu(&sd, &cud, NULL, NULL)) {
@@ -823,6 +869,8 @@ static bool frame_is_cxx(cd_ectx *x);
 
 static cd_type *lookup_type(cd_ectx *x, int kind, const char *name, bool all_modules)
 {
+    if (name[0] == ':' && name[1] == ':')
+        name += 2;
     unsigned kb = kind_bits(kind);
     /* C++ names a class or enum without its keyword */
     if (kind == 't' && (strstr(name, "::") || frame_is_cxx(x)))
@@ -860,6 +908,8 @@ cd_type *cd_lookup_type(cd_ectx *x, int kind, const char *name) { return lookup_
 bool cd_ectx_is_typename(void *ctx, const char *name)
 {
     cd_ectx *x = ctx;
+    if (name[0] == ':' && name[1] == ':')
+        name += 2;
     if (!x->sym)
         return false;
     /* A variable of that name in scope wins, as in C. Only the frame's module and the executable

@@ -216,7 +216,12 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
         case DW_ATE_signed: t->is_signed = true; break;
         case DW_ATE_signed_char: t->is_signed = true; t->is_char = true; break;
         case DW_ATE_unsigned_char: t->is_char = true; break;
-        case DW_ATE_complex_float: t->kind = TY_STRUCT; t->has_die = false; break; /* printed raw */
+        case DW_ATE_complex_float: /* its real part, then its imaginary part */
+            t->kind = TY_STRUCT;
+            t->complex = t->complete = true;
+            t->target = cd_type_base(vs, TY_FLOAT, t->size / 2, true,
+                                     t->size == 8 ? "float" : t->size == 16 ? "double" : "long double");
+            break;
         default: break;
         }
         /* A plain `char` is DW_ATE_signed_char on x86-64; keep is_char for printing. */
@@ -316,6 +321,8 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
         if (!elem)
             elem = cd_type_base(vs, TY_VOID, 0, false, "void");
         int64_t dims[32];
+        Dwarf_Die dyn[32];
+        bool isdyn[32] = {false};
         int nd = 0;
         Dwarf_Die c;
         if (dwarf_child(die, &c) == 0)
@@ -334,14 +341,25 @@ static cd_type *from_die(cd_vstate *vs, Dwarf_Die *die, int depth)
                     if (n < 0)
                         n = 0;
                 }
-                if (nd < 32)
+                /* a VLA's bound: a variable or an expression, read when a value has this type */
+                bool d = n < 0 && ((dwarf_hasattr(&c, DW_AT_count) && !subrange_bound(&c, DW_AT_count, &v)) ||
+                                   (dwarf_hasattr(&c, DW_AT_upper_bound) && !subrange_bound(&c, DW_AT_upper_bound, &v)));
+                if (nd < 32) {
+                    isdyn[nd] = d;
+                    dyn[nd] = c;
                     dims[nd++] = n;
+                }
             } while (dwarf_siblingof(&c, &c) == 0);
         if (!nd)
             dims[nd++] = -1;
         t = elem;
-        for (int i = nd - 1; i >= 0; i--)
+        for (int i = nd - 1; i >= 0; i--) {
             t = cd_type_array(vs, t, dims[i]);
+            if (isdyn[i]) {
+                t->vla = true;
+                t->die = dyn[i];
+            }
+        }
         tc_put(vs, die->addr, t);
         return t;
     }
@@ -464,6 +482,48 @@ uint64_t cd_type_size(cd_type *t)
         return t->count > 0 ? (uint64_t)t->count * cd_type_size(t->target) : 0;
     return t->size;
 }
+
+/* alignof(T) as the compiler laid T out: DW_AT_alignment where given (alignas), else a scalar's
+ * size and an aggregate's largest member alignment, bases included. Containers place values by it
+ * (std::unordered_map's node: a 40-byte pair<const string, int> is 8-aligned, not 16). */
+static uint64_t align_of(cd_vstate *vs, cd_type *t, int depth)
+{
+    if (!t || depth > 32)
+        return 1;
+    Dwarf_Word w;
+    if ((t->kind == TY_TYPEDEF || t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM) &&
+        (t->has_die || t->kind == TY_TYPEDEF) && die_udata(&t->die, DW_AT_alignment, &w) && w)
+        return w;
+    switch (t->kind) {
+    case TY_TYPEDEF:
+    case TY_CV:
+    case TY_ARRAY:
+        return align_of(vs, t->target, depth + 1);
+    case TY_STRUCT:
+    case TY_UNION: {
+        if (!t->has_die)
+            /* a complex base type: its parts' alignment */
+            return t->size >= 2 ? (t->size / 2 > 16 ? 16 : t->size / 2) : 1;
+        uint64_t a = 1;
+        Dwarf_Die c;
+        if (dwarf_child(&t->die, &c) == 0)
+            do {
+                int tag = dwarf_tag(&c);
+                if ((tag != DW_TAG_member && tag != DW_TAG_inheritance) || dwarf_hasattr(&c, DW_AT_declaration) ||
+                    dwarf_hasattr(&c, DW_AT_external))
+                    continue;
+                uint64_t m = die_udata(&c, DW_AT_alignment, &w) && w ? w : align_of(vs, cd_type_of_die(vs, &c), depth + 1);
+                if (m > a)
+                    a = m;
+            } while (dwarf_siblingof(&c, &c) == 0);
+        return a;
+    }
+    default:
+        return t->size == 0 ? 1 : t->size > 16 ? 16 : t->size;
+    }
+}
+
+uint64_t cd_type_align(cd_vstate *vs, cd_type *t) { return align_of(vs, t, 0); }
 
 bool cd_type_is_integral(cd_type *t)
 {
@@ -636,7 +696,12 @@ static void base_name(cd_vstate *vs, cd_type *t, cd_buf *b)
         return;
     }
     switch (t->kind) {
-    case TY_STRUCT: cd_buf_printf(b, "struct %s", t->name ? t->name : "{...}"); break;
+    case TY_STRUCT:
+        if (t->complex) /* a base type, named as one */
+            cd_buf_puts(b, t->name ? t->name : "complex");
+        else
+            cd_buf_printf(b, "struct %s", t->name ? t->name : "{...}");
+        break;
     case TY_UNION: cd_buf_printf(b, "union %s", t->name ? t->name : "{...}"); break;
     case TY_ENUM: cd_buf_printf(b, "enum %s", t->name ? t->name : "{...}"); break;
     default: cd_buf_puts(b, t->name ? t->name : "void"); break;
@@ -697,7 +762,9 @@ static void decl(cd_vstate *vs, cd_type *t, const char *inner, cd_buf *b, int de
         decl(vs, t->target, cd_buf_str(&tmp), b, depth + 1, expand, indent);
         break;
     default:
-        if (expand && t->cxx && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
+        if (t->complex) {
+            base_name(vs, t, b);
+        } else if (expand && t->cxx && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
             cd_type_ptype_class(vs, t, b, indent);
         } else if (expand && (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ENUM)) {
             base_name(vs, t, b);

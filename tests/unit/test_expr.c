@@ -125,6 +125,10 @@ int main(void)
     parse_ok("(1 + 2) * 3", "(* (+ 1 2) 3)");
     parse_ok("a - b - c", "(- (- a b) c)");
     parse_ok("a = b = 3", "(= a (= b 3))");
+    /* gdb: `@` between the shifts and `+` */
+    parse_ok("a[1]@2 + 1", "(@ ([] a 1) (+ 2 1))");
+    parse_ok("a @ 2 << 1", "(<< (@ a 2) 1)");
+    parse_ok("::g + 1", "(+ ::g 1)");
     parse_ok("x += 1", "(=+ x 1)");
     parse_ok("p->next->v[2].x", "(. ([] (-> (-> p next) v) 2) x)");
     parse_ok("*&x", "(deref (addr x))");
@@ -153,7 +157,7 @@ int main(void)
     parse_err("(1 + 2", "syntax error at column 7: expected ')' before end of expression");
     parse_err("a[1", "syntax error at column 4: expected ']' before end of expression");
     parse_err("1 2", "syntax error at column 3: unexpected a constant after the expression");
-    parse_err("x @ y", "syntax error at column 3: unexpected character '@'");
+    parse_err("x # y", "syntax error at column 3: unexpected character '#'");
     parse_err("p->", "syntax error at column 4: expected a member name after '->' before end of expression");
     parse_err("f(1)", "syntax error at column 2: function calls are not supported (cdbg never runs code in the target)");
     parse_err("09", "syntax error at column 2: invalid digit '9' in octal constant");
@@ -205,7 +209,7 @@ int main(void)
     ev_type("2147483647", "int");
     ev_type("1u + 1", "unsigned int");
     ev_type("1L * 1u", "long");
-    ev_type("'a'", "int");
+    ev_type("'a'", "char");
     ev_type("1.5f + 1", "float");
     ev_type("1.5f + 1.0", "double");
     ev_type("(char)1 + (char)1", "int");
@@ -246,7 +250,8 @@ int main(void)
     ev("(char *)0 + 3", "0x3 <error: cannot access memory at 0x3>");
     ev("(long *)32 - (long *)16", "2");
     ev("(void *)8 + 1", "(void *) 0x9");
-    ev("'A'", "65");
+    ev("'A'", "65 'A'"); /* a char, as gdb types it */
+    ev("'A' + 1", "66");
     ev("(char)'A'", "65 'A'");
     ev("(char)10", "10 '\\n'");
     ev("\"hi\\n\"", "\"hi\\n\"");

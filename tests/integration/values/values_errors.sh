@@ -5,7 +5,7 @@
 td_start values_O0
 A=(attach "$TD_PID")
 expect_cmd_error syntax '^cdbg: syntax error at column 7: expected .\). before end of expression$' "${A[@]}" -ex 'print (1 + 2'
-expect_cmd_error column '^cdbg: syntax error at column 7: unexpected character .@.$' "${A[@]}" -ex 'print g_int @ 2'
+expect_cmd_error column '^cdbg: syntax error at column 7: unexpected character .#.$' "${A[@]}" -ex 'print g_int # 2'
 expect_cmd_error unknown '^cdbg: no symbol "nosuch" in the current context$' "${A[@]}" -ex 'print nosuch + 1'
 expect_cmd_error member '^cdbg: no member named z in struct point$' "${A[@]}" -ex 'print g_pt.z'
 expect_cmd_error notptr '^cdbg: cannot dereference a value of type int: not a pointer$' "${A[@]}" -ex 'print *g_int'
