@@ -430,12 +430,10 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
     cd_err ie;
     cd_err_clear(&ie);
     /* The inline reader waits until half its ring is filled (or cd_lo_poll's timeout) before it
-     * drains, on a ring twice the default (524,288 records of 384 bytes: 201 MB): a lock-heavy
-     * loop's records are read after it, not while its threads hold their locks, with as much room
-     * left when the reader starts as a reader that drains at once has with the default ring. */
+     * drains: a lock-heavy loop's records are read in a few large batches, mostly after it, not
+     * while its threads hold their locks. */
     cd_trace_env ienv = env;
     ienv.batch = true;
-    ienv.buffer_size = 512u << 20;
     lo->bi = getenv("CDBG_LOCKORDER_UPROBE_ONLY") ? NULL : cd_tb_inline_new(&ienv, &ie);
     bool use_inline = lo->bi != NULL;
     if (use_inline && (add_all(lo, true, &ie) < 0 || lo->bi->ops->arm(lo->bi, &ie) < 0)) {
@@ -686,6 +684,7 @@ static void replay_one(cd_lo *lo, const crec *r)
  * older: the uprobe backend holds its records back 20 ms, so what is older than HOLD_NS is
  * complete. */
 #define HOLD_NS (80ull * 1000 * 1000)
+#define BATCH_MS 20
 #define KEEP_STACK 512u
 
 static bool in_text(const cd_lo *lo, uint64_t v)
@@ -833,17 +832,21 @@ static int poll_one(cd_lo *lo, cd_trace_backend *b, bool *ended, int timeout_ms,
 int cd_lo_poll(cd_lo *lo, int timeout_ms, cd_err *err)
 {
     lo->analysed = false;
-    /* every probe inline: its reader waits for a batch (env.batch), up to timeout_ms */
-    int a = poll_one(lo, lo->bi, &lo->bi_ended, lo->bu ? 0 : timeout_ms, err);
+    /* The inline reader waits for a batch (env.batch: half its ring filled), up to timeout_ms;
+     * with uprobe records to merge, up to BATCH_MS only: its records then come well within
+     * HOLD_NS of when they were made, and the uprobes' (held 20 ms by their backend) are read
+     * right after, without waiting. */
+    bool inl = lo->bi && !lo->bi_ended;
+    int ti = timeout_ms;
+    if (lo->bu && !lo->bu_ended && (ti < 0 || ti > BATCH_MS))
+        ti = BATCH_MS;
+    int a = poll_one(lo, lo->bi, &lo->bi_ended, ti, err);
     if (a < 0)
         return -1;
-    /* both: the inline ring is drained at every call; wait on the uprobes' only a little */
-    int b = poll_one(lo, lo->bu, &lo->bu_ended, lo->bi && timeout_ms > 5 ? 5 : timeout_ms, err);
+    int b = poll_one(lo, lo->bu, &lo->bu_ended, inl ? 0 : timeout_ms, err);
     if (b < 0)
         return -1;
-    int c = poll_one(lo, lo->bi, &lo->bi_ended, 0, err);
-    if (c < 0)
-        return -1;
+    int c = 0;
     if (lo->bi_ended && lo->bu_ended) {
         replay(lo, UINT64_MAX);
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "lockorder: process %d has ended", (int)lo->t->pid);
