@@ -89,7 +89,7 @@ static void *trying(void *arg)
  * entry) is replayed before the lock of lock_b */
 static void *trythen(void *arg)
 {
-    if (pthread_mutex_trylock(&lock_a) == 0) {
+    if (pthread_mutex_trylock(&lock_a) == 0) { /* HELD_TRY */
         pthread_mutex_lock(&lock_b); /* EDGE_TRYAB */
         pthread_mutex_unlock(&lock_b);
         pthread_mutex_unlock(&lock_a);
@@ -104,7 +104,7 @@ static void *waiter(void *arg)
     pthread_mutex_lock(&cmu);
     started = 1;
     while (!ready)
-        pthread_cond_wait(&ccv, &cmu);
+        pthread_cond_wait(&ccv, &cmu); /* HELD_CW */
     pthread_mutex_lock(&lock_a); /* EDGE_CA */
     pthread_mutex_unlock(&lock_a);
     pthread_mutex_unlock(&cmu);
