@@ -9,6 +9,7 @@
 
 #include "commands/cmd_impl.h"
 #include "commands/stacks.h"
+#include "unwind/stackcache.h"
 
 static const char *base_name(const char *p)
 {
@@ -152,11 +153,12 @@ typedef struct thread_dump {
 typedef struct dump_how {
     cd_read_hook hook;    /* `cdbg stacks`: read each thread without stopping it if it sleeps */
     void *hook_arg;
+    cd_stackcache *cache; /* the dump's stack cache (stackcache.h) */
 } dump_how;
 
 static void stack_key(thread_dump *d)
 {
-    const cd_stack *st = &d->st;
+    const cd_stack *st = d->stk;
     d->key = cd_xcalloc(st->n ? st->n : 1, sizeof *d->key);
     uint64_t h = 1469598103934665603ull ^ st->n;
     for (size_t i = 0; i < st->n; i++) {
@@ -209,20 +211,45 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, 
     long *seen = cd_xmalloc(hcap * sizeof *seen);
     for (size_t i = 0; i < hcap; i++)
         seen[i] = -1;
-    for (size_t i = 0; i < t->nthreads; i++) {
-        cd_thread *th = t->threads[i];
-        if (th->gone)
+    /* `cdbg stacks`: every thread read first (cd_stackcache_read_all shares the work with a
+     * helper thread), then matched below as `bt all` matches its threads as it unwinds them */
+    cd_cached_read *cr = NULL;
+    cd_thread **ths = NULL;
+    size_t *ids = NULL, k = 0;
+    if (how) {
+        ths = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ths);
+        ids = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ids);
+        for (size_t i = 0; i < t->nthreads; i++)
+            if (!t->threads[i]->gone) {
+                ids[k] = i + 1;
+                ths[k++] = t->threads[i];
+            }
+        cr = cd_xcalloc(k ? k : 1, sizeof *cr);
+        cd_stackcache_read_all(how->cache, ths, k, how->hook, how->hook_arg, cr);
+    }
+    for (size_t i = 0; i < (how ? k : t->nthreads); i++) {
+        cd_thread *th = how ? ths[i] : t->threads[i];
+        if (!how && th->gone)
             continue;
         d[n].th = th;
-        d[n].id = i + 1;
-        cd_err e;
-        int urc = how ? cd_unwind_unstopped(s->unw, th, 0, how->hook, how->hook_arg, &d[n].st, &d[n].rd, &e)
-                      : cd_session_unwind(s, th, 0, &d[n].st, &e);
-        if (urc < 0) {
-            memset(&d[n].st, 0, sizeof d[n].st);
-            d[n].st.error = cd_xstrdup(e.msg);
-        }
+        d[n].id = how ? ids[i] : i + 1;
         d[n].stk = &d[n].st;
+        if (how) {
+            d[n].st = cr[i].st;
+            d[n].rd = cr[i].rd;
+            if (cr[i].rc < 0) {
+                memset(&d[n].st, 0, sizeof d[n].st);
+                d[n].st.error = cr[i].error;
+            } else if (cr[i].shared) {
+                d[n].stk = cr[i].shared;
+            }
+        } else {
+            cd_err e;
+            if (cd_session_unwind(s, th, 0, &d[n].st, &e) < 0) {
+                memset(&d[n].st, 0, sizeof d[n].st);
+                d[n].st.error = cd_xstrdup(e.msg);
+            }
+        }
         stack_key(&d[n]);
         /* Hashed by key, so 1000 threads do not cost a million stack compares; `rep` then serves
          * grouping as well. */
@@ -235,7 +262,7 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, 
         /* 997 workers parked in one place have one stack: keep it once. Freeing the copy at once
          * also lets malloc hand the same warm memory to the next thread's unwinding, instead of
          * faulting in ~300 bytes per frame per thread (page faults cost ~20 us in a VM). */
-        const cd_stack *rs = &d[d[n].rep].st;
+        const cd_stack *rs = d[d[n].rep].stk;
         if (d[n].rep != n && d[n].st.n && !d[n].st.error && !d[n].st.truncated && !rs->error && !rs->truncated) {
             cd_stack_free(&d[n].st);
             d[n].stk = rs;
@@ -243,6 +270,9 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, 
         n++;
     }
     free(seen);
+    free(cr);
+    free(ths);
+    free(ids);
     /* A process killed while it was being unwound leaves "cannot read the registers" behind: a
      * dump of a process that no longer exists must fail, not pass for a result. */
     bool vanished = false; /* a held thread whose registers could not be read at all */
@@ -1022,15 +1052,27 @@ int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
  * says (asleep: from its syscall line, never stopped; running: stopped alone, briefly). */
 int cd_stacks_dump(cd_session *s, bool group, cd_read_hook hook, void *hook_arg, cd_err *err)
 {
-    dump_how how = {hook, hook_arg};
+    dump_how how = {hook, hook_arg, cd_stackcache_new(s->unw, s->target, s->sym)};
+    if (getenv("CDBG_TEST_STACKS_HELPER_FIRST"))
+        cd_stackcache_test_helper_first(how.cache);
     size_t n;
     thread_dump *d = dump_all(s, &n, &how, err);
-    if (!d)
+    if (getenv("CDBG_STACKS_TIMING")) {
+        size_t replayed, full, helped;
+        cd_stackcache_counts(how.cache, &replayed, &full, &helped);
+        fprintf(stderr, "stacks timing: %zu stacks from the cache, %zu unwound in full; %zu read by the helper thread\n",
+                replayed, full, helped);
+    }
+    if (!d) {
+        cd_stackcache_free(how.cache);
         return -1;
+    }
     if (group)
         print_groups(s, d, n, true, true);
     else
         print_all(s, d, n, 0, true);
     dump_free(d, n);
+    /* the stacks threads share with a template are the cache's */
+    cd_stackcache_free(how.cache);
     return 0;
 }

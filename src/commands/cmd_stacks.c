@@ -10,7 +10,6 @@
 #include "commands/cmd_impl.h"
 #include "commands/stacks.h"
 #include "target/open.h"
-#include "target/procfs.h"
 
 static const char usage[] =
     "usage: cdbg stacks PID [-group] [--json]\n"
@@ -45,6 +44,42 @@ static void pause_between_reads(pid_t tid, int attempt, void *arg)
         nanosleep(&tick, NULL);
 }
 
+/* CDBG_STACKS_TIMING=1: each phase's wall and CPU time (the process's: every thread) on stderr,
+ * so that time spent waiting (wall minus CPU) shows where it is spent. */
+typedef struct stamps {
+    bool on;
+    int n;
+    const char *name[8];
+    uint64_t wall[8], cpu[8];
+} stamps;
+
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void stamp(stamps *st, const char *name)
+{
+    if (!st->on || st->n == 8)
+        return;
+    st->name[st->n] = name;
+    st->wall[st->n] = cd_now_ns();
+    st->cpu[st->n++] = cpu_ns();
+}
+
+static void stamps_print(const stamps *st)
+{
+    if (!st->on)
+        return;
+    /* the process's CPU before main: exec, the dynamic linker, constructors */
+    fprintf(stderr, "stacks timing: before main cpu %.2f ms\n", st->n ? st->cpu[0] / 1e6 : 0.0);
+    for (int i = 1; i < st->n; i++)
+        fprintf(stderr, "stacks timing: %-10s wall %7.2f ms  cpu %7.2f ms\n", st->name[i],
+                (st->wall[i] - st->wall[i - 1]) / 1e6, (st->cpu[i] - st->cpu[i - 1]) / 1e6);
+}
+
 static int fail(cd_out *o, const cd_err *err)
 {
     cd_out_error(o, "stacks", err->msg);
@@ -53,6 +88,8 @@ static int fail(cd_out *o, const cd_err *err)
 
 int cd_stacks_main(int argc, char **argv)
 {
+    stamps tm = {.on = getenv("CDBG_STACKS_TIMING") != NULL};
+    stamp(&tm, "start");
     bool json = false, group = false;
     const char *pos[2];
     int npos = 0;
@@ -87,14 +124,13 @@ int cd_stacks_main(int argc, char **argv)
         rc = fail(&s.out, &err);
         goto done;
     }
-    /* the second CPU reads half of the /proc files the attach and the dump need (procfs.h) */
-    cd_procfs_prefetch_start(spec.pid);
     if (!(s.target = cd_target_open(&spec, &err))) {
         rc = fail(&s.out, &err);
         goto done;
     }
     if (s.target->warning)
         cd_out_warn(&s.out, "%s", s.target->warning);
+    stamp(&tm, "attach");
     if (!(s.sym = cd_symtab_new(s.target, &err)) || !(s.unw = cd_unwinder_new(s.target, s.sym, &err))) {
         rc = fail(&s.out, &err);
         goto done;
@@ -107,11 +143,14 @@ int cd_stacks_main(int argc, char **argv)
         ph.tid = tid;
         ph.all = !strcmp(mode, "all");
     }
+    stamp(&tm, "symbols");
     s.cmd_name = "stacks";
     if (cd_stacks_dump(&s, group, ph.tid ? pause_between_reads : NULL, &ph, &err) < 0)
         rc = fail(&s.out, &err);
+    stamp(&tm, "dump");
 done:
-    cd_procfs_prefetch_stop();
     cd_session_fini(&s);
+    stamp(&tm, "cleanup");
+    stamps_print(&tm);
     return rc;
 }

@@ -496,9 +496,11 @@ int cd_trace_main(int argc, char **argv)
     if (pm && !strcmp(pm, "check")) { /* the plan's unit test reads this line */
         cd_trace_plan_stats ps;
         cd_trace_plan_stats_get(tr, &ps);
-        fprintf(stderr, "cdbg: trace: plan check: %llu planned probes, %llu values compared, %llu differ%s%s\n",
+        fprintf(stderr,
+                "cdbg: trace: plan check: %llu planned probes, %llu values compared, %llu differ, %llu compact "
+                "records%s%s\n",
                 (unsigned long long)ps.planned_probes, (unsigned long long)ps.compared, (unsigned long long)ps.differ,
-                ps.differ ? "; first: " : "", ps.first_diff);
+                (unsigned long long)ps.partial, ps.differ ? "; first: " : "", ps.first_diff);
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);

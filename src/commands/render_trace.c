@@ -60,6 +60,23 @@ static void put_u64(line *l, uint64_t v)
     put(l, t, cd_u64_dec(v, t));
 }
 
+/* The TID's digits, kept from the last event: one thread makes most of a hot function's hits. */
+static void put_tid(line *l, pid_t tid)
+{
+    static pid_t last = -1;
+    static char t[24];
+    static size_t n;
+    if (tid != last) {
+        last = tid;
+        n = tid < 0 ? 0 : cd_u64_dec((uint64_t)tid, t);
+        if (tid < 0) {
+            t[0] = '-';
+            n = 1 + cd_u64_dec((uint64_t)0 - (uint64_t)(int64_t)tid, t + 1);
+        }
+    }
+    put(l, t, n);
+}
+
 static void put_i64(line *l, int64_t v)
 {
     if (v < 0) {
@@ -120,23 +137,19 @@ static void dur_text(uint64_t ns, char *b, size_t n)
         snprintf(b, n, "%.2f s", (double)ns / 1e9);
 }
 
-/* What does not change from one hit of a probe to the next, made once: the text line's
- * " hot.c:17" and the JSON's ,"function":"work","file":"...","line":17 (escaping a path at every
- * hit cost more than the rest of the line). A slot per probe number (modulo); the strings are
- * compared, not only their addresses, so a slot is never reused for another function by mistake. */
+/* What does not change from one hit of a probe to the next, made once per probe (the event's
+ * key): the text line's pieces around the values ("> work(x=", ", acc=", ") hot.c:17 [tid ") and
+ * the JSON's ,"function":"work","file":"...","line":17 (escaping a path at every hit cost more
+ * than the rest of the line). A slot per key (modulo); a key is never reused, so a slot is never
+ * taken for another probe's pieces. */
 typedef struct seg {
-    bool used;
-    uint32_t probe;
-    int line;
-    char *func, *file;      /* copies: the key */
+    uint64_t key;
     line text, json;
+    size_t *off;            /* text: piece i is text.s[off[i], off[i + 1]): piece 0 before the first
+                               value, piece i before value i, the last one before the TID */
+    size_t nvals;
 } seg;
 static seg segs[64];
-
-static bool same_str(const char *a, const char *b)
-{
-    return a == b || (a && b && !strcmp(a, b));
-}
 
 static void seg_free(line *l)
 {
@@ -146,32 +159,20 @@ static void seg_free(line *l)
 
 static const seg *seg_of(const cd_trace_event *ev)
 {
-    seg *g = &segs[ev->probe % 64];
-    if (g->used && g->probe == ev->probe && g->line == ev->line && same_str(g->func, ev->func) &&
-        same_str(g->file, ev->file))
+    seg *g = &segs[ev->key % 64];
+    if (ev->key && g->key == ev->key)
         return g;
-    if (g->used) {
-        free(g->func);
-        free(g->file);
+    if (g->key || g->off) {
         seg_free(&g->text);
         seg_free(&g->json);
+        free(g->off);
     }
     memset(g, 0, sizeof *g);
-    g->used = true;
-    g->probe = ev->probe;
-    g->line = ev->line;
-    g->func = ev->func ? cd_xstrdup(ev->func) : NULL;
-    g->file = ev->file ? cd_xstrdup(ev->file) : NULL;
+    g->key = ev->key;
     g->text.s = g->text.small;
     g->text.cap = sizeof g->text.small;
     g->json.s = g->json.small;
     g->json.cap = sizeof g->json.small;
-    if (ev->file) {
-        putch(&g->text, ' ');
-        puts_(&g->text, base_name(ev->file));
-        putch(&g->text, ':');
-        put_i64(&g->text, ev->line);
-    }
     put(&g->json, ",\"function\":", 12);
     put_jstr(&g->json, ev->func);
     put(&g->json, ",\"file\":", 8);
@@ -181,6 +182,47 @@ static const seg *seg_of(const cd_trace_event *ev)
         put(&g->json, "null", 4);
     put(&g->json, ",\"line\":", 8);
     put_i64(&g->json, ev->line);
+    return g;
+}
+
+/* The text pieces, from the key's first entry (a return may have made its slot). */
+static const seg *seg_text(const cd_trace_event *ev)
+{
+    seg *g = (seg *)seg_of(ev);
+    if (g->off && g->key && g->nvals == ev->nargs + ev->nexprs)
+        return g;
+    free(g->off);
+    g->text.n = 0;
+    g->nvals = ev->nargs + ev->nexprs;
+    g->off = cd_xcalloc(g->nvals + 2, sizeof *g->off);
+    line *t = &g->text;
+    put(t, "> ", 2);
+    puts_(t, ev->func);
+    putch(t, '(');
+    /* the arguments' names inside the parentheses, then the place, then the expressions' names */
+    for (size_t i = 0; i <= g->nvals; i++) {
+        if (i == ev->nargs) {
+            putch(t, ')');
+            if (ev->file) {
+                putch(t, ' ');
+                puts_(t, base_name(ev->file));
+                putch(t, ':');
+                put_i64(t, ev->line);
+            }
+        }
+        if (i == g->nvals)
+            break;
+        if (i && i < ev->nargs)
+            put(t, ", ", 2);
+        if (i >= ev->nargs)
+            putch(t, ' ');
+        puts_(t, i < ev->nargs ? ev->args[i].name : ev->exprs[i - ev->nargs].name);
+        putch(t, '=');
+        g->off[i + 1] = t->n;
+    }
+    put(t, " [tid ", 6);
+    g->off[0] = 0;
+    g->off[g->nvals + 1] = t->n;
     return g;
 }
 
@@ -258,25 +300,15 @@ static void render_json(line *l, const cd_trace_event *ev)
 static void render_text(line *l, const cd_trace_event *ev)
 {
     if (ev->kind == CD_REC_ENTRY) {
-        put(l, "> ", 2);
-        puts_(l, ev->func);
-        putch(l, '(');
-        for (size_t i = 0; i < ev->nargs; i++) {
-            if (i)
-                put(l, ", ", 2);
-            puts_(l, ev->args[i].name);
-            putch(l, '=');
-            puts_(l, ev->args[i].text);
+        const seg *g = seg_text(ev);
+        for (size_t i = 0; i < g->nvals; i++) {
+            put(l, g->text.s + g->off[i], g->off[i + 1] - g->off[i]);
+            puts_(l, i < ev->nargs ? ev->args[i].text : ev->exprs[i - ev->nargs].text);
         }
-        putch(l, ')');
-        const seg *g = seg_of(ev);
-        put(l, g->text.s, g->text.n);
-        for (size_t i = 0; i < ev->nexprs; i++) {
-            putch(l, ' ');
-            puts_(l, ev->exprs[i].name);
-            putch(l, '=');
-            puts_(l, ev->exprs[i].text);
-        }
+        put(l, g->text.s + g->off[g->nvals], g->off[g->nvals + 1] - g->off[g->nvals]);
+        put_tid(l, ev->tid);
+        putch(l, ']');
+        return;
     } else if (ev->kind == CD_REC_RETURN) {
         put(l, "< ", 2);
         puts_(l, ev->func);
@@ -318,7 +350,11 @@ static void render_text(line *l, const cd_trace_event *ev)
 int cd_trace_render(void *arg, const cd_trace_event *ev)
 {
     cd_trace_out *o = arg;
-    line l = {.cap = sizeof l.small};
+    /* not `line l = {...}`: that clears the 512-byte buffer at every event (half this function's
+     * time) */
+    line l;
+    l.n = 0;
+    l.cap = sizeof l.small;
     l.s = l.small;
     if (o->json)
         render_json(&l, ev);

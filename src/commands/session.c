@@ -317,6 +317,8 @@ void cd_format_frame(cd_session *s, const cd_frame *f, cd_buf *b)
         cd_buf_printf(b, " (%s)", cd_symtab_pc_note(s->sym, f->pc));
     if (f->signal_frame)
         cd_buf_puts(b, " <signal handler called>");
+    if (f->patched == CD_FRAME_TRAMPOLINE)
+        cd_buf_puts(b, " [in cdbg's trampoline]");
 }
 
 json_object *cd_frame_json(const cd_frame *f)
@@ -331,6 +333,9 @@ json_object *cd_frame_json(const cd_frame *f)
     json_object_object_add(j, "inlined", json_object_new_boolean(f->info.inlined));
     if (f->signal_frame)
         json_object_object_add(j, "signal_frame", json_object_new_boolean(1));
+    if (f->patched)
+        json_object_object_add(j, "cdbg_patch",
+                               json_object_new_string(f->patched == CD_FRAME_TRAMPOLINE ? "trampoline" : "return"));
     return j;
 }
 

@@ -277,6 +277,17 @@ int cd_ctl_continue(cd_ctl *c, cd_stop *stop, cd_err *err);
 /* finish/stepout: runs until frame LEVEL of SEL's thread (SEL's frames) returns. An inlined frame
  * runs to the end of its inlined range (no value). */
 int cd_ctl_finish(cd_ctl *c, const cd_scope *sel, int level, cd_stop *stop, cd_err *err);
+/* Where a function's return value is, right after its `ret` (SysV x86-64): the registers, NULL
+ * where not recorded (a tracepoint's record). */
+typedef struct cd_ret_regs {
+    uint64_t rax, rdx;
+    const uint8_t *xmm0, *xmm1; /* 16 bytes each */
+    const uint8_t *st0;         /* the 10 bytes of x87 st(0): long double */
+} cd_ret_regs;
+/* The value of return type TYPE in RR. A struct returned in memory is V_MEM at rax (the caller's
+ * buffer). A part in a register that was not recorded fails with CD_EK_UNSUPPORTED ("it is
+ * returned in xmm0, which was not recorded"). */
+int cd_ctl_return_value(cd_ectx *x, cd_type *type, const cd_ret_regs *rr, struct cd_value *out, cd_err *err);
 /* What cd_ctl_finish would refuse before running anything (a core, the outermost frame...). */
 int cd_ctl_finish_check(cd_ctl *c, const cd_scope *sel, int level, cd_err *err);
 

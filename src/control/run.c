@@ -347,15 +347,9 @@ static bool all_sse(cd_ectx *x, cd_type *t, uint64_t base, uint64_t lo, uint64_t
     return t->kind == TY_FLOAT;
 }
 
-/* The value a function of return type T just returned, from the registers of thread th (SysV
- * x86-64 calling convention). */
-static int return_value(cd_ctl *c, cd_thread *th, cd_ectx *x, cd_type *type, cd_value *out, cd_err *err)
+/* The value a function of return type T just returned (SysV x86-64 calling convention). */
+int cd_ctl_return_value(cd_ectx *x, cd_type *type, const cd_ret_regs *rr, cd_value *out, cd_err *err)
 {
-    cd_target *t = c->t;
-    cd_regs r;
-    struct user_fpregs_struct fp;
-    if (t->ops->get_regs(t, th, &r, err) < 0 || t->ops->get_fpregs(t, th, &fp, err) < 0)
-        return -1;
     cd_type *st = cd_type_strip(type);
     uint64_t size = cd_type_size(st);
     memset(out, 0, sizeof *out);
@@ -363,9 +357,7 @@ static int return_value(cd_ctl *c, cd_thread *th, cd_ectx *x, cd_type *type, cd_
     out->where = V_BYTES;
     out->regno = -1;
     out->bytes = cd_arena_alloc(x->ar, size > 16 ? size : 16);
-    const uint8_t *xmm0 = (const uint8_t *)&fp.xmm_space[0], *xmm1 = (const uint8_t *)&fp.xmm_space[4];
-    const uint8_t *st0 = (const uint8_t *)&fp.st_space[0];
-    uint64_t gpr[2] = {r.rax, r.rdx};
+    uint64_t gpr[2] = {rr->rax, rr->rdx};
     switch (st->kind) {
     case TY_INT:
     case TY_BOOL:
@@ -377,10 +369,14 @@ static int return_value(cd_ctl *c, cd_thread *th, cd_ectx *x, cd_type *type, cd_
         return 0;
     case TY_FLOAT:
         if (size > 8) {
-            memcpy(out->bytes, st0, 10); /* long double: x87 st(0) */
+            if (!rr->st0)
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "it is returned in st0, which was not recorded");
+            memcpy(out->bytes, rr->st0, 10); /* long double: x87 st(0) */
             return 0;
         }
-        memcpy(out->bytes, xmm0, size);
+        if (!rr->xmm0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "it is returned in xmm0, which was not recorded");
+        memcpy(out->bytes, rr->xmm0, size);
         return 0;
     case TY_STRUCT:
     case TY_UNION: {
@@ -389,16 +385,19 @@ static int return_value(cd_ctl *c, cd_thread *th, cd_ectx *x, cd_type *type, cd_
         if (size > 16 || x87) {
             /* returned in memory: the caller's buffer, whose address comes back in rax */
             out->where = V_MEM;
-            out->addr = r.rax;
+            out->addr = rr->rax;
             out->bytes = NULL;
             return 0;
         }
         const uint8_t *ints[2] = {(const uint8_t *)&gpr[0], (const uint8_t *)&gpr[1]};
-        const uint8_t *sses[2] = {xmm0, xmm1};
+        const uint8_t *sses[2] = {rr->xmm0, rr->xmm1};
         int ni = 0, ns = 0;
         for (int i = 0; i < 2 && (uint64_t)i * 8 < size; i++) {
             bool sse = i == 0 ? sse0 : sse1;
             const uint8_t *src = sse ? sses[ns++] : ints[ni++];
+            if (!src)
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "it is returned in xmm%d, which was not recorded",
+                                ns - 1);
             uint64_t n = size - (uint64_t)i * 8 < 8 ? size - (uint64_t)i * 8 : 8;
             memcpy(out->bytes + i * 8, src, n);
         }
@@ -407,6 +406,19 @@ static int return_value(cd_ctl *c, cd_thread *th, cd_ectx *x, cd_type *type, cd_
     default:
         return cd_fail(err, CD_EXIT_CMD, "cannot show a returned value of this type");
     }
+}
+
+/* The value a function of return type T just returned, from the registers of thread th. */
+static int return_value(cd_ctl *c, cd_thread *th, cd_ectx *x, cd_type *type, cd_value *out, cd_err *err)
+{
+    cd_target *t = c->t;
+    cd_regs r;
+    struct user_fpregs_struct fp;
+    if (t->ops->get_regs(t, th, &r, err) < 0 || t->ops->get_fpregs(t, th, &fp, err) < 0)
+        return -1;
+    cd_ret_regs rr = {.rax = r.rax, .rdx = r.rdx, .xmm0 = (const uint8_t *)&fp.xmm_space[0],
+                      .xmm1 = (const uint8_t *)&fp.xmm_space[4], .st0 = (const uint8_t *)&fp.st_space[0]};
+    return cd_ctl_return_value(x, type, &rr, out, err);
 }
 
 /* Runs until internal breakpoint b stops (its thread, its frame) or something the user must see

@@ -1,11 +1,11 @@
-/* Fast breakpoints: the stubs, the code area and the patches (see codepatch.h).
- *
- * The area, the search for free address space near the code and the relocation checks follow the
- * inline tracepoint backend (src/trace/inline.c: new_region, analyse, write_patch), which maps its
- * trampolines the same way; the two could share this module. */
+/* Fast breakpoints: the stubs, the code area and the patches (see codepatch.h); and the patching
+ * machinery the inline tracepoint backend (src/trace/inline.c) shares with them: injected system
+ * calls, the search for free address space near the code, the threads' pcs, the relocation
+ * checks. */
 #include "target/codepatch.h"
 
 #include "arch/arch.h"
+#include "target/patchmap.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,6 +27,7 @@ typedef struct area {
     uint64_t base;
     size_t ndata; /* counter slots handed out */
     size_t used;  /* code bytes handed out after DATA_SPACE */
+    size_t nent;  /* patch page header entries (target/patchmap.h, the area's last bytes) */
 } area;
 
 typedef struct stub {
@@ -166,7 +167,7 @@ void cd_cpatch_undone(cd_cpatch *cp)
 
 /* ---- making a stub ---- */
 
-static cd_thread *held_thread(cd_target *t)
+cd_thread *cd_cpatch_held_thread(cd_target *t)
 {
     for (size_t i = 0; i < t->nthreads; i++)
         if (!t->threads[i]->gone && t->threads[i]->held)
@@ -174,45 +175,110 @@ static cd_thread *held_thread(cd_target *t)
     return NULL;
 }
 
+int cd_cpatch_inject(cd_target *t, long nr, const uint64_t args[6], int64_t *ret, cd_err *err)
+{
+    cd_thread *th = cd_cpatch_held_thread(t);
+    if (!th)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "no thread of process %d is held", (int)t->pid);
+    uint64_t a[6];
+    memcpy(a, args, sizeof a);
+    return cd_target_inject_syscall(t, th, nr, a, ret, err);
+}
+
 static int inject(cd_target *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret,
                   cd_err *err)
 {
-    cd_thread *th = held_thread(t);
-    if (!th)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "no thread of process %d is held", (int)t->pid);
     uint64_t args[6] = {a0, a1, a2, a3, (uint64_t)-1, 0};
-    return cd_target_inject_syscall(t, th, nr, args, ret, err);
+    return cd_cpatch_inject(t, nr, args, ret, err);
+}
+
+static bool within(uint64_t a, uint64_t b, uint64_t range)
+{
+    return a > b ? a - b < range : b - a < range;
 }
 
 static bool near(uint64_t a, uint64_t b)
 {
-    return a > b ? a - b < NEAR : b - a < NEAR;
+    return within(a, b, NEAR);
+}
+
+int cd_cpatch_gaps_near(cd_target *t, uint64_t addr, uint64_t size, uint64_t range, uint64_t *out, size_t max,
+                        cd_err *err)
+{
+    const cd_mapping *m;
+    size_t n;
+    if (t->ops->mappings(t, &m, &n, err) < 0)
+        return -1;
+    size_t nc = 0;
+    uint64_t prev_end = 0x10000;
+    for (size_t i = 0; i <= n; i++) {
+        uint64_t start = i < n ? m[i].start : 0x7ffffffff000ull;
+        if (start > prev_end && start - prev_end >= 2 * size) {
+            /* the end of the gap nearest to addr */
+            uint64_t c = addr < prev_end ? prev_end + size : addr > start ? start - 2 * size : addr & ~0xffffull;
+            c = (c + 0xffff) & ~0xffffull;
+            uint64_t d = c > addr ? c - addr : addr - c;
+            if (c >= prev_end && c + size <= start && within(c, addr, range) && within(c + size, addr, range)) {
+                /* insertion, nearest first; the earlier of two as near stays first */
+                size_t k = nc < max ? nc++ : max;
+                while (k > 0) {
+                    uint64_t dk = out[k - 1] > addr ? out[k - 1] - addr : addr - out[k - 1];
+                    if (dk <= d)
+                        break;
+                    if (k < max)
+                        out[k] = out[k - 1];
+                    k--;
+                }
+                if (k < max)
+                    out[k] = c;
+            }
+        }
+        if (i < n && m[i].end > prev_end)
+            prev_end = m[i].end;
+    }
+    return (int)nc;
+}
+
+bool cd_cpatch_pc_in(cd_target *t, uint64_t lo, uint64_t hi, bool unknown_inside)
+{
+    for (size_t i = 0; i < t->nthreads; i++) {
+        cd_thread *th = t->threads[i];
+        cd_regs r;
+        cd_err e = {0};
+        if (th->gone || !th->held)
+            continue;
+        if (t->ops->get_regs(t, th, &r, &e) < 0) {
+            if (unknown_inside)
+                return true;
+            continue;
+        }
+        if (r.rip >= lo && r.rip < hi)
+            return true;
+    }
+    return false;
+}
+
+const cd_insn *cd_cpatch_unmovable(const cd_x86_head *h)
+{
+    for (int i = 0; i < h->n; i++) {
+        const cd_insn *in = &h->insn[i];
+        if (in->kind == CD_INSN_BAD || !in->reloc_ok || in->kind == CD_INSN_INT ||
+            (in->has_target && in->rel_size == 1 &&
+             !(in->bytes[in->rel_off - 1] == 0xEB ||
+               (in->bytes[in->rel_off - 1] >= 0x70 && in->bytes[in->rel_off - 1] <= 0x7F))))
+            return in;
+    }
+    return NULL;
 }
 
 /* A new area within 1 GB of addr: the free gap of the address space nearest to it, mapped
  * read-write, its code part then made read-execute. */
 static area *new_area(cd_cpatch *cp, cd_target *t, uint64_t addr, cd_err *err)
 {
-    const cd_mapping *m;
-    size_t n;
-    if (t->ops->mappings(t, &m, &n, err) < 0)
+    uint64_t best = 0;
+    int nc = cd_cpatch_gaps_near(t, addr, AREA, NEAR, &best, 1, err);
+    if (nc < 0)
         return NULL;
-    uint64_t best = 0, bestd = UINT64_MAX;
-    uint64_t prev_end = 0x10000;
-    for (size_t i = 0; i <= n; i++) {
-        uint64_t start = i < n ? m[i].start : 0x7ffffffff000ull;
-        if (start > prev_end && start - prev_end >= 2 * AREA) {
-            uint64_t c = addr < prev_end ? prev_end + AREA : addr > start ? start - 2 * AREA : addr & ~0xffffull;
-            c = (c + 0xffff) & ~0xffffull;
-            uint64_t d = c > addr ? c - addr : addr - c;
-            if (c >= prev_end && c + AREA <= start && near(c, addr) && near(c + AREA, addr) && d < bestd) {
-                best = c;
-                bestd = d;
-            }
-        }
-        if (i < n && m[i].end > prev_end)
-            prev_end = m[i].end;
-    }
     if (!best)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
                         "no free address space within 1 GB of 0x%" PRIx64 " for a breakpoint stub", addr),
@@ -232,6 +298,9 @@ static area *new_area(cd_cpatch *cp, cd_target *t, uint64_t addr, cd_err *err)
     }
     int64_t r2;
     if (inject(t, SYS_mprotect, best + DATA_SPACE, AREA - DATA_SPACE, PROT_READ | PROT_EXEC, 0, &r2, err) < 0)
+        return NULL;
+    /* the header that lets any unwinder map a stub's pcs back to the breakpoint's */
+    if (cd_pp_init(t, best, CD_PP_FASTBP, err) < 0)
         return NULL;
     cp->areas = cd_xrealloc(cp->areas, (cp->nareas + 1) * sizeof *cp->areas);
     cp->areas[cp->nareas] = (area){.base = best};
@@ -283,16 +352,11 @@ static int analyse(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, uint
                  where);
         goto out;
     }
-    for (int i = 0; i < h->n; i++) {
-        const cd_insn *in = &h->insn[i];
-        if (in->kind == CD_INSN_BAD || !in->reloc_ok || in->kind == CD_INSN_INT ||
-            (in->has_target && in->rel_size == 1 &&
-             !(in->bytes[in->rel_off - 1] == 0xEB ||
-               (in->bytes[in->rel_off - 1] >= 0x70 && in->bytes[in->rel_off - 1] <= 0x7F)))) {
-            cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s %s cannot be relocated", in->addr,
-                     in->mnemonic, in->ops);
-            goto out;
-        }
+    const cd_insn *in = cd_cpatch_unmovable(h);
+    if (in) {
+        cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s %s cannot be relocated", in->addr,
+                 in->mnemonic, in->ops);
+        goto out;
     }
     rc = 0;
 out:
@@ -351,7 +415,9 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
         return NULL;
     area *a = NULL;
     for (size_t k = 0; k < cp->nareas && !a; k++)
-        if (cp->areas[k].ndata < DATA_SPACE / SLOT_DATA && DATA_SPACE + cp->areas[k].used + STUB_MAX <= AREA &&
+        if (cp->areas[k].ndata < DATA_SPACE / SLOT_DATA &&
+            DATA_SPACE + cp->areas[k].used + STUB_MAX <= AREA - CD_PP_HDR_SIZE &&
+            cp->areas[k].nent + CD_PP_STUB_ENTRIES <= CD_PP_CAP &&
             near(cp->areas[k].base, addr) && near(cp->areas[k].base + AREA, addr))
             a = &cp->areas[k];
     if (!a && !(a = new_area(cp, t, addr, err)))
@@ -390,29 +456,61 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
     size_t jl_at = n++;
     for (size_t k = 0; k < npass; k++)
         put32(b + to_pass[k], (int64_t)n - (int64_t)(to_pass[k] + 4));
+    size_t pass_at = n;
     b[n++] = 0x9d; /* PASS: popfq */
     memcpy(b + n, lea_up, 8), n += 8;
     b[n++] = 0xeb; /* jmp RELOC */
     size_t jmp_at = n++;
     b[jl_at] = (uint8_t)(n - (jl_at + 1));
+    size_t stop_at = n;
     b[n++] = 0x9d;
     memcpy(b + n, lea_up, 8), n += 8;
     size_t int3_off = n;
     b[n++] = 0xcc;
     b[jmp_at] = (uint8_t)(n - (jmp_at + 1));
-    size_t reloc_off = n, rl = 0;
-    cd_err rerr = {0};
-    if (cd_x86_relocate_head(&h, code + n, b + n, STUB_MAX - n - 5, &rl, &rerr) < 0)
-        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr, rerr.msg), NULL;
-    n += rl;
+    size_t reloc_off = n;
+    /* the patch page entries: what each byte range stands for, and how far below the
+     * breakpoint's rsp the stub has moved it there (codepatch.h's layout) */
+    cd_pp_entry pe[CD_PP_STUB_ENTRIES];
+    size_t ne = 0;
+    const size_t seg[][3] = {{0, 5, 0},
+                             {5, 6, 128},
+                             {6, pass_at + 1, 136},
+                             {pass_at + 1, pass_at + 9, 128},
+                             {pass_at + 9, pass_at + 11, 0},
+                             {stop_at, stop_at + 1, 136},
+                             {stop_at + 1, stop_at + 9, 128},
+                             {int3_off, int3_off + 1, 0}};
+    for (size_t k = 0; k < sizeof seg / sizeof *seg; k++)
+        pe[ne++] = (cd_pp_entry){.off = (uint16_t)(code - a->base + seg[k][0]),
+                                 .len = (uint16_t)(seg[k][1] - seg[k][0]),
+                                 .sp = (int16_t)seg[k][2],
+                                 .kind = CD_PP_CODE,
+                                 .orig = addr};
+    for (int i = 0; i < h.n; i++) {
+        size_t k = 0;
+        cd_err rerr = {0};
+        if (STUB_MAX - n - 5 < CD_X86_RELOC_MAX ||
+            cd_x86_relocate(&h.insn[i], code + n, b + n, STUB_MAX - n - 5, &k, &rerr) < 0)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "0x%" PRIx64 ": %s", addr,
+                            rerr.msg[0] ? rerr.msg : "the stub is too long"),
+                   NULL;
+        if (ne < CD_PP_STUB_ENTRIES - 1)
+            pe[ne++] = (cd_pp_entry){.off = (uint16_t)(code - a->base + n), .len = (uint16_t)k, .kind = CD_PP_CODE,
+                                     .orig = h.insn[i].addr};
+        n += k;
+    }
+    pe[ne++] = (cd_pp_entry){.off = (uint16_t)(code - a->base + n), .len = 5, .kind = CD_PP_CODE, .orig = addr + h.len};
     b[n] = 0xe9; /* jmp back */
     put32(b + n + 1, (int64_t)(addr + h.len) - (int64_t)(code + n + 5));
     n += 5;
     uint8_t zero[SLOT_DATA] = {0};
-    if (t->ops->write_mem(t, data, zero, sizeof zero, err) < 0 || t->ops->write_mem(t, code, b, n, err) < 0)
+    if (t->ops->write_mem(t, data, zero, sizeof zero, err) < 0 || t->ops->write_mem(t, code, b, n, err) < 0 ||
+        cd_pp_add(t, a->base, pe, ne, err) < 0)
         return NULL;
     a->ndata++;
     a->used += STUB_MAX;
+    a->nent += CD_PP_STUB_ENTRIES;
     cp->stubs = cd_xrealloc(cp->stubs, (cp->nstubs + 1) * sizeof *cp->stubs);
     stub *s = &cp->stubs[cp->nstubs++];
     memset(s, 0, sizeof *s);
@@ -429,20 +527,6 @@ static stub *make_stub(cd_cpatch *cp, cd_target *t, uint64_t addr, uint64_t lo, 
 }
 
 /* ---- arming ---- */
-
-static bool pc_inside(cd_target *t, uint64_t lo, uint64_t hi)
-{
-    for (size_t i = 0; i < t->nthreads; i++) {
-        cd_thread *th = t->threads[i];
-        cd_regs r;
-        cd_err e = {0};
-        if (th->gone || !th->held)
-            continue;
-        if (t->ops->get_regs(t, th, &r, &e) < 0 || (r.rip >= lo && r.rip < hi))
-            return true;
-    }
-    return false;
-}
 
 int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_hi, int64_t ignore, bool keep,
                   const cd_fastrule *rule, uint64_t *stub_id, cd_err *err)
@@ -467,7 +551,7 @@ int cd_fastbp_arm(cd_target *t, uint64_t addr, uint64_t func_lo, uint64_t func_h
         return 0;
     /* a thread between the first and the last covered byte would resume in the middle of the jmp;
      * one at addr itself resumes in the stub (cd_cpatch_resume_pc) */
-    if (pc_inside(t, addr + 1, addr + s->len))
+    if (cd_cpatch_pc_in(t, addr + 1, addr + s->len, true))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "a thread is inside the bytes at 0x%" PRIx64, addr);
     bool last = s->arm_seq != 0;
     for (size_t i = 0; i < cp->nstubs && last; i++)

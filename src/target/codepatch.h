@@ -92,4 +92,26 @@ void cd_cpatch_undone(cd_cpatch *cp);
 /* exec: the old image's stubs and areas are gone. */
 void cd_cpatch_forget(cd_cpatch *cp);
 
+/* ---- the patching machinery both fast breakpoints and the inline tracepoint backend
+ * (src/trace/inline.c) use: injected system calls, free address space near the code, the
+ * threads' pcs, the instructions a jmp may cover ---- */
+#include "arch/arch.h"
+
+/* A thread of t that is held (stopped by cdbg), or NULL. */
+cd_thread *cd_cpatch_held_thread(cd_target *t);
+/* System call nr run by a held thread of t (its registers restored): 0 with the call's result in
+ * *ret (a -errno too), -1 with err when it could not be run (no thread held: CD_EK_UNSUPPORTED). */
+int cd_cpatch_inject(cd_target *t, long nr, const uint64_t args[6], int64_t *ret, cd_err *err);
+/* Where `size` bytes could be mapped within `range` of addr (both ends): one 64 KB-aligned base per
+ * free gap of t's address space, the end of the gap nearest to addr, nearest first (the first of
+ * two as near), at most max of them. The count, or -1 with err when the mappings cannot be read. */
+int cd_cpatch_gaps_near(cd_target *t, uint64_t addr, uint64_t size, uint64_t range, uint64_t *out, size_t max,
+                        cd_err *err);
+/* Whether some held thread's pc is in [lo, hi); a thread whose registers cannot be read counts as
+ * inside when unknown_inside. */
+bool cd_cpatch_pc_in(cd_target *t, uint64_t lo, uint64_t hi, bool unknown_inside);
+/* The first instruction of h that cannot be moved out of line (undecoded, an int, or not
+ * relocatable: a rel8 branch other than jmp/jcc), or NULL when all of them can. */
+const cd_insn *cd_cpatch_unmovable(const cd_x86_head *h);
+
 #endif

@@ -3324,14 +3324,19 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err)
         free_target(t);
         return NULL;
     }
+    cd_procfs_stat *st = cd_xcalloc(n, sizeof *st);
+    cd_procfs_read_stats(pid, tids, n, st);
+    uint64_t now = cd_now_ns();
     for (size_t i = 0; i < n; i++) {
         cd_thread *th = add_thread(t, tids[i]);
-        char s;
-        if (read_thread_stat(t, th, &s) == 0) {
-            th->state = s;
-            LT(th)->zombie = s == 'Z' || s == 'X';
+        if (st[i].ok) {
+            memcpy(th->name, st[i].name, sizeof st[i].name);
+            LT(th)->stat_ns = now;
+            th->state = st[i].state;
+            LT(th)->zombie = th->state == 'Z' || th->state == 'X';
         }
     }
+    free(st);
     free(tids);
     t->exe_path = read_exe(pid);
     if (!t->exe_path && (errno == EACCES || errno == EPERM)) {

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -239,17 +238,7 @@ int cd_procfs_list_tasks(pid_t pid, pid_t **out, size_t *n)
     return 0;
 }
 
-static int pf_take_stat(pid_t pid, pid_t tid, char name[17], char *state);
-static int pf_read_stat_file(pid_t pid, pid_t tid, char name[17], char *state);
-
 int cd_procfs_read_stat(pid_t pid, pid_t tid, char name[17], char *state)
-{
-    if (pf_take_stat(pid, tid, name, state) == 0)
-        return 0;
-    return pf_read_stat_file(pid, tid, name, state);
-}
-
-static int pf_read_stat_file(pid_t pid, pid_t tid, char name[17], char *state)
 {
     /* Called once per thread at attach: a stack buffer and one read() keep 1000 threads cheap. */
     char path[96], buf[1024];
@@ -271,6 +260,52 @@ static int pf_read_stat_file(pid_t pid, pid_t tid, char name[17], char *state)
     return cd_procfs_parse_stat(buf, name, state);
 }
 
+/* ---- many threads' stat files: two threads made for the call ---- */
+
+typedef struct stats_job {
+    pid_t pid;
+    const pid_t *tids;
+    cd_procfs_stat *out;
+    _Atomic unsigned char *claimed;
+    size_t n;
+} stats_job;
+
+static void stat_one(stats_job *j, size_t i)
+{
+    cd_procfs_stat *o = &j->out[i];
+    o->ok = cd_procfs_read_stat(j->pid, j->tids[i], o->name, &o->state) == 0;
+}
+
+/* From the end of the list while the caller's thread reads from the start, until they meet. */
+static void *stats_helper(void *arg)
+{
+    stats_job *j = arg;
+    for (size_t i = j->n; i-- > 0;) {
+        if (atomic_exchange(&j->claimed[i], 1))
+            break;
+        stat_one(j, i);
+    }
+    return NULL;
+}
+
+/* The helper pays for its creation (~50 us) only past a few dozen threads. */
+#define STATS_HELPER_MIN 64
+
+void cd_procfs_read_stats(pid_t pid, const pid_t *tids, size_t n, cd_procfs_stat *out)
+{
+    stats_job j = {pid, tids, out, cd_xcalloc(n ? n : 1, 1), n};
+    pthread_t thr;
+    bool helper = n >= STATS_HELPER_MIN && pthread_create(&thr, NULL, stats_helper, &j) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (atomic_exchange(&j.claimed[i], 1))
+            break;
+        stat_one(&j, i);
+    }
+    if (helper)
+        pthread_join(thr, NULL);
+    free((void *)j.claimed);
+}
+
 static ssize_t sc_pread(int fd, char *buf, size_t len)
 {
     ssize_t r;
@@ -280,271 +315,15 @@ static ssize_t sc_pread(int fd, char *buf, size_t len)
     return r;
 }
 
-/* ---- the dump's helper thread (cd_procfs_prefetch_start) ---- */
-
-enum { PF_EMPTY, PF_BUSY, PF_DONE, PF_MINE };
-
-typedef struct pf_ent {
-    pid_t tid;
-    _Atomic int st;  /* stat: PF_EMPTY -> PF_BUSY (helper reading) -> PF_DONE, or PF_MINE (the caller's) */
-    _Atomic int sc;  /* syscall line: the same */
-    char name[17];
-    char state;
-    int sc_fd;
-    ssize_t sc_len;
-    char sc_line[256];
-} pf_ent;
-
-static struct {
-    pthread_mutex_t lock; /* guards running and the fields below it; the entries are atomics */
-    pthread_cond_t moved;
-    bool running;
-    pthread_t thr;
-    pid_t pid;
-    pf_ent *e;
-    size_t n, hcap;
-    int32_t *hash; /* tid -> index + 1 */
-    atomic_bool stop;
-    atomic_size_t taken; /* how far the caller has taken syscall lines (index + 1) */
-    size_t wake_at;      /* the helper waits until taken reaches this (0: it does not wait) */
-} pf = {.lock = PTHREAD_MUTEX_INITIALIZER, .moved = PTHREAD_COND_INITIALIZER};
-
-/* How many threads' syscall files the helper may hold open ahead of the caller: bounds the open
- * files, and the age of a line when it is used. */
-#define PF_AHEAD 32
-
-static pf_ent *pf_find(pid_t pid, pid_t tid)
+static int sc_open(pid_t pid, pid_t tid)
 {
-    if (!pf.e || pf.pid != pid)
-        return NULL;
-    size_t h = ((uint32_t)tid * 2654435761u) & (pf.hcap - 1);
-    for (; pf.hash[h]; h = (h + 1) & (pf.hcap - 1))
-        if (pf.e[pf.hash[h] - 1].tid == tid)
-            return &pf.e[pf.hash[h] - 1];
-    return NULL;
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+    return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-static void *pf_main(void *arg)
+static int sc_parse(ssize_t r, int e, char *buf, cd_syscall_state *out)
 {
-    (void)arg;
-    /* The stat files from the end of the list while the caller's attach reads them from the
-     * start: where they meet (an entry already claimed) this half is done. */
-    for (size_t i = pf.n; i-- > 0 && !atomic_load(&pf.stop);) {
-        pf_ent *x = &pf.e[i];
-        int want = PF_EMPTY;
-        if (!atomic_compare_exchange_strong(&x->st, &want, PF_BUSY))
-            break;
-        bool ok = pf_read_stat_file(pf.pid, x->tid, x->name, &x->state) == 0;
-        atomic_store(&x->st, ok ? PF_DONE : PF_MINE);
-    }
-    /* Then the syscall lines, open file kept, a few threads ahead of the caller's unwinding. */
-    for (size_t i = 0; i < pf.n && !atomic_load(&pf.stop); i++) {
-        if (i >= atomic_load(&pf.taken) + PF_AHEAD) {
-            /* woken when half of what it read ahead is taken, not at every take: a wake-up per
-             * thread would cost more than the read it saves */
-            pthread_mutex_lock(&pf.lock);
-            pf.wake_at = i - PF_AHEAD / 2;
-            while (i >= atomic_load(&pf.taken) + PF_AHEAD && !atomic_load(&pf.stop))
-                pthread_cond_wait(&pf.moved, &pf.lock);
-            pf.wake_at = 0;
-            pthread_mutex_unlock(&pf.lock);
-        }
-        pf_ent *x = &pf.e[i];
-        int want = PF_EMPTY;
-        if (!atomic_compare_exchange_strong(&x->sc, &want, PF_BUSY))
-            continue;
-        char path[96];
-        snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pf.pid, (int)x->tid);
-        x->sc_fd = open(path, O_RDONLY | O_CLOEXEC);
-        x->sc_len = x->sc_fd < 0 ? -1 : sc_pread(x->sc_fd, x->sc_line, sizeof x->sc_line - 1);
-        if (x->sc_len <= 0 && x->sc_fd >= 0) {
-            close(x->sc_fd);
-            x->sc_fd = -1;
-        }
-        atomic_store(&x->sc, x->sc_fd >= 0 ? PF_DONE : PF_MINE);
-    }
-    return NULL;
-}
-
-void cd_procfs_prefetch_start(pid_t pid)
-{
-    pthread_mutex_lock(&pf.lock);
-    if (pf.running) {
-        pthread_mutex_unlock(&pf.lock);
-        return;
-    }
-    pid_t *tids;
-    size_t n;
-    if (cd_procfs_list_tasks(pid, &tids, &n) < 0) {
-        pthread_mutex_unlock(&pf.lock);
-        return;
-    }
-    pf.pid = pid;
-    pf.n = n;
-    pf.e = cd_xcalloc(n, sizeof *pf.e);
-    pf.hcap = 16;
-    while (pf.hcap < 2 * n)
-        pf.hcap <<= 1;
-    pf.hash = cd_xcalloc(pf.hcap, sizeof *pf.hash);
-    for (size_t i = 0; i < n; i++) {
-        pf.e[i].tid = tids[i];
-        pf.e[i].sc_fd = -1;
-        size_t h = ((uint32_t)tids[i] * 2654435761u) & (pf.hcap - 1);
-        while (pf.hash[h])
-            h = (h + 1) & (pf.hcap - 1);
-        pf.hash[h] = (int32_t)i + 1;
-    }
-    free(tids);
-    atomic_store(&pf.stop, false);
-    atomic_store(&pf.taken, 0);
-    pf.running = pthread_create(&pf.thr, NULL, pf_main, NULL) == 0;
-    if (!pf.running) {
-        free(pf.e);
-        free(pf.hash);
-        pf.e = NULL;
-        pf.hash = NULL;
-    }
-    pthread_mutex_unlock(&pf.lock);
-}
-
-void cd_procfs_prefetch_stop(void)
-{
-    pthread_mutex_lock(&pf.lock);
-    if (!pf.running) {
-        pthread_mutex_unlock(&pf.lock);
-        return;
-    }
-    atomic_store(&pf.stop, true);
-    pthread_cond_broadcast(&pf.moved);
-    pthread_mutex_unlock(&pf.lock);
-    pthread_join(pf.thr, NULL);
-    pthread_mutex_lock(&pf.lock);
-    for (size_t i = 0; i < pf.n; i++)
-        if (atomic_load(&pf.e[i].sc) == PF_DONE && pf.e[i].sc_fd >= 0)
-            close(pf.e[i].sc_fd);
-    free(pf.e);
-    free(pf.hash);
-    pf.e = NULL;
-    pf.hash = NULL;
-    pf.n = 0;
-    pf.running = false;
-    pthread_mutex_unlock(&pf.lock);
-}
-
-bool cd_procfs_prefetch_has(pid_t pid, pid_t tid, bool syscall)
-{
-    pthread_mutex_lock(&pf.lock);
-    pf_ent *x = pf.running ? pf_find(pid, tid) : NULL;
-    bool r = x && atomic_load(syscall ? &x->sc : &x->st) == PF_DONE;
-    pthread_mutex_unlock(&pf.lock);
-    return r;
-}
-
-/* The helper's read of TID's stat, once: 0 and the fields, or -1 (read it yourself). An entry
- * nobody took yet is claimed, so that the helper does not read it too. */
-static int pf_take_stat(pid_t pid, pid_t tid, char name[17], char *state)
-{
-    pthread_mutex_lock(&pf.lock);
-    pf_ent *x = pf.running ? pf_find(pid, tid) : NULL;
-    int rc = -1;
-    if (x) {
-        int want = PF_EMPTY;
-        if (!atomic_compare_exchange_strong(&x->st, &want, PF_MINE) && want == PF_DONE) {
-            atomic_store(&x->st, PF_MINE); /* used once: a later read reads the file again */
-            if (name)
-                memcpy(name, x->name, sizeof x->name);
-            if (state)
-                *state = x->state;
-            rc = 0;
-        }
-    }
-    pthread_mutex_unlock(&pf.lock);
-    return rc;
-}
-
-/* The helper's open syscall file of TID and the line it read (into buf, length *len), once: the
- * fd, now the caller's, or -1 (read it yourself). */
-static int pf_take_syscall(pid_t pid, pid_t tid, char *buf, size_t cap, ssize_t *len)
-{
-    pthread_mutex_lock(&pf.lock);
-    pf_ent *x = pf.running ? pf_find(pid, tid) : NULL;
-    int fd = -1;
-    if (x) {
-        int want = PF_EMPTY;
-        if (!atomic_compare_exchange_strong(&x->sc, &want, PF_MINE) && want == PF_DONE) {
-            atomic_store(&x->sc, PF_MINE);
-            fd = x->sc_fd;
-            x->sc_fd = -1;
-            size_t l = (size_t)x->sc_len < cap - 1 ? (size_t)x->sc_len : cap - 1;
-            memcpy(buf, x->sc_line, l);
-            *len = (ssize_t)l;
-        }
-        size_t i = (size_t)(x - pf.e) + 1;
-        if (i > atomic_load(&pf.taken)) {
-            atomic_store(&pf.taken, i);
-            if (pf.wake_at && i >= pf.wake_at)
-                pthread_cond_signal(&pf.moved);
-        }
-    }
-    pthread_mutex_unlock(&pf.lock);
-    return fd;
-}
-
-/* The syscall file of the thread read last stays open: a dump reads each thread's line twice, before
- * and after unwinding it, and a pread of the open file regenerates the line for a third of the
- * cost of open + read + close. One slot keeps cdbg's open files at one whatever the thread count.
- * The open file is bound to the task, not to the number: once that thread is gone (and its TID
- * possibly reused) the pread fails with ESRCH and the path is opened afresh. */
-static struct {
-    pthread_mutex_t lock;
-    int fd;
-    pid_t pid, tid;
-} sc_slot = {PTHREAD_MUTEX_INITIALIZER, -1, 0, 0};
-
-int cd_procfs_read_syscall(pid_t pid, pid_t tid, cd_syscall_state *out)
-{
-    memset(out, 0, sizeof *out);
-    out->nr = -1;
-    char buf[512];
-    ssize_t r = -1;
-    int e = 0;
-    pthread_mutex_lock(&sc_slot.lock);
-    if (!(sc_slot.fd >= 0 && sc_slot.pid == pid && sc_slot.tid == tid)) {
-        /* the helper's open file and line, read before this call */
-        int pfd = pf_take_syscall(pid, tid, buf, sizeof buf, &r);
-        if (pfd >= 0) {
-            if (sc_slot.fd >= 0)
-                close(sc_slot.fd);
-            sc_slot.fd = pfd;
-            sc_slot.pid = pid;
-            sc_slot.tid = tid;
-        }
-    } else {
-        r = sc_pread(sc_slot.fd, buf, sizeof buf - 1);
-        e = errno;
-        if (r <= 0) {
-            close(sc_slot.fd);
-            sc_slot.fd = -1;
-        }
-    }
-    if (r <= 0) {
-        if (sc_slot.fd >= 0)
-            close(sc_slot.fd);
-        sc_slot.fd = -1;
-        char path[96];
-        snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        r = fd < 0 ? -1 : sc_pread(fd, buf, sizeof buf - 1);
-        e = errno;
-        if (r > 0) {
-            sc_slot.fd = fd;
-            sc_slot.pid = pid;
-            sc_slot.tid = tid;
-        } else if (fd >= 0) {
-            close(fd);
-        }
-    }
-    pthread_mutex_unlock(&sc_slot.lock);
     if (r <= 0) {
         errno = r < 0 ? e : ENODATA;
         return -1;
@@ -555,6 +334,55 @@ int cd_procfs_read_syscall(pid_t pid, pid_t tid, cd_syscall_state *out)
         return -1;
     }
     return 0;
+}
+
+int cd_procfs_read_syscall(pid_t pid, pid_t tid, cd_syscall_state *out)
+{
+    memset(out, 0, sizeof *out);
+    out->nr = -1;
+    char buf[512];
+    int fd = sc_open(pid, tid);
+    ssize_t r = fd < 0 ? -1 : sc_pread(fd, buf, sizeof buf - 1);
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    return sc_parse(r, e, buf, out);
+}
+
+int cd_procfs_sc_read(cd_procfs_sc_reader *rd, pid_t pid, pid_t tid, cd_syscall_state *out)
+{
+    memset(out, 0, sizeof *out);
+    out->nr = -1;
+    char buf[512];
+    ssize_t r = -1;
+    int e = 0;
+    if (rd->fd >= 0 && rd->pid == pid && rd->tid == tid) {
+        r = sc_pread(rd->fd, buf, sizeof buf - 1);
+        e = errno;
+    }
+    if (r <= 0) {
+        /* another thread, or the kept file failed (its thread gone, ESRCH): open this one's */
+        cd_procfs_sc_close(rd);
+        int fd = sc_open(pid, tid);
+        r = fd < 0 ? -1 : sc_pread(fd, buf, sizeof buf - 1);
+        e = errno;
+        if (r > 0) {
+            rd->fd = fd;
+            rd->pid = pid;
+            rd->tid = tid;
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+    return sc_parse(r, e, buf, out);
+}
+
+void cd_procfs_sc_close(cd_procfs_sc_reader *rd)
+{
+    if (rd->fd >= 0)
+        close(rd->fd);
+    rd->fd = -1;
+    rd->pid = rd->tid = 0;
 }
 
 int cd_procfs_read_status(pid_t pid, cd_proc_status *out)

@@ -46,29 +46,39 @@ void cd_procfs_free_maps(cd_mapping *m, size_t n);
 
 /* ---- I/O helpers (thin: read the file, call the parser) ---- */
 
-/* `cdbg stacks`' helper thread: reads PID's thread stat files from the end of the thread list
- * while the attach reads them from the start, then each thread's syscall line (its file kept
- * open), a few threads ahead of the unwinding. cd_procfs_read_stat and cd_procfs_read_syscall
- * take a result it read (each once: a second call reads again) instead of reading themselves; a
- * syscall line so taken was read before the call, as the caller's own first read would have been,
- * so the re-read after unwinding still tells whether the thread moved. Two vCPUs share the work of
- * 1000 threads. Stop it (joins it, closes what was not taken) before the process is read for
- * anything else. */
-void cd_procfs_prefetch_start(pid_t pid);
-void cd_procfs_prefetch_stop(void);
-/* Whether the helper holds a result for TID not taken yet (its stat, or its syscall line): for tests. */
-bool cd_procfs_prefetch_has(pid_t pid, pid_t tid, bool syscall);
-
 /* TIDs in /proc/PID/task, the thread-group leader (PID) first when it is listed, then in directory
  * order. Returns 0, or -1 with errno (ENOENT: the process is gone). */
 int cd_procfs_list_tasks(pid_t pid, pid_t **out, size_t *n);
 
 int cd_procfs_read_stat(pid_t pid, pid_t tid, char name[17], char *state);
+/* cd_procfs_read_stat of each of TIDS into OUT[i] (ok false: unreadable, the thread gone). Past a
+ * few dozen threads a helper thread made for the call (joined before it returns) reads from the
+ * end of the list while the caller's reads from the start: the attach to a 1000-thread process
+ * reads 1000 files. */
+typedef struct cd_procfs_stat {
+    bool ok;
+    char state;
+    char name[17];
+} cd_procfs_stat;
+void cd_procfs_read_stats(pid_t pid, const pid_t *tids, size_t n, cd_procfs_stat *out);
 int cd_procfs_read_status(pid_t pid, cd_proc_status *out);
-/* /proc/PID/task/TID/syscall, parsed (cd_procfs_parse_syscall). Reading the same thread again
- * reuses the file opened for it last time (see procfs.c). Returns 0, or -1 with errno: the open's
- * or read's, ENODATA for an empty file, EBADMSG for contents that do not parse. */
+/* /proc/PID/task/TID/syscall, parsed (cd_procfs_parse_syscall). Returns 0, or -1 with errno: the
+ * open's or read's, ENODATA for an empty file, EBADMSG for contents that do not parse. */
 int cd_procfs_read_syscall(pid_t pid, pid_t tid, cd_syscall_state *out);
+
+/* The same, keeping the file of the thread read last open: a dump reads each thread's line twice
+ * (before and after unwinding it), and a pread of the open file regenerates the line for a third
+ * of the cost of open + read + close. One file per reader, whatever the thread count; the reader
+ * is its owner's (one per dump), nothing is shared. The open file is bound to the task, not to
+ * the number: once that thread is gone (its TID possibly reused) the pread fails (ESRCH) and the
+ * path is opened afresh. cd_procfs_sc_close closes it. */
+typedef struct cd_procfs_sc_reader {
+    int fd; /* -1: none open */
+    pid_t pid, tid;
+} cd_procfs_sc_reader;
+#define CD_PROCFS_SC_READER_INIT {-1, 0, 0}
+int cd_procfs_sc_read(cd_procfs_sc_reader *rd, pid_t pid, pid_t tid, cd_syscall_state *out);
+void cd_procfs_sc_close(cd_procfs_sc_reader *rd);
 /* Whether process PID lives in another PID namespace than cdbg (a container): then the TIDs it
  * sees, and writes into its memory, are not the ones /proc and ptrace use. */
 bool cd_procfs_other_pidns(pid_t pid);

@@ -49,6 +49,12 @@ typedef struct cd_probe {
     uint32_t stack_bytes;    /* bytes to copy from sp at the hit (arguments on the stack, locals
                                 the expressions need); a backend may copy more, never less (up to
                                 CD_TRACE_MAX_STACK) */
+    /* What the core reads of an entry record, from its compiled plan: when regs_only, nothing but
+     * the thread, the time and the general registers in reg_mask (bit N: DWARF register N, 0..16;
+     * no floating-point registers, no stack copy). A backend may then record only those (the
+     * inline backend's compact records: 32 bytes for one register instead of ~320). */
+    bool regs_only;
+    uint32_t reg_mask;
 } cd_probe;
 
 #define CD_TRACE_MAX_STACK 4096u
@@ -79,6 +85,8 @@ typedef struct cd_trace_rec {
     uint64_t stack_addr;     /* the copy: [stack_addr, stack_addr + stack_len), normally regs.rsp */
     const void *stack;
     uint32_t stack_len;
+    bool partial;            /* only the probe's reg_mask registers (and rip) are valid: a compact
+                                record of a regs_only probe */
     uint64_t dropped;        /* CD_REC_DROPPED: how many */
     cd_drop_why why;         /* CD_REC_DROPPED: what was lost */
 } cd_trace_rec;

@@ -26,6 +26,8 @@
 #include "trace/backend.h"
 
 #include "arch/arch.h"
+#include "target/codepatch.h"
+#include "target/patchmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,13 +86,22 @@
 #define COMMON_SPACE 2048 /* bytes reserved for the record routine at the start of a region */
 #define STUB_MAX 128
 #define DEFAULT_RING (256u << 20)
+/* A compact ring's default: records, not bytes (2^24 of 32 bytes: 512 MB of address space). A run
+ * like the benchmark's (10 M hits in half a second, drained to a text file by a reader that gets
+ * a fraction of a CPU on a loaded machine) must lose nothing. Only PREFAULT bytes are populated
+ * at arm; the rest is allocated as the writers first reach it (one page fault per 128 records). */
+#define DEFAULT_COMPACT_RECORDS (1ull << 24)
+#define PREFAULT (64ull << 20)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 /* The record routine, copied into each region. Entry (from a stub): [rsp] = return into the stub,
  * [rsp+8] = probe slot, then the 128-byte red zone; the probed code's rsp is rsp + 144. It keeps
  * every register and the flags, and leaves rsp as it found it. */
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
-        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack\n"
-        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack\n"
+        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
+        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
@@ -484,13 +495,87 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
         " popfq\n"
         " ret\n"
+        /* cdti_compact: called like cdti_entry, for a probe of a compact ring (every probe's core
+         * reads only some general registers: backend.h regs_only). The record is the header (seq,
+         * slot, TID, TSC) then the registers the probe's table entry lists, 8 bytes each: 32
+         * bytes for one argument instead of ~320, so the program writes and the reader reads a
+         * tenth of the bytes and the same ring holds ten times the records. Every register is
+         * pushed so the list can index them: [rsp] = the probed code's rsp, 8 = r15 ... 48 = rbx,
+         * 56 = r11 ... 120 = rax, 128 = flags, 136 = ret, 144 = slot (frame_slot() in C). In the
+         * patch page header it lies in cdti_unhijack's ROUTINE range (the same kind: the return
+         * address into the stub is 136 bytes above rsp at most, within CD_PP_SCAN). */
+        ".balign 16\n"
+        "cdti_compact:\n"
+        " pushfq\n"
+        " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
+        " push %r8\n push %r9\n push %r10\n push %r11\n"
+        " push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+        " lea 272(%rsp), %rax\n"
+        " push %rax\n"
+        " cld\n"
+        " mov .Lring(%rip), %rdi\n"
+        "1: mov 128(%rdi), %rax\n"
+        " mov %rax, %rdx\n"
+        " sub 192(%rdi), %rdx\n"
+        " cmp 8(%rdi), %rdx\n"
+        " jge 8f\n"
+        " lea 1(%rax), %rdx\n"
+        " lock cmpxchg %rdx, 128(%rdi)\n"
+        " jne 1b\n"
+        " mov %rax, %r8\n"
+        " and 16(%rdi), %rax\n"
+        " imul 24(%rdi), %rax\n"
+        " add 32(%rdi), %rax\n"
+        " lea (%rdi,%rax), %rsi\n"
+        " mov 144(%rsp), %rcx\n"
+        " mov %ecx, 8(%rsi)\n"
+        " mov 40(%rdi), %rax\n"
+        " test %rax, %rax\n"
+        " js 2f\n"
+        " mov %fs:(%rax), %eax\n"
+        " jmp 3f\n"
+        "2: mov $186, %eax\n"
+        " syscall\n"
+        "3: mov %eax, 12(%rsi)\n"
+        " rdtsc\n"
+        " shl $32, %rdx\n"
+        " or %rdx, %rax\n"
+        " mov %rax, 16(%rsi)\n"
+        " mov 144(%rsp), %rcx\n"
+        " shl $6, %rcx\n"
+        " lea 256(%rdi,%rcx), %rcx\n"                /* the probe's table entry */
+        " movzbl 40(%rcx), %edx\n"                   /* how many registers */
+        " lea 41(%rcx), %r10\n"                      /* their frame slots */
+        " lea 24(%rsi), %r9\n"
+        "4: test %edx, %edx\n"
+        " jz 5f\n"
+        " movzbl (%r10), %eax\n"
+        " mov (%rsp,%rax,8), %rax\n"
+        " mov %rax, (%r9)\n"
+        " inc %r10\n"
+        " add $8, %r9\n"
+        " dec %edx\n"
+        " jmp 4b\n"
+        "5: lea 1(%r8), %rax\n"
+        " mov %rax, (%rsi)\n"                        /* publish */
+        " jmp 9f\n"
+        "8: lock incq 48(%rdi)\n"                    /* full: count the drop */
+        " mov 144(%rsp), %rcx\n"
+        " shl $6, %rcx\n"
+        " lock incq 272(%rdi,%rcx)\n"
+        "9: add $56, %rsp\n"                         /* rsp, r15..rbx: not changed */
+        " pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
+        " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " popfq\n"
+        " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
-extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[];
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[], cdti_compact[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
     size_t used;    /* bytes handed out (record routine included) */
+    size_t nent;    /* patch page header entries handed out (target/patchmap.h) */
     bool written;   /* the record routine and ring pointer are in place */
 } region;
 
@@ -510,6 +595,9 @@ typedef struct iprobe {
     bool internal;          /* an unwinder hook (add_unwind_hooks), not the core's probe */
     uint32_t ret_off;       /* --ret: the return address is at the probed code's rsp + this */
     uint64_t hits, drops_seen, lostret_seen;
+    /* a compact ring's record: these DWARF registers, in this order (reg_mask's bits, low first) */
+    uint8_t nv;
+    uint8_t vreg[16];
 } iprobe;
 
 typedef struct inl {
@@ -525,6 +613,7 @@ typedef struct inl {
     uint64_t target_ring;   /* where the target maps it */
     uint64_t shadow;        /* --ret's shadow stacks in the target (0: no probe wants returns) */
     uint64_t cap, rec_size;
+    bool compact;           /* every probe's record is the header and its registers (cdti_compact) */
     uint64_t tail;
     uint64_t drops_seen;
     int hooks_missing;      /* unwinder entry points that could not be hooked */
@@ -661,16 +750,11 @@ static int analyse(inl *s, cd_trace_backend *b, const cd_probe *p, iprobe *out, 
                         fn, fn, where - p->func_lo);
     /* CD_X86_SCAN_INDIRECT is taken: an indirect jmp is a tail call or a jump table, and compilers do
      * not aim a table at a function's first bytes (its prologue). */
-    for (int i = 0; i < h->n; i++) {
-        const cd_insn *in = &h->insn[i];
-        if (in->kind == CD_INSN_BAD || !in->reloc_ok || in->kind == CD_INSN_INT ||
-            (in->has_target && in->rel_size == 1 && !(in->bytes[in->rel_off - 1] == 0xEB ||
-                                                       (in->bytes[in->rel_off - 1] >= 0x70 &&
-                                                        in->bytes[in->rel_off - 1] <= 0x7F))))
-            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                            "inline: %s: the instruction at %s+0x%" PRIx64 " (%s %s) cannot be relocated", fn, fn,
-                            in->addr - p->func_lo, in->mnemonic, in->ops);
-    }
+    const cd_insn *in = cd_cpatch_unmovable(h);
+    if (in)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "inline: %s: the instruction at %s+0x%" PRIx64 " (%s %s) cannot be relocated", fn, fn,
+                        in->addr - p->func_lo, in->mnemonic, in->ops);
     for (size_t i = 0; i < s->nprobes; i++) {
         const iprobe *o = &s->probes[i];
         if (patch_at < o->patch_at + o->patch_len && o->patch_at < patch_at + h->len)
@@ -709,6 +793,9 @@ static int inl_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     ip.p.stack_bytes = p->stack_bytes > CD_TRACE_MAX_STACK ? CD_TRACE_MAX_STACK : p->stack_bytes;
     ip.slot = (uint32_t)s->nprobes;
     ip.region = -1;
+    for (int r = 0; r < 16 && p->regs_only; r++)
+        if (p->reg_mask & (1u << r))
+            ip.vreg[ip.nv++] = (uint8_t)r;
     for (int i = 0; i < ip.head.n; i++)
         memcpy(ip.orig + (ip.head.insn[i].addr - ip.patch_at), ip.head.insn[i].bytes, ip.head.insn[i].len);
     s->probes = cd_xrealloc(s->probes, (s->nprobes + 1) * sizeof *s->probes);
@@ -774,27 +861,10 @@ static int hold_all(cd_target *t, cd_err *err)
                     "starting new ones", (int)t->pid);
 }
 
-static cd_thread *a_held_thread(cd_target *t)
-{
-    for (size_t i = 0; i < t->nthreads; i++)
-        if (!t->threads[i]->gone && t->threads[i]->held)
-            return t->threads[i];
-    return NULL;
-}
-
 /* Whether some held thread's pc is in [lo, hi). */
 static bool pc_in(cd_target *t, uint64_t lo, uint64_t hi)
 {
-    for (size_t i = 0; i < t->nthreads; i++) {
-        cd_thread *th = t->threads[i];
-        cd_regs r;
-        cd_err e = {0};
-        if (th->gone || !th->held || t->ops->get_regs(t, th, &r, &e) < 0)
-            continue;
-        if (r.rip >= lo && r.rip < hi)
-            return true;
-    }
-    return false;
+    return cd_cpatch_pc_in(t, lo, hi, false);
 }
 
 /* Holds every thread with no pc inside any of the byte ranges `unsafe` says; lets them run a little
@@ -848,11 +918,10 @@ static bool patched_unsafe(inl *s, cd_target *t)
 static int inject(cd_target *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                   uint64_t a5, int64_t *ret, cd_err *err)
 {
-    cd_thread *th = a_held_thread(t);
-    if (!th)
+    if (!cd_cpatch_held_thread(t))
         return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER, "inline: no thread of process %d is held", (int)t->pid);
     uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
-    return cd_target_inject_syscall(t, th, nr, args, ret, err);
+    return cd_cpatch_inject(t, nr, args, ret, err);
 }
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -869,37 +938,11 @@ static bool near(uint64_t a, uint64_t b, uint64_t range)
  * closest to addr. */
 static int new_region(inl *s, cd_target *t, uint64_t addr, cd_err *err)
 {
-    const cd_mapping *m;
-    size_t n;
-    if (t->ops->mappings(t, &m, &n, err) < 0)
-        return -1;
-    const uint64_t range = 1ull << 30;
     uint64_t cands[64];
-    size_t nc = 0;
-    uint64_t prev_end = 0x10000;
-    for (size_t i = 0; i <= n && nc < 64; i++) {
-        uint64_t start = i < n ? m[i].start : 0x7ffffffff000ull;
-        if (start > prev_end && start - prev_end >= 2 * REGION) {
-            /* the end of the gap nearest to addr */
-            uint64_t c = addr < prev_end ? prev_end + REGION : addr > start ? start - 2 * REGION : addr & ~0xffffull;
-            c = (c + 0xffff) & ~0xffffull;
-            if (c >= prev_end && c + REGION <= start && near(c, addr, range) && near(c + REGION, addr, range))
-                cands[nc++] = c;
-        }
-        if (i < n && m[i].end > prev_end)
-            prev_end = m[i].end;
-    }
-    /* nearest first */
-    for (size_t i = 0; i < nc; i++)
-        for (size_t j = i + 1; j < nc; j++) {
-            uint64_t di = cands[i] > addr ? cands[i] - addr : addr - cands[i];
-            uint64_t dj = cands[j] > addr ? cands[j] - addr : addr - cands[j];
-            if (dj < di) {
-                uint64_t x = cands[i];
-                cands[i] = cands[j];
-                cands[j] = x;
-            }
-        }
+    int ncand = cd_cpatch_gaps_near(t, addr, REGION, 1ull << 30, cands, 64, err);
+    if (ncand < 0)
+        return -1;
+    size_t nc = (size_t)ncand;
     for (size_t i = 0; i < nc; i++) {
         int64_t r;
         if (inject(t, SYS_mmap, cands[i], REGION, PROT_READ | PROT_EXEC,
@@ -913,8 +956,11 @@ static int new_region(inl *s, cd_target *t, uint64_t addr, cd_err *err)
             inject(t, SYS_munmap, (uint64_t)r, REGION, 0, 0, 0, 0, &r2, &e);
             continue;
         }
+        /* the header that lets any unwinder map the region's pcs back (target/patchmap.h) */
+        if (cd_pp_init(t, (uint64_t)r, CD_PP_INLINE, err) < 0)
+            return -1;
         s->regions = cd_xrealloc(s->regions, (s->nregions + 1) * sizeof *s->regions);
-        s->regions[s->nregions] = (region){.base = (uint64_t)r, .used = COMMON_SPACE, .written = false};
+        s->regions[s->nregions] = (region){.base = (uint64_t)r, .used = COMMON_SPACE, .nent = 3, .written = false};
         return (int)s->nregions++;
     }
     return cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT,
@@ -929,9 +975,24 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
         if (s->probes[i].p.stack_bytes > maxstack)
             maxstack = s->probes[i].p.stack_bytes;
     s->rec_size = (R_STACK + maxstack + 63) & ~63ull;
-    size_t want = b->env.buffer_size ? b->env.buffer_size : DEFAULT_RING;
+    /* compact when the core reads only registers of every probe's entries (no --ret, no hooks) */
+    s->compact = s->nprobes > 0;
+    uint32_t nvmax = 0;
+    for (size_t i = 0; i < s->nprobes; i++) {
+        const iprobe *ip = &s->probes[i];
+        if (!ip->p.regs_only || ip->p.want_return || ip->internal || (ip->p.reg_mask & ~0xffffu))
+            s->compact = false;
+        if (ip->nv > nvmax)
+            nvmax = ip->nv;
+    }
+    if (s->compact)
+        s->rec_size = R_TSC + 8 + 8 * (uint64_t)nvmax;
     /* the header holds the probe table of the probes there are: a small --buffer-size is records */
     size_t data_off = (H_PROBES + s->nprobes * PROBE_SZ + 4095) & ~4095ull;
+    size_t want = b->env.buffer_size ? b->env.buffer_size
+                  : s->compact       ? data_off + DEFAULT_COMPACT_RECORDS * s->rec_size
+                                     : DEFAULT_RING;
+    /* the most records (a power of two: the writers mask) that fit in --buffer-size */
     uint64_t cap = 1;
     while (data_off + cap * 2 * s->rec_size <= want)
         cap *= 2;
@@ -962,10 +1023,11 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
                  (int)t->pid, strerror((int)-r));
         goto close_fd;
     }
-    /* MAP_POPULATE, here and in cdbg: a page fault at the first record of each page would cost the
-     * traced thread more than the record itself (the shmem page's allocation and clearing) */
-    if (inject(t, SYS_mmap, 0, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, (uint64_t)fd, 0,
-               &r, err) < 0)
+    /* The first PREFAULT bytes populated: a page fault at the first record of each page costs the
+     * traced thread more than the record itself (the shmem page's allocation and clearing), but
+     * populating a whole large ring would cost every run the time to clear it, however few hits
+     * it has. cdbg's own mapping is not populated: its read faults map 16 pages at a time. */
+    if (inject(t, SYS_mmap, 0, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, (uint64_t)fd, 0, &r, err) < 0)
         goto close_fd;
     if (r < 0 && r > -4096) {
         cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot map the ring in process %d: %s", (int)t->pid,
@@ -973,13 +1035,20 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
         goto close_fd;
     }
     s->target_ring = (uint64_t)r;
+    {
+        int64_t pr;
+        cd_err pe = {0};
+        size_t pre = s->ring_size < PREFAULT ? s->ring_size : PREFAULT;
+        /* a kernel without MADV_POPULATE_WRITE (before 5.14) faults them in as they come */
+        inject(t, SYS_madvise, s->target_ring, pre, MADV_POPULATE_WRITE, 0, 0, 0, &pr, &pe);
+    }
     snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)t->pid, (int)fd);
     s->fd = open(path, O_RDWR | O_CLOEXEC);
     if (s->fd < 0) {
         cd_failk(err, CD_EXIT_CMD, CD_EK_PERMISSION, "inline: cannot open the ring %s: %s", path, strerror(errno));
         goto close_fd;
     }
-    void *p = mmap(NULL, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->fd, 0);
+    void *p = mmap(NULL, s->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
     if (p == MAP_FAILED) {
         cd_failk(err, CD_EXIT_CMD, CD_EK_LIMIT, "inline: cannot map the ring (%zu bytes): %s", s->ring_size,
                  strerror(errno));
@@ -1060,16 +1129,63 @@ static int64_t find_tid_offset(cd_target *t)
     return found;
 }
 
+/* Where cdti_compact's frame holds DWARF register r, in 8-byte slots from its rsp. */
+static uint8_t frame_slot(int r)
+{
+    static const uint8_t slot[16] = {15, 13, 14, 6, 12, 11, 5, 0, 10, 9, 8, 7, 4, 3, 2, 1};
+    return slot[r & 15];
+}
+
+/* DWARF register r of a record's registers. */
+static void set_dwreg(cd_regs *g, int r, uint64_t v)
+{
+    switch (r) {
+    case 0: g->rax = v; break;
+    case 1: g->rdx = v; break;
+    case 2: g->rcx = v; break;
+    case 3: g->rbx = v; break;
+    case 4: g->rsi = v; break;
+    case 5: g->rdi = v; break;
+    case 6: g->rbp = v; break;
+    case 7: g->rsp = v; break;
+    case 8: g->r8 = v; break;
+    case 9: g->r9 = v; break;
+    case 10: g->r10 = v; break;
+    case 11: g->r11 = v; break;
+    case 12: g->r12 = v; break;
+    case 13: g->r13 = v; break;
+    case 14: g->r14 = v; break;
+    default: g->r15 = v; break;
+    }
+}
+
 static void put32(uint8_t *p, int32_t v)
 {
     memcpy(p, &v, 4);
 }
 
-/* The stub for ip at `at` in buf: see the header comment. */
-static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *buf, size_t *len, cd_err *err)
+/* A patch page entry: stub bytes [lo, hi) from the region's base stand for orig, whose rsp is
+ * the thread's + sp there. */
+static void pp_ent(cd_pp_entry *e, size_t *ne, uint64_t base, uint64_t lo, uint64_t hi, uint64_t orig, int sp,
+                   int flags)
+{
+    if (*ne < CD_PP_STUB_ENTRIES && hi > lo)
+        e[(*ne)++] = (cd_pp_entry){.off = (uint16_t)(lo - base), .len = (uint16_t)(hi - lo), .sp = (int16_t)sp,
+                                   .kind = CD_PP_CODE, .flags = (uint8_t)flags, .orig = orig};
+}
+
+/* The stub for ip at `at` in buf: see the header comment. Its patch page entries (for the
+ * unwinder) into ents (CD_PP_STUB_ENTRIES), relative to the region's base. */
+static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *buf, size_t *len, uint64_t base,
+                      cd_pp_entry *ents, size_t *nents, cd_err *err)
 {
     (void)s;
     size_t n = 0;
+    *nents = 0;
+    pp_ent(ents, nents, base, at, at + 5, ip->patch_at, 0, 0);        /* lea -128(%rsp),%rsp */
+    pp_ent(ents, nents, base, at + 5, at + 10, ip->patch_at, 128, 0); /* push $slot */
+    pp_ent(ents, nents, base, at + 10, at + 15, ip->patch_at, 136, 0); /* call entry */
+    pp_ent(ents, nents, base, at + 15, at + 23, ip->patch_at, 136, CD_PP_F_RETSITE); /* lea 136(%rsp),%rsp */
     static const uint8_t lea_down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};                   /* lea -128(%rsp),%rsp */
     static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24, 0x88, 0x00, 0x00, 0x00}; /* lea 136(%rsp),%rsp */
     memcpy(buf + n, lea_down, sizeof lea_down);
@@ -1094,6 +1210,12 @@ static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *
             static const uint8_t pre[] = {0x48, 0x8d, 0x64, 0x24, 0xf8, 0x50, 0x48, 0x8d, 0x05};
             if (n + 24 > STUB_MAX)
                 return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the stub is too long", ip->func);
+            /* lea -8(%rsp),%rsp; push %rax; lea; mov; pop %rax (24 bytes with the jmp): the call
+             * not made yet; at the jmp, the callee's first instruction, its return address pushed */
+            pp_ent(ents, nents, base, at + n, at + n + 5, in->addr, 0, 0);
+            pp_ent(ents, nents, base, at + n + 5, at + n + 6, in->addr, 8, 0);
+            pp_ent(ents, nents, base, at + n + 6, at + n + 19, in->addr, 16, 0);
+            pp_ent(ents, nents, base, at + n + 19, at + n + 24, in->target, 0, 0);
             memcpy(buf + n, pre, sizeof pre);
             n += sizeof pre;
             int64_t d = (int64_t)(in->addr + in->len - (at + n + 4));
@@ -1116,11 +1238,13 @@ static int build_stub(inl *s, iprobe *ip, uint64_t at, uint64_t entry, uint8_t *
         if (STUB_MAX - n - 5 < CD_X86_RELOC_MAX || cd_x86_relocate(in, at + n, buf + n, STUB_MAX - n - 5, &k, &rerr) < 0)
             return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: %s", ip->func ? ip->func : "?",
                             rerr.msg[0] ? rerr.msg : "the stub is too long");
+        pp_ent(ents, nents, base, at + n, at + n + k, in->addr, 0, 0);
         n += k;
     }
     int64_t back = (int64_t)(ip->patch_at + ip->patch_len - (at + n + 5));
     if (back < INT32_MIN || back > INT32_MAX)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "inline: %s: the trampoline is out of reach", ip->func);
+    pp_ent(ents, nents, base, at + n, at + n + 5, ip->patch_at + ip->patch_len, 0, 0);
     buf[n++] = 0xE9;
     put32(buf + n, (int32_t)back);
     n += 4;
@@ -1171,7 +1295,9 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         iprobe *ip = &s->probes[i];
         int ri = -1;
         for (size_t k = 0; k < s->nregions && ri < 0; k++)
-            if (s->regions[k].used + STUB_MAX <= REGION && near(s->regions[k].base, ip->patch_at, 1ull << 30) &&
+            if (s->regions[k].used + STUB_MAX <= REGION - CD_PP_HDR_SIZE &&
+                s->regions[k].nent + CD_PP_STUB_ENTRIES <= CD_PP_CAP &&
+                near(s->regions[k].base, ip->patch_at, 1ull << 30) &&
                 near(s->regions[k].base + REGION, ip->patch_at, 1ull << 30))
                 ri = (int)k;
         if (ri < 0 && (ri = new_region(s, t, ip->patch_at, err)) < 0)
@@ -1179,6 +1305,7 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         ip->region = ri;
         ip->stub = s->regions[ri].base + s->regions[ri].used;
         s->regions[ri].used += STUB_MAX;
+        s->regions[ri].nent += CD_PP_STUB_ENTRIES;
     }
     if (make_ring(s, b, err) < 0)
         goto out;
@@ -1196,6 +1323,9 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         memcpy(e + 12, &n, 4);
         e[24] = s->probes[i].p.want_return ? 1 : 0;
         memcpy(e + 28, &s->probes[i].ret_off, 4);
+        e[40] = s->probes[i].nv;
+        for (int k = 0; k < s->probes[i].nv; k++)
+            e[41 + k] = frame_slot(s->probes[i].vreg[k]);
     }
     size_t blob = (size_t)(cdti_blob_end - cdti_blob);
     if (blob > COMMON_SPACE - 64) { /* the memfd's name sits at COMMON_SPACE - 64 */
@@ -1203,7 +1333,7 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
                  blob);
         goto out;
     }
-    uint64_t entry_off = (uint64_t)(cdti_entry - cdti_blob);
+    uint64_t entry_off = (uint64_t)((s->compact ? cdti_compact : cdti_entry) - cdti_blob);
     for (size_t k = 0; k < s->nregions; k++) {
         uint8_t *buf = cd_xmalloc(blob);
         memcpy(buf, cdti_blob, blob);
@@ -1213,6 +1343,19 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         free(buf);
         if (w < 0)
             goto out;
+        /* the routines in the patch page header: a thread in one is in a stub's call */
+        uint64_t rbase = s->regions[k].base;
+        cd_pp_entry re[3] = {
+            {.off = (uint16_t)(cdti_entry - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry),
+             .kind = CD_PP_ROUTINE},
+            {.off = (uint16_t)(cdti_ret - cdti_blob), .len = (uint16_t)(cdti_unhijack - cdti_ret),
+             .kind = CD_PP_RETTRAMP},
+            {.off = (uint16_t)(cdti_unhijack - cdti_blob), .len = (uint16_t)(cdti_blob_end - cdti_unhijack),
+             .kind = CD_PP_ROUTINE},
+        };
+        if (cd_pp_add(t, rbase, re, 3, err) < 0 ||
+            (s->shadow && cd_pp_set_shadow(t, rbase, s->shadow, SH_N, SH_SZ, SH_DEPTH, err) < 0))
+            goto out;
         s->regions[k].written = true;
     }
     for (size_t i = 0; i < s->nprobes; i++) {
@@ -1220,9 +1363,12 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         uint8_t buf[STUB_MAX];
         size_t n = 0;
         uint64_t routine = ip->internal ? (uint64_t)(cdti_unhijack - cdti_blob) : entry_off;
-        if (build_stub(s, ip, ip->stub, s->regions[ip->region].base + routine, buf, &n, err) < 0)
+        cd_pp_entry ents[CD_PP_STUB_ENTRIES];
+        size_t ne = 0;
+        uint64_t rbase = s->regions[ip->region].base;
+        if (build_stub(s, ip, ip->stub, rbase + routine, buf, &n, rbase, ents, &ne, err) < 0)
             goto out;
-        if (t->ops->write_mem(t, ip->stub, buf, n, err) < 0)
+        if (t->ops->write_mem(t, ip->stub, buf, n, err) < 0 || cd_pp_add(t, rbase, ents, ne, err) < 0)
             goto out;
     }
     recalibrate(s);
@@ -1409,6 +1555,10 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
     uint8_t *data = s->ring + ((uint64_t *)s->ring)[H_DATA / 8];
     int rc = 0;
     uint64_t n = 0;
+    /* kept from one record to the next: a compact record sets its probe's registers (and the rest
+     * is cleared only when the probe changes: a memset per record was a fifth of the drain) */
+    cd_trace_rec rec;
+    const iprobe *last = NULL;
     for (;;) {
         uint8_t *r = data + (s->tail & mask) * s->rec_size;
         __builtin_prefetch(r + 4 * s->rec_size);
@@ -1428,6 +1578,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
                 break;
             cd_trace_rec rec;
             memset(&rec, 0, sizeof rec);
+            last = NULL;
             rec.kind = CD_REC_DROPPED;
             rec.probe = UINT32_MAX;
             rec.ts_ns = mono_ns();
@@ -1448,7 +1599,6 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         slot &= 0x7fffffffu;
         iprobe *ip = by_slot(s, slot);
         /* every field is set below: no memset of the ~450-byte record per hit */
-        cd_trace_rec rec;
         rec.kind = ret ? CD_REC_RETURN : CD_REC_ENTRY;
         rec.dropped = 0;
         rec.probe = ip ? ip->p.id : slot;
@@ -1456,6 +1606,29 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         uint64_t tsc;
         memcpy(&tsc, r + R_TSC, 8);
         rec.ts_ns = tsc_to_ns(s, tsc);
+        if (s->compact) {
+            /* the header and the probe's registers: the rest of the record is zero, said by partial */
+            if (ip != last || !ip) {
+                memset(&rec.regs, 0, sizeof rec.regs);
+                rec.regs.orig_rax = (uint64_t)-1;
+                rec.regs.cs = 0x33;
+                rec.regs.ss = 0x2b;
+                rec.regs.rip = ip ? ip->p.addr : 0;
+                last = ip;
+            }
+            for (int k = 0; ip && k < ip->nv; k++) {
+                uint64_t v;
+                memcpy(&v, r + R_TSC + 8 + 8 * k, 8);
+                set_dwreg(&rec.regs, ip->vreg[k], v);
+            }
+            rec.partial = true;
+            rec.has_fp = false;
+            rec.stack_addr = rec.regs.rsp;
+            rec.stack = NULL;
+            rec.stack_len = 0;
+            goto deliver;
+        }
+        rec.partial = false;
         uint64_t g[18];
         memcpy(g, r + R_REGS, sizeof g);
         cd_regs *R = &rec.regs;
@@ -1475,6 +1648,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         rec.stack_addr = R->rsp;
         rec.stack = r + R_STACK;
         rec.stack_len = sn;
+    deliver:
         if (ip && !ret)
             ip->hits++;
         (*delivered)++;

@@ -39,7 +39,7 @@ struct cd_prof {
     size_t nrings;
     tname *names;            /* open addressing on tid */
     size_t names_cap, nnames;
-    uint64_t samples, lost;
+    uint64_t samples, lost, other_procs;
     bool stopped;
     /* the sink of the drain in progress */
     cd_prof_sink sink;
@@ -267,6 +267,8 @@ static void on_record(void *arg, const struct perf_event_header *h, const uint8_
     if (h->type == PERF_RECORD_COMM && len > 8) {
         uint32_t pt[2];
         memcpy(pt, d, 8);
+        if ((pid_t)pt[0] != p->pid)
+            return; /* a child process's thread (inherit follows fork): not ours to name */
         tname *t = name_slot(p, (pid_t)pt[1], true);
         size_t n = strnlen((const char *)d + 8, len - 8);
         if (n > 16)
@@ -282,6 +284,12 @@ static void on_record(void *arg, const struct perf_event_header *h, const uint8_
     memset(&s, 0, sizeof s);
     uint32_t pt[2];
     memcpy(pt, q, 8);
+    if ((pid_t)pt[0] != p->pid) {
+        /* inherit follows fork too: a child's pcs mean nothing in this process's address space, and
+         * unwinding them against its maps gives wrong frames. Counted and said, not shown. */
+        p->other_procs++;
+        return;
+    }
     s.tid = (pid_t)pt[1];
     memcpy(&s.ts_ns, q + 8, 8);
     q += 16;
@@ -379,6 +387,7 @@ void cd_prof_get_stats(const cd_prof *p, cd_prof_stats *st)
 {
     st->samples = p->samples;
     st->lost = p->lost;
+    st->other_procs = p->other_procs;
     st->threads = p->nnames;
     st->events = p->nfds;
 }

@@ -50,6 +50,7 @@ void cd_prof_stop(cd_prof *p);
 typedef struct cd_prof_stats {
     uint64_t samples;        /* handed to the sink */
     uint64_t lost;           /* dropped by the kernel (a full ring: PERF_RECORD_LOST) */
+    uint64_t other_procs;    /* samples of child processes (the events are inherited), left out */
     size_t threads;          /* distinct threads seen in samples */
     size_t events;           /* perf events open */
 } cd_prof_stats;

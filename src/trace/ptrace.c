@@ -69,6 +69,7 @@ typedef struct pt {
 } pt;
 
 #define P(b) ((pt *)(b)->priv)
+#define PT_RET_STACK 512u /* stack bytes a return record holds at least */
 
 /* The CFA at addr as DWARF register + offset, from the module's CFI (.debug_frame, then
  * .eh_frame); at the function's first instruction, without CFI, rsp + 8. */
@@ -333,6 +334,12 @@ static int deliver_returns(cd_trace_backend *b, pt_thr *ct, const cd_event *ev, 
         rec->stack_addr = sp;
         rec->stack = NULL;
         rec->stack_len = 0;
+        /* a struct returned in memory is in the caller's buffer (rax), in the caller's frame: the
+         * bytes above sp, as the probes ask for at entry and at least PT_RET_STACK */
+        uint32_t want = s->stack_bytes > PT_RET_STACK ? s->stack_bytes : PT_RET_STACK;
+        ssize_t got = t->ops->read_mem(t, sp, s->stack, want);
+        rec->stack = s->stack;
+        rec->stack_len = got > 0 ? (uint32_t)got : 0;
         (*n)++;
         if (*verdict == 0 && (*verdict = sink(arg, rec)) < 0)
             return -1;

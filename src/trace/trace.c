@@ -26,6 +26,7 @@
 #include <dwarf.h>
 
 #include "arch/arch.h"
+#include "control/control.h"
 #include "expr/expr.h"
 #include "expr/expr_int.h"
 #include "unwind/unwind.h"
@@ -36,9 +37,13 @@
 typedef struct spill {
     int base;       /* DWARF register number of the base: 6 rbp, 7 rsp */
     int64_t disp;
-    int src;        /* DWARF register number of the stored register */
+    int src;        /* DWARF register number of the stored register: 0-15, or 17-24 for xmm0-7;
+                       SPILL_MEM: a copy of the bytes at [src_base + src_disp] (x87 fld/fstp) */
     int width;      /* bytes */
+    int src_base;
+    int64_t src_disp;
 } spill;
+#define SPILL_MEM 64
 
 typedef struct tprobe {
     cd_trace_match m;
@@ -52,6 +57,10 @@ typedef struct tprobe {
     int64_t cfa_off;
     spill spills[MAX_SPILLS];
     int nspills;
+    /* The record's xmm0-7 are all the xmm registers a value can be in at the probe: the function
+     * names no other xmm register (a record holds no xmm8-15, and they are zeros in the instant).
+     * false: xmm values fail to read. */
+    bool xmm_ok;
     cd_type *ret_type;      /* NULL: void or unknown */
     bool ret_known;
     cd_trace_backend *b;
@@ -61,6 +70,7 @@ typedef struct tprobe {
     struct pval *pv;
     bool planned;
     char *ret_tname;        /* the return type's name, made once */
+    uint64_t key;           /* cd_trace_event.key: new at each symbolize */
 } tprobe;
 
 /* A value the plan reads straight from a record: the whole of a general register, or the bytes at
@@ -117,6 +127,7 @@ struct cd_trace {
     unsigned char *membuf;
     size_t membuf_cap;
     unsigned char *validbuf; /* set_instant: per byte of membuf, 1 where it holds a value */
+    struct user_fpregs_struct fpregs; /* set_instant: the instant's xmm registers */
     size_t validbuf_cap;
     cd_trace_val *vals;
     size_t vals_cap;
@@ -449,6 +460,8 @@ static void symbolize(cd_trace *tr, tprobe *p)
     for (int i = 0; i < n; i++)
         if (!pi[i].inlined && pi[i].func_addr == lo)
             use = &pi[i];
+    static _Atomic uint64_t keys;
+    p->key = ++keys;
     free(p->file);
     p->file = use->file ? cd_xstrdup(use->file) : NULL;
     p->m.file = p->file;
@@ -672,18 +685,79 @@ static int gpr_dwarf(const char *r, int *width)
     return -1;
 }
 
+/* DWARF 17-32: xmm0-15 (and their ymm/zmm names), else -1. */
+static int xmm_dwarf(const char *r)
+{
+    int k;
+    char tail;
+    if ((r[0] == 'x' || r[0] == 'y' || r[0] == 'z') && !strncmp(r + 1, "mm", 2) &&
+        sscanf(r + 3, "%d%c", &k, &tail) == 1 && k >= 0 && k < 32)
+        return k < 16 ? 17 + k : 99; /* xmm16-31 (AVX-512): not a DWARF 17-32 register, but written */
+    return -1;
+}
+
 /* The register an Intel-syntax instruction writes first (its first operand), or -1. */
 static int dest_reg(const cd_insn *in)
 {
     char r[16];
     if (sscanf(in->ops, "%15[a-z0-9]", r) != 1)
         return -1;
-    return gpr_dwarf(r, NULL);
+    int x = xmm_dwarf(r);
+    return x >= 0 ? x : gpr_dwarf(r, NULL);
+}
+
+/* The bytes of an Intel-syntax memory operand's size ("qword"), or 0. */
+static int ptr_width(const char *size)
+{
+    static const char *const n[] = {"byte", "word", "dword", "qword", "xmmword"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(size, n[i]))
+            return 1 << i;
+    return !strcmp(size, "tbyte") || !strcmp(size, "xword") ? 10 : 0;
+}
+
+/* A store of a whole xmm register's low bytes to memory, whose width is the operand's size. */
+static bool xmm_store(const char *mn)
+{
+    static const char *const n[] = {"movsd", "movss", "movq", "movd", "movaps", "movapd", "movups", "movupd",
+                                    "movdqa", "movdqu", "movlps", "movlpd"};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+        if (!strcmp(mn, n[i]))
+            return true;
+    return false;
+}
+
+/* Whether function [lo, hi) names no xmm register beyond xmm7 (ymm, zmm included): a variable of
+ * its is in one only after an instruction of its own put it there (at its entry xmm8-15 hold its
+ * callers' values, which no location of its describes). false when it cannot be decoded. */
+static bool only_xmm0_7(cd_trace *tr, cd_x86 *x86, uint64_t lo, uint64_t hi)
+{
+    if (!x86 || !lo || hi <= lo || hi - lo > 65536)
+        return false;
+    uint8_t *code = cd_xmalloc(hi - lo);
+    bool ok = cd_target_read(tr->t, lo, code, hi - lo) == (ssize_t)(hi - lo);
+    for (uint64_t a = lo; ok && a < hi;) {
+        cd_insn in;
+        if (!cd_x86_decode(x86, code + (a - lo), hi - a, a, &in) || in.kind == CD_INSN_BAD) {
+            ok = false;
+            break;
+        }
+        for (const char *o = in.ops; (o = strpbrk(o, "xyz")) != NULL; o++) {
+            char r[8];
+            if (sscanf(o, "%7[a-z0-9]", r) == 1 && xmm_dwarf(r) > 24)
+                ok = false;
+        }
+        a += in.len;
+    }
+    free(code);
+    return ok;
 }
 
 static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
 {
     uint64_t lo = p->p.func_lo, hi = p->p.addr;
+    p->nspills = 0;
+    p->xmm_ok = only_xmm0_7(tr, x86, lo, p->p.func_hi);
     if (!x86 || !lo || hi <= lo || hi - lo > 96)
         return;
     uint8_t code[96];
@@ -700,13 +774,41 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
         n++;
     }
     for (int i = 0; i < n && p->nspills < MAX_SPILLS; i++) {
-        if (strcmp(ins[i].mnemonic, "mov"))
+        char size[8], base[8], sign, src[8], size2[8], base2[8], sign2;
+        long long disp, disp2;
+        /* clang -O0 copies a long double argument from the caller's frame (in the record's copy)
+         * below sp: `fld tbyte ptr [rbp + 0x10]; fstp tbyte ptr [rbp - 0x10]` */
+        if (!strcmp(ins[i].mnemonic, "fld") && i + 1 < n && !strcmp(ins[i + 1].mnemonic, "fstp") &&
+            sscanf(ins[i].ops, "%7s ptr [%7[a-z] %c %lli]", size, base, &sign, &disp) == 4 &&
+            sscanf(ins[i + 1].ops, "%7s ptr [%7[a-z] %c %lli]", size2, base2, &sign2, &disp2) == 4 &&
+            !strcmp(size, size2) && ptr_width(size) && disp >= 0 && disp2 >= 0 && strchr("+-", sign) &&
+            strchr("+-", sign2)) {
+            int sb = gpr_dwarf(base, NULL), b = gpr_dwarf(base2, NULL);
+            bool clobbered = (sb != 6 && sb != 7) || (b != 6 && b != 7);
+            for (int j = i + 2; j < n && !clobbered; j++) {
+                int d = dest_reg(&ins[j]);
+                clobbered = d == sb || d == b || ((b == 7 || sb == 7) && (!strcmp(ins[j].mnemonic, "push") ||
+                                                                          !strcmp(ins[j].mnemonic, "pop")));
+            }
+            /* a long double's 16-byte slot: its 6 bytes of padding come along, as the value reads 16 */
+            int w = ptr_width(size) == 10 ? 16 : ptr_width(size);
+            if (!clobbered)
+                p->spills[p->nspills++] = (spill){b, sign2 == '-' ? -(int64_t)disp2 : (int64_t)disp2, SPILL_MEM, w,
+                                                  sb, sign == '-' ? -(int64_t)disp : (int64_t)disp};
             continue;
-        char size[8], base[8], sign, src[8];
-        long long disp;
+        }
+        bool gpr = !strcmp(ins[i].mnemonic, "mov");
+        if (!gpr && !xmm_store(ins[i].mnemonic))
+            continue;
         if (sscanf(ins[i].ops, "%7s ptr [%7[a-z] %c %lli], %7[a-z0-9]", size, base, &sign, &disp, src) != 5 || disp < 0)
             continue;
-        int b = gpr_dwarf(base, NULL), width, s = gpr_dwarf(src, &width);
+        int b = gpr_dwarf(base, NULL), width = 0, s = gpr ? gpr_dwarf(src, &width) : xmm_dwarf(src);
+        if (!gpr) {
+            /* only xmm0-7 are in a record */
+            width = ptr_width(size);
+            if (s > 24 || !width || width > 16)
+                s = -1;
+        }
         if ((b != 6 && b != 7) || s < 0 || (sign != '-' && sign != '+'))
             continue;
         bool clobbered = false;
@@ -716,7 +818,7 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
         }
         if (clobbered)
             continue;
-        p->spills[p->nspills++] = (spill){b, sign == '-' ? -(int64_t)disp : (int64_t)disp, s, width};
+        p->spills[p->nspills++] = (spill){b, sign == '-' ? -(int64_t)disp : (int64_t)disp, s, width, 0, 0};
     }
 }
 
@@ -907,6 +1009,25 @@ static uint32_t plan_stack(const cd_trace *tr, const tprobe *p)
     return need;
 }
 
+/* A planned probe whose values are all whole registers needs nothing else of an entry record: the
+ * backend may record those registers alone (the inline backend's compact record). */
+static void plan_regs_needed(const cd_trace *tr, tprobe *p)
+{
+    p->p.regs_only = false;
+    p->p.reg_mask = 0;
+    if (!p->planned || tr->plan == PLAN_OFF || tr->cond)
+        return;
+    uint32_t mask = 0;
+    for (size_t i = 0; i < (size_t)p->nparams + tr->o.nexprs; i++) {
+        const pval *v = &p->pv[i];
+        if (v->kind != PV_REG || v->reg < 0 || v->reg > 15)
+            return;
+        mask |= 1u << v->reg;
+    }
+    p->p.regs_only = true;
+    p->p.reg_mask = mask;
+}
+
 static void plan_regs(const cd_trace_rec *r, uint64_t v[CD_NDWREGS])
 {
     const cd_regs *g = &r->regs;
@@ -945,6 +1066,8 @@ static bool plan_bytes(const tprobe *p, const pval *v, const cd_trace_rec *r, co
     if (got < 0)
         return false;
     const spill *s = &p->spills[got];
+    if (s->src >= CD_NDWREGS)
+        return false; /* an xmm register's spill: the general path rebuilds it */
     uint64_t sa = regs[s->base] + (uint64_t)s->disp;
     memcpy(out, (const uint8_t *)&regs[s->src] + (a - sa), n);
     return true;
@@ -1048,6 +1171,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
         plan_probe(tr, &tr->probes[i]);
         /* the backends copy only what the plan reads (the copy costs the program and the reader) */
         tr->probes[i].p.stack_bytes = plan_stack(tr, &tr->probes[i]);
+        plan_regs_needed(tr, &tr->probes[i]);
     }
     cd_x86_free(x86);
     tr->snap = cd_snapshot_new(tr->t, err);
@@ -1251,10 +1375,18 @@ static void fill_frame(const tprobe *p, const cd_trace_rec *r, cd_frame *f)
         f->cfa = v[p->cfa_reg] + (uint64_t)p->cfa_off;
 }
 
-/* The instant in the snapshot: the record's stack copy, with the prologue's spills rebuilt below it. */
+/* The instant in the snapshot: the record's stack copy, with the prologue's spills rebuilt below it.
+ * A spill of an xmm register the record does not hold (the uprobe backend's) is not rebuilt: its
+ * bytes fail to read, and on_entry says why. */
 static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, const cd_frame *f, cd_err *err)
 {
     cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs};
+    if (r->has_fp && p->xmm_ok) {
+        /* xmm0-7 from the record; the rest (xmm8-15, x87, mxcsr) are zeros no value can be in here */
+        memset(&tr->fpregs, 0, sizeof tr->fpregs);
+        memcpy(tr->fpregs.xmm_space, r->xmm, sizeof r->xmm);
+        in.fpregs = &tr->fpregs;
+    }
     uint64_t lo = r->stack_addr;
     uint64_t sp = r->regs.rsp;
     for (int i = 0; i < p->nspills; i++) {
@@ -1281,8 +1413,16 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
     for (int i = 0; i < p->nspills; i++) {
         const spill *s = &p->spills[i];
         uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
-        if (a >= lo && a + (uint64_t)s->width <= r->stack_addr) {
-            memcpy(tr->membuf + (a - lo), &f->regs[s->src], (size_t)s->width);
+        const void *from = s->src < CD_NDWREGS ? (const void *)&f->regs[s->src]
+                           : s->src != SPILL_MEM ? (r->has_fp ? (const void *)r->xmm[s->src - 17] : NULL)
+                                                 : NULL;
+        if (s->src == SPILL_MEM) {
+            uint64_t sa = f->regs[s->src_base] + (uint64_t)s->src_disp;
+            if (r->stack && sa >= r->stack_addr && sa + (uint64_t)s->width <= r->stack_addr + r->stack_len)
+                from = (const uint8_t *)r->stack + (sa - r->stack_addr);
+        }
+        if (from && a >= lo && a + (uint64_t)s->width <= r->stack_addr) {
+            memcpy(tr->membuf + (a - lo), from, (size_t)s->width);
             memset(tr->validbuf + (a - lo), 1, (size_t)s->width);
         }
     }
@@ -1294,6 +1434,35 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
     in.deny_lo = sp - 128;
     in.deny_hi = lo;
     return cd_snapshot_set(tr->snap, &in, err);
+}
+
+/* A parameter's value that lives in an xmm register the record does not hold (in one at the probe,
+ * or spilled from one by the prologue): one error saying so, where the value would read as
+ * <unavailable> or as memory that cannot be accessed. 0: nothing of the kind. */
+static int xmm_missing(const tprobe *p, const cd_trace_rec *r, const cd_frame *f, const char *name, const cd_value *v,
+                       cd_err *e)
+{
+    if (v->where == V_UNAVAIL && v->regno >= 17 && v->regno <= 32) {
+        if (!r->has_fp)
+            return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "%s is in xmm%d, which the %s backend does not record",
+                            name, v->regno - 17, p->b->ops->name);
+        return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "%s is in xmm%d: a record holds xmm0-7 only, which are not used in a function that uses "
+                        "xmm8-15 or whose code cannot be decoded", name, v->regno - 17);
+    }
+    if (v->where != V_MEM || r->has_fp)
+        return 0;
+    uint64_t n = cd_type_size(cd_type_strip(v->type));
+    for (int i = 0; i < p->nspills; i++) {
+        const spill *s = &p->spills[i];
+        uint64_t a = f->regs[s->base] + (uint64_t)s->disp;
+        if (s->src >= CD_NDWREGS && s->src != SPILL_MEM && a < v->addr + n && v->addr < a + (uint64_t)s->width &&
+            a < r->stack_addr)
+            return cd_failk(e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                            "%s was stored from xmm%d below the stack pointer, and the %s backend does not record xmm "
+                            "registers", name, s->src - 17, p->b->ops->name);
+    }
+    return 0;
 }
 
 static int emit(cd_trace *tr, cd_trace_event *ev, size_t nvals)
@@ -1347,6 +1516,7 @@ static void plan_compare(cd_trace *tr, const tprobe *p, size_t nv)
 static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
 {
     size_t nplan = (size_t)p->nparams + tr->o.nexprs;
+    tr->ps.partial += r->partial;
     bool planned = p->planned && tr->plan != PLAN_OFF && plan_record(tr, p, r, nplan);
     if (planned && tr->plan == PLAN_ON) {
         /* the fast path: no snapshot, no unwind, no DWARF evaluation */
@@ -1357,7 +1527,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
             tv->json = NULL;
             tv->text = tv->json_raw = tr->ptext[i];
         }
-        cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .func = p->func, .file = p->file,
+        cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .key = p->key, .func = p->func, .file = p->file,
                              .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .args = tr->vals,
                              .nargs = (size_t)p->nparams, .exprs = tr->vals + p->nparams, .nexprs = tr->o.nexprs};
         if (tr->render(tr->render_arg, &ev) < 0)
@@ -1419,6 +1589,8 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
         cd_value v;
         cd_err_clear(&e);
         int rc = cd_var_value(&x, p->params[i].mod, &p->params[i].die, &v);
+        if (rc == 0 && p->has_frame)
+            rc = xmm_missing(p, r, &f, p->params[i].name, &v, &e);
         put_value(tr, &x, (size_t)i, p->params[i].name, rc, &v, &e);
     }
     for (size_t i = 0; i < tr->o.nexprs; i++) {
@@ -1429,7 +1601,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     }
     if (planned)
         plan_compare(tr, p, nv);
-    cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .func = p->func, .file = p->file,
+    cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .key = p->key, .func = p->func, .file = p->file,
                          .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .args = tr->vals,
                          .nargs = (size_t)p->nparams, .exprs = tr->vals + p->nparams, .nexprs = tr->o.nexprs};
     int rc = emit(tr, &ev, nv);
@@ -1464,28 +1636,34 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     cd_ectx x;
     cd_scope sc = {.target = tr->snap, .sym = tr->sym, .vs = tr->vs};
     cd_ectx_init(&x, &sc, &ar, &e);
-    cd_trace_event ev = {.kind = CD_REC_RETURN, .probe = p->p.id, .func = p->func, .file = p->file,
+    cd_trace_event ev = {.kind = CD_REC_RETURN, .probe = p->p.id, .key = p->key, .func = p->func, .file = p->file,
                          .line = p->m.line, .tid = r->tid, .ts_ns = r->ts_ns, .has_dur = has_entry,
                          .dur_ns = has_entry && r->ts_ns > ts ? r->ts_ns - ts : 0};
     vals(tr, 1);
     size_t nv = 0;
     if (p->ret_type) {
-        cd_type *st = cd_type_strip(p->ret_type);
-        uint64_t size = cd_type_size(st);
-        cd_value v = {.type = p->ret_type, .where = V_BYTES, .regno = -1};
-        int rc = 0;
-        uint64_t gpr[2] = {r->regs.rax, r->regs.rdx};
-        v.bytes = cd_arena_alloc(&ar, size > 16 ? size : 16);
-        if ((st->kind == TY_INT || st->kind == TY_BOOL || st->kind == TY_ENUM || st->kind == TY_PTR) && size <= 16) {
-            memcpy(v.bytes, gpr, size);
-        } else if (st->kind == TY_FLOAT && size <= 8 && r->has_fp) {
-            memcpy(v.bytes, r->xmm[0], size);
-        } else if ((st->kind == TY_STRUCT || st->kind == TY_UNION) && size > 16) {
-            v.where = V_MEM;
-            v.addr = r->regs.rax;
-            v.bytes = NULL;
-        } else {
-            rc = cd_fail(&e, CD_EXIT_CMD, "the returned %s is not recorded by the %s backend", p->ret_tname, p->b->ops->name);
+        cd_ret_regs rr = {.rax = r->regs.rax, .rdx = r->regs.rdx, .xmm0 = r->has_fp ? (const uint8_t *)r->xmm[0] : NULL,
+                          .xmm1 = r->has_fp ? (const uint8_t *)r->xmm[1] : NULL};
+        cd_value v;
+        int rc = cd_ctl_return_value(&x, p->ret_type, &rr, &v, &e);
+        if (rc < 0 && e.kind == CD_EK_UNSUPPORTED) {
+            char m[sizeof e.msg];
+            snprintf(m, sizeof m, "%s", e.msg);
+            rc = cd_failk(&e, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "the returned %s: %s by the %s backend", p->ret_tname, m,
+                          p->b->ops->name);
+        } else if (rc == 0 && v.where == V_MEM) {
+            /* the caller's buffer (rax): read from the record's stack copy, the memory of the return's
+             * instant; the live process has moved on (it may be reused by the next call already) */
+            uint64_t n = cd_type_size(cd_type_strip(p->ret_type)), a = v.addr;
+            if (r->stack && a >= r->stack_addr && a + n <= r->stack_addr + r->stack_len && a + n >= a) {
+                v.where = V_BYTES;
+                v.bytes = cd_arena_alloc(&ar, n);
+                memcpy(v.bytes, (const uint8_t *)r->stack + (a - r->stack_addr), n);
+            } else {
+                rc = cd_failk(&e, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                              "the returned %s is in memory at 0x%llx, outside the %u stack bytes the %s backend "
+                              "recorded at the return", p->ret_tname, (unsigned long long)a, r->stack_len, p->b->ops->name);
+            }
         }
         put_value(tr, &x, 0, "return", rc, &v, &e);
         ev.has_ret = true;

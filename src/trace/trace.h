@@ -68,6 +68,9 @@ typedef struct cd_trace_val {
 typedef struct cd_trace_event {
     cd_rec_kind kind;        /* ENTRY, RETURN or DROPPED */
     uint32_t probe;
+    uint64_t key;            /* ENTRY, RETURN: no other probe of any trace in this process has it, and
+                                func, file, line, the names of args and exprs are the same at every
+                                event of one key (a renderer caches what it makes of them); 0: none */
     const char *func, *file; /* file NULL without debug info */
     int line;
     pid_t tid;
@@ -141,6 +144,7 @@ typedef struct cd_trace_plan_stats {
     uint64_t fast;            /* entries rendered from the plan */
     uint64_t compared, differ; /* check: values compared, and how many differed */
     char first_diff[256];     /* check: the first difference, "work: x: plan 5, general 6" */
+    uint64_t partial;         /* entries that came as compact records (backend.h regs_only) */
 } cd_trace_plan_stats;
 void cd_trace_plan_stats_get(const cd_trace *tr, cd_trace_plan_stats *out);
 

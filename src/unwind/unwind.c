@@ -1,6 +1,7 @@
 /* The unwinder: libdwfl's CFI unwinder fed through our own thread callbacks, so live processes and
  * cores share one code path (memory and registers come from cd_target). */
 #include "unwind/unwind.h"
+#include "unwind/patched.h"
 #include "symbols/symbols_internal.h"
 #include "arch/arch.h"
 
@@ -23,6 +24,7 @@ typedef struct phys_frame {
     bool signal_frame;
     uint64_t regs[CD_NDWREGS];
     uint32_t valid;
+    int patched; /* CD_FRAME_* */
 } phys_frame;
 
 struct cd_unwinder {
@@ -51,6 +53,11 @@ struct cd_unwinder {
 
     cd_u64map sigmemo; /* pc -> (void*)1 signal trampoline / (void*)2 not */
     cd_x86 *x86;       /* decoder for frame-pointer prologues (fp_rbp_from_code), made when first needed */
+    /* A frame in cdbg's patched code (patched.c): the walk ends there and goes on from fix */
+    bool fix_pending;
+    cd_patch_fix fix;
+    size_t fix_mark;   /* 1 + the phys index the restarted walk's first frame gets, 0: none */
+    int fix_kind;
 };
 
 /* ---- thread callbacks ------------------------------------------------------------------------ */
@@ -302,6 +309,17 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
             return DWARF_CB_ABORT;
         }
     }
+    if (u->fix_mark == u->nphys + 1) {
+        p->patched = u->fix_kind;
+        u->fix_mark = 0;
+    } else if (pc && !dwfl_addrmodule(cd_symtab_dwfl(u->s), pc) &&
+               cd_unwind_patched(u->mc, u->cur_tid, pc, act, p->regs, p->valid, &u->fix)) {
+        if (u->fix.translated) {
+            u->fix_pending = true; /* walk() goes on from the unpatched program's frame */
+            return DWARF_CB_ABORT;
+        }
+        p->patched = u->fix.kind;
+    }
     if (act)
         p->signal_frame = is_signal_trampoline(u, pc);
     u->nphys++;
@@ -426,11 +444,31 @@ static bool fp_rbp_from_code(cd_unwinder *u, const phys_frame *p, uint64_t *rbp)
     if (!ok || o != len || in.kind != CD_INSN_CALL || delta > 0)
         return false;
     uint64_t r = p->regs[DW_RSP] - (uint64_t)delta - 8, ret;
-    /* the slot above the saved rbp must hold a return address into code */
-    if (cd_memcache_read(u->mc, r + 8, &ret, sizeof ret) != 0 || !ret || !dwfl_addrmodule(cd_symtab_dwfl(u->s), ret))
+    /* the slot above the saved rbp must hold a return address into code (or --ret's trampoline) */
+    if (cd_memcache_read(u->mc, r + 8, &ret, sizeof ret) != 0 || !ret ||
+        (!dwfl_addrmodule(cd_symtab_dwfl(u->s), ret) && !cd_unwind_in_patch(u->mc, ret)))
         return false;
     *rbp = r;
     return true;
+}
+
+/* libdwfl's walk, then again from each frame in cdbg's patched code as the unpatched program has it */
+static int getframes(cd_unwinder *u, Dwfl *dwfl, pid_t tid)
+{
+    int rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+    for (int k = 0; k < 256 && u->fix_pending; k++) {
+        u->fix_pending = false;
+        memcpy(u->cur_regs, u->fix.regs, sizeof u->cur_regs);
+        u->cur_valid = u->fix.valid;
+        u->restart_at = u->fix.activation ? 0 : u->nphys;
+        u->fix_mark = u->nphys + 1;
+        u->fix_kind = u->fix.kind;
+        u->read_failed = false;
+        rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+    }
+    u->fix_pending = false;
+    u->fix_mark = 0;
+    return rc;
 }
 
 static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint32_t valid, bool newborn,
@@ -461,7 +499,7 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
 
     Dwfl *dwfl = cd_symtab_dwfl(u->s);
     u->restart_at = 0;
-    int rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+    int rc = getframes(u, dwfl, tid);
     if (rc != 0 && u->nphys == 1 && !u->stop_reason && !u->truncated && !u->newborn && in_clone_stub(u, &u->phys[0])) {
         /* The parent side of clone()/clone3(): glibc ends the stub's CFI before the syscall (the
          * child's would be wrong), but the stub has pushed nothing, so the return address is at
@@ -472,7 +510,7 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
             u->cur_regs[DW_RIP] = ret;
             u->cur_regs[DW_RSP] = p0->regs[DW_RSP] + 8;
             u->restart_at = 1;
-            rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+            rc = getframes(u, dwfl, tid);
         }
     }
     if (rc == 0 && u->read_failed && u->nphys > 0 && !u->stop_reason) {
@@ -514,7 +552,7 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
         u->nphys--;
         u->restart_at = u->nphys; /* that frame again, as a return address */
         u->read_failed = false;
-        rc = dwfl_getthread_frames(dwfl, tid, frame_cb, u);
+        rc = getframes(u, dwfl, tid);
     }
     int missing = -1;
     if (rc == 0 && u->nphys > 0 && !u->stop_reason && !u->truncated && (valid & 0x1ffff) != 0x1ffff)
@@ -572,6 +610,7 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
             c->lookup_pc = lpc;
             c->cfa = cfa;
             c->signal_frame = p->signal_frame;
+            c->patched = p->patched;
             c->info = pi[k];
             memcpy(c->regs, p->regs, sizeof c->regs);
             c->regs_valid = p->valid;

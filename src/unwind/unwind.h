@@ -16,6 +16,15 @@
 /* DWARF x86-64 register numbers 0..16: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip. */
 #define CD_NDWREGS 17
 
+/* A frame that cdbg's own patched code touched (src/unwind/patched.c, docs/design.md "code
+ * patching"): shown as the unpatched program's. */
+enum {
+    CD_FRAME_TRAMPOLINE = 1, /* the pc was in a fast breakpoint stub or an inline trampoline: the frame
+                              * is the program's instruction it stands for ([in cdbg's trampoline]) */
+    CD_FRAME_RETURN = 2,     /* its return address was --ret's trampoline: the real one, from the
+                              * thread's shadow stack */
+};
+
 typedef struct cd_frame {
     int level;               /* logical frame number shown to the user (#0, #1, ...) */
     int phys;                /* physical frame index; inlined frames share their caller's */
@@ -26,6 +35,7 @@ typedef struct cd_frame {
     cd_pcinfo info;          /* copy of the symbolisation for this logical frame */
     uint64_t regs[CD_NDWREGS]; /* the physical frame's registers (DWARF numbering) */
     uint32_t regs_valid;     /* bit i set when regs[i] is known */
+    int patched;             /* 0, or CD_FRAME_TRAMPOLINE / CD_FRAME_RETURN */
 } cd_frame;
 
 typedef struct cd_stack {

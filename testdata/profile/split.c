@@ -4,16 +4,20 @@
  *     worker_main -> run_work -> hot_a -> step (inlined)   and   ... -> hot_b -> step (inlined)
  * The work is counted in iterations, not in seconds: the split does not depend on the machine.
  *
- * usage: split UNITS [wait|deep|exit]
+ * usage: split UNITS [wait|deep|exit|child]
  *   prints "ready", then (wait) blocks until a line arrives on stdin before working; deep: the
  *   work runs under a 100 KB stack frame chain (stacks deeper than a sample's copy: "cut"); exit:
- *   the process exits from the worker in the middle of the work (exit status 3). At the end it
+ *   the process exits from the worker in the middle of the work (exit status 3); child: before its
+ *   own work, it runs a copy of itself (fork + exec, so another address space) doing the same work
+ *   and waits for it (a profile of this process must leave the child's samples out). At the end it
  *   prints "cpu_ms N", the process's CPU time, and "work_us N", the work's wall time. Exit status 0. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static long units = 10;
 static const char *mode = "";
@@ -88,6 +92,16 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "wait")) {
         char line[16];
         if (!fgets(line, sizeof line, stdin))
+            return 1;
+    }
+    if (!strcmp(mode, "child")) {
+        pid_t c = fork();
+        if (c == 0) {
+            execl("/proc/self/exe", argv[0], argv[1], "run", (char *)NULL);
+            _exit(127);
+        }
+        int ws;
+        if (c < 0 || waitpid(c, &ws, 0) != c || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
             return 1;
     }
     struct timespec w0, w1;

@@ -31,6 +31,69 @@ cc -O2 -g -pg -mfentry -mnop-mcount -fno-pie -no-pie -D_GNU_SOURCE -o "$tmp/hot"
 
 loop_s() { sed -n "s/^$1 .*ns=\([0-9]*\).*/\1/p" | awk '{printf "%.3f", $1 / 1e9}'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f M", n / s / 1e6; else print "-" }'; }
+
+# End to end, the default ring, ROUNDS rounds (default 3) of the same three runs one after the other
+# (the load moves between rounds; each round's three runs see about the same): uftrace launching
+# the program; `cdbg trace` launching it; `cdbg trace -p` attached to it while it waits before its
+# loops (timed from the byte that starts them to cdbg's exit: every record written). 2 x N calls,
+# one int argument logged at every call, to a new file each time (an overwritten one costs the
+# filesystem's truncation too). hits/s = calls logged / wall seconds; "cdbg CPU" is cdbg's own.
+e2e() {
+ROUNDS=${ROUNDS:-3}
+if command -v uftrace >/dev/null && [ "$ROUNDS" -gt 0 ]; then
+    echo
+    echo "end to end, default ring: $((2 * N)) calls of work, one int argument logged to a file"
+    printf '%-5s %-22s %10s %9s %9s %8s %s\n' round what logged dropped seconds hits/s "cdbg CPU ns/hit; CPU of every process ns/call"
+    calls=$((2 * N))
+    for r in $(seq 1 "$ROUNDS"); do
+        rm -rf "$tmp/uf.data"
+        t0=$(date +%s.%N)
+        (cd "$tmp" && /usr/bin/time -o "$tmp/time" -f '%U %S' uftrace record -d "$tmp/uf.data" -P work -A work@arg1 "$tmp/hot" "$N" 1 run >/dev/null 2>&1) || true
+        t1=$(date +%s.%N)
+        s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        all=$(awk -v n="$calls" '{ printf "%.0f", ($1 + $2) * 1e9 / n }' "$tmp/time")
+        printf '%-5s %-22s %10s %9s %9s %8s %s\n' "$r" "uftrace record" "$calls" 0 "$s" "$(rate "$calls" "$s")" "-; $all (binary; replay not included)"
+        # launched
+        rm -f "$tmp/e2e.txt" "$tmp/stat"
+        pre=()
+        command -v perf >/dev/null && pre=(perf stat --no-inherit -x, -e task-clock -o "$tmp/stat")
+        t0=$(date +%s.%N)
+        /usr/bin/time -o "$tmp/time" -f '%U %S' "${pre[@]}" "$BUILD/cdbg" trace -o "$tmp/e2e.txt" '^work$' -- "$tmp/hot" "$N" 1 run >/dev/null 2>"$tmp/e2e.err" || true
+        t1=$(date +%s.%N)
+        s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        hits=$(grep -c '^> work' "$tmp/e2e.txt" || true)
+        drops=$(sed -n 's/^cdbg: trace: [0-9]* hits, [0-9]* shown, \([0-9]*\) dropped.*/\1/p' "$tmp/e2e.err" | tail -1)
+        cpu=$([ -s "$tmp/stat" ] && awk -F, -v n="$hits" '/task-clock/ { if (n > 0) printf "%.0f", $1 * 1e6 / n }' "$tmp/stat")
+        all=$(awk -v n="$calls" '{ printf "%.0f", ($1 + $2) * 1e9 / n }' "$tmp/time")
+        printf '%-5s %-22s %10s %9s %9s %8s %s\n' "$r" "cdbg trace -- PROG" "$hits" "${drops:-?}" "$s" "$(rate "$hits" "$s")" "${cpu:--}; $all"
+        # attached: the program waits on a FIFO before each loop
+        rm -f "$tmp/e2e.txt" "$tmp/stat" "$tmp/fifo"
+        mkfifo "$tmp/fifo"
+        "$tmp/hot" "$N" 1 <"$tmp/fifo" >"$tmp/hot.out" 2>&1 &
+        hp=$!
+        exec 7>"$tmp/fifo"
+        until grep -q ready "$tmp/hot.out" 2>/dev/null; do sleep 0.05; done
+        "${pre[@]}" "$BUILD/cdbg" trace -p "$hp" -o "$tmp/e2e.txt" '^work$' >/dev/null 2>"$tmp/e2e.err" &
+        cp=$!
+        until grep -q 'tracepoint.* in process' "$tmp/e2e.err" 2>/dev/null; do sleep 0.05; done
+        t0=$(date +%s.%N)
+        printf 'ab' >&7
+        exec 7>&-
+        wait "$cp" || true
+        t1=$(date +%s.%N)
+        wait "$hp" || true
+        s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        hits=$(grep -c '^> work' "$tmp/e2e.txt" || true)
+        drops=$(sed -n 's/^cdbg: trace: [0-9]* hits, [0-9]* shown, \([0-9]*\) dropped.*/\1/p' "$tmp/e2e.err" | tail -1)
+        cpu=$([ -s "$tmp/stat" ] && awk -F, -v n="$hits" '/task-clock/ { if (n > 0) printf "%.0f", $1 * 1e6 / n }' "$tmp/stat")
+        printf '%-5s %-22s %10s %9s %9s %8s %s\n' "$r" "cdbg trace -p (attached)" "$hits" "${drops:-?}" "$s" "$(rate "$hits" "$s")" "${cpu:--}"
+        echo "      load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+fi
+}
+# E2E_ONLY=1: only this part
+if [ -n "${E2E_ONLY:-}" ]; then e2e; exit 0; fi
+
 printf '%-16s %12s %10s %12s %s\n' what hits seconds hits/s notes
 
 out=$("$tmp/hot" "$N" 1 run)
@@ -109,6 +172,9 @@ if "$BUILD/cdbg" trace --help 2>&1 | grep -q -- --backend; then
     fi
 fi
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+
+e2e
+
 # --ret: entry AND return of every call (the return value and duration), one run, the same program
 # and call count for each: uftrace (it records returns by default: its mcount return trampoline),
 # `cdbg trace --ret` with the inline backend (a return trampoline and a per-thread shadow stack in

@@ -13,6 +13,7 @@
  *   - refusals: a function shorter than the jump, --ret.
  * argv[1]: the directory holding inline_hot_O0 and inline_hot_O2. */
 #include "trace/backend.h"
+#include "target/codepatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -214,6 +215,10 @@ typedef struct tallies {
     uint64_t foreign;
 } tallies;
 
+/* Probes that say the core reads rdi and rsp only (backend.h regs_only): the ring's compact
+ * records, which carry those two registers and no stack copy. */
+static bool compact_mode;
+
 static int sink(void *arg, const cd_trace_rec *r)
 {
     tallies *ts = arg;
@@ -259,7 +264,11 @@ static int sink(void *arg, const cd_trace_rec *r)
     if (r->regs.rip != t->want_rip)
         t->rip_bad++;
     /* the stack copy starts at rsp, where the call put its return address (inside run) */
-    if (r->stack_len < 8 || r->stack_addr != r->regs.rsp)
+    if (!compact_mode && (r->partial || r->stack_len < 8 || r->stack_addr != r->regs.rsp))
+        t->stack_bad++;
+    /* compact: rdi and rsp (at the entry, 8 past a 16-byte boundary: the call's return address),
+     * and nothing that was not asked for */
+    if (compact_mode && (!r->partial || r->stack_len || (r->regs.rsp & 15) != 8 || r->regs.rsi || r->regs.rax))
         t->stack_bad++;
     return t->stop_after && t->n >= (uint64_t)t->stop_after ? 1 : 0;
 }
@@ -298,7 +307,9 @@ static cd_probe probe_of(const fsym *f, const char *name)
     pr.func_hi = f->addr + f->size;
     pr.at_entry = true;
     pr.func = name;
-    pr.stack_bytes = 64;
+    pr.stack_bytes = compact_mode ? 0 : 64;
+    pr.regs_only = compact_mode;
+    pr.reg_mask = compact_mode ? (1u << 5) | (1u << 7) : 0; /* DWARF rdi, rsp */
     return pr;
 }
 
@@ -421,7 +432,7 @@ static void traced_run(const char *path, const char *const *funcs, int nf, long 
         CHECK(hits == t->n, "counts says %llu hits, %llu delivered", (unsigned long long)hits,
               (unsigned long long)t->n);
         CHECK(t->foreign == 0 && t->ts_bad == 0 && t->rip_bad == 0 && t->stack_bad == 0,
-              "%s: other kinds %llu, timestamps out of range %llu, wrong rip %llu, no stack %llu", funcs[i],
+              "%s: other kinds %llu, timestamps out of range %llu, wrong rip %llu, bad stack or registers %llu", funcs[i],
               (unsigned long long)t->foreign, (unsigned long long)t->ts_bad, (unsigned long long)t->rip_bad,
               (unsigned long long)t->stack_bad);
     }
@@ -496,6 +507,42 @@ static void killed_tracer(const char *path, size_t buffer)
     CHECK(saw(&p, "done2 sum=", -1, rest, sizeof rest), "no done2");
     st = finish(&p);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program ended with status 0x%x", st);
+}
+
+/* The check both patchers (fast breakpoints, this backend) make of the instructions a jmp covers:
+ * what cannot run out of line is named, what can passes. */
+static void unmovable(void)
+{
+    fprintf(stderr, "-- instructions a jmp may cover\n");
+    cd_err err = {0};
+    cd_x86 *x = cd_x86_new(&err);
+    CHECK(x, "capstone: %s", err.msg);
+    if (!x)
+        return;
+    static const struct {
+        uint8_t b[8];
+        const char *bad; /* the mnemonic refused, or NULL */
+    } cases[] = {
+        {{0x48, 0x89, 0xf8, 0x48, 0x01, 0xf0, 0xc3, 0x90}, NULL},   /* mov %rdi,%rax; add %rsi,%rax */
+        {{0x74, 0x03, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3}, NULL},   /* je +3: a jcc rel8 is widened */
+        {{0xe3, 0x03, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3}, "jrcxz"}, /* no rel32 form */
+        {{0x90, 0xe2, 0x02, 0x90, 0x90, 0x90, 0x90, 0xc3}, "loop"},  /* the second instruction */
+        {{0x90, 0xcc, 0x90, 0x90, 0x90, 0x90, 0x90, 0xc3}, "int3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cd_x86_head h;
+        if (cd_x86_head_decode(x, cases[i].b, sizeof cases[i].b, 0x401000, 5, &h, &err) < 0) {
+            CHECK(0, "case %zu does not decode: %s", i, err.msg);
+            continue;
+        }
+        const cd_insn *in = cd_cpatch_unmovable(&h);
+        if (cases[i].bad)
+            CHECK(in && !strcmp(in->mnemonic, cases[i].bad), "case %zu: %s accepted (or another refused: %s)", i,
+                  cases[i].bad, in ? in->mnemonic : "none");
+        else
+            CHECK(!in, "case %zu: %s %s refused", i, in ? in->mnemonic : "", in ? in->ops : "");
+    }
+    cd_x86_free(x);
 }
 
 static void refusals(const char *path)
@@ -655,6 +702,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    unmovable();
     char path[4096];
     for (int v = 0; v < 2; v++) {
         snprintf(path, sizeof path, "%s/inline_hot_%s", argv[1], v ? "O2" : "O0");
@@ -669,6 +717,19 @@ int main(int argc, char **argv)
         killed_tracer(path, 0);
         killed_tracer(path, 1u << 20);
         refusals(path);
+        /* the same with compact records */
+        compact_mode = true;
+        fprintf(stderr, "-- compact records\n");
+        traced_run(path, w, 1, 100000, 1, 0, true);
+        traced_run(path, both, 2, 50000, 4, 0, true);
+        traced_run(path, lib, 2, 100000, 1, 0, true);
+        traced_run(path, w, 1, 100000, 1, 1u << 20, false);
+        killed_tracer(path, 1u << 20);
+        /* a run like the benchmark's (docs/benchmarks.md): 10 M calls as fast as the program makes
+         * them, read only after its loop: the default ring holds them all */
+        if (v == 1)
+            traced_run(path, w, 1, 10000000, 1, 0, false);
+        compact_mode = false;
     }
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -188,9 +189,9 @@ static void test_parse_pid(void)
     CHECK(cd_parse_pid("1", &pid, &err) == 0 && pid == 1);
 }
 
-/* cd_procfs_read_syscall keeps the file of the thread it read last open: it must still answer for
- * the thread asked (not the one cached), with the line as it is now (not as it was cached), and
- * fail for a thread that is gone. Threads of this process, each blocked in read() on its own pipe
+/* cd_procfs_sc_read keeps the file of the thread it read last open: it must still answer for
+ * the thread asked (not the one kept), with the line as it is now (not as it was first read), and
+ * fail for a thread that is gone; cd_procfs_read_syscall reads once. Threads of this process, each blocked in read() on its own pipe
  * (the fd in the line tells them apart). */
 typedef struct sc_thr {
     int fds[2], fds2[2];
@@ -272,77 +273,89 @@ static void test_read_syscall(void)
     pid_t pid = getpid();
     CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
     cd_syscall_state s;
+    cd_procfs_sc_reader rd = CD_PROCFS_SC_READER_INIT;
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)b.fds[0]);
     /* two threads at the same place, different arguments: each read answers for its own thread */
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds[0]);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
     /* the thread moves on to another read while its file is the one kept open: the second read
      * shows where it is now */
     CHECK(write(a.fds[1], "m", 1) == 1);
     CHECK(sc_wait_in_read(a.tid, a.fds2[0]));
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
     /* a thread that is gone has no line, though its file was the one kept open */
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
     CHECK(write(b.fds[1], "x", 1) == 1);
     pthread_join(tb, NULL);
     task_gone(pid, b.tid);
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == -1);
+    CHECK(cd_procfs_sc_read(&rd, pid, b.tid, &s) == -1);
     CHECK(write(a.fds2[1], "x", 1) == 1);
     pthread_join(ta, NULL);
     task_gone(pid, a.tid);
+    CHECK(cd_procfs_sc_read(&rd, pid, a.tid, &s) == -1);
+    CHECK(cd_procfs_sc_read(&rd, pid, 0x7ffffff0, &s) == -1);
     CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == -1);
-    CHECK(cd_procfs_read_syscall(pid, 0x7ffffff0, &s) == -1);
+    CHECK(rd.fd == -1);
+    cd_procfs_sc_close(&rd);
     close_readers(&a, &b);
 }
 
-/* The helper thread of cdbg stacks (cd_procfs_prefetch_start): what it read is handed out once,
- * to the thread it was read for; the next read is a new one (a renamed thread's new name, a moved
- * thread's new line, the latter through the file the helper opened). */
-static bool pf_wait(pid_t pid, pid_t tid, bool syscall)
+/* cd_procfs_read_stats: each thread's own name and state, in the list's order, with the helper
+ * thread at work (past STATS_HELPER_MIN threads) and without it; a TID that is gone is not ok. */
+#define NSTAT 80
+typedef struct stat_thr {
+    int fd;
+    _Atomic pid_t tid;
+} stat_thr;
+
+static void *stat_sleeper(void *arg)
 {
-    const struct timespec tick = {0, 1000 * 1000};
-    for (int i = 0; i < 120 * 1000 && !cd_procfs_prefetch_has(pid, tid, syscall); i++)
-        nanosleep(&tick, NULL);
-    return cd_procfs_prefetch_has(pid, tid, syscall);
+    stat_thr *t = arg;
+    atomic_store(&t->tid, (pid_t)syscall(SYS_gettid));
+    char c;
+    (void)!read(t->fd, &c, 1); /* until the write end is closed */
+    return NULL;
 }
 
-static void test_prefetch(void)
+static void test_read_stats(void)
 {
-    sc_thr a = {0}, b = {0};
-    pthread_t ta, tb;
-    if (!start_readers(&a, &b, &ta, &tb))
-        return;
-    pthread_setname_np(ta, "pf-a");
-    pthread_setname_np(tb, "pf-b");
-    pid_t pid = getpid();
-    CHECK(sc_wait_in_read(a.tid, a.fds[0]) && sc_wait_in_read(b.tid, b.fds[0]));
-    cd_procfs_prefetch_start(pid);
-    CHECK(pf_wait(pid, a.tid, false) && pf_wait(pid, b.tid, false));
-    CHECK(pf_wait(pid, a.tid, true) && pf_wait(pid, b.tid, true));
-    /* a is renamed and moves on to its second read after the helper read it */
-    pthread_setname_np(ta, "pf-a2");
-    CHECK(write(a.fds[1], "m", 1) == 1);
-    CHECK(sc_wait_in_read(a.tid, a.fds2[0]));
-    char name[17] = "";
-    char st = 0;
-    /* b's own results, not a's */
-    CHECK(cd_procfs_read_stat(pid, b.tid, name, &st) == 0 && strcmp(name, "pf-b") == 0 && st == 'S');
-    cd_syscall_state s;
-    CHECK(cd_procfs_read_syscall(pid, b.tid, &s) == 0 && s.args[0] == (uint64_t)b.fds[0]);
-    /* what the helper read of a, once (it was read before this call: the first read's role) */
-    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a") == 0);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.args[0] == (uint64_t)a.fds[0]);
-    /* then the files as they are now */
-    CHECK(cd_procfs_read_stat(pid, a.tid, name, NULL) == 0 && strcmp(name, "pf-a2") == 0);
-    CHECK(cd_procfs_read_syscall(pid, a.tid, &s) == 0 && s.kind == CD_SC_BLOCKED && s.args[0] == (uint64_t)a.fds2[0]);
-    CHECK(!cd_procfs_prefetch_has(pid, a.tid, false) && !cd_procfs_prefetch_has(pid, a.tid, true));
-    cd_procfs_prefetch_stop();
-    CHECK(!cd_procfs_prefetch_has(pid, b.tid, true));
-    CHECK(write(a.fds2[1], "x", 1) == 1 && write(b.fds[1], "x", 1) == 1);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
-    close_readers(&a, &b);
+    int p[2];
+    pthread_t th[NSTAT];
+    static stat_thr t[NSTAT];
+    pid_t tids[NSTAT + 1];
+    CHECK(pipe(p) == 0);
+    for (int i = 0; i < NSTAT; i++) {
+        t[i].fd = p[0];
+        CHECK(pthread_create(&th[i], NULL, stat_sleeper, &t[i]) == 0);
+        char name[16];
+        snprintf(name, sizeof name, "st-%d", i);
+        pthread_setname_np(th[i], name);
+        while (!(tids[i] = atomic_load(&t[i].tid)))
+            sched_yield();
+    }
+    tids[NSTAT] = 0x7ffffff0;
+    /* 3 threads: no helper; 81, ten times: the helper reads some of them whatever the timing */
+    for (int rep = 0; rep < 11; rep++) {
+        size_t n = rep == 0 ? 3 : NSTAT + 1;
+        cd_procfs_stat st[NSTAT + 1];
+        memset(st, 0x55, sizeof st);
+        cd_procfs_read_stats(getpid(), tids, n, st);
+        int bad = 0;
+        for (size_t i = 0; i < n && i < NSTAT; i++) {
+            char want[16];
+            snprintf(want, sizeof want, "st-%zu", i);
+            bad += !st[i].ok || strcmp(st[i].name, want) != 0 || (st[i].state != 'S' && st[i].state != 'R');
+        }
+        CHECK(bad == 0);
+        if (n == NSTAT + 1)
+            CHECK(!st[NSTAT].ok);
+    }
+    close(p[1]);
+    for (int i = 0; i < NSTAT; i++)
+        pthread_join(th[i], NULL);
+    close(p[0]);
 }
 
 int main(void)
@@ -351,7 +364,7 @@ int main(void)
     test_comm();
     test_syscall();
     test_read_syscall();
-    test_prefetch();
+    test_read_stats();
     test_status();
     test_maps();
     test_memcache();

@@ -9,6 +9,7 @@
 #  - stacks deeper than a sample's copy are cut, and hold no frame from beyond the copy.
 #  - a process that exits mid-profile: what was collected is written, said, exit status 0 (-p) or
 #    the program's (--).
+#  - a child process (fork + exec) of the profiled one: its samples are left out and counted.
 #  - bad input: unknown -o extension, no such PID, no target, perf_event_open refused.
 . "$(dirname "$0")/../lib.sh"
 CHECK="python3 $SRCROOT/tests/integration/profile/check.py"
@@ -33,6 +34,13 @@ expect_status 0 "-- PROG: the program's exit status"
 check folded "$TD_TMP/a.folded" --min 300
 expect_line '^cdbg: profile: [0-9]+ samples \(0 cut, 0 not unwound\), [0-9]+ lost, 1 threads' "$out.err"
 expect_line '^ +[0-9.]+% +[0-9]+  step$' "$out.err"
+# a child process (fork + exec: another address space) inherits the events; its samples are left
+# out and counted, never unwound against the parent's maps
+td_cdbg out profile --hz 999 -o "$TD_TMP/child.folded" -- "$SPLIT" 10 child
+expect_status 0 "-- PROG with a child process: the program's exit status"
+check folded "$TD_TMP/child.folded" --min 150
+expect_line '^cdbg: profile: [0-9]+ samples \(0 cut, 0 not unwound\), [0-9]+ lost, 1 threads' "$out.err"
+expect_line '^cdbg: profile: [1-9][0-9]* samples of child processes left out' "$out.err"
 # stdout is the default: folded text too
 td_cdbg out profile --hz 499 -- "$SPLIT" 10
 expect_status 0 "-- PROG to stdout"
@@ -172,6 +180,15 @@ if [ "$(id -u)" -eq 0 ]; then
     expect_line 'perf_event_open refused to sample process [0-9]+: .*kernel.perf_event_paranoid.*CAP_PERFMON' "$TD_TMP/perm.err"
     [ "$(wc -l <"$TD_TMP/perm.err")" -eq 1 ] && pass "one line" || fail "$(cat "$TD_TMP/perm.err")"
     [ ! -e "$TD_TMP/w/perm.svg" ] && pass "no profile file left" || fail "perm.svg left behind"
+    # a profile that fails leaves a file that was already there as it was (not emptied, not removed)
+    echo precious >"$TD_TMP/w/old.svg"
+    chmod 666 "$TD_TMP/w/old.svg"
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        timeout 60 "$TD_TMP/bin/cdbg" profile -p "$WPID" --duration 1 -o "$TD_TMP/w/old.svg" >"$TD_TMP/perm.out" 2>"$TD_TMP/perm.err"
+    TD_RC=$?
+    expect_status 4 "perf_event_open refused, FILE there before"
+    [ "$(cat "$TD_TMP/w/old.svg" 2>&1)" = precious ] && pass "the file there before kept as it was" ||
+        fail "old.svg after a failed profile: $(cat "$TD_TMP/w/old.svg" 2>&1)"
     echo go >&7
     exec 7>&-
     wait "$WPID"
