@@ -106,6 +106,9 @@ typedef struct cd_trace_env {
     cd_symtab *sym;
     pid_t pid;
     size_t buffer_size;      /* --buffer-size in bytes (0: the backend's default) */
+    bool batch;              /* inline: poll waits (up to its timeout) until half the ring is filled,
+                                then drains: the reader keeps off the CPUs of a program that records
+                                fast (lockorder; its threads are not preempted holding their locks) */
 } cd_trace_env;
 
 typedef struct cd_trace_backend cd_trace_backend;

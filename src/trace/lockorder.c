@@ -160,7 +160,9 @@ typedef struct snapshot {
 struct cd_lo {
     cd_target *t;
     cd_symtab *sym;
-    cd_trace_backend *bi, *bu; /* inline (entry-only probes), uprobe (the rest, or all) */
+    cd_trace_backend *bi, *bu; /* inline (every probe it can take), uprobe (the rest, or all; NULL
+                                  when the inline backend took every probe) */
+    size_t nuprobes;           /* probes given to bu */
     bool bi_ended, bu_ended;
     const char *note;          /* why the inline backend is not used, or NULL */
     char notebuf[1100];
@@ -369,9 +371,12 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
          * record routine's cost in the program grows with the cache lines it writes (80 bytes make
          * a record of six; 128 took a lock-heavy loop a third more CPU). 80 bytes hold the return
          * address and the caller's saved registers and locals at -O2, so the caller's caller is
-         * found in the copy; deeper frames are read from the process. */
+         * found in the copy; deeper frames are read from the process. The other functions' entries
+         * are never unwound (a timed lock or a condition wait is, from its return): their return
+         * address alone, one cache line less to write and a shorter copy for half the records of
+         * a loop that locks and unlocks. */
         if (inl)
-            p.stack_bytes = 80;
+            p.stack_bytes = lp->kind == K_LOCK ? 80 : 8;
         for (size_t m = 0; m < nmaps; m++)
             if (lp->lo >= maps[m].start && lp->lo < maps[m].end)
                 p.file_offset = lp->lo - maps[m].start + maps[m].offset;
@@ -385,8 +390,10 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
             snprintf(lo->notebuf + l, sizeof lo->notebuf - l, "%s%s", l ? "; " : "", ce.msg);
             lo->note = lo->notebuf;
         }
-        if (b == lo->bu)
+        if (b == lo->bu) {
             p.stack_bytes = 512;
+            lo->nuprobes++;
+        }
         if (b->ops->add(b, &p, err) < 0)
             return -1;
     }
@@ -422,7 +429,12 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
         return -1;
     cd_err ie;
     cd_err_clear(&ie);
-    lo->bi = getenv("CDBG_LOCKORDER_UPROBE_ONLY") ? NULL : cd_tb_inline_new(&env, &ie);
+    /* The inline reader waits until half its ring is filled (or cd_lo_poll's timeout) before it
+     * drains: a lock-heavy loop's records are read in a few large batches, mostly after it, not
+     * while its threads hold their locks. */
+    cd_trace_env ienv = env;
+    ienv.batch = true;
+    lo->bi = getenv("CDBG_LOCKORDER_UPROBE_ONLY") ? NULL : cd_tb_inline_new(&ienv, &ie);
     bool use_inline = lo->bi != NULL;
     if (use_inline && (add_all(lo, true, &ie) < 0 || lo->bi->ops->arm(lo->bi, &ie) < 0)) {
         lo->bi->ops->free(lo->bi);
@@ -431,6 +443,7 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
         lo->bu = cd_tb_uprobe_new(&env, err);
         if (!lo->bu)
             return -1;
+        lo->nuprobes = 0;
         use_inline = false;
     }
     if (!use_inline) {
@@ -443,6 +456,12 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
             return -1;
     }
     lo->bi_ended = !lo->bi;
+    if (!lo->nuprobes) { /* every probe inline: no second stream to wait for or merge with */
+        lo->bu->ops->free(lo->bu);
+        lo->bu = NULL;
+        lo->bu_ended = true;
+        return 0;
+    }
     return lo->bu->ops->arm(lo->bu, err);
 }
 
@@ -665,6 +684,7 @@ static void replay_one(cd_lo *lo, const crec *r)
  * older: the uprobe backend holds its records back 20 ms, so what is older than HOLD_NS is
  * complete. */
 #define HOLD_NS (80ull * 1000 * 1000)
+#define BATCH_MS 20
 #define KEEP_STACK 512u
 
 static bool in_text(const cd_lo *lo, uint64_t v)
@@ -812,16 +832,21 @@ static int poll_one(cd_lo *lo, cd_trace_backend *b, bool *ended, int timeout_ms,
 int cd_lo_poll(cd_lo *lo, int timeout_ms, cd_err *err)
 {
     lo->analysed = false;
-    int a = poll_one(lo, lo->bi, &lo->bi_ended, 0, err);
+    /* The inline reader waits for a batch (env.batch: half its ring filled), up to timeout_ms;
+     * with uprobe records to merge, up to BATCH_MS only: its records then come well within
+     * HOLD_NS of when they were made, and the uprobes' (held 20 ms by their backend) are read
+     * right after, without waiting. */
+    bool inl = lo->bi && !lo->bi_ended;
+    int ti = timeout_ms;
+    if (lo->bu && !lo->bu_ended && (ti < 0 || ti > BATCH_MS))
+        ti = BATCH_MS;
+    int a = poll_one(lo, lo->bi, &lo->bi_ended, ti, err);
     if (a < 0)
         return -1;
-    /* the inline ring is drained at every call: wait on the uprobes' only a little */
-    int b = poll_one(lo, lo->bu, &lo->bu_ended, lo->bi && timeout_ms > 5 ? 5 : timeout_ms, err);
+    int b = poll_one(lo, lo->bu, &lo->bu_ended, inl ? 0 : timeout_ms, err);
     if (b < 0)
         return -1;
-    int c = poll_one(lo, lo->bi, &lo->bi_ended, 0, err);
-    if (c < 0)
-        return -1;
+    int c = 0;
     if (lo->bi_ended && lo->bu_ended) {
         replay(lo, UINT64_MAX);
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "lockorder: process %d has ended", (int)lo->t->pid);

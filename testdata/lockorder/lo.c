@@ -17,6 +17,7 @@ pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t rec;
 pthread_mutex_t cmu = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t ccv = PTHREAD_COND_INITIALIZER;
+pthread_rwlock_t rwl = PTHREAD_RWLOCK_INITIALIZER;
 static atomic_int started, ready;
 
 static void run(void *(*fn)(void *))
@@ -89,11 +90,33 @@ static void *trying(void *arg)
  * entry) is replayed before the lock of lock_b */
 static void *trythen(void *arg)
 {
-    if (pthread_mutex_trylock(&lock_a) == 0) {
+    if (pthread_mutex_trylock(&lock_a) == 0) { /* HELD_TRY */
         pthread_mutex_lock(&lock_b); /* EDGE_TRYAB */
         pthread_mutex_unlock(&lock_b);
         pthread_mutex_unlock(&lock_a);
     }
+    return arg;
+}
+
+/* the same with a read trylock, which the inline backend refuses on glibc 2.36 (a branch into
+ * its first bytes): its return comes from kernel uretprobes, the lock's entry from the inline ring,
+ * and the two streams are merged by time */
+static void *tryrdthen(void *arg)
+{
+    if (pthread_rwlock_tryrdlock(&rwl) == 0) { /* HELD_TRYRD */
+        pthread_mutex_lock(&lock_b); /* EDGE_TRYRDB */
+        pthread_mutex_unlock(&lock_b);
+        pthread_rwlock_unlock(&rwl);
+    }
+    return arg;
+}
+
+static void *wrunder_b(void *arg)
+{
+    pthread_mutex_lock(&lock_b);
+    pthread_rwlock_wrlock(&rwl); /* EDGE_BRW */
+    pthread_rwlock_unlock(&rwl);
+    pthread_mutex_unlock(&lock_b);
     return arg;
 }
 
@@ -104,7 +127,7 @@ static void *waiter(void *arg)
     pthread_mutex_lock(&cmu);
     started = 1;
     while (!ready)
-        pthread_cond_wait(&ccv, &cmu);
+        pthread_cond_wait(&ccv, &cmu); /* HELD_CW */
     pthread_mutex_lock(&lock_a); /* EDGE_CA */
     pthread_mutex_unlock(&lock_a);
     pthread_mutex_unlock(&cmu);
@@ -179,6 +202,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(m, "trylock")) {
         run(phase1);
         run(trying);
+    } else if (!strcmp(m, "tryrdthen")) {
+        run(tryrdthen);
+        run(wrunder_b);
     } else if (!strcmp(m, "trythen")) {
         run(trythen);
         run(phase2);
@@ -246,7 +272,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         sigwait(&s, &sig);
     } else {
-        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|self|cond|many|none|wait\n");
+        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|tryrdthen|self|cond|many|none|wait\n");
         return 2;
     }
     printf("%s: ok\n", m);

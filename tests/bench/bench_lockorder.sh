@@ -41,6 +41,7 @@ best() {
         fi
     done
 }
+echo "uptime before: $(uptime)"
 best base "$PROG" loop "$N"
 bw=$(val "$tmp/base.err" loop_ns)
 bc=$(val "$tmp/base.err" loop_cpu_ns)
@@ -68,3 +69,4 @@ if command -v valgrind >/dev/null; then
 else
     echo "| valgrind --tool=helgrind | not installed | | | | | | |"
 fi
+echo "uptime after: $(uptime)"

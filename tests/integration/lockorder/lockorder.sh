@@ -15,6 +15,11 @@ BA=$(line EDGE_BA)
 CA=$(line EDGE_CA)
 AC=$(line EDGE_AC)
 TAB=$(line EDGE_TRYAB)
+HTRY=$(line HELD_TRY)
+HCW=$(line HELD_CW)
+TRDB=$(line EDGE_TRYRDB)
+BRW=$(line EDGE_BRW)
+HTRD=$(line HELD_TRYRD)
 
 for v in O0 O2; do
     exe=$(td_bin lockorder_lo_$v) || exit 1
@@ -24,6 +29,8 @@ for v in O0 O2; do
     expect_line "^  thread [0-9]+ took mutex lock_b while holding mutex lock_a \(1 time\)$" "$out"
     expect_line "^    lock_b taken in phase1 at .*lo.c:$AB$" "$out"
     expect_line "^    lock_a taken in phase2 at .*lo.c:$BA$" "$out"
+    # the caller's caller, unwound from the stack words the record copied
+    expect_line "^      #1 start_thread at " "$out"
     expect_no_line '^potential deadlock 2' "$out"
     expect_line '^inversion: ok$' "$out"  # the program's own output, unchanged
     expect_line 'exited with status 0$' "$out.err"
@@ -67,11 +74,24 @@ PY
     expect_status 3 "a lock taken under a trylock ($v)"
     expect_line "^    lock_b taken in trythen at .*lo.c:$TAB$" "$out"
     expect_line "^    lock_a taken in phase2 at .*lo.c:$BA$" "$out"
+    # where the held lock was taken: the trylock's call, from the return address its entry copied
+    expect_line "^    lock_a held since trythen at .*lo.c:$HTRY$" "$out"
+
+    # the same under a read trylock, which the inline backend refuses on glibc 2.36: its return
+    # (uretprobe) and the lock's entry (inline) come from two streams merged by time
+    td_cdbg out lockorder -- "$exe" tryrdthen
+    expect_status 3 "a lock taken under a read trylock ($v)"
+    expect_line "^  thread [0-9]+ took mutex lock_b while holding rwlock rwl \(1 time\)$" "$out"
+    expect_line "^    lock_b taken in tryrdthen at .*lo.c:$TRDB$" "$out"
+    expect_line "^    rwl held since tryrdthen at .*lo.c:$HTRD$" "$out"
+    expect_line "^    rwl taken in wrunder_b at .*lo.c:$BRW$" "$out"
+    expect_line '^tryrdthen: ok$' "$out"
 
     td_cdbg out lockorder -- "$exe" cond
     expect_status 3 "a condition wait retakes its mutex ($v)"
     expect_line "^    lock_a taken in waiter at .*lo.c:$CA$" "$out"
     expect_line "^    cmu taken in signaller at .*lo.c:$AC$" "$out"
+    expect_line "^    cmu held since waiter at .*lo.c:$HCW$" "$out"
 done
 
 # 1000 threads, no inversion: the program completes, every thread seen
@@ -99,6 +119,10 @@ done_() { grep -qx 'phases done' "$pout"; }
 td_wait_for "the program's phases" done_
 # its records are read within a poll after they were made; the end of the run delivers the rest
 kill -INT "$cpid"
+# the reader waits for a batch of records only up to its poll's timeout: Ctrl-C is seen at once
+# (the program keeps waiting for SIGUSR2 meanwhile: nothing else would end the poll)
+cdbg_ended() { [ ! -e "/proc/$cpid" ] || [ "$(awk '{print $3}' "/proc/$cpid/stat" 2>/dev/null)" = Z ]; }
+td_wait_for "cdbg lockorder to end at Ctrl-C while the program is idle" cdbg_ended || kill -KILL "$cpid"
 wait "$cpid"
 TD_RC=$?
 expect_status 3 "-p: an inversion"
