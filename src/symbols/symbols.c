@@ -724,6 +724,10 @@ static bool cu_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, Dwarf_Die *out, D
         if (!cuidx_find(ix, pc - *bias, out))
             return false;
     }
+    /* libdwfl answers with the CU of the last arange starting at or below PC whether or not it ends
+     * above it: _start, just past main in .text, came back as main's unit and got its last line. */
+    if (dwarf_haspc(out, pc - *bias) == 0)
+        return false;
     uint8_t ut;
     Dwarf_Die sub;
     if (dwarf_cu_info(out->cu, NULL, &ut, NULL, &sub, NULL, NULL, NULL) == 0 && ut == DW_UT_skeleton) {
@@ -767,6 +771,31 @@ static bool die_find_pc(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int de
     return false;
 }
 
+/* Whether the rows at LA (row I is one) close a sequence and no range of CU begins at LA. */
+static bool ends_sequence_at(Dwarf_Die *cu, Dwarf_Lines *lines, size_t i, Dwarf_Addr la)
+{
+    bool eos_here = false;
+    for (size_t k = i + 1; k-- > 0;) {
+        Dwarf_Line *p = dwarf_onesrcline(lines, k);
+        Dwarf_Addr pa = 0;
+        bool pe = false;
+        if (!p || dwarf_lineaddr(p, &pa) != 0 || pa != la)
+            break;
+        if (dwarf_lineendsequence(p, &pe) == 0 && pe) {
+            eos_here = true;
+            break;
+        }
+    }
+    if (!eos_here)
+        return false;
+    Dwarf_Addr base, lo, hi;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(cu, off, &base, &lo, &hi)) > 0)
+        if (lo == la)
+            return false;
+    return true;
+}
+
 /* The source line of PC as gdb chooses it (find_pc_sect_line): the last row at or below PC; when
  * that row is not a statement (is_stmt false), an earlier row at the same address that is one. gcc
  * -O2 emits several rows at one address (24, 25 is_stmt, 24 not is_stmt): the statement is 25.
@@ -805,6 +834,11 @@ static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **fi
     bool eos = false, stmt = false;
     Dwarf_Addr la = 0;
     if (!l || dwarf_lineendsequence(l, &eos) != 0 || eos || dwarf_lineaddr(l, &la) != 0)
+        return;
+    /* A row at the address of an end-of-sequence row is the empty tail of that sequence unless
+     * another sequence (a range of the unit) begins there; gdb drops such rows, so a PC past the
+     * end of a sequence has no line. libdw sorts the end row first among rows at one address. */
+    if (ends_sequence_at(cu, lines, i, la))
         return;
     dwarf_linebeginstatement(l, &stmt);
     for (size_t k = i; !stmt && k > 0; k--) {
