@@ -725,8 +725,9 @@ static bool cu_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, Dwarf_Die *out, D
             return false;
     }
     /* libdwfl answers with the CU of the last arange starting at or below PC whether or not it ends
-     * above it: _start, just past main in .text, came back as main's unit and got its last line. */
-    if (dwarf_haspc(out, pc - *bias) == 0)
+     * above it: _start, just past main in .text, came back as main's unit and got its last line.
+     * A unit without ranges of its own was found by its functions' (cuidx_add_funcs). */
+    if ((dwarf_hasattr(out, DW_AT_ranges) || dwarf_hasattr(out, DW_AT_high_pc)) && dwarf_haspc(out, pc - *bias) == 0)
         return false;
     uint8_t ut;
     Dwarf_Die sub;
