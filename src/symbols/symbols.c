@@ -452,6 +452,15 @@ static const char *cxx_qualified_name(cd_symtab *s, Dwarf_Die *die)
     return r;
 }
 
+const char *cd_symtab_die_func_name(cd_symtab *s, Dwarf_Die *die)
+{
+    Dwarf_Die cu;
+    if (dwarf_diecu(die, &cu, NULL, NULL) && cu_is_cxx(&cu))
+        return cxx_qualified_name(s, die);
+    const char *n = die_name(die);
+    return n ? intern(s, n) : NULL;
+}
+
 /* Lexical normalisation of an absolute path: drop "." components, let ".." eat its parent. */
 static char *lex_normalize(const char *path)
 {
