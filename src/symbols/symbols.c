@@ -1330,17 +1330,13 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
     getmods_arg a = {.s = s, .file = file, .want = want};
     dwfl_getmodules(s->dwfl, line_addrs_cb, &a, 0);
     free(want);
+    /* gdb 13's find_line_common: statement rows only, the line or the first line after it that has
+     * one. A line with non-statement rows only and no statement after it (gcc -O2's last lines of
+     * main) has no code, as gdb says ("No line 52 in file"). */
     int best = 0;
-    bool stmt_only = true;
     for (size_t i = 0; i < a.n; i++)
         if (a.c[i].stmt && a.c[i].line >= line && (!best || a.c[i].line < best))
             best = a.c[i].line;
-    if (!best) {
-        stmt_only = false;
-        for (size_t i = 0; i < a.n && !best; i++)
-            if (a.c[i].line == line)
-                best = line;
-    }
     uint64_t *out = NULL;
     struct blkkey {
         Dwfl_Module *mod; /* NULL: no block known (no DWARF there): only the same address merges */
@@ -1348,7 +1344,7 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
     } *okeys = NULL;
     size_t nout = 0;
     for (size_t i = 0; best && i < a.n; i++) {
-        if (a.c[i].line != best || (stmt_only && !a.c[i].stmt))
+        if (a.c[i].line != best || !a.c[i].stmt)
             continue;
         uint64_t addr = a.c[i].addr;
         Dwfl_Module *mod;
@@ -1372,12 +1368,24 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
     free(okeys);
     /* A line whose code starts a function (its opening brace at -O0) is its prologue: past it, as
      * gdb's skip_prologue_sal (and `break FUNC`) does. */
-    for (size_t k = 0; k < nout; k++)
-        out[k] = cd_symtab_skip_prologue(s, out[k]);
+    int moved_line = 0;
+    for (size_t k = 0; k < nout; k++) {
+        uint64_t past = cd_symtab_skip_prologue(s, out[k]);
+        /* gdb's skip_prologue_sal takes the line of the address past the prologue too */
+        if (k == 0 && past != out[k]) {
+            const char *pf = NULL;
+            int pl = 0, pcol = 0;
+            Dwfl_Module *pm = module_at(s, past);
+            if (pm)
+                pc_line(s, pm, past, &pf, &pl, &pcol);
+            moved_line = pl;
+        }
+        out[k] = past;
+    }
     free(a.c);
     *addrs = out;
     *n = nout;
-    *found_line = best;
+    *found_line = moved_line > 0 ? moved_line : best;
     return nout ? 0 : -1;
 }
 
