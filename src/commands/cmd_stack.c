@@ -707,8 +707,23 @@ void cd_print_source_line(cd_session *s, const char *file, int line, bool arrow)
     char *path = cd_session_source_path(s, file);
     const char *text = cd_symtab_source_line(s->sym, path, line, &nl);
     free(path);
-    if (!text)
+    /* gdb's print_source_lines_base: a file it cannot read is said once ("28\t./stdio-common/
+     * printf.c: No such file or directory."), then "32\tin ./stdio-common/printf.c" while the stops
+     * stay in it; the next file that cannot be read is said again. */
+    bool same = s->src_last_file && !strcmp(s->src_last_file, file);
+    if (!same) {
+        free(s->src_last_file);
+        s->src_last_file = cd_xstrdup(file);
+        s->src_last_missing = !text;
+    }
+    if (!text) {
+        if (same && s->src_last_missing)
+            cd_out_printf(&s->out, "%d\tin %s\n", line, file);
+        else
+            cd_out_printf(&s->out, "%d\t%s: No such file or directory.\n", line, file);
         return;
+    }
+    s->src_last_missing = false;
     cd_out_printf(&s->out, "%s%-5d %s\n", arrow ? "=> " : "   ", line, text);
 }
 
@@ -970,11 +985,28 @@ static const struct {
 #undef R
 };
 
+/* `regs NAME...` (gdb's `info registers rip rax`, `$` allowed): which rows of regtab to show. */
+static int regs_wanted(int argc, char **argv, bool *want, cd_err *err)
+{
+    for (int a = 1; a < argc; a++) {
+        const char *n = argv[a] + (argv[a][0] == '$');
+        size_t i = 0;
+        while (i < sizeof regtab / sizeof regtab[0] && strcmp(regtab[i].name, n) != 0)
+            i++;
+        if (i == sizeof regtab / sizeof regtab[0])
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                            "regs: no register '%s'; `regs` alone lists them (rax..r15, rip, eflags, segments, fs_base)",
+                            argv[a]);
+        want[i] = true;
+    }
+    return 0;
+}
+
 int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    (void)argv;
-    if (argc > 1)
-        return cd_fail(err, CD_EXIT_CMD, "regs: takes no arguments");
+    bool want[sizeof regtab / sizeof regtab[0]] = {0};
+    if (regs_wanted(argc, argv, want, err) < 0)
+        return -1;
     cd_thread *th = cd_session_thread(s);
     const cd_frame *f = cd_session_frame(s, err);
     if (!f)
@@ -986,6 +1018,8 @@ int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
     for (size_t i = 0; i < sizeof regtab / sizeof regtab[0]; i++) {
         uint64_t v;
         bool known;
+        if (argc > 1 && !want[i])
+            continue;
         if (f->level == 0 || f->phys == 0) {
             memcpy(&v, (const char *)&r + regtab[i].off, sizeof v);
             known = true;
