@@ -985,8 +985,9 @@ static const struct {
 #undef R
 };
 
-/* `regs NAME...` (gdb's `info registers rip rax`, `$` allowed): which rows of regtab to show. */
-static int regs_wanted(int argc, char **argv, bool *want, cd_err *err)
+/* `regs NAME...` (gdb's `info registers rip rax`, `$` allowed): the rows of regtab to show, in the
+ * order named, as gdb shows them. */
+static int regs_wanted(int argc, char **argv, size_t *order, cd_err *err)
 {
     for (int a = 1; a < argc; a++) {
         const char *n = argv[a] + (argv[a][0] == '$');
@@ -997,16 +998,23 @@ static int regs_wanted(int argc, char **argv, bool *want, cd_err *err)
             return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
                             "regs: no register '%s'; `regs` alone lists them (rax..r15, rip, eflags, segments, fs_base)",
                             argv[a]);
-        want[i] = true;
+        order[a - 1] = i;
     }
     return 0;
 }
 
 int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    bool want[sizeof regtab / sizeof regtab[0]] = {0};
-    if (regs_wanted(argc, argv, want, err) < 0)
+    size_t nreg = sizeof regtab / sizeof regtab[0], order[64];
+    if (argc > 64)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "regs: at most 63 register names");
+    if (argc > 1 && regs_wanted(argc, argv, order, err) < 0)
         return -1;
+    if (argc > 1)
+        nreg = (size_t)argc - 1;
+    else
+        for (size_t i = 0; i < nreg; i++)
+            order[i] = i;
     cd_thread *th = cd_session_thread(s);
     const cd_frame *f = cd_session_frame(s, err);
     if (!f)
@@ -1015,11 +1023,10 @@ int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
     if (s->target->ops->get_regs(s->target, th, &r, err) < 0)
         return -1;
     json_object *j = s->out.json ? json_object_new_object() : NULL;
-    for (size_t i = 0; i < sizeof regtab / sizeof regtab[0]; i++) {
+    for (size_t k = 0; k < nreg; k++) {
+        size_t i = order[k];
         uint64_t v;
         bool known;
-        if (argc > 1 && !want[i])
-            continue;
         if (f->level == 0 || f->phys == 0) {
             memcpy(&v, (const char *)&r + regtab[i].off, sizeof v);
             known = true;
