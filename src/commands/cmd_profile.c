@@ -11,10 +11,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1056,7 +1058,13 @@ int cd_profile_main(int argc, char **argv)
         return fail(&err, CD_EXIT_TARGET);
     /* the output is opened first: a path we cannot write fails before anything is profiled */
     FILE *outfp = stdout;
-    if (outfile && !(outfp = fopen(outfile, "w"))) {
+    struct stat ost;
+    bool created = outfile && stat(outfile, &ost) < 0 && errno == ENOENT; /* only ours is removed on failure */
+    /* not truncated yet: a profile that fails leaves a file that was there as it was */
+    int outfd = outfile ? open(outfile, O_WRONLY | O_CREAT | O_CLOEXEC, 0666) : -1;
+    if (outfile && (outfd < 0 || !(outfp = fdopen(outfd, "w")))) {
+        if (outfd >= 0)
+            close(outfd);
         fprintf(stderr, "cdbg: profile: cannot write %s: %s\n", outfile, strerror(errno));
         return CD_EXIT_CMD;
     }
@@ -1152,7 +1160,10 @@ int cd_profile_main(int argc, char **argv)
         int wr = 0;
         char title[64];
         snprintf(title, sizeof title, "cdbg profile of process %d", (int)pid);
-        if (fmt == FMT_FOLDED)
+        struct stat wst;
+        if (outfp != stdout && fstat(fileno(outfp), &wst) == 0 && S_ISREG(wst.st_mode) && ftruncate(fileno(outfp), 0) < 0)
+            wr = -1;
+        else if (fmt == FMT_FOLDED)
             write_folded(&ps.g, outfp);
         else if (fmt == FMT_SVG)
             write_svg(&ps.g, outfp, title);
@@ -1208,8 +1219,8 @@ close:
     free(ps.maps);
     if (outfp != stdout) {
         fclose(outfp);
-        if (!wrote)
-            unlink(outfile); /* no profile: no file that looks like one */
+        if (!wrote && created)
+            unlink(outfile); /* no profile: no file that looks like one (one that was there stays) */
     }
     return status;
 }

@@ -157,7 +157,7 @@ static void unrestart(cd_symtab *sym, cd_syscall_state *sc)
         sc->nr = 7;
 }
 
-static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_out)
+static void gather(cd_dl_state *st, cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_out)
 {
     snap *snaps = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *snaps);
     r->waits = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *r->waits);
@@ -170,10 +170,10 @@ static void gather(cd_target *t, cd_symtab *sym, cd_dl_result *r, snap **snaps_o
         cd_dl_wait w = {.tid = th->tid, .cycle = -1, .next = -1};
         cd_target_describe_thread(t, th);
         snprintf(w.name, sizeof w.name, "%s", th->name);
-        cd_dl_classify(t, &sc, &w);
+        cd_dl_classify(st, t, &sc, &w);
         cd_syscall_state fsc = sc;
         unrestart(sym, &fsc);
-        if (w.kind == CD_DL_NONE && !cd_dl_classify_fd(t, &fsc, &w))
+        if (w.kind == CD_DL_NONE && !cd_dl_classify_fd(st, t, &fsc, &w))
             continue;
         if (w.kind == CD_DL_NONE)
             continue;
@@ -213,7 +213,7 @@ static bool *verdict_marks(const cd_dl_result *r)
 
 /* Re-reads every wait that takes part in a verdict; a wait that moved (different syscall, word,
  * owner, or the thread ran in between) loses its edge. Returns true if anything moved. */
-static bool confirm(cd_target *t, cd_symtab *sym, cd_dl_result *r, const snap *snaps, int delay_ms)
+static bool confirm(cd_dl_state *st, cd_target *t, cd_symtab *sym, cd_dl_result *r, const snap *snaps, int delay_ms)
 {
     bool *mark = verdict_marks(r);
     /* Condition, semaphore and read waits are many in an idle server (a thousand workers on one
@@ -239,10 +239,10 @@ static bool confirm(cd_target *t, cd_symtab *sym, cd_dl_result *r, const snap *s
                     sc.kind == snaps[i].sc.kind && sc.nr == snaps[i].sc.nr && sc.sp == snaps[i].sc.sp &&
                     sc.pc == snaps[i].sc.pc && memcmp(sc.args, snaps[i].sc.args, sizeof sc.args) == 0;
         if (same) {
-            cd_dl_classify(t, &sc, &again);
+            cd_dl_classify(st, t, &sc, &again);
             unrestart(sym, &sc);
             if (again.kind == CD_DL_NONE)
-                (void)cd_dl_classify_fd(t, &sc, &again);
+                (void)cd_dl_classify_fd(st, t, &sc, &again);
             same = same_wait(w, &again);
         }
         if (same && runs[i] != ~0ULL)
@@ -412,7 +412,7 @@ static bool drop_false_pi(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_
 
 /* Unwinds the threads of the verdict: stops those not already held, unwinds, releases them,
  * and only then does the slower symbol work on the copied stacks. */
-static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_result *r)
+static void add_frames(cd_dl_state *st, cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_result *r)
 {
     bool *mark = verdict_marks(r);
     size_t n = 0;
@@ -490,7 +490,7 @@ static void add_frames(cd_target *t, cd_symtab *sym, cd_unwinder *unw, cd_dl_res
                 pid_t o;
                 uint32_t lw;
                 uint64_t m;
-                if ((valid & (1u << q)) && cd_dl_pi_mutex_at(t, rv[q], w->tid, &m, &o, &lw)) {
+                if ((valid & (1u << q)) && cd_dl_pi_mutex_at(st, t, rv[q], w->tid, &m, &o, &lw)) {
                     w->addr = m;
                     w->owner = o;
                     w->word = lw;
@@ -755,7 +755,7 @@ static void wake_warnings(cd_target *t, cd_dl_result *r)
             snprintf(obj, sizeof obj, "%s %s", cd_dl_kind_name(w->kind), w->symbol ? w->symbol : "(unnamed)");
         snprintf(held, sizeof held, "%s %s, which thread %d \"%s\" waits for", cd_dl_kind_name(needer->kind),
                  needer->symbol ? needer->symbol : "(unnamed)", (int)needer->tid, needer->name);
-        char why[224];
+        char why[400];
         if (w->timed) {
             snprintf(why, sizeof why, "its wait has a timeout");
         } else if (fdw && w->fd_why[0]) {
@@ -789,7 +789,8 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
         return -1;
     int delay = opt && opt->confirm_ms >= 0 ? opt->confirm_ms : DEFAULT_CONFIRM_MS;
     snap *snaps;
-    gather(t, sym, out, &snaps);
+    cd_dl_state *st = cd_dl_state_new();
+    gather(st, t, sym, out, &snaps);
     out->nthreads = t->nthreads;
     for (size_t i = 0; i < t->nthreads; i++)
         out->nlive += !t->threads[i]->gone;
@@ -802,7 +803,7 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
         reset_verdict(out);
         cd_dl_verdict(out);
     }
-    if (is_live(t) && cd_dl_found(out) && confirm(t, sym, out, snaps, delay)) {
+    if (is_live(t) && cd_dl_found(out) && confirm(st, t, sym, out, snaps, delay)) {
         link_owners(t, out);
         reset_verdict(out);
         cd_dl_verdict(out);
@@ -826,11 +827,16 @@ int cd_deadlock_analyze(cd_target *t, cd_symtab *sym, cd_unwinder *unw, const cd
     named:;
     }
     if (unw && !(opt && opt->no_frames))
-        add_frames(t, sym, unw, out);
+        add_frames(st, t, sym, unw, out);
     readers_note(out);
     core_fd_note(out);
     wake_warnings(t, out);
-    cd_dl_fd_forget();
+    /* the PID namespace's numbers, for the report (the state ends with the analysis) */
+    for (size_t i = 0; i < out->nwaits; i++) {
+        out->waits[i].ns_tid = cd_dl_ns_tid(st, out->waits[i].tid);
+        out->waits[i].owner_ns_tid = out->waits[i].owner > 0 ? cd_dl_ns_tid(st, out->waits[i].owner) : 0;
+    }
+    cd_dl_state_free(st);
     return 0;
 }
 

@@ -14,6 +14,7 @@
  *     (LLL_PRIVATE 0, or LLL_SHARED 128 when process-shared), pad 12. Waiters sleep on the value
  *     word with the expected value 0; the futex op's FUTEX_PRIVATE_FLAG is `private ^ 128`. */
 #include "deadlock/deadlock.h"
+#include "deadlock/state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -106,48 +107,55 @@ static bool mutex_kind_ok(int32_t kind)
  * A core records the TIDs of whoever wrote it: the kernel writes the process's own, a gcore run
  * from the host the host's; each thread's struct pthread (at its fs_base) holds the one the
  * process saw, so the map is read from there. */
-static struct {
-    const cd_target *t; /* the target the map is of (NULL: none) */
-    pid_t pid;
-    bool other;         /* the TIDs it uses are not the target's: they need translating */
-    size_t n;
-    pid_t *host, *ns;   /* host[i] is ns[i] in the process's namespace */
-} nsmap;
-
-static void nsmap_reset(const cd_target *t, size_t cap)
+cd_dl_state *cd_dl_state_new(void)
 {
-    free(nsmap.host);
-    free(nsmap.ns);
-    nsmap.host = cd_xcalloc(cap ? cap : 1, sizeof *nsmap.host);
-    nsmap.ns = cd_xcalloc(cap ? cap : 1, sizeof *nsmap.ns);
-    nsmap.n = 0;
-    nsmap.t = t;
-    nsmap.pid = t->pid;
-    nsmap.other = false;
+    return cd_xcalloc(1, sizeof(cd_dl_state));
 }
 
-static void nsmap_build_live(cd_target *t)
+void cd_dl_state_free(cd_dl_state *st)
 {
-    nsmap_reset(t, 0);
+    if (!st)
+        return;
+    free(st->ns.host);
+    free(st->ns.ns);
+    cd_dl_fdscan_free(st->fd);
+    free(st);
+}
+
+static void nsmap_reset(struct cd_dl_nsmap *m, const cd_target *t, size_t cap)
+{
+    free(m->host);
+    free(m->ns);
+    m->host = cd_xcalloc(cap ? cap : 1, sizeof *m->host);
+    m->ns = cd_xcalloc(cap ? cap : 1, sizeof *m->ns);
+    m->n = 0;
+    m->t = t;
+    m->pid = t->pid;
+    m->other = false;
+}
+
+static void nsmap_build_live(struct cd_dl_nsmap *m, cd_target *t)
+{
+    nsmap_reset(m, t, 0);
     pid_t *tids;
     size_t n;
     if (!cd_procfs_other_pidns(t->pid) || cd_procfs_list_tasks(t->pid, &tids, &n) != 0)
         return;
-    nsmap_reset(t, n);
-    nsmap.other = true;
+    nsmap_reset(m, t, n);
+    m->other = true;
     for (size_t i = 0; i < n; i++) {
         pid_t v = cd_procfs_read_ns_tid(t->pid, tids[i]);
         if (v > 0) {
-            nsmap.host[nsmap.n] = tids[i];
-            nsmap.ns[nsmap.n++] = v;
+            m->host[m->n] = tids[i];
+            m->ns[m->n++] = v;
         }
     }
     free(tids);
 }
 
-static void nsmap_build_core(cd_target *t)
+static void nsmap_build_core(struct cd_dl_nsmap *m, cd_target *t)
 {
-    nsmap_reset(t, t->nthreads);
+    nsmap_reset(m, t, t->nthreads);
     for (size_t i = 0; i < t->nthreads; i++) {
         cd_thread *th = t->threads[i];
         cd_regs r;
@@ -162,43 +170,45 @@ static void nsmap_build_core(cd_target *t)
         if (!pd || cd_target_read_full(t, pd, hdr, sizeof hdr) != 0 || hdr[0] != pd || hdr[2] != pd ||
             cd_target_read_full(t, pd + PD_TID_OFF, &tid, sizeof tid) != 0 || tid == 0 || tid > TID_MASK)
             continue;
-        nsmap.host[nsmap.n] = th->tid;
-        nsmap.ns[nsmap.n++] = (pid_t)tid;
+        m->host[m->n] = th->tid;
+        m->ns[m->n++] = (pid_t)tid;
         if ((pid_t)tid != th->tid)
-            nsmap.other = true;
+            m->other = true;
     }
 }
 
 /* Looks TID up in the map (by its host or its namespace number); 0 if absent. */
-static pid_t nsmap_find(pid_t tid, bool from_ns)
+static pid_t nsmap_find(const struct cd_dl_nsmap *m, pid_t tid, bool from_ns)
 {
-    for (size_t i = 0; i < nsmap.n; i++)
-        if ((from_ns ? nsmap.ns : nsmap.host)[i] == tid)
-            return (from_ns ? nsmap.host : nsmap.ns)[i];
+    for (size_t i = 0; i < m->n; i++)
+        if ((from_ns ? m->ns : m->host)[i] == tid)
+            return (from_ns ? m->host : m->ns)[i];
     return 0;
 }
 
-pid_t cd_dl_host_tid(cd_target *t, pid_t ns_tid)
+pid_t cd_dl_host_tid(cd_dl_state *st, cd_target *t, pid_t ns_tid)
 {
+    struct cd_dl_nsmap *m = &st->ns;
     if (ns_tid <= 0)
         return ns_tid;
     bool live = t->caps.has_proc;
-    if (nsmap.t != t || nsmap.pid != t->pid)
-        live ? nsmap_build_live(t) : nsmap_build_core(t);
-    if (!nsmap.other)
+    if (m->t != t || m->pid != t->pid)
+        live ? nsmap_build_live(m, t) : nsmap_build_core(m, t);
+    if (!m->other)
         return ns_tid;
-    pid_t h = nsmap_find(ns_tid, true);
+    pid_t h = nsmap_find(m, ns_tid, true);
     if (!h && live) {
-        nsmap_build_live(t);
-        h = nsmap_find(ns_tid, true);
+        nsmap_build_live(m, t);
+        h = nsmap_find(m, ns_tid, true);
     }
     /* not a thread of the process (any more): the number it saw, which is all there is */
     return h ? h : ns_tid;
 }
 
-pid_t cd_dl_ns_tid(pid_t host_tid)
+pid_t cd_dl_ns_tid(const cd_dl_state *st, pid_t host_tid)
 {
-    return nsmap.other ? nsmap_find(host_tid, false) : 0;
+    const struct cd_dl_nsmap *m = &st->ns;
+    return m->other ? nsmap_find(m, host_tid, false) : 0;
 }
 
 /* A pthread_rwlock_t at r whose futex word at r+off holds val. Padding must be zero: that is
@@ -303,7 +313,7 @@ static bool try_sem(const window *win, const cd_syscall_state *sc, uint64_t u, u
     return true;
 }
 
-static bool pi_mutex_exactly_at(cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word)
+static bool pi_mutex_exactly_at(cd_dl_state *st, cd_target *t, uint64_t p, pid_t self, pid_t *owner, uint32_t *word)
 {
     unsigned char m[24];
     if (p < 0x10000 || (p & 7) || cd_target_read_full(t, p, m, sizeof m) != 0)
@@ -315,7 +325,7 @@ static bool pi_mutex_exactly_at(cd_target *t, uint64_t p, pid_t self, pid_t *own
     pid_t o = (pid_t)(lock & TID_MASK);
     if (o == 0 || o != own)
         return false;
-    o = cd_dl_host_tid(t, o);
+    o = cd_dl_host_tid(st, t, o);
     if (o == self)
         return false;
     *owner = o;
@@ -323,7 +333,7 @@ static bool pi_mutex_exactly_at(cd_target *t, uint64_t p, pid_t self, pid_t *own
     return true;
 }
 
-bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid_t *owner, uint32_t *word)
+bool cd_dl_pi_mutex_at(cd_dl_state *st, cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid_t *owner, uint32_t *word)
 {
     if (p & 3)
         return false;
@@ -332,7 +342,7 @@ bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid
     for (uint64_t off = p & 7; off < 40; off += 8) {
         if (p < off)
             break;
-        if (pi_mutex_exactly_at(t, p - off, self, owner, word)) {
+        if (pi_mutex_exactly_at(st, t, p - off, self, owner, word)) {
             *base = p - off;
             return true;
         }
@@ -343,7 +353,7 @@ bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid
 /* glibc answers EDEADLK from FUTEX_LOCK_PI (the kernel saw the cycle) by sleeping forever on a
  * zero word on its own stack. The mutex it wanted may still be referenced from that stack
  * (spills); if not, it is in a register, which the caller reads once the thread is held. */
-static bool try_pi_deadend(cd_target *t, const cd_syscall_state *sc, uint64_t u, uint32_t val,
+static bool try_pi_deadend(cd_dl_state *st, cd_target *t, const cd_syscall_state *sc, uint64_t u, uint32_t val,
                            uint32_t word, cd_dl_wait *w)
 {
     if (val != 0 || word != 0 || u < sc->sp || u >= sc->sp + 1024)
@@ -357,7 +367,7 @@ static bool try_pi_deadend(cd_target *t, const cd_syscall_state *sc, uint64_t u,
         pid_t o;
         uint32_t lw;
         uint64_t m;
-        if (p != u && cd_dl_pi_mutex_at(t, p, w->tid, &m, &o, &lw)) {
+        if (p != u && cd_dl_pi_mutex_at(st, t, p, w->tid, &m, &o, &lw)) {
             w->addr = w->futex = m;
             w->word = lw;
             w->owner = o;
@@ -395,21 +405,21 @@ static void timeout_of(cd_target *t, const cd_syscall_state *sc, unsigned op, cd
     w->timeout_known = true;
 }
 
-static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+static void classify(cd_dl_state *st, cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 
-void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+void cd_dl_classify(cd_dl_state *st, cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
-    classify(t, sc, w);
+    classify(st, t, sc, w);
     /* a process-shared condition variable sleeps on a shared futex (no FUTEX_PRIVATE_FLAG): a
      * thread of another process may signal it, so it is never proven to wait forever */
     if (w->kind == CD_DL_CONDVAR && !(sc->args[1] & 128))
         w->pshared = true;
     /* a PI dead end's owner came through cd_dl_pi_mutex_at, already translated */
     if (w->owner > 0 && !w->pi_deadend)
-        w->owner = cd_dl_host_tid(t, w->owner);
+        w->owner = cd_dl_host_tid(st, t, w->owner);
 }
 
-static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+static void classify(cd_dl_state *st, cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
     w->kind = CD_DL_NONE;
     w->owner = 0;
@@ -490,7 +500,7 @@ static void classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     bool near_sp = u >= sc->sp && u < sc->sp + 1024;
     if (!near_sp && (try_condvar(&win, u, val, w) || try_sem(&win, sc, u, val, w)))
         return;
-    if (try_pi_deadend(t, sc, u, val, word, w))
+    if (try_pi_deadend(st, t, sc, u, val, word, w))
         return;
     if (try_condvar(&win, u, val, w))
         return;

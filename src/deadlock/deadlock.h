@@ -54,6 +54,8 @@ typedef struct cd_dl_wait {
     uint32_t word;        /* its value when read */
     pid_t owner;          /* owner TID (mutex owner, rwlock writer, joined thread); 0 if none known */
     char owner_name[17];  /* the owner thread's name, "" if unknown */
+    pid_t ns_tid, owner_ns_tid; /* tid and owner as the process's PID namespace numbers them (0: the same
+                                 * as cdbg's, or unknown): for display */
     bool by_readers;      /* rwlock held by readers: no owner field exists */
     unsigned nreaders;
     bool owner_gone;      /* owner TID is not a thread of the process */
@@ -81,7 +83,7 @@ typedef struct cd_dl_wait {
     bool fd_mixed;        /* some of them are not pipes or eventfds this process alone writes */
     uint64_t sock_peer;   /* SOCKET: the peer's inode (0: none); its holders are the writers */
     bool sock_pair;       /* SOCKET: unnamed, connected, not listening: a socketpair end */
-    char fd_why[120];     /* PIPE/EVENTFD/SOCKET: why no wait on it can be proven ("" if it can) */
+    char fd_why[320];     /* PIPE/EVENTFD/SOCKET: why no wait on it can be proven ("" if it can) */
     bool forever;         /* blocked forever (cd_dl_verdict): nothing outside the blocked set can wake it */
     int cycle;            /* index into cycles, or -1 */
     int next;             /* index of the owner's wait in waits[] (an edge), or -1 */
@@ -151,24 +153,29 @@ const char *cd_dl_kind_name(cd_dl_kind k);
 
 /* Classifies one futex wait from the syscall arguments and the target's memory (no stop).
  * Fills kind/addr/futex/word/owner/by_readers/nreaders/pi_deadend of w. */
-void cd_dl_classify(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
+/* What one analysis learns of one process, kept from one thread's wait to the next: its PID
+ * namespace's TID map and what its fds are. One per analysis (cd_deadlock_analyze makes and frees
+ * it), never shared between targets. */
+typedef struct cd_dl_state cd_dl_state;
+cd_dl_state *cd_dl_state_new(void);
+void cd_dl_state_free(cd_dl_state *st);
+
+void cd_dl_classify(cd_dl_state *st, cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 /* A thread blocked in read(2), recv, poll(2) or epoll_wait(2): on pipes, eventfds or unix socketpairs,
  * with their writers (live); CD_DL_FD for any other fd or on a core. False when it is in none of those calls. */
-bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
-/* Drops what cd_dl_classify_fd learnt of every process's fds (an analysis ends). */
-void cd_dl_fd_forget(void);
+bool cd_dl_classify_fd(cd_dl_state *st, cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w);
 
 /* A TID read from the target's memory (the number its PID namespace gives the thread: 1, 2, 3...
  * in a container) as /proc and ptrace know it; TIDs of a process in cdbg's namespace, and of a
  * core, are returned as they are. cd_dl_ns_tid: the reverse, for display (0 when the process
  * shares cdbg's namespace or the thread is unknown), valid after a cd_dl_host_tid of the process. */
-pid_t cd_dl_host_tid(cd_target *t, pid_t ns_tid);
-pid_t cd_dl_ns_tid(pid_t host_tid);
+pid_t cd_dl_host_tid(cd_dl_state *st, cd_target *t, pid_t ns_tid);
+pid_t cd_dl_ns_tid(const cd_dl_state *st, pid_t host_tid);
 
 /* A priority-inheritance mutex owned by a thread other than self that p points to or into (glibc
  * keeps &mutex->__kind or &mutex->__list in registers as often as mutex itself): its address,
  * owner and word. */
-bool cd_dl_pi_mutex_at(cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid_t *owner, uint32_t *word);
+bool cd_dl_pi_mutex_at(cd_dl_state *st, cd_target *t, uint64_t p, pid_t self, uint64_t *base, pid_t *owner, uint32_t *word);
 
 /* Given next[] edges (set from owners) and nlive, fills cycles, findings, each wait's cycle index
  * and forever flag. Pure graph work: Tarjan's SCC over the edges; the rest propagates "blocked

@@ -5,7 +5,7 @@
  * named by its inode (readlink "pipe:[N]"), an eventfd by the `eventfd-id` of its fdinfo; the
  * writers are every fd of every process that refers to the same object and was opened for writing
  * (fdinfo `flags`: O_WRONLY or O_RDWR; an eventfd is always writable). A named FIFO (a path, not
- * "pipe:[N]") may be opened by anyone later: not classified. A unix socket ("socket:[N]") is looked
+ * "pipe:[N]") may be opened by anyone later: a pipe wait never proven. A unix socket ("socket:[N]") is looked
  * up in one NETLINK_SOCK_DIAG dump per analysis (sockdiag.c): its writers are the holders of its
  * peer's inode; a named or listening socket (anyone may connect or send), one with no peer, or a peer
  * nobody visible holds (it may be in flight) is never proven, nor is one with bytes already queued
@@ -18,6 +18,7 @@
  * not publish its in-flight count; a datagram of no bytes sent by a socket that has since closed is
  * not seen. */
 #include "deadlock/deadlock.h"
+#include "deadlock/state.h"
 #include "deadlock/sockdiag.h"
 
 #include <dirent.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -72,7 +74,7 @@ typedef struct fdent {
     bool eventfd, socket;
 } fdent;
 
-static struct {
+struct cd_dl_fdscan {
     bool valid;
     fdent *e;
     size_t n, cap;
@@ -88,84 +90,86 @@ static struct {
     int pidfd_errno;
     struct fdres { int fd; bool reads; cd_dl_wait w; } *res; /* one_fd's answer per fd */
     size_t nres, capres;
-} scan;
+};
 
-void cd_dl_fd_forget(void)
+void cd_dl_fdscan_free(struct cd_dl_fdscan *scan)
 {
-    free(scan.e);
-    free(scan.us);
-    free(scan.res);
-    if (scan.pid && scan.pidfd >= 0)
-        close(scan.pidfd);
-    memset(&scan, 0, sizeof scan);
+    if (!scan)
+        return;
+    free(scan->e);
+    free(scan->us);
+    free(scan->res);
+    if (scan->pid && scan->pidfd >= 0)
+        close(scan->pidfd);
+    free(scan);
 }
 
 /* The per-process answers are for PID from now on. */
-static void for_pid(pid_t pid)
+static void for_pid(struct cd_dl_fdscan *scan, pid_t pid)
 {
-    if (scan.pid == pid)
+    if (scan->pid == pid)
         return;
-    if (scan.pid && scan.pidfd >= 0)
-        close(scan.pidfd);
-    scan.pid = pid;
-    scan.netns = scan.inflight = -1;
-    scan.pidfd = -2; /* opened on first use */
-    scan.nres = 0;
+    if (scan->pid && scan->pidfd >= 0)
+        close(scan->pidfd);
+    scan->pid = pid;
+    scan->netns = scan->inflight = -1;
+    scan->pidfd = -2; /* opened on first use */
+    scan->nres = 0;
 }
 
 /* The unix sockets of PID's network namespace, or NULL (why: *why). */
-static const cd_unix_sock *unix_socks(pid_t pid, size_t *n, const char **why)
+static const cd_unix_sock *unix_socks(struct cd_dl_fdscan *scan, pid_t pid, size_t *n, const char **why)
 {
-    if (!scan.dumped) {
-        scan.dumped = true;
-        if (!cd_dl_unix_dump(&scan.us, &scan.nus, &scan.us_why))
-            scan.us = NULL;
+    if (!scan->dumped) {
+        scan->dumped = true;
+        if (!cd_dl_unix_dump(&scan->us, &scan->nus, &scan->us_why))
+            scan->us = NULL;
     }
-    *n = scan.nus;
-    if (!scan.us) {
-        *why = scan.us_why;
+    *n = scan->nus;
+    if (!scan->us) {
+        *why = scan->us_why;
         return NULL;
     }
-    for_pid(pid);
-    if (scan.netns < 0)
-        scan.netns = cd_dl_same_netns(pid);
-    if (!scan.netns) {
+    for_pid(scan, pid);
+    if (scan->netns < 0)
+        scan->netns = cd_dl_same_netns(pid);
+    if (!scan->netns) {
         *why = "the process is in another network namespace, whose sockets cdbg's diagnostics do not list";
         return NULL;
     }
-    return scan.us;
+    return scan->us;
 }
 
 /* Bytes queued in or sent from a unix socket: an fd may ride along (SCM_RIGHTS). */
 static bool busy(const cd_unix_sock *u) { return u && (!u->has_rq || u->rq || (u->state != 10 && u->wq)); }
 
 /* Whether an fd may be in flight through a socket PID holds (the conservative rule without a dump). */
-static bool may_have_inflight(pid_t pid)
+static bool may_have_inflight(struct cd_dl_fdscan *scan, pid_t pid)
 {
     size_t nus;
     const char *why;
-    const cd_unix_sock *us = unix_socks(pid, &nus, &why);
-    if (scan.inflight >= 0)
-        return scan.inflight;
-    scan.inflight = 0;
-    for (size_t i = 0; i < scan.n && !scan.inflight; i++) {
-        const fdent *e = &scan.e[i];
+    const cd_unix_sock *us = unix_socks(scan, pid, &nus, &why);
+    if (scan->inflight >= 0)
+        return scan->inflight;
+    scan->inflight = 0;
+    for (size_t i = 0; i < scan->n && !scan->inflight; i++) {
+        const fdent *e = &scan->e[i];
         if (e->pid != pid || !e->socket)
             continue;
         const cd_unix_sock *u = us ? cd_dl_unix_find(us, nus, (uint32_t)e->key) : NULL;
         if (!us) /* no dump: any socket may carry one */
-            scan.inflight = 1;
+            scan->inflight = 1;
         else if (u && (busy(u) || (u->peer && busy(cd_dl_unix_find(us, nus, u->peer)))))
-            scan.inflight = 1; /* (not a unix socket, or gone since: it cannot carry an fd) */
+            scan->inflight = 1; /* (not a unix socket, or gone since: it cannot carry an fd) */
     }
-    return scan.inflight;
+    return scan->inflight;
 }
 
-static void scan_all(void)
+static void scan_all(struct cd_dl_fdscan *scan)
 {
-    if (scan.valid)
+    if (scan->valid)
         return;
-    scan.valid = true;
+    scan->valid = true;
     DIR *proc = opendir("/proc");
     struct dirent *pe;
     while (proc && (pe = readdir(proc))) {
@@ -193,12 +197,12 @@ static void scan_all(void)
             unsigned long long id = 0;
             if (!sock && !fdinfo((pid_t)p, fe->d_name, &flags, &id))
                 continue;
-            if (scan.n == scan.cap) {
-                scan.cap = scan.cap ? 2 * scan.cap : 64;
-                scan.e = cd_xrealloc(scan.e, scan.cap * sizeof *scan.e);
+            if (scan->n == scan->cap) {
+                scan->cap = scan->cap ? 2 * scan->cap : 64;
+                scan->e = cd_xrealloc(scan->e, scan->cap * sizeof *scan->e);
             }
             /* an eventfd and a socket are always writable; a pipe end when opened O_WRONLY or O_RDWR */
-            scan.e[scan.n++] = (fdent){(pid_t)p, atoi(fe->d_name), efd || sock || (flags & O_ACCMODE) != O_RDONLY,
+            scan->e[scan->n++] = (fdent){(pid_t)p, atoi(fe->d_name), efd || sock || (flags & O_ACCMODE) != O_RDONLY,
                                        pipe ? strtoull(l + 6, NULL, 10) : sock ? strtoull(l + 8, NULL, 10) : id, efd, sock};
         }
         if (fds)
@@ -210,12 +214,12 @@ static void scan_all(void)
 
 /* Counts the writable ends of the object (pipe inode, eventfd-id, or the peer socket's inode) in
  * PID and elsewhere; notes whether an end may be in flight through PID's sockets. */
-static void find_writers(pid_t pid, unsigned long long key, cd_dl_kind kind, cd_dl_wait *w)
+static void find_writers(struct cd_dl_fdscan *scan, pid_t pid, unsigned long long key, cd_dl_kind kind, cd_dl_wait *w)
 {
-    scan_all();
-    w->fd_sockets |= may_have_inflight(pid);
-    for (size_t i = 0; i < scan.n; i++) {
-        const fdent *e = &scan.e[i];
+    scan_all(scan);
+    w->fd_sockets |= may_have_inflight(scan, pid);
+    for (size_t i = 0; i < scan->n; i++) {
+        const fdent *e = &scan->e[i];
         if (e->key != key || e->eventfd != (kind == CD_DL_EVENTFD) || e->socket != (kind == CD_DL_SOCKET) || !e->writable)
             continue;
         if (e->pid == pid) {
@@ -229,15 +233,15 @@ static void find_writers(pid_t pid, unsigned long long key, cd_dl_kind kind, cd_
 }
 
 /* SO_RCVTIMEO of the target's socket FD, through a copy of it (pidfd_getfd: nothing stops). */
-static bool rcv_timeout(pid_t pid, int fd, bool *timed, char *err, size_t n)
+static bool rcv_timeout(struct cd_dl_fdscan *scan, pid_t pid, int fd, bool *timed, char *err, size_t n)
 {
-    for_pid(pid);
-    if (scan.pidfd == -2) {
-        scan.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        scan.pidfd_errno = errno;
+    for_pid(scan, pid);
+    if (scan->pidfd == -2) {
+        scan->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        scan->pidfd_errno = errno;
     }
-    int pfd = scan.pidfd;
-    errno = scan.pidfd_errno;
+    int pfd = scan->pidfd;
+    errno = scan->pidfd_errno;
     int s = pfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pfd, fd, 0) : -1;
     struct timeval tv = {0};
     socklen_t len = sizeof tv;
@@ -251,12 +255,12 @@ static bool rcv_timeout(pid_t pid, int fd, bool *timed, char *err, size_t n)
 }
 
 /* A unix socket W reads (addr: its inode): its peer, and the peer's holders as the writers. */
-static void socket_writers(pid_t pid, bool reads, cd_dl_wait *w)
+static void socket_writers(struct cd_dl_fdscan *scan, pid_t pid, bool reads, cd_dl_wait *w)
 {
     size_t nus;
     const char *why = NULL;
-    scan_all();
-    const cd_unix_sock *us = unix_socks(pid, &nus, &why), *u = us ? cd_dl_unix_find(us, nus, (uint32_t)w->addr) : NULL;
+    scan_all(scan);
+    const cd_unix_sock *us = unix_socks(scan, pid, &nus, &why), *u = us ? cd_dl_unix_find(us, nus, (uint32_t)w->addr) : NULL;
     if (!us) {
         snprintf(w->fd_why, sizeof w->fd_why, "%s", why);
         return;
@@ -277,19 +281,31 @@ static void socket_writers(pid_t pid, bool reads, cd_dl_wait *w)
         snprintf(w->fd_why, sizeof w->fd_why, "%u byte%s already queued to it: the wait may end", u->rq, u->rq == 1 ? " is" : "s are");
     if (w->fd_why[0])
         return;
-    find_writers(pid, u->peer, CD_DL_SOCKET, w);
+    find_writers(scan, pid, u->peer, CD_DL_SOCKET, w);
     if (!w->fd_nwriters && !w->fd_other_pid)
         snprintf(w->fd_why, sizeof w->fd_why, "its other end socket:[%u] is in no fd table cdbg can see (it may be in flight)", u->peer);
     bool timed = false;
-    if (reads && !w->fd_why[0] && !rcv_timeout(pid, w->fd, &timed, w->fd_why, sizeof w->fd_why))
+    if (reads && !w->fd_why[0] && !rcv_timeout(scan, pid, w->fd, &timed, w->fd_why, sizeof w->fd_why))
         return;
     w->timed |= timed;
 }
 
 /* What fd FDN of the process is, and who could write to it, into w (kind, addr, writers). */
-static void classify_one(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
+/* fd of pid is a FIFO (the link is its path): its inode in *ino. */
+static bool is_fifo(pid_t pid, const char *fd, uint64_t *ino)
 {
-    char fd[24], l[128];
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/fd/%s", (int)pid, fd);
+    if (stat(path, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return false;
+    *ino = st.st_ino;
+    return true;
+}
+
+static void classify_one(struct cd_dl_fdscan *scan, cd_target *t, int fdn, bool reads, cd_dl_wait *w)
+{
+    char fd[24], l[256];
     snprintf(fd, sizeof fd, "%d", fdn);
     unsigned flags;
     unsigned long long evid;
@@ -302,7 +318,7 @@ static void classify_one(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
             return;
         w->kind = CD_DL_SOCKET;
         w->addr = strtoull(l + 8, NULL, 10);
-        socket_writers(t->pid, reads, w);
+        socket_writers(scan, t->pid, reads, w);
         return;
     }
     if (!strncmp(l, "pipe:[", 6)) {
@@ -312,6 +328,16 @@ static void classify_one(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
     } else if (!strcmp(l, "anon_inode:[eventfd]") && evid) {
         w->kind = CD_DL_EVENTFD;
         w->addr = evid;
+    } else if (l[0] == '/' && is_fifo(t->pid, fd, &w->addr)) {
+        /* a pipe with a name: a process that does not hold it yet may open it and write, so no wait
+         * on it is ever proven; the lock held across it is still the shape of a hang (a warning) */
+        if (reads && (flags & O_NONBLOCK)) {
+            w->kind = CD_DL_FD;
+            return;
+        }
+        w->kind = CD_DL_PIPE;
+        snprintf(w->fd_why, sizeof w->fd_why, "it is the named FIFO %.200s: any process may open it and write", l);
+        return;
     } else {
         return;
     }
@@ -319,27 +345,27 @@ static void classify_one(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
         w->kind = CD_DL_FD;
         return;
     }
-    find_writers(t->pid, w->addr, w->kind, w);
+    find_writers(scan, t->pid, w->addr, w->kind, w);
 }
 
 /* classify_one, asked once per fd: a pool of threads often waits on one socket or pipe. */
-static void one_fd(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
+static void one_fd(struct cd_dl_fdscan *scan, cd_target *t, int fdn, bool reads, cd_dl_wait *w)
 {
-    for_pid(t->pid);
+    for_pid(scan, t->pid);
     const cd_dl_wait *r = NULL;
-    for (size_t i = 0; i < scan.nres && !r; i++)
-        if (scan.res[i].fd == fdn && scan.res[i].reads == reads)
-            r = &scan.res[i].w;
+    for (size_t i = 0; i < scan->nres && !r; i++)
+        if (scan->res[i].fd == fdn && scan->res[i].reads == reads)
+            r = &scan->res[i].w;
     if (!r) {
-        if (scan.nres == scan.capres) {
-            scan.capres = scan.capres ? 2 * scan.capres : 16;
-            scan.res = cd_xrealloc(scan.res, scan.capres * sizeof *scan.res);
+        if (scan->nres == scan->capres) {
+            scan->capres = scan->capres ? 2 * scan->capres : 16;
+            scan->res = cd_xrealloc(scan->res, scan->capres * sizeof *scan->res);
         }
-        struct fdres *n = &scan.res[scan.nres++];
+        struct fdres *n = &scan->res[scan->nres++];
         n->fd = fdn;
         n->reads = reads;
         n->w = (cd_dl_wait){.fd = fdn};
-        classify_one(t, fdn, reads, &n->w);
+        classify_one(scan, t, fdn, reads, &n->w);
         r = &n->w;
     }
     w->kind = r->kind;
@@ -357,15 +383,15 @@ static void one_fd(cd_target *t, int fdn, bool reads, cd_dl_wait *w)
 
 /* Adds one more polled fd to w: the first one is w's object; any other must be a pipe, eventfd or
  * socketpair that only this process can write too, or the wait cannot be proven (fd_mixed). */
-static void merge_fd(cd_target *t, int fdn, cd_dl_wait *w)
+static void merge_fd(struct cd_dl_fdscan *scan, cd_target *t, int fdn, cd_dl_wait *w)
 {
     if (w->fd_count++ == 0) {
         w->fd = fdn;
-        one_fd(t, fdn, false, w);
+        one_fd(scan, t, fdn, false, w);
         return;
     }
     cd_dl_wait o = {.tid = w->tid};
-    one_fd(t, fdn, false, &o);
+    one_fd(scan, t, fdn, false, &o);
     if ((o.kind != CD_DL_PIPE && o.kind != CD_DL_EVENTFD && o.kind != CD_DL_SOCKET) || !o.fd_nwriters || o.fd_why[0])
         w->fd_mixed = true;
     if (o.fd_other_pid && !w->fd_other_pid)
@@ -375,8 +401,13 @@ static void merge_fd(cd_target *t, int fdn, cd_dl_wait *w)
 
 enum { SYS_RECVFROM = 45, SYS_RECVMSG = 47, SYS_POLL = 7, SYS_EPOLL_WAIT = 232, SYS_PPOLL = 271, SYS_EPOLL_PWAIT = 281, SYS_EPOLL_PWAIT2 = 441 };
 
-bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+bool cd_dl_classify_fd(cd_dl_state *st, cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
 {
+    if (!st->fd) {
+        st->fd = cd_xcalloc(1, sizeof *st->fd);
+        st->fd->netns = st->fd->inflight = -1;
+    }
+    struct cd_dl_fdscan *scan = st->fd;
     if (sc->kind != CD_SC_BLOCKED)
         return false;
     long nr = sc->nr;
@@ -399,7 +430,7 @@ bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
     }
     if (reads) {
         w->fd_count = 1;
-        one_fd(t, w->fd, true, w);
+        one_fd(scan, t, w->fd, true, w);
         return true;
     }
     w->kind = CD_DL_FD;
@@ -416,7 +447,7 @@ bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
                 continue;
             if (pf[i].events & ~(0x1 | 0x40)) /* anything but POLLIN / POLLRDNORM: not a wait for a writer */
                 w->fd_mixed = true;
-            merge_fd(t, pf[i].fd, w);
+            merge_fd(scan, t, pf[i].fd, w);
         }
         if (!w->fd_count)
             w->kind = CD_DL_FD;
@@ -433,7 +464,7 @@ bool cd_dl_classify_fd(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
             /* IN, RDNORM, ERR and HUP (the kernel adds those), ET, ONESHOT, EXCLUSIVE */
             if (ev & ~(0x1u | 0x40u | 0x8u | 0x10u | 0x80000000u | 0x40000000u | 0x10000000u))
                 w->fd_mixed = true;
-            merge_fd(t, tfd, w);
+            merge_fd(scan, t, tfd, w);
         }
         q += 4;
     }

@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static void thread_ref(cd_buf *b, pid_t tid, const char *name)
+static void thread_ref(cd_buf *b, pid_t tid, pid_t ns, const char *name)
 {
     /* in a container, also the number the process itself sees (its logs, its lock owners) */
-    pid_t ns = cd_dl_ns_tid(tid);
     if (ns > 0 && ns != tid)
         cd_buf_printf(b, "thread %d (%d in its PID namespace)%s%s%s", (int)tid, (int)ns, name && *name ? " \"" : "",
                       name && *name ? name : "", name && *name ? "\"" : "");
@@ -24,7 +23,7 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
 {
     if (w->kind == CD_DL_THREAD) {
         cd_buf_puts(b, "the exit of ");
-        thread_ref(b, w->owner, w->owner_name);
+        thread_ref(b, w->owner, w->owner_ns_tid, w->owner_name);
         cd_buf_puts(b, " (pthread_join)");
         if (w->next >= 0 && w->owner == w->tid)
             cd_buf_puts(b, ", which is itself");
@@ -115,7 +114,7 @@ static void describe_wait(cd_buf *b, const cd_dl_wait *w)
                       (int)w->owner);
     } else if (w->owner > 0) {
         cd_buf_puts(b, ", held by ");
-        thread_ref(b, w->owner, w->owner_name);
+        thread_ref(b, w->owner, w->owner_ns_tid, w->owner_name);
         if (w->kind == CD_DL_RWLOCK)
             cd_buf_puts(b, " (writer)");
         if (w->owner_gone)
@@ -145,7 +144,7 @@ static bool cycle_timed(const cd_dl_result *r, size_t c)
 static void wait_block(cd_buf *b, const cd_dl_wait *w, const char *indent)
 {
     cd_buf_puts(b, indent);
-    thread_ref(b, w->tid, w->name);
+    thread_ref(b, w->tid, w->ns_tid, w->name);
     cd_buf_puts(b, " waits for ");
     describe_wait(b, w);
     cd_buf_puts(b, "\n");
@@ -167,7 +166,7 @@ static void held_lines(cd_buf *b, const cd_dl_result *r, const cd_dl_wait *w)
         else
             cd_buf_printf(b, "at 0x%" PRIx64, o->addr);
         cd_buf_puts(b, ", which ");
-        thread_ref(b, o->tid, o->name);
+        thread_ref(b, o->tid, o->ns_tid, o->name);
         cd_buf_puts(b, " waits for\n");
     }
 }
@@ -236,19 +235,19 @@ void cd_dl_format_text(const cd_dl_result *r, cd_buf *b)
             }
             if (e != w && (e->kind == CD_DL_CONDVAR || e->kind == CD_DL_SEM)) {
                 cd_buf_puts(b, "    (which leads to ");
-                thread_ref(b, e->tid, e->name);
+                thread_ref(b, e->tid, e->ns_tid, e->name);
                 cd_buf_printf(b, ", waiting forever on %s %s)\n", cd_dl_kind_name(e->kind), e->symbol ? e->symbol : "(unnamed)");
             } else if (e != w && e->kind == CD_DL_PIPE) {
                 cd_buf_puts(b, "    (which leads to ");
-                thread_ref(b, e->tid, e->name);
+                thread_ref(b, e->tid, e->ns_tid, e->name);
                 cd_buf_printf(b, ", reading pipe:[%" PRIu64 "] forever)\n", e->addr);
             } else if (e != w && e->kind == CD_DL_SOCKET) {
                 cd_buf_puts(b, "    (which leads to ");
-                thread_ref(b, e->tid, e->name);
+                thread_ref(b, e->tid, e->ns_tid, e->name);
                 cd_buf_printf(b, ", reading socketpair:[%" PRIu64 "] forever)\n", e->addr);
             } else if (e != w && e->kind == CD_DL_EVENTFD) {
                 cd_buf_puts(b, "    (which leads to ");
-                thread_ref(b, e->tid, e->name);
+                thread_ref(b, e->tid, e->ns_tid, e->name);
                 cd_buf_puts(b, ", reading an eventfd forever)\n");
             }
         } else if (fk == CD_DLF_FD) {
@@ -325,6 +324,20 @@ static json_object *wait_json(const cd_dl_wait *w)
         char txt[32];
         snprintf(txt, sizeof txt, "%.3f", w->timeout_s);
         json_object_object_add(wf, "timeout_s", json_object_new_double_s(w->timeout_s, txt));
+    }
+    if (w->kind == CD_DL_FUTEX) {
+        json_object_object_add(wf, "futex", cd_json_hex(w->futex));
+        json_object_object_add(wf, "value", json_object_new_int64(w->word));
+    }
+    if (w->kind == CD_DL_CONDVAR && w->cv_mutex)
+        json_object_object_add(wf, "released_mutex", cd_json_hex(w->cv_mutex));
+    if (w->kind == CD_DL_PIPE || w->kind == CD_DL_EVENTFD || w->kind == CD_DL_SOCKET || w->kind == CD_DL_FD) {
+        json_object_object_add(wf, "fd", w->fd >= 0 ? json_object_new_int(w->fd) : NULL);
+        json_object_object_add(wf, "call", cd_json_str_or_null(w->fd_call));
+        if (w->kind == CD_DL_PIPE || w->kind == CD_DL_SOCKET)
+            json_object_object_add(wf, "inode", json_object_new_int64((int64_t)w->addr));
+        if (w->fd_why[0])
+            json_object_object_add(wf, "not_proven", json_object_new_string(w->fd_why));
     }
     json_object_object_add(o, "waits_for", wf);
     return o;
@@ -413,12 +426,16 @@ json_object *cd_dl_result_json(const cd_dl_result *r)
     }
     json_object_object_add(o, "findings", fs);
     json_object *ws = json_object_new_array();
+    /* "waits": the lock and join waits (the graph's edges); "other_waits": every other wait the text's
+     * `locks` lists — a condition, a semaphore, an fd, a futex the program manages itself (kind
+     * "futex": unknown, its word and value, never guessed) */
+    json_object *ows = json_object_new_array();
     for (size_t i = 0; i < r->nwaits; i++) {
         cd_dl_kind k = r->waits[i].kind;
-        if (k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD)
-            json_object_array_add(ws, wait_json(&r->waits[i]));
+        json_object_array_add(k == CD_DL_MUTEX || k == CD_DL_RWLOCK || k == CD_DL_THREAD ? ws : ows, wait_json(&r->waits[i]));
     }
     json_object_object_add(o, "waits", ws);
+    json_object_object_add(o, "other_waits", ows);
     json_object_object_add(o, "stopped_ms", json_object_new_double(r->stopped_ms));
     if (r->note)
         json_object_object_add(o, "note", json_object_new_string(r->note));

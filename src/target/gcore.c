@@ -440,6 +440,14 @@ static int open_tmp(gctx *g, cd_err *err)
         if (S_ISDIR(st.st_mode))
             return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "cannot write a core to %s: it is a directory; give a file name",
                             path);
+        /* --force renames the new core over FILE: over a device node or a FIFO (-o /dev/null) that
+         * would replace the node itself with a regular file, for every program on the machine */
+        if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                            "cannot write a core to %s: it is a %s, not a regular file (--force replaces only a file or "
+                            "a symbolic link); give a file name",
+                            path, S_ISCHR(st.st_mode) ? "character device" : S_ISBLK(st.st_mode) ? "block device"
+                                                      : S_ISFIFO(st.st_mode) ? "FIFO" : "socket");
         if (!g->o->force)
             return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
                             "cannot write a core to %s: %s already exists; remove it, choose another FILE or give "

@@ -9,13 +9,17 @@
  *                  socketpair the process holds: whoever receives it could write
  *   pipe sockidle  the hang, with an idle unix socketpair held: nothing is queued on it (the
  *                  kernel's socket diagnostics say so), so no end can be in flight
+ *   pipe fifo PATH the look-alike: the pipe is the named FIFO PATH (made here), which any process
+ *                  may open and write
  * Prints "ready" once the reader sleeps in read(2) and the writer in futex(2). */
 #include "dl_common.h"
 
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -76,6 +80,10 @@ int main(int argc, char **argv)
     mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "eventfd")) {
         rfd = wfd = eventfd(0, EFD_CLOEXEC);
+    } else if (!strcmp(mode, "fifo")) {
+        if (argc < 3 || mkfifo(argv[2], 0600) != 0 || (rfd = open(argv[2], O_RDWR | O_CLOEXEC)) < 0 ||
+            (wfd = open(argv[2], O_WRONLY | O_CLOEXEC)) < 0)
+            return 1;
     } else {
         int p[2];
         if (pipe(p) != 0)

@@ -70,6 +70,14 @@ static void test_scc(void)
 
 /* ---- verdicts ---- */
 
+/* One classification with its own analysis state, as cd_deadlock_analyze makes one per run. */
+static void classify1(cd_target *t, const cd_syscall_state *sc, cd_dl_wait *w)
+{
+    cd_dl_state *st = cd_dl_state_new();
+    cd_dl_classify(st, t, sc, w);
+    cd_dl_state_free(st);
+}
+
 static cd_dl_result graph(size_t n, const int *next, const bool *gone)
 {
     cd_dl_result r = {0};
@@ -215,12 +223,12 @@ static void test_classify(void)
     put32(f, 0x10008, 42);
     put32(f, 0x1000c, 1);
     sc = futex(0x10000, 128, 2);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_MUTEX && w.addr == 0x10000 && w.owner == 42);
 
     /* the word moved (being woken): no edge */
     sc = futex(0x10000, 128, 1);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_FUTEX && w.owner == 0);
 
     /* robust mutex: word = owner | FUTEX_WAITERS, kind robust */
@@ -228,7 +236,7 @@ static void test_classify(void)
     put32(f, 0x10048, 77);
     put32(f, 0x10050, 0x10);
     sc = futex(0x10040, 0, 0x80000000u | 77);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_MUTEX && w.owner == 77);
 
     /* PI mutex: FUTEX_LOCK_PI, owner in the word */
@@ -236,7 +244,7 @@ static void test_classify(void)
     put32(f, 0x10088, 88);
     put32(f, 0x10090, 0x20);
     sc = futex(0x10080, 6 | 128, 0);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_MUTEX && w.owner == 88);
 
     /* rwlock at 0x10100 write-locked by 61: a writer waits on __writers_futex (+12) */
@@ -246,11 +254,11 @@ static void test_classify(void)
     put32(f, rw + 12, 3);
     put32(f, rw + 24, 61);
     sc = futex(rw + 12, 9 | 128 | 256, 3);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_RWLOCK && w.addr == rw && w.owner == 61);
     /* a reader waits on __wrphase_futex (+8) */
     sc = futex(rw + 8, 9 | 128 | 256, 3);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_RWLOCK && w.addr == rw && w.owner == 61);
 
     /* rwlock at 0x10200 held by 2 readers, a writer waits for the read phase (+8, value 2) */
@@ -258,7 +266,7 @@ static void test_classify(void)
     put32(f, rr + 0, (2u << 3) | 0);
     put32(f, rr + 8, 2);
     sc = futex(rr + 8, 9 | 128, 2);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_RWLOCK && w.addr == rr && w.owner == 0 && w.by_readers && w.nreaders == 2);
 
     /* pthread_join: struct pthread at 0x200000 (tcb and self point to it), tid 73 at +720 */
@@ -266,7 +274,7 @@ static void test_classify(void)
     put64(f, 0x200010, 0x200000);
     put32(f, 0x200000 + 720, 73);
     sc = futex(0x200000 + 720, 9 | 256, 73);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_THREAD && w.owner == 73 && w.addr == 0x200000);
 
     /* condvar at 0x10300: a waiter on __g_signals[0] (+40) expecting 0, __wrefs (+36) = 2 waiters
@@ -274,18 +282,18 @@ static void test_classify(void)
     put32(f, 0x10300 + 36, 2u << 3);
     put32(f, 0x10300 + 16, 2u * 2);
     sc = futex(0x10300 + 40, 9 | 128 | 256, 0);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_CONDVAR && w.addr == 0x10300 && w.owner == 0);
     /* the same word expecting another value is no condvar wait: an unknown futex */
     put32(f, 0x10300 + 40, 8);
     sc = futex(0x10300 + 40, 9 | 128, 8);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_FUTEX && w.futex == 0x10300 + 40);
     put32(f, 0x10300 + 40, 0);
     /* nor without a waiter counted in __g_refs */
     put32(f, 0x10300 + 16, 0);
     sc = futex(0x10300 + 40, 9 | 128 | 256, 0);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_FUTEX);
     put32(f, 0x10300 + 16, 2u * 2);
 
@@ -295,23 +303,23 @@ static void test_classify(void)
     put32(f, 0x10410, 0x20);
     put64(f, 0x7f0100 + 0x48, 0x10400);
     sc = futex(0x7f0100 + 0x20, 9 | 128, 0);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_MUTEX && w.pi_deadend && w.owner == 91 && w.addr == 0x10400);
 
     /* not a futex wait */
     sc = (cd_syscall_state){.kind = CD_SC_BLOCKED, .nr = 35};
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_NONE);
     sc = (cd_syscall_state){.kind = CD_SC_RUNNING};
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_NONE);
     /* futex wake: not a wait */
     sc = futex(0x10000, 1 | 128, 1);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_NONE);
     /* unreadable word */
     sc = futex(0x900000, 128, 2);
-    cd_dl_classify(&f->t, &sc, &w);
+    classify1(&f->t, &sc, &w);
     CHECK(w.kind == CD_DL_FUTEX);
     free(f);
 }

@@ -122,4 +122,26 @@ dl_json_check() {
 td_start pipe_O0 socket
 dl_one live O0 0 "$TD_PID"
 td_stop "$TD_PID"
+
+# the look-alike: the pipe is a named FIFO (any process may open it and write); its wait is listed
+# in the JSON's other_waits with why it is not proven
+FIFO=$TD_TMP/fifo
+dl_text() {
+    local r w
+    r=$(dl_thread_re reader "$2") && w=$(dl_thread_re writer "$2") || { fail "threads"; return 1; }
+    expect_line '^no deadlock in process [0-9]+: 3 threads, 2 waiting for a lock or a thread, none blocked forever$' "$1"
+    expect_line "^warning: $r waits on pipe:\\[[0-9]+\\] \\(read on fd 3\\) while it holds mutex log_mu, which $w waits for; not proven a deadlock: it is the named FIFO $FIFO: any process may open it and write\$" "$1"
+}
+dl_json_check() {
+    local r
+    r=$(dl_tid reader) || { fail "threads"; return 1; }
+    dl_py "$1" 'd["deadlock"] is False and d["findings"] == [] and len(d["warnings"]) == 1 and "named FIFO" in d["warnings"][0]' "named FIFO: not proven $3"
+    dl_py "$1" "[(o['tid'], o['waits_for']['kind'], o['waits_for']['fd'], o['waits_for']['call'], o['waits_for']['not_proven']) for o in d['other_waits']] == [($r, 'pipe', 3, 'read', 'it is the named FIFO $FIFO: any process may open it and write')]" "named FIFO: other_waits $3"
+}
+for v in O0 O2; do
+    rm -f "$FIFO"
+    td_start "pipe_$v" fifo "$FIFO"
+    dl_one live "$v" 0 "$TD_PID"
+    td_stop "$TD_PID"
+done
 td_finish

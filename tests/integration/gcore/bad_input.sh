@@ -45,6 +45,15 @@ expect_exact_str "$out" "$d/existing"
 gc_fine "existing "
 rm -f "$d/existing"
 
+# a FIFO (as a device node such as /dev/null): never replaced, not even with --force
+mkfifo "$d/fifo"
+td_cdbg out gcore --force -o "$d/fifo" "$TD_PID"
+expect_status 1 "a FIFO refused with --force"
+expect_line "cannot write a core to $d/fifo: it is a FIFO, not a regular file" "$out.err"
+[ -p "$d/fifo" ] && pass "the FIFO kept" || fail "the FIFO was replaced: $(stat -c %F "$d/fifo")"
+gc_fine "fifo "
+rm -f "$d/fifo"
+
 # a directory
 mkdir "$d/sub"
 td_cdbg out gcore -o "$d/sub" "$TD_PID"

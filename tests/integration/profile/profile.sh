@@ -180,6 +180,15 @@ if [ "$(id -u)" -eq 0 ]; then
     expect_line 'perf_event_open refused to sample process [0-9]+: .*kernel.perf_event_paranoid.*CAP_PERFMON' "$TD_TMP/perm.err"
     [ "$(wc -l <"$TD_TMP/perm.err")" -eq 1 ] && pass "one line" || fail "$(cat "$TD_TMP/perm.err")"
     [ ! -e "$TD_TMP/w/perm.svg" ] && pass "no profile file left" || fail "perm.svg left behind"
+    # a profile that fails leaves a file that was already there as it was (not emptied, not removed)
+    echo precious >"$TD_TMP/w/old.svg"
+    chmod 666 "$TD_TMP/w/old.svg"
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        timeout 60 "$TD_TMP/bin/cdbg" profile -p "$WPID" --duration 1 -o "$TD_TMP/w/old.svg" >"$TD_TMP/perm.out" 2>"$TD_TMP/perm.err"
+    TD_RC=$?
+    expect_status 4 "perf_event_open refused, FILE there before"
+    [ "$(cat "$TD_TMP/w/old.svg" 2>&1)" = precious ] && pass "the file there before kept as it was" ||
+        fail "old.svg after a failed profile: $(cat "$TD_TMP/w/old.svg" 2>&1)"
     echo go >&7
     exec 7>&-
     wait "$WPID"
