@@ -269,12 +269,14 @@ static int open_target(cd_session *s, const mode *m, opts *o, int argc, char **a
     if (spec.kind == CD_OPEN_LAUNCH) {
         if (cd_session_start(s, err) < 0)
             return -1;
-    } else if (!o->quiet && !o->batch && !s->out.json && o->ncmds == 0) {
+    } else if (!s->out.json && o->ncmds == 0) {
         cd_thread *th = cd_session_thread(s);
-        cd_out_printf(&s->out, "%s process %d (%s), %zu thread%s. Type `help` for commands.\n",
-                      t->caps.post_mortem ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?", t->nthreads,
-                      t->nthreads == 1 ? "" : "s");
-        /* where it is, as gdb says after attaching (a core's cause of death below shows it) */
+        if (!o->quiet && !o->batch)
+            cd_out_printf(&s->out, "%s process %d (%s), %zu thread%s. Type `help` for commands.\n",
+                          t->caps.post_mortem ? "Core of" : "Attached to", (int)t->pid, th ? th->name : "?",
+                          t->nthreads, t->nthreads == 1 ? "" : "s");
+        /* where it is, as gdb says after attaching, with -q and -batch too (a core's cause of death
+         * below shows it) */
         if (!t->caps.post_mortem)
             cd_print_where(s);
     }

@@ -737,8 +737,23 @@ void cd_print_source_line(cd_session *s, const char *file, int line, bool arrow)
     char *path = cd_session_source_path(s, file);
     const char *text = cd_symtab_source_line(s->sym, path, line, &nl);
     free(path);
-    if (!text)
+    /* gdb's print_source_lines_base: a file it cannot read is said once ("28\t./stdio-common/
+     * printf.c: No such file or directory."), then "32\tin ./stdio-common/printf.c" while the stops
+     * stay in it; the next file that cannot be read is said again. */
+    bool same = s->src_last_file && !strcmp(s->src_last_file, file);
+    if (!same) {
+        free(s->src_last_file);
+        s->src_last_file = cd_xstrdup(file);
+        s->src_last_missing = !text;
+    }
+    if (!text) {
+        if (same && s->src_last_missing)
+            cd_out_printf(&s->out, "%d\tin %s\n", line, file);
+        else
+            cd_out_printf(&s->out, "%d\t%s: No such file or directory.\n", line, file);
         return;
+    }
+    s->src_last_missing = false;
     cd_out_printf(&s->out, "%s%-5d %s\n", arrow ? "=> " : "   ", line, text);
 }
 
@@ -1000,11 +1015,36 @@ static const struct {
 #undef R
 };
 
+/* `regs NAME...` (gdb's `info registers rip rax`, `$` allowed): the rows of regtab to show, in the
+ * order named, as gdb shows them. */
+static int regs_wanted(int argc, char **argv, size_t *order, cd_err *err)
+{
+    for (int a = 1; a < argc; a++) {
+        const char *n = argv[a] + (argv[a][0] == '$');
+        size_t i = 0;
+        while (i < sizeof regtab / sizeof regtab[0] && strcmp(regtab[i].name, n) != 0)
+            i++;
+        if (i == sizeof regtab / sizeof regtab[0])
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                            "regs: no register '%s'; `regs` alone lists them (rax..r15, rip, eflags, segments, fs_base)",
+                            argv[a]);
+        order[a - 1] = i;
+    }
+    return 0;
+}
+
 int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
 {
-    (void)argv;
+    size_t nreg = sizeof regtab / sizeof regtab[0], order[64];
+    if (argc > 64)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "regs: at most 63 register names");
+    if (argc > 1 && regs_wanted(argc, argv, order, err) < 0)
+        return -1;
     if (argc > 1)
-        return cd_fail(err, CD_EXIT_CMD, "regs: takes no arguments");
+        nreg = (size_t)argc - 1;
+    else
+        for (size_t i = 0; i < nreg; i++)
+            order[i] = i;
     cd_thread *th = cd_session_thread(s);
     const cd_frame *f = cd_session_frame(s, err);
     if (!f)
@@ -1013,7 +1053,8 @@ int cd_cmd_regs(cd_session *s, int argc, char **argv, cd_err *err)
     if (s->target->ops->get_regs(s->target, th, &r, err) < 0)
         return -1;
     json_object *j = s->out.json ? json_object_new_object() : NULL;
-    for (size_t i = 0; i < sizeof regtab / sizeof regtab[0]; i++) {
+    for (size_t k = 0; k < nreg; k++) {
+        size_t i = order[k];
         uint64_t v;
         bool known;
         if (f->level == 0 || f->phys == 0) {

@@ -25,6 +25,8 @@ typedef struct cd_session {
     uint64_t stack_gen;      /* target->stop_gen when `stack` was computed */
     pid_t stack_tid;         /* thread `stack` belongs to (0 = none) */
     int list_line;           /* `list` continues from here */
+    char *src_last_file;     /* the source file a stop last showed, and whether it could not be read */
+    bool src_last_missing;
     const char *list_file;
     bool quit;
     cd_target *volatile running; /* set while the target runs (`continue`): ^C interrupts it */

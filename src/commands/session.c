@@ -67,6 +67,7 @@ void cd_session_fini(cd_session *s)
     for (size_t i = 0; i < 2 * s->nsubst; i++)
         free(s->subst[i]);
     free(s->subst);
+    free(s->src_last_file);
     s->subst = NULL;
     s->nsubst = 0;
 }

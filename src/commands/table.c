@@ -32,9 +32,10 @@ const cd_command cd_commands[] = {
      "The arrow `=>` marks the line the selected frame is on. Repeating `list` (or pressing Enter)\n"
      "continues with the next lines.",
      cd_cmd_list, CD_CMD_TARGET | CD_CMD_REPEAT | CD_CMD_REPEAT_BARE},
-    {"regs", "", "regs", "Show the registers of the selected frame",
+    {"regs", "", "regs [NAME...]", "Show the registers of the selected frame",
      "In frame #0 every general register is shown. In outer frames only registers the unwinder\n"
-     "recovered are shown; the others are `<not saved>`.",
+     "recovered are shown; the others are `<not saved>`. NAMEs (`rip`, `$rax`) show only those, as\n"
+     "gdb's `info registers rip rax`.",
      cd_cmd_regs, CD_CMD_TARGET},
     {"print", "p", "print[/FMT] EXPR",
      "Evaluate a C expression in the selected frame and print its value",

@@ -245,6 +245,13 @@ static bool is_exe(cd_ctl *c, Dwfl_Module *mod)
     return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
 }
 
+/* Whether the qualified name Q is SPEC or ends in "::SPEC" (gdb's linespec match of a function). */
+static bool qual_matches(const char *q, const char *spec)
+{
+    size_t n = strlen(q), ls = strlen(spec);
+    return !strcmp(q, spec) || (n > ls + 2 && !strcmp(q + n - ls, spec) && !strncmp(q + n - ls - 2, "::", 2));
+}
+
 /* libstdc++'s demangler (src/symbols uses it too; its header is C++ only). */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
@@ -253,15 +260,29 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *st
  * `Dog::bark` and `zoo::Dog::bark` all take every overload of zoo::Dog::bark. */
 static bool cxx_sym_matches(const char *sym, const char *spec)
 {
-    const char *last = strrchr(spec, ':');
-    last = last ? last + 1 : spec;
-    if (strncmp(sym, "_Z", 2) != 0 || !*last || !strstr(sym, last))
+    const char *paren = strchr(spec, '(');
+    const char *last = spec;
+    for (const char *p = spec; *p && p != paren; p++)
+        if (*p == ':')
+            last = p + 1;
+    if (*last == '~')
+        last++; /* a destructor's mangled name has its class's name, not "~" */
+    size_t ll = paren && paren > last ? (size_t)(paren - last) : strlen(last);
+    char *ident = cd_xasprintf("%.*s", (int)ll, last);
+    bool spelled = strncmp(sym, "_Z", 2) == 0 && *ident && strstr(sym, ident);
+    free(ident);
+    if (!spelled)
         return false; /* the mangled name spells each identifier as it is */
     int st = -1;
     char *d = __cxa_demangle(sym, NULL, NULL, &st);
     bool ok = false;
     if (st != 0 || !d || strstr(d, "[clone ")) /* a .cold part is not where the function starts */
         goto out;
+    if (paren) {
+        /* one overload by its parameter list, `ns::C::m(double)`: the demangled name as written */
+        ok = qual_matches(d, spec);
+        goto out;
+    }
     /* cut at the parameter list: the first '(' outside template arguments that is not
      * "(anonymous namespace)" or part of an operator's name */
     int depth = 0;
@@ -306,8 +327,7 @@ static bool cxx_sym_matches(const char *sym, const char *spec)
         }
         n = strlen(q);
     }
-    size_t ls = strlen(spec);
-    ok = !strcmp(q, spec) || (n > ls + 2 && !strcmp(q + n - ls, spec) && !strncmp(q + n - ls - 2, "::", 2));
+    ok = qual_matches(q, spec);
 out:
     free(d);
     return ok;
@@ -346,31 +366,12 @@ static bool cu_matches(Dwarf_Die *cu, const char *file)
     return nl >= fl && !strcmp(name + nl - fl, file) && (nl == fl || file[0] == '/' || name[nl - fl - 1] == '/');
 }
 
-static const char *origin_name(Dwarf_Die *d)
-{
-    Dwarf_Attribute a;
-    Dwarf_Die o;
-    const char *n = dwarf_diename(d);
-    for (int i = 0; !n && i < 4 && dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &o); i++) {
-        *d = o;
-        n = dwarf_diename(d);
-    }
-    if (!n && dwarf_attr(d, DW_AT_specification, &a) && dwarf_formref_die(&a, &o))
-        n = dwarf_diename(&o);
-    return n;
-}
-
-/* Where an inlined copy starts: its DW_AT_entry_pc when that is inside the copy's code, else the
- * first address of its first non-empty range. gcc may give an entry_pc whose range is empty (the
- * call's first instruction belongs to the caller): a stop there would not be in the inlined
- * frame, and gdb stops at the range instead. */
+/* Where an inlined copy starts as gdb 13 sets a breakpoint on it (BLOCK_ENTRY_PC): the start of its
+ * first non-empty range in the order the DWARF lists them. gdb 13 does not read DW_AT_entry_pc,
+ * which gcc -O2 may put in a later range (Consumer's copy in c1.cpp's main: ranges 0x23b0,
+ * 0x23c1, 0x23d2, entry_pc 0x23d2, where _Alloc_hider's copy begins). */
 static bool inline_entry(Dwarf_Die *d, Dwarf_Addr *out)
 {
-    Dwarf_Addr e;
-    if (dwarf_entrypc(d, &e) == 0 && dwarf_haspc(d, e) == 1) {
-        *out = e;
-        return true;
-    }
     Dwarf_Addr base, lo, hi;
     ptrdiff_t off = 0;
     while ((off = dwarf_ranges(d, off, &base, &lo, &hi)) > 0)
@@ -390,9 +391,8 @@ static void walk_dies(func_search *fs, Dwarf_Die *parent, Dwarf_Addr bias, int d
     do {
         int tag = dwarf_tag(&d);
         if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
-            Dwarf_Die named = d;
-            const char *n = origin_name(&named);
-            if (n && !strcmp(n, fs->name)) {
+            const char *n = strchr(fs->name, '(') ? NULL : cd_symtab_die_func_name(fs->c->sym, &d);
+            if (n && qual_matches(n, fs->name)) {
                 Dwarf_Addr lo;
                 if (tag == DW_TAG_subprogram && fs->file && dwarf_lowpc(&d, &lo) == 0)
                     add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, lo + bias));

@@ -352,10 +352,13 @@ int ctl_stop_inline_skip(cd_ctl *c, pid_t tid, uint64_t pc, const char *bp_spec)
     int n = cd_symtab_lookup(c->sym, pc, &pi);
     int k = inline_starts(pi, n, pc);
     if (bp_spec && k > 0) {
-        /* a breakpoint on the inlined function itself, or on a line of its body, stops in it */
+        /* a breakpoint on the inlined function itself stops in it; so does one on a line: gdb gives
+         * a line's location the innermost function at its address (block_containing_function), and
+         * its code may be inlined several levels deep (c1.cpp:32, a constructor's initialiser, is
+         * std::string's _Alloc_hider at -O2; gdb stops there with all five frames) */
         const char *colon = strrchr(bp_spec, ':');
         const char *num = colon ? colon + 1 : bp_spec;
-        if (*num && strspn(num, "0123456789") == strlen(num) && atoi(num) == pi[0].line)
+        if (*num && strspn(num, "0123456789") == strlen(num))
             k = 0;
         for (int i = 0; i < k; i++)
             if (pi[i].func && (!strcmp(pi[i].func, bp_spec) || (colon && !strcmp(pi[i].func, colon + 1)))) {

@@ -452,6 +452,15 @@ static const char *cxx_qualified_name(cd_symtab *s, Dwarf_Die *die)
     return r;
 }
 
+const char *cd_symtab_die_func_name(cd_symtab *s, Dwarf_Die *die)
+{
+    Dwarf_Die cu;
+    if (dwarf_diecu(die, &cu, NULL, NULL) && cu_is_cxx(&cu))
+        return cxx_qualified_name(s, die);
+    const char *n = die_name(die);
+    return n ? intern(s, n) : NULL;
+}
+
 /* Lexical normalisation of an absolute path: drop "." components, let ".." eat its parent. */
 static char *lex_normalize(const char *path)
 {
@@ -724,6 +733,11 @@ static bool cu_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, Dwarf_Die *out, D
         if (!cuidx_find(ix, pc - *bias, out))
             return false;
     }
+    /* libdwfl answers with the CU of the last arange starting at or below PC whether or not it ends
+     * above it: _start, just past main in .text, came back as main's unit and got its last line.
+     * A unit without ranges of its own was found by its functions' (cuidx_add_funcs). */
+    if ((dwarf_hasattr(out, DW_AT_ranges) || dwarf_hasattr(out, DW_AT_high_pc)) && dwarf_haspc(out, pc - *bias) == 0)
+        return false;
     uint8_t ut;
     Dwarf_Die sub;
     if (dwarf_cu_info(out->cu, NULL, &ut, NULL, &sub, NULL, NULL, NULL) == 0 && ut == DW_UT_skeleton) {
@@ -767,6 +781,31 @@ static bool die_find_pc(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int de
     return false;
 }
 
+/* Whether the rows at LA (row I is one) close a sequence and no range of CU begins at LA. */
+static bool ends_sequence_at(Dwarf_Die *cu, Dwarf_Lines *lines, size_t i, Dwarf_Addr la)
+{
+    bool eos_here = false;
+    for (size_t k = i + 1; k-- > 0;) {
+        Dwarf_Line *p = dwarf_onesrcline(lines, k);
+        Dwarf_Addr pa = 0;
+        bool pe = false;
+        if (!p || dwarf_lineaddr(p, &pa) != 0 || pa != la)
+            break;
+        if (dwarf_lineendsequence(p, &pe) == 0 && pe) {
+            eos_here = true;
+            break;
+        }
+    }
+    if (!eos_here)
+        return false;
+    Dwarf_Addr base, lo, hi;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(cu, off, &base, &lo, &hi)) > 0)
+        if (lo == la)
+            return false;
+    return true;
+}
+
 /* The source line of PC as gdb chooses it (find_pc_sect_line): the last row at or below PC; when
  * that row is not a statement (is_stmt false), an earlier row at the same address that is one. gcc
  * -O2 emits several rows at one address (24, 25 is_stmt, 24 not is_stmt): the statement is 25.
@@ -805,6 +844,11 @@ static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **fi
     bool eos = false, stmt = false;
     Dwarf_Addr la = 0;
     if (!l || dwarf_lineendsequence(l, &eos) != 0 || eos || dwarf_lineaddr(l, &la) != 0)
+        return;
+    /* A row at the address of an end-of-sequence row is the empty tail of that sequence unless
+     * another sequence (a range of the unit) begins there; gdb drops such rows, so a PC past the
+     * end of a sequence has no line. libdw sorts the end row first among rows at one address. */
+    if (ends_sequence_at(cu, lines, i, la))
         return;
     dwarf_linebeginstatement(l, &stmt);
     for (size_t k = i; !stmt && k > 0; k--) {
@@ -1362,17 +1406,13 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
     getmods_arg a = {.s = s, .file = file, .want = want};
     dwfl_getmodules(s->dwfl, line_addrs_cb, &a, 0);
     free(want);
+    /* gdb 13's find_line_common: statement rows only, the line or the first line after it that has
+     * one. A line with non-statement rows only and no statement after it (gcc -O2's last lines of
+     * main) has no code, as gdb says ("No line 52 in file"). */
     int best = 0;
-    bool stmt_only = true;
     for (size_t i = 0; i < a.n; i++)
         if (a.c[i].stmt && a.c[i].line >= line && (!best || a.c[i].line < best))
             best = a.c[i].line;
-    if (!best) {
-        stmt_only = false;
-        for (size_t i = 0; i < a.n && !best; i++)
-            if (a.c[i].line == line)
-                best = line;
-    }
     uint64_t *out = NULL;
     struct blkkey {
         Dwfl_Module *mod; /* NULL: no block known (no DWARF there): only the same address merges */
@@ -1380,7 +1420,7 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
     } *okeys = NULL;
     size_t nout = 0;
     for (size_t i = 0; best && i < a.n; i++) {
-        if (a.c[i].line != best || (stmt_only && !a.c[i].stmt))
+        if (a.c[i].line != best || !a.c[i].stmt)
             continue;
         uint64_t addr = a.c[i].addr;
         Dwfl_Module *mod;
@@ -1404,12 +1444,24 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
     free(okeys);
     /* A line whose code starts a function (its opening brace at -O0) is its prologue: past it, as
      * gdb's skip_prologue_sal (and `break FUNC`) does. */
-    for (size_t k = 0; k < nout; k++)
-        out[k] = cd_symtab_skip_prologue(s, out[k]);
+    int moved_line = 0;
+    for (size_t k = 0; k < nout; k++) {
+        uint64_t past = cd_symtab_skip_prologue(s, out[k]);
+        /* gdb's skip_prologue_sal takes the line of the address past the prologue too */
+        if (k == 0 && past != out[k]) {
+            const char *pf = NULL;
+            int pl = 0, pcol = 0;
+            Dwfl_Module *pm = module_at(s, past);
+            if (pm)
+                pc_line(s, pm, past, &pf, &pl, &pcol);
+            moved_line = pl;
+        }
+        out[k] = past;
+    }
     free(a.c);
     *addrs = out;
     *n = nout;
-    *found_line = best;
+    *found_line = moved_line > 0 ? moved_line : best;
     return nout ? 0 : -1;
 }
 

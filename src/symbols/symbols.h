@@ -106,6 +106,10 @@ int cd_symtab_line_addrs(cd_symtab *s, const char *file, int line, uint64_t **ad
 /* For a function's entry address, where its body starts (past the prologue, by the line table);
  * addr itself when that cannot be told. */
 uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr);
+/* The name of function DIE (a subprogram or an inlined copy) as a backtrace shows it: in a C++ unit
+ * qualified by the namespaces and classes of its declaration ("shop::core::Consumer::Consumer"),
+ * found through DW_AT_abstract_origin and DW_AT_specification; NULL when it has none. Interned. */
+const char *cd_symtab_die_func_name(cd_symtab *s, Dwarf_Die *die);
 
 /* Notes produced while loading ("no debug info for /usr/bin/x: function names from .dynsym only").
  * Each note is produced once per symtab; returns NULL when there are no new ones. Caller frees. */

@@ -52,7 +52,7 @@ session() {
     # the attach banner and where it found the program (in libc) left out; frames in libc (the
     # fork's own) as one "(libc)" line, so that the check does not depend on the C library's build
     norm "$R_OUT" "$parent=P" "$child=C" | grep -v ' = 424242$' | sed -n '/^Breakpoint 1 at /,$p' |
-        sed -E '/ at forks\.c:[0-9]+$/!s/^#[0-9]+ .*/#N (libc)/; s/^#[0-9]+ +/#N /; /^=> [0-9]+\t/d' | uniq >"$TD_TMP/$name.got"
+        sed -E '/ at forks\.c:[0-9]+$/!s/^#[0-9]+ .*/#N (libc)/; s/^#[0-9]+ +/#N /; /^=> [0-9]+\t/d; /^[0-9]+\t.*: No such file or directory\.$/d' | uniq >"$TD_TMP/$name.got"
 }
 
 session keep quit inferiors 'inferior 2' bt continue 'print who' 'bt 2' inferiors

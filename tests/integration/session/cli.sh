@@ -27,7 +27,9 @@ for q in -q --quiet; do
     "$CDBG" $q attach "$pid" <"$TD_TMP/cmds" >"$TD_TMP/quiet.out" 2>"$TD_TMP/quiet.err"
     TD_RC=$?
     expect_status 0 "$q"
-    expect_exact_str "$TD_TMP/quiet.out" "$help_text"
+    # no banner, but where it stopped, as gdb -q says it
+    expect_exact_str "$TD_TMP/quiet.out" "$where
+$help_text"
     expect_no_line . "$TD_TMP/quiet.err"
 done
 check_untraced "$pid"

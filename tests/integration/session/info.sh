@@ -95,10 +95,13 @@ for bad in bogus l s; do
     expect_status 1 "info $bad"
     expect_exact_str "$out.err" "cdbg: info: unknown subcommand '$bad': \`help info\` lists those cdbg answers"
 done
-# the arguments go to the command: its own error
+# the arguments go to the command: `regs rip` (its own error for a name it does not know)
 td_cdbg out attach "$pid" --batch -ex 'info registers rip'
-expect_status 1 "info registers ARG"
-expect_exact_str "$out.err" 'cdbg: regs: takes no arguments'
+expect_status 0 "info registers ARG"
+expect_line '^rip +0x[0-9a-f]+ +<' "$out"
+td_cdbg out attach "$pid" --batch -ex 'info registers nosuch'
+expect_status 1 "info registers BADARG"
+expect_exact_str "$out.err" "cdbg: regs: no register 'nosuch'; \`regs\` alone lists them (rax..r15, rip, eflags, segments, fs_base)"
 # a command that needs a target says so itself, after the program exited
 td_cdbg out run "$exe" args --batch -ex continue -ex 'info threads'
 expect_status 1 "info threads without a target"

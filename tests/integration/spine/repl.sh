@@ -40,7 +40,8 @@ def lacks(text, pattern, what):
 
 # the banner, then where the selected thread is (session/attach.sh checks that line against gdb)
 expect(r"^Attached to process %d \(threads_O0\), 7 threads\. Type `help` for commands\.\n#0 +[^\n]* in [^\n]+\n"
-       r"(=> [^\n]*\n)?\(cdbg\) $" % pid, "banner, where, and prompt")
+       r"(=> [^\n]*\n|[0-9]+\t[^\n]*: No such file or directory\.\n)?\(cdbg\) $" % pid,
+       "banner, where, and prompt")
 
 if scenario == "main":
     out = command(b"bt\r", "bt")
