@@ -363,6 +363,9 @@ int cd_trace_main(int argc, char **argv)
                 pt_watch(st.lt);
             }
         if (!pt_launch || list) {
+            /* pending at the detach, the SIGSTOP stops it at once: it does not run (and maybe end)
+             * before the NONSTOP view below has it; SIGCONT once that view is set up */
+            kill(pid, SIGSTOP);
             held = true;
             if (!list) {
                 /* the probes stay in the program: only the debugger's own state is let go */
