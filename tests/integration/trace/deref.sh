@@ -48,6 +48,8 @@ for cc in gcc clang; do
                 || { fail "$cc -$v $b: no single 'read after the hit' note"; td_show "$out.err"; }
             expect_no_line "-e 'p': read after" "$out.err"
         done
+        td_cdbg out trace -e 'r->id' '^f_req$' -- "$exe" $N
+        expect_line "-e 'r->id': read after the hit \\((inline|uprobe) backend\\)" "$out.err"
     done
 done
 td_finish
