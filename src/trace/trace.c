@@ -1267,6 +1267,43 @@ static cd_trace_backend *backend(cd_trace *tr, cd_tb_kind k, cd_err *err)
     return b;
 }
 
+/* Does e read the program's memory (a pointer's target, a member through a pointer, an element)?
+ * Such a read is not in the record: the inline and uprobe backends copy registers and the stack
+ * top only, so it happens when the core handles the record, after the hit (issue 12). */
+static bool expr_reads_memory(const cd_expr *e)
+{
+    if (!e)
+        return false;
+    if ((e->kind == E_UNARY && e->op == OP_DEREF) || e->kind == E_ARROW || e->kind == E_INDEX)
+        return true;
+    if (e->kind == E_SIZEOF_EXPR || e->kind == E_SIZEOF_TYPE)
+        return false; /* not evaluated */
+    return expr_reads_memory(e->a) || expr_reads_memory(e->b) || expr_reads_memory(e->c);
+}
+
+/* One note per (-e, backend) whose pointee is read after the hit: never a later value silently.
+ * ptrace stops the hitting thread at the hit, so what it reads is the value at the hit. */
+static void note_read_after_hit(cd_trace *tr)
+{
+    for (size_t i = 0; i < tr->o.nexprs; i++) {
+        if (!expr_reads_memory(tr->exprs[i]))
+            continue;
+        bool said[4] = {0};
+        for (size_t j = 0; j < tr->nprobes; j++) {
+            const tprobe *p = &tr->probes[j];
+            if (!p->b || p->b == tr->bk[CD_TB_PTRACE])
+                continue;
+            int k = p->b == tr->bk[CD_TB_INLINE] ? CD_TB_INLINE : CD_TB_UPROBE;
+            if (said[k])
+                continue;
+            said[k] = true;
+            note(tr, "-e '%s': read after the hit (%s backend): the memory it reads may have changed "
+                     "since; --backend ptrace reads it at the hit",
+                 tr->o.exprs[i], p->b->ops->name);
+        }
+    }
+}
+
 int cd_trace_arm(cd_trace *tr, cd_err *err)
 {
     cd_err xe;
@@ -1340,6 +1377,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
             note(tr, "%s: %s; the %s backend took it", p->func, refused.s, p->m.backend);
         cd_buf_free(&refused);
     }
+    note_read_after_hit(tr);
     for (int k = 1; k < 4; k++)
         if (tr->used[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
             return -1;
