@@ -425,12 +425,17 @@ static bool ask_yn(EditLine *el, repl_input *in, const char *question)
             el_reset(el);
             break;
         }
+        /* "(y or [n])": gdb's nquery, whose default (an empty line, EOF) is no */
+        bool def_no = strstr(question, "[n])") != NULL;
         if (!a) {
-            fputs("EOF [answered Y; input not from terminal]\n", stdout);
-            leave = true;
+            fputs(def_no ? "EOF [answered N; input not from terminal]\n" : "EOF [answered Y; input not from terminal]\n",
+                  stdout);
+            leave = !def_no;
             break;
         }
         a += strspn(a, " \t");
+        if (def_no && (a[0] == '\n' || a[0] == 0))
+            break;
         if (a[0] == 'y' || a[0] == 'Y') {
             leave = true;
             break;

@@ -71,6 +71,21 @@ static int set_break(cd_session *s, bool temp, cd_err *err)
     cd_session_scope(s, &sc);
     char *note = NULL;
     cd_bp *b = cd_ctl_break_flags(s->ctl, &sc, cmd, loc, temp ? CD_BPK_TEMP : CD_BPK_USER, cond, flags, &note, err);
+    if (!b && err->kind == CD_EK_NOT_FOUND && !(flags & CD_BPF_PENDING_OK) && s->ask && !s->out.json &&
+        cd_ctl_bp_pendable(s->ctl, loc)) {
+        /* at a terminal, gdb's query (its default no): yes keeps it for a library loaded later */
+        cd_out_warn(&s->out, "%s", err->msg);
+        if (s->ask(s, "Make breakpoint pending on future shared library load? (y or [n]) ")) {
+            cd_err_clear(err);
+            b = cd_ctl_break_flags(s->ctl, &sc, cmd, loc, temp ? CD_BPK_TEMP : CD_BPK_USER, cond, CD_BPF_PENDING_OK,
+                                   &note, err);
+        } else {
+            cd_err_clear(err);
+            free(loc);
+            free(cond);
+            return 0; /* answered no: nothing set, as gdb */
+        }
+    }
     if (note) {
         cd_out_warn(&s->out, "%s", note);
         free(note);

@@ -572,6 +572,11 @@ static bool pendable(const char *spec)
     return true;
 }
 
+bool cd_ctl_bp_pendable(cd_ctl *c, const char *spec)
+{
+    return pendable(spec) && c->t->caps.can_run;
+}
+
 /* Whether any location of b is outside the executable (a library's code, which dlclose can take away). */
 static bool in_library(cd_ctl *c, const cd_bp *b)
 {

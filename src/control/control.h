@@ -125,6 +125,9 @@ cd_bp *cd_ctl_break(cd_ctl *c, const cd_scope *sel, const char *who, const char 
 #define CD_BPF_PENDING_OK 1u
 cd_bp *cd_ctl_break_flags(cd_ctl *c, const cd_scope *sel, const char *who, const char *spec, cd_bp_kind kind,
                           const char *cond, unsigned flags, char **note, cd_err *err);
+/* Whether spec, found nowhere now, could be kept pending (CD_BPF_PENDING_OK would keep it): a
+ * FUNC, FILE:LINE or FILE:FUNC, in a program that runs (not a core). */
+bool cd_ctl_bp_pendable(cd_ctl *c, const char *spec);
 /* An internal breakpoint at addresses (no spec resolution), inserted at once. */
 cd_bp *cd_ctl_internal_add(cd_ctl *c, cd_bp_purpose purpose, const uint64_t *addrs, size_t n, pid_t tid,
                            uint64_t min_sp, cd_err *err);

@@ -595,6 +595,52 @@ static bool frame_this(cd_ectx *x, Dwarf_Die *scopes, int hi, cd_value *out)
     return false;
 }
 
+/* The class the function's `this` parameter points to, from its type alone (its value may be
+ * unreadable: optimized out at -O2). */
+static bool this_class(Dwarf_Die *fn, Dwarf_Die *cls)
+{
+    Dwarf_Die c;
+    if (dwarf_child(fn, &c) != 0)
+        return false;
+    do {
+        const char *n;
+        if (dwarf_tag(&c) == DW_TAG_formal_parameter && (n = die_name(&c)) && !strcmp(n, "this")) {
+            Dwarf_Attribute a;
+            Dwarf_Die t = c;
+            for (int i = 0; i < 8 && dwarf_formref_die(dwarf_attr_integrate(&t, DW_AT_type, &a), &t); i++) {
+                int tag = dwarf_tag(&t);
+                if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+                    *cls = t;
+                    return true;
+                }
+            }
+            return false;
+        }
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
+/* NAME is a non-static data member of class CLS or of one of its bases. */
+static bool class_data_member(Dwarf_Die *cls, const char *name, int depth)
+{
+    Dwarf_Die c;
+    if (depth > 16 || dwarf_child(cls, &c) != 0)
+        return false;
+    do {
+        int tag = dwarf_tag(&c);
+        const char *n = dwarf_diename(&c);
+        if (tag == DW_TAG_member && n && !strcmp(n, name) && !dwarf_hasattr(&c, DW_AT_declaration) &&
+            !dwarf_hasattr(&c, DW_AT_external))
+            return true;
+        Dwarf_Attribute a;
+        Dwarf_Die base;
+        if (tag == DW_TAG_inheritance && dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &base) &&
+            class_data_member(&base, name, depth + 1))
+            return true;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
+}
+
 /* NAME as a (static) member declared in class CLS or its bases: its qualified name. */
 static bool class_static(cd_ectx *x, Dwarf_Die *cls, const char *name, const char **qual, int depth)
 {
@@ -653,6 +699,13 @@ static int cxx_scope_lookup(cd_ectx *x, Dwarf_Die *scopes, int hi, const char *n
             if (r <= 0)
                 return r;
         }
+    } else {
+        /* `this` unreadable (optimized out): NAME may still be its member, which hides any namespace
+         * or global NAME; printing that other variable would be a wrong answer */
+        Dwarf_Die cls;
+        if (this_class(&scopes[hi], &cls) && class_data_member(&cls, name, 0))
+            return cd_fail(x->err, CD_EXIT_CMD,
+                           "cannot read member %s: `this` is not available in this frame (optimized out)", name);
     }
     /* the scopes of the function's declaration: classes (static members), then namespaces */
     Dwarf_Die decl = decl_die(scopes[hi]);

@@ -1553,9 +1553,12 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
         tr->validbuf_cap = need;
     }
     /* below the copy only what a spill rebuilt holds a value: the rest fails to read */
-    memset(tr->membuf, 0, below);
-    memset(tr->validbuf, 0, below);
-    memset(tr->validbuf + below, 1, r->stack_len);
+    if (below) { /* (a compact record has no stack: nothing, and no buffer yet, to clear) */
+        memset(tr->membuf, 0, below);
+        memset(tr->validbuf, 0, below);
+    }
+    if (r->stack_len)
+        memset(tr->validbuf + below, 1, r->stack_len);
     if (r->stack_len)
         memcpy(tr->membuf + below, r->stack, r->stack_len);
     for (int i = 0; i < p->nspills; i++) {

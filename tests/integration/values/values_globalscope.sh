@@ -36,6 +36,18 @@ $2 = 1
 $3 = 1' ;;
     esac
 done
+# -O2, K::get with `this` unreadable: its member `level` (4) hides the namespace's (3); cdbg printed
+# the namespace's 3 without a word. Now the member's value or an error, never the hidden variable.
+for build in gcc_O2 clang_O2; do
+    exe=$(td_bin "exprfix_scope_$build") || continue
+    td_cdbg out run "$exe" --batch -ex 'break scope_stop' -ex continue -ex up -ex 'print level'
+    if grep -q '^\$1 = 4$' "$out"; then
+        pass "$build: level in K::get is the member's"
+    else
+        expect_line '^cdbg: cannot read member level: `this` is not available in this frame \(optimized out\)$' "$out.err"
+        expect_no_line '^\$1 = ' "$out"
+    fi
+done
 # info args in the namespace function (clang++ lost it)
 for build in gcc_O0 clang_O0; do
     exe=$(td_bin "exprfix_scope_$build") || continue
