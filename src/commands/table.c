@@ -117,8 +117,9 @@ const cd_command cd_commands[] = {
      "planted in the live process and taken out when cdbg leaves it.\n"
      "-pending: a FUNC, FILE:LINE or FILE:FUNC found nowhere yet is kept, listed as pending, and set\n"
      "when a library that has it is loaded (dlopen), through the dynamic linker's r_debug rendezvous.\n"
-     "Without -pending such a location is an error (gdb's answer to \"Make breakpoint pending?\" when\n"
-     "nobody is at a terminal). A breakpoint in a library that is unloaded (dlclose) is pending again.",
+     "Without -pending, at a terminal cdbg asks gdb's \"Make breakpoint pending on future shared library\n"
+     "load? (y or [n])\"; where nobody can answer (--batch, a script, a pipe) such a location is an\n"
+     "error, gdb's default answer. A breakpoint in a library that is unloaded (dlclose) is pending again.",
      cd_cmd_break, CD_CMD_TARGET},
     {"tbreak", "", "tbreak [-pending] [LOCATION] [if COND]",
      "Set a temporary breakpoint, deleted when it first stops the program", "", cd_cmd_tbreak, CD_CMD_TARGET},
