@@ -15,7 +15,8 @@
 #define MAX_CYCLES 64
 #define SITE_FRAMES 4
 
-typedef enum { K_LOCK, K_TRY, K_TIMED, K_UNLOCK, K_CWAIT } fkind;
+/* K_LIFE: init and destroy, where a lock's life (its generation at that address) ends */
+typedef enum { K_LOCK, K_TRY, K_TIMED, K_UNLOCK, K_CWAIT, K_LIFE } fkind;
 
 static const struct {
     const char *name;
@@ -29,6 +30,8 @@ static const struct {
     {"pthread_rwlock_trywrlock", K_TRY, true},   {"pthread_rwlock_timedrdlock", K_TIMED, true},
     {"pthread_rwlock_timedwrlock", K_TIMED, true}, {"pthread_rwlock_clockrdlock", K_TIMED, true},
     {"pthread_rwlock_clockwrlock", K_TIMED, true}, {"pthread_rwlock_unlock", K_UNLOCK, true},
+    {"pthread_mutex_init", K_LIFE, false},       {"pthread_mutex_destroy", K_LIFE, false},
+    {"pthread_rwlock_init", K_LIFE, true},       {"pthread_rwlock_destroy", K_LIFE, true},
     {"pthread_cond_wait", K_CWAIT, false},       {"pthread_cond_timedwait", K_CWAIT, false},
     {"pthread_cond_clockwait", K_CWAIT, false},
 };
@@ -113,11 +116,19 @@ typedef struct lthread {
     size_t npend, cpend;
 } lthread;
 
+/* One life of a lock: from its first use (or its init) to its destroy or the next init at that
+ * address. A lock freed and another made at its address are two locks, whose orders do not
+ * combine (a cycle through both could never deadlock). */
 typedef struct lock {
     uint64_t addr;
     bool rw;
+    uint32_t gen;            /* 1 for the first lock seen at addr, 2 for the next... */
     char *name;
 } lock;
+
+/* lockmap value of an address whose lock's life ended (destroy or re-init): the index of that
+ * lock with this bit; the next use starts the next generation */
+#define ENDED 0x80000000u
 
 typedef struct edge {
     cd_lo_edge pub;
@@ -385,7 +396,9 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
         cd_trace_backend *b = lo->bu;
         if (inl && lo->bi->ops->check(lo->bi, &p, &ce) == 0)
             b = lo->bi;
-        else if (inl && !p.want_return) { /* this function alone falls back: said with the reason */
+        else if (inl && !p.want_return && lp->kind != K_LIFE) {
+            /* this function alone falls back: said with the reason (not for init and destroy: a
+             * program calls them rarely, a uprobe costs it nothing it would notice) */
             size_t l = strlen(lo->notebuf);
             snprintf(lo->notebuf + l, sizeof lo->notebuf - l, "%s%s", l ? "; " : "", ce.msg);
             lo->note = lo->notebuf;
@@ -487,12 +500,23 @@ static lthread *thread_of(cd_lo *lo, pid_t tid)
 static uint32_t lock_of(cd_lo *lo, uint64_t addr, bool rw)
 {
     uint32_t *v = map_slot(&lo->lockmap, addr, true);
-    if (*v == UINT32_MAX) {
+    if (*v == UINT32_MAX || (*v & ENDED)) {
+        uint32_t gen = *v == UINT32_MAX ? 1 : lo->locks[*v & ~ENDED].gen + 1;
         lo->locks = cd_xrealloc(lo->locks, (lo->nlocks + 1) * sizeof *lo->locks);
-        lo->locks[lo->nlocks] = (lock){.addr = addr, .rw = rw};
+        lo->locks[lo->nlocks] = (lock){.addr = addr, .rw = rw, .gen = gen};
         *v = (uint32_t)lo->nlocks++;
     }
     return *v;
+}
+
+/* pthread_*_init or _destroy on addr: the lock there (if one was used) has ended. Its edges stay;
+ * the next acquisition at addr is a new lock. A thread still holding it (destroying a held lock is
+ * undefined) keeps it held until its unlock, which then finds no lock. */
+static void end_lock(cd_lo *lo, uint64_t addr)
+{
+    uint32_t *v = map_slot(&lo->lockmap, addr, false);
+    if (v && *v != UINT32_MAX && !(*v & ENDED))
+        *v |= ENDED;
 }
 
 static void set_frame(cd_lo *lo, cd_lo_frame *f, uint64_t pc, bool caller)
@@ -617,7 +641,7 @@ static void release(cd_lo *lo, lthread *th, uint64_t addr)
 {
     lo->st.releases++;
     uint32_t *v = map_slot(&lo->lockmap, addr, false);
-    if (!v)
+    if (!v || *v == UINT32_MAX || (*v & ENDED))
         return;
     /* the latest acquisition first: locks are mostly released in reverse order */
     for (size_t i = th->nheld; i-- > 0;)
@@ -651,6 +675,9 @@ static void replay_one(cd_lo *lo, const crec *r)
             break;
         case K_UNLOCK:
             release(lo, th, r->lock);
+            break;
+        case K_LIFE:
+            end_lock(lo, r->lock);
             break;
         case K_CWAIT:
             /* glibc releases the mutex inside and retakes it before returning */
@@ -899,6 +926,13 @@ static const char *lock_name(cd_lo *lo, uint32_t l)
         if (!n) {
             n = cd_xcalloc(1, 24);
             snprintf(n, 24, "0x%llx", (unsigned long long)k->addr);
+        }
+        if (k->gen > 1) { /* not the first lock at that address: which one */
+            size_t len = strlen(n) + 32;
+            char *g = cd_xmalloc(len);
+            snprintf(g, len, "%s (generation %u)", n, k->gen);
+            free(n);
+            n = g;
         }
         k->name = n;
     }

@@ -147,6 +147,108 @@ static void *signaller(void *arg)
     return arg;
 }
 
+/* reuse: two locks destroyed and new ones made at their addresses, taken in the other order: no
+ * cycle, they are other locks. Each phase its own thread, the addresses fixed (slots). */
+static pthread_mutex_t slots[2];
+static pthread_rwlock_t rwslot;
+
+static void ab(pthread_mutex_t *x, pthread_mutex_t *y)
+{
+    pthread_mutex_lock(x);
+    pthread_mutex_lock(y);
+    pthread_mutex_unlock(y);
+    pthread_mutex_unlock(x);
+}
+
+/* slots[0] then slots[1], then both destroyed: their lives end */
+static void *reuse1(void *arg)
+{
+    pthread_mutex_init(&slots[0], NULL);
+    pthread_mutex_init(&slots[1], NULL);
+    ab(&slots[0], &slots[1]);
+    pthread_mutex_destroy(&slots[0]);
+    pthread_mutex_destroy(&slots[1]);
+    return arg;
+}
+
+/* new mutexes without an init call (a static initializer written over the memory): the destroys
+ * alone say these are new locks */
+static void *reuse2(void *arg)
+{
+    slots[0] = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    slots[1] = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    ab(&slots[1], &slots[0]);
+    return arg; /* never destroyed: as if freed */
+}
+
+/* inits on the memory of locks never destroyed: the inits alone say these are new locks */
+static void *reuse3(void *arg)
+{
+    pthread_mutex_init(&slots[0], NULL);
+    pthread_mutex_init(&slots[1], NULL);
+    ab(&slots[0], &slots[1]);
+    return arg;
+}
+
+/* an rwlock's life: write-locked under lock_a, destroyed, a new one taken before lock_a */
+static void *reuse_rw1(void *arg)
+{
+    pthread_rwlock_init(&rwslot, NULL);
+    pthread_mutex_lock(&lock_a);
+    pthread_rwlock_wrlock(&rwslot);
+    pthread_rwlock_unlock(&rwslot);
+    pthread_mutex_unlock(&lock_a);
+    pthread_rwlock_destroy(&rwslot);
+    return arg;
+}
+
+static void *reuse_rw2(void *arg)
+{
+    pthread_rwlock_init(&rwslot, NULL);
+    pthread_rwlock_wrlock(&rwslot);
+    pthread_mutex_lock(&lock_a);
+    pthread_mutex_unlock(&lock_a);
+    pthread_rwlock_unlock(&rwslot);
+    pthread_rwlock_destroy(&rwslot);
+    return arg;
+}
+
+/* the reviewer's case: heap mutexes initialised, used, destroyed and freed, then new ones from
+ * malloc (often at the same addresses) taken in the other order, freed without a destroy; twice,
+ * in two threads one after the other */
+static void *reuse_heap(void *arg)
+{
+    pthread_mutex_t *d1 = malloc(sizeof *d1), *d2 = malloc(sizeof *d2);
+    pthread_mutex_init(d1, NULL);
+    pthread_mutex_init(d2, NULL);
+    ab(d1, d2);
+    pthread_mutex_destroy(d1);
+    pthread_mutex_destroy(d2);
+    free(d1);
+    free(d2);
+    pthread_mutex_t *e1 = malloc(sizeof *e1), *e2 = malloc(sizeof *e2);
+    pthread_mutex_init(e1, NULL);
+    pthread_mutex_init(e2, NULL);
+    ab(e2, e1);
+    free(e1);
+    free(e2);
+    return arg;
+}
+
+/* a real inversion between two locks of one life after a re-init: reported, named with their
+ * generation */
+static void *regen1(void *arg)
+{
+    ab(&slots[0], &slots[1]);
+    return arg;
+}
+
+static void *regen2(void *arg)
+{
+    ab(&slots[1], &slots[0]); /* EDGE_REGEN */
+    return arg;
+}
+
 static void *many(void *arg)
 {
     for (int i = 0; i < 3; i++) {
@@ -253,6 +355,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "loop_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
         fprintf(stderr, "loop_cpu_ns %lld\n", (long long)loop_cpu_ns);
         printf("loop: counter=%ld\n", counter);
+    } else if (!strcmp(m, "reuse")) {
+        run(reuse1);
+        run(reuse2);
+        run(reuse3);
+        run(reuse_rw1);
+        run(reuse_rw2);
+        run(reuse_heap);
+        run(reuse_heap);
+    } else if (!strcmp(m, "regen")) {
+        run(reuse1);
+        pthread_mutex_init(&slots[0], NULL);
+        pthread_mutex_init(&slots[1], NULL);
+        run(regen1);
+        run(regen2);
     } else if (!strcmp(m, "none")) {
         run(nolock);
     } else if (!strcmp(m, "wait")) {
@@ -272,7 +388,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         sigwait(&s, &sig);
     } else {
-        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|tryrdthen|self|cond|many|none|wait\n");
+        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|tryrdthen|self|cond|reuse|regen|many|none|wait\n");
         return 2;
     }
     printf("%s: ok\n", m);

@@ -3,7 +3,8 @@
 # (testdata/lockorder/lo.c, each mode's phases sequential): reported with both edges' function and
 # file:line (exit 3), at -O0 and -O2; a pair gated by a common lock, recursion on a recursive lock
 # and a cycle closed by a trylock are not reported (exit 0); one thread taking both orders is; a
-# lock taken under a successful trylock is an edge; a condition wait retakes its mutex; 1000 threads; -p attach (the program runs on, untraced);
+# lock taken under a successful trylock is an edge; a condition wait retakes its mutex; a lock
+# destroyed or re-initialised and a new one at its address are two locks; 1000 threads; -p attach (the program runs on, untraced);
 # bad input: no lock taken, a core, no libc.
 . "$SRCROOT/tests/integration/lib.sh"
 
@@ -20,6 +21,7 @@ HCW=$(line HELD_CW)
 TRDB=$(line EDGE_TRYRDB)
 BRW=$(line EDGE_BRW)
 HTRD=$(line HELD_TRYRD)
+RG=$(line EDGE_REGEN)
 
 for v in O0 O2; do
     exe=$(td_bin lockorder_lo_$v) || exit 1
@@ -86,6 +88,21 @@ PY
     expect_line "^    rwl held since tryrdthen at .*lo.c:$HTRD$" "$out"
     expect_line "^    rwl taken in wrunder_b at .*lo.c:$BRW$" "$out"
     expect_line '^tryrdthen: ok$' "$out"
+
+    # locks destroyed (or re-initialised) and new ones made at their addresses, taken in the other
+    # order: other locks, no cycle (mutexes and an rwlock, fixed addresses and the heap)
+    td_cdbg out lockorder -- "$exe" reuse
+    expect_status 0 "locks at the addresses of destroyed ones ($v)"
+    expect_no_line '^potential deadlock' "$out"
+    expect_line '^no lock-order inversion: 17 locks, ' "$out"
+    expect_line '^reuse: ok$' "$out"
+
+    # an inversion within one life after a re-init is reported, its locks named with their generation
+    td_cdbg out lockorder -- "$exe" regen
+    expect_status 3 "an inversion between re-initialised locks ($v)"
+    expect_line '^potential deadlock 1: lock-order inversion between [^ ]+ \(generation 2\) and [^ ]+ \(generation 2\)$' "$out"
+    expect_line "^      #[01] regen2 at .*lo.c:$RG$" "$out"
+    expect_no_line '^potential deadlock 2' "$out"
 
     td_cdbg out lockorder -- "$exe" cond
     expect_status 3 "a condition wait retakes its mutex ($v)"
