@@ -2,9 +2,66 @@
 #include "arch/arch.h"
 
 #include <capstone/capstone.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* capstone is loaded on the first cd_x86_new, not linked: its ~77,000 relative relocations
+ * (92% of cdbg's) and ~375 page faults would otherwise be paid by every cdbg start, including
+ * `cdbg stacks` and the other modes that never decode an instruction (docs/benchmarks.md).
+ * The soname follows the headers we compiled against, so the structs (cs_insn, cs_x86) match. */
+#define CD_CS_STR2(x) #x
+#define CD_CS_STR(x) CD_CS_STR2(x)
+#define CD_CS_SONAME "libcapstone.so." CD_CS_STR(CS_API_MAJOR)
+
+static struct {
+    __typeof__(&cs_open) open;
+    __typeof__(&cs_option) option;
+    __typeof__(&cs_close) close;
+    __typeof__(&cs_malloc) malloc;
+    __typeof__(&cs_free) free;
+    __typeof__(&cs_disasm_iter) disasm_iter;
+    __typeof__(&cs_errno) errno_;
+    __typeof__(&cs_strerror) strerror;
+} capi;
+static char capi_error[256]; /* empty once loaded */
+static pthread_once_t capi_once = PTHREAD_ONCE_INIT;
+
+static void capi_load(void)
+{
+    void *h = dlopen(CD_CS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(capi_error, sizeof capi_error, "%s", dlerror());
+        return;
+    }
+    static const char *const names[] = {"cs_open",  "cs_option",      "cs_close", "cs_malloc",
+                                        "cs_free",  "cs_disasm_iter", "cs_errno", "cs_strerror"};
+    void **slots[] = {(void **)&capi.open,        (void **)&capi.option, (void **)&capi.close,
+                      (void **)&capi.malloc,      (void **)&capi.free,   (void **)&capi.disasm_iter,
+                      (void **)&capi.errno_,      (void **)&capi.strerror};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        void *f = dlsym(h, names[i]);
+        if (!f) {
+            snprintf(capi_error, sizeof capi_error, "%s has no %s", CD_CS_SONAME, names[i]);
+            memset(&capi, 0, sizeof capi);
+            return;
+        }
+        /* POSIX guarantees a function pointer round-trips through void * (dlsym) */
+        memcpy(slots[i], &f, sizeof f);
+    }
+}
+
+/* Every capstone call below goes through the loaded table. */
+#define cs_open capi.open
+#define cs_option capi.option
+#define cs_close capi.close
+#define cs_malloc capi.malloc
+#define cs_free capi.free
+#define cs_disasm_iter capi.disasm_iter
+#define cs_errno capi.errno_
+#define cs_strerror capi.strerror
 
 struct cd_x86 {
     csh cs;
@@ -13,6 +70,12 @@ struct cd_x86 {
 
 cd_x86 *cd_x86_new(cd_err *err)
 {
+    pthread_once(&capi_once, capi_load);
+    if (!capi.open) {
+        cd_fail(err, CD_EXIT_CMD, "cannot load capstone (%s): %s; install libcapstone%d", CD_CS_SONAME, capi_error,
+                CS_API_MAJOR);
+        return NULL;
+    }
     csh cs;
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
         cd_fail(err, CD_EXIT_CMD, "capstone cannot open x86-64: %s; reinstall libcapstone", cs_strerror(cs_errno(cs)));

@@ -638,10 +638,28 @@ static void test_emulate(cd_x86 *d)
     }
 }
 
+/* Whether libcapstone is mapped into this process (its soname in /proc/self/maps). */
+static bool capstone_mapped(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, "/libcapstone.so") != NULL;
+    fclose(f);
+    return found;
+}
+
 int main(void)
 {
     cd_err err = {0};
+    /* capstone is loaded by the first cd_x86_new, not at start: every cdbg start that never
+     * decodes an instruction (`cdbg stacks`) would otherwise pay its ~77,000 relocations */
+    CHECK(!capstone_mapped());
     cd_x86 *d = cd_x86_new(&err);
+    CHECK(d && capstone_mapped());
     if (!d) {
         printf("FAIL: %s\n", err.msg);
         return 1;
