@@ -575,53 +575,53 @@ static Dwarf_Die decl_die(Dwarf_Die d)
     return d;
 }
 
+/* The `this` parameter of function FN (a non-static member function), in *out. */
+static bool this_param(Dwarf_Die *fn, Dwarf_Die *out)
+{
+    if (dwarf_child(fn, out) != 0)
+        return false;
+    do {
+        const char *n;
+        if (dwarf_tag(out) == DW_TAG_formal_parameter && (n = die_name(out)) && !strcmp(n, "this"))
+            return true;
+    } while (dwarf_siblingof(out, out) == 0);
+    return false;
+}
+
 /* `this` of the selected frame's function, when it is a non-static member function. */
 static bool frame_this(cd_ectx *x, Dwarf_Die *scopes, int hi, cd_value *out)
 {
     Dwarf_Die c;
-    if (dwarf_child(&scopes[hi], &c) != 0)
+    if (!this_param(&scopes[hi], &c))
         return false;
-    do {
-        const char *n;
-        if (dwarf_tag(&c) == DW_TAG_formal_parameter && (n = die_name(&c)) && !strcmp(n, "this")) {
-            cd_err e, *save = x->err;
-            x->err = &e;
-            int r = cd_var_value(x, x->frame->info.mod, &c, out);
-            x->err = save;
-            return r == 0 && (out->where == V_MEM || out->where == V_BYTES) &&
-                   cd_type_strip(out->type)->kind == TY_PTR;
-        }
-    } while (dwarf_siblingof(&c, &c) == 0);
-    return false;
+    cd_err e, *save = x->err;
+    x->err = &e;
+    int r = cd_var_value(x, x->frame->info.mod, &c, out);
+    x->err = save;
+    return r == 0 && (out->where == V_MEM || out->where == V_BYTES) && cd_type_strip(out->type)->kind == TY_PTR;
 }
 
 /* The class the function's `this` parameter points to, from its type alone (its value may be
  * unreadable: optimized out at -O2). */
 static bool this_class(Dwarf_Die *fn, Dwarf_Die *cls)
 {
-    Dwarf_Die c;
-    if (dwarf_child(fn, &c) != 0)
+    Dwarf_Die t;
+    if (!this_param(fn, &t))
         return false;
-    do {
-        const char *n;
-        if (dwarf_tag(&c) == DW_TAG_formal_parameter && (n = die_name(&c)) && !strcmp(n, "this")) {
-            Dwarf_Attribute a;
-            Dwarf_Die t = c;
-            for (int i = 0; i < 8 && dwarf_formref_die(dwarf_attr_integrate(&t, DW_AT_type, &a), &t); i++) {
-                int tag = dwarf_tag(&t);
-                if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
-                    *cls = t;
-                    return true;
-                }
-            }
-            return false;
+    Dwarf_Attribute a;
+    for (int i = 0; i < 8 && dwarf_formref_die(dwarf_attr_integrate(&t, DW_AT_type, &a), &t); i++) {
+        int tag = dwarf_tag(&t);
+        if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+            *cls = t;
+            return true;
         }
-    } while (dwarf_siblingof(&c, &c) == 0);
+    }
     return false;
 }
 
-/* NAME is a non-static data member of class CLS or of one of its bases. */
-static bool class_data_member(Dwarf_Die *cls, const char *name, int depth)
+/* The member NAME of class CLS or of one of its bases, in *out: a static one (a declaration: a
+ * DW_TAG_member or DW_TAG_variable with DW_AT_declaration) or a non-static data member. */
+static bool class_member(Dwarf_Die *cls, const char *name, bool is_static, Dwarf_Die *out, int depth)
 {
     Dwarf_Die c;
     if (depth > 16 || dwarf_child(cls, &c) != 0)
@@ -629,46 +629,37 @@ static bool class_data_member(Dwarf_Die *cls, const char *name, int depth)
     do {
         int tag = dwarf_tag(&c);
         const char *n = dwarf_diename(&c);
-        if (tag == DW_TAG_member && n && !strcmp(n, name) && !dwarf_hasattr(&c, DW_AT_declaration) &&
-            !dwarf_hasattr(&c, DW_AT_external))
+        if (n && !strcmp(n, name) &&
+            (is_static ? (tag == DW_TAG_member || tag == DW_TAG_variable) && dwarf_hasattr(&c, DW_AT_declaration)
+                       : tag == DW_TAG_member && !dwarf_hasattr(&c, DW_AT_declaration) &&
+                             !dwarf_hasattr(&c, DW_AT_external))) {
+            *out = c;
             return true;
+        }
         Dwarf_Attribute a;
         Dwarf_Die base;
         if (tag == DW_TAG_inheritance && dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &base) &&
-            class_data_member(&base, name, depth + 1))
+            class_member(&base, name, is_static, out, depth + 1))
             return true;
     } while (dwarf_siblingof(&c, &c) == 0);
     return false;
 }
 
 /* NAME as a (static) member declared in class CLS or its bases: its qualified name. */
-static bool class_static(cd_ectx *x, Dwarf_Die *cls, const char *name, const char **qual, int depth)
+static bool class_static(cd_ectx *x, Dwarf_Die *cls, const char *name, const char **qual)
 {
-    Dwarf_Die c;
-    if (depth > 16 || dwarf_child(cls, &c) != 0)
+    Dwarf_Die m;
+    if (!class_member(cls, name, true, &m, 0))
         return false;
-    do {
-        int tag = dwarf_tag(&c);
-        const char *n = dwarf_diename(&c);
-        if ((tag == DW_TAG_member || tag == DW_TAG_variable) && n && !strcmp(n, name) &&
-            dwarf_hasattr(&c, DW_AT_declaration)) {
-            char *p = decl_prefix(x->ar, &c);
-            if (!p)
-                return false;
-            size_t lp = strlen(p), ln = strlen(name);
-            char *q = cd_arena_alloc(x->ar, lp + ln + 1);
-            memcpy(q, p, lp);
-            memcpy(q + lp, name, ln + 1);
-            *qual = q;
-            return true;
-        }
-        Dwarf_Attribute a;
-        Dwarf_Die base;
-        if (tag == DW_TAG_inheritance && dwarf_formref_die(dwarf_attr(&c, DW_AT_type, &a), &base) &&
-            class_static(x, &base, name, qual, depth + 1))
-            return true;
-    } while (dwarf_siblingof(&c, &c) == 0);
-    return false;
+    char *p = decl_prefix(x->ar, &m);
+    if (!p)
+        return false;
+    size_t lp = strlen(p), ln = strlen(name);
+    char *q = cd_arena_alloc(x->ar, lp + ln + 1);
+    memcpy(q, p, lp);
+    memcpy(q + lp, name, ln + 1);
+    *qual = q;
+    return true;
 }
 
 static int lookup_global(cd_ectx *x, const char *name, cd_value *out);
@@ -702,8 +693,8 @@ static int cxx_scope_lookup(cd_ectx *x, Dwarf_Die *scopes, int hi, const char *n
     } else {
         /* `this` unreadable (optimized out): NAME may still be its member, which hides any namespace
          * or global NAME; printing that other variable would be a wrong answer */
-        Dwarf_Die cls;
-        if (this_class(&scopes[hi], &cls) && class_data_member(&cls, name, 0))
+        Dwarf_Die cls, m;
+        if (this_class(&scopes[hi], &cls) && class_member(&cls, name, false, &m, 0))
             return cd_fail(x->err, CD_EXIT_CMD,
                            "cannot read member %s: `this` is not available in this frame (optimized out)", name);
     }
@@ -716,7 +707,7 @@ static int cxx_scope_lookup(cd_ectx *x, Dwarf_Die *scopes, int hi, const char *n
         int tag = dwarf_tag(&chain[i]);
         const char *qual = NULL;
         if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
-            if (!class_static(x, &chain[i], name, &qual, 0))
+            if (!class_static(x, &chain[i], name, &qual))
                 continue;
         } else if (tag == DW_TAG_namespace) {
             char *p = decl_prefix(x->ar, &chain[i]);
