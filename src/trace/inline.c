@@ -282,8 +282,9 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
          * (a NULL or wild pointer gives EFAULT or a short count, not a fault), the remote range
          * split at its page boundary so that a string's readable part is kept. A failed read ends
          * its chain: the ops after it up to the next base are marked not read (got = -1). The pid
-         * is in a MADV_WIPEONFORK page: zero in a forked child, which asks the kernel for its own
-         * (a child must read its own memory, not its parent's). Keeps every register but rax, rcx,
+         * is in a MADV_WIPEONFORK page (cdbg writes it at arm): zero in a forked child, which asks
+         * the kernel for its own (a child must read its own memory, not its parent's; a vfork
+         * child shares the page and the memory). Keeps every register but rax, rcx,
          * rdx, rsi, rdi and r11 (r8, r9 and r10 too: cdti_entry's pos, record and TID). */
         ".Lreads:\n"
         " mov .Lring(%rip), %rax\n"
@@ -1299,6 +1300,27 @@ static const char *seccomp_why(inl *s)
     return why;
 }
 
+/* PID in its own pid namespace (the last NSpid of /proc/PID/status; PID itself without one). */
+static pid_t ns_pid(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    pid_t r = pid;
+    if (!f)
+        return r;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "NSpid:", 6))
+            continue;
+        char *save = NULL;
+        for (char *tok = strtok_r(line + 6, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+            r = (pid_t)atoi(tok);
+        break;
+    }
+    fclose(f);
+    return r > 0 ? r : pid;
+}
+
 /* The probes' read programs into the ring, and the pid page they use; or reads_why. */
 static void setup_reads(inl *s, cd_target *t)
 {
@@ -1322,6 +1344,14 @@ static void setup_reads(inl *s, cd_target *t)
     if (inject(t, SYS_madvise, (uint64_t)pg, 4096, MADV_WIPEONFORK, 0, 0, 0, &r, &e) < 0 || r != 0) {
         /* without it a forked child would read its parent's memory */
         s->reads_why = "the kernel has no MADV_WIPEONFORK (Linux 4.14)";
+        return;
+    }
+    /* The pid as the process knows it (its own pid namespace's, NSpid's last field), written now
+     * rather than left to the trampoline's first getpid: a vfork or posix_spawn child shares this
+     * page with its parent and would leave its own pid there. */
+    uint32_t nspid = (uint32_t)ns_pid(s->pid);
+    if (t->ops->write_mem(t, (uint64_t)pg, &nspid, 4, &e) < 0) {
+        s->reads_why = "the pid page could not be written";
         return;
     }
     ((uint64_t *)s->ring)[H_PIDPG / 8] = (uint64_t)pg;
