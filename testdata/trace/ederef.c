@@ -4,7 +4,7 @@
  * to hold the call's index; f_node itself overwrites all of them right after the hit (-1, -2,
  * "gone"), so a value read after the hit instead of at it shows. Then: a node whose next is NULL
  * (r->next->x cannot be read), f_maybe on an unmapped address (r->x cannot be read; f_maybe does
- * not touch it), and a forked child that calls f_node on its own copy of the node (x = 1000)
+ * not touch it), f_big(&BIG) (a 300-byte pointee), and a forked child that calls f_node on its own copy of the node (x = 1000)
  * while the parent's says -7: a child must read its own memory. Prints "sum S".
  *
  * ederef seccomp: installs a seccomp filter that kills the process at a process_vm_readv, prints
@@ -42,6 +42,18 @@ __attribute__((noinline)) int f_node(struct node *r)
     strcpy(lbuf, "gone");
     __asm__ volatile("" ::: "memory");
     return v;
+}
+
+struct big {
+    char b[300];
+};
+struct big BIG;
+
+/* -e '*b' is larger than what a record copies per expression: read after the hit, with a note */
+__attribute__((noinline)) int f_big(struct big *b)
+{
+    __asm__ volatile("" ::: "memory");
+    return b->b[0];
 }
 
 __attribute__((noinline)) int f_maybe(struct node *r, int ok)
@@ -101,6 +113,7 @@ int main(int argc, char **argv)
     void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(pg, 4096);
     s += f_maybe((struct node *)((char *)pg + 64), 0);
+    s += f_big(&BIG);
     int pfd[2];
     if (pipe(pfd) == 0) {
         set(7);

@@ -100,6 +100,20 @@ for cc in gcc clang; do
     done
 done
 
+# what is not copied says why: a value larger than 256 bytes, an index that is not a constant;
+# the rest of the -e of the same probe are still copied
+exe=$TD_TMP/ederef_gcc_O0
+if [ -x "$exe" ]; then
+    td_cdbg out trace --backend inline -e '*b' -e 'b->b[1]' '^f_big$' -- "$exe" 3
+    expect_status 0 "f_big"
+    expect_line "-e '\\*b': read after the hit \\(inline backend\\): its 300 bytes at f_big are more than the 256 copied at the hit" "$out.err"
+    expect_no_line "-e 'b->b\\[1\\]': read after" "$out.err"
+    td_cdbg out trace --backend inline -e 'r->name[r->x]' -e 'r->x' '^f_node$' -- "$exe" 3
+    expect_line "-e 'r->name\\[r->x\\]': read after the hit \\(inline backend\\): at f_node, not of a form copied" "$out.err"
+    expect_no_line "-e 'r->x': read after" "$out.err"
+    expect_line '^> f_node.* r->x=2 ' "$out"
+fi
+
 # seccomp: a filter that kills the process at a process_vm_readv. The trampoline must not make it.
 exe=$TD_TMP/ederef_gcc_O2
 if [ -x "$exe" ]; then
