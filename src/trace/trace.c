@@ -1316,10 +1316,72 @@ static cd_type *rc_lval(rctx *c, const cd_expr *e, rloc *l, int depth)
     }
 }
 
-/* Compiles every -e of p that reads memory (expr_reads_memory) into p->reads, as far as the
- * form allows: the names at the probe, `*`, `->`, `.`, `[constant]`; a char pointer's string too
- * (what `print` shows of it). */
 static bool expr_reads_memory(const cd_expr *e);
+
+/* The reads of one lvalue into p->reads: XC_OK, or why not (xbytes: its size). */
+typedef struct rout {
+    size_t n, cap;
+    uint32_t total;
+    uint64_t xbytes;
+} rout;
+
+static int rc_emit(rctx *c, const cd_expr *e, rout *o)
+{
+    tprobe *p = c->p;
+    rloc l;
+    memset(&l, 0, sizeof l);
+    cd_type *t = rc_lval(c, e, &l, 0);
+    uint64_t sz = t ? cd_type_size(t) : 0;
+    if (!t || !sz)
+        return XC_NO;
+    if (!o->xbytes)
+        o->xbytes = sz;
+    cd_type *st = cd_type_strip(t);
+    bool str = st && st->kind == TY_PTR && !st->ref && st->target && cd_type_is_charlike(cd_type_strip(st->target));
+    if (sz > CD_TRACE_READ_MAX) {
+        o->xbytes = sz;
+        return XC_BIG;
+    }
+    /* the steps' bytes: every load's 8, the value, and a string's bytes after its pointer */
+    uint32_t bytes = 8u * (uint32_t)l.n + (uint32_t)sz + (str ? CD_TRACE_READ_MAX - 8 : 0);
+    if (o->total + bytes > CD_TRACE_READS_MAX)
+        return XC_TOTAL;
+    o->total += bytes;
+    if (o->n + (size_t)l.n + 2 > o->cap) {
+        o->cap = o->cap * 2 + (size_t)l.n + 8;
+        p->reads = cd_xrealloc(p->reads, o->cap * sizeof *p->reads);
+    }
+    for (int k = 0; k < l.n; k++)
+        p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(k ? -1 : l.reg), .load = true, .len = 8, .off = l.ld[k]};
+    p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(l.n ? -1 : l.reg), .load = str, .len = (uint32_t)sz, .off = l.off};
+    if (str)
+        p->reads[o->n++] = (cd_probe_read){.reg = -1, .load = false, .len = CD_TRACE_READ_MAX - 8, .off = 0};
+    return XC_OK;
+}
+
+/* Every memory read of e that a read chain expresses, the largest first: e itself when it is such
+ * an lvalue, else its operands (`r->x + r->next->x`, `--if 'r->id > 5'`). XC_OK when every read
+ * e makes is covered, else why not (the first failure). */
+static int rc_tree(rctx *c, const cd_expr *e, rout *o, int depth)
+{
+    if (!e || !expr_reads_memory(e))
+        return XC_OK;
+    if (depth > 32)
+        return XC_NO;
+    int r = rc_emit(c, e, o);
+    if (r == XC_OK)
+        return XC_OK;
+    /* a read this node makes itself is not covered: its operands' reads still help */
+    bool reads_here = (e->kind == E_UNARY && e->op == OP_DEREF) || e->kind == E_ARROW || e->kind == E_INDEX;
+    int ra = rc_tree(c, e->a, o, depth + 1), rb = rc_tree(c, e->b, o, depth + 1), rcc = rc_tree(c, e->c, o, depth + 1);
+    if (reads_here)
+        return r;
+    return ra != XC_OK ? ra : rb != XC_OK ? rb : rcc;
+}
+
+/* Compiles the memory reads of every -e (and of --if) of p into p->reads, as far as their forms
+ * allow: the names at the probe, `*`, `->`, `.`, `[constant]`; a char pointer's string too (what
+ * `print` shows of it). p->xc[i] says what became of -e i. */
 static void compile_reads(cd_trace *tr, tprobe *p)
 {
     free(p->reads);
@@ -1330,16 +1392,14 @@ static void compile_reads(cd_trace *tr, tprobe *p)
     p->p.nreads = 0;
     p->xc = cd_xcalloc(tr->o.nexprs + 1, 1);
     p->xbytes = cd_xcalloc(tr->o.nexprs + 1, sizeof *p->xbytes);
-    if (!tr->o.nexprs)
-        return;
     rctx c = {.tr = tr, .p = p, .nvars = -1};
-    size_t cap = 0, n = 0;
-    uint32_t total = 0;
-    for (size_t i = 0; i < tr->o.nexprs; i++) {
-        const cd_expr *e = tr->exprs[i];
-        if (!expr_reads_memory(e))
+    rout o = {0};
+    for (size_t i = 0; i <= tr->o.nexprs; i++) {
+        const cd_expr *e = i < tr->o.nexprs ? tr->exprs[i] : tr->cond;
+        if (!e || !expr_reads_memory(e))
             continue;
-        p->xc[i] = XC_NO;
+        if (i < tr->o.nexprs)
+            p->xc[i] = XC_NO;
         if (!p->has_frame)
             continue;
         if (c.nvars < 0) {
@@ -1352,41 +1412,17 @@ static void compile_reads(cd_trace *tr, tprobe *p)
             if (c.nvars < 0)
                 c.nvars = 0;
         }
-        rloc l;
-        memset(&l, 0, sizeof l);
-        cd_type *t = rc_lval(&c, e, &l, 0);
-        uint64_t sz = t ? cd_type_size(t) : 0;
-        if (!t || !sz)
-            continue;
-        p->xbytes[i] = sz;
-        cd_type *st = cd_type_strip(t);
-        bool str = st && st->kind == TY_PTR && !st->ref && st->target && cd_type_is_charlike(cd_type_strip(st->target));
-        if (sz > CD_TRACE_READ_MAX) {
-            p->xc[i] = XC_BIG;
-            continue;
+        o.xbytes = 0;
+        int r = rc_tree(&c, e, &o, 0);
+        if (i < tr->o.nexprs) {
+            p->xc[i] = (uint8_t)r;
+            p->xbytes[i] = o.xbytes;
         }
-        /* the steps' bytes: every load's 8, the value, and a string's bytes after its pointer */
-        uint32_t bytes = 8u * (uint32_t)l.n + (uint32_t)sz + (str ? CD_TRACE_READ_MAX - 8 : 0);
-        if (total + bytes > CD_TRACE_READS_MAX) {
-            p->xc[i] = XC_TOTAL;
-            continue;
-        }
-        total += bytes;
-        if (n + (size_t)l.n + 2 > cap) {
-            cap = cap * 2 + (size_t)l.n + 8;
-            p->reads = cd_xrealloc(p->reads, cap * sizeof *p->reads);
-        }
-        for (int k = 0; k < l.n; k++)
-            p->reads[n++] = (cd_probe_read){.reg = (int8_t)(k ? -1 : l.reg), .load = true, .len = 8, .off = l.ld[k]};
-        p->reads[n++] = (cd_probe_read){.reg = (int8_t)(l.n ? -1 : l.reg), .load = str, .len = (uint32_t)sz, .off = l.off};
-        if (str)
-            p->reads[n++] = (cd_probe_read){.reg = -1, .load = false, .len = CD_TRACE_READ_MAX - 8, .off = 0};
-        p->xc[i] = XC_OK;
     }
     free(c.vars);
     cd_arena_free(&c.ar);
     p->p.reads = p->reads;
-    p->p.nreads = (uint32_t)n;
+    p->p.nreads = (uint32_t)o.n;
 }
 
 /* ---- arming ---- */

@@ -55,6 +55,15 @@ for cc in gcc clang; do
         esac
         expect_no_line 'r->x=-7 ' "$out"
 
+        # --if and arithmetic over copied values: at the hit too (r->x is -1 after it)
+        td_cdbg iout trace --backend inline --if 'r->x > 1' -e 'r->x + r->next->x' '^f_node$' -- "$exe" $N
+        expect_no_line 'read after the hit' "$iout.err"
+        itid=$(grep -m1 -Eo '\[tid [0-9]+\]' "$iout")
+        got=$(grep -F -- "$itid" "$iout" | sed -nE 's/.* r->x \+ r->next->x=(-?[0-9]+) .*/\1/p' | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
+        want="$((N - 2)) $((3 * ((N - 1) * N / 2 - 1)))"
+        [ "$got" = "$want" ] && pass "$cc -$v --if and r->x + r->next->x at the hit" \
+            || { fail "$cc -$v --if: hits and sum '$got', want '$want'"; td_show "$iout"; }
+
         # the ptrace backend reads at the hit with the thread stopped: the same text and JSON
         # (the main thread's hits; the child's may be missing there)
         td_cdbg pout trace --backend ptrace "${EX[@]}" '^f_node$' -- "$exe" $N
