@@ -61,8 +61,9 @@ typedef struct cd_probe {
     bool regs_only;
     uint32_t reg_mask;
     /* Memory the `-e` expressions read, to copy at the hit (compiled by the core, trace.c): chains
-     * of steps. A step with reg >= 0 starts a chain at DWARF register reg's value at the hit; one
-     * with reg < 0 continues from the 8-byte pointer the previous step loaded. Each step copies
+     * of steps. A step with reg >= 0 starts a chain at DWARF register reg's value at the hit, one
+     * with reg -2 at 0 (off is an address: a global's); one with reg -1 continues from the 8-byte
+     * pointer the previous step loaded. Each step copies
      * len bytes at base + off; a `load` step's 8 bytes are the next step's base. A step that cannot
      * be read (NULL, unmapped) ends its chain: the rest of it is not read. A backend that copies
      * them hands each step back as a window (cd_trace_rec.win, in this order). */

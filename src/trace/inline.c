@@ -276,7 +276,7 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         /* .Lreads: the probe's read program (P_READS; -e 'r->x', compiled by the trace core), run
          * for a record at %r9 of the probe whose slot is in cdti_entry's frame. Ops of 24 bytes:
          * u8 kind (0 end, 1 load: the 8 bytes read are the next op's base, 2 copy), u8 reg (the
-         * record's register index of the chain's base; 0xff: the previous load), u32 len at 4, u32
+         * record's register index of the chain's base; 0xfe: 0; 0xff: the previous load), u32 len at 4, u32
          * dst at 8 (the window in the record: u64 addr, u32 got, u32 len, the bytes), i64 off at 16.
          * Never a load through a program pointer here: process_vm_readv on the process's own pid
          * (a NULL or wild pointer gives EFAULT or a short count, not a fault), the remote range
@@ -313,8 +313,11 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " movzbl 1(%r12), %ecx\n"
         " cmp $0xff, %ecx\n"
         " je 4f\n"
+        " xor %r13d, %r13d\n"                       /* 0xfe: from 0 (a global's address) */
+        " cmp $0xfe, %ecx\n"
+        " je 41f\n"
         " mov " CDTI_STR(R_REGS) "(%r14,%rcx,8), %r13\n" /* r13 = the chain's base */
-        " xor %r15d, %r15d\n"
+        "41: xor %r15d, %r15d\n"
         "4: mov 8(%r12), %edx\n"
         " lea (%r14,%rdx), %rdi\n"                   /* the window */
         " mov 16(%r12), %rsi\n"
@@ -1366,7 +1369,7 @@ static void setup_reads(inl *s, cd_target *t)
             uint8_t *op = s->ring + at;
             memset(op, 0, 24);
             op[0] = rd->load ? 1 : 2;
-            op[1] = rd->reg >= 0 ? rec_reg(rd->reg) : 0xff;
+            op[1] = rd->reg >= 0 ? rec_reg(rd->reg) : rd->reg == -2 ? 0xfe : 0xff;
             memcpy(op + 4, &rd->len, 4);
             memcpy(op + 8, &ip->wdst[k], 4);
             memcpy(op + 16, &rd->off, 8);

@@ -1222,7 +1222,27 @@ static cd_type *rc_var(rctx *c, const char *name, rloc *l, bool *inreg)
         l->off = *inreg ? 0 : v.off;
         return cd_type_of_die(c->tr->vs, &c->vars[k].die);
     }
-    return NULL;
+    /* a global or static: at a fixed address (reg -2: the chain starts at 0 + off). The name's
+     * lookup in the probe's scope must find the same object as the global one (not a C++
+     * member of `this` of that name) */
+    if (!c->tr->t || !c->p->has_frame || strlen(name) > 200)
+        return NULL;
+    cd_scope sc = {.target = c->tr->t, .sym = c->tr->sym, .frame = &c->p->tmpl, .frames = &c->p->tmpl, .nframes = 1,
+                   .vs = c->tr->vs};
+    cd_err ee;
+    cd_ectx x;
+    cd_ectx_init(&x, &sc, &c->ar, &ee);
+    cd_value v1, v2;
+    char qn[210];
+    snprintf(qn, sizeof qn, "::%s", name);
+    if (cd_lookup_ident(&x, name, &v1) < 0 || cd_lookup_ident(&x, qn, &v2) < 0 || v1.where != V_MEM ||
+        v2.where != V_MEM || v1.addr != v2.addr || v1.type != v2.type || v1.bitsize || !v1.addr)
+        return NULL;
+    memset(l, 0, sizeof *l);
+    l->reg = -2;
+    l->off = (int64_t)v1.addr;
+    *inreg = false;
+    return v1.type;
 }
 
 /* l becomes the pointer value e has (the pointer's type returned, stripped), or NULL. */

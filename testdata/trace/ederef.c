@@ -31,6 +31,7 @@ struct node {
 
 char lbuf[32];
 struct node A, B;
+struct node *GP = &A; /* -e 'GP->x': a chain from a global */
 
 __attribute__((noinline)) int f_node(struct node *r)
 {

@@ -17,7 +17,7 @@ need_tool gcc "building the test program"
 need_tool clang "building the test program"
 need_tool gdb "the reference values"
 N=300
-EX=(-e 'r->x' -e 'r->next->x' -e 'r->name' -e 'r->label')
+EX=(-e 'r->x' -e 'r->next->x' -e 'r->name' -e 'r->label' -e 'GP->x')
 
 # hit_values FILE: "x nx name label" per entry line of the main thread (the first line's tid)
 hit_values() {
@@ -44,6 +44,9 @@ for cc in gcc clang; do
         lines=$(wc -l <"$out.vals")
         [ "$lines" = $((N + 1)) ] && [ -z "$bad" ] && pass "$cc -$v $N hits, each value at its hit" \
             || { fail "$cc -$v: $lines hit lines of the main thread (want $((N + 1))), first wrong: '$bad'"; td_show "$out"; }
+        # a chain from a global: the same as r->x at each hit (the child's GP is its own A)
+        bad=$(grep -E '^> f_node' "$out" | sed -nE 's/.* r->x=(-?[0-9]+) .* GP->x=(-?[0-9]+|<[^>]*>) .*/\1 \2/p' | awk '$1 != $2 { print; exit } { n++ } END { if (n != '$((N + 2))') print "count " n }')
+        [ -z "$bad" ] && pass "$cc -$v GP->x at the hit" || { fail "$cc -$v GP->x: '$bad'"; td_show "$out"; }
         # the NULL r->next: an error for that value, never a number; r->x of the same hit read
         expect_line '^> f_node.* r->x=5 r->next->x=<error: cannot access memory at 0x0> r->name="n5' "$out"
         # the forked child: its own node
