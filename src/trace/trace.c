@@ -1389,8 +1389,8 @@ static int rc_tree(rctx *c, const cd_expr *e, rout *o, int depth)
     if (depth > 32)
         return XC_NO;
     int r = rc_emit(c, e, o);
-    if (r == XC_OK)
-        return XC_OK;
+    if (r == XC_OK || r == XC_BIG || r == XC_TOTAL)
+        return r; /* too large: its operands' reads would not cover it (a char pointer's string) */
     /* a read this node makes itself is not covered: its operands' reads still help */
     bool reads_here = (e->kind == E_UNARY && e->op == OP_DEREF) || e->kind == E_ARROW || e->kind == E_INDEX;
     int ra = rc_tree(c, e->a, o, depth + 1), rb = rc_tree(c, e->b, o, depth + 1), rcc = rc_tree(c, e->c, o, depth + 1);
