@@ -103,8 +103,8 @@
  * [rsp+8] = probe slot, then the 128-byte red zone; the probed code's rsp is rsp + 144. It keeps
  * every register and the flags, and leaves rsp as it found it. */
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
-        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
-        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
+        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact, cdti_readcall\n"
+        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact, cdti_readcall\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
@@ -188,7 +188,9 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         "11: test %ecx, %ecx\n"
         " jz 12f\n"
         " rep movsb\n"
-        "12: call .Lreads\n"                         /* -e's memory, copied at the hit */
+        "12:\n"
+        "cdti_readcall: call .Lreads\n"              /* -e's memory, copied at the hit (a nop in a */
+                                                      /* ring without reads: see inl_arm) */
         " lea 1(%r8), %rax\n"
         " mov %rax, (%r9)\n"                          /* publish: seq = pos + 1, written last */
         /* --ret: the return address goes on this thread's shadow stack, .Lret takes its place.
@@ -674,7 +676,8 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
-extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[], cdti_compact[];
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[], cdti_compact[],
+    cdti_readcall[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
@@ -1659,6 +1662,14 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         memcpy(buf, cdti_blob, blob);
         memcpy(buf, &s->target_ring, 8);
         memcpy(buf + 8, &s->shadow, 8);
+        /* no probe copies -e reads here: the record routine does not even call .Lreads */
+        bool reads = false;
+        for (size_t i = 0; i < s->nprobes; i++)
+            reads |= s->probes[i].p.nreads > 0;
+        if (!reads || s->reads_why) {
+            static const uint8_t nop5[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+            memcpy(buf + (cdti_readcall - cdti_blob), nop5, 5);
+        }
         int w = t->ops->write_mem(t, s->regions[k].base, buf, blob, err);
         free(buf);
         if (w < 0)
