@@ -1008,33 +1008,31 @@ int cd_symtab_lookup(cd_symtab *s, uint64_t pc, const cd_pcinfo **out)
 
 /* ---- by-name and by-address symbols --------------------------------------------------------- */
 
-struct find_arg {
-    cd_symtab *s;
-    const char *name;
-    bool exe_pass;
-    uint64_t addr;
-    bool found;
-};
-
-static bool is_exe_module(cd_symtab *s, Dwfl_Module *mod)
+bool cd_symtab_is_exe(cd_symtab *s, Dwfl_Module *mod)
 {
     const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     const char *exe = s->t->exe_path;
     if (!mname || !exe)
         return false;
-    if (strcmp(mname, exe) == 0)
-        return true;
     const char *a = strrchr(mname, '/'), *b = strrchr(exe, '/');
     return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
 }
 
-static int find_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+struct each_func {
+    cd_symtab *s;
+    bool exe_pass;
+    cd_func_sym_fn fn;
+    void *arg;
+    bool taken;
+};
+
+static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
 {
     (void)ud;
     (void)mname;
     (void)start;
-    struct find_arg *fa = arg;
-    if (is_exe_module(fa->s, mod) != fa->exe_pass)
+    struct each_func *ef = arg;
+    if (cd_symtab_is_exe(ef->s, mod) != ef->exe_pass)
         return DWARF_CB_OK;
     int nsyms = dwfl_module_getsymtab(mod);
     for (int i = 1; i < nsyms; i++) {
@@ -1046,23 +1044,47 @@ static int find_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr st
         int type = GELF_ST_TYPE(sym.st_info);
         if (type != STT_FUNC && type != STT_GNU_IFUNC)
             continue;
-        if (strcmp(n, fa->name) == 0) {
-            fa->addr = addr;
-            fa->found = true;
+        cd_sym_visit v = ef->fn(n, addr, ef->arg);
+        if (v != CD_SYM_SKIP)
+            ef->taken = true;
+        if (v == CD_SYM_STOP)
             return DWARF_CB_ABORT;
-        }
     }
     return DWARF_CB_OK;
 }
 
+bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg)
+{
+    struct each_func ef = {.s = s, .exe_pass = true, .fn = fn, .arg = arg};
+    dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
+    if (!ef.taken) {
+        ef.exe_pass = false;
+        dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
+    }
+    return ef.taken;
+}
+
+struct find_arg {
+    cd_symtab *s;
+    const char *name;
+    uint64_t addr;
+    bool found;
+};
+
+static cd_sym_visit find_visit(const char *name, uint64_t addr, void *arg)
+{
+    struct find_arg *fa = arg;
+    if (strcmp(name, fa->name) != 0)
+        return CD_SYM_SKIP;
+    fa->addr = addr;
+    fa->found = true;
+    return CD_SYM_STOP;
+}
+
 int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr)
 {
-    struct find_arg fa = {.s = s, .name = name, .exe_pass = true};
-    dwfl_getmodules(s->dwfl, find_cb, &fa, 0);
-    if (!fa.found) {
-        fa.exe_pass = false;
-        dwfl_getmodules(s->dwfl, find_cb, &fa, 0);
-    }
+    struct find_arg fa = {.s = s, .name = name};
+    cd_symtab_each_func(s, find_visit, &fa);
     *addr = fa.found ? fa.addr : 0;
     return fa.found ? 0 : -1;
 }
@@ -1073,7 +1095,7 @@ static int entry_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr s
     (void)mname;
     (void)start;
     struct find_arg *fa = arg;
-    if (!is_exe_module(fa->s, mod))
+    if (!cd_symtab_is_exe(fa->s, mod))
         return DWARF_CB_OK;
     Dwarf_Addr bias;
     Elf *e = dwfl_module_getelf(mod, &bias);

@@ -74,6 +74,18 @@ const char *cd_symtab_pc_note(cd_symtab *s, uint64_t pc);
 /* Address of a function by name (first match in exe, then libraries). 0 + -1 if none. */
 int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr);
 
+/* Whether MOD is the executable's module. Compared by base name: the module's path and the
+ * target's exe_path may spell the same file differently. */
+bool cd_symtab_is_exe(cd_symtab *s, Dwfl_Module *mod);
+
+/* What a cd_symtab_each_func visitor did with a symbol: left it, took it, or took it and is done. */
+typedef enum { CD_SYM_SKIP, CD_SYM_TAKE, CD_SYM_STOP } cd_sym_visit;
+typedef cd_sym_visit (*cd_func_sym_fn)(const char *name, uint64_t addr, void *arg);
+/* Shows FN each defined function symbol (STT_FUNC, STT_GNU_IFUNC) of the executable and, only when
+ * it took none there, of every other module: the program's own function hides a library's of the
+ * same name. ADDR is the runtime address. True when FN took any. */
+bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg);
+
 /* The executable's entry point (ELF e_entry, relocated). -1 if unknown. */
 int cd_symtab_entry(cd_symtab *s, uint64_t *addr);
 
