@@ -593,7 +593,7 @@ const char *cd_syscall_name(long nr)
 /* The debug directories as gdb's `show debug-file-directory` says them. */
 static void show_debugdir(cd_session *s)
 {
-    char *dirs = cd_symbols_debug_file_dirs();
+    char *dirs = cd_debugdirs_get(s->debugdirs);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "debug_file_directory", json_object_new_string(dirs));
@@ -622,7 +622,7 @@ int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err)
                            "directory from the root (/usr/lib/debug)", argv[0], (int)n, d);
         d += n + (d[n] == ':');
     }
-    cd_symbols_set_debug_file_dirs(dirs);
+    cd_debugdirs_set(s->debugdirs, dirs);
     if (config || s->out.json) /* JSON: one object per command; gdb's set says nothing */
         show_debugdir(s);
     return 0;

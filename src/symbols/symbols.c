@@ -29,6 +29,8 @@ struct cd_symtab {
     cd_target *t;
     Dwfl *dwfl;
     Dwfl_Callbacks cb;
+    cd_debugdirs *dd;     /* the session's, or own_dd */
+    cd_debugdirs *own_dd; /* made with none: its own, freed with it */
 
     cd_u64map memo;     /* pc -> memo_ent* */
     cd_u64map cuidx;    /* Dwfl_Module* -> cu_index*, built on a module's first aranges miss */
@@ -134,15 +136,31 @@ static int report(cd_symtab *s, cd_err *err)
     if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
         return cd_fail(err, CD_EXIT_TARGET, "cannot list the modules of process %d: %s; check that the target is a valid x86-64 Linux process or core",
                        (int)s->t->pid, dwfl_errmsg(-1));
-    if (!s->t->caps.post_mortem)
-        dwfl_getmodules(s->dwfl, set_module_symtab, s, 0);
+    /* live_find_elf and cd_find_debuginfo find their symtab there */
+    dwfl_getmodules(s->dwfl, set_module_symtab, s, 0);
     return 0;
 }
 
 cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
 {
+    return cd_symtab_new_dd(t, NULL, err);
+}
+
+cd_debugdirs *cd_symtab_debugdirs(cd_symtab *s)
+{
+    return s->own_dd ? NULL : s->dd;
+}
+
+cd_debugdirs *cd_symtab__debugdirs(cd_symtab *s)
+{
+    return s->dd;
+}
+
+cd_symtab *cd_symtab_new_dd(cd_target *t, cd_debugdirs *dd, cd_err *err)
+{
     cd_symtab *s = cd_xcalloc(1, sizeof *s);
     s->t = t;
+    s->dd = dd ? dd : (s->own_dd = cd_debugdirs_new());
     /* A core's modules must be matched by build-id (the files on disk may have changed since the
      * crash) and its vDSO comes from the core; a live process's files are opened by path and its
      * vDSO is read from /proc/PID/mem. Both search /usr/lib/debug (and .build-id) for DWARF. */
@@ -150,11 +168,12 @@ cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
     s->cb.find_debuginfo = cd_find_debuginfo;
     /* the debug directories: `set debug-file-directory`, CDBG_DEBUG_FILE_DIRECTORY (gdb's
      * debug-file-directory) or CDBG_DEBUGINFO_PATH (libdwfl's whole path), debugcache.c */
-    s->cb.debuginfo_path = cd_debuginfo_path_ref();
+    s->cb.debuginfo_path = cd_debugdirs_path_ref(s->dd);
     s->dwfl = dwfl_begin(&s->cb);
     if (!s->dwfl) {
         cd_fail(err, CD_EXIT_TARGET, "cannot start the symbol reader: %s; this is an elfutils problem, try reinstalling libdw1",
                 dwfl_errmsg(-1));
+        cd_debugdirs_free(s->own_dd);
         free(s);
         return NULL;
     }
@@ -231,6 +250,7 @@ void cd_symtab_free(cd_symtab *s)
         free(s->srcs[i].lines);
     }
     free(s->srcs);
+    cd_debugdirs_free(s->own_dd);
     free(s);
 }
 
