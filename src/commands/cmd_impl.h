@@ -149,9 +149,12 @@ json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json);
 typedef struct cd_trace_out {
     FILE *fp;
     bool json;
+    struct cd_trace_segs *segs; /* render_trace.c's per-probe pieces, made at the first event */
 } cd_trace_out;
 /* Renders one event on o->fp (arg: a cd_trace_out). */
 int cd_trace_render(void *arg, const cd_trace_event *ev);
+/* Frees what cd_trace_render kept in O (not O itself, nor its file). */
+void cd_trace_out_free(cd_trace_out *o);
 /* One-shot `cdbg trace [options] PATTERN... (-p PID | -- PROG [ARGS...])`; argv excludes "cdbg"
  * and "trace". Returns the exit status. */
 int cd_trace_main(int argc, char **argv);

@@ -11,6 +11,25 @@
 #include "symbols/symbols.h"
 #include "target/open.h"
 
+/* The JSON answer of a command that lists things: {"command": CMD, KEY: [...]}. Takes ARR. */
+static void out_json_list(cd_session *s, const char *cmd, const char *key, json_object *arr)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "command", json_object_new_string(cmd));
+    json_object_object_add(j, key, arr);
+    cd_out_json(&s->out, j);
+}
+
+/* The JSON answer of a command that ends a process or closes a core: what became of which pid. */
+static void out_json_result(cd_session *s, const char *cmd, const char *result, pid_t pid)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "command", json_object_new_string(cmd));
+    json_object_object_add(j, "result", json_object_new_string(result));
+    json_object_object_add(j, "pid", json_object_new_int(pid));
+    cd_out_json(&s->out, j);
+}
+
 int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc > 1) {
@@ -44,10 +63,7 @@ int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_object_add(c, "summary", json_object_new_string(cd_commands[i].summary));
             json_object_array_add(arr, c);
         }
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("help"));
-        json_object_object_add(j, "commands", arr);
-        cd_out_json(&s->out, j);
+        out_json_list(s, "help", "commands", arr);
         return 0;
     }
     cd_out_printf(&s->out, "Commands (type `help COMMAND` for details):\n");
@@ -72,11 +88,7 @@ int cd_cmd_detach(cd_session *s, int argc, char **argv, cd_err *err)
     const char *text = s->target->caps.post_mortem ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
     cd_session_close_target(s);
     if (s->out.json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("detach"));
-        json_object_object_add(j, "result", json_object_new_string(result));
-        json_object_object_add(j, "pid", json_object_new_int(pid));
-        cd_out_json(&s->out, j);
+        out_json_result(s, "detach", result, pid);
     } else {
         cd_out_printf(&s->out, "%s process %d\n", text, (int)pid);
     }
@@ -325,11 +337,7 @@ int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
     size_t nkept = keep_breakpoints(s, &kept);
     cd_session_close_target(s);
     if (old && s->out.json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(cmd));
-        json_object_object_add(j, "result", json_object_new_string(old));
-        json_object_object_add(j, "pid", json_object_new_int(old_pid));
-        cd_out_json(&s->out, j);
+        out_json_result(s, cmd, old, old_pid);
     } else {
         say_replaced(s, NULL, old, old_pid);
     }
@@ -366,11 +374,7 @@ int cd_cmd_kill(cd_session *s, int argc, char **argv, cd_err *err)
     pid_t pid = t->pid;
     cd_session_close_target(s);
     if (s->out.json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("kill"));
-        json_object_object_add(j, "result", json_object_new_string("killed"));
-        json_object_object_add(j, "pid", json_object_new_int(pid));
-        cd_out_json(&s->out, j);
+        out_json_result(s, "kill", "killed", pid);
     } else {
         cd_out_printf(&s->out, "Killed process %d\n", (int)pid);
     }
@@ -473,10 +477,7 @@ int cd_cmd_libraries(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_object_add(l, "path", json_object_new_string(libs[i].path));
             json_object_array_add(arr, l);
         }
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("libraries"));
-        json_object_object_add(j, "libraries", arr);
-        cd_out_json(&s->out, j);
+        out_json_list(s, "libraries", "libraries", arr);
     } else if (nl == 0) {
         cd_out_printf(&s->out, "No shared libraries loaded.\n");
     } else {
@@ -592,7 +593,7 @@ const char *cd_syscall_name(long nr)
 /* The debug directories as gdb's `show debug-file-directory` says them. */
 static void show_debugdir(cd_session *s)
 {
-    char *dirs = cd_symbols_debug_file_dirs();
+    char *dirs = cd_debugdirs_get(s->debugdirs);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "debug_file_directory", json_object_new_string(dirs));
@@ -621,7 +622,7 @@ int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err)
                            "directory from the root (/usr/lib/debug)", argv[0], (int)n, d);
         d += n + (d[n] == ':');
     }
-    cd_symbols_set_debug_file_dirs(dirs);
+    cd_debugdirs_set(s->debugdirs, dirs);
     if (config || s->out.json) /* JSON: one object per command; gdb's set says nothing */
         show_debugdir(s);
     return 0;

@@ -750,6 +750,30 @@ static bool stl_vector(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
     return true;
 }
 
+/* A map's value_type is a std::pair: its first and second members, into PAIR[0] and PAIR[1]. */
+static bool pair_members(cd_ectx *x, cd_type *val, cd_member pair[2])
+{
+    return cd_type_find_member(x->vs, val, "first", &pair[0], x->ar) &&
+           cd_type_find_member(x->vs, val, "second", &pair[1], x->ar);
+}
+
+/* One element of a std:: map or set, as gdb's printers show it: `[key] = value` for a map (PAIR
+ * from pair_members), `[I] = value` for a set (PAIR NULL). */
+static void assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, uint64_t i, const cd_fmtopt *o,
+                       int depth, cd_buf *b)
+{
+    if (pair) {
+        cd_value kv = cd_value_sub(ev, pair[0].type, pair[0].offset), vv = cd_value_sub(ev, pair[1].type, pair[1].offset);
+        cd_buf_puts(b, "[");
+        fmt(x, &kv, o, false, depth + 1, b);
+        cd_buf_puts(b, "] = ");
+        fmt(x, &vv, o, false, depth + 1, b);
+    } else {
+        cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
+        fmt(x, ev, o, false, depth + 1, b);
+    }
+}
+
 /* std::map and std::set: an in-order walk of the red-black tree from its header. */
 static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, const cd_fmtopt *o, int depth, cd_buf *b)
 {
@@ -766,9 +790,8 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
         !cd_type_find_member(x->vs, ht, "_M_parent", &mp, x->ar) || cd_type_size(ct) != 8 ||
         !read_u64(x, v, co, &count) || !read_u64(x, v, ho + ml.offset, &left) || v->where != V_MEM)
         return false;
-    cd_member first, second;
-    if (is_map && (!cd_type_find_member(x->vs, val, "first", &first, x->ar) ||
-                   !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
+    cd_member pair[2];
+    if (is_map && !pair_members(x, val, pair))
         return false;
     /* the node's value follows its _Rb_tree_node_base, aligned as __aligned_membuf does */
     uint64_t vs_off = (cd_type_size(ht) + 7) & ~7ull, header = v->addr + ho;
@@ -782,16 +805,7 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
         if (!elem_sep(b, (int64_t)i, o))
             break;
         cd_value ev = mem_value(val, node + vs_off);
-        if (is_map) {
-            cd_value kv = cd_value_sub(&ev, first.type, first.offset), vv = cd_value_sub(&ev, second.type, second.offset);
-            cd_buf_puts(b, "[");
-            fmt(x, &kv, o, false, depth + 1, b);
-            cd_buf_puts(b, "] = ");
-            fmt(x, &vv, o, false, depth + 1, b);
-        } else {
-            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
-            fmt(x, &ev, o, false, depth + 1, b);
-        }
+        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
         /* in-order successor */
         uint64_t r, p;
         if (!read_mem(x, node + mr.offset, &r, 8))
@@ -829,11 +843,10 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
     if (!member_at(x, s, hp, 1, &ho, &ht) || !member_at(x, s, bp, 3, &bo, &bt) || !member_at(x, s, cp, 2, &co, &ct))
         return false;
     cd_type *val = template_arg(x, cd_type_strip(ht), 1); /* _Hashtable<Key, Value, ...> */
-    cd_member first, second;
+    cd_member pair[2];
     if (!val || !cd_type_pointee(bt) || cd_type_size(ct) != 8 || !read_u64(x, v, co, &count) || !read_u64(x, v, bo, &node))
         return false;
-    if (is_map && (!cd_type_find_member(x->vs, val, "first", &first, x->ar) ||
-                   !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
+    if (is_map && !pair_members(x, val, pair))
         return false;
     /* _Hash_node<V>: its _M_nxt, then the value (aligned as __aligned_buffer does) */
     uint64_t align = cd_type_align(x->vs, val), voff = (8 + align - 1) & ~(align - 1);
@@ -846,16 +859,7 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
         if (!elem_sep(b, (int64_t)i, o))
             break;
         cd_value ev = mem_value(val, node + voff);
-        if (is_map) {
-            cd_value kv = cd_value_sub(&ev, first.type, first.offset), vv = cd_value_sub(&ev, second.type, second.offset);
-            cd_buf_puts(b, "[");
-            fmt(x, &kv, o, false, depth + 1, b);
-            cd_buf_puts(b, "] = ");
-            fmt(x, &vv, o, false, depth + 1, b);
-        } else {
-            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
-            fmt(x, &ev, o, false, depth + 1, b);
-        }
+        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
         if (!read_mem(x, node, &node, 8))
             break;
     }
