@@ -47,15 +47,16 @@ for v in gcc_O2 clang_O2; do
     exe=$(td_bin trace_entryval_$v) || { fail "no trace_entryval_$v"; continue; }
     g=$TD_TMP/gdb.$v
     timeout -k 5 "$TD_CDBG_TIMEOUT" gdb -nx -q -batch -ex "break entryval.c:$line" -ex 'break *work' -ex run \
-        -ex 'info args' -ex c -ex 'info args' -ex 'info address x' -ex c -ex 'info args' -ex c -ex 'info args' \
-        --args "$exe" 3 >"$g" 2>&1
+        -ex 'info args' -ex 'print x' -ex c -ex 'info args' -ex 'print x' -ex 'info address x' -ex c -ex 'info args' \
+        -ex 'print x' -ex c -ex 'info args' -ex 'print x' --args "$exe" 3 >"$g" 2>&1
     # the premise: at that line x is an entry value (and gdb knows it: x@entry)
     expect_line 'DW_OP_entry_value' "$g"
     expect_line "^Breakpoint 1, work \\(x=x@entry=7, y=y@entry=0\\) at .*entryval.c:$line" "$g"
-    td_cdbg out run --batch -ex "break entryval.c:$line" -ex 'break *work' -ex continue -ex args -ex continue \
-        -ex args -ex continue -ex args -ex continue -ex args -- "$exe" 3
+    td_cdbg out run --batch -ex "break entryval.c:$line" -ex 'break *work' -ex continue -ex 'info args' \
+        -ex 'print x' -ex continue -ex 'info args' -ex 'print x' -ex continue -ex 'info args' -ex 'print x' \
+        -ex continue -ex 'info args' -ex 'print x' -- "$exe" 3
     expect_status 0 "$v session"
-    have=$(grep -E '^[xy] = ' "$out" | tr '\n' ' ') want_s=$(grep -E '^[xy] = ' "$g" | tr '\n' ' ')
+    have=$(grep -E '^([xy]|\$[0-9]+) = ' "$out" | tr '\n' ' ') want_s=$(grep -E '^([xy]|\$[0-9]+) = ' "$g" | tr '\n' ' ')
     [ -n "$want_s" ] && [ "$have" = "$want_s" ] && pass "$v session: $have as gdb" ||
         fail "$v session: cdbg '$have', gdb '$want_s'"
     for be in inline uprobe ptrace; do
