@@ -245,6 +245,8 @@ cd_value cd_value_from_int(cd_ectx *x, cd_type *t, __int128 v);
 cd_value cd_value_from_float(cd_ectx *x, cd_type *t, long double v);
 cd_value cd_value_error(cd_ectx *x, cd_type *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Sets convenience variable $NAME to (a copy of) V. */
+int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v);
 /* Appends v to the value history ($1, $2...); returns its number. */
 int cd_hist_add(cd_ectx *x, const cd_value *v);
 
