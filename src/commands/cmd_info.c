@@ -44,16 +44,33 @@ static int emit(cd_session *s, const char *cmd, json_object *r, void (*text)(cd_
 }
 
 /* The name print_address shows in <...>: the ELF symbol's, but gcc's clones (leaf.constprop.0,
- * f.part.1, f.isra.0, f.cold) by the name of their function in the DWARF, as gdb's full symbol. */
+ * f.part.1, f.isra.0, f.cold) by the name of their function in the DWARF, as gdb's full symbol; and
+ * a C++ function with an unmangled symbol (main) as gdb's physname, with its parameter list (only
+ * the empty one is spelled here: "main()"). */
 static bool addr_name(cd_session *s, uint64_t a, const char **name, uint64_t *off)
 {
     if (!s->sym || !cd_symtab_addr_symbol(s->sym, a, name, off))
         return false;
     const cd_pcinfo *pi;
-    int n;
-    if (strchr(*name, '.') && !strchr(*name, '(') && (n = cd_symtab_lookup(s->sym, a, &pi)) > 0 && pi[n - 1].func &&
-        pi[n - 1].func_addr == a - *off)
-        *name = pi[n - 1].func;
+    int n = strchr(*name, '(') ? 0 : cd_symtab_lookup(s->sym, a, &pi);
+    if (n <= 0 || !pi[n - 1].func || pi[n - 1].func_addr != a - *off)
+        return true;
+    const cd_pcinfo *f = &pi[n - 1];
+    if (strchr(*name, '.'))
+        *name = f->func;
+    Dwarf_Die die = f->scope_die, c;
+    if (f->has_die && cd_die_is_cxx(&die)) {
+        bool params = false;
+        if (dwarf_child(&die, &c) == 0)
+            do
+                params |= dwarf_tag(&c) == DW_TAG_formal_parameter;
+            while (!params && dwarf_siblingof(&c, &c) == 0);
+        if (!params) {
+            char *p = cd_xasprintf("%s()", *name);
+            *name = cd_symtab_demangle(s->sym, p); /* interned: lives as long as the symtab */
+            free(p);
+        }
+    }
     return true;
 }
 
@@ -610,6 +627,10 @@ static int info_address(cd_session *s, cd_err *err)
             json_object_object_add(r, "kind", json_object_new_string(kind));
             if (v.where == V_MEM)
                 json_object_object_add(r, "address", cd_json_hex(v.addr));
+            const char *fname;
+            uint64_t off;
+            if (!strcmp(kind, "function") && addr_name(s, v.addr, &fname, &off) && !off) /* C++: "main()" */
+                json_object_object_add(r, "name", json_object_new_string(fname));
         } else if (cd_symtab_find_function(s->sym, name, &fa) == 0) {
             json_object_object_add(r, "kind", json_object_new_string("nodebug"));
             json_object_object_add(r, "address", cd_json_hex(fa));
