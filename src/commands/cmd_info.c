@@ -345,6 +345,8 @@ static void line_text(cd_session *s, json_object *r)
             cd_buf_puts(&b, " for address ");
             addr_of_json(s, st, &b);
         }
+    } else if (jbool(r, "out_of_range")) {
+        cd_buf_printf(&b, "Line number %lld is out of range for \"%s\".", (long long)jint(r, "line"), jstr(r, "file"));
     } else if (!jbool(r, "has_code")) {
         cd_buf_printf(&b, "Line %lld of \"%s\" is at address ", (long long)jint(r, "line"), jstr(r, "file"));
         addr_of_json(s, st, &b);
@@ -439,9 +441,14 @@ static int info_line(cd_session *s, cd_err *err)
             rc = cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "No source file named %s.", file);
             goto out;
         }
-        if (!lf.best_line) {
-            rc = cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "Line number %d is out of range for \"%s\".", line, lf.fname);
+        if (!lf.best_line) { /* gdb says so as an answer, not as an error */
+            r = json_object_new_object();
+            json_object_object_add(r, "has_line_info", json_object_new_boolean(1));
+            json_object_object_add(r, "line", json_object_new_int(line));
+            json_object_object_add(r, "file", json_object_new_string(lf.fname));
+            json_object_object_add(r, "out_of_range", json_object_new_boolean(1));
             free(lf.fname);
+            rc = emit(s, "info line", r, line_text);
             goto out;
         }
         pcline pl;
@@ -528,10 +535,28 @@ static int info_symbol(cd_session *s, cd_err *err)
     const char *sec = scn && e && gelf_getshdr(scn, &sh) && elf_getshdrstrndx(e, &shstr) == 0
                           ? elf_strptr(e, shstr, sh.sh_name) : NULL;
     if (sec && cd_symtab_addr_symbol(s->sym, a, &name, &off)) {
-        json_object_object_add(r, "symbol", json_object_new_string(name));
+        /* gdb's names for gcc's clones: leaf.constprop.0 is "leaf.constprop", work.cold "work[cold]" */
+        char *nm = cd_xstrdup(name);
+        size_t len = strlen(nm), d = len;
+        while (d && isdigit((unsigned char)nm[d - 1]))
+            d--;
+        if (!strchr(nm, '(') && d < len && d > 1 && nm[d - 1] == '.' && strchr(nm, '.') != nm + d - 1)
+            nm[d - 1] = 0;
+        len = strlen(nm);
+        if (!strchr(nm, '(') && len > 5 && !strcmp(nm + len - 5, ".cold")) {
+            nm[len - 5] = 0;
+            char *c = cd_xasprintf("%s[cold]", nm);
+            free(nm);
+            nm = c;
+        }
+        json_object_object_add(r, "symbol", json_object_new_string(nm));
+        free(nm);
         json_object_object_add(r, "offset", json_object_new_int64((int64_t)off));
         json_object_object_add(r, "section", json_object_new_string(sec));
-        const char *path = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        const char *mainfile = NULL;
+        const char *path = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+        if (path && path[0] != '/' && mainfile) /* a core's executable: the file opened */
+            path = mainfile;
         json_object_object_add(r, "file", cd_json_str_or_null(path));
         int nmods = 0;
         dwfl_getmodules(dwfl, count_mod, &nmods, 0);

@@ -258,7 +258,6 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
     cd_render_notes(s, cmd, st);
     if (st->reason == CD_STOP_EXITED || st->reason == CD_STOP_KILLED) {
         bool exited = st->reason == CD_STOP_EXITED;
-        cd_info_program_ended(s, exited, exited ? st->status : st->sig);
         if (s->out.json) {
             json_object *j = json_object_new_object();
             json_object_object_add(j, "command", json_object_new_string(cmd));
@@ -272,6 +271,8 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         }
         cd_session_close_target(s);
         s->program_ended = true;
+        /* after the close: the value state starts over with the symbols gone, and keeps these */
+        cd_info_program_ended(s, exited, exited ? st->status : st->sig);
         return false;
     }
     /* the program may have loaded libraries meanwhile (dlopen, or libc itself after `run`) */

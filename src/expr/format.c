@@ -1583,6 +1583,23 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             r = jbytes(buf, len);
             break;
         }
+        if (o->fmt == 0 && (es == 2 || es == 4) && wide_prefix(s->target)) {
+            /* a wide string, as UTF-8 up to its first NUL */
+            int64_t n = count < o->max_string ? count : o->max_string;
+            cd_buf wb = {0};
+            for (int64_t i = 0; i < n; i++) {
+                uint32_t c = 0;
+                if (cd_value_read(x, v, (uint64_t)i * es, &c, es) != 0 || !c)
+                    break;
+                if (c < 0x80)
+                    cd_buf_printf(&wb, "%c", (char)c);
+                else
+                    wide_lit(c, &wb, 0);
+            }
+            r = json_object_new_string(cd_buf_str(&wb));
+            cd_buf_free(&wb);
+            break;
+        }
         if (depth >= o->max_depth) {
             r = json_object_new_string("{...}");
             break;
