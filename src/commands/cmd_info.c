@@ -332,6 +332,43 @@ static int line_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr st
     return lf->matched ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
+/* A function's entry by its DWARF name (gcc's clones: middle.constprop.0 is "middle"), searched in
+ * the executable's units: the concrete (out-of-line) instance with the lowest address. */
+typedef struct funcfind {
+    const char *name;
+    Dwarf_Addr bias;
+    bool found;
+    uint64_t addr;
+} funcfind;
+
+static int func_cb(Dwarf_Die *die, void *arg)
+{
+    funcfind *ff = arg;
+    Dwarf_Addr lo;
+    const char *n = dwarf_diename(die);
+    if (n && !strcmp(n, ff->name) && dwarf_entrypc(die, &lo) == 0 && (!ff->found || lo + ff->bias < ff->addr)) {
+        ff->addr = lo + ff->bias;
+        ff->found = true;
+    }
+    return DWARF_CB_OK;
+}
+
+static bool dwarf_function(cd_session *s, const char *name, uint64_t *pc)
+{
+    uint64_t entry;
+    Dwfl_Module *mod;
+    if (cd_symtab_entry(s->sym, &entry) != 0 || !(mod = dwfl_addrmodule(cd_symtab_dwfl(s->sym), entry)))
+        return false;
+    funcfind ff = {.name = name};
+    Dwarf_Die *cu = NULL;
+    if (!dwfl_module_getdwarf(mod, &ff.bias))
+        return false;
+    while ((cu = dwfl_module_nextcu(mod, cu, &ff.bias)))
+        dwarf_getfuncs(cu, func_cb, &ff, 0);
+    *pc = ff.addr;
+    return ff.found;
+}
+
 /* The text of one `info line` answer. */
 static void line_text(cd_session *s, json_object *r)
 {
@@ -469,9 +506,24 @@ static int info_line(cd_session *s, cd_err *err)
     } else {
         const char *fn = colon && colon > arg && colon[-1] != ':' ? colon + 1 : arg;
         uint64_t pc;
-        if (cd_symtab_find_function(s->sym, fn, &pc) != 0) {
-            rc = cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "Function \"%s\" not defined.", fn);
-            goto out;
+        if (cd_symtab_find_function(s->sym, fn, &pc) != 0 && !dwarf_function(s, fn, &pc)) {
+            /* what `break` finds by that name (a C++ qualified name, a gcc clone's DWARF name), past
+             * its prologue: the entry of the function found there */
+            cd_scope sc;
+            cd_session_scope(s, &sc);
+            cd_resolved rs = {0};
+            cd_err e2;
+            const cd_pcinfo *pi;
+            int n;
+            if (!s->ctl || cd_ctl_resolve(s->ctl, &sc, "info line", arg, &rs, &e2) != 0 || !rs.n) {
+                cd_resolved_free(&rs);
+                rc = cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND, "Function \"%s\" not defined.", fn);
+                goto out;
+            }
+            pc = rs.addrs[0];
+            if ((n = cd_symtab_lookup(s->sym, pc, &pi)) > 0 && !pi[0].inlined && pi[0].func_addr)
+                pc = pi[0].func_addr;
+            cd_resolved_free(&rs);
         }
         r = pc_result(s, pc);
     }

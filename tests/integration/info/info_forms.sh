@@ -8,7 +8,8 @@
 need_tool gdb "the reference for info"
 need_tool setarch "running the program at gdb's addresses"
 
-forms=('info line' 'info line *$pc' 'info line *($pc+1)' 'info line main' 'info line add' 'info line values.c:45'
+forms=('info line' 'info line *$pc' 'info line *($pc+1)' 'info line main' 'info line add' 'info line middle'
+       'info line values.c:outer_fn' 'info line values.c:45'
        'info line values.c:102' 'info line values.c:120' 'info line 130' 'info line 99999' 'info symbol $pc' 'info symbol &g_int'
        'info symbol (char*)&g_int+2' 'info symbol 0' 'info symbol main' 'info address main' 'info address g_int'
        'info address leaf_local' 'info address RED' 'info address g_const' 'info source' 'info watchpoints'
