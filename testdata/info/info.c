@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uchar.h>
 #include <wchar.h>
 
 wchar_t w_plain[] = L"hello";
@@ -12,6 +13,8 @@ wchar_t w_esc[] = L"tab\there\n\"q\"\\ \u00e9\u4e2d";
 wchar_t w_empty[4];
 wchar_t w_nul[] = L"a\0b";
 const wchar_t *w_ptr = L"pointer";
+char16_t u_16[] = u"sixteen\u00e9";
+char32_t u_32[8] = U"32";
 
 int main(int argc, char **argv)
 {
@@ -20,5 +23,5 @@ int main(int argc, char **argv)
         *p = 1; /* @segv */
     }
     int code = argc > 1 ? atoi(argv[1]) : 0;
-    return code + (w_plain[0] == 0); /* @exit */
+    return code + (w_plain[0] == 0) + (u_16[0] == 0) + (u_32[0] == 0); /* @exit */
 }

@@ -48,7 +48,7 @@ fi
 # wide strings: arrays (repeats, escapes, NULs, an empty one) and a pointer
 exe=$(td_bin info_O0)
 info_both wide "$exe" main -- 'p w_plain' 'p w_rep' 'p w_esc' 'p w_empty' 'p w_nul' 'p w_ptr' 'p/x w_plain' \
-    'p *w_ptr@3' 'p/d w_nul'
+    'p *w_ptr@3' 'p/d w_nul' 'p u_16' 'p u_32'
 expect_line "^\\\$2 = L\"x\", 'a' <repeats 22 times>, \"b(\\\\000){7}\"$" "$TD_TMP/wide.mine"
 expect_line '^\$3 = L"tab\\there\\n\\"q\\"\\\\ é中"$' "$TD_TMP/wide.mine"
 td_cdbg out run "$exe" --json --batch -ex 'p w_esc' -ex 'p w_empty' -ex 'p/x w_plain'
