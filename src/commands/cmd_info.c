@@ -535,6 +535,54 @@ out:
 
 /* ---- info symbol ---- */
 
+/* gdb names a library by the dynamic linker's name for it (link_map's l_name:
+ * /lib/x86_64-linux-gnu/libc.so.6), where /proc/PID/maps has the file's real path. The list is
+ * read from the process's memory (r_debug), so a core answers too. */
+static int rdebug_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+{
+    (void)ud, (void)mname, (void)start;
+    int n = dwfl_module_getsymtab(mod);
+    for (int k = 1; k < n; k++) {
+        GElf_Sym sym;
+        GElf_Addr a;
+        const char *sn = dwfl_module_getsym_info(mod, k, &sym, &a, NULL, NULL, NULL);
+        if (sn && sym.st_shndx != SHN_UNDEF && !strcmp(sn, "_r_debug")) {
+            *(uint64_t *)arg = a;
+            return DWARF_CB_ABORT;
+        }
+    }
+    return DWARF_CB_OK;
+}
+
+static char *linkmap_name(cd_session *s, const char *path)
+{
+    uint64_t rd = 0, lm = 0;
+    char *want = realpath(path, NULL), *found = NULL;
+    if (!want)
+        return NULL;
+    dwfl_getmodules(cd_symtab_dwfl(s->sym), rdebug_cb, &rd, 0);
+    if (rd && cd_target_read_full(s->target, rd + 8, &lm, 8) != 0) /* r_debug.r_map */
+        lm = 0;
+    for (int i = 0; lm && i < 4096 && !found; i++) {
+        uint64_t f[4]; /* l_addr, l_name, l_ld, l_next */
+        char name[PATH_MAX];
+        if (cd_target_read_full(s->target, lm, f, sizeof f) != 0)
+            break;
+        size_t n = 0;
+        while (f[1] && n < sizeof name - 1 && cd_target_read_full(s->target, f[1] + n, &name[n], 1) == 0 && name[n])
+            n++;
+        name[n] = 0;
+        char *real = n ? realpath(name, NULL) : NULL;
+        if (real && !strcmp(real, want))
+            found = cd_xstrdup(name);
+        free(real);
+        lm = f[3];
+    }
+    free(want);
+    return found;
+}
+
+
 static int count_mod(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
 {
     (void)mod, (void)ud, (void)mname, (void)start;
@@ -609,7 +657,9 @@ static int info_symbol(cd_session *s, cd_err *err)
         const char *path = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
         if (path && path[0] != '/' && mainfile) /* a core's executable: the file opened */
             path = mainfile;
-        json_object_object_add(r, "file", cd_json_str_or_null(path));
+        char *lname = path ? linkmap_name(s, path) : NULL;
+        json_object_object_add(r, "file", cd_json_str_or_null(lname ? lname : path));
+        free(lname);
         int nmods = 0;
         dwfl_getmodules(dwfl, count_mod, &nmods, 0);
         /* gdb names the file only when there are several */

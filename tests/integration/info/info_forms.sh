@@ -29,6 +29,15 @@ expect_line '^leaf \+ 15 in section \.text of /' "$TD_TMP/values_O0.mine"
 expect_line '^Symbol "g_int" is static storage at address 0x' "$TD_TMP/values_O2.mine"
 expect_line '^2       hw watchpoint   keep y                      g_int$' "$TD_TMP/values_O2.mine"
 
+# a library is named as the dynamic linker names it (link_map's l_name), not by its real path; which
+# of the aliases at one address (write, __write) is named is left out
+exe=$(td_bin values_O0)
+INFO_NOCMP=1 info_both lib "$exe" values.c:103 -- 'info symbol &write' 'info symbol (char *)&write + 3'
+sed -E 's/^[^ ]+ (\+ [0-9]+ )?in section/\1in section/' "$TD_TMP/lib.mine" >"$TD_TMP/lib.mine2"
+sed -E 's/^[^ ]+ (\+ [0-9]+ )?in section/\1in section/' "$TD_TMP/lib.gdb" >"$TD_TMP/lib.gdb2"
+expect_exact "$TD_TMP/lib.mine2" "$TD_TMP/lib.gdb2"
+expect_line '^\+ 3 in section \.text of /.*libc\.so' "$TD_TMP/lib.mine2"
+
 # C++: gdb names a C++ function by its physname, main()
 exe=$(td_bin shop_O0) || fail "shop_O0 is not built"
 info_both shop "$exe" shop.cpp:118 -- 'info line' 'info line *$pc' 'info symbol $pc' 'info line main' 'info source' \
