@@ -29,7 +29,6 @@ CD_CMD(cd_cmd_breakpoints_any); /* breakpoints, with or without a process (cmd_b
 CD_CMD(cd_cmd_show);        /* show SETTING (gdb's: debug-file-directory) */
 /* `set debug-file-directory DIRS`, `config debug-file-directory [DIRS]` (argv[0] is set/config) */
 int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err);
-CD_CMD(cd_cmd_info);        /* info SUB [ARGS]: gdb's forms, through the command table */
 CD_CMD(cd_cmd_libraries);
 /* cmd_run.c */
 CD_CMD(cd_cmd_continue);
@@ -116,6 +115,11 @@ CD_CMD(cd_cmd_set);         /* set var LVALUE = EXPR */
 CD_CMD(cd_cmd_x);           /* x/NFU ADDR */
 CD_CMD(cd_cmd_display);     /* display [EXPR] */
 CD_CMD(cd_cmd_config);      /* config max-array|max-string N */
+/* cmd_info.c: info SUB [ARGS] (gdb's forms), undisplay */
+CD_CMD(cd_cmd_info);
+CD_CMD(cd_cmd_undisplay);
+/* The process ended: $_exitcode (EXITED) or $_exitsignal (killed by signal CODE), as gdb sets them. */
+void cd_info_program_ended(cd_session *s, bool exited, int code);
 /* cmd_disasm.c */
 CD_CMD(cd_cmd_disassemble);
 /* cmd_deadlock.c */

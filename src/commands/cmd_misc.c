@@ -381,52 +381,6 @@ int cd_cmd_kill(cd_session *s, int argc, char **argv, cd_err *err)
     return 0;
 }
 
-/* ---- info: gdb's `info X` forms, answered by cdbg's commands ---- */
-
-/* SUB matches any prefix of at least MIN characters (gdb's abbreviations: `info b`, `info reg`).
- * The command named is looked up in the command table when used: one not built yet says so. */
-static const struct {
-    const char *sub;
-    int min;
-    const char *cmd;
-} info_map[] = {
-    {"breakpoints", 1, "breakpoints"}, {"locals", 2, "locals"}, {"args", 2, "args"},
-    {"frame", 1, "frame"},             {"threads", 2, "threads"}, {"registers", 1, "regs"},
-    {"sharedlibrary", 2, "libraries"}, {"signals", 3, "handle"},
-};
-
-int cd_cmd_info(cd_session *s, int argc, char **argv, cd_err *err)
-{
-    size_t nmap = sizeof info_map / sizeof info_map[0];
-    if (argc < 2) {
-        cd_buf b = {0};
-        for (size_t i = 0; i < nmap; i++)
-            cd_buf_printf(&b, "%s%s", i ? ", " : "", info_map[i].sub);
-        int rc = cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "info: say what: info %s (`help info`)", cd_buf_str(&b));
-        cd_buf_free(&b);
-        return rc;
-    }
-    size_t len = strlen(argv[1]);
-    for (size_t i = 0; i < nmap; i++) {
-        if (len < (size_t)info_map[i].min || strncmp(info_map[i].sub, argv[1], len) != 0)
-            continue;
-        const cd_command *c = cd_command_find(info_map[i].cmd);
-        if (!c)
-            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                            "info %s: this build has no `%s` command to answer it", info_map[i].sub, info_map[i].cmd);
-        /* the rest of the line, as typed, after the subcommand */
-        const char *rest = s->raw_args ? s->raw_args : "";
-        rest += strspn(rest, " \t");
-        rest += strcspn(rest, " \t");
-        char *line = cd_xasprintf("%s%s", c->name, rest);
-        int rc = cd_session_exec(s, line, err);
-        free(line);
-        return rc;
-    }
-    return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
-                    "info: unknown subcommand '%s': `help info` lists those cdbg answers", argv[1]);
-}
-
 /* ---- libraries ---- */
 
 typedef struct lib {

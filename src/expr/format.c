@@ -234,6 +234,70 @@ static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit,
         cd_buf_puts(b, "...");
 }
 
+/* One wide character C inside QUOTE: a char's escapes below 0x80, the character itself (UTF-8)
+ * above, as gdb prints a wchar_t that is printable. */
+static void wide_lit(uint32_t c, cd_buf *b, char quote)
+{
+    if (c < 0x80) {
+        char_lit((int)c, b, quote);
+    } else if (c < 0xa0 || c > 0x10ffff || (c >= 0xd800 && c < 0xe000)) {
+        cd_buf_printf(b, "\%o", c);
+    } else {
+        char u[5] = {0};
+        if (c < 0x800)
+            u[0] = (char)(0xc0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3f));
+        else if (c < 0x10000)
+            u[0] = (char)(0xe0 | c >> 12), u[1] = (char)(0x80 | ((c >> 6) & 0x3f)), u[2] = (char)(0x80 | (c & 0x3f));
+        else
+            u[0] = (char)(0xf0 | c >> 18), u[1] = (char)(0x80 | ((c >> 12) & 0x3f)),
+            u[2] = (char)(0x80 | ((c >> 6) & 0x3f)), u[3] = (char)(0x80 | (c & 0x3f));
+        cd_buf_puts(b, u);
+    }
+}
+
+/* A wchar_t (char16_t, char32_t) array, as char_array prints a char one: PREFIX before the first
+ * quoted segment only (gdb: L"x", 'a' <repeats 22 times>, "b"). */
+static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit, char prefix, cd_buf *b)
+{
+    if (!trunc && n > 0 && buf[n - 1] == 0)
+        n--;
+    if (n == 0) {
+        cd_buf_printf(b, "%c\"\"", prefix);
+        return;
+    }
+    int64_t i = 0, done = 0;
+    bool in_str = false;
+    while (i < n && done < limit) {
+        int64_t run = 1;
+        while (i + run < n && buf[i + run] == buf[i])
+            run++;
+        if (run > REPEAT_THRESHOLD) {
+            if (in_str)
+                cd_buf_puts(b, "\"");
+            in_str = false;
+            cd_buf_puts(b, i ? ", '" : "'");
+            wide_lit(buf[i], b, '\'');
+            cd_buf_printf(b, "' <repeats %lld times>", (long long)run);
+        } else {
+            if (!in_str) {
+                if (i)
+                    cd_buf_puts(b, ", \"");
+                else
+                    cd_buf_printf(b, "%c\"", prefix);
+            }
+            in_str = true;
+            for (int64_t k = 0; k < run; k++)
+                wide_lit(buf[i], b, '"');
+        }
+        i += run;
+        done += run;
+    }
+    if (in_str)
+        cd_buf_puts(b, "\"");
+    if (i < n || trunc)
+        cd_buf_puts(b, "...");
+}
+
 static void radix(unsigned __int128 u, int base, cd_buf *b)
 {
     char tmp[140];
@@ -497,6 +561,23 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
             return;
         }
         char_array(buf, n, n < count, o->max_string, b);
+        x->err = save;
+        return;
+    }
+    char wp = o->fmt == 0 && (es == 2 || es == 4) ? wide_prefix(et) : 0;
+    if (wp) { /* wchar_t, char16_t, char32_t: a string, as gdb prints it */
+        int64_t n = count < CHAR_ARRAY_MAX / 4 ? count : CHAR_ARRAY_MAX / 4;
+        uint32_t *buf = cd_arena_alloc(x->ar, (size_t)n * 4 + 4);
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t c = 0;
+            if (cd_value_read(x, v, (uint64_t)i * es, &c, es) != 0) {
+                cd_buf_printf(b, "<error: %s>", e.msg);
+                x->err = save;
+                return;
+            }
+            buf[i] = c;
+        }
+        wide_array(buf, n, n < count, o->max_string, wp, b);
         x->err = save;
         return;
     }
@@ -1504,6 +1585,23 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             while ((int64_t)len < n && buf[len])
                 len++;
             r = jbytes(buf, len);
+            break;
+        }
+        if (o->fmt == 0 && (es == 2 || es == 4) && wide_prefix(s->target)) {
+            /* a wide string, as UTF-8 up to its first NUL */
+            int64_t n = count < o->max_string ? count : o->max_string;
+            cd_buf wb = {0};
+            for (int64_t i = 0; i < n; i++) {
+                uint32_t c = 0;
+                if (cd_value_read(x, v, (uint64_t)i * es, &c, es) != 0 || !c)
+                    break;
+                if (c < 0x80)
+                    cd_buf_printf(&wb, "%c", (char)c);
+                else
+                    wide_lit(c, &wb, 0);
+            }
+            r = json_object_new_string(cd_buf_str(&wb));
+            cd_buf_free(&wb);
             break;
         }
         if (depth >= o->max_depth) {
