@@ -91,7 +91,8 @@ gate() {
         printf x >&"$fd"
         wait_out "$be $mode: the shown call among hidden ones that never stop" "$cpid" shown "$out" 6 || ok=false
     fi
-    printf x >&"$fd" # released in every case: the program ends and so does cdbg
+    # released in every case (a failed first wait: both bytes): the program ends and so does cdbg
+    if $ok; then printf x >&"$fd"; else printf xx >&"$fd"; fi
     timeout -k 5 "$TD_CDBG_TIMEOUT" tail --pid="$cpid" -f /dev/null
     wait "$cpid"
     rc=$?
