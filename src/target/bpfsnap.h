@@ -56,6 +56,11 @@ char cd_bpfsnap_state_letter(uint32_t state, int32_t exit_state);
  * live.c: the source belongs to the target and is closed with it. */
 cd_bpfsnap *cd_live_bpfsnap(cd_target *t, const char **why);
 
+/* The walk the attach made (its thread list), handed over once to the dump as its first walk: the
+ * dump's second walk checks it as it checks any first one. 0 with *out (the caller frees it), or -1
+ * when there is none (no BPF, or taken already). Defined in live.c. */
+int cd_live_bpfsnap_first(cd_target *t, cd_bpfsnap_thread **out, size_t *n);
+
 /* A non-stop attach (CD_ATTACH_NONSTOP) whose thread list, names and states come from the task
  * iterator when cd_bpfsnap_wanted() and it loads (the source then stays open for the dump:
  * cd_live_bpfsnap), from /proc otherwise. */

@@ -144,6 +144,8 @@ typedef struct live {
      * and available; else why not (NULL when not asked for) */
     cd_bpfsnap *snap;
     char *snap_why;
+    cd_bpfsnap_thread *snap_first; /* the attach's walk, until the dump takes it */
+    size_t nsnap_first;
 } live;
 
 #define L(t) ((live *)(t)->backend)
@@ -2751,6 +2753,7 @@ static void free_target(cd_target *t)
         cd_procfs_free_maps(l->maps, l->nmaps);
         cd_bpfsnap_close(l->snap);
         free(l->snap_why);
+        free(l->snap_first);
         free(l);
     }
     free(t->exe_path);
@@ -3352,7 +3355,19 @@ static int attach_from_snap(cd_target *t, pid_t pid)
             LT(th)->stat_ns = now;
             LT(th)->zombie = th->state == 'Z' || th->state == 'X';
         }
-    free(s);
+    l->snap_first = s;
+    l->nsnap_first = n;
+    return 0;
+}
+
+int cd_live_bpfsnap_first(cd_target *t, cd_bpfsnap_thread **out, size_t *n)
+{
+    live *l = t && t->ops == &live_ops ? L(t) : NULL;
+    if (!l || !l->snap_first)
+        return -1;
+    *out = l->snap_first;
+    *n = l->nsnap_first;
+    l->snap_first = NULL;
     return 0;
 }
 

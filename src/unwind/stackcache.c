@@ -424,10 +424,13 @@ typedef struct bpfwalk {
     cd_u64map at; /* tid -> index + 1 */
 } bpfwalk;
 
-static int walk_read(cd_bpfsnap *snap, bpfwalk *w)
+/* A walk of the iterator; first: the attach's walk if the target still has it (read a few
+ * milliseconds ago, for the thread list: it serves as the first walk as well as a new one would,
+ * since the second is compared with it). */
+static int walk_read(cd_target *t, cd_bpfsnap *snap, bool first, bpfwalk *w)
 {
     memset(w, 0, sizeof *w);
-    if (cd_bpfsnap_read(snap, &w->th, &w->n) < 0)
+    if (!(first && cd_live_bpfsnap_first(t, &w->th, &w->n) == 0) && cd_bpfsnap_read(snap, &w->th, &w->n) < 0)
         return -1;
     for (size_t i = 0; i < w->n; i++)
         cd_u64map_put(&w->at, (uint64_t)w->th[i].tid, (void *)(uintptr_t)(i + 1));
@@ -465,7 +468,7 @@ static int read_all_bpf(cd_stackcache *c, cd_bpfsnap *snap, cd_thread **ths, siz
                         void *hook_arg, cd_cached_read *res)
 {
     bpfwalk w1, w2;
-    if (walk_read(snap, &w1) < 0)
+    if (walk_read(c->t, snap, true, &w1) < 0)
         return -1;
     c->bpf = true;
     enum { LEFT, READ, MOVED };
@@ -504,7 +507,7 @@ static int read_all_bpf(cd_stackcache *c, cd_bpfsnap *snap, cd_thread **ths, siz
             hook(th->tid, 0, hook_arg);
     }
     /* the race check: one walk for every thread */
-    bool again = walk_read(snap, &w2) == 0;
+    bool again = walk_read(c->t, snap, false, &w2) == 0;
     for (size_t i = 0; i < n; i++) {
         if (how[i] != READ)
             continue;
