@@ -12,7 +12,8 @@
  * program that the kernel runs to load it, relocating its field accesses against the kernel's own
  * BTF. Loading it is four bpf() calls, where libbpf would first read and parse the kernel's 5 MB of
  * BTF in user space (~15 ms of CPU here, more than the /proc files it saves on 1000 threads). */
-#include "target/bpfsnap.lskel.h"
+/* generated into the build directory by src/target/meson.build, hence found on the include path */
+#include <target/bpfsnap.lskel.h>
 #include "target/bpfsnap_rec.h"
 
 struct cd_bpfsnap {
