@@ -59,6 +59,10 @@ typedef struct cd_probe {
      * inline backend's compact records: 32 bytes for one register instead of ~320). */
     bool regs_only;
     uint32_t reg_mask;
+    /* The core reads neither the floating-point registers nor the flags of this probe's records
+     * (lockorder): a backend may leave them out (has_fp false, regs.eflags not the program's) and,
+     * at a function's entry, need not keep the flags (dead there by the ABI). */
+    bool lean;
 } cd_probe;
 
 #define CD_TRACE_MAX_STACK 4096u

@@ -52,6 +52,7 @@
 #define H_DROPS 48
 #define H_LOST 56    /* returns never recorded: calls a longjmp left (their shadow entries discarded) */
 #define H_SHFULL 64  /* calls not hijacked for --ret: their thread's shadow stack was full */
+#define H_STACKOFF 72 /* where a record's stack copy starts: R_STACK, or R_XMM in a lean ring */
 #define H_HEAD 128
 #define H_TAIL 192
 #define H_PROBES 256 /* probe table: PROBE_SZ bytes per slot */
@@ -69,6 +70,10 @@
 #define R_STACKN 168
 #define R_XMM 176
 #define R_STACK 304
+/* a lean ring (every probe's consumer reads neither the floating-point registers nor the flags,
+ * cd_probe.lean): no xmm registers, the stack copy at R_XMM, a lockorder record of 4 cache lines
+ * instead of 6; at a function's entry the flags are not saved either (cdti_entry_nf) */
+#define FLAGS_NOT_SAVED 8 /* in the flags slot: never an eflags value (bit 1 is always set) */
 
 /* --ret's shadow stacks: a private anonymous mapping of SH_N stacks of SH_SZ bytes; a header (u64
  * owner TID, 0 = never used, -1 = free; u64 count) then SH_DEPTH entries of 32 bytes (u64 sp = where
@@ -100,15 +105,23 @@
  * [rsp+8] = probe slot, then the 128-byte red zone; the probed code's rsp is rsp + 144. It keeps
  * every register and the flags, and leaves rsp as it found it. */
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
-        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
-        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
+        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_entry_nf, cdti_ret, cdti_unhijack, cdti_compact\n"
+        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_entry_nf, cdti_ret, cdti_unhijack, cdti_compact\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
         ".Lshadow: .quad 0\n"
         ".balign 16\n"
+        /* cdti_entry_nf: cdti_entry for a lean probe at a function's entry, where the flags are dead
+         * (the ABI keeps none across a call, and DF is clear): their slot is marked instead of
+         * pushfq, and the exit skips popfq (the costlier of the two) */
+        "cdti_entry_nf:\n"
+        " lea -8(%rsp), %rsp\n"
+        " movq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n"
+        " jmp .Lentry_regs\n"
         "cdti_entry:\n"
         " pushfq\n"
+        ".Lentry_regs:\n"
         " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
         " push %r8\n push %r9\n push %r10\n push %r11\n"
         /* [rsp]=r11 8=r10 16=r9 24=r8 32=rdi 40=rsi 48=rdx 56=rcx 64=rax 72=flags 80=ret 88=slot;
@@ -165,11 +178,14 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " lea 224(%rsp), %rax\n mov %rax, 160(%rsi)\n"/* rsp */
         " mov 12(%rcx), %ecx\n"                       /* stack bytes */
         " mov %ecx, 168(%rsi)\n"
+        " mov 72(%rdi), %rax\n"                       /* the stack copy's offset: 176 in a lean ring */
+        " cmp $176, %eax\n"
+        " je 13f\n"
         " movdqu %xmm0, 176(%rsi)\n movdqu %xmm1, 192(%rsi)\n movdqu %xmm2, 208(%rsi)\n"
         " movdqu %xmm3, 224(%rsi)\n movdqu %xmm4, 240(%rsi)\n movdqu %xmm5, 256(%rsi)\n"
         " movdqu %xmm6, 272(%rsi)\n movdqu %xmm7, 288(%rsi)\n"
-        " mov %rsi, %r9\n"
-        " lea 304(%rsi), %rdi\n"
+        "13: mov %rsi, %r9\n"
+        " lea (%rsi,%rax), %rdi\n"
         " lea 224(%rsp), %rsi\n"
         /* by words: `rep movsb` costs more to start than a short stack copy takes (a lock-heavy
          * loop's record, lockorder's 8 and 80 bytes, spent a tenth of its time there) */
@@ -255,7 +271,11 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " lock incq 272(%rdi,%rcx)\n"
         "9: pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
         " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " cmpq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n" /* flags saved: popfq undoes the cmp */
+        " je 14f\n"
         " popfq\n"
+        " ret\n"
+        "14: lea 8(%rsp), %rsp\n"
         " ret\n"
         /* .Llost: one record of probe %esi lost (rdi = the ring). Clobbers rsi. */
         ".Llost:\n"
@@ -439,10 +459,12 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " mov 72(%rsp), %rax\n mov %rax, 152(%rcx)\n"
         " lea 88(%rsp), %rax\n mov %rax, 160(%rcx)\n"
         " movl $0, 168(%rcx)\n"
+        " cmpq $176, 72(%rdi)\n"                      /* a lean ring: no xmm registers */
+        " je 37f\n"
         " movdqu %xmm0, 176(%rcx)\n movdqu %xmm1, 192(%rcx)\n movdqu %xmm2, 208(%rcx)\n"
         " movdqu %xmm3, 224(%rcx)\n movdqu %xmm4, 240(%rcx)\n movdqu %xmm5, 256(%rcx)\n"
         " movdqu %xmm6, 272(%rcx)\n movdqu %xmm7, 288(%rcx)\n"
-        " lea 1(%r8), %rax\n"
+        "37: lea 1(%r8), %rax\n"
         " mov %rax, (%rcx)\n"                         /* publish */
         " jmp 39f\n"
         "38: call .Llost\n"                           /* the ring is full */
@@ -570,7 +592,8 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
-extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[], cdti_compact[];
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_entry_nf[], cdti_ret[], cdti_unhijack[],
+    cdti_compact[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
@@ -613,6 +636,8 @@ typedef struct inl {
     uint64_t target_ring;   /* where the target maps it */
     uint64_t shadow;        /* --ret's shadow stacks in the target (0: no probe wants returns) */
     uint64_t cap, rec_size;
+    uint64_t stack_off;     /* where a record's stack copy starts: R_STACK, R_XMM in a lean ring */
+    bool lean;              /* every probe is lean (cd_probe.lean): no xmm, flags not kept at entry */
     bool compact;           /* every probe's record is the header and its registers (cdti_compact) */
     uint64_t tail;
     uint64_t drops_seen;
@@ -1000,7 +1025,12 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
     for (size_t i = 0; i < s->nprobes; i++)
         if (s->probes[i].p.stack_bytes > maxstack)
             maxstack = s->probes[i].p.stack_bytes;
-    s->rec_size = (R_STACK + maxstack + 63) & ~63ull;
+    s->lean = s->nprobes > 0;
+    for (size_t i = 0; i < s->nprobes; i++)
+        if (!s->probes[i].p.lean && !s->probes[i].internal)
+            s->lean = false;
+    s->stack_off = s->lean ? R_XMM : R_STACK;
+    s->rec_size = (s->stack_off + maxstack + 63) & ~63ull;
     /* compact when the core reads only registers of every probe's entries (no --ret, no hooks) */
     s->compact = s->nprobes > 0;
     uint32_t nvmax = 0;
@@ -1090,6 +1120,7 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
     h[H_MASK / 8] = cap - 1;
     h[H_RECSZ / 8] = s->rec_size;
     h[H_DATA / 8] = data_off;
+    h[H_STACKOFF / 8] = s->stack_off;
     h[0] = RING_MAGIC;
     rc = 0;
 close_fd:;
@@ -1374,7 +1405,7 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         /* the routines in the patch page header: a thread in one is in a stub's call */
         uint64_t rbase = s->regions[k].base;
         cd_pp_entry re[3] = {
-            {.off = (uint16_t)(cdti_entry - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry),
+            {.off = (uint16_t)(cdti_entry_nf - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry_nf),
              .kind = CD_PP_ROUTINE},
             {.off = (uint16_t)(cdti_ret - cdti_blob), .len = (uint16_t)(cdti_unhijack - cdti_ret),
              .kind = CD_PP_RETTRAMP},
@@ -1391,6 +1422,8 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         uint8_t buf[STUB_MAX];
         size_t n = 0;
         uint64_t routine = ip->internal ? (uint64_t)(cdti_unhijack - cdti_blob) : entry_off;
+        if (!ip->internal && !s->compact && s->lean && ip->p.at_entry)
+            routine = (uint64_t)(cdti_entry_nf - cdti_blob);
         cd_pp_entry ents[CD_PP_STUB_ENTRIES];
         size_t ne = 0;
         uint64_t rbase = s->regions[ip->region].base;
@@ -1667,14 +1700,15 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         R->cs = 0x33;
         R->ss = 0x2b;
         R->fs_base = R->gs_base = R->ds = R->es = R->fs = R->gs = 0;
-        rec.has_fp = true;
-        memcpy(rec.xmm, r + R_XMM, sizeof rec.xmm);
+        rec.has_fp = !s->lean;
+        if (!s->lean)
+            memcpy(rec.xmm, r + R_XMM, sizeof rec.xmm);
         uint32_t sn;
         memcpy(&sn, r + R_STACKN, 4);
-        if (sn > s->rec_size - R_STACK)
+        if (sn > s->rec_size - s->stack_off)
             sn = 0;
         rec.stack_addr = R->rsp;
-        rec.stack = r + R_STACK;
+        rec.stack = r + s->stack_off;
         rec.stack_len = sn;
     deliver:
         if (ip && !ret)

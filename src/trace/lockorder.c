@@ -395,7 +395,7 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
                       .func = lp->name, .module_path = lp->path, .want_return = needs_return(lp),
                       /* the caller's frame and its return address; deeper frames are read from
                        * the process when the first occurrence of an edge is unwound */
-                      .stack_bytes = 512};
+                      .stack_bytes = 512, .lean = true};
         bool inl = use_inline;
         /* Inline records are as small as the unwinding of an edge's first occurrence allows: the
          * record routine's cost in the program grows with the cache lines it writes (80 bytes make
@@ -466,6 +466,10 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
      * while its threads hold their locks. */
     cd_trace_env ienv = env;
     ienv.batch = true;
+    /* 2^20 lean records of 256 bytes (a lock's: the header, the registers and its 80-byte stack
+     * copy; 4 cache lines), the header's page besides: a burst of 500,000 lock operations fills
+     * it less than half, so the reader does not drain it while the burst runs */
+    ienv.buffer_size = (256u << 20) + (1u << 20);
     lo->bi = getenv("CDBG_LOCKORDER_UPROBE_ONLY") ? NULL : cd_tb_inline_new(&ienv, &ie);
     bool use_inline = lo->bi != NULL;
     if (use_inline && (add_all(lo, true, &ie) < 0 || lo->bi->ops->arm(lo->bi, &ie) < 0)) {
