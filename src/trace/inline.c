@@ -107,6 +107,8 @@
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
         ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_entry_nf, cdti_ret, cdti_unhijack, cdti_compact\n"
         ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_entry_nf, cdti_ret, cdti_unhijack, cdti_compact\n"
+        ".globl cdti_compact_nf\n"
+        ".hidden cdti_compact_nf\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
@@ -527,8 +529,16 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
          * patch page header it lies in cdti_unhijack's ROUTINE range (the same kind: the return
          * address into the stub is 136 bytes above rsp at most, within CD_PP_SCAN). */
         ".balign 16\n"
+        /* cdti_compact_nf: cdti_compact at a function's entry for a lean probe of a full ring (its
+         * compact record in a full-sized slot: lockorder's unlocks), the flags not kept (as
+         * cdti_entry_nf) */
+        "cdti_compact_nf:\n"
+        " lea -8(%rsp), %rsp\n"
+        " movq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n"
+        " jmp .Lcompact_regs\n"
         "cdti_compact:\n"
         " pushfq\n"
+        ".Lcompact_regs:\n"
         " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
         " push %r8\n push %r9\n push %r10\n push %r11\n"
         " push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
@@ -588,12 +598,16 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         "9: add $56, %rsp\n"                         /* rsp, r15..rbx: not changed */
         " pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
         " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " cmpq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n"
+        " je 14f\n"
         " popfq\n"
+        " ret\n"
+        "14: lea 8(%rsp), %rsp\n"
         " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
 extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_entry_nf[], cdti_ret[], cdti_unhijack[],
-    cdti_compact[];
+    cdti_compact[], cdti_compact_nf[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
@@ -621,6 +635,7 @@ typedef struct iprobe {
     /* a compact ring's record: these DWARF registers, in this order (reg_mask's bits, low first) */
     uint8_t nv;
     uint8_t vreg[16];
+    bool compact_rec;       /* a compact record in a full ring's slot (a lean regs_only probe) */
 } iprobe;
 
 typedef struct inl {
@@ -1424,6 +1439,12 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         uint64_t routine = ip->internal ? (uint64_t)(cdti_unhijack - cdti_blob) : entry_off;
         if (!ip->internal && !s->compact && s->lean && ip->p.at_entry)
             routine = (uint64_t)(cdti_entry_nf - cdti_blob);
+        /* a lean probe whose consumer reads only some registers, in a ring of full records: its
+         * own records compact (lockorder's unlocks: one cache line written instead of three) */
+        ip->compact_rec = !ip->internal && !s->compact && s->lean && ip->p.regs_only && !ip->p.want_return &&
+                          !(ip->p.reg_mask & ~0xffffu);
+        if (ip->compact_rec)
+            routine = (uint64_t)((ip->p.at_entry ? cdti_compact_nf : cdti_compact) - cdti_blob);
         cd_pp_entry ents[CD_PP_STUB_ENTRIES];
         size_t ne = 0;
         uint64_t rbase = s->regions[ip->region].base;
@@ -1667,7 +1688,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         uint64_t tsc;
         memcpy(&tsc, r + R_TSC, 8);
         rec.ts_ns = tsc_to_ns(s, tsc);
-        if (s->compact) {
+        if (s->compact || (ip && ip->compact_rec && !ret)) {
             /* the header and the probe's registers: the rest of the record is zero, said by partial */
             if (ip != last || !ip) {
                 memset(&rec.regs, 0, sizeof rec.regs);
@@ -1690,6 +1711,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
             goto deliver;
         }
         rec.partial = false;
+        last = NULL; /* every register set here: a compact record after it clears them again */
         uint64_t g[18];
         memcpy(g, r + R_REGS, sizeof g);
         cd_regs *R = &rec.regs;
