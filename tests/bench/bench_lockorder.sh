@@ -75,9 +75,9 @@ if $have_hg; then
     awk -v hw="$(val "$tmp/hg.err" loop_ns)" -v cw="$(val "$tmp/cdbg.err" loop_ns)" \
         -v hc="$(val "$tmp/hg.err" loop_cpu_ns)" -v cc="$(val "$tmp/cdbg.err" loop_cpu_ns)" 'BEGIN {
         printf "\ncdbg lockorder ran the loop %.0fx faster than helgrind (wall), %.0fx (the loop threads'"'"' CPU time)\n", hw / cw, hc / cc }'
-    printf 'medians over %s alternated runs: untraced loop %s ms (CPU %s), cdbg %s ms (CPU %s), helgrind %s ms (CPU %s): %.0fx\n' \
+    printf 'medians over %s alternated runs: untraced loop %s ms (CPU %s), cdbg %s ms (CPU %s), helgrind %s ms (CPU %s): %.0fx faster (CPU %.0fx)\n' \
         "$RUNS" "$(med base 1)" "$(med base 2)" "$(med cdbg 1)" "$(med cdbg 2)" "$(med hg 1)" "$(med hg 2)" \
-        "$(echo "$(med hg 1) / $(med cdbg 1)" | bc -l)"
+        "$(echo "$(med hg 1) / $(med cdbg 1)" | bc -l)" "$(echo "$(med hg 2) / $(med cdbg 2)" | bc -l)"
 else
     echo "| valgrind --tool=helgrind | not installed | | | | | | |"
 fi
