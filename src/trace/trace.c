@@ -63,6 +63,9 @@ typedef struct tprobe {
      * names no other xmm register (a record holds no xmm8-15, and they are zeros in the instant).
      * false: xmm values fail to read. */
     bool xmm_ok;
+    /* a parameter's location at the probe is an entry value (needs_caller_entry): each record's
+     * instant is unwound to the caller, whose call site says what was passed */
+    bool entry_caller;
     cd_type *ret_type;      /* NULL: void or unknown */
     bool ret_known;
     cd_trace_backend *b;
@@ -846,6 +849,30 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
     }
 }
 
+/* Does a parameter's location at the probe take an entry value (DW_OP_entry_value: gcc and clang
+ * describe a parameter so once its register is reused)? Past the function's entry the record
+ * cannot tell it (loc.c reads the registers as entry values at the entry pc only): the caller's
+ * call site can. */
+static bool needs_caller_entry(const tprobe *p)
+{
+    if (p->p.addr == p->p.func_lo)
+        return false;
+    for (int i = 0; i < p->nparams; i++) {
+        Dwarf_Attribute a;
+        Dwarf_Op *ops;
+        size_t len;
+        Dwarf_Addr bias = 0;
+        if (!p->params[i].mod || !dwfl_module_getdwarf(p->params[i].mod, &bias) ||
+            !dwarf_attr(&p->params[i].die, DW_AT_location, &a) ||
+            dwarf_getlocation_addr(&a, p->p.addr - bias, &ops, &len, 1) != 1)
+            continue;
+        for (size_t k = 0; k < len; k++)
+            if (ops[k].atom == DW_OP_entry_value || ops[k].atom == DW_OP_GNU_entry_value)
+                return true;
+    }
+    return false;
+}
+
 /* What the symbols say: the parameters and the return type (again after cd_trace_rebase). */
 static void prepare_syms(cd_trace *tr, tprobe *p)
 {
@@ -854,6 +881,7 @@ static void prepare_syms(cd_trace *tr, tprobe *p)
     p->nparams = 0;
     p->ret_type = NULL;
     p->ret_known = false;
+    p->entry_caller = false;
     if (!p->has_frame)
         return;
     cd_scope sc = {.target = tr->t, .sym = tr->sym, .frame = &p->tmpl, .frames = &p->tmpl, .nframes = 1, .vs = tr->vs};
@@ -868,6 +896,7 @@ static void prepare_syms(cd_trace *tr, tprobe *p)
     } else {
         free(v);
     }
+    p->entry_caller = needs_caller_entry(p);
     /* The return type: DW_AT_type of the function's DIE (none: void). */
     Dwarf_Die fd = p->tmpl.info.scope_die;
     if (dwarf_tag(&fd) == DW_TAG_subprogram) {
@@ -1972,6 +2001,30 @@ static void plan_compare(cd_trace *tr, const tprobe *p, size_t nv)
     }
 }
 
+/* Frame 0 and its callers, unwound from the instant (its stack copy): for a parameter whose value
+ * at the probe is its entry value in a register the function has reused since, the caller's call
+ * site says what was passed (loc.c's entry_value_from_caller), as gdb shows x@entry mid-function. A
+ * value the call site computes from memory outside the copy fails to read: unknown, never later. */
+static void with_callers(cd_trace *tr, const cd_frame *f, cd_scope *sc, cd_arena *ar)
+{
+    cd_err e;
+    cd_err_clear(&e);
+    if (!tr->snap_unw)
+        tr->snap_unw = cd_unwinder_new(tr->snap, tr->sym, &e);
+    cd_stack st = {0};
+    if (tr->snap_unw && cd_unwind_thread(tr->snap_unw, tr->snap->threads[0], 8, &st, &e) == 0 && st.n > 1) {
+        cd_frame *fr = cd_arena_alloc(ar, (st.n + 1) * sizeof *fr);
+        size_t n = 0;
+        fr[n++] = *f;
+        for (size_t i = 0; i < st.n; i++)
+            if (st.frames[i].phys > f->phys)
+                fr[n++] = st.frames[i];
+        sc->frame = sc->frames = fr;
+        sc->nframes = n;
+    }
+    cd_stack_free(&st);
+}
+
 static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
 {
     size_t nplan = (size_t)p->nparams + tr->o.nexprs;
@@ -2017,6 +2070,8 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
         sc = (cd_scope){.target = tr->snap, .sym = tr->sym, .thread = tr->snap->threads[0],
                         .frame = p->has_frame ? &f : NULL, .frames = p->has_frame ? &f : NULL,
                         .nframes = p->has_frame ? 1 : 0, .vs = tr->vs};
+        if (p->has_frame && p->entry_caller)
+            with_callers(tr, &f, &sc, &ar);
     }
     cd_ectx_init(&x, &sc, &ar, &e);
     if (tr->cond) {
