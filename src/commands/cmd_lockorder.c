@@ -107,8 +107,11 @@ static void render_text(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
         printf("\n");
         for (size_t i = 0; i < cy[c].n; i++) {
             const cd_lo_edge *e = cy[c].edges[i];
-            printf("  thread %d took %s %s while holding %s %s (%llu time%s)\n", (int)e->tid, e->acquired_kind,
-                   e->acquired_name, e->held_kind, e->held_name, (unsigned long long)e->count, e->count == 1 ? "" : "s");
+            printf("  thread %d took %s %s%s%s%s while holding %s %s%s%s%s (%llu time%s)\n", (int)e->tid,
+                   e->acquired_kind, e->acquired_name, e->acquired_mode ? " (" : "",
+                   e->acquired_mode ? e->acquired_mode : "", e->acquired_mode ? ")" : "", e->held_kind, e->held_name,
+                   e->held_mode ? " (" : "", e->held_mode ? e->held_mode : "", e->held_mode ? ")" : "",
+                   (unsigned long long)e->count, e->count == 1 ? "" : "s");
             printf("    %s taken in ", e->acquired_name);
             frame_text(stdout, &e->stack[0]);
             printf("\n    %s held since ", e->held_name);
@@ -127,9 +130,9 @@ static void render_text(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
                st->threads == 1 ? "" : "s");
     fprintf(stderr,
             "cdbg: lockorder: process %d: %llu acquisitions of %zu locks in %zu threads, %zu order edges, %zu "
-            "cycle%s reported, %zu gated (not reported)%s\n",
+            "cycle%s reported, %zu gated, %zu read-shared (not reported)\n",
             (int)pid, (unsigned long long)st->acquisitions, st->locks, st->threads, st->edges, nc, nc == 1 ? "" : "s",
-            st->gated_cycles, "");
+            st->gated_cycles, st->shared_cycles);
 }
 
 static void render_json(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st, pid_t pid)
@@ -150,10 +153,13 @@ static void render_json(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
             snprintf(a, sizeof a, "0x%llx", (unsigned long long)e->held);
             json_object_object_add(eo, "held_addr", json_object_new_string(a));
             json_object_object_add(eo, "held_kind", json_object_new_string(e->held_kind));
+            json_object_object_add(eo, "held_mode", e->held_mode ? json_object_new_string(e->held_mode) : NULL);
             json_object_object_add(eo, "acquired", json_object_new_string(e->acquired_name));
             snprintf(a, sizeof a, "0x%llx", (unsigned long long)e->acquired);
             json_object_object_add(eo, "acquired_addr", json_object_new_string(a));
             json_object_object_add(eo, "acquired_kind", json_object_new_string(e->acquired_kind));
+            json_object_object_add(eo, "acquired_mode",
+                                   e->acquired_mode ? json_object_new_string(e->acquired_mode) : NULL);
             json_object_object_add(eo, "tid", json_object_new_int(e->tid));
             json_object_object_add(eo, "count", json_object_new_int64((int64_t)e->count));
             json_object_object_add(eo, "function", json_object_new_string(e->stack[0].func));
@@ -176,6 +182,7 @@ static void render_json(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
     json_object_object_add(root, "threads", json_object_new_int64((int64_t)st->threads));
     json_object_object_add(root, "edges", json_object_new_int64((int64_t)st->edges));
     json_object_object_add(root, "gated_cycles", json_object_new_int64((int64_t)st->gated_cycles));
+    json_object_object_add(root, "shared_cycles", json_object_new_int64((int64_t)st->shared_cycles));
     json_object_object_add(root, "dropped", json_object_new_int64((int64_t)st->dropped));
     printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
     json_object_put(root);
