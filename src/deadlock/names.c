@@ -1,6 +1,6 @@
 /* Lock names, as the program's code names the object: the global or static variable holding a
  * lock, with the member path down to it (`table.buckets[7].mu`), or the waiting frame's variable
- * that is the lock or points at it (`m`, `to->mu`, `*mp`). Objects, not addresses: `q_cv` and `m`
+ * that is the lock or points at it (`m`, `to->mu`, `mp`). Objects, not addresses: `q_cv` and `m`
  * alike, never `&m`.
  *
  * Which variables are looked at is decided here; where a variable lives (its DWARF location) and
@@ -111,7 +111,8 @@ typedef struct ptr_search {
 } ptr_search;
 
 /* The object at path PATH (a member path: `.mu`, `[3]`, `.a.b`, or "" for the whole pointee)
- * inside what pointer NAME points at: `p->mu`, `(*p)[3]`, `*p`. */
+ * inside what pointer NAME points at: `p->mu`, `(*p)[3]`; a pointer at the lock itself is named
+ * by the pointer, as the code that passed it to pthread_mutex_lock(shared_mu) names it. */
 static void pointee_name(cd_buf *r, const char *name, const char *path)
 {
     if (path[0] == '.')
@@ -119,11 +120,11 @@ static void pointee_name(cd_buf *r, const char *name, const char *path)
     else if (path[0])
         cd_buf_printf(r, "(*%s)%s", name, path);
     else
-        cd_buf_printf(r, "*%s", name);
+        cd_buf_puts(r, name);
 }
 
-/* A pointer variable whose target object contains the lock: `gctx->rwl`, or `*gp` when it points
- * at the lock itself. */
+/* A pointer variable whose target object contains the lock: `gctx->rwl`, or the bare pointer's
+ * name when it points at the lock itself. */
 static char *pointing_var(const cd_scope *sc, Dwarf_Die *var, const char *name, uint64_t va, void *arg)
 {
     ptr_search *ps = arg;
