@@ -170,7 +170,7 @@ static void keep_template(cd_stackcache *c, const cd_syscall_state *sc, const cd
     size_t k = 0;
     for (size_t i = 0; i < nphys && ok; i++) {
         /* the first logical frame of physical frame i */
-        while (k < st->n && st->frames[k].phys < (int)i)
+        while (k < st->n && (st->frames[k].phys < (int)i || st->frames[k].tailcall))
             k++;
         const cd_frame *f = &st->frames[k];
         ok = k < st->n && f->phys == (int)i && !f->signal_frame && (f->regs_valid & (1u << DW_RSP)) &&
