@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int cd_target_read_full(cd_target *t, uint64_t addr, void *buf, size_t len)
@@ -310,6 +312,29 @@ static int find_syscall_insn(cd_target *t, uint64_t *out, cd_err *err)
                     (int)t->pid);
 }
 
+/* After the step, the thread sits in the step's SIGTRAP stop. Should cdbg die now (SIGKILL: no
+ * cleanup runs), the kernel would deliver that SIGTRAP to the program as the tracer goes (only
+ * PTRACE_DETACH clears it) and kill it. An interrupt stop carries no signal: PTRACE_INTERRUPT is
+ * taken before the thread returns to user space, so it gets there without running an instruction.
+ * A signal of the program's that arrives first is kept for the backend to deliver. */
+static void park_in_interrupt_stop(cd_thread *th)
+{
+    if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) < 0 || ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+        return;
+    for (int i = 0; i < 8; i++) {
+        int st;
+        pid_t w = waitpid(th->tid, &st, __WALL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w != th->tid || !WIFSTOPPED(st) || (st >> 16) != 0)
+            return;
+        if (!th->pending_sig)
+            th->pending_sig = WSTOPSIG(st);
+        if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+            return;
+    }
+}
+
 int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_t args[6], int64_t *ret,
                              cd_err *err)
 {
@@ -350,6 +375,7 @@ int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_
             return -1;
         }
         th->pending_sig = saved_sig;
+        park_in_interrupt_stop(th);
     }
     if (rc < 0) {
         cd_err rerr = {0};
