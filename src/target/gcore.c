@@ -585,6 +585,31 @@ static void drop_tmp(gctx *g)
 
 /* ---- registers, while held ---- */
 
+/* The size of the NT_X86_XSTATE note. The kernel's buffer is as large as the CPU's XSAVE layout
+ * (PTRACE_GETREGSET, CPUID 0xd), but gdb (13 and older, and later ones without a layout note)
+ * reads the components at Intel's fixed offsets and refuses a note shorter than they reach for
+ * the features enabled in XCR0 (kept by the kernel in the buffer's software-reserved bytes,
+ * offset 464): on AMD CPUs with AVX-512, 0x980 bytes where gdb wants 0xa80 ("Section
+ * `.reg-xstate/TID' in core file too small"). The note is padded with zeros to that size, as
+ * gdb's own gcore writes it: the same bytes at the same offsets, so gdb reads from the core what
+ * it reads from the live process. */
+static size_t xstate_note_len(const unsigned char *xs, size_t n)
+{
+    uint64_t xcr0 = 0;
+    if (n >= 472)
+        memcpy(&xcr0, xs + 464, 8);
+    size_t want = 576;                          /* x87 + SSE */
+    if (xcr0 & (1u << 9))
+        want = 2696;                            /* ... + PKRU */
+    else if (xcr0 & (7u << 5))
+        want = 2688;                            /* ... + AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) */
+    else if (xcr0 & (3u << 3))
+        want = 1088;                            /* ... + MPX */
+    else if (xcr0 & (1u << 2))
+        want = 832;                             /* ... + AVX */
+    return n > want ? n : want;
+}
+
 static int take_threads(gctx *g, cd_err *err)
 {
     cd_target *t = g->t;
@@ -607,9 +632,10 @@ static int take_threads(gctx *g, cd_err *err)
         unsigned char xs[XSTATE_MAX];
         ssize_t n = cd_target_get_regset(t, th, NT_X86_XSTATE, xs, sizeof xs, NULL);
         if (n > 0) {
-            x->xstate = cd_xmalloc((size_t)n);
+            size_t len = xstate_note_len(xs, (size_t)n);
+            x->xstate = cd_xcalloc(1, len);
             memcpy(x->xstate, xs, (size_t)n);
-            x->xstate_len = (size_t)n;
+            x->xstate_len = len;
         }
         g->nth++;
     }
