@@ -385,6 +385,16 @@ int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_
             *err = serr;
         return -1;
     }
+    /* A process stopped by SIGSTOP or job control (state T) answers the step with its stop
+     * signal again and again: "try again" would never work. */
+    if (!done && !ended && ev.kind == CD_EV_SIGNAL &&
+        (ev.sig == SIGSTOP || ev.sig == SIGTSTP || ev.sig == SIGTTIN || ev.sig == SIGTTOU))
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,
+                        "cannot run system call %ld in thread %d: process %d is stopped (state T, by %s); it was "
+                        "left stopped: `kill -CONT %d` lets it run, then try again",
+                        nr, (int)th->tid, (int)t->pid,
+                        ev.sig == SIGSTOP ? "SIGSTOP" : ev.sig == SIGTSTP ? "SIGTSTP" : ev.sig == SIGTTIN ? "SIGTTIN" : "SIGTTOU",
+                        (int)t->pid);
     if (!done)
         return cd_failk(err, CD_EXIT_CMD, ended ? CD_EK_EXITED : CD_EK_OTHER,
                         "cannot run system call %ld in thread %d: %s", nr, (int)th->tid,
