@@ -9,6 +9,7 @@
  * so the target gets no SIGCHLD; the child is killed, its exit taken by us (its tracer) and then
  * reaped from inside the target with an injected wait4(child, __WALL), so it leaves no zombie. */
 #include "target/target.h"
+#include "target/patchmap.h"
 #include "target/procfs.h"
 
 #include <elf.h>
@@ -225,6 +226,8 @@ typedef struct gctx {
     unsigned char *buf;
     int fd, dirfd;
     char *dir, *base, *tmpname;
+    uint64_t *sites;      /* program addresses another cdbg's patch pages say it patched */
+    size_t nsites;
     cd_target em; /* registered for cd_emergency_cleanup(): see em_cleanup() */
 } gctx;
 
@@ -306,6 +309,8 @@ static void test_phase(const char *phase)
     }
 }
 
+static void patched_fix(gctx *g, const gmap *m, uint64_t addr, unsigned char *buf, size_t len);
+
 /* ---- reading memory for the dump ---- */
 
 /* Fills buf with [addr, addr+len) of the snapshot child or of the target, zeros where unreadable
@@ -365,6 +370,8 @@ static int write_loads(gctx *g, cd_err *err)
         for (uint64_t a = 0; a < m->dump; a += CHUNK) {
             size_t n = m->dump - a < CHUNK ? (size_t)(m->dump - a) : CHUNK;
             read_span(g, from_child, m->start + a, g->buf, n);
+            if (m->prot & PROT_EXEC)
+                patched_fix(g, m, m->start + a, g->buf, n);
             if (write_all(g->fd, g->buf, n, (off_t)(m->file_off + a)) < 0)
                 return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed%s",
                                g->o->path, strerror(errno),
@@ -446,6 +453,75 @@ static void read_psinfo(gctx *g)
     }
 }
 
+/* ---- code patched by another cdbg ----
+ *
+ * cd_target_read hides this session's own breakpoints and patches, not another cdbg's: a
+ * tracepoint of `cdbg trace -p` (an inline jmp into its trampolines) would be in the core as the
+ * program's code. Such code pages describe themselves (target/patchmap.h): every 64 KB patch span
+ * lists, per relocated instruction, the program address it stands for. The jmp is written over the
+ * first of them, and the displaced instructions are the following ones; the core gets the file's
+ * bytes there instead (patched_fix). */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void find_patched_sites(gctx *g)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < g->nmaps; i++) {
+        gmap *m = &g->maps[i];
+        if (is_file(m) || !(m->prot & PROT_EXEC))
+            continue;
+        for (uint64_t base = (m->start + CD_PP_SPAN - 1) & ~(CD_PP_SPAN - 1); base + CD_PP_SPAN <= m->end;
+             base += CD_PP_SPAN) {
+            cd_pp_head h;
+            if (cd_target_read(g->t, base + CD_PP_HDR_OFF, &h, sizeof h) != (ssize_t)sizeof h ||
+                h.magic != CD_PP_MAGIC || h.version != CD_PP_VERSION || h.n > CD_PP_CAP)
+                continue;
+            cd_pp_entry *e = cd_xcalloc(h.n ? h.n : 1, sizeof *e);
+            ssize_t want = (ssize_t)(h.n * sizeof *e);
+            if (cd_target_read(g->t, base + CD_PP_HDR_OFF + CD_PP_HEAD, e, (size_t)want) == want) {
+                for (uint32_t k = 0; k < h.n; k++) {
+                    if (e[k].kind != CD_PP_CODE || !e[k].orig)
+                        continue;
+                    if (g->nsites == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        g->sites = cd_xrealloc(g->sites, cap * sizeof *g->sites);
+                    }
+                    g->sites[g->nsites++] = e[k].orig;
+                }
+            }
+            free(e);
+        }
+    }
+    if (g->nsites)
+        qsort(g->sites, g->nsites, sizeof *g->sites, cmp_u64);
+}
+
+/* buf holds [addr, addr+len) of file mapping m: the bytes at every patched site (an instruction is
+ * at most 15 bytes; the jmp 5) are put back from the file. */
+static void patched_fix(gctx *g, const gmap *m, uint64_t addr, unsigned char *buf, size_t len)
+{
+    if (!g->nsites || !is_file(m))
+        return;
+    int fd = -1;
+    for (size_t k = 0; k < g->nsites; k++) {
+        uint64_t a = g->sites[k];
+        if (a < addr || a >= addr + len || a < m->start)
+            continue;
+        if (fd < 0 && (fd = open(m->path, O_RDONLY | O_CLOEXEC)) < 0)
+            return; /* " (deleted)" or unreadable: the memory's bytes stay */
+        size_t n = addr + len - a < 15 ? (size_t)(addr + len - a) : 15;
+        unsigned char f[15];
+        if (pread(fd, f, n, (off_t)(m->offset + (a - m->start))) == (ssize_t)n)
+            memcpy(buf + (a - addr), f, n);
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
 /* A `syscall` instruction in the vdso, found before the pause so the injection reads nothing. */
 static void find_syscall_insn(gctx *g)
 {
@@ -489,6 +565,7 @@ static int prepare(gctx *g, cd_err *err)
             m->elf = !memcmp(magic, ELFMAG, SELFMAG);
         m->dump = dump_size(m, filter, g->o->all);
     }
+    find_patched_sites(g);
     g->auxv = slurp(pid, "auxv", &g->auxv_len);
     read_psinfo(g);
     if (g->o->snapshot)
@@ -1145,6 +1222,7 @@ out:
     free(nb.p);
     free(g.buf);
     free(g.auxv);
+    free(g.sites);
     free_maps(g.maps, g.nmaps);
     free(g.dir);
     free(g.base);
