@@ -32,12 +32,22 @@ const char cd_trace_usage[] =
     "--backend ptrace cannot promise the program survives a SIGKILL of cdbg: its int3s stay in an\n"
     "attached process (which then dies of SIGTRAP at its next hit), and a launched one is killed.\n";
 
+/* The signal that ends the run (SIGINT, SIGTERM or SIGHUP; 0: none yet). Each ends it as Ctrl-C
+ * does: every probe removed, the summary, the process left running. Installed before anything is
+ * opened: a signal during the set-up must not kill cdbg with probes in (issue 12). */
 static volatile sig_atomic_t g_stop;
 
 static void on_int(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    g_stop = sig;
+}
+
+static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
+
+static const char *sig_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
 static int fail(const cd_err *e, int def)
@@ -129,7 +139,7 @@ static void pt_seen(const cd_event *ev)
     else if (ev->kind == CD_EV_KILLED)
         g_pt_status = 128 + ev->sig;
     else if (ev->kind == CD_EV_INTERRUPTED)
-        g_stop = 1;
+        g_stop = SIGINT;
 }
 
 static int pt_wait(cd_target *t, cd_event *ev, cd_err *err)
@@ -284,6 +294,16 @@ int cd_trace_main(int argc, char **argv)
         }
     }
     static char obuf[1 << 20];
+    /* no SA_RESTART: a wait for the program's end returns at the signal */
+    struct sigaction sa, old_sig[N_END_SIGS], old_pipe;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
     setvbuf(outfp, obuf, _IOFBF, sizeof obuf);
 
     tm_state st = {0};
@@ -439,14 +459,6 @@ int cd_trace_main(int argc, char **argv)
         held = false;
     }
 
-    struct sigaction sa, old_int, old_pipe;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, &old_pipe);
-    g_stop = 0;
     cd_trace_out to = {outfp, o.json};
     uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
     /* Output is live: written out at most FLUSH_NS after an event entered the buffer, at once on a
@@ -516,12 +528,13 @@ int cd_trace_main(int argc, char **argv)
             fprintf(stderr, ", %llu shown (--if)", (unsigned long long)c.shown);
         fprintf(stderr, ", %llu dropped\n", (unsigned long long)c.dropped);
     }
-    fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s\n", (unsigned long long)tot,
+    fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s%s%s\n", (unsigned long long)tot,
             (unsigned long long)totshown, (unsigned long long)totdrop,
             totdrop ? " (the ring buffer was full: a larger --buffer-size keeps them)" : "",
-            interrupted ? "; interrupted: every probe removed, the process runs on"
-            : ended   ? ""
-                      : "; every probe removed, the process runs on");
+            interrupted ? "; stopped by " : "", interrupted ? sig_name(g_stop) : "",
+            interrupted ? ": every probe removed, the process runs on"
+            : ended     ? ""
+                        : "; every probe removed, the process runs on");
     const char *pm = getenv("CDBG_TRACE_PLAN");
     if (pm && !strcmp(pm, "check")) { /* the plan's unit test reads this line */
         cd_trace_plan_stats ps;
@@ -532,11 +545,9 @@ int cd_trace_main(int argc, char **argv)
                 (unsigned long long)ps.planned_probes, (unsigned long long)ps.compared, (unsigned long long)ps.differ,
                 (unsigned long long)ps.partial, ps.differ ? "; first: " : "", ps.first_diff);
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGPIPE, &old_pipe, NULL);
     if (launched && status == CD_EXIT_OK) {
         if (interrupted) {
-            status = 128 + SIGINT;
+            status = 128 + g_stop;
         } else if (pt_launch && ended) {
             status = g_pt_status >= 0 ? g_pt_status : CD_EXIT_CMD;
             if (g_pt_status < 0)
@@ -564,8 +575,14 @@ int cd_trace_main(int argc, char **argv)
                 status = g_pt_status;
             } else {
                 int w;
-                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !g_stop)
                     ;
+                if (w != pid && g_stop) {
+                    /* a signal while it runs to its end, untraced: it runs on, we go */
+                    fprintf(stderr, "cdbg: trace: stopped by %s: process %d runs on\n", sig_name(g_stop), (int)pid);
+                    status = 128 + g_stop;
+                    goto close;
+                }
                 status = w == pid ? status_of(ws) : CD_EXIT_CMD;
                 if (w != pid && st.t && st.t->end_known) {
                     /* the tracer collected the end (stopping threads that were exiting) */
@@ -598,6 +615,9 @@ close:
         fclose(outfp);
     else
         fflush(stdout);
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &old_sig[i], NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
 out:
     free(pats);
     free(exprs);
