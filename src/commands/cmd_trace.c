@@ -515,7 +515,7 @@ int cd_trace_main(int argc, char **argv)
         free(late);
     }
     /* the summary: never a silent drop */
-    uint64_t tot = 0, totshown = 0, totdrop = cd_trace_dropped_other(tr);
+    uint64_t tot = 0, totshown = 0, totdrop = cd_trace_dropped_other(tr), totlost = 0;
     for (size_t i = 0; i < nm; i++) {
         cd_trace_count c;
         cd_trace_counts(tr, i, &c);
@@ -526,8 +526,18 @@ int cd_trace_main(int argc, char **argv)
                 c.hits == 1 ? "" : "s");
         if (o.cond)
             fprintf(stderr, ", %llu shown (--if)", (unsigned long long)c.shown);
-        fprintf(stderr, ", %llu dropped\n", (unsigned long long)c.dropped);
+        fprintf(stderr, ", %llu dropped", (unsigned long long)c.dropped);
+        if (c.lost_returns)
+            fprintf(stderr, ", %llu return%s lost", (unsigned long long)c.lost_returns, c.lost_returns == 1 ? "" : "s");
+        fprintf(stderr, "\n");
+        totlost += c.lost_returns;
     }
+    if (totlost)
+        fprintf(stderr,
+                "cdbg: trace: %llu return%s lost: a longjmp or an exception left the calls, or the backend could "
+                "not catch their return (the inline backend's shadow stack or the kernel's uretprobe nesting "
+                "limit was full)\n",
+                (unsigned long long)totlost, totlost == 1 ? "" : "s");
     fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s%s%s\n", (unsigned long long)tot,
             (unsigned long long)totshown, (unsigned long long)totdrop,
             totdrop ? " (the ring buffer was full: a larger --buffer-size keeps them)" : "",
