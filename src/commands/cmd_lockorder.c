@@ -409,7 +409,7 @@ int cd_lockorder_main(int argc, char **argv)
     }
     if (!ended)
         fprintf(stderr, "cdbg: lockorder: %s%severy probe removed, process %d runs on\n",
-                interrupted ? (g_stop == SIGTERM ? "stopped by SIGTERM" : g_stop == SIGHUP ? "stopped by SIGHUP" : "stopped by SIGINT") : "",
+                !interrupted ? "" : g_stop == SIGTERM ? "interrupted by SIGTERM" : g_stop == SIGHUP ? "interrupted by SIGHUP" : "interrupted",
                 interrupted ? ": " : "", (int)pid);
     status = nc ? CD_EXIT_FOUND : CD_EXIT_OK;
 close:

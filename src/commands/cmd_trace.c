@@ -47,7 +47,7 @@ enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
 
 static const char *sig_name(int sig)
 {
-    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+    return sig == SIGINT ? " by SIGINT" : sig == SIGTERM ? " by SIGTERM" : sig == SIGHUP ? " by SIGHUP" : " by a signal";
 }
 
 static int fail(const cd_err *e, int def)
@@ -541,7 +541,7 @@ int cd_trace_main(int argc, char **argv)
     fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s%s%s\n", (unsigned long long)tot,
             (unsigned long long)totshown, (unsigned long long)totdrop,
             totdrop ? " (the ring buffer was full: a larger --buffer-size keeps them)" : "",
-            interrupted ? "; stopped by " : "", interrupted ? sig_name(g_stop) : "",
+            interrupted ? "; interrupted" : "", interrupted && g_stop != SIGINT ? sig_name(g_stop) : "",
             interrupted ? ": every probe removed, the process runs on"
             : ended     ? ""
                         : "; every probe removed, the process runs on");
@@ -589,7 +589,7 @@ int cd_trace_main(int argc, char **argv)
                     ;
                 if (w != pid && g_stop) {
                     /* a signal while it runs to its end, untraced: it runs on, we go */
-                    fprintf(stderr, "cdbg: trace: stopped by %s: process %d runs on\n", sig_name(g_stop), (int)pid);
+                    fprintf(stderr, "cdbg: trace: interrupted%s: process %d runs on\n", sig_name(g_stop), (int)pid);
                     status = 128 + g_stop;
                     goto close;
                 }

@@ -14,10 +14,10 @@ signum() { case $1 in INT) echo 2 ;; HUP) echo 1 ;; TERM) echo 15 ;; esac; }
 
 # expect_ended SIG WHAT PID: the summary, the code and the process after cdbg ended at SIG
 expect_ended() {
-    local sig=$1 what=$2 pid=$3 err=$4
+    local sig=$1 what=$2 pid=$3 err=$4 r by=" by SIG$1"
+    [ "$sig" = INT ] && by=
     expect_line "^cdbg: trace: tick \([a-z]+\): [1-9][0-9]* hits?, 0 dropped$" "$err"
-    expect_line "^cdbg: trace: [1-9][0-9]* hits, [0-9]+ shown, 0 dropped; stopped by SIG$sig: every probe removed, the process runs on$" "$err"
-    local r
+    expect_line "^cdbg: trace: [1-9][0-9]* hits, [0-9]+ shown, 0 dropped; interrupted$by: every probe removed, the process runs on$" "$err"
     r=$(same "$pid" "$spin" tick 8) && pass "tick's code is the ELF's after SIG$sig ($what)" ||
         fail "tick's code after SIG$sig ($what): $r"
     check_untraced "$pid"
@@ -92,7 +92,7 @@ td_wait_for "cdbg trace to end at SIGTERM after --max-hits" ended "$cpid" || kil
 wait "$cpid"
 TD_RC=$?
 expect_status 143 "SIGTERM while the program runs on after --max-hits"
-expect_line "^cdbg: trace: stopped by SIGTERM: process $pid runs on$" "$TD_TMP/m.err"
+expect_line "^cdbg: trace: interrupted by SIGTERM: process $pid runs on$" "$TD_TMP/m.err"
 check_untraced "$pid"
 touch "$stop"
 m_end() { grep -q '^ticks [0-9]*$' "$TD_TMP/m.prog"; }
