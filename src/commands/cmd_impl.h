@@ -29,7 +29,6 @@ CD_CMD(cd_cmd_breakpoints_any); /* breakpoints, with or without a process (cmd_b
 CD_CMD(cd_cmd_show);        /* show SETTING (gdb's: debug-file-directory) */
 /* `set debug-file-directory DIRS`, `config debug-file-directory [DIRS]` (argv[0] is set/config) */
 int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err);
-CD_CMD(cd_cmd_info);        /* info SUB [ARGS]: gdb's forms, through the command table */
 CD_CMD(cd_cmd_libraries);
 /* cmd_run.c */
 CD_CMD(cd_cmd_continue);
@@ -116,6 +115,11 @@ CD_CMD(cd_cmd_set);         /* set var LVALUE = EXPR */
 CD_CMD(cd_cmd_x);           /* x/NFU ADDR */
 CD_CMD(cd_cmd_display);     /* display [EXPR] */
 CD_CMD(cd_cmd_config);      /* config max-array|max-string N */
+/* cmd_info.c: info SUB [ARGS] (gdb's forms), undisplay */
+CD_CMD(cd_cmd_info);
+CD_CMD(cd_cmd_undisplay);
+/* The process ended: $_exitcode (EXITED) or $_exitsignal (killed by signal CODE), as gdb sets them. */
+void cd_info_program_ended(cd_session *s, bool exited, int code);
 /* cmd_disasm.c */
 CD_CMD(cd_cmd_disassemble);
 /* cmd_deadlock.c */
@@ -149,9 +153,12 @@ json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json);
 typedef struct cd_trace_out {
     FILE *fp;
     bool json;
+    struct cd_trace_segs *segs; /* render_trace.c's per-probe pieces, made at the first event */
 } cd_trace_out;
 /* Renders one event on o->fp (arg: a cd_trace_out). */
 int cd_trace_render(void *arg, const cd_trace_event *ev);
+/* Frees what cd_trace_render kept in O (not O itself, nor its file). */
+void cd_trace_out_free(cd_trace_out *o);
 /* One-shot `cdbg trace [options] PATTERN... (-p PID | -- PROG [ARGS...])`; argv excludes "cdbg"
  * and "trace". Returns the exit status. */
 int cd_trace_main(int argc, char **argv);

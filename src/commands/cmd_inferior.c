@@ -276,7 +276,7 @@ static void exec_reload(cd_session *s, const char *cmd)
     /* gdb's order: the vfork parent goes first, then the new program is named */
     vfork_child_done(s, t->pid);
     cd_err e;
-    cd_symtab *sym = cd_symtab_new(t, &e);
+    cd_symtab *sym = cd_symtab_new_dd(t, s->debugdirs, &e);
     cd_unwinder *unw = sym ? cd_unwinder_new(t, sym, &e) : NULL;
     if (!unw) {
         if (sym)

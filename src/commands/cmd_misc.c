@@ -11,6 +11,25 @@
 #include "symbols/symbols.h"
 #include "target/open.h"
 
+/* The JSON answer of a command that lists things: {"command": CMD, KEY: [...]}. Takes ARR. */
+static void out_json_list(cd_session *s, const char *cmd, const char *key, json_object *arr)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "command", json_object_new_string(cmd));
+    json_object_object_add(j, key, arr);
+    cd_out_json(&s->out, j);
+}
+
+/* The JSON answer of a command that ends a process or closes a core: what became of which pid. */
+static void out_json_result(cd_session *s, const char *cmd, const char *result, pid_t pid)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "command", json_object_new_string(cmd));
+    json_object_object_add(j, "result", json_object_new_string(result));
+    json_object_object_add(j, "pid", json_object_new_int(pid));
+    cd_out_json(&s->out, j);
+}
+
 int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc > 1) {
@@ -44,10 +63,7 @@ int cd_cmd_help(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_object_add(c, "summary", json_object_new_string(cd_commands[i].summary));
             json_object_array_add(arr, c);
         }
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("help"));
-        json_object_object_add(j, "commands", arr);
-        cd_out_json(&s->out, j);
+        out_json_list(s, "help", "commands", arr);
         return 0;
     }
     cd_out_printf(&s->out, "Commands (type `help COMMAND` for details):\n");
@@ -72,11 +88,7 @@ int cd_cmd_detach(cd_session *s, int argc, char **argv, cd_err *err)
     const char *text = s->target->caps.post_mortem ? "Closed the core of" : s->target->launched ? "Killed" : "Detached from";
     cd_session_close_target(s);
     if (s->out.json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("detach"));
-        json_object_object_add(j, "result", json_object_new_string(result));
-        json_object_object_add(j, "pid", json_object_new_int(pid));
-        cd_out_json(&s->out, j);
+        out_json_result(s, "detach", result, pid);
     } else {
         cd_out_printf(&s->out, "%s process %d\n", text, (int)pid);
     }
@@ -325,11 +337,7 @@ int cd_cmd_run(cd_session *s, int argc, char **argv, cd_err *err)
     size_t nkept = keep_breakpoints(s, &kept);
     cd_session_close_target(s);
     if (old && s->out.json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string(cmd));
-        json_object_object_add(j, "result", json_object_new_string(old));
-        json_object_object_add(j, "pid", json_object_new_int(old_pid));
-        cd_out_json(&s->out, j);
+        out_json_result(s, cmd, old, old_pid);
     } else {
         say_replaced(s, NULL, old, old_pid);
     }
@@ -366,61 +374,11 @@ int cd_cmd_kill(cd_session *s, int argc, char **argv, cd_err *err)
     pid_t pid = t->pid;
     cd_session_close_target(s);
     if (s->out.json) {
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("kill"));
-        json_object_object_add(j, "result", json_object_new_string("killed"));
-        json_object_object_add(j, "pid", json_object_new_int(pid));
-        cd_out_json(&s->out, j);
+        out_json_result(s, "kill", "killed", pid);
     } else {
         cd_out_printf(&s->out, "Killed process %d\n", (int)pid);
     }
     return 0;
-}
-
-/* ---- info: gdb's `info X` forms, answered by cdbg's commands ---- */
-
-/* SUB matches any prefix of at least MIN characters (gdb's abbreviations: `info b`, `info reg`).
- * The command named is looked up in the command table when used: one not built yet says so. */
-static const struct {
-    const char *sub;
-    int min;
-    const char *cmd;
-} info_map[] = {
-    {"breakpoints", 1, "breakpoints"}, {"locals", 2, "locals"}, {"args", 2, "args"},
-    {"frame", 1, "frame"},             {"threads", 2, "threads"}, {"registers", 1, "regs"},
-    {"sharedlibrary", 2, "libraries"}, {"signals", 3, "handle"},
-};
-
-int cd_cmd_info(cd_session *s, int argc, char **argv, cd_err *err)
-{
-    size_t nmap = sizeof info_map / sizeof info_map[0];
-    if (argc < 2) {
-        cd_buf b = {0};
-        for (size_t i = 0; i < nmap; i++)
-            cd_buf_printf(&b, "%s%s", i ? ", " : "", info_map[i].sub);
-        int rc = cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "info: say what: info %s (`help info`)", cd_buf_str(&b));
-        cd_buf_free(&b);
-        return rc;
-    }
-    size_t len = strlen(argv[1]);
-    for (size_t i = 0; i < nmap; i++) {
-        if (len < (size_t)info_map[i].min || strncmp(info_map[i].sub, argv[1], len) != 0)
-            continue;
-        const cd_command *c = cd_command_find(info_map[i].cmd);
-        if (!c)
-            return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                            "info %s: this build has no `%s` command to answer it", info_map[i].sub, info_map[i].cmd);
-        /* the rest of the line, as typed, after the subcommand */
-        const char *rest = s->raw_args ? s->raw_args : "";
-        rest += strspn(rest, " \t");
-        rest += strcspn(rest, " \t");
-        char *line = cd_xasprintf("%s%s", c->name, rest);
-        int rc = cd_session_exec(s, line, err);
-        free(line);
-        return rc;
-    }
-    return cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
-                    "info: unknown subcommand '%s': `help info` lists those cdbg answers", argv[1]);
 }
 
 /* ---- libraries ---- */
@@ -473,10 +431,7 @@ int cd_cmd_libraries(cd_session *s, int argc, char **argv, cd_err *err)
             json_object_object_add(l, "path", json_object_new_string(libs[i].path));
             json_object_array_add(arr, l);
         }
-        json_object *j = json_object_new_object();
-        json_object_object_add(j, "command", json_object_new_string("libraries"));
-        json_object_object_add(j, "libraries", arr);
-        cd_out_json(&s->out, j);
+        out_json_list(s, "libraries", "libraries", arr);
     } else if (nl == 0) {
         cd_out_printf(&s->out, "No shared libraries loaded.\n");
     } else {
@@ -592,7 +547,7 @@ const char *cd_syscall_name(long nr)
 /* The debug directories as gdb's `show debug-file-directory` says them. */
 static void show_debugdir(cd_session *s)
 {
-    char *dirs = cd_symbols_debug_file_dirs();
+    char *dirs = cd_debugdirs_get(s->debugdirs);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "debug_file_directory", json_object_new_string(dirs));
@@ -621,7 +576,7 @@ int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err)
                            "directory from the root (/usr/lib/debug)", argv[0], (int)n, d);
         d += n + (d[n] == ':');
     }
-    cd_symbols_set_debug_file_dirs(dirs);
+    cd_debugdirs_set(s->debugdirs, dirs);
     if (config || s->out.json) /* JSON: one object per command; gdb's set says nothing */
         show_debugdir(s);
     return 0;

@@ -96,6 +96,17 @@ static int check_untraced(pid_t pid, cd_err *err)
     return 0;
 }
 
+/* --backend ptrace -- PROG: the launch target stays the program's tracer, and its wait() is where
+ * the program's end shows: the trace core reports that it ended, not how, so the status (and a
+ * ^C typed at the terminal, which the target reports instead of delivering) is taken on the way,
+ * by wrappers of the target's wait functions. The wrapped table comes first in the watch, so a
+ * wrapper finds its watch from t->ops. */
+typedef struct pt_watch {
+    cd_target_ops ops;          /* first: t->ops points here while watched */
+    const cd_target_ops *real;  /* the target's own table; NULL: never watched */
+    int status;                 /* the program's exit status (128+N for signal N); -1 not seen */
+} pt_watch;
+
 typedef struct tm_state {
     cd_target *t;
     cd_symtab *sym;
@@ -105,6 +116,7 @@ typedef struct tm_state {
     cd_unwinder *lunw;
     cd_vstate *lvs;
     cd_ctl *lctl;
+    pt_watch pt;
 } tm_state;
 
 static void release_launch(tm_state *st, bool detach)
@@ -125,47 +137,47 @@ static void release_launch(tm_state *st, bool detach)
     st->lctl = NULL, st->lunw = NULL, st->lsym = NULL, st->lvs = NULL, st->lt = NULL;
 }
 
-/* --backend ptrace -- PROG: the launch target stays the program's tracer, and its wait() is where
- * the program's end shows: the trace core reports that it ended, not how, so the status (and a
- * ^C typed at the terminal, which the target reports instead of delivering) is taken on the way. */
-static cd_target_ops g_pt_ops;
-static const cd_target_ops *g_pt_real;
-static int g_pt_status = -1;
+static pt_watch *watch_of(cd_target *t)
+{
+    return (pt_watch *)t->ops;
+}
 
-static void pt_seen(const cd_event *ev)
+static void pt_seen(pt_watch *w, const cd_event *ev)
 {
     if (ev->kind == CD_EV_EXITED)
-        g_pt_status = ev->status;
+        w->status = ev->status;
     else if (ev->kind == CD_EV_KILLED)
-        g_pt_status = 128 + ev->sig;
+        w->status = 128 + ev->sig;
     else if (ev->kind == CD_EV_INTERRUPTED)
         g_stop = SIGINT;
 }
 
 static int pt_wait(cd_target *t, cd_event *ev, cd_err *err)
 {
-    int r = g_pt_real->wait(t, ev, err);
+    pt_watch *w = watch_of(t);
+    int r = w->real->wait(t, ev, err);
     if (r == 0)
-        pt_seen(ev);
+        pt_seen(w, ev);
     return r;
 }
 
 static int pt_wait_timeout(cd_target *t, int timeout_ms, cd_event *ev, cd_err *err)
 {
-    int r = g_pt_real->wait_timeout(t, timeout_ms, ev, err);
+    pt_watch *w = watch_of(t);
+    int r = w->real->wait_timeout(t, timeout_ms, ev, err);
     if (r == 0)
-        pt_seen(ev);
+        pt_seen(w, ev);
     return r;
 }
 
-static void pt_watch(cd_target *t)
+static void pt_watch_start(pt_watch *w, cd_target *t)
 {
-    g_pt_real = t->ops;
-    g_pt_ops = *t->ops;
-    g_pt_ops.wait = pt_wait;
-    g_pt_ops.wait_timeout = g_pt_real->wait_timeout ? pt_wait_timeout : NULL;
-    g_pt_status = -1;
-    t->ops = &g_pt_ops;
+    w->real = t->ops;
+    w->ops = *t->ops;
+    w->ops.wait = pt_wait;
+    w->ops.wait_timeout = w->real->wait_timeout ? pt_wait_timeout : NULL;
+    w->status = -1;
+    t->ops = &w->ops;
 }
 
 static int status_of(int ws)
@@ -306,7 +318,7 @@ int cd_trace_main(int argc, char **argv)
     sigaction(SIGPIPE, &sa, &old_pipe);
     setvbuf(outfp, obuf, _IOFBF, sizeof obuf);
 
-    tm_state st = {0};
+    tm_state st = {.pt.status = -1};
     cd_trace *tr = NULL;
     pid_t pid = 0;
     bool launched = prog != NULL, ended = false, interrupted = false, held = false, detach_launch = false;
@@ -364,7 +376,7 @@ int cd_trace_main(int argc, char **argv)
             goto close;
         }
         if (pt_launch && !list) {
-            pt_watch(st.lt);
+            pt_watch_start(&st.pt, st.lt);
         } else {
             if (!list && cd_trace_arm(tr, &err) < 0) {
                 status = fail(&err, CD_EXIT_CMD);
@@ -380,7 +392,7 @@ int cd_trace_main(int argc, char **argv)
         for (size_t i = 0; i < anm && !pt_launch; i++)
             if (am[i].backend && !strcmp(am[i].backend, "ptrace")) {
                 pt_launch = true;
-                pt_watch(st.lt);
+                pt_watch_start(&st.pt, st.lt);
             }
         if (!pt_launch || list) {
             /* pending at the detach, the SIGSTOP stops it at once: it does not run (and maybe end)
@@ -459,7 +471,7 @@ int cd_trace_main(int argc, char **argv)
         held = false;
     }
 
-    cd_trace_out to = {outfp, o.json};
+    cd_trace_out to = {.fp = outfp, .json = o.json};
     uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
     /* Output is live: written out at most FLUSH_NS after an event entered the buffer, at once on a
      * terminal, and batched in between (one write per ~100 ms at high rates, not one per event). */
@@ -508,6 +520,7 @@ int cd_trace_main(int argc, char **argv)
     while (!cd_trace_limit_reached(tr) && cd_trace_poll(tr, 0, cd_trace_render, &to, &de) > 0)
         ;
     fflush(outfp);
+    cd_trace_out_free(&to);
     char *late = cd_trace_take_notes(tr);
     if (late) {
         for (char *l = strtok(late, "\n"); l; l = strtok(NULL, "\n"))
@@ -559,8 +572,8 @@ int cd_trace_main(int argc, char **argv)
         if (interrupted) {
             status = 128 + g_stop;
         } else if (pt_launch && ended) {
-            status = g_pt_status >= 0 ? g_pt_status : CD_EXIT_CMD;
-            if (g_pt_status < 0)
+            status = st.pt.status >= 0 ? st.pt.status : CD_EXIT_CMD;
+            if (st.pt.status < 0)
                 fprintf(stderr, "cdbg: trace: process %d has ended, but its exit status was not reported\n", (int)pid);
         } else {
             if (pt_launch) {
@@ -570,19 +583,19 @@ int cd_trace_main(int argc, char **argv)
                 cd_target *lt = st.lt;
                 cd_event ev;
                 cd_err e;
-                while (g_pt_status < 0 && lt->ops->wait_timeout && lt->ops->wait_timeout(lt, 0, &ev, &e) == 0 &&
+                while (st.pt.status < 0 && lt->ops->wait_timeout && lt->ops->wait_timeout(lt, 0, &ev, &e) == 0 &&
                        ev.kind != CD_EV_EXITED && ev.kind != CD_EV_KILLED && lt->ops->cont(lt, &e) == 0)
                     ;
-                if (g_pt_status < 0)
+                if (st.pt.status < 0)
                     lt->ops->stop(lt, NULL, 0, &e);
                 cd_trace_free(tr);
                 tr = NULL;
-                lt->ops = g_pt_real;
+                lt->ops = st.pt.real;
                 release_launch(&st, true);
             }
             /* the program runs to its end (untraced after --max-hits or --duration) */
-            if (pt_launch && g_pt_status >= 0) {
-                status = g_pt_status;
+            if (pt_launch && st.pt.status >= 0) {
+                status = st.pt.status;
             } else {
                 int w;
                 while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !g_stop)
@@ -613,8 +626,8 @@ close:
             ;
     }
     cd_trace_free(tr);
-    if (st.lt && g_pt_real && st.lt->ops == &g_pt_ops)
-        st.lt->ops = g_pt_real;
+    if (st.lt && st.pt.real && st.lt->ops == &st.pt.ops)
+        st.lt->ops = st.pt.real;
     if (st.sym)
         cd_symtab_free(st.sym);
     if (st.t)
@@ -690,9 +703,10 @@ static void trace_hook(void *arg, cd_bp *b, cd_thread *th)
     cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = (uint32_t)b->id, .func = f->info.func ? f->info.func : "??",
                          .file = f->info.file, .line = f->info.line, .tid = th->tid, .ts_ns = cd_now_ns(),
                          .args = vals, .nargs = (size_t)nv, .exprs = vals + nv, .nexprs = b->ntexprs};
-    cd_trace_out to = {s->out.fp ? s->out.fp : stdout, s->out.json};
+    cd_trace_out to = {.fp = s->out.fp ? s->out.fp : stdout, .json = s->out.json};
     cd_trace_render(&to, &ev);
     fflush(to.fp);
+    cd_trace_out_free(&to);
     for (size_t i = 0; i < n; i++) {
         if (vals[i].json)
             json_object_put(vals[i].json);

@@ -862,7 +862,7 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
         }
         json_object_object_add(j, "substitute_path", sp);
         json_object_object_add(j, "print_thread_events", json_object_new_boolean(!s->no_thread_events));
-        char *dd = cd_symbols_debug_file_dirs();
+        char *dd = cd_debugdirs_get(s->debugdirs);
         json_object_object_add(j, "debug_file_directory", json_object_new_string(dd));
         free(dd);
         cd_inferiors_config_show(s, j);
@@ -872,7 +872,7 @@ int cd_cmd_config(cd_session *s, int argc, char **argv, cd_err *err)
             cd_out_printf(&s->out, "max-array = %d\nmax-string = %d\nprint-thread-events = %s\n", o.max_array,
                           o.max_string, s->no_thread_events ? "off" : "on");
             cd_inferiors_config_show(s, NULL);
-            char *dd = cd_symbols_debug_file_dirs();
+            char *dd = cd_debugdirs_get(s->debugdirs);
             cd_out_printf(&s->out, "debug-file-directory = %s\n", dd);
             free(dd);
         }

@@ -18,6 +18,7 @@ typedef struct cd_session {
     cd_target *target;       /* NULL before attach/core/run */
     cd_symtab *sym;
     cd_unwinder *unw;
+    cd_debugdirs *debugdirs; /* `set debug-file-directory`: every symtab the session makes reads through it */
     cd_out out;
     size_t cur_thread;       /* index into target->threads */
     int cur_frame;           /* logical frame level in the selected thread */

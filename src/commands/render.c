@@ -271,6 +271,8 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err)
         }
         cd_session_close_target(s);
         s->program_ended = true;
+        /* after the close: the value state starts over with the symbols gone, and keeps these */
+        cd_info_program_ended(s, exited, exited ? st->status : st->sig);
         return false;
     }
     /* the program may have loaded libraries meanwhile (dlopen, or libc itself after `run`) */

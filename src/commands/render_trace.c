@@ -149,7 +149,9 @@ typedef struct seg {
                                value, piece i before value i, the last one before the TID */
     size_t nvals;
 } seg;
-static seg segs[64];
+struct cd_trace_segs {
+    seg slot[64];
+};
 
 static void seg_free(line *l)
 {
@@ -157,9 +159,9 @@ static void seg_free(line *l)
         free(l->s);
 }
 
-static const seg *seg_of(const cd_trace_event *ev)
+static const seg *seg_of(cd_trace_out *o, const cd_trace_event *ev)
 {
-    seg *g = &segs[ev->key % 64];
+    seg *g = &o->segs->slot[ev->key % 64];
     if (ev->key && g->key == ev->key)
         return g;
     if (g->key || g->off) {
@@ -186,9 +188,9 @@ static const seg *seg_of(const cd_trace_event *ev)
 }
 
 /* The text pieces, from the key's first entry (a return may have made its slot). */
-static const seg *seg_text(const cd_trace_event *ev)
+static const seg *seg_text(cd_trace_out *o, const cd_trace_event *ev)
 {
-    seg *g = (seg *)seg_of(ev);
+    seg *g = (seg *)seg_of(o, ev);
     if (g->off && g->key && g->nvals == ev->nargs + ev->nexprs)
         return g;
     free(g->off);
@@ -250,7 +252,7 @@ static void put_jvals(line *l, const cd_trace_val *v, size_t n)
     putch(l, '}');
 }
 
-static void render_json(line *l, const cd_trace_event *ev)
+static void render_json(cd_trace_out *o, line *l, const cd_trace_event *ev)
 {
     static const char *names[] = {"", "entry", "return", "dropped"};
     put(l, "{\"event\":", 9);
@@ -273,7 +275,7 @@ static void render_json(line *l, const cd_trace_event *ev)
         put_u64(l, ev->ts_ns);
         put(l, ",\"tid\":", 7);
         put_i64(l, ev->tid);
-        const seg *g = seg_of(ev);
+        const seg *g = seg_of(o, ev);
         put(l, g->json.s, g->json.n);
         if (ev->kind == CD_REC_ENTRY) {
             put(l, ",\"args\":", 8);
@@ -297,10 +299,10 @@ static void render_json(line *l, const cd_trace_event *ev)
     putch(l, '}');
 }
 
-static void render_text(line *l, const cd_trace_event *ev)
+static void render_text(cd_trace_out *o, line *l, const cd_trace_event *ev)
 {
     if (ev->kind == CD_REC_ENTRY) {
-        const seg *g = seg_text(ev);
+        const seg *g = seg_text(o, ev);
         for (size_t i = 0; i < g->nvals; i++) {
             put(l, g->text.s + g->off[i], g->off[i + 1] - g->off[i]);
             puts_(l, i < ev->nargs ? ev->args[i].text : ev->exprs[i - ev->nargs].text);
@@ -356,13 +358,29 @@ int cd_trace_render(void *arg, const cd_trace_event *ev)
     l.n = 0;
     l.cap = sizeof l.small;
     l.s = l.small;
+    if (!o->segs)
+        o->segs = cd_xcalloc(1, sizeof *o->segs);
     if (o->json)
-        render_json(&l, ev);
+        render_json(o, &l, ev);
     else
-        render_text(&l, ev);
+        render_text(o, &l, ev);
     putch(&l, '\n');
     size_t w = fwrite_unlocked(l.s, 1, l.n, o->fp);
     if (l.s != l.small)
         free(l.s);
     return w == l.n ? 0 : -1;
+}
+
+void cd_trace_out_free(cd_trace_out *o)
+{
+    if (!o->segs)
+        return;
+    for (size_t i = 0; i < 64; i++) {
+        seg *g = &o->segs->slot[i];
+        seg_free(&g->text); /* a slot never used: s is NULL */
+        seg_free(&g->json);
+        free(g->off);
+    }
+    free(o->segs);
+    o->segs = NULL;
 }

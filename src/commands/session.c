@@ -12,6 +12,7 @@ void cd_session_init(cd_session *s, bool json)
 {
     memset(s, 0, sizeof *s);
     cd_out_init(&s->out, json);
+    s->debugdirs = cd_debugdirs_new();
     s->max_array = 200;
     s->max_string = 200;
 }
@@ -64,6 +65,8 @@ void cd_session_fini(cd_session *s)
     if (s->values && s->values_free)
         s->values_free(s->values);
     s->values = NULL;
+    cd_debugdirs_free(s->debugdirs); /* after every symtab: the targets are closed */
+    s->debugdirs = NULL;
     for (size_t i = 0; i < 2 * s->nsubst; i++)
         free(s->subst[i]);
     free(s->subst);
@@ -160,7 +163,7 @@ int cd_session_set_target(cd_session *s, cd_target *t, cd_err *err)
     s->program_ended = false;
     if (t->warning)
         cd_out_warn(&s->out, "%s", t->warning);
-    s->sym = cd_symtab_new(t, err);
+    s->sym = cd_symtab_new_dd(t, s->debugdirs, err);
     if (!s->sym)
         goto fail;
     if (!all_held(t)) {

@@ -73,6 +73,9 @@ const cd_command cd_commands[] = {
     {"display", "", "display [/FMT] [EXPR] | display -d N", "Print EXPR at every stop; without EXPR, print the displays now",
      "Each display gets a number; `display -d N` deletes display N (as Delve's display -d, gdb's undisplay N).",
      cd_cmd_display, 0},
+    {"undisplay", "", "undisplay [N...]", "Delete the displays numbered N (none given: all of them)",
+     "Every number is checked first: one that names no display deletes nothing. `info display` lists them.",
+     cd_cmd_undisplay, 0},
     {"config", "",
      "config [max-array N | max-string N | substitute-path [FROM [TO]] | print-thread-events on|off | "
      "follow-fork parent|child | detach-on-fork on|off | debug-file-directory [DIR[:DIR...]]]",
@@ -245,11 +248,17 @@ const cd_command cd_commands[] = {
      "Only a program started by `cdbg run` or `run`: a process cdbg attached to is never killed\n"
      "(`detach` leaves it running), and a core has no process.",
      cd_cmd_kill, 0},
-    {"info", "i", "info WHAT [ARGS]", "gdb's `info` forms, answered by the cdbg command named below",
-     "info breakpoints: `breakpoints`; info locals: `locals`; info args: `args`; info frame: `frame`;\n"
-     "info threads: `threads`; info registers: `regs`; info sharedlibrary: `libraries`;\n"
-     "info signals: `handle` (the signal table). WHAT abbreviates as in gdb (`info b`, `info reg`,\n"
-     "`info sh`); ARGS go to the command.",
+    {"info", "i", "info WHAT [ARGS]", "gdb's `info` forms: line, symbol, address, source, display, watchpoints...",
+     "Answered by the cdbg command named: info breakpoints: `breakpoints`; info locals: `locals`;\n"
+     "info args: `args`; info frame: `frame`; info threads: `threads`; info registers: `regs`;\n"
+     "info sharedlibrary: `libraries`; info signals: `handle` (the signal table).\n"
+     "Answered as gdb answers them:\n"
+     "info line [LOCATION]: where a line's code starts and ends (LOCATION: FUNC, FILE:LINE, LINE or\n"
+     "*ADDR; none: the selected frame's line); info symbol ADDR: the symbol, section and file ADDR\n"
+     "(a C expression) is in; info address NAME: where a variable or function is; info source: the\n"
+     "selected frame's source file, compilation directory, language, producer and DWARF version;\n"
+     "info watchpoints: the watchpoints of `breakpoints`; info display: the `display` expressions.\n"
+     "WHAT abbreviates as in gdb (`info b`, `info reg`, `info sh`, `info li`); ARGS go to the command.",
      cd_cmd_info, 0},
     {"libraries", "libs", "libraries", "List the shared libraries: where their code is mapped, and their file",
      "From and To bound each library's executable mappings; the program itself is not listed.",

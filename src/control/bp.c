@@ -230,20 +230,9 @@ typedef struct func_search {
     cd_ctl *c;
     const char *name;
     const char *file;     /* FILE:FUNC: only compile units of this file (NULL any) */
-    bool exe_pass;        /* ELF symbols: the executable first, then every other module */
     uint64_t *addrs;
     size_t n;
 } func_search;
-
-static bool is_exe(cd_ctl *c, Dwfl_Module *mod)
-{
-    const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-    const char *exe = c->t->exe_path;
-    if (!mname || !exe)
-        return false;
-    const char *a = strrchr(mname, '/'), *b = strrchr(exe, '/');
-    return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
-}
 
 /* Whether the qualified name Q is SPEC or ends in "::SPEC" (gdb's linespec match of a function). */
 static bool qual_matches(const char *q, const char *spec)
@@ -333,24 +322,13 @@ out:
     return ok;
 }
 
-static int elf_syms_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+static cd_sym_visit elf_sym_visit(const char *name, uint64_t addr, void *arg)
 {
-    (void)ud, (void)mname, (void)start;
     func_search *fs = arg;
-    if (is_exe(fs->c, mod) != fs->exe_pass)
-        return DWARF_CB_OK;
-    int nsyms = dwfl_module_getsymtab(mod);
-    for (int i = 1; i < nsyms; i++) {
-        GElf_Sym sym;
-        GElf_Addr addr;
-        const char *n = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-        if (!n || sym.st_shndx == SHN_UNDEF || addr == 0)
-            continue;
-        int type = GELF_ST_TYPE(sym.st_info);
-        if ((type == STT_FUNC || type == STT_GNU_IFUNC) && (!strcmp(n, fs->name) || cxx_sym_matches(n, fs->name)))
-            add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, addr));
-    }
-    return DWARF_CB_OK;
+    if (strcmp(name, fs->name) != 0 && !cxx_sym_matches(name, fs->name))
+        return CD_SYM_SKIP;
+    add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, addr));
+    return CD_SYM_TAKE;
 }
 
 static bool cu_matches(Dwarf_Die *cu, const char *file)
@@ -411,7 +389,7 @@ static int dwarf_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr s
     (void)ud, (void)mname, (void)start;
     func_search *fs = arg;
     /* inlined copies: the executable's (a library's full DIE walk would cost seconds) */
-    if (!fs->file && !is_exe(fs->c, mod))
+    if (!fs->file && !cd_symtab_is_exe(fs->c->sym, mod))
         return DWARF_CB_OK;
     Dwarf_Addr bias;
     Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
@@ -431,15 +409,10 @@ static int dwarf_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr s
 
 static int func_addrs(cd_ctl *c, const char *file, const char *name, uint64_t **addrs, size_t *n)
 {
-    func_search fs = {.c = c, .name = name, .file = file, .exe_pass = true};
+    func_search fs = {.c = c, .name = name, .file = file};
     Dwfl *dwfl = cd_symtab_dwfl(c->sym);
-    if (!file) {
-        dwfl_getmodules(dwfl, elf_syms_cb, &fs, 0);
-        if (!fs.n) {
-            fs.exe_pass = false;
-            dwfl_getmodules(dwfl, elf_syms_cb, &fs, 0);
-        }
-    }
+    if (!file)
+        cd_symtab_each_func(c->sym, elf_sym_visit, &fs);
     dwfl_getmodules(dwfl, dwarf_cb, &fs, 0);
     *addrs = fs.addrs;
     *n = fs.n;
@@ -583,7 +556,7 @@ static bool in_library(cd_ctl *c, const cd_bp *b)
     Dwfl *dwfl = cd_symtab_dwfl(c->sym);
     for (size_t k = 0; k < b->nlocs; k++) {
         Dwfl_Module *m = dwfl_addrmodule(dwfl, b->locs[k].addr);
-        if (m && !is_exe(c, m))
+        if (m && !cd_symtab_is_exe(c->sym, m))
             return true;
     }
     return false;

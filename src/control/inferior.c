@@ -82,7 +82,7 @@ static cd_inferior *adopt(cd_ctl *p, pid_t child, cd_err *err)
         return NULL;
     cd_inferior *inf = cd_xcalloc(1, sizeof *inf);
     inf->t = t;
-    inf->sym = cd_symtab_new(t, err);
+    inf->sym = cd_symtab_new_dd(t, cd_symtab_debugdirs(p->sym), err); /* the parent's debug directories */
     if (inf->sym)
         inf->unw = cd_unwinder_new(t, inf->sym, err);
     if (!inf->unw) {

@@ -4,6 +4,7 @@
  * behaves exactly. */
 #include "expr/expr_int.h"
 #include <dwarf.h>
+#include <elf.h>
 
 #include <stddef.h>
 #include <stdio.h>
@@ -1294,10 +1295,15 @@ static NOINLINE int eval_leaf(cd_ectx *x, cd_expr *e, cd_value *out)
             *out = c->v;
             return 0;
         }
-        /* gdb's $_siginfo would read as an unset variable (void): say it is not there instead */
-        if (!strcmp(e->str, "_siginfo"))
-            return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                            "$_siginfo is not supported by cdbg (the signal's siginfo is not read); the stop line names the signal");
+        /* gdb's $_siginfo: the selected thread's siginfo of its stop (a core's NT_SIGINFO) */
+        if (!strcmp(e->str, "_siginfo") && x->t && x->th) {
+            cd_type *st = cd_type_siginfo(x->vs);
+            cd_err e2;
+            *out = bytes_value(x, st, cd_type_size(st));
+            if (cd_target_get_regset(x->t, x->th, NT_SIGINFO, out->bytes, cd_type_size(st), &e2) < 0)
+                return cd_failk(x->err, CD_EXIT_CMD, e2.kind, "Unable to read siginfo");
+            return 0;
+        }
         /* An unset convenience variable is void, as in gdb. */
         *out = (cd_value){.type = cd_type_base(x->vs, TY_VOID, 0, false, "void"), .where = V_BYTES,
                           .bytes = cd_arena_alloc(x->ar, 1), .regno = -1};

@@ -125,6 +125,8 @@ struct cd_type {
     int ref;              /* PTR: 1 an lvalue reference (T &), 2 an rvalue reference (T &&) */
     const char *qname;    /* C++: the qualified name ("zoo::Dog"), computed when first needed */
     const char *scope;    /* C++: the prefix of the scopes around the type ("zoo::"), likewise */
+    const struct cd_member *smembers; /* STRUCT/UNION without a DIE: its members (gdb's $_siginfo) */
+    int nsmembers;
 };
 
 cd_type *cd_type_from_die(cd_vstate *vs, Dwarf_Die *die);    /* NULL die -> void */
@@ -132,6 +134,8 @@ cd_type *cd_type_base(cd_vstate *vs, cd_tykind k, uint64_t size, bool is_signed,
 cd_type *cd_type_ptr(cd_vstate *vs, cd_type *to);
 cd_type *cd_type_array(cd_vstate *vs, cd_type *elem, int64_t n);
 cd_type *cd_type_int(cd_vstate *vs);        /* int */
+/* gdb's type of $_siginfo on x86-64 Linux (linux_get_siginfo_type): struct siginfo, 128 bytes. */
+cd_type *cd_type_siginfo(cd_vstate *vs);
 cd_type *cd_type_char(cd_vstate *vs);       /* char */
 cd_type *cd_type_strip(cd_type *t);         /* through typedefs and qualifiers */
 uint64_t cd_type_align(cd_vstate *vs, cd_type *t); /* alignof: DW_AT_alignment, else the members' */
@@ -245,6 +249,8 @@ cd_value cd_value_from_int(cd_ectx *x, cd_type *t, __int128 v);
 cd_value cd_value_from_float(cd_ectx *x, cd_type *t, long double v);
 cd_value cd_value_error(cd_ectx *x, cd_type *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Sets convenience variable $NAME to (a copy of) V. */
+int cd_conv_set(cd_ectx *x, const char *name, const cd_value *v);
 /* Appends v to the value history ($1, $2...); returns its number. */
 int cd_hist_add(cd_ectx *x, const cd_value *v);
 

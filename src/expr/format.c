@@ -234,6 +234,70 @@ static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit,
         cd_buf_puts(b, "...");
 }
 
+/* One wide character C inside QUOTE: a char's escapes below 0x80, the character itself (UTF-8)
+ * above, as gdb prints a wchar_t that is printable. */
+static void wide_lit(uint32_t c, cd_buf *b, char quote)
+{
+    if (c < 0x80) {
+        char_lit((int)c, b, quote);
+    } else if (c < 0xa0 || c > 0x10ffff || (c >= 0xd800 && c < 0xe000)) {
+        cd_buf_printf(b, "\%o", c);
+    } else {
+        char u[5] = {0};
+        if (c < 0x800)
+            u[0] = (char)(0xc0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3f));
+        else if (c < 0x10000)
+            u[0] = (char)(0xe0 | c >> 12), u[1] = (char)(0x80 | ((c >> 6) & 0x3f)), u[2] = (char)(0x80 | (c & 0x3f));
+        else
+            u[0] = (char)(0xf0 | c >> 18), u[1] = (char)(0x80 | ((c >> 12) & 0x3f)),
+            u[2] = (char)(0x80 | ((c >> 6) & 0x3f)), u[3] = (char)(0x80 | (c & 0x3f));
+        cd_buf_puts(b, u);
+    }
+}
+
+/* A wchar_t (char16_t, char32_t) array, as char_array prints a char one: PREFIX before the first
+ * quoted segment only (gdb: L"x", 'a' <repeats 22 times>, "b"). */
+static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit, char prefix, cd_buf *b)
+{
+    if (!trunc && n > 0 && buf[n - 1] == 0)
+        n--;
+    if (n == 0) {
+        cd_buf_printf(b, "%c\"\"", prefix);
+        return;
+    }
+    int64_t i = 0, done = 0;
+    bool in_str = false;
+    while (i < n && done < limit) {
+        int64_t run = 1;
+        while (i + run < n && buf[i + run] == buf[i])
+            run++;
+        if (run > REPEAT_THRESHOLD) {
+            if (in_str)
+                cd_buf_puts(b, "\"");
+            in_str = false;
+            cd_buf_puts(b, i ? ", '" : "'");
+            wide_lit(buf[i], b, '\'');
+            cd_buf_printf(b, "' <repeats %lld times>", (long long)run);
+        } else {
+            if (!in_str) {
+                if (i)
+                    cd_buf_puts(b, ", \"");
+                else
+                    cd_buf_printf(b, "%c\"", prefix);
+            }
+            in_str = true;
+            for (int64_t k = 0; k < run; k++)
+                wide_lit(buf[i], b, '"');
+        }
+        i += run;
+        done += run;
+    }
+    if (in_str)
+        cd_buf_puts(b, "\"");
+    if (i < n || trunc)
+        cd_buf_puts(b, "...");
+}
+
 static void radix(unsigned __int128 u, int base, cd_buf *b)
 {
     char tmp[140];
@@ -500,6 +564,23 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
         x->err = save;
         return;
     }
+    char wp = o->fmt == 0 && (es == 2 || es == 4) ? wide_prefix(et) : 0;
+    if (wp) { /* wchar_t, char16_t, char32_t: a string, as gdb prints it */
+        int64_t n = count < CHAR_ARRAY_MAX / 4 ? count : CHAR_ARRAY_MAX / 4;
+        uint32_t *buf = cd_arena_alloc(x->ar, (size_t)n * 4 + 4);
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t c = 0;
+            if (cd_value_read(x, v, (uint64_t)i * es, &c, es) != 0) {
+                cd_buf_printf(b, "<error: %s>", e.msg);
+                x->err = save;
+                return;
+            }
+            buf[i] = c;
+        }
+        wide_array(buf, n, n < count, o->max_string, wp, b);
+        x->err = save;
+        return;
+    }
     if (depth >= o->max_depth) {
         cd_buf_puts(b, "{...}");
         x->err = save;
@@ -750,6 +831,30 @@ static bool stl_vector(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
     return true;
 }
 
+/* A map's value_type is a std::pair: its first and second members, into PAIR[0] and PAIR[1]. */
+static bool pair_members(cd_ectx *x, cd_type *val, cd_member pair[2])
+{
+    return cd_type_find_member(x->vs, val, "first", &pair[0], x->ar) &&
+           cd_type_find_member(x->vs, val, "second", &pair[1], x->ar);
+}
+
+/* One element of a std:: map or set, as gdb's printers show it: `[key] = value` for a map (PAIR
+ * from pair_members), `[I] = value` for a set (PAIR NULL). */
+static void assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, uint64_t i, const cd_fmtopt *o,
+                       int depth, cd_buf *b)
+{
+    if (pair) {
+        cd_value kv = cd_value_sub(ev, pair[0].type, pair[0].offset), vv = cd_value_sub(ev, pair[1].type, pair[1].offset);
+        cd_buf_puts(b, "[");
+        fmt(x, &kv, o, false, depth + 1, b);
+        cd_buf_puts(b, "] = ");
+        fmt(x, &vv, o, false, depth + 1, b);
+    } else {
+        cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
+        fmt(x, ev, o, false, depth + 1, b);
+    }
+}
+
 /* std::map and std::set: an in-order walk of the red-black tree from its header. */
 static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, const cd_fmtopt *o, int depth, cd_buf *b)
 {
@@ -766,9 +871,8 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
         !cd_type_find_member(x->vs, ht, "_M_parent", &mp, x->ar) || cd_type_size(ct) != 8 ||
         !read_u64(x, v, co, &count) || !read_u64(x, v, ho + ml.offset, &left) || v->where != V_MEM)
         return false;
-    cd_member first, second;
-    if (is_map && (!cd_type_find_member(x->vs, val, "first", &first, x->ar) ||
-                   !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
+    cd_member pair[2];
+    if (is_map && !pair_members(x, val, pair))
         return false;
     /* the node's value follows its _Rb_tree_node_base, aligned as __aligned_membuf does */
     uint64_t vs_off = (cd_type_size(ht) + 7) & ~7ull, header = v->addr + ho;
@@ -782,16 +886,7 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
         if (!elem_sep(b, (int64_t)i, o))
             break;
         cd_value ev = mem_value(val, node + vs_off);
-        if (is_map) {
-            cd_value kv = cd_value_sub(&ev, first.type, first.offset), vv = cd_value_sub(&ev, second.type, second.offset);
-            cd_buf_puts(b, "[");
-            fmt(x, &kv, o, false, depth + 1, b);
-            cd_buf_puts(b, "] = ");
-            fmt(x, &vv, o, false, depth + 1, b);
-        } else {
-            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
-            fmt(x, &ev, o, false, depth + 1, b);
-        }
+        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
         /* in-order successor */
         uint64_t r, p;
         if (!read_mem(x, node + mr.offset, &r, 8))
@@ -829,11 +924,10 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
     if (!member_at(x, s, hp, 1, &ho, &ht) || !member_at(x, s, bp, 3, &bo, &bt) || !member_at(x, s, cp, 2, &co, &ct))
         return false;
     cd_type *val = template_arg(x, cd_type_strip(ht), 1); /* _Hashtable<Key, Value, ...> */
-    cd_member first, second;
+    cd_member pair[2];
     if (!val || !cd_type_pointee(bt) || cd_type_size(ct) != 8 || !read_u64(x, v, co, &count) || !read_u64(x, v, bo, &node))
         return false;
-    if (is_map && (!cd_type_find_member(x->vs, val, "first", &first, x->ar) ||
-                   !cd_type_find_member(x->vs, val, "second", &second, x->ar)))
+    if (is_map && !pair_members(x, val, pair))
         return false;
     /* _Hash_node<V>: its _M_nxt, then the value (aligned as __aligned_buffer does) */
     uint64_t align = cd_type_align(x->vs, val), voff = (8 + align - 1) & ~(align - 1);
@@ -846,16 +940,7 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
         if (!elem_sep(b, (int64_t)i, o))
             break;
         cd_value ev = mem_value(val, node + voff);
-        if (is_map) {
-            cd_value kv = cd_value_sub(&ev, first.type, first.offset), vv = cd_value_sub(&ev, second.type, second.offset);
-            cd_buf_puts(b, "[");
-            fmt(x, &kv, o, false, depth + 1, b);
-            cd_buf_puts(b, "] = ");
-            fmt(x, &vv, o, false, depth + 1, b);
-        } else {
-            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
-            fmt(x, &ev, o, false, depth + 1, b);
-        }
+        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
         if (!read_mem(x, node, &node, 8))
             break;
     }
@@ -1500,6 +1585,23 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             while ((int64_t)len < n && buf[len])
                 len++;
             r = jbytes(buf, len);
+            break;
+        }
+        if (o->fmt == 0 && (es == 2 || es == 4) && wide_prefix(s->target)) {
+            /* a wide string, as UTF-8 up to its first NUL */
+            int64_t n = count < o->max_string ? count : o->max_string;
+            cd_buf wb = {0};
+            for (int64_t i = 0; i < n; i++) {
+                uint32_t c = 0;
+                if (cd_value_read(x, v, (uint64_t)i * es, &c, es) != 0 || !c)
+                    break;
+                if (c < 0x80)
+                    cd_buf_printf(&wb, "%c", (char)c);
+                else
+                    wide_lit(c, &wb, 0);
+            }
+            r = json_object_new_string(cd_buf_str(&wb));
+            cd_buf_free(&wb);
             break;
         }
         if (depth >= o->max_depth) {

@@ -34,6 +34,32 @@ static bool frame_xmm(cd_ectx *x, int regno, uint8_t out[16])
     return true;
 }
 
+/* A register's value as a DWARF expression reads it: a general register whole, an xmm register's
+ * low 8 bytes (DW_OP_regval_type of a double or float). */
+static bool frame_reg_word(cd_ectx *x, int regno, uint64_t *val)
+{
+    uint8_t xb[16];
+    if (regno >= 17 && regno <= 32) {
+        if (!frame_xmm(x, regno, xb))
+            return false;
+        memcpy(val, xb, 8);
+        return true;
+    }
+    return cd_frame_reg(x, regno, val);
+}
+
+/* The byte size of the base type a typed DWARF operation names (its second operand), 0 if none. */
+static uint64_t op_type_size(Dwarf_Attribute *attr, Dwarf_Op *o)
+{
+    Dwarf_Die bt;
+    Dwarf_Attribute ba;
+    Dwarf_Word bsz = 0;
+    if (!attr || dwarf_getlocation_die(attr, o, &bt) != 0 || !dwarf_attr(&bt, DW_AT_byte_size, &ba) ||
+        dwarf_formudata(&ba, &bsz) != 0)
+        return 0;
+    return bsz;
+}
+
 typedef struct lctx {
     cd_ectx *x;
     Dwfl_Module *mod;
@@ -392,6 +418,23 @@ static bool entry_value_from_caller(lctx *c, int regno, uint64_t *val)
         lres res = {0};
         if (run(&sc, vops, vlen, st, 0, &res, NULL) != 0)
             return false;
+        cd_frame cfx;
+        if (res.k == L_UNAVAIL) {
+            /* A call-clobbered register of the caller (gcc's `DW_OP_breg8 (r8)`): the compiler
+             * names one only where it knows the callee leaves it alone (IPA-RA), so it still holds,
+             * in the callee, what it held at the call. gdb reads it so (an unspecified CFI rule is
+             * the same value). */
+            cfx = *cf;
+            for (int k = 0; k < CD_NDWREGS; k++)
+                if (!(cfx.regs_valid & (1u << k)) && (x->frame->regs_valid & (1u << k))) {
+                    cfx.regs[k] = x->frame->regs[k];
+                    cfx.regs_valid |= 1u << k;
+                }
+            sub.frame = &cfx;
+            res = (lres){0};
+            if (run(&sc, vops, vlen, st, 0, &res, NULL) != 0)
+                return false;
+        }
         if (res.k == L_MEM || res.k == L_VAL) {
             *val = res.v;
             return true;
@@ -513,6 +556,38 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             st[sp - 1] = m;
             break;
         }
+        case DW_OP_regval_type:
+        case DW_OP_GNU_regval_type: {
+            /* a register read as a base type no wider than the stack's words */
+            uint64_t tsz = op_type_size(c->attr, (Dwarf_Op *)o);
+            if (tsz == 0 || tsz > 8 || o->number > 64)
+                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x (a %llu-byte type)", a,
+                               (unsigned long long)tsz);
+            if (!frame_reg_word(x, (int)o->number, &v)) {
+                res->k = L_UNAVAIL;
+                res->why = "register not available in this frame";
+                return 0;
+            }
+            PUSH(tsz == 8 ? v : v & ((1ull << (tsz * 8)) - 1));
+            break;
+        }
+        case DW_OP_deref_type:
+        case DW_OP_GNU_deref_type: {
+            /* as deref_size: the size is the type's (gcc's call-site value of a double: fbreg -72,
+             * deref_type 8 <double>) */
+            NEED(1);
+            size_t sz = (size_t)o->number;
+            if (sz == 0 || sz > 8)
+                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x (%zu bytes)", a, sz);
+            uint64_t m = 0;
+            if (!x->t || cd_target_read_full(x->t, st[sp - 1], &m, sz) != 0) {
+                res->k = L_UNAVAIL;
+                res->why = "memory unreadable";
+                return 0;
+            }
+            st[sp - 1] = m;
+            break;
+        }
         case DW_OP_abs: NEED(1); if ((int64_t)st[sp - 1] < 0) st[sp - 1] = -st[sp - 1]; break;
         case DW_OP_neg: NEED(1); st[sp - 1] = -st[sp - 1]; break;
         case DW_OP_not: NEED(1); st[sp - 1] = ~st[sp - 1]; break;
@@ -610,11 +685,17 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             size_t slen;
             int ereg = -1;
             if (c->attr && dwarf_getlocation_attr(c->attr, o, &sub) == 0 &&
-                dwarf_getlocation(&sub, &sops, &slen) == 0 && slen == 1)
+                dwarf_getlocation(&sub, &sops, &slen) == 0 && slen == 1) {
                 ereg = sops[0].atom >= DW_OP_reg0 && sops[0].atom <= DW_OP_reg31 ? sops[0].atom - DW_OP_reg0
                        : sops[0].atom == DW_OP_regx ? (int)sops[0].number : -1;
+                /* gcc's entry value of a double in xmm0: DW_OP_regval_type xmm0 <double> */
+                uint64_t tsz;
+                if ((sops[0].atom == DW_OP_regval_type || sops[0].atom == DW_OP_GNU_regval_type) &&
+                    (tsz = op_type_size(c->attr, &sops[0])) > 0 && tsz <= 8 && sops[0].number < 64)
+                    ereg = (int)sops[0].number;
+            }
             if (ereg >= 0 && x->frame && x->frame->phys == 0 && x->frame->pc == x->frame->info.func_addr &&
-                cd_frame_reg(x, ereg, &v)) {
+                frame_reg_word(x, ereg, &v)) {
                 PUSH(v);
                 break;
             }

@@ -581,6 +581,26 @@ static cd_expr *expr(parser *P);
 static cd_expr *assign(parser *P);
 static cd_expr *unary(parser *P);
 
+/* A leaf takes its token's payload before next() overwrites it. next() zeroes every field a token
+ * kind leaves unset, so copying them all gives each kind its own payload and zero elsewhere. */
+static cd_expr *leaf(parser *P, cd_ekind k)
+{
+    const tok *t = &P->cur;
+    cd_expr *e = node(P, k, t->col);
+    e->ival = t->iv;
+    e->is_unsigned = t->uns;
+    e->longs = t->longs;
+    e->is_hex = t->hex;
+    e->fval = t->fv;
+    e->is_float_suffix = t->fsuf;
+    e->str = t->s;
+    e->slen = t->slen;
+    e->hist = t->hist;
+    e->hist_rel = t->hist_rel;
+    next(P);
+    return e;
+}
+
 static cd_expr *primary(parser *P)
 {
     tok *t = &P->cur;
@@ -588,29 +608,13 @@ static cd_expr *primary(parser *P)
     char b[64];
     switch (t->t) {
     case T_NUM:
-        e = node(P, E_INT, t->col);
-        e->ival = t->iv;
-        e->is_unsigned = t->uns;
-        e->longs = t->longs;
-        e->is_hex = t->hex;
-        next(P);
-        return e;
+        return leaf(P, E_INT);
     case T_FLOAT:
-        e = node(P, E_FLOAT, t->col);
-        e->fval = t->fv;
-        e->is_float_suffix = t->fsuf;
-        next(P);
-        return e;
+        return leaf(P, E_FLOAT);
     case T_CHAR:
-        e = node(P, E_CHAR, t->col);
-        e->ival = t->iv;
-        next(P);
-        return e;
+        return leaf(P, E_CHAR);
     case T_STR:
-        e = node(P, E_STR, t->col);
-        e->str = t->s;
-        e->slen = t->slen;
-        next(P);
+        e = leaf(P, E_STR);
         /* Adjacent literals concatenate, as in C. */
         while (P->cur.t == T_STR && !P->failed) {
             char *n = cd_arena_alloc(P->ar, e->slen + P->cur.slen + 1);
@@ -628,21 +632,11 @@ static cd_expr *primary(parser *P)
         }
         if (!strcmp(t->s, "sizeof")) /* handled in unary */
             break;
-        e = node(P, E_IDENT, t->col);
-        e->str = t->s;
-        next(P);
-        return e;
+        return leaf(P, E_IDENT);
     case T_DOLLAR:
-        e = node(P, E_DOLLAR, t->col);
-        e->str = t->s;
-        next(P);
-        return e;
+        return leaf(P, E_DOLLAR);
     case T_HIST:
-        e = node(P, E_HIST, t->col);
-        e->hist = t->hist;
-        e->hist_rel = t->hist_rel;
-        next(P);
-        return e;
+        return leaf(P, E_HIST);
     case T_PUNCT:
         if (is_p(P, "(")) {
             next(P);

@@ -74,6 +74,88 @@ cd_type *cd_type_base(cd_vstate *vs, cd_tykind k, uint64_t size, bool is_signed,
 cd_type *cd_type_int(cd_vstate *vs) { return cd_type_base(vs, TY_INT, 4, true, "int"); }
 cd_type *cd_type_char(cd_vstate *vs) { return cd_type_base(vs, TY_INT, 1, true, "char"); }
 
+/* A struct or union with no DWARF behind it: N members laid out with their natural alignment. */
+static uint64_t synth_align(cd_type *t)
+{
+    t = cd_type_strip(t);
+    if (t->kind == TY_ARRAY)
+        return synth_align(t->target);
+    if (t->kind == TY_STRUCT || t->kind == TY_UNION) {
+        uint64_t a = 1;
+        for (int i = 0; i < t->nsmembers; i++)
+            if (synth_align(t->smembers[i].type) > a)
+                a = synth_align(t->smembers[i].type);
+        return a;
+    }
+    return t->size ? t->size : 1;
+}
+
+static cd_type *synth_agg(cd_vstate *vs, cd_tykind k, const char *name, int n, const char *const *names,
+                          cd_type *const *types)
+{
+    cd_type *t = new_type(vs, k);
+    t->name = name;
+    cd_member *m = cd_arena_alloc(&vs->types, (size_t)n * sizeof *m);
+    uint64_t off = 0, size = 0, align = 1;
+    for (int i = 0; i < n; i++) {
+        uint64_t a = synth_align(types[i]), sz = cd_type_size(types[i]);
+        if (k == TY_STRUCT)
+            off = (off + a - 1) / a * a;
+        m[i] = (cd_member){.name = names[i], .type = types[i], .offset = k == TY_STRUCT ? off : 0};
+        if (k == TY_STRUCT)
+            off += sz;
+        if (m[i].offset + sz > size)
+            size = m[i].offset + sz;
+        if (a > align)
+            align = a;
+    }
+    t->size = (size + align - 1) / align * align;
+    t->smembers = m;
+    t->nsmembers = n;
+    return t;
+}
+
+static cd_type *synth_typedef(cd_vstate *vs, const char *name, cd_type *to)
+{
+    cd_type *t = new_type(vs, TY_TYPEDEF);
+    t->name = name;
+    t->target = to;
+    t->size = to->size;
+    return t;
+}
+
+cd_type *cd_type_siginfo(cd_vstate *vs)
+{
+    cd_type *i = cd_type_int(vs), *u = cd_type_base(vs, TY_INT, 4, false, "unsigned int");
+    cd_type *l = cd_type_base(vs, TY_INT, 8, true, "long"), *sh = cd_type_base(vs, TY_INT, 2, true, "short");
+    cd_type *vp = cd_type_ptr(vs, NULL);
+    cd_type *pid = synth_typedef(vs, "__pid_t", i), *uid = synth_typedef(vs, "__uid_t", u);
+    cd_type *clk = synth_typedef(vs, "__clock_t", l);
+    cd_type *sigval = synth_typedef(
+        vs, "sigval_t", synth_agg(vs, TY_UNION, "sigval", 2, (const char *[]){"sival_int", "sival_ptr"}, (cd_type *[]){i, vp}));
+    cd_type *bnd = synth_agg(vs, TY_STRUCT, NULL, 2, (const char *[]){"_lower", "_upper"}, (cd_type *[]){vp, vp});
+    cd_type *f[8] = {
+        cd_type_array(vs, i, 28),
+        synth_agg(vs, TY_STRUCT, NULL, 2, (const char *[]){"si_pid", "si_uid"}, (cd_type *[]){pid, uid}),
+        synth_agg(vs, TY_STRUCT, NULL, 3, (const char *[]){"si_tid", "si_overrun", "si_sigval"},
+                  (cd_type *[]){i, i, sigval}),
+        synth_agg(vs, TY_STRUCT, NULL, 3, (const char *[]){"si_pid", "si_uid", "si_sigval"},
+                  (cd_type *[]){pid, uid, sigval}),
+        synth_agg(vs, TY_STRUCT, NULL, 5, (const char *[]){"si_pid", "si_uid", "si_status", "si_utime", "si_stime"},
+                  (cd_type *[]){pid, uid, i, clk, clk}),
+        synth_agg(vs, TY_STRUCT, NULL, 3, (const char *[]){"si_addr", "_addr_lsb", "_addr_bnd"},
+                  (cd_type *[]){vp, sh, bnd}),
+        synth_agg(vs, TY_STRUCT, NULL, 2, (const char *[]){"si_band", "si_fd"}, (cd_type *[]){l, i}),
+        synth_agg(vs, TY_STRUCT, NULL, 3, (const char *[]){"_call_addr", "_syscall", "_arch"}, (cd_type *[]){vp, i, u}),
+    };
+    cd_type *fields = synth_agg(vs, TY_UNION, NULL, 8,
+                                (const char *[]){"_pad", "_kill", "_timer", "_rt", "_sigchld", "_sigfault", "_sigpoll",
+                                                 "_sigsys"},
+                                f);
+    return synth_agg(vs, TY_STRUCT, "siginfo", 4, (const char *[]){"si_signo", "si_errno", "si_code", "_sifields"},
+                     (cd_type *[]){i, i, i, fields});
+}
+
 cd_type *cd_type_ptr(cd_vstate *vs, cd_type *to)
 {
     if (!to)
@@ -554,6 +636,12 @@ int cd_type_members(cd_vstate *vs, cd_type *t, cd_member **out, cd_arena *a)
 {
     t = cd_type_strip(t);
     *out = NULL;
+    if (t && (t->kind == TY_STRUCT || t->kind == TY_UNION) && !t->has_die && t->smembers) {
+        cd_member *m = cd_arena_alloc(a, (size_t)t->nsmembers * sizeof *m);
+        memcpy(m, t->smembers, (size_t)t->nsmembers * sizeof *m);
+        *out = m;
+        return t->nsmembers;
+    }
     if (!t || (t->kind != TY_STRUCT && t->kind != TY_UNION) || !t->has_die)
         return -1;
     int n = 0, cap = 0;

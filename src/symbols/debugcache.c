@@ -26,24 +26,45 @@
 
 #include "util/util.h"
 
-/* `set debug-file-directory` (NULL: never set), and libdwfl's search path made of it. Every
- * symbol table's libdwfl reads the path through debuginfo_path when it looks for a module's debug
- * file, so a change reaches modules loaded afterwards; the paths it replaced stay allocated (a
- * preloading thread may be reading one), reachable from `old_paths`. */
-static char *user_dirs;
-static char *dwfl_path;
-static char **old_paths;
-static size_t n_old_paths;
+/* gdb's debug-file-directory: `set debug-file-directory`'s (NULL: never set), and libdwfl's search
+ * path made of it. The session owns one and shares it with the symbol tables it makes (a symbol
+ * table made without one owns its own): each one's libdwfl reads the path through debuginfo_path
+ * when it looks for a module's debug file, so a change reaches modules loaded afterwards; the
+ * paths it replaced stay allocated until the owner frees it (a preloading thread may be reading
+ * one). */
+struct cd_debugdirs {
+    char *user_dirs;
+    char *path;
+    char **old_paths;
+    size_t n_old_paths;
+};
 
-char *cd_debug_file_dirs(void)
+cd_debugdirs *cd_debugdirs_new(void)
 {
-    if (user_dirs)
-        return cd_xstrdup(user_dirs);
-    const char *d = getenv("CDBG_DEBUG_FILE_DIRECTORY");
-    return cd_xstrdup(d && *d ? d : "/usr/lib/debug");
+    return cd_xcalloc(1, sizeof(cd_debugdirs));
 }
 
-static char *build_path(void)
+void cd_debugdirs_free(cd_debugdirs *d)
+{
+    if (!d)
+        return;
+    free(d->user_dirs);
+    free(d->path);
+    for (size_t i = 0; i < d->n_old_paths; i++)
+        free(d->old_paths[i]);
+    free(d->old_paths);
+    free(d);
+}
+
+char *cd_debugdirs_get(const cd_debugdirs *d)
+{
+    if (d && d->user_dirs)
+        return cd_xstrdup(d->user_dirs);
+    const char *e = getenv("CDBG_DEBUG_FILE_DIRECTORY");
+    return cd_xstrdup(e && *e ? e : "/usr/lib/debug");
+}
+
+static char *build_path(const cd_debugdirs *d)
 {
     /* CDBG_DEBUGINFO_PATH overrides libdwfl's whole search path (same syntax as eu-stack
      * --debuginfo-path), e.g. to check behaviour without separate debug info */
@@ -52,31 +73,29 @@ static char *build_path(void)
         return cd_xstrdup(dp);
     /* libdwfl's default (the file's directory, its .debug/, then the debug directories, where it
      * also looks up .build-id/) with gdb's debug-file-directory in place of /usr/lib/debug */
-    char *dirs = cd_debug_file_dirs();
+    char *dirs = cd_debugdirs_get(d);
     char *p = cd_xasprintf(":.debug:%s", dirs);
     free(dirs);
     return p;
 }
 
-char **cd_debuginfo_path_ref(void)
+char **cd_debugdirs_path_ref(cd_debugdirs *d)
 {
-    if (!dwfl_path)
-        dwfl_path = build_path();
-    return &dwfl_path;
+    if (!d->path)
+        d->path = build_path(d);
+    return &d->path;
 }
 
-void cd_symbols_set_debug_file_dirs(const char *dirs)
+void cd_debugdirs_set(cd_debugdirs *d, const char *dirs)
 {
-    free(user_dirs);
-    user_dirs = cd_xstrdup(dirs);
-    if (dwfl_path) {
-        old_paths = cd_xrealloc(old_paths, (n_old_paths + 1) * sizeof *old_paths);
-        old_paths[n_old_paths++] = dwfl_path;
+    free(d->user_dirs);
+    d->user_dirs = cd_xstrdup(dirs);
+    if (d->path) {
+        d->old_paths = cd_xrealloc(d->old_paths, (d->n_old_paths + 1) * sizeof *d->old_paths);
+        d->old_paths[d->n_old_paths++] = d->path;
     }
-    dwfl_path = build_path();
+    d->path = build_path(d);
 }
-
-char *cd_symbols_debug_file_dirs(void) { return cd_debug_file_dirs(); }
 
 static char *cache_dir(void)
 {
@@ -198,7 +217,8 @@ static bool exists(const char *path)
  * 0.188 goes on to load the debuginfod client (dlopen of libdebuginfod and some 35 libraries
  * behind it: curl, gnutls, krb5...) for every module without debug info, the vDSO included, even
  * with no DEBUGINFOD_URLS to ask. That costs more than the rest of a thread dump, so we look first. */
-static bool worth_searching(Dwfl_Module *mod, const char *file_name, const char *debuglink_file)
+static bool worth_searching(const cd_debugdirs *dd, Dwfl_Module *mod, const char *file_name,
+                            const char *debuglink_file)
 {
     const char *urls = getenv("DEBUGINFOD_URLS");
     if (urls && *urls)
@@ -223,7 +243,7 @@ static bool worth_searching(Dwfl_Module *mod, const char *file_name, const char 
         }
     }
     /* the debug directories: DIR/.build-id/xx/rest.debug and DIR/FILE'S-DIR/DEBUGLINK */
-    char *dirs = cd_debug_file_dirs();
+    char *dirs = cd_debugdirs_get(dd);
     bool found = false;
     for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
         if (d[0] != '/')
@@ -325,7 +345,9 @@ int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
             return cfd;
         }
     }
-    if (!own_path && !worth_searching(mod, file_name, debuglink_file)) {
+    /* the module's userdata is its symtab (report() in symbols.c) */
+    cd_symtab *s = *userdata;
+    if (!own_path && !worth_searching(s ? cd_symtab__debugdirs(s) : NULL, mod, file_name, debuglink_file)) {
         free(path);
         free(dir);
         errno = ENOENT;

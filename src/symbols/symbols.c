@@ -29,6 +29,8 @@ struct cd_symtab {
     cd_target *t;
     Dwfl *dwfl;
     Dwfl_Callbacks cb;
+    cd_debugdirs *dd;     /* the session's, or own_dd */
+    cd_debugdirs *own_dd; /* made with none: its own, freed with it */
 
     cd_u64map memo;     /* pc -> memo_ent* */
     cd_u64map cuidx;    /* Dwfl_Module* -> cu_index*, built on a module's first aranges miss */
@@ -134,15 +136,31 @@ static int report(cd_symtab *s, cd_err *err)
     if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
         return cd_fail(err, CD_EXIT_TARGET, "cannot list the modules of process %d: %s; check that the target is a valid x86-64 Linux process or core",
                        (int)s->t->pid, dwfl_errmsg(-1));
-    if (!s->t->caps.post_mortem)
-        dwfl_getmodules(s->dwfl, set_module_symtab, s, 0);
+    /* live_find_elf and cd_find_debuginfo find their symtab there */
+    dwfl_getmodules(s->dwfl, set_module_symtab, s, 0);
     return 0;
 }
 
 cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
 {
+    return cd_symtab_new_dd(t, NULL, err);
+}
+
+cd_debugdirs *cd_symtab_debugdirs(cd_symtab *s)
+{
+    return s->own_dd ? NULL : s->dd;
+}
+
+cd_debugdirs *cd_symtab__debugdirs(cd_symtab *s)
+{
+    return s->dd;
+}
+
+cd_symtab *cd_symtab_new_dd(cd_target *t, cd_debugdirs *dd, cd_err *err)
+{
     cd_symtab *s = cd_xcalloc(1, sizeof *s);
     s->t = t;
+    s->dd = dd ? dd : (s->own_dd = cd_debugdirs_new());
     /* A core's modules must be matched by build-id (the files on disk may have changed since the
      * crash) and its vDSO comes from the core; a live process's files are opened by path and its
      * vDSO is read from /proc/PID/mem. Both search /usr/lib/debug (and .build-id) for DWARF. */
@@ -150,11 +168,12 @@ cd_symtab *cd_symtab_new(cd_target *t, cd_err *err)
     s->cb.find_debuginfo = cd_find_debuginfo;
     /* the debug directories: `set debug-file-directory`, CDBG_DEBUG_FILE_DIRECTORY (gdb's
      * debug-file-directory) or CDBG_DEBUGINFO_PATH (libdwfl's whole path), debugcache.c */
-    s->cb.debuginfo_path = cd_debuginfo_path_ref();
+    s->cb.debuginfo_path = cd_debugdirs_path_ref(s->dd);
     s->dwfl = dwfl_begin(&s->cb);
     if (!s->dwfl) {
         cd_fail(err, CD_EXIT_TARGET, "cannot start the symbol reader: %s; this is an elfutils problem, try reinstalling libdw1",
                 dwfl_errmsg(-1));
+        cd_debugdirs_free(s->own_dd);
         free(s);
         return NULL;
     }
@@ -231,6 +250,7 @@ void cd_symtab_free(cd_symtab *s)
         free(s->srcs[i].lines);
     }
     free(s->srcs);
+    cd_debugdirs_free(s->own_dd);
     free(s);
 }
 
@@ -1008,33 +1028,31 @@ int cd_symtab_lookup(cd_symtab *s, uint64_t pc, const cd_pcinfo **out)
 
 /* ---- by-name and by-address symbols --------------------------------------------------------- */
 
-struct find_arg {
-    cd_symtab *s;
-    const char *name;
-    bool exe_pass;
-    uint64_t addr;
-    bool found;
-};
-
-static bool is_exe_module(cd_symtab *s, Dwfl_Module *mod)
+bool cd_symtab_is_exe(cd_symtab *s, Dwfl_Module *mod)
 {
     const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     const char *exe = s->t->exe_path;
     if (!mname || !exe)
         return false;
-    if (strcmp(mname, exe) == 0)
-        return true;
     const char *a = strrchr(mname, '/'), *b = strrchr(exe, '/');
     return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
 }
 
-static int find_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+struct each_func {
+    cd_symtab *s;
+    bool exe_pass;
+    cd_func_sym_fn fn;
+    void *arg;
+    bool taken;
+};
+
+static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
 {
     (void)ud;
     (void)mname;
     (void)start;
-    struct find_arg *fa = arg;
-    if (is_exe_module(fa->s, mod) != fa->exe_pass)
+    struct each_func *ef = arg;
+    if (cd_symtab_is_exe(ef->s, mod) != ef->exe_pass)
         return DWARF_CB_OK;
     int nsyms = dwfl_module_getsymtab(mod);
     for (int i = 1; i < nsyms; i++) {
@@ -1046,23 +1064,47 @@ static int find_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr st
         int type = GELF_ST_TYPE(sym.st_info);
         if (type != STT_FUNC && type != STT_GNU_IFUNC)
             continue;
-        if (strcmp(n, fa->name) == 0) {
-            fa->addr = addr;
-            fa->found = true;
+        cd_sym_visit v = ef->fn(n, addr, ef->arg);
+        if (v != CD_SYM_SKIP)
+            ef->taken = true;
+        if (v == CD_SYM_STOP)
             return DWARF_CB_ABORT;
-        }
     }
     return DWARF_CB_OK;
 }
 
+bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg)
+{
+    struct each_func ef = {.s = s, .exe_pass = true, .fn = fn, .arg = arg};
+    dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
+    if (!ef.taken) {
+        ef.exe_pass = false;
+        dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
+    }
+    return ef.taken;
+}
+
+struct find_arg {
+    cd_symtab *s;
+    const char *name;
+    uint64_t addr;
+    bool found;
+};
+
+static cd_sym_visit find_visit(const char *name, uint64_t addr, void *arg)
+{
+    struct find_arg *fa = arg;
+    if (strcmp(name, fa->name) != 0)
+        return CD_SYM_SKIP;
+    fa->addr = addr;
+    fa->found = true;
+    return CD_SYM_STOP;
+}
+
 int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr)
 {
-    struct find_arg fa = {.s = s, .name = name, .exe_pass = true};
-    dwfl_getmodules(s->dwfl, find_cb, &fa, 0);
-    if (!fa.found) {
-        fa.exe_pass = false;
-        dwfl_getmodules(s->dwfl, find_cb, &fa, 0);
-    }
+    struct find_arg fa = {.s = s, .name = name};
+    cd_symtab_each_func(s, find_visit, &fa);
     *addr = fa.found ? fa.addr : 0;
     return fa.found ? 0 : -1;
 }
@@ -1073,7 +1115,7 @@ static int entry_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr s
     (void)mname;
     (void)start;
     struct find_arg *fa = arg;
-    if (!is_exe_module(fa->s, mod))
+    if (!cd_symtab_is_exe(fa->s, mod))
         return DWARF_CB_OK;
     Dwarf_Addr bias;
     Elf *e = dwfl_module_getelf(mod, &bias);

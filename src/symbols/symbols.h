@@ -38,7 +38,13 @@ typedef struct cd_pcinfo {
                             * .dwo or .dwp cannot be read), else NULL */
 } cd_pcinfo;
 
+typedef struct cd_debugdirs cd_debugdirs; /* gdb's debug-file-directory setting: below */
 cd_symtab *cd_symtab_new(cd_target *t, cd_err *err);
+/* The same, reading separate debug files through DD (see cd_debugdirs; NULL: the environment's or
+ * the default directories). */
+cd_symtab *cd_symtab_new_dd(cd_target *t, cd_debugdirs *dd, cd_err *err);
+/* The debug directories S was made with (NULL: it has its own, of the environment or default). */
+cd_debugdirs *cd_symtab_debugdirs(cd_symtab *s);
 void cd_symtab_free(cd_symtab *s);
 Dwfl *cd_symtab_dwfl(cd_symtab *s);
 cd_target *cd_symtab_target(cd_symtab *s);
@@ -73,6 +79,18 @@ const char *cd_symtab_pc_note(cd_symtab *s, uint64_t pc);
 
 /* Address of a function by name (first match in exe, then libraries). 0 + -1 if none. */
 int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr);
+
+/* Whether MOD is the executable's module. Compared by base name: the module's path and the
+ * target's exe_path may spell the same file differently. */
+bool cd_symtab_is_exe(cd_symtab *s, Dwfl_Module *mod);
+
+/* What a cd_symtab_each_func visitor did with a symbol: left it, took it, or took it and is done. */
+typedef enum { CD_SYM_SKIP, CD_SYM_TAKE, CD_SYM_STOP } cd_sym_visit;
+typedef cd_sym_visit (*cd_func_sym_fn)(const char *name, uint64_t addr, void *arg);
+/* Shows FN each defined function symbol (STT_FUNC, STT_GNU_IFUNC) of the executable and, only when
+ * it took none there, of every other module: the program's own function hides a library's of the
+ * same name. ADDR is the runtime address. True when FN took any. */
+bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg);
 
 /* The executable's entry point (ELF e_entry, relocated). -1 if unknown. */
 int cd_symtab_entry(cd_symtab *s, uint64_t *addr);
@@ -117,11 +135,15 @@ char *cd_symtab_take_notes(cd_symtab *s);
 
 /* gdb's debug-file-directory: the ':'-separated directories searched for separate debug files
  * (DIR/.build-id/xx/rest.debug, DIR/FILE'S-DIR/DEBUGLINK), in place of $CDBG_DEBUG_FILE_DIRECTORY
- * or /usr/lib/debug, for every module whose debug info is looked for afterwards (libraries loaded
- * later, a program started again). Process-wide, as gdb's. */
-void cd_symbols_set_debug_file_dirs(const char *dirs);
-/* The directories in use (the setting, the environment's or the default). malloc'd. */
-char *cd_symbols_debug_file_dirs(void);
+ * or /usr/lib/debug. One per session, as gdb's setting is, shared by the symbol tables made with
+ * it (cd_symtab_new_dd): a change reaches every module whose debug info they look for afterwards
+ * (libraries loaded later, a program started again). Freed after every symbol table using it. */
+cd_debugdirs *cd_debugdirs_new(void);
+void cd_debugdirs_free(cd_debugdirs *d);
+void cd_debugdirs_set(cd_debugdirs *d, const char *dirs);
+/* The directories in use (D's setting, else the environment's or the default; D may be NULL).
+ * malloc'd. */
+char *cd_debugdirs_get(const cd_debugdirs *d);
 
 /* Source line text (1-based) for `list`; NULL if the file is unreadable. Cached. */
 const char *cd_symtab_source_line(cd_symtab *s, const char *file, int line, int *nlines_out);

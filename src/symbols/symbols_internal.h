@@ -30,11 +30,11 @@ enum { CD_FILE_OK, CD_FILE_GONE, CD_FILE_OTHER_BUILD };
 int cd_symtab__live_find_elf(cd_target *t, int *lost, Dwfl_Module *mod, void **ud, const char *name,
                              Dwarf_Addr base, char **file_name, Elf **elfp);
 
-/* The directories searched for separate debug files, ':'-separated as gdb's debug-file-directory:
- * `set debug-file-directory`'s, else $CDBG_DEBUG_FILE_DIRECTORY, else /usr/lib/debug. malloc'd. */
-char *cd_debug_file_dirs(void);
-/* libdwfl's debuginfo_path (Dwfl_Callbacks), shared by every symbol table: follows the setting. */
-char **cd_debuginfo_path_ref(void);
+/* libdwfl's debuginfo_path (Dwfl_Callbacks) made of D, shared by the symbol tables that use D:
+ * follows cd_debugdirs_set. */
+char **cd_debugdirs_path_ref(cd_debugdirs *d);
+/* The debug directories S reads debug files through (debugcache.c's find_debuginfo). */
+cd_debugdirs *cd_symtab__debugdirs(cd_symtab *s);
 
 /* Open-addressing map uint64 -> void* (key 0 is reserved for "empty"; callers map 0 elsewhere). */
 typedef struct cd_u64map {

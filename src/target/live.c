@@ -987,14 +987,24 @@ static int check_held(cd_target *t, cd_thread *th, const char *what, cd_err *err
     return 0;
 }
 
+/* One register request (PTRACE_GETREGS, SETREGS, GETFPREGS) on a held thread, failing as "cannot WHAT
+ * of thread N". A thread that is gone fails as CD_EK_THREAD_GONE (its exit event comes next), which
+ * callers branch on. */
+static int regs_ptrace(cd_thread *th, enum __ptrace_request req, void *data, const char *what, cd_err *err)
+{
+    if (ptrace(req, th->tid, 0, data) < 0)
+        return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
+                        "cannot %s of thread %d: %s", what, (int)th->tid, strerror(errno));
+    return 0;
+}
+
 static int live_get_regs(cd_target *t, cd_thread *th, cd_regs *out, cd_err *err)
 {
     if (check_held(t, th, "read the registers", err) < 0)
         return -1;
     if (!th->regs_valid) {
-        if (ptrace(PTRACE_GETREGS, th->tid, 0, &th->regs) < 0)
-            return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
-                            "cannot read the registers of thread %d: %s", (int)th->tid, strerror(errno));
+        if (regs_ptrace(th, PTRACE_GETREGS, &th->regs, "read the registers", err) < 0)
+            return -1;
         th->regs_valid = true;
         th->orig_rax = (int64_t)th->regs.orig_rax;
     }
@@ -1005,11 +1015,9 @@ static int live_get_regs(cd_target *t, cd_thread *th, cd_regs *out, cd_err *err)
 
 static int live_set_regs(cd_target *t, cd_thread *th, const cd_regs *regs, cd_err *err)
 {
-    if (check_held(t, th, "set the registers", err) < 0)
+    if (check_held(t, th, "set the registers", err) < 0 ||
+        regs_ptrace(th, PTRACE_SETREGS, (void *)regs /* only read */, "set the registers", err) < 0)
         return -1;
-    if (ptrace(PTRACE_SETREGS, th->tid, 0, regs) < 0)
-        return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
-                        "cannot set the registers of thread %d: %s", (int)th->tid, strerror(errno));
     th->regs = *regs;
     th->regs_valid = true;
     LT(th)->regs_dirty = false;
@@ -1032,10 +1040,7 @@ static int live_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struc
 {
     if (check_held(t, th, "read the FP registers", err) < 0)
         return -1;
-    if (ptrace(PTRACE_GETFPREGS, th->tid, 0, out) < 0)
-        return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
-                        "cannot read the FP registers of thread %d: %s", (int)th->tid, strerror(errno));
-    return 0;
+    return regs_ptrace(th, PTRACE_GETFPREGS, out, "read the FP registers", err);
 }
 
 /* PTRACE_GETREGSET by note type (NT_X86_XSTATE...), or the stop's siginfo for NT_SIGINFO. */

@@ -430,3 +430,16 @@ void cd_procfs_read_comm(pid_t pid, char name[17])
     cd_procfs_parse_comm(s, name);
     free(s);
 }
+
+bool cd_procfs_process_gone(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char *s = cd_read_file(path, NULL);
+    if (!s)
+        return true;
+    const char *q = strrchr(s, ')');
+    bool gone = !q || q[1] != ' ' || q[2] == 'Z' || q[2] == 'X';
+    free(s);
+    return gone;
+}

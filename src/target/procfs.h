@@ -86,5 +86,8 @@ bool cd_procfs_other_pidns(pid_t pid);
 pid_t cd_procfs_read_ns_tid(pid_t pid, pid_t tid);
 /* Command name of a process ("?" if unreadable). */
 void cd_procfs_read_comm(pid_t pid, char name[17]);
+/* Whether process PID has ended: its /proc/PID/stat is gone or unreadable, or says zombie or dead.
+ * Reads /proc only, so a child's exit status stays for its parent's waitpid. */
+bool cd_procfs_process_gone(pid_t pid);
 
 #endif

@@ -28,6 +28,11 @@ typedef struct snap_backend {
     uint64_t deny_lo, deny_hi; /* reads here outside the copy fail instead of reaching the base */
     bool has_fp;
     struct user_fpregs_struct fp;
+    /* the instant's windows (cd_snapshot_window), their bytes in wbytes */
+    cd_snapshot_window *win;
+    size_t nwin, win_cap;
+    unsigned char *wbytes;
+    size_t wbytes_cap;
 } snap_backend;
 
 static int snap_unsupported(cd_err *err, const char *what)
@@ -57,6 +62,31 @@ static ssize_t snap_read_mem(cd_target *t, uint64_t addr, void *buf, size_t len)
         size_t want = len - done;
         if (a < addr)
             break;
+        /* the windows first: what the hit copied, or could not read then (a read there fails) */
+        bool inwin = false;
+        for (size_t i = 0; i < b->nwin; i++) {
+            const cd_snapshot_window *w = &b->win[i];
+            if (a >= w->addr && a - w->addr < w->len) {
+                size_t off = (size_t)(a - w->addr);
+                if (off >= w->got) {
+                    inwin = true;
+                    want = 0;
+                    break;
+                }
+                size_t n = w->got - off < want ? w->got - off : want;
+                memcpy((char *)buf + done, (const char *)w->bytes + off, n);
+                done += n;
+                inwin = true;
+                break;
+            }
+            if (w->addr > a && w->addr - a < want)
+                want = (size_t)(w->addr - a);
+        }
+        if (inwin) {
+            if (!want)
+                break;
+            continue;
+        }
         if (b->mem_len && a >= b->mem_addr && a - b->mem_addr < b->mem_len) {
             size_t off = (size_t)(a - b->mem_addr);
             size_t n = b->mem_len - off < want ? b->mem_len - off : want;
@@ -223,6 +253,8 @@ static void snap_close(cd_target *t)
     snap_backend *b = t->backend;
     free(b->mem);
     free(b->valid);
+    free(b->win);
+    free(b->wbytes);
     free(b);
     free(t->exe_path);
     free(t);
@@ -313,6 +345,35 @@ int cd_snapshot_set(cd_target *snap, const cd_snapshot_instant *in, cd_err *err)
     b->mem_addr = in->mem_addr;
     b->deny_lo = in->deny_lo;
     b->deny_hi = in->deny_hi;
+    b->nwin = 0;
+    size_t wb = 0;
+    for (size_t i = 0; i < in->nwin; i++)
+        wb += in->win[i].got;
+    if (in->nwin > b->win_cap) {
+        cd_snapshot_window *w = realloc(b->win, in->nwin * sizeof *w);
+        if (!w)
+            return cd_fail(err, CD_EXIT_CMD, "out of memory copying a snapshot's windows");
+        b->win = w;
+        b->win_cap = in->nwin;
+    }
+    if (wb > b->wbytes_cap) {
+        unsigned char *m = realloc(b->wbytes, wb);
+        if (!m)
+            return cd_fail(err, CD_EXIT_CMD, "out of memory copying a snapshot's %zu bytes", wb);
+        b->wbytes = m;
+        b->wbytes_cap = wb;
+    }
+    wb = 0;
+    for (size_t i = 0; i < in->nwin; i++) {
+        b->win[i] = in->win[i];
+        if (b->win[i].got > b->win[i].len)
+            b->win[i].got = b->win[i].len;
+        if (b->win[i].got)
+            memcpy(b->wbytes + wb, in->win[i].bytes, b->win[i].got);
+        b->win[i].bytes = b->wbytes + wb;
+        wb += b->win[i].got;
+    }
+    b->nwin = in->nwin;
     b->has_fp = in->fpregs != NULL;
     if (in->fpregs)
         b->fp = *in->fpregs;

@@ -324,7 +324,18 @@ typedef struct cd_snapshot_instant {
      * set it to the thread's stack mapping when the rest of the stack has moved on since the
      * instant (a profiler sample), so an unwind stops ("cut") instead of reading a later frame. */
     uint64_t deny_lo, deny_hi;
+    /* Memory copied elsewhere at the instant (a tracepoint's `-e 'r->x'`, read by the hitting
+     * thread): answered before the copy above and the base. Bytes [addr, addr + got) hold the
+     * instant's values; [addr + got, addr + len) could not be read then, and a read there fails
+     * (never the base's later bytes). */
+    const struct cd_snapshot_window *win;
+    size_t nwin;
 } cd_snapshot_instant;
+typedef struct cd_snapshot_window {
+    uint64_t addr;
+    uint32_t len, got;          /* got <= len */
+    const void *bytes;          /* got bytes */
+} cd_snapshot_window;
 cd_target *cd_snapshot_new(cd_target *base, cd_err *err);
 /* Starts a new instant: the copy is taken (in->mem may be reused by the caller after it returns)
  * and t->stop_gen moves, so no per-stop cache serves the previous instant. */

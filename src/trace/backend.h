@@ -8,8 +8,9 @@
  * the thread. It never evaluates DWARF, formats or prints. The core turns each record into an
  * event with a snapshot target (target.h cd_snapshot_*): the record's registers and stack copy
  * over the live process, so arguments, `-e` expressions and `--if` are evaluated by the same code
- * as `print`. Memory a record does not copy is read when the core handles the record (after the
- * hit): the race is documented in docs/tracing.md.
+ * as `print`. Memory a record does not copy (the reads a backend does not take, cd_probe.reads)
+ * is read when the core handles the record (after the hit): the race is documented in
+ * docs/tracing.md.
  *
  * Lifetime: new → add (once per probe, target may be running) → arm → poll ... → disarm → free.
  * disarm leaves the program running, unpatched and (unless the core still needs it) untraced;
@@ -59,7 +60,25 @@ typedef struct cd_probe {
      * inline backend's compact records: 32 bytes for one register instead of ~320). */
     bool regs_only;
     uint32_t reg_mask;
+    /* Memory the `-e` expressions read, to copy at the hit (compiled by the core, trace.c): chains
+     * of steps. A step with reg >= 0 starts a chain at DWARF register reg's value at the hit, one
+     * with reg -2 at 0 (off is an address: a global's); one with reg -1 continues from the 8-byte
+     * pointer the previous step loaded. Each step copies
+     * len bytes at base + off; a `load` step's 8 bytes are the next step's base. A step that cannot
+     * be read (NULL, unmapped) ends its chain: the rest of it is not read. A backend that copies
+     * them hands each step back as a window (cd_trace_rec.win, in this order). */
+    const struct cd_probe_read *reads;
+    uint32_t nreads;
 } cd_probe;
+
+typedef struct cd_probe_read {
+    int8_t reg;
+    bool load;
+    uint32_t len;
+    int64_t off;
+} cd_probe_read;
+#define CD_TRACE_READ_MAX 256u    /* bytes one -e copies at most */
+#define CD_TRACE_READS_MAX 1024u  /* bytes of copies in one record at most */
 
 #define CD_TRACE_MAX_STACK 4096u
 
@@ -93,6 +112,10 @@ typedef struct cd_trace_rec {
                                 record of a regs_only probe */
     uint64_t dropped;        /* CD_REC_DROPPED: how many */
     cd_drop_why why;         /* CD_REC_DROPPED: what was lost */
+    /* ENTRY of a probe with reads, when the backend copied them at the hit: one window per read
+     * step (got 0: not read, or its chain failed before it). NULL otherwise. */
+    const cd_snapshot_window *win;
+    uint32_t nwin;
 } cd_trace_rec;
 
 /* The core's consumer. Returns 0 to go on, 1 to stop delivering (--max-hits reached), -1 on error. */
@@ -136,6 +159,9 @@ typedef struct cd_trace_backend_ops {
     /* Async-signal-safe: take the probes out (or leave them harmless) from a fatal-signal handler. */
     void (*emergency)(cd_trace_backend *b);
     void (*free)(cd_trace_backend *b);
+    /* After arm: NULL when the probes' reads (cd_probe.reads) are copied at the hit, else why not
+     * ("the process runs under a seccomp filter"); a backend without it copies nothing. */
+    const char *(*reads_refused)(cd_trace_backend *b);
 } cd_trace_backend_ops;
 
 struct cd_trace_backend {

@@ -29,6 +29,7 @@
 #include "target/codepatch.h"
 #include "target/patchmap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -52,12 +53,14 @@
 #define H_DROPS 48
 #define H_LOST 56    /* returns never recorded: calls a longjmp left (their shadow entries discarded) */
 #define H_SHFULL 64  /* calls not hijacked for --ret: their thread's shadow stack was full */
+#define H_PIDPG 72   /* -e reads: a MADV_WIPEONFORK page whose u32 is the process's pid (0: ask getpid) */
 #define H_HEAD 128
 #define H_TAIL 192
 #define H_PROBES 256 /* probe table: PROBE_SZ bytes per slot */
 #define PROBE_SZ 64  /* u64 addr; u32 id; u32 stack_n; u64 drops; u8 flags (1: --ret); pad; u32 ret_off;
                         u64 returns lost (--ret: longjmp, a full shadow stack) */
 #define P_LOSTRET 32
+#define P_READS 60   /* u32: the probe's read program's offset in the ring (0: none); see .Lreads */
 #define MAX_PROBES 2048
 
 /* record layout */
@@ -83,7 +86,7 @@
 #define CDTI_STR(x) CDTI_STR2(x)
 
 #define REGION (64 * 1024)
-#define COMMON_SPACE 2048 /* bytes reserved for the record routine at the start of a region */
+#define COMMON_SPACE 4096 /* bytes reserved for the record routine at the start of a region */
 #define STUB_MAX 128
 #define DEFAULT_RING (256u << 20)
 /* A compact ring's default: records, not bytes (2^24 of 32 bytes: 512 MB of address space). A run
@@ -100,8 +103,8 @@
  * [rsp+8] = probe slot, then the 128-byte red zone; the probed code's rsp is rsp + 144. It keeps
  * every register and the flags, and leaves rsp as it found it. */
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
-        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
-        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact\n"
+        ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact, cdti_readcall\n"
+        ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact, cdti_readcall\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
@@ -185,7 +188,10 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         "11: test %ecx, %ecx\n"
         " jz 12f\n"
         " rep movsb\n"
-        "12: lea 1(%r8), %rax\n"
+        "12:\n"
+        "cdti_readcall: call .Lreads\n"              /* -e's memory, copied at the hit (a nop in a */
+                                                      /* ring without reads: see inl_arm) */
+        " lea 1(%r8), %rax\n"
         " mov %rax, (%r9)\n"                          /* publish: seq = pos + 1, written last */
         /* --ret: the return address goes on this thread's shadow stack, .Lret takes its place.
          * Only when the entry was recorded: a return without its entry would pair with nothing. */
@@ -268,6 +274,106 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " lock incq 56(%rdi)\n"
         " shl $6, %esi\n"
         " lock incq 288(%rdi,%rsi)\n"
+        " ret\n"
+        /* .Lreads: the probe's read program (P_READS; -e 'r->x', compiled by the trace core), run
+         * for a record at %r9 of the probe whose slot is in cdti_entry's frame. Ops of 24 bytes:
+         * u8 kind (0 end, 1 load: the 8 bytes read are the next op's base, 2 copy), u8 reg (the
+         * record's register index of the chain's base; 0xfe: 0; 0xff: the previous load), u32 len at 4, u32
+         * dst at 8 (the window in the record: u64 addr, u32 got, u32 len, the bytes), i64 off at 16.
+         * Never a load through a program pointer here: process_vm_readv on the process's own pid
+         * (a NULL or wild pointer gives EFAULT or a short count, not a fault), the remote range
+         * split at its page boundary so that a string's readable part is kept. A failed read ends
+         * its chain: the ops after it up to the next base are marked not read (got = -1). The pid
+         * is in a MADV_WIPEONFORK page (cdbg writes it at arm): zero in a forked child, which asks
+         * the kernel for its own (a child must read its own memory, not its parent's; a vfork
+         * child shares the page and the memory). Keeps every register but rax, rcx,
+         * rdx, rsi, rdi and r11 (r8, r9 and r10 too: cdti_entry's pos, record and TID). */
+        ".Lreads:\n"
+        " mov .Lring(%rip), %rax\n"
+        " mov 96(%rsp), %rcx\n"                      /* the slot */
+        " shl $6, %rcx\n"
+        " mov " CDTI_STR(H_PROBES + P_READS) "(%rax,%rcx), %ecx\n"
+        " test %ecx, %ecx\n"
+        " jnz 1f\n"
+        " ret\n"
+        "1: push %rbx\n push %r12\n push %r13\n push %r14\n push %r15\n push %r8\n push %r9\n push %r10\n"
+        " sub $56, %rsp\n"                           /* 0: local iovec, 16: two remote, 48: window */
+        " mov %r9, %r14\n"                           /* r14 = the record */
+        " lea (%rax,%rcx), %r12\n"                   /* r12 = the op */
+        " mov " CDTI_STR(H_PIDPG) "(%rax), %rdx\n"
+        " mov (%rdx), %ebx\n"                        /* rbx = the pid */
+        " test %ebx, %ebx\n"
+        " jnz 2f\n"
+        " mov $39, %eax\n"                           /* getpid: a forked child's first read */
+        " syscall\n"
+        " mov %eax, %ebx\n"
+        " mov %eax, (%rdx)\n"
+        "2: xor %r15d, %r15d\n"                      /* r15 = the chain failed */
+        "3: movzbl (%r12), %eax\n"
+        " test %eax, %eax\n"
+        " jz 9f\n"
+        " movzbl 1(%r12), %ecx\n"
+        " cmp $0xff, %ecx\n"
+        " je 4f\n"
+        " xor %r13d, %r13d\n"                       /* 0xfe: from 0 (a global's address) */
+        " cmp $0xfe, %ecx\n"
+        " je 41f\n"
+        " mov " CDTI_STR(R_REGS) "(%r14,%rcx,8), %r13\n" /* r13 = the chain's base */
+        "41: xor %r15d, %r15d\n"
+        "4: mov 8(%r12), %edx\n"
+        " lea (%r14,%rdx), %rdi\n"                   /* the window */
+        " mov 16(%r12), %rsi\n"
+        " add %r13, %rsi\n"                          /* the address */
+        " mov 4(%r12), %ecx\n"
+        " mov %rsi, (%rdi)\n"
+        " mov %ecx, 12(%rdi)\n"
+        " test %r15d, %r15d\n"
+        " jnz 7f\n"
+        " lea 16(%rdi), %rax\n"
+        " mov %rax, 0(%rsp)\n"
+        " mov %rcx, 8(%rsp)\n"
+        " mov %rsi, 16(%rsp)\n"
+        " mov %esi, %eax\n"
+        " and $4095, %eax\n"
+        " add %rcx, %rax\n"
+        " mov $1, %r8d\n"
+        " mov %rcx, 24(%rsp)\n"
+        " cmp $4096, %rax\n"
+        " jbe 5f\n"
+        " sub $4096, %rax\n"                         /* the bytes on the next page */
+        " mov %rax, 40(%rsp)\n"
+        " sub %rax, %rcx\n"
+        " mov %rcx, 24(%rsp)\n"
+        " add %rsi, %rcx\n"
+        " mov %rcx, 32(%rsp)\n"
+        " mov $2, %r8d\n"
+        "5: mov %rdi, 48(%rsp)\n"
+        " mov %ebx, %edi\n"
+        " lea 0(%rsp), %rsi\n"
+        " mov $1, %edx\n"
+        " lea 16(%rsp), %r10\n"
+        " xor %r9d, %r9d\n"
+        " mov $310, %eax\n"                          /* process_vm_readv */
+        " syscall\n"
+        " mov 48(%rsp), %rdi\n"
+        " mov 4(%r12), %ecx\n"
+        " test %rax, %rax\n"
+        " jns 6f\n"
+        " xor %eax, %eax\n"
+        "6: mov %eax, 8(%rdi)\n"
+        " cmp %rcx, %rax\n"
+        " jne 71f\n"
+        " cmpb $1, (%r12)\n"
+        " jne 8f\n"
+        " mov 16(%rdi), %r13\n"                      /* a load: the next op's base */
+        " jmp 8f\n"
+        "71: mov $1, %r15d\n"                        /* short: the rest of the chain is not read */
+        " jmp 8f\n"
+        "7: movl $-1, 8(%rdi)\n"
+        "8: add $24, %r12\n"
+        " jmp 3b\n"
+        "9: add $56, %rsp\n"
+        " pop %r10\n pop %r9\n pop %r8\n pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbx\n"
         " ret\n"
         /* .Lfind: the shadow stack of TID %rax (zero-extended); with %dl set, claims one if the
          * thread has none. Out: r10 = its header, or 0. Keeps every other register.
@@ -570,7 +676,8 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
-extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[], cdti_compact[];
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[], cdti_compact[],
+    cdti_readcall[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
@@ -598,6 +705,9 @@ typedef struct iprobe {
     /* a compact ring's record: these DWARF registers, in this order (reg_mask's bits, low first) */
     uint8_t nv;
     uint8_t vreg[16];
+    /* -e reads (cd_probe.reads, copied): the window of step k is at wdst[k] in the record */
+    cd_probe_read *reads;
+    uint32_t *wdst;
 } iprobe;
 
 typedef struct inl {
@@ -625,6 +735,13 @@ typedef struct inl {
     uint64_t last_alive_ns;
     uint64_t stuck_since_ns; /* the tail's slot claimed but not yet published since then */
     pid_t pid;
+    /* -e reads: where the windows start in a record, their bytes per record at most, why they are
+     * not copied (NULL: they are), and the windows handed to the sink */
+    uint32_t xoff, xbytes;
+    const char *reads_why;
+    char reads_whybuf[200];
+    cd_snapshot_window *win;
+    size_t win_cap;
 } inl;
 
 #define I(b) ((inl *)(b)->priv)
@@ -817,6 +934,12 @@ static int inl_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
     ip.p.func = ip.func;
     ip.p.module_path = ip.module;
     ip.p.stack_bytes = p->stack_bytes > CD_TRACE_MAX_STACK ? CD_TRACE_MAX_STACK : p->stack_bytes;
+    if (p->nreads) {
+        ip.reads = cd_xmalloc(p->nreads * sizeof *ip.reads);
+        memcpy(ip.reads, p->reads, p->nreads * sizeof *ip.reads);
+        ip.wdst = cd_xcalloc(p->nreads, sizeof *ip.wdst);
+    }
+    ip.p.reads = ip.reads;
     ip.slot = (uint32_t)s->nprobes;
     ip.region = -1;
     for (int r = 0; r < 16 && p->regs_only; r++)
@@ -1000,13 +1123,30 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
     for (size_t i = 0; i < s->nprobes; i++)
         if (s->probes[i].p.stack_bytes > maxstack)
             maxstack = s->probes[i].p.stack_bytes;
-    s->rec_size = (R_STACK + maxstack + 63) & ~63ull;
+    /* -e reads: the windows after the stack copy (u64 addr, u32 got, u32 len, the bytes), and
+     * each probe's program after the probe table */
+    s->xoff = (R_STACK + maxstack + 7) & ~7u;
+    s->xbytes = 0;
+    size_t progs = 0;
+    for (size_t i = 0; i < s->nprobes; i++) {
+        iprobe *ip = &s->probes[i];
+        uint32_t x = 0;
+        for (uint32_t k = 0; k < ip->p.nreads; k++) {
+            ip->wdst[k] = s->xoff + x;
+            x += 16 + ((ip->reads[k].len + 7) & ~7u);
+        }
+        if (x > s->xbytes)
+            s->xbytes = x;
+        if (ip->p.nreads)
+            progs += 24 * ((size_t)ip->p.nreads + 1);
+    }
+    s->rec_size = (s->xoff + s->xbytes + 63) & ~63ull;
     /* compact when the core reads only registers of every probe's entries (no --ret, no hooks) */
     s->compact = s->nprobes > 0;
     uint32_t nvmax = 0;
     for (size_t i = 0; i < s->nprobes; i++) {
         const iprobe *ip = &s->probes[i];
-        if (!ip->p.regs_only || ip->p.want_return || ip->internal || (ip->p.reg_mask & ~0xffffu))
+        if (!ip->p.regs_only || ip->p.want_return || ip->internal || (ip->p.reg_mask & ~0xffffu) || ip->p.nreads)
             s->compact = false;
         if (ip->nv > nvmax)
             nvmax = ip->nv;
@@ -1014,7 +1154,7 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
     if (s->compact)
         s->rec_size = R_TSC + 8 + 8 * (uint64_t)nvmax;
     /* the header holds the probe table of the probes there are: a small --buffer-size is records */
-    size_t data_off = (H_PROBES + s->nprobes * PROBE_SZ + 4095) & ~4095ull;
+    size_t data_off = (H_PROBES + s->nprobes * PROBE_SZ + progs + 4095) & ~4095ull;
     size_t want = b->env.buffer_size ? b->env.buffer_size
                   : s->compact       ? data_off + DEFAULT_COMPACT_RECORDS * s->rec_size
                                      : DEFAULT_RING;
@@ -1118,6 +1258,160 @@ static int make_shadow(inl *s, cd_target *t, cd_err *err)
                         (int)t->pid, strerror((int)-r));
     s->shadow = (uint64_t)r;
     return 0;
+}
+
+/* ---- -e reads copied at the hit (.Lreads) ---- */
+
+/* The record's register index (R_REGS order) of DWARF register r (0-15, 7 = rsp). */
+static uint8_t rec_reg(int r)
+{
+    static const uint8_t idx[17] = {10, 12, 11, 5, 13, 14, 4, 17, 9, 8, 7, 6, 3, 2, 1, 0, 15};
+    return r >= 0 && r <= 16 ? idx[r] : 0xff;
+}
+
+/* Why the trampoline must not make system calls in this process, or NULL: a thread under seccomp
+ * (strict or a filter, /proc/PID/task/TID/status) could be killed by a process_vm_readv its
+ * filter does not expect. */
+static const char *seccomp_why(inl *s)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)s->pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return NULL;
+    const char *why = NULL;
+    struct dirent *de;
+    while (!why && (de = readdir(d))) {
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        char sp[96], line[256];
+        int tid = atoi(de->d_name);
+        snprintf(sp, sizeof sp, "/proc/%d/task/%d/status", (int)s->pid, tid);
+        FILE *f = fopen(sp, "re");
+        if (!f)
+            continue;
+        int mode = 0;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "Seccomp: %d", &mode) == 1)
+                break;
+        fclose(f);
+        if (mode) {
+            snprintf(s->reads_whybuf, sizeof s->reads_whybuf,
+                     "thread %d runs under seccomp (mode %d), where a system call from the trampoline could kill it",
+                     tid, mode);
+            why = s->reads_whybuf;
+        }
+    }
+    closedir(d);
+    return why;
+}
+
+/* PID in its own pid namespace (the last NSpid of /proc/PID/status; PID itself without one). */
+static pid_t ns_pid(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    pid_t r = pid;
+    if (!f)
+        return r;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "NSpid:", 6))
+            continue;
+        char *save = NULL;
+        for (char *tok = strtok_r(line + 6, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+            r = (pid_t)atoi(tok);
+        break;
+    }
+    fclose(f);
+    return r > 0 ? r : pid;
+}
+
+/* The probes' read programs into the ring, and the pid page they use; or reads_why. */
+static void setup_reads(inl *s, cd_target *t)
+{
+    bool any = false;
+    for (size_t i = 0; i < s->nprobes; i++)
+        any |= s->probes[i].p.nreads > 0;
+    if (!any)
+        return;
+    if ((s->reads_why = seccomp_why(s)))
+        return;
+    int64_t pg, r;
+    cd_err e = {0};
+    if (inject(t, SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0, &pg, &e) < 0 ||
+        (pg < 0 && pg > -4096)) {
+        s->reads_why = "no page could be mapped in the process for them";
+        return;
+    }
+#ifndef MADV_WIPEONFORK
+#define MADV_WIPEONFORK 18
+#endif
+    if (inject(t, SYS_madvise, (uint64_t)pg, 4096, MADV_WIPEONFORK, 0, 0, 0, &r, &e) < 0 || r != 0) {
+        /* without it a forked child would read its parent's memory */
+        s->reads_why = "the kernel has no MADV_WIPEONFORK (Linux 4.14)";
+        return;
+    }
+    /* The pid as the process knows it (its own pid namespace's, NSpid's last field), written now
+     * rather than left to the trampoline's first getpid: a vfork or posix_spawn child shares this
+     * page with its parent and would leave its own pid there. */
+    uint32_t nspid = (uint32_t)ns_pid(s->pid);
+    if (t->ops->write_mem(t, (uint64_t)pg, &nspid, 4, &e) < 0) {
+        s->reads_why = "the pid page could not be written";
+        return;
+    }
+    ((uint64_t *)s->ring)[H_PIDPG / 8] = (uint64_t)pg;
+    size_t at = H_PROBES + s->nprobes * PROBE_SZ;
+    for (size_t i = 0; i < s->nprobes; i++) {
+        iprobe *ip = &s->probes[i];
+        if (!ip->p.nreads)
+            continue;
+        uint32_t off = (uint32_t)at;
+        for (uint32_t k = 0; k < ip->p.nreads; k++) {
+            const cd_probe_read *rd = &ip->reads[k];
+            uint8_t *op = s->ring + at;
+            memset(op, 0, 24);
+            op[0] = rd->load ? 1 : 2;
+            op[1] = rd->reg >= 0 ? rec_reg(rd->reg) : rd->reg == -2 ? 0xfe : 0xff;
+            memcpy(op + 4, &rd->len, 4);
+            memcpy(op + 8, &ip->wdst[k], 4);
+            memcpy(op + 16, &rd->off, 8);
+            at += 24;
+        }
+        memset(s->ring + at, 0, 24); /* the end */
+        at += 24;
+        memcpy(s->ring + H_PROBES + ip->slot * PROBE_SZ + P_READS, &off, 4);
+    }
+}
+
+static const char *inl_reads_refused(cd_trace_backend *b)
+{
+    return I(b)->reads_why;
+}
+
+/* The windows of an entry record of ip (NULL when it copied none). */
+static const cd_snapshot_window *rec_windows(inl *s, const iprobe *ip, const uint8_t *r, uint32_t *n)
+{
+    *n = 0;
+    if (!ip || !ip->p.nreads || s->reads_why)
+        return NULL;
+    if (ip->p.nreads > s->win_cap) {
+        s->win = cd_xrealloc(s->win, ip->p.nreads * sizeof *s->win);
+        s->win_cap = ip->p.nreads;
+    }
+    for (uint32_t k = 0; k < ip->p.nreads; k++) {
+        const uint8_t *w = r + ip->wdst[k];
+        uint64_t addr;
+        uint32_t got, len;
+        memcpy(&addr, w, 8);
+        memcpy(&got, w + 8, 4);
+        memcpy(&len, w + 12, 4);
+        if (got == UINT32_MAX || len != ip->reads[k].len)
+            continue; /* not read: an earlier step of its chain failed */
+        s->win[*n] = (cd_snapshot_window){.addr = addr, .len = len, .got = got > len ? len : got, .bytes = w + 16};
+        (*n)++;
+    }
+    return s->win;
 }
 
 /* The TID's offset in glibc's struct pthread (at %fs:0), matched against every held thread: -1
@@ -1339,6 +1633,7 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         goto out;
     if (make_shadow(s, t, err) < 0)
         goto out;
+    setup_reads(s, t);
     int64_t tidoff = find_tid_offset(t);
     uint64_t *h = (uint64_t *)s->ring;
     h[H_TIDOFF / 8] = (uint64_t)tidoff;
@@ -1367,6 +1662,14 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         memcpy(buf, cdti_blob, blob);
         memcpy(buf, &s->target_ring, 8);
         memcpy(buf + 8, &s->shadow, 8);
+        /* no probe copies -e reads here: the record routine does not even call .Lreads */
+        bool reads = false;
+        for (size_t i = 0; i < s->nprobes; i++)
+            reads |= s->probes[i].p.nreads > 0;
+        if (!reads || s->reads_why) {
+            static const uint8_t nop5[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+            memcpy(buf + (cdti_readcall - cdti_blob), nop5, 5);
+        }
         int w = t->ops->write_mem(t, s->regions[k].base, buf, blob, err);
         free(buf);
         if (w < 0)
@@ -1654,6 +1957,8 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
             rec.stack_addr = rec.regs.rsp;
             rec.stack = NULL;
             rec.stack_len = 0;
+            rec.win = NULL;
+            rec.nwin = 0;
             goto deliver;
         }
         rec.partial = false;
@@ -1676,6 +1981,9 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         rec.stack_addr = R->rsp;
         rec.stack = r + R_STACK;
         rec.stack_len = sn;
+        rec.win = ret ? NULL : rec_windows(s, ip, r, &rec.nwin);
+        if (!rec.win)
+            rec.nwin = 0;
     deliver:
         if (ip && !ret)
             ip->hits++;
@@ -1800,7 +2108,10 @@ static void inl_free(cd_trace_backend *b)
         for (size_t i = 0; i < s->nprobes; i++) {
             free(s->probes[i].func);
             free(s->probes[i].module);
+            free(s->probes[i].reads);
+            free(s->probes[i].wdst);
         }
+        free(s->win);
         free(s->probes);
         free(s->regions);
         cd_x86_free(s->x86);
@@ -1819,6 +2130,7 @@ static const cd_trace_backend_ops inl_ops = {
     .counts = inl_counts,
     .emergency = inl_emergency,
     .free = inl_free,
+    .reads_refused = inl_reads_refused,
 };
 
 cd_trace_backend *cd_tb_inline_new(const cd_trace_env *env, cd_err *err)

@@ -329,19 +329,6 @@ static void on_record(void *arg, const struct perf_event_header *h, const uint8_
     p->sink(p->arg, &s);
 }
 
-static bool process_gone(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    char *s = cd_read_file(path, NULL);
-    if (!s)
-        return true;
-    const char *q = strrchr(s, ')');
-    bool gone = !q || q[1] != ' ' || q[2] == 'Z' || q[2] == 'X';
-    free(s);
-    return gone;
-}
-
 static void drain(cd_prof *p)
 {
     for (size_t i = 0; i < p->nrings; i++)
@@ -367,7 +354,7 @@ int cd_prof_poll(cd_prof *p, int timeout_ms, cd_prof_sink sink, void *arg, cd_er
     drain(p);
     if (p->delivered)
         return p->delivered;
-    if (p->stopped || process_gone(p->pid)) {
+    if (p->stopped || cd_procfs_process_gone(p->pid)) {
         drain(p); /* what the last moments wrote */
         if (p->delivered)
             return p->delivered;

@@ -63,6 +63,9 @@ typedef struct tprobe {
      * names no other xmm register (a record holds no xmm8-15, and they are zeros in the instant).
      * false: xmm values fail to read. */
     bool xmm_ok;
+    /* a parameter's location at the probe is an entry value (needs_caller_entry): each record's
+     * instant is unwound to the caller, whose call site says what was passed */
+    bool entry_caller;
     cd_type *ret_type;      /* NULL: void or unknown */
     bool ret_known;
     cd_trace_backend *b;
@@ -77,6 +80,11 @@ typedef struct tprobe {
     struct pval *pv;
     bool planned;
     char *ret_tname;        /* the return type's name, made once */
+    /* -e expressions that read memory, compiled into reads the backend copies at the hit
+     * (cd_probe.reads): xc[i] says what became of -e i (XC_*), xbytes[i] its value's size */
+    cd_probe_read *reads;
+    uint8_t *xc;
+    uint64_t *xbytes;
     uint64_t key;           /* cd_trace_event.key: new at each symbolize */
 } tprobe;
 
@@ -243,6 +251,9 @@ void cd_trace_free(cd_trace *tr)
         free(p->file);
         free(p->params);
         free(p->pv);
+        free(p->reads);
+        free(p->xc);
+        free(p->xbytes);
         free(p->ret_tname);
     }
     free(tr->ptext);
@@ -845,6 +856,30 @@ static void find_spills(cd_trace *tr, tprobe *p, cd_x86 *x86)
     }
 }
 
+/* Does a parameter's location at the probe take an entry value (DW_OP_entry_value: gcc and clang
+ * describe a parameter so once its register is reused)? Past the function's entry the record
+ * cannot tell it (loc.c reads the registers as entry values at the entry pc only): the caller's
+ * call site can. */
+static bool needs_caller_entry(const tprobe *p)
+{
+    if (p->p.addr == p->p.func_lo)
+        return false;
+    for (int i = 0; i < p->nparams; i++) {
+        Dwarf_Attribute a;
+        Dwarf_Op *ops;
+        size_t len;
+        Dwarf_Addr bias = 0;
+        if (!p->params[i].mod || !dwfl_module_getdwarf(p->params[i].mod, &bias) ||
+            !dwarf_attr(&p->params[i].die, DW_AT_location, &a) ||
+            dwarf_getlocation_addr(&a, p->p.addr - bias, &ops, &len, 1) != 1)
+            continue;
+        for (size_t k = 0; k < len; k++)
+            if (ops[k].atom == DW_OP_entry_value || ops[k].atom == DW_OP_GNU_entry_value)
+                return true;
+    }
+    return false;
+}
+
 /* What the symbols say: the parameters and the return type (again after cd_trace_rebase). */
 static void prepare_syms(cd_trace *tr, tprobe *p)
 {
@@ -853,6 +888,7 @@ static void prepare_syms(cd_trace *tr, tprobe *p)
     p->nparams = 0;
     p->ret_type = NULL;
     p->ret_known = false;
+    p->entry_caller = false;
     if (!p->has_frame)
         return;
     cd_scope sc = {.target = tr->t, .sym = tr->sym, .frame = &p->tmpl, .frames = &p->tmpl, .nframes = 1, .vs = tr->vs};
@@ -867,6 +903,7 @@ static void prepare_syms(cd_trace *tr, tprobe *p)
     } else {
         free(v);
     }
+    p->entry_caller = needs_caller_entry(p);
     /* The return type: DW_AT_type of the function's DIE (none: void). */
     Dwarf_Die fd = p->tmpl.info.scope_die;
     if (dwarf_tag(&fd) == DW_TAG_subprogram) {
@@ -879,6 +916,8 @@ static void prepare_syms(cd_trace *tr, tprobe *p)
 }
 
 /* ---- the compiled plan ---- */
+
+static bool var_loc(tprobe *p, Dwfl_Module *mod, Dwarf_Die *die, pval *out);
 
 /* A value's plan from its DIE: its type (an integer that is not a char, or a bool) and its
  * location at the probe's pc (one operation: a register, register + offset, or frame base +
@@ -914,6 +953,14 @@ static bool plan_var(cd_trace *tr, tprobe *p, Dwfl_Module *mod, Dwarf_Die *die, 
     }
     out->size = (int)t->size;
     out->is_signed = t->is_signed && !out->is_bool;
+    return var_loc(p, mod, die, out);
+}
+
+/* Where a variable is at the probe's pc: out->kind PV_REG (in register out->reg) or PV_MEM (at
+ * out->reg's value + out->off), from one location operation. false: anything else. */
+static bool var_loc(tprobe *p, Dwfl_Module *mod, Dwarf_Die *die, pval *out)
+{
+    Dwarf_Attribute a;
     Dwarf_Addr bias = 0;
     dwfl_module_getdwarf(mod, &bias);
     if (!dwarf_attr(die, DW_AT_location, &a))
@@ -1166,6 +1213,274 @@ void cd_trace_plan_stats_get(const cd_trace *tr, cd_trace_plan_stats *out)
     *out = tr->ps;
 }
 
+/* ---- reads copied at the hit ---- */
+
+/* What became of one -e at one probe. */
+enum { XC_NONE = 0, /* it reads no memory */
+       XC_OK,       /* compiled: the backend copies what it reads at the hit */
+       XC_NO,       /* not of a form the reads express (a call, an index that is not a constant...) */
+       XC_BIG,      /* its value is larger than CD_TRACE_READ_MAX */
+       XC_TOTAL };  /* the -e before it took the record's CD_TRACE_READS_MAX */
+
+/* A place the reads reach: regs[reg], then `ld` loads (cur = *(u64 *)(cur + ld[k])), then + off. */
+#define RLOC_LOADS 6
+typedef struct rloc {
+    int reg;
+    int n;
+    int64_t ld[RLOC_LOADS];
+    int64_t off;
+} rloc;
+
+typedef struct rctx {
+    cd_trace *tr;
+    tprobe *p;
+    cd_var *vars;
+    int nvars;
+    cd_arena ar;
+} rctx;
+
+static cd_type *rc_lval(rctx *c, const cd_expr *e, rloc *l, int depth);
+
+/* A variable of the probe's scope (the innermost of that name, as a lookup finds it): its type,
+ * and where it is (*inreg: in register l->reg; else at l->reg + l->off). */
+static cd_type *rc_var(rctx *c, const char *name, rloc *l, bool *inreg)
+{
+    for (int k = 0; k < c->nvars; k++) {
+        if (!c->vars[k].name || strcmp(c->vars[k].name, name))
+            continue;
+        pval v;
+        memset(&v, 0, sizeof v);
+        if (!var_loc(c->p, c->vars[k].mod, &c->vars[k].die, &v) || v.reg < 0 || v.reg > 16)
+            return NULL;
+        memset(l, 0, sizeof *l);
+        l->reg = v.reg;
+        *inreg = v.kind == PV_REG;
+        l->off = *inreg ? 0 : v.off;
+        return cd_type_of_die(c->tr->vs, &c->vars[k].die);
+    }
+    /* a global or static: at a fixed address (reg -2: the chain starts at 0 + off). The name's
+     * lookup in the probe's scope must find the same object as the global one (not a C++
+     * member of `this` of that name) */
+    if (!c->tr->t || !c->p->has_frame || strlen(name) > 200)
+        return NULL;
+    cd_scope sc = {.target = c->tr->t, .sym = c->tr->sym, .frame = &c->p->tmpl, .frames = &c->p->tmpl, .nframes = 1,
+                   .vs = c->tr->vs};
+    cd_err ee;
+    cd_ectx x;
+    cd_ectx_init(&x, &sc, &c->ar, &ee);
+    cd_value v1, v2;
+    char qn[210];
+    snprintf(qn, sizeof qn, "::%s", name);
+    if (cd_lookup_ident(&x, name, &v1) < 0 || cd_lookup_ident(&x, qn, &v2) < 0 || v1.where != V_MEM ||
+        v2.where != V_MEM || v1.addr != v2.addr || v1.type != v2.type || v1.bitsize || !v1.addr)
+        return NULL;
+    memset(l, 0, sizeof *l);
+    l->reg = -2;
+    l->off = (int64_t)v1.addr;
+    *inreg = false;
+    return v1.type;
+}
+
+/* l becomes the pointer value e has (the pointer's type returned, stripped), or NULL. */
+static cd_type *rc_ptr(rctx *c, const cd_expr *e, rloc *l, int depth)
+{
+    if (depth > 16)
+        return NULL;
+    cd_type *t;
+    if (e->kind == E_IDENT) {
+        bool inreg = false;
+        t = cd_type_strip(rc_var(c, e->str, l, &inreg));
+        if (!t)
+            return NULL;
+        if (t->kind == TY_PTR && !t->ref && t->size == 8) {
+            if (inreg)
+                return t;
+            /* a slot the prologue stored a register in that still holds it (-O0): that register */
+            for (int i = c->p->nspills - 1; i >= 0; i--) {
+                const spill *sp = &c->p->spills[i];
+                if (sp->base == l->reg && sp->disp == l->off && sp->width == 8 && sp->src >= 0 && sp->src < 16) {
+                    l->reg = sp->src;
+                    l->off = 0;
+                    return t;
+                }
+            }
+            l->ld[l->n++] = l->off;
+            l->off = 0;
+            return t;
+        }
+        if (t->kind == TY_ARRAY && !inreg && t->target)
+            return cd_type_strip(cd_type_ptr(c->tr->vs, t->target));
+        return NULL;
+    }
+    t = cd_type_strip(rc_lval(c, e, l, depth + 1));
+    if (!t)
+        return NULL;
+    if (t->kind == TY_PTR && !t->ref && t->size == 8) {
+        if (l->n >= RLOC_LOADS)
+            return NULL;
+        l->ld[l->n++] = l->off;
+        l->off = 0;
+        return t;
+    }
+    if (t->kind == TY_ARRAY && t->target)
+        return cd_type_strip(cd_type_ptr(c->tr->vs, t->target));
+    return NULL;
+}
+
+/* l becomes the address of the object e names (its type returned), or NULL. */
+static cd_type *rc_lval(rctx *c, const cd_expr *e, rloc *l, int depth)
+{
+    if (!e || depth > 16)
+        return NULL;
+    cd_type *pt, *st;
+    cd_member m;
+    switch (e->kind) {
+    case E_IDENT: {
+        bool inreg = false;
+        cd_type *t = rc_var(c, e->str, l, &inreg);
+        return inreg ? NULL : t;
+    }
+    case E_UNARY:
+        if (e->op != OP_DEREF || !(pt = rc_ptr(c, e->a, l, depth + 1)))
+            return NULL;
+        return pt->target;
+    case E_ARROW:
+    case E_MEMBER:
+        if (e->kind == E_ARROW) {
+            if (!(pt = rc_ptr(c, e->a, l, depth + 1)))
+                return NULL;
+            st = cd_type_strip(pt->target);
+        } else {
+            st = cd_type_strip(rc_lval(c, e->a, l, depth + 1));
+        }
+        if (!st || (st->kind != TY_STRUCT && st->kind != TY_UNION) ||
+            !cd_type_find_member(c->tr->vs, st, e->str, &m, &c->ar) || m.bitsize)
+            return NULL;
+        l->off += (int64_t)m.offset;
+        return m.type;
+    case E_INDEX: {
+        if (!e->b || e->b->kind != E_INT || e->b->ival > 1000000 || !(pt = rc_ptr(c, e->a, l, depth + 1)))
+            return NULL;
+        uint64_t sz = cd_type_size(pt->target);
+        if (!sz)
+            return NULL;
+        l->off += (int64_t)(sz * (uint64_t)e->b->ival);
+        return pt->target;
+    }
+    default:
+        return NULL;
+    }
+}
+
+static bool expr_reads_memory(const cd_expr *e);
+
+/* The reads of one lvalue into p->reads: XC_OK, or why not (xbytes: its size). */
+typedef struct rout {
+    size_t n, cap;
+    uint32_t total;
+    uint64_t xbytes;
+} rout;
+
+static int rc_emit(rctx *c, const cd_expr *e, rout *o)
+{
+    tprobe *p = c->p;
+    rloc l;
+    memset(&l, 0, sizeof l);
+    cd_type *t = rc_lval(c, e, &l, 0);
+    uint64_t sz = t ? cd_type_size(t) : 0;
+    if (!t || !sz)
+        return XC_NO;
+    if (!o->xbytes)
+        o->xbytes = sz;
+    cd_type *st = cd_type_strip(t);
+    bool str = st && st->kind == TY_PTR && !st->ref && st->target && cd_type_is_charlike(cd_type_strip(st->target));
+    if (sz > CD_TRACE_READ_MAX) {
+        o->xbytes = sz;
+        return XC_BIG;
+    }
+    /* the steps' bytes: every load's 8, the value, and a string's bytes after its pointer */
+    uint32_t bytes = 8u * (uint32_t)l.n + (uint32_t)sz + (str ? CD_TRACE_READ_MAX - 8 : 0);
+    if (o->total + bytes > CD_TRACE_READS_MAX)
+        return XC_TOTAL;
+    o->total += bytes;
+    if (o->n + (size_t)l.n + 2 > o->cap) {
+        o->cap = o->cap * 2 + (size_t)l.n + 8;
+        p->reads = cd_xrealloc(p->reads, o->cap * sizeof *p->reads);
+    }
+    for (int k = 0; k < l.n; k++)
+        p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(k ? -1 : l.reg), .load = true, .len = 8, .off = l.ld[k]};
+    p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(l.n ? -1 : l.reg), .load = str, .len = (uint32_t)sz, .off = l.off};
+    if (str)
+        p->reads[o->n++] = (cd_probe_read){.reg = -1, .load = false, .len = CD_TRACE_READ_MAX - 8, .off = 0};
+    return XC_OK;
+}
+
+/* Every memory read of e that a read chain expresses, the largest first: e itself when it is such
+ * an lvalue, else its operands (`r->x + r->next->x`, `--if 'r->id > 5'`). XC_OK when every read
+ * e makes is covered, else why not (the first failure). */
+static int rc_tree(rctx *c, const cd_expr *e, rout *o, int depth)
+{
+    if (!e || !expr_reads_memory(e))
+        return XC_OK;
+    if (depth > 32)
+        return XC_NO;
+    int r = rc_emit(c, e, o);
+    if (r == XC_OK || r == XC_BIG || r == XC_TOTAL)
+        return r; /* too large: its operands' reads would not cover it (a char pointer's string) */
+    /* a read this node makes itself is not covered: its operands' reads still help */
+    bool reads_here = (e->kind == E_UNARY && e->op == OP_DEREF) || e->kind == E_ARROW || e->kind == E_INDEX;
+    int ra = rc_tree(c, e->a, o, depth + 1), rb = rc_tree(c, e->b, o, depth + 1), rcc = rc_tree(c, e->c, o, depth + 1);
+    if (reads_here)
+        return r;
+    return ra != XC_OK ? ra : rb != XC_OK ? rb : rcc;
+}
+
+/* Compiles the memory reads of every -e (and of --if) of p into p->reads, as far as their forms
+ * allow: the names at the probe, `*`, `->`, `.`, `[constant]`; a char pointer's string too (what
+ * `print` shows of it). p->xc[i] says what became of -e i. */
+static void compile_reads(cd_trace *tr, tprobe *p)
+{
+    free(p->reads);
+    free(p->xc);
+    free(p->xbytes);
+    p->reads = NULL;
+    p->p.reads = NULL;
+    p->p.nreads = 0;
+    p->xc = cd_xcalloc(tr->o.nexprs + 1, 1);
+    p->xbytes = cd_xcalloc(tr->o.nexprs + 1, sizeof *p->xbytes);
+    rctx c = {.tr = tr, .p = p, .nvars = -1};
+    rout o = {0};
+    for (size_t i = 0; i <= tr->o.nexprs; i++) {
+        const cd_expr *e = i < tr->o.nexprs ? tr->exprs[i] : tr->cond;
+        if (!e || !expr_reads_memory(e))
+            continue;
+        if (i < tr->o.nexprs)
+            p->xc[i] = XC_NO;
+        if (!p->has_frame)
+            continue;
+        if (c.nvars < 0) {
+            cd_scope sc = {.target = tr->t, .sym = tr->sym, .frame = &p->tmpl, .frames = &p->tmpl, .nframes = 1,
+                           .vs = tr->vs};
+            cd_err ee;
+            cd_ectx x;
+            cd_ectx_init(&x, &sc, &c.ar, &ee);
+            c.nvars = cd_frame_vars(&x, true, true, &c.vars, &ee);
+            if (c.nvars < 0)
+                c.nvars = 0;
+        }
+        o.xbytes = 0;
+        int r = rc_tree(&c, e, &o, 0);
+        if (i < tr->o.nexprs) {
+            p->xc[i] = (uint8_t)r;
+            p->xbytes[i] = o.xbytes;
+        }
+    }
+    free(c.vars);
+    cd_arena_free(&c.ar);
+    p->p.reads = p->reads;
+    p->p.nreads = (uint32_t)o.n;
+}
+
 /* ---- arming ---- */
 
 /* Whether an exception can unwind through a call of p's function. It cannot when the process has
@@ -1289,7 +1604,9 @@ static bool expr_reads_memory(const cd_expr *e)
 }
 
 /* One note per (-e, backend) whose pointee is read after the hit: never a later value silently.
- * ptrace stops the hitting thread at the hit, so what it reads is the value at the hit. */
+ * ptrace stops the hitting thread at the hit, so what it reads is the value at the hit; a backend
+ * that copies the probes' reads (reads_refused) reads the compiled ones at the hit too. Called
+ * after arm (a backend knows then whether it can copy). */
 static void note_read_after_hit(cd_trace *tr)
 {
     for (size_t i = 0; i < tr->o.nexprs; i++) {
@@ -1301,12 +1618,26 @@ static void note_read_after_hit(cd_trace *tr)
             if (!p->b || p->b == tr->bk[CD_TB_PTRACE])
                 continue;
             int k = p->b == tr->bk[CD_TB_INLINE] ? CD_TB_INLINE : CD_TB_UPROBE;
-            if (said[k])
+            const char *refused = p->b->ops->reads_refused ? p->b->ops->reads_refused(p->b) : "";
+            uint8_t xc = p->xc ? p->xc[i] : XC_NO;
+            if (said[k] || (xc == XC_OK && !refused))
                 continue;
             said[k] = true;
-            note(tr, "-e '%s': read after the hit (%s backend): the memory it reads may have changed "
+            char why[160] = "";
+            if (refused && *refused)
+                snprintf(why, sizeof why, ": %s", refused);
+            else if (xc == XC_BIG)
+                snprintf(why, sizeof why, ": its %llu bytes at %s are more than the %u copied at the hit",
+                         (unsigned long long)p->xbytes[i], p->func, CD_TRACE_READ_MAX);
+            else if (xc == XC_TOTAL)
+                snprintf(why, sizeof why, ": the -e before it fill the %u bytes a record copies at %s",
+                         CD_TRACE_READS_MAX, p->func);
+            else if (!refused)
+                snprintf(why, sizeof why, ": at %s, not of a form copied at the hit (names, *, ->, ., [constant])",
+                         p->func);
+            note(tr, "-e '%s': read after the hit (%s backend)%s; the memory it reads may have changed "
                      "since; --backend ptrace reads it at the hit",
-                 tr->o.exprs[i], p->b->ops->name);
+                 tr->o.exprs[i], p->b->ops->name, why);
         }
     }
 }
@@ -1325,6 +1656,7 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
         /* the backends copy only what the plan reads (the copy costs the program and the reader) */
         tr->probes[i].p.stack_bytes = plan_stack(tr, &tr->probes[i]);
         plan_regs_needed(tr, &tr->probes[i]);
+        compile_reads(tr, &tr->probes[i]);
     }
     cd_x86_free(x86);
     tr->snap = cd_snapshot_new(tr->t, err);
@@ -1384,10 +1716,10 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
             note(tr, "%s: %s; the %s backend took it", p->func, refused.s, p->m.backend);
         cd_buf_free(&refused);
     }
-    note_read_after_hit(tr);
     for (int k = 1; k < 4; k++)
         if (tr->used[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
             return -1;
+    note_read_after_hit(tr);
     (void)kind_name;
     return 0;
 }
@@ -1585,6 +1917,8 @@ static int set_instant(cd_trace *tr, const tprobe *p, const cd_trace_rec *r, con
             memset(tr->validbuf + (a - lo), 1, (size_t)s->width);
         }
     }
+    in.win = r->win;
+    in.nwin = r->nwin;
     in.mem_addr = lo;
     in.mem = tr->membuf;
     in.mem_valid = tr->validbuf;
@@ -1694,6 +2028,30 @@ static void plan_compare(cd_trace *tr, const tprobe *p, size_t nv)
     }
 }
 
+/* Frame 0 and its callers, unwound from the instant (its stack copy): for a parameter whose value
+ * at the probe is its entry value in a register the function has reused since, the caller's call
+ * site says what was passed (loc.c's entry_value_from_caller), as gdb shows x@entry mid-function. A
+ * value the call site computes from memory outside the copy fails to read: unknown, never later. */
+static void with_callers(cd_trace *tr, const cd_frame *f, cd_scope *sc, cd_arena *ar)
+{
+    cd_err e;
+    cd_err_clear(&e);
+    if (!tr->snap_unw)
+        tr->snap_unw = cd_unwinder_new(tr->snap, tr->sym, &e);
+    cd_stack st = {0};
+    if (tr->snap_unw && cd_unwind_thread(tr->snap_unw, tr->snap->threads[0], 8, &st, &e) == 0 && st.n > 1) {
+        cd_frame *fr = cd_arena_alloc(ar, (st.n + 1) * sizeof *fr);
+        size_t n = 0;
+        fr[n++] = *f;
+        for (size_t i = 0; i < st.n; i++)
+            if (st.frames[i].phys > f->phys)
+                fr[n++] = st.frames[i];
+        sc->frame = sc->frames = fr;
+        sc->nframes = n;
+    }
+    cd_stack_free(&st);
+}
+
 static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
 {
     size_t nplan = (size_t)p->nparams + tr->o.nexprs;
@@ -1739,6 +2097,8 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
         sc = (cd_scope){.target = tr->snap, .sym = tr->sym, .thread = tr->snap->threads[0],
                         .frame = p->has_frame ? &f : NULL, .frames = p->has_frame ? &f : NULL,
                         .nframes = p->has_frame ? 1 : 0, .vs = tr->vs};
+        if (p->has_frame && p->entry_caller)
+            with_callers(tr, &f, &sc, &ar);
     }
     cd_ectx_init(&x, &sc, &ar, &e);
     if (tr->cond) {

@@ -512,19 +512,6 @@ static int prec_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static bool process_gone(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    char *s = cd_read_file(path, NULL);
-    if (!s)
-        return true;
-    const char *p = strrchr(s, ')');
-    bool gone = !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
-    free(s);
-    return gone;
-}
-
 /* Hands pending records up to `upto` (all when final) to the sink, oldest first. */
 static int deliver(ub *u, bool final, uint64_t upto, cd_trace_sink sink, void *arg, cd_err *err)
 {
@@ -600,7 +587,7 @@ static int up_poll(cd_trace_backend *b, int timeout_ms, cd_trace_sink sink, void
     drain(u);
     bool gone = false;
     if (!u->npend || u->pend[u->npend - 1].ts + HOLD_NS > t0)
-        gone = process_gone(u->pid);
+        gone = cd_procfs_process_gone(u->pid);
     if (gone)
         drain(u); /* what the last moments wrote */
     int n = deliver(u, gone, t0, sink, arg, err);

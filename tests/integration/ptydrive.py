@@ -3,7 +3,7 @@ the way a user at a terminal does: keys in, output matched. Every wait is for ou
 state, with a timeout, so a hang fails the test instead of hanging it. Checks print "ok: WHAT" or
 "FAIL: WHAT" lines, which lib.sh's td_pty_drive turns into the test's checks; on a failure,
 finish() prints the end of the transcript."""
-import codecs, os, pty, re, select, signal, termios, time
+import codecs, os, pty, re, select, signal, sys, termios, time
 
 # colour and cursor sequences, keypad mode, bracketed paste: what a line editor adds
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
@@ -102,6 +102,24 @@ class Pty:
         if self.failed:
             t = self.text()
             print("---- transcript ----\n" + (t[-tail:] if tail else t) + "\n----")
+
+
+class Repl(Pty):
+    """The driver of a test that puts cdbg and gdb (its reference) through the same session, run as
+    `python3 DRIVER WHO ARGV...` by td_pty_drive: ARGV (cdbg or gdb, WHO says which) on a pty with
+    HOME=$TD_HOME. prompt() waits for WHO's prompt; line() types a line and waits for the next."""
+    PROMPTS = {"cdbg": r"\(cdbg\) $", "gdb": r"\(gdb\) $"}
+
+    def __init__(self):
+        self.who = sys.argv[1]
+        super().__init__(sys.argv[2:], os.environ["TD_HOME"])
+
+    def prompt(self, what, pattern=None):
+        return super().prompt(what, pattern or self.PROMPTS[self.who]) or ""
+
+    def line(self, s, what):
+        self.key(s.encode() + b"\r")
+        return self.prompt(what)
 
 
 def proc_status(pid):

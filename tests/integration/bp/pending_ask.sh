@@ -10,22 +10,13 @@ need_tool gdb "the reference for the pending breakpoint's question"
 exe=$(td_bin dlmain)
 
 cat >"$TD_TMP/driver.py" <<'PY'
-import os, re, sys
-from ptydrive import Pty
+import re
+from ptydrive import Repl
 
-who, args = sys.argv[1], sys.argv[2:]
-t = Pty(args, os.environ["TD_HOME"])
-ok, fail, wait_raw = t.ok, t.fail, t.wait_raw
-PROMPT = r"\(cdbg\) $" if who == "cdbg" else r"\(gdb\) $"
+t = Repl()
+who, ok, fail, wait_raw, prompt, line = t.who, t.ok, t.fail, t.wait_raw, t.prompt, t.line
 QUESTION = r"Make breakpoint pending on future shared library load\? \(y or \[n\]\) $"
 NONE = r"^No breakpoints" if who == "cdbg" else r"^No breakpoints or watchpoints\."
-
-def prompt(what):
-    return t.prompt(what, PROMPT) or ""
-
-def line(s, what):
-    t.key(s.encode() + b"\r")
-    return prompt(what)
 
 if who == "gdb":
     prompt("the first prompt")

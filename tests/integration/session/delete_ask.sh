@@ -10,27 +10,18 @@ exe=$(td_bin exec_O0)
 
 # The driver: python3 DRIVER WHO ARGV... runs ARGV (cdbg or gdb) on a pty (ptydrive.py).
 cat >"$TD_TMP/driver.py" <<'PY'
-import os, re, sys
-from ptydrive import Pty
+import re
+from ptydrive import Repl
 
-who, args = sys.argv[1], sys.argv[2:]
-t = Pty(args, os.environ["TD_HOME"])
-ok, fail, wait_raw = t.ok, t.fail, t.wait_raw
+t = Repl()
+who, ok, fail, wait_raw, prompt, line = t.who, t.ok, t.fail, t.wait_raw, t.prompt, t.line
 
 def expect(pattern, what):
     return t.expect(pattern, what) or ""
 
-PROMPT = r"\(cdbg\) $" if who == "cdbg" else r"\(gdb\) $"
 QUESTION = r"Delete all breakpoints\? \(y or n\) $"
 LISTED = r"^Breakpoint 1 \(tick\)" if who == "cdbg" else r"^1 +breakpoint "
 NONE = r"^No breakpoints" if who == "cdbg" else r"^No breakpoints or watchpoints\."
-
-def prompt(what):
-    return t.prompt(what, PROMPT) or ""
-
-def line(s, what):
-    t.key(s.encode() + b"\r")
-    return prompt(what)
 
 prompt("the first prompt")
 line("break tick", "break tick")

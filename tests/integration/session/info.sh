@@ -89,7 +89,7 @@ check_untraced "$pid"
 # --- mistakes -------------------------------------------------------------------------------------
 td_cdbg out attach "$pid" --batch -ex info
 expect_status 1 "info alone"
-expect_exact_str "$out.err" 'cdbg: info: say what: info breakpoints, locals, args, frame, threads, registers, sharedlibrary, signals (`help info`)'
+expect_exact_str "$out.err" 'cdbg: info: say what: info breakpoints, locals, args, frame, threads, registers, sharedlibrary, signals, line, symbol, address, source, watchpoints, display (`help info`)'
 for bad in bogus l s; do
     td_cdbg out attach "$pid" --batch -ex "info $bad"
     expect_status 1 "info $bad"

@@ -1,9 +1,109 @@
 #!/bin/bash
-# The trace's output is live at a steady rate: trace_pace calls tick() every 20 ms and stops as
-# soon as the -o file has something in it; it gives up (exit 1) after 400 calls. Its ~1,150-byte
-# lines would take some 900 calls to fill cdbg's 1 MB buffer: output written only when a poll
-# finds nothing (never, at this rate) or the buffer is full never reaches the file in time.
+# The trace's output is live: what a user watching it sees while the program runs.
+#
+# trace_gate (testdata/trace/gate.c) moves on only when this test writes a byte to its FIFO, and
+# the test writes it only after the lines it waits for are in the output, so nothing here depends
+# on how fast anything runs:
+#   1. five calls, then the program blocks: the five lines must come out while it is blocked (an
+#      idle trace: every poll comes back empty).
+#   2. one shown call (the marker), then hidden calls (--if show) as fast as the program can make
+#      them, until the next byte: every poll finds records, so only the flush by time (~100 ms after
+#      a line entered the buffer) writes the marker out; a flush on empty polls alone, or when the
+#      1 MB buffer fills, never does while the program runs. (A small ring: what the hidden calls
+#      leave in it is drained, and each evaluated for --if, before cdbg ends; the rest are drops.)
+# Then trace_pace: a line every 20 ms, each ~1,150 bytes (four -e s), stopping as soon as the -o file
+# is not empty.
 . "$SRCROOT/tests/integration/lib.sh"
+
+gate=$(td_bin trace_gate)
+
+# wait_out WHAT PID COMMAND...: waits until COMMAND succeeds while cdbg (PID) runs; a failure when cdbg
+# ends first or after TD_WAIT_TIMEOUT s (the output never came while the program ran).
+wait_out() {
+    local what=$1 pid=$2 deadline=$((SECONDS + TD_WAIT_TIMEOUT))
+    shift 2
+    until "$@"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            fail "$what: cdbg ended before it was in the output"
+            return 1
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "$what: not in the output after ${TD_WAIT_TIMEOUT}s while the program ran"
+            return 1
+        fi
+        sleep 0.02
+    done
+    pass "$what"
+}
+
+# shown FILE N: FILE holds exactly the lines of tick(0..N-1, show=1), in order (text or --json)
+shown() {
+    local want="" i
+    for ((i = 0; i < $2; i++)); do
+        if [ "$mode" = json ]; then
+            want+="tick {\"i\":$i,\"show\":1}"$'\n'
+        else
+            want+="> tick(i=$i, show=1)"$'\n'
+        fi
+    done
+    [ "$(ev_lines "$1")" = "${want%$'\n'}" ]
+}
+
+ev_lines() {
+    if [ "$mode" = json ]; then
+        python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    if not l.endswith("\n"):
+        break  # a line being written
+    o = json.loads(l)
+    if o.get("event") == "entry":
+        print(o["function"], json.dumps(o["args"], separators=(",", ":")))
+' "$1" 2>/dev/null
+    else
+        sed -n 's/^\(> tick(i=[0-9]*, show=[0-9]*)\) .*/\1/p' "$1" 2>/dev/null
+    fi
+}
+
+# gate BACKEND MODE: MODE file (-o FILE), stdout (a file as cdbg's stdout), json (--json on stdout)
+gate() {
+    local be=$1 mode=$2 d out fd cpid rc calls
+    d=$(mktemp -d "$TD_TMP/gate.XXXXXX")
+    mkfifo "$d/fifo"
+    exec {fd}<>"$d/fifo" # read-write: opening it does not wait for the program
+    out=$d/out
+    case $mode in
+    file) "$CDBG" trace --backend "$be" --buffer-size 1M --if show -o "$out" '^tick$' -- "$gate" "$d/fifo" >"$d/stdout" 2>"$out.err" & ;;
+    stdout) "$CDBG" trace --backend "$be" --buffer-size 1M --if show '^tick$' -- "$gate" "$d/fifo" >"$out" 2>"$out.err" & ;;
+    json) "$CDBG" trace --backend "$be" --buffer-size 1M --json --if show '^tick$' -- "$gate" "$d/fifo" >"$out" 2>"$out.err" & ;;
+    esac
+    cpid=$!
+    TD_PIDS+=("$cpid")
+    local ok=true
+    wait_out "$be $mode: the 5 calls made before the program blocked" "$cpid" shown "$out" 5 || ok=false
+    if $ok; then
+        printf x >&"$fd"
+        wait_out "$be $mode: the shown call among hidden ones that never stop" "$cpid" shown "$out" 6 || ok=false
+    fi
+    printf x >&"$fd" # released in every case: the program ends and so does cdbg
+    timeout -k 5 "$TD_CDBG_TIMEOUT" tail --pid="$cpid" -f /dev/null
+    wait "$cpid"
+    rc=$?
+    exec {fd}>&-
+    [ "$rc" = 0 ] && pass "$be $mode: exit status 0" || fail "$be $mode: exit status $rc"
+    shown "$out" 6 && pass "$be $mode: 6 lines in the end" || { fail "$be $mode: not the 6 lines"; td_show "$out"; }
+    calls=$(sed -n 's/^gate: \([0-9]*\) calls$/\1/p' "$out.err")
+    expect_line "^cdbg: trace: tick \\($be\\): ${calls:-x} hits, 6 shown \\(--if\\), [0-9]+ dropped$" "$out.err"
+    $ok
+}
+
+# one failure is enough: each waits TD_WAIT_TIMEOUT for output that does not come
+for run in "inline file" "inline stdout" "uprobe file" "uprobe stdout" "ptrace file" "ptrace stdout" "inline json"; do
+    set -- $run
+    mode=$2
+    gate "$1" "$2" || break
+done
+
 exe=$(td_bin trace_pace)
 for be in inline uprobe ptrace; do
     f=$TD_TMP/live.$be
