@@ -67,6 +67,11 @@ static int check_untraced(pid_t pid, cd_err *err)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                         "lockorder: process %d is already traced by process %d; detach that tracer first", (int)pid,
                         (int)st.tracer_pid);
+    if (st.state == 'T')
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_OTHER,
+                        "lockorder: process %d is stopped (state T, by SIGSTOP or a job-control stop); resume it "
+                        "with `kill -CONT %d` and record it then",
+                        (int)pid, (int)pid);
     return 0;
 }
 

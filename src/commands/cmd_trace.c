@@ -93,6 +93,12 @@ static int check_untraced(pid_t pid, cd_err *err)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                         "trace: process %d is already traced by process %d; detach that tracer first", (int)pid,
                         (int)st.tracer_pid);
+    /* stopped by SIGSTOP (or ^Z): the probes go in by running code in it, which it cannot do */
+    if (st.state == 'T')
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_OTHER,
+                        "trace: process %d is stopped (state T, by SIGSTOP or a job-control stop); resume it with "
+                        "`kill -CONT %d` and trace it then",
+                        (int)pid, (int)pid);
     return 0;
 }
 

@@ -98,4 +98,22 @@ touch "$stop"
 m_end() { grep -q '^ticks [0-9]*$' "$TD_TMP/m.prog"; }
 td_wait_for "the program to run on to its end after --max-hits" m_end && pass "it ran to its end after --max-hits"
 
+# a stopped process (SIGSTOP): refused with status 4 and what to do, left stopped and untraced
+td_start trace_spin_O0 "$TD_TMP/stop_T"
+pid=$TD_PID
+kill -STOP "$pid"
+stopped() { [ "$(awk '{print $3}' "/proc/$pid/stat")" = T ]; }
+td_wait_for "the program to stop" stopped
+td_cdbg out trace '^tick$' -p "$pid"
+expect_status 4 "a stopped process"
+expect_line "^cdbg: trace: process $pid is stopped \(state T, by SIGSTOP or a job-control stop\); resume it with \`kill -CONT $pid\` and trace it then$" "$out.err"
+stopped && pass "left stopped" || fail "process $pid not left stopped: $(awk '{print $3}' "/proc/$pid/stat")"
+grep -q '^TracerPid:[[:space:]]*0$' "/proc/$pid/status" && pass "left untraced" || fail "process $pid traced"
+r=$(same "$pid" "$spin" tick 8) && pass "tick's code untouched" || fail "tick's code: $r"
+kill -CONT "$pid"
+touch "$TD_TMP/stop_T"
+wait "$pid"
+TD_RC=$?
+expect_status 0 "it ran on to its end after SIGCONT"
+
 td_finish
