@@ -56,6 +56,14 @@ static int fail(const cd_err *e, int def)
     return e->code > 0 ? e->code : def;
 }
 
+/* A backend that refuses an option's value (--buffer-size too small for its records) fails as
+ * any bad option does: status 2, as documented. */
+static int arm_fail(const cd_err *e)
+{
+    fprintf(stderr, "cdbg: %s\n", e->msg);
+    return e->kind == CD_EK_USAGE ? CD_EXIT_USAGE : e->code > 0 ? e->code : CD_EXIT_CMD;
+}
+
 static int usage_fail(const char *fmt, const char *arg)
 {
     fprintf(stderr, "cdbg: trace: ");
@@ -385,7 +393,7 @@ int cd_trace_main(int argc, char **argv)
             pt_watch_start(&st.pt, st.lt);
         } else {
             if (!list && cd_trace_arm(tr, &err) < 0) {
-                status = fail(&err, CD_EXIT_CMD);
+                status = arm_fail(&err);
                 goto close;
             }
             armed = !list;
@@ -449,7 +457,7 @@ int cd_trace_main(int argc, char **argv)
     }
     /* ptrace: the program runs from here (arm continues it), traced to its end */
     if ((!launched || pt_launch) && !armed && cd_trace_arm(tr, &err) < 0) {
-        status = fail(&err, CD_EXIT_CMD);
+        status = arm_fail(&err);
         goto close;
     }
     char *notes = cd_trace_take_notes(tr);

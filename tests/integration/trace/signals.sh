@@ -111,6 +111,15 @@ stopped && pass "left stopped" || fail "process $pid not left stopped: $(awk '{p
 grep -q '^TracerPid:[[:space:]]*0$' "/proc/$pid/status" && pass "left untraced" || fail "process $pid traced"
 r=$(same "$pid" "$spin" tick 8) && pass "tick's code untouched" || fail "tick's code: $r"
 kill -CONT "$pid"
+# (not a signal, but the same process) a --buffer-size too small for the inline backend's records
+# is a bad option: status 2, as documented, the process untouched
+running() { [ "$(awk '{print $3}' "/proc/$pid/stat")" != T ]; }
+td_wait_for "the program to run again" running
+td_cdbg out trace '^tick$' --backend inline --buffer-size 1 -p "$pid"
+expect_status 2 "--buffer-size 1"
+expect_line "^cdbg: inline: a buffer of 1 bytes holds fewer than 16 records of [0-9]+ bytes; give a larger --buffer-size$" "$out.err"
+check_untraced "$pid"
+r=$(same "$pid" "$spin" tick 8) && pass "tick's code untouched after --buffer-size 1" || fail "tick's code: $r"
 touch "$TD_TMP/stop_T"
 wait "$pid"
 TD_RC=$?
