@@ -31,13 +31,18 @@ static const char usage[] =
     "2 usage error (a core: lock order needs a run), 4 cannot attach (no such process, already traced)\n"
     "or start PROG.\n";
 
+/* The signal that ends the recording (SIGINT, SIGTERM or SIGHUP; 0: none): each ends it as Ctrl-C
+ * does (probes out, the report, the process left running). Installed before anything is opened:
+ * a signal during the set-up must not kill cdbg with probes in. */
 static volatile sig_atomic_t g_stop;
 
 static void on_int(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    g_stop = sig;
 }
+
+static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
 
 static int fail(const cd_err *e, int def)
 {
@@ -62,6 +67,11 @@ static int check_untraced(pid_t pid, cd_err *err)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                         "lockorder: process %d is already traced by process %d; detach that tracer first", (int)pid,
                         (int)st.tracer_pid);
+    if (st.state == 'T')
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_OTHER,
+                        "lockorder: process %d is stopped (state T, by SIGSTOP or a job-control stop); resume it "
+                        "with `kill -CONT %d` and record it then",
+                        (int)pid, (int)pid);
     return 0;
 }
 
@@ -246,6 +256,13 @@ int cd_lockorder_main(int argc, char **argv)
     int status = CD_EXIT_OK;
     cd_err err;
     cd_err_clear(&err);
+    struct sigaction sa, old_sig[N_END_SIGS];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
     cd_target *t = NULL, *lt = NULL;
     cd_symtab *sym = NULL;
     cd_lo *lo = NULL;
@@ -346,7 +363,7 @@ int cd_lockorder_main(int argc, char **argv)
     if (cd_lo_note(lo))
         fprintf(stderr, "cdbg: lockorder: through kernel uprobes (slower): %s\n", cd_lo_note(lo));
     fprintf(stderr, "cdbg: lockorder: recording the lock operations of process %d%s\n", (int)pid,
-            prog ? "" : " (Ctrl-C or --duration to stop)");
+            prog && !duration ? " (to its end, or Ctrl-C)" : " (Ctrl-C or --duration to stop)");
     if (held) {
         /* unpark: the main thread takes its own two bytes and goes on */
         if (cd_target_stop(t, NULL, 0, &err) < 0 || t->ops->write_mem(t, park_pc, park, 2, &err) < 0 ||
@@ -356,12 +373,6 @@ int cd_lockorder_main(int argc, char **argv)
         }
         held = false;
     }
-    struct sigaction sa, old_int;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    g_stop = 0;
     uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
     for (;;) {
         if (g_stop) {
@@ -384,10 +395,9 @@ int cd_lockorder_main(int argc, char **argv)
     if (!ended && cd_lo_disarm(lo, &de) < 0)
         fprintf(stderr, "cdbg: lockorder: %s\n", de.msg);
     cd_lo_drain(lo);
-    sigaction(SIGINT, &old_int, NULL);
     if (status != CD_EXIT_OK)
         goto close;
-    if (prog && !interrupted) {
+    if (prog && ended) {
         while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
             ;
         if (WIFEXITED(ws))
@@ -409,8 +419,10 @@ int cd_lockorder_main(int argc, char **argv)
     } else {
         render_text(cy, nc, &st, pid);
     }
-    if (!ended && !prog)
-        fprintf(stderr, "cdbg: lockorder: every probe removed, process %d runs on\n", (int)pid);
+    if (!ended)
+        fprintf(stderr, "cdbg: lockorder: %s%severy probe removed, process %d runs on\n",
+                !interrupted ? "" : g_stop == SIGTERM ? "interrupted by SIGTERM" : g_stop == SIGHUP ? "interrupted by SIGHUP" : "interrupted",
+                interrupted ? ": " : "", (int)pid);
     status = nc ? CD_EXIT_FOUND : CD_EXIT_OK;
 close:
     if (held) {
@@ -424,5 +436,7 @@ close:
     if (t)
         cd_target_close(t);
     fflush(stdout);
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &old_sig[i], NULL);
     return status;
 }
