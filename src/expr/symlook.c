@@ -1039,6 +1039,14 @@ void cd_addr_symbol(cd_ectx *x, uint64_t addr, cd_buf *b)
     uint64_t off;
     if (!x->sym || !addr || !cd_symtab_addr_symbol(x->sym, addr, &name, &off) || !name)
         return;
+    /* a clone or a versioned alias (leaf.constprop.0, pthread_create@GLIBC_2.2.5) goes by the
+     * DWARF function that starts there, as in gdb: <leaf>, <__pthread_create_2_1> */
+    Dwfl_Module *m;
+    Dwarf_Die fd;
+    const char *dn;
+    if (cd_sym_base_len(name) && (m = dwfl_addrmodule(cd_symtab_dwfl(x->sym), addr - off)) &&
+        func_die_at(m, addr - off, &fd) && (dn = die_name(&fd)))
+        name = dn;
     if (off)
         cd_buf_printf(b, "<%s+%llu>", name, (unsigned long long)off);
     else
