@@ -3,7 +3,7 @@
 # isr.constprop.0.isra.0, part.part.0 plus inlined copies of part's head), found by their source
 # names as gdb 13 finds them: `break`/`tbreak` set the locations gdb sets (offsets from _start, as
 # the run's addresses are randomised and gdb's are not) and stop where gdb stops; `print &NAME`,
-# `info line NAME` say what gdb says; `print &pthread_create` (libc's versioned alias
+# `info line NAME`, `list NAME` say what gdb says; `print &pthread_create` (libc's versioned alias
 # pthread_create@@GLIBC_2.34 of __pthread_create_2_1) has gdb's type and name; `cdbg trace '^leaf$'`
 # traces the clone. -O0 (no clones) is the baseline the same checks must keep.
 . "$SRCROOT/tests/integration/lib.sh"
@@ -87,6 +87,14 @@ for v in O0 O2; do
     [ "$(wc -l <"$TD_TMP/gdb.prints")" -eq 5 ] && pass "gdb answered the five ($v)" ||
         { fail "gdb did not answer the five ($v)"; td_show "$TD_TMP/gdb.out"; }
     expect_exact "$TD_TMP/cdbg.prints" "$TD_TMP/gdb.prints"
+
+    # list NAME: the lines gdb lists around the function
+    timeout 120 gdb -nx -batch -ex 'list leaf' "$exe" 2>&1 | sed -n 's/^\([0-9][0-9]*\)\t.*/\1/p' >"$TD_TMP/gdb.list"
+    td_cdbg out run "$exe" --batch -ex 'list leaf'
+    expect_status 0 "list leaf ($v)"
+    sed -n 's/^ *\([0-9][0-9]*\)  .*/\1/p' "$out" >"$TD_TMP/cdbg.list"
+    [ -s "$TD_TMP/gdb.list" ] || fail "gdb listed nothing for leaf ($v)"
+    expect_exact "$TD_TMP/cdbg.list" "$TD_TMP/gdb.list"
 
     # trace by the source name: both calls of leaf
     td_cdbg out trace '^leaf$' -- "$exe"
