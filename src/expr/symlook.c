@@ -1044,7 +1044,7 @@ void cd_addr_symbol(cd_ectx *x, uint64_t addr, cd_buf *b)
     Dwfl_Module *m;
     Dwarf_Die fd;
     const char *dn;
-    if (cd_sym_base_len(name) && (m = dwfl_addrmodule(cd_symtab_dwfl(x->sym), addr - off)) &&
+    if ((cd_sym_base_len(name) || strchr(name, '@')) && (m = dwfl_addrmodule(cd_symtab_dwfl(x->sym), addr - off)) &&
         func_die_at(m, addr - off, &fd) && (dn = die_name(&fd)))
         name = dn;
     if (off)

@@ -1097,8 +1097,10 @@ size_t cd_sym_base_len(const char *name)
 {
     const char *at = strchr(name, '@');
     const char *dot = strchr(name, '.');
+    /* only the default version (@@): memcpy@GLIBC_2.2.5 is another function than memcpy@@GLIBC_2.14,
+     * and gdb too knows a non-default version by its full name only */
     if (at && (!dot || at < dot))
-        return at > name ? (size_t)(at - name) : 0;
+        return at > name && at[1] == '@' ? (size_t)(at - name) : 0;
     if (!dot || dot == name)
         return 0;
     /* every piece after the first dot: a clone tag or a clone number (".constprop.0.isra.0") */
