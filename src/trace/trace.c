@@ -612,8 +612,12 @@ int cd_trace_resolve(cd_trace *tr, cd_err *err)
                 continue;
             char sbuf[512];
             const char *full, *shown = shown_name(tr, f->name, sbuf, sizeof sbuf, &full);
+            /* a clone (leaf.constprop.0) answers to its source name too, as in gdb */
+            size_t bl = cd_sym_base_len(f->name);
+            char base[256];
+            snprintf(base, sizeof base, "%.*s", (int)(bl < sizeof base ? bl : 0), f->name);
             if (regexec(&rx, shown, 0, NULL, 0) && regexec(&rx, full, 0, NULL, 0) &&
-                regexec(&rx, f->name, 0, NULL, 0))
+                regexec(&rx, f->name, 0, NULL, 0) && (!bl || regexec(&rx, base, 0, NULL, 0)))
                 continue;
             uint64_t addr = cd_symtab_skip_prologue(tr->sym, f->addr);
             if (addr < f->addr || (f->size && addr >= f->addr + f->size))
