@@ -755,12 +755,15 @@ static const mode modes[] = {
      "The same analysis is the prompt's `deadlock` command.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), deadlock_mode, CD_OPEN_ANY,
      MODE_OWN_ARGS},
-    {"stacks", "PID [-group] [--json]",
+    {"stacks", "PID [-group] [--json] [--no-bpf]",
      "Print every thread's stack without stopping the threads that sleep (pstack's job)",
      "The output of `bt all` (-group: `bt all -group`) for process PID, read without waking it: a\n"
-     "thread asleep in a system call is unwound from where the kernel says it sleeps\n"
-     "(/proc/PID/task/TID/syscall) and never stopped; a running thread is stopped alone, briefly. The\n"
-     "last line (--json: \"threads_stopped\", \"stopped_ms\" and each thread's \"read\") says how many\n"
+     "thread asleep in a system call is unwound from where the kernel says it sleeps and never\n"
+     "stopped; a running thread is stopped alone, briefly. As root, every thread's state and saved\n"
+     "registers come from one BPF task-iterator walk (twice: the second catches a thread that moved);\n"
+     "where BPF is unavailable, or with --no-bpf (CDBG_NO_BPF=1), from /proc/PID/task/TID/stat and\n"
+     "syscall per thread (--json: \"source\", and \"bpf_unavailable\" saying why). The last line\n"
+     "(--json: \"threads_stopped\", \"stopped_ms\" and each thread's \"read\") says how many\n"
      "threads were stopped and for how long. The process is left running, untraced.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), stacks_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"gcore", "[-o FILE] [--force] [--all] [--no-snapshot] [--json] PID",
