@@ -778,10 +778,12 @@ static const mode modes[] = {
      "logs each hit, one line each (`> work(x=5) hot.c:4 [tid 1234]`, with --ret `< work = 16 (0.4 us)`)\n"
      "or one JSON object with --json, and lets the program run on. Options: -o FILE, -e EXPR, --ret,\n"
      "--if COND, --max-hits N, --duration S, --backend auto|inline|uprobe|ptrace, --buffer-size N,\n"
-     "--list. With -- PROG cdbg exits with the program's status (128+N for signal N); with -p, 0 after\n"
-     "Ctrl-C, --duration or --max-hits removed every probe (the process runs on). 1: no function\n"
-     "matches or tracing failed; 2: bad options, --if or -e; 4: cannot attach or start. The ptrace\n"
-     "backend cannot promise the program survives a SIGKILL of cdbg (it warns). docs/tracing.md.",
+     "--list. Ctrl-C, SIGTERM, SIGHUP, --duration or --max-hits remove every probe, print the summary\n"
+     "(hits, drops, returns lost) and leave the process running. With -- PROG cdbg exits with the\n"
+     "program's status (128+N for signal N), 128+N when signal N ended cdbg first (the program runs\n"
+     "on, untraced); with -p, 0. 1: no function matches or tracing failed; 2: bad options, --if or\n"
+     "-e; 4: cannot attach or start. The ptrace backend cannot promise the program survives a\n"
+     "SIGKILL of cdbg (it warns). docs/tracing.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), trace_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"profile", "[options] -p PID | [options] -- PROG [ARGS...]",
      "Sample where every thread spends its CPU time, without stopping it; flame graphs",
@@ -798,8 +800,9 @@ static const mode modes[] = {
      "Records every pthread mutex and rwlock acquisition (condition waits and successful trylocks too)\n"
      "with kernel uprobes, and reports each cycle of the lock-order graph with where every edge was\n"
      "taken (function, file:line, stack); a cycle whose edges were all taken under one common lock is\n"
-     "not reported, nor one closed by a trylock. -p: until --duration S or Ctrl-C, then the process\n"
-     "runs on, untraced; -- PROG: to its end (its status on stderr). Exit status: 3 an inversion, 0\n"
+     "not reported, nor one closed by a trylock. Until the process's end (-- PROG: its status on\n"
+     "stderr), --duration S, Ctrl-C, SIGTERM or SIGHUP; then the process runs on, untraced, and the\n"
+     "report covers what was recorded. Exit status: 3 an inversion, 0\n"
      "none, 1 no lock function could be traced, 2 usage (a core: a run is needed), 4 cannot attach\n"
      "or start. docs/lockorder.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), lockorder_mode, CD_OPEN_ANY, MODE_OWN_ARGS},

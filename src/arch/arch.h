@@ -143,6 +143,7 @@ int cd_x86_relocate_head(const cd_x86_head *h, uint64_t new_addr, uint8_t *out, 
  *   STORE  mov [mem], r or imm (1, 4 or 8 bytes)                memory, rip
  *   LEA    lea r64/r32, [mem]                                   dst, rip
  *   ADD/SUB  add/sub r64/r32, imm                               dst, CF PF AF ZF SF OF, rip
+ *   CALL   call rel32 (imm: the target)                         rsp -= 8, [rsp] = addr + len, rip
  * Refused (the caller single-steps): any legacy prefix but a nop's, segment overrides (fs/gs
  * bases are not in the register file), 16-bit and high-byte registers, memory operands that
  * cross a page, everything else. Faults are the caller's: a memory access that fails (unmapped,
@@ -157,6 +158,7 @@ typedef enum cd_x86_emu_op {
     CD_EMU_LEA,
     CD_EMU_ADD,
     CD_EMU_SUB,
+    CD_EMU_CALL,
 } cd_x86_emu_op;
 
 /* General registers in encoding order: rax rcx rdx rbx rsp rbp rsi rdi r8..r15. */

@@ -520,6 +520,16 @@ bool cd_x86_emulable(cd_x86 *d, const uint8_t *code, size_t len, uint64_t addr, 
         e.has_imm = true;
         e.imm = o1->imm;
         break;
+    case X86_INS_CALL:
+        /* a direct call (e8 rel32; capstone gives the target): a probe at a function's first
+         * instruction that calls (clang -O2 often starts so) */
+        if (!no_prefix(x) || x->op_count != 1 || o0->type != X86_OP_IMM || in->size != 5 || code[0] != 0xe8)
+            return false;
+        e.op = CD_EMU_CALL;
+        e.size = 8;
+        e.has_imm = true;
+        e.imm = o0->imm;
+        break;
     default:
         return false;
     }
@@ -552,6 +562,11 @@ bool cd_x86_emu_mem(const cd_x86_emu *e, const cd_x86_regs *r, cd_x86_mem *m)
         m->dir = 'w';
         m->addr = r->gpr[CD_GPR_RSP] - 8;
         m->value = r->gpr[e->src]; /* push rsp pushes rsp as it was before the push */
+        break;
+    case CD_EMU_CALL:
+        m->dir = 'w';
+        m->addr = r->gpr[CD_GPR_RSP] - 8;
+        m->value = e->addr + e->len; /* the return address */
         break;
     case CD_EMU_LOAD:
         m->dir = 'r';
@@ -612,6 +627,10 @@ void cd_x86_emu_apply(const cd_x86_emu *e, cd_x86_regs *r, uint64_t loaded)
     case CD_EMU_PUSH:
         r->gpr[CD_GPR_RSP] -= 8;
         break;
+    case CD_EMU_CALL:
+        r->gpr[CD_GPR_RSP] -= 8;
+        r->rip = (uint64_t)e->imm;
+        return;
     case CD_EMU_MOV:
         /* a 32-bit destination zero-extends into the whole register */
         r->gpr[e->dst] = (e->src >= 0 ? r->gpr[e->src] : (uint64_t)e->imm) & m;

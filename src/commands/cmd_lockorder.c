@@ -31,13 +31,18 @@ static const char usage[] =
     "2 usage error (a core: lock order needs a run), 4 cannot attach (no such process, already traced)\n"
     "or start PROG.\n";
 
+/* The signal that ends the recording (SIGINT, SIGTERM or SIGHUP; 0: none): each ends it as Ctrl-C
+ * does (probes out, the report, the process left running). Installed before anything is opened:
+ * a signal during the set-up must not kill cdbg with probes in. */
 static volatile sig_atomic_t g_stop;
 
 static void on_int(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    g_stop = sig;
 }
+
+static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
 
 static int fail(const cd_err *e, int def)
 {
@@ -62,6 +67,11 @@ static int check_untraced(pid_t pid, cd_err *err)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                         "lockorder: process %d is already traced by process %d; detach that tracer first", (int)pid,
                         (int)st.tracer_pid);
+    if (st.state == 'T')
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_OTHER,
+                        "lockorder: process %d is stopped (state T, by SIGSTOP or a job-control stop); resume it "
+                        "with `kill -CONT %d` and record it then",
+                        (int)pid, (int)pid);
     return 0;
 }
 
@@ -107,8 +117,11 @@ static void render_text(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
         printf("\n");
         for (size_t i = 0; i < cy[c].n; i++) {
             const cd_lo_edge *e = cy[c].edges[i];
-            printf("  thread %d took %s %s while holding %s %s (%llu time%s)\n", (int)e->tid, e->acquired_kind,
-                   e->acquired_name, e->held_kind, e->held_name, (unsigned long long)e->count, e->count == 1 ? "" : "s");
+            printf("  thread %d took %s %s%s%s%s while holding %s %s%s%s%s (%llu time%s)\n", (int)e->tid,
+                   e->acquired_kind, e->acquired_name, e->acquired_mode ? " (" : "",
+                   e->acquired_mode ? e->acquired_mode : "", e->acquired_mode ? ")" : "", e->held_kind, e->held_name,
+                   e->held_mode ? " (" : "", e->held_mode ? e->held_mode : "", e->held_mode ? ")" : "",
+                   (unsigned long long)e->count, e->count == 1 ? "" : "s");
             printf("    %s taken in ", e->acquired_name);
             frame_text(stdout, &e->stack[0]);
             printf("\n    %s held since ", e->held_name);
@@ -127,9 +140,9 @@ static void render_text(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
                st->threads == 1 ? "" : "s");
     fprintf(stderr,
             "cdbg: lockorder: process %d: %llu acquisitions of %zu locks in %zu threads, %zu order edges, %zu "
-            "cycle%s reported, %zu gated (not reported)%s\n",
+            "cycle%s reported, %zu gated, %zu read-shared (not reported)\n",
             (int)pid, (unsigned long long)st->acquisitions, st->locks, st->threads, st->edges, nc, nc == 1 ? "" : "s",
-            st->gated_cycles, "");
+            st->gated_cycles, st->shared_cycles);
 }
 
 static void render_json(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st, pid_t pid)
@@ -150,10 +163,13 @@ static void render_json(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
             snprintf(a, sizeof a, "0x%llx", (unsigned long long)e->held);
             json_object_object_add(eo, "held_addr", json_object_new_string(a));
             json_object_object_add(eo, "held_kind", json_object_new_string(e->held_kind));
+            json_object_object_add(eo, "held_mode", e->held_mode ? json_object_new_string(e->held_mode) : NULL);
             json_object_object_add(eo, "acquired", json_object_new_string(e->acquired_name));
             snprintf(a, sizeof a, "0x%llx", (unsigned long long)e->acquired);
             json_object_object_add(eo, "acquired_addr", json_object_new_string(a));
             json_object_object_add(eo, "acquired_kind", json_object_new_string(e->acquired_kind));
+            json_object_object_add(eo, "acquired_mode",
+                                   e->acquired_mode ? json_object_new_string(e->acquired_mode) : NULL);
             json_object_object_add(eo, "tid", json_object_new_int(e->tid));
             json_object_object_add(eo, "count", json_object_new_int64((int64_t)e->count));
             json_object_object_add(eo, "function", json_object_new_string(e->stack[0].func));
@@ -176,6 +192,7 @@ static void render_json(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
     json_object_object_add(root, "threads", json_object_new_int64((int64_t)st->threads));
     json_object_object_add(root, "edges", json_object_new_int64((int64_t)st->edges));
     json_object_object_add(root, "gated_cycles", json_object_new_int64((int64_t)st->gated_cycles));
+    json_object_object_add(root, "shared_cycles", json_object_new_int64((int64_t)st->shared_cycles));
     json_object_object_add(root, "dropped", json_object_new_int64((int64_t)st->dropped));
     printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
     json_object_put(root);
@@ -239,6 +256,13 @@ int cd_lockorder_main(int argc, char **argv)
     int status = CD_EXIT_OK;
     cd_err err;
     cd_err_clear(&err);
+    struct sigaction sa, old_sig[N_END_SIGS];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
     cd_target *t = NULL, *lt = NULL;
     cd_symtab *sym = NULL;
     cd_lo *lo = NULL;
@@ -339,7 +363,7 @@ int cd_lockorder_main(int argc, char **argv)
     if (cd_lo_note(lo))
         fprintf(stderr, "cdbg: lockorder: through kernel uprobes (slower): %s\n", cd_lo_note(lo));
     fprintf(stderr, "cdbg: lockorder: recording the lock operations of process %d%s\n", (int)pid,
-            prog ? "" : " (Ctrl-C or --duration to stop)");
+            prog && !duration ? " (to its end, or Ctrl-C)" : " (Ctrl-C or --duration to stop)");
     if (held) {
         /* unpark: the main thread takes its own two bytes and goes on */
         if (cd_target_stop(t, NULL, 0, &err) < 0 || t->ops->write_mem(t, park_pc, park, 2, &err) < 0 ||
@@ -349,12 +373,6 @@ int cd_lockorder_main(int argc, char **argv)
         }
         held = false;
     }
-    struct sigaction sa, old_int;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    g_stop = 0;
     uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
     for (;;) {
         if (g_stop) {
@@ -377,10 +395,9 @@ int cd_lockorder_main(int argc, char **argv)
     if (!ended && cd_lo_disarm(lo, &de) < 0)
         fprintf(stderr, "cdbg: lockorder: %s\n", de.msg);
     cd_lo_drain(lo);
-    sigaction(SIGINT, &old_int, NULL);
     if (status != CD_EXIT_OK)
         goto close;
-    if (prog && !interrupted) {
+    if (prog && ended) {
         while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
             ;
         if (WIFEXITED(ws))
@@ -402,8 +419,10 @@ int cd_lockorder_main(int argc, char **argv)
     } else {
         render_text(cy, nc, &st, pid);
     }
-    if (!ended && !prog)
-        fprintf(stderr, "cdbg: lockorder: every probe removed, process %d runs on\n", (int)pid);
+    if (!ended)
+        fprintf(stderr, "cdbg: lockorder: %s%severy probe removed, process %d runs on\n",
+                !interrupted ? "" : g_stop == SIGTERM ? "interrupted by SIGTERM" : g_stop == SIGHUP ? "interrupted by SIGHUP" : "interrupted",
+                interrupted ? ": " : "", (int)pid);
     status = nc ? CD_EXIT_FOUND : CD_EXIT_OK;
 close:
     if (held) {
@@ -417,5 +436,7 @@ close:
     if (t)
         cd_target_close(t);
     fflush(stdout);
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &old_sig[i], NULL);
     return status;
 }

@@ -424,9 +424,14 @@ static size_t count_stopped(const thread_dump *d, size_t n)
     return k;
 }
 
-static void stacks_summary_json(const thread_dump *d, size_t n, json_object *j)
+static void stacks_summary_json(const thread_dump *d, size_t n, const cd_stackcache *c, json_object *j)
 {
     json_object_object_add(j, "threads_stopped", json_object_new_int((int)count_stopped(d, n)));
+    /* where the sleeping threads' registers came from, and why not BPF when it was wanted */
+    const char *why;
+    json_object_object_add(j, "source", json_object_new_string(cd_stackcache_source(c, &why)));
+    if (why)
+        json_object_object_add(j, "bpf_unavailable", json_object_new_string(why));
 }
 
 static void stacks_summary_text(cd_session *s, const thread_dump *d, size_t n)
@@ -439,7 +444,7 @@ static void stacks_summary_text(cd_session *s, const thread_dump *d, size_t n)
 }
 
 /* stacks: `cdbg stacks` (adds how each thread was read and the summary) */
-static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stacks, bool stacks)
+static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stacks, const cd_stackcache *stacks)
 {
     size_t ng;
     group *g = make_groups(d, n, &ng, NULL);
@@ -469,7 +474,7 @@ static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stac
         }
         json_object_object_add(j, "groups", ga);
         if (stacks)
-            stacks_summary_json(d, n, j);
+            stacks_summary_json(d, n, stacks, j);
         json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
         cd_out_json(&s->out, j);
     } else {
@@ -512,7 +517,7 @@ int cd_cmd_threads(cd_session *s, int argc, char **argv, cd_err *err)
     if (!d)
         return -1;
     if (grp) {
-        print_groups(s, d, n, false, false);
+        print_groups(s, d, n, false, NULL);
         dump_free(d, n);
         return 0;
     }
@@ -591,7 +596,7 @@ int cd_cmd_thread(cd_session *s, int argc, char **argv, cd_err *err)
 }
 
 /* `bt all`, and `cdbg stacks` (stacks: how each thread was read, and the summary). */
-static void print_all(cd_session *s, thread_dump *d, size_t n, long limit, bool stacks)
+static void print_all(cd_session *s, thread_dump *d, size_t n, long limit, const cd_stackcache *stacks)
 {
     /* Each distinct stack is rendered once and reused by every thread that has it (997
      * workers parked in one place): text lines cached, JSON frame arrays shared by refcount. */
@@ -624,7 +629,7 @@ static void print_all(cd_session *s, thread_dump *d, size_t n, long limit, bool 
         json_object_object_add(j, "command", json_object_new_string(stacks ? "stacks" : "bt"));
         json_object_object_add(j, "threads", arr);
         if (stacks)
-            stacks_summary_json(d, n, j);
+            stacks_summary_json(d, n, stacks, j);
         json_object_object_add(j, "stopped_ms", stopped_ms_json(s));
         cd_out_json(&s->out, j);
         for (size_t k = 0; k < ng; k++)
@@ -676,9 +681,9 @@ int cd_cmd_bt(cd_session *s, int argc, char **argv, cd_err *err)
         if (!d)
             return -1;
         if (grp)
-            print_groups(s, d, n, true, false);
+            print_groups(s, d, n, true, NULL);
         else
-            print_all(s, d, n, limit, false);
+            print_all(s, d, n, limit, NULL);
         dump_free(d, n);
         return 0;
     }
@@ -1109,9 +1114,9 @@ int cd_stacks_dump(cd_session *s, bool group, cd_read_hook hook, void *hook_arg,
         return -1;
     }
     if (group)
-        print_groups(s, d, n, true, true);
+        print_groups(s, d, n, true, how.cache);
     else
-        print_all(s, d, n, 0, true);
+        print_all(s, d, n, 0, how.cache);
     dump_free(d, n);
     /* the stacks threads share with a template are the cache's */
     cd_stackcache_free(how.cache);

@@ -12,10 +12,12 @@
 #include "target/open.h"
 
 static const char usage[] =
-    "usage: cdbg stacks PID [-group] [--json]\n"
+    "usage: cdbg stacks PID [-group] [--json] [--no-bpf]\n"
     "Prints every thread's stack as `bt all` does (-group: as `bt all -group`), stopping only the\n"
     "threads that are running: a thread asleep in a system call is read where it sleeps, never\n"
-    "woken. Exit status: 0 done, 1 the dump failed, 2 usage error, 4 cannot attach to the process.\n";
+    "woken. The sleeping threads' registers come from a BPF task iterator where the kernel and\n"
+    "cdbg's privileges allow it, else from /proc (--no-bpf, or CDBG_NO_BPF=1: always /proc).\n"
+    "Exit status: 0 done, 1 the dump failed, 2 usage error, 4 cannot attach to the process.\n";
 
 /* Test hook, CDBG_TEST_STACKS_PAUSE="TID DIR [all]": after thread TID's first unwinding (all: after
  * each, N = 0, 1, ...) and before its syscall line is read again, create DIR/paused.N and wait for
@@ -90,7 +92,7 @@ int cd_stacks_main(int argc, char **argv)
 {
     stamps tm = {.on = getenv("CDBG_STACKS_TIMING") != NULL};
     stamp(&tm, "start");
-    bool json = false, group = false;
+    bool json = false, group = false, no_bpf = false;
     const char *pos[2];
     int npos = 0;
     for (int i = 0; i < argc; i++) {
@@ -98,6 +100,8 @@ int cd_stacks_main(int argc, char **argv)
             json = true;
         } else if (!strcmp(argv[i], "-group") || !strcmp(argv[i], "--group")) {
             group = true;
+        } else if (!strcmp(argv[i], "--no-bpf")) {
+            no_bpf = true;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(usage, stdout);
             return CD_EXIT_OK;
@@ -118,7 +122,7 @@ int cd_stacks_main(int argc, char **argv)
     snprintf(why, sizeof why, "stacks needs one PID (got %d argument%s): usage cdbg stacks PID [-group] [--json]",
              npos, npos == 1 ? "" : "s");
     /* look, don't touch: nothing is seized unless a running thread must be stopped to be read */
-    cd_open_spec spec = {.mode = CD_ATTACH_NONSTOP};
+    cd_open_spec spec = {.mode = CD_ATTACH_NONSTOP, .bpf_snapshot = !no_bpf};
     int rc = CD_EXIT_OK;
     if (cd_open_parse(&spec, CD_OPEN_ATTACH, npos, (char *const *)pos, why, &err) < 0) {
         rc = fail(&s.out, &err);

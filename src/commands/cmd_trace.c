@@ -32,18 +32,36 @@ const char cd_trace_usage[] =
     "--backend ptrace cannot promise the program survives a SIGKILL of cdbg: its int3s stay in an\n"
     "attached process (which then dies of SIGTRAP at its next hit), and a launched one is killed.\n";
 
+/* The signal that ends the run (SIGINT, SIGTERM or SIGHUP; 0: none yet). Each ends it as Ctrl-C
+ * does: every probe removed, the summary, the process left running. Installed before anything is
+ * opened: a signal during the set-up must not kill cdbg with probes in (issue 12). */
 static volatile sig_atomic_t g_stop;
 
 static void on_int(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    g_stop = sig;
+}
+
+static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
+
+static const char *sig_name(int sig)
+{
+    return sig == SIGINT ? " by SIGINT" : sig == SIGTERM ? " by SIGTERM" : sig == SIGHUP ? " by SIGHUP" : " by a signal";
 }
 
 static int fail(const cd_err *e, int def)
 {
     fprintf(stderr, "cdbg: %s\n", e->msg);
     return e->code > 0 ? e->code : def;
+}
+
+/* A backend that refuses an option's value (--buffer-size too small for its records) fails as
+ * any bad option does: status 2, as documented. */
+static int arm_fail(const cd_err *e)
+{
+    fprintf(stderr, "cdbg: %s\n", e->msg);
+    return e->kind == CD_EK_USAGE ? CD_EXIT_USAGE : e->code > 0 ? e->code : CD_EXIT_CMD;
 }
 
 static int usage_fail(const char *fmt, const char *arg)
@@ -83,6 +101,12 @@ static int check_untraced(pid_t pid, cd_err *err)
         return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
                         "trace: process %d is already traced by process %d; detach that tracer first", (int)pid,
                         (int)st.tracer_pid);
+    /* stopped by SIGSTOP (or ^Z): the probes go in by running code in it, which it cannot do */
+    if (st.state == 'T')
+        return cd_failk(err, CD_EXIT_TARGET, CD_EK_OTHER,
+                        "trace: process %d is stopped (state T, by SIGSTOP or a job-control stop); resume it with "
+                        "`kill -CONT %d` and trace it then",
+                        (int)pid, (int)pid);
     return 0;
 }
 
@@ -139,7 +163,7 @@ static void pt_seen(pt_watch *w, const cd_event *ev)
     else if (ev->kind == CD_EV_KILLED)
         w->status = 128 + ev->sig;
     else if (ev->kind == CD_EV_INTERRUPTED)
-        g_stop = 1;
+        g_stop = SIGINT;
 }
 
 static int pt_wait(cd_target *t, cd_event *ev, cd_err *err)
@@ -296,6 +320,16 @@ int cd_trace_main(int argc, char **argv)
         }
     }
     static char obuf[1 << 20];
+    /* no SA_RESTART: a wait for the program's end returns at the signal */
+    struct sigaction sa, old_sig[N_END_SIGS], old_pipe;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
     setvbuf(outfp, obuf, _IOFBF, sizeof obuf);
 
     tm_state st = {.pt.status = -1};
@@ -359,7 +393,7 @@ int cd_trace_main(int argc, char **argv)
             pt_watch_start(&st.pt, st.lt);
         } else {
             if (!list && cd_trace_arm(tr, &err) < 0) {
-                status = fail(&err, CD_EXIT_CMD);
+                status = arm_fail(&err);
                 goto close;
             }
             armed = !list;
@@ -423,7 +457,7 @@ int cd_trace_main(int argc, char **argv)
     }
     /* ptrace: the program runs from here (arm continues it), traced to its end */
     if ((!launched || pt_launch) && !armed && cd_trace_arm(tr, &err) < 0) {
-        status = fail(&err, CD_EXIT_CMD);
+        status = arm_fail(&err);
         goto close;
     }
     char *notes = cd_trace_take_notes(tr);
@@ -451,14 +485,6 @@ int cd_trace_main(int argc, char **argv)
         held = false;
     }
 
-    struct sigaction sa, old_int, old_pipe;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, &old_pipe);
-    g_stop = 0;
     cd_trace_out to = {.fp = outfp, .json = o.json};
     uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
     /* Output is live: written out at most FLUSH_NS after an event entered the buffer, at once on a
@@ -516,7 +542,7 @@ int cd_trace_main(int argc, char **argv)
         free(late);
     }
     /* the summary: never a silent drop */
-    uint64_t tot = 0, totshown = 0, totdrop = cd_trace_dropped_other(tr);
+    uint64_t tot = 0, totshown = 0, totdrop = cd_trace_dropped_other(tr), totlost = 0;
     for (size_t i = 0; i < nm; i++) {
         cd_trace_count c;
         cd_trace_counts(tr, i, &c);
@@ -527,14 +553,25 @@ int cd_trace_main(int argc, char **argv)
                 c.hits == 1 ? "" : "s");
         if (o.cond)
             fprintf(stderr, ", %llu shown (--if)", (unsigned long long)c.shown);
-        fprintf(stderr, ", %llu dropped\n", (unsigned long long)c.dropped);
+        fprintf(stderr, ", %llu dropped", (unsigned long long)c.dropped);
+        if (c.lost_returns)
+            fprintf(stderr, ", %llu return%s lost", (unsigned long long)c.lost_returns, c.lost_returns == 1 ? "" : "s");
+        fprintf(stderr, "\n");
+        totlost += c.lost_returns;
     }
-    fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s\n", (unsigned long long)tot,
+    if (totlost)
+        fprintf(stderr,
+                "cdbg: trace: %llu return%s lost: a longjmp or an exception left the calls, or the backend could "
+                "not catch their return (the inline backend's shadow stack or the kernel's uretprobe nesting "
+                "limit was full)\n",
+                (unsigned long long)totlost, totlost == 1 ? "" : "s");
+    fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s%s%s\n", (unsigned long long)tot,
             (unsigned long long)totshown, (unsigned long long)totdrop,
             totdrop ? " (the ring buffer was full: a larger --buffer-size keeps them)" : "",
-            interrupted ? "; interrupted: every probe removed, the process runs on"
-            : ended   ? ""
-                      : "; every probe removed, the process runs on");
+            interrupted ? "; interrupted" : "", interrupted && g_stop != SIGINT ? sig_name(g_stop) : "",
+            interrupted ? ": every probe removed, the process runs on"
+            : ended     ? ""
+                        : "; every probe removed, the process runs on");
     const char *pm = getenv("CDBG_TRACE_PLAN");
     if (pm && !strcmp(pm, "check")) { /* the plan's unit test reads this line */
         cd_trace_plan_stats ps;
@@ -545,11 +582,9 @@ int cd_trace_main(int argc, char **argv)
                 (unsigned long long)ps.planned_probes, (unsigned long long)ps.compared, (unsigned long long)ps.differ,
                 (unsigned long long)ps.partial, ps.differ ? "; first: " : "", ps.first_diff);
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGPIPE, &old_pipe, NULL);
     if (launched && status == CD_EXIT_OK) {
         if (interrupted) {
-            status = 128 + SIGINT;
+            status = 128 + g_stop;
         } else if (pt_launch && ended) {
             status = st.pt.status >= 0 ? st.pt.status : CD_EXIT_CMD;
             if (st.pt.status < 0)
@@ -577,8 +612,14 @@ int cd_trace_main(int argc, char **argv)
                 status = st.pt.status;
             } else {
                 int w;
-                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !g_stop)
                     ;
+                if (w != pid && g_stop) {
+                    /* a signal while it runs to its end, untraced: it runs on, we go */
+                    fprintf(stderr, "cdbg: trace: interrupted%s: process %d runs on\n", sig_name(g_stop), (int)pid);
+                    status = 128 + g_stop;
+                    goto close;
+                }
                 status = w == pid ? status_of(ws) : CD_EXIT_CMD;
                 if (w != pid && st.t && st.t->end_known) {
                     /* the tracer collected the end (stopping threads that were exiting) */
@@ -611,6 +652,9 @@ close:
         fclose(outfp);
     else
         fflush(stdout);
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &old_sig[i], NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
 out:
     free(pats);
     free(exprs);

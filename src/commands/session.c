@@ -337,6 +337,8 @@ json_object *cd_frame_json(const cd_frame *f)
     json_object_object_add(j, "inlined", json_object_new_boolean(f->info.inlined));
     if (f->signal_frame)
         json_object_object_add(j, "signal_frame", json_object_new_boolean(1));
+    if (f->tailcall) /* gdb's "tail call frame": rebuilt from DWARF call sites, left by a jump */
+        json_object_object_add(j, "tail_call", json_object_new_boolean(1));
     if (f->patched)
         json_object_object_add(j, "cdbg_patch",
                                json_object_new_string(f->patched == CD_FRAME_TRAMPOLINE ? "trampoline" : "return"));

@@ -95,7 +95,7 @@ const cd_command cd_commands[] = {
     {"deadlock", "", "deadlock",
      "Find deadlocks: cycles of threads waiting for each other's locks, and threads blocked forever",
      "Builds the lock-wait graph from each thread's futex wait (pthread mutexes of every kind, rwlocks,\n"
-     "C11 mtx_t, pthread_join) and names the locks (`lock_b`, `forks[3]`, `&to->mu`). Running threads\n"
+     "C11 mtx_t, pthread_join) and names the locks (`lock_b`, `forks[3]`, `to->mu`). Running threads\n"
      "are never stopped; only threads in a finding are held, briefly, to unwind them.\n"
      "One-shot form: `cdbg deadlock PID` or `cdbg deadlock EXE CORE` (exit status 3 when found).",
      cd_cmd_deadlock, CD_CMD_TARGET},

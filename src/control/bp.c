@@ -325,7 +325,7 @@ out:
 static cd_sym_visit elf_sym_visit(const char *name, uint64_t addr, void *arg)
 {
     func_search *fs = arg;
-    if (strcmp(name, fs->name) != 0 && !cxx_sym_matches(name, fs->name))
+    if (!cd_sym_is_named(name, fs->name) && !cxx_sym_matches(name, fs->name))
         return CD_SYM_SKIP;
     add_addr(&fs->addrs, &fs->n, cd_symtab_skip_prologue(fs->c->sym, addr));
     return CD_SYM_TAKE;

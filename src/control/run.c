@@ -453,8 +453,8 @@ static const cd_frame *caller_of(const cd_scope *sel, int level)
 {
     const cd_frame *f = &sel->frames[level];
     for (size_t i = (size_t)level + 1; i < sel->nframes; i++)
-        if (sel->frames[i].phys != f->phys)
-            return &sel->frames[i];
+        if (!sel->frames[i].tailcall && (sel->frames[i].phys != f->phys || f->tailcall))
+            return &sel->frames[i]; /* a tail-call frame is no place to return to (gdb skips them) */
     return NULL;
 }
 
@@ -560,7 +560,7 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
     if (cd_unwind_thread(c->unw, th, 64, &st, err) == 0) {
         const cd_frame *caller = NULL;
         for (size_t i = 1; i < st.n && !caller; i++)
-            if (st.frames[i].phys != st.frames[0].phys)
+            if (st.frames[i].phys != st.frames[0].phys && !st.frames[i].tailcall)
                 caller = &st.frames[i];
         if (caller && (caller->regs_valid & (1u << DW_RSP))) {
             uint64_t ret = caller->pc;

@@ -526,7 +526,7 @@ static int caller_of_frame0(stepper *s, uint64_t *ret, uint64_t *cfa)
         return -1;
     int rc = -1;
     for (size_t i = 1; i < st.n; i++)
-        if (st.frames[i].phys != st.frames[0].phys) {
+        if (st.frames[i].phys != st.frames[0].phys && !st.frames[i].tailcall) {
             *ret = st.frames[i].pc;
             *cfa = (st.frames[i].regs_valid & (1u << 7)) ? st.frames[i].regs[7] : st.frames[0].cfa;
             rc = *cfa ? 0 : -1;

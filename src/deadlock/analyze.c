@@ -277,6 +277,24 @@ static bool toolchain_code(const cd_frame *f)
     return strstr(file, "/include/c++/") || strstr(file, "/libstdc++-v3/");
 }
 
+/* An object named as the program's code names it: by the first frames outside the C library
+ * and the toolchain's headers (from USER on), never by a library's parameter names. */
+static char *user_frame_name(cd_target *t, cd_symtab *sym, const cd_stack *st, const cd_frame *user, uint64_t addr)
+{
+    if (!user)
+        return NULL;
+    size_t from = (size_t)(user - st->frames);
+    for (size_t j = from; j < st->n && j < from + 3; j++) {
+        const cd_frame *f = &st->frames[j];
+        if (cd_dl_runtime_module(f->info.module) || toolchain_code(f))
+            continue;
+        char *n = cd_dl_frame_name(sym, t, f, addr);
+        if (n)
+            return n;
+    }
+    return NULL;
+}
+
 static char *frame_text(const cd_frame *f)
 {
     const char *func = f->info.func;
@@ -537,20 +555,17 @@ static void add_frames(cd_dl_state *st, cd_target *t, cd_symtab *sym, cd_unwinde
         }
         if (w->cv_mutex) {
             w->cv_mutex_symbol = cd_dl_global_name(sym, w->cv_mutex);
-            for (size_t j = 0; !w->cv_mutex_symbol && user && j < st->n; j++)
-                w->cv_mutex_symbol = cd_dl_frame_name(sym, t, &st->frames[j], w->cv_mutex);
+            if (!w->cv_mutex_symbol)
+                w->cv_mutex_symbol = user_frame_name(t, sym, st, user, w->cv_mutex);
             if (!w->cv_mutex_symbol)
                 w->cv_mutex_symbol = cd_dl_global_ptr_name(sym, t, w->cv_mutex);
         }
-        /* Heap and stack locks: a variable of the waiting frames that points at the lock. */
-        if (!w->symbol && (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK) && user) {
-            for (size_t j = (size_t)(user - st->frames); j < st->n && j < (size_t)(user - st->frames) + 3; j++) {
-                w->symbol = cd_dl_frame_name(sym, t, &st->frames[j], w->addr);
-                if (w->symbol)
-                    break;
-            }
-        }
-        if (!w->symbol && (w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK))
+        /* Heap and stack objects: a variable of the waiting frames that is or points at them. */
+        bool lockish = w->kind == CD_DL_MUTEX || w->kind == CD_DL_RWLOCK || w->kind == CD_DL_CONDVAR ||
+                       w->kind == CD_DL_SEM;
+        if (!w->symbol && lockish)
+            w->symbol = user_frame_name(t, sym, st, user, w->addr);
+        if (!w->symbol && lockish)
             w->symbol = cd_dl_global_ptr_name(sym, t, w->addr);
     }
     for (k = 0; k < n; k++)

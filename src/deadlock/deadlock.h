@@ -192,7 +192,8 @@ size_t cd_dl_scc(size_t n, const size_t *off, const size_t *adj, size_t *comp);
  * Caller frees; NULL when the address is in no module. */
 char *cd_dl_global_name(cd_symtab *sym, uint64_t addr);
 
-/* Names a lock through the variables of a stopped thread's frame (`&to->mu`); NULL if none. */
+/* Names a lock through the variables of a stopped thread's frame (`m`, `to->mu`); NULL if none, and
+ * always NULL in a C library frame (its parameter names are not the program's). */
 char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t addr);
 /* The value of the pointer variable or parameter NAME of a frame (`mutex` of glibc's
  * __pthread_cond_wait_common, from libc6-dbg's DWARF); false when it is not known there. */
@@ -200,7 +201,7 @@ bool cd_dl_frame_ptr(cd_symtab *sym, cd_target *t, const cd_frame *f, const char
 /* The C library or the dynamic loader (by module name): not the user's code. */
 bool cd_dl_runtime_module(const char *module);
 
-/* A heap lock named through a global or static pointer into its object: `&gctx->rwl`. NULL if none. */
+/* A heap lock named through a global or static pointer into its object: `gctx->rwl`. NULL if none. */
 char *cd_dl_global_ptr_name(cd_symtab *sym, cd_target *t, uint64_t addr);
 
 /* ---- the one-shot mode (the REPL's `deadlock` and `locks` are src/commands/cmd_deadlock.c) ---- */

@@ -1,5 +1,7 @@
-/* Lock names: the global or static variable holding a lock, with the member path down to it
- * (`table.buckets[7].mu`), or the waiting frame's variable that points at it (`&to->mu`).
+/* Lock names, as the program's code names the object: the global or static variable holding a
+ * lock, with the member path down to it (`table.buckets[7].mu`), or the waiting frame's variable
+ * that is the lock or points at it (`m`, `to->mu`, `mp`). Objects, not addresses: `q_cv` and `m`
+ * alike, never `&m`.
  *
  * Which variables are looked at is decided here; where a variable lives (its DWARF location) and
  * the member path through its type are src/expr's (cd_var_locate, cd_type_member_path). */
@@ -108,7 +110,20 @@ typedef struct ptr_search {
     uint64_t addr;
 } ptr_search;
 
-/* A pointer variable whose target object contains the lock: `&gctx->rwl`, or the bare pointer's
+/* The object at path PATH (a member path: `.mu`, `[3]`, `.a.b`, or "" for the whole pointee)
+ * inside what pointer NAME points at: `p->mu`, `(*p)[3]`; a pointer at the lock itself is named
+ * by the pointer, as the code that passed it to pthread_mutex_lock(shared_mu) names it. */
+static void pointee_name(cd_buf *r, const char *name, const char *path)
+{
+    if (path[0] == '.')
+        cd_buf_printf(r, "%s->%s", name, path + 1);
+    else if (path[0])
+        cd_buf_printf(r, "(*%s)%s", name, path);
+    else
+        cd_buf_puts(r, name);
+}
+
+/* A pointer variable whose target object contains the lock: `gctx->rwl`, or the bare pointer's
  * name when it points at the lock itself. */
 static char *pointing_var(const cd_scope *sc, Dwarf_Die *var, const char *name, uint64_t va, void *arg)
 {
@@ -122,12 +137,7 @@ static char *pointing_var(const cd_scope *sc, Dwarf_Die *var, const char *name, 
     cd_buf_printf(&qn, "%s%s", cd_die_scope(sc->vs, var), name);
     name = qn.s;
     uint64_t rest = cd_type_member_path(sc->vs, target, ps->addr - p, &b);
-    if (b.len && b.s[0] == '.')
-        cd_buf_printf(&r, "&%s->%s", name, b.s + 1);
-    else if (b.len)
-        cd_buf_printf(&r, "&(*%s)%s", name, b.s);
-    else
-        cd_buf_puts(&r, name);
+    pointee_name(&r, name, b.s ? b.s : "");
     if (rest)
         cd_buf_printf(&r, "+0x%" PRIx64, rest);
     cd_buf_free(&b);
@@ -195,28 +205,17 @@ static void try_var(frame_search *fs, Dwarf_Die *var)
             return;
         if (fs->addr < p || fs->addr >= p + size)
             return;
-        cd_buf_printf(&b, "%s", name);
-        size_t mark = b.len;
-        uint64_t rest = cd_type_member_path(fs->sc->vs, target, fs->addr - p, &b);
-        if (b.len > mark && b.s[mark] == '.') {
-            /* to->mu: rewrite the first '.' as '->' and take the address */
-            cd_buf r = {0};
-            cd_buf_printf(&r, "&%.*s->%s", (int)mark, b.s, b.s + mark + 1);
-            cd_buf_free(&b);
-            b = r;
-        } else if (b.len > mark) {
-            cd_buf r = {0};
-            cd_buf_printf(&r, "&%s", b.s);
-            cd_buf_free(&b);
-            b = r;
-        }
+        cd_buf path = {0};
+        uint64_t rest = cd_type_member_path(fs->sc->vs, target, fs->addr - p, &path);
+        pointee_name(&b, name, path.s ? path.s : "");
+        cd_buf_free(&path);
         if (rest)
             cd_buf_printf(&b, "+0x%" PRIx64, rest);
     } else {
         uint64_t size = cd_type_size(type);
         if (lv.kind != CD_VARLOC_MEM || !size || fs->addr < lv.addr || fs->addr >= lv.addr + size)
             return;
-        cd_buf_printf(&b, "&%s", name);
+        cd_buf_printf(&b, "%s", name);
         uint64_t rest = cd_type_member_path(fs->sc->vs, type, fs->addr - lv.addr, &b);
         if (rest)
             cd_buf_printf(&b, "+0x%" PRIx64, rest);
@@ -243,7 +242,8 @@ static void search_frame_scope(frame_search *fs, Dwarf_Die *scope, int depth)
 
 char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t addr)
 {
-    if (!f->info.has_die || !f->info.mod)
+    /* The C library's parameter names (pthread_cond_wait's `mutex`) are not the program's. */
+    if (!f->info.has_die || !f->info.mod || cd_dl_runtime_module(f->info.module))
         return NULL;
     Dwarf_Addr bias;
     if (!dwfl_module_getdwarf(f->info.mod, &bias))

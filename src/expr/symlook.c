@@ -796,6 +796,30 @@ static int lookup_global(cd_ectx *x, const char *name, cd_value *out)
     return 1;
 }
 
+/* The DWARF function that starts at ADDR: an alias's (pthread_create@@GLIBC_2.34 is
+ * __pthread_create_2_1), as gdb types `print &pthread_create` by the function at the address. */
+static bool func_die_at(Dwfl_Module *m, uint64_t addr, Dwarf_Die *out)
+{
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(m, addr, &bias);
+    Dwarf_Die *scopes = NULL;
+    int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    bool ok = false;
+    for (int i = 0; i < n && !ok; i++) {
+        Dwarf_Addr lo, base, end;
+        /* hot and cold parts: DW_AT_ranges only, the entry first (as in func_value) */
+        if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram &&
+            (dwarf_entrypc(&scopes[i], &lo) == 0 || dwarf_lowpc(&scopes[i], &lo) == 0 ||
+             dwarf_ranges(&scopes[i], 0, &base, &lo, &end) > 0) &&
+            lo + bias == addr) {
+            *out = scopes[i];
+            ok = true;
+        }
+    }
+    free(scopes);
+    return ok;
+}
+
 int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
 {
     bool global = name[0] == ':' && name[1] == ':';
@@ -850,9 +874,15 @@ int cd_lookup_ident(cd_ectx *x, const char *name, cd_value *out)
             GElf_Sym sym;
             GElf_Addr addr;
             const char *sn = dwfl_module_getsym_info(l.v[i], k, &sym, &addr, NULL, NULL, NULL);
-            if (!sn || strcmp(sn, name) || sym.st_shndx == SHN_UNDEF)
+            if (!sn || !cd_sym_is_named(sn, name) || sym.st_shndx == SHN_UNDEF)
                 continue;
             int ty = GELF_ST_TYPE(sym.st_info);
+            Dwarf_Die fd;
+            if ((ty == STT_FUNC || ty == STT_GNU_IFUNC) && func_die_at(l.v[i], addr, &fd)) {
+                Dwfl_Module *m = l.v[i];
+                free(l.v);
+                return func_value(x, m, &fd, out);
+            }
             free(l.v);
             if (ty == STT_FUNC || ty == STT_GNU_IFUNC) {
                 memset(out, 0, sizeof *out);
@@ -1009,6 +1039,14 @@ void cd_addr_symbol(cd_ectx *x, uint64_t addr, cd_buf *b)
     uint64_t off;
     if (!x->sym || !addr || !cd_symtab_addr_symbol(x->sym, addr, &name, &off) || !name)
         return;
+    /* a clone or a versioned alias (leaf.constprop.0, pthread_create@GLIBC_2.2.5) goes by the
+     * DWARF function that starts there, as in gdb: <leaf>, <__pthread_create_2_1> */
+    Dwfl_Module *m;
+    Dwarf_Die fd;
+    const char *dn;
+    if ((cd_sym_base_len(name) || strchr(name, '@')) && (m = dwfl_addrmodule(cd_symtab_dwfl(x->sym), addr - off)) &&
+        func_die_at(m, addr - off, &fd) && (dn = die_name(&fd)))
+        name = dn;
     if (off)
         cd_buf_printf(b, "<%s+%llu>", name, (unsigned long long)off);
     else

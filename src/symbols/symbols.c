@@ -1084,21 +1084,72 @@ bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg)
     return ef.taken;
 }
 
+static bool clone_tag(const char *p, size_t n)
+{
+    static const char *const tags[] = {"constprop", "isra", "part", "lto_priv", "localalias", "specialized"};
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+        if (strlen(tags[i]) == n && !strncmp(p, tags[i], n))
+            return true;
+    return false;
+}
+
+size_t cd_sym_base_len(const char *name)
+{
+    const char *at = strchr(name, '@');
+    const char *dot = strchr(name, '.');
+    /* only the default version (@@): memcpy@GLIBC_2.2.5 is another function than memcpy@@GLIBC_2.14,
+     * and gdb too knows a non-default version by its full name only */
+    if (at && (!dot || at < dot))
+        return at > name && at[1] == '@' ? (size_t)(at - name) : 0;
+    if (!dot || dot == name)
+        return 0;
+    /* every piece after the first dot: a clone tag or a clone number (".constprop.0.isra.0") */
+    bool tagged = false;
+    for (const char *p = dot; *p == '.';) {
+        const char *q = p + 1;
+        size_t n = strcspn(q, ".@");
+        if (!n)
+            return 0;
+        bool digits = strspn(q, "0123456789") >= n;
+        if (!digits && !clone_tag(q, n))
+            return 0;
+        tagged |= !digits;
+        p = q + n;
+        if (*p == '@')
+            break;
+        if (*p && *p != '.')
+            return 0;
+    }
+    return tagged ? (size_t)(dot - name) : 0;
+}
+
+bool cd_sym_is_named(const char *sym, const char *name)
+{
+    if (!strcmp(sym, name))
+        return true;
+    size_t n = cd_sym_base_len(sym);
+    return n && n == strlen(name) && !strncmp(sym, name, n);
+}
+
 struct find_arg {
     cd_symtab *s;
     const char *name;
     uint64_t addr;
     bool found;
+    bool exact;
 };
 
+/* NAME itself wins; failing it, its first clone (leaf.constprop.0 when gcc kept no plain leaf) */
 static cd_sym_visit find_visit(const char *name, uint64_t addr, void *arg)
 {
     struct find_arg *fa = arg;
-    if (strcmp(name, fa->name) != 0)
+    bool exact = !strcmp(name, fa->name);
+    if (!exact && (fa->found || !cd_sym_is_named(name, fa->name)))
         return CD_SYM_SKIP;
     fa->addr = addr;
     fa->found = true;
-    return CD_SYM_STOP;
+    fa->exact = exact;
+    return exact ? CD_SYM_STOP : CD_SYM_TAKE;
 }
 
 int cd_symtab_find_function(cd_symtab *s, const char *name, uint64_t *addr)

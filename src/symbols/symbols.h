@@ -92,6 +92,15 @@ typedef cd_sym_visit (*cd_func_sym_fn)(const char *name, uint64_t addr, void *ar
  * same name. ADDR is the runtime address. True when FN took any. */
 bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg);
 
+/* Length of the source name in ELF symbol NAME when NAME is a compiler clone of it or a versioned
+ * name: "leaf" for "leaf.constprop.0", "leaf.isra.0", "leaf.part.0", "leaf.lto_priv.0",
+ * "pthread_create" for "pthread_create@@GLIBC_2.34" (a default version only). 0 when NAME is no
+ * such thing, and for a ".cold" piece, which is never a function's entry. gdb 13 finds a function
+ * that gcc -O2 emitted only as clones under its source name; so do break, trace and print. */
+size_t cd_sym_base_len(const char *name);
+/* True when ELF symbol SYM is NAME itself or a clone or version of it (cd_sym_base_len). */
+bool cd_sym_is_named(const char *sym, const char *name);
+
 /* The executable's entry point (ELF e_entry, relocated). -1 if unknown. */
 int cd_symtab_entry(cd_symtab *s, uint64_t *addr);
 

@@ -9,6 +9,7 @@
  * so the target gets no SIGCHLD; the child is killed, its exit taken by us (its tracer) and then
  * reaped from inside the target with an injected wait4(child, __WALL), so it leaves no zombie. */
 #include "target/target.h"
+#include "target/patchmap.h"
 #include "target/procfs.h"
 
 #include <elf.h>
@@ -16,11 +17,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/procfs.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -217,10 +220,14 @@ typedef struct gctx {
     pid_t child;          /* the snapshot, 0 when memory comes from the process itself */
     pid_t child_ns;       /* its PID as the target sees it (another number in a PID namespace):
                              for the wait4 the target runs; kill and ptrace take `child` */
+    bool direct;          /* the snapshot is the target's child (make_snapshot), to be reaped */
+    cd_thread *reaper;    /* the thread that reaps it */
     int child_mem;        /* /proc/CHILD/mem, for pages process_vm_readv refuses */
     unsigned char *buf;
     int fd, dirfd;
     char *dir, *base, *tmpname;
+    uint64_t *sites;      /* program addresses another cdbg's patch pages say it patched */
+    size_t nsites;
     cd_target em; /* registered for cd_emergency_cleanup(): see em_cleanup() */
 } gctx;
 
@@ -235,6 +242,74 @@ static void em_cleanup(cd_target *t)
         unlinkat(g->dirfd, g->tmpname, 0);
 }
 static const cd_target_ops em_ops = {.kind = "gcore", .emergency = em_cleanup};
+
+/* ---- SIGTERM, SIGINT, SIGHUP, SIGQUIT: taken when it is safe ----
+ *
+ * cdbg's fatal-signal handler detaches at once, wherever the dump is: in the middle of an injected
+ * clone() the thread would run on from the vdso with the system call's registers (a SIGSEGV in the
+ * target), and a snapshot child let go then is a zombie the target never reaps. While cd_gcore
+ * runs these signals only set stop_sig; the dump checks it between its steps (never inside an
+ * injected system call) and unwinds as for any failure: registers and memory are the program's
+ * again, the snapshot is ended and reaped, the temporary file removed, the threads released. Then
+ * the signal is raised again with the caller's handler in place, which ends cdbg as before. */
+static volatile sig_atomic_t stop_sig;
+static const int defer_sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+#define NDEFER (sizeof defer_sigs / sizeof defer_sigs[0])
+
+static void on_stop_sig(int sig)
+{
+    if (!stop_sig)
+        stop_sig = sig;
+}
+
+static void defer_begin(struct sigaction *old)
+{
+    stop_sig = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_sig;
+    sa.sa_flags = SA_RESTART; /* the backend's waits must not see EINTR */
+    sigfillset(&sa.sa_mask);
+    for (size_t i = 0; i < NDEFER; i++)
+        sigaction(defer_sigs[i], &sa, &old[i]);
+}
+
+static void defer_end(const struct sigaction *old)
+{
+    for (size_t i = 0; i < NDEFER; i++)
+        sigaction(defer_sigs[i], &old[i], NULL);
+    int sig = stop_sig;
+    stop_sig = 0;
+    if (sig)
+        raise(sig); /* the caller's handler: the fatal one exits, SIGINT's marks the interrupt */
+}
+
+static int interrupted(cd_err *err)
+{
+    int sig = stop_sig;
+    if (!sig)
+        return 0;
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,
+                    "the core was not written: interrupted by %s; the process was released unchanged",
+                    sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : sig == SIGQUIT ? "SIGQUIT" : "SIGTERM");
+}
+
+/* tests/integration/gcore/signals.sh: CDBG_TEST_GCORE_WAIT=PHASE makes cdbg announce PHASE on
+ * stderr there and wait for a signal, so a test can send one at each step without timing. */
+static void test_phase(const char *phase)
+{
+    const char *want = getenv("CDBG_TEST_GCORE_WAIT");
+    if (!want || strcmp(want, phase))
+        return;
+    fprintf(stderr, "gcore: test: waiting at %s\n", phase);
+    fflush(stderr);
+    while (!stop_sig) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void patched_fix(gctx *g, const gmap *m, uint64_t addr, unsigned char *buf, size_t len);
 
 /* ---- reading memory for the dump ---- */
 
@@ -286,7 +361,7 @@ static int write_all(int fd, const void *p, size_t n, off_t off)
 
 static int write_loads(gctx *g, cd_err *err)
 {
-    bool stalled = false;
+    bool stalled = false, copying = false;
     for (size_t i = 0; i < g->nmaps; i++) {
         gmap *m = &g->maps[i];
         /* Code comes from the process itself: its reads give the original bytes under cdbg's
@@ -295,10 +370,18 @@ static int write_loads(gctx *g, cd_err *err)
         for (uint64_t a = 0; a < m->dump; a += CHUNK) {
             size_t n = m->dump - a < CHUNK ? (size_t)(m->dump - a) : CHUNK;
             read_span(g, from_child, m->start + a, g->buf, n);
+            if (m->prot & PROT_EXEC)
+                patched_fix(g, m, m->start + a, g->buf, n);
             if (write_all(g->fd, g->buf, n, (off_t)(m->file_off + a)) < 0)
                 return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed%s",
                                g->o->path, strerror(errno),
                                errno == ENOSPC || errno == EFBIG ? " (free some space or choose another FILE)" : "");
+            if (!copying) {
+                copying = true;
+                test_phase(g->child > 0 ? "copying" : "copying-held");
+            }
+            if (interrupted(err) < 0)
+                return -1;
             if (!stalled && getenv("CDBG_TEST_GCORE_STALL")) {
                 /* tests/integration/gcore/killed.sh: cdbg stops itself mid-dump (after the
                  * target was resumed), so the test can kill it at a known point */
@@ -370,6 +453,75 @@ static void read_psinfo(gctx *g)
     }
 }
 
+/* ---- code patched by another cdbg ----
+ *
+ * cd_target_read hides this session's own breakpoints and patches, not another cdbg's: a
+ * tracepoint of `cdbg trace -p` (an inline jmp into its trampolines) would be in the core as the
+ * program's code. Such code pages describe themselves (target/patchmap.h): every 64 KB patch span
+ * lists, per relocated instruction, the program address it stands for. The jmp is written over the
+ * first of them, and the displaced instructions are the following ones; the core gets the file's
+ * bytes there instead (patched_fix). */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void find_patched_sites(gctx *g)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < g->nmaps; i++) {
+        gmap *m = &g->maps[i];
+        if (is_file(m) || !(m->prot & PROT_EXEC))
+            continue;
+        for (uint64_t base = (m->start + CD_PP_SPAN - 1) & ~(CD_PP_SPAN - 1); base + CD_PP_SPAN <= m->end;
+             base += CD_PP_SPAN) {
+            cd_pp_head h;
+            if (cd_target_read(g->t, base + CD_PP_HDR_OFF, &h, sizeof h) != (ssize_t)sizeof h ||
+                h.magic != CD_PP_MAGIC || h.version != CD_PP_VERSION || h.n > CD_PP_CAP)
+                continue;
+            cd_pp_entry *e = cd_xcalloc(h.n ? h.n : 1, sizeof *e);
+            ssize_t want = (ssize_t)(h.n * sizeof *e);
+            if (cd_target_read(g->t, base + CD_PP_HDR_OFF + CD_PP_HEAD, e, (size_t)want) == want) {
+                for (uint32_t k = 0; k < h.n; k++) {
+                    if (e[k].kind != CD_PP_CODE || !e[k].orig)
+                        continue;
+                    if (g->nsites == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        g->sites = cd_xrealloc(g->sites, cap * sizeof *g->sites);
+                    }
+                    g->sites[g->nsites++] = e[k].orig;
+                }
+            }
+            free(e);
+        }
+    }
+    if (g->nsites)
+        qsort(g->sites, g->nsites, sizeof *g->sites, cmp_u64);
+}
+
+/* buf holds [addr, addr+len) of file mapping m: the bytes at every patched site (an instruction is
+ * at most 15 bytes; the jmp 5) are put back from the file. */
+static void patched_fix(gctx *g, const gmap *m, uint64_t addr, unsigned char *buf, size_t len)
+{
+    if (!g->nsites || !is_file(m))
+        return;
+    int fd = -1;
+    for (size_t k = 0; k < g->nsites; k++) {
+        uint64_t a = g->sites[k];
+        if (a < addr || a >= addr + len || a < m->start)
+            continue;
+        if (fd < 0 && (fd = open(m->path, O_RDONLY | O_CLOEXEC)) < 0)
+            return; /* " (deleted)" or unreadable: the memory's bytes stay */
+        size_t n = addr + len - a < 15 ? (size_t)(addr + len - a) : 15;
+        unsigned char f[15];
+        if (pread(fd, f, n, (off_t)(m->offset + (a - m->start))) == (ssize_t)n)
+            memcpy(buf + (a - addr), f, n);
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
 /* A `syscall` instruction in the vdso, found before the pause so the injection reads nothing. */
 static void find_syscall_insn(gctx *g)
 {
@@ -413,6 +565,7 @@ static int prepare(gctx *g, cd_err *err)
             m->elf = !memcmp(magic, ELFMAG, SELFMAG);
         m->dump = dump_size(m, filter, g->o->all);
     }
+    find_patched_sites(g);
     g->auxv = slurp(pid, "auxv", &g->auxv_len);
     read_psinfo(g);
     if (g->o->snapshot)
@@ -454,9 +607,13 @@ static int open_tmp(gctx *g, cd_err *err)
                             "--force to replace it",
                             path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
     }
-    for (int i = 0; i < 100; i++) {
-        free(g->tmpname);
+    /* Unnamed until complete (O_TMPFILE): a cdbg killed by SIGKILL leaves no partial file behind.
+     * Where the file system has no O_TMPFILE, a named temporary file, removed by every other end. */
+    g->fd = openat(g->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    for (int i = 0; g->fd < 0 && i < 100; i++) {
+        char *tn = g->tmpname;
         g->tmpname = cd_xasprintf(".%s.cdbg-%d-%d.tmp", g->base, (int)getpid(), i);
+        free(tn);
         g->fd = openat(g->dirfd, g->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (g->fd >= 0 || errno != EEXIST)
             break;
@@ -466,6 +623,31 @@ static int open_tmp(gctx *g, cd_err *err)
                         "cannot create a core file in %s: %s", g->dir, strerror(errno));
     fchmod(g->fd, 0600); /* the umask may only have taken bits away; make it exactly 0600 */
     return 0;
+}
+
+/* The complete file gets its temporary name (an O_TMPFILE one had none), for the rename. */
+static int name_tmp(gctx *g, cd_err *err)
+{
+    if (g->tmpname)
+        return 0;
+    char fdpath[64];
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", g->fd);
+    for (int i = 0; i < 100; i++) {
+        char *tn = cd_xasprintf(".%s.cdbg-%d-%d.tmp", g->base, (int)getpid(), i);
+        /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works for anyone */
+        int r = linkat(g->fd, "", g->dirfd, tn, AT_EMPTY_PATH);
+        if (r < 0 && errno != EEXIST)
+            r = linkat(AT_FDCWD, fdpath, g->dirfd, tn, AT_SYMLINK_FOLLOW);
+        if (r == 0) {
+            g->tmpname = tn; /* now em_cleanup() removes it */
+            return 0;
+        }
+        free(tn);
+        if (errno != EEXIST)
+            break;
+    }
+    return cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: cannot give it a name in %s: %s", g->o->path,
+                   g->dir, strerror(errno));
 }
 
 static void drop_tmp(gctx *g)
@@ -479,6 +661,31 @@ static void drop_tmp(gctx *g)
 }
 
 /* ---- registers, while held ---- */
+
+/* The size of the NT_X86_XSTATE note. The kernel's buffer is as large as the CPU's XSAVE layout
+ * (PTRACE_GETREGSET, CPUID 0xd), but gdb (13 and older, and later ones without a layout note)
+ * reads the components at Intel's fixed offsets and refuses a note shorter than they reach for
+ * the features enabled in XCR0 (kept by the kernel in the buffer's software-reserved bytes,
+ * offset 464): on AMD CPUs with AVX-512, 0x980 bytes where gdb wants 0xa80 ("Section
+ * `.reg-xstate/TID' in core file too small"). The note is padded with zeros to that size, as
+ * gdb's own gcore writes it: the same bytes at the same offsets, so gdb reads from the core what
+ * it reads from the live process. */
+static size_t xstate_note_len(const unsigned char *xs, size_t n)
+{
+    uint64_t xcr0 = 0;
+    if (n >= 472)
+        memcpy(&xcr0, xs + 464, 8);
+    size_t want = 576;                          /* x87 + SSE */
+    if (xcr0 & (1u << 9))
+        want = 2696;                            /* ... + PKRU */
+    else if (xcr0 & (7u << 5))
+        want = 2688;                            /* ... + AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) */
+    else if (xcr0 & (3u << 3))
+        want = 1088;                            /* ... + MPX */
+    else if (xcr0 & (1u << 2))
+        want = 832;                             /* ... + AVX */
+    return n > want ? n : want;
+}
 
 static int take_threads(gctx *g, cd_err *err)
 {
@@ -502,9 +709,10 @@ static int take_threads(gctx *g, cd_err *err)
         unsigned char xs[XSTATE_MAX];
         ssize_t n = cd_target_get_regset(t, th, NT_X86_XSTATE, xs, sizeof xs, NULL);
         if (n > 0) {
-            x->xstate = cd_xmalloc((size_t)n);
+            size_t len = xstate_note_len(xs, (size_t)n);
+            x->xstate = cd_xcalloc(1, len);
             memcpy(x->xstate, xs, (size_t)n);
-            x->xstate_len = (size_t)n;
+            x->xstate_len = len;
         }
         g->nth++;
     }
@@ -522,63 +730,90 @@ static void ms_sleep(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Clones the process inside held thread inj. Returns the child's pid (held by us, never run), or
- * 0 with why set. */
-static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
+/* The exit of process c (listed as one of t's threads) is taken: we are its tracer, it comes to
+ * us first and the backend takes it. */
+static void wait_gone(gctx *g, pid_t c)
 {
     cd_target *t = g->t;
-    if (!t->syscall_insn) {
-        snprintf(why, whylen, "no `syscall` instruction found in the vdso");
-        return 0;
+    cd_thread *ct = cd_target_find_thread(t, c);
+    for (int i = 0; ct && !ct->gone && i < 5000; i++) {
+        cd_err e = {0};
+        if (t->ops->check_alive(t, 0, &e) < 0)
+            break;
+        if (!ct->gone)
+            ms_sleep(1);
     }
-    /* flags 0: no CLONE_VM (a copy-on-write copy), no CLONE_THREAD, exit signal 0 (none) */
-    uint64_t args[6] = {0, 0, 0, 0, 0, 0};
+}
+
+/* Kills c, a child of the target that the target itself must reap (a clone has no exit signal: no
+ * SIGCHLD, but a zombie until waited for): reaped by an injected wait4(c_ns, __WALL) in the held
+ * thread reaper. */
+static void reap_child(gctx *g, pid_t c, pid_t c_ns, cd_thread *reaper)
+{
+    cd_target *t = g->t;
+    kill(c, SIGKILL);
+    wait_gone(g, c);
+    for (int i = 0; i < 200 && reaper->held && !reaper->gone; i++) {
+        uint64_t args[6] = {(uint64_t)(c_ns ? c_ns : c), 0, (uint64_t)(__WALL | WNOHANG), 0, 0, 0};
+        int64_t ret = 0;
+        cd_err e = {0};
+        if (cd_target_inject_syscall(t, reaper, SYS_wait4, args, &ret, &e) < 0 || ret != 0)
+            break;
+        ms_sleep(1); /* not a zombie for its parent yet */
+    }
+}
+
+/* Runs clone(flags) (exit signal 0) in held thread in. Returns the new process, held by us and
+ * parked on exit_group(CHILD_EXIT) (never run), with its PID as the target sees it in *ns; NULL
+ * with why set. */
+static cd_thread *clone_in(gctx *g, cd_thread *in, uint64_t flags, pid_t *ns, char *why, size_t whylen)
+{
+    cd_target *t = g->t;
+    uint64_t args[6] = {flags, 0, 0, 0, 0, 0};
     int64_t ret = 0;
     cd_err e = {0};
     size_t before = t->nthreads;
-    if (cd_target_inject_syscall(t, inj, SYS_clone, args, &ret, &e) < 0) {
+    *ns = 0;
+    if (cd_target_inject_syscall(t, in, SYS_clone, args, &ret, &e) < 0) {
         snprintf(why, whylen, "%.150s", e.msg);
-        return 0;
+        return NULL;
     }
     if (ret <= 0) {
         snprintf(why, whylen, "the process could not fork: %s", strerror((int)-ret));
-        return 0;
+        return NULL;
     }
     /* clone returns the child's PID in the target's PID namespace; in a container that is not
      * the number kill, ptrace and /proc take here (and killing it would hit another process).
      * The backend traced the child (PTRACE_O_TRACECLONE) and listed it under its host PID: the
      * thread that appeared during our system call whose innermost NSpid is that number. */
-    g->child_ns = (pid_t)ret;
+    *ns = (pid_t)ret;
     cd_thread *ct = NULL;
     for (size_t i = before; i < t->nthreads && !ct; i++) {
         pid_t h = t->threads[i]->tid;
-        if (h == g->child_ns || cd_procfs_read_ns_tid(h, h) == g->child_ns)
+        if (h == *ns || cd_procfs_read_ns_tid(h, h) == *ns)
             ct = t->threads[i];
     }
     if (!ct && !cd_procfs_other_pidns(t->pid))
-        ct = cd_target_find_thread(t, g->child_ns);
+        ct = cd_target_find_thread(t, *ns);
     if (!ct) {
-        /* Not listed, and its host PID unknown: it cannot be killed by number safely. The target
-         * reaps it below (wait4 on its own PID) once it exits: it runs from the vdso after our
-         * `syscall` into the process's own code only if the kernel did not trace it, which
-         * PTRACE_O_TRACECLONE rules out. */
-        snprintf(why, whylen, "the snapshot process (%d in the target's PID namespace) was not found", (int)g->child_ns);
-        return 0;
+        /* Not listed, and its host PID unknown: it cannot be killed by number safely. It runs
+         * nothing (PTRACE_O_TRACECLONE holds it at its first stop) and dies with cdbg. */
+        snprintf(why, whylen, "the snapshot process (%d in the target's PID namespace) was not found", (int)*ns);
+        return NULL;
     }
     pid_t child = ct->tid;
     /* It must never run: it would go on from the instruction after our `syscall`, in the vdso. */
     if (!ct->held)
         cd_target_stop(t, &ct, 1, NULL);
     if (!ct->held) {
-        kill(child, SIGKILL);
         snprintf(why, whylen, "the snapshot process %d was not held by the debugger", (int)child);
-        return -child;
+        return NULL;
     }
-    /* Should cdbg die before it kills the child, the child must not go on as a copy of the
+    /* Should cdbg die before it ends the child, the child must not go on as a copy of the
      * program: with PTRACE_O_EXITKILL our exit kills it, and a detach (the fatal-signal cleanup
      * releases every thread it holds) lets it run only exit_group(CHILD_EXIT). Its memory is
      * unchanged. */
-    ptrace(PTRACE_SETOPTIONS, child, 0, (void *)(long)PTRACE_O_EXITKILL);
+    ptrace(PTRACE_SETOPTIONS, child, 0, (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE));
     cd_regs cr;
     if (t->ops->get_regs(t, ct, &cr, NULL) == 0) {
         cr.rip = t->syscall_insn;
@@ -587,36 +822,92 @@ static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
         cr.orig_rax = (uint64_t)-1;
         t->ops->set_regs(t, ct, &cr, NULL);
     }
+    return ct;
+}
+
+/* Would an orphan of the target's children be reparented to the target itself? It is so for the
+ * init of a PID namespace and for a child subreaper (PR_SET_CHILD_SUBREAPER: tini, systemd...),
+ * which /proc does not show: asked inside the target, the answer written below its red zone
+ * (where a signal frame could go at any moment, so nothing of the program's lives there). */
+static bool orphans_come_back(gctx *g, cd_thread *inj)
+{
+    cd_target *t = g->t;
+    if (cd_procfs_read_ns_tid(t->pid, t->pid) == 1)
+        return true;
+    cd_regs r;
+    if (t->ops->get_regs(t, inj, &r, NULL) < 0)
+        return true;
+    uint64_t at = (r.rsp - 512) & ~7ull;
+    uint64_t args[6] = {PR_GET_CHILD_SUBREAPER, at, 0, 0, 0, 0};
+    int64_t ret = -1;
+    int v = 0;
+    if (cd_target_inject_syscall(t, inj, SYS_prctl, args, &ret, NULL) < 0 || ret != 0 ||
+        cd_target_read(t, at, &v, sizeof v) != (ssize_t)sizeof v)
+        return true; /* unknown: the way that is safe for both */
+    return v != 0;
+}
+
+/* The snapshot, made by held thread inj while every thread is held. Returns its pid (held by us,
+ * never run), or 0 with why set.
+ *
+ * It is a grandchild: inj clones a middle process that shares the target's memory (CLONE_VM:
+ * nothing copied), the middle one forks the snapshot (a copy-on-write copy of that memory, i.e.
+ * of the target's), then the middle one is killed and reaped by the target before it runs on.
+ * The snapshot's parent is then init (or the nearest subreaper), not the target: however cdbg
+ * ends — even by SIGKILL, where PTRACE_O_EXITKILL kills the snapshot — the target is left with no
+ * child, and init reaps the snapshot. Only a SIGKILL of cdbg during these few system calls can
+ * leave the middle process as a zombie of the target (docs/gcore.md).
+ *
+ * When the orphan would come back to the target (it is an init or a subreaper), the snapshot is
+ * its direct child instead, reaped by the target after the copy (end_snapshot). */
+static pid_t make_snapshot(gctx *g, cd_thread *inj, char *why, size_t whylen)
+{
+    if (!g->t->syscall_insn) {
+        snprintf(why, whylen, "no `syscall` instruction found in the vdso");
+        return 0;
+    }
+    pid_t mid_ns = 0, snap_ns = 0;
+    if (orphans_come_back(g, inj)) {
+        cd_thread *snap = clone_in(g, inj, 0, &snap_ns, why, whylen);
+        g->direct = snap != NULL;
+        g->child_ns = snap_ns;
+        return snap ? snap->tid : 0;
+    }
+    cd_thread *mid = clone_in(g, inj, CLONE_VM | CLONE_FS | CLONE_FILES, &mid_ns, why, whylen);
+    if (!mid)
+        return 0;
+    pid_t mid_pid = mid->tid;
+    cd_thread *snap = clone_in(g, mid, 0, &snap_ns, why, whylen);
+    pid_t child = snap ? snap->tid : 0;
+    reap_child(g, mid_pid, mid_ns, inj);
     return child;
 }
 
-/* Kills the snapshot and has the target reap it, so it neither keeps a zombie nor sees SIGCHLD
- * (the clone had no exit signal). Returns the time the reaping thread was held. */
-static uint64_t end_snapshot(gctx *g, pid_t child, cd_thread *reaper)
+/* Kills the snapshot: its exit comes to us, its tracer; its parent (init) reaps it, or the target
+ * when it is the parent (g->direct), in an injected wait4 in reaper. Returns how long reaper was
+ * held for that. */
+static uint64_t end_snapshot(gctx *g, pid_t child)
 {
-    cd_target *t = g->t;
-    kill(child, SIGKILL);
-    /* we are its tracer: its exit comes to us first; the backend takes it */
-    cd_thread *ct = cd_target_find_thread(t, child);
-    for (int i = 0; ct && !ct->gone && i < 5000; i++) {
-        cd_err e = {0};
-        if (t->ops->check_alive(t, 0, &e) < 0)
-            break;
-        if (!ct->gone)
-            ms_sleep(1);
-    }
-    uint64_t t0 = cd_now_ns();
-    cd_err e = {0};
-    if (reaper->gone || cd_target_stop(t, &reaper, 1, &e) < 0 || !reaper->held)
+    if (!g->direct) {
+        kill(child, SIGKILL);
+        wait_gone(g, child);
         return 0;
-    for (int i = 0; i < 200; i++) {
-        uint64_t args[6] = {(uint64_t)(g->child_ns ? g->child_ns : child), 0, (uint64_t)(__WALL | WNOHANG), 0, 0, 0};
-        int64_t ret = 0;
-        if (cd_target_inject_syscall(t, reaper, SYS_wait4, args, &ret, &e) < 0 || ret != 0)
-            break;
-        ms_sleep(1); /* not a zombie for its parent yet */
     }
-    cd_target_resume(t, &reaper, 1, &e);
+    cd_target *t = g->t;
+    cd_thread *reaper = g->reaper;
+    uint64_t t0 = cd_now_ns();
+    if (!reaper || reaper->gone) {
+        kill(child, SIGKILL);
+        return 0;
+    }
+    bool was_held = reaper->held;
+    if (!was_held && (cd_target_stop(t, &reaper, 1, NULL) < 0 || !reaper->held)) {
+        kill(child, SIGKILL);
+        return 0;
+    }
+    reap_child(g, child, g->child_ns, reaper);
+    if (!was_held)
+        cd_target_resume(t, &reaper, 1, NULL);
     return cd_now_ns() - t0;
 }
 
@@ -751,6 +1042,19 @@ static int write_headers(gctx *g, const bbuf *nb, uint64_t notes_off, cd_err *er
 
 /* ---- the whole ---- */
 
+/* Is the process in a group stop (SIGSTOP, SIGTSTP...: state T before we attach)? A system call
+ * cannot be run in it: the thread stays stopped until SIGCONT. */
+static bool group_stopped(pid_t pid)
+{
+    char *s = slurp(pid, "stat", NULL);
+    if (!s)
+        return false;
+    char *rp = strrchr(s, ')');
+    bool st = rp && rp[1] == ' ' && rp[2] == 'T';
+    free(s);
+    return st;
+}
+
 int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -765,25 +1069,29 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
     for (size_t i = 0; i < t->nthreads; i++)
         held_before |= t->threads[i]->held && !t->threads[i]->gone;
     /* a SIGXFSZ (RLIMIT_FSIZE) must fail the write, not kill cdbg with the target held */
-    struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz, old_stop[NDEFER];
     sigaction(SIGXFSZ, &ign, &old_xfsz);
+    defer_begin(old_stop);
     g.em.ops = &em_ops;
     g.em.backend = &g;
+    cd_thread **ours = NULL; /* threads gcore holds, to release */
+    size_t nours = 0;
     if (open_tmp(&g, err) < 0)
         goto out;
     cd_emergency_register(&g.em);
     if (prepare(&g, err) < 0)
         goto out;
     g.buf = cd_xmalloc(CHUNK);
+    test_phase("prepared");
+    if (interrupted(err) < 0)
+        goto out;
 
-    cd_thread **ours = NULL; /* threads gcore holds, to release */
-    size_t nours = 0;
-    cd_thread *reaper = NULL;
     if (held_before) {
         if (take_threads(&g, err) < 0)
             goto out;
     } else {
         uint64_t t0 = cd_now_ns();
+        bool stopped = o->snapshot && group_stopped(t->pid);
         cd_err e = {0};
         if (cd_target_stop(t, NULL, 0, &e) < 0) {
             cd_target_resume(t, NULL, 0, NULL);
@@ -801,27 +1109,37 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
         if (take_threads(&g, &e) < 0) {
             cd_target_resume(t, ours, nours, NULL);
             r->stopped_ns = cd_now_ns() - t0;
-            free(ours);
             if (err)
                 *err = e;
             goto out;
         }
-        reaper = nours ? ours[0] : NULL;
+        test_phase("held");
+        if (interrupted(err) < 0) {
+            cd_target_resume(t, ours, nours, NULL);
+            goto out;
+        }
+        cd_thread *inj = nours ? ours[0] : NULL;
+        g.reaper = inj;
         pid_t child = 0;
-        if (o->snapshot && reaper) {
-            child = make_snapshot(&g, reaper, r->why_held, sizeof r->why_held);
-            if (child < 0) {
-                /* not held: killed at once; still ours to reap */
-                end_snapshot(&g, -child, reaper);
-                child = 0;
-            }
+        if (o->snapshot && stopped) {
+            snprintf(r->why_held, sizeof r->why_held,
+                     "process %d is stopped (state T: SIGSTOP or a job-control stop), so it cannot fork; it was "
+                     "left stopped — `kill -CONT %d` lets it run",
+                     (int)t->pid, (int)t->pid);
+        } else if (o->snapshot && inj) {
+            child = make_snapshot(&g, inj, r->why_held, sizeof r->why_held);
         } else if (!o->snapshot) {
             snprintf(r->why_held, sizeof r->why_held, "snapshot disabled");
         }
         if (child > 0) {
+            g.child = child;
+            test_phase("cloned");
+            if (interrupted(err) < 0) {
+                cd_target_resume(t, ours, nours, NULL);
+                goto out;
+            }
             cd_target_resume(t, ours, nours, NULL);
             r->stopped_ns = cd_now_ns() - t0;
-            g.child = child;
             r->snapshot = true;
             char path[64];
             snprintf(path, sizeof path, "/proc/%d/mem", (int)child);
@@ -834,33 +1152,36 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             int wr = write_loads(&g, err);
             cd_target_resume(t, ours, nours, NULL);
             r->stopped_ns = cd_now_ns() - t0;
-            free(ours);
             if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
                 goto out;
             r->bytes = total;
             goto finish;
         }
-        free(ours);
     }
     {
         uint64_t notes_off;
         build_notes(&g, &nb);
         uint64_t total = layout(&g, nb.len, &notes_off);
         int wr = write_loads(&g, err);
-        if (g.child > 0) {
-            if (g.child_mem >= 0)
-                close(g.child_mem);
-            g.child_mem = -1;
-            pid_t c = g.child;
-            g.child = 0; /* reaped below: its pid may be someone else's afterwards */
-            r->stopped_ns += end_snapshot(&g, c, reaper);
+        if (wr == 0) {
+            test_phase("copied");
+            wr = interrupted(err);
         }
         if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
             goto out;
         r->bytes = total;
     }
 finish:
-    if (ftruncate(g.fd, (off_t)r->bytes) < 0 || close(g.fd) < 0) {
+    if (interrupted(err) < 0)
+        goto out;
+    if (ftruncate(g.fd, (off_t)r->bytes) < 0) {
+        cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed", o->path,
+                strerror(errno));
+        goto out;
+    }
+    if (name_tmp(&g, err) < 0)
+        goto out;
+    if (close(g.fd) < 0) {
         g.fd = -1;
         cd_fail(err, CD_EXIT_CMD, "cannot write the core to %s: %s; the partial file was removed", o->path,
                 strerror(errno));
@@ -881,9 +1202,16 @@ finish:
     r->segments = g.nmaps;
     rc = 0;
 out:
-    cd_emergency_unregister(&g.em);
     if (g.child_mem >= 0)
         close(g.child_mem);
+    g.child_mem = -1;
+    if (g.child > 0) {
+        pid_t c = g.child;
+        g.child = 0; /* before it ends: its pid may be someone else's afterwards */
+        r->stopped_ns += end_snapshot(&g, c);
+    }
+    cd_emergency_unregister(&g.em);
+    free(ours);
     drop_tmp(&g);
     if (g.dirfd >= 0)
         close(g.dirfd);
@@ -894,10 +1222,14 @@ out:
     free(nb.p);
     free(g.buf);
     free(g.auxv);
+    free(g.sites);
     free_maps(g.maps, g.nmaps);
     free(g.dir);
     free(g.base);
     free(g.tmpname);
     r->total_ns = cd_now_ns() - start;
+    /* SIGINT at the prompt: the command fails as interrupted; a fatal signal ends cdbg here, with
+     * the process already released by the steps above */
+    defer_end(old_stop);
     return rc;
 }

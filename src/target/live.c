@@ -9,6 +9,7 @@
  * belong to someone else. wait_any() peeks with waitid(WNOWAIT) and only consumes statuses of our
  * own threads. */
 #include "arch/arch.h"
+#include "target/bpfsnap.h"
 #include "target/codepatch.h"
 #include "target/procfs.h"
 #include "target/target.h"
@@ -139,6 +140,12 @@ typedef struct live {
     cd_x86 *x86; /* step_emulated()'s decoder, opened at the first step over a breakpoint */
     bool no_x86; /* capstone would not open: always single-step */
     cd_cpatch *cp; /* fast breakpoints' stubs and patches (codepatch.h), NULL until the first */
+    /* `cdbg stacks`: the BPF task iterator over the process's threads (bpfsnap.h), when asked for
+     * and available; else why not (NULL when not asked for) */
+    cd_bpfsnap *snap;
+    char *snap_why;
+    cd_bpfsnap_thread *snap_first; /* the attach's walk, until the dump takes it */
+    size_t nsnap_first;
 } live;
 
 #define L(t) ((live *)(t)->backend)
@@ -2749,6 +2756,9 @@ static void free_target(cd_target *t)
         cd_x86_free(l->x86);
         free(l->q);
         cd_procfs_free_maps(l->maps, l->nmaps);
+        cd_bpfsnap_close(l->snap);
+        free(l->snap_why);
+        free(l->snap_first);
         free(l);
     }
     free(t->exe_path);
@@ -3312,7 +3322,73 @@ static int seize_error(cd_target *t, pid_t tid, int e, cd_err *err)
     return cd_fail(err, CD_EXIT_TARGET, "cannot attach to thread %d of PID %d: %s", (int)tid, (int)pid, strerror(e));
 }
 
+cd_bpfsnap *cd_live_bpfsnap(cd_target *t, const char **why)
+{
+    live *l = t && t->ops == &live_ops ? L(t) : NULL;
+    if (why)
+        *why = l ? l->snap_why : NULL;
+    return l ? l->snap : NULL;
+}
+
+/* The threads of a non-stop attach from one walk of the BPF task iterator, instead of a stat file
+ * per thread: 0, or -1 (the caller lists /proc instead) with l->snap closed and snap_why set. */
+static int attach_from_snap(cd_target *t, pid_t pid)
+{
+    live *l = L(t);
+    char why[256];
+    if (!(l->snap = cd_bpfsnap_open(pid, why, sizeof why))) {
+        l->snap_why = cd_xstrdup(why);
+        return -1;
+    }
+    cd_bpfsnap_thread *s;
+    size_t n;
+    if (cd_bpfsnap_read(l->snap, &s, &n) < 0) {
+        l->snap_why = cd_xasprintf("reading the BPF task iterator failed: %s", strerror(errno));
+        cd_bpfsnap_close(l->snap);
+        l->snap = NULL;
+        return -1;
+    }
+    uint64_t now = cd_now_ns();
+    /* the leader first, as cd_procfs_list_tasks lists them */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            if ((s[i].tid == pid) != (pass == 0))
+                continue;
+            cd_thread *th = add_thread(t, s[i].tid);
+            memcpy(th->name, s[i].name, sizeof th->name);
+            th->state = s[i].state;
+            LT(th)->stat_ns = now;
+            LT(th)->zombie = th->state == 'Z' || th->state == 'X';
+        }
+    l->snap_first = s;
+    l->nsnap_first = n;
+    return 0;
+}
+
+int cd_live_bpfsnap_first(cd_target *t, cd_bpfsnap_thread **out, size_t *n)
+{
+    live *l = t && t->ops == &live_ops ? L(t) : NULL;
+    if (!l || !l->snap_first)
+        return -1;
+    *out = l->snap_first;
+    *n = l->nsnap_first;
+    l->snap_first = NULL;
+    return 0;
+}
+
+static cd_target *attach(pid_t pid, cd_attach_mode mode, bool snap, cd_err *err);
+
 cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err)
+{
+    return attach(pid, mode, false, err);
+}
+
+cd_target *cd_live_attach_snap(pid_t pid, cd_err *err)
+{
+    return attach(pid, CD_ATTACH_NONSTOP, cd_bpfsnap_wanted(), err);
+}
+
+static cd_target *attach(pid_t pid, cd_attach_mode mode, bool snap, cd_err *err)
 {
     if (pid == getpid()) {
         cd_fail(err, CD_EXIT_TARGET, "cannot attach to PID %d: that is cdbg itself; give the PID of another process",
@@ -3341,14 +3417,16 @@ cd_target *cd_live_attach(pid_t pid, cd_attach_mode mode, cd_err *err)
     }
     /* Deferred all-stop is all-stop whose first stop the caller triggers. */
     cd_target *t = new_target(pid, mode == CD_ATTACH_STOP_ALL_DEFERRED ? CD_ATTACH_STOP_ALL : mode);
-    pid_t *tids;
-    size_t n;
-    if (cd_procfs_list_tasks(pid, &tids, &n) < 0) {
+    pid_t *tids = NULL;
+    size_t n = 0;
+    if (snap && attach_from_snap(t, pid) == 0) {
+        /* every thread listed, named and described already */
+    } else if (cd_procfs_list_tasks(pid, &tids, &n) < 0) {
         cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "cannot attach to PID %d: process %d exited", (int)pid, (int)pid);
         free_target(t);
         return NULL;
     }
-    cd_procfs_stat *st = cd_xcalloc(n, sizeof *st);
+    cd_procfs_stat *st = cd_xcalloc(n ? n : 1, sizeof *st);
     cd_procfs_read_stats(pid, tids, n, st);
     uint64_t now = cd_now_ns();
     for (size_t i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 /* The one target-opening function (see open.h). */
 #include "target/open.h"
+#include "target/bpfsnap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,8 @@ cd_target *cd_target_open(const cd_open_spec *spec, cd_err *err)
     case CD_OPEN_ATTACH:
         if (check_has_memory(spec->pid, err) < 0)
             return NULL;
-        t = cd_live_attach(spec->pid, spec->mode, err);
+        t = spec->bpf_snapshot && spec->mode == CD_ATTACH_NONSTOP ? cd_live_attach_snap(spec->pid, err)
+                                                                  : cd_live_attach(spec->pid, spec->mode, err);
         break;
     case CD_OPEN_CORE:
         t = cd_core_open(spec->exe, spec->core, err);

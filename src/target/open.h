@@ -24,6 +24,9 @@ typedef struct cd_open_spec {
     /* CORE: a core the executable did not produce (build-ids differ) is an error, not a warning:
      * an analysis that reads another program's memory as this one's would give a false verdict. */
     bool strict_core;
+    /* ATTACH, CD_ATTACH_NONSTOP: `cdbg stacks`'s attach, which reads the threads through a BPF task
+     * iterator where it can (cd_live_attach_snap in target/bpfsnap.h) */
+    bool bpf_snapshot;
 } cd_open_spec;
 
 /* Fills spec (kind, pid/exe/core/argv; mode and strict_core are left as they are) from a mode's

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int cd_target_read_full(cd_target *t, uint64_t addr, void *buf, size_t len)
@@ -316,6 +318,29 @@ static int find_syscall_insn(cd_target *t, uint64_t *out, cd_err *err)
                     (int)t->pid);
 }
 
+/* After the step, the thread sits in the step's SIGTRAP stop. Should cdbg die now (SIGKILL: no
+ * cleanup runs), the kernel would deliver that SIGTRAP to the program as the tracer goes (only
+ * PTRACE_DETACH clears it) and kill it. An interrupt stop carries no signal: PTRACE_INTERRUPT is
+ * taken before the thread returns to user space, so it gets there without running an instruction.
+ * A signal of the program's that arrives first is kept for the backend to deliver. */
+static void park_in_interrupt_stop(cd_thread *th)
+{
+    if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) < 0 || ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+        return;
+    for (int i = 0; i < 8; i++) {
+        int st;
+        pid_t w = waitpid(th->tid, &st, __WALL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w != th->tid || !WIFSTOPPED(st) || (st >> 16) != 0)
+            return;
+        if (!th->pending_sig)
+            th->pending_sig = WSTOPSIG(st);
+        if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+            return;
+    }
+}
+
 int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_t args[6], int64_t *ret,
                              cd_err *err)
 {
@@ -356,6 +381,7 @@ int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_
             return -1;
         }
         th->pending_sig = saved_sig;
+        park_in_interrupt_stop(th);
     }
     if (rc < 0) {
         cd_err rerr = {0};
@@ -365,6 +391,16 @@ int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_
             *err = serr;
         return -1;
     }
+    /* A process stopped by SIGSTOP or job control (state T) answers the step with its stop
+     * signal again and again: "try again" would never work. */
+    if (!done && !ended && ev.kind == CD_EV_SIGNAL &&
+        (ev.sig == SIGSTOP || ev.sig == SIGTSTP || ev.sig == SIGTTIN || ev.sig == SIGTTOU))
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_OTHER,
+                        "cannot run system call %ld in thread %d: process %d is stopped (state T, by %s); it was "
+                        "left stopped: `kill -CONT %d` lets it run, then try again",
+                        nr, (int)th->tid, (int)t->pid,
+                        ev.sig == SIGSTOP ? "SIGSTOP" : ev.sig == SIGTSTP ? "SIGTSTP" : ev.sig == SIGTTIN ? "SIGTTIN" : "SIGTTOU",
+                        (int)t->pid);
     if (!done)
         return cd_failk(err, CD_EXIT_CMD, ended ? CD_EK_EXITED : CD_EK_OTHER,
                         "cannot run system call %ld in thread %d: %s", nr, (int)th->tid,

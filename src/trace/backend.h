@@ -60,6 +60,10 @@ typedef struct cd_probe {
      * inline backend's compact records: 32 bytes for one register instead of ~320). */
     bool regs_only;
     uint32_t reg_mask;
+    /* The core reads neither the floating-point registers nor the flags of this probe's records
+     * (lockorder): a backend may leave them out (has_fp false, regs.eflags not the program's) and,
+     * at a function's entry, need not keep the flags (dead there by the ABI). */
+    bool lean;
     /* Memory the `-e` expressions read, to copy at the hit (compiled by the core, trace.c): chains
      * of steps. A step with reg >= 0 starts a chain at DWARF register reg's value at the hit, one
      * with reg -2 at 0 (off is an address: a global's); one with reg -1 continues from the 8-byte

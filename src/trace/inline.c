@@ -54,6 +54,7 @@
 #define H_LOST 56    /* returns never recorded: calls a longjmp left (their shadow entries discarded) */
 #define H_SHFULL 64  /* calls not hijacked for --ret: their thread's shadow stack was full */
 #define H_PIDPG 72   /* -e reads: a MADV_WIPEONFORK page whose u32 is the process's pid (0: ask getpid) */
+#define H_STACKOFF 80 /* where a record's stack copy starts: R_STACK, or R_XMM in a lean ring */
 #define H_HEAD 128
 #define H_TAIL 192
 #define H_PROBES 256 /* probe table: PROBE_SZ bytes per slot */
@@ -72,6 +73,10 @@
 #define R_STACKN 168
 #define R_XMM 176
 #define R_STACK 304
+/* a lean ring (every probe's consumer reads neither the floating-point registers nor the flags,
+ * cd_probe.lean): no xmm registers, the stack copy at R_XMM, a lockorder record of 4 cache lines
+ * instead of 6; at a function's entry the flags are not saved either (cdti_entry_nf) */
+#define FLAGS_NOT_SAVED 8 /* in the flags slot: never an eflags value (bit 1 is always set) */
 
 /* --ret's shadow stacks: a private anonymous mapping of SH_N stacks of SH_SZ bytes; a header (u64
  * owner TID, 0 = never used, -1 = free; u64 count) then SH_DEPTH entries of 32 bytes (u64 sp = where
@@ -105,13 +110,23 @@
 __asm__(".pushsection .rodata.cdti, \"a\"\n"
         ".globl cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact, cdti_readcall\n"
         ".hidden cdti_blob, cdti_blob_end, cdti_entry, cdti_ret, cdti_unhijack, cdti_compact, cdti_readcall\n"
+        ".globl cdti_entry_nf, cdti_compact_nf\n"
+        ".hidden cdti_entry_nf, cdti_compact_nf\n"
         ".balign 16\n"
         "cdti_blob:\n"
         ".Lring: .quad 0\n"
         ".Lshadow: .quad 0\n"
         ".balign 16\n"
+        /* cdti_entry_nf: cdti_entry for a lean probe at a function's entry, where the flags are dead
+         * (the ABI keeps none across a call, and DF is clear): their slot is marked instead of
+         * pushfq, and the exit skips popfq (the costlier of the two) */
+        "cdti_entry_nf:\n"
+        " lea -8(%rsp), %rsp\n"
+        " movq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n"
+        " jmp .Lentry_regs\n"
         "cdti_entry:\n"
         " pushfq\n"
+        ".Lentry_regs:\n"
         " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
         " push %r8\n push %r9\n push %r10\n push %r11\n"
         /* [rsp]=r11 8=r10 16=r9 24=r8 32=rdi 40=rsi 48=rdx 56=rcx 64=rax 72=flags 80=ret 88=slot;
@@ -168,11 +183,14 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " lea 224(%rsp), %rax\n mov %rax, 160(%rsi)\n"/* rsp */
         " mov 12(%rcx), %ecx\n"                       /* stack bytes */
         " mov %ecx, 168(%rsi)\n"
+        " mov " CDTI_STR(H_STACKOFF) "(%rdi), %rax\n"  /* the stack copy's offset: 176 in a lean ring */
+        " cmp $176, %eax\n"
+        " je 13f\n"
         " movdqu %xmm0, 176(%rsi)\n movdqu %xmm1, 192(%rsi)\n movdqu %xmm2, 208(%rsi)\n"
         " movdqu %xmm3, 224(%rsi)\n movdqu %xmm4, 240(%rsi)\n movdqu %xmm5, 256(%rsi)\n"
         " movdqu %xmm6, 272(%rsi)\n movdqu %xmm7, 288(%rsi)\n"
-        " mov %rsi, %r9\n"
-        " lea 304(%rsi), %rdi\n"
+        "13: mov %rsi, %r9\n"
+        " lea (%rsi,%rax), %rdi\n"
         " lea 224(%rsp), %rsi\n"
         /* by words: `rep movsb` costs more to start than a short stack copy takes (a lock-heavy
          * loop's record, lockorder's 8 and 80 bytes, spent a tenth of its time there) */
@@ -261,7 +279,11 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " lock incq 272(%rdi,%rcx)\n"
         "9: pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
         " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " cmpq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n" /* flags saved: popfq undoes the cmp */
+        " je 14f\n"
         " popfq\n"
+        " ret\n"
+        "14: lea 8(%rsp), %rsp\n"
         " ret\n"
         /* .Llost: one record of probe %esi lost (rdi = the ring). Clobbers rsi. */
         ".Llost:\n"
@@ -545,10 +567,12 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " mov 72(%rsp), %rax\n mov %rax, 152(%rcx)\n"
         " lea 88(%rsp), %rax\n mov %rax, 160(%rcx)\n"
         " movl $0, 168(%rcx)\n"
+        " cmpq $176, " CDTI_STR(H_STACKOFF) "(%rdi)\n" /* a lean ring: no xmm registers */
+        " je 37f\n"
         " movdqu %xmm0, 176(%rcx)\n movdqu %xmm1, 192(%rcx)\n movdqu %xmm2, 208(%rcx)\n"
         " movdqu %xmm3, 224(%rcx)\n movdqu %xmm4, 240(%rcx)\n movdqu %xmm5, 256(%rcx)\n"
         " movdqu %xmm6, 272(%rcx)\n movdqu %xmm7, 288(%rcx)\n"
-        " lea 1(%r8), %rax\n"
+        "37: lea 1(%r8), %rax\n"
         " mov %rax, (%rcx)\n"                         /* publish */
         " jmp 39f\n"
         "38: call .Llost\n"                           /* the ring is full */
@@ -611,8 +635,16 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
          * patch page header it lies in cdti_unhijack's ROUTINE range (the same kind: the return
          * address into the stub is 136 bytes above rsp at most, within CD_PP_SCAN). */
         ".balign 16\n"
+        /* cdti_compact_nf: cdti_compact at a function's entry for a lean probe of a full ring (its
+         * compact record in a full-sized slot: lockorder's unlocks), the flags not kept (as
+         * cdti_entry_nf) */
+        "cdti_compact_nf:\n"
+        " lea -8(%rsp), %rsp\n"
+        " movq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n"
+        " jmp .Lcompact_regs\n"
         "cdti_compact:\n"
         " pushfq\n"
+        ".Lcompact_regs:\n"
         " push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
         " push %r8\n push %r9\n push %r10\n push %r11\n"
         " push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
@@ -672,12 +704,16 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         "9: add $56, %rsp\n"                         /* rsp, r15..rbx: not changed */
         " pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
         " pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+        " cmpq $" CDTI_STR(FLAGS_NOT_SAVED) ", (%rsp)\n"
+        " je 14f\n"
         " popfq\n"
+        " ret\n"
+        "14: lea 8(%rsp), %rsp\n"
         " ret\n"
         "cdti_blob_end:\n"
         ".popsection\n");
-extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_ret[], cdti_unhijack[], cdti_compact[],
-    cdti_readcall[];
+extern const uint8_t cdti_blob[], cdti_blob_end[], cdti_entry[], cdti_entry_nf[], cdti_ret[], cdti_unhijack[],
+    cdti_compact[], cdti_compact_nf[], cdti_readcall[];
 
 typedef struct region {
     uint64_t base;  /* in the target */
@@ -705,6 +741,7 @@ typedef struct iprobe {
     /* a compact ring's record: these DWARF registers, in this order (reg_mask's bits, low first) */
     uint8_t nv;
     uint8_t vreg[16];
+    bool compact_rec;       /* a compact record in a full ring's slot (a lean regs_only probe) */
     /* -e reads (cd_probe.reads, copied): the window of step k is at wdst[k] in the record */
     cd_probe_read *reads;
     uint32_t *wdst;
@@ -723,6 +760,8 @@ typedef struct inl {
     uint64_t target_ring;   /* where the target maps it */
     uint64_t shadow;        /* --ret's shadow stacks in the target (0: no probe wants returns) */
     uint64_t cap, rec_size;
+    uint64_t stack_off;     /* where a record's stack copy starts: R_STACK, R_XMM in a lean ring */
+    bool lean;              /* every probe is lean (cd_probe.lean): no xmm, flags not kept at entry */
     bool compact;           /* every probe's record is the header and its registers (cdti_compact) */
     uint64_t tail;
     uint64_t drops_seen;
@@ -1123,9 +1162,14 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
     for (size_t i = 0; i < s->nprobes; i++)
         if (s->probes[i].p.stack_bytes > maxstack)
             maxstack = s->probes[i].p.stack_bytes;
+    s->lean = s->nprobes > 0;
+    for (size_t i = 0; i < s->nprobes; i++)
+        if (!s->probes[i].p.lean && !s->probes[i].internal)
+            s->lean = false;
+    s->stack_off = s->lean ? R_XMM : R_STACK;
     /* -e reads: the windows after the stack copy (u64 addr, u32 got, u32 len, the bytes), and
      * each probe's program after the probe table */
-    s->xoff = (R_STACK + maxstack + 7) & ~7u;
+    s->xoff = (s->stack_off + maxstack + 7) & ~7u;
     s->xbytes = 0;
     size_t progs = 0;
     for (size_t i = 0; i < s->nprobes; i++) {
@@ -1230,6 +1274,7 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
     h[H_MASK / 8] = cap - 1;
     h[H_RECSZ / 8] = s->rec_size;
     h[H_DATA / 8] = data_off;
+    h[H_STACKOFF / 8] = s->stack_off;
     h[0] = RING_MAGIC;
     rc = 0;
 close_fd:;
@@ -1677,7 +1722,7 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         /* the routines in the patch page header: a thread in one is in a stub's call */
         uint64_t rbase = s->regions[k].base;
         cd_pp_entry re[3] = {
-            {.off = (uint16_t)(cdti_entry - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry),
+            {.off = (uint16_t)(cdti_entry_nf - cdti_blob), .len = (uint16_t)(cdti_ret - cdti_entry_nf),
              .kind = CD_PP_ROUTINE},
             {.off = (uint16_t)(cdti_ret - cdti_blob), .len = (uint16_t)(cdti_unhijack - cdti_ret),
              .kind = CD_PP_RETTRAMP},
@@ -1694,6 +1739,14 @@ static int inl_arm(cd_trace_backend *b, cd_err *err)
         uint8_t buf[STUB_MAX];
         size_t n = 0;
         uint64_t routine = ip->internal ? (uint64_t)(cdti_unhijack - cdti_blob) : entry_off;
+        if (!ip->internal && !s->compact && s->lean && ip->p.at_entry)
+            routine = (uint64_t)(cdti_entry_nf - cdti_blob);
+        /* a lean probe whose consumer reads only some registers, in a ring of full records: its
+         * own records compact (lockorder's unlocks: one cache line written instead of three) */
+        ip->compact_rec = !ip->internal && !s->compact && s->lean && ip->p.regs_only && !ip->p.want_return &&
+                          !ip->p.nreads && !(ip->p.reg_mask & ~0xffffu);
+        if (ip->compact_rec)
+            routine = (uint64_t)((ip->p.at_entry ? cdti_compact_nf : cdti_compact) - cdti_blob);
         cd_pp_entry ents[CD_PP_STUB_ENTRIES];
         size_t ne = 0;
         uint64_t rbase = s->regions[ip->region].base;
@@ -1941,7 +1994,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         uint64_t tsc;
         memcpy(&tsc, r + R_TSC, 8);
         rec.ts_ns = tsc_to_ns(s, tsc);
-        if (s->compact) {
+        if (s->compact || (ip && ip->compact_rec && !ret)) {
             /* the header and the probe's registers: the rest of the record is zero, said by partial */
             if (ip != last || !ip) {
                 memset(&rec.regs, 0, sizeof rec.regs);
@@ -1966,6 +2019,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
             goto deliver;
         }
         rec.partial = false;
+        last = NULL; /* every register set here: a compact record after it clears them again */
         uint64_t g[18];
         memcpy(g, r + R_REGS, sizeof g);
         cd_regs *R = &rec.regs;
@@ -1976,14 +2030,15 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         R->cs = 0x33;
         R->ss = 0x2b;
         R->fs_base = R->gs_base = R->ds = R->es = R->fs = R->gs = 0;
-        rec.has_fp = true;
-        memcpy(rec.xmm, r + R_XMM, sizeof rec.xmm);
+        rec.has_fp = !s->lean;
+        if (!s->lean)
+            memcpy(rec.xmm, r + R_XMM, sizeof rec.xmm);
         uint32_t sn;
         memcpy(&sn, r + R_STACKN, 4);
-        if (sn > s->rec_size - R_STACK)
+        if (sn > s->rec_size - s->stack_off)
             sn = 0;
         rec.stack_addr = R->rsp;
-        rec.stack = r + R_STACK;
+        rec.stack = r + s->stack_off;
         rec.stack_len = sn;
         rec.win = ret ? NULL : rec_windows(s, ip, r, &rec.nwin);
         if (!rec.win)

@@ -15,8 +15,10 @@
 #define MAX_CYCLES 64
 #define SITE_FRAMES 4
 
-/* K_LIFE: init and destroy, where a lock's life (its generation at that address) ends */
-typedef enum { K_LOCK, K_TRY, K_TIMED, K_UNLOCK, K_CWAIT, K_LIFE } fkind;
+/* K_LIFE: init and destroy, where a lock's life (its generation at that address) ends; K_RWINIT
+ * pthread_rwlock_init, which also says the new rwlock's kind (its attr, rsi); K_KIND
+ * pthread_rwlockattr_setkind_np, which sets an attr's kind (rsi) */
+typedef enum { K_LOCK, K_TRY, K_TIMED, K_UNLOCK, K_CWAIT, K_LIFE, K_RWINIT, K_KIND } fkind;
 
 static const struct {
     const char *name;
@@ -31,10 +33,17 @@ static const struct {
     {"pthread_rwlock_timedwrlock", K_TIMED, true}, {"pthread_rwlock_clockrdlock", K_TIMED, true},
     {"pthread_rwlock_clockwrlock", K_TIMED, true}, {"pthread_rwlock_unlock", K_UNLOCK, true},
     {"pthread_mutex_init", K_LIFE, false},       {"pthread_mutex_destroy", K_LIFE, false},
-    {"pthread_rwlock_init", K_LIFE, true},       {"pthread_rwlock_destroy", K_LIFE, true},
+    {"pthread_rwlock_init", K_RWINIT, true},       {"pthread_rwlock_destroy", K_LIFE, true},
+    {"pthread_rwlockattr_setkind_np", K_KIND, true},
     {"pthread_cond_wait", K_CWAIT, false},       {"pthread_cond_timedwait", K_CWAIT, false},
     {"pthread_cond_clockwait", K_CWAIT, false},
 };
+
+/* glibc's rwlock kind (pthread_rwlock_t.__data.__flags, at offset 48 on x86-64): only a writer-
+ * preferring, non-recursive rwlock makes a reader wait while another reader holds it (behind a
+ * waiting writer). Every other kind, the default included, lets the second reader in. */
+#define RW_FLAGS_OFF 48
+#define RW_PREFER_WRITER_NONRECURSIVE 2
 #define NFUNCS (sizeof FUNCS / sizeof FUNCS[0])
 
 /* u64 → u32 open addressing (key 0 is never stored: no lock lives at address 0, tids are > 0) */
@@ -91,6 +100,7 @@ static uint32_t *map_slot(u64map *m, uint64_t key, bool insert)
 typedef struct lprobe {
     fkind kind;
     bool rw;
+    bool wr;                 /* takes the lock exclusively: a mutex, a write lock (not *rdlock) */
     uint64_t lo, hi;
     char *path;
     const char *name;
@@ -99,6 +109,7 @@ typedef struct lprobe {
 typedef struct held {
     uint32_t lock;
     uint32_t count;
+    bool wr;                 /* held exclusively (a mutex, a write lock), not a read lock */
     uint64_t pc;             /* return address of the lock call */
 } held;
 
@@ -123,6 +134,7 @@ typedef struct lock {
     uint64_t addr;
     bool rw;
     uint32_t gen;            /* 1 for the first lock seen at addr, 2 for the next... */
+    bool wpref;              /* an rwlock whose readers can wait for readers (writer-preferring) */
     char *name;
 } lock;
 
@@ -133,8 +145,9 @@ typedef struct lock {
 typedef struct edge {
     cd_lo_edge pub;
     uint32_t from, to;
-    uint32_t *gates;         /* locks held at every occurrence besides `from` */
+    uint32_t *gates;         /* locks held exclusively at every occurrence besides `from` */
     size_t ngates;
+    uint8_t modes;           /* the occurrences' modes: bit (held exclusively) * 2 + (acquired exclusively) */
     uint64_t held_pc;
 } edge;
 
@@ -144,6 +157,7 @@ typedef struct crec {
     uint64_t ts, seq;
     uint64_t lock;           /* the lock (rdi, rsi for a condition wait); CD_REC_DROPPED: the count */
     uint64_t ret;            /* entry: the return address, where the lock function was called */
+    uint64_t arg;            /* K_RWINIT: the attr; K_KIND: the kind (rsi) */
     uint32_t probe;
     uint32_t snap;           /* the instant to unwind from (snapshots), UINT32_MAX: none */
     pid_t tid;
@@ -189,6 +203,8 @@ struct cd_lo {
     lprobe *probes;
     size_t nprobes;
     u64map lockmap, threadmap, edgemap;
+    u64map attrkind;           /* rwlockattr address -> the kind set on it */
+    u64map rwkind;             /* rwlock address -> the kind its last init gave it (UINT32_MAX: unknown) */
     lock *locks;
     size_t nlocks;
     lthread *threads;
@@ -246,6 +262,8 @@ void cd_lo_free(cd_lo *lo)
     free(lo->lockmap.keys), free(lo->lockmap.vals);
     free(lo->threadmap.keys), free(lo->threadmap.vals);
     free(lo->edgemap.keys), free(lo->edgemap.vals);
+    free(lo->attrkind.keys), free(lo->attrkind.vals);
+    free(lo->rwkind.keys), free(lo->rwkind.vals);
     for (size_t i = 0; i < lo->nlocks; i++)
         free(lo->locks[i].name);
     free(lo->locks);
@@ -313,6 +331,7 @@ static int find_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr st
                 lprobe *p = &lo->probes[lo->nprobes++];
                 p->kind = FUNCS[fa->fi].kind;
                 p->rw = FUNCS[fa->fi].rw;
+                p->wr = !strstr(FUNCS[fa->fi].name, "rdlock");
                 p->lo = addr;
                 p->hi = addr + (sym.st_size ? sym.st_size : 1);
                 p->path = cd_xstrdup(fa->maps[m].path);
@@ -376,7 +395,7 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
                       .func = lp->name, .module_path = lp->path, .want_return = needs_return(lp),
                       /* the caller's frame and its return address; deeper frames are read from
                        * the process when the first occurrence of an edge is unwound */
-                      .stack_bytes = 512};
+                      .stack_bytes = 512, .lean = true};
         bool inl = use_inline;
         /* Inline records are as small as the unwinding of an edge's first occurrence allows: the
          * record routine's cost in the program grows with the cache lines it writes (80 bytes make
@@ -388,6 +407,14 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
          * a loop that locks and unlocks. */
         if (inl)
             p.stack_bytes = lp->kind == K_LOCK ? 80 : 8;
+        /* an unlock needs its lock alone (rdi, DWARF 5): a compact record, one cache line (half
+         * of a lock-heavy loop's records). Its return address is not known: an unlock by ld.so
+         * (not left out as its locks are) releases a lock no thread of the program was seen to
+         * take, which changes nothing. */
+        if (inl && lp->kind == K_UNLOCK) {
+            p.regs_only = true;
+            p.reg_mask = 1u << 5;
+        }
         for (size_t m = 0; m < nmaps; m++)
             if (lp->lo >= maps[m].start && lp->lo < maps[m].end)
                 p.file_offset = lp->lo - maps[m].start + maps[m].offset;
@@ -396,7 +423,7 @@ static int add_all(cd_lo *lo, bool use_inline, cd_err *err)
         cd_trace_backend *b = lo->bu;
         if (inl && lo->bi->ops->check(lo->bi, &p, &ce) == 0)
             b = lo->bi;
-        else if (inl && !p.want_return && lp->kind != K_LIFE) {
+        else if (inl && !p.want_return && lp->kind < K_LIFE) {
             /* this function alone falls back: said with the reason (not for init and destroy: a
              * program calls them rarely, a uprobe costs it nothing it would notice) */
             size_t l = strlen(lo->notebuf);
@@ -447,6 +474,10 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
      * while its threads hold their locks. */
     cd_trace_env ienv = env;
     ienv.batch = true;
+    /* 2^20 lean records of 256 bytes (a lock's: the header, the registers and its 80-byte stack
+     * copy; 4 cache lines), the header's page besides: a burst of 500,000 lock operations fills
+     * it less than half, so the reader does not drain it while the burst runs */
+    ienv.buffer_size = (256u << 20) + (1u << 20);
     lo->bi = getenv("CDBG_LOCKORDER_UPROBE_ONLY") ? NULL : cd_tb_inline_new(&ienv, &ie);
     bool use_inline = lo->bi != NULL;
     if (use_inline && (add_all(lo, true, &ie) < 0 || lo->bi->ops->arm(lo->bi, &ie) < 0)) {
@@ -497,6 +528,20 @@ static lthread *thread_of(cd_lo *lo, pid_t tid)
     return &lo->threads[*v];
 }
 
+/* The kind of the rwlock at addr: from its pthread_rwlock_init call's attr when that was seen,
+ * else from its __flags in the process (a static initializer, an init before the attach); when
+ * neither can be known (the process has ended), glibc's default: reader-preferring. */
+static bool writer_preferring(cd_lo *lo, uint64_t addr)
+{
+    uint32_t *k = map_slot(&lo->rwkind, addr, false);
+    if (k && *k != UINT32_MAX)
+        return *k == RW_PREFER_WRITER_NONRECURSIVE;
+    uint32_t flags;
+    if (cd_target_read_full(lo->t, addr + RW_FLAGS_OFF, &flags, sizeof flags) < 0)
+        return false;
+    return flags == RW_PREFER_WRITER_NONRECURSIVE;
+}
+
 static uint32_t lock_of(cd_lo *lo, uint64_t addr, bool rw)
 {
     uint32_t *v = map_slot(&lo->lockmap, addr, true);
@@ -504,6 +549,8 @@ static uint32_t lock_of(cd_lo *lo, uint64_t addr, bool rw)
         uint32_t gen = *v == UINT32_MAX ? 1 : lo->locks[*v & ~ENDED].gen + 1;
         lo->locks = cd_xrealloc(lo->locks, (lo->nlocks + 1) * sizeof *lo->locks);
         lo->locks[lo->nlocks] = (lock){.addr = addr, .rw = rw, .gen = gen};
+        if (rw)
+            lo->locks[lo->nlocks].wpref = writer_preferring(lo, addr);
         *v = (uint32_t)lo->nlocks++;
     }
     return *v;
@@ -588,7 +635,9 @@ static void unwind_site(cd_lo *lo, edge *e, const snapshot *r, pid_t tid, uint64
     cd_stack_free(&st);
 }
 
-static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, uint64_t pc, bool blocking, const crec *r)
+/* wr: taken exclusively (a mutex, a write lock); a read lock shares */
+static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, bool wr, uint64_t pc, bool blocking,
+                    const crec *r)
 {
     lo->st.acquisitions++;
     uint32_t l = lock_of(lo, addr, rw);
@@ -609,10 +658,13 @@ static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, uint64_t pc,
                 *v = (uint32_t)lo->nedges++;
                 e->from = from, e->to = l;
                 e->pub.tid = r->tid;
+                e->pub.held_mode = lo->locks[from].rw ? (th->held[i].wr ? "write" : "read") : NULL;
+                e->pub.acquired_mode = rw ? (wr ? "write" : "read") : NULL;
                 e->held_pc = th->held[i].pc;
                 e->gates = cd_xcalloc(th->nheld ? th->nheld : 1, sizeof *e->gates);
+                /* a read lock is no gate: two threads can both be inside it */
                 for (size_t k = 0; k < th->nheld; k++)
-                    if (k != i)
+                    if (k != i && th->held[k].wr)
                         e->gates[e->ngates++] = th->held[k].lock;
                 unwind_site(lo, e, r->snap < lo->nsnaps ? &lo->snaps[r->snap] : NULL, r->tid, pc);
             } else {
@@ -622,19 +674,20 @@ static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, uint64_t pc,
                 for (size_t g = 0; g < e->ngates; g++) {
                     bool keep = false;
                     for (size_t k = 0; k < th->nheld && !keep; k++)
-                        keep = k != i && th->held[k].lock == e->gates[g];
+                        keep = k != i && th->held[k].wr && th->held[k].lock == e->gates[g];
                     if (keep)
                         e->gates[w++] = e->gates[g];
                 }
                 e->ngates = w;
             }
             e->pub.count++;
+            e->modes |= (uint8_t)(1u << ((th->held[i].wr ? 2 : 0) | (wr ? 1 : 0)));
         }
     if (th->nheld == th->cheld) {
         th->cheld = th->cheld ? th->cheld * 2 : 8;
         th->held = cd_xrealloc(th->held, th->cheld * sizeof *th->held);
     }
-    th->held[th->nheld++] = (held){.lock = l, .count = 1, .pc = pc};
+    th->held[th->nheld++] = (held){.lock = l, .count = 1, .wr = wr, .pc = pc};
 }
 
 static void release(cd_lo *lo, lthread *th, uint64_t addr)
@@ -671,13 +724,31 @@ static void replay_one(cd_lo *lo, const crec *r)
             return;
         switch (p->kind) {
         case K_LOCK:
-            acquire(lo, th, r->lock, p->rw, r->ret, true, r);
+            acquire(lo, th, r->lock, p->rw, p->wr, r->ret, true, r);
             break;
         case K_UNLOCK:
             release(lo, th, r->lock);
             break;
         case K_LIFE:
             end_lock(lo, r->lock);
+            if (p->rw) /* destroyed: a next rwlock there without an init is of a kind not seen */
+                *map_slot(&lo->rwkind, r->lock, true) = UINT32_MAX;
+            break;
+        case K_RWINIT: {
+            end_lock(lo, r->lock);
+            uint32_t kind = UINT32_MAX; /* an attr whose kind was set before we came: not known */
+            if (!r->arg) {
+                kind = 0;
+            } else {
+                uint32_t *ak = map_slot(&lo->attrkind, r->arg, false);
+                if (ak)
+                    kind = *ak;
+            }
+            *map_slot(&lo->rwkind, r->lock, true) = kind;
+            break;
+        }
+        case K_KIND:
+            *map_slot(&lo->attrkind, r->lock, true) = (uint32_t)r->arg;
             break;
         case K_CWAIT:
             /* glibc releases the mutex inside and retakes it before returning */
@@ -700,9 +771,9 @@ static void replay_one(cd_lo *lo, const crec *r)
             pending pd = th->pend[i];
             th->npend = i;
             if (p->kind == K_CWAIT)
-                acquire(lo, th, pd.lock, false, pd.pc, true, r);
+                acquire(lo, th, pd.lock, false, true, pd.pc, true, r);
             else if (r->ok) /* taken; EBUSY, ETIMEDOUT...: not taken */
-                acquire(lo, th, pd.lock, p->rw, pd.pc, p->kind == K_TIMED, r);
+                acquire(lo, th, pd.lock, p->rw, p->wr, pd.pc, p->kind == K_TIMED, r);
             break;
         }
 }
@@ -777,6 +848,8 @@ static void enqueue(cd_lo *lo, rqueue *q, const cd_trace_rec *r)
         const lprobe *p = &lo->probes[r->probe];
         if (r->kind == CD_REC_ENTRY) {
             c.lock = p->kind == K_CWAIT ? r->regs.rsi : r->regs.rdi;
+            if (p->kind == K_RWINIT || p->kind == K_KIND)
+                c.arg = r->regs.rsi;
             if (r->stack_len >= 8 && r->stack_addr == r->regs.rsp)
                 memcpy(&c.ret, r->stack, 8);
             if (p->kind == K_LOCK && !(c.ret >= lo->ldso_lo && c.ret < lo->ldso_hi))
@@ -999,6 +1072,42 @@ static bool gated(cd_lo *lo, const size_t *ce, size_t n)
     return false;
 }
 
+/* Whether the thread of edge x (in occurrence mode cx) can wait on the lock that the thread of the
+ * next edge y (in mode cy) holds: not when both only read an rwlock that lets a reader in while
+ * another reads it (glibc's default kind). A mode is (held exclusively) * 2 + (acquired
+ * exclusively). */
+static bool link_blocks(const cd_lo *lo, const edge *x, unsigned cx, unsigned cy)
+{
+    const lock *l = &lo->locks[x->to];
+    return !l->rw || l->wpref || (cx & 1) || (cy & 2);
+}
+
+/* A cycle can deadlock only if each of its threads can wait for the next: some choice of one
+ * occurrence mode per edge blocks at every link (followed around the cycle, four modes an edge). */
+static bool can_block(const cd_lo *lo, const size_t *ce, size_t n)
+{
+    const edge *e0 = &lo->edges[ce[0]];
+    for (unsigned c0 = 0; c0 < 4; c0++) {
+        if (!(e0->modes & (1u << c0)))
+            continue;
+        unsigned cur = 1u << c0; /* the modes edge k can be in, the links before it all blocking */
+        for (size_t k = 1; k < n && cur; k++) {
+            const edge *prev = &lo->edges[ce[k - 1]], *e = &lo->edges[ce[k]];
+            unsigned next = 0;
+            for (unsigned c = 0; c < 4; c++)
+                for (unsigned d = 0; d < 4; d++)
+                    if ((cur & (1u << c)) && (e->modes & (1u << d)) && link_blocks(lo, prev, c, d))
+                        next |= 1u << d;
+            cur = next;
+        }
+        const edge *last = &lo->edges[ce[n - 1]];
+        for (unsigned c = 0; c < 4; c++)
+            if ((cur & (1u << c)) && link_blocks(lo, last, c, c0))
+                return true;
+    }
+    return false;
+}
+
 static void analyse(cd_lo *lo)
 {
     for (size_t i = 0; i < lo->ncycles; i++)
@@ -1007,6 +1116,7 @@ static void analyse(cd_lo *lo)
     lo->cycles = NULL;
     lo->ncycles = 0;
     lo->st.gated_cycles = 0;
+    lo->st.shared_cycles = 0;
     size_t nl = lo->nlocks;
     size_t **adj = cd_xcalloc(nl ? nl : 1, sizeof *adj);
     size_t *nadj = cd_xcalloc(nl ? nl : 1, sizeof *nadj);
@@ -1046,6 +1156,10 @@ static void analyse(cd_lo *lo)
         seen[nseen++] = key.s;
         if (gated(lo, pe, n)) {
             lo->st.gated_cycles++;
+            continue;
+        }
+        if (!can_block(lo, pe, n)) {
+            lo->st.shared_cycles++;
             continue;
         }
         lo->cycles = cd_xrealloc(lo->cycles, (lo->ncycles + 1) * sizeof *lo->cycles);

@@ -9,9 +9,11 @@
  * blocking acquisition of B while A is held is an edge A→B of the lock-order graph, kept with its
  * first occurrence's stack (unwound once, through a snapshot target of that snapshot) and the set
  * of other locks held at every occurrence (its possible gates). A
- * cycle of edges is a potential deadlock unless one lock was held at every edge of it (a gate:
- * two threads cannot both be inside it), or one of its edges never blocks (a trylock: it fails
- * instead of waiting, so such acquisitions make no edge). Nothing here prints. */
+ * cycle of edges is a potential deadlock unless one lock was held exclusively at every edge of it
+ * (a gate: two threads cannot both be inside it; a read-held rwlock is none), one of its edges
+ * never blocks (a trylock: it fails instead of waiting, so such acquisitions make no edge), or at
+ * one of its links a thread read-locks a reader-preferring rwlock the next thread only read-holds
+ * (glibc lets the reader in). Nothing here prints. */
 #ifndef CD_TRACE_LOCKORDER_H
 #define CD_TRACE_LOCKORDER_H
 
@@ -37,6 +39,8 @@ typedef struct cd_lo_edge {
     uint64_t held, acquired;   /* lock addresses */
     const char *held_name, *acquired_name; /* as the deadlock report names them */
     const char *held_kind, *acquired_kind; /* "mutex", "rwlock" */
+    const char *held_mode, *acquired_mode; /* an rwlock's at the first occurrence: "read", "write";
+                                              NULL for a mutex */
     pid_t tid;                 /* the thread of the first occurrence */
     uint64_t count;            /* occurrences */
     cd_lo_frame held_at;       /* where the held lock was taken (the caller of the lock function) */
@@ -52,6 +56,7 @@ typedef struct cd_lo_cycle {
 typedef struct cd_lo_stats {
     uint64_t acquisitions, releases, records, dropped;
     size_t locks, threads, edges, gated_cycles, trylock_only;
+    size_t shared_cycles;    /* not reported: closed only through a read lock another reader holds */
 } cd_lo_stats;
 
 /* t: a live target of the process (NONSTOP is enough), sym its symtab; both the caller's. */

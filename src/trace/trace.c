@@ -70,6 +70,11 @@ typedef struct tprobe {
     bool ret_known;
     cd_trace_backend *b;
     uint64_t shown, dropped_seen;
+    /* returns that will never come (--ret): said by the backend (inline: CD_DROP_RETURNS), and
+     * calls the core saw left behind, their frames gone (a longjmp, an exception, the kernel's
+     * uretprobe nesting limit): the summary gives the larger, as both count the same calls when
+     * the backend says it */
+    uint64_t lost_ret_said, lost_ret_seen;
     bool cond_noted;
     /* the compiled plan: one pval per parameter, then one per -e; planned when every one has a plan */
     struct pval *pv;
@@ -105,6 +110,8 @@ typedef struct tcall {
     uint64_t ts;
     uint32_t probe;
     bool shown;
+    uint64_t cfa;   /* the call's CFA (its caller's rsp before the call, the rsp after its return);
+                       0: not known (no rsp in the record, or the probe's frame size unknown) */
 } tcall;
 typedef struct tstack {
     pid_t tid;
@@ -605,8 +612,12 @@ int cd_trace_resolve(cd_trace *tr, cd_err *err)
                 continue;
             char sbuf[512];
             const char *full, *shown = shown_name(tr, f->name, sbuf, sizeof sbuf, &full);
+            /* a clone (leaf.constprop.0) answers to its source name too, as in gdb */
+            size_t bl = cd_sym_base_len(f->name);
+            char base[256];
+            snprintf(base, sizeof base, "%.*s", (int)(bl < sizeof base ? bl : 0), f->name);
             if (regexec(&rx, shown, 0, NULL, 0) && regexec(&rx, full, 0, NULL, 0) &&
-                regexec(&rx, f->name, 0, NULL, 0))
+                regexec(&rx, f->name, 0, NULL, 0) && (!bl || regexec(&rx, base, 0, NULL, 0)))
                 continue;
             uint64_t addr = cd_symtab_skip_prologue(tr->sym, f->addr);
             if (addr < f->addr || (f->size && addr >= f->addr + f->size))
@@ -1778,6 +1789,7 @@ void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out)
     if (p->dropped_seen > out->dropped)
         out->dropped = p->dropped_seen;
     out->shown = p->shown;
+    out->lost_returns = p->lost_ret_said > p->lost_ret_seen ? p->lost_ret_said : p->lost_ret_seen;
 }
 
 uint64_t cd_trace_dropped_other(cd_trace *tr)
@@ -1965,19 +1977,38 @@ static int emit(cd_trace *tr, cd_trace_event *ev, size_t nvals)
     return rc;
 }
 
+/* A call in flight whose return will never be seen: counted for its probe's summary. */
+static void call_lost(cd_trace *tr, const tcall *c)
+{
+    if (c->probe < tr->nprobes)
+        tr->probes[c->probe].lost_ret_seen++;
+}
+
+/* --ret: the call of entry r enters the thread's calls in flight. The calls on top whose frames
+ * are gone (their CFA at or below this call's: a nested call's is at least 16 bytes lower) ended
+ * without a return seen: a longjmp or an exception skipped them, or the backend could not catch
+ * their return. */
+static void push_call(cd_trace *tr, tprobe *p, const cd_trace_rec *r, bool shown)
+{
+    tstack *s = thread_stack(tr, r->tid);
+    bool has_sp = !r->partial || (p->p.reg_mask & (1u << 7));
+    uint64_t cfa = has_sp && p->sp_to_cfa >= 0 && r->regs.rsp ? r->regs.rsp + (uint64_t)p->sp_to_cfa : 0;
+    while (cfa && s->n && s->c[s->n - 1].cfa && s->c[s->n - 1].cfa <= cfa)
+        call_lost(tr, &s->c[--s->n]);
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->c = cd_xrealloc(s->c, s->cap * sizeof *s->c);
+    }
+    s->c[s->n++] = (tcall){r->ts_ns, p->p.id, shown, cfa};
+}
+
 /* An entry was shown: the count, --max-hits, and the call --ret pairs with its return. */
 static int entry_shown(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
 {
     p->shown++;
     tr->shown_total++;
-    if (tr->o.want_return) {
-        tstack *s = thread_stack(tr, r->tid);
-        if (s->n == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 16;
-            s->c = cd_xrealloc(s->c, s->cap * sizeof *s->c);
-        }
-        s->c[s->n++] = (tcall){r->ts_ns, p->p.id, true};
-    }
+    if (tr->o.want_return)
+        push_call(tr, p, r, true);
     if (tr->o.max_hits && tr->shown_total >= tr->o.max_hits) {
         tr->limit = true;
         return 1;
@@ -2086,14 +2117,8 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
         }
         if (!iv) {
             cd_arena_free(&ar);
-            if (tr->o.want_return) {
-                tstack *s = thread_stack(tr, r->tid);
-                if (s->n == s->cap) {
-                    s->cap = s->cap ? s->cap * 2 : 16;
-                    s->c = cd_xrealloc(s->c, s->cap * sizeof *s->c);
-                }
-                s->c[s->n++] = (tcall){r->ts_ns, p->p.id, false};
-            }
+            if (tr->o.want_return)
+                push_call(tr, p, r, false);
             return 0;
         }
     }
@@ -2130,8 +2155,15 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     tstack *s = thread_stack(tr, r->tid);
     bool has_entry = false, shown = true;
     uint64_t ts = 0;
-    /* pop to this probe's newest call (a call whose return was lost leaves an entry behind) */
+    /* The rsp after a return is the call's CFA: the calls below it were skipped (a longjmp, an
+     * exception, a return the backend did not catch), their returns lost. Then pop to this
+     * probe's newest call (one whose CFA is not known may be a call whose return was lost). */
+    uint64_t rsp = r->regs.rsp;
+    while (rsp && s->n && s->c[s->n - 1].cfa && s->c[s->n - 1].cfa < rsp)
+        call_lost(tr, &s->c[--s->n]);
     while (s->n) {
+        if (rsp && s->c[s->n - 1].cfa > rsp)
+            break; /* a caller's: this call's entry came before the probes */
         tcall c = s->c[--s->n];
         if (c.probe == p->p.id) {
             has_entry = true;
@@ -2139,6 +2171,7 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
             ts = c.ts;
             break;
         }
+        call_lost(tr, &c);
     }
     if (!shown || tr->limit)
         return 0;
@@ -2194,9 +2227,10 @@ static int sink(void *arg, const cd_trace_rec *r)
 {
     cd_trace *tr = arg;
     if (r->kind == CD_REC_DROPPED) {
-        if (r->why == CD_DROP_RETURNS) /* said in the trace; records were not lost */
-            ;
-        else if (r->probe < tr->nprobes)
+        if (r->why == CD_DROP_RETURNS) { /* said in the trace and the summary; records were not lost */
+            if (r->probe < tr->nprobes)
+                tr->probes[r->probe].lost_ret_said += r->dropped;
+        } else if (r->probe < tr->nprobes)
             tr->probes[r->probe].dropped_seen += r->dropped;
         else
             tr->dropped_other += r->dropped;

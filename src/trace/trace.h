@@ -128,6 +128,8 @@ void cd_trace_emergency(cd_trace *tr);
 /* The exit summary, per match: entries the backend recorded, entries shown (after --if), drops. */
 typedef struct cd_trace_count {
     uint64_t hits, shown, dropped;
+    uint64_t lost_returns; /* --ret: calls whose return will never be reported (longjmp, exception,
+                              the backend's nesting limit) */
 } cd_trace_count;
 void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out);
 /* Drops not attributed to one probe. */

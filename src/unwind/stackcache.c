@@ -1,6 +1,7 @@
 /* The thread dump's stack cache: see stackcache.h. */
 #include "unwind/stackcache.h"
 #include "symbols/symbols_internal.h"
+#include "target/bpfsnap.h"
 #include "target/procfs.h"
 
 #include <dwarf.h>
@@ -57,6 +58,7 @@ struct cd_stackcache {
     memrd mem;
     size_t replayed, full, helped;
     bool helper_first;
+    bool bpf; /* the last read_all read the threads through the BPF task iterator */
 };
 
 cd_stackcache *cd_stackcache_new(cd_unwinder *u, cd_target *t, cd_symtab *s)
@@ -97,6 +99,15 @@ void cd_stackcache_free(cd_stackcache *c)
 void cd_stackcache_test_helper_first(cd_stackcache *c)
 {
     c->helper_first = true;
+}
+
+const char *cd_stackcache_source(const cd_stackcache *c, const char **why)
+{
+    if (why)
+        cd_live_bpfsnap(c->t, why);
+    if (why && c->bpf)
+        *why = NULL;
+    return c->bpf ? "bpf" : "procfs";
 }
 
 void cd_stackcache_counts(const cd_stackcache *c, size_t *replayed, size_t *full, size_t *helped)
@@ -159,7 +170,7 @@ static void keep_template(cd_stackcache *c, const cd_syscall_state *sc, const cd
     size_t k = 0;
     for (size_t i = 0; i < nphys && ok; i++) {
         /* the first logical frame of physical frame i */
-        while (k < st->n && st->frames[k].phys < (int)i)
+        while (k < st->n && (st->frames[k].phys < (int)i || st->frames[k].tailcall))
             k++;
         const cd_frame *f = &st->frames[k];
         ok = k < st->n && f->phys == (int)i && !f->signal_frame && (f->regs_valid & (1u << DW_RSP)) &&
@@ -268,16 +279,18 @@ static bool same_line(const cd_syscall_state *a, const cd_syscall_state *b)
            memcmp(a->args, b->args, sizeof a->args) == 0;
 }
 
-int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, cd_stack *out,
-                               const cd_stack **shared, cd_read_info *info, cd_err *err)
+/* cd_unwind_unstopped_cached from read FIRST on (0; 1 after the task iterator saw it move) */
+static int unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, int first,
+                            cd_stack *out, const cd_stack **shared, cd_read_info *info, cd_err *err)
 {
     memset(out, 0, sizeof *out);
     memset(info, 0, sizeof *info);
     *shared = NULL;
     if (th->held || c->t->caps.post_mortem)
         return cd_unwind_unstopped(c->u, th, 0, hook, hook_arg, out, info, err);
+    info->rereads = first;
     cd_syscall_state sc, again;
-    for (int attempt = 0; attempt < TRIES; attempt++) {
+    for (int attempt = first; attempt < TRIES; attempt++) {
         if (read_line(c, th, &sc, err) < 0)
             return -1;
         info->sc = sc;
@@ -334,6 +347,12 @@ int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hoo
     return rc;
 }
 
+int cd_unwind_unstopped_cached(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, cd_stack *out,
+                               const cd_stack **shared, cd_read_info *info, cd_err *err)
+{
+    return unstopped_cached(c, th, hook, hook_arg, 0, out, shared, info, err);
+}
+
 /* ---- the whole dump: two threads ---------------------------------------------------------- */
 
 enum { SLOT_FREE, SLOT_MAIN, SLOT_HELPER, SLOT_DONE, SLOT_LEFT };
@@ -381,13 +400,142 @@ static void *helper_main(void *arg)
     return NULL;
 }
 
-static void read_one(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, cd_cached_read *r)
+static void read_one_from(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, int first,
+                         cd_cached_read *r)
 {
     cd_err e;
     memset(r, 0, sizeof *r);
-    r->rc = cd_unwind_unstopped_cached(c, th, hook, hook_arg, &r->st, &r->shared, &r->rd, &e);
+    r->rc = unstopped_cached(c, th, hook, hook_arg, first, &r->st, &r->shared, &r->rd, &e);
     if (r->rc < 0)
         r->error = cd_xstrdup(e.msg);
+}
+
+static void read_one(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *hook_arg, cd_cached_read *r)
+{
+    read_one_from(c, th, hook, hook_arg, 0, r);
+}
+
+/* ---- the whole dump through the BPF task iterator ------------------------------------------ */
+
+/* One walk's record of each thread, by tid. */
+typedef struct bpfwalk {
+    cd_bpfsnap_thread *th;
+    size_t n;
+    cd_u64map at; /* tid -> index + 1 */
+} bpfwalk;
+
+/* A walk of the iterator; first: the attach's walk if the target still has it (read a few
+ * milliseconds ago, for the thread list: it serves as the first walk as well as a new one would,
+ * since the second is compared with it). */
+static int walk_read(cd_target *t, cd_bpfsnap *snap, bool first, bpfwalk *w)
+{
+    memset(w, 0, sizeof *w);
+    if (!(first && cd_live_bpfsnap_first(t, &w->th, &w->n) == 0) && cd_bpfsnap_read(snap, &w->th, &w->n) < 0)
+        return -1;
+    for (size_t i = 0; i < w->n; i++)
+        cd_u64map_put(&w->at, (uint64_t)w->th[i].tid, (void *)(uintptr_t)(i + 1));
+    return 0;
+}
+
+static const cd_bpfsnap_thread *walk_find(bpfwalk *w, pid_t tid)
+{
+    bool found;
+    uintptr_t k = (uintptr_t)cd_u64map_get(&w->at, (uint64_t)tid, &found);
+    return found && k ? &w->th[k - 1] : NULL;
+}
+
+static void walk_free(bpfwalk *w)
+{
+    cd_u64map_free(&w->at, NULL);
+    free(w->th);
+}
+
+/* Still asleep where the first walk found it: the same call, registers and state, and not
+ * switched in since (so not woken and put back to sleep in the same place between the walks). */
+static bool same_sleep(const cd_bpfsnap_thread *a, const cd_bpfsnap_thread *b)
+{
+    return same_line(&a->sc, &b->sc) && a->state == b->state && a->switches == b->switches && a->rbx == b->rbx &&
+           a->rbp == b->rbp && a->r12 == b->r12 && a->r13 == b->r13 && a->r14 == b->r14 && a->r15 == b->r15;
+}
+
+/* The dump from two walks of the task iterator instead of two syscall lines per thread: every
+ * thread asleep in a system call in the first walk is unwound from the registers it shows (its
+ * callee-saved ones included: rbp needs no recovering from code), then a second walk is compared
+ * thread by thread. The threads that moved between the walks, and the others (running, outside a
+ * system call, not in the walk), are read one by one as without BPF, the moved ones from their
+ * second read on. 0, or -1 when the first walk failed (nothing done: the caller reads /proc). */
+static int read_all_bpf(cd_stackcache *c, cd_bpfsnap *snap, cd_thread **ths, size_t n, cd_read_hook hook,
+                        void *hook_arg, cd_cached_read *res)
+{
+    bpfwalk w1, w2;
+    if (walk_read(c->t, snap, true, &w1) < 0)
+        return -1;
+    c->bpf = true;
+    enum { LEFT, READ, MOVED };
+    uint8_t *how = cd_xcalloc(n ? n : 1, 1);
+    const cd_bpfsnap_thread **rec = cd_xcalloc(n ? n : 1, sizeof *rec);
+    for (size_t i = 0; i < n; i++) {
+        cd_thread *th = ths[i];
+        const cd_bpfsnap_thread *r = walk_find(&w1, th->tid);
+        if (th->held || th->gone || !r || r->sc.kind != CD_SC_BLOCKED || !r->sc.sp || !r->sc.pc)
+            continue; /* read one by one below: held, gone, running or outside a system call */
+        rec[i] = r;
+        cd_cached_read *o = &res[i];
+        const tmpl *p = replay(c, &c->mem, &r->sc);
+        if (p) {
+            c->replayed++;
+            o->shared = &p->st;
+        } else {
+            uint64_t regs[CD_NDWREGS];
+            uint32_t valid = cd_syscall_regs(&r->sc, regs);
+            /* DWARF 3 rbx, 6 rbp, 12..15 r12..r15: callee-saved, as the thread entered the kernel */
+            regs[3] = r->rbx;
+            regs[6] = r->rbp;
+            regs[12] = r->r12;
+            regs[13] = r->r13;
+            regs[14] = r->r14;
+            regs[15] = r->r15;
+            valid |= 1u << 3 | 1u << 6 | 0xfu << 12;
+            cd_err e;
+            if (cd_unwind_from_regs(c->u, th->tid, regs, valid, 0, &o->st, &e) < 0)
+                continue; /* read one by one below */
+            c->full++;
+            keep_template(c, &r->sc, &o->st);
+        }
+        how[i] = READ;
+        if (hook)
+            hook(th->tid, 0, hook_arg);
+    }
+    /* the race check: one walk for every thread */
+    bool again = walk_read(c->t, snap, false, &w2) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (how[i] != READ)
+            continue;
+        const cd_bpfsnap_thread *r2 = again ? walk_find(&w2, ths[i]->tid) : NULL;
+        if (r2 && same_sleep(rec[i], r2)) {
+            res[i].rd.how = CD_READ_BLOCKED;
+            res[i].rd.sc = rec[i]->sc;
+        } else {
+            cd_stack_free(&res[i].st);
+            res[i].shared = NULL;
+            how[i] = MOVED;
+        }
+    }
+    /* its pages were read before it moved: read them again */
+    for (size_t i = 0; i < n; i++)
+        if (how[i] == MOVED) {
+            cd_unwinder_flush(c->u);
+            break;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (how[i] != READ)
+            read_one_from(c, ths[i], hook, hook_arg, how[i] == MOVED, &res[i]);
+    if (again)
+        walk_free(&w2);
+    walk_free(&w1);
+    free(rec);
+    free(how);
+    return 0;
 }
 
 /* A helper thread pays off only where there are threads enough to share, after the first few
@@ -397,6 +545,10 @@ static void read_one(cd_stackcache *c, cd_thread *th, cd_read_hook hook, void *h
 void cd_stackcache_read_all(cd_stackcache *c, cd_thread **ths, size_t n, cd_read_hook hook, void *hook_arg,
                             cd_cached_read *res)
 {
+    cd_bpfsnap *snap = c->t->caps.post_mortem ? NULL : cd_live_bpfsnap(c->t, NULL);
+    c->bpf = false;
+    if (snap && read_all_bpf(c, snap, ths, n, hook, hook_arg, res) == 0)
+        return;
     _Atomic int *slot = cd_xcalloc(n ? n : 1, sizeof *slot);
     helper h = {.c = c, .ths = ths, .res = res, .slot = slot, .n = n, .pid = c->t->pid};
     pthread_t thr;

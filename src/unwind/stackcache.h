@@ -36,12 +36,20 @@ typedef struct cd_cached_read {
     cd_read_info rd;
 } cd_cached_read;
 
-/* Every thread of THS read as cd_unwind_unstopped_cached, into RES[i] (zeroed by the caller). A
+/* Every thread of THS read as cd_unwind_unstopped_cached, into RES[i] (zeroed by the caller).
+ * Where the live target has a BPF task iterator (cd_live_bpfsnap), every thread asleep in a
+ * system call is read from one walk of it and checked against a second walk, and only the others
+ * one by one. Else: a
  * helper thread made for this call (joined before it returns) takes threads from the end of the
  * list that fit a template: their syscall lines, stack bytes and checks; the caller's thread does
  * the rest (full walks, stops, the hook) from the start. Nothing of it outlives the call. */
 void cd_stackcache_read_all(cd_stackcache *c, cd_thread **ths, size_t n, cd_read_hook hook, void *hook_arg,
                             cd_cached_read *res);
+
+/* How cd_stackcache_read_all read the threads: "bpf" (two walks of the BPF task iterator,
+ * target/bpfsnap.h) or "procfs" (each thread's syscall file); *why (if why): why not "bpf" when
+ * BPF was wanted and could not be used, else NULL. */
+const char *cd_stackcache_source(const cd_stackcache *c, const char **why);
 
 /* Threads unwound from a template, in full, and from a template by read_all's helper thread: for
  * tests and CDBG_STACKS_TIMING. */

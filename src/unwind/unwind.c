@@ -2,6 +2,7 @@
  * cores share one code path (memory and registers come from cd_target). */
 #include "unwind/unwind.h"
 #include "unwind/patched.h"
+#include "unwind/tailcall.h"
 #include "symbols/symbols_internal.h"
 #include "arch/arch.h"
 
@@ -611,11 +612,16 @@ static int walk(cd_unwinder *u, pid_t tid, const uint64_t regs[CD_NDWREGS], uint
             c->cfa = cfa;
             c->signal_frame = p->signal_frame;
             c->patched = p->patched;
+            c->tailcall = false;
             c->info = pi[k];
             memcpy(c->regs, p->regs, sizeof c->regs);
             c->regs_valid = p->valid;
             n++;
         }
+        phys_frame *q = i + 1 < u->nphys ? &u->phys[i + 1] : NULL; /* the functions that tail-called p's */
+        if (q && n > 0 && n < (size_t)max_frames && !q->activation && !q->signal_frame && !p->signal_frame &&
+            !p->patched && !q->patched)
+            n = cd_tailcall_append(u->s, &fr, &cap, n, (size_t)max_frames, &u->truncated, q->pc, q->regs, q->valid);
     }
     out->frames = fr;
     out->n = n;

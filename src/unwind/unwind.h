@@ -36,6 +36,10 @@ typedef struct cd_frame {
     uint64_t regs[CD_NDWREGS]; /* the physical frame's registers (DWARF numbering) */
     uint32_t regs_valid;     /* bit i set when regs[i] is known */
     int patched;             /* 0, or CD_FRAME_TRAMPOLINE / CD_FRAME_RETURN */
+    /* A function that tail-called the frame below it, rebuilt from DWARF call sites (gdb's "tail
+     * call frame", tailcall.c): pc is its tail call site's (after the jump), phys and registers
+     * its caller's (cfa and sp its callee's). Not a place execution returns to. */
+    bool tailcall;
 } cd_frame;
 
 typedef struct cd_stack {

@@ -3,7 +3,8 @@
  * long the process was paused, seen from inside), a SIGCHLD counter, and MB of touched heap.
  * Usage: gcore_prog [NTHREADS [HEAP_MB [noclone]]]; `noclone` installs a seccomp filter (every
  * thread) that refuses clone() without CLONE_THREAD, so gcore's snapshot cannot be made. Prints "ready" once every worker is blocked; on SIGUSR1
- * it prints "report N maxgap_us=G sigchld=C" (N counts reports) and starts measuring the gap anew,
+ * it prints "report N maxgap_us=G sigchld=C sum=S" (N counts reports, S a checksum of the heap block and
+ * the globals, which a gcore must leave as they were) and starts measuring the gap anew,
  * on SIGUSR2 it only starts anew. */
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +26,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int blocked;
 char *heap_block;
+static long heap_len;
 char *dontdump_block; /* MADV_DONTDUMP: not in a core unless `gcore --all` */
 long global_marker = 0x6763;
 
@@ -76,7 +78,10 @@ static void *heartbeat(void *arg)
         if (want_report) {
             want_report = 0;
             static int reports;
-            printf("report %d maxgap_us=%lld sigchld=%d\n", ++reports, maxgap, (int)sigchld_count);
+            unsigned long sum = (unsigned long)global_marker;
+            for (long i = 0; i < heap_len; i++)
+                sum = sum * 31 + (unsigned char)heap_block[i];
+            printf("report %d maxgap_us=%lld sigchld=%d sum=%lx\n", ++reports, maxgap, (int)sigchld_count, sum);
             fflush(stdout);
             maxgap = 0;
         }
@@ -116,6 +121,7 @@ int main(int argc, char **argv)
     sigaction(SIGUSR2, &sa, NULL);
     if (pipe(pipefd) < 0)
         return 1;
+    heap_len = mb << 20;
     heap_block = malloc((size_t)mb << 20);
     for (long i = 0; i < (mb << 20); i += 4096)
         heap_block[i] = (char)(i >> 12);

@@ -260,6 +260,75 @@ static void *many(void *arg)
     return arg;
 }
 
+/* rwlocks read-locked in both orders (rdrd): with glibc's default kind a reader is let in while
+ * another reads, so neither thread could wait for the other: not reported. Write-locked on one
+ * side (rdwr), or writer-preferring (rdwpref: a reader waits behind a queued writer), it can
+ * deadlock. A read lock is no gate (rdgate): two threads can both hold it. */
+pthread_rwlock_t rw_a = PTHREAD_RWLOCK_INITIALIZER, rw_b = PTHREAD_RWLOCK_INITIALIZER;
+pthread_rwlock_t rw_g = PTHREAD_RWLOCK_INITIALIZER;
+
+static void *rd_ab(void *arg)
+{
+    pthread_rwlock_rdlock(&rw_a);
+    pthread_rwlock_rdlock(&rw_b); /* EDGE_RDAB */
+    pthread_rwlock_unlock(&rw_b);
+    pthread_rwlock_unlock(&rw_a);
+    return arg;
+}
+
+static void *rd_ba(void *arg)
+{
+    pthread_rwlock_rdlock(&rw_b);
+    pthread_rwlock_rdlock(&rw_a); /* EDGE_RDBA */
+    pthread_rwlock_unlock(&rw_a);
+    pthread_rwlock_unlock(&rw_b);
+    return arg;
+}
+
+static void *wr_ab(void *arg)
+{
+    pthread_rwlock_wrlock(&rw_a);
+    pthread_rwlock_wrlock(&rw_b); /* EDGE_WRAB */
+    pthread_rwlock_unlock(&rw_b);
+    pthread_rwlock_unlock(&rw_a);
+    return arg;
+}
+
+/* read-locks rw_a, then lock_a: against phase_ar (lock_a, then read-locks rw_a), no deadlock */
+static void *rd_then_a(void *arg)
+{
+    pthread_rwlock_rdlock(&rw_a);
+    pthread_mutex_lock(&lock_a);
+    pthread_mutex_unlock(&lock_a);
+    pthread_rwlock_unlock(&rw_a);
+    return arg;
+}
+
+static void *a_then_rd(void *arg)
+{
+    pthread_mutex_lock(&lock_a);
+    pthread_rwlock_rdlock(&rw_a);
+    pthread_rwlock_unlock(&rw_a);
+    pthread_mutex_unlock(&lock_a);
+    return arg;
+}
+
+static void *rdgated1(void *arg)
+{
+    pthread_rwlock_rdlock(&rw_g);
+    phase1(arg);
+    pthread_rwlock_unlock(&rw_g);
+    return arg;
+}
+
+static void *rdgated2(void *arg)
+{
+    pthread_rwlock_rdlock(&rw_g);
+    phase2(arg);
+    pthread_rwlock_unlock(&rw_g);
+    return arg;
+}
+
 static long counter;
 static atomic_llong loop_cpu_ns;
 
@@ -369,6 +438,26 @@ int main(int argc, char **argv)
         pthread_mutex_init(&slots[1], NULL);
         run(regen1);
         run(regen2);
+    } else if (!strcmp(m, "rdrd")) {
+        run(rd_ab);
+        run(rd_ba);
+    } else if (!strcmp(m, "rdwr")) {
+        run(wr_ab);
+        run(rd_ba);
+    } else if (!strcmp(m, "rdmix")) {
+        run(rd_then_a);
+        run(a_then_rd);
+    } else if (!strcmp(m, "rdwpref")) {
+        pthread_rwlockattr_t wa;
+        pthread_rwlockattr_init(&wa);
+        pthread_rwlockattr_setkind_np(&wa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        pthread_rwlock_init(&rw_a, &wa);
+        pthread_rwlock_init(&rw_b, &wa);
+        run(rd_ab);
+        run(rd_ba);
+    } else if (!strcmp(m, "rdgate")) {
+        run(rdgated1);
+        run(rdgated2);
     } else if (!strcmp(m, "none")) {
         run(nolock);
     } else if (!strcmp(m, "wait")) {
@@ -388,7 +477,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         sigwait(&s, &sig);
     } else {
-        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|tryrdthen|self|cond|reuse|regen|many|none|wait\n");
+        fprintf(stderr, "usage: lo inversion|gated|recursive|trylock|trythen|tryrdthen|self|cond|reuse|regen|rdrd|rdwr|rdmix|rdwpref|rdgate|many|none|wait\n");
         return 2;
     }
     printf("%s: ok\n", m);

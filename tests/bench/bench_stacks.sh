@@ -6,7 +6,8 @@
 #
 # Starts testdata blocked_O2 with N threads in total (default 1000: main, 8 fixed threads of which
 # one spins in user space, and parked workers asleep in pthread_cond_wait) and times, against it:
-#   cdbg stacks   cdbg stacks PID
+#   cdbg stacks   cdbg stacks PID (as root: the BPF task iterator; the JSON's "source" is shown)
+#   --no-bpf      cdbg stacks --no-bpf PID (every thread's /proc files, as without BPF)
 #   gdb           gdb -nx -batch -p PID -ex 'thread apply all bt'
 #   eu-stack      eu-stack -p PID
 # Each cell is the median wall time of N runs (default 5) after one untimed warm-up run. It also
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench_stacks.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) BUILD=$1; shift ;;
     esac
@@ -78,8 +79,11 @@ switches >"$TD_TMP/sw.before"
 c=$(bb_median_ms "cdbg stacks" "$RUNS" "$CDBG" stacks "$pid")
 s=$(bb_stopped_ms "$CDBG" stacks "$pid" --json)
 cc=$(cpu_ms "$RUNS" "$CDBG" stacks "$pid")
+cp=$(bb_median_ms "cdbg stacks --no-bpf" "$RUNS" "$CDBG" stacks --no-bpf "$pid")
+ccp=$(cpu_ms "$RUNS" "$CDBG" stacks --no-bpf "$pid")
 "$CDBG" stacks "$pid" --json >"$TD_TMP/stacks.json" 2>/dev/null
 nstopped=$(grep -oE '"threads_stopped"[[:space:]]*:[[:space:]]*[0-9]+' "$TD_TMP/stacks.json" | grep -oE '[0-9]+$')
+source=$(grep -oE '"source"[[:space:]]*:[[:space:]]*"[a-z]+"' "$TD_TMP/stacks.json" | grep -oE '[a-z]+"$' | tr -d '"')
 switches >"$TD_TMP/sw.after"
 woken=$(diff "$TD_TMP/sw.before" "$TD_TMP/sw.after" | grep -c '^>')
 bb_check_untraced "$pid"
@@ -98,13 +102,13 @@ td_stop "$pid"
 
 echo "### cdbg stacks vs gdb vs eu-stack on one $n-thread process (median of $RUNS runs, wall ms)"
 echo
-echo "| threads | cdbg stacks | gdb | eu-stack | gdb/cdbg | eu-stack/cdbg | threads stopped | stopped ms | sleeping threads woken by cdbg |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| $n | $c | $g | $e | $(bb_ratio "$g" "$c") | $(bb_ratio "$e" "$c") | ${nstopped:-n/a} | $s | $woken of $((n - 1)) |"
+echo "| threads | cdbg stacks ($source) | cdbg --no-bpf | gdb | eu-stack | gdb/cdbg | gdb/cdbg --no-bpf | eu-stack/cdbg | threads stopped | stopped ms | sleeping threads woken by cdbg |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $n | $c | $cp | $g | $e | $(bb_ratio "$g" "$c") | $(bb_ratio "$g" "$cp") | $(bb_ratio "$e" "$c") | ${nstopped:-n/a} | $s | $woken of $((n - 1)) |"
 echo
-echo "| CPU ms (user + sys) | cdbg stacks | gdb | gdb/cdbg |"
-echo "|---|---:|---:|---:|"
-echo "| median of $RUNS | $cc | $gc | $(bb_ratio "$gc" "$cc") |"
+echo "| CPU ms (user + sys) | cdbg stacks ($source) | cdbg --no-bpf | gdb | gdb/cdbg | gdb/cdbg --no-bpf |"
+echo "|---|---:|---:|---:|---:|---:|"
+echo "| median of $RUNS | $cc | $ccp | $gc | $(bb_ratio "$gc" "$cc") | $(bb_ratio "$gc" "$ccp") |"
 echo
 echo "$(bb_env_line); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$woken" -eq 0 ] && [ "${nstopped:-x}" = 1 ] && exit 0

@@ -468,6 +468,24 @@ static void test_emulate(cd_x86 *d)
               r.rip == EA + (uint64_t)pushes[i].n && r.rflags == r0.rflags);
     }
 
+    /* call rel32 (forward and backward): the return address pushed, rip at the target; an
+     * indirect call and a call with a prefix are refused */
+    const struct {
+        const char *b;
+        int64_t rel;
+    } calls[] = {{"\xe8\x10\x00\x00\x00", 0x10}, {"\xe8\xf0\xff\xff\xff", -0x10}};
+    for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+        r = r0;
+        CHECK(emu(d, calls[i].b, 5, &e) && e.op == CD_EMU_CALL && e.len == 5);
+        CHECK(cd_x86_emu_mem(&e, &r, &m) && m.dir == 'w' && m.size == 8 && m.addr == r0.gpr[CD_GPR_RSP] - 8 &&
+              m.value == EA + 5);
+        cd_x86_emu_apply(&e, &r, 0);
+        CHECK(r.gpr[CD_GPR_RSP] == r0.gpr[CD_GPR_RSP] - 8 && same_but(&r, &r0, CD_GPR_RSP) &&
+              r.rip == EA + 5 + (uint64_t)calls[i].rel && r.rflags == r0.rflags);
+    }
+    CHECK(!EMU("\xff\xd0", &e));             /* call *%rax */
+    CHECK(!EMU("\xff\x15\x10\x00\x00\x00", &e)); /* call *0x10(%rip) */
+
     /* mov rbp, rsp; mov eax, ecx (zero-extends); mov r9, r15; mov eax, 5; movabs */
     r = r0;
     CHECK(EMU("\x48\x89\xe5", &e) && e.op == CD_EMU_MOV && e.len == 3);
@@ -604,7 +622,7 @@ static void test_emulate(cd_x86 *d)
     } no[] = {
         {"\x64\x48\x8b\x04\x25\x28\x00\x00\x00", 9, "mov rax, fs:0x28 (segment base)"},
         {"\x65\x48\x89\x04\x25\x10\x00\x00\x00", 9, "mov gs:0x10, rax"},
-        {"\xe8\x00\x00\x00\x00", 5, "call"},
+        {"\x66\xe8\x00\x00\x00\x00", 6, "call with an operand-size prefix"},
         {"\xc3", 1, "ret"},
         {"\x0f\x05", 2, "syscall"},
         {"\xcc", 1, "int3"},

@@ -282,8 +282,31 @@ static void test_signal_frame(void)
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* Clone and version suffixes: what `break NAME` and `print NAME` take for NAME's own code. */
+static void test_clone_names(void)
+{
+    CHECK(cd_sym_base_len("leaf.constprop.0") == 4);
+    CHECK(cd_sym_base_len("isr.constprop.0.isra.0") == 3);
+    CHECK(cd_sym_base_len("part.part.0") == 4);
+    CHECK(cd_sym_base_len("f.lto_priv.12") == 1);
+    CHECK(cd_sym_base_len("pthread_create@@GLIBC_2.34") == 14);
+    CHECK(cd_sym_base_len("memcpy@GLIBC_2.2.5") == 0);   /* another function than memcpy@@ */
+    CHECK(cd_sym_base_len("leaf.cold") == 0);            /* never an entry */
+    CHECK(cd_sym_base_len("leaf.part.0.cold") == 0);
+    CHECK(cd_sym_base_len("leaf") == 0);
+    CHECK(cd_sym_base_len("leaf.0") == 0);               /* a number alone is no clone */
+    CHECK(cd_sym_base_len("_GLOBAL__sub_I_a.cpp") == 0);
+    CHECK(cd_sym_base_len(".constprop.0") == 0);
+    CHECK(cd_sym_is_named("leaf.constprop.0", "leaf"));
+    CHECK(cd_sym_is_named("leaf", "leaf"));
+    CHECK(!cd_sym_is_named("leafy.constprop.0", "leaf"));
+    CHECK(!cd_sym_is_named("leaf.constprop.0", "lea"));
+    CHECK(!cd_sym_is_named("leaf.cold", "leaf"));
+}
+
 int main(void)
 {
+    test_clone_names();
     self_target.ops = &self_ops;
     self_target.pid = getpid();
     char buf[4096];

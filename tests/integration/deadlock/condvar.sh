@@ -46,4 +46,42 @@ dl_json_check() {
     dl_py "$1" 'd["deadlock"] is False and d["all_asleep"] is False and d["findings"] == [] and len(d["warnings"]) == 1 and "could still signal" in d["warnings"][0]' "not proven, one warning $2 $3"
 }
 dl_case condvar 0 timed
+
+# Objects that are not globals, named as the program's code names them: the consumer's local `m`
+# (pthread_cond_wait's own parameter is `mutex`: never that), and members of a heap object through
+# the consumer's pointer (`q->cv`, `q->mu`). gdb, in the consumer's frame, is the reference.
+cvname_expect() {
+    case $1 in
+    local) CV=q_cv MU=m ;;
+    heap) CV='q->cv' MU='q->mu' ;;
+    esac
+}
+dl_text() {
+    local c p m cvre mure
+    c=$(dl_thread_re consumer "$2") && p=$(dl_thread_re producer "$2") && m=$(dl_thread_re "cvname_$3" "$2") || { fail "threads"; return 1; }
+    cvre=${CV//./\\.} mure=${MU//./\\.}
+    expect_line '^all threads are asleep - deadlock! \(no thread of process [0-9]+ can ever run again\)$' "$1"
+    expect_lines "$1" '^condition variable no thread can signal:$' \
+        "^  $c waits for condvar $cvre $H, having released mutex $mure $H\$" \
+        '^      in consumer at cvname\.c:[0-9]+$' \
+        "^    it holds mutex config_mu $H, which $p waits for\$"
+    expect_no_line 'mutex mutex ' "$1"
+}
+dl_json_check() {
+    local c p
+    c=$(dl_tid consumer) && p=$(dl_tid producer) || { fail "threads"; return 1; }
+    dl_py "$1" "[(f['tid'], f['symbol'], f['released_mutex']['symbol'], [(h['symbol'], h['wanted_by']) for h in f['holds']]) for f in d['findings'] if f['kind'] == 'condvar-forever'] == [($c, '$CV', '$MU', [('config_mu', $p)])]" "condvar-forever names $CV, $MU $2 $3"
+    # gdb's answer, in the consumer's frame: the released mutex's and the condvar's addresses
+    [ "$2" = live ] || return 0
+    local g f
+    f=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); f=[f for f in d["findings"] if f["kind"] == "condvar-forever"][0]; print(f["addr"], f["released_mutex"]["addr"])' "$1") || { fail "no finding"; return 1; }
+    g=$(gdb_in_frame "$DL_PID" "$c" consumer "printf \"%#lx %#lx\\n\", (unsigned long)&$CV, (unsigned long)&$MU")
+    [ "$g" = "$f" ] && pass "gdb: &$CV &$MU are $f ($3)" || fail "gdb says &$CV &$MU are '$g', cdbg '$f' ($3)"
+}
+need_tool gdb "the reference addresses of the named objects"
+need_tool clang "the clang -O2 build of cvname.c"
+for mode in local heap; do
+    cvname_expect "$mode"
+    DL_VARIANTS="O0 O2 clang_O2" dl_case cvname 3 "$mode"
+done
 td_finish

@@ -1,6 +1,7 @@
 # Shared by the deadlock integration tests (sourced after ../lib.sh).
 #
-# dl_case PROG EXPECTED_STATUS [ARGS...]: for PROG_O0 and PROG_O2, checks `cdbg deadlock` live and on
+# dl_case PROG EXPECTED_STATUS [ARGS...]: for PROG_O0 and PROG_O2 (or PROG_V for each V of
+# $DL_VARIANTS), checks `cdbg deadlock` live and on
 # a core, in text and in JSON: the exit status, then the script's own hooks
 #   dl_text FILE MODE VARIANT   (MODE live|core) for the text report
 #   dl_json_check FILE MODE VARIANT   for the JSON document
@@ -118,7 +119,7 @@ dl_one() {
 dl_case() {
     local prog=$1 rc=$2 v core
     shift 2
-    for v in O0 O2; do
+    for v in ${DL_VARIANTS:-O0 O2}; do
         td_start "${prog}_$v" "$@"
         dl_one live "$v" "$rc" "$TD_PID"
         check_untraced "$TD_PID"
@@ -126,4 +127,23 @@ dl_case() {
         core=$(make_core_of "${prog}_$v" "$@") || { fail "no core of ${prog}_$v"; continue; }
         dl_one core "$v" "$rc" "$(td_bin "${prog}_$v")" "$core"
     done
+}
+
+# gdb_in_frame PID TID FUNC CMD: gdb's output of CMD run in the frame of FUNC on thread TID of the
+# live process PID (gdb attaches, answers and detaches: the process sleeps on as it was).
+gdb_in_frame() {
+    local py=$TD_TMP/inframe.py
+    cat >"$py" <<PYEOF
+import gdb
+for th in gdb.selected_inferior().threads():
+    if th.ptid[1] == $2:
+        th.switch()
+        f = gdb.newest_frame()
+        while f is not None and f.name() != "$3":
+            f = f.older()
+        if f is not None:
+            f.select()
+            print("GDBOUT " + gdb.execute(r'''$4''', to_string=True).strip())
+PYEOF
+    timeout 120 gdb -nx -batch -p "$1" -ex "source $py" 2>/dev/null | sed -n 's/^GDBOUT //p'
 }

@@ -2,7 +2,7 @@
 GC_EXE=$(td_bin gcore_prog_O0) || exit 1
 
 # gc_report: asks the running gcore_prog (TD_PID) for a report and waits for it; sets GC_GAP_US
-# (its longest scheduling gap since the previous report) and GC_SIGCHLD.
+# (its longest scheduling gap since the previous report), GC_SIGCHLD and GC_SUM (its memory's checksum).
 _gc_nreports() { [ "$(grep -c '^report ' "$1")" -ge "$2" ]; }
 gc_report() {
     local outf n line
@@ -13,6 +13,7 @@ gc_report() {
     line=$(grep '^report ' "$outf" | tail -1)
     GC_GAP_US=$(sed -E 's/.*maxgap_us=([0-9]+).*/\1/' <<<"$line")
     GC_SIGCHLD=$(sed -E 's/.*sigchld=([0-9]+).*/\1/' <<<"$line")
+    GC_SUM=$(sed -E 's/.*sum=([0-9a-f]+).*/\1/' <<<"$line")
 }
 
 # gc_no_children PID: PID has no child process (the snapshot was reaped, no zombie left).

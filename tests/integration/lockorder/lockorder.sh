@@ -1,8 +1,9 @@
 #!/bin/bash
 # cdbg lockorder (issue 15 section 2): lock-order inversions found from runs that never deadlocked
 # (testdata/lockorder/lo.c, each mode's phases sequential): reported with both edges' function and
-# file:line (exit 3), at -O0 and -O2; a pair gated by a common lock, recursion on a recursive lock
-# and a cycle closed by a trylock are not reported (exit 0); one thread taking both orders is; a
+# file:line (exit 3), at -O0 and -O2; a pair gated by a common lock, recursion on a recursive lock,
+# a cycle closed by a trylock and one closed only through read locks of reader-preferring rwlocks
+# are not reported (exit 0), with a writer or writer-preferring rwlocks it is; a read lock is no gate; one thread taking both orders is; a
 # lock taken under a successful trylock is an edge; a condition wait retakes its mutex; a lock
 # destroyed or re-initialised and a new one at its address are two locks; 1000 threads; -p attach (the program runs on, untraced);
 # bad input: no lock taken, a core, no libc.
@@ -22,6 +23,9 @@ TRDB=$(line EDGE_TRYRDB)
 BRW=$(line EDGE_BRW)
 HTRD=$(line HELD_TRYRD)
 RG=$(line EDGE_REGEN)
+RDAB=$(line EDGE_RDAB)
+RDBA=$(line EDGE_RDBA)
+WRAB=$(line EDGE_WRAB)
 
 for v in O0 O2; do
     exe=$(td_bin lockorder_lo_$v) || exit 1
@@ -60,7 +64,21 @@ PY
     td_cdbg out lockorder -- "$exe" gated
     expect_status 0 "gated pair ($v)"
     expect_line '^no lock-order inversion' "$out"
-    expect_line ' 1 gated \(not reported\)$' "$out.err"
+    expect_line ' 1 gated, 0 read-shared \(not reported\)$' "$out.err"
+
+    # rwlocks read-locked in both orders: a reader is let in while another reads (glibc's default
+    # kind), neither thread could wait for the other
+    td_cdbg out lockorder -- "$exe" rdrd
+    expect_status 0 "read-read rwlock orders ($v)"
+    expect_no_line '^potential deadlock' "$out"
+    expect_line ' 0 gated, 1 read-shared \(not reported\)$' "$out.err"
+    # one side write-locks both: it waits for the reader, the reader for it
+    td_cdbg out lockorder -- "$exe" rdwr
+    expect_status 3 "a read-write rwlock cycle ($v)"
+    expect_line "^  thread [0-9]+ took rwlock rw_b \(write\) while holding rwlock rw_a \(write\) \(1 time\)$" "$out"
+    expect_line "^  thread [0-9]+ took rwlock rw_a \(read\) while holding rwlock rw_b \(read\) \(1 time\)$" "$out"
+    expect_line "^    rw_b taken in wr_ab at .*lo.c:$WRAB$" "$out"
+    expect_line "^    rw_a taken in rd_ba at .*lo.c:$RDBA$" "$out"
 
     td_cdbg out lockorder -- "$exe" recursive
     expect_status 0 "recursion on a recursive mutex ($v)"
@@ -83,7 +101,7 @@ PY
     # (uretprobe) and the lock's entry (inline) come from two streams merged by time
     td_cdbg out lockorder -- "$exe" tryrdthen
     expect_status 3 "a lock taken under a read trylock ($v)"
-    expect_line "^  thread [0-9]+ took mutex lock_b while holding rwlock rwl \(1 time\)$" "$out"
+    expect_line "^  thread [0-9]+ took mutex lock_b while holding rwlock rwl \(read\) \(1 time\)$" "$out"
     expect_line "^    lock_b taken in tryrdthen at .*lo.c:$TRDB$" "$out"
     expect_line "^    rwl held since tryrdthen at .*lo.c:$HTRD$" "$out"
     expect_line "^    rwl taken in wrunder_b at .*lo.c:$BRW$" "$out"
@@ -110,6 +128,31 @@ PY
     expect_line "^    cmu taken in signaller at .*lo.c:$AC$" "$out"
     expect_line "^    cmu held since waiter at .*lo.c:$HCW$" "$out"
 done
+
+# read lock then mutex against mutex then read lock: the reader is let in, no deadlock
+exe=$(td_bin lockorder_lo_O2) || exit 1
+td_cdbg out lockorder -- "$exe" rdmix
+expect_status 0 "read lock, mutex / mutex, read lock"
+expect_line ' 0 gated, 1 read-shared \(not reported\)$' "$out.err"
+# writer-preferring rwlocks (pthread_rwlockattr_setkind_np, then init): a reader waits behind a
+# queued writer, so read-read orders can deadlock
+td_cdbg out lockorder --json -- "$exe" rdwpref
+expect_status 3 "read-read orders on writer-preferring rwlocks"
+python3 - "$out" "$RDAB" "$RDBA" <<'PY' && pass "json modes (rdwpref)" || fail "json modes (rdwpref)"
+import json, sys
+doc = json.loads([l for l in open(sys.argv[1]) if l.startswith("{")][0])
+assert len(doc["cycles"]) == 1 and doc["shared_cycles"] == 0, doc
+e = {(x["held"], x["acquired"]): x for x in doc["cycles"][0]["edges"]}
+assert set(e) == {("rw_a", "rw_b"), ("rw_b", "rw_a")}, e
+for x in e.values():
+    assert x["held_mode"] == "read" and x["acquired_mode"] == "read" and x["held_kind"] == "rwlock", x
+assert e[("rw_a", "rw_b")]["line"] == int(sys.argv[2]) and e[("rw_b", "rw_a")]["line"] == int(sys.argv[3]), e
+PY
+# a read lock is no gate: both threads can hold it while they take lock_a and lock_b in turn
+td_cdbg out lockorder -- "$exe" rdgate
+expect_status 3 "an inversion under a common read lock"
+expect_line "^    lock_b taken in phase1 at .*lo.c:$AB$" "$out"
+expect_line ' 0 gated, 0 read-shared \(not reported\)$' "$out.err"
 
 # 1000 threads, no inversion: the program completes, every thread seen
 exe=$(td_bin lockorder_lo_O2) || exit 1

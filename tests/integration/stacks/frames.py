@@ -2,13 +2,14 @@
 
   frames.py same STACKS BT SPIN_TID CUT_TID     `cdbg stacks` text against `bt all` text
   frames.py gdb STACKS GDB SPIN_TID CUT_TID     the program's own frames against gdb's
-  frames.py groups STACKS_GROUP BT_GROUP         `-group` text against `bt all -group`
+  frames.py groups STACKS_GROUP BT_GROUP [NCUT]  `-group` text against `bt all -group`
 
 `same`: every thread has exactly the frames and trailer `bt all` shows, except SPIN_TID (a running
 thread: its frame #0's address may differ, it was stopped at another moment) and CUT_TID (the thread
 whose rbp cannot be known from its syscall line: its stack is a prefix of bt all's, ending in the
-line that says so). `gdb`: per thread, the frames in blocked.c (function and line) equal gdb's;
-for SPIN_TID frame #0's line is left out. Prints what differs; exit status 1 if anything does."""
+line that says so; "-" when no thread is cut: read through BPF, rbp is known). `gdb`: per thread, the frames in blocked.c (function and line) equal gdb's;
+for SPIN_TID frame #0's line is left out. `groups`: NCUT (default 1) groups are cut for lack of rbp.
+Prints what differs; exit status 1 if anything does."""
 import re
 import sys
 
@@ -130,8 +131,9 @@ def main():
             if ga != gb:
                 print('group %s differs:\n  stacks: %s\n  bt all: %s' % (ga[0], ga[1:], gb[1:]))
                 bad += 1
-        if ncut != 1:
-            print('%d groups cut short for lack of rbp, expected 1' % ncut)
+        want = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+        if ncut != want:
+            print('%d groups cut short for lack of rbp, expected %d' % (ncut, want))
             bad += 1
     return 1 if bad else 0
 

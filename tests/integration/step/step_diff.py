@@ -409,7 +409,8 @@ def cdbg_human(exe, cmds):
 def depth_of(frames):
     n = 0
     for fr in frames:
-        n += 1
+        # tail-call frames are not counted, as gdb_stops.py does not count gdb's
+        n += 0 if fr.get("tail_call") else 1
         if fr.get("function") == "main":
             break
     return n

@@ -24,7 +24,7 @@ check_run() {
     local lost
     lost=$(sed -n "s/^! \([0-9]*\) returns\{0,1\} of $fn lost.*/\1/p" "$out" | awk '{s += $1} END {print s + 0}')
     [ "$lost" = 3 ] && pass "$fn/$be: 3 lost returns" || { fail "$fn/$be: $lost lost returns"; td_show "$out"; }
-    expect_line "^cdbg: trace: $fn \($3\): 6 hits, 0 dropped$" "$out.err"
+    expect_line "^cdbg: trace: $fn \($3\): 6 hits, 0 dropped, 3 returns lost$" "$out.err"
     expect_line "^cdbg: trace: 6 hits, 6 shown, 0 dropped$" "$out.err"
     expect_no_line 'ring buffer' "$out.err"
 }

@@ -132,7 +132,7 @@ PY
     printf '< depth = 0\n< depth = 1\n< depth = 3\n' >"$TD_TMP/jump_tail"
     expect_exact_str "$TD_TMP/jump_tail" "$(norm "$out" | grep '^< ')"
     # lost returns are not lost records: no buffer was full (issue 12)
-    expect_line '^cdbg: trace: dive \(ptrace\): 12 hits, 0 dropped$' "$out.err"
+    expect_line '^cdbg: trace: dive \(ptrace\): 12 hits, 0 dropped, 12 returns lost$' "$out.err"
     expect_no_line 'ring buffer' "$out.err"
     # the internal int3s at return addresses are in while a call is pending on them, out when none
     # is: depth(3) blocks in its innermost call (four calls pending on two return addresses), then
