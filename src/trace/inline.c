@@ -1931,6 +1931,9 @@ static iprobe *by_slot(inl *s, uint32_t slot)
     return slot < s->nprobes ? &s->probes[slot] : NULL;
 }
 
+/* the work one drain does before it returns to the poll's caller (see the end of its loop) */
+#define DRAIN_BUDGET_NS 50000000ull
+
 /* Hands every published record to sink: 1 when the sink asked to stop, -1 on its error. */
 static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
 {
@@ -1943,6 +1946,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
      * is cleared only when the probe changes: a memset per record was a fifth of the drain) */
     cd_trace_rec rec;
     const iprobe *last = NULL;
+    uint64_t t0 = cd_now_ns();
     for (;;) {
         uint8_t *r = data + (s->tail & mask) * s->rec_size;
         __builtin_prefetch(r + 4 * s->rec_size);
@@ -2051,8 +2055,11 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         if (rc != 0)
             break;
         /* a program that writes faster than the sink reads would keep one poll here forever: the
-         * caller must get to check its clock (--duration) and its ^C */
-        if (n >= 65536)
+         * caller must get to check its clock (--duration), its ^C and its live flush. Bounded by
+         * time, not by a count: a sink that evaluates --if per record takes tens of µs each (a
+         * cap of 65,536 records was seconds), a plain one tens of ns. The clock is read once per
+         * 64 records; what is left stays in the ring, in order, for the next poll. */
+        if ((n & 63) == 0 && cd_now_ns() - t0 >= DRAIN_BUDGET_NS)
             break;
     }
     __atomic_store_n(tailp, s->tail, __ATOMIC_RELEASE);
