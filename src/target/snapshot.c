@@ -312,6 +312,7 @@ cd_target *cd_snapshot_new(cd_target *base, cd_err *err)
     b->threads[0] = &b->thread;
     t->ops = &snap_ops;
     t->caps.has_proc = base->caps.has_proc;
+    t->caps.subpage_mem = true;
     t->pid = base->pid;
     t->exe_path = exe;
     t->threads = b->threads;

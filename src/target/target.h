@@ -136,6 +136,8 @@ typedef struct cd_caps {
     bool can_write;     /* memory and registers */
     bool has_proc;      /* /proc/PID exists: running threads' syscall state, current names, fds */
     bool post_mortem;   /* a snapshot of a process that died (a core): it has a cause of death */
+    bool subpage_mem;   /* memory may start mid-page (a trace record's stack copy): a page that does
+                         * not read from its start may still read from the bytes asked for */
     int hw_watch_slots; /* debug registers for watchpoints (x86: 4; 0 on a core) */
 } cd_caps;
 

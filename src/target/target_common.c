@@ -167,8 +167,10 @@ int cd_memcache_read(cd_memcache *c, uint64_t addr, void *buf, size_t len)
         mc_page *p = mc_get(c, base);
         if (off + n > p->valid) {
             /* The page does not read from its start, yet the bytes asked for may: a trace record's
-             * instant (snapshot.c) holds the stack from the hit's sp up, which starts mid-page. */
-            if (p->valid <= off && cd_target_read_full(c->t, a, (char *)buf + done, n) == 0) {
+             * instant (snapshot.c) holds the stack from the hit's sp up, which starts mid-page. Only
+             * there: a live process's or a core's memory is whole pages, and a hole stays known. */
+            if (c->t->caps.subpage_mem && p->valid <= off &&
+                cd_target_read_full(c->t, a, (char *)buf + done, n) == 0) {
                 done += n;
                 continue;
             }

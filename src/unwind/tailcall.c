@@ -314,6 +314,11 @@ size_t cd_tailcall_append(cd_symtab *s, cd_frame **fr, size_t *cap, size_t n, si
     for (int j = 0; j < np; j++) {
         const cd_pcinfo *pi;
         int ni = cd_symtab_lookup(s, pcs[j] - 1, &pi);
+        /* One frame per tail call, named by the innermost function at its pc, as gdb shows it:
+         * gdb builds no inlined frames above a tail-call frame (__pthread_kill's tail call in glibc
+         * shows as __pthread_kill_internal alone, not that and __pthread_kill). */
+        if (ni > 1)
+            ni = 1;
         for (int k = 0; k < ni; k++) {
             if (n == max) {
                 *truncated = true;
@@ -331,6 +336,7 @@ size_t cd_tailcall_append(cd_symtab *s, cd_frame **fr, size_t *cap, size_t n, si
             c->lookup_pc = pcs[j] - 1;
             c->cfa = cfa;
             c->info = pi[k];
+            c->info.inlined = false;
             /* the registers its caller has (gdb: the frame's unwound registers), but where the
              * jump left: pc at the call site, sp at the return address the callee returns with */
             memcpy(c->regs, caller_regs, sizeof c->regs);

@@ -36,7 +36,7 @@ td_cdbg out --json run "$(td_bin nodebug)" --batch
 expect_line '"event":"started","stopped_at":"entry"' "$out"
 # Sources read from elsewhere: a list of glibc's code names the way out; substitute-path maps a
 # copy of the sources (here a marked copy of crash.c) in place of the recorded directory.
-td_cdbg out run "$(td_bin crash_O0)" --batch -ex continue -ex 'frame 2' -ex list
+td_cdbg out run "$(td_bin crash_O0)" --batch -ex continue -ex 'frame 3' -ex list
 expect_status 1 "list of a libc frame without its sources"
 expect_line '^cdbg: list: cannot read source file \./stdlib/abort\.c: No such file or directory; if the sources are elsewhere, `config substitute-path FROM TO` maps the path$' "$out.err"
 mkdir -p "$TD_TMP/moved"

@@ -42,7 +42,7 @@ same_insns() {
 need_tool objdump "the reference disassembly"
 
 exe=$(td_bin crash_O2)
-td_cdbg out run "$exe" --batch -ex continue -ex 'frame 3' -ex disassemble
+td_cdbg out run "$exe" --batch -ex continue -ex 'frame 4' -ex disassemble
 expect_status 0 "disassemble an outer frame's function"
 expect_line '^Dump of assembler code for function crash_level3:$' "$out"
 expect_line $'^=> 0x[0-9a-f]{16} <\\+[0-9]+>:\tcall\t0x[0-9a-f]+ <abort@plt>$' "$out"
@@ -77,7 +77,7 @@ expect_line $'^   0x[0-9a-f]{16} <main\\+1>:\tmov\trbp, rsp$' "$out"
 # on a core: the code comes from the executable's file
 require_cores
 core=$(make_core crash_O2) || exit 1
-td_cdbg out core "$exe" "$core" --batch -ex 'frame 3' -ex disassemble
+td_cdbg out core "$exe" "$core" --batch -ex 'frame 4' -ex disassemble
 expect_status 0 "disassemble on a core"
 expect_line $'^=> 0x[0-9a-f]{16} <\\+[0-9]+>:\tcall\t0x[0-9a-f]+ <abort@plt>$' "$out"
 same_insns "crash_level3 on a core" "$out" "$exe" crash_level3
