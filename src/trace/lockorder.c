@@ -566,14 +566,26 @@ static void end_lock(cd_lo *lo, uint64_t addr)
         *v |= ENDED;
 }
 
+/* The library frames between the program and the lock (std::mutex::lock, __gthread_mutex_lock) are
+ * not where the program took the lock. */
+static bool wrapper_frame(const char *fn)
+{
+    return fn && (!strncmp(fn, "std::", 5) || !strncmp(fn, "__gthread", 9) || !strncmp(fn, "__gthrw", 7));
+}
+
 static void set_frame(cd_lo *lo, cd_lo_frame *f, uint64_t pc, bool caller)
 {
     const cd_pcinfo *pi;
-    cd_symtab_lookup(lo->sym, caller && pc ? pc - 1 : pc, &pi);
+    int n = cd_symtab_lookup(lo->sym, caller && pc ? pc - 1 : pc, &pi);
+    /* std::mutex::lock and __gthread_mutex_lock inlined at the call: the program's line is the
+     * first inline level outside them, as unwind_site skips their frames */
+    int k = 0;
+    while (k + 1 < n && wrapper_frame(pi[k].func))
+        k++;
     f->pc = pc;
-    f->func = cd_xstrdup(pi[0].func ? pi[0].func : "??");
-    f->file = pi[0].file ? cd_xstrdup(pi[0].file) : NULL;
-    f->line = pi[0].line;
+    f->func = cd_xstrdup(n > 0 && pi[k].func ? pi[k].func : "??");
+    f->file = n > 0 && pi[k].file ? cd_xstrdup(pi[k].file) : NULL;
+    f->line = n > 0 ? pi[k].line : 0;
 }
 
 static bool in_lock_func(cd_lo *lo, uint64_t pc)
@@ -582,13 +594,6 @@ static bool in_lock_func(cd_lo *lo, uint64_t pc)
         if (pc >= lo->probes[i].lo && pc < lo->probes[i].hi)
             return true;
     return false;
-}
-
-/* The library frames between the program and the lock (std::mutex::lock, __gthread_mutex_lock) are
- * not where the program took the lock. */
-static bool wrapper_frame(const char *fn)
-{
-    return fn && (!strncmp(fn, "std::", 5) || !strncmp(fn, "__gthread", 9) || !strncmp(fn, "__gthrw", 7));
 }
 
 /* The first occurrence of an edge: where the acquired lock was taken, from the record's instant. */

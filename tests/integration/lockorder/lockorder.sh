@@ -213,4 +213,17 @@ if command -v gcc >/dev/null; then
 fi
 td_cdbg out lockorder -p
 expect_status 2 "-p without PID"
+
+# std::mutex at clang++ -O2: the wrappers (std::mutex::lock, __gthread_mutex_lock) are inlined at
+# the program's lines; both the taken and the held line name the program's, not gthr-default.h
+need_tool clang++ "the C++ lock-order program"
+CXXSRC=$SRCROOT/testdata/lockorder/locxx.cpp
+cline() { grep -n "$1" "$CXXSRC" | head -1 | cut -d: -f1; }
+exe=$(td_bin lockorder_locxx_clang_O2) || exit 1
+td_cdbg out lockorder -- "$exe"
+expect_status 3 "std::mutex inversion (clang++ -O2)"
+expect_line "^    mB taken in inv1\(\)? at .*locxx.cpp:$(cline EDGE_AB)$" "$out"
+expect_line "^    mA held since inv1\(\)? at .*locxx.cpp:$(cline HELD_A1)$" "$out"
+expect_line "^    mB held since inv2\(\)? at .*locxx.cpp:$(cline HELD_B2)$" "$out"
+expect_no_line 'gthr-default' "$out"
 td_finish
