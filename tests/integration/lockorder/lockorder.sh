@@ -222,8 +222,8 @@ cline() { grep -n "$1" "$CXXSRC" | head -1 | cut -d: -f1; }
 exe=$(td_bin lockorder_locxx_clang_O2) || exit 1
 td_cdbg out lockorder -- "$exe"
 expect_status 3 "std::mutex inversion (clang++ -O2)"
-expect_line "^    mB taken in inv1\(\)? at .*locxx.cpp:$(cline EDGE_AB)$" "$out"
-expect_line "^    mA held since inv1\(\)? at .*locxx.cpp:$(cline HELD_A1)$" "$out"
-expect_line "^    mB held since inv2\(\)? at .*locxx.cpp:$(cline HELD_B2)$" "$out"
+expect_line "^    mB taken in inv1 at .*locxx.cpp:$(cline EDGE_AB)$" "$out"
+expect_line "^    mA held since inv1 at .*locxx.cpp:$(cline HELD_A1)$" "$out"
+expect_line "^    mB held since inv2 at .*locxx.cpp:$(cline HELD_B2)$" "$out"
 expect_no_line 'gthr-default' "$out"
 td_finish
