@@ -542,9 +542,15 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
         case DW_OP_swap: NEED(2); v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = v; break;
         case DW_OP_rot: NEED(3); v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = st[sp - 3]; st[sp - 3] = v; break;
         case DW_OP_deref:
-        case DW_OP_deref_size: {
+        case DW_OP_deref_size:
+        case DW_OP_deref_type:
+        case DW_OP_GNU_deref_type: {
+            /* deref_type: the size is the type's (gcc's call-site value of a double: fbreg -72,
+             * deref_type 8 <double>), never wider than the stack's words */
             NEED(1);
             size_t sz = a == DW_OP_deref ? 8 : (size_t)o->number;
+            if ((a == DW_OP_deref_type || a == DW_OP_GNU_deref_type) && (sz == 0 || sz > 8))
+                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x (%zu bytes)", a, sz);
             if (sz > 8)
                 sz = 8;
             uint64_t m = 0;
@@ -569,23 +575,6 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
                 return 0;
             }
             PUSH(tsz == 8 ? v : v & ((1ull << (tsz * 8)) - 1));
-            break;
-        }
-        case DW_OP_deref_type:
-        case DW_OP_GNU_deref_type: {
-            /* as deref_size: the size is the type's (gcc's call-site value of a double: fbreg -72,
-             * deref_type 8 <double>) */
-            NEED(1);
-            size_t sz = (size_t)o->number;
-            if (sz == 0 || sz > 8)
-                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x (%zu bytes)", a, sz);
-            uint64_t m = 0;
-            if (!x->t || cd_target_read_full(x->t, st[sp - 1], &m, sz) != 0) {
-                res->k = L_UNAVAIL;
-                res->why = "memory unreadable";
-                return 0;
-            }
-            st[sp - 1] = m;
             break;
         }
         case DW_OP_abs: NEED(1); if ((int64_t)st[sp - 1] < 0) st[sp - 1] = -st[sp - 1]; break;
@@ -1003,6 +992,18 @@ void cd_var_locate(const cd_scope *sc, Dwfl_Module *mod, Dwarf_Die *var, cd_varl
     cd_arena_free(&ar);
 }
 
+/* Runs attr's expression (ops, len) in x's frame with st[0..sp0) pushed: the module's bias and the
+ * context every caller outside a variable's location needs. */
+static int run_attr(cd_ectx *x, Dwfl_Module *mod, Dwarf_Attribute *attr, const Dwarf_Op *ops, size_t len,
+                    uint64_t *st, int sp0, lres *res)
+{
+    Dwarf_Addr bias = 0;
+    if (mod)
+        dwfl_module_getdwarf(mod, &bias);
+    lctx c = {.x = x, .mod = mod, .bias = bias, .attr = attr};
+    return run(&c, ops, len, st, sp0, res, NULL);
+}
+
 /* A C++ base class's address in an object (DW_TAG_inheritance at OBJ): a constant offset, or for
  * a virtual base the expression that reads it from the object's vtable (the vbase offset), run
  * with the object's address pushed as DWARF says. */
@@ -1018,13 +1019,9 @@ int cd_loc_base_addr(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *inh, uint64_t obj,
     size_t len;
     if (dwarf_getlocation(&attr, &ops, &len) != 0 || len == 0)
         return cd_fail(x->err, CD_EXIT_CMD, "cannot read a virtual base's location: %s", dwarf_errmsg(-1));
-    Dwarf_Addr bias = 0;
-    if (mod)
-        dwfl_module_getdwarf(mod, &bias);
-    lctx c = {.x = x, .mod = mod, .bias = bias, .attr = &attr};
     uint64_t st[64] = {obj};
     lres res = {0};
-    if (run(&c, ops, len, st, 1, &res, NULL) != 0)
+    if (run_attr(x, mod, &attr, ops, len, st, 1, &res) != 0)
         return -1;
     if (res.k == L_UNAVAIL)
         return cd_fail(x->err, CD_EXIT_CMD, "cannot read the virtual base's offset from the vtable of the object at 0x%llx",
@@ -1065,13 +1062,9 @@ static int vla_bound(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *sub, int at, int64
     size_t len;
     if (dwarf_getlocation(&attr, &ops, &len) != 0 || len == 0)
         return cd_fail(x->err, CD_EXIT_CMD, "cannot read the bound of a variable-length array: %s", dwarf_errmsg(-1));
-    Dwarf_Addr bias = 0;
-    if (mod)
-        dwfl_module_getdwarf(mod, &bias);
-    lctx c = {.x = x, .mod = mod, .bias = bias, .attr = &attr};
     uint64_t st[64];
     lres res = {0};
-    if (run(&c, ops, len, st, 0, &res, NULL) != 0)
+    if (run_attr(x, mod, &attr, ops, len, st, 0, &res) != 0)
         return -1;
     if (res.k == L_MEM || res.k == L_VAL) { /* the value the expression left (stack_value or not) */
         *out = (int64_t)res.v;
