@@ -357,6 +357,30 @@ static int from_debuginfod(Dwfl_Module *mod, const char *modname, const char *fi
     return fd;
 }
 
+bool cd_debug__wants_debuginfod(cd_symtab *s, Dwfl_Module *mod)
+{
+    if (!cd_debuginfod_usable() || getenv("CDBG_DEBUGINFO_PATH"))
+        return false;
+    Dwarf_Addr bias;
+    Elf *elf = dwfl_module_getelf(mod, &bias);
+    if (!elf)
+        return false;
+    /* DWARF of its own: libdwfl never asks for a separate file */
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) == 0)
+        for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+            GElf_Shdr sh;
+            const char *n = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+            if (n && !strcmp(n, ".debug_info"))
+                return false;
+        }
+    const char *mainfile = NULL;
+    dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+    GElf_Word crc;
+    const char *link = dwelf_elf_gnu_debuglink(elf, &crc);
+    return !worth_searching(cd_symtab__debugdirs(s), mod, mainfile, link);
+}
+
 int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
                       const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
                       char **debuginfo_file_name)

@@ -191,18 +191,18 @@ static int preload_module(Dwfl_Module *mod, void **ud, const char *name, Dwarf_A
     (void)ud;
     (void)name;
     (void)start;
-    (void)arg;
     Dwarf_Addr bias;
     /* Opening the DWARF is what costs (libdw inflates compressed debug sections at open);
      * the CFI is what the unwinder needs first. */
-    dwfl_module_getdwarf(mod, &bias);
+    if (!cd_debug__wants_debuginfod(arg, mod))
+        dwfl_module_getdwarf(mod, &bias);
     dwfl_module_eh_cfi(mod, &bias);
     return DWARF_CB_OK;
 }
 
 void cd_symtab_preload(cd_symtab *s)
 {
-    dwfl_getmodules(s->dwfl, preload_module, NULL, 0);
+    dwfl_getmodules(s->dwfl, preload_module, s, 0);
 }
 
 static void free_memo(void *p)

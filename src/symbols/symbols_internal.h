@@ -27,6 +27,10 @@ int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
  * the module in what is said. */
 int cd_debuginfod__debuginfo(const unsigned char *id, int len, const char *name, char **path);
 int cd_debuginfod__source(const unsigned char *id, int len, const char *file, char **path);
+/* Whether MOD's debug info can only come from debuginfod (none on this machine, DEBUGINFOD_URLS set
+ * and not off): the preloader leaves such a module alone, so that nothing is asked before the first
+ * command that needs it (`-ex 'set debuginfod enabled off'` comes first). debugcache.c. */
+bool cd_debug__wants_debuginfod(cd_symtab *s, Dwfl_Module *mod);
 /* What was served at PATH for NAME is not its debug file: said once (no more asking), removed. */
 void cd_debuginfod__bad_file(const char *name, const char *path);
 
