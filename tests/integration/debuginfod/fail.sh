@@ -43,6 +43,10 @@ expect_status 0 "stacks with a hung server"
 [ ! -s "$FAKE_LOG" ] && pass "stacks did not ask the server" || fail "stacks connected $(grep -c . "$FAKE_LOG") times"
 expect_line "^note: debuginfod: no debug info for $TD_TMP/build/dbgi_lib, $TD_TMP/build/libdbgi\\.so in debuginfod's cache; the one-shot modes do not ask the servers \\($FAKE_URL\\): --debuginfod does$" "$out.err"
 td_asleep "$lpid"
+# nor does it load libdebuginfod (the ~35 libraries behind it cost more than the dump)
+LD_DEBUG=files timeout 120 "$CDBG" stacks "$lpid" >/dev/null 2>"$TD_TMP/ld.err" </dev/null
+expect_no_line 'file=libdebuginfod' "$TD_TMP/ld.err"
+td_asleep "$lpid"
 # ... but reads the cache: fill it from the real server, then stacks with the hung one shows lines
 export DEBUGINFOD_CACHE_PATH=$TD_TMP/c.real
 DEBUGINFOD_URLS=$DBGI_URL td_cdbg out attach "$pid" --batch -ex bt

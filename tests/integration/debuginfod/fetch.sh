@@ -28,6 +28,10 @@ expect_line 'no symbol "local" in the current context' "$out.err"
 [ "$(grep -c . "$out.err")" -le 2 ] && pass "the failure is one line" || { fail "more than the note and the error"; td_show "$out.err"; }
 expect_no_line 'debuginfod|Downloading' "$out.err"
 td_asleep "$pid"
+# without DEBUGINFOD_URLS libdebuginfod (and the ~35 libraries behind it) is never loaded
+LD_DEBUG=files timeout 120 "$CDBG" attach "$pid" --batch -ex bt >/dev/null 2>"$TD_TMP/ld.err" </dev/null
+expect_no_line 'file=libdebuginfod' "$TD_TMP/ld.err"
+td_asleep "$pid"
 
 # --- gdb 13 with the server, the reference
 export DEBUGINFOD_URLS=$DBGI_URL
@@ -58,6 +62,12 @@ expect_no_line 'Downloading|debuginfod' "$out"
 [ -s "$TD_TMP/cache1/$DBGI_ID/debuginfo" ] && pass "DEBUGINFOD_CACHE_PATH holds the download" ||
     fail "nothing in DEBUGINFOD_CACHE_PATH ($TD_TMP/cache1)"
 cmp -s "$TD_TMP/cache1/$DBGI_ID/debuginfo" "$DBGI_DEBUG" && pass "the debug file served" || fail "the cached file is not the debug file"
+td_asleep "$pid"
+
+# (with it, libdebuginfod is loaded: the check above would see it)
+LD_DEBUG=files DEBUGINFOD_CACHE_PATH=$TD_TMP/cache.ld timeout 120 "$CDBG" attach "$pid" --batch -ex bt >/dev/null \
+    2>"$TD_TMP/ld.err" </dev/null
+expect_line 'file=libdebuginfod\.so\.1 ' "$TD_TMP/ld.err"
 td_asleep "$pid"
 
 # the cache answers the next run: nothing downloaded, same frames
