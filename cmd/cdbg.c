@@ -793,10 +793,12 @@ static const mode modes[] = {
      "Sample where every thread spends its CPU time, without stopping it; flame graphs",
      "An on-CPU sampling profile of every thread (threads created meanwhile too) taken by the kernel\n"
      "(perf_event_open): --hz N samples per CPU-second (default 99), each stack unwound and symbolized\n"
-     "as `bt` does, inline frames included. Until --duration S, Ctrl-C or the process's end. -o FILE\n"
-     "by its extension: .folded/.txt folded stacks (also stdout's), .svg a flame graph, .pb.gz pprof;\n"
+     "as `bt` does, inline frames included. Until --duration S, the process's end, Ctrl-C, SIGTERM or\n"
+     "SIGHUP (each writes what was collected and leaves the process running). -o FILE by its\n"
+     "extension: .folded/.txt folded stacks (also stdout's), .svg a flame graph, .pb.gz pprof;\n"
      "--threads: one root per thread name. A summary (samples, lost, top functions) on stderr.\n"
-     "Exit status: with -- PROG the program's; with -p 0 (also when the process ended: what was\n"
+     "Exit status: with -- PROG the program's (128+N for signal N), 128+N when signal N ended cdbg\n"
+     "first (the program runs on, untraced); with -p 0 (also when the process ended: what was\n"
      "collected is written); 1 failed, 2 usage or unknown format, 4 no process or perf refused.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), profile_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"lockorder", "[--json] [--duration S] -p PID | [--json] [--duration S] -- PROG [ARGS...]",

@@ -34,17 +34,30 @@ static const char usage[] =
     "Options: --duration SECONDS (default: until Ctrl-C or the process ends), --hz N (default 99\n"
     "         samples per CPU-second), -o FILE (.folded/.txt folded stacks, .svg flame graph,\n"
     "         .pb.gz pprof; default: folded stacks on stdout), --threads (one root per thread name)\n"
-    "Exit status: with -- PROG the program's (128+N for signal N); with -p 0 when the profile was\n"
+    "Ctrl-C, SIGTERM and SIGHUP end the profile: what was collected is written, the process runs on.\n"
+    "Exit status: with -- PROG the program's (128+N for signal N), 128+N when signal N ended cdbg\n"
+    "first (the program runs on, untraced); with -p 0 when the profile was\n"
     "written (also when the process ended first: what was collected is written); 1 profiling or\n"
     "writing failed, 2 usage error (options, unknown -o extension), 4 no such process, cannot start\n"
     "PROG, or perf_event_open refused (kernel.perf_event_paranoid, CAP_PERFMON).\n";
 
+/* The signal that ends the profile (SIGINT, SIGTERM or SIGHUP; 0: none yet). Each ends it as Ctrl-C
+ * does: what was collected is written, the summary printed, the process left running. Installed
+ * before anything is opened: a signal during the set-up must not kill cdbg with the output file
+ * created and empty, or the launched program killed. */
 static volatile sig_atomic_t g_stop;
 
 static void on_int(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    g_stop = sig;
+}
+
+static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
+
+static const char *sig_name(int sig)
+{
+    return sig == SIGTERM ? " by SIGTERM" : sig == SIGHUP ? " by SIGHUP" : "";
 }
 
 typedef enum { FMT_FOLDED, FMT_SVG, FMT_PPROF } out_fmt;
@@ -1068,6 +1081,14 @@ int cd_profile_main(int argc, char **argv)
         fprintf(stderr, "cdbg: profile: cannot write %s: %s\n", outfile, strerror(errno));
         return CD_EXIT_CMD;
     }
+    /* no SA_RESTART: the wait for the program's end returns at the signal */
+    struct sigaction sa, old_sig[N_END_SIGS];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
     int status = CD_EXIT_OK;
     bool wrote = false;
     prof_state ps;
@@ -1104,13 +1125,6 @@ int cd_profile_main(int argc, char **argv)
     fprintf(stderr, "cdbg: profile: sampling process %d at %u Hz of CPU time (%zu events)%s\n", (int)pid, hz,
             stats.events, duration > 0 ? "" : "; Ctrl-C stops");
 
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    g_stop = 0;
     bool tty = isatty(2), ended = false, interrupted = false;
     uint64_t t0 = cd_now_ns(), last_status = 0;
     struct timespec wall;
@@ -1150,8 +1164,6 @@ int cd_profile_main(int argc, char **argv)
     }
     if (tty && last_status)
         fputs("\r\033[K", stderr);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     cd_prof_get_stats(ps.prof, &stats);
     if (ended)
         fprintf(stderr, "cdbg: profile: process %d ended after %.1f s; writing the %llu samples collected\n", (int)pid,
@@ -1177,11 +1189,11 @@ int cd_profile_main(int argc, char **argv)
             wrote = true;
         }
     }
-    fprintf(stderr, "cdbg: profile: %llu samples (%llu cut, %llu not unwound), %llu lost, %zu threads, %.1f s%s%s\n",
+    fprintf(stderr, "cdbg: profile: %llu samples (%llu cut, %llu not unwound), %llu lost, %zu threads, %.1f s%s%s%s\n",
             (unsigned long long)ps.g.total, (unsigned long long)ps.g.cut, (unsigned long long)ps.g.failed,
             (unsigned long long)stats.lost, stats.threads, (double)dur / 1e9,
             stats.lost ? " (samples were lost: the ring buffer was full; try a lower --hz)" : "",
-            interrupted ? "; interrupted" : "");
+            interrupted ? "; interrupted" : "", interrupted ? sig_name(g_stop) : "");
     if (stats.other_procs)
         fprintf(stderr, "cdbg: profile: %llu samples of child processes left out (a profile covers process %d "
                 "only; profile a child with -p CHILD_PID)\n", (unsigned long long)stats.other_procs, (int)pid);
@@ -1194,13 +1206,21 @@ int cd_profile_main(int argc, char **argv)
         fprintf(stderr, "cdbg: profile: written to %s\n", outfile);
     if (launched && status == CD_EXIT_OK) {
         if (interrupted) {
-            status = 128 + SIGINT; /* the program got the terminal's SIGINT too, or runs on */
+            /* 128+N as when N kills any mode; the program got the terminal's SIGINT too, or runs on */
+            status = 128 + g_stop;
         } else {
             /* the program runs to its end (untraced after --duration) */
             int ws = 0;
-            while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+            pid_t w;
+            while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !g_stop)
                 ;
-            status = status_of(ws);
+            if (w != pid && g_stop) {
+                /* a signal while it runs to its end: it runs on, we go */
+                fprintf(stderr, "cdbg: profile: interrupted%s: process %d runs on\n", sig_name(g_stop), (int)pid);
+                status = 128 + g_stop;
+            } else {
+                status = w == pid ? status_of(ws) : CD_EXIT_CMD;
+            }
         }
     }
 close:
@@ -1222,5 +1242,7 @@ close:
         if (!wrote && created)
             unlink(outfile); /* no profile: no file that looks like one (one that was there stays) */
     }
+    for (int i = 0; i < N_END_SIGS; i++)
+        sigaction(g_end_sigs[i], &old_sig[i], NULL);
     return status;
 }
