@@ -259,22 +259,9 @@ static bool confirm(cd_dl_state *st, cd_target *t, cd_symtab *sym, cd_dl_result 
 }
 
 
-/* Code of the toolchain's headers and runtime rather than the program's own: std::mutex::lock and
- * gthr-posix.h's __gthread_mutex_lock live in the executable (out of line at -O0, inlined into the
- * caller at -O2) but their source is a system header; libstdc++ and libgcc are the C++ runtime.
- * The frame a user wants named is the first one past them (Transfer::lock_both at cxxsrv.cpp). */
 static bool toolchain_code(const cd_frame *f)
 {
-    const char *m = f->info.module, *file = f->info.file;
-    if (m && (!strncmp(m, "libstdc++", 9) || !strncmp(m, "libgcc_s", 8) || !strncmp(m, "libc++", 6)))
-        return true;
-    if (!file)
-        return false;
-    static const char *const prefix[] = {"/usr/include/", "/usr/local/include/", "/usr/lib/gcc/", "/usr/lib/llvm"};
-    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
-        if (!strncmp(file, prefix[i], strlen(prefix[i])))
-            return true;
-    return strstr(file, "/include/c++/") || strstr(file, "/libstdc++-v3/");
+    return cd_dl_toolchain_frame(f->info.func, f->info.file, f->info.module);
 }
 
 /* An object named as the program's code names it: by the first frames outside the C library

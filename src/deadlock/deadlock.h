@@ -200,6 +200,12 @@ char *cd_dl_frame_name(cd_symtab *sym, cd_target *t, const cd_frame *f, uint64_t
 bool cd_dl_frame_ptr(cd_symtab *sym, cd_target *t, const cd_frame *f, const char *name, uint64_t *out);
 /* The C library or the dynamic loader (by module name): not the user's code. */
 bool cd_dl_runtime_module(const char *module);
+/* A frame of the C++ toolchain's headers or runtime rather than the program's own code: std::
+ * and gthr wrappers (std::lock_guard, std::mutex::lock, __gthread_mutex_lock: out of line at -O0,
+ * inlined into the caller at -O2, their lines in the library's headers), libstdc++/libgcc/libc++.
+ * The frame a report names is the first one past them; `cdbg deadlock` and `cdbg lockorder` both
+ * ask this. Any argument may be NULL. */
+bool cd_dl_toolchain_frame(const char *func, const char *file, const char *module);
 
 /* A heap lock named through a global or static pointer into its object: `gctx->rwl`. NULL if none. */
 char *cd_dl_global_ptr_name(cd_symtab *sym, cd_target *t, uint64_t addr);

@@ -306,3 +306,23 @@ bool cd_dl_frame_ptr(cd_symtab *sym, cd_target *t, const cd_frame *f, const char
         *out = ps.val;
     return ps.found;
 }
+
+bool cd_dl_toolchain_frame(const char *func, const char *file, const char *module)
+{
+    /* by name first: clang writes the headers' paths as the driver found them
+     * (/usr/bin/../lib/gcc/x86_64-linux-gnu/12/../../../../include/x86_64-linux-gnu/c++/12/bits/
+     * gthr-default.h), which no fixed prefix matches */
+    if (func && (!strncmp(func, "std::", 5) || !strncmp(func, "__gthread", 9) || !strncmp(func, "__gthrw", 7) ||
+                 !strncmp(func, "__gnu_cxx::", 11)))
+        return true;
+    if (module && (!strncmp(module, "libstdc++", 9) || !strncmp(module, "libgcc_s", 8) || !strncmp(module, "libc++", 6)))
+        return true;
+    if (!file)
+        return false;
+    static const char *const prefix[] = {"/usr/include/", "/usr/local/include/", "/usr/lib/gcc/", "/usr/lib/llvm"};
+    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+        if (!strncmp(file, prefix[i], strlen(prefix[i])))
+            return true;
+    return strstr(file, "/include/c++/") || strstr(file, "/libstdc++-v3/") || strstr(file, "/lib/gcc/") ||
+           (strstr(file, "/include/") && strstr(file, "/c++/"));
+}

@@ -567,10 +567,10 @@ static void end_lock(cd_lo *lo, uint64_t addr)
 }
 
 /* The library frames between the program and the lock (std::mutex::lock, __gthread_mutex_lock) are
- * not where the program took the lock. */
-static bool wrapper_frame(const char *fn)
+ * not where the program took the lock: the same frames `cdbg deadlock` skips. */
+static bool wrapper_frame(const char *fn, const char *file, const char *module)
 {
-    return fn && (!strncmp(fn, "std::", 5) || !strncmp(fn, "__gthread", 9) || !strncmp(fn, "__gthrw", 7));
+    return cd_dl_toolchain_frame(fn, file, module);
 }
 
 static void set_frame(cd_lo *lo, cd_lo_frame *f, uint64_t pc, bool caller)
@@ -580,7 +580,7 @@ static void set_frame(cd_lo *lo, cd_lo_frame *f, uint64_t pc, bool caller)
     /* std::mutex::lock and __gthread_mutex_lock inlined at the call: the program's line is the
      * first inline level outside them, as unwind_site skips their frames */
     int k = 0;
-    while (k + 1 < n && wrapper_frame(pi[k].func))
+    while (k + 1 < n && wrapper_frame(pi[k].func, pi[k].file, pi[k].module))
         k++;
     f->pc = pc;
     f->func = cd_xstrdup(n > 0 && pi[k].func ? pi[k].func : "??");
@@ -625,7 +625,7 @@ static void unwind_site(cd_lo *lo, edge *e, const snapshot *r, pid_t tid, uint64
             cd_unwind_thread(lo->unw, lo->snap->threads[0], 12, &st, &err);
     }
     size_t i = 0;
-    while (i < st.n && (in_lock_func(lo, st.frames[i].pc) || (i + 1 < st.n && wrapper_frame(st.frames[i].info.func))))
+    while (i < st.n && (in_lock_func(lo, st.frames[i].pc) || (i + 1 < st.n && wrapper_frame(st.frames[i].info.func, st.frames[i].info.file, st.frames[i].info.module))))
         i++;
     e->pub.stack = cd_xcalloc(SITE_FRAMES, sizeof *e->pub.stack);
     for (; i < st.n && e->pub.nstack < SITE_FRAMES; i++) {
