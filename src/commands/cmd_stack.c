@@ -35,7 +35,7 @@ static const char *state_word(char c)
 /* "sleeping in futex" / "stopped" / "running": what the thread was doing when it stopped (held)
  * or when we looked (running). rd: how `cdbg stacks` read it (NULL otherwise): a thread read
  * asleep slept in the syscall of the line its stack came from. */
-static void thread_activity_rd(cd_session *s, cd_thread *th, const cd_read_info *rd, cd_buf *b)
+static void thread_activity_rd(cd_session *s, cd_thread *th, const cd_read_info *rd, bool sigstopped, cd_buf *b)
 {
     cd_syscall_state sc;
     cd_err e;
@@ -43,7 +43,13 @@ static void thread_activity_rd(cd_session *s, cd_thread *th, const cd_read_info 
     cd_target_describe_thread(s->target, th);
     char state = th->state;
     /* a held thread's registers say whether it is in a syscall; /proc would only repeat them */
-    if (rd && rd->how == CD_READ_BLOCKED) {
+    if (rd && sigstopped) {
+        /* found stopped by a signal (SIGSTOP), not by us, and left so: it sleeps in nothing, and
+         * runs in nothing whatever our brief hold of it left in th->state; the syscall the stop
+         * interrupted is named */
+        state = 'T';
+        nr = rd->sc.kind == CD_SC_BLOCKED ? rd->sc.nr : -1;
+    } else if (rd && rd->how == CD_READ_BLOCKED) {
         nr = rd->sc.nr;
         state = state == 'D' ? 'D' : 'S';
     } else if (rd && rd->how == CD_READ_STOPPED) {
@@ -85,7 +91,7 @@ static void thread_activity_rd(cd_session *s, cd_thread *th, const cd_read_info 
 
 static void thread_activity(cd_session *s, cd_thread *th, cd_buf *b)
 {
-    thread_activity_rd(s, th, NULL, b);
+    thread_activity_rd(s, th, NULL, false, b);
 }
 
 static bool frame_in_exe(cd_session *s, const cd_frame *f)
@@ -147,6 +153,8 @@ typedef struct thread_dump {
     uint64_t hash;
     size_t rep;           /* the first thread with the same stack (itself if none before it) */
     cd_read_info rd;      /* `cdbg stacks`: how it was read (how 0 for `bt all`: held) */
+    bool sigstopped;      /* `cdbg stacks`: found stopped by a signal (state T, SIGSTOP): read as it
+                             was, left stopped; cdbg did not stop it */
 } thread_dump;
 
 /* How a dump reads the threads: NULL for `bt all` (hold every thread, then unwind each). */
@@ -216,11 +224,15 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, 
     cd_cached_read *cr = NULL;
     cd_thread **ths = NULL;
     size_t *ids = NULL, k = 0;
+    bool *sigstop = NULL;
     if (how) {
         ths = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ths);
         ids = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *ids);
+        sigstop = cd_xcalloc(t->nthreads ? t->nthreads : 1, sizeof *sigstop);
         for (size_t i = 0; i < t->nthreads; i++)
             if (!t->threads[i]->gone) {
+                /* its state before anything was read: one held to be read shows 't' meanwhile */
+                sigstop[k] = t->threads[i]->state == 'T';
                 ids[k] = i + 1;
                 ths[k++] = t->threads[i];
             }
@@ -237,6 +249,7 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, 
         if (how) {
             d[n].st = cr[i].st;
             d[n].rd = cr[i].rd;
+            d[n].sigstopped = sigstop[i];
             if (cr[i].rc < 0) {
                 memset(&d[n].st, 0, sizeof d[n].st);
                 d[n].st.error = cr[i].error;
@@ -273,6 +286,7 @@ static thread_dump *dump_all(cd_session *s, size_t *n_out, const dump_how *how, 
     free(cr);
     free(ths);
     free(ids);
+    free(sigstop);
     /* A process killed while it was being unwound leaves "cannot read the registers" behind: a
      * dump of a process that no longer exists must fail, not pass for a result. */
     bool vanished = false; /* a held thread whose registers could not be read at all */
@@ -392,14 +406,14 @@ static void print_stack_text(cd_session *s, const cd_stack *st, const char *inde
     cd_buf_free(&b);
 }
 
-static json_object *thread_json_rd(cd_session *s, cd_thread *th, size_t id, const cd_read_info *rd)
+static json_object *thread_json_rd(cd_session *s, cd_thread *th, size_t id, const cd_read_info *rd, bool sigstopped)
 {
     json_object *j = json_object_new_object();
     json_object_object_add(j, "id", json_object_new_int((int)id));
     json_object_object_add(j, "tid", json_object_new_int(th->tid));
     json_object_object_add(j, "name", json_object_new_string(th->name));
     cd_buf b = {0};
-    thread_activity_rd(s, th, rd, &b);
+    thread_activity_rd(s, th, rd, sigstopped, &b);
     json_object_object_add(j, "state", json_object_new_string(cd_buf_str(&b)));
     cd_buf_free(&b);
     return j;
@@ -407,12 +421,12 @@ static json_object *thread_json_rd(cd_session *s, cd_thread *th, size_t id, cons
 
 static json_object *thread_json(cd_session *s, cd_thread *th, size_t id)
 {
-    return thread_json_rd(s, th, id, NULL);
+    return thread_json_rd(s, th, id, NULL, false);
 }
 
-static const char *read_word(const cd_read_info *rd)
+static const char *read_word(const thread_dump *d)
 {
-    return rd->how == CD_READ_BLOCKED ? "blocked" : "stopped";
+    return d->sigstopped ? "signal-stopped" : d->rd.how == CD_READ_BLOCKED ? "blocked" : "stopped";
 }
 
 /* `cdbg stacks`: how many threads had to be stopped, and for how long in all. */
@@ -420,13 +434,23 @@ static size_t count_stopped(const thread_dump *d, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        k += d[i].rd.how != CD_READ_BLOCKED;
+        k += d[i].rd.how != CD_READ_BLOCKED && !d[i].sigstopped;
+    return k;
+}
+
+/* `cdbg stacks`: threads found stopped by a signal (state T): neither stopped by cdbg nor asleep. */
+static size_t count_sigstopped(const thread_dump *d, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += d[i].sigstopped;
     return k;
 }
 
 static void stacks_summary_json(const thread_dump *d, size_t n, const cd_stackcache *c, json_object *j)
 {
     json_object_object_add(j, "threads_stopped", json_object_new_int((int)count_stopped(d, n)));
+    json_object_object_add(j, "threads_signal_stopped", json_object_new_int((int)count_sigstopped(d, n)));
     /* where the sleeping threads' registers came from, and why not BPF when it was wanted */
     const char *why;
     json_object_object_add(j, "source", json_object_new_string(cd_stackcache_source(c, &why)));
@@ -436,11 +460,26 @@ static void stacks_summary_json(const thread_dump *d, size_t n, const cd_stackca
 
 static void stacks_summary_text(cd_session *s, const thread_dump *d, size_t n)
 {
-    size_t k = count_stopped(d, n);
+    size_t k = count_stopped(d, n), sig = count_sigstopped(d, n);
     double ms = (double)(cd_target_stopped_ns(s->target) / 1000) / 1000.0;
-    cd_out_printf(&s->out, "\nstopped %zu of %zu thread%s for %.3f ms to read %s stack%s; the other %zu %s read asleep, never stopped\n",
-                  k, n, n == 1 ? "" : "s", ms, k == 1 ? "its" : "their", k == 1 ? "" : "s", n - k,
-                  n - k == 1 ? "was" : "were");
+    if (!sig) {
+        cd_out_printf(&s->out, "\nstopped %zu of %zu thread%s for %.3f ms to read %s stack%s; the other %zu %s read asleep, never stopped\n",
+                      k, n, n == 1 ? "" : "s", ms, k == 1 ? "its" : "their", k == 1 ? "" : "s", n - k,
+                      n - k == 1 ? "was" : "were");
+        return;
+    }
+    /* a process stopped by a signal (SIGSTOP, ^Z) is left as it was found: those threads are not
+     * ours to count as stopped, nor asleep */
+    size_t other = n - k - sig;
+    cd_out_printf(&s->out, "\nstopped %zu of %zu thread%s to read %s stack%s; %zu %s already stopped by a signal (state T), "
+                  "read as %s %s and left stopped",
+                  k, n, n == 1 ? "" : "s", k == 1 ? "its" : "their", k == 1 ? "" : "s", sig, sig == 1 ? "was" : "were",
+                  sig == 1 ? "it" : "they", sig == 1 ? "was" : "were");
+    if (k)
+        cd_out_printf(&s->out, "; held %.3f ms", ms);
+    if (other)
+        cd_out_printf(&s->out, "; the other %zu %s read asleep, never stopped", other, other == 1 ? "was" : "were");
+    cd_out_printf(&s->out, "\n");
 }
 
 /* stacks: `cdbg stacks` (adds how each thread was read and the summary) */
@@ -466,7 +505,7 @@ static void print_groups(cd_session *s, thread_dump *d, size_t n, bool full_stac
             if (stacks) {
                 json_object *rd = json_object_new_array();
                 for (size_t k = 0; k < g[i].n; k++)
-                    json_object_array_add(rd, json_object_new_string(read_word(&d[g[i].members[k]].rd)));
+                    json_object_array_add(rd, json_object_new_string(read_word(&d[g[i].members[k]])));
                 json_object_object_add(gj, "read", rd);
             }
             json_object_object_add(gj, "frames", frames_json(d[g[i].first].stk));
@@ -606,9 +645,9 @@ static void print_all(cd_session *s, thread_dump *d, size_t n, long limit, const
         json_object **fr = cd_xcalloc(ng ? ng : 1, sizeof *fr);
         json_object *arr = json_object_new_array();
         for (size_t i = 0; i < n; i++) {
-            json_object *j = thread_json_rd(s, d[i].th, d[i].id, stacks ? &d[i].rd : NULL);
+            json_object *j = thread_json_rd(s, d[i].th, d[i].id, stacks ? &d[i].rd : NULL, d[i].sigstopped);
             if (stacks)
-                json_object_object_add(j, "read", json_object_new_string(read_word(&d[i].rd)));
+                json_object_object_add(j, "read", json_object_new_string(read_word(&d[i])));
             if (!fr[of[i]])
                 fr[of[i]] = frames_json(d[i].stk);
             json_object_object_add(j, "frames", json_object_get(fr[of[i]]));
