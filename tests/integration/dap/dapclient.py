@@ -11,7 +11,7 @@ import sys
 
 CDBG = os.environ.get("CDBG", os.path.join(os.environ.get("SRCROOT", "."), "build", "cdbg"))
 TESTDATA = os.environ.get("TESTDATA", os.path.join(os.environ.get("SRCROOT", "."), "build", "testdata"))
-HANG = 120  # seconds before a missing message is a failure (a loaded machine is slow, never this slow)
+HANG = int(os.environ.get("DAP_HANG", "120"))  # seconds before a missing message is a failure (a loaded machine is slow, never this slow)
 
 
 class Fail(Exception):
@@ -54,6 +54,8 @@ class Client:
         msg = {"seq": self.seq, "type": "request", "command": command}
         if args:
             msg["arguments"] = args
+        if os.environ.get("DAP_TRACE"):
+            sys.stderr.write("-> %s\n" % json.dumps(msg)[:300])
         self.send_raw(json.dumps(msg))
         return self.seq
 
@@ -71,6 +73,8 @@ class Client:
                 if len(self.buf) >= end + 4 + n:
                     body = self.buf[end + 4:end + 4 + n]
                     self.buf = self.buf[end + 4 + n:]
+                    if os.environ.get("DAP_TRACE"):
+                        sys.stderr.write("<- %s\n" % body.decode(errors="replace")[:300])
                     return json.loads(body)
             r, _, _ = select.select([self.rfd], [], [], HANG)
             check(r, "no message from the server in %d s" % HANG)
