@@ -831,7 +831,7 @@ static const mode modes[] = {
      "none, 1 no lock function could be traced, 2 usage (a core: a run is needed), 4 cannot attach\n"
      "or start. docs/lockorder.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), lockorder_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
-    {"dap", "[--listen 127.0.0.1:PORT | --unix PATH]",
+    {"dap", "[--listen 127.0.0.1:PORT] | --unix PATH",
      "Serve the Debug Adapter Protocol, so VS Code, nvim-dap or any DAP client drives cdbg",
      "One client per run, over stdin/stdout (how editors start an adapter), a TCP port on the loopback\n"
      "address only (port 0 picks one; `listening on 127.0.0.1:N` is printed) or a unix socket created\n"

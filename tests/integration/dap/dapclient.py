@@ -132,6 +132,7 @@ def start(program, args=(), stop_on_entry=False, **extra):
     caps = c.request("initialize", clientID="test", adapterID="cdbg", linesStartAt1=True, columnsStartAt1=True)
     c.caps = caps["body"]
     c.request("launch", program=program, args=list(args), stopOnEntry=stop_on_entry, **extra)
+    c.pid = c.event("process")["body"]["systemProcessId"]
     c.event("initialized")
     return c
 

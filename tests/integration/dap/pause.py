@@ -1,0 +1,56 @@
+"""cdbg dap: pause while the program runs (spinning threads: the server reads requests while the
+program runs), continue and pause again, terminate; launch's args, env and cwd reach the program."""
+import os
+import re
+import tempfile
+from dapclient import *
+
+PROG = os.path.join(TESTDATA, "exec", "session_O0")
+
+
+def wait_output(c, text):
+    c.next_msg(lambda m: m.get("event") == "output" and text in m["body"]["output"], "output %r" % text)
+
+
+def main():
+    c = start(PROG, ["spin"])
+    c.request("configurationDone")
+    wait_output(c, "ready")
+    for round_ in range(2):
+        c.request("pause", threadId=0)
+        st = stopped(c, "pause")
+        check(st["allThreadsStopped"], "pause: %r" % st)
+        th = c.request("threads")["body"]["threads"]
+        check(len(th) >= 3, "threads of a stopped spin: %r" % th)
+        fr = frames(c, st["threadId"])
+        check(fr["totalFrames"] > 0 and fr["stackFrames"][0]["name"] != "??", "stack at the pause: %r" % fr)
+        # every thread is really stopped: t (tracing stop) in /proc
+        for t in th:
+            with open("/proc/%d/task/%d/stat" % (c.pid, t["id"])) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            check(state == "t", "thread %d is %r while the program is paused" % (t["id"], state))
+        if round_ == 0:
+            c.request("continue", threadId=st["threadId"])
+    c.request("terminate")
+    c.event("terminated")
+    c.request("disconnect")
+    rc, err = c.close()
+    check(rc == 0, "cdbg dap exited %d: %s" % (rc, err))
+    check(not os.path.exists("/proc/%d" % c.pid), "the program outlived terminate")
+
+    # args with spaces, the environment (a value set, one unset), the working directory
+    with tempfile.TemporaryDirectory() as d:
+        c = start("/bin/sh", ["-c", 'echo "argv=<$1> <$2> env=<$DAP_T> unset=<${HOME-none}> cwd=<$(pwd)>"',
+                              "sh", "a b", "c"], env={"DAP_T": "x y", "HOME": None}, cwd=d)
+        c.request("configurationDone")
+        ex = c.event("exited")
+        check(ex["body"]["exitCode"] == 0, "sh exited %r" % ex)
+        c.request("disconnect")
+        c.close()
+        out = c.output_text("stdout")
+        want = "argv=<a b> <c> env=<x y> unset=<none> cwd=<%s>" % os.path.realpath(d)
+        check(want in out, "the program printed %r, expected %r" % (out, want))
+    check("DAP_T" not in os.environ, "test env leaked")
+
+
+run(main)
