@@ -1121,6 +1121,9 @@ static void req_run(dap *d, json_object *req, json_object *args, const char *cmd
 static void req_config_done(dap *d, json_object *req)
 {
     cd_session *s = &d->s;
+    bool run = s->target && !d->core && !d->stop_on_entry;
+    if (run)
+        d->running = 1; /* before the response: a pause the client sends after it must interrupt */
     respond(d, req, NULL);
     if (!s->target)
         return;
@@ -1136,7 +1139,6 @@ static void req_config_done(dap *d, json_object *req)
     } else if (d->stop_on_entry) {
         send_stopped(d, "entry", tid, NULL, 0);
     } else {
-        d->running = 1;
         run_target(d, RUN_CONT, CD_STEP_LINE_OVER);
     }
 }
