@@ -1255,14 +1255,14 @@ static void req_variables(dap *d, json_object *req, json_object *args)
     cd_session_ectx(&x, s, &d->ar, &err);
     json_object *arr = json_object_new_array();
     if (r.kind == VR_LOCALS || r.kind == VR_ARGS) {
-        cd_var *vars;
+        cd_var *vars = NULL;
+        /* a frame without debug info (n < 0) has no variables to list: an empty scope, as gdb's */
         int n = cd_frame_vars(&x, r.kind == VR_ARGS, r.kind == VR_LOCALS, &vars, &err);
         for (int i = 0; i < n; i++) {
             cd_value v = var_or_error(&x, vars[i].mod, &vars[i].die);
             json_object_array_add(arr, var_json(d, &x, r.frame, vars[i].name, &v, vars[i].name));
         }
-        if (n > 0)
-            free(vars);
+        free(vars);
     } else if (r.kind == VR_REGS) {
         const cd_frame *f = cd_session_frame(s, &err);
         for (int i = 0; f && i < CD_NDWREGS; i++) {

@@ -91,5 +91,20 @@ def main():
     rc, err = c.close()
     check(rc == 0, "cdbg dap exited %d: %s" % (rc, err))
 
+    # an inlined call (always_inline twice() at -O2): its frame and its caller's, as gdb's bt
+    o2 = os.path.join(TESTDATA, "exec", "steps_O2")
+    gbt = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\) at \S+:(\d+)$", gdb(o2, ["break steps.c:%d" % line_of("twice"), "run", "bt"]), re.M)
+    check(gbt, "gdb has no bt at twice")
+    c = start(o2)
+    fb = c.request("setBreakpoints", source={"path": SRC}, breakpoints=[{"line": line_of("twice")}])["body"]["breakpoints"]
+    check(fb[0]["verified"], "twice: %r" % fb)
+    c.request("configurationDone")
+    st = stopped(c, "breakpoint")
+    fr = frames(c, st["threadId"])["stackFrames"]
+    mine = [(f["name"], str(f["line"])) for f in fr[:len(gbt)]]
+    check(mine == list(gbt), "inlined frames %r, gdb %r" % (mine, gbt))
+    c.request("disconnect")
+    c.close()
+
 
 run(main)
