@@ -52,5 +52,24 @@ def main():
         check(want in out, "the program printed %r, expected %r" % (out, want))
     check("DAP_T" not in os.environ, "test env leaked")
 
+    # thread events: exec_O0 starts a worker, joins it, starts another (each stops in tick_thread)
+    c = start(os.path.join(TESTDATA, "exec", "exec_O0"))
+    c.request("setFunctionBreakpoints", breakpoints=[{"name": "tick_thread"}])
+    c.request("configurationDone")
+    workers = []
+    for i in range(2):
+        st = stopped(c, "breakpoint")
+        new = c.event("thread", lambda m: m["body"]["reason"] == "started")["body"]["threadId"]
+        check(st["threadId"] == new and new != c.pid, "stopped in thread %r, the new one is %r" % (st, new))
+        ids = [t["id"] for t in c.request("threads")["body"]["threads"]]
+        check(new in ids and c.pid in ids, "threads %r without the worker %d" % (ids, new))
+        workers.append(new)
+        c.request("continue", threadId=new)
+    c.event("exited")
+    gone = [m["body"]["threadId"] for m in c.pending if m.get("event") == "thread" and m["body"]["reason"] == "exited"]
+    check(sorted(gone) == sorted(workers), "thread exits %r, workers %r" % (gone, workers))
+    c.request("disconnect")
+    c.close()
+
 
 run(main)
