@@ -457,8 +457,11 @@ static bool expandable(cd_ectx *x, const cd_value *v)
     return pointee(x, v, &p);
 }
 
-/* One DAP variable: its value as `print` shows it, and a reference when it has parts. */
-static json_object *var_json(dap *d, cd_ectx *x, int frame, const char *name, const cd_value *v, const char *ename)
+/* One DAP variable: its value as `print` shows it, and a reference when it has parts. PARTS_OF:
+ * the expression its parts are named from (ename, or NAME), different for an anonymous member,
+ * whose members C names as the enclosing object's. */
+static json_object *var_json2(dap *d, cd_ectx *x, int frame, const char *name, const cd_value *v, const char *ename,
+                              const char *parts_of)
 {
     cd_session *s = &d->s;
     cd_fmtopt o;
@@ -475,7 +478,7 @@ static json_object *var_json(dap *d, cd_ectx *x, int frame, const char *name, co
         json_object_object_add(j, "evaluateName", json_object_new_string(ename));
     int ref = 0;
     if (expandable(x, v)) {
-        ref = vref_add(d, VR_VALUE, frame, v, ename ? ename : name);
+        ref = vref_add(d, VR_VALUE, frame, v, parts_of ? parts_of : ename ? ename : name);
         cd_type *t = cd_type_strip(v->type);
         if (t->kind == TY_ARRAY)
             json_object_object_add(j, "indexedVariables", json_object_new_int64(t->count));
@@ -484,6 +487,11 @@ static json_object *var_json(dap *d, cd_ectx *x, int frame, const char *name, co
     cd_buf_free(&b);
     cd_buf_free(&tb);
     return j;
+}
+
+static json_object *var_json(dap *d, cd_ectx *x, int frame, const char *name, const cd_value *v, const char *ename)
+{
+    return var_json2(d, x, frame, name, v, ename, NULL);
 }
 
 /* A variable's value, or an error value saying why it could not be read (a listing goes on). */
@@ -511,7 +519,8 @@ static void value_children(dap *d, cd_ectx *x, const vref *r, int64_t start, int
             mv.bitsize = m[i].bitsize;
             mv.bitpos = m[i].bitpos;
             char *en = m[i].name ? cd_xasprintf("(%s).%s", e, m[i].name) : NULL;
-            json_object_array_add(arr, var_json(d, x, r->frame, m[i].name ? m[i].name : "<anonymous>", &mv, en));
+            json_object_array_add(arr, var_json2(d, x, r->frame, m[i].name ? m[i].name : "<anonymous>", &mv, en,
+                                                 m[i].name ? NULL : e));
             free(en);
         }
     } else if (t->kind == TY_ARRAY) {

@@ -54,12 +54,13 @@ def main():
     out = gdb(PROG, ["break values.c:%d" % line, "run", "bt", "info threads",
                      "print leaf_local", "print lp", "print lp.x", "print lp.y", "print depth", "print tag",
                      "print g_pts[0]", "print g_pts[1]", "print g_pts[2]", "print g_pts[1].y",
-                     "frame 2", "print *pp", "print (*pp).x", "print total"])
+                     "frame 2", "print *pp", "print (*pp).x", "print total",
+                     "print g_bits.u3", "print g_bits.s4", "print g_bits.b", "print g_bits.rest", "print g_anon.hi"])
     # the bt lines: before `info threads`' header (frame 2's line comes later); gdb stops at main
     gbt = gdb_bt(out.split("  Id   Target Id")[0])
     check(gbt and gbt[-1][0] == "main", "gdb's bt: %r\n%s" % (gbt, out))
     vals = gdb_prints(out)
-    check(len(vals) == 13, "gdb printed %d values, expected 13:\n%s" % (len(vals), out))
+    check(len(vals) == 18, "gdb printed %d values, expected 18:\n%s" % (len(vals), out))
 
     threads = c.request("threads")["body"]["threads"]
     ngdb = len(re.findall(r"^[* ] +\d+ +Thread ", out, re.M))
@@ -110,6 +111,19 @@ def main():
     check(pm[0]["name"] == "x" and pm[0]["value"] == vals[11], "(*pp).x %r vs %r" % (pm, vals[11]))
     l2 = {v["name"]: v for v in scope_vars(c, sf[2]["id"], "Locals")}
     check(l2["total"]["value"] == vals[12], "outer_fn's total %r, gdb %r" % (l2["total"], vals[12]))
+
+    # bitfields, and an anonymous struct's members named as the enclosing object's (C's rule)
+    bits = c.request("evaluate", expression="g_bits", frameId=fid, context="watch")["body"]
+    bk = c.request("variables", variablesReference=bits["variablesReference"])["body"]["variables"]
+    check([(k["name"], k["value"]) for k in bk] == list(zip(["u3", "s4", "b", "rest"], vals[13:17])),
+          "g_bits' bitfields %r, gdb %r" % (bk, vals[13:17]))
+    an = c.request("evaluate", expression="g_anon", frameId=fid, context="watch")["body"]
+    ak = c.request("variables", variablesReference=an["variablesReference"])["body"]["variables"]
+    inner = c.request("variables", variablesReference=ak[2]["variablesReference"])["body"]["variables"]
+    check(inner[1]["name"] == "hi" and inner[1]["value"] == vals[17] and inner[1]["evaluateName"] == "(g_anon).hi",
+          "g_anon's anonymous struct: %r, gdb %r" % (inner, vals[17]))
+    hi = c.request("evaluate", expression=inner[1]["evaluateName"], frameId=fid, context="watch")["body"]
+    check(hi["result"] == vals[17], "evaluateName %r gives %r" % (inner[1]["evaluateName"], hi))
 
     # evaluate: hover an expression, the repl runs a cdbg command, an error is an error response
     h = c.request("evaluate", expression="depth * 2 + 1", frameId=fid, context="hover")["body"]
