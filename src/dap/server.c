@@ -1007,6 +1007,9 @@ static void run_target(dap *d, run_kind k, cd_step_kind sk)
              : k == RUN_STEP ? cd_ctl_step(s->ctl, th, sk, 1, &st, &err)
                              : cd_ctl_finish(s->ctl, &sc, s->cur_frame, &st, &err);
     g_running = NULL;
+    /* a pause that landed after the run had ended would stop the next one at once */
+    if (s->target)
+        s->target->interrupted = 0;
     d->running = 0;
     d->stop_requested = 0;
     if (rc < 0) {

@@ -96,6 +96,17 @@ def main():
             check(line, "the program's output stopped after the disconnect")
             seen.add(line)
         check(status_field(p.pid, "TracerPid") == "0", "sh still traced")
+        # a disconnect while the program runs interrupts it first, then lets it go
+        c = attach(p.pid)
+        c.request("configurationDone")
+        c.request("disconnect")
+        check(c.close()[0] == 0, "cdbg dap failed")
+        seen = set()
+        while len(seen) < 3:
+            line = p.stdout.readline()
+            check(line, "the program's output stopped after a disconnect while it ran")
+            seen.add(line)
+        check(status_field(p.pid, "TracerPid") == "0", "sh still traced after a disconnect while it ran")
         c = attach(p.pid)
         c.request("disconnect", terminateDebuggee=True)
         c.close()
