@@ -52,6 +52,23 @@ def main():
         check(want in out, "the program printed %r, expected %r" % (out, want))
     check("DAP_T" not in os.environ, "test env leaked")
 
+    # stopOnEntry: stopped at main (reason entry); a signal is an exception stop; killed by it: 128+N
+    c = start(PROG, ["raise", "10"], stop_on_entry=True)
+    c.request("configurationDone")
+    st = stopped(c, "entry")
+    check(frames(c, st["threadId"])["stackFrames"][0]["name"] == "main", "entry is not main")
+    c.request("continue", threadId=st["threadId"])
+    st = stopped(c, "exception")
+    check("SIGUSR1" in st.get("description", ""), "the signal stop: %r" % st)
+    names = [f["name"] for f in frames(c, st["threadId"])["stackFrames"]]
+    check("die" in names, "the signal's stack: %r" % names)
+    c.request("continue", threadId=st["threadId"])
+    ex = c.event("exited")
+    check(ex["body"]["exitCode"] == 128 + 10, "killed by SIGUSR1: %r" % ex)
+    c.event("terminated")
+    c.request("disconnect")
+    c.close()
+
     # thread events: exec_O0 starts a worker, joins it, starts another (each stops in tick_thread)
     c = start(os.path.join(TESTDATA, "exec", "exec_O0"))
     c.request("setFunctionBreakpoints", breakpoints=[{"name": "tick_thread"}])
