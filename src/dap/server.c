@@ -72,6 +72,13 @@ typedef struct dap {
     size_t nvrefs;
     srcbps *srcs;
     size_t nsrcs;
+    /* the threads as of the last stop, with those started and exited since: what `threads`
+     * answers while the program runs (a client asks for them to offer a pause); under qlock */
+    struct tsnap {
+        pid_t tid;
+        char name[24];
+    } *tsnap;
+    size_t ntsnap;
 } dap;
 
 static cd_target *volatile g_running;
@@ -186,6 +193,57 @@ static void enqueue(dap *d, json_object *j)
     pthread_mutex_unlock(&d->qlock);
 }
 
+static json_object *threads_body(const struct tsnap *t, size_t n)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_int(t[i].tid));
+        char *nm = cd_xasprintf("%s (%d)", t[i].name[0] ? t[i].name : "?", (int)t[i].tid);
+        json_object_object_add(o, "name", json_object_new_string(nm));
+        free(nm);
+        json_object_array_add(arr, o);
+    }
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "threads", arr);
+    return b;
+}
+
+/* The snapshot `threads` answers from while the program runs: taken before each run. */
+static void tsnap_take(dap *d)
+{
+    cd_target *t = d->s.target;
+    pthread_mutex_lock(&d->qlock);
+    d->ntsnap = 0;
+    for (size_t i = 0; t && i < t->nthreads; i++) {
+        if (t->threads[i]->gone)
+            continue;
+        d->tsnap = cd_xrealloc(d->tsnap, (d->ntsnap + 1) * sizeof *d->tsnap);
+        d->tsnap[d->ntsnap].tid = t->threads[i]->tid;
+        snprintf(d->tsnap[d->ntsnap].name, sizeof d->tsnap[d->ntsnap].name, "%s", t->threads[i]->name);
+        d->ntsnap++;
+    }
+    pthread_mutex_unlock(&d->qlock);
+}
+
+static void tsnap_note(dap *d, pid_t tid, bool started)
+{
+    pthread_mutex_lock(&d->qlock);
+    size_t i = 0;
+    while (i < d->ntsnap && d->tsnap[i].tid != tid)
+        i++;
+    if (started && i == d->ntsnap) {
+        d->tsnap = cd_xrealloc(d->tsnap, (d->ntsnap + 1) * sizeof *d->tsnap);
+        d->tsnap[d->ntsnap].tid = tid;
+        d->tsnap[d->ntsnap].name[0] = 0;
+        d->ntsnap++;
+    } else if (!started && i < d->ntsnap) {
+        memmove(&d->tsnap[i], &d->tsnap[i + 1], (d->ntsnap - i - 1) * sizeof *d->tsnap);
+        d->ntsnap--;
+    }
+    pthread_mutex_unlock(&d->qlock);
+}
+
 /* Stops a running program for a request that cannot wait for it (pause, disconnect, terminate, the
  * client gone): the main thread's handler interrupts it (ptrace answers only the tracer thread). */
 static void interrupt_run(dap *d)
@@ -235,7 +293,19 @@ static void *reader_main(void *arg)
                 const char *c = json_object_get_string(cmd);
                 if (!strcmp(c, "pause") || !strcmp(c, "disconnect") || !strcmp(c, "terminate"))
                     interrupt_run(d);
-                enqueue(d, j);
+                json_object *tb = NULL;
+                if (!strcmp(c, "threads")) {
+                    pthread_mutex_lock(&d->qlock);
+                    if (d->running) /* the main thread is in the run loop: answered from the snapshot */
+                        tb = threads_body(d->tsnap, d->ntsnap);
+                    pthread_mutex_unlock(&d->qlock);
+                }
+                if (tb) {
+                    respond(d, j, tb);
+                    json_object_put(j);
+                } else {
+                    enqueue(d, j);
+                }
             }
             memmove(buf, buf + used, len - used);
             len -= used;
@@ -629,6 +699,7 @@ static void note_fn(void *arg, const cd_signote *n)
         free(m);
         return;
     }
+    tsnap_note(d, n->tid, n->kind == CD_NOTE_THREAD_NEW);
     json_object *b = json_object_new_object();
     json_object_object_add(b, "reason", json_object_new_string(n->kind == CD_NOTE_THREAD_NEW ? "started" : "exited"));
     json_object_object_add(b, "threadId", json_object_new_int(n->tid));
@@ -748,6 +819,7 @@ static int open_program(dap *d, json_object *args, cd_err *err)
     rc = cd_session_set_target(&d->s, t, err);
     if (rc == 0) {
         target_opened(d);
+        tsnap_take(d);
         d->running = 1;
         g_running = d->s.target;
         rc = cd_session_start(&d->s, err);
@@ -1119,6 +1191,7 @@ static void req_run(dap *d, json_object *req, json_object *args, const char *cmd
         if (cd_ctl_finish_check(s->ctl, &sc, 0, &err) < 0)
             return respond_err(d, req, err.msg);
     }
+    tsnap_take(d);
     d->running = 1; /* before the response: a pause the client sends after it finds us running */
     if (k == RUN_CONT) {
         json_object *b = json_object_new_object();
@@ -1134,8 +1207,10 @@ static void req_config_done(dap *d, json_object *req)
 {
     cd_session *s = &d->s;
     bool run = s->target && !d->core && !d->stop_on_entry;
-    if (run)
+    if (run) {
+        tsnap_take(d);
         d->running = 1; /* before the response: a pause the client sends after it must interrupt */
+    }
     respond(d, req, NULL);
     if (!s->target)
         return;
@@ -1662,6 +1737,7 @@ int cd_dap_serve(const cd_dap_opts *o)
         free(d.srcs[i].ids);
     }
     free(d.srcs);
+    free(d.tsnap);
     if (cfd >= 0)
         close(cfd);
     return status;

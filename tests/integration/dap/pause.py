@@ -16,6 +16,12 @@ def main():
     c = start(PROG, ["spin"])
     c.request("configurationDone")
     wait_output(c, "ready")
+    # while it runs, `threads` is answered (a client asks before it offers a pause): every thread
+    # started since the stop at main, from the thread events
+    th = c.request("threads")["body"]["threads"]
+    live = sorted(int(t) for t in os.listdir("/proc/%d/task" % c.pid))
+    check(sorted(t["id"] for t in th) == live, "threads while running %r, the process has %r" % (th, live))
+    check(not any(m.get("event") == "stopped" for m in c.pending), "stopped before the pause")
     for round_ in range(2):
         c.request("pause", threadId=0)
         st = stopped(c, "pause")
