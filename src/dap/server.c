@@ -942,6 +942,25 @@ static srcbps *src_entry(dap *d, const char *path)
     return e;
 }
 
+/* A DAP Breakpoint: verified when it has a location, the line it landed on (LINE, the one asked
+ * for, when it has none). */
+static void bp_fill(cd_session *s, cd_bp *b, int line, json_object *r)
+{
+    json_object_object_add(r, "id", json_object_new_int(b->id));
+    bool ok = !b->pending && b->nlocs > 0;
+    json_object_object_add(r, "verified", json_object_new_boolean(ok));
+    const cd_pcinfo *pi;
+    if (ok && cd_symtab_lookup(s->sym, b->locs[0].addr, &pi) > 0 && pi[0].file && pi[0].line > 0) {
+        json_object_object_add(r, "line", json_object_new_int(pi[0].line));
+        json_object_object_add(r, "source", source_json(pi[0].file));
+    } else if (line > 0) {
+        json_object_object_add(r, "line", json_object_new_int(line));
+    }
+    if (b->pending)
+        json_object_object_add(r, "message",
+                               json_object_new_string("pending: set when a library that has it is loaded"));
+}
+
 /* setBreakpoints (PATH: the source) and setFunctionBreakpoints (PATH NULL): the list replaces the
  * one set before for the same source. */
 static void set_bps(dap *d, json_object *req, json_object *args, const char *path)
@@ -996,20 +1015,8 @@ static void set_bps(dap *d, json_object *req, json_object *args, const char *pat
             }
             e->ids = cd_xrealloc(e->ids, (e->n + 1) * sizeof *e->ids);
             e->ids[e->n++] = b->id;
-            json_object_object_add(r, "id", json_object_new_int(b->id));
-            bool ok = !b->pending && b->nlocs > 0;
-            json_object_object_add(r, "verified", json_object_new_boolean(ok));
-            const cd_pcinfo *pi;
-            if (ok && cd_symtab_lookup(s->sym, b->locs[0].addr, &pi) > 0 && pi[0].file && pi[0].line > 0) {
-                json_object_object_add(r, "line", json_object_new_int(pi[0].line));
-                json_object_object_add(r, "source", source_json(pi[0].file));
-            } else if (line > 0) {
-                json_object_object_add(r, "line", json_object_new_int((int)line));
-            }
-            if (b->pending)
-                json_object_object_add(r, "message", json_object_new_string(
-                                                         "pending: set when a library that has it is loaded"));
-            else if (note)
+            bp_fill(s, b, (int)line, r);
+            if (!b->pending && note)
                 json_object_object_add(r, "message", json_object_new_string(note));
         } else {
             json_object_object_add(r, "verified", json_object_new_boolean(0));
@@ -1104,6 +1111,17 @@ static void run_target(dap *d, run_kind k, cd_step_kind sk)
     if (!alive) {
         program_ended(d, st.reason == CD_STOP_EXITED ? st.status : 128 + st.sig);
     } else {
+        /* breakpoints a library load resolved, or an unload made pending again, on the way */
+        for (size_t i = 0; i < st.nbpnotes; i++) {
+            cd_bp *b = cd_ctl_bp_find(s->ctl, st.bpnotes[i].bp_id);
+            if (!b)
+                continue;
+            json_object *bj = json_object_new_object(), *ev = json_object_new_object();
+            bp_fill(s, b, 0, bj);
+            json_object_object_add(ev, "reason", json_object_new_string("changed"));
+            json_object_object_add(ev, "breakpoint", bj);
+            send_event(d, "breakpoint", ev);
+        }
         const char *reason = "pause";
         char *desc = NULL;
         char sb[16];

@@ -150,6 +150,26 @@ def main():
     check(len(prog_pid) == 1, "the launched program's pid: %r" % prog_pid)
     check(not os.path.exists("/proc/%d" % prog_pid[0]), "the launched program outlived the session")
 
+    # a breakpoint in a library not loaded yet is pending (unverified), then resolved at its dlopen
+    # (a `breakpoint` event) and hit, twice: dlmain loads, unloads and loads libbplib.so again
+    c = start(os.path.join(TESTDATA, "bp", "dlmain"))
+    fb = c.request("setFunctionBreakpoints", breakpoints=[{"name": "lib_add"}])["body"]["breakpoints"]
+    check(not fb[0]["verified"] and "pending" in fb[0].get("message", ""), "lib_add before the dlopen: %r" % fb)
+    c.request("configurationDone")
+    for want in ((20, 22), (1, 2)):
+        st = stopped(c, "breakpoint")
+        ch = c.event("breakpoint", lambda m: m["body"]["breakpoint"]["id"] == fb[0]["id"] and
+                     m["body"]["breakpoint"]["verified"])["body"]
+        check(ch["reason"] == "changed" and ch["breakpoint"]["source"]["name"] == "bplib.c", "resolved: %r" % ch)
+        f0 = frames(c, st["threadId"])["stackFrames"][0]
+        args = {v["name"]: v["value"] for v in scope_vars(c, f0["id"], "Arguments")}
+        check(f0["name"] == "lib_add" and (args.get("a"), args.get("b")) == tuple(map(str, want)),
+              "in lib_add with %r, expected %r" % (args, want))
+        c.request("continue", threadId=st["threadId"])
+    check(c.event("exited")["body"]["exitCode"] == 0, "dlmain's exit")
+    c.request("disconnect")
+    c.close()
+
 
 def _ppid(pid):
     try:
