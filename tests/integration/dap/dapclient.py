@@ -23,8 +23,12 @@ def check(cond, what):
         raise Fail(what)
 
 
+CLIENTS = []
+
+
 class Client:
     def __init__(self, args=(), sock=None):
+        CLIENTS.append(self)
         self.seq = 0
         self.buf = b""
         self.pending = []  # messages read but not yet asked for
@@ -185,5 +189,14 @@ def run(main):
         main()
     except Fail as e:
         print("FAIL:", e)
+        # a server left behind would hold its program: SIGTERM makes cdbg release it (a launched
+        # program killed, an attached one detached) before it dies
+        for c in CLIENTS:
+            if c.proc and c.proc.poll() is None:
+                c.proc.terminate()
+                try:
+                    c.proc.wait(timeout=HANG)
+                except subprocess.TimeoutExpired:
+                    c.proc.kill()
         sys.exit(1)
     print("PASS")
