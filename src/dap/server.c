@@ -1308,8 +1308,6 @@ static void req_stack(dap *d, json_object *req, json_object *args)
         char pc[32];
         snprintf(pc, sizeof pc, "0x%llx", (unsigned long long)f->pc);
         json_object_object_add(fj, "instructionPointerReference", json_object_new_string(pc));
-        if (f->info.inlined)
-            json_object_object_add(fj, "presentationHint", json_object_new_string("normal"));
         json_object_array_add(arr, fj);
     }
     json_object *b = json_object_new_object();
