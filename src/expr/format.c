@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* gdb's `repeats` threshold: a run of more than this many equal elements is printed once */
+/* gdb's `print repeats` default: a run of more than this many equal elements is printed once */
 #define REPEAT_THRESHOLD 10
 /* the most of a char array read to print it */
 #define CHAR_ARRAY_MAX 65536
@@ -23,7 +23,17 @@ void cd_fmtopt_init(cd_fmtopt *o, const cd_scope *sc, char fmt)
     o->max_array = sc && sc->max_array > 0 ? sc->max_array : 200;
     o->max_string = sc && sc->max_string > 0 ? sc->max_string : 200;
     o->max_depth = 20;
+    o->repeats = REPEAT_THRESHOLD;
+    o->pretty = o->array = o->array_indexes = o->null_stop = o->vtbl = false;
+    o->address = o->symbol = o->unions = o->static_members = true;
 }
+
+/* gdb's pretty layout (print pretty, print array): a new line indented by 2 * LEVEL spaces, where
+ * LEVEL is how deep the value is nested (gdb's recurse). */
+static void indent(cd_buf *b, int level) { cd_buf_printf(b, "\n%*s", 2 * level, ""); }
+
+/* How many bytes of a string to read: print elements, but a bounded buffer when it is unlimited. */
+static int str_limit(const cd_fmtopt *o) { return o->max_string < CHAR_ARRAY_MAX ? o->max_string : CHAR_ARRAY_MAX; }
 
 /* ---------- numbers ---------- */
 static void u128_dec(unsigned __int128 v, char *out)
@@ -195,7 +205,7 @@ static void wide_string(cd_ectx *x, uint64_t addr, uint64_t usz, char prefix, in
     quoted(out, n, more, b);
 }
 
-static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit, cd_buf *b)
+static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit, int repeats, cd_buf *b)
 {
     if (!trunc && n > 0 && buf[n - 1] == 0)
         n--;
@@ -209,7 +219,7 @@ static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit,
         int64_t run = 1;
         while (i + run < n && buf[i + run] == buf[i])
             run++;
-        if (run > REPEAT_THRESHOLD) {
+        if (run > repeats) {
             if (in_str)
                 cd_buf_puts(b, "\"");
             in_str = false;
@@ -257,7 +267,7 @@ static void wide_lit(uint32_t c, cd_buf *b, char quote)
 
 /* A wchar_t (char16_t, char32_t) array, as char_array prints a char one: PREFIX before the first
  * quoted segment only (gdb: L"x", 'a' <repeats 22 times>, "b"). */
-static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit, char prefix, cd_buf *b)
+static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit, int repeats, char prefix, cd_buf *b)
 {
     if (!trunc && n > 0 && buf[n - 1] == 0)
         n--;
@@ -271,7 +281,7 @@ static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit
         int64_t run = 1;
         while (i + run < n && buf[i + run] == buf[i])
             run++;
-        if (run > REPEAT_THRESHOLD) {
+        if (run > repeats) {
             if (in_str)
                 cd_buf_puts(b, "\"");
             in_str = false;
@@ -401,26 +411,34 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
             cd_type_name(x->vs, v->type, b);
             cd_buf_puts(b, ") ");
         }
-        cd_buf_printf(b, "0x%llx", (unsigned long long)a);
+        /* gdb's print_unpacked_pointer: print address off drops the number (and the space after
+         * it), print symbol off the <symbol> of a data pointer; /a and a function pointer keep
+         * theirs. With neither, nothing is printed for the address. */
+        bool addr = o->address || f == 'a', fnptr = tt && tt->kind == TY_FUNC;
+        size_t mark = b->len;
+        if (addr)
+            cd_buf_printf(b, "0x%llx", (unsigned long long)a);
         char wp = wide_prefix(s->target);
+        const char *sp = b->len > mark ? " " : "";
         if (wp && f != 'a' && a) {
-            cd_buf_puts(b, " ");
-            wide_string(x, a, cd_type_size(s->target), wp, o->max_string, b);
+            cd_buf_puts(b, sp);
+            wide_string(x, a, cd_type_size(s->target), wp, str_limit(o), b);
         } else if (tt && cd_type_is_charlike(tt) && f != 'a' && a) {
-            uint8_t *buf = cd_arena_alloc(x->ar, (size_t)o->max_string + 1);
+            int max = str_limit(o);
+            uint8_t *buf = cd_arena_alloc(x->ar, (size_t)max + 1);
             bool more;
-            int n = read_cstr(x, a, o->max_string, buf, &more);
+            int n = read_cstr(x, a, max, buf, &more);
             if (n < 0)
-                cd_buf_printf(b, " <error: cannot access memory at 0x%llx>", (unsigned long long)a);
+                cd_buf_printf(b, "%s<error: cannot access memory at 0x%llx>", sp, (unsigned long long)a);
             else {
-                cd_buf_puts(b, " ");
+                cd_buf_puts(b, sp);
                 quoted(buf, (size_t)n, more, b);
             }
-        } else if (a) {
+        } else if (a && (o->symbol || fnptr || f == 'a')) {
             cd_buf sym = {0};
             cd_addr_symbol(x, a, &sym);
             if (sym.len)
-                cd_buf_printf(b, " %s", cd_buf_str(&sym));
+                cd_buf_printf(b, "%s%s", sp, cd_buf_str(&sym));
             cd_buf_free(&sym);
         }
         goto out;
@@ -560,7 +578,16 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
             x->err = save;
             return;
         }
-        char_array(buf, n, n < count, o->max_string, b);
+        bool trunc = n < count;
+        if (o->null_stop) {
+            /* gdb: up to the first NUL within print elements; "..." when the limit cut a longer one */
+            int64_t k = 0;
+            while (k < n && k < o->max_string && buf[k])
+                k++;
+            trunc = k == o->max_string && k < n && buf[k];
+            n = k;
+        }
+        char_array(buf, n, trunc, o->max_string, o->repeats, b);
         x->err = save;
         return;
     }
@@ -577,7 +604,7 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
             }
             buf[i] = c;
         }
-        wide_array(buf, n, n < count, o->max_string, wp, b);
+        wide_array(buf, n, n < count, o->max_string, o->repeats, wp, b);
         x->err = save;
         return;
     }
@@ -586,10 +613,12 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
         x->err = save;
         return;
     }
-    /* gdb's value_print_array_elements: a run counts as REPEAT_THRESHOLD elements towards the
+    /* gdb's value_print_array_elements: a run counts as `print repeats` elements towards the
      * limit, so {0 <repeats 300 times>, 1} is printed whole */
     int64_t lim = o->max_array;
     cd_buf_puts(b, "{");
+    if (o->array)
+        indent(b, depth + 1);
     uint8_t *prev = NULL, *cur = NULL;
     bool cmp = es > 0 && es <= 64 && !(v->where != V_MEM && v->where != V_BYTES);
     if (cmp) {
@@ -608,13 +637,18 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
                 run++;
             }
         }
-        if (i)
+        if (i && o->array) {
+            cd_buf_puts(b, ",");
+            indent(b, depth + 1);
+        } else if (i)
             cd_buf_puts(b, ", ");
+        if (o->array_indexes)
+            cd_buf_printf(b, "[%lld] = ", (long long)i);
         fmt(x, &ev, o, false, depth + 1, b);
-        if (run > REPEAT_THRESHOLD) {
+        if (run > o->repeats) {
             cd_buf_printf(b, " <repeats %lld times>", (long long)run);
             i += run;
-            printed += REPEAT_THRESHOLD;
+            printed += o->repeats;
         } else {
             i++;
             printed++;
@@ -622,6 +656,8 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
     }
     if (i < count)
         cd_buf_puts(b, "...");
+    if (o->array)
+        indent(b, depth);
     cd_buf_puts(b, "}");
     x->err = save;
 }
@@ -1242,7 +1278,12 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
                 bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
                 if (virt && !vbase_first(seen, bn))
                     continue;
-                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn);
+                /* gdb's cp_print_value: each base ends with ", " (pretty too: the line ends in a space) */
+                if (nb++)
+                    cd_buf_puts(b, ", ");
+                if (o->pretty)
+                    indent(b, depth + 1);
+                cd_buf_printf(b, "<%s> = ", bn);
                 if (virt && v->where != V_MEM) { /* held in registers: no vtable to read it from */
                     cd_buf_puts(b, "<invalid address>");
                     continue;
@@ -1264,8 +1305,21 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
             bool is_static = tag == DW_TAG_variable || dwarf_hasattr(&c, DW_AT_declaration);
             if (!is_static && mi >= n)
                 continue;
+            if (is_static && !o->static_members)
+                continue;
             const char *name = is_static ? dwarf_diename(&c) : m[mi].name;
-            cd_buf_puts(b, nb + nf++ ? ", " : "");
+            if (!o->pretty)
+                cd_buf_puts(b, nb + nf ? ", " : "");
+            else if (nf)
+                cd_buf_puts(b, ",");
+            else if (nb) { /* gdb's cp_print_value_fields, pretty: the members after the bases */
+                cd_buf_puts(b, ", ");
+                indent(b, depth + 1);
+                cd_buf_printf(b, "members of %s:", cd_type_qname(x->vs, s));
+            }
+            nf++;
+            if (o->pretty)
+                indent(b, depth + 1);
             if (is_static) {
                 cd_buf_printf(b, "static %s = ", name ? name : "");
                 static_member(x, s, &c, o, depth, b);
@@ -1281,12 +1335,15 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
         } while (dwarf_siblingof(&c, &c) == 0);
     if (!nf)
         cd_buf_printf(b, "%s<No data fields>", nb ? ", " : "");
+    else if (o->pretty)
+        indent(b, depth);
     cd_buf_puts(b, "}");
 }
 
 static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
 {
-    if (depth >= o->max_depth) {
+    /* gdb: print union off shows a union nested in anything as {...}, the printed value itself whole */
+    if (depth >= o->max_depth || (s->kind == TY_UNION && depth > 0 && !o->unions)) {
         cd_buf_puts(b, "{...}");
         return;
     }
@@ -1310,7 +1367,9 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
     cd_buf_puts(b, "{");
     for (int i = 0; i < n; i++) {
         if (i)
-            cd_buf_puts(b, ", ");
+            cd_buf_puts(b, o->pretty ? "," : ", ");
+        if (o->pretty)
+            indent(b, depth + 1);
         if (m[i].name)
             cd_buf_printf(b, "%s = ", m[i].name);
         cd_value mv = cd_value_sub(v, m[i].type, m[i].offset);
@@ -1318,6 +1377,8 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         mv.bitpos = m[i].bitpos;
         fmt(x, &mv, o, false, depth + 1, b);
     }
+    if (o->pretty && n)
+        indent(b, depth);
     cd_buf_puts(b, "}");
 }
 
@@ -1386,11 +1447,10 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
             cd_type_name(x->vs, v->type, b);
             cd_buf_puts(b, ") ");
         }
-        cd_buf_printf(b, "@0x%llx", (unsigned long long)a);
-        if (depth == 0) {
-            cd_buf_puts(b, ": ");
+        if (o->address) /* gdb: print address off leaves the referent alone */
+            cd_buf_printf(b, "@0x%llx%s", (unsigned long long)a, depth == 0 ? ": " : "");
+        if (depth == 0)
             fmt(x, &rv, o, false, depth + 1, b);
-        }
         return;
     }
     if (s->complex && s->target) { /* gdb: `1 + -2i` */
@@ -1409,7 +1469,9 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
     case TY_FUNC:
         cd_buf_puts(b, "{");
         cd_type_name(x->vs, v->type, b);
-        cd_buf_printf(b, "} 0x%llx", (unsigned long long)v->addr);
+        cd_buf_puts(b, "}");
+        if (o->address)
+            cd_buf_printf(b, " 0x%llx", (unsigned long long)v->addr);
         {
             cd_buf sym = {0};
             cd_addr_symbol(x, v->addr, &sym);
