@@ -170,11 +170,12 @@ static int print_cmd(cd_session *s, int argc, char **argv, bool output, cd_err *
     cd_session_fmtopt(&o, s, 0);
     char *text = expr_text(s, argc, argv, from, false);
     const char *after = text;
-    if (!f && (print_options(text, &o, &after, err) != 0 || text_fmt(cmd, after, &f, &after, err) != 0)) {
+    /* gdb's output takes no options: `output -x` is the negation */
+    if (!f && ((!output && print_options(text, &o, &after, err) != 0) || text_fmt(cmd, after, &f, &after, err) != 0)) {
         free(text);
         return -1;
     }
-    o.raw = f == 'r';
+    o.raw = o.raw || f == 'r';
     o.fmt = f == 'r' ? 0 : f;
     char *src = cd_xstrdup(after);
     free(text);
@@ -1029,8 +1030,11 @@ static int parse_count(const print_setting *p, const char *w, size_t n, int *out
     snprintf(buf, sizeof buf, "%.*s", (int)(n < 31 ? n : 31), w);
     char *end;
     long long v = strtoll(buf, &end, 0);
-    if (!n || *end || end == buf)
+    if (!n || *end || end == buf) {
+        if (what[0] == '-') /* a print option: gdb's words, and where it stopped */
+            return cd_fail(err, CD_EXIT_CMD, "Expected integer at: %s", w);
         return cd_fail(err, CD_EXIT_CMD, "%s: expected a number or \"unlimited\", got '%s'", what, buf);
+    }
     if (p->kind == PS_DEPTH) {
         if (v < -1)
             return cd_fail(err, CD_EXIT_CMD, "only -1 is allowed to set as unlimited");
@@ -1225,6 +1229,32 @@ static int print_options(const char *text, cd_fmtopt *o, const char **rest, cd_e
         size_t n = strcspn(name, " \t");
         bool amb;
         const print_setting *ps = ps_find(name, n, &amb);
+        /* gdb's options cdbg has not: an abbreviation of one of them and of one cdbg has is
+         * ambiguous, as in gdb (-r: -raw-values, -repeats) */
+        static const char *const others[] = {"memory-tag-violations", "object", "raw-values"};
+        const char *other = NULL;
+        for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+            if (n && !strncmp(others[i], name, n))
+                other = others[i];
+        if (other && (ps ? strlen(ps->name) != n : true) && (ps || amb))
+            amb = true, ps = NULL;
+        else if (other && !ps && !amb) {
+            /* accepted as gdb does: -raw-values is print/r; -object (the dynamic type of a
+             * polymorphic pointer) and -memory-tag-violations (no memory tags on x86-64) change
+             * nothing cdbg prints */
+            p = ws(name + n);
+            size_t vn = strcspn(p, " \t");
+            int v = 1;
+            if (*p && *p != '-') {
+                v = parse_bool(p, vn);
+                if (v < 0)
+                    return cd_fail(err, CD_EXIT_CMD, "Value given for `-%s' is not a boolean: %.*s", other, (int)vn, p);
+                p += vn;
+            }
+            if (!strcmp(other, "raw-values"))
+                o->raw = v;
+            continue;
+        }
         if (!ps)
             return cd_fail(err, CD_EXIT_CMD, "%s option at: %s", amb ? "Ambiguous" : "Unrecognized", p);
         p = ws(name + n);
@@ -1268,9 +1298,10 @@ static int text_fmt(const char *cmd, const char *text, char *fmt, const char **r
 }
 
 /* ---------- printf and echo ---------- */
-/* gdb's escapes in a printf format or an echo text: \n \t \\ \" \a \b \e \f \r \v and (echo)
- * octal \NNN. *P is after the backslash and is advanced; -1 for an unknown one. */
-static int escape_char(const char **p, bool octal)
+/* gdb's escapes: \n \t \\ \" \a \b \f \r \v in both; \e (ESC) in a printf format only, octal
+ * \NNN in an echo text only (gdb's parse_escape). *P is after the backslash and is advanced; -1
+ * for one that is none of them. */
+static int escape_char(const char **p, bool echo)
 {
     char c = *(*p)++;
     switch (c) {
@@ -1278,16 +1309,18 @@ static int escape_char(const char **p, bool octal)
     case 't': return '\t';
     case '\\': return '\\';
     case '"': return '"';
-    case '\'': return '\'';
     case 'a': return '\a';
     case 'b': return '\b';
-    case 'e': return 27;
     case 'f': return '\f';
     case 'r': return '\r';
     case 'v': return '\v';
+    case 'e':
+        if (!echo)
+            return 27;
+        break;
     default: break;
     }
-    if (octal && c >= '0' && c <= '7') {
+    if (echo && c >= '0' && c <= '7') {
         int v = c - '0';
         for (int i = 0; i < 2 && **p >= '0' && **p <= '7'; i++)
             v = v * 8 + *(*p)++ - '0';
@@ -1311,7 +1344,7 @@ int cd_cmd_echo(cd_session *s, int argc, char **argv, cd_err *err)
         if (!*p) /* gdb: a backslash ending the line keeps the spaces before it */
             break;
         int c = escape_char(&p, true);
-        char ch = c < 0 ? *p++ : (char)c; /* gdb: an unknown escape is the character itself */
+        char ch = c < 0 ? *p++ : (char)c; /* gdb: any other escaped character is itself */
         cd_buf_append(&b, &ch, 1);
     }
     if (s->out.json) {
@@ -1388,8 +1421,10 @@ static int pf_parse(const char *f, cd_buf *lits, pf_piece **out, int *nout, cd_e
         }
         size_t flen = (size_t)(f - start);
         pf_piece pc = {.kind = PF_INT};
-        bool ldbl = false;
-        if (*f == 'l') {
+        bool ldbl = false, shrt = false;
+        if (*f == 'h' && f[1] != 'h') /* gdb takes %hd, not %hhd */
+            shrt = true, f++;
+        else if (*f == 'l') {
             pc.lng = 1, f++;
             if (*f == 'l')
                 pc.lng = 2, f++;
@@ -1418,7 +1453,7 @@ static int pf_parse(const char *f, cd_buf *lits, pf_piece **out, int *nout, cd_e
         }
         if (rc)
             break;
-        if (ldbl && pc.kind != PF_LDOUBLE) {
+        if ((ldbl && pc.kind != PF_LDOUBLE) || (shrt && pc.kind != PF_INT)) {
             rc = cd_fail(err, CD_EXIT_CMD, "Inappropriate modifiers to format specifier '%c' in printf", conv);
             break;
         }
@@ -1427,7 +1462,7 @@ static int pf_parse(const char *f, cd_buf *lits, pf_piece **out, int *nout, cd_e
             break;
         }
         snprintf(pc.spec, sizeof pc.spec, "%.*s%s%c", (int)flen, start,
-                 pc.kind == PF_LDOUBLE ? "L" : pc.kind == PF_INT ? (pc.lng == 2 ? "ll" : pc.lng ? "l" : "") : "",
+                 pc.kind == PF_LDOUBLE ? "L" : pc.kind == PF_INT ? (pc.lng == 2 ? "ll" : pc.lng ? "l" : shrt ? "h" : "") : "",
                  conv);
         v[n++] = pc;
     }
@@ -1608,13 +1643,13 @@ int cd_cmd_printf(cd_session *s, int argc, char **argv, cd_err *err)
     if (!*p)
         return cd_fail(err, CD_EXIT_CMD, "Argument required (format-control string and values to print).");
     if (*p != '"')
-        return cd_fail(err, CD_EXIT_CMD, "Bad format string, missing '\"'");
+        return cd_fail(err, CD_EXIT_CMD, "Bad format string, missing '\"'.");
     /* the format: up to the closing quote (an escaped one stays inside) */
     const char *f = ++p;
     while (*p && *p != '"')
         p += *p == '\\' && p[1] ? 2 : 1;
     if (*p != '"')
-        return cd_fail(err, CD_EXIT_CMD, "Bad format string, non-terminated '\"'");
+        return cd_fail(err, CD_EXIT_CMD, "Bad format string, non-terminated '\"'.");
     char *fmt = cd_xasprintf("%.*s", (int)(p - f), f);
     p = ws(p + 1);
     if (*p && *p != ',') {

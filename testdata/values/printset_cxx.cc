@@ -26,7 +26,7 @@ struct Square : Poly {
 struct Holder {
     Named first;
     Named pair[2];
-    union { int raw; float real; } cell;
+    union { float real; int raw; } cell;
 };
 } // namespace shapes
 
