@@ -703,10 +703,25 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
     /* x/i leaves the unit alone, as in gdb: the next x/x reads what it read before. */
     if (f != 'i')
         vs->x_unit = (char)unit;
-    {
+    if (f == 'i') {
         /* $_ is the address of the last unit examined, as in gdb. */
         cd_value last = cd_value_from_int(&x, cd_type_ptr(x.vs, NULL), last_unit);
         cd_conv_set(&x, "_", &last);
+    } else {
+        /* gdb: $_ points to the last unit as the integer of its size (int32_t * after x/xw,
+         * int8_t * after x/s and x/c, whatever the format), $__ is that unit's contents (not after
+         * x/s, whose units gdb does not fetch) */
+        static const char *const names[] = {"int8_t", "int16_t", NULL, "int32_t", NULL, NULL, NULL, "int64_t"};
+        int u = f == 's' ? 1 : unit;
+        cd_type *it = cd_type_base(x.vs, TY_INT, (uint64_t)u, true, names[u - 1]);
+        cd_value last = cd_value_from_int(&x, cd_type_ptr(x.vs, it), last_unit);
+        cd_conv_set(&x, "_", &last);
+        cd_err e2, *save = x.err;
+        x.err = &e2;
+        cd_value contents = {.type = it, .where = V_MEM, .addr = last_unit, .lval = true, .regno = -1};
+        if (f != 's' && rc == 0)
+            cd_conv_set(&x, "__", &contents);
+        x.err = save;
     }
     if (arr) {
         if (rc == 0) {
