@@ -825,16 +825,33 @@ static void tmpl_name(cd_ectx *x, const char *what, cd_type *arg, cd_buf *b)
     cd_buf_puts(b, ">");
 }
 
-/* Elements past print elements end with "..." as gdb's children do. */
-static bool elem_sep(cd_buf *b, int64_t i, const cd_fmtopt *o)
+/* gdb's print_children: elements past print elements end with "..."; with PRETTY (print pretty
+ * for a map, a set or a pointer's child, print array for a vector's elements) each child is on a
+ * line of its own, one level deeper than the printer's value at DEPTH. */
+static bool elem_sep(cd_buf *b, int64_t i, const cd_fmtopt *o, bool pretty, int depth)
 {
     if (i >= o->max_array) {
+        if (pretty)
+            indent(b, depth + 1);
         cd_buf_puts(b, "...");
         return false;
     }
     if (i)
-        cd_buf_puts(b, ", ");
+        cd_buf_puts(b, pretty ? "," : ", ");
+    if (pretty)
+        indent(b, depth + 1);
     return true;
+}
+
+/* N children were printed of COUNT: gdb stops at print elements before asking for one more, so
+ * exactly print elements children end with "..." too. */
+static void children_end(cd_buf *b, uint64_t count, const cd_fmtopt *o, bool pretty, int depth)
+{
+    if (count == (uint64_t)o->max_array)
+        elem_sep(b, o->max_array, o, pretty, depth);
+    if (pretty)
+        indent(b, depth);
+    cd_buf_puts(b, "}");
 }
 
 static bool stl_vector(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
@@ -858,12 +875,14 @@ static bool stl_vector(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
         return true;
     cd_buf_puts(b, " = {");
     for (uint64_t i = 0; i < n; i++) {
-        if (!elem_sep(b, (int64_t)i, o))
+        if (!elem_sep(b, (int64_t)i, o, o->array, depth))
             break;
+        if (o->array_indexes)
+            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
         cd_value ev = mem_value(et, a1 + i * es);
         fmt(x, &ev, o, false, depth + 1, b);
     }
-    cd_buf_puts(b, "}");
+    children_end(b, n, o, o->array, depth);
     return true;
 }
 
@@ -876,7 +895,9 @@ static bool pair_members(cd_ectx *x, cd_type *val, cd_member pair[2])
 
 /* One element of a std:: map or set, as gdb's printers show it: `[key] = value` for a map (PAIR
  * from pair_members), `[I] = value` for a set (PAIR NULL). */
-static void assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, uint64_t i, const cd_fmtopt *o,
+/* gdb's map printers give a key and a value as two children, each counted by print elements: an
+ * odd limit ends after a key (`["k"] = ...`); false then. */
+static bool assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, uint64_t i, const cd_fmtopt *o,
                        int depth, cd_buf *b)
 {
     if (pair) {
@@ -884,11 +905,16 @@ static void assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, ui
         cd_buf_puts(b, "[");
         fmt(x, &kv, o, false, depth + 1, b);
         cd_buf_puts(b, "] = ");
+        if (2 * i + 1 >= (uint64_t)o->max_array) {
+            cd_buf_puts(b, "...");
+            return false;
+        }
         fmt(x, &vv, o, false, depth + 1, b);
     } else {
         cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
         fmt(x, ev, o, false, depth + 1, b);
     }
+    return true;
 }
 
 /* std::map and std::set: an in-order walk of the red-black tree from its header. */
@@ -918,11 +944,14 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
         return true;
     cd_buf_puts(b, " = {");
     uint64_t node = left;
+    uint64_t per = is_map ? 2 : 1; /* children per element */
+    bool cut = false;
     for (uint64_t i = 0; i < count && node && node != header; i++) {
-        if (!elem_sep(b, (int64_t)i, o))
+        if (!elem_sep(b, (int64_t)(per * i), o, o->pretty, depth))
             break;
         cd_value ev = mem_value(val, node + vs_off);
-        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
+        if ((cut = !assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b)))
+            break;
         /* in-order successor */
         uint64_t r, p;
         if (!read_mem(x, node + mr.offset, &r, 8))
@@ -945,7 +974,7 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
                 break;
         }
     }
-    cd_buf_puts(b, "}");
+    children_end(b, cut ? 0 : per * count, o, o->pretty, depth);
     return true;
 }
 
@@ -972,31 +1001,37 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
     if (!count)
         return true;
     cd_buf_puts(b, " = {");
+    uint64_t per = is_map ? 2 : 1; /* children per element */
+    bool cut = false;
     for (uint64_t i = 0; i < count && node; i++) {
-        if (!elem_sep(b, (int64_t)i, o))
+        if (!elem_sep(b, (int64_t)(per * i), o, o->pretty, depth))
             break;
         cd_value ev = mem_value(val, node + voff);
-        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
+        if ((cut = !assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b)))
+            break;
         if (!read_mem(x, node, &node, 8))
             break;
     }
-    cd_buf_puts(b, "}");
+    children_end(b, cut ? 0 : per * count, o, o->pretty, depth);
     return true;
 }
 
-static void ptr_child(cd_ectx *x, cd_type *pt, uint64_t p, cd_buf *b)
+static void ptr_child(cd_ectx *x, cd_type *pt, uint64_t p, const cd_fmtopt *o, int depth, cd_buf *b)
 {
-    cd_buf_printf(b, "{get() = 0x%llx", (unsigned long long)p);
+    cd_buf_puts(b, "{");
+    if (o->pretty)
+        indent(b, depth + 1);
+    cd_buf_printf(b, "get() = 0x%llx", (unsigned long long)p);
     (void)pt;
     cd_buf sym = {0};
     cd_addr_symbol(x, p, &sym);
     if (sym.len)
         cd_buf_printf(b, " %s", cd_buf_str(&sym));
     cd_buf_free(&sym);
-    cd_buf_puts(b, "}");
+    children_end(b, 1, o, o->pretty, depth);
 }
 
-static bool stl_unique(cd_ectx *x, const cd_value *v, cd_type *s, cd_buf *b)
+static bool stl_unique(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
 {
     /* the pointer is a tuple's _M_head_impl: in __uniq_ptr_impl's _M_t since gcc 7, _M_t before */
     static const char *const tp[] = {"_M_t", "_M_t"};
@@ -1008,11 +1043,12 @@ static bool stl_unique(cd_ectx *x, const cd_value *v, cd_type *s, cd_buf *b)
         return false;
     tmpl_name(x, "std::unique_ptr", arg, b);
     cd_buf_puts(b, " = ");
-    ptr_child(x, m.type, p, b);
+    ptr_child(x, m.type, p, o, depth, b);
     return true;
 }
 
-static bool stl_shared(cd_ectx *x, const cd_value *v, cd_type *s, bool weak, cd_buf *b)
+static bool stl_shared(cd_ectx *x, const cd_value *v, cd_type *s, bool weak, const cd_fmtopt *o, int depth,
+                       cd_buf *b)
 {
     static const char *const pp[] = {"_M_ptr"}, *const cp[] = {"_M_refcount", "_M_pi"};
     cd_type *arg = template_arg(x, s, 0), *pt, *ct;
@@ -1041,7 +1077,7 @@ static bool stl_shared(cd_ectx *x, const cd_value *v, cd_type *s, bool weak, cd_
     tmpl_name(x, weak ? "std::weak_ptr" : "std::shared_ptr", arg, b);
     cd_buf_printf(b, " (%s) = ", cd_buf_str(&st));
     cd_buf_free(&st);
-    ptr_child(x, pt, p, b);
+    ptr_child(x, pt, p, o, depth, b);
     return true;
 }
 
@@ -1085,10 +1121,13 @@ static bool stl_optional(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmt
         cd_buf_puts(b, " [no contained value]");
         return true;
     }
-    cd_buf_puts(b, " = {[contained value] = ");
+    cd_buf_puts(b, " = {");
+    if (o->pretty)
+        indent(b, depth + 1);
+    cd_buf_puts(b, "[contained value] = ");
     cd_value cv = cd_value_sub(v, vt, vo);
     fmt(x, &cv, o, false, depth + 1, b);
-    cd_buf_puts(b, "}");
+    children_end(b, 1, o, o->pretty, depth);
     return true;
 }
 
@@ -1167,9 +1206,9 @@ static bool stl_print(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt
     case STL_SET: ok = stl_rbtree(x, v, s, false, o, depth, b); break;
     case STL_UMAP: ok = stl_hashtable(x, v, s, true, o, depth, b); break;
     case STL_USET: ok = stl_hashtable(x, v, s, false, o, depth, b); break;
-    case STL_UNIQUE: ok = stl_unique(x, v, s, b); break;
-    case STL_SHARED: ok = stl_shared(x, v, s, false, b); break;
-    case STL_WEAK: ok = stl_shared(x, v, s, true, b); break;
+    case STL_UNIQUE: ok = stl_unique(x, v, s, o, depth, b); break;
+    case STL_SHARED: ok = stl_shared(x, v, s, false, o, depth, b); break;
+    case STL_WEAK: ok = stl_shared(x, v, s, true, o, depth, b); break;
     case STL_ATOMIC: ok = stl_atomic(x, v, s, o, depth, b); break;
     case STL_OPTIONAL: ok = stl_optional(x, v, s, o, depth, b); break;
     case STL_MUTEX: ok = stl_mutex(x, v, s, b); break;

@@ -63,6 +63,8 @@ cmds=(
     'printf "a, b\n"'
     'printf "%s, %s\n", "x,y", "(z"'
     'p -o -- 1' 'p -raw-values -- 5' 'printf "%hd %hu %hx\n", 70000, 70000, 70000'
+    'x/2xw ints' 'p $_' 'p $__' 'x/c msg' 'p $_' 'p $__' 'x/2dg ints' 'p $_' 'p $__' 'x/s msg' 'p $_'
+    'x/hu ints' 'p $_' 'p $__'
     'p ints[1]@3'
     'p *ip@2'
     'p/x ints[0]@2'

@@ -3,7 +3,8 @@
 
 PRINT_SETTINGS='address|array|array-indexes|elements|max-depth|null-stop|pretty|repeats|static-members|symbol|union|vtbl'
 
-# print_compare LABEL EXE CMD...: one gdb and one cdbg session; before each command both print a
+# print_compare LABEL EXE CMD...: one gdb and one cdbg session (stopped in stop_here, or where the
+# arrays PRINT_GDB_START and PRINT_CDBG_START of -ex arguments say); before each command both print a
 # marker line with `echo`, so the output splits into one piece per command. Addresses (the
 # processes' layouts differ: gdb turns ASLR off) become ADDR; everything else must be equal.
 print_compare() {
@@ -16,8 +17,11 @@ print_compare() {
         cargs+=(-ex "echo \\n@@@ $i\\n" -ex "$c")
         i=$((i + 1))
     done
-    timeout 120 gdb -nx -batch -ex 'break stop_here' -ex run "${gargs[@]}" "$exe" >"$TD_TMP/gdb.$label" 2>&1
-    td_cdbg out run "$exe" --batch -ex 'break stop_here' -ex continue "${cargs[@]}"
+    local -a gstart=(-ex 'break stop_here' -ex run) cstart=(-ex 'break stop_here' -ex continue)
+    [ -n "${PRINT_GDB_START+x}" ] && gstart=("${PRINT_GDB_START[@]}")
+    [ -n "${PRINT_CDBG_START+x}" ] && cstart=("${PRINT_CDBG_START[@]}")
+    timeout 120 gdb -nx -batch "${gstart[@]}" "${gargs[@]}" "$exe" >"$TD_TMP/gdb.$label" 2>&1
+    td_cdbg out run "$exe" --batch "${cstart[@]}" "${cargs[@]}"
     expect_status 0 "$label: cdbg ran every command" || { td_show "$out.err"; }
     print_pieces "$TD_TMP/gdb.$label" >"$TD_TMP/gdb.$label.p"
     print_pieces "$out" >"$TD_TMP/cdbg.$label.p"
