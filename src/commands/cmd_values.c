@@ -576,6 +576,8 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
             cd_buf_reset(&line);
             if (f == 's') {
                 int max = s->max_string > 0 ? s->max_string : 200;
+                if (max > 65536) /* print elements unlimited: a bounded read all the same */
+                    max = 65536;
                 uint8_t *buf = cd_arena_alloc(&ar, (size_t)max + 1);
                 int n = 0;
                 bool more = false, bad = false;

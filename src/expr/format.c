@@ -688,7 +688,7 @@ static bool std_string(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
     x->err = save;
     if (!ok || n > (1ull << 40) || (n && !addr))
         return false; /* not a string a program could hold: show the raw object */
-    uint64_t want = n < (uint64_t)o->max_string ? n : (uint64_t)o->max_string;
+    uint64_t want = n < (uint64_t)str_limit(o) ? n : (uint64_t)str_limit(o);
     uint8_t *buf = cd_arena_alloc(x->ar, want + 1);
     if (want && (!x->t || cd_target_read(x->t, addr, buf, want) != (ssize_t)want)) {
         cd_buf_printf(b, "<error: cannot access memory at 0x%llx>", (unsigned long long)addr);
@@ -1676,7 +1676,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
         int64_t count = s->count < 0 ? 0 : s->count;
         uint64_t es = cd_type_size(s->target);
         if (cd_type_is_charlike(s->target) && (o->fmt == 0 || o->fmt == 's')) {
-            int64_t n = count < o->max_string ? count : o->max_string;
+            int64_t n = count < str_limit(o) ? count : str_limit(o);
             uint8_t *buf = cd_arena_alloc(x->ar, (size_t)n + 1);
             if (n && cd_value_read(x, v, 0, buf, (size_t)n) != 0) {
                 r = jerr("error", e.msg);
@@ -1690,7 +1690,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
         }
         if (o->fmt == 0 && (es == 2 || es == 4) && wide_prefix(s->target)) {
             /* a wide string, as UTF-8 up to its first NUL */
-            int64_t n = count < o->max_string ? count : o->max_string;
+            int64_t n = count < str_limit(o) ? count : str_limit(o);
             cd_buf wb = {0};
             for (int64_t i = 0; i < n; i++) {
                 uint32_t c = 0;
