@@ -1023,6 +1023,57 @@ static const print_setting *ps_find(const char *name, size_t len, bool *ambiguou
 }
 
 /* gdb's boolean words; -1 when W is none of them */
+/* gdb's `set print` settings cdbg has not: they make an abbreviation ambiguous as in gdb
+ * (`set print p`: pascal_static-members, pretty) and are named when asked for */
+static const char *const gdb_only_settings[] = {
+    "asm-demangle", "demangle", "entry-values", "finish", "frame-arguments", "frame-info", "inferior-events",
+    "max-symbolic-offset", "memory-tag-violations", "nibbles", "object", "pascal_static-members",
+    "raw-frame-arguments", "raw-values", "sevenbit-strings", "symbol-filename", "symbol-loading", "thread-events",
+    "type",
+};
+
+/* `set print W` / `show print W`: the setting, or NULL after gdb's message (ambiguous: the
+ * candidates in gdb's order; unknown: gdb's; one cdbg has not: says so). */
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static const print_setting *ps_lookup(const char *verb, const char *w, const char *rest, cd_err *err)
+{
+    size_t n = strlen(w);
+    bool amb;
+    const print_setting *p = ps_find(w, n, &amb);
+    const char *names[NPRINT_SETTINGS + sizeof gdb_only_settings / sizeof gdb_only_settings[0]];
+    size_t k = 0;
+    const char *other = NULL;
+    for (size_t i = 0; i < sizeof gdb_only_settings / sizeof gdb_only_settings[0]; i++)
+        if (!strncmp(gdb_only_settings[i], w, n)) {
+            names[k++] = gdb_only_settings[i];
+            if (strlen(gdb_only_settings[i]) == n)
+                other = gdb_only_settings[i];
+        }
+    if (p && strlen(p->name) == n) /* an exact name wins */
+        return p;
+    if (other || (!p && !amb && k == 1)) {
+        cd_fail(err, CD_EXIT_CMD, "%s print %s: gdb's setting, which cdbg has not; `show print` lists cdbg's", verb,
+                other ? other : names[0]);
+        return NULL;
+    }
+    if (p && !k)
+        return p;
+    if (!k && !amb) {
+        cd_fail(err, CD_EXIT_CMD, "Undefined %s print command: \"%s\".  Try \"help %s print\".", verb, rest, verb);
+        return NULL;
+    }
+    for (size_t i = 0; i < NPRINT_SETTINGS; i++)
+        if (!strncmp(print_settings[i].name, w, n))
+            names[k++] = print_settings[i].name;
+    qsort(names, k, sizeof names[0], cmp_str);
+    cd_buf l = {0};
+    for (size_t i = 0; i < k; i++)
+        cd_buf_printf(&l, "%s%s", i ? ", " : "", names[i]);
+    cd_fail(err, CD_EXIT_CMD, "Ambiguous %s print command \"%s\": %s.", verb, rest, cd_buf_str(&l));
+    cd_buf_free(&l);
+    return NULL;
+}
+
 static int parse_bool(const char *w, size_t n)
 {
     static const char *const on[] = {"on", "yes", "enable", "1"}, *const off[] = {"off", "no", "disable", "0"};
@@ -1126,24 +1177,18 @@ int cd_print_set(cd_session *s, int argc, char **argv, cd_err *err)
         cd_buf_free(&l);
         return -1;
     }
-    bool amb;
-    const print_setting *p = ps_find(argv[2], strlen(argv[2]), &amb);
-    if (!p) {
-        cd_buf rest = {0};
-        for (int i = 2; i < argc; i++)
-            cd_buf_printf(&rest, "%s%s", i > 2 ? " " : "", argv[i]);
-        if (amb)
-            cd_fail(err, CD_EXIT_CMD, "Ambiguous set print command \"%s\".  Try \"help set print\".", cd_buf_str(&rest));
-        else
-            cd_fail(err, CD_EXIT_CMD, "Undefined set print command: \"%s\".  Try \"help set print\".", cd_buf_str(&rest));
-        cd_buf_free(&rest);
+    cd_buf rest = {0};
+    for (int i = 2; i < argc; i++)
+        cd_buf_printf(&rest, "%s%s", i > 2 ? " " : "", argv[i]);
+    const print_setting *p = ps_lookup("set", argv[2], cd_buf_str(&rest), err);
+    cd_buf_free(&rest);
+    if (!p)
         return -1;
-    }
-    if (argc > 4)
+    if (argc > 4 && p->kind != PS_BOOL)
         return cd_fail(err, CD_EXIT_CMD, "set print %s: one value, got %d", p->name, argc - 3);
     int v;
     if (p->kind == PS_BOOL) {
-        v = argc == 3 ? 1 : parse_bool(argv[3], strlen(argv[3]));
+        v = argc == 3 ? 1 : argc > 4 ? -1 : parse_bool(argv[3], strlen(argv[3]));
         if (v < 0)
             return cd_fail(err, CD_EXIT_CMD, "\"on\" or \"off\" expected.");
     } else if (argc == 3) {
@@ -1177,14 +1222,8 @@ int cd_print_show(cd_session *s, int argc, char **argv, cd_err *err)
     cd_fmtopt o;
     session_print_opts(s, &o);
     const print_setting *one = NULL;
-    if (argc > 2) {
-        bool amb;
-        one = ps_find(argv[2], strlen(argv[2]), &amb);
-        if (!one || argc > 3)
-            return cd_fail(err, CD_EXIT_CMD, amb ? "Ambiguous show print command \"%s\".  Try \"help show print\"."
-                                                 : "Undefined show print command: \"%s\".  Try \"help show print\".",
-                           argv[2]);
-    }
+    if (argc > 2 && !(one = ps_lookup("show", argv[2], argv[2], err)))
+        return -1; /* words after the name are ignored, as gdb does */
     json_object *j = s->out.json ? json_object_new_object() : NULL;
     for (size_t i = 0; i < NPRINT_SETTINGS; i++) {
         const print_setting *p = &print_settings[i];

@@ -85,6 +85,7 @@ expect_line '^\$1 = 6$' "$out"
 # bad input: one line, gdb's message (gdb goes on after an error in -batch; cdbg stops there)
 bad=(
     'set print bogus on' 'set print pretty maybe' 'set print elements -1' 'show print bogus'
+    'set print arr on' 'show print arr' 'set print p on' 'set print pretty on off' 'set print elements'
     'p -bogus -- 1' 'p -a -- ip' 'p -pretty maybe -- 1' 'p -elements abc -- 1'
     'printf "%y\n", 1' 'printf "%d\n"' 'printf "%d\n", 1, 2' 'printf %d, 1' 'printf "abc'
     'printf "%s\n", 5' 'printf "%d\n", obj' 'printf' 'output' 'printf "%hhd\n", 1' "printf \"\\'\\n\""
@@ -103,4 +104,8 @@ for i in "${!bad[@]}"; do
     [ "$got" = "cdbg: ${want[$i]:-}" ] && pass "${bad[$i]}: gdb's message" ||
         fail "${bad[$i]}: cdbg '$got', gdb '${want[$i]:-}'"
 done
+# a gdb setting cdbg has not: said so, not taken for another
+td_cdbg out run "$exe" --batch -ex 'break stop_here' -ex continue -ex 'set print demangle off'
+expect_status 1 "set print demangle: fails"
+expect_line "^cdbg: set print demangle: gdb's setting, which cdbg has not; \`show print\` lists cdbg's\$" "$out.err"
 td_finish
