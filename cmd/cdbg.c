@@ -24,6 +24,7 @@
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
+#include "symbols/debuginfod.h"
 #include "target/open.h"
 
 /* ---- modes: the first operand ---- */
@@ -882,6 +883,9 @@ static const char options_text[] =
     "  --batch      exit after the -ex/-x commands instead of prompting\n"
     "  --json       print one JSON object per line for every command (schemas: docs/json.md)\n"
     "  -q, --quiet  no banner\n"
+    "  --no-debuginfod  never fetch debug info or sources from DEBUGINFOD_URLS (CDBG_NO_DEBUGINFOD=1 too);\n"
+    "               --debuginfod lets the one-shot modes ask the servers, not only the cache\n"
+    "               (docs/debuginfod.md)\n"
     "\n"
     "Commands are read from standard input when it is not a terminal. Commands from -ex, -x or\n"
     "such a stdin are a script: it stops at the first one that fails (exit status 1), so a CI job\n"
@@ -972,9 +976,44 @@ static void print_mode_help(const mode *m)
     cd_buf_free(&b);
 }
 
+/* --no-debuginfod, --debuginfod and CDBG_NO_DEBUGINFOD=1 (docs/debuginfod.md), taken out of argv
+ * (up to `--`) for every mode. The one-shot modes read only debuginfod's cache unless given
+ * --debuginfod: a slow or dead server must not hold up a look at a production process. */
+static int debuginfod_args(int argc, char **argv)
+{
+    const char *e = getenv("CDBG_NO_DEBUGINFOD");
+    bool off = e && *e && strcmp(e, "0") != 0, ask = false;
+    int n = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            while (i < argc)
+                argv[n++] = argv[i++];
+            break;
+        }
+        if (!strcmp(a, "--no-debuginfod") || !strcmp(a, "--debuginfod")) {
+            off |= a[2] == 'n';
+            ask |= a[2] == 'd';
+            continue;
+        }
+        if (!strcmp(a, "--json"))
+            cd_debuginfod_set_json(true);
+        argv[n++] = argv[i];
+        if ((!strcmp(a, "-ex") || !strcmp(a, "--ex") || !strcmp(a, "-x") || !strcmp(a, "--command")) && i + 1 < argc)
+            argv[n++] = argv[++i];
+    }
+    argv[n] = NULL;
+    if (off)
+        cd_debuginfod_set_mode(CD_DBGI_OFF);
+    const mode *own = n > 1 ? mode_find(argv[1]) : NULL;
+    cd_debuginfod_set_cache_only(own && (own->flags & MODE_OWN_ARGS) && !ask);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     install_signals();
+    argc = debuginfod_args(argc, argv);
     /* A mode that parses its own arguments gets all of them, --help included. */
     const mode *own = argc > 1 ? mode_find(argv[1]) : NULL;
     if (own && (own->flags & MODE_OWN_ARGS)) {

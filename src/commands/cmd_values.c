@@ -429,6 +429,8 @@ int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc >= 2 && !strcmp(argv[1], "debug-file-directory"))
         return cd_cmd_debugdir(s, argc, argv, err);
+    if (argc >= 2 && !strcmp(argv[1], "debuginfod"))
+        return cd_cmd_debuginfod(s, argc, argv, err);
     /* `set print pretty on`; `set p = 3` (a variable named p) stays an assignment */
     if (argc >= 2 && cd_is_print_word(argv[1]) && (argc == 2 || argv[2][0] != '='))
         return cd_print_set(s, argc, argv, err);
