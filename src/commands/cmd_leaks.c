@@ -83,10 +83,7 @@ static int perf_refused(const cd_err *e)
         paranoid = atoi(s);
         free(s);
     }
-    fprintf(stderr,
-            "cdbg: %s (kernel.perf_event_paranoid is %d); cdbg leaks needs kernel uprobes: run it as root, or "
-            "give it CAP_PERFMON and CAP_SYS_ADMIN\n",
-            e->msg, paranoid);
+    fprintf(stderr, "cdbg: leaks: perf_event_open refused: %s (kernel.perf_event_paranoid is %d)\n", e->msg, paranoid);
     return CD_EXIT_TARGET;
 }
 

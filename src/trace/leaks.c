@@ -384,8 +384,8 @@ int cd_leaks_resolve(cd_leaks *lk, char **missing, cd_err *err)
     int rc = 0;
     if (!fa.any_libc) {
         rc = cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,
-                      "leaks: process %d has no shared libc, so no libc malloc to trace (a static binary, or one "
-                      "not linked with glibc); cdbg leaks traces the allocator of libc.so.6",
+                      "leaks: symbol malloc not found in a shared libc of process %d (a static binary, or one not "
+                      "linked with glibc): cdbg leaks traces the allocator of libc.so.6",
                       (int)lk->t->pid);
     } else if (fa.other) {
         rc = cd_failk(err, CD_EXIT_CMD, CD_EK_NOT_FOUND,

@@ -4,7 +4,7 @@
  * strdup) is freed. Output goes through write(2): stdio's buffer would be one more live block.
  * Modes: `run` does it all and exits; `wait` allocates some blocks, prints "ready", does the work
  * at SIGUSR1 ("work done"), frees the early blocks and ends at SIGUSR2 ("wait: ok"); `loop N`
- * mallocs and frees N blocks (the benchmark). Lines the tests look up: LEAK_A, LEAK_B. */
+ * mallocs and frees N blocks (the benchmark). The tests look lines up by their marker comments. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
         say("ready\n");
         int sig = 0;
         sigwait(&set, &sig);
-        work();
+        work(); /* WORK_WAIT */
         say("work done\n");
         for (int i = 0; i < 5; i++)
             free(early[i]);
