@@ -641,6 +641,8 @@ static void on_entry(cd_leaks *lk, lthread *th, const lprobe *p, const cd_trace_
             free_block(lk, g->rdi);
         return;
     }
+    if (p->kind == K_MID && !th->npend) /* its caller's entry came before the probes were in */
+        return;
     if (th->npend == th->cpend) {
         th->cpend = th->cpend ? th->cpend * 2 : 4;
         th->pend = cd_xrealloc(th->pend, th->cpend * sizeof *th->pend);
