@@ -21,6 +21,7 @@
 #include "commands/stacks.h"
 #include "commands/profile.h"
 #include "commands/lockorder.h"
+#include "commands/leaks.h"
 #include "dap/dap.h"
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
@@ -728,6 +729,13 @@ static int lockorder_mode(const mode *m, opts *o, int argc, char **argv)
     return cd_lockorder_main(argc, argv);
 }
 
+static int leaks_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_leaks_main(argc, argv);
+}
+
 /* dap [--listen 127.0.0.1:PORT | --unix PATH]: the options only; src/dap serves. */
 static int dap_mode(const mode *m, opts *o, int argc, char **argv)
 {
@@ -832,6 +840,18 @@ static const mode modes[] = {
      "none, 1 no lock function could be traced, 2 usage (a core: a run is needed), 4 cannot attach\n"
      "or start. docs/lockorder.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), lockorder_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"leaks", "[options] -p PID | [options] -- PROG [ARGS...]",
+     "Show the allocations still live, by call stack, without stopping the program (leak check)",
+     "Kernel uprobes on the program's libc allocator (malloc, calloc, realloc, reallocarray, memalign,\n"
+     "aligned_alloc, posix_memalign, valloc, pvalloc, free; C++ new and delete reach them) record each\n"
+     "allocation's size, pointer and stack; each free removes its block. At the end (the program's\n"
+     "with -- PROG, --duration S, Ctrl-C or SIGTERM) the blocks still live are printed grouped by call\n"
+     "stack, most bytes first (`N bytes in M allocations from:` and the frames as `bt` prints them;\n"
+     "--top N, --min-bytes B, --json), with a summary on stderr; the process runs on, untraced. Exit\n"
+     "status: with -- PROG the program's (128+N when signal N ended cdbg first, 0 after --duration);\n"
+     "with -p 0; 1 no libc malloc to trace or recording failed; 2 usage; 4 cannot attach or start, or\n"
+     "perf_event_open refused. docs/leaks.md.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), leaks_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"dap", "[--listen 127.0.0.1:PORT] | --unix PATH",
      "Serve the Debug Adapter Protocol, so VS Code, nvim-dap or any DAP client drives cdbg",
      "One client per run, over stdin/stdout (how editors start an adapter), a TCP port on the loopback\n"
