@@ -106,6 +106,7 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err);
 void cd_render_finish(cd_session *s, const char *cmd, cd_stop *st, cd_err *err);
 /* cmd_values.c (expression commands re-join argv[1..] with spaces) */
 CD_CMD(cd_cmd_print);       /* print/FMT EXPR, alias p */
+CD_CMD(cd_cmd_call);        /* call EXPR (cmd_call.c): a function call in the target */
 CD_CMD(cd_cmd_locals);
 CD_CMD(cd_cmd_args);
 CD_CMD(cd_cmd_vars);        /* vars [REGEX] */
@@ -135,6 +136,8 @@ int cd_gcore_main(int argc, char **argv); /* `cdbg gcore`: exit status */
 
 /* The selected thread, its stack and selected frame, the value state and the `config` limits. */
 void cd_session_scope(cd_session *s, cd_scope *sc);
+/* Lets SC's expressions call functions in the session's target (session.c): `print f(3)`. */
+void cd_session_call_hook(cd_session *s, cd_scope *sc);
 /* An evaluation context in that scope (cd_ectx_init of cd_session_scope). */
 void cd_session_ectx(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err);
 /* Print options with the session's `config` limits. */
