@@ -1596,6 +1596,14 @@ static int call_arg(cd_ectx *x, cd_type *pt, int i, cd_value *a, cd_value *out)
             return 0;
         }
     }
+    cd_type *ps = pt ? cd_type_strip(pt) : NULL;
+    if (ps && ps->kind == TY_PTR && ps->ref) {
+        /* a C++ reference parameter: the object's address */
+        if (a->where != V_MEM)
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot pass argument %d by reference: it is not in memory", i + 1);
+        *out = cd_value_from_int(x, pt, a->addr);
+        return 0;
+    }
     if (pt)
         return convert(x, a, pt, out);
     if (decay(x, a) != 0 || check_readable(x, a) != 0)

@@ -98,6 +98,9 @@ typedef bool (*cd_is_typename_fn)(void *ctx, const char *name);
 cd_expr *cd_expr_parse(cd_arena *a, const char *src, cd_is_typename_fn istype, void *ictx, cd_err *err);
 /* Parses a type name only ("struct foo *", "unsigned long[3]"); NULL if SRC is not one. */
 cd_tname *cd_tname_parse(cd_arena *a, const char *src, cd_is_typename_fn istype, void *ictx);
+/* Whether E calls a function in the target anywhere (a breakpoint condition or a tracepoint
+ * refuses such an expression when it is set, not at its first hit). */
+bool cd_expr_has_call(const cd_expr *e);
 /* S-expression dump of an AST, for unit tests. */
 void cd_expr_dump(const cd_expr *e, cd_buf *b);
 

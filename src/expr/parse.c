@@ -965,6 +965,16 @@ static void dump_tname(const cd_tname *tn, cd_buf *b)
     cd_buf_puts(b, ")");
 }
 
+bool cd_expr_has_call(const cd_expr *e)
+{
+    if (!e)
+        return false;
+    if (e->kind == E_CALL)
+        return true;
+    /* the tree is as deep as the parser let it be; the parser's own bound keeps this recursion short */
+    return cd_expr_has_call(e->a) || cd_expr_has_call(e->b) || cd_expr_has_call(e->c);
+}
+
 void cd_expr_dump(const cd_expr *e, cd_buf *b)
 {
     if (!e) {
