@@ -1658,6 +1658,9 @@ static bool asm_untyped(cd_type *ft)
  * return type assumed for a function without debug info (`print (int)getpid()`), as gdb. */
 static NOINLINE int eval_call(cd_ectx *x, cd_expr *e, cd_type *cast_ret, cd_value *out)
 {
+    /* why nothing can be called comes first: it is the answer whatever the callee */
+    if (!x->no_side_effects && (!x->call || !x->t || !x->t->caps.can_run))
+        return nocall_fail(x);
     cd_value fv;
     if (eval(x, e->a, &fv) != 0)
         return -1;
