@@ -146,15 +146,6 @@ static const char *func_name_at(cd_ctl *c, uint64_t pc, char *buf, size_t n)
     return buf;
 }
 
-/* The user breakpoint (enabled, not a tracepoint) at PC, or NULL. */
-static cd_bp *user_bp_at(cd_ctl *c, uint64_t pc)
-{
-    for (cd_bp *b = ctl_bp_at(c, pc, NULL); b; b = ctl_bp_at(c, pc, b))
-        if ((b->kind == CD_BPK_USER || b->kind == CD_BPK_TEMP) && b->enabled && !b->trace)
-            return b;
-    return NULL;
-}
-
 typedef struct {
     cd_regs regs;
     uint8_t *fp;
@@ -290,11 +281,16 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
         }
         if (now.rip == retaddr && now.rsp == sp + 8)
             break;
-        cd_bp *b = user_bp_at(c, now.rip);
-        if (b) {
-            b->hits++;
+        cd_stop bs;
+        memset(&bs, 0, sizeof bs);
+        /* a user breakpoint stops the call as it would stop the program: its condition, ignore
+         * count and hit count as in the run loop (a tracepoint records and goes on) */
+        bool hit = ctl_bp_at(c, now.rip, NULL) && ctl_user_hit(c, th, now.rip, &bs);
+        int hit_id = bs.bp_id;
+        cd_stop_free(&bs);
+        if (hit) {
             char what[320];
-            snprintf(what, sizeof what, "The program hit breakpoint %d in %s", b->id,
+            snprintf(what, sizeof what, "The program hit breakpoint %d in %s", hit_id,
                      func_name_at(c, now.rip, fname, sizeof fname));
             abandoned(c, th, &s, err, "%s, a function called from cdbg; the call was abandoned and the registers restored",
                       what);

@@ -67,6 +67,13 @@ for comp in gcc clang; do
     [ -n "$pid" ] && grep -Eq "process $pid\b|\b$pid\b" "$out" && pass "(int)getpid() is the program's pid ($comp)" ||
         { fail "(int)getpid() ($comp)"; td_show "$out"; }
 
+    # a conditional breakpoint in the callee stops the call only when its condition holds
+    td_cdbg out run "$exe" --batch -ex 'break infcall.c:91' -ex continue -ex 'break stop_in if x == 99' \
+        -ex 'call stop_in(2)' -ex 'call stop_in(99)'
+    expect_status 1 "conditional breakpoint in the callee ($comp)"
+    expect_line '^\$1 = 7$' "$out"
+    expect_line '^cdbg: The program hit breakpoint 2 in stop_in, a function called from cdbg; the call was abandoned and the registers restored$' "$out.err"
+
     # a call where the program cannot stop for it: refused when set, one line each
     td_cdbg out run "$exe" --batch -ex 'break add if twice(a) > 2'
     expect_status 1 "condition with a call ($comp)"
