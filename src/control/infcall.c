@@ -11,8 +11,10 @@
  * call, every register is put back (gdb's `unwindonsignal on`, for breakpoints too); while it
  * runs, the target's call_tid/call_regs let a fatal signal to cdbg (SIGTERM) do the same before
  * the process is let go. A thread stopped inside a system call gets orig_rax -1 for the call, so
- * the kernel does not restart that system call into the called function; the saved orig_rax comes
- * back with the rest. */
+ * the kernel does not restart that system call into the called function (as gdb; rax, which the
+ * call sets to its vector-register count, would alone keep the kernel's -ERESTART* check from
+ * firing), and the saved orig_rax and rax come back with the rest: released, the thread restarts
+ * its system call. */
 #include "control/control_int.h"
 
 #include <elf.h>
