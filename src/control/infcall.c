@@ -63,6 +63,32 @@ static bool has_x87(cd_ectx *x, cd_type *t, int depth)
     return false;
 }
 
+/* SysV: is every scalar of T (at BASE) that overlaps eightbyte [LO, LO + 8) a float or double?
+ * (the eightbyte's class is then SSE, else INTEGER) */
+static bool eightbyte_sse(cd_ectx *x, cd_type *t, uint64_t base, uint64_t lo, int depth)
+{
+    t = cd_type_strip(t);
+    uint64_t size = cd_type_size(t);
+    if (base + size <= lo || base >= lo + 8 || depth > 20)
+        return true;
+    if (t->kind == TY_STRUCT || t->kind == TY_UNION) {
+        cd_member *m;
+        int n = cd_type_members(x->vs, t, &m, x->ar);
+        for (int i = 0; i < n; i++)
+            if (m[i].bitsize || !eightbyte_sse(x, m[i].type, base + m[i].offset, lo, depth + 1))
+                return false;
+        return n >= 0;
+    }
+    if (t->kind == TY_ARRAY) {
+        uint64_t es = cd_type_size(t->target);
+        for (int64_t i = 0; es && i < t->count; i++)
+            if (!eightbyte_sse(x, t->target, base + (uint64_t)i * es, lo, depth + 1))
+                return false;
+        return true;
+    }
+    return t->kind == TY_FLOAT && size <= 8;
+}
+
 /* SysV: a struct or union returned in memory (the caller's buffer, its address in rdi). */
 static bool ret_in_memory(cd_ectx *x, cd_type *ret)
 {
@@ -96,6 +122,44 @@ static int place_arg(cd_ctl *c, cd_ectx *x, int i, cd_value *v, uint64_t *sp, ab
             a->ints[a->nint++] = addr;
         else
             push_word(a, addr);
+        return 0;
+    }
+    if (s->kind == TY_STRUCT || s->kind == TY_UNION) {
+        /* by value: up to 16 bytes in one or two registers by the class of each eightbyte (when
+         * enough are left for all of it), else its bytes in the stack's argument area */
+        uint64_t nw = (size + 7) / 8;
+        uint64_t *w = cd_xcalloc(nw ? nw : 1, 8);
+        if (size && cd_value_read(x, v, 0, w, size) < 0) {
+            free(w);
+            return -1;
+        }
+        bool sse[2] = {false, false};
+        int need_i = 0, need_s = 0;
+        bool regs = size > 0 && size <= 16 && !has_x87(x, s, 0);
+        for (uint64_t k = 0; regs && k < nw; k++) {
+            sse[k] = eightbyte_sse(x, s, 0, 8 * k, 0);
+            sse[k] ? need_s++ : need_i++;
+        }
+        if (regs && a->nint + need_i <= 6 && a->nsse + need_s <= 8) {
+            for (uint64_t k = 0; k < nw; k++) {
+                if (sse[k]) {
+                    memset(a->xmm[a->nsse], 0, 16);
+                    memcpy(a->xmm[a->nsse++], &w[k], 8);
+                } else
+                    a->ints[a->nint++] = w[k];
+            }
+        } else {
+            if (cd_type_align(x->vs, s) > 8) {
+                free(w);
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                                "cannot pass argument %d: a struct aligned to more than 8 bytes on the stack is not "
+                                "supported",
+                                i + 1);
+            }
+            for (uint64_t k = 0; k < nw; k++)
+                push_word(a, w[k]);
+        }
+        free(w);
         return 0;
     }
     if (s->kind == TY_FLOAT) {

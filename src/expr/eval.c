@@ -1584,11 +1584,22 @@ static bool is_aggregate(cd_type *t)
 static int call_arg(cd_ectx *x, cd_type *pt, int i, cd_value *a, cd_value *out)
 {
     cd_type *as = cd_type_strip(a->type);
-    if (is_aggregate(a->type) || (pt && is_aggregate(pt)))
-        return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
-                        "cannot pass argument %d: passing a struct or union by value is not supported; pass a "
-                        "pointer to it",
-                        i + 1);
+    if (is_aggregate(a->type) || (pt && is_aggregate(pt))) {
+        /* by value: the bytes of a struct of the parameter's size (gdb's casts between them too) */
+        if (pt && (!is_aggregate(a->type) || cd_type_size(a->type) != cd_type_size(pt))) {
+            char n1[256], n2[256];
+            tname(x, a->type, n1, sizeof n1);
+            tname(x, pt, n2, sizeof n2);
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot pass argument %d: a value of type %s for a parameter of type %s",
+                           i + 1, n1, n2);
+        }
+        if (check_readable(x, a) != 0)
+            return -1;
+        *out = *a;
+        if (pt)
+            out->type = pt;
+        return 0;
+    }
     if (as->kind == TY_ARRAY && a->where == V_BYTES && !a->pieces && a->regno < 0) {
         cd_type *ps = pt ? cd_type_strip(pt) : NULL;
         if (!ps || ps->kind == TY_PTR) {

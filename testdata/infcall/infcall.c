@@ -91,6 +91,30 @@ __attribute__((noinline)) int work(int n)
     return total; /* the tests stop here */
 }
 
+/* structs passed by value: in registers by eightbyte class, or on the stack */
+struct small g_small = {5, 6};
+struct pt g_pt = {3, 4};
+struct big g_big = {{1, 2, 3, 4, 5}};
+struct mixed { long id; double w; };
+struct mixed g_mixed = {7, 0.25};
+__attribute__((noinline)) int sum_small(struct small s) { return s.a * 10 + s.b; }
+__attribute__((noinline)) double pt_len2(struct pt p) { return p.x * p.x + p.y * p.y; }
+__attribute__((noinline)) long big_sum(struct big b) { return b.v[0] + 2 * b.v[1] + 3 * b.v[2] + 4 * b.v[3] + 5 * b.v[4]; }
+__attribute__((noinline)) double mixed_val(int k, struct mixed m, struct big b, double z)
+{
+    return k + (double)m.id * m.w + (double)b.v[4] + z;
+}
+__attribute__((noinline)) struct small swap_small(struct small s)
+{
+    struct small r = {s.b, s.a};
+    return r;
+}
+/* six integer registers used first: the struct goes to the stack although it would fit two */
+__attribute__((noinline)) long late_small(long a, long b, long c, long d, long e, struct small s)
+{
+    return a + b + c + d + e + s.a * 100 + s.b;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);

@@ -22,6 +22,8 @@ exprs=(
     'call bump(5)' 'p g_counter' 'call add(g_counter, -1)' 'p mk_small(3, 4)' 'p mk_small(3, 4).b'
     'p mk_pt(1.5, 2.5)' 'p mk_big(10)' 'p mk_big(10).v[4]' 'p (unsigned long)strlen("abcd")' 'p (int)abs(-3)'
     'p abs(-3)' 'p sizeof(mk_big(1))' 'call add(1, 2, 3)' 'p $1 + $2'
+    'p sum_small(g_small)' 'p pt_len2(g_pt)' 'p big_sum(g_big)' 'p mixed_val(1, g_mixed, g_big, 0.5)'
+    'p swap_small(mk_small(8, 9))' 'p sum_small(swap_small(g_small))' 'p late_small(1, 2, 3, 4, 5, g_small)'
 )
 norm() { sed -E 's/0x[0-9a-f]+/ADDR/g' "$1" | grep -E '^\$[0-9]+ = '; }
 
