@@ -330,6 +330,7 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
     t->call_fp = s.fp;
     t->call_fp_len = s.fplen;
     t->call_fp_type = s.fptype;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* all of it written before a handler can see call_tid */
     t->call_tid = th->tid;
     if (t->ops->set_regset(t, th, s.fptype, fp, s.fplen, err) < 0 || t->ops->set_regs(t, th, &r, err) < 0) {
         free(fp);
@@ -460,6 +461,7 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
     }
 out:
     t->call_tid = 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t->call_fp = NULL;
     free(a.stack);
     free(s.fp);
