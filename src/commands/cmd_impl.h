@@ -29,6 +29,7 @@ CD_CMD(cd_cmd_breakpoints_any); /* breakpoints, with or without a process (cmd_b
 CD_CMD(cd_cmd_show);        /* show SETTING (gdb's: debug-file-directory) */
 /* `set debug-file-directory DIRS`, `config debug-file-directory [DIRS]` (argv[0] is set/config) */
 int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err);
+int cd_cmd_debuginfod(cd_session *s, int argc, char **argv, cd_err *err); /* set/show debuginfod */
 CD_CMD(cd_cmd_libraries);
 /* cmd_run.c */
 CD_CMD(cd_cmd_continue);

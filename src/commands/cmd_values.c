@@ -398,6 +398,8 @@ int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc >= 2 && !strcmp(argv[1], "debug-file-directory"))
         return cd_cmd_debugdir(s, argc, argv, err);
+    if (argc >= 2 && !strcmp(argv[1], "debuginfod"))
+        return cd_cmd_debuginfod(s, argc, argv, err);
     int from = 1;
     if (argc > 1 && (!strcmp(argv[1], "var") || !strcmp(argv[1], "variable")))
         from = 2;

@@ -59,15 +59,18 @@ const cd_command cd_commands[] = {
     {"whatis", "", "whatis EXPR", "Print the type of an expression", "", cd_cmd_whatis, 0},
     {"ptype", "", "ptype EXPR|TYPE", "Print the full definition of a type or of an expression's type", "",
      cd_cmd_ptype, 0},
-    {"set", "", "set var LVALUE = EXPR | set debug-file-directory DIR[:DIR...]",
+    {"set", "", "set var LVALUE = EXPR | set debug-file-directory DIR[:DIR...] | set debuginfod enabled on|off|ask",
      "Assign to a variable, a member, an array element or a register (live only); or set gdb's debug-file-directory",
      "A core file cannot be written: `set var` on a core fails and says so.\n"
      "debug-file-directory: the directories searched for separate debug files (DIR/.build-id/xx/rest.debug\n"
      "by build-id, DIR/FILE'S-DIR/NAME by .gnu_debuglink), in place of $CDBG_DEBUG_FILE_DIRECTORY or\n"
      "/usr/lib/debug; for the modules loaded afterwards: libraries loaded later, the program after\n"
-     "`run`/`restart`, `attach` and `core` (the open program's own debug info is already read).",
+     "`run`/`restart`, `attach` and `core` (the open program's own debug info is already read).\n"
+     "debuginfod enabled: whether debug info and sources missing here are fetched from the servers in\n"
+     "DEBUGINFOD_URLS (on by default when it is set; ask: asked once at the terminal; docs/debuginfod.md).",
      cd_cmd_set, 0},
-    {"show", "", "show debug-file-directory", "Show gdb's debug-file-directory (`config` shows the other settings)",
+    {"show", "", "show debug-file-directory | show debuginfod [enabled | urls]",
+     "Show gdb's debug-file-directory or debuginfod settings (`config` shows the other settings)",
      "", cd_cmd_show, 0},
     {"x", "", "x[/NFU] ADDR", "Examine memory at ADDR, as gdb's x: N units of size U (b h w g) in format F",
      "F is one of x d u o t c a s i f. Pressing Enter continues after the last unit shown.", cd_cmd_x,

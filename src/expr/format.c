@@ -48,8 +48,29 @@ static void i128_dec(__int128 v, bool sgn, char *out)
         u128_dec((unsigned __int128)v, out);
 }
 
-/* Shortest text that reads back to the same value. */
+/* As gdb: %g at the type's full precision (9 digits for float, 17 for double, 21 for the x87
+ * long double: 1 + mantissa bits * log10(2)), which reads back to the same value; %g drops the
+ * trailing zeros, so 2.5 stays "2.5" while 1.0/3 is 0.33333333333333331. */
 static void float_str(long double f, uint64_t size, char *out, size_t n)
+{
+    if (isnan(f)) {
+        snprintf(out, n, "%snan", signbit(f) ? "-" : "");
+        return;
+    }
+    if (isinf(f)) {
+        snprintf(out, n, "%sinf", f < 0 ? "-" : "");
+        return;
+    }
+    if (size == 4)
+        snprintf(out, n, "%.9g", (double)(float)f);
+    else if (size == 8)
+        snprintf(out, n, "%.17g", (double)f);
+    else
+        snprintf(out, n, "%.21Lg", f);
+}
+
+/* Shortest text that reads back to the same value: JSON's numbers (docs/json.md). */
+static void float_shortest(long double f, uint64_t size, char *out, size_t n)
 {
     if (isnan(f)) {
         snprintf(out, n, "%snan", signbit(f) ? "-" : "");
@@ -1661,7 +1682,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             break;
         }
         char num[64];
-        float_str(d, s->size, num, sizeof num);
+        float_shortest(d, s->size, num, sizeof num);
         if (isnan(d) || isinf(d))
             r = json_object_new_string(num);
         else
