@@ -37,6 +37,7 @@ void cd_session_scope(cd_session *s, cd_scope *sc)
     sc->target = s->target;
     sc->max_array = s->max_array;
     sc->max_string = s->max_string;
+    cd_session_call_hook(s, sc);
     if (!s->target)
         return;
     sc->thread = cd_session_thread(s);

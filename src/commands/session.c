@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands/cmd_impl.h"
+#include "expr/expr_int.h"
 
 void cd_session_init(cd_session *s, bool json)
 {
@@ -417,4 +418,25 @@ out:
     free(word);
     free(copy);
     return rc;
+}
+
+/* ---- function calls in the target (cd_scope.call) ---- */
+
+static int session_call(void *arg, cd_ectx *x, uint64_t fn, cd_type *ret, struct cd_value *args, int nargs,
+                        struct cd_value *out)
+{
+    cd_session *s = arg;
+    cd_thread *th = x->th ? x->th : cd_session_thread(s);
+    s->running = s->target; /* ^C abandons the call (cmd/cdbg.c) */
+    int rc = cd_ctl_call(s->ctl, th, x, fn, ret, args, nargs, out, x->err);
+    s->running = NULL;
+    return rc;
+}
+
+void cd_session_call_hook(cd_session *s, cd_scope *sc)
+{
+    if (s->target && s->ctl) {
+        sc->call = session_call;
+        sc->call_arg = s;
+    }
 }

@@ -63,6 +63,14 @@ const cd_command cd_commands[] = {
      "Escapes: \\n \\t \\\" \\\\ \\a \\b \\e \\f \\r \\v and octal \\NNN; any other escaped character is\n"
      "itself. A backslash at the end of the line keeps the spaces before it.",
      cd_cmd_echo, CD_CMD_RAW},
+    {"call", "", "call EXPR", "Call a function in the program and print what it returns (nothing for void)",
+     "EXPR is a C expression with calls, as in print (`call f(3, x)`, `call strlen(\"abc\")`, `p s->fn(2) + 1`).\n"
+     "Only the selected thread runs, from where it stopped; the others stay stopped. Every register is\n"
+     "put back afterwards. A breakpoint, a signal or ^C in the called code abandons the call (the\n"
+     "registers restored, the signal not delivered). A function without debug info needs a cast of the\n"
+     "call to its return type (`print (int)getpid()`). Live programs only: a core file cannot run.\n"
+     "See docs/infcall.md.",
+     cd_cmd_call, CD_CMD_TARGET},
     {"locals", "", "locals", "Print the local variables of the selected frame", "", cd_cmd_locals, CD_CMD_TARGET},
     {"args", "", "args", "Print the arguments of the selected frame's function", "", cd_cmd_args, CD_CMD_TARGET},
     {"vars", "", "vars [REGEX]", "Print global and static variables (of the executable; with REGEX, of every module)",

@@ -25,6 +25,15 @@ typedef struct cd_vstate cd_vstate;
 typedef struct cd_type cd_type;
 typedef struct cd_ectx cd_ectx;
 typedef struct cd_arena cd_arena;
+struct cd_value;
+
+/* Calls the function at FN in the scope's thread (print f(3), call f(3)): ARGS are already converted
+ * to the parameter types (a string literal is a char array not in memory: it is copied into the
+ * target); RET is the return type (NULL: void). Fills OUT (its bytes in x->ar) and returns 0, or
+ * -1 with x->err set. The commands layer fills it with a wrapper of cd_ctl_call (src/control is
+ * above this layer: it is reached only through this pointer). */
+typedef int (*cd_call_fn)(void *arg, cd_ectx *x, uint64_t fn, cd_type *ret, struct cd_value *args, int nargs,
+                          struct cd_value *out);
 
 typedef struct cd_scope {
     cd_target *target;        /* NULL: no memory, no registers */
@@ -35,6 +44,10 @@ typedef struct cd_scope {
     size_t nframes;
     cd_vstate *vs;            /* required */
     int max_array, max_string; /* printing limits; <= 0 is the default, 200 */
+    cd_call_fn call;          /* function calls in the target; NULL: "cannot call functions: ..." */
+    void *call_arg;
+    const char *nocall;       /* why not, when call is NULL and the target could run (a breakpoint
+                                 condition, a tracepoint); NULL: said from the target (a core...) */
 } cd_scope;
 
 /* How values are printed: the /FMT letter and gdb's print settings (`set print ...`, `print -OPTION`).

@@ -191,9 +191,15 @@ int cd_trace_check_exprs(const char *cond, char *const *exprs, size_t nexprs, cd
         cd_err e;
         cd_err_clear(&e);
         /* Without symbols a `(T)x` cast of a typedef name cannot parse: checked again later. */
-        if (!cd_expr_parse(&ar, src, NULL, NULL, &e) && !strchr(src, '('))
+        cd_expr *pe = cd_expr_parse(&ar, src, NULL, NULL, &e);
+        if (!pe && !strchr(src, '('))
             rc = cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE, "trace: %s '%s' does not parse: %s",
                           i < nexprs ? "-e" : "--if", src, e.msg);
+        else if (cd_expr_has_call(pe))
+            rc = cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE,
+                          "trace: %s '%s' calls a function: a tracepoint cannot run code in the program (it "
+                          "records without stopping it)",
+                          i < nexprs ? "-e" : "--if", src);
     }
     cd_arena_free(&ar);
     return rc;

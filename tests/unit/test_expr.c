@@ -122,6 +122,10 @@ int main(void)
 {
     /* ---- parser ---- */
     parse_ok("1 + 2 * 3", "(+ 1 (* 2 3))");
+    parse_ok("f()", "(call f)");
+    parse_ok("f(1, g(2, 3)) + 1", "(+ (call f 1 (call g 2 3)) 1)");
+    parse_ok("s->fn(x = 1, (a, b))", "(call (-> s fn) (= x 1) (, a b))");
+    parse_ok("(*fp)(2)[1]", "([] (call (deref fp) 2) 1)");
     parse_ok("(1 + 2) * 3", "(* (+ 1 2) 3)");
     parse_ok("a - b - c", "(- (- a b) c)");
     parse_ok("a = b = 3", "(= a (= b 3))");
@@ -159,7 +163,8 @@ int main(void)
     parse_err("1 2", "syntax error at column 3: unexpected a constant after the expression");
     parse_err("x # y", "syntax error at column 3: unexpected character '#'");
     parse_err("p->", "syntax error at column 4: expected a member name after '->' before end of expression");
-    parse_err("f(1)", "syntax error at column 2: function calls are not supported (cdbg never runs code in the target)");
+    parse_err("f(1", "syntax error at column 4: expected ',' before end of expression");
+    parse_err("f(1,)", "syntax error at column 5: expected an expression before ')'");
     parse_err("09", "syntax error at column 2: invalid digit '9' in octal constant");
     parse_err("12abc", "syntax error at column 3: invalid suffix 'abc' on integer constant");
     parse_err("99999999999999999999999", "syntax error at column 1: integer constant '99999999999999999999999' is too large");
