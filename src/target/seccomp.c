@@ -238,11 +238,13 @@ const char *cd_seccomp_syscall_name(long nr, char *buf, size_t len)
 
 /* ---- the thread's state ---- */
 
-/* The Seccomp: field of /proc/PID/task/TID/status: 0, 1 (strict), 2 (filter); -1 unknown. */
-static int seccomp_mode(pid_t pid, pid_t tid)
+/* The Seccomp: field of thread tid's status: 0, 1 (strict), 2 (filter); -1 unknown. /proc/TID,
+ * not /proc/PID/task/TID: the thread may be a process of its own that the target made (gcore's
+ * middle process forks the snapshot). */
+static int seccomp_mode(pid_t tid)
 {
     char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -261,7 +263,7 @@ int cd_seccomp_check(pid_t pid, pid_t tid, long nr, uint64_t insn, const uint64_
 {
     char name[40], act[96];
     cd_seccomp_syscall_name(nr, name, sizeof name);
-    int mode = seccomp_mode(pid, tid);
+    int mode = seccomp_mode(tid);
     if (mode == 0)
         return 0;
     if (mode < 0)
