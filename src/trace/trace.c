@@ -1761,6 +1761,11 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
     }
     for (int k = 1; k < 4; k++)
         if (tr->used[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0) {
+            if (k == CD_TB_INLINE && err && err->kind == CD_EK_SECCOMP && tr->o.backend == CD_TB_INLINE) {
+                cd_err se = *err;
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_SECCOMP,
+                                "trace: %.900s; --backend uprobe traces it without running anything in it", se.msg);
+            }
             if (k != CD_TB_INLINE || tr->o.backend != CD_TB_AUTO || !inline_refused(err))
                 return -1;
             cd_err ie = *err;

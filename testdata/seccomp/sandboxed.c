@@ -8,7 +8,7 @@
  *   none   no filter (the control run);
  *   stacked  a second filter on top that allows everything (the verdicts must be combined).
  * Prints "ready", then calls tick() (which takes and drops a pthread mutex) every 10 ms until
- * SIGUSR1, then prints "ticks N" and "normal end" and exits 0. A process killed by its filter
+ * SIGUSR1, then once more (tick(-1)), prints "ticks N" and "normal end" and exits 0. A process killed by its filter
  * never prints "normal end". */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -91,6 +91,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     for (int i = 0; !done; i++)
         tick(i);
+    tick(-1); /* one lock after SIGUSR1: a recording begun before it sees at least that */
     printf("ticks %ld\nnormal end\n", ticks);
     return 0;
 }
