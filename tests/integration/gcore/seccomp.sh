@@ -14,6 +14,11 @@ SB=$(td_bin seccomp_sandboxed) || exit 1
 _has_line() { grep -qx "$1" "$2"; }
 sb_end() {
     local outf rc
+    if ! _td_running "$1"; then
+        wait "$1"
+        fail "$2: the process is gone (status $?) before it was told to end"
+        return 1
+    fi
     outf=$(readlink "/proc/$1/fd/1")
     kill -USR1 "$1"
     td_wait_for "'normal end' of $1" _has_line "normal end" "$outf"

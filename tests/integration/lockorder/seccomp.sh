@@ -23,6 +23,11 @@ for mode in kill errno none; do
     TD_PIDS+=("$c")
     td_wait_for "$mode: lockorder to record" _recording "$TD_TMP/$mode.err"
     # the program takes its lock once more after SIGUSR1, then ends: the recording ends with it
+    if ! _td_running "$pid"; then
+        wait "$pid"
+        fail "$mode: the process is gone (status $?) before it was told to end"
+        continue
+    fi
     kill -USR1 "$pid"
     td_wait_for "$mode: 'normal end'" _has_line "normal end" "$outf"
     wait "$pid"
