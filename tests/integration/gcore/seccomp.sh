@@ -62,7 +62,8 @@ victim=$TD_PID
 CDBG_TEST_GCORE_STALL=1 "$CDBG" gcore -o "$TD_TMP/core.killed" "$victim" >"$TD_TMP/killed.out" 2>"$TD_TMP/killed.err" &
 c=$!
 TD_PIDS+=("$c")
-td_wait_for "cdbg to stop itself mid-copy" _state "$c" T
+_stalled() { _state "$1" T || ! _td_running "$1"; } # or ended: then the checks below say how
+td_wait_for "cdbg to stop itself mid-copy" _stalled "$c"
 kill -KILL "$victim"
 td_wait_for "the process to be a zombie" _state "$victim" Z
 kill -CONT "$c"
