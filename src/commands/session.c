@@ -15,6 +15,7 @@ void cd_session_init(cd_session *s, bool json)
     s->debugdirs = cd_debugdirs_new();
     s->max_array = 200;
     s->max_string = 200;
+    cd_fmtopt_init(&s->print, NULL, 0);
 }
 
 static void drop_stack(cd_session *s)
@@ -388,6 +389,11 @@ int cd_session_exec(cd_session *s, const char *line, cd_err *err)
     char *rebuilt = cd_xasprintf("%s%s", word, rest);
     int argc = cd_split_args(rebuilt, &argv);
     free(rebuilt);
+    if (argc < 0 && (c->flags & CD_CMD_RAW)) {
+        argv = cd_xcalloc(2, sizeof *argv);
+        argv[0] = cd_xstrdup(word);
+        argc = 1;
+    }
     if (argc < 0) {
         rc = cd_fail(err, CD_EXIT_CMD, "%s: unterminated quote in the command line: close the quote and retry", c->name);
         goto out;

@@ -37,6 +37,30 @@ typedef struct cd_scope {
     int max_array, max_string; /* printing limits; <= 0 is the default, 200 */
 } cd_scope;
 
+/* How values are printed: the /FMT letter and gdb's print settings (`set print ...`, `print -OPTION`).
+ * They change the text only; the JSON value is the same whatever they say (docs/json.md). */
+#define CD_PRINT_UNLIMITED 0x7fffffff /* elements, repeats, max-depth: "unlimited" */
+typedef struct cd_fmtopt {
+    char fmt;
+    bool raw;               /* print/r: the standard library's objects as their raw layout */
+    int max_array, max_string; /* print elements (both: gdb has one limit; `config` sets each) */
+    int max_depth;          /* print max-depth: deeper structs and arrays are {...} */
+    int repeats;            /* print repeats: a run of more than this many equal elements is one */
+    bool pretty;            /* print pretty: one member a line, indented as gdb does */
+    bool array;             /* print array: one array element a line */
+    bool array_indexes;     /* print array-indexes: [0] = ... */
+    bool null_stop;         /* print null-stop: a char array ends at its first NUL */
+    bool address;           /* print address: pointers and functions show their address */
+    bool symbol;            /* print symbol: a pointer to data shows <symbol+off> */
+    bool unions;            /* print union: a union inside a struct shows its members, else {...} */
+    bool static_members;    /* print static-members: a C++ object's static members */
+    bool vtbl;              /* print vtbl (kept for `show`; the vtable pointer prints the same) */
+} cd_fmtopt;
+/* gdb's defaults, /FMT (0: natural; 'r': raw), the limits from SC (may be NULL: 200). The scope is
+ * declared below. */
+struct cd_scope;
+void cd_fmtopt_init(cd_fmtopt *o, const struct cd_scope *sc, char fmt);
+
 cd_vstate *cd_vstate_new(void);
 void cd_vstate_free(cd_vstate *vs);
 /* Caches built from another symbol table's DWARF (types, name indexes, and the history and

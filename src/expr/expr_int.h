@@ -205,12 +205,7 @@ typedef struct cd_value {
 void cd_copy_bits(uint8_t *dst, uint64_t dbit, const uint8_t *src, uint64_t sbit, uint64_t n);
 
 /* Print formats (gdb letters), 0 = natural. */
-typedef struct cd_fmtopt {
-    char fmt;
-    bool raw;               /* print/r: the standard library's objects as their raw layout */
-    int max_array, max_string, max_depth;
-} cd_fmtopt;
-
+/* cd_fmtopt: expr.h (the session keeps the print settings in one) */
 /* One evaluation: the scope's fields, copied (cd_ectx_init), plus its arena and error. */
 struct cd_ectx {
     cd_vstate *vs;
