@@ -837,8 +837,8 @@ static const mode modes[] = {
      "not reported, nor one closed by a trylock. Until the process's end (-- PROG: its status on\n"
      "stderr), --duration S, Ctrl-C, SIGTERM or SIGHUP; then the process runs on, untraced, and the\n"
      "report covers what was recorded. Exit status: 3 an inversion, 0\n"
-     "none, 1 no lock function could be traced, 2 usage (a core: a run is needed), 4 cannot attach\n"
-     "or start. docs/lockorder.md.",
+     "none, 1 no lock function could be traced or the process ended while the probes went in, 2\n"
+     "usage (a core: a run is needed), 4 cannot attach or start. docs/lockorder.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), lockorder_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"leaks", "[options] -p PID | [options] -- PROG [ARGS...]",
      "Show the allocations still live, by call stack, without stopping the program (leak check)",
