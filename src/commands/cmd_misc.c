@@ -639,6 +639,9 @@ int cd_cmd_show(cd_session *s, int argc, char **argv, cd_err *err)
         show_debugdir(s);
         return 0;
     }
-    return cd_fail(err, CD_EXIT_CMD, "show: %s; show knows debug-file-directory and debuginfod, `config` shows the other "
-                   "settings", argc < 2 ? "which setting? (show debug-file-directory)" : "unknown setting");
+    if (argc >= 2 && cd_is_print_word(argv[1]))
+        return cd_print_show(s, argc, argv, err);
+    return cd_fail(err, CD_EXIT_CMD, "show: %s; show knows print [NAME], debug-file-directory and debuginfod, `config` "
+                   "shows the other settings",
+                   argc < 2 ? "which setting? (show print, show debug-file-directory)" : "unknown setting");
 }
