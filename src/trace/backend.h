@@ -98,6 +98,8 @@ typedef enum {
     CD_DROP_RING = 0,        /* records: the buffer was full */
     CD_DROP_RETURNS,         /* returns that will never come (--ret, inline): a longjmp out of the
                                 calls, or no room left to hijack their return */
+    CD_DROP_RUNNING,         /* not a loss: calls still running when the probes came out (--ret,
+                                inline), whose returns come after the trace */
 } cd_drop_why;
 
 /* One hit. Valid only during the sink call: copy what you keep. */

@@ -738,6 +738,9 @@ typedef struct iprobe {
     bool internal;          /* an unwinder hook (add_unwind_hooks), not the core's probe */
     uint32_t ret_off;       /* --ret: the return address is at the probed code's rsp + this */
     uint64_t hits, drops_seen, lostret_seen;
+    /* --ret: calls still running when the probes came out (their return addresses given back at
+     * disarm): not lost, said apart (CD_DROP_RUNNING) */
+    uint64_t running, running_seen;
     /* a compact ring's record: these DWARF registers, in this order (reg_mask's bits, low first) */
     uint8_t nv;
     uint8_t vreg[16];
@@ -1783,8 +1786,9 @@ static bool in_injected(inl *s, cd_target *t)
 }
 
 /* Every hijacked return address of every thread put back (threads held, none in the injected
- * code); those returns are counted lost. A slot that no longer holds its trampoline address is a
- * dead frame's (a longjmp): not written. */
+ * code); those calls are still running, their returns come after the trace (counted apart, never
+ * as lost). A slot that no longer holds its trampoline address is a dead frame's (a longjmp): not
+ * written, and that return is lost. */
 static void unhijack_all(inl *s, cd_target *t)
 {
     for (uint64_t k = 0; k < SH_N; k++) {
@@ -1798,11 +1802,14 @@ static void unhijack_all(inl *s, cd_target *t)
             cd_err e = {0};
             if (cd_target_read_full(t, base + 32 + i * 32, ent, sizeof ent) < 0)
                 continue;
-            if (cd_target_read_full(t, ent[0], &cur, 8) == 0 && cur == ent[3])
-                t->ops->write_mem(t, ent[0], &ent[1], 8, &e);
             uint32_t slot = (uint32_t)ent[2];
-            if (slot < s->nprobes)
+            if (cd_target_read_full(t, ent[0], &cur, 8) == 0 && cur == ent[3]) {
+                t->ops->write_mem(t, ent[0], &ent[1], 8, &e);
+                if (slot < s->nprobes)
+                    s->probes[slot].running++;
+            } else if (slot < s->nprobes) {
                 __atomic_fetch_add((uint64_t *)(s->ring + H_PROBES + slot * PROBE_SZ + P_LOSTRET), 1, __ATOMIC_RELEASE);
+            }
         }
         uint64_t freed[2] = {UINT64_MAX, 0};
         cd_err e = {0};
@@ -1877,20 +1884,29 @@ static int emit_lostret(inl *s, cd_trace_sink sink, void *arg, int *delivered)
             continue;
         uint64_t d = __atomic_load_n((uint64_t *)(s->ring + H_PROBES + ip->slot * PROBE_SZ + P_LOSTRET),
                                      __ATOMIC_ACQUIRE);
-        if (d == ip->lostret_seen)
-            continue;
         cd_trace_rec rec;
         memset(&rec, 0, sizeof rec);
         rec.kind = CD_REC_DROPPED;
-        rec.why = CD_DROP_RETURNS;
         rec.probe = ip->p.id;
         rec.ts_ns = mono_ns();
-        rec.dropped = d - ip->lostret_seen;
-        ip->lostret_seen = d;
-        (*delivered)++;
-        int r = sink(arg, &rec);
-        if (r != 0)
-            return r;
+        if (d != ip->lostret_seen) {
+            rec.why = CD_DROP_RETURNS;
+            rec.dropped = d - ip->lostret_seen;
+            ip->lostret_seen = d;
+            (*delivered)++;
+            int r = sink(arg, &rec);
+            if (r != 0)
+                return r;
+        }
+        if (ip->running != ip->running_seen) {
+            rec.why = CD_DROP_RUNNING;
+            rec.dropped = ip->running - ip->running_seen;
+            ip->running_seen = ip->running;
+            (*delivered)++;
+            int r = sink(arg, &rec);
+            if (r != 0)
+                return r;
+        }
     }
     return 0;
 }

@@ -75,6 +75,7 @@ typedef struct tprobe {
      * uretprobe nesting limit): the summary gives the larger, as both count the same calls when
      * the backend says it */
     uint64_t lost_ret_said, lost_ret_seen;
+    uint64_t running;       /* calls still running at the end, said by the backend (CD_DROP_RUNNING) */
     bool cond_noted;
     /* the compiled plan: one pval per parameter, then one per -e; planned when every one has a plan */
     struct pval *pv;
@@ -1858,6 +1859,7 @@ void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out)
         out->dropped = p->dropped_seen;
     out->shown = p->shown;
     out->lost_returns = p->lost_ret_said > p->lost_ret_seen ? p->lost_ret_said : p->lost_ret_seen;
+    out->running = p->running;
 }
 
 uint64_t cd_trace_dropped_other(cd_trace *tr)
@@ -2357,6 +2359,11 @@ static int sink(void *arg, const cd_trace_rec *r)
 {
     cd_trace *tr = arg;
     if (r->kind == CD_REC_DROPPED) {
+        if (r->why == CD_DROP_RUNNING) { /* nothing lost: for the summary only */
+            if (r->probe < tr->nprobes)
+                tr->probes[r->probe].running += r->dropped;
+            return 0;
+        }
         if (r->why == CD_DROP_RETURNS) { /* said in the trace and the summary; records were not lost */
             if (r->probe < tr->nprobes)
                 tr->probes[r->probe].lost_ret_said += r->dropped;

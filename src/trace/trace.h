@@ -133,6 +133,7 @@ typedef struct cd_trace_count {
     uint64_t hits, shown, dropped;
     uint64_t lost_returns; /* --ret: calls whose return will never be reported (longjmp, exception,
                               the backend's nesting limit) */
+    uint64_t running;      /* --ret: calls still running when the trace ended (not lost) */
 } cd_trace_count;
 void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out);
 /* Drops not attributed to one probe. */
