@@ -73,6 +73,10 @@ typedef struct cd_probe {
      * them hands each step back as a window (cd_trace_rec.win, in this order). */
     const struct cd_probe_read *reads;
     uint32_t nreads;
+    /* The same, run at the probed call's return (want_return) on the return's registers (a
+     * returned char pointer's string): handed back in the return record's win. */
+    const struct cd_probe_read *ret_reads;
+    uint32_t nret_reads;
 } cd_probe;
 
 typedef struct cd_probe_read {

@@ -84,6 +84,7 @@ typedef struct tprobe {
     /* -e expressions that read memory, compiled into reads the backend copies at the hit
      * (cd_probe.reads): xc[i] says what became of -e i (XC_*), xbytes[i] its value's size */
     cd_probe_read *reads;
+    cd_probe_read ret_read; /* a returned char pointer's string (cd_probe.ret_reads) */
     uint8_t *xc;
     uint64_t *xbytes;
     uint64_t key;           /* cd_trace_event.key: new at each symbolize */
@@ -1552,6 +1553,16 @@ static void compile_reads(cd_trace *tr, tprobe *p)
     cd_arena_free(&c.ar);
     p->p.reads = p->reads;
     p->p.nreads = (uint32_t)o.n;
+    /* --ret: a returned char pointer's string, copied at the return from rax (DWARF 0) */
+    cd_type *rt = p->ret_type ? cd_type_strip(p->ret_type) : NULL;
+    p->p.ret_reads = NULL;
+    p->p.nret_reads = 0;
+    if (tr->o.want_return && rt && rt->kind == TY_PTR && !rt->ref && rt->size == 8 && rt->target &&
+        cd_type_is_charlike(cd_type_strip(rt->target))) {
+        p->ret_read = (cd_probe_read){.reg = 0, .load = false, .len = STR_COPY, .off = 0};
+        p->p.ret_reads = &p->ret_read;
+        p->p.nret_reads = 1;
+    }
 }
 
 /* ---- arming ---- */
@@ -1923,7 +1934,7 @@ static bool str_copied(const cd_trace_rec *r, uint64_t a)
  * from that copy or is not given. */
 static bool strings_at_hit(cd_trace *tr, const tprobe *p, const cd_trace_rec *r)
 {
-    return r && r->kind == CD_REC_ENTRY && p && p->b && p->b == tr->bk[CD_TB_INLINE] && p->b->ops->reads_refused &&
+    return r && (r->kind == CD_REC_ENTRY || (r->kind == CD_REC_RETURN && p && p->p.nret_reads)) && p && p->b && p->b == tr->bk[CD_TB_INLINE] && p->b->ops->reads_refused &&
            !p->b->ops->reads_refused(p->b);
 }
 
@@ -2315,7 +2326,7 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     if (p->ret_type) {
         /* the instant of the return (no stack copy, no windows): not the last entry's, whose
          * copies would answer for memory the call may have changed since */
-        cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs};
+        cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs, .win = r->win, .nwin = r->nwin};
         if (cd_snapshot_set(tr->snap, &in, &e) < 0) {
             cd_arena_free(&ar);
             return -1;

@@ -19,17 +19,18 @@ uprobe_ok() { ! { grep -q 'uprobe PMU\|perf_event_paranoid\|not supported' "$1.e
 for v in O0 O2; do
     exe=$TD_TMP/strings_$v
     gcc -g -"$v" -pthread -o "$exe" "$SRCROOT/testdata/trace/strings.c" || { fail "gcc -$v strings.c"; continue; }
-    td_cdbg ref trace --backend ptrace -e s -e '*s' '^show$' -- "$exe"
+    td_cdbg ref trace --backend ptrace --ret -e s -e '*s' '^(show|pick)$' -- "$exe"
     expect_status 0 "ptrace ($v)"
     expect_line '^> show\(s=0x[0-9a-f]+ "heap-string", n=2\) .* s=0x[0-9a-f]+ "heap-string" \*s=104 .h. ' "$ref"
+    expect_line '^< pick = 0x[0-9a-f]+ "efghijklmn" ' "$ref"
     # gdb at the same calls
     gdb -batch -ex 'break show' -ex run -ex 'print s' -ex 'print *s' -ex c -ex 'print s' -ex 'print *s' \
         -ex c -ex 'print s' -ex 'print *s' -ex kill "$exe" 2>/dev/null | sed -nE 's/^\$[0-9]+ = (0x[0-9a-f]+ )?//p' >"$TD_TMP/gdb_$v"
     [ "$(wc -l <"$TD_TMP/gdb_$v")" = 6 ] && pass "gdb printed 6 values ($v)" || { fail "gdb ($v)"; td_show "$TD_TMP/gdb_$v"; }
     for b in inline auto; do
-        td_cdbg out trace --backend $b -e s -e '*s' '^show$' -- "$exe"
+        td_cdbg out trace --backend $b --ret -e s -e '*s' '^(show|pick)$' -- "$exe"
         expect_status 0 "$b ($v)"
-        expect_line "^cdbg: trace: 1 tracepoint in process [0-9]+: show \\(inline\\)" "$out.err"
+        expect_line "^cdbg: trace: 2 tracepoints in process [0-9]+: pick \\(inline\\) show \\(inline\\)" "$out.err"
         if [ "$(norm "$out")" = "$(norm "$ref")" ]; then pass "$b = ptrace ($v)"; else
             fail "$b differs from ptrace ($v)"; diff <(norm "$ref") <(norm "$out") >&2; fi
         # the argument, then -e '*s', per call, against gdb's
@@ -44,15 +45,16 @@ for v in O0 O2; do
     td_cdbg out trace --backend inline --json -e s -e '*s' '^show$' -- "$exe"
     expect_line '"exprs":\{"s":"0x[0-9a-f]+","\*s":104\}\}$' "$out"
     expect_no_line '"late"' "$out"
-    td_cdbg out trace --backend uprobe -e s -e '*s' '^show$' -- "$exe"
+    td_cdbg out trace --backend uprobe --ret -e s -e '*s' '^(show|pick)$' -- "$exe"
     if uprobe_ok "$out"; then
         expect_status 0 "uprobe ($v)"
+        expect_line '^< pick = 0x[0-9a-f]+ .* \(read after the hit\) \(' "$out"
         # every string and `*s` is marked, whatever it reads (the program may have ended)
         vals=$(grep -oE '(s=0x[0-9a-f]+ |\*s=)("[^"]*"(\.\.\.)?|<[^>]*>|-?[0-9]+ '"'[^']*'"')( \(read after the hit\))?' "$out")
         n=$(printf '%s\n' "$vals" | grep -c .)
         m=$(printf '%s\n' "$vals" | grep -c '(read after the hit)$')
-        [ "$n" = 9 ] && [ "$m" = 9 ] && pass "uprobe: 9 of 9 values marked ($v)" ||
-            { fail "uprobe: $m of $n values marked, want 9 of 9 ($v)"; td_show "$out"; }
+        [ "$n" = 12 ] && [ "$m" = 12 ] && pass "uprobe: 12 of 12 values marked ($v)" ||
+            { fail "uprobe: $m of $n values marked, want 12 of 12 ($v)"; td_show "$out"; }
         expect_line '^> show\(s=.*, n=1\) ' "$out"
         td_cdbg out trace --backend uprobe --json -e s -e '*s' '^show$' -- "$exe"
         # (a char pointer's JSON is its address, the hit's: only `*s` reads memory)
