@@ -41,6 +41,11 @@ for v in O0 O2; do
         expect_line '^> show\(s=0x[0-9a-f]+ "(abcdefghijklmnopqrstuvwxyz){7}abcdefghijklmnopqr"\.\.\., n=3\)' "$out"
         expect_no_line 'read after the hit' "$out.err"
     done
+    # the arguments alone (no -e s whose copy they could share)
+    td_cdbg out trace --backend inline '^show$' -- "$exe"
+    sed -nE 's/^> show\(s=0x[0-9a-f]+ (.*), n=[0-9]\) .*/\1/p' "$out" >"$TD_TMP/ours"
+    if cmp -s "$TD_TMP/ours" <(sed -n '1p;3p;5p' "$TD_TMP/gdb_$v"); then pass "inline arguments = gdb's print s ($v)"; else
+        fail "inline arguments differ from gdb ($v)"; diff <(sed -n '1p;3p;5p' "$TD_TMP/gdb_$v") "$TD_TMP/ours" >&2; fi
     # JSON: the inline backend's values are all the hit's; uprobe names what it read later
     td_cdbg out trace --backend inline --json -e s -e '*s' '^show$' -- "$exe"
     expect_line '"exprs":\{"s":"0x[0-9a-f]+","\*s":104\}\}$' "$out"
