@@ -21,9 +21,12 @@
 #include "commands/stacks.h"
 #include "commands/profile.h"
 #include "commands/lockorder.h"
+#include "commands/leaks.h"
+#include "dap/dap.h"
 #include "deadlock/deadlock.h"
 #include "expr/expr.h"
 
+#include "symbols/debuginfod.h"
 #include "target/open.h"
 
 /* ---- modes: the first operand ---- */
@@ -726,6 +729,34 @@ static int lockorder_mode(const mode *m, opts *o, int argc, char **argv)
     return cd_lockorder_main(argc, argv);
 }
 
+static int leaks_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)m;
+    (void)o;
+    return cd_leaks_main(argc, argv);
+}
+
+/* dap [--listen 127.0.0.1:PORT | --unix PATH]: the options only; src/dap serves. */
+static int dap_mode(const mode *m, opts *o, int argc, char **argv)
+{
+    (void)o;
+    cd_dap_opts d = {.transport = CD_DAP_STDIO};
+    for (int i = 0; i < argc; i++) {
+        bool listen = !strcmp(argv[i], "--listen"), unix_ = !strcmp(argv[i], "--unix");
+        if ((listen || unix_) && i + 1 < argc && d.transport == CD_DAP_STDIO) {
+            d.transport = listen ? CD_DAP_TCP : CD_DAP_UNIX;
+            d.addr = argv[++i];
+            continue;
+        }
+        fprintf(stderr, "cdbg: dap: %s '%s': usage: cdbg dap %s\n",
+                listen || unix_ ? (i + 1 < argc ? "one transport only" : "missing the address after")
+                                : "unknown argument",
+                argv[i], m->usage);
+        return CD_EXIT_USAGE;
+    }
+    return cd_dap_serve(&d);
+}
+
 #define EXITS_SESSION (EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4))
 
 static const mode modes[] = {
@@ -806,9 +837,31 @@ static const mode modes[] = {
      "not reported, nor one closed by a trylock. Until the process's end (-- PROG: its status on\n"
      "stderr), --duration S, Ctrl-C, SIGTERM or SIGHUP; then the process runs on, untraced, and the\n"
      "report covers what was recorded. Exit status: 3 an inversion, 0\n"
-     "none, 1 no lock function could be traced, 2 usage (a core: a run is needed), 4 cannot attach\n"
-     "or start. docs/lockorder.md.",
+     "none, 1 no lock function could be traced or the process ended while the probes went in, 2\n"
+     "usage (a core: a run is needed), 4 cannot attach or start. docs/lockorder.md.",
      EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(3) | EXIT_BIT(4), lockorder_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"leaks", "[options] -p PID | [options] -- PROG [ARGS...]",
+     "Show the allocations still live, by call stack, without stopping the program (leak check)",
+     "Kernel uprobes on the program's libc allocator (malloc, calloc, realloc, reallocarray, memalign,\n"
+     "aligned_alloc, posix_memalign, valloc, pvalloc, free; C++ new and delete reach them) record each\n"
+     "allocation's size, pointer and stack; each free removes its block. At the end (the program's\n"
+     "with -- PROG, --duration S, Ctrl-C or SIGTERM) the blocks still live are printed grouped by call\n"
+     "stack, most bytes first (`N bytes in M allocations from:` and the frames as `bt` prints them;\n"
+     "--top N, --min-bytes B, --json), with a summary on stderr; the process runs on, untraced. Exit\n"
+     "status: with -- PROG the program's (128+N when signal N ended cdbg first, 0 after --duration);\n"
+     "with -p 0; 1 no libc malloc to trace or recording failed; 2 usage; 4 cannot attach or start, or\n"
+     "perf_event_open refused. docs/leaks.md.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2) | EXIT_BIT(4), leaks_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
+    {"dap", "[--listen 127.0.0.1:PORT] | --unix PATH",
+     "Serve the Debug Adapter Protocol, so VS Code, nvim-dap or any DAP client drives cdbg",
+     "One client per run, over stdin/stdout (how editors start an adapter), a TCP port on the loopback\n"
+     "address only (port 0 picks one; `listening on 127.0.0.1:N` is printed) or a unix socket created\n"
+     "with mode 0600 (an existing path that is not a socket is refused) and removed at exit. The\n"
+     "server exits when the client disconnects: a launched program is killed, an attached one detached\n"
+     "and left running, untraced, its breakpoints removed. Exit status: 0 the client disconnected, 1\n"
+     "the connection failed, 2 usage (an address that is not loopback, an unusable path).\n"
+     "docs/dap.md.",
+     EXIT_BIT(0) | EXIT_BIT(1) | EXIT_BIT(2), dap_mode, CD_OPEN_ANY, MODE_OWN_ARGS},
     {"help", "[COMMAND]", "List the prompt's commands, or show one command's usage",
      "The commands are those of the prompt and of -ex/-x (docs/commands.md).", EXIT_BIT(0) | EXIT_BIT(1),
      help_mode, CD_OPEN_ANY, MODE_OPTIONS},
@@ -882,6 +935,9 @@ static const char options_text[] =
     "  --batch      exit after the -ex/-x commands instead of prompting\n"
     "  --json       print one JSON object per line for every command (schemas: docs/json.md)\n"
     "  -q, --quiet  no banner\n"
+    "  --no-debuginfod  never fetch debug info or sources from DEBUGINFOD_URLS (CDBG_NO_DEBUGINFOD=1 too);\n"
+    "               --debuginfod lets the one-shot modes ask the servers, not only the cache\n"
+    "               (docs/debuginfod.md)\n"
     "\n"
     "Commands are read from standard input when it is not a terminal. Commands from -ex, -x or\n"
     "such a stdin are a script: it stops at the first one that fails (exit status 1), so a CI job\n"
@@ -972,9 +1028,44 @@ static void print_mode_help(const mode *m)
     cd_buf_free(&b);
 }
 
+/* --no-debuginfod, --debuginfod and CDBG_NO_DEBUGINFOD=1 (docs/debuginfod.md), taken out of argv
+ * (up to `--`) for every mode. The one-shot modes read only debuginfod's cache unless given
+ * --debuginfod: a slow or dead server must not hold up a look at a production process. */
+static int debuginfod_args(int argc, char **argv)
+{
+    const char *e = getenv("CDBG_NO_DEBUGINFOD");
+    bool off = e && *e && strcmp(e, "0") != 0, ask = false;
+    int n = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            while (i < argc)
+                argv[n++] = argv[i++];
+            break;
+        }
+        if (!strcmp(a, "--no-debuginfod") || !strcmp(a, "--debuginfod")) {
+            off |= a[2] == 'n';
+            ask |= a[2] == 'd';
+            continue;
+        }
+        if (!strcmp(a, "--json"))
+            cd_debuginfod_set_json(true);
+        argv[n++] = argv[i];
+        if ((!strcmp(a, "-ex") || !strcmp(a, "--ex") || !strcmp(a, "-x") || !strcmp(a, "--command")) && i + 1 < argc)
+            argv[n++] = argv[++i];
+    }
+    argv[n] = NULL;
+    if (off)
+        cd_debuginfod_set_mode(CD_DBGI_OFF);
+    const mode *own = n > 1 ? mode_find(argv[1]) : NULL;
+    cd_debuginfod_set_cache_only(own && (own->flags & MODE_OWN_ARGS) && !ask);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     install_signals();
+    argc = debuginfod_args(argc, argv);
     /* A mode that parses its own arguments gets all of them, --help included. */
     const mode *own = argc > 1 ? mode_find(argv[1]) : NULL;
     if (own && (own->flags & MODE_OWN_ARGS)) {

@@ -23,6 +23,7 @@ LAYERS = [
     "src/control",
     "src/trace",
     "src/commands",
+    "src/dap",
     "cmd",
 ]
 ONLY = {"src/arch": {"src/util", "src/arch"}}

@@ -29,6 +29,7 @@ CD_CMD(cd_cmd_breakpoints_any); /* breakpoints, with or without a process (cmd_b
 CD_CMD(cd_cmd_show);        /* show SETTING (gdb's: debug-file-directory) */
 /* `set debug-file-directory DIRS`, `config debug-file-directory [DIRS]` (argv[0] is set/config) */
 int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err);
+int cd_cmd_debuginfod(cd_session *s, int argc, char **argv, cd_err *err); /* set/show debuginfod */
 CD_CMD(cd_cmd_libraries);
 /* cmd_run.c */
 CD_CMD(cd_cmd_continue);
@@ -105,7 +106,16 @@ bool cd_render_stop(cd_session *s, const char *cmd, cd_stop *st, cd_err *err);
 /* finish/stepout: the stop, then the value returned (into the value history). */
 void cd_render_finish(cd_session *s, const char *cmd, cd_stop *st, cd_err *err);
 /* cmd_values.c (expression commands re-join argv[1..] with spaces) */
-CD_CMD(cd_cmd_print);       /* print/FMT EXPR, alias p */
+CD_CMD(cd_cmd_print);       /* print [-OPTION... --] [/FMT] EXPR, alias p */
+CD_CMD(cd_cmd_output);      /* output EXPR: the value alone, no newline, no history */
+CD_CMD(cd_cmd_printf);      /* printf "FORMAT", ARG... */
+CD_CMD(cd_cmd_echo);        /* echo TEXT (gdb's escapes) */
+/* `set print NAME VALUE`, `show print [NAME]` (argv[1] is print/p/pr): gdb's print settings */
+int cd_print_set(cd_session *s, int argc, char **argv, cd_err *err);
+int cd_print_show(cd_session *s, int argc, char **argv, cd_err *err);
+/* argv[1] of set/show names the print settings (print, or gdb's abbreviations p and pr) */
+bool cd_is_print_word(const char *w);
+CD_CMD(cd_cmd_call);        /* call EXPR (cmd_call.c): a function call in the target */
 CD_CMD(cd_cmd_locals);
 CD_CMD(cd_cmd_args);
 CD_CMD(cd_cmd_vars);        /* vars [REGEX] */
@@ -135,6 +145,8 @@ int cd_gcore_main(int argc, char **argv); /* `cdbg gcore`: exit status */
 
 /* The selected thread, its stack and selected frame, the value state and the `config` limits. */
 void cd_session_scope(cd_session *s, cd_scope *sc);
+/* Lets SC's expressions call functions in the session's target (session.c): `print f(3)`. */
+void cd_session_call_hook(cd_session *s, cd_scope *sc);
 /* An evaluation context in that scope (cd_ectx_init of cd_session_scope). */
 void cd_session_ectx(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err);
 /* Print options with the session's `config` limits. */

@@ -8,6 +8,7 @@
 
 #include "commands/cmd_impl.h"
 #include "control/watch.h"
+#include "symbols/debuginfod.h"
 #include "symbols/symbols.h"
 #include "target/open.h"
 
@@ -582,12 +583,65 @@ int cd_cmd_debugdir(cd_session *s, int argc, char **argv, cd_err *err)
     return 0;
 }
 
+/* gdb's `show debuginfod enabled|urls` (WHAT NULL: both). */
+static void show_debuginfod(cd_session *s, const char *what)
+{
+    const char *urls = cd_debuginfod_urls();
+    const char *m = cd_debuginfod_mode_name(cd_debuginfod_mode());
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        if (!what || !strcmp(what, "enabled"))
+            json_object_object_add(j, "debuginfod_enabled", json_object_new_string(m));
+        if (!what || !strcmp(what, "urls"))
+            json_object_object_add(j, "debuginfod_urls", urls ? json_object_new_string(urls) : NULL);
+        cd_out_json(&s->out, j);
+        return;
+    }
+    if (!what || !strcmp(what, "enabled"))
+        cd_out_printf(&s->out, "%sDebuginfod functionality is currently set to \"%s\".\n", what ? "" : "debuginfod enabled:  ", m);
+    if (!what || !strcmp(what, "urls")) {
+        if (urls)
+            cd_out_printf(&s->out, "%sDebuginfod URLs are currently set to:\n%s\n", what ? "" : "debuginfod urls:  ", urls);
+        else
+            cd_out_printf(&s->out, "%sDebuginfod URLs have not been set.\n", what ? "" : "debuginfod urls:  ");
+    }
+}
+
+/* `set debuginfod enabled on|off|ask` and `show debuginfod [enabled|urls]`. */
+int cd_cmd_debuginfod(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    bool set = !strcmp(argv[0], "set");
+    const char *what = argc > 2 ? argv[2] : NULL;
+    if (!set) {
+        if (argc > 3 || (what && strcmp(what, "enabled") && strcmp(what, "urls")))
+            return cd_fail(err, CD_EXIT_CMD, "show debuginfod: usage: show debuginfod [enabled | urls]");
+        show_debuginfod(s, what);
+        return 0;
+    }
+    if (what && !strcmp(what, "urls"))
+        return cd_fail(err, CD_EXIT_CMD, "set debuginfod urls: cdbg takes the servers from DEBUGINFOD_URLS only; set it "
+                       "in the environment before starting cdbg");
+    cd_dbgi_mode m;
+    if (argc != 4 || strcmp(what, "enabled") || !cd_debuginfod_parse_mode(argv[3], &m))
+        return cd_fail(err, CD_EXIT_CMD, "set debuginfod: usage: set debuginfod enabled on|off|ask%s%s%s",
+                       argc == 4 ? " ('" : "", argc == 4 ? argv[3] : "", argc == 4 ? "' is none of them)" : "");
+    cd_debuginfod_set_mode(m);
+    if (s->out.json) /* JSON: one object per command; gdb's set says nothing */
+        show_debuginfod(s, "enabled");
+    return 0;
+}
+
 int cd_cmd_show(cd_session *s, int argc, char **argv, cd_err *err)
 {
+    if (argc >= 2 && !strcmp(argv[1], "debuginfod"))
+        return cd_cmd_debuginfod(s, argc, argv, err);
     if (argc == 2 && !strcmp(argv[1], "debug-file-directory")) {
         show_debugdir(s);
         return 0;
     }
-    return cd_fail(err, CD_EXIT_CMD, "show: %s; show knows debug-file-directory, `config` shows the other settings",
-                   argc < 2 ? "which setting? (show debug-file-directory)" : "unknown setting");
+    if (argc >= 2 && cd_is_print_word(argv[1]))
+        return cd_print_show(s, argc, argv, err);
+    return cd_fail(err, CD_EXIT_CMD, "show: %s; show knows print [NAME], debug-file-directory and debuginfod, `config` "
+                   "shows the other settings",
+                   argc < 2 ? "which setting? (show print, show debug-file-directory)" : "unknown setting");
 }

@@ -6,6 +6,7 @@
 #include "symbols/symbols.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ void cd_session_scope(cd_session *s, cd_scope *sc)
     sc->target = s->target;
     sc->max_array = s->max_array;
     sc->max_string = s->max_string;
+    cd_session_call_hook(s, sc);
     if (!s->target)
         return;
     sc->thread = cd_session_thread(s);
@@ -57,8 +59,11 @@ void cd_session_ectx(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err)
 
 void cd_session_fmtopt(cd_fmtopt *o, cd_session *s, char fmt)
 {
-    cd_scope sc = {.max_array = s->max_array, .max_string = s->max_string};
-    cd_fmtopt_init(o, &sc, fmt);
+    *o = s->print;
+    o->raw = fmt == 'r'; /* print/r: no library printer, otherwise the natural format */
+    o->fmt = fmt == 'r' ? 0 : fmt;
+    o->max_array = s->max_array > 0 ? s->max_array : 200;
+    o->max_string = s->max_string > 0 ? s->max_string : 200;
 }
 
 /* The expression text: the unsplit command line when the dispatcher gives it (quotes in C string
@@ -150,13 +155,35 @@ static void after_write(cd_session *s, const cd_ectx *x)
     s->stack_gen = s->target->stop_gen - 1;
 }
 
-int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
+static int print_options(const char *text, cd_fmtopt *o, const char **rest, cd_err *err);
+static int text_fmt(const char *cmd, const char *text, char *fmt, const char **rest, cd_err *err);
+
+/* print and output: [-OPTION... --] [/FMT] EXPR (gdb's forms; print/FMT EXPR takes no options, as
+ * in gdb). output prints the value alone, with no newline, and keeps no history. */
+static int print_cmd(cd_session *s, int argc, char **argv, bool output, cd_err *err)
 {
+    const char *cmd = output ? "output" : "print";
     int from;
     char f;
-    if (parse_fmt("print", argc, argv, &from, &f, err) != 0)
+    if (parse_fmt(cmd, argc, argv, &from, &f, err) != 0)
         return -1;
-    char *src = expr_text(s, argc, argv, from, false);
+    cd_fmtopt o;
+    cd_session_fmtopt(&o, s, 0);
+    char *text = expr_text(s, argc, argv, from, false);
+    const char *after = text;
+    /* gdb's output takes no options: `output -x` is the negation */
+    if (!f && ((!output && print_options(text, &o, &after, err) != 0) || text_fmt(cmd, after, &f, &after, err) != 0)) {
+        free(text);
+        return -1;
+    }
+    o.raw = o.raw || f == 'r';
+    o.fmt = f == 'r' ? 0 : f;
+    char *src = cd_xstrdup(after);
+    free(text);
+    if (output && !*src) {
+        free(src);
+        return cd_fail(err, CD_EXIT_CMD, "Argument required (expression to compute).");
+    }
     cd_arena ar = {0};
     cd_ectx x;
     cd_session_ectx(&x, s, &ar, err);
@@ -180,10 +207,8 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
             goto out;
         }
     }
-    cd_fmtopt o;
-    cd_session_fmtopt(&o, s, f);
     /* gdb numbers void results too (`$1 = void` for an unset convenience variable). */
-    int n = cd_hist_add(&x, &v);
+    int n = output ? 0 : cd_hist_add(&x, &v);
     if (s->out.json) {
         json_object *j = json_object_new_object();
         cd_buf tb = {0};
@@ -196,7 +221,10 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err)
     } else {
         cd_buf b = {0};
         cd_format_value(&x, &v, &o, true, &b);
-        cd_out_printf(&s->out, "$%d = %s\n", n, cd_buf_str(&b));
+        if (output)
+            cd_out_printf(&s->out, "%s", cd_buf_str(&b));
+        else
+            cd_out_printf(&s->out, "$%d = %s\n", n, cd_buf_str(&b));
         cd_buf_free(&b);
     }
 out:
@@ -205,6 +233,9 @@ out:
     free(src);
     return rc;
 }
+
+int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err) { return print_cmd(s, argc, argv, false, err); }
+int cd_cmd_output(cd_session *s, int argc, char **argv, cd_err *err) { return print_cmd(s, argc, argv, true, err); }
 
 /* A variable's value, or an error value carrying why it could not be read: listings go on past
  * one unreadable variable. */
@@ -393,10 +424,17 @@ out:
 int cd_cmd_whatis(cd_session *s, int argc, char **argv, cd_err *err) { return type_cmd(s, argc, argv, false, err); }
 int cd_cmd_ptype(cd_session *s, int argc, char **argv, cd_err *err) { return type_cmd(s, argc, argv, true, err); }
 
+bool cd_is_print_word(const char *w) { return !strcmp(w, "print") || !strcmp(w, "p") || !strcmp(w, "pr"); }
+
 int cd_cmd_set(cd_session *s, int argc, char **argv, cd_err *err)
 {
     if (argc >= 2 && !strcmp(argv[1], "debug-file-directory"))
         return cd_cmd_debugdir(s, argc, argv, err);
+    if (argc >= 2 && !strcmp(argv[1], "debuginfod"))
+        return cd_cmd_debuginfod(s, argc, argv, err);
+    /* `set print pretty on`; `set p = 3` (a variable named p) stays an assignment */
+    if (argc >= 2 && cd_is_print_word(argv[1]) && (argc == 2 || argv[2][0] != '='))
+        return cd_print_set(s, argc, argv, err);
     int from = 1;
     if (argc > 1 && (!strcmp(argv[1], "var") || !strcmp(argv[1], "variable")))
         from = 2;
@@ -541,6 +579,8 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
             cd_buf_reset(&line);
             if (f == 's') {
                 int max = s->max_string > 0 ? s->max_string : 200;
+                if (max > 65536) /* print elements unlimited: a bounded read all the same */
+                    max = 65536;
                 uint8_t *buf = cd_arena_alloc(&ar, (size_t)max + 1);
                 int n = 0;
                 bool more = false, bad = false;
@@ -668,10 +708,25 @@ int cd_cmd_x(cd_session *s, int argc, char **argv, cd_err *err)
     /* x/i leaves the unit alone, as in gdb: the next x/x reads what it read before. */
     if (f != 'i')
         vs->x_unit = (char)unit;
-    {
+    if (f == 'i') {
         /* $_ is the address of the last unit examined, as in gdb. */
         cd_value last = cd_value_from_int(&x, cd_type_ptr(x.vs, NULL), last_unit);
         cd_conv_set(&x, "_", &last);
+    } else {
+        /* gdb: $_ points to the last unit as the integer of its size (int32_t * after x/xw,
+         * int8_t * after x/s and x/c, whatever the format), $__ is that unit's contents (not after
+         * x/s, whose units gdb does not fetch) */
+        static const char *const names[] = {"int8_t", "int16_t", NULL, "int32_t", NULL, NULL, NULL, "int64_t"};
+        int u = f == 's' ? 1 : unit;
+        cd_type *it = cd_type_base(x.vs, TY_INT, (uint64_t)u, true, names[u - 1]);
+        cd_value last = cd_value_from_int(&x, cd_type_ptr(x.vs, it), last_unit);
+        cd_conv_set(&x, "_", &last);
+        cd_err e2, *save = x.err;
+        x.err = &e2;
+        cd_value contents = {.type = it, .where = V_MEM, .addr = last_unit, .lval = true, .regno = -1};
+        if (f != 's' && rc == 0)
+            cd_conv_set(&x, "__", &contents);
+        x.err = save;
     }
     if (arr) {
         if (rc == 0) {
@@ -924,4 +979,790 @@ void cd_values_install(cd_session *s)
     s->values_free = cd_values_free;
     s->frame_vars = cd_values_frame_vars;
     s->on_stop = cd_values_on_stop;
+}
+
+/* ---------- gdb's print settings: set print NAME, show print [NAME], print -NAME ---------- */
+typedef enum { PS_BOOL, PS_COUNT, PS_DEPTH } ps_kind; /* COUNT: 0 is unlimited; DEPTH: -1 is */
+typedef struct {
+    const char *name;
+    ps_kind kind;
+    const char *doc; /* gdb's `show print NAME` sentence, %s the value */
+    size_t off;      /* PS_BOOL: the flag in cd_fmtopt */
+} print_setting;
+#define PS_FLAG(f) offsetof(cd_fmtopt, f)
+/* gdb's names and sentences, in its alphabetical order (`show print` lists them so) */
+static const print_setting print_settings[] = {
+    {"address", PS_BOOL, "Printing of addresses is %s.", PS_FLAG(address)},
+    {"array", PS_BOOL, "Pretty formatting of arrays is %s.", PS_FLAG(array)},
+    {"array-indexes", PS_BOOL, "Printing of array indexes is %s.", PS_FLAG(array_indexes)},
+    {"elements", PS_COUNT, "Limit on string chars or array elements to print is %s.", 0},
+    {"max-depth", PS_DEPTH, "Maximum print depth is %s.", 0},
+    {"null-stop", PS_BOOL, "Printing of char arrays to stop at first null char is %s.", PS_FLAG(null_stop)},
+    {"pretty", PS_BOOL, "Pretty formatting of structures is %s.", PS_FLAG(pretty)},
+    {"repeats", PS_COUNT, "Threshold for repeated print elements is %s.", 0},
+    {"static-members", PS_BOOL, "Printing of C++ static members is %s.", PS_FLAG(static_members)},
+    {"symbol", PS_BOOL, "Printing of symbols when printing pointers is %s.", PS_FLAG(symbol)},
+    {"union", PS_BOOL, "Printing of unions interior to structures is %s.", PS_FLAG(unions)},
+    {"vtbl", PS_BOOL, "Printing of C++ virtual function tables is %s.", PS_FLAG(vtbl)},
+};
+#define NPRINT_SETTINGS (sizeof print_settings / sizeof print_settings[0])
+
+static bool *ps_bool(cd_fmtopt *o, const print_setting *p) { return (bool *)((char *)o + p->off); }
+
+/* The setting NAME abbreviates (gdb: a unique prefix, an exact name first); NULL with *ambiguous. */
+static const print_setting *ps_find(const char *name, size_t len, bool *ambiguous)
+{
+    const print_setting *hit = NULL;
+    int n = 0;
+    *ambiguous = false;
+    for (size_t i = 0; i < NPRINT_SETTINGS; i++) {
+        if (strlen(print_settings[i].name) == len && !strncmp(print_settings[i].name, name, len))
+            return &print_settings[i];
+        if (len && !strncmp(print_settings[i].name, name, len))
+            hit = &print_settings[i], n++;
+    }
+    *ambiguous = n > 1;
+    return n == 1 ? hit : NULL;
+}
+
+/* gdb's boolean words; -1 when W is none of them */
+/* gdb's `set print` settings cdbg has not: they make an abbreviation ambiguous as in gdb
+ * (`set print p`: pascal_static-members, pretty) and are named when asked for */
+static const char *const gdb_only_settings[] = {
+    "asm-demangle", "demangle", "entry-values", "finish", "frame-arguments", "frame-info", "inferior-events",
+    "max-symbolic-offset", "memory-tag-violations", "nibbles", "object", "pascal_static-members",
+    "raw-frame-arguments", "raw-values", "sevenbit-strings", "symbol-filename", "symbol-loading", "thread-events",
+    "type",
+};
+
+/* `set print W` / `show print W`: the setting, or NULL after gdb's message (ambiguous: the
+ * candidates in gdb's order; unknown: gdb's; one cdbg has not: says so). */
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static const print_setting *ps_lookup(const char *verb, const char *w, const char *rest, cd_err *err)
+{
+    size_t n = strlen(w);
+    bool amb;
+    const print_setting *p = ps_find(w, n, &amb);
+    const char *names[NPRINT_SETTINGS + sizeof gdb_only_settings / sizeof gdb_only_settings[0]];
+    size_t k = 0;
+    const char *other = NULL;
+    for (size_t i = 0; i < sizeof gdb_only_settings / sizeof gdb_only_settings[0]; i++)
+        if (!strncmp(gdb_only_settings[i], w, n)) {
+            names[k++] = gdb_only_settings[i];
+            if (strlen(gdb_only_settings[i]) == n)
+                other = gdb_only_settings[i];
+        }
+    if (p && strlen(p->name) == n) /* an exact name wins */
+        return p;
+    if (other || (!p && !amb && k == 1)) {
+        cd_fail(err, CD_EXIT_CMD, "%s print %s: gdb's setting, which cdbg has not; `show print` lists cdbg's", verb,
+                other ? other : names[0]);
+        return NULL;
+    }
+    if (p && !k)
+        return p;
+    if (!k && !amb) {
+        cd_fail(err, CD_EXIT_CMD, "Undefined %s print command: \"%s\".  Try \"help %s print\".", verb, rest, verb);
+        return NULL;
+    }
+    for (size_t i = 0; i < NPRINT_SETTINGS; i++)
+        if (!strncmp(print_settings[i].name, w, n))
+            names[k++] = print_settings[i].name;
+    qsort(names, k, sizeof names[0], cmp_str);
+    cd_buf l = {0};
+    for (size_t i = 0; i < k; i++)
+        cd_buf_printf(&l, "%s%s", i ? ", " : "", names[i]);
+    cd_fail(err, CD_EXIT_CMD, "Ambiguous %s print command \"%s\": %s.", verb, rest, cd_buf_str(&l));
+    cd_buf_free(&l);
+    return NULL;
+}
+
+static int parse_bool(const char *w, size_t n)
+{
+    static const char *const on[] = {"on", "yes", "enable", "1"}, *const off[] = {"off", "no", "disable", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (n && n <= strlen(on[i]) && !strncmp(on[i], w, n) && (n > 1 || w[0] != 'o'))
+            return 1;
+        if (n && n <= strlen(off[i]) && !strncmp(off[i], w, n) && (n > 1 || w[0] != 'o'))
+            return 0;
+    }
+    return -1;
+}
+
+/* A count or depth in W (len N): "unlimited" (or 0 for a count, -1 for a depth) is
+ * CD_PRINT_UNLIMITED. gdb's messages for the rest. */
+static int parse_count(const print_setting *p, const char *w, size_t n, int *out, const char *what, cd_err *err)
+{
+    if (n && n <= 9 && !strncmp("unlimited", w, n)) {
+        *out = CD_PRINT_UNLIMITED;
+        return 0;
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.*s", (int)(n < 31 ? n : 31), w);
+    char *end;
+    long long v = strtoll(buf, &end, 0);
+    if (!n || *end || end == buf) {
+        if (what[0] == '-') /* a print option: gdb's words, and where it stopped */
+            return cd_fail(err, CD_EXIT_CMD, "Expected integer at: %s", w);
+        return cd_fail(err, CD_EXIT_CMD, "%s: expected a number or \"unlimited\", got '%s'", what, buf);
+    }
+    if (p->kind == PS_DEPTH) {
+        if (v < -1)
+            return cd_fail(err, CD_EXIT_CMD, "only -1 is allowed to set as unlimited");
+        if (v > INT32_MAX - 1)
+            return cd_fail(err, CD_EXIT_CMD, "integer %lld out of range", v);
+        *out = v == -1 ? CD_PRINT_UNLIMITED : (int)v;
+        return 0;
+    }
+    if (v < 0 || v > INT32_MAX - 1)
+        return cd_fail(err, CD_EXIT_CMD, "integer %lld out of range", v);
+    *out = v == 0 ? CD_PRINT_UNLIMITED : (int)v;
+    return 0;
+}
+
+/* Applies one setting to O (elements: both limits). */
+static void ps_apply(cd_fmtopt *o, const print_setting *p, int v)
+{
+    if (p->kind == PS_BOOL)
+        *ps_bool(o, p) = v != 0;
+    else if (!strcmp(p->name, "elements"))
+        o->max_array = o->max_string = v;
+    else if (!strcmp(p->name, "repeats"))
+        o->repeats = v;
+    else
+        o->max_depth = v;
+}
+
+static int ps_value(const cd_fmtopt *o, const print_setting *p)
+{
+    cd_fmtopt c = *o;
+    if (p->kind == PS_BOOL)
+        return *ps_bool(&c, p);
+    if (!strcmp(p->name, "elements"))
+        return o->max_array;
+    return !strcmp(p->name, "repeats") ? o->repeats : o->max_depth;
+}
+
+static void ps_text(const cd_fmtopt *o, const print_setting *p, cd_buf *b)
+{
+    int v = ps_value(o, p);
+    char num[24];
+    if (p->kind == PS_BOOL)
+        snprintf(num, sizeof num, "%s", v ? "on" : "off");
+    else if (v == CD_PRINT_UNLIMITED)
+        snprintf(num, sizeof num, "unlimited");
+    else
+        snprintf(num, sizeof num, "%d", v);
+    cd_buf_printf(b, p->doc, num);
+}
+
+static json_object *ps_json(const cd_fmtopt *o, const print_setting *p)
+{
+    int v = ps_value(o, p);
+    if (p->kind == PS_BOOL)
+        return json_object_new_boolean(v);
+    return v == CD_PRINT_UNLIMITED ? json_object_new_string("unlimited") : json_object_new_int(v);
+}
+
+static void session_print_opts(cd_session *s, cd_fmtopt *o)
+{
+    cd_session_fmtopt(o, s, 0);
+}
+
+/* `set print NAME [VALUE]` (argv[1] is print, p or pr). gdb says nothing; JSON: the new value. */
+int cd_print_set(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    if (argc < 3) {
+        cd_buf l = {0};
+        for (size_t i = 0; i < NPRINT_SETTINGS; i++)
+            cd_buf_printf(&l, "%s%s", i ? ", " : "", print_settings[i].name);
+        cd_fail(err, CD_EXIT_CMD, "set print: which setting? one of %s (show print lists them)", cd_buf_str(&l));
+        cd_buf_free(&l);
+        return -1;
+    }
+    cd_buf rest = {0};
+    for (int i = 2; i < argc; i++)
+        cd_buf_printf(&rest, "%s%s", i > 2 ? " " : "", argv[i]);
+    const print_setting *p = ps_lookup("set", argv[2], cd_buf_str(&rest), err);
+    cd_buf_free(&rest);
+    if (!p)
+        return -1;
+    if (argc > 4 && p->kind != PS_BOOL)
+        return cd_fail(err, CD_EXIT_CMD, "set print %s: one value, got %d", p->name, argc - 3);
+    int v;
+    if (p->kind == PS_BOOL) {
+        v = argc == 3 ? 1 : argc > 4 ? -1 : parse_bool(argv[3], strlen(argv[3]));
+        if (v < 0)
+            return cd_fail(err, CD_EXIT_CMD, "\"on\" or \"off\" expected.");
+    } else if (argc == 3) {
+        return cd_fail(err, CD_EXIT_CMD, "Argument required (integer to set it to, or \"unlimited\").");
+    } else {
+        cd_buf what = {0};
+        cd_buf_printf(&what, "set print %s", p->name);
+        int r = parse_count(p, argv[3], strlen(argv[3]), &v, cd_buf_str(&what), err);
+        cd_buf_free(&what);
+        if (r != 0)
+            return -1;
+    }
+    if (!strcmp(p->name, "elements"))
+        s->max_array = s->max_string = v;
+    else
+        ps_apply(&s->print, p, v);
+    if (s->out.json) {
+        cd_fmtopt o;
+        session_print_opts(s, &o);
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "setting", json_object_new_string(p->name));
+        json_object_object_add(j, "value", ps_json(&o, p));
+        cd_out_json(&s->out, j);
+    }
+    return 0;
+}
+
+/* `show print [NAME]`: gdb's sentences (all of them: "print NAME:  SENTENCE" lines). */
+int cd_print_show(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    cd_fmtopt o;
+    session_print_opts(s, &o);
+    const print_setting *one = NULL;
+    if (argc > 2 && !(one = ps_lookup("show", argv[2], argv[2], err)))
+        return -1; /* words after the name are ignored, as gdb does */
+    json_object *j = s->out.json ? json_object_new_object() : NULL;
+    for (size_t i = 0; i < NPRINT_SETTINGS; i++) {
+        const print_setting *p = &print_settings[i];
+        if (one && one != p)
+            continue;
+        if (j) {
+            json_object_object_add(j, p->name, ps_json(&o, p));
+            continue;
+        }
+        cd_buf b = {0};
+        ps_text(&o, p, &b);
+        if (one)
+            cd_out_printf(&s->out, "%s\n", cd_buf_str(&b));
+        else
+            cd_out_printf(&s->out, "print %s:  %s\n", p->name, cd_buf_str(&b));
+        cd_buf_free(&b);
+    }
+    if (j) {
+        json_object *w = json_object_new_object();
+        json_object_object_add(w, "print", j);
+        cd_out_json(&s->out, w);
+    }
+    return 0;
+}
+
+/* gdb's print options before `--` (print -pretty -elements 5 -- EXPR): applied to O; *rest is the
+ * text after `--`. Without a `--` token the whole text is the expression (gdb's rule: `print -x`
+ * negates x). */
+static const char *ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+static bool is_dashdash(const char *p) { return p[0] == '-' && p[1] == '-' && (!p[2] || p[2] == ' ' || p[2] == '\t'); }
+
+static int print_options(const char *text, cd_fmtopt *o, const char **rest, cd_err *err)
+{
+    const char *p = ws(text);
+    *rest = p;
+    if (*p != '-')
+        return 0;
+    bool delim = false;
+    for (const char *q = p; *q; q++)
+        if ((q == p || q[-1] == ' ' || q[-1] == '\t') && is_dashdash(q))
+            delim = true;
+    if (!delim)
+        return 0;
+    for (;;) {
+        p = ws(p);
+        if (is_dashdash(p)) {
+            *rest = ws(p + 2);
+            return 0;
+        }
+        if (*p != '-')
+            return cd_fail(err, CD_EXIT_CMD, "Unrecognized option at: %s", p);
+        const char *name = p + 1;
+        size_t n = strcspn(name, " \t");
+        bool amb;
+        const print_setting *ps = ps_find(name, n, &amb);
+        /* gdb's options cdbg has not: an abbreviation of one of them and of one cdbg has is
+         * ambiguous, as in gdb (-r: -raw-values, -repeats) */
+        static const char *const others[] = {"memory-tag-violations", "object", "raw-values"};
+        const char *other = NULL;
+        for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+            if (n && !strncmp(others[i], name, n))
+                other = others[i];
+        if (other && (ps ? strlen(ps->name) != n : true) && (ps || amb))
+            amb = true, ps = NULL;
+        else if (other && !ps && !amb) {
+            /* accepted as gdb does: -raw-values is print/r; -object (the dynamic type of a
+             * polymorphic pointer) and -memory-tag-violations (no memory tags on x86-64) change
+             * nothing cdbg prints */
+            p = ws(name + n);
+            size_t vn = strcspn(p, " \t");
+            int v = 1;
+            if (*p && *p != '-') {
+                v = parse_bool(p, vn);
+                if (v < 0)
+                    return cd_fail(err, CD_EXIT_CMD, "Value given for `-%s' is not a boolean: %.*s", other, (int)vn, p);
+                p += vn;
+            }
+            if (!strcmp(other, "raw-values"))
+                o->raw = v;
+            continue;
+        }
+        if (!ps)
+            return cd_fail(err, CD_EXIT_CMD, "%s option at: %s", amb ? "Ambiguous" : "Unrecognized", p);
+        p = ws(name + n);
+        size_t vn = strcspn(p, " \t");
+        int v;
+        if (ps->kind == PS_BOOL) {
+            v = 1;
+            if (*p && *p != '-') { /* a value: it must be a boolean */
+                v = parse_bool(p, vn);
+                if (v < 0)
+                    return cd_fail(err, CD_EXIT_CMD, "Value given for `-%s' is not a boolean: %.*s", ps->name, (int)vn, p);
+                p += vn;
+            }
+        } else {
+            if (is_dashdash(p) || !*p)
+                return cd_fail(err, CD_EXIT_CMD, "Expected integer at: %s", p);
+            cd_buf what = {0};
+            cd_buf_printf(&what, "-%s", ps->name);
+            int r = parse_count(ps, p, vn, &v, cd_buf_str(&what), err);
+            cd_buf_free(&what);
+            if (r != 0)
+                return -1;
+            p += vn;
+        }
+        ps_apply(o, ps, v);
+    }
+}
+
+/* A leading "/FMT" of TEXT (after the options): its letter into *fmt, the text after it into *rest. */
+static int text_fmt(const char *cmd, const char *text, char *fmt, const char **rest, cd_err *err)
+{
+    if (*text != '/')
+        return 0;
+    size_t n = strcspn(text + 1, " \t");
+    if (n != 1 || !strchr("xduotcfasr", text[1]))
+        return cd_fail(err, CD_EXIT_CMD, "%s: unknown format '/%.*s'; use one of /x /d /u /o /t /c /f /a /s /r", cmd,
+                       (int)n, text + 1);
+    *fmt = text[1];
+    *rest = ws(text + 2);
+    return 0;
+}
+
+/* ---------- printf and echo ---------- */
+/* gdb's escapes: \n \t \\ \" \a \b \f \r \v in both; \e (ESC) in a printf format only, octal
+ * \NNN in an echo text only (gdb's parse_escape). *P is after the backslash and is advanced; -1
+ * for one that is none of them. */
+static int escape_char(const char **p, bool echo)
+{
+    char c = *(*p)++;
+    switch (c) {
+    case 'n': return '\n';
+    case 't': return '\t';
+    case '\\': return '\\';
+    case '"': return '"';
+    case 'a': return '\a';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'r': return '\r';
+    case 'v': return '\v';
+    case 'e':
+        if (!echo)
+            return 27;
+        break;
+    default: break;
+    }
+    if (echo && c >= '0' && c <= '7') {
+        int v = c - '0';
+        for (int i = 0; i < 2 && **p >= '0' && **p <= '7'; i++)
+            v = v * 8 + *(*p)++ - '0';
+        return v & 0xff;
+    }
+    (*p)--;
+    return -1;
+}
+
+int cd_cmd_echo(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argc; (void)argv; (void)err;
+    const char *p = s->raw_args ? s->raw_args : "";
+    cd_buf b = {0};
+    while (*p) {
+        if (*p != '\\') {
+            cd_buf_append(&b, p++, 1);
+            continue;
+        }
+        p++;
+        if (!*p) /* gdb: a backslash ending the line keeps the spaces before it */
+            break;
+        int c = escape_char(&p, true);
+        char ch = c < 0 ? *p++ : (char)c; /* gdb: any other escaped character is itself */
+        cd_buf_append(&b, &ch, 1);
+    }
+    if (s->out.json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "echo", json_object_new_string_len(cd_buf_str(&b), (int)b.len));
+        cd_out_json(&s->out, j);
+    } else
+        cd_out_printf(&s->out, "%s", cd_buf_str(&b));
+    cd_buf_free(&b);
+    return 0;
+}
+
+/* One conversion of a printf format: its text ("%-5ld") and what it takes. */
+typedef enum { PF_LIT, PF_INT, PF_CHAR, PF_STR, PF_PTR, PF_FLOAT, PF_LDOUBLE } pf_kind;
+typedef struct {
+    pf_kind kind;
+    char spec[40];   /* the conversion as the C library takes it, length modifier normalised */
+    bool is_unsigned;
+    int lng;         /* 0 int, 1 long, 2 long long */
+} pf_piece;
+
+/* gdb's parse_format_string: the literal text between conversions (escapes done) and the
+ * conversions; its messages for what it rejects. */
+static int pf_parse(const char *f, cd_buf *lits, pf_piece **out, int *nout, cd_err *err)
+{
+    *out = NULL;
+    *nout = 0;
+    cd_buf lit = {0};
+    int n = 0, rc = 0;
+    pf_piece *v = NULL;
+    for (;;) {
+        if (*f == '\\') {
+            f++;
+            int c = escape_char(&f, false);
+            if (c < 0) {
+                rc = cd_fail(err, CD_EXIT_CMD, "Unrecognized escape character \\%c in format string.", *f);
+                break;
+            }
+            char ch = (char)c;
+            cd_buf_append(&lit, &ch, 1);
+            continue;
+        }
+        if (*f && *f != '%') {
+            cd_buf_append(&lit, f++, 1);
+            continue;
+        }
+        if (*f == '%' && f[1] == '%') {
+            cd_buf_append(&lit, "%", 1);
+            f += 2;
+            continue;
+        }
+        /* the literal before a conversion (or the end) is a piece of its own */
+        v = cd_xrealloc(v, (size_t)(n + 2) * sizeof *v);
+        lits[n].len = 0;
+        cd_buf_append(&lits[n], cd_buf_str(&lit), lit.len);
+        lit.len = 0;
+        v[n++] = (pf_piece){.kind = PF_LIT};
+        if (!*f)
+            break;
+        const char *start = f++;
+        f += strspn(f, "#0- +'");
+        if (*f == '*') {
+            rc = cd_fail(err, CD_EXIT_CMD, "`*' not supported for precision or width in printf");
+            break;
+        }
+        f += strspn(f, "0123456789");
+        if (*f == '.') {
+            f++;
+            if (*f == '*') {
+                rc = cd_fail(err, CD_EXIT_CMD, "`*' not supported for precision or width in printf");
+                break;
+            }
+            f += strspn(f, "0123456789");
+        }
+        size_t flen = (size_t)(f - start);
+        pf_piece pc = {.kind = PF_INT};
+        bool ldbl = false, shrt = false;
+        if (*f == 'h' && f[1] != 'h') /* gdb takes %hd, not %hhd */
+            shrt = true, f++;
+        else if (*f == 'l') {
+            pc.lng = 1, f++;
+            if (*f == 'l')
+                pc.lng = 2, f++;
+        } else if (*f == 'L')
+            ldbl = true, f++;
+        else if (*f == 'z')
+            pc.lng = 1, f++;
+        char conv = *f;
+        if (!conv) {
+            rc = cd_fail(err, CD_EXIT_CMD, "Incomplete format specifier at end of format string");
+            break;
+        }
+        f++;
+        switch (conv) {
+        case 'd': case 'i': break;
+        case 'u': case 'o': case 'x': case 'X': pc.is_unsigned = true; break;
+        case 'c': pc.kind = PF_CHAR; break;
+        case 's': pc.kind = PF_STR; break;
+        case 'p': pc.kind = PF_PTR; break;
+        case 'e': case 'f': case 'g': case 'E': case 'G': case 'F': case 'a': case 'A':
+            pc.kind = ldbl ? PF_LDOUBLE : PF_FLOAT;
+            break;
+        default:
+            rc = cd_fail(err, CD_EXIT_CMD, "Unrecognized format specifier '%c' in printf", conv);
+            break;
+        }
+        if (rc)
+            break;
+        if ((ldbl && pc.kind != PF_LDOUBLE) || (shrt && pc.kind != PF_INT)) {
+            rc = cd_fail(err, CD_EXIT_CMD, "Inappropriate modifiers to format specifier '%c' in printf", conv);
+            break;
+        }
+        if (flen >= sizeof pc.spec - 4) {
+            rc = cd_fail(err, CD_EXIT_CMD, "printf: the conversion %.*s is too long", (int)(f - start), start);
+            break;
+        }
+        snprintf(pc.spec, sizeof pc.spec, "%.*s%s%c", (int)flen, start,
+                 pc.kind == PF_LDOUBLE ? "L" : pc.kind == PF_INT ? (pc.lng == 2 ? "ll" : pc.lng ? "l" : shrt ? "h" : "") : "",
+                 conv);
+        v[n++] = pc;
+    }
+    cd_buf_free(&lit);
+    if (rc) {
+        free(v);
+        return -1;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+/* The arguments after the format: split at the commas outside parentheses, brackets and quotes. */
+static int pf_split_args(const char *p, char ***out)
+{
+    int n = 0, depth = 0;
+    char **v = NULL;
+    const char *start = p;
+    char q = 0;
+    for (;; p++) {
+        if (q) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == q)
+                q = 0;
+            else if (!*p)
+                break;
+            continue;
+        }
+        if (*p == '"' || *p == '\'')
+            q = *p;
+        else if (*p == '(' || *p == '[' || *p == '{')
+            depth++;
+        else if ((*p == ')' || *p == ']' || *p == '}') && depth)
+            depth--;
+        else if ((*p == ',' && !depth) || !*p) {
+            v = cd_xrealloc(v, (size_t)(n + 1) * sizeof *v);
+            v[n++] = cd_xasprintf("%.*s", (int)(p - start), start);
+            start = p + 1;
+            if (!*p)
+                break;
+        }
+    }
+    *out = v;
+    return n;
+}
+
+/* A %s argument: the string a pointer (or a char array in memory) points to, up to its NUL; a
+ * literal's own bytes. gdb reads the whole string, without print elements. */
+static int pf_string(cd_ectx *x, const cd_value *v, cd_buf *b)
+{
+    cd_type *t = cd_type_strip(v->type);
+    uint64_t addr;
+    if (t->kind == TY_ARRAY && v->where == V_BYTES) {
+        uint64_t n = cd_type_size(v->type);
+        for (uint64_t i = 0; i < n && v->bytes[i]; i++)
+            cd_buf_append(b, (const char *)&v->bytes[i], 1);
+        return 0;
+    }
+    if (t->kind == TY_ARRAY && v->where == V_MEM)
+        addr = v->addr;
+    else {
+        __int128 a;
+        if (t->kind == TY_STRUCT || t->kind == TY_UNION || cd_value_int(x, v, &a) != 0)
+            return cd_fail(x->err, CD_EXIT_CMD, "Value can't be converted to integer.");
+        addr = (uint64_t)a;
+    }
+    if (!addr) {
+        cd_buf_puts(b, "(null)");
+        return 0;
+    }
+    for (uint64_t i = 0;; i += 64) {
+        uint8_t chunk[64];
+        ssize_t got = x->t ? cd_target_read(x->t, addr + i, chunk, sizeof chunk) : -1;
+        if (got <= 0)
+            return cd_fail(x->err, CD_EXIT_CMD, "Cannot access memory at address 0x%llx", (unsigned long long)(addr + i));
+        for (ssize_t k = 0; k < got; k++) {
+            if (!chunk[k])
+                return 0;
+            cd_buf_append(b, (const char *)&chunk[k], 1);
+        }
+        if (i > (64u << 20)) /* a runaway read: 64 MiB without a NUL */
+            return cd_fail(x->err, CD_EXIT_CMD, "printf: no NUL in the first 64 MiB at 0x%llx", (unsigned long long)addr);
+    }
+}
+
+/* One conversion of V into B. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static int pf_convert(cd_ectx *x, const pf_piece *pc, const cd_value *v, cd_buf *b)
+{
+    cd_type *t = cd_type_strip(v->type);
+    if (!t || t->kind == TY_VOID)
+        return cd_fail(x->err, CD_EXIT_CMD, "Value can't be converted to integer.");
+    switch (pc->kind) {
+    case PF_STR: {
+        cd_buf str = {0};
+        int r = pf_string(x, v, &str);
+        if (r == 0)
+            cd_buf_printf(b, pc->spec, cd_buf_str(&str));
+        cd_buf_free(&str);
+        return r;
+    }
+    case PF_FLOAT:
+    case PF_LDOUBLE: {
+        long double d;
+        if (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ARRAY)
+            return cd_fail(x->err, CD_EXIT_CMD, "Value can't be converted to a floating-point number.");
+        if (t->kind != TY_FLOAT && (t->size == 4 || t->size == 8)) {
+            /* gdb reads an integer's bytes as the float type of its size (printf "%f", 3 is 0.000000) */
+            uint8_t raw[8] = {0};
+            if (cd_value_read(x, v, 0, raw, t->size) != 0)
+                return -1;
+            if (t->size == 4) {
+                float fv;
+                memcpy(&fv, raw, 4);
+                d = fv;
+            } else {
+                double dv;
+                memcpy(&dv, raw, 8);
+                d = dv;
+            }
+        } else if (cd_value_float(x, v, &d) != 0)
+            return -1;
+        if (pc->kind == PF_LDOUBLE)
+            cd_buf_printf(b, pc->spec, d);
+        else
+            cd_buf_printf(b, pc->spec, (double)d);
+        return 0;
+    }
+    default: break;
+    }
+    __int128 iv;
+    if (t->kind == TY_STRUCT || t->kind == TY_UNION || t->kind == TY_ARRAY || cd_value_int(x, v, &iv) != 0)
+        return cd_fail(x->err, CD_EXIT_CMD, "Value can't be converted to integer.");
+    if (pc->kind == PF_PTR) {
+        /* gdb: glibc's %p, "(nil)" for 0, the width and flags kept */
+        char sp[40];
+        size_t n = strlen(pc->spec);
+        if ((uint64_t)iv == 0) {
+            snprintf(sp, sizeof sp, "%.*ss", (int)(n - 1), pc->spec);
+            cd_buf_printf(b, sp, "(nil)");
+        } else {
+            char hex[24];
+            snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)(uint64_t)iv);
+            snprintf(sp, sizeof sp, "%.*ss", (int)(n - 1), pc->spec);
+            cd_buf_printf(b, sp, hex);
+        }
+        return 0;
+    }
+    if (pc->kind == PF_CHAR) {
+        cd_buf_printf(b, pc->spec, (int)(unsigned char)iv);
+        return 0;
+    }
+    /* the value converted to the conversion's type (gdb casts to int, long or long long) */
+    if (pc->lng == 2 && pc->is_unsigned)
+        cd_buf_printf(b, pc->spec, (unsigned long long)iv);
+    else if (pc->lng == 2)
+        cd_buf_printf(b, pc->spec, (long long)iv);
+    else if (pc->lng == 1 && pc->is_unsigned)
+        cd_buf_printf(b, pc->spec, (unsigned long)iv);
+    else if (pc->lng == 1)
+        cd_buf_printf(b, pc->spec, (long)iv);
+    else if (pc->is_unsigned)
+        cd_buf_printf(b, pc->spec, (unsigned)iv);
+    else
+        cd_buf_printf(b, pc->spec, (int)iv);
+    return 0;
+}
+#pragma GCC diagnostic pop
+
+/* printf "FORMAT", ARG...: gdb's printf (its conversions and messages); %s reads the target. */
+int cd_cmd_printf(cd_session *s, int argc, char **argv, cd_err *err)
+{
+    (void)argc; (void)argv;
+    const char *p = ws(s->raw_args ? s->raw_args : "");
+    if (!*p)
+        return cd_fail(err, CD_EXIT_CMD, "Argument required (format-control string and values to print).");
+    if (*p != '"')
+        return cd_fail(err, CD_EXIT_CMD, "Bad format string, missing '\"'.");
+    /* the format: up to the closing quote (an escaped one stays inside) */
+    const char *f = ++p;
+    while (*p && *p != '"')
+        p += *p == '\\' && p[1] ? 2 : 1;
+    if (*p != '"')
+        return cd_fail(err, CD_EXIT_CMD, "Bad format string, non-terminated '\"'.");
+    char *fmt = cd_xasprintf("%.*s", (int)(p - f), f);
+    p = ws(p + 1);
+    if (*p && *p != ',') {
+        free(fmt);
+        return cd_fail(err, CD_EXIT_CMD, "Invalid argument syntax");
+    }
+    int rc = -1, nargs = 0, npieces = 0;
+    char **args = NULL;
+    pf_piece *pieces = NULL;
+    cd_buf *lits = cd_xcalloc(strlen(fmt) + 2, sizeof *lits), out = {0};
+    if (pf_parse(fmt, lits, &pieces, &npieces, err) != 0)
+        goto done;
+    if (*p == ',')
+        nargs = pf_split_args(p + 1, &args);
+    int nconv = 0;
+    for (int i = 0; i < npieces; i++)
+        nconv += pieces[i].kind != PF_LIT;
+    if (nargs != nconv) {
+        cd_fail(err, CD_EXIT_CMD, "Wrong number of arguments for specified format-string");
+        goto done;
+    }
+    cd_arena ar = {0};
+    cd_ectx x;
+    cd_session_ectx(&x, s, &ar, err);
+    int a = 0;
+    rc = 0;
+    for (int i = 0; i < npieces && rc == 0; i++) {
+        if (pieces[i].kind == PF_LIT) {
+            cd_buf_append(&out, cd_buf_str(&lits[i]), lits[i].len);
+            continue;
+        }
+        cd_value v;
+        if (cd_eval_string(&x, args[a++], &v) != 0 || pf_convert(&x, &pieces[i], &v, &out) != 0)
+            rc = -1;
+    }
+    after_write(s, &x);
+    cd_arena_free(&ar);
+    if (rc == 0) { /* gdb prints nothing of a printf that failed */
+        if (s->out.json) {
+            json_object *j = json_object_new_object();
+            json_object_object_add(j, "printf", json_object_new_string_len(cd_buf_str(&out), (int)out.len));
+            cd_out_json(&s->out, j);
+        } else
+            cd_out_printf(&s->out, "%s", cd_buf_str(&out));
+    }
+done:
+    for (int i = 0; i < nargs; i++)
+        free(args[i]);
+    free(args);
+    for (size_t i = 0; i < strlen(fmt) + 2; i++)
+        cd_buf_free(&lits[i]);
+    free(lits);
+    free(pieces);
+    free(fmt);
+    cd_buf_free(&out);
+    return rc;
 }

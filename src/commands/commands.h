@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "control/control.h"
+#include "expr/expr.h"
 #include "output/output.h"
 #include "symbols/symbols.h"
 #include "target/target.h"
@@ -31,7 +32,8 @@ typedef struct cd_session {
     const char *list_file;
     bool quit;
     cd_target *volatile running; /* set while the target runs (`continue`): ^C interrupts it */
-    int max_array, max_string; /* `config` settings for value printing */
+    int max_array, max_string; /* `config` settings for value printing; `set print elements` sets both */
+    cd_fmtopt print;         /* gdb's other print settings (`set print NAME`); its limits are the two above */
     cd_ctl *ctl;             /* the debugger layer over the current target: breakpoints, running */
     bool program_ended;      /* the last target's process exited or was killed (closed since) */
     cd_ctl *kept_ctl;        /* the closed target's breakpoints, for the next `run` (gdb keeps them) */
@@ -73,6 +75,8 @@ enum {
     CD_CMD_REPEAT_BARE = 4,  /* with CD_CMD_REPEAT: Enter runs the bare command word, without the
                                 arguments, so it continues where it stopped (gdb's x) */
     CD_CMD_RUNS = 8,         /* runs the program (continue, next...): after it ended, says so */
+    CD_CMD_RAW = 16,         /* reads its arguments from raw_args itself (echo, printf): a quote the
+                                word splitter cannot close is the command's to judge */
 };
 
 typedef struct cd_command {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands/cmd_impl.h"
+#include "expr/expr_int.h"
 
 void cd_session_init(cd_session *s, bool json)
 {
@@ -15,6 +16,7 @@ void cd_session_init(cd_session *s, bool json)
     s->debugdirs = cd_debugdirs_new();
     s->max_array = 200;
     s->max_string = 200;
+    cd_fmtopt_init(&s->print, NULL, 0);
 }
 
 static void drop_stack(cd_session *s)
@@ -388,6 +390,11 @@ int cd_session_exec(cd_session *s, const char *line, cd_err *err)
     char *rebuilt = cd_xasprintf("%s%s", word, rest);
     int argc = cd_split_args(rebuilt, &argv);
     free(rebuilt);
+    if (argc < 0 && (c->flags & CD_CMD_RAW)) {
+        argv = cd_xcalloc(2, sizeof *argv);
+        argv[0] = cd_xstrdup(word);
+        argc = 1;
+    }
     if (argc < 0) {
         rc = cd_fail(err, CD_EXIT_CMD, "%s: unterminated quote in the command line: close the quote and retry", c->name);
         goto out;
@@ -411,4 +418,25 @@ out:
     free(word);
     free(copy);
     return rc;
+}
+
+/* ---- function calls in the target (cd_scope.call) ---- */
+
+static int session_call(void *arg, cd_ectx *x, uint64_t fn, cd_type *ret, struct cd_value *args, int nargs,
+                        struct cd_value *out)
+{
+    cd_session *s = arg;
+    cd_thread *th = x->th ? x->th : cd_session_thread(s);
+    s->running = s->target; /* ^C abandons the call (cmd/cdbg.c) */
+    int rc = cd_ctl_call(s->ctl, th, x, fn, ret, args, nargs, out, x->err);
+    s->running = NULL;
+    return rc;
+}
+
+void cd_session_call_hook(cd_session *s, cd_scope *sc)
+{
+    if (s->target && s->ctl) {
+        sc->call = session_call;
+        sc->call_arg = s;
+    }
 }

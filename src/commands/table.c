@@ -37,13 +37,40 @@ const cd_command cd_commands[] = {
      "recovered are shown; the others are `<not saved>`. NAMEs (`rip`, `$rax`) show only those, as\n"
      "gdb's `info registers rip rax`.",
      cd_cmd_regs, CD_CMD_TARGET},
-    {"print", "p", "print[/FMT] EXPR",
+    {"print", "p", "print[/FMT] EXPR | print [-OPTION...] -- [/FMT] EXPR",
      "Evaluate a C expression in the selected frame and print its value",
      "FMT is one of x d u o t c f a s (hex, signed, unsigned, octal, binary, char, float, address,\n"
      "string), as gdb's print/x. Identifiers are looked up as locals of the selected frame, then\n"
      "globals and statics, then other modules. Registers ($rip, $rsp...), value history ($1, $, $$)\n"
-     "and convenience variables ($name) work, and constants need no target.",
+     "and convenience variables ($name) work, and constants need no target. The text follows the\n"
+     "`set print` settings; gdb's options change them for one command and end with `--`: -address,\n"
+     "-array, -array-indexes, -null-stop, -pretty, -static-members, -symbol, -union, -vtbl [on|off],\n"
+     "-elements N, -repeats N (unlimited or 0: no limit), -max-depth N (unlimited or -1); a unique\n"
+     "prefix is enough (`print -p -e 5 -- s`). docs/printing.md has the details.",
      cd_cmd_print, CD_CMD_REPEAT},
+    {"output", "", "output[/FMT] EXPR | output [-OPTION...] -- [/FMT] EXPR",
+     "Print an expression's value alone: no `$N = `, no newline, not in the value history",
+     "As gdb's output: for scripts and breakpoint commands that build their own lines (with echo).",
+     cd_cmd_output, 0},
+    {"printf", "", "printf \"FORMAT\", ARG...", "Print values through a C format string, as gdb's printf",
+     "Conversions: %d %i %u %o %x %X %c %s %p %e %f %g %E %G %a and %%, with flags, width, precision\n"
+     "and the l, ll, z and L (long double) modifiers. %s reads a NUL-terminated string from the target\n"
+     "(a null pointer prints (null)); an integer given to a float conversion is read as the float of its\n"
+     "size, as gdb does. Escapes: \\n \\t \\\" \\\\ \\a \\b \\e \\f \\r \\v. Nothing is printed when a\n"
+     "conversion fails; gdb's messages for a bad format or a wrong number of arguments.",
+     cd_cmd_printf, CD_CMD_RAW},
+    {"echo", "", "echo TEXT", "Print TEXT as it is, after gdb's backslash escapes (no newline unless \\n)",
+     "Escapes: \\n \\t \\\" \\\\ \\a \\b \\e \\f \\r \\v and octal \\NNN; any other escaped character is\n"
+     "itself. A backslash at the end of the line keeps the spaces before it.",
+     cd_cmd_echo, CD_CMD_RAW},
+    {"call", "", "call EXPR", "Call a function in the program and print what it returns (nothing for void)",
+     "EXPR is a C expression with calls, as in print (`call f(3, x)`, `call strlen(\"abc\")`, `p s->fn(2) + 1`).\n"
+     "Only the selected thread runs, from where it stopped; the others stay stopped. Every register is\n"
+     "put back afterwards. A breakpoint, a signal or ^C in the called code abandons the call (the\n"
+     "registers restored, the signal not delivered). A function without debug info needs a cast of the\n"
+     "call to its return type (`print (int)getpid()`). Live programs only: a core file cannot run.\n"
+     "See docs/infcall.md.",
+     cd_cmd_call, CD_CMD_TARGET},
     {"locals", "", "locals", "Print the local variables of the selected frame", "", cd_cmd_locals, CD_CMD_TARGET},
     {"args", "", "args", "Print the arguments of the selected frame's function", "", cd_cmd_args, CD_CMD_TARGET},
     {"vars", "", "vars [REGEX]", "Print global and static variables (of the executable; with REGEX, of every module)",
@@ -51,16 +78,24 @@ const cd_command cd_commands[] = {
     {"whatis", "", "whatis EXPR", "Print the type of an expression", "", cd_cmd_whatis, 0},
     {"ptype", "", "ptype EXPR|TYPE", "Print the full definition of a type or of an expression's type", "",
      cd_cmd_ptype, 0},
-    {"set", "", "set var LVALUE = EXPR | set debug-file-directory DIR[:DIR...]",
-     "Assign to a variable, a member, an array element or a register (live only); or set gdb's debug-file-directory",
+    {"set", "", "set var LVALUE = EXPR | set LVALUE = EXPR | set print NAME [VALUE] | set debug-file-directory DIR[:DIR...] | "
+     "set debuginfod enabled on|off|ask",
+     "Assign to a variable, a member, an array element or a register (live only); or change a setting",
      "A core file cannot be written: `set var` on a core fails and says so.\n"
+     "print: gdb's print settings, kept for the session: address, array, array-indexes, null-stop,\n"
+     "pretty, static-members, symbol, union, vtbl (on|off; bare: on), elements, repeats (N; unlimited or\n"
+     "0: no limit), max-depth (N; unlimited or -1). `show print` lists them (docs/printing.md).\n"
      "debug-file-directory: the directories searched for separate debug files (DIR/.build-id/xx/rest.debug\n"
      "by build-id, DIR/FILE'S-DIR/NAME by .gnu_debuglink), in place of $CDBG_DEBUG_FILE_DIRECTORY or\n"
      "/usr/lib/debug; for the modules loaded afterwards: libraries loaded later, the program after\n"
-     "`run`/`restart`, `attach` and `core` (the open program's own debug info is already read).",
+     "`run`/`restart`, `attach` and `core` (the open program's own debug info is already read).\n"
+     "debuginfod enabled: whether debug info and sources missing here are fetched from the servers in\n"
+     "DEBUGINFOD_URLS (on by default when it is set; ask: asked once at the terminal; docs/debuginfod.md).",
      cd_cmd_set, 0},
-    {"show", "", "show debug-file-directory", "Show gdb's debug-file-directory (`config` shows the other settings)",
-     "", cd_cmd_show, 0},
+    {"show", "", "show print [NAME] | show debug-file-directory | show debuginfod [enabled | urls]",
+     "Show gdb's print settings, debug-file-directory or debuginfod settings (`config` shows the other settings)",
+     "Each in gdb's words (`Pretty formatting of structures is off.`); `show print` lists the print settings.",
+     cd_cmd_show, 0},
     {"x", "", "x[/NFU] ADDR", "Examine memory at ADDR, as gdb's x: N units of size U (b h w g) in format F",
      "F is one of x d u o t c a s i f. Pressing Enter continues after the last unit shown.", cd_cmd_x,
      CD_CMD_TARGET | CD_CMD_REPEAT | CD_CMD_REPEAT_BARE},

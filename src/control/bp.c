@@ -526,7 +526,13 @@ int cd_ctl_check_cond(cd_ctl *c, const cd_scope *sel, const char *who, const cha
     cd_ectx x;
     cd_ectx_init(&x, sel, &ar, err);
     cd_expr *e = cd_expr_parse(&ar, cond, cd_ectx_is_typename, &x, err);
+    bool call = cd_expr_has_call(e);
     cd_arena_free(&ar);
+    if (call)
+        return cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE,
+                        "%s: condition '%s' calls a function: a condition cannot run code in the program (it is "
+                        "evaluated at each hit, where the program cannot stop for a call)",
+                        who, cond);
     if (!e) {
         char *m = cd_xstrdup(err->msg);
         cd_failk(err, CD_EXIT_CMD, CD_EK_USAGE, "%s: condition '%s': %s", who, cond, m);

@@ -314,6 +314,19 @@ int cd_ctl_run_to(cd_ctl *c, cd_thread *th, const uint64_t *addrs, size_t n, boo
  * *stop filled (EXITED/KILLED when the program ended first), or -1. */
 int cd_ctl_start(cd_ctl *c, cd_stop *stop, const char **where, cd_err *err);
 
+/* ---- function calls in the target (infcall.c) ---- */
+
+/* Calls the function at FN in held thread TH as the SysV x86-64 ABI says (gdb's `call f(3, x)`),
+ * running only TH (single-stepped: every other thread stays held) until it returns, then puts
+ * every register of TH back. ARGS are already of the parameters' types (cd_scope.call's contract:
+ * an array not in memory is a string literal, copied into the target's stack below the red zone
+ * and passed by address). RET: the return type (NULL: void; OUT is then a void value). OUT's
+ * bytes live in x->ar. When TH stops first (a user breakpoint in the callee, a signal, a ^C), the
+ * call is abandoned, the registers restored, and the error says what happened; the signal is not
+ * delivered. A core or a program not running: CD_EK_UNSUPPORTED. */
+int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret, struct cd_value *args, int nargs,
+                struct cd_value *out, cd_err *err);
+
 /* Copies of the per-target objects, for the commands layer. */
 cd_symtab *cd_ctl_symtab(cd_ctl *c);
 

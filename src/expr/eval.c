@@ -68,6 +68,9 @@ void cd_ectx_init(cd_ectx *x, const cd_scope *sc, cd_arena *ar, cd_err *err)
     x->frame = sc->frame;
     x->frames = sc->frames;
     x->nframes = sc->nframes;
+    x->call = sc->call;
+    x->call_arg = sc->call_arg;
+    x->nocall = sc->nocall;
 }
 
 /* ---------- value primitives ---------- */
@@ -1208,6 +1211,7 @@ cd_type *cd_eval_tname(cd_ectx *x, cd_tname *tn)
         case TD_FUNC: {
             cd_type *f = cd_arena_alloc(&x->vs->types, sizeof *f);
             f->kind = TY_FUNC;
+            f->ret_known = true;
             f->target = t;
             t = f;
             break;
@@ -1503,6 +1507,249 @@ static int coerce_ref(cd_ectx *x, cd_value *v)
 
 static int eval_raw(cd_ectx *x, cd_expr *e, cd_value *out);
 
+/* ---------- function calls in the target ---------- */
+
+/* Why this scope cannot call (one line, gdb-like), as the error of the call at COL. */
+static int nocall_fail(cd_ectx *x)
+{
+    if (x->nocall)
+        return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot call functions: %s", x->nocall);
+    if (!x->t)
+        return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "cannot call functions: the program is not running (start it with `run`, or `attach` to it)");
+    if (!x->t->caps.can_run)
+        return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot call functions: the target is %s",
+                        x->t->caps.post_mortem ? "a core file" : "not running");
+    return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                    "cannot call functions in a breakpoint condition or a tracepoint expression: they are evaluated "
+                    "where the program cannot be stopped for a call");
+}
+
+/* The declared parameter types of function type FT (C++'s artificial `this` included, flagged),
+ * and whether more may follow (`...`). Returns the count, or -1 when FT has no prototype to go by. */
+static int call_params(cd_ectx *x, cd_type *ft, cd_type ***out, bool *varargs, bool *method)
+{
+    *varargs = false;
+    *method = false;
+    *out = NULL;
+    if (!ft->has_die)
+        return -1;
+    Dwarf_Die c;
+    int n = 0, cap = 0;
+    cd_type **v = NULL;
+    if (dwarf_child(&ft->die, &c) == 0)
+        do {
+            int tag = dwarf_tag(&c);
+            if (tag == DW_TAG_unspecified_parameters) {
+                *varargs = true;
+            } else if (tag == DW_TAG_formal_parameter) {
+                Dwarf_Attribute at;
+                Dwarf_Die td;
+                bool art = false;
+                if (dwarf_attr_integrate(&c, DW_AT_artificial, &at))
+                    dwarf_formflag(&at, &art);
+                if (art && n == 0)
+                    *method = true;
+                cd_type *pt = NULL;
+                if (dwarf_attr_integrate(&c, DW_AT_type, &at) && dwarf_formref_die(&at, &td))
+                    pt = cd_type_from_die(x->vs, &td);
+                if (!pt)
+                    pt = cd_type_int(x->vs);
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 8;
+                    cd_type **nv = cd_arena_alloc(x->ar, (size_t)cap * sizeof *nv);
+                    if (n)
+                        memcpy(nv, v, (size_t)n * sizeof *nv);
+                    v = nv;
+                }
+                v[n++] = pt;
+            }
+        } while (dwarf_siblingof(&c, &c) == 0);
+    if (!ft->prototyped)
+        *varargs = true; /* K&R: whatever is passed, promoted */
+    *out = v;
+    return n;
+}
+
+static bool is_aggregate(cd_type *t)
+{
+    t = cd_type_strip(t);
+    return t->kind == TY_STRUCT || t->kind == TY_UNION;
+}
+
+/* One argument as the callee receives it: converted to its parameter's type PT, or (NULL: no
+ * prototype says, or past `...`) given the default argument promotions (float to double, small
+ * integers to int). A string literal stays a char array not in memory: the call copies it into
+ * the target and passes its address, as gdb does. */
+static int call_arg(cd_ectx *x, cd_type *pt, int i, cd_value *a, cd_value *out)
+{
+    cd_type *as = cd_type_strip(a->type);
+    if (is_aggregate(a->type) || (pt && is_aggregate(pt))) {
+        /* by value: the bytes of a struct of the parameter's size (gdb's casts between them too) */
+        if (pt && (!is_aggregate(a->type) || cd_type_size(a->type) != cd_type_size(pt))) {
+            char n1[256], n2[256];
+            tname(x, a->type, n1, sizeof n1);
+            tname(x, pt, n2, sizeof n2);
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot pass argument %d: a value of type %s for a parameter of type %s",
+                           i + 1, n1, n2);
+        }
+        if (check_readable(x, a) != 0)
+            return -1;
+        *out = *a;
+        if (pt)
+            out->type = pt;
+        return 0;
+    }
+    if (as->kind == TY_ARRAY && a->where == V_BYTES && !a->pieces && a->regno < 0) {
+        cd_type *ps = pt ? cd_type_strip(pt) : NULL;
+        if (!ps || ps->kind == TY_PTR) {
+            *out = *a;
+            return 0;
+        }
+    }
+    cd_type *ps = pt ? cd_type_strip(pt) : NULL;
+    if (ps && ps->kind == TY_PTR && ps->ref) {
+        /* a C++ reference parameter: the object's address */
+        if (a->where != V_MEM)
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot pass argument %d by reference: it is not in memory", i + 1);
+        *out = cd_value_from_int(x, pt, a->addr);
+        return 0;
+    }
+    if (pt)
+        return convert(x, a, pt, out);
+    if (decay(x, a) != 0 || check_readable(x, a) != 0)
+        return -1;
+    as = cd_type_strip(a->type);
+    if (as->kind == TY_FLOAT && as->size < 8)
+        return convert(x, a, ty_float(x, 8), out);
+    if (cd_type_is_integral(as))
+        return convert(x, a, promote(x, a->type), out);
+    *out = *a;
+    return 0;
+}
+
+/* Is FN an STT_GNU_IFUNC symbol (strlen, memcpy in glibc)? Its address is a resolver that returns
+ * the implementation to call, whose return type the DWARF does not tell. */
+static bool is_ifunc(cd_ectx *x, uint64_t fn)
+{
+    if (!x->sym)
+        return false;
+    Dwfl_Module *m = dwfl_addrmodule(cd_symtab_dwfl(x->sym), fn);
+    if (!m)
+        return false;
+    int ns = dwfl_module_getsymtab(m);
+    for (int k = 1; k < ns; k++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        const char *sn = dwfl_module_getsym_info(m, k, &sym, &addr, NULL, NULL, NULL);
+        if (sn && addr == fn && sym.st_shndx != SHN_UNDEF)
+            if (GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC)
+                return true;
+    }
+    return false;
+}
+
+/* A function whose DWARF says nothing of its return type because it was written in assembly
+ * (glibc's system call stubs, getpid: gas gives them DW_TAG_unspecified_type): gdb takes its
+ * return type as unknown, not void. */
+static bool asm_untyped(cd_type *ft)
+{
+    if (!ft->has_die)
+        return false;
+    Dwarf_Die d = ft->die, cu, td;
+    Dwarf_Attribute at;
+    if (dwarf_attr_integrate(&d, DW_AT_type, &at))
+        return dwarf_formref_die(&at, &td) && dwarf_tag(&td) == DW_TAG_unspecified_type;
+    if (dwarf_tag(&d) != DW_TAG_subprogram || !dwarf_diecu(&d, &cu, NULL, NULL))
+        return false;
+    return dwarf_srclang(&cu) == DW_LANG_Mips_Assembler;
+}
+
+/* E_CALL: f(args), (*fp)(args), s->fn(args). CAST_RET: the type of a cast around the call, the
+ * return type assumed for a function without debug info (`print (int)getpid()`), as gdb. */
+static NOINLINE int eval_call(cd_ectx *x, cd_expr *e, cd_type *cast_ret, cd_value *out)
+{
+    /* why nothing can be called comes first: it is the answer whatever the callee */
+    if (!x->no_side_effects && (!x->call || !x->t || !x->t->caps.can_run))
+        return nocall_fail(x);
+    cd_value fv;
+    if (eval(x, e->a, &fv) != 0)
+        return -1;
+    const char *name = e->a->kind == E_IDENT ? e->a->str : NULL;
+    cd_type *fs = cd_type_strip(fv.type), *ft;
+    uint64_t fn;
+    if (fs->kind == TY_FUNC) {
+        if (fv.where != V_MEM)
+            return cd_fail(x->err, CD_EXIT_CMD, "cannot call it: the function has no address");
+        ft = fs;
+        fn = fv.addr;
+    } else if (fs->kind == TY_PTR && fs->target && cd_type_strip(fs->target)->kind == TY_FUNC) {
+        __int128 p;
+        if (check_readable(x, &fv) != 0 || cd_value_int(x, &fv, &p) != 0)
+            return -1;
+        ft = cd_type_strip(fs->target);
+        fn = (uint64_t)p;
+    } else {
+        char n[256];
+        tname(x, fv.type, n, sizeof n);
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot call a value of type %s (column %d): it is not a function", n,
+                       e->col);
+    }
+    cd_type *ret = ft->target;
+    bool ifunc = is_ifunc(x, fn);
+    if ((!ft->has_die && !ft->ret_known) || ifunc || asm_untyped(ft)) {
+        /* an ELF symbol without debug info: its `int` is a guess, which gdb will not call on */
+        if (!cast_ret)
+            return cd_fail(x->err, CD_EXIT_CMD, "'%s' has unknown return type; cast the call to its declared return type",
+                           name ? name : "function");
+        ret = cd_type_strip(cast_ret)->kind == TY_VOID ? NULL : cast_ret;
+    }
+    if (ret && cd_type_strip(ret)->kind == TY_VOID)
+        ret = NULL;
+    cd_type **pts = NULL;
+    bool varargs, method;
+    int np = ifunc ? -1 : call_params(x, ft, &pts, &varargs, &method);
+    if (np < 0)
+        varargs = method = false;
+    if (method)
+        return cd_failk(x->err, CD_EXIT_CMD, CD_EK_UNSUPPORTED,
+                        "cannot call %s: calling C++ member functions is not supported; call a free function",
+                        name ? name : "it");
+    /* gdb's words; more arguments than parameters are passed as they are (as gdb does) */
+    if (np >= 0 && e->nargs < np)
+        return cd_fail(x->err, CD_EXIT_CMD, "Too few arguments in function call.");
+    if (ret && is_aggregate(ret) && !cd_type_size(ret))
+        return cd_fail(x->err, CD_EXIT_CMD, "cannot call %s: its return type is incomplete", name ? name : "it");
+    cd_value *args = cd_arena_alloc(x->ar, (size_t)(e->nargs ? e->nargs : 1) * sizeof *args);
+    for (int i = 0; i < e->nargs; i++) {
+        cd_value a;
+        if (eval(x, e->args[i], &a) != 0)
+            return -1;
+        if (call_arg(x, i < np ? pts[i] : NULL, i, &a, &args[i]) != 0)
+            return -1;
+    }
+    if (x->no_side_effects) {
+        /* sizeof, whatis, ptype: the type only, nothing runs */
+        cd_type *t = ret ? ret : cd_type_from_die(x->vs, NULL);
+        uint64_t n = cd_type_size(t);
+        *out = bytes_value(x, t, n ? n : 1);
+        return 0;
+    }
+    if (!x->call)
+        return nocall_fail(x);
+    x->wrote = true; /* the call may have written anything: cached stacks are stale */
+    if (ifunc) {
+        /* the resolver first (as the dynamic linker calls it), then what it chose */
+        cd_value impl;
+        __int128 p;
+        cd_type *vp = cd_type_ptr(x->vs, cd_type_from_die(x->vs, NULL));
+        if (x->call(x->call_arg, x, fn, vp, NULL, 0, &impl) != 0 || cd_value_int(x, &impl, &p) != 0)
+            return -1;
+        fn = (uint64_t)p;
+    }
+    return x->call(x->call_arg, x, fn, ret, args, e->nargs, out);
+}
+
 static int eval(cd_ectx *x, cd_expr *e, cd_value *out)
 {
     if (eval_raw(x, e, out) != 0)
@@ -1549,10 +1796,18 @@ static int eval_raw(cd_ectx *x, cd_expr *e, cd_value *out)
     case E_CAST: {
         /* The type first: an unknown type is the error to report, before any side effect. */
         cd_type *t = eval_cast_type(x, e);
-        if (!t || eval(x, e->a, &a) != 0)
+        if (!t)
+            return -1;
+        if (e->a->kind == E_CALL) {
+            /* the cast gives a function without debug info its return type */
+            if (eval_call(x, e->a, t, &a) != 0 || coerce_ref(x, &a) != 0)
+                return -1;
+        } else if (eval(x, e->a, &a) != 0)
             return -1;
         return eval_cast(x, t, &a, out);
     }
+    case E_CALL:
+        return eval_call(x, e, NULL, out);
     case E_SIZEOF_EXPR: {
         bool saved = x->no_side_effects;
         x->no_side_effects = true;

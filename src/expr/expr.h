@@ -25,6 +25,15 @@ typedef struct cd_vstate cd_vstate;
 typedef struct cd_type cd_type;
 typedef struct cd_ectx cd_ectx;
 typedef struct cd_arena cd_arena;
+struct cd_value;
+
+/* Calls the function at FN in the scope's thread (print f(3), call f(3)): ARGS are already converted
+ * to the parameter types (a string literal is a char array not in memory: it is copied into the
+ * target); RET is the return type (NULL: void). Fills OUT (its bytes in x->ar) and returns 0, or
+ * -1 with x->err set. The commands layer fills it with a wrapper of cd_ctl_call (src/control is
+ * above this layer: it is reached only through this pointer). */
+typedef int (*cd_call_fn)(void *arg, cd_ectx *x, uint64_t fn, cd_type *ret, struct cd_value *args, int nargs,
+                          struct cd_value *out);
 
 typedef struct cd_scope {
     cd_target *target;        /* NULL: no memory, no registers */
@@ -35,7 +44,35 @@ typedef struct cd_scope {
     size_t nframes;
     cd_vstate *vs;            /* required */
     int max_array, max_string; /* printing limits; <= 0 is the default, 200 */
+    cd_call_fn call;          /* function calls in the target; NULL: "cannot call functions: ..." */
+    void *call_arg;
+    const char *nocall;       /* why not, when call is NULL and the target could run (a breakpoint
+                                 condition, a tracepoint); NULL: said from the target (a core...) */
 } cd_scope;
+
+/* How values are printed: the /FMT letter and gdb's print settings (`set print ...`, `print -OPTION`).
+ * They change the text only; the JSON value is the same whatever they say (docs/json.md). */
+#define CD_PRINT_UNLIMITED 0x7fffffff /* elements, repeats, max-depth: "unlimited" */
+typedef struct cd_fmtopt {
+    char fmt;
+    bool raw;               /* print/r: the standard library's objects as their raw layout */
+    int max_array, max_string; /* print elements (both: gdb has one limit; `config` sets each) */
+    int max_depth;          /* print max-depth: deeper structs and arrays are {...} */
+    int repeats;            /* print repeats: a run of more than this many equal elements is one */
+    bool pretty;            /* print pretty: one member a line, indented as gdb does */
+    bool array;             /* print array: one array element a line */
+    bool array_indexes;     /* print array-indexes: [0] = ... */
+    bool null_stop;         /* print null-stop: a char array ends at its first NUL */
+    bool address;           /* print address: pointers and functions show their address */
+    bool symbol;            /* print symbol: a pointer to data shows <symbol+off> */
+    bool unions;            /* print union: a union inside a struct shows its members, else {...} */
+    bool static_members;    /* print static-members: a C++ object's static members */
+    bool vtbl;              /* print vtbl (kept for `show`; the vtable pointer prints the same) */
+} cd_fmtopt;
+/* gdb's defaults, /FMT (0: natural; 'r': raw), the limits from SC (may be NULL: 200). The scope is
+ * declared below. */
+struct cd_scope;
+void cd_fmtopt_init(cd_fmtopt *o, const struct cd_scope *sc, char fmt);
 
 cd_vstate *cd_vstate_new(void);
 void cd_vstate_free(cd_vstate *vs);

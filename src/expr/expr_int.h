@@ -45,6 +45,7 @@ typedef enum {
     E_INT, E_FLOAT, E_CHAR, E_STR, E_IDENT, E_DOLLAR, E_HIST,
     E_UNARY, E_BINARY, E_ASSIGN, E_TERNARY, E_CAST, E_SIZEOF_EXPR, E_SIZEOF_TYPE,
     E_MEMBER, E_ARROW, E_INDEX, E_COMMA,
+    E_CALL, /* a: the callee, args/nargs: the arguments (a function call in the target) */
 } cd_ekind;
 
 /* Operators are their token spelling's first chars packed: see parse.c (OP_* values). */
@@ -86,6 +87,8 @@ struct cd_expr {
     bool hist_rel;
     cd_tname *tn;         /* E_CAST, E_SIZEOF_TYPE */
     cd_expr *a, *b, *c;
+    cd_expr **args;       /* E_CALL */
+    int nargs;
 };
 
 /* Is NAME a typedef in scope? Lets `(T)x` parse as a cast. */
@@ -95,6 +98,9 @@ typedef bool (*cd_is_typename_fn)(void *ctx, const char *name);
 cd_expr *cd_expr_parse(cd_arena *a, const char *src, cd_is_typename_fn istype, void *ictx, cd_err *err);
 /* Parses a type name only ("struct foo *", "unsigned long[3]"); NULL if SRC is not one. */
 cd_tname *cd_tname_parse(cd_arena *a, const char *src, cd_is_typename_fn istype, void *ictx);
+/* Whether E calls a function in the target anywhere (a breakpoint condition or a tracepoint
+ * refuses such an expression when it is set, not at its first hit). */
+bool cd_expr_has_call(const cd_expr *e);
 /* S-expression dump of an AST, for unit tests. */
 void cd_expr_dump(const cd_expr *e, cd_buf *b);
 
@@ -127,6 +133,9 @@ struct cd_type {
     const char *scope;    /* C++: the prefix of the scopes around the type ("zoo::"), likewise */
     const struct cd_member *smembers; /* STRUCT/UNION without a DIE: its members (gdb's $_siginfo) */
     int nsmembers;
+    bool ret_known;       /* FUNC without a DIE: spelled in a cast, so its return type is given; a
+                             function without debug info (an ELF symbol) has it false: its `int` is
+                             only assumed, and a call to it needs a cast (gdb) */
 };
 
 cd_type *cd_type_from_die(cd_vstate *vs, Dwarf_Die *die);    /* NULL die -> void */
@@ -205,12 +214,7 @@ typedef struct cd_value {
 void cd_copy_bits(uint8_t *dst, uint64_t dbit, const uint8_t *src, uint64_t sbit, uint64_t n);
 
 /* Print formats (gdb letters), 0 = natural. */
-typedef struct cd_fmtopt {
-    char fmt;
-    bool raw;               /* print/r: the standard library's objects as their raw layout */
-    int max_array, max_string, max_depth;
-} cd_fmtopt;
-
+/* cd_fmtopt: expr.h (the session keeps the print settings in one) */
 /* One evaluation: the scope's fields, copied (cd_ectx_init), plus its arena and error. */
 struct cd_ectx {
     cd_vstate *vs;
@@ -226,6 +230,9 @@ struct cd_ectx {
     uintptr_t depth_limit;  /* cd_depth_enter() of the outermost cd_eval/format call, 0 outside */
     bool wrote;             /* an assignment wrote the target (memory or registers): cached stacks
                                and the unwinder's page cache are stale */
+    cd_call_fn call;        /* the scope's: calls a function in the target (NULL: cannot) */
+    void *call_arg;
+    const char *nocall;     /* the scope's: why it cannot (NULL: said from the target) */
 };
 
 void cd_ectx_init(cd_ectx *x, const cd_scope *sc, cd_arena *ar, cd_err *err);

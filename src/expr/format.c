@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* gdb's `repeats` threshold: a run of more than this many equal elements is printed once */
+/* gdb's `print repeats` default: a run of more than this many equal elements is printed once */
 #define REPEAT_THRESHOLD 10
 /* the most of a char array read to print it */
 #define CHAR_ARRAY_MAX 65536
@@ -23,7 +23,17 @@ void cd_fmtopt_init(cd_fmtopt *o, const cd_scope *sc, char fmt)
     o->max_array = sc && sc->max_array > 0 ? sc->max_array : 200;
     o->max_string = sc && sc->max_string > 0 ? sc->max_string : 200;
     o->max_depth = 20;
+    o->repeats = REPEAT_THRESHOLD;
+    o->pretty = o->array = o->array_indexes = o->null_stop = o->vtbl = false;
+    o->address = o->symbol = o->unions = o->static_members = true;
 }
+
+/* gdb's pretty layout (print pretty, print array): a new line indented by 2 * LEVEL spaces, where
+ * LEVEL is how deep the value is nested (gdb's recurse). */
+static void indent(cd_buf *b, int level) { cd_buf_printf(b, "\n%*s", 2 * level, ""); }
+
+/* How many bytes of a string to read: print elements, but a bounded buffer when it is unlimited. */
+static int str_limit(const cd_fmtopt *o) { return o->max_string < CHAR_ARRAY_MAX ? o->max_string : CHAR_ARRAY_MAX; }
 
 /* ---------- numbers ---------- */
 static void u128_dec(unsigned __int128 v, char *out)
@@ -48,8 +58,29 @@ static void i128_dec(__int128 v, bool sgn, char *out)
         u128_dec((unsigned __int128)v, out);
 }
 
-/* Shortest text that reads back to the same value. */
+/* As gdb: %g at the type's full precision (9 digits for float, 17 for double, 21 for the x87
+ * long double: 1 + mantissa bits * log10(2)), which reads back to the same value; %g drops the
+ * trailing zeros, so 2.5 stays "2.5" while 1.0/3 is 0.33333333333333331. */
 static void float_str(long double f, uint64_t size, char *out, size_t n)
+{
+    if (isnan(f)) {
+        snprintf(out, n, "%snan", signbit(f) ? "-" : "");
+        return;
+    }
+    if (isinf(f)) {
+        snprintf(out, n, "%sinf", f < 0 ? "-" : "");
+        return;
+    }
+    if (size == 4)
+        snprintf(out, n, "%.9g", (double)(float)f);
+    else if (size == 8)
+        snprintf(out, n, "%.17g", (double)f);
+    else
+        snprintf(out, n, "%.21Lg", f);
+}
+
+/* Shortest text that reads back to the same value: JSON's numbers (docs/json.md). */
+static void float_shortest(long double f, uint64_t size, char *out, size_t n)
 {
     if (isnan(f)) {
         snprintf(out, n, "%snan", signbit(f) ? "-" : "");
@@ -195,7 +226,7 @@ static void wide_string(cd_ectx *x, uint64_t addr, uint64_t usz, char prefix, in
     quoted(out, n, more, b);
 }
 
-static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit, cd_buf *b)
+static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit, int repeats, cd_buf *b)
 {
     if (!trunc && n > 0 && buf[n - 1] == 0)
         n--;
@@ -209,7 +240,7 @@ static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit,
         int64_t run = 1;
         while (i + run < n && buf[i + run] == buf[i])
             run++;
-        if (run > REPEAT_THRESHOLD) {
+        if (run > repeats) {
             if (in_str)
                 cd_buf_puts(b, "\"");
             in_str = false;
@@ -257,7 +288,7 @@ static void wide_lit(uint32_t c, cd_buf *b, char quote)
 
 /* A wchar_t (char16_t, char32_t) array, as char_array prints a char one: PREFIX before the first
  * quoted segment only (gdb: L"x", 'a' <repeats 22 times>, "b"). */
-static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit, char prefix, cd_buf *b)
+static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit, int repeats, char prefix, cd_buf *b)
 {
     if (!trunc && n > 0 && buf[n - 1] == 0)
         n--;
@@ -271,7 +302,7 @@ static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit
         int64_t run = 1;
         while (i + run < n && buf[i + run] == buf[i])
             run++;
-        if (run > REPEAT_THRESHOLD) {
+        if (run > repeats) {
             if (in_str)
                 cd_buf_puts(b, "\"");
             in_str = false;
@@ -401,26 +432,34 @@ static void scalar(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
             cd_type_name(x->vs, v->type, b);
             cd_buf_puts(b, ") ");
         }
-        cd_buf_printf(b, "0x%llx", (unsigned long long)a);
+        /* gdb's print_unpacked_pointer: print address off drops the number (and the space after
+         * it), print symbol off the <symbol> of a data pointer; /a and a function pointer keep
+         * theirs. With neither, nothing is printed for the address. */
+        bool addr = o->address || f == 'a', fnptr = tt && tt->kind == TY_FUNC;
+        size_t mark = b->len;
+        if (addr)
+            cd_buf_printf(b, "0x%llx", (unsigned long long)a);
         char wp = wide_prefix(s->target);
+        const char *sp = b->len > mark ? " " : "";
         if (wp && f != 'a' && a) {
-            cd_buf_puts(b, " ");
-            wide_string(x, a, cd_type_size(s->target), wp, o->max_string, b);
+            cd_buf_puts(b, sp);
+            wide_string(x, a, cd_type_size(s->target), wp, str_limit(o), b);
         } else if (tt && cd_type_is_charlike(tt) && f != 'a' && a) {
-            uint8_t *buf = cd_arena_alloc(x->ar, (size_t)o->max_string + 1);
+            int max = str_limit(o);
+            uint8_t *buf = cd_arena_alloc(x->ar, (size_t)max + 1);
             bool more;
-            int n = read_cstr(x, a, o->max_string, buf, &more);
+            int n = read_cstr(x, a, max, buf, &more);
             if (n < 0)
-                cd_buf_printf(b, " <error: cannot access memory at 0x%llx>", (unsigned long long)a);
+                cd_buf_printf(b, "%s<error: cannot access memory at 0x%llx>", sp, (unsigned long long)a);
             else {
-                cd_buf_puts(b, " ");
+                cd_buf_puts(b, sp);
                 quoted(buf, (size_t)n, more, b);
             }
-        } else if (a) {
+        } else if (a && (o->symbol || fnptr || f == 'a')) {
             cd_buf sym = {0};
             cd_addr_symbol(x, a, &sym);
             if (sym.len)
-                cd_buf_printf(b, " %s", cd_buf_str(&sym));
+                cd_buf_printf(b, "%s%s", sp, cd_buf_str(&sym));
             cd_buf_free(&sym);
         }
         goto out;
@@ -560,7 +599,16 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
             x->err = save;
             return;
         }
-        char_array(buf, n, n < count, o->max_string, b);
+        bool trunc = n < count;
+        if (o->null_stop) {
+            /* gdb: up to the first NUL within print elements; "..." when the limit cut a longer one */
+            int64_t k = 0;
+            while (k < n && k < o->max_string && buf[k])
+                k++;
+            trunc = k == o->max_string && k < n && buf[k];
+            n = k;
+        }
+        char_array(buf, n, trunc, o->max_string, o->repeats, b);
         x->err = save;
         return;
     }
@@ -577,7 +625,7 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
             }
             buf[i] = c;
         }
-        wide_array(buf, n, n < count, o->max_string, wp, b);
+        wide_array(buf, n, n < count, o->max_string, o->repeats, wp, b);
         x->err = save;
         return;
     }
@@ -586,10 +634,12 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
         x->err = save;
         return;
     }
-    /* gdb's value_print_array_elements: a run counts as REPEAT_THRESHOLD elements towards the
+    /* gdb's value_print_array_elements: a run counts as `print repeats` elements towards the
      * limit, so {0 <repeats 300 times>, 1} is printed whole */
     int64_t lim = o->max_array;
     cd_buf_puts(b, "{");
+    if (o->array)
+        indent(b, depth + 1);
     uint8_t *prev = NULL, *cur = NULL;
     bool cmp = es > 0 && es <= 64 && !(v->where != V_MEM && v->where != V_BYTES);
     if (cmp) {
@@ -608,13 +658,18 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
                 run++;
             }
         }
-        if (i)
+        if (i && o->array) {
+            cd_buf_puts(b, ",");
+            indent(b, depth + 1);
+        } else if (i)
             cd_buf_puts(b, ", ");
+        if (o->array_indexes)
+            cd_buf_printf(b, "[%lld] = ", (long long)i);
         fmt(x, &ev, o, false, depth + 1, b);
-        if (run > REPEAT_THRESHOLD) {
+        if (run > o->repeats) {
             cd_buf_printf(b, " <repeats %lld times>", (long long)run);
             i += run;
-            printed += REPEAT_THRESHOLD;
+            printed += o->repeats;
         } else {
             i++;
             printed++;
@@ -622,6 +677,8 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
     }
     if (i < count)
         cd_buf_puts(b, "...");
+    if (o->array)
+        indent(b, depth);
     cd_buf_puts(b, "}");
     x->err = save;
 }
@@ -652,7 +709,7 @@ static bool std_string(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
     x->err = save;
     if (!ok || n > (1ull << 40) || (n && !addr))
         return false; /* not a string a program could hold: show the raw object */
-    uint64_t want = n < (uint64_t)o->max_string ? n : (uint64_t)o->max_string;
+    uint64_t want = n < (uint64_t)str_limit(o) ? n : (uint64_t)str_limit(o);
     uint8_t *buf = cd_arena_alloc(x->ar, want + 1);
     if (want && (!x->t || cd_target_read(x->t, addr, buf, want) != (ssize_t)want)) {
         cd_buf_printf(b, "<error: cannot access memory at 0x%llx>", (unsigned long long)addr);
@@ -789,16 +846,33 @@ static void tmpl_name(cd_ectx *x, const char *what, cd_type *arg, cd_buf *b)
     cd_buf_puts(b, ">");
 }
 
-/* Elements past print elements end with "..." as gdb's children do. */
-static bool elem_sep(cd_buf *b, int64_t i, const cd_fmtopt *o)
+/* gdb's print_children: elements past print elements end with "..."; with PRETTY (print pretty
+ * for a map, a set or a pointer's child, print array for a vector's elements) each child is on a
+ * line of its own, one level deeper than the printer's value at DEPTH. */
+static bool elem_sep(cd_buf *b, int64_t i, const cd_fmtopt *o, bool pretty, int depth)
 {
     if (i >= o->max_array) {
+        if (pretty)
+            indent(b, depth + 1);
         cd_buf_puts(b, "...");
         return false;
     }
     if (i)
-        cd_buf_puts(b, ", ");
+        cd_buf_puts(b, pretty ? "," : ", ");
+    if (pretty)
+        indent(b, depth + 1);
     return true;
+}
+
+/* N children were printed of COUNT: gdb stops at print elements before asking for one more, so
+ * exactly print elements children end with "..." too. */
+static void children_end(cd_buf *b, uint64_t count, const cd_fmtopt *o, bool pretty, int depth)
+{
+    if (count == (uint64_t)o->max_array)
+        elem_sep(b, o->max_array, o, pretty, depth);
+    if (pretty)
+        indent(b, depth);
+    cd_buf_puts(b, "}");
 }
 
 static bool stl_vector(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
@@ -822,12 +896,14 @@ static bool stl_vector(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtop
         return true;
     cd_buf_puts(b, " = {");
     for (uint64_t i = 0; i < n; i++) {
-        if (!elem_sep(b, (int64_t)i, o))
+        if (!elem_sep(b, (int64_t)i, o, o->array, depth))
             break;
+        if (o->array_indexes)
+            cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
         cd_value ev = mem_value(et, a1 + i * es);
         fmt(x, &ev, o, false, depth + 1, b);
     }
-    cd_buf_puts(b, "}");
+    children_end(b, n, o, o->array, depth);
     return true;
 }
 
@@ -840,7 +916,9 @@ static bool pair_members(cd_ectx *x, cd_type *val, cd_member pair[2])
 
 /* One element of a std:: map or set, as gdb's printers show it: `[key] = value` for a map (PAIR
  * from pair_members), `[I] = value` for a set (PAIR NULL). */
-static void assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, uint64_t i, const cd_fmtopt *o,
+/* gdb's map printers give a key and a value as two children, each counted by print elements: an
+ * odd limit ends after a key (`["k"] = ...`); false then. */
+static bool assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, uint64_t i, const cd_fmtopt *o,
                        int depth, cd_buf *b)
 {
     if (pair) {
@@ -848,11 +926,16 @@ static void assoc_elem(cd_ectx *x, const cd_value *ev, const cd_member *pair, ui
         cd_buf_puts(b, "[");
         fmt(x, &kv, o, false, depth + 1, b);
         cd_buf_puts(b, "] = ");
+        if (2 * i + 1 >= (uint64_t)o->max_array) {
+            cd_buf_puts(b, "...");
+            return false;
+        }
         fmt(x, &vv, o, false, depth + 1, b);
     } else {
         cd_buf_printf(b, "[%llu] = ", (unsigned long long)i);
         fmt(x, ev, o, false, depth + 1, b);
     }
+    return true;
 }
 
 /* std::map and std::set: an in-order walk of the red-black tree from its header. */
@@ -882,11 +965,14 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
         return true;
     cd_buf_puts(b, " = {");
     uint64_t node = left;
+    uint64_t per = is_map ? 2 : 1; /* children per element */
+    bool cut = false;
     for (uint64_t i = 0; i < count && node && node != header; i++) {
-        if (!elem_sep(b, (int64_t)i, o))
+        if (!elem_sep(b, (int64_t)(per * i), o, o->pretty, depth))
             break;
         cd_value ev = mem_value(val, node + vs_off);
-        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
+        if ((cut = !assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b)))
+            break;
         /* in-order successor */
         uint64_t r, p;
         if (!read_mem(x, node + mr.offset, &r, 8))
@@ -909,7 +995,7 @@ static bool stl_rbtree(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map, c
                 break;
         }
     }
-    cd_buf_puts(b, "}");
+    children_end(b, cut ? 0 : per * count, o, o->pretty, depth);
     return true;
 }
 
@@ -936,31 +1022,37 @@ static bool stl_hashtable(cd_ectx *x, const cd_value *v, cd_type *s, bool is_map
     if (!count)
         return true;
     cd_buf_puts(b, " = {");
+    uint64_t per = is_map ? 2 : 1; /* children per element */
+    bool cut = false;
     for (uint64_t i = 0; i < count && node; i++) {
-        if (!elem_sep(b, (int64_t)i, o))
+        if (!elem_sep(b, (int64_t)(per * i), o, o->pretty, depth))
             break;
         cd_value ev = mem_value(val, node + voff);
-        assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b);
+        if ((cut = !assoc_elem(x, &ev, is_map ? pair : NULL, i, o, depth, b)))
+            break;
         if (!read_mem(x, node, &node, 8))
             break;
     }
-    cd_buf_puts(b, "}");
+    children_end(b, cut ? 0 : per * count, o, o->pretty, depth);
     return true;
 }
 
-static void ptr_child(cd_ectx *x, cd_type *pt, uint64_t p, cd_buf *b)
+static void ptr_child(cd_ectx *x, cd_type *pt, uint64_t p, const cd_fmtopt *o, int depth, cd_buf *b)
 {
-    cd_buf_printf(b, "{get() = 0x%llx", (unsigned long long)p);
+    cd_buf_puts(b, "{");
+    if (o->pretty)
+        indent(b, depth + 1);
+    cd_buf_printf(b, "get() = 0x%llx", (unsigned long long)p);
     (void)pt;
     cd_buf sym = {0};
     cd_addr_symbol(x, p, &sym);
     if (sym.len)
         cd_buf_printf(b, " %s", cd_buf_str(&sym));
     cd_buf_free(&sym);
-    cd_buf_puts(b, "}");
+    children_end(b, 1, o, o->pretty, depth);
 }
 
-static bool stl_unique(cd_ectx *x, const cd_value *v, cd_type *s, cd_buf *b)
+static bool stl_unique(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
 {
     /* the pointer is a tuple's _M_head_impl: in __uniq_ptr_impl's _M_t since gcc 7, _M_t before */
     static const char *const tp[] = {"_M_t", "_M_t"};
@@ -972,11 +1064,12 @@ static bool stl_unique(cd_ectx *x, const cd_value *v, cd_type *s, cd_buf *b)
         return false;
     tmpl_name(x, "std::unique_ptr", arg, b);
     cd_buf_puts(b, " = ");
-    ptr_child(x, m.type, p, b);
+    ptr_child(x, m.type, p, o, depth, b);
     return true;
 }
 
-static bool stl_shared(cd_ectx *x, const cd_value *v, cd_type *s, bool weak, cd_buf *b)
+static bool stl_shared(cd_ectx *x, const cd_value *v, cd_type *s, bool weak, const cd_fmtopt *o, int depth,
+                       cd_buf *b)
 {
     static const char *const pp[] = {"_M_ptr"}, *const cp[] = {"_M_refcount", "_M_pi"};
     cd_type *arg = template_arg(x, s, 0), *pt, *ct;
@@ -1005,7 +1098,7 @@ static bool stl_shared(cd_ectx *x, const cd_value *v, cd_type *s, bool weak, cd_
     tmpl_name(x, weak ? "std::weak_ptr" : "std::shared_ptr", arg, b);
     cd_buf_printf(b, " (%s) = ", cd_buf_str(&st));
     cd_buf_free(&st);
-    ptr_child(x, pt, p, b);
+    ptr_child(x, pt, p, o, depth, b);
     return true;
 }
 
@@ -1049,10 +1142,13 @@ static bool stl_optional(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmt
         cd_buf_puts(b, " [no contained value]");
         return true;
     }
-    cd_buf_puts(b, " = {[contained value] = ");
+    cd_buf_puts(b, " = {");
+    if (o->pretty)
+        indent(b, depth + 1);
+    cd_buf_puts(b, "[contained value] = ");
     cd_value cv = cd_value_sub(v, vt, vo);
     fmt(x, &cv, o, false, depth + 1, b);
-    cd_buf_puts(b, "}");
+    children_end(b, 1, o, o->pretty, depth);
     return true;
 }
 
@@ -1131,9 +1227,9 @@ static bool stl_print(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt
     case STL_SET: ok = stl_rbtree(x, v, s, false, o, depth, b); break;
     case STL_UMAP: ok = stl_hashtable(x, v, s, true, o, depth, b); break;
     case STL_USET: ok = stl_hashtable(x, v, s, false, o, depth, b); break;
-    case STL_UNIQUE: ok = stl_unique(x, v, s, b); break;
-    case STL_SHARED: ok = stl_shared(x, v, s, false, b); break;
-    case STL_WEAK: ok = stl_shared(x, v, s, true, b); break;
+    case STL_UNIQUE: ok = stl_unique(x, v, s, o, depth, b); break;
+    case STL_SHARED: ok = stl_shared(x, v, s, false, o, depth, b); break;
+    case STL_WEAK: ok = stl_shared(x, v, s, true, o, depth, b); break;
     case STL_ATOMIC: ok = stl_atomic(x, v, s, o, depth, b); break;
     case STL_OPTIONAL: ok = stl_optional(x, v, s, o, depth, b); break;
     case STL_MUTEX: ok = stl_mutex(x, v, s, b); break;
@@ -1242,7 +1338,12 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
                 bool virt = dwarf_attr(&c, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &off) != 0;
                 if (virt && !vbase_first(seen, bn))
                     continue;
-                cd_buf_printf(b, "%s<%s> = ", nb++ ? ", " : "", bn);
+                /* gdb's cp_print_value: each base ends with ", " (pretty too: the line ends in a space) */
+                if (nb++)
+                    cd_buf_puts(b, ", ");
+                if (o->pretty)
+                    indent(b, depth + 1);
+                cd_buf_printf(b, "<%s> = ", bn);
                 if (virt && v->where != V_MEM) { /* held in registers: no vtable to read it from */
                     cd_buf_puts(b, "<invalid address>");
                     continue;
@@ -1264,8 +1365,21 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
             bool is_static = tag == DW_TAG_variable || dwarf_hasattr(&c, DW_AT_declaration);
             if (!is_static && mi >= n)
                 continue;
+            if (is_static && !o->static_members)
+                continue;
             const char *name = is_static ? dwarf_diename(&c) : m[mi].name;
-            cd_buf_puts(b, nb + nf++ ? ", " : "");
+            if (!o->pretty)
+                cd_buf_puts(b, nb + nf ? ", " : "");
+            else if (nf)
+                cd_buf_puts(b, ",");
+            else if (nb) { /* gdb's cp_print_value_fields, pretty: the members after the bases */
+                cd_buf_puts(b, ", ");
+                indent(b, depth + 1);
+                cd_buf_printf(b, "members of %s:", cd_type_qname(x->vs, s));
+            }
+            nf++;
+            if (o->pretty)
+                indent(b, depth + 1);
             if (is_static) {
                 cd_buf_printf(b, "static %s = ", name ? name : "");
                 static_member(x, s, &c, o, depth, b);
@@ -1281,12 +1395,15 @@ static void cxx_record(cd_ectx *x, const cd_value *v, cd_type *s, cd_member *m, 
         } while (dwarf_siblingof(&c, &c) == 0);
     if (!nf)
         cd_buf_printf(b, "%s<No data fields>", nb ? ", " : "");
+    else if (o->pretty)
+        indent(b, depth);
     cd_buf_puts(b, "}");
 }
 
 static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o, int depth, cd_buf *b)
 {
-    if (depth >= o->max_depth) {
+    /* gdb: print union off shows a union nested in anything as {...}, the printed value itself whole */
+    if (depth >= o->max_depth || (s->kind == TY_UNION && depth > 0 && !o->unions)) {
         cd_buf_puts(b, "{...}");
         return;
     }
@@ -1310,7 +1427,9 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
     cd_buf_puts(b, "{");
     for (int i = 0; i < n; i++) {
         if (i)
-            cd_buf_puts(b, ", ");
+            cd_buf_puts(b, o->pretty ? "," : ", ");
+        if (o->pretty)
+            indent(b, depth + 1);
         if (m[i].name)
             cd_buf_printf(b, "%s = ", m[i].name);
         cd_value mv = cd_value_sub(v, m[i].type, m[i].offset);
@@ -1318,6 +1437,8 @@ static void record(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o
         mv.bitpos = m[i].bitpos;
         fmt(x, &mv, o, false, depth + 1, b);
     }
+    if (o->pretty && n)
+        indent(b, depth);
     cd_buf_puts(b, "}");
 }
 
@@ -1386,11 +1507,10 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
             cd_type_name(x->vs, v->type, b);
             cd_buf_puts(b, ") ");
         }
-        cd_buf_printf(b, "@0x%llx", (unsigned long long)a);
-        if (depth == 0) {
-            cd_buf_puts(b, ": ");
+        if (o->address) /* gdb: print address off leaves the referent alone */
+            cd_buf_printf(b, "@0x%llx%s", (unsigned long long)a, depth == 0 ? ": " : "");
+        if (depth == 0)
             fmt(x, &rv, o, false, depth + 1, b);
-        }
         return;
     }
     if (s->complex && s->target) { /* gdb: `1 + -2i` */
@@ -1409,7 +1529,9 @@ static void fmt(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, bool top, int
     case TY_FUNC:
         cd_buf_puts(b, "{");
         cd_type_name(x->vs, v->type, b);
-        cd_buf_printf(b, "} 0x%llx", (unsigned long long)v->addr);
+        cd_buf_puts(b, "}");
+        if (o->address)
+            cd_buf_printf(b, " 0x%llx", (unsigned long long)v->addr);
         {
             cd_buf sym = {0};
             cd_addr_symbol(x, v->addr, &sym);
@@ -1575,7 +1697,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
         int64_t count = s->count < 0 ? 0 : s->count;
         uint64_t es = cd_type_size(s->target);
         if (cd_type_is_charlike(s->target) && (o->fmt == 0 || o->fmt == 's')) {
-            int64_t n = count < o->max_string ? count : o->max_string;
+            int64_t n = count < str_limit(o) ? count : str_limit(o);
             uint8_t *buf = cd_arena_alloc(x->ar, (size_t)n + 1);
             if (n && cd_value_read(x, v, 0, buf, (size_t)n) != 0) {
                 r = jerr("error", e.msg);
@@ -1589,7 +1711,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
         }
         if (o->fmt == 0 && (es == 2 || es == 4) && wide_prefix(s->target)) {
             /* a wide string, as UTF-8 up to its first NUL */
-            int64_t n = count < o->max_string ? count : o->max_string;
+            int64_t n = count < str_limit(o) ? count : str_limit(o);
             cd_buf wb = {0};
             for (int64_t i = 0; i < n; i++) {
                 uint32_t c = 0;
@@ -1661,7 +1783,7 @@ static json_object *jval(cd_ectx *x, const cd_value *v, const cd_fmtopt *o, int 
             break;
         }
         char num[64];
-        float_str(d, s->size, num, sizeof num);
+        float_shortest(d, s->size, num, sizeof num);
         if (isnan(d) || isinf(d))
             r = json_object_new_string(num);
         else

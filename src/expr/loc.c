@@ -60,6 +60,81 @@ static uint64_t op_type_size(Dwarf_Attribute *attr, Dwarf_Op *o)
     return bsz;
 }
 
+/* A DWARF stack entry's type (DWARF 5 section 2.5.1): the generic type (enc 0: an address-sized
+ * integer), or the base type a typed operation named. Floating types need real arithmetic: gcc
+ * -O2 describes `double r = p->y / 3.0` as deref_type <float>, convert <double>, const_type
+ * <double> 3.0, div, and `-p->y` as deref_type <float>, neg. */
+typedef struct lty {
+    uint8_t enc;  /* 0 generic, else DW_ATE_* */
+    uint8_t size; /* bytes, 1..8 */
+} lty;
+
+static bool op_base_type(Dwarf_Attribute *attr, Dwarf_Op *o, lty *out)
+{
+    Dwarf_Die bt;
+    Dwarf_Attribute ba;
+    Dwarf_Word bsz = 0, enc = 0;
+    if (!attr || dwarf_getlocation_die(attr, o, &bt) != 0 || dwarf_tag(&bt) != DW_TAG_base_type ||
+        !dwarf_attr(&bt, DW_AT_byte_size, &ba) || dwarf_formudata(&ba, &bsz) != 0)
+        return false;
+    if (dwarf_attr(&bt, DW_AT_encoding, &ba))
+        dwarf_formudata(&ba, &enc);
+    if (bsz == 0 || bsz > 8 || enc > 0xff)
+        return false;
+    out->enc = (uint8_t)enc;
+    out->size = (uint8_t)bsz;
+    return true;
+}
+
+static bool lty_float(lty t)
+{
+    return t.enc == DW_ATE_float;
+}
+
+static bool lty_unsigned(lty t)
+{
+    return t.enc == DW_ATE_unsigned || t.enc == DW_ATE_unsigned_char || t.enc == DW_ATE_boolean ||
+           t.enc == DW_ATE_address || t.enc == DW_ATE_UTF;
+}
+
+static double lty_to_double(uint64_t v, lty t)
+{
+    if (t.size == 4) {
+        float f;
+        uint32_t w = (uint32_t)v;
+        memcpy(&f, &w, 4);
+        return f;
+    }
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+static uint64_t lty_from_double(double d, lty t)
+{
+    if (t.size == 4) {
+        float f = (float)d;
+        uint32_t w;
+        memcpy(&w, &f, 4);
+        return w;
+    }
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    return v;
+}
+
+/* An integral value of type T as the 64-bit word of the stack: truncated, sign-extended if signed. */
+static uint64_t lty_fit(uint64_t v, lty t)
+{
+    if (t.size >= 8)
+        return v;
+    unsigned bits = t.size * 8u;
+    v &= (1ull << bits) - 1;
+    if (!lty_unsigned(t) && t.enc != 0 && (v >> (bits - 1)) & 1)
+        v |= ~0ull << bits;
+    return v;
+}
+
 typedef struct lctx {
     cd_ectx *x;
     Dwfl_Module *mod;
@@ -444,6 +519,60 @@ static bool entry_value_from_caller(lctx *c, int regno, uint64_t *val)
     return false;
 }
 
+/* An operation on a floating-typed top of stack (DWARF 5 section 2.5.1.4: both operands of a
+ * binary operation have the same type). 1: done; 0: not an arithmetic operation (the caller goes
+ * on: dup, drop, swap... move types with values); -1: failed, with one line in x->err. */
+static int float_op(cd_ectx *x, uint8_t a, uint64_t *st, lty *ty, int *spp)
+{
+    int sp = *spp;
+    lty t = ty[sp - 1];
+    switch (a) {
+    case DW_OP_neg:
+    case DW_OP_abs: {
+        double d = lty_to_double(st[sp - 1], t);
+        st[sp - 1] = lty_from_double(a == DW_OP_neg ? -d : (d < 0 ? -d : d), t);
+        return 1;
+    }
+    case DW_OP_plus: case DW_OP_minus: case DW_OP_mul: case DW_OP_div:
+    case DW_OP_eq: case DW_OP_ne: case DW_OP_lt: case DW_OP_gt: case DW_OP_le: case DW_OP_ge: {
+        if (sp < 2)
+            return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (stack underflow)");
+        lty u = ty[sp - 2];
+        if (u.enc != t.enc || u.size != t.size)
+            return cd_fail(x->err, CD_EXIT_CMD,
+                           "malformed DWARF location (operation 0x%x on values of different types)", a);
+        double b = lty_to_double(st[sp - 1], t), aa = lty_to_double(st[sp - 2], t), r;
+        bool cmp = false;
+        switch (a) {
+        case DW_OP_plus: r = aa + b; break;
+        case DW_OP_minus: r = aa - b; break;
+        case DW_OP_mul: r = aa * b; break;
+        case DW_OP_div: r = aa / b; break;
+        case DW_OP_eq: r = aa == b; cmp = true; break;
+        case DW_OP_ne: r = aa != b; cmp = true; break;
+        case DW_OP_lt: r = aa < b; cmp = true; break;
+        case DW_OP_gt: r = aa > b; cmp = true; break;
+        case DW_OP_le: r = aa <= b; cmp = true; break;
+        default: r = aa >= b; cmp = true; break;
+        }
+        sp--;
+        if (cmp) {
+            st[sp - 1] = (uint64_t)r;
+            ty[sp - 1] = (lty){0, 8}; /* a comparison gives the generic type */
+        } else {
+            st[sp - 1] = lty_from_double(r, t);
+        }
+        *spp = sp;
+        return 1;
+    }
+    case DW_OP_and: case DW_OP_or: case DW_OP_xor: case DW_OP_not: case DW_OP_mod: case DW_OP_shl:
+    case DW_OP_shr: case DW_OP_shra: case DW_OP_plus_uconst:
+        return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (integer operation 0x%x on a floating value)", a);
+    default:
+        return 0;
+    }
+}
+
 static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lres *res, pcoll *pc)
 {
     cd_ectx *x = c->x;
@@ -452,8 +581,10 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
     res->k = L_MEM;
     bool have_res = false;
 #define NEED(k) do { if (sp < (k)) return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (stack underflow)"); } while (0)
-#define PUSH(v) do { if (sp >= MAXS) return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (stack overflow)"); { uint64_t pv_ = (v); st[sp] = pv_; sp++; } } while (0)
+#define PUSH(v) do { if (sp >= MAXS) return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (stack overflow)"); { uint64_t pv_ = (v); st[sp] = pv_; ty[sp] = (lty){0, 8}; sp++; } } while (0)
     size_t steps = 0;
+    lty ty[64]; /* ty[k] is st[k]'s type; entries below sp0 are the caller's, generic */
+    memset(ty, 0, sizeof ty);
     for (size_t i = 0; i < n; i++) {
         if (++steps > 10000)
             return cd_fail(x->err, CD_EXIT_CMD, "DWARF location expression does not terminate");
@@ -478,6 +609,15 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             }
             PUSH(v + o->number);
             continue;
+        }
+        if (sp > 0 && (lty_float(ty[sp - 1]) || (sp > 1 && lty_float(ty[sp - 2]))) &&
+            a != DW_OP_convert && a != DW_OP_GNU_convert && a != DW_OP_reinterpret && a != DW_OP_GNU_reinterpret &&
+            a != DW_OP_stack_value && a != DW_OP_piece && a != DW_OP_bit_piece) {
+            int r = float_op(x, a, st, ty, &sp);
+            if (r < 0)
+                return -1;
+            if (r > 0)
+                continue;
         }
         switch (a) {
         case DW_OP_addr:
@@ -535,12 +675,29 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
             }
             PUSH(x->frame->cfa);
             break;
-        case DW_OP_dup: NEED(1); PUSH(st[sp - 1]); break;
+        case DW_OP_dup: NEED(1); PUSH(st[sp - 1]); ty[sp - 1] = ty[sp - 2]; break;
         case DW_OP_drop: NEED(1); sp--; break;
-        case DW_OP_over: NEED(2); PUSH(st[sp - 2]); break;
-        case DW_OP_pick: if (o->number >= (uint64_t)sp) return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (pick)"); PUSH(st[sp - 1 - (int)o->number]); break;
-        case DW_OP_swap: NEED(2); v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = v; break;
-        case DW_OP_rot: NEED(3); v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = st[sp - 3]; st[sp - 3] = v; break;
+        case DW_OP_over: NEED(2); PUSH(st[sp - 2]); ty[sp - 1] = ty[sp - 3]; break;
+        case DW_OP_pick: {
+            if (o->number >= (uint64_t)sp)
+                return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (pick)");
+            int from = sp - 1 - (int)o->number;
+            PUSH(st[from]);
+            ty[sp - 1] = ty[from];
+            break;
+        }
+        case DW_OP_swap: {
+            NEED(2);
+            v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = v;
+            lty t1 = ty[sp - 1]; ty[sp - 1] = ty[sp - 2]; ty[sp - 2] = t1;
+            break;
+        }
+        case DW_OP_rot: {
+            NEED(3);
+            v = st[sp - 1]; st[sp - 1] = st[sp - 2]; st[sp - 2] = st[sp - 3]; st[sp - 3] = v;
+            lty t1 = ty[sp - 1]; ty[sp - 1] = ty[sp - 2]; ty[sp - 2] = ty[sp - 3]; ty[sp - 3] = t1;
+            break;
+        }
         case DW_OP_deref:
         case DW_OP_deref_size:
         case DW_OP_deref_type:
@@ -560,6 +717,26 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
                 return 0;
             }
             st[sp - 1] = m;
+            ty[sp - 1] = (lty){0, 8};
+            if (a == DW_OP_deref_type || a == DW_OP_GNU_deref_type) {
+                if (!op_base_type(c->attr, (Dwarf_Op *)o, &ty[sp - 1]) || ty[sp - 1].size != sz)
+                    return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (DW_OP_deref_type names no %zu-byte base type)", sz);
+                st[sp - 1] = lty_fit(m, ty[sp - 1]);
+            }
+            break;
+        }
+        case DW_OP_const_type:
+        case DW_OP_GNU_const_type: {
+            /* a constant of a base type: its bytes are a block after the type */
+            lty t;
+            /* libdw keeps the operand as a pointer to the block: its length byte, then the bytes */
+            const uint8_t *blk = (const uint8_t *)(uintptr_t)o->number2;
+            if (!op_base_type(c->attr, (Dwarf_Op *)o, &t) || !blk || blk[0] != t.size)
+                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x (a constant wider than 8 bytes or of no base type)", a);
+            uint64_t k = 0;
+            memcpy(&k, blk + 1, t.size);
+            PUSH(lty_float(t) ? k : lty_fit(k, t));
+            ty[sp - 1] = t;
             break;
         }
         case DW_OP_regval_type:
@@ -575,6 +752,8 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
                 return 0;
             }
             PUSH(tsz == 8 ? v : v & ((1ull << (tsz * 8)) - 1));
+            if (op_base_type(c->attr, (Dwarf_Op *)o, &ty[sp - 1]) && !lty_float(ty[sp - 1]))
+                st[sp - 1] = lty_fit(st[sp - 1], ty[sp - 1]);
             break;
         }
         case DW_OP_abs: NEED(1); if ((int64_t)st[sp - 1] < 0) st[sp - 1] = -st[sp - 1]; break;
@@ -751,34 +930,38 @@ static int run(lctx *c, const Dwarf_Op *ops, size_t n, uint64_t *st, int sp0, lr
         case DW_OP_GNU_convert:
         case DW_OP_reinterpret:
         case DW_OP_GNU_reinterpret: {
-            /* The stack holds untyped 64-bit words: a conversion to an integral base type is its
-             * truncation to that width, sign-extended when the type is signed (clang's _Bool
-             * argument: `and 0xffffffff, convert unsigned_1, convert unsigned_8`). Offset 0 is the
-             * generic type: the word as it is. */
+            /* convert changes the value's type keeping its value (int <-> float, widths, sign:
+             * clang's _Bool argument is `and 0xffffffff, convert unsigned_1, convert unsigned_8`);
+             * reinterpret keeps the bits. Offset 0 is the generic type. */
             NEED(1);
-            if (o->number == 0)
-                break;
-            Dwarf_Die bt;
-            Dwarf_Word enc = 0, bsz = 0;
-            Dwarf_Attribute ba;
-            if (!c->attr || dwarf_getlocation_die(c->attr, o, &bt) != 0 || dwarf_tag(&bt) != DW_TAG_base_type ||
-                !dwarf_attr(&bt, DW_AT_byte_size, &ba) || dwarf_formudata(&ba, &bsz) != 0)
-                return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (DW_OP_convert names no base type)");
-            if (dwarf_attr(&bt, DW_AT_encoding, &ba))
-                dwarf_formudata(&ba, &enc);
-            if (enc == DW_ATE_float || enc == DW_ATE_complex_float || enc == DW_ATE_decimal_float || bsz > 8 || !bsz) {
+            lty to = {0, 8};
+            if (o->number != 0 && !op_base_type(c->attr, (Dwarf_Op *)o, &to)) {
                 res->k = L_UNAVAIL;
                 res->why = "unsupported DWARF operation";
-                return cd_fail(x->err, CD_EXIT_CMD, "unsupported DWARF location operation 0x%x to a %llu-byte %s type", a,
-                               (unsigned long long)bsz, enc == DW_ATE_float ? "floating" : "non-integral");
+                return cd_fail(x->err, CD_EXIT_CMD,
+                               "unsupported DWARF location operation 0x%x (to a type that is no base type of at most 8 bytes)", a);
             }
-            if (bsz < 8) {
-                unsigned bits = (unsigned)bsz * 8;
-                v = st[sp - 1] & ((1ull << bits) - 1);
-                if ((enc == DW_ATE_signed || enc == DW_ATE_signed_char) && (v >> (bits - 1)) & 1)
-                    v |= ~0ull << bits;
-                st[sp - 1] = v;
+            lty from = ty[sp - 1];
+            v = st[sp - 1];
+            bool reinterpret = a == DW_OP_reinterpret || a == DW_OP_GNU_reinterpret;
+            if (reinterpret) {
+                if (to.size != from.size && from.enc != 0 && to.enc != 0)
+                    return cd_fail(x->err, CD_EXIT_CMD, "malformed DWARF location (reinterpret between sizes %u and %u)",
+                                   from.size, to.size);
+                v = lty_float(to) ? (to.size == 4 ? (uint32_t)v : v) : lty_fit(v, to);
+            } else if (lty_float(to) && lty_float(from)) {
+                v = lty_from_double(lty_to_double(v, from), to);
+            } else if (lty_float(to)) {
+                double d = lty_unsigned(from) ? (double)v : (double)(int64_t)v;
+                v = lty_from_double(d, to);
+            } else if (lty_float(from)) {
+                double d = lty_to_double(v, from);
+                v = lty_fit(lty_unsigned(to) ? (uint64_t)d : (uint64_t)(int64_t)d, to);
+            } else {
+                v = lty_fit(v, to);
             }
+            st[sp - 1] = v;
+            ty[sp - 1] = to;
             break;
         }
         default:

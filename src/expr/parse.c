@@ -684,8 +684,30 @@ static cd_expr *postfix(parser *P)
             next(P);
             e = n;
         } else if (is_p(P, "(")) {
-            perr(P, col, "function calls are not supported (cdbg never runs code in the target)");
-            return NULL;
+            /* a call: the arguments are assignment-expressions (a comma separates them) */
+            next(P);
+            cd_expr *n = node(P, E_CALL, col);
+            n->a = e;
+            int cap = 0;
+            while (!is_p(P, ")")) {
+                if (n->nargs) {
+                    if (!expect(P, ","))
+                        return NULL;
+                }
+                cd_expr *arg = assign(P);
+                if (!arg)
+                    return NULL;
+                if (n->nargs == cap) {
+                    cap = cap ? cap * 2 : 4;
+                    cd_expr **na = cd_arena_alloc(P->ar, (size_t)cap * sizeof *na);
+                    if (n->nargs)
+                        memcpy(na, n->args, (size_t)n->nargs * sizeof *na);
+                    n->args = na;
+                }
+                n->args[n->nargs++] = arg;
+            }
+            next(P);
+            e = n;
         } else
             break;
     }
@@ -943,6 +965,16 @@ static void dump_tname(const cd_tname *tn, cd_buf *b)
     cd_buf_puts(b, ")");
 }
 
+bool cd_expr_has_call(const cd_expr *e)
+{
+    if (!e)
+        return false;
+    if (e->kind == E_CALL)
+        return true;
+    /* the tree is as deep as the parser let it be; the parser's own bound keeps this recursion short */
+    return cd_expr_has_call(e->a) || cd_expr_has_call(e->b) || cd_expr_has_call(e->c);
+}
+
 void cd_expr_dump(const cd_expr *e, cd_buf *b)
 {
     if (!e) {
@@ -972,6 +1004,15 @@ void cd_expr_dump(const cd_expr *e, cd_buf *b)
     case E_ARROW: cd_buf_puts(b, "(-> "); break;
     case E_INDEX: cd_buf_puts(b, "([] "); break;
     case E_COMMA: cd_buf_puts(b, "(, "); break;
+    case E_CALL:
+        cd_buf_puts(b, "(call ");
+        cd_expr_dump(e->a, b);
+        for (int i = 0; i < e->nargs; i++) {
+            cd_buf_puts(b, " ");
+            cd_expr_dump(e->args[i], b);
+        }
+        cd_buf_puts(b, ")");
+        return;
     }
     cd_expr_dump(e->a, b);
     if (e->kind == E_MEMBER || e->kind == E_ARROW)

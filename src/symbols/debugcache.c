@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "symbols/debuginfod.h"
 #include "util/util.h"
 
 /* gdb's debug-file-directory: `set debug-file-directory`'s (NULL: never set), and libdwfl's search
@@ -216,13 +217,12 @@ static bool exists(const char *path)
 /* Whether libdwfl's standard search can find anything on this machine. When it cannot, libdw
  * 0.188 goes on to load the debuginfod client (dlopen of libdebuginfod and some 35 libraries
  * behind it: curl, gnutls, krb5...) for every module without debug info, the vDSO included, even
- * with no DEBUGINFOD_URLS to ask. That costs more than the rest of a thread dump, so we look first. */
+ * with no DEBUGINFOD_URLS to ask. That costs more than the rest of a thread dump, so we look first;
+ * and when DEBUGINFOD_URLS is set, debuginfod.c asks instead of libdwfl (progress lines, the off
+ * switch, one warning for a dead server rather than a timeout per module). */
 static bool worth_searching(const cd_debugdirs *dd, Dwfl_Module *mod, const char *file_name,
                             const char *debuglink_file)
 {
-    const char *urls = getenv("DEBUGINFOD_URLS");
-    if (urls && *urls)
-        return true; /* the user asked for debuginfod */
     const unsigned char *bits;
     GElf_Addr vaddr;
     int n = dwfl_module_build_id(mod, &bits, &vaddr);
@@ -329,6 +329,58 @@ static int open_entry(Dwfl_Module *mod, const char *path)
     return -1;
 }
 
+/* The module's debug file from debuginfod (debuginfod.c), checked as a cache entry is: libdwfl
+ * would take whatever a server sent, and another file's DWARF names every function wrongly. */
+static int from_debuginfod(Dwfl_Module *mod, const char *modname, const char *file_name, char **debuginfo_file_name)
+{
+    /* the vDSO's DWARF is the kernel's debug package's, which no server is likely to have; asking
+     * would cost a round trip (and a "not found" note) on every run */
+    if (!cd_debuginfod_usable() || !modname || modname[0] == '[')
+        return -1;
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int n = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (n <= 0)
+        return -1;
+    char *got = NULL;
+    const char *name = file_name && *file_name ? file_name : modname;
+    int fd = cd_debuginfod__debuginfo(bits, n, name, &got);
+    if (fd < 0)
+        return -1;
+    if (!entry_valid(mod, fd)) {
+        close(fd);
+        cd_debuginfod__bad_file(name, got);
+        free(got);
+        return -1;
+    }
+    *debuginfo_file_name = got;
+    return fd;
+}
+
+bool cd_debug__wants_debuginfod(cd_symtab *s, Dwfl_Module *mod)
+{
+    if (!cd_debuginfod_usable() || getenv("CDBG_DEBUGINFO_PATH"))
+        return false;
+    Dwarf_Addr bias;
+    Elf *elf = dwfl_module_getelf(mod, &bias);
+    if (!elf)
+        return false;
+    /* DWARF of its own: libdwfl never asks for a separate file */
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) == 0)
+        for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+            GElf_Shdr sh;
+            const char *n = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+            if (n && !strcmp(n, ".debug_info"))
+                return false;
+        }
+    const char *mainfile = NULL;
+    dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+    GElf_Word crc;
+    const char *link = dwelf_elf_gnu_debuglink(elf, &crc);
+    return !worth_searching(cd_symtab__debugdirs(s), mod, mainfile, link);
+}
+
 int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
                       const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
                       char **debuginfo_file_name)
@@ -347,17 +399,25 @@ int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
     }
     /* the module's userdata is its symtab (report() in symbols.c) */
     cd_symtab *s = *userdata;
+    int fd;
+    bool fetched = false;
     if (!own_path && !worth_searching(s ? cd_symtab__debugdirs(s) : NULL, mod, file_name, debuglink_file)) {
-        free(path);
-        free(dir);
-        errno = ENOENT;
-        return -1;
+        fd = from_debuginfod(mod, modname, file_name, debuginfo_file_name);
+        if (fd < 0) {
+            free(path);
+            free(dir);
+            errno = ENOENT;
+            return -1;
+        }
+        fetched = true;
+    } else {
+        fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file, debuglink_crc,
+                                          debuginfo_file_name);
     }
-    int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
-                                          debuglink_crc, debuginfo_file_name);
     /* libdwfl has already opened this file for itself (it keeps the handle it validated), so this
-     * run inflates it as usual; the copy is for the next run. */
-    if (fd >= 0 && path && has_compressed_sections(fd) && mkdirs(dir) == 0)
+     * run inflates it as usual; the copy is for the next run. Not a downloaded file's: its copy
+     * would outlive `set debuginfod enabled off`. */
+    if (fd >= 0 && path && !fetched && has_compressed_sections(fd) && mkdirs(dir) == 0)
         write_inflated(fd, dir, path);
     free(path);
     free(dir);

@@ -1,6 +1,7 @@
 /* Symbol layer over libdwfl: module list from the target, names/lines/inline scopes per PC. */
 #include "symbols/symbols.h"
 #include "symbols/symbols_internal.h"
+#include "symbols/debuginfod.h"
 
 #include <dwarf.h>
 #include <elf.h>
@@ -23,6 +24,7 @@ typedef struct src_file {
     char *data;         /* file contents with '\n' replaced by NUL */
     const char **lines; /* NULL when the file could not be read */
     int nlines;
+    bool asked;         /* debuginfod was asked for it (it is asked again after `set debuginfod enabled on`) */
 } src_file;
 
 struct cd_symtab {
@@ -189,18 +191,18 @@ static int preload_module(Dwfl_Module *mod, void **ud, const char *name, Dwarf_A
     (void)ud;
     (void)name;
     (void)start;
-    (void)arg;
     Dwarf_Addr bias;
     /* Opening the DWARF is what costs (libdw inflates compressed debug sections at open);
      * the CFI is what the unwinder needs first. */
-    dwfl_module_getdwarf(mod, &bias);
+    if (!cd_debug__wants_debuginfod(arg, mod))
+        dwfl_module_getdwarf(mod, &bias);
     dwfl_module_eh_cfi(mod, &bias);
     return DWARF_CB_OK;
 }
 
 void cd_symtab_preload(cd_symtab *s)
 {
-    dwfl_getmodules(s->dwfl, preload_module, NULL, 0);
+    dwfl_getmodules(s->dwfl, preload_module, s, 0);
 }
 
 static void free_memo(void *p)
@@ -1655,16 +1657,51 @@ uint64_t cd_symtab_skip_prologue(cd_symtab *s, uint64_t addr)
 
 /* ---- source text ---------------------------------------------------------------------------- */
 
+/* A source file not on this machine, from debuginfod by the build-id of a module whose lines name
+ * it (a pc looked up: the memo holds the module), as gdb asks: by the DWARF path. */
+static FILE *fetch_src(cd_symtab *s, src_file *f)
+{
+    f->asked = true;
+    const char *file = intern(s, f->path);
+    for (size_t i = 0; i < s->memo.cap; i++) {
+        const memo_ent *e = s->memo.keys[i] ? s->memo.vals[i] : NULL;
+        for (int k = 0; e && k < e->n; k++) {
+            if (e->info[k].file != file || !e->info[k].mod)
+                continue;
+            const unsigned char *id;
+            GElf_Addr vaddr;
+            int n = dwfl_module_build_id(e->info[k].mod, &id, &vaddr);
+            char *got = NULL;
+            int fd = n > 0 ? cd_debuginfod__source(id, n, file, &got) : -1;
+            free(got);
+            /* a fresh download's fd is left at the end of what was written */
+            FILE *fp = fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 ? fdopen(fd, "r") : NULL;
+            if (fd >= 0 && !fp)
+                close(fd);
+            return fp;
+        }
+    }
+    return NULL;
+}
+
 static src_file *load_src(cd_symtab *s, const char *path)
 {
-    for (size_t i = 0; i < s->nsrcs; i++)
+    src_file *f = NULL;
+    for (size_t i = 0; i < s->nsrcs && !f; i++)
         if (strcmp(s->srcs[i].path, path) == 0)
-            return &s->srcs[i];
-    s->srcs = cd_xrealloc(s->srcs, (s->nsrcs + 1) * sizeof *s->srcs);
-    src_file *f = &s->srcs[s->nsrcs++];
-    memset(f, 0, sizeof *f);
-    f->path = cd_xstrdup(path);
-    FILE *fp = fopen(path, "r");
+            f = &s->srcs[i];
+    if (f && (f->lines || f->asked || !cd_debuginfod_usable()))
+        return f;
+    FILE *fp = NULL;
+    if (!f) {
+        s->srcs = cd_xrealloc(s->srcs, (s->nsrcs + 1) * sizeof *s->srcs);
+        f = &s->srcs[s->nsrcs++];
+        memset(f, 0, sizeof *f);
+        f->path = cd_xstrdup(path);
+        fp = fopen(path, "r");
+    }
+    if (!fp && path[0] == '/' && cd_debuginfod_usable())
+        fp = fetch_src(s, f);
     if (!fp)
         return f;
     cd_buf b = {0};

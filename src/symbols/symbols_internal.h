@@ -21,6 +21,19 @@ int cd_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dw
                       const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
                       char **debuginfo_file_name);
 
+/* debuginfod.c: the debug file (FILE NULL) or the source FILE (its DWARF path) of build-id ID from
+ * libdebuginfod (its cache, then the servers; only the cache in the one-shot modes), saying each
+ * download on stderr and each failure once. An fd, *path malloc'd; -1 when there is none. NAME names
+ * the module in what is said. */
+int cd_debuginfod__debuginfo(const unsigned char *id, int len, const char *name, char **path);
+int cd_debuginfod__source(const unsigned char *id, int len, const char *file, char **path);
+/* Whether MOD's debug info can only come from debuginfod (none on this machine, DEBUGINFOD_URLS set
+ * and not off): the preloader leaves such a module alone, so that nothing is asked before the first
+ * command that needs it (`-ex 'set debuginfod enabled off'` comes first). debugcache.c. */
+bool cd_debug__wants_debuginfod(cd_symtab *s, Dwfl_Module *mod);
+/* What was served at PATH for NAME is not its debug file: said once (no more asking), removed. */
+void cd_debuginfod__bad_file(const char *name, const char *path);
+
 #define CD_MAX_BUILD_ID 64
 /* The build-id note of the image loaded at BASE in T's memory: its length, 0 if none (findelf.c). */
 int cd_symtab__memory_build_id(cd_target *t, uint64_t base, unsigned char id[CD_MAX_BUILD_ID]);

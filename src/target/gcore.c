@@ -222,6 +222,7 @@ typedef struct gctx {
                              for the wait4 the target runs; kill and ptrace take `child` */
     bool direct;          /* the snapshot is the target's child (make_snapshot), to be reaped */
     cd_thread *reaper;    /* the thread that reaps it */
+    bool ended;           /* an injected system call found the process gone (killed meanwhile) */
     int child_mem;        /* /proc/CHILD/mem, for pages process_vm_readv refuses */
     unsigned char *buf;
     int fd, dirfd;
@@ -775,7 +776,8 @@ static cd_thread *clone_in(gctx *g, cd_thread *in, uint64_t flags, pid_t *ns, ch
     size_t before = t->nthreads;
     *ns = 0;
     if (cd_target_inject_syscall(t, in, SYS_clone, args, &ret, &e) < 0) {
-        snprintf(why, whylen, "%.150s", e.msg);
+        g->ended |= e.kind == CD_EK_EXITED;
+        snprintf(why, whylen, "%.159s", e.msg);
         return NULL;
     }
     if (ret <= 0) {
@@ -1042,6 +1044,21 @@ static int write_headers(gctx *g, const bbuf *nb, uint64_t notes_off, cd_err *er
 
 /* ---- the whole ---- */
 
+/* Has the process ended since gcore began? Its memory would then be read as holes: a core of
+ * nothing, which must never be reported as written. */
+static bool target_ended(gctx *g)
+{
+    cd_err e = {0};
+    return g->ended || g->t->end_known || (g->t->ops->check_alive(g->t, 0, &e) < 0 && e.kind == CD_EK_EXITED);
+}
+
+static int ended_error(gctx *g, const char *when, cd_err *err)
+{
+    return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED,
+                    "cannot write a core of process %d: the process ended while %s; no core was written",
+                    (int)g->t->pid, when);
+}
+
 /* Is the process in a group stop (SIGSTOP, SIGTSTP...: state T before we attach)? A system call
  * cannot be run in it: the thread stays stopped until SIGCONT. */
 static bool group_stopped(pid_t pid)
@@ -1145,14 +1162,22 @@ int cd_gcore(cd_target *t, const cd_gcore_opts *o, cd_gcore_result *r, cd_err *e
             snprintf(path, sizeof path, "/proc/%d/mem", (int)child);
             g.child_mem = open(path, O_RDONLY | O_CLOEXEC);
         } else {
+            if (target_ended(&g)) {
+                r->stopped_ns = cd_now_ns() - t0;
+                ended_error(&g, "the snapshot was being made", err);
+                goto out;
+            }
             /* the fallback: copy while everything is held */
             uint64_t notes_off;
             build_notes(&g, &nb);
             uint64_t total = layout(&g, nb.len, &notes_off);
             int wr = write_loads(&g, err);
+            bool gone = wr == 0 && target_ended(&g);
             cd_target_resume(t, ours, nours, NULL);
             r->stopped_ns = cd_now_ns() - t0;
-            if (wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
+            if (gone)
+                ended_error(&g, "its memory was being copied", err);
+            if (gone || wr < 0 || write_headers(&g, &nb, notes_off, err) < 0)
                 goto out;
             r->bytes = total;
             goto finish;

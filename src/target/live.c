@@ -1050,6 +1050,17 @@ static int live_get_fpregs(cd_target *t, cd_thread *th, struct user_fpregs_struc
     return regs_ptrace(th, PTRACE_GETFPREGS, out, "read the FP registers", err);
 }
 
+static int live_set_regset(cd_target *t, cd_thread *th, unsigned type, const void *buf, size_t len, cd_err *err)
+{
+    if (check_held(t, th, "write a register set", err) < 0)
+        return -1;
+    struct iovec iov = {(void *)buf /* only read */, len};
+    if (ptrace(PTRACE_SETREGSET, th->tid, (void *)(uintptr_t)type, &iov) < 0)
+        return cd_failk(err, CD_EXIT_CMD, errno == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER,
+                        "cannot write register set %#x of thread %d: %s", type, (int)th->tid, strerror(errno));
+    return 0;
+}
+
 /* PTRACE_GETREGSET by note type (NT_X86_XSTATE...), or the stop's siginfo for NT_SIGINFO. */
 static ssize_t live_get_regset(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err)
 {
@@ -3184,6 +3195,14 @@ static void live_emergency(cd_target *t)
         lthr *lt = LT(th);
         if (lt->em_state != EM_STOPPED)
             continue;
+        if (t->call_tid == th->tid) {
+            /* a function call was running in it: back to where the program was */
+            if (t->call_fp) {
+                struct iovec iov = {(void *)t->call_fp, t->call_fp_len};
+                em_ptrace(PTRACE_SETREGSET, th->tid, (void *)(uintptr_t)t->call_fp_type, &iov);
+            }
+            em_ptrace(PTRACE_SETREGS, th->tid, NULL, &t->call_regs);
+        }
         /* debug registers survive the detach: a watchpoint left would kill the program */
         if (l->dr_ever)
             em_ptrace(PTRACE_POKEUSER, th->tid, (void *)DR_OFF(7), NULL);
@@ -3204,6 +3223,7 @@ static const cd_target_ops live_ops = {
     .get_regs = live_get_regs,
     .set_regs = live_set_regs,
     .get_fpregs = live_get_fpregs,
+    .set_regset = live_set_regset,
     .get_regset = live_get_regset,
     .stop = live_stop,
     .resume = live_resume,

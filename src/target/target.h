@@ -173,6 +173,9 @@ typedef struct cd_target_ops {
      * (CD_EK_UNSUPPORTED when the backend does not have that set). NULL: none (use
      * cd_target_get_regset, which says so). */
     ssize_t (*get_regset)(cd_target *t, cd_thread *th, unsigned type, void *buf, size_t len, cd_err *err);
+    /* Writes one (NT_PRFPREG, NT_X86_XSTATE) of a HELD thread as PTRACE_SETREGSET does; NULL: cannot
+     * (a function call in the target passes doubles in xmm0-7 and puts back the whole state). */
+    int (*set_regset)(cd_target *t, cd_thread *th, unsigned type, const void *buf, size_t len, cd_err *err);
 
     /* Holds (n == 0: all) threads; see the header comment. Already-held threads are skipped. */
     int (*stop)(cd_target *t, cd_thread **ths, size_t n, cd_err *err);
@@ -282,6 +285,13 @@ struct cd_target {
      * runs the target clears it when handing a stop to the user. */
     volatile sig_atomic_t interrupted;
     uint64_t syscall_insn;  /* cd_target_inject_syscall: a `syscall` instruction's address, 0 = not found yet */
+    /* A function call running in thread call_tid (src/control/infcall.c; 0: none): the registers
+     * it had before, which emergency() puts back before it lets the process go. */
+    volatile pid_t call_tid;
+    cd_regs call_regs;
+    const void *call_fp;    /* its FP/vector state (call_fp_type: NT_X86_XSTATE or NT_PRFPREG) */
+    size_t call_fp_len;
+    unsigned call_fp_type;
     void *backend;          /* backend-private data */
 };
 

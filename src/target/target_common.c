@@ -2,6 +2,7 @@
  * and the process-wide emergency registry. */
 #include "target/target.h"
 #include "target/procfs.h"
+#include "target/seccomp.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -354,6 +355,10 @@ int cd_target_inject_syscall(cd_target *t, cd_thread *th, long nr, const uint64_
                         "cannot run a system call in thread %d: it is not stopped", (int)th->tid);
     uint64_t insn = 0;
     if (find_syscall_insn(t, &insn, err) < 0)
+        return -1;
+    /* The kernel filters an injected call like the program's own: one its seccomp filter kills on
+     * (systemd's SystemCallFilter=) would end the process cdbg only meant to look at. */
+    if (cd_seccomp_check(t->pid, th->tid, nr, insn, args, err) < 0)
         return -1;
     cd_regs saved, r;
     if (t->ops->get_regs(t, th, &saved, err) < 0)

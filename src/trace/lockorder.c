@@ -483,6 +483,12 @@ int cd_lo_arm(cd_lo *lo, cd_err *err)
     if (use_inline && (add_all(lo, true, &ie) < 0 || lo->bi->ops->arm(lo->bi, &ie) < 0)) {
         lo->bi->ops->free(lo->bi);
         lo->bi = NULL;
+        /* Uprobes on a process that is gone would record nothing, and "no lock was taken" is no
+         * answer; a seccomp filter's refusal (CD_EK_SECCOMP: nothing was injected) falls back. */
+        if (ie.kind == CD_EK_EXITED)
+            return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED,
+                            "lockorder: process %d ended while the probes were being put in (%s); nothing was recorded",
+                            (int)lo->t->pid, ie.msg);
         lo->bu->ops->free(lo->bu);
         lo->bu = cd_tb_uprobe_new(&env, err);
         if (!lo->bu)

@@ -197,9 +197,15 @@ int cd_trace_check_exprs(const char *cond, char *const *exprs, size_t nexprs, cd
         cd_err e;
         cd_err_clear(&e);
         /* Without symbols a `(T)x` cast of a typedef name cannot parse: checked again later. */
-        if (!cd_expr_parse(&ar, src, NULL, NULL, &e) && !strchr(src, '('))
+        cd_expr *pe = cd_expr_parse(&ar, src, NULL, NULL, &e);
+        if (!pe && !strchr(src, '('))
             rc = cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE, "trace: %s '%s' does not parse: %s",
                           i < nexprs ? "-e" : "--if", src, e.msg);
+        else if (cd_expr_has_call(pe))
+            rc = cd_failk(err, CD_EXIT_USAGE, CD_EK_USAGE,
+                          "trace: %s '%s' calls a function: a tracepoint cannot run code in the program (it "
+                          "records without stopping it)",
+                          i < nexprs ? "-e" : "--if", src);
     }
     cd_arena_free(&ar);
     return rc;
@@ -1726,6 +1732,45 @@ static void note_read_after_hit(cd_trace *tr)
     }
 }
 
+/* Whether auto's inline backend failed in a way another backend does not: the process would not
+ * run the system calls that set it up (its seccomp filter, checked before anything is injected,
+ * or an EPERM/ENOSYS an LSM or an old kernel gave), or anything else short of the process's end
+ * or a bad option, which no other backend would fix. */
+static bool inline_refused(const cd_err *e)
+{
+    return e->kind != CD_EK_EXITED && e->kind != CD_EK_USAGE;
+}
+
+/* The inline backend's arm failed (nothing patched, the process resumed): its probes go to the
+ * next backend of auto's order that takes them, armed after it by cd_trace_arm's loop. */
+static int rehome_inline(cd_trace *tr, cd_err *err)
+{
+    cd_trace_backend *old = tr->bk[CD_TB_INLINE];
+    tr->bk[CD_TB_INLINE] = NULL;
+    tr->used[CD_TB_INLINE] = false;
+    int rc = 0;
+    for (size_t i = 0; i < tr->nprobes && rc == 0; i++) {
+        tprobe *p = &tr->probes[i];
+        if (p->b != old)
+            continue;
+        p->b = NULL;
+        cd_err e;
+        cd_err_clear(&e);
+        for (cd_tb_kind kind = CD_TB_UPROBE; kind <= CD_TB_PTRACE && !p->b; kind++) {
+            cd_trace_backend *b = backend(tr, kind, &e);
+            if (!b || b->ops->check(b, &p->p, &e) < 0 || b->ops->add(b, &p->p, &e) < 0)
+                continue;
+            p->b = b;
+            tr->used[kind] = true;
+            p->m.backend = tr->matches[i].backend = b->ops->name;
+        }
+        if (!p->b)
+            rc = cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "trace: no backend can take %s: %s", p->func, e.msg);
+    }
+    old->ops->free(old);
+    return rc;
+}
+
 int cd_trace_arm(cd_trace *tr, cd_err *err)
 {
     cd_err xe;
@@ -1801,8 +1846,20 @@ int cd_trace_arm(cd_trace *tr, cd_err *err)
         cd_buf_free(&refused);
     }
     for (int k = 1; k < 4; k++)
-        if (tr->used[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0)
-            return -1;
+        if (tr->used[k] && tr->bk[k]->ops->arm(tr->bk[k], err) < 0) {
+            if (k == CD_TB_INLINE && err && err->kind == CD_EK_SECCOMP && tr->o.backend == CD_TB_INLINE) {
+                cd_err se = *err;
+                return cd_failk(err, CD_EXIT_CMD, CD_EK_SECCOMP,
+                                "trace: %.900s; --backend uprobe traces it without running anything in it", se.msg);
+            }
+            if (k != CD_TB_INLINE || tr->o.backend != CD_TB_AUTO || !inline_refused(err))
+                return -1;
+            cd_err ie = *err;
+            cd_err_clear(err);
+            if (rehome_inline(tr, err) < 0)
+                return -1;
+            note(tr, "the inline backend cannot be used: %s; the uprobe backend took its probes", ie.msg);
+        }
     note_read_after_hit(tr);
     (void)kind_name;
     return 0;

@@ -28,6 +28,8 @@ typedef enum cd_err_kind {
     CD_EK_USAGE,         /* a malformed argument */
     CD_EK_LIMIT,         /* a resource ran out (debug registers, breakpoint slots) */
     CD_EK_PERMISSION,    /* the kernel refused (ptrace scope, another tracer, EPERM) */
+    CD_EK_SECCOMP,       /* a system call cdbg would run in the process is one its seccomp filter
+                            stops (or its filter cannot be read): nothing was injected */
 } cd_err_kind;
 
 /* One user-facing error: a single line saying what failed, why, and what to do.

@@ -14,8 +14,8 @@ expect_status 0 "--modes-markdown"
 expect_exact "$out" "$SRCROOT/docs/modes.md"
 td_cdbg modes --help
 modes=$(sed -n '/^Modes:$/,/^$/p' "$modes" | sed -nE 's/^  ([a-z]+) +.*/\1/p')
-[ "$(echo $modes)" = "attach core run deadlock stacks gcore trace profile lockorder help" ] && pass "--help lists the modes" ||
-    fail "--help lists the modes '$(echo $modes)', expected attach core run deadlock stacks gcore trace profile lockorder help"
+[ "$(echo $modes)" = "attach core run deadlock stacks gcore trace profile lockorder leaks dap help" ] && pass "--help lists the modes" ||
+    fail "--help lists the modes '$(echo $modes)', expected attach core run deadlock stacks gcore trace profile lockorder leaks dap help"
 for m in $modes; do
     grep -q "^## $m\$" "$SRCROOT/docs/modes.md" && pass "mode $m documented" || fail "mode $m missing from docs/modes.md"
     td_cdbg mh "$m" --help
@@ -64,8 +64,8 @@ expect_status 2 "no operands"
 expect_exact_str "$out.err" 'cdbg: no target: give `attach PID`, `core EXE CORE` or `run PROG`; see `cdbg --help`'
 td_cdbg out frobnicate 1
 expect_status 2 "unknown mode"
-expect_exact_str "$out.err" "cdbg: unknown mode 'frobnicate': use attach, core, run, deadlock, stacks, gcore, trace, profile, lockorder or help; see \`cdbg --help\`"
+expect_exact_str "$out.err" "cdbg: unknown mode 'frobnicate': use attach, core, run, deadlock, stacks, gcore, trace, profile, lockorder, leaks, dap or help; see \`cdbg --help\`"
 td_cdbg out --json frobnicate 1
 expect_status 2 "unknown mode (JSON)"
-expect_exact_str "$out" '{"command":"frobnicate","error":"unknown mode '"'"'frobnicate'"'"': use attach, core, run, deadlock, stacks, gcore, trace, profile, lockorder or help; see `cdbg --help`"}'
+expect_exact_str "$out" '{"command":"frobnicate","error":"unknown mode '"'"'frobnicate'"'"': use attach, core, run, deadlock, stacks, gcore, trace, profile, lockorder, leaks, dap or help; see `cdbg --help`"}'
 td_finish

@@ -14,7 +14,7 @@ x/2xw g_arr	$H <g_arr>:${T}0x00000001${T}0x00000002
 x	$H <g_arr\+8>:${T}0x00000003${T}0x00000004
 x/d	$H <g_arr\+16>:${T}5
 x/3dw g_arr	$H <g_arr>:${T}1${T}2${T}3
-print \$_	\\\$1 = \(void \*\) $H <g_arr\+8>
+print \$_	\\\$1 = \(int32_t \*\) $H <g_arr\+8>
 x/2 &g_arr[3]	$H <g_arr\+12>:${T}4${T}5
 x/d g_arr	$H <g_arr>:${T}1
 x/4xb g_long_str	$H <g_long_str>:${T}0x78${T}0x78${T}0x78${T}0x78

@@ -12,7 +12,7 @@ td_cdbg out attach "$TD_PID" --batch -ex 'print g_int' -ex 'print g_n2.value' -e
 expect_status 0 "values persisted"
 expect_exact_str "$out" '$1 = 1000
 $2 = 22
-$3 = 6.28
+$3 = 6.2800000000000002
 $4 = {1, 2, 3, 4, 15}
 $5 = BLUE'
 check_untraced "$TD_PID"
