@@ -559,6 +559,15 @@ int cd_trace_main(int argc, char **argv)
         fprintf(stderr, "\n");
         totlost += c.lost_returns;
     }
+    /* calls the end of the trace left running: not lost, their returns come after it */
+    for (size_t i = 0; i < nm; i++) {
+        cd_trace_count c;
+        cd_trace_counts(tr, i, &c);
+        if (c.running)
+            fprintf(stderr, "cdbg: trace: %llu call%s of %s %s still running when the trace ended (not lost: %s after it)\n",
+                    (unsigned long long)c.running, c.running == 1 ? "" : "s", m[i].func, c.running == 1 ? "was" : "were",
+                    c.running == 1 ? "it returns" : "they return");
+    }
     if (totlost)
         fprintf(stderr,
                 "cdbg: trace: %llu return%s lost: a longjmp or an exception left the calls, or the backend could "

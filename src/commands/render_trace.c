@@ -282,12 +282,26 @@ static void render_json(cd_trace_out *o, line *l, const cd_trace_event *ev)
             put_jvals(l, ev->args, ev->nargs);
             put(l, ",\"exprs\":", 9);
             put_jvals(l, ev->exprs, ev->nexprs);
+            /* the values read from the process after the hit, by name (arguments, then -e) */
+            bool any = false;
+            for (size_t i = 0; i < ev->nargs + ev->nexprs; i++) {
+                const cd_trace_val *v = i < ev->nargs ? &ev->args[i] : &ev->exprs[i - ev->nargs];
+                if (!v->late)
+                    continue;
+                put(l, any ? "," : ",\"late\":[", any ? 1 : 9);
+                put_jstr(l, v->name);
+                any = true;
+            }
+            if (any)
+                putch(l, ']');
         } else {
             if (ev->has_ret) {
                 put(l, ",\"return\":{\"type\":", 18);
                 put_jstr(l, ev->ret_type);
                 put(l, ",\"value\":", 9);
                 put_jval(l, &ev->ret);
+                if (ev->ret.late)
+                    put(l, ",\"late\":true", 12);
                 putch(l, '}');
             }
             if (ev->has_dur) {

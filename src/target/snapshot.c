@@ -33,6 +33,7 @@ typedef struct snap_backend {
     size_t nwin, win_cap;
     unsigned char *wbytes;
     size_t wbytes_cap;
+    uint64_t base_reads;    /* reads passed to the base: memory as it is now (or gone), not the instant's */
 } snap_backend;
 
 static int snap_unsupported(cd_err *err, const char *what)
@@ -112,6 +113,7 @@ static ssize_t snap_read_mem(cd_target *t, uint64_t addr, void *buf, size_t len)
             break;
         if (a < b->deny_lo && a + want > b->deny_lo)
             want = (size_t)(b->deny_lo - a);
+        b->base_reads++;
         ssize_t r = b->base->ops->read_mem(b->base, a, (char *)buf + done, want);
         if (r <= 0)
             break;
@@ -319,6 +321,11 @@ cd_target *cd_snapshot_new(cd_target *base, cd_err *err)
     t->nthreads = 1;
     t->backend = b;
     return t;
+}
+
+uint64_t cd_snapshot_base_reads(cd_target *snap)
+{
+    return snap && snap->ops == &snap_ops ? ((snap_backend *)snap->backend)->base_reads : 0;
 }
 
 int cd_snapshot_set(cd_target *snap, const cd_snapshot_instant *in, cd_err *err)

@@ -352,6 +352,9 @@ cd_target *cd_snapshot_new(cd_target *base, cd_err *err);
 /* Starts a new instant: the copy is taken (in->mem may be reused by the caller after it returns)
  * and t->stop_gen moves, so no per-stop cache serves the previous instant. */
 int cd_snapshot_set(cd_target *snap, const cd_snapshot_instant *in, cd_err *err);
+/* How many reads (since the snapshot was made) went to the base, outside the copy and the windows:
+ * a value whose evaluation moved it was read after the instant (a tracepoint marks it so). */
+uint64_t cd_snapshot_base_reads(cd_target *snap);
 
 /* Runs one system call in held thread th of a target that can run (caps.can_run): saves its
  * registers, points it at a `syscall` instruction already in the process (found once per target

@@ -73,6 +73,10 @@ typedef struct cd_probe {
      * them hands each step back as a window (cd_trace_rec.win, in this order). */
     const struct cd_probe_read *reads;
     uint32_t nreads;
+    /* The same, run at the probed call's return (want_return) on the return's registers (a
+     * returned char pointer's string): handed back in the return record's win. */
+    const struct cd_probe_read *ret_reads;
+    uint32_t nret_reads;
 } cd_probe;
 
 typedef struct cd_probe_read {
@@ -98,6 +102,8 @@ typedef enum {
     CD_DROP_RING = 0,        /* records: the buffer was full */
     CD_DROP_RETURNS,         /* returns that will never come (--ret, inline): a longjmp out of the
                                 calls, or no room left to hijack their return */
+    CD_DROP_RUNNING,         /* not a loss: calls still running when the probes came out (--ret,
+                                inline), whose returns come after the trace */
 } cd_drop_why;
 
 /* One hit. Valid only during the sink call: copy what you keep. */

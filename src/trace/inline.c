@@ -61,6 +61,7 @@
 #define PROBE_SZ 64  /* u64 addr; u32 id; u32 stack_n; u64 drops; u8 flags (1: --ret); pad; u32 ret_off;
                         u64 returns lost (--ret: longjmp, a full shadow stack) */
 #define P_LOSTRET 32
+#define P_FLAGS 24   /* u8 flags (1: --ret); the u32 there >> 8: the probe's return read program (0: none) */
 #define P_READS 60   /* u32: the probe's read program's offset in the ring (0: none); see .Lreads */
 #define MAX_PROBES 2048
 
@@ -315,6 +316,9 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " mov 96(%rsp), %rcx\n"                      /* the slot */
         " shl $6, %rcx\n"
         " mov " CDTI_STR(H_PROBES + P_READS) "(%rax,%rcx), %ecx\n"
+        /* .Lreads_prog: the program at ring offset %ecx (0: none), %rax = the ring, for the
+         * record at %r9 (the return record's reads, from .Lret) */
+        ".Lreads_prog:\n"
         " test %ecx, %ecx\n"
         " jnz 1f\n"
         " ret\n"
@@ -572,7 +576,21 @@ __asm__(".pushsection .rodata.cdti, \"a\"\n"
         " movdqu %xmm0, 176(%rcx)\n movdqu %xmm1, 192(%rcx)\n movdqu %xmm2, 208(%rcx)\n"
         " movdqu %xmm3, 224(%rcx)\n movdqu %xmm4, 240(%rcx)\n movdqu %xmm5, 256(%rcx)\n"
         " movdqu %xmm6, 272(%rcx)\n movdqu %xmm7, 288(%rcx)\n"
-        "37: lea 1(%r8), %rax\n"
+        /* --ret reads (a returned char pointer's string): the program's offset is in the flags
+         * word's upper 24 bits */
+        "37: mov 8(%rcx), %eax\n"
+        " and $0x7fffffff, %eax\n"
+        " shl $6, %eax\n"
+        " mov " CDTI_STR(H_PROBES + P_FLAGS) "(%rdi,%rax), %eax\n"
+        " shr $8, %eax\n"
+        " jz 36f\n"
+        " push %rcx\n push %rdi\n push %r8\n"
+        " mov %rcx, %r9\n"
+        " mov %eax, %ecx\n"
+        " mov %rdi, %rax\n"
+        " call .Lreads_prog\n"
+        " pop %r8\n pop %rdi\n pop %rcx\n"
+        "36: lea 1(%r8), %rax\n"
         " mov %rax, (%rcx)\n"                         /* publish */
         " jmp 39f\n"
         "38: call .Llost\n"                           /* the ring is full */
@@ -738,6 +756,9 @@ typedef struct iprobe {
     bool internal;          /* an unwinder hook (add_unwind_hooks), not the core's probe */
     uint32_t ret_off;       /* --ret: the return address is at the probed code's rsp + this */
     uint64_t hits, drops_seen, lostret_seen;
+    /* --ret: calls still running when the probes came out (their return addresses given back at
+     * disarm): not lost, said apart (CD_DROP_RUNNING) */
+    uint64_t running, running_seen;
     /* a compact ring's record: these DWARF registers, in this order (reg_mask's bits, low first) */
     uint8_t nv;
     uint8_t vreg[16];
@@ -745,6 +766,8 @@ typedef struct iprobe {
     /* -e reads (cd_probe.reads, copied): the window of step k is at wdst[k] in the record */
     cd_probe_read *reads;
     uint32_t *wdst;
+    cd_probe_read *rreads;  /* cd_probe.ret_reads, run at the return: windows at rwdst[k] */
+    uint32_t *rwdst;
 } iprobe;
 
 typedef struct inl {
@@ -979,6 +1002,14 @@ static int inl_add(cd_trace_backend *b, const cd_probe *p, cd_err *err)
         ip.wdst = cd_xcalloc(p->nreads, sizeof *ip.wdst);
     }
     ip.p.reads = ip.reads;
+    if (p->nret_reads && p->want_return) {
+        ip.rreads = cd_xmalloc(p->nret_reads * sizeof *ip.rreads);
+        memcpy(ip.rreads, p->ret_reads, p->nret_reads * sizeof *ip.rreads);
+        ip.rwdst = cd_xcalloc(p->nret_reads, sizeof *ip.rwdst);
+    } else {
+        ip.p.nret_reads = 0;
+    }
+    ip.p.ret_reads = ip.rreads;
     ip.slot = (uint32_t)s->nprobes;
     ip.region = -1;
     for (int r = 0; r < 16 && p->regs_only; r++)
@@ -1183,6 +1214,16 @@ static int make_ring(inl *s, cd_trace_backend *b, cd_err *err)
             s->xbytes = x;
         if (ip->p.nreads)
             progs += 24 * ((size_t)ip->p.nreads + 1);
+        /* a return record copies no stack: its windows start where an entry's stack copy does */
+        x = 0;
+        for (uint32_t k = 0; k < ip->p.nret_reads; k++) {
+            ip->rwdst[k] = (uint32_t)s->stack_off + x;
+            x += 16 + ((ip->rreads[k].len + 7) & ~7u);
+        }
+        if (s->stack_off + x > s->xoff + s->xbytes)
+            s->xbytes = (uint32_t)(s->stack_off + x - s->xoff);
+        if (ip->p.nret_reads)
+            progs += 24 * ((size_t)ip->p.nret_reads + 1);
     }
     s->rec_size = (s->xoff + s->xbytes + 63) & ~63ull;
     /* compact when the core reads only registers of every probe's entries (no --ret, no hooks) */
@@ -1377,7 +1418,7 @@ static void setup_reads(inl *s, cd_target *t)
 {
     bool any = false;
     for (size_t i = 0; i < s->nprobes; i++)
-        any |= s->probes[i].p.nreads > 0;
+        any |= s->probes[i].p.nreads > 0 || s->probes[i].p.nret_reads > 0;
     if (!any)
         return;
     if ((s->reads_why = seccomp_why(s)))
@@ -1409,23 +1450,35 @@ static void setup_reads(inl *s, cd_target *t)
     size_t at = H_PROBES + s->nprobes * PROBE_SZ;
     for (size_t i = 0; i < s->nprobes; i++) {
         iprobe *ip = &s->probes[i];
-        if (!ip->p.nreads)
-            continue;
-        uint32_t off = (uint32_t)at;
-        for (uint32_t k = 0; k < ip->p.nreads; k++) {
-            const cd_probe_read *rd = &ip->reads[k];
-            uint8_t *op = s->ring + at;
-            memset(op, 0, 24);
-            op[0] = rd->load ? 1 : 2;
-            op[1] = rd->reg >= 0 ? rec_reg(rd->reg) : rd->reg == -2 ? 0xfe : 0xff;
-            memcpy(op + 4, &rd->len, 4);
-            memcpy(op + 8, &ip->wdst[k], 4);
-            memcpy(op + 16, &rd->off, 8);
+        for (int ret = 0; ret < 2; ret++) {
+            uint32_t n = ret ? ip->p.nret_reads : ip->p.nreads;
+            const cd_probe_read *rds = ret ? ip->rreads : ip->reads;
+            const uint32_t *dst = ret ? ip->rwdst : ip->wdst;
+            if (!n)
+                continue;
+            uint32_t off = (uint32_t)at;
+            for (uint32_t k = 0; k < n; k++) {
+                const cd_probe_read *rd = &rds[k];
+                uint8_t *op = s->ring + at;
+                memset(op, 0, 24);
+                op[0] = rd->load ? 1 : 2;
+                op[1] = rd->reg >= 0 ? rec_reg(rd->reg) : rd->reg == -2 ? 0xfe : 0xff;
+                memcpy(op + 4, &rd->len, 4);
+                memcpy(op + 8, &dst[k], 4);
+                memcpy(op + 16, &rd->off, 8);
+                at += 24;
+            }
+            memset(s->ring + at, 0, 24); /* the end */
             at += 24;
+            uint8_t *e = s->ring + H_PROBES + ip->slot * PROBE_SZ;
+            if (!ret)
+                memcpy(e + P_READS, &off, 4);
+            else if (off < (1u << 24)) { /* the flags word's upper 24 bits (.Lret) */
+                e[P_FLAGS + 1] = (uint8_t)off;
+                e[P_FLAGS + 2] = (uint8_t)(off >> 8);
+                e[P_FLAGS + 3] = (uint8_t)(off >> 16);
+            }
         }
-        memset(s->ring + at, 0, 24); /* the end */
-        at += 24;
-        memcpy(s->ring + H_PROBES + ip->slot * PROBE_SZ + P_READS, &off, 4);
     }
 }
 
@@ -1434,24 +1487,27 @@ static const char *inl_reads_refused(cd_trace_backend *b)
     return I(b)->reads_why;
 }
 
-/* The windows of an entry record of ip (NULL when it copied none). */
-static const cd_snapshot_window *rec_windows(inl *s, const iprobe *ip, const uint8_t *r, uint32_t *n)
+/* The windows of an entry record of ip, or of a return record (ret) (NULL when it copied none). */
+static const cd_snapshot_window *rec_windows(inl *s, const iprobe *ip, const uint8_t *r, bool ret, uint32_t *n)
 {
     *n = 0;
-    if (!ip || !ip->p.nreads || s->reads_why)
+    uint32_t nr = !ip ? 0 : ret ? ip->p.nret_reads : ip->p.nreads;
+    const cd_probe_read *rds = !ip ? NULL : ret ? ip->rreads : ip->reads;
+    const uint32_t *dst = !ip ? NULL : ret ? ip->rwdst : ip->wdst;
+    if (!nr || s->reads_why)
         return NULL;
-    if (ip->p.nreads > s->win_cap) {
-        s->win = cd_xrealloc(s->win, ip->p.nreads * sizeof *s->win);
-        s->win_cap = ip->p.nreads;
+    if (nr > s->win_cap) {
+        s->win = cd_xrealloc(s->win, nr * sizeof *s->win);
+        s->win_cap = nr;
     }
-    for (uint32_t k = 0; k < ip->p.nreads; k++) {
-        const uint8_t *w = r + ip->wdst[k];
+    for (uint32_t k = 0; k < nr; k++) {
+        const uint8_t *w = r + dst[k];
         uint64_t addr;
         uint32_t got, len;
         memcpy(&addr, w, 8);
         memcpy(&got, w + 8, 4);
         memcpy(&len, w + 12, 4);
-        if (got == UINT32_MAX || len != ip->reads[k].len)
+        if (got == UINT32_MAX || len != rds[k].len)
             continue; /* not read: an earlier step of its chain failed */
         s->win[*n] = (cd_snapshot_window){.addr = addr, .len = len, .got = got > len ? len : got, .bytes = w + 16};
         (*n)++;
@@ -1783,8 +1839,9 @@ static bool in_injected(inl *s, cd_target *t)
 }
 
 /* Every hijacked return address of every thread put back (threads held, none in the injected
- * code); those returns are counted lost. A slot that no longer holds its trampoline address is a
- * dead frame's (a longjmp): not written. */
+ * code); those calls are still running, their returns come after the trace (counted apart, never
+ * as lost). A slot that no longer holds its trampoline address is a dead frame's (a longjmp): not
+ * written, and that return is lost. */
 static void unhijack_all(inl *s, cd_target *t)
 {
     for (uint64_t k = 0; k < SH_N; k++) {
@@ -1798,11 +1855,14 @@ static void unhijack_all(inl *s, cd_target *t)
             cd_err e = {0};
             if (cd_target_read_full(t, base + 32 + i * 32, ent, sizeof ent) < 0)
                 continue;
-            if (cd_target_read_full(t, ent[0], &cur, 8) == 0 && cur == ent[3])
-                t->ops->write_mem(t, ent[0], &ent[1], 8, &e);
             uint32_t slot = (uint32_t)ent[2];
-            if (slot < s->nprobes)
+            if (cd_target_read_full(t, ent[0], &cur, 8) == 0 && cur == ent[3]) {
+                t->ops->write_mem(t, ent[0], &ent[1], 8, &e);
+                if (slot < s->nprobes)
+                    s->probes[slot].running++;
+            } else if (slot < s->nprobes) {
                 __atomic_fetch_add((uint64_t *)(s->ring + H_PROBES + slot * PROBE_SZ + P_LOSTRET), 1, __ATOMIC_RELEASE);
+            }
         }
         uint64_t freed[2] = {UINT64_MAX, 0};
         cd_err e = {0};
@@ -1877,20 +1937,29 @@ static int emit_lostret(inl *s, cd_trace_sink sink, void *arg, int *delivered)
             continue;
         uint64_t d = __atomic_load_n((uint64_t *)(s->ring + H_PROBES + ip->slot * PROBE_SZ + P_LOSTRET),
                                      __ATOMIC_ACQUIRE);
-        if (d == ip->lostret_seen)
-            continue;
         cd_trace_rec rec;
         memset(&rec, 0, sizeof rec);
         rec.kind = CD_REC_DROPPED;
-        rec.why = CD_DROP_RETURNS;
         rec.probe = ip->p.id;
         rec.ts_ns = mono_ns();
-        rec.dropped = d - ip->lostret_seen;
-        ip->lostret_seen = d;
-        (*delivered)++;
-        int r = sink(arg, &rec);
-        if (r != 0)
-            return r;
+        if (d != ip->lostret_seen) {
+            rec.why = CD_DROP_RETURNS;
+            rec.dropped = d - ip->lostret_seen;
+            ip->lostret_seen = d;
+            (*delivered)++;
+            int r = sink(arg, &rec);
+            if (r != 0)
+                return r;
+        }
+        if (ip->running != ip->running_seen) {
+            rec.why = CD_DROP_RUNNING;
+            rec.dropped = ip->running - ip->running_seen;
+            ip->running_seen = ip->running;
+            (*delivered)++;
+            int r = sink(arg, &rec);
+            if (r != 0)
+                return r;
+        }
     }
     return 0;
 }
@@ -2040,7 +2109,7 @@ static int drain(inl *s, cd_trace_sink sink, void *arg, int *delivered)
         rec.stack_addr = R->rsp;
         rec.stack = r + s->stack_off;
         rec.stack_len = sn;
-        rec.win = ret ? NULL : rec_windows(s, ip, r, &rec.nwin);
+        rec.win = rec_windows(s, ip, r, ret, &rec.nwin);
         if (!rec.win)
             rec.nwin = 0;
     deliver:
@@ -2172,6 +2241,8 @@ static void inl_free(cd_trace_backend *b)
             free(s->probes[i].module);
             free(s->probes[i].reads);
             free(s->probes[i].wdst);
+            free(s->probes[i].rreads);
+            free(s->probes[i].rwdst);
         }
         free(s->win);
         free(s->probes);

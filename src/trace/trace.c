@@ -75,6 +75,7 @@ typedef struct tprobe {
      * uretprobe nesting limit): the summary gives the larger, as both count the same calls when
      * the backend says it */
     uint64_t lost_ret_said, lost_ret_seen;
+    uint64_t running;       /* calls still running at the end, said by the backend (CD_DROP_RUNNING) */
     bool cond_noted;
     /* the compiled plan: one pval per parameter, then one per -e; planned when every one has a plan */
     struct pval *pv;
@@ -83,6 +84,7 @@ typedef struct tprobe {
     /* -e expressions that read memory, compiled into reads the backend copies at the hit
      * (cd_probe.reads): xc[i] says what became of -e i (XC_*), xbytes[i] its value's size */
     cd_probe_read *reads;
+    cd_probe_read ret_read; /* a returned char pointer's string (cd_probe.ret_reads) */
     uint8_t *xc;
     uint64_t *xbytes;
     uint64_t key;           /* cd_trace_event.key: new at each symbolize */
@@ -152,6 +154,10 @@ struct cd_trace {
     cd_trace_render_fn render;
     void *render_arg;
     cd_err *cur_err;
+    /* the record being turned into an event: put_value marks what it read after the hit */
+    const tprobe *cur_p;
+    const cd_trace_rec *cur_r;
+    uint64_t reads0;        /* cd_snapshot_base_reads before the value being made */
     plan_mode plan;
     cd_trace_plan_stats ps;
     char (*ptext)[PTEXT];   /* the plan's texts of one record (check mode: beside the general's) */
@@ -1251,6 +1257,22 @@ typedef struct rctx {
 
 static cd_type *rc_lval(rctx *c, const cd_expr *e, rloc *l, int depth);
 
+/* The probe's variables, looked up once (only for a probe that has reads to compile). */
+static void rc_vars(rctx *c)
+{
+    if (c->nvars >= 0)
+        return;
+    tprobe *p = c->p;
+    cd_scope sc = {.target = c->tr->t, .sym = c->tr->sym, .frame = &p->tmpl, .frames = &p->tmpl, .nframes = 1,
+                   .vs = c->tr->vs};
+    cd_err ee;
+    cd_ectx x;
+    cd_ectx_init(&x, &sc, &c->ar, &ee);
+    c->nvars = cd_frame_vars(&x, true, true, &c->vars, &ee);
+    if (c->nvars < 0)
+        c->nvars = 0;
+}
+
 /* A variable of the probe's scope (the innermost of that name, as a lookup finds it): its type,
  * and where it is (*inreg: in register l->reg; else at l->reg + l->off). */
 static cd_type *rc_var(rctx *c, const char *name, rloc *l, bool *inreg)
@@ -1384,6 +1406,10 @@ static cd_type *rc_lval(rctx *c, const cd_expr *e, rloc *l, int depth)
 
 static bool expr_reads_memory(const cd_expr *e);
 
+/* Bytes of a string copied at the hit: `print`'s 200 and one more, which tells whether it goes on
+ * ("..."): a char pointer's text then comes from the copy alone. */
+#define STR_COPY 201u
+
 /* The reads of one lvalue into p->reads: XC_OK, or why not (xbytes: its size). */
 typedef struct rout {
     size_t n, cap;
@@ -1409,7 +1435,7 @@ static int rc_emit(rctx *c, const cd_expr *e, rout *o)
         return XC_BIG;
     }
     /* the steps' bytes: every load's 8, the value, and a string's bytes after its pointer */
-    uint32_t bytes = 8u * (uint32_t)l.n + (uint32_t)sz + (str ? CD_TRACE_READ_MAX - 8 : 0);
+    uint32_t bytes = 8u * (uint32_t)l.n + (uint32_t)sz + (str ? STR_COPY : 0);
     if (o->total + bytes > CD_TRACE_READS_MAX)
         return XC_TOTAL;
     o->total += bytes;
@@ -1421,8 +1447,42 @@ static int rc_emit(rctx *c, const cd_expr *e, rout *o)
         p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(k ? -1 : l.reg), .load = true, .len = 8, .off = l.ld[k]};
     p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(l.n ? -1 : l.reg), .load = str, .len = (uint32_t)sz, .off = l.off};
     if (str)
-        p->reads[o->n++] = (cd_probe_read){.reg = -1, .load = false, .len = CD_TRACE_READ_MAX - 8, .off = 0};
+        p->reads[o->n++] = (cd_probe_read){.reg = -1, .load = false, .len = STR_COPY, .off = 0};
     return XC_OK;
+}
+
+/* The string a char pointer named by e points to (an argument, `-e s`), copied at the hit: the
+ * pointer's reads, then STR_COPY bytes where it points. Two names of one pointer (the argument
+ * `s` and `-e s`) copy it once: done[] holds the chains made. Nothing when the record's
+ * CD_TRACE_READS_MAX has no room left for it: its text is then "<not copied at the hit>". */
+static void rc_str(rctx *c, const cd_expr *e, rout *o, rloc *done, size_t *ndone, size_t cap)
+{
+    tprobe *p = c->p;
+    rloc l;
+    bool inreg;
+    rc_vars(c);
+    memset(&l, 0, sizeof l);
+    cd_type *t = cd_type_strip(rc_var(c, e->str, &l, &inreg));
+    if (!t || t->kind != TY_PTR || t->ref || !t->target || !cd_type_is_charlike(cd_type_strip(t->target)))
+        return;
+    memset(&l, 0, sizeof l);
+    if (!rc_ptr(c, e, &l, 0))
+        return;
+    for (size_t k = 0; k < *ndone; k++)
+        if (!memcmp(&done[k], &l, sizeof l))
+            return;
+    uint32_t bytes = 8u * (uint32_t)l.n + STR_COPY;
+    if (*ndone >= cap || o->total + bytes > CD_TRACE_READS_MAX)
+        return;
+    o->total += bytes;
+    done[(*ndone)++] = l;
+    if (o->n + (size_t)l.n + 2 > o->cap) {
+        o->cap = o->cap * 2 + (size_t)l.n + 8;
+        p->reads = cd_xrealloc(p->reads, o->cap * sizeof *p->reads);
+    }
+    for (int k = 0; k < l.n; k++)
+        p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(k ? -1 : l.reg), .load = true, .len = 8, .off = l.ld[k]};
+    p->reads[o->n++] = (cd_probe_read){.reg = (int8_t)(l.n ? -1 : l.reg), .load = false, .len = STR_COPY, .off = l.off};
 }
 
 /* Every memory read of e that a read chain expresses, the largest first: e itself when it is such
@@ -1443,6 +1503,13 @@ static int rc_tree(rctx *c, const cd_expr *e, rout *o, int depth)
     if (reads_here)
         return r;
     return ra != XC_OK ? ra : rb != XC_OK ? rb : rcc;
+}
+
+/* A parameter of a char pointer type (from its DIE: no lookup of the probe's variables). */
+static bool param_is_charptr(cd_trace *tr, cd_var *v)
+{
+    cd_type *t = cd_type_strip(cd_type_of_die(tr->vs, &v->die));
+    return t && t->kind == TY_PTR && !t->ref && t->target && cd_type_is_charlike(cd_type_strip(t->target));
 }
 
 /* Compiles the memory reads of every -e (and of --if) of p into p->reads, as far as their forms
@@ -1468,16 +1535,7 @@ static void compile_reads(cd_trace *tr, tprobe *p)
             p->xc[i] = XC_NO;
         if (!p->has_frame)
             continue;
-        if (c.nvars < 0) {
-            cd_scope sc = {.target = tr->t, .sym = tr->sym, .frame = &p->tmpl, .frames = &p->tmpl, .nframes = 1,
-                           .vs = tr->vs};
-            cd_err ee;
-            cd_ectx x;
-            cd_ectx_init(&x, &sc, &c.ar, &ee);
-            c.nvars = cd_frame_vars(&x, true, true, &c.vars, &ee);
-            if (c.nvars < 0)
-                c.nvars = 0;
-        }
+        rc_vars(&c);
         o.xbytes = 0;
         int r = rc_tree(&c, e, &o, 0);
         if (i < tr->o.nexprs) {
@@ -1485,10 +1543,32 @@ static void compile_reads(cd_trace *tr, tprobe *p)
             p->xbytes[i] = o.xbytes;
         }
     }
+    /* the strings the line prints: of the `-e` that name a char pointer, then of the arguments */
+    rloc done[16];
+    size_t ndone = 0;
+    for (size_t i = 0; p->has_frame && i < tr->o.nexprs; i++)
+        if (tr->exprs[i] && tr->exprs[i]->kind == E_IDENT)
+            rc_str(&c, tr->exprs[i], &o, done, &ndone, 16);
+    for (int i = 0; p->has_frame && i < p->nparams; i++) {
+        if (!p->params[i].name || !param_is_charptr(tr, &p->params[i]))
+            continue;
+        cd_expr id = {.kind = E_IDENT, .str = (char *)p->params[i].name};
+        rc_str(&c, &id, &o, done, &ndone, 16);
+    }
     free(c.vars);
     cd_arena_free(&c.ar);
     p->p.reads = p->reads;
     p->p.nreads = (uint32_t)o.n;
+    /* --ret: a returned char pointer's string, copied at the return from rax (DWARF 0) */
+    cd_type *rt = p->ret_type ? cd_type_strip(p->ret_type) : NULL;
+    p->p.ret_reads = NULL;
+    p->p.nret_reads = 0;
+    if (tr->o.want_return && rt && rt->kind == TY_PTR && !rt->ref && rt->size == 8 && rt->target &&
+        cd_type_is_charlike(cd_type_strip(rt->target))) {
+        p->ret_read = (cd_probe_read){.reg = 0, .load = false, .len = STR_COPY, .off = 0};
+        p->p.ret_reads = &p->ret_read;
+        p->p.nret_reads = 1;
+    }
 }
 
 /* ---- arming ---- */
@@ -1847,6 +1927,7 @@ void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out)
         out->dropped = p->dropped_seen;
     out->shown = p->shown;
     out->lost_returns = p->lost_ret_said > p->lost_ret_seen ? p->lost_ret_said : p->lost_ret_seen;
+    out->running = p->running;
 }
 
 uint64_t cd_trace_dropped_other(cd_trace *tr)
@@ -1883,7 +1964,39 @@ static cd_trace_val *vals(cd_trace *tr, size_t n)
     return tr->vals;
 }
 
-/* The value's text or JSON into slot i. */
+/* A value printed with the string it points to (`print` reads it: a narrow char pointer). */
+static bool is_charptr(const cd_value *v)
+{
+    cd_type *t = cd_type_strip(v->type);
+    return t && t->kind == TY_PTR && !t->ref && t->target && cd_type_is_charlike(cd_type_strip(t->target));
+}
+
+/* Whether the record's windows answer every byte `print` reads of the string at a (its bytes up to
+ * the NUL, at most STR_COPY), so that none comes from the process as it is later: a window holds
+ * them, or ends where the hit itself could not read (the read fails there, as it failed then). */
+static bool str_copied(const cd_trace_rec *r, uint64_t a)
+{
+    for (uint32_t i = 0; r && i < r->nwin; i++) {
+        const cd_snapshot_window *w = &r->win[i];
+        if (a < w->addr || a - w->addr >= w->len)
+            continue;
+        uint64_t off = a - w->addr, have = w->got > off ? w->got - off : 0;
+        if (w->got < w->len || have >= STR_COPY || memchr((const uint8_t *)w->bytes + off, 0, have))
+            return true;
+    }
+    return false;
+}
+
+/* The backend copied this entry's strings at the hit (cd_probe.reads): a char pointer's text comes
+ * from that copy or is not given. */
+static bool strings_at_hit(cd_trace *tr, const tprobe *p, const cd_trace_rec *r)
+{
+    return r && (r->kind == CD_REC_ENTRY || (r->kind == CD_REC_RETURN && p && p->p.nret_reads)) && p && p->b && p->b == tr->bk[CD_TB_INLINE] && p->b->ops->reads_refused &&
+           !p->b->ops->reads_refused(p->b);
+}
+
+/* The value's text or JSON into slot i. The value was made (cd_eval, cd_var_value) after
+ * tr->reads0 was taken: what it read from the process rather than from the record is marked. */
 static void put_value(cd_trace *tr, cd_ectx *x, size_t i, const char *name, int rc, const cd_value *v, const cd_err *e)
 {
     cd_trace_val *tv = &tr->vals[i];
@@ -1891,8 +2004,12 @@ static void put_value(cd_trace *tr, cd_ectx *x, size_t i, const char *name, int 
     tv->json = NULL;
     tv->json_raw = NULL;
     tv->text = NULL;
+    tv->late = false;
     cd_fmtopt fo;
     cd_fmtopt_init(&fo, NULL, 0);
+    const tprobe *p = tr->cur_p;
+    /* ptrace reads while the hitting thread is stopped at the hit: nothing it reads is later */
+    bool may_be_late = p && p->b && p->b != tr->bk[CD_TB_PTRACE];
     if (tr->o.json) {
         if (rc < 0) {
             tv->json = json_object_new_object();
@@ -1900,14 +2017,25 @@ static void put_value(cd_trace *tr, cd_ectx *x, size_t i, const char *name, int 
         } else {
             tv->json = cd_value_json(x, v, &fo);
         }
+        tv->late = may_be_late && cd_snapshot_base_reads(tr->snap) != tr->reads0;
         return;
     }
     cd_buf *b = &tr->texts[i];
     cd_buf_reset(b);
-    if (rc < 0)
+    __int128 iv;
+    if (rc < 0) {
         cd_buf_printf(b, "<error: %s>", e->msg);
-    else
+    } else if (strings_at_hit(tr, p, tr->cur_r) && is_charptr(v) && cd_value_int(x, v, &iv) == 0 && iv &&
+               !str_copied(tr->cur_r, (uint64_t)iv)) {
+        /* not in the copy (the record's CD_TRACE_READS_MAX was full, a form the reads do not
+         * express): the process's bytes now would be another instant's */
+        cd_buf_printf(b, "0x%llx <not copied at the hit>", (unsigned long long)(uint64_t)iv);
+    } else {
         cd_format_value(x, v, &fo, true, b);
+    }
+    tv->late = may_be_late && cd_snapshot_base_reads(tr->snap) != tr->reads0;
+    if (tv->late)
+        cd_buf_puts(b, " (read after the hit)");
     tv->text = cd_buf_str(b);
 }
 
@@ -2125,6 +2253,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
             cd_trace_val *tv = &tr->vals[i];
             tv->name = i < (size_t)p->nparams ? p->params[i].name : tr->o.exprs[i - (size_t)p->nparams];
             tv->json = NULL;
+            tv->late = false;
             tv->text = tv->json_raw = tr->ptext[i];
         }
         cd_trace_event ev = {.kind = CD_REC_ENTRY, .probe = p->p.id, .key = p->key, .func = p->func, .file = p->file,
@@ -2181,9 +2310,12 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     }
     size_t nv = (size_t)p->nparams + tr->o.nexprs;
     vals(tr, nv + 1);
+    tr->cur_p = p;
+    tr->cur_r = r;
     for (int i = 0; i < p->nparams; i++) {
         cd_value v;
         cd_err_clear(&e);
+        tr->reads0 = cd_snapshot_base_reads(tr->snap);
         int rc = cd_var_value(&x, p->params[i].mod, &p->params[i].die, &v);
         if (rc == 0 && p->has_frame)
             rc = xmm_missing(p, r, &f, p->params[i].name, &v, &e);
@@ -2192,6 +2324,7 @@ static int on_entry(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
     for (size_t i = 0; i < tr->o.nexprs; i++) {
         cd_value v;
         cd_err_clear(&e);
+        tr->reads0 = cd_snapshot_base_reads(tr->snap);
         int rc = cd_eval(&x, tr->exprs[i], &v);
         put_value(tr, &x, (size_t)p->nparams + i, tr->o.exprs[i], rc, &v, &e);
     }
@@ -2245,7 +2378,17 @@ static int on_return(cd_trace *tr, tprobe *p, const cd_trace_rec *r)
                          .dur_ns = has_entry && r->ts_ns > ts ? r->ts_ns - ts : 0};
     vals(tr, 1);
     size_t nv = 0;
+    tr->cur_p = p;
+    tr->cur_r = r;
     if (p->ret_type) {
+        /* the instant of the return (no stack copy, no windows): not the last entry's, whose
+         * copies would answer for memory the call may have changed since */
+        cd_snapshot_instant in = {.tid = r->tid, .regs = r->regs, .win = r->win, .nwin = r->nwin};
+        if (cd_snapshot_set(tr->snap, &in, &e) < 0) {
+            cd_arena_free(&ar);
+            return -1;
+        }
+        tr->reads0 = cd_snapshot_base_reads(tr->snap);
         cd_ret_regs rr = {.rax = r->regs.rax, .rdx = r->regs.rdx, .xmm0 = r->has_fp ? (const uint8_t *)r->xmm[0] : NULL,
                           .xmm1 = r->has_fp ? (const uint8_t *)r->xmm[1] : NULL};
         cd_value v;
@@ -2284,6 +2427,11 @@ static int sink(void *arg, const cd_trace_rec *r)
 {
     cd_trace *tr = arg;
     if (r->kind == CD_REC_DROPPED) {
+        if (r->why == CD_DROP_RUNNING) { /* nothing lost: for the summary only */
+            if (r->probe < tr->nprobes)
+                tr->probes[r->probe].running += r->dropped;
+            return 0;
+        }
         if (r->why == CD_DROP_RETURNS) { /* said in the trace and the summary; records were not lost */
             if (r->probe < tr->nprobes)
                 tr->probes[r->probe].lost_ret_said += r->dropped;

@@ -62,6 +62,9 @@ typedef struct cd_trace_val {
                                 borrowed, freed by the core after the render call */
     const char *json_raw;    /* json with json NULL: the value as JSON text ("5", "true"), which is
                                 what json-c writes for that object (the core's compiled plan) */
+    bool late;               /* it read memory the backend did not copy at the hit, from the process
+                                as it was when the record was handled (text: " (read after the
+                                hit)" ends it; JSON: its name in the event's "late") */
 } cd_trace_val;
 
 /* One event, valid during the render call only. */
@@ -130,6 +133,7 @@ typedef struct cd_trace_count {
     uint64_t hits, shown, dropped;
     uint64_t lost_returns; /* --ret: calls whose return will never be reported (longjmp, exception,
                               the backend's nesting limit) */
+    uint64_t running;      /* --ret: calls still running when the trace ended (not lost) */
 } cd_trace_count;
 void cd_trace_counts(cd_trace *tr, size_t i, cd_trace_count *out);
 /* Drops not attributed to one probe. */
