@@ -276,7 +276,7 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
                 struct cd_value *out, cd_err *err)
 {
     cd_target *t = c->t;
-    if (!t->caps.can_run || !t->caps.can_write || !t->ops->set_regset)
+    if (!t->caps.can_run || !t->caps.can_write || !t->ops->set_regset || !t->ops->run_one)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot call functions: the target is %s",
                         t->caps.post_mortem ? "a core file" : "not running");
     if (!th || !th->held || th->gone)
@@ -325,6 +325,11 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
         memcpy(fp + FXSAVE_XMM + 16 * i, a.xmm[i], 16);
     if (s.fptype == NT_X86_XSTATE)
         fp[XSAVE_BV] |= 2; /* the SSE component is in the area: else the kernel would zero xmm */
+    /* where the call returns: an int3 of ours at the entry point (shared with a breakpoint of the
+     * user's there); the target's close and emergency cleanup take it out with the others */
+    cd_bp *rb = cd_ctl_internal_add(c, CD_BPP_OTHER, &retaddr, 1, th->tid, 0, err);
+    if (!rb)
+        goto out_noregs;
     /* from here on the thread is not the program's: a fatal signal to cdbg puts it back */
     t->call_regs = s.regs;
     t->call_fp = s.fp;
@@ -340,41 +345,81 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
     free(fp);
     th->pending_sig = 0;
     char fname[256];
-    for (;;) {
-        cd_regs now;
-        if (t->ops->get_regs(t, th, &now, err) < 0) {
-            restore_state(t, th, &s, NULL);
-            goto out;
-        }
-        if (now.rip == retaddr && now.rsp == sp + 8)
-            break;
+    {
+        /* a user breakpoint on the callee's first instruction stops the call before it runs
+         * (run_one steps over a breakpoint under the pc, as a continue does) */
         cd_stop bs;
         memset(&bs, 0, sizeof bs);
-        /* a user breakpoint stops the call as it would stop the program: its condition, ignore
-         * count and hit count as in the run loop (a tracepoint records and goes on) */
-        bool hit = ctl_bp_at(c, now.rip, NULL) && ctl_user_hit(c, th, now.rip, &bs);
+        bool hit = ctl_bp_at(c, fn, NULL) && ctl_user_hit(c, th, fn, &bs);
         int hit_id = bs.bp_id;
         cd_stop_free(&bs);
         if (hit) {
             char what[320];
             snprintf(what, sizeof what, "The program hit breakpoint %d in %s", hit_id,
-                     func_name_at(c, now.rip, fname, sizeof fname));
+                     func_name_at(c, fn, fname, sizeof fname));
             abandoned(c, th, &s, err, "%s, a function called from cdbg; the call was abandoned and the registers restored",
                       what);
             goto out;
         }
+    }
+    for (;;) {
         cd_event ev;
-        if (t->ops->step(t, th, 0, &ev, err) < 0) {
+        if (t->ops->run_one(t, th, &ev, err) < 0) {
             restore_state(t, th, &s, NULL);
             goto out;
+        }
+        if (ev.kind == CD_EV_BREAKPOINT) {
+            cd_regs now;
+            if (ev.tid == th->tid && ev.addr == retaddr) {
+                if (t->ops->get_regs(t, th, &now, err) < 0) {
+                    restore_state(t, th, &s, NULL);
+                    goto out;
+                }
+                if (now.rsp == sp + 8)
+                    break; /* returned */
+            }
+            cd_stop bs;
+            memset(&bs, 0, sizeof bs);
+            for (cd_bp *sb = ctl_bp_at(c, ev.addr, NULL); sb; sb = ctl_bp_at(c, ev.addr, sb))
+                if (ctl_solib_is(c, sb)) {
+                    ctl_solib_event(c, &bs); /* the callee loaded or unloaded a library: followed */
+                    break;
+                }
+            cd_thread *hth = cd_target_find_thread(t, ev.tid);
+            /* a user breakpoint stops the call as it would stop the program: its condition, ignore
+             * count and hit count as in the run loop (a tracepoint records and goes on) */
+            bool hit = hth && ctl_user_hit(c, hth, ev.addr, &bs);
+            int hit_id = bs.bp_id;
+            cd_stop_free(&bs);
+            if (hit) {
+                char what[320];
+                snprintf(what, sizeof what, "The program hit breakpoint %d in %s", hit_id,
+                         func_name_at(c, ev.addr, fname, sizeof fname));
+                abandoned(c, th, &s, err,
+                          "%s, a function called from cdbg; the call was abandoned and the registers restored", what);
+                goto out;
+            }
+            continue; /* an internal one, the rendezvous, a condition that failed: the call goes on */
         }
         switch (ev.kind) {
         case CD_EV_STEP:
         case CD_EV_CLONE:
+            continue;
         case CD_EV_FORK:
         case CD_EV_VFORK:
-        case CD_EV_VFORK_DONE:
-            continue;
+        case CD_EV_VFORK_DONE: {
+            /* as the run loop: the child followed or let go by the fork settings */
+            cd_stop fs;
+            memset(&fs, 0, sizeof fs);
+            bool stops = ctl_event_stop(c, &ev, &fs);
+            cd_stop_free(&fs);
+            if (!stops)
+                continue;
+            abandoned(c, th, &s, err,
+                      "%s while in a function called from cdbg; the call was abandoned and the registers restored",
+                      "The program forked");
+            goto out;
+        }
         case CD_EV_SIGNAL: {
             char nb[16], what[320];
             snprintf(what, sizeof what, "The program received signal %s (%s)", cd_sig_name(ev.sig, nb),
@@ -463,6 +508,7 @@ out:
     t->call_tid = 0;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t->call_fp = NULL;
+    ctl_internal_drop(c, rb);
     free(a.stack);
     free(s.fp);
     return rc;
