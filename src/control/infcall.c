@@ -3,11 +3,16 @@
  * The calling thread's registers and its whole FP/vector state are saved, the arguments placed as
  * the SysV x86-64 ABI says (rdi..r9, xmm0-7, the rest on the stack; string literals and a large
  * struct's return buffer on the stack below the red zone), and the return address made the
- * program's entry point, which the call's own code never runs. Only the calling thread runs: it
- * is single-stepped (every other thread stays held, as gdb's scheduler-locking on), which lets
- * the loop see the return (pc at the entry point with the stack pointer just above the return
- * address), a user breakpoint in the callee, a signal, the end of the process or a ^C the
- * instruction it happens at, and costs one ptrace round trip per instruction. Whatever ends the
+ * program's entry point, which the call's own code never runs, with an int3 of ours there (an
+ * internal breakpoint: shared with a user's breakpoint at that address, taken out on every path,
+ * and by the target's close and emergency cleanup with the others). Only the calling thread runs:
+ * the target's run_one continues it alone (every other thread stays held, as gdb's
+ * scheduler-locking on) until it stops: one ptrace stop for the return (the int3, with the stack
+ * pointer just above the return address), a user breakpoint in the callee (its condition and
+ * counts as in the run loop; others and the dynamic linker's rendezvous are passed), a signal,
+ * a watchpoint, the end of the process or a ^C, never one per instruction (a loop of millions of
+ * iterations takes milliseconds). A thread the called code creates runs too (a callee may join
+ * it); it is held again when the call ends and goes on with the program. Whatever ends the
  * call, every register is put back (gdb's `unwindonsignal on`, for breakpoints too); while it
  * runs, the target's call_tid/call_regs let a fatal signal to cdbg (SIGTERM) do the same before
  * the process is let go. A thread stopped inside a system call gets orig_rax -1 for the call, so
