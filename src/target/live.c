@@ -1979,6 +1979,12 @@ static int live_run_one(cd_target *t, cd_thread *th, cd_event *ev, cd_err *err)
         apply_dr(t, th);
         flush_regs(th);
         l->solo = th->tid;
+        if (t->interrupted) {
+            /* a ^C since the last stop: th stays where it is (one after this is interrupt()'s) */
+            t->interrupted = 0;
+            ev->kind = CD_EV_INTERRUPTED;
+            break;
+        }
         if (ptrace(PTRACE_CONT, th->tid, 0, 0) == 0) {
             set_held(t, th, false);
             set_expect(t, th, true);
