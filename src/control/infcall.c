@@ -3,11 +3,16 @@
  * The calling thread's registers and its whole FP/vector state are saved, the arguments placed as
  * the SysV x86-64 ABI says (rdi..r9, xmm0-7, the rest on the stack; string literals and a large
  * struct's return buffer on the stack below the red zone), and the return address made the
- * program's entry point, which the call's own code never runs. Only the calling thread runs: it
- * is single-stepped (every other thread stays held, as gdb's scheduler-locking on), which lets
- * the loop see the return (pc at the entry point with the stack pointer just above the return
- * address), a user breakpoint in the callee, a signal, the end of the process or a ^C the
- * instruction it happens at, and costs one ptrace round trip per instruction. Whatever ends the
+ * program's entry point, which the call's own code never runs, with an int3 of ours there (an
+ * internal breakpoint: shared with a user's breakpoint at that address, taken out on every path,
+ * and by the target's close and emergency cleanup with the others). Only the calling thread runs:
+ * the target's run_one continues it alone (every other thread stays held, as gdb's
+ * scheduler-locking on) until it stops: one ptrace stop for the return (the int3, with the stack
+ * pointer just above the return address), a user breakpoint in the callee (its condition and
+ * counts as in the run loop; others and the dynamic linker's rendezvous are passed), a signal,
+ * a watchpoint, the end of the process or a ^C, never one per instruction (a loop of millions of
+ * iterations takes milliseconds). A thread the called code creates runs too (a callee may join
+ * it); it is held again when the call ends and goes on with the program. Whatever ends the
  * call, every register is put back (gdb's `unwindonsignal on`, for breakpoints too); while it
  * runs, the target's call_tid/call_regs let a fatal signal to cdbg (SIGTERM) do the same before
  * the process is let go. A thread stopped inside a system call gets orig_rax -1 for the call, so
@@ -276,7 +281,7 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
                 struct cd_value *out, cd_err *err)
 {
     cd_target *t = c->t;
-    if (!t->caps.can_run || !t->caps.can_write || !t->ops->set_regset)
+    if (!t->caps.can_run || !t->caps.can_write || !t->ops->set_regset || !t->ops->run_one)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_UNSUPPORTED, "cannot call functions: the target is %s",
                         t->caps.post_mortem ? "a core file" : "not running");
     if (!th || !th->held || th->gone)
@@ -325,6 +330,11 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
         memcpy(fp + FXSAVE_XMM + 16 * i, a.xmm[i], 16);
     if (s.fptype == NT_X86_XSTATE)
         fp[XSAVE_BV] |= 2; /* the SSE component is in the area: else the kernel would zero xmm */
+    /* where the call returns: an int3 of ours at the entry point (shared with a breakpoint of the
+     * user's there); the target's close and emergency cleanup take it out with the others */
+    cd_bp *rb = cd_ctl_internal_add(c, CD_BPP_OTHER, &retaddr, 1, th->tid, 0, err);
+    if (!rb)
+        goto out_noregs;
     /* from here on the thread is not the program's: a fatal signal to cdbg puts it back */
     t->call_regs = s.regs;
     t->call_fp = s.fp;
@@ -340,41 +350,81 @@ int cd_ctl_call(cd_ctl *c, cd_thread *th, cd_ectx *x, uint64_t fn, cd_type *ret,
     free(fp);
     th->pending_sig = 0;
     char fname[256];
-    for (;;) {
-        cd_regs now;
-        if (t->ops->get_regs(t, th, &now, err) < 0) {
-            restore_state(t, th, &s, NULL);
-            goto out;
-        }
-        if (now.rip == retaddr && now.rsp == sp + 8)
-            break;
+    {
+        /* a user breakpoint on the callee's first instruction stops the call before it runs
+         * (run_one steps over a breakpoint under the pc, as a continue does) */
         cd_stop bs;
         memset(&bs, 0, sizeof bs);
-        /* a user breakpoint stops the call as it would stop the program: its condition, ignore
-         * count and hit count as in the run loop (a tracepoint records and goes on) */
-        bool hit = ctl_bp_at(c, now.rip, NULL) && ctl_user_hit(c, th, now.rip, &bs);
+        bool hit = ctl_bp_at(c, fn, NULL) && ctl_user_hit(c, th, fn, &bs);
         int hit_id = bs.bp_id;
         cd_stop_free(&bs);
         if (hit) {
             char what[320];
             snprintf(what, sizeof what, "The program hit breakpoint %d in %s", hit_id,
-                     func_name_at(c, now.rip, fname, sizeof fname));
+                     func_name_at(c, fn, fname, sizeof fname));
             abandoned(c, th, &s, err, "%s, a function called from cdbg; the call was abandoned and the registers restored",
                       what);
             goto out;
         }
+    }
+    for (;;) {
         cd_event ev;
-        if (t->ops->step(t, th, 0, &ev, err) < 0) {
+        if (t->ops->run_one(t, th, &ev, err) < 0) {
             restore_state(t, th, &s, NULL);
             goto out;
+        }
+        if (ev.kind == CD_EV_BREAKPOINT) {
+            cd_regs now;
+            if (ev.tid == th->tid && ev.addr == retaddr) {
+                if (t->ops->get_regs(t, th, &now, err) < 0) {
+                    restore_state(t, th, &s, NULL);
+                    goto out;
+                }
+                if (now.rsp == sp + 8)
+                    break; /* returned */
+            }
+            cd_stop bs;
+            memset(&bs, 0, sizeof bs);
+            for (cd_bp *sb = ctl_bp_at(c, ev.addr, NULL); sb; sb = ctl_bp_at(c, ev.addr, sb))
+                if (ctl_solib_is(c, sb)) {
+                    ctl_solib_event(c, &bs); /* the callee loaded or unloaded a library: followed */
+                    break;
+                }
+            cd_thread *hth = cd_target_find_thread(t, ev.tid);
+            /* a user breakpoint stops the call as it would stop the program: its condition, ignore
+             * count and hit count as in the run loop (a tracepoint records and goes on) */
+            bool hit = hth && ctl_user_hit(c, hth, ev.addr, &bs);
+            int hit_id = bs.bp_id;
+            cd_stop_free(&bs);
+            if (hit) {
+                char what[320];
+                snprintf(what, sizeof what, "The program hit breakpoint %d in %s", hit_id,
+                         func_name_at(c, ev.addr, fname, sizeof fname));
+                abandoned(c, th, &s, err,
+                          "%s, a function called from cdbg; the call was abandoned and the registers restored", what);
+                goto out;
+            }
+            continue; /* an internal one, the rendezvous, a condition that failed: the call goes on */
         }
         switch (ev.kind) {
         case CD_EV_STEP:
         case CD_EV_CLONE:
+            continue;
         case CD_EV_FORK:
         case CD_EV_VFORK:
-        case CD_EV_VFORK_DONE:
-            continue;
+        case CD_EV_VFORK_DONE: {
+            /* as the run loop: the child followed or let go by the fork settings */
+            cd_stop fs;
+            memset(&fs, 0, sizeof fs);
+            bool stops = ctl_event_stop(c, &ev, &fs);
+            cd_stop_free(&fs);
+            if (!stops)
+                continue;
+            abandoned(c, th, &s, err,
+                      "%s while in a function called from cdbg; the call was abandoned and the registers restored",
+                      "The program forked");
+            goto out;
+        }
         case CD_EV_SIGNAL: {
             char nb[16], what[320];
             snprintf(what, sizeof what, "The program received signal %s (%s)", cd_sig_name(ev.sig, nb),
@@ -463,6 +513,7 @@ out:
     t->call_tid = 0;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     t->call_fp = NULL;
+    ctl_internal_drop(c, rb);
     free(a.stack);
     free(s.fp);
     return rc;

@@ -113,6 +113,7 @@ typedef struct live {
     uint64_t retired[RETIRED_MAX]; /* a ring: the newest RETIRED_MAX removals */
     size_t nretired;               /* removals so far (entries valid: min(nretired, RETIRED_MAX)) */
     volatile pid_t stepping;       /* a thread single-stepping (its trap is ours) */
+    volatile pid_t solo;           /* run_one(): the thread running alone, which interrupt() stops */
     unsigned exec_gen;             /* exec()s seen: the breakpoint list describes the image of this one */
     /* Events seen but not reported yet (another thread's signal collected while stopping everyone,
      * a clone, a fork...): wait() reports them, oldest first, before anything runs again. */
@@ -1905,6 +1906,194 @@ static int live_step(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err 
     return 0;
 }
 
+/* run_one(): new threads (created during the run by th or by one of them) are let go: the run's
+ * work may wait for them. A thread whose first stop is not in yet is collected first. */
+typedef struct {
+    pid_t *tids;
+    size_t n, cap;
+} solo_kids;
+
+static bool solo_kid(const solo_kids *k, pid_t tid)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (k->tids[i] == tid)
+            return true;
+    return false;
+}
+
+/* o stopped in a clone event: its new thread is held at its first stop, then both go on. */
+static void solo_clone(cd_target *t, cd_thread *o, solo_kids *k, bool release_o)
+{
+    unsigned long msg = 0;
+    if (ptrace(PTRACE_GETEVENTMSG, o->tid, 0, &msg) < 0 || !msg)
+        return;
+    if (k->n == k->cap) {
+        k->cap = k->cap ? 2 * k->cap : 4;
+        k->tids = cd_xrealloc(k->tids, k->cap * sizeof *k->tids);
+    }
+    k->tids[k->n++] = (pid_t)msg;
+    collect(t);
+    cd_thread *nt = find_live(t, (pid_t)msg);
+    if (nt && nt->held && !LT(nt)->unrep && !t->interrupted)
+        release(t, nt, false);
+    if (release_o && !t->interrupted)
+        release(t, o, false);
+}
+
+static int live_run_one(cd_target *t, cd_thread *th, cd_event *ev, cd_err *err)
+{
+    live *l = L(t);
+    memset(ev, 0, sizeof *ev);
+    if (check_held(t, th, "run", err) < 0)
+        return -1;
+    ev->tid = th->tid;
+    if (t->interrupted) {
+        t->interrupted = 0;
+        ev->kind = CD_EV_INTERRUPTED;
+        ev->all_held = all_held_now(t);
+        return 0;
+    }
+    LT(th)->bp_pending = false;
+    LT(th)->unrep = false;
+    q_drop_stop(t, th->tid);
+    give_tty(t);
+    solo_kids kids = {0};
+    int rc = 0;
+    /* off a breakpoint of ours under pc first (as cont does), every other thread still held; what
+     * that instruction ran into is the run's event */
+    step_over_bp(t, th);
+    bool first = true;
+    for (;; first = false) {
+        if (first && (l->exited || th->gone || q_take(t, th->tid, CD_EV_WATCH, ev) ||
+                      q_take(t, th->tid, CD_EV_SIGNAL, ev) || q_take(t, t->pid, CD_EV_EXEC, ev))) {
+            if (l->exited)
+                exit_event(t, ev);
+            else if (th->gone) {
+                ev->kind = CD_EV_THREAD_EXIT;
+                ev->tid = th->tid;
+            }
+            break;
+        }
+        int st = 0;
+        bool got = false;
+        apply_dr(t, th);
+        flush_regs(th);
+        l->solo = th->tid;
+        if (t->interrupted) {
+            /* a ^C since the last stop: th stays where it is (one after this is interrupt()'s) */
+            t->interrupted = 0;
+            ev->kind = CD_EV_INTERRUPTED;
+            break;
+        }
+        if (ptrace(PTRACE_CONT, th->tid, 0, 0) == 0) {
+            set_held(t, th, false);
+            set_expect(t, th, true);
+            t->stop_gen++;
+            while (!l->exited && !th->gone) {
+                pid_t tid;
+                int r = wait_any(t, true, &tid, &st);
+                if (r < 0) {
+                    if (errno == EINTR)
+                        continue;
+                    break;
+                }
+                cd_thread *o = r ? find_live(t, tid) : NULL;
+                if (!o)
+                    continue;
+                on_status(t, o, st);
+                if (o == th) {
+                    got = true;
+                    break;
+                }
+                /* a thread of the run's: its first stop or a clone goes on, anything else holds it */
+                if (!solo_kid(&kids, o->tid) || !WIFSTOPPED(st) || t->interrupted)
+                    continue;
+                int oev = st >> 16;
+                if (oev == PTRACE_EVENT_CLONE)
+                    solo_clone(t, o, &kids, true);
+                else if (oev == PTRACE_EVENT_STOP && !LT(o)->group_stop)
+                    release(t, o, false);
+            }
+        } else if (errno == ESRCH) {
+            if (waitpid(th->tid, &st, __WALL | WNOHANG) == th->tid) {
+                on_status(t, th, st);
+                got = true;
+            }
+        }
+        l->solo = 0;
+        if (q_take(t, t->pid, CD_EV_EXEC, ev))
+            break;
+        if (l->exited) {
+            exit_event(t, ev);
+            break;
+        }
+        if (th->gone) {
+            if (dying(t, th)) {
+                wait_exit(t);
+                exit_event(t, ev);
+                break;
+            }
+            cd_event q;
+            while (q_take(t, th->tid, CD_EV_THREAD_EXIT, &q))
+                ;
+            ev->kind = CD_EV_THREAD_EXIT;
+            if (WIFEXITED(st))
+                ev->status = WEXITSTATUS(st);
+            else if (WIFSIGNALED(st))
+                ev->sig = WTERMSIG(st);
+            break;
+        }
+        if (!got) {
+            int e = errno;
+            rc = cd_failk(err, CD_EXIT_CMD, e == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER, "cannot run thread %d: %s",
+                          (int)th->tid, strerror(e));
+            break;
+        }
+        int event = st >> 16, s = WSTOPSIG(st);
+        if (event == 0) {
+            if (classify(t, th, false, ev))
+                break;
+            continue; /* the trap of a breakpoint or watchpoint taken out since */
+        }
+        if (event == PTRACE_EVENT_STOP) {
+            if (is_group_stop_sig(s)) {
+                ev->kind = CD_EV_SIGNAL;
+                ev->sig = s;
+                break;
+            }
+            if (t->interrupted) {
+                t->interrupted = 0;
+                ev->kind = CD_EV_INTERRUPTED;
+                break;
+            }
+            continue; /* a stale interrupt */
+        }
+        if (event == PTRACE_EVENT_CLONE) {
+            solo_clone(t, th, &kids, false);
+            continue;
+        }
+        if (q_take(t, th->tid, CD_EV_FORK, ev) || q_take(t, th->tid, CD_EV_VFORK, ev) ||
+            q_take(t, th->tid, CD_EV_VFORK_DONE, ev))
+            break;
+        /* anything else (a fork the backend handles itself): th goes on */
+    }
+    l->solo = 0;
+    take_tty(t);
+    if (!l->exited) {
+        /* the threads of the run still running: held again, what they stopped with kept */
+        for (size_t i = 0; i < kids.n; i++) {
+            cd_thread *kt = find_live(t, kids.tids[i]);
+            if (kt)
+                seize_interrupt(t, kt, false);
+        }
+        collect(t);
+        sweep(t);
+    }
+    free(kids.tids);
+    ev->all_held = all_held_now(t);
+    return rc;
+}
+
 /* ---- syscall state, modules, mappings, threads ---- */
 
 static int live_syscall_state(cd_target *t, cd_thread *th, cd_syscall_state *out, cd_err *err)
@@ -2366,7 +2555,7 @@ static int live_wait_timeout(cd_target *t, int timeout_ms, cd_event *ev, cd_err 
 static void live_interrupt(cd_target *t)
 {
     live *l = L(t);
-    pid_t st = l->stepping;
+    pid_t st = l->stepping > 0 ? l->stepping : l->solo;
     if (st > 0) {
         /* a step that does not end by itself (a blocking system call) */
         syscall(SYS_ptrace, PTRACE_INTERRUPT, st, 0, 0);
@@ -3237,6 +3426,7 @@ static const cd_target_ops live_ops = {
     .wait_timeout = live_wait_timeout,
     .interrupt = live_interrupt,
     .step = live_step,
+    .run_one = live_run_one,
     .set_hw_watch = live_set_hw_watch,
     .clear_hw_watch = live_clear_hw_watch,
     .release_child = live_release_child,

@@ -213,6 +213,15 @@ typedef struct cd_target_ops {
      * forks, vforks or execs, that event is returned instead (with CD_EVM_FORK; exec always) and
      * a step from there finishes the instruction; a clone is queued for the next wait. */
     int (*step)(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err *err);
+    /* Optional (NULL: step only). Runs held thread th alone, every other thread held, until it
+     * stops, and fills ev as step does: CD_EV_BREAKPOINT (an int3 of ours, pc rewound; one under
+     * th's pc at the start is hit, not stepped over), a signal (not delivered), a watchpoint,
+     * an interrupt (cd_target_interrupt stops th), its exit, the process's exit, exec, fork (with
+     * CD_EVM_FORK). A thread th creates meanwhile runs too (th may wait for it: a function called
+     * in the target that joins it); what stops such a thread keeps it held and is reported by a
+     * later wait. When it returns every thread is held (a function call in the target, infcall.c:
+     * one stop per event instead of one per instruction). */
+    int (*run_one)(cd_target *t, cd_thread *th, cd_event *ev, cd_err *err);
     /* Hardware watchpoint in debug register `slot` (0 .. caps.hw_watch_slots-1) on every thread,
      * including threads created later: addr aligned to len (1, 2, 4 or 8). Threads must be held
      * (or have a stop on its way): a running one fails it. clear_hw_watch works any time (a
