@@ -94,6 +94,8 @@ static void frame_text(FILE *fp, const cd_lo_frame *f)
         fprintf(fp, " at %s:%d", f->file, f->line);
     else
         fprintf(fp, " (0x%llx)", (unsigned long long)f->pc);
+    if (f->late)
+        fprintf(fp, " (read after the acquisition)");
 }
 
 static json_object *frame_json(const cd_lo_frame *f)
@@ -105,6 +107,8 @@ static json_object *frame_json(const cd_lo_frame *f)
     char pc[24];
     snprintf(pc, sizeof pc, "0x%llx", (unsigned long long)f->pc);
     json_object_object_add(o, "pc", json_object_new_string(pc));
+    if (f->late)
+        json_object_object_add(o, "late", json_object_new_boolean(1));
     return o;
 }
 

@@ -624,6 +624,33 @@ static void unwind_site(cd_lo *lo, edge *e, const snapshot *r, pid_t tid, uint64
     cd_snapshot_instant in = {.tid = tid, .regs = r->regs, .mem_addr = lo_addr, .mem = lo->membuf,
                               .mem_len = below + r->stack_len};
     cd_stack st = {0};
+    /* The record holds the top of the stack only; the outer frames come from the thread's stack as
+     * it is when the record is read, which may be later (a frame returned, the thread gone and its
+     * stack reused). An unwind that may not read the stack mapping past the copy says how many
+     * frames are the record's own; the rest are marked. */
+    size_t own = SIZE_MAX;
+    const cd_mapping *maps = NULL;
+    size_t nmaps = 0;
+    cd_err merr;
+    cd_err_clear(&merr);
+    if (r != &none && lo->t->ops->mappings && lo->t->ops->mappings(lo->t, &maps, &nmaps, &merr) == 0)
+        for (size_t m = 0; m < nmaps; m++)
+            if (r->stack_addr >= maps[m].start && r->stack_addr < maps[m].end) {
+                in.deny_lo = maps[m].start;
+                in.deny_hi = maps[m].end;
+                break;
+            }
+    if (r != &none && in.deny_hi && cd_snapshot_set(lo->snap, &in, &err) == 0) {
+        if (!lo->unw)
+            lo->unw = cd_unwinder_new(lo->snap, lo->sym, &err);
+        if (lo->unw && lo->snap->nthreads) {
+            cd_unwind_thread(lo->unw, lo->snap->threads[0], 12, &st, &err);
+            own = st.n;
+        }
+        cd_stack_free(&st);
+        memset(&st, 0, sizeof st);
+        in.deny_lo = in.deny_hi = 0;
+    }
     if (r != &none && cd_snapshot_set(lo->snap, &in, &err) == 0) {
         if (!lo->unw)
             lo->unw = cd_unwinder_new(lo->snap, lo->sym, &err);
@@ -640,6 +667,7 @@ static void unwind_site(cd_lo *lo, edge *e, const snapshot *r, pid_t tid, uint64
         f->func = cd_xstrdup(st.frames[i].info.func ? st.frames[i].info.func : "??");
         f->file = st.frames[i].info.file ? cd_xstrdup(st.frames[i].info.file) : NULL;
         f->line = st.frames[i].info.line;
+        f->late = i >= own;
     }
     if (!e->pub.nstack) /* not unwound: at least the caller, from the return address */
         set_frame(lo, &e->pub.stack[e->pub.nstack++], pc, true);

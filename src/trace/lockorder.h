@@ -33,6 +33,8 @@ typedef struct cd_lo_frame {
     char *file;              /* NULL without debug info */
     int line;
     uint64_t pc;
+    bool late;               /* unwound from stack words read after the record (its copy ends
+                                below): the thread may have moved on, so the frame may be newer */
 } cd_lo_frame;
 
 typedef struct cd_lo_edge {

@@ -354,6 +354,29 @@ static void *nolock(void *arg)
     return arg;
 }
 
+/* deep: the edge's lock is taken under a 512-byte frame, so its caller's return address lies past
+ * the stack words a record copies: that frame comes from a later read and is marked as such */
+__attribute__((noinline)) static void deep_mid(int n)
+{
+    volatile char pad[512];
+    pad[0] = (char)n;
+    pad[511] = pad[0];
+    pthread_mutex_lock(&lock_a);
+    pthread_mutex_lock(&lock_b); /* EDGE_DEEP */
+    pthread_mutex_unlock(&lock_b);
+    pthread_mutex_unlock(&lock_a);
+    pad[1] = pad[511];
+}
+
+__attribute__((noinline)) static void *deep_outer(void *arg)
+{
+    deep_mid(3);
+    if (arg) /* deepwait: stay in this frame, so a later read of its words still finds it */
+        for (;;)
+            pause();
+    return arg;
+}
+
 int main(int argc, char **argv)
 {
     const char *m = argc > 1 ? argv[1] : "";
@@ -364,6 +387,27 @@ int main(int argc, char **argv)
     if (!strcmp(m, "inversion")) {
         run(phase1);
         run(phase2);
+    } else if (!strcmp(m, "deep")) {
+        run(deep_outer);
+        run(phase2);
+    } else if (!strcmp(m, "deepwait")) {
+        /* for an attached recording: starts on SIGUSR1, and the deep thread then stays parked in
+         * deep_outer until the process is killed */
+        sigset_t ss;
+        int sig;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGUSR1);
+        pthread_sigmask(SIG_BLOCK, &ss, NULL);
+        printf("ready\n");
+        fflush(stdout);
+        sigwait(&ss, &sig);
+        pthread_t d;
+        pthread_create(&d, NULL, deep_outer, &ss);
+        run(phase2);
+        printf("deepwait: locked\n");
+        fflush(stdout);
+        for (;;)
+            pause();
     } else if (!strcmp(m, "gated")) {
         run(gated1);
         run(gated2);
