@@ -898,6 +898,28 @@ static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **fi
 
 static const char *plt_name(cd_symtab *s, Dwfl_Module *mod, uint64_t addr, uint64_t *off);
 
+/* The ELF symbol at a pc, looked up only when the DWARF does not name the function or give its
+ * entry: dwfl_module_addrinfo reads the whole symbol table for each pc (libc's: 10000 symbols). */
+typedef struct elf_sym {
+    bool done;
+    const char *name;
+    uint64_t addr;
+} elf_sym;
+
+static const elf_sym *sym_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, elf_sym *es)
+{
+    if (es->done)
+        return es;
+    es->done = true;
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    es->name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+    if (!es->name)
+        es->name = plt_name(s, mod, pc, &off); /* a PLT stub: "signal@plt", as gdb names it */
+    es->addr = es->name ? pc - off : 0;
+    return es;
+}
+
 static memo_ent *compute(cd_symtab *s, uint64_t pc)
 {
     cd_pcinfo tmp[64];
@@ -912,12 +934,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     }
     const char *modname = module_display_name(s, mod);
 
-    GElf_Off symoff = 0;
-    GElf_Sym sym;
-    const char *symname = dwfl_module_addrinfo(mod, pc, &symoff, &sym, NULL, NULL, NULL);
-    if (!symname)
-        symname = plt_name(s, mod, pc, &symoff); /* a PLT stub: "signal@plt", as gdb names it */
-    uint64_t symaddr = symname ? pc - symoff : 0;
+    elf_sym es = {0};
 
     const char *file = NULL;
     int line = 0, col = 0;
@@ -974,9 +991,9 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
             if (tag == DW_TAG_subprogram) {
                 /* Outermost real function: a nested C function's container is not a caller. */
                 if (!p->func)
-                    p->func = demangle(s, symname);
+                    p->func = demangle(s, sym_at(s, mod, pc, &es)->name);
                 if (!p->func_addr)
-                    p->func_addr = symaddr;
+                    p->func_addr = sym_at(s, mod, pc, &es)->addr;
                 break;
             }
             p->inlined = true;
@@ -987,8 +1004,8 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     }
     if (n == 0) {
         /* No DWARF function covers pc (no DWARF, or assembly with line info only). */
-        tmp[0].func = demangle(s, symname);
-        tmp[0].func_addr = symaddr;
+        tmp[0].func = demangle(s, sym_at(s, mod, pc, &es)->name);
+        tmp[0].func_addr = es.addr;
         tmp[0].file = file;
         tmp[0].line = line;
         tmp[0].column = col;
