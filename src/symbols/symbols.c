@@ -371,10 +371,6 @@ static const char *module_display_name(cd_symtab *s, Dwfl_Module *mod)
     return intern(s, slash ? slash + 1 : name);
 }
 
-/* libstdc++'s demangler (the one gdb's output matches, maintained with the ABI); cdbg links the C++
- * runtime for it. Declared here because its header is C++ only. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
 /* NAME demangled when it is an Itanium C++ name ("_ZNSt6thread4joinEv" -> "std::thread::join()"),
  * else NAME itself: C names, and anything the demangler rejects, are shown as the symbol table
  * spells them. Each name is demangled once per symtab. */
@@ -388,7 +384,7 @@ static const char *demangle(cd_symtab *s, const char *name)
     if (found)
         return d;
     int status = -1;
-    char *out = __cxa_demangle(key, NULL, NULL, &status);
+    char *out = cd_cxa_demangle(key, &status);
     d = status == 0 && out ? intern(s, out) : key;
     free(out);
     cd_u64map_put(&s->demangled, (uint64_t)(uintptr_t)key, (void *)d);
