@@ -1218,6 +1218,8 @@ struct each_func {
     uint64_t addr;
 };
 
+/* One module for cd_symtab_each_func (every function to fn) or cd_symtab_func_named (ef->name set:
+ * through the name index), in the pass of the executable or of the other modules. */
 static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
 {
     (void)ud;
@@ -1226,6 +1228,14 @@ static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Ad
     struct each_func *ef = arg;
     if (cd_symtab_is_exe(ef->s, mod) != ef->exe_pass)
         return DWARF_CB_OK;
+    if (ef->name) {
+        const func_syms *f = module_func_index(ef->s, mod);
+        size_t i = funcs_slot(f, mod, ef->name, ef->len);
+        if (!f->idx[i] || !func_sym_at(mod, (int)(f->idx[i] >> 32), &ef->addr))
+            return DWARF_CB_OK;
+        ef->taken = true;
+        return DWARF_CB_ABORT;
+    }
     const func_syms *f = module_func_list(ef->s, mod);
     for (size_t i = 0; i < f->n; i++) {
         cd_sym_visit v = ef->fn(f->v[i].name, f->v[i].addr, ef->arg);
@@ -1237,43 +1247,30 @@ static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Ad
     return DWARF_CB_OK;
 }
 
-bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg)
+/* The executable's pass, then, if it took nothing, the other modules'. */
+static bool each_func_passes(cd_symtab *s, struct each_func *ef)
 {
-    struct each_func ef = {.s = s, .exe_pass = true, .fn = fn, .arg = arg};
-    dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
-    if (!ef.taken) {
-        ef.exe_pass = false;
-        dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
+    ef->exe_pass = true;
+    dwfl_getmodules(s->dwfl, each_func_cb, ef, 0);
+    if (!ef->taken) {
+        ef->exe_pass = false;
+        dwfl_getmodules(s->dwfl, each_func_cb, ef, 0);
     }
-    return ef.taken;
+    return ef->taken;
 }
 
-static int named_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
+bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg)
 {
-    (void)ud;
-    (void)mname;
-    (void)start;
-    struct each_func *ef = arg;
-    if (cd_symtab_is_exe(ef->s, mod) != ef->exe_pass)
-        return DWARF_CB_OK;
-    const func_syms *f = module_func_index(ef->s, mod);
-    size_t i = funcs_slot(f, mod, ef->name, ef->len);
-    if (!f->idx[i] || !func_sym_at(mod, (int)(f->idx[i] >> 32), &ef->addr))
-        return DWARF_CB_OK;
-    ef->taken = true;
-    return DWARF_CB_ABORT;
+    struct each_func ef = {.s = s, .fn = fn, .arg = arg};
+    return each_func_passes(s, &ef);
 }
 
 bool cd_symtab_func_named(cd_symtab *s, const char *name, uint64_t *addr)
 {
-    struct each_func ef = {.s = s, .exe_pass = true, .name = name, .len = strlen(name)};
-    dwfl_getmodules(s->dwfl, named_cb, &ef, 0);
-    if (!ef.taken) {
-        ef.exe_pass = false;
-        dwfl_getmodules(s->dwfl, named_cb, &ef, 0);
-    }
-    *addr = ef.taken ? ef.addr : 0;
-    return ef.taken;
+    struct each_func ef = {.s = s, .name = name, .len = strlen(name)};
+    bool found = each_func_passes(s, &ef);
+    *addr = found ? ef.addr : 0;
+    return found;
 }
 
 static bool clone_tag(const char *p, size_t n)

@@ -1951,25 +1951,7 @@ static void live_describe_thread(cd_target *t, cd_thread *th)
     lt->desc_gen = t->stop_gen;
 }
 
-/* AT_SYSINFO_EHDR of /proc/PID/auxv: where the vDSO's ELF header is mapped, 0 if unknown. */
-static uint64_t read_vdso_ehdr(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
-    size_t len = 0;
-    char *buf = cd_read_file(path, &len);
-    uint64_t at = 0;
-    for (size_t off = 0; buf && off + 16 <= len; off += 16) {
-        uint64_t kv[2];
-        memcpy(kv, buf + off, sizeof kv);
-        if (kv[0] == AT_NULL)
-            break;
-        if (kv[0] == AT_SYSINFO_EHDR)
-            at = kv[1];
-    }
-    free(buf);
-    return at;
-}
+static uint64_t read_auxv(pid_t pid, uint64_t type);
 
 static int maps_report(Dwfl *dwfl, char *text, size_t len)
 {
@@ -1990,7 +1972,7 @@ static int maps_report(Dwfl *dwfl, char *text, size_t len)
  * AT_SYSINFO_EHDR points to, after the modules before it; so do the three steps here. */
 static int report_file_maps(Dwfl *dwfl, pid_t pid)
 {
-    uint64_t vdso = read_vdso_ehdr(pid);
+    uint64_t vdso = read_auxv(pid, AT_SYSINFO_EHDR);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
     size_t len;
@@ -2650,26 +2632,27 @@ static bool kid_take(cd_target *t, pid_t p)
     return true;
 }
 
-/* The entry point of the image a process runs (AT_ENTRY of /proc/PID/auxv), 0 if unknown. */
-static uint64_t read_entry(pid_t pid)
+/* The value of TYPE in /proc/PID/auxv (AT_ENTRY: the entry point of the image a process runs;
+ * AT_SYSINFO_EHDR: where the vDSO's ELF header is mapped), 0 if unknown. */
+static uint64_t read_auxv(pid_t pid, uint64_t type)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
     size_t len = 0;
     char *buf = cd_read_file(path, &len);
-    uint64_t entry = 0;
+    uint64_t v = 0;
     for (size_t off = 0; buf && off + 16 <= len; off += 16) {
         uint64_t kv[2];
         memcpy(kv, buf + off, sizeof kv);
-        if (kv[0] == AT_ENTRY) {
-            entry = kv[1];
+        if (kv[0] == type) {
+            v = kv[1];
             break;
         }
         if (kv[0] == AT_NULL)
             break;
     }
     free(buf);
-    return entry;
+    return v;
 }
 
 static char *read_exe(pid_t pid);
@@ -2717,7 +2700,7 @@ static void on_exec(cd_target *t, cd_thread *th)
     l->exec_gen++;
     l->intr_tid = th->tid;
     t->stop_gen++;
-    cd_event ev = {.kind = CD_EV_EXEC, .tid = t->pid, .addr = read_entry(t->pid), .all_held = true};
+    cd_event ev = {.kind = CD_EV_EXEC, .tid = t->pid, .addr = read_auxv(t->pid, AT_ENTRY), .all_held = true};
     q_push(t, &ev);
 }
 
