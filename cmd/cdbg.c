@@ -1,4 +1,5 @@
 /* cdbg: command-line parsing and the REPL loop. Everything else lives in the library (src/). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <histedit.h>
@@ -355,6 +356,67 @@ static int exec_file(cd_session *s, const opts *o, const char *path, cd_err *err
 
 /* ---- REPL ---- */
 
+/* libedit, loaded when the REPL starts: linked, it (and libtinfo, libbsd, libmd) would be mapped
+ * and relocated at every start of cdbg, `cdbg stacks` and scripts included, for the interactive
+ * prompt alone. Every call below goes through this table (the #defines after it). */
+static struct {
+    __typeof__(&el_init) p_el_init;
+    __typeof__(&el_end) p_el_end;
+    __typeof__(&el_reset) p_el_reset;
+    __typeof__(&el_gets) p_el_gets;
+    __typeof__(&el_set) p_el_set;
+    __typeof__(&el_wset) p_el_wset;
+    __typeof__(&el_get) p_el_get;
+    __typeof__(&el_line) p_el_line;
+    __typeof__(&el_insertstr) p_el_insertstr;
+    __typeof__(&history_init) p_history_init;
+    __typeof__(&history_end) p_history_end;
+    __typeof__(&history) p_history;
+} edit_api;
+
+/* 0, or -1 with why (dlerror's words) when libedit cannot be loaded. */
+static int edit_load(char *why, size_t n)
+{
+    static const char soname[] = "libedit.so.2";
+    void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, n, "%s", dlerror());
+        return -1;
+    }
+    static const char *const names[] = {"el_init", "el_end", "el_reset", "el_gets", "el_set", "el_wset",
+                                        "el_get", "el_line", "el_insertstr", "history_init", "history_end",
+                                        "history"};
+    void **slots[] = {(void **)&edit_api.p_el_init,     (void **)&edit_api.p_el_end,
+                      (void **)&edit_api.p_el_reset,    (void **)&edit_api.p_el_gets,
+                      (void **)&edit_api.p_el_set,      (void **)&edit_api.p_el_wset,
+                      (void **)&edit_api.p_el_get,      (void **)&edit_api.p_el_line,
+                      (void **)&edit_api.p_el_insertstr, (void **)&edit_api.p_history_init,
+                      (void **)&edit_api.p_history_end, (void **)&edit_api.p_history};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        void *f = dlsym(h, names[i]);
+        if (!f) {
+            snprintf(why, n, "%s has no %s", soname, names[i]);
+            return -1;
+        }
+        /* POSIX guarantees a function pointer round-trips through void * (dlsym) */
+        memcpy(slots[i], &f, sizeof f);
+    }
+    return 0;
+}
+
+#define el_init edit_api.p_el_init
+#define el_end edit_api.p_el_end
+#define el_reset edit_api.p_el_reset
+#define el_gets edit_api.p_el_gets
+#define el_set edit_api.p_el_set
+#define el_wset edit_api.p_el_wset
+#define el_get edit_api.p_el_get
+#define el_line edit_api.p_el_line
+#define el_insertstr edit_api.p_el_insertstr
+#define history_init edit_api.p_history_init
+#define history_end edit_api.p_history_end
+#define history edit_api.p_history
+
 
 static unsigned char complete_fn(EditLine *el, int ch)
 {
@@ -660,7 +722,14 @@ static int session_mode(const mode *m, opts *o, int argc, char **argv)
     }
     test_crash_hook();
     if (!o->batch && !s.quit) {
-        if (isatty(STDIN_FILENO)) {
+        char why[256];
+        bool tty = isatty(STDIN_FILENO);
+        if (tty && edit_load(why, sizeof why) < 0) {
+            fprintf(stderr, "cdbg: no line editing at the prompt: cannot load libedit (%s); "
+                    "reading commands line by line (install libedit2 for editing and history)\n", why);
+            tty = false;
+        }
+        if (tty) {
             repl(&s, &err);
         } else if (read_stdin_commands(&s, &err) < 0) {
             status = err.code ? err.code : CD_EXIT_CMD;

@@ -241,9 +241,6 @@ static bool qual_matches(const char *q, const char *spec)
     return !strcmp(q, spec) || (n > ls + 2 && !strcmp(q + n - ls, spec) && !strncmp(q + n - ls - 2, "::", 2));
 }
 
-/* libstdc++'s demangler (src/symbols uses it too; its header is C++ only). */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
 /* Whether the C++ symbol SYM is function SPEC as gdb matches a linespec: the demangled name without
  * its parameters, return type and template arguments is SPEC or ends in "::SPEC", so `bark`,
  * `Dog::bark` and `zoo::Dog::bark` all take every overload of zoo::Dog::bark. */
@@ -263,7 +260,7 @@ static bool cxx_sym_matches(const char *sym, const char *spec)
     if (!spelled)
         return false; /* the mangled name spells each identifier as it is */
     int st = -1;
-    char *d = __cxa_demangle(sym, NULL, NULL, &st);
+    char *d = cd_cxa_demangle(sym, &st);
     bool ok = false;
     if (st != 0 || !d || strstr(d, "[clone ")) /* a .cold part is not where the function starts */
         goto out;

@@ -37,6 +37,7 @@ struct cd_symtab {
     cd_u64map memo;     /* pc -> memo_ent* */
     cd_u64map cuidx;    /* Dwfl_Module* -> cu_index*, built on a module's first aranges miss */
     cd_u64map demangled; /* interned linkage name -> interned demangled name (never cleared) */
+    cd_u64map funcs;    /* Dwfl_Module* -> func_syms*, built on a module's first by-name search */
 
     /* Interned strings: every string handed out lives until cd_symtab_free, even across a
      * refresh that unloads the module it came from. */
@@ -230,6 +231,8 @@ static void free_cuidx(void *p)
     free(ix);
 }
 
+static void free_funcs(void *p);
+
 void cd_symtab_free(cd_symtab *s)
 {
     if (!s)
@@ -240,6 +243,7 @@ void cd_symtab_free(cd_symtab *s)
         elf_end(s->attach_elf);
     cd_u64map_free(&s->memo, free_memo);
     cd_u64map_free(&s->cuidx, free_cuidx);
+    cd_u64map_free(&s->funcs, free_funcs);
     cd_u64map_free(&s->demangled, NULL);
     for (size_t i = 0; i < s->capstrs; i++)
         free(s->strs[i]);
@@ -265,6 +269,7 @@ int cd_symtab_refresh(cd_symtab *s, cd_err *err)
     /* The index holds DIEs of modules the new report may unload (and a new module may reuse the
      * address of an old one). */
     cd_u64map_clear(&s->cuidx, free_cuidx);
+    cd_u64map_clear(&s->funcs, free_funcs); /* names point into the modules' ELF data */
     return report(s, err);
 }
 
@@ -368,10 +373,6 @@ static const char *module_display_name(cd_symtab *s, Dwfl_Module *mod)
     return intern(s, slash ? slash + 1 : name);
 }
 
-/* libstdc++'s demangler (the one gdb's output matches, maintained with the ABI); cdbg links the C++
- * runtime for it. Declared here because its header is C++ only. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
 /* NAME demangled when it is an Itanium C++ name ("_ZNSt6thread4joinEv" -> "std::thread::join()"),
  * else NAME itself: C names, and anything the demangler rejects, are shown as the symbol table
  * spells them. Each name is demangled once per symtab. */
@@ -385,7 +386,7 @@ static const char *demangle(cd_symtab *s, const char *name)
     if (found)
         return d;
     int status = -1;
-    char *out = __cxa_demangle(key, NULL, NULL, &status);
+    char *out = cd_cxa_demangle(key, &status);
     d = status == 0 && out ? intern(s, out) : key;
     free(out);
     cd_u64map_put(&s->demangled, (uint64_t)(uintptr_t)key, (void *)d);
@@ -895,6 +896,28 @@ static void pc_line(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, const char **fi
 
 static const char *plt_name(cd_symtab *s, Dwfl_Module *mod, uint64_t addr, uint64_t *off);
 
+/* The ELF symbol at a pc, looked up only when the DWARF does not name the function or give its
+ * entry: dwfl_module_addrinfo reads the whole symbol table for each pc (libc's: 10000 symbols). */
+typedef struct elf_sym {
+    bool done;
+    const char *name;
+    uint64_t addr;
+} elf_sym;
+
+static const elf_sym *sym_at(cd_symtab *s, Dwfl_Module *mod, uint64_t pc, elf_sym *es)
+{
+    if (es->done)
+        return es;
+    es->done = true;
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    es->name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+    if (!es->name)
+        es->name = plt_name(s, mod, pc, &off); /* a PLT stub: "signal@plt", as gdb names it */
+    es->addr = es->name ? pc - off : 0;
+    return es;
+}
+
 static memo_ent *compute(cd_symtab *s, uint64_t pc)
 {
     cd_pcinfo tmp[64];
@@ -909,12 +932,7 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     }
     const char *modname = module_display_name(s, mod);
 
-    GElf_Off symoff = 0;
-    GElf_Sym sym;
-    const char *symname = dwfl_module_addrinfo(mod, pc, &symoff, &sym, NULL, NULL, NULL);
-    if (!symname)
-        symname = plt_name(s, mod, pc, &symoff); /* a PLT stub: "signal@plt", as gdb names it */
-    uint64_t symaddr = symname ? pc - symoff : 0;
+    elf_sym es = {0};
 
     const char *file = NULL;
     int line = 0, col = 0;
@@ -971,9 +989,9 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
             if (tag == DW_TAG_subprogram) {
                 /* Outermost real function: a nested C function's container is not a caller. */
                 if (!p->func)
-                    p->func = demangle(s, symname);
+                    p->func = demangle(s, sym_at(s, mod, pc, &es)->name);
                 if (!p->func_addr)
-                    p->func_addr = symaddr;
+                    p->func_addr = sym_at(s, mod, pc, &es)->addr;
                 break;
             }
             p->inlined = true;
@@ -984,8 +1002,8 @@ static memo_ent *compute(cd_symtab *s, uint64_t pc)
     }
     if (n == 0) {
         /* No DWARF function covers pc (no DWARF, or assembly with line info only). */
-        tmp[0].func = demangle(s, symname);
-        tmp[0].func_addr = symaddr;
+        tmp[0].func = demangle(s, sym_at(s, mod, pc, &es)->name);
+        tmp[0].func_addr = es.addr;
         tmp[0].file = file;
         tmp[0].line = line;
         tmp[0].column = col;
@@ -1040,14 +1058,170 @@ bool cd_symtab_is_exe(cd_symtab *s, Dwfl_Module *mod)
     return strcmp(a ? a + 1 : mname, b ? b + 1 : exe) == 0;
 }
 
+/* A module's defined function symbols (STT_FUNC, STT_GNU_IFUNC, address != 0), read once:
+ * dwfl_module_getsym_info costs a section lookup per symbol, and a by-name search (a tail call
+ * site's target, `break NAME`) would pay it for all of libc's 10000 symbols each time. Two parts,
+ * each built on first use: the list in symbol-table order (cd_symtab_each_func), and a name index
+ * (cd_symtab_func_named) mapping each NAME, and the NAME of each NAME@@VERSION (the default version,
+ * as the dynamic linker binds an unversioned reference), to the first symbol so named. The index
+ * holds symbol numbers, not copies: 8 bytes a slot, fresh pages being the dear part. */
+typedef struct func_sym {
+    const char *name;
+    uint64_t addr;
+} func_sym;
+
+typedef struct func_syms {
+    func_sym *v; /* the list, NULL until built */
+    size_t n;
+    bool listed;
+    /* open addressing over (key, key length): symbol number << 32 | key length; 0 empty */
+    uint64_t *idx;
+    size_t cap, used;
+} func_syms;
+
+static void free_funcs(void *p)
+{
+    func_syms *f = p;
+    if (f) {
+        free(f->v);
+        free(f->idx);
+    }
+    free(f);
+}
+
+static uint64_t mem_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Symbol I of MOD if it is a defined function: its name, *addr its runtime address. */
+static const char *func_sym_at(Dwfl_Module *mod, int i, uint64_t *addr)
+{
+    GElf_Sym sym;
+    GElf_Addr a;
+    const char *n = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
+    if (!n || sym.st_shndx == SHN_UNDEF || a == 0)
+        return NULL;
+    int type = GELF_ST_TYPE(sym.st_info);
+    if (type != STT_FUNC && type != STT_GNU_IFUNC)
+        return NULL;
+    *addr = a;
+    return n;
+}
+
+static func_syms *module_funcs(cd_symtab *s, Dwfl_Module *mod)
+{
+    bool found;
+    func_syms *f = cd_u64map_get(&s->funcs, (uint64_t)(uintptr_t)mod, &found);
+    if (!found) {
+        f = cd_xcalloc(1, sizeof *f);
+        cd_u64map_put(&s->funcs, (uint64_t)(uintptr_t)mod, f);
+    }
+    return f;
+}
+
+static const func_syms *module_func_list(cd_symtab *s, Dwfl_Module *mod)
+{
+    func_syms *f = module_funcs(s, mod);
+    if (f->listed)
+        return f;
+    f->listed = true;
+    int nsyms = dwfl_module_getsymtab(mod);
+    if (nsyms > 1)
+        f->v = cd_xmalloc((size_t)nsyms * sizeof *f->v);
+    for (int i = 1; i < nsyms; i++) {
+        uint64_t addr;
+        const char *n = func_sym_at(mod, i, &addr);
+        if (n)
+            f->v[f->n++] = (func_sym){n, addr};
+    }
+    return f;
+}
+
+/* The slot of key S[0..N) in F's name index: where it is, or the empty slot where it would go. */
+static size_t funcs_slot(const func_syms *f, Dwfl_Module *mod, const char *s, size_t n)
+{
+    for (size_t i = (size_t)mem_hash(s, n) & (f->cap - 1);; i = (i + 1) & (f->cap - 1)) {
+        if (!f->idx[i])
+            return i;
+        uint64_t a;
+        const char *nm;
+        if ((uint32_t)f->idx[i] == n && (nm = func_sym_at(mod, (int)(f->idx[i] >> 32), &a)) && !memcmp(nm, s, n))
+            return i;
+    }
+}
+
+static void funcs_put(func_syms *f, Dwfl_Module *mod, const char *nm, size_t k, int i);
+
+/* Twice the slots, every entry placed again (only for a table with more NAME@@VERSION symbols than
+ * its sizing allowed: never for the usual libraries). */
+static void funcs_grow(func_syms *f, Dwfl_Module *mod)
+{
+    uint64_t *old = f->idx;
+    size_t ocap = f->cap;
+    f->cap *= 2;
+    f->idx = cd_xcalloc(f->cap, sizeof *f->idx);
+    f->used = 0;
+    for (size_t j = 0; j < ocap; j++) {
+        uint64_t a;
+        const char *nm = old[j] ? func_sym_at(mod, (int)(old[j] >> 32), &a) : NULL;
+        if (nm)
+            funcs_put(f, mod, nm, (uint32_t)old[j], (int)(old[j] >> 32));
+    }
+    free(old);
+}
+
+/* Key NM[0..K) -> symbol I, unless a symbol before it has the key. */
+static void funcs_put(func_syms *f, Dwfl_Module *mod, const char *nm, size_t k, int i)
+{
+    if (2 * (f->used + 1) > f->cap)
+        funcs_grow(f, mod);
+    size_t j = funcs_slot(f, mod, nm, k);
+    if (!f->idx[j]) {
+        f->idx[j] = (uint64_t)i << 32 | (uint32_t)k;
+        f->used++;
+    }
+}
+
+static const func_syms *module_func_index(cd_symtab *s, Dwfl_Module *mod)
+{
+    func_syms *f = module_funcs(s, mod);
+    if (f->idx)
+        return f;
+    int nsyms = dwfl_module_getsymtab(mod);
+    /* libc: 10000 symbols, 6800 of them functions: 16384 slots, 128 KiB */
+    f->cap = 16;
+    while (f->cap < (size_t)(nsyms > 0 ? nsyms : 0) * 5 / 4)
+        f->cap <<= 1;
+    f->idx = cd_xcalloc(f->cap, sizeof *f->idx);
+    for (int i = 1; i < nsyms; i++) {
+        uint64_t addr;
+        const char *nm = func_sym_at(mod, i, &addr);
+        if (!nm)
+            continue;
+        funcs_put(f, mod, nm, strlen(nm), i);
+        for (const char *at = strstr(nm, "@@"); at; at = strstr(at + 1, "@@"))
+            funcs_put(f, mod, nm, (size_t)(at - nm), i);
+    }
+    return f;
+}
+
 struct each_func {
     cd_symtab *s;
     bool exe_pass;
     cd_func_sym_fn fn;
     void *arg;
     bool taken;
+    const char *name; /* cd_symtab_func_named: the name searched, and what it found */
+    size_t len;
+    uint64_t addr;
 };
 
+/* One module for cd_symtab_each_func (every function to fn) or cd_symtab_func_named (ef->name set:
+ * through the name index), in the pass of the executable or of the other modules. */
 static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Addr start, void *arg)
 {
     (void)ud;
@@ -1056,17 +1230,17 @@ static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Ad
     struct each_func *ef = arg;
     if (cd_symtab_is_exe(ef->s, mod) != ef->exe_pass)
         return DWARF_CB_OK;
-    int nsyms = dwfl_module_getsymtab(mod);
-    for (int i = 1; i < nsyms; i++) {
-        GElf_Sym sym;
-        GElf_Addr addr;
-        const char *n = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-        if (!n || sym.st_shndx == SHN_UNDEF || addr == 0)
-            continue;
-        int type = GELF_ST_TYPE(sym.st_info);
-        if (type != STT_FUNC && type != STT_GNU_IFUNC)
-            continue;
-        cd_sym_visit v = ef->fn(n, addr, ef->arg);
+    if (ef->name) {
+        const func_syms *f = module_func_index(ef->s, mod);
+        size_t i = funcs_slot(f, mod, ef->name, ef->len);
+        if (!f->idx[i] || !func_sym_at(mod, (int)(f->idx[i] >> 32), &ef->addr))
+            return DWARF_CB_OK;
+        ef->taken = true;
+        return DWARF_CB_ABORT;
+    }
+    const func_syms *f = module_func_list(ef->s, mod);
+    for (size_t i = 0; i < f->n; i++) {
+        cd_sym_visit v = ef->fn(f->v[i].name, f->v[i].addr, ef->arg);
         if (v != CD_SYM_SKIP)
             ef->taken = true;
         if (v == CD_SYM_STOP)
@@ -1075,15 +1249,30 @@ static int each_func_cb(Dwfl_Module *mod, void **ud, const char *mname, Dwarf_Ad
     return DWARF_CB_OK;
 }
 
+/* The executable's pass, then, if it took nothing, the other modules'. */
+static bool each_func_passes(cd_symtab *s, struct each_func *ef)
+{
+    ef->exe_pass = true;
+    dwfl_getmodules(s->dwfl, each_func_cb, ef, 0);
+    if (!ef->taken) {
+        ef->exe_pass = false;
+        dwfl_getmodules(s->dwfl, each_func_cb, ef, 0);
+    }
+    return ef->taken;
+}
+
 bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg)
 {
-    struct each_func ef = {.s = s, .exe_pass = true, .fn = fn, .arg = arg};
-    dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
-    if (!ef.taken) {
-        ef.exe_pass = false;
-        dwfl_getmodules(s->dwfl, each_func_cb, &ef, 0);
-    }
-    return ef.taken;
+    struct each_func ef = {.s = s, .fn = fn, .arg = arg};
+    return each_func_passes(s, &ef);
+}
+
+bool cd_symtab_func_named(cd_symtab *s, const char *name, uint64_t *addr)
+{
+    struct each_func ef = {.s = s, .name = name, .len = strlen(name)};
+    bool found = each_func_passes(s, &ef);
+    *addr = found ? ef.addr : 0;
+    return found;
 }
 
 static bool clone_tag(const char *p, size_t n)

@@ -91,6 +91,10 @@ typedef cd_sym_visit (*cd_func_sym_fn)(const char *name, uint64_t addr, void *ar
  * it took none there, of every other module: the program's own function hides a library's of the
  * same name. ADDR is the runtime address. True when FN took any. */
 bool cd_symtab_each_func(cd_symtab *s, cd_func_sym_fn fn, void *arg);
+/* The first function symbol named NAME or NAME@@VERSION (a default version), in the executable
+ * and, only when it has none, in the other modules, as cd_symtab_each_func would meet it: through a
+ * name index built once per module. False (*addr = 0) when there is none. */
+bool cd_symtab_func_named(cd_symtab *s, const char *name, uint64_t *addr);
 
 /* Length of the source name in ELF symbol NAME when NAME is a compiler clone of it or a versioned
  * name: "leaf" for "leaf.constprop.0", "leaf.isra.0", "leaf.part.0", "leaf.lto_priv.0",

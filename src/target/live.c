@@ -2151,11 +2151,75 @@ static void live_describe_thread(cd_target *t, cd_thread *th)
     lt->desc_gen = t->stop_gen;
 }
 
+static uint64_t read_auxv(pid_t pid, uint64_t type);
+
+static int maps_report(Dwfl *dwfl, char *text, size_t len)
+{
+    if (!len)
+        return 0;
+    FILE *f = fmemopen(text, len, "r");
+    if (!f)
+        return errno;
+    int r = dwfl_linux_proc_maps_report(dwfl, f);
+    fclose(f);
+    return r;
+}
+
+/* dwfl_linux_proc_report's modules, as it reports them, from only the lines that name a file: a
+ * process of 1000 threads has 2000 anonymous mappings (each stack and its guard page), which
+ * libdwfl would read 1 KiB at a time and sscanf one by one only to skip them. The vDSO is the one
+ * mapping without a file that is a module: libdwfl reports it, named "[vdso: PID]", at the line
+ * AT_SYSINFO_EHDR points to, after the modules before it; so do the three steps here. */
+static int report_file_maps(Dwfl *dwfl, pid_t pid)
+{
+    uint64_t vdso = read_auxv(pid, AT_SYSINFO_EHDR);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    size_t len;
+    char *maps = cd_read_file(path, &len);
+    if (!maps)
+        return errno;
+    size_t keep = 0;
+    uint64_t vlo = 0, vhi = 0;
+    size_t vat = SIZE_MAX; /* where the vDSO line was, in the kept text */
+    for (char *line = maps; line < maps + len;) {
+        char *nl = memchr(line, '\n', (size_t)(maps + len - line));
+        char *end = nl ? nl + 1 : maps + len;
+        /* "START-END PERMS OFFSET DEV INODE   PATH": a file's path starts with '/' */
+        char *slash = memchr(line, '/', (size_t)(end - line));
+        char *dash;
+        uint64_t lo = strtoull(line, &dash, 16);
+        if (vdso && lo == vdso && *dash == '-' && vat == SIZE_MAX) {
+            vlo = lo;
+            vhi = strtoull(dash + 1, NULL, 16);
+            vat = keep;
+        } else if (slash) {
+            memmove(maps + keep, line, (size_t)(end - line));
+            keep += (size_t)(end - line);
+        }
+        line = end;
+    }
+    int r;
+    if (vat == SIZE_MAX) {
+        r = maps_report(dwfl, maps, keep);
+    } else {
+        char name[32];
+        snprintf(name, sizeof name, "[vdso: %d]", (int)pid);
+        r = maps_report(dwfl, maps, vat);
+        if (r == 0 && !dwfl_report_module(dwfl, name, vlo, vhi))
+            r = -1;
+        if (r == 0)
+            r = maps_report(dwfl, maps + vat, keep - vat);
+    }
+    free(maps);
+    return r;
+}
+
 static int live_report_modules(cd_target *t, Dwfl *dwfl, cd_err *err)
 {
     if (L(t)->exited)
         return cd_failk(err, CD_EXIT_CMD, CD_EK_EXITED, "cannot list modules: process %d exited", (int)t->pid);
-    int r = dwfl_linux_proc_report(dwfl, t->pid);
+    int r = report_file_maps(dwfl, t->pid);
     if (r != 0)
         return cd_fail(err, CD_EXIT_TARGET, "cannot list the modules of process %d from /proc/%d/maps: %s",
                        (int)t->pid, (int)t->pid, r > 0 ? strerror(r) : dwfl_errmsg(-1));
@@ -2768,26 +2832,27 @@ static bool kid_take(cd_target *t, pid_t p)
     return true;
 }
 
-/* The entry point of the image a process runs (AT_ENTRY of /proc/PID/auxv), 0 if unknown. */
-static uint64_t read_entry(pid_t pid)
+/* The value of TYPE in /proc/PID/auxv (AT_ENTRY: the entry point of the image a process runs;
+ * AT_SYSINFO_EHDR: where the vDSO's ELF header is mapped), 0 if unknown. */
+static uint64_t read_auxv(pid_t pid, uint64_t type)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
     size_t len = 0;
     char *buf = cd_read_file(path, &len);
-    uint64_t entry = 0;
+    uint64_t v = 0;
     for (size_t off = 0; buf && off + 16 <= len; off += 16) {
         uint64_t kv[2];
         memcpy(kv, buf + off, sizeof kv);
-        if (kv[0] == AT_ENTRY) {
-            entry = kv[1];
+        if (kv[0] == type) {
+            v = kv[1];
             break;
         }
         if (kv[0] == AT_NULL)
             break;
     }
     free(buf);
-    return entry;
+    return v;
 }
 
 static char *read_exe(pid_t pid);
@@ -2835,7 +2900,7 @@ static void on_exec(cd_target *t, cd_thread *th)
     l->exec_gen++;
     l->intr_tid = th->tid;
     t->stop_gen++;
-    cd_event ev = {.kind = CD_EV_EXEC, .tid = t->pid, .addr = read_entry(t->pid), .all_held = true};
+    cd_event ev = {.kind = CD_EV_EXEC, .tid = t->pid, .addr = read_auxv(t->pid, AT_ENTRY), .all_held = true};
     q_push(t, &ev);
 }
 

@@ -59,6 +59,8 @@ struct cd_stackcache {
     size_t replayed, full, helped;
     bool helper_first;
     bool bpf; /* the last read_all read the threads through the BPF task iterator */
+    uint8_t *batch; /* read_deferred's stacks */
+    size_t batch_cap;
 };
 
 cd_stackcache *cd_stackcache_new(cd_unwinder *u, cd_target *t, cd_symtab *s)
@@ -92,6 +94,7 @@ void cd_stackcache_free(cd_stackcache *c)
     cd_u64map_free(&c->rules, free);
     cd_u64map_free(&c->tmpls, tmpl_free);
     free(c->mem.buf);
+    free(c->batch);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -224,37 +227,61 @@ static int mem_read(memrd *m, uint64_t addr, size_t len)
     return process_vm_readv(m->pid, &lo, 1, &re, 1, 0) == (ssize_t)len ? 0 : -1;
 }
 
-/* The template whose every return address a thread asleep at SC has at the same offsets from its
- * sp (its stack read once), or NULL. */
-static const tmpl *replay(cd_stackcache *c, memrd *m, const cd_syscall_state *sc)
+static const tmpl *chain_at(cd_stackcache *c, uint64_t pc)
 {
     bool found;
     pthread_mutex_lock(&c->lock);
-    const tmpl *head = cd_u64map_get(&c->tmpls, sc->pc, &found);
+    const tmpl *head = cd_u64map_get(&c->tmpls, pc, &found);
     pthread_mutex_unlock(&c->lock);
-    if (!head)
-        return NULL;
+    return head;
+}
+
+/* The bytes from sp the longest template of a chain needs. */
+static size_t chain_span(const tmpl *head)
+{
     size_t span = 0;
     for (const tmpl *p = head; p; p = p->next)
         if (p->off[p->nphys - 1] > span)
             span = p->off[p->nphys - 1];
-    /* the thread's stack from its sp to the outermost frame's, in one read */
-    if (span && mem_read(m, sc->sp, span) < 0)
-        span = 0; /* shorter templates may still fit within what is readable: each reads its own */
+    return span;
+}
+
+/* The first template of HEAD whose every return address the stack at SP has, SPAN bytes of it read
+ * already into BUF (NULL: into m->buf); a template needing more is read for itself. */
+static const tmpl *match(memrd *m, const tmpl *head, uint64_t sp, const uint8_t *buf, size_t span)
+{
     for (const tmpl *p = head; p; p = p->next) {
         size_t need = p->off[p->nphys - 1];
-        if (need > span && mem_read(m, sc->sp, need) < 0)
-            continue;
+        const uint8_t *b = buf ? buf : m->buf;
+        if (need > span) {
+            if (mem_read(m, sp, need) < 0)
+                continue;
+            b = m->buf;
+        }
         bool ok = true;
         for (size_t i = 1; i < p->nphys && ok; i++) {
             uint64_t ra;
-            memcpy(&ra, m->buf + p->off[i] - 8, sizeof ra);
+            memcpy(&ra, b + p->off[i] - 8, sizeof ra);
             ok = ra == p->pc[i];
         }
         if (ok)
             return p;
     }
     return NULL;
+}
+
+/* The template whose every return address a thread asleep at SC has at the same offsets from its
+ * sp (its stack read once), or NULL. */
+static const tmpl *replay(cd_stackcache *c, memrd *m, const cd_syscall_state *sc)
+{
+    const tmpl *head = chain_at(c, sc->pc);
+    if (!head)
+        return NULL;
+    /* the thread's stack from its sp to the outermost frame's, in one read */
+    size_t span = chain_span(head);
+    if (span && mem_read(m, sc->sp, span) < 0)
+        span = 0; /* shorter templates may still fit within what is readable: each reads its own */
+    return match(m, head, sc->sp, NULL, span);
 }
 
 static int read_line(cd_stackcache *c, cd_thread *th, cd_syscall_state *sc, cd_err *err)
@@ -458,6 +485,89 @@ static bool same_sleep(const cd_bpfsnap_thread *a, const cd_bpfsnap_thread *b)
            a->rbp == b->rbp && a->r12 == b->r12 && a->r13 == b->r13 && a->r14 == b->r14 && a->r15 == b->r15;
 }
 
+enum { LEFT, READ, MOVED, DEFER };
+
+/* Thread TH unwound in full from its record R in the first walk (kept as a template if it can be):
+ * 0, or -1 (nothing kept: the caller reads it one by one). */
+static int unwind_rec(cd_stackcache *c, cd_thread *th, const cd_bpfsnap_thread *r, cd_cached_read *o)
+{
+    uint64_t regs[CD_NDWREGS];
+    uint32_t valid = cd_syscall_regs(&r->sc, regs);
+    /* DWARF 3 rbx, 6 rbp, 12..15 r12..r15: callee-saved, as the thread entered the kernel */
+    regs[3] = r->rbx;
+    regs[6] = r->rbp;
+    regs[12] = r->r12;
+    regs[13] = r->r13;
+    regs[14] = r->r14;
+    regs[15] = r->r15;
+    valid |= 1u << 3 | 1u << 6 | 0xfu << 12;
+    cd_err e;
+    if (cd_unwind_from_regs(c->u, th->tid, regs, valid, 0, &o->st, &e) < 0)
+        return -1;
+    c->full++;
+    keep_template(c, &r->sc, &o->st);
+    return 0;
+}
+
+/* read_all_bpf's threads asleep at a pc that has templates (how DEFER), in list order as if each
+ * were replayed in turn, but their stacks read BATCH at a time in one process_vm_readv (an iovec
+ * each): 1000 system calls cost more than the bytes they copy. A thread whose iovec was not read
+ * whole (a stack unreadable past some point) is replayed on its own, as it would be anyway. */
+#define BATCH 32
+#define BATCH_BYTES (256 * 1024)
+static void read_deferred(cd_stackcache *c, cd_thread **ths, size_t n, const cd_bpfsnap_thread **rec, uint8_t *how,
+                          cd_read_hook hook, void *hook_arg, cd_cached_read *res)
+{
+    size_t idx[BATCH], span[BATCH];
+    struct iovec lo[BATCH], re[BATCH];
+    for (size_t i = 0; i < n;) {
+        size_t k = 0, total = 0;
+        for (; i < n && k < BATCH; i++) {
+            if (how[i] != DEFER)
+                continue;
+            size_t s = chain_span(chain_at(c, rec[i]->sc.pc));
+            if (k && total + s > BATCH_BYTES)
+                break; /* thread i starts the next batch */
+            idx[k] = i;
+            span[k++] = s;
+            total += s;
+        }
+        if (total > c->batch_cap) {
+            free(c->batch);
+            c->batch = cd_xmalloc(total);
+            c->batch_cap = total;
+        }
+        size_t off = 0;
+        for (size_t j = 0; j < k; j++) {
+            lo[j] = (struct iovec){c->batch + off, span[j]};
+            re[j] = (struct iovec){(void *)(uintptr_t)rec[idx[j]]->sc.sp, span[j]};
+            off += span[j];
+        }
+        ssize_t got = total ? process_vm_readv(c->t->pid, lo, k, re, k, 0) : 0;
+        off = 0;
+        for (size_t j = 0; j < k; j++) {
+            size_t x = idx[j];
+            const cd_bpfsnap_thread *r = rec[x];
+            off += span[j];
+            /* the chain may have grown since (a thread before this one unwound in full): match()
+             * reads what a new template needs beyond the span */
+            const tmpl *p = got >= 0 && off <= (size_t)got
+                                ? match(&c->mem, chain_at(c, r->sc.pc), r->sc.sp, c->batch + off - span[j], span[j])
+                                : replay(c, &c->mem, &r->sc);
+            how[x] = LEFT;
+            if (p) {
+                c->replayed++;
+                res[x].shared = &p->st;
+            } else if (unwind_rec(c, ths[x], r, &res[x]) < 0) {
+                continue; /* read one by one */
+            }
+            how[x] = READ;
+            if (hook)
+                hook(ths[x]->tid, 0, hook_arg);
+        }
+    }
+}
+
 /* The dump from two walks of the task iterator instead of two syscall lines per thread: every
  * thread asleep in a system call in the first walk is unwound from the registers it shows (its
  * callee-saved ones included: rbp needs no recovering from code), then a second walk is compared
@@ -471,41 +581,28 @@ static int read_all_bpf(cd_stackcache *c, cd_bpfsnap *snap, cd_thread **ths, siz
     if (walk_read(c->t, snap, true, &w1) < 0)
         return -1;
     c->bpf = true;
-    enum { LEFT, READ, MOVED };
     uint8_t *how = cd_xcalloc(n ? n : 1, 1);
     const cd_bpfsnap_thread **rec = cd_xcalloc(n ? n : 1, sizeof *rec);
+    size_t ndefer = 0;
     for (size_t i = 0; i < n; i++) {
         cd_thread *th = ths[i];
         const cd_bpfsnap_thread *r = walk_find(&w1, th->tid);
         if (th->held || th->gone || !r || r->sc.kind != CD_SC_BLOCKED || !r->sc.sp || !r->sc.pc)
             continue; /* read one by one below: held, gone, running or outside a system call */
         rec[i] = r;
-        cd_cached_read *o = &res[i];
-        const tmpl *p = replay(c, &c->mem, &r->sc);
-        if (p) {
-            c->replayed++;
-            o->shared = &p->st;
-        } else {
-            uint64_t regs[CD_NDWREGS];
-            uint32_t valid = cd_syscall_regs(&r->sc, regs);
-            /* DWARF 3 rbx, 6 rbp, 12..15 r12..r15: callee-saved, as the thread entered the kernel */
-            regs[3] = r->rbx;
-            regs[6] = r->rbp;
-            regs[12] = r->r12;
-            regs[13] = r->r13;
-            regs[14] = r->r14;
-            regs[15] = r->r15;
-            valid |= 1u << 3 | 1u << 6 | 0xfu << 12;
-            cd_err e;
-            if (cd_unwind_from_regs(c->u, th->tid, regs, valid, 0, &o->st, &e) < 0)
-                continue; /* read one by one below */
-            c->full++;
-            keep_template(c, &r->sc, &o->st);
+        if (chain_at(c, r->sc.pc)) {
+            how[i] = DEFER; /* a template may fit: read with the others below */
+            ndefer++;
+            continue;
         }
+        if (unwind_rec(c, th, r, &res[i]) < 0)
+            continue; /* read one by one below */
         how[i] = READ;
         if (hook)
             hook(th->tid, 0, hook_arg);
     }
+    if (ndefer)
+        read_deferred(c, ths, n, rec, how, hook, hook_arg, res);
     /* the race check: one walk for every thread */
     bool again = walk_read(c->t, snap, false, &w2) == 0;
     for (size_t i = 0; i < n; i++) {

@@ -25,23 +25,6 @@ typedef struct site {
     uint64_t target; /* the called function's entry */
 } site;
 
-typedef struct sym_find {
-    const char *name;
-    size_t len;
-    uint64_t addr;
-} sym_find;
-
-/* NAME, or NAME@@VERSION (the default version, as the dynamic linker binds an unversioned
- * reference): a library's symbol table names its versioned functions so. */
-static cd_sym_visit sym_visit(const char *name, uint64_t addr, void *arg)
-{
-    sym_find *f = arg;
-    if (strncmp(name, f->name, f->len) != 0 || (name[f->len] && strncmp(name + f->len, "@@", 2) != 0))
-        return CD_SYM_SKIP;
-    f->addr = addr;
-    return CD_SYM_STOP;
-}
-
 /* The function DIE F's entry or, for a declaration (a call into another module), the address of the
  * symbol its linkage name (else its name) names, as gdb finds a call site's target by physname. */
 static bool die_entry(cd_symtab *s, Dwarf_Die *f, Dwarf_Addr bias, uint64_t *out)
@@ -59,10 +42,8 @@ static bool die_entry(cd_symtab *s, Dwarf_Die *f, Dwarf_Addr bias, uint64_t *out
         name = dwarf_formstring(dwarf_attr_integrate(f, DW_AT_name, &a));
     if (!name)
         return false;
-    sym_find sf = {.name = name, .len = strlen(name)};
-    cd_symtab_each_func(s, sym_visit, &sf);
-    *out = sf.addr;
-    return sf.addr != 0;
+    /* NAME, or NAME@@VERSION: a library's symbol table names its versioned functions so */
+    return cd_symtab_func_named(s, name, out) && *out != 0;
 }
 
 /* Call site CS's target function entry; false when it is not a fixed function. */

@@ -1,8 +1,10 @@
 
 #include "util/util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,4 +249,24 @@ size_t cd_u64_dec(uint64_t v, char *out)
     memcpy(out, t + i, n);
     out[n] = 0;
     return n;
+}
+
+typedef char *(*cxa_demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
+static cxa_demangle_fn cxa_demangle;
+static pthread_once_t cxa_once = PTHREAD_ONCE_INIT;
+
+static void cxa_load(void)
+{
+    /* the C++ ABI's soname, unchanged since GCC 3.4; never closed: names stay valid */
+    void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+    void *f = h ? dlsym(h, "__cxa_demangle") : NULL;
+    /* POSIX guarantees a function pointer round-trips through void * (dlsym) */
+    memcpy(&cxa_demangle, &f, sizeof f);
+}
+
+char *cd_cxa_demangle(const char *mangled, int *status)
+{
+    pthread_once(&cxa_once, cxa_load);
+    *status = -1;
+    return cxa_demangle ? cxa_demangle(mangled, NULL, NULL, status) : NULL;
 }

@@ -78,4 +78,11 @@ bool cd_parse_uint(const char *s, unsigned long long *out);
  * printf: the trace renderer writes millions of these a second. */
 size_t cd_u64_dec(uint64_t v, char *out);
 
+/* libstdc++'s __cxa_demangle (the demangler gdb's output matches, maintained with the ABI),
+ * loaded from libstdc++.so.6 the first time a name is demangled: linking the C++ runtime would make
+ * every start of cdbg pay its ~2400 symbol relocations, C programs or not. A malloc'd string, or
+ * NULL with *status as __cxa_demangle's (-1 also when the library cannot be loaded: the caller
+ * shows the name as mangled). */
+char *cd_cxa_demangle(const char *mangled, int *status);
+
 #endif
