@@ -58,67 +58,53 @@ static void i128_dec(__int128 v, bool sgn, char *out)
         u128_dec((unsigned __int128)v, out);
 }
 
-/* As gdb: %g at the type's full precision (9 digits for float, 17 for double, 21 for the x87
- * long double: 1 + mantissa bits * log10(2)), which reads back to the same value; %g drops the
+/* F as a value of a SIZE-byte floating type in %g at P digits; nan and inf as gdb writes them.
+ * Returns whether the text reads back to the same value. */
+static bool float_g(long double f, uint64_t size, int p, char *out, size_t n)
+{
+    if (isnan(f) || isinf(f)) {
+        snprintf(out, n, "%s%s", signbit(f) ? "-" : "", isnan(f) ? "nan" : "inf");
+        return true;
+    }
+    if (size == 4) {
+        snprintf(out, n, "%.*g", p, (double)(float)f);
+        return strtof(out, NULL) == (float)f;
+    }
+    if (size == 8) {
+        snprintf(out, n, "%.*g", p, (double)f);
+        return strtod(out, NULL) == (double)f;
+    }
+    snprintf(out, n, "%.*Lg", p, f);
+    return strtold(out, NULL) == f;
+}
+
+/* The type's full precision: 1 + mantissa bits * log10(2) (float 9, double 17, x87 long double 21). */
+static int float_digits(uint64_t size)
+{
+    return size == 4 ? 9 : size == 8 ? 17 : 21;
+}
+
+/* As gdb: %g at the type's full precision, which reads back to the same value; %g drops the
  * trailing zeros, so 2.5 stays "2.5" while 1.0/3 is 0.33333333333333331. */
 static void float_str(long double f, uint64_t size, char *out, size_t n)
 {
-    if (isnan(f)) {
-        snprintf(out, n, "%snan", signbit(f) ? "-" : "");
-        return;
-    }
-    if (isinf(f)) {
-        snprintf(out, n, "%sinf", f < 0 ? "-" : "");
-        return;
-    }
-    if (size == 4)
-        snprintf(out, n, "%.9g", (double)(float)f);
-    else if (size == 8)
-        snprintf(out, n, "%.17g", (double)f);
-    else
-        snprintf(out, n, "%.21Lg", f);
+    float_g(f, size, float_digits(size), out, n);
 }
 
 /* Shortest text that reads back to the same value: JSON's numbers (docs/json.md). */
 static void float_shortest(long double f, uint64_t size, char *out, size_t n)
 {
-    if (isnan(f)) {
-        snprintf(out, n, "%snan", signbit(f) ? "-" : "");
-        return;
-    }
-    if (isinf(f)) {
-        snprintf(out, n, "%sinf", f < 0 ? "-" : "");
-        return;
-    }
-    int maxp = size == 4 ? 9 : size == 8 ? 17 : 21, p;
-    for (p = 1; p <= maxp; p++) {
-        if (size == 4) {
-            snprintf(out, n, "%.*g", p, (double)(float)f);
-            if (strtof(out, NULL) == (float)f)
-                break;
-        } else if (size == 8) {
-            snprintf(out, n, "%.*g", p, (double)f);
-            if (strtod(out, NULL) == (double)f)
-                break;
-        } else {
-            snprintf(out, n, "%.*Lg", p, f);
-            if (strtold(out, NULL) == f)
-                break;
-        }
-    }
+    int maxp = float_digits(size), p;
+    for (p = 1; p < maxp && !float_g(f, size, p, out, n); p++)
+        ;
+    if (p == maxp)
+        float_g(f, size, p, out, n);
     /* %g switches to an exponent once it exceeds the precision: 1500 is "1.5e+03" at 2 digits.
-     * Like gdb (%g at full precision), keep plain notation while the value has fewer integer
-     * digits than the type's full precision. */
+     * Keep plain notation while the value has fewer integer digits than the full precision. */
     const char *e = strchr(out, 'e');
     int ex = e ? atoi(e + 1) : 0;
-    if (e && ex > 0 && ex < maxp) {
-        if (size == 4)
-            snprintf(out, n, "%.*g", ex + 1, (double)(float)f);
-        else if (size == 8)
-            snprintf(out, n, "%.*g", ex + 1, (double)f);
-        else
-            snprintf(out, n, "%.*Lg", ex + 1, f);
-    }
+    if (e && ex > 0 && ex < maxp)
+        float_g(f, size, ex + 1, out, n);
 }
 
 static void char_lit(int c, cd_buf *b, char quote)
