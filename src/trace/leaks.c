@@ -37,16 +37,6 @@ static const struct {
 #define ENTRY_STACK CD_TRACE_MAX_STACK
 #define MAX_FRAMES 128
 
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k;
-}
-
 /* The live blocks: pointer → (size, stack), linear probing with backward-shift deletion (frees are
  * as many as allocations: no tombstones to pile up). */
 typedef struct block {
@@ -64,7 +54,7 @@ static block *live_find(live_set *s, uint64_t ptr)
 {
     if (!s->cap)
         return NULL;
-    for (size_t j = mix(ptr) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+    for (size_t j = cd_mix64(ptr) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
         if (s->v[j].ptr == ptr)
             return &s->v[j];
         if (!s->v[j].ptr)
@@ -80,7 +70,7 @@ static bool live_put(live_set *s, uint64_t ptr, uint64_t size, uint32_t stack)
         ns.v = cd_xcalloc(ns.cap, sizeof *ns.v);
         for (size_t i = 0; i < s->cap; i++)
             if (s->v[i].ptr) {
-                size_t j = mix(s->v[i].ptr) & (ns.cap - 1);
+                size_t j = cd_mix64(s->v[i].ptr) & (ns.cap - 1);
                 while (ns.v[j].ptr)
                     j = (j + 1) & (ns.cap - 1);
                 ns.v[j] = s->v[i];
@@ -89,7 +79,7 @@ static bool live_put(live_set *s, uint64_t ptr, uint64_t size, uint32_t stack)
         free(s->v);
         *s = ns;
     }
-    size_t j = mix(ptr) & (s->cap - 1);
+    size_t j = cd_mix64(ptr) & (s->cap - 1);
     while (s->v[j].ptr && s->v[j].ptr != ptr)
         j = (j + 1) & (s->cap - 1);
     bool had = s->v[j].ptr == ptr;
@@ -111,7 +101,7 @@ static bool live_del(live_set *s, uint64_t ptr, block *out)
     s->n--;
     /* backward shift: every block after the hole whose home is not between it and the hole moves in */
     for (size_t j = (i + 1) & mask; s->v[j].ptr; j = (j + 1) & mask) {
-        size_t home = mix(s->v[j].ptr) & mask;
+        size_t home = cd_mix64(s->v[j].ptr) & mask;
         bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!between) {
             s->v[i] = s->v[j];
@@ -443,8 +433,8 @@ static uint64_t str_hash(const char *s)
 static uint64_t frame_key(const cd_frame *f)
 {
     if (!f->info.file || f->info.line <= 0)
-        return mix(f->lookup_pc);
-    return mix(str_hash(f->info.func) ^ mix(str_hash(f->info.file)) ^ ((uint64_t)f->info.line << 20) ^
+        return cd_mix64(f->lookup_pc);
+    return cd_mix64(str_hash(f->info.func) ^ cd_mix64(str_hash(f->info.file)) ^ ((uint64_t)f->info.line << 20) ^
                ((uint64_t)f->info.inlined << 62));
 }
 
@@ -505,7 +495,7 @@ static void unwind_into(cd_leaks *lk, ustack *u, const cd_trace_rec *r)
     for (size_t i = 0; i < u->n; i++) {
         u->frames[i] = st.frames[first + i];
         u->frames[i].level = (int)i;
-        key = mix(key ^ frame_key(&u->frames[i])) + i;
+        key = cd_mix64(key ^ frame_key(&u->frames[i])) + i;
     }
     u->key = key | 1;
     u->cut = st.error != NULL || st.truncated;
@@ -519,15 +509,15 @@ static void unwind_into(cd_leaks *lk, ustack *u, const cd_trace_rec *r)
  * their copies, so the unwinder finds the same frames in both. */
 static uint32_t stack_of(cd_leaks *lk, const cd_trace_rec *r)
 {
-    uint64_t h = mix(r->regs.rip) ^ mix(r->regs.rbp - r->regs.rsp + 0x51);
-    h = mix(h) | 1;
+    uint64_t h = cd_mix64(r->regs.rip) ^ cd_mix64(r->regs.rbp - r->regs.rsp + 0x51);
+    h = cd_mix64(h) | 1;
     size_t nw = r->stack_len / 8;
     const unsigned char *s = r->stack;
     for (size_t i = 0; i < nw; i++) {
         uint64_t w;
         memcpy(&w, s + i * 8, 8);
         if (in_text(lk, w))
-            h = mix(h ^ w ^ ((uint64_t)i << 48)) | 1;
+            h = cd_mix64(h ^ w ^ ((uint64_t)i << 48)) | 1;
     }
     size_t ci = h & 7;
     if (lk->cache[ci].h == h)

@@ -6,16 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k;
-}
-
 uint32_t *cd_idmap_slot(cd_idmap *m, uint64_t key, bool insert)
 {
     if (insert && (m->n + 1) * 2 > m->cap) {
@@ -25,7 +15,7 @@ uint32_t *cd_idmap_slot(cd_idmap *m, uint64_t key, bool insert)
         nm.vals = cd_xcalloc(nm.cap, sizeof *nm.vals);
         for (size_t i = 0; i < m->cap; i++)
             if (m->keys[i]) {
-                size_t j = mix(m->keys[i]) & (nm.cap - 1);
+                size_t j = cd_mix64(m->keys[i]) & (nm.cap - 1);
                 while (nm.keys[j])
                     j = (j + 1) & (nm.cap - 1);
                 nm.keys[j] = m->keys[i];
@@ -38,7 +28,7 @@ uint32_t *cd_idmap_slot(cd_idmap *m, uint64_t key, bool insert)
     }
     if (!m->cap)
         return NULL;
-    size_t j = mix(key) & (m->cap - 1);
+    size_t j = cd_mix64(key) & (m->cap - 1);
     while (m->keys[j]) {
         if (m->keys[j] == key)
             return &m->vals[j];

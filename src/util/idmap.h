@@ -14,6 +14,17 @@ typedef struct cd_idmap {
     size_t cap, n;
 } cd_idmap;
 
+/* A 64-bit mix (murmur3's finaliser): the map's hash, and its callers' for keys they build. */
+static inline uint64_t cd_mix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    k ^= k >> 33;
+    return k;
+}
+
 /* The value slot of key: NULL when absent and !insert; with insert a new key's slot holds
  * UINT32_MAX (the caller stores its index there). A slot stays valid until the next insert. */
 uint32_t *cd_idmap_slot(cd_idmap *m, uint64_t key, bool insert);
