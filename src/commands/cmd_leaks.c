@@ -40,10 +40,7 @@ static const char usage[] =
 
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: leaks: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg leaks --help`\n");
-    return CD_EXIT_USAGE;
+    return cd_oneshot_usage_fail("leaks", fmt, arg);
 }
 
 /* perf_event_open refused: which setting or capability it takes, and the exit status of a process

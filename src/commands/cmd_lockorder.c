@@ -34,10 +34,7 @@ static const char usage[] =
 
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: lockorder: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg lockorder --help`\n");
-    return CD_EXIT_USAGE;
+    return cd_oneshot_usage_fail("lockorder", fmt, arg);
 }
 
 /* A core given where a run is needed: ELF type ET_CORE. */

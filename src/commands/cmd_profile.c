@@ -893,10 +893,7 @@ static int write_pprof(const agg *g, FILE *fp, unsigned hz, uint64_t t0_ns, uint
 
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: profile: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg profile --help`\n");
-    return CD_EXIT_USAGE;
+    return cd_oneshot_usage_fail("profile", fmt, arg);
 }
 
 static int fail(const cd_err *e, int def)

@@ -54,10 +54,7 @@ static int arm_fail(const cd_err *e)
 
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: trace: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg trace --help`\n");
-    return CD_EXIT_USAGE;
+    return cd_oneshot_usage_fail("trace", fmt, arg);
 }
 
 static bool parse_size(const char *s, size_t *out)

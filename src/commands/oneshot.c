@@ -38,6 +38,14 @@ void cd_oneshot_restore(const cd_oneshot_sigs *s)
         sigaction(end_sigs[i], &s->old[i], NULL);
 }
 
+int cd_oneshot_usage_fail(const char *mode, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "cdbg: %s: ", mode);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "; see `cdbg %s --help`\n", mode);
+    return CD_EXIT_USAGE;
+}
+
 int cd_oneshot_fail(const cd_err *e, int def)
 {
     fprintf(stderr, "cdbg: %s\n", e->msg);

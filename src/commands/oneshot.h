@@ -30,6 +30,9 @@ typedef struct cd_oneshot_sigs {
 void cd_oneshot_catch(cd_oneshot_sigs *s);
 void cd_oneshot_restore(const cd_oneshot_sigs *s);
 
+/* "cdbg: MODE: <fmt with arg>; see `cdbg MODE --help`" on stderr; CD_EXIT_USAGE */
+int cd_oneshot_usage_fail(const char *mode, const char *fmt, const char *arg);
+
 /* "cdbg: MSG" on stderr; the error's exit code, or def when it has none */
 int cd_oneshot_fail(const cd_err *e, int def);
 
