@@ -149,6 +149,9 @@ void cd_session_scope(cd_session *s, cd_scope *sc);
 void cd_session_call_hook(cd_session *s, cd_scope *sc);
 /* An evaluation context in that scope (cd_ectx_init of cd_session_scope). */
 void cd_session_ectx(cd_ectx *x, cd_session *s, cd_arena *ar, cd_err *err);
+/* A variable's value, or an error value saying why it could not be read (cmd_values.c): a listing
+ * (info locals, the DAP server's scopes) goes on past one unreadable variable. */
+struct cd_value cd_var_value_or_error(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die);
 /* Print options with the session's `config` limits. */
 struct cd_fmtopt;
 void cd_session_fmtopt(struct cd_fmtopt *o, cd_session *s, char fmt);

@@ -8,6 +8,7 @@
  * in, as `cdbg lockorder` does; it runs to its end while we are only its parent. */
 #include "commands/leaks.h"
 #include "commands/cmd_impl.h"
+#include "commands/oneshot.h"
 #include "control/control.h"
 #include "target/open.h"
 #include "target/procfs.h"
@@ -37,40 +38,9 @@ static const char usage[] =
     "ended cdbg first, 0 when --duration did; with -p 0; 1 recording failed or no libc malloc to\n"
     "trace; 2 usage error; 4 cannot attach or start PROG, or perf_event_open refused.\n";
 
-static volatile sig_atomic_t g_stop;
-
-static void on_sig(int sig)
-{
-    g_stop = sig;
-}
-
-static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
-enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
-
-static int fail(const cd_err *e, int def)
-{
-    fprintf(stderr, "cdbg: %s\n", e->msg);
-    return e->code > 0 ? e->code : def;
-}
-
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: leaks: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg leaks --help`\n");
-    return CD_EXIT_USAGE;
-}
-
-static int check_untraced(pid_t pid, cd_err *err)
-{
-    cd_proc_status st;
-    if (cd_procfs_read_status(pid, &st) < 0)
-        return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "leaks: no process with PID %d", (int)pid);
-    if (st.tracer_pid)
-        return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
-                        "leaks: process %d is already traced by process %d; detach that tracer first", (int)pid,
-                        (int)st.tracer_pid);
-    return 0;
+    return cd_oneshot_usage_fail("leaks", fmt, arg);
 }
 
 /* perf_event_open refused: which setting or capability it takes, and the exit status of a process
@@ -135,9 +105,18 @@ static void render_text(const cd_leak_group *g)
     printf("\n");
 }
 
-static int status_of(int ws)
+static int poll_hook(void *lk, int timeout_ms, cd_err *err)
 {
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : CD_EXIT_CMD;
+    return cd_leaks_poll(lk, timeout_ms, err);
+}
+
+static void progress_hook(void *lk, double secs)
+{
+    cd_leaks_stats s;
+    cd_leaks_get_stats(lk, &s);
+    fprintf(stderr, "\rcdbg: leaks: %.1f s, %" PRIu64 " allocations, %" PRIu64 " frees, %" PRIu64
+            " live (%" PRIu64 " bytes)\033[K",
+            secs, s.allocs, s.frees, s.live, s.live_bytes);
 }
 
 int cd_leaks_main(int argc, char **argv)
@@ -193,94 +172,26 @@ int cd_leaks_main(int argc, char **argv)
     cd_err_clear(&err);
     /* installed before anything is opened: a signal during the set-up must not kill cdbg with
      * probes in (they would go with its descriptors, but the report would be lost) */
-    struct sigaction sa, old_sig[N_END_SIGS];
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sig;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
-    cd_target *t = NULL, *lt = NULL;
+    cd_oneshot_sigs sigs;
+    cd_oneshot_catch(&sigs);
+    cd_target *t = NULL;
     cd_symtab *sym = NULL;
     cd_leaks *lk = NULL;
     pid_t pid = 0;
-    bool held = false, ended = false, interrupted = false, tty = isatty(2), status_shown = false;
-    unsigned char park[2];
-    uint64_t park_pc = 0;
+    cd_oneshot_park pk = {0};
     int ws = 0;
-    if (pid_s) {
-        if (cd_parse_pid(pid_s, &pid, &err) < 0) {
-            status = fail(&err, CD_EXIT_USAGE);
-            goto close;
-        }
-        if (check_untraced(pid, &err) < 0) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
-    } else {
-        cd_open_spec ls = {.kind = CD_OPEN_LAUNCH, .argv = prog};
-        lt = cd_target_open(&ls, &err);
-        if (!lt) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
-        pid = lt->pid;
-        cd_symtab *lsym = cd_symtab_new(lt, &err);
-        cd_unwinder *lunw = lsym ? cd_unwinder_new(lt, lsym, &err) : NULL;
-        cd_vstate *lvs = cd_vstate_new();
-        cd_ctl *lctl = lunw ? cd_ctl_new(lt, lsym, lunw, lvs) : NULL;
-        cd_stop stop;
-        memset(&stop, 0, sizeof stop);
-        const char *where = NULL;
-        int rc = lctl ? cd_ctl_start(lctl, &stop, &where, &err) : -1;
-        bool gone = rc == 0 && (stop.reason == CD_STOP_EXITED || stop.reason == CD_STOP_KILLED);
-        if (gone)
-            fprintf(stderr, "cdbg: leaks: %s ended before main (status %d); nothing was recorded\n", prog[0],
-                    stop.reason == CD_STOP_EXITED ? stop.status : 128 + stop.sig);
-        cd_stop_free(&stop);
-        if (lctl)
-            cd_ctl_free(lctl);
-        /* parked on a `jmp .` at its pc while the probes go in; the two bytes go back after */
-        cd_regs rr;
-        if (rc == 0 && !gone) {
-            cd_thread *mth = lt->nthreads ? lt->threads[0] : NULL;
-            if (!mth || lt->ops->get_regs(lt, mth, &rr, &err) < 0 || cd_target_read_full(lt, rr.rip, park, 2) < 0 ||
-                lt->ops->write_mem(lt, rr.rip, "\xeb\xfe", 2, &err) < 0)
-                rc = -1;
-            park_pc = rr.rip;
-        }
-        if (lunw)
-            cd_unwinder_free(lunw);
-        if (lsym)
-            cd_symtab_free(lsym);
-        cd_vstate_free(lvs);
-        if (rc < 0 || gone) {
-            status = rc < 0 ? fail(&err, CD_EXIT_TARGET) : CD_EXIT_CMD;
-            cd_target_close(lt); /* kills what it launched */
-            lt = NULL;
-            goto close;
-        }
-        /* detached, parked; killed if cdbg fails before the probes are in. We stay its parent. */
-        lt->launched = false;
-        cd_target_close(lt);
-        lt = NULL;
-        held = true;
-    }
-    cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
-    t = cd_target_open(&as, &err);
-    if (!t) {
-        status = fail(&err, CD_EXIT_TARGET);
+    /* -- PROG: parked on a `jmp .` at its pc while the probes go in; the two bytes go back after */
+    if (!(t = cd_oneshot_open("leaks", pid_s, prog, NULL, &pk, &pid, &status)))
         goto close;
-    }
     sym = cd_symtab_new(t, &err);
     lk = sym ? cd_leaks_new(t, sym, &err) : NULL;
     if (!lk) {
-        status = fail(&err, CD_EXIT_TARGET);
+        status = cd_oneshot_fail(&err, CD_EXIT_TARGET);
         goto close;
     }
     char *missing = NULL;
     if (cd_leaks_resolve(lk, &missing, &err) < 0) {
-        status = fail(&err, CD_EXIT_CMD);
+        status = cd_oneshot_fail(&err, CD_EXIT_CMD);
         goto close;
     }
     if (missing) {
@@ -288,50 +199,23 @@ int cd_leaks_main(int argc, char **argv)
         free(missing);
     }
     if (cd_leaks_arm(lk, &err) < 0) {
-        status = err.kind == CD_EK_PERMISSION ? perf_refused(&err) : fail(&err, CD_EXIT_CMD);
+        status = err.kind == CD_EK_PERMISSION ? perf_refused(&err) : cd_oneshot_fail(&err, CD_EXIT_CMD);
         goto close;
     }
     double stime0 = 0;
     bool have_stime0 = cpu_times(pid, &stime0);
     fprintf(stderr, "cdbg: leaks: recording the allocations of process %d%s\n", (int)pid,
             prog && !duration ? " (to its end, or Ctrl-C)" : " (Ctrl-C or --duration to stop)");
-    if (held) {
-        if (cd_target_stop(t, NULL, 0, &err) < 0 || t->ops->write_mem(t, park_pc, park, 2, &err) < 0 ||
-            cd_target_resume(t, NULL, 0, &err) < 0) {
-            status = fail(&err, CD_EXIT_CMD);
-            goto close;
-        }
-        held = false;
+    if (cd_oneshot_unpark(t, &pk, &err) < 0) {
+        status = cd_oneshot_fail(&err, CD_EXIT_CMD);
+        goto close;
     }
-    uint64_t t0 = cd_now_ns(), last_status = 0;
-    uint64_t deadline = duration > 0 ? t0 + (uint64_t)(duration * 1e9) : 0;
-    for (;;) {
-        if (g_stop) {
-            interrupted = true;
-            break;
-        }
-        uint64_t now = cd_now_ns();
-        if (deadline && now >= deadline)
-            break;
-        if (cd_leaks_poll(lk, 100, &err) < 0) {
-            if (err.kind == CD_EK_EXITED) {
-                ended = true;
-                break;
-            }
-            status = fail(&err, CD_EXIT_CMD);
-            break;
-        }
-        if (tty && now - last_status >= 250 * 1000 * 1000ull) {
-            cd_leaks_stats s;
-            cd_leaks_get_stats(lk, &s);
-            last_status = now;
-            status_shown = true;
-            fprintf(stderr, "\rcdbg: leaks: %.1f s, %" PRIu64 " allocations, %" PRIu64 " frees, %" PRIu64
-                    " live (%" PRIu64 " bytes)\033[K",
-                    (double)(now - t0) / 1e9, s.allocs, s.frees, s.live, s.live_bytes);
-        }
-    }
-    if (status_shown)
+    cd_oneshot_loop rec = {.duration = duration, .poll = poll_hook, .progress = progress_hook, .ctx = lk};
+    if (cd_oneshot_record(&rec, &err) < 0)
+        status = cd_oneshot_fail(&err, CD_EXIT_CMD);
+    bool ended = rec.ended, interrupted = rec.interrupted;
+    uint64_t t0 = rec.t0;
+    if (rec.shown)
         fputs("\r\033[K", stderr);
     double secs = (double)(cd_now_ns() - t0) / 1e9;
     cd_err de;
@@ -346,14 +230,9 @@ int cd_leaks_main(int argc, char **argv)
     bool have_stime = have_stime0 && !ended && cpu_times(pid, &stime1);
     if (prog && ended) {
         struct rusage ru;
-        while (wait4(pid, &ws, 0, &ru) < 0 && errno == EINTR)
-            ;
+        ws = cd_oneshot_reap("leaks", prog[0], pid, &ru);
         stime1 = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
         have_stime = have_stime0;
-        if (WIFEXITED(ws))
-            fprintf(stderr, "cdbg: leaks: %s exited with status %d\n", prog[0], WEXITSTATUS(ws));
-        else
-            fprintf(stderr, "cdbg: leaks: %s was killed by signal %d\n", prog[0], status_of(ws) - 128);
     }
     const cd_leak_group *g;
     size_t ng = cd_leaks_groups(lk, &g);
@@ -415,27 +294,20 @@ int cd_leaks_main(int argc, char **argv)
                 "recorded, %.2f s over %" PRIu64 " calls, kernel uprobes; an upper bound)\n",
                 per_call_us, stime1 - stime0, calls);
     if (!ended)
-        fprintf(stderr, "cdbg: leaks: %s%severy probe removed, process %d runs on\n",
-                !interrupted ? "" : g_stop == SIGTERM ? "interrupted by SIGTERM" : g_stop == SIGHUP ? "interrupted by SIGHUP" : "interrupted",
-                interrupted ? ": " : "", (int)pid);
+        cd_oneshot_runs_on("leaks", interrupted, pid);
     status = CD_EXIT_OK;
     if (prog && ended)
-        status = status_of(ws);
+        status = cd_oneshot_status(ws);
     else if (prog && interrupted)
-        status = 128 + g_stop;
+        status = 128 + cd_oneshot_stop;
 close:
-    if (held) {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-            ;
-    }
+    cd_oneshot_kill_parked(&pk);
     cd_leaks_free(lk);
     if (sym)
         cd_symtab_free(sym);
     if (t)
         cd_target_close(t);
     fflush(stdout);
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &old_sig[i], NULL);
+    cd_oneshot_restore(&sigs);
     return status;
 }

@@ -8,6 +8,7 @@
  * to its end while we are only its parent. */
 #include "commands/lockorder.h"
 #include "commands/cmd_impl.h"
+#include "commands/oneshot.h"
 #include "control/control.h"
 #include "target/open.h"
 #include "target/procfs.h"
@@ -31,48 +32,9 @@ static const char usage[] =
     "2 usage error (a core: lock order needs a run), 4 cannot attach (no such process, already traced)\n"
     "or start PROG.\n";
 
-/* The signal that ends the recording (SIGINT, SIGTERM or SIGHUP; 0: none): each ends it as Ctrl-C
- * does (probes out, the report, the process left running). Installed before anything is opened:
- * a signal during the set-up must not kill cdbg with probes in. */
-static volatile sig_atomic_t g_stop;
-
-static void on_int(int sig)
-{
-    g_stop = sig;
-}
-
-static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
-enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
-
-static int fail(const cd_err *e, int def)
-{
-    fprintf(stderr, "cdbg: %s\n", e->msg);
-    return e->code > 0 ? e->code : def;
-}
-
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: lockorder: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg lockorder --help`\n");
-    return CD_EXIT_USAGE;
-}
-
-static int check_untraced(pid_t pid, cd_err *err)
-{
-    cd_proc_status st;
-    if (cd_procfs_read_status(pid, &st) < 0)
-        return cd_failk(err, CD_EXIT_TARGET, CD_EK_EXITED, "lockorder: no process with PID %d", (int)pid);
-    if (st.tracer_pid)
-        return cd_failk(err, CD_EXIT_TARGET, CD_EK_PERMISSION,
-                        "lockorder: process %d is already traced by process %d; detach that tracer first", (int)pid,
-                        (int)st.tracer_pid);
-    if (st.state == 'T')
-        return cd_failk(err, CD_EXIT_TARGET, CD_EK_OTHER,
-                        "lockorder: process %d is stopped (state T, by SIGSTOP or a job-control stop); resume it "
-                        "with `kill -CONT %d` and record it then",
-                        (int)pid, (int)pid);
-    return 0;
+    return cd_oneshot_usage_fail("lockorder", fmt, arg);
 }
 
 /* A core given where a run is needed: ELF type ET_CORE. */
@@ -202,9 +164,9 @@ static void render_json(const cd_lo_cycle *cy, size_t nc, const cd_lo_stats *st,
     json_object_put(root);
 }
 
-static int status_of(int ws)
+static int poll_hook(void *lo, int timeout_ms, cd_err *err)
 {
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : CD_EXIT_CMD;
+    return cd_lo_poll(lo, timeout_ms, err);
 }
 
 int cd_lockorder_main(int argc, char **argv)
@@ -260,100 +222,28 @@ int cd_lockorder_main(int argc, char **argv)
     int status = CD_EXIT_OK;
     cd_err err;
     cd_err_clear(&err);
-    struct sigaction sa, old_sig[N_END_SIGS];
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
-    cd_target *t = NULL, *lt = NULL;
+    /* SIGINT, SIGTERM or SIGHUP each end the recording as Ctrl-C does (probes out, the report, the
+     * process left running). Installed before anything is opened: a signal during the set-up must
+     * not kill cdbg with probes in. */
+    cd_oneshot_sigs sigs;
+    cd_oneshot_catch(&sigs);
+    cd_target *t = NULL;
     cd_symtab *sym = NULL;
     cd_lo *lo = NULL;
     pid_t pid = 0;
-    bool held = false, ended = false, interrupted = false;
-    unsigned char park[2];
-    uint64_t park_pc = 0;
-    int ws = 0;
-    if (pid_s) {
-        if (cd_parse_pid(pid_s, &pid, &err) < 0) {
-            status = fail(&err, CD_EXIT_USAGE);
-            goto close;
-        }
-        if (check_untraced(pid, &err) < 0) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
-    } else {
-        cd_open_spec ls = {.kind = CD_OPEN_LAUNCH, .argv = prog};
-        lt = cd_target_open(&ls, &err);
-        if (!lt) {
-            status = fail(&err, CD_EXIT_TARGET);
-            goto close;
-        }
-        pid = lt->pid;
-        cd_symtab *lsym = cd_symtab_new(lt, &err);
-        cd_unwinder *lunw = lsym ? cd_unwinder_new(lt, lsym, &err) : NULL;
-        cd_vstate *lvs = cd_vstate_new();
-        cd_ctl *lctl = lunw ? cd_ctl_new(lt, lsym, lunw, lvs) : NULL;
-        cd_stop stop;
-        memset(&stop, 0, sizeof stop);
-        const char *where = NULL;
-        int rc = lctl ? cd_ctl_start(lctl, &stop, &where, &err) : -1;
-        bool gone = rc == 0 && (stop.reason == CD_STOP_EXITED || stop.reason == CD_STOP_KILLED);
-        if (gone)
-            fprintf(stderr, "cdbg: lockorder: %s ended before main (status %d); nothing was recorded\n", prog[0],
-                    stop.reason == CD_STOP_EXITED ? stop.status : 128 + stop.sig);
-        cd_stop_free(&stop);
-        if (lctl)
-            cd_ctl_free(lctl);
-        /* The main thread is parked on a `jmp .` at its pc while the probes go in: a SIGSTOP would
-         * hold it too, but the inline backend must stop the threads itself to patch them, which it
-         * cannot do to a stopped process. The two bytes go back once everything is armed. */
-        cd_regs rr;
-        if (rc == 0 && !gone) {
-            cd_thread *mth = lt->nthreads ? lt->threads[0] : NULL;
-            if (!mth || lt->ops->get_regs(lt, mth, &rr, &err) < 0 || cd_target_read_full(lt, rr.rip, park, 2) < 0 ||
-                lt->ops->write_mem(lt, rr.rip, "\xeb\xfe", 2, &err) < 0)
-                rc = -1;
-            park_pc = rr.rip;
-        }
-        if (lunw)
-            cd_unwinder_free(lunw);
-        if (lsym)
-            cd_symtab_free(lsym);
-        cd_vstate_free(lvs);
-        if (rc < 0 || gone) {
-            if (rc < 0)
-                status = fail(&err, CD_EXIT_TARGET);
-            else
-                status = CD_EXIT_CMD;
-            cd_target_close(lt); /* kills what it launched */
-            lt = NULL;
-            goto close;
-        }
-        /* At main, libc is mapped. Detached, parked until the probes are in; killed if cdbg fails
-         * before that. We stay its parent. */
-        lt->launched = false;
-        cd_target_close(lt);
-        lt = NULL;
-        held = true;
-    }
-    cd_open_spec as = {.kind = CD_OPEN_ATTACH, .pid = pid, .mode = CD_ATTACH_NONSTOP};
-    t = cd_target_open(&as, &err);
-    if (!t) {
-        status = fail(&err, CD_EXIT_TARGET);
+    cd_oneshot_park pk = {0};
+    /* -- PROG: at main, libc is mapped; parked until the probes are in */
+    if (!(t = cd_oneshot_open("lockorder", pid_s, prog, "record", &pk, &pid, &status)))
         goto close;
-    }
     sym = cd_symtab_new(t, &err);
     lo = sym ? cd_lo_new(t, sym, &err) : NULL;
     if (!lo) {
-        status = fail(&err, CD_EXIT_TARGET);
+        status = cd_oneshot_fail(&err, CD_EXIT_TARGET);
         goto close;
     }
     char *missing = NULL;
     if (cd_lo_resolve(lo, &missing, &err) < 0) {
-        status = fail(&err, CD_EXIT_CMD);
+        status = cd_oneshot_fail(&err, CD_EXIT_CMD);
         goto close;
     }
     if (missing) {
@@ -361,39 +251,21 @@ int cd_lockorder_main(int argc, char **argv)
         free(missing);
     }
     if (cd_lo_arm(lo, &err) < 0) {
-        status = fail(&err, CD_EXIT_CMD);
+        status = cd_oneshot_fail(&err, CD_EXIT_CMD);
         goto close;
     }
     if (cd_lo_note(lo))
         fprintf(stderr, "cdbg: lockorder: through kernel uprobes (slower): %s\n", cd_lo_note(lo));
     fprintf(stderr, "cdbg: lockorder: recording the lock operations of process %d%s\n", (int)pid,
             prog && !duration ? " (to its end, or Ctrl-C)" : " (Ctrl-C or --duration to stop)");
-    if (held) {
-        /* unpark: the main thread takes its own two bytes and goes on */
-        if (cd_target_stop(t, NULL, 0, &err) < 0 || t->ops->write_mem(t, park_pc, park, 2, &err) < 0 ||
-            cd_target_resume(t, NULL, 0, &err) < 0) {
-            status = fail(&err, CD_EXIT_CMD);
-            goto close;
-        }
-        held = false;
+    if (cd_oneshot_unpark(t, &pk, &err) < 0) {
+        status = cd_oneshot_fail(&err, CD_EXIT_CMD);
+        goto close;
     }
-    uint64_t deadline = duration > 0 ? cd_now_ns() + (uint64_t)(duration * 1e9) : 0;
-    for (;;) {
-        if (g_stop) {
-            interrupted = true;
-            break;
-        }
-        if (deadline && cd_now_ns() >= deadline)
-            break;
-        if (cd_lo_poll(lo, 100, &err) < 0) {
-            if (err.kind == CD_EK_EXITED) {
-                ended = true;
-                break;
-            }
-            status = fail(&err, CD_EXIT_CMD);
-            break;
-        }
-    }
+    cd_oneshot_loop rec = {.duration = duration, .poll = poll_hook, .ctx = lo};
+    if (cd_oneshot_record(&rec, &err) < 0)
+        status = cd_oneshot_fail(&err, CD_EXIT_CMD);
+    bool ended = rec.ended, interrupted = rec.interrupted;
     cd_err de;
     cd_err_clear(&de);
     if (!ended && cd_lo_disarm(lo, &de) < 0)
@@ -401,14 +273,8 @@ int cd_lockorder_main(int argc, char **argv)
     cd_lo_drain(lo);
     if (status != CD_EXIT_OK)
         goto close;
-    if (prog && ended) {
-        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-            ;
-        if (WIFEXITED(ws))
-            fprintf(stderr, "cdbg: lockorder: %s exited with status %d\n", prog[0], WEXITSTATUS(ws));
-        else
-            fprintf(stderr, "cdbg: lockorder: %s was killed by signal %d\n", prog[0], status_of(ws) - 128);
-    }
+    if (prog && ended)
+        cd_oneshot_reap("lockorder", prog[0], pid, NULL);
     const cd_lo_cycle *cy;
     size_t nc = cd_lo_cycles(lo, &cy);
     cd_lo_stats st;
@@ -424,23 +290,16 @@ int cd_lockorder_main(int argc, char **argv)
         render_text(cy, nc, &st, pid);
     }
     if (!ended)
-        fprintf(stderr, "cdbg: lockorder: %s%severy probe removed, process %d runs on\n",
-                !interrupted ? "" : g_stop == SIGTERM ? "interrupted by SIGTERM" : g_stop == SIGHUP ? "interrupted by SIGHUP" : "interrupted",
-                interrupted ? ": " : "", (int)pid);
+        cd_oneshot_runs_on("lockorder", interrupted, pid);
     status = nc ? CD_EXIT_FOUND : CD_EXIT_OK;
 close:
-    if (held) {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-            ;
-    }
+    cd_oneshot_kill_parked(&pk);
     cd_lo_free(lo);
     if (sym)
         cd_symtab_free(sym);
     if (t)
         cd_target_close(t);
     fflush(stdout);
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &old_sig[i], NULL);
+    cd_oneshot_restore(&sigs);
     return status;
 }

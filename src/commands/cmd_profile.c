@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "commands/cmd_impl.h"
+#include "commands/oneshot.h"
 #include "control/control.h"
 #include "target/open.h"
 #include "trace/profile.h"
@@ -40,20 +41,6 @@ static const char usage[] =
     "written (also when the process ended first: what was collected is written); 1 profiling or\n"
     "writing failed, 2 usage error (options, unknown -o extension), 4 no such process, cannot start\n"
     "PROG, or perf_event_open refused (kernel.perf_event_paranoid, CAP_PERFMON).\n";
-
-/* The signal that ends the profile (SIGINT, SIGTERM or SIGHUP; 0: none yet). Each ends it as Ctrl-C
- * does: what was collected is written, the summary printed, the process left running. Installed
- * before anything is opened: a signal during the set-up must not kill cdbg with the output file
- * created and empty, or the launched program killed. */
-static volatile sig_atomic_t g_stop;
-
-static void on_int(int sig)
-{
-    g_stop = sig;
-}
-
-static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
-enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
 
 static const char *sig_name(int sig)
 {
@@ -906,10 +893,7 @@ static int write_pprof(const agg *g, FILE *fp, unsigned hz, uint64_t t0_ns, uint
 
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: profile: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg profile --help`\n");
-    return CD_EXIT_USAGE;
+    return cd_oneshot_usage_fail("profile", fmt, arg);
 }
 
 static int fail(const cd_err *e, int def)
@@ -958,9 +942,18 @@ static void print_top(const agg *g)
     free(c);
 }
 
-static int status_of(int ws)
+static int poll_hook(void *ps, int timeout_ms, cd_err *err)
 {
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : CD_EXIT_CMD;
+    return cd_prof_poll(((prof_state *)ps)->prof, timeout_ms, on_sample, ps, err);
+}
+
+static void progress_hook(void *arg, double secs)
+{
+    prof_state *ps = arg;
+    cd_prof_stats stats;
+    cd_prof_get_stats(ps->prof, &stats);
+    fprintf(stderr, "\rcdbg: profile: %.1f s, %llu samples, %zu threads\033[K", secs,
+            (unsigned long long)ps->g.total, stats.threads);
 }
 
 /* `-- PROG`: started under ptrace and run to main (its libraries mapped), then the events are
@@ -1081,14 +1074,12 @@ int cd_profile_main(int argc, char **argv)
         fprintf(stderr, "cdbg: profile: cannot write %s: %s\n", outfile, strerror(errno));
         return CD_EXIT_CMD;
     }
-    /* no SA_RESTART: the wait for the program's end returns at the signal */
-    struct sigaction sa, old_sig[N_END_SIGS];
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
+    /* SIGINT, SIGTERM and SIGHUP end the profile as Ctrl-C does: what was collected is written, the
+     * summary printed, the process left running. Caught before anything is opened: a signal during
+     * the set-up must not kill cdbg with the output file created and empty, or the launched program
+     * killed. */
+    cd_oneshot_sigs sigs;
+    cd_oneshot_catch(&sigs);
     int status = CD_EXIT_OK;
     bool wrote = false;
     prof_state ps;
@@ -1100,7 +1091,7 @@ int cd_profile_main(int argc, char **argv)
         if (err.kind == CD_EK_EXITED && pid > 0) {
             int ws;
             if (waitpid(pid, &ws, 0) == pid)
-                status = status_of(ws);
+                status = cd_oneshot_status(ws);
         }
         goto close;
     }
@@ -1125,36 +1116,14 @@ int cd_profile_main(int argc, char **argv)
     fprintf(stderr, "cdbg: profile: sampling process %d at %u Hz of CPU time (%zu events)%s\n", (int)pid, hz,
             stats.events, duration > 0 ? "" : "; Ctrl-C stops");
 
-    bool tty = isatty(2), ended = false, interrupted = false;
-    uint64_t t0 = cd_now_ns(), last_status = 0;
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     uint64_t wall0 = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
-    uint64_t deadline = duration > 0 ? t0 + (uint64_t)(duration * 1e9) : 0;
-    for (;;) {
-        if (g_stop) {
-            interrupted = true;
-            break;
-        }
-        uint64_t now = cd_now_ns();
-        if (deadline && now >= deadline)
-            break;
-        int n = cd_prof_poll(ps.prof, 100, on_sample, &ps, &err);
-        if (n < 0) {
-            if (err.kind == CD_EK_EXITED) {
-                ended = true;
-                break;
-            }
-            status = fail(&err, CD_EXIT_CMD);
-            break;
-        }
-        if (tty && now - last_status >= 250 * 1000 * 1000ull) {
-            last_status = now;
-            cd_prof_get_stats(ps.prof, &stats);
-            fprintf(stderr, "\rcdbg: profile: %.1f s, %llu samples, %zu threads\033[K", (double)(now - t0) / 1e9,
-                    (unsigned long long)ps.g.total, stats.threads);
-        }
-    }
+    cd_oneshot_loop rec = {.duration = duration, .poll = poll_hook, .progress = progress_hook, .ctx = &ps};
+    if (cd_oneshot_record(&rec, &err) < 0)
+        status = fail(&err, CD_EXIT_CMD);
+    bool ended = rec.ended, interrupted = rec.interrupted;
+    uint64_t t0 = rec.t0;
     uint64_t dur = cd_now_ns() - t0;
     if (!ended) {
         /* stop sampling; what the rings still hold is counted */
@@ -1162,7 +1131,7 @@ int cd_profile_main(int argc, char **argv)
         while (cd_prof_poll(ps.prof, 0, on_sample, &ps, &err) > 0)
             ;
     }
-    if (tty && last_status)
+    if (rec.shown)
         fputs("\r\033[K", stderr);
     cd_prof_get_stats(ps.prof, &stats);
     if (ended)
@@ -1193,7 +1162,7 @@ int cd_profile_main(int argc, char **argv)
             (unsigned long long)ps.g.total, (unsigned long long)ps.g.cut, (unsigned long long)ps.g.failed,
             (unsigned long long)stats.lost, stats.threads, (double)dur / 1e9,
             stats.lost ? " (samples were lost: the ring buffer was full; try a lower --hz)" : "",
-            interrupted ? "; interrupted" : "", interrupted ? sig_name(g_stop) : "");
+            interrupted ? "; interrupted" : "", interrupted ? sig_name(cd_oneshot_stop) : "");
     if (stats.other_procs)
         fprintf(stderr, "cdbg: profile: %llu samples of child processes left out (a profile covers process %d "
                 "only; profile a child with -p CHILD_PID)\n", (unsigned long long)stats.other_procs, (int)pid);
@@ -1207,19 +1176,19 @@ int cd_profile_main(int argc, char **argv)
     if (launched && status == CD_EXIT_OK) {
         if (interrupted) {
             /* 128+N as when N kills any mode; the program got the terminal's SIGINT too, or runs on */
-            status = 128 + g_stop;
+            status = 128 + cd_oneshot_stop;
         } else {
             /* the program runs to its end (untraced after --duration) */
             int ws = 0;
             pid_t w;
-            while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !g_stop)
+            while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !cd_oneshot_stop)
                 ;
-            if (w != pid && g_stop) {
+            if (w != pid && cd_oneshot_stop) {
                 /* a signal while it runs to its end: it runs on, we go */
-                fprintf(stderr, "cdbg: profile: interrupted%s: process %d runs on\n", sig_name(g_stop), (int)pid);
-                status = 128 + g_stop;
+                fprintf(stderr, "cdbg: profile: interrupted%s: process %d runs on\n", sig_name(cd_oneshot_stop), (int)pid);
+                status = 128 + cd_oneshot_stop;
             } else {
-                status = w == pid ? status_of(ws) : CD_EXIT_CMD;
+                status = w == pid ? cd_oneshot_status(ws) : CD_EXIT_CMD;
             }
         }
     }
@@ -1242,7 +1211,6 @@ close:
         if (!wrote && created)
             unlink(outfile); /* no profile: no file that looks like one (one that was there stays) */
     }
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &old_sig[i], NULL);
+    cd_oneshot_restore(&sigs);
     return status;
 }

@@ -7,6 +7,7 @@
  * and opened NONSTOP like an attached process; the probes are armed, and it is continued: it runs
  * to its end while we are only its parent (waitpid gives its status). */
 #include "commands/cmd_impl.h"
+#include "commands/oneshot.h"
 #include "control/control.h"
 #include "target/open.h"
 #include "target/procfs.h"
@@ -32,19 +33,6 @@ const char cd_trace_usage[] =
     "--backend ptrace cannot promise the program survives a SIGKILL of cdbg: its int3s stay in an\n"
     "attached process (which then dies of SIGTRAP at its next hit), and a launched one is killed.\n";
 
-/* The signal that ends the run (SIGINT, SIGTERM or SIGHUP; 0: none yet). Each ends it as Ctrl-C
- * does: every probe removed, the summary, the process left running. Installed before anything is
- * opened: a signal during the set-up must not kill cdbg with probes in (issue 12). */
-static volatile sig_atomic_t g_stop;
-
-static void on_int(int sig)
-{
-    g_stop = sig;
-}
-
-static const int g_end_sigs[] = {SIGINT, SIGTERM, SIGHUP};
-enum { N_END_SIGS = sizeof g_end_sigs / sizeof g_end_sigs[0] };
-
 static const char *sig_name(int sig)
 {
     return sig == SIGINT ? " by SIGINT" : sig == SIGTERM ? " by SIGTERM" : sig == SIGHUP ? " by SIGHUP" : " by a signal";
@@ -66,10 +54,7 @@ static int arm_fail(const cd_err *e)
 
 static int usage_fail(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "cdbg: trace: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "; see `cdbg trace --help`\n");
-    return CD_EXIT_USAGE;
+    return cd_oneshot_usage_fail("trace", fmt, arg);
 }
 
 static bool parse_size(const char *s, size_t *out)
@@ -163,7 +148,7 @@ static void pt_seen(pt_watch *w, const cd_event *ev)
     else if (ev->kind == CD_EV_KILLED)
         w->status = 128 + ev->sig;
     else if (ev->kind == CD_EV_INTERRUPTED)
-        g_stop = SIGINT;
+        cd_oneshot_stop = SIGINT;
 }
 
 static int pt_wait(cd_target *t, cd_event *ev, cd_err *err)
@@ -192,11 +177,6 @@ static void pt_watch_start(pt_watch *w, cd_target *t)
     w->ops.wait_timeout = w->real->wait_timeout ? pt_wait_timeout : NULL;
     w->status = -1;
     t->ops = &w->ops;
-}
-
-static int status_of(int ws)
-{
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : CD_EXIT_CMD;
 }
 
 int cd_trace_main(int argc, char **argv)
@@ -320,15 +300,15 @@ int cd_trace_main(int argc, char **argv)
         }
     }
     static char obuf[1 << 20];
-    /* no SA_RESTART: a wait for the program's end returns at the signal */
-    struct sigaction sa, old_sig[N_END_SIGS], old_pipe;
+    /* SIGINT, SIGTERM and SIGHUP end the run as Ctrl-C does: every probe removed, the summary, the
+     * process left running. Caught before anything is opened: a signal during the set-up must not
+     * kill cdbg with probes in (issue 12). */
+    cd_oneshot_sigs sigs;
+    cd_oneshot_catch(&sigs);
+    struct sigaction sa, old_pipe;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &sa, &old_sig[i]);
     sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, &old_pipe);
     setvbuf(outfp, obuf, _IOFBF, sizeof obuf);
 
@@ -493,7 +473,7 @@ int cd_trace_main(int argc, char **argv)
     bool flush_each = isatty(fileno(outfp));
     uint64_t pending_since = 0; /* when the oldest unwritten event was buffered; 0: none */
     for (;;) {
-        if (g_stop) {
+        if (cd_oneshot_stop) {
             interrupted = true;
             break;
         }
@@ -577,7 +557,7 @@ int cd_trace_main(int argc, char **argv)
     fprintf(stderr, "cdbg: trace: %llu hits, %llu shown, %llu dropped%s%s%s%s\n", (unsigned long long)tot,
             (unsigned long long)totshown, (unsigned long long)totdrop,
             totdrop ? " (the ring buffer was full: a larger --buffer-size keeps them)" : "",
-            interrupted ? "; interrupted" : "", interrupted && g_stop != SIGINT ? sig_name(g_stop) : "",
+            interrupted ? "; interrupted" : "", interrupted && cd_oneshot_stop != SIGINT ? sig_name(cd_oneshot_stop) : "",
             interrupted ? ": every probe removed, the process runs on"
             : ended     ? ""
                         : "; every probe removed, the process runs on");
@@ -593,7 +573,7 @@ int cd_trace_main(int argc, char **argv)
     }
     if (launched && status == CD_EXIT_OK) {
         if (interrupted) {
-            status = 128 + g_stop;
+            status = 128 + cd_oneshot_stop;
         } else if (pt_launch && ended) {
             status = st.pt.status >= 0 ? st.pt.status : CD_EXIT_CMD;
             if (st.pt.status < 0)
@@ -621,18 +601,18 @@ int cd_trace_main(int argc, char **argv)
                 status = st.pt.status;
             } else {
                 int w;
-                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !g_stop)
+                while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR && !cd_oneshot_stop)
                     ;
-                if (w != pid && g_stop) {
+                if (w != pid && cd_oneshot_stop) {
                     /* a signal while it runs to its end, untraced: it runs on, we go */
-                    fprintf(stderr, "cdbg: trace: interrupted%s: process %d runs on\n", sig_name(g_stop), (int)pid);
-                    status = 128 + g_stop;
+                    fprintf(stderr, "cdbg: trace: interrupted%s: process %d runs on\n", sig_name(cd_oneshot_stop), (int)pid);
+                    status = 128 + cd_oneshot_stop;
                     goto close;
                 }
-                status = w == pid ? status_of(ws) : CD_EXIT_CMD;
+                status = w == pid ? cd_oneshot_status(ws) : CD_EXIT_CMD;
                 if (w != pid && st.t && st.t->end_known) {
                     /* the tracer collected the end (stopping threads that were exiting) */
-                    status = status_of(st.t->end_wstatus);
+                    status = cd_oneshot_status(st.t->end_wstatus);
                     w = pid;
                 }
                 if (w != pid)
@@ -661,8 +641,7 @@ close:
         fclose(outfp);
     else
         fflush(stdout);
-    for (int i = 0; i < N_END_SIGS; i++)
-        sigaction(g_end_sigs[i], &old_sig[i], NULL);
+    cd_oneshot_restore(&sigs);
     sigaction(SIGPIPE, &old_pipe, NULL);
 out:
     free(pats);

@@ -238,8 +238,8 @@ int cd_cmd_print(cd_session *s, int argc, char **argv, cd_err *err) { return pri
 int cd_cmd_output(cd_session *s, int argc, char **argv, cd_err *err) { return print_cmd(s, argc, argv, true, err); }
 
 /* A variable's value, or an error value carrying why it could not be read: listings go on past
- * one unreadable variable. */
-static cd_value var_value_or_error(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die)
+ * one unreadable variable (info locals, and the DAP server's variables). */
+cd_value cd_var_value_or_error(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die)
 {
     cd_value v;
     cd_err e, *save = x->err;
@@ -269,7 +269,7 @@ static int vars_cmd(cd_session *s, bool params, const char *what, cd_err *err)
     cd_session_fmtopt(&o, s, 0);
     json_object *arr = s->out.json ? json_object_new_array() : NULL;
     for (int i = 0; i < n; i++) {
-        cd_value v = var_value_or_error(&x, vars[i].mod, &vars[i].die);
+        cd_value v = cd_var_value_or_error(&x, vars[i].mod, &vars[i].die);
         if (arr) {
             json_object *j = json_object_new_object();
             cd_buf tb = {0};
@@ -317,7 +317,7 @@ static int vars_cb(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die, const char *nam
     vars_arg *a = argp;
     if (a->has_re && regexec(&a->re, name, 0, NULL, 0) != 0)
         return 0;
-    cd_value v = var_value_or_error(x, mod, die);
+    cd_value v = cd_var_value_or_error(x, mod, die);
     a->n++;
     if (a->arr) {
         json_object *j = json_object_new_object();
@@ -957,7 +957,7 @@ json_object *cd_values_frame_vars(cd_session *s, const cd_frame *f, bool json)
         return obj;
     }
     for (int i = 0; i < n; i++) {
-        cd_value v = var_value_or_error(&x, vars[i].mod, &vars[i].die);
+        cd_value v = cd_var_value_or_error(&x, vars[i].mod, &vars[i].die);
         if (obj)
             json_object_object_add(obj, vars[i].name, cd_value_json(&x, &v, &o));
         else {

@@ -564,18 +564,6 @@ static json_object *var_json(dap *d, cd_ectx *x, int frame, const char *name, co
     return var_json2(d, x, frame, name, v, ename, NULL);
 }
 
-/* A variable's value, or an error value saying why it could not be read (a listing goes on). */
-static cd_value var_or_error(cd_ectx *x, Dwfl_Module *mod, Dwarf_Die *die)
-{
-    cd_value v;
-    cd_err e, *save = x->err;
-    x->err = &e;
-    if (cd_var_value(x, mod, die, &v) != 0)
-        v = cd_value_error(x, cd_type_int(x->vs), "%s", e.msg);
-    x->err = save;
-    return v;
-}
-
 /* The children of a value: members, elements [start, start+count), or the pointee. */
 static void value_children(dap *d, cd_ectx *x, const vref *r, int64_t start, int64_t count, json_object *arr)
 {
@@ -1362,7 +1350,7 @@ static void req_variables(dap *d, json_object *req, json_object *args)
         /* a frame without debug info (n < 0) has no variables to list: an empty scope, as gdb's */
         int n = cd_frame_vars(&x, r.kind == VR_ARGS, r.kind == VR_LOCALS, &vars, &err);
         for (int i = 0; i < n; i++) {
-            cd_value v = var_or_error(&x, vars[i].mod, &vars[i].die);
+            cd_value v = cd_var_value_or_error(&x, vars[i].mod, &vars[i].die);
             json_object_array_add(arr, var_json(d, &x, r.frame, vars[i].name, &v, vars[i].name));
         }
         free(vars);

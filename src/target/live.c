@@ -1819,6 +1819,35 @@ static int live_resume(cd_target *t, cd_thread **ths, size_t n, cd_err *err)
 static void give_tty(cd_target *t);
 static void take_tty(cd_target *t);
 
+/* After th ran alone (st: its last wait status): the process exec'd (th may have been another
+ * thread: its TID went with the old image), exited, or th is gone. true with that event in ev. */
+static bool solo_ended(cd_target *t, cd_thread *th, int st, cd_event *ev)
+{
+    if (q_take(t, t->pid, CD_EV_EXEC, ev))
+        return true;
+    if (L(t)->exited) {
+        exit_event(t, ev);
+        return true;
+    }
+    if (!th->gone)
+        return false;
+    if (dying(t, th)) {
+        wait_exit(t);
+        exit_event(t, ev);
+        return true;
+    }
+    /* its own exit is this event: not queued a second time */
+    cd_event q;
+    while (q_take(t, th->tid, CD_EV_THREAD_EXIT, &q))
+        ;
+    ev->kind = CD_EV_THREAD_EXIT;
+    if (WIFEXITED(st))
+        ev->status = WEXITSTATUS(st);
+    else if (WIFSIGNALED(st))
+        ev->sig = WTERMSIG(st);
+    return true;
+}
+
 static int live_step(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err *err)
 {
     live *l = L(t);
@@ -1841,29 +1870,8 @@ static int live_step(cd_target *t, cd_thread *th, int sig, cd_event *ev, cd_err 
         int st = 0;
         int r = step_core(t, th, sig, &st);
         sig = 0;
-        if (q_take(t, t->pid, CD_EV_EXEC, ev))
-            break; /* th may have been another thread: its TID went with the old image */
-        if (l->exited) {
-            exit_event(t, ev);
+        if (solo_ended(t, th, st, ev))
             break;
-        }
-        if (th->gone) {
-            if (dying(t, th)) {
-                wait_exit(t);
-                exit_event(t, ev);
-                break;
-            }
-            /* its own exit is this event: not queued a second time */
-            cd_event q;
-            while (q_take(t, th->tid, CD_EV_THREAD_EXIT, &q))
-                ;
-            ev->kind = CD_EV_THREAD_EXIT;
-            if (WIFEXITED(st))
-                ev->status = WEXITSTATUS(st);
-            else if (WIFSIGNALED(st))
-                ev->sig = WTERMSIG(st);
-            break;
-        }
         if (r < 0) {
             l->stepping = 0;
             take_tty(t);
@@ -2021,28 +2029,8 @@ static int live_run_one(cd_target *t, cd_thread *th, cd_event *ev, cd_err *err)
             }
         }
         l->solo = 0;
-        if (q_take(t, t->pid, CD_EV_EXEC, ev))
+        if (solo_ended(t, th, st, ev))
             break;
-        if (l->exited) {
-            exit_event(t, ev);
-            break;
-        }
-        if (th->gone) {
-            if (dying(t, th)) {
-                wait_exit(t);
-                exit_event(t, ev);
-                break;
-            }
-            cd_event q;
-            while (q_take(t, th->tid, CD_EV_THREAD_EXIT, &q))
-                ;
-            ev->kind = CD_EV_THREAD_EXIT;
-            if (WIFEXITED(st))
-                ev->status = WEXITSTATUS(st);
-            else if (WIFSIGNALED(st))
-                ev->sig = WTERMSIG(st);
-            break;
-        }
         if (!got) {
             int e = errno;
             rc = cd_failk(err, CD_EXIT_CMD, e == ESRCH ? CD_EK_THREAD_GONE : CD_EK_OTHER, "cannot run thread %d: %s",

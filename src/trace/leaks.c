@@ -2,6 +2,7 @@
 #include "trace/leaks.h"
 
 #include "trace/backend.h"
+#include "util/idmap.h"
 
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
@@ -36,66 +37,6 @@ static const struct {
 #define ENTRY_STACK CD_TRACE_MAX_STACK
 #define MAX_FRAMES 128
 
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k;
-}
-
-/* u64 → u32 open addressing (key 0 never stored) */
-typedef struct u64map {
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t cap, n;
-} u64map;
-
-static uint32_t *map_slot(u64map *m, uint64_t key, bool insert)
-{
-    if (insert && (m->n + 1) * 2 > m->cap) {
-        u64map nm = {0};
-        nm.cap = m->cap ? m->cap * 2 : 64;
-        nm.keys = cd_xcalloc(nm.cap, sizeof *nm.keys);
-        nm.vals = cd_xcalloc(nm.cap, sizeof *nm.vals);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = mix(m->keys[i]) & (nm.cap - 1);
-                while (nm.keys[j])
-                    j = (j + 1) & (nm.cap - 1);
-                nm.keys[j] = m->keys[i];
-                nm.vals[j] = m->vals[i];
-            }
-        nm.n = m->n;
-        free(m->keys);
-        free(m->vals);
-        *m = nm;
-    }
-    if (!m->cap)
-        return NULL;
-    size_t j = mix(key) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (m->keys[j] == key)
-            return &m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    if (!insert)
-        return NULL;
-    m->keys[j] = key;
-    m->n++;
-    m->vals[j] = UINT32_MAX;
-    return &m->vals[j];
-}
-
-static void map_free(u64map *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
 /* The live blocks: pointer → (size, stack), linear probing with backward-shift deletion (frees are
  * as many as allocations: no tombstones to pile up). */
 typedef struct block {
@@ -113,7 +54,7 @@ static block *live_find(live_set *s, uint64_t ptr)
 {
     if (!s->cap)
         return NULL;
-    for (size_t j = mix(ptr) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+    for (size_t j = cd_mix64(ptr) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
         if (s->v[j].ptr == ptr)
             return &s->v[j];
         if (!s->v[j].ptr)
@@ -129,7 +70,7 @@ static bool live_put(live_set *s, uint64_t ptr, uint64_t size, uint32_t stack)
         ns.v = cd_xcalloc(ns.cap, sizeof *ns.v);
         for (size_t i = 0; i < s->cap; i++)
             if (s->v[i].ptr) {
-                size_t j = mix(s->v[i].ptr) & (ns.cap - 1);
+                size_t j = cd_mix64(s->v[i].ptr) & (ns.cap - 1);
                 while (ns.v[j].ptr)
                     j = (j + 1) & (ns.cap - 1);
                 ns.v[j] = s->v[i];
@@ -138,7 +79,7 @@ static bool live_put(live_set *s, uint64_t ptr, uint64_t size, uint32_t stack)
         free(s->v);
         *s = ns;
     }
-    size_t j = mix(ptr) & (s->cap - 1);
+    size_t j = cd_mix64(ptr) & (s->cap - 1);
     while (s->v[j].ptr && s->v[j].ptr != ptr)
         j = (j + 1) & (s->cap - 1);
     bool had = s->v[j].ptr == ptr;
@@ -160,7 +101,7 @@ static bool live_del(live_set *s, uint64_t ptr, block *out)
     s->n--;
     /* backward shift: every block after the hole whose home is not between it and the hole moves in */
     for (size_t j = (i + 1) & mask; s->v[j].ptr; j = (j + 1) & mask) {
-        size_t home = mix(s->v[j].ptr) & mask;
+        size_t home = cd_mix64(s->v[j].ptr) & mask;
         bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!between) {
             s->v[i] = s->v[j];
@@ -215,11 +156,11 @@ struct cd_leaks {
     struct { uint64_t lo, hi; } *text;
     size_t ntext;
     uint64_t text_lo, text_hi;
-    u64map hashmap;          /* stack hash -> ustacks[] */
+    cd_idmap hashmap;          /* stack hash -> ustacks[] */
     ustack *stacks;
     size_t nstacks;
     struct { uint64_t h; uint32_t id; } cache[8];
-    u64map threadmap;
+    cd_idmap threadmap;
     lthread *threads;
     size_t nthreads;
     live_set live;
@@ -256,13 +197,13 @@ void cd_leaks_free(cd_leaks *lk)
     free(lk->probes);
     free(lk->libc);
     free(lk->text);
-    map_free(&lk->hashmap);
+    cd_idmap_free(&lk->hashmap);
     for (size_t i = 0; i < lk->nstacks; i++) {
         free(lk->stacks[i].frames);
         free(lk->stacks[i].why);
     }
     free(lk->stacks);
-    map_free(&lk->threadmap);
+    cd_idmap_free(&lk->threadmap);
     for (size_t i = 0; i < lk->nthreads; i++)
         free(lk->threads[i].pend);
     free(lk->threads);
@@ -492,8 +433,8 @@ static uint64_t str_hash(const char *s)
 static uint64_t frame_key(const cd_frame *f)
 {
     if (!f->info.file || f->info.line <= 0)
-        return mix(f->lookup_pc);
-    return mix(str_hash(f->info.func) ^ mix(str_hash(f->info.file)) ^ ((uint64_t)f->info.line << 20) ^
+        return cd_mix64(f->lookup_pc);
+    return cd_mix64(str_hash(f->info.func) ^ cd_mix64(str_hash(f->info.file)) ^ ((uint64_t)f->info.line << 20) ^
                ((uint64_t)f->info.inlined << 62));
 }
 
@@ -554,7 +495,7 @@ static void unwind_into(cd_leaks *lk, ustack *u, const cd_trace_rec *r)
     for (size_t i = 0; i < u->n; i++) {
         u->frames[i] = st.frames[first + i];
         u->frames[i].level = (int)i;
-        key = mix(key ^ frame_key(&u->frames[i])) + i;
+        key = cd_mix64(key ^ frame_key(&u->frames[i])) + i;
     }
     u->key = key | 1;
     u->cut = st.error != NULL || st.truncated;
@@ -568,20 +509,20 @@ static void unwind_into(cd_leaks *lk, ustack *u, const cd_trace_rec *r)
  * their copies, so the unwinder finds the same frames in both. */
 static uint32_t stack_of(cd_leaks *lk, const cd_trace_rec *r)
 {
-    uint64_t h = mix(r->regs.rip) ^ mix(r->regs.rbp - r->regs.rsp + 0x51);
-    h = mix(h) | 1;
+    uint64_t h = cd_mix64(r->regs.rip) ^ cd_mix64(r->regs.rbp - r->regs.rsp + 0x51);
+    h = cd_mix64(h) | 1;
     size_t nw = r->stack_len / 8;
     const unsigned char *s = r->stack;
     for (size_t i = 0; i < nw; i++) {
         uint64_t w;
         memcpy(&w, s + i * 8, 8);
         if (in_text(lk, w))
-            h = mix(h ^ w ^ ((uint64_t)i << 48)) | 1;
+            h = cd_mix64(h ^ w ^ ((uint64_t)i << 48)) | 1;
     }
     size_t ci = h & 7;
     if (lk->cache[ci].h == h)
         return lk->cache[ci].id;
-    uint32_t *v = map_slot(&lk->hashmap, h, true);
+    uint32_t *v = cd_idmap_slot(&lk->hashmap, h, true);
     if (*v == UINT32_MAX) {
         if ((lk->nstacks & (lk->nstacks - 1)) == 0)
             lk->stacks = cd_xrealloc(lk->stacks, (lk->nstacks ? lk->nstacks * 2 : 16) * sizeof *lk->stacks);
@@ -599,7 +540,7 @@ static uint32_t stack_of(cd_leaks *lk, const cd_trace_rec *r)
 
 static lthread *thread_of(cd_leaks *lk, pid_t tid)
 {
-    uint32_t *v = map_slot(&lk->threadmap, (uint64_t)tid, true);
+    uint32_t *v = cd_idmap_slot(&lk->threadmap, (uint64_t)tid, true);
     if (*v == UINT32_MAX) {
         lk->threads = cd_xrealloc(lk->threads, (lk->nthreads + 1) * sizeof *lk->threads);
         memset(&lk->threads[lk->nthreads], 0, sizeof *lk->threads);
@@ -826,13 +767,13 @@ size_t cd_leaks_groups(cd_leaks *lk, const cd_leak_group **out)
     free(lk->groups);
     lk->groups = NULL;
     lk->ngroups = 0;
-    u64map bykey = {0};
+    cd_idmap bykey = {0};
     for (size_t i = 0; i < lk->live.cap; i++) {
         const block *b = &lk->live.v[i];
         if (!b->ptr || b->stack >= lk->nstacks)
             continue;
         const ustack *u = &lk->stacks[b->stack];
-        uint32_t *g = map_slot(&bykey, u->key ? u->key : (uint64_t)b->stack + 2, true);
+        uint32_t *g = cd_idmap_slot(&bykey, u->key ? u->key : (uint64_t)b->stack + 2, true);
         if (*g == UINT32_MAX) {
             lk->groups = cd_xrealloc(lk->groups, (lk->ngroups + 1) * sizeof *lk->groups);
             lk->groups[lk->ngroups] = (cd_leak_group){.frames = u->frames, .nframes = u->n, .cut = u->cut,
@@ -842,7 +783,7 @@ size_t cd_leaks_groups(cd_leaks *lk, const cd_leak_group **out)
         lk->groups[*g].bytes += b->size;
         lk->groups[*g].count++;
     }
-    map_free(&bykey);
+    cd_idmap_free(&bykey);
     if (lk->ngroups)
         qsort(lk->groups, lk->ngroups, sizeof *lk->groups, cmp_group);
     *out = lk->groups;

@@ -4,6 +4,7 @@
 #include "deadlock/deadlock.h"
 #include "trace/backend.h"
 #include "unwind/unwind.h"
+#include "util/idmap.h"
 
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
@@ -46,55 +47,12 @@ static const struct {
 #define RW_PREFER_WRITER_NONRECURSIVE 2
 #define NFUNCS (sizeof FUNCS / sizeof FUNCS[0])
 
-/* u64 → u32 open addressing (key 0 is never stored: no lock lives at address 0, tids are > 0) */
-typedef struct u64map {
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t cap, n;
-} u64map;
-
 static uint64_t mix(uint64_t k)
 {
     k ^= k >> 33;
     k *= 0xff51afd7ed558ccdull;
     k ^= k >> 33;
     return k;
-}
-
-static uint32_t *map_slot(u64map *m, uint64_t key, bool insert)
-{
-    if (insert && (m->n + 1) * 2 > m->cap) {
-        u64map nm = {0};
-        nm.cap = m->cap ? m->cap * 2 : 64;
-        nm.keys = cd_xcalloc(nm.cap, sizeof *nm.keys);
-        nm.vals = cd_xcalloc(nm.cap, sizeof *nm.vals);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = mix(m->keys[i]) & (nm.cap - 1);
-                while (nm.keys[j])
-                    j = (j + 1) & (nm.cap - 1);
-                nm.keys[j] = m->keys[i];
-                nm.vals[j] = m->vals[i];
-            }
-        nm.n = m->n;
-        free(m->keys);
-        free(m->vals);
-        *m = nm;
-    }
-    if (!m->cap)
-        return NULL;
-    size_t j = mix(key) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (m->keys[j] == key)
-            return &m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    if (!insert)
-        return NULL;
-    m->keys[j] = key;
-    m->n++;
-    m->vals[j] = UINT32_MAX;
-    return &m->vals[j];
 }
 
 typedef struct lprobe {
@@ -193,7 +151,7 @@ struct cd_lo {
     char notebuf[1100];
     rqueue qi, qu;             /* waiting records of the inline and the uprobe backend */
     uint64_t seq;
-    u64map snapmap;            /* stack hash -> snapshots[] */
+    cd_idmap snapmap;            /* stack hash -> snapshots[] */
     snapshot *snaps;
     size_t nsnaps;
     struct { uint64_t lo, hi; } *text; /* executable mappings at arm: what a return address is */
@@ -202,9 +160,9 @@ struct cd_lo {
     struct { uint64_t h; uint32_t id; } snapcache[8]; /* the last hashes seen: a loop has a few stacks */
     lprobe *probes;
     size_t nprobes;
-    u64map lockmap, threadmap, edgemap;
-    u64map attrkind;           /* rwlockattr address -> the kind set on it */
-    u64map rwkind;             /* rwlock address -> the kind its last init gave it (UINT32_MAX: unknown) */
+    cd_idmap lockmap, threadmap, edgemap;
+    cd_idmap attrkind;           /* rwlockattr address -> the kind set on it */
+    cd_idmap rwkind;             /* rwlock address -> the kind its last init gave it (UINT32_MAX: unknown) */
     lock *locks;
     size_t nlocks;
     lthread *threads;
@@ -251,7 +209,7 @@ void cd_lo_free(cd_lo *lo)
         lo->bu->ops->free(lo->bu);
     free(lo->qi.v);
     free(lo->qu.v);
-    free(lo->snapmap.keys), free(lo->snapmap.vals);
+    cd_idmap_free(&lo->snapmap);
     for (size_t i = 0; i < lo->nsnaps; i++)
         free(lo->snaps[i].stack);
     free(lo->snaps);
@@ -259,11 +217,11 @@ void cd_lo_free(cd_lo *lo)
     for (size_t i = 0; i < lo->nprobes; i++)
         free(lo->probes[i].path);
     free(lo->probes);
-    free(lo->lockmap.keys), free(lo->lockmap.vals);
-    free(lo->threadmap.keys), free(lo->threadmap.vals);
-    free(lo->edgemap.keys), free(lo->edgemap.vals);
-    free(lo->attrkind.keys), free(lo->attrkind.vals);
-    free(lo->rwkind.keys), free(lo->rwkind.vals);
+    cd_idmap_free(&lo->lockmap);
+    cd_idmap_free(&lo->threadmap);
+    cd_idmap_free(&lo->edgemap);
+    cd_idmap_free(&lo->attrkind);
+    cd_idmap_free(&lo->rwkind);
     for (size_t i = 0; i < lo->nlocks; i++)
         free(lo->locks[i].name);
     free(lo->locks);
@@ -524,7 +482,7 @@ const char *cd_lo_note(cd_lo *lo)
 
 static lthread *thread_of(cd_lo *lo, pid_t tid)
 {
-    uint32_t *v = map_slot(&lo->threadmap, (uint64_t)tid, true);
+    uint32_t *v = cd_idmap_slot(&lo->threadmap, (uint64_t)tid, true);
     if (*v == UINT32_MAX) {
         lo->threads = cd_xrealloc(lo->threads, (lo->nthreads + 1) * sizeof *lo->threads);
         memset(&lo->threads[lo->nthreads], 0, sizeof *lo->threads);
@@ -539,7 +497,7 @@ static lthread *thread_of(cd_lo *lo, pid_t tid)
  * neither can be known (the process has ended), glibc's default: reader-preferring. */
 static bool writer_preferring(cd_lo *lo, uint64_t addr)
 {
-    uint32_t *k = map_slot(&lo->rwkind, addr, false);
+    uint32_t *k = cd_idmap_slot(&lo->rwkind, addr, false);
     if (k && *k != UINT32_MAX)
         return *k == RW_PREFER_WRITER_NONRECURSIVE;
     uint32_t flags;
@@ -550,7 +508,7 @@ static bool writer_preferring(cd_lo *lo, uint64_t addr)
 
 static uint32_t lock_of(cd_lo *lo, uint64_t addr, bool rw)
 {
-    uint32_t *v = map_slot(&lo->lockmap, addr, true);
+    uint32_t *v = cd_idmap_slot(&lo->lockmap, addr, true);
     if (*v == UINT32_MAX || (*v & ENDED)) {
         uint32_t gen = *v == UINT32_MAX ? 1 : lo->locks[*v & ~ENDED].gen + 1;
         lo->locks = cd_xrealloc(lo->locks, (lo->nlocks + 1) * sizeof *lo->locks);
@@ -567,7 +525,7 @@ static uint32_t lock_of(cd_lo *lo, uint64_t addr, bool rw)
  * undefined) keeps it held until its unlock, which then finds no lock. */
 static void end_lock(cd_lo *lo, uint64_t addr)
 {
-    uint32_t *v = map_slot(&lo->lockmap, addr, false);
+    uint32_t *v = cd_idmap_slot(&lo->lockmap, addr, false);
     if (v && *v != UINT32_MAX && !(*v & ENDED))
         *v |= ENDED;
 }
@@ -688,7 +646,7 @@ static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, bool wr, uin
     if (blocking)
         for (size_t i = 0; i < th->nheld; i++) {
             uint32_t from = th->held[i].lock;
-            uint32_t *v = map_slot(&lo->edgemap, ((uint64_t)from << 32 | l) + 1, true);
+            uint32_t *v = cd_idmap_slot(&lo->edgemap, ((uint64_t)from << 32 | l) + 1, true);
             edge *e;
             if (*v == UINT32_MAX) {
                 lo->edges = cd_xrealloc(lo->edges, (lo->nedges + 1) * sizeof *lo->edges);
@@ -732,7 +690,7 @@ static void acquire(cd_lo *lo, lthread *th, uint64_t addr, bool rw, bool wr, uin
 static void release(cd_lo *lo, lthread *th, uint64_t addr)
 {
     lo->st.releases++;
-    uint32_t *v = map_slot(&lo->lockmap, addr, false);
+    uint32_t *v = cd_idmap_slot(&lo->lockmap, addr, false);
     if (!v || *v == UINT32_MAX || (*v & ENDED))
         return;
     /* the latest acquisition first: locks are mostly released in reverse order */
@@ -771,7 +729,7 @@ static void replay_one(cd_lo *lo, const crec *r)
         case K_LIFE:
             end_lock(lo, r->lock);
             if (p->rw) /* destroyed: a next rwlock there without an init is of a kind not seen */
-                *map_slot(&lo->rwkind, r->lock, true) = UINT32_MAX;
+                *cd_idmap_slot(&lo->rwkind, r->lock, true) = UINT32_MAX;
             break;
         case K_RWINIT: {
             end_lock(lo, r->lock);
@@ -779,15 +737,15 @@ static void replay_one(cd_lo *lo, const crec *r)
             if (!r->arg) {
                 kind = 0;
             } else {
-                uint32_t *ak = map_slot(&lo->attrkind, r->arg, false);
+                uint32_t *ak = cd_idmap_slot(&lo->attrkind, r->arg, false);
                 if (ak)
                     kind = *ak;
             }
-            *map_slot(&lo->rwkind, r->lock, true) = kind;
+            *cd_idmap_slot(&lo->rwkind, r->lock, true) = kind;
             break;
         }
         case K_KIND:
-            *map_slot(&lo->attrkind, r->lock, true) = (uint32_t)r->arg;
+            *cd_idmap_slot(&lo->attrkind, r->lock, true) = (uint32_t)r->arg;
             break;
         case K_CWAIT:
             /* glibc releases the mutex inside and retakes it before returning */
@@ -850,7 +808,7 @@ static uint32_t snapshot_of(cd_lo *lo, const cd_trace_rec *r)
     size_t ci = h & 7;
     if (lo->snapcache[ci].h == h)
         return lo->snapcache[ci].id;
-    uint32_t *v = map_slot(&lo->snapmap, h, true);
+    uint32_t *v = cd_idmap_slot(&lo->snapmap, h, true);
     if (*v == UINT32_MAX) {
         if ((lo->nsnaps & (lo->nsnaps - 1)) == 0) /* a power of two: double */
             lo->snaps = cd_xrealloc(lo->snaps, (lo->nsnaps ? lo->nsnaps * 2 : 16) * sizeof *lo->snaps);
