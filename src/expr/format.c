@@ -212,45 +212,6 @@ static void wide_string(cd_ectx *x, uint64_t addr, uint64_t usz, char prefix, in
     quoted(out, n, more, b);
 }
 
-static void char_array(const uint8_t *buf, int64_t n, bool trunc, int64_t limit, int repeats, cd_buf *b)
-{
-    if (!trunc && n > 0 && buf[n - 1] == 0)
-        n--;
-    if (n == 0) {
-        cd_buf_puts(b, "\"\"");
-        return;
-    }
-    int64_t i = 0, done = 0;
-    bool in_str = false;
-    while (i < n && done < limit) {
-        int64_t run = 1;
-        while (i + run < n && buf[i + run] == buf[i])
-            run++;
-        if (run > repeats) {
-            if (in_str)
-                cd_buf_puts(b, "\"");
-            in_str = false;
-            if (i)
-                cd_buf_puts(b, ", ");
-            cd_buf_puts(b, "'");
-            char_lit(buf[i], b, '\'');
-            cd_buf_printf(b, "' <repeats %lld times>", (long long)run);
-        } else {
-            if (!in_str)
-                cd_buf_puts(b, i ? ", \"" : "\"");
-            in_str = true;
-            for (int64_t k = 0; k < run; k++)
-                char_lit(buf[i], b, '"');
-        }
-        i += run;
-        done += run;
-    }
-    if (in_str)
-        cd_buf_puts(b, "\"");
-    if (i < n || trunc)
-        cd_buf_puts(b, "...");
-}
-
 /* One wide character C inside QUOTE: a char's escapes below 0x80, the character itself (UTF-8)
  * above, as gdb prints a wchar_t that is printable. */
 static void wide_lit(uint32_t c, cd_buf *b, char quote)
@@ -272,43 +233,60 @@ static void wide_lit(uint32_t c, cd_buf *b, char quote)
     }
 }
 
-/* A wchar_t (char16_t, char32_t) array, as char_array prints a char one: PREFIX before the first
- * quoted segment only (gdb: L"x", 'a' <repeats 22 times>, "b"). */
-static void wide_array(const uint32_t *buf, int64_t n, bool trunc, int64_t limit, int repeats, char prefix, cd_buf *b)
+static void byte_lit(uint32_t c, cd_buf *b, char quote)
 {
-    if (!trunc && n > 0 && buf[n - 1] == 0)
+    char_lit((int)c, b, quote);
+}
+
+/* A char array (WIDTH 1: bytes, escaped as chars) or a wchar_t/char16_t/char32_t one (WIDTH 4:
+ * code points, printable ones as UTF-8), as gdb prints them: quoted segments, runs of more than
+ * REPEATS equal elements as 'c' <repeats N times>, PREFIX (L, u, U; 0: none) before the first
+ * quoted segment only (gdb: L"x", 'a' <repeats 22 times>, "b"). */
+static void str_array(const void *buf, int width, int64_t n, bool trunc, int64_t limit, int repeats, char prefix,
+                      cd_buf *b)
+{
+    const uint8_t *b8 = buf;
+    const uint32_t *b32 = buf;
+#define EL(k) (width == 1 ? (uint32_t)b8[k] : b32[k])
+    void (*lit)(uint32_t, cd_buf *, char) = width == 1 ? byte_lit : wide_lit;
+    if (!trunc && n > 0 && EL(n - 1) == 0)
         n--;
     if (n == 0) {
-        cd_buf_printf(b, "%c\"\"", prefix);
+        if (prefix)
+            cd_buf_printf(b, "%c", prefix);
+        cd_buf_puts(b, "\"\"");
         return;
     }
     int64_t i = 0, done = 0;
     bool in_str = false;
     while (i < n && done < limit) {
         int64_t run = 1;
-        while (i + run < n && buf[i + run] == buf[i])
+        while (i + run < n && EL(i + run) == EL(i))
             run++;
         if (run > repeats) {
             if (in_str)
                 cd_buf_puts(b, "\"");
             in_str = false;
             cd_buf_puts(b, i ? ", '" : "'");
-            wide_lit(buf[i], b, '\'');
+            lit(EL(i), b, '\'');
             cd_buf_printf(b, "' <repeats %lld times>", (long long)run);
         } else {
             if (!in_str) {
                 if (i)
                     cd_buf_puts(b, ", \"");
-                else
+                else if (prefix)
                     cd_buf_printf(b, "%c\"", prefix);
+                else
+                    cd_buf_puts(b, "\"");
             }
             in_str = true;
             for (int64_t k = 0; k < run; k++)
-                wide_lit(buf[i], b, '"');
+                lit(EL(i), b, '"');
         }
         i += run;
         done += run;
     }
+#undef EL
     if (in_str)
         cd_buf_puts(b, "\"");
     if (i < n || trunc)
@@ -594,7 +572,7 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
             trunc = k == o->max_string && k < n && buf[k];
             n = k;
         }
-        char_array(buf, n, trunc, o->max_string, o->repeats, b);
+        str_array(buf, 1, n, trunc, o->max_string, o->repeats, 0, b);
         x->err = save;
         return;
     }
@@ -611,7 +589,7 @@ static void array(cd_ectx *x, const cd_value *v, cd_type *s, const cd_fmtopt *o,
             }
             buf[i] = c;
         }
-        wide_array(buf, n, n < count, o->max_string, o->repeats, wp, b);
+        str_array(buf, 4, n, n < count, o->max_string, o->repeats, wp, b);
         x->err = save;
         return;
     }
